@@ -1,0 +1,2 @@
+//! The `siqaco` command-line tool.
+fn main() {}

@@ -1,0 +1,133 @@
+//! The one error type of siqaco.
+//!
+//! Every fallible function of the library returns [`Result<T>`]. The variants carry what a
+//! user needs to find the problem: the file and byte offset for bad miniSEED, the argument for
+//! bad input, the URL and status for a server. [`Error::kind`] gives a stable, coarse
+//! classification that the Python package maps to one exception class each and the C ABI to
+//! one status code each (see `docs/c-api.md`), so new variants never renumber anything.
+
+use std::path::PathBuf;
+
+/// Result alias used throughout siqaco.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A stable classification of [`Error`] values.
+///
+/// The numeric values are part of the C ABI (`siqaco_status`) and are never renumbered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+#[repr(u32)]
+pub enum ErrorKind {
+    /// An operating-system I/O error (file not found, permission denied, disk full...).
+    Io = 1,
+    /// Bytes that are not miniSEED, or a corrupt or truncated record.
+    InvalidData = 2,
+    /// A bad argument: a malformed time, selection, layout, tolerance...
+    InvalidArgument = 3,
+    /// A network, station, location or channel code that is not allowed (for example one
+    /// that would escape the archive root).
+    InvalidCode = 4,
+    /// libmseed reported an error while decoding or encoding samples.
+    Codec = 5,
+    /// A configuration file is invalid.
+    Config = 6,
+    /// Nothing matched (no data for a selection).
+    NotFound = 7,
+}
+
+impl ErrorKind {
+    /// A short, stable, lower-case name for the kind (used in JSON output).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Io => "io",
+            ErrorKind::InvalidData => "invalid_data",
+            ErrorKind::InvalidArgument => "invalid_argument",
+            ErrorKind::InvalidCode => "invalid_code",
+            ErrorKind::Codec => "codec",
+            ErrorKind::Config => "config",
+            ErrorKind::NotFound => "not_found",
+        }
+    }
+}
+
+/// The error type of siqaco.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An I/O error on a file or directory.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// The operating-system error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Data that could not be read as miniSEED, at a byte offset of a file (or buffer).
+    #[error("{}: byte offset {offset}: {message}", path.display())]
+    InvalidData {
+        /// The file concerned (empty for an in-memory buffer).
+        path: PathBuf,
+        /// Byte offset of the first byte that could not be read as a record.
+        offset: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// A bad argument.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// A code that is not allowed.
+    #[error("invalid code {code:?}: {reason}")]
+    InvalidCode {
+        /// The offending code as given.
+        code: String,
+        /// Why it is rejected.
+        reason: String,
+    },
+    /// A libmseed error while decoding or encoding.
+    #[error("libmseed: {0}")]
+    Codec(String),
+    /// An invalid configuration.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// Nothing matched.
+    #[error("not found: {0}")]
+    NotFound(String),
+}
+
+impl Error {
+    /// The stable classification of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Io { .. } => ErrorKind::Io,
+            Error::InvalidData { .. } => ErrorKind::InvalidData,
+            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::InvalidCode { .. } => ErrorKind::InvalidCode,
+            Error::Codec(_) => ErrorKind::Codec,
+            Error::Config(_) => ErrorKind::Config,
+            Error::NotFound(_) => ErrorKind::NotFound,
+        }
+    }
+
+    /// Builds an [`Error::Io`] for `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Builds an [`Error::InvalidData`] for `path` at byte `offset`.
+    pub fn invalid_data(path: impl Into<PathBuf>, offset: u64, message: impl Into<String>) -> Self {
+        Error::InvalidData {
+            path: path.into(),
+            offset,
+            message: message.into(),
+        }
+    }
+
+    /// Builds an [`Error::InvalidArgument`].
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Error::InvalidArgument(message.into())
+    }
+}

@@ -1,0 +1,17 @@
+//! # siqaco
+//!
+//! Keep seismic waveform archives complete and correct: scan miniSEED archives for gaps,
+//! overlaps and availability, index them, fetch what is missing, merge it in at sample level
+//! and check data against StationXML metadata.
+//!
+//! Times are `i64` nanoseconds since 1970-01-01 UTC ([`time`]); streams are identified by
+//! [`sid::Nslc`]; the one definition of gaps, overlaps and availability is in [`gaps`] and
+//! `docs/gaps.md`.
+
+pub mod error;
+pub mod sid;
+pub mod testing;
+pub mod time;
+
+pub use error::{Error, ErrorKind, Result};
+pub use sid::{Nslc, NslcGlob};
