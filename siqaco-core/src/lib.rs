@@ -9,6 +9,8 @@
 //! `docs/gaps.md`.
 
 pub mod error;
+pub mod gaps;
+pub mod segment;
 pub mod sid;
 pub mod testing;
 pub mod time;

@@ -1,0 +1,253 @@
+//! Traces: maximal runs of contiguous samples of one stream, built from record (or trace)
+//! pieces with a time tolerance and a sample-rate tolerance, as libmseed's trace list does.
+//!
+//! Rules (see `docs/gaps.md`):
+//! - a piece joins a trace when it starts within the **time tolerance** of the trace's
+//!   expected next sample time (last sample + one period) and its sample rate is within the
+//!   **rate tolerance** of the trace's rate (libmseed `mstl3_addmsr`: default time tolerance
+//!   0.5 sample period, rates equal when `|1 − r1/r2| < 1e-4`, `MS_ISRATETOLERABLE`);
+//! - pieces are joined in time order, so the result does not depend on record order in files
+//!   or on how records are split across files;
+//! - a trace covers `[first sample, last sample + one period)`.
+//!
+//! Memory is bounded by the number of traces, not of records: [`TraceBuilder`] compacts its
+//! pending pieces into traces as they accumulate.
+
+use crate::time::period_ns;
+
+/// How close a piece must start to a trace's expected next sample to continue it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TimeTolerance {
+    /// A fraction of the sample period of the piece (libmseed's default is 0.5).
+    Periods(f64),
+    /// A fixed number of seconds (msi and dataselect `-tt`).
+    Seconds(f64),
+}
+
+/// Time and sample-rate tolerances.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tolerance {
+    /// Time tolerance; default half a sample period.
+    pub time: TimeTolerance,
+    /// Relative sample-rate tolerance: rates r1, r2 are equal when `|1 − r1/r2| < rate`.
+    /// Default 1e-4 (libmseed `MS_ISRATETOLERABLE`).
+    pub rate: f64,
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Tolerance {
+            time: TimeTolerance::Periods(0.5),
+            rate: 1e-4,
+        }
+    }
+}
+
+impl Tolerance {
+    /// The time tolerance in nanoseconds for data at `sample_rate_hz`.
+    pub fn time_ns(&self, sample_rate_hz: f64) -> i64 {
+        match self.time {
+            TimeTolerance::Periods(p) => (p * period_ns(sample_rate_hz)).round() as i64,
+            TimeTolerance::Seconds(s) => (s * 1e9).round() as i64,
+        }
+    }
+
+    /// Whether two sample rates are equal within the rate tolerance.
+    pub fn rates_equal(&self, a: f64, b: f64) -> bool {
+        if a == b {
+            return true;
+        }
+        if a <= 0.0 || b <= 0.0 {
+            return false;
+        }
+        (1.0 - a / b).abs() < self.rate
+    }
+}
+
+/// A run of contiguous samples: a record, or a trace built from several records.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Piece {
+    /// Time of the first sample, ns.
+    pub start_ns: i64,
+    /// Time of the last sample, ns (libmseed's end time).
+    pub last_sample_ns: i64,
+    /// End of coverage: last sample + one period, ns (exclusive).
+    pub end_ns: i64,
+    /// Sample rate, Hz (> 0).
+    pub sample_rate_hz: f64,
+    /// Number of samples.
+    pub samples: i64,
+}
+
+impl Piece {
+    /// A piece of `samples` samples at `sample_rate_hz` starting at `start_ns`, whose last
+    /// sample is at `last_sample_ns` (as the record header gives it).
+    pub fn new(start_ns: i64, last_sample_ns: i64, sample_rate_hz: f64, samples: i64) -> Self {
+        let end_ns = last_sample_ns + period_ns(sample_rate_hz).round() as i64;
+        Piece {
+            start_ns,
+            last_sample_ns,
+            end_ns,
+            sample_rate_hz,
+            samples,
+        }
+    }
+}
+
+/// Accumulates pieces of one stream and joins them into traces.
+#[derive(Clone, Debug, Default)]
+pub struct TraceBuilder {
+    pieces: Vec<Piece>,
+    compacted_len: usize,
+}
+
+impl TraceBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a piece (any order).
+    pub fn push(&mut self, piece: Piece, tolerance: &Tolerance) {
+        self.pieces.push(piece);
+        if self.pieces.len() >= 2 * self.compacted_len + 4096 {
+            self.compact(tolerance);
+        }
+    }
+
+    /// Adds every trace of another builder.
+    pub fn merge(&mut self, other: TraceBuilder, tolerance: &Tolerance) {
+        for p in other.pieces {
+            self.push(p, tolerance);
+        }
+    }
+
+    /// Joins pending pieces into traces now.
+    pub fn compact(&mut self, tolerance: &Tolerance) {
+        self.pieces = join_pieces(std::mem::take(&mut self.pieces), tolerance);
+        self.compacted_len = self.pieces.len();
+    }
+
+    /// The traces, sorted by start time, then end time.
+    pub fn finish(mut self, tolerance: &Tolerance) -> Vec<Piece> {
+        self.compact(tolerance);
+        self.pieces
+    }
+
+    /// Whether nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.pieces.is_empty()
+    }
+}
+
+/// Joins pieces into traces (see the module rules). Output sorted by (start, end).
+pub fn join_pieces(mut pieces: Vec<Piece>, tolerance: &Tolerance) -> Vec<Piece> {
+    pieces.sort_by(|a, b| {
+        (a.start_ns, a.end_ns)
+            .cmp(&(b.start_ns, b.end_ns))
+            .then(a.sample_rate_hz.total_cmp(&b.sample_rate_hz))
+    });
+    let mut traces: Vec<Piece> = Vec::with_capacity(pieces.len().min(1024));
+    // Indices of traces that may still be continued, ordered by end time. A trace whose end
+    // is more than the largest tolerance before the current piece's start can never be
+    // continued (pieces come in start order), so it is retired.
+    let mut open: std::collections::BTreeSet<(i64, usize)> = Default::default();
+    let mut max_tol: i64 = 0;
+    for p in pieces {
+        let tol = tolerance.time_ns(p.sample_rate_hz);
+        max_tol = max_tol.max(tol);
+        // retire traces that ended long before
+        while let Some(&(end, idx)) = open.iter().next() {
+            if end < p.start_ns - 2 * max_tol - 1 {
+                open.remove(&(end, idx));
+            } else {
+                break;
+            }
+        }
+        let mut best: Option<(i64, usize)> = None;
+        for &(end, idx) in open.range((p.start_ns - tol, 0)..=(p.start_ns + tol, usize::MAX)) {
+            let t = &traces[idx];
+            if !tolerance.rates_equal(t.sample_rate_hz, p.sample_rate_hz) {
+                continue;
+            }
+            let d = (p.start_ns - end).abs();
+            if best.is_none_or(|(bd, bi)| (d, idx) < (bd, bi)) {
+                best = Some((d, idx));
+            }
+        }
+        match best {
+            Some((_, idx)) => {
+                let t = &mut traces[idx];
+                open.remove(&(t.end_ns, idx));
+                if p.end_ns > t.end_ns {
+                    t.end_ns = p.end_ns;
+                    t.last_sample_ns = p.last_sample_ns;
+                }
+                t.samples += p.samples;
+                open.insert((t.end_ns, idx));
+            }
+            None => {
+                traces.push(p);
+                open.insert((p.end_ns, traces.len() - 1));
+            }
+        }
+    }
+    traces.sort_by(|a, b| {
+        (a.start_ns, a.end_ns)
+            .cmp(&(b.start_ns, b.end_ns))
+            .then(a.sample_rate_hz.total_cmp(&b.sample_rate_hz))
+    });
+    traces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(start_s: f64, n: i64, rate: f64) -> Piece {
+        let s = (start_s * 1e9).round() as i64;
+        Piece::new(s, s + ((n - 1) as f64 * 1e9 / rate).round() as i64, rate, n)
+    }
+
+    #[test]
+    fn contiguous_records_join_within_tolerance() {
+        let t = Tolerance::default();
+        let v = join_pieces(
+            vec![
+                rec(1.0, 100, 100.0),
+                rec(0.0, 100, 100.0),
+                rec(2.004, 10, 100.0),
+            ],
+            &t,
+        );
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].samples, 210);
+        // 6 ms late at 100 Hz is beyond half a period: new trace
+        let v = join_pieces(vec![rec(0.0, 100, 100.0), rec(1.006, 10, 100.0)], &t);
+        assert_eq!(v.len(), 2);
+    }
+
+    #[test]
+    fn rates_beyond_tolerance_do_not_join() {
+        let t = Tolerance::default();
+        let v = join_pieces(vec![rec(0.0, 100, 100.0), rec(1.0, 40, 40.0)], &t);
+        assert_eq!(v.len(), 2);
+        assert!(t.rates_equal(100.0, 100.00999));
+        assert!(!t.rates_equal(100.0, 100.02));
+    }
+
+    #[test]
+    fn duplicates_make_two_traces() {
+        let t = Tolerance::default();
+        let v = join_pieces(
+            vec![
+                rec(0.0, 100, 100.0),
+                rec(0.0, 100, 100.0),
+                rec(1.0, 100, 100.0),
+            ],
+            &t,
+        );
+        assert_eq!(v.len(), 2);
+        assert_eq!(v.iter().map(|p| p.samples).sum::<i64>(), 300);
+    }
+}
