@@ -1,2 +1,265 @@
-//! The `siqaco` command-line tool.
-fn main() {}
+//! The `siqaco` command-line tool: argument parsing, progress and output formatting only;
+//! every rule lives in the `siqaco` library.
+
+mod demo;
+mod output;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use siqaco::archive::{Archive, Layout};
+use siqaco::gaps::AnalysisOptions;
+use siqaco::scan::{scan_archive, scan_paths, Progress, ScanOptions, ScanReport};
+use siqaco::segment::{TimeTolerance, Tolerance};
+use siqaco::{Error, ErrorKind, NslcGlob};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit status when every file was read.
+const EXIT_OK: u8 = 0;
+/// Exit status for a fatal error other than bad arguments.
+const EXIT_FAILURE: u8 = 1;
+/// Exit status for bad arguments.
+const EXIT_USAGE: u8 = 2;
+/// Exit status when some files could not be read (the report is still complete).
+const EXIT_FILE_ERRORS: u8 = 3;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "siqaco",
+    version,
+    about = "Keep seismic waveform archives complete and correct",
+    long_about = "siqaco scans miniSEED archives (SDS, BUD, dataselect templates, plain files) \
+                  for gaps, overlaps and availability. See docs/cli.md and docs/gaps.md."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scan an archive (or miniSEED files) and report gaps, overlaps and availability.
+    Scan(ScanArgs),
+    /// Build an example archive with gaps and overlaps and scan it.
+    Demo(demo::DemoArgs),
+}
+
+/// Output format.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// Readable text: gap list (like `msi -G`) and a per-stream summary.
+    Text,
+    /// The stable JSON document of docs/scan-json.md.
+    Json,
+    /// CSV: one row per gap and overlap (or per stream-day with --per-day).
+    Csv,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ScanArgs {
+    /// Archive root directory, or miniSEED files to scan directly.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Archive layout: sds, bud, files, a dataselect preset (chan, qchan, vchan, sday, cday)
+    /// or a template such as "%n/%s/%n.%s.%l.%c.%Y.%j".
+    #[arg(long, default_value = "sds")]
+    layout: String,
+    /// Stream selection NET.STA.LOC.CHA with * and ? globs (repeatable; "--" = empty location).
+    #[arg(long = "select", short = 's')]
+    select: Vec<String>,
+    /// Window start (ISO 8601 with or without Z, or a date).
+    #[arg(long)]
+    start: Option<String>,
+    /// Window end, exclusive (ISO 8601 with or without Z, or a date).
+    #[arg(long)]
+    end: Option<String>,
+    /// Show per-UTC-day statistics in text and CSV output (JSON always has them).
+    #[arg(long)]
+    per_day: bool,
+    /// Report only gaps at least this many seconds long.
+    #[arg(long, value_name = "SECONDS")]
+    min_gap: Option<f64>,
+    /// Report only gaps at most this many seconds long.
+    #[arg(long, value_name = "SECONDS")]
+    max_gap: Option<f64>,
+    /// Collapse more than N gaps starting in one UTC day into one gap (Morumotto).
+    #[arg(long, value_name = "N")]
+    max_gaps_per_day: Option<usize>,
+    /// Time tolerance in seconds (default: half a sample period).
+    #[arg(long, value_name = "SECONDS", conflicts_with = "tolerance_periods")]
+    tolerance: Option<f64>,
+    /// Time tolerance in sample periods (default 0.5).
+    #[arg(long, value_name = "PERIODS")]
+    tolerance_periods: Option<f64>,
+    /// Relative sample-rate tolerance (default 1e-4).
+    #[arg(long, value_name = "FRACTION")]
+    rate_tolerance: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+impl ScanArgs {
+    /// Arguments for scanning `root` with default options.
+    pub fn for_root(root: PathBuf, format: Format) -> Self {
+        ScanArgs {
+            paths: vec![root],
+            layout: "sds".into(),
+            select: vec![],
+            start: None,
+            end: None,
+            per_day: true,
+            min_gap: None,
+            max_gap: None,
+            max_gaps_per_day: None,
+            tolerance: None,
+            tolerance_periods: None,
+            rate_tolerance: None,
+            format,
+            threads: None,
+        }
+    }
+
+    fn options(&self) -> siqaco::Result<ScanOptions> {
+        let selection = self
+            .select
+            .iter()
+            .map(|s| NslcGlob::parse(s))
+            .collect::<siqaco::Result<Vec<_>>>()?;
+        let start = self.start.as_deref().map(siqaco::time::parse_time).transpose()?;
+        let end = self.end.as_deref().map(siqaco::time::parse_time).transpose()?;
+        let window = match (start, end) {
+            (None, None) => None,
+            (s, e) => {
+                let s = s.unwrap_or(i64::MIN / 4);
+                let e = e.unwrap_or(i64::MAX / 4);
+                if e <= s {
+                    return Err(Error::invalid_argument("--end must be after --start"));
+                }
+                Some((s, e))
+            }
+        };
+        let mut tolerance = Tolerance::default();
+        if let Some(t) = self.tolerance {
+            if !(t >= 0.0) {
+                return Err(Error::invalid_argument("--tolerance must be >= 0"));
+            }
+            tolerance.time = TimeTolerance::Seconds(t);
+        }
+        if let Some(p) = self.tolerance_periods {
+            if !(p >= 0.0) {
+                return Err(Error::invalid_argument("--tolerance-periods must be >= 0"));
+            }
+            tolerance.time = TimeTolerance::Periods(p);
+        }
+        if let Some(r) = self.rate_tolerance {
+            if !(r >= 0.0) {
+                return Err(Error::invalid_argument("--rate-tolerance must be >= 0"));
+            }
+            tolerance.rate = r;
+        }
+        Ok(ScanOptions {
+            selection,
+            analysis: AnalysisOptions {
+                tolerance,
+                window,
+                min_gap_s: self.min_gap,
+                max_gap_s: self.max_gap,
+                max_gaps_per_day: self.max_gaps_per_day,
+                per_day: true,
+            },
+            threads: self.threads,
+        })
+    }
+}
+
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = indicatif::ProgressBar::new(0);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} scanning [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    Some(pb)
+}
+
+/// Runs a scan and returns its report.
+pub fn run_scan(args: &ScanArgs) -> siqaco::Result<ScanReport> {
+    let opts = args.options()?;
+    let pb = progress_bar();
+    let cb = |p: Progress| {
+        if let Some(pb) = &pb {
+            pb.set_length(p.bytes_total);
+            pb.set_position(p.bytes_done);
+            pb.set_message(format!("{}/{} files", p.files_done, p.files_total));
+        }
+    };
+    let progress: Option<&(dyn Fn(Progress) + Sync)> = if pb.is_some() { Some(&cb) } else { None };
+    let report = if args.paths.len() == 1 && args.paths[0].is_dir() {
+        let layout: Layout = args.layout.parse()?;
+        let archive = Archive::new(&args.paths[0], layout);
+        scan_archive(&archive, &opts, progress)?
+    } else {
+        for p in &args.paths {
+            if !p.exists() {
+                return Err(Error::io(
+                    p,
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+                ));
+            }
+        }
+        scan_paths(&args.paths, &opts, progress)
+    };
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    Ok(report)
+}
+
+fn exit_for(e: &Error) -> u8 {
+    match e.kind() {
+        ErrorKind::InvalidArgument | ErrorKind::InvalidCode => EXIT_USAGE,
+        ErrorKind::Io => match e {
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => EXIT_USAGE,
+            _ => EXIT_FAILURE,
+        },
+        _ => EXIT_FAILURE,
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SIQACO_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Scan(args) => run_scan(args).and_then(|report| {
+            output::print_report(&report, args.format, args.per_day)?;
+            Ok(if report.errors.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_FILE_ERRORS
+            })
+        }),
+        Command::Demo(args) => demo::run(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("siqaco: error: {e}");
+            ExitCode::from(exit_for(&e))
+        }
+    }
+}

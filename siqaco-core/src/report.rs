@@ -1,0 +1,110 @@
+//! Machine-readable output of scans: the stable JSON document described in
+//! `docs/scan-json.md`.
+//!
+//! Times are ISO 8601 UTC strings with a `Z` ([`crate::time::format_time`]: microsecond
+//! digits, nanosecond digits when needed); durations are seconds as floating-point numbers;
+//! sample counts are integers.
+
+use crate::gaps::{DayStats, Gap, Overlap, Segment};
+use crate::scan::{FileError, ScanReport, StreamReport};
+use crate::time::{format_date, format_time, ns_to_s};
+use serde_json::{json, Value};
+
+/// Version of the JSON document layout; bumped only for incompatible changes.
+pub const SCAN_JSON_VERSION: u32 = 1;
+
+fn opt_time(ns: Option<i64>) -> Value {
+    ns.map(|t| Value::String(format_time(t))).unwrap_or(Value::Null)
+}
+
+/// JSON of one segment: `{"start", "end"}` (end exclusive: last sample + one period).
+pub fn segment_json(s: &Segment) -> Value {
+    json!({"start": format_time(s.start_ns), "end": format_time(s.end_ns)})
+}
+
+/// JSON of one gap.
+pub fn gap_json(g: &Gap) -> Value {
+    json!({
+        "start": format_time(g.start_ns),
+        "end": format_time(g.end_ns),
+        "duration_s": g.duration_s(),
+        "missing_samples": g.missing_samples,
+        "last_sample": opt_time(g.last_sample_ns),
+        "next_sample": opt_time(g.next_sample_ns),
+        "last_to_next_s": g.last_to_next_s(),
+        "edge": g.edge.map(|e| e.as_str()),
+    })
+}
+
+/// JSON of one overlap.
+pub fn overlap_json(o: &Overlap) -> Value {
+    json!({
+        "start": format_time(o.start_ns),
+        "end": format_time(o.end_ns),
+        "duration_s": o.duration_s(),
+        "samples": o.samples,
+        "depth": o.depth,
+    })
+}
+
+/// JSON of one day's statistics.
+pub fn day_json(d: &DayStats) -> Value {
+    json!({
+        "date": format_date(d.day_start_ns),
+        "start": format_time(d.window_start_ns),
+        "end": format_time(d.window_end_ns),
+        "covered_s": d.covered_s,
+        "percent_availability": d.percent_availability,
+        "num_gaps": d.num_gaps,
+        "sum_gaps": d.sum_gaps,
+        "max_gap": d.max_gap,
+        "num_overlaps": d.num_overlaps,
+        "sum_overlaps": d.sum_overlaps,
+        "max_overlap": d.max_overlap,
+        "start_gap": d.start_gap,
+        "end_gap": d.end_gap,
+    })
+}
+
+/// JSON of one stream.
+pub fn stream_json(s: &StreamReport) -> Value {
+    let a = &s.analysis;
+    json!({
+        "nslc": s.nslc.to_string(),
+        "source_id": s.nslc.source_id(),
+        "sample_rate_hz": a.sample_rate_hz,
+        "sample_rates_hz": a.sample_rates_hz,
+        "records": s.records,
+        "samples": a.samples,
+        "traces": a.traces,
+        "earliest": opt_time(a.segments.first().map(|x| x.start_ns)),
+        "latest": opt_time(a.segments.last().map(|x| x.end_ns)),
+        "segments": a.segments.iter().map(segment_json).collect::<Vec<_>>(),
+        "gaps": a.gaps.iter().map(gap_json).collect::<Vec<_>>(),
+        "overlaps": a.overlaps.iter().map(overlap_json).collect::<Vec<_>>(),
+        "days": a.days.iter().map(day_json).collect::<Vec<_>>(),
+    })
+}
+
+/// JSON of one file error.
+pub fn error_json(e: &FileError) -> Value {
+    json!({"path": e.path, "offset": e.offset, "message": e.message})
+}
+
+/// The whole scan report as the stable JSON document (see `docs/scan-json.md`).
+pub fn scan_json(r: &ScanReport) -> Value {
+    json!({
+        "version": SCAN_JSON_VERSION,
+        "window": r.window.map(|(s, e)| json!({"start": format_time(s), "end": format_time(e)})),
+        "files": r.files,
+        "records": r.records,
+        "bytes": r.bytes,
+        "streams": r.streams.iter().map(stream_json).collect::<Vec<_>>(),
+        "errors": r.errors.iter().map(error_json).collect::<Vec<_>>(),
+    })
+}
+
+/// Seconds between two instants as f64 (helper for formatting).
+pub fn span_s(start_ns: i64, end_ns: i64) -> f64 {
+    ns_to_s(end_ns - start_ns)
+}

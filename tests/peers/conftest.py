@@ -1,0 +1,38 @@
+"""Shared fixtures: where the test data and the siqaco binary are."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def data_dir() -> Path:
+    d = Path(os.environ.get("SIQACO_TEST_DATA", ROOT.parent / "shared" / "data"))
+    return d
+
+
+def siqaco_bin() -> str:
+    return os.environ.get("SIQACO_BIN", str(ROOT / "target" / "debug" / "siqaco"))
+
+
+def run_scan(*args: str) -> tuple[int, dict]:
+    """Runs `siqaco scan ... --format json` and returns (exit status, document)."""
+    p = subprocess.run(
+        [siqaco_bin(), "scan", "--format", "json", *args],
+        capture_output=True,
+        check=False,
+    )
+    assert p.returncode in (0, 3), p.stderr.decode()
+    return p.returncode, json.loads(p.stdout)
+
+
+@pytest.fixture(scope="session")
+def data() -> Path:
+    d = data_dir()
+    if not d.is_dir():
+        pytest.skip(f"shared test data not found at {d} (set SIQACO_TEST_DATA)")
+    return d
