@@ -8,6 +8,7 @@
 //! [`sid::Nslc`]; the one definition of gaps, overlaps and availability is in [`gaps`] and
 //! `docs/gaps.md`.
 
+pub mod archive;
 pub mod error;
 pub mod gaps;
 pub mod segment;

@@ -1,0 +1,101 @@
+//! Atomic file replacement: temporary file in the same directory, fsync, rename, fsync of
+//! the directory.
+
+use crate::error::{Error, Result};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Marker in the names of temporary files written by [`write_atomic`].
+pub const TEMP_MARKER: &str = ".siqaco-tmp-";
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Writes `bytes` to `path` so that readers (and a crash at any moment) see either the old
+/// file or the complete new one, never a half-written file.
+///
+/// Steps: create the parent directories; write a temporary file in the same directory,
+/// named `.NAME.siqaco-tmp-<pid>-<n>` (hidden, so archive listings never see it), created
+/// exclusively; give it the permissions of the file it replaces, if any; fsync it; rename it
+/// over `path` (atomic on POSIX file systems); fsync the directory so that the rename itself
+/// is durable (Unix only).
+///
+/// # Errors
+/// [`Error::InvalidArgument`] when `path` has no file name; [`Error::Io`] naming the
+/// directory or file that failed. On any error before the rename the temporary file is
+/// removed and the old file is untouched. If only the final directory fsync fails, the new
+/// content is already in place, but its durability is not guaranteed: the error says so.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, bytes, |_| Ok(()))
+}
+
+/// [`write_atomic`] with a hook called on the synced temporary file just before the rename
+/// (tests use it to make the write fail at the last moment).
+pub(crate) fn write_atomic_with(
+    path: &Path,
+    bytes: &[u8],
+    before_rename: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> Result<()> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| {
+            Error::invalid_argument(format!(
+                "{}: not a file path (no file name)",
+                path.display()
+            ))
+        })?
+        .to_string_lossy()
+        .into_owned();
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}{TEMP_MARKER}{}-{n}", std::process::id()));
+    let result = (|| -> Result<()> {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| Error::io(&tmp, e))?;
+        if let Ok(old) = fs::metadata(path) {
+            if old.is_file() {
+                f.set_permissions(old.permissions())
+                    .map_err(|e| Error::io(&tmp, e))?;
+            }
+        }
+        f.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
+        f.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        drop(f);
+        before_rename(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    sync_dir(&dir)
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> Result<()> {
+    let durability = |e: std::io::Error| {
+        Error::io(
+            dir,
+            std::io::Error::new(
+                e.kind(),
+                format!("file replaced, but fsync of its directory failed: {e}"),
+            ),
+        )
+    };
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(durability)
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> Result<()> {
+    Ok(())
+}

@@ -1,0 +1,591 @@
+//! Archive layouts, file listing and atomic writes.
+//!
+//! An [`Archive`] is a root directory and a [`Layout`]: how day files are named.
+//!
+//! * [`Layout::Sds`], the SeisComP Data Structure (SeisComP documentation, "SDS archive"):
+//!   `YEAR/NET/STA/CHAN.TYPE/NET.STA.LOC.CHAN.TYPE.YEAR.DOY`, TYPE being one letter (`D` for
+//!   waveform data). Listing accepts any TYPE letter; [`Archive::file_path`] writes `D`.
+//! * [`Layout::Bud`], IRIS's Buffer of Uniform Data: `NET/STA/STA.NET.LOC.CHAN.YEAR.DOY`.
+//! * [`Layout::Template`], any dataselect 4 archive template ([`Template`]; dataselect's
+//!   `-A` option), including the presets of [`PRESETS`] (`-CHAN`, `-VCHAN`, `-QCHAN`,
+//!   `-CDAY`, `-SDAY`, `-CSS`). SDS and BUD are the templates
+//!   `%Y/%n/%s/%c.D/%n.%s.%l.%c.D.%Y.%j` and `%n/%s/%s.%n.%l.%c.%Y.%j`.
+//! * [`Layout::Files`], any files under the root, whatever their names: streams and days are
+//!   only known after reading the records.
+//!
+//! Listing ([`Archive::list_files`]) walks the tree one template component at a time and
+//! only descends into directories whose names can match that component given the
+//! selection (network, station... codes) and the time window (years, days), so a small
+//! selection of a big archive reads few directories. Hidden entries (names starting with
+//! `.`, such as the temporary files of [`write_atomic`]) are skipped; names that do not
+//! follow the layout are ignored.
+//!
+//! Writing goes through [`write_atomic`]: temporary file in the same directory, fsync,
+//! rename.
+
+mod atomic;
+mod template;
+
+pub use atomic::{write_atomic, TEMP_MARKER};
+pub use template::Template;
+
+use crate::error::{Error, Result};
+use crate::sid::{glob_match, selected, Nslc, NslcGlob};
+use crate::time::NS_PER_DAY;
+use rayon::prelude::*;
+use std::fmt;
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+use template::{no_values, time_span, value_for, Flag, Values};
+
+/// The SDS template, with the internal `%t` for the TYPE letter.
+const SDS_TEMPLATE: &str = "%Y/%n/%s/%c.%t/%n.%s.%l.%c.%t.%Y.%j";
+/// The BUD template (dataselect's `-BUD`).
+const BUD_TEMPLATE: &str = "%n/%s/%s.%n.%l.%c.%Y.%j";
+
+/// dataselect 4 preset layouts accepted by [`Layout`]'s `FromStr`, as (name, template).
+///
+/// From dataselect's manual ("Archive Format"): `-CHAN`, `-VCHAN`, `-QCHAN`, `-CDAY`,
+/// `-SDAY`, `-CSS` (`-BUD` and `-SDS` are [`Layout::Bud`] and [`Layout::Sds`]).
+pub const PRESETS: &[(&str, &str)] = &[
+    ("chan", "%n.%s.%l.%c"),
+    ("vchan", "%n.%s.%l.%c.%v"),
+    ("qchan", "%n.%s.%l.%c.%q"),
+    ("cday", "%n.%s.%l.%c.%Y:%j:#H:#M:#S"),
+    ("sday", "%n.%s.%Y:%j"),
+    ("css", "%Y/%j/%s.%c.%Y:%j:#H:#M:#S"),
+];
+
+/// How the files of an archive are named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// SeisComP Data Structure: `YEAR/NET/STA/CHAN.TYPE/NET.STA.LOC.CHAN.TYPE.YEAR.DOY`.
+    Sds,
+    /// Buffer of Uniform Data: `NET/STA/STA.NET.LOC.CHAN.YEAR.DOY`.
+    Bud,
+    /// A dataselect archive template (relative to the root).
+    Template(Template),
+    /// Every regular, non-hidden file under the root, recursively (names carry nothing).
+    Files,
+}
+
+impl Layout {
+    /// The template of the layout (`None` for [`Layout::Files`]).
+    fn template(&self) -> Option<Template> {
+        match self {
+            Layout::Sds => Some(Template::parse_with(SDS_TEMPLATE, true).expect("SDS template")),
+            Layout::Bud => Some(Template::parse(BUD_TEMPLATE).expect("BUD template")),
+            Layout::Template(t) => Some(t.clone()),
+            Layout::Files => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Layout {
+    type Err = Error;
+
+    /// Parses a layout: `sds`, `bud`, `files` or a preset name of [`PRESETS`] (any case), or
+    /// a dataselect template containing `%` or `#` flags.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for anything else, or a template that
+    /// [`Template::parse`] rejects.
+    fn from_str(s: &str) -> Result<Self> {
+        let text = s.trim();
+        if text.contains('%') || text.contains('#') {
+            return Ok(Layout::Template(Template::parse(text)?));
+        }
+        let lower = text.to_ascii_lowercase();
+        match lower.as_str() {
+            "sds" => return Ok(Layout::Sds),
+            "bud" => return Ok(Layout::Bud),
+            "files" => return Ok(Layout::Files),
+            _ => {}
+        }
+        if let Some((_, t)) = PRESETS.iter().find(|(name, _)| *name == lower) {
+            return Ok(Layout::Template(Template::parse(t)?));
+        }
+        let names: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
+        Err(Error::invalid_argument(format!(
+            "unknown archive layout {s:?}: expected sds, bud, files, {} or a dataselect \
+             template with % flags such as %n/%s/%Y/%n.%s.%l.%c.%Y.%j",
+            names.join(", ")
+        )))
+    }
+}
+
+impl fmt::Display for Layout {
+    /// `sds`, `bud`, `files`, or the template text.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Layout::Sds => f.write_str("sds"),
+            Layout::Bud => f.write_str("bud"),
+            Layout::Template(t) => f.write_str(t.as_str()),
+            Layout::Files => f.write_str("files"),
+        }
+    }
+}
+
+/// One file of an archive, as found by [`Archive::list_files`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ArchiveFile {
+    /// Full path: the archive root joined with `rel_path`.
+    pub path: PathBuf,
+    /// Path relative to the root, `/`-separated, as found (for [`Layout::Files`], names that
+    /// are not UTF-8 are converted lossily here; `path` stays exact).
+    pub rel_path: String,
+    /// The stream named by the file name, when the layout names network, station,
+    /// location and channel with defining flags (SDS, BUD, CHAN...); `None` otherwise
+    /// (SDAY, CSS, [`Layout::Files`]).
+    pub nslc: Option<Nslc>,
+    /// Start of the file's time span in ns since 1970 UTC: 00:00 of its day for day files
+    /// (SDS, BUD, CDAY...). For templates with a defining `%H` (hour files) it is the
+    /// start of the hour, and so on for `%M`, `%S`, `%F`; for a year file (`%Y` without
+    /// `%j`) the start of the year. `None` when the name gives no year.
+    pub day_start_ns: Option<i64>,
+    /// Length of the file's time span in ns (86 400 s for day files), `None` with
+    /// `day_start_ns`.
+    pub span_ns: Option<i64>,
+    /// File size in bytes.
+    pub size_bytes: u64,
+    /// Last modification time in ns since 1970 UTC (0 when the platform does not give it).
+    pub mtime_ns: i64,
+}
+
+/// A file found by a walk, before it becomes an [`ArchiveFile`].
+struct Found {
+    path: PathBuf,
+    rel_path: String,
+    vals: Values,
+    meta: Option<fs::Metadata>,
+}
+
+/// An archive: a root directory and a layout.
+#[derive(Clone, Debug)]
+pub struct Archive {
+    root: PathBuf,
+    layout: Layout,
+    template: Option<Template>,
+}
+
+impl Archive {
+    /// An archive at `root` with `layout`. Nothing is read until a listing.
+    pub fn new(root: impl Into<PathBuf>, layout: Layout) -> Self {
+        let template = layout.template();
+        Archive {
+            root: root.into(),
+            layout,
+            template,
+        }
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The layout.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The files of the archive for a selection (empty = all streams) and an optional time
+    /// window `[start_ns, end_ns)` (ns since 1970 UTC), sorted by path.
+    ///
+    /// With a window, the files whose time span intersects `[start_ns - 1 day, end_ns)` are
+    /// listed: archives put a record in the file of its start time, so records of the
+    /// previous day's file can spill over midnight into the window. Records that start more
+    /// than one day before the window (very long records) are therefore not found unless
+    /// the window is widened. Files whose names give no time (CHAN...) are always listed.
+    ///
+    /// A file is listed when its name is compatible with one of the selection's globs: the
+    /// codes its name gives must match (codes it does not give, such as location and
+    /// channel in SDAY, match anything). [`Layout::Files`] lists every regular, non-hidden
+    /// file under the root, whatever the selection and window (its streams and times are
+    /// only known after reading the records); it follows symbolic links to directories but
+    /// never visits a directory twice, so link loops end.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when `end_ns <= start_ns`; [`Error::Io`] naming the root
+    /// when it is missing or unreadable, or naming the subdirectory or file that cannot be
+    /// read (the listing stops there).
+    pub fn list_files(
+        &self,
+        selection: &[NslcGlob],
+        window: Option<(i64, i64)>,
+    ) -> Result<Vec<ArchiveFile>> {
+        if let Some((s, e)) = window {
+            if e <= s {
+                return Err(Error::invalid_argument(format!(
+                    "time window end ({e} ns) must be after its start ({s} ns)"
+                )));
+            }
+        }
+        let found = self.find(selection, window, true)?;
+        let mut files: Vec<ArchiveFile> = found.into_iter().map(|f| self.archive_file(f)).collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+
+    /// The streams named by the archive's file names for a selection (empty = all), sorted
+    /// and deduplicated. Only names are read, not records.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for [`Layout::Files`] and for templates that do not name
+    /// all four codes with defining flags (SDAY, CSS...): their streams are only known
+    /// after reading the records. [`Error::Io`] as for [`Archive::list_files`].
+    pub fn discover_streams(&self, selection: &[NslcGlob]) -> Result<Vec<Nslc>> {
+        match &self.template {
+            Some(t) if t.names_streams() => {}
+            _ => {
+                return Err(Error::invalid_argument(format!(
+                    "archive layout {} does not name network, station, location and channel \
+                     in its file names: streams are only known after reading the records",
+                    self.layout
+                )))
+            }
+        }
+        let mut streams: Vec<Nslc> = self
+            .find(selection, None, false)?
+            .into_iter()
+            .filter_map(|f| nslc_of(&f.vals))
+            .filter(|n| selected(selection, n))
+            .collect();
+        streams.sort();
+        streams.dedup();
+        Ok(streams)
+    }
+
+    /// Where the file of stream `nslc` for the time span starting at `day_start_ns` (ns
+    /// since 1970 UTC; 00:00 of the day for day layouts) goes, as `root/...`.
+    ///
+    /// `quality` (`D`, `R`, `Q` or `M`) fills the `%q` flag and, translated to publication
+    /// versions 1–4 as dataselect's `-Q` does, `%v`; SDS always writes TYPE `D`. Any time
+    /// flag takes its value from `day_start_ns`, so a caller may pass the start time of the
+    /// first record instead of the day start for templates with non-defining `#H:#M:#S`
+    /// (CDAY, CSS), as dataselect names them. For such templates an existing file with the
+    /// same defining values is returned if there is one, so that data of one day keeps
+    /// going to one file.
+    ///
+    /// Only the lexical path is checked: symbolic links inside the root are trusted
+    /// (operators use them to spread years over disks).
+    ///
+    /// # Errors
+    /// [`Error::InvalidCode`] when a code is not allowed ([`Nslc::validate`]: `..`, `/`,
+    /// spaces...), or when the name would have an empty or hidden component (for example a
+    /// template starting with `%l` and an empty location); [`Error::InvalidArgument`] for
+    /// [`Layout::Files`] (no naming rule), a bad `quality`, or a template flag that needs
+    /// record values (`%L`, `%r`, `%R`); [`Error::Io`] if looking for an existing file
+    /// fails.
+    pub fn file_path(&self, nslc: &Nslc, day_start_ns: i64, quality: char) -> Result<PathBuf> {
+        nslc.validate()?;
+        if !matches!(quality, 'D' | 'R' | 'Q' | 'M') {
+            return Err(Error::invalid_argument(format!(
+                "data quality {quality:?} is not one of D, R, Q, M"
+            )));
+        }
+        let Some(t) = &self.template else {
+            return Err(Error::invalid_argument(
+                "the 'files' archive layout has no file naming rule; choose sds, bud or a template",
+            ));
+        };
+        let value = |flag: Flag, _defining: bool| value_for(flag, nslc, day_start_ns, quality);
+        if t.has_non_defining() && self.root.is_dir() {
+            let mut vals = no_values();
+            for comp in t.components() {
+                for item in comp {
+                    if let template::Item::Field {
+                        flag,
+                        defining: true,
+                    } = item
+                    {
+                        vals[*flag as usize] = Some(value(*flag, true)?);
+                    }
+                }
+            }
+            let walker = Walker {
+                t,
+                selection: &[],
+                window: None,
+                stat: false,
+            };
+            if let Some(f) = walker
+                .walk(&self.root, "", 0, &vals)?
+                .into_iter()
+                .min_by(|a, b| a.path.cmp(&b.path))
+            {
+                return Ok(f.path);
+            }
+        }
+        let mut rel = PathBuf::new();
+        for i in 0..t.components().len() {
+            let c = t.format_component(i, &value)?;
+            if c.is_empty() || c.starts_with('.') || c.contains(['/', '\\', '\0']) {
+                return Err(Error::InvalidCode {
+                    code: nslc.to_string(),
+                    reason: format!(
+                        "archive layout {} gives the path component {c:?} (empty, hidden or \
+                         with a separator)",
+                        self.layout
+                    ),
+                });
+            }
+            rel.push(c);
+        }
+        let path = self.root.join(&rel);
+        if !rel.components().all(|c| matches!(c, Component::Normal(_)))
+            || !path.starts_with(&self.root)
+        {
+            return Err(Error::InvalidCode {
+                code: nslc.to_string(),
+                reason: format!("{} would leave the archive root", rel.display()),
+            });
+        }
+        Ok(path)
+    }
+
+    /// Walks the archive.
+    fn find(
+        &self,
+        selection: &[NslcGlob],
+        window: Option<(i64, i64)>,
+        stat: bool,
+    ) -> Result<Vec<Found>> {
+        match &self.template {
+            Some(t) => Walker {
+                t,
+                selection,
+                window,
+                stat,
+            }
+            .walk(&self.root, "", 0, &no_values()),
+            None => {
+                let mut out = Vec::new();
+                let mut visited = std::collections::HashSet::new();
+                let id = dir_id(&self.root).map_err(|e| Error::io(&self.root, e))?;
+                visited.insert(id);
+                walk_files(&self.root, "", stat, &mut visited, &mut out)?;
+                Ok(out)
+            }
+        }
+    }
+
+    fn archive_file(&self, f: Found) -> ArchiveFile {
+        let (nslc, span) = match &self.template {
+            Some(t) => (
+                if t.names_streams() {
+                    nslc_of(&f.vals)
+                } else {
+                    None
+                },
+                time_span(&f.vals).ok().flatten(),
+            ),
+            None => (None, None),
+        };
+        let (size_bytes, mtime_ns) = f
+            .meta
+            .as_ref()
+            .map(|m| (m.len(), mtime_ns(m)))
+            .unwrap_or((0, 0));
+        ArchiveFile {
+            path: f.path,
+            rel_path: f.rel_path,
+            nslc,
+            day_start_ns: span.map(|s| s.0),
+            span_ns: span.map(|s| s.1 - s.0),
+            size_bytes,
+            mtime_ns,
+        }
+    }
+}
+
+fn nslc_of(vals: &Values) -> Option<Nslc> {
+    let get = |f: Flag| vals[f as usize].as_deref();
+    Some(Nslc::new(
+        get(Flag::Network)?,
+        get(Flag::Station)?,
+        get(Flag::Location)?,
+        get(Flag::Channel)?,
+    ))
+}
+
+fn mtime_ns(m: &fs::Metadata) -> i64 {
+    match m.modified() {
+        Ok(t) => match t.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => i64::try_from(d.as_nanos()).unwrap_or(i64::MAX),
+            Err(e) => -i64::try_from(e.duration().as_nanos()).unwrap_or(i64::MAX),
+        },
+        Err(_) => 0,
+    }
+}
+
+fn join_rel(rel: &str, name: &str) -> String {
+    if rel.is_empty() {
+        name.to_string()
+    } else {
+        format!("{rel}/{name}")
+    }
+}
+
+/// Metadata following symbolic links; `Ok(None)` when the target does not exist (dangling
+/// link, or removed meanwhile).
+fn follow(path: &Path) -> Result<Option<fs::Metadata>> {
+    match fs::metadata(path) {
+        Ok(m) => Ok(Some(m)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// A walk of a template layout with pruning.
+struct Walker<'a> {
+    t: &'a Template,
+    selection: &'a [NslcGlob],
+    window: Option<(i64, i64)>,
+    stat: bool,
+}
+
+impl Walker<'_> {
+    /// Whether names with the values bound so far can still lead to a listed file.
+    fn keep(&self, vals: &Values) -> bool {
+        if !self.selection.is_empty() {
+            let ok = |pattern: &str, flag: Flag| {
+                vals[flag as usize]
+                    .as_deref()
+                    .is_none_or(|v| glob_match(pattern, v))
+            };
+            if !self.selection.iter().any(|g| {
+                ok(&g.network, Flag::Network)
+                    && ok(&g.station, Flag::Station)
+                    && ok(&g.location, Flag::Location)
+                    && ok(&g.channel, Flag::Channel)
+            }) {
+                return false;
+            }
+        }
+        match time_span(vals) {
+            Err(()) => false,
+            Ok(None) => true,
+            Ok(Some((s, e))) => match self.window {
+                None => true,
+                Some((ws, we)) => s < we && e > ws.saturating_sub(NS_PER_DAY),
+            },
+        }
+    }
+
+    fn walk(&self, dir: &Path, rel: &str, depth: usize, vals: &Values) -> Result<Vec<Found>> {
+        let last = depth + 1 == self.t.components().len();
+        let mut out = Vec::new();
+        let mut subdirs = Vec::new();
+        for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+            let entry = entry.map_err(|e| Error::io(dir, e))?;
+            let os_name = entry.file_name();
+            let Some(name) = os_name.to_str() else {
+                continue;
+            };
+            if name.starts_with('.') {
+                continue;
+            }
+            let mut v = vals.clone();
+            if !self.t.match_component(depth, name, &mut v) || !self.keep(&v) {
+                continue;
+            }
+            let path = entry.path();
+            let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
+            let rel_path = join_rel(rel, name);
+            if last {
+                let meta = if self.stat || ft.is_symlink() {
+                    match follow(&path)? {
+                        Some(m) if m.is_file() => Some(m),
+                        _ => continue,
+                    }
+                } else if ft.is_file() {
+                    None
+                } else {
+                    continue;
+                };
+                out.push(Found {
+                    path,
+                    rel_path,
+                    vals: v,
+                    meta: if self.stat { meta } else { None },
+                });
+            } else {
+                let is_dir = if ft.is_symlink() {
+                    follow(&path)?.is_some_and(|m| m.is_dir())
+                } else {
+                    ft.is_dir()
+                };
+                if is_dir {
+                    subdirs.push((path, rel_path, v));
+                }
+            }
+        }
+        let nested: Vec<Vec<Found>> = subdirs
+            .par_iter()
+            .map(|(p, r, v)| self.walk(p, r, depth + 1, v))
+            .collect::<Result<_>>()?;
+        out.extend(nested.into_iter().flatten());
+        Ok(out)
+    }
+}
+
+#[cfg(unix)]
+type DirId = (u64, u64);
+#[cfg(not(unix))]
+type DirId = PathBuf;
+
+/// Identity of a directory (after following links): device and inode on Unix, the
+/// canonical path elsewhere.
+fn dir_id(path: &Path) -> std::io::Result<DirId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::metadata(path)?;
+        Ok((m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        path.canonicalize()
+    }
+}
+
+/// Recursive walk of [`Layout::Files`].
+fn walk_files(
+    dir: &Path,
+    rel: &str,
+    stat: bool,
+    visited: &mut std::collections::HashSet<DirId>,
+    out: &mut Vec<Found>,
+) -> Result<()> {
+    for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let os_name = entry.file_name();
+        let name = os_name.to_string_lossy();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let Some(meta) = follow(&path)? else {
+            continue;
+        };
+        let rel_path = join_rel(rel, &name);
+        if meta.is_dir() {
+            let id = dir_id(&path).map_err(|e| Error::io(&path, e))?;
+            if visited.insert(id) {
+                walk_files(&path, &rel_path, stat, visited, out)?;
+            }
+        } else if meta.is_file() {
+            out.push(Found {
+                path,
+                rel_path,
+                vals: no_values(),
+                meta: if stat { Some(meta) } else { None },
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
