@@ -8,7 +8,9 @@
 //! [`sid::Nslc`]; the one definition of gaps, overlaps and availability is in [`gaps`] and
 //! `docs/gaps.md`.
 
+pub mod codec;
 pub mod error;
+pub mod record;
 pub mod sid;
 pub mod testing;
 pub mod time;
