@@ -5,7 +5,7 @@ use crate::{output, run_scan, Format, ScanArgs};
 use siqaco::archive::{write_atomic, Archive, Layout};
 use siqaco::codec::{encode, PackOptions, Samples};
 use siqaco::record::{RecordScanner, ScanItem};
-use siqaco::time::{day_floor, parse_time, NS_PER_S};
+use siqaco::time::{day_floor, parse_time};
 use siqaco::Nslc;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -23,7 +23,9 @@ pub struct DemoArgs {
 /// A deterministic, real-looking signal: a random walk plus a sine (like the bench data of
 /// dependencies.md), so that Steim2 stores mostly small differences.
 fn signal(n: usize, seed: u64) -> Vec<i32> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut walk = 0f64;
     (0..n)
         .map(|i| {
@@ -52,9 +54,18 @@ fn plan() -> Vec<(Nslc, f64, Vec<Run>)> {
             hh("HHZ"),
             20.0,
             vec![
-                Run { start: "2024-01-01T00:00:00", seconds: 3 * 3600 },
-                Run { start: "2024-01-01T03:05:00", seconds: 10 * 3600 + 55 * 60 },
-                Run { start: "2024-01-01T15:00:00", seconds: 15 * 3600 },
+                Run {
+                    start: "2024-01-01T00:00:00",
+                    seconds: 3 * 3600,
+                },
+                Run {
+                    start: "2024-01-01T03:05:00",
+                    seconds: 10 * 3600 + 55 * 60,
+                },
+                Run {
+                    start: "2024-01-01T15:00:00",
+                    seconds: 15 * 3600,
+                },
             ],
         ),
         // complete, plus two minutes sent twice (an overlap), appended out of order
@@ -62,22 +73,37 @@ fn plan() -> Vec<(Nslc, f64, Vec<Run>)> {
             hh("HHN"),
             20.0,
             vec![
-                Run { start: "2024-01-01T00:00:00", seconds: 30 * 3600 },
-                Run { start: "2024-01-01T09:00:00", seconds: 120 },
+                Run {
+                    start: "2024-01-01T00:00:00",
+                    seconds: 30 * 3600,
+                },
+                Run {
+                    start: "2024-01-01T09:00:00",
+                    seconds: 120,
+                },
             ],
         ),
         (
             hh("HHE"),
             20.0,
-            vec![Run { start: "2024-01-01T00:00:00", seconds: 30 * 3600 }],
+            vec![Run {
+                start: "2024-01-01T00:00:00",
+                seconds: 30 * 3600,
+            }],
         ),
         // a gap across midnight, 22:00 to 02:00
         (
             Nslc::new("XX", "DEMO2", "", "BHZ"),
             10.0,
             vec![
-                Run { start: "2024-01-01T00:00:00", seconds: 22 * 3600 },
-                Run { start: "2024-01-02T02:00:00", seconds: 4 * 3600 },
+                Run {
+                    start: "2024-01-01T00:00:00",
+                    seconds: 22 * 3600,
+                },
+                Run {
+                    start: "2024-01-02T02:00:00",
+                    seconds: 4 * 3600,
+                },
             ],
         ),
     ]
@@ -130,11 +156,16 @@ pub fn run(args: &DemoArgs) -> siqaco::Result<u8> {
         }
     };
     build_archive(&root)?;
-    eprintln!("siqaco demo: example SDS archive written to {}", root.display());
-    eprintln!("siqaco demo: scanning it (siqaco scan {} --per-day)", root.display());
+    eprintln!(
+        "siqaco demo: example SDS archive written to {}",
+        root.display()
+    );
+    eprintln!(
+        "siqaco demo: scanning it (siqaco scan {} --per-day)",
+        root.display()
+    );
     let scan_args = ScanArgs::for_root(root, args.format);
     let report = run_scan(&scan_args)?;
     output::print_report(&report, args.format, true)?;
-    let _ = NS_PER_S;
     Ok(if report.errors.is_empty() { 0 } else { 3 })
 }

@@ -39,7 +39,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Scan an archive (or miniSEED files) and report gaps, overlaps and availability.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Build an example archive with gaps and overlaps and scan it.
     Demo(demo::DemoArgs),
 }
@@ -56,6 +56,7 @@ pub enum Format {
 }
 
 #[derive(clap::Args, Debug, Clone)]
+/// Arguments of `siqaco scan`.
 pub struct ScanArgs {
     /// Archive root directory, or miniSEED files to scan directly.
     #[arg(required = true)]
@@ -129,8 +130,16 @@ impl ScanArgs {
             .iter()
             .map(|s| NslcGlob::parse(s))
             .collect::<siqaco::Result<Vec<_>>>()?;
-        let start = self.start.as_deref().map(siqaco::time::parse_time).transpose()?;
-        let end = self.end.as_deref().map(siqaco::time::parse_time).transpose()?;
+        let start = self
+            .start
+            .as_deref()
+            .map(siqaco::time::parse_time)
+            .transpose()?;
+        let end = self
+            .end
+            .as_deref()
+            .map(siqaco::time::parse_time)
+            .transpose()?;
         let window = match (start, end) {
             (None, None) => None,
             (s, e) => {
@@ -144,19 +153,19 @@ impl ScanArgs {
         };
         let mut tolerance = Tolerance::default();
         if let Some(t) = self.tolerance {
-            if !(t >= 0.0) {
+            if t.is_nan() || t < 0.0 {
                 return Err(Error::invalid_argument("--tolerance must be >= 0"));
             }
             tolerance.time = TimeTolerance::Seconds(t);
         }
         if let Some(p) = self.tolerance_periods {
-            if !(p >= 0.0) {
+            if p.is_nan() || p < 0.0 {
                 return Err(Error::invalid_argument("--tolerance-periods must be >= 0"));
             }
             tolerance.time = TimeTolerance::Periods(p);
         }
         if let Some(r) = self.rate_tolerance {
-            if !(r >= 0.0) {
+            if r.is_nan() || r < 0.0 {
                 return Err(Error::invalid_argument("--rate-tolerance must be >= 0"));
             }
             tolerance.rate = r;

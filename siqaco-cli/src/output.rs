@@ -55,7 +55,10 @@ fn write_csv(out: &mut impl Write, r: &ScanReport, per_day: bool) -> std::io::Re
         }
         return Ok(());
     }
-    writeln!(out, "nslc,kind,start,end,duration_s,samples,last_sample,next_sample,edge")?;
+    writeln!(
+        out,
+        "nslc,kind,start,end,duration_s,samples,last_sample,next_sample,edge"
+    )?;
     for s in &r.streams {
         for g in &s.analysis.gaps {
             writeln!(
@@ -90,8 +93,8 @@ fn write_text(out: &mut impl Write, r: &ScanReport, per_day: bool) -> std::io::R
     let (mut ngaps, mut novl) = (0usize, 0usize);
     writeln!(
         out,
-        "{:<18} {:<28} {:<28} {:>12} {:>9}  {}",
-        "Stream", "Last Sample", "Next Sample", "Gap (s)", "Samples", "Edge"
+        "{:<18} {:<28} {:<28} {:>12} {:>9}  Edge",
+        "Stream", "Last Sample", "Next Sample", "Gap (s)", "Samples"
     )?;
     for s in &r.streams {
         for g in &s.analysis.gaps {
@@ -100,8 +103,12 @@ fn write_text(out: &mut impl Write, r: &ScanReport, per_day: bool) -> std::io::R
                 out,
                 "{:<18} {:<28} {:<28} {:>12} {:>9}  {}",
                 s.nslc.to_string(),
-                g.last_sample_ns.map(format_time).unwrap_or_else(|| format!("({})", format_time(g.start_ns))),
-                g.next_sample_ns.map(format_time).unwrap_or_else(|| format!("({})", format_time(g.end_ns))),
+                g.last_sample_ns
+                    .map(format_time)
+                    .unwrap_or_else(|| format!("({})", format_time(g.start_ns))),
+                g.next_sample_ns
+                    .map(format_time)
+                    .unwrap_or_else(|| format!("({})", format_time(g.end_ns))),
                 format!("{:.6}", g.duration_s()),
                 g.missing_samples,
                 g.edge.map(|e| e.as_str()).unwrap_or("")
@@ -129,7 +136,16 @@ fn write_text(out: &mut impl Write, r: &ScanReport, per_day: bool) -> std::io::R
     writeln!(
         out,
         "{:<18} {:>9} {:>8} {:<28} {:<28} {:>5} {:>12} {:>5} {:>12} {:>8}",
-        "Stream", "Rate(Hz)", "Records", "Earliest", "Latest", "Gaps", "Gap(s)", "Ovl", "Overlap(s)", "Avail%"
+        "Stream",
+        "Rate(Hz)",
+        "Records",
+        "Earliest",
+        "Latest",
+        "Gaps",
+        "Gap(s)",
+        "Ovl",
+        "Overlap(s)",
+        "Avail%"
     )?;
     for s in &r.streams {
         let a = &s.analysis;
@@ -142,7 +158,11 @@ fn write_text(out: &mut impl Write, r: &ScanReport, per_day: bool) -> std::io::R
             Some((ws, we)) => (we - ws) as f64,
             None => (last - first) as f64,
         };
-        let avail = if span > 0.0 { covered as f64 / span * 100.0 } else { 0.0 };
+        let avail = if span > 0.0 {
+            covered as f64 / span * 100.0
+        } else {
+            0.0
+        };
         writeln!(
             out,
             "{:<18} {:>9} {:>8} {:<28} {:<28} {:>5} {:>12.6} {:>5} {:>12.6} {:>8.4}",
@@ -152,9 +172,15 @@ fn write_text(out: &mut impl Write, r: &ScanReport, per_day: bool) -> std::io::R
             format_time(first),
             format_time(last),
             a.gaps.len(),
-            a.gaps.iter().map(|g| g.duration_s()).sum::<f64>(),
+            a.gaps
+                .iter()
+                .map(|g| g.duration_s())
+                .fold(0.0, |a, b| a + b),
             a.overlaps.len(),
-            a.overlaps.iter().map(|o| o.duration_s()).sum::<f64>(),
+            a.overlaps
+                .iter()
+                .map(|o| o.duration_s())
+                .fold(0.0, |a, b| a + b),
             avail
         )?;
     }

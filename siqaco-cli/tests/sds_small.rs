@@ -22,7 +22,10 @@ fn t(v: &Value) -> i64 {
 }
 
 fn close(a: i64, b: i64, what: &str) {
-    assert!((a - b).abs() <= 1_000, "{what}: {a} vs {b} differ by more than 1 µs");
+    assert!(
+        (a - b).abs() <= 1_000,
+        "{what}: {a} vs {b} differ by more than 1 µs"
+    );
 }
 
 #[test]
@@ -39,20 +42,32 @@ fn sds_small_matches_expected() {
         .arg(data.join("sds-small"))
         .output()
         .expect("run siqaco");
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let got: Value = serde_json::from_slice(&out.stdout).expect("json output");
     assert_eq!(got["errors"].as_array().unwrap().len(), 0);
     let streams = got["streams"].as_array().unwrap();
     let exp = expected["nslc"].as_object().unwrap();
     assert_eq!(streams.len(), exp.len(), "stream count");
-    assert_eq!(got["records"].as_u64(), expected["totals"]["n_records"].as_u64());
+    assert_eq!(
+        got["records"].as_u64(),
+        expected["totals"]["n_records"].as_u64()
+    );
     let mut disagreements = Vec::new();
     for s in streams {
         let nslc = s["nslc"].as_str().unwrap();
         let e = &exp[nslc];
         let rate = e["sample_rates"][0].as_f64().unwrap();
         assert_eq!(s["sample_rate_hz"].as_f64().unwrap(), rate, "{nslc} rate");
-        assert_eq!(s["records"].as_u64(), e["n_records"].as_u64(), "{nslc} records");
+        assert_eq!(
+            s["records"].as_u64(),
+            e["n_records"].as_u64(),
+            "{nslc} records"
+        );
         let tol = (0.5e9 / rate).round() as i64;
 
         // segments
@@ -79,7 +94,10 @@ fn sds_small_matches_expected() {
             close(t(&g["end"]), w[1].0, &format!("{nslc} gap end"));
             let d = (w[1].0 - w[0].1) as f64 / 1e9;
             assert!((g["duration_s"].as_f64().unwrap() - d).abs() < 1e-6);
-            assert_eq!(g["missing_samples"].as_i64().unwrap(), (d * rate).round() as i64);
+            assert_eq!(
+                g["missing_samples"].as_i64().unwrap(),
+                (d * rate).round() as i64
+            );
             assert!(g["edge"].is_null());
         }
         // msi convention
@@ -99,9 +117,21 @@ fn sds_small_matches_expected() {
             .collect();
         if msi_gaps.len() == gaps.len() {
             for (g, m) in gaps.iter().zip(&msi_gaps) {
-                close(t(&g["last_sample"]), t(&m["last_sample"]), &format!("{nslc} msi last sample"));
-                close(t(&g["next_sample"]), t(&m["next_sample"]), &format!("{nslc} msi next sample"));
-                assert_eq!(g["missing_samples"].as_i64(), m["samples"].as_i64(), "{nslc} msi samples");
+                close(
+                    t(&g["last_sample"]),
+                    t(&m["last_sample"]),
+                    &format!("{nslc} msi last sample"),
+                );
+                close(
+                    t(&g["next_sample"]),
+                    t(&m["next_sample"]),
+                    &format!("{nslc} msi next sample"),
+                );
+                assert_eq!(
+                    g["missing_samples"].as_i64(),
+                    m["samples"].as_i64(),
+                    "{nslc} msi samples"
+                );
                 let lt = g["last_to_next_s"].as_f64().unwrap();
                 assert!((lt - m["gap_s"].as_f64().unwrap()).abs() <= 5e-4 * lt.abs().max(1.0));
             }
@@ -125,18 +155,37 @@ fn sds_small_matches_expected() {
             let og: Vec<&Value> = og.iter().filter(|x| x["kind"] == "gap").collect();
             if og.len() == gaps.len() {
                 for (g, o) in gaps.iter().zip(&og) {
-                    close(t(&g["last_sample"]), t(&o["start"]), &format!("{nslc} obspy start"));
-                    close(t(&g["next_sample"]), t(&o["end"]), &format!("{nslc} obspy end"));
-                    assert!((g["duration_s"].as_f64().unwrap() - o["duration_s"].as_f64().unwrap()).abs() < 1e-6);
+                    close(
+                        t(&g["last_sample"]),
+                        t(&o["start"]),
+                        &format!("{nslc} obspy start"),
+                    );
+                    close(
+                        t(&g["next_sample"]),
+                        t(&o["end"]),
+                        &format!("{nslc} obspy end"),
+                    );
+                    assert!(
+                        (g["duration_s"].as_f64().unwrap() - o["duration_s"].as_f64().unwrap())
+                            .abs()
+                            < 1e-6
+                    );
                     assert_eq!(g["missing_samples"].as_i64(), o["missing_samples"].as_i64());
                 }
             } else {
-                disagreements.push(format!("{nslc}: ObsPy reports {} gap(s), union coverage {}", og.len(), gaps.len()));
+                disagreements.push(format!(
+                    "{nslc}: ObsPy reports {} gap(s), union coverage {}",
+                    og.len(),
+                    gaps.len()
+                ));
             }
         }
 
         // overlaps: depth >= 2 over libmseed's traces
-        let mut ev: Vec<(i64, i32)> = traces.iter().flat_map(|&(s, e)| [(s, 1), (e, -1)]).collect();
+        let mut ev: Vec<(i64, i32)> = traces
+            .iter()
+            .flat_map(|&(s, e)| [(s, 1), (e, -1)])
+            .collect();
         ev.sort();
         let (mut depth, mut open, mut want_ov) = (0, None, Vec::new());
         for (x, d) in ev {
@@ -170,10 +219,17 @@ fn sds_small_matches_expected() {
                 .find(|x| x["date"] == d["date"])
                 .unwrap_or_else(|| panic!("{nslc}: unexpected day {}", d["date"]));
             let p = d["percent_availability"].as_f64().unwrap();
-            assert!((p - want["percent"].as_f64().unwrap()).abs() < 1e-4, "{nslc} {} {p}", d["date"]);
+            assert!(
+                (p - want["percent"].as_f64().unwrap()).abs() < 1e-4,
+                "{nslc} {} {p}",
+                d["date"]
+            );
         }
     }
     // The data set has exactly one stream where the tools disagree, and the test says so.
-    eprintln!("tool disagreements (union coverage stands):\n  {}", disagreements.join("\n  "));
+    eprintln!(
+        "tool disagreements (union coverage stands):\n  {}",
+        disagreements.join("\n  ")
+    );
     assert!(disagreements.iter().any(|d| d.starts_with("BW.BGLD..EHE")));
 }

@@ -422,7 +422,10 @@ fn day_stats(
             covered_s: ns_to_s(covered),
             percent_availability: covered as f64 / (de - ds) as f64 * 100.0,
             num_gaps: gaps.len() as u64,
-            sum_gaps: gaps.iter().map(|g| ns_to_s(g.1 - g.0)).sum(),
+            sum_gaps: gaps
+                .iter()
+                .map(|g| ns_to_s(g.1 - g.0))
+                .fold(0.0, |a, b| a + b),
             max_gap: gaps.iter().map(|g| ns_to_s(g.1 - g.0)).fold(0.0, f64::max),
             num_overlaps: 0,
             sum_overlaps: 0.0,
@@ -509,8 +512,10 @@ mod tests {
         let traces = join_pieces(vec![piece_of(s, 100, 1.0)], &t);
         let a = analyze(&traces, &AnalysisOptions::default());
         assert!(a.gaps.is_empty());
-        let mut o = AnalysisOptions::default();
-        o.window = Some((s - 10 * NS_PER_S, s + 200 * NS_PER_S));
+        let mut o = AnalysisOptions {
+            window: Some((s - 10 * NS_PER_S, s + 200 * NS_PER_S)),
+            ..Default::default()
+        };
         let a = analyze(&traces, &o);
         assert_eq!(a.gaps.len(), 2);
         assert_eq!(a.gaps[0].edge, Some(Edge::Head));

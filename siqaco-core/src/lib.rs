@@ -9,8 +9,12 @@
 //! `docs/gaps.md`.
 
 pub mod archive;
+pub mod codec;
 pub mod error;
 pub mod gaps;
+pub mod record;
+pub mod report;
+pub mod scan;
 pub mod segment;
 pub mod sid;
 pub mod testing;

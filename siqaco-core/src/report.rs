@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 pub const SCAN_JSON_VERSION: u32 = 1;
 
 fn opt_time(ns: Option<i64>) -> Value {
-    ns.map(|t| Value::String(format_time(t))).unwrap_or(Value::Null)
+    ns.map(|t| Value::String(format_time(t)))
+        .unwrap_or(Value::Null)
 }
 
 /// JSON of one segment: `{"start", "end"}` (end exclusive: last sample + one period).

@@ -144,6 +144,7 @@ pub fn scan_paths(
                 rel_path: p.to_string_lossy().into_owned(),
                 nslc: None,
                 day_start_ns: None,
+                span_ns: None,
                 size_bytes: meta.as_ref().map(|m| m.len()).unwrap_or(0),
                 mtime_ns: 0,
             }

@@ -26,19 +26,35 @@ def parse_ns(text: str) -> int:
     return sec * 1_000_000_000 + int(frac.ljust(9, "0"))
 
 
+def sid_key(sid: str) -> str:
+    """N.S.L.C of a source identifier, with libmseed's handling of blank SEED channel
+    characters (libmseed builds "B_S_SS" from the raw 3-character field, so a channel of
+    blanks gives "__"): the channel part's delimiters are dropped."""
+    net, sta, loc, chan = sid.removeprefix("FDSN:").split("_", 3)
+    return f"{net}.{sta}.{loc}.{chan.replace('_', '')}"
+
+
 def libmseed_traces(path):
-    """{source_id: [(start_ns, end_ns_exclusive, rate)]} from pymseed's trace list."""
+    """{N.S.L.C: [(start_ns, end_ns_exclusive, rate)]}: libmseed's trace segments (pymseed),
+    each spanning its data records: libmseed stretches a segment's end time to the start of
+    a record without samples, which covers nothing (docs/gaps.md), and text records are not
+    coverage either."""
     try:
-        tl = MS3TraceList(str(path), validate_crc=False)
+        tl = MS3TraceList(str(path), validate_crc=False, record_list=True)
     except Exception:
-        tl = MS3TraceList(str(path), validate_crc=False, skip_not_data=True)
+        tl = MS3TraceList(str(path), validate_crc=False, record_list=True, skip_not_data=True)
     out = {}
     for tid in tl:
         for seg in tid:
             if seg.samprate <= 0 or seg.samplecnt <= 0:
                 continue
+            recs = [r for r in seg.recordlist if r.record.samplecnt > 0 and r.record.encoding != 0]
+            if not recs:
+                continue
             period = round(1e9 / seg.samprate)
-            out.setdefault(tid.sourceid, []).append((seg.starttime, seg.endtime + period, seg.samprate))
+            start = min(r.record.starttime for r in recs)
+            end = max(r.endtime for r in recs) + period
+            out.setdefault(sid_key(tid.sourceid), []).append((start, end, seg.samprate))
     return out
 
 
@@ -66,7 +82,7 @@ def union_and_overlaps(traces, rate):
 @pytest.mark.parametrize("path", MSEED_FILES, ids=lambda p: p.name)
 def test_file_against_libmseed_trace_list(path):
     status, doc = run_scan(str(path))
-    ours = {s["source_id"]: s for s in doc["streams"]}
+    ours = {s["nslc"]: s for s in doc["streams"]}
     ref = libmseed_traces(path)
     assert set(ours) == set(ref), f"streams differ: {sorted(ours)} vs {sorted(ref)}"
     for sid, traces in ref.items():
@@ -96,6 +112,10 @@ def obspy_gaps(path):
         st = obspy.read(str(path), headonly=True, format="MSEED")
     except Exception:
         return None
+    if any(tr.stats.npts == 0 for tr in st):
+        # ObsPy counts a record without samples as coverage up to one period after its
+        # start time; siqaco does not (it covers nothing). Compared with libmseed above.
+        return None
     return st.get_gaps()
 
 
@@ -104,7 +124,7 @@ def test_file_against_obspy_get_gaps(path):
     """Where ObsPy sees no overlap, its gap list is siqaco's, entry for entry."""
     gl = obspy_gaps(path)
     if gl is None:
-        pytest.skip("ObsPy cannot read this file")
+        pytest.skip("ObsPy cannot read this file, or it holds records without samples")
     _, doc = run_scan(str(path))
     by_nslc = {s["nslc"]: s for s in doc["streams"]}
     obspy_by = {}

@@ -217,9 +217,11 @@ impl Template {
                 let flag = match Flag::from_letter(f) {
                     Some(flag) => flag,
                     None if internal && f == 't' => Flag::SdsType,
-                    None => return Err(bad(&format!(
+                    None => {
+                        return Err(bad(&format!(
                         "unknown flag {c}{f} (dataselect flags: n s l c Y y j H M S F v q L r R)"
-                    ))),
+                    )))
+                    }
                 };
                 if !lit.is_empty() {
                     items.push(Item::Literal(std::mem::take(&mut lit)));

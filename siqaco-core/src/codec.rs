@@ -1,0 +1,681 @@
+//! Decoding and encoding of miniSEED samples through libmseed (the `libmseed-sys` crate,
+//! libmseed 3.1.3). All `unsafe` code that touches libmseed lives in this module.
+//!
+//! Only libmseed's buffer functions are used (`msr3_parse`, `msr3_pack`, `msr3_init`,
+//! `msr3_free`, `ms_nslc2sid`, `msr3_sampratehz`, `msr3_endtime`): never its file reader,
+//! trace lists or global reader state. Every `MS3Record` is created and freed inside one
+//! call, so every type here is `Send` and the functions can run on any thread.
+//!
+//! # Errors and logging
+//!
+//! libmseed reports problems through its logging functions, whose parameters are
+//! thread-local. On first use in a thread this module registers (`ms_rloginit`) print
+//! functions that collect the messages of the current call; error messages are put into
+//! the returned [`Error`], warnings are passed to `tracing` at debug level. Nothing is
+//! written to stderr.
+//!
+//! # Safety margin against libmseed 3.1.3
+//!
+//! libmseed 3.1.3 may read a few bytes past the end of a buffer while walking a corrupt
+//! miniSEED 2 blockette chain and shifts by an unchecked exponent in blockette 1000 (both
+//! fixed in 3.5). Before calling it, the chain is walked here: records whose blockette
+//! 1000 has a record-length exponent of 31 or more are refused, and when a blockette
+//! could lie within 8 bytes of the buffer end the bytes are copied into a zero-padded
+//! buffer first.
+
+use crate::error::{Error, Result};
+use crate::record::{self, ENCODING_UNKNOWN};
+use crate::sid::Nslc;
+use libmseed_sys as ffi;
+use std::cell::{Cell, RefCell};
+use std::ffi::{c_char, c_int, c_void, CStr, CString};
+use std::ptr;
+
+/// Decoded samples of a record, in the type libmseed decodes the encoding to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Samples {
+    /// Integer samples (int16, int32, Steim1, Steim2, CDSN, SRO, DWWSSN, GEOSCOPE
+    /// gain-ranged integers…).
+    Int32(Vec<i32>),
+    /// 32-bit float samples (float32, GEOSCOPE).
+    Float32(Vec<f32>),
+    /// 64-bit float samples (float64).
+    Float64(Vec<f64>),
+    /// Text payload bytes (encoding 0), e.g. log records.
+    Text(Vec<u8>),
+}
+
+impl Samples {
+    /// Number of samples (bytes for text).
+    pub fn len(&self) -> usize {
+        match self {
+            Samples::Int32(v) => v.len(),
+            Samples::Float32(v) => v.len(),
+            Samples::Float64(v) => v.len(),
+            Samples::Text(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// libmseed's sample type code: `i`, `f`, `d` or `t`.
+    pub fn sample_type(&self) -> char {
+        match self {
+            Samples::Int32(_) => 'i',
+            Samples::Float32(_) => 'f',
+            Samples::Float64(_) => 'd',
+            Samples::Text(_) => 't',
+        }
+    }
+}
+
+/// One record decoded by libmseed ([`decode_record`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecodedRecord {
+    /// Stream codes (from libmseed's source identifier).
+    pub nslc: Nslc,
+    /// Time of the first sample, ns since 1970 (libmseed `starttime`).
+    pub start_ns: i64,
+    /// Sample rate in Hz (`msr3_sampratehz`).
+    pub sample_rate_hz: f64,
+    /// Number of samples declared in the header.
+    pub sample_count: i64,
+    /// Data encoding code ([`ENCODING_UNKNOWN`] for a v2 record without blockette 1000,
+    /// which libmseed decodes as Steim1).
+    pub encoding: u8,
+    /// Publication version (v2: quality R=1, D=2, Q=3, M=4).
+    pub pub_version: u8,
+    /// Record length in bytes.
+    pub record_length: usize,
+    /// Format version, 2 or 3.
+    pub format_version: u8,
+    /// The decoded samples (as many as libmseed decoded, equal to `sample_count` for a
+    /// valid record).
+    pub samples: Samples,
+}
+
+/// A record header as libmseed's `msr3_parse` (header only) reports it; used to
+/// cross-check [`crate::record`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct LibmseedHeader {
+    /// Source identifier, e.g. `FDSN:IU_COLA_00_B_H_Z`.
+    pub sid: String,
+    /// `starttime` in ns.
+    pub start_ns: i64,
+    /// Raw `samprate` (Hz, or minus the period in s when negative).
+    pub samprate: f64,
+    /// `msr3_sampratehz`.
+    pub sample_rate_hz: f64,
+    /// `samplecnt`.
+    pub sample_count: i64,
+    /// `encoding` (libmseed's −1, no blockette 1000, is given as [`ENCODING_UNKNOWN`]).
+    pub encoding: u8,
+    /// `reclen` in bytes.
+    pub record_length: usize,
+    /// `pubversion`.
+    pub pub_version: u8,
+    /// `formatversion`.
+    pub format_version: u8,
+    /// `flags` (v3 record flags; v2 activity/IO/quality bits mapped by libmseed).
+    pub flags: u8,
+    /// `msr3_endtime` in ns (time of the last sample).
+    pub end_ns: i64,
+}
+
+/// How [`encode`] packs samples.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PackOptions {
+    /// Record length in bytes: for v2 a power of two from 128 to 131072; for v3 the
+    /// maximum length (records are variable length), 40 B to 10 MiB.
+    pub record_length: usize,
+    /// Encoding code: 0 text, 1 int16, 3 int32, 4 float32, 5 float64, 10 Steim1, 11 Steim2.
+    pub encoding: u8,
+    /// Format version, 2 or 3.
+    pub format_version: u8,
+    /// Publication version; for v2 the quality indicator is derived from it as libmseed
+    /// does (1 `R`, 3 `Q`, 4 `M`, otherwise `D`).
+    pub pub_version: u8,
+}
+
+impl Default for PackOptions {
+    /// 4096-byte miniSEED 2 Steim2 records with quality `D` (libmseed's defaults).
+    fn default() -> Self {
+        PackOptions {
+            record_length: 4096,
+            encoding: 11,
+            format_version: 2,
+            pub_version: 2,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Logging
+// ---------------------------------------------------------------------------------------
+
+thread_local! {
+    static LOG_READY: Cell<bool> = const { Cell::new(false) };
+    static LOG_MESSAGES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+const ERROR_PREFIX: &CStr = c"Error: ";
+
+unsafe extern "C" fn log_ignore(message: *const c_char) {
+    if message.is_null() {
+        return;
+    }
+    // SAFETY: libmseed passes a NUL-terminated message buffer valid for this call.
+    let text = unsafe { CStr::from_ptr(message) }.to_string_lossy();
+    tracing::trace!(target: "libmseed", "{}", text.trim_end());
+}
+
+unsafe extern "C" fn log_collect(message: *const c_char) {
+    if message.is_null() {
+        return;
+    }
+    // SAFETY: libmseed passes a NUL-terminated message buffer valid for this call.
+    let text = unsafe { CStr::from_ptr(message) }
+        .to_string_lossy()
+        .trim_end()
+        .to_string();
+    let _ = LOG_MESSAGES.try_with(|m| {
+        if let Ok(mut m) = m.try_borrow_mut() {
+            m.push(text);
+        }
+    });
+}
+
+/// Collects libmseed's messages for the duration of one call on this thread.
+struct LogCapture;
+
+impl LogCapture {
+    fn start() -> Self {
+        if !LOG_READY.with(Cell::get) {
+            // SAFETY: the callbacks are valid for the program's lifetime and the prefix is a
+            // static C string; the parameters are thread-local inside libmseed.
+            unsafe {
+                ffi::ms_rloginit(
+                    Some(log_ignore),
+                    ptr::null(),
+                    Some(log_collect),
+                    ERROR_PREFIX.as_ptr(),
+                    0,
+                );
+            }
+            LOG_READY.with(|r| r.set(true));
+        }
+        LOG_MESSAGES.with(|m| m.borrow_mut().clear());
+        LogCapture
+    }
+
+    /// Error messages of the call joined with "; " (warnings go to tracing), or `fallback`.
+    fn finish(self, fallback: &str) -> String {
+        let messages = LOG_MESSAGES.with(|m| std::mem::take(&mut *m.borrow_mut()));
+        let mut errors = Vec::new();
+        for m in messages {
+            match m.strip_prefix("Error: ") {
+                Some(e) => errors.push(e.to_string()),
+                None => tracing::debug!(target: "libmseed", "{m}"),
+            }
+        }
+        if errors.is_empty() {
+            fallback.to_string()
+        } else {
+            errors.join("; ")
+        }
+    }
+}
+
+fn error_name(code: c_int) -> &'static str {
+    match code {
+        -1 => "generic error",
+        -2 => "no miniSEED data detected",
+        -3 => "wrong record length",
+        -4 => "value out of range",
+        -5 => "unknown data format",
+        -6 => "Steim compression flag error",
+        -7 => "invalid CRC",
+        _ => "error",
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Records
+// ---------------------------------------------------------------------------------------
+
+/// An `MS3Record` owned by this module, freed with `msr3_free`.
+struct Msr(*mut ffi::MS3Record);
+
+impl Drop for Msr {
+    fn drop(&mut self) {
+        if !self.0.is_null() {
+            // SAFETY: the pointer was allocated by libmseed (msr3_parse / msr3_init) and
+            // `datasamples` is either libmseed's or reset to null by its owner.
+            unsafe { ffi::msr3_free(&mut self.0) };
+        }
+    }
+}
+
+const V2_PAD: usize = 8;
+
+/// Checks a buffer before giving it to libmseed 3.1.3; returns whether it must be copied
+/// into a padded buffer (see the module documentation).
+fn precheck(buf: &[u8]) -> Result<bool> {
+    let len = buf.len();
+    let v2 = len >= 27 && !(len >= 40 && buf[0] == b'M' && buf[1] == b'S' && buf[2] == 3);
+    if !v2 {
+        return Ok(false);
+    }
+    if len < 48 {
+        return Ok(true);
+    }
+    // Byte order as libmseed decides it.
+    let y = u16::from_le_bytes([buf[20], buf[21]]);
+    let d = u16::from_le_bytes([buf[22], buf[23]]);
+    let little = (1900..=2100).contains(&y) && (1..=366).contains(&d);
+    let rd = |at: usize| -> usize {
+        let a = [buf[at], buf[at + 1]];
+        (if little {
+            u16::from_le_bytes(a)
+        } else {
+            u16::from_be_bytes(a)
+        }) as usize
+    };
+    let mut pad = false;
+    let mut off = rd(46);
+    let mut steps = 0;
+    while off != 0 && off < len && steps < 4096 {
+        if off + V2_PAD > len {
+            pad = true;
+            break;
+        }
+        if rd(off) == 1000 && buf[off + 6] >= 31 {
+            return Err(Error::invalid_data(
+                "",
+                0,
+                format!(
+                    "blockette 1000 record length exponent {} is not supported",
+                    buf[off + 6]
+                ),
+            ));
+        }
+        let next = rd(off + 2);
+        if next <= off {
+            break;
+        }
+        off = next;
+        steps += 1;
+    }
+    Ok(pad)
+}
+
+/// Runs `msr3_parse` on `buf` (treated as ending at the end of the data) and hands the
+/// parsed record to `f`.
+fn with_parsed<T>(
+    buf: &[u8],
+    flags: u32,
+    f: impl FnOnce(&ffi::MS3Record) -> Result<T>,
+) -> Result<T> {
+    let padded;
+    let data: &[u8] = if precheck(buf)? {
+        let mut v = Vec::with_capacity(buf.len() + 64);
+        v.extend_from_slice(buf);
+        v.resize(buf.len() + 64, 0);
+        padded = v;
+        &padded
+    } else {
+        buf
+    };
+    let log = LogCapture::start();
+    let mut msr = Msr(ptr::null_mut());
+    // SAFETY: `data` holds at least `buf.len()` readable bytes (plus padding when libmseed
+    // 3.1.3 could read past the end); `msr.0` is null or a record from a previous parse.
+    let rc = unsafe {
+        ffi::msr3_parse(
+            data.as_ptr().cast::<c_char>(),
+            buf.len() as u64,
+            &mut msr.0,
+            flags | ffi::MSF_ATENDOFFILE,
+            0,
+        )
+    };
+    if rc != 0 || msr.0.is_null() {
+        let fallback = if rc > 0 {
+            format!("truncated record: {rc} more bytes needed")
+        } else {
+            error_name(rc).to_string()
+        };
+        let message = log.finish(&fallback);
+        return Err(if rc == ffi::MS_NOTSEED || rc > 0 {
+            Error::invalid_data("", 0, message)
+        } else {
+            Error::Codec(message)
+        });
+    }
+    let _ = log.finish("");
+    // SAFETY: msr3_parse succeeded, so msr.0 points to a valid, initialised record.
+    let rec = unsafe { &*msr.0 };
+    f(rec)
+}
+
+fn sid_of(rec: &ffi::MS3Record) -> String {
+    // SAFETY: libmseed NUL-terminates `sid` (its length is checked to be < LM_SIDLEN).
+    let bytes: &[u8] = unsafe { std::slice::from_raw_parts(rec.sid.as_ptr().cast::<u8>(), 64) };
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(64);
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+fn encoding_of(rec: &ffi::MS3Record) -> u8 {
+    if rec.encoding < 0 || rec.encoding > 255 {
+        ENCODING_UNKNOWN
+    } else {
+        rec.encoding as u8
+    }
+}
+
+/// Parses the header of the record at the start of `buf` with libmseed's `msr3_parse`
+/// (no sample decoding), for cross-checking [`crate::record`].
+///
+/// # Errors
+/// [`Error::InvalidData`] when libmseed finds no record or a truncated one,
+/// [`Error::Codec`] with libmseed's message for other failures.
+pub fn parse_header_libmseed(buf: &[u8]) -> Result<LibmseedHeader> {
+    with_parsed(buf, 0, |rec| {
+        // SAFETY: `rec` is a valid record.
+        let (hz, end_ns) = unsafe { (ffi::msr3_sampratehz(rec), ffi::msr3_endtime(rec)) };
+        Ok(LibmseedHeader {
+            sid: sid_of(rec),
+            start_ns: rec.starttime,
+            samprate: rec.samprate,
+            sample_rate_hz: hz,
+            sample_count: rec.samplecnt,
+            encoding: encoding_of(rec),
+            record_length: rec.reclen.max(0) as usize,
+            pub_version: rec.pubversion,
+            format_version: rec.formatversion,
+            flags: rec.flags,
+            end_ns,
+        })
+    })
+}
+
+/// Decodes the record at the start of `buf` with libmseed (`msr3_parse` with
+/// `MSF_UNPACKDATA`): every encoding libmseed supports (text, int16, int32, float32,
+/// float64, Steim1, Steim2, GEOSCOPE, CDSN, SRO, DWWSSN).
+///
+/// The header is first read with [`record::parse_record`]; `buf` may extend past the record.
+///
+/// # Errors
+/// [`Error::InvalidData`] (offset 0, empty path: the caller adds the file and offset) when
+/// the bytes are not a readable record; [`Error::Codec`] with libmseed's message when the
+/// samples cannot be decoded or their number differs from the header.
+pub fn decode_record(buf: &[u8]) -> Result<DecodedRecord> {
+    let header = record::parse_record(buf).map_err(|e| Error::invalid_data("", 0, e.message))?;
+    let nslc = header.nslc();
+    with_parsed(buf, ffi::MSF_UNPACKDATA, |rec| {
+        let n = rec.numsamples.max(0) as usize;
+        let samples = if n == 0 || rec.datasamples.is_null() {
+            match rec.sampletype as u8 {
+                b'f' => Samples::Float32(Vec::new()),
+                b'd' => Samples::Float64(Vec::new()),
+                b't' => Samples::Text(Vec::new()),
+                _ if header.encoding == 0 => Samples::Text(Vec::new()),
+                _ => Samples::Int32(Vec::new()),
+            }
+        } else {
+            // SAFETY: libmseed decoded `numsamples` samples of `sampletype` into
+            // `datasamples`, which holds at least that many.
+            unsafe {
+                match rec.sampletype as u8 {
+                    b'i' => Samples::Int32(
+                        std::slice::from_raw_parts(rec.datasamples.cast::<i32>(), n).to_vec(),
+                    ),
+                    b'f' => Samples::Float32(
+                        std::slice::from_raw_parts(rec.datasamples.cast::<f32>(), n).to_vec(),
+                    ),
+                    b'd' => Samples::Float64(
+                        std::slice::from_raw_parts(rec.datasamples.cast::<f64>(), n).to_vec(),
+                    ),
+                    b't' => Samples::Text(
+                        std::slice::from_raw_parts(rec.datasamples.cast::<u8>(), n).to_vec(),
+                    ),
+                    other => {
+                        return Err(Error::Codec(format!(
+                            "unknown sample type {:?} from libmseed",
+                            other as char
+                        )))
+                    }
+                }
+            }
+        };
+        if samples.len() as i64 != rec.samplecnt {
+            return Err(Error::Codec(format!(
+                "{}: decoded {} samples, header says {}",
+                sid_of(rec),
+                samples.len(),
+                rec.samplecnt
+            )));
+        }
+        // SAFETY: `rec` is a valid record.
+        let hz = unsafe { ffi::msr3_sampratehz(rec) };
+        Ok(DecodedRecord {
+            nslc: nslc.clone(),
+            start_ns: rec.starttime,
+            sample_rate_hz: hz,
+            sample_count: rec.samplecnt,
+            encoding: encoding_of(rec),
+            pub_version: rec.pubversion,
+            record_length: rec.reclen.max(0) as usize,
+            format_version: rec.formatversion,
+            samples,
+        })
+    })
+}
+
+unsafe extern "C" fn collect_record(record: *mut c_char, len: c_int, data: *mut c_void) {
+    if record.is_null() || data.is_null() || len <= 0 {
+        return;
+    }
+    // SAFETY: `data` is the `Vec<u8>` passed by `encode`, alive and exclusively borrowed
+    // for the duration of msr3_pack; `record` holds `len` bytes.
+    unsafe {
+        let out = &mut *data.cast::<Vec<u8>>();
+        out.extend_from_slice(std::slice::from_raw_parts(
+            record.cast::<u8>(),
+            len as usize,
+        ));
+    }
+}
+
+/// Packs all `samples` into consecutive records (libmseed `msr3_pack` with
+/// `MSF_FLUSHDATA`) and returns them concatenated.
+///
+/// `start_ns` is the time of the first sample; `sample_rate_hz` must be positive.
+/// Sample types must match the encoding: `Int32` for int16 (values must fit), int32,
+/// Steim1 and Steim2; `Float32` for float32; `Float64` for float64; `Text` for text.
+/// miniSEED 2 records store times to the microsecond (blockette 1001), so a start time
+/// with sub-microsecond digits is truncated there.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for an unsupported encoding or format version, a sample type
+/// that does not match the encoding, a non-positive rate or codes that do not form a
+/// source identifier; [`Error::Codec`] with libmseed's message when packing fails.
+pub fn encode(
+    nslc: &Nslc,
+    start_ns: i64,
+    sample_rate_hz: f64,
+    samples: &Samples,
+    opts: &PackOptions,
+) -> Result<Vec<u8>> {
+    let type_ok = match (opts.encoding, samples) {
+        (1 | 3 | 10 | 11, Samples::Int32(_)) => true,
+        (4, Samples::Float32(_)) => true,
+        (5, Samples::Float64(_)) => true,
+        (0, Samples::Text(_)) => true,
+        (0 | 1 | 3 | 4 | 5 | 10 | 11, _) => false,
+        (e, _) => {
+            return Err(Error::invalid_argument(format!(
+                "encoding {e} cannot be packed (0, 1, 3, 4, 5, 10 or 11)"
+            )))
+        }
+    };
+    if !type_ok {
+        return Err(Error::invalid_argument(format!(
+            "samples of type '{}' do not match encoding {}",
+            samples.sample_type(),
+            opts.encoding
+        )));
+    }
+    if opts.encoding == 1 {
+        if let Samples::Int32(v) = samples {
+            if v.iter().any(|&x| i16::try_from(x).is_err()) {
+                return Err(Error::invalid_argument(
+                    "int16 encoding needs samples in -32768..=32767",
+                ));
+            }
+        }
+    }
+    if opts.format_version != 2 && opts.format_version != 3 {
+        return Err(Error::invalid_argument(format!(
+            "format version {} (2 or 3)",
+            opts.format_version
+        )));
+    }
+    if !(sample_rate_hz > 0.0 && sample_rate_hz.is_finite()) {
+        return Err(Error::invalid_argument(format!(
+            "sample rate {sample_rate_hz} Hz must be positive"
+        )));
+    }
+    if opts.record_length > i32::MAX as usize {
+        return Err(Error::invalid_argument("record length too large"));
+    }
+    let cstr = |s: &str| {
+        CString::new(s).map_err(|_| Error::invalid_argument(format!("code {s:?} contains NUL")))
+    };
+    let (net, sta, loc, cha) = (
+        cstr(&nslc.network)?,
+        cstr(&nslc.station)?,
+        cstr(&nslc.location)?,
+        cstr(&nslc.channel)?,
+    );
+
+    // Owned copy of the samples that libmseed reads through `datasamples`.
+    let mut buffer: Vec<u8> = match samples {
+        Samples::Int32(v) => v.iter().flat_map(|x| x.to_ne_bytes()).collect(),
+        Samples::Float32(v) => v.iter().flat_map(|x| x.to_ne_bytes()).collect(),
+        Samples::Float64(v) => v.iter().flat_map(|x| x.to_ne_bytes()).collect(),
+        Samples::Text(v) => v.clone(),
+    };
+    // Keep 8-byte alignment for the f64 view.
+    let mut aligned: Vec<u64> = vec![0; buffer.len().div_ceil(8).max(1)];
+    // SAFETY: `aligned` has at least `buffer.len()` bytes.
+    unsafe {
+        ptr::copy_nonoverlapping(
+            buffer.as_ptr(),
+            aligned.as_mut_ptr().cast::<u8>(),
+            buffer.len(),
+        );
+    }
+    buffer.clear();
+
+    let log = LogCapture::start();
+    // SAFETY: msr3_init(NULL) allocates and initialises a record.
+    let msr = Msr(unsafe { ffi::msr3_init(ptr::null_mut()) });
+    if msr.0.is_null() {
+        return Err(Error::Codec("cannot allocate a record".into()));
+    }
+    let mut out: Vec<u8> = Vec::new();
+    let mut packed: i64 = 0;
+    // SAFETY: `msr.0` is a valid record; the sid buffer is 64 bytes; `aligned` outlives the
+    // msr3_pack call and `datasamples` is reset to null before msr3_free; the callback
+    // only appends to `out`, which outlives the call.
+    let rc = unsafe {
+        let r = &mut *msr.0;
+        let sidrc = ffi::ms_nslc2sid(
+            r.sid.as_mut_ptr(),
+            64,
+            0,
+            net.as_ptr(),
+            sta.as_ptr(),
+            loc.as_ptr(),
+            cha.as_ptr(),
+        );
+        if sidrc < 0 {
+            let message = log.finish("cannot build a source identifier");
+            return Err(Error::invalid_argument(message));
+        }
+        r.starttime = start_ns;
+        r.samprate = sample_rate_hz;
+        r.encoding = i16::from(opts.encoding);
+        r.reclen = opts.record_length as i32;
+        r.pubversion = opts.pub_version;
+        r.formatversion = opts.format_version;
+        r.datasamples = aligned.as_mut_ptr().cast::<c_void>();
+        r.numsamples = samples.len() as i64;
+        r.samplecnt = samples.len() as i64;
+        r.sampletype = samples.sample_type() as u8 as c_char;
+        let mut flags = ffi::MSF_FLUSHDATA;
+        if opts.format_version == 2 {
+            flags |= ffi::MSF_PACKVER2;
+        }
+        let rc = ffi::msr3_pack(
+            msr.0,
+            Some(collect_record),
+            (&mut out as *mut Vec<u8>).cast::<c_void>(),
+            &mut packed,
+            flags,
+            0,
+        );
+        r.datasamples = ptr::null_mut();
+        r.numsamples = 0;
+        rc
+    };
+    drop(msr);
+    if rc < 0 {
+        return Err(Error::Codec(log.finish("packing failed")));
+    }
+    let _ = log.finish("");
+    if packed != samples.len() as i64 {
+        return Err(Error::Codec(format!(
+            "libmseed packed {packed} of {} samples",
+            samples.len()
+        )));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>() {}
+
+    #[test]
+    fn types_are_send() {
+        assert_send::<Samples>();
+        assert_send::<DecodedRecord>();
+        assert_send::<LibmseedHeader>();
+        assert_send::<PackOptions>();
+    }
+
+    #[test]
+    fn errors_carry_libmseed_messages() {
+        let e = parse_header_libmseed(&[b'x'; 100]).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidData);
+        let e = encode(
+            &Nslc::new("XX", "TEST", "", "BHZ"),
+            0,
+            1.0,
+            &Samples::Int32(vec![1, 2, 3]),
+            &PackOptions {
+                record_length: 1000,
+                ..PackOptions::default()
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("power of 2"), "{e}");
+    }
+}
