@@ -1,0 +1,41 @@
+//! Criterion benchmark of the whole scan pipeline (listing, header scan, traces, analysis)
+//! on the shared `sds-small` archive, one thread and all threads. For the 2 GB comparison
+//! with cat, libmseed and ObsPy see `bench/scan-vs-peers.py`.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use siqaco::archive::{Archive, Layout};
+use siqaco::gaps::AnalysisOptions;
+use siqaco::scan::{scan_archive, ScanOptions};
+
+fn bench(c: &mut Criterion) {
+    let Some(data) = siqaco::testing::test_data_dir() else {
+        return;
+    };
+    let archive = Archive::new(data.join("sds-small"), Layout::Sds);
+    let bytes: u64 = archive
+        .list_files(&[], None)
+        .expect("list")
+        .iter()
+        .map(|f| f.size_bytes)
+        .sum();
+    let mut g = c.benchmark_group("scan_archive_sds_small");
+    g.throughput(Throughput::Bytes(bytes));
+    for threads in [1usize, 0] {
+        let opts = ScanOptions {
+            analysis: AnalysisOptions {
+                per_day: true,
+                ..Default::default()
+            },
+            threads: (threads > 0).then_some(threads),
+            ..Default::default()
+        };
+        let name = if threads == 1 { "1 thread" } else { "all threads" };
+        g.bench_function(name, |b| {
+            b.iter(|| scan_archive(&archive, &opts, None).expect("scan"))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
