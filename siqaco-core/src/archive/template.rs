@@ -1,28 +1,6 @@
 //! dataselect archive templates: parsing, matching file names, building file names.
 //!
-//! The syntax is the `-A format` of dataselect 4 (EarthScope; `doc/dataselect.md`, section
-//! "Archive Format"), also used by slarchive: `%X` is a *defining* flag, `#X` a
-//! *non-defining* one, `%%` and `##` are a literal `%` and `#`, and `/` separates path
-//! components. Flags:
-//!
-//! | flag | value | as read from a name |
-//! |---|---|---|
-//! | `n` `s` `l` `c` | network, station, location, channel code | letters, digits, `-`, `_`; 1–16 characters (location: 0–16) |
-//! | `Y` | year, 4 digits | 4 digits |
-//! | `y` | year, 2 digits | 2 digits; 69–99 mean 1969–1999, 00–68 mean 2000–2068 (POSIX `strptime`) |
-//! | `j` | day of year, 3 digits | 3 digits |
-//! | `H` `M` `S` | hour, minute, second, 2 digits | 2 digits |
-//! | `F` | fractional seconds, 4 digits (units of 100 µs) | 4 digits |
-//! | `v` | publication version 1–255 | 1–3 digits |
-//! | `q` | data quality (`D`, `R`, `Q`, `M`) | one letter or digit |
-//! | `L` | record length in bytes | digits |
-//! | `r` | sample rate in Hz, rounded integer | digits |
-//! | `R` | sample rate in Hz, 6 decimals | digits and `.` |
-//!
-//! All records with the same defining values go to one file; non-defining values come from
-//! the first record written to the file. When reading names, only defining flags give
-//! values (non-defining ones are checked for their syntax only), and a defining flag that
-//! appears several times (BUD's `%n` and `%s`) must have the same value everywhere.
+//! See [`Template`] for the syntax and how names are read back.
 
 use crate::error::{Error, Result};
 use crate::sid::Nslc;
@@ -146,10 +124,35 @@ pub(crate) enum Item {
     Field { flag: Flag, defining: bool },
 }
 
-/// A parsed dataselect archive template, e.g. `%n/%s/%s.%n.%l.%c.%Y.%j` (BUD).
+/// A parsed dataselect archive template, e.g. `%n/%s/%s.%n.%l.%c.%Y.%j` (BUD), relative to
+/// the archive root.
 ///
-/// The path is relative to the archive root; `/` separates components. See the module
-/// documentation of [`crate::archive`] for the flags and how names are read back.
+/// The syntax is the `-A format` of dataselect 4 (EarthScope; `doc/dataselect.md`, section
+/// "Archive Format"), also used by slarchive: `%X` is a *defining* flag, `#X` a
+/// *non-defining* one, `%%` and `##` are a literal `%` and `#`, and `/` separates path
+/// components. Flags:
+///
+/// | flag | value | as read from a name |
+/// |---|---|---|
+/// | `n` `s` `l` `c` | network, station, location, channel code | letters, digits, `-`, `_`; 1–16 characters (location: 0–16) |
+/// | `Y` | year, 4 digits | 4 digits |
+/// | `y` | year, 2 digits | 2 digits; 69–99 mean 1969–1999, 00–68 mean 2000–2068 (POSIX `strptime`) |
+/// | `j` | day of year, 3 digits | 3 digits |
+/// | `H` `M` `S` | hour, minute, second, 2 digits | 2 digits |
+/// | `F` | fractional seconds, 4 digits (units of 100 µs) | 4 digits |
+/// | `v` | publication version 1–255 | 1–3 digits |
+/// | `q` | data quality (`D`, `R`, `Q`, `M`) | one letter or digit |
+/// | `L` | record length in bytes | digits |
+/// | `r` | sample rate in Hz, rounded integer | digits |
+/// | `R` | sample rate in Hz, 6 decimals | digits and `.` |
+///
+/// All records with the same defining values go to one file; non-defining values come from
+/// the first record written to the file. When reading names, only defining flags give
+/// values (non-defining ones are checked for their syntax only), and a defining flag that
+/// appears several times (BUD's `%n` and `%s`) must have the same value everywhere. When a
+/// name can be read in several ways (variable-width fields without a literal between them,
+/// or codes containing the separator), the reading with the longest earlier fields wins.
+/// Names that are not UTF-8 never match.
 ///
 /// The time span of a file comes from its defining time flags: `%Y` (or `%y`) alone gives a
 /// year file, with `%j` a day file, then `%H`, `%M`, `%S`, `%F` give hour, minute, second
@@ -217,9 +220,11 @@ impl Template {
                 let flag = match Flag::from_letter(f) {
                     Some(flag) => flag,
                     None if internal && f == 't' => Flag::SdsType,
-                    None => return Err(bad(&format!(
+                    None => {
+                        return Err(bad(&format!(
                         "unknown flag {c}{f} (dataselect flags: n s l c Y y j H M S F v q L r R)"
-                    ))),
+                    )))
+                    }
                 };
                 if !lit.is_empty() {
                     items.push(Item::Literal(std::mem::take(&mut lit)));
