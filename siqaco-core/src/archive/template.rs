@@ -384,6 +384,18 @@ fn year(vals: &Values) -> std::result::Result<Option<i32>, ()> {
 /// `Ok(None)` when no year is bound; `Err(())` when the values name no real time (day 366
 /// of a common year, hour 24...).
 pub(crate) fn time_span(vals: &Values) -> std::result::Result<Option<(i64, i64)>, ()> {
+    let ranges = [
+        (Flag::DayOfYear, 1, 366),
+        (Flag::Hour, 0, 23),
+        (Flag::Minute, 0, 59),
+        // Second 60 appears in names written during a leap second.
+        (Flag::Second, 0, 60),
+    ];
+    for (flag, min, max) in ranges {
+        if num(vals, flag).is_some_and(|v| v < min || v > max) {
+            return Err(());
+        }
+    }
     let Some(year) = year(vals)? else {
         return Ok(None);
     };
@@ -395,17 +407,13 @@ pub(crate) fn time_span(vals: &Values) -> std::result::Result<Option<(i64, i64)>
     let mut start = time::from_year_doy(year, doy).map_err(|_| ())?;
     let mut span = NS_PER_DAY;
     let steps = [
-        (Flag::Hour, 23, 3600 * NS_PER_S),
-        (Flag::Minute, 59, 60 * NS_PER_S),
-        // Second 60 appears in names written during a leap second.
-        (Flag::Second, 60, NS_PER_S),
-        (Flag::Fraction, 9999, 100_000),
+        (Flag::Hour, 3600 * NS_PER_S),
+        (Flag::Minute, 60 * NS_PER_S),
+        (Flag::Second, NS_PER_S),
+        (Flag::Fraction, 100_000),
     ];
-    for (flag, max, unit) in steps {
+    for (flag, unit) in steps {
         let Some(v) = num(vals, flag) else { break };
-        if v > max {
-            return Err(());
-        }
         start += i64::from(v) * unit;
         span = unit;
     }
@@ -544,5 +552,15 @@ mod tests {
         let mut v = no_values();
         assert!(t.match_component(0, "6936600", &mut v));
         assert!(time_span(&v).is_err(), "1969 has no day 366");
+        // Without a year, ranges are still checked, and there is no time.
+        let t = Template::parse("%j.%H").unwrap();
+        let mut v = no_values();
+        assert!(t.match_component(0, "366.23", &mut v));
+        assert_eq!(time_span(&v), Ok(None));
+        for bad in ["000.00", "367.00", "001.24"] {
+            let mut v = no_values();
+            assert!(t.match_component(0, bad, &mut v));
+            assert!(time_span(&v).is_err(), "{bad}");
+        }
     }
 }

@@ -169,6 +169,17 @@ fn missing_root_and_unreadable_subdirectory_are_errors() {
         let w = Some((day(2024, 2), day(2024, 3)));
         let got = Archive::new(&root, Layout::Sds).list_files(&[], w).unwrap();
         assert_eq!(got.len(), 1);
+        // Same for a station directory pruned by the selection: listing never reads
+        // directories that cannot match.
+        std::os::unix::fs::symlink("BAD", root.join("2024/XX/BAD")).unwrap();
+        let got = Archive::new(&root, Layout::Sds)
+            .list_files(&[NslcGlob::parse("XX.AAA").unwrap()], w)
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        let e = Archive::new(&root, Layout::Sds)
+            .list_files(&[NslcGlob::parse("XX.B*").unwrap()], w)
+            .unwrap_err();
+        assert!(e.to_string().contains("BAD"), "{e}");
     }
 }
 
