@@ -15,7 +15,8 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// Writes `bytes` to `path` so that readers (and a crash at any moment) see either the old
 /// file or the complete new one, never a half-written file.
 ///
-/// Steps: create the parent directories; write a temporary file in the same directory,
+/// Steps: create the missing parent directories (and fsync the directories holding their
+/// new entries); write a temporary file in the same directory,
 /// named `.NAME.siqaco-tmp-<pid>-<n>` (hidden, so archive listings never see it), created
 /// exclusively; give it the permissions of the file it replaces, if any; fsync it; rename it
 /// over `path` (atomic on POSIX file systems); fsync the directory so that the rename itself
@@ -51,7 +52,7 @@ pub(crate) fn write_atomic_with(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    create_dirs(&dir)?;
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!(".{name}{TEMP_MARKER}{}-{n}", std::process::id()));
     let result = (|| -> Result<()> {
@@ -79,6 +80,30 @@ pub(crate) fn write_atomic_with(
     sync_dir(&dir)
 }
 
+/// Creates `dir` and its missing ancestors, then fsyncs the directory holding each new entry
+/// so that the new directories survive a crash together with the file.
+fn create_dirs(dir: &Path) -> Result<()> {
+    let mut missing = Vec::new();
+    let mut d = dir;
+    while !d.exists() {
+        missing.push(d.to_path_buf());
+        match d.parent() {
+            Some(p) if !p.as_os_str().is_empty() => d = p,
+            _ => break,
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    for m in missing.iter().rev() {
+        if let Some(parent) = m.parent().filter(|p| !p.as_os_str().is_empty()) {
+            sync_dir(parent)?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(unix)]
 fn sync_dir(dir: &Path) -> Result<()> {
     let durability = |e: std::io::Error| {
@@ -86,7 +111,7 @@ fn sync_dir(dir: &Path) -> Result<()> {
             dir,
             std::io::Error::new(
                 e.kind(),
-                format!("file replaced, but fsync of its directory failed: {e}"),
+                format!("fsync of the directory failed (the file may not survive a crash): {e}"),
             ),
         )
     };

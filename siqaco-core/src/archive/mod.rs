@@ -152,13 +152,16 @@ pub struct ArchiveFile {
     pub mtime_ns: i64,
 }
 
-/// A file found by a walk, before it becomes an [`ArchiveFile`].
-struct Found {
+/// A file found by a walk, handed to the walk's `emit` function.
+struct Found<'a> {
     path: PathBuf,
     rel_path: String,
-    vals: Values,
+    vals: &'a Values,
     meta: Option<fs::Metadata>,
 }
+
+/// What a walk does with each file it finds (`None`: drop it).
+type Emit<'e, T> = dyn Fn(Found<'_>) -> Option<T> + Sync + 'e;
 
 /// An archive: a root directory and a layout.
 #[derive(Clone, Debug)]
@@ -221,10 +224,8 @@ impl Archive {
                 )));
             }
         }
-        let found = self.find(selection, window, true)?;
-        let mut files: Vec<ArchiveFile> = found.into_iter().map(|f| self.archive_file(f)).collect();
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(files)
+        // Walks visit directory entries in name order, so the result is sorted by path.
+        self.find(selection, window, true, &|f| Some(self.archive_file(f)))
     }
 
     /// The streams named by the archive's file names for a selection (empty = all), sorted
@@ -245,12 +246,9 @@ impl Archive {
                 )))
             }
         }
-        let mut streams: Vec<Nslc> = self
-            .find(selection, None, false)?
-            .into_iter()
-            .filter_map(|f| nslc_of(&f.vals))
-            .filter(|n| selected(selection, n))
-            .collect();
+        let mut streams: Vec<Nslc> = self.find(selection, None, false, &|f| {
+            nslc_of(f.vals).filter(|n| selected(selection, n))
+        })?;
         streams.sort();
         streams.dedup();
         Ok(streams)
@@ -309,12 +307,9 @@ impl Archive {
                 window: None,
                 stat: false,
             };
-            if let Some(f) = walker
-                .walk(&self.root, "", 0, &vals)?
-                .into_iter()
-                .min_by(|a, b| a.path.cmp(&b.path))
-            {
-                return Ok(f.path);
+            let found = walker.walk(&self.root, "", 0, &vals, &|f| Some(f.path))?;
+            if let Some(first) = found.into_iter().next() {
+                return Ok(first);
             }
         }
         let mut rel = PathBuf::new();
@@ -344,13 +339,14 @@ impl Archive {
         Ok(path)
     }
 
-    /// Walks the archive.
-    fn find(
+    /// Walks the archive (entries of each directory in name order).
+    fn find<T: Send>(
         &self,
         selection: &[NslcGlob],
         window: Option<(i64, i64)>,
         stat: bool,
-    ) -> Result<Vec<Found>> {
+        emit: &Emit<'_, T>,
+    ) -> Result<Vec<T>> {
         match &self.template {
             Some(t) => Walker {
                 t,
@@ -358,27 +354,29 @@ impl Archive {
                 window,
                 stat,
             }
-            .walk(&self.root, "", 0, &no_values()),
+            .walk(&self.root, "", 0, &no_values(), emit),
             None => {
                 let mut out = Vec::new();
                 let mut visited = std::collections::HashSet::new();
-                let id = dir_id(&self.root).map_err(|e| Error::io(&self.root, e))?;
+                let id = fs::metadata(&self.root)
+                    .and_then(|m| dir_id(&self.root, &m))
+                    .map_err(|e| Error::io(&self.root, e))?;
                 visited.insert(id);
-                walk_files(&self.root, "", stat, &mut visited, &mut out)?;
+                walk_files(&self.root, "", stat, &mut visited, &mut out, emit)?;
                 Ok(out)
             }
         }
     }
 
-    fn archive_file(&self, f: Found) -> ArchiveFile {
+    fn archive_file(&self, f: Found<'_>) -> ArchiveFile {
         let (nslc, span) = match &self.template {
             Some(t) => (
                 if t.names_streams() {
-                    nslc_of(&f.vals)
+                    nslc_of(f.vals)
                 } else {
                     None
                 },
-                time_span(&f.vals).ok().flatten(),
+                time_span(f.vals).ok().flatten(),
             ),
             None => (None, None),
         };
@@ -427,10 +425,16 @@ fn join_rel(rel: &str, name: &str) -> String {
     }
 }
 
-/// Metadata following symbolic links; `Ok(None)` when the target does not exist (dangling
-/// link, or removed meanwhile).
-fn follow(path: &Path) -> Result<Option<fs::Metadata>> {
-    match fs::metadata(path) {
+/// Metadata of a directory entry, following symbolic links; `Ok(None)` when the target does
+/// not exist (dangling link, or removed meanwhile). Entries that are not links are looked
+/// up relative to their directory (`fstatat` on Linux), which is cheaper than a full path.
+fn follow(entry: &fs::DirEntry, ft: fs::FileType, path: &Path) -> Result<Option<fs::Metadata>> {
+    let m = if ft.is_symlink() {
+        fs::metadata(path)
+    } else {
+        entry.metadata()
+    };
+    match m {
         Ok(m) => Ok(Some(m)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(path, e)),
@@ -473,10 +477,16 @@ impl Walker<'_> {
         }
     }
 
-    fn walk(&self, dir: &Path, rel: &str, depth: usize, vals: &Values) -> Result<Vec<Found>> {
+    fn walk<T: Send>(
+        &self,
+        dir: &Path,
+        rel: &str,
+        depth: usize,
+        vals: &Values,
+        emit: &Emit<'_, T>,
+    ) -> Result<Vec<T>> {
         let last = depth + 1 == self.t.components().len();
-        let mut out = Vec::new();
-        let mut subdirs = Vec::new();
+        let mut matched = Vec::new();
         for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
             let entry = entry.map_err(|e| Error::io(dir, e))?;
             let os_name = entry.file_name();
@@ -487,15 +497,20 @@ impl Walker<'_> {
                 continue;
             }
             let mut v = vals.clone();
-            if !self.t.match_component(depth, name, &mut v) || !self.keep(&v) {
-                continue;
+            if self.t.match_component(depth, name, &mut v) && self.keep(&v) {
+                matched.push((name.to_string(), entry, v));
             }
+        }
+        matched.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut out = Vec::new();
+        let mut subdirs = Vec::new();
+        for (name, entry, v) in matched {
             let path = entry.path();
             let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
-            let rel_path = join_rel(rel, name);
+            let rel_path = join_rel(rel, &name);
             if last {
                 let meta = if self.stat || ft.is_symlink() {
-                    match follow(&path)? {
+                    match follow(&entry, ft, &path)? {
                         Some(m) if m.is_file() => Some(m),
                         _ => continue,
                     }
@@ -504,15 +519,16 @@ impl Walker<'_> {
                 } else {
                     continue;
                 };
-                out.push(Found {
+                let found = Found {
                     path,
                     rel_path,
-                    vals: v,
+                    vals: &v,
                     meta: if self.stat { meta } else { None },
-                });
+                };
+                out.extend(emit(found));
             } else {
                 let is_dir = if ft.is_symlink() {
-                    follow(&path)?.is_some_and(|m| m.is_dir())
+                    follow(&entry, ft, &path)?.is_some_and(|m| m.is_dir())
                 } else {
                     ft.is_dir()
                 };
@@ -521,11 +537,13 @@ impl Walker<'_> {
                 }
             }
         }
-        let nested: Vec<Vec<Found>> = subdirs
-            .par_iter()
-            .map(|(p, r, v)| self.walk(p, r, depth + 1, v))
-            .collect::<Result<_>>()?;
-        out.extend(nested.into_iter().flatten());
+        if !subdirs.is_empty() {
+            let nested: Vec<Vec<T>> = subdirs
+                .par_iter()
+                .map(|(p, r, v)| self.walk(p, r, depth + 1, v, emit))
+                .collect::<Result<_>>()?;
+            out.extend(nested.into_iter().flatten());
+        }
         Ok(out)
     }
 }
@@ -535,53 +553,74 @@ type DirId = (u64, u64);
 #[cfg(not(unix))]
 type DirId = PathBuf;
 
-/// Identity of a directory (after following links): device and inode on Unix, the
-/// canonical path elsewhere.
-fn dir_id(path: &Path) -> std::io::Result<DirId> {
+/// Identity of a directory (after following links), given its metadata: device and inode
+/// on Unix, the canonical path elsewhere.
+fn dir_id(path: &Path, meta: &fs::Metadata) -> std::io::Result<DirId> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let m = fs::metadata(path)?;
-        Ok((m.dev(), m.ino()))
+        let _ = path;
+        Ok((meta.dev(), meta.ino()))
     }
     #[cfg(not(unix))]
     {
+        let _ = meta;
         path.canonicalize()
     }
 }
 
-/// Recursive walk of [`Layout::Files`].
-fn walk_files(
+/// Recursive walk of [`Layout::Files`], entries in name order.
+fn walk_files<T>(
     dir: &Path,
     rel: &str,
     stat: bool,
     visited: &mut std::collections::HashSet<DirId>,
-    out: &mut Vec<Found>,
+    out: &mut Vec<T>,
+    emit: &Emit<'_, T>,
 ) -> Result<()> {
+    let mut entries = Vec::new();
     for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let os_name = entry.file_name();
-        let name = os_name.to_string_lossy();
-        if name.starts_with('.') {
-            continue;
+        let name = entry.file_name();
+        if !name.as_encoded_bytes().starts_with(b".") {
+            entries.push((name, entry));
         }
+    }
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let no_vals = no_values();
+    for (name, entry) in entries {
         let path = entry.path();
-        let Some(meta) = follow(&path)? else {
-            continue;
-        };
-        let rel_path = join_rel(rel, &name);
-        if meta.is_dir() {
-            let id = dir_id(&path).map_err(|e| Error::io(&path, e))?;
-            if visited.insert(id) {
-                walk_files(&path, &rel_path, stat, visited, out)?;
+        let ft = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        // Plain files need no stat unless their size is wanted.
+        let meta = if ft.is_file() && !stat {
+            None
+        } else {
+            match follow(&entry, ft, &path)? {
+                Some(m) => Some(m),
+                None => continue,
             }
-        } else if meta.is_file() {
-            out.push(Found {
+        };
+        let rel_path = join_rel(rel, &name.to_string_lossy());
+        match meta {
+            Some(m) if m.is_dir() => {
+                let id = dir_id(&path, &m).map_err(|e| Error::io(&path, e))?;
+                if visited.insert(id) {
+                    walk_files(&path, &rel_path, stat, visited, out, emit)?;
+                }
+            }
+            Some(m) if m.is_file() => out.extend(emit(Found {
                 path,
                 rel_path,
-                vals: no_values(),
-                meta: if stat { Some(meta) } else { None },
-            });
+                vals: &no_vals,
+                meta: Some(m),
+            })),
+            Some(_) => {}
+            None => out.extend(emit(Found {
+                path,
+                rel_path,
+                vals: &no_vals,
+                meta: None,
+            })),
         }
     }
     Ok(())

@@ -1,28 +1,6 @@
 //! dataselect archive templates: parsing, matching file names, building file names.
 //!
-//! The syntax is the `-A format` of dataselect 4 (EarthScope; `doc/dataselect.md`, section
-//! "Archive Format"), also used by slarchive: `%X` is a *defining* flag, `#X` a
-//! *non-defining* one, `%%` and `##` are a literal `%` and `#`, and `/` separates path
-//! components. Flags:
-//!
-//! | flag | value | as read from a name |
-//! |---|---|---|
-//! | `n` `s` `l` `c` | network, station, location, channel code | letters, digits, `-`, `_`; 1–16 characters (location: 0–16) |
-//! | `Y` | year, 4 digits | 4 digits |
-//! | `y` | year, 2 digits | 2 digits; 69–99 mean 1969–1999, 00–68 mean 2000–2068 (POSIX `strptime`) |
-//! | `j` | day of year, 3 digits | 3 digits |
-//! | `H` `M` `S` | hour, minute, second, 2 digits | 2 digits |
-//! | `F` | fractional seconds, 4 digits (units of 100 µs) | 4 digits |
-//! | `v` | publication version 1–255 | 1–3 digits |
-//! | `q` | data quality (`D`, `R`, `Q`, `M`) | one letter or digit |
-//! | `L` | record length in bytes | digits |
-//! | `r` | sample rate in Hz, rounded integer | digits |
-//! | `R` | sample rate in Hz, 6 decimals | digits and `.` |
-//!
-//! All records with the same defining values go to one file; non-defining values come from
-//! the first record written to the file. When reading names, only defining flags give
-//! values (non-defining ones are checked for their syntax only), and a defining flag that
-//! appears several times (BUD's `%n` and `%s`) must have the same value everywhere.
+//! See [`Template`] for the syntax and how names are read back.
 
 use crate::error::{Error, Result};
 use crate::sid::Nslc;
@@ -146,10 +124,35 @@ pub(crate) enum Item {
     Field { flag: Flag, defining: bool },
 }
 
-/// A parsed dataselect archive template, e.g. `%n/%s/%s.%n.%l.%c.%Y.%j` (BUD).
+/// A parsed dataselect archive template, e.g. `%n/%s/%s.%n.%l.%c.%Y.%j` (BUD), relative to
+/// the archive root.
 ///
-/// The path is relative to the archive root; `/` separates components. See the module
-/// documentation of [`crate::archive`] for the flags and how names are read back.
+/// The syntax is the `-A format` of dataselect 4 (EarthScope; `doc/dataselect.md`, section
+/// "Archive Format"), also used by slarchive: `%X` is a *defining* flag, `#X` a
+/// *non-defining* one, `%%` and `##` are a literal `%` and `#`, and `/` separates path
+/// components. Flags:
+///
+/// | flag | value | as read from a name |
+/// |---|---|---|
+/// | `n` `s` `l` `c` | network, station, location, channel code | letters, digits, `-`, `_`; 1–16 characters (location: 0–16) |
+/// | `Y` | year, 4 digits | 4 digits |
+/// | `y` | year, 2 digits | 2 digits; 69–99 mean 1969–1999, 00–68 mean 2000–2068 (POSIX `strptime`) |
+/// | `j` | day of year, 3 digits | 3 digits |
+/// | `H` `M` `S` | hour, minute, second, 2 digits | 2 digits |
+/// | `F` | fractional seconds, 4 digits (units of 100 µs) | 4 digits |
+/// | `v` | publication version 1–255 | 1–3 digits |
+/// | `q` | data quality (`D`, `R`, `Q`, `M`) | one letter or digit |
+/// | `L` | record length in bytes | digits |
+/// | `r` | sample rate in Hz, rounded integer | digits |
+/// | `R` | sample rate in Hz, 6 decimals | digits and `.` |
+///
+/// All records with the same defining values go to one file; non-defining values come from
+/// the first record written to the file. When reading names, only defining flags give
+/// values (non-defining ones are checked for their syntax only), and a defining flag that
+/// appears several times (BUD's `%n` and `%s`) must have the same value everywhere. When a
+/// name can be read in several ways (variable-width fields without a literal between them,
+/// or codes containing the separator), the reading with the longest earlier fields wins.
+/// Names that are not UTF-8 never match.
 ///
 /// The time span of a file comes from its defining time flags: `%Y` (or `%y`) alone gives a
 /// year file, with `%j` a day file, then `%H`, `%M`, `%S`, `%F` give hour, minute, second
@@ -381,6 +384,18 @@ fn year(vals: &Values) -> std::result::Result<Option<i32>, ()> {
 /// `Ok(None)` when no year is bound; `Err(())` when the values name no real time (day 366
 /// of a common year, hour 24...).
 pub(crate) fn time_span(vals: &Values) -> std::result::Result<Option<(i64, i64)>, ()> {
+    let ranges = [
+        (Flag::DayOfYear, 1, 366),
+        (Flag::Hour, 0, 23),
+        (Flag::Minute, 0, 59),
+        // Second 60 appears in names written during a leap second.
+        (Flag::Second, 0, 60),
+    ];
+    for (flag, min, max) in ranges {
+        if num(vals, flag).is_some_and(|v| v < min || v > max) {
+            return Err(());
+        }
+    }
     let Some(year) = year(vals)? else {
         return Ok(None);
     };
@@ -392,17 +407,13 @@ pub(crate) fn time_span(vals: &Values) -> std::result::Result<Option<(i64, i64)>
     let mut start = time::from_year_doy(year, doy).map_err(|_| ())?;
     let mut span = NS_PER_DAY;
     let steps = [
-        (Flag::Hour, 23, 3600 * NS_PER_S),
-        (Flag::Minute, 59, 60 * NS_PER_S),
-        // Second 60 appears in names written during a leap second.
-        (Flag::Second, 60, NS_PER_S),
-        (Flag::Fraction, 9999, 100_000),
+        (Flag::Hour, 3600 * NS_PER_S),
+        (Flag::Minute, 60 * NS_PER_S),
+        (Flag::Second, NS_PER_S),
+        (Flag::Fraction, 100_000),
     ];
-    for (flag, max, unit) in steps {
+    for (flag, unit) in steps {
         let Some(v) = num(vals, flag) else { break };
-        if v > max {
-            return Err(());
-        }
         start += i64::from(v) * unit;
         span = unit;
     }
@@ -541,5 +552,15 @@ mod tests {
         let mut v = no_values();
         assert!(t.match_component(0, "6936600", &mut v));
         assert!(time_span(&v).is_err(), "1969 has no day 366");
+        // Without a year, ranges are still checked, and there is no time.
+        let t = Template::parse("%j.%H").unwrap();
+        let mut v = no_values();
+        assert!(t.match_component(0, "366.23", &mut v));
+        assert_eq!(time_span(&v), Ok(None));
+        for bad in ["000.00", "367.00", "001.24"] {
+            let mut v = no_values();
+            assert!(t.match_component(0, bad, &mut v));
+            assert!(time_span(&v).is_err(), "{bad}");
+        }
     }
 }

@@ -169,6 +169,17 @@ fn missing_root_and_unreadable_subdirectory_are_errors() {
         let w = Some((day(2024, 2), day(2024, 3)));
         let got = Archive::new(&root, Layout::Sds).list_files(&[], w).unwrap();
         assert_eq!(got.len(), 1);
+        // Same for a station directory pruned by the selection: listing never reads
+        // directories that cannot match.
+        std::os::unix::fs::symlink("BAD", root.join("2024/XX/BAD")).unwrap();
+        let got = Archive::new(&root, Layout::Sds)
+            .list_files(&[NslcGlob::parse("XX.AAA").unwrap()], w)
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        let e = Archive::new(&root, Layout::Sds)
+            .list_files(&[NslcGlob::parse("XX.B*").unwrap()], w)
+            .unwrap_err();
+        assert!(e.to_string().contains("BAD"), "{e}");
     }
 }
 
@@ -441,6 +452,7 @@ fn files_layout_lists_everything_once() {
     put(root, "x/.hidden/c.mseed");
     put(root, "x/.d.mseed");
     put(root, "README");
+    put(root, "x.y/f"); // after "x/..." in path order, before it in string order
     #[cfg(unix)]
     {
         // A loop back to the root and a dangling link.
@@ -449,7 +461,8 @@ fn files_layout_lists_everything_once() {
     }
     let a = Archive::new(root, Layout::Files);
     let got = a.list_files(&sel("XX"), Some((0, 1))).unwrap();
-    assert_eq!(rels(&got), ["README", "a.mseed", "x/y/z/b.mseed"]);
+    assert_eq!(rels(&got), ["README", "a.mseed", "x/y/z/b.mseed", "x.y/f"]);
+    assert!(got.windows(2).all(|w| w[0].path < w[1].path));
     assert!(got
         .iter()
         .all(|f| f.nslc.is_none() && f.day_start_ns.is_none()));
