@@ -10,6 +10,7 @@
 
 pub mod error;
 pub mod sid;
+pub mod stationxml;
 pub mod testing;
 pub mod time;
 
