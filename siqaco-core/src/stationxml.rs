@@ -406,7 +406,7 @@ fn parse_dt(s: &str) -> Option<i64> {
                 b'-' => -1,
                 _ => return None,
             };
-            let r = z[1..].as_bytes();
+            let r = &z.as_bytes()[1..];
             let two = |d: &[u8]| -> Option<i128> {
                 if d.len() == 2 && d.iter().all(u8::is_ascii_digit) {
                     Some(i128::from((d[0] - b'0') * 10 + (d[1] - b'0')))
@@ -460,6 +460,15 @@ fn sniff<R: BufRead>(r: &mut R) -> std::result::Result<Encoding, Fail> {
         return Err(at(
             0,
             "UTF-16 encoded StationXML is not supported (convert it to UTF-8)",
+        ));
+    }
+    let body = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
+    let skip = body.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    if body.get(skip).is_some_and(|&b| b != b'<') {
+        let offset = (head.len() - body.len() + skip) as u64;
+        return Err(at(
+            offset,
+            "not an XML document: the content does not start with '<' (a binary or text file?)",
         ));
     }
     if !head.starts_with(b"<?xml") {
@@ -1368,5 +1377,28 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("UTF-16"));
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn datetime_parser_never_panics(s in "\\PC{0,40}") {
+            let _ = parse_xml_datetime(&s);
+        }
+
+        #[test]
+        fn datetime_parser_never_panics_on_near_misses(s in "[0-9T:.Z+-]{0,30}") {
+            let _ = parse_xml_datetime(&s);
+        }
+
+        #[test]
+        fn reader_never_panics(b in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = parse_stationxml(&b, "fuzz");
+        }
     }
 }
