@@ -24,8 +24,8 @@
 //! - Input encodings: UTF-8 (with or without BOM), US-ASCII and ISO-8859-1 (also accepted
 //!   when declared as windows-1252 or ISO-8859-15, and decoded as ISO-8859-1). UTF-16 and
 //!   other encodings are rejected with a clear error.
-//! - Every problem is an [`Error::StationXml`](crate::Error::StationXml) naming the file, the
-//!   1-based line and column and what is wrong; I/O errors are [`Error::Io`](crate::Error::Io).
+//! - Every problem is an [`Error::StationXml`] naming the file, the
+//!   1-based line and column and what is wrong; I/O errors are [`Error::Io`].
 
 use crate::error::{Error, Result};
 use crate::sid::Nslc;
@@ -598,39 +598,43 @@ fn locate<R: BufRead>(mut r: R, offset: u64) -> (u64, u64) {
 // ---------------------------------------------------------------------------------------
 // The event-driven parser.
 
-/// Element names the parser cares about; anything else is `None` on the stack.
-const KNOWN: &[&str] = &[
-    "FDSNStationXML",
-    "Source",
-    "Sender",
-    "Created",
-    "Network",
-    "Description",
-    "Station",
-    "Channel",
-    "Latitude",
-    "Longitude",
-    "Elevation",
-    "Depth",
-    "Azimuth",
-    "Dip",
-    "Site",
-    "Name",
-    "Type",
-    "SampleRate",
-    "SampleRateRatio",
-    "NumberSamples",
-    "NumberSeconds",
-    "Response",
-    "InstrumentSensitivity",
-    "Value",
-    "Frequency",
-    "InputUnits",
-    "OutputUnits",
-    "Stage",
-    "DataAvailability",
-    "Extent",
-];
+/// The element names the parser cares about, as `&'static str`; `None` for any other
+/// (such elements are pushed as `None` and their subtree is ignored).
+fn known(local: &str) -> Option<&'static str> {
+    Some(match local {
+        "FDSNStationXML" => "FDSNStationXML",
+        "Source" => "Source",
+        "Sender" => "Sender",
+        "Created" => "Created",
+        "Network" => "Network",
+        "Description" => "Description",
+        "Station" => "Station",
+        "Channel" => "Channel",
+        "Latitude" => "Latitude",
+        "Longitude" => "Longitude",
+        "Elevation" => "Elevation",
+        "Depth" => "Depth",
+        "Azimuth" => "Azimuth",
+        "Dip" => "Dip",
+        "Site" => "Site",
+        "Name" => "Name",
+        "Type" => "Type",
+        "SampleRate" => "SampleRate",
+        "SampleRateRatio" => "SampleRateRatio",
+        "NumberSamples" => "NumberSamples",
+        "NumberSeconds" => "NumberSeconds",
+        "Response" => "Response",
+        "InstrumentSensitivity" => "InstrumentSensitivity",
+        "Value" => "Value",
+        "Frequency" => "Frequency",
+        "InputUnits" => "InputUnits",
+        "OutputUnits" => "OutputUnits",
+        "Stage" => "Stage",
+        "DataAvailability" => "DataAvailability",
+        "Extent" => "Extent",
+        _ => return None,
+    })
+}
 
 const ROOT: &str = "FDSNStationXML";
 
@@ -665,52 +669,54 @@ const NET: [&str; 2] = [ROOT, "Network"];
 const STA: [&str; 3] = [ROOT, "Network", "Station"];
 const CHA: [&str; 4] = [ROOT, "Network", "Station", "Channel"];
 
-/// Which [`Leaf`] an element path (root first) is, if any.
+/// Which [`Leaf`] an element path (root first) is, if any (no allocation: this runs for
+/// every start tag).
 fn leaf_of(path: &[Option<&'static str>]) -> Option<Leaf> {
-    let names: Option<Vec<&str>> = path.iter().copied().collect();
-    let names = names?;
-    let rel = |base: &[&str]| -> Option<Vec<&str>> {
-        (names.len() > base.len() && names[..base.len()] == *base)
-            .then(|| names[base.len()..].to_vec())
+    let under = |base: &[&str]| -> Option<&[Option<&'static str>]> {
+        (path.len() > base.len() && path.iter().zip(base).all(|(a, b)| *a == Some(*b)))
+            .then(|| &path[base.len()..])
     };
-    if let Some(r) = rel(&CHA) {
-        return Some(match r.as_slice() {
-            ["Latitude"] => Leaf::ChaLatitude,
-            ["Longitude"] => Leaf::ChaLongitude,
-            ["Elevation"] => Leaf::ChaElevation,
-            ["Depth"] => Leaf::ChaDepth,
-            ["Azimuth"] => Leaf::ChaAzimuth,
-            ["Dip"] => Leaf::ChaDip,
-            ["Type"] => Leaf::ChaType,
-            ["SampleRate"] => Leaf::ChaSampleRate,
-            ["SampleRateRatio", "NumberSamples"] => Leaf::ChaRatioSamples,
-            ["SampleRateRatio", "NumberSeconds"] => Leaf::ChaRatioSeconds,
-            ["Response", "InstrumentSensitivity", "Value"] => Leaf::SensValue,
-            ["Response", "InstrumentSensitivity", "Frequency"] => Leaf::SensFrequency,
-            ["Response", "InstrumentSensitivity", "InputUnits", "Name"] => Leaf::SensInputUnits,
-            ["Response", "InstrumentSensitivity", "OutputUnits", "Name"] => Leaf::SensOutputUnits,
-            _ => return None,
-        });
-    }
-    if let Some(r) = rel(&STA) {
-        return Some(match r.as_slice() {
-            ["Latitude"] => Leaf::StaLatitude,
-            ["Longitude"] => Leaf::StaLongitude,
-            ["Elevation"] => Leaf::StaElevation,
-            ["Site", "Name"] => Leaf::StaSiteName,
-            _ => return None,
-        });
-    }
-    if let Some(r) = rel(&NET) {
-        return match r.as_slice() {
-            ["Description"] => Some(Leaf::NetDescription),
+    if let Some(r) = under(&CHA) {
+        return match r {
+            [Some("Latitude")] => Some(Leaf::ChaLatitude),
+            [Some("Longitude")] => Some(Leaf::ChaLongitude),
+            [Some("Elevation")] => Some(Leaf::ChaElevation),
+            [Some("Depth")] => Some(Leaf::ChaDepth),
+            [Some("Azimuth")] => Some(Leaf::ChaAzimuth),
+            [Some("Dip")] => Some(Leaf::ChaDip),
+            [Some("Type")] => Some(Leaf::ChaType),
+            [Some("SampleRate")] => Some(Leaf::ChaSampleRate),
+            [Some("SampleRateRatio"), Some("NumberSamples")] => Some(Leaf::ChaRatioSamples),
+            [Some("SampleRateRatio"), Some("NumberSeconds")] => Some(Leaf::ChaRatioSeconds),
+            [Some("Response"), Some("InstrumentSensitivity"), rest @ ..] => match rest {
+                [Some("Value")] => Some(Leaf::SensValue),
+                [Some("Frequency")] => Some(Leaf::SensFrequency),
+                [Some("InputUnits"), Some("Name")] => Some(Leaf::SensInputUnits),
+                [Some("OutputUnits"), Some("Name")] => Some(Leaf::SensOutputUnits),
+                _ => None,
+            },
             _ => None,
         };
     }
-    match names.as_slice() {
-        [ROOT, "Source"] => Some(Leaf::Source),
-        [ROOT, "Sender"] => Some(Leaf::Sender),
-        [ROOT, "Created"] => Some(Leaf::Created),
+    if let Some(r) = under(&STA) {
+        return match r {
+            [Some("Latitude")] => Some(Leaf::StaLatitude),
+            [Some("Longitude")] => Some(Leaf::StaLongitude),
+            [Some("Elevation")] => Some(Leaf::StaElevation),
+            [Some("Site"), Some("Name")] => Some(Leaf::StaSiteName),
+            _ => None,
+        };
+    }
+    if let Some(r) = under(&NET) {
+        return match r {
+            [Some("Description")] => Some(Leaf::NetDescription),
+            _ => None,
+        };
+    }
+    match path {
+        [Some(ROOT), Some("Source")] => Some(Leaf::Source),
+        [Some(ROOT), Some("Sender")] => Some(Leaf::Sender),
+        [Some(ROOT), Some("Created")] => Some(Leaf::Created),
         _ => None,
     }
 }
@@ -760,7 +766,6 @@ struct ChaBuild {
     depth: Option<f64>,
     ratio_samples: Option<f64>,
     ratio_seconds: Option<f64>,
-    in_sensitivity: bool,
     sens_value: Option<f64>,
     sens_freq: Option<f64>,
     sens_in: String,
@@ -888,11 +893,7 @@ impl Parser {
                     } else if self.stack.is_empty() {
                         return Err(at(pos, "malformed XML: a second root element"));
                     }
-                    let name = if foreign {
-                        None
-                    } else {
-                        KNOWN.iter().copied().find(|k| *k == local)
-                    };
+                    let name = if foreign { None } else { known(local) };
                     self.stack.push(name);
                     self.start(&e, pos)?;
                 }
@@ -1077,7 +1078,6 @@ impl Parser {
                 match tail {
                     (Some("Response"), Some("Stage")) => c.cha.response_stages += 1,
                     (Some("Response"), Some("InstrumentSensitivity")) => {
-                        c.in_sensitivity = true;
                         c.sens_offset = pos;
                     }
                     (Some("DataAvailability"), Some("Extent")) => {
@@ -1110,16 +1110,7 @@ impl Parser {
             }
         } else if self.path_is(&STA) {
             if let Some(b) = self.sta.take() {
-                let missing = |what: &str| {
-                    at(
-                        b.offset,
-                        format!("<Station code={:?}> has no <{what}>", b.sta.code),
-                    )
-                };
-                let mut st = b.sta.clone();
-                st.latitude = b.lat.ok_or_else(|| missing("Latitude"))?;
-                st.longitude = b.lon.ok_or_else(|| missing("Longitude"))?;
-                st.elevation_m = b.elev.ok_or_else(|| missing("Elevation"))?;
+                let st = finish_station(b)?;
                 if let Some(n) = self.net.as_mut() {
                     n.stations.push(st);
                 }
@@ -1133,7 +1124,6 @@ impl Parser {
             && self.stack[CHA.len()..] == [Some("Response"), Some("InstrumentSensitivity")]
         {
             if let Some(c) = self.cha.as_mut() {
-                c.in_sensitivity = false;
                 let value = c.sens_value.take();
                 let freq = c.sens_freq.take();
                 let (value, frequency_hz) = match (value, freq) {
@@ -1228,18 +1218,48 @@ impl Parser {
     }
 }
 
+fn finish_station(b: StaBuild) -> std::result::Result<Station, Fail> {
+    let (Some(lat), Some(lon), Some(elev)) = (b.lat, b.lon, b.elev) else {
+        let what = if b.lat.is_none() {
+            "Latitude"
+        } else if b.lon.is_none() {
+            "Longitude"
+        } else {
+            "Elevation"
+        };
+        return Err(at(
+            b.offset,
+            format!("<Station code={:?}> has no <{what}>", b.sta.code),
+        ));
+    };
+    let mut st = b.sta;
+    st.latitude = lat;
+    st.longitude = lon;
+    st.elevation_m = elev;
+    Ok(st)
+}
+
 fn finish_channel(b: ChaBuild) -> std::result::Result<Channel, Fail> {
-    let missing = |what: &str| {
-        at(
+    let (Some(lat), Some(lon), Some(elev), Some(depth)) = (b.lat, b.lon, b.elev, b.depth) else {
+        let what = [
+            (b.lat, "Latitude"),
+            (b.lon, "Longitude"),
+            (b.elev, "Elevation"),
+            (b.depth, "Depth"),
+        ]
+        .iter()
+        .find(|(v, _)| v.is_none())
+        .map_or("Depth", |(_, n)| *n);
+        return Err(at(
             b.offset,
             format!("<Channel> {} has no <{what}>", b.cha.nslc),
-        )
+        ));
     };
-    let mut ch = b.cha.clone();
-    ch.latitude = b.lat.ok_or_else(|| missing("Latitude"))?;
-    ch.longitude = b.lon.ok_or_else(|| missing("Longitude"))?;
-    ch.elevation_m = b.elev.ok_or_else(|| missing("Elevation"))?;
-    ch.depth_m = b.depth.ok_or_else(|| missing("Depth"))?;
+    let mut ch = b.cha;
+    ch.latitude = lat;
+    ch.longitude = lon;
+    ch.elevation_m = elev;
+    ch.depth_m = depth;
     if ch.sample_rate_hz.is_none() {
         if let (Some(n), Some(s)) = (b.ratio_samples, b.ratio_seconds) {
             if s != 0.0 {
