@@ -33,6 +33,9 @@ pub enum ErrorKind {
     Config = 6,
     /// Nothing matched (no data for a selection).
     NotFound = 7,
+    /// A metadata document (FDSN StationXML) that cannot be read: malformed XML, a missing
+    /// required element, a bad value or an unsupported schema version.
+    Metadata = 8,
 }
 
 impl ErrorKind {
@@ -46,6 +49,7 @@ impl ErrorKind {
             ErrorKind::Codec => "codec",
             ErrorKind::Config => "config",
             ErrorKind::NotFound => "not_found",
+            ErrorKind::Metadata => "metadata",
         }
     }
 }
@@ -93,6 +97,19 @@ pub enum Error {
     /// Nothing matched.
     #[error("not found: {0}")]
     NotFound(String),
+    /// A StationXML document that cannot be read, at a line and column of a file (or of an
+    /// in-memory buffer, named by the caller).
+    #[error("{}: line {line}, column {column}: {message}", path.display())]
+    StationXml {
+        /// The file concerned (or the name given for an in-memory buffer).
+        path: PathBuf,
+        /// 1-based line of the problem (0 when unknown).
+        line: u64,
+        /// 1-based column, in characters, of the problem (0 when unknown).
+        column: u64,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl Error {
@@ -106,6 +123,7 @@ impl Error {
             Error::Codec(_) => ErrorKind::Codec,
             Error::Config(_) => ErrorKind::Config,
             Error::NotFound(_) => ErrorKind::NotFound,
+            Error::StationXml { .. } => ErrorKind::Metadata,
         }
     }
 
