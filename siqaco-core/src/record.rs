@@ -52,6 +52,23 @@
 //! record that claims more bytes than remain (a truncated record) ends the scan, as in
 //! libmseed, and so do fewer than 40 trailing bytes.
 //!
+//! # Where this differs from libmseed
+//!
+//! * libmseed 3.1.3 (the version linked by [`crate::codec`]) is more lenient than 3.5.4:
+//!   it accepts blockette chains that 3.5.4 rejects, blockette 100 rates that are negative
+//!   or not normal, year 0, non-normal v3 rates and blockette 1000 exponents ≥ 31 (an
+//!   undefined shift in C). The scanner follows 3.5.4 everywhere. On the shared test data
+//!   (208 files, 6 395 records, including broken files, SEED volumes and the SDS archive)
+//!   it finds the same records with the same fields as 3.5.4 (checked with pymseed) and
+//!   as 3.1.3 (the integration tests), except record 0 of
+//!   `testdata-invalid-blockette-offsets`, which only 3.1.3 accepts.
+//! * A v2 channel code with spaces: libmseed keeps the three bytes verbatim in the SID,
+//!   [`RecordHeader::nslc`] removes spaces as it does for the other codes.
+//! * Byte order: libmseed tries the host order first; this module always tries
+//!   little-endian first, i.e. behaves as libmseed on x86/ARM hosts on every host.
+//! * libmseed's encoding −1 (no blockette 1000) is [`ENCODING_UNKNOWN`] (255).
+//! * Unrepresentable sample times saturate instead of returning libmseed's `NSTERROR`.
+//!
 //! # Leap seconds
 //!
 //! Times are POSIX nanoseconds (no leap-second count), like libmseed's `nstime_t`. End

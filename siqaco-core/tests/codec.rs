@@ -17,6 +17,7 @@ fn every_data_record_decodes_to_its_sample_count() {
         .collect();
     assert!(files.len() > 100);
     let (mut decoded, mut samples, mut failures) = (0usize, 0usize, Vec::new());
+    let mut encodings = std::collections::BTreeSet::new();
     for file in &files {
         let buf = std::fs::read(file).unwrap();
         for item in RecordScanner::new(&buf) {
@@ -46,6 +47,7 @@ fn every_data_record_decodes_to_its_sample_count() {
                     }
                     decoded += 1;
                     samples += d.samples.len();
+                    encodings.insert(header.encoding);
                 }
                 Err(e) => failures.push(format!("{} @ {offset}: {e}", file.display())),
             }
@@ -61,6 +63,66 @@ fn every_data_record_decodes_to_its_sample_count() {
         failures.len()
     );
     assert!(decoded > 3000);
+    // Text, int16, int32, float32, float64, Steim1, Steim2, GEOSCOPE 16-bit with 4-bit
+    // exponent, CDSN, SRO, DWWSSN and records without blockette 1000 (Steim1).
+    for e in [0u8, 1, 3, 4, 5, 10, 11, 14, 16, 30, 32, 255] {
+        assert!(
+            encodings.contains(&e),
+            "no record with encoding {e} decoded: {encodings:?}"
+        );
+    }
+}
+
+/// The codec runs on several threads at once (per-thread libmseed logging, no shared
+/// state) and gives the same samples as on one thread.
+#[test]
+fn decodes_concurrently() {
+    let Some(dir) = test_data_dir() else { return };
+    let buf =
+        std::fs::read(dir.join("mseed/pymseed-tests__testdata-COLA-signal.v3.mseed")).unwrap();
+    let offsets: Vec<usize> = RecordScanner::new(&buf)
+        .filter_map(|i| match i {
+            ScanItem::Record { offset, .. } => Some(offset as usize),
+            _ => None,
+        })
+        .collect();
+    let one: Vec<_> = offsets
+        .iter()
+        .map(|&o| decode_record(&buf[o..]).unwrap().samples)
+        .collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    offsets
+                        .iter()
+                        .map(|&o| decode_record(&buf[o..]).unwrap().samples)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap(), one);
+        }
+    });
+    // Errors raised on a worker thread carry libmseed's message too.
+    let err = std::thread::spawn(|| {
+        encode(
+            &Nslc::new("XX", "T", "", "BHZ"),
+            0,
+            1.0,
+            &Samples::Int32(vec![1]),
+            &PackOptions {
+                record_length: 1000,
+                ..PackOptions::default()
+            },
+        )
+        .unwrap_err()
+        .to_string()
+    })
+    .join()
+    .unwrap();
+    assert!(err.contains("not a power of 2"), "{err}");
 }
 
 /// A deterministic random walk (LCG) with values up to about ±`amplitude`.
