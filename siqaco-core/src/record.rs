@@ -52,6 +52,23 @@
 //! record that claims more bytes than remain (a truncated record) ends the scan, as in
 //! libmseed, and so do fewer than 40 trailing bytes.
 //!
+//! # Where this differs from libmseed
+//!
+//! * libmseed 3.1.3 (the version linked by [`crate::codec`]) is more lenient than 3.5.4:
+//!   it accepts blockette chains that 3.5.4 rejects, blockette 100 rates that are negative
+//!   or not normal, year 0, non-normal v3 rates and blockette 1000 exponents ≥ 31 (an
+//!   undefined shift in C). The scanner follows 3.5.4 everywhere. On the shared test data
+//!   (208 files, 6 395 records, including broken files, SEED volumes and the SDS archive)
+//!   it finds the same records with the same fields as 3.5.4 (checked with pymseed) and
+//!   as 3.1.3 (the integration tests), except record 0 of
+//!   `testdata-invalid-blockette-offsets`, which only 3.1.3 accepts.
+//! * A v2 channel code with spaces: libmseed keeps the three bytes verbatim in the SID,
+//!   [`RecordHeader::nslc`] removes spaces as it does for the other codes.
+//! * Byte order: libmseed tries the host order first; this module always tries
+//!   little-endian first, i.e. behaves as libmseed on x86/ARM hosts on every host.
+//! * libmseed's encoding −1 (no blockette 1000) is [`ENCODING_UNKNOWN`] (255).
+//! * Unrepresentable sample times saturate instead of returning libmseed's `NSTERROR`.
+//!
 //! # Leap seconds
 //!
 //! Times are POSIX nanoseconds (no leap-second count), like libmseed's `nstime_t`. End
@@ -448,12 +465,13 @@ fn v2_byte_order(b: &[u8]) -> ByteOrder {
     }
 }
 
-fn is_leap_year(y: i64) -> bool {
+#[inline(always)]
+fn is_leap_year(y: u32) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
 
 /// libmseed's `ms_time2nstime`: validates every field and converts to ns.
-#[inline]
+#[inline(always)]
 fn time_to_ns(year: u32, yday: u32, hour: u32, min: u32, sec: u32, nsec: u32) -> Result<i64, Fail> {
     if !(1678..=2262).contains(&year) {
         return Err(Fail::TimeField {
@@ -462,7 +480,7 @@ fn time_to_ns(year: u32, yday: u32, hour: u32, min: u32, sec: u32, nsec: u32) ->
         });
     }
     let y = i64::from(year);
-    let ndays = if is_leap_year(y) { 366 } else { 365 };
+    let ndays = if is_leap_year(year) { 366 } else { 365 };
     if yday < 1 || yday > ndays {
         return Err(Fail::TimeField {
             field: "day-of-year",
@@ -574,7 +592,7 @@ pub fn parse_record(buf: &[u8]) -> Result<RecordHeader<'_>, RecordError> {
     parse_inner(buf).map_err(Fail::into_error)
 }
 
-#[inline]
+#[inline(always)]
 fn parse_inner(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
     if buf.len() < MIN_RECORD_LENGTH {
         let looks_v3 = buf.len() >= 15 && is_v3_header(buf);
@@ -594,6 +612,7 @@ fn parse_inner(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
     }
 }
 
+#[inline(always)]
 fn parse_v3(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
     let le = ByteOrder::Little;
     let sidlen = buf[33] as usize;
@@ -665,7 +684,7 @@ fn parse_v3(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
 }
 
 /// `ms2_blktlen`: total length of a blockette type, 0 when unknown.
-#[inline]
+#[inline(always)]
 fn blockette_length(kind: u16, blkt: &[u8], order: ByteOrder) -> usize {
     match kind {
         100 => 12,
@@ -700,6 +719,7 @@ fn nominal_rate(factor: i16, multiplier: i16) -> f64 {
 }
 
 /// `ms3_detect` for v2: the record length, or why it cannot be determined.
+#[inline(always)]
 fn detect_v2_length(buf: &[u8], order: ByteOrder) -> Result<usize, Fail> {
     let win = buf.len().min(MAX_RECORD_LENGTH);
     let mut off = rd16(buf, 46, order) as usize;
@@ -738,11 +758,20 @@ fn detect_v2_length(buf: &[u8], order: ByteOrder) -> Result<usize, Fail> {
     }
 }
 
+#[inline(always)]
 fn parse_v2(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
     if buf.len() < V2_FIXED {
         return Err(Fail::TooShort { have: buf.len() });
     }
-    let order = v2_byte_order(buf);
+    // Two copies of the body, each with a constant byte order (no per-field branch).
+    match v2_byte_order(buf) {
+        ByteOrder::Big => parse_v2_ordered(buf, ByteOrder::Big),
+        ByteOrder::Little => parse_v2_ordered(buf, ByteOrder::Little),
+    }
+}
+
+#[inline(always)]
+fn parse_v2_ordered(buf: &[u8], order: ByteOrder) -> Result<RecordHeader<'_>, Fail> {
     let reclen = detect_v2_length(buf, order)?;
     if !(MIN_RECORD_LENGTH..=MAX_RECORD_LENGTH).contains(&reclen) {
         return Err(Fail::LengthOutOfRange { len: reclen as u64 });
@@ -884,13 +913,20 @@ fn parse_v2(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
 }
 
 /// Cut at the first NUL and strip leading and trailing spaces.
-#[inline]
+#[inline(always)]
 fn trim_code(b: &[u8]) -> &[u8] {
-    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-    let b = &b[..end];
-    let start = b.iter().position(|&c| c != b' ').unwrap_or(b.len());
-    let stop = b.iter().rposition(|&c| c != b' ').map_or(start, |p| p + 1);
-    &b[start..stop]
+    let mut end = 0;
+    while end < b.len() && b[end] != 0 {
+        end += 1;
+    }
+    let mut start = 0;
+    while start < end && b[start] == b' ' {
+        start += 1;
+    }
+    while end > start && b[end - 1] == b' ' {
+        end -= 1;
+    }
+    &b[start..end]
 }
 
 // ---------------------------------------------------------------------------------------
