@@ -40,8 +40,36 @@ struct Cli {
 enum Command {
     /// Scan an archive (or miniSEED files) and report gaps, overlaps and availability.
     Scan(Box<ScanArgs>),
+    /// List the streams an archive holds, from its file names (no file is read).
+    Streams(StreamsArgs),
     /// Build an example archive with gaps and overlaps and scan it.
     Demo(demo::DemoArgs),
+}
+
+/// Arguments of `siqaco streams`.
+#[derive(clap::Args, Debug)]
+struct StreamsArgs {
+    /// Archive root directory.
+    root: PathBuf,
+    /// Archive layout (see `siqaco scan --help`).
+    #[arg(long, default_value = "sds")]
+    layout: String,
+    /// Stream selection NET.STA.LOC.CHA with globs (repeatable).
+    #[arg(long = "select", short = 's')]
+    select: Vec<String>,
+}
+
+fn run_streams(args: &StreamsArgs) -> siqaco::Result<u8> {
+    let selection = args
+        .select
+        .iter()
+        .map(|s| NslcGlob::parse(s))
+        .collect::<siqaco::Result<Vec<_>>>()?;
+    let archive = Archive::new(&args.root, args.layout.parse()?);
+    for nslc in archive.discover_streams(&selection)? {
+        println!("{nslc}");
+    }
+    Ok(EXIT_OK)
 }
 
 /// Output format.
@@ -262,6 +290,7 @@ fn main() -> ExitCode {
                 EXIT_FILE_ERRORS
             })
         }),
+        Command::Streams(args) => run_streams(args),
         Command::Demo(args) => demo::run(args),
     };
     match result {
