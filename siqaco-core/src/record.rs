@@ -33,7 +33,9 @@
 //!   encoding and record length, 1001 the timing quality and a microsecond offset.
 //! * **Start time** (`ms_btime2nstime`, `ms_time2nstime`): v2 BTIME (year, day, h, m, s,
 //!   0.0001 s) must have year 1678–2262 (year 0 is rejected), a day that exists in that
-//!   year, s ≤ 60 and fraction ≤ 9999; then the time correction (field 16, 0.0001 s) is
+//!   year, s ≤ 60 and fraction ≤ 9999 (libmseed turns the fraction into nanoseconds in a
+//!   32-bit value, so fractions above 42 949 wrap before the check; reproduced here);
+//!   then the time correction (field 16, 0.0001 s) is
 //!   added unless activity flag bit 1 says it was applied, then the blockette 1001
 //!   microseconds. v3 uses its nanosecond field, same range checks.
 //! * **Sample rate** (`ms_nomsamprate`, `msr3_sampratehz`): v2 rate factor/multiplier
@@ -75,7 +77,8 @@
 //! Times are POSIX nanoseconds (no leap-second count), like libmseed's `nstime_t`. End
 //! times follow libmseed's `ms_sampletime`: when the span from the first sample to the
 //! computed time contains a leap second of libmseed's embedded table (1972-01-01 …
-//! 2017-01-01), the time is reduced by one second per leap second contained. So 1 Hz data
+//! 2017-01-01), the time is reduced by one second per leap second contained (3.5.4;
+//! 3.1.3 subtracts at most one, which differs only for spans over six months). So 1 Hz data
 //! starting 2016-12-31T23:59:30 with 60 samples ends at 2017-01-01T00:00:28, not :29, and
 //! a record following it at 00:00:29 is contiguous, as libmseed and msi say (ObsPy would
 //! report a one-second overlap). See [`sample_time`].
@@ -145,8 +148,8 @@ pub struct RecordHeader<'a> {
     /// correction applied unless flagged as applied, blockette 1001 microseconds added).
     pub start_ns: i64,
     /// Sample rate in Hz (libmseed `msr3_sampratehz`): blockette 100 rate when present,
-    /// else the rate factor/multiplier; a v3 period is converted to Hz. 0 for records
-    /// without samples (log, state of health).
+    /// else the rate factor/multiplier; a v3 period is converted to Hz. 0 when the header
+    /// gives no rate (log and state-of-health records).
     pub sample_rate_hz: f64,
     /// libmseed's raw `samprate`: the rate in Hz when ≥ 0, minus the sample period in
     /// seconds when negative (miniSEED 3 only). Used for [`RecordHeader::end_ns`].
