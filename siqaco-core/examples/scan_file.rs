@@ -3,8 +3,19 @@
 //! `cargo run -p siqaco-core --example scan_file -- FILE...`
 
 use siqaco::record::{RecordScanner, ScanItem};
+use std::io::Write;
 
 fn main() {
+    if let Err(e) = run() {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run() -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
     for path in std::env::args().skip(1) {
         let buf = match std::fs::read(&path) {
             Ok(b) => b,
@@ -13,10 +24,11 @@ fn main() {
                 continue;
             }
         };
-        println!("{path}: {} bytes", buf.len());
+        writeln!(out, "{path}: {} bytes", buf.len())?;
         for item in RecordScanner::new(&buf) {
             match item {
-                ScanItem::Record { offset, header } => println!(
+                ScanItem::Record { offset, header } => writeln!(
+                    out,
                     "  {offset:>8} {:>6} v{} {} {} {} Hz n={} enc={}",
                     header.record_length,
                     header.format_version,
@@ -25,13 +37,14 @@ fn main() {
                     header.sample_rate_hz,
                     header.sample_count,
                     header.encoding
-                ),
+                )?,
                 ScanItem::Invalid {
                     offset,
                     length,
                     message,
-                } => println!("  {offset:>8} {length:>6} INVALID: {message}"),
+                } => writeln!(out, "  {offset:>8} {length:>6} INVALID: {message}")?,
             }
         }
     }
+    Ok(())
 }

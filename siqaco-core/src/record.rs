@@ -33,7 +33,9 @@
 //!   encoding and record length, 1001 the timing quality and a microsecond offset.
 //! * **Start time** (`ms_btime2nstime`, `ms_time2nstime`): v2 BTIME (year, day, h, m, s,
 //!   0.0001 s) must have year 1678–2262 (year 0 is rejected), a day that exists in that
-//!   year, s ≤ 60 and fraction ≤ 9999; then the time correction (field 16, 0.0001 s) is
+//!   year, s ≤ 60 and fraction ≤ 9999 (libmseed turns the fraction into nanoseconds in a
+//!   32-bit value, so fractions above 42 949 wrap before the check; reproduced here);
+//!   then the time correction (field 16, 0.0001 s) is
 //!   added unless activity flag bit 1 says it was applied, then the blockette 1001
 //!   microseconds. v3 uses its nanosecond field, same range checks.
 //! * **Sample rate** (`ms_nomsamprate`, `msr3_sampratehz`): v2 rate factor/multiplier
@@ -42,7 +44,8 @@
 //!   is always in Hz.
 //! * **v3 length** (FDSN miniSEED 3 spec, `ms3_detect`): 40 + SID length + extra-header
 //!   length + data length; SIDs of 64 bytes or more are rejected (`msr3_unpack_mseed3`).
-//!   The CRC is not checked (libmseed checks it only with `MSF_VALIDATECRC`).
+//!   The CRC is not checked while scanning (libmseed checks it only with
+//!   `MSF_VALIDATECRC`); [`RecordHeader::crc_ok`] checks it on demand.
 //!
 //! # Resynchronisation
 //!
@@ -74,7 +77,8 @@
 //! Times are POSIX nanoseconds (no leap-second count), like libmseed's `nstime_t`. End
 //! times follow libmseed's `ms_sampletime`: when the span from the first sample to the
 //! computed time contains a leap second of libmseed's embedded table (1972-01-01 …
-//! 2017-01-01), the time is reduced by one second per leap second contained. So 1 Hz data
+//! 2017-01-01), the time is reduced by one second per leap second contained (3.5.4;
+//! 3.1.3 subtracts at most one, which differs only for spans over six months). So 1 Hz data
 //! starting 2016-12-31T23:59:30 with 60 samples ends at 2017-01-01T00:00:28, not :29, and
 //! a record following it at 00:00:29 is contiguous, as libmseed and msi say (ObsPy would
 //! report a one-second overlap). See [`sample_time`].
@@ -144,8 +148,8 @@ pub struct RecordHeader<'a> {
     /// correction applied unless flagged as applied, blockette 1001 microseconds added).
     pub start_ns: i64,
     /// Sample rate in Hz (libmseed `msr3_sampratehz`): blockette 100 rate when present,
-    /// else the rate factor/multiplier; a v3 period is converted to Hz. 0 for records
-    /// without samples (log, state of health).
+    /// else the rate factor/multiplier; a v3 period is converted to Hz. 0 when the header
+    /// gives no rate (log and state-of-health records).
     pub sample_rate_hz: f64,
     /// libmseed's raw `samprate`: the rate in Hz when ≥ 0, minus the sample period in
     /// seconds when negative (miniSEED 3 only). Used for [`RecordHeader::end_ns`].
@@ -262,6 +266,49 @@ impl<'a> RecordHeader<'a> {
             &[]
         }
     }
+
+    /// Checks the CRC of a miniSEED 3 record: CRC-32C (Castagnoli) of the whole record
+    /// with the CRC field (bytes 28..32) taken as zero, compared with that field (FDSN
+    /// miniSEED 3 spec; libmseed's `MSF_VALIDATECRC`). `None` for v2, which has no CRC.
+    /// The scanner never checks it; this costs one pass over the record.
+    pub fn crc_ok(&self) -> Option<bool> {
+        if self.format_version != 3 {
+            return None;
+        }
+        let stored = u32::from_le_bytes([self.raw[28], self.raw[29], self.raw[30], self.raw[31]]);
+        let mut crc = crc32c_update(!0, &self.raw[..28]);
+        crc = crc32c_update(crc, &[0; 4]);
+        crc = crc32c_update(crc, &self.raw[32..]);
+        Some(!crc == stored)
+    }
+}
+
+/// CRC-32C lookup table (reflected polynomial 0x82F63B78).
+const CRC32C_TABLE: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 {
+                (c >> 1) ^ 0x82F6_3B78
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
+
+fn crc32c_update(mut crc: u32, data: &[u8]) -> u32 {
+    for &b in data {
+        crc = CRC32C_TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
+    }
+    crc
 }
 
 /// libmseed's `ms_strncpclean`: cut at the first NUL, keep the longest prefix that is
@@ -410,7 +457,7 @@ impl Fail {
 
 #[inline(always)]
 fn rd16(b: &[u8], at: usize, order: ByteOrder) -> u16 {
-    let a = [b[at], b[at + 1]];
+    let a: [u8; 2] = b[at..at + 2].try_into().expect("2 bytes");
     match order {
         ByteOrder::Big => u16::from_be_bytes(a),
         ByteOrder::Little => u16::from_le_bytes(a),
@@ -419,7 +466,7 @@ fn rd16(b: &[u8], at: usize, order: ByteOrder) -> u16 {
 
 #[inline(always)]
 fn rd32(b: &[u8], at: usize, order: ByteOrder) -> u32 {
-    let a = [b[at], b[at + 1], b[at + 2], b[at + 3]];
+    let a: [u8; 4] = b[at..at + 4].try_into().expect("4 bytes");
     match order {
         ByteOrder::Big => u32::from_be_bytes(a),
         ByteOrder::Little => u32::from_le_bytes(a),
@@ -465,22 +512,37 @@ fn v2_byte_order(b: &[u8]) -> ByteOrder {
     }
 }
 
-#[inline(always)]
-fn is_leap_year(y: u32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
+const FIRST_YEAR: u32 = 1678;
+const LAST_YEAR: u32 = 2262;
+
+/// Days from 1970-01-01 to January 1st of each year 1678..=2262 (proleptic Gregorian),
+/// with the number of days of that year in the low bits: `days << 9 | ndays`.
+const YEAR_TABLE: [i32; (LAST_YEAR - FIRST_YEAR + 1) as usize] = {
+    let mut t = [0i32; (LAST_YEAR - FIRST_YEAR + 1) as usize];
+    let mut i = 0;
+    while i < t.len() {
+        let y = FIRST_YEAR as i64 + i as i64;
+        let y1 = y - 1;
+        let days = 365 * (y - 1970) + (y1 / 4 - y1 / 100 + y1 / 400) - (492 - 19 + 4);
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let ndays = if leap { 366 } else { 365 };
+        t[i] = ((days << 9) | ndays) as i32;
+        i += 1;
+    }
+    t
+};
 
 /// libmseed's `ms_time2nstime`: validates every field and converts to ns.
 #[inline(always)]
 fn time_to_ns(year: u32, yday: u32, hour: u32, min: u32, sec: u32, nsec: u32) -> Result<i64, Fail> {
-    if !(1678..=2262).contains(&year) {
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
         return Err(Fail::TimeField {
             field: "year",
             value: year,
         });
     }
-    let y = i64::from(year);
-    let ndays = if is_leap_year(year) { 366 } else { 365 };
+    let entry = YEAR_TABLE[(year - FIRST_YEAR) as usize];
+    let ndays = (entry & 0x1ff) as u32;
     if yday < 1 || yday > ndays {
         return Err(Fail::TimeField {
             field: "day-of-year",
@@ -511,13 +573,8 @@ fn time_to_ns(year: u32, yday: u32, hour: u32, min: u32, sec: u32, nsec: u32) ->
             value: nsec,
         });
     }
-    // Days from 1970-01-01 to January 1st of `year` (proleptic Gregorian).
-    let y1 = y - 1;
-    let days_to_year = 365 * (y - 1970)
-        + (y1.div_euclid(4) - y1.div_euclid(100) + y1.div_euclid(400))
-        - (492 - 19 + 4);
-    let days = days_to_year + i64::from(yday) - 1;
-    let secs = ((days * 24 + i64::from(hour)) * 60 + i64::from(min)) * 60 + i64::from(sec);
+    let days = i64::from(entry >> 9) + i64::from(yday) - 1;
+    let secs = days * 86_400 + i64::from(hour * 3600 + min * 60 + sec);
     // The year range keeps this within i64 except at the very top of 2262.
     secs.checked_mul(NS)
         .and_then(|v| v.checked_add(i64::from(nsec)))
@@ -615,9 +672,10 @@ fn parse_inner(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
 #[inline(always)]
 fn parse_v3(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
     let le = ByteOrder::Little;
-    let sidlen = buf[33] as usize;
-    let extralen = rd16(buf, 34, le) as usize;
-    let datalen = rd32(buf, 36, le) as u64;
+    let h: &[u8; V3_FIXED] = buf[..V3_FIXED].try_into().expect("checked length");
+    let sidlen = h[33] as usize;
+    let extralen = rd16(h, 34, le) as usize;
+    let datalen = rd32(h, 36, le) as u64;
     let reclen = (V3_FIXED + sidlen + extralen) as u64 + datalen;
     if reclen > MAX_RECORD_LENGTH as u64 {
         return Err(Fail::LengthOutOfRange { len: reclen });
@@ -633,21 +691,19 @@ fn parse_v3(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
         return Err(Fail::SidTooLong { len: sidlen });
     }
     let start_ns = time_to_ns(
-        u32::from(rd16(buf, 8, le)),
-        u32::from(rd16(buf, 10, le)),
-        u32::from(buf[12]),
-        u32::from(buf[13]),
-        u32::from(buf[14]),
-        rd32(buf, 4, le),
+        u32::from(rd16(h, 8, le)),
+        u32::from(rd16(h, 10, le)),
+        u32::from(h[12]),
+        u32::from(h[13]),
+        u32::from(h[14]),
+        rd32(h, 4, le),
     )?;
-    let samprate = f64::from_le_bytes([
-        buf[16], buf[17], buf[18], buf[19], buf[20], buf[21], buf[22], buf[23],
-    ]);
+    let samprate = f64::from_le_bytes([h[16], h[17], h[18], h[19], h[20], h[21], h[22], h[23]]);
     if samprate != 0.0 && !samprate.is_normal() {
         return Err(Fail::BadSampleRate);
     }
-    let flags = buf[3];
-    let pub_version = buf[32];
+    let flags = h[3];
+    let pub_version = h[32];
     let quality = match pub_version {
         1 => b'R',
         3 => b'Q',
@@ -668,8 +724,8 @@ fn parse_v3(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
             samprate
         },
         sample_rate_raw: samprate,
-        sample_count: i64::from(rd32(buf, 24, le)),
-        encoding: buf[15],
+        sample_count: i64::from(rd32(h, 24, le)),
+        encoding: h[15],
         pub_version,
         quality,
         header_byte_order: le,
@@ -722,7 +778,8 @@ fn nominal_rate(factor: i16, multiplier: i16) -> f64 {
 #[inline(always)]
 fn detect_v2_length(buf: &[u8], order: ByteOrder) -> Result<usize, Fail> {
     let win = buf.len().min(MAX_RECORD_LENGTH);
-    let mut off = rd16(buf, 46, order) as usize;
+    let h: &[u8; V2_FIXED] = buf[..V2_FIXED].try_into().expect("checked length");
+    let mut off = rd16(h, 46, order) as usize;
     while off != 0 && off >= V2_FIXED && off + 4 <= win {
         let kind = rd16(buf, off, order);
         let next = rd16(buf, off + 2, order) as usize;
@@ -772,6 +829,43 @@ fn parse_v2(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
 
 #[inline(always)]
 fn parse_v2_ordered(buf: &[u8], order: ByteOrder) -> Result<RecordHeader<'_>, Fail> {
+    let h: &[u8; V2_FIXED] = buf[..V2_FIXED].try_into().expect("checked length");
+    // Fast path for the layout nearly every writer produces: blockette 1000 at byte 48,
+    // optionally followed by blockette 1001 at byte 56, nothing else. The general rules
+    // below give exactly the same result for it (detection stops at this B1000, the
+    // chain walk visits the same two blockettes without error).
+    if let Some(x) = buf.get(..64).and_then(|x| <&[u8; 64]>::try_from(x).ok()) {
+        let exp = x[54];
+        let next = rd16(x, 50, order);
+        if rd16(x, 46, order) == 48
+            && rd16(x, 48, order) == 1000
+            && (7..=20).contains(&exp)
+            && (1usize << exp) <= buf.len()
+            && (next == 0 || next == 56)
+        {
+            let reclen = 1usize << exp;
+            // Some(b1001 offset or None) when the layout is as expected.
+            let layout = if next == 0 {
+                Some(None)
+            } else {
+                (rd16(x, 56, order) == 1001 && rd16(x, 58, order) == 0).then_some(Some(56))
+            };
+            if let Some(b1001) = layout {
+                let samprate = nominal_rate(rd16(x, 32, order) as i16, rd16(x, 34, order) as i16);
+                return finish_v2(&buf[..reclen], h, order, reclen, samprate, x[52], b1001);
+            }
+        }
+    }
+    general_v2(buf, h, order)
+}
+
+/// The general v2 rules (`ms3_detect` + `msr3_unpack_mseed2`), for any blockette chain.
+#[inline(never)]
+fn general_v2<'a>(
+    buf: &'a [u8],
+    h: &[u8; V2_FIXED],
+    order: ByteOrder,
+) -> Result<RecordHeader<'a>, Fail> {
     let reclen = detect_v2_length(buf, order)?;
     if !(MIN_RECORD_LENGTH..=MAX_RECORD_LENGTH).contains(&reclen) {
         return Err(Fail::LengthOutOfRange { len: reclen as u64 });
@@ -787,13 +881,13 @@ fn parse_v2_ordered(buf: &[u8], order: ByteOrder) -> Result<RecordHeader<'_>, Fa
     }
     let rec = &buf[..reclen];
 
-    let mut samprate = nominal_rate(rd16(rec, 32, order) as i16, rd16(rec, 34, order) as i16);
+    let mut samprate = nominal_rate(rd16(h, 32, order) as i16, rd16(h, 34, order) as i16);
     let mut record_length = reclen;
     let mut encoding = ENCODING_UNKNOWN;
     let mut b1001: Option<usize> = None;
 
     // Blockette chain, msr3_unpack_mseed2 (3.5.4).
-    let mut off = rd16(rec, 46, order) as usize;
+    let mut off = rd16(h, 46, order) as usize;
     while off != 0 && off + 4 <= reclen {
         if off < V2_FIXED {
             return Err(Fail::BlocketteInFixedHeader { offset: off });
@@ -844,35 +938,56 @@ fn parse_v2_ordered(buf: &[u8], order: ByteOrder) -> Result<RecordHeader<'_>, Fa
             next
         };
     }
+    finish_v2(
+        &buf[..record_length],
+        h,
+        order,
+        record_length,
+        samprate,
+        encoding,
+        b1001,
+    )
+}
 
+/// Start time, flags and codes of a v2 record whose length and blockettes are known.
+#[inline(always)]
+fn finish_v2<'a>(
+    raw: &'a [u8],
+    h: &[u8; V2_FIXED],
+    order: ByteOrder,
+    record_length: usize,
+    samprate: f64,
+    encoding: u8,
+    b1001: Option<usize>,
+) -> Result<RecordHeader<'a>, Fail> {
     // Start time: ms_btime2nstime, then time correction, then B1001 microseconds.
-    let year = rd16(rec, 20, order);
+    let year = rd16(h, 20, order);
     if year == 0 {
         return Err(Fail::YearZero);
     }
     // libmseed passes fract × 100 000 (an int64) as a uint32_t nanosecond argument, so a
     // fraction above 42 949 wraps modulo 2^32 before the range check; the same is done here.
-    let fract = u64::from(rd16(rec, 28, order));
+    let fract = u64::from(rd16(h, 28, order));
     let mut start_ns = time_to_ns(
         u32::from(year),
-        u32::from(rd16(rec, 22, order)),
-        u32::from(rec[24]),
-        u32::from(rec[25]),
-        u32::from(rec[26]),
+        u32::from(rd16(h, 22, order)),
+        u32::from(h[24]),
+        u32::from(h[25]),
+        u32::from(h[26]),
         (fract * 100_000) as u32,
     )?;
-    let activity_flags = rec[36];
-    let time_correction = rd32(rec, 40, order) as i32;
+    let activity_flags = h[36];
+    let time_correction = rd32(h, 40, order) as i32;
     if time_correction != 0 && activity_flags & 0x02 == 0 {
         // Wrapping (not checked) like libmseed's int64 arithmetic, only reachable in 2262.
         start_ns = start_ns.wrapping_add(i64::from(time_correction) * 100_000);
     }
     let mut timing_quality = None;
     if let Some(b) = b1001 {
-        start_ns = start_ns.wrapping_add(i64::from(rec[b + 5] as i8) * 1000);
-        timing_quality = Some(rec[b + 4]);
+        start_ns = start_ns.wrapping_add(i64::from(raw[b + 5] as i8) * 1000);
+        timing_quality = Some(raw[b + 4]);
     }
-    let quality = rec[6];
+    let quality = h[6];
     let pub_version = match quality {
         b'M' => 4,
         b'Q' => 3,
@@ -880,16 +995,10 @@ fn parse_v2_ordered(buf: &[u8], order: ByteOrder) -> Result<RecordHeader<'_>, Fa
         b'R' => 1,
         _ => 0,
     };
-    let raw = &buf[..record_length];
     Ok(RecordHeader {
         format_version: 2,
         record_length,
-        codes: RecordCodes::V2 {
-            network: trim_code(&raw[18..20]),
-            station: trim_code(&raw[8..13]),
-            location: trim_code(&raw[13..15]),
-            channel: trim_code(&raw[15..18]),
-        },
+        codes: v2_codes(raw),
         start_ns,
         sample_rate_hz: if samprate < 0.0 {
             -1.0 / samprate
@@ -897,36 +1006,74 @@ fn parse_v2_ordered(buf: &[u8], order: ByteOrder) -> Result<RecordHeader<'_>, Fa
             samprate
         },
         sample_rate_raw: samprate,
-        sample_count: i64::from(rd16(rec, 30, order)),
+        sample_count: i64::from(rd16(h, 30, order)),
         encoding,
         pub_version,
         quality,
         header_byte_order: order,
         activity_flags,
-        io_clock_flags: rec[37],
-        data_quality_flags: rec[38],
+        io_clock_flags: h[37],
+        data_quality_flags: h[38],
         timing_quality,
         time_correction,
-        data_offset: rd16(rec, 44, order) as usize,
+        data_offset: rd16(h, 44, order) as usize,
         raw,
     })
 }
 
 /// Cut at the first NUL and strip leading and trailing spaces.
-#[inline(always)]
+#[cfg(test)]
 fn trim_code(b: &[u8]) -> &[u8] {
-    let mut end = 0;
-    while end < b.len() && b[end] != 0 {
-        end += 1;
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    let b = &b[..end];
+    let start = b.iter().position(|&c| c != b' ').unwrap_or(b.len());
+    let stop = b.iter().rposition(|&c| c != b' ').map_or(start, |p| p + 1);
+    &b[start..stop]
+}
+
+/// Bit i set when byte i (little-endian order) of `x` is zero: exact per byte (no carry
+/// between bytes), then the eight high bits gathered into the low byte.
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let high = !(((x & LOW7) + LOW7) | x | LOW7); // 0x80 in each zero byte
+                                                  // Gather bit 7 of each byte into bits 0..8.
+    ((high >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
+/// The four v2 code fields (header bytes 8..20: station 5, location 2, channel 3,
+/// network 2), each cut at its first NUL and stripped of leading and trailing spaces.
+///
+/// Works on bit masks of the NUL and space bytes of the 12 bytes (SWAR), so it costs a few
+/// dozen instructions and no per-byte branch.
+#[inline(always)]
+fn v2_codes(raw: &[u8]) -> RecordCodes<'_> {
+    let f: &[u8; 12] = raw[8..20].try_into().expect("fixed header has 48 bytes");
+    let lo = u64::from_le_bytes([f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]]);
+    let hi = u64::from(u32::from_le_bytes([f[8], f[9], f[10], f[11]]));
+    let nul = (zero_bytes(lo) | (zero_bytes(hi) & 0x0f) << 8) as u32;
+    const SPACES: u64 = 0x2020_2020_2020_2020;
+    let space = (zero_bytes(lo ^ SPACES) | (zero_bytes(hi ^ SPACES) & 0x0f) << 8) as u32;
+    #[inline(always)]
+    fn field(f: &[u8; 12], nul: u32, space: u32, at: u32, width: u32) -> &[u8] {
+        let full = (1u32 << width) - 1;
+        let n = (nul >> at) & full;
+        let end = if n == 0 { width } else { n.trailing_zeros() };
+        let keep = !(space >> at) & ((1u32 << end) - 1);
+        if keep == 0 {
+            return &[];
+        }
+        let start = keep.trailing_zeros() as usize;
+        let stop = (32 - keep.leading_zeros()) as usize;
+        let base = at as usize;
+        &f[base + start..base + stop]
     }
-    let mut start = 0;
-    while start < end && b[start] == b' ' {
-        start += 1;
+    RecordCodes::V2 {
+        station: field(f, nul, space, 0, 5),
+        location: field(f, nul, space, 5, 2),
+        channel: field(f, nul, space, 7, 3),
+        network: field(f, nul, space, 10, 2),
     }
-    while end > start && b[end - 1] == b' ' {
-        end -= 1;
-    }
-    &b[start..end]
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1116,5 +1263,102 @@ mod tests {
         assert_eq!(trim_code(b"A\0B"), b"A");
         assert_eq!(trim_code(b"   "), b"");
         assert_eq!(trim_code(b""), b"");
+    }
+
+    /// The v2 fast path gives exactly what the general rules give, on every v2 record of
+    /// the shared data (and the proptests in `tests/` feed it corrupt variants).
+    #[test]
+    fn v2_fast_path_equals_general_rules() {
+        let Some(dir) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let mut n = 0;
+        for file in crate::testing::files_in(&dir.join("mseed")) {
+            let buf = std::fs::read(&file).unwrap();
+            for item in RecordScanner::new(&buf) {
+                if let ScanItem::Record { offset, header } = item {
+                    if header.format_version != 2 {
+                        continue;
+                    }
+                    let b = &buf[offset as usize..];
+                    let h: &[u8; V2_FIXED] = b[..V2_FIXED].try_into().unwrap();
+                    let general = general_v2(b, h, header.header_byte_order).unwrap();
+                    assert_eq!(general, header, "{} @ {offset}", file.display());
+                    n += 1;
+                }
+            }
+        }
+        assert!(n > 1000, "{n}");
+    }
+
+    /// Same comparison on random corruptions of the blockette area of a real record.
+    #[test]
+    fn v2_fast_path_equals_general_rules_on_corrupt_records() {
+        let Some(dir) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let name = "mseed/obspy-io-mseed__BW.BGLD.__.EHE.D.2008.001.first_10_records.mseed";
+        let orig = std::fs::read(dir.join(name)).unwrap();
+        let mut x: u64 = 99;
+        let mut rnd = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) as usize
+        };
+        let interesting = [0u8, 1, 3, 7, 8, 9, 10, 12, 48, 56, 64, 100, 232, 255];
+        for _ in 0..50_000 {
+            let mut buf = orig.clone();
+            for _ in 0..1 + rnd() % 3 {
+                let at = 44 + rnd() % 24;
+                buf[at] = interesting[rnd() % interesting.len()];
+            }
+            buf.truncate(64 + rnd() % (buf.len() - 64));
+            if !is_v2_header(&buf) {
+                continue;
+            }
+            let order = v2_byte_order(&buf);
+            let h: &[u8; V2_FIXED] = buf[..V2_FIXED].try_into().unwrap();
+            assert_eq!(
+                parse_inner(&buf),
+                general_v2(&buf, h, order),
+                "{:?}",
+                &buf[44..68]
+            );
+        }
+    }
+
+    #[test]
+    fn crc32c_check_value() {
+        // The standard check value of CRC-32C for "123456789".
+        assert_eq!(!crc32c_update(!0, b"123456789"), 0xE306_9283);
+    }
+
+    #[test]
+    fn mask_trimming_equals_simple_trimming() {
+        let alphabet = [b' ', 0, b'A', b'Z', b'0', 0xf0];
+        let mut raw = [0u8; 48];
+        let mut x: u64 = 12345;
+        for _ in 0..20_000 {
+            for b in raw[8..20].iter_mut() {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                *b = alphabet[(x >> 33) as usize % alphabet.len()];
+            }
+            let RecordCodes::V2 {
+                network,
+                station,
+                location,
+                channel,
+            } = v2_codes(&raw)
+            else {
+                unreachable!()
+            };
+            assert_eq!(station, trim_code(&raw[8..13]), "{:?}", &raw[8..20]);
+            assert_eq!(location, trim_code(&raw[13..15]), "{:?}", &raw[8..20]);
+            assert_eq!(channel, trim_code(&raw[15..18]), "{:?}", &raw[8..20]);
+            assert_eq!(network, trim_code(&raw[18..20]), "{:?}", &raw[8..20]);
+        }
     }
 }

@@ -174,3 +174,29 @@ fn error_kinds() {
     assert_eq!(err.kind, RecordErrorKind::Truncated);
     assert!(err.message.contains("4000 of 4096"), "{}", err.message);
 }
+
+/// Every v3 record of the shared data has a valid CRC; flipping one data byte breaks it.
+#[test]
+fn v3_crc() {
+    let Some(dir) = test_data_dir() else { return };
+    let mut n = 0;
+    for file in files_in(&dir.join("mseed")) {
+        let buf = std::fs::read(&file).unwrap();
+        for item in RecordScanner::new(&buf) {
+            let ScanItem::Record { offset, header } = item else {
+                continue;
+            };
+            if header.format_version == 2 {
+                assert_eq!(header.crc_ok(), None);
+                continue;
+            }
+            assert_eq!(header.crc_ok(), Some(true), "{} @ {offset}", file.display());
+            let mut copy = header.raw.to_vec();
+            let last = copy.len() - 1;
+            copy[last] ^= 0x01;
+            assert_eq!(parse_record(&copy).unwrap().crc_ok(), Some(false));
+            n += 1;
+        }
+    }
+    assert!(n > 1000, "{n}");
+}
