@@ -33,6 +33,8 @@ pub enum ErrorKind {
     Config = 6,
     /// Nothing matched (no data for a selection).
     NotFound = 7,
+    /// The catalogue database (SQLite) failed: cannot open, corrupt, locked, newer schema.
+    Database = 9,
 }
 
 impl ErrorKind {
@@ -46,6 +48,7 @@ impl ErrorKind {
             ErrorKind::Codec => "codec",
             ErrorKind::Config => "config",
             ErrorKind::NotFound => "not_found",
+            ErrorKind::Database => "database",
         }
     }
 }
@@ -93,6 +96,9 @@ pub enum Error {
     /// Nothing matched.
     #[error("not found: {0}")]
     NotFound(String),
+    /// A catalogue database error (the message names the database file when known).
+    #[error("database: {0}")]
+    Database(String),
 }
 
 impl Error {
@@ -106,6 +112,7 @@ impl Error {
             Error::Codec(_) => ErrorKind::Codec,
             Error::Config(_) => ErrorKind::Config,
             Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Database(_) => ErrorKind::Database,
         }
     }
 
