@@ -1,6 +1,7 @@
 //! The `siqaco` command-line tool: argument parsing, progress and output formatting only;
 //! every rule lives in the `siqaco` library.
 
+mod db;
 mod demo;
 mod output;
 
@@ -44,6 +45,13 @@ enum Command {
     Streams(StreamsArgs),
     /// Build an example archive with gaps and overlaps and scan it.
     Demo(demo::DemoArgs),
+    /// Index an archive into a tsindex catalogue (SQLite), incrementally.
+    Index(db::IndexArgs),
+    /// Gaps, overlaps, availability and per-day statistics from a catalogue (no data read).
+    Stats(db::StatsArgs),
+    /// Catalogue maintenance: migrate, backup, check.
+    #[command(subcommand)]
+    Db(db::DbCommand),
 }
 
 /// Arguments of `siqaco streams`.
@@ -292,6 +300,9 @@ fn main() -> ExitCode {
         }),
         Command::Streams(args) => run_streams(args),
         Command::Demo(args) => demo::run(args),
+        Command::Index(args) => db::run_index(args),
+        Command::Stats(args) => db::run_stats(args),
+        Command::Db(c) => db::run_db(c),
     };
     match result {
         Ok(code) => ExitCode::from(code),

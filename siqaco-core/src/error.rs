@@ -36,6 +36,8 @@ pub enum ErrorKind {
     /// A metadata document (FDSN StationXML) that cannot be read: malformed XML, a missing
     /// required element, a bad value or an unsupported schema version.
     Metadata = 8,
+    /// The catalogue database (SQLite) failed: cannot open, corrupt, locked, newer schema.
+    Database = 9,
 }
 
 impl ErrorKind {
@@ -50,6 +52,7 @@ impl ErrorKind {
             ErrorKind::Config => "config",
             ErrorKind::NotFound => "not_found",
             ErrorKind::Metadata => "metadata",
+            ErrorKind::Database => "database",
         }
     }
 }
@@ -110,6 +113,9 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A catalogue database error (the message names the database file when known).
+    #[error("database: {0}")]
+    Database(String),
 }
 
 impl Error {
@@ -124,6 +130,7 @@ impl Error {
             Error::Config(_) => ErrorKind::Config,
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::StationXml { .. } => ErrorKind::Metadata,
+            Error::Database(_) => ErrorKind::Database,
         }
     }
 

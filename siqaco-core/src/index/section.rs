@@ -1,0 +1,411 @@
+//! Per-file indexing: tsindex sections (as mseedindex 3 builds them) and siqaco's exact
+//! per-stream traces, from one read of the file's records. No database here.
+
+use crate::record::{RecordScanner, ScanItem};
+use crate::scan::FileError;
+use crate::segment::{Piece, Tolerance, TraceBuilder};
+use crate::sid::Nslc;
+use crate::time::civil;
+use std::collections::HashMap;
+
+/// One tsindex row: a run of consecutive records of one file with the same source
+/// identifier and publication version (mseedindex's "section").
+///
+/// Rules matched (mseedindex 3.0.8, checked by running it): a record continues the current
+/// section when its stream and publication version are the current section's and it
+/// starts exactly where the previous record ended (skipped bytes start a new section;
+/// records of different lengths do not); otherwise it starts a new section. Out-of-order
+/// records stay in the section.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    /// Stream codes.
+    pub nslc: Nslc,
+    /// v2 data quality indicator of the first record (`D`, `R`, `Q`, `M`; for v3 the
+    /// indicator of the publication version). mseedindex leaves this column NULL.
+    pub quality: char,
+    /// Publication version (v2: R=1, D=2, Q=3, M=4).
+    pub version: u8,
+    /// Earliest record start, ns.
+    pub earliest_ns: i64,
+    /// Latest last-sample time, ns (libmseed `msr3_endtime`).
+    pub latest_ns: i64,
+    /// Nominal sample rate: libmseed's raw `samprate` of the first record (Hz, or minus
+    /// the period in seconds for a miniSEED 3 period).
+    pub sample_rate: f64,
+    /// Byte offset of the first record.
+    pub byte_offset: u64,
+    /// Byte count of the section.
+    pub bytes: u64,
+    /// Time index entries `(record start ns, byte offset)`; see [`Section::timeindex_text`].
+    pub timeindex: Vec<(i64, u64)>,
+    /// Whether every record started after the one before it in the file.
+    pub time_ordered: bool,
+    /// Coverage spans (libmseed trace segments of the records with a non-zero rate).
+    pub spans: Vec<Piece>,
+    /// Whether a record's rate differed from the nominal rate beyond the rate tolerance.
+    pub rate_mismatch: bool,
+    /// MD5 of the section's bytes, lower-case hex, when asked.
+    pub hash: Option<String>,
+}
+
+/// The exact traces of one stream of one file, as [`crate::scan`] builds them (data records
+/// only, joined with the tolerance).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileStream {
+    /// Stream codes.
+    pub nslc: Nslc,
+    /// Number of data records.
+    pub records: u64,
+    /// Traces, sorted by start.
+    pub traces: Vec<Piece>,
+}
+
+/// Everything indexed from one file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FileIndex {
+    /// tsindex sections in file order.
+    pub sections: Vec<Section>,
+    /// Per-stream traces, sorted by stream.
+    pub streams: Vec<FileStream>,
+    /// Unreadable byte runs (the path is left empty; the caller fills it).
+    pub errors: Vec<FileError>,
+    /// Records read (data and non-data).
+    pub records: u64,
+}
+
+/// Options of per-file indexing.
+#[derive(Clone, Copy, Debug)]
+pub struct SectionOptions {
+    /// Time-index interval in seconds (mseedindex `-si`, default 3600).
+    pub subindex_s: i64,
+    /// Tolerances for spans and traces.
+    pub tolerance: Tolerance,
+    /// Compute the MD5 `hash` of each section.
+    pub hash: bool,
+}
+
+impl Default for SectionOptions {
+    fn default() -> Self {
+        SectionOptions {
+            subindex_s: 3600,
+            tolerance: Tolerance::default(),
+            hash: false,
+        }
+    }
+}
+
+struct Building {
+    section: Section,
+    spans: TraceBuilder,
+    next_index_ns: i64,
+    end_offset: u64,
+}
+
+/// Indexes the records of one file held in `buf`.
+pub fn index_buffer(buf: &[u8], opts: &SectionOptions) -> FileIndex {
+    let tol = &opts.tolerance;
+    let sub_ns = opts.subindex_s.max(1) * 1_000_000_000;
+    let mut out = FileIndex::default();
+    let mut cur: Option<Building> = None;
+    let mut cur_key: Option<(u8, &[u8])> = None;
+    let mut prev_end: Option<u64> = None;
+    let mut prev_start: Option<i64> = None;
+    let mut streams: HashMap<Nslc, (TraceBuilder, u64)> = HashMap::new();
+    let mut done: Vec<Building> = Vec::new();
+    for item in RecordScanner::new(buf) {
+        let (offset, h) = match item {
+            ScanItem::Invalid {
+                offset, message, ..
+            } => {
+                out.errors.push(FileError {
+                    path: String::new(),
+                    offset: Some(offset),
+                    message,
+                });
+                continue;
+            }
+            ScanItem::Record { offset, header } => (offset, header),
+        };
+        out.records += 1;
+        let end = h.end_ns();
+        let key = (h.format_version, h.stream_key());
+        let continues = match (&cur, cur_key, prev_end) {
+            (Some(b), Some(k), Some(pe)) => {
+                (k == key || b.section.nslc == h.nslc())
+                    && b.section.version == h.pub_version
+                    && offset == pe
+            }
+            _ => false,
+        };
+        if continues {
+            let b = cur.as_mut().expect("current section");
+            let s = &mut b.section;
+            b.end_offset = offset + h.record_length as u64;
+            s.earliest_ns = s.earliest_ns.min(h.start_ns);
+            s.latest_ns = s.latest_ns.max(end);
+            if !s.rate_mismatch && !rates_tolerable(s.sample_rate, h.sample_rate_raw) {
+                s.rate_mismatch = true;
+            }
+            if prev_start.is_some_and(|p| h.start_ns <= p) {
+                s.time_ordered = false;
+            }
+            if end > b.next_index_ns {
+                s.timeindex.push((h.start_ns, offset));
+                while b.next_index_ns < end {
+                    b.next_index_ns += sub_ns;
+                }
+            }
+        } else {
+            if let Some(b) = cur.take() {
+                done.push(b);
+            }
+            let mut next = h.start_ns + sub_ns;
+            while next < end {
+                next += sub_ns;
+            }
+            cur = Some(Building {
+                section: Section {
+                    nslc: h.nslc(),
+                    quality: h.quality as char,
+                    version: h.pub_version,
+                    earliest_ns: h.start_ns,
+                    latest_ns: end,
+                    sample_rate: h.sample_rate_raw,
+                    byte_offset: offset,
+                    bytes: 0,
+                    timeindex: vec![(h.start_ns, offset)],
+                    time_ordered: true,
+                    spans: Vec::new(),
+                    rate_mismatch: false,
+                    hash: None,
+                },
+                spans: TraceBuilder::new(),
+                next_index_ns: next,
+                end_offset: offset + h.record_length as u64,
+            });
+            cur_key = Some(key);
+        }
+        let b = cur.as_mut().expect("current section");
+        if h.sample_rate_raw != 0.0 && h.sample_rate_hz > 0.0 {
+            b.spans.push(
+                Piece::new(h.start_ns, end, h.sample_rate_hz, h.sample_count),
+                tol,
+            );
+        }
+        if h.is_data() {
+            let e = streams.entry(b.section.nslc.clone()).or_default();
+            e.0.push(
+                Piece {
+                    start_ns: h.start_ns,
+                    last_sample_ns: end,
+                    end_ns: h.coverage_end_ns(),
+                    sample_rate_hz: h.sample_rate_hz,
+                    samples: h.sample_count,
+                },
+                tol,
+            );
+            e.1 += 1;
+        }
+        prev_end = Some(offset + h.record_length as u64);
+        prev_start = Some(h.start_ns);
+    }
+    if let Some(b) = cur.take() {
+        done.push(b);
+    }
+    for b in done {
+        let mut s = b.section;
+        s.bytes = b.end_offset - s.byte_offset;
+        s.spans = b.spans.finish(tol);
+        if opts.hash {
+            let range = s.byte_offset as usize..b.end_offset as usize;
+            s.hash = Some(md5_hex(&buf[range]));
+        }
+        out.sections.push(s);
+    }
+    let mut streams: Vec<FileStream> = streams
+        .into_iter()
+        .map(|(nslc, (tb, records))| FileStream {
+            nslc,
+            records,
+            traces: tb.finish(tol),
+        })
+        .collect();
+    streams.sort_by(|a, b| a.nslc.cmp(&b.nslc));
+    out.streams = streams;
+    out
+}
+
+/// libmseed `MS_ISRATETOLERABLE`: `|1 − a/b| < 0.0001`.
+fn rates_tolerable(a: f64, b: f64) -> bool {
+    a == b || (1.0 - a / b).abs() < 0.0001
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    let d = Md5::digest(bytes);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A tsindex time (`starttime`, `endtime`): `YYYY-MM-DDTHH:MM:SS`, then `.ffffff` when the
+/// instant is a whole microsecond and not a whole second, `.fffffffff` otherwise (libmseed
+/// `ms_nstime2timestr(ISOMONTHDAY, NANO_MICRO_NONE)`, as mseedindex writes it).
+pub fn tsindex_time(ns: i64) -> String {
+    let (y, mo, d, h, mi, s) = civil(ns);
+    let base = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
+    let sub = ns.rem_euclid(1_000_000_000);
+    if sub == 0 {
+        base
+    } else if sub % 1000 == 0 {
+        format!("{base}.{:06}", sub / 1000)
+    } else {
+        format!("{base}.{sub:09}")
+    }
+}
+
+/// A tsindex whole-second time (`filemodtime`, `updated`, `scanned`):
+/// `YYYY-MM-DDTHH:MM:SS` UTC.
+pub fn tsindex_second(ns: i64) -> String {
+    let (y, mo, d, h, mi, s) = civil(ns.div_euclid(1_000_000_000) * 1_000_000_000);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}")
+}
+
+/// Epoch seconds with 6 decimals, as mseedindex prints them (`%.6f` of ns / 1e9).
+pub fn epoch6(ns: i64) -> String {
+    format!("{:.6}", ns as f64 / 1e9)
+}
+
+/// C's `%.6g` for the rates of `timerates`.
+fn fmt_g6(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let exp = x.abs().log10().floor() as i32;
+    if !(-4..6).contains(&exp) {
+        return format!("{x:.5e}");
+    }
+    let decimals = (5 - exp).max(0) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+impl Section {
+    /// The `timeindex` text: `epoch=>offset,…,latest=>1|0`, or `None` when the first entry
+    /// is not the earliest data (mseedindex sets the index NULL then).
+    pub fn timeindex_text(&self) -> Option<String> {
+        let first = self.timeindex.first()?;
+        if first.0 != self.earliest_ns {
+            return None;
+        }
+        let mut s = String::new();
+        for (t, o) in &self.timeindex {
+            s.push_str(&epoch6(*t));
+            s.push_str("=>");
+            s.push_str(&o.to_string());
+            s.push(',');
+        }
+        s.push_str(if self.time_ordered {
+            "latest=>1"
+        } else {
+            "latest=>0"
+        });
+        Some(s)
+    }
+
+    /// The `timespans` text `[start:end],…` (epoch seconds, 6 decimals; end = last sample),
+    /// `None` without spans.
+    pub fn timespans_text(&self) -> Option<String> {
+        if self.spans.is_empty() {
+            return None;
+        }
+        let v: Vec<String> = self
+            .spans
+            .iter()
+            .map(|p| format!("[{}:{}]", epoch6(p.start_ns), epoch6(p.last_sample_ns)))
+            .collect();
+        Some(v.join(","))
+    }
+
+    /// The `timerates` text (one `%.6g` rate per span), only when rates differ within the
+    /// section (mseedindex's `nomsamprate_mismatch`).
+    pub fn timerates_text(&self) -> Option<String> {
+        if !self.rate_mismatch || self.spans.is_empty() {
+            return None;
+        }
+        let v: Vec<String> = self
+            .spans
+            .iter()
+            .map(|p| fmt_g6(p.sample_rate_hz))
+            .collect();
+        Some(v.join(","))
+    }
+}
+
+/// Parses a `timespans` text into `(start_ns, last_sample_ns)` pairs (microsecond
+/// precision, as stored). Used for catalogues written by other tools.
+pub fn parse_timespans(text: &str) -> Option<Vec<(i64, i64)>> {
+    let mut out = Vec::new();
+    for part in text.split("],") {
+        let part = part.trim().trim_start_matches('[').trim_end_matches(']');
+        if part.is_empty() {
+            continue;
+        }
+        let (a, b) = part.split_once(':')?;
+        out.push((parse_epoch(a)?, parse_epoch(b)?));
+    }
+    Some(out)
+}
+
+fn parse_epoch(t: &str) -> Option<i64> {
+    let t = t.trim();
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t),
+    };
+    let (i, f) = t.split_once('.').unwrap_or((t, ""));
+    let secs: i64 = i.parse().ok()?;
+    let mut frac = f.to_string();
+    if frac.len() > 9 {
+        frac.truncate(9);
+    }
+    while frac.len() < 9 {
+        frac.push('0');
+    }
+    let ns = secs * 1_000_000_000 + frac.parse::<i64>().ok()?;
+    Some(if neg { -ns } else { ns })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings() {
+        assert_eq!(
+            tsindex_time(1_277_245_567_000_000_000),
+            "2010-06-22T22:26:07"
+        );
+        assert_eq!(
+            tsindex_time(1_277_245_607_825_000_000),
+            "2010-06-22T22:26:47.825000"
+        );
+        assert_eq!(
+            tsindex_time(1_758_934_923_123_456_789),
+            "2025-09-27T01:02:03.123456789"
+        );
+        assert_eq!(epoch6(1_758_934_923_123_456_789), "1758934923.123457");
+        assert_eq!(fmt_g6(40.0), "40");
+        assert_eq!(fmt_g6(200.0), "200");
+        assert_eq!(fmt_g6(0.016666666), "0.0166667");
+        assert_eq!(
+            parse_timespans("[1.5:2.000001],[3:4]"),
+            Some(vec![
+                (1_500_000_000, 2_000_001_000),
+                (3_000_000_000, 4_000_000_000)
+            ])
+        );
+    }
+}

@@ -1,0 +1,54 @@
+use super::*;
+
+#[test]
+fn version_0_catalogue_migrates_with_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ts.sqlite");
+    {
+        // a catalogue as mseedindex writes it: tsindex only, no siqaco tables
+        let c = Connection::open(&db).unwrap();
+        c.execute_batch(TSINDEX_DDL).unwrap();
+        c.execute(
+            "INSERT INTO tsindex (network,station,location,channel,version,starttime,endtime,\
+             samplerate,filename,byteoffset,bytes) VALUES ('XX','A','','HHZ',2,'2020-01-01T00:00:00',\
+             '2020-01-01T00:00:01',100.0,'/nowhere/x',0,512)",
+            [],
+        )
+        .unwrap();
+    }
+    let cat = Catalogue::open(&db).unwrap();
+    assert_eq!(cat.schema_version().unwrap(), SCHEMA_VERSION);
+    let backup = PathBuf::from(format!("{}.v0.bak", db.display()));
+    assert!(backup.exists(), "backup written before migrating");
+    let n: i64 = cat
+        .connection()
+        .query_row("SELECT count(*) FROM tsindex", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1, "rows kept");
+    // the backup is the old catalogue, still version 0
+    let old = Catalogue::open_raw(&backup).unwrap();
+    assert_eq!(old.schema_version().unwrap(), 0);
+    drop(cat);
+    // opening again migrates nothing
+    let mut cat = Catalogue::open(&db).unwrap();
+    assert_eq!(cat.migrate().unwrap(), None);
+    let rep = cat.check().unwrap();
+    assert!(
+        rep.problems.iter().any(|p| p.contains("did not index")),
+        "{rep:?}"
+    );
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ts.sqlite");
+    {
+        let c = Catalogue::open(&db).unwrap();
+        c.connection()
+            .execute("UPDATE siqaco_schema SET version=99", [])
+            .unwrap();
+    }
+    let err = Catalogue::open(&db).unwrap_err();
+    assert_eq!(err.kind(), crate::ErrorKind::Database);
+}
