@@ -181,6 +181,7 @@ impl ScanArgs {
                 per_day: true,
             },
             threads: self.threads,
+            cancel: None,
         })
     }
 }
