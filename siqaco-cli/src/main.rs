@@ -217,6 +217,7 @@ impl ScanArgs {
                 per_day: true,
             },
             threads: self.threads,
+            cancel: None,
         })
     }
 }

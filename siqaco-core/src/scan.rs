@@ -18,7 +18,8 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// What to scan and how to analyse it.
 #[derive(Clone, Debug, Default)]
@@ -29,6 +30,9 @@ pub struct ScanOptions {
     pub analysis: AnalysisOptions,
     /// Number of worker threads (`None` = all cores).
     pub threads: Option<usize>,
+    /// Cancellation flag: once it is set, the files not yet started are skipped and the
+    /// (partial) report is returned; the caller knows it cancelled.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 /// Progress of a scan, passed to the progress callback after each file.
@@ -167,6 +171,13 @@ pub fn scan_files(
         files
             .par_iter()
             .fold(Acc::default, |mut acc, f| {
+                if opts
+                    .cancel
+                    .as_ref()
+                    .is_some_and(|c| c.load(Ordering::Relaxed))
+                {
+                    return acc;
+                }
                 let n = scan_one(f, opts, &mut acc);
                 let df = done_files.fetch_add(1, Ordering::Relaxed) + 1;
                 let db = done_bytes.fetch_add(n, Ordering::Relaxed) + n;

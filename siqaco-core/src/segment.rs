@@ -141,19 +141,40 @@ impl TraceBuilder {
 }
 
 /// Joins pieces into traces (see the module rules). Output sorted by (start, end).
-pub fn join_pieces(mut pieces: Vec<Piece>, tolerance: &Tolerance) -> Vec<Piece> {
-    pieces.sort_by(|a, b| {
+pub fn join_pieces(pieces: Vec<Piece>, tolerance: &Tolerance) -> Vec<Piece> {
+    let pieces = pieces.into_iter().map(|p| (p, ())).collect();
+    join_pieces_with(pieces, tolerance, |_, _| true, |_, _| {})
+        .into_iter()
+        .map(|(p, ())| p)
+        .collect()
+}
+
+/// Joins pieces carrying a payload (for example their samples) into traces with the trace
+/// rule of this module, the same rule as [`join_pieces`].
+///
+/// A piece joins a trace only when the rule allows it **and** `compatible(trace, piece)`
+/// holds (for samples: the same sample type); `append(trace, piece)` then adds the piece's
+/// payload at the end of the trace's payload. Pieces are joined in (start, end) order, so a
+/// trace's payload is in time order. Output sorted by (start, end, rate).
+pub fn join_pieces_with<T>(
+    mut pieces: Vec<(Piece, T)>,
+    tolerance: &Tolerance,
+    compatible: impl Fn(&T, &T) -> bool,
+    mut append: impl FnMut(&mut T, T),
+) -> Vec<(Piece, T)> {
+    let order = |a: &Piece, b: &Piece| {
         (a.start_ns, a.end_ns)
             .cmp(&(b.start_ns, b.end_ns))
             .then(a.sample_rate_hz.total_cmp(&b.sample_rate_hz))
-    });
-    let mut traces: Vec<Piece> = Vec::with_capacity(pieces.len().min(1024));
+    };
+    pieces.sort_by(|a, b| order(&a.0, &b.0));
+    let mut traces: Vec<(Piece, T)> = Vec::with_capacity(pieces.len().min(1024));
     // Indices of traces that may still be continued, ordered by end time. A trace whose end
     // is more than the largest tolerance before the current piece's start can never be
     // continued (pieces come in start order), so it is retired.
     let mut open: std::collections::BTreeSet<(i64, usize)> = Default::default();
     let mut max_tol: i64 = 0;
-    for p in pieces {
+    for (p, payload) in pieces {
         let tol = tolerance.time_ns(p.sample_rate_hz);
         max_tol = max_tol.max(tol);
         // retire traces that ended long before
@@ -166,8 +187,10 @@ pub fn join_pieces(mut pieces: Vec<Piece>, tolerance: &Tolerance) -> Vec<Piece> 
         }
         let mut best: Option<(i64, usize)> = None;
         for &(end, idx) in open.range((p.start_ns - tol, 0)..=(p.start_ns + tol, usize::MAX)) {
-            let t = &traces[idx];
-            if !tolerance.rates_equal(t.sample_rate_hz, p.sample_rate_hz) {
+            let (t, t_payload) = &traces[idx];
+            if !tolerance.rates_equal(t.sample_rate_hz, p.sample_rate_hz)
+                || !compatible(t_payload, &payload)
+            {
                 continue;
             }
             let d = (p.start_ns - end).abs();
@@ -177,26 +200,23 @@ pub fn join_pieces(mut pieces: Vec<Piece>, tolerance: &Tolerance) -> Vec<Piece> 
         }
         match best {
             Some((_, idx)) => {
-                let t = &mut traces[idx];
+                let (t, t_payload) = &mut traces[idx];
                 open.remove(&(t.end_ns, idx));
                 if p.end_ns > t.end_ns {
                     t.end_ns = p.end_ns;
                     t.last_sample_ns = p.last_sample_ns;
                 }
                 t.samples += p.samples;
+                append(t_payload, payload);
                 open.insert((t.end_ns, idx));
             }
             None => {
-                traces.push(p);
+                traces.push((p, payload));
                 open.insert((p.end_ns, traces.len() - 1));
             }
         }
     }
-    traces.sort_by(|a, b| {
-        (a.start_ns, a.end_ns)
-            .cmp(&(b.start_ns, b.end_ns))
-            .then(a.sample_rate_hz.total_cmp(&b.sample_rate_hz))
-    });
+    traces.sort_by(|a, b| order(&a.0, &b.0));
     traces
 }
 

@@ -57,9 +57,19 @@ fn to_datetime(ns: i64) -> NaiveDateTime {
         .unwrap_or(NaiveDateTime::MIN)
 }
 
-fn from_naive(dt: NaiveDateTime) -> i64 {
+/// Nanoseconds since 1970 of a UTC date-time; `None` outside the `i64` range (years
+/// 1677..=2262).
+fn from_naive(dt: NaiveDateTime) -> Option<i64> {
     let utc = dt.and_utc();
-    utc.timestamp() * NS_PER_S + i64::from(utc.timestamp_subsec_nanos())
+    utc.timestamp()
+        .checked_mul(NS_PER_S)?
+        .checked_add(i64::from(utc.timestamp_subsec_nanos()))
+}
+
+fn out_of_range(what: impl std::fmt::Display) -> Error {
+    Error::invalid_argument(format!(
+        "{what} is outside the representable range (years 1678 to 2261)"
+    ))
 }
 
 /// The UTC (year, day of year) of an instant; day of year starts at 1.
@@ -88,7 +98,7 @@ pub fn civil(ns: i64) -> (i32, u32, u32, u32, u32, u32) {
 pub fn from_year_doy(year: i32, doy: u32) -> Result<i64> {
     let date = NaiveDate::from_yo_opt(year, doy)
         .ok_or_else(|| Error::invalid_argument(format!("no day {doy} in year {year}")))?;
-    Ok(from_naive(date.and_time(NaiveTime::MIN)))
+    from_naive(date.and_time(NaiveTime::MIN)).ok_or_else(|| out_of_range(date))
 }
 
 /// Builds an instant from broken-down UTC fields (as in a SEED BTIME, with nanoseconds).
@@ -104,7 +114,7 @@ pub fn from_year_doy_hms(
 ) -> Option<i64> {
     let date = NaiveDate::from_yo_opt(year, doy)?;
     let time = NaiveTime::from_hms_nano_opt(hour, minute, second, nanosecond)?;
-    Some(from_naive(date.and_time(time)))
+    from_naive(date.and_time(time))
 }
 
 /// Formats an instant as ISO 8601 UTC with a `Z`: microsecond digits, or nanosecond digits
@@ -151,11 +161,11 @@ pub fn parse_time(text: &str) -> Result<i64> {
     let iso = s.replacen(' ', "T", 1);
     for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(&iso, fmt) {
-            return Ok(from_naive(dt));
+            return from_naive(dt).ok_or_else(|| out_of_range(text));
         }
     }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(from_naive(d.and_time(NaiveTime::MIN)));
+        return from_naive(d.and_time(NaiveTime::MIN)).ok_or_else(|| out_of_range(text));
     }
     // SEED ordinal forms.
     let seed = s.replace('-', ",");
@@ -173,7 +183,9 @@ pub fn parse_time(text: &str) -> Result<i64> {
         None => Ok(day),
         Some(hms) => {
             let t = NaiveTime::parse_from_str(hms, "%H:%M:%S%.f").map_err(|_| bad())?;
-            Ok(day + from_naive(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap().and_time(t)))
+            from_naive(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap().and_time(t))
+                .and_then(|t| day.checked_add(t))
+                .ok_or_else(|| out_of_range(text))
         }
     }
 }
@@ -181,6 +193,20 @@ pub fn parse_time(text: &str) -> Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_beyond_i64_ns_are_errors_not_panics() {
+        for t in [
+            "2999-01-01",
+            "1500-01-01T00:00:00",
+            "2999,001",
+            "2999,001,00:00:00",
+        ] {
+            let e = parse_time(t).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument, "{t}");
+        }
+        assert!(parse_time("2262-01-01").is_ok());
+    }
 
     #[test]
     fn parse_forms() {

@@ -78,3 +78,25 @@ proptest! {
         prop_assert_eq!(reference, shuffled);
     }
 }
+
+#[test]
+fn cancelled_scan_skips_remaining_files() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let Some(dir) = siqaco::testing::test_data_dir() else {
+        return;
+    };
+    let archive =
+        siqaco::archive::Archive::new(dir.join("sds-small"), siqaco::archive::Layout::Sds);
+    let cancel = Arc::new(AtomicBool::new(false));
+    let opts = ScanOptions {
+        cancel: Some(cancel.clone()),
+        threads: Some(1),
+        ..Default::default()
+    };
+    let full = siqaco::scan::scan_archive(&archive, &opts, None).unwrap();
+    assert!(full.files > 2);
+    let cb = |_p: siqaco::scan::Progress| cancel.store(true, Ordering::Relaxed);
+    let partial = siqaco::scan::scan_archive(&archive, &opts, Some(&cb)).unwrap();
+    assert_eq!(partial.files, 1);
+}

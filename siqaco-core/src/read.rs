@@ -1,0 +1,255 @@
+//! Reading samples: decode the data records of an archive (or of files) into contiguous
+//! segments of samples, like ObsPy's `read` without `merge`.
+//!
+//! Records are found with the header scanner ([`crate::record::RecordScanner`]), decoded
+//! with libmseed ([`crate::codec::decode_record`]), cut to the requested window at sample
+//! level and joined into [`SampleSegment`]s with the trace rule of [`crate::segment`]
+//! ([`join_pieces_with`]: time tolerance, rate tolerance), the rule the scan uses, so the
+//! segments of a stream are its traces and their sample counts are the scan's. Two records
+//! join only when their samples have the same type (a stream whose encoding changes from
+//! integers to floats gives separate segments). Overlapping data stays in separate segments.
+//!
+//! Records that are not data (no rate, no samples, text) are skipped, as in the scan.
+//! Files are read and decoded in parallel with rayon.
+
+use crate::archive::{Archive, ArchiveFile};
+use crate::codec::{decode_record, Samples};
+use crate::error::{Error, Result};
+use crate::record::{sample_time, RecordScanner, ScanItem};
+use crate::segment::{join_pieces_with, Piece, Tolerance};
+use crate::sid::{selected, Nslc, NslcGlob};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Contiguous samples of one stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SampleSegment {
+    /// The stream.
+    pub nslc: Nslc,
+    /// Time of the first sample, ns since 1970-01-01 UTC.
+    pub start_ns: i64,
+    /// Sample rate, Hz (> 0).
+    pub sample_rate_hz: f64,
+    /// The samples, in the type libmseed decodes the encoding to (never [`Samples::Text`]).
+    pub samples: Samples,
+}
+
+impl SampleSegment {
+    /// End of the time covered, ns (exclusive): the time one period after the last sample.
+    pub fn end_ns(&self) -> i64 {
+        sample_time(
+            self.start_ns,
+            self.samples.len() as i64,
+            self.sample_rate_hz,
+        )
+    }
+
+    /// Time of the last sample, ns (`start_ns` for an empty segment).
+    pub fn last_sample_ns(&self) -> i64 {
+        let n = self.samples.len() as i64;
+        sample_time(self.start_ns, (n - 1).max(0), self.sample_rate_hz)
+    }
+}
+
+/// Reads the samples of the streams of `archive` matching `selection` (empty = all) inside
+/// `window` (`[start_ns, end_ns)`; `None` = everything), joined into segments.
+///
+/// Segments are sorted by N.S.L.C, then start time, then end time.
+///
+/// # Errors
+/// [`Error::Io`] when the archive cannot be listed or a file cannot be read;
+/// [`Error::InvalidData`] naming the file and byte offset when a file holds bytes that are
+/// not miniSEED; [`Error::Codec`] (with file and offset in the message) when libmseed
+/// cannot decode a record. Unlike the scan, reading stops at the first bad file.
+pub fn read(
+    archive: &Archive,
+    selection: &[NslcGlob],
+    window: Option<(i64, i64)>,
+    tolerance: &Tolerance,
+) -> Result<Vec<SampleSegment>> {
+    let files = archive.list_files(selection, window)?;
+    read_files(&files, selection, window, tolerance)
+}
+
+/// Reads explicit miniSEED files, as [`read`] does for an archive (errors name each file
+/// by its path as given).
+///
+/// # Errors
+/// As [`read`].
+pub fn read_paths(
+    paths: &[PathBuf],
+    selection: &[NslcGlob],
+    window: Option<(i64, i64)>,
+    tolerance: &Tolerance,
+) -> Result<Vec<SampleSegment>> {
+    let files: Vec<ArchiveFile> = paths
+        .iter()
+        .map(|p| ArchiveFile {
+            path: p.clone(),
+            rel_path: p.to_string_lossy().into_owned(),
+            nslc: None,
+            day_start_ns: None,
+            span_ns: None,
+            size_bytes: 0,
+            mtime_ns: 0,
+        })
+        .collect();
+    read_files(&files, selection, window, tolerance)
+}
+
+/// One decoded record (or the part of it inside the window).
+type Part = (Nslc, Piece, Samples);
+
+/// Reads listed archive files (see [`read`]).
+///
+/// # Errors
+/// As [`read`].
+pub fn read_files(
+    files: &[ArchiveFile],
+    selection: &[NslcGlob],
+    window: Option<(i64, i64)>,
+    tolerance: &Tolerance,
+) -> Result<Vec<SampleSegment>> {
+    let parts: Vec<Vec<Part>> = files
+        .par_iter()
+        .map(|f| read_one(&f.path, &f.rel_path, selection, window))
+        .collect::<Result<_>>()?;
+    let mut streams: HashMap<Nslc, Vec<(Piece, Samples)>> = HashMap::new();
+    for (nslc, piece, samples) in parts.into_iter().flatten() {
+        streams.entry(nslc).or_default().push((piece, samples));
+    }
+    let mut streams: Vec<_> = streams.into_iter().collect();
+    streams.sort_by(|a, b| a.0.cmp(&b.0));
+    let segments = streams
+        .into_par_iter()
+        .map(|(nslc, pieces)| {
+            join_pieces_with(pieces, tolerance, same_type, append)
+                .into_iter()
+                .map(|(piece, samples)| SampleSegment {
+                    nslc: nslc.clone(),
+                    start_ns: piece.start_ns,
+                    sample_rate_hz: piece.sample_rate_hz,
+                    samples,
+                })
+                .collect::<Vec<_>>()
+        })
+        .flatten()
+        .collect();
+    Ok(segments)
+}
+
+fn same_type(a: &Samples, b: &Samples) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
+fn append(a: &mut Samples, b: Samples) {
+    match (a, b) {
+        (Samples::Int32(a), Samples::Int32(b)) => a.extend(b),
+        (Samples::Float32(a), Samples::Float32(b)) => a.extend(b),
+        (Samples::Float64(a), Samples::Float64(b)) => a.extend(b),
+        (Samples::Text(a), Samples::Text(b)) => a.extend(b),
+        // `same_type` keeps other pairs apart.
+        _ => unreachable!("samples of different types are never joined"),
+    }
+}
+
+/// Keeps samples `k0..k1`.
+fn slice(samples: Samples, k0: usize, k1: usize) -> Samples {
+    fn cut<T>(mut v: Vec<T>, k0: usize, k1: usize) -> Vec<T> {
+        v.truncate(k1);
+        v.drain(..k0.min(v.len()));
+        v
+    }
+    match samples {
+        Samples::Int32(v) => Samples::Int32(cut(v, k0, k1)),
+        Samples::Float32(v) => Samples::Float32(cut(v, k0, k1)),
+        Samples::Float64(v) => Samples::Float64(cut(v, k0, k1)),
+        Samples::Text(v) => Samples::Text(cut(v, k0, k1)),
+    }
+}
+
+/// Number of samples `i` in `0..n` with `sample_time(start, i, rate) < t`.
+fn samples_before(start_ns: i64, n: i64, rate_raw: f64, t: i64) -> i64 {
+    // sample_time is non-decreasing in i: binary search.
+    let (mut lo, mut hi) = (0i64, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if sample_time(start_ns, mid, rate_raw) < t {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+fn read_one(
+    path: &Path,
+    display: &str,
+    selection: &[NslcGlob],
+    window: Option<(i64, i64)>,
+) -> Result<Vec<Part>> {
+    let buf = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let mut out = Vec::new();
+    let mut last: Option<(u8, Vec<u8>, Option<Nslc>)> = None;
+    for item in RecordScanner::new(&buf) {
+        let (offset, header) = match item {
+            ScanItem::Invalid {
+                offset, message, ..
+            } => return Err(Error::invalid_data(display, offset, message)),
+            ScanItem::Record { offset, header } => (offset, header),
+        };
+        if !header.is_data() {
+            continue;
+        }
+        let key = header.stream_key();
+        let nslc = match &last {
+            Some((v, k, nslc)) if *v == header.format_version && k == key => nslc.clone(),
+            _ => {
+                let nslc = header.nslc();
+                let nslc = selected(selection, &nslc).then_some(nslc);
+                last = Some((header.format_version, key.to_vec(), nslc.clone()));
+                nslc
+            }
+        };
+        let Some(nslc) = nslc else { continue };
+        let n = header.sample_count;
+        let rate = header.sample_rate_raw;
+        let (k0, k1) = match window {
+            Some((ws, we)) => (
+                samples_before(header.start_ns, n, rate, ws),
+                samples_before(header.start_ns, n, rate, we),
+            ),
+            None => (0, n),
+        };
+        if k0 >= k1 {
+            continue;
+        }
+        let rec = decode_record(&buf[offset as usize..]).map_err(|e| match e {
+            Error::InvalidData { message, .. } => Error::invalid_data(display, offset, message),
+            Error::Codec(m) => Error::Codec(format!("{display}: byte offset {offset}: {m}")),
+            other => other,
+        })?;
+        let piece = if (k0, k1) == (0, n) {
+            Piece {
+                start_ns: header.start_ns,
+                last_sample_ns: header.end_ns(),
+                end_ns: header.coverage_end_ns(),
+                sample_rate_hz: header.sample_rate_hz,
+                samples: n,
+            }
+        } else {
+            Piece {
+                start_ns: sample_time(header.start_ns, k0, rate),
+                last_sample_ns: sample_time(header.start_ns, k1 - 1, rate),
+                end_ns: sample_time(header.start_ns, k1, rate),
+                sample_rate_hz: header.sample_rate_hz,
+                samples: k1 - k0,
+            }
+        };
+        let samples = slice(rec.samples, k0 as usize, k1 as usize);
+        out.push((nslc, piece, samples));
+    }
+    Ok(out)
+}

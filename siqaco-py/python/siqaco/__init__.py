@@ -1,0 +1,391 @@
+"""siqaco: keep seismic waveform (miniSEED) archives complete and correct.
+
+Scan an archive for gaps, overlaps and availability, and read its samples into numpy
+arrays. The work is done by the Rust library ``siqaco-core`` (module ``siqaco._siqaco``)
+with the GIL released; this module converts arguments and results.
+
+Examples
+--------
+>>> import siqaco
+>>> report = siqaco.scan("/data/sds", select=["IU.*.00.BH?"], start="2010-02-27")
+>>> report.get_gaps()            # ObsPy's Stream.get_gaps() format
+>>> segments = siqaco.read("/data/sds", select=["IU.COLA.00.BHZ"])
+>>> stream = siqaco.to_obspy(segments)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Sequence, Union
+
+from . import _siqaco
+from ._siqaco import (
+    CodecError,
+    ConfigError,
+    InvalidArgumentError,
+    InvalidCodeError,
+    InvalidDataError,
+    NotFoundError,
+    SiqacoError,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+__version__: str = _siqaco.__version__
+
+__all__ = [
+    "CodecError",
+    "ConfigError",
+    "InvalidArgumentError",
+    "InvalidCodeError",
+    "InvalidDataError",
+    "NotFoundError",
+    "ScanReport",
+    "Segment",
+    "SiqacoError",
+    "read",
+    "scan",
+    "to_obspy",
+    "__version__",
+]
+
+#: A time: ISO 8601 text (``"2024-01-02T03:04:05Z"``, a date, SEED ``"2024,002"``), a
+#: ``datetime`` (naive means UTC), a ``numpy.datetime64`` or an ``obspy.UTCDateTime``.
+TimeLike = Any
+PathLike = Union[str, "os.PathLike[str]"]
+
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+
+def _to_ns(t: TimeLike) -> Optional[int]:
+    """Converts a time to integer nanoseconds since 1970-01-01 UTC."""
+    if t is None:
+        return None
+    if isinstance(t, str):
+        return _siqaco.parse_time(t)
+    if isinstance(t, _dt.datetime):
+        if t.tzinfo is None:
+            t = t.replace(tzinfo=_dt.timezone.utc)
+        d = t - _EPOCH
+        return (d.days * 86_400 + d.seconds) * 1_000_000_000 + d.microseconds * 1_000
+    if isinstance(t, _dt.date):
+        return _to_ns(_dt.datetime(t.year, t.month, t.day))
+    ns = getattr(t, "ns", None)  # obspy.UTCDateTime
+    if isinstance(ns, int):
+        return ns
+    if type(t).__name__ == "datetime64":
+        import numpy as np
+
+        return int(np.datetime64(t, "ns").astype("int64"))
+    raise InvalidArgumentError(
+        f"cannot use {t!r} as a time (expected str, datetime, numpy.datetime64 or obspy.UTCDateTime)"
+    )
+
+
+def _utc(ns: int) -> _dt.datetime:
+    """A timezone-aware UTC datetime (microsecond precision) from ns since 1970."""
+    return _EPOCH + _dt.timedelta(microseconds=ns // 1_000)
+
+
+def _time_obj(ns: int) -> Any:
+    """obspy.UTCDateTime when ObsPy is importable, else a tz-aware datetime."""
+    try:
+        from obspy import UTCDateTime
+    except ImportError:
+        return _utc(ns)
+    return UTCDateTime(ns=ns)
+
+
+def _paths(root: Union[PathLike, Sequence[PathLike]]) -> List[str]:
+    if isinstance(root, (str, os.PathLike)):
+        return [os.fspath(root)]
+    return [os.fspath(p) for p in root]
+
+
+def _select(select: Union[str, Iterable[str], None]) -> Optional[List[str]]:
+    if select is None:
+        return None
+    if isinstance(select, str):
+        return [select]
+    return list(select)
+
+
+class ScanReport:
+    """The result of :func:`scan`.
+
+    Attributes
+    ----------
+    streams : list of dict
+        One dict per stream (N.S.L.C), sorted: ``nslc``, ``source_id``, ``sample_rate_hz``,
+        ``records``, ``samples``, ``traces``, ``earliest``, ``latest``, ``segments``,
+        ``gaps``, ``overlaps``, ``days`` (the ``streams`` of :meth:`to_dict`).
+    errors : list of dict
+        Files that could not be read completely: ``path``, ``offset``, ``message``.
+    """
+
+    def __init__(self, native: _siqaco.ScanReport) -> None:
+        self._native = native
+        self._dict: Optional[dict] = None
+
+    def to_dict(self) -> dict:
+        """The stable JSON document of ``siqaco scan --format json`` as Python objects."""
+        if self._dict is None:
+            self._dict = self._native.to_dict()
+        return self._dict
+
+    @property
+    def streams(self) -> List[dict]:
+        return self.to_dict()["streams"]
+
+    @property
+    def errors(self) -> List[dict]:
+        return self.to_dict()["errors"]
+
+    @property
+    def files(self) -> int:
+        """Files scanned."""
+        return self._native.files
+
+    @property
+    def records(self) -> int:
+        """Records read."""
+        return self._native.records
+
+    @property
+    def bytes(self) -> int:
+        """Bytes read."""
+        return self._native.bytes
+
+    def get_gaps(self) -> List[list]:
+        """Gaps in ObsPy's ``Stream.get_gaps()`` format.
+
+        Returns
+        -------
+        list of list
+            ``[network, station, location, channel, last_sample, next_sample, delta,
+            nsamples]``: ``last_sample`` and ``next_sample`` are ``obspy.UTCDateTime``
+            when ObsPy is importable, else timezone-aware ``datetime``; ``delta`` is the
+            gap in seconds (next sample − last sample − one period) and ``nsamples`` the
+            number of missing samples. Head and tail gaps of a window (which have no
+            sample on one side) and overlaps are not included.
+        """
+        out = []
+        for net, sta, loc, cha, last, nxt, delta, missing, edge in self._native.gaps():
+            if edge is not None or last is None or nxt is None:
+                continue
+            out.append([net, sta, loc, cha, _time_obj(last), _time_obj(nxt), delta, missing])
+        return out
+
+    def to_pandas(self, kind: str = "gaps") -> "pd.DataFrame":
+        """A pandas DataFrame (pandas must be installed).
+
+        Parameters
+        ----------
+        kind : {"gaps", "overlaps", "streams", "days"}
+            One row per gap, per overlap, per stream (without the nested lists) or per
+            stream and UTC day (needs ``scan(per_day=True)``).
+        """
+        import pandas as pd
+
+        rows: List[dict] = []
+        for s in self.streams:
+            if kind == "streams":
+                rows.append(
+                    {k: v for k, v in s.items() if k not in ("segments", "gaps", "overlaps", "days")}
+                )
+            elif kind in ("gaps", "overlaps", "days"):
+                rows.extend({"nslc": s["nslc"], **x} for x in s[kind])
+            else:
+                raise InvalidArgumentError(f"unknown kind {kind!r} (gaps, overlaps, streams, days)")
+        frame = pd.DataFrame(rows)
+        for col in ("start", "end", "last_sample", "next_sample", "earliest", "latest"):
+            if col in frame:
+                frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
+        return frame
+
+    def __repr__(self) -> str:
+        return (
+            f"<siqaco.ScanReport: {len(self.streams)} streams, {self.files} files, "
+            f"{len(self.errors)} errors>"
+        )
+
+
+class Segment:
+    """Contiguous samples of one stream (returned by :func:`read`).
+
+    Attributes
+    ----------
+    network, station, location, channel : str
+        Stream codes.
+    start_ns : int
+        Time of the first sample, nanoseconds since 1970-01-01 UTC.
+    sample_rate_hz : float
+        Sample rate in Hz.
+    data : numpy.ndarray
+        The samples, one-dimensional, dtype int32, float32 or float64 as encoded.
+    """
+
+    __slots__ = ("network", "station", "location", "channel", "start_ns", "sample_rate_hz", "data")
+
+    def __init__(
+        self,
+        network: str,
+        station: str,
+        location: str,
+        channel: str,
+        start_ns: int,
+        sample_rate_hz: float,
+        data: "np.ndarray",
+    ) -> None:
+        self.network = network
+        self.station = station
+        self.location = location
+        self.channel = channel
+        self.start_ns = start_ns
+        self.sample_rate_hz = sample_rate_hz
+        self.data = data
+
+    @property
+    def nslc(self) -> str:
+        """``"NET.STA.LOC.CHA"``."""
+        return f"{self.network}.{self.station}.{self.location}.{self.channel}"
+
+    @property
+    def start(self) -> _dt.datetime:
+        """Time of the first sample as a timezone-aware UTC datetime (microseconds)."""
+        return _utc(self.start_ns)
+
+    def to_obspy(self) -> Any:
+        """This segment as an ``obspy.Trace`` (shares the numpy array)."""
+        from obspy import Trace, UTCDateTime
+
+        return Trace(
+            data=self.data,
+            header={
+                "network": self.network,
+                "station": self.station,
+                "location": self.location,
+                "channel": self.channel,
+                "starttime": UTCDateTime(ns=self.start_ns),
+                "sampling_rate": self.sample_rate_hz,
+            },
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<siqaco.Segment {self.nslc} {self.start.isoformat()} "
+            f"{self.sample_rate_hz} Hz {len(self.data)} samples {self.data.dtype}>"
+        )
+
+
+def scan(
+    root: Union[PathLike, Sequence[PathLike]],
+    layout: str = "sds",
+    select: Union[str, Iterable[str], None] = None,
+    start: TimeLike = None,
+    end: TimeLike = None,
+    per_day: bool = False,
+    tolerance: Optional[float] = None,
+    min_gap: Optional[float] = None,
+    max_gap: Optional[float] = None,
+    progress: Optional[Callable[[int, int, int, int], Any]] = None,
+    threads: Optional[int] = None,
+) -> ScanReport:
+    """Scans an archive (or miniSEED files) for gaps, overlaps and availability.
+
+    Reads record headers only, in parallel, with the GIL released.
+
+    Parameters
+    ----------
+    root : path or list of paths
+        An archive directory (in ``layout``), or miniSEED files.
+    layout : str
+        ``"sds"``, ``"bud"``, ``"files"``, a dataselect preset or template.
+    select : str or list of str, optional
+        ``NET.STA.LOC.CHA`` patterns with ``*`` and ``?``.
+    start, end : time, optional
+        The analysis window ``[start, end)``.
+    per_day : bool
+        Compute per-UTC-day statistics (``days`` of each stream).
+    tolerance : float, optional
+        Time tolerance in seconds (default half a sample period).
+    min_gap, max_gap : float, optional
+        Report only gaps at least / at most this many seconds long.
+    progress : callable, optional
+        Called as ``progress(files_done, files_total, bytes_done, bytes_total)`` in the
+        calling thread with the GIL held; raising from it aborts the scan.
+    threads : int, optional
+        Worker threads (default: all cores).
+
+    Raises
+    ------
+    FileNotFoundError, PermissionError
+        When the root cannot be listed. Unreadable files are reported in ``errors``.
+    InvalidArgumentError
+        For a bad time, selection, layout or tolerance.
+    KeyboardInterrupt
+        On Ctrl-C (the scan stops).
+    """
+    native = _siqaco.scan(
+        _paths(root),
+        layout=layout,
+        select=_select(select),
+        start_ns=_to_ns(start),
+        end_ns=_to_ns(end),
+        per_day=per_day,
+        tolerance_s=tolerance,
+        min_gap_s=min_gap,
+        max_gap_s=max_gap,
+        progress=progress,
+        threads=threads,
+    )
+    return ScanReport(native)
+
+
+def read(
+    root: Union[PathLike, Sequence[PathLike]],
+    select: Union[str, Iterable[str], None] = None,
+    start: TimeLike = None,
+    end: TimeLike = None,
+    layout: str = "sds",
+    tolerance: Optional[float] = None,
+) -> List[Segment]:
+    """Reads samples into contiguous segments (like ``obspy.read`` without merging).
+
+    Records are joined with the trace rule of :func:`scan` (time tolerance, rate
+    tolerance); overlapping data stays in separate segments. Samples are cut to
+    ``[start, end)``. The arrays are moved from Rust into numpy without copying.
+
+    Returns
+    -------
+    list of Segment
+        Sorted by N.S.L.C, then start time.
+
+    Raises
+    ------
+    FileNotFoundError, PermissionError
+        When the root or a file cannot be read.
+    InvalidDataError
+        When a file holds bytes that are not miniSEED (the message names file and offset).
+    CodecError
+        When libmseed cannot decode a record.
+    """
+    raw = _siqaco.read(
+        _paths(root),
+        layout=layout,
+        select=_select(select),
+        start_ns=_to_ns(start),
+        end_ns=_to_ns(end),
+        tolerance_s=tolerance,
+    )
+    return [Segment(*t) for t in raw]
+
+
+def to_obspy(segments: Iterable[Segment]) -> Any:
+    """The segments as an ``obspy.Stream`` of traces (arrays shared, not copied)."""
+    from obspy import Stream
+
+    return Stream(traces=[s.to_obspy() for s in segments])

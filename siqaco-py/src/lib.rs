@@ -1,0 +1,365 @@
+//! `siqaco._siqaco`: the private native module of the `siqaco` Python package.
+//!
+//! Thin wrappers over `siqaco-core`: arguments are converted, errors mapped to Python
+//! exceptions (module `errors`), and every call that reads files runs with the GIL released
+//! (`run_detached`). The public, documented API is `python/siqaco/__init__.py`; the
+//! signatures are described in `python/siqaco/_siqaco.pyi`.
+
+mod errors;
+
+use numpy::IntoPyArray;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use pyo3::IntoPyObjectExt;
+use serde_json::Value;
+use siqaco::archive::{Archive, Layout};
+use siqaco::codec::Samples;
+use siqaco::gaps::AnalysisOptions;
+use siqaco::scan::{scan_archive, scan_paths, Progress, ScanOptions};
+use siqaco::segment::{TimeTolerance, Tolerance};
+use siqaco::{Error, NslcGlob};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+/// How often the waiting thread checks for signals (Ctrl-C) and reports progress.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Runs `work` on a helper thread with the GIL released. The calling thread waits, and every
+/// [`POLL`] (or when progress arrives) re-acquires the GIL to call `progress` with the latest
+/// [`Progress`] (`files_done, files_total, bytes_done, bytes_total`) and to run
+/// `check_signals`. When the callback raises, or a signal handler raises (KeyboardInterrupt
+/// on Ctrl-C), `cancel` is set and that exception is returned once `work` has stopped.
+fn run_detached<T: Send>(
+    py: Python<'_>,
+    progress: Option<Py<PyAny>>,
+    cancel: &AtomicBool,
+    work: impl FnOnce(&(dyn Fn(Progress) + Sync)) -> siqaco::Result<T> + Send,
+) -> PyResult<T> {
+    let (result, interrupted) = py.detach(|| {
+        std::thread::scope(|s| {
+            let (tx, rx) = mpsc::channel::<Progress>();
+            let worker = s.spawn(move || {
+                let cb = move |p: Progress| {
+                    let _ = tx.send(p);
+                };
+                work(&cb)
+            });
+            let mut interrupted: Option<PyErr> = None;
+            let mut done = false;
+            while !done {
+                let mut latest = None;
+                match rx.recv_timeout(POLL) {
+                    Ok(p) => {
+                        latest = Some(p);
+                        while let Ok(p) = rx.try_recv() {
+                            latest = Some(p);
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(mpsc::RecvTimeoutError::Disconnected) => done = true,
+                }
+                if interrupted.is_some() {
+                    continue;
+                }
+                let r = Python::attach(|py| {
+                    if let (Some(p), Some(f)) = (latest, &progress) {
+                        f.bind(py).call1((
+                            p.files_done,
+                            p.files_total,
+                            p.bytes_done,
+                            p.bytes_total,
+                        ))?;
+                    }
+                    py.check_signals()
+                });
+                if let Err(e) = r {
+                    cancel.store(true, Ordering::Relaxed);
+                    interrupted = Some(e);
+                }
+            }
+            let result = match worker.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            (result, interrupted)
+        })
+    });
+    match interrupted {
+        Some(e) => Err(e),
+        None => result.map_err(errors::to_pyerr),
+    }
+}
+
+/// Converts a JSON value into Python objects (dict, list, str, int, float, bool, None).
+fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    match v {
+        Value::Null => Ok(py.None().into_bound(py)),
+        Value::Bool(b) => b.into_bound_py_any(py),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_bound_py_any(py)
+            } else if let Some(u) = n.as_u64() {
+                u.into_bound_py_any(py)
+            } else {
+                n.as_f64().unwrap_or(f64::NAN).into_bound_py_any(py)
+            }
+        }
+        Value::String(s) => s.into_bound_py_any(py),
+        Value::Array(a) => {
+            let items = a
+                .iter()
+                .map(|x| json_to_py(py, x))
+                .collect::<PyResult<Vec<_>>>()?;
+            Ok(PyList::new(py, items)?.into_any())
+        }
+        Value::Object(o) => {
+            let d = PyDict::new(py);
+            for (k, x) in o {
+                d.set_item(k, json_to_py(py, x)?)?;
+            }
+            Ok(d.into_any())
+        }
+    }
+}
+
+fn selection(select: Option<Vec<String>>) -> siqaco::Result<Vec<NslcGlob>> {
+    select
+        .unwrap_or_default()
+        .iter()
+        .map(|s| NslcGlob::parse(s))
+        .collect()
+}
+
+/// The window `[start, end)` from optional bounds, as the CLI builds it.
+fn window(start_ns: Option<i64>, end_ns: Option<i64>) -> siqaco::Result<Option<(i64, i64)>> {
+    match (start_ns, end_ns) {
+        (None, None) => Ok(None),
+        (s, e) => {
+            let s = s.unwrap_or(i64::MIN / 4);
+            let e = e.unwrap_or(i64::MAX / 4);
+            if e <= s {
+                return Err(Error::invalid_argument("end must be after start"));
+            }
+            Ok(Some((s, e)))
+        }
+    }
+}
+
+fn tolerance(tolerance_s: Option<f64>) -> siqaco::Result<Tolerance> {
+    let mut t = Tolerance::default();
+    if let Some(s) = tolerance_s {
+        if s.is_nan() || s < 0.0 {
+            return Err(Error::invalid_argument("tolerance must be >= 0 seconds"));
+        }
+        t.time = TimeTolerance::Seconds(s);
+    }
+    Ok(t)
+}
+
+/// One directory: an archive in `layout`; otherwise the files themselves.
+enum Input {
+    Archive(Archive),
+    Files(Vec<PathBuf>),
+}
+
+fn input(paths: Vec<PathBuf>, layout: &str) -> siqaco::Result<Input> {
+    if paths.len() == 1 && paths[0].is_dir() {
+        let layout: Layout = layout.parse()?;
+        return Ok(Input::Archive(Archive::new(&paths[0], layout)));
+    }
+    for p in &paths {
+        if !p.exists() {
+            return Err(Error::io(
+                p,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+            ));
+        }
+    }
+    Ok(Input::Files(paths))
+}
+
+/// The result of [`scan`]: streams with segments, gaps, overlaps and statistics, and the
+/// files that could not be read.
+#[pyclass(frozen, name = "ScanReport", module = "siqaco._siqaco")]
+struct PyScanReport {
+    inner: siqaco::scan::ScanReport,
+}
+
+#[pymethods]
+impl PyScanReport {
+    /// The report as the stable JSON document of `siqaco scan --format json`, as Python
+    /// dicts and lists.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_py(py, &siqaco::report::scan_json(&self.inner))
+    }
+
+    /// Every gap, as tuples `(network, station, location, channel, last_sample_ns,
+    /// next_sample_ns, duration_s, missing_samples, edge)`; `last_sample_ns` is None for a
+    /// head gap, `next_sample_ns` for a tail gap, `edge` is None, "head" or "tail".
+    #[allow(clippy::type_complexity)]
+    fn gaps(
+        &self,
+    ) -> Vec<(
+        String,
+        String,
+        String,
+        String,
+        Option<i64>,
+        Option<i64>,
+        f64,
+        i64,
+        Option<&'static str>,
+    )> {
+        let mut out = Vec::new();
+        for s in &self.inner.streams {
+            let n = &s.nslc;
+            for g in &s.analysis.gaps {
+                out.push((
+                    n.network.clone(),
+                    n.station.clone(),
+                    n.location.clone(),
+                    n.channel.clone(),
+                    g.last_sample_ns,
+                    g.next_sample_ns,
+                    g.duration_s(),
+                    g.missing_samples,
+                    g.edge.map(|e| e.as_str()),
+                ));
+            }
+        }
+        out
+    }
+
+    /// Files scanned.
+    #[getter]
+    fn files(&self) -> u64 {
+        self.inner.files
+    }
+
+    /// Records read (data and non-data).
+    #[getter]
+    fn records(&self) -> u64 {
+        self.inner.records
+    }
+
+    /// Bytes read.
+    #[getter]
+    fn bytes(&self) -> u64 {
+        self.inner.bytes
+    }
+}
+
+/// Scans an archive directory (or miniSEED files) for gaps, overlaps and availability.
+#[pyfunction]
+#[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, per_day=false, tolerance_s=None, min_gap_s=None, max_gap_s=None, progress=None, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn scan(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    layout: &str,
+    select: Option<Vec<String>>,
+    start_ns: Option<i64>,
+    end_ns: Option<i64>,
+    per_day: bool,
+    tolerance_s: Option<f64>,
+    min_gap_s: Option<f64>,
+    max_gap_s: Option<f64>,
+    progress: Option<Py<PyAny>>,
+    threads: Option<usize>,
+) -> PyResult<PyScanReport> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let opts = (|| -> siqaco::Result<ScanOptions> {
+        Ok(ScanOptions {
+            selection: selection(select)?,
+            analysis: AnalysisOptions {
+                tolerance: tolerance(tolerance_s)?,
+                window: window(start_ns, end_ns)?,
+                min_gap_s,
+                max_gap_s,
+                max_gaps_per_day: None,
+                per_day,
+            },
+            threads,
+            cancel: Some(cancel.clone()),
+        })
+    })()
+    .map_err(errors::to_pyerr)?;
+    let input = input(paths, layout).map_err(errors::to_pyerr)?;
+    let inner = run_detached(py, progress, &cancel, |cb| match &input {
+        Input::Archive(a) => scan_archive(a, &opts, Some(cb)),
+        Input::Files(f) => Ok(scan_paths(f, &opts, Some(cb))),
+    })?;
+    Ok(PyScanReport { inner })
+}
+
+/// One segment as returned by [`read`].
+type SegmentTuple<'py> = (String, String, String, String, i64, f64, Bound<'py, PyAny>);
+
+/// Reads the samples of an archive directory (or miniSEED files) into contiguous segments.
+#[pyfunction]
+#[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, tolerance_s=None))]
+fn read<'py>(
+    py: Python<'py>,
+    paths: Vec<PathBuf>,
+    layout: &str,
+    select: Option<Vec<String>>,
+    start_ns: Option<i64>,
+    end_ns: Option<i64>,
+    tolerance_s: Option<f64>,
+) -> PyResult<Vec<SegmentTuple<'py>>> {
+    let (sel, win, tol, input) = (|| -> siqaco::Result<_> {
+        Ok((
+            selection(select)?,
+            window(start_ns, end_ns)?,
+            tolerance(tolerance_s)?,
+            input(paths, layout)?,
+        ))
+    })()
+    .map_err(errors::to_pyerr)?;
+    let cancel = AtomicBool::new(false);
+    let segments = run_detached(py, None, &cancel, |_| match &input {
+        Input::Archive(a) => siqaco::read::read(a, &sel, win, &tol),
+        Input::Files(f) => siqaco::read::read_paths(f, &sel, win, &tol),
+    })?;
+    Ok(segments
+        .into_iter()
+        .map(|s| {
+            let data = match s.samples {
+                Samples::Int32(v) => v.into_pyarray(py).into_any(),
+                Samples::Float32(v) => v.into_pyarray(py).into_any(),
+                Samples::Float64(v) => v.into_pyarray(py).into_any(),
+                Samples::Text(v) => v.into_pyarray(py).into_any(),
+            };
+            let n = s.nslc;
+            (
+                n.network,
+                n.station,
+                n.location,
+                n.channel,
+                s.start_ns,
+                s.sample_rate_hz,
+                data,
+            )
+        })
+        .collect())
+}
+
+/// Parses a time as the CLI does (ISO 8601 with or without `Z`, a date, SEED ordinal dates)
+/// into nanoseconds since 1970-01-01 UTC.
+#[pyfunction]
+fn parse_time(text: &str) -> PyResult<i64> {
+    siqaco::time::parse_time(text).map_err(errors::to_pyerr)
+}
+
+/// The native module.
+#[pymodule]
+fn _siqaco(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<PyScanReport>()?;
+    m.add_function(wrap_pyfunction!(scan, m)?)?;
+    m.add_function(wrap_pyfunction!(read, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_time, m)?)?;
+    errors::register(m)
+}

@@ -1,0 +1,35 @@
+"""Shared fixtures: the shared real-data set and the siqaco CLI binary."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _data_dir() -> Path:
+    return Path(os.environ.get("SIQACO_TEST_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    d = _data_dir()
+    if not d.is_dir():
+        pytest.skip(f"SKIPPED: shared test data not found at {d} (set SIQACO_TEST_DATA)")
+    return d
+
+
+@pytest.fixture(scope="session")
+def sds_small(data_dir: Path) -> Path:
+    return data_dir / "sds-small"
+
+
+@pytest.fixture(scope="session")
+def siqaco_bin() -> Path:
+    b = Path(os.environ.get("SIQACO_BIN", REPO / "target" / "debug" / "siqaco"))
+    if not b.is_file():
+        pytest.skip(f"siqaco binary not found at {b} (cargo build -p siqaco-cli, or set SIQACO_BIN)")
+    return b
