@@ -29,7 +29,11 @@ fn bench(c: &mut Criterion) {
             threads: (threads > 0).then_some(threads),
             ..Default::default()
         };
-        let name = if threads == 1 { "1 thread" } else { "all threads" };
+        let name = if threads == 1 {
+            "1 thread"
+        } else {
+            "all threads"
+        };
         g.bench_function(name, |b| {
             b.iter(|| scan_archive(&archive, &opts, None).expect("scan"))
         });

@@ -12,6 +12,7 @@ pub mod archive;
 pub mod codec;
 pub mod error;
 pub mod gaps;
+pub mod qc;
 pub mod record;
 pub mod report;
 pub mod scan;
