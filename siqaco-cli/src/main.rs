@@ -3,6 +3,7 @@
 
 mod demo;
 mod output;
+mod qc_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use siqaco::archive::{Archive, Layout};
@@ -40,6 +41,10 @@ struct Cli {
 enum Command {
     /// Scan an archive (or miniSEED files) and report gaps, overlaps and availability.
     Scan(Box<ScanArgs>),
+    /// Check an archive against StationXML metadata and its own rules (docs/qc.md).
+    /// Exit status: 0 no finding (or info only), 4 warnings, 5 errors, 3 unreadable files
+    /// without findings, 2 bad arguments, 1 other failures (e.g. unreadable metadata).
+    Qc(Box<qc_cmd::QcArgs>),
     /// Build an example archive with gaps and overlaps and scan it.
     Demo(demo::DemoArgs),
 }
@@ -262,6 +267,7 @@ fn main() -> ExitCode {
                 EXIT_FILE_ERRORS
             })
         }),
+        Command::Qc(args) => qc_cmd::run(args),
         Command::Demo(args) => demo::run(args),
     };
     match result {
