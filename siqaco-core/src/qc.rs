@@ -297,6 +297,8 @@ pub struct DayQc {
     pub timing_quality_min: Option<u8>,
     /// Highest timing quality of the day.
     pub timing_quality_max: Option<u8>,
+    /// Records of the day with a timing quality (blockette 1001).
+    pub timing_quality_records: u64,
     /// Header flag counts of the day's records.
     pub header_counts: HeaderCounts,
 }
@@ -606,8 +608,10 @@ fn read_one(idx: u32, file: &ArchiveFile, opts: &QcOptions, acc: &mut Acc) {
             d.tq_n += 1;
         }
     }
-    for s in acc.streams.values_mut() {
-        s.tb.compact(&tol);
+    for nslc in codes.values().flatten() {
+        if let Some(s) = acc.streams.get_mut(nslc) {
+            s.tb.compact(&tol);
+        }
     }
 }
 
@@ -1038,6 +1042,7 @@ fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, inventory: &Invento
             timing_quality_mean: (acc.tq_n > 0).then(|| acc.tq_sum / acc.tq_n as f64),
             timing_quality_min: (acc.tq_n > 0).then_some(acc.tq_min),
             timing_quality_max: (acc.tq_n > 0).then_some(acc.tq_max),
+            timing_quality_records: acc.tq_n,
             header_counts: acc.counts,
         });
     }

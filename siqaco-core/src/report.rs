@@ -155,6 +155,7 @@ pub fn qc_day_json(d: &DayQc) -> Value {
         "timing_quality_mean": d.timing_quality_mean,
         "timing_quality_min": d.timing_quality_min,
         "timing_quality_max": d.timing_quality_max,
+        "timing_quality_records": d.timing_quality_records,
         "miniseed_header_counts": {
             "timing_correction": h.timing_correction,
             "activity_flags": flags_json(&ACTIVITY_FLAGS, &h.activity_flags),

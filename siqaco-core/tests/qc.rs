@@ -309,3 +309,159 @@ fn bad_metadata_file_is_a_clear_error() {
     assert_eq!(e.kind(), siqaco::ErrorKind::Metadata);
     assert!(e.to_string().contains("bad.xml"), "{e}");
 }
+
+/// Sum of the per-day header counts and timing quality of the one stream of a report.
+fn stream_totals(r: &QcReport) -> (siqaco::qc::HeaderCounts, u64, Option<(u8, u8, f64)>) {
+    assert_eq!(r.streams.len(), 1);
+    let mut h = siqaco::qc::HeaderCounts::default();
+    let mut records = 0;
+    let (mut n, mut sum, mut lo, mut hi) = (0u64, 0.0, u8::MAX, 0u8);
+    for d in &r.streams[0].days {
+        records += d.records;
+        for (a, b) in h
+            .activity_flags
+            .iter_mut()
+            .zip(d.header_counts.activity_flags)
+        {
+            *a += b;
+        }
+        for (a, b) in h
+            .io_and_clock_flags
+            .iter_mut()
+            .zip(d.header_counts.io_and_clock_flags)
+        {
+            *a += b;
+        }
+        for (a, b) in h
+            .data_quality_flags
+            .iter_mut()
+            .zip(d.header_counts.data_quality_flags)
+        {
+            *a += b;
+        }
+        h.timing_correction += d.header_counts.timing_correction;
+        if d.timing_quality_records > 0 {
+            n += d.timing_quality_records;
+            sum += d.timing_quality_mean.unwrap() * d.timing_quality_records as f64;
+            lo = lo.min(d.timing_quality_min.unwrap());
+            hi = hi.max(d.timing_quality_max.unwrap());
+        }
+    }
+    (h, records, (n > 0).then(|| (lo, hi, sum / n as f64)))
+}
+
+fn single_file_archive(data: &Path, name: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(data.join("mseed").join(name), tmp.path().join(name)).unwrap();
+    tmp
+}
+
+/// Header flag counts and timing quality against ObsPy 1.5.1
+/// `obspy.io.mseed.util.get_flags` on the same files (values written here from its output).
+#[test]
+fn header_flags_and_timing_quality_match_obspy() {
+    let Some(data) = test_data_dir() else { return };
+    let inv = Inventory::default();
+
+    // qualityflags.mseed: 18 records with the same start; data quality bit i set in 9 - i
+    // records; every record has a time correction (-0.15 s); no blockette 1001. ObsPy's
+    // `timing_correction_count` is 1 here: it counts only records that do not overlap
+    // earlier ones, while its flag counts (and all of siqaco's counts) take every record.
+    let tmp = single_file_archive(&data, "obspy-io-mseed__qualityflags.mseed");
+    let r = qc_archive(
+        &Archive::new(tmp.path(), Layout::Files),
+        &inv,
+        &QcOptions::default(),
+    )
+    .unwrap();
+    let (h, records, tq) = stream_totals(&r);
+    assert_eq!(records, 18);
+    assert_eq!(h.data_quality_flags, [9, 8, 7, 6, 5, 4, 3, 2]);
+    assert_eq!(h.activity_flags, [0; 7]);
+    assert_eq!(h.io_and_clock_flags, [0; 6]);
+    assert_eq!(h.timing_correction, 18);
+    assert_eq!(tq, None);
+    // the 18 records repeat the same samples: duplicates; no metadata at all
+    let dup: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.check == Check::DuplicatedData)
+        .collect();
+    assert!(!dup.is_empty(), "{:#?}", r.findings);
+    assert_eq!(dup.iter().map(|f| f.count).sum::<u64>(), 17);
+    assert_eq!(r.count(Check::DataWithoutMetadata), 1);
+
+    // timingquality.mseed: 101 records, timing quality 0..100 (mean 50), each with a
+    // time correction.
+    let tmp = single_file_archive(&data, "obspy-io-mseed__timingquality.mseed");
+    let r = qc_archive(
+        &Archive::new(tmp.path(), Layout::Files),
+        &inv,
+        &QcOptions {
+            rules: QcRules {
+                min_timing_quality: Some(50),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let (h, records, tq) = stream_totals(&r);
+    assert_eq!(records, 101);
+    assert_eq!(h.timing_correction, 101);
+    assert_eq!(h.data_quality_flags, [0; 8]);
+    let (lo, hi, mean) = tq.unwrap();
+    assert_eq!((lo, hi), (0, 100));
+    assert!((mean - 50.0).abs() < 1e-9);
+    // below the threshold on some day: a timing_quality warning
+    assert!(r.count(Check::TimingQuality) >= 1);
+    assert_eq!(r.count(Check::DuplicatedData), 0);
+}
+
+/// Two overlapping epochs of one channel, with data in the overlap.
+#[test]
+fn overlapping_epochs_and_data_in_both() {
+    let Some(data) = test_data_dir() else { return };
+    let tmp = ffb_archive(&data);
+    let xml = std::fs::read_to_string(data.join("stationxml/obspy-core__ffbx.stationxml")).unwrap();
+    let lines: Vec<&str> = xml.lines().collect();
+    let ffb1 = lines
+        .iter()
+        .position(|l| l.contains("<Station code=\"FFB1\""))
+        .unwrap();
+    let bh1 = ffb1
+        + lines[ffb1..]
+            .iter()
+            .position(|l| l.contains("<Channel code=\"BH1\""))
+            .unwrap();
+    let bh1_end = bh1
+        + lines[bh1..]
+            .iter()
+            .position(|l| l.contains("</Channel>"))
+            .unwrap();
+    let mut out: Vec<String> = lines[..=bh1_end].iter().map(|l| l.to_string()).collect();
+    // a second BH1 epoch from 2016-01-01 (open), overlapping the first (2015-07-31, open)
+    for l in &lines[bh1..=bh1_end] {
+        out.push(l.replace("2015-07-31T00:00:00", "2016-01-01T00:00:00"));
+    }
+    out.extend(lines[bh1_end + 1..].iter().map(|l| l.to_string()));
+    let inv = parse_stationxml(out.join("\n").as_bytes(), "overlap.xml").unwrap();
+    let opts = QcOptions {
+        selection: vec![NslcGlob::parse("BW.FFB1..BH1").unwrap()],
+        ..Default::default()
+    };
+    let r = qc_archive(&Archive::new(tmp.path(), Layout::Sds), &inv, &opts).unwrap();
+    let expected = set(&[
+        ("overlapping_epochs", Severity::Error, "BW.FFB1..BH1"),
+        ("multiple_epochs", Severity::Error, "BW.FFB1..BH1"),
+    ]);
+    assert_eq!(found(&r), expected, "{:#?}", r.findings);
+    let ov = r
+        .findings
+        .iter()
+        .find(|f| f.check == Check::OverlappingEpochs)
+        .unwrap();
+    assert_eq!(ov.start_ns, Some(parse_time("2016-01-01").unwrap()));
+    assert_eq!(ov.end_ns, None);
+    assert_eq!(r.streams[0].epochs, 2);
+}
