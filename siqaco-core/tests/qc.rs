@@ -465,3 +465,35 @@ fn overlapping_epochs_and_data_in_both() {
     assert_eq!(ov.end_ns, None);
     assert_eq!(r.streams[0].epochs, 2);
 }
+
+/// ts_percent_availability: the denominator is the day cut to the epoch.
+#[test]
+fn availability_bounded_by_a_mid_day_epoch() {
+    let Some(data) = test_data_dir() else { return };
+    let tmp = ffb_archive(&data);
+    let xml = std::fs::read_to_string(data.join("stationxml/obspy-core__ffbx.stationxml")).unwrap();
+    // every FFB1 channel epoch starts at 11:34:45 on the data day
+    let xml = xml.replace(
+        "startDate=\"2015-07-31T00:00:00+00:00\"",
+        "startDate=\"2016-03-11T11:34:45+00:00\"",
+    );
+    let inv = parse_stationxml(xml.as_bytes(), "midday.xml").unwrap();
+    let day = parse_time("2016-03-11").unwrap();
+    let opts = QcOptions {
+        selection: vec![NslcGlob::parse("BW.FFB1..HH1").unwrap()],
+        window: Some((day, day + 86_400_000_000_000)),
+        ..Default::default()
+    };
+    let r = qc_archive(&Archive::new(tmp.path(), Layout::Sds), &inv, &opts).unwrap();
+    let expected = set(&[("data_outside_epochs", Severity::Error, "BW.FFB1..HH1")]);
+    assert_eq!(found(&r), expected, "{:#?}", r.findings);
+    let f = &r.findings[0];
+    assert_eq!(f.end_ns, Some(parse_time("2016-03-11T11:34:45").unwrap()));
+    let d = &r.streams[0].days[0];
+    let epoch_s = 86_400.0 - (11.0 * 3600.0 + 34.0 * 60.0 + 45.0);
+    assert!((d.epoch_s - epoch_s).abs() < 1e-9);
+    // 200 Hz data from 11:34:44.015 to 11:34:46.020 (coverage end): 1.02 s inside the epoch
+    let ts = d.ts_percent_availability.unwrap();
+    assert!((ts - 1.02 / epoch_s * 100.0).abs() < 1e-9, "{ts}");
+    assert!((d.percent_availability - 2.005 / 86_400.0 * 100.0).abs() < 1e-9);
+}
