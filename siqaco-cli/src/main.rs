@@ -4,6 +4,7 @@
 mod db;
 mod demo;
 mod output;
+mod qc_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use siqaco::archive::{Archive, Layout};
@@ -43,6 +44,10 @@ enum Command {
     Scan(Box<ScanArgs>),
     /// List the streams an archive holds, from its file names (no file is read).
     Streams(StreamsArgs),
+    /// Check an archive against StationXML metadata and its own rules (docs/qc.md).
+    /// Exit status: 0 no finding (or info only), 4 warnings, 5 errors, 3 unreadable files
+    /// without findings, 2 bad arguments, 1 other failures (e.g. unreadable metadata).
+    Qc(Box<qc_cmd::QcArgs>),
     /// Build an example archive with gaps and overlaps and scan it.
     Demo(demo::DemoArgs),
     /// Index an archive into a tsindex catalogue (SQLite), incrementally.
@@ -300,6 +305,7 @@ fn main() -> ExitCode {
             })
         }),
         Command::Streams(args) => run_streams(args),
+        Command::Qc(args) => qc_cmd::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Index(args) => db::run_index(args),
         Command::Stats(args) => db::run_stats(args),

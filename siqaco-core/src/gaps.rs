@@ -451,6 +451,23 @@ fn day_stats(
     days
 }
 
+/// Nanoseconds of `[start_ns, end_ns)` covered by `segments` (sorted and disjoint, as in
+/// [`StreamAnalysis::segments`]): the availability numerator of the one coverage rule, for
+/// windows that are not whole days (for example a day cut to metadata epochs, see
+/// [`crate::qc`]). 0 when `end_ns <= start_ns`.
+pub fn covered_ns(segments: &[Segment], start_ns: i64, end_ns: i64) -> i64 {
+    if end_ns <= start_ns {
+        return 0;
+    }
+    let first = segments.partition_point(|s| s.end_ns <= start_ns);
+    segments[first..]
+        .iter()
+        .take_while(|s| s.start_ns < end_ns)
+        .map(|s| s.end_ns.min(end_ns) - s.start_ns.max(start_ns))
+        .filter(|&d| d > 0)
+        .sum()
+}
+
 /// Convenience for tests and examples: the coverage piece of `n` samples at `rate` Hz
 /// starting at `start_ns`, with libmseed's sample-time rounding.
 pub fn piece_of(start_ns: i64, n: i64, rate: f64) -> Piece {

@@ -1,11 +1,12 @@
-//! Machine-readable output of scans: the stable JSON document described in
-//! `docs/scan-json.md`.
+//! Machine-readable output of scans (the stable JSON document described in
+//! `docs/scan-json.md`) and of QC runs (`docs/qc.md`).
 //!
 //! Times are ISO 8601 UTC strings with a `Z` ([`crate::time::format_time`]: microsecond
 //! digits, nanosecond digits when needed); durations are seconds as floating-point numbers;
 //! sample counts are integers.
 
 use crate::gaps::{DayStats, Gap, Overlap, Segment};
+use crate::qc::{DayQc, Finding, QcReport, ACTIVITY_FLAGS, DATA_QUALITY_FLAGS, IO_AND_CLOCK_FLAGS};
 use crate::scan::{FileError, ScanReport, StreamReport};
 use crate::time::{format_date, format_time, ns_to_s};
 use serde_json::{json, Value};
@@ -108,4 +109,78 @@ pub fn scan_json(r: &ScanReport) -> Value {
 /// Seconds between two instants as f64 (helper for formatting).
 pub fn span_s(start_ns: i64, end_ns: i64) -> f64 {
     ns_to_s(end_ns - start_ns)
+}
+
+/// Version of the QC JSON document layout (`docs/qc.md`); bumped only for incompatible
+/// changes.
+pub const QC_JSON_VERSION: u32 = 1;
+
+/// JSON of one QC finding: `{"code", "severity", "nslc", "start", "end", "path", "count",
+/// "message"}` (`start`/`end` null when open or not time-bound, `path` null for stream
+/// checks).
+pub fn finding_json(f: &Finding) -> Value {
+    json!({
+        "code": f.check.code(),
+        "severity": f.severity.as_str(),
+        "nslc": f.nslc.to_string(),
+        "start": opt_time(f.start_ns),
+        "end": opt_time(f.end_ns),
+        "path": f.path,
+        "count": f.count,
+        "message": f.message,
+    })
+}
+
+fn flags_json(names: &[&str], counts: &[u64]) -> Value {
+    Value::Object(
+        names
+            .iter()
+            .zip(counts)
+            .map(|(n, c)| (n.to_string(), json!(c)))
+            .collect(),
+    )
+}
+
+/// JSON of one stream-day of a QC run, with ObsPy `MSEEDMetadata` names for the header
+/// counts (`miniseed_header_counts`: `timing_correction`, `activity_flags`,
+/// `io_and_clock_flags`, `data_quality_flags`) and MUSTANG names for availability.
+pub fn qc_day_json(d: &DayQc) -> Value {
+    let h = &d.header_counts;
+    json!({
+        "date": format_date(d.day_start_ns),
+        "records": d.records,
+        "percent_availability": d.percent_availability,
+        "epoch_s": d.epoch_s,
+        "ts_percent_availability": d.ts_percent_availability,
+        "timing_quality_mean": d.timing_quality_mean,
+        "timing_quality_min": d.timing_quality_min,
+        "timing_quality_max": d.timing_quality_max,
+        "timing_quality_records": d.timing_quality_records,
+        "miniseed_header_counts": {
+            "timing_correction": h.timing_correction,
+            "activity_flags": flags_json(&ACTIVITY_FLAGS, &h.activity_flags),
+            "io_and_clock_flags": flags_json(&IO_AND_CLOCK_FLAGS, &h.io_and_clock_flags),
+            "data_quality_flags": flags_json(&DATA_QUALITY_FLAGS, &h.data_quality_flags),
+        },
+    })
+}
+
+/// The whole QC report as the JSON document of `docs/qc.md`.
+pub fn qc_json(r: &QcReport) -> Value {
+    json!({
+        "version": QC_JSON_VERSION,
+        "window": r.window.map(|(s, e)| json!({"start": format_time(s), "end": format_time(e)})),
+        "files": r.files,
+        "records": r.records,
+        "worst_severity": r.worst_severity().map(|s| s.as_str()),
+        "findings": r.findings.iter().map(finding_json).collect::<Vec<_>>(),
+        "streams": r.streams.iter().map(|s| json!({
+            "nslc": s.nslc.to_string(),
+            "records": s.records,
+            "epochs": s.epochs,
+            "sample_rates_hz": s.sample_rates_hz,
+            "days": s.days.iter().map(qc_day_json).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "errors": r.errors.iter().map(error_json).collect::<Vec<_>>(),
+    })
 }

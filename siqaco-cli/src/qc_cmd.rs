@@ -1,0 +1,211 @@
+//! `siqaco qc`: argument handling and text output; every rule lives in `siqaco::qc`.
+
+use clap::ValueEnum;
+use siqaco::archive::{Archive, Layout};
+use siqaco::qc::{qc_archive, QcOptions, QcReport, QcRules, Severity};
+use siqaco::record::ByteOrder;
+use siqaco::report::qc_json;
+use siqaco::stationxml::{read_stationxml, read_stationxml_dir, Inventory};
+use siqaco::time::format_time;
+use siqaco::{Error, NslcGlob};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Exit status when a finding is a warning (and none is an error).
+pub const EXIT_WARNINGS: u8 = 4;
+/// Exit status when a finding is an error.
+pub const EXIT_ERRORS: u8 = 5;
+
+/// Output format of `siqaco qc`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum QcFormat {
+    /// One line per finding and a summary.
+    Text,
+    /// The JSON document of docs/qc.md (findings and per-day summaries).
+    Json,
+}
+
+/// Header byte order for `--byte-order`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Order {
+    /// Big-endian (the SEED default).
+    Big,
+    /// Little-endian.
+    Little,
+}
+
+/// Arguments of `siqaco qc`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct QcArgs {
+    /// Archive root directory.
+    #[arg(long)]
+    archive: PathBuf,
+    /// StationXML file, or a directory of StationXML files (*.xml, *.stationxml). FDSN
+    /// station web-service URLs are not supported yet (they come with the sources).
+    #[arg(long)]
+    metadata: PathBuf,
+    /// Archive layout: sds, bud, files, a dataselect preset or a template.
+    #[arg(long, default_value = "sds")]
+    layout: String,
+    /// Stream selection NET.STA.LOC.CHA with * and ? globs (repeatable).
+    #[arg(long = "select", short = 's')]
+    select: Vec<String>,
+    /// Window start (ISO 8601 or a date).
+    #[arg(long)]
+    start: Option<String>,
+    /// Window end, exclusive (default with --start: now).
+    #[arg(long, requires = "start")]
+    end: Option<String>,
+    /// Expected miniSEED 2 record length in bytes.
+    #[arg(long, value_name = "BYTES")]
+    record_length: Option<usize>,
+    /// Expected encoding code (10 Steim1, 11 Steim2, 3 int32, 4 float32...).
+    #[arg(long, value_name = "CODE")]
+    encoding: Option<u8>,
+    /// Expected miniSEED 2 header byte order.
+    #[arg(long, value_enum)]
+    byte_order: Option<Order>,
+    /// Lowest acceptable blockette 1001 timing quality, percent.
+    #[arg(long, value_name = "PERCENT")]
+    min_timing_quality: Option<u8>,
+    /// Relative tolerance between data and metadata sample rates (default 0.01 = 1 %).
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.01)]
+    rate_tolerance: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: QcFormat,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+impl QcArgs {
+    fn options(&self) -> siqaco::Result<QcOptions> {
+        let selection = self
+            .select
+            .iter()
+            .map(|s| NslcGlob::parse(s))
+            .collect::<siqaco::Result<Vec<_>>>()?;
+        let window = match &self.start {
+            None => None,
+            Some(s) => {
+                let s = siqaco::time::parse_time(s)?;
+                let e = match &self.end {
+                    Some(e) => siqaco::time::parse_time(e)?,
+                    None => std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.as_nanos() as i64)
+                        .unwrap_or(i64::MAX / 4),
+                };
+                if e <= s {
+                    return Err(Error::invalid_argument("--end must be after --start"));
+                }
+                Some((s, e))
+            }
+        };
+        if self.rate_tolerance.is_nan() || self.rate_tolerance < 0.0 {
+            return Err(Error::invalid_argument("--rate-tolerance must be >= 0"));
+        }
+        Ok(QcOptions {
+            selection,
+            window,
+            rules: QcRules {
+                record_length: self.record_length,
+                encoding: self.encoding,
+                byte_order: self.byte_order.map(|o| match o {
+                    Order::Big => ByteOrder::Big,
+                    Order::Little => ByteOrder::Little,
+                }),
+                min_timing_quality: self.min_timing_quality,
+                rate_tolerance: self.rate_tolerance,
+            },
+            threads: self.threads,
+            ..Default::default()
+        })
+    }
+}
+
+fn read_metadata(path: &Path) -> siqaco::Result<Inventory> {
+    if path.is_dir() {
+        read_stationxml_dir(path)
+    } else {
+        read_stationxml(path)
+    }
+}
+
+/// Runs `siqaco qc`, prints the report and returns the exit status.
+pub fn run(args: &QcArgs) -> siqaco::Result<u8> {
+    let opts = args.options()?;
+    let layout: Layout = args.layout.parse()?;
+    if !args.archive.is_dir() {
+        return Err(Error::io(
+            &args.archive,
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "archive root is not a directory",
+            ),
+        ));
+    }
+    let inventory = read_metadata(&args.metadata)?;
+    let report = qc_archive(&Archive::new(&args.archive, layout), &inventory, &opts)?;
+    print(&report, args.format)?;
+    Ok(match report.worst_severity() {
+        Some(Severity::Error) => EXIT_ERRORS,
+        Some(Severity::Warning) => EXIT_WARNINGS,
+        _ if !report.errors.is_empty() => crate::EXIT_FILE_ERRORS,
+        _ => crate::EXIT_OK,
+    })
+}
+
+fn print(report: &QcReport, format: QcFormat) -> siqaco::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let io = |e: std::io::Error| Error::io("<stdout>", e);
+    match format {
+        QcFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &qc_json(report))
+                .map_err(|e| io(std::io::Error::other(e)))?;
+            writeln!(out).map_err(io)?;
+        }
+        QcFormat::Text => write_text(&mut out, report).map_err(io)?,
+    }
+    out.flush().map_err(io)
+}
+
+fn write_text(out: &mut impl Write, r: &QcReport) -> std::io::Result<()> {
+    let t = |ns: Option<i64>| ns.map(format_time).unwrap_or_else(|| "-".into());
+    for f in &r.findings {
+        write!(
+            out,
+            "{:<7} {:<22} {:<18} {} .. {}",
+            f.severity.as_str(),
+            f.check.code(),
+            f.nslc.to_string(),
+            t(f.start_ns),
+            t(f.end_ns)
+        )?;
+        if let Some(p) = &f.path {
+            write!(out, " {p}")?;
+        }
+        writeln!(out, ": {}", f.message)?;
+    }
+    for e in &r.errors {
+        match e.offset {
+            Some(o) => writeln!(out, "unreadable {} at byte {o}: {}", e.path, e.message)?,
+            None => writeln!(out, "unreadable {}: {}", e.path, e.message)?,
+        }
+    }
+    let n = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
+    writeln!(
+        out,
+        "{} finding(s): {} error(s), {} warning(s), {} info; {} stream(s), {} file(s), {} record(s), {} unreadable file part(s)",
+        r.findings.len(),
+        n(Severity::Error),
+        n(Severity::Warning),
+        n(Severity::Info),
+        r.streams.len(),
+        r.files,
+        r.records,
+        r.errors.len()
+    )
+}

@@ -1,0 +1,1219 @@
+//! Quality control: data against StationXML metadata, and data against the archive's rules.
+//!
+//! [`qc_archive`] (or [`qc_files`]) reads the record headers of an archive once, in
+//! parallel, and returns a [`QcReport`]: a list of [`Finding`]s, each with a stable
+//! [`Check`] code, a [`Severity`], the stream and times concerned and a message, plus
+//! per-stream, per-UTC-day summaries ([`DayQc`]): availability (plain and bounded by the
+//! metadata epochs, MUSTANG `ts_percent_availability`), timing quality and miniSEED header
+//! flag counts with the names of ObsPy's `MSEEDMetadata`. The full list of checks, with
+//! severities and rule sources, is in `docs/qc.md`; in short:
+//!
+//! | code | severity | rule (source) |
+//! |---|---|---|
+//! | `duplicated_data` | warning (identical payload) / error (different payload) | two records of a stream with the same start, sample count and rate (Squirrel p1) |
+//! | `overlapping_epochs` | error | two epochs of one channel overlap in time (Squirrel p2, EIDA #64/#191) |
+//! | `metadata_without_data` | warning | an epoch (cut to the window) with no data (Squirrel p3) |
+//! | `data_without_metadata` | error | a stream with data and no epoch at all (Squirrel p4) |
+//! | `multiple_epochs` | error | data inside two or more epochs at once (Squirrel p5) |
+//! | `sample_rate_mismatch` | error | data rate differs from the epoch's rate by more than 1 % (MUSTANG `sample_rate_channel`, Squirrel p6) |
+//! | `data_outside_epochs` | error | data before the first epoch, after the last, or between epochs (Squirrel p7) |
+//! | `header_path_mismatch` | error | record codes differ from the codes in the file name (SDS/BUD) |
+//! | `record_format` | warning | record length, encoding or header byte order differs from [`QcRules`] |
+//! | `band_code_rate` | warning | the channel's band code does not allow its sample rate (SEED manual, appendix A) |
+//! | `timing_quality` | warning | a day's lowest blockette 1001 timing quality is below [`QcRules::min_timing_quality`] |
+//!
+//! Coverage, segments and per-day availability come from [`crate::gaps::analyze`] and
+//! [`crate::gaps::covered_ns`]: the coverage rule is not written twice.
+//!
+//! **Duplicates** are decided on headers: a record whose start time, sample count and
+//! sample rate equal those of another record of the same stream holds the same samples a
+//! second time. When the data payloads (bytes after the header) are byte-identical too the
+//! finding is a warning (a harmless copy, removed by a merge); when they differ it is an
+//! error (two versions of the same samples). Overlaps that are not record-identical (for
+//! example data repacked with other record boundaries) are not duplicates here: `siqaco
+//! scan` reports them as overlaps. Memory: 48 bytes per data record read.
+
+use crate::archive::{Archive, ArchiveFile};
+use crate::error::Result;
+use crate::gaps::{analyze, covered_ns, AnalysisOptions, Segment};
+use crate::record::{ByteOrder, RecordScanner, ScanItem};
+use crate::scan::FileError;
+use crate::segment::{Piece, Tolerance, TraceBuilder};
+use crate::sid::{selected, Nslc, NslcGlob};
+use crate::stationxml::{Channel, Inventory};
+use crate::time::{day_floor, format_time, ns_to_s, NS_PER_DAY};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+
+/// How serious a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Worth knowing; nothing to fix.
+    Info,
+    /// Probably a problem; data can still be used.
+    Warning,
+    /// Data or metadata is wrong or cannot be used as it is.
+    Error,
+}
+
+impl Severity {
+    /// `info`, `warning` or `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// The checks, each with a stable lower-case code (see `docs/qc.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Check {
+    /// The same samples twice: records with equal start, sample count and rate.
+    DuplicatedData,
+    /// Two epochs of one channel overlap in time.
+    OverlappingEpochs,
+    /// A metadata epoch (cut to the window) with no data.
+    MetadataWithoutData,
+    /// Data of a stream that has no metadata epoch at all.
+    DataWithoutMetadata,
+    /// Data matched by more than one epoch.
+    MultipleEpochs,
+    /// Data sample rate differs from the metadata rate by more than 1 %.
+    SampleRateMismatch,
+    /// Data not covered by the stream's epochs (before, after or between them).
+    DataOutsideEpochs,
+    /// Record codes that differ from the codes in the file's name.
+    HeaderPathMismatch,
+    /// Record length, encoding or byte order that differs from the archive's rules.
+    RecordFormat,
+    /// A band code that does not allow the stream's sample rate.
+    BandCodeRate,
+    /// Timing quality below the archive's threshold.
+    TimingQuality,
+}
+
+impl Check {
+    /// Every check, in documentation order.
+    pub const ALL: [Check; 11] = [
+        Check::DuplicatedData,
+        Check::OverlappingEpochs,
+        Check::MetadataWithoutData,
+        Check::DataWithoutMetadata,
+        Check::MultipleEpochs,
+        Check::SampleRateMismatch,
+        Check::DataOutsideEpochs,
+        Check::HeaderPathMismatch,
+        Check::RecordFormat,
+        Check::BandCodeRate,
+        Check::TimingQuality,
+    ];
+
+    /// The stable code, e.g. `data_outside_epochs`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Check::DuplicatedData => "duplicated_data",
+            Check::OverlappingEpochs => "overlapping_epochs",
+            Check::MetadataWithoutData => "metadata_without_data",
+            Check::DataWithoutMetadata => "data_without_metadata",
+            Check::MultipleEpochs => "multiple_epochs",
+            Check::SampleRateMismatch => "sample_rate_mismatch",
+            Check::DataOutsideEpochs => "data_outside_epochs",
+            Check::HeaderPathMismatch => "header_path_mismatch",
+            Check::RecordFormat => "record_format",
+            Check::BandCodeRate => "band_code_rate",
+            Check::TimingQuality => "timing_quality",
+        }
+    }
+}
+
+/// One problem found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// Which check.
+    pub check: Check,
+    /// How serious.
+    pub severity: Severity,
+    /// The stream concerned (for file-level checks: the codes in the records).
+    pub nslc: Nslc,
+    /// Start of the time concerned, ns since 1970 UTC (`None`: not time-bound, or an
+    /// epoch without start).
+    pub start_ns: Option<i64>,
+    /// End of the time concerned, ns, exclusive (`None`: open or not time-bound).
+    pub end_ns: Option<i64>,
+    /// The file concerned (relative to the archive root), for file-level checks.
+    pub path: Option<String>,
+    /// How many records (or segments, epochs) the finding stands for.
+    pub count: u64,
+    /// A readable explanation with the values compared.
+    pub message: String,
+}
+
+/// The archive's own rules. `None` fields are not checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QcRules {
+    /// Expected record length in bytes (miniSEED 2; miniSEED 3 records have variable
+    /// length and are not checked).
+    pub record_length: Option<usize>,
+    /// Expected FDSN encoding code (10 Steim1, 11 Steim2, 3 int32...).
+    pub encoding: Option<u8>,
+    /// Expected header byte order (miniSEED 2; v3 headers are always little-endian).
+    pub byte_order: Option<ByteOrder>,
+    /// Lowest acceptable blockette 1001 timing quality, percent.
+    pub min_timing_quality: Option<u8>,
+    /// Relative sample-rate tolerance against metadata; default 0.01 (MUSTANG
+    /// `sample_rate_channel`: rates agree within 1 %).
+    pub rate_tolerance: f64,
+}
+
+impl Default for QcRules {
+    fn default() -> Self {
+        QcRules {
+            record_length: None,
+            encoding: None,
+            byte_order: None,
+            min_timing_quality: None,
+            rate_tolerance: 0.01,
+        }
+    }
+}
+
+/// What to check and how.
+#[derive(Clone, Debug, Default)]
+pub struct QcOptions {
+    /// Streams to check (empty = all), for data and metadata alike.
+    pub selection: Vec<NslcGlob>,
+    /// Window `[start_ns, end_ns)`: only data and epochs intersecting it are checked, and
+    /// per-day summaries cover every day of it.
+    pub window: Option<(i64, i64)>,
+    /// Time and rate tolerances used to build traces and segments (as `siqaco scan`).
+    pub tolerance: Tolerance,
+    /// The archive's rules.
+    pub rules: QcRules,
+    /// Worker threads (`None` = all cores).
+    pub threads: Option<usize>,
+}
+
+/// Names of the v2 activity flags (field 12), bit 0 first, as ObsPy's `MSEEDMetadata`
+/// `miniseed_header_counts.activity_flags`.
+pub const ACTIVITY_FLAGS: [&str; 7] = [
+    "calibration_signal",
+    "time_correction_applied",
+    "event_begin",
+    "event_end",
+    "positive_leap",
+    "negative_leap",
+    "event_in_progress",
+];
+
+/// Names of the v2 I/O and clock flags (field 13), bit 0 first (ObsPy
+/// `io_and_clock_flags`).
+pub const IO_AND_CLOCK_FLAGS: [&str; 6] = [
+    "station_volume",
+    "long_record_read",
+    "short_record_read",
+    "start_time_series",
+    "end_time_series",
+    "clock_locked",
+];
+
+/// Names of the v2 data quality flags (field 14), bit 0 first (ObsPy
+/// `data_quality_flags`).
+pub const DATA_QUALITY_FLAGS: [&str; 8] = [
+    "amplifier_saturation",
+    "digitizer_clipping",
+    "spikes",
+    "glitches",
+    "missing_padded_data",
+    "telemetry_sync_error",
+    "digital_filter_charging",
+    "suspect_time_tag",
+];
+
+/// Numbers of records with each header flag set (ObsPy `miniseed_header_counts`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HeaderCounts {
+    /// Per [`ACTIVITY_FLAGS`] name.
+    pub activity_flags: [u64; 7],
+    /// Per [`IO_AND_CLOCK_FLAGS`] name.
+    pub io_and_clock_flags: [u64; 6],
+    /// Per [`DATA_QUALITY_FLAGS`] name.
+    pub data_quality_flags: [u64; 8],
+    /// Records with a non-zero time correction field (ObsPy `timing_correction`).
+    pub timing_correction: u64,
+}
+
+impl HeaderCounts {
+    fn add_flags(&mut self, activity: u8, io: u8, dq: u8, time_correction: i32) {
+        for (i, c) in self.activity_flags.iter_mut().enumerate() {
+            *c += u64::from(activity >> i & 1);
+        }
+        for (i, c) in self.io_and_clock_flags.iter_mut().enumerate() {
+            *c += u64::from(io >> i & 1);
+        }
+        for (i, c) in self.data_quality_flags.iter_mut().enumerate() {
+            *c += u64::from(dq >> i & 1);
+        }
+        self.timing_correction += u64::from(time_correction != 0);
+    }
+
+    fn merge(&mut self, o: &HeaderCounts) {
+        for (a, b) in self.activity_flags.iter_mut().zip(o.activity_flags) {
+            *a += b;
+        }
+        for (a, b) in self.io_and_clock_flags.iter_mut().zip(o.io_and_clock_flags) {
+            *a += b;
+        }
+        for (a, b) in self.data_quality_flags.iter_mut().zip(o.data_quality_flags) {
+            *a += b;
+        }
+        self.timing_correction += o.timing_correction;
+    }
+}
+
+/// Summary of one stream for one UTC day `[00:00, next 00:00)` cut to the window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DayQc {
+    /// 00:00 of the day, ns.
+    pub day_start_ns: i64,
+    /// Data records starting in the day.
+    pub records: u64,
+    /// Plain availability of the day (cut to the window), percent
+    /// ([`crate::gaps::DayStats::percent_availability`]); 0 without data.
+    pub percent_availability: f64,
+    /// Seconds of the day (cut to the window) inside the stream's metadata epochs: the
+    /// denominator of `ts_percent_availability`.
+    pub epoch_s: f64,
+    /// Availability with the denominator cut to the metadata epochs (MUSTANG
+    /// `ts_percent_availability`), percent; `None` when no epoch touches the day.
+    pub ts_percent_availability: Option<f64>,
+    /// Mean blockette 1001 timing quality of the day's records, percent (`None` without
+    /// blockette 1001).
+    pub timing_quality_mean: Option<f64>,
+    /// Lowest timing quality of the day.
+    pub timing_quality_min: Option<u8>,
+    /// Highest timing quality of the day.
+    pub timing_quality_max: Option<u8>,
+    /// Records of the day with a timing quality (blockette 1001).
+    pub timing_quality_records: u64,
+    /// Header flag counts of the day's records.
+    pub header_counts: HeaderCounts,
+}
+
+/// Summary of one stream (with data or with metadata in the window).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamQc {
+    /// The stream.
+    pub nslc: Nslc,
+    /// Data records used.
+    pub records: u64,
+    /// Metadata epochs of the stream intersecting the window.
+    pub epochs: usize,
+    /// Distinct sample rates in the data, Hz.
+    pub sample_rates_hz: Vec<f64>,
+    /// Per-day summaries: every day of the window (clamped to now for streams without
+    /// data), or without a window the days touched by data.
+    pub days: Vec<DayQc>,
+}
+
+/// The result of a QC run.
+#[derive(Clone, Debug, Default)]
+pub struct QcReport {
+    /// Findings, sorted by stream, check, start time and path.
+    pub findings: Vec<Finding>,
+    /// Streams, sorted by N.S.L.C.
+    pub streams: Vec<StreamQc>,
+    /// Files that could not be read completely (as `siqaco scan`).
+    pub errors: Vec<FileError>,
+    /// Files read.
+    pub files: u64,
+    /// Records read (data and non-data).
+    pub records: u64,
+    /// The window, if any.
+    pub window: Option<(i64, i64)>,
+}
+
+impl QcReport {
+    /// The worst severity among the findings (`None` without findings).
+    pub fn worst_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// Number of findings of a check.
+    pub fn count(&self, check: Check) -> usize {
+        self.findings.iter().filter(|f| f.check == check).count()
+    }
+}
+
+/// Checks the files of `archive` selected by `opts` against `inventory` and the rules.
+///
+/// # Errors
+/// Only when the archive cannot be listed; unreadable files are reported in
+/// [`QcReport::errors`].
+pub fn qc_archive(archive: &Archive, inventory: &Inventory, opts: &QcOptions) -> Result<QcReport> {
+    let files = archive.list_files(&opts.selection, opts.window)?;
+    Ok(qc_files(&files, inventory, opts))
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------
+
+/// One data record, for duplicate detection.
+#[derive(Clone, Copy)]
+struct RecKey {
+    start_ns: i64,
+    count: i64,
+    rate_bits: u64,
+    end_ns: i64,
+    payload_hash: u64,
+    file: u32,
+}
+
+#[derive(Default)]
+struct DayAcc {
+    records: u64,
+    counts: HeaderCounts,
+    tq_sum: f64,
+    tq_n: u64,
+    tq_min: u8,
+    tq_max: u8,
+}
+
+impl DayAcc {
+    fn merge(&mut self, o: DayAcc) {
+        self.records += o.records;
+        self.counts.merge(&o.counts);
+        if o.tq_n > 0 {
+            if self.tq_n == 0 {
+                self.tq_min = o.tq_min;
+                self.tq_max = o.tq_max;
+            } else {
+                self.tq_min = self.tq_min.min(o.tq_min);
+                self.tq_max = self.tq_max.max(o.tq_max);
+            }
+            self.tq_sum += o.tq_sum;
+            self.tq_n += o.tq_n;
+        }
+    }
+}
+
+#[derive(Default)]
+struct StreamAcc {
+    tb: TraceBuilder,
+    records: u64,
+    recs: Vec<RecKey>,
+    days: BTreeMap<i64, DayAcc>,
+}
+
+/// A file-level finding being counted: (file index, check, detail) → (count, first
+/// offset, codes).
+type FileKey = (u32, Check, String);
+
+#[derive(Default)]
+struct Acc {
+    streams: HashMap<Nslc, StreamAcc>,
+    file_findings: HashMap<FileKey, (u64, u64, Nslc, i64, i64)>,
+    errors: Vec<FileError>,
+    files: u64,
+    records: u64,
+}
+
+impl Acc {
+    fn merge(mut self, other: Acc, tol: &Tolerance) -> Acc {
+        for (k, s) in other.streams {
+            let e = self.streams.entry(k).or_default();
+            e.tb.merge(s.tb, tol);
+            e.records += s.records;
+            e.recs.extend(s.recs);
+            for (d, a) in s.days {
+                e.days.entry(d).or_default().merge(a);
+            }
+        }
+        for (k, v) in other.file_findings {
+            match self.file_findings.entry(k) {
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
+                std::collections::hash_map::Entry::Occupied(mut e) => {
+                    let w = e.get_mut();
+                    w.0 += v.0;
+                    w.1 = w.1.min(v.1);
+                    w.3 = w.3.min(v.3);
+                    w.4 = w.4.max(v.4);
+                }
+            }
+        }
+        self.errors.extend(other.errors);
+        self.files += other.files;
+        self.records += other.records;
+        self
+    }
+}
+
+fn payload_hash(bytes: &[u8]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+fn read_one(idx: u32, file: &ArchiveFile, opts: &QcOptions, acc: &mut Acc) {
+    let buf = match std::fs::read(&file.path) {
+        Ok(b) => b,
+        Err(e) => {
+            acc.errors.push(FileError {
+                path: file.rel_path.clone(),
+                offset: None,
+                message: format!("cannot read file: {e}"),
+            });
+            return;
+        }
+    };
+    acc.files += 1;
+    if buf.is_empty() {
+        acc.errors.push(FileError {
+            path: file.rel_path.clone(),
+            offset: Some(0),
+            message: "empty file: no miniSEED record".into(),
+        });
+        return;
+    }
+    let tol = opts.tolerance;
+    let rules = &opts.rules;
+    let mut codes: HashMap<(u8, &[u8]), Option<Nslc>> = HashMap::new();
+    for item in RecordScanner::new(&buf) {
+        let (offset, h) = match item {
+            ScanItem::Invalid {
+                offset, message, ..
+            } => {
+                acc.errors.push(FileError {
+                    path: file.rel_path.clone(),
+                    offset: Some(offset),
+                    message,
+                });
+                continue;
+            }
+            ScanItem::Record { offset, header } => (offset, header),
+        };
+        acc.records += 1;
+        let Some(nslc) = codes
+            .entry((h.format_version, h.stream_key()))
+            .or_insert_with(|| {
+                let n = h.nslc();
+                selected(&opts.selection, &n).then_some(n)
+            })
+            .clone()
+        else {
+            continue;
+        };
+        let end = h.coverage_end_ns();
+        if let Some((ws, we)) = opts.window {
+            if end.max(h.start_ns + 1) <= ws || h.start_ns >= we {
+                continue;
+            }
+        }
+        let mut file_finding = |check: Check, detail: String| {
+            let e = acc.file_findings.entry((idx, check, detail)).or_insert((
+                0,
+                offset,
+                nslc.clone(),
+                h.start_ns,
+                end,
+            ));
+            e.0 += 1;
+            e.3 = e.3.min(h.start_ns);
+            e.4 = e.4.max(end);
+        };
+        if let Some(expected) = &file.nslc {
+            if *expected != nslc {
+                file_finding(
+                    Check::HeaderPathMismatch,
+                    format!("file name says {expected}, records say {nslc}"),
+                );
+            }
+        }
+        if !h.is_data() {
+            continue;
+        }
+        if h.format_version == 2 {
+            if let Some(len) = rules.record_length {
+                if h.record_length != len {
+                    file_finding(
+                        Check::RecordFormat,
+                        format!("record length {} bytes, expected {len}", h.record_length),
+                    );
+                }
+            }
+            if let Some(bo) = rules.byte_order {
+                if h.header_byte_order != bo {
+                    file_finding(
+                        Check::RecordFormat,
+                        format!(
+                            "header byte order {:?}, expected {bo:?}",
+                            h.header_byte_order
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(enc) = rules.encoding {
+            if h.encoding != enc {
+                file_finding(
+                    Check::RecordFormat,
+                    format!("encoding {}, expected {enc}", h.encoding),
+                );
+            }
+        }
+        let s = acc.streams.entry(nslc).or_default();
+        s.records += 1;
+        s.tb.push(
+            Piece {
+                start_ns: h.start_ns,
+                last_sample_ns: h.end_ns(),
+                end_ns: end,
+                sample_rate_hz: h.sample_rate_hz,
+                samples: h.sample_count,
+            },
+            &tol,
+        );
+        let payload = h.raw.get(h.data_offset..).unwrap_or(&[]);
+        s.recs.push(RecKey {
+            start_ns: h.start_ns,
+            count: h.sample_count,
+            rate_bits: h.sample_rate_hz.to_bits(),
+            end_ns: end,
+            payload_hash: payload_hash(payload),
+            file: idx,
+        });
+        let d = s.days.entry(day_floor(h.start_ns)).or_default();
+        d.records += 1;
+        d.counts.add_flags(
+            h.activity_flags,
+            h.io_clock_flags,
+            h.data_quality_flags,
+            h.time_correction,
+        );
+        if let Some(tq) = h.timing_quality {
+            if d.tq_n == 0 {
+                d.tq_min = tq;
+                d.tq_max = tq;
+            } else {
+                d.tq_min = d.tq_min.min(tq);
+                d.tq_max = d.tq_max.max(tq);
+            }
+            d.tq_sum += f64::from(tq);
+            d.tq_n += 1;
+        }
+    }
+    for nslc in codes.values().flatten() {
+        if let Some(s) = acc.streams.get_mut(nslc) {
+            s.tb.compact(&tol);
+        }
+    }
+}
+
+/// Checks listed archive files (see [`qc_archive`]). The file-name codes of each
+/// [`ArchiveFile::nslc`] are compared with its records' codes.
+pub fn qc_files(files: &[ArchiveFile], inventory: &Inventory, opts: &QcOptions) -> QcReport {
+    let tol = opts.tolerance;
+    let run = || {
+        files
+            .par_iter()
+            .enumerate()
+            .fold(Acc::default, |mut acc, (i, f)| {
+                read_one(i as u32, f, opts, &mut acc);
+                acc
+            })
+            .reduce(Acc::default, |a, b| a.merge(b, &tol))
+    };
+    let acc = match opts.threads {
+        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+            Ok(pool) => pool.install(run),
+            Err(_) => run(),
+        },
+        None => run(),
+    };
+    finish(acc, files, inventory, opts)
+}
+
+// ---------------------------------------------------------------------------------------
+// Checks
+// ---------------------------------------------------------------------------------------
+
+/// An epoch as a half-open interval (absent start/end = unbounded).
+fn span(c: &Channel) -> (i64, i64) {
+    (c.start_ns.unwrap_or(i64::MIN), c.end_ns.unwrap_or(i64::MAX))
+}
+
+fn opt_bound(ns: i64) -> Option<i64> {
+    (ns != i64::MIN && ns != i64::MAX).then_some(ns)
+}
+
+fn fmt_bound(ns: i64) -> String {
+    match opt_bound(ns) {
+        Some(t) => format_time(t),
+        None if ns == i64::MIN => "the beginning".into(),
+        None => "open end".into(),
+    }
+}
+
+fn intersects(a: (i64, i64), b: (i64, i64)) -> bool {
+    a.0 < b.1 && b.0 < a.1
+}
+
+/// The union of intervals, sorted and merged.
+fn union(mut v: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
+    v.sort_unstable();
+    let mut out: Vec<(i64, i64)> = Vec::with_capacity(v.len());
+    for (s, e) in v {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+/// SEED manual appendix A: allowed sample rates of a band code, Hz, as `[min, max)`.
+/// Bands given as "≈ r" accept `[r/2, 2r]`; `A`, `O` (administrative, opaque) and unknown
+/// codes return `None` (not checked).
+pub fn band_code_rate_range(band: char) -> Option<(f64, f64)> {
+    Some(match band {
+        'F' | 'G' => (1000.0, 5000.0),
+        'D' | 'C' => (250.0, 1000.0),
+        'E' | 'H' => (80.0, 250.0),
+        'S' | 'B' => (10.0, 80.0),
+        'M' => (1.0 + f64::EPSILON, 10.0),
+        'L' => (0.5, 2.0 + f64::EPSILON),
+        'V' => (0.05, 0.2 + f64::EPSILON),
+        'U' => (0.005, 0.02 + f64::EPSILON),
+        'R' => (0.0001, 0.001),
+        'P' => (0.00001, 0.0001),
+        'T' => (0.000001, 0.00001),
+        'Q' => (0.0, 0.000001),
+        _ => return None,
+    })
+}
+
+struct Ctx<'a> {
+    opts: &'a QcOptions,
+    findings: Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        check: Check,
+        severity: Severity,
+        nslc: &Nslc,
+        (s, e): (i64, i64),
+        path: Option<String>,
+        count: u64,
+        message: String,
+    ) {
+        self.findings.push(Finding {
+            check,
+            severity,
+            nslc: nslc.clone(),
+            start_ns: opt_bound(s),
+            end_ns: opt_bound(e),
+            path,
+            count,
+            message,
+        });
+    }
+}
+
+fn finish(acc: Acc, files: &[ArchiveFile], inventory: &Inventory, opts: &QcOptions) -> QcReport {
+    let mut ctx = Ctx {
+        opts,
+        findings: Vec::new(),
+    };
+    // file-level findings
+    for ((idx, check, detail), (count, offset, nslc, s, e)) in acc.file_findings {
+        let path = files[idx as usize].rel_path.clone();
+        let severity = match check {
+            Check::HeaderPathMismatch => Severity::Error,
+            _ => Severity::Warning,
+        };
+        ctx.push(
+            check,
+            severity,
+            &nslc,
+            (s, e),
+            Some(path),
+            count,
+            format!("{count} record(s) from byte offset {offset}: {detail}"),
+        );
+    }
+    // streams: with data, and selected metadata channels touching the window
+    let mut names: Vec<Nslc> = acc.streams.keys().cloned().collect();
+    for c in inventory.channels() {
+        if selected(&opts.selection, &c.nslc) && opts.window.is_none_or(|w| intersects(span(c), w))
+        {
+            names.push(c.nslc.clone());
+        }
+    }
+    names.sort();
+    names.dedup();
+    let mut data = acc.streams;
+    let mut streams = Vec::with_capacity(names.len());
+    for nslc in names {
+        let s = data.remove(&nslc).unwrap_or_default();
+        streams.push(check_stream(&mut ctx, nslc, s, inventory));
+    }
+    let mut findings = ctx.findings;
+    findings.sort_by(|a, b| {
+        (&a.nslc, a.check, a.start_ns, &a.path).cmp(&(&b.nslc, b.check, b.start_ns, &b.path))
+    });
+    let mut errors = acc.errors;
+    errors.sort_by(|a, b| (&a.path, a.offset).cmp(&(&b.path, b.offset)));
+    QcReport {
+        findings,
+        streams,
+        errors,
+        files: acc.files,
+        records: acc.records,
+        window: opts.window,
+    }
+}
+
+fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, inventory: &Inventory) -> StreamQc {
+    let opts = ctx.opts;
+    let window = opts.window;
+    let traces = s.tb.finish(&opts.tolerance);
+    let analysis = analyze(
+        &traces,
+        &AnalysisOptions {
+            tolerance: opts.tolerance,
+            window,
+            per_day: true,
+            ..Default::default()
+        },
+    );
+    let segs: &[Segment] = &analysis.segments;
+    let has_data = !segs.is_empty();
+    let all_epochs = inventory.epochs_for(&nslc);
+    let epochs: Vec<&Channel> = all_epochs
+        .iter()
+        .copied()
+        .filter(|c| window.is_none_or(|w| intersects(span(c), w)))
+        .collect();
+    let clip = |(a, b): (i64, i64)| match window {
+        Some((ws, we)) => (a.max(ws), b.min(we)),
+        None => (a, b),
+    };
+
+    duplicates(ctx, &nslc, s.recs);
+
+    // overlapping epochs, and data inside two epochs at once
+    for (i, a) in epochs.iter().enumerate() {
+        for b in &epochs[i + 1..] {
+            let (sa, sb) = (span(a), span(b));
+            if !intersects(sa, sb) {
+                continue;
+            }
+            let ov = (sa.0.max(sb.0), sa.1.min(sb.1));
+            ctx.push(
+                Check::OverlappingEpochs,
+                Severity::Error,
+                &nslc,
+                ov,
+                None,
+                2,
+                format!(
+                    "epochs {}..{} and {}..{} overlap",
+                    fmt_bound(sa.0),
+                    fmt_bound(sa.1),
+                    fmt_bound(sb.0),
+                    fmt_bound(sb.1)
+                ),
+            );
+            let inside: Vec<(i64, i64)> = segs
+                .iter()
+                .filter(|g| intersects((g.start_ns, g.end_ns), ov))
+                .map(|g| (g.start_ns.max(ov.0), g.end_ns.min(ov.1)))
+                .collect();
+            if let (Some(f), Some(l)) = (inside.first(), inside.last()) {
+                ctx.push(
+                    Check::MultipleEpochs,
+                    Severity::Error,
+                    &nslc,
+                    (f.0, l.1),
+                    None,
+                    inside.len() as u64,
+                    format!(
+                        "{} segment(s) of data match two epochs (starting {} and {})",
+                        inside.len(),
+                        fmt_bound(sa.0),
+                        fmt_bound(sb.0)
+                    ),
+                );
+            }
+        }
+    }
+
+    if has_data && all_epochs.is_empty() {
+        let (f, l) = (segs[0].start_ns, segs[segs.len() - 1].end_ns);
+        ctx.push(
+            Check::DataWithoutMetadata,
+            Severity::Error,
+            &nslc,
+            (f, l),
+            None,
+            segs.len() as u64,
+            format!(
+                "{} record(s) in {} segment(s) and no channel epoch in the metadata",
+                s.records,
+                segs.len()
+            ),
+        );
+    } else if has_data {
+        outside_epochs(ctx, &nslc, segs, &all_epochs);
+    }
+
+    // epochs without data (cut to the window)
+    for c in &epochs {
+        let e = clip(span(c));
+        if !segs.iter().any(|g| intersects((g.start_ns, g.end_ns), e)) {
+            ctx.push(
+                Check::MetadataWithoutData,
+                Severity::Warning,
+                &nslc,
+                e,
+                None,
+                1,
+                format!(
+                    "no data in the epoch {}..{}{}",
+                    fmt_bound(span(c).0),
+                    fmt_bound(span(c).1),
+                    if window.is_some() {
+                        " (within the window)"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+        }
+    }
+
+    // sample rate vs metadata (MUSTANG sample_rate_channel: 1 %)
+    for c in &epochs {
+        let Some(meta) = c.sample_rate_hz else {
+            continue;
+        };
+        let e = span(c);
+        let mut bad: Vec<(f64, i64, i64, u64)> = Vec::new();
+        for t in &traces {
+            if !intersects((t.start_ns, t.end_ns), e) {
+                continue;
+            }
+            let r = t.sample_rate_hz;
+            let ok = if meta > 0.0 {
+                (r - meta).abs() <= opts.rules.rate_tolerance * meta
+            } else {
+                r == 0.0
+            };
+            if ok {
+                continue;
+            }
+            let (s0, e0) = (t.start_ns.max(e.0), t.end_ns.min(e.1));
+            match bad.iter_mut().find(|b| opts.tolerance.rates_equal(b.0, r)) {
+                Some(b) => {
+                    b.1 = b.1.min(s0);
+                    b.2 = b.2.max(e0);
+                    b.3 += 1;
+                }
+                None => bad.push((r, s0, e0, 1)),
+            }
+        }
+        for (r, s0, e0, n) in bad {
+            ctx.push(
+                Check::SampleRateMismatch,
+                Severity::Error,
+                &nslc,
+                (s0, e0),
+                None,
+                n,
+                format!(
+                    "data at {r} Hz ({n} trace(s)), metadata epoch starting {} says {meta} Hz \
+                     (differs by more than {} %)",
+                    fmt_bound(e.0),
+                    opts.rules.rate_tolerance * 100.0
+                ),
+            );
+        }
+    }
+
+    // band code vs sample rate (SEED manual appendix A)
+    if let Some(band) = nslc.channel.chars().next() {
+        if let Some((lo, hi)) = band_code_rate_range(band) {
+            for &r in &analysis.sample_rates_hz {
+                if !(lo..hi).contains(&r) {
+                    let (f, l) = (segs[0].start_ns, segs[segs.len() - 1].end_ns);
+                    ctx.push(
+                        Check::BandCodeRate,
+                        Severity::Warning,
+                        &nslc,
+                        (f, l),
+                        None,
+                        1,
+                        format!(
+                            "band code {band} means {lo} to {hi} Hz (SEED appendix A), data at {r} Hz"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    // per-day summaries
+    let epoch_spans = union(epochs.iter().map(|c| clip(span(c))).collect());
+    let mut days: Vec<DayQc> = Vec::new();
+    let day_list: Vec<(i64, i64, i64, f64)> = if has_data || window.is_none() {
+        analysis
+            .days
+            .iter()
+            .map(|d| {
+                (
+                    d.day_start_ns,
+                    d.window_start_ns,
+                    d.window_end_ns,
+                    d.percent_availability,
+                )
+            })
+            .collect()
+    } else {
+        // metadata only: every day of the window touched by an epoch, up to now
+        let (ws, we) = window.unwrap_or((0, 0));
+        let now = chrono::Utc::now().timestamp().saturating_mul(1_000_000_000);
+        let we = we.min(now.max(ws));
+        let mut v = Vec::new();
+        let mut d = day_floor(ws);
+        while d < we {
+            let (a, b) = (d.max(ws), (d + NS_PER_DAY).min(we));
+            if epoch_spans.iter().any(|&e| intersects(e, (a, b))) {
+                v.push((d, a, b, 0.0));
+            }
+            d += NS_PER_DAY;
+        }
+        v
+    };
+    let mut acc_days = s.days;
+    for (day, a, b, pct) in day_list {
+        let mut epoch_ns = 0;
+        let mut cov_ns = 0;
+        for &(es, ee) in &epoch_spans {
+            let (x, y) = (es.max(a), ee.min(b));
+            if y > x {
+                epoch_ns += y - x;
+                cov_ns += covered_ns(segs, x, y);
+            }
+        }
+        let acc = acc_days.remove(&day).unwrap_or_default();
+        if let Some(min_tq) = opts.rules.min_timing_quality {
+            if acc.tq_n > 0 && acc.tq_min < min_tq {
+                ctx.push(
+                    Check::TimingQuality,
+                    Severity::Warning,
+                    &nslc,
+                    (a, b),
+                    None,
+                    acc.tq_n,
+                    format!(
+                        "timing quality down to {} % (mean {:.1} %), threshold {min_tq} %",
+                        acc.tq_min,
+                        acc.tq_sum / acc.tq_n as f64
+                    ),
+                );
+            }
+        }
+        days.push(DayQc {
+            day_start_ns: day,
+            records: acc.records,
+            percent_availability: pct,
+            epoch_s: ns_to_s(epoch_ns),
+            ts_percent_availability: (epoch_ns > 0)
+                .then(|| cov_ns as f64 / epoch_ns as f64 * 100.0),
+            timing_quality_mean: (acc.tq_n > 0).then(|| acc.tq_sum / acc.tq_n as f64),
+            timing_quality_min: (acc.tq_n > 0).then_some(acc.tq_min),
+            timing_quality_max: (acc.tq_n > 0).then_some(acc.tq_max),
+            timing_quality_records: acc.tq_n,
+            header_counts: acc.counts,
+        });
+    }
+    StreamQc {
+        nslc,
+        records: s.records,
+        epochs: epochs.len(),
+        sample_rates_hz: analysis.sample_rates_hz.clone(),
+        days,
+    }
+}
+
+/// Records with equal (start, count, rate): one finding per stream and kind (identical or
+/// different payload).
+fn duplicates(ctx: &mut Ctx<'_>, nslc: &Nslc, mut recs: Vec<RecKey>) {
+    recs.sort_unstable_by_key(|r| (r.start_ns, r.count, r.rate_bits, r.payload_hash, r.file));
+    // (count, first start, last end, files) for identical and conflicting copies
+    let mut same = (0u64, i64::MAX, i64::MIN);
+    let mut diff = (0u64, i64::MAX, i64::MIN);
+    for w in recs.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        if (a.start_ns, a.count, a.rate_bits) != (b.start_ns, b.count, b.rate_bits) {
+            continue;
+        }
+        let t = if a.payload_hash == b.payload_hash {
+            &mut same
+        } else {
+            &mut diff
+        };
+        t.0 += 1;
+        t.1 = t.1.min(b.start_ns);
+        t.2 = t.2.max(b.end_ns);
+    }
+    if same.0 > 0 {
+        ctx.push(
+            Check::DuplicatedData,
+            Severity::Warning,
+            nslc,
+            (same.1, same.2),
+            None,
+            same.0,
+            format!(
+                "{} record(s) repeat another record byte for byte (same start, sample count, \
+                 rate and data)",
+                same.0
+            ),
+        );
+    }
+    if diff.0 > 0 {
+        ctx.push(
+            Check::DuplicatedData,
+            Severity::Error,
+            nslc,
+            (diff.1, diff.2),
+            None,
+            diff.0,
+            format!(
+                "{} record(s) have the start, sample count and rate of another record but \
+                 different data",
+                diff.0
+            ),
+        );
+    }
+}
+
+/// Data not covered by the union of epochs, grouped by the hole it falls in (before the
+/// first epoch, between two, after the last).
+fn outside_epochs(ctx: &mut Ctx<'_>, nslc: &Nslc, segs: &[Segment], epochs: &[&Channel]) {
+    let cover = union(epochs.iter().map(|c| span(c)).collect());
+    // holes: (start, end, description)
+    let mut holes: Vec<(i64, i64, String)> = Vec::new();
+    let first = cover[0];
+    if first.0 > i64::MIN {
+        holes.push((
+            i64::MIN,
+            first.0,
+            format!("before the first epoch (starts {})", fmt_bound(first.0)),
+        ));
+    }
+    for w in cover.windows(2) {
+        holes.push((
+            w[0].1,
+            w[1].0,
+            format!(
+                "between epochs (ending {}, next starting {})",
+                fmt_bound(w[0].1),
+                fmt_bound(w[1].0)
+            ),
+        ));
+    }
+    let last = cover[cover.len() - 1];
+    if last.1 < i64::MAX {
+        holes.push((
+            last.1,
+            i64::MAX,
+            format!("after the last epoch (ends {})", fmt_bound(last.1)),
+        ));
+    }
+    for (hs, he, what) in holes {
+        let inside: Vec<(i64, i64)> = segs
+            .iter()
+            .filter(|g| intersects((g.start_ns, g.end_ns), (hs, he)))
+            .map(|g| (g.start_ns.max(hs), g.end_ns.min(he)))
+            .collect();
+        if let (Some(f), Some(l)) = (inside.first(), inside.last()) {
+            let secs: i64 = inside.iter().map(|(a, b)| b - a).sum();
+            ctx.push(
+                Check::DataOutsideEpochs,
+                Severity::Error,
+                nslc,
+                (f.0, l.1),
+                None,
+                inside.len() as u64,
+                format!(
+                    "{} s of data in {} segment(s) {what}",
+                    ns_to_s(secs),
+                    inside.len()
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_lower_case() {
+        let mut codes: Vec<&str> = Check::ALL.iter().map(|c| c.code()).collect();
+        assert!(codes
+            .iter()
+            .all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')));
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), Check::ALL.len());
+        assert!(Severity::Info < Severity::Warning && Severity::Warning < Severity::Error);
+    }
+
+    #[test]
+    fn band_ranges() {
+        let ok = |b: char, r: f64| {
+            let (lo, hi) = band_code_rate_range(b).unwrap();
+            (lo..hi).contains(&r)
+        };
+        assert!(ok('H', 100.0) && ok('H', 200.0) && !ok('H', 40.0));
+        assert!(ok('B', 40.0) && ok('B', 20.0) && !ok('B', 200.0));
+        assert!(ok('L', 1.0) && ok('V', 0.1) && ok('U', 0.01) && ok('E', 200.0));
+        assert!(!ok('L', 20.0));
+        assert!(band_code_rate_range('A').is_none());
+        assert!(band_code_rate_range('X').is_none());
+    }
+
+    #[test]
+    fn flag_counts_follow_bit_order() {
+        let mut h = HeaderCounts::default();
+        h.add_flags(0b0000_0100, 0b0010_0000, 0b1000_0001, 5);
+        assert_eq!(h.activity_flags[2], 1); // event_begin
+        assert_eq!(ACTIVITY_FLAGS[2], "event_begin");
+        assert_eq!(h.io_and_clock_flags[5], 1); // clock_locked
+        assert_eq!(h.data_quality_flags[0], 1);
+        assert_eq!(h.data_quality_flags[7], 1);
+        assert_eq!(DATA_QUALITY_FLAGS[7], "suspect_time_tag");
+        assert_eq!(h.timing_correction, 1);
+    }
+
+    #[test]
+    fn union_merges() {
+        assert_eq!(
+            union(vec![(5, 8), (0, 3), (2, 4), (8, 9)]),
+            vec![(0, 4), (5, 9)]
+        );
+    }
+}
