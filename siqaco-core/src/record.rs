@@ -593,6 +593,9 @@ const LEAP_SECONDS_NTP: [i64; 28] = [
     2871676800, 2918937600, 2950473600, 2982009600, 3029443200, 3076704000, 3124137600, 3345062400,
     3439756800, 3550089600, 3644697600, 3692217600,
 ];
+
+/// The last leap second of [`LEAP_SECONDS_NTP`], in POSIX ns.
+const LAST_LEAP_NS: i64 = (LEAP_SECONDS_NTP[LEAP_SECONDS_NTP.len() - 1] - NTP_POSIX_DELTA) * NS;
 const NTP_POSIX_DELTA: i64 = 2_208_988_800;
 
 /// The time of sample `offset` (0 = first) of a series starting at `start_ns`, exactly
@@ -617,7 +620,8 @@ pub fn sample_time(start_ns: i64, offset: i64, samprate: f64) -> i64 {
         };
         span = s as i64; // saturating, NaN -> 0
     }
-    if span > NS {
+    // No leap second of the table can lie inside a span that starts after the last one.
+    if span > NS && start_ns < LAST_LEAP_NS {
         for ntp in LEAP_SECONDS_NTP {
             let leap = (ntp - NTP_POSIX_DELTA) * NS;
             if leap > start_ns && leap + NS <= start_ns.saturating_add(span) {
