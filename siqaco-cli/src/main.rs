@@ -7,11 +7,11 @@ mod output;
 mod qc_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use siqaco::archive::{Archive, Layout};
+use siqaco::archive::Archive;
 use siqaco::gaps::AnalysisOptions;
-use siqaco::scan::{scan_archive, scan_paths, Progress, ScanOptions, ScanReport};
-use siqaco::segment::{TimeTolerance, Tolerance};
-use siqaco::{Error, ErrorKind, NslcGlob};
+use siqaco::scan::{parse_selection, window_from, Progress, ScanInput, ScanOptions, ScanReport};
+use siqaco::segment::Tolerance;
+use siqaco::{Error, ErrorKind};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,11 +73,7 @@ struct StreamsArgs {
 }
 
 fn run_streams(args: &StreamsArgs) -> siqaco::Result<u8> {
-    let selection = args
-        .select
-        .iter()
-        .map(|s| NslcGlob::parse(s))
-        .collect::<siqaco::Result<Vec<_>>>()?;
+    let selection = siqaco::scan::parse_selection(&args.select)?;
     let archive = Archive::new(&args.root, args.layout.parse()?);
     for nslc in archive.discover_streams(&selection)? {
         println!("{nslc}");
@@ -166,11 +162,6 @@ impl ScanArgs {
     }
 
     fn options(&self) -> siqaco::Result<ScanOptions> {
-        let selection = self
-            .select
-            .iter()
-            .map(|s| NslcGlob::parse(s))
-            .collect::<siqaco::Result<Vec<_>>>()?;
         let start = self
             .start
             .as_deref()
@@ -181,41 +172,15 @@ impl ScanArgs {
             .as_deref()
             .map(siqaco::time::parse_time)
             .transpose()?;
-        let window = match (start, end) {
-            (None, None) => None,
-            (s, e) => {
-                let s = s.unwrap_or(i64::MIN / 4);
-                let e = e.unwrap_or(i64::MAX / 4);
-                if e <= s {
-                    return Err(Error::invalid_argument("--end must be after --start"));
-                }
-                Some((s, e))
-            }
-        };
-        let mut tolerance = Tolerance::default();
-        if let Some(t) = self.tolerance {
-            if t.is_nan() || t < 0.0 {
-                return Err(Error::invalid_argument("--tolerance must be >= 0"));
-            }
-            tolerance.time = TimeTolerance::Seconds(t);
-        }
-        if let Some(p) = self.tolerance_periods {
-            if p.is_nan() || p < 0.0 {
-                return Err(Error::invalid_argument("--tolerance-periods must be >= 0"));
-            }
-            tolerance.time = TimeTolerance::Periods(p);
-        }
-        if let Some(r) = self.rate_tolerance {
-            if r.is_nan() || r < 0.0 {
-                return Err(Error::invalid_argument("--rate-tolerance must be >= 0"));
-            }
-            tolerance.rate = r;
-        }
         Ok(ScanOptions {
-            selection,
+            selection: parse_selection(&self.select)?,
             analysis: AnalysisOptions {
-                tolerance,
-                window,
+                tolerance: Tolerance::from_options(
+                    self.tolerance,
+                    self.tolerance_periods,
+                    self.rate_tolerance,
+                )?,
+                window: window_from(start, end)?,
                 min_gap_s: self.min_gap,
                 max_gap_s: self.max_gap,
                 max_gaps_per_day: self.max_gaps_per_day,
@@ -254,21 +219,7 @@ pub fn run_scan(args: &ScanArgs) -> siqaco::Result<ScanReport> {
         }
     };
     let progress: Option<&(dyn Fn(Progress) + Sync)> = if pb.is_some() { Some(&cb) } else { None };
-    let report = if args.paths.len() == 1 && args.paths[0].is_dir() {
-        let layout: Layout = args.layout.parse()?;
-        let archive = Archive::new(&args.paths[0], layout);
-        scan_archive(&archive, &opts, progress)?
-    } else {
-        for p in &args.paths {
-            if !p.exists() {
-                return Err(Error::io(
-                    p,
-                    std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
-                ));
-            }
-        }
-        scan_paths(&args.paths, &opts, progress)
-    };
+    let report = ScanInput::from_paths(&args.paths, &args.layout)?.scan(&opts, progress)?;
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }

@@ -7,7 +7,7 @@ use siqaco::record::ByteOrder;
 use siqaco::report::qc_json;
 use siqaco::stationxml::{read_stationxml, read_stationxml_dir, Inventory};
 use siqaco::time::format_time;
-use siqaco::{Error, NslcGlob};
+use siqaco::Error;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -81,11 +81,7 @@ pub struct QcArgs {
 
 impl QcArgs {
     fn options(&self) -> siqaco::Result<QcOptions> {
-        let selection = self
-            .select
-            .iter()
-            .map(|s| NslcGlob::parse(s))
-            .collect::<siqaco::Result<Vec<_>>>()?;
+        let selection = siqaco::scan::parse_selection(&self.select)?;
         let window = match &self.start {
             None => None,
             Some(s) => {

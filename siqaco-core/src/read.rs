@@ -253,3 +253,19 @@ fn read_one(
     }
     Ok(out)
 }
+
+/// Reads a [`crate::scan::ScanInput`]: an archive with [`read`], files with [`read_paths`].
+///
+/// # Errors
+/// As [`read`] and [`read_paths`].
+pub fn read_input(
+    input: &crate::scan::ScanInput,
+    selection: &[NslcGlob],
+    window: Option<(i64, i64)>,
+    tolerance: &Tolerance,
+) -> Result<Vec<SampleSegment>> {
+    match input {
+        crate::scan::ScanInput::Archive(a) => read(a, selection, window, tolerance),
+        crate::scan::ScanInput::Files(f) => read_paths(f, selection, window, tolerance),
+    }
+}

@@ -119,6 +119,82 @@ impl Acc {
     }
 }
 
+/// Parses stream selections (`NET.STA.LOC.CHA` globs, see [`NslcGlob::parse`]).
+///
+/// # Errors
+/// [`crate::Error::InvalidArgument`] naming the first bad selection.
+pub fn parse_selection<S: AsRef<str>>(texts: &[S]) -> Result<Vec<NslcGlob>> {
+    texts.iter().map(|s| NslcGlob::parse(s.as_ref())).collect()
+}
+
+/// The analysis window `[start, end)` from optional bounds in ns: `None` when neither is
+/// given, an open side otherwise reaching far into the past or future.
+///
+/// # Errors
+/// [`crate::Error::InvalidArgument`] when the end is not after the start.
+pub fn window_from(start_ns: Option<i64>, end_ns: Option<i64>) -> Result<Option<(i64, i64)>> {
+    match (start_ns, end_ns) {
+        (None, None) => Ok(None),
+        (s, e) => {
+            let s = s.unwrap_or(i64::MIN / 4);
+            let e = e.unwrap_or(i64::MAX / 4);
+            if e <= s {
+                return Err(crate::Error::invalid_argument(
+                    "the end must be after the start",
+                ));
+            }
+            Ok(Some((s, e)))
+        }
+    }
+}
+
+/// What to scan or read: one directory is an archive in a layout; anything else is a list
+/// of miniSEED files read directly (the CLI's and the bindings' rule).
+#[derive(Clone, Debug)]
+pub enum ScanInput {
+    /// An archive root with its layout.
+    Archive(Archive),
+    /// Files given one by one.
+    Files(Vec<PathBuf>),
+}
+
+impl ScanInput {
+    /// One existing directory gives [`ScanInput::Archive`] with `layout` (parsed with
+    /// [`crate::archive::Layout`]'s `FromStr`); otherwise every path must exist and they are
+    /// [`ScanInput::Files`].
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidArgument`] for a bad layout, [`crate::Error::Io`] (not found)
+    /// for a missing path.
+    pub fn from_paths(paths: &[PathBuf], layout: &str) -> Result<Self> {
+        if paths.len() == 1 && paths[0].is_dir() {
+            return Ok(ScanInput::Archive(Archive::new(&paths[0], layout.parse()?)));
+        }
+        if let Some(p) = paths.iter().find(|p| !p.exists()) {
+            return Err(crate::Error::io(
+                p,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+            ));
+        }
+        Ok(ScanInput::Files(paths.to_vec()))
+    }
+
+    /// Scans the input (see [`scan_archive`] and [`scan_paths`]).
+    ///
+    /// # Errors
+    /// As [`scan_archive`].
+    pub fn scan(
+        &self,
+        opts: &ScanOptions,
+        progress: Option<&(dyn Fn(Progress) + Sync)>,
+    ) -> Result<ScanReport> {
+        match self {
+            ScanInput::Archive(a) => scan_archive(a, opts, progress),
+            ScanInput::Files(f) => Ok(scan_paths(f, opts, progress)),
+        }
+    }
+}
+
 /// Scans the files of `archive` selected by `opts` (selection, window).
 ///
 /// # Errors

@@ -44,6 +44,43 @@ impl Default for Tolerance {
 }
 
 impl Tolerance {
+    /// Builds tolerances from user options, as the CLI and the bindings take them: a time
+    /// tolerance in seconds (msi `-tt`) or in sample periods (at most one of the two), and a
+    /// relative rate tolerance; `None` keeps the default.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidArgument`] for a negative or NaN value, or both time forms.
+    pub fn from_options(
+        seconds: Option<f64>,
+        periods: Option<f64>,
+        rate: Option<f64>,
+    ) -> crate::Result<Tolerance> {
+        let check = |v: f64, what: &str| {
+            if v.is_nan() || v < 0.0 {
+                Err(crate::Error::invalid_argument(format!(
+                    "{what} must be >= 0"
+                )))
+            } else {
+                Ok(v)
+            }
+        };
+        let mut t = Tolerance::default();
+        match (seconds, periods) {
+            (Some(_), Some(_)) => {
+                return Err(crate::Error::invalid_argument(
+                    "give the time tolerance in seconds or in periods, not both",
+                ))
+            }
+            (Some(s), None) => t.time = TimeTolerance::Seconds(check(s, "time tolerance")?),
+            (None, Some(p)) => t.time = TimeTolerance::Periods(check(p, "time tolerance")?),
+            (None, None) => {}
+        }
+        if let Some(r) = rate {
+            t.rate = check(r, "rate tolerance")?;
+        }
+        Ok(t)
+    }
+
     /// The time tolerance in nanoseconds for data at `sample_rate_hz`.
     pub fn time_ns(&self, sample_rate_hz: f64) -> i64 {
         match self.time {

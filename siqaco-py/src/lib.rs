@@ -12,12 +12,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use pyo3::IntoPyObjectExt;
 use serde_json::Value;
-use siqaco::archive::{Archive, Layout};
 use siqaco::codec::Samples;
 use siqaco::gaps::AnalysisOptions;
-use siqaco::scan::{scan_archive, scan_paths, Progress, ScanOptions};
-use siqaco::segment::{TimeTolerance, Tolerance};
-use siqaco::{Error, NslcGlob};
+use siqaco::scan::{parse_selection, window_from, Progress, ScanInput, ScanOptions};
+use siqaco::segment::Tolerance;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -124,62 +122,6 @@ fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
     }
 }
 
-fn selection(select: Option<Vec<String>>) -> siqaco::Result<Vec<NslcGlob>> {
-    select
-        .unwrap_or_default()
-        .iter()
-        .map(|s| NslcGlob::parse(s))
-        .collect()
-}
-
-/// The window `[start, end)` from optional bounds, as the CLI builds it.
-fn window(start_ns: Option<i64>, end_ns: Option<i64>) -> siqaco::Result<Option<(i64, i64)>> {
-    match (start_ns, end_ns) {
-        (None, None) => Ok(None),
-        (s, e) => {
-            let s = s.unwrap_or(i64::MIN / 4);
-            let e = e.unwrap_or(i64::MAX / 4);
-            if e <= s {
-                return Err(Error::invalid_argument("end must be after start"));
-            }
-            Ok(Some((s, e)))
-        }
-    }
-}
-
-fn tolerance(tolerance_s: Option<f64>) -> siqaco::Result<Tolerance> {
-    let mut t = Tolerance::default();
-    if let Some(s) = tolerance_s {
-        if s.is_nan() || s < 0.0 {
-            return Err(Error::invalid_argument("tolerance must be >= 0 seconds"));
-        }
-        t.time = TimeTolerance::Seconds(s);
-    }
-    Ok(t)
-}
-
-/// One directory: an archive in `layout`; otherwise the files themselves.
-enum Input {
-    Archive(Archive),
-    Files(Vec<PathBuf>),
-}
-
-fn input(paths: Vec<PathBuf>, layout: &str) -> siqaco::Result<Input> {
-    if paths.len() == 1 && paths[0].is_dir() {
-        let layout: Layout = layout.parse()?;
-        return Ok(Input::Archive(Archive::new(&paths[0], layout)));
-    }
-    for p in &paths {
-        if !p.exists() {
-            return Err(Error::io(
-                p,
-                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
-            ));
-        }
-    }
-    Ok(Input::Files(paths))
-}
-
 /// The result of [`scan`]: streams with segments, gaps, overlaps and statistics, and the
 /// files that could not be read.
 #[pyclass(frozen, name = "ScanReport", module = "siqaco._siqaco")]
@@ -272,10 +214,10 @@ fn scan(
     let cancel = Arc::new(AtomicBool::new(false));
     let opts = (|| -> siqaco::Result<ScanOptions> {
         Ok(ScanOptions {
-            selection: selection(select)?,
+            selection: parse_selection(&select.unwrap_or_default())?,
             analysis: AnalysisOptions {
-                tolerance: tolerance(tolerance_s)?,
-                window: window(start_ns, end_ns)?,
+                tolerance: Tolerance::from_options(tolerance_s, None, None)?,
+                window: window_from(start_ns, end_ns)?,
                 min_gap_s,
                 max_gap_s,
                 max_gaps_per_day: None,
@@ -286,11 +228,8 @@ fn scan(
         })
     })()
     .map_err(errors::to_pyerr)?;
-    let input = input(paths, layout).map_err(errors::to_pyerr)?;
-    let inner = run_detached(py, progress, &cancel, |cb| match &input {
-        Input::Archive(a) => scan_archive(a, &opts, Some(cb)),
-        Input::Files(f) => Ok(scan_paths(f, &opts, Some(cb))),
-    })?;
+    let input = ScanInput::from_paths(&paths, layout).map_err(errors::to_pyerr)?;
+    let inner = run_detached(py, progress, &cancel, |cb| input.scan(&opts, Some(cb)))?;
     Ok(PyScanReport { inner })
 }
 
@@ -311,17 +250,16 @@ fn read<'py>(
 ) -> PyResult<Vec<SegmentTuple<'py>>> {
     let (sel, win, tol, input) = (|| -> siqaco::Result<_> {
         Ok((
-            selection(select)?,
-            window(start_ns, end_ns)?,
-            tolerance(tolerance_s)?,
-            input(paths, layout)?,
+            parse_selection(&select.unwrap_or_default())?,
+            window_from(start_ns, end_ns)?,
+            Tolerance::from_options(tolerance_s, None, None)?,
+            ScanInput::from_paths(&paths, layout)?,
         ))
     })()
     .map_err(errors::to_pyerr)?;
     let cancel = AtomicBool::new(false);
-    let segments = run_detached(py, None, &cancel, |_| match &input {
-        Input::Archive(a) => siqaco::read::read(a, &sel, win, &tol),
-        Input::Files(f) => siqaco::read::read_paths(f, &sel, win, &tol),
+    let segments = run_detached(py, None, &cancel, |_| {
+        siqaco::read::read_input(&input, &sel, win, &tol)
     })?;
     Ok(segments
         .into_iter()
