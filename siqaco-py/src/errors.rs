@@ -52,6 +52,19 @@ create_exception!(
     "Nothing matched (no data for a selection)."
 );
 
+create_exception!(
+    siqaco,
+    MetadataError,
+    SiqacoError,
+    "A metadata document (FDSN StationXML) that cannot be read (the message names the file, line and column)."
+);
+create_exception!(
+    siqaco,
+    DatabaseError,
+    SiqacoError,
+    "The catalogue database failed: cannot open, corrupt, locked, or a newer schema."
+);
+
 /// Converts a siqaco error into the Python exception of its kind.
 pub fn to_pyerr(e: Error) -> PyErr {
     let msg = e.to_string();
@@ -72,6 +85,8 @@ pub fn to_pyerr(e: Error) -> PyErr {
         (_, ErrorKind::Codec) => CodecError::new_err(msg),
         (_, ErrorKind::Config) => ConfigError::new_err(msg),
         (_, ErrorKind::NotFound) => NotFoundError::new_err(msg),
+        (_, ErrorKind::Metadata) => MetadataError::new_err(msg),
+        (_, ErrorKind::Database) => DatabaseError::new_err(msg),
         _ => SiqacoError::new_err(msg),
     }
 }
@@ -89,5 +104,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CodecError", py.get_type::<CodecError>())?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("NotFoundError", py.get_type::<NotFoundError>())?;
+    m.add("MetadataError", py.get_type::<MetadataError>())?;
+    m.add("DatabaseError", py.get_type::<DatabaseError>())?;
     Ok(())
 }

@@ -284,6 +284,76 @@ fn read<'py>(
         .collect())
 }
 
+/// Indexes an archive into a tsindex catalogue (SQLite file `db`, created when missing,
+/// migrated when older), incrementally: only new or changed files are read. Returns the
+/// counts of [`siqaco::index::IndexReport`] as a dict.
+#[pyfunction]
+#[pyo3(signature = (root, db, layout="sds", relative_paths=false, hash=false, threads=None))]
+fn index(
+    py: Python<'_>,
+    root: PathBuf,
+    db: PathBuf,
+    layout: &str,
+    relative_paths: bool,
+    hash: bool,
+    threads: Option<usize>,
+) -> PyResult<std::collections::BTreeMap<&'static str, u64>> {
+    let layout: siqaco::archive::Layout = layout.parse().map_err(errors::to_pyerr)?;
+    let archive = siqaco::archive::Archive::new(root, layout);
+    let opts = siqaco::index::IndexOptions {
+        relative_paths,
+        hash,
+        threads,
+        ..Default::default()
+    };
+    let cancel = AtomicBool::new(false);
+    let r = run_detached(py, None, &cancel, |_| {
+        let mut cat = siqaco::index::Catalogue::open(&db)?;
+        cat.index_archive(&archive, &opts)
+    })?;
+    Ok([
+        ("files_listed", r.files_listed),
+        ("files_indexed", r.files_indexed),
+        ("files_unchanged", r.files_unchanged),
+        ("files_removed", r.files_removed),
+        ("rows_written", r.rows_written),
+        ("files_with_errors", r.files_with_errors),
+    ]
+    .into_iter()
+    .collect())
+}
+
+/// Gaps, overlaps, availability and per-day statistics of a catalogue (no waveform read):
+/// the same report as [`scan`] gives for the indexed files.
+#[pyfunction]
+#[pyo3(signature = (db, select=None, start_ns=None, end_ns=None, per_day=false))]
+fn stats(
+    py: Python<'_>,
+    db: PathBuf,
+    select: Option<Vec<String>>,
+    start_ns: Option<i64>,
+    end_ns: Option<i64>,
+    per_day: bool,
+) -> PyResult<PyScanReport> {
+    let opts = (|| -> siqaco::Result<ScanOptions> {
+        Ok(ScanOptions {
+            selection: parse_selection(&select.unwrap_or_default())?,
+            analysis: AnalysisOptions {
+                window: window_from(start_ns, end_ns)?,
+                per_day,
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+    })()
+    .map_err(errors::to_pyerr)?;
+    let cancel = AtomicBool::new(false);
+    let inner = run_detached(py, None, &cancel, |_| {
+        siqaco::index::Catalogue::open(&db)?.report(&opts)
+    })?;
+    Ok(PyScanReport { inner })
+}
+
 /// Parses a time as the CLI does (ISO 8601 with or without `Z`, a date, SEED ordinal dates)
 /// into nanoseconds since 1970-01-01 UTC.
 #[pyfunction]
@@ -298,6 +368,8 @@ fn _siqaco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyScanReport>()?;
     m.add_function(wrap_pyfunction!(scan, m)?)?;
     m.add_function(wrap_pyfunction!(read, m)?)?;
+    m.add_function(wrap_pyfunction!(index, m)?)?;
+    m.add_function(wrap_pyfunction!(stats, m)?)?;
     m.add_function(wrap_pyfunction!(parse_time, m)?)?;
     errors::register(m)
 }

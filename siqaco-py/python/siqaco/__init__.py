@@ -23,6 +23,8 @@ from . import _siqaco
 from ._siqaco import (
     CodecError,
     ConfigError,
+    DatabaseError,
+    MetadataError,
     InvalidArgumentError,
     InvalidCodeError,
     InvalidDataError,
@@ -39,6 +41,8 @@ __version__: str = _siqaco.__version__
 __all__ = [
     "CodecError",
     "ConfigError",
+    "DatabaseError",
+    "MetadataError",
     "InvalidArgumentError",
     "InvalidCodeError",
     "InvalidDataError",
@@ -46,8 +50,10 @@ __all__ = [
     "ScanReport",
     "Segment",
     "SiqacoError",
+    "index",
     "read",
     "scan",
+    "stats",
     "to_obspy",
     "__version__",
 ]
@@ -389,3 +395,69 @@ def to_obspy(segments: Iterable[Segment]) -> Any:
     from obspy import Stream
 
     return Stream(traces=[s.to_obspy() for s in segments])
+
+
+def index(
+    root: PathLike,
+    db: PathLike,
+    layout: str = "sds",
+    relative_paths: bool = False,
+    hash: bool = False,
+    threads: Optional[int] = None,
+) -> dict:
+    """Indexes an archive into a tsindex catalogue (SQLite), incrementally.
+
+    The catalogue is the one ``siqaco index`` writes (see ``docs/index.md``): mseedindex's
+    ``tsindex`` and ``tsindex_summary`` tables, which ObsPy's tsindex client and
+    portable-fdsnws-dataselect read, plus siqaco's per-day statistics. Only new or changed
+    files are read; rows of deleted files are removed. Runs with the GIL released.
+
+    Returns
+    -------
+    dict
+        ``files_listed``, ``files_indexed``, ``files_unchanged``, ``files_removed``,
+        ``rows_written``, ``files_with_errors``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the archive root does not exist.
+    DatabaseError
+        When the catalogue cannot be opened or written.
+    """
+    return _siqaco.index(
+        os.fspath(root),
+        os.fspath(db),
+        layout=layout,
+        relative_paths=relative_paths,
+        hash=hash,
+        threads=threads,
+    )
+
+
+def stats(
+    db: PathLike,
+    select: Union[str, Iterable[str], None] = None,
+    start: TimeLike = None,
+    end: TimeLike = None,
+    per_day: bool = False,
+) -> ScanReport:
+    """Gaps, overlaps, availability and per-day statistics from a catalogue made by
+    :func:`index` (no waveform is read): the same report :func:`scan` gives for the
+    indexed files.
+
+    Raises
+    ------
+    DatabaseError
+        When the catalogue cannot be opened.
+    InvalidArgumentError
+        For a bad time or selection.
+    """
+    native = _siqaco.stats(
+        os.fspath(db),
+        select=_select(select),
+        start_ns=_to_ns(start),
+        end_ns=_to_ns(end),
+        per_day=per_day,
+    )
+    return ScanReport(native)

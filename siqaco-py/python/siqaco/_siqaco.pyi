@@ -1,6 +1,6 @@
 """Private native module of siqaco (Rust, pyo3). Use the ``siqaco`` package instead."""
 
-from typing import Any, Callable, List, Optional, Sequence, Tuple, final
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, final
 
 import numpy as np
 
@@ -17,6 +17,10 @@ __all__ = [
     "CodecError",
     "ConfigError",
     "NotFoundError",
+    "MetadataError",
+    "DatabaseError",
+    "index",
+    "stats",
 ]
 
 __version__: str
@@ -41,6 +45,12 @@ class ConfigError(SiqacoError):
 
 class NotFoundError(SiqacoError):
     """Nothing matched (no data for a selection)."""
+
+class MetadataError(SiqacoError):
+    """A metadata document (FDSN StationXML) that cannot be read."""
+
+class DatabaseError(SiqacoError):
+    """The catalogue database failed: cannot open, corrupt, locked, or a newer schema."""
 
 @final
 class ScanReport:
@@ -92,3 +102,22 @@ def read(
 
 def parse_time(text: str) -> int:
     """Parses a time as the CLI does into ns since 1970-01-01 UTC."""
+
+def index(
+    root: str,
+    db: str,
+    layout: str = "sds",
+    relative_paths: bool = False,
+    hash: bool = False,
+    threads: Optional[int] = None,
+) -> Dict[str, int]:
+    """Indexes an archive into a tsindex catalogue, incrementally."""
+
+def stats(
+    db: str,
+    select: Optional[Sequence[str]] = None,
+    start_ns: Optional[int] = None,
+    end_ns: Optional[int] = None,
+    per_day: bool = False,
+) -> ScanReport:
+    """The scan report of a catalogue, without reading waveforms."""
