@@ -90,6 +90,15 @@ n = sum(len(t) for t in tl)
 print(time.perf_counter() - t0)
 """
 
+SIQACO_PY = """
+import sys, time, siqaco
+root = sys.argv[1]
+t0 = time.perf_counter()
+r = siqaco.scan(root)
+g = r.get_gaps()
+print(time.perf_counter() - t0)
+"""
+
 OBSPY = """
 import sys, time, obspy
 files = open(sys.argv[1]).read().split()
@@ -142,6 +151,13 @@ def main() -> None:
             timed_cmd([siqaco, "scan", str(archive), "--format", "json", "--threads", "1"]))
         runs.setdefault(f"siqaco scan, {cores} threads", []).append(
             timed_cmd([siqaco, "scan", str(archive), "--format", "json"]))
+        try:
+            import siqaco  # noqa: F401  (the Python package, when installed in this venv)
+
+            runs.setdefault("siqaco.scan (Python) + get_gaps", []).append(
+                timed_py(SIQACO_PY.replace("sys.argv[1]", repr(str(archive)))))
+        except ImportError:
+            pass
         runs.setdefault("pymseed MS3TraceList (libmseed 3.5)", []).append(
             timed_py(PYMSEED.replace("sys.argv[1]", repr(str(listfile)))))
     if not args.skip_obspy:
@@ -159,11 +175,13 @@ def main() -> None:
     lib = med["pymseed MS3TraceList (libmseed 3.5)"]
     print(f"\nArchive: {archive} ({len(files)} files, {size / 1e9:.2f} GB, {records} records); {cores} cores")
     print(f"Correctness: {check}\n")
-    print("| what | median s | GB/s | M records/s | peak RSS MiB | vs cat | vs libmseed trace list |")
-    print("|---|---|---|---|---|---|---|")
+    obspy = med.get("ObsPy read(headonly) + get_gaps")
+    print("| what | median s | GB/s | M records/s | peak RSS MiB | vs cat | vs libmseed trace list | vs ObsPy |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['what']} | {r['median_s']:.3f} | {r['GB_per_s']:.2f} | {r['Mrecords_per_s']:.2f} | "
-              f"{r['peak_rss_MiB']:.0f} | {med['cat'] / r['median_s']:.2f} | {lib / r['median_s']:.2f} |")
+              f"{r['peak_rss_MiB']:.0f} | {med['cat'] / r['median_s']:.2f} | {lib / r['median_s']:.2f} | "
+              f"{(obspy / r['median_s']) if obspy else float('nan'):.2f} |")
     (ROOT / "bench-out" / "scan-vs-peers.json").write_text(json.dumps(
         {"archive": str(archive), "files": len(files), "bytes": size, "records": records, "cores": cores,
          "check": check, "rows": rows}, indent=1))
