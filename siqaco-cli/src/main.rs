@@ -3,6 +3,7 @@
 
 mod db;
 mod demo;
+mod merge_cmd;
 mod output;
 mod qc_cmd;
 
@@ -54,6 +55,8 @@ enum Command {
     Index(db::IndexArgs),
     /// Gaps, overlaps, availability and per-day statistics from a catalogue (no data read).
     Stats(db::StatsArgs),
+    /// Merge patch files into an archive at sample level, by priority (docs/merge.md).
+    Merge(Box<merge_cmd::MergeArgs>),
     /// Catalogue maintenance: migrate, backup, check.
     #[command(subcommand)]
     Db(db::DbCommand),
@@ -261,6 +264,7 @@ fn main() -> ExitCode {
         Command::Index(args) => db::run_index(args),
         Command::Stats(args) => db::run_stats(args),
         Command::Db(c) => db::run_db(c),
+        Command::Merge(args) => merge_cmd::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

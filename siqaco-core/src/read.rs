@@ -139,11 +139,11 @@ pub fn read_files(
     Ok(segments)
 }
 
-fn same_type(a: &Samples, b: &Samples) -> bool {
+pub(crate) fn same_type(a: &Samples, b: &Samples) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b)
 }
 
-fn append(a: &mut Samples, b: Samples) {
+pub(crate) fn append(a: &mut Samples, b: Samples) {
     match (a, b) {
         (Samples::Int32(a), Samples::Int32(b)) => a.extend(b),
         (Samples::Float32(a), Samples::Float32(b)) => a.extend(b),

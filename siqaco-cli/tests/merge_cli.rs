@@ -1,0 +1,157 @@
+//! `siqaco merge` end to end: self-merge, dry run, and SIGKILL at random moments.
+
+use siqaco::codec::{encode, PackOptions, Samples};
+use siqaco::time::NS_PER_DAY;
+use siqaco::Nslc;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_siqaco");
+const T0: i64 = 19_000 * NS_PER_DAY;
+
+/// `n` samples at 0.05 Hz from `t0`, values `base + i`.
+fn data(t0: i64, n: i32, base: i32) -> Vec<u8> {
+    let v: Vec<i32> = (0..n).map(|i| base + i).collect();
+    encode(
+        &Nslc::new("XX", "KILL", "", "LHZ"),
+        t0,
+        0.05,
+        &Samples::Int32(v),
+        &PackOptions {
+            record_length: 512,
+            ..PackOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+fn files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut m = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                m.insert(
+                    p.strip_prefix(root).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    m
+}
+
+fn merge(root: &Path, args: &[&str]) -> std::process::Output {
+    let o = Command::new(BIN)
+        .arg("merge")
+        .arg("--into")
+        .arg(root)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+/// An archive of 8 days with a gap every day, and a patch over 6 days.
+fn setup(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let base = dir.join("base.mseed");
+    let mut b = Vec::new();
+    for d in 0..8 {
+        b.extend(data(T0 + d * NS_PER_DAY, 3000, 0));
+    }
+    std::fs::write(&base, b).unwrap();
+    let patch = dir.join("patch.mseed");
+    std::fs::write(&patch, data(T0 + NS_PER_DAY / 2, 6 * 4320, 100_000)).unwrap();
+    let root = dir.join("archive");
+    merge(&root, &[base.to_str().unwrap()]);
+    (root, base, patch)
+}
+
+#[test]
+fn merging_an_archive_into_itself_changes_no_byte_and_dry_run_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _, patch) = setup(dir.path());
+    let before = files(&root);
+    let day_files: Vec<String> = before
+        .keys()
+        .map(|k| root.join(k).to_string_lossy().into_owned())
+        .collect();
+    let mut args: Vec<&str> = day_files.iter().map(|s| s.as_str()).collect();
+    let o = merge(&root, &args);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("0 file(s) written"));
+    assert_eq!(files(&root), before);
+    args = vec!["--dry-run", patch.to_str().unwrap()];
+    let o = merge(&root, &args);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("dry run") && out.contains("added"), "{out}");
+    assert_eq!(files(&root), before);
+}
+
+#[test]
+fn a_run_killed_at_any_moment_leaves_old_or_new_files_and_a_rerun_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, _, patch) = setup(dir.path());
+    let old = files(&root);
+    let reference = dir.path().join("reference");
+    copy_tree(&root, &reference);
+    merge(
+        &reference,
+        &["--archive-priority", "2", patch.to_str().unwrap()],
+    );
+    let new = files(&reference);
+    assert_ne!(old, new);
+    let mut seed: u64 = 0x5eed;
+    for round in 0..8 {
+        let work = dir.path().join(format!("work{round}"));
+        copy_tree(&root, &work);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay_ms = 20 + (seed >> 33) % 400;
+        let mut child = Command::new(BIN)
+            .env("SIQACO_MERGE_STEP_DELAY_MS", "25")
+            .args(["merge", "--archive-priority", "2", "--into"])
+            .arg(&work)
+            .arg(&patch)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL on Unix
+        let _ = child.wait();
+        for (name, bytes) in files(&work) {
+            let base = name.file_name().unwrap().to_string_lossy().into_owned();
+            if base.starts_with('.') {
+                continue; // journal and staged files
+            }
+            assert!(
+                old.get(&name) == Some(&bytes) || new.get(&name) == Some(&bytes),
+                "round {round} ({delay_ms} ms): {} is neither old nor new",
+                name.display()
+            );
+        }
+        merge(&work, &["--archive-priority", "2", patch.to_str().unwrap()]);
+        let after: BTreeMap<_, _> = files(&work)
+            .into_iter()
+            .filter(|(k, _)| !k.file_name().unwrap().to_string_lossy().starts_with('.'))
+            .collect();
+        assert_eq!(after, new, "round {round} ({delay_ms} ms)");
+        assert!(!work.join(".siqaco-merge-journal.json").exists());
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for (rel, bytes) in files(from) {
+        let p = to.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+}

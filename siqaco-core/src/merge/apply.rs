@@ -1,0 +1,362 @@
+//! Merging patch files into an archive on disk: read, merge, verify, replace atomically
+//! under a journal.
+//!
+//! # Journal
+//!
+//! A run that changes files writes `ROOT/.siqaco-merge-journal.json` (hidden, so listings
+//! skip it) with [`write_atomic`]:
+//!
+//! 1. journal `staging` listing every target day file and its staged file
+//!    (`.NAME.siqaco-merge-new` beside it);
+//! 2. each staged file written with [`write_atomic`];
+//! 3. journal rewritten as `commit`;
+//! 4. each staged file renamed over its target (atomic), the directory synced; a day that
+//!    holds no record any more is removed;
+//! 5. journal removed.
+//!
+//! [`recover`], run at the start of every merge, rolls a `staging` journal back (deletes
+//! the staged files; no target was touched) and a `commit` journal forward (renames the
+//! staged files still there). Whenever the process is killed, every day file is either
+//! its old or its new version, and the next run finishes the job.
+
+use super::verify::verify_stream;
+use super::{
+    days_touched, merge_stream, split_records, ArchiveDay, DayStats, MergeOptions, PatchInput,
+};
+use crate::archive::{write_atomic, Archive, Layout};
+use crate::error::{Error, Result};
+use crate::record::parse_record;
+use crate::sid::Nslc;
+use crate::time::{day_floor, format_date, NS_PER_DAY};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Name of the journal file in the archive root.
+pub const JOURNAL_NAME: &str = ".siqaco-merge-journal.json";
+
+/// One patch input: a miniSEED file, or a directory whose files (recursively, hidden ones
+/// excepted) are all read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MergeInput {
+    /// File or directory.
+    pub path: PathBuf,
+    /// Priority, smaller is better (1 = best).
+    pub priority: i32,
+}
+
+/// What the merge does to one day file.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DayChange {
+    /// Stream, `NET.STA.LOC.CHA`.
+    pub stream: String,
+    /// The UTC day, `YYYY-MM-DD`.
+    pub day: String,
+    /// The day file.
+    pub path: PathBuf,
+    /// Whether its content changes.
+    pub changed: bool,
+    /// Whether the file is new.
+    pub created: bool,
+    /// Sample counts.
+    pub stats: DayStats,
+}
+
+/// The outcome of [`merge_into`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MergeReport {
+    /// Every day file considered, by stream and day.
+    pub days: Vec<DayChange>,
+    /// Problems that did not stop the merge.
+    pub warnings: Vec<String>,
+    /// Files written (0 in a dry run).
+    pub files_written: usize,
+    /// Whether an interrupted earlier run was completed or rolled back first.
+    pub recovered: bool,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Journal {
+    state: String,
+    entries: Vec<Entry>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Entry {
+    target: PathBuf,
+    /// `None`: remove the target.
+    staged: Option<PathBuf>,
+}
+
+fn staged_path(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    target.with_file_name(format!(".{name}.siqaco-merge-new"))
+}
+
+fn sync_parent(p: &Path) -> Result<()> {
+    if let Some(d) = p.parent() {
+        #[cfg(unix)]
+        fs::File::open(d)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io(d, e))?;
+    }
+    Ok(())
+}
+
+/// Finishes (or rolls back) a run interrupted under `root`; returns whether there was one.
+///
+/// # Errors
+/// [`Error::InvalidData`] for an unreadable journal, [`Error::Io`] when a file cannot be
+/// renamed or removed (the journal is kept so that a later run tries again).
+pub fn recover(root: &Path) -> Result<bool> {
+    let jpath = root.join(JOURNAL_NAME);
+    let text = match fs::read(&jpath) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(Error::io(&jpath, e)),
+    };
+    let j: Journal = serde_json::from_slice(&text)
+        .map_err(|e| Error::invalid_data(&jpath, 0, format!("merge journal: {e}")))?;
+    for e in &j.entries {
+        let target = root.join(&e.target);
+        match (&e.staged, j.state.as_str()) {
+            (Some(s), "commit") => {
+                let s = root.join(s);
+                if s.exists() {
+                    fs::rename(&s, &target).map_err(|err| Error::io(&target, err))?;
+                    sync_parent(&target)?;
+                }
+            }
+            (None, "commit") => {
+                if target.exists() {
+                    fs::remove_file(&target).map_err(|err| Error::io(&target, err))?;
+                    sync_parent(&target)?;
+                }
+            }
+            (Some(s), _) => {
+                let _ = fs::remove_file(root.join(s));
+            }
+            (None, _) => {}
+        }
+    }
+    fs::remove_file(&jpath).map_err(|e| Error::io(&jpath, e))?;
+    sync_parent(&jpath)?;
+    Ok(true)
+}
+
+/// Replaces files under `root` as one journaled transaction: `(target, Some(bytes))`
+/// writes, `(target, None)` removes. Targets are paths under `root`.
+///
+/// # Errors
+/// [`Error::Io`]; a failure leaves the journal, so [`recover`] completes or undoes it.
+pub fn replace_files(root: &Path, files: &[(PathBuf, Option<Vec<u8>>)]) -> Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let rel = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
+    let entries: Vec<Entry> = files
+        .iter()
+        .map(|(t, b)| Entry {
+            target: rel(t),
+            staged: b.as_ref().map(|_| rel(&staged_path(t))),
+        })
+        .collect();
+    let jpath = root.join(JOURNAL_NAME);
+    let mut journal = Journal {
+        state: "staging".into(),
+        entries,
+    };
+    let json = |j: &Journal| serde_json::to_vec_pretty(j).expect("journal serialises");
+    write_atomic(&jpath, &json(&journal))?;
+    step_delay();
+    for (t, b) in files {
+        if let Some(b) = b {
+            write_atomic(&staged_path(t), b)?;
+            step_delay();
+        }
+    }
+    journal.state = "commit".into();
+    write_atomic(&jpath, &json(&journal))?;
+    step_delay();
+    recover(root)?;
+    Ok(())
+}
+
+/// Test hook: `SIQACO_MERGE_STEP_DELAY_MS` pauses between journal steps, so that tests can
+/// kill the process in the middle of a replacement.
+fn step_delay() {
+    if let Some(ms) = std::env::var_os("SIQACO_MERGE_STEP_DELAY_MS")
+        .and_then(|v| v.to_str().and_then(|s| s.parse::<u64>().ok()))
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
+/// Reads every file of an input (a file, or all non-hidden files under a directory).
+fn input_files(path: &Path) -> Result<Vec<PathBuf>> {
+    if path.is_dir() {
+        Ok(Archive::new(path, Layout::Files)
+            .list_files(&[], None)?
+            .into_iter()
+            .map(|f| f.path)
+            .collect())
+    } else {
+        Ok(vec![path.to_path_buf()])
+    }
+}
+
+/// Merges the patch `inputs` into `archive` (see the [module](super) rules), verifies
+/// every new day file ([`verify_stream`]) and, unless `dry_run`, replaces the changed
+/// ones under a journal. `archive.root()` is created when missing.
+///
+/// For each stream the day files from the day before the patches' first day to the day
+/// after their last (further while archive records reach beyond) are read and rewritten
+/// when their content changes. All inputs are held in memory.
+///
+/// # Errors
+/// [`Error::Io`] and [`Error::InvalidData`] naming the file (and byte offset) that cannot
+/// be read; [`Error::InvalidData`] with the reason when verification fails (nothing is
+/// written then); [`Error::InvalidArgument`] for bad options or a layout without a naming
+/// rule; [`Error::Codec`] when samples cannot be re-encoded.
+pub fn merge_into(
+    archive: &Archive,
+    inputs: &[MergeInput],
+    opts: &MergeOptions,
+    dry_run: bool,
+) -> Result<MergeReport> {
+    opts.output.validate()?;
+    let root = archive.root();
+    let mut report = MergeReport::default();
+    if !dry_run {
+        fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
+        report.recovered = recover(root)?;
+    }
+    // Read the inputs.
+    let mut buffers: Vec<(usize, PathBuf, Vec<u8>)> = Vec::new();
+    for (k, input) in inputs.iter().enumerate() {
+        for f in input_files(&input.path)? {
+            let b = fs::read(&f).map_err(|e| Error::io(&f, e))?;
+            buffers.push((k, f, b));
+        }
+    }
+    // stream -> per input the records
+    let mut streams: BTreeMap<Nslc, Vec<Vec<&[u8]>>> = BTreeMap::new();
+    for (k, f, b) in &buffers {
+        let recs = split_records(b).map_err(|e| match e {
+            Error::InvalidData {
+                offset, message, ..
+            } => Error::invalid_data(f, offset, message),
+            other => other,
+        })?;
+        for r in recs {
+            let h = parse_record(r).map_err(|e| Error::invalid_data(f, 0, e.message))?;
+            let per_input = streams
+                .entry(h.nslc())
+                .or_insert_with(|| vec![Vec::new(); inputs.len()]);
+            per_input[*k].push(r);
+        }
+    }
+    let mut writes: Vec<(PathBuf, Option<Vec<u8>>)> = Vec::new();
+    for (nslc, per_input) in &streams {
+        let all: Vec<&[u8]> = per_input.iter().flatten().copied().collect();
+        let Some((first, last)) = days_touched(&all) else {
+            continue;
+        };
+        // Load the day files, extending the range while archive records reach beyond it.
+        let (from, mut to) = (first - NS_PER_DAY, last + NS_PER_DAY);
+        let mut files: BTreeMap<i64, (PathBuf, Option<Vec<u8>>)> = BTreeMap::new();
+        loop {
+            let mut day = from;
+            while day <= to {
+                if let std::collections::btree_map::Entry::Vacant(v) = files.entry(day) {
+                    let p = archive.file_path(nslc, day, 'D')?;
+                    let bytes = match fs::read(&p) {
+                        Ok(b) => Some(b),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                        Err(e) => return Err(Error::io(&p, e)),
+                    };
+                    v.insert((p, bytes));
+                }
+                day += NS_PER_DAY;
+            }
+            let reach = files
+                .values()
+                .filter_map(|(p, b)| b.as_ref().map(|b| (p, b)))
+                .map(|(p, b)| {
+                    let recs = split_records(b).map_err(|e| match e {
+                        Error::InvalidData {
+                            offset, message, ..
+                        } => Error::invalid_data(p, offset, message),
+                        other => other,
+                    })?;
+                    Ok(days_touched(&recs).map_or(i64::MIN, |d| d.1))
+                })
+                .collect::<Result<Vec<i64>>>()?
+                .into_iter()
+                .max()
+                .unwrap_or(i64::MIN);
+            if reach > to {
+                to = day_floor(reach);
+            } else {
+                break;
+            }
+        }
+        let days: Vec<ArchiveDay<'_>> = files
+            .iter()
+            .filter_map(|(d, (_, b))| {
+                b.as_ref().map(|b| ArchiveDay {
+                    day_start_ns: *d,
+                    bytes: b,
+                })
+            })
+            .collect();
+        let patches: Vec<PatchInput<'_>> = inputs
+            .iter()
+            .zip(per_input)
+            .map(|(i, r)| PatchInput {
+                priority: i.priority,
+                records: r.clone(),
+            })
+            .collect();
+        let m = merge_stream(nslc, &days, &patches, (from, to), opts)?;
+        let outs: Vec<(i64, &[u8])> = m
+            .days
+            .iter()
+            .map(|d| (d.day_start_ns, d.bytes.as_slice()))
+            .collect();
+        verify_stream(nslc, &days, &patches, &outs, opts)?;
+        report.warnings.extend(m.warnings.iter().cloned());
+        for d in &m.days {
+            let path = files
+                .get(&d.day_start_ns)
+                .map(|f| f.0.clone())
+                .map_or_else(|| archive.file_path(nslc, d.day_start_ns, 'D'), Ok)?;
+            if d.changed {
+                let content = if d.bytes.is_empty() {
+                    None
+                } else {
+                    Some(d.bytes.clone())
+                };
+                if content.is_some() || d.had_file {
+                    writes.push((path.clone(), content));
+                }
+            }
+            report.days.push(DayChange {
+                stream: nslc.to_string(),
+                day: format_date(d.day_start_ns),
+                path,
+                changed: d.changed,
+                created: d.changed && !d.had_file,
+                stats: d.stats,
+            });
+        }
+    }
+    if !dry_run {
+        replace_files(root, &writes)?;
+        report.files_written = writes.len();
+    }
+    Ok(report)
+}

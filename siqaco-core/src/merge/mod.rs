@@ -1,0 +1,818 @@
+//! Sample-level merge of patch data into day files, by priority, without losing or
+//! duplicating a sample (issue #3; `docs/merge.md`).
+//!
+//! # The rule
+//!
+//! Every data record of every input (the archive's current day files and any number of
+//! patches) gets a **rank**, a total order; for a time covered by several inputs the
+//! best-ranked record's sample is kept and the others are dropped. Records are ranked by:
+//!
+//! 1. the [`ArchivePolicy`] class (the archive first with [`ArchivePolicy::Wins`], last
+//!    with [`ArchivePolicy::Loses`], no class with [`ArchivePolicy::Ranked`]);
+//! 2. the input priority: **smaller is better** (1 is Morumotto's best source, stamped `M`);
+//! 3. the publication version, higher first (v2 quality M > Q > D > R, dataselect `-Ps`);
+//! 4. the duration of the record's trace in its own input, longer first (dataselect: "on a
+//!    tie the longest segment wins"), traces built with [`join_pieces_with`];
+//! 5. the archive before patches;
+//! 6. input order, then record start time, then position in the input.
+//!
+//! Records are taken in rank order. A sample at time `t` of a record is **superseded** when
+//! an already kept sample `u` at a rate equal within the [`Tolerance`] has
+//! `u − tol ≤ t < u + period − tol` (`tol` the time tolerance, half a period by default:
+//! the trace rule of [`crate::segment`]); kept samples then claim their coverage. Rates that
+//! differ beyond the rate tolerance never supersede each other: they stay separate
+//! segments, and an overlap between them is reported as a warning, never an error.
+//!
+//! # Record level where it can, sample level where it must
+//!
+//! A record none of whose samples is superseded, which does not cross a day boundary (in
+//! [`DaySplit::Midnight`] mode) and needs no output conversion is copied byte for byte. A
+//! record partly superseded or crossing midnight is decoded, cut to the exact samples kept,
+//! and re-encoded with its own encoding, record length, format version and publication
+//! version ([`OutputOptions`] override them for every record of a rewritten day file).
+//! Encodings libmseed cannot write (GEOSCOPE, CDSN, SRO, DWWSSN, v2 records without
+//! blockette 1000) are re-encoded as Steim2 (integers) or float32/float64.
+//!
+//! Day files that end up with exactly their old records are reported unchanged and their
+//! old bytes kept, so merging an archive into itself changes no byte.
+//!
+//! The engine works on bytes in memory ([`merge_stream`]); [`verify`] proves a result
+//! sample by sample; [`apply`] reads and replaces archive files with a journal.
+
+pub mod apply;
+pub mod verify;
+
+#[cfg(test)]
+mod tests;
+
+use crate::codec::{decode_record, encode, PackOptions, Samples};
+use crate::error::{Error, Result};
+use crate::read::{append, same_type};
+use crate::record::{parse_record, sample_time, RecordScanner, ScanItem};
+use crate::segment::{join_pieces_with, Piece, Tolerance};
+use crate::sid::Nslc;
+use crate::time::{day_floor, format_time, NS_PER_DAY};
+use std::collections::{BTreeMap, HashMap};
+
+/// Whether the archive's own data wins or loses against patches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ArchivePolicy {
+    /// The archive is ranked like any input with [`MergeOptions::archive_priority`]; on a
+    /// full tie it goes before patches.
+    #[default]
+    Ranked,
+    /// Archive samples are never replaced: patches only fill gaps.
+    Wins,
+    /// Patch samples always replace archive samples.
+    Loses,
+}
+
+/// Which day file a record goes to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DaySplit {
+    /// Day files end at 00:00:00 UTC: a record crossing midnight is cut in two at sample
+    /// level (dataselect 3's `-Sd`).
+    #[default]
+    Midnight,
+    /// Records are stored whole in the file of the day of their first sample (SeisComP
+    /// and dataselect 4 `-SDS`).
+    StartTime,
+}
+
+/// Output conversions; `None` keeps each record's own value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutputOptions {
+    /// Record length in bytes (256–8192, a power of two for miniSEED 2).
+    pub record_length: Option<usize>,
+    /// Encoding code: 1 int16, 3 int32, 4 float32, 5 float64, 10 Steim1, 11 Steim2.
+    pub encoding: Option<u8>,
+    /// miniSEED format version, 2 or 3.
+    pub format_version: Option<u8>,
+    /// Publication version (v2 quality: 1 R, 2 D, 3 Q, 4 M).
+    pub pub_version: Option<u8>,
+}
+
+impl OutputOptions {
+    /// Whether any option is set (then every record of a rewritten day file is repacked).
+    pub fn is_set(&self) -> bool {
+        *self != OutputOptions::default()
+    }
+
+    /// Checks the ranges.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the bad value.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(l) = self.record_length {
+            if !(256..=8192).contains(&l) {
+                return Err(Error::invalid_argument(format!(
+                    "record length {l} bytes is outside 256–8192"
+                )));
+            }
+            if self.format_version != Some(3) && !l.is_power_of_two() {
+                return Err(Error::invalid_argument(format!(
+                    "record length {l}: miniSEED 2 needs a power of two"
+                )));
+            }
+        }
+        if let Some(e) = self.encoding {
+            if !matches!(e, 1 | 3 | 4 | 5 | 10 | 11) {
+                return Err(Error::invalid_argument(format!(
+                    "encoding {e}: expected 1, 3, 4, 5, 10 or 11"
+                )));
+            }
+        }
+        if let Some(v) = self.format_version {
+            if v != 2 && v != 3 {
+                return Err(Error::invalid_argument(format!(
+                    "format version {v} (2 or 3)"
+                )));
+            }
+        }
+        if let Some(p) = self.pub_version {
+            if p == 0 {
+                return Err(Error::invalid_argument("publication version must be ≥ 1"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Options of a merge.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MergeOptions {
+    /// Time and rate tolerances (the scan's, [`Tolerance::default`]).
+    pub tolerance: Tolerance,
+    /// Archive against patches.
+    pub policy: ArchivePolicy,
+    /// Priority of the archive's data under [`ArchivePolicy::Ranked`] (smaller is better).
+    pub archive_priority: i32,
+    /// Day boundary convention.
+    pub split: DaySplit,
+    /// Output conversions.
+    pub output: OutputOptions,
+}
+
+impl Default for MergeOptions {
+    /// Default tolerance, [`ArchivePolicy::Ranked`] with archive priority 1, midnight
+    /// split, records keep their own encoding, length and version.
+    fn default() -> Self {
+        MergeOptions {
+            tolerance: Tolerance::default(),
+            policy: ArchivePolicy::Ranked,
+            archive_priority: 1,
+            split: DaySplit::Midnight,
+            output: OutputOptions::default(),
+        }
+    }
+}
+
+/// The records of one stream from one patch input.
+#[derive(Clone, Debug)]
+pub struct PatchInput<'a> {
+    /// Priority (smaller is better).
+    pub priority: i32,
+    /// Whole miniSEED records (each slice exactly one record).
+    pub records: Vec<&'a [u8]>,
+}
+
+/// One current day file of the archive.
+#[derive(Clone, Copy, Debug)]
+pub struct ArchiveDay<'a> {
+    /// 00:00 UTC of the day, ns since 1970.
+    pub day_start_ns: i64,
+    /// The file's bytes (records of this stream only).
+    pub bytes: &'a [u8],
+}
+
+/// What changed in one day file (sample counts at the sample times of that day).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DayStats {
+    /// Patch samples kept where the archive had no sample.
+    pub samples_added: u64,
+    /// Archive samples replaced by patch samples.
+    pub samples_replaced: u64,
+    /// Other samples dropped as duplicates (patch samples superseded, overlaps inside the
+    /// archive removed).
+    pub overlaps_removed: u64,
+    /// Records copied byte for byte.
+    pub records_copied: u64,
+    /// Records written by re-encoding samples.
+    pub records_encoded: u64,
+}
+
+/// The new content of one day file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DayOutput {
+    /// 00:00 UTC of the day, ns since 1970.
+    pub day_start_ns: i64,
+    /// The new bytes (records in time order); the old bytes when not `changed`; empty when
+    /// the day holds no record any more.
+    pub bytes: Vec<u8>,
+    /// Whether the content differs from the current day file.
+    pub changed: bool,
+    /// Whether a current day file was given for this day.
+    pub had_file: bool,
+    /// What changed.
+    pub stats: DayStats,
+}
+
+/// The result of merging one stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamMerge {
+    /// The stream.
+    pub nslc: Nslc,
+    /// Every day touched, sorted by day.
+    pub days: Vec<DayOutput>,
+    /// Problems that did not stop the merge (rates beyond the tolerance overlapping...).
+    pub warnings: Vec<String>,
+}
+
+/// A record taking part in a merge, with its rank.
+#[derive(Clone, Debug)]
+pub(crate) struct Rec<'a> {
+    pub(crate) raw: &'a [u8],
+    pub(crate) start_ns: i64,
+    pub(crate) rate_raw: f64,
+    pub(crate) rate_hz: f64,
+    pub(crate) n: i64,
+    pub(crate) is_data: bool,
+    pub(crate) pub_version: u8,
+    pub(crate) encoding: u8,
+    pub(crate) record_length: usize,
+    pub(crate) format_version: u8,
+    /// Input index: 0 is the archive, patches from 1.
+    pub(crate) input: usize,
+    pub(crate) is_archive: bool,
+    /// Archive day file index (archive records only).
+    pub(crate) file_day: Option<i64>,
+    pub(crate) priority: i32,
+    pub(crate) trace_ns: i64,
+    pub(crate) pos: usize,
+}
+
+impl Rec<'_> {
+    pub(crate) fn time(&self, i: i64) -> i64 {
+        sample_time(self.start_ns, i, self.rate_raw)
+    }
+    fn cov_end(&self) -> i64 {
+        self.time(self.n)
+    }
+}
+
+/// Merged half-open intervals.
+#[derive(Clone, Debug, Default)]
+struct Claims {
+    map: BTreeMap<i64, i64>,
+}
+
+impl Claims {
+    /// Whether a sample at `t` is superseded: some interval has `s − tol ≤ t < e − tol`.
+    fn contains(&self, t: i64, tol: i64) -> bool {
+        match self.map.range(..=t.saturating_add(tol)).next_back() {
+            Some((_, &e)) => t < e - tol,
+            None => false,
+        }
+    }
+
+    /// Whether any sample time in `[a, b)` might be superseded.
+    fn touches(&self, a: i64, b: i64, tol: i64) -> bool {
+        match self.map.range(..b.saturating_add(tol)).next_back() {
+            Some((_, &e)) => e - tol > a,
+            None => false,
+        }
+    }
+
+    fn insert(&mut self, mut a: i64, mut b: i64) {
+        if b <= a {
+            return;
+        }
+        let overlapping: Vec<(i64, i64)> = self
+            .map
+            .range(..=b)
+            .rev()
+            .take_while(|(_, &e)| e >= a)
+            .map(|(&s, &e)| (s, e))
+            .collect();
+        for (s, e) in overlapping {
+            self.map.remove(&s);
+            a = a.min(s);
+            b = b.max(e);
+        }
+        self.map.insert(a, b);
+    }
+}
+
+/// A group of records whose rates are equal within the tolerance.
+struct RateGroup {
+    rate_hz: f64,
+    claims: Claims,
+    archive: Claims,
+}
+
+/// The rank order key of a record (smaller is better).
+fn rank_key(r: &Rec<'_>, opts: &MergeOptions) -> (u8, i32, i16, i64, u8, usize, i64, usize) {
+    let class = match (opts.policy, r.is_archive) {
+        (ArchivePolicy::Wins, true) | (ArchivePolicy::Loses, false) => 0,
+        (ArchivePolicy::Ranked, _) => 0,
+        _ => 1,
+    };
+    (
+        class,
+        r.priority,
+        -i16::from(r.pub_version),
+        -r.trace_ns,
+        u8::from(!r.is_archive),
+        r.input,
+        r.start_ns,
+        r.pos,
+    )
+}
+
+/// Parses records into [`Rec`]s.
+fn to_recs<'a>(
+    nslc: &Nslc,
+    records: impl Iterator<Item = (&'a [u8], Option<i64>)>,
+    input: usize,
+    priority: i32,
+    out: &mut Vec<Rec<'a>>,
+) -> Result<()> {
+    for (raw, file_day) in records {
+        let h = parse_record(raw).map_err(|e| Error::invalid_data("", 0, e.message))?;
+        if h.nslc() != *nslc {
+            return Err(Error::invalid_argument(format!(
+                "record of {} given for stream {nslc}",
+                h.nslc()
+            )));
+        }
+        out.push(Rec {
+            raw: &raw[..h.record_length],
+            start_ns: h.start_ns,
+            rate_raw: h.sample_rate_raw,
+            rate_hz: h.sample_rate_hz,
+            n: h.sample_count,
+            is_data: h.is_data(),
+            pub_version: h.pub_version,
+            encoding: h.encoding,
+            record_length: h.record_length,
+            format_version: h.format_version,
+            input,
+            is_archive: input == 0,
+            file_day,
+            priority,
+            trace_ns: 0,
+            pos: out.len(),
+        });
+    }
+    Ok(())
+}
+
+/// Splits a file's bytes into records.
+///
+/// # Errors
+/// [`Error::InvalidData`] at the offset of the first unreadable bytes.
+pub fn split_records(bytes: &[u8]) -> Result<Vec<&[u8]>> {
+    let mut v = Vec::new();
+    for item in RecordScanner::new(bytes) {
+        match item {
+            ScanItem::Record { header, .. } => v.push(header.raw),
+            ScanItem::Invalid {
+                offset, message, ..
+            } => return Err(Error::invalid_data("", offset, message)),
+        }
+    }
+    Ok(v)
+}
+
+/// Fills `trace_ns` with the duration of each data record's trace in its own input.
+fn set_trace_lengths(recs: &mut [Rec<'_>], tolerance: &Tolerance) {
+    let mut by_input: HashMap<usize, Vec<(Piece, Vec<usize>)>> = HashMap::new();
+    for (i, r) in recs.iter().enumerate() {
+        if r.is_data {
+            let p = Piece::new(r.start_ns, r.time(r.n - 1), r.rate_hz, r.n);
+            by_input.entry(r.input).or_default().push((p, vec![i]));
+        }
+    }
+    for (_, pieces) in by_input {
+        for (t, members) in join_pieces_with(pieces, tolerance, |_, _| true, |a, b| a.extend(b)) {
+            for i in members {
+                recs[i].trace_ns = t.end_ns - t.start_ns;
+            }
+        }
+    }
+}
+
+/// A contiguous run of kept samples of one record, in one day.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    rec: usize,
+    i0: i64,
+    i1: i64,
+    day: i64,
+}
+
+/// The records of the merge in rank order, for [`verify`].
+pub(crate) fn ranked_records<'a>(
+    nslc: &Nslc,
+    archive: &[ArchiveDay<'a>],
+    patches: &[PatchInput<'a>],
+    opts: &MergeOptions,
+) -> Result<Vec<Rec<'a>>> {
+    let mut recs = Vec::new();
+    for d in archive {
+        let records = split_records(d.bytes)?;
+        to_recs(
+            nslc,
+            records.into_iter().map(|r| (r, Some(d.day_start_ns))),
+            0,
+            opts.archive_priority,
+            &mut recs,
+        )?;
+    }
+    for (k, p) in patches.iter().enumerate() {
+        to_recs(
+            nslc,
+            p.records.iter().map(|r| (*r, None)),
+            k + 1,
+            p.priority,
+            &mut recs,
+        )?;
+    }
+    set_trace_lengths(&mut recs, &opts.tolerance);
+    recs.sort_by_key(|r| rank_key(r, opts));
+    Ok(recs)
+}
+
+/// Merges the patches of one stream into its current day files.
+///
+/// `archive` holds the current day files of the stream for **every** day from
+/// `days.0` to `days.1` (inclusive, 00:00 UTC in ns) that has a file; `patches` the
+/// patch records, each input with its priority. Returns every day that has data or had a
+/// file, with its new bytes (see the module rules).
+///
+/// # Errors
+/// [`Error::InvalidData`] for unreadable records, [`Error::InvalidArgument`] for records
+/// of another stream or data that would fall in a day outside `days` (its current file
+/// was not given, so it cannot be merged safely), [`Error::Codec`] when samples cannot be
+/// decoded or re-encoded.
+pub fn merge_stream(
+    nslc: &Nslc,
+    archive: &[ArchiveDay<'_>],
+    patches: &[PatchInput<'_>],
+    days: (i64, i64),
+    opts: &MergeOptions,
+) -> Result<StreamMerge> {
+    opts.output.validate()?;
+    let recs = ranked_records(nslc, archive, patches, opts)?;
+    let tol_of = |rate: f64| opts.tolerance.time_ns(rate);
+    let mut groups: Vec<RateGroup> = Vec::new();
+    let group_of = |groups: &mut Vec<RateGroup>, rate: f64| -> usize {
+        if let Some(i) = groups
+            .iter()
+            .position(|g| opts.tolerance.rates_equal(g.rate_hz, rate))
+        {
+            return i;
+        }
+        groups.push(RateGroup {
+            rate_hz: rate,
+            claims: Claims::default(),
+            archive: Claims::default(),
+        });
+        groups.len() - 1
+    };
+    // Archive coverage, for the statistics only.
+    for r in recs.iter().filter(|r| r.is_archive && r.is_data) {
+        let g = group_of(&mut groups, r.rate_hz);
+        groups[g].archive.insert(r.start_ns, r.cov_end());
+    }
+    let mut stats: BTreeMap<i64, DayStats> = BTreeMap::new();
+    let mut runs: Vec<Run> = Vec::new();
+    let mut nondata: Vec<(usize, i64)> = Vec::new();
+    let mut rec_group: Vec<usize> = vec![usize::MAX; recs.len()];
+    for (ri, r) in recs.iter().enumerate() {
+        if !r.is_data {
+            let dup = r.input != 0
+                && recs
+                    .iter()
+                    .any(|o| o.is_archive && !o.is_data && o.raw == r.raw);
+            if !dup {
+                nondata.push((ri, day_floor(r.start_ns)));
+            }
+            continue;
+        }
+        let g = group_of(&mut groups, r.rate_hz);
+        rec_group[ri] = g;
+        let tol = tol_of(r.rate_hz);
+        let end = r.cov_end();
+        let group = &mut groups[g];
+        let mut kept: Vec<(i64, i64)> = Vec::new();
+        let partial = group.claims.touches(r.start_ns, end, tol);
+        let in_archive_cov = !r.is_archive && group.archive.touches(r.start_ns, end, tol);
+        if !partial && !in_archive_cov {
+            kept.push((0, r.n));
+        }
+        if partial || in_archive_cov {
+            let mut run_start: Option<i64> = None;
+            for i in 0..r.n {
+                let t = r.time(i);
+                let claimed = partial && group.claims.contains(t, tol);
+                let st = stats.entry(day_floor(t)).or_default();
+                if claimed {
+                    st.overlaps_removed += 1;
+                } else if !r.is_archive && group.archive.contains(t, tol) {
+                    st.samples_replaced += 1;
+                } else if !r.is_archive {
+                    st.samples_added += 1;
+                }
+                match (claimed, run_start) {
+                    (false, None) => run_start = Some(i),
+                    (true, Some(s)) => {
+                        kept.push((s, i));
+                        run_start = None;
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(s) = run_start {
+                kept.push((s, r.n));
+            }
+        } else if !r.is_archive {
+            for i in 0..r.n {
+                stats.entry(day_floor(r.time(i))).or_default().samples_added += 1;
+            }
+        }
+        for &(i0, i1) in &kept {
+            group.claims.insert(r.time(i0), r.time(i1));
+            match opts.split {
+                DaySplit::StartTime => runs.push(Run {
+                    rec: ri,
+                    i0,
+                    i1,
+                    day: day_floor(r.time(i0)),
+                }),
+                DaySplit::Midnight => {
+                    let mut s = i0;
+                    while s < i1 {
+                        let day = day_floor(r.time(s));
+                        let mut e = s + 1;
+                        if day_floor(r.time(i1 - 1)) == day {
+                            e = i1;
+                        } else {
+                            while e < i1 && day_floor(r.time(e)) == day {
+                                e += 1;
+                            }
+                        }
+                        runs.push(Run {
+                            rec: ri,
+                            i0: s,
+                            i1: e,
+                            day,
+                        });
+                        s = e;
+                    }
+                }
+            }
+        }
+    }
+    // Archive samples replaced by patches were counted on the archive side as
+    // `overlaps_removed` when the archive ranks below; move them to `samples_replaced`.
+    // (A patch sample is counted `samples_replaced` only when it is kept over an archive
+    // sample, so the archive's dropped samples are matched one for one.)
+    for st in stats.values_mut() {
+        let moved = st.overlaps_removed.min(st.samples_replaced);
+        st.overlaps_removed -= moved;
+    }
+
+    let mut warnings = Vec::new();
+    for (a, ga) in groups.iter().enumerate() {
+        for gb in groups.iter().skip(a + 1) {
+            for (&s, &e) in &ga.claims.map {
+                if let Some((&s2, &e2)) = gb.claims.map.range(..e).next_back() {
+                    if e2 > s {
+                        warnings.push(format!(
+                            "{nslc}: data at {} Hz and {} Hz (rates differ beyond the \
+                             tolerance) overlap from {} to {}; kept as separate segments",
+                            ga.rate_hz,
+                            gb.rate_hz,
+                            format_time(s.max(s2)),
+                            format_time(e.min(e2))
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    // Assemble the days.
+    let mut by_day: BTreeMap<i64, (Vec<Run>, Vec<usize>)> = BTreeMap::new();
+    for run in runs {
+        by_day.entry(run.day).or_default().0.push(run);
+    }
+    for (ri, day) in nondata {
+        by_day.entry(day).or_default().1.push(ri);
+    }
+    let mut old_counts: BTreeMap<i64, usize> = BTreeMap::new();
+    for r in recs.iter().filter(|r| r.is_archive) {
+        *old_counts.entry(r.file_day.unwrap_or(0)).or_default() += 1;
+    }
+    for d in archive {
+        by_day.entry(d.day_start_ns).or_default();
+    }
+    let mut decoded: HashMap<usize, Samples> = HashMap::new();
+    let mut out_days = Vec::new();
+    for (day, (mut day_runs, nd)) in by_day {
+        if day < days.0 || day > days.1 {
+            return Err(Error::invalid_argument(format!(
+                "{nslc}: merged data falls on {}, outside the days whose files were read \
+                 ({} to {})",
+                crate::time::format_date(day),
+                crate::time::format_date(days.0),
+                crate::time::format_date(days.1)
+            )));
+        }
+        let old = archive.iter().find(|d| d.day_start_ns == day);
+        let whole = |run: &Run| run.i0 == 0 && run.i1 == recs[run.rec].n;
+        let unchanged = old.is_some()
+            && day_runs.iter().all(|run| {
+                let r = &recs[run.rec];
+                r.is_archive && r.file_day == Some(day) && whole(run)
+            })
+            && nd
+                .iter()
+                .all(|&ri| recs[ri].is_archive && recs[ri].file_day == Some(day))
+            && day_runs.len() + nd.len() == old_counts.get(&day).copied().unwrap_or(0);
+        let mut st = stats.get(&day).copied().unwrap_or_default();
+        if unchanged {
+            st.records_copied = (day_runs.len() + nd.len()) as u64;
+            out_days.push(DayOutput {
+                day_start_ns: day,
+                bytes: old.map(|d| d.bytes.to_vec()).unwrap_or_default(),
+                changed: false,
+                had_file: true,
+                stats: st,
+            });
+            continue;
+        }
+        day_runs.sort_by_key(|run| (recs[run.rec].time(run.i0), run.rec));
+        // (start time, bytes) of each output record or record group
+        let mut pieces: Vec<(i64, Vec<u8>)> = Vec::new();
+        for &ri in &nd {
+            pieces.push((recs[ri].start_ns, recs[ri].raw.to_vec()));
+            st.records_copied += 1;
+        }
+        if opts.output.is_set() {
+            let mut parts: Vec<(Piece, (PackOptions, Samples))> = Vec::new();
+            for run in &day_runs {
+                let r = &recs[run.rec];
+                let samples = cut(&mut decoded, run, r)?;
+                let pack = pack_options(r, &samples, &opts.output);
+                let samples = convert(samples, pack.encoding)?;
+                let piece = Piece::new(
+                    r.time(run.i0),
+                    r.time(run.i1 - 1),
+                    r.rate_hz,
+                    run.i1 - run.i0,
+                );
+                parts.push((piece, (pack, samples)));
+            }
+            let traces = join_pieces_with(
+                parts,
+                &opts.tolerance,
+                |a, b| a.0 == b.0 && same_type(&a.1, &b.1),
+                |a, b| append(&mut a.1, b.1),
+            );
+            for (piece, (pack, samples)) in traces {
+                let bytes = encode(nslc, piece.start_ns, piece.sample_rate_hz, &samples, &pack)?;
+                st.records_encoded += split_records(&bytes)?.len() as u64;
+                pieces.push((piece.start_ns, bytes));
+            }
+        } else {
+            for run in &day_runs {
+                let r = &recs[run.rec];
+                if whole(run) {
+                    pieces.push((r.start_ns, r.raw.to_vec()));
+                    st.records_copied += 1;
+                    continue;
+                }
+                let samples = cut(&mut decoded, run, r)?;
+                let pack = pack_options(r, &samples, &opts.output);
+                let samples = convert(samples, pack.encoding)?;
+                let bytes = encode(nslc, r.time(run.i0), r.rate_hz, &samples, &pack)?;
+                st.records_encoded += split_records(&bytes)?.len() as u64;
+                pieces.push((r.time(run.i0), bytes));
+            }
+        }
+        pieces.sort_by_key(|p| p.0);
+        let bytes: Vec<u8> = pieces.into_iter().flat_map(|p| p.1).collect();
+        let changed = old.is_none_or(|d| d.bytes != bytes.as_slice());
+        out_days.push(DayOutput {
+            day_start_ns: day,
+            bytes,
+            changed,
+            had_file: old.is_some(),
+            stats: st,
+        });
+    }
+    Ok(StreamMerge {
+        nslc: nslc.clone(),
+        days: out_days,
+        warnings,
+    })
+}
+
+/// The samples `run.i0..run.i1` of a record (decoded once).
+fn cut(cache: &mut HashMap<usize, Samples>, run: &Run, r: &Rec<'_>) -> Result<Samples> {
+    let s = match cache.entry(run.rec) {
+        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::hash_map::Entry::Vacant(e) => e.insert(decode_record(r.raw)?.samples),
+    };
+    let (a, b) = (run.i0 as usize, run.i1 as usize);
+    Ok(match s {
+        Samples::Int32(v) => Samples::Int32(v[a..b].to_vec()),
+        Samples::Float32(v) => Samples::Float32(v[a..b].to_vec()),
+        Samples::Float64(v) => Samples::Float64(v[a..b].to_vec()),
+        Samples::Text(v) => Samples::Text(v[a..b].to_vec()),
+    })
+}
+
+/// How a record's samples are re-encoded: its own settings, overridden by `out`;
+/// encodings libmseed cannot write become Steim2 / float32 / float64.
+fn pack_options(r: &Rec<'_>, samples: &Samples, out: &OutputOptions) -> PackOptions {
+    let own_encoding = match (r.encoding, samples) {
+        (1 | 3 | 10 | 11, Samples::Int32(_)) => r.encoding,
+        (4, Samples::Float32(_)) | (5, Samples::Float64(_)) => r.encoding,
+        (_, Samples::Float32(_)) => 4,
+        (_, Samples::Float64(_)) => 5,
+        _ => 11,
+    };
+    let format_version = out.format_version.unwrap_or(r.format_version);
+    let record_length = out
+        .record_length
+        .unwrap_or(if format_version == r.format_version {
+            r.record_length
+        } else {
+            4096
+        });
+    let record_length = if format_version == 2 && !record_length.is_power_of_two() {
+        record_length.next_power_of_two().clamp(256, 8192)
+    } else {
+        record_length.max(256)
+    };
+    PackOptions {
+        record_length,
+        encoding: out.encoding.unwrap_or(own_encoding),
+        format_version,
+        pub_version: out.pub_version.unwrap_or(r.pub_version.max(1)),
+    }
+}
+
+/// Converts samples to the type an encoding needs.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] when floats that are not whole numbers (or out of range)
+/// would be written with an integer encoding.
+fn convert(samples: Samples, encoding: u8) -> Result<Samples> {
+    let to_int = |v: Vec<f64>| -> Result<Samples> {
+        v.into_iter()
+            .map(|x| {
+                if x.fract() == 0.0 && x >= f64::from(i32::MIN) && x <= f64::from(i32::MAX) {
+                    Ok(x as i32)
+                } else {
+                    Err(Error::invalid_argument(format!(
+                        "sample {x} cannot be written with integer encoding {encoding}"
+                    )))
+                }
+            })
+            .collect::<Result<Vec<i32>>>()
+            .map(Samples::Int32)
+    };
+    Ok(match (encoding, samples) {
+        (1 | 3 | 10 | 11, Samples::Float32(v)) => to_int(v.into_iter().map(f64::from).collect())?,
+        (1 | 3 | 10 | 11, Samples::Float64(v)) => to_int(v)?,
+        (4, Samples::Int32(v)) => Samples::Float32(v.into_iter().map(|x| x as f32).collect()),
+        (4, Samples::Float64(v)) => Samples::Float32(v.into_iter().map(|x| x as f32).collect()),
+        (5, Samples::Int32(v)) => Samples::Float64(v.into_iter().map(f64::from).collect()),
+        (5, Samples::Float32(v)) => Samples::Float64(v.into_iter().map(f64::from).collect()),
+        (_, s) => s,
+    })
+}
+
+/// The UTC days `[first, last]` (00:00 in ns) touched by records' coverage.
+pub fn days_touched(records: &[&[u8]]) -> Option<(i64, i64)> {
+    let mut span: Option<(i64, i64)> = None;
+    for raw in records {
+        if let Ok(h) = parse_record(raw) {
+            let a = day_floor(h.start_ns);
+            let b = day_floor(h.end_ns().max(h.start_ns));
+            span = Some(match span {
+                None => (a, b),
+                Some((x, y)) => (x.min(a), y.max(b)),
+            });
+        }
+    }
+    span
+}
+
+/// One day in ns (re-exported for callers iterating over days).
+pub const DAY_NS: i64 = NS_PER_DAY;

@@ -1,0 +1,352 @@
+use super::verify::verify_stream;
+use super::*;
+use crate::time::NS_PER_S;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+
+const D0: i64 = 19_000 * NS_PER_DAY;
+const MIDNIGHT: i64 = D0 + NS_PER_DAY;
+
+fn nslc() -> Nslc {
+    Nslc::new("XX", "MRG", "00", "HHZ")
+}
+
+/// Records of `n` samples at 1 Hz from second `k0` after [`MIDNIGHT`] (may be negative),
+/// values `base + k`.
+fn seg(k0: i64, n: i64, base: i32, pack: &PackOptions) -> Vec<u8> {
+    let v: Vec<i32> = (k0..k0 + n).map(|k| base + k as i32).collect();
+    encode(
+        &nslc(),
+        MIDNIGHT + k0 * NS_PER_S,
+        1.0,
+        &Samples::Int32(v),
+        pack,
+    )
+    .unwrap()
+}
+
+fn pack(encoding: u8, reclen: usize, version: u8, pubv: u8) -> PackOptions {
+    PackOptions {
+        record_length: reclen,
+        encoding,
+        format_version: version,
+        pub_version: pubv,
+    }
+}
+
+/// (time ns, value) of every data sample of some bytes.
+fn samples_of(bytes: &[u8]) -> Vec<(i64, f64)> {
+    let mut v = Vec::new();
+    for raw in split_records(bytes).unwrap() {
+        let h = parse_record(raw).unwrap();
+        let d = decode_record(raw).unwrap();
+        let vals: Vec<f64> = match d.samples {
+            Samples::Int32(x) => x.into_iter().map(f64::from).collect(),
+            Samples::Float32(x) => x.into_iter().map(f64::from).collect(),
+            Samples::Float64(x) => x,
+            Samples::Text(_) => vec![],
+        };
+        for (i, x) in vals.into_iter().enumerate() {
+            v.push((sample_time(h.start_ns, i as i64, h.sample_rate_raw), x));
+        }
+    }
+    v
+}
+
+/// Splits records at midnight as an archive made by the engine would hold them.
+fn archive_days(records: &[u8]) -> Vec<(i64, Vec<u8>)> {
+    let m = merge_stream(
+        &nslc(),
+        &[],
+        &[PatchInput {
+            priority: 1,
+            records: split_records(records).unwrap(),
+        }],
+        (D0 - NS_PER_DAY, D0 + 3 * NS_PER_DAY),
+        &MergeOptions::default(),
+    )
+    .unwrap();
+    m.days
+        .into_iter()
+        .map(|d| (d.day_start_ns, d.bytes))
+        .collect()
+}
+
+fn run(archive: &[(i64, Vec<u8>)], patches: &[(i32, Vec<u8>)], opts: &MergeOptions) -> StreamMerge {
+    let a: Vec<ArchiveDay<'_>> = archive
+        .iter()
+        .map(|(d, b)| ArchiveDay {
+            day_start_ns: *d,
+            bytes: b,
+        })
+        .collect();
+    let p: Vec<PatchInput<'_>> = patches
+        .iter()
+        .map(|(prio, b)| PatchInput {
+            priority: *prio,
+            records: split_records(b).unwrap(),
+        })
+        .collect();
+    let m = merge_stream(
+        &nslc(),
+        &a,
+        &p,
+        (D0 - NS_PER_DAY, D0 + 3 * NS_PER_DAY),
+        opts,
+    )
+    .unwrap();
+    let outs: Vec<(i64, &[u8])> = m
+        .days
+        .iter()
+        .map(|d| (d.day_start_ns, d.bytes.as_slice()))
+        .collect();
+    verify_stream(&nslc(), &a, &p, &outs, opts).unwrap();
+    m
+}
+
+fn all_samples(m: &StreamMerge) -> Vec<(i64, f64)> {
+    let mut v: Vec<(i64, f64)> = m.days.iter().flat_map(|d| samples_of(&d.bytes)).collect();
+    v.sort_by_key(|s| s.0);
+    v
+}
+
+#[test]
+fn higher_priority_patch_replaces_archive_samples_exactly() {
+    let p2 = pack(11, 512, 2, 2);
+    let archive = archive_days(&seg(-100, 200, 0, &p2));
+    let patch = seg(-30, 50, 1_000_000, &pack(10, 256, 2, 4));
+    let m = run(&archive, &[(1, patch)], &MergeOptions::default());
+    let got = all_samples(&m);
+    assert_eq!(got.len(), 200);
+    for (t, v) in got {
+        let k = (t - MIDNIGHT) / NS_PER_S;
+        let expect = if (-30..20).contains(&k) {
+            1_000_000 + k
+        } else {
+            k
+        };
+        assert_eq!(v, expect as f64, "at {k}");
+    }
+    let replaced: u64 = m.days.iter().map(|d| d.stats.samples_replaced).sum();
+    assert_eq!(replaced, 50);
+}
+
+#[test]
+fn archive_wins_and_loses() {
+    let p = pack(11, 512, 2, 2);
+    let archive = archive_days(&seg(-100, 100, 0, &p));
+    let patch = seg(-50, 100, 10_000_000, &p);
+    let wins = MergeOptions {
+        policy: ArchivePolicy::Wins,
+        ..MergeOptions::default()
+    };
+    let got = all_samples(&run(&archive, &[(1, patch.clone())], &wins));
+    assert_eq!(got.len(), 150);
+    assert!(got
+        .iter()
+        .all(|&(t, v)| (t < MIDNIGHT) == (v < 5_000_000.0)));
+    let loses = MergeOptions {
+        policy: ArchivePolicy::Loses,
+        archive_priority: 0,
+        ..MergeOptions::default()
+    };
+    let got = all_samples(&run(&archive, &[(9, patch)], &loses));
+    assert_eq!(got.len(), 150);
+    assert!(got
+        .iter()
+        .all(|&(t, v)| (t < MIDNIGHT - 50 * NS_PER_S) == (v < 5_000_000.0)));
+}
+
+#[test]
+fn merging_an_archive_into_itself_changes_no_byte() {
+    let archive = archive_days(&seg(-100, 300, 7, &pack(11, 512, 2, 2)));
+    let patches: Vec<(i32, Vec<u8>)> = archive.iter().map(|(_, b)| (1, b.clone())).collect();
+    let m = run(&archive, &patches, &MergeOptions::default());
+    assert_eq!(m.days.len(), 2);
+    for (d, (day, old)) in m.days.iter().zip(&archive) {
+        assert!(!d.changed);
+        assert_eq!(d.day_start_ns, *day);
+        assert_eq!(&d.bytes, old);
+    }
+}
+
+#[test]
+fn complete_patch_into_empty_archive_is_split_at_midnight() {
+    let patch = seg(-500, 1000, 3, &pack(11, 4096, 3, 2));
+    let m = run(&[], &[(1, patch.clone())], &MergeOptions::default());
+    assert_eq!(m.days.len(), 2);
+    assert_eq!(all_samples(&m), samples_of(&patch));
+    assert!(samples_of(&m.days[0].bytes).iter().all(|s| s.0 < MIDNIGHT));
+    assert!(samples_of(&m.days[1].bytes).iter().all(|s| s.0 >= MIDNIGHT));
+    // SeisComP convention: whole records by start time
+    let by_start = MergeOptions {
+        split: DaySplit::StartTime,
+        ..MergeOptions::default()
+    };
+    let m = run(&[], &[(1, patch.clone())], &by_start);
+    assert_eq!(all_samples(&m), samples_of(&patch));
+    assert_eq!(
+        m.days.iter().map(|d| d.bytes.len()).sum::<usize>(),
+        patch.len()
+    );
+}
+
+#[test]
+fn round_trip_every_encoding_record_length_and_version() {
+    let patch = seg(-300, 600, -40, &pack(3, 512, 2, 2));
+    for encoding in [1u8, 3, 4, 5, 10, 11] {
+        for record_length in [256usize, 512, 1024, 2048, 4096, 8192] {
+            for version in [2u8, 3] {
+                let opts = MergeOptions {
+                    output: OutputOptions {
+                        record_length: Some(record_length),
+                        encoding: Some(encoding),
+                        format_version: Some(version),
+                        pub_version: Some(4),
+                    },
+                    ..MergeOptions::default()
+                };
+                let m = run(&[], &[(1, patch.clone())], &opts);
+                assert_eq!(
+                    all_samples(&m),
+                    samples_of(&patch),
+                    "{encoding} {record_length} {version}"
+                );
+                for d in &m.days {
+                    for raw in split_records(&d.bytes).unwrap() {
+                        let h = parse_record(raw).unwrap();
+                        assert_eq!(h.encoding, encoding);
+                        assert_eq!(h.format_version, version);
+                        assert_eq!(h.pub_version, 4);
+                        assert!(h.record_length <= record_length);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn rates_beyond_tolerance_stay_separate_and_are_reported() {
+    let a = seg(-100, 100, 0, &pack(11, 512, 2, 2));
+    let other = encode(
+        &nslc(),
+        MIDNIGHT - 80 * NS_PER_S,
+        2.0,
+        &Samples::Int32((0..40).collect()),
+        &pack(11, 512, 2, 2),
+    )
+    .unwrap();
+    let m = run(&[], &[(1, a), (2, other)], &MergeOptions::default());
+    assert_eq!(all_samples(&m).len(), 140);
+    assert_eq!(m.warnings.len(), 1, "{:?}", m.warnings);
+}
+
+#[test]
+fn verification_rejects_a_lost_or_wrong_sample() {
+    let archive = archive_days(&seg(-100, 100, 0, &pack(11, 512, 2, 2)));
+    let patch = seg(-20, 40, 1_000_000, &pack(11, 512, 2, 2));
+    let a: Vec<ArchiveDay<'_>> = archive
+        .iter()
+        .map(|(d, b)| ArchiveDay {
+            day_start_ns: *d,
+            bytes: b,
+        })
+        .collect();
+    let p = [PatchInput {
+        priority: 1,
+        records: split_records(&patch).unwrap(),
+    }];
+    let opts = MergeOptions::default();
+    // the archive alone loses the patch's samples after midnight
+    let outs: Vec<(i64, &[u8])> = archive.iter().map(|(d, b)| (*d, b.as_slice())).collect();
+    let e = verify_stream(&nslc(), &a, &p, &outs, &opts).unwrap_err();
+    assert!(e.to_string().contains("lost"), "{e}");
+    // a lower-priority patch value where the higher-priority patch has data
+    let low = seg(-100, 100, 5_000_000, &pack(11, 512, 2, 2));
+    let outs = [(D0, low.as_slice())];
+    let e = verify_stream(&nslc(), &a, &p, &outs, &opts).unwrap_err();
+    assert!(
+        e.to_string().contains("no input") || e.to_string().contains("best-ranked"),
+        "{e}"
+    );
+}
+
+/// One random input: priority, publication version, and disjoint segments (start, len)
+/// in seconds around midnight.
+fn input_strategy() -> impl Strategy<Value = (i32, u8, Vec<(i64, i64)>)> {
+    (
+        1..4i32,
+        1..5u8,
+        prop::collection::vec((0..40i64, 1..60i64), 1..4),
+    )
+        .prop_map(|(prio, pubv, parts)| {
+            let mut k = -120;
+            let mut segs = Vec::new();
+            for (gap, len) in parts {
+                k += gap + 1;
+                segs.push((k, len));
+                k += len;
+            }
+            (prio, pubv, segs)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Random segments from several ranked inputs (input 0 is the archive): the output
+    /// holds exactly the expected sample at every time, each exactly once.
+    #[test]
+    fn every_time_holds_the_best_ranked_sample_once(
+        inputs in prop::collection::vec(input_strategy(), 1..5),
+        reclen in prop::sample::select(vec![256usize, 512]),
+        split_start in any::<bool>(),
+    ) {
+        let opts = MergeOptions {
+            split: if split_start { DaySplit::StartTime } else { DaySplit::Midnight },
+            ..MergeOptions::default()
+        };
+        // expected: time -> (rank key, value)
+        type Key = (i32, i16, i64, u8, usize);
+        let mut expect: BTreeMap<i64, (Key, i32)> = BTreeMap::new();
+        let mut archive = Vec::new();
+        let mut patches = Vec::new();
+        for (idx, (prio, pubv, segs)) in inputs.iter().enumerate() {
+            let prio = if idx == 0 { opts.archive_priority } else { *prio };
+            let mut bytes = Vec::new();
+            for &(k0, n) in segs {
+                let base = (idx as i32 + 1) * 1_000_000;
+                bytes.extend(seg(k0, n, base, &pack(11, reclen, 2, *pubv)));
+                for k in k0..k0 + n {
+                    let key = (prio, -i16::from(*pubv), -n, u8::from(idx != 0), idx);
+                    let e = expect.entry(k).or_insert((key, base + k as i32));
+                    if key < e.0 {
+                        *e = (key, base + k as i32);
+                    }
+                }
+            }
+            if idx == 0 {
+                archive = archive_days(&bytes);
+                if split_start {
+                    // an archive kept by start time: records whole in their start day
+                    let mut by_day: BTreeMap<i64, Vec<u8>> = BTreeMap::new();
+                    for r in split_records(&bytes).unwrap() {
+                        let h = parse_record(r).unwrap();
+                        by_day.entry(day_floor(h.start_ns)).or_default().extend_from_slice(r);
+                    }
+                    archive = by_day.into_iter().collect();
+                }
+            } else {
+                patches.push((prio, bytes));
+            }
+        }
+        let m = run(&archive, &patches, &opts);
+        let got = all_samples(&m);
+        let want: Vec<(i64, f64)> = expect
+            .iter()
+            .map(|(k, (_, v))| (MIDNIGHT + k * NS_PER_S, f64::from(*v)))
+            .collect();
+        prop_assert_eq!(got, want);
+    }
+}
