@@ -3,6 +3,7 @@
 
 mod db;
 mod demo;
+mod fetch;
 mod merge_cmd;
 mod output;
 mod qc_cmd;
@@ -60,6 +61,10 @@ enum Command {
     /// Catalogue maintenance: migrate, backup, check.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// Fetch data from an FDSN dataselect service, another archive or an external program
+    /// into an archive (docs/sources.md). Exit status: 0 data written or no data (said on
+    /// stderr), 2 bad arguments, 1 failure (the source's error names the URL or program).
+    Fetch(Box<fetch::FetchArgs>),
 }
 
 /// Arguments of `siqaco streams`.
@@ -265,6 +270,7 @@ fn main() -> ExitCode {
         Command::Stats(args) => db::run_stats(args),
         Command::Db(c) => db::run_db(c),
         Command::Merge(args) => merge_cmd::run(args),
+        Command::Fetch(args) => fetch::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

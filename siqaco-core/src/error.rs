@@ -38,6 +38,11 @@ pub enum ErrorKind {
     Metadata = 8,
     /// The catalogue database (SQLite) failed: cannot open, corrupt, locked, newer schema.
     Database = 9,
+    /// A network request failed: connection, timeout, an HTTP error status, or a response
+    /// body that is not what was asked for (HTML page, truncated or foreign records).
+    Network = 10,
+    /// A data source (for example an external fetch program) failed.
+    Source = 11,
 }
 
 impl ErrorKind {
@@ -53,6 +58,8 @@ impl ErrorKind {
             ErrorKind::NotFound => "not_found",
             ErrorKind::Metadata => "metadata",
             ErrorKind::Database => "database",
+            ErrorKind::Network => "network",
+            ErrorKind::Source => "source",
         }
     }
 }
@@ -116,6 +123,24 @@ pub enum Error {
     /// A catalogue database error (the message names the database file when known).
     #[error("database: {0}")]
     Database(String),
+    /// A request to a web service failed, or its response was rejected.
+    #[error("{url}: {}{message}", status.map(|s| format!("HTTP {s}: ")).unwrap_or_default())]
+    Http {
+        /// The URL requested.
+        url: String,
+        /// The HTTP status, when a response was received.
+        status: Option<u16>,
+        /// What went wrong (server message, transport error, validation failure).
+        message: String,
+    },
+    /// A data source failed (external program exit code, missing output...).
+    #[error("source {source_name}: {message}")]
+    Source {
+        /// The name of the source.
+        source_name: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 impl Error {
@@ -131,6 +156,8 @@ impl Error {
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::StationXml { .. } => ErrorKind::Metadata,
             Error::Database(_) => ErrorKind::Database,
+            Error::Http { .. } => ErrorKind::Network,
+            Error::Source { .. } => ErrorKind::Source,
         }
     }
 

@@ -21,6 +21,7 @@ pub mod report;
 pub mod scan;
 pub mod segment;
 pub mod sid;
+pub mod source;
 pub mod stationxml;
 pub mod testing;
 pub mod time;

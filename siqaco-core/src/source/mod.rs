@@ -1,0 +1,642 @@
+//! Data sources: where missing data is fetched from.
+//!
+//! A [`Source`] fetches the data for a list of [`RequestLine`]s (the FDSN dataselect POST
+//! format: `NET STA LOC CHA START END`) into a staging directory, reports the availability
+//! of streams over a window, and says whether it is online. Every source carries a
+//! [`SourceInfo`]: name, priority, the streams it serves, a bandwidth limit and a limit on
+//! requests in flight.
+//!
+//! Implementations:
+//! * [`fdsn::FdsnDataselect`]: an FDSN dataselect web service (http or https);
+//! * [`local::ArchiveSource`]: another archive on disk, in any [`Layout`](crate::archive::Layout);
+//! * [`external::ExternalSource`]: an external program with Morumotto's contract.
+//!
+//! What a source puts in the staging directory is always complete, validated miniSEED: files
+//! are written under a hidden temporary name, checked with the record scanner (every byte
+//! must be a record, no truncated last record, every record must belong to a requested
+//! stream and overlap a requested window) and only then renamed into place. A failed or
+//! rejected fetch leaves nothing in the staging directory.
+//!
+//! [`write_to_archive`] files what was staged into an archive, by day of record start.
+//! See `docs/sources.md`.
+
+pub mod external;
+pub mod fdsn;
+pub mod local;
+
+use crate::archive::{write_atomic, Archive};
+use crate::error::{Error, Result};
+use crate::record::{RecordHeader, RecordScanner, ScanItem};
+use crate::sid::{Nslc, NslcGlob};
+use crate::time::{day_floor, parse_time, NS_PER_S};
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// One request line: a stream selection (globs allowed, as FDSN services accept) and a time
+/// window `[start_ns, end_ns)` in ns since 1970-01-01 UTC.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestLine {
+    /// The streams asked for (an empty location code is written `--`).
+    pub stream: NslcGlob,
+    /// Window start, ns since 1970 UTC.
+    pub start_ns: i64,
+    /// Window end (exclusive), ns since 1970 UTC.
+    pub end_ns: i64,
+}
+
+impl RequestLine {
+    /// A request line for an exact stream.
+    pub fn new(nslc: &Nslc, start_ns: i64, end_ns: i64) -> Self {
+        RequestLine {
+            stream: NslcGlob {
+                network: nslc.network.clone(),
+                station: nslc.station.clone(),
+                location: nslc.location.clone(),
+                channel: nslc.channel.clone(),
+            },
+            start_ns,
+            end_ns,
+        }
+    }
+
+    /// Whether a record of stream `nslc` covering `[start_ns, end_ns)` belongs to this
+    /// request: same stream and a non-empty intersection with the window (a record that
+    /// only touches the window at one instant also counts, as servers return it).
+    pub fn accepts(&self, nslc: &Nslc, start_ns: i64, end_ns: i64) -> bool {
+        self.stream.matches(nslc) && start_ns <= self.end_ns && end_ns >= self.start_ns
+    }
+
+    /// Parses a line `NET STA LOC CHA START END` (`--` for an empty location; times as
+    /// [`parse_time`] accepts).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the line when it does not have six fields, has a
+    /// bad time, or ends before it starts.
+    pub fn parse(line: &str) -> Result<Self> {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() != 6 {
+            return Err(Error::invalid_argument(format!(
+                "request line {line:?}: expected NET STA LOC CHA START END"
+            )));
+        }
+        let mut stream = NslcGlob::parse(&format!("{}.{}.{}.{}", f[0], f[1], f[2], f[3]))?;
+        if f[2] == "--" {
+            stream.location.clear();
+        }
+        let (start_ns, end_ns) = (parse_time(f[4])?, parse_time(f[5])?);
+        if end_ns <= start_ns {
+            return Err(Error::invalid_argument(format!(
+                "request line {line:?}: end is not after start"
+            )));
+        }
+        Ok(RequestLine {
+            stream,
+            start_ns,
+            end_ns,
+        })
+    }
+}
+
+impl fmt::Display for RequestLine {
+    /// `NET STA LOC CHA START END` with `--` for an empty location and times as
+    /// [`format_fdsn_time`] writes them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let loc = if self.stream.location.is_empty() {
+            "--"
+        } else {
+            &self.stream.location
+        };
+        write!(
+            f,
+            "{} {} {} {} {} {}",
+            self.stream.network,
+            self.stream.station,
+            loc,
+            self.stream.channel,
+            format_fdsn_time(self.start_ns),
+            format_fdsn_time(self.end_ns)
+        )
+    }
+}
+
+/// Formats a time for FDSN web services: `YYYY-MM-DDTHH:MM:SS.ffffff` in UTC without a zone
+/// suffix (every server accepts it; some reject a `Z`). A sub-microsecond part is
+/// truncated.
+pub fn format_fdsn_time(ns: i64) -> String {
+    let secs = ns.div_euclid(NS_PER_S);
+    let us = ns.rem_euclid(NS_PER_S) / 1000;
+    let dt = chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default();
+    format!("{}.{us:06}", dt.format("%Y-%m-%dT%H:%M:%S"))
+}
+
+/// `key=value` options at the head of a postfile, in order.
+pub type PostOptions = Vec<(String, String)>;
+
+/// Parses a postfile: optional `key=value` lines first, then request lines; blank lines and
+/// `#` comments are skipped. Returns the options and the request lines.
+///
+/// # Errors
+/// As [`RequestLine::parse`].
+pub fn parse_postfile(text: &str) -> Result<(PostOptions, Vec<RequestLine>)> {
+    let mut opts = Vec::new();
+    let mut lines = Vec::new();
+    for raw in text.lines() {
+        let l = raw.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        if lines.is_empty() && !l.contains(' ') {
+            if let Some((k, v)) = l.split_once('=') {
+                opts.push((k.trim().to_string(), v.trim().to_string()));
+                continue;
+            }
+        }
+        lines.push(RequestLine::parse(l)?);
+    }
+    Ok((opts, lines))
+}
+
+/// Writes request lines as a postfile body: one line each, `\n`-terminated, after
+/// `key=value` options.
+pub fn postfile_text(options: &[(&str, &str)], lines: &[RequestLine]) -> String {
+    let mut s = String::new();
+    for (k, v) in options {
+        s.push_str(&format!("{k}={v}\n"));
+    }
+    for l in lines {
+        s.push_str(&format!("{l}\n"));
+    }
+    s
+}
+
+/// What every source is: its name, priority and limits.
+#[derive(Clone, Debug)]
+pub struct SourceInfo {
+    /// A short name (used in file names of staged data and in errors).
+    pub name: String,
+    /// Priority: 1 is the highest (Morumotto's convention).
+    pub priority: u32,
+    /// The streams this source serves (empty = all).
+    pub streams: Vec<NslcGlob>,
+    /// Bandwidth limit in bytes per second (`None` = unlimited).
+    pub bandwidth_bytes_per_s: Option<u64>,
+    /// Maximum number of requests in flight at once for this source (at least 1).
+    pub max_in_flight: usize,
+}
+
+impl SourceInfo {
+    /// A source description with priority 1, all streams, no bandwidth limit and 4
+    /// requests in flight.
+    pub fn new(name: impl Into<String>) -> Self {
+        SourceInfo {
+            name: name.into(),
+            priority: 1,
+            streams: Vec::new(),
+            bandwidth_bytes_per_s: None,
+            max_in_flight: 4,
+        }
+    }
+
+    /// Whether this source serves `nslc`.
+    pub fn serves(&self, nslc: &Nslc) -> bool {
+        crate::sid::selected(&self.streams, nslc)
+    }
+}
+
+/// What a fetch left in the staging directory.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FetchReport {
+    /// The staged miniSEED files, complete and validated.
+    pub files: Vec<PathBuf>,
+    /// Bytes staged.
+    pub bytes: u64,
+    /// Requests (HTTP requests, program runs, archive reads) that succeeded, with or
+    /// without data.
+    pub requests_done: u64,
+    /// Attempts that failed and were retried (or split, after an HTTP 413).
+    pub requests_retried: u64,
+}
+
+impl FetchReport {
+    /// Whether the source had no data at all for the request.
+    pub fn is_no_data(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// A time span with data of one stream, `[start_ns, end_ns)` in ns since 1970 UTC.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AvailabilitySpan {
+    /// The stream.
+    pub nslc: Nslc,
+    /// Start of the span.
+    pub start_ns: i64,
+    /// End of the span (exclusive).
+    pub end_ns: i64,
+}
+
+/// A place data can be fetched from.
+///
+/// Implementations are `Send + Sync`: one source may be used by several threads at once,
+/// and enforces its own [`SourceInfo::max_in_flight`] and bandwidth limits.
+pub trait Source: Send + Sync {
+    /// The source's name, priority, streams and limits.
+    fn info(&self) -> &SourceInfo;
+
+    /// Fetches the data for `lines` into the existing directory `staging`.
+    ///
+    /// No data is not an error: the report then has no files. Data that fails validation
+    /// is an error and nothing of it stays in `staging`.
+    ///
+    /// # Errors
+    /// Depends on the source: [`Error::Http`] for web services, [`Error::Source`] for
+    /// external programs, [`Error::Io`] for files.
+    fn fetch(&self, lines: &[RequestLine], staging: &Path) -> Result<FetchReport>;
+
+    /// The spans with data of `streams` over `[start_ns, end_ns)`. Sources that cannot
+    /// tell report the whole window for every stream (Morumotto's "assume available").
+    ///
+    /// # Errors
+    /// As [`Source::fetch`].
+    fn availability(
+        &self,
+        streams: &[Nslc],
+        start_ns: i64,
+        end_ns: i64,
+    ) -> Result<Vec<AvailabilitySpan>>;
+
+    /// Whether the source can be reached now.
+    fn is_online(&self) -> bool;
+}
+
+/// The whole window for every stream (for sources without an availability service).
+pub(crate) fn full_availability(
+    streams: &[Nslc],
+    start_ns: i64,
+    end_ns: i64,
+) -> Vec<AvailabilitySpan> {
+    streams
+        .iter()
+        .map(|n| AvailabilitySpan {
+            nslc: n.clone(),
+            start_ns,
+            end_ns,
+        })
+        .collect()
+}
+
+/// Checks that `buf` holds only complete miniSEED records that belong to `lines`.
+///
+/// Returns the number of records. `what` names the origin (URL or file) in the message of
+/// the returned `Err(String)`.
+pub(crate) fn validate_records(
+    buf: &[u8],
+    lines: &[RequestLine],
+) -> std::result::Result<usize, String> {
+    let mut n = 0;
+    for item in RecordScanner::new(buf) {
+        match item {
+            ScanItem::Invalid {
+                offset, message, ..
+            } => {
+                let hint = if offset == 0 && looks_like_text(buf) {
+                    format!(
+                        " (starts with {:?})",
+                        String::from_utf8_lossy(&buf[..buf.len().min(60)])
+                    )
+                } else {
+                    String::new()
+                };
+                return Err(format!(
+                    "response is not valid miniSEED at byte {offset}: {message}{hint}"
+                ));
+            }
+            ScanItem::Record { offset, header } => {
+                if !header.is_data() {
+                    n += 1;
+                    continue;
+                }
+                let nslc = header.nslc();
+                let (s, e) = (header.start_ns, header.coverage_end_ns());
+                if !lines.iter().any(|l| l.accepts(&nslc, s, e)) {
+                    return Err(format!(
+                        "record at byte {offset} ({nslc}, {} to {}) is outside what was asked",
+                        crate::time::format_time(s),
+                        crate::time::format_time(e)
+                    ));
+                }
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
+
+fn looks_like_text(buf: &[u8]) -> bool {
+    buf.iter()
+        .take(64)
+        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+}
+
+/// A counting semaphore bounding requests in flight.
+#[derive(Debug)]
+pub(crate) struct InFlight {
+    max: usize,
+    count: Mutex<usize>,
+    cv: Condvar,
+}
+
+/// A permit of [`InFlight`], released on drop.
+pub(crate) struct Permit<'a>(&'a InFlight);
+
+impl InFlight {
+    pub(crate) fn new(max: usize) -> Self {
+        InFlight {
+            max: max.max(1),
+            count: Mutex::new(0),
+            cv: Condvar::new(),
+        }
+    }
+
+    pub(crate) fn acquire(&self) -> Permit<'_> {
+        let mut c = self.count.lock().unwrap_or_else(|e| e.into_inner());
+        while *c >= self.max {
+            c = self.cv.wait(c).unwrap_or_else(|e| e.into_inner());
+        }
+        *c += 1;
+        Permit(self)
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        let mut c = self.0.count.lock().unwrap_or_else(|e| e.into_inner());
+        *c -= 1;
+        self.0.cv.notify_one();
+    }
+}
+
+/// A bandwidth limiter shared by all requests of a source: after `bytes` have gone through
+/// since the limiter was created, at least `bytes / rate` seconds have passed.
+#[derive(Debug)]
+pub(crate) struct Throttle {
+    rate: Option<u64>,
+    state: Mutex<(Instant, u64)>,
+}
+
+impl Throttle {
+    pub(crate) fn new(rate_bytes_per_s: Option<u64>) -> Self {
+        Throttle {
+            rate: rate_bytes_per_s.filter(|&r| r > 0),
+            state: Mutex::new((Instant::now(), 0)),
+        }
+    }
+
+    /// Accounts for `bytes` and sleeps as long as needed to keep to the rate.
+    pub(crate) fn consume(&self, bytes: u64) {
+        let Some(rate) = self.rate else { return };
+        let wait = {
+            let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            // Forget history after an idle second so bursts after pauses are not penalised
+            // nor allowed to exceed the rate by much.
+            if st.0.elapsed()
+                > Duration::from_secs(1) + Duration::from_secs_f64(st.1 as f64 / rate as f64)
+            {
+                *st = (Instant::now(), 0);
+            }
+            st.1 += bytes;
+            let due = Duration::from_secs_f64(st.1 as f64 / rate as f64);
+            due.saturating_sub(st.0.elapsed())
+        };
+        if !wait.is_zero() {
+            std::thread::sleep(wait);
+        }
+    }
+}
+
+/// What [`write_to_archive`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteSummary {
+    /// Day files written (created or replaced).
+    pub files_written: usize,
+    /// Records added.
+    pub records_added: u64,
+    /// Records skipped because the same bytes were already in the day file.
+    pub records_duplicate: u64,
+}
+
+/// Files the records of staged miniSEED files into `archive`, each in the day file of its
+/// stream and start time (quality `D`), appended to what the file already holds; a record
+/// whose exact bytes are already in the file is skipped. Files are replaced with
+/// [`write_atomic`].
+///
+/// This is the simple policy of `siqaco fetch`; the sample-level merge is `merge`'s job.
+///
+/// # Errors
+/// [`Error::Io`] naming the file that cannot be read or written; [`Error::InvalidData`]
+/// when a staged file is not clean miniSEED; [`Error::InvalidCode`] for codes that cannot be
+/// used in a path.
+pub fn write_to_archive(staged: &[PathBuf], archive: &Archive) -> Result<WriteSummary> {
+    // (stream, day) -> record bytes, in staged order.
+    let mut by_day: BTreeMap<(Nslc, i64), Vec<Vec<u8>>> = BTreeMap::new();
+    for path in staged {
+        let buf = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        for item in RecordScanner::new(&buf) {
+            match item {
+                ScanItem::Invalid {
+                    offset, message, ..
+                } => return Err(Error::invalid_data(path, offset, message)),
+                ScanItem::Record { header, .. } => {
+                    let h: RecordHeader<'_> = header;
+                    by_day
+                        .entry((h.nslc(), day_floor(h.start_ns)))
+                        .or_default()
+                        .push(h.raw.to_vec());
+                }
+            }
+        }
+    }
+    let mut summary = WriteSummary::default();
+    for ((nslc, day), records) in by_day {
+        let path = archive.file_path(&nslc, day, 'D')?;
+        let mut content = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let mut seen: HashSet<Vec<u8>> = RecordScanner::new(&content)
+            .filter_map(|i| match i {
+                ScanItem::Record { header, .. } => Some(header.raw.to_vec()),
+                ScanItem::Invalid { .. } => None,
+            })
+            .collect();
+        let before = summary.records_added;
+        for r in records {
+            if seen.contains(&r) {
+                summary.records_duplicate += 1;
+                continue;
+            }
+            content.extend_from_slice(&r);
+            seen.insert(r);
+            summary.records_added += 1;
+        }
+        if summary.records_added > before {
+            write_atomic(&path, &content)?;
+            summary.files_written += 1;
+        }
+    }
+    Ok(summary)
+}
+
+/// Opens a source from a command-line style specification:
+///
+/// * `http://…` or `https://…`: an FDSN dataselect service ([`fdsn::FdsnDataselect`]; a
+///   base URL gets `/fdsnws/dataselect/1/query` appended) with `fdsn_options`;
+/// * `program:PATH[?CONNECT-INFOS]`: an external program ([`external::ExternalSource`])
+///   killed after `fdsn_options.timeout`;
+/// * anything else: the root directory of an archive with `layout` ([`local::ArchiveSource`]).
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for a bad URL; [`Error::Io`] when an archive root is not a
+/// directory; [`Error::Source`] when a program does not exist.
+pub fn open_source(
+    spec: &str,
+    info: SourceInfo,
+    layout: crate::archive::Layout,
+    fdsn_options: fdsn::FdsnOptions,
+) -> Result<Box<dyn Source>> {
+    if spec.starts_with("http://") || spec.starts_with("https://") {
+        return Ok(Box::new(fdsn::FdsnDataselect::new(
+            info,
+            spec,
+            fdsn_options,
+        )?));
+    }
+    if let Some(rest) = spec.strip_prefix("program:") {
+        let (prog, infos) = rest.split_once('?').unwrap_or((rest, ""));
+        if !Path::new(prog).is_file() {
+            return Err(Error::Source {
+                source_name: info.name,
+                message: format!("program {prog} does not exist"),
+            });
+        }
+        return Ok(Box::new(external::ExternalSource::new(
+            info,
+            prog,
+            infos,
+            fdsn_options.timeout,
+        )));
+    }
+    let root = Path::new(spec);
+    if !root.is_dir() {
+        return Err(Error::io(
+            root,
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "archive root is not a directory (and the source is not an http(s) URL)",
+            ),
+        ));
+    }
+    Ok(Box::new(local::ArchiveSource::new(
+        info,
+        Archive::new(root, layout),
+    )))
+}
+
+/// A name for a new staged file: `<prefix>-<pid>-<n>.mseed`.
+pub(crate) fn staged_name(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let safe: String = prefix
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{safe}-{}-{n}.mseed", std::process::id())
+}
+
+/// Writes validated bytes into `staging` under a hidden temporary name, then renames it to
+/// a fresh visible name. Returns the final path.
+pub(crate) fn stage_bytes(staging: &Path, prefix: &str, bytes: &[u8]) -> Result<PathBuf> {
+    let path = staging.join(staged_name(prefix));
+    write_atomic(&path, bytes)?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_line_round_trip() {
+        let l =
+            RequestLine::parse("IU COLA -- BH? 2010-02-27T06:30:00 2010-02-27T07:00:00.5").unwrap();
+        assert_eq!(l.stream.location, "");
+        assert_eq!(
+            l.to_string(),
+            "IU COLA -- BH? 2010-02-27T06:30:00.000000 2010-02-27T07:00:00.500000"
+        );
+        assert_eq!(RequestLine::parse(&l.to_string()).unwrap(), l);
+        assert!(RequestLine::parse("IU COLA 00 BHZ 2010-02-28 2010-02-27").is_err());
+    }
+
+    #[test]
+    fn postfile_options_then_lines() {
+        let (o, l) = parse_postfile(
+            "quality=B\n# c\nIU COLA 00 BHZ 2010-02-27T06:30:00 2010-02-27T07:00:00\n",
+        )
+        .unwrap();
+        assert_eq!(o, vec![("quality".to_string(), "B".to_string())]);
+        assert_eq!(l.len(), 1);
+        let text = postfile_text(&[("nodata", "404")], &l);
+        assert!(text.starts_with("nodata=404\nIU COLA 00 BHZ 2010-02-27T06:30:00.000000"));
+    }
+
+    #[test]
+    fn fdsn_time_has_no_zone() {
+        assert_eq!(format_fdsn_time(1_500_000), "1970-01-01T00:00:00.001500");
+        assert_eq!(format_fdsn_time(-1000), "1969-12-31T23:59:59.999999");
+    }
+
+    #[test]
+    fn in_flight_bounds_permits() {
+        let f = std::sync::Arc::new(InFlight::new(2));
+        let max = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let cur = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let hs: Vec<_> = (0..6)
+            .map(|_| {
+                let (f, max, cur) = (f.clone(), max.clone(), cur.clone());
+                std::thread::spawn(move || {
+                    let _p = f.acquire();
+                    let c = cur.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                    max.fetch_max(c, std::sync::atomic::Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(20));
+                    cur.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+        assert!(max.load(std::sync::atomic::Ordering::SeqCst) <= 2);
+    }
+
+    #[test]
+    fn throttle_keeps_rate() {
+        let t = Throttle::new(Some(100_000));
+        let t0 = Instant::now();
+        for _ in 0..5 {
+            t.consume(10_000);
+        }
+        assert!(t0.elapsed() >= Duration::from_millis(450));
+    }
+}
