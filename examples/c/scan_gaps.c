@@ -7,7 +7,9 @@
  * NEXT_SAMPLE the samples around it ("-" for an edge gap), times as ISO 8601 UTC with
  * microseconds, as `siqaco scan --format json` prints them; EDGE is "-", "head" or "tail".
  *
- * Usage: scan_gaps [ROOT [LAYOUT]]     (default ../shared/data/sds-small, sds)
+ * Usage: scan_gaps [ROOT [LAYOUT [START_NS END_NS]]]
+ *   (default ../shared/data/sds-small, sds, no window; with a window [START_NS, END_NS),
+ *   nanoseconds since 1970, the gaps at its edges are listed too)
  * Build: cc scan_gaps.c $(pkg-config --cflags --libs siqaco) -o scan_gaps
  */
 #define _POSIX_C_SOURCE 200809L
@@ -46,6 +48,8 @@ static int fail(const char *what, siqaco_status st) {
 int main(int argc, char **argv) {
   const char *root = argc > 1 ? argv[1] : "../shared/data/sds-small";
   const char *layout = argc > 2 ? argv[2] : "sds";
+  int64_t start_ns = argc > 4 ? strtoll(argv[3], NULL, 10) : SIQACO_TIME_UNSET;
+  int64_t end_ns = argc > 4 ? strtoll(argv[4], NULL, 10) : SIQACO_TIME_UNSET;
   siqaco_archive *archive = NULL;
   siqaco_report *report = NULL;
   siqaco_status st;
@@ -53,7 +57,7 @@ int main(int argc, char **argv) {
 
   if ((st = siqaco_archive_open(root, layout, &archive)) != SIQACO_STATUS_OK)
     return fail("siqaco_archive_open", st);
-  st = siqaco_archive_scan(archive, NULL, SIQACO_TIME_UNSET, SIQACO_TIME_UNSET, &report);
+  st = siqaco_archive_scan(archive, NULL, start_ns, end_ns, &report);
   if (st != SIQACO_STATUS_OK) {
     rc = fail("siqaco_archive_scan", st);
     goto done;

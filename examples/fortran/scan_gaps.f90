@@ -2,7 +2,7 @@
 ! line format of examples/c/scan_gaps.c:
 !   NSLC START END DURATION_S MISSING_SAMPLES LAST_SAMPLE NEXT_SAMPLE EDGE
 !
-! Usage: scan_gaps [ROOT [LAYOUT]]     (default ../shared/data/sds-small, sds)
+! Usage: scan_gaps [ROOT [LAYOUT [START_NS END_NS]]]   (as examples/c/scan_gaps.c)
 ! Build: gfortran siqaco.f90 scan_gaps.f90 $(pkg-config --libs siqaco) -o scan_gaps_f
 program scan_gaps
   use, intrinsic :: iso_c_binding
@@ -10,7 +10,8 @@ program scan_gaps
   use siqaco
   implicit none
 
-  character(len=4096) :: root, layout
+  character(len=4096) :: root, layout, arg
+  integer(c_int64_t) :: start_ns, end_ns
   type(c_ptr) :: archive, report
   type(siqaco_stream) :: stream
   type(siqaco_gap) :: gap
@@ -23,12 +24,20 @@ program scan_gaps
   layout = "sds"
   if (command_argument_count() >= 1) call get_command_argument(1, root)
   if (command_argument_count() >= 2) call get_command_argument(2, layout)
+  start_ns = SIQACO_TIME_UNSET
+  end_ns = SIQACO_TIME_UNSET
+  if (command_argument_count() >= 4) then
+    call get_command_argument(3, arg)
+    read (arg, *) start_ns
+    call get_command_argument(4, arg)
+    read (arg, *) end_ns
+  end if
 
   archive = c_null_ptr
   report = c_null_ptr
   st = siqaco_archive_open(trim(root)//c_null_char, trim(layout)//c_null_char, archive)
   if (st /= SIQACO_STATUS_OK) call fail("siqaco_archive_open", st)
-  st = siqaco_archive_scan(archive, c_null_char, SIQACO_TIME_UNSET, SIQACO_TIME_UNSET, report)
+  st = siqaco_archive_scan(archive, c_null_char, start_ns, end_ns, report)
   if (st /= SIQACO_STATUS_OK) call fail("siqaco_archive_scan", st)
 
   nstreams = 0
