@@ -9,6 +9,7 @@
  *   TMP_DIR      a writable directory (for a catalogue)
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,6 +307,62 @@ static void test_index(const char *root, const char *tmp) {
   siqaco_archive_free(archive);
 }
 
+/* One report read by several threads at once; each thread's failures give its own message. */
+struct thread_arg {
+  const siqaco_report *report;
+  size_t index;
+  size_t gaps;
+  int message_ok;
+};
+
+static void *read_report(void *p) {
+  struct thread_arg *a = p;
+  size_t n = 0;
+  a->gaps = 0;
+  for (int round = 0; round < 20; round++) {
+    if (siqaco_report_stream_count(a->report, &n) != SIQACO_STATUS_OK) return NULL;
+    for (size_t i = 0; i < n; i++) {
+      siqaco_stream s;
+      if (siqaco_report_stream(a->report, i, &s) != SIQACO_STATUS_OK) return NULL;
+      for (size_t j = 0; j < s.gap_count; j++) {
+        siqaco_gap g;
+        if (siqaco_report_gap(a->report, i, j, &g) == SIQACO_STATUS_OK && round == 0) a->gaps++;
+      }
+    }
+  }
+  /* a failure with an index of its own: the message must name it */
+  siqaco_gap g;
+  siqaco_report_gap(a->report, 0, 1000 + a->index, &g);
+  char want[64], buf[256];
+  snprintf(want, sizeof want, "gap index %zu ", 1000 + a->index);
+  size_t len = 0;
+  a->message_ok = siqaco_last_error_message(buf, sizeof buf, &len) == SIQACO_STATUS_OK &&
+                  strstr(buf, want) != NULL;
+  return NULL;
+}
+
+static void test_threads(const char *root) {
+  siqaco_archive *archive = NULL;
+  siqaco_report *report = NULL;
+  CHECK_STATUS(siqaco_archive_open(root, "sds", &archive), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_archive_scan(archive, NULL, SIQACO_TIME_UNSET, SIQACO_TIME_UNSET, &report),
+               SIQACO_STATUS_OK);
+  if (report) {
+    pthread_t threads[4];
+    struct thread_arg args[4];
+    for (size_t t = 0; t < 4; t++) {
+      args[t] = (struct thread_arg){report, t, 0, 0};
+      CHECK(pthread_create(&threads[t], NULL, read_report, &args[t]) == 0);
+    }
+    for (size_t t = 0; t < 4; t++) {
+      pthread_join(threads[t], NULL);
+      CHECK(args[t].gaps == 4 && args[t].message_ok);
+    }
+  }
+  siqaco_report_free(report);
+  siqaco_archive_free(archive);
+}
+
 int main(int argc, char **argv) {
   if (argc != 4) {
     fprintf(stderr, "usage: test_capi SDS_ROOT CORRUPT_DIR TMP_DIR\n");
@@ -319,6 +376,7 @@ int main(int argc, char **argv) {
   test_read(argv[1]);
   test_corrupt(argv[2]);
   test_index(argv[1], argv[3]);
+  test_threads(argv[1]);
   printf("test_capi: %d checks, %d failure(s)\n", checks, failures);
   return failures ? 1 : 0;
 }
