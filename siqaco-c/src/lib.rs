@@ -432,12 +432,12 @@ fn fill_nslc(dst: &mut [c_char; SIQACO_NSLC_CAPACITY], s: &str) {
 /// `buf` is NULL or valid for `len` bytes of writes; `len_out` is valid for a write.
 unsafe fn copy_str(s: &str, buf: *mut c_char, len: usize, len_out: *mut usize) -> FfiResult {
     let needed = s.len();
+    if buf.is_null() && len != 0 {
+        return Err(Failure::null("buf"));
+    }
     if buf.is_null() || len <= needed {
         // SAFETY: checked non-NULL by the callers.
         unsafe { len_out.write(needed) };
-        if buf.is_null() && len != 0 {
-            return Err(Failure::null("buf"));
-        }
         return Err(Failure::new(
             siqaco_status::BufferTooSmall,
             format!("buffer of {len} bytes is too small: {} needed", needed + 1),
