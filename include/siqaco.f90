@@ -1,0 +1,374 @@
+! siqaco.f90: Fortran 2003 bind(C) interfaces to libsiqaco (the C ABI of siqaco).
+!
+! Mirrors include/siqaco.h (same functions, structures, constants and rules; see
+! docs/c-api.md). Compile this file with your program and link libsiqaco:
+!   gfortran siqaco.f90 prog.f90 $(pkg-config --libs siqaco)
+!
+! Conventions: every function returns an integer(c_int32_t) status, SIQACO_STATUS_OK (0) on
+! success; strings passed in are NUL-terminated (append c_null_char); an empty selection
+! ("" // c_null_char) selects every stream; handles are type(c_ptr) and are released with
+! the matching *_free subroutine; indices are 0-based (C); times are int64 nanoseconds
+! since 1970-01-01 UTC. siqaco_f_string and siqaco_f_chars convert C strings to Fortran.
+module siqaco
+  use, intrinsic :: iso_c_binding
+  implicit none
+
+  integer(c_int32_t), parameter :: SIQACO_VERSION_MAJOR = 0
+  integer(c_int32_t), parameter :: SIQACO_VERSION_MINOR = 1
+  integer(c_int32_t), parameter :: SIQACO_VERSION_PATCH = 0
+  character(len=*), parameter :: SIQACO_VERSION_STRING = "0.1.0"
+
+  ! siqaco_status: never renumbered
+  integer(c_int32_t), parameter :: SIQACO_STATUS_OK = 0
+  integer(c_int32_t), parameter :: SIQACO_STATUS_IO = 1
+  integer(c_int32_t), parameter :: SIQACO_STATUS_INVALID_DATA = 2
+  integer(c_int32_t), parameter :: SIQACO_STATUS_INVALID_ARGUMENT = 3
+  integer(c_int32_t), parameter :: SIQACO_STATUS_INVALID_CODE = 4
+  integer(c_int32_t), parameter :: SIQACO_STATUS_CODEC = 5
+  integer(c_int32_t), parameter :: SIQACO_STATUS_CONFIG = 6
+  integer(c_int32_t), parameter :: SIQACO_STATUS_NOT_FOUND = 7
+  integer(c_int32_t), parameter :: SIQACO_STATUS_METADATA = 8
+  integer(c_int32_t), parameter :: SIQACO_STATUS_DATABASE = 9
+  integer(c_int32_t), parameter :: SIQACO_STATUS_NULL_ARGUMENT = 100
+  integer(c_int32_t), parameter :: SIQACO_STATUS_OUT_OF_RANGE = 101
+  integer(c_int32_t), parameter :: SIQACO_STATUS_BUFFER_TOO_SMALL = 102
+  integer(c_int32_t), parameter :: SIQACO_STATUS_WRONG_SAMPLE_TYPE = 103
+  integer(c_int32_t), parameter :: SIQACO_STATUS_UNKNOWN = 198
+  integer(c_int32_t), parameter :: SIQACO_STATUS_PANIC = 199
+
+  integer(c_int64_t), parameter :: SIQACO_TIME_UNSET = -huge(0_c_int64_t) - 1_c_int64_t
+  integer, parameter :: SIQACO_NSLC_CAPACITY = 64
+  integer(c_int32_t), parameter :: SIQACO_EDGE_NONE = 0
+  integer(c_int32_t), parameter :: SIQACO_EDGE_HEAD = 1
+  integer(c_int32_t), parameter :: SIQACO_EDGE_TAIL = 2
+  integer(c_int32_t), parameter :: SIQACO_SAMPLE_INT32 = 1
+  integer(c_int32_t), parameter :: SIQACO_SAMPLE_FLOAT32 = 2
+  integer(c_int32_t), parameter :: SIQACO_SAMPLE_FLOAT64 = 3
+
+  ! uint64_t fields are declared integer(c_int64_t) (Fortran has no unsigned integers).
+  type, bind(C) :: siqaco_stream
+    character(kind=c_char) :: nslc(SIQACO_NSLC_CAPACITY)
+    real(c_double) :: sample_rate_hz
+    integer(c_int64_t) :: records
+    integer(c_int64_t) :: samples
+    integer(c_size_t) :: traces
+    integer(c_size_t) :: segment_count
+    integer(c_size_t) :: gap_count
+    integer(c_size_t) :: overlap_count
+    integer(c_size_t) :: day_count
+  end type siqaco_stream
+
+  type, bind(C) :: siqaco_segment
+    integer(c_int64_t) :: start_ns
+    integer(c_int64_t) :: end_ns
+    integer(c_int64_t) :: last_sample_ns
+  end type siqaco_segment
+
+  type, bind(C) :: siqaco_gap
+    integer(c_int64_t) :: start_ns
+    integer(c_int64_t) :: end_ns
+    integer(c_int64_t) :: last_sample_ns
+    integer(c_int64_t) :: next_sample_ns
+    real(c_double) :: duration_s
+    real(c_double) :: last_to_next_s
+    integer(c_int64_t) :: missing_samples
+    integer(c_int32_t) :: edge
+  end type siqaco_gap
+
+  type, bind(C) :: siqaco_overlap
+    integer(c_int64_t) :: start_ns
+    integer(c_int64_t) :: end_ns
+    real(c_double) :: duration_s
+    integer(c_int64_t) :: samples
+    integer(c_int32_t) :: depth
+  end type siqaco_overlap
+
+  type, bind(C) :: siqaco_day
+    integer(c_int64_t) :: day_start_ns
+    integer(c_int64_t) :: window_start_ns
+    integer(c_int64_t) :: window_end_ns
+    real(c_double) :: covered_s
+    real(c_double) :: percent_availability
+    integer(c_int64_t) :: num_gaps
+    real(c_double) :: sum_gaps
+    real(c_double) :: max_gap
+    integer(c_int64_t) :: num_overlaps
+    real(c_double) :: sum_overlaps
+    real(c_double) :: max_overlap
+    real(c_double) :: start_gap
+    real(c_double) :: end_gap
+  end type siqaco_day
+
+  type, bind(C) :: siqaco_sample_segment
+    character(kind=c_char) :: nslc(SIQACO_NSLC_CAPACITY)
+    integer(c_int64_t) :: start_ns
+    integer(c_int64_t) :: end_ns
+    real(c_double) :: sample_rate_hz
+    integer(c_size_t) :: sample_count
+    integer(c_int32_t) :: sample_type
+  end type siqaco_sample_segment
+
+  type, bind(C) :: siqaco_index_report
+    integer(c_int64_t) :: files_listed
+    integer(c_int64_t) :: files_indexed
+    integer(c_int64_t) :: files_unchanged
+    integer(c_int64_t) :: files_removed
+    integer(c_int64_t) :: rows_written
+    integer(c_int64_t) :: files_with_errors
+  end type siqaco_index_report
+
+  interface
+    ! Static NUL-terminated version string; do not free.
+    function siqaco_version() bind(C, name="siqaco_version") result(p)
+      import :: c_ptr
+      type(c_ptr) :: p
+    end function siqaco_version
+
+    ! Static NUL-terminated description of a status; do not free.
+    function siqaco_status_str(status) bind(C, name="siqaco_status_str") result(p)
+      import :: c_ptr, c_int32_t
+      integer(c_int32_t), value :: status
+      type(c_ptr) :: p
+    end function siqaco_status_str
+
+    function siqaco_last_error_message(buf, len, len_out) &
+        bind(C, name="siqaco_last_error_message") result(st)
+      import :: c_char, c_size_t, c_int32_t
+      character(kind=c_char), dimension(*), intent(inout) :: buf
+      integer(c_size_t), value :: len
+      integer(c_size_t), intent(inout) :: len_out
+      integer(c_int32_t) :: st
+    end function siqaco_last_error_message
+
+    function siqaco_archive_open(root, layout, archive_out) &
+        bind(C, name="siqaco_archive_open") result(st)
+      import :: c_char, c_ptr, c_int32_t
+      character(kind=c_char), dimension(*), intent(in) :: root, layout
+      type(c_ptr), intent(inout) :: archive_out
+      integer(c_int32_t) :: st
+    end function siqaco_archive_open
+
+    subroutine siqaco_archive_free(archive) bind(C, name="siqaco_archive_free")
+      import :: c_ptr
+      type(c_ptr), value :: archive
+    end subroutine siqaco_archive_free
+
+    function siqaco_archive_scan(archive, selection, start_ns, end_ns, report_out) &
+        bind(C, name="siqaco_archive_scan") result(st)
+      import :: c_char, c_ptr, c_int32_t, c_int64_t
+      type(c_ptr), value :: archive
+      character(kind=c_char), dimension(*), intent(in) :: selection
+      integer(c_int64_t), value :: start_ns, end_ns
+      type(c_ptr), intent(inout) :: report_out
+      integer(c_int32_t) :: st
+    end function siqaco_archive_scan
+
+    function siqaco_archive_read(archive, selection, start_ns, end_ns, samples_out) &
+        bind(C, name="siqaco_archive_read") result(st)
+      import :: c_char, c_ptr, c_int32_t, c_int64_t
+      type(c_ptr), value :: archive
+      character(kind=c_char), dimension(*), intent(in) :: selection
+      integer(c_int64_t), value :: start_ns, end_ns
+      type(c_ptr), intent(inout) :: samples_out
+      integer(c_int32_t) :: st
+    end function siqaco_archive_read
+
+    function siqaco_archive_index(archive, db_path, report_out) &
+        bind(C, name="siqaco_archive_index") result(st)
+      import :: c_char, c_ptr, c_int32_t, siqaco_index_report
+      type(c_ptr), value :: archive
+      character(kind=c_char), dimension(*), intent(in) :: db_path
+      type(siqaco_index_report), intent(inout) :: report_out
+      integer(c_int32_t) :: st
+    end function siqaco_archive_index
+
+    subroutine siqaco_report_free(report) bind(C, name="siqaco_report_free")
+      import :: c_ptr
+      type(c_ptr), value :: report
+    end subroutine siqaco_report_free
+
+    function siqaco_report_stream_count(report, count_out) &
+        bind(C, name="siqaco_report_stream_count") result(st)
+      import :: c_ptr, c_size_t, c_int32_t
+      type(c_ptr), value :: report
+      integer(c_size_t), intent(inout) :: count_out
+      integer(c_int32_t) :: st
+    end function siqaco_report_stream_count
+
+    function siqaco_report_stream(report, stream, stream_out) &
+        bind(C, name="siqaco_report_stream") result(st)
+      import :: c_ptr, c_size_t, c_int32_t, siqaco_stream
+      type(c_ptr), value :: report
+      integer(c_size_t), value :: stream
+      type(siqaco_stream), intent(inout) :: stream_out
+      integer(c_int32_t) :: st
+    end function siqaco_report_stream
+
+    function siqaco_report_segment(report, stream, index, segment_out) &
+        bind(C, name="siqaco_report_segment") result(st)
+      import :: c_ptr, c_size_t, c_int32_t, siqaco_segment
+      type(c_ptr), value :: report
+      integer(c_size_t), value :: stream, index
+      type(siqaco_segment), intent(inout) :: segment_out
+      integer(c_int32_t) :: st
+    end function siqaco_report_segment
+
+    function siqaco_report_gap(report, stream, index, gap_out) &
+        bind(C, name="siqaco_report_gap") result(st)
+      import :: c_ptr, c_size_t, c_int32_t, siqaco_gap
+      type(c_ptr), value :: report
+      integer(c_size_t), value :: stream, index
+      type(siqaco_gap), intent(inout) :: gap_out
+      integer(c_int32_t) :: st
+    end function siqaco_report_gap
+
+    function siqaco_report_overlap(report, stream, index, overlap_out) &
+        bind(C, name="siqaco_report_overlap") result(st)
+      import :: c_ptr, c_size_t, c_int32_t, siqaco_overlap
+      type(c_ptr), value :: report
+      integer(c_size_t), value :: stream, index
+      type(siqaco_overlap), intent(inout) :: overlap_out
+      integer(c_int32_t) :: st
+    end function siqaco_report_overlap
+
+    function siqaco_report_day(report, stream, index, day_out) &
+        bind(C, name="siqaco_report_day") result(st)
+      import :: c_ptr, c_size_t, c_int32_t, siqaco_day
+      type(c_ptr), value :: report
+      integer(c_size_t), value :: stream, index
+      type(siqaco_day), intent(inout) :: day_out
+      integer(c_int32_t) :: st
+    end function siqaco_report_day
+
+    function siqaco_report_error_count(report, count_out) &
+        bind(C, name="siqaco_report_error_count") result(st)
+      import :: c_ptr, c_size_t, c_int32_t
+      type(c_ptr), value :: report
+      integer(c_size_t), intent(inout) :: count_out
+      integer(c_int32_t) :: st
+    end function siqaco_report_error_count
+
+    function siqaco_report_error_text(report, index, buf, len, len_out) &
+        bind(C, name="siqaco_report_error_text") result(st)
+      import :: c_ptr, c_char, c_size_t, c_int32_t
+      type(c_ptr), value :: report
+      integer(c_size_t), value :: index
+      character(kind=c_char), dimension(*), intent(inout) :: buf
+      integer(c_size_t), value :: len
+      integer(c_size_t), intent(inout) :: len_out
+      integer(c_int32_t) :: st
+    end function siqaco_report_error_text
+
+    subroutine siqaco_samples_free(samples) bind(C, name="siqaco_samples_free")
+      import :: c_ptr
+      type(c_ptr), value :: samples
+    end subroutine siqaco_samples_free
+
+    function siqaco_samples_segment_count(samples, count_out) &
+        bind(C, name="siqaco_samples_segment_count") result(st)
+      import :: c_ptr, c_size_t, c_int32_t
+      type(c_ptr), value :: samples
+      integer(c_size_t), intent(inout) :: count_out
+      integer(c_int32_t) :: st
+    end function siqaco_samples_segment_count
+
+    function siqaco_samples_segment(samples, index, segment_out) &
+        bind(C, name="siqaco_samples_segment") result(st)
+      import :: c_ptr, c_size_t, c_int32_t, siqaco_sample_segment
+      type(c_ptr), value :: samples
+      integer(c_size_t), value :: index
+      type(siqaco_sample_segment), intent(inout) :: segment_out
+      integer(c_int32_t) :: st
+    end function siqaco_samples_segment
+
+    function siqaco_samples_copy_int32(samples, index, buf, len, count_out) &
+        bind(C, name="siqaco_samples_copy_int32") result(st)
+      import :: c_ptr, c_size_t, c_int32_t
+      type(c_ptr), value :: samples
+      integer(c_size_t), value :: index
+      integer(c_int32_t), dimension(*), intent(inout) :: buf
+      integer(c_size_t), value :: len
+      integer(c_size_t), intent(inout) :: count_out
+      integer(c_int32_t) :: st
+    end function siqaco_samples_copy_int32
+
+    function siqaco_samples_copy_float32(samples, index, buf, len, count_out) &
+        bind(C, name="siqaco_samples_copy_float32") result(st)
+      import :: c_ptr, c_size_t, c_int32_t, c_float
+      type(c_ptr), value :: samples
+      integer(c_size_t), value :: index
+      real(c_float), dimension(*), intent(inout) :: buf
+      integer(c_size_t), value :: len
+      integer(c_size_t), intent(inout) :: count_out
+      integer(c_int32_t) :: st
+    end function siqaco_samples_copy_float32
+
+    function siqaco_samples_copy_float64(samples, index, buf, len, count_out) &
+        bind(C, name="siqaco_samples_copy_float64") result(st)
+      import :: c_ptr, c_size_t, c_int32_t, c_double
+      type(c_ptr), value :: samples
+      integer(c_size_t), value :: index
+      real(c_double), dimension(*), intent(inout) :: buf
+      integer(c_size_t), value :: len
+      integer(c_size_t), intent(inout) :: count_out
+      integer(c_int32_t) :: st
+    end function siqaco_samples_copy_float64
+
+    function siqaco_c_strlen(s) bind(C, name="strlen") result(n)
+      import :: c_ptr, c_size_t
+      type(c_ptr), value :: s
+      integer(c_size_t) :: n
+    end function siqaco_c_strlen
+  end interface
+
+contains
+
+  ! A Fortran copy of a static NUL-terminated C string (siqaco_version, siqaco_status_str).
+  function siqaco_f_string(p) result(s)
+    type(c_ptr), intent(in) :: p
+    character(len=:), allocatable :: s
+    character(kind=c_char), pointer :: chars(:)
+    integer :: i, n
+    if (.not. c_associated(p)) then
+      s = ""
+      return
+    end if
+    n = int(siqaco_c_strlen(p))
+    call c_f_pointer(p, chars, [n])
+    allocate (character(len=n) :: s)
+    do i = 1, n
+      s(i:i) = chars(i)
+    end do
+  end function siqaco_f_string
+
+  ! The characters of a NUL-terminated character array (nslc fields, message buffers).
+  function siqaco_f_chars(chars) result(s)
+    character(kind=c_char), intent(in) :: chars(:)
+    character(len=:), allocatable :: s
+    integer :: i, n
+    n = size(chars)
+    do i = 1, size(chars)
+      if (chars(i) == c_null_char) then
+        n = i - 1
+        exit
+      end if
+    end do
+    allocate (character(len=n) :: s)
+    do i = 1, n
+      s(i:i) = chars(i)
+    end do
+  end function siqaco_f_chars
+
+  ! The last error message of the calling thread (truncated to 4095 bytes).
+  function siqaco_f_last_error() result(s)
+    character(len=:), allocatable :: s
+    character(kind=c_char) :: buf(4096)
+    integer(c_size_t) :: n
+    integer(c_int32_t) :: st
+    n = 0
+    buf(1) = c_null_char
+    st = siqaco_last_error_message(buf, int(size(buf), c_size_t), n)
+    if (st /= SIQACO_STATUS_OK) buf(1) = c_null_char
+    s = siqaco_f_chars(buf)
+  end function siqaco_f_last_error
+end module siqaco

@@ -1,0 +1,219 @@
+//! Rust-side tests of the C ABI: status numbers, the committed header, NULL handling.
+//! The C and Fortran programs under `examples/` and `siqaco-c/tests/c/` are run by
+//! `scripts/test-c`.
+
+use super::*;
+use std::ptr;
+
+const HEADER: &str = include_str!("../../include/siqaco.h");
+const SOURCE: &str = include_str!("lib.rs");
+const FORTRAN: &str = include_str!("../../include/siqaco.f90");
+
+/// The names of the functions lib.rs exports.
+fn exported() -> Vec<String> {
+    let mut names = Vec::new();
+    for line in SOURCE.lines() {
+        let line = line.trim_start();
+        for prefix in ["pub unsafe extern \"C\" fn ", "pub extern \"C\" fn "] {
+            if let Some(rest) = line.strip_prefix(prefix) {
+                names.push(rest.split('(').next().unwrap().to_string());
+            }
+        }
+    }
+    names
+}
+
+/// The hand-written Fortran module binds every exported function.
+#[test]
+fn fortran_module_binds_every_exported_function() {
+    for name in exported() {
+        assert!(
+            FORTRAN.contains(&format!("name=\"{name}\"")),
+            "include/siqaco.f90 has no bind(C) interface for {name}"
+        );
+    }
+    assert!(FORTRAN.contains(&format!(
+        "SIQACO_VERSION_STRING = \"{}\"",
+        env!("CARGO_PKG_VERSION")
+    )));
+}
+
+#[test]
+fn core_error_kinds_keep_their_numbers() {
+    for kind in [
+        ErrorKind::Io,
+        ErrorKind::InvalidData,
+        ErrorKind::InvalidArgument,
+        ErrorKind::InvalidCode,
+        ErrorKind::Codec,
+        ErrorKind::Config,
+        ErrorKind::NotFound,
+        ErrorKind::Metadata,
+        ErrorKind::Database,
+    ] {
+        assert_eq!(
+            siqaco_status::from_kind(kind) as u32,
+            kind as u32,
+            "{kind:?}"
+        );
+    }
+}
+
+#[test]
+fn status_values_are_never_renumbered() {
+    let expected = [
+        ("SIQACO_STATUS_OK", 0),
+        ("SIQACO_STATUS_IO", 1),
+        ("SIQACO_STATUS_INVALID_DATA", 2),
+        ("SIQACO_STATUS_INVALID_ARGUMENT", 3),
+        ("SIQACO_STATUS_INVALID_CODE", 4),
+        ("SIQACO_STATUS_CODEC", 5),
+        ("SIQACO_STATUS_CONFIG", 6),
+        ("SIQACO_STATUS_NOT_FOUND", 7),
+        ("SIQACO_STATUS_METADATA", 8),
+        ("SIQACO_STATUS_DATABASE", 9),
+        ("SIQACO_STATUS_NULL_ARGUMENT", 100),
+        ("SIQACO_STATUS_OUT_OF_RANGE", 101),
+        ("SIQACO_STATUS_BUFFER_TOO_SMALL", 102),
+        ("SIQACO_STATUS_WRONG_SAMPLE_TYPE", 103),
+        ("SIQACO_STATUS_UNKNOWN", 198),
+        ("SIQACO_STATUS_PANIC", 199),
+    ];
+    for (name, value) in expected {
+        let line = format!("{name} = {value},");
+        assert!(HEADER.contains(&line), "header lacks `{line}`");
+    }
+}
+
+/// Every exported function of lib.rs is declared in the committed header: a public
+/// function added or renamed without `scripts/gen-header` fails here (the full diff of the
+/// regenerated header is done by `scripts/test-c`).
+#[test]
+fn header_declares_every_exported_function() {
+    let names = exported();
+    assert!(names.len() > 20, "found only {names:?}");
+    for name in &names {
+        assert!(
+            HEADER.contains(&format!("{name}(")),
+            "include/siqaco.h does not declare {name}: run scripts/gen-header"
+        );
+    }
+    let declared = HEADER
+        .lines()
+        .filter(|l| !l.trim_start().starts_with(['*', '/']))
+        .filter_map(|l| {
+            l.split_once(" siqaco_")
+                .or_else(|| l.split_once("*siqaco_"))
+        })
+        .filter_map(|(_, rest)| rest.split_once('(').map(|(n, _)| format!("siqaco_{n}")))
+        .collect::<Vec<_>>();
+    for d in &declared {
+        assert!(
+            names.contains(d),
+            "header declares {d}, which lib.rs does not export"
+        );
+    }
+}
+
+#[test]
+fn header_version_matches_the_crate() {
+    let line = format!(
+        "#define SIQACO_VERSION_STRING \"{}\"",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(HEADER.contains(&line), "header lacks `{line}`");
+    for (macro_name, value) in [
+        ("MAJOR", env!("CARGO_PKG_VERSION_MAJOR")),
+        ("MINOR", env!("CARGO_PKG_VERSION_MINOR")),
+        ("PATCH", env!("CARGO_PKG_VERSION_PATCH")),
+    ] {
+        let line = format!("#define SIQACO_VERSION_{macro_name} {value}");
+        assert!(HEADER.contains(&line), "header lacks `{line}`");
+    }
+    // SAFETY: static NUL-terminated string.
+    let v = unsafe { CStr::from_ptr(siqaco_version()) };
+    assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+}
+
+fn last_error() -> String {
+    let mut buf = [0 as c_char; 512];
+    let mut n = 0usize;
+    // SAFETY: valid buffer and out pointer.
+    let st = unsafe { siqaco_last_error_message(buf.as_mut_ptr(), buf.len(), &mut n) };
+    assert_eq!(st, siqaco_status::Ok);
+    // SAFETY: NUL-terminated by the call.
+    unsafe { CStr::from_ptr(buf.as_ptr()) }
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn null_arguments_give_a_status_and_a_message() {
+    let mut archive: *mut siqaco_archive = ptr::null_mut();
+    // SAFETY: NULL is allowed by the contract.
+    let st = unsafe { siqaco_archive_open(ptr::null(), ptr::null(), &mut archive) };
+    assert_eq!(st, siqaco_status::NullArgument);
+    assert!(archive.is_null());
+    assert_eq!(last_error(), "argument `root` is NULL");
+    // SAFETY: NULL handles are rejected.
+    let st = unsafe { siqaco_report_stream_count(ptr::null(), ptr::null_mut()) };
+    assert_eq!(st, siqaco_status::NullArgument);
+}
+
+#[test]
+fn last_error_message_reports_the_size_needed() {
+    set_last_error("twelve bytes".into());
+    let mut n = 0usize;
+    // SAFETY: NULL buffer with len 0 is the size query.
+    let st = unsafe { siqaco_last_error_message(ptr::null_mut(), 0, &mut n) };
+    assert_eq!(st, siqaco_status::BufferTooSmall);
+    assert_eq!(n, 12);
+    let mut buf = [0 as c_char; 12];
+    // SAFETY: valid buffer, one byte too short for the NUL.
+    let st = unsafe { siqaco_last_error_message(buf.as_mut_ptr(), buf.len(), &mut n) };
+    assert_eq!(st, siqaco_status::BufferTooSmall);
+    assert_eq!(last_error(), "twelve bytes");
+}
+
+#[test]
+fn panics_are_caught() {
+    let st = boundary(|| panic!("boom"));
+    assert_eq!(st, siqaco_status::Panic);
+    assert_eq!(last_error(), "panic: boom");
+}
+
+#[test]
+fn selections_and_windows_are_converted() {
+    assert!(parse_selection(None).unwrap().is_empty());
+    assert_eq!(
+        parse_selection(Some("BW.*.*.BH?, IU.COLA.00.*"))
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(parse_selection(Some("BW.X.Y.Z.W")).is_err());
+    assert!(parse_selection(Some("BW/X")).is_err());
+    assert_eq!(window(SIQACO_TIME_UNSET, SIQACO_TIME_UNSET).unwrap(), None);
+    assert_eq!(window(1, 2).unwrap(), Some((1, 2)));
+    assert_eq!(
+        window(2, 1).err().map(|f| f.status),
+        Some(siqaco_status::InvalidArgument)
+    );
+}
+
+#[test]
+fn nslc_is_truncated_on_a_char_boundary() {
+    let mut a = [1 as c_char; SIQACO_NSLC_CAPACITY];
+    fill_nslc(&mut a, "BW.FFB1..BHZ");
+    // SAFETY: NUL-terminated by fill_nslc.
+    assert_eq!(
+        unsafe { CStr::from_ptr(a.as_ptr()) }.to_str().unwrap(),
+        "BW.FFB1..BHZ"
+    );
+    let long = "é".repeat(40);
+    fill_nslc(&mut a, &long);
+    // SAFETY: NUL-terminated by fill_nslc.
+    let s = unsafe { CStr::from_ptr(a.as_ptr()) }.to_str().unwrap();
+    assert_eq!(s.len(), 62);
+}
