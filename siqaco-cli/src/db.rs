@@ -11,7 +11,8 @@ use std::path::PathBuf;
 pub struct IndexArgs {
     /// Archive root directory.
     root: PathBuf,
-    /// Catalogue file (SQLite; created when missing, migrated when older).
+    /// Catalogue: a SQLite file (created when missing, migrated when older) or a
+    /// PostgreSQL URL `postgresql://USER@HOST:PORT/DBNAME`.
     #[arg(long)]
     db: PathBuf,
     /// Archive layout (as for `scan`).
@@ -37,7 +38,7 @@ pub struct IndexArgs {
 /// Arguments of `siqaco stats`.
 #[derive(clap::Args, Debug)]
 pub struct StatsArgs {
-    /// Catalogue file.
+    /// Catalogue file or PostgreSQL URL.
     #[arg(long)]
     db: PathBuf,
     /// Stream selection NET.STA.LOC.CHA with * and ? globs (repeatable).
@@ -60,15 +61,16 @@ pub struct StatsArgs {
 /// `siqaco db` subcommands.
 #[derive(clap::Subcommand, Debug)]
 pub enum DbCommand {
-    /// Migrate the catalogue schema to this version (writes FILE.vN.bak first).
+    /// Migrate the catalogue schema to this version (SQLite: writes FILE.vN.bak first;
+    /// PostgreSQL: back up with pg_dump first).
     Migrate {
-        /// Catalogue file.
+        /// Catalogue file or PostgreSQL URL.
         #[arg(long)]
         db: PathBuf,
     },
     /// Write a consistent copy of the catalogue.
     Backup {
-        /// Catalogue file.
+        /// Catalogue file or PostgreSQL URL.
         #[arg(long)]
         db: PathBuf,
         /// Destination (must not exist; default FILE.backup-<unix time>).
@@ -77,14 +79,14 @@ pub enum DbCommand {
     },
     /// Check the catalogue (integrity, files, summary); exit status 1 when problems.
     Check {
-        /// Catalogue file.
+        /// Catalogue file or PostgreSQL URL.
         #[arg(long)]
         db: PathBuf,
     },
 }
 
 fn existing(db: &PathBuf) -> siqaco::Result<()> {
-    if db.is_file() {
+    if db.is_file() || siqaco::index::is_postgres_url(&db.to_string_lossy()) {
         Ok(())
     } else {
         Err(siqaco::Error::io(
@@ -143,18 +145,15 @@ pub fn run_db(c: &DbCommand) -> siqaco::Result<u8> {
             existing(db)?;
             let mut cat = Catalogue::open_raw(db)?;
             let from = cat.schema_version()?;
+            let to = siqaco::index::SCHEMA_VERSION;
+            let name = cat.target();
             match cat.migrate()? {
                 Some(b) => println!(
-                    "migrated {} from schema {from} to {} (backup: {})",
-                    db.display(),
-                    siqaco::index::SCHEMA_VERSION,
+                    "migrated {name} from schema {from} to {to} (backup: {})",
                     b.display()
                 ),
-                None => println!(
-                    "{}: schema {} is current",
-                    db.display(),
-                    cat.schema_version()?
-                ),
+                None if from < to => println!("migrated {name} from schema {from} to {to}"),
+                None => println!("{name}: schema {from} is current"),
             }
             Ok(EXIT_OK)
         }
@@ -181,7 +180,7 @@ pub fn run_db(c: &DbCommand) -> siqaco::Result<u8> {
             }
             println!(
                 "{}: {} file(s), {} tsindex row(s), {} problem(s)",
-                db.display(),
+                cat.target(),
                 r.files,
                 r.rows,
                 r.problems.len()

@@ -9,6 +9,8 @@ use siqaco::scan::{scan_archive, ScanOptions};
 use siqaco::testing::test_data_dir;
 use std::path::{Path, PathBuf};
 
+mod pg_server;
+
 fn copy_dir(src: &Path, dst: &Path) {
     std::fs::create_dir_all(dst).unwrap();
     for e in std::fs::read_dir(src).unwrap() {
@@ -26,28 +28,54 @@ fn sds() -> Option<PathBuf> {
     Some(test_data_dir()?.join("sds-small"))
 }
 
+/// The backend under test: makes fresh, empty catalogues.
+trait Backend {
+    /// A new empty catalogue called `name`, opened (schema created).
+    fn open(&self, name: &str) -> Catalogue;
+}
+
+struct Sqlite(tempfile::TempDir);
+
+impl Backend for Sqlite {
+    fn open(&self, name: &str) -> Catalogue {
+        let db = self.0.path().join(format!("{name}.sqlite"));
+        let _ = std::fs::remove_file(&db);
+        Catalogue::open(db).unwrap()
+    }
+}
+
+fn sqlite() -> Sqlite {
+    Sqlite(tempfile::tempdir().unwrap())
+}
+
+struct Postgres(pg_server::PgServer);
+
+impl Backend for Postgres {
+    fn open(&self, name: &str) -> Catalogue {
+        Catalogue::open(self.0.create_db(name)).unwrap()
+    }
+}
+
+/// A server, or `None` (skipped loudly) without PostgreSQL or the `postgres` feature.
+fn postgres() -> Option<Postgres> {
+    if !cfg!(feature = "postgres") {
+        pg_server::skip("siqaco-core built without the `postgres` feature");
+        return None;
+    }
+    pg_server::PgServer::start().map(Postgres)
+}
+
 /// tsindex rows without the columns that depend on when the run happened.
 fn rows(cat: &Catalogue) -> Vec<String> {
-    let mut st = cat
-        .connection()
-        .prepare(
-            "SELECT network,station,location,channel,quality,version,starttime,endtime,samplerate,\
-             filename,byteoffset,bytes,hash,timeindex,timespans,timerates,format,filemodtime \
-             FROM tsindex ORDER BY filename, byteoffset",
-        )
-        .unwrap();
-    let n = st.column_count();
-    st.query_map([], |r| {
-        let mut v = Vec::new();
-        for i in 0..n {
-            let x: rusqlite::types::Value = r.get(i)?;
-            v.push(format!("{x:?}"));
-        }
-        Ok(v.join("|"))
-    })
-    .unwrap()
-    .map(|r| r.unwrap())
-    .collect()
+    cat.tsindex_rows()
+        .unwrap()
+        .into_iter()
+        .map(|mut r| {
+            r.updated.clear();
+            r.scanned.clear();
+            format!("{r:?}")
+        })
+        .collect()
 }
 
 fn siqaco_rows(cat: &Catalogue) -> Vec<String> {
@@ -59,47 +87,29 @@ fn siqaco_rows(cat: &Catalogue) -> Vec<String> {
         "SELECT f.path, s.network, s.station, s.location, s.channel, s.records FROM siqaco_file_streams s \
          JOIN siqaco_files f ON f.id=s.file_id ORDER BY 1,2,3,4,5",
         "SELECT * FROM siqaco_day_stats ORDER BY 1,2,3,4,5",
-        "SELECT network,station,location,channel,earliest,latest FROM tsindex_summary ORDER BY 1,2,3,4",
         "SELECT path, size_bytes, mtime_ns, records, errors FROM siqaco_files ORDER BY 1",
         "SELECT count(*) FROM siqaco_dirty",
     ] {
-        let mut st = cat.connection().prepare(sql).unwrap();
-        let n = st.column_count();
-        let v: Vec<String> = st
-            .query_map([], |r| {
-                let mut v = Vec::new();
-                for i in 0..n {
-                    let x: rusqlite::types::Value = r.get(i)?;
-                    v.push(format!("{x:?}"));
-                }
-                Ok(v.join("|"))
-            })
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect();
-        out.extend(v);
+        out.extend(cat.query_sql(sql).unwrap().iter().map(|r| format!("{r:?}")));
     }
     out
 }
 
-fn fresh(root: &Path, db: &Path) -> Catalogue {
-    let _ = std::fs::remove_file(db);
-    let mut cat = Catalogue::open(db).unwrap();
+fn fresh(b: &dyn Backend, root: &Path, name: &str) -> Catalogue {
+    let mut cat = b.open(name);
     cat.index_archive(&Archive::new(root, Layout::Sds), &IndexOptions::default())
         .unwrap();
     cat
 }
 
-#[test]
-fn stats_from_catalogue_equal_scan() {
+fn stats_from_catalogue_equal_scan(b: &dyn Backend) {
     let Some(root) = sds() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let cat = fresh(&root, &dir.path().join("ts.sqlite"));
-    let n: i64 = cat
-        .connection()
-        .query_row("SELECT count(*) FROM tsindex", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(n, 37, "one row per file × section of sds-small");
+    let cat = fresh(b, &root, "ts");
+    assert_eq!(
+        cat.tsindex_rows().unwrap().len(),
+        37,
+        "one row per file × section of sds-small"
+    );
     let mut opts = ScanOptions::default();
     opts.analysis.per_day = true;
     let scan = scan_archive(&Archive::new(&root, Layout::Sds), &opts, None).unwrap();
@@ -137,14 +147,12 @@ fn stats_from_catalogue_equal_scan() {
     assert!(cat.check().unwrap().problems.is_empty());
 }
 
-#[test]
-fn reindex_after_changes_equals_fresh_index() {
+fn reindex_after_changes_equals_fresh_index(b: &dyn Backend) {
     let Some(src) = sds() else { return };
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("sds");
     copy_dir(&src, &root);
-    let db = dir.path().join("inc.sqlite");
-    let mut cat = Catalogue::open(&db).unwrap();
+    let mut cat = b.open("inc");
     let archive = Archive::new(&root, Layout::Sds);
     let opts = IndexOptions {
         batch_files: 5,
@@ -179,7 +187,7 @@ fn reindex_after_changes_equals_fresh_index() {
     let r = cat.index_archive(&archive, &opts).unwrap();
     assert_eq!(r.files_indexed, 3, "{r:?}");
     assert_eq!(r.files_removed, 1);
-    let fresh_cat = fresh(&root, &dir.path().join("fresh.sqlite"));
+    let fresh_cat = fresh(b, &root, "fresh");
     assert_eq!(rows(&cat), rows(&fresh_cat));
     assert_eq!(siqaco_rows(&cat), siqaco_rows(&fresh_cat));
     let st = cat.report(&ScanOptions::default()).unwrap();
@@ -188,22 +196,16 @@ fn reindex_after_changes_equals_fresh_index() {
 
     // an interrupted run: the siqaco_files row of one file lost (as if its batch never
     // committed); the next run re-reads it and does not duplicate its rows
-    cat.connection()
-        .execute(
-            "DELETE FROM siqaco_files WHERE path LIKE '%IU.COLA.00.LHZ%'",
-            [],
-        )
+    cat.execute_sql("DELETE FROM siqaco_files WHERE path LIKE '%IU.COLA.00.LHZ%'")
         .unwrap();
     let r = cat.index_archive(&archive, &opts).unwrap();
     assert_eq!(r.files_indexed, 1);
     assert_eq!(rows(&cat), rows(&fresh_cat));
 }
 
-#[test]
-fn relative_paths_and_hash() {
+fn relative_paths_and_hash(b: &dyn Backend) {
     let Some(root) = sds() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let mut cat = Catalogue::open(dir.path().join("rel.sqlite")).unwrap();
+    let mut cat = b.open("rel");
     let opts = IndexOptions {
         relative_paths: true,
         hash: true,
@@ -211,15 +213,147 @@ fn relative_paths_and_hash() {
     };
     cat.index_archive(&Archive::new(&root, Layout::Sds), &opts)
         .unwrap();
-    let (name, hash): (String, String) = cat
-        .connection()
-        .query_row(
-            "SELECT filename, hash FROM tsindex WHERE station='TGUH'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+    let rows = cat.tsindex_rows().unwrap();
+    let r = rows.iter().find(|r| r.nslc.station == "TGUH").unwrap();
+    assert_eq!(r.filename, "2018/CU/TGUH/BHZ.D/CU.TGUH.00.BHZ.D.2018.001");
+    // mseedindex 3.0.8 on the same file
+    assert_eq!(r.hash.as_deref(), Some("aaaac5315f84cdd174fd8360002a1e3a"));
+    // re-indexing an unchanged file with a changed mtime keeps `updated` (same hash)
+    let before: Vec<String> = rows.iter().map(|r| r.updated.clone()).collect();
+    assert!(rows.iter().all(|r| r.hash.is_some()));
+    cat.execute_sql("UPDATE siqaco_files SET mtime_ns = 0")
+        .unwrap();
+    cat.index_archive(&Archive::new(&root, Layout::Sds), &opts)
+        .unwrap();
+    let after: Vec<String> = cat
+        .tsindex_rows()
+        .unwrap()
+        .iter()
+        .map(|r| r.updated.clone())
+        .collect();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn sqlite_stats_from_catalogue_equal_scan() {
+    stats_from_catalogue_equal_scan(&sqlite());
+}
+
+#[test]
+fn sqlite_reindex_after_changes_equals_fresh_index() {
+    reindex_after_changes_equals_fresh_index(&sqlite());
+}
+
+#[test]
+fn sqlite_relative_paths_and_hash() {
+    relative_paths_and_hash(&sqlite());
+}
+
+#[test]
+fn postgres_stats_from_catalogue_equal_scan() {
+    let Some(pg) = postgres() else { return };
+    stats_from_catalogue_equal_scan(&pg);
+}
+
+#[test]
+fn postgres_reindex_after_changes_equals_fresh_index() {
+    let Some(pg) = postgres() else { return };
+    reindex_after_changes_equals_fresh_index(&pg);
+    relative_paths_and_hash(&pg);
+}
+
+/// The PostgreSQL catalogue holds exactly the rows of the SQLite one (typed columns read
+/// back in the SQLite encodings), and an older PostgreSQL schema is refused with the
+/// command to run, then migrated by it.
+#[test]
+fn postgres_rows_equal_sqlite_rows_and_migration() {
+    let Some(root) = sds() else { return };
+    let Some(pg) = postgres() else { return };
+    let lite = fresh(&sqlite(), &root, "ts");
+    let cat = fresh(&pg, &root, "same");
+    assert_eq!(rows(&cat), micro_rows(&lite));
+    assert_eq!(siqaco_rows(&cat), siqaco_rows(&lite));
+    assert!(
+        cat.check().unwrap().problems.is_empty(),
+        "{:?}",
+        cat.check()
+    );
+    // the PostgreSQL types, as mseedindex's DDL has them
+    let types = cat
+        .query_sql(
+            "SELECT column_name || ' ' || udt_name FROM information_schema.columns \
+             WHERE table_name='tsindex' AND column_name IN ('timespans','timeindex','starttime') \
+             ORDER BY 1",
         )
         .unwrap();
-    assert_eq!(name, "2018/CU/TGUH/BHZ.D/CU.TGUH.00.BHZ.D.2018.001");
-    // mseedindex 3.0.8 on the same file
-    assert_eq!(hash, "aaaac5315f84cdd174fd8360002a1e3a");
+    let types: Vec<String> = types.iter().map(|r| r[0].as_text()).collect();
+    assert_eq!(
+        types,
+        [
+            "starttime timestamptz",
+            "timeindex hstore",
+            "timespans _numrange"
+        ]
+    );
+    // a range query on the typed columns works
+    let n = cat
+        .query_sql(
+            "SELECT count(*) FROM tsindex, unnest(timespans) r \
+             WHERE r @> 1267255000.0::numeric",
+        )
+        .unwrap();
+    assert!(n[0][0].as_i64() > 0);
+
+    // a version-0 database (tsindex only, as mseedindex writes it) is refused
+    let url = pg.0.create_db("old");
+    let raw = Catalogue::open_raw(Path::new(&url)).unwrap();
+    raw.execute_sql(
+        "CREATE EXTENSION IF NOT EXISTS hstore; CREATE TABLE tsindex (id bigserial, network text, \
+         station text, location text, channel text, quality text, version smallint, \
+         starttime timestamptz, endtime timestamptz, samplerate numeric, filename text, \
+         byteoffset bigint, bytes bigint, hash text, timeindex hstore, timespans numrange[], \
+         timerates numeric[], format text, filemodtime timestamptz, updated timestamptz, \
+         scanned timestamptz)",
+    )
+    .unwrap();
+    drop(raw);
+    let err = Catalogue::open(&url).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("siqaco db migrate --db {url}")),
+        "{err}"
+    );
+    let mut raw = Catalogue::open_raw(Path::new(&url)).unwrap();
+    assert_eq!(raw.schema_version().unwrap(), 0);
+    assert_eq!(raw.migrate().unwrap(), None);
+    assert_eq!(raw.schema_version().unwrap(), siqaco::index::SCHEMA_VERSION);
+    let mut cat = Catalogue::open(&url).unwrap();
+    cat.index_archive(&Archive::new(&root, Layout::Sds), &IndexOptions::default())
+        .unwrap();
+    assert_eq!(rows(&cat), micro_rows(&lite));
+}
+
+/// [`rows`] with nanosecond times rounded to microseconds, PostgreSQL's resolution (the
+/// miniSEED 3 file of sds-small has nanosecond start times).
+fn micro_rows(cat: &Catalogue) -> Vec<String> {
+    fn micro(t: &mut String) {
+        if let Some((base, frac)) = t.clone().split_once('.') {
+            if frac.len() == 9 {
+                let ns: u64 = frac.parse().unwrap();
+                let us = (ns + 500) / 1000;
+                assert!(us < 1_000_000, "no carry into the seconds in sds-small");
+                *t = format!("{base}.{us:06}");
+            }
+        }
+    }
+    cat.tsindex_rows()
+        .unwrap()
+        .into_iter()
+        .map(|mut r| {
+            r.updated.clear();
+            r.scanned.clear();
+            micro(&mut r.starttime);
+            micro(&mut r.endtime);
+            format!("{r:?}")
+        })
+        .collect()
 }

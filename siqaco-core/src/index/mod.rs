@@ -1,6 +1,9 @@
-//! The catalogue: a SQLite database holding mseedindex's `tsindex` table (so that ObsPy's
-//! tsindex client, portable-fdsnws-dataselect and other tsindex readers can use it) and
-//! siqaco's own tables for incremental re-indexing and statistics. See `docs/index.md`.
+//! The catalogue: a SQLite file (embedded default) or a PostgreSQL database (feature
+//! `postgres`, chosen by a `postgresql://` URL) holding mseedindex's `tsindex` table (so
+//! that ObsPy's tsindex client, portable-fdsnws-dataselect and other tsindex readers can
+//! use it) and siqaco's own tables for incremental re-indexing and statistics. See
+//! `docs/index.md`. The logic is written once over a small connection interface
+//! ([`backend`]); only the DDL and the typed `tsindex` columns differ between backends.
 //!
 //! - `tsindex`: one row per file × section (consecutive records of one stream and
 //!   publication version), exactly the columns and text encodings mseedindex 3 writes with
@@ -18,6 +21,7 @@
 //! rows of deleted files are removed; each batch of files is written in one transaction, so
 //! an interrupted run leaves a consistent catalogue and the next run continues.
 
+pub mod backend;
 pub mod section;
 
 use crate::archive::{Archive, ArchiveFile};
@@ -27,11 +31,14 @@ use crate::scan::{FileError, ScanOptions, ScanReport, StreamReport};
 use crate::segment::{Piece, Tolerance, TraceBuilder};
 use crate::sid::{selected, Nslc, NslcGlob};
 use crate::time::format_date;
+use backend::{vals, BackendKind, Db, SqlValue};
 use rayon::prelude::*;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use section::{index_buffer, tsindex_second, tsindex_time, FileIndex, SectionOptions};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+
+pub use backend::{is_postgres_url, redact_url};
 
 /// The schema version this build writes. Version 0 is a catalogue without `siqaco_schema`
 /// (for example one written by mseedindex or ObsPy's `Indexer`).
@@ -89,6 +96,37 @@ CREATE TABLE IF NOT EXISTS siqaco_dirty (
 );
 ";
 
+/// mseedindex's PostgreSQL `tsindex` DDL (`doc/database-schema.txt` 1.1), with `text` for
+/// its invalid `character text` and without NOT NULL on `quality` (mseedindex 3's own
+/// INSERT leaves it out; siqaco fills it).
+const TSINDEX_DDL_PG: &str = "
+CREATE EXTENSION IF NOT EXISTS hstore;
+CREATE TABLE IF NOT EXISTS tsindex (
+  id bigserial,
+  network text NOT NULL, station text NOT NULL, location text NOT NULL, channel text NOT NULL,
+  quality text, version smallint,
+  starttime timestamp with time zone NOT NULL, endtime timestamp with time zone NOT NULL,
+  samplerate numeric NOT NULL, filename text NOT NULL,
+  byteoffset bigint NOT NULL, bytes bigint NOT NULL, hash text,
+  timeindex hstore, timespans numrange[], timerates numeric[], format text,
+  filemodtime timestamp with time zone NOT NULL, updated timestamp with time zone NOT NULL,
+  scanned timestamp with time zone NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tsindex_filename_idx ON tsindex USING btree (filename);
+CREATE INDEX IF NOT EXISTS tsindex_nslcq_idx ON tsindex USING btree (network, station, location, channel, quality);
+CREATE INDEX IF NOT EXISTS tsindex_starttime_idx ON tsindex USING btree (starttime);
+CREATE INDEX IF NOT EXISTS tsindex_endtime_idx ON tsindex USING btree (endtime);
+CREATE INDEX IF NOT EXISTS tsindex_updated_idx ON tsindex USING btree (updated);
+";
+
+/// siqaco's tables in PostgreSQL: [`SIQACO_DDL_V1`] with PostgreSQL's type names.
+fn siqaco_ddl_pg() -> String {
+    SIQACO_DDL_V1
+        .replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY")
+        .replace("INTEGER", "BIGINT")
+        .replace("REAL", "DOUBLE PRECISION")
+}
+
 /// The summary table as ObsPy's `Indexer` and `portable-fdsnws-dataselect -i` build it.
 const SUMMARY_SQL: &str = "
 DROP TABLE IF EXISTS tsindex_summary;
@@ -98,9 +136,67 @@ CREATE TABLE tsindex_summary AS
   FROM tsindex GROUP BY 1,2,3,4;
 ";
 
-fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> Error {
-    let path = path.to_path_buf();
-    move |e| Error::Database(format!("{}: {e}", path.display()))
+/// The summary table in PostgreSQL (timestamps, as the tsindex columns).
+const SUMMARY_SQL_PG: &str = "
+DROP TABLE IF EXISTS tsindex_summary;
+CREATE TABLE tsindex_summary AS
+  SELECT network,station,location,channel,
+         min(starttime) AS earliest, max(endtime) AS latest, now() AS updt
+  FROM tsindex GROUP BY 1,2,3,4;
+";
+
+/// Inserting a tsindex row; parameters in the SQLite text encodings (see [`section`]).
+const TSINDEX_INSERT: &str = "INSERT INTO tsindex (network,station,location,channel,quality,version,\
+starttime,endtime,samplerate,filename,byteoffset,bytes,hash,timeindex,timespans,timerates,format,\
+filemodtime,updated,scanned) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,NULL,?17,?18,?19)";
+
+/// The same in PostgreSQL: the text parameters cast to the typed columns (`timespans` and
+/// `timerates` converted to array literals by [`pg_array_params`] first).
+const TSINDEX_INSERT_PG: &str =
+    "INSERT INTO tsindex (network,station,location,channel,quality,version,\
+starttime,endtime,samplerate,filename,byteoffset,bytes,hash,timeindex,timespans,timerates,format,\
+filemodtime,updated,scanned) VALUES (?1,?2,?3,?4,?5,?6::bigint,CAST(?7::text AS timestamptz),\
+CAST(?8::text AS timestamptz),CAST(?9::text AS numeric),?10,?11,?12,?13,CAST(?14::text AS hstore),\
+CAST(?15::text AS numrange[]),CAST(?16::text AS numeric[]),NULL,CAST(?17::text AS timestamptz),\
+CAST(?18::text AS timestamptz),CAST(?19::text AS timestamptz))";
+
+/// The tsindex columns read back in the SQLite text encodings (SQLite: as stored).
+const TSINDEX_COLUMNS: &str = "network,station,location,channel,quality,version,starttime,endtime,\
+samplerate,filename,byteoffset,bytes,hash,timeindex,timespans,timerates,format,filemodtime,\
+updated,scanned";
+
+/// The same from PostgreSQL's typed columns: timestamps as mseedindex prints them, the
+/// hstore entries in time order with `latest` last, the ranges as `[start:end]`.
+const TSINDEX_COLUMNS_PG: &str = r#"network,station,location,channel,quality,version::bigint,
+regexp_replace(to_char(starttime AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS.US'),'\.000000$',''),
+regexp_replace(to_char(endtime AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS.US'),'\.000000$',''),
+samplerate::float8,filename,byteoffset,bytes,hash,
+(SELECT string_agg(key||'=>'||value, ',' ORDER BY key='latest',
+  CASE WHEN key='latest' THEN NULL ELSE key::numeric END) FROM each(timeindex)),
+(SELECT string_agg('['||lower(r)::text||':'||upper(r)::text||']', ',' ORDER BY o)
+  FROM unnest(timespans) WITH ORDINALITY AS u(r,o)),
+array_to_string(timerates, ','),format,
+to_char(filemodtime AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS'),
+to_char(updated AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS'),
+to_char(scanned AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS')"#;
+
+/// `timespans` (`[a:b],[c:d]`) and `timerates` (`r1,r2`) text as PostgreSQL array literals
+/// (`{"[a,b]","[c,d]"}`, `{r1,r2}`).
+fn pg_array_params(timespans: Option<String>, timerates: Option<String>) -> (SqlValue, SqlValue) {
+    let spans = timespans.map(|t| {
+        let v: Vec<String> = t
+            .split("],[")
+            .map(|x| {
+                format!(
+                    "\"[{}]\"",
+                    x.trim_matches(|c| c == '[' || c == ']').replace(':', ",")
+                )
+            })
+            .collect();
+        format!("{{{}}}", v.join(","))
+    });
+    let rates = timerates.map(|t| format!("{{{t}}}"));
+    (spans.into(), rates.into())
 }
 
 /// Options of [`Catalogue::index_archive`].
@@ -173,34 +269,109 @@ pub struct CheckReport {
     pub rows: u64,
 }
 
-/// An open catalogue.
+/// One `tsindex` row in mseedindex's SQLite text encodings, whatever the backend (see
+/// [`Catalogue::tsindex_rows`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TsindexRow {
+    /// Network, station, location, channel codes.
+    pub nslc: Nslc,
+    /// Quality code (`D`, `R`, `Q`, `M`).
+    pub quality: Option<String>,
+    /// Publication version.
+    pub version: Option<i64>,
+    /// Earliest sample, `YYYY-MM-DDTHH:MM:SS[.ffffff]`.
+    pub starttime: String,
+    /// Latest sample.
+    pub endtime: String,
+    /// Nominal sample rate.
+    pub samplerate: f64,
+    /// File name as stored (absolute or relative to the root).
+    pub filename: String,
+    /// First byte of the section.
+    pub byteoffset: i64,
+    /// Length of the section.
+    pub bytes: i64,
+    /// MD5 of the section, when hashing.
+    pub hash: Option<String>,
+    /// `epoch=>offset,...,latest=>0|1`.
+    pub timeindex: Option<String>,
+    /// `[start:end],...`.
+    pub timespans: Option<String>,
+    /// Per-span rates when they differ.
+    pub timerates: Option<String>,
+    /// NULL (miniSEED).
+    pub format: Option<String>,
+    /// File modification time, to the second.
+    pub filemodtime: String,
+    /// When the section last changed.
+    pub updated: String,
+    /// When the file was read.
+    pub scanned: String,
+}
+
+impl TsindexRow {
+    fn from_values(r: &[SqlValue]) -> TsindexRow {
+        TsindexRow {
+            nslc: Nslc {
+                network: r[0].as_text(),
+                station: r[1].as_text(),
+                location: r[2].as_text(),
+                channel: r[3].as_text(),
+            },
+            quality: r[4].as_opt_text(),
+            version: r[5].as_opt_i64(),
+            starttime: r[6].as_text(),
+            endtime: r[7].as_text(),
+            samplerate: r[8].as_f64(),
+            filename: r[9].as_text(),
+            byteoffset: r[10].as_i64(),
+            bytes: r[11].as_i64(),
+            hash: r[12].as_opt_text(),
+            timeindex: r[13].as_opt_text(),
+            timespans: r[14].as_opt_text(),
+            timerates: r[15].as_opt_text(),
+            format: r[16].as_opt_text(),
+            filemodtime: r[17].as_text(),
+            updated: r[18].as_text(),
+            scanned: r[19].as_text(),
+        }
+    }
+}
+
+/// An open catalogue (SQLite or PostgreSQL).
 pub struct Catalogue {
-    conn: Connection,
-    path: PathBuf,
+    db: RefCell<Db>,
+    path: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Catalogue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Catalogue")
-            .field("path", &self.path)
+            .field("target", &self.db.borrow().label())
             .finish()
     }
 }
 
-/// Reads the schema version of an open connection (0 when `siqaco_schema` is absent).
-fn read_version(conn: &Connection) -> rusqlite::Result<u32> {
-    let has: bool = conn.query_row(
-        "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='siqaco_schema'",
-        [],
-        |r| r.get::<_, i64>(0).map(|n| n > 0),
-    )?;
-    if !has {
+/// Reads the schema version (0 when `siqaco_schema` is absent).
+fn read_version(db: &mut Db) -> Result<u32> {
+    if !table_exists(db, "siqaco_schema")? {
         return Ok(0);
     }
-    conn.query_row("SELECT max(version) FROM siqaco_schema", [], |r| {
-        r.get::<_, Option<i64>>(0)
-    })
-    .map(|v| v.unwrap_or(0) as u32)
+    Ok(db
+        .query_one("SELECT max(version) FROM siqaco_schema", &[])?
+        .as_i64() as u32)
+}
+
+/// Whether a table exists (in SQLite's file; in PostgreSQL's current schema).
+fn table_exists(db: &mut Db, name: &str) -> Result<bool> {
+    let sql = match db.kind() {
+        BackendKind::Sqlite => "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?1",
+        BackendKind::Postgres => {
+            "SELECT count(*) FROM information_schema.tables \
+             WHERE table_schema=current_schema() AND table_name=?1::text"
+        }
+    };
+    Ok(db.query_one(sql, &vals![name])?.as_i64() > 0)
 }
 
 /// The backup path used before migrating from `version`: `FILE.v{version}.bak`, with a
@@ -216,46 +387,101 @@ fn backup_path(path: &Path, version: u32) -> PathBuf {
     p
 }
 
+fn row_nslc(r: &[SqlValue]) -> Nslc {
+    Nslc {
+        network: r[0].as_text(),
+        station: r[1].as_text(),
+        location: r[2].as_text(),
+        channel: r[3].as_text(),
+    }
+}
+
+fn nslc_vals(n: &Nslc) -> Vec<SqlValue> {
+    vals![&n.network, &n.station, &n.location, &n.channel]
+}
+
 impl Catalogue {
-    /// Opens (creating if needed) the catalogue at `path` in WAL mode and migrates an older
-    /// schema forward (see [`Catalogue::migrate`]).
+    /// Opens the catalogue `target`: a SQLite file (created if needed, WAL mode) or, when
+    /// `target` is a `postgresql://` (or `postgres://`) URL, a PostgreSQL database.
+    ///
+    /// An older SQLite schema is migrated forward (see [`Catalogue::migrate`]). An empty
+    /// PostgreSQL database is initialised; an older PostgreSQL schema is refused with the
+    /// command to run (`siqaco db migrate --db URL`).
     ///
     /// # Errors
     /// [`Error::Database`] when the file is not a SQLite database, is locked beyond the
-    /// 10 s busy timeout, or has a schema newer than [`SCHEMA_VERSION`].
-    pub fn open(path: impl AsRef<Path>) -> Result<Catalogue> {
-        let mut cat = Self::open_raw(path.as_ref())?;
+    /// 10 s busy timeout, the server cannot be reached, the schema is older (PostgreSQL)
+    /// or newer than [`SCHEMA_VERSION`].
+    pub fn open(target: impl AsRef<Path>) -> Result<Catalogue> {
+        let mut cat = Self::open_raw(target.as_ref())?;
+        if cat.kind() == BackendKind::Postgres {
+            let (version, fresh) = {
+                let db = cat.db.get_mut();
+                let v = read_version(db)?;
+                (v, v == 0 && !table_exists(db, "tsindex")?)
+            };
+            if version < SCHEMA_VERSION && !fresh {
+                let label = cat.db.get_mut().label().to_string();
+                return Err(Error::Database(format!(
+                    "{label}: catalogue schema version {version} is older than this siqaco's \
+                     ({SCHEMA_VERSION}); back the database up (pg_dump) and run \
+                     `siqaco db migrate --db {label}`"
+                )));
+            }
+        }
         cat.migrate()?;
         Ok(cat)
     }
 
-    /// Opens without migrating (for `db check` and `db backup` of old catalogues).
+    /// Opens without migrating (for `db check`, `db backup` and `db migrate`).
     ///
     /// # Errors
     /// As [`Catalogue::open`].
-    pub fn open_raw(path: &Path) -> Result<Catalogue> {
-        let e = db_err(path);
-        let conn = Connection::open(path).map_err(&e)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(&e)?;
-        conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
-            .map_err(&e)?;
-        conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA case_sensitive_like=ON;")
-            .map_err(&e)?;
+    pub fn open_raw(target: &Path) -> Result<Catalogue> {
+        let s = target.to_string_lossy();
+        if is_postgres_url(&s) {
+            return Ok(Catalogue {
+                db: RefCell::new(Db::open_postgres(&s)?),
+                path: None,
+            });
+        }
         Ok(Catalogue {
-            conn,
-            path: path.to_path_buf(),
+            db: RefCell::new(Db::open_sqlite(target)?),
+            path: Some(target.to_path_buf()),
         })
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The backend of this catalogue.
+    pub fn kind(&self) -> BackendKind {
+        self.db.borrow().kind()
     }
 
-    /// The underlying connection (read-only use recommended).
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// The database file (SQLite); `None` for PostgreSQL.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The file name, or the URL without its password.
+    pub fn target(&self) -> String {
+        self.db.borrow().label().to_string()
+    }
+
+    /// Runs SQL statements without parameters (maintenance and tests; the SQL is the
+    /// backend's own dialect).
+    ///
+    /// # Errors
+    /// [`Error::Database`].
+    pub fn execute_sql(&self, sql: &str) -> Result<()> {
+        self.db.borrow_mut().batch(sql)
+    }
+
+    /// Runs one query and returns all rows (maintenance and tests). Columns of types
+    /// other than integers, floats and text must be cast to text in PostgreSQL.
+    ///
+    /// # Errors
+    /// [`Error::Database`].
+    pub fn query_sql(&self, sql: &str) -> Result<Vec<Vec<SqlValue>>> {
+        self.db.borrow_mut().query(sql, &[])
     }
 
     /// The schema version recorded in the catalogue (0 when none).
@@ -263,12 +489,13 @@ impl Catalogue {
     /// # Errors
     /// [`Error::Database`].
     pub fn schema_version(&self) -> Result<u32> {
-        read_version(&self.conn).map_err(db_err(&self.path))
+        read_version(&mut self.db.borrow_mut())
     }
 
-    /// Migrates the schema to [`SCHEMA_VERSION`] in one transaction, after writing a
-    /// backup copy (`FILE.v{old}.bak`, by `VACUUM INTO`) when the catalogue holds tables.
-    /// Returns the backup path, `None` when nothing was to migrate (or the file was new).
+    /// Migrates the schema to [`SCHEMA_VERSION`] in one transaction. SQLite: after writing
+    /// a backup copy (`FILE.v{old}.bak`, by `VACUUM INTO`) when the file holds tables;
+    /// returns the backup path, `None` when nothing was to migrate (or the file was new).
+    /// PostgreSQL: no copy is made (back up with `pg_dump` first); returns `None`.
     ///
     /// Migrations: 0 → 1 creates `tsindex` (if absent), its indexes and siqaco's tables;
     /// existing `tsindex` rows are kept and replaced file by file at the next index run.
@@ -276,65 +503,82 @@ impl Catalogue {
     /// # Errors
     /// [`Error::Database`], also when the schema is newer than this build knows.
     pub fn migrate(&mut self) -> Result<Option<PathBuf>> {
-        let e = db_err(&self.path);
-        let version = read_version(&self.conn).map_err(&e)?;
+        let db = self.db.get_mut();
+        let version = read_version(db)?;
         if version == SCHEMA_VERSION {
             return Ok(None);
         }
         if version > SCHEMA_VERSION {
             return Err(Error::Database(format!(
                 "{}: schema version {version} is newer than this siqaco ({SCHEMA_VERSION})",
-                self.path.display()
+                db.label()
             )));
         }
-        let tables: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(&e)?;
-        let backup = if tables > 0 {
-            let b = backup_path(&self.path, version);
-            self.backup(&b)?;
-            Some(b)
-        } else {
-            None
-        };
-        let tx = self.conn.transaction().map_err(&e)?;
-        let mut v = version;
-        while v < SCHEMA_VERSION {
-            match v {
-                0 => {
-                    tx.execute_batch(TSINDEX_DDL).map_err(&e)?;
-                    tx.execute_batch(SIQACO_DDL_V1).map_err(&e)?;
+        let kind = db.kind();
+        let backup = match (&self.path, kind) {
+            (Some(path), BackendKind::Sqlite) => {
+                let tables = db
+                    .query_one("SELECT count(*) FROM sqlite_master", &[])?
+                    .as_i64();
+                if tables > 0 {
+                    let b = backup_path(path, version);
+                    self.backup(&b)?;
+                    Some(b)
+                } else {
+                    None
                 }
-                _ => unreachable!("no migration from {v}"),
             }
-            v += 1;
-        }
-        tx.execute("DELETE FROM siqaco_schema", []).map_err(&e)?;
-        tx.execute(
-            "INSERT INTO siqaco_schema (version) VALUES (?1)",
-            params![SCHEMA_VERSION],
-        )
-        .map_err(&e)?;
-        tx.commit().map_err(&e)?;
+            _ => None,
+        };
+        self.db.get_mut().transaction(|tx| {
+            let mut v = version;
+            while v < SCHEMA_VERSION {
+                match (v, kind) {
+                    (0, BackendKind::Sqlite) => {
+                        tx.batch(TSINDEX_DDL)?;
+                        tx.batch(SIQACO_DDL_V1)?;
+                    }
+                    (0, BackendKind::Postgres) => {
+                        tx.batch(TSINDEX_DDL_PG)?;
+                        tx.batch(&siqaco_ddl_pg())?;
+                    }
+                    _ => unreachable!("no migration from {v}"),
+                }
+                v += 1;
+            }
+            tx.execute("DELETE FROM siqaco_schema", &[])?;
+            tx.execute(
+                "INSERT INTO siqaco_schema (version) VALUES (?1)",
+                &vals![i64::from(SCHEMA_VERSION)],
+            )?;
+            Ok(())
+        })?;
         Ok(backup)
     }
 
-    /// Writes a consistent copy of the catalogue to `dest` (`VACUUM INTO`; safe while
-    /// other connections write).
+    /// Writes a consistent copy of a SQLite catalogue to `dest` (`VACUUM INTO`; safe
+    /// while other connections write).
     ///
     /// # Errors
-    /// [`Error::Database`], also when `dest` exists.
+    /// [`Error::Database`], also when `dest` exists, and for PostgreSQL (use `pg_dump`).
     pub fn backup(&self, dest: &Path) -> Result<()> {
+        let mut db = self.db.borrow_mut();
+        if db.kind() == BackendKind::Postgres {
+            return Err(Error::Database(format!(
+                "{}: back PostgreSQL catalogues up with pg_dump",
+                db.label()
+            )));
+        }
         if dest.exists() {
             return Err(Error::Database(format!(
                 "{}: backup destination exists",
                 dest.display()
             )));
         }
-        self.conn
-            .execute("VACUUM INTO ?1", params![dest.to_string_lossy()])
-            .map_err(db_err(&self.path))?;
+        db.execute(
+            "VACUUM INTO ?1",
+            &vals![dest.to_string_lossy().into_owned()],
+        )?;
         Ok(())
     }
 
@@ -345,7 +589,6 @@ impl Catalogue {
     /// [`Error::Io`] when the archive cannot be listed; [`Error::Database`]. Unreadable
     /// files or bytes are not errors: they are recorded in `siqaco_files.errors`.
     pub fn index_archive(&mut self, archive: &Archive, opts: &IndexOptions) -> Result<IndexReport> {
-        let e = db_err(&self.path);
         let root_abs =
             std::fs::canonicalize(archive.root()).map_err(|err| Error::io(archive.root(), err))?;
         let files = archive.list_files(&[], None)?;
@@ -353,28 +596,22 @@ impl Catalogue {
             files_listed: files.len() as u64,
             ..Default::default()
         };
+        let db = self.db.get_mut();
         // what the catalogue knows
         let mut known: HashMap<String, (i64, u64, i64, String)> = HashMap::new();
-        {
-            let mut st = self
-                .conn
-                .prepare("SELECT id, path, size_bytes, mtime_ns, filename FROM siqaco_files")
-                .map_err(&e)?;
-            let rows = st
-                .query_map([], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, String>(4)?,
-                    ))
-                })
-                .map_err(&e)?;
-            for row in rows {
-                let (id, path, size, mtime, filename) = row.map_err(&e)?;
-                known.insert(path, (id, size as u64, mtime, filename));
-            }
+        for r in db.query(
+            "SELECT id, path, size_bytes, mtime_ns, filename FROM siqaco_files",
+            &[],
+        )? {
+            known.insert(
+                r[1].as_text(),
+                (
+                    r[0].as_i64(),
+                    r[2].as_i64() as u64,
+                    r[3].as_i64(),
+                    r[4].as_text(),
+                ),
+            );
         }
         let mut todo: Vec<(ArchiveFile, String, String)> = Vec::new();
         let mut seen: BTreeSet<String> = BTreeSet::new();
@@ -404,14 +641,14 @@ impl Catalogue {
             .map(|(_, (id, _, _, filename))| (*id, filename.clone()))
             .collect();
         if !removed.is_empty() {
-            let tx = self.conn.transaction().map_err(&e)?;
-            for (id, filename) in &removed {
-                mark_dirty_file(&tx, *id).map_err(&e)?;
-                delete_file_rows(&tx, *id, filename).map_err(&e)?;
-                tx.execute("DELETE FROM siqaco_files WHERE id=?1", params![id])
-                    .map_err(&e)?;
-            }
-            tx.commit().map_err(&e)?;
+            db.transaction(|tx| {
+                for (id, filename) in &removed {
+                    mark_dirty_file(tx, *id)?;
+                    delete_file_rows(tx, *id, filename)?;
+                    tx.execute("DELETE FROM siqaco_files WHERE id=?1", &vals![*id])?;
+                }
+                Ok(())
+            })?;
             report.files_removed = removed.len() as u64;
         }
         let sopts = SectionOptions {
@@ -435,66 +672,55 @@ impl Catalogue {
                 None => work(),
             };
             let scanned_ns = now_ns();
-            let tx = self.conn.transaction().map_err(&e)?;
-            for ((f, abs, filename), (idx, errors)) in batch.iter().zip(results) {
-                if !errors.is_empty() {
-                    report.files_with_errors += 1;
+            db.transaction(|tx| {
+                for ((f, abs, filename), (idx, errors)) in batch.iter().zip(results) {
+                    if !errors.is_empty() {
+                        report.files_with_errors += 1;
+                    }
+                    report.rows_written +=
+                        write_file(tx, f, abs, filename, &idx, &errors, scanned_ns, opts.hash)?;
+                    report.files_indexed += 1;
                 }
-                report.rows_written +=
-                    write_file(&tx, f, abs, filename, &idx, &errors, scanned_ns, opts.hash)
-                        .map_err(&e)?;
-                report.files_indexed += 1;
-            }
-            tx.commit().map_err(&e)?;
+                Ok(())
+            })?;
         }
-        self.conn.execute_batch(SUMMARY_SQL).map_err(&e)?;
+        let summary = match db.kind() {
+            BackendKind::Sqlite => SUMMARY_SQL,
+            BackendKind::Postgres => SUMMARY_SQL_PG,
+        };
+        db.transaction(|tx| tx.batch(summary))?;
         self.refresh_day_stats(&opts.tolerance)?;
         Ok(report)
     }
 
     /// Recomputes `siqaco_day_stats` of the streams listed in `siqaco_dirty`.
     fn refresh_day_stats(&mut self, tolerance: &Tolerance) -> Result<()> {
-        let e = db_err(&self.path);
-        let dirty: Vec<Nslc> = {
-            let mut st = self
-                .conn
-                .prepare("SELECT network,station,location,channel FROM siqaco_dirty")
-                .map_err(&e)?;
-            let rows = st
-                .query_map([], |r| {
-                    Ok(Nslc {
-                        network: r.get(0)?,
-                        station: r.get(1)?,
-                        location: r.get(2)?,
-                        channel: r.get(3)?,
-                    })
-                })
-                .map_err(&e)?;
-            rows.collect::<rusqlite::Result<_>>().map_err(&e)?
-        };
+        let db = self.db.get_mut();
+        let dirty: Vec<Nslc> = db
+            .query(
+                "SELECT network,station,location,channel FROM siqaco_dirty",
+                &[],
+            )?
+            .iter()
+            .map(|r| row_nslc(r))
+            .collect();
         let opts = AnalysisOptions {
             tolerance: *tolerance,
             per_day: true,
             ..Default::default()
         };
-        let tx = self.conn.transaction().map_err(&e)?;
-        for nslc in dirty {
-            let traces = load_traces(&tx, &nslc, tolerance).map_err(&e)?;
-            let a = analyze(&traces, &opts);
-            let keys = params![nslc.network, nslc.station, nslc.location, nslc.channel];
-            tx.execute(
-                "DELETE FROM siqaco_day_stats WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4",
-                keys,
-            )
-            .map_err(&e)?;
-            for d in &a.days {
+        db.transaction(|tx| {
+            for nslc in dirty {
+                let traces = load_stream(tx, &nslc, tolerance, None)?.0;
+                let a = analyze(&traces, &opts);
+                let keys = nslc_vals(&nslc);
                 tx.execute(
-                    "INSERT INTO siqaco_day_stats VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
-                    params![
-                        nslc.network,
-                        nslc.station,
-                        nslc.location,
-                        nslc.channel,
+                    "DELETE FROM siqaco_day_stats WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4",
+                    &keys,
+                )?;
+                for d in &a.days {
+                    let mut p = keys.clone();
+                    p.extend(vals![
                         format_date(d.day_start_ns),
                         d.num_gaps as i64,
                         d.sum_gaps,
@@ -503,17 +729,40 @@ impl Catalogue {
                         d.sum_overlaps,
                         d.max_overlap,
                         d.percent_availability
-                    ],
-                )
-                .map_err(&e)?;
+                    ]);
+                    tx.execute(
+                        "INSERT INTO siqaco_day_stats VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+                        &p,
+                    )?;
+                }
+                tx.execute(
+                    "DELETE FROM siqaco_dirty WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4",
+                    &keys,
+                )?;
             }
-            tx.execute(
-                "DELETE FROM siqaco_dirty WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4",
-                keys,
-            )
-            .map_err(&e)?;
-        }
-        tx.commit().map_err(&e)
+            Ok(())
+        })
+    }
+
+    /// Every `tsindex` row in mseedindex's SQLite text encodings, sorted by file name and
+    /// byte offset. From PostgreSQL the typed columns are converted back (timestamps keep
+    /// microseconds; the hstore `timeindex` in time order).
+    ///
+    /// # Errors
+    /// [`Error::Database`].
+    pub fn tsindex_rows(&self) -> Result<Vec<TsindexRow>> {
+        let mut db = self.db.borrow_mut();
+        let cols = match db.kind() {
+            BackendKind::Sqlite => TSINDEX_COLUMNS,
+            BackendKind::Postgres => TSINDEX_COLUMNS_PG,
+        };
+        let mut out: Vec<TsindexRow> = db
+            .query(&format!("SELECT {cols} FROM tsindex"), &[])?
+            .iter()
+            .map(|r| TsindexRow::from_values(r))
+            .collect();
+        out.sort_by(|a, b| (&a.filename, a.byteoffset).cmp(&(&b.filename, b.byteoffset)));
+        Ok(out)
     }
 
     /// The streams of the catalogue matching `selection` (empty = all), sorted.
@@ -521,31 +770,16 @@ impl Catalogue {
     /// # Errors
     /// [`Error::Database`].
     pub fn streams(&self, selection: &[NslcGlob]) -> Result<Vec<Nslc>> {
-        let e = db_err(&self.path);
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT DISTINCT network,station,location,channel FROM siqaco_file_streams \
-                 ORDER BY 1,2,3,4",
-            )
-            .map_err(&e)?;
-        let rows = st
-            .query_map([], |r| {
-                Ok(Nslc {
-                    network: r.get(0)?,
-                    station: r.get(1)?,
-                    location: r.get(2)?,
-                    channel: r.get(3)?,
-                })
-            })
-            .map_err(&e)?;
-        let mut out = Vec::new();
-        for r in rows {
-            let n = r.map_err(&e)?;
-            if selected(selection, &n) {
-                out.push(n);
-            }
-        }
+        let rows = self.db.borrow_mut().query(
+            "SELECT DISTINCT network,station,location,channel FROM siqaco_file_streams",
+            &[],
+        )?;
+        let mut out: Vec<Nslc> = rows
+            .iter()
+            .map(|r| row_nslc(r))
+            .filter(|n| selected(selection, n))
+            .collect();
+        out.sort();
         Ok(out)
     }
 
@@ -554,28 +788,21 @@ impl Catalogue {
     /// # Errors
     /// [`Error::Database`].
     pub fn extents(&self, selection: &[NslcGlob]) -> Result<Vec<StreamExtent>> {
-        let e = db_err(&self.path);
         let mut out = Vec::new();
-        let mut st = self
-            .conn
-            .prepare(
+        for nslc in self.streams(selection)? {
+            let r = self.db.borrow_mut().query(
                 "SELECT min(start_ns), max(end_ns) FROM siqaco_spans \
                  WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4",
-            )
-            .map_err(&e)?;
-        for nslc in self.streams(selection)? {
-            let (a, b): (Option<i64>, Option<i64>) = st
-                .query_row(
-                    params![nslc.network, nslc.station, nslc.location, nslc.channel],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .map_err(&e)?;
-            if let (Some(a), Some(b)) = (a, b) {
-                out.push(StreamExtent {
-                    nslc,
-                    earliest_ns: a,
-                    latest_ns: b,
-                });
+                &nslc_vals(&nslc),
+            )?;
+            if let Some(r) = r.first() {
+                if let (Some(a), Some(b)) = (r[0].as_opt_i64(), r[1].as_opt_i64()) {
+                    out.push(StreamExtent {
+                        nslc,
+                        earliest_ns: a,
+                        latest_ns: b,
+                    });
+                }
             }
         }
         Ok(out)
@@ -594,14 +821,13 @@ impl Catalogue {
     /// # Errors
     /// [`Error::Database`].
     pub fn report(&self, opts: &ScanOptions) -> Result<ScanReport> {
-        let e = db_err(&self.path);
         let tol = &opts.analysis.tolerance;
         let streams = self.streams(&opts.selection)?;
         let mut file_ids: BTreeSet<i64> = BTreeSet::new();
         let mut reports = Vec::new();
+        let mut db = self.db.borrow_mut();
         for nslc in streams {
-            let (traces, records, ids) =
-                load_stream(&self.conn, &nslc, tol, opts.analysis.window).map_err(&e)?;
+            let (traces, records, ids) = load_stream(&mut db, &nslc, tol, opts.analysis.window)?;
             file_ids.extend(ids);
             if records == 0 || traces.is_empty() {
                 continue;
@@ -613,31 +839,25 @@ impl Catalogue {
             });
         }
         // files: every file when no selection, else the files holding selected streams
-        let mut st = self
-            .conn
-            .prepare("SELECT id, rel_path, size_bytes, records, errors FROM siqaco_files")
-            .map_err(&e)?;
-        let rows = st
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                ))
-            })
-            .map_err(&e)?;
+        let rows = db.query(
+            "SELECT id, rel_path, size_bytes, records, errors FROM siqaco_files",
+            &[],
+        )?;
         let mut report = ScanReport {
             window: opts.analysis.window,
             ..Default::default()
         };
-        for row in rows {
-            let (id, rel, size, records, errors) = row.map_err(&e)?;
+        for r in rows {
+            let (id, rel, size, records) =
+                (r[0].as_i64(), r[1].as_text(), r[2].as_i64(), r[3].as_i64());
             if !opts.selection.is_empty() && !file_ids.contains(&id) {
                 continue;
             }
-            let errs = errors.as_deref().map(decode_errors).unwrap_or_default();
+            let errs = r[4]
+                .as_opt_text()
+                .as_deref()
+                .map(decode_errors)
+                .unwrap_or_default();
             let unreadable = errs.iter().any(|x| x.offset.is_none());
             if !unreadable {
                 report.files += 1;
@@ -656,49 +876,33 @@ impl Catalogue {
         Ok(report)
     }
 
-    /// The stored per-day statistics (`siqaco_day_stats`) of the selected streams:
-    /// `(stream, "YYYY-MM-DD", num_gaps, sum_gaps, max_gap, num_overlaps, sum_overlaps,
-    /// max_overlap, percent_availability)`.
+    /// The stored per-day statistics (`siqaco_day_stats`) of the selected streams, sorted
+    /// by stream and day.
     ///
     /// # Errors
     /// [`Error::Database`].
     pub fn stored_day_stats(&self, selection: &[NslcGlob]) -> Result<Vec<StoredDay>> {
-        let e = db_err(&self.path);
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT network,station,location,channel,day,num_gaps,sum_gaps,max_gap,\
-                 num_overlaps,sum_overlaps,max_overlap,percent_availability \
-                 FROM siqaco_day_stats ORDER BY 1,2,3,4,5",
-            )
-            .map_err(&e)?;
-        let rows = st
-            .query_map([], |r| {
-                Ok(StoredDay {
-                    nslc: Nslc {
-                        network: r.get(0)?,
-                        station: r.get(1)?,
-                        location: r.get(2)?,
-                        channel: r.get(3)?,
-                    },
-                    day: r.get(4)?,
-                    num_gaps: r.get::<_, i64>(5)? as u64,
-                    sum_gaps: r.get(6)?,
-                    max_gap: r.get(7)?,
-                    num_overlaps: r.get::<_, i64>(8)? as u64,
-                    sum_overlaps: r.get(9)?,
-                    max_overlap: r.get(10)?,
-                    percent_availability: r.get(11)?,
-                })
+        let rows = self.db.borrow_mut().query(
+            "SELECT network,station,location,channel,day,num_gaps,sum_gaps,max_gap,\
+             num_overlaps,sum_overlaps,max_overlap,percent_availability FROM siqaco_day_stats",
+            &[],
+        )?;
+        let mut out: Vec<StoredDay> = rows
+            .iter()
+            .map(|r| StoredDay {
+                nslc: row_nslc(r),
+                day: r[4].as_text(),
+                num_gaps: r[5].as_i64() as u64,
+                sum_gaps: r[6].as_f64(),
+                max_gap: r[7].as_f64(),
+                num_overlaps: r[8].as_i64() as u64,
+                sum_overlaps: r[9].as_f64(),
+                max_overlap: r[10].as_f64(),
+                percent_availability: r[11].as_f64(),
             })
-            .map_err(&e)?;
-        let mut out = Vec::new();
-        for r in rows {
-            let d = r.map_err(&e)?;
-            if selected(selection, &d.nslc) {
-                out.push(d);
-            }
-        }
+            .filter(|d| selected(selection, &d.nslc))
+            .collect();
+        out.sort_by(|a, b| (&a.nslc, &a.day).cmp(&(&b.nslc, &b.day)));
         Ok(out)
     }
 
@@ -709,48 +913,32 @@ impl Catalogue {
     /// # Errors
     /// [`Error::Database`] when the checks cannot run.
     pub fn check(&self) -> Result<CheckReport> {
-        let e = db_err(&self.path);
         let mut rep = CheckReport::default();
-        let ic: String = self
-            .conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .map_err(&e)?;
-        if ic != "ok" {
-            rep.problems.push(format!("integrity_check: {ic}"));
-        }
         let v = self.schema_version()?;
+        let mut db = self.db.borrow_mut();
+        if db.kind() == BackendKind::Sqlite {
+            let ic = db.query_one("PRAGMA integrity_check", &[])?.as_text();
+            if ic != "ok" {
+                rep.problems.push(format!("integrity_check: {ic}"));
+            }
+        }
         if v != SCHEMA_VERSION {
             rep.problems.push(format!(
                 "schema version {v}, expected {SCHEMA_VERSION} (run `siqaco db migrate`)"
             ));
             return Ok(rep);
         }
-        rep.rows = self
-            .conn
-            .query_row("SELECT count(*) FROM tsindex", [], |r| r.get::<_, i64>(0))
-            .map_err(&e)? as u64;
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT f.path, f.size_bytes, f.errors, \
-                 (SELECT count(*) FROM tsindex t WHERE t.filename=f.filename), \
-                 (SELECT count(*) FROM siqaco_file_streams s WHERE s.file_id=f.id) \
-                 FROM siqaco_files f",
-            )
-            .map_err(&e)?;
-        let rows = st
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                ))
-            })
-            .map_err(&e)?;
-        for row in rows {
-            let (path, size, _errors, nrows, nstreams) = row.map_err(&e)?;
+        rep.rows = db.query_one("SELECT count(*) FROM tsindex", &[])?.as_i64() as u64;
+        let rows = db.query(
+            "SELECT f.path, f.size_bytes, \
+             (SELECT count(*) FROM tsindex t WHERE t.filename=f.filename), \
+             (SELECT count(*) FROM siqaco_file_streams s WHERE s.file_id=f.id) \
+             FROM siqaco_files f",
+            &[],
+        )?;
+        for r in rows {
+            let (path, size, nrows, nstreams) =
+                (r[0].as_text(), r[1].as_i64(), r[2].as_i64(), r[3].as_i64());
             rep.files += 1;
             match std::fs::metadata(&path) {
                 Ok(m) if m.len() as i64 != size => rep
@@ -765,32 +953,31 @@ impl Catalogue {
                 rep.problems.push(format!("{path}: no tsindex rows"));
             }
         }
-        let orphans: i64 = self
-            .conn
-            .query_row(
+        let orphans = db
+            .query_one(
                 "SELECT count(*) FROM tsindex t WHERE NOT EXISTS \
                  (SELECT 1 FROM siqaco_files f WHERE f.filename=t.filename)",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(&e)?;
+                &[],
+            )?
+            .as_i64();
         if orphans > 0 {
             rep.problems.push(format!(
                 "{orphans} tsindex row(s) of files siqaco did not index (from another tool?)"
             ));
         }
-        let summary_ok: Option<i64> = self
-            .conn
-            .query_row(
+        let summary = if table_exists(&mut db, "tsindex_summary")? {
+            db.query_one(
                 "SELECT count(*) FROM (SELECT network,station,location,channel,min(starttime),max(endtime) \
                  FROM tsindex GROUP BY 1,2,3,4 EXCEPT SELECT network,station,location,channel,earliest,latest \
-                 FROM tsindex_summary)",
-                [],
-                |r| r.get(0),
+                 FROM tsindex_summary) AS d",
+                &[],
             )
-            .optional()
-            .unwrap_or(None);
-        match summary_ok {
+            .ok()
+            .map(|v| v.as_i64())
+        } else {
+            None
+        };
+        match summary {
             Some(0) => {}
             Some(n) => rep
                 .problems
@@ -891,32 +1078,29 @@ fn decode_errors(text: &str) -> Vec<FileError> {
         .collect()
 }
 
-fn mark_dirty_file(tx: &Transaction<'_>, file_id: i64) -> rusqlite::Result<()> {
+fn mark_dirty_file(tx: &mut Db, file_id: i64) -> Result<()> {
     tx.execute(
-        "INSERT OR IGNORE INTO siqaco_dirty SELECT DISTINCT network,station,location,channel \
-         FROM siqaco_file_streams WHERE file_id=?1",
-        params![file_id],
+        "INSERT INTO siqaco_dirty SELECT DISTINCT network,station,location,channel \
+         FROM siqaco_file_streams WHERE file_id=?1 ON CONFLICT DO NOTHING",
+        &vals![file_id],
     )?;
     Ok(())
 }
 
-fn delete_file_rows(tx: &Transaction<'_>, file_id: i64, filename: &str) -> rusqlite::Result<()> {
-    tx.execute("DELETE FROM tsindex WHERE filename=?1", params![filename])?;
+fn delete_file_rows(tx: &mut Db, file_id: i64, filename: &str) -> Result<()> {
+    tx.execute("DELETE FROM tsindex WHERE filename=?1", &vals![filename])?;
     tx.execute(
         "DELETE FROM siqaco_file_streams WHERE file_id=?1",
-        params![file_id],
+        &vals![file_id],
     )?;
-    tx.execute(
-        "DELETE FROM siqaco_spans WHERE file_id=?1",
-        params![file_id],
-    )?;
+    tx.execute("DELETE FROM siqaco_spans WHERE file_id=?1", &vals![file_id])?;
     Ok(())
 }
 
 /// Replaces everything known about one file; returns the tsindex rows written.
 #[allow(clippy::too_many_arguments)]
 fn write_file(
-    tx: &Transaction<'_>,
+    tx: &mut Db,
     f: &ArchiveFile,
     abs: &str,
     filename: &str,
@@ -924,143 +1108,136 @@ fn write_file(
     errors: &[FileError],
     scanned_ns: i64,
     keep_updated_by_hash: bool,
-) -> rusqlite::Result<u64> {
+) -> Result<u64> {
+    let pg = tx.kind() == BackendKind::Postgres;
     let old: Option<(i64, String)> = tx
-        .query_row(
+        .query(
             "SELECT id, filename FROM siqaco_files WHERE path=?1",
-            params![abs],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+            &vals![abs],
+        )?
+        .first()
+        .map(|r| (r[0].as_i64(), r[1].as_text()));
     // mseedindex keeps `updated` of a section whose hash (and NSLC, version) is unchanged
-    let mut previous_updated: HashMap<(String, String, String, String, i64, String), String> =
-        HashMap::new();
+    let mut previous_updated: HashMap<(Nslc, i64, String), String> = HashMap::new();
     if keep_updated_by_hash {
         let names: Vec<&str> = match &old {
             Some((_, n)) => vec![n.as_str(), filename],
             None => vec![filename],
         };
+        let cols = if pg {
+            TSINDEX_COLUMNS_PG
+        } else {
+            TSINDEX_COLUMNS
+        };
+        let sql = format!("SELECT {cols} FROM tsindex WHERE filename=?1 AND hash IS NOT NULL");
         for n in names {
-            let mut st = tx.prepare_cached(
-                "SELECT network,station,location,channel,version,hash,updated FROM tsindex \
-                 WHERE filename=?1 AND hash IS NOT NULL",
-            )?;
-            let rows = st.query_map(params![n], |r| {
-                Ok((
+            for r in tx.query(&sql, &vals![n])? {
+                let row = TsindexRow::from_values(&r);
+                previous_updated.insert(
                     (
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, i64>(4)?,
-                        r.get::<_, String>(5)?,
+                        row.nslc,
+                        row.version.unwrap_or(0),
+                        row.hash.unwrap_or_default(),
                     ),
-                    r.get::<_, String>(6)?,
-                ))
-            })?;
-            for row in rows {
-                let (k, v) = row?;
-                previous_updated.insert(k, v);
+                    row.updated,
+                );
             }
         }
     }
     if let Some((id, old_name)) = &old {
         mark_dirty_file(tx, *id)?;
         delete_file_rows(tx, *id, old_name)?;
-        tx.execute("DELETE FROM siqaco_files WHERE id=?1", params![id])?;
+        tx.execute("DELETE FROM siqaco_files WHERE id=?1", &vals![*id])?;
     }
     // rows another tool wrote for this file name (a version-0 catalogue)
-    tx.execute("DELETE FROM tsindex WHERE filename=?1", params![filename])?;
+    tx.execute("DELETE FROM tsindex WHERE filename=?1", &vals![filename])?;
     let scanned = tsindex_second(scanned_ns);
     let modtime = tsindex_second(f.mtime_ns);
-    tx.execute(
-        "INSERT INTO siqaco_files (path, filename, rel_path, size_bytes, mtime_ns, scanned, records, errors) \
-         VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
-        params![
-            abs,
-            filename,
-            f.rel_path,
-            f.size_bytes as i64,
-            f.mtime_ns,
-            scanned,
-            idx.records as i64,
-            encode_errors(errors)
-        ],
-    )?;
-    let file_id = tx.last_insert_rowid();
-    let mut ins = tx.prepare_cached(
-        "INSERT INTO tsindex (network,station,location,channel,quality,version,starttime,endtime,\
-         samplerate,filename,byteoffset,bytes,hash,timeindex,timespans,timerates,format,\
-         filemodtime,updated,scanned) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,NULL,?17,?18,?19)",
-    )?;
+    let file_id = tx
+        .query_one(
+            "INSERT INTO siqaco_files (path, filename, rel_path, size_bytes, mtime_ns, scanned, records, errors) \
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8) RETURNING id",
+            &vals![
+                abs,
+                filename,
+                &f.rel_path,
+                f.size_bytes as i64,
+                f.mtime_ns,
+                &scanned,
+                idx.records as i64,
+                encode_errors(errors)
+            ],
+        )?
+        .as_i64();
+    let insert = if pg {
+        TSINDEX_INSERT_PG
+    } else {
+        TSINDEX_INSERT
+    };
     for s in &idx.sections {
         let n = &s.nslc;
         let updated = s
             .hash
             .as_ref()
-            .and_then(|h| {
-                previous_updated.get(&(
-                    n.network.clone(),
-                    n.station.clone(),
-                    n.location.clone(),
-                    n.channel.clone(),
-                    i64::from(s.version),
-                    h.clone(),
-                ))
-            })
+            .and_then(|h| previous_updated.get(&(n.clone(), i64::from(s.version), h.clone())))
             .cloned()
             .unwrap_or_else(|| modtime.clone());
-        ins.execute(params![
-            n.network,
-            n.station,
-            n.location,
-            n.channel,
+        let (spans, rates) = if pg {
+            pg_array_params(s.timespans_text(), s.timerates_text())
+        } else {
+            (s.timespans_text().into(), s.timerates_text().into())
+        };
+        let samplerate: SqlValue = if pg {
+            s.sample_rate.to_string().into()
+        } else {
+            s.sample_rate.into()
+        };
+        let mut p = nslc_vals(n);
+        p.extend(vals![
             s.quality.to_string(),
             i64::from(s.version),
             tsindex_time(s.earliest_ns),
-            tsindex_time(s.latest_ns),
-            s.sample_rate,
+            tsindex_time(s.latest_ns)
+        ]);
+        p.push(samplerate);
+        p.extend(vals![
             filename,
             s.byte_offset as i64,
             s.bytes as i64,
-            s.hash,
-            s.timeindex_text(),
-            s.timespans_text(),
-            s.timerates_text(),
-            modtime,
-            updated,
-            scanned
-        ])?;
+            s.hash.clone(),
+            s.timeindex_text()
+        ]);
+        p.push(spans);
+        p.push(rates);
+        p.extend(vals![&modtime, updated, &scanned]);
+        tx.execute(insert, &p)?;
     }
-    let mut ins_fs =
-        tx.prepare_cached("INSERT INTO siqaco_file_streams VALUES (?1,?2,?3,?4,?5,?6)")?;
-    let mut ins_sp =
-        tx.prepare_cached("INSERT INTO siqaco_spans VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)")?;
-    let mut dirty = tx.prepare_cached("INSERT OR IGNORE INTO siqaco_dirty VALUES (?1,?2,?3,?4)")?;
     for s in &idx.streams {
-        let n = &s.nslc;
-        ins_fs.execute(params![
-            file_id,
-            n.network,
-            n.station,
-            n.location,
-            n.channel,
-            s.records as i64
-        ])?;
-        dirty.execute(params![n.network, n.station, n.location, n.channel])?;
+        let mut p = vals![file_id];
+        p.extend(nslc_vals(&s.nslc));
+        p.push(SqlValue::Int(s.records as i64));
+        tx.execute(
+            "INSERT INTO siqaco_file_streams VALUES (?1,?2,?3,?4,?5,?6)",
+            &p,
+        )?;
+        tx.execute(
+            "INSERT INTO siqaco_dirty VALUES (?1,?2,?3,?4) ON CONFLICT DO NOTHING",
+            &nslc_vals(&s.nslc),
+        )?;
         for t in &s.traces {
-            ins_sp.execute(params![
-                file_id,
-                n.network,
-                n.station,
-                n.location,
-                n.channel,
+            let mut p = vals![file_id];
+            p.extend(nslc_vals(&s.nslc));
+            p.extend(vals![
                 t.start_ns,
                 t.last_sample_ns,
                 t.end_ns,
                 t.sample_rate_hz,
                 t.samples
-            ])?;
+            ]);
+            tx.execute(
+                "INSERT INTO siqaco_spans VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                &p,
+            )?;
         }
     }
     Ok(idx.sections.len() as u64)
@@ -1068,54 +1245,43 @@ fn write_file(
 
 /// Traces of one stream joined across files; the data-record count; the file ids.
 fn load_stream(
-    conn: &Connection,
+    db: &mut Db,
     nslc: &Nslc,
     tol: &Tolerance,
     window: Option<(i64, i64)>,
-) -> rusqlite::Result<(Vec<Piece>, u64, BTreeSet<i64>)> {
-    let keys = params![nslc.network, nslc.station, nslc.location, nslc.channel];
+) -> Result<(Vec<Piece>, u64, BTreeSet<i64>)> {
+    let keys = nslc_vals(nslc);
     let mut per_file: BTreeMap<i64, TraceBuilder> = BTreeMap::new();
-    {
-        let mut st = conn.prepare_cached(
-            "SELECT file_id,start_ns,last_sample_ns,end_ns,sample_rate_hz,samples FROM siqaco_spans \
-             WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4",
-        )?;
-        let rows = st.query_map(keys, |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                Piece {
-                    start_ns: r.get(1)?,
-                    last_sample_ns: r.get(2)?,
-                    end_ns: r.get(3)?,
-                    sample_rate_hz: r.get(4)?,
-                    samples: r.get(5)?,
-                },
-            ))
-        })?;
-        for row in rows {
-            let (id, p) = row?;
-            if let Some((ws, we)) = window {
-                if p.end_ns <= ws || p.start_ns >= we {
-                    continue;
-                }
+    for r in db.query(
+        "SELECT file_id,start_ns,last_sample_ns,end_ns,sample_rate_hz,samples FROM siqaco_spans \
+         WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4",
+        &keys,
+    )? {
+        let p = Piece {
+            start_ns: r[1].as_i64(),
+            last_sample_ns: r[2].as_i64(),
+            end_ns: r[3].as_i64(),
+            sample_rate_hz: r[4].as_f64(),
+            samples: r[5].as_i64() as _,
+        };
+        if let Some((ws, we)) = window {
+            if p.end_ns <= ws || p.start_ns >= we {
+                continue;
             }
-            per_file.entry(id).or_default().push(p, tol);
         }
+        per_file.entry(r[0].as_i64()).or_default().push(p, tol);
     }
     let mut records = 0u64;
     let mut ids = BTreeSet::new();
-    {
-        let mut st = conn.prepare_cached(
-            "SELECT file_id, records FROM siqaco_file_streams \
-             WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4",
-        )?;
-        let rows = st.query_map(keys, |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
-        for row in rows {
-            let (id, n) = row?;
-            if window.is_none() || per_file.contains_key(&id) {
-                records += n as u64;
-                ids.insert(id);
-            }
+    for r in db.query(
+        "SELECT file_id, records FROM siqaco_file_streams \
+         WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4",
+        &keys,
+    )? {
+        let id = r[0].as_i64();
+        if window.is_none() || per_file.contains_key(&id) {
+            records += r[1].as_i64() as u64;
+            ids.insert(id);
         }
     }
     let mut all = TraceBuilder::new();
@@ -1123,10 +1289,6 @@ fn load_stream(
         all.merge(tb, tol);
     }
     Ok((all.finish(tol), records, ids))
-}
-
-fn load_traces(conn: &Connection, nslc: &Nslc, tol: &Tolerance) -> rusqlite::Result<Vec<Piece>> {
-    load_stream(conn, nslc, tol, None).map(|(t, _, _)| t)
 }
 
 #[cfg(test)]

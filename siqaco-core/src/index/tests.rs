@@ -6,7 +6,7 @@ fn version_0_catalogue_migrates_with_backup() {
     let db = dir.path().join("ts.sqlite");
     {
         // a catalogue as mseedindex writes it: tsindex only, no siqaco tables
-        let c = Connection::open(&db).unwrap();
+        let c = rusqlite::Connection::open(&db).unwrap();
         c.execute_batch(TSINDEX_DDL).unwrap();
         c.execute(
             "INSERT INTO tsindex (network,station,location,channel,version,starttime,endtime,\
@@ -20,11 +20,8 @@ fn version_0_catalogue_migrates_with_backup() {
     assert_eq!(cat.schema_version().unwrap(), SCHEMA_VERSION);
     let backup = PathBuf::from(format!("{}.v0.bak", db.display()));
     assert!(backup.exists(), "backup written before migrating");
-    let n: i64 = cat
-        .connection()
-        .query_row("SELECT count(*) FROM tsindex", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(n, 1, "rows kept");
+    let n = cat.query_sql("SELECT count(*) FROM tsindex").unwrap();
+    assert_eq!(n[0][0].as_i64(), 1, "rows kept");
     // the backup is the old catalogue, still version 0
     let old = Catalogue::open_raw(&backup).unwrap();
     assert_eq!(old.schema_version().unwrap(), 0);
@@ -45,8 +42,7 @@ fn newer_schema_is_refused() {
     let db = dir.path().join("ts.sqlite");
     {
         let c = Catalogue::open(&db).unwrap();
-        c.connection()
-            .execute("UPDATE siqaco_schema SET version=99", [])
+        c.execute_sql("UPDATE siqaco_schema SET version=99")
             .unwrap();
     }
     let err = Catalogue::open(&db).unwrap_err();

@@ -1,0 +1,462 @@
+//! The catalogue's two backends behind one small interface: SQLite (rusqlite, the embedded
+//! default) and PostgreSQL (the `postgres` crate, feature `postgres`).
+//!
+//! All SQL of the catalogue is written once, in SQLite's dialect with numbered parameters
+//! (`?1`, `?2`, ...) and the syntax both servers accept (`INSERT ... ON CONFLICT DO
+//! NOTHING`, `RETURNING`); for PostgreSQL the parameters are renamed `$1`, `$2`, ... The
+//! few statements that must differ (DDL, the typed `tsindex` columns, catalogue
+//! introspection) are chosen by the [`BackendKind`] of the connection. Values cross the interface as
+//! [`SqlValue`]; queries return all rows at once.
+
+use crate::error::{Error, Result};
+use std::path::Path;
+
+/// A value bound to or read from a catalogue statement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SqlValue {
+    /// SQL NULL.
+    Null,
+    /// An integer (SQLite INTEGER; PostgreSQL smallint, integer, bigint, boolean).
+    Int(i64),
+    /// A floating-point number (SQLite REAL; PostgreSQL real, double precision).
+    Real(f64),
+    /// Text.
+    Text(String),
+}
+
+impl SqlValue {
+    /// The value as an integer (NULL and unparsable text give 0).
+    pub fn as_i64(&self) -> i64 {
+        match self {
+            SqlValue::Int(i) => *i,
+            SqlValue::Real(x) => *x as i64,
+            SqlValue::Text(s) => s.parse().unwrap_or(0),
+            SqlValue::Null => 0,
+        }
+    }
+
+    /// The value as a float (NULL and unparsable text give 0).
+    pub fn as_f64(&self) -> f64 {
+        match self {
+            SqlValue::Int(i) => *i as f64,
+            SqlValue::Real(x) => *x,
+            SqlValue::Text(s) => s.parse().unwrap_or(0.0),
+            SqlValue::Null => 0.0,
+        }
+    }
+
+    /// The value as text, `None` for NULL.
+    pub fn as_opt_text(&self) -> Option<String> {
+        match self {
+            SqlValue::Null => None,
+            SqlValue::Int(i) => Some(i.to_string()),
+            SqlValue::Real(x) => Some(x.to_string()),
+            SqlValue::Text(s) => Some(s.clone()),
+        }
+    }
+
+    /// The value as text, empty for NULL.
+    pub fn as_text(&self) -> String {
+        self.as_opt_text().unwrap_or_default()
+    }
+
+    /// The value as an optional integer.
+    pub fn as_opt_i64(&self) -> Option<i64> {
+        match self {
+            SqlValue::Null => None,
+            v => Some(v.as_i64()),
+        }
+    }
+}
+
+impl From<i64> for SqlValue {
+    fn from(v: i64) -> Self {
+        SqlValue::Int(v)
+    }
+}
+impl From<f64> for SqlValue {
+    fn from(v: f64) -> Self {
+        SqlValue::Real(v)
+    }
+}
+impl From<&str> for SqlValue {
+    fn from(v: &str) -> Self {
+        SqlValue::Text(v.to_string())
+    }
+}
+impl From<&String> for SqlValue {
+    fn from(v: &String) -> Self {
+        SqlValue::Text(v.clone())
+    }
+}
+impl From<String> for SqlValue {
+    fn from(v: String) -> Self {
+        SqlValue::Text(v)
+    }
+}
+impl<T: Into<SqlValue>> From<Option<T>> for SqlValue {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(SqlValue::Null, Into::into)
+    }
+}
+
+/// Builds a `Vec<SqlValue>` from heterogeneous values.
+macro_rules! vals {
+    ($($x:expr),* $(,)?) => {{
+        #[allow(clippy::useless_vec)]
+        let v: Vec<$crate::index::backend::SqlValue> =
+            vec![$($crate::index::backend::SqlValue::from($x)),*];
+        v
+    }};
+}
+pub(crate) use vals;
+
+/// Which database a catalogue lives in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendKind {
+    /// A SQLite file.
+    Sqlite,
+    /// A PostgreSQL database.
+    Postgres,
+}
+
+enum Conn {
+    Sqlite(rusqlite::Connection),
+    #[cfg(feature = "postgres")]
+    Postgres {
+        client: Box<postgres::Client>,
+        statements: std::collections::HashMap<String, postgres::Statement>,
+    },
+}
+
+/// An open connection and the name used in error messages (file, or URL without password).
+pub(crate) struct Db {
+    conn: Conn,
+    label: String,
+}
+
+/// `true` when `target` is a PostgreSQL connection URL.
+pub fn is_postgres_url(target: &str) -> bool {
+    target.starts_with("postgresql://") || target.starts_with("postgres://")
+}
+
+/// The URL without its password (for messages).
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (auth, host) = match rest.rsplit_once('@') {
+        Some((a, h)) => (Some(a), h),
+        None => (None, rest),
+    };
+    match auth {
+        Some(a) => {
+            let user = a.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}@{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
+/// `?N` parameters renamed `$N` (PostgreSQL).
+fn dollar_params(sql: &str) -> String {
+    let b = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len());
+    for (i, c) in sql.char_indices() {
+        if c == '?' && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            out.push('$');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(feature = "postgres")]
+mod pg {
+    use super::SqlValue;
+    use postgres::types::{private::BytesMut, to_sql_checked, IsNull, ToSql, Type};
+    use std::error::Error as StdError;
+
+    type BoxErr = Box<dyn StdError + Sync + Send>;
+
+    impl ToSql for SqlValue {
+        fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxErr> {
+            match self {
+                SqlValue::Null => Ok(IsNull::Yes),
+                SqlValue::Int(i) => match *ty {
+                    Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+                    Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+                    Type::FLOAT8 => (*i as f64).to_sql(ty, out),
+                    Type::TEXT | Type::VARCHAR => i.to_string().to_sql(ty, out),
+                    _ => i.to_sql(ty, out),
+                },
+                SqlValue::Real(x) => match *ty {
+                    Type::FLOAT4 => (*x as f32).to_sql(ty, out),
+                    Type::TEXT | Type::VARCHAR => x.to_string().to_sql(ty, out),
+                    _ => x.to_sql(ty, out),
+                },
+                SqlValue::Text(s) => s.as_str().to_sql(ty, out),
+            }
+        }
+
+        fn accepts(_ty: &Type) -> bool {
+            true
+        }
+
+        to_sql_checked!();
+    }
+
+    pub(super) fn value(row: &postgres::Row, i: usize) -> Result<SqlValue, postgres::Error> {
+        let ty = row.columns()[i].type_().clone();
+        Ok(match ty {
+            Type::INT8 => row.try_get::<_, Option<i64>>(i)?.map(SqlValue::Int),
+            Type::INT4 => row
+                .try_get::<_, Option<i32>>(i)?
+                .map(|v| SqlValue::Int(v.into())),
+            Type::INT2 => row
+                .try_get::<_, Option<i16>>(i)?
+                .map(|v| SqlValue::Int(v.into())),
+            Type::BOOL => row
+                .try_get::<_, Option<bool>>(i)?
+                .map(|v| SqlValue::Int(v.into())),
+            Type::FLOAT8 => row.try_get::<_, Option<f64>>(i)?.map(SqlValue::Real),
+            Type::FLOAT4 => row
+                .try_get::<_, Option<f32>>(i)?
+                .map(|v| SqlValue::Real(v.into())),
+            // text-like types; anything else must be cast to text in the query
+            _ => row.try_get::<_, Option<String>>(i)?.map(SqlValue::Text),
+        }
+        .unwrap_or(SqlValue::Null))
+    }
+}
+
+fn sqlite_value(v: rusqlite::types::ValueRef<'_>) -> SqlValue {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null => SqlValue::Null,
+        ValueRef::Integer(i) => SqlValue::Int(i),
+        ValueRef::Real(x) => SqlValue::Real(x),
+        ValueRef::Text(t) | ValueRef::Blob(t) => {
+            SqlValue::Text(String::from_utf8_lossy(t).into_owned())
+        }
+    }
+}
+
+impl rusqlite::ToSql for SqlValue {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            SqlValue::Null => ValueRef::Null,
+            SqlValue::Int(i) => ValueRef::Integer(*i),
+            SqlValue::Real(x) => ValueRef::Real(*x),
+            SqlValue::Text(s) => ValueRef::Text(s.as_bytes()),
+        }))
+    }
+}
+
+impl Db {
+    /// Opens a SQLite file in WAL mode with a 10 s busy timeout.
+    pub(crate) fn open_sqlite(path: &Path) -> Result<Db> {
+        let label = path.display().to_string();
+        let e = |err: rusqlite::Error| Error::Database(format!("{label}: {err}"));
+        let conn = rusqlite::Connection::open(path).map_err(e)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(e)?;
+        conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
+            .map_err(e)?;
+        conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA case_sensitive_like=ON;")
+            .map_err(e)?;
+        Ok(Db {
+            conn: Conn::Sqlite(conn),
+            label,
+        })
+    }
+
+    /// Connects to PostgreSQL (no TLS: loopback or trusted networks) with the session
+    /// time zone set to UTC.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn open_postgres(url: &str) -> Result<Db> {
+        let label = redact_url(url);
+        let mut client = postgres::Client::connect(url, postgres::NoTls)
+            .map_err(|err| Error::Database(format!("{label}: {err}")))?;
+        client
+            .batch_execute("SET TIME ZONE 'UTC'; SET client_min_messages = WARNING;")
+            .map_err(|err| Error::Database(format!("{label}: {err}")))?;
+        Ok(Db {
+            conn: Conn::Postgres {
+                client: Box::new(client),
+                statements: Default::default(),
+            },
+            label,
+        })
+    }
+
+    /// Without the `postgres` feature: an error saying so.
+    #[cfg(not(feature = "postgres"))]
+    pub(crate) fn open_postgres(url: &str) -> Result<Db> {
+        Err(Error::Database(format!(
+            "{}: this siqaco was built without the `postgres` feature",
+            redact_url(url)
+        )))
+    }
+
+    /// The backend.
+    pub(crate) fn kind(&self) -> BackendKind {
+        match self.conn {
+            Conn::Sqlite(_) => BackendKind::Sqlite,
+            #[cfg(feature = "postgres")]
+            Conn::Postgres { .. } => BackendKind::Postgres,
+        }
+    }
+
+    /// The file name or redacted URL.
+    pub(crate) fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn err(&self, sql: &str, err: impl std::fmt::Display) -> Error {
+        let head: String = sql.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
+        Error::Database(format!("{}: {err} (in `{head} ...`)", self.label))
+    }
+
+    /// Runs statements without parameters.
+    pub(crate) fn batch(&mut self, sql: &str) -> Result<()> {
+        let r = match &mut self.conn {
+            Conn::Sqlite(c) => c.execute_batch(sql).map_err(|e| e.to_string()),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres { client, .. } => client.batch_execute(sql).map_err(pg_msg),
+        };
+        r.map_err(|e| self.err(sql, e))
+    }
+
+    /// Runs one statement; returns the number of rows changed.
+    pub(crate) fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {
+        let r = match &mut self.conn {
+            Conn::Sqlite(c) => c
+                .prepare_cached(sql)
+                .and_then(|mut st| st.execute(rusqlite::params_from_iter(params.iter())))
+                .map(|n| n as u64)
+                .map_err(|e| e.to_string()),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres { client, statements } => pg_statement(client, statements, sql)
+                .and_then(|st| {
+                    let p: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+                        .iter()
+                        .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+                        .collect();
+                    client.execute(&st, &p).map_err(pg_msg)
+                }),
+        };
+        r.map_err(|e| self.err(sql, e))
+    }
+
+    /// Runs one query; returns all rows.
+    pub(crate) fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Vec<SqlValue>>> {
+        let r = match &mut self.conn {
+            Conn::Sqlite(c) => (|| {
+                let mut st = c.prepare_cached(sql)?;
+                let n = st.column_count();
+                let mut rows = st.query(rusqlite::params_from_iter(params.iter()))?;
+                let mut out = Vec::new();
+                while let Some(r) = rows.next()? {
+                    let mut v = Vec::with_capacity(n);
+                    for i in 0..n {
+                        v.push(sqlite_value(r.get_ref(i)?));
+                    }
+                    out.push(v);
+                }
+                Ok(out)
+            })()
+            .map_err(|e: rusqlite::Error| e.to_string()),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres { client, statements } => pg_statement(client, statements, sql)
+                .and_then(|st| {
+                    let p: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+                        .iter()
+                        .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+                        .collect();
+                    let rows = client.query(&st, &p).map_err(pg_msg)?;
+                    rows.iter()
+                        .map(|r| {
+                            (0..r.len())
+                                .map(|i| pg::value(r, i))
+                                .collect::<std::result::Result<Vec<_>, _>>()
+                        })
+                        .collect::<std::result::Result<Vec<_>, _>>()
+                        .map_err(pg_msg)
+                }),
+        };
+        r.map_err(|e| self.err(sql, e))
+    }
+
+    /// The first column of the first row (NULL when no row).
+    pub(crate) fn query_one(&mut self, sql: &str, params: &[SqlValue]) -> Result<SqlValue> {
+        Ok(self
+            .query(sql, params)?
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .unwrap_or(SqlValue::Null))
+    }
+
+    /// Runs `f` in a transaction: committed when `f` succeeds, rolled back otherwise.
+    pub(crate) fn transaction<T>(&mut self, f: impl FnOnce(&mut Db) -> Result<T>) -> Result<T> {
+        self.batch("BEGIN")?;
+        match f(self) {
+            Ok(v) => {
+                self.batch("COMMIT")?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn pg_msg(e: postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) => d.message().to_string(),
+        None => e.to_string(),
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn pg_statement(
+    client: &mut postgres::Client,
+    cache: &mut std::collections::HashMap<String, postgres::Statement>,
+    sql: &str,
+) -> std::result::Result<postgres::Statement, String> {
+    if let Some(s) = cache.get(sql) {
+        return Ok(s.clone());
+    }
+    let st = client.prepare(&dollar_params(sql)).map_err(pg_msg)?;
+    cache.insert(sql.to_string(), st.clone());
+    Ok(st)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_and_urls() {
+        assert_eq!(
+            dollar_params("SELECT a FROM t WHERE b=?1 AND c=?12"),
+            "SELECT a FROM t WHERE b=$1 AND c=$12"
+        );
+        assert_eq!(
+            redact_url("postgresql://u:secret@127.0.0.1:5432/db"),
+            "postgresql://u@127.0.0.1:5432/db"
+        );
+        assert_eq!(
+            redact_url("postgresql://u@127.0.0.1/db"),
+            "postgresql://u@127.0.0.1/db"
+        );
+        assert!(is_postgres_url("postgres://x/y"));
+        assert!(!is_postgres_url("/tmp/x.sqlite"));
+    }
+}
