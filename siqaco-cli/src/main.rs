@@ -5,6 +5,7 @@ mod db;
 mod demo;
 mod output;
 mod qc_cmd;
+mod report_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use siqaco::archive::Archive;
@@ -54,6 +55,9 @@ enum Command {
     Index(db::IndexArgs),
     /// Gaps, overlaps, availability and per-day statistics from a catalogue (no data read).
     Stats(db::StatsArgs),
+    /// Figures and an HTML report from a catalogue: calendar and timeline (SVG, PNG) and
+    /// report.html with the summary table and QC findings (docs/report.md).
+    Report(report_cmd::ReportArgs),
     /// Catalogue maintenance: migrate, backup, check.
     #[command(subcommand)]
     Db(db::DbCommand),
@@ -260,6 +264,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Index(args) => db::run_index(args),
         Command::Stats(args) => db::run_stats(args),
+        Command::Report(args) => report_cmd::run(args),
         Command::Db(c) => db::run_db(c),
     };
     match result {

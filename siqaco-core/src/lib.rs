@@ -13,6 +13,7 @@ pub mod codec;
 pub mod error;
 pub mod gaps;
 pub mod index;
+pub mod plot;
 pub mod qc;
 pub mod read;
 pub mod record;
