@@ -144,7 +144,6 @@ pub fn calendar(data: &ReportData) -> Scene {
     let cw = (1100 / ndays).clamp(1, 24) as f64;
     let top = 44.0;
     let plot_w = cw * ndays as f64;
-    let width = (left + plot_w + 20.0).max(560.0);
     let height = top + rh * n as f64 + 40.0;
     let mut items = Vec::new();
     let title = format!(
@@ -165,6 +164,10 @@ pub fn calendar(data: &ReportData) -> Scene {
             " (days without data omitted)"
         }
     );
+    let legend_w = 16.0 + AVAILABILITY_LEGEND.len() as f64 * 30.0 + 40.0 * CHAR_W;
+    let width = (left + plot_w + 20.0)
+        .max(left + title.len() as f64 * CHAR_W + 20.0)
+        .max(left + legend_w);
     items.push(text(left, 14.0, title.clone(), Anchor::Start));
     // x labels: months on long contiguous axes, else dates
     let mut cands = Vec::new();
@@ -256,9 +259,9 @@ pub fn calendar(data: &ReportData) -> Scene {
 
 /// A "nice" tick step (ns) for a span, aiming at about `target` ticks.
 fn tick_step(span_ns: i64, target: i64) -> i64 {
-    const STEPS_S: [i64; 20] = [
-        1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 86_400, 172_800, 604_800,
-        1_209_600, 2_592_000, 7_776_000, 15_552_000, 31_536_000,
+    const STEPS_S: [i64; 24] = [
+        1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200,
+        86_400, 172_800, 604_800, 1_209_600, 2_592_000, 7_776_000, 31_536_000,
     ];
     let want = span_ns / target.max(1);
     for s in STEPS_S {
