@@ -7,6 +7,7 @@ mod fetch;
 mod merge_cmd;
 mod output;
 mod qc_cmd;
+mod report_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use siqaco::archive::Archive;
@@ -58,6 +59,9 @@ enum Command {
     Stats(db::StatsArgs),
     /// Merge patch files into an archive at sample level, by priority (docs/merge.md).
     Merge(Box<merge_cmd::MergeArgs>),
+    /// Figures and an HTML report from a catalogue: calendar and timeline (SVG, PNG) and
+    /// report.html with the summary table and QC findings (docs/report.md).
+    Report(report_cmd::ReportArgs),
     /// Catalogue maintenance: migrate, backup, check.
     #[command(subcommand)]
     Db(db::DbCommand),
@@ -268,6 +272,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Index(args) => db::run_index(args),
         Command::Stats(args) => db::run_stats(args),
+        Command::Report(args) => report_cmd::run(args),
         Command::Db(c) => db::run_db(c),
         Command::Merge(args) => merge_cmd::run(args),
         Command::Fetch(args) => fetch::run(args),

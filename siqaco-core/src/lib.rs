@@ -14,6 +14,7 @@ pub mod error;
 pub mod gaps;
 pub mod index;
 pub mod merge;
+pub mod plot;
 pub mod qc;
 pub mod read;
 pub mod record;

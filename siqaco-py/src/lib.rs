@@ -233,6 +233,50 @@ fn scan(
     Ok(PyScanReport { inner })
 }
 
+/// The figures' data of `siqaco report` from a catalogue (`siqaco::plot::report_data_json`):
+/// per stream its summary, its availability per UTC day and its segments, gaps and overlaps.
+#[pyfunction]
+#[pyo3(signature = (db, select=None, start_ns=None, end_ns=None, now_ns=None))]
+fn report_data<'py>(
+    py: Python<'py>,
+    db: PathBuf,
+    select: Option<Vec<String>>,
+    start_ns: Option<i64>,
+    end_ns: Option<i64>,
+    now_ns: Option<i64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let doc = py
+        .detach(|| -> siqaco::Result<Value> {
+            if !db.is_file() {
+                return Err(siqaco::Error::io(
+                    &db,
+                    std::io::Error::new(std::io::ErrorKind::NotFound, "no such catalogue"),
+                ));
+            }
+            let opts = ScanOptions {
+                selection: parse_selection(&select.unwrap_or_default())?,
+                analysis: AnalysisOptions {
+                    window: window_from(start_ns, end_ns)?,
+                    per_day: true,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let report = siqaco::index::Catalogue::open(&db)?.report(&opts)?;
+            let now = now_ns.unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos() as i64)
+                    .unwrap_or(0)
+            });
+            Ok(siqaco::plot::report_data_json(
+                &siqaco::plot::ReportData::from_scan(&report, now),
+            ))
+        })
+        .map_err(errors::to_pyerr)?;
+    json_to_py(py, &doc)
+}
+
 /// One segment as returned by [`read`].
 type SegmentTuple<'py> = (String, String, String, String, i64, f64, Bound<'py, PyAny>);
 
@@ -371,5 +415,6 @@ fn _siqaco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(index, m)?)?;
     m.add_function(wrap_pyfunction!(stats, m)?)?;
     m.add_function(wrap_pyfunction!(parse_time, m)?)?;
+    m.add_function(wrap_pyfunction!(report_data, m)?)?;
     errors::register(m)
 }

@@ -54,6 +54,7 @@ __all__ = [
     "read",
     "scan",
     "stats",
+    "report_data",
     "to_obspy",
     "__version__",
 ]
@@ -349,6 +350,43 @@ def scan(
         threads=threads,
     )
     return ScanReport(native)
+
+
+def report_data(
+    db: PathLike,
+    select: Union[str, Iterable[str], None] = None,
+    start: TimeLike = None,
+    end: TimeLike = None,
+    now: TimeLike = None,
+) -> dict:
+    """The figures' data of ``siqaco report`` from a catalogue, for matplotlib users.
+
+    Reads the catalogue only (``siqaco index``), with the GIL released.
+
+    Parameters
+    ----------
+    db : path
+        The catalogue (SQLite) file.
+    select : str or list of str, optional
+        ``NET.STA.LOC.CHA`` patterns with ``*`` and ``?``.
+    start, end : time, optional
+        The window ``[start, end)`` (default: the data's extent, whole UTC days).
+    now : time, optional
+        The time latencies are measured from (default: now).
+
+    Returns
+    -------
+    dict
+        ``window``, ``days`` (the calendar's ``YYYY-MM-DD`` columns), ``days_contiguous``
+        and ``streams``: per stream ``nslc``, ``sample_rate_hz``, ``latency_s``,
+        ``percent_availability``, ``num_gaps``, ``sum_gaps``, ``max_gap``,
+        ``num_overlaps``, ``sum_overlaps``, ``max_overlap``, ``day_availability`` (one
+        percent per day of ``days``, ``None`` without statistics) and ``segments``,
+        ``gaps``, ``overlaps`` as ``[start, end]`` ISO 8601 pairs (see docs/report.md).
+    """
+    return _siqaco.report_data(
+        os.fspath(db), _select(select), _to_ns(start), _to_ns(end), _to_ns(now)
+    )
 
 
 def read(

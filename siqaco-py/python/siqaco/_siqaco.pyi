@@ -100,6 +100,16 @@ def read(
 ) -> List[Tuple[str, str, str, str, int, float, np.ndarray]]:
     """Reads samples into segments ``(net, sta, loc, cha, start_ns, rate_hz, data)``."""
 
+def report_data(
+    db: str,
+    select: Optional[Sequence[str]] = None,
+    start_ns: Optional[int] = None,
+    end_ns: Optional[int] = None,
+    now_ns: Optional[int] = None,
+) -> dict:
+    """The figures' data of ``siqaco report`` from a catalogue (docs/report.md)."""
+    ...
+
 def parse_time(text: str) -> int:
     """Parses a time as the CLI does into ns since 1970-01-01 UTC."""
 
