@@ -21,6 +21,7 @@ __all__ = [
     "DatabaseError",
     "index",
     "stats",
+    "report_data",
 ]
 
 __version__: str
