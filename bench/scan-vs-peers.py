@@ -11,9 +11,12 @@ Steim2 records, real samples, known gaps and overlaps) is built once with
 ../shared/tools/make-bench-archive in ../bench-data/bench. The script also checks that
 siqaco's gaps and coverage equal the generator's expected file, so a fast wrong answer
 cannot pass. Results: a Markdown table on stdout and bench-out/scan-vs-peers.json.
+The Python row appears when the siqaco package is installed in the venv; build it with
+`maturin develop --release` first (scripts/test installs a debug build).
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -92,6 +95,7 @@ print(time.perf_counter() - t0)
 
 SIQACO_PY = """
 import sys, time, siqaco
+import obspy  # imported before timing: get_gaps() returns UTCDateTime objects, as ObsPy does
 root = sys.argv[1]
 t0 = time.perf_counter()
 r = siqaco.scan(root)
@@ -151,13 +155,9 @@ def main() -> None:
             timed_cmd([siqaco, "scan", str(archive), "--format", "json", "--threads", "1"]))
         runs.setdefault(f"siqaco scan, {cores} threads", []).append(
             timed_cmd([siqaco, "scan", str(archive), "--format", "json"]))
-        try:
-            import siqaco  # noqa: F401  (the Python package, when installed in this venv)
-
+        if importlib.util.find_spec("siqaco") is not None:  # the Python package, if installed
             runs.setdefault("siqaco.scan (Python) + get_gaps", []).append(
                 timed_py(SIQACO_PY.replace("sys.argv[1]", repr(str(archive)))))
-        except ImportError:
-            pass
         runs.setdefault("pymseed MS3TraceList (libmseed 3.5)", []).append(
             timed_py(PYMSEED.replace("sys.argv[1]", repr(str(listfile)))))
     if not args.skip_obspy:
