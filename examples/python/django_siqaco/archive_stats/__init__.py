@@ -1,0 +1,1 @@
+"""Example Django app: per-day statistics of a miniSEED archive computed by siqaco."""

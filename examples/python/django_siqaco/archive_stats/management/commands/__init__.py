@@ -1,0 +1,1 @@
+"""``siqaco_index``: index an archive and store per-day statistics."""
