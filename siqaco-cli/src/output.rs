@@ -1,6 +1,7 @@
 //! Text and CSV formatting of scan reports (JSON comes from `siqaco::report`).
 
 use crate::Format;
+use siqaco::gaps::stream_availability;
 use siqaco::report::scan_json;
 use siqaco::scan::ScanReport;
 use siqaco::time::{format_date, format_time};
@@ -149,20 +150,11 @@ fn write_text(out: &mut impl Write, r: &ScanReport, per_day: bool) -> std::io::R
     )?;
     for s in &r.streams {
         let a = &s.analysis;
-        let covered: i64 = a.segments.iter().map(|x| x.end_ns - x.start_ns).sum();
         let (first, last) = match (a.segments.first(), a.segments.last()) {
             (Some(f), Some(l)) => (f.start_ns, l.end_ns),
             _ => (0, 0),
         };
-        let span = match r.window {
-            Some((ws, we)) => (we - ws) as f64,
-            None => (last - first) as f64,
-        };
-        let avail = if span > 0.0 {
-            covered as f64 / span * 100.0
-        } else {
-            0.0
-        };
+        let avail = stream_availability(a, r.window);
         writeln!(
             out,
             "{:<18} {:>9} {:>8} {:<28} {:<28} {:>5} {:>12.6} {:>5} {:>12.6} {:>8.4}",

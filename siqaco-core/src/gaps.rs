@@ -468,6 +468,21 @@ pub fn covered_ns(segments: &[Segment], start_ns: i64, end_ns: i64) -> i64 {
         .sum()
 }
 
+/// Availability in percent of one analysed stream: covered time over the window, or over
+/// the stream's own extent (first sample to end of coverage) when no window is given; 0
+/// for an empty extent. This is the `Avail%` column of `siqaco scan` and `siqaco stats`.
+pub fn stream_availability(a: &StreamAnalysis, window: Option<(i64, i64)>) -> f64 {
+    let (start, end) = match (window, a.segments.first(), a.segments.last()) {
+        (Some(w), _, _) => w,
+        (None, Some(f), Some(l)) => (f.start_ns, l.end_ns),
+        _ => return 0.0,
+    };
+    if end <= start {
+        return 0.0;
+    }
+    covered_ns(&a.segments, start, end) as f64 / (end - start) as f64 * 100.0
+}
+
 /// Convenience for tests and examples: the coverage piece of `n` samples at `rate` Hz
 /// starting at `start_ns`, with libmseed's sample-time rounding.
 pub fn piece_of(start_ns: i64, n: i64, rate: f64) -> Piece {

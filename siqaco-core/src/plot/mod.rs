@@ -28,7 +28,7 @@ pub use html::{html_report, report_data_json};
 pub use scene::{Anchor, Color, Item, Scene};
 
 use crate::error::{Error, Result};
-use crate::gaps::{covered_ns, Gap, Overlap, Segment, StreamAnalysis};
+use crate::gaps::{stream_availability, Gap, Overlap, Segment};
 use crate::scan::{FileError, ScanReport};
 use crate::sid::Nslc;
 use crate::time::{day_floor, ns_to_s, NS_PER_DAY};
@@ -101,21 +101,6 @@ pub struct StreamData {
     pub gaps: Vec<Gap>,
     /// Overlaps.
     pub overlaps: Vec<Overlap>,
-}
-
-/// Availability in percent of one analysed stream: covered time over the window, or over
-/// the stream's own extent (first sample to end of coverage) when no window is given; 0
-/// for an empty extent. This is the `Avail%` column of `siqaco scan` and `siqaco stats`.
-pub fn stream_availability(a: &StreamAnalysis, window: Option<(i64, i64)>) -> f64 {
-    let (start, end) = match (window, a.segments.first(), a.segments.last()) {
-        (Some(w), _, _) => w,
-        (None, Some(f), Some(l)) => (f.start_ns, l.end_ns),
-        _ => return 0.0,
-    };
-    if end <= start {
-        return 0.0;
-    }
-    covered_ns(&a.segments, start, end) as f64 / (end - start) as f64 * 100.0
 }
 
 impl StreamData {
