@@ -8,7 +8,7 @@
 use crate::gaps::{DayStats, Gap, Overlap, Segment};
 use crate::qc::{DayQc, Finding, QcReport, ACTIVITY_FLAGS, DATA_QUALITY_FLAGS, IO_AND_CLOCK_FLAGS};
 use crate::scan::{FileError, ScanReport, StreamReport};
-use crate::time::{format_date, format_time, ns_to_s};
+use crate::time::{format_date, format_time};
 use serde_json::{json, Value};
 
 /// Version of the JSON document layout; bumped only for incompatible changes.
@@ -104,11 +104,6 @@ pub fn scan_json(r: &ScanReport) -> Value {
         "streams": r.streams.iter().map(stream_json).collect::<Vec<_>>(),
         "errors": r.errors.iter().map(error_json).collect::<Vec<_>>(),
     })
-}
-
-/// Seconds between two instants as f64 (helper for formatting).
-pub fn span_s(start_ns: i64, end_ns: i64) -> f64 {
-    ns_to_s(end_ns - start_ns)
 }
 
 /// Version of the QC JSON document layout (`docs/qc.md`); bumped only for incompatible

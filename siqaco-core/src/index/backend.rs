@@ -159,6 +159,7 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// `?N` parameters renamed `$N` (PostgreSQL).
+#[cfg(any(feature = "postgres", test))]
 fn dollar_params(sql: &str) -> String {
     let b = sql.as_bytes();
     let mut out = String::with_capacity(sql.len());
