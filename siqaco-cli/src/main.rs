@@ -8,6 +8,7 @@ mod merge_cmd;
 mod output;
 mod qc_cmd;
 mod report_cmd;
+mod update_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use siqaco::archive::Archive;
@@ -69,6 +70,17 @@ enum Command {
     /// into an archive (docs/sources.md). Exit status: 0 data written or no data (said on
     /// stderr), 2 bad arguments, 1 failure (the source's error names the URL or program).
     Fetch(Box<fetch::FetchArgs>),
+    /// Keep an archive complete over the configured window: gaps, requests to the sources
+    /// in priority order, merge, re-index (docs/configuration.md). Exit status: 0 the
+    /// window is complete, 3 requests of the window are left for retry or on hold,
+    /// 2 configuration error, 1 other failure.
+    Update(update_cmd::UpdateArgs),
+    /// Add requests to the stack by hand.
+    #[command(subcommand)]
+    Request(update_cmd::RequestCommand),
+    /// The request stack: list, run, retry, cancel.
+    #[command(subcommand)]
+    Stack(update_cmd::StackCommand),
 }
 
 /// Arguments of `siqaco streams`.
@@ -276,12 +288,24 @@ fn main() -> ExitCode {
         Command::Db(c) => db::run_db(c),
         Command::Merge(args) => merge_cmd::run(args),
         Command::Fetch(args) => fetch::run(args),
+        Command::Update(args) => update_cmd::run(args),
+        Command::Request(c) => update_cmd::run_request(c),
+        Command::Stack(c) => update_cmd::run_stack_cmd(c),
     };
+    let update_like = matches!(
+        cli.command,
+        Command::Update(_) | Command::Request(_) | Command::Stack(_)
+    );
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("siqaco: error: {e}");
-            ExitCode::from(exit_for(&e))
+            let code = if update_like {
+                update_cmd::exit_for(&e).unwrap_or(EXIT_FAILURE)
+            } else {
+                exit_for(&e)
+            };
+            ExitCode::from(code)
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod source;
 pub mod stationxml;
 pub mod testing;
 pub mod time;
+pub mod update;
 
 pub use error::{Error, ErrorKind, Result};
 pub use sid::{Nslc, NslcGlob};

@@ -42,7 +42,7 @@ pub use backend::{is_postgres_url, redact_url};
 
 /// The schema version this build writes. Version 0 is a catalogue without `siqaco_schema`
 /// (for example one written by mseedindex or ObsPy's `Indexer`).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// mseedindex's SQLite `tsindex` DDL (`src/mseedindex.c`), verbatim column list and types.
 const TSINDEX_DDL: &str = "
@@ -96,6 +96,38 @@ CREATE TABLE IF NOT EXISTS siqaco_dirty (
 );
 ";
 
+/// The request stack of `siqaco update` (schema version 2): runs, gaps found, requests and
+/// attempts; see `crate::update::stack` and `docs/configuration.md`.
+const SIQACO_DDL_V2: &str = "
+CREATE TABLE IF NOT EXISTS siqaco_runs (
+  id INTEGER PRIMARY KEY, started_ns INTEGER NOT NULL, finished_ns INTEGER,
+  window_start_ns INTEGER NOT NULL, window_end_ns INTEGER NOT NULL, summary TEXT
+);
+CREATE TABLE IF NOT EXISTS siqaco_gaps (
+  id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL,
+  network TEXT NOT NULL, station TEXT NOT NULL, location TEXT NOT NULL, channel TEXT NOT NULL,
+  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS siqaco_gaps_run ON siqaco_gaps (run_id);
+CREATE TABLE IF NOT EXISTS siqaco_requests (
+  id INTEGER PRIMARY KEY,
+  network TEXT NOT NULL, station TEXT NOT NULL, location TEXT NOT NULL, channel TEXT NOT NULL,
+  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
+  state TEXT NOT NULL, reason TEXT, sources TEXT,
+  created_ns INTEGER NOT NULL, updated_ns INTEGER NOT NULL,
+  attempts INTEGER NOT NULL, samples_added INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS siqaco_requests_state ON siqaco_requests (state);
+CREATE INDEX IF NOT EXISTS siqaco_requests_nslc ON siqaco_requests (network,station,location,channel,start_ns);
+CREATE TABLE IF NOT EXISTS siqaco_attempts (
+  id INTEGER PRIMARY KEY, request_id INTEGER NOT NULL, run_id INTEGER NOT NULL,
+  source TEXT NOT NULL, started_ns INTEGER NOT NULL, finished_ns INTEGER NOT NULL,
+  lines TEXT NOT NULL, bytes INTEGER NOT NULL, samples_added INTEGER NOT NULL,
+  outcome TEXT NOT NULL, message TEXT
+);
+CREATE INDEX IF NOT EXISTS siqaco_attempts_request ON siqaco_attempts (request_id);
+";
+
 /// mseedindex's PostgreSQL `tsindex` DDL (`doc/database-schema.txt` 1.1), with `text` for
 /// its invalid `character text` and without NOT NULL on `quality` (mseedindex 3's own
 /// INSERT leaves it out; siqaco fills it).
@@ -119,10 +151,10 @@ CREATE INDEX IF NOT EXISTS tsindex_endtime_idx ON tsindex USING btree (endtime);
 CREATE INDEX IF NOT EXISTS tsindex_updated_idx ON tsindex USING btree (updated);
 ";
 
-/// siqaco's tables in PostgreSQL: [`SIQACO_DDL_V1`] with PostgreSQL's type names.
-fn siqaco_ddl_pg() -> String {
-    SIQACO_DDL_V1
-        .replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY")
+/// siqaco's tables in PostgreSQL: `ddl` ([`SIQACO_DDL_V1`], [`SIQACO_DDL_V2`]) with
+/// PostgreSQL's type names.
+fn siqaco_ddl_pg(ddl: &str) -> String {
+    ddl.replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY")
         .replace("INTEGER", "BIGINT")
         .replace("REAL", "DOUBLE PRECISION")
 }
@@ -433,6 +465,11 @@ impl Catalogue {
         Ok(cat)
     }
 
+    /// The connection, for the request stack ([`crate::update::stack`]).
+    pub(crate) fn db(&self) -> std::cell::RefMut<'_, Db> {
+        self.db.borrow_mut()
+    }
+
     /// Opens without migrating (for `db check`, `db backup` and `db migrate`).
     ///
     /// # Errors
@@ -499,6 +536,8 @@ impl Catalogue {
     ///
     /// Migrations: 0 → 1 creates `tsindex` (if absent), its indexes and siqaco's tables;
     /// existing `tsindex` rows are kept and replaced file by file at the next index run.
+    /// 1 → 2 adds the request stack of `siqaco update` (`siqaco_runs`, `siqaco_gaps`,
+    /// `siqaco_requests`, `siqaco_attempts`).
     ///
     /// # Errors
     /// [`Error::Database`], also when the schema is newer than this build knows.
@@ -540,8 +579,10 @@ impl Catalogue {
                     }
                     (0, BackendKind::Postgres) => {
                         tx.batch(TSINDEX_DDL_PG)?;
-                        tx.batch(&siqaco_ddl_pg())?;
+                        tx.batch(&siqaco_ddl_pg(SIQACO_DDL_V1))?;
                     }
+                    (1, BackendKind::Sqlite) => tx.batch(SIQACO_DDL_V2)?,
+                    (1, BackendKind::Postgres) => tx.batch(&siqaco_ddl_pg(SIQACO_DDL_V2))?,
                     _ => unreachable!("no migration from {v}"),
                 }
                 v += 1;

@@ -1,0 +1,672 @@
+//! The update configuration, `siqaco.toml` (see `docs/configuration.md`).
+//!
+//! The file is TOML. Unknown keys and bad values are errors that name the key
+//! ([`Error::Config`]); relative paths are relative to the directory of the configuration
+//! file. Every key of the example in `examples/config/siqaco.toml` keeps working in later
+//! versions.
+
+use super::window::{Granularity, WindowSpec};
+use crate::archive::Layout;
+use crate::error::{Error, Result};
+use crate::merge::OutputOptions;
+use crate::sid::{Nslc, NslcGlob};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The whole configuration, paths resolved.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The configuration file it was read from (`None` when parsed from text).
+    pub file: Option<PathBuf>,
+    /// The final archive.
+    pub archive: ArchiveConfig,
+    /// The catalogue: a SQLite file path (resolved) or a `postgresql://` URL.
+    pub catalogue: String,
+    /// The streams to maintain.
+    pub streams: StreamsConfig,
+    /// The analysis window.
+    pub window: WindowSpec,
+    /// The request policy.
+    pub requests: RequestPolicy,
+    /// The sources, sorted by priority (1 first), then by their order in the file.
+    pub sources: Vec<SourceConfig>,
+}
+
+/// `[archive]`: where and how the final archive is written.
+#[derive(Clone, Debug)]
+pub struct ArchiveConfig {
+    /// Root directory (resolved).
+    pub path: PathBuf,
+    /// Layout (`sds`, `bud` or a dataselect template).
+    pub layout: Layout,
+    /// Output conversions applied to every day file the update rewrites (record length,
+    /// encoding, miniSEED version, publication version from the quality label).
+    pub output: OutputOptions,
+}
+
+/// `[streams]`: the streams to maintain. Exact codes are maintained even when the archive
+/// holds nothing of them yet; globs are expanded against the streams of the archive and of
+/// the catalogue.
+#[derive(Clone, Debug, Default)]
+pub struct StreamsConfig {
+    /// `select`: N.S.L.C patterns (globs allowed).
+    pub select: Vec<NslcGlob>,
+    /// `file`: a `N|S|L|C` list as Morumotto's `nslc.list` (resolved path).
+    pub file: Option<PathBuf>,
+    /// `stationxml`: a StationXML file whose channels are maintained (resolved path).
+    pub stationxml: Option<PathBuf>,
+    /// `fdsn_station`: networks resolved through an FDSN station service.
+    pub fdsn_station: Option<FdsnStationConfig>,
+    /// `multiplexed`: stations (`NET.STA`) whose channels are requested together, one
+    /// request line `NET STA * *` per missing interval (Morumotto's multiplexing).
+    pub multiplexed: Vec<(String, String)>,
+}
+
+/// `fdsn_station = { url = "...", networks = ["XX"] }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FdsnStationConfig {
+    /// Base URL of the server (or the full station service URL).
+    pub url: String,
+    /// Network codes (globs allowed).
+    pub networks: Vec<String>,
+}
+
+/// How many attempts a request gets.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RetryPolicy {
+    /// `{ count = N }`: N attempts in all, across runs.
+    Count(u32),
+    /// `{ hours = H }`: attempts until H hours after the request was created.
+    Hours(f64),
+}
+
+/// `[requests]`: the request policy.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RequestPolicy {
+    /// Retry policy (default `{ count = 5 }`, Morumotto's default lifespan).
+    pub retry: RetryPolicy,
+    /// Requests executed at once (default 4).
+    pub in_flight: usize,
+    /// Seconds each gap is widened on both sides (default 1.0, Morumotto's ±1 s).
+    pub widen_s: f64,
+    /// More gaps than this in one day file are collapsed into one (default 10,
+    /// Morumotto's `max_gaps_by_analysis`).
+    pub max_gaps_per_day_file: usize,
+}
+
+impl Default for RequestPolicy {
+    fn default() -> Self {
+        RequestPolicy {
+            retry: RetryPolicy::Count(5),
+            in_flight: 4,
+            widen_s: 1.0,
+            max_gaps_per_day_file: 10,
+        }
+    }
+}
+
+/// Where a source's availability comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AvailabilityMode {
+    /// Ask the source ([`crate::source::Source::availability`]).
+    Service,
+    /// Read it from a siqaco catalogue of the source's data (path resolved, or a
+    /// `postgresql://` URL).
+    Catalogue(String),
+    /// Assume the source has everything (Morumotto's `availability = False`).
+    Assume,
+}
+
+/// What kind of source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    /// An FDSN dataselect web service (`url`).
+    Fdsn {
+        /// Base URL or full dataselect service URL.
+        url: String,
+    },
+    /// Another archive on disk (`path`, `layout`).
+    Archive {
+        /// Root (resolved).
+        path: PathBuf,
+        /// Layout.
+        layout: Layout,
+    },
+    /// An external program with Morumotto's contract (`command`, `connect_infos`).
+    Program {
+        /// The program (resolved when relative).
+        command: PathBuf,
+        /// Passed as `--connect-infos=`.
+        connect_infos: String,
+    },
+}
+
+/// One `[[sources]]` entry.
+#[derive(Clone, Debug)]
+pub struct SourceConfig {
+    /// Unique name.
+    pub name: String,
+    /// Kind and location.
+    pub kind: SourceKind,
+    /// Priority, 1 is asked first.
+    pub priority: u32,
+    /// Streams served (empty = all).
+    pub select: Vec<NslcGlob>,
+    /// Availability mode.
+    pub availability: AvailabilityMode,
+    /// Bytes per second, `None` = unlimited.
+    pub bandwidth_bytes_per_s: Option<u64>,
+    /// Requests in flight at this source.
+    pub in_flight: usize,
+    /// Timeout of one request (FDSN) or program run, seconds.
+    pub timeout_s: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    archive: RawArchive,
+    catalogue: RawCatalogue,
+    streams: RawStreams,
+    #[serde(default)]
+    window: RawWindow,
+    #[serde(default)]
+    requests: RawRequests,
+    #[serde(default)]
+    sources: Vec<RawSource>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArchive {
+    path: String,
+    #[serde(default = "default_layout")]
+    layout: String,
+    record_length: Option<i64>,
+    encoding: Option<String>,
+    format_version: Option<i64>,
+    quality: Option<String>,
+}
+
+fn default_layout() -> String {
+    "sds".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalogue {
+    url: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStreams {
+    #[serde(default)]
+    select: Vec<String>,
+    file: Option<String>,
+    stationxml: Option<String>,
+    fdsn_station: Option<RawFdsnStation>,
+    #[serde(default)]
+    multiplexed: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFdsnStation {
+    url: String,
+    networks: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWindow {
+    #[serde(default = "default_granularity")]
+    granularity: String,
+    #[serde(default = "one")]
+    frequency: i64,
+    #[serde(default = "two")]
+    length: i64,
+    #[serde(default = "one")]
+    latency: i64,
+}
+
+impl Default for RawWindow {
+    fn default() -> Self {
+        RawWindow {
+            granularity: default_granularity(),
+            frequency: 1,
+            length: 2,
+            latency: 1,
+        }
+    }
+}
+
+fn default_granularity() -> String {
+    "hour".into()
+}
+fn one() -> i64 {
+    1
+}
+fn two() -> i64 {
+    2
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRequests {
+    retry: Option<RawRetry>,
+    in_flight: Option<i64>,
+    widen_s: Option<f64>,
+    max_gaps_per_day_file: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetry {
+    count: Option<i64>,
+    hours: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: String,
+    kind: String,
+    url: Option<String>,
+    path: Option<String>,
+    layout: Option<String>,
+    command: Option<String>,
+    connect_infos: Option<String>,
+    #[serde(default = "one")]
+    priority: i64,
+    #[serde(default)]
+    select: Vec<String>,
+    #[serde(default = "default_availability")]
+    availability: String,
+    catalogue: Option<String>,
+    #[serde(default)]
+    bandwidth_bytes_per_s: i64,
+    #[serde(default = "two")]
+    in_flight: i64,
+    #[serde(default = "default_timeout")]
+    timeout_s: f64,
+}
+
+fn default_availability() -> String {
+    "service".into()
+}
+fn default_timeout() -> f64 {
+    60.0
+}
+
+fn bad(key: &str, message: impl std::fmt::Display) -> Error {
+    Error::Config(format!("{key}: {message}"))
+}
+
+/// Resolves `p` against `base` unless it is absolute.
+fn resolve(base: &Path, p: &str) -> PathBuf {
+    let path = Path::new(p);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base.join(path)
+    }
+}
+
+/// A catalogue target: `postgresql://` URLs as they are, paths resolved.
+fn resolve_catalogue(base: &Path, s: &str) -> String {
+    if crate::index::is_postgres_url(s) {
+        s.to_string()
+    } else {
+        resolve(base, s).to_string_lossy().into_owned()
+    }
+}
+
+fn globs(key: &str, texts: &[String]) -> Result<Vec<NslcGlob>> {
+    texts
+        .iter()
+        .map(|t| NslcGlob::parse(t).map_err(|e| bad(key, e)))
+        .collect()
+}
+
+fn positive(key: &str, v: i64) -> Result<u32> {
+    if v < 1 || v > i64::from(u32::MAX) {
+        return Err(bad(key, format!("{v} must be a positive integer")));
+    }
+    Ok(v as u32)
+}
+
+/// Encoding names of `archive.encoding` and their SEED codes (SEED 2.4 manual, blockette
+/// 1000, field 3); `keep` is `None`.
+pub fn encoding_code(name: &str) -> Option<Option<u8>> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "keep" => None,
+        "int16" => Some(1),
+        "int32" => Some(3),
+        "float32" => Some(4),
+        "float64" => Some(5),
+        "steim1" => Some(10),
+        "steim2" => Some(11),
+        _ => return None,
+    })
+}
+
+/// The publication version of a quality label (miniSEED 3 specification, "publication
+/// version": R 1, D 2, Q 3, M 4).
+pub fn quality_pub_version(q: &str) -> Option<u8> {
+    match q {
+        "R" => Some(1),
+        "D" => Some(2),
+        "Q" => Some(3),
+        "M" => Some(4),
+        _ => None,
+    }
+}
+
+impl Config {
+    /// Reads and checks a configuration file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when it cannot be read; [`Error::Config`] naming the key for unknown
+    /// keys, missing keys and bad values.
+    pub fn from_path(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let base = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| Path::new("."));
+        let mut c = Config::from_str_in(&text, base).map_err(|e| match e {
+            Error::Config(m) => Error::Config(format!("{}: {m}", path.display())),
+            other => other,
+        })?;
+        c.file = Some(path.to_path_buf());
+        Ok(c)
+    }
+
+    /// Parses configuration text; relative paths are resolved against `base`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the key.
+    pub fn from_str_in(text: &str, base: &Path) -> Result<Config> {
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| Error::Config(e.to_string().trim().to_string()))?;
+        // [archive]
+        let a = raw.archive;
+        let layout: Layout = a.layout.parse().map_err(|e| bad("archive.layout", e))?;
+        let mut output = OutputOptions::default();
+        if let Some(l) = a.record_length {
+            output.record_length = Some(usize::try_from(l).map_err(|_| {
+                bad("archive.record_length", format!("{l} is not a record length"))
+            })?);
+        }
+        if let Some(e) = &a.encoding {
+            output.encoding = encoding_code(e).ok_or_else(|| {
+                bad(
+                    "archive.encoding",
+                    format!("{e:?}: expected steim1, steim2, int16, int32, float32, float64 or keep"),
+                )
+            })?;
+        }
+        if let Some(v) = a.format_version {
+            if v != 2 && v != 3 {
+                return Err(bad("archive.format_version", format!("{v}: expected 2 or 3")));
+            }
+            output.format_version = Some(v as u8);
+        }
+        if let Some(q) = &a.quality {
+            output.pub_version = Some(
+                quality_pub_version(q)
+                    .ok_or_else(|| bad("archive.quality", format!("{q:?}: expected D, R, Q or M")))?,
+            );
+        }
+        output.validate().map_err(|e| bad("archive", e))?;
+        let archive = ArchiveConfig {
+            path: resolve(base, &a.path),
+            layout,
+            output,
+        };
+        // [catalogue]
+        if raw.catalogue.url.trim().is_empty() {
+            return Err(bad("catalogue.url", "must not be empty"));
+        }
+        let catalogue = resolve_catalogue(base, &raw.catalogue.url);
+        // [streams]
+        let s = raw.streams;
+        let mut multiplexed = Vec::new();
+        for m in &s.multiplexed {
+            let Some((n, st)) = m.split_once('.') else {
+                return Err(bad("streams.multiplexed", format!("{m:?}: expected NET.STA")));
+            };
+            crate::sid::validate_code(n, false).map_err(|e| bad("streams.multiplexed", e))?;
+            crate::sid::validate_code(st, false).map_err(|e| bad("streams.multiplexed", e))?;
+            multiplexed.push((n.to_string(), st.to_string()));
+        }
+        let streams = StreamsConfig {
+            select: globs("streams.select", &s.select)?,
+            file: s.file.as_deref().map(|f| resolve(base, f)),
+            stationxml: s.stationxml.as_deref().map(|f| resolve(base, f)),
+            fdsn_station: s
+                .fdsn_station
+                .map(|f| {
+                    if f.networks.is_empty() {
+                        return Err(bad("streams.fdsn_station.networks", "must not be empty"));
+                    }
+                    Ok(FdsnStationConfig {
+                        url: f.url,
+                        networks: f.networks,
+                    })
+                })
+                .transpose()?,
+            multiplexed,
+        };
+        if streams.select.is_empty()
+            && streams.file.is_none()
+            && streams.stationxml.is_none()
+            && streams.fdsn_station.is_none()
+        {
+            return Err(bad(
+                "streams",
+                "no streams: set select, file, stationxml or fdsn_station",
+            ));
+        }
+        // [window]
+        let w = raw.window;
+        let granularity = match w.granularity.as_str() {
+            "hour" => Granularity::Hour,
+            "day" => Granularity::Day,
+            g => {
+                return Err(bad(
+                    "window.granularity",
+                    format!("{g:?}: expected hour or day"),
+                ))
+            }
+        };
+        let window = WindowSpec {
+            granularity,
+            frequency: positive("window.frequency", w.frequency)?,
+            length: positive("window.length", w.length)?,
+            latency: u32::try_from(w.latency)
+                .map_err(|_| bad("window.latency", format!("{} must be ≥ 0", w.latency)))?,
+        };
+        if window.length < window.frequency {
+            return Err(bad(
+                "window.length",
+                format!(
+                    "{} is shorter than window.frequency {}: data between two runs would never be analysed",
+                    window.length, window.frequency
+                ),
+            ));
+        }
+        // [requests]
+        let r = raw.requests;
+        let mut requests = RequestPolicy::default();
+        if let Some(retry) = r.retry {
+            requests.retry = match (retry.count, retry.hours) {
+                (Some(c), None) => RetryPolicy::Count(positive("requests.retry.count", c)?),
+                (None, Some(h)) if h > 0.0 && h.is_finite() => RetryPolicy::Hours(h),
+                (None, Some(h)) => return Err(bad("requests.retry.hours", format!("{h} must be > 0"))),
+                _ => {
+                    return Err(bad(
+                        "requests.retry",
+                        "expected exactly one of { count = N } or { hours = H }",
+                    ))
+                }
+            };
+        }
+        if let Some(n) = r.in_flight {
+            requests.in_flight = positive("requests.in_flight", n)? as usize;
+        }
+        if let Some(wd) = r.widen_s {
+            if !(wd >= 0.0 && wd.is_finite()) {
+                return Err(bad("requests.widen_s", format!("{wd} must be ≥ 0")));
+            }
+            requests.widen_s = wd;
+        }
+        if let Some(m) = r.max_gaps_per_day_file {
+            requests.max_gaps_per_day_file = positive("requests.max_gaps_per_day_file", m)? as usize;
+        }
+        // [[sources]]
+        let mut sources = Vec::new();
+        for (i, src) in raw.sources.into_iter().enumerate() {
+            let key = |k: &str| format!("sources[{i}].{k}");
+            let name = src.name.trim().to_string();
+            if name.is_empty() || name.contains(|c: char| c == ',' || c.is_whitespace()) {
+                return Err(bad(&key("name"), format!("{:?}: a non-empty name without spaces or commas", src.name)));
+            }
+            if sources.iter().any(|s: &SourceConfig| s.name == name) {
+                return Err(bad(&key("name"), format!("{name:?} is used twice")));
+            }
+            let need = |v: Option<String>, k: &str| {
+                v.ok_or_else(|| bad(&key(k), format!("required for kind {:?}", src.kind)))
+            };
+            let unused = |v: &Option<String>, k: &str| -> Result<()> {
+                if v.is_some() {
+                    return Err(bad(&key(k), format!("not used by kind {:?}", src.kind)));
+                }
+                Ok(())
+            };
+            let kind = match src.kind.as_str() {
+                "fdsn" => {
+                    unused(&src.path, "path")?;
+                    unused(&src.layout, "layout")?;
+                    unused(&src.command, "command")?;
+                    let url = need(src.url.clone(), "url")?;
+                    if !(url.starts_with("http://") || url.starts_with("https://")) {
+                        return Err(bad(&key("url"), format!("{url:?}: expected an http(s) URL")));
+                    }
+                    SourceKind::Fdsn { url }
+                }
+                "archive" => {
+                    unused(&src.url, "url")?;
+                    unused(&src.command, "command")?;
+                    let layout = src.layout.clone().unwrap_or_else(default_layout);
+                    SourceKind::Archive {
+                        path: resolve(base, &need(src.path.clone(), "path")?),
+                        layout: layout.parse().map_err(|e| bad(&key("layout"), e))?,
+                    }
+                }
+                "program" => {
+                    unused(&src.url, "url")?;
+                    unused(&src.path, "path")?;
+                    unused(&src.layout, "layout")?;
+                    SourceKind::Program {
+                        command: resolve(base, &need(src.command.clone(), "command")?),
+                        connect_infos: src.connect_infos.clone().unwrap_or_default(),
+                    }
+                }
+                k => {
+                    return Err(bad(
+                        &key("kind"),
+                        format!("{k:?}: expected fdsn, archive or program"),
+                    ))
+                }
+            };
+            if src.connect_infos.is_some() && !matches!(kind, SourceKind::Program { .. }) {
+                return Err(bad(&key("connect_infos"), "only for kind \"program\""));
+            }
+            let availability = match (src.availability.as_str(), &src.catalogue) {
+                ("service", None) => AvailabilityMode::Service,
+                ("assume", None) => AvailabilityMode::Assume,
+                ("catalogue", Some(c)) => AvailabilityMode::Catalogue(resolve_catalogue(base, c)),
+                ("catalogue", None) => {
+                    return Err(bad(&key("catalogue"), "required with availability = \"catalogue\""))
+                }
+                ("service" | "assume", Some(_)) => {
+                    return Err(bad(&key("catalogue"), "only with availability = \"catalogue\""))
+                }
+                (m, _) => {
+                    return Err(bad(
+                        &key("availability"),
+                        format!("{m:?}: expected service, catalogue or assume"),
+                    ))
+                }
+            };
+            if src.bandwidth_bytes_per_s < 0 {
+                return Err(bad(&key("bandwidth_bytes_per_s"), "must be ≥ 0 (0 = unlimited)"));
+            }
+            if !(src.timeout_s > 0.0 && src.timeout_s.is_finite()) {
+                return Err(bad(&key("timeout_s"), format!("{} must be > 0", src.timeout_s)));
+            }
+            sources.push(SourceConfig {
+                name,
+                kind,
+                priority: positive(&key("priority"), src.priority)?,
+                select: globs(&key("select"), &src.select)?,
+                availability,
+                bandwidth_bytes_per_s: (src.bandwidth_bytes_per_s > 0)
+                    .then_some(src.bandwidth_bytes_per_s as u64),
+                in_flight: positive(&key("in_flight"), src.in_flight)? as usize,
+                timeout_s: src.timeout_s,
+            });
+        }
+        sources.sort_by_key(|s| s.priority);
+        Ok(Config {
+            file: None,
+            archive,
+            catalogue,
+            streams,
+            window,
+            requests,
+            sources,
+        })
+    }
+
+    /// The source named `name`.
+    pub fn source(&self, name: &str) -> Option<&SourceConfig> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+}
+
+/// Reads a Morumotto `nslc.list`: pipe-separated `NET|STA|LOC|CHA` lines, `#` comments
+/// (the header `#Network | Station | Location | Channel`), blanks around fields ignored,
+/// an empty location or `--` meaning none; duplicates (one line per epoch) are kept once.
+///
+/// # Errors
+/// [`Error::Io`]; [`Error::Config`] naming the file and line for a malformed line or a bad
+/// code.
+pub fn read_nslc_list(path: &Path) -> Result<Vec<Nslc>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut out: Vec<Nslc> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let f: Vec<&str> = line.split('|').map(str::trim).collect();
+        if f.len() < 4 {
+            return Err(Error::Config(format!(
+                "{}:{}: expected NET|STA|LOC|CHA, got {line:?}",
+                path.display(),
+                i + 1
+            )));
+        }
+        let loc = if f[2] == "--" { "" } else { f[2] };
+        let n = Nslc::new(f[0], f[1], loc, f[3]);
+        n.validate()
+            .map_err(|e| Error::Config(format!("{}:{}: {e}", path.display(), i + 1)))?;
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,1116 @@
+//! `siqaco update`: keep an archive complete (Morumotto's `window_update`, done right).
+//!
+//! One run ([`run_update`]):
+//!
+//! 1. takes the archive's lock (`ROOT/.siqaco-update.lock`; a second run on the same
+//!    archive fails at once), finishes or rolls back a merge a killed run left
+//!    ([`crate::merge::apply::recover`]), clears the staging directory
+//!    (`ROOT/.siqaco-staging`) and puts requests a killed run left `in_progress` back to
+//!    `retry`;
+//! 2. brings the catalogue up to date (incremental [`Catalogue::index_archive`]) and takes
+//!    the gaps of every maintained stream over the window from it (the one definition in
+//!    [`crate::gaps`], with Morumotto's collapse of more than `max_gaps_per_day_file` gaps
+//!    per day file); a stream with no data in the window is one gap;
+//! 3. turns each gap, widened by `widen_s` on both sides, into a request, minus what
+//!    requests already in the stack cover (so a gap on hold is not asked again, and complete
+//!    data is never re-requested); gaps of a multiplexed station are joined into one
+//!    request `NET STA * *`;
+//! 4. executes the pending requests (`new`, `retry`, `failed`), `requests.in_flight` at
+//!    once: for each, what is still missing is read from the archive; sources are asked in
+//!    priority order, each only for what is missing **and** what its availability covers;
+//!    what arrives is merged ([`crate::merge::apply::merge_into`], archive samples never
+//!    replaced, the archive's output options applied) and the next source is asked only for
+//!    what is still missing, sample by sample;
+//! 5. re-indexes the touched files, which refreshes the per-day statistics.
+//!
+//! The request stack is described in [`stack`]; the configuration in [`config`] and
+//! `docs/configuration.md`; the window arithmetic in [`window`].
+
+pub mod config;
+pub mod stack;
+pub mod window;
+
+use crate::archive::Archive;
+use crate::error::{Error, Result};
+use crate::gaps::AnalysisOptions;
+use crate::index::{Catalogue, IndexOptions};
+use crate::merge::apply::{merge_into, recover, MergeInput};
+use crate::merge::{ArchivePolicy, MergeOptions};
+use crate::scan::{scan_archive, ScanOptions, ScanReport};
+use crate::segment::Tolerance;
+use crate::sid::{Nslc, NslcGlob};
+use crate::source::{AvailabilitySpan, RequestLine, Source, SourceInfo};
+use crate::time::{format_time, s_to_ns};
+use config::{AvailabilityMode, Config, RetryPolicy, SourceConfig, SourceKind};
+use stack::{now_ns, Attempt, Request, RequestState};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Name of the lock file in the archive root.
+pub const LOCK_NAME: &str = ".siqaco-update.lock";
+/// Name of the staging directory in the archive root.
+pub const STAGING_NAME: &str = ".siqaco-staging";
+
+/// Options of one run.
+#[derive(Clone, Debug, Default)]
+pub struct UpdateOptions {
+    /// A forced window `[start_ns, end_ns)`, used exactly as given (not aligned).
+    pub window: Option<(i64, i64)>,
+    /// List what would be sent and change nothing.
+    pub dry_run: bool,
+    /// "Now" for the window arithmetic (default: the clock).
+    pub now_ns: Option<i64>,
+}
+
+/// What one source would be asked in a dry run.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct PlannedRequest {
+    /// The source.
+    pub source: String,
+    /// The request in the stack, `None` for one a real run would create.
+    pub request_id: Option<i64>,
+    /// Request lines (FDSN POST format).
+    pub lines: Vec<String>,
+}
+
+/// The outcome of a run (`siqaco update --format json` prints it).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct UpdateSummary {
+    /// Window start, ISO 8601.
+    pub window_start: String,
+    /// Window end (exclusive), ISO 8601.
+    pub window_end: String,
+    /// Streams analysed.
+    pub streams_checked: u64,
+    /// Gaps found in the window (after the per-day-file collapse).
+    pub gaps_found: u64,
+    /// Requests added to the stack.
+    pub requests_created: u64,
+    /// Requests for which at least one source was asked.
+    pub requests_sent: u64,
+    /// Requests attempted in this run that are now complete.
+    pub requests_succeeded: u64,
+    /// Requests attempted in this run that are still incomplete (now `retry`, `failed`
+    /// or `on_hold`).
+    pub requests_failed: u64,
+    /// Samples added to the archive.
+    pub samples_added: u64,
+    /// Requests overlapping the window still `new`, `retry`, `failed` or `on_hold` after
+    /// the run (exit status 3 when not 0).
+    pub requests_left: u64,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+    /// Dry run: what each source would be asked, in priority order.
+    pub planned: Vec<PlannedRequest>,
+    /// Problems that did not stop the run (availability service down...).
+    pub warnings: Vec<String>,
+}
+
+/// The exclusive lock of an archive, held while a run works on it (released on drop and
+/// by the system when the process dies).
+#[derive(Debug)]
+pub struct ArchiveLock {
+    _file: fs::File,
+}
+
+impl ArchiveLock {
+    /// Takes the lock of the archive `root` (created when missing).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the root cannot be created or another process holds the lock.
+    pub fn acquire(root: &Path) -> Result<ArchiveLock> {
+        fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
+        let path = root.join(LOCK_NAME);
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(ArchiveLock { _file: file }),
+            Err(fs::TryLockError::WouldBlock) => Err(Error::io(
+                &path,
+                std::io::Error::new(
+                    std::io::ErrorKind::WouldBlock,
+                    "another siqaco update is working on this archive",
+                ),
+            )),
+            Err(fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+        }
+    }
+}
+
+/// Whether a glob names exactly one stream.
+fn exact(g: &NslcGlob) -> Option<Nslc> {
+    let fields = [&g.network, &g.station, &g.location, &g.channel];
+    if fields.iter().any(|f| f.contains(['*', '?'])) {
+        return None;
+    }
+    Some(Nslc::new(&g.network, &g.station, &g.location, &g.channel))
+}
+
+/// The streams to maintain over `window`: exact codes of `select`, the `file` list, the
+/// channels of the `stationxml` file and of the `fdsn_station` networks with an epoch
+/// overlapping the window, and the streams of the archive and of `catalogue` matching
+/// the globs of `select`. Sorted, each once.
+///
+/// # Errors
+/// [`Error::Config`] for a bad stream list; [`Error::Io`], [`Error::StationXml`],
+/// [`Error::Http`] from the sources of the list.
+pub fn resolve_streams(
+    config: &Config,
+    catalogue: Option<&Catalogue>,
+    window: (i64, i64),
+) -> Result<Vec<Nslc>> {
+    let s = &config.streams;
+    let mut out: BTreeSet<Nslc> = BTreeSet::new();
+    let mut globs = Vec::new();
+    for g in &s.select {
+        match exact(g) {
+            Some(n) => {
+                n.validate().map_err(|e| Error::Config(format!("streams.select: {e}")))?;
+                out.insert(n);
+            }
+            None => globs.push(g.clone()),
+        }
+    }
+    if let Some(f) = &s.file {
+        out.extend(config::read_nslc_list(f)?);
+    }
+    let in_window = |a: Option<i64>, b: Option<i64>| {
+        a.is_none_or(|a| a < window.1) && b.is_none_or(|b| b > window.0)
+    };
+    if let Some(f) = &s.stationxml {
+        let inv = crate::stationxml::read_stationxml(f)?;
+        out.extend(
+            inv.channels()
+                .filter(|c| in_window(c.start_ns, c.end_ns))
+                .map(|c| c.nslc.clone()),
+        );
+    }
+    if let Some(fs) = &s.fdsn_station {
+        out.extend(station_channels(fs, window, config)?);
+    }
+    if !globs.is_empty() {
+        let archive = Archive::new(&config.archive.path, config.archive.layout.clone());
+        if archive.root().is_dir() {
+            if let Ok(found) = archive.discover_streams(&globs) {
+                out.extend(found);
+            }
+        }
+        if let Some(cat) = catalogue {
+            out.extend(cat.streams(&globs)?);
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// The channels of `fdsn_station` networks open during the window.
+fn station_channels(
+    fs: &config::FdsnStationConfig,
+    _window: (i64, i64),
+    _config: &Config,
+) -> Result<Vec<Nslc>> {
+    Err(Error::Config(format!(
+        "streams.fdsn_station ({}): the FDSN station client is not available in this build",
+        fs.url
+    )))
+}
+
+/// Interval arithmetic on sorted, disjoint `[start, end)` lists.
+fn union(mut v: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
+    v.retain(|(s, e)| e > s);
+    v.sort();
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for (s, e) in v {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+/// `a` minus `b` (both unions).
+fn subtract(a: &[(i64, i64)], b: &[(i64, i64)]) -> Vec<(i64, i64)> {
+    let mut out = Vec::new();
+    for &(s, e) in a {
+        let mut cur = s;
+        for &(bs, be) in b {
+            if be <= cur || bs >= e {
+                continue;
+            }
+            if bs > cur {
+                out.push((cur, bs));
+            }
+            cur = cur.max(be);
+            if cur >= e {
+                break;
+            }
+        }
+        if cur < e {
+            out.push((cur, e));
+        }
+    }
+    out
+}
+
+/// `a` ∩ `b` (both unions).
+fn intersect(a: &[(i64, i64)], b: &[(i64, i64)]) -> Vec<(i64, i64)> {
+    let mut out = Vec::new();
+    for &(s, e) in a {
+        for &(bs, be) in b {
+            let (x, y) = (s.max(bs), e.min(be));
+            if x < y {
+                out.push((x, y));
+            }
+        }
+    }
+    union(out)
+}
+
+/// The missing intervals of each of `streams` over `window` in `report` (gaps with their
+/// edges; a stream absent from the report misses the whole window).
+fn missing_from_report(
+    report: &ScanReport,
+    streams: &[Nslc],
+    window: (i64, i64),
+) -> BTreeMap<Nslc, Vec<(i64, i64)>> {
+    let mut out = BTreeMap::new();
+    for n in streams {
+        let iv = match report.streams.iter().find(|s| &s.nslc == n) {
+            Some(s) => union(
+                s.analysis
+                    .gaps
+                    .iter()
+                    .map(|g| (g.start_ns.max(window.0), g.end_ns.min(window.1)))
+                    .collect(),
+            ),
+            None => vec![window],
+        };
+        out.insert(n.clone(), iv);
+    }
+    out
+}
+
+/// What is missing now in the archive for `streams` over `window` (a header scan of the
+/// day files of the window).
+fn missing_now(
+    archive: &Archive,
+    streams: &[Nslc],
+    window: (i64, i64),
+) -> Result<BTreeMap<Nslc, Vec<(i64, i64)>>> {
+    let opts = ScanOptions {
+        selection: streams.iter().map(glob_of).collect(),
+        analysis: AnalysisOptions {
+            window: Some(window),
+            tolerance: Tolerance::default(),
+            ..Default::default()
+        },
+        threads: Some(1),
+        cancel: None,
+    };
+    let report = if archive.root().is_dir() {
+        scan_archive(archive, &opts, None)?
+    } else {
+        ScanReport::default()
+    };
+    Ok(missing_from_report(&report, streams, window))
+}
+
+fn glob_of(n: &Nslc) -> NslcGlob {
+    NslcGlob {
+        network: n.network.clone(),
+        station: n.station.clone(),
+        location: n.location.clone(),
+        channel: n.channel.clone(),
+    }
+}
+
+/// The stream key of requests for `n`: `NET STA * *` for a multiplexed station.
+fn request_key(config: &Config, n: &Nslc) -> Nslc {
+    if config
+        .streams
+        .multiplexed
+        .iter()
+        .any(|(net, sta)| *net == n.network && *sta == n.station)
+    {
+        Nslc::new(&n.network, &n.station, "*", "*")
+    } else {
+        n.clone()
+    }
+}
+
+/// The maintained streams a request covers.
+fn request_streams(req: &Request, streams: &[Nslc]) -> Vec<Nslc> {
+    if req.is_multiplexed() {
+        streams
+            .iter()
+            .filter(|s| s.network == req.nslc.network && s.station == req.nslc.station)
+            .cloned()
+            .collect()
+    } else {
+        vec![req.nslc.clone()]
+    }
+}
+
+/// Opens the configured sources, in priority order.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for a bad URL; [`Error::Source`] for a missing program.
+pub fn open_sources(config: &Config) -> Result<Vec<Box<dyn Source>>> {
+    config.sources.iter().map(open_one).collect()
+}
+
+fn open_one(s: &SourceConfig) -> Result<Box<dyn Source>> {
+    let info = SourceInfo {
+        name: s.name.clone(),
+        priority: s.priority,
+        streams: s.select.clone(),
+        bandwidth_bytes_per_s: s.bandwidth_bytes_per_s,
+        max_in_flight: s.in_flight,
+    };
+    let timeout = Duration::from_secs_f64(s.timeout_s);
+    Ok(match &s.kind {
+        SourceKind::Fdsn { url } => Box::new(crate::source::fdsn::FdsnDataselect::new(
+            info,
+            url,
+            crate::source::fdsn::FdsnOptions {
+                timeout,
+                ..Default::default()
+            },
+        )?),
+        SourceKind::Archive { path, layout } => Box::new(crate::source::local::ArchiveSource::new(
+            info,
+            Archive::new(path, layout.clone()),
+        )),
+        SourceKind::Program {
+            command,
+            connect_infos,
+        } => {
+            if !command.is_file() {
+                return Err(Error::Source {
+                    source_name: s.name.clone(),
+                    message: format!("program {} does not exist", command.display()),
+                });
+            }
+            Box::new(crate::source::external::ExternalSource::new(
+                info,
+                command,
+                connect_infos.clone(),
+                timeout,
+            ))
+        }
+    })
+}
+
+/// The spans `source` has data for, per its availability mode; errors become warnings and
+/// the whole extent is assumed (Morumotto's rule when its availability script fails).
+fn source_spans(
+    cfg: &SourceConfig,
+    source: &dyn Source,
+    streams: &[Nslc],
+    extent: (i64, i64),
+    warnings: &Mutex<Vec<String>>,
+) -> BTreeMap<Nslc, Vec<(i64, i64)>> {
+    let full = || -> BTreeMap<Nslc, Vec<(i64, i64)>> {
+        streams.iter().map(|n| (n.clone(), vec![extent])).collect()
+    };
+    let spans: Result<Vec<AvailabilitySpan>> = match &cfg.availability {
+        AvailabilityMode::Assume => return full(),
+        AvailabilityMode::Service => source.availability(streams, extent.0, extent.1),
+        AvailabilityMode::Catalogue(url) => catalogue_spans(url, streams, extent),
+    };
+    match spans {
+        Ok(spans) => {
+            let mut out: BTreeMap<Nslc, Vec<(i64, i64)>> =
+                streams.iter().map(|n| (n.clone(), Vec::new())).collect();
+            for s in spans {
+                if let Some(v) = out.get_mut(&s.nslc) {
+                    v.push((s.start_ns, s.end_ns));
+                }
+            }
+            out.into_iter().map(|(k, v)| (k, union(v))).collect()
+        }
+        Err(e) => {
+            warnings.lock().unwrap_or_else(|p| p.into_inner()).push(format!(
+                "source {}: availability unknown ({e}); assuming it has everything",
+                cfg.name
+            ));
+            full()
+        }
+    }
+}
+
+/// Availability read from a siqaco catalogue of the source's data.
+fn catalogue_spans(url: &str, streams: &[Nslc], extent: (i64, i64)) -> Result<Vec<AvailabilitySpan>> {
+    let cat = Catalogue::open(url)?;
+    let report = cat.report(&ScanOptions {
+        selection: streams.iter().map(glob_of).collect(),
+        analysis: AnalysisOptions {
+            window: Some(extent),
+            ..Default::default()
+        },
+        threads: Some(1),
+        cancel: None,
+    })?;
+    Ok(report
+        .streams
+        .iter()
+        .flat_map(|s| {
+            s.analysis.segments.iter().map(|g| AvailabilitySpan {
+                nslc: s.nslc.clone(),
+                start_ns: g.start_ns,
+                end_ns: g.end_ns,
+            })
+        })
+        .collect())
+}
+
+/// The request lines asking for `missing` ∩ `spans`, widened by `widen_ns`; one line
+/// `NET STA * *` per interval for a multiplexed request.
+fn lines_for(
+    req: &Request,
+    missing: &BTreeMap<Nslc, Vec<(i64, i64)>>,
+    spans: &BTreeMap<Nslc, Vec<(i64, i64)>>,
+    widen_ns: i64,
+) -> Vec<RequestLine> {
+    let widen = |iv: Vec<(i64, i64)>| -> Vec<(i64, i64)> {
+        union(iv.into_iter().map(|(s, e)| (s - widen_ns, e + widen_ns)).collect())
+    };
+    let mut lines = Vec::new();
+    if req.is_multiplexed() {
+        let all: Vec<(i64, i64)> = missing
+            .iter()
+            .flat_map(|(n, m)| intersect(m, spans.get(n).map_or(&[][..], |v| v)))
+            .collect();
+        for (s, e) in widen(all) {
+            lines.push(RequestLine {
+                stream: NslcGlob {
+                    network: req.nslc.network.clone(),
+                    station: req.nslc.station.clone(),
+                    location: "*".into(),
+                    channel: "*".into(),
+                },
+                start_ns: s,
+                end_ns: e,
+            });
+        }
+    } else {
+        for (n, m) in missing {
+            let iv = intersect(m, spans.get(n).map_or(&[][..], |v| v));
+            for (s, e) in widen(iv) {
+                lines.push(RequestLine::new(n, s, e));
+            }
+        }
+    }
+    lines
+}
+
+/// Shared state of the execution of a run.
+struct Exec<'a> {
+    config: &'a Config,
+    archive: Archive,
+    sources: Vec<Box<dyn Source>>,
+    online: Vec<bool>,
+    streams: &'a [Nslc],
+    catalogue: Mutex<Catalogue>,
+    merge_lock: Mutex<()>,
+    warnings: Mutex<Vec<String>>,
+    run_id: i64,
+    staging: PathBuf,
+    merge_opts: MergeOptions,
+}
+
+/// What one request's attempt did.
+#[derive(Default)]
+struct ReqOutcome {
+    sent: bool,
+    succeeded: bool,
+    samples: u64,
+}
+
+impl Exec<'_> {
+    fn cat<T>(&self, f: impl FnOnce(&Catalogue) -> Result<T>) -> Result<T> {
+        let c = self.catalogue.lock().unwrap_or_else(|p| p.into_inner());
+        f(&c)
+    }
+
+    fn sources_for<'s>(&'s self, req: &Request, streams: &[Nslc]) -> Vec<(usize, &'s SourceConfig)> {
+        self.config
+            .sources
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                req.sources.as_ref().is_none_or(|names| names.contains(&s.name))
+                    && (s.select.is_empty()
+                        || streams.iter().any(|n| crate::sid::selected(&s.select, n)))
+            })
+            .collect()
+    }
+
+    /// One attempt of one request.
+    fn execute(&self, req: &Request) -> Result<ReqOutcome> {
+        let mut out = ReqOutcome::default();
+        // Lifespan policy checked before trying.
+        if let RetryPolicy::Hours(h) = self.config.requests.retry {
+            if now_ns() > req.created_ns + s_to_ns(h * 3600.0) {
+                let reason = format!(
+                    "on hold: retry lifespan of {h} h exceeded{}",
+                    req.reason.as_deref().map(|r| format!(" (last: {r})")).unwrap_or_default()
+                );
+                self.cat(|c| stack::set_state(c, req.id, RequestState::OnHold, Some(&reason)))?;
+                return Ok(out);
+            }
+        }
+        self.cat(|c| stack::set_state(c, req.id, RequestState::InProgress, None))?;
+        let streams = request_streams(req, self.streams);
+        let window = (req.start_ns, req.end_ns);
+        let mut missing = missing_now(&self.archive, &streams, window)?;
+        let mut attempts: Vec<Attempt> = Vec::new();
+        let mut errors: Vec<String> = Vec::new();
+        let mut no_source = true;
+        let widen_ns = s_to_ns(self.config.requests.widen_s);
+        for (k, cfg) in self.sources_for(req, &streams) {
+            if missing.values().all(Vec::is_empty) {
+                break;
+            }
+            no_source = false;
+            let source = self.sources[k].as_ref();
+            let started = now_ns();
+            let mut attempt = Attempt {
+                request_id: req.id,
+                run_id: self.run_id,
+                source: cfg.name.clone(),
+                started_ns: started,
+                finished_ns: started,
+                lines: String::new(),
+                bytes: 0,
+                samples_added: 0,
+                outcome: String::new(),
+                message: None,
+            };
+            if !self.online[k] {
+                attempt.outcome = "offline".into();
+                attempt.message = Some("the source cannot be reached".into());
+                errors.push(format!("{}: offline", cfg.name));
+                attempts.push(attempt);
+                continue;
+            }
+            let extent = missing
+                .values()
+                .flatten()
+                .fold((i64::MAX, i64::MIN), |(a, b), (s, e)| (a.min(*s), b.max(*e)));
+            let spans = source_spans(cfg, source, &streams, extent, &self.warnings);
+            let lines = lines_for(req, &missing, &spans, widen_ns);
+            if lines.is_empty() {
+                attempt.outcome = "not_available".into();
+                attempt.finished_ns = now_ns();
+                attempts.push(attempt);
+                continue;
+            }
+            attempt.lines = lines.iter().map(|l| format!("{l}\n")).collect();
+            out.sent = true;
+            let dir = self.staging.join(format!("r{}-{}-{}", req.id, self.run_id, cfg.name));
+            let _ = fs::remove_dir_all(&dir);
+            fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            let result = source.fetch(&lines, &dir).and_then(|rep| {
+                attempt.bytes = rep.bytes;
+                if rep.is_no_data() {
+                    return Ok(None);
+                }
+                let _guard = self.merge_lock.lock().unwrap_or_else(|p| p.into_inner());
+                let input = MergeInput {
+                    path: dir.clone(),
+                    priority: cfg.priority as i32,
+                };
+                merge_into(&self.archive, &[input], &self.merge_opts, false).map(Some)
+            });
+            let _ = fs::remove_dir_all(&dir);
+            attempt.finished_ns = now_ns();
+            match result {
+                Ok(None) => attempt.outcome = "no_data".into(),
+                Ok(Some(report)) => {
+                    attempt.samples_added = report.days.iter().map(|d| d.stats.samples_added).sum();
+                    attempt.outcome = "data".into();
+                    out.samples += attempt.samples_added;
+                    self.warnings
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .extend(report.warnings);
+                    missing = missing_now(&self.archive, &streams, window)?;
+                }
+                Err(e) => {
+                    attempt.outcome = "error".into();
+                    attempt.message = Some(e.to_string());
+                    errors.push(format!("{}: {e}", cfg.name));
+                }
+            }
+            attempts.push(attempt);
+        }
+        let left: i64 = missing.values().flatten().map(|(s, e)| e - s).sum();
+        let (mut state, mut reason) = if left == 0 {
+            (RequestState::Succeeded, None)
+        } else if no_source {
+            (
+                RequestState::Retry,
+                Some("no configured source serves this stream".to_string()),
+            )
+        } else if !errors.is_empty() {
+            (RequestState::Failed, Some(errors.join("; ")))
+        } else {
+            (
+                RequestState::Retry,
+                Some(format!(
+                    "no source had the missing {:.3} s",
+                    crate::time::ns_to_s(left)
+                )),
+            )
+        };
+        if state != RequestState::Succeeded {
+            if let RetryPolicy::Count(n) = self.config.requests.retry {
+                if req.attempts + 1 >= n {
+                    reason = Some(format!(
+                        "on hold: {n} attempt(s) made; last: {}",
+                        reason.unwrap_or_default()
+                    ));
+                    state = RequestState::OnHold;
+                }
+            }
+        }
+        out.succeeded = state == RequestState::Succeeded;
+        self.cat(|c| stack::finish_attempt(c, req.id, &attempts, state, reason.as_deref(), true))?;
+        Ok(out)
+    }
+}
+
+/// The gaps of the window as request intervals per request key: widened, minus what the
+/// stack already covers (every request but the succeeded ones).
+fn new_request_intervals(
+    config: &Config,
+    missing: &BTreeMap<Nslc, Vec<(i64, i64)>>,
+    existing: &[Request],
+) -> Vec<(Nslc, i64, i64)> {
+    let widen_ns = s_to_ns(config.requests.widen_s);
+    let mut by_key: BTreeMap<Nslc, Vec<(i64, i64)>> = BTreeMap::new();
+    for (n, iv) in missing {
+        by_key
+            .entry(request_key(config, n))
+            .or_default()
+            .extend(iv.iter().map(|(s, e)| (s - widen_ns, e + widen_ns)));
+    }
+    let mut out = Vec::new();
+    for (key, iv) in by_key {
+        let covered = union(
+            existing
+                .iter()
+                .filter(|r| r.nslc == key && r.state != RequestState::Succeeded)
+                .map(|r| (r.start_ns, r.end_ns))
+                .collect(),
+        );
+        for (s, e) in subtract(&union(iv), &covered) {
+            out.push((key.clone(), s, e));
+        }
+    }
+    out
+}
+
+/// Runs one update of the archive of `config` (see the [module](self) documentation).
+///
+/// # Errors
+/// [`Error::Config`] for a bad stream list or source; [`Error::Io`] when the archive lock
+/// is held or the archive cannot be read or written; [`Error::Database`]. Source failures
+/// are not errors: they are recorded in the stack and counted in the summary.
+pub fn run_update(config: &Config, opts: &UpdateOptions) -> Result<UpdateSummary> {
+    let now = opts.now_ns.unwrap_or_else(now_ns);
+    let window = opts.window.unwrap_or_else(|| config.window.window_at(now));
+    if window.1 <= window.0 {
+        return Err(Error::invalid_argument(format!(
+            "empty window {} – {}",
+            format_time(window.0),
+            format_time(window.1)
+        )));
+    }
+    let mut summary = UpdateSummary {
+        window_start: format_time(window.0),
+        window_end: format_time(window.1),
+        dry_run: opts.dry_run,
+        ..Default::default()
+    };
+    let archive = Archive::new(&config.archive.path, config.archive.layout.clone());
+    let sources = open_sources(config)?;
+    if opts.dry_run {
+        return dry_run(config, &archive, &sources, window, summary);
+    }
+    let _lock = ArchiveLock::acquire(archive.root())?;
+    recover(archive.root())?;
+    let staging = archive.root().join(STAGING_NAME);
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+    }
+    let mut catalogue = Catalogue::open(&config.catalogue)?;
+    stack::reset_interrupted(&catalogue)?;
+    let index_opts = IndexOptions::default();
+    catalogue.index_archive(&archive, &index_opts)?;
+    let streams = resolve_streams(config, Some(&catalogue), window)?;
+    summary.streams_checked = streams.len() as u64;
+    let report = catalogue.report(&ScanOptions {
+        selection: streams.iter().map(glob_of).collect(),
+        analysis: AnalysisOptions {
+            window: Some(window),
+            max_gaps_per_day: Some(config.requests.max_gaps_per_day_file),
+            ..Default::default()
+        },
+        threads: None,
+        cancel: None,
+    })?;
+    let missing = missing_from_report(&report, &streams, window);
+    let run_id = stack::begin_run(&catalogue, window)?;
+    let gaps: Vec<(Nslc, i64, i64)> = missing
+        .iter()
+        .flat_map(|(n, iv)| iv.iter().map(move |(s, e)| (n.clone(), *s, *e)))
+        .collect();
+    summary.gaps_found = gaps.len() as u64;
+    stack::record_gaps(&catalogue, run_id, &gaps)?;
+    let existing = stack::list(&catalogue, &[], None)?;
+    let new = new_request_intervals(config, &missing, &existing);
+    summary.requests_created = stack::create_requests(&catalogue, &new, None)?.len() as u64;
+    let exec = Exec {
+        config,
+        archive: archive.clone(),
+        online: sources.iter().map(|s| s.is_online()).collect(),
+        sources,
+        streams: &streams,
+        catalogue: Mutex::new(catalogue),
+        merge_lock: Mutex::new(()),
+        warnings: Mutex::new(Vec::new()),
+        run_id,
+        staging: staging.clone(),
+        merge_opts: MergeOptions {
+            policy: ArchivePolicy::Wins,
+            output: config.archive.output,
+            ..Default::default()
+        },
+    };
+    execute_pending(&exec, &mut summary)?;
+    let _ = fs::remove_dir_all(&staging);
+    let mut catalogue = exec
+        .catalogue
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    summary.warnings.extend(exec.warnings.into_inner().unwrap_or_default());
+    catalogue.index_archive(&archive, &index_opts)?;
+    summary.requests_left = left_in_window(&catalogue, window)?;
+    let json = serde_json::to_string(&summary).unwrap_or_default();
+    stack::end_run(&catalogue, run_id, &json)?;
+    Ok(summary)
+}
+
+/// Executes every pending request, `requests.in_flight` at once.
+fn execute_pending(exec: &Exec<'_>, summary: &mut UpdateSummary) -> Result<()> {
+    let todo = exec.cat(|c| {
+        stack::list(
+            c,
+            &[RequestState::New, RequestState::Retry, RequestState::Failed],
+            None,
+        )
+    })?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(exec.config.requests.in_flight.max(1))
+        .build()
+        .map_err(|e| Error::invalid_argument(format!("thread pool: {e}")))?;
+    let results: Vec<Result<ReqOutcome>> = pool.install(|| {
+        use rayon::prelude::*;
+        todo.par_iter().map(|r| exec.execute(r)).collect()
+    });
+    let mut first_err = None;
+    for (req, r) in todo.iter().zip(results) {
+        match r {
+            Ok(o) => {
+                summary.requests_sent += u64::from(o.sent);
+                summary.samples_added += o.samples;
+                if o.succeeded {
+                    summary.requests_succeeded += 1;
+                } else {
+                    summary.requests_failed += 1;
+                }
+            }
+            Err(e) => {
+                // The request stays in_progress: the next run retries it.
+                tracing::error!("request {}: {e}", req.id);
+                summary.requests_failed += 1;
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    match first_err {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Requests overlapping the window that are not complete (`new`, `retry`, `failed`,
+/// `on_hold`).
+fn left_in_window(cat: &Catalogue, window: (i64, i64)) -> Result<u64> {
+    Ok(stack::list(
+        cat,
+        &[
+            RequestState::New,
+            RequestState::Retry,
+            RequestState::Failed,
+            RequestState::OnHold,
+            RequestState::InProgress,
+        ],
+        None,
+    )?
+    .iter()
+    .filter(|r| r.start_ns < window.1 && r.end_ns > window.0)
+    .count() as u64)
+}
+
+/// `siqaco stack run`: executes the pending requests without analysing a window.
+///
+/// # Errors
+/// As [`run_update`].
+pub fn run_stack(config: &Config) -> Result<UpdateSummary> {
+    let archive = Archive::new(&config.archive.path, config.archive.layout.clone());
+    let sources = open_sources(config)?;
+    let _lock = ArchiveLock::acquire(archive.root())?;
+    recover(archive.root())?;
+    let staging = archive.root().join(STAGING_NAME);
+    let _ = fs::remove_dir_all(&staging);
+    let mut catalogue = Catalogue::open(&config.catalogue)?;
+    stack::reset_interrupted(&catalogue)?;
+    let pending = stack::list(
+        &catalogue,
+        &[RequestState::New, RequestState::Retry, RequestState::Failed],
+        None,
+    )?;
+    let window = pending
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(a, b), r| (a.min(r.start_ns), b.max(r.end_ns)));
+    let mut summary = UpdateSummary::default();
+    if pending.is_empty() {
+        return Ok(summary);
+    }
+    summary.window_start = format_time(window.0);
+    summary.window_end = format_time(window.1);
+    let streams = resolve_streams(config, Some(&catalogue), window)?;
+    let run_id = stack::begin_run(&catalogue, window)?;
+    let exec = Exec {
+        config,
+        archive: archive.clone(),
+        online: sources.iter().map(|s| s.is_online()).collect(),
+        sources,
+        streams: &streams,
+        catalogue: Mutex::new(catalogue),
+        merge_lock: Mutex::new(()),
+        warnings: Mutex::new(Vec::new()),
+        run_id,
+        staging: staging.clone(),
+        merge_opts: MergeOptions {
+            policy: ArchivePolicy::Wins,
+            output: config.archive.output,
+            ..Default::default()
+        },
+    };
+    execute_pending(&exec, &mut summary)?;
+    let _ = fs::remove_dir_all(&staging);
+    catalogue = exec
+        .catalogue
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    summary.warnings.extend(exec.warnings.into_inner().unwrap_or_default());
+    catalogue.index_archive(&archive, &IndexOptions::default())?;
+    summary.requests_left = left_in_window(&catalogue, window)?;
+    stack::end_run(
+        &catalogue,
+        run_id,
+        &serde_json::to_string(&summary).unwrap_or_default(),
+    )?;
+    Ok(summary)
+}
+
+/// `siqaco request create`: one request per stream of `selection` (exact codes as given,
+/// globs expanded against the maintained streams, the archive and the catalogue) over
+/// `[start_ns, end_ns)`, asking only `sources` when given. Nothing is executed.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] for an empty window, a selection that matches no stream or
+/// an unknown source name; as [`run_update`].
+pub fn create_requests(
+    config: &Config,
+    selection: &[NslcGlob],
+    window: (i64, i64),
+    sources: &[String],
+) -> Result<Vec<i64>> {
+    if window.1 <= window.0 {
+        return Err(Error::invalid_argument("--end must be after --start"));
+    }
+    if let Some(s) = sources.iter().find(|s| config.source(s).is_none()) {
+        return Err(Error::invalid_argument(format!(
+            "no source named {s:?} in the configuration"
+        )));
+    }
+    let catalogue = Catalogue::open(&config.catalogue)?;
+    let maintained = resolve_streams(config, Some(&catalogue), window)?;
+    let archive = Archive::new(&config.archive.path, config.archive.layout.clone());
+    let mut streams: BTreeSet<Nslc> = BTreeSet::new();
+    let mut globs = Vec::new();
+    for g in selection {
+        match exact(g) {
+            Some(n) => {
+                streams.insert(n);
+            }
+            None => globs.push(g.clone()),
+        }
+    }
+    if !globs.is_empty() {
+        streams.extend(
+            maintained
+                .iter()
+                .filter(|n| crate::sid::selected(&globs, n))
+                .cloned(),
+        );
+        streams.extend(catalogue.streams(&globs)?);
+        if archive.root().is_dir() {
+            if let Ok(found) = archive.discover_streams(&globs) {
+                streams.extend(found);
+            }
+        }
+    }
+    if streams.is_empty() {
+        return Err(Error::invalid_argument(
+            "the selection matches no stream (give exact N.S.L.C codes for streams with no data yet)",
+        ));
+    }
+    let keys: BTreeSet<Nslc> = streams.iter().map(|n| request_key(config, n)).collect();
+    let items: Vec<(Nslc, i64, i64)> = keys.into_iter().map(|k| (k, window.0, window.1)).collect();
+    let src = (!sources.is_empty()).then_some(sources);
+    stack::create_requests(&catalogue, &items, src)
+}
+
+/// A dry run: what would be created and sent; nothing is written (the catalogue is only
+/// read when it exists and is current).
+fn dry_run(
+    config: &Config,
+    archive: &Archive,
+    sources: &[Box<dyn Source>],
+    window: (i64, i64),
+    mut summary: UpdateSummary,
+) -> Result<UpdateSummary> {
+    let catalogue = open_existing(&config.catalogue)?;
+    let streams = resolve_streams(config, catalogue.as_ref(), window)?;
+    summary.streams_checked = streams.len() as u64;
+    let report = if archive.root().is_dir() {
+        scan_archive(
+            archive,
+            &ScanOptions {
+                selection: streams.iter().map(glob_of).collect(),
+                analysis: AnalysisOptions {
+                    window: Some(window),
+                    max_gaps_per_day: Some(config.requests.max_gaps_per_day_file),
+                    ..Default::default()
+                },
+                threads: None,
+                cancel: None,
+            },
+            None,
+        )?
+    } else {
+        ScanReport::default()
+    };
+    let missing = missing_from_report(&report, &streams, window);
+    summary.gaps_found = missing.values().map(|v| v.len() as u64).sum();
+    let existing = match &catalogue {
+        Some(c) => stack::list(c, &[], None)?,
+        None => Vec::new(),
+    };
+    let new = new_request_intervals(config, &missing, &existing);
+    summary.requests_created = new.len() as u64;
+    let mut reqs: Vec<Request> = existing
+        .into_iter()
+        .filter(|r| r.state.is_pending())
+        .collect();
+    reqs.extend(new.into_iter().map(|(nslc, s, e)| Request {
+        id: 0,
+        nslc,
+        start_ns: s,
+        end_ns: e,
+        state: RequestState::New,
+        reason: None,
+        sources: None,
+        created_ns: 0,
+        updated_ns: 0,
+        attempts: 0,
+        samples_added: 0,
+    }));
+    let warnings = Mutex::new(Vec::new());
+    let widen_ns = s_to_ns(config.requests.widen_s);
+    for req in &reqs {
+        let rs = request_streams(req, &streams);
+        let missing = missing_now(archive, &rs, (req.start_ns, req.end_ns))?;
+        if missing.values().all(Vec::is_empty) {
+            continue;
+        }
+        let extent = (req.start_ns, req.end_ns);
+        for (k, cfg) in config.sources.iter().enumerate() {
+            if !req.sources.as_ref().is_none_or(|n| n.contains(&cfg.name))
+                || !(cfg.select.is_empty() || rs.iter().any(|n| crate::sid::selected(&cfg.select, n)))
+            {
+                continue;
+            }
+            let spans = source_spans(cfg, sources[k].as_ref(), &rs, extent, &warnings);
+            let lines = lines_for(req, &missing, &spans, widen_ns);
+            if !lines.is_empty() {
+                summary.requests_sent += 1;
+                summary.planned.push(PlannedRequest {
+                    source: cfg.name.clone(),
+                    request_id: (req.id != 0).then_some(req.id),
+                    lines: lines.iter().map(ToString::to_string).collect(),
+                });
+            }
+        }
+    }
+    summary.planned.sort_by_key(|p| {
+        config
+            .sources
+            .iter()
+            .position(|s| s.name == p.source)
+            .unwrap_or(usize::MAX)
+    });
+    summary.warnings = warnings.into_inner().unwrap_or_default();
+    Ok(summary)
+}
+
+/// The catalogue when it exists and has the current schema (read-only use); `None`
+/// otherwise.
+fn open_existing(target: &str) -> Result<Option<Catalogue>> {
+    if !crate::index::is_postgres_url(target) && !Path::new(target).exists() {
+        return Ok(None);
+    }
+    let c = Catalogue::open_raw(Path::new(target))?;
+    if c.schema_version()? != crate::index::SCHEMA_VERSION {
+        return Ok(None);
+    }
+    Ok(Some(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interval_arithmetic() {
+        assert_eq!(union(vec![(5, 7), (1, 3), (2, 4), (7, 8), (9, 9)]), vec![(1, 4), (5, 8)]);
+        assert_eq!(subtract(&[(0, 10)], &[(2, 3), (5, 12)]), vec![(0, 2), (3, 5)]);
+        assert_eq!(subtract(&[(0, 10)], &[(-5, 20)]), vec![]);
+        assert_eq!(subtract(&[(0, 10), (20, 30)], &[]), vec![(0, 10), (20, 30)]);
+        assert_eq!(intersect(&[(0, 10), (20, 30)], &[(5, 25)]), vec![(5, 10), (20, 25)]);
+        assert_eq!(intersect(&[(0, 10)], &[(10, 20)]), vec![]);
+    }
+}

@@ -1,0 +1,463 @@
+//! The request stack, kept in the catalogue (schema version 2): `siqaco_runs`,
+//! `siqaco_gaps`, `siqaco_requests` and `siqaco_attempts`.
+//!
+//! A request asks for one stream (or, for a multiplexed station, every channel of it:
+//! location and channel `*`) over `[start_ns, end_ns)`. Its [`RequestState`]:
+//!
+//! * `new`: created, never attempted;
+//! * `in_progress`: a run is working on it (a run killed meanwhile leaves it so; the next
+//!   run puts it back to `retry` without counting the attempt);
+//! * `succeeded`: nothing of its window is missing from the archive any more;
+//! * `retry`: attempted; sources answered but something is still missing;
+//! * `failed`: attempted; a source failed (offline, error, bad data) and something is still
+//!   missing. Retried like `retry`;
+//! * `on_hold`: the retry policy is exhausted (reason recorded); runs leave it alone until
+//!   `siqaco stack retry`;
+//! * `cancelled`: by the user; never attempted again, and its window is not re-requested.
+//!
+//! Every change of state is one transaction.
+
+use crate::error::{Error, Result};
+use crate::index::backend::{vals, SqlValue};
+use crate::index::Catalogue;
+use crate::sid::Nslc;
+
+/// The state of a request (see the [module](self) documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestState {
+    /// Created, never attempted.
+    New,
+    /// An attempt is running.
+    InProgress,
+    /// Complete.
+    Succeeded,
+    /// Attempted, data still missing, sources answered.
+    Retry,
+    /// Attempted, data still missing, a source failed.
+    Failed,
+    /// Retry policy exhausted.
+    OnHold,
+    /// Cancelled by the user.
+    Cancelled,
+}
+
+impl RequestState {
+    /// The name stored in the catalogue.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestState::New => "new",
+            RequestState::InProgress => "in_progress",
+            RequestState::Succeeded => "succeeded",
+            RequestState::Retry => "retry",
+            RequestState::Failed => "failed",
+            RequestState::OnHold => "on_hold",
+            RequestState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses a stored name.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for an unknown name.
+    pub fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "new" => RequestState::New,
+            "in_progress" => RequestState::InProgress,
+            "succeeded" => RequestState::Succeeded,
+            "retry" => RequestState::Retry,
+            "failed" => RequestState::Failed,
+            "on_hold" => RequestState::OnHold,
+            "cancelled" => RequestState::Cancelled,
+            _ => {
+                return Err(Error::invalid_argument(format!(
+                    "unknown request state {s:?} (new, in_progress, succeeded, retry, failed, on_hold, cancelled)"
+                )))
+            }
+        })
+    }
+
+    /// Whether a run attempts requests in this state (`new`, `retry`, `failed`).
+    pub fn is_pending(self) -> bool {
+        matches!(
+            self,
+            RequestState::New | RequestState::Retry | RequestState::Failed
+        )
+    }
+}
+
+/// One request of the stack.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Request {
+    /// Identifier.
+    pub id: i64,
+    /// The stream; location and channel are `*` for a multiplexed station.
+    #[serde(serialize_with = "ser_nslc")]
+    pub nslc: Nslc,
+    /// Window start, ns since 1970 UTC.
+    pub start_ns: i64,
+    /// Window end (exclusive), ns.
+    pub end_ns: i64,
+    /// State.
+    pub state: RequestState,
+    /// Why it is in this state (the last attempt's outcome).
+    pub reason: Option<String>,
+    /// Only these sources are asked (`request create --source`); `None` = every source
+    /// configured for the stream.
+    pub sources: Option<Vec<String>>,
+    /// Creation time, ns.
+    pub created_ns: i64,
+    /// Last change, ns.
+    pub updated_ns: i64,
+    /// Attempts made (completed runs that worked on it).
+    pub attempts: u32,
+    /// Samples added to the archive by it so far.
+    pub samples_added: u64,
+}
+
+fn ser_nslc<S: serde::Serializer>(n: &Nslc, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&n.to_string())
+}
+
+impl Request {
+    /// Whether this request is for a whole multiplexed station.
+    pub fn is_multiplexed(&self) -> bool {
+        self.nslc.location == "*" && self.nslc.channel == "*"
+    }
+}
+
+/// One source asked for one request in one run.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Attempt {
+    /// The request.
+    pub request_id: i64,
+    /// The run.
+    pub run_id: i64,
+    /// The source's name.
+    pub source: String,
+    /// Start and end, ns.
+    pub started_ns: i64,
+    /// End, ns.
+    pub finished_ns: i64,
+    /// The request lines sent (FDSN POST format, one per line; empty when nothing was
+    /// sent).
+    pub lines: String,
+    /// Bytes received.
+    pub bytes: u64,
+    /// Samples the merge added to the archive.
+    pub samples_added: u64,
+    /// `data`, `no_data`, `not_available` (its availability did not cover what was
+    /// missing, nothing sent), `offline` or `error`.
+    pub outcome: String,
+    /// Error or detail.
+    pub message: Option<String>,
+}
+
+const REQ_COLS: &str = "id,network,station,location,channel,start_ns,end_ns,state,reason,sources,\
+created_ns,updated_ns,attempts,samples_added";
+
+fn row_request(r: &[SqlValue]) -> Result<Request> {
+    Ok(Request {
+        id: r[0].as_i64(),
+        nslc: Nslc {
+            network: r[1].as_text(),
+            station: r[2].as_text(),
+            location: r[3].as_text(),
+            channel: r[4].as_text(),
+        },
+        start_ns: r[5].as_i64(),
+        end_ns: r[6].as_i64(),
+        state: RequestState::parse(&r[7].as_text())?,
+        reason: r[8].as_opt_text(),
+        sources: r[9]
+            .as_opt_text()
+            .map(|s| s.split(',').map(str::to_string).collect()),
+        created_ns: r[10].as_i64(),
+        updated_ns: r[11].as_i64(),
+        attempts: r[12].as_i64() as u32,
+        samples_added: r[13].as_i64() as u64,
+    })
+}
+
+/// The current time, ns since 1970 UTC.
+pub fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+/// Starts a run: a `siqaco_runs` row; returns its id.
+///
+/// # Errors
+/// [`Error::Database`].
+pub fn begin_run(cat: &Catalogue, window: (i64, i64)) -> Result<i64> {
+    let mut db = cat.db();
+    Ok(db
+        .query_one(
+            "INSERT INTO siqaco_runs (started_ns,window_start_ns,window_end_ns) VALUES (?1,?2,?3) RETURNING id",
+            &vals![now_ns(), window.0, window.1],
+        )?
+        .as_i64())
+}
+
+/// Ends a run, storing its summary (JSON).
+///
+/// # Errors
+/// [`Error::Database`].
+pub fn end_run(cat: &Catalogue, run_id: i64, summary_json: &str) -> Result<()> {
+    cat.db().execute(
+        "UPDATE siqaco_runs SET finished_ns=?1, summary=?2 WHERE id=?3",
+        &vals![now_ns(), summary_json, run_id],
+    )?;
+    Ok(())
+}
+
+/// Records the gaps a run found (one transaction).
+///
+/// # Errors
+/// [`Error::Database`].
+pub fn record_gaps(cat: &Catalogue, run_id: i64, gaps: &[(Nslc, i64, i64)]) -> Result<()> {
+    cat.db().transaction(|tx| {
+        for (n, s, e) in gaps {
+            tx.execute(
+                "INSERT INTO siqaco_gaps (run_id,network,station,location,channel,start_ns,end_ns) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+                &vals![run_id, &n.network, &n.station, &n.location, &n.channel, *s, *e],
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Creates requests in state `new` (one transaction); returns their ids.
+///
+/// # Errors
+/// [`Error::Database`].
+pub fn create_requests(
+    cat: &Catalogue,
+    items: &[(Nslc, i64, i64)],
+    sources: Option<&[String]>,
+) -> Result<Vec<i64>> {
+    let now = now_ns();
+    let src = sources.map(|s| s.join(","));
+    cat.db().transaction(|tx| {
+        let mut ids = Vec::new();
+        for (n, s, e) in items {
+            ids.push(
+                tx.query_one(
+                    "INSERT INTO siqaco_requests (network,station,location,channel,start_ns,end_ns,state,reason,sources,created_ns,updated_ns,attempts,samples_added) \
+                     VALUES (?1,?2,?3,?4,?5,?6,'new',NULL,?7,?8,?8,0,0) RETURNING id",
+                    &vals![&n.network, &n.station, &n.location, &n.channel, *s, *e, src.clone(), now],
+                )?
+                .as_i64(),
+            );
+        }
+        Ok(ids)
+    })
+}
+
+/// Requests, optionally only those in `states` and those whose stream key equals `nslc`
+/// (exact codes, `*` included), sorted by id.
+///
+/// # Errors
+/// [`Error::Database`].
+pub fn list(cat: &Catalogue, states: &[RequestState], nslc: Option<&Nslc>) -> Result<Vec<Request>> {
+    let mut sql = format!("SELECT {REQ_COLS} FROM siqaco_requests");
+    let mut params: Vec<SqlValue> = Vec::new();
+    let mut conds: Vec<String> = Vec::new();
+    if !states.is_empty() {
+        let names: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        conds.push(format!("state IN ({})", names.join(",")));
+    }
+    if let Some(n) = nslc {
+        conds.push("network=?1 AND station=?2 AND location=?3 AND channel=?4".into());
+        params.extend(vals![&n.network, &n.station, &n.location, &n.channel]);
+    }
+    if !conds.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&conds.join(" AND "));
+    }
+    sql.push_str(" ORDER BY id");
+    cat.db().query(&sql, &params)?.iter().map(|r| row_request(r)).collect()
+}
+
+/// One request by id.
+///
+/// # Errors
+/// [`Error::NotFound`] when there is none; [`Error::Database`].
+pub fn get(cat: &Catalogue, id: i64) -> Result<Request> {
+    let rows = cat.db().query(
+        &format!("SELECT {REQ_COLS} FROM siqaco_requests WHERE id=?1"),
+        &vals![id],
+    )?;
+    rows.first()
+        .map(|r| row_request(r))
+        .transpose()?
+        .ok_or_else(|| Error::NotFound(format!("no request {id} in the stack")))
+}
+
+/// Sets a request's state and reason.
+///
+/// # Errors
+/// [`Error::Database`].
+pub fn set_state(cat: &Catalogue, id: i64, state: RequestState, reason: Option<&str>) -> Result<()> {
+    cat.db().execute(
+        "UPDATE siqaco_requests SET state=?1, reason=?2, updated_ns=?3 WHERE id=?4",
+        &vals![state.as_str(), reason, now_ns(), id],
+    )?;
+    Ok(())
+}
+
+/// Ends an attempt of a request: writes the attempts of each source and the request's new
+/// state in one transaction (a run killed before leaves the request `in_progress`, and
+/// the next run retries it without counting).
+///
+/// # Errors
+/// [`Error::Database`].
+pub fn finish_attempt(
+    cat: &Catalogue,
+    id: i64,
+    attempts: &[Attempt],
+    state: RequestState,
+    reason: Option<&str>,
+    counted: bool,
+) -> Result<()> {
+    let added: u64 = attempts.iter().map(|a| a.samples_added).sum();
+    cat.db().transaction(|tx| {
+        for a in attempts {
+            tx.execute(
+                "INSERT INTO siqaco_attempts (request_id,run_id,source,started_ns,finished_ns,lines,bytes,samples_added,outcome,message) \
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                &vals![
+                    a.request_id,
+                    a.run_id,
+                    &a.source,
+                    a.started_ns,
+                    a.finished_ns,
+                    &a.lines,
+                    a.bytes as i64,
+                    a.samples_added as i64,
+                    &a.outcome,
+                    a.message.clone()
+                ],
+            )?;
+        }
+        tx.execute(
+            "UPDATE siqaco_requests SET state=?1, reason=?2, updated_ns=?3, attempts=attempts+?4, samples_added=samples_added+?5 WHERE id=?6",
+            &vals![
+                state.as_str(),
+                reason,
+                now_ns(),
+                i64::from(counted),
+                added as i64,
+                id
+            ],
+        )?;
+        Ok(())
+    })
+}
+
+/// The attempts of a request, oldest first.
+///
+/// # Errors
+/// [`Error::Database`].
+pub fn attempts(cat: &Catalogue, request_id: i64) -> Result<Vec<Attempt>> {
+    let rows = cat.db().query(
+        "SELECT request_id,run_id,source,started_ns,finished_ns,lines,bytes,samples_added,outcome,message \
+         FROM siqaco_attempts WHERE request_id=?1 ORDER BY id",
+        &vals![request_id],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| Attempt {
+            request_id: r[0].as_i64(),
+            run_id: r[1].as_i64(),
+            source: r[2].as_text(),
+            started_ns: r[3].as_i64(),
+            finished_ns: r[4].as_i64(),
+            lines: r[5].as_text(),
+            bytes: r[6].as_i64() as u64,
+            samples_added: r[7].as_i64() as u64,
+            outcome: r[8].as_text(),
+            message: r[9].as_opt_text(),
+        })
+        .collect())
+}
+
+/// Puts requests left `in_progress` by a killed run back to `retry` (the interrupted
+/// attempt is not counted); returns how many.
+///
+/// # Errors
+/// [`Error::Database`].
+pub fn reset_interrupted(cat: &Catalogue) -> Result<u64> {
+    cat.db().execute(
+        "UPDATE siqaco_requests SET state='retry', reason='interrupted run', updated_ns=?1 WHERE state='in_progress'",
+        &vals![now_ns()],
+    )
+}
+
+/// `siqaco stack retry`: puts `on_hold` and `failed` requests (all, or those in `ids`)
+/// back to `retry` with a fresh policy (attempt count 0, lifespan from now); returns how
+/// many changed.
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown id; [`Error::InvalidArgument`] for a request in
+/// another state; [`Error::Database`].
+pub fn retry(cat: &Catalogue, ids: &[i64]) -> Result<u64> {
+    let now = now_ns();
+    if ids.is_empty() {
+        return cat.db().execute(
+            "UPDATE siqaco_requests SET state='retry', reason='retried by the user', attempts=0, created_ns=?1, updated_ns=?1 \
+             WHERE state IN ('on_hold','failed')",
+            &vals![now],
+        );
+    }
+    for id in ids {
+        let r = get(cat, *id)?;
+        if !matches!(
+            r.state,
+            RequestState::OnHold | RequestState::Failed | RequestState::Retry
+        ) {
+            return Err(Error::invalid_argument(format!(
+                "request {id} is {}: only on_hold, failed or retry requests can be retried",
+                r.state.as_str()
+            )));
+        }
+    }
+    cat.db().transaction(|tx| {
+        for id in ids {
+            tx.execute(
+                "UPDATE siqaco_requests SET state='retry', reason='retried by the user', attempts=0, created_ns=?1, updated_ns=?1 WHERE id=?2",
+                &vals![now, *id],
+            )?;
+        }
+        Ok(ids.len() as u64)
+    })
+}
+
+/// `siqaco stack cancel`: cancels requests that are not finished; returns how many.
+///
+/// # Errors
+/// [`Error::NotFound`] for an unknown id; [`Error::InvalidArgument`] for a succeeded or
+/// in-progress request; [`Error::Database`].
+pub fn cancel(cat: &Catalogue, ids: &[i64]) -> Result<u64> {
+    for id in ids {
+        let r = get(cat, *id)?;
+        if matches!(r.state, RequestState::Succeeded | RequestState::InProgress) {
+            return Err(Error::invalid_argument(format!(
+                "request {id} is {}: it cannot be cancelled",
+                r.state.as_str()
+            )));
+        }
+    }
+    let now = now_ns();
+    cat.db().transaction(|tx| {
+        for id in ids {
+            tx.execute(
+                "UPDATE siqaco_requests SET state='cancelled', reason='cancelled by the user', updated_ns=?1 WHERE id=?2",
+                &vals![now, *id],
+            )?;
+        }
+        Ok(ids.len() as u64)
+    })
+}
