@@ -147,17 +147,25 @@ fn print_summary(s: &UpdateSummary, format: Format) -> siqaco::Result<u8> {
         Format::Json => {
             println!(
                 "{}",
-                serde_json::to_string_pretty(s).map_err(|e| Error::invalid_argument(e.to_string()))?
+                serde_json::to_string_pretty(s)
+                    .map_err(|e| Error::invalid_argument(e.to_string()))?
             );
         }
         Format::Text => {
             if s.dry_run {
                 println!(
                     "dry run: window {} – {}: {} stream(s), {} gap(s), {} new request(s)",
-                    s.window_start, s.window_end, s.streams_checked, s.gaps_found, s.requests_created
+                    s.window_start,
+                    s.window_end,
+                    s.streams_checked,
+                    s.gaps_found,
+                    s.requests_created
                 );
                 for p in &s.planned {
-                    let id = p.request_id.map(|i| format!("request {i}")).unwrap_or_else(|| "new request".into());
+                    let id = p
+                        .request_id
+                        .map(|i| format!("request {i}"))
+                        .unwrap_or_else(|| "new request".into());
                     println!("source {} ({id}):", p.source);
                     for l in &p.lines {
                         println!("  {l}");
@@ -218,7 +226,12 @@ pub fn run_request(cmd: &RequestCommand) -> siqaco::Result<u8> {
     let ids = create_requests(&config, &selection, window, &args.sources)?;
     for id in &ids {
         let r = stack::get(&siqaco::index::Catalogue::open(&config.catalogue)?, *id)?;
-        println!("request {id}: {} {} – {}", r.nslc, format_time(r.start_ns), format_time(r.end_ns));
+        println!(
+            "request {id}: {} {} – {}",
+            r.nslc,
+            format_time(r.start_ns),
+            format_time(r.end_ns)
+        );
     }
     Ok(EXIT_COMPLETE)
 }
@@ -243,7 +256,8 @@ pub fn run_stack_cmd(cmd: &StackCommand) -> siqaco::Result<u8> {
                 Format::Json => {
                     let mut v = Vec::new();
                     for r in &reqs {
-                        let mut j = serde_json::to_value(r).map_err(|e| Error::invalid_argument(e.to_string()))?;
+                        let mut j = serde_json::to_value(r)
+                            .map_err(|e| Error::invalid_argument(e.to_string()))?;
                         j["start"] = format_time(r.start_ns).into();
                         j["end"] = format_time(r.end_ns).into();
                         if *attempts {
@@ -254,11 +268,15 @@ pub fn run_stack_cmd(cmd: &StackCommand) -> siqaco::Result<u8> {
                     }
                     println!(
                         "{}",
-                        serde_json::to_string_pretty(&v).map_err(|e| Error::invalid_argument(e.to_string()))?
+                        serde_json::to_string_pretty(&v)
+                            .map_err(|e| Error::invalid_argument(e.to_string()))?
                     );
                 }
                 Format::Text => {
-                    println!("{:>6} {:<18} {:<27} {:<27} {:<11} {:>8} {:>10}  reason", "id", "stream", "start", "end", "state", "attempts", "samples");
+                    println!(
+                        "{:>6} {:<18} {:<27} {:<27} {:<11} {:>8} {:>10}  reason",
+                        "id", "stream", "start", "end", "state", "attempts", "samples"
+                    );
                     for r in &reqs {
                         println!(
                             "{:>6} {:<18} {:<27} {:<27} {:<11} {:>8} {:>10}  {}",

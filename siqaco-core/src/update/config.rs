@@ -396,28 +396,36 @@ impl Config {
         let mut output = OutputOptions::default();
         if let Some(l) = a.record_length {
             output.record_length = Some(usize::try_from(l).map_err(|_| {
-                bad("archive.record_length", format!("{l} is not a record length"))
+                bad(
+                    "archive.record_length",
+                    format!("{l} is not a record length"),
+                )
             })?);
         }
         if let Some(e) = &a.encoding {
             output.encoding = encoding_code(e).ok_or_else(|| {
                 bad(
                     "archive.encoding",
-                    format!("{e:?}: expected steim1, steim2, int16, int32, float32, float64 or keep"),
+                    format!(
+                        "{e:?}: expected steim1, steim2, int16, int32, float32, float64 or keep"
+                    ),
                 )
             })?;
         }
         if let Some(v) = a.format_version {
             if v != 2 && v != 3 {
-                return Err(bad("archive.format_version", format!("{v}: expected 2 or 3")));
+                return Err(bad(
+                    "archive.format_version",
+                    format!("{v}: expected 2 or 3"),
+                ));
             }
             output.format_version = Some(v as u8);
         }
         if let Some(q) = &a.quality {
-            output.pub_version = Some(
-                quality_pub_version(q)
-                    .ok_or_else(|| bad("archive.quality", format!("{q:?}: expected D, R, Q or M")))?,
-            );
+            output.pub_version =
+                Some(quality_pub_version(q).ok_or_else(|| {
+                    bad("archive.quality", format!("{q:?}: expected D, R, Q or M"))
+                })?);
         }
         output.validate().map_err(|e| bad("archive", e))?;
         let archive = ArchiveConfig {
@@ -435,7 +443,10 @@ impl Config {
         let mut multiplexed = Vec::new();
         for m in &s.multiplexed {
             let Some((n, st)) = m.split_once('.') else {
-                return Err(bad("streams.multiplexed", format!("{m:?}: expected NET.STA")));
+                return Err(bad(
+                    "streams.multiplexed",
+                    format!("{m:?}: expected NET.STA"),
+                ));
             };
             crate::sid::validate_code(n, false).map_err(|e| bad("streams.multiplexed", e))?;
             crate::sid::validate_code(st, false).map_err(|e| bad("streams.multiplexed", e))?;
@@ -504,7 +515,9 @@ impl Config {
             requests.retry = match (retry.count, retry.hours) {
                 (Some(c), None) => RetryPolicy::Count(positive("requests.retry.count", c)?),
                 (None, Some(h)) if h > 0.0 && h.is_finite() => RetryPolicy::Hours(h),
-                (None, Some(h)) => return Err(bad("requests.retry.hours", format!("{h} must be > 0"))),
+                (None, Some(h)) => {
+                    return Err(bad("requests.retry.hours", format!("{h} must be > 0")))
+                }
                 _ => {
                     return Err(bad(
                         "requests.retry",
@@ -523,7 +536,8 @@ impl Config {
             requests.widen_s = wd;
         }
         if let Some(m) = r.max_gaps_per_day_file {
-            requests.max_gaps_per_day_file = positive("requests.max_gaps_per_day_file", m)? as usize;
+            requests.max_gaps_per_day_file =
+                positive("requests.max_gaps_per_day_file", m)? as usize;
         }
         // [[sources]]
         let mut sources = Vec::new();
@@ -531,7 +545,10 @@ impl Config {
             let key = |k: &str| format!("sources[{i}].{k}");
             let name = src.name.trim().to_string();
             if name.is_empty() || name.contains(|c: char| c == ',' || c.is_whitespace()) {
-                return Err(bad(&key("name"), format!("{:?}: a non-empty name without spaces or commas", src.name)));
+                return Err(bad(
+                    &key("name"),
+                    format!("{:?}: a non-empty name without spaces or commas", src.name),
+                ));
             }
             if sources.iter().any(|s: &SourceConfig| s.name == name) {
                 return Err(bad(&key("name"), format!("{name:?} is used twice")));
@@ -552,7 +569,10 @@ impl Config {
                     unused(&src.command, "command")?;
                     let url = need(src.url.clone(), "url")?;
                     if !(url.starts_with("http://") || url.starts_with("https://")) {
-                        return Err(bad(&key("url"), format!("{url:?}: expected an http(s) URL")));
+                        return Err(bad(
+                            &key("url"),
+                            format!("{url:?}: expected an http(s) URL"),
+                        ));
                     }
                     SourceKind::Fdsn { url }
                 }
@@ -589,10 +609,16 @@ impl Config {
                 ("assume", None) => AvailabilityMode::Assume,
                 ("catalogue", Some(c)) => AvailabilityMode::Catalogue(resolve_catalogue(base, c)),
                 ("catalogue", None) => {
-                    return Err(bad(&key("catalogue"), "required with availability = \"catalogue\""))
+                    return Err(bad(
+                        &key("catalogue"),
+                        "required with availability = \"catalogue\"",
+                    ))
                 }
                 ("service" | "assume", Some(_)) => {
-                    return Err(bad(&key("catalogue"), "only with availability = \"catalogue\""))
+                    return Err(bad(
+                        &key("catalogue"),
+                        "only with availability = \"catalogue\"",
+                    ))
                 }
                 (m, _) => {
                     return Err(bad(
@@ -602,10 +628,16 @@ impl Config {
                 }
             };
             if src.bandwidth_bytes_per_s < 0 {
-                return Err(bad(&key("bandwidth_bytes_per_s"), "must be ≥ 0 (0 = unlimited)"));
+                return Err(bad(
+                    &key("bandwidth_bytes_per_s"),
+                    "must be ≥ 0 (0 = unlimited)",
+                ));
             }
             if !(src.timeout_s > 0.0 && src.timeout_s.is_finite()) {
-                return Err(bad(&key("timeout_s"), format!("{} must be > 0", src.timeout_s)));
+                return Err(bad(
+                    &key("timeout_s"),
+                    format!("{} must be > 0", src.timeout_s),
+                ));
             }
             sources.push(SourceConfig {
                 name,

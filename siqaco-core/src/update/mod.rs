@@ -172,7 +172,8 @@ pub fn resolve_streams(
     for g in &s.select {
         match exact(g) {
             Some(n) => {
-                n.validate().map_err(|e| Error::Config(format!("streams.select: {e}")))?;
+                n.validate()
+                    .map_err(|e| Error::Config(format!("streams.select: {e}")))?;
                 out.insert(n);
             }
             None => globs.push(g.clone()),
@@ -437,18 +438,30 @@ fn source_spans(
             out.into_iter().map(|(k, v)| (k, union(v))).collect()
         }
         Err(e) => {
-            warnings.lock().unwrap_or_else(|p| p.into_inner()).push(format!(
-                "source {}: availability unknown ({e}); assuming it has everything",
-                cfg.name
-            ));
+            warnings
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(format!(
+                    "source {}: availability unknown ({e}); assuming it has everything",
+                    cfg.name
+                ));
             full()
         }
     }
 }
 
 /// Availability read from a siqaco catalogue of the source's data.
-fn catalogue_spans(url: &str, streams: &[Nslc], extent: (i64, i64)) -> Result<Vec<AvailabilitySpan>> {
-    let cat = Catalogue::open(url)?;
+fn catalogue_spans(
+    url: &str,
+    streams: &[Nslc],
+    extent: (i64, i64),
+) -> Result<Vec<AvailabilitySpan>> {
+    let cat = Catalogue::open_raw(Path::new(url))?;
+    if cat.schema_version()? < 1 {
+        return Err(Error::Database(format!(
+            "{url}: not a siqaco catalogue (index the source's data with `siqaco index`)"
+        )));
+    }
     let report = cat.report(&ScanOptions {
         selection: streams.iter().map(glob_of).collect(),
         analysis: AnalysisOptions {
@@ -480,7 +493,11 @@ fn lines_for(
     widen_ns: i64,
 ) -> Vec<RequestLine> {
     let widen = |iv: Vec<(i64, i64)>| -> Vec<(i64, i64)> {
-        union(iv.into_iter().map(|(s, e)| (s - widen_ns, e + widen_ns)).collect())
+        union(
+            iv.into_iter()
+                .map(|(s, e)| (s - widen_ns, e + widen_ns))
+                .collect(),
+        )
     };
     let mut lines = Vec::new();
     if req.is_multiplexed() {
@@ -540,13 +557,19 @@ impl Exec<'_> {
         f(&c)
     }
 
-    fn sources_for<'s>(&'s self, req: &Request, streams: &[Nslc]) -> Vec<(usize, &'s SourceConfig)> {
+    fn sources_for<'s>(
+        &'s self,
+        req: &Request,
+        streams: &[Nslc],
+    ) -> Vec<(usize, &'s SourceConfig)> {
         self.config
             .sources
             .iter()
             .enumerate()
             .filter(|(_, s)| {
-                req.sources.as_ref().is_none_or(|names| names.contains(&s.name))
+                req.sources
+                    .as_ref()
+                    .is_none_or(|names| names.contains(&s.name))
                     && (s.select.is_empty()
                         || streams.iter().any(|n| crate::sid::selected(&s.select, n)))
             })
@@ -561,7 +584,10 @@ impl Exec<'_> {
             if now_ns() > req.created_ns + s_to_ns(h * 3600.0) {
                 let reason = format!(
                     "on hold: retry lifespan of {h} h exceeded{}",
-                    req.reason.as_deref().map(|r| format!(" (last: {r})")).unwrap_or_default()
+                    req.reason
+                        .as_deref()
+                        .map(|r| format!(" (last: {r})"))
+                        .unwrap_or_default()
                 );
                 self.cat(|c| stack::set_state(c, req.id, RequestState::OnHold, Some(&reason)))?;
                 return Ok(out);
@@ -604,7 +630,9 @@ impl Exec<'_> {
             let extent = missing
                 .values()
                 .flatten()
-                .fold((i64::MAX, i64::MIN), |(a, b), (s, e)| (a.min(*s), b.max(*e)));
+                .fold((i64::MAX, i64::MIN), |(a, b), (s, e)| {
+                    (a.min(*s), b.max(*e))
+                });
             let spans = source_spans(cfg, source, &streams, extent, &self.warnings);
             let lines = lines_for(req, &missing, &spans, widen_ns);
             if lines.is_empty() {
@@ -615,7 +643,9 @@ impl Exec<'_> {
             }
             attempt.lines = lines.iter().map(|l| format!("{l}\n")).collect();
             out.sent = true;
-            let dir = self.staging.join(format!("r{}-{}-{}", req.id, self.run_id, cfg.name));
+            let dir = self
+                .staging
+                .join(format!("r{}-{}-{}", req.id, self.run_id, cfg.name));
             let _ = fs::remove_dir_all(&dir);
             fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
             let result = source.fetch(&lines, &dir).and_then(|rep| {
@@ -802,7 +832,9 @@ pub fn run_update(config: &Config, opts: &UpdateOptions) -> Result<UpdateSummary
         .catalogue
         .into_inner()
         .unwrap_or_else(|p| p.into_inner());
-    summary.warnings.extend(exec.warnings.into_inner().unwrap_or_default());
+    summary
+        .warnings
+        .extend(exec.warnings.into_inner().unwrap_or_default());
     catalogue.index_archive(&archive, &index_opts)?;
     summary.requests_left = left_in_window(&catalogue, window)?;
     let json = serde_json::to_string(&summary).unwrap_or_default();
@@ -890,9 +922,9 @@ pub fn run_stack(config: &Config) -> Result<UpdateSummary> {
         &[RequestState::New, RequestState::Retry, RequestState::Failed],
         None,
     )?;
-    let window = pending
-        .iter()
-        .fold((i64::MAX, i64::MIN), |(a, b), r| (a.min(r.start_ns), b.max(r.end_ns)));
+    let window = pending.iter().fold((i64::MAX, i64::MIN), |(a, b), r| {
+        (a.min(r.start_ns), b.max(r.end_ns))
+    });
     let mut summary = UpdateSummary::default();
     if pending.is_empty() {
         return Ok(summary);
@@ -924,7 +956,9 @@ pub fn run_stack(config: &Config) -> Result<UpdateSummary> {
         .catalogue
         .into_inner()
         .unwrap_or_else(|p| p.into_inner());
-    summary.warnings.extend(exec.warnings.into_inner().unwrap_or_default());
+    summary
+        .warnings
+        .extend(exec.warnings.into_inner().unwrap_or_default());
     catalogue.index_archive(&archive, &IndexOptions::default())?;
     summary.requests_left = left_in_window(&catalogue, window)?;
     stack::end_run(
@@ -1060,7 +1094,8 @@ fn dry_run(
         let extent = (req.start_ns, req.end_ns);
         for (k, cfg) in config.sources.iter().enumerate() {
             if !req.sources.as_ref().is_none_or(|n| n.contains(&cfg.name))
-                || !(cfg.select.is_empty() || rs.iter().any(|n| crate::sid::selected(&cfg.select, n)))
+                || !(cfg.select.is_empty()
+                    || rs.iter().any(|n| crate::sid::selected(&cfg.select, n)))
             {
                 continue;
             }
@@ -1106,11 +1141,20 @@ mod tests {
 
     #[test]
     fn interval_arithmetic() {
-        assert_eq!(union(vec![(5, 7), (1, 3), (2, 4), (7, 8), (9, 9)]), vec![(1, 4), (5, 8)]);
-        assert_eq!(subtract(&[(0, 10)], &[(2, 3), (5, 12)]), vec![(0, 2), (3, 5)]);
+        assert_eq!(
+            union(vec![(5, 7), (1, 3), (2, 4), (7, 8), (9, 9)]),
+            vec![(1, 4), (5, 8)]
+        );
+        assert_eq!(
+            subtract(&[(0, 10)], &[(2, 3), (5, 12)]),
+            vec![(0, 2), (3, 5)]
+        );
         assert_eq!(subtract(&[(0, 10)], &[(-5, 20)]), vec![]);
         assert_eq!(subtract(&[(0, 10), (20, 30)], &[]), vec![(0, 10), (20, 30)]);
-        assert_eq!(intersect(&[(0, 10), (20, 30)], &[(5, 25)]), vec![(5, 10), (20, 25)]);
+        assert_eq!(
+            intersect(&[(0, 10), (20, 30)], &[(5, 25)]),
+            vec![(5, 10), (20, 25)]
+        );
         assert_eq!(intersect(&[(0, 10)], &[(10, 20)]), vec![]);
     }
 }

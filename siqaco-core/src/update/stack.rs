@@ -92,7 +92,7 @@ pub struct Request {
     /// Identifier.
     pub id: i64,
     /// The stream; location and channel are `*` for a multiplexed station.
-    #[serde(serialize_with = "ser_nslc")]
+    #[serde(serialize_with = "ser_nslc", rename = "stream")]
     pub nslc: Nslc,
     /// Window start, ns since 1970 UTC.
     pub start_ns: i64,
@@ -278,7 +278,11 @@ pub fn list(cat: &Catalogue, states: &[RequestState], nslc: Option<&Nslc>) -> Re
         sql.push_str(&conds.join(" AND "));
     }
     sql.push_str(" ORDER BY id");
-    cat.db().query(&sql, &params)?.iter().map(|r| row_request(r)).collect()
+    cat.db()
+        .query(&sql, &params)?
+        .iter()
+        .map(|r| row_request(r))
+        .collect()
 }
 
 /// One request by id.
@@ -300,7 +304,12 @@ pub fn get(cat: &Catalogue, id: i64) -> Result<Request> {
 ///
 /// # Errors
 /// [`Error::Database`].
-pub fn set_state(cat: &Catalogue, id: i64, state: RequestState, reason: Option<&str>) -> Result<()> {
+pub fn set_state(
+    cat: &Catalogue,
+    id: i64,
+    state: RequestState,
+    reason: Option<&str>,
+) -> Result<()> {
     cat.db().execute(
         "UPDATE siqaco_requests SET state=?1, reason=?2, updated_ns=?3 WHERE id=?4",
         &vals![state.as_str(), reason, now_ns(), id],

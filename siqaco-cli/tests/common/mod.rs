@@ -1,0 +1,135 @@
+//! Helpers shared by the `siqaco update` tests.
+#![allow(dead_code)]
+
+use siqaco::archive::{Archive, Layout};
+use siqaco::codec::Samples;
+use siqaco::record::{RecordScanner, ScanItem};
+use siqaco::segment::Tolerance;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The `siqaco` binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_siqaco");
+
+/// Copies a directory tree.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        let q = to.join(e.file_name());
+        if p.is_dir() {
+            copy_tree(&p, &q);
+        } else {
+            std::fs::copy(&p, &q).unwrap();
+        }
+    }
+}
+
+/// Every file under `root` (hidden ones included) with its bytes.
+pub fn tree_bytes(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut m = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if !p.ends_with(siqaco::update::LOCK_NAME) {
+                m.insert(p.clone(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    m
+}
+
+/// Keeps only the records of `file` for which `keep(start_ns, coverage_end_ns)` holds;
+/// returns how many were removed.
+pub fn keep_records(file: &Path, keep: impl Fn(i64, i64) -> bool) -> usize {
+    let buf = std::fs::read(file).unwrap();
+    let mut out = Vec::new();
+    let mut removed = 0;
+    for item in RecordScanner::new(&buf) {
+        let ScanItem::Record { header, .. } = item else {
+            panic!("bad bytes in {}", file.display())
+        };
+        if keep(header.start_ns, header.coverage_end_ns()) {
+            out.extend_from_slice(header.raw);
+        } else {
+            removed += 1;
+        }
+    }
+    std::fs::write(file, out).unwrap();
+    removed
+}
+
+/// Runs `siqaco ARGS` and parses its JSON standard output; returns the exit status too.
+pub fn run_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "siqaco {args:?}: {e}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), v)
+}
+
+/// The samples of CH.BALST..LH? in `window`, per stream, as (time ns, value).
+pub fn stream_samples(root: &Path, window: (i64, i64)) -> BTreeMap<String, Vec<(i64, i64)>> {
+    let segs = siqaco::read::read(
+        &Archive::new(root, Layout::Sds),
+        &siqaco::scan::parse_selection(&["CH.BALST..LH?"]).unwrap(),
+        Some(window),
+        &Tolerance::default(),
+    )
+    .unwrap();
+    let mut m: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
+    for s in segs {
+        let Samples::Int32(v) = &s.samples else {
+            panic!("not int32")
+        };
+        let e = m.entry(s.nslc.to_string()).or_default();
+        for (i, x) in v.iter().enumerate() {
+            e.push((
+                siqaco::time::offset_by_samples(s.start_ns, i as i64, s.sample_rate_hz),
+                i64::from(*x),
+            ));
+        }
+    }
+    m
+}
+
+/// `siqaco scan ROOT --select CH.BALST..LH? --start --end --format json`.
+pub fn scan_json(root: &Path, window: (i64, i64)) -> serde_json::Value {
+    let (code, v) = run_json(&[
+        "scan",
+        root.to_str().unwrap(),
+        "--select",
+        "CH.BALST..LH?",
+        "--start",
+        &siqaco::time::format_time(window.0),
+        "--end",
+        &siqaco::time::format_time(window.1),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{v:#}");
+    v
+}
+
+/// `siqaco stack list --attempts --format json`.
+pub fn stack_json(config: &Path) -> serde_json::Value {
+    let (code, v) = run_json(&[
+        "stack",
+        "list",
+        "--config",
+        config.to_str().unwrap(),
+        "--attempts",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{v:#}");
+    v
+}
