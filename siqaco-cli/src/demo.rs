@@ -40,78 +40,106 @@ fn signal(n: usize, seed: u64) -> Vec<i32> {
         .collect()
 }
 
-/// One run of continuous data: (start time, seconds, sample rate).
-struct Run {
+/// One stream of the demo: continuous data from `start` for `seconds` at `rate`, of which
+/// the final archive lacks `holes` (start, seconds) and holds `twice` (start, seconds) twice
+/// (an overlap).
+struct Plan {
+    nslc: Nslc,
+    rate: f64,
     start: &'static str,
     seconds: i64,
+    holes: Vec<(&'static str, i64)>,
+    twice: Option<(&'static str, i64)>,
 }
 
-fn plan() -> Vec<(Nslc, f64, Vec<Run>)> {
+fn plan() -> Vec<Plan> {
     let hh = |c: &str| Nslc::new("XX", "DEMO1", "00", c);
     vec![
-        // a 5-minute gap at 03:00 and a 1-hour outage at 14:00; data run past midnight
-        (
-            hh("HHZ"),
-            20.0,
-            vec![
-                Run {
-                    start: "2024-01-01T00:00:00",
-                    seconds: 3 * 3600,
-                },
-                Run {
-                    start: "2024-01-01T03:05:00",
-                    seconds: 10 * 3600 + 55 * 60,
-                },
-                Run {
-                    start: "2024-01-01T15:00:00",
-                    seconds: 15 * 3600,
-                },
-            ],
-        ),
+        // a 5-minute gap at 03:00 and a 1-hour outage at 14:00
+        Plan {
+            nslc: hh("HHZ"),
+            rate: 20.0,
+            start: "2024-01-01T00:00:00",
+            seconds: 30 * 3600,
+            holes: vec![("2024-01-01T03:00:00", 300), ("2024-01-01T14:00:00", 3600)],
+            twice: None,
+        },
         // complete, plus two minutes sent twice (an overlap), appended out of order
-        (
-            hh("HHN"),
-            20.0,
-            vec![
-                Run {
-                    start: "2024-01-01T00:00:00",
-                    seconds: 30 * 3600,
-                },
-                Run {
-                    start: "2024-01-01T09:00:00",
-                    seconds: 120,
-                },
-            ],
-        ),
-        (
-            hh("HHE"),
-            20.0,
-            vec![Run {
-                start: "2024-01-01T00:00:00",
-                seconds: 30 * 3600,
-            }],
-        ),
+        Plan {
+            nslc: hh("HHN"),
+            rate: 20.0,
+            start: "2024-01-01T00:00:00",
+            seconds: 30 * 3600,
+            holes: vec![],
+            twice: Some(("2024-01-01T09:00:00", 120)),
+        },
+        Plan {
+            nslc: hh("HHE"),
+            rate: 20.0,
+            start: "2024-01-01T00:00:00",
+            seconds: 30 * 3600,
+            holes: vec![],
+            twice: None,
+        },
         // a gap across midnight, 22:00 to 02:00
-        (
-            Nslc::new("XX", "DEMO2", "", "BHZ"),
-            10.0,
-            vec![
-                Run {
-                    start: "2024-01-01T00:00:00",
-                    seconds: 22 * 3600,
-                },
-                Run {
-                    start: "2024-01-02T02:00:00",
-                    seconds: 4 * 3600,
-                },
-            ],
-        ),
+        Plan {
+            nslc: Nslc::new("XX", "DEMO2", "", "BHZ"),
+            rate: 10.0,
+            start: "2024-01-01T00:00:00",
+            seconds: 30 * 3600,
+            holes: vec![("2024-01-01T22:00:00", 4 * 3600)],
+            twice: None,
+        },
     ]
 }
 
-/// Builds the example archive under `root` (SDS, Steim2, 512-byte miniSEED 2 records,
-/// each record in the day file of its start time as slarchive/SeisComP store them).
-pub fn build_archive(root: &std::path::Path) -> siqaco::Result<()> {
+/// Which copy of the data to write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Copy {
+    /// The archive with its holes and overlap.
+    Final,
+    /// A source with the data of the 5-minute gap and of the first half of the midnight
+    /// gap only (priority 1 in the demo).
+    SourceA,
+    /// A source with everything (priority 2).
+    SourceB,
+}
+
+/// Writes `samples[a..b]` of one stream, records filed by start day.
+fn add_run(
+    days: &mut BTreeMap<i64, Vec<u8>>,
+    p: &Plan,
+    samples: &[i32],
+    (a, b): (usize, usize),
+    opts: &PackOptions,
+) -> siqaco::Result<()> {
+    if a >= b {
+        return Ok(());
+    }
+    let t0 = parse_time(p.start)?;
+    let start = siqaco::time::offset_by_samples(t0, a as i64, p.rate);
+    let bytes = encode(
+        &p.nslc,
+        start,
+        p.rate,
+        &Samples::Int32(samples[a..b].to_vec()),
+        opts,
+    )?;
+    for item in RecordScanner::new(&bytes) {
+        if let ScanItem::Record { offset, header } = item {
+            let o = offset as usize;
+            days.entry(day_floor(header.start_ns))
+                .or_default()
+                .extend_from_slice(&bytes[o..o + header.record_length]);
+        }
+    }
+    Ok(())
+}
+
+/// Builds one copy of the example data under `root` (SDS, Steim2, 512-byte miniSEED 2
+/// records, each record in the day file of its start time as slarchive/SeisComP store
+/// them).
+fn build(root: &std::path::Path, copy: Copy) -> siqaco::Result<()> {
     let archive = Archive::new(root, Layout::Sds);
     let opts = PackOptions {
         record_length: 512,
@@ -119,33 +147,88 @@ pub fn build_archive(root: &std::path::Path) -> siqaco::Result<()> {
         format_version: 2,
         pub_version: 2,
     };
-    for (k, (nslc, rate, runs)) in plan().into_iter().enumerate() {
-        let mut days: BTreeMap<i64, Vec<u8>> = BTreeMap::new();
-        for (j, run) in runs.iter().enumerate() {
-            let start = parse_time(run.start)?;
-            let n = (run.seconds as f64 * rate) as usize;
-            let samples = Samples::Int32(signal(n, (k * 10 + j) as u64));
-            let bytes = encode(&nslc, start, rate, &samples, &opts)?;
-            for item in RecordScanner::new(&bytes) {
-                if let ScanItem::Record { offset, header } = item {
-                    let o = offset as usize;
-                    days.entry(day_floor(header.start_ns))
-                        .or_default()
-                        .extend_from_slice(&bytes[o..o + header.record_length]);
+    for (k, p) in plan().into_iter().enumerate() {
+        let t0 = parse_time(p.start)?;
+        let n = (p.seconds as f64 * p.rate) as usize;
+        let samples = signal(n, k as u64);
+        let index = |t: &str| -> siqaco::Result<usize> {
+            Ok((((parse_time(t)? - t0) as f64) * p.rate / 1e9).round() as usize)
+        };
+        let mut holes = Vec::new();
+        for (t, secs) in &p.holes {
+            let a = index(t)?;
+            holes.push((a, a + (*secs as f64 * p.rate) as usize));
+        }
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        match copy {
+            Copy::Final => {
+                let mut cur = 0;
+                for &(a, b) in &holes {
+                    runs.push((cur, a));
+                    cur = b;
+                }
+                runs.push((cur, n));
+                if let Some((t, secs)) = p.twice {
+                    let a = index(t)?;
+                    runs.push((a, a + (secs as f64 * p.rate) as usize));
                 }
             }
+            Copy::SourceA => {
+                // the 5-minute gap, and the first half of the midnight gap
+                for &(a, b) in &holes {
+                    match b - a {
+                        l if l <= (600.0 * p.rate) as usize => runs.push((a, b)),
+                        l if l > (3 * 3600) as usize * p.rate as usize => runs.push((a, a + l / 2)),
+                        _ => {}
+                    }
+                }
+            }
+            Copy::SourceB => runs.push((0, n)),
+        }
+        let mut days: BTreeMap<i64, Vec<u8>> = BTreeMap::new();
+        for r in runs {
+            add_run(&mut days, &p, &samples, r, &opts)?;
         }
         for (day, bytes) in days {
-            let path = archive.file_path(&nslc, day, 'D')?;
+            let path = archive.file_path(&p.nslc, day, 'D')?;
             write_atomic(&path, &bytes)?;
         }
     }
     Ok(())
 }
 
-/// Runs the demo: build, then scan with per-day statistics.
+/// The demo's update configuration: the archive `final`, two local sources.
+const DEMO_CONFIG: &str = r#"# siqaco demo: keep "final" complete from two local archives (docs/configuration.md)
+[archive]
+path = "final"
+layout = "sds"
+
+[catalogue]
+url = "siqaco.sqlite"
+
+[streams]
+select = ["XX.DEMO?.*.*"]
+
+[requests]
+retry = { count = 3 }
+
+[[sources]]
+name = "station-buffer"
+kind = "archive"
+path = "source-a"
+priority = 1
+
+[[sources]]
+name = "datacentre-mirror"
+kind = "archive"
+path = "source-b"
+priority = 2
+"#;
+
+/// Runs the demo: build an archive with holes and two sources, scan it, run
+/// `siqaco update` over the data's two days, scan it again.
 pub fn run(args: &DemoArgs) -> siqaco::Result<u8> {
-    let root = match &args.dir {
+    let dir = match &args.dir {
         Some(d) => d.clone(),
         None => {
             let t = tempfile::Builder::new()
@@ -155,17 +238,58 @@ pub fn run(args: &DemoArgs) -> siqaco::Result<u8> {
             t.keep()
         }
     };
-    build_archive(&root)?;
+    let root = dir.join("final");
+    build(&root, Copy::Final)?;
+    build(&dir.join("source-a"), Copy::SourceA)?;
+    build(&dir.join("source-b"), Copy::SourceB)?;
+    let config = dir.join("siqaco.toml");
+    write_atomic(&config, DEMO_CONFIG.as_bytes())?;
     eprintln!(
-        "siqaco demo: example SDS archive written to {}",
-        root.display()
+        "siqaco demo: archive with holes in {}, sources in {0}/source-a (priority 1) and \
+         {0}/source-b (priority 2), configuration {}",
+        dir.display(),
+        config.display()
     );
-    eprintln!(
-        "siqaco demo: scanning it (siqaco scan {} --per-day)",
-        root.display()
-    );
-    let scan_args = ScanArgs::for_root(root, args.format);
+    let text = args.format == Format::Text;
+    if text {
+        println!("== before: siqaco scan {} --per-day", root.display());
+    }
+    let scan_args = ScanArgs::for_root(root.clone(), args.format);
     let report = run_scan(&scan_args)?;
     output::print_report(&report, args.format, true)?;
-    Ok(if report.errors.is_empty() { 0 } else { 3 })
+    let (start, end) = ("2024-01-01T00:00:00", "2024-01-02T06:00:00");
+    let cfg = siqaco::update::config::Config::from_path(&config)?;
+    let summary = siqaco::update::run_update(
+        &cfg,
+        &siqaco::update::UpdateOptions {
+            window: Some((parse_time(start)?, parse_time(end)?)),
+            ..Default::default()
+        },
+    )?;
+    if text {
+        println!(
+            "\n== siqaco update --config {} --start {start} --end {end}",
+            config.display()
+        );
+        println!(
+            "{} stream(s), {} gap(s), {} request(s) sent, {} succeeded, {} sample(s) added",
+            summary.streams_checked,
+            summary.gaps_found,
+            summary.requests_sent,
+            summary.requests_succeeded,
+            summary.samples_added
+        );
+        println!(
+            "(siqaco stack list --config {} --attempts shows who delivered what)",
+            config.display()
+        );
+        println!("\n== after: siqaco scan {} --per-day", root.display());
+    }
+    let report = run_scan(&scan_args)?;
+    output::print_report(&report, args.format, true)?;
+    Ok(if report.errors.is_empty() && summary.requests_left == 0 {
+        0
+    } else {
+        3
+    })
 }

@@ -341,3 +341,45 @@ in_flight = 3
     assert!(!final_.join(siqaco::merge::apply::JOURNAL_NAME).exists());
     let _ = Path::new("");
 }
+
+/// `siqaco demo`: the archive with holes is completed by its two sources, the first
+/// source delivering what it has, the second the rest.
+#[test]
+fn demo_runs_the_full_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("demo");
+    let out = Command::new(BIN)
+        .args(["demo", "--dir", d.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("== after"), "{text}");
+    let stack = stack_json(&d.join("siqaco.toml"));
+    let reqs = stack.as_array().unwrap();
+    assert_eq!(reqs.len(), 3, "{stack:#}");
+    let mut sources: Vec<String> = Vec::new();
+    for r in reqs {
+        assert_eq!(r["state"], "succeeded");
+        for a in r["attempt_list"].as_array().unwrap() {
+            if a["outcome"] == "data" {
+                sources.push(format!("{} {}", r["stream"], a["source"]));
+            }
+        }
+    }
+    sources.sort();
+    assert_eq!(
+        sources,
+        vec![
+            "\"XX.DEMO1.00.HHZ\" \"datacentre-mirror\"".to_string(), // the 1-hour outage
+            "\"XX.DEMO1.00.HHZ\" \"station-buffer\"".to_string(),    // the 5-minute gap
+            "\"XX.DEMO2..BHZ\" \"datacentre-mirror\"".to_string(),   // second half
+            "\"XX.DEMO2..BHZ\" \"station-buffer\"".to_string(),      // first half
+        ]
+    );
+}

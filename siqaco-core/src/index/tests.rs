@@ -48,3 +48,45 @@ fn newer_schema_is_refused() {
     let err = Catalogue::open(&db).unwrap_err();
     assert_eq!(err.kind(), crate::ErrorKind::Database);
 }
+
+/// A catalogue written by schema version 1 (siqaco before the request stack: the committed
+/// `tests/data/catalogue-v1.sqlite`, `siqaco index --relative-paths` of sds-small) opens,
+/// is migrated to the current version after a backup, keeps its rows and gets the request
+/// stack tables.
+#[test]
+fn version_1_catalogue_migrates_with_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v1.sqlite");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/catalogue-v1.sqlite"),
+        &db,
+    )
+    .unwrap();
+    let rows_before = Catalogue::open_raw(&db).unwrap().tsindex_rows().unwrap();
+    assert_eq!(rows_before.len(), 37);
+    assert_eq!(
+        Catalogue::open_raw(&db).unwrap().schema_version().unwrap(),
+        1
+    );
+    let cat = Catalogue::open(&db).unwrap();
+    assert_eq!(cat.schema_version().unwrap(), SCHEMA_VERSION);
+    let backup = PathBuf::from(format!("{}.v1.bak", db.display()));
+    assert_eq!(
+        Catalogue::open_raw(&backup)
+            .unwrap()
+            .schema_version()
+            .unwrap(),
+        1
+    );
+    assert_eq!(cat.tsindex_rows().unwrap(), rows_before, "rows kept");
+    let n = cat
+        .query_sql("SELECT count(*) FROM siqaco_requests")
+        .unwrap();
+    assert_eq!(n[0][0].as_i64(), 0, "request stack created empty");
+    assert!(cat
+        .check()
+        .unwrap()
+        .problems
+        .iter()
+        .all(|p| !p.contains("schema")));
+}

@@ -702,3 +702,143 @@ pub fn read_nslc_list(path: &Path) -> Result<Vec<Nslc>> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> String {
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/config/siqaco.toml"),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn example_configuration_parses() {
+        let c = Config::from_str_in(&example(), Path::new("/srv/siqaco")).unwrap();
+        assert_eq!(c.archive.path, Path::new("/srv/siqaco/final"));
+        assert_eq!(c.catalogue, "/srv/siqaco/siqaco.sqlite");
+        assert_eq!(
+            c.archive.output,
+            OutputOptions {
+                record_length: Some(4096),
+                encoding: Some(11),
+                format_version: Some(2),
+                pub_version: Some(4),
+            }
+        );
+        assert_eq!(c.window.granularity, Granularity::Hour);
+        assert_eq!(
+            (c.window.frequency, c.window.length, c.window.latency),
+            (1, 2, 1)
+        );
+        assert_eq!(c.requests, RequestPolicy::default());
+        assert_eq!(c.sources.len(), 2);
+        assert_eq!(c.sources[0].name, "datacentre");
+        assert_eq!(c.sources[0].bandwidth_bytes_per_s, None);
+        assert_eq!(
+            c.sources[1].kind,
+            SourceKind::Archive {
+                path: "/mnt/backup/sds".into(),
+                layout: Layout::Sds
+            }
+        );
+    }
+
+    fn err(text: &str) -> String {
+        Config::from_str_in(text, Path::new("."))
+            .unwrap_err()
+            .to_string()
+    }
+
+    const MIN: &str =
+        "[archive]\npath = \"a\"\n[catalogue]\nurl = \"c\"\n[streams]\nselect = [\"XX\"]\n";
+
+    #[test]
+    fn errors_name_the_key() {
+        assert!(err(&format!("{MIN}[window]\ngranulrity = \"day\"\n")).contains("granulrity"));
+        assert!(
+            err(&MIN.replace("path = \"a\"", "path = \"a\"\nquality = \"X\""))
+                .contains("archive.quality")
+        );
+        assert!(
+            err(&MIN.replace("path = \"a\"", "path = \"a\"\nrecord_length = 1000"))
+                .contains("archive")
+        );
+        assert!(err(&format!(
+            "{MIN}[requests]\nretry = {{ count = 1, hours = 2 }}\n"
+        ))
+        .contains("requests.retry"));
+        assert!(err(&format!("{MIN}[requests]\nretry = {{ tries = 1 }}\n")).contains("tries"));
+        assert!(err(&format!("{MIN}[requests]\nin_flight = 0\n")).contains("requests.in_flight"));
+        assert!(
+            err(&format!("{MIN}[[sources]]\nname = \"a\"\nkind = \"ftp\"\n"))
+                .contains("sources[0].kind")
+        );
+        assert!(err(&format!(
+            "{MIN}[[sources]]\nname = \"a\"\nkind = \"fdsn\"\n"
+        ))
+        .contains("sources[0].url"));
+        assert!(err(&format!(
+            "{MIN}[[sources]]\nname = \"a\"\nkind = \"archive\"\npath = \"p\"\navailability = \"catalogue\"\n"
+        ))
+        .contains("sources[0].catalogue"));
+        assert!(err(&format!(
+            "{MIN}[[sources]]\nname = \"a\"\nkind = \"archive\"\npath = \"p\"\n[[sources]]\nname = \"a\"\nkind = \"archive\"\npath = \"q\"\n"
+        ))
+        .contains("used twice"));
+        assert!(
+            err("[archive]\npath = \"a\"\n[catalogue]\nurl = \"c\"\n[streams]\n")
+                .contains("streams")
+        );
+        assert!(err(&MIN.replace("[\"XX\"]", "[\"X.Y.Z.W.V\"]")).contains("streams.select"));
+    }
+
+    #[test]
+    fn sources_sorted_by_priority_and_defaults() {
+        let c = Config::from_str_in(
+            &format!(
+                "{MIN}[[sources]]\nname = \"b\"\nkind = \"archive\"\npath = \"/b\"\npriority = 2\n\
+                 [[sources]]\nname = \"a\"\nkind = \"program\"\ncommand = \"bin/x\"\n"
+            ),
+            Path::new("/etc"),
+        )
+        .unwrap();
+        assert_eq!(c.sources[0].name, "a");
+        assert_eq!(
+            c.sources[0].kind,
+            SourceKind::Program {
+                command: "/etc/bin/x".into(),
+                connect_infos: String::new()
+            }
+        );
+        assert_eq!(c.sources[0].availability, AvailabilityMode::Service);
+        assert_eq!(c.sources[0].in_flight, 2);
+        assert_eq!(c.window.granularity, Granularity::Hour);
+    }
+
+    #[test]
+    fn nslc_list_as_morumotto_writes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("nslc.list");
+        std::fs::write(
+            &f,
+            "#Network | Station | Location | Channel\nG|AIS|00|BHE\nG | AIS | 00 | BHE\nG|AIS||BHZ\nG|AIS|--|BHN\n",
+        )
+        .unwrap();
+        assert_eq!(
+            read_nslc_list(&f).unwrap(),
+            vec![
+                Nslc::new("G", "AIS", "00", "BHE"),
+                Nslc::new("G", "AIS", "", "BHZ"),
+                Nslc::new("G", "AIS", "", "BHN")
+            ]
+        );
+        std::fs::write(&f, "G|AIS\n").unwrap();
+        assert!(read_nslc_list(&f)
+            .unwrap_err()
+            .to_string()
+            .contains("nslc.list:1"));
+    }
+}
