@@ -18,8 +18,12 @@
 //!
 //! Records are taken in rank order. A sample at time `t` of a record is **superseded** when
 //! an already kept sample `u` at a rate equal within the [`Tolerance`] has
-//! `u − tol ≤ t < u + period − tol` (`tol` the time tolerance, half a period by default:
-//! the trace rule of [`crate::segment`]); kept samples then claim their coverage. Rates that
+//! `−reach ≤ t − u < reach`, `reach = period − tol` (`tol` the time tolerance, half a
+//! period by default: the trace rule of [`crate::segment`]; limited here to 1 ns … half a
+//! period); kept samples then claim their coverage. With the default tolerance a sample
+//! goes when it lies in `[u − period/2, u + period/2)`. Kept samples are at least `reach`
+//! apart, so where two inputs meet the spacing is within the tolerance of one period (one
+//! trace) or longer (a gap), never an overlap. Rates that
 //! differ beyond the rate tolerance never supersede each other: they stay separate
 //! segments, and an overlap between them is reported as a warning, never an error.
 //!
@@ -266,19 +270,52 @@ struct Claims {
     map: BTreeMap<i64, i64>,
 }
 
+/// When two samples of one rate group are the same sample for the merge: a sample at `t`
+/// collides with a sample at `u` when `−reach ≤ t − u < reach`, `reach = period − tol`,
+/// `tol` being the time tolerance limited to 1 ns … half a period. Two kept samples are
+/// then at least `reach` apart, so a junction between inputs is either within the
+/// tolerance of the regular spacing (one trace) or a gap, never an overlap
+/// (`docs/merge.md`, "Which sample wins").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Collision {
+    /// The time tolerance used, ns (1 ns … half a period).
+    pub(crate) tol: i64,
+    /// `period − tol`, ns.
+    pub(crate) reach: i64,
+}
+
+impl Collision {
+    /// The collision window of samples at `rate_hz` under `opts`.
+    pub(crate) fn new(opts: &MergeOptions, rate_hz: f64) -> Collision {
+        let period = crate::time::period_ns(rate_hz).round() as i64;
+        let tol = opts.tolerance.time_ns(rate_hz).min(period / 2).max(1);
+        Collision {
+            tol,
+            reach: (period - tol).max(1),
+        }
+    }
+
+    /// Whether a sample at `t` collides with one at `u` (`−reach ≤ t − u < reach`).
+    pub(crate) fn collides(&self, t: i64, u: i64) -> bool {
+        let d = t - u;
+        -self.reach <= d && d < self.reach
+    }
+}
+
 impl Claims {
-    /// Whether a sample at `t` is superseded: some interval has `s − tol ≤ t < e − tol`.
-    fn contains(&self, t: i64, tol: i64) -> bool {
-        match self.map.range(..=t.saturating_add(tol)).next_back() {
-            Some((_, &e)) => t < e - tol,
+    /// Whether a sample at `t` is superseded: it collides with a kept sample, that is some
+    /// interval (kept samples `s … e − period`) has `s − reach ≤ t < e − tol`.
+    fn contains(&self, t: i64, c: Collision) -> bool {
+        match self.map.range(..=t.saturating_add(c.reach)).next_back() {
+            Some((_, &e)) => t < e - c.tol,
             None => false,
         }
     }
 
     /// Whether any sample time in `[a, b)` might be superseded.
-    fn touches(&self, a: i64, b: i64, tol: i64) -> bool {
-        match self.map.range(..b.saturating_add(tol)).next_back() {
-            Some((_, &e)) => e - tol > a,
+    fn touches(&self, a: i64, b: i64, c: Collision) -> bool {
+        match self.map.range(..b.saturating_add(c.reach)).next_back() {
+            Some((_, &e)) => e - c.tol > a,
             None => false,
         }
     }
@@ -464,7 +501,6 @@ pub fn merge_stream(
 ) -> Result<StreamMerge> {
     opts.output.validate()?;
     let recs = ranked_records(nslc, archive, patches, opts)?;
-    let tol_of = |rate: f64| opts.tolerance.time_ns(rate);
     let mut groups: Vec<RateGroup> = Vec::new();
     let group_of = |groups: &mut Vec<RateGroup>, rate: f64| -> usize {
         if let Some(i) = groups
@@ -502,7 +538,7 @@ pub fn merge_stream(
         }
         let g = group_of(&mut groups, r.rate_hz);
         rec_group[ri] = g;
-        let tol = tol_of(r.rate_hz);
+        let tol = Collision::new(opts, r.rate_hz);
         let end = r.cov_end();
         let group = &mut groups[g];
         let mut kept: Vec<(i64, i64)> = Vec::new();

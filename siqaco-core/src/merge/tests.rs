@@ -1,5 +1,6 @@
 use super::verify::verify_stream;
 use super::*;
+use crate::segment::TimeTolerance;
 use crate::time::NS_PER_S;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -348,5 +349,154 @@ proptest! {
             .map(|(k, (_, v))| (MIDNIGHT + k * NS_PER_S, f64::from(*v)))
             .collect();
         prop_assert_eq!(got, want);
+    }
+}
+
+/// Records of `n` samples at 1 Hz whose first sample is `k0` s plus `offset_ns` after
+/// [`MIDNIGHT`], values `base + k`.
+fn seg_offset(k0: i64, n: i64, base: i32, offset_ns: i64) -> Vec<u8> {
+    let v: Vec<i32> = (k0..k0 + n).map(|k| base + k as i32).collect();
+    encode(
+        &nslc(),
+        MIDNIGHT + k0 * NS_PER_S + offset_ns,
+        1.0,
+        &Samples::Int32(v),
+        &pack(11, 512, 2, 2),
+    )
+    .unwrap()
+}
+
+/// The rule of `docs/merge.md` ("Which sample wins"), written out directly: inputs are
+/// taken best first, each sample in time order; a sample at `t` is dropped when a sample
+/// `u` already kept has `−reach ≤ t − u < reach`, `reach = period − tol` (1 Hz here).
+fn documented_rule(best_first: &[Vec<(i64, f64)>], tol_ns: i64) -> Vec<(i64, f64)> {
+    let reach = NS_PER_S - tol_ns.clamp(1, NS_PER_S / 2);
+    let mut kept: Vec<(i64, f64)> = Vec::new();
+    for input in best_first {
+        let before = kept.len();
+        for &(t, v) in input {
+            if !kept[..before]
+                .iter()
+                .any(|&(u, _)| -reach <= t - u && t - u < reach)
+            {
+                kept.push((t, v));
+            }
+        }
+    }
+    kept.sort_by_key(|s| s.0);
+    kept
+}
+
+/// Merges a 1 Hz archive (samples at k s, k = −100..100, values k) with one patch shifted
+/// by `offset_ns` (samples at k s + offset, k = 50..150, values 1 000 000 + k) and checks
+/// the result against the hand-computed expectation: the archive's samples up to second
+/// `last_archive`, then the patch's from its sample `first_patch` on.
+fn check_misaligned(
+    offset_ns: i64,
+    opts: &MergeOptions,
+    last_archive: i64,
+    first_patch: i64,
+) -> Vec<(i64, f64)> {
+    let archive = archive_days(&seg(-100, 200, 0, &pack(11, 512, 2, 2)));
+    let patch = seg_offset(50, 100, 1_000_000, offset_ns);
+    let got = all_samples(&run(&archive, &[(1, patch)], opts));
+    let mut want: Vec<(i64, f64)> = (-100..=last_archive)
+        .map(|k| (MIDNIGHT + k * NS_PER_S, k as f64))
+        .collect();
+    want.extend(
+        (first_patch..150).map(|k| (MIDNIGHT + k * NS_PER_S + offset_ns, (1_000_000 + k) as f64)),
+    );
+    want.sort_by_key(|s| s.0);
+    assert_eq!(
+        got, want,
+        "offset {offset_ns} ns, {:?}, {:?}",
+        opts.policy, opts.tolerance
+    );
+    got
+}
+
+fn with(policy: ArchivePolicy, tol: TimeTolerance) -> MergeOptions {
+    MergeOptions {
+        policy,
+        tolerance: Tolerance {
+            time: tol,
+            ..Tolerance::default()
+        },
+        ..MergeOptions::default()
+    }
+}
+
+const MS: i64 = 1_000_000;
+
+/// Patch samples between the archive's sample times, offsets within the default time
+/// tolerance (half a period): samples collide when `−0.5 s ≤ t − u < 0.5 s`, so every
+/// sample of the losing input inside the winner's coverage goes, and the junction lies
+/// within half a period of the regular spacing (one trace for `scan`). This is also what
+/// ObsPy's `Stream.merge(method=1)` does with such traces (it puts the later trace on the
+/// earlier one's sample grid, within half a sample), except that ObsPy moves the samples
+/// it keeps onto that grid and keeps the later trace's values, where siqaco keeps each
+/// sample at its own time and the better-ranked input's values.
+#[test]
+fn misaligned_patch_within_the_tolerance() {
+    use ArchivePolicy::{Loses, Wins};
+    let half = TimeTolerance::Periods(0.5);
+    // archive wins: a patch sample goes when it is within [−0.5 s, 0.5 s) of one
+    check_misaligned(300 * MS, &with(Wins, half), 99, 100); // 99.3 s goes, 100.3 s stays
+    check_misaligned(499 * MS, &with(Wins, half), 99, 100); // 99.499 s goes
+    check_misaligned(500 * MS, &with(Wins, half), 99, 99); // 99.5 s stays (98.5 s goes: −0.5 s from 99 s)
+    check_misaligned(-300 * MS, &with(Wins, half), 99, 100); // 99.7 s stays
+    check_misaligned(-499 * MS, &with(Wins, half), 99, 100); // 99.501 s stays
+                                                             // archive loses: an archive sample goes when it is within [−0.5 s, 0.5 s) of a patch one
+    check_misaligned(300 * MS, &with(Loses, half), 49, 50); // 50 s goes (−0.3 s from 50.3 s)
+    check_misaligned(-300 * MS, &with(Loses, half), 49, 50); // 49 s stays (−0.7 s from 49.7 s)
+    check_misaligned(-499 * MS, &with(Loses, half), 49, 50); // 49 s stays (−0.501 s)
+    check_misaligned(-500 * MS, &with(Loses, half), 48, 50); // 49 s goes (−0.5 s from 49.5 s)
+}
+
+/// The same with a time tolerance of 0.1 s (a tenth of a period) and offsets of ±0.3 s,
+/// beyond it: samples collide when `−0.9 s ≤ t − u < 0.9 s`. Inside the winner's coverage
+/// every losing sample goes; at the edges the kept samples are at least 0.9 s apart, so
+/// the junction is a gap of 0.3 s or 0.7 s (the spacing is more than the tolerance away
+/// from one period) and never an overlap. ObsPy's `merge(method=1)` has no tolerance: it
+/// would put the patch on the archive's grid anyway.
+#[test]
+fn misaligned_patch_beyond_the_tolerance() {
+    use ArchivePolicy::{Loses, Wins};
+    let tenth = TimeTolerance::Seconds(0.1);
+    check_misaligned(300 * MS, &with(Wins, tenth), 99, 100); // 100.3 s: 1.3 s from 99 s
+    check_misaligned(-300 * MS, &with(Wins, tenth), 99, 101); // 99.7 s: 0.7 s from 99 s, goes
+    check_misaligned(300 * MS, &with(Loses, tenth), 49, 50); // 50 s goes, 49 s stays (−1.3 s)
+    check_misaligned(-300 * MS, &with(Loses, tenth), 48, 50); // 49 s goes (−0.7 s from 49.7 s)
+}
+
+/// A sweep of sub-sample offsets (−0.9 s to +0.9 s in 0.1 s steps, and ±1 ns around half
+/// a period), time tolerances (0.5, 0.25, 0.1 and 0 period) and both policies: the merge keeps
+/// exactly what the documented rule, written out in [`documented_rule`], keeps.
+#[test]
+fn misaligned_patches_follow_the_documented_rule() {
+    let archive_bytes = seg(-100, 200, 0, &pack(11, 512, 2, 2));
+    let archive = archive_days(&archive_bytes);
+    let mut offsets: Vec<i64> = (-9..=9).map(|i| i * 100 * MS).collect();
+    offsets.extend([500 * MS - 1, 500 * MS + 1, -500 * MS - 1, -500 * MS + 1]);
+    for tol in [0.5, 0.25, 0.1] {
+        for policy in [ArchivePolicy::Wins, ArchivePolicy::Loses] {
+            for &offset in &offsets {
+                let patch = seg_offset(50, 100, 1_000_000, offset);
+                let opts = with(policy, TimeTolerance::Periods(tol));
+                let got = all_samples(&run(&archive, &[(1, patch.clone())], &opts));
+                let (a, p) = (samples_of(&archive_bytes), samples_of(&patch));
+                let best_first = if policy == ArchivePolicy::Wins {
+                    [a, p]
+                } else {
+                    [p, a]
+                };
+                let tol_ns = (tol * NS_PER_S as f64).round() as i64;
+                assert_eq!(
+                    got,
+                    documented_rule(&best_first, tol_ns),
+                    "offset {offset} ns, tolerance {tol} period, {policy:?}"
+                );
+            }
+        }
     }
 }

@@ -3,28 +3,32 @@
 //!
 //! Every input record (archive and patches) and every output day file are decoded. Within
 //! each group of rates equal under the [`Tolerance`](crate::segment::Tolerance), with `tol`
-//! the time tolerance:
+//! the time tolerance (limited to 1 ns … half a period) and `reach = period − tol` (the
+//! collision window of the merge rule, `docs/merge.md`):
 //!
-//! 1. no two output samples lie within `tol` of each other (no overlap added, none left);
-//! 2. every output sample matches (within `tol`) at least one input sample, and its value
-//!    is the value of the **best-ranked** input sample that matches it (nothing invented,
-//!    never a lower-priority value over a higher-priority one);
-//! 3. every input sample has an output sample within `tol` (nothing lost: it is there, or
-//!    it was superseded by the better-ranked sample found in 2);
+//! 1. no two output samples are less than `reach` apart (no overlap added, none left);
+//! 2. every output sample is an input sample: the input sample closest to it within `tol`
+//!    (best-ranked among equally close ones) has its value (nothing invented);
+//! 3. every input sample `s` has an output sample `o` with `−reach ≤ s − o < reach` whose
+//!    source (2) is ranked at least as well: it is kept, or superseded by a better-ranked
+//!    sample (nothing lost, never a lower-priority value over a higher-priority one);
 //! 4. every output sample lies in its file's day ([`DaySplit::Midnight`]), or every output
 //!    record starts in its file's day ([`DaySplit::StartTime`]).
 //!
 //! Archive samples outside the patches' coverage are inputs too, so 3 proves that nothing
 //! outside the merged window changed.
 
-use super::{ranked_records, split_records, ArchiveDay, DaySplit, MergeOptions, PatchInput};
+use super::{
+    ranked_records, split_records, ArchiveDay, Collision, DaySplit, MergeOptions, PatchInput,
+};
 use crate::codec::{decode_record, Samples};
 use crate::error::{Error, Result};
 use crate::record::{parse_record, sample_time};
 use crate::sid::Nslc;
 use crate::time::{day_floor, format_date, format_time};
 
-/// A decoded sample: time (ns), rank of its record (inputs only), value.
+/// A decoded sample: time (ns), rank of its record (of its source input sample, for
+/// outputs), value.
 #[derive(Clone, Copy, Debug)]
 struct S {
     t: i64,
@@ -132,11 +136,11 @@ pub fn verify_stream(
         }
     }
     for g in &mut groups {
-        let tol = opts.tolerance.time_ns(g.rate_hz);
+        let c = Collision::new(opts, g.rate_hz);
         g.inputs.sort_by_key(|s| (s.t, s.rank));
         g.outputs.sort_by_key(|s| s.t);
         for w in g.outputs.windows(2) {
-            if w[1].t - w[0].t <= tol {
+            if w[1].t - w[0].t < c.reach {
                 return Err(fail(format!(
                     "output samples at {} and {} overlap",
                     format_time(w[0].t),
@@ -144,23 +148,26 @@ pub fn verify_stream(
                 )));
             }
         }
-        let near = |v: &[S], t: i64| -> std::ops::Range<usize> {
-            let a = v.partition_point(|s| s.t < t - tol);
-            let b = v.partition_point(|s| s.t <= t + tol);
-            a..b
+        let within = |v: &[S], a: i64, b: i64| -> std::ops::Range<usize> {
+            v.partition_point(|s| s.t < a)..v.partition_point(|s| s.t <= b)
         };
-        for o in &g.outputs {
-            let r = near(&g.inputs, o.t);
-            let Some(best) = g.inputs[r].iter().min_by_key(|s| s.rank) else {
+        // Rule 2: each output sample is the input sample closest in time (within the
+        // tolerance; the best-ranked of equally close ones), with its value.
+        for o in g.outputs.iter_mut() {
+            let r = within(&g.inputs, o.t - c.tol, o.t + c.tol);
+            let Some(src) = g.inputs[r]
+                .iter()
+                .min_by_key(|s| ((s.t - o.t).abs(), s.rank))
+            else {
                 return Err(fail(format!(
                     "output sample at {} comes from no input",
                     format_time(o.t)
                 )));
             };
-            if !same(best.v, o.v) {
-                let rec = &recs[best.rank];
+            if !same(src.v, o.v) {
+                let rec = &recs[src.rank];
                 return Err(fail(format!(
-                    "output sample at {} is {}, but the best-ranked input ({}, priority {}) \
+                    "output sample at {} is {}, but the best-ranked input sample there ({}, priority {}) \
                      has {}",
                     format_time(o.t),
                     o.v,
@@ -170,15 +177,23 @@ pub fn verify_stream(
                         format!("patch {}", rec.input)
                     },
                     rec.priority,
-                    best.v
+                    src.v
                 )));
             }
+            o.rank = src.rank;
         }
+        // Rule 3: each input sample is kept, or collides with an output sample of a record
+        // ranked at least as well (the output sample that superseded it).
         for s in &g.inputs {
-            if near(&g.outputs, s.t).is_empty() {
+            let r = within(&g.outputs, s.t - c.reach + 1, s.t + c.reach);
+            if !g.outputs[r]
+                .iter()
+                .any(|o| o.rank <= s.rank && c.collides(s.t, o.t))
+            {
                 let rec = &recs[s.rank];
                 return Err(fail(format!(
-                    "sample at {} of {} (priority {}) is lost",
+                    "sample at {} of {} (priority {}) is lost or replaced by a lower-ranked \
+                     sample",
                     format_time(s.t),
                     if rec.is_archive {
                         "the archive".to_string()
