@@ -11,6 +11,10 @@
 //! * [`local::ArchiveSource`]: another archive on disk, in any [`Layout`](crate::archive::Layout);
 //! * [`external::ExternalSource`]: an external program with Morumotto's contract.
 //!
+//! Clients of the other FDSN services: [`availability`] (fdsnws-availability: which times
+//! a server has) and [`station`] (fdsnws-station: which streams exist).
+//! [`restrict_to_availability`] cuts request lines to the times a source has data.
+//!
 //! What a source puts in the staging directory is always complete, validated miniSEED: files
 //! are written under a hidden temporary name, checked with the record scanner (every byte
 //! must be a record, no truncated last record, every record must belong to a requested
@@ -20,9 +24,11 @@
 //! [`write_to_archive`] files what was staged into an archive, by day of record start.
 //! See `docs/sources.md`.
 
+pub mod availability;
 pub mod external;
 pub mod fdsn;
 pub mod local;
+pub mod station;
 
 use crate::archive::{write_atomic, Archive};
 use crate::error::{Error, Result};
@@ -270,6 +276,38 @@ pub trait Source: Send + Sync {
 
     /// Whether the source can be reached now.
     fn is_online(&self) -> bool;
+}
+
+/// Cuts request lines to the times a source has data, so that a request is sent only for
+/// those (issue #5: "a request is sent to a source only for the times that source has
+/// data").
+///
+/// Each line becomes one line per span of `spans` whose stream the line selects (exact
+/// codes or globs; an empty location only matches `--`/empty), cut to the intersection of
+/// the span and the line's window, with the span's exact stream. Spans of one stream that
+/// overlap or touch are joined first, so the output lines of one stream never overlap.
+/// A line that no span intersects is dropped: the source has no data for it. Output order:
+/// line by line, then stream, then time; a piece asked by two overlapping lines is asked
+/// twice (as the lines did). Spans come from [`Source::availability`] for the streams of
+/// the lines (which, for a glob line, must cover every stream it should fetch).
+pub fn restrict_to_availability(
+    lines: &[RequestLine],
+    spans: &[AvailabilitySpan],
+) -> Vec<RequestLine> {
+    let joined = availability::join_spans(spans.to_vec(), i64::MIN, i64::MAX, 0);
+    let mut out = Vec::new();
+    for l in lines {
+        for sp in &joined {
+            if !l.stream.matches(&sp.nslc) {
+                continue;
+            }
+            let (a, b) = (sp.start_ns.max(l.start_ns), sp.end_ns.min(l.end_ns));
+            if a < b {
+                out.push(RequestLine::new(&sp.nslc, a, b));
+            }
+        }
+    }
+    out
 }
 
 /// The whole window for every stream (for sources without an availability service).
@@ -599,6 +637,52 @@ mod tests {
         assert_eq!(l.len(), 1);
         let text = postfile_text(&[("nodata", "404")], &l);
         assert!(text.starts_with("nodata=404\nIU COLA 00 BHZ 2010-02-27T06:30:00.000000"));
+    }
+
+    #[test]
+    fn restrict_cuts_lines_to_spans() {
+        let t = |s: &str| parse_time(s).unwrap();
+        let z = Nslc::new("IU", "COLA", "00", "BHZ");
+        let n = Nslc::new("IU", "COLA", "00", "BHN");
+        let e = Nslc::new("IU", "COLA", "", "BHE");
+        let sp = |nslc: &Nslc, a: &str, b: &str| AvailabilitySpan {
+            nslc: nslc.clone(),
+            start_ns: t(a),
+            end_ns: t(b),
+        };
+        let spans = vec![
+            sp(&z, "2010-02-27T01:00:00", "2010-02-27T02:00:00"),
+            sp(&z, "2010-02-27T01:30:00", "2010-02-27T03:00:00"),
+            sp(&z, "2010-02-27T05:00:00", "2010-02-28T05:00:00"),
+            sp(&n, "2010-02-26", "2010-02-27T00:30:00"),
+            sp(&e, "2010-02-27", "2010-02-28"),
+        ];
+        let line = |sel: &str, a: &str, b: &str| RequestLine {
+            stream: NslcGlob::parse(sel).unwrap(),
+            start_ns: t(a),
+            end_ns: t(b),
+        };
+        let lines = vec![
+            line("IU.COLA.00.BHZ", "2010-02-27", "2010-02-28"),
+            line("IU.COLA.00.BH?", "2010-02-27", "2010-02-27T01:15:00"),
+            line("IU.COLA.00.BHE", "2010-02-27", "2010-02-28"),
+            line("IU.COLA.00.LHZ", "2010-02-27", "2010-02-28"),
+        ];
+        let got: Vec<String> = restrict_to_availability(&lines, &spans)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "IU COLA 00 BHZ 2010-02-27T01:00:00.000000 2010-02-27T03:00:00.000000",
+                "IU COLA 00 BHZ 2010-02-27T05:00:00.000000 2010-02-28T00:00:00.000000",
+                "IU COLA 00 BHN 2010-02-27T00:00:00.000000 2010-02-27T00:30:00.000000",
+                "IU COLA 00 BHZ 2010-02-27T01:00:00.000000 2010-02-27T01:15:00.000000",
+            ]
+        );
+        // Nothing available: nothing to request.
+        assert!(restrict_to_availability(&lines, &[]).is_empty());
     }
 
     #[test]
