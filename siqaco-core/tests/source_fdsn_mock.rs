@@ -30,8 +30,11 @@ enum Reply {
     Slow(Duration, Vec<u8>),
     /// Read the request; the function gets its head (request line and headers) and body
     /// and says what to send.
-    Script(Box<dyn FnOnce(&str, &str) -> Response + Send>),
+    Script(Script),
 }
+
+/// A reply computed from the request's head and body.
+type Script = Box<dyn FnOnce(&str, &str) -> Response + Send>;
 
 /// Status, extra headers and body of a reply.
 type Response = (u16, Vec<(&'static str, String)>, Vec<u8>);
