@@ -1041,3 +1041,55 @@ fn station_xml_inventory_at_each_level() {
         reqs[1].0
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Concurrent fetches.
+
+#[test]
+fn concurrent_chunks_fail_alone() {
+    let Some((bytes, line)) = lhz() else { return };
+    // Three days, one chunk each: no data, data, refused.
+    let mut line = line;
+    line.start_ns = t("2010-02-26");
+    line.end_ns = t("2010-03-01");
+    let chunks = siqaco::source::split_by_day(std::slice::from_ref(&line), 3);
+    assert_eq!(chunks.len(), 3);
+    let script = |bytes: Vec<u8>| -> Script {
+        Box::new(move |_, body: &str| {
+            if body.contains("LHZ 2010-02-26T00:00:00.000000 2010-02-27T00:00:00.000000") {
+                (204, vec![], vec![])
+            } else if body.contains("LHZ 2010-02-27T00:00:00.000000 2010-02-28T00:00:00.000000") {
+                (200, vec![], bytes)
+            } else {
+                (400, vec![], b"Error 400: day 3 refused".to_vec())
+            }
+        })
+    };
+    let (port, h) = serve(vec![
+        Reply::Script(script(bytes.clone())),
+        Reply::Script(script(bytes.clone())),
+        Reply::Script(script(bytes.clone())),
+    ]);
+    let src = source(port, Duration::from_secs(5), 0);
+    let staging = tempfile::tempdir().unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let cb = |p: siqaco::source::FetchProgress| seen.lock().unwrap().push(p);
+    let (report, errors) =
+        siqaco::source::fetch_concurrently(&src, &chunks, staging.path(), 3, Some(&cb));
+    assert_eq!(report.files.len(), 1);
+    assert_eq!(std::fs::read(&report.files[0]).unwrap(), bytes);
+    assert_eq!(report.requests_done, 2);
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].to_string().contains("day 3 refused"),
+        "{}",
+        errors[0]
+    );
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.len(), 3);
+    let last = seen.iter().max_by_key(|p| p.chunks_done).unwrap();
+    assert_eq!((last.chunks_done, last.chunks_failed), (3, 1));
+    assert_eq!(last.bytes, bytes.len() as u64);
+    assert_eq!(h.join().unwrap().len(), 3);
+    assert_eq!(entries(staging.path()).len(), 1);
+}
