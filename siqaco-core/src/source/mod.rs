@@ -366,7 +366,8 @@ pub fn fetch_concurrently(
 ) -> (FetchReport, Vec<Error>) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
-    let state: Mutex<(FetchReport, Vec<(usize, Error)>, FetchProgress)> = Mutex::new((
+    type State = (FetchReport, Vec<(usize, Error)>, FetchProgress);
+    let state: Mutex<State> = Mutex::new((
         FetchReport::default(),
         Vec::new(),
         FetchProgress {
