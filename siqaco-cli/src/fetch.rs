@@ -1,11 +1,16 @@
-//! `siqaco fetch`: argument parsing and output only; sources live in `siqaco::source`.
+//! `siqaco fetch`: argument parsing, progress and output only; sources live in
+//! `siqaco::source`.
 
 use crate::EXIT_OK;
 use siqaco::archive::{Archive, Layout};
-use siqaco::source::fdsn::FdsnOptions;
-use siqaco::source::{open_source, write_to_archive, RequestLine, SourceInfo};
+use siqaco::source::fdsn::{AvailabilityMode, Credentials, FdsnOptions};
+use siqaco::source::{
+    fetch_concurrently, open_source, restrict_to_availability, split_by_day, write_to_archive,
+    FetchProgress, RequestLine, SourceInfo,
+};
 use siqaco::time::parse_time;
-use siqaco::{Error, NslcGlob};
+use siqaco::{Error, Nslc, NslcGlob};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -45,9 +50,66 @@ pub struct FetchArgs {
     /// FDSN quality parameter to send (none is sent by default).
     #[arg(long)]
     quality: Option<String>,
-    /// Bandwidth limit in bytes per second.
+    /// Bandwidth limit in bytes per second (shared by all requests).
     #[arg(long, value_name = "BYTES_PER_S")]
     limit_rate: Option<u64>,
+    /// Requests in flight at once: the request is split by UTC day (and by stream when there
+    /// are fewer days than this) and the pieces are fetched by this many workers.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    in_flight: usize,
+    /// Where availability comes from: "assume" (the whole window), "service" (the FDSN
+    /// server's fdsnws-availability) or an availability URL. Unless "assume", only the
+    /// times with data are requested.
+    #[arg(long, default_value = "assume", value_name = "assume|service|URL")]
+    availability: String,
+    /// User for /queryauth (HTTP Digest); the password comes from --password or the
+    /// environment variable SIQACO_FDSN_PASSWORD.
+    #[arg(long, conflicts_with = "token")]
+    user: Option<String>,
+    /// Password for --user (prefer SIQACO_FDSN_PASSWORD: a command line is visible to
+    /// other users).
+    #[arg(long, requires = "user")]
+    password: Option<String>,
+    /// EIDA token file: exchanged for credentials at the server's /auth, then /queryauth.
+    #[arg(long, value_name = "FILE")]
+    token: Option<PathBuf>,
+}
+
+impl FetchArgs {
+    fn credentials(&self) -> siqaco::Result<Option<Credentials>> {
+        if let Some(t) = &self.token {
+            return Ok(Some(Credentials::EidaToken(t.clone())));
+        }
+        let Some(user) = &self.user else {
+            return Ok(None);
+        };
+        let password = match &self.password {
+            Some(p) => p.clone(),
+            None => std::env::var("SIQACO_FDSN_PASSWORD").map_err(|_| {
+                Error::invalid_argument("--user needs --password or SIQACO_FDSN_PASSWORD")
+            })?,
+        };
+        Ok(Some(Credentials::Password {
+            user: user.clone(),
+            password,
+        }))
+    }
+}
+
+/// The progress bar on stderr (none when stderr is not a terminal).
+fn progress_bar(chunks: usize) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = indicatif::ProgressBar::new(chunks as u64);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} fetching [{bar:30}] {pos}/{len} requests {msg} {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    Some(pb)
 }
 
 /// Runs `siqaco fetch`.
@@ -59,48 +121,116 @@ pub fn run(args: &FetchArgs) -> siqaco::Result<u8> {
     if !(args.timeout > 0.0 && args.timeout.is_finite()) {
         return Err(Error::invalid_argument("--timeout must be > 0"));
     }
-    let lines = args
+    if args.in_flight == 0 {
+        return Err(Error::invalid_argument("--in-flight must be at least 1"));
+    }
+    let globs = args
         .select
         .iter()
-        .map(|s| {
-            Ok(RequestLine {
-                stream: NslcGlob::parse(s)?,
-                start_ns,
-                end_ns,
-            })
-        })
+        .map(|s| NslcGlob::parse(s))
         .collect::<siqaco::Result<Vec<_>>>()?;
+    let mut lines: Vec<RequestLine> = globs
+        .iter()
+        .map(|g| RequestLine {
+            stream: g.clone(),
+            start_ns,
+            end_ns,
+        })
+        .collect();
     let out = Archive::new(&args.out, args.layout.parse::<Layout>()?);
     let mut info = SourceInfo::new("fetch");
     info.bandwidth_bytes_per_s = args.limit_rate;
+    info.max_in_flight = args.in_flight;
+    let availability = match args.availability.as_str() {
+        "assume" => AvailabilityMode::Assume,
+        "service" => AvailabilityMode::Service,
+        u => AvailabilityMode::Url(u.to_string()),
+    };
+    let restrict = availability != AvailabilityMode::Assume;
     let opts = FdsnOptions {
         timeout: Duration::from_secs_f64(args.timeout),
         max_retries: args.retries,
         quality: args.quality.clone(),
+        credentials: args.credentials()?,
+        availability,
         ..FdsnOptions::default()
     };
     let source = open_source(&args.source, info, args.source_layout.parse()?, opts)?;
+    if restrict {
+        // Globs are passed as codes: availability services and archives match them.
+        let streams: Vec<Nslc> = globs
+            .iter()
+            .map(|g| Nslc::new(&g.network, &g.station, &g.location, &g.channel))
+            .collect();
+        let spans = source.availability(&streams, start_ns, end_ns)?;
+        lines = restrict_to_availability(&lines, &spans);
+        if lines.is_empty() {
+            eprintln!("no data (the source's availability has nothing in the window)");
+            return Ok(EXIT_OK);
+        }
+    }
     std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
     let staging = tempfile::Builder::new()
         .prefix(".siqaco-staging-")
         .tempdir_in(&args.out)
         .map_err(|e| Error::io(&args.out, e))?;
-    let report = source.fetch(&lines, staging.path())?;
-    if report.is_no_data() {
+    let chunks = split_by_day(&lines, args.in_flight);
+    let pb = progress_bar(chunks.len());
+    let cb = |p: FetchProgress| {
+        if let Some(pb) = &pb {
+            pb.set_position(p.chunks_done as u64);
+            pb.set_message(format!(
+                "{}, {} failed",
+                indicatif::HumanBytes(p.bytes),
+                p.chunks_failed
+            ));
+        }
+    };
+    let progress: Option<&(dyn Fn(FetchProgress) + Sync)> =
+        if pb.is_some() { Some(&cb) } else { None };
+    let (report, mut errors) = fetch_concurrently(
+        source.as_ref(),
+        &chunks,
+        staging.path(),
+        args.in_flight,
+        progress,
+    );
+    if let Some(pb) = &pb {
+        pb.finish_and_clear();
+    }
+    if report.is_no_data() && errors.is_empty() {
         eprintln!("no data ({} request(s))", report.requests_done);
         return Ok(EXIT_OK);
     }
-    let summary = write_to_archive(&report.files, &out)?;
+    if !report.is_no_data() {
+        let summary = write_to_archive(&report.files, &out)?;
+        eprintln!(
+            "fetched {} bytes in {} request(s) ({} retried or split); wrote {} records to {} \
+             file(s) under {} ({} duplicate records skipped)",
+            report.bytes,
+            report.requests_done,
+            report.requests_retried,
+            summary.records_added,
+            summary.files_written,
+            args.out.display(),
+            summary.records_duplicate
+        );
+    }
+    if errors.is_empty() {
+        return Ok(EXIT_OK);
+    }
+    let n = errors.len();
+    for e in errors.iter().skip(1).take(9) {
+        eprintln!("siqaco: error: {e}");
+    }
     eprintln!(
-        "fetched {} bytes in {} request(s) ({} retried or split); wrote {} records to {} file(s) \
-         under {} ({} duplicate records skipped)",
-        report.bytes,
-        report.requests_done,
-        report.requests_retried,
-        summary.records_added,
-        summary.files_written,
-        args.out.display(),
-        summary.records_duplicate
+        "{n} of {} part(s) of the request failed (split by day{})",
+        chunks.len(),
+        if n > 10 {
+            "; first 10 errors shown"
+        } else {
+            ""
+        }
     );
-    Ok(EXIT_OK)
+    Err(errors.swap_remove(0))
 }

@@ -137,3 +137,54 @@ fn fetch_connection_refused_names_the_url() {
     assert!(err.contains("connection failed"), "{err}");
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn fetch_in_parallel_only_where_data_is() {
+    let Some(d) = data() else { return };
+    let src = d.join("sds-small");
+    let out = tempfile::tempdir().unwrap();
+    // Three days, two workers, availability from the archive's records: only 2010-02-27
+    // has data, so only its pieces are asked.
+    let (code, err) = siqaco(&[
+        "fetch",
+        "--source",
+        src.to_str().unwrap(),
+        "--select",
+        "IU.COLA.00.LH?",
+        "--start",
+        "2010-02-26",
+        "--end",
+        "2010-03-01",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--in-flight",
+        "2",
+        "--availability",
+        "service",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    for c in ["LHZ", "LH1", "LH2"] {
+        let rel = format!("2010/IU/COLA/{c}.D/IU.COLA.00.{c}.D.2010.058");
+        let got = std::fs::read(out.path().join(&rel)).unwrap();
+        let want = std::fs::read(src.join(&rel)).unwrap();
+        assert_eq!(got, want, "{rel}");
+    }
+    // --user without a password is a usage error.
+    let (code, err) = siqaco(&[
+        "fetch",
+        "--source",
+        "http://127.0.0.1:9",
+        "--select",
+        "IU.COLA",
+        "--start",
+        "2010-02-27",
+        "--end",
+        "2010-02-28",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--user",
+        "alice",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("SIQACO_FDSN_PASSWORD"), "{err}");
+}

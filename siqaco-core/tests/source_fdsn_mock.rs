@@ -1,11 +1,19 @@
 //! FDSN dataselect source against a scripted HTTP server on 127.0.0.1: failure modes that a
-//! real server cannot be made to show. Each server accepts a bounded number of connections.
+//! real server cannot be made to show, HTTP Digest and the EIDA token flow, and the
+//! availability and station clients. Each server accepts a bounded number of connections.
 
-use siqaco::source::fdsn::{FdsnDataselect, FdsnOptions};
-use siqaco::source::{RequestLine, Source, SourceInfo};
+use siqaco::source::availability::{
+    query_availability, query_availability_format, AvailabilityFormat,
+};
+use siqaco::source::fdsn::{AvailabilityMode, Credentials, FdsnDataselect, FdsnOptions};
+use siqaco::source::station::{
+    query_channel_epochs, query_channels, query_inventory, StationLevel,
+};
+use siqaco::source::{restrict_to_availability, RequestLine, Source, SourceInfo};
+use siqaco::stationxml::read_stationxml;
 use siqaco::testing::test_data_dir;
 use siqaco::time::parse_time;
-use siqaco::{ErrorKind, Nslc};
+use siqaco::{ErrorKind, Nslc, NslcGlob};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -20,15 +28,31 @@ enum Reply {
     Reset,
     /// Read the request, wait, then send 200 with the body.
     Slow(Duration, Vec<u8>),
+    /// Read the request; the function gets its head (request line and headers) and body
+    /// and says what to send.
+    Script(Script),
 }
+
+/// A reply computed from the request's head and body.
+type Script = Box<dyn FnOnce(&str, &str) -> Response + Send>;
+
+/// Status, extra headers and body of a reply.
+type Response = (u16, Vec<(&'static str, String)>, Vec<u8>);
 
 /// Serves `replies`, one connection each, in order; returns the port and a handle giving
 /// the request bodies received.
 fn serve(replies: Vec<Reply>) -> (u16, JoinHandle<Vec<String>>) {
+    let (port, h) = serve_full(replies);
+    let h2 = std::thread::spawn(move || h.join().unwrap().into_iter().map(|r| r.1).collect());
+    (port, h2)
+}
+
+/// As [`serve`], giving the heads (request line and headers) and bodies received.
+fn serve_full(replies: Vec<Reply>) -> (u16, JoinHandle<Vec<(String, String)>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let h = std::thread::spawn(move || {
-        let mut bodies = Vec::new();
+        let mut reqs = Vec::new();
         for reply in replies {
             let Ok((mut s, _)) = listener.accept() else {
                 break;
@@ -39,37 +63,44 @@ fn serve(replies: Vec<Reply>) -> (u16, JoinHandle<Vec<String>>) {
                     drop(s);
                 }
                 Reply::Send(status, headers, body) => {
-                    bodies.push(read_request(&mut s));
+                    reqs.push(read_request_full(&mut s));
                     respond(&mut s, status, &headers, &body);
                 }
                 Reply::Slow(wait, body) => {
-                    bodies.push(read_request(&mut s));
+                    reqs.push(read_request_full(&mut s));
                     std::thread::sleep(wait);
                     respond(&mut s, 200, &[], &body);
                 }
+                Reply::Script(f) => {
+                    let (head, body) = read_request_full(&mut s);
+                    let (status, headers, out) = f(&head, &body);
+                    respond(&mut s, status, &headers, &out);
+                    reqs.push((head, body));
+                }
             }
         }
-        bodies
+        reqs
     });
     (port, h)
 }
 
-fn read_request(s: &mut TcpStream) -> String {
+fn read_request_full(s: &mut TcpStream) -> (String, String) {
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut buf = Vec::new();
     let mut b = [0u8; 4096];
     let header_end = loop {
         let n = s.read(&mut b).unwrap_or(0);
         if n == 0 {
-            return String::new();
+            return (String::new(), String::new());
         }
         buf.extend_from_slice(&b[..n]);
         if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break p + 4;
         }
     };
-    let head = String::from_utf8_lossy(&buf[..header_end]).to_ascii_lowercase();
+    let head = String::from_utf8_lossy(&buf[..header_end]).into_owned();
     let len: usize = head
+        .to_ascii_lowercase()
         .lines()
         .find_map(|l| l.strip_prefix("content-length:"))
         .map(|v| v.trim().parse().unwrap())
@@ -81,7 +112,10 @@ fn read_request(s: &mut TcpStream) -> String {
         }
         buf.extend_from_slice(&b[..n]);
     }
-    String::from_utf8_lossy(&buf[header_end..]).into_owned()
+    (
+        head,
+        String::from_utf8_lossy(&buf[header_end..]).into_owned(),
+    )
 }
 
 fn respond(s: &mut TcpStream, status: u16, headers: &[(&str, String)], body: &[u8]) {
@@ -340,4 +374,722 @@ fn request_too_large_is_split_by_time() {
     let fmt = siqaco::source::format_fdsn_time;
     assert!(bodies[1].contains(&format!("{} {}", fmt(line.start_ns), fmt(mid))));
     assert!(bodies[2].contains(&format!("{} {}", fmt(mid), fmt(line.end_ns))));
+}
+
+// ---------------------------------------------------------------------------------------
+// /queryauth: HTTP Digest (RFC 7616 / 2617) and the EIDA token flow.
+
+const REALM: &str = "FDSN";
+const NONCE: &str = "dcd98b7102dd2f0e8b11d0f600bfb0c093";
+
+/// A `401` with a Digest challenge (MD5, qop=auth).
+fn challenge(stale: bool) -> Response {
+    let mut h = format!(r#"Digest realm="{REALM}", nonce="{NONCE}", qop="auth", algorithm=MD5"#);
+    if stale {
+        h.push_str(", stale=true");
+    }
+    (
+        401,
+        vec![("WWW-Authenticate", h)],
+        b"Error 401: authentication required".to_vec(),
+    )
+}
+
+fn md5_hex(s: &str) -> String {
+    use md5::{Digest, Md5};
+    Md5::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The `key=value` fields of the request's `Authorization: Digest` header.
+fn digest_fields(head: &str) -> Option<std::collections::HashMap<String, String>> {
+    let v = head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case("authorization")
+            .then(|| v.trim().to_string())
+    })?;
+    let v = v.strip_prefix("Digest ")?;
+    let mut m = std::collections::HashMap::new();
+    for part in v.split(", ") {
+        let (k, val) = part.split_once('=')?;
+        m.insert(k.trim().to_string(), val.trim_matches('"').to_string());
+    }
+    Some(m)
+}
+
+/// Checks the Digest response (RFC 2617 §3.2.2, qop=auth) for `user`/`password` on a POST
+/// to `/fdsnws/dataselect/1/queryauth` with nonce count `nc`, computed here independently.
+fn digest_ok(head: &str, user: &str, password: &str, nc: &str) -> bool {
+    let Some(f) = digest_fields(head) else {
+        return false;
+    };
+    let uri = "/fdsnws/dataselect/1/queryauth";
+    if !head.starts_with(&format!("POST {uri} ")) || f["uri"] != uri || f["nc"] != nc {
+        return false;
+    }
+    let ha1 = md5_hex(&format!("{user}:{REALM}:{password}"));
+    let ha2 = md5_hex(&format!("POST:{uri}"));
+    let expect = md5_hex(&format!(
+        "{ha1}:{NONCE}:{}:{}:auth:{ha2}",
+        f["nc"], f["cnonce"]
+    ));
+    f["username"] == user && f["qop"] == "auth" && f["response"] == expect
+}
+
+fn auth_source(port: u16, credentials: Credentials) -> FdsnDataselect {
+    let opts = FdsnOptions {
+        timeout: Duration::from_secs(5),
+        max_retries: 3,
+        backoff_initial: Duration::from_millis(10),
+        credentials: Some(credentials),
+        ..FdsnOptions::default()
+    };
+    FdsnDataselect::new(
+        SourceInfo::new("mock"),
+        &format!("http://127.0.0.1:{port}"),
+        opts,
+    )
+    .unwrap()
+}
+
+fn alice() -> Credentials {
+    Credentials::Password {
+        user: "alice".into(),
+        password: "wonder land".into(),
+    }
+}
+
+#[test]
+fn digest_challenge_is_answered_and_reused() {
+    let Some((bytes, line)) = lhz() else { return };
+    let (b1, b2) = (bytes.clone(), bytes.clone());
+    let (port, h) = serve_full(vec![
+        Reply::Send(401, challenge(false).1, challenge(false).2),
+        Reply::Script(Box::new(move |head, _| {
+            if digest_ok(head, "alice", "wonder land", "00000001") {
+                (200, vec![], b1)
+            } else {
+                challenge(false)
+            }
+        })),
+        // The second fetch answers the kept challenge at once, with the next nonce count.
+        Reply::Script(Box::new(move |head, _| {
+            if digest_ok(head, "alice", "wonder land", "00000002") {
+                (200, vec![], b2)
+            } else {
+                challenge(false)
+            }
+        })),
+    ]);
+    let src = auth_source(port, alice());
+    assert!(src.query_url().ends_with("/fdsnws/dataselect/1/queryauth"));
+    for _ in 0..2 {
+        let staging = tempfile::tempdir().unwrap();
+        let r = src
+            .fetch(std::slice::from_ref(&line), staging.path())
+            .unwrap();
+        assert_eq!(r.files.len(), 1);
+        assert_eq!(std::fs::read(&r.files[0]).unwrap(), bytes);
+    }
+    let reqs = h.join().unwrap();
+    assert_eq!(reqs.len(), 3);
+    assert!(digest_fields(&reqs[0].0).is_none(), "{}", reqs[0].0);
+    assert!(reqs[1]
+        .1
+        .ends_with("IU COLA 00 LHZ 2010-02-27T00:00:00.000000 2010-02-28T00:00:00.000000\n"));
+}
+
+#[test]
+fn stale_nonce_is_answered_again() {
+    let Some((bytes, line)) = lhz() else { return };
+    let (port, h) = serve_full(vec![
+        Reply::Send(401, challenge(false).1, challenge(false).2),
+        Reply::Send(401, challenge(true).1, challenge(true).2),
+        Reply::Script(Box::new(move |head, _| {
+            // A new challenge restarts the nonce count.
+            if digest_ok(head, "alice", "wonder land", "00000001") {
+                (200, vec![], bytes)
+            } else {
+                challenge(false)
+            }
+        })),
+    ]);
+    let staging = tempfile::tempdir().unwrap();
+    let r = auth_source(port, alice())
+        .fetch(std::slice::from_ref(&line), staging.path())
+        .unwrap();
+    assert_eq!(r.files.len(), 1);
+    assert_eq!(h.join().unwrap().len(), 3);
+}
+
+#[test]
+fn wrong_credentials_fail_at_once() {
+    let Some((bytes, line)) = lhz() else { return };
+    let (port, h) = serve_full(vec![
+        Reply::Send(401, challenge(false).1, challenge(false).2),
+        Reply::Script(Box::new(move |head, _| {
+            if digest_ok(head, "alice", "wonder land", "00000001") {
+                (200, vec![], bytes)
+            } else {
+                challenge(false)
+            }
+        })),
+    ]);
+    let staging = tempfile::tempdir().unwrap();
+    let creds = Credentials::Password {
+        user: "alice".into(),
+        password: "wrong".into(),
+    };
+    let e = auth_source(port, creds)
+        .fetch(std::slice::from_ref(&line), staging.path())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Network);
+    let msg = e.to_string();
+    assert!(
+        msg.contains("/fdsnws/dataselect/1/queryauth: HTTP 401: authentication failed"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("\"alice\"") && msg.contains("not retried"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains("wrong"),
+        "the password must not be shown: {msg}"
+    );
+    // Two requests (challenge, answer), no retry although 3 are allowed.
+    assert_eq!(h.join().unwrap().len(), 2);
+    assert!(entries(staging.path()).is_empty());
+}
+
+#[test]
+fn eida_token_is_exchanged_for_digest_credentials() {
+    let Some((bytes, line)) = lhz() else { return };
+    let token = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n{\"valid_until\": \
+                 \"2099-01-01T00:00:00Z\", \"mail\": \"a@b.c\"}\n-----END PGP SIGNATURE-----\n";
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token.asc");
+    std::fs::write(&token_file, token).unwrap();
+    let (port, h) = serve_full(vec![
+        Reply::Script(Box::new(move |head, body| {
+            if head.starts_with("POST /fdsnws/dataselect/1/auth ") && body == token {
+                (200, vec![], b"wfKjs7Tn:Xp0q9Mz3vB".to_vec())
+            } else {
+                (400, vec![], b"bad token request".to_vec())
+            }
+        })),
+        Reply::Send(401, challenge(false).1, challenge(false).2),
+        Reply::Script(Box::new(move |head, _| {
+            if digest_ok(head, "wfKjs7Tn", "Xp0q9Mz3vB", "00000001") {
+                (200, vec![], bytes)
+            } else {
+                challenge(false)
+            }
+        })),
+    ]);
+    let staging = tempfile::tempdir().unwrap();
+    let r = auth_source(port, Credentials::EidaToken(token_file))
+        .fetch(std::slice::from_ref(&line), staging.path())
+        .unwrap();
+    assert_eq!(r.files.len(), 1);
+    assert_eq!(h.join().unwrap().len(), 3);
+}
+
+#[test]
+fn refused_token_names_the_auth_url() {
+    let Some((_, line)) = lhz() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token.asc");
+    std::fs::write(&token_file, "expired").unwrap();
+    let (port, h) = serve(vec![Reply::Send(
+        401,
+        vec![],
+        b"Error 401: token expired".to_vec(),
+    )]);
+    let staging = tempfile::tempdir().unwrap();
+    let e = auth_source(port, Credentials::EidaToken(token_file))
+        .fetch(std::slice::from_ref(&line), staging.path())
+        .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains(&format!(
+            "http://127.0.0.1:{port}/fdsnws/dataselect/1/auth: HTTP 401: the token was refused"
+        )) && msg.contains("token expired"),
+        "{msg}"
+    );
+    assert_eq!(h.join().unwrap().len(), 1);
+    assert!(entries(staging.path()).is_empty());
+    // A missing token file is an I/O error naming it.
+    let e = auth_source(port, Credentials::EidaToken(dir.path().join("none")))
+        .fetch(std::slice::from_ref(&line), staging.path())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io);
+}
+
+// ---------------------------------------------------------------------------------------
+// fdsnws-availability.
+
+fn t(s: &str) -> i64 {
+    parse_time(s).unwrap()
+}
+
+fn fast_opts() -> FdsnOptions {
+    FdsnOptions {
+        timeout: Duration::from_secs(5),
+        max_retries: 1,
+        backoff_initial: Duration::from_millis(10),
+        ..FdsnOptions::default()
+    }
+}
+
+const AVAIL_TEXT: &str = "#Network Station Location Channel Earliest Latest\n\
+    IU COLA 00 LHZ 2010-02-26T22:00:00.000000Z 2010-02-27T03:00:00.000000Z\n\
+    IU COLA 00 LHZ 2010-02-27T02:00:00.000000Z 2010-02-27T04:00:00.000000Z\n\
+    IU COLA 00 LHZ 2010-02-27T12:00:00.000000Z 2010-02-27T13:30:00.000000Z\n\
+    IU COLA -- LHN 2010-02-27T06:00:00.000000Z 2010-02-28T06:00:00.000000Z\n";
+
+#[test]
+fn availability_text_is_cut_and_merged() {
+    let (port, h) = serve_full(vec![Reply::Send(
+        200,
+        vec![],
+        AVAIL_TEXT.as_bytes().to_vec(),
+    )]);
+    let streams = [
+        Nslc::new("IU", "COLA", "00", "LHZ"),
+        Nslc::new("IU", "COLA", "", "LHN"),
+    ];
+    let spans = query_availability(
+        &format!("http://127.0.0.1:{port}"),
+        &streams,
+        t("2010-02-27"),
+        t("2010-02-28"),
+        &fast_opts(),
+    )
+    .unwrap();
+    let got: Vec<(String, i64, i64)> = spans
+        .iter()
+        .map(|s| (s.nslc.to_string(), s.start_ns, s.end_ns))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "IU.COLA..LHN".to_string(),
+                t("2010-02-27T06:00:00"),
+                t("2010-02-28")
+            ),
+            (
+                "IU.COLA.00.LHZ".to_string(),
+                t("2010-02-27"),
+                t("2010-02-27T04:00:00")
+            ),
+            (
+                "IU.COLA.00.LHZ".to_string(),
+                t("2010-02-27T12:00:00"),
+                t("2010-02-27T13:30:00")
+            ),
+        ]
+    );
+    let reqs = h.join().unwrap();
+    assert!(
+        reqs[0].0.starts_with("POST /fdsnws/availability/1/query "),
+        "{}",
+        reqs[0].0
+    );
+    assert_eq!(
+        reqs[0].1,
+        "format=text\nmerge=samplerate,quality\nnodata=404\n\
+         IU COLA 00 LHZ 2010-02-27T00:00:00.000000 2010-02-28T00:00:00.000000\n\
+         IU COLA -- LHN 2010-02-27T00:00:00.000000 2010-02-28T00:00:00.000000\n"
+    );
+}
+
+#[test]
+fn availability_json_quality_and_mergegaps() {
+    let json = r#"{"created":"2024-05-01T10:00:00Z","version":1.0,"datasources":[
+        {"network":"IU","station":"COLA","location":"00","channel":"LHZ","quality":"M",
+         "samplerate":1.0,"timespans":[["2010-02-27T01:00:00.000000Z","2010-02-27T02:00:00.000000Z"],
+         ["2010-02-27T02:00:00.500000Z","2010-02-27T03:00:00.000000Z"],
+         ["2010-02-27T05:00:00.000000Z","2010-02-27T06:00:00.000000Z"]]}]}"#;
+    let (port, h) = serve_full(vec![Reply::Send(200, vec![], json.as_bytes().to_vec())]);
+    let opts = FdsnOptions {
+        quality: Some("M".into()),
+        mergegaps_s: Some(1.0),
+        ..fast_opts()
+    };
+    let spans = query_availability_format(
+        &format!("http://127.0.0.1:{port}/fdsnws/availability/1/"),
+        &[Nslc::new("IU", "COLA", "00", "LHZ")],
+        t("2010-02-27"),
+        t("2010-02-28"),
+        &opts,
+        AvailabilityFormat::Json,
+    )
+    .unwrap();
+    let got: Vec<(i64, i64)> = spans.iter().map(|s| (s.start_ns, s.end_ns)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (t("2010-02-27T01:00:00"), t("2010-02-27T03:00:00")),
+            (t("2010-02-27T05:00:00"), t("2010-02-27T06:00:00")),
+        ]
+    );
+    let body = &h.join().unwrap()[0].1;
+    assert!(
+        body.starts_with("format=json\nquality=M\nmerge=samplerate\nmergegaps=1\nnodata=404\n"),
+        "{body}"
+    );
+}
+
+#[test]
+fn availability_no_data_and_bad_bodies() {
+    let streams = [Nslc::new("IU", "COLA", "00", "LHZ")];
+    let ask = |port: u16| {
+        query_availability(
+            &format!("http://127.0.0.1:{port}"),
+            &streams,
+            t("2010-02-27"),
+            t("2010-02-28"),
+            &fast_opts(),
+        )
+    };
+    for reply in [
+        Reply::Send(204, vec![], vec![]),
+        Reply::Send(
+            404,
+            vec![],
+            b"Error 404: No data matches the selection".to_vec(),
+        ),
+    ] {
+        let (port, _h) = serve(vec![reply]);
+        assert!(ask(port).unwrap().is_empty());
+    }
+    let (port, _h) = serve(vec![Reply::Send(
+        200,
+        vec![],
+        b"<!DOCTYPE html><html><body>Maintenance</body></html>".to_vec(),
+    )]);
+    let e = ask(port).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains(&format!(
+            "http://127.0.0.1:{port}/fdsnws/availability/1/query"
+        )) && msg.contains("not an FDSN availability text response")
+            && msg.contains("<!DOCTYPE html>"),
+        "{msg}"
+    );
+    // A body cut in the middle of a line.
+    let cut = &AVAIL_TEXT[..AVAIL_TEXT.len() - 30];
+    let (port, _h) = serve(vec![Reply::Send(200, vec![], cut.as_bytes().to_vec())]);
+    assert!(ask(port).unwrap_err().to_string().contains("line 5"));
+    // 400 is not retried.
+    let (port, h) = serve(vec![Reply::Send(
+        400,
+        vec![],
+        b"Error 400: bad merge".to_vec(),
+    )]);
+    let msg = ask(port).unwrap_err().to_string();
+    assert!(
+        msg.contains("HTTP 400: bad request (not retried): Error 400: bad merge"),
+        "{msg}"
+    );
+    assert_eq!(h.join().unwrap().len(), 1);
+}
+
+#[test]
+fn source_availability_from_the_service_restricts_the_request() {
+    let Some((bytes, _)) = lhz() else { return };
+    // The records cover 06:50-08:00 on 2010-02-27; the service says only 07:00-07:10 and
+    // 07:40-09:00 hold data, so only those two windows are asked.
+    let avail = "#Network Station Location Channel Quality SampleRate Earliest Latest\n\
+        IU COLA 00 LHZ M 1.0 2010-02-27T07:00:00Z 2010-02-27T07:10:00Z\n\
+        IU COLA 00 LHZ M 1.0 2010-02-27T07:40:00Z 2010-02-27T09:00:00Z\n";
+    let (port, h) = serve_full(vec![
+        Reply::Send(200, vec![], avail.as_bytes().to_vec()),
+        Reply::Script(Box::new(move |_, body| {
+            let keep: Vec<u8> = siqaco::record::RecordScanner::new(&bytes)
+                .filter_map(|i| match i {
+                    siqaco::record::ScanItem::Record { header, .. } => {
+                        let lines = siqaco::source::parse_postfile(body).unwrap().1;
+                        lines
+                            .iter()
+                            .any(|l| {
+                                header.start_ns < l.end_ns && header.coverage_end_ns() > l.start_ns
+                            })
+                            .then(|| header.raw.to_vec())
+                    }
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            (200, vec![], keep)
+        })),
+    ]);
+    let opts = FdsnOptions {
+        availability: AvailabilityMode::Service,
+        ..fast_opts()
+    };
+    let src = FdsnDataselect::new(
+        SourceInfo::new("mock"),
+        &format!("http://127.0.0.1:{port}/fdsnws/dataselect/1/query"),
+        opts,
+    )
+    .unwrap();
+    let lhz = Nslc::new("IU", "COLA", "00", "LHZ");
+    let (s, e) = (t("2010-02-27T07:05:00"), t("2010-02-28"));
+    let spans = src.availability(std::slice::from_ref(&lhz), s, e).unwrap();
+    let lines = restrict_to_availability(&[RequestLine::new(&lhz, s, e)], &spans);
+    assert_eq!(lines.len(), 2);
+    let staging = tempfile::tempdir().unwrap();
+    let r = src.fetch(&lines, staging.path()).unwrap();
+    assert_eq!(r.files.len(), 1);
+    let reqs = h.join().unwrap();
+    assert!(reqs[0].0.starts_with("POST /fdsnws/availability/1/query "));
+    assert_eq!(
+        reqs[1].1,
+        "nodata=404\n\
+         IU COLA 00 LHZ 2010-02-27T07:05:00.000000 2010-02-27T07:10:00.000000\n\
+         IU COLA 00 LHZ 2010-02-27T07:40:00.000000 2010-02-27T09:00:00.000000\n"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// fdsnws-station.
+
+fn station_text() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sources/station-channel.txt"),
+    )
+    .unwrap()
+}
+
+/// The channel epochs of the StationXML files the text fixture was written from.
+fn xml_epochs(data: &Path) -> Vec<siqaco::stationxml::Channel> {
+    let mut v = Vec::new();
+    for f in ["obspy-core__BW_RJOB.xml", "obspy-core__AU.MEEK.xml"] {
+        let inv = read_stationxml(&data.join("stationxml").join(f)).unwrap();
+        v.extend(inv.channels().cloned());
+    }
+    v
+}
+
+#[test]
+fn station_text_channels_equal_the_stationxml() {
+    let Some(data) = test_data_dir() else { return };
+    let text = station_text();
+    let (port, h) = serve_full(vec![Reply::Send(200, vec![], text.into_bytes())]);
+    let sel: [NslcGlob; 0] = [];
+    let got = query_channel_epochs(
+        &format!("http://127.0.0.1:{port}"),
+        &sel,
+        None,
+        None,
+        &fast_opts(),
+    )
+    .unwrap();
+    let want = xml_epochs(&data);
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g.nslc, w.nslc);
+        assert_eq!((g.start_ns, g.end_ns), (w.start_ns, w.end_ns), "{}", g.nslc);
+        assert_eq!(g.sample_rate_hz, w.sample_rate_hz);
+        assert_eq!((g.latitude, g.longitude), (w.latitude, w.longitude));
+        assert_eq!((g.elevation_m, g.depth_m), (w.elevation_m, w.depth_m));
+        assert_eq!((g.azimuth_deg, g.dip_deg), (w.azimuth_deg, w.dip_deg));
+        let (gs, ws) = (
+            g.sensitivity.as_ref().unwrap(),
+            w.sensitivity.as_ref().unwrap(),
+        );
+        assert_eq!((gs.value, gs.frequency_hz), (ws.value, ws.frequency_hz));
+        assert_eq!(gs.input_units, ws.input_units);
+    }
+    let head = &h.join().unwrap()[0].0;
+    assert!(
+        head.starts_with(
+            "GET /fdsnws/station/1/query?network=*&station=*&location=*&channel=*\
+             &level=channel&format=text&nodata=404 "
+        ),
+        "{head}"
+    );
+}
+
+#[test]
+fn station_channels_by_network_and_window() {
+    let text = station_text();
+    let (t1, t2) = (text.clone(), text.clone());
+    // One GET per selection; the server here ignores the parameters, the client filters.
+    let (port, h) = serve_full(vec![
+        Reply::Send(200, vec![], t1.into_bytes()),
+        Reply::Send(200, vec![], t2.into_bytes()),
+        Reply::Send(204, vec![], vec![]),
+    ]);
+    let sel = [
+        NslcGlob::parse("BW.*.*.EH?").unwrap(),
+        NslcGlob::parse("AU").unwrap(),
+        NslcGlob::parse("XX").unwrap(),
+    ];
+    let url = format!("http://127.0.0.1:{port}/fdsnws/station/1");
+    // AU.MEEK..SHE ended in 2008: outside a 2010 window.
+    let got = query_channels(
+        &url,
+        &sel,
+        Some(t("2010-01-01")),
+        Some(t("2010-01-02")),
+        &fast_opts(),
+    )
+    .unwrap();
+    let names: Vec<String> = got.iter().map(|n| n.to_string()).collect();
+    assert_eq!(names, ["BW.RJOB..EHE", "BW.RJOB..EHN", "BW.RJOB..EHZ"]);
+    let reqs = h.join().unwrap();
+    assert_eq!(reqs.len(), 3);
+    assert!(reqs[0].0.contains(
+        "?network=BW&station=*&location=*&channel=EH%3F&starttime=2010-01-01T00%3A00%3A00.000000\
+         &endtime=2010-01-02T00%3A00%3A00.000000&level=channel&format=text&nodata=404 "
+    ), "{}", reqs[0].0);
+    // In 2005, AU.MEEK..SHE is there too.
+    let (port, _h) = serve(vec![Reply::Send(200, vec![], text.into_bytes())]);
+    let got = query_channels(
+        &format!("http://127.0.0.1:{port}"),
+        &[NslcGlob::parse("AU").unwrap()],
+        Some(t("2005-01-01")),
+        None,
+        &fast_opts(),
+    )
+    .unwrap();
+    assert_eq!(got, [Nslc::new("AU", "MEEK", "", "SHE")]);
+}
+
+#[test]
+fn station_bad_bodies_name_the_url() {
+    let html = b"<html><head><title>502 Bad Gateway</title></head></html>".to_vec();
+    let (port, _h) = serve(vec![Reply::Send(200, vec![], html.clone())]);
+    let e = query_channels(
+        &format!("http://127.0.0.1:{port}"),
+        &[],
+        None,
+        None,
+        &fast_opts(),
+    )
+    .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains(&format!("http://127.0.0.1:{port}/fdsnws/station/1/query?"))
+            && msg.contains("not an FDSN station text response"),
+        "{msg}"
+    );
+    let (port, _h) = serve(vec![Reply::Send(200, vec![], html)]);
+    let e = query_inventory(
+        &format!("http://127.0.0.1:{port}"),
+        &[],
+        None,
+        None,
+        StationLevel::Channel,
+        &fast_opts(),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Metadata);
+    assert!(e.to_string().contains(&format!("127.0.0.1:{port}")), "{e}");
+}
+
+#[test]
+fn station_xml_inventory_at_each_level() {
+    let Some(data) = test_data_dir() else { return };
+    let path = data.join("stationxml/obspy-core__BW_RJOB.xml");
+    let xml = std::fs::read(&path).unwrap();
+    let direct = read_stationxml(&path).unwrap();
+    let (x1, x2) = (xml.clone(), xml.clone());
+    let (port, h) = serve_full(vec![
+        Reply::Send(200, vec![], x1),
+        Reply::Send(200, vec![], x2),
+    ]);
+    let url = format!("http://127.0.0.1:{port}");
+    let inv = query_inventory(
+        &url,
+        &[NslcGlob::parse("BW.RJOB").unwrap()],
+        None,
+        None,
+        StationLevel::Response,
+        &fast_opts(),
+    )
+    .unwrap();
+    assert_eq!(inv.networks, direct.networks);
+    assert!(inv.channels().all(|c| c.response_stages > 0));
+    // Only the vertical channel is selected: the other epochs are left out.
+    let inv = query_inventory(
+        &url,
+        &[NslcGlob::parse("BW.RJOB.*.EHZ").unwrap()],
+        None,
+        None,
+        StationLevel::Channel,
+        &fast_opts(),
+    )
+    .unwrap();
+    let names: Vec<String> = inv.channels().map(|c| c.nslc.to_string()).collect();
+    assert_eq!(names, ["BW.RJOB..EHZ"]);
+    let reqs = h.join().unwrap();
+    assert!(
+        reqs[0].0.contains("&level=response&format=xml&"),
+        "{}",
+        reqs[0].0
+    );
+    assert!(
+        reqs[1].0.contains("&level=channel&format=xml&"),
+        "{}",
+        reqs[1].0
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Concurrent fetches.
+
+#[test]
+fn concurrent_chunks_fail_alone() {
+    let Some((bytes, line)) = lhz() else { return };
+    // Three days, one chunk each: no data, data, refused.
+    let mut line = line;
+    line.start_ns = t("2010-02-26");
+    line.end_ns = t("2010-03-01");
+    let chunks = siqaco::source::split_by_day(std::slice::from_ref(&line), 3);
+    assert_eq!(chunks.len(), 3);
+    let script = |bytes: Vec<u8>| -> Script {
+        Box::new(move |_, body: &str| {
+            if body.contains("LHZ 2010-02-26T00:00:00.000000 2010-02-27T00:00:00.000000") {
+                (204, vec![], vec![])
+            } else if body.contains("LHZ 2010-02-27T00:00:00.000000 2010-02-28T00:00:00.000000") {
+                (200, vec![], bytes)
+            } else {
+                (400, vec![], b"Error 400: day 3 refused".to_vec())
+            }
+        })
+    };
+    let (port, h) = serve(vec![
+        Reply::Script(script(bytes.clone())),
+        Reply::Script(script(bytes.clone())),
+        Reply::Script(script(bytes.clone())),
+    ]);
+    let src = source(port, Duration::from_secs(5), 0);
+    let staging = tempfile::tempdir().unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let cb = |p: siqaco::source::FetchProgress| seen.lock().unwrap().push(p);
+    let (report, errors) =
+        siqaco::source::fetch_concurrently(&src, &chunks, staging.path(), 3, Some(&cb));
+    assert_eq!(report.files.len(), 1);
+    assert_eq!(std::fs::read(&report.files[0]).unwrap(), bytes);
+    assert_eq!(report.requests_done, 2);
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].to_string().contains("day 3 refused"),
+        "{}",
+        errors[0]
+    );
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.len(), 3);
+    let last = seen.iter().max_by_key(|p| p.chunks_done).unwrap();
+    assert_eq!((last.chunks_done, last.chunks_failed), (3, 1));
+    assert_eq!(last.bytes, bytes.len() as u64);
+    assert_eq!(h.join().unwrap().len(), 3);
+    assert_eq!(entries(staging.path()).len(), 1);
 }

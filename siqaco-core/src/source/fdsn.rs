@@ -14,6 +14,16 @@
 //! | 400, 401, 403 | error at once, with the server's message |
 //! | other statuses, connection errors, timeouts | retried with exponential backoff up to [`FdsnOptions::max_retries`] times |
 //!
+//! With [`FdsnOptions::credentials`] requests go to `/queryauth` instead, with HTTP Digest
+//! authentication (RFC 7616, also RFC 2617's MD5 and RFC 2069's legacy form; the
+//! `digest_auth` crate computes the response). The first request is sent without credentials;
+//! the server's `WWW-Authenticate: Digest` challenge is answered and kept, so later requests
+//! are authenticated at once (the nonce count goes up). A `401` after credentials were sent
+//! (and the challenge is not `stale=true`) is an [`Error::Http`] "authentication failed",
+//! not retried. An EIDA token ([`Credentials::EidaToken`]) is first exchanged for a
+//! user and password by POSTing it to `<service>/auth` (the response body is
+//! `user:password`).
+//!
 //! Uses reqwest's blocking client with rustls: do not call it from inside a tokio runtime.
 
 use super::{
@@ -23,8 +33,55 @@ use super::{
 use crate::error::{Error, Result};
 use crate::sid::Nslc;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
+
+/// Credentials for fdsnws-dataselect `/queryauth` (FDSN Web Service Specifications 1.2,
+/// dataselect: "queryauth ... HTTP Digest authentication").
+///
+/// `Debug` never shows the password or the token.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// A user name and password, sent with HTTP Digest (RFC 7616 / RFC 2617).
+    Password {
+        /// The user name.
+        user: String,
+        /// The password.
+        password: String,
+    },
+    /// An EIDA token file: its content is POSTed to `<service>/auth`, whose response body is
+    /// `user:password`, then used with HTTP Digest on `/queryauth` (EIDA authentication
+    /// system; the token is the PGP-signed text issued by the EIDA token service).
+    EidaToken(PathBuf),
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credentials::Password { user, .. } => {
+                write!(f, "Password {{ user: {user:?}, password: \"***\" }}")
+            }
+            Credentials::EidaToken(p) => write!(f, "EidaToken({p:?})"),
+        }
+    }
+}
+
+/// Where [`FdsnDataselect`] takes availability from ([`Source::availability`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum AvailabilityMode {
+    /// Assume every stream has data over the whole window (Morumotto's "assume available";
+    /// the default: many servers have no availability service).
+    #[default]
+    Assume,
+    /// Ask the fdsnws-availability service of the same server
+    /// (`<base>/fdsnws/availability/1/query`, see [`super::availability`]). The dataselect
+    /// URL must then have the standard path (`.../fdsnws/dataselect/1...`).
+    Service,
+    /// Ask the fdsnws-availability service at this URL (a base URL, a service URL or a
+    /// query URL, as [`super::availability::query_availability`] accepts).
+    Url(String),
+}
 
 /// Options of [`FdsnDataselect`].
 #[derive(Clone, Debug)]
@@ -44,6 +101,13 @@ pub struct FdsnOptions {
     pub quality: Option<String>,
     /// Smallest window, in seconds, that a 413 may split (default 60 s).
     pub min_split_s: f64,
+    /// Credentials: when set, requests go to `/queryauth` with HTTP Digest (default none).
+    pub credentials: Option<Credentials>,
+    /// Where availability comes from (default [`AvailabilityMode::Assume`]).
+    pub availability: AvailabilityMode,
+    /// fdsnws-availability `mergegaps`: spans of one stream less than this many seconds
+    /// apart are joined (sent to the service and applied to its answer). Default none.
+    pub mergegaps_s: Option<f64>,
 }
 
 impl Default for FdsnOptions {
@@ -56,6 +120,9 @@ impl Default for FdsnOptions {
             max_retry_after: Duration::from_secs(120),
             quality: None,
             min_split_s: 60.0,
+            credentials: None,
+            availability: AvailabilityMode::Assume,
+            mergegaps_s: None,
         }
     }
 }
@@ -64,11 +131,17 @@ impl Default for FdsnOptions {
 #[derive(Debug)]
 pub struct FdsnDataselect {
     info: SourceInfo,
+    /// `.../fdsnws/dataselect/1` (or what precedes `/query` in a query URL).
+    service_url: String,
     query_url: String,
     client: reqwest::blocking::Client,
     opts: FdsnOptions,
     in_flight: InFlight,
     throttle: Throttle,
+    /// The user and password once known (from the options or the token exchange).
+    login: Mutex<Option<(String, String)>>,
+    /// The last Digest challenge of the server, answered by later requests.
+    challenge: Mutex<Option<digest_auth::WwwAuthenticateHeader>>,
 }
 
 /// The outcome of one attempt.
@@ -82,37 +155,110 @@ enum Attempt {
 
 impl FdsnDataselect {
     /// A dataselect source for `url`: a server's base URL (`http://host:port`, the service
-    /// path `/fdsnws/dataselect/1/query` is appended), the service URL (ending in
-    /// `/fdsnws/dataselect/1`), or the full query URL (ending in `/query`).
+    /// path `/fdsnws/dataselect/1` is appended), the service URL (ending in
+    /// `/fdsnws/dataselect/1`), or a query URL (ending in `/query` or `/queryauth`). Requests
+    /// go to `<service>/query`, or to `<service>/queryauth` when
+    /// [`FdsnOptions::credentials`] is set.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for a URL that is not `http://` or `https://`;
+    /// [`Error::InvalidArgument`] for a URL that is not `http://` or `https://`, or
+    /// [`AvailabilityMode::Service`] with a URL that has no `/fdsnws/dataselect/1` path;
     /// [`Error::Http`] when the HTTP client cannot be built.
     pub fn new(info: SourceInfo, url: &str, opts: FdsnOptions) -> Result<Self> {
-        let query_url = query_url(url)?;
-        let client = reqwest::blocking::Client::builder()
-            .connect_timeout(opts.timeout)
-            .timeout(opts.timeout)
-            .user_agent(concat!("siqaco/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Http {
-                url: query_url.clone(),
-                status: None,
-                message: format!("cannot build HTTP client: {e}"),
-            })?;
+        let service_url = service_url(url)?;
+        let query_url = if opts.credentials.is_some() {
+            format!("{service_url}/queryauth")
+        } else {
+            format!("{service_url}/query")
+        };
+        if opts.availability == AvailabilityMode::Service
+            && !service_url.ends_with("/fdsnws/dataselect/1")
+        {
+            return Err(Error::invalid_argument(format!(
+                "{url}: the availability service URL cannot be derived from a dataselect URL \
+                 without the /fdsnws/dataselect/1 path; give it explicitly"
+            )));
+        }
+        let client = http_client(&opts, &query_url)?;
+        let login = match &opts.credentials {
+            Some(Credentials::Password { user, password }) => {
+                Some((user.clone(), password.clone()))
+            }
+            _ => None,
+        };
         Ok(FdsnDataselect {
             in_flight: InFlight::new(info.max_in_flight),
             throttle: Throttle::new(info.bandwidth_bytes_per_s),
             info,
+            service_url,
             query_url,
             client,
             opts,
+            login: Mutex::new(login),
+            challenge: Mutex::new(None),
         })
     }
 
-    /// The query URL requests go to.
+    /// The query URL requests go to (`.../query`, or `.../queryauth` with credentials).
     pub fn query_url(&self) -> &str {
         &self.query_url
+    }
+
+    /// The availability query URL [`Source::availability`] asks, or `None` with
+    /// [`AvailabilityMode::Assume`].
+    pub fn availability_url(&self) -> Option<String> {
+        match &self.opts.availability {
+            AvailabilityMode::Assume => None,
+            AvailabilityMode::Service => {
+                let base = self.service_url.trim_end_matches("/fdsnws/dataselect/1");
+                Some(format!("{base}/fdsnws/availability/1/query"))
+            }
+            AvailabilityMode::Url(u) => super::availability::availability_query_url(u).ok(),
+        }
+    }
+
+    /// The user and password for Digest: from the options, or (EIDA token) from
+    /// `<service>/auth`, once.
+    fn login(&self) -> Result<(String, String)> {
+        let mut login = self.login.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = &*login {
+            return Ok(l.clone());
+        }
+        let Some(Credentials::EidaToken(path)) = &self.opts.credentials else {
+            return Err(Error::invalid_argument("no credentials configured"));
+        };
+        let token = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let auth_url = format!("{}/auth", self.service_url);
+        let l = exchange_token(&self.client, &auth_url, token)?;
+        *login = Some(l.clone());
+        Ok(l)
+    }
+
+    /// The `Authorization` header for a POST of `body` to the query URL, when a challenge is
+    /// known.
+    fn authorization(&self, body: &str) -> Result<Option<String>> {
+        if self.opts.credentials.is_none() {
+            return Ok(None);
+        }
+        let (user, password) = self.login()?;
+        let mut ch = self.challenge.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(ch) = ch.as_mut() else {
+            return Ok(None);
+        };
+        let uri = request_uri(&self.query_url);
+        let ctx = digest_auth::AuthContext::new_post(
+            user.as_str(),
+            password.as_str(),
+            uri.as_str(),
+            Some(body.as_bytes()),
+        );
+        let h = ch.respond(&ctx).map_err(|e| {
+            self.http_err(
+                Some(401),
+                format!("cannot answer the Digest challenge: {e}"),
+            )
+        })?;
+        Ok(Some(h.to_header_string()))
     }
 
     fn http_err(&self, status: Option<u16>, message: impl Into<String>) -> Error {
@@ -131,10 +277,67 @@ impl FdsnDataselect {
         }
         let body = postfile_text(&options, lines);
         let _permit = self.in_flight.acquire();
-        let resp = match self.client.post(&self.query_url).body(body).send() {
-            Ok(r) => r,
-            Err(e) => return Ok(Attempt::Retry(self.http_err(None, transport(&e)), None)),
-        };
+        let mut resp;
+        let mut round = 0;
+        // Whether the challenge answered was received during this attempt (a cached one
+        // may have expired without the server saying `stale`).
+        let mut fresh = false;
+        loop {
+            let auth = self.authorization(&body)?;
+            let mut req = self.client.post(&self.query_url).body(body.clone());
+            if let Some(a) = &auth {
+                req = req.header(reqwest::header::AUTHORIZATION, a);
+            }
+            resp = match req.send() {
+                Ok(r) => r,
+                Err(e) => return Ok(Attempt::Retry(self.http_err(None, transport(&e)), None)),
+            };
+            if resp.status().as_u16() != 401 || self.opts.credentials.is_none() {
+                break;
+            }
+            // A Digest challenge: answer it once (or again when the nonce went stale).
+            let challenge = resp
+                .headers()
+                .get_all(reqwest::header::WWW_AUTHENTICATE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find(|v| v.trim_start().to_ascii_lowercase().starts_with("digest"))
+                .map(digest_auth::WwwAuthenticateHeader::parse);
+            let user = self.login()?.0;
+            match challenge {
+                None => {
+                    let msg = snippet(resp);
+                    return Err(self.http_err(
+                        Some(401),
+                        format!(
+                            "authentication required, but the server sent no Digest challenge \
+                             (not retried): {msg}"
+                        ),
+                    ));
+                }
+                Some(Err(e)) => {
+                    return Err(self.http_err(
+                        Some(401),
+                        format!("bad Digest challenge (not retried): {e}"),
+                    ))
+                }
+                Some(Ok(c)) => {
+                    if (auth.is_some() && fresh && !c.stale) || round >= 2 {
+                        let msg = snippet(resp);
+                        return Err(self.http_err(
+                            Some(401),
+                            format!(
+                                "authentication failed: the server rejected the credentials of \
+                                 user {user:?} (not retried): {msg}"
+                            ),
+                        ));
+                    }
+                    *self.challenge.lock().unwrap_or_else(|e| e.into_inner()) = Some(c);
+                    fresh = true;
+                }
+            }
+            round += 1;
+        }
         let status = resp.status().as_u16();
         match status {
             200 => {}
@@ -307,19 +510,39 @@ impl Source for FdsnDataselect {
         Ok(report)
     }
 
-    /// The whole window for every stream (an availability client is future work).
+    /// With [`AvailabilityMode::Assume`], the whole window for every stream; otherwise the
+    /// spans the fdsnws-availability service reports
+    /// ([`super::availability::query_availability`], with this source's options).
+    ///
+    /// # Errors
+    /// As [`super::availability::query_availability`].
     fn availability(
         &self,
         streams: &[Nslc],
         start_ns: i64,
         end_ns: i64,
     ) -> Result<Vec<AvailabilitySpan>> {
-        Ok(full_availability(streams, start_ns, end_ns))
+        match self.availability_url() {
+            None if self.opts.availability == AvailabilityMode::Assume => {
+                Ok(full_availability(streams, start_ns, end_ns))
+            }
+            None => {
+                let AvailabilityMode::Url(u) = &self.opts.availability else {
+                    unreachable!("Service always gives a URL")
+                };
+                Err(Error::invalid_argument(format!(
+                    "{u:?} is not an http:// or https:// URL"
+                )))
+            }
+            Some(url) => {
+                super::availability::query_availability(&url, streams, start_ns, end_ns, &self.opts)
+            }
+        }
     }
 
     /// GETs `<service>/version`: online when the server answers with 200.
     fn is_online(&self) -> bool {
-        let version = self.query_url.trim_end_matches("query").to_string() + "version";
+        let version = format!("{}/version", self.service_url);
         self.client
             .get(version)
             .send()
@@ -328,21 +551,193 @@ impl Source for FdsnDataselect {
     }
 }
 
-/// The query URL for a base, service or query URL.
-fn query_url(url: &str) -> Result<String> {
+/// The dataselect service URL (`.../fdsnws/dataselect/1`) for a base, service or query URL.
+fn service_url(url: &str) -> Result<String> {
+    resolve_service(url, "dataselect", &["/queryauth", "/query"])
+}
+
+/// `<prefix>/fdsnws/<service>/1` for a base URL, the service URL itself, or the service URL
+/// followed by one of `methods` (`/query`...). Used by the dataselect, availability and
+/// station clients (FDSN Web Service Specifications 1.2, §"URL").
+pub(crate) fn resolve_service(url: &str, service: &str, methods: &[&str]) -> Result<String> {
     let u = url.trim().trim_end_matches('/');
     if !(u.starts_with("http://") || u.starts_with("https://")) {
         return Err(Error::invalid_argument(format!(
             "{url:?} is not an http:// or https:// URL"
         )));
     }
-    Ok(if u.ends_with("/query") {
+    if let Some(m) = methods.iter().find(|m| u.ends_with(*m)) {
+        return Ok(u[..u.len() - m.len()].to_string());
+    }
+    let path = format!("/fdsnws/{service}/1");
+    Ok(if u.ends_with(&path) {
         u.to_string()
-    } else if u.ends_with("/fdsnws/dataselect/1") {
-        format!("{u}/query")
     } else {
-        format!("{u}/fdsnws/dataselect/1/query")
+        format!("{u}{path}")
     })
+}
+
+/// The blocking HTTP client of the FDSN clients: rustls, `opts.timeout` for connecting and
+/// for a whole request, siqaco's user agent.
+pub(crate) fn http_client(opts: &FdsnOptions, url: &str) -> Result<reqwest::blocking::Client> {
+    reqwest::blocking::Client::builder()
+        .connect_timeout(opts.timeout)
+        .timeout(opts.timeout)
+        .user_agent(concat!("siqaco/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Http {
+            url: url.to_string(),
+            status: None,
+            message: format!("cannot build HTTP client: {e}"),
+        })
+}
+
+/// The request-URI of `url` for Digest (`/path?query`).
+fn request_uri(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        },
+        Err(_) => url.to_string(),
+    }
+}
+
+/// The EIDA token exchange: POSTs `token` to `auth_url`; the 200 response body is
+/// `user:password`.
+fn exchange_token(
+    client: &reqwest::blocking::Client,
+    auth_url: &str,
+    token: Vec<u8>,
+) -> Result<(String, String)> {
+    let err = |status, message: String| Error::Http {
+        url: auth_url.to_string(),
+        status,
+        message,
+    };
+    let resp = client
+        .post(auth_url)
+        .body(token)
+        .send()
+        .map_err(|e| err(None, format!("token exchange failed: {}", transport(&e))))?;
+    let status = resp.status().as_u16();
+    if status != 200 {
+        let msg = snippet(resp);
+        return Err(err(
+            Some(status),
+            format!("the token was refused (not retried): {msg}"),
+        ));
+    }
+    let text = resp
+        .text()
+        .map_err(|e| err(Some(200), format!("reading the token exchange failed: {e}")))?;
+    let text = text.trim();
+    match text.split_once(':') {
+        Some((u, p))
+            if !u.is_empty()
+                && !p.is_empty()
+                && !text.contains(char::is_whitespace)
+                && !text.contains('<') =>
+        {
+            Ok((u.to_string(), p.to_string()))
+        }
+        _ => Err(err(
+            Some(200),
+            format!(
+                "the token exchange did not return user:password (starts with {:?})",
+                text.chars().take(60).collect::<String>()
+            ),
+        )),
+    }
+}
+
+/// The outcome of [`get_body`].
+pub(crate) enum Body {
+    /// 200 with this body (possibly empty).
+    Data(Vec<u8>),
+    /// 204 or 404.
+    NoData,
+}
+
+/// Sends the request made by `make` and reads the whole body, with the dataselect rules for
+/// statuses: 204/404 are no data; 429/503 wait for `Retry-After`; other 5xx statuses,
+/// transport errors and timeouts are retried with backoff up to `opts.max_retries` times;
+/// 400/401/403/413 and other 4xx are errors at once. Errors name `url`.
+pub(crate) fn get_body(
+    opts: &FdsnOptions,
+    url: &str,
+    make: impl Fn() -> reqwest::blocking::RequestBuilder,
+) -> Result<Body> {
+    let err = |status, message: String| Error::Http {
+        url: url.to_string(),
+        status,
+        message,
+    };
+    let mut delay = opts.backoff_initial;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let (e, after) = match make().send() {
+            Err(e) => (err(None, transport(&e)), None),
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                match status {
+                    200 => {
+                        let mut resp = resp;
+                        let mut buf = Vec::new();
+                        match resp.read_to_end(&mut buf) {
+                            Ok(_) => return Ok(Body::Data(buf)),
+                            Err(e) => (
+                                err(
+                                    Some(200),
+                                    format!(
+                                        "reading the response body failed after {} bytes: {e}",
+                                        buf.len()
+                                    ),
+                                ),
+                                None,
+                            ),
+                        }
+                    }
+                    204 | 404 => return Ok(Body::NoData),
+                    429 | 503 => {
+                        let after = retry_after(&resp).map(|d| d.min(opts.max_retry_after));
+                        (err(Some(status), snippet(resp)), after)
+                    }
+                    400..=499 => {
+                        let why = match status {
+                            400 => "bad request",
+                            401 => "authentication required",
+                            403 => "access forbidden",
+                            413 => "request too large",
+                            _ => "refused",
+                        };
+                        let msg = snippet(resp);
+                        return Err(err(Some(status), format!("{why} (not retried): {msg}")));
+                    }
+                    _ => (err(Some(status), snippet(resp)), None),
+                }
+            }
+        };
+        if attempts > opts.max_retries {
+            return Err(match e {
+                Error::Http {
+                    url,
+                    status,
+                    message,
+                } => Error::Http {
+                    url,
+                    status,
+                    message: format!("{message} (gave up after {attempts} attempts)"),
+                },
+                e => e,
+            });
+        }
+        let wait = after.unwrap_or(delay);
+        tracing::warn!("{e}; retrying in {:.1} s", wait.as_secs_f64());
+        std::thread::sleep(wait);
+        delay = (delay * 2).min(opts.backoff_max);
+    }
 }
 
 /// `Retry-After` in seconds (HTTP dates are not supported and give `None`).
@@ -387,15 +782,74 @@ mod tests {
 
     #[test]
     fn urls() {
+        let q = |url: &str, creds: bool| {
+            let opts = FdsnOptions {
+                credentials: creds.then(|| Credentials::Password {
+                    user: "u".into(),
+                    password: "p".into(),
+                }),
+                ..FdsnOptions::default()
+            };
+            FdsnDataselect::new(SourceInfo::new("t"), url, opts)
+                .map(|s| (s.query_url().to_string(), s.service_url.clone()))
+        };
         assert_eq!(
-            query_url("http://127.0.0.1:8080").unwrap(),
+            q("http://127.0.0.1:8080", false).unwrap().0,
             "http://127.0.0.1:8080/fdsnws/dataselect/1/query"
         );
         assert_eq!(
-            query_url("https://h/fdsnws/dataselect/1/").unwrap(),
-            "https://h/fdsnws/dataselect/1/query"
+            q("https://h/fdsnws/dataselect/1/", true).unwrap(),
+            (
+                "https://h/fdsnws/dataselect/1/queryauth".to_string(),
+                "https://h/fdsnws/dataselect/1".to_string()
+            )
         );
-        assert_eq!(query_url("http://h/x/query").unwrap(), "http://h/x/query");
-        assert!(query_url("ftp://h").is_err());
+        assert_eq!(q("http://h/x/query", false).unwrap().0, "http://h/x/query");
+        assert_eq!(
+            q("http://h/fdsnws/dataselect/1/queryauth", false)
+                .unwrap()
+                .0,
+            "http://h/fdsnws/dataselect/1/query"
+        );
+        assert!(q("ftp://h", false).is_err());
+        assert_eq!(request_uri("http://h:80/a/b?x=1"), "/a/b?x=1");
+    }
+
+    #[test]
+    fn availability_urls() {
+        let a = |url: &str, mode: AvailabilityMode| {
+            let opts = FdsnOptions {
+                availability: mode,
+                ..FdsnOptions::default()
+            };
+            FdsnDataselect::new(SourceInfo::new("t"), url, opts).map(|s| s.availability_url())
+        };
+        assert_eq!(a("http://h:8", AvailabilityMode::Assume).unwrap(), None);
+        assert_eq!(
+            a(
+                "http://h:8/fdsnws/dataselect/1/query",
+                AvailabilityMode::Service
+            )
+            .unwrap()
+            .as_deref(),
+            Some("http://h:8/fdsnws/availability/1/query")
+        );
+        assert!(a("http://h:8/x/query", AvailabilityMode::Service).is_err());
+        assert_eq!(
+            a("http://h:8", AvailabilityMode::Url("https://a".into()))
+                .unwrap()
+                .as_deref(),
+            Some("https://a/fdsnws/availability/1/query")
+        );
+    }
+
+    #[test]
+    fn credentials_debug_hides_secrets() {
+        let c = Credentials::Password {
+            user: "alice".into(),
+            password: "s3cret".into(),
+        };
+        let d = format!("{c:?}");
+        assert!(d.contains("alice") && !d.contains("s3cret"), "{d}");
     }
 }

@@ -11,6 +11,10 @@
 //! * [`local::ArchiveSource`]: another archive on disk, in any [`Layout`](crate::archive::Layout);
 //! * [`external::ExternalSource`]: an external program with Morumotto's contract.
 //!
+//! Clients of the other FDSN services: [`availability`] (fdsnws-availability: which times
+//! a server has) and [`station`] (fdsnws-station: which streams exist).
+//! [`restrict_to_availability`] cuts request lines to the times a source has data.
+//!
 //! What a source puts in the staging directory is always complete, validated miniSEED: files
 //! are written under a hidden temporary name, checked with the record scanner (every byte
 //! must be a record, no truncated last record, every record must belong to a requested
@@ -20,9 +24,11 @@
 //! [`write_to_archive`] files what was staged into an archive, by day of record start.
 //! See `docs/sources.md`.
 
+pub mod availability;
 pub mod external;
 pub mod fdsn;
 pub mod local;
+pub mod station;
 
 use crate::archive::{write_atomic, Archive};
 use crate::error::{Error, Result};
@@ -270,6 +276,140 @@ pub trait Source: Send + Sync {
 
     /// Whether the source can be reached now.
     fn is_online(&self) -> bool;
+}
+
+/// Cuts request lines to the times a source has data, so that a request is sent only for
+/// those (issue #5: "a request is sent to a source only for the times that source has
+/// data").
+///
+/// Each line becomes one line per span of `spans` whose stream the line selects (exact
+/// codes or globs; an empty location only matches `--`/empty), cut to the intersection of
+/// the span and the line's window, with the span's exact stream. Spans of one stream that
+/// overlap or touch are joined first, so the output lines of one stream never overlap.
+/// A line that no span intersects is dropped: the source has no data for it. Output order:
+/// line by line, then stream, then time; a piece asked by two overlapping lines is asked
+/// twice (as the lines did). Spans come from [`Source::availability`] for the streams of
+/// the lines (which, for a glob line, must cover every stream it should fetch).
+pub fn restrict_to_availability(
+    lines: &[RequestLine],
+    spans: &[AvailabilitySpan],
+) -> Vec<RequestLine> {
+    let joined = availability::join_spans(spans.to_vec(), i64::MIN, i64::MAX, 0);
+    let mut out = Vec::new();
+    for l in lines {
+        for sp in &joined {
+            if !l.stream.matches(&sp.nslc) {
+                continue;
+            }
+            let (a, b) = (sp.start_ns.max(l.start_ns), sp.end_ns.min(l.end_ns));
+            if a < b {
+                out.push(RequestLine::new(&sp.nslc, a, b));
+            }
+        }
+    }
+    out
+}
+
+/// Splits request lines into chunks that can be fetched in parallel: one chunk per UTC day
+/// (`[00:00, next 00:00)`, the unit of an archive's day files) holding every line cut to
+/// that day; when that gives fewer than `min_chunks` chunks, each day chunk is split further
+/// into one chunk per line. Chunks are in time order; lines keep their order inside a chunk.
+/// Lines are cut, never dropped or joined, so the chunks together ask exactly what `lines`
+/// ask.
+pub fn split_by_day(lines: &[RequestLine], min_chunks: usize) -> Vec<Vec<RequestLine>> {
+    let mut days: BTreeMap<i64, Vec<RequestLine>> = BTreeMap::new();
+    for l in lines {
+        let mut d = day_floor(l.start_ns);
+        while d < l.end_ns {
+            let next = d + crate::time::NS_PER_DAY;
+            let mut piece = l.clone();
+            piece.start_ns = l.start_ns.max(d);
+            piece.end_ns = l.end_ns.min(next);
+            if piece.start_ns < piece.end_ns {
+                days.entry(d).or_default().push(piece);
+            }
+            d = next;
+        }
+    }
+    if days.len() >= min_chunks {
+        return days.into_values().collect();
+    }
+    days.into_values()
+        .flat_map(|v| v.into_iter().map(|l| vec![l]))
+        .collect()
+}
+
+/// Progress of [`fetch_concurrently`], given after each chunk.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FetchProgress {
+    /// Chunks in all.
+    pub chunks_total: usize,
+    /// Chunks fetched (with or without data).
+    pub chunks_done: usize,
+    /// Chunks that failed.
+    pub chunks_failed: usize,
+    /// Bytes staged so far.
+    pub bytes: u64,
+}
+
+/// Fetches `chunks` (from [`split_by_day`]) from `source` into `staging` with up to
+/// `workers` threads (at least 1; the source's own [`SourceInfo::max_in_flight`] still
+/// bounds its requests in flight). A failed chunk does not stop the others: the result is
+/// the merged report of the chunks that succeeded and the errors of those that failed, in
+/// chunk order. `progress` is called after each chunk.
+pub fn fetch_concurrently(
+    source: &dyn Source,
+    chunks: &[Vec<RequestLine>],
+    staging: &Path,
+    workers: usize,
+    progress: Option<&(dyn Fn(FetchProgress) + Sync)>,
+) -> (FetchReport, Vec<Error>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    type State = (FetchReport, Vec<(usize, Error)>, FetchProgress);
+    let state: Mutex<State> = Mutex::new((
+        FetchReport::default(),
+        Vec::new(),
+        FetchProgress {
+            chunks_total: chunks.len(),
+            ..FetchProgress::default()
+        },
+    ));
+    let workers = workers.clamp(1, chunks.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(chunk) = chunks.get(i) else { break };
+                let r = source.fetch(chunk, staging);
+                let p = {
+                    let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+                    st.2.chunks_done += 1;
+                    match r {
+                        Ok(r) => {
+                            st.2.bytes += r.bytes;
+                            st.0.files.extend(r.files);
+                            st.0.bytes += r.bytes;
+                            st.0.requests_done += r.requests_done;
+                            st.0.requests_retried += r.requests_retried;
+                        }
+                        Err(e) => {
+                            st.2.chunks_failed += 1;
+                            st.1.push((i, e));
+                        }
+                    }
+                    st.2
+                };
+                if let Some(f) = progress {
+                    f(p);
+                }
+            });
+        }
+    });
+    let (mut report, mut errors, _) = state.into_inner().unwrap_or_else(|e| e.into_inner());
+    report.files.sort();
+    errors.sort_by_key(|e| e.0);
+    (report, errors.into_iter().map(|e| e.1).collect())
 }
 
 /// The whole window for every stream (for sources without an availability service).
@@ -599,6 +739,89 @@ mod tests {
         assert_eq!(l.len(), 1);
         let text = postfile_text(&[("nodata", "404")], &l);
         assert!(text.starts_with("nodata=404\nIU COLA 00 BHZ 2010-02-27T06:30:00.000000"));
+    }
+
+    #[test]
+    fn restrict_cuts_lines_to_spans() {
+        let t = |s: &str| parse_time(s).unwrap();
+        let z = Nslc::new("IU", "COLA", "00", "BHZ");
+        let n = Nslc::new("IU", "COLA", "00", "BHN");
+        let e = Nslc::new("IU", "COLA", "", "BHE");
+        let sp = |nslc: &Nslc, a: &str, b: &str| AvailabilitySpan {
+            nslc: nslc.clone(),
+            start_ns: t(a),
+            end_ns: t(b),
+        };
+        let spans = vec![
+            sp(&z, "2010-02-27T01:00:00", "2010-02-27T02:00:00"),
+            sp(&z, "2010-02-27T01:30:00", "2010-02-27T03:00:00"),
+            sp(&z, "2010-02-27T05:00:00", "2010-02-28T05:00:00"),
+            sp(&n, "2010-02-26", "2010-02-27T00:30:00"),
+            sp(&e, "2010-02-27", "2010-02-28"),
+        ];
+        let line = |sel: &str, a: &str, b: &str| RequestLine {
+            stream: NslcGlob::parse(sel).unwrap(),
+            start_ns: t(a),
+            end_ns: t(b),
+        };
+        let lines = vec![
+            line("IU.COLA.00.BHZ", "2010-02-27", "2010-02-28"),
+            line("IU.COLA.00.BH?", "2010-02-27", "2010-02-27T01:15:00"),
+            line("IU.COLA.00.BHE", "2010-02-27", "2010-02-28"),
+            line("IU.COLA.00.LHZ", "2010-02-27", "2010-02-28"),
+        ];
+        let got: Vec<String> = restrict_to_availability(&lines, &spans)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "IU COLA 00 BHZ 2010-02-27T01:00:00.000000 2010-02-27T03:00:00.000000",
+                "IU COLA 00 BHZ 2010-02-27T05:00:00.000000 2010-02-28T00:00:00.000000",
+                "IU COLA 00 BHN 2010-02-27T00:00:00.000000 2010-02-27T00:30:00.000000",
+                "IU COLA 00 BHZ 2010-02-27T01:00:00.000000 2010-02-27T01:15:00.000000",
+            ]
+        );
+        // Nothing available: nothing to request.
+        assert!(restrict_to_availability(&lines, &[]).is_empty());
+    }
+
+    #[test]
+    fn split_by_day_cuts_at_midnight() {
+        let t = |s: &str| parse_time(s).unwrap();
+        let l = |sel: &str, a: &str, b: &str| RequestLine {
+            stream: NslcGlob::parse(sel).unwrap(),
+            start_ns: t(a),
+            end_ns: t(b),
+        };
+        let lines = vec![
+            l(
+                "IU.COLA.00.BH?",
+                "2010-02-27T06:00:00",
+                "2010-03-01T00:00:00",
+            ),
+            l("IU.ANMO", "2010-02-28T23:00:00", "2010-03-01T01:00:00"),
+        ];
+        let c = split_by_day(&lines, 1);
+        let s: Vec<Vec<String>> = c
+            .iter()
+            .map(|v| v.iter().map(|l| l.to_string()).collect())
+            .collect();
+        assert_eq!(
+            s,
+            vec![
+                vec!["IU COLA 00 BH? 2010-02-27T06:00:00.000000 2010-02-28T00:00:00.000000"],
+                vec![
+                    "IU COLA 00 BH? 2010-02-28T00:00:00.000000 2010-03-01T00:00:00.000000",
+                    "IU ANMO * * 2010-02-28T23:00:00.000000 2010-03-01T00:00:00.000000"
+                ],
+                vec!["IU ANMO * * 2010-03-01T00:00:00.000000 2010-03-01T01:00:00.000000"],
+            ]
+        );
+        // More workers than days: one chunk per line and day.
+        assert_eq!(split_by_day(&lines, 4).len(), 4);
+        assert!(split_by_day(&[], 4).is_empty());
     }
 
     #[test]
