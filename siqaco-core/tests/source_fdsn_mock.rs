@@ -1093,3 +1093,28 @@ fn concurrent_chunks_fail_alone() {
     assert_eq!(h.join().unwrap().len(), 3);
     assert_eq!(entries(staging.path()).len(), 1);
 }
+
+/// `[streams] fdsn_station` of the update configuration resolves through the station
+/// client, channels open during the window only; exact `select` codes are added.
+#[test]
+fn update_streams_from_fdsn_station() {
+    let (port, _h) = serve(vec![Reply::Send(200, vec![], station_text().into_bytes())]);
+    let config = siqaco::update::config::Config::from_str_in(
+        &format!(
+            "[archive]\npath = \"final\"\n[catalogue]\nurl = \"c.sqlite\"\n[streams]\n\
+             select = [\"XX.NEW..HHZ\"]\n\
+             fdsn_station = {{ url = \"http://127.0.0.1:{port}\", networks = [\"AU\"] }}\n"
+        ),
+        Path::new("/nonexistent"),
+    )
+    .unwrap();
+    let got =
+        siqaco::update::resolve_streams(&config, None, (t("2005-01-01"), t("2005-01-02"))).unwrap();
+    assert_eq!(
+        got,
+        [
+            Nslc::new("AU", "MEEK", "", "SHE"),
+            Nslc::new("XX", "NEW", "", "HHZ")
+        ]
+    );
+}

@@ -210,16 +210,28 @@ pub fn resolve_streams(
     Ok(out.into_iter().collect())
 }
 
-/// The channels of `fdsn_station` networks open during the window.
+/// The channels of `fdsn_station` networks open during the window (FDSN station service,
+/// level=channel, format=text: [`crate::source::station::query_channels`]).
 fn station_channels(
     fs: &config::FdsnStationConfig,
-    _window: (i64, i64),
+    window: (i64, i64),
     _config: &Config,
 ) -> Result<Vec<Nslc>> {
-    Err(Error::Config(format!(
-        "streams.fdsn_station ({}): the FDSN station client is not available in this build",
-        fs.url
-    )))
+    let nets: Vec<NslcGlob> = fs
+        .networks
+        .iter()
+        .map(|n| {
+            NslcGlob::parse(n)
+                .map_err(|e| Error::Config(format!("streams.fdsn_station.networks: {e}")))
+        })
+        .collect::<Result<_>>()?;
+    crate::source::station::query_channels(
+        &fs.url,
+        &nets,
+        Some(window.0),
+        Some(window.1),
+        &crate::source::fdsn::FdsnOptions::default(),
+    )
 }
 
 /// Interval arithmetic on sorted, disjoint `[start, end)` lists.
