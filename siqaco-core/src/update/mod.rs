@@ -730,20 +730,20 @@ impl Exec<'_> {
     }
 }
 
-/// The gaps of the window as request intervals per request key: widened, minus what the
-/// stack already covers (every request but the succeeded ones).
+/// The gaps of the window as request intervals per request key, minus what the stack
+/// already covers (every request but the succeeded ones). A request's window is the gap
+/// itself; the lines sent to sources are widened by `widen_s` ([`lines_for`]).
 fn new_request_intervals(
     config: &Config,
     missing: &BTreeMap<Nslc, Vec<(i64, i64)>>,
     existing: &[Request],
 ) -> Vec<(Nslc, i64, i64)> {
-    let widen_ns = s_to_ns(config.requests.widen_s);
     let mut by_key: BTreeMap<Nslc, Vec<(i64, i64)>> = BTreeMap::new();
     for (n, iv) in missing {
         by_key
             .entry(request_key(config, n))
             .or_default()
-            .extend(iv.iter().map(|(s, e)| (s - widen_ns, e + widen_ns)));
+            .extend(iv.iter().copied());
     }
     let mut out = Vec::new();
     for (key, iv) in by_key {
