@@ -6,13 +6,19 @@ use super::*;
 use std::ptr;
 
 const HEADER: &str = include_str!("../../include/siqaco.h");
-const SOURCE: &str = include_str!("lib.rs");
+/// The sources holding `extern "C"` functions.
+const SOURCES: [&str; 4] = [
+    include_str!("lib.rs"),
+    include_str!("options.rs"),
+    include_str!("catalogue.rs"),
+    include_str!("merge.rs"),
+];
 const FORTRAN: &str = include_str!("../../include/siqaco.f90");
 
-/// The names of the functions lib.rs exports.
+/// The names of the functions the crate exports.
 fn exported() -> Vec<String> {
     let mut names = Vec::new();
-    for line in SOURCE.lines() {
+    for line in SOURCES.iter().flat_map(|s| s.lines()) {
         let line = line.trim_start();
         for prefix in ["pub unsafe extern \"C\" fn ", "pub extern \"C\" fn "] {
             if let Some(rest) = line.strip_prefix(prefix) {
