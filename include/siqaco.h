@@ -218,8 +218,9 @@ typedef struct siqaco_merge_report siqaco_merge_report;
 /**
  * The result of a scan: streams with their segments, gaps, overlaps and per-day
  * statistics, and the files that could not be read. Opaque; created by
- * [`siqaco_archive_scan`], released by [`siqaco_report_free`]. Immutable: it may be read
- * from several threads at once.
+ * [`siqaco_archive_scan`], [`siqaco_archive_scan_with_options`], [`siqaco_files_scan`] or
+ * [`siqaco_catalogue_report`], released by [`siqaco_report_free`]. Immutable: it may be
+ * read from several threads at once.
  */
 typedef struct siqaco_report siqaco_report;
 
@@ -754,8 +755,9 @@ siqaco_status siqaco_archive_index(const struct siqaco_archive *archive,
  * Releases a report. NULL is accepted and does nothing.
  *
  * # Safety
- * `report` is NULL or a handle from `siqaco_archive_scan` not yet freed; it must not be
- * used afterwards, nor freed twice. Ownership: takes ownership of `report`.
+ * `report` is NULL or a handle from `siqaco_archive_scan`, `siqaco_archive_scan_with_options`,
+ * `siqaco_files_scan` or `siqaco_catalogue_report` not yet freed; it must not be used
+ * afterwards, nor freed twice. Ownership: takes ownership of `report`.
  * Thread-safety: no other thread may use the handle during or after the call.
  */
 void siqaco_report_free(struct siqaco_report *report);

@@ -140,8 +140,9 @@ pub struct siqaco_archive {
 
 /// The result of a scan: streams with their segments, gaps, overlaps and per-day
 /// statistics, and the files that could not be read. Opaque; created by
-/// [`siqaco_archive_scan`], released by [`siqaco_report_free`]. Immutable: it may be read
-/// from several threads at once.
+/// [`siqaco_archive_scan`], [`siqaco_archive_scan_with_options`], [`siqaco_files_scan`] or
+/// [`siqaco_catalogue_report`], released by [`siqaco_report_free`]. Immutable: it may be
+/// read from several threads at once.
 pub struct siqaco_report {
     inner: ScanReport,
 }
@@ -804,8 +805,9 @@ fn index_report(r: &siqaco::index::IndexReport) -> siqaco_index_report {
 /// Releases a report. NULL is accepted and does nothing.
 ///
 /// # Safety
-/// `report` is NULL or a handle from `siqaco_archive_scan` not yet freed; it must not be
-/// used afterwards, nor freed twice. Ownership: takes ownership of `report`.
+/// `report` is NULL or a handle from `siqaco_archive_scan`, `siqaco_archive_scan_with_options`,
+/// `siqaco_files_scan` or `siqaco_catalogue_report` not yet freed; it must not be used
+/// afterwards, nor freed twice. Ownership: takes ownership of `report`.
 /// Thread-safety: no other thread may use the handle during or after the call.
 #[no_mangle]
 pub unsafe extern "C" fn siqaco_report_free(report: *mut siqaco_report) {
