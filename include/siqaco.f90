@@ -44,6 +44,11 @@ module siqaco
   integer(c_int32_t), parameter :: SIQACO_SAMPLE_INT32 = 1
   integer(c_int32_t), parameter :: SIQACO_SAMPLE_FLOAT32 = 2
   integer(c_int32_t), parameter :: SIQACO_SAMPLE_FLOAT64 = 3
+  integer(c_int32_t), parameter :: SIQACO_POLICY_RANKED = 0
+  integer(c_int32_t), parameter :: SIQACO_POLICY_ARCHIVE_WINS = 1
+  integer(c_int32_t), parameter :: SIQACO_POLICY_ARCHIVE_LOSES = 2
+  integer(c_int32_t), parameter :: SIQACO_SPLIT_MIDNIGHT = 0
+  integer(c_int32_t), parameter :: SIQACO_SPLIT_START_TIME = 1
 
   ! uint64_t fields are declared integer(c_int64_t) (Fortran has no unsigned integers).
   type, bind(C) :: siqaco_stream
@@ -116,6 +121,43 @@ module siqaco
     integer(c_int64_t) :: rows_written
     integer(c_int64_t) :: files_with_errors
   end type siqaco_index_report
+
+  type, bind(C) :: siqaco_stream_extent
+    character(kind=c_char) :: nslc(SIQACO_NSLC_CAPACITY)
+    integer(c_int64_t) :: earliest_ns
+    integer(c_int64_t) :: latest_ns
+  end type siqaco_stream_extent
+
+  type, bind(C) :: siqaco_stored_day
+    character(kind=c_char) :: nslc(SIQACO_NSLC_CAPACITY)
+    integer(c_int64_t) :: day_start_ns
+    integer(c_int64_t) :: num_gaps
+    real(c_double) :: sum_gaps
+    real(c_double) :: max_gap
+    integer(c_int64_t) :: num_overlaps
+    real(c_double) :: sum_overlaps
+    real(c_double) :: max_overlap
+    real(c_double) :: percent_availability
+  end type siqaco_stored_day
+
+  type, bind(C) :: siqaco_merge_summary
+    integer(c_size_t) :: day_count
+    integer(c_size_t) :: warning_count
+    integer(c_size_t) :: files_written
+    integer(c_int32_t) :: recovered
+  end type siqaco_merge_summary
+
+  type, bind(C) :: siqaco_merge_day
+    character(kind=c_char) :: nslc(SIQACO_NSLC_CAPACITY)
+    integer(c_int64_t) :: day_start_ns
+    integer(c_int32_t) :: changed
+    integer(c_int32_t) :: created
+    integer(c_int64_t) :: samples_added
+    integer(c_int64_t) :: samples_replaced
+    integer(c_int64_t) :: overlaps_removed
+    integer(c_int64_t) :: records_copied
+    integer(c_int64_t) :: records_encoded
+  end type siqaco_merge_day
 
   interface
     ! Static NUL-terminated version string; do not free.
@@ -313,6 +355,311 @@ module siqaco
       integer(c_size_t), intent(inout) :: count_out
       integer(c_int32_t) :: st
     end function siqaco_samples_copy_float64
+
+    ! ---- scan options (NULL options = the defaults: pass c_null_ptr) ----
+    function siqaco_scan_options_new(options_out) &
+        bind(C, name="siqaco_scan_options_new") result(st)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), intent(inout) :: options_out
+      integer(c_int32_t) :: st
+    end function siqaco_scan_options_new
+
+    subroutine siqaco_scan_options_free(options) bind(C, name="siqaco_scan_options_free")
+      import :: c_ptr
+      type(c_ptr), value :: options
+    end subroutine siqaco_scan_options_free
+
+    function siqaco_scan_options_set_selection(options, selection) &
+        bind(C, name="siqaco_scan_options_set_selection") result(st)
+      import :: c_ptr, c_char, c_int32_t
+      type(c_ptr), value :: options
+      character(kind=c_char), dimension(*), intent(in) :: selection
+      integer(c_int32_t) :: st
+    end function siqaco_scan_options_set_selection
+
+    function siqaco_scan_options_set_window(options, start_ns, end_ns) &
+        bind(C, name="siqaco_scan_options_set_window") result(st)
+      import :: c_ptr, c_int64_t, c_int32_t
+      type(c_ptr), value :: options
+      integer(c_int64_t), value :: start_ns, end_ns
+      integer(c_int32_t) :: st
+    end function siqaco_scan_options_set_window
+
+    ! NaN (ieee_value(x, ieee_quiet_nan)) keeps a default.
+    function siqaco_scan_options_set_tolerance(options, time_tolerance_s, &
+        time_tolerance_periods, rate_tolerance) &
+        bind(C, name="siqaco_scan_options_set_tolerance") result(st)
+      import :: c_ptr, c_double, c_int32_t
+      type(c_ptr), value :: options
+      real(c_double), value :: time_tolerance_s, time_tolerance_periods, rate_tolerance
+      integer(c_int32_t) :: st
+    end function siqaco_scan_options_set_tolerance
+
+    function siqaco_scan_options_set_gap_filter(options, min_gap_s, max_gap_s) &
+        bind(C, name="siqaco_scan_options_set_gap_filter") result(st)
+      import :: c_ptr, c_double, c_int32_t
+      type(c_ptr), value :: options
+      real(c_double), value :: min_gap_s, max_gap_s
+      integer(c_int32_t) :: st
+    end function siqaco_scan_options_set_gap_filter
+
+    function siqaco_scan_options_set_max_gaps_per_day(options, max_gaps) &
+        bind(C, name="siqaco_scan_options_set_max_gaps_per_day") result(st)
+      import :: c_ptr, c_int64_t, c_int32_t
+      type(c_ptr), value :: options
+      integer(c_int64_t), value :: max_gaps
+      integer(c_int32_t) :: st
+    end function siqaco_scan_options_set_max_gaps_per_day
+
+    function siqaco_scan_options_set_per_day(options, enabled) &
+        bind(C, name="siqaco_scan_options_set_per_day") result(st)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: options
+      integer(c_int32_t), value :: enabled
+      integer(c_int32_t) :: st
+    end function siqaco_scan_options_set_per_day
+
+    function siqaco_scan_options_set_threads(options, threads) &
+        bind(C, name="siqaco_scan_options_set_threads") result(st)
+      import :: c_ptr, c_size_t, c_int32_t
+      type(c_ptr), value :: options
+      integer(c_size_t), value :: threads
+      integer(c_int32_t) :: st
+    end function siqaco_scan_options_set_threads
+
+    function siqaco_archive_scan_with_options(archive, options, report_out) &
+        bind(C, name="siqaco_archive_scan_with_options") result(st)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: archive, options
+      type(c_ptr), intent(inout) :: report_out
+      integer(c_int32_t) :: st
+    end function siqaco_archive_scan_with_options
+
+    ! paths: c_loc() of NUL-terminated character arrays (declared with the target attribute).
+    function siqaco_files_scan(paths, count, options, report_out) &
+        bind(C, name="siqaco_files_scan") result(st)
+      import :: c_ptr, c_size_t, c_int32_t
+      type(c_ptr), dimension(*), intent(in) :: paths
+      integer(c_size_t), value :: count
+      type(c_ptr), value :: options
+      type(c_ptr), intent(inout) :: report_out
+      integer(c_int32_t) :: st
+    end function siqaco_files_scan
+
+    ! ---- catalogues ----
+    function siqaco_catalogue_open(target, catalogue_out) &
+        bind(C, name="siqaco_catalogue_open") result(st)
+      import :: c_ptr, c_char, c_int32_t
+      character(kind=c_char), dimension(*), intent(in) :: target
+      type(c_ptr), intent(inout) :: catalogue_out
+      integer(c_int32_t) :: st
+    end function siqaco_catalogue_open
+
+    subroutine siqaco_catalogue_free(catalogue) bind(C, name="siqaco_catalogue_free")
+      import :: c_ptr
+      type(c_ptr), value :: catalogue
+    end subroutine siqaco_catalogue_free
+
+    function siqaco_catalogue_index(catalogue, archive, report_out) &
+        bind(C, name="siqaco_catalogue_index") result(st)
+      import :: c_ptr, c_int32_t, siqaco_index_report
+      type(c_ptr), value :: catalogue, archive
+      type(siqaco_index_report), intent(inout) :: report_out
+      integer(c_int32_t) :: st
+    end function siqaco_catalogue_index
+
+    function siqaco_catalogue_streams(catalogue, selection, list_out) &
+        bind(C, name="siqaco_catalogue_streams") result(st)
+      import :: c_ptr, c_char, c_int32_t
+      type(c_ptr), value :: catalogue
+      character(kind=c_char), dimension(*), intent(in) :: selection
+      type(c_ptr), intent(inout) :: list_out
+      integer(c_int32_t) :: st
+    end function siqaco_catalogue_streams
+
+    function siqaco_catalogue_extents(catalogue, selection, list_out) &
+        bind(C, name="siqaco_catalogue_extents") result(st)
+      import :: c_ptr, c_char, c_int32_t
+      type(c_ptr), value :: catalogue
+      character(kind=c_char), dimension(*), intent(in) :: selection
+      type(c_ptr), intent(inout) :: list_out
+      integer(c_int32_t) :: st
+    end function siqaco_catalogue_extents
+
+    subroutine siqaco_stream_list_free(list) bind(C, name="siqaco_stream_list_free")
+      import :: c_ptr
+      type(c_ptr), value :: list
+    end subroutine siqaco_stream_list_free
+
+    function siqaco_stream_list_count(list, count_out) &
+        bind(C, name="siqaco_stream_list_count") result(st)
+      import :: c_ptr, c_size_t, c_int32_t
+      type(c_ptr), value :: list
+      integer(c_size_t), intent(inout) :: count_out
+      integer(c_int32_t) :: st
+    end function siqaco_stream_list_count
+
+    function siqaco_stream_list_get(list, index, extent_out) &
+        bind(C, name="siqaco_stream_list_get") result(st)
+      import :: c_ptr, c_size_t, c_int32_t, siqaco_stream_extent
+      type(c_ptr), value :: list
+      integer(c_size_t), value :: index
+      type(siqaco_stream_extent), intent(inout) :: extent_out
+      integer(c_int32_t) :: st
+    end function siqaco_stream_list_get
+
+    function siqaco_catalogue_day_stats(catalogue, selection, stats_out) &
+        bind(C, name="siqaco_catalogue_day_stats") result(st)
+      import :: c_ptr, c_char, c_int32_t
+      type(c_ptr), value :: catalogue
+      character(kind=c_char), dimension(*), intent(in) :: selection
+      type(c_ptr), intent(inout) :: stats_out
+      integer(c_int32_t) :: st
+    end function siqaco_catalogue_day_stats
+
+    subroutine siqaco_day_stats_free(stats) bind(C, name="siqaco_day_stats_free")
+      import :: c_ptr
+      type(c_ptr), value :: stats
+    end subroutine siqaco_day_stats_free
+
+    function siqaco_day_stats_count(stats, count_out) &
+        bind(C, name="siqaco_day_stats_count") result(st)
+      import :: c_ptr, c_size_t, c_int32_t
+      type(c_ptr), value :: stats
+      integer(c_size_t), intent(inout) :: count_out
+      integer(c_int32_t) :: st
+    end function siqaco_day_stats_count
+
+    function siqaco_day_stats_get(stats, index, day_out) &
+        bind(C, name="siqaco_day_stats_get") result(st)
+      import :: c_ptr, c_size_t, c_int32_t, siqaco_stored_day
+      type(c_ptr), value :: stats
+      integer(c_size_t), value :: index
+      type(siqaco_stored_day), intent(inout) :: day_out
+      integer(c_int32_t) :: st
+    end function siqaco_day_stats_get
+
+    function siqaco_catalogue_report(catalogue, options, report_out) &
+        bind(C, name="siqaco_catalogue_report") result(st)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: catalogue, options
+      type(c_ptr), intent(inout) :: report_out
+      integer(c_int32_t) :: st
+    end function siqaco_catalogue_report
+
+    ! ---- merge ----
+    function siqaco_merge_options_new(options_out) &
+        bind(C, name="siqaco_merge_options_new") result(st)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), intent(inout) :: options_out
+      integer(c_int32_t) :: st
+    end function siqaco_merge_options_new
+
+    subroutine siqaco_merge_options_free(options) bind(C, name="siqaco_merge_options_free")
+      import :: c_ptr
+      type(c_ptr), value :: options
+    end subroutine siqaco_merge_options_free
+
+    function siqaco_merge_options_set_policy(options, policy, archive_priority) &
+        bind(C, name="siqaco_merge_options_set_policy") result(st)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: options
+      integer(c_int32_t), value :: policy, archive_priority
+      integer(c_int32_t) :: st
+    end function siqaco_merge_options_set_policy
+
+    function siqaco_merge_options_set_day_split(options, split) &
+        bind(C, name="siqaco_merge_options_set_day_split") result(st)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: options
+      integer(c_int32_t), value :: split
+      integer(c_int32_t) :: st
+    end function siqaco_merge_options_set_day_split
+
+    function siqaco_merge_options_set_output(options, record_length, encoding, &
+        format_version, pub_version) bind(C, name="siqaco_merge_options_set_output") result(st)
+      import :: c_ptr, c_size_t, c_int32_t
+      type(c_ptr), value :: options
+      integer(c_size_t), value :: record_length
+      integer(c_int32_t), value :: encoding, format_version, pub_version
+      integer(c_int32_t) :: st
+    end function siqaco_merge_options_set_output
+
+    function siqaco_merge_options_set_tolerance(options, time_tolerance_s, &
+        time_tolerance_periods, rate_tolerance) &
+        bind(C, name="siqaco_merge_options_set_tolerance") result(st)
+      import :: c_ptr, c_double, c_int32_t
+      type(c_ptr), value :: options
+      real(c_double), value :: time_tolerance_s, time_tolerance_periods, rate_tolerance
+      integer(c_int32_t) :: st
+    end function siqaco_merge_options_set_tolerance
+
+    function siqaco_merge_options_set_dry_run(options, dry_run) &
+        bind(C, name="siqaco_merge_options_set_dry_run") result(st)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: options
+      integer(c_int32_t), value :: dry_run
+      integer(c_int32_t) :: st
+    end function siqaco_merge_options_set_dry_run
+
+    ! inputs: c_loc() of NUL-terminated character arrays; priorities: c_loc() of an
+    ! integer(c_int32_t) array, or c_null_ptr (priority 1 for all); options: c_null_ptr
+    ! for the defaults.
+    function siqaco_merge_into(root, layout, inputs, priorities, input_count, options, &
+        report_out) bind(C, name="siqaco_merge_into") result(st)
+      import :: c_ptr, c_char, c_size_t, c_int32_t
+      character(kind=c_char), dimension(*), intent(in) :: root, layout
+      type(c_ptr), dimension(*), intent(in) :: inputs
+      type(c_ptr), value :: priorities
+      integer(c_size_t), value :: input_count
+      type(c_ptr), value :: options
+      type(c_ptr), intent(inout) :: report_out
+      integer(c_int32_t) :: st
+    end function siqaco_merge_into
+
+    subroutine siqaco_merge_report_free(report) bind(C, name="siqaco_merge_report_free")
+      import :: c_ptr
+      type(c_ptr), value :: report
+    end subroutine siqaco_merge_report_free
+
+    function siqaco_merge_report_summary(report, summary_out) &
+        bind(C, name="siqaco_merge_report_summary") result(st)
+      import :: c_ptr, c_int32_t, siqaco_merge_summary
+      type(c_ptr), value :: report
+      type(siqaco_merge_summary), intent(inout) :: summary_out
+      integer(c_int32_t) :: st
+    end function siqaco_merge_report_summary
+
+    function siqaco_merge_report_day(report, index, day_out) &
+        bind(C, name="siqaco_merge_report_day") result(st)
+      import :: c_ptr, c_size_t, c_int32_t, siqaco_merge_day
+      type(c_ptr), value :: report
+      integer(c_size_t), value :: index
+      type(siqaco_merge_day), intent(inout) :: day_out
+      integer(c_int32_t) :: st
+    end function siqaco_merge_report_day
+
+    function siqaco_merge_report_day_path(report, index, buf, len, len_out) &
+        bind(C, name="siqaco_merge_report_day_path") result(st)
+      import :: c_ptr, c_char, c_size_t, c_int32_t
+      type(c_ptr), value :: report
+      integer(c_size_t), value :: index
+      character(kind=c_char), dimension(*), intent(inout) :: buf
+      integer(c_size_t), value :: len
+      integer(c_size_t), intent(inout) :: len_out
+      integer(c_int32_t) :: st
+    end function siqaco_merge_report_day_path
+
+    function siqaco_merge_report_warning_text(report, index, buf, len, len_out) &
+        bind(C, name="siqaco_merge_report_warning_text") result(st)
+      import :: c_ptr, c_char, c_size_t, c_int32_t
+      type(c_ptr), value :: report
+      integer(c_size_t), value :: index
+      character(kind=c_char), dimension(*), intent(inout) :: buf
+      integer(c_size_t), value :: len
+      integer(c_size_t), intent(inout) :: len_out
+      integer(c_int32_t) :: st
+    end function siqaco_merge_report_warning_text
 
     function siqaco_c_strlen(s) bind(C, name="strlen") result(n)
       import :: c_ptr, c_size_t

@@ -64,6 +64,36 @@
 #define SIQACO_SAMPLE_FLOAT64 3
 
 /**
+ * `siqaco_merge_options_set_policy`: the archive is ranked like an input with its own
+ * priority; on a full tie it goes first (the default).
+ */
+#define SIQACO_POLICY_RANKED 0
+
+/**
+ * `siqaco_merge_options_set_policy`: archive samples are never replaced; patches only
+ * fill gaps (`--archive-wins`).
+ */
+#define SIQACO_POLICY_ARCHIVE_WINS 1
+
+/**
+ * `siqaco_merge_options_set_policy`: patch samples always replace archive samples
+ * (`--archive-loses`).
+ */
+#define SIQACO_POLICY_ARCHIVE_LOSES 2
+
+/**
+ * `siqaco_merge_options_set_day_split`: day files end at 00:00 UTC, records crossing
+ * midnight are cut at sample level (the default, `--split-at-midnight`).
+ */
+#define SIQACO_SPLIT_MIDNIGHT 0
+
+/**
+ * `siqaco_merge_options_set_day_split`: records are stored whole in the file of the day
+ * of their first sample (SeisComP, `--by-start-time`).
+ */
+#define SIQACO_SPLIT_START_TIME 1
+
+/**
  * Status returned by every fallible function of libsiqaco. `SIQACO_STATUS_OK` (0) is
  * success. The numeric values are part of the ABI and never change; a retired code is
  * never reused. Codes 1 to 99 are the error kinds of the core library (`siqaco::ErrorKind`,
@@ -155,10 +185,42 @@ typedef uint32_t siqaco_status;
 typedef struct siqaco_archive siqaco_archive;
 
 /**
+ * A tsindex catalogue: a SQLite file or a PostgreSQL database. Opaque; created by
+ * [`siqaco_catalogue_open`], released by [`siqaco_catalogue_free`]. It holds one database
+ * connection: calls from several threads on one handle are allowed and run one after
+ * the other.
+ */
+typedef struct siqaco_catalogue siqaco_catalogue;
+
+/**
+ * The stored per-day statistics of a catalogue. Opaque; created by
+ * [`siqaco_catalogue_day_stats`], released by [`siqaco_day_stats_free`]. Immutable: it
+ * may be read from several threads at once.
+ */
+typedef struct siqaco_day_stats siqaco_day_stats;
+
+/**
+ * Options of a merge: archive policy and priority, day split, tolerances, output record
+ * length/encoding/format version/publication version, dry run. Opaque; created by
+ * [`siqaco_merge_options_new`] with the defaults of `siqaco merge`, changed by the
+ * `siqaco_merge_options_set_*` functions, released by [`siqaco_merge_options_free`].
+ * Setters need exclusive use of the handle; once set, the options may be read by several
+ * threads at once.
+ */
+typedef struct siqaco_merge_options siqaco_merge_options;
+
+/**
+ * What a merge did. Opaque; created by [`siqaco_merge_into`], released by
+ * [`siqaco_merge_report_free`]. Immutable: it may be read from several threads at once.
+ */
+typedef struct siqaco_merge_report siqaco_merge_report;
+
+/**
  * The result of a scan: streams with their segments, gaps, overlaps and per-day
  * statistics, and the files that could not be read. Opaque; created by
- * [`siqaco_archive_scan`], released by [`siqaco_report_free`]. Immutable: it may be read
- * from several threads at once.
+ * [`siqaco_archive_scan`], [`siqaco_archive_scan_with_options`], [`siqaco_files_scan`] or
+ * [`siqaco_catalogue_report`], released by [`siqaco_report_free`]. Immutable: it may be
+ * read from several threads at once.
  */
 typedef struct siqaco_report siqaco_report;
 
@@ -168,6 +230,23 @@ typedef struct siqaco_report siqaco_report;
  * read from several threads at once.
  */
 typedef struct siqaco_samples siqaco_samples;
+
+/**
+ * Options of a scan (and of a report from a catalogue): selection, window, tolerances,
+ * gap filters, per-day statistics and worker threads. Opaque; created by
+ * [`siqaco_scan_options_new`] with the defaults of [`siqaco_archive_scan`], changed by the
+ * `siqaco_scan_options_set_*` functions, released by [`siqaco_scan_options_free`].
+ * Setters need exclusive use of the handle; once set, the options may be read by several
+ * threads at once (the scans take a `const` pointer).
+ */
+typedef struct siqaco_scan_options siqaco_scan_options;
+
+/**
+ * A list of streams of a catalogue, with their extents. Opaque; created by
+ * [`siqaco_catalogue_streams`] or [`siqaco_catalogue_extents`], released by
+ * [`siqaco_stream_list_free`]. Immutable: it may be read from several threads at once.
+ */
+typedef struct siqaco_stream_list siqaco_stream_list;
 
 /**
  * What [`siqaco_archive_index`] did.
@@ -411,6 +490,133 @@ typedef struct siqaco_sample_segment {
   uint32_t sample_type;
 } siqaco_sample_segment;
 
+/**
+ * One stream of a catalogue and its extent.
+ */
+typedef struct siqaco_stream_extent {
+  /**
+   * `NET.STA.LOC.CHA`, NUL-terminated (truncated to `SIQACO_NSLC_CAPACITY - 1` bytes).
+   */
+  char nslc[SIQACO_NSLC_CAPACITY];
+  /**
+   * First sample, ns; `SIQACO_TIME_UNSET` in a list from `siqaco_catalogue_streams`.
+   */
+  int64_t earliest_ns;
+  /**
+   * End of coverage (last sample + one period), ns; `SIQACO_TIME_UNSET` in a list from
+   * `siqaco_catalogue_streams`.
+   */
+  int64_t latest_ns;
+} siqaco_stream_extent;
+
+/**
+ * The statistics of one stream and UTC day stored at index time (MUSTANG names; the
+ * `siqaco_day_stats` table; see `docs/gaps.md` and `docs/index.md`).
+ */
+typedef struct siqaco_stored_day {
+  /**
+   * `NET.STA.LOC.CHA`, NUL-terminated (truncated to `SIQACO_NSLC_CAPACITY - 1` bytes).
+   */
+  char nslc[SIQACO_NSLC_CAPACITY];
+  /**
+   * 00:00 UTC of the day, ns.
+   */
+  int64_t day_start_ns;
+  /**
+   * Number of gaps, head and tail gaps included.
+   */
+  uint64_t num_gaps;
+  /**
+   * Sum of the gaps, seconds.
+   */
+  double sum_gaps;
+  /**
+   * Longest gap, seconds.
+   */
+  double max_gap;
+  /**
+   * Number of overlaps.
+   */
+  uint64_t num_overlaps;
+  /**
+   * Sum of the overlaps, seconds.
+   */
+  double sum_overlaps;
+  /**
+   * Longest overlap, seconds.
+   */
+  double max_overlap;
+  /**
+   * Percent of the day covered.
+   */
+  double percent_availability;
+} siqaco_stored_day;
+
+/**
+ * Summary of a merge report.
+ */
+typedef struct siqaco_merge_summary {
+  /**
+   * Number of day files considered (see `siqaco_merge_report_day`).
+   */
+  size_t day_count;
+  /**
+   * Number of warnings (see `siqaco_merge_report_warning_text`).
+   */
+  size_t warning_count;
+  /**
+   * Files written (0 in a dry run).
+   */
+  size_t files_written;
+  /**
+   * 1 when an interrupted earlier merge of this archive was completed or rolled back
+   * first, else 0.
+   */
+  uint32_t recovered;
+} siqaco_merge_summary;
+
+/**
+ * What the merge does to one day file of one stream.
+ */
+typedef struct siqaco_merge_day {
+  /**
+   * `NET.STA.LOC.CHA`, NUL-terminated (truncated to `SIQACO_NSLC_CAPACITY - 1` bytes).
+   */
+  char nslc[SIQACO_NSLC_CAPACITY];
+  /**
+   * 00:00 UTC of the day, ns.
+   */
+  int64_t day_start_ns;
+  /**
+   * 1 when the file's content changes (is written, or would be in a dry run), else 0.
+   */
+  uint32_t changed;
+  /**
+   * 1 when the file is new, else 0.
+   */
+  uint32_t created;
+  /**
+   * Patch samples kept where the archive had no sample.
+   */
+  uint64_t samples_added;
+  /**
+   * Archive samples replaced by patch samples.
+   */
+  uint64_t samples_replaced;
+  /**
+   * Other samples dropped as duplicates (superseded patch samples, overlaps removed).
+   */
+  uint64_t overlaps_removed;
+  /**
+   * Records copied byte for byte.
+   */
+  uint64_t records_copied;
+  /**
+   * Records written by re-encoding samples.
+   */
+  uint64_t records_encoded;
+} siqaco_merge_day;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -549,8 +755,9 @@ siqaco_status siqaco_archive_index(const struct siqaco_archive *archive,
  * Releases a report. NULL is accepted and does nothing.
  *
  * # Safety
- * `report` is NULL or a handle from `siqaco_archive_scan` not yet freed; it must not be
- * used afterwards, nor freed twice. Ownership: takes ownership of `report`.
+ * `report` is NULL or a handle from `siqaco_archive_scan`, `siqaco_archive_scan_with_options`,
+ * `siqaco_files_scan` or `siqaco_catalogue_report` not yet freed; it must not be used
+ * afterwards, nor freed twice. Ownership: takes ownership of `report`.
  * Thread-safety: no other thread may use the handle during or after the call.
  */
 void siqaco_report_free(struct siqaco_report *report);
@@ -744,6 +951,536 @@ siqaco_status siqaco_samples_copy_float64(const struct siqaco_samples *samples,
                                           double *buf,
                                           size_t len,
                                           size_t *count_out);
+
+/**
+ * Opens the catalogue `target`: a SQLite file (created when missing, migrated when its
+ * schema is older) or a `postgresql://USER@HOST:PORT/DBNAME` URL, as the CLI's `--db`.
+ * Writes a new handle to `*catalogue_out`.
+ *
+ * Returns `SIQACO_STATUS_DATABASE` when the file is not a catalogue or cannot be
+ * created, the server cannot be reached, or the schema is newer than this library's (or
+ * an older PostgreSQL schema: run `siqaco db migrate`).
+ *
+ * # Safety
+ * `target` is NULL or a NUL-terminated UTF-8 string; `catalogue_out` is NULL or valid for
+ * a write. Ownership: `target` is only read during the call; on success the caller owns
+ * `*catalogue_out` and releases it with `siqaco_catalogue_free`. Thread-safety: callable
+ * from any thread; the handle may be used from several threads (calls are serialised).
+ */
+siqaco_status siqaco_catalogue_open(const char *target, struct siqaco_catalogue **catalogue_out);
+
+/**
+ * Closes a catalogue. NULL is accepted and does nothing.
+ *
+ * # Safety
+ * `catalogue` is NULL or a handle from `siqaco_catalogue_open` not yet freed; it must not
+ * be used afterwards, nor freed twice. Ownership: takes ownership of `catalogue`.
+ * Thread-safety: no other thread may use the handle during or after the call.
+ */
+void siqaco_catalogue_free(struct siqaco_catalogue *catalogue);
+
+/**
+ * Indexes `archive` into the catalogue, incrementally (unchanged files are not read
+ * again; files gone from disk are removed), with the default options of
+ * `siqaco_archive_index`. Writes what was done to `*report_out`.
+ *
+ * Returns `SIQACO_STATUS_IO` when the archive cannot be listed, `SIQACO_STATUS_DATABASE`
+ * when the catalogue cannot be written.
+ *
+ * # Safety
+ * `catalogue` and `archive` are NULL or live handles; `report_out` is NULL or valid for a
+ * write. Ownership: borrows the handles during the call; `*report_out` is a plain
+ * structure owned by the caller. Thread-safety: the catalogue handle serialises calls;
+ * the archive may be used by other threads.
+ */
+siqaco_status siqaco_catalogue_index(const struct siqaco_catalogue *catalogue,
+                                     const struct siqaco_archive *archive,
+                                     struct siqaco_index_report *report_out);
+
+/**
+ * Writes the list of the streams of the catalogue matching `selection` (NULL or `""`:
+ * all; globs as in `siqaco_archive_scan`), sorted by N.S.L.C, to `*list_out`; their
+ * `earliest_ns`/`latest_ns` are `SIQACO_TIME_UNSET` (see `siqaco_catalogue_extents`).
+ *
+ * Returns `SIQACO_STATUS_DATABASE` when the query fails.
+ *
+ * # Safety
+ * `catalogue` is NULL or a live handle; `selection` is NULL or a NUL-terminated UTF-8
+ * string; `list_out` is NULL or valid for a write. Ownership: borrows `catalogue` and
+ * `selection`; on success the caller owns `*list_out` and releases it with
+ * `siqaco_stream_list_free`. Thread-safety: the catalogue handle serialises calls.
+ */
+siqaco_status siqaco_catalogue_streams(const struct siqaco_catalogue *catalogue,
+                                       const char *selection,
+                                       struct siqaco_stream_list **list_out);
+
+/**
+ * Writes the extents (first sample, end of coverage) of the streams of the catalogue
+ * matching `selection`, sorted by N.S.L.C, to `*list_out`; streams without any sample
+ * span are left out.
+ *
+ * Returns `SIQACO_STATUS_DATABASE` when the query fails.
+ *
+ * # Safety
+ * As `siqaco_catalogue_streams`. Ownership and thread-safety: the same.
+ */
+siqaco_status siqaco_catalogue_extents(const struct siqaco_catalogue *catalogue,
+                                       const char *selection,
+                                       struct siqaco_stream_list **list_out);
+
+/**
+ * Releases a stream list. NULL is accepted and does nothing.
+ *
+ * # Safety
+ * `list` is NULL or a handle from `siqaco_catalogue_streams`/`_extents` not yet freed; it
+ * must not be used afterwards, nor freed twice. Ownership: takes ownership of `list`.
+ * Thread-safety: no other thread may use the handle during or after the call.
+ */
+void siqaco_stream_list_free(struct siqaco_stream_list *list);
+
+/**
+ * Writes the number of streams of the list to `*count_out`.
+ *
+ * # Safety
+ * `list` is NULL or a live handle; `count_out` is NULL or valid for a write. Ownership:
+ * borrows `list`. Thread-safety: the list may be read by several threads.
+ */
+siqaco_status siqaco_stream_list_count(const struct siqaco_stream_list *list, size_t *count_out);
+
+/**
+ * Fills `*extent_out` with stream `index` (0-based) of the list.
+ *
+ * Returns `SIQACO_STATUS_OUT_OF_RANGE` for an index out of range.
+ *
+ * # Safety
+ * `list` is NULL or a live handle; `extent_out` is NULL or valid for a write. Ownership:
+ * borrows `list`; `*extent_out` is the caller's. Thread-safety: the list may be read by
+ * several threads.
+ */
+siqaco_status siqaco_stream_list_get(const struct siqaco_stream_list *list,
+                                     size_t index,
+                                     struct siqaco_stream_extent *extent_out);
+
+/**
+ * Writes the per-day statistics stored in the catalogue at index time for the streams
+ * matching `selection` (NULL or `""`: all), sorted by stream and day, to `*stats_out`.
+ * No waveform is read.
+ *
+ * Returns `SIQACO_STATUS_DATABASE` when the query fails.
+ *
+ * # Safety
+ * `catalogue` is NULL or a live handle; `selection` is NULL or a NUL-terminated UTF-8
+ * string; `stats_out` is NULL or valid for a write. Ownership: borrows `catalogue` and
+ * `selection`; on success the caller owns `*stats_out` and releases it with
+ * `siqaco_day_stats_free`. Thread-safety: the catalogue handle serialises calls.
+ */
+siqaco_status siqaco_catalogue_day_stats(const struct siqaco_catalogue *catalogue,
+                                         const char *selection,
+                                         struct siqaco_day_stats **stats_out);
+
+/**
+ * Releases stored per-day statistics. NULL is accepted and does nothing.
+ *
+ * # Safety
+ * `stats` is NULL or a handle from `siqaco_catalogue_day_stats` not yet freed; it must
+ * not be used afterwards, nor freed twice. Ownership: takes ownership of `stats`.
+ * Thread-safety: no other thread may use the handle during or after the call.
+ */
+void siqaco_day_stats_free(struct siqaco_day_stats *stats);
+
+/**
+ * Writes the number of stream-days of `stats` to `*count_out`.
+ *
+ * # Safety
+ * `stats` is NULL or a live handle; `count_out` is NULL or valid for a write. Ownership:
+ * borrows `stats`. Thread-safety: the handle may be read by several threads.
+ */
+siqaco_status siqaco_day_stats_count(const struct siqaco_day_stats *stats, size_t *count_out);
+
+/**
+ * Fills `*day_out` with stream-day `index` (0-based) of `stats`.
+ *
+ * Returns `SIQACO_STATUS_OUT_OF_RANGE` for an index out of range.
+ *
+ * # Safety
+ * `stats` is NULL or a live handle; `day_out` is NULL or valid for a write. Ownership:
+ * borrows `stats`; `*day_out` is the caller's. Thread-safety: the handle may be read by
+ * several threads.
+ */
+siqaco_status siqaco_day_stats_get(const struct siqaco_day_stats *stats,
+                                   size_t index,
+                                   struct siqaco_stored_day *day_out);
+
+/**
+ * Gaps, overlaps, availability and per-day statistics of the catalogue's streams, from
+ * the catalogue only (no waveform read), as the report of a scan (`siqaco stats`):
+ * selection, window, tolerances and gap filters come from `options` (NULL: the
+ * defaults; threads are not used). Writes a new report to `*report_out`; read it with the
+ * `siqaco_report_*` functions. Its error list holds the file errors recorded at index
+ * time.
+ *
+ * Returns `SIQACO_STATUS_DATABASE` when the query fails.
+ *
+ * # Safety
+ * `catalogue` is NULL or a live handle; `options` is NULL or a live handle; `report_out`
+ * is NULL or valid for a write. Ownership: borrows `catalogue` and `options`; on success
+ * the caller owns `*report_out` and releases it with `siqaco_report_free`.
+ * Thread-safety: the catalogue handle serialises calls.
+ */
+siqaco_status siqaco_catalogue_report(const struct siqaco_catalogue *catalogue,
+                                      const struct siqaco_scan_options *options,
+                                      struct siqaco_report **report_out);
+
+/**
+ * Creates merge options with the defaults of `siqaco merge`: archive ranked with
+ * priority 1, day files split at midnight, default tolerances, records keep their own
+ * length, encoding, version and quality, changes written (no dry run). Writes the handle
+ * to `*options_out`.
+ *
+ * # Safety
+ * `options_out` is NULL or valid for a write. Ownership: on success the caller owns
+ * `*options_out` and releases it with `siqaco_merge_options_free`. Thread-safety:
+ * callable from any thread.
+ */
+siqaco_status siqaco_merge_options_new(struct siqaco_merge_options **options_out);
+
+/**
+ * Releases merge options. NULL is accepted and does nothing.
+ *
+ * # Safety
+ * `options` is NULL or a handle from `siqaco_merge_options_new` not yet freed; it must
+ * not be used afterwards, nor freed twice. Ownership: takes ownership of `options`.
+ * Thread-safety: no other thread may use the handle during or after the call.
+ */
+void siqaco_merge_options_free(struct siqaco_merge_options *options);
+
+/**
+ * Sets how the archive's own data competes with the patches: `policy` is
+ * `SIQACO_POLICY_RANKED` (with `archive_priority`, smaller is better; the CLI's
+ * `--archive-priority`, default 1), `SIQACO_POLICY_ARCHIVE_WINS` or
+ * `SIQACO_POLICY_ARCHIVE_LOSES` (`archive_priority` is then unused).
+ *
+ * Returns `SIQACO_STATUS_INVALID_ARGUMENT` for an unknown policy (options unchanged).
+ *
+ * # Safety
+ * `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+ * other thread may use `options` during the call.
+ */
+siqaco_status siqaco_merge_options_set_policy(struct siqaco_merge_options *options,
+                                              uint32_t policy,
+                                              int32_t archive_priority);
+
+/**
+ * Sets which day file a record goes to: `SIQACO_SPLIT_MIDNIGHT` (the default) or
+ * `SIQACO_SPLIT_START_TIME`.
+ *
+ * Returns `SIQACO_STATUS_INVALID_ARGUMENT` for another value (options unchanged).
+ *
+ * # Safety
+ * `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+ * other thread may use `options` during the call.
+ */
+siqaco_status siqaco_merge_options_set_day_split(struct siqaco_merge_options *options,
+                                                 uint32_t split);
+
+/**
+ * Sets the output conversions of rewritten day files; 0 keeps each record's own value:
+ * `record_length` in bytes (256–8192, a power of two for miniSEED 2), `encoding` (1 int16,
+ * 3 int32, 4 float32, 5 float64, 10 Steim1, 11 Steim2), `format_version` (2 or 3),
+ * `pub_version` (publication version; miniSEED 2 quality 1 R, 2 D, 3 Q, 4 M).
+ *
+ * Returns `SIQACO_STATUS_INVALID_ARGUMENT` for a value out of range (options unchanged).
+ *
+ * # Safety
+ * `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+ * other thread may use `options` during the call.
+ */
+siqaco_status siqaco_merge_options_set_output(struct siqaco_merge_options *options,
+                                              size_t record_length,
+                                              uint32_t encoding,
+                                              uint32_t format_version,
+                                              uint32_t pub_version);
+
+/**
+ * Sets the time and rate tolerances of the merge, as `siqaco_scan_options_set_tolerance`
+ * (NaN keeps a default).
+ *
+ * Returns `SIQACO_STATUS_INVALID_ARGUMENT` for a negative value or both time forms.
+ *
+ * # Safety
+ * `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+ * other thread may use `options` during the call.
+ */
+siqaco_status siqaco_merge_options_set_tolerance(struct siqaco_merge_options *options,
+                                                 double time_tolerance_s,
+                                                 double time_tolerance_periods,
+                                                 double rate_tolerance);
+
+/**
+ * With `dry_run` not 0, `siqaco_merge_into` computes and verifies everything and reports
+ * what would change, but writes nothing (`--dry-run`).
+ *
+ * # Safety
+ * `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+ * other thread may use `options` during the call.
+ */
+siqaco_status siqaco_merge_options_set_dry_run(struct siqaco_merge_options *options,
+                                               uint32_t dry_run);
+
+/**
+ * Merges patch inputs into the archive at `root` with layout `layout` (NULL: `"sds"`),
+ * like `siqaco merge --into ROOT`: sample by sample, by priority, verified, each changed
+ * day file replaced atomically under a journal (an interrupted earlier run is finished
+ * first). `root` is created when missing. The `input_count` inputs are miniSEED files or
+ * directories (all files under them); `priorities` gives each input's priority (smaller
+ * is better), or is NULL for priority 1 for all. `options`: NULL for the defaults of
+ * `siqaco_merge_options_new`. Writes a new report to `*report_out`.
+ *
+ * Returns `SIQACO_STATUS_IO` / `SIQACO_STATUS_INVALID_DATA` naming the input or day file
+ * (and byte offset) that cannot be read, or when verification fails (nothing is written
+ * then); `SIQACO_STATUS_INVALID_ARGUMENT` for a bad layout or a layout without a file
+ * naming rule; `SIQACO_STATUS_CODEC` when samples cannot be re-encoded.
+ *
+ * # Safety
+ * `root` and `layout` are NULL or NUL-terminated UTF-8 strings; `inputs` is NULL or valid
+ * for `input_count` reads of pointers, each NULL or a NUL-terminated UTF-8 string;
+ * `priorities` is NULL or valid for `input_count` reads; `options` is NULL or a live
+ * handle; `report_out` is NULL or valid for a write. Ownership: everything is borrowed
+ * during the call; on success the caller owns `*report_out` and releases it with
+ * `siqaco_merge_report_free`. Thread-safety: callable from several threads, but two
+ * merges into one archive at once are not supported (they share the journal).
+ */
+siqaco_status siqaco_merge_into(const char *root,
+                                const char *layout,
+                                const char *const *inputs,
+                                const int32_t *priorities,
+                                size_t input_count,
+                                const struct siqaco_merge_options *options,
+                                struct siqaco_merge_report **report_out);
+
+/**
+ * Releases a merge report. NULL is accepted and does nothing.
+ *
+ * # Safety
+ * `report` is NULL or a handle from `siqaco_merge_into` not yet freed; it must not be
+ * used afterwards, nor freed twice. Ownership: takes ownership of `report`.
+ * Thread-safety: no other thread may use the handle during or after the call.
+ */
+void siqaco_merge_report_free(struct siqaco_merge_report *report);
+
+/**
+ * Fills `*summary_out` with the numbers of day files and warnings, the files written and
+ * whether an interrupted run was recovered.
+ *
+ * # Safety
+ * `report` is NULL or a live handle; `summary_out` is NULL or valid for a write.
+ * Ownership: borrows `report`. Thread-safety: the report may be read by several threads.
+ */
+siqaco_status siqaco_merge_report_summary(const struct siqaco_merge_report *report,
+                                          struct siqaco_merge_summary *summary_out);
+
+/**
+ * Fills `*day_out` with day file `index` (0-based; by stream, then day) of the report.
+ *
+ * Returns `SIQACO_STATUS_OUT_OF_RANGE` for an index out of range.
+ *
+ * # Safety
+ * `report` is NULL or a live handle; `day_out` is NULL or valid for a write. Ownership:
+ * borrows `report`; `*day_out` is the caller's. Thread-safety: the report may be read by
+ * several threads.
+ */
+siqaco_status siqaco_merge_report_day(const struct siqaco_merge_report *report,
+                                      size_t index,
+                                      struct siqaco_merge_day *day_out);
+
+/**
+ * Copies the path of day file `index` (NUL-terminated) into `buf` and its length without
+ * the NUL to `*len_out`.
+ *
+ * Returns `SIQACO_STATUS_OUT_OF_RANGE` for an index out of range;
+ * `SIQACO_STATUS_BUFFER_TOO_SMALL` when `len` is not larger than the length, after writing
+ * the length to `*len_out` (pass `buf` NULL and `len` 0 to ask for it);
+ * `SIQACO_STATUS_INVALID_DATA` for a path that is not UTF-8.
+ *
+ * # Safety
+ * `report` is NULL or a live handle; `buf` is NULL or valid for `len` bytes of writes;
+ * `len_out` is NULL or valid for a write. Ownership: borrows `report`; the caller owns
+ * `buf`. Thread-safety: the report may be read by several threads.
+ */
+siqaco_status siqaco_merge_report_day_path(const struct siqaco_merge_report *report,
+                                           size_t index,
+                                           char *buf,
+                                           size_t len,
+                                           size_t *len_out);
+
+/**
+ * Copies warning `index` (a problem that did not stop the merge, e.g. rates beyond the
+ * tolerance) into `buf`, NUL-terminated, and its length without the NUL to `*len_out`.
+ *
+ * Returns `SIQACO_STATUS_OUT_OF_RANGE` for an index out of range;
+ * `SIQACO_STATUS_BUFFER_TOO_SMALL` as `siqaco_merge_report_day_path`.
+ *
+ * # Safety
+ * As `siqaco_merge_report_day_path`. Ownership and thread-safety: the same.
+ */
+siqaco_status siqaco_merge_report_warning_text(const struct siqaco_merge_report *report,
+                                               size_t index,
+                                               char *buf,
+                                               size_t len,
+                                               size_t *len_out);
+
+/**
+ * Creates scan options with the defaults of `siqaco_archive_scan` (every stream, no window,
+ * time tolerance half a sample period, rates equal within 1e-4, no gap filter, per-day
+ * statistics on, all cores) and writes the handle to `*options_out`.
+ *
+ * # Safety
+ * `options_out` is NULL or valid for a write. Ownership: on success the caller owns
+ * `*options_out` and releases it with `siqaco_scan_options_free`. Thread-safety: callable
+ * from any thread.
+ */
+siqaco_status siqaco_scan_options_new(struct siqaco_scan_options **options_out);
+
+/**
+ * Releases scan options. NULL is accepted and does nothing.
+ *
+ * # Safety
+ * `options` is NULL or a handle from `siqaco_scan_options_new` not yet freed; it must not
+ * be used afterwards, nor freed twice. Ownership: takes ownership of `options`.
+ * Thread-safety: no other thread may use the handle during or after the call.
+ */
+void siqaco_scan_options_free(struct siqaco_scan_options *options);
+
+/**
+ * Sets the stream selection: NULL or `""` for every stream, else `NET.STA.LOC.CHA` globs
+ * (`*`, `?`; `--` = empty location) separated by commas or spaces (the CLI's `--select`).
+ *
+ * Returns `SIQACO_STATUS_INVALID_ARGUMENT` / `SIQACO_STATUS_INVALID_CODE` for a bad glob
+ * (the options are then unchanged).
+ *
+ * # Safety
+ * `options` is NULL or a live handle; `selection` is NULL or a NUL-terminated UTF-8
+ * string. Ownership: borrows both during the call (the selection is copied).
+ * Thread-safety: no other thread may use `options` during the call.
+ */
+siqaco_status siqaco_scan_options_set_selection(struct siqaco_scan_options *options,
+                                                const char *selection);
+
+/**
+ * Sets the analysis window `[start_ns, end_ns)`; either bound may be `SIQACO_TIME_UNSET`
+ * (both unset: the data's own extent, no edge gaps), as the CLI's `--start`/`--end`.
+ *
+ * Returns `SIQACO_STATUS_INVALID_ARGUMENT` when the end is not after the start.
+ *
+ * # Safety
+ * `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+ * other thread may use `options` during the call.
+ */
+siqaco_status siqaco_scan_options_set_window(struct siqaco_scan_options *options,
+                                             int64_t start_ns,
+                                             int64_t end_ns);
+
+/**
+ * Sets the tolerances: a time tolerance in seconds (`--tolerance`, msi `-tt`) **or** in
+ * sample periods (`--tolerance-periods`), and the relative sample-rate tolerance
+ * (`--rate-tolerance`). NaN keeps the default of that value (half a period; 1e-4).
+ *
+ * Returns `SIQACO_STATUS_INVALID_ARGUMENT` for a negative value or both time forms.
+ *
+ * # Safety
+ * `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+ * other thread may use `options` during the call.
+ */
+siqaco_status siqaco_scan_options_set_tolerance(struct siqaco_scan_options *options,
+                                                double time_tolerance_s,
+                                                double time_tolerance_periods,
+                                                double rate_tolerance);
+
+/**
+ * Reports only gaps at least `min_gap_s` and at most `max_gap_s` seconds long (the CLI's
+ * `--min-gap`/`--max-gap`, msi's `-gmin`/`-gmax`); NaN means no bound. The per-day
+ * statistics are not filtered.
+ *
+ * # Safety
+ * `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+ * other thread may use `options` during the call.
+ */
+siqaco_status siqaco_scan_options_set_gap_filter(struct siqaco_scan_options *options,
+                                                 double min_gap_s,
+                                                 double max_gap_s);
+
+/**
+ * When more than `max_gaps` gaps start in one UTC day, reports them as one gap (the CLI's
+ * `--max-gaps-per-day`, Morumotto's rule); a negative value turns this off (the default).
+ *
+ * # Safety
+ * `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+ * other thread may use `options` during the call.
+ */
+siqaco_status siqaco_scan_options_set_max_gaps_per_day(struct siqaco_scan_options *options,
+                                                       int64_t max_gaps);
+
+/**
+ * Turns the per-day statistics on (`enabled` not 0, the default) or off (0: the report's
+ * streams have no days, which is faster).
+ *
+ * # Safety
+ * `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+ * other thread may use `options` during the call.
+ */
+siqaco_status siqaco_scan_options_set_per_day(struct siqaco_scan_options *options,
+                                              uint32_t enabled);
+
+/**
+ * Sets the number of worker threads of a scan (the CLI's `--threads`); 0 means all cores
+ * (the default; `RAYON_NUM_THREADS` sets that pool's size).
+ *
+ * # Safety
+ * `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+ * other thread may use `options` during the call.
+ */
+siqaco_status siqaco_scan_options_set_threads(struct siqaco_scan_options *options, size_t threads);
+
+/**
+ * As `siqaco_archive_scan`, with the selection, window, tolerances, filters, per-day
+ * statistics and threads of `options` (NULL: the defaults of `siqaco_scan_options_new`).
+ * Writes a new report to `*report_out`; read it with the `siqaco_report_*` functions.
+ *
+ * Returns `SIQACO_STATUS_IO` when the archive cannot be listed.
+ *
+ * # Safety
+ * `archive` is NULL or a live handle; `options` is NULL or a live handle; `report_out` is
+ * NULL or valid for a write. Ownership: borrows `archive` and `options` during the call;
+ * on success the caller owns `*report_out` and releases it with `siqaco_report_free`.
+ * Thread-safety: the archive and the options may be used by several scans at once.
+ */
+siqaco_status siqaco_archive_scan_with_options(const struct siqaco_archive *archive,
+                                               const struct siqaco_scan_options *options,
+                                               struct siqaco_report **report_out);
+
+/**
+ * Scans explicit miniSEED files (no archive layout), like `siqaco scan FILE...`: the
+ * `count` paths of `paths` are read directly, whatever their names; one path that is a
+ * directory is read as layout `"files"` (every file under it). `options` as in
+ * `siqaco_archive_scan_with_options` (NULL: the defaults). Files that cannot be read
+ * completely are listed in the report (`siqaco_report_error_count`), their paths as
+ * given. Writes a new report to `*report_out`.
+ *
+ * Returns `SIQACO_STATUS_IO` (naming it) when a path does not exist,
+ * `SIQACO_STATUS_NULL_ARGUMENT` when `paths` or one of its strings is NULL (`paths` may be
+ * NULL when `count` is 0: an empty report).
+ *
+ * # Safety
+ * `paths` is NULL or valid for `count` reads of pointers, each NULL or a NUL-terminated
+ * UTF-8 string; `options` is NULL or a live handle; `report_out` is NULL or valid for a
+ * write. Ownership: borrows `paths` and `options` during the call; on success the caller
+ * owns `*report_out` and releases it with `siqaco_report_free`. Thread-safety: callable
+ * from several threads at once; the scan uses a pool of worker threads.
+ */
+siqaco_status siqaco_files_scan(const char *const *paths,
+                                size_t count,
+                                const struct siqaco_scan_options *options,
+                                struct siqaco_report **report_out);
 
 #ifdef __cplusplus
 }  // extern "C"

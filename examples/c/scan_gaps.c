@@ -5,7 +5,7 @@
  *
  * START/END are the gap's bounds (previous segment end, next segment start), LAST_SAMPLE/
  * NEXT_SAMPLE the samples around it ("-" for an edge gap), times as ISO 8601 UTC with
- * microseconds, as `siqaco scan --format json` prints them; EDGE is "-", "head" or "tail".
+ * microseconds (nanoseconds when needed), as `siqaco scan --format json` prints them; EDGE is "-", "head" or "tail".
  *
  * Usage: scan_gaps [ROOT [LAYOUT [START_NS END_NS]]]
  *   (default ../shared/data/sds-small, sds, no window; with a window [START_NS, END_NS),
@@ -20,20 +20,24 @@
 
 #include "siqaco.h"
 
-/* Prints ns since 1970 as YYYY-MM-DDTHH:MM:SS.uuuuuuZ (microseconds, rounded down). */
+/* Prints ns since 1970 as YYYY-MM-DDTHH:MM:SS.uuuuuuZ, with 9 digits when the time is not a
+ * whole microsecond (the CLI's format). */
 static void format_time(int64_t ns, char *buf, size_t len) {
   if (ns == SIQACO_TIME_UNSET) {
     snprintf(buf, len, "-");
     return;
   }
-  int64_t us = ns / 1000 - (ns % 1000 < 0);
-  int64_t s = us / 1000000 - (us % 1000000 < 0);
-  int64_t frac = us - s * 1000000;
+  int64_t s = ns / 1000000000LL - (ns % 1000000000LL < 0);
+  int64_t frac = ns - s * 1000000000LL;
   time_t t = (time_t)s;
   struct tm tm;
   gmtime_r(&t, &tm);
-  snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06" PRId64 "Z", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  if (frac % 1000 == 0)
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06" PRId64 "Z", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac / 1000);
+  else
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09" PRId64 "Z", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 }
 
 /* Prints the failed call, its status and the thread's last error message. */

@@ -90,19 +90,19 @@ contains
     s = trim(buf)
   end function itoa
 
-  ! ns since 1970 as YYYY-MM-DDTHH:MM:SS.uuuuuuZ (microseconds, rounded down); "-" if unset.
+  ! ns since 1970 as YYYY-MM-DDTHH:MM:SS.uuuuuuZ, or with 9 digits when the time is not a
+  ! whole microsecond (the CLI's format); "-" if unset.
   function iso(ns) result(s)
     integer(c_int64_t), intent(in) :: ns
     character(len=:), allocatable :: s
-    integer(c_int64_t) :: us, secs, frac, days, sod, z, era, doe, yoe, doy, mp, y, m, d
-    character(len=32) :: buf
+    integer(c_int64_t) :: secs, frac, days, sod, z, era, doe, yoe, doy, mp, y, m, d
+    character(len=40) :: buf
     if (ns == SIQACO_TIME_UNSET) then
       s = "-"
       return
     end if
-    us = floor_div(ns, 1000_c_int64_t)
-    secs = floor_div(us, 1000000_c_int64_t)
-    frac = us - secs * 1000000_c_int64_t
+    secs = floor_div(ns, 1000000000_c_int64_t)
+    frac = ns - secs * 1000000000_c_int64_t
     days = floor_div(secs, 86400_c_int64_t)
     sod = secs - days * 86400_c_int64_t
     ! civil_from_days (H. Hinnant)
@@ -120,8 +120,13 @@ contains
       m = mp - 9
     end if
     if (m <= 2) y = y + 1
-    write (buf, '(i4.4,"-",i2.2,"-",i2.2,"T",i2.2,":",i2.2,":",i2.2,".",i6.6,"Z")') &
-      y, m, d, sod / 3600, mod(sod, 3600_c_int64_t) / 60, mod(sod, 60_c_int64_t), frac
+    if (mod(frac, 1000_c_int64_t) == 0) then
+      write (buf, '(i4.4,"-",i2.2,"-",i2.2,"T",i2.2,":",i2.2,":",i2.2,".",i6.6,"Z")') &
+        y, m, d, sod / 3600, mod(sod, 3600_c_int64_t) / 60, mod(sod, 60_c_int64_t), frac / 1000
+    else
+      write (buf, '(i4.4,"-",i2.2,"-",i2.2,"T",i2.2,":",i2.2,":",i2.2,".",i9.9,"Z")') &
+        y, m, d, sod / 3600, mod(sod, 3600_c_int64_t) / 60, mod(sod, 60_c_int64_t), frac
+    end if
     s = trim(buf)
   end function iso
 

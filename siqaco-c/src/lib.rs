@@ -1,6 +1,7 @@
 //! # libsiqaco: the C ABI of siqaco
 //!
-//! Thin `extern "C"` wrappers over the `siqaco` core library: they convert arguments, call
+//! Scan (archives and explicit files, with options), read, index, catalogue queries and
+//! merge. Thin `extern "C"` wrappers over the `siqaco` core library: they convert arguments, call
 //! the core and map its errors to [`siqaco_status`] codes; no rule of siqaco is implemented
 //! here. The header `include/siqaco.h` is generated from this crate by cbindgen 0.29.4
 //! (`scripts/gen-header`) and checked by `scripts/test-c`. The rules every function follows
@@ -23,7 +24,7 @@ use siqaco::codec::Samples;
 use siqaco::gaps::{AnalysisOptions, Edge};
 use siqaco::index::{Catalogue, IndexOptions};
 use siqaco::read::SampleSegment;
-use siqaco::scan::{scan_archive, ScanOptions, ScanReport};
+use siqaco::scan::{scan_archive, window_from, ScanOptions, ScanReport};
 use siqaco::segment::Tolerance;
 use siqaco::{Error, ErrorKind, NslcGlob};
 use std::cell::RefCell;
@@ -140,8 +141,9 @@ pub struct siqaco_archive {
 
 /// The result of a scan: streams with their segments, gaps, overlaps and per-day
 /// statistics, and the files that could not be read. Opaque; created by
-/// [`siqaco_archive_scan`], released by [`siqaco_report_free`]. Immutable: it may be read
-/// from several threads at once.
+/// [`siqaco_archive_scan`], [`siqaco_archive_scan_with_options`], [`siqaco_files_scan`] or
+/// [`siqaco_catalogue_report`], released by [`siqaco_report_free`]. Immutable: it may be
+/// read from several threads at once.
 pub struct siqaco_report {
     inner: ScanReport,
 }
@@ -402,6 +404,15 @@ unsafe fn arg_ref<'a, T>(p: *const T, name: &str) -> FfiResult<&'a T> {
     unsafe { p.as_ref() }.ok_or_else(|| Failure::null(name))
 }
 
+/// Borrows a handle argument mutably.
+///
+/// # Safety
+/// `p` is NULL or a live handle of type `T` that no other thread uses during the call.
+unsafe fn arg_mut<'a, T>(p: *mut T, name: &str) -> FfiResult<&'a mut T> {
+    // SAFETY: the caller's contract.
+    unsafe { p.as_mut() }.ok_or_else(|| Failure::null(name))
+}
+
 /// Checks an output pointer.
 fn arg_out<T>(p: *mut T, name: &str) -> FfiResult<*mut T> {
     if p.is_null() {
@@ -463,29 +474,69 @@ fn parse_selection(text: Option<&str>) -> FfiResult<Vec<NslcGlob>> {
         .collect::<siqaco::Result<Vec<_>>>()?)
 }
 
-/// Converts a window given with `SIQACO_TIME_UNSET` bounds (as the CLI's `--start`/`--end`).
+/// Converts a window given with `SIQACO_TIME_UNSET` bounds with the core's rule
+/// ([`siqaco::scan::window_from`], as the CLI's `--start`/`--end`).
 fn window(start_ns: i64, end_ns: i64) -> FfiResult<Option<(i64, i64)>> {
-    match (start_ns, end_ns) {
-        (SIQACO_TIME_UNSET, SIQACO_TIME_UNSET) => Ok(None),
-        (s, e) => {
-            let s = if s == SIQACO_TIME_UNSET {
-                i64::MIN / 4
-            } else {
-                s
-            };
-            let e = if e == SIQACO_TIME_UNSET {
-                i64::MAX / 4
-            } else {
-                e
-            };
-            if e <= s {
-                return Err(Failure::new(
-                    siqaco_status::InvalidArgument,
-                    format!("window end {e} ns is not after its start {s} ns"),
-                ));
-            }
-            Ok(Some((s, e)))
-        }
+    let bound = |t: i64| (t != SIQACO_TIME_UNSET).then_some(t);
+    Ok(window_from(bound(start_ns), bound(end_ns))?)
+}
+
+/// A tolerance given as C doubles (NaN = the default) with the core's rule
+/// ([`Tolerance::from_options`]).
+fn tolerance(time_s: f64, time_periods: f64, rate: f64) -> FfiResult<Tolerance> {
+    let opt = |v: f64| (!v.is_nan()).then_some(v);
+    Ok(Tolerance::from_options(
+        opt(time_s),
+        opt(time_periods),
+        opt(rate),
+    )?)
+}
+
+/// Converts an array of `count` C strings (NULL only when `count` is 0) into paths.
+///
+/// # Safety
+/// `paths` is NULL or valid for `count` reads of pointers that are NULL or NUL-terminated
+/// strings.
+unsafe fn arg_paths(
+    paths: *const *const c_char,
+    count: usize,
+    name: &str,
+) -> FfiResult<Vec<std::path::PathBuf>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if paths.is_null() {
+        return Err(Failure::null(name));
+    }
+    // SAFETY: the caller's contract: `count` readable pointers.
+    let items = unsafe { std::slice::from_raw_parts(paths, count) };
+    items
+        .iter()
+        .enumerate()
+        // SAFETY: the caller's contract.
+        .map(|(i, &p)| unsafe { arg_str(p, &format!("{name}[{i}]")) }.map(Into::into))
+        .collect()
+}
+
+/// Writes a new handle to an output pointer already checked non-NULL.
+///
+/// # Safety
+/// `out` is valid for a write.
+unsafe fn write_handle<T>(out: *mut *mut T, value: T) {
+    // SAFETY: the caller's contract.
+    unsafe { out.write(Box::into_raw(Box::new(value))) };
+}
+
+/// Drops a handle created by [`write_handle`] inside the panic boundary; NULL is a no-op.
+///
+/// # Safety
+/// `p` is NULL or a live handle from [`write_handle`], not used afterwards.
+unsafe fn free_handle<T>(p: *mut T) {
+    if !p.is_null() {
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: the caller's contract: a live handle from Box::into_raw.
+            drop(unsafe { Box::from_raw(p) });
+        }));
     }
 }
 
@@ -732,18 +783,21 @@ pub unsafe extern "C" fn siqaco_archive_index(
         let report_out = arg_out(report_out, "report_out")?;
         let mut catalogue = Catalogue::open(db_path)?;
         let r = catalogue.index_archive(&archive.inner, &IndexOptions::default())?;
-        let out = siqaco_index_report {
-            files_listed: r.files_listed,
-            files_indexed: r.files_indexed,
-            files_unchanged: r.files_unchanged,
-            files_removed: r.files_removed,
-            rows_written: r.rows_written,
-            files_with_errors: r.files_with_errors,
-        };
         // SAFETY: checked non-NULL.
-        unsafe { report_out.write(out) };
+        unsafe { report_out.write(index_report(&r)) };
         Ok(())
     })
+}
+
+fn index_report(r: &siqaco::index::IndexReport) -> siqaco_index_report {
+    siqaco_index_report {
+        files_listed: r.files_listed,
+        files_indexed: r.files_indexed,
+        files_unchanged: r.files_unchanged,
+        files_removed: r.files_removed,
+        rows_written: r.rows_written,
+        files_with_errors: r.files_with_errors,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -752,8 +806,9 @@ pub unsafe extern "C" fn siqaco_archive_index(
 /// Releases a report. NULL is accepted and does nothing.
 ///
 /// # Safety
-/// `report` is NULL or a handle from `siqaco_archive_scan` not yet freed; it must not be
-/// used afterwards, nor freed twice. Ownership: takes ownership of `report`.
+/// `report` is NULL or a handle from `siqaco_archive_scan`, `siqaco_archive_scan_with_options`,
+/// `siqaco_files_scan` or `siqaco_catalogue_report` not yet freed; it must not be used
+/// afterwards, nor freed twice. Ownership: takes ownership of `report`.
 /// Thread-safety: no other thread may use the handle during or after the call.
 #[no_mangle]
 pub unsafe extern "C" fn siqaco_report_free(report: *mut siqaco_report) {
@@ -1270,6 +1325,14 @@ pub unsafe extern "C" fn siqaco_samples_copy_float64(
         )
     }
 }
+
+mod catalogue;
+mod merge;
+mod options;
+
+pub use catalogue::*;
+pub use merge::*;
+pub use options::*;
 
 #[cfg(test)]
 mod tests;

@@ -6,13 +6,19 @@ use super::*;
 use std::ptr;
 
 const HEADER: &str = include_str!("../../include/siqaco.h");
-const SOURCE: &str = include_str!("lib.rs");
+/// The sources holding `extern "C"` functions.
+const SOURCES: [&str; 4] = [
+    include_str!("lib.rs"),
+    include_str!("options.rs"),
+    include_str!("catalogue.rs"),
+    include_str!("merge.rs"),
+];
 const FORTRAN: &str = include_str!("../../include/siqaco.f90");
 
-/// The names of the functions lib.rs exports.
+/// The names of the functions the crate exports.
 fn exported() -> Vec<String> {
     let mut names = Vec::new();
-    for line in SOURCE.lines() {
+    for line in SOURCES.iter().flat_map(|s| s.lines()) {
         let line = line.trim_start();
         for prefix in ["pub unsafe extern \"C\" fn ", "pub extern \"C\" fn "] {
             if let Some(rest) = line.strip_prefix(prefix) {
@@ -216,4 +222,67 @@ fn nslc_is_truncated_on_a_char_boundary() {
     // SAFETY: NUL-terminated by fill_nslc.
     let s = unsafe { CStr::from_ptr(a.as_ptr()) }.to_str().unwrap();
     assert_eq!(s.len(), 62);
+}
+
+#[test]
+fn nan_keeps_the_default_tolerance() {
+    assert_eq!(
+        tolerance(f64::NAN, f64::NAN, f64::NAN).unwrap(),
+        Tolerance::default()
+    );
+    assert_eq!(
+        tolerance(1.0, 1.0, f64::NAN).err().map(|f| f.status),
+        Some(siqaco_status::InvalidArgument)
+    );
+    assert_eq!(
+        tolerance(f64::NAN, f64::NAN, -1.0).err().map(|f| f.status),
+        Some(siqaco_status::InvalidArgument)
+    );
+}
+
+#[test]
+fn path_arrays_are_checked() {
+    let a = c"a.mseed";
+    let items = [a.as_ptr(), ptr::null()];
+    // SAFETY: two readable pointers.
+    let r = unsafe { arg_paths(items.as_ptr(), 2, "paths") };
+    let f = r.err().unwrap();
+    assert_eq!(f.status, siqaco_status::NullArgument);
+    assert_eq!(f.message, "argument `paths[1]` is NULL");
+    // SAFETY: one readable pointer.
+    let r = unsafe { arg_paths(items.as_ptr(), 1, "paths") }.unwrap();
+    assert_eq!(r, vec![std::path::PathBuf::from("a.mseed")]);
+    // SAFETY: NULL with a count of 0 is allowed.
+    assert!(unsafe { arg_paths(ptr::null(), 0, "paths") }
+        .unwrap()
+        .is_empty());
+    // SAFETY: NULL with a count is rejected before any read.
+    assert!(unsafe { arg_paths(ptr::null(), 3, "paths") }.is_err());
+}
+
+#[test]
+fn options_setters_leave_the_options_unchanged_on_failure() {
+    let mut o: *mut siqaco_scan_options = ptr::null_mut();
+    // SAFETY: valid out pointer; the handle is freed below.
+    unsafe {
+        assert_eq!(siqaco_scan_options_new(&mut o), siqaco_status::Ok);
+        assert_eq!(
+            siqaco_scan_options_set_tolerance(o, 2.0, f64::NAN, f64::NAN),
+            siqaco_status::Ok
+        );
+        assert_eq!(
+            siqaco_scan_options_set_tolerance(o, 1.0, 1.0, f64::NAN),
+            siqaco_status::InvalidArgument
+        );
+        assert_eq!(
+            (*o).inner.analysis.tolerance,
+            Tolerance::from_options(Some(2.0), None, None).unwrap()
+        );
+        assert_eq!(
+            siqaco_scan_options_set_window(o, 5, 5),
+            siqaco_status::InvalidArgument
+        );
+        assert_eq!((*o).inner.analysis.window, None);
+        siqaco_scan_options_free(o);
+    }
 }

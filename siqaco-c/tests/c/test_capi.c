@@ -3,10 +3,11 @@
  * no error allowed), including the error paths: NULL arguments, a missing archive, a
  * corrupt file, buffers too small, out-of-range indices, wrong sample types.
  *
- * Usage: test_capi SDS_ROOT CORRUPT_DIR TMP_DIR
+ * Usage: test_capi SDS_ROOT CORRUPT_DIR TMP_DIR MSEED_DIR
  *   SDS_ROOT     ../shared/data/sds-small
  *   CORRUPT_DIR  a directory holding one file that is not miniSEED (layout "files")
- *   TMP_DIR      a writable directory (for a catalogue)
+ *   TMP_DIR      a writable, empty directory (catalogues, merged archives)
+ *   MSEED_DIR    ../shared/data/mseed (files scanned and merged directly)
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -307,6 +308,455 @@ static void test_index(const char *root, const char *tmp) {
   siqaco_archive_free(archive);
 }
 
+/* Counts the gaps, overlaps and days of every stream of a report. */
+struct totals {
+  size_t streams, gaps, overlaps, days, errors;
+};
+
+static struct totals report_totals(const siqaco_report *report) {
+  struct totals t = {0, 0, 0, 0, 0};
+  CHECK_STATUS(siqaco_report_stream_count(report, &t.streams), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_report_error_count(report, &t.errors), SIQACO_STATUS_OK);
+  for (size_t i = 0; i < t.streams; i++) {
+    siqaco_stream s;
+    CHECK_STATUS(siqaco_report_stream(report, i, &s), SIQACO_STATUS_OK);
+    t.gaps += s.gap_count;
+    t.overlaps += s.overlap_count;
+    t.days += s.day_count;
+  }
+  return t;
+}
+
+/* Scans the archive with options; returns the totals (all zero when the scan failed). */
+static struct totals scan_totals(const siqaco_archive *archive, const siqaco_scan_options *options) {
+  struct totals t = {0, 0, 0, 0, 0};
+  siqaco_report *report = NULL;
+  CHECK_STATUS(siqaco_archive_scan_with_options(archive, options, &report), SIQACO_STATUS_OK);
+  if (report) t = report_totals(report);
+  siqaco_report_free(report);
+  return t;
+}
+
+/* Scan options: each changes the result as `siqaco scan` with the same option does (the
+ * numbers are the CLI's on sds-small: 35 streams, 4 gaps of 0.025, 1.175, 0.025 and 0.025 s,
+ * 4 overlaps, 42 stream-days). */
+static void test_scan_options(const char *root) {
+  siqaco_archive *archive = NULL;
+  siqaco_scan_options *options = NULL;
+  CHECK_STATUS(siqaco_archive_open(root, "sds", &archive), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_scan_options_new(&options), SIQACO_STATUS_OK);
+  if (!archive || !options) goto done;
+  const double nan = NAN;
+
+  /* defaults = siqaco_archive_scan; NULL options = defaults */
+  struct totals t = scan_totals(archive, options);
+  CHECK(t.streams == 35 && t.gaps == 4 && t.overlaps == 4 && t.days == 42);
+  t = scan_totals(archive, NULL);
+  CHECK(t.streams == 35 && t.gaps == 4 && t.days == 42);
+
+  /* --min-gap 1: only BW.FFB1..BH2's 1.175 s gap; --max-gap 0.1: the three others */
+  CHECK_STATUS(siqaco_scan_options_set_gap_filter(options, 1.0, nan), SIQACO_STATUS_OK);
+  t = scan_totals(archive, options);
+  CHECK(t.gaps == 1 && t.days == 42);
+  CHECK_STATUS(siqaco_scan_options_set_gap_filter(options, nan, 0.1), SIQACO_STATUS_OK);
+  t = scan_totals(archive, options);
+  CHECK(t.gaps == 3);
+  CHECK_STATUS(siqaco_scan_options_set_gap_filter(options, nan, nan), SIQACO_STATUS_OK);
+
+  /* --tolerance 2: no gap left, 3 overlaps (`siqaco scan --tolerance 2`) */
+  CHECK_STATUS(siqaco_scan_options_set_tolerance(options, 2.0, nan, nan), SIQACO_STATUS_OK);
+  t = scan_totals(archive, options);
+  CHECK(t.gaps == 0 && t.overlaps == 3);
+  /* --tolerance-periods 100: no gap, 4 overlaps */
+  CHECK_STATUS(siqaco_scan_options_set_tolerance(options, nan, 100.0, nan), SIQACO_STATUS_OK);
+  t = scan_totals(archive, options);
+  CHECK(t.gaps == 0 && t.overlaps == 4);
+  /* both time forms, or a negative value: refused, options unchanged */
+  CHECK_STATUS(siqaco_scan_options_set_tolerance(options, 1.0, 1.0, nan), SIQACO_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(last_error(), "not both") != NULL);
+  CHECK_STATUS(siqaco_scan_options_set_tolerance(options, nan, nan, -1.0), SIQACO_STATUS_INVALID_ARGUMENT);
+  t = scan_totals(archive, options);
+  CHECK(t.gaps == 0 && t.overlaps == 4);
+  CHECK_STATUS(siqaco_scan_options_set_tolerance(options, nan, nan, nan), SIQACO_STATUS_OK);
+
+  /* per-day statistics off; threads; selection; window */
+  CHECK_STATUS(siqaco_scan_options_set_per_day(options, 0), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_scan_options_set_threads(options, 2), SIQACO_STATUS_OK);
+  t = scan_totals(archive, options);
+  CHECK(t.streams == 35 && t.gaps == 4 && t.days == 0);
+  CHECK_STATUS(siqaco_scan_options_set_per_day(options, 1), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_scan_options_set_threads(options, 0), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_scan_options_set_selection(options, "BW.FFB1.--.*"), SIQACO_STATUS_OK);
+  t = scan_totals(archive, options);
+  CHECK(t.streams == 6 && t.gaps == 2); /* BH?, HH? */
+  CHECK_STATUS(siqaco_scan_options_set_selection(options, "BW.A.B.C.D"), SIQACO_STATUS_INVALID_ARGUMENT);
+  const int64_t day = 86400LL * 1000000000LL;
+  const int64_t t2016_03_11 = 16871LL * day;
+  CHECK_STATUS(siqaco_scan_options_set_window(options, t2016_03_11, t2016_03_11 + day), SIQACO_STATUS_OK);
+  t = scan_totals(archive, options);
+  CHECK(t.streams == 6 && t.gaps == 2 + 2 * 6); /* plus a head and a tail gap each */
+  CHECK_STATUS(siqaco_scan_options_set_max_gaps_per_day(options, 1), SIQACO_STATUS_OK);
+  t = scan_totals(archive, options);
+  CHECK(t.gaps == 6); /* one collapsed gap per stream-day */
+  CHECK_STATUS(siqaco_scan_options_set_max_gaps_per_day(options, -1), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_scan_options_set_window(options, 10, 5), SIQACO_STATUS_INVALID_ARGUMENT);
+  t = scan_totals(archive, options);
+  CHECK(t.gaps == 14);
+  CHECK_STATUS(siqaco_scan_options_set_window(options, SIQACO_TIME_UNSET, SIQACO_TIME_UNSET), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_scan_options_set_selection(options, NULL), SIQACO_STATUS_OK);
+  t = scan_totals(archive, options);
+  CHECK(t.streams == 35 && t.gaps == 4);
+
+  /* NULL arguments */
+  siqaco_scan_options *o2 = (siqaco_scan_options *)0x1;
+  CHECK_STATUS(siqaco_scan_options_new(NULL), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_scan_options_set_selection(NULL, "*.*.*.*"), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_scan_options_set_window(NULL, 0, 1), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_scan_options_set_tolerance(NULL, nan, nan, nan), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_scan_options_set_gap_filter(NULL, nan, nan), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_scan_options_set_max_gaps_per_day(NULL, 1), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_scan_options_set_per_day(NULL, 1), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_scan_options_set_threads(NULL, 1), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK(strcmp(last_error(), "argument `options` is NULL") == 0);
+  siqaco_report *report = NULL;
+  CHECK_STATUS(siqaco_archive_scan_with_options(NULL, options, &report), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_archive_scan_with_options(archive, options, NULL), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK(report == NULL && o2 == (siqaco_scan_options *)0x1);
+  siqaco_scan_options_free(NULL);
+done:
+  siqaco_scan_options_free(options);
+  siqaco_archive_free(archive);
+}
+
+/* Explicit files, as `siqaco scan FILE...` (the CLI's numbers). */
+static void test_files_scan(const char *mseed_dir, const char *corrupt_dir) {
+  char a[4096], b[4096], bad[4096], missing[4096];
+  snprintf(a, sizeof a, "%s/obspy-io-mseed__gaps.mseed", mseed_dir);
+  snprintf(b, sizeof b, "%s/obspy-core__ffbx_unrotated_gaps.mseed", mseed_dir);
+  snprintf(bad, sizeof bad, "%s/obspy-io-mseed__not.mseed", corrupt_dir);
+  snprintf(missing, sizeof missing, "%s/no-such-file.mseed", mseed_dir);
+  const char *two[] = {a, b};
+  siqaco_report *report = NULL;
+  CHECK_STATUS(siqaco_files_scan(two, 2, NULL, &report), SIQACO_STATUS_OK);
+  if (report) {
+    struct totals t = report_totals(report);
+    CHECK(t.streams == 19 && t.gaps == 7 && t.overlaps == 0 && t.days == 20 && t.errors == 0);
+  }
+  siqaco_report_free(report);
+  report = NULL;
+
+  /* --max-gaps-per-day 1 */
+  siqaco_scan_options *options = NULL;
+  CHECK_STATUS(siqaco_scan_options_new(&options), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_scan_options_set_max_gaps_per_day(options, 1), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_files_scan(two, 2, options, &report), SIQACO_STATUS_OK);
+  if (report) CHECK(report_totals(report).gaps == 5);
+  siqaco_report_free(report);
+  report = NULL;
+  siqaco_scan_options_free(options);
+
+  /* a corrupt file is reported (path as given, byte offset) and the other is scanned */
+  const char *with_bad[] = {a, bad};
+  CHECK_STATUS(siqaco_files_scan(with_bad, 2, NULL, &report), SIQACO_STATUS_OK);
+  if (report) {
+    struct totals t = report_totals(report);
+    CHECK(t.streams == 1 && t.gaps == 3 && t.errors == 1);
+    char text[4096];
+    size_t len = 0;
+    CHECK_STATUS(siqaco_report_error_text(report, 0, text, sizeof text, &len), SIQACO_STATUS_OK);
+    CHECK(strncmp(text, bad, strlen(bad)) == 0 && strstr(text, "byte offset 0") != NULL);
+  }
+  siqaco_report_free(report);
+  report = NULL;
+
+  /* a missing file: IO naming it; NULL arguments; no file: an empty report */
+  const char *with_missing[] = {a, missing};
+  CHECK_STATUS(siqaco_files_scan(with_missing, 2, NULL, &report), SIQACO_STATUS_IO);
+  CHECK(report == NULL && strstr(last_error(), "no-such-file.mseed") != NULL);
+  const char *with_null[] = {a, NULL};
+  CHECK_STATUS(siqaco_files_scan(with_null, 2, NULL, &report), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK(strcmp(last_error(), "argument `paths[1]` is NULL") == 0);
+  CHECK_STATUS(siqaco_files_scan(NULL, 2, NULL, &report), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_files_scan(two, 2, NULL, NULL), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK(report == NULL);
+  CHECK_STATUS(siqaco_files_scan(NULL, 0, NULL, &report), SIQACO_STATUS_OK);
+  if (report) CHECK(report_totals(report).streams == 0);
+  siqaco_report_free(report);
+}
+
+/* A catalogue: index, then streams, extents, stored day statistics and a report equal to
+ * the scan's (the numbers of `siqaco index` + `siqaco stats` on sds-small). */
+static void test_catalogue(const char *root, const char *tmp) {
+  char db[4096], bad[4096], notdb[4096];
+  snprintf(db, sizeof db, "%s/queries.sqlite", tmp);
+  snprintf(bad, sizeof bad, "%s/no/such/dir/catalogue.sqlite", tmp);
+  snprintf(notdb, sizeof notdb, "%s/not-a-catalogue.sqlite", tmp);
+  FILE *f = fopen(notdb, "w");
+  if (f) {
+    fputs("this is not an SQLite database, it is plain text long enough to be read\n", f);
+    fclose(f);
+  }
+  siqaco_archive *archive = NULL;
+  siqaco_catalogue *cat = NULL;
+  siqaco_report *report = NULL;
+  siqaco_stream_list *list = NULL;
+  siqaco_day_stats *stats = NULL;
+  CHECK_STATUS(siqaco_archive_open(root, "sds", &archive), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_catalogue_open(db, &cat), SIQACO_STATUS_OK);
+  if (!archive || !cat) goto done;
+
+  /* empty before indexing */
+  size_t n = 99;
+  CHECK_STATUS(siqaco_catalogue_streams(cat, NULL, &list), SIQACO_STATUS_OK);
+  if (list) CHECK_STATUS(siqaco_stream_list_count(list, &n), SIQACO_STATUS_OK);
+  CHECK(n == 0);
+  siqaco_stream_list_free(list);
+  list = NULL;
+
+  siqaco_index_report ir;
+  memset(&ir, 0, sizeof ir);
+  CHECK_STATUS(siqaco_catalogue_index(cat, archive, &ir), SIQACO_STATUS_OK);
+  CHECK(ir.files_listed == 37 && ir.files_indexed == 37 && ir.files_with_errors == 0);
+  CHECK_STATUS(siqaco_catalogue_index(cat, archive, &ir), SIQACO_STATUS_OK);
+  CHECK(ir.files_unchanged == 37 && ir.files_indexed == 0);
+
+  /* streams and extents */
+  CHECK_STATUS(siqaco_catalogue_streams(cat, "", &list), SIQACO_STATUS_OK);
+  if (list) {
+    CHECK_STATUS(siqaco_stream_list_count(list, &n), SIQACO_STATUS_OK);
+    CHECK(n == 35);
+    siqaco_stream_extent e;
+    CHECK_STATUS(siqaco_stream_list_get(list, 0, &e), SIQACO_STATUS_OK);
+    CHECK(e.earliest_ns == SIQACO_TIME_UNSET && e.latest_ns == SIQACO_TIME_UNSET);
+    CHECK_STATUS(siqaco_stream_list_get(list, n, &e), SIQACO_STATUS_OUT_OF_RANGE);
+  }
+  siqaco_stream_list_free(list);
+  list = NULL;
+  CHECK_STATUS(siqaco_catalogue_extents(cat, "IU.COLA.00.BHZ", &list), SIQACO_STATUS_OK);
+  if (list) {
+    CHECK_STATUS(siqaco_stream_list_count(list, &n), SIQACO_STATUS_OK);
+    CHECK(n == 1);
+    siqaco_stream_extent e;
+    CHECK_STATUS(siqaco_stream_list_get(list, 0, &e), SIQACO_STATUS_OK);
+    /* 2010-02-27T06:50:00.019539Z .. 08:00:00.019538Z (`siqaco stats`), 84000 samples at 20 Hz */
+    CHECK(strcmp(e.nslc, "IU.COLA.00.BHZ") == 0);
+    CHECK(e.earliest_ns / 1000 == 1267253400019539LL && e.latest_ns / 1000 == 1267257600019538LL);
+  }
+  siqaco_stream_list_free(list);
+  list = NULL;
+  CHECK_STATUS(siqaco_catalogue_extents(cat, "BW.A.B.C.D", &list), SIQACO_STATUS_INVALID_ARGUMENT);
+  CHECK(list == NULL);
+
+  /* stored per-day statistics: one row per stream-day, BW.BGLD..EHE as in `siqaco stats --per-day` */
+  CHECK_STATUS(siqaco_catalogue_day_stats(cat, NULL, &stats), SIQACO_STATUS_OK);
+  if (stats) {
+    CHECK_STATUS(siqaco_day_stats_count(stats, &n), SIQACO_STATUS_OK);
+    CHECK(n == 42);
+  }
+  siqaco_day_stats_free(stats);
+  stats = NULL;
+  CHECK_STATUS(siqaco_catalogue_day_stats(cat, "BW.BGLD.--.EHE", &stats), SIQACO_STATUS_OK);
+  if (stats) {
+    CHECK_STATUS(siqaco_day_stats_count(stats, &n), SIQACO_STATUS_OK);
+    CHECK(n == 2);
+    siqaco_stored_day d;
+    CHECK_STATUS(siqaco_day_stats_get(stats, 1, &d), SIQACO_STATUS_OK);
+    const int64_t day = 86400LL * 1000000000LL;
+    CHECK(strcmp(d.nslc, "BW.BGLD..EHE") == 0 && d.day_start_ns == 13879LL * day); /* 2008-01-01 */
+    CHECK(d.num_gaps == 1 && fabs(d.sum_gaps - 86128.205) < 1e-6 && d.num_overlaps == 4);
+    CHECK(fabs(d.max_overlap - 189.33) < 1e-6 && fabs(d.percent_availability - 0.314577546) < 1e-6);
+    CHECK_STATUS(siqaco_day_stats_get(stats, 2, &d), SIQACO_STATUS_OUT_OF_RANGE);
+    CHECK(strstr(last_error(), "day index 2") != NULL);
+  }
+  siqaco_day_stats_free(stats);
+  stats = NULL;
+
+  /* a report from the catalogue, read with the scan's accessors, equals the scan */
+  CHECK_STATUS(siqaco_catalogue_report(cat, NULL, &report), SIQACO_STATUS_OK);
+  if (report) {
+    struct totals t = report_totals(report);
+    CHECK(t.streams == 35 && t.gaps == 4 && t.overlaps == 4 && t.days == 42 && t.errors == 0);
+    size_t nstreams = t.streams;
+    for (size_t i = 0; i < nstreams; i++) {
+      siqaco_stream s;
+      CHECK_STATUS(siqaco_report_stream(report, i, &s), SIQACO_STATUS_OK);
+      if (strcmp(s.nslc, "BW.FFB1..BH2") == 0) {
+        siqaco_gap g;
+        CHECK_STATUS(siqaco_report_gap(report, i, 0, &g), SIQACO_STATUS_OK);
+        CHECK(g.missing_samples == 47 && fabs(g.duration_s - 1.175) < 1e-9);
+      }
+    }
+  }
+  siqaco_report_free(report);
+  report = NULL;
+  siqaco_scan_options *options = NULL;
+  CHECK_STATUS(siqaco_scan_options_new(&options), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_scan_options_set_gap_filter(options, 1.0, NAN), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_catalogue_report(cat, options, &report), SIQACO_STATUS_OK);
+  if (report) CHECK(report_totals(report).gaps == 1);
+  siqaco_report_free(report);
+  report = NULL;
+  siqaco_scan_options_free(options);
+
+  /* NULL arguments, a directory that does not exist, a file that is not a catalogue */
+  siqaco_catalogue *c2 = NULL;
+  CHECK_STATUS(siqaco_catalogue_open(NULL, &c2), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_catalogue_open(db, NULL), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_catalogue_open(bad, &c2), SIQACO_STATUS_DATABASE);
+  CHECK_STATUS(siqaco_catalogue_open(notdb, &c2), SIQACO_STATUS_DATABASE);
+  CHECK(c2 == NULL);
+  CHECK_STATUS(siqaco_catalogue_index(NULL, archive, &ir), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_catalogue_index(cat, NULL, &ir), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_catalogue_index(cat, archive, NULL), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_catalogue_streams(NULL, NULL, &list), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_catalogue_extents(cat, NULL, NULL), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_catalogue_day_stats(NULL, NULL, &stats), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_catalogue_report(NULL, NULL, &report), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_catalogue_report(cat, NULL, NULL), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_stream_list_count(NULL, &n), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_stream_list_get(NULL, 0, NULL), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_day_stats_count(NULL, &n), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_day_stats_get(NULL, 0, NULL), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK(list == NULL && stats == NULL && report == NULL);
+  siqaco_catalogue_free(NULL);
+  siqaco_stream_list_free(NULL);
+  siqaco_day_stats_free(NULL);
+done:
+  siqaco_catalogue_free(cat);
+  siqaco_archive_free(archive);
+}
+
+/* Merge: the patch lands in an empty archive; a dry run writes nothing; errors. */
+static void test_merge(const char *mseed_dir, const char *corrupt_dir, const char *tmp) {
+  char root[4096], dry[4096], a[4096], b[4096], bad[4096], missing[4096], path[4096];
+  snprintf(root, sizeof root, "%s/merged", tmp);
+  snprintf(dry, sizeof dry, "%s/dry", tmp);
+  snprintf(a, sizeof a, "%s/obspy-io-mseed__gaps.mseed", mseed_dir);
+  snprintf(b, sizeof b, "%s/obspy-io-mseed__timingquality.mseed", mseed_dir);
+  snprintf(bad, sizeof bad, "%s/obspy-io-mseed__not.mseed", corrupt_dir);
+  snprintf(missing, sizeof missing, "%s/no-such-file.mseed", mseed_dir);
+  const char *inputs[] = {a, b};
+  const int32_t priorities[] = {1, 2};
+  siqaco_merge_options *options = NULL;
+  siqaco_merge_report *report = NULL;
+  siqaco_merge_summary sum;
+  siqaco_merge_day d;
+  size_t len = 0;
+
+  /* dry run: the CLI's numbers (`siqaco merge --dry-run --priority 1 --priority 2`), nothing written */
+  CHECK_STATUS(siqaco_merge_options_new(&options), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_merge_options_set_dry_run(options, 1), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_merge_into(dry, "sds", inputs, priorities, 2, options, &report), SIQACO_STATUS_OK);
+  if (report) {
+    CHECK_STATUS(siqaco_merge_report_summary(report, &sum), SIQACO_STATUS_OK);
+    CHECK(sum.day_count == 2 && sum.files_written == 0 && sum.recovered == 0);
+    CHECK_STATUS(siqaco_merge_report_day(report, 1, &d), SIQACO_STATUS_OK);
+    CHECK(strcmp(d.nslc, "BW.BGLD..EHE") == 0 && d.day_start_ns == 13879LL * 86400000000000LL);
+    CHECK(d.samples_added == 54359 && d.samples_replaced == 0 && d.overlaps_removed == 39909);
+    CHECK(d.changed == 1 && d.created == 1);
+  }
+  siqaco_merge_report_free(report);
+  report = NULL;
+  siqaco_archive *archive = NULL;
+  CHECK_STATUS(siqaco_archive_open(dry, "sds", &archive), SIQACO_STATUS_IO); /* not created */
+
+  /* for real, default options (NULL) */
+  CHECK_STATUS(siqaco_merge_into(root, NULL, inputs, priorities, 2, NULL, &report), SIQACO_STATUS_OK);
+  if (report) {
+    CHECK_STATUS(siqaco_merge_report_summary(report, &sum), SIQACO_STATUS_OK);
+    CHECK(sum.day_count == 2 && sum.files_written == 2 && sum.warning_count == 0);
+    CHECK_STATUS(siqaco_merge_report_day(report, 0, &d), SIQACO_STATUS_OK);
+    CHECK(d.samples_added == 47 && d.overlaps_removed == 17 && d.day_start_ns == 13878LL * 86400000000000LL);
+    /* path: size query, too small, right size */
+    CHECK_STATUS(siqaco_merge_report_day_path(report, 0, NULL, 0, &len), SIQACO_STATUS_BUFFER_TOO_SMALL);
+    char small[8];
+    CHECK_STATUS(siqaco_merge_report_day_path(report, 0, small, sizeof small, &len), SIQACO_STATUS_BUFFER_TOO_SMALL);
+    CHECK(len == strlen(root) + strlen("/2007/BW/BGLD/EHE.D/BW.BGLD..EHE.D.2007.365"));
+    CHECK_STATUS(siqaco_merge_report_day_path(report, 0, path, sizeof path, &len), SIQACO_STATUS_OK);
+    CHECK(strstr(path, "/2007/BW/BGLD/EHE.D/BW.BGLD..EHE.D.2007.365") != NULL);
+    CHECK_STATUS(siqaco_merge_report_day_path(report, 2, path, sizeof path, &len), SIQACO_STATUS_OUT_OF_RANGE);
+    CHECK_STATUS(siqaco_merge_report_warning_text(report, 0, path, sizeof path, &len), SIQACO_STATUS_OUT_OF_RANGE);
+    CHECK_STATUS(siqaco_merge_report_day(report, 2, &d), SIQACO_STATUS_OUT_OF_RANGE);
+  }
+  siqaco_merge_report_free(report);
+  report = NULL;
+
+  /* the merged archive scans as one stream with no gap and no overlap left */
+  CHECK_STATUS(siqaco_archive_open(root, "sds", &archive), SIQACO_STATUS_OK);
+  if (archive) {
+    siqaco_report *scan = NULL;
+    CHECK_STATUS(siqaco_archive_scan(archive, NULL, SIQACO_TIME_UNSET, SIQACO_TIME_UNSET, &scan), SIQACO_STATUS_OK);
+    if (scan) {
+      struct totals t = report_totals(scan);
+      CHECK(t.streams == 1 && t.overlaps == 0 && t.errors == 0);
+    }
+    siqaco_report_free(scan);
+  }
+  siqaco_archive_free(archive);
+
+  /* merging again changes nothing */
+  CHECK_STATUS(siqaco_merge_into(root, "sds", inputs, priorities, 2, NULL, &report), SIQACO_STATUS_OK);
+  if (report) {
+    CHECK_STATUS(siqaco_merge_report_summary(report, &sum), SIQACO_STATUS_OK);
+    CHECK(sum.files_written == 0);
+    CHECK_STATUS(siqaco_merge_report_day(report, 1, &d), SIQACO_STATUS_OK);
+    CHECK(d.changed == 0 && d.samples_added == 0);
+  }
+  siqaco_merge_report_free(report);
+  report = NULL;
+
+  /* options: bad values are refused and leave the options unchanged */
+  CHECK_STATUS(siqaco_merge_options_set_policy(options, 7, 1), SIQACO_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(siqaco_merge_options_set_policy(options, SIQACO_POLICY_ARCHIVE_LOSES, 1), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_merge_options_set_day_split(options, 9), SIQACO_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(siqaco_merge_options_set_day_split(options, SIQACO_SPLIT_START_TIME), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_merge_options_set_output(options, 1000, 0, 2, 0), SIQACO_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(last_error(), "power of two") != NULL);
+  CHECK_STATUS(siqaco_merge_options_set_output(options, 512, 2, 0, 0), SIQACO_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(siqaco_merge_options_set_output(options, 512, 300, 0, 0), SIQACO_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(siqaco_merge_options_set_output(options, 512, 11, 3, 4), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_merge_options_set_tolerance(options, 1.0, 1.0, NAN), SIQACO_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(siqaco_merge_options_set_tolerance(options, NAN, NAN, NAN), SIQACO_STATUS_OK);
+  /* archive loses, re-encoded as Steim2 miniSEED 3 (dry run): every day file changes */
+  CHECK_STATUS(siqaco_merge_into(root, "sds", inputs, NULL, 2, options, &report), SIQACO_STATUS_OK);
+  if (report) {
+    CHECK_STATUS(siqaco_merge_report_summary(report, &sum), SIQACO_STATUS_OK);
+    CHECK(sum.files_written == 0 && sum.day_count >= 1);
+    CHECK_STATUS(siqaco_merge_report_day(report, 0, &d), SIQACO_STATUS_OK);
+    CHECK(d.changed == 1 && d.records_encoded > 0 && d.created == 0);
+  }
+  siqaco_merge_report_free(report);
+  report = NULL;
+
+  /* a corrupt input, a missing input, a bad layout: an error naming them, nothing written */
+  const char *with_bad[] = {a, bad};
+  CHECK_STATUS(siqaco_merge_into(root, "sds", with_bad, NULL, 2, NULL, &report), SIQACO_STATUS_INVALID_DATA);
+  CHECK(report == NULL && strstr(last_error(), "obspy-io-mseed__not.mseed") != NULL);
+  const char *with_missing[] = {a, missing};
+  CHECK_STATUS(siqaco_merge_into(root, "sds", with_missing, NULL, 2, NULL, &report), SIQACO_STATUS_IO);
+  CHECK(strstr(last_error(), "no-such-file.mseed") != NULL);
+  CHECK_STATUS(siqaco_merge_into(root, "no-such-layout", inputs, NULL, 2, NULL, &report),
+               SIQACO_STATUS_INVALID_ARGUMENT);
+  /* NULL arguments */
+  CHECK_STATUS(siqaco_merge_into(NULL, "sds", inputs, NULL, 2, NULL, &report), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_merge_into(root, "sds", NULL, NULL, 2, NULL, &report), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_merge_into(root, "sds", inputs, NULL, 2, NULL, NULL), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK(report == NULL);
+  CHECK_STATUS(siqaco_merge_options_new(NULL), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_merge_options_set_policy(NULL, 0, 1), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_merge_options_set_day_split(NULL, 0), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_merge_options_set_output(NULL, 0, 0, 0, 0), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_merge_options_set_tolerance(NULL, NAN, NAN, NAN), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_merge_options_set_dry_run(NULL, 1), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_merge_report_summary(NULL, &sum), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_merge_report_day(NULL, 0, &d), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_merge_report_day_path(NULL, 0, NULL, 0, &len), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_merge_report_warning_text(NULL, 0, NULL, 0, &len), SIQACO_STATUS_NULL_ARGUMENT);
+  siqaco_merge_options_free(NULL);
+  siqaco_merge_report_free(NULL);
+  siqaco_merge_options_free(options);
+}
+
 /* One report read by several threads at once; each thread's failures give its own message. */
 struct thread_arg {
   const siqaco_report *report;
@@ -364,8 +814,8 @@ static void test_threads(const char *root) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: test_capi SDS_ROOT CORRUPT_DIR TMP_DIR\n");
+  if (argc != 5) {
+    fprintf(stderr, "usage: test_capi SDS_ROOT CORRUPT_DIR TMP_DIR MSEED_DIR\n");
     return 2;
   }
   test_version_and_status();
@@ -377,6 +827,10 @@ int main(int argc, char **argv) {
   test_corrupt(argv[2]);
   test_index(argv[1], argv[3]);
   test_threads(argv[1]);
+  test_scan_options(argv[1]);
+  test_files_scan(argv[4], argv[2]);
+  test_catalogue(argv[1], argv[3]);
+  test_merge(argv[4], argv[2], argv[3]);
   printf("test_capi: %d checks, %d failure(s)\n", checks, failures);
   return failures ? 1 : 0;
 }

@@ -1,0 +1,503 @@
+//! Merging patch files into an archive (`siqaco_merge_into`, over
+//! `siqaco::merge::apply::merge_into`): options (`siqaco_merge_options`) and the report of
+//! what was done to each day file (`siqaco_merge_report`).
+
+use super::*;
+use siqaco::merge::apply::{merge_into, MergeInput, MergeReport};
+use siqaco::merge::{ArchivePolicy, DaySplit, MergeOptions, OutputOptions};
+
+/// `siqaco_merge_options_set_policy`: the archive is ranked like an input with its own
+/// priority; on a full tie it goes first (the default).
+pub const SIQACO_POLICY_RANKED: u32 = 0;
+/// `siqaco_merge_options_set_policy`: archive samples are never replaced; patches only
+/// fill gaps (`--archive-wins`).
+pub const SIQACO_POLICY_ARCHIVE_WINS: u32 = 1;
+/// `siqaco_merge_options_set_policy`: patch samples always replace archive samples
+/// (`--archive-loses`).
+pub const SIQACO_POLICY_ARCHIVE_LOSES: u32 = 2;
+
+/// `siqaco_merge_options_set_day_split`: day files end at 00:00 UTC, records crossing
+/// midnight are cut at sample level (the default, `--split-at-midnight`).
+pub const SIQACO_SPLIT_MIDNIGHT: u32 = 0;
+/// `siqaco_merge_options_set_day_split`: records are stored whole in the file of the day
+/// of their first sample (SeisComP, `--by-start-time`).
+pub const SIQACO_SPLIT_START_TIME: u32 = 1;
+
+/// Options of a merge: archive policy and priority, day split, tolerances, output record
+/// length/encoding/format version/publication version, dry run. Opaque; created by
+/// [`siqaco_merge_options_new`] with the defaults of `siqaco merge`, changed by the
+/// `siqaco_merge_options_set_*` functions, released by [`siqaco_merge_options_free`].
+/// Setters need exclusive use of the handle; once set, the options may be read by several
+/// threads at once.
+pub struct siqaco_merge_options {
+    inner: MergeOptions,
+    dry_run: bool,
+}
+
+/// What a merge did. Opaque; created by [`siqaco_merge_into`], released by
+/// [`siqaco_merge_report_free`]. Immutable: it may be read from several threads at once.
+pub struct siqaco_merge_report {
+    inner: MergeReport,
+    day_start_ns: Vec<i64>,
+}
+
+/// Summary of a merge report.
+#[repr(C)]
+pub struct siqaco_merge_summary {
+    /// Number of day files considered (see `siqaco_merge_report_day`).
+    pub day_count: usize,
+    /// Number of warnings (see `siqaco_merge_report_warning_text`).
+    pub warning_count: usize,
+    /// Files written (0 in a dry run).
+    pub files_written: usize,
+    /// 1 when an interrupted earlier merge of this archive was completed or rolled back
+    /// first, else 0.
+    pub recovered: u32,
+}
+
+/// What the merge does to one day file of one stream.
+#[repr(C)]
+pub struct siqaco_merge_day {
+    /// `NET.STA.LOC.CHA`, NUL-terminated (truncated to `SIQACO_NSLC_CAPACITY - 1` bytes).
+    pub nslc: [c_char; SIQACO_NSLC_CAPACITY],
+    /// 00:00 UTC of the day, ns.
+    pub day_start_ns: i64,
+    /// 1 when the file's content changes (is written, or would be in a dry run), else 0.
+    pub changed: u32,
+    /// 1 when the file is new, else 0.
+    pub created: u32,
+    /// Patch samples kept where the archive had no sample.
+    pub samples_added: u64,
+    /// Archive samples replaced by patch samples.
+    pub samples_replaced: u64,
+    /// Other samples dropped as duplicates (superseded patch samples, overlaps removed).
+    pub overlaps_removed: u64,
+    /// Records copied byte for byte.
+    pub records_copied: u64,
+    /// Records written by re-encoding samples.
+    pub records_encoded: u64,
+}
+
+/// Runs `set` on the options of a handle inside the panic boundary.
+///
+/// # Safety
+/// `options` is NULL or a live handle used by no other thread during the call.
+unsafe fn set_option(
+    options: *mut siqaco_merge_options,
+    set: impl FnOnce(&mut siqaco_merge_options) -> FfiResult,
+) -> siqaco_status {
+    boundary(|| {
+        // SAFETY: the caller's contract.
+        let o = unsafe { arg_mut(options, "options") }?;
+        set(o)
+    })
+}
+
+/// Creates merge options with the defaults of `siqaco merge`: archive ranked with
+/// priority 1, day files split at midnight, default tolerances, records keep their own
+/// length, encoding, version and quality, changes written (no dry run). Writes the handle
+/// to `*options_out`.
+///
+/// # Safety
+/// `options_out` is NULL or valid for a write. Ownership: on success the caller owns
+/// `*options_out` and releases it with `siqaco_merge_options_free`. Thread-safety:
+/// callable from any thread.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_merge_options_new(
+    options_out: *mut *mut siqaco_merge_options,
+) -> siqaco_status {
+    boundary(|| {
+        let out = arg_out(options_out, "options_out")?;
+        let handle = siqaco_merge_options {
+            inner: MergeOptions::default(),
+            dry_run: false,
+        };
+        // SAFETY: checked non-NULL.
+        unsafe { write_handle(out, handle) };
+        Ok(())
+    })
+}
+
+/// Releases merge options. NULL is accepted and does nothing.
+///
+/// # Safety
+/// `options` is NULL or a handle from `siqaco_merge_options_new` not yet freed; it must
+/// not be used afterwards, nor freed twice. Ownership: takes ownership of `options`.
+/// Thread-safety: no other thread may use the handle during or after the call.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_merge_options_free(options: *mut siqaco_merge_options) {
+    // SAFETY: the caller's contract.
+    unsafe { free_handle(options) }
+}
+
+/// Sets how the archive's own data competes with the patches: `policy` is
+/// `SIQACO_POLICY_RANKED` (with `archive_priority`, smaller is better; the CLI's
+/// `--archive-priority`, default 1), `SIQACO_POLICY_ARCHIVE_WINS` or
+/// `SIQACO_POLICY_ARCHIVE_LOSES` (`archive_priority` is then unused).
+///
+/// Returns `SIQACO_STATUS_INVALID_ARGUMENT` for an unknown policy (options unchanged).
+///
+/// # Safety
+/// `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+/// other thread may use `options` during the call.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_merge_options_set_policy(
+    options: *mut siqaco_merge_options,
+    policy: u32,
+    archive_priority: i32,
+) -> siqaco_status {
+    // SAFETY: the caller's contract.
+    unsafe {
+        set_option(options, |o| {
+            o.inner.policy = match policy {
+                SIQACO_POLICY_RANKED => ArchivePolicy::Ranked,
+                SIQACO_POLICY_ARCHIVE_WINS => ArchivePolicy::Wins,
+                SIQACO_POLICY_ARCHIVE_LOSES => ArchivePolicy::Loses,
+                p => {
+                    return Err(Failure::new(
+                        siqaco_status::InvalidArgument,
+                        format!("unknown archive policy {p} (SIQACO_POLICY_*)"),
+                    ))
+                }
+            };
+            o.inner.archive_priority = archive_priority;
+            Ok(())
+        })
+    }
+}
+
+/// Sets which day file a record goes to: `SIQACO_SPLIT_MIDNIGHT` (the default) or
+/// `SIQACO_SPLIT_START_TIME`.
+///
+/// Returns `SIQACO_STATUS_INVALID_ARGUMENT` for another value (options unchanged).
+///
+/// # Safety
+/// `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+/// other thread may use `options` during the call.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_merge_options_set_day_split(
+    options: *mut siqaco_merge_options,
+    split: u32,
+) -> siqaco_status {
+    // SAFETY: the caller's contract.
+    unsafe {
+        set_option(options, |o| {
+            o.inner.split = match split {
+                SIQACO_SPLIT_MIDNIGHT => DaySplit::Midnight,
+                SIQACO_SPLIT_START_TIME => DaySplit::StartTime,
+                s => {
+                    return Err(Failure::new(
+                        siqaco_status::InvalidArgument,
+                        format!("unknown day split {s} (SIQACO_SPLIT_*)"),
+                    ))
+                }
+            };
+            Ok(())
+        })
+    }
+}
+
+/// Sets the output conversions of rewritten day files; 0 keeps each record's own value:
+/// `record_length` in bytes (256–8192, a power of two for miniSEED 2), `encoding` (1 int16,
+/// 3 int32, 4 float32, 5 float64, 10 Steim1, 11 Steim2), `format_version` (2 or 3),
+/// `pub_version` (publication version; miniSEED 2 quality 1 R, 2 D, 3 Q, 4 M).
+///
+/// Returns `SIQACO_STATUS_INVALID_ARGUMENT` for a value out of range (options unchanged).
+///
+/// # Safety
+/// `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+/// other thread may use `options` during the call.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_merge_options_set_output(
+    options: *mut siqaco_merge_options,
+    record_length: usize,
+    encoding: u32,
+    format_version: u32,
+    pub_version: u32,
+) -> siqaco_status {
+    // SAFETY: the caller's contract.
+    unsafe {
+        set_option(options, |o| {
+            let small = |v: u32, what: &str| -> FfiResult<Option<u8>> {
+                match v {
+                    0 => Ok(None),
+                    v => u8::try_from(v).map(Some).map_err(|_| {
+                        Failure::new(
+                            siqaco_status::InvalidArgument,
+                            format!("{what} {v} is out of range"),
+                        )
+                    }),
+                }
+            };
+            let output = OutputOptions {
+                record_length: (record_length != 0).then_some(record_length),
+                encoding: small(encoding, "encoding")?,
+                format_version: small(format_version, "format version")?,
+                pub_version: small(pub_version, "publication version")?,
+            };
+            output.validate()?;
+            o.inner.output = output;
+            Ok(())
+        })
+    }
+}
+
+/// Sets the time and rate tolerances of the merge, as `siqaco_scan_options_set_tolerance`
+/// (NaN keeps a default).
+///
+/// Returns `SIQACO_STATUS_INVALID_ARGUMENT` for a negative value or both time forms.
+///
+/// # Safety
+/// `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+/// other thread may use `options` during the call.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_merge_options_set_tolerance(
+    options: *mut siqaco_merge_options,
+    time_tolerance_s: f64,
+    time_tolerance_periods: f64,
+    rate_tolerance: f64,
+) -> siqaco_status {
+    // SAFETY: the caller's contract.
+    unsafe {
+        set_option(options, |o| {
+            o.inner.tolerance =
+                tolerance(time_tolerance_s, time_tolerance_periods, rate_tolerance)?;
+            Ok(())
+        })
+    }
+}
+
+/// With `dry_run` not 0, `siqaco_merge_into` computes and verifies everything and reports
+/// what would change, but writes nothing (`--dry-run`).
+///
+/// # Safety
+/// `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+/// other thread may use `options` during the call.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_merge_options_set_dry_run(
+    options: *mut siqaco_merge_options,
+    dry_run: u32,
+) -> siqaco_status {
+    // SAFETY: the caller's contract.
+    unsafe {
+        set_option(options, |o| {
+            o.dry_run = dry_run != 0;
+            Ok(())
+        })
+    }
+}
+
+/// Merges patch inputs into the archive at `root` with layout `layout` (NULL: `"sds"`),
+/// like `siqaco merge --into ROOT`: sample by sample, by priority, verified, each changed
+/// day file replaced atomically under a journal (an interrupted earlier run is finished
+/// first). `root` is created when missing. The `input_count` inputs are miniSEED files or
+/// directories (all files under them); `priorities` gives each input's priority (smaller
+/// is better), or is NULL for priority 1 for all. `options`: NULL for the defaults of
+/// `siqaco_merge_options_new`. Writes a new report to `*report_out`.
+///
+/// Returns `SIQACO_STATUS_IO` / `SIQACO_STATUS_INVALID_DATA` naming the input or day file
+/// (and byte offset) that cannot be read, or when verification fails (nothing is written
+/// then); `SIQACO_STATUS_INVALID_ARGUMENT` for a bad layout or a layout without a file
+/// naming rule; `SIQACO_STATUS_CODEC` when samples cannot be re-encoded.
+///
+/// # Safety
+/// `root` and `layout` are NULL or NUL-terminated UTF-8 strings; `inputs` is NULL or valid
+/// for `input_count` reads of pointers, each NULL or a NUL-terminated UTF-8 string;
+/// `priorities` is NULL or valid for `input_count` reads; `options` is NULL or a live
+/// handle; `report_out` is NULL or valid for a write. Ownership: everything is borrowed
+/// during the call; on success the caller owns `*report_out` and releases it with
+/// `siqaco_merge_report_free`. Thread-safety: callable from several threads, but two
+/// merges into one archive at once are not supported (they share the journal).
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_merge_into(
+    root: *const c_char,
+    layout: *const c_char,
+    inputs: *const *const c_char,
+    priorities: *const i32,
+    input_count: usize,
+    options: *const siqaco_merge_options,
+    report_out: *mut *mut siqaco_merge_report,
+) -> siqaco_status {
+    boundary(|| {
+        // SAFETY: the caller's contract.
+        let root = unsafe { arg_str(root, "root") }?;
+        // SAFETY: the caller's contract.
+        let layout = unsafe { arg_opt_str(layout, "layout") }?.unwrap_or("sds");
+        // SAFETY: the caller's contract.
+        let paths = unsafe { arg_paths(inputs, input_count, "inputs") }?;
+        let out = arg_out(report_out, "report_out")?;
+        let priorities: Vec<i32> = if priorities.is_null() {
+            vec![1; paths.len()]
+        } else {
+            // SAFETY: the caller's contract: `input_count` readable values.
+            unsafe { std::slice::from_raw_parts(priorities, input_count) }.to_vec()
+        };
+        // SAFETY: the caller's contract.
+        let (opts, dry_run) = match unsafe { options.as_ref() } {
+            Some(o) => (o.inner, o.dry_run),
+            None => (MergeOptions::default(), false),
+        };
+        let inputs: Vec<MergeInput> = paths
+            .into_iter()
+            .zip(priorities)
+            .map(|(path, priority)| MergeInput { path, priority })
+            .collect();
+        let archive = Archive::new(root, layout.parse()?);
+        let report = merge_into(&archive, &inputs, &opts, dry_run)?;
+        let day_start_ns = report
+            .days
+            .iter()
+            .map(|d| siqaco::time::parse_time(&d.day))
+            .collect::<siqaco::Result<Vec<_>>>()?;
+        // SAFETY: checked non-NULL.
+        unsafe {
+            write_handle(
+                out,
+                siqaco_merge_report {
+                    inner: report,
+                    day_start_ns,
+                },
+            )
+        };
+        Ok(())
+    })
+}
+
+/// Releases a merge report. NULL is accepted and does nothing.
+///
+/// # Safety
+/// `report` is NULL or a handle from `siqaco_merge_into` not yet freed; it must not be
+/// used afterwards, nor freed twice. Ownership: takes ownership of `report`.
+/// Thread-safety: no other thread may use the handle during or after the call.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_merge_report_free(report: *mut siqaco_merge_report) {
+    // SAFETY: the caller's contract.
+    unsafe { free_handle(report) }
+}
+
+/// Fills `*summary_out` with the numbers of day files and warnings, the files written and
+/// whether an interrupted run was recovered.
+///
+/// # Safety
+/// `report` is NULL or a live handle; `summary_out` is NULL or valid for a write.
+/// Ownership: borrows `report`. Thread-safety: the report may be read by several threads.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_merge_report_summary(
+    report: *const siqaco_merge_report,
+    summary_out: *mut siqaco_merge_summary,
+) -> siqaco_status {
+    boundary(|| {
+        // SAFETY: the caller's contract.
+        let report = unsafe { arg_ref(report, "report") }?;
+        let out = arg_out(summary_out, "summary_out")?;
+        let r = &report.inner;
+        let v = siqaco_merge_summary {
+            day_count: r.days.len(),
+            warning_count: r.warnings.len(),
+            files_written: r.files_written,
+            recovered: u32::from(r.recovered),
+        };
+        // SAFETY: checked non-NULL.
+        unsafe { out.write(v) };
+        Ok(())
+    })
+}
+
+/// Fills `*day_out` with day file `index` (0-based; by stream, then day) of the report.
+///
+/// Returns `SIQACO_STATUS_OUT_OF_RANGE` for an index out of range.
+///
+/// # Safety
+/// `report` is NULL or a live handle; `day_out` is NULL or valid for a write. Ownership:
+/// borrows `report`; `*day_out` is the caller's. Thread-safety: the report may be read by
+/// several threads.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_merge_report_day(
+    report: *const siqaco_merge_report,
+    index: usize,
+    day_out: *mut siqaco_merge_day,
+) -> siqaco_status {
+    boundary(|| {
+        // SAFETY: the caller's contract.
+        let report = unsafe { arg_ref(report, "report") }?;
+        let out = arg_out(day_out, "day_out")?;
+        let d = get(&report.inner.days, index, "day")?;
+        let mut v = siqaco_merge_day {
+            nslc: [0; SIQACO_NSLC_CAPACITY],
+            day_start_ns: report.day_start_ns[index],
+            changed: u32::from(d.changed),
+            created: u32::from(d.created),
+            samples_added: d.stats.samples_added,
+            samples_replaced: d.stats.samples_replaced,
+            overlaps_removed: d.stats.overlaps_removed,
+            records_copied: d.stats.records_copied,
+            records_encoded: d.stats.records_encoded,
+        };
+        fill_nslc(&mut v.nslc, &d.stream);
+        // SAFETY: checked non-NULL.
+        unsafe { out.write(v) };
+        Ok(())
+    })
+}
+
+/// Copies the path of day file `index` (NUL-terminated) into `buf` and its length without
+/// the NUL to `*len_out`.
+///
+/// Returns `SIQACO_STATUS_OUT_OF_RANGE` for an index out of range;
+/// `SIQACO_STATUS_BUFFER_TOO_SMALL` when `len` is not larger than the length, after writing
+/// the length to `*len_out` (pass `buf` NULL and `len` 0 to ask for it);
+/// `SIQACO_STATUS_INVALID_DATA` for a path that is not UTF-8.
+///
+/// # Safety
+/// `report` is NULL or a live handle; `buf` is NULL or valid for `len` bytes of writes;
+/// `len_out` is NULL or valid for a write. Ownership: borrows `report`; the caller owns
+/// `buf`. Thread-safety: the report may be read by several threads.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_merge_report_day_path(
+    report: *const siqaco_merge_report,
+    index: usize,
+    buf: *mut c_char,
+    len: usize,
+    len_out: *mut usize,
+) -> siqaco_status {
+    boundary(|| {
+        // SAFETY: the caller's contract.
+        let report = unsafe { arg_ref(report, "report") }?;
+        let len_out = arg_out(len_out, "len_out")?;
+        let d = get(&report.inner.days, index, "day")?;
+        let path = d.path.to_str().ok_or_else(|| {
+            Failure::new(
+                siqaco_status::InvalidData,
+                format!("{}: the path is not UTF-8", d.path.display()),
+            )
+        })?;
+        // SAFETY: the caller's contract.
+        unsafe { copy_str(path, buf, len, len_out) }
+    })
+}
+
+/// Copies warning `index` (a problem that did not stop the merge, e.g. rates beyond the
+/// tolerance) into `buf`, NUL-terminated, and its length without the NUL to `*len_out`.
+///
+/// Returns `SIQACO_STATUS_OUT_OF_RANGE` for an index out of range;
+/// `SIQACO_STATUS_BUFFER_TOO_SMALL` as `siqaco_merge_report_day_path`.
+///
+/// # Safety
+/// As `siqaco_merge_report_day_path`. Ownership and thread-safety: the same.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_merge_report_warning_text(
+    report: *const siqaco_merge_report,
+    index: usize,
+    buf: *mut c_char,
+    len: usize,
+    len_out: *mut usize,
+) -> siqaco_status {
+    boundary(|| {
+        // SAFETY: the caller's contract.
+        let report = unsafe { arg_ref(report, "report") }?;
+        let len_out = arg_out(len_out, "len_out")?;
+        let w = get(&report.inner.warnings, index, "warning")?;
+        // SAFETY: the caller's contract.
+        unsafe { copy_str(w, buf, len, len_out) }
+    })
+}
