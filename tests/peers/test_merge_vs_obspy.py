@@ -11,9 +11,11 @@ merged trace has one, with ObsPy's value wherever the inputs agree. Explained di
 * siqaco writes day files that end at midnight; samples are compared by time, not by file.
 """
 
+import bisect
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import siqaco_bin
@@ -134,3 +136,43 @@ def test_merging_the_archive_into_itself_changes_no_byte(data, tmp_path):
     before = {f: f.read_bytes() for f in files}
     merge(tmp_path / "a", *map(str, files))
     assert {f: f.read_bytes() for f in archive_files(tmp_path / "a")} == before
+
+
+@pytest.mark.parametrize("shift", [0.3, -0.3, 0.45])
+def test_misaligned_patch_fills_gaps_like_obspy(data, tmp_path, shift):
+    """A patch misaligned with the archive by a fraction of a sample (within the default
+    tolerance of half a period): timingquality.mseed shifted by `shift` periods, merged into
+    an archive made of gaps.mseed with --archive-wins (the patch only fills the gaps).
+
+    Rule (docs/merge.md): a patch sample at t goes when an archive sample u has
+    -period/2 <= t - u < period/2; every archive sample stays, at its own time.
+    ObsPy `Stream.merge(method=1)` puts the shifted trace on the archive's sample grid
+    (rounding the offset away) and keeps the later trace's values; so it has the same
+    number of samples, at times that differ by the shift where the patch fills a gap.
+    """
+    src = data / "mseed"
+    patch = obspy.read(str(src / "obspy-io-mseed__timingquality.mseed"))
+    for tr in patch:
+        tr.stats.starttime += shift * tr.stats.delta
+    shifted = tmp_path / "shifted.mseed"
+    patch.write(str(shifted), format="MSEED", encoding="STEIM1", reclen=512)
+    archive_src = src / "obspy-io-mseed__gaps.mseed"
+    merge(tmp_path / "a", str(archive_src))
+    merge(tmp_path / "a", "--archive-wins", str(shifted))
+    ours = samples(archive_files(tmp_path / "a"))
+    arch, pat = samples([archive_src]), samples([shifted])
+    period = 5_000_000
+    arch_times = sorted(t for _, t in arch)
+
+    def collides(t):  # an archive sample u with t - period/2 < u <= t + period/2
+        i = bisect.bisect_right(arch_times, t - period // 2)
+        return i < len(arch_times) and arch_times[i] <= t + period // 2
+
+    want = dict(arch)
+    want.update({k: v for k, v in pat.items() if not collides(k[1])})
+    assert ours == want
+    filled = len(want) - len(arch)
+    assert filled > 0  # the patch fills the archive's gaps and extends it
+    st = obspy.read(str(archive_src)) + obspy.read(str(shifted))
+    st.merge(method=1)
+    assert sum(tr.stats.npts - int(np.ma.count_masked(tr.data)) for tr in st) == len(ours)
