@@ -7,102 +7,15 @@
 
 use siqaco::archive::{Archive, Layout};
 use siqaco::codec::{decode_record, Samples};
-use siqaco::index::{Catalogue, IndexOptions};
 use siqaco::record::{RecordScanner, ScanItem};
 use siqaco::source::fdsn::{FdsnDataselect, FdsnOptions};
 use siqaco::source::local::ArchiveSource;
 use siqaco::source::{RequestLine, Source, SourceInfo};
-use siqaco::testing::test_data_dir;
+use siqaco::testing::{test_data_dir, FdsnwsServer};
 use siqaco::time::{offset_by_samples, parse_time};
 use siqaco::{Nslc, NslcGlob};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// The server process, stopped by its PID when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn server_bin() -> Option<PathBuf> {
-    let p = match std::env::var_os("SIQACO_FDSNWS_BIN") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../.venv-fdsnws/bin/portable-fdsnws-dataselect"),
-    };
-    if p.is_file() {
-        Some(p)
-    } else {
-        eprintln!(
-            "SKIPPED: portable-fdsnws-dataselect not found at {} (run scripts/bootstrap or set \
-             SIQACO_FDSNWS_BIN)",
-            p.display()
-        );
-        None
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Indexes `sds` into `dir/ts.sqlite` and starts the server on a free port.
-fn start(bin: &Path, sds: &Path, dir: &Path, request_limit: u64) -> Server {
-    let db = dir.join("ts.sqlite");
-    let mut cat = Catalogue::open(&db).unwrap();
-    cat.index_archive(&Archive::new(sds, Layout::Sds), &IndexOptions::default())
-        .unwrap();
-    drop(cat);
-    let port = free_port();
-    let ini = dir.join("server.ini");
-    std::fs::write(
-        &ini,
-        format!(
-            "[index_db]\npath = {}\ntable = tsindex\nsummary_table = tsindex_summary\n\
-             [server]\ninterface = 127.0.0.1\nport = {port}\nrequest_limit = {request_limit}\n\
-             maxsectiondays = 10\n[logging]\npath = {}\nlevel = INFO\n",
-            db.display(),
-            dir.join("dataselect.log").display()
-        ),
-    )
-    .unwrap();
-    let st = Command::new(bin)
-        .arg("-i")
-        .arg(&ini)
-        .current_dir(dir)
-        .status()
-        .unwrap();
-    assert!(st.success(), "portable-fdsnws-dataselect -i failed");
-    let child = Command::new(bin)
-        .arg(&ini)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server { child, port };
-    let t0 = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "server did not start listening on 127.0.0.1:{port}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    server
-}
+use std::path::PathBuf;
+use std::time::Duration;
 
 /// Every sample of the data records in `files` whose time is in `[s, e)`, as (stream, time
 /// ns, value bits), sorted.
@@ -138,13 +51,15 @@ fn samples(files: &[PathBuf], s: i64, e: i64) -> Vec<(String, i64, u64)> {
 
 #[test]
 fn fetch_from_portable_fdsnws_dataselect() {
-    let Some(bin) = server_bin() else { return };
+    let Some(bin) = FdsnwsServer::bin() else {
+        return;
+    };
     let Some(data) = test_data_dir() else { return };
     let sds = data.join("sds-small");
     let dir = tempfile::tempdir().unwrap();
     // 250 kB: one IU.COLA.00.BH? day file is about 195 kB, so a request for the three
     // channels over the whole day is refused (413) and must be split.
-    let server = start(&bin, &sds, dir.path(), 250_000);
+    let server = FdsnwsServer::start(&bin, &sds, dir.path(), 250_000);
     let url = format!("http://127.0.0.1:{}", server.port);
     let opts = FdsnOptions {
         timeout: Duration::from_secs(30),

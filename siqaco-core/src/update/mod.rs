@@ -563,7 +563,37 @@ struct ReqOutcome {
     samples: u64,
 }
 
-impl Exec<'_> {
+impl<'a> Exec<'a> {
+    /// The execution state of run `run_id`: sources checked for being online, merges that
+    /// never replace archive samples and apply the archive's output options.
+    fn new(
+        config: &'a Config,
+        archive: &Archive,
+        sources: Vec<Box<dyn Source>>,
+        streams: &'a [Nslc],
+        catalogue: Catalogue,
+        run_id: i64,
+        staging: &Path,
+    ) -> Self {
+        Exec {
+            config,
+            archive: archive.clone(),
+            online: sources.iter().map(|s| s.is_online()).collect(),
+            sources,
+            streams,
+            catalogue: Mutex::new(catalogue),
+            merge_lock: Mutex::new(()),
+            warnings: Mutex::new(Vec::new()),
+            run_id,
+            staging: staging.to_path_buf(),
+            merge_opts: MergeOptions {
+                policy: ArchivePolicy::Wins,
+                output: config.archive.output,
+                ..Default::default()
+            },
+        }
+    }
+
     fn cat<T>(&self, f: impl FnOnce(&Catalogue) -> Result<T>) -> Result<T> {
         let c = self.catalogue.lock().unwrap_or_else(|p| p.into_inner());
         f(&c)
@@ -821,23 +851,9 @@ pub fn run_update(config: &Config, opts: &UpdateOptions) -> Result<UpdateSummary
     let existing = stack::list(&catalogue, &[], None)?;
     let new = new_request_intervals(config, &missing, &existing);
     summary.requests_created = stack::create_requests(&catalogue, &new, None)?.len() as u64;
-    let exec = Exec {
-        config,
-        archive: archive.clone(),
-        online: sources.iter().map(|s| s.is_online()).collect(),
-        sources,
-        streams: &streams,
-        catalogue: Mutex::new(catalogue),
-        merge_lock: Mutex::new(()),
-        warnings: Mutex::new(Vec::new()),
-        run_id,
-        staging: staging.clone(),
-        merge_opts: MergeOptions {
-            policy: ArchivePolicy::Wins,
-            output: config.archive.output,
-            ..Default::default()
-        },
-    };
+    let exec = Exec::new(
+        config, &archive, sources, &streams, catalogue, run_id, &staging,
+    );
     execute_pending(&exec, &mut summary)?;
     let _ = fs::remove_dir_all(&staging);
     let mut catalogue = exec
@@ -945,23 +961,9 @@ pub fn run_stack(config: &Config) -> Result<UpdateSummary> {
     summary.window_end = format_time(window.1);
     let streams = resolve_streams(config, Some(&catalogue), window)?;
     let run_id = stack::begin_run(&catalogue, window)?;
-    let exec = Exec {
-        config,
-        archive: archive.clone(),
-        online: sources.iter().map(|s| s.is_online()).collect(),
-        sources,
-        streams: &streams,
-        catalogue: Mutex::new(catalogue),
-        merge_lock: Mutex::new(()),
-        warnings: Mutex::new(Vec::new()),
-        run_id,
-        staging: staging.clone(),
-        merge_opts: MergeOptions {
-            policy: ArchivePolicy::Wins,
-            output: config.archive.output,
-            ..Default::default()
-        },
-    };
+    let exec = Exec::new(
+        config, &archive, sources, &streams, catalogue, run_id, &staging,
+    );
     execute_pending(&exec, &mut summary)?;
     let _ = fs::remove_dir_all(&staging);
     catalogue = exec
