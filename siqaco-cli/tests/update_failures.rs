@@ -306,3 +306,52 @@ fn request_create_stack_run_and_config_errors() {
         assert!(err.contains(key), "{key} not named in: {err}");
     }
 }
+
+/// A multiplexed station: the gaps of its channels become one request `CH BALST * *`,
+/// and one fetch fills both channels.
+#[test]
+fn multiplexed_station_one_request_for_all_channels() {
+    let Some(data) = test_data_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let orig = data.join("sds-small");
+    copy_tree(&orig, &d.join("final"));
+    let noon = parse_time("2025-11-10T12:00:00").unwrap();
+    for f in [LHZ, "2025/CH/BALST/LHE.D/CH.BALST..LHE.D.2025.314"] {
+        assert_eq!(
+            keep_records(&d.join("final").join(f), |s, e| !(s <= noon && e > noon)),
+            1
+        );
+    }
+    let config = d.join("siqaco.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[archive]\npath = \"final\"\n[catalogue]\nurl = \"cat.sqlite\"\n[streams]\n\
+             select = [\"CH.BALST..LHZ\", \"CH.BALST..LHE\"]\nmultiplexed = [\"CH.BALST\"]\n\
+             [[sources]]\nname = \"sds\"\nkind = \"archive\"\npath = \"{}\"\n",
+            orig.display()
+        ),
+    )
+    .unwrap();
+    let (code, s) = update(&config);
+    assert_eq!(code, 0, "{s:#}");
+    assert_eq!(
+        (s["gaps_found"].as_u64(), s["requests_created"].as_u64()),
+        (Some(2), Some(1)),
+        "{s:#}"
+    );
+    let r = only_request(&config);
+    assert_eq!(
+        (r["stream"].as_str(), r["state"].as_str()),
+        (Some("CH.BALST.*.*"), Some("succeeded")),
+        "{r:#}"
+    );
+    let lines = r["attempt_list"][0]["lines"].as_str().unwrap();
+    assert!(lines.starts_with("CH BALST * * "), "{lines}");
+    let w = (parse_time(WINDOW.0).unwrap(), parse_time(WINDOW.1).unwrap());
+    assert_eq!(
+        stream_samples(&d.join("final"), w),
+        stream_samples(&orig, w)
+    );
+}
