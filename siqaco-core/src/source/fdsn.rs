@@ -673,9 +673,11 @@ pub(crate) enum Body {
 }
 
 /// Sends the request made by `make` and reads the whole body, with the dataselect rules for
-/// statuses: 204/404 are no data; 429/503 wait for `Retry-After`; other 5xx statuses,
-/// transport errors and timeouts are retried with backoff up to `opts.max_retries` times;
-/// 400/401/403/413 and other 4xx are errors at once. Errors name `url`.
+/// statuses: 204 is no data; 429/503 wait for `Retry-After`; other 5xx statuses, transport
+/// errors and timeouts are retried with backoff up to `opts.max_retries` times; 4xx are
+/// errors at once. The availability and station clients ask with `nodata=204`, so a 404
+/// means the URL or the service does not exist (a server without fdsnws-availability), an
+/// error, and never "no data" by mistake. Errors name `url`.
 pub(crate) fn get_body(
     opts: &FdsnOptions,
     url: &str,
@@ -712,7 +714,7 @@ pub(crate) fn get_body(
                             ),
                         }
                     }
-                    204 | 404 => return Ok(Body::NoData),
+                    204 => return Ok(Body::NoData),
                     429 | 503 => {
                         let after = retry_after(&resp).map(|d| d.min(opts.max_retry_after));
                         (err(Some(status), snippet(resp)), after)
@@ -722,6 +724,7 @@ pub(crate) fn get_body(
                             400 => "bad request",
                             401 => "authentication required",
                             403 => "access forbidden",
+                            404 => "not found: no such service at this URL (asked with nodata=204)",
                             413 => "request too large",
                             _ => "refused",
                         };
