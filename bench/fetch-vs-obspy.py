@@ -6,12 +6,16 @@ same request lines, all in the same run against the same server. Not a test.
 Usage:
   .venv/bin/python bench/fetch-vs-obspy.py [--archive DIR] [--days 2] [--reps 3]
 
-The archive (default ../bench-data/bench, built by ../shared/tools/make-bench-archive:
-12 stations x 3 channels x 4 days at 100 Hz, 512-byte Steim2 records, 2.2 GB) is indexed
-with `siqaco index` into a temporary tsindex catalogue, which a portable-fdsnws-dataselect
-from .venv-fdsnws serves on a free port of 127.0.0.1. The request is every stream of the
-archive for `--days` UTC days from the second day (about 1 GB for 2 days), as one request
-line per stream and day:
+Without --archive, an SDS archive of 12 stations x 3 channels x 2 days at 100 Hz (512-byte
+Steim2 records, real samples, gaps and overlaps; 1.1 GB) is built in bench-out/ with
+../shared/tools/make-bench-archive --no-straddle, and deleted at the end unless
+--keep-archive. Day files must end at midnight: portable-fdsnws-dataselect 2.0.2 misreads
+the `latest=>1` entry of mseedindex's `timeindex`, so a request that ends inside a day
+file's last record (midnight, when records straddle it, as in ../bench-data/bench) comes
+back nearly empty. The archive is indexed with `siqaco index` into a temporary tsindex
+catalogue, which a portable-fdsnws-dataselect from .venv-fdsnws serves on a free port of
+127.0.0.1. The request is every stream of the archive for `--days` UTC days from its first
+day, as one request line per stream and day:
 
 * siqaco: `siqaco fetch --select S... --in-flight N` (release build), which splits the
   request by day, and by stream and day when there are fewer days than N, and writes the
@@ -148,7 +152,8 @@ def run_obspy(url: str, streams: list[str], t0: str, t1: str, parse: bool) -> tu
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--archive", type=Path, default=ROOT.parent / "bench-data" / "bench")
+    ap.add_argument("--archive", type=Path, help="an SDS archive whose day files end at midnight")
+    ap.add_argument("--keep-archive", action="store_true")
     ap.add_argument("--days", type=int, default=2)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--in-flight", default="1,4,16")
@@ -157,18 +162,36 @@ def main() -> None:
     bin_ = ROOT / ".venv-fdsnws" / "bin" / "portable-fdsnws-dataselect"
     if not bin_.is_file():
         sys.exit(f"{bin_} missing: run scripts/bootstrap")
-    if not args.archive.is_dir():
-        sys.exit(f"{args.archive} missing: build it with ../shared/tools/make-bench-archive")
     siqaco = ROOT / "target" / "release" / "siqaco"
     if not siqaco.is_file():
         subprocess.run(["cargo", "build", "--release", "-p", "siqaco-cli"], cwd=ROOT, check=True)
     OUT.mkdir(exist_ok=True)
+    built = None
+    if args.archive is None:
+        built = OUT / "fetch-archive"
+        if not built.is_dir():
+            tool = Path(os.environ.get("SIQACO_SHARED", ROOT.parent / "shared")) / "tools" / "make-bench-archive"
+            subprocess.run([sys.executable, str(tool), str(built), "--stations", "12", "--days", str(args.days),
+                            "--sample-rate", "100", "--record-length", "512", "--encoding", "STEIM2",
+                            "--seed", "1", "--jobs", "2", "--no-straddle", "--expected", str(OUT / "fetch-archive-expected"),
+                            "--quiet"], check=True)
+        args.archive = built
+    try:
+        run(args, siqaco, bin_)
+    finally:
+        if built is not None and not args.keep_archive:
+            shutil.rmtree(built, ignore_errors=True)
+            for p in OUT.glob("fetch-archive-expected*"):
+                p.unlink()
+
+
+def run(args, siqaco: Path, bin_: Path) -> None:
     streams, days = streams_and_days(args.archive)
-    if len(days) < args.days + 1:
-        sys.exit(f"the archive has {len(days)} days; need {args.days + 1}")
+    if len(days) < args.days:
+        sys.exit(f"the archive has {len(days)} days; need {args.days}")
     from datetime import date, timedelta
 
-    t0 = days[1]
+    t0 = days[0]
     t1 = (date.fromisoformat(t0) + timedelta(days=args.days)).isoformat()
     work = Path(tempfile.mkdtemp(prefix="fetchbench-", dir=OUT))
     proc = None

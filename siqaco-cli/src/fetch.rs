@@ -109,6 +109,8 @@ fn progress_bar(chunks: usize) -> Option<indicatif::ProgressBar> {
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
+    pb.set_message("0 B, 0 failed");
+    pb.enable_steady_tick(Duration::from_millis(200));
     Some(pb)
 }
 
@@ -188,6 +190,7 @@ pub fn run(args: &FetchArgs) -> siqaco::Result<u8> {
     };
     let progress: Option<&(dyn Fn(FetchProgress) + Sync)> =
         if pb.is_some() { Some(&cb) } else { None };
+    let t0 = std::time::Instant::now();
     let (report, mut errors) = fetch_concurrently(
         source.as_ref(),
         &chunks,
@@ -202,8 +205,11 @@ pub fn run(args: &FetchArgs) -> siqaco::Result<u8> {
         eprintln!("no data ({} request(s))", report.requests_done);
         return Ok(EXIT_OK);
     }
+    tracing::debug!("fetch: {:.3} s", t0.elapsed().as_secs_f64());
     if !report.is_no_data() {
+        let t1 = std::time::Instant::now();
         let summary = write_to_archive(&report.files, &out)?;
+        tracing::debug!("write_to_archive: {:.3} s", t1.elapsed().as_secs_f64());
         eprintln!(
             "fetched {} bytes in {} request(s) ({} retried or split); wrote {} records to {} \
              file(s) under {} ({} duplicate records skipped)",

@@ -153,5 +153,26 @@ fn fetch_from_portable_fdsnws_dataselect() {
         assert!(r.is_no_data(), "{line}: {r:?}");
         assert_eq!(std::fs::read_dir(staged.path()).unwrap().count(), 0);
     }
+
+    // portable-fdsnws-dataselect has no availability service: asking it is an error (a
+    // 404 to nodata=204), never "no data", which would stop every fetch.
+    let with_service = FdsnDataselect::new(
+        SourceInfo::new("local-fdsnws"),
+        &url,
+        FdsnOptions {
+            availability: siqaco::source::fdsn::AvailabilityMode::Service,
+            max_retries: 0,
+            ..FdsnOptions::default()
+        },
+    )
+    .unwrap();
+    let e = with_service
+        .availability(&[Nslc::new("IU", "COLA", "00", "BHZ")], day.0, day.1)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("/fdsnws/availability/1/query: HTTP 404: not found"),
+        "{e}"
+    );
     drop(server);
 }

@@ -6,7 +6,7 @@
 //! format=text
 //! merge=samplerate,quality        (merge=samplerate and quality=X when a quality is asked)
 //! mergegaps=S                     (only with FdsnOptions::mergegaps_s)
-//! nodata=404
+//! nodata=204
 //! NET STA LOC CHA START END       (one line per stream; `--` for an empty location)
 //! ```
 //!
@@ -16,7 +16,9 @@
 //! `json` format (`{"datasources": [{"network": .., "station": .., "location": ..,
 //! "channel": .., "timespans": [[start, end], ...]}]}`, also inside `"repository": [...]`
 //! as some servers write it; `earliest`/`latest` instead of `timespans` as `/extent`
-//! answers). 204 and 404 mean no data: an empty list.
+//! answers). 204 means no data: an empty list. A 404 is an error: asked with `nodata=204`,
+//! it means the server has no availability service there, which must not pass for "no
+//! data" (the source would then never be asked for anything).
 //!
 //! The spans are then cut to the window, and the spans of one stream are joined where they
 //! overlap or touch (or are less than `mergegaps_s` apart): qualities and sample rates are
@@ -73,7 +75,8 @@ pub fn availability_query_url(url: &str) -> Result<String> {
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] for a bad URL or an empty window; [`Error::Http`] naming the
-/// URL for a refused request (4xx), retries exhausted, or a body that cannot be read.
+/// URL for a refused request (4xx, including 404: no availability service at that URL),
+/// retries exhausted, or a body that cannot be read.
 pub fn query_availability(
     base_or_service_url: &str,
     streams: &[Nslc],
@@ -124,7 +127,7 @@ pub fn query_availability_format(
     if let Some(g) = opts.mergegaps_s {
         body.push_str(&format!("mergegaps={g}\n"));
     }
-    body.push_str("nodata=404\n");
+    body.push_str("nodata=204\n");
     for n in streams {
         let loc = if n.location.is_empty() {
             "--"

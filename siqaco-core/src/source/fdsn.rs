@@ -7,7 +7,7 @@
 //!
 //! | status | outcome |
 //! |---|---|
-//! | 200 with a body | the body streams to a hidden temporary file in the staging directory, is validated ([`validate_records`](super)) and renamed into place; a body that is not miniSEED (an HTML page), ends in a truncated record, or holds records outside what was asked is an [`Error::Http`] naming the URL, not retried, and leaves nothing |
+//! | 200 with a body | the body streams to a hidden temporary file in the staging directory, is synced, validated ([`validate_records`](super)) and renamed into place; a body that is not miniSEED (an HTML page), ends in a truncated record, or holds records outside what was asked is an [`Error::Http`] naming the URL, not retried, and leaves nothing |
 //! | 200 empty, 204, 404 | no data |
 //! | 413 | the request is split in two (by streams when it has several lines, else by time) and both halves are fetched; windows are not split below [`FdsnOptions::min_split_s`] |
 //! | 429, 503 | retried after `Retry-After` seconds (capped by [`FdsnOptions::max_retry_after`]) or the backoff delay |
@@ -362,14 +362,16 @@ impl FdsnDataselect {
                 return Ok(Attempt::Retry(self.http_err(Some(status), msg), None));
             }
         }
-        // Stream the body to a temporary file in the staging directory.
+        // Stream the body to a hidden temporary file in the staging directory, sync it, read
+        // it back and validate it; a rejected body is removed (when `tmp` is dropped).
         let mut tmp = tempfile::Builder::new()
             .prefix(".siqaco-partial-")
             .tempfile_in(staging)
             .map_err(|e| Error::io(staging, e))?;
         let mut resp = resp;
-        let mut buf = vec![0u8; 64 * 1024];
+        let mut buf = vec![0u8; 256 * 1024];
         let mut total = 0u64;
+        let t0 = std::time::Instant::now();
         loop {
             let n = match resp.read(&mut buf) {
                 Ok(0) => break,
@@ -392,11 +394,22 @@ impl FdsnDataselect {
         if total == 0 {
             return Ok(Attempt::NoData);
         }
+        let t1 = std::time::Instant::now();
         tmp.as_file()
             .sync_all()
             .map_err(|e| Error::io(tmp.path(), e))?;
+        let t2 = std::time::Instant::now();
         let data = std::fs::read(tmp.path()).map_err(|e| Error::io(tmp.path(), e))?;
-        if let Err(msg) = validate_records(&data, lines) {
+        let v = validate_records(&data, lines);
+        tracing::debug!(
+            "{}: {total} bytes received in {:.3} s, synced in {:.3} s, validated in {:.3} s",
+            self.query_url,
+            (t1 - t0).as_secs_f64(),
+            (t2 - t1).as_secs_f64(),
+            t2.elapsed().as_secs_f64()
+        );
+        drop(data);
+        if let Err(msg) = v {
             // `tmp` is removed on drop.
             return Err(self.http_err(Some(200), msg));
         }
@@ -660,9 +673,11 @@ pub(crate) enum Body {
 }
 
 /// Sends the request made by `make` and reads the whole body, with the dataselect rules for
-/// statuses: 204/404 are no data; 429/503 wait for `Retry-After`; other 5xx statuses,
-/// transport errors and timeouts are retried with backoff up to `opts.max_retries` times;
-/// 400/401/403/413 and other 4xx are errors at once. Errors name `url`.
+/// statuses: 204 is no data; 429/503 wait for `Retry-After`; other 5xx statuses, transport
+/// errors and timeouts are retried with backoff up to `opts.max_retries` times; 4xx are
+/// errors at once. The availability and station clients ask with `nodata=204`, so a 404
+/// means the URL or the service does not exist (a server without fdsnws-availability), an
+/// error, and never "no data" by mistake. Errors name `url`.
 pub(crate) fn get_body(
     opts: &FdsnOptions,
     url: &str,
@@ -699,7 +714,7 @@ pub(crate) fn get_body(
                             ),
                         }
                     }
-                    204 | 404 => return Ok(Body::NoData),
+                    204 => return Ok(Body::NoData),
                     429 | 503 => {
                         let after = retry_after(&resp).map(|d| d.min(opts.max_retry_after));
                         (err(Some(status), snippet(resp)), after)
@@ -709,6 +724,7 @@ pub(crate) fn get_body(
                             400 => "bad request",
                             401 => "authentication required",
                             403 => "access forbidden",
+                            404 => "not found: no such service at this URL (asked with nodata=204)",
                             413 => "request too large",
                             _ => "refused",
                         };

@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::record::{RecordHeader, RecordScanner, ScanItem};
 use crate::sid::{Nslc, NslcGlob};
 use crate::time::{day_floor, parse_time, NS_PER_S};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
@@ -436,6 +436,10 @@ pub(crate) fn validate_records(
     buf: &[u8],
     lines: &[RequestLine],
 ) -> std::result::Result<usize, String> {
+    // The lines that select a stream, found once per stream (by its raw header codes), so
+    // that a record costs no allocation and no glob match.
+    type Selected = (Nslc, Vec<usize>);
+    let mut by_stream: HashMap<(u8, &[u8]), Selected> = HashMap::new();
     let mut n = 0;
     for item in RecordScanner::new(buf) {
         match item {
@@ -459,9 +463,20 @@ pub(crate) fn validate_records(
                     n += 1;
                     continue;
                 }
-                let nslc = header.nslc();
+                let (nslc, sel) = by_stream
+                    .entry((header.format_version, header.stream_key()))
+                    .or_insert_with(|| {
+                        let nslc = header.nslc();
+                        let sel = (0..lines.len())
+                            .filter(|&i| lines[i].stream.matches(&nslc))
+                            .collect();
+                        (nslc, sel)
+                    });
                 let (s, e) = (header.start_ns, header.coverage_end_ns());
-                if !lines.iter().any(|l| l.accepts(&nslc, s, e)) {
+                if !sel
+                    .iter()
+                    .any(|&i| s <= lines[i].end_ns && e >= lines[i].start_ns)
+                {
                     return Err(format!(
                         "record at byte {offset} ({nslc}, {} to {}) is outside what was asked",
                         crate::time::format_time(s),
@@ -580,55 +595,95 @@ pub struct WriteSummary {
 /// when a staged file is not clean miniSEED; [`Error::InvalidCode`] for codes that cannot be
 /// used in a path.
 pub fn write_to_archive(staged: &[PathBuf], archive: &Archive) -> Result<WriteSummary> {
-    // (stream, day) -> record bytes, in staged order.
-    let mut by_day: BTreeMap<(Nslc, i64), Vec<Vec<u8>>> = BTreeMap::new();
-    for path in staged {
-        let buf = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        for item in RecordScanner::new(&buf) {
+    let bufs = staged
+        .iter()
+        .map(|p| std::fs::read(p).map_err(|e| Error::io(p, e)))
+        .collect::<Result<Vec<_>>>()?;
+    // (stream, day) -> records, in staged order; the stream of a record found once per
+    // distinct header code bytes.
+    let mut names: HashMap<(u8, &[u8]), Nslc> = HashMap::new();
+    let mut by_day: BTreeMap<(Nslc, i64), Vec<&[u8]>> = BTreeMap::new();
+    for (path, buf) in staged.iter().zip(&bufs) {
+        for item in RecordScanner::new(buf) {
             match item {
                 ScanItem::Invalid {
                     offset, message, ..
                 } => return Err(Error::invalid_data(path, offset, message)),
                 ScanItem::Record { header, .. } => {
                     let h: RecordHeader<'_> = header;
+                    let nslc = names
+                        .entry((h.format_version, h.stream_key()))
+                        .or_insert_with(|| h.nslc())
+                        .clone();
                     by_day
-                        .entry((h.nslc(), day_floor(h.start_ns)))
+                        .entry((nslc, day_floor(h.start_ns)))
                         .or_default()
-                        .push(h.raw.to_vec());
+                        .push(h.raw);
                 }
             }
         }
     }
-    let mut summary = WriteSummary::default();
-    for ((nslc, day), records) in by_day {
-        let path = archive.file_path(&nslc, day, 'D')?;
-        let mut content = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(Error::io(&path, e)),
-        };
-        let mut seen: HashSet<Vec<u8>> = RecordScanner::new(&content)
-            .filter_map(|i| match i {
-                ScanItem::Record { header, .. } => Some(header.raw.to_vec()),
-                ScanItem::Invalid { .. } => None,
-            })
-            .collect();
-        let before = summary.records_added;
-        for r in records {
-            if seen.contains(&r) {
-                summary.records_duplicate += 1;
-                continue;
+    // Day files are independent: written in parallel (each write is synced).
+    use rayon::prelude::*;
+    type Day<'a> = ((Nslc, i64), Vec<&'a [u8]>);
+    let days: Vec<Day<'_>> = by_day.into_iter().collect();
+    let results: Vec<Result<(u64, u64)>> = days
+        .par_iter()
+        .map(|((nslc, day), records)| {
+            let path = archive.file_path(nslc, *day, 'D')?;
+            let mut content = match std::fs::read(&path) {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                Err(e) => return Err(Error::io(&path, e)),
+            };
+            let mut seen: HashSet<RecordBytes<'_>> = HashSet::new();
+            let (mut added, mut duplicate) = (0u64, 0u64);
+            let mut new: Vec<&[u8]> = Vec::with_capacity(records.len());
+            for item in RecordScanner::new(&content) {
+                if let ScanItem::Record { header, .. } = item {
+                    seen.insert(RecordBytes(header.raw));
+                }
             }
-            content.extend_from_slice(&r);
-            seen.insert(r);
-            summary.records_added += 1;
-        }
-        if summary.records_added > before {
-            write_atomic(&path, &content)?;
-            summary.files_written += 1;
-        }
+            for r in records {
+                if seen.insert(RecordBytes(r)) {
+                    new.push(r);
+                    added += 1;
+                } else {
+                    duplicate += 1;
+                }
+            }
+            drop(seen);
+            if added > 0 {
+                content.reserve(new.iter().map(|r| r.len()).sum());
+                for r in new {
+                    content.extend_from_slice(r);
+                }
+                write_atomic(&path, &content)?;
+            }
+            Ok((added, duplicate))
+        })
+        .collect();
+    let mut summary = WriteSummary::default();
+    for r in results {
+        let (added, duplicate) = r?;
+        summary.records_added += added;
+        summary.records_duplicate += duplicate;
+        summary.files_written += usize::from(added > 0);
     }
     Ok(summary)
+}
+
+/// The bytes of one record, compared in full but hashed by their first 64 bytes (the fixed
+/// header: codes, start time, sample count), which tell records apart in practice, so that
+/// hashing does not read every data byte.
+#[derive(PartialEq, Eq)]
+struct RecordBytes<'a>(&'a [u8]);
+
+impl std::hash::Hash for RecordBytes<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.len().hash(state);
+        self.0[..self.0.len().min(64)].hash(state);
+    }
 }
 
 /// Opens a source from a command-line style specification:

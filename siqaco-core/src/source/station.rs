@@ -2,7 +2,7 @@
 //! streams to maintain, from network codes or selections.
 //!
 //! One GET per selection to `<base>/fdsnws/station/1/query` with `network`, `station`,
-//! `location` (`--` for the empty location), `channel`, `level`, `format`, `nodata=404`
+//! `location` (`--` for the empty location), `channel`, `level`, `format`, `nodata=204`
 //! and, when given, `starttime`/`endtime` (which select the epochs that overlap the
 //! window: "ending on or after starttime", "starting on or before endtime").
 //!
@@ -13,7 +13,8 @@
 //! * [`query_inventory`]: `format=xml` at any [`StationLevel`], read with
 //!   [`crate::stationxml::parse_stationxml`].
 //!
-//! 204 and 404 mean nothing matched. The answers are also filtered here by the selection and
+//! 204 means nothing matched; a 404 (asked with `nodata=204`) is an error: no station
+//! service at that URL. The answers are also filtered here by the selection and
 //! the window, so a server that ignores a parameter gives the same result. Requests follow
 //! the retry rules of [`super::fdsn`]. A body that is not the asked format (an HTML page),
 //! a line with too few columns, a bad time or bad XML is an error naming the URL.
@@ -334,7 +335,7 @@ fn query_url(
         }
         q.append_pair("level", level.as_str());
         q.append_pair("format", format);
-        q.append_pair("nodata", "404");
+        q.append_pair("nodata", "204");
     }
     Ok(u.to_string())
 }
@@ -366,7 +367,7 @@ mod tests {
         assert_eq!(
             u,
             "http://h/fdsnws/station/1/query?network=IU&station=ANMO&location=--&channel=BH%3F\
-             &starttime=2010-01-01T00%3A00%3A00.000000&level=channel&format=text&nodata=404"
+             &starttime=2010-01-01T00%3A00%3A00.000000&level=channel&format=text&nodata=204"
         );
     }
 
