@@ -68,7 +68,16 @@ def test_ctrl_c_stops_a_scan(data_dir: Path) -> None:
 
     import pytest
 
+    # A workload long enough (at least 2 s uninterrupted) that the interrupt at 0.2 s
+    # lands inside the scan whatever the machine's speed or load.
     paths = _workload(data_dir) * 10
+    while True:
+        t0 = time.perf_counter()
+        siqaco.scan(paths, threads=1)
+        full = time.perf_counter() - t0
+        if full >= 2.0:
+            break
+        paths = paths * max(2, int(2.0 / max(full, 0.01)) + 1)
     timer = threading.Timer(0.2, _thread.interrupt_main)  # as if Ctrl-C were pressed
     t0 = time.perf_counter()
     timer.start()
@@ -76,7 +85,4 @@ def test_ctrl_c_stops_a_scan(data_dir: Path) -> None:
         siqaco.scan(paths, threads=1)
     interrupted = time.perf_counter() - t0
     timer.join()
-    t0 = time.perf_counter()
-    siqaco.scan(paths, threads=1)
-    full = time.perf_counter() - t0
     assert interrupted < 0.5 * full, (interrupted, full)
