@@ -176,13 +176,14 @@ pub fn verify_stream(
     // sample by sample. An output sample elsewhere within `reach` of such a record would
     // fail the record-level rule 1 below.
     let isolated = isolated_records(&recs, &rec_group, &groups, opts);
-    let mut unmatched: HashMap<&[u8], usize> = HashMap::new();
+    // isolated records by start time (isolated records never share one)
+    let mut unmatched: HashMap<i64, usize> = HashMap::new();
     for (rank, r) in recs.iter().enumerate() {
         if !r.is_data {
             continue;
         }
         if isolated[rank] {
-            unmatched.insert(r.raw, rank);
+            unmatched.insert(r.start_ns, rank);
             continue;
         }
         push_inputs(&mut groups[rec_group[rank]], r, rank)?;
@@ -226,7 +227,11 @@ pub fn verify_stream(
                 extents.resize(g + 1, Vec::new());
             }
             extents[g].push((first, last));
-            if unmatched.remove(raw).is_some() {
+            if unmatched
+                .get(&h.start_ns)
+                .is_some_and(|&rank| recs[rank].raw == raw)
+            {
+                unmatched.remove(&h.start_ns);
                 continue;
             }
             let d = decode_record(raw)?;
