@@ -25,7 +25,7 @@ use super::{
 };
 use crate::archive::{write_atomic, Archive, Layout};
 use crate::error::{Error, Result};
-use crate::record::parse_record;
+use crate::record::{parse_record, RecordCodes};
 use crate::sid::Nslc;
 use crate::time::{day_floor, format_date, NS_PER_DAY};
 use rayon::prelude::*;
@@ -273,11 +273,21 @@ pub fn merge_into(
     let parsed: Vec<Vec<(Nslc, &[u8])>> = buffers
         .par_iter()
         .map(|(_, f, b)| {
+            // the stream of the previous record, reused while the codes stay the same
+            let mut last: Option<(RecordCodes<'_>, Nslc)> = None;
             records_of(f, b)?
                 .into_iter()
                 .map(|r| {
                     let h = parse_record(r).map_err(|e| Error::invalid_data(f, 0, e.message))?;
-                    Ok((h.nslc(), r))
+                    let nslc = match &last {
+                        Some((codes, n)) if *codes == h.codes => n.clone(),
+                        _ => {
+                            let n = h.nslc();
+                            last = Some((h.codes, n.clone()));
+                            n
+                        }
+                    };
+                    Ok((nslc, r))
                 })
                 .collect::<Result<Vec<_>>>()
         })

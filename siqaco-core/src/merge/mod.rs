@@ -374,9 +374,14 @@ fn to_recs<'a>(
     priority: i32,
     out: &mut Vec<Rec<'a>>,
 ) -> Result<()> {
+    // codes already seen to be `nslc` (building the strings of every record costs)
+    let mut known = None;
     for (raw, file_day) in records {
         let h = parse_record(raw).map_err(|e| Error::invalid_data("", 0, e.message))?;
-        if h.nslc() != *nslc {
+        if known != Some(h.codes) && h.nslc() == *nslc {
+            known = Some(h.codes);
+        }
+        if known != Some(h.codes) {
             return Err(Error::invalid_argument(format!(
                 "record of {} given for stream {nslc}",
                 h.nslc()
@@ -573,8 +578,14 @@ pub fn merge_stream(
                 kept.push((s, r.n));
             }
         } else if !r.is_archive {
-            for i in 0..r.n {
-                stats.entry(day_floor(r.time(i))).or_default().samples_added += 1;
+            let first_day = day_floor(r.start_ns);
+            if r.n > 0 && day_floor(r.time(r.n - 1)) == first_day {
+                // the common case: one count per record, not per sample
+                stats.entry(first_day).or_default().samples_added += r.n as u64;
+            } else {
+                for i in 0..r.n {
+                    stats.entry(day_floor(r.time(i))).or_default().samples_added += 1;
+                }
             }
         }
         for &(i0, i1) in &kept {

@@ -500,3 +500,48 @@ fn misaligned_patches_follow_the_documented_rule() {
         }
     }
 }
+
+/// The record-level shortcut of the verification (records copied unchanged) still
+/// rejects a dropped record, a record written twice and a record moved in time.
+#[test]
+fn verification_rejects_dropped_duplicated_or_moved_records() {
+    let archive = archive_days(&seg(-100, 200, 0, &pack(3, 256, 2, 2)));
+    let a: Vec<ArchiveDay<'_>> = archive
+        .iter()
+        .map(|(d, b)| ArchiveDay {
+            day_start_ns: *d,
+            bytes: b,
+        })
+        .collect();
+    let opts = MergeOptions::default();
+    let day1 = &archive[1];
+    let recs = split_records(&day1.1).unwrap();
+    assert!(recs.len() >= 2);
+    let check = |day1_bytes: Vec<u8>| {
+        let outs = [
+            (archive[0].0, archive[0].1.as_slice()),
+            (day1.0, &day1_bytes[..]),
+        ];
+        verify_stream(&nslc(), &a, &[], &outs, &opts).map_err(|e| e.to_string())
+    };
+    assert!(check(day1.1.clone()).is_ok());
+    let dropped: Vec<u8> = recs[1..].concat();
+    assert!(check(dropped).unwrap_err().contains("lost"));
+    let mut twice = day1.1.clone();
+    twice.extend_from_slice(recs[0]);
+    assert!(check(twice).unwrap_err().contains("overlap"));
+    // the first record re-encoded 0.75 s later (beyond the 0.5 s tolerance; a shift within
+    // it is the same sample by definition)
+    let first = samples_of(recs[0]);
+    let moved = encode(
+        &nslc(),
+        first[0].0 + 3 * NS_PER_S / 4,
+        1.0,
+        &Samples::Int32(first.iter().map(|s| s.1 as i32).collect()),
+        &pack(3, 256, 2, 2),
+    )
+    .unwrap();
+    let mut shifted = moved;
+    shifted.extend(recs[1..].concat());
+    assert!(check(shifted).is_err());
+}
