@@ -224,8 +224,9 @@ pub fn run_request(cmd: &RequestCommand) -> siqaco::Result<u8> {
     let selection = parse_selection(&args.select)?;
     let window = (parse_time(&args.start)?, parse_time(&args.end)?);
     let ids = create_requests(&config, &selection, window, &args.sources)?;
+    let cat = siqaco::index::Catalogue::open(&config.catalogue)?;
     for id in &ids {
-        let r = stack::get(&siqaco::index::Catalogue::open(&config.catalogue)?, *id)?;
+        let r = stack::get(&cat, *id)?;
         println!(
             "request {id}: {} {} – {}",
             r.nslc,

@@ -211,6 +211,31 @@ pub struct NslcGlob {
 }
 
 impl NslcGlob {
+    /// The selection of exactly `nslc` (its codes, no wildcard).
+    pub fn exact(nslc: &Nslc) -> Self {
+        NslcGlob {
+            network: nslc.network.clone(),
+            station: nslc.station.clone(),
+            location: nslc.location.clone(),
+            channel: nslc.channel.clone(),
+        }
+    }
+
+    /// The one stream this selection names when no field holds `*` or `?`; `None` for a
+    /// glob.
+    pub fn as_exact(&self) -> Option<Nslc> {
+        let fields = [&self.network, &self.station, &self.location, &self.channel];
+        if fields.iter().any(|f| f.contains(['*', '?'])) {
+            return None;
+        }
+        Some(Nslc::new(
+            &self.network,
+            &self.station,
+            &self.location,
+            &self.channel,
+        ))
+    }
+
     /// The selection that matches every stream.
     pub fn all() -> Self {
         NslcGlob {

@@ -117,6 +117,15 @@ pub fn from_year_doy_hms(
     from_naive(date.and_time(time))
 }
 
+/// The current time from the system clock, ns since 1970 UTC (0 if the clock is before
+/// 1970).
+pub fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
 /// Formats an instant as ISO 8601 UTC with a `Z`: microsecond digits, or nanosecond digits
 /// when the instant is not a whole microsecond (`2008-01-01T00:00:01.970000Z`).
 pub fn format_time(ns: i64) -> String {

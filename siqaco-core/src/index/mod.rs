@@ -712,7 +712,7 @@ impl Catalogue {
                 Some(p) => p.install(work),
                 None => work(),
             };
-            let scanned_ns = now_ns();
+            let scanned_ns = crate::time::now_ns();
             db.transaction(|tx| {
                 for ((f, abs, filename), (idx, errors)) in batch.iter().zip(results) {
                     if !errors.is_empty() {
@@ -1050,13 +1050,6 @@ pub struct StoredDay {
     pub max_overlap: f64,
     /// Percent of the day covered.
     pub percent_availability: f64,
-}
-
-fn now_ns() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as i64)
-        .unwrap_or(0)
 }
 
 fn read_and_index(f: &ArchiveFile, opts: &SectionOptions) -> (FileIndex, Vec<FileError>) {

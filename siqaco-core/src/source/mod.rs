@@ -57,12 +57,7 @@ impl RequestLine {
     /// A request line for an exact stream.
     pub fn new(nslc: &Nslc, start_ns: i64, end_ns: i64) -> Self {
         RequestLine {
-            stream: NslcGlob {
-                network: nslc.network.clone(),
-                station: nslc.station.clone(),
-                location: nslc.location.clone(),
-                channel: nslc.channel.clone(),
-            },
+            stream: NslcGlob::exact(nslc),
             start_ns,
             end_ns,
         }

@@ -40,9 +40,9 @@ use crate::scan::{scan_archive, ScanOptions, ScanReport};
 use crate::segment::Tolerance;
 use crate::sid::{Nslc, NslcGlob};
 use crate::source::{AvailabilitySpan, RequestLine, Source, SourceInfo};
-use crate::time::{format_time, s_to_ns};
+use crate::time::{format_time, now_ns, s_to_ns};
 use config::{AvailabilityMode, Config, RetryPolicy, SourceConfig, SourceKind};
-use stack::{now_ns, Attempt, Request, RequestState};
+use stack::{Attempt, Request, RequestState};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -144,15 +144,6 @@ impl ArchiveLock {
     }
 }
 
-/// Whether a glob names exactly one stream.
-fn exact(g: &NslcGlob) -> Option<Nslc> {
-    let fields = [&g.network, &g.station, &g.location, &g.channel];
-    if fields.iter().any(|f| f.contains(['*', '?'])) {
-        return None;
-    }
-    Some(Nslc::new(&g.network, &g.station, &g.location, &g.channel))
-}
-
 /// The streams to maintain over `window`: exact codes of `select`, the `file` list, the
 /// channels of the `stationxml` file and of the `fdsn_station` networks with an epoch
 /// overlapping the window, and the streams of the archive and of `catalogue` matching
@@ -170,7 +161,7 @@ pub fn resolve_streams(
     let mut out: BTreeSet<Nslc> = BTreeSet::new();
     let mut globs = Vec::new();
     for g in &s.select {
-        match exact(g) {
+        match g.as_exact() {
             Some(n) => {
                 n.validate()
                     .map_err(|e| Error::Config(format!("streams.select: {e}")))?;
@@ -194,29 +185,37 @@ pub fn resolve_streams(
         );
     }
     if let Some(fs) = &s.fdsn_station {
-        out.extend(station_channels(fs, window, config)?);
+        out.extend(station_channels(fs, window)?);
     }
-    if !globs.is_empty() {
-        let archive = Archive::new(&config.archive.path, config.archive.layout.clone());
-        if archive.root().is_dir() {
-            if let Ok(found) = archive.discover_streams(&globs) {
-                out.extend(found);
-            }
-        }
-        if let Some(cat) = catalogue {
-            out.extend(cat.streams(&globs)?);
-        }
-    }
+    out.extend(expand_globs(config, catalogue, &globs)?);
     Ok(out.into_iter().collect())
+}
+
+/// The streams matching `globs` that the archive's file names and the catalogue know.
+fn expand_globs(
+    config: &Config,
+    catalogue: Option<&Catalogue>,
+    globs: &[NslcGlob],
+) -> Result<BTreeSet<Nslc>> {
+    let mut out = BTreeSet::new();
+    if globs.is_empty() {
+        return Ok(out);
+    }
+    let archive = Archive::new(&config.archive.path, config.archive.layout.clone());
+    if archive.root().is_dir() {
+        if let Ok(found) = archive.discover_streams(globs) {
+            out.extend(found);
+        }
+    }
+    if let Some(cat) = catalogue {
+        out.extend(cat.streams(globs)?);
+    }
+    Ok(out)
 }
 
 /// The channels of `fdsn_station` networks open during the window (FDSN station service,
 /// level=channel, format=text: [`crate::source::station::query_channels`]).
-fn station_channels(
-    fs: &config::FdsnStationConfig,
-    window: (i64, i64),
-    _config: &Config,
-) -> Result<Vec<Nslc>> {
+fn station_channels(fs: &config::FdsnStationConfig, window: (i64, i64)) -> Result<Vec<Nslc>> {
     let nets: Vec<NslcGlob> = fs
         .networks
         .iter()
@@ -310,6 +309,27 @@ fn missing_from_report(
     out
 }
 
+/// Options analysing `streams` over `window` with the default tolerance; `max_gaps` is
+/// Morumotto's per-day collapse.
+fn window_scan(
+    streams: &[Nslc],
+    window: (i64, i64),
+    max_gaps: Option<usize>,
+    threads: Option<usize>,
+) -> ScanOptions {
+    ScanOptions {
+        selection: streams.iter().map(NslcGlob::exact).collect(),
+        analysis: AnalysisOptions {
+            window: Some(window),
+            tolerance: Tolerance::default(),
+            max_gaps_per_day: max_gaps,
+            ..Default::default()
+        },
+        threads,
+        cancel: None,
+    }
+}
+
 /// What is missing now in the archive for `streams` over `window` (a header scan of the
 /// day files of the window).
 fn missing_now(
@@ -317,31 +337,13 @@ fn missing_now(
     streams: &[Nslc],
     window: (i64, i64),
 ) -> Result<BTreeMap<Nslc, Vec<(i64, i64)>>> {
-    let opts = ScanOptions {
-        selection: streams.iter().map(glob_of).collect(),
-        analysis: AnalysisOptions {
-            window: Some(window),
-            tolerance: Tolerance::default(),
-            ..Default::default()
-        },
-        threads: Some(1),
-        cancel: None,
-    };
+    let opts = window_scan(streams, window, None, Some(1));
     let report = if archive.root().is_dir() {
         scan_archive(archive, &opts, None)?
     } else {
         ScanReport::default()
     };
     Ok(missing_from_report(&report, streams, window))
-}
-
-fn glob_of(n: &Nslc) -> NslcGlob {
-    NslcGlob {
-        network: n.network.clone(),
-        station: n.station.clone(),
-        location: n.location.clone(),
-        channel: n.channel.clone(),
-    }
 }
 
 /// The stream key of requests for `n`: `NET STA * *` for a multiplexed station.
@@ -474,15 +476,7 @@ fn catalogue_spans(
             "{url}: not a siqaco catalogue (index the source's data with `siqaco index`)"
         )));
     }
-    let report = cat.report(&ScanOptions {
-        selection: streams.iter().map(glob_of).collect(),
-        analysis: AnalysisOptions {
-            window: Some(extent),
-            ..Default::default()
-        },
-        threads: Some(1),
-        cancel: None,
-    })?;
+    let report = cat.report(&window_scan(streams, extent, None, Some(1)))?;
     Ok(report
         .streams
         .iter()
@@ -538,6 +532,28 @@ fn lines_for(
         }
     }
     lines
+}
+
+/// The sources that may be asked for `req` (covering `streams`), in priority order, with
+/// their index in `config.sources`: those the request names (all when it names none) that
+/// serve at least one of the streams.
+fn eligible_sources<'c>(
+    config: &'c Config,
+    req: &Request,
+    streams: &[Nslc],
+) -> Vec<(usize, &'c SourceConfig)> {
+    config
+        .sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            req.sources
+                .as_ref()
+                .is_none_or(|names| names.contains(&s.name))
+                && (s.select.is_empty()
+                    || streams.iter().any(|n| crate::sid::selected(&s.select, n)))
+        })
+        .collect()
 }
 
 /// Shared state of the execution of a run.
@@ -599,25 +615,6 @@ impl<'a> Exec<'a> {
         f(&c)
     }
 
-    fn sources_for<'s>(
-        &'s self,
-        req: &Request,
-        streams: &[Nslc],
-    ) -> Vec<(usize, &'s SourceConfig)> {
-        self.config
-            .sources
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| {
-                req.sources
-                    .as_ref()
-                    .is_none_or(|names| names.contains(&s.name))
-                    && (s.select.is_empty()
-                        || streams.iter().any(|n| crate::sid::selected(&s.select, n)))
-            })
-            .collect()
-    }
-
     /// One attempt of one request.
     fn execute(&self, req: &Request) -> Result<ReqOutcome> {
         let mut out = ReqOutcome::default();
@@ -643,7 +640,7 @@ impl<'a> Exec<'a> {
         let mut errors: Vec<String> = Vec::new();
         let mut no_source = true;
         let widen_ns = s_to_ns(self.config.requests.widen_s);
-        for (k, cfg) in self.sources_for(req, &streams) {
+        for (k, cfg) in eligible_sources(self.config, req, &streams) {
             if missing.values().all(Vec::is_empty) {
                 break;
             }
@@ -818,28 +815,16 @@ pub fn run_update(config: &Config, opts: &UpdateOptions) -> Result<UpdateSummary
     if opts.dry_run {
         return dry_run(config, &archive, &sources, window, summary);
     }
-    let _lock = ArchiveLock::acquire(archive.root())?;
-    recover(archive.root())?;
-    let staging = archive.root().join(STAGING_NAME);
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-    }
-    let mut catalogue = Catalogue::open(&config.catalogue)?;
-    stack::reset_interrupted(&catalogue)?;
-    let index_opts = IndexOptions::default();
-    catalogue.index_archive(&archive, &index_opts)?;
+    let (_lock, staging, mut catalogue) = take_archive(config, &archive)?;
+    catalogue.index_archive(&archive, &IndexOptions::default())?;
     let streams = resolve_streams(config, Some(&catalogue), window)?;
     summary.streams_checked = streams.len() as u64;
-    let report = catalogue.report(&ScanOptions {
-        selection: streams.iter().map(glob_of).collect(),
-        analysis: AnalysisOptions {
-            window: Some(window),
-            max_gaps_per_day: Some(config.requests.max_gaps_per_day_file),
-            ..Default::default()
-        },
-        threads: None,
-        cancel: None,
-    })?;
+    let report = catalogue.report(&window_scan(
+        &streams,
+        window,
+        Some(config.requests.max_gaps_per_day_file),
+        None,
+    ))?;
     let missing = missing_from_report(&report, &streams, window);
     let run_id = stack::begin_run(&catalogue, window)?;
     let gaps: Vec<(Nslc, i64, i64)> = missing
@@ -855,7 +840,30 @@ pub fn run_update(config: &Config, opts: &UpdateOptions) -> Result<UpdateSummary
         config, &archive, sources, &streams, catalogue, run_id, &staging,
     );
     execute_pending(&exec, &mut summary)?;
-    let _ = fs::remove_dir_all(&staging);
+    finish_run(exec, window, &mut summary)?;
+    Ok(summary)
+}
+
+/// The start of every run that changes the archive: takes its lock, finishes or rolls back
+/// an interrupted merge, clears the staging directory, opens the catalogue and puts
+/// requests a killed run left `in_progress` back to `retry`. Returns the lock (held while
+/// it lives), the staging directory and the catalogue.
+fn take_archive(config: &Config, archive: &Archive) -> Result<(ArchiveLock, PathBuf, Catalogue)> {
+    let lock = ArchiveLock::acquire(archive.root())?;
+    recover(archive.root())?;
+    let staging = archive.root().join(STAGING_NAME);
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+    }
+    let catalogue = Catalogue::open(&config.catalogue)?;
+    stack::reset_interrupted(&catalogue)?;
+    Ok((lock, staging, catalogue))
+}
+
+/// The end of a run: removes the staging directory, re-indexes the touched files, counts
+/// the requests of `window` left and stores the summary in `siqaco_runs`.
+fn finish_run(exec: Exec<'_>, window: (i64, i64), summary: &mut UpdateSummary) -> Result<()> {
+    let _ = fs::remove_dir_all(&exec.staging);
     let mut catalogue = exec
         .catalogue
         .into_inner()
@@ -863,11 +871,10 @@ pub fn run_update(config: &Config, opts: &UpdateOptions) -> Result<UpdateSummary
     summary
         .warnings
         .extend(exec.warnings.into_inner().unwrap_or_default());
-    catalogue.index_archive(&archive, &index_opts)?;
+    catalogue.index_archive(&exec.archive, &IndexOptions::default())?;
     summary.requests_left = left_in_window(&catalogue, window)?;
     let json = serde_json::to_string(&summary).unwrap_or_default();
-    stack::end_run(&catalogue, run_id, &json)?;
-    Ok(summary)
+    stack::end_run(&catalogue, exec.run_id, &json)
 }
 
 /// Executes every pending request, `requests.in_flight` at once.
@@ -939,12 +946,7 @@ fn left_in_window(cat: &Catalogue, window: (i64, i64)) -> Result<u64> {
 pub fn run_stack(config: &Config) -> Result<UpdateSummary> {
     let archive = Archive::new(&config.archive.path, config.archive.layout.clone());
     let sources = open_sources(config)?;
-    let _lock = ArchiveLock::acquire(archive.root())?;
-    recover(archive.root())?;
-    let staging = archive.root().join(STAGING_NAME);
-    let _ = fs::remove_dir_all(&staging);
-    let mut catalogue = Catalogue::open(&config.catalogue)?;
-    stack::reset_interrupted(&catalogue)?;
+    let (_lock, staging, catalogue) = take_archive(config, &archive)?;
     let pending = stack::list(
         &catalogue,
         &[RequestState::New, RequestState::Retry, RequestState::Failed],
@@ -965,21 +967,7 @@ pub fn run_stack(config: &Config) -> Result<UpdateSummary> {
         config, &archive, sources, &streams, catalogue, run_id, &staging,
     );
     execute_pending(&exec, &mut summary)?;
-    let _ = fs::remove_dir_all(&staging);
-    catalogue = exec
-        .catalogue
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner());
-    summary
-        .warnings
-        .extend(exec.warnings.into_inner().unwrap_or_default());
-    catalogue.index_archive(&archive, &IndexOptions::default())?;
-    summary.requests_left = left_in_window(&catalogue, window)?;
-    stack::end_run(
-        &catalogue,
-        run_id,
-        &serde_json::to_string(&summary).unwrap_or_default(),
-    )?;
+    finish_run(exec, window, &mut summary)?;
     Ok(summary)
 }
 
@@ -1006,11 +994,10 @@ pub fn create_requests(
     }
     let catalogue = Catalogue::open(&config.catalogue)?;
     let maintained = resolve_streams(config, Some(&catalogue), window)?;
-    let archive = Archive::new(&config.archive.path, config.archive.layout.clone());
     let mut streams: BTreeSet<Nslc> = BTreeSet::new();
     let mut globs = Vec::new();
     for g in selection {
-        match exact(g) {
+        match g.as_exact() {
             Some(n) => {
                 streams.insert(n);
             }
@@ -1024,12 +1011,7 @@ pub fn create_requests(
                 .filter(|n| crate::sid::selected(&globs, n))
                 .cloned(),
         );
-        streams.extend(catalogue.streams(&globs)?);
-        if archive.root().is_dir() {
-            if let Ok(found) = archive.discover_streams(&globs) {
-                streams.extend(found);
-            }
-        }
+        streams.extend(expand_globs(config, Some(&catalogue), &globs)?);
     }
     if streams.is_empty() {
         return Err(Error::invalid_argument(
@@ -1057,16 +1039,12 @@ fn dry_run(
     let report = if archive.root().is_dir() {
         scan_archive(
             archive,
-            &ScanOptions {
-                selection: streams.iter().map(glob_of).collect(),
-                analysis: AnalysisOptions {
-                    window: Some(window),
-                    max_gaps_per_day: Some(config.requests.max_gaps_per_day_file),
-                    ..Default::default()
-                },
-                threads: None,
-                cancel: None,
-            },
+            &window_scan(
+                &streams,
+                window,
+                Some(config.requests.max_gaps_per_day_file),
+                None,
+            ),
             None,
         )?
     } else {
@@ -1106,13 +1084,7 @@ fn dry_run(
             continue;
         }
         let extent = (req.start_ns, req.end_ns);
-        for (k, cfg) in config.sources.iter().enumerate() {
-            if !req.sources.as_ref().is_none_or(|n| n.contains(&cfg.name))
-                || !(cfg.select.is_empty()
-                    || rs.iter().any(|n| crate::sid::selected(&cfg.select, n)))
-            {
-                continue;
-            }
+        for (k, cfg) in eligible_sources(config, req, &rs) {
             let spans = source_spans(cfg, sources[k].as_ref(), &rs, extent, &warnings);
             let lines = lines_for(req, &missing, &spans, widen_ns);
             if !lines.is_empty() {

@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::index::backend::{vals, SqlValue};
 use crate::index::Catalogue;
 use crate::sid::Nslc;
+use crate::time::now_ns;
 
 /// The state of a request (see the [module](self) documentation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -177,14 +178,6 @@ fn row_request(r: &[SqlValue]) -> Result<Request> {
         attempts: r[12].as_i64() as u32,
         samples_added: r[13].as_i64() as u64,
     })
-}
-
-/// The current time, ns since 1970 UTC.
-pub fn now_ns() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as i64)
-        .unwrap_or(0)
 }
 
 /// Starts a run: a `siqaco_runs` row; returns its id.
