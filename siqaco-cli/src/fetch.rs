@@ -18,8 +18,10 @@ use std::time::Duration;
 #[derive(clap::Args, Debug)]
 pub struct FetchArgs {
     /// Where to fetch from: an FDSN server's base URL (http://host:port; the dataselect
-    /// service path is appended), a full service or query URL, an archive directory, or
-    /// program:PATH[?CONNECT-INFOS] for an external program with Morumotto's contract.
+    /// service path is appended), a full service or query URL, an archive directory, a
+    /// tsindex catalogue (a SQLite file or a postgresql:// URL) whose listed files are
+    /// read, or program:PATH[?CONNECT-INFOS] for an external program with Morumotto's
+    /// contract.
     #[arg(long)]
     source: String,
     /// Layout of an archive given as --source (as for `scan`).

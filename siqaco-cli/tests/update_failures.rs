@@ -355,3 +355,58 @@ fn multiplexed_station_one_request_for_all_channels() {
         stream_samples(&orig, w)
     );
 }
+
+/// A `tsindex` source (a catalogue of the untouched archive with relative file names, as
+/// ObsPy's Indexer writes them): its availability comes from the catalogue, the record is
+/// read from the section's byte range and the archive ends equal to the original; a
+/// missing catalogue is a configuration that fails with the file named.
+#[test]
+fn tsindex_catalogue_source_fills_the_hole() {
+    let Some(data) = test_data_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let orig = d.join("orig");
+    copy_tree(&data.join("sds-small"), &orig);
+    let out = std::process::Command::new(BIN)
+        .args(["index", orig.to_str().unwrap(), "--relative-paths", "--db"])
+        .arg(orig.join("timeseries.sqlite"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = setup(
+        d,
+        "{ count = 2 }",
+        "[[sources]]\nname = \"cat\"\nkind = \"tsindex\"\ntsindex = \"orig/timeseries.sqlite\"\n",
+    );
+    let (code, s) = update(&config);
+    assert_eq!(code, 0, "{s:#}");
+    assert_eq!(s["requests_succeeded"].as_u64(), Some(1), "{s:#}");
+    assert!(s["samples_added"].as_u64().unwrap() > 0, "{s:#}");
+    assert_eq!(only_request(&config)["state"], "succeeded");
+    let w = (parse_time(WINDOW.0).unwrap(), parse_time(WINDOW.1).unwrap());
+    assert_eq!(
+        stream_samples(&d.join("final"), w),
+        stream_samples(&orig, w)
+    );
+
+    let bad = d.join("bad.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .replace("orig/timeseries.sqlite", "orig/missing.sqlite"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["update", "--config", bad.to_str().unwrap()])
+        .args(["--start", WINDOW.0, "--end", WINDOW.1])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("missing.sqlite"), "{err}");
+}

@@ -274,6 +274,28 @@ impl Db {
         })
     }
 
+    /// Opens an existing SQLite file read-only (no WAL switch, nothing created).
+    pub(crate) fn open_sqlite_read_only(path: &Path) -> Result<Db> {
+        let label = path.display().to_string();
+        let e = |err: rusqlite::Error| Error::Database(format!("{label}: {err}"));
+        if !path.is_file() {
+            return Err(Error::Database(format!("{label}: no such file")));
+        }
+        let conn = rusqlite::Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(e)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(e)?;
+        conn.execute_batch("PRAGMA case_sensitive_like=ON;")
+            .map_err(e)?;
+        Ok(Db {
+            conn: Conn::Sqlite(conn),
+            label,
+        })
+    }
+
     /// Connects to PostgreSQL (no TLS: loopback or trusted networks) with the session
     /// time zone set to UTC.
     #[cfg(feature = "postgres")]

@@ -30,7 +30,7 @@ use crate::gaps::{analyze, AnalysisOptions};
 use crate::scan::{FileError, ScanOptions, ScanReport, StreamReport};
 use crate::segment::{Piece, Tolerance, TraceBuilder};
 use crate::sid::{selected, Nslc, NslcGlob};
-use crate::time::format_date;
+use crate::time::{format_date, parse_time};
 use backend::{vals, BackendKind, Db, SqlValue};
 use rayon::prelude::*;
 use section::{index_buffer, tsindex_second, tsindex_time, FileIndex, SectionOptions};
@@ -803,6 +803,86 @@ impl Catalogue {
             .map(|r| TsindexRow::from_values(r))
             .collect();
         out.sort_by(|a, b| (&a.filename, a.byteoffset).cmp(&(&b.filename, b.byteoffset)));
+        Ok(out)
+    }
+
+    /// Opens a `tsindex` catalogue to read waveform sections from (the local catalogue
+    /// source, [`crate::source::local::TsindexSource`]): a SQLite file written by
+    /// mseedindex, ObsPy's `Indexer` or siqaco, opened **read-only** (the file is neither
+    /// created, migrated nor switched to WAL), or a PostgreSQL URL.
+    ///
+    /// # Errors
+    /// [`Error::Database`] when the file does not exist or is not a SQLite database, the
+    /// server cannot be reached, or there is no `tsindex` table.
+    pub fn open_tsindex(target: &str) -> Result<Catalogue> {
+        let mut cat = if is_postgres_url(target) {
+            Self::open_raw(Path::new(target))?
+        } else {
+            Catalogue {
+                db: RefCell::new(Db::open_sqlite_read_only(Path::new(target))?),
+                path: Some(PathBuf::from(target)),
+            }
+        };
+        if !table_exists(cat.db.get_mut(), "tsindex")? {
+            return Err(Error::Database(format!(
+                "{}: no tsindex table (not a catalogue written by mseedindex, ObsPy's Indexer \
+                 or siqaco index)",
+                cat.target()
+            )));
+        }
+        Ok(cat)
+    }
+
+    /// The `tsindex` sections of the streams matching `selection` (empty = all) whose
+    /// `[starttime, endtime]` meets `[start_ns, end_ns]`, sorted by file name and byte
+    /// offset. Codes are narrowed in SQL (`LIKE`, the globs' `*`/`?` as `%`/`_`), times in
+    /// Rust ([`crate::time::parse_time`] of the stored text, whatever tool wrote it); rows
+    /// whose times cannot be parsed are kept (the records decide).
+    ///
+    /// # Errors
+    /// [`Error::Database`].
+    pub fn tsindex_sections(
+        &self,
+        selection: &[NslcGlob],
+        start_ns: i64,
+        end_ns: i64,
+    ) -> Result<Vec<TsindexRow>> {
+        let mut db = self.db.borrow_mut();
+        let cols = match db.kind() {
+            BackendKind::Sqlite => TSINDEX_COLUMNS,
+            BackendKind::Postgres => TSINDEX_COLUMNS_PG,
+        };
+        let like = |g: &str| g.replace('*', "%").replace('?', "_");
+        let all: [NslcGlob; 1] = [NslcGlob::parse("*.*.*.*")?];
+        let globs = if selection.is_empty() {
+            &all[..]
+        } else {
+            selection
+        };
+        let mut out: Vec<TsindexRow> = Vec::new();
+        for g in globs {
+            let rows = db.query(
+                &format!(
+                    "SELECT {cols} FROM tsindex WHERE network LIKE ?1 AND station LIKE ?2 \
+                     AND location LIKE ?3 AND channel LIKE ?4"
+                ),
+                &vals![
+                    &like(&g.network),
+                    &like(&g.station),
+                    &like(&g.location),
+                    &like(&g.channel)
+                ],
+            )?;
+            out.extend(rows.iter().map(|r| TsindexRow::from_values(r)).filter(|r| {
+                g.matches(&r.nslc)
+                    && match (parse_time(&r.starttime), parse_time(&r.endtime)) {
+                        (Ok(a), Ok(b)) => a <= end_ns && b >= start_ns,
+                        _ => true,
+                    }
+            }));
+        }
+        out.sort_by(|a, b| (&a.filename, a.byteoffset).cmp(&(&b.filename, b.byteoffset)));
+        out.dedup_by(|a, b| a.filename == b.filename && a.byteoffset == b.byteoffset);
         Ok(out)
     }
 

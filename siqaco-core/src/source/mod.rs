@@ -687,11 +687,15 @@ impl std::hash::Hash for RecordBytes<'_> {
 ///   base URL gets `/fdsnws/dataselect/1/query` appended) with `fdsn_options`;
 /// * `program:PATH[?CONNECT-INFOS]`: an external program ([`external::ExternalSource`])
 ///   killed after `fdsn_options.timeout`;
+/// * `postgresql://…`, or a path to a file: a `tsindex` catalogue whose sections are read
+///   ([`local::TsindexSource`]; SQLite opened read-only, relative file names resolved
+///   against the file's directory);
 /// * anything else: the root directory of an archive with `layout` ([`local::ArchiveSource`]).
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] for a bad URL; [`Error::Io`] when an archive root is not a
-/// directory; [`Error::Source`] when a program does not exist.
+/// [`Error::InvalidArgument`] for a bad URL; [`Error::Io`] when the path is neither a
+/// directory nor a file; [`Error::Database`] when a file is not a `tsindex` catalogue;
+/// [`Error::Source`] when a program does not exist.
 pub fn open_source(
     spec: &str,
     info: SourceInfo,
@@ -721,12 +725,15 @@ pub fn open_source(
         )));
     }
     let root = Path::new(spec);
+    if crate::index::is_postgres_url(spec) || root.is_file() {
+        return Ok(Box::new(local::TsindexSource::new(info, spec, None)?));
+    }
     if !root.is_dir() {
         return Err(Error::io(
             root,
             std::io::Error::new(
                 std::io::ErrorKind::NotFound,
-                "archive root is not a directory (and the source is not an http(s) URL)",
+                "neither an archive root (directory) nor a tsindex catalogue (file), and not an http(s) URL",
             ),
         ));
     }

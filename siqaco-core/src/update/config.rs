@@ -132,6 +132,15 @@ pub enum SourceKind {
         /// Layout.
         layout: Layout,
     },
+    /// The files listed by a `tsindex` catalogue (`tsindex`: a SQLite file, resolved, or a
+    /// `postgresql://` URL; `path`: the root relative file names are resolved against,
+    /// by default the SQLite file's directory).
+    Tsindex {
+        /// The catalogue.
+        catalogue: String,
+        /// Root of relative file names.
+        root: Option<PathBuf>,
+    },
     /// An external program with Morumotto's contract (`command`, `connect_infos`).
     Program {
         /// The program (resolved when relative).
@@ -277,6 +286,7 @@ struct RawSource {
     layout: Option<String>,
     command: Option<String>,
     connect_infos: Option<String>,
+    tsindex: Option<String>,
     #[serde(default = "one")]
     priority: i64,
     #[serde(default)]
@@ -564,6 +574,7 @@ impl Config {
             };
             let kind = match src.kind.as_str() {
                 "fdsn" => {
+                    unused(&src.tsindex, "tsindex")?;
                     unused(&src.path, "path")?;
                     unused(&src.layout, "layout")?;
                     unused(&src.command, "command")?;
@@ -577,6 +588,7 @@ impl Config {
                     SourceKind::Fdsn { url }
                 }
                 "archive" => {
+                    unused(&src.tsindex, "tsindex")?;
                     unused(&src.url, "url")?;
                     unused(&src.command, "command")?;
                     let layout = src.layout.clone().unwrap_or_else(default_layout);
@@ -585,7 +597,17 @@ impl Config {
                         layout: layout.parse().map_err(|e| bad(&key("layout"), e))?,
                     }
                 }
+                "tsindex" => {
+                    unused(&src.url, "url")?;
+                    unused(&src.layout, "layout")?;
+                    unused(&src.command, "command")?;
+                    SourceKind::Tsindex {
+                        catalogue: resolve_catalogue(base, &need(src.tsindex.clone(), "tsindex")?),
+                        root: src.path.as_deref().map(|p| resolve(base, p)),
+                    }
+                }
                 "program" => {
+                    unused(&src.tsindex, "tsindex")?;
                     unused(&src.url, "url")?;
                     unused(&src.path, "path")?;
                     unused(&src.layout, "layout")?;
@@ -597,7 +619,7 @@ impl Config {
                 k => {
                     return Err(bad(
                         &key("kind"),
-                        format!("{k:?}: expected fdsn, archive or program"),
+                        format!("{k:?}: expected fdsn, archive, tsindex or program"),
                     ))
                 }
             };
@@ -744,6 +766,38 @@ mod tests {
                 layout: Layout::Sds
             }
         );
+    }
+
+    #[test]
+    fn tsindex_source() {
+        let text = format!(
+            "{MIN}[[sources]]\nname = \"t\"\nkind = \"tsindex\"\ntsindex = \"idx/ts.sqlite\"\n\
+             [[sources]]\nname = \"p\"\nkind = \"tsindex\"\npath = \"/data\"\n\
+             tsindex = \"postgresql://u@127.0.0.1/ts\"\n"
+        );
+        let c = Config::from_str_in(&text, Path::new("/srv")).unwrap();
+        assert_eq!(
+            c.sources[0].kind,
+            SourceKind::Tsindex {
+                catalogue: "/srv/idx/ts.sqlite".into(),
+                root: None
+            }
+        );
+        assert_eq!(
+            c.sources[1].kind,
+            SourceKind::Tsindex {
+                catalogue: "postgresql://u@127.0.0.1/ts".into(),
+                root: Some("/data".into())
+            }
+        );
+        assert!(err(&format!(
+            "{MIN}[[sources]]\nname = \"t\"\nkind = \"tsindex\"\n"
+        ))
+        .contains("sources[0].tsindex"));
+        assert!(err(&format!(
+            "{MIN}[[sources]]\nname = \"a\"\nkind = \"archive\"\npath = \"x\"\ntsindex = \"y\"\n"
+        ))
+        .contains("sources[0].tsindex"));
     }
 
     fn err(text: &str) -> String {

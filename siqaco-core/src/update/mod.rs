@@ -403,6 +403,9 @@ fn open_one(s: &SourceConfig) -> Result<Box<dyn Source>> {
             info,
             Archive::new(path, layout.clone()),
         )),
+        SourceKind::Tsindex { catalogue, root } => Box::new(
+            crate::source::local::TsindexSource::new(info, catalogue, root.clone())?,
+        ),
         SourceKind::Program {
             command,
             connect_infos,
