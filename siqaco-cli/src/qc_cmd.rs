@@ -5,11 +5,10 @@ use siqaco::archive::{Archive, Layout};
 use siqaco::qc::{qc_archive, QcOptions, QcReport, QcRules, Severity};
 use siqaco::record::ByteOrder;
 use siqaco::report::qc_json;
-use siqaco::stationxml::{read_stationxml, read_stationxml_dir, Inventory};
 use siqaco::time::format_time;
 use siqaco::Error;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Exit status when a finding is a warning (and none is an error).
 pub const EXIT_WARNINGS: u8 = 4;
@@ -40,10 +39,11 @@ pub struct QcArgs {
     /// Archive root directory.
     #[arg(long)]
     archive: PathBuf,
-    /// StationXML file, or a directory of StationXML files (*.xml, *.stationxml). FDSN
-    /// station web-service URLs are not supported yet (they come with the sources).
+    /// StationXML file, a directory of StationXML files (*.xml, *.stationxml), or an FDSN
+    /// station web service (http(s)://host[:port], or the full service URL), asked at
+    /// level=response for the selection and window.
     #[arg(long)]
-    metadata: PathBuf,
+    metadata: String,
     /// Archive layout: sds, bud, files, a dataselect preset or a template.
     #[arg(long, default_value = "sds")]
     layout: String,
@@ -121,14 +121,6 @@ impl QcArgs {
     }
 }
 
-fn read_metadata(path: &Path) -> siqaco::Result<Inventory> {
-    if path.is_dir() {
-        read_stationxml_dir(path)
-    } else {
-        read_stationxml(path)
-    }
-}
-
 /// Runs `siqaco qc`, prints the report and returns the exit status.
 pub fn run(args: &QcArgs) -> siqaco::Result<u8> {
     let opts = args.options()?;
@@ -142,7 +134,12 @@ pub fn run(args: &QcArgs) -> siqaco::Result<u8> {
             ),
         ));
     }
-    let inventory = read_metadata(&args.metadata)?;
+    let inventory = siqaco::qc::load_metadata(
+        &args.metadata,
+        &opts.selection,
+        opts.window,
+        &Default::default(),
+    )?;
     let report = qc_archive(&Archive::new(&args.archive, layout), &inventory, &opts)?;
     print(&report, args.format)?;
     Ok(match report.worst_severity() {

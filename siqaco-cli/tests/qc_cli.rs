@@ -125,3 +125,150 @@ fn exit_status_follows_the_worst_severity() {
     let out = siqaco(&["qc", "--archive", root]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A one-purpose FDSN station web service on 127.0.0.1: answers every
+/// `/fdsnws/station/1/query` with the bytes of `body` (a real StationXML file), records
+/// the query strings, and stops when dropped.
+struct StationServer {
+    port: u16,
+    queries: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl StationServer {
+    fn start(body: Vec<u8>) -> StationServer {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let queries = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (q, st) = (queries.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !st.load(std::sync::atomic::Ordering::Relaxed) {
+                let Ok((mut conn, _)) = listener.accept() else {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    continue;
+                };
+                conn.set_nonblocking(false).unwrap();
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut first = String::new();
+                reader.read_line(&mut first).unwrap();
+                loop {
+                    let mut l = String::new();
+                    if reader.read_line(&mut l).unwrap() == 0 || l == "\r\n" {
+                        break;
+                    }
+                }
+                let target = first.split_whitespace().nth(1).unwrap_or("").to_string();
+                let ok = target.starts_with("/fdsnws/station/1/query?");
+                q.lock().unwrap().push(target);
+                let (status, payload): (&str, &[u8]) = if ok {
+                    ("200 OK", &body)
+                } else {
+                    ("404 Not Found", b"")
+                };
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    payload.len()
+                );
+                let _ = conn.write_all(payload);
+            }
+        });
+        StationServer {
+            port,
+            queries,
+            stop,
+        }
+    }
+}
+
+impl Drop for StationServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// `--metadata http://…`: the findings and summaries equal those from the same StationXML
+/// read from disk; the service is asked at level=response for the selection and window;
+/// a service that fails is an error naming the URL.
+#[test]
+fn metadata_from_an_fdsn_station_service() {
+    let Some(data) = siqaco::testing::test_data_dir() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("archive");
+    copy_dir(
+        &data.join("sds-small/2016/BW"),
+        &root.join("2016").join("BW"),
+    );
+    let root = root.to_str().unwrap();
+    // FFB1-3 metadata against FFB1-3 data: no finding; RJOB metadata: errors.
+    for (file, code) in [
+        ("stationxml/obspy-core__ffbx.stationxml", 0),
+        ("stationxml/obspy-core__BW_RJOB.xml", 5),
+    ] {
+        let path = data.join(file);
+        let server = StationServer::start(std::fs::read(&path).unwrap());
+        let url = format!("http://127.0.0.1:{}", server.port);
+        let args = |metadata: &str| -> Vec<String> {
+            [
+                "qc",
+                "--archive",
+                root,
+                "--metadata",
+                metadata,
+                "--select",
+                "BW.*.*.*",
+                "--start",
+                "2016-03-11",
+                "--end",
+                "2016-03-12",
+                "--format",
+                "json",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+        };
+        let a: Vec<String> = args(&url);
+        let from_url = Command::new(env!("CARGO_BIN_EXE_siqaco"))
+            .args(&a)
+            .output()
+            .unwrap();
+        let b: Vec<String> = args(path.to_str().unwrap());
+        let from_file = Command::new(env!("CARGO_BIN_EXE_siqaco"))
+            .args(&b)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&from_url.stderr);
+        assert_eq!(from_url.status.code(), Some(code), "{file}: {err}");
+        assert_eq!(from_file.status.code(), Some(code), "{file}");
+        let (u, f): (Value, Value) = (
+            serde_json::from_slice(&from_url.stdout).unwrap(),
+            serde_json::from_slice(&from_file.stdout).unwrap(),
+        );
+        assert_eq!(u["findings"], f["findings"], "{file}");
+        assert_eq!(u["streams"], f["streams"], "{file}");
+        let q = server.queries.lock().unwrap().clone();
+        assert_eq!(q.len(), 1, "{q:?}");
+        for part in [
+            "level=response",
+            "network=BW",
+            "starttime=2016-03-11T00%3A00%3A00",
+            "endtime=2016-03-12T00%3A00%3A00",
+        ] {
+            assert!(q[0].contains(part), "{part} not in {}", q[0]);
+        }
+    }
+
+    // A service that answers 404 to everything but the station path: the URL is named.
+    let server = StationServer::start(Vec::new());
+    let url = format!("http://127.0.0.1:{}/not-fdsn/", server.port);
+    let out = siqaco(&["qc", "--archive", root, "--metadata", &url]);
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("127.0.0.1:{}", server.port)), "{err}");
+}

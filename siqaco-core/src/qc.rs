@@ -615,6 +615,46 @@ fn read_one(idx: u32, file: &ArchiveFile, opts: &QcOptions, acc: &mut Acc) {
     }
 }
 
+/// Reads the metadata to check against, from `spec`:
+///
+/// * `http://…` or `https://…`: an FDSN station web service (base URL or full service URL,
+///   [`crate::source::station::query_inventory`]) asked at `level=response` for the
+///   streams of `selection` (one query per glob; empty = everything) over `window`;
+/// * a directory: every StationXML file in it, merged
+///   ([`crate::stationxml::read_stationxml_dir`]);
+/// * a file: one StationXML document ([`crate::stationxml::read_stationxml`]).
+///
+/// Metadata is read strictly: one unreadable document is an error (checking data against
+/// part of the metadata would report the rest as `data_without_metadata`).
+///
+/// # Errors
+/// [`crate::Error::Metadata`] naming the file or URL, line and column for a document that
+/// is not StationXML; [`crate::Error::Io`] for a missing file; the HTTP errors of the
+/// station client (refused request, retries exhausted) naming the URL.
+pub fn load_metadata(
+    spec: &str,
+    selection: &[NslcGlob],
+    window: Option<(i64, i64)>,
+    fdsn: &crate::source::fdsn::FdsnOptions,
+) -> Result<Inventory> {
+    if spec.starts_with("http://") || spec.starts_with("https://") {
+        return crate::source::station::query_inventory(
+            spec,
+            selection,
+            window.map(|w| w.0),
+            window.map(|w| w.1),
+            crate::source::station::StationLevel::Response,
+            fdsn,
+        );
+    }
+    let path = std::path::Path::new(spec);
+    if path.is_dir() {
+        crate::stationxml::read_stationxml_dir(path)
+    } else {
+        crate::stationxml::read_stationxml(path)
+    }
+}
+
 /// Checks listed archive files (see [`qc_archive`]). The file-name codes of each
 /// [`ArchiveFile::nslc`] are compared with its records' codes.
 pub fn qc_files(files: &[ArchiveFile], inventory: &Inventory, opts: &QcOptions) -> QcReport {
