@@ -36,7 +36,7 @@
 use crate::archive::{Archive, ArchiveFile};
 use crate::error::Result;
 use crate::gaps::{analyze, covered_ns, AnalysisOptions, Segment};
-use crate::record::{ByteOrder, RecordScanner, ScanItem};
+use crate::record::{ByteOrder, HeaderFlags, RecordScanner, ScanItem};
 use crate::scan::FileError;
 use crate::segment::{Piece, Tolerance, TraceBuilder};
 use crate::sid::{selected, Nslc, NslcGlob};
@@ -247,31 +247,133 @@ pub struct HeaderCounts {
 }
 
 impl HeaderCounts {
-    fn add_flags(&mut self, activity: u8, io: u8, dq: u8, time_correction: i32) {
+    fn add(&mut self, f: &HeaderFlags) {
         for (i, c) in self.activity_flags.iter_mut().enumerate() {
-            *c += u64::from(activity >> i & 1);
+            *c += u64::from(f.activity >> i & 1);
         }
         for (i, c) in self.io_and_clock_flags.iter_mut().enumerate() {
-            *c += u64::from(io >> i & 1);
+            *c += u64::from(f.io_clock >> i & 1);
         }
         for (i, c) in self.data_quality_flags.iter_mut().enumerate() {
-            *c += u64::from(dq >> i & 1);
+            *c += u64::from(f.data_quality >> i & 1);
         }
-        self.timing_correction += u64::from(time_correction != 0);
+        self.timing_correction += u64::from(f.time_correction);
     }
+}
 
-    fn merge(&mut self, o: &HeaderCounts) {
-        for (a, b) in self.activity_flags.iter_mut().zip(o.activity_flags) {
-            *a += b;
+/// Percent of a day's time (cut to the window) covered by records with each header flag
+/// set (ObsPy `miniseed_header_percentages`, computed as its `get_flags` does: records cut
+/// to the day, taken by decreasing end time, a record's time counted once — where records
+/// overlap, the one ending later wins).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct HeaderPercentages {
+    /// Per [`ACTIVITY_FLAGS`] name.
+    pub activity_flags: [f64; 7],
+    /// Per [`IO_AND_CLOCK_FLAGS`] name.
+    pub io_and_clock_flags: [f64; 6],
+    /// Per [`DATA_QUALITY_FLAGS`] name.
+    pub data_quality_flags: [f64; 8],
+    /// Time of records with a time correction.
+    pub timing_correction: f64,
+}
+
+/// Flag counts, percentages and timing quality of one day from the records meeting it.
+struct DayFlags {
+    counts: HeaderCounts,
+    percentages: HeaderPercentages,
+    /// Timing qualities of the records whose time counted (sorted).
+    tq: Vec<f64>,
+}
+
+/// ObsPy's `obspy.io.mseed.util.get_flags(files, starttime=a, endtime=b)` (1.5) on the
+/// records of one stream: records whose coverage meets `[a, b)` are counted, cut to it,
+/// sorted by decreasing end (ties: the later record in the input first) and taken while
+/// they reach before the time already covered (within half a sample period), their end
+/// cut to it; the time of each taken record is added to every flag it has.
+fn day_flags(recs: &[FlagRec], a: i64, b: i64) -> DayFlags {
+    let mut counts = HeaderCounts::default();
+    let mut v: Vec<FlagRec> = Vec::new();
+    for r in recs {
+        if r.end_ns <= a || r.start_ns >= b {
+            continue;
         }
-        for (a, b) in self.io_and_clock_flags.iter_mut().zip(o.io_and_clock_flags) {
-            *a += b;
-        }
-        for (a, b) in self.data_quality_flags.iter_mut().zip(o.data_quality_flags) {
-            *a += b;
-        }
-        self.timing_correction += o.timing_correction;
+        counts.add(&r.flags);
+        v.push(FlagRec {
+            start_ns: r.start_ns.max(a),
+            end_ns: r.end_ns.min(b),
+            ..*r
+        });
     }
+    v.sort_by_key(|r| std::cmp::Reverse((r.end_ns, r.file, r.offset)));
+    let mut secs = HeaderPercentages::default();
+    let mut tq = Vec::new();
+    let mut covered_from: Option<i64> = None;
+    for mut r in v {
+        match covered_from {
+            None => covered_from = Some(r.start_ns),
+            Some(c) => {
+                if r.start_ns >= c {
+                    continue;
+                }
+                if r.end_ns > c - r.half_ns {
+                    r.end_ns = c;
+                }
+                covered_from = Some(c.min(r.start_ns));
+            }
+        }
+        let len = r.end_ns - r.start_ns;
+        if len <= 0 {
+            continue;
+        }
+        let t = len as f64;
+        let f = &r.flags;
+        for (i, x) in secs.activity_flags.iter_mut().enumerate() {
+            if f.activity >> i & 1 == 1 {
+                *x += t;
+            }
+        }
+        for (i, x) in secs.io_and_clock_flags.iter_mut().enumerate() {
+            if f.io_clock >> i & 1 == 1 {
+                *x += t;
+            }
+        }
+        for (i, x) in secs.data_quality_flags.iter_mut().enumerate() {
+            if f.data_quality >> i & 1 == 1 {
+                *x += t;
+            }
+        }
+        if f.time_correction {
+            secs.timing_correction += t;
+        }
+        if let Some(q) = f.timing_quality {
+            tq.push(f64::from(q));
+        }
+    }
+    let total = (b - a) as f64 / 100.0;
+    let pct = |x: &mut f64| *x /= total;
+    secs.activity_flags.iter_mut().for_each(pct);
+    secs.io_and_clock_flags.iter_mut().for_each(pct);
+    secs.data_quality_flags.iter_mut().for_each(pct);
+    pct(&mut secs.timing_correction);
+    tq.sort_by(f64::total_cmp);
+    DayFlags {
+        counts,
+        percentages: secs,
+        tq,
+    }
+}
+
+/// The `p`-quantile (0–1) of sorted values with linear interpolation (numpy's default
+/// `percentile`).
+fn quantile(sorted: &[f64], p: f64) -> Option<f64> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    let pos = p * (n - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = (lo + 1).min(n - 1);
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64))
 }
 
 /// Summary of one stream for one UTC day `[00:00, next 00:00)` cut to the window.
@@ -290,17 +392,28 @@ pub struct DayQc {
     /// Availability with the denominator cut to the metadata epochs (MUSTANG
     /// `ts_percent_availability`), percent; `None` when no epoch touches the day.
     pub ts_percent_availability: Option<f64>,
-    /// Mean blockette 1001 timing quality of the day's records, percent (`None` without
-    /// blockette 1001).
+    /// Mean timing quality (blockette 1001, v3 `FDSN.Time.Quality`), percent, of the
+    /// records whose time counts in [`HeaderPercentages`] (`None` when none has one).
+    /// ObsPy gives no statistics unless every such record has one; where they all do,
+    /// the values are ObsPy's.
     pub timing_quality_mean: Option<f64>,
-    /// Lowest timing quality of the day.
+    /// Lowest timing quality.
     pub timing_quality_min: Option<u8>,
-    /// Highest timing quality of the day.
+    /// Highest timing quality.
     pub timing_quality_max: Option<u8>,
-    /// Records of the day with a timing quality (blockette 1001).
+    /// Median timing quality (numpy `median`).
+    pub timing_quality_median: Option<f64>,
+    /// First quartile (numpy `percentile(…, 25)`, linear interpolation).
+    pub timing_quality_lower_quartile: Option<f64>,
+    /// Third quartile (numpy `percentile(…, 75)`).
+    pub timing_quality_upper_quartile: Option<f64>,
+    /// Records with a timing quality among them.
     pub timing_quality_records: u64,
-    /// Header flag counts of the day's records.
+    /// Header flag counts of the data records meeting the day (cut to the window), as
+    /// ObsPy's `miniseed_header_counts` (a record crossing midnight counts in both days).
     pub header_counts: HeaderCounts,
+    /// Percent of the day's time with each flag (ObsPy `miniseed_header_percentages`).
+    pub header_percentages: HeaderPercentages,
 }
 
 /// Summary of one stream (with data or with metadata in the window).
@@ -373,32 +486,18 @@ struct RecKey {
     file: u32,
 }
 
-#[derive(Default)]
-struct DayAcc {
-    records: u64,
-    counts: HeaderCounts,
-    tq_sum: f64,
-    tq_n: u64,
-    tq_min: u8,
-    tq_max: u8,
-}
-
-impl DayAcc {
-    fn merge(&mut self, o: DayAcc) {
-        self.records += o.records;
-        self.counts.merge(&o.counts);
-        if o.tq_n > 0 {
-            if self.tq_n == 0 {
-                self.tq_min = o.tq_min;
-                self.tq_max = o.tq_max;
-            } else {
-                self.tq_min = self.tq_min.min(o.tq_min);
-                self.tq_max = self.tq_max.max(o.tq_max);
-            }
-            self.tq_sum += o.tq_sum;
-            self.tq_n += o.tq_n;
-        }
-    }
+/// One data record's span and header flags, kept for the per-day summaries.
+#[derive(Clone, Copy)]
+struct FlagRec {
+    start_ns: i64,
+    /// End of coverage (last sample + one period), as ObsPy's `get_flags` takes it.
+    end_ns: i64,
+    /// Half a sample period: ObsPy's tolerance when cutting overlaps.
+    half_ns: i64,
+    /// File index and byte offset: the record's place in the input (ties break on it).
+    file: u32,
+    offset: u64,
+    flags: HeaderFlags,
 }
 
 #[derive(Default)]
@@ -406,7 +505,9 @@ struct StreamAcc {
     tb: TraceBuilder,
     records: u64,
     recs: Vec<RecKey>,
-    days: BTreeMap<i64, DayAcc>,
+    /// Data records starting in each day.
+    days: BTreeMap<i64, u64>,
+    flags: Vec<FlagRec>,
 }
 
 /// A file-level finding being counted: (file index, check, detail) → (count, first
@@ -429,8 +530,9 @@ impl Acc {
             e.tb.merge(s.tb, tol);
             e.records += s.records;
             e.recs.extend(s.recs);
-            for (d, a) in s.days {
-                e.days.entry(d).or_default().merge(a);
+            e.flags.extend(s.flags);
+            for (d, n) in s.days {
+                *e.days.entry(d).or_default() += n;
             }
         }
         for (k, v) in other.file_findings {
@@ -535,6 +637,27 @@ fn read_one(idx: u32, file: &ArchiveFile, opts: &QcOptions, acc: &mut Acc) {
                 );
             }
         }
+        // Header flags of every record with a sample rate, data or not, as ObsPy's
+        // `get_flags` takes them: a record without samples spans one sample period (its
+        // end time is its start time, plus the period ObsPy adds to every record).
+        if h.sample_rate_hz > 0.0 {
+            acc.streams
+                .entry(nslc.clone())
+                .or_default()
+                .flags
+                .push(FlagRec {
+                    start_ns: h.start_ns,
+                    end_ns: if h.sample_count > 0 {
+                        end
+                    } else {
+                        h.start_ns + (1e9 / h.sample_rate_hz).round() as i64
+                    },
+                    half_ns: (0.5e9 / h.sample_rate_hz) as i64,
+                    file: idx,
+                    offset,
+                    flags: h.flags(),
+                });
+        }
         if !h.is_data() {
             continue;
         }
@@ -588,25 +711,7 @@ fn read_one(idx: u32, file: &ArchiveFile, opts: &QcOptions, acc: &mut Acc) {
             payload_hash: payload_hash(payload),
             file: idx,
         });
-        let d = s.days.entry(day_floor(h.start_ns)).or_default();
-        d.records += 1;
-        d.counts.add_flags(
-            h.activity_flags,
-            h.io_clock_flags,
-            h.data_quality_flags,
-            h.time_correction,
-        );
-        if let Some(tq) = h.timing_quality {
-            if d.tq_n == 0 {
-                d.tq_min = tq;
-                d.tq_max = tq;
-            } else {
-                d.tq_min = d.tq_min.min(tq);
-                d.tq_max = d.tq_max.max(tq);
-            }
-            d.tq_sum += f64::from(tq);
-            d.tq_n += 1;
-        }
+        *s.days.entry(day_floor(h.start_ns)).or_default() += 1;
     }
     for nslc in codes.values().flatten() {
         if let Some(s) = acc.streams.get_mut(nslc) {
@@ -791,7 +896,12 @@ fn finish(acc: Acc, files: &[ArchiveFile], inventory: &Inventory, opts: &QcOptio
         );
     }
     // streams: with data, and selected metadata channels touching the window
-    let mut names: Vec<Nslc> = acc.streams.keys().cloned().collect();
+    let mut names: Vec<Nslc> = acc
+        .streams
+        .iter()
+        .filter(|(_, s)| s.records > 0)
+        .map(|(n, _)| n.clone())
+        .collect();
     for c in inventory.channels() {
         if selected(&opts.selection, &c.nslc) && opts.window.is_none_or(|w| intersects(span(c), w))
         {
@@ -1054,36 +1164,43 @@ fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, inventory: &Invento
                 cov_ns += covered_ns(segs, x, y);
             }
         }
-        let acc = acc_days.remove(&day).unwrap_or_default();
-        if let Some(min_tq) = opts.rules.min_timing_quality {
-            if acc.tq_n > 0 && acc.tq_min < min_tq {
+        let records = acc_days.remove(&day).unwrap_or_default();
+        let fl = day_flags(&s.flags, a, b);
+        let tq_min = fl.tq.first().map(|&q| q as u8);
+        let tq_mean = (!fl.tq.is_empty()).then(|| fl.tq.iter().sum::<f64>() / fl.tq.len() as f64);
+        if let (Some(min_tq), Some(low), Some(mean)) =
+            (opts.rules.min_timing_quality, tq_min, tq_mean)
+        {
+            if low < min_tq {
                 ctx.push(
                     Check::TimingQuality,
                     Severity::Warning,
                     &nslc,
                     (a, b),
                     None,
-                    acc.tq_n,
+                    fl.tq.len() as u64,
                     format!(
-                        "timing quality down to {} % (mean {:.1} %), threshold {min_tq} %",
-                        acc.tq_min,
-                        acc.tq_sum / acc.tq_n as f64
+                        "timing quality down to {low} % (mean {mean:.1} %), threshold {min_tq} %"
                     ),
                 );
             }
         }
         days.push(DayQc {
             day_start_ns: day,
-            records: acc.records,
+            records,
             percent_availability: pct,
             epoch_s: ns_to_s(epoch_ns),
             ts_percent_availability: (epoch_ns > 0)
                 .then(|| cov_ns as f64 / epoch_ns as f64 * 100.0),
-            timing_quality_mean: (acc.tq_n > 0).then(|| acc.tq_sum / acc.tq_n as f64),
-            timing_quality_min: (acc.tq_n > 0).then_some(acc.tq_min),
-            timing_quality_max: (acc.tq_n > 0).then_some(acc.tq_max),
-            timing_quality_records: acc.tq_n,
-            header_counts: acc.counts,
+            timing_quality_mean: tq_mean,
+            timing_quality_min: tq_min,
+            timing_quality_max: fl.tq.last().map(|&q| q as u8),
+            timing_quality_median: quantile(&fl.tq, 0.5),
+            timing_quality_lower_quartile: quantile(&fl.tq, 0.25),
+            timing_quality_upper_quartile: quantile(&fl.tq, 0.75),
+            timing_quality_records: fl.tq.len() as u64,
+            header_counts: fl.counts,
+            header_percentages: fl.percentages,
         });
     }
     StreamQc {
@@ -1239,7 +1356,13 @@ mod tests {
     #[test]
     fn flag_counts_follow_bit_order() {
         let mut h = HeaderCounts::default();
-        h.add_flags(0b0000_0100, 0b0010_0000, 0b1000_0001, 5);
+        h.add(&HeaderFlags {
+            activity: 0b0000_0100,
+            io_clock: 0b0010_0000,
+            data_quality: 0b1000_0001,
+            timing_quality: None,
+            time_correction: true,
+        });
         assert_eq!(h.activity_flags[2], 1); // event_begin
         assert_eq!(ACTIVITY_FLAGS[2], "event_begin");
         assert_eq!(h.io_and_clock_flags[5], 1); // clock_locked

@@ -132,6 +132,21 @@ pub enum RecordCodes<'a> {
     },
 }
 
+/// The header flags of a record in miniSEED 2 terms ([`RecordHeader::flags`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HeaderFlags {
+    /// Activity flags (SEED 2.4 fixed header field 12), bit 0 first.
+    pub activity: u8,
+    /// I/O and clock flags (field 13).
+    pub io_clock: u8,
+    /// Data quality flags (field 14).
+    pub data_quality: u8,
+    /// Timing quality, percent (blockette 1001; v3 `FDSN.Time.Quality`).
+    pub timing_quality: Option<u8>,
+    /// Whether a time correction is given (field 16 ≠ 0; v3 `FDSN.Time.Correction` ≠ 0).
+    pub time_correction: bool,
+}
+
 /// The header of one miniSEED 2 or 3 record, borrowed from the record bytes.
 ///
 /// Built by [`parse_record`] or [`RecordScanner`]; every value is what libmseed's
@@ -265,6 +280,81 @@ impl<'a> RecordHeader<'a> {
         } else {
             &[]
         }
+    }
+
+    /// The header flags of the record in miniSEED 2 terms (SEED 2.4 fixed header fields 12,
+    /// 13, 14 and 16, blockette 1001), whatever its version. For miniSEED 3 the fixed-header
+    /// flags are completed from the FDSN extra headers as the miniSEED 3 specification maps
+    /// the 2.4 fields (FDSN extra-header schema v1.0), as libmseed writes them:
+    /// `FDSN.Event.Begin/End/InProgress` → activity bits 2, 3, 6; `FDSN.Time.LeapSecond`
+    /// positive / negative → bits 4 / 5; `FDSN.Flags.StationVolumeParityError`, `LongRecordRead`,
+    /// `ShortRecordRead`, `StartOfTimeSeries`, `EndOfTimeSeries` → I/O bits 0–4;
+    /// `AmplifierSaturation`, `DigitizerClipping`, `Spikes`, `Glitches`, `MissingData`,
+    /// `TelemetrySyncError`, `FilterCharging` → data-quality bits 0–6; `FDSN.Time.Quality`
+    /// → timing quality; `FDSN.Time.Correction` ≠ 0 → a time correction. Extra headers
+    /// that are not valid JSON are ignored (the fixed-header flags stand).
+    pub fn flags(&self) -> HeaderFlags {
+        let mut f = HeaderFlags {
+            activity: self.activity_flags,
+            io_clock: self.io_clock_flags,
+            data_quality: self.data_quality_flags,
+            timing_quality: self.timing_quality,
+            time_correction: self.time_correction != 0,
+        };
+        let extra = self.extra_headers();
+        if extra.is_empty() {
+            return f;
+        }
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(extra) else {
+            return f;
+        };
+        let fdsn = &v["FDSN"];
+        let on = |x: &serde_json::Value| x.as_bool() == Some(true);
+        let bits = |group: &serde_json::Value, names: &[(&str, u8)]| -> u8 {
+            names
+                .iter()
+                .filter(|(n, _)| on(&group[*n]))
+                .fold(0, |acc, (_, b)| acc | 1 << b)
+        };
+        f.activity |= bits(
+            &fdsn["Event"],
+            &[("Begin", 2), ("End", 3), ("InProgress", 6)],
+        );
+        match fdsn["Time"]["LeapSecond"].as_i64() {
+            Some(n) if n > 0 => f.activity |= 1 << 4,
+            Some(n) if n < 0 => f.activity |= 1 << 5,
+            _ => {}
+        }
+        let flags = &fdsn["Flags"];
+        f.io_clock |= bits(
+            flags,
+            &[
+                ("StationVolumeParityError", 0),
+                ("LongRecordRead", 1),
+                ("ShortRecordRead", 2),
+                ("StartOfTimeSeries", 3),
+                ("EndOfTimeSeries", 4),
+            ],
+        );
+        f.data_quality |= bits(
+            flags,
+            &[
+                ("AmplifierSaturation", 0),
+                ("DigitizerClipping", 1),
+                ("Spikes", 2),
+                ("Glitches", 3),
+                ("MissingData", 4),
+                ("TelemetrySyncError", 5),
+                ("FilterCharging", 6),
+            ],
+        );
+        if let Some(q) = fdsn["Time"]["Quality"].as_f64() {
+            f.timing_quality = Some(q.round().clamp(0.0, 100.0) as u8);
+        }
+        if let Some(c) = fdsn["Time"]["Correction"].as_f64() {
+            f.time_correction |= c != 0.0;
+        }
+        f
     }
 
     /// Checks the CRC of a miniSEED 3 record: CRC-32C (Castagnoli) of the whole record

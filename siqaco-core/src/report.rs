@@ -126,7 +126,7 @@ pub fn finding_json(f: &Finding) -> Value {
     })
 }
 
-fn flags_json(names: &[&str], counts: &[u64]) -> Value {
+fn flags_json<T: serde::Serialize>(names: &[&str], counts: &[T]) -> Value {
     Value::Object(
         names
             .iter()
@@ -138,9 +138,12 @@ fn flags_json(names: &[&str], counts: &[u64]) -> Value {
 
 /// JSON of one stream-day of a QC run, with ObsPy `MSEEDMetadata` names for the header
 /// counts (`miniseed_header_counts`: `timing_correction`, `activity_flags`,
-/// `io_and_clock_flags`, `data_quality_flags`) and MUSTANG names for availability.
+/// `io_and_clock_flags`, `data_quality_flags`) and percentages
+/// (`miniseed_header_percentages`, with the `timing_quality_*` statistics), and MUSTANG
+/// names for availability.
 pub fn qc_day_json(d: &DayQc) -> Value {
     let h = &d.header_counts;
+    let p = &d.header_percentages;
     json!({
         "date": format_date(d.day_start_ns),
         "records": d.records,
@@ -156,6 +159,18 @@ pub fn qc_day_json(d: &DayQc) -> Value {
             "activity_flags": flags_json(&ACTIVITY_FLAGS, &h.activity_flags),
             "io_and_clock_flags": flags_json(&IO_AND_CLOCK_FLAGS, &h.io_and_clock_flags),
             "data_quality_flags": flags_json(&DATA_QUALITY_FLAGS, &h.data_quality_flags),
+        },
+        "miniseed_header_percentages": {
+            "timing_correction": p.timing_correction,
+            "timing_quality_mean": d.timing_quality_mean,
+            "timing_quality_min": d.timing_quality_min,
+            "timing_quality_max": d.timing_quality_max,
+            "timing_quality_median": d.timing_quality_median,
+            "timing_quality_lower_quartile": d.timing_quality_lower_quartile,
+            "timing_quality_upper_quartile": d.timing_quality_upper_quartile,
+            "activity_flags": flags_json(&ACTIVITY_FLAGS, &p.activity_flags),
+            "io_and_clock_flags": flags_json(&IO_AND_CLOCK_FLAGS, &p.io_and_clock_flags),
+            "data_quality_flags": flags_json(&DATA_QUALITY_FLAGS, &p.data_quality_flags),
         },
     })
 }

@@ -356,17 +356,17 @@ fn single_file_archive(data: &Path, name: &str) -> tempfile::TempDir {
     tmp
 }
 
-/// Header flag counts and timing quality against ObsPy 1.5.1
-/// `obspy.io.mseed.util.get_flags` on the same files (values written here from its output).
+/// Header flag counts and timing quality per day, with ObsPy's semantics (a record counts
+/// in every day it meets). The values themselves are compared with ObsPy's own
+/// `get_flags` on every test file by `tests/peers/test_qc_flags_vs_obspy.py`.
 #[test]
-fn header_flags_and_timing_quality_match_obspy() {
+fn header_flags_and_timing_quality_per_day() {
     let Some(data) = test_data_dir() else { return };
     let inv = Inventory::default();
 
-    // qualityflags.mseed: 18 records with the same start; data quality bit i set in 9 - i
-    // records; every record has a time correction (-0.15 s); no blockette 1001. ObsPy's
-    // `timing_correction_count` is 1 here: it counts only records that do not overlap
-    // earlier ones, while its flag counts (and all of siqaco's counts) take every record.
+    // qualityflags.mseed: 18 records with the same start, across the 2007/2008 midnight;
+    // data quality bit i set in 9 - i records; every record has a time correction
+    // (-0.15 s); no blockette 1001. Both days see all 18 records.
     let tmp = single_file_archive(&data, "obspy-io-mseed__qualityflags.mseed");
     let r = qc_archive(
         &Archive::new(tmp.path(), Layout::Files),
@@ -374,13 +374,25 @@ fn header_flags_and_timing_quality_match_obspy() {
         &QcOptions::default(),
     )
     .unwrap();
-    let (h, records, tq) = stream_totals(&r);
-    assert_eq!(records, 18);
-    assert_eq!(h.data_quality_flags, [9, 8, 7, 6, 5, 4, 3, 2]);
-    assert_eq!(h.activity_flags, [0; 7]);
-    assert_eq!(h.io_and_clock_flags, [0; 6]);
-    assert_eq!(h.timing_correction, 18);
-    assert_eq!(tq, None);
+    let days = &r.streams[0].days;
+    assert_eq!(days.len(), 2);
+    assert_eq!(days.iter().map(|d| d.records).sum::<u64>(), 18);
+    for d in days {
+        let h = &d.header_counts;
+        assert_eq!(h.data_quality_flags, [9, 8, 7, 6, 5, 4, 3, 2]);
+        assert_eq!(h.activity_flags, [0; 7]);
+        assert_eq!(h.io_and_clock_flags, [0; 6]);
+        assert_eq!(h.timing_correction, 18);
+        assert_eq!(d.timing_quality_records, 0);
+        // the records lie on top of each other: the time counts once, under the flags
+        // of one record, so no flag can exceed the time with data
+        let p = &d.header_percentages;
+        assert!(p.timing_correction > 0.0);
+        assert!(p
+            .data_quality_flags
+            .iter()
+            .all(|&x| x <= p.timing_correction + 1e-9));
+    }
     // the 18 records repeat the same samples: duplicates; no metadata at all
     let dup: Vec<_> = r
         .findings
@@ -391,8 +403,8 @@ fn header_flags_and_timing_quality_match_obspy() {
     assert_eq!(dup.iter().map(|f| f.count).sum::<u64>(), 17);
     assert_eq!(r.count(Check::DataWithoutMetadata), 1);
 
-    // timingquality.mseed: 101 records, timing quality 0..100 (mean 50), each with a
-    // time correction.
+    // timingquality.mseed: 101 contiguous records from 23:59:59.765, timing quality
+    // 0..100 in steps of 1, each with a time correction.
     let tmp = single_file_archive(&data, "obspy-io-mseed__timingquality.mseed");
     let r = qc_archive(
         &Archive::new(tmp.path(), Layout::Files),
@@ -406,13 +418,25 @@ fn header_flags_and_timing_quality_match_obspy() {
         },
     )
     .unwrap();
-    let (h, records, tq) = stream_totals(&r);
+    let (h, records, _) = stream_totals(&r);
     assert_eq!(records, 101);
-    assert_eq!(h.timing_correction, 101);
     assert_eq!(h.data_quality_flags, [0; 8]);
-    let (lo, hi, mean) = tq.unwrap();
-    assert_eq!((lo, hi), (0, 100));
-    assert!((mean - 50.0).abs() < 1e-9);
+    let second = &r.streams[0].days[1];
+    assert_eq!(second.header_counts.timing_correction, 101);
+    assert_eq!(second.timing_quality_records, 101);
+    assert_eq!(
+        (second.timing_quality_min, second.timing_quality_max),
+        (Some(0), Some(100))
+    );
+    assert_eq!(second.timing_quality_mean, Some(50.0));
+    assert_eq!(
+        (
+            second.timing_quality_lower_quartile,
+            second.timing_quality_median,
+            second.timing_quality_upper_quartile
+        ),
+        (Some(25.0), Some(50.0), Some(75.0))
+    );
     // below the threshold on some day: a timing_quality warning
     assert!(r.count(Check::TimingQuality) >= 1);
     assert_eq!(r.count(Check::DuplicatedData), 0);
