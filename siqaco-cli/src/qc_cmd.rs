@@ -2,14 +2,14 @@
 
 use clap::ValueEnum;
 use siqaco::archive::{Archive, Layout};
-use siqaco::qc::{qc_archive, QcOptions, QcReport, QcRules, Severity};
+use siqaco::qc::{qc_archive, qc_window, QcOptions, QcReport, QcRules, Severity};
 use siqaco::record::ByteOrder;
 use siqaco::report::qc_json;
-use siqaco::stationxml::{read_stationxml, read_stationxml_dir, Inventory};
+use siqaco::stationxml::read_stationxml_path;
 use siqaco::time::format_time;
 use siqaco::Error;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Exit status when a finding is a warning (and none is an error).
 pub const EXIT_WARNINGS: u8 = 4;
@@ -82,50 +82,26 @@ pub struct QcArgs {
 impl QcArgs {
     fn options(&self) -> siqaco::Result<QcOptions> {
         let selection = siqaco::scan::parse_selection(&self.select)?;
-        let window = match &self.start {
-            None => None,
-            Some(s) => {
-                let s = siqaco::time::parse_time(s)?;
-                let e = match &self.end {
-                    Some(e) => siqaco::time::parse_time(e)?,
-                    None => std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map(|d| d.as_nanos() as i64)
-                        .unwrap_or(i64::MAX / 4),
-                };
-                if e <= s {
-                    return Err(Error::invalid_argument("--end must be after --start"));
-                }
-                Some((s, e))
-            }
+        let parse = |t: &Option<String>| t.as_deref().map(siqaco::time::parse_time).transpose();
+        let window = qc_window(parse(&self.start)?, parse(&self.end)?)?;
+        let rules = QcRules {
+            record_length: self.record_length,
+            encoding: self.encoding,
+            byte_order: self.byte_order.map(|o| match o {
+                Order::Big => ByteOrder::Big,
+                Order::Little => ByteOrder::Little,
+            }),
+            min_timing_quality: self.min_timing_quality,
+            rate_tolerance: self.rate_tolerance,
         };
-        if self.rate_tolerance.is_nan() || self.rate_tolerance < 0.0 {
-            return Err(Error::invalid_argument("--rate-tolerance must be >= 0"));
-        }
+        rules.validate()?;
         Ok(QcOptions {
             selection,
             window,
-            rules: QcRules {
-                record_length: self.record_length,
-                encoding: self.encoding,
-                byte_order: self.byte_order.map(|o| match o {
-                    Order::Big => ByteOrder::Big,
-                    Order::Little => ByteOrder::Little,
-                }),
-                min_timing_quality: self.min_timing_quality,
-                rate_tolerance: self.rate_tolerance,
-            },
+            rules,
             threads: self.threads,
             ..Default::default()
         })
-    }
-}
-
-fn read_metadata(path: &Path) -> siqaco::Result<Inventory> {
-    if path.is_dir() {
-        read_stationxml_dir(path)
-    } else {
-        read_stationxml(path)
     }
 }
 
@@ -142,7 +118,7 @@ pub fn run(args: &QcArgs) -> siqaco::Result<u8> {
             ),
         ));
     }
-    let inventory = read_metadata(&args.metadata)?;
+    let inventory = read_stationxml_path(&args.metadata)?;
     let report = qc_archive(&Archive::new(&args.archive, layout), &inventory, &opts)?;
     print(&report, args.format)?;
     Ok(match report.worst_severity() {
