@@ -8,6 +8,7 @@
 
 mod errors;
 mod logging;
+mod ops;
 
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
@@ -436,6 +437,7 @@ fn _siqaco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stats, m)?)?;
     m.add_function(wrap_pyfunction!(parse_time, m)?)?;
     m.add_function(wrap_pyfunction!(report_data, m)?)?;
+    ops::register(m)?;
     logging::install(m.py());
     errors::register(m)
 }
