@@ -64,6 +64,9 @@ def test_fetch_errors(sds_small: Path, tmp_path: Path, monkeypatch: pytest.Monke
     for kwargs in ({"timeout": 0}, {"in_flight": 0}, {"password": "x"}, {"user": "u", "token": tmp_path}):
         with pytest.raises(siqaco.InvalidArgumentError):
             siqaco.fetch(sds_small, "IU.COLA", *DAY, out, **kwargs)
+    for select in ([], "IU.COLA.00.BHZ.X"):
+        with pytest.raises(siqaco.InvalidArgumentError):
+            siqaco.fetch(sds_small, select, *DAY, out)
     with pytest.raises(siqaco.InvalidArgumentError):
         siqaco.fetch(sds_small, "IU.COLA", DAY[1], DAY[0], out)
     monkeypatch.delenv("SIQACO_FDSN_PASSWORD", raising=False)

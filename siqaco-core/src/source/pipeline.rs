@@ -85,8 +85,13 @@ impl FetchJob {
         }
     }
 
-    /// Checks the window, the timeout and the number of requests in flight.
+    /// Checks the selection, the window, the timeout and the number of requests in flight.
     fn validate(&self) -> Result<()> {
+        if self.select.is_empty() {
+            return Err(Error::invalid_argument(
+                "no stream selected (--select is needed)",
+            ));
+        }
         if self.end_ns <= self.start_ns {
             return Err(Error::invalid_argument("--end must be after --start"));
         }
@@ -147,7 +152,8 @@ impl ArchiveFetch {
 /// piece, from the fetching threads.
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] for an empty window, a timeout ≤ 0 or `in_flight` 0, and as
+/// [`Error::InvalidArgument`] for no selection, an empty window, a timeout ≤ 0 or
+/// `in_flight` 0, and as
 /// [`open_source`] for a bad source; the source's error (for example [`Error::Http`]) when
 /// its availability cannot be had; [`Error::Io`] when the archive root or the staging
 /// directory cannot be created; as [`write_to_archive`]. The errors of single pieces are
@@ -306,6 +312,10 @@ mod tests {
             },
             FetchJob {
                 in_flight: 0,
+                ..j.clone()
+            },
+            FetchJob {
+                select: Vec::new(),
                 ..j.clone()
             },
         ] {
