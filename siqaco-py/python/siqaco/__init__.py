@@ -587,8 +587,7 @@ def fetch(
         An EIDA token file (exchanged for credentials at the server's ``/auth``).
     progress : callable, optional
         Called as ``progress(chunks_done, chunks_total, chunks_failed, bytes)`` in the
-        calling thread with the GIL held; raising from it stops the fetch (nothing is
-        written).
+        calling thread with the GIL held; raising from it stops the fetch as Ctrl-C does.
 
     Returns
     -------
@@ -613,7 +612,8 @@ def fetch(
     InvalidArgumentError
         For a bad time, selection, layout, timeout, ``in_flight`` or credentials.
     KeyboardInterrupt
-        On Ctrl-C: no further piece is started and nothing is written.
+        On Ctrl-C: no further piece is started, the pieces in flight end and nothing is
+        written (unless every piece had already arrived: then the write goes through).
     """
     return _siqaco.fetch(
         os.fspath(source),
