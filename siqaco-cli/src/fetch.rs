@@ -1,17 +1,15 @@
-//! `siqaco fetch`: argument parsing, progress and output only; sources live in
-//! `siqaco::source`.
+//! `siqaco fetch`: argument parsing, progress and output only; the pipeline is
+//! `siqaco::source::fetch_into_archive`.
 
 use crate::EXIT_OK;
 use siqaco::archive::{Archive, Layout};
-use siqaco::source::fdsn::{AvailabilityMode, Credentials, FdsnOptions};
-use siqaco::source::{
-    fetch_concurrently, open_source, restrict_to_availability, split_by_day, write_to_archive,
-    FetchProgress, RequestLine, SourceInfo,
-};
+use siqaco::source::fdsn::{AvailabilityMode, Credentials};
+use siqaco::source::{fetch_into_archive, FetchJob, FetchProgress};
 use siqaco::time::parse_time;
-use siqaco::{Error, Nslc, NslcGlob};
+use siqaco::NslcGlob;
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// Arguments of `siqaco fetch`.
@@ -79,22 +77,11 @@ pub struct FetchArgs {
 
 impl FetchArgs {
     fn credentials(&self) -> siqaco::Result<Option<Credentials>> {
-        if let Some(t) = &self.token {
-            return Ok(Some(Credentials::EidaToken(t.clone())));
-        }
-        let Some(user) = &self.user else {
-            return Ok(None);
-        };
-        let password = match &self.password {
-            Some(p) => p.clone(),
-            None => std::env::var("SIQACO_FDSN_PASSWORD").map_err(|_| {
-                Error::invalid_argument("--user needs --password or SIQACO_FDSN_PASSWORD")
-            })?,
-        };
-        Ok(Some(Credentials::Password {
-            user: user.clone(),
-            password,
-        }))
+        Credentials::from_options(
+            self.user.as_deref(),
+            self.password.as_deref(),
+            self.token.as_deref(),
+        )
     }
 }
 
@@ -119,69 +106,25 @@ fn progress_bar(chunks: usize) -> Option<indicatif::ProgressBar> {
 /// Runs `siqaco fetch`.
 pub fn run(args: &FetchArgs) -> siqaco::Result<u8> {
     let (start_ns, end_ns) = (parse_time(&args.start)?, parse_time(&args.end)?);
-    if end_ns <= start_ns {
-        return Err(Error::invalid_argument("--end must be after --start"));
-    }
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        return Err(Error::invalid_argument("--timeout must be > 0"));
-    }
-    if args.in_flight == 0 {
-        return Err(Error::invalid_argument("--in-flight must be at least 1"));
-    }
-    let globs = args
+    let select = args
         .select
         .iter()
         .map(|s| NslcGlob::parse(s))
         .collect::<siqaco::Result<Vec<_>>>()?;
-    let mut lines: Vec<RequestLine> = globs
-        .iter()
-        .map(|g| RequestLine {
-            stream: g.clone(),
-            start_ns,
-            end_ns,
-        })
-        .collect();
     let out = Archive::new(&args.out, args.layout.parse::<Layout>()?);
-    let mut info = SourceInfo::new("fetch");
-    info.bandwidth_bytes_per_s = args.limit_rate;
-    info.max_in_flight = args.in_flight;
-    let availability = match args.availability.as_str() {
-        "assume" => AvailabilityMode::Assume,
-        "service" => AvailabilityMode::Service,
-        u => AvailabilityMode::Url(u.to_string()),
-    };
-    let restrict = availability != AvailabilityMode::Assume;
-    let opts = FdsnOptions {
-        timeout: Duration::from_secs_f64(args.timeout),
-        max_retries: args.retries,
-        quality: args.quality.clone(),
-        credentials: args.credentials()?,
-        availability,
-        ..FdsnOptions::default()
-    };
-    let source = open_source(&args.source, info, args.source_layout.parse()?, opts)?;
-    if restrict {
-        // Globs are passed as codes: availability services and archives match them.
-        let streams: Vec<Nslc> = globs
-            .iter()
-            .map(|g| Nslc::new(&g.network, &g.station, &g.location, &g.channel))
-            .collect();
-        let spans = source.availability(&streams, start_ns, end_ns)?;
-        lines = restrict_to_availability(&lines, &spans);
-        if lines.is_empty() {
-            eprintln!("no data (the source's availability has nothing in the window)");
-            return Ok(EXIT_OK);
-        }
-    }
-    std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".siqaco-staging-")
-        .tempdir_in(&args.out)
-        .map_err(|e| Error::io(&args.out, e))?;
-    let chunks = split_by_day(&lines, args.in_flight);
-    let pb = progress_bar(chunks.len());
+    let mut job = FetchJob::new(args.source.clone(), select, start_ns, end_ns, out);
+    job.source_layout = args.source_layout.parse()?;
+    job.timeout_s = args.timeout;
+    job.retries = args.retries;
+    job.quality = args.quality.clone();
+    job.limit_rate = args.limit_rate;
+    job.in_flight = args.in_flight;
+    job.availability = AvailabilityMode::from_spec(&args.availability);
+    job.credentials = args.credentials()?;
+    // The bar appears when the fetching starts (the first call gives the number of pieces).
+    let pb: OnceLock<Option<indicatif::ProgressBar>> = OnceLock::new();
     let cb = |p: FetchProgress| {
-        if let Some(pb) = &pb {
+        if let Some(pb) = pb.get_or_init(|| progress_bar(p.chunks_total)) {
             pb.set_position(p.chunks_done as u64);
             pb.set_message(format!(
                 "{}, {} failed",
@@ -190,28 +133,26 @@ pub fn run(args: &FetchArgs) -> siqaco::Result<u8> {
             ));
         }
     };
-    let progress: Option<&(dyn Fn(FetchProgress) + Sync)> =
-        if pb.is_some() { Some(&cb) } else { None };
-    let t0 = std::time::Instant::now();
-    let (report, mut errors) = fetch_concurrently(
-        source.as_ref(),
-        &chunks,
-        staging.path(),
-        args.in_flight,
-        progress,
-    );
-    if let Some(pb) = &pb {
+    let progress: Option<&(dyn Fn(FetchProgress) + Sync)> = if std::io::stderr().is_terminal() {
+        Some(&cb)
+    } else {
+        None
+    };
+    let fetched = fetch_into_archive(&job, progress);
+    if let Some(Some(pb)) = pb.get() {
         pb.finish_and_clear();
     }
-    if report.is_no_data() && errors.is_empty() {
-        eprintln!("no data ({} request(s))", report.requests_done);
+    let mut fetched = fetched?;
+    if fetched.nothing_available {
+        eprintln!("no data (the source's availability has nothing in the window)");
         return Ok(EXIT_OK);
     }
-    tracing::debug!("fetch: {:.3} s", t0.elapsed().as_secs_f64());
-    if !report.is_no_data() {
-        let t1 = std::time::Instant::now();
-        let summary = write_to_archive(&report.files, &out)?;
-        tracing::debug!("write_to_archive: {:.3} s", t1.elapsed().as_secs_f64());
+    if fetched.is_no_data() {
+        eprintln!("no data ({} request(s))", fetched.report.requests_done);
+        return Ok(EXIT_OK);
+    }
+    if let Some(summary) = &fetched.written {
+        let report = &fetched.report;
         eprintln!(
             "fetched {} bytes in {} request(s) ({} retried or split); wrote {} records to {} \
              file(s) under {} ({} duplicate records skipped)",
@@ -224,16 +165,17 @@ pub fn run(args: &FetchArgs) -> siqaco::Result<u8> {
             summary.records_duplicate
         );
     }
-    if errors.is_empty() {
+    if fetched.errors.is_empty() {
         return Ok(EXIT_OK);
     }
+    let errors = &mut fetched.errors;
     let n = errors.len();
     for e in errors.iter().skip(1).take(9) {
         eprintln!("siqaco: error: {e}");
     }
     eprintln!(
         "{n} of {} part(s) of the request failed (split by day{})",
-        chunks.len(),
+        fetched.chunks,
         if n > 10 {
             "; first 10 errors shown"
         } else {

@@ -57,49 +57,22 @@ pub struct MergeArgs {
 }
 
 fn encoding_code(name: &str) -> siqaco::Result<Option<u8>> {
-    Ok(match name.to_ascii_lowercase().as_str() {
-        "keep" => None,
-        "int16" => Some(1),
-        "int32" => Some(3),
-        "float32" => Some(4),
-        "float64" => Some(5),
-        "steim1" => Some(10),
-        "steim2" => Some(11),
-        other => {
-            return Err(Error::invalid_argument(format!(
-            "--encoding {other}: expected steim1, steim2, int16, int32, float32, float64 or keep"
-        )))
-        }
+    siqaco::merge::encoding_code(name).ok_or_else(|| {
+        Error::invalid_argument(format!(
+            "--encoding {}: expected steim1, steim2, int16, int32, float32, float64 or keep",
+            name.to_ascii_lowercase()
+        ))
     })
 }
 
 fn pub_version(q: &str) -> siqaco::Result<u8> {
-    match q {
-        "R" | "r" => Ok(1),
-        "D" | "d" => Ok(2),
-        "Q" | "q" => Ok(3),
-        "M" | "m" => Ok(4),
-        n => {
-            n.parse::<u8>().ok().filter(|&v| v >= 1).ok_or_else(|| {
-                Error::invalid_argument(format!("--quality {n}: R, D, Q, M or 1–255"))
-            })
-        }
-    }
+    siqaco::merge::parse_quality(q)
+        .ok_or_else(|| Error::invalid_argument(format!("--quality {q}: R, D, Q, M or 1–255")))
 }
 
 /// Runs `siqaco merge`.
 pub fn run(args: &MergeArgs) -> siqaco::Result<u8> {
-    let priorities = match args.priority.len() {
-        0 => vec![1; args.inputs.len()],
-        1 => vec![args.priority[0]; args.inputs.len()],
-        n if n == args.inputs.len() => args.priority.clone(),
-        n => {
-            return Err(Error::invalid_argument(format!(
-                "{n} --priority values for {} inputs (give one, or one per input)",
-                args.inputs.len()
-            )))
-        }
-    };
+    let inputs = MergeInput::with_priorities(&args.inputs, &args.priority)?;
     let opts = MergeOptions {
         policy: if args.archive_wins {
             ArchivePolicy::Wins
@@ -122,15 +95,6 @@ pub fn run(args: &MergeArgs) -> siqaco::Result<u8> {
         },
         ..MergeOptions::default()
     };
-    let inputs: Vec<MergeInput> = args
-        .inputs
-        .iter()
-        .zip(priorities)
-        .map(|(p, priority)| MergeInput {
-            path: p.clone(),
-            priority,
-        })
-        .collect();
     let archive = Archive::new(&args.into, args.layout.parse()?);
     let report = merge_into(&archive, &inputs, &opts, args.dry_run)?;
     if args.json {

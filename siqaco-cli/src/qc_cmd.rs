@@ -2,7 +2,7 @@
 
 use clap::ValueEnum;
 use siqaco::archive::{Archive, Layout};
-use siqaco::qc::{qc_archive, QcOptions, QcReport, QcRules, Severity};
+use siqaco::qc::{qc_archive, qc_window, QcOptions, QcReport, QcRules, Severity};
 use siqaco::record::ByteOrder;
 use siqaco::report::qc_json;
 use siqaco::time::format_time;
@@ -82,39 +82,23 @@ pub struct QcArgs {
 impl QcArgs {
     fn options(&self) -> siqaco::Result<QcOptions> {
         let selection = siqaco::scan::parse_selection(&self.select)?;
-        let window = match &self.start {
-            None => None,
-            Some(s) => {
-                let s = siqaco::time::parse_time(s)?;
-                let e = match &self.end {
-                    Some(e) => siqaco::time::parse_time(e)?,
-                    None => std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map(|d| d.as_nanos() as i64)
-                        .unwrap_or(i64::MAX / 4),
-                };
-                if e <= s {
-                    return Err(Error::invalid_argument("--end must be after --start"));
-                }
-                Some((s, e))
-            }
+        let parse = |t: &Option<String>| t.as_deref().map(siqaco::time::parse_time).transpose();
+        let window = qc_window(parse(&self.start)?, parse(&self.end)?)?;
+        let rules = QcRules {
+            record_length: self.record_length,
+            encoding: self.encoding,
+            byte_order: self.byte_order.map(|o| match o {
+                Order::Big => ByteOrder::Big,
+                Order::Little => ByteOrder::Little,
+            }),
+            min_timing_quality: self.min_timing_quality,
+            rate_tolerance: self.rate_tolerance,
         };
-        if self.rate_tolerance.is_nan() || self.rate_tolerance < 0.0 {
-            return Err(Error::invalid_argument("--rate-tolerance must be >= 0"));
-        }
+        rules.validate()?;
         Ok(QcOptions {
             selection,
             window,
-            rules: QcRules {
-                record_length: self.record_length,
-                encoding: self.encoding,
-                byte_order: self.byte_order.map(|o| match o {
-                    Order::Big => ByteOrder::Big,
-                    Order::Little => ByteOrder::Little,
-                }),
-                min_timing_quality: self.min_timing_quality,
-                rate_tolerance: self.rate_tolerance,
-            },
+            rules,
             threads: self.threads,
             ..Default::default()
         })

@@ -211,7 +211,7 @@ pub fn run(args: &UpdateArgs) -> siqaco::Result<u8> {
         &UpdateOptions {
             window,
             dry_run: args.dry_run,
-            now_ns: None,
+            ..UpdateOptions::default()
         },
     )?;
     print_summary(&summary, args.format)

@@ -218,7 +218,7 @@ impl LogCapture {
         for m in messages {
             match m.strip_prefix("Error: ") {
                 Some(e) => errors.push(e.to_string()),
-                None => tracing::debug!(target: "libmseed", "{m}"),
+                None => tracing::debug!(target: "siqaco::libmseed", "{m}"),
             }
         }
         if errors.is_empty() {

@@ -34,7 +34,7 @@
 //! scan` reports them as overlaps. Memory: 48 bytes per data record read.
 
 use crate::archive::{Archive, ArchiveFile};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::gaps::{analyze, covered_ns, AnalysisOptions, Segment};
 use crate::record::{ByteOrder, HeaderFlags, RecordScanner, ScanItem};
 use crate::scan::FileError;
@@ -179,6 +179,39 @@ impl Default for QcRules {
             rate_tolerance: 0.01,
         }
     }
+}
+
+impl QcRules {
+    /// Checks the values.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a negative or NaN rate tolerance.
+    pub fn validate(&self) -> Result<()> {
+        if self.rate_tolerance.is_nan() || self.rate_tolerance < 0.0 {
+            return Err(Error::invalid_argument("--rate-tolerance must be >= 0"));
+        }
+        Ok(())
+    }
+}
+
+/// The window of `siqaco qc --start/--end`: none without a start; without an end, from the
+/// start to now (ns since 1970-01-01 UTC).
+///
+/// # Errors
+/// [`Error::InvalidArgument`] when the end is not after the start, or an end comes without
+/// a start.
+pub fn qc_window(start_ns: Option<i64>, end_ns: Option<i64>) -> Result<Option<(i64, i64)>> {
+    let Some(s) = start_ns else {
+        if end_ns.is_some() {
+            return Err(Error::invalid_argument("--end needs --start"));
+        }
+        return Ok(None);
+    };
+    let e = end_ns.unwrap_or_else(crate::time::now_ns);
+    if e <= s {
+        return Err(Error::invalid_argument("--end must be after --start"));
+    }
+    Ok(Some((s, e)))
 }
 
 /// What to check and how.
@@ -752,12 +785,7 @@ pub fn load_metadata(
             fdsn,
         );
     }
-    let path = std::path::Path::new(spec);
-    if path.is_dir() {
-        crate::stationxml::read_stationxml_dir(path)
-    } else {
-        crate::stationxml::read_stationxml(path)
-    }
+    crate::stationxml::read_stationxml_path(std::path::Path::new(spec))
 }
 
 /// Checks listed archive files (see [`qc_archive`]). The file-name codes of each
@@ -1326,6 +1354,25 @@ fn outside_epochs(ctx: &mut Ctx<'_>, nslc: &Nslc, segs: &[Segment], epochs: &[&C
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn window_and_rules_of_the_options() {
+        assert_eq!(qc_window(None, None).unwrap(), None);
+        assert_eq!(qc_window(Some(5), Some(9)).unwrap(), Some((5, 9)));
+        let (s, e) = qc_window(Some(5), None).unwrap().unwrap();
+        assert!(s == 5 && e > 1_700_000_000_000_000_000, "the end is now");
+        for (s, e) in [(None, Some(9)), (Some(9), Some(9)), (Some(9), Some(5))] {
+            assert!(qc_window(s, e).is_err(), "{s:?} {e:?}");
+        }
+        assert!(QcRules::default().validate().is_ok());
+        for t in [-0.1, f64::NAN] {
+            let r = QcRules {
+                rate_tolerance: t,
+                ..QcRules::default()
+            };
+            assert!(r.validate().is_err());
+        }
+    }
 
     #[test]
     fn codes_are_unique_and_lower_case() {

@@ -261,6 +261,19 @@ pub fn parse_stationxml(bytes: &[u8], name: &str) -> Result<Inventory> {
     }
 }
 
+/// Reads a StationXML file, or every StationXML file of a directory
+/// ([`read_stationxml_dir`]): the `--metadata` argument of `siqaco qc`.
+///
+/// # Errors
+/// As [`read_stationxml`] and [`read_stationxml_dir`].
+pub fn read_stationxml_path(path: &Path) -> Result<Inventory> {
+    if path.is_dir() {
+        read_stationxml_dir(path)
+    } else {
+        read_stationxml(path)
+    }
+}
+
 /// Reads every StationXML file directly inside `dir` (names ending in `.xml` or
 /// `.stationxml`, any case; sorted by name) into one [`Inventory`], merging networks with
 /// [`Inventory::merge`]. Header fields come from the first file that has them.

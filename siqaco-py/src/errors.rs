@@ -64,6 +64,18 @@ create_exception!(
     SiqacoError,
     "The catalogue database failed: cannot open, corrupt, locked, or a newer schema."
 );
+create_exception!(
+    siqaco,
+    NetworkError,
+    SiqacoError,
+    "A network request failed: connection refused, timeout, an HTTP error status, or a response that is not what was asked for (the message names the URL and the HTTP status)."
+);
+create_exception!(
+    siqaco,
+    SourceError,
+    SiqacoError,
+    "A data source failed: an external fetch program that does not exist, fails or times out (the message names the source)."
+);
 
 /// Converts a siqaco error into the Python exception of its kind.
 pub fn to_pyerr(e: Error) -> PyErr {
@@ -87,6 +99,8 @@ pub fn to_pyerr(e: Error) -> PyErr {
         (_, ErrorKind::NotFound) => NotFoundError::new_err(msg),
         (_, ErrorKind::Metadata) => MetadataError::new_err(msg),
         (_, ErrorKind::Database) => DatabaseError::new_err(msg),
+        (_, ErrorKind::Network) => NetworkError::new_err(msg),
+        (_, ErrorKind::Source) => SourceError::new_err(msg),
         _ => SiqacoError::new_err(msg),
     }
 }
@@ -106,5 +120,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NotFoundError", py.get_type::<NotFoundError>())?;
     m.add("MetadataError", py.get_type::<MetadataError>())?;
     m.add("DatabaseError", py.get_type::<DatabaseError>())?;
+    m.add("NetworkError", py.get_type::<NetworkError>())?;
+    m.add("SourceError", py.get_type::<SourceError>())?;
     Ok(())
 }

@@ -3,9 +3,12 @@
 //! Thin wrappers over `siqaco-core`: arguments are converted, errors mapped to Python
 //! exceptions (module `errors`), and every call that reads files runs with the GIL released
 //! (`run_detached`). The public, documented API is `python/siqaco/__init__.py`; the
-//! signatures are described in `python/siqaco/_siqaco.pyi`.
+//! signatures are described in `python/siqaco/_siqaco.pyi`. The core's `tracing` events
+//! reach Python's `logging` (module `logging`).
 
 mod errors;
+mod logging;
+mod ops;
 
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
@@ -24,22 +27,45 @@ use std::time::Duration;
 /// How often the waiting thread checks for signals (Ctrl-C) and reports progress.
 const POLL: Duration = Duration::from_millis(100);
 
+/// A progress report of the core that a Python callback receives as positional arguments.
+trait ProgressArgs: Copy + Send {
+    /// Calls `f` with the fields.
+    fn call(self, f: &Bound<'_, PyAny>) -> PyResult<()>;
+}
+
+impl ProgressArgs for Progress {
+    /// `(files_done, files_total, bytes_done, bytes_total)`.
+    fn call(self, f: &Bound<'_, PyAny>) -> PyResult<()> {
+        f.call1((
+            self.files_done,
+            self.files_total,
+            self.bytes_done,
+            self.bytes_total,
+        ))
+        .map(drop)
+    }
+}
+
 /// Runs `work` on a helper thread with the GIL released. The calling thread waits, and every
 /// [`POLL`] (or when progress arrives) re-acquires the GIL to call `progress` with the latest
-/// [`Progress`] (`files_done, files_total, bytes_done, bytes_total`) and to run
-/// `check_signals`. When the callback raises, or a signal handler raises (KeyboardInterrupt
-/// on Ctrl-C), `cancel` is set and that exception is returned once `work` has stopped.
-fn run_detached<T: Send>(
+/// progress report ([`ProgressArgs`]) and to run `check_signals`. When the callback raises,
+/// or a signal handler raises (KeyboardInterrupt on Ctrl-C), `cancel` is set and that
+/// exception is returned once `work` has stopped. Python's logging configuration is read
+/// again for the events of this call ([`logging::refresh`]).
+fn run_detached<T: Send, P: ProgressArgs>(
     py: Python<'_>,
     progress: Option<Py<PyAny>>,
     cancel: &AtomicBool,
-    work: impl FnOnce(&(dyn Fn(Progress) + Sync)) -> siqaco::Result<T> + Send,
+    work: impl FnOnce(&(dyn Fn(P) + Sync)) -> siqaco::Result<T> + Send,
 ) -> PyResult<T> {
+    logging::refresh();
     let (result, interrupted) = py.detach(|| {
         std::thread::scope(|s| {
-            let (tx, rx) = mpsc::channel::<Progress>();
+            let (tx, rx) = mpsc::channel::<P>();
             let worker = s.spawn(move || {
-                let cb = move |p: Progress| {
+                // `Sender` is `Sync` (Rust ≥ 1.72): the callback may be called from the
+                // core's worker threads.
+                let cb = move |p: P| {
                     let _ = tx.send(p);
                 };
                 work(&cb)
@@ -63,12 +89,7 @@ fn run_detached<T: Send>(
                 }
                 let r = Python::attach(|py| {
                     if let (Some(p), Some(f)) = (latest, &progress) {
-                        f.bind(py).call1((
-                            p.files_done,
-                            p.files_total,
-                            p.bytes_done,
-                            p.bytes_total,
-                        ))?;
+                        p.call(f.bind(py))?;
                     }
                     py.check_signals()
                 });
@@ -88,6 +109,15 @@ fn run_detached<T: Send>(
         Some(e) => Err(e),
         None => result.map_err(errors::to_pyerr),
     }
+}
+
+/// [`run_detached`] without progress or cancellation (Ctrl-C is acted on when `work` ends).
+fn run_plain<T: Send>(
+    py: Python<'_>,
+    work: impl FnOnce() -> siqaco::Result<T> + Send,
+) -> PyResult<T> {
+    let cancel = AtomicBool::new(false);
+    run_detached::<T, Progress>(py, None, &cancel, |_| work())
 }
 
 /// Converts a JSON value into Python objects (dict, list, str, int, float, bool, None).
@@ -245,35 +275,33 @@ fn report_data<'py>(
     end_ns: Option<i64>,
     now_ns: Option<i64>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let doc = py
-        .detach(|| -> siqaco::Result<Value> {
-            if !db.is_file() {
-                return Err(siqaco::Error::io(
-                    &db,
-                    std::io::Error::new(std::io::ErrorKind::NotFound, "no such catalogue"),
-                ));
-            }
-            let opts = ScanOptions {
-                selection: parse_selection(&select.unwrap_or_default())?,
-                analysis: AnalysisOptions {
-                    window: window_from(start_ns, end_ns)?,
-                    per_day: true,
-                    ..Default::default()
-                },
+    let doc = run_plain(py, || -> siqaco::Result<Value> {
+        if !db.is_file() {
+            return Err(siqaco::Error::io(
+                &db,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such catalogue"),
+            ));
+        }
+        let opts = ScanOptions {
+            selection: parse_selection(&select.unwrap_or_default())?,
+            analysis: AnalysisOptions {
+                window: window_from(start_ns, end_ns)?,
+                per_day: true,
                 ..Default::default()
-            };
-            let report = siqaco::index::Catalogue::open(&db)?.report(&opts)?;
-            let now = now_ns.unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos() as i64)
-                    .unwrap_or(0)
-            });
-            Ok(siqaco::plot::report_data_json(
-                &siqaco::plot::ReportData::from_scan(&report, now),
-            ))
-        })
-        .map_err(errors::to_pyerr)?;
+            },
+            ..Default::default()
+        };
+        let report = siqaco::index::Catalogue::open(&db)?.report(&opts)?;
+        let now = now_ns.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as i64)
+                .unwrap_or(0)
+        });
+        Ok(siqaco::plot::report_data_json(
+            &siqaco::plot::ReportData::from_scan(&report, now),
+        ))
+    })?;
     json_to_py(py, &doc)
 }
 
@@ -301,10 +329,7 @@ fn read<'py>(
         ))
     })()
     .map_err(errors::to_pyerr)?;
-    let cancel = AtomicBool::new(false);
-    let segments = run_detached(py, None, &cancel, |_| {
-        siqaco::read::read_input(&input, &sel, win, &tol)
-    })?;
+    let segments = run_plain(py, || siqaco::read::read_input(&input, &sel, win, &tol))?;
     Ok(segments
         .into_iter()
         .map(|s| {
@@ -350,8 +375,7 @@ fn index(
         threads,
         ..Default::default()
     };
-    let cancel = AtomicBool::new(false);
-    let r = run_detached(py, None, &cancel, |_| {
+    let r = run_plain(py, || {
         let mut cat = siqaco::index::Catalogue::open(&db)?;
         cat.index_archive(&archive, &opts)
     })?;
@@ -391,10 +415,7 @@ fn stats(
         })
     })()
     .map_err(errors::to_pyerr)?;
-    let cancel = AtomicBool::new(false);
-    let inner = run_detached(py, None, &cancel, |_| {
-        siqaco::index::Catalogue::open(&db)?.report(&opts)
-    })?;
+    let inner = run_plain(py, || siqaco::index::Catalogue::open(&db)?.report(&opts))?;
     Ok(PyScanReport { inner })
 }
 
@@ -416,5 +437,7 @@ fn _siqaco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stats, m)?)?;
     m.add_function(wrap_pyfunction!(parse_time, m)?)?;
     m.add_function(wrap_pyfunction!(report_data, m)?)?;
+    ops::register(m)?;
+    logging::install(m.py());
     errors::register(m)
 }

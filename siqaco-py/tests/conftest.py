@@ -33,3 +33,14 @@ def siqaco_bin() -> Path:
     if not b.is_file():
         pytest.skip(f"siqaco binary not found at {b} (cargo build -p siqaco-cli, or set SIQACO_BIN)")
     return b
+
+
+@pytest.fixture(scope="session")
+def fdsnws_bin() -> Path:
+    """portable-fdsnws-dataselect from its own environment (it pins pymseed<1): .venv-fdsnws
+    (scripts/bootstrap) or $SIQACO_FDSNWS_BIN."""
+    b = Path(os.environ.get("SIQACO_FDSNWS_BIN", REPO / ".venv-fdsnws" / "bin" / "portable-fdsnws-dataselect"))
+    if not b.is_file():
+        pytest.skip(f"SKIPPED: portable-fdsnws-dataselect not found at {b} (scripts/bootstrap, or set SIQACO_FDSNWS_BIN)")
+    return b
+

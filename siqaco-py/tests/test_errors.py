@@ -17,6 +17,10 @@ def test_hierarchy() -> None:
         siqaco.CodecError,
         siqaco.ConfigError,
         siqaco.NotFoundError,
+        siqaco.MetadataError,
+        siqaco.DatabaseError,
+        siqaco.NetworkError,
+        siqaco.SourceError,
     ):
         assert issubclass(cls, siqaco.SiqacoError) and cls is not siqaco.SiqacoError
     assert issubclass(siqaco.SiqacoError, Exception)
@@ -71,3 +75,18 @@ def test_not_miniseed_names_file_and_offset(data_dir: Path) -> None:
 def test_bad_arguments(sds_small: Path, kwargs: dict) -> None:
     with pytest.raises(siqaco.InvalidArgumentError):
         siqaco.scan(sds_small, **kwargs)
+
+
+def test_network_and_source_errors(tmp_path: Path) -> None:
+    """ErrorKind::Network and ::Source have their own classes (not the SiqacoError fallback)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(siqaco.NetworkError) as e:
+        siqaco.fetch(f"http://127.0.0.1:{port}", "IU.COLA", "2010-02-27", "2010-02-28", tmp_path, retries=0)
+    assert type(e.value) is siqaco.NetworkError and f"127.0.0.1:{port}" in str(e.value)
+    with pytest.raises(siqaco.SourceError) as e2:
+        siqaco.fetch("program:/nonexistent/fetcher", "IU.COLA", "2010-02-27", "2010-02-28", tmp_path)
+    assert type(e2.value) is siqaco.SourceError and "/nonexistent/fetcher" in str(e2.value)

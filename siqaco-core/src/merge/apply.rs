@@ -46,6 +46,36 @@ pub struct MergeInput {
     pub priority: i32,
 }
 
+impl MergeInput {
+    /// One input per path with the priorities of `siqaco merge --priority`: none given
+    /// means 1 for every input, one value applies to every input, otherwise one value per
+    /// input, in order.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when there are several priorities but not one per input.
+    pub fn with_priorities(paths: &[PathBuf], priorities: &[i32]) -> Result<Vec<MergeInput>> {
+        let priorities = match priorities.len() {
+            0 => vec![1; paths.len()],
+            1 => vec![priorities[0]; paths.len()],
+            n if n == paths.len() => priorities.to_vec(),
+            n => {
+                return Err(Error::invalid_argument(format!(
+                    "{n} --priority values for {} inputs (give one, or one per input)",
+                    paths.len()
+                )))
+            }
+        };
+        Ok(paths
+            .iter()
+            .zip(priorities)
+            .map(|(p, priority)| MergeInput {
+                path: p.clone(),
+                priority,
+            })
+            .collect())
+    }
+}
+
 /// What the merge does to one day file.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct DayChange {

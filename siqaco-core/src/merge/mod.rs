@@ -142,6 +142,36 @@ impl OutputOptions {
     }
 }
 
+/// The encoding code of an encoding name of `siqaco merge --encoding` and `archive.encoding`
+/// (any case): `int16` 1, `int32` 3, `float32` 4, `float64` 5, `steim1` 10, `steim2` 11
+/// (SEED 2.4 manual, blockette 1000, field 3); `keep` is `Some(None)`; an unknown name
+/// `None`.
+pub fn encoding_code(name: &str) -> Option<Option<u8>> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "keep" => None,
+        "int16" => Some(1),
+        "int32" => Some(3),
+        "float32" => Some(4),
+        "float64" => Some(5),
+        "steim1" => Some(10),
+        "steim2" => Some(11),
+        _ => return None,
+    })
+}
+
+/// The publication version of `siqaco merge --quality`: a quality label `R` 1, `D` 2, `Q` 3,
+/// `M` 4 (any case; miniSEED 3 specification, "publication version"), or a number 1–255;
+/// `None` for anything else.
+pub fn parse_quality(q: &str) -> Option<u8> {
+    match q {
+        "R" | "r" => Some(1),
+        "D" | "d" => Some(2),
+        "Q" | "q" => Some(3),
+        "M" | "m" => Some(4),
+        n => n.parse::<u8>().ok().filter(|&v| v >= 1),
+    }
+}
+
 /// Options of a merge.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MergeOptions {

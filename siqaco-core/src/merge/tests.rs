@@ -545,3 +545,25 @@ fn verification_rejects_dropped_duplicated_or_moved_records() {
     shifted.extend(recs[1..].concat());
     assert!(check(shifted).is_err());
 }
+
+#[test]
+fn option_names_and_priorities() {
+    assert_eq!(encoding_code("STEIM2"), Some(Some(11)));
+    assert_eq!(encoding_code("keep"), Some(None));
+    assert_eq!(encoding_code("steim3"), None);
+    assert_eq!(
+        ["r", "D", "q", "M", "7"].map(parse_quality),
+        [Some(1), Some(2), Some(3), Some(4), Some(7)]
+    );
+    assert_eq!(["0", "X", "256"].map(parse_quality), [None, None, None]);
+    use super::apply::MergeInput;
+    let paths = vec![std::path::PathBuf::from("a"), std::path::PathBuf::from("b")];
+    let prio = |p: &[i32]| {
+        MergeInput::with_priorities(&paths, p)
+            .map(|v| v.iter().map(|i| i.priority).collect::<Vec<i32>>())
+    };
+    assert_eq!(prio(&[]).unwrap(), vec![1, 1]);
+    assert_eq!(prio(&[3]).unwrap(), vec![3, 3]);
+    assert_eq!(prio(&[3, 2]).unwrap(), vec![3, 2]);
+    assert!(prio(&[1, 2, 3]).is_err());
+}

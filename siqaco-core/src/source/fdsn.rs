@@ -67,6 +67,45 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+impl Credentials {
+    /// The credentials of `siqaco fetch`'s options: an EIDA token file, or a user with
+    /// `password` (when `None`, the environment variable `SIQACO_FDSN_PASSWORD`), or none.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when both a user and a token are given, when a password
+    /// is given without a user, or when a user has no password.
+    pub fn from_options(
+        user: Option<&str>,
+        password: Option<&str>,
+        token: Option<&Path>,
+    ) -> Result<Option<Credentials>> {
+        if let Some(t) = token {
+            if user.is_some() {
+                return Err(Error::invalid_argument(
+                    "--user and --token exclude each other",
+                ));
+            }
+            return Ok(Some(Credentials::EidaToken(t.to_path_buf())));
+        }
+        let Some(user) = user else {
+            if password.is_some() {
+                return Err(Error::invalid_argument("--password needs --user"));
+            }
+            return Ok(None);
+        };
+        let password = match password {
+            Some(p) => p.to_string(),
+            None => std::env::var("SIQACO_FDSN_PASSWORD").map_err(|_| {
+                Error::invalid_argument("--user needs --password or SIQACO_FDSN_PASSWORD")
+            })?,
+        };
+        Ok(Some(Credentials::Password {
+            user: user.to_string(),
+            password,
+        }))
+    }
+}
+
 /// Where [`FdsnDataselect`] takes availability from ([`Source::availability`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum AvailabilityMode {
@@ -81,6 +120,18 @@ pub enum AvailabilityMode {
     /// Ask the fdsnws-availability service at this URL (a base URL, a service URL or a
     /// query URL, as [`super::availability::query_availability`] accepts).
     Url(String),
+}
+
+impl AvailabilityMode {
+    /// The mode named by `siqaco fetch --availability`: `assume`, `service`, or else an
+    /// availability URL.
+    pub fn from_spec(spec: &str) -> Self {
+        match spec {
+            "assume" => AvailabilityMode::Assume,
+            "service" => AvailabilityMode::Service,
+            u => AvailabilityMode::Url(u.to_string()),
+        }
+    }
 }
 
 /// Options of [`FdsnDataselect`].
@@ -795,6 +846,35 @@ fn transport(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_and_availability_from_options() {
+        let p = Credentials::from_options(Some("u"), Some("p"), None).unwrap();
+        assert_eq!(
+            p,
+            Some(Credentials::Password {
+                user: "u".into(),
+                password: "p".into()
+            })
+        );
+        let t = Credentials::from_options(None, None, Some(Path::new("tok"))).unwrap();
+        assert_eq!(t, Some(Credentials::EidaToken("tok".into())));
+        assert_eq!(Credentials::from_options(None, None, None).unwrap(), None);
+        assert!(Credentials::from_options(Some("u"), None, Some(Path::new("t"))).is_err());
+        assert!(Credentials::from_options(None, Some("p"), None).is_err());
+        assert_eq!(
+            AvailabilityMode::from_spec("assume"),
+            AvailabilityMode::Assume
+        );
+        assert_eq!(
+            AvailabilityMode::from_spec("service"),
+            AvailabilityMode::Service
+        );
+        assert_eq!(
+            AvailabilityMode::from_spec("http://h/x"),
+            AvailabilityMode::Url("http://h/x".into())
+        );
+    }
 
     #[test]
     fn urls() {

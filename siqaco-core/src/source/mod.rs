@@ -22,13 +22,18 @@
 //! rejected fetch leaves nothing in the staging directory.
 //!
 //! [`write_to_archive`] files what was staged into an archive, by day of record start.
+//! [`fetch_into_archive`] is the whole of `siqaco fetch`: availability, split by day,
+//! fetch in parallel, write to an archive.
 //! See `docs/sources.md`.
 
 pub mod availability;
 pub mod external;
 pub mod fdsn;
 pub mod local;
+mod pipeline;
 pub mod station;
+
+pub use pipeline::{fetch_into_archive, ArchiveFetch, FetchJob};
 
 use crate::archive::{write_atomic, Archive};
 use crate::error::{Error, Result};
@@ -359,6 +364,19 @@ pub fn fetch_concurrently(
     workers: usize,
     progress: Option<&(dyn Fn(FetchProgress) + Sync)>,
 ) -> (FetchReport, Vec<Error>) {
+    fetch_concurrently_until(source, chunks, staging, workers, progress, None)
+}
+
+/// [`fetch_concurrently`] that starts no further chunk once `cancel` is set (the chunks in
+/// flight end).
+pub(crate) fn fetch_concurrently_until(
+    source: &dyn Source,
+    chunks: &[Vec<RequestLine>],
+    staging: &Path,
+    workers: usize,
+    progress: Option<&(dyn Fn(FetchProgress) + Sync)>,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
+) -> (FetchReport, Vec<Error>) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
     type State = (FetchReport, Vec<(usize, Error)>, FetchProgress);
@@ -374,6 +392,9 @@ pub fn fetch_concurrently(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
+                if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                    break;
+                }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(chunk) = chunks.get(i) else { break };
                 let r = source.fetch(chunk, staging);

@@ -346,20 +346,9 @@ fn positive(key: &str, v: i64) -> Result<u32> {
     Ok(v as u32)
 }
 
-/// Encoding names of `archive.encoding` and their SEED codes (SEED 2.4 manual, blockette
-/// 1000, field 3); `keep` is `None`.
-pub fn encoding_code(name: &str) -> Option<Option<u8>> {
-    Some(match name.to_ascii_lowercase().as_str() {
-        "keep" => None,
-        "int16" => Some(1),
-        "int32" => Some(3),
-        "float32" => Some(4),
-        "float64" => Some(5),
-        "steim1" => Some(10),
-        "steim2" => Some(11),
-        _ => return None,
-    })
-}
+/// Encoding names of `archive.encoding` and their SEED codes (the names of `siqaco merge
+/// --encoding`).
+pub use crate::merge::encoding_code;
 
 /// The publication version of a quality label (miniSEED 3 specification, "publication
 /// version": R 1, D 2, Q 3, M 4).

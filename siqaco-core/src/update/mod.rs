@@ -46,7 +46,8 @@ use stack::{Attempt, Request, RequestState};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Name of the lock file in the archive root.
@@ -63,7 +64,25 @@ pub struct UpdateOptions {
     pub dry_run: bool,
     /// "Now" for the window arithmetic (default: the clock).
     pub now_ns: Option<i64>,
+    /// When set (by another thread), no further request is started: the requests being
+    /// executed finish (their data is merged), the others stay pending in the stack for
+    /// the next run, and the run ends as usual (re-index, summary) without counting them.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
+
+/// Progress of the execution of a run ([`run_update_with_progress`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UpdateProgress {
+    /// Pending requests to execute in this run.
+    pub requests_total: u64,
+    /// Requests executed so far (whatever their outcome).
+    pub requests_done: u64,
+    /// Samples added to the archive so far.
+    pub samples_added: u64,
+}
+
+/// A progress callback, called from the threads executing requests.
+pub type ProgressFn<'a> = &'a (dyn Fn(UpdateProgress) + Sync);
 
 /// What one source would be asked in a dry run.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -798,6 +817,19 @@ fn new_request_intervals(
 /// is held or the archive cannot be read or written; [`Error::Database`]. Source failures
 /// are not errors: they are recorded in the stack and counted in the summary.
 pub fn run_update(config: &Config, opts: &UpdateOptions) -> Result<UpdateSummary> {
+    run_update_with_progress(config, opts, None)
+}
+
+/// [`run_update`] calling `progress` once before the first pending request is executed and
+/// after each one (not in a dry run).
+///
+/// # Errors
+/// As [`run_update`].
+pub fn run_update_with_progress(
+    config: &Config,
+    opts: &UpdateOptions,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<UpdateSummary> {
     let now = opts.now_ns.unwrap_or_else(now_ns);
     let window = opts.window.unwrap_or_else(|| config.window.window_at(now));
     if window.1 <= window.0 {
@@ -842,7 +874,7 @@ pub fn run_update(config: &Config, opts: &UpdateOptions) -> Result<UpdateSummary
     let exec = Exec::new(
         config, &archive, sources, &streams, catalogue, run_id, &staging,
     );
-    execute_pending(&exec, &mut summary)?;
+    execute_pending(&exec, &mut summary, opts.cancel.as_deref(), progress)?;
     finish_run(exec, window, &mut summary)?;
     Ok(summary)
 }
@@ -880,8 +912,14 @@ fn finish_run(exec: Exec<'_>, window: (i64, i64), summary: &mut UpdateSummary) -
     stack::end_run(&catalogue, exec.run_id, &json)
 }
 
-/// Executes every pending request, `requests.in_flight` at once.
-fn execute_pending(exec: &Exec<'_>, summary: &mut UpdateSummary) -> Result<()> {
+/// Executes every pending request, `requests.in_flight` at once; once `cancel` is set, the
+/// requests not started are left pending (and not counted).
+fn execute_pending(
+    exec: &Exec<'_>,
+    summary: &mut UpdateSummary,
+    cancel: Option<&AtomicBool>,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<()> {
     let todo = exec.cat(|c| {
         stack::list(
             c,
@@ -893,12 +931,35 @@ fn execute_pending(exec: &Exec<'_>, summary: &mut UpdateSummary) -> Result<()> {
         .num_threads(exec.config.requests.in_flight.max(1))
         .build()
         .map_err(|e| Error::invalid_argument(format!("thread pool: {e}")))?;
-    let results: Vec<Result<ReqOutcome>> = pool.install(|| {
+    // Under a lock, so that the callback sees the counts in order.
+    let state = Mutex::new(UpdateProgress {
+        requests_total: todo.len() as u64,
+        ..UpdateProgress::default()
+    });
+    if let Some(p) = progress {
+        p(*state.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+    let results: Vec<Option<Result<ReqOutcome>>> = pool.install(|| {
         use rayon::prelude::*;
-        todo.par_iter().map(|r| exec.execute(r)).collect()
+        todo.par_iter()
+            .map(|r| {
+                if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                    return None;
+                }
+                let out = exec.execute(r);
+                let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+                st.requests_done += 1;
+                st.samples_added += out.as_ref().map_or(0, |o| o.samples);
+                if let Some(f) = progress {
+                    f(*st);
+                }
+                Some(out)
+            })
+            .collect()
     });
     let mut first_err = None;
     for (req, r) in todo.iter().zip(results) {
+        let Some(r) = r else { continue };
         match r {
             Ok(o) => {
                 summary.requests_sent += u64::from(o.sent);
@@ -969,7 +1030,7 @@ pub fn run_stack(config: &Config) -> Result<UpdateSummary> {
     let exec = Exec::new(
         config, &archive, sources, &streams, catalogue, run_id, &staging,
     );
-    execute_pending(&exec, &mut summary)?;
+    execute_pending(&exec, &mut summary, None, None)?;
     finish_run(exec, window, &mut summary)?;
     Ok(summary)
 }
@@ -1127,6 +1188,61 @@ fn open_existing(target: &str) -> Result<Option<Catalogue>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cancelled_run_leaves_requests_pending() {
+        let Some(d) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let config = Config::from_str_in(
+            &format!(
+                "[archive]\npath = \"final\"\n[catalogue]\nurl = \"cat.sqlite\"\n\
+                 [streams]\nselect = [\"IU.COLA.00.BHZ\"]\n[[sources]]\nname = \"sds\"\n\
+                 kind = \"archive\"\npath = \"{}\"\n",
+                d.join("sds-small").display()
+            ),
+            tmp.path(),
+        )
+        .unwrap();
+        let window = (
+            crate::time::parse_time("2010-02-27").unwrap(),
+            crate::time::parse_time("2010-02-28").unwrap(),
+        );
+        let seen = Mutex::new(Vec::new());
+        let cb = |p: UpdateProgress| seen.lock().unwrap().push(p);
+        let opts = UpdateOptions {
+            window: Some(window),
+            cancel: Some(Arc::new(AtomicBool::new(true))),
+            ..UpdateOptions::default()
+        };
+        let s = run_update_with_progress(&config, &opts, Some(&cb)).unwrap();
+        assert_eq!((s.requests_created, s.requests_sent), (1, 0), "{s:?}");
+        assert_eq!((s.requests_failed, s.requests_left), (0, 1), "{s:?}");
+        let reqs = stack::list(&Catalogue::open(&config.catalogue).unwrap(), &[], None).unwrap();
+        assert_eq!(reqs.len(), 1);
+        assert_eq!((reqs[0].state, reqs[0].attempts), (RequestState::New, 0));
+        // Progress: announced, nothing done.
+        let total = UpdateProgress {
+            requests_total: 1,
+            ..UpdateProgress::default()
+        };
+        assert_eq!(*seen.lock().unwrap(), vec![total]);
+        // The next run executes it.
+        let opts = UpdateOptions {
+            window: Some(window),
+            ..UpdateOptions::default()
+        };
+        seen.lock().unwrap().clear();
+        let s = run_update_with_progress(&config, &opts, Some(&cb)).unwrap();
+        assert_eq!((s.requests_created, s.requests_sent), (0, 1), "{s:?}");
+        assert!(s.samples_added > 0, "{s:?}");
+        let last = *seen.lock().unwrap().last().unwrap();
+        assert_eq!(
+            (last.requests_done, last.requests_total, last.samples_added),
+            (1, 1, s.samples_added)
+        );
+    }
 
     #[test]
     fn interval_arithmetic() {

@@ -1,8 +1,15 @@
 """siqaco: keep seismic waveform (miniSEED) archives complete and correct.
 
-Scan an archive for gaps, overlaps and availability, and read its samples into numpy
-arrays. The work is done by the Rust library ``siqaco-core`` (module ``siqaco._siqaco``)
-with the GIL released; this module converts arguments and results.
+Scan an archive for gaps, overlaps and availability, read its samples into numpy arrays,
+index it, check it against metadata (:func:`qc`), fetch missing data (:func:`fetch`), merge
+patches into it (:func:`merge`) and keep it complete (:func:`update`). The work is done by
+the Rust library ``siqaco-core`` (module ``siqaco._siqaco``) with the GIL released; this
+module converts arguments and results.
+
+Log messages of the library go to Python's :mod:`logging`, under the ``siqaco`` logger
+(``siqaco.source.fdsn``, ``siqaco.stationxml``, ...): ``logging.getLogger("siqaco")
+.setLevel(logging.DEBUG)`` shows the requests sent to FDSN servers. The logging
+configuration is read at the start of each call.
 
 Examples
 --------
@@ -11,6 +18,8 @@ Examples
 >>> report.get_gaps()            # ObsPy's Stream.get_gaps() format
 >>> segments = siqaco.read("/data/sds", select=["IU.COLA.00.BHZ"])
 >>> stream = siqaco.to_obspy(segments)
+>>> siqaco.fetch("http://service.iris.edu", "IU.ANMO.00.BH?", "2024-01-01", "2024-01-02", "/data/sds")
+>>> siqaco.update("siqaco.toml")  # one run of `siqaco update`
 """
 
 from __future__ import annotations
@@ -28,8 +37,10 @@ from ._siqaco import (
     InvalidArgumentError,
     InvalidCodeError,
     InvalidDataError,
+    NetworkError,
     NotFoundError,
     SiqacoError,
+    SourceError,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,16 +57,22 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidCodeError",
     "InvalidDataError",
+    "NetworkError",
     "NotFoundError",
     "ScanReport",
     "Segment",
     "SiqacoError",
+    "SourceError",
+    "fetch",
     "index",
+    "merge",
+    "qc",
     "read",
     "scan",
     "stats",
     "report_data",
     "to_obspy",
+    "update",
     "__version__",
 ]
 
@@ -499,3 +516,361 @@ def stats(
         per_day=per_day,
     )
     return ScanReport(native)
+
+
+def _required_ns(t: TimeLike, name: str) -> int:
+    ns = _to_ns(t)
+    if ns is None:
+        raise InvalidArgumentError(f"{name} is required")
+    return ns
+
+
+def fetch(
+    source: Union[str, "os.PathLike[str]"],
+    select: Union[str, Iterable[str]],
+    start: TimeLike,
+    end: TimeLike,
+    out: PathLike,
+    layout: str = "sds",
+    source_layout: str = "sds",
+    in_flight: int = 4,
+    timeout: float = 120.0,
+    retries: int = 4,
+    quality: Optional[str] = None,
+    limit_rate: Optional[int] = None,
+    availability: str = "assume",
+    user: Optional[str] = None,
+    password: Optional[str] = None,
+    token: Optional[PathLike] = None,
+    progress: Optional[Callable[[int, int, int, int], Any]] = None,
+) -> dict:
+    """Fetches data into an archive, as ``siqaco fetch`` does (docs/sources.md).
+
+    The request is cut to the source's availability (unless ``availability="assume"``),
+    split by UTC day (and by stream when there are fewer days than ``in_flight``), the
+    pieces are fetched ``in_flight`` at once into a staging directory inside ``out``, every
+    response is validated (complete miniSEED records of what was asked) and the records are
+    appended to the day files of ``out`` (by record start; records already there byte for
+    byte are skipped; files replaced atomically). Runs with the GIL released.
+
+    Parameters
+    ----------
+    source : str or path
+        An FDSN server's base URL (``http://host:port``; ``/fdsnws/dataselect/1/query`` is
+        appended), a dataselect service or query URL, an archive directory (in
+        ``source_layout``), or ``program:PATH[?CONNECT-INFOS]`` (an external program with
+        Morumotto's contract).
+    select : str or list of str
+        ``NET.STA.LOC.CHA`` patterns with ``*`` and ``?`` (``NET.STA..CHA`` or ``--`` for an
+        empty location).
+    start, end : time
+        The window ``[start, end)``.
+    out : path
+        The output archive root (created when missing), in ``layout``.
+    in_flight : int
+        Requests in flight at once (≥ 1).
+    timeout : float
+        Timeout of one request (or program run), seconds.
+    retries : int
+        Retries of a failed request (exponential backoff).
+    quality : str, optional
+        FDSN ``quality`` parameter to send.
+    limit_rate : int, optional
+        Bandwidth limit in bytes per second, shared by all requests.
+    availability : str
+        ``"assume"`` (the whole window is asked), ``"service"`` (the server's
+        fdsnws-availability, or the files of an archive source) or an availability URL.
+    user, password : str, optional
+        HTTP Digest credentials for ``/queryauth``; without ``password`` the environment
+        variable ``SIQACO_FDSN_PASSWORD`` is used.
+    token : path, optional
+        An EIDA token file (exchanged for credentials at the server's ``/auth``).
+    progress : callable, optional
+        Called as ``progress(chunks_done, chunks_total, chunks_failed, bytes)`` in the
+        calling thread with the GIL held; raising from it stops the fetch as Ctrl-C does.
+
+    Returns
+    -------
+    dict
+        ``nothing_available`` (bool: the availability had nothing, nothing was asked),
+        ``chunks`` (pieces), ``bytes`` (bytes received), ``requests_done``,
+        ``requests_retried``, ``files_written`` (day files), ``records_added``,
+        ``records_duplicate`` (records already in the archive), ``errors`` (empty).
+        No data is not an error: every count is then 0.
+
+    Raises
+    ------
+    NetworkError
+        When a request fails (connection refused, timeout, HTTP error, a response that is
+        not the miniSEED asked for; the message names the URL). When only some pieces
+        failed, the others are written and the error has a ``summary`` attribute: the dict
+        above with the messages of every failed piece in ``errors``.
+    SourceError
+        When an external program is missing or fails.
+    FileNotFoundError
+        When an archive source does not exist.
+    InvalidArgumentError
+        For a bad time, selection, layout, timeout, ``in_flight`` or credentials.
+    KeyboardInterrupt
+        On Ctrl-C: no further piece is started, the pieces in flight end and nothing is
+        written (unless every piece had already arrived: then the write goes through).
+    """
+    return _siqaco.fetch(
+        os.fspath(source),
+        _select(select) or [],
+        _required_ns(start, "start"),
+        _required_ns(end, "end"),
+        os.fspath(out),
+        layout=layout,
+        source_layout=source_layout,
+        in_flight=in_flight,
+        timeout_s=timeout,
+        retries=retries,
+        quality=quality,
+        limit_rate=limit_rate,
+        availability=availability,
+        user=user,
+        password=password,
+        token=None if token is None else os.fspath(token),
+        progress=progress,
+    )
+
+
+def merge(
+    into: PathLike,
+    inputs: Union[PathLike, Sequence[PathLike]],
+    layout: str = "sds",
+    priority: Union[int, Sequence[int], None] = None,
+    archive_priority: int = 1,
+    record_length: Optional[int] = None,
+    encoding: str = "keep",
+    format_version: Optional[int] = None,
+    quality: Union[str, int, None] = None,
+    split: str = "midnight",
+    archive: str = "ranked",
+    dry_run: bool = False,
+) -> dict:
+    """Merges patch files into an archive at sample level, as ``siqaco merge`` does
+    (docs/merge.md).
+
+    Every sample of the patches and the archive is placed by priority (smaller wins),
+    without losing or duplicating one; every new day file is verified sample by sample and
+    the changed files are replaced atomically under a journal. Runs with the GIL released.
+
+    Parameters
+    ----------
+    into : path
+        The archive root (created when missing), in ``layout``.
+    inputs : path or list of paths
+        Patch miniSEED files or directories (every non-hidden file below them).
+    priority : int or list of int, optional
+        Priority of each input, in order (smaller is better); one value applies to all;
+        default 1.
+    archive_priority : int
+        Priority of the archive's own data (with ``archive="ranked"``).
+    record_length : int, optional
+        Output record length in bytes (256–8192; a power of two for miniSEED 2).
+    encoding : str
+        ``"steim1"``, ``"steim2"``, ``"int16"``, ``"int32"``, ``"float32"``,
+        ``"float64"`` or ``"keep"``.
+    format_version : int, optional
+        Output miniSEED version, 2 or 3.
+    quality : str or int, optional
+        Output quality label ``R``, ``D``, ``Q``, ``M`` or publication version 1–255.
+    split : str
+        ``"midnight"``: day files end at 00:00 UTC, records are cut there;
+        ``"start_time"``: records stay whole in the file of their start day.
+    archive : str
+        ``"ranked"`` (the archive competes with ``archive_priority``), ``"wins"`` (archive
+        samples are never replaced; patches only fill gaps) or ``"loses"``.
+    dry_run : bool
+        Compute the report, write nothing.
+
+    Returns
+    -------
+    dict
+        The report of ``siqaco merge --json``: ``days`` (per stream and day: ``stream``,
+        ``day`` ``YYYY-MM-DD``, ``path``, ``changed``, ``created``, ``stats`` with sample
+        counts ``samples_added``, ``samples_replaced``, ``overlaps_removed``,
+        ``records_copied``, ``records_encoded``), ``warnings``, ``files_written`` (0 in a
+        dry run) and ``recovered`` (an interrupted earlier merge was completed first).
+
+    Raises
+    ------
+    FileNotFoundError, PermissionError
+        When an input or a day file cannot be read or written.
+    InvalidDataError
+        When an input is not miniSEED (file and byte offset named), or a verification
+        fails (nothing is written then).
+    InvalidArgumentError
+        For bad options or priorities.
+    CodecError
+        When samples cannot be re-encoded.
+    """
+    if priority is None:
+        priorities: List[int] = []
+    elif isinstance(priority, int):
+        priorities = [priority]
+    else:
+        priorities = list(priority)
+    return _siqaco.merge(
+        os.fspath(into),
+        _paths(inputs),
+        layout=layout,
+        priority=priorities,
+        archive_priority=archive_priority,
+        record_length=record_length,
+        encoding=encoding,
+        format_version=format_version,
+        quality=None if quality is None else str(quality),
+        split=split,
+        archive=archive,
+        dry_run=dry_run,
+    )
+
+
+def update(
+    config: PathLike,
+    start: TimeLike = None,
+    end: TimeLike = None,
+    dry_run: bool = False,
+    progress: Optional[Callable[[int, int, int], Any]] = None,
+) -> dict:
+    """One run of ``siqaco update`` (docs/configuration.md): keeps the archive of a
+    configuration complete over its window.
+
+    Takes the archive's lock, brings the catalogue up to date, finds the gaps of the
+    maintained streams in the window, adds requests for them to the request stack, asks the
+    sources in priority order for what is missing (and what their availability covers),
+    merges what arrives at sample level (archive samples are never replaced) and re-indexes
+    the touched files. Runs with the GIL released.
+
+    Parameters
+    ----------
+    config : path
+        The configuration file (``siqaco.toml``).
+    start, end : time, optional
+        A window used exactly as given (both or neither; default: the configured window
+        at the current time).
+    dry_run : bool
+        List the request lines each source would be asked (``planned``) and change nothing,
+        not even the catalogue.
+    progress : callable, optional
+        Called as ``progress(requests_done, requests_total, samples_added)`` in the calling
+        thread with the GIL held, while the pending requests are executed.
+
+    Returns
+    -------
+    dict
+        The summary of ``siqaco update --format json``: ``window_start``, ``window_end``
+        (ISO 8601), ``streams_checked``, ``gaps_found``, ``requests_created``,
+        ``requests_sent``, ``requests_succeeded``, ``requests_failed`` (attempted in this run
+        and still incomplete), ``samples_added``, ``requests_left`` (requests of the window
+        still pending or on hold: the CLI's exit status 3 when not 0), ``dry_run``,
+        ``planned`` (dry run: list of ``{"source", "request_id", "lines"}``) and
+        ``warnings``.
+
+    Raises
+    ------
+    ConfigError
+        For an invalid configuration (the key is named).
+    OSError
+        When another update holds the archive's lock, or the archive cannot be read or
+        written (``FileNotFoundError`` for a missing configuration file).
+    DatabaseError
+        When the catalogue fails.
+    InvalidArgumentError
+        For a bad or empty window.
+    KeyboardInterrupt
+        On Ctrl-C (or when ``progress`` raises, that exception): the requests being executed
+        finish and are merged, the others stay pending in the stack for the next run.
+
+    Source failures are not errors: they are recorded in the request stack and counted in
+    the summary.
+    """
+    if (start is None) != (end is None):
+        raise InvalidArgumentError("start and end must be given together")
+    return _siqaco.update(
+        os.fspath(config),
+        start_ns=_to_ns(start),
+        end_ns=_to_ns(end),
+        dry_run=dry_run,
+        progress=progress,
+    )
+
+
+def qc(
+    archive: PathLike,
+    metadata: PathLike,
+    layout: str = "sds",
+    select: Union[str, Iterable[str], None] = None,
+    start: TimeLike = None,
+    end: TimeLike = None,
+    record_length: Optional[int] = None,
+    encoding: Optional[int] = None,
+    byte_order: Optional[str] = None,
+    min_timing_quality: Optional[int] = None,
+    rate_tolerance: float = 0.01,
+    threads: Optional[int] = None,
+) -> dict:
+    """Checks an archive against StationXML metadata and its own rules, as ``siqaco qc``
+    does (docs/qc.md). Runs with the GIL released.
+
+    Parameters
+    ----------
+    archive : path
+        The archive root, in ``layout``.
+    metadata : path or str
+        A StationXML file, a directory of StationXML files (``*.xml``,
+        ``*.stationxml``), or an FDSN station web service URL (``http(s)://host[:port]``
+        or the full ``.../fdsnws/station/1/query`` URL), asked at ``level=response`` for
+        ``select`` over the window.
+    select : str or list of str, optional
+        ``NET.STA.LOC.CHA`` patterns with ``*`` and ``?``.
+    start, end : time, optional
+        The window ``[start, end)`` (``end`` needs ``start``; default end: now).
+    record_length : int, optional
+        Expected miniSEED 2 record length, bytes.
+    encoding : int, optional
+        Expected encoding code (10 Steim1, 11 Steim2, 3 int32, 4 float32...).
+    byte_order : {"big", "little"}, optional
+        Expected miniSEED 2 header byte order.
+    min_timing_quality : int, optional
+        Lowest acceptable blockette 1001 timing quality, percent.
+    rate_tolerance : float
+        Relative tolerance between data and metadata sample rates (0.01 = 1 %).
+    threads : int, optional
+        Worker threads (default: all cores).
+
+    Returns
+    -------
+    dict
+        The report of ``siqaco qc --format json``: ``version``, ``window``, ``files``,
+        ``records``, ``worst_severity`` (``"error"``, ``"warning"``, ``"info"`` or None),
+        ``findings`` (``code``, ``severity``, ``nslc``, ``start``, ``end`` ISO 8601 or
+        None, ``path``, ``count``, ``message``), ``streams`` (per stream its per-day summaries) and
+        ``errors`` (unreadable file parts: ``path``, ``offset``, ``message``).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the archive root or the metadata does not exist.
+    MetadataError
+        When the StationXML cannot be read (file, line and column named).
+    InvalidArgumentError
+        For a bad time, selection, layout or rule.
+    """
+    return _siqaco.qc(
+        os.fspath(archive),
+        os.fspath(metadata),
+        layout=layout,
+        select=_select(select),
+        start_ns=_to_ns(start),
+        end_ns=_to_ns(end),
+        record_length=record_length,
+        encoding=encoding,
+        byte_order=byte_order,
+        min_timing_quality=min_timing_quality,
+        rate_tolerance=rate_tolerance,
+        threads=threads,
+    )

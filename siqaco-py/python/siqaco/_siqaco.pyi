@@ -19,9 +19,15 @@ __all__ = [
     "NotFoundError",
     "MetadataError",
     "DatabaseError",
+    "NetworkError",
+    "SourceError",
     "index",
     "stats",
     "report_data",
+    "fetch",
+    "merge",
+    "update",
+    "qc",
 ]
 
 __version__: str
@@ -52,6 +58,14 @@ class MetadataError(SiqacoError):
 
 class DatabaseError(SiqacoError):
     """The catalogue database failed: cannot open, corrupt, locked, or a newer schema."""
+
+class NetworkError(SiqacoError):
+    """A network request failed: connection refused, timeout, an HTTP error status, or a
+    response that is not what was asked for (the message names the URL and the HTTP status)."""
+
+class SourceError(SiqacoError):
+    """A data source failed: an external fetch program that does not exist, fails or times
+    out (the message names the source)."""
 
 @final
 class ScanReport:
@@ -132,3 +146,65 @@ def stats(
     per_day: bool = False,
 ) -> ScanReport:
     """The scan report of a catalogue, without reading waveforms."""
+
+def fetch(
+    source: str,
+    select: Sequence[str],
+    start_ns: int,
+    end_ns: int,
+    out: str,
+    layout: str = "sds",
+    source_layout: str = "sds",
+    in_flight: int = 4,
+    timeout_s: float = 120.0,
+    retries: int = 4,
+    quality: Optional[str] = None,
+    limit_rate: Optional[int] = None,
+    availability: str = "assume",
+    user: Optional[str] = None,
+    password: Optional[str] = None,
+    token: Optional[str] = None,
+    progress: Optional[Callable[[int, int, int, int], Any]] = None,
+) -> Dict[str, Any]:
+    """Fetches data into an archive (``siqaco fetch``); returns the counts."""
+
+def merge(
+    into: str,
+    inputs: Sequence[str],
+    layout: str = "sds",
+    priority: Sequence[int] = ...,
+    archive_priority: int = 1,
+    record_length: Optional[int] = None,
+    encoding: str = "keep",
+    format_version: Optional[int] = None,
+    quality: Optional[str] = None,
+    split: str = "midnight",
+    archive: str = "ranked",
+    dry_run: bool = False,
+) -> Dict[str, Any]:
+    """Merges patches into an archive (``siqaco merge``); returns the ``--json`` report."""
+
+def update(
+    config: str,
+    start_ns: Optional[int] = None,
+    end_ns: Optional[int] = None,
+    dry_run: bool = False,
+    progress: Optional[Callable[[int, int, int], Any]] = None,
+) -> Dict[str, Any]:
+    """One run of ``siqaco update``; returns the ``--format json`` summary."""
+
+def qc(
+    archive: str,
+    metadata: str,
+    layout: str = "sds",
+    select: Optional[Sequence[str]] = None,
+    start_ns: Optional[int] = None,
+    end_ns: Optional[int] = None,
+    record_length: Optional[int] = None,
+    encoding: Optional[int] = None,
+    byte_order: Optional[str] = None,
+    min_timing_quality: Optional[int] = None,
+    rate_tolerance: float = 0.01,
+    threads: Optional[int] = None,
+) -> Dict[str, Any]:
+    """Checks an archive against StationXML and its rules (``siqaco qc --format json``)."""
