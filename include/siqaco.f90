@@ -29,6 +29,8 @@ module siqaco
   integer(c_int32_t), parameter :: SIQACO_STATUS_NOT_FOUND = 7
   integer(c_int32_t), parameter :: SIQACO_STATUS_METADATA = 8
   integer(c_int32_t), parameter :: SIQACO_STATUS_DATABASE = 9
+  integer(c_int32_t), parameter :: SIQACO_STATUS_NETWORK = 10
+  integer(c_int32_t), parameter :: SIQACO_STATUS_SOURCE = 11
   integer(c_int32_t), parameter :: SIQACO_STATUS_NULL_ARGUMENT = 100
   integer(c_int32_t), parameter :: SIQACO_STATUS_OUT_OF_RANGE = 101
   integer(c_int32_t), parameter :: SIQACO_STATUS_BUFFER_TOO_SMALL = 102

@@ -145,6 +145,16 @@ enum siqaco_status
    */
   SIQACO_STATUS_DATABASE = 9,
   /**
+   * A network request failed: connection, timeout, an HTTP error status, or a response
+   * that is not what was asked for (the message names the URL and the status).
+   */
+  SIQACO_STATUS_NETWORK = 10,
+  /**
+   * A data source failed (e.g. an external fetch program that is missing or exits with
+   * an error; the message names the source).
+   */
+  SIQACO_STATUS_SOURCE = 11,
+  /**
    * A required pointer argument was NULL.
    */
   SIQACO_STATUS_NULL_ARGUMENT = 100,

@@ -58,6 +58,12 @@ pub enum siqaco_status {
     Metadata = 8,
     /// The catalogue database (SQLite) failed.
     Database = 9,
+    /// A network request failed: connection, timeout, an HTTP error status, or a response
+    /// that is not what was asked for (the message names the URL and the status).
+    Network = 10,
+    /// A data source failed (e.g. an external fetch program that is missing or exits with
+    /// an error; the message names the source).
+    Source = 11,
     /// A required pointer argument was NULL.
     NullArgument = 100,
     /// An index (stream, segment, gap...) is out of range.
@@ -84,6 +90,8 @@ impl siqaco_status {
             ErrorKind::NotFound => siqaco_status::NotFound,
             ErrorKind::Metadata => siqaco_status::Metadata,
             ErrorKind::Database => siqaco_status::Database,
+            ErrorKind::Network => siqaco_status::Network,
+            ErrorKind::Source => siqaco_status::Source,
             _ => siqaco_status::Unknown,
         }
     }
@@ -100,6 +108,8 @@ impl siqaco_status {
             7 => c"not found",
             8 => c"invalid metadata",
             9 => c"catalogue database error",
+            10 => c"network error",
+            11 => c"data source error",
             100 => c"NULL argument",
             101 => c"index out of range",
             102 => c"buffer too small",

@@ -56,6 +56,8 @@ fn core_error_kinds_keep_their_numbers() {
         ErrorKind::NotFound,
         ErrorKind::Metadata,
         ErrorKind::Database,
+        ErrorKind::Network,
+        ErrorKind::Source,
     ] {
         assert_eq!(
             siqaco_status::from_kind(kind) as u32,
@@ -78,6 +80,8 @@ fn status_values_are_never_renumbered() {
         ("SIQACO_STATUS_NOT_FOUND", 7),
         ("SIQACO_STATUS_METADATA", 8),
         ("SIQACO_STATUS_DATABASE", 9),
+        ("SIQACO_STATUS_NETWORK", 10),
+        ("SIQACO_STATUS_SOURCE", 11),
         ("SIQACO_STATUS_NULL_ARGUMENT", 100),
         ("SIQACO_STATUS_OUT_OF_RANGE", 101),
         ("SIQACO_STATUS_BUFFER_TOO_SMALL", 102),

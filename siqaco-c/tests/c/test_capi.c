@@ -56,6 +56,8 @@ static void test_version_and_status(void) {
   CHECK(strcmp(siqaco_status_str(SIQACO_STATUS_BUFFER_TOO_SMALL), "buffer too small") == 0);
   CHECK(strcmp(siqaco_status_str(12345), "unknown status code") == 0);
   CHECK(SIQACO_STATUS_IO == 1 && SIQACO_STATUS_DATABASE == 9);
+  CHECK(SIQACO_STATUS_NETWORK == 10 && SIQACO_STATUS_SOURCE == 11);
+  CHECK(strcmp(siqaco_status_str(SIQACO_STATUS_SOURCE), "data source error") == 0);
   CHECK(SIQACO_STATUS_NULL_ARGUMENT == 100 && SIQACO_STATUS_PANIC == 199);
 }
 
