@@ -1,7 +1,7 @@
 //! # libsiqaco: the C ABI of siqaco
 //!
-//! Scan (archives and explicit files, with options), read, index, catalogue queries and
-//! merge. Thin `extern "C"` wrappers over the `siqaco` core library: they convert arguments, call
+//! Scan (archives and explicit files, with options), read, index, catalogue queries,
+//! merge, and the update pipeline from a configuration file. Thin `extern "C"` wrappers over the `siqaco` core library: they convert arguments, call
 //! the core and map its errors to [`siqaco_status`] codes; no rule of siqaco is implemented
 //! here. The header `include/siqaco.h` is generated from this crate by cbindgen 0.29.4
 //! (`scripts/gen-header`) and checked by `scripts/test-c`. The rules every function follows
@@ -1364,10 +1364,12 @@ pub unsafe extern "C" fn siqaco_samples_copy_float64(
 mod catalogue;
 mod merge;
 mod options;
+mod update;
 
 pub use catalogue::*;
 pub use merge::*;
 pub use options::*;
+pub use update::*;
 
 #[cfg(test)]
 mod tests;
