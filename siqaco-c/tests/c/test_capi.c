@@ -901,6 +901,24 @@ done:
   return same;
 }
 
+/* Writes DIR/NAME (its path to PATH), a configuration of test_update: archive DIR/final
+ * (with the ARCHIVE_EXTRA lines), catalogue DIR/final.sqlite, four streams, 2 attempts per
+ * request, one source (SOURCE: its keys). */
+static void write_config(char *path, size_t size, const char *dir, const char *name,
+                         const char *archive_extra, const char *source) {
+  char text[8192];
+  snprintf(path, size, "%s/%s", dir, name);
+  snprintf(text, sizeof text,
+           "[archive]\npath = \"final\"\n%s\n"
+           "[catalogue]\nurl = \"final.sqlite\"\n\n"
+           "[streams]\nselect = [\"IU.COLA.00.LH1\", \"IU.COLA.00.LH2\", \"IU.COLA.00.LHZ\", "
+           "\"XX.TEST.00.LHZ\"]\n\n"
+           "[requests]\nretry = { count = 2 }\n\n"
+           "[[sources]]\n%s\n",
+           archive_extra, source);
+  write_text(path, text);
+}
+
 /* siqaco update / stack run from a configuration file: the "final" archive starts empty
  * (created by the run) and is filled from SDS_ROOT, a local archive source; the window,
  * 2010-02-27T06:50 - 08:00, holds IU.COLA.00.LH? whole and XX.TEST.00.LHZ up to 07:55:52, so
@@ -910,23 +928,14 @@ static void test_update(const char *root, const char *tmp) {
   const int64_t s = 1000000000LL;
   const int64_t w0 = 1267253400LL * s, w1 = 1267257600LL * s; /* 06:50, 08:00 */
   char dir[1024], config[2048], final_root[2048], db[2048], lock[4096], path[2048];
-  char text[8192];
+  char local[4096], program[4096];
   snprintf(dir, sizeof dir, "%s/update", tmp);
   CHECK(mkdir(dir, 0755) == 0);
-  snprintf(config, sizeof config, "%s/siqaco.toml", dir);
   snprintf(final_root, sizeof final_root, "%s/final", dir);
   snprintf(db, sizeof db, "%s/final.sqlite", dir);
   snprintf(lock, sizeof lock, "%s/.siqaco-update.lock", final_root);
-  const char *body =
-      "[catalogue]\nurl = \"final.sqlite\"\n\n"
-      "[streams]\nselect = [\"IU.COLA.00.LH1\", \"IU.COLA.00.LH2\", \"IU.COLA.00.LHZ\", "
-      "\"XX.TEST.00.LHZ\"]\n\n"
-      "[requests]\nretry = { count = 2 }\n\n";
-  snprintf(text, sizeof text,
-           "[archive]\npath = \"final\"\n\n%s"
-           "[[sources]]\nname = \"local\"\nkind = \"archive\"\npath = \"%s\"\n",
-           body, root);
-  write_text(config, text);
+  snprintf(local, sizeof local, "name = \"local\"\nkind = \"archive\"\npath = \"%s\"", root);
+  write_config(config, sizeof config, dir, "siqaco.toml", "", local);
 
   siqaco_update_summary sum;
   memset(&sum, 0xab, sizeof sum);
@@ -993,21 +1002,13 @@ static void test_update(const char *root, const char *tmp) {
   CHECK_STATUS(siqaco_update_run(path, NULL, &sum), SIQACO_STATUS_IO);
   CHECK(strstr(last_error(), "missing.toml") != NULL);
   CHECK_STATUS(siqaco_stack_run(path, &sum), SIQACO_STATUS_IO);
-  snprintf(path, sizeof path, "%s/bad.toml", dir);
-  snprintf(text, sizeof text,
-           "[archive]\npath = \"final\"\nbogus_key = 1\n\n%s"
-           "[[sources]]\nname = \"local\"\nkind = \"archive\"\npath = \"%s\"\n",
-           body, root);
-  write_text(path, text);
+  write_config(path, sizeof path, dir, "bad.toml", "bogus_key = 1\n", local);
   CHECK_STATUS(siqaco_update_run(path, NULL, &sum), SIQACO_STATUS_CONFIG);
   CHECK(strstr(last_error(), "bogus_key") != NULL && strstr(last_error(), "bad.toml") != NULL);
   CHECK_STATUS(siqaco_stack_run(path, &sum), SIQACO_STATUS_CONFIG);
-  snprintf(path, sizeof path, "%s/program.toml", dir);
-  snprintf(text, sizeof text,
-           "[archive]\npath = \"final\"\n\n%s"
-           "[[sources]]\nname = \"q330\"\nkind = \"program\"\ncommand = \"%s/no-such-fetch.sh\"\n",
-           body, dir);
-  write_text(path, text);
+  snprintf(program, sizeof program,
+           "name = \"q330\"\nkind = \"program\"\ncommand = \"%s/no-such-fetch.sh\"", dir);
+  write_config(path, sizeof path, dir, "program.toml", "", program);
   CHECK_STATUS(siqaco_update_run(path, options, &sum), SIQACO_STATUS_SOURCE);
   CHECK(strstr(last_error(), "q330") != NULL && strstr(last_error(), "no-such-fetch.sh") != NULL);
 
