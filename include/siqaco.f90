@@ -29,6 +29,8 @@ module siqaco
   integer(c_int32_t), parameter :: SIQACO_STATUS_NOT_FOUND = 7
   integer(c_int32_t), parameter :: SIQACO_STATUS_METADATA = 8
   integer(c_int32_t), parameter :: SIQACO_STATUS_DATABASE = 9
+  integer(c_int32_t), parameter :: SIQACO_STATUS_NETWORK = 10
+  integer(c_int32_t), parameter :: SIQACO_STATUS_SOURCE = 11
   integer(c_int32_t), parameter :: SIQACO_STATUS_NULL_ARGUMENT = 100
   integer(c_int32_t), parameter :: SIQACO_STATUS_OUT_OF_RANGE = 101
   integer(c_int32_t), parameter :: SIQACO_STATUS_BUFFER_TOO_SMALL = 102
@@ -158,6 +160,22 @@ module siqaco
     integer(c_int64_t) :: records_copied
     integer(c_int64_t) :: records_encoded
   end type siqaco_merge_day
+
+  type, bind(C) :: siqaco_update_summary
+    integer(c_int64_t) :: window_start_ns
+    integer(c_int64_t) :: window_end_ns
+    integer(c_int64_t) :: streams_checked
+    integer(c_int64_t) :: gaps_found
+    integer(c_int64_t) :: requests_created
+    integer(c_int64_t) :: requests_sent
+    integer(c_int64_t) :: requests_succeeded
+    integer(c_int64_t) :: requests_failed
+    integer(c_int64_t) :: samples_added
+    integer(c_int64_t) :: requests_left
+    integer(c_int64_t) :: planned_count
+    integer(c_int64_t) :: warning_count
+    integer(c_int32_t) :: dry_run
+  end type siqaco_update_summary
 
   interface
     ! Static NUL-terminated version string; do not free.
@@ -660,6 +678,63 @@ module siqaco
       integer(c_size_t), intent(inout) :: len_out
       integer(c_int32_t) :: st
     end function siqaco_merge_report_warning_text
+
+    ! ---- update pipeline (siqaco update, siqaco stack run) ----
+    function siqaco_update_options_new(options_out) &
+        bind(C, name="siqaco_update_options_new") result(st)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), intent(inout) :: options_out
+      integer(c_int32_t) :: st
+    end function siqaco_update_options_new
+
+    subroutine siqaco_update_options_free(options) bind(C, name="siqaco_update_options_free")
+      import :: c_ptr
+      type(c_ptr), value :: options
+    end subroutine siqaco_update_options_free
+
+    ! Both SIQACO_TIME_UNSET: the configuration's window.
+    function siqaco_update_options_set_window(options, start_ns, end_ns) &
+        bind(C, name="siqaco_update_options_set_window") result(st)
+      import :: c_ptr, c_int64_t, c_int32_t
+      type(c_ptr), value :: options
+      integer(c_int64_t), value :: start_ns, end_ns
+      integer(c_int32_t) :: st
+    end function siqaco_update_options_set_window
+
+    function siqaco_update_options_set_dry_run(options, dry_run) &
+        bind(C, name="siqaco_update_options_set_dry_run") result(st)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: options
+      integer(c_int32_t), value :: dry_run
+      integer(c_int32_t) :: st
+    end function siqaco_update_options_set_dry_run
+
+    ! SIQACO_TIME_UNSET: the clock.
+    function siqaco_update_options_set_now(options, now_ns) &
+        bind(C, name="siqaco_update_options_set_now") result(st)
+      import :: c_ptr, c_int64_t, c_int32_t
+      type(c_ptr), value :: options
+      integer(c_int64_t), value :: now_ns
+      integer(c_int32_t) :: st
+    end function siqaco_update_options_set_now
+
+    ! options: c_null_ptr for the defaults.
+    function siqaco_update_run(config_path, options, summary_out) &
+        bind(C, name="siqaco_update_run") result(st)
+      import :: c_ptr, c_char, c_int32_t, siqaco_update_summary
+      character(kind=c_char), dimension(*), intent(in) :: config_path
+      type(c_ptr), value :: options
+      type(siqaco_update_summary), intent(inout) :: summary_out
+      integer(c_int32_t) :: st
+    end function siqaco_update_run
+
+    function siqaco_stack_run(config_path, summary_out) &
+        bind(C, name="siqaco_stack_run") result(st)
+      import :: c_char, c_int32_t, siqaco_update_summary
+      character(kind=c_char), dimension(*), intent(in) :: config_path
+      type(siqaco_update_summary), intent(inout) :: summary_out
+      integer(c_int32_t) :: st
+    end function siqaco_stack_run
 
     function siqaco_c_strlen(s) bind(C, name="strlen") result(n)
       import :: c_ptr, c_size_t

@@ -145,6 +145,16 @@ enum siqaco_status
    */
   SIQACO_STATUS_DATABASE = 9,
   /**
+   * A network request failed: connection, timeout, an HTTP error status, or a response
+   * that is not what was asked for (the message names the URL and the status).
+   */
+  SIQACO_STATUS_NETWORK = 10,
+  /**
+   * A data source failed (e.g. an external fetch program that is missing or exits with
+   * an error; the message names the source).
+   */
+  SIQACO_STATUS_SOURCE = 11,
+  /**
    * A required pointer argument was NULL.
    */
   SIQACO_STATUS_NULL_ARGUMENT = 100,
@@ -247,6 +257,16 @@ typedef struct siqaco_scan_options siqaco_scan_options;
  * [`siqaco_stream_list_free`]. Immutable: it may be read from several threads at once.
  */
 typedef struct siqaco_stream_list siqaco_stream_list;
+
+/**
+ * Options of an update run: a forced window, a dry run, the time taken as "now". Opaque;
+ * created by [`siqaco_update_options_new`] with the defaults of `siqaco update` (the
+ * configuration's window at the current time, changes made), changed by the
+ * `siqaco_update_options_set_*` functions, released by [`siqaco_update_options_free`].
+ * Setters need exclusive use of the handle; once set, the options may be read by several
+ * threads at once.
+ */
+typedef struct siqaco_update_options siqaco_update_options;
 
 /**
  * What [`siqaco_archive_index`] did.
@@ -616,6 +636,75 @@ typedef struct siqaco_merge_day {
    */
   uint64_t records_encoded;
 } siqaco_merge_day;
+
+/**
+ * What an update run (or a run of the request stack) did: the counters of
+ * `siqaco update --format json`, same names. A plain structure owned by the caller,
+ * written by [`siqaco_update_run`] and [`siqaco_stack_run`].
+ */
+typedef struct siqaco_update_summary {
+  /**
+   * Start of the window analysed, ns; `SIQACO_TIME_UNSET` after a run of the stack that
+   * found no pending request.
+   */
+  int64_t window_start_ns;
+  /**
+   * End of the window analysed (exclusive), ns; `SIQACO_TIME_UNSET` as `window_start_ns`.
+   * For a run of the stack, the window spans the pending requests.
+   */
+  int64_t window_end_ns;
+  /**
+   * Streams analysed (maintained streams of the configuration, globs expanded); 0 for a
+   * run of the stack.
+   */
+  uint64_t streams_checked;
+  /**
+   * Gaps found in the window (after the per-day-file collapse of
+   * `requests.max_gaps_per_day_file`); 0 for a run of the stack.
+   */
+  uint64_t gaps_found;
+  /**
+   * Requests added to the stack (in a dry run: that a real run would add).
+   */
+  uint64_t requests_created;
+  /**
+   * Requests for which at least one source was asked (in a dry run: would be asked).
+   */
+  uint64_t requests_sent;
+  /**
+   * Requests attempted in this run that are now complete.
+   */
+  uint64_t requests_succeeded;
+  /**
+   * Requests attempted in this run that are still incomplete (now `retry`, `failed` or
+   * `on_hold`).
+   */
+  uint64_t requests_failed;
+  /**
+   * Samples added to the archive.
+   */
+  uint64_t samples_added;
+  /**
+   * Requests overlapping the window still `new`, `retry`, `failed` or `on_hold` after the
+   * run (the CLI exits with status 3 when this is not 0); 0 in a dry run.
+   */
+  uint64_t requests_left;
+  /**
+   * Dry run: the number of (request, source) pairs that would be sent (the CLI's
+   * `planned` list); 0 otherwise.
+   */
+  uint64_t planned_count;
+  /**
+   * Problems that did not stop the run (an availability service down...); except in a
+   * dry run, their texts are stored with the run's summary in the catalogue's
+   * `siqaco_runs` table.
+   */
+  uint64_t warning_count;
+  /**
+   * 1 for a dry run, else 0.
+   */
+  uint32_t dry_run;
+} siqaco_update_summary;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1481,6 +1570,117 @@ siqaco_status siqaco_files_scan(const char *const *paths,
                                 size_t count,
                                 const struct siqaco_scan_options *options,
                                 struct siqaco_report **report_out);
+
+/**
+ * Creates update options with the defaults of `siqaco update`: the window of the
+ * configuration (`[window]`) at the current time, changes made (no dry run). Writes the
+ * handle to `*options_out`.
+ *
+ * # Safety
+ * `options_out` is NULL or valid for a write. Ownership: on success the caller owns
+ * `*options_out` and releases it with `siqaco_update_options_free`. Thread-safety:
+ * callable from any thread.
+ */
+siqaco_status siqaco_update_options_new(struct siqaco_update_options **options_out);
+
+/**
+ * Releases update options. NULL is accepted and does nothing.
+ *
+ * # Safety
+ * `options` is NULL or a handle from `siqaco_update_options_new` not yet freed; it must
+ * not be used afterwards, nor freed twice. Ownership: takes ownership of `options`.
+ * Thread-safety: no other thread may use the handle during or after the call.
+ */
+void siqaco_update_options_free(struct siqaco_update_options *options);
+
+/**
+ * Forces the window `[start_ns, end_ns)` of the run, used exactly as given (not aligned to
+ * the configuration's granularity), as the CLI's `--start`/`--end`. Both
+ * `SIQACO_TIME_UNSET` (the default) gives the configuration's window again.
+ *
+ * Returns `SIQACO_STATUS_INVALID_ARGUMENT` when only one bound is set or the end is not
+ * after the start (the options are then unchanged).
+ *
+ * # Safety
+ * `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+ * other thread may use `options` during the call.
+ */
+siqaco_status siqaco_update_options_set_window(struct siqaco_update_options *options,
+                                               int64_t start_ns,
+                                               int64_t end_ns);
+
+/**
+ * With `dry_run` not 0, `siqaco_update_run` analyses the window and works out the
+ * requests each source would be sent, but changes nothing: no file, no catalogue, no
+ * request (`--dry-run`).
+ *
+ * # Safety
+ * `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+ * other thread may use `options` during the call.
+ */
+siqaco_status siqaco_update_options_set_dry_run(struct siqaco_update_options *options,
+                                                uint32_t dry_run);
+
+/**
+ * Sets the time, ns, at which the configuration's window is computed (`[window]`: the
+ * window ends `latency` units of granularity before `now_ns` rounded down to the
+ * granularity), e.g. to process a past period exactly as a run at that time did;
+ * `SIQACO_TIME_UNSET` (the default) takes the clock. Unused when a window is forced.
+ *
+ * # Safety
+ * `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+ * other thread may use `options` during the call.
+ */
+siqaco_status siqaco_update_options_set_now(struct siqaco_update_options *options, int64_t now_ns);
+
+/**
+ * Runs one update of the archive of the configuration file `config_path` (TOML,
+ * `docs/configuration.md`), as `siqaco update --config CONFIG_PATH`: takes the archive's
+ * lock, brings the catalogue up to date, finds the gaps of the maintained streams in the
+ * window, adds requests for them to the stack, asks the sources in priority order for what
+ * is missing, merges what arrives (archive samples are never replaced; each day file is
+ * replaced atomically) and re-indexes the files touched. `options`: NULL for the defaults
+ * of `siqaco_update_options_new`. Writes the counters of the run to `*summary_out`.
+ *
+ * A source that is down or has no data is not a failure: the request is left for a later
+ * run and counted in `requests_failed` and `requests_left`.
+ *
+ * Returns `SIQACO_STATUS_IO` when the file cannot be read, the archive is locked by
+ * another run (`ROOT/.siqaco-update.lock`) or cannot be read or written;
+ * `SIQACO_STATUS_CONFIG` for an invalid configuration (the message names the file and the
+ * key, e.g. an unknown key); `SIQACO_STATUS_INVALID_ARGUMENT` for an empty window;
+ * `SIQACO_STATUS_DATABASE` when the catalogue fails; `SIQACO_STATUS_SOURCE` for a source
+ * that cannot be used (a missing program); `SIQACO_STATUS_NETWORK` when the streams cannot
+ * be listed from an FDSN station service; `SIQACO_STATUS_METADATA` for a StationXML stream
+ * list that cannot be read. On failure `*summary_out` is untouched; the requests already
+ * executed are recorded in the catalogue's request stack.
+ *
+ * # Safety
+ * `config_path` is NULL or a NUL-terminated UTF-8 string; `options` is NULL or a live
+ * handle; `summary_out` is NULL or valid for a write. Ownership: everything is borrowed
+ * during the call; `*summary_out` is a plain structure owned by the caller.
+ * Thread-safety: callable from any thread; a second run on the same archive while one is
+ * working (in this process or another) fails at once with `SIQACO_STATUS_IO`. A run
+ * executes `requests.in_flight` requests at once on worker threads of its own.
+ */
+siqaco_status siqaco_update_run(const char *config_path,
+                                const struct siqaco_update_options *options,
+                                struct siqaco_update_summary *summary_out);
+
+/**
+ * Executes the pending requests (`new`, `retry`, `failed`) of the stack of the
+ * configuration file `config_path` without analysing a window, as
+ * `siqaco stack run --config CONFIG_PATH`: the requests added by `siqaco request create`,
+ * or left for retry by earlier runs. Writes the counters of the run to `*summary_out`
+ * (`gaps_found` and `requests_created` are 0; with no pending request every counter is 0
+ * and the window is `SIQACO_TIME_UNSET`).
+ *
+ * Returns the statuses of `siqaco_update_run`.
+ *
+ * # Safety
+ * As `siqaco_update_run`. Ownership and thread-safety: the same.
+ */
+siqaco_status siqaco_stack_run(const char *config_path, struct siqaco_update_summary *summary_out);
 
 #ifdef __cplusplus
 }  // extern "C"

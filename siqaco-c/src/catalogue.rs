@@ -75,6 +75,34 @@ pub struct siqaco_stored_day {
     pub percent_availability: f64,
 }
 
+/// The body of the catalogue queries that take a selection and create a handle
+/// (`siqaco_catalogue_streams`, `_extents`, `_day_stats`) inside the panic boundary: checks
+/// the catalogue and `out` for NULL, parses the selection (NULL or blank: every stream),
+/// runs `query` on the locked catalogue and writes the new handle to `*out`.
+///
+/// # Safety
+/// `catalogue` is NULL or a live handle; `selection` is NULL or a NUL-terminated string;
+/// `out` is NULL or valid for a write.
+unsafe fn query_into<H>(
+    catalogue: *const siqaco_catalogue,
+    selection: *const c_char,
+    out: *mut *mut H,
+    out_name: &str,
+    query: impl FnOnce(&Catalogue, &[NslcGlob]) -> FfiResult<H>,
+) -> siqaco_status {
+    boundary(|| {
+        // SAFETY: the caller's contract.
+        let catalogue = unsafe { arg_ref(catalogue, "catalogue") }?;
+        // SAFETY: the caller's contract.
+        let selection = parse_selection(unsafe { arg_opt_str(selection, "selection") }?)?;
+        let out = arg_out(out, out_name)?;
+        let handle = query(&catalogue.lock(), &selection)?;
+        // SAFETY: checked non-NULL.
+        unsafe { write_handle(out, handle) };
+        Ok(())
+    })
+}
+
 /// Opens the catalogue `target`: a SQLite file (created when missing, migrated when its
 /// schema is older) or a `postgresql://USER@HOST:PORT/DBNAME` URL, as the CLI's `--db`.
 /// Writes a new handle to `*catalogue_out`.
@@ -169,21 +197,23 @@ pub unsafe extern "C" fn siqaco_catalogue_streams(
     selection: *const c_char,
     list_out: *mut *mut siqaco_stream_list,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let catalogue = unsafe { arg_ref(catalogue, "catalogue") }?;
-        // SAFETY: the caller's contract.
-        let selection = parse_selection(unsafe { arg_opt_str(selection, "selection") }?)?;
-        let out = arg_out(list_out, "list_out")?;
-        let streams = catalogue.lock().streams(&selection)?;
-        let inner = streams
-            .into_iter()
-            .map(|n| (n, SIQACO_TIME_UNSET, SIQACO_TIME_UNSET))
-            .collect();
-        // SAFETY: checked non-NULL.
-        unsafe { write_handle(out, siqaco_stream_list { inner }) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        query_into(
+            catalogue,
+            selection,
+            list_out,
+            "list_out",
+            |c, selection| {
+                let inner = c
+                    .streams(selection)?
+                    .into_iter()
+                    .map(|n| (n, SIQACO_TIME_UNSET, SIQACO_TIME_UNSET))
+                    .collect();
+                Ok(siqaco_stream_list { inner })
+            },
+        )
+    }
 }
 
 /// Writes the extents (first sample, end of coverage) of the streams of the catalogue
@@ -200,21 +230,23 @@ pub unsafe extern "C" fn siqaco_catalogue_extents(
     selection: *const c_char,
     list_out: *mut *mut siqaco_stream_list,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let catalogue = unsafe { arg_ref(catalogue, "catalogue") }?;
-        // SAFETY: the caller's contract.
-        let selection = parse_selection(unsafe { arg_opt_str(selection, "selection") }?)?;
-        let out = arg_out(list_out, "list_out")?;
-        let extents = catalogue.lock().extents(&selection)?;
-        let inner = extents
-            .into_iter()
-            .map(|e| (e.nslc, e.earliest_ns, e.latest_ns))
-            .collect();
-        // SAFETY: checked non-NULL.
-        unsafe { write_handle(out, siqaco_stream_list { inner }) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        query_into(
+            catalogue,
+            selection,
+            list_out,
+            "list_out",
+            |c, selection| {
+                let inner = c
+                    .extents(selection)?
+                    .into_iter()
+                    .map(|e| (e.nslc, e.earliest_ns, e.latest_ns))
+                    .collect();
+                Ok(siqaco_stream_list { inner })
+            },
+        )
+    }
 }
 
 /// Releases a stream list. NULL is accepted and does nothing.
@@ -239,14 +271,12 @@ pub unsafe extern "C" fn siqaco_stream_list_count(
     list: *const siqaco_stream_list,
     count_out: *mut usize,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let list = unsafe { arg_ref(list, "list") }?;
-        let out = arg_out(count_out, "count_out")?;
-        // SAFETY: checked non-NULL.
-        unsafe { out.write(list.inner.len()) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_handle(list, "list", count_out, "count_out", |list| {
+            Ok(list.inner.len())
+        })
+    }
 }
 
 /// Fills `*extent_out` with stream `index` (0-based) of the list.
@@ -263,21 +293,19 @@ pub unsafe extern "C" fn siqaco_stream_list_get(
     index: usize,
     extent_out: *mut siqaco_stream_extent,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let list = unsafe { arg_ref(list, "list") }?;
-        let out = arg_out(extent_out, "extent_out")?;
-        let (nslc, earliest_ns, latest_ns) = get(&list.inner, index, "stream")?;
-        let mut v = siqaco_stream_extent {
-            nslc: [0; SIQACO_NSLC_CAPACITY],
-            earliest_ns: *earliest_ns,
-            latest_ns: *latest_ns,
-        };
-        fill_nslc(&mut v.nslc, &nslc.to_string());
-        // SAFETY: checked non-NULL.
-        unsafe { out.write(v) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_handle(list, "list", extent_out, "extent_out", |list| {
+            let (nslc, earliest_ns, latest_ns) = get(&list.inner, index, "stream")?;
+            let mut v = siqaco_stream_extent {
+                nslc: [0; SIQACO_NSLC_CAPACITY],
+                earliest_ns: *earliest_ns,
+                latest_ns: *latest_ns,
+            };
+            fill_nslc(&mut v.nslc, &nslc.to_string());
+            Ok(v)
+        })
+    }
 }
 
 /// Writes the per-day statistics stored in the catalogue at index time for the streams
@@ -297,24 +325,26 @@ pub unsafe extern "C" fn siqaco_catalogue_day_stats(
     selection: *const c_char,
     stats_out: *mut *mut siqaco_day_stats,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let catalogue = unsafe { arg_ref(catalogue, "catalogue") }?;
-        // SAFETY: the caller's contract.
-        let selection = parse_selection(unsafe { arg_opt_str(selection, "selection") }?)?;
-        let out = arg_out(stats_out, "stats_out")?;
-        let days = catalogue.lock().stored_day_stats(&selection)?;
-        let inner = days
-            .into_iter()
-            .map(|d| {
-                let t = siqaco::time::parse_time(&d.day)?;
-                Ok((d, t))
-            })
-            .collect::<siqaco::Result<Vec<_>>>()?;
-        // SAFETY: checked non-NULL.
-        unsafe { write_handle(out, siqaco_day_stats { inner }) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        query_into(
+            catalogue,
+            selection,
+            stats_out,
+            "stats_out",
+            |c, selection| {
+                let inner = c
+                    .stored_day_stats(selection)?
+                    .into_iter()
+                    .map(|d| {
+                        let t = siqaco::time::parse_time(&d.day)?;
+                        Ok((d, t))
+                    })
+                    .collect::<siqaco::Result<Vec<_>>>()?;
+                Ok(siqaco_day_stats { inner })
+            },
+        )
+    }
 }
 
 /// Releases stored per-day statistics. NULL is accepted and does nothing.
@@ -339,14 +369,12 @@ pub unsafe extern "C" fn siqaco_day_stats_count(
     stats: *const siqaco_day_stats,
     count_out: *mut usize,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let stats = unsafe { arg_ref(stats, "stats") }?;
-        let out = arg_out(count_out, "count_out")?;
-        // SAFETY: checked non-NULL.
-        unsafe { out.write(stats.inner.len()) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_handle(stats, "stats", count_out, "count_out", |stats| {
+            Ok(stats.inner.len())
+        })
+    }
 }
 
 /// Fills `*day_out` with stream-day `index` (0-based) of `stats`.
@@ -363,27 +391,25 @@ pub unsafe extern "C" fn siqaco_day_stats_get(
     index: usize,
     day_out: *mut siqaco_stored_day,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let stats = unsafe { arg_ref(stats, "stats") }?;
-        let out = arg_out(day_out, "day_out")?;
-        let (d, day_start_ns) = get(&stats.inner, index, "day")?;
-        let mut v = siqaco_stored_day {
-            nslc: [0; SIQACO_NSLC_CAPACITY],
-            day_start_ns: *day_start_ns,
-            num_gaps: d.num_gaps,
-            sum_gaps: d.sum_gaps,
-            max_gap: d.max_gap,
-            num_overlaps: d.num_overlaps,
-            sum_overlaps: d.sum_overlaps,
-            max_overlap: d.max_overlap,
-            percent_availability: d.percent_availability,
-        };
-        fill_nslc(&mut v.nslc, &d.nslc.to_string());
-        // SAFETY: checked non-NULL.
-        unsafe { out.write(v) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_handle(stats, "stats", day_out, "day_out", |stats| {
+            let (d, day_start_ns) = get(&stats.inner, index, "day")?;
+            let mut v = siqaco_stored_day {
+                nslc: [0; SIQACO_NSLC_CAPACITY],
+                day_start_ns: *day_start_ns,
+                num_gaps: d.num_gaps,
+                sum_gaps: d.sum_gaps,
+                max_gap: d.max_gap,
+                num_overlaps: d.num_overlaps,
+                sum_overlaps: d.sum_overlaps,
+                max_overlap: d.max_overlap,
+                percent_availability: d.percent_availability,
+            };
+            fill_nslc(&mut v.nslc, &d.nslc.to_string());
+            Ok(v)
+        })
+    }
 }
 
 /// Gaps, overlaps, availability and per-day statistics of the catalogue's streams, from

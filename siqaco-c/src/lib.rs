@@ -1,7 +1,7 @@
 //! # libsiqaco: the C ABI of siqaco
 //!
-//! Scan (archives and explicit files, with options), read, index, catalogue queries and
-//! merge. Thin `extern "C"` wrappers over the `siqaco` core library: they convert arguments, call
+//! Scan (archives and explicit files, with options), read, index, catalogue queries,
+//! merge, and the update pipeline from a configuration file. Thin `extern "C"` wrappers over the `siqaco` core library: they convert arguments, call
 //! the core and map its errors to [`siqaco_status`] codes; no rule of siqaco is implemented
 //! here. The header `include/siqaco.h` is generated from this crate by cbindgen 0.29.4
 //! (`scripts/gen-header`) and checked by `scripts/test-c`. The rules every function follows
@@ -58,6 +58,12 @@ pub enum siqaco_status {
     Metadata = 8,
     /// The catalogue database (SQLite) failed.
     Database = 9,
+    /// A network request failed: connection, timeout, an HTTP error status, or a response
+    /// that is not what was asked for (the message names the URL and the status).
+    Network = 10,
+    /// A data source failed (e.g. an external fetch program that is missing or exits with
+    /// an error; the message names the source).
+    Source = 11,
     /// A required pointer argument was NULL.
     NullArgument = 100,
     /// An index (stream, segment, gap...) is out of range.
@@ -84,6 +90,8 @@ impl siqaco_status {
             ErrorKind::NotFound => siqaco_status::NotFound,
             ErrorKind::Metadata => siqaco_status::Metadata,
             ErrorKind::Database => siqaco_status::Database,
+            ErrorKind::Network => siqaco_status::Network,
+            ErrorKind::Source => siqaco_status::Source,
             _ => siqaco_status::Unknown,
         }
     }
@@ -100,6 +108,8 @@ impl siqaco_status {
             7 => c"not found",
             8 => c"invalid metadata",
             9 => c"catalogue database error",
+            10 => c"network error",
+            11 => c"data source error",
             100 => c"NULL argument",
             101 => c"index out of range",
             102 => c"buffer too small",
@@ -540,6 +550,70 @@ unsafe fn free_handle<T>(p: *mut T) {
     }
 }
 
+/// The body of every accessor (`*_count`, `*_get`, `*_summary`, `siqaco_report_stream`...)
+/// inside the panic boundary: checks the handle, then the output pointer, for NULL (naming
+/// them), computes `value` from the borrowed handle and writes it to `*out` on success
+/// only.
+///
+/// # Safety
+/// `handle` is NULL or a live handle; `out` is NULL or valid for a write.
+unsafe fn read_handle<H, T>(
+    handle: *const H,
+    handle_name: &str,
+    out: *mut T,
+    out_name: &str,
+    value: impl FnOnce(&H) -> FfiResult<T>,
+) -> siqaco_status {
+    boundary(|| {
+        // SAFETY: the caller's contract.
+        let handle = unsafe { arg_ref(handle, handle_name) }?;
+        let out = arg_out(out, out_name)?;
+        let v = value(handle)?;
+        // SAFETY: checked non-NULL; valid for a write by the caller's contract.
+        unsafe { out.write(v) };
+        Ok(())
+    })
+}
+
+/// The body of every `*_text`/`*_path` accessor inside the panic boundary: checks the
+/// handle and `len_out` for NULL, computes the text from the borrowed handle and copies it
+/// with the buffer-size protocol of [`copy_str`].
+///
+/// # Safety
+/// `handle` is NULL or a live handle; `buf` is NULL or valid for `len` bytes of writes;
+/// `len_out` is NULL or valid for a write.
+unsafe fn read_text<H>(
+    handle: *const H,
+    handle_name: &str,
+    buf: *mut c_char,
+    len: usize,
+    len_out: *mut usize,
+    text: impl FnOnce(&H) -> FfiResult<String>,
+) -> siqaco_status {
+    boundary(|| {
+        // SAFETY: the caller's contract.
+        let handle = unsafe { arg_ref(handle, handle_name) }?;
+        let len_out = arg_out(len_out, "len_out")?;
+        let text = text(handle)?;
+        // SAFETY: the caller's contract.
+        unsafe { copy_str(&text, buf, len, len_out) }
+    })
+}
+
+/// The body of every options setter (`siqaco_*_options_set_*`) inside the panic boundary:
+/// borrows the handle `options` mutably and runs `set` on it. `set` must leave the options
+/// unchanged when it fails.
+///
+/// # Safety
+/// `options` is NULL or a live handle used by no other thread during the call.
+unsafe fn set_option<H>(options: *mut H, set: impl FnOnce(&mut H) -> FfiResult) -> siqaco_status {
+    boundary(|| {
+        // SAFETY: the caller's contract.
+        let o = unsafe { arg_mut(options, "options") }?;
+        set(o)
+    })
+}
+
 fn get<'a, T>(items: &'a [T], index: usize, what: &str) -> FfiResult<&'a T> {
     items
         .get(index)
@@ -637,11 +711,11 @@ pub unsafe extern "C" fn siqaco_archive_open(
             )
             .into());
         }
-        let handle = Box::new(siqaco_archive {
+        let handle = siqaco_archive {
             inner: Archive::new(root, layout),
-        });
+        };
         // SAFETY: checked non-NULL.
-        unsafe { archive_out.write(Box::into_raw(handle)) };
+        unsafe { write_handle(archive_out, handle) };
         Ok(())
     })
 }
@@ -654,12 +728,8 @@ pub unsafe extern "C" fn siqaco_archive_open(
 /// Thread-safety: no other thread may use the handle during or after the call.
 #[no_mangle]
 pub unsafe extern "C" fn siqaco_archive_free(archive: *mut siqaco_archive) {
-    if !archive.is_null() {
-        let _ = catch_unwind(AssertUnwindSafe(|| {
-            // SAFETY: the caller's contract: a live handle from Box::into_raw.
-            drop(unsafe { Box::from_raw(archive) });
-        }));
-    }
+    // SAFETY: the caller's contract.
+    unsafe { free_handle(archive) }
 }
 
 /// Scans the archive: reads the record headers of the files of the streams matching
@@ -708,9 +778,8 @@ pub unsafe extern "C" fn siqaco_archive_scan(
             cancel: None,
         };
         let report = scan_archive(&archive.inner, &opts, None)?;
-        let handle = Box::new(siqaco_report { inner: report });
         // SAFETY: checked non-NULL.
-        unsafe { report_out.write(Box::into_raw(handle)) };
+        unsafe { write_handle(report_out, siqaco_report { inner: report }) };
         Ok(())
     })
 }
@@ -748,9 +817,8 @@ pub unsafe extern "C" fn siqaco_archive_read(
             window(start_ns, end_ns)?,
             &Tolerance::default(),
         )?;
-        let handle = Box::new(siqaco_samples { inner: segments });
         // SAFETY: checked non-NULL.
-        unsafe { samples_out.write(Box::into_raw(handle)) };
+        unsafe { write_handle(samples_out, siqaco_samples { inner: segments }) };
         Ok(())
     })
 }
@@ -812,12 +880,8 @@ fn index_report(r: &siqaco::index::IndexReport) -> siqaco_index_report {
 /// Thread-safety: no other thread may use the handle during or after the call.
 #[no_mangle]
 pub unsafe extern "C" fn siqaco_report_free(report: *mut siqaco_report) {
-    if !report.is_null() {
-        let _ = catch_unwind(AssertUnwindSafe(|| {
-            // SAFETY: the caller's contract: a live handle from Box::into_raw.
-            drop(unsafe { Box::from_raw(report) });
-        }));
-    }
+    // SAFETY: the caller's contract.
+    unsafe { free_handle(report) }
 }
 
 /// Writes the number of streams of the report (sorted by N.S.L.C) to `*count_out`.
@@ -830,14 +894,12 @@ pub unsafe extern "C" fn siqaco_report_stream_count(
     report: *const siqaco_report,
     count_out: *mut usize,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let report = unsafe { arg_ref(report, "report") }?;
-        let count_out = arg_out(count_out, "count_out")?;
-        // SAFETY: checked non-NULL.
-        unsafe { count_out.write(report.inner.streams.len()) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_handle(report, "report", count_out, "count_out", |report| {
+            Ok(report.inner.streams.len())
+        })
+    }
 }
 
 /// Fills `*stream_out` with stream `stream` (0-based) of the report: its codes, rate and
@@ -855,43 +917,36 @@ pub unsafe extern "C" fn siqaco_report_stream(
     stream: usize,
     stream_out: *mut siqaco_stream,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let report = unsafe { arg_ref(report, "report") }?;
-        let stream_out = arg_out(stream_out, "stream_out")?;
-        let s = get(&report.inner.streams, stream, "stream")?;
-        let a = &s.analysis;
-        let mut out = siqaco_stream {
-            nslc: [0; SIQACO_NSLC_CAPACITY],
-            sample_rate_hz: a.sample_rate_hz,
-            records: s.records,
-            samples: a.samples,
-            traces: a.traces,
-            segment_count: a.segments.len(),
-            gap_count: a.gaps.len(),
-            overlap_count: a.overlaps.len(),
-            day_count: a.days.len(),
-        };
-        fill_nslc(&mut out.nslc, &s.nslc.to_string());
-        // SAFETY: checked non-NULL.
-        unsafe { stream_out.write(out) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_handle(report, "report", stream_out, "stream_out", |report| {
+            let s = get(&report.inner.streams, stream, "stream")?;
+            let a = &s.analysis;
+            let mut out = siqaco_stream {
+                nslc: [0; SIQACO_NSLC_CAPACITY],
+                sample_rate_hz: a.sample_rate_hz,
+                records: s.records,
+                samples: a.samples,
+                traces: a.traces,
+                segment_count: a.segments.len(),
+                gap_count: a.gaps.len(),
+                overlap_count: a.overlaps.len(),
+                day_count: a.days.len(),
+            };
+            fill_nslc(&mut out.nslc, &s.nslc.to_string());
+            Ok(out)
+        })
+    }
 }
 
 /// Looks up item `index` of stream `stream` of a report, through `pick`.
-///
-/// # Safety
-/// `report` is NULL or a live handle.
-unsafe fn stream_item<'a, T>(
-    report: *const siqaco_report,
+fn stream_item<'a, T>(
+    report: &'a siqaco_report,
     stream: usize,
     index: usize,
     what: &str,
     pick: impl FnOnce(&'a siqaco::gaps::StreamAnalysis) -> &'a [T],
 ) -> FfiResult<&'a T> {
-    // SAFETY: the caller's contract.
-    let report = unsafe { arg_ref(report, "report") }?;
     let s = get(&report.inner.streams, stream, "stream")?;
     get(pick(&s.analysis), index, what)
 }
@@ -911,19 +966,17 @@ pub unsafe extern "C" fn siqaco_report_segment(
     index: usize,
     segment_out: *mut siqaco_segment,
 ) -> siqaco_status {
-    boundary(|| {
-        let out = arg_out(segment_out, "segment_out")?;
-        // SAFETY: the caller's contract.
-        let s = unsafe { stream_item(report, stream, index, "segment", |a| &a.segments) }?;
-        let v = siqaco_segment {
-            start_ns: s.start_ns,
-            end_ns: s.end_ns,
-            last_sample_ns: s.last_sample_ns,
-        };
-        // SAFETY: checked non-NULL.
-        unsafe { out.write(v) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_handle(report, "report", segment_out, "segment_out", |report| {
+            let s = stream_item(report, stream, index, "segment", |a| &a.segments)?;
+            Ok(siqaco_segment {
+                start_ns: s.start_ns,
+                end_ns: s.end_ns,
+                last_sample_ns: s.last_sample_ns,
+            })
+        })
+    }
 }
 
 /// Fills `*gap_out` with gap `index` of stream `stream` (both 0-based; gaps are in time
@@ -941,28 +994,26 @@ pub unsafe extern "C" fn siqaco_report_gap(
     index: usize,
     gap_out: *mut siqaco_gap,
 ) -> siqaco_status {
-    boundary(|| {
-        let out = arg_out(gap_out, "gap_out")?;
-        // SAFETY: the caller's contract.
-        let g = unsafe { stream_item(report, stream, index, "gap", |a| &a.gaps) }?;
-        let v = siqaco_gap {
-            start_ns: g.start_ns,
-            end_ns: g.end_ns,
-            last_sample_ns: g.last_sample_ns.unwrap_or(SIQACO_TIME_UNSET),
-            next_sample_ns: g.next_sample_ns.unwrap_or(SIQACO_TIME_UNSET),
-            duration_s: g.duration_s(),
-            last_to_next_s: g.last_to_next_s().unwrap_or(f64::NAN),
-            missing_samples: g.missing_samples,
-            edge: match g.edge {
-                None => SIQACO_EDGE_NONE,
-                Some(Edge::Head) => SIQACO_EDGE_HEAD,
-                Some(Edge::Tail) => SIQACO_EDGE_TAIL,
-            },
-        };
-        // SAFETY: checked non-NULL.
-        unsafe { out.write(v) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_handle(report, "report", gap_out, "gap_out", |report| {
+            let g = stream_item(report, stream, index, "gap", |a| &a.gaps)?;
+            Ok(siqaco_gap {
+                start_ns: g.start_ns,
+                end_ns: g.end_ns,
+                last_sample_ns: g.last_sample_ns.unwrap_or(SIQACO_TIME_UNSET),
+                next_sample_ns: g.next_sample_ns.unwrap_or(SIQACO_TIME_UNSET),
+                duration_s: g.duration_s(),
+                last_to_next_s: g.last_to_next_s().unwrap_or(f64::NAN),
+                missing_samples: g.missing_samples,
+                edge: match g.edge {
+                    None => SIQACO_EDGE_NONE,
+                    Some(Edge::Head) => SIQACO_EDGE_HEAD,
+                    Some(Edge::Tail) => SIQACO_EDGE_TAIL,
+                },
+            })
+        })
+    }
 }
 
 /// Fills `*overlap_out` with overlap `index` of stream `stream` (both 0-based; in time
@@ -980,21 +1031,19 @@ pub unsafe extern "C" fn siqaco_report_overlap(
     index: usize,
     overlap_out: *mut siqaco_overlap,
 ) -> siqaco_status {
-    boundary(|| {
-        let out = arg_out(overlap_out, "overlap_out")?;
-        // SAFETY: the caller's contract.
-        let o = unsafe { stream_item(report, stream, index, "overlap", |a| &a.overlaps) }?;
-        let v = siqaco_overlap {
-            start_ns: o.start_ns,
-            end_ns: o.end_ns,
-            duration_s: o.duration_s(),
-            samples: o.samples,
-            depth: o.depth,
-        };
-        // SAFETY: checked non-NULL.
-        unsafe { out.write(v) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_handle(report, "report", overlap_out, "overlap_out", |report| {
+            let o = stream_item(report, stream, index, "overlap", |a| &a.overlaps)?;
+            Ok(siqaco_overlap {
+                start_ns: o.start_ns,
+                end_ns: o.end_ns,
+                duration_s: o.duration_s(),
+                samples: o.samples,
+                depth: o.depth,
+            })
+        })
+    }
 }
 
 /// Fills `*day_out` with the statistics of day `index` of stream `stream` (both 0-based;
@@ -1012,29 +1061,27 @@ pub unsafe extern "C" fn siqaco_report_day(
     index: usize,
     day_out: *mut siqaco_day,
 ) -> siqaco_status {
-    boundary(|| {
-        let out = arg_out(day_out, "day_out")?;
-        // SAFETY: the caller's contract.
-        let d = unsafe { stream_item(report, stream, index, "day", |a| &a.days) }?;
-        let v = siqaco_day {
-            day_start_ns: d.day_start_ns,
-            window_start_ns: d.window_start_ns,
-            window_end_ns: d.window_end_ns,
-            covered_s: d.covered_s,
-            percent_availability: d.percent_availability,
-            num_gaps: d.num_gaps,
-            sum_gaps: d.sum_gaps,
-            max_gap: d.max_gap,
-            num_overlaps: d.num_overlaps,
-            sum_overlaps: d.sum_overlaps,
-            max_overlap: d.max_overlap,
-            start_gap: d.start_gap.unwrap_or(f64::NAN),
-            end_gap: d.end_gap.unwrap_or(f64::NAN),
-        };
-        // SAFETY: checked non-NULL.
-        unsafe { out.write(v) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_handle(report, "report", day_out, "day_out", |report| {
+            let d = stream_item(report, stream, index, "day", |a| &a.days)?;
+            Ok(siqaco_day {
+                day_start_ns: d.day_start_ns,
+                window_start_ns: d.window_start_ns,
+                window_end_ns: d.window_end_ns,
+                covered_s: d.covered_s,
+                percent_availability: d.percent_availability,
+                num_gaps: d.num_gaps,
+                sum_gaps: d.sum_gaps,
+                max_gap: d.max_gap,
+                num_overlaps: d.num_overlaps,
+                sum_overlaps: d.sum_overlaps,
+                max_overlap: d.max_overlap,
+                start_gap: d.start_gap.unwrap_or(f64::NAN),
+                end_gap: d.end_gap.unwrap_or(f64::NAN),
+            })
+        })
+    }
 }
 
 /// Writes the number of files that could not be read completely to `*count_out`.
@@ -1047,14 +1094,12 @@ pub unsafe extern "C" fn siqaco_report_error_count(
     report: *const siqaco_report,
     count_out: *mut usize,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let report = unsafe { arg_ref(report, "report") }?;
-        let count_out = arg_out(count_out, "count_out")?;
-        // SAFETY: checked non-NULL.
-        unsafe { count_out.write(report.inner.errors.len()) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_handle(report, "report", count_out, "count_out", |report| {
+            Ok(report.inner.errors.len())
+        })
+    }
 }
 
 /// Copies the description of file error `index` (`"PATH: byte offset N: MESSAGE"`, or
@@ -1077,18 +1122,16 @@ pub unsafe extern "C" fn siqaco_report_error_text(
     len: usize,
     len_out: *mut usize,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let report = unsafe { arg_ref(report, "report") }?;
-        let len_out = arg_out(len_out, "len_out")?;
-        let e = get(&report.inner.errors, index, "error")?;
-        let text = match e.offset {
-            Some(o) => format!("{}: byte offset {o}: {}", e.path, e.message),
-            None => format!("{}: {}", e.path, e.message),
-        };
-        // SAFETY: the caller's contract.
-        unsafe { copy_str(&text, buf, len, len_out) }
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_text(report, "report", buf, len, len_out, |report| {
+            let e = get(&report.inner.errors, index, "error")?;
+            Ok(match e.offset {
+                Some(o) => format!("{}: byte offset {o}: {}", e.path, e.message),
+                None => format!("{}: {}", e.path, e.message),
+            })
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1102,12 +1145,8 @@ pub unsafe extern "C" fn siqaco_report_error_text(
 /// Thread-safety: no other thread may use the handle during or after the call.
 #[no_mangle]
 pub unsafe extern "C" fn siqaco_samples_free(samples: *mut siqaco_samples) {
-    if !samples.is_null() {
-        let _ = catch_unwind(AssertUnwindSafe(|| {
-            // SAFETY: the caller's contract: a live handle from Box::into_raw.
-            drop(unsafe { Box::from_raw(samples) });
-        }));
-    }
+    // SAFETY: the caller's contract.
+    unsafe { free_handle(samples) }
 }
 
 /// Writes the number of sample segments (sorted by N.S.L.C, then time) to `*count_out`.
@@ -1120,14 +1159,12 @@ pub unsafe extern "C" fn siqaco_samples_segment_count(
     samples: *const siqaco_samples,
     count_out: *mut usize,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let samples = unsafe { arg_ref(samples, "samples") }?;
-        let count_out = arg_out(count_out, "count_out")?;
-        // SAFETY: checked non-NULL.
-        unsafe { count_out.write(samples.inner.len()) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_handle(samples, "samples", count_out, "count_out", |samples| {
+            Ok(samples.inner.len())
+        })
+    }
 }
 
 /// Fills `*segment_out` with the description of sample segment `index` (0-based): codes,
@@ -1144,24 +1181,22 @@ pub unsafe extern "C" fn siqaco_samples_segment(
     index: usize,
     segment_out: *mut siqaco_sample_segment,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let samples = unsafe { arg_ref(samples, "samples") }?;
-        let segment_out = arg_out(segment_out, "segment_out")?;
-        let s = get(&samples.inner, index, "sample segment")?;
-        let mut out = siqaco_sample_segment {
-            nslc: [0; SIQACO_NSLC_CAPACITY],
-            start_ns: s.start_ns,
-            end_ns: s.end_ns(),
-            sample_rate_hz: s.sample_rate_hz,
-            sample_count: s.samples.len(),
-            sample_type: sample_type(&s.samples),
-        };
-        fill_nslc(&mut out.nslc, &s.nslc.to_string());
-        // SAFETY: checked non-NULL.
-        unsafe { segment_out.write(out) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_handle(samples, "samples", segment_out, "segment_out", |samples| {
+            let s = get(&samples.inner, index, "sample segment")?;
+            let mut out = siqaco_sample_segment {
+                nslc: [0; SIQACO_NSLC_CAPACITY],
+                start_ns: s.start_ns,
+                end_ns: s.end_ns(),
+                sample_rate_hz: s.sample_rate_hz,
+                sample_count: s.samples.len(),
+                sample_type: sample_type(&s.samples),
+            };
+            fill_nslc(&mut out.nslc, &s.nslc.to_string());
+            Ok(out)
+        })
+    }
 }
 
 /// Copies the samples of segment `index` into `buf[0..len]` with `fill` when their type
@@ -1329,10 +1364,12 @@ pub unsafe extern "C" fn siqaco_samples_copy_float64(
 mod catalogue;
 mod merge;
 mod options;
+mod update;
 
 pub use catalogue::*;
 pub use merge::*;
 pub use options::*;
+pub use update::*;
 
 #[cfg(test)]
 mod tests;

@@ -78,21 +78,6 @@ pub struct siqaco_merge_day {
     pub records_encoded: u64,
 }
 
-/// Runs `set` on the options of a handle inside the panic boundary.
-///
-/// # Safety
-/// `options` is NULL or a live handle used by no other thread during the call.
-unsafe fn set_option(
-    options: *mut siqaco_merge_options,
-    set: impl FnOnce(&mut siqaco_merge_options) -> FfiResult,
-) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let o = unsafe { arg_mut(options, "options") }?;
-        set(o)
-    })
-}
-
 /// Creates merge options with the defaults of `siqaco merge`: archive ranked with
 /// priority 1, day files split at midnight, default tolerances, records keep their own
 /// length, encoding, version and quality, changes written (no dry run). Writes the handle
@@ -386,21 +371,18 @@ pub unsafe extern "C" fn siqaco_merge_report_summary(
     report: *const siqaco_merge_report,
     summary_out: *mut siqaco_merge_summary,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let report = unsafe { arg_ref(report, "report") }?;
-        let out = arg_out(summary_out, "summary_out")?;
-        let r = &report.inner;
-        let v = siqaco_merge_summary {
-            day_count: r.days.len(),
-            warning_count: r.warnings.len(),
-            files_written: r.files_written,
-            recovered: u32::from(r.recovered),
-        };
-        // SAFETY: checked non-NULL.
-        unsafe { out.write(v) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_handle(report, "report", summary_out, "summary_out", |report| {
+            let r = &report.inner;
+            Ok(siqaco_merge_summary {
+                day_count: r.days.len(),
+                warning_count: r.warnings.len(),
+                files_written: r.files_written,
+                recovered: u32::from(r.recovered),
+            })
+        })
+    }
 }
 
 /// Fills `*day_out` with day file `index` (0-based; by stream, then day) of the report.
@@ -417,27 +399,25 @@ pub unsafe extern "C" fn siqaco_merge_report_day(
     index: usize,
     day_out: *mut siqaco_merge_day,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let report = unsafe { arg_ref(report, "report") }?;
-        let out = arg_out(day_out, "day_out")?;
-        let d = get(&report.inner.days, index, "day")?;
-        let mut v = siqaco_merge_day {
-            nslc: [0; SIQACO_NSLC_CAPACITY],
-            day_start_ns: report.day_start_ns[index],
-            changed: u32::from(d.changed),
-            created: u32::from(d.created),
-            samples_added: d.stats.samples_added,
-            samples_replaced: d.stats.samples_replaced,
-            overlaps_removed: d.stats.overlaps_removed,
-            records_copied: d.stats.records_copied,
-            records_encoded: d.stats.records_encoded,
-        };
-        fill_nslc(&mut v.nslc, &d.stream);
-        // SAFETY: checked non-NULL.
-        unsafe { out.write(v) };
-        Ok(())
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_handle(report, "report", day_out, "day_out", |report| {
+            let d = get(&report.inner.days, index, "day")?;
+            let mut v = siqaco_merge_day {
+                nslc: [0; SIQACO_NSLC_CAPACITY],
+                day_start_ns: report.day_start_ns[index],
+                changed: u32::from(d.changed),
+                created: u32::from(d.created),
+                samples_added: d.stats.samples_added,
+                samples_replaced: d.stats.samples_replaced,
+                overlaps_removed: d.stats.overlaps_removed,
+                records_copied: d.stats.records_copied,
+                records_encoded: d.stats.records_encoded,
+            };
+            fill_nslc(&mut v.nslc, &d.stream);
+            Ok(v)
+        })
+    }
 }
 
 /// Copies the path of day file `index` (NUL-terminated) into `buf` and its length without
@@ -460,20 +440,19 @@ pub unsafe extern "C" fn siqaco_merge_report_day_path(
     len: usize,
     len_out: *mut usize,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let report = unsafe { arg_ref(report, "report") }?;
-        let len_out = arg_out(len_out, "len_out")?;
-        let d = get(&report.inner.days, index, "day")?;
-        let path = d.path.to_str().ok_or_else(|| {
-            Failure::new(
-                siqaco_status::InvalidData,
-                format!("{}: the path is not UTF-8", d.path.display()),
-            )
-        })?;
-        // SAFETY: the caller's contract.
-        unsafe { copy_str(path, buf, len, len_out) }
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_text(report, "report", buf, len, len_out, |report| {
+            let d = get(&report.inner.days, index, "day")?;
+            let path = d.path.to_str().ok_or_else(|| {
+                Failure::new(
+                    siqaco_status::InvalidData,
+                    format!("{}: the path is not UTF-8", d.path.display()),
+                )
+            })?;
+            Ok(path.to_string())
+        })
+    }
 }
 
 /// Copies warning `index` (a problem that did not stop the merge, e.g. rates beyond the
@@ -492,12 +471,10 @@ pub unsafe extern "C" fn siqaco_merge_report_warning_text(
     len: usize,
     len_out: *mut usize,
 ) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let report = unsafe { arg_ref(report, "report") }?;
-        let len_out = arg_out(len_out, "len_out")?;
-        let w = get(&report.inner.warnings, index, "warning")?;
-        // SAFETY: the caller's contract.
-        unsafe { copy_str(w, buf, len, len_out) }
-    })
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_text(report, "report", buf, len, len_out, |report| {
+            Ok(get(&report.inner.warnings, index, "warning")?.clone())
+        })
+    }
 }

@@ -42,21 +42,6 @@ pub(crate) unsafe fn scan_options_or_default(options: *const siqaco_scan_options
     }
 }
 
-/// Runs `set` on the options of a handle inside the panic boundary.
-///
-/// # Safety
-/// `options` is NULL or a live handle used by no other thread during the call.
-unsafe fn set_option(
-    options: *mut siqaco_scan_options,
-    set: impl FnOnce(&mut ScanOptions) -> FfiResult,
-) -> siqaco_status {
-    boundary(|| {
-        // SAFETY: the caller's contract.
-        let o = unsafe { arg_mut(options, "options") }?;
-        set(&mut o.inner)
-    })
-}
-
 /// Creates scan options with the defaults of `siqaco_archive_scan` (every stream, no window,
 /// time tolerance half a sample period, rates equal within 1e-4, no gap filter, per-day
 /// statistics on, all cores) and writes the handle to `*options_out`.
@@ -112,7 +97,7 @@ pub unsafe extern "C" fn siqaco_scan_options_set_selection(
     // SAFETY: the caller's contract.
     unsafe {
         set_option(options, |o| {
-            o.selection = parse_selection(selection?)?;
+            o.inner.selection = parse_selection(selection?)?;
             Ok(())
         })
     }
@@ -135,7 +120,7 @@ pub unsafe extern "C" fn siqaco_scan_options_set_window(
     // SAFETY: the caller's contract.
     unsafe {
         set_option(options, |o| {
-            o.analysis.window = window(start_ns, end_ns)?;
+            o.inner.analysis.window = window(start_ns, end_ns)?;
             Ok(())
         })
     }
@@ -160,7 +145,7 @@ pub unsafe extern "C" fn siqaco_scan_options_set_tolerance(
     // SAFETY: the caller's contract.
     unsafe {
         set_option(options, |o| {
-            o.analysis.tolerance =
+            o.inner.analysis.tolerance =
                 tolerance(time_tolerance_s, time_tolerance_periods, rate_tolerance)?;
             Ok(())
         })
@@ -183,8 +168,8 @@ pub unsafe extern "C" fn siqaco_scan_options_set_gap_filter(
     // SAFETY: the caller's contract.
     unsafe {
         set_option(options, |o| {
-            o.analysis.min_gap_s = (!min_gap_s.is_nan()).then_some(min_gap_s);
-            o.analysis.max_gap_s = (!max_gap_s.is_nan()).then_some(max_gap_s);
+            o.inner.analysis.min_gap_s = (!min_gap_s.is_nan()).then_some(min_gap_s);
+            o.inner.analysis.max_gap_s = (!max_gap_s.is_nan()).then_some(max_gap_s);
             Ok(())
         })
     }
@@ -204,7 +189,7 @@ pub unsafe extern "C" fn siqaco_scan_options_set_max_gaps_per_day(
     // SAFETY: the caller's contract.
     unsafe {
         set_option(options, |o| {
-            o.analysis.max_gaps_per_day = usize::try_from(max_gaps).ok();
+            o.inner.analysis.max_gaps_per_day = usize::try_from(max_gaps).ok();
             Ok(())
         })
     }
@@ -224,7 +209,7 @@ pub unsafe extern "C" fn siqaco_scan_options_set_per_day(
     // SAFETY: the caller's contract.
     unsafe {
         set_option(options, |o| {
-            o.analysis.per_day = enabled != 0;
+            o.inner.analysis.per_day = enabled != 0;
             Ok(())
         })
     }
@@ -244,7 +229,7 @@ pub unsafe extern "C" fn siqaco_scan_options_set_threads(
     // SAFETY: the caller's contract.
     unsafe {
         set_option(options, |o| {
-            o.threads = (threads != 0).then_some(threads);
+            o.inner.threads = (threads != 0).then_some(threads);
             Ok(())
         })
     }

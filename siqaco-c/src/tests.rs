@@ -7,11 +7,12 @@ use std::ptr;
 
 const HEADER: &str = include_str!("../../include/siqaco.h");
 /// The sources holding `extern "C"` functions.
-const SOURCES: [&str; 4] = [
+const SOURCES: [&str; 5] = [
     include_str!("lib.rs"),
     include_str!("options.rs"),
     include_str!("catalogue.rs"),
     include_str!("merge.rs"),
+    include_str!("update.rs"),
 ];
 const FORTRAN: &str = include_str!("../../include/siqaco.f90");
 
@@ -56,6 +57,8 @@ fn core_error_kinds_keep_their_numbers() {
         ErrorKind::NotFound,
         ErrorKind::Metadata,
         ErrorKind::Database,
+        ErrorKind::Network,
+        ErrorKind::Source,
     ] {
         assert_eq!(
             siqaco_status::from_kind(kind) as u32,
@@ -78,6 +81,8 @@ fn status_values_are_never_renumbered() {
         ("SIQACO_STATUS_NOT_FOUND", 7),
         ("SIQACO_STATUS_METADATA", 8),
         ("SIQACO_STATUS_DATABASE", 9),
+        ("SIQACO_STATUS_NETWORK", 10),
+        ("SIQACO_STATUS_SOURCE", 11),
         ("SIQACO_STATUS_NULL_ARGUMENT", 100),
         ("SIQACO_STATUS_OUT_OF_RANGE", 101),
         ("SIQACO_STATUS_BUFFER_TOO_SMALL", 102),
@@ -285,4 +290,68 @@ fn options_setters_leave_the_options_unchanged_on_failure() {
         assert_eq!((*o).inner.analysis.window, None);
         siqaco_scan_options_free(o);
     }
+}
+
+#[test]
+fn update_options_refuse_half_windows_and_keep_their_value() {
+    let mut o: *mut siqaco_update_options = ptr::null_mut();
+    // SAFETY: valid out pointer; the handle is freed below.
+    unsafe {
+        assert_eq!(siqaco_update_options_new(&mut o), siqaco_status::Ok);
+        assert_eq!((*o).inner.window, None);
+        assert_eq!(
+            siqaco_update_options_set_window(o, 10, 20),
+            siqaco_status::Ok
+        );
+        for (s, e) in [
+            (10, SIQACO_TIME_UNSET),
+            (SIQACO_TIME_UNSET, 20),
+            (20, 10),
+            (5, 5),
+        ] {
+            assert_eq!(
+                siqaco_update_options_set_window(o, s, e),
+                siqaco_status::InvalidArgument
+            );
+            assert_eq!((*o).inner.window, Some((10, 20)));
+        }
+        assert_eq!(
+            siqaco_update_options_set_window(o, SIQACO_TIME_UNSET, SIQACO_TIME_UNSET),
+            siqaco_status::Ok
+        );
+        assert_eq!((*o).inner.window, None);
+        assert_eq!(siqaco_update_options_set_now(o, 7), siqaco_status::Ok);
+        assert_eq!((*o).inner.now_ns, Some(7));
+        assert_eq!(
+            siqaco_update_options_set_now(o, SIQACO_TIME_UNSET),
+            siqaco_status::Ok
+        );
+        assert_eq!((*o).inner.now_ns, None);
+        assert_eq!(siqaco_update_options_set_dry_run(o, 2), siqaco_status::Ok);
+        assert!((*o).inner.dry_run);
+        siqaco_update_options_free(o);
+    }
+}
+
+#[test]
+fn update_summary_converts_the_window_and_the_lists() {
+    let s = siqaco::update::UpdateSummary {
+        window_start: "2010-02-27T06:50:00.000000Z".into(),
+        window_end: "2010-02-27T08:00:00.000000001Z".into(),
+        samples_added: 88_200,
+        warnings: vec!["a".into(), "b".into()],
+        dry_run: true,
+        ..Default::default()
+    };
+    let c = update::update_summary(&s).unwrap();
+    assert_eq!(c.window_start_ns, 1_267_253_400_000_000_000);
+    assert_eq!(c.window_end_ns, 1_267_257_600_000_000_001);
+    assert_eq!(c.samples_added, 88_200);
+    assert_eq!((c.warning_count, c.planned_count, c.dry_run), (2, 0, 1));
+    // a stack run with nothing pending has no window
+    let c = update::update_summary(&siqaco::update::UpdateSummary::default()).unwrap();
+    assert_eq!(
+        (c.window_start_ns, c.window_end_ns),
+        (SIQACO_TIME_UNSET, SIQACO_TIME_UNSET)
+    );
 }

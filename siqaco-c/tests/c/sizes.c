@@ -19,5 +19,6 @@ int main(void) {
   SIZE(siqaco_stored_day);
   SIZE(siqaco_merge_summary);
   SIZE(siqaco_merge_day);
+  SIZE(siqaco_update_summary);
   return 0;
 }

@@ -6,15 +6,20 @@
  * Usage: test_capi SDS_ROOT CORRUPT_DIR TMP_DIR MSEED_DIR
  *   SDS_ROOT     ../shared/data/sds-small
  *   CORRUPT_DIR  a directory holding one file that is not miniSEED (layout "files")
- *   TMP_DIR      a writable, empty directory (catalogues, merged archives)
+ *   TMP_DIR      a writable, empty directory (catalogues, merged and updated archives)
  *   MSEED_DIR    ../shared/data/mseed (files scanned and merged directly)
  */
+#define _DEFAULT_SOURCE /* flock(), to hold an archive's update lock */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "siqaco.h"
 
@@ -56,6 +61,8 @@ static void test_version_and_status(void) {
   CHECK(strcmp(siqaco_status_str(SIQACO_STATUS_BUFFER_TOO_SMALL), "buffer too small") == 0);
   CHECK(strcmp(siqaco_status_str(12345), "unknown status code") == 0);
   CHECK(SIQACO_STATUS_IO == 1 && SIQACO_STATUS_DATABASE == 9);
+  CHECK(SIQACO_STATUS_NETWORK == 10 && SIQACO_STATUS_SOURCE == 11);
+  CHECK(strcmp(siqaco_status_str(SIQACO_STATUS_SOURCE), "data source error") == 0);
   CHECK(SIQACO_STATUS_NULL_ARGUMENT == 100 && SIQACO_STATUS_PANIC == 199);
 }
 
@@ -813,6 +820,216 @@ static void test_threads(const char *root) {
   siqaco_archive_free(archive);
 }
 
+/* ---- update pipeline ---- */
+
+static void write_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  CHECK(f != NULL);
+  if (!f) return;
+  fputs(text, f);
+  fclose(f);
+}
+
+static int exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+/* The numbers of `siqaco update --format json` (or `stack run`) for the same run. */
+struct expected_summary {
+  int64_t window_start_ns, window_end_ns;
+  uint64_t streams_checked, gaps_found, requests_created, requests_sent, requests_succeeded,
+      requests_failed, samples_added, requests_left, planned_count;
+  uint32_t dry_run;
+};
+
+static int summary_is(const siqaco_update_summary *s, struct expected_summary e) {
+  int ok = s->window_start_ns == e.window_start_ns && s->window_end_ns == e.window_end_ns &&
+           s->streams_checked == e.streams_checked && s->gaps_found == e.gaps_found &&
+           s->requests_created == e.requests_created && s->requests_sent == e.requests_sent &&
+           s->requests_succeeded == e.requests_succeeded &&
+           s->requests_failed == e.requests_failed && s->samples_added == e.samples_added &&
+           s->requests_left == e.requests_left && s->planned_count == e.planned_count &&
+           s->warning_count == 0 && s->dry_run == e.dry_run;
+  if (!ok)
+    fprintf(stderr,
+            "summary: window %" PRId64 " %" PRId64 " streams %" PRIu64 " gaps %" PRIu64
+            " created %" PRIu64 " sent %" PRIu64 " succeeded %" PRIu64 " failed %" PRIu64
+            " samples %" PRIu64 " left %" PRIu64 " planned %" PRIu64 " warnings %" PRIu64
+            " dry_run %u\n",
+            s->window_start_ns, s->window_end_ns, s->streams_checked, s->gaps_found,
+            s->requests_created, s->requests_sent, s->requests_succeeded, s->requests_failed,
+            s->samples_added, s->requests_left, s->planned_count, s->warning_count, s->dry_run);
+  return ok;
+}
+
+/* The streams of SELECTION in [start, end) have the same samples, segments and gaps in both
+ * archives (as `siqaco scan` reports them). */
+static int same_scan(const char *a_root, const char *b_root, const char *selection, int64_t start,
+                     int64_t end) {
+  siqaco_archive *a = NULL, *b = NULL;
+  siqaco_report *ra = NULL, *rb = NULL;
+  int same = 0;
+  size_t na = 0, nb = 0;
+  if (siqaco_archive_open(a_root, "sds", &a) != SIQACO_STATUS_OK ||
+      siqaco_archive_open(b_root, "sds", &b) != SIQACO_STATUS_OK ||
+      siqaco_archive_scan(a, selection, start, end, &ra) != SIQACO_STATUS_OK ||
+      siqaco_archive_scan(b, selection, start, end, &rb) != SIQACO_STATUS_OK ||
+      siqaco_report_stream_count(ra, &na) != SIQACO_STATUS_OK ||
+      siqaco_report_stream_count(rb, &nb) != SIQACO_STATUS_OK || na != nb || na == 0)
+    goto done;
+  for (size_t i = 0; i < na; i++) {
+    siqaco_stream sa, sb;
+    siqaco_report_stream(ra, i, &sa);
+    siqaco_report_stream(rb, i, &sb);
+    if (strcmp(sa.nslc, sb.nslc) != 0 || sa.samples != sb.samples ||
+        sa.segment_count != sb.segment_count || sa.gap_count != sb.gap_count)
+      goto done;
+    for (size_t j = 0; j < sa.gap_count; j++) {
+      siqaco_gap ga, gb;
+      siqaco_report_gap(ra, i, j, &ga);
+      siqaco_report_gap(rb, i, j, &gb);
+      if (ga.start_ns != gb.start_ns || ga.end_ns != gb.end_ns || ga.edge != gb.edge) goto done;
+    }
+  }
+  same = 1;
+done:
+  siqaco_report_free(ra);
+  siqaco_report_free(rb);
+  siqaco_archive_free(a);
+  siqaco_archive_free(b);
+  return same;
+}
+
+/* Writes DIR/NAME (its path to PATH), a configuration of test_update: archive DIR/final
+ * (with the ARCHIVE_EXTRA lines), catalogue DIR/final.sqlite, four streams, 2 attempts per
+ * request, one source (SOURCE: its keys). */
+static void write_config(char *path, size_t size, const char *dir, const char *name,
+                         const char *archive_extra, const char *source) {
+  char text[8192];
+  snprintf(path, size, "%s/%s", dir, name);
+  snprintf(text, sizeof text,
+           "[archive]\npath = \"final\"\n%s\n"
+           "[catalogue]\nurl = \"final.sqlite\"\n\n"
+           "[streams]\nselect = [\"IU.COLA.00.LH1\", \"IU.COLA.00.LH2\", \"IU.COLA.00.LHZ\", "
+           "\"XX.TEST.00.LHZ\"]\n\n"
+           "[requests]\nretry = { count = 2 }\n\n"
+           "[[sources]]\n%s\n",
+           archive_extra, source);
+  write_text(path, text);
+}
+
+/* siqaco update / stack run from a configuration file: the "final" archive starts empty
+ * (created by the run) and is filled from SDS_ROOT, a local archive source; the window,
+ * 2010-02-27T06:50 - 08:00, holds IU.COLA.00.LH? whole and XX.TEST.00.LHZ up to 07:55:52, so
+ * the request for XX.TEST's tail cannot be completed. Expected numbers: the CLI's on the same
+ * configuration. */
+static void test_update(const char *root, const char *tmp) {
+  const int64_t s = 1000000000LL;
+  const int64_t w0 = 1267253400LL * s, w1 = 1267257600LL * s; /* 06:50, 08:00 */
+  char dir[1024], config[2048], final_root[2048], db[2048], lock[4096], path[2048];
+  char local[4096], program[4096];
+  snprintf(dir, sizeof dir, "%s/update", tmp);
+  CHECK(mkdir(dir, 0755) == 0);
+  snprintf(final_root, sizeof final_root, "%s/final", dir);
+  snprintf(db, sizeof db, "%s/final.sqlite", dir);
+  snprintf(lock, sizeof lock, "%s/.siqaco-update.lock", final_root);
+  snprintf(local, sizeof local, "name = \"local\"\nkind = \"archive\"\npath = \"%s\"", root);
+  write_config(config, sizeof config, dir, "siqaco.toml", "", local);
+
+  siqaco_update_summary sum;
+  memset(&sum, 0xab, sizeof sum);
+  const siqaco_update_summary untouched = sum;
+  siqaco_update_options *options = NULL;
+  CHECK_STATUS(siqaco_update_options_new(&options), SIQACO_STATUS_OK);
+  if (!options) return;
+
+  /* options: a window needs both bounds, in order; refused values change nothing */
+  CHECK_STATUS(siqaco_update_options_set_window(options, w0, SIQACO_TIME_UNSET),
+               SIQACO_STATUS_INVALID_ARGUMENT);
+  CHECK(strstr(last_error(), "both bounds") != NULL);
+  CHECK_STATUS(siqaco_update_options_set_window(options, w1, w0), SIQACO_STATUS_INVALID_ARGUMENT);
+  CHECK_STATUS(siqaco_update_options_set_window(options, w0, w0), SIQACO_STATUS_INVALID_ARGUMENT);
+
+  /* dry run, the configuration's window at a given time: [window] defaults (hour, W 2,
+   * L 1) at 2010-02-28T00:30 give 2010-02-27T21:00 - 23:00, where the source has nothing */
+  CHECK_STATUS(siqaco_update_options_set_now(options, 1267317000LL * s), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_update_options_set_dry_run(options, 1), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_update_run(config, options, &sum), SIQACO_STATUS_OK);
+  CHECK(summary_is(&sum, (struct expected_summary){1267304400LL * s, 1267311600LL * s, 4, 4, 4,
+                                                   0, 0, 0, 0, 0, 0, 1}));
+  /* dry run over the forced window: every stream is missing, the source is asked for all */
+  CHECK_STATUS(siqaco_update_options_set_window(options, w0, w1), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_update_run(config, options, &sum), SIQACO_STATUS_OK);
+  CHECK(summary_is(&sum, (struct expected_summary){w0, w1, 4, 4, 4, 4, 0, 0, 0, 0, 4, 1}));
+  CHECK(!exists(final_root) && !exists(db)); /* a dry run changes nothing */
+
+  /* the run: three requests complete, XX.TEST's tail is left for retry */
+  CHECK_STATUS(siqaco_update_options_set_dry_run(options, 0), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_update_run(config, options, &sum), SIQACO_STATUS_OK);
+  CHECK(summary_is(&sum, (struct expected_summary){w0, w1, 4, 4, 4, 4, 3, 1, 3 * 4200 + 3952, 1,
+                                                   0, 0}));
+  CHECK(exists(db));
+  /* the gaps are gone: the updated archive scans as the source over the window */
+  CHECK(same_scan(final_root, root, "IU.COLA.00.LH?,XX.TEST.00.LHZ", w0, w1));
+
+  /* another run while the archive's lock is held fails at once, changing nothing */
+  int fd = open(lock, O_RDWR);
+  CHECK(fd >= 0);
+  if (fd >= 0) {
+    CHECK(flock(fd, LOCK_EX | LOCK_NB) == 0);
+    sum = untouched;
+    CHECK_STATUS(siqaco_update_run(config, options, &sum), SIQACO_STATUS_IO);
+    CHECK(strstr(last_error(), "another siqaco update") != NULL);
+    CHECK_STATUS(siqaco_stack_run(config, &sum), SIQACO_STATUS_IO);
+    CHECK(memcmp(&sum, &untouched, sizeof sum) == 0);
+    close(fd);
+  }
+
+  /* the stack: the pending request is attempted again (2 of 2: on hold), then nothing is
+   * pending (window unset) */
+  CHECK_STATUS(siqaco_stack_run(config, &sum), SIQACO_STATUS_OK);
+  CHECK(summary_is(&sum, (struct expected_summary){w0, w1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0}));
+  CHECK_STATUS(siqaco_stack_run(config, &sum), SIQACO_STATUS_OK);
+  CHECK(summary_is(&sum, (struct expected_summary){SIQACO_TIME_UNSET, SIQACO_TIME_UNSET, 0, 0,
+                                                   0, 0, 0, 0, 0, 0, 0, 0}));
+  /* a second run finds the one gap left, already asked for: nothing new, nothing sent */
+  CHECK_STATUS(siqaco_update_run(config, options, &sum), SIQACO_STATUS_OK);
+  CHECK(summary_is(&sum, (struct expected_summary){w0, w1, 4, 1, 0, 0, 0, 0, 0, 1, 0, 0}));
+
+  /* a missing file, an unknown key, a source that cannot be used */
+  snprintf(path, sizeof path, "%s/missing.toml", dir);
+  CHECK_STATUS(siqaco_update_run(path, NULL, &sum), SIQACO_STATUS_IO);
+  CHECK(strstr(last_error(), "missing.toml") != NULL);
+  CHECK_STATUS(siqaco_stack_run(path, &sum), SIQACO_STATUS_IO);
+  write_config(path, sizeof path, dir, "bad.toml", "bogus_key = 1\n", local);
+  CHECK_STATUS(siqaco_update_run(path, NULL, &sum), SIQACO_STATUS_CONFIG);
+  CHECK(strstr(last_error(), "bogus_key") != NULL && strstr(last_error(), "bad.toml") != NULL);
+  CHECK_STATUS(siqaco_stack_run(path, &sum), SIQACO_STATUS_CONFIG);
+  snprintf(program, sizeof program,
+           "name = \"q330\"\nkind = \"program\"\ncommand = \"%s/no-such-fetch.sh\"", dir);
+  write_config(path, sizeof path, dir, "program.toml", "", program);
+  CHECK_STATUS(siqaco_update_run(path, options, &sum), SIQACO_STATUS_SOURCE);
+  CHECK(strstr(last_error(), "q330") != NULL && strstr(last_error(), "no-such-fetch.sh") != NULL);
+
+  /* NULL arguments: a status and a message, nothing written */
+  sum = untouched;
+  CHECK_STATUS(siqaco_update_run(NULL, options, &sum), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK(strcmp(last_error(), "argument `config_path` is NULL") == 0);
+  CHECK_STATUS(siqaco_update_run(config, options, NULL), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK(strcmp(last_error(), "argument `summary_out` is NULL") == 0);
+  CHECK_STATUS(siqaco_stack_run(NULL, &sum), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_stack_run(config, NULL), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK(memcmp(&sum, &untouched, sizeof sum) == 0);
+  CHECK_STATUS(siqaco_update_options_new(NULL), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_update_options_set_window(NULL, w0, w1), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_update_options_set_dry_run(NULL, 1), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_update_options_set_now(NULL, w0), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK(strcmp(last_error(), "argument `options` is NULL") == 0);
+  siqaco_update_options_free(NULL);
+  siqaco_update_options_free(options);
+}
+
 int main(int argc, char **argv) {
   if (argc != 5) {
     fprintf(stderr, "usage: test_capi SDS_ROOT CORRUPT_DIR TMP_DIR MSEED_DIR\n");
@@ -831,6 +1048,7 @@ int main(int argc, char **argv) {
   test_files_scan(argv[4], argv[2]);
   test_catalogue(argv[1], argv[3]);
   test_merge(argv[4], argv[2], argv[3]);
+  test_update(argv[1], argv[3]);
   printf("test_capi: %d checks, %d failure(s)\n", checks, failures);
   return failures ? 1 : 0;
 }

@@ -15,6 +15,7 @@ program sizes
   type(siqaco_stored_day) :: stored_day
   type(siqaco_merge_summary) :: merge_summary
   type(siqaco_merge_day) :: merge_day
+  type(siqaco_update_summary) :: update_summary
 
   call show("siqaco_stream", c_sizeof(stream))
   call show("siqaco_segment", c_sizeof(segment))
@@ -27,6 +28,7 @@ program sizes
   call show("siqaco_stored_day", c_sizeof(stored_day))
   call show("siqaco_merge_summary", c_sizeof(merge_summary))
   call show("siqaco_merge_day", c_sizeof(merge_day))
+  call show("siqaco_update_summary", c_sizeof(update_summary))
 
 contains
 
