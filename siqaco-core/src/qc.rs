@@ -766,7 +766,7 @@ fn read_one(idx: u32, file: &ArchiveFile, opts: &QcOptions, acc: &mut Acc) {
 /// part of the metadata would report the rest as `data_without_metadata`).
 ///
 /// # Errors
-/// [`crate::Error::Metadata`] naming the file or URL, line and column for a document that
+/// [`crate::Error::StationXml`] naming the file or URL, line and column for a document that
 /// is not StationXML; [`crate::Error::Io`] for a missing file; the HTTP errors of the
 /// station client (refused request, retries exhausted) naming the URL.
 pub fn load_metadata(
