@@ -69,20 +69,33 @@ def test_ctrl_c_stops_a_scan(data_dir: Path) -> None:
     import pytest
 
     # A workload long enough (at least 2 s uninterrupted) that the interrupt at 0.2 s
-    # lands inside the scan whatever the machine's speed or load.
+    # lands inside the scan whatever the machine's speed or load. Each size is timed twice
+    # and the faster run counts: on a fresh machine the first run reads the files from
+    # disk and can take seconds that a second, cached run does not.
     paths = _workload(data_dir) * 10
-    while True:
+
+    def timed() -> float:
         t0 = time.perf_counter()
         siqaco.scan(paths, threads=1)
-        full = time.perf_counter() - t0
+        return time.perf_counter() - t0
+
+    while True:
+        full = min(timed(), timed())
         if full >= 2.0:
             break
         paths = paths * max(2, int(2.0 / max(full, 0.01)) + 1)
     timer = threading.Timer(0.2, _thread.interrupt_main)  # as if Ctrl-C were pressed
     t0 = time.perf_counter()
     timer.start()
-    with pytest.raises(KeyboardInterrupt):
+    try:
         siqaco.scan(paths, threads=1)
+    except KeyboardInterrupt:
+        pass
+    else:
+        pytest.fail(
+            f"a scan timed at {full:.2f} s ended after {time.perf_counter() - t0:.2f} s "
+            "without KeyboardInterrupt"
+        )
     interrupted = time.perf_counter() - t0
     timer.join()
     assert interrupted < 0.5 * full, (interrupted, full)
