@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 import siqaco
 
@@ -63,10 +66,8 @@ def test_python_thread_runs_during_a_call(data_dir: Path) -> None:
     assert during > 0.3 * elapsed / 0.0011, (during, elapsed)
 
 
-def test_ctrl_c_stops_a_scan(data_dir: Path) -> None:
+def test_ctrl_c_stops_a_scan(data_dir: Path, request: pytest.FixtureRequest) -> None:
     import _thread
-
-    import pytest
 
     # A workload long enough (at least 2 s uninterrupted) that the interrupt at 0.2 s
     # lands inside the scan whatever the machine's speed or load. Each size is timed twice
@@ -84,6 +85,11 @@ def test_ctrl_c_stops_a_scan(data_dir: Path) -> None:
         if full >= 2.0:
             break
         paths = paths * max(2, int(2.0 / max(full, 0.01)) + 1)
+    # Python raises KeyboardInterrupt only where it handles SIGINT itself: a test run
+    # started in the background by a non-interactive shell inherits SIGINT ignored, and
+    # `interrupt_main` then does nothing. Install Python's handler for this test.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    request.addfinalizer(lambda: signal.signal(signal.SIGINT, previous))
     timer = threading.Timer(0.2, _thread.interrupt_main)  # as if Ctrl-C were pressed
     t0 = time.perf_counter()
     timer.start()
