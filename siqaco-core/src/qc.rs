@@ -41,7 +41,7 @@ use crate::scan::FileError;
 use crate::segment::{Piece, Tolerance, TraceBuilder};
 use crate::sid::{selected, Nslc, NslcGlob};
 use crate::stationxml::{Channel, Inventory};
-use crate::time::{day_floor, format_time, ns_to_s, NS_PER_DAY};
+use crate::time::{day_floor, format_time, half_period_ns, ns_to_s, period_ns, NS_PER_DAY};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
@@ -683,9 +683,9 @@ fn read_one(idx: u32, file: &ArchiveFile, opts: &QcOptions, acc: &mut Acc) {
                     end_ns: if h.sample_count > 0 {
                         end
                     } else {
-                        h.start_ns + (1e9 / h.sample_rate_hz).round() as i64
+                        h.start_ns + period_ns(h.sample_rate_hz).round() as i64
                     },
-                    half_ns: (0.5e9 / h.sample_rate_hz) as i64,
+                    half_ns: half_period_ns(h.sample_rate_hz),
                     file: idx,
                     offset,
                     flags: h.flags(),

@@ -32,6 +32,12 @@ pub fn period_ns(sample_rate_hz: f64) -> f64 {
     }
 }
 
+/// Half a sample period in nanoseconds, truncated (0 for a rate of 0): the tolerance
+/// within which ObsPy's `get_flags` and availability joins treat records as adjacent.
+pub fn half_period_ns(sample_rate_hz: f64) -> i64 {
+    (period_ns(sample_rate_hz) / 2.0) as i64
+}
+
 /// The time `n` sample periods after `start_ns`, rounded to the nearest nanosecond.
 ///
 /// This is how libmseed computes sample times (`ms_sampletime` without the leap-second

@@ -853,7 +853,7 @@ impl Catalogue {
             BackendKind::Postgres => TSINDEX_COLUMNS_PG,
         };
         let like = |g: &str| g.replace('*', "%").replace('?', "_");
-        let all: [NslcGlob; 1] = [NslcGlob::parse("*.*.*.*")?];
+        let all = [NslcGlob::all()];
         let globs = if selection.is_empty() {
             &all[..]
         } else {

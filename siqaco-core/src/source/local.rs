@@ -17,7 +17,7 @@ use crate::index::section::parse_timespans;
 use crate::index::Catalogue;
 use crate::record::{RecordScanner, ScanItem};
 use crate::sid::Nslc;
-use crate::time::parse_time;
+use crate::time::{half_period_ns, parse_time, period_ns};
 use std::collections::{BTreeMap, HashSet};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -102,15 +102,6 @@ fn join_spans(
     }
     spans.retain(|s| s.end_ns > s.start_ns);
     spans
-}
-
-/// Half a sample period in nanoseconds (0 for a rate of 0).
-fn half_period_ns(rate_hz: f64) -> i64 {
-    if rate_hz > 0.0 {
-        (0.5e9 / rate_hz) as i64
-    } else {
-        0
-    }
 }
 
 /// An archive on disk used as a source.
@@ -334,18 +325,12 @@ impl Source for TsindexSource {
     ) -> Result<Vec<AvailabilitySpan>> {
         let mut spans = Vec::new();
         for nslc in streams {
-            let line = RequestLine {
-                stream: crate::sid::NslcGlob::parse(&nslc.to_string())?,
-                start_ns,
-                end_ns,
-            };
+            // The codes may hold globs (`siqaco fetch` passes its selection): one
+            // interval list per stream found.
+            let line = RequestLine::new(nslc, start_ns, end_ns);
             let mut per_stream: BTreeMap<Nslc, Vec<(i64, i64, i64)>> = BTreeMap::new();
             for row in self.sections(&line)? {
-                let period = if row.samplerate > 0.0 {
-                    (1e9 / row.samplerate).round() as i64
-                } else {
-                    0
-                };
+                let period = period_ns(row.samplerate).round() as i64;
                 let tol = half_period_ns(row.samplerate);
                 let iv = per_stream.entry(row.nslc.clone()).or_default();
                 match row.timespans.as_deref().and_then(parse_timespans) {
