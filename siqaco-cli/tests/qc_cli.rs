@@ -24,17 +24,23 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// An SDS archive under `dir` with the BW stations of sds-small (FFB1-3, 2016-03-11).
+fn bw_archive(data: &Path, dir: &Path) -> std::path::PathBuf {
+    let root = dir.join("archive");
+    copy_dir(
+        &data.join("sds-small/2016/BW"),
+        &root.join("2016").join("BW"),
+    );
+    root
+}
+
 #[test]
 fn exit_status_follows_the_worst_severity() {
     let Some(data) = siqaco::testing::test_data_dir() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("archive");
-    copy_dir(
-        &data.join("sds-small/2016/BW"),
-        &root.join("2016").join("BW"),
-    );
+    let root = bw_archive(&data, tmp.path());
     let root = root.to_str().unwrap();
     let ffbx = data.join("stationxml/obspy-core__ffbx.stationxml");
     let ffbx = ffbx.to_str().unwrap();
@@ -199,11 +205,7 @@ fn metadata_from_an_fdsn_station_service() {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("archive");
-    copy_dir(
-        &data.join("sds-small/2016/BW"),
-        &root.join("2016").join("BW"),
-    );
+    let root = bw_archive(&data, tmp.path());
     let root = root.to_str().unwrap();
     // FFB1-3 metadata against FFB1-3 data: no finding; RJOB metadata: errors.
     for (file, code) in [
