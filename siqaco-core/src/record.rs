@@ -722,6 +722,17 @@ pub fn sample_time(start_ns: i64, offset: i64, samprate: f64) -> i64 {
     start_ns.saturating_add(span)
 }
 
+/// Whether a leap second of libmseed's table lies in `(start_ns, end_ns]`: the sample times
+/// of a series starting at `start_ns` then step back one second there ([`sample_time`]),
+/// so they do not increase monotonically up to `end_ns`.
+pub fn leap_second_within(start_ns: i64, end_ns: i64) -> bool {
+    start_ns < LAST_LEAP_NS
+        && LEAP_SECONDS_NTP.iter().any(|ntp| {
+            let leap = (ntp - NTP_POSIX_DELTA) * NS;
+            leap > start_ns && leap <= end_ns
+        })
+}
+
 // ---------------------------------------------------------------------------------------
 // Parsing
 // ---------------------------------------------------------------------------------------

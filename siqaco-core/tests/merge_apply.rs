@@ -96,8 +96,6 @@ fn parallel_merge_equals_serial() {
     assert!(streams.len() >= 24, "{} streams", streams.len());
     assert!(serial.files_written > 0, "the merge changes nothing");
     assert!(serial.days.iter().any(|d| !d.changed));
-    // The journal lists the changed day files in the order of the report's days, so an
-    // equal report means an equal journal.
     for threads in [2, 4] {
         let (par, par_files) = run(&sds, dir.path(), &inputs, threads);
         assert_eq!(par, serial, "report with {threads} threads");
@@ -106,4 +104,53 @@ fn parallel_merge_equals_serial() {
     assert!(!serial_files
         .keys()
         .any(|p| p.to_string_lossy().contains("siqaco-merge")));
+}
+
+/// A stream that fails (here an unreadable archive day file) while other streams have
+/// already been staged: the error names the file, and the archive is left exactly as it
+/// was, with no journal and no staged file, whether streams ran in parallel or not.
+#[test]
+fn a_failing_stream_leaves_the_archive_untouched() {
+    let Some(data) = test_data_dir() else { return };
+    let m = data.join("mseed");
+    // the inputs of the test above: they change day files of several streams
+    let inputs: Vec<MergeInput> = [
+        ("obspy-io-mseed__timingquality.mseed", 1),
+        ("obspy-io-mseed__gaps.mseed", 2),
+        ("libmseed__testdata-3channel-signal.v3.mseed", 1),
+        ("obspy-io-mseed__wrong_blockette_numbers_specified.mseed", 1),
+    ]
+    .iter()
+    .map(|(n, p)| MergeInput {
+        path: m.join(n),
+        priority: *p,
+    })
+    .collect();
+    let dir = tempfile::tempdir().unwrap();
+    for threads in [1, 2] {
+        let root = dir.path().join(format!("t{threads}"));
+        copy_tree(&data.join("sds-small"), &root);
+        let bad = root.join("2010/IU/COLA/LHZ.D/IU.COLA.00.LHZ.D.2010.058");
+        let mut bytes = std::fs::read(&bad).unwrap();
+        bytes[..64].fill(b'#');
+        std::fs::write(&bad, &bytes).unwrap();
+        let before = tree(&root);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let archive = Archive::new(&root, Layout::Sds);
+        let e = pool
+            .install(|| merge_into(&archive, &inputs, &MergeOptions::default(), false))
+            .unwrap_err();
+        assert!(e.to_string().contains("IU.COLA.00.LHZ.D.2010.058"), "{e}");
+        assert!(
+            tree(&root) == before,
+            "the archive changed with {threads} threads"
+        );
+        // the same merge without the bad file writes the other streams
+        std::fs::remove_file(&bad).unwrap();
+        let r = merge_into(&archive, &inputs, &MergeOptions::default(), false).unwrap();
+        assert!(r.files_written > 0);
+    }
 }

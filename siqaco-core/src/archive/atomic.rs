@@ -82,7 +82,7 @@ pub(crate) fn write_atomic_with(
 
 /// Creates `dir` and its missing ancestors, then fsyncs the directory holding each new entry
 /// so that the new directories survive a crash together with the file.
-fn create_dirs(dir: &Path) -> Result<()> {
+pub(crate) fn create_dirs(dir: &Path) -> Result<()> {
     let mut missing = Vec::new();
     let mut d = dir;
     while !d.exists() {
@@ -105,7 +105,7 @@ fn create_dirs(dir: &Path) -> Result<()> {
 }
 
 #[cfg(unix)]
-fn sync_dir(dir: &Path) -> Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     let durability = |e: std::io::Error| {
         Error::io(
             dir,
@@ -121,6 +121,54 @@ fn sync_dir(dir: &Path) -> Result<()> {
 }
 
 #[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> Result<()> {
+pub(crate) fn sync_dir(_dir: &Path) -> Result<()> {
     Ok(())
+}
+
+/// Writes `bytes` to `path` (created, or truncated), with the permissions of `like` when
+/// that file exists, **without** waiting for the disk: on Linux the kernel is asked to
+/// start writing the data back at once (`sync_file_range(2)`, `SYNC_FILE_RANGE_WRITE`), so
+/// that a later [`sync_file`] finds most of it written. For files that are only made
+/// durable later, all together (the staged files of a merge): syncing each as it is
+/// written made the writer wait for the disk while it could be merging the next stream.
+///
+/// # Errors
+/// [`Error::Io`] naming `path`.
+pub(crate) fn write_unsynced(path: &Path, bytes: &[u8], like: &Path) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_dirs(dir)?;
+    }
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    if let Ok(old) = fs::metadata(like) {
+        if old.is_file() {
+            f.set_permissions(old.permissions())
+                .map_err(|e| Error::io(path, e))?;
+        }
+    }
+    f.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: a valid open descriptor; the call only schedules writeback, and its
+        // failure only means the later fsync does all the work.
+        unsafe {
+            libc::sync_file_range(f.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
+        }
+    }
+    Ok(())
+}
+
+/// Waits until the data of the file at `path` is on disk (fsync).
+///
+/// # Errors
+/// [`Error::Io`] naming `path`.
+pub(crate) fn sync_file(path: &Path) -> Result<()> {
+    fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| Error::io(path, e))
 }

@@ -26,6 +26,7 @@
 mod atomic;
 mod template;
 
+pub(crate) use atomic::{sync_dir, sync_file, write_unsynced};
 pub use atomic::{write_atomic, TEMP_MARKER};
 pub use template::Template;
 

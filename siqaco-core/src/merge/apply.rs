@@ -19,11 +19,12 @@
 //! staged files still there). Whenever the process is killed, every day file is either
 //! its old or its new version, and the next run finishes the job.
 
-use super::verify::verify_stream;
+use super::verify::verify_ranked;
 use super::{
-    days_touched, merge_stream, split_records, ArchiveDay, DayStats, MergeOptions, PatchInput,
+    days_touched, merge_ranked, ranked_records, split_records, ArchiveDay, DayStats, MergeOptions,
+    PatchInput,
 };
-use crate::archive::{write_atomic, Archive, Layout};
+use crate::archive::{sync_dir, sync_file, write_atomic, write_unsynced, Archive, Layout};
 use crate::error::{Error, Result};
 use crate::record::{parse_record, RecordCodes};
 use crate::sid::Nslc;
@@ -178,42 +179,123 @@ pub fn recover(root: &Path) -> Result<bool> {
     Ok(true)
 }
 
+/// A journaled replacement of files under `root` built up piece by piece: each
+/// [`Staging::stage`] lists its files in the `staging` journal (rewritten with
+/// [`write_atomic`]) **before** writing their staged copies, so a run killed at any moment
+/// leaves a journal naming every staged file that may exist; [`Staging::commit`] turns
+/// the journal to `commit` and renames; [`Staging::abort`] removes the staged files.
+/// Several threads may stage at once.
+pub struct Staging {
+    root: PathBuf,
+    journal: std::sync::Mutex<Journal>,
+    /// Staged files written but not yet synced.
+    unsynced: std::sync::Mutex<Vec<PathBuf>>,
+}
+
+impl Staging {
+    /// A replacement under `root`; nothing is written until the first [`Staging::stage`].
+    pub fn new(root: &Path) -> Staging {
+        Staging {
+            root: root.to_path_buf(),
+            journal: std::sync::Mutex::new(Journal {
+                state: "staging".into(),
+                entries: Vec::new(),
+            }),
+            unsynced: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Lists `files` in the journal, then writes the staged copies: `(target, Some(bytes))`
+    /// a new content, `(target, None)` a removal. Targets are paths under the root.
+    ///
+    /// # Errors
+    /// [`Error::Io`]; call [`Staging::abort`] then.
+    pub fn stage(&self, files: &[(PathBuf, Option<Vec<u8>>)]) -> Result<()> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let rel = |p: &Path| p.strip_prefix(&self.root).unwrap_or(p).to_path_buf();
+        {
+            let mut j = self.journal.lock().unwrap_or_else(|e| e.into_inner());
+            j.entries.extend(files.iter().map(|(t, b)| Entry {
+                target: rel(t),
+                staged: b.as_ref().map(|_| rel(&staged_path(t))),
+            }));
+            write_journal(&self.root, &j)?;
+        }
+        for (t, b) in files {
+            if let Some(b) = b {
+                // The journal names it already: a partial staged file is removed by a
+                // roll-back, and [`Staging::commit`] syncs it before the journal says
+                // `commit`.
+                let staged = staged_path(t);
+                write_unsynced(&staged, b, t)?;
+                self.unsynced
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(staged);
+                step_delay();
+            }
+        }
+        Ok(())
+    }
+
+    /// Turns the journal to `commit` and replaces every staged target ([`recover`]);
+    /// returns the number of files replaced or removed.
+    ///
+    /// # Errors
+    /// [`Error::Io`]; the journal is kept, so [`recover`] completes the job.
+    pub fn commit(self) -> Result<usize> {
+        let mut j = self.journal.into_inner().unwrap_or_else(|e| e.into_inner());
+        if j.entries.is_empty() {
+            return Ok(0);
+        }
+        // Every staged file and its directory on disk before the journal says `commit`
+        // (in parallel: the disk takes several requests at once).
+        let staged = self
+            .unsynced
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        staged.par_iter().try_for_each(|p| sync_file(p))?;
+        let dirs: std::collections::BTreeSet<&Path> =
+            staged.iter().filter_map(|p| p.parent()).collect();
+        dirs.into_par_iter().try_for_each(sync_dir)?;
+        j.state = "commit".into();
+        write_journal(&self.root, &j)?;
+        recover(&self.root)?;
+        Ok(j.entries.len())
+    }
+
+    /// Removes the staged files and the journal: no target was touched.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the journal cannot be removed.
+    pub fn abort(self) -> Result<()> {
+        let j = self.journal.into_inner().unwrap_or_else(|e| e.into_inner());
+        if j.entries.is_empty() {
+            return Ok(());
+        }
+        recover(&self.root).map(|_| ())
+    }
+}
+
+/// Writes the journal of a run under `root`.
+fn write_journal(root: &Path, j: &Journal) -> Result<()> {
+    let json = serde_json::to_vec_pretty(j).expect("journal serialises");
+    write_atomic(&root.join(JOURNAL_NAME), &json)?;
+    step_delay();
+    Ok(())
+}
+
 /// Replaces files under `root` as one journaled transaction: `(target, Some(bytes))`
 /// writes, `(target, None)` removes. Targets are paths under `root`.
 ///
 /// # Errors
 /// [`Error::Io`]; a failure leaves the journal, so [`recover`] completes or undoes it.
 pub fn replace_files(root: &Path, files: &[(PathBuf, Option<Vec<u8>>)]) -> Result<()> {
-    if files.is_empty() {
-        return Ok(());
-    }
-    let rel = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
-    let entries: Vec<Entry> = files
-        .iter()
-        .map(|(t, b)| Entry {
-            target: rel(t),
-            staged: b.as_ref().map(|_| rel(&staged_path(t))),
-        })
-        .collect();
-    let jpath = root.join(JOURNAL_NAME);
-    let mut journal = Journal {
-        state: "staging".into(),
-        entries,
-    };
-    let json = |j: &Journal| serde_json::to_vec_pretty(j).expect("journal serialises");
-    write_atomic(&jpath, &json(&journal))?;
-    step_delay();
-    for (t, b) in files {
-        if let Some(b) = b {
-            write_atomic(&staged_path(t), b)?;
-            step_delay();
-        }
-    }
-    journal.state = "commit".into();
-    write_atomic(&jpath, &json(&journal))?;
-    step_delay();
-    recover(root)?;
-    Ok(())
+    let staging = Staging::new(root);
+    staging.stage(files)?;
+    staging.commit().map(|_| ())
 }
 
 /// Test hook: `SIQACO_MERGE_STEP_DELAY_MS` pauses between journal steps, so that tests can
@@ -257,12 +339,13 @@ fn records_of<'a>(file: &Path, bytes: &'a [u8]) -> Result<Vec<&'a [u8]>> {
 }
 
 /// Merges the patch `inputs` into `archive` (see the [module](super) rules), verifies
-/// every new day file ([`verify_stream`]) and, unless `dry_run`, replaces the changed
+/// every new day file ([`verify_stream`](super::verify::verify_stream)) and, unless `dry_run`, replaces the changed
 /// ones under a journal. `archive.root()` is created when missing.
 ///
 /// For each stream the day files from the day before the patches' first day to the day
 /// after their last (further while archive records reach beyond) are read and rewritten
-/// when their content changes. All inputs are held in memory.
+/// when their content changes. All inputs are held in memory; new day files only until
+/// their stream is staged.
 ///
 /// Input files are read and split into records in parallel, and streams are merged and
 /// verified in parallel (rayon, the global pool). The results are gathered in stream
@@ -334,22 +417,44 @@ pub fn merge_into(
                 .push(r);
         }
     }
+    // Each stream is staged as soon as it is verified, so that its new day files are not
+    // held in memory; nothing replaces a file before every stream is verified and staged.
+    let staging = (!dry_run).then(|| Staging::new(root));
     let outcomes: Vec<Result<StreamOutcome>> = streams
         .par_iter()
-        .map(|(nslc, per_input)| merge_one_stream(archive, inputs, nslc, per_input, opts))
+        .map(|(nslc, per_input)| {
+            let mut o = merge_one_stream(archive, inputs, nslc, per_input, opts)?;
+            if let Some(staging) = &staging {
+                staging.stage(&o.writes)?;
+            }
+            o.writes.clear();
+            Ok(o)
+        })
         .collect();
-    let mut writes: Vec<(PathBuf, Option<Vec<u8>>)> = Vec::new();
+    let mut failure = None;
     for o in outcomes {
-        let o = o?;
-        writes.extend(o.writes);
-        report.days.extend(o.days);
-        report.warnings.extend(o.warnings);
+        match o {
+            Ok(o) => {
+                report.days.extend(o.days);
+                report.warnings.extend(o.warnings);
+            }
+            Err(e) => {
+                failure.get_or_insert(e);
+            }
+        }
     }
-    if !dry_run {
-        replace_files(root, &writes)?;
-        report.files_written = writes.len();
+    match (staging, failure) {
+        (Some(staging), Some(e)) => {
+            staging.abort()?;
+            Err(e)
+        }
+        (None, Some(e)) => Err(e),
+        (Some(staging), None) => {
+            report.files_written = staging.commit()?;
+            Ok(report)
+        }
+        (None, None) => Ok(report),
     }
-    Ok(report)
 }
 
 /// Reads the day files of one stream, merges `per_input` (its records of each input) into
@@ -418,13 +523,15 @@ fn merge_one_stream(
             records: r.clone(),
         })
         .collect();
-    let m = merge_stream(nslc, &days, &patches, (from, to), opts)?;
+    opts.output.validate()?;
+    let recs = ranked_records(nslc, &days, &patches, opts)?;
+    let m = merge_ranked(nslc, &recs, &days, (from, to), opts)?;
     let outs: Vec<(i64, &[u8])> = m
         .days
         .iter()
         .map(|d| (d.day_start_ns, d.bytes.as_slice()))
         .collect();
-    verify_stream(nslc, &days, &patches, &outs, opts)?;
+    verify_ranked(nslc, &recs, &outs, opts)?;
     out.warnings = m.warnings;
     for d in m.days {
         let path = files

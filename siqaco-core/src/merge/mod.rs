@@ -52,10 +52,11 @@ mod tests;
 use crate::codec::{decode_record, encode, PackOptions, Samples};
 use crate::error::{Error, Result};
 use crate::read::{append, same_type};
-use crate::record::{parse_record, sample_time, RecordScanner, ScanItem};
+use crate::record::{leap_second_within, parse_record, sample_time, RecordScanner, ScanItem};
 use crate::segment::{join_pieces_with, Piece, Tolerance};
 use crate::sid::Nslc;
-use crate::time::{day_floor, format_time, NS_PER_DAY};
+use crate::time::{day_floor, format_time, NS_PER_DAY, NS_PER_S};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// Whether the archive's own data wins or loses against patches.
@@ -283,6 +284,9 @@ pub(crate) struct Rec<'a> {
     pub(crate) priority: i32,
     pub(crate) trace_ns: i64,
     pub(crate) pos: usize,
+    /// Whether a leap second lies within the record: its sample times then step back one
+    /// second ([`sample_time`]) and searches over them must be linear.
+    pub(crate) leap: bool,
 }
 
 impl Rec<'_> {
@@ -292,11 +296,92 @@ impl Rec<'_> {
     fn cov_end(&self) -> i64 {
         self.time(self.n)
     }
+    /// The first sample index `i` in `0..=n` with `time(i) ≥ t` (`n` when there is none):
+    /// a binary search, as sample times increase with the index except across a leap
+    /// second (then a linear search).
+    pub(crate) fn index_at(&self, t: i64) -> i64 {
+        if self.leap {
+            return (0..self.n).find(|&i| self.time(i) >= t).unwrap_or(self.n);
+        }
+        let (mut lo, mut hi) = (0, self.n);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.time(mid) < t {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// The samples `i0..i1` cut at UTC midnights: `(i0, i1, day)` pieces in time order.
+    fn day_pieces(&self, i0: i64, i1: i64) -> Vec<(i64, i64, i64)> {
+        let mut out = Vec::new();
+        let mut s = i0;
+        while s < i1 {
+            let day = day_floor(self.time(s));
+            let e = if day_floor(self.time(i1 - 1)) == day {
+                i1
+            } else {
+                self.index_at(day + NS_PER_DAY).clamp(s + 1, i1)
+            };
+            out.push((s, e, day));
+            s = e;
+        }
+        out
+    }
 }
 
-/// Merged half-open intervals.
+/// Index ranges `[a, b)`, sorted and disjoint: `ranges` minus `minus`, both sorted and
+/// disjoint, (a set difference).
+fn subtract(ranges: &[(i64, i64)], minus: &[(i64, i64)]) -> Vec<(i64, i64)> {
+    let mut out = Vec::new();
+    let mut k = 0;
+    for &(mut a, b) in ranges {
+        while k < minus.len() && minus[k].1 <= a {
+            k += 1;
+        }
+        let mut j = k;
+        while a < b {
+            match minus.get(j) {
+                Some(&(ma, mb)) if ma < b => {
+                    if ma > a {
+                        out.push((a, ma));
+                    }
+                    a = a.max(mb);
+                    j += 1;
+                }
+                _ => {
+                    out.push((a, b));
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The intersection of two sorted, disjoint lists of index ranges.
+fn intersect(x: &[(i64, i64)], y: &[(i64, i64)]) -> Vec<(i64, i64)> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < x.len() && j < y.len() {
+        let (a, b) = (x[i].0.max(y[j].0), x[i].1.min(y[j].1));
+        if a < b {
+            out.push((a, b));
+        }
+        if x[i].1 < y[j].1 {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
+/// Merged half-open intervals (overlapping or touching ones are one).
 #[derive(Clone, Debug, Default)]
-struct Claims {
+pub(crate) struct Claims {
     map: BTreeMap<i64, i64>,
 }
 
@@ -333,40 +418,82 @@ impl Collision {
 }
 
 impl Claims {
-    /// Whether a sample at `t` is superseded: it collides with a kept sample, that is some
-    /// interval (kept samples `s … e − period`) has `s − reach ≤ t < e − tol`.
-    fn contains(&self, t: i64, c: Collision) -> bool {
-        match self.map.range(..=t.saturating_add(c.reach)).next_back() {
-            Some((_, &e)) => t < e - c.tol,
-            None => false,
+    /// The index ranges (sorted, disjoint) of the samples of `r` that are superseded: a
+    /// sample at `t` is when it collides with a kept sample, that is some interval (kept
+    /// samples `s … e − period`) has `s − reach ≤ t < e − tol`. Computed per interval with
+    /// binary searches over the record's sample times, not sample by sample.
+    fn superseded(&self, r: &Rec<'_>, c: Collision) -> Vec<(i64, i64)> {
+        if r.n <= 0 {
+            return Vec::new();
         }
+        if r.leap {
+            return self.superseded_by_sample(r, c);
+        }
+        let (first, last) = (r.start_ns, r.time(r.n - 1));
+        let mut out: Vec<(i64, i64)> = Vec::new();
+        // intervals are disjoint and sorted, so their ends increase too
+        for (&s, &e) in self.map.range(..=last.saturating_add(c.reach)).rev() {
+            if e - c.tol <= first {
+                break;
+            }
+            let (a, b) = (r.index_at(s - c.reach), r.index_at(e - c.tol));
+            if a < b {
+                out.push((a, b));
+            }
+        }
+        out.reverse();
+        let mut merged: Vec<(i64, i64)> = Vec::with_capacity(out.len());
+        for (a, b) in out {
+            match merged.last_mut() {
+                Some(m) if a <= m.1 => m.1 = m.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        merged
     }
 
-    /// Whether any sample time in `[a, b)` might be superseded.
-    fn touches(&self, a: i64, b: i64, c: Collision) -> bool {
-        match self.map.range(..b.saturating_add(c.reach)).next_back() {
-            Some((_, &e)) => e - c.tol > a,
-            None => false,
+    /// [`Claims::superseded`] sample by sample, for records whose sample times are not
+    /// monotonic (across a leap second).
+    fn superseded_by_sample(&self, r: &Rec<'_>, c: Collision) -> Vec<(i64, i64)> {
+        let mut out: Vec<(i64, i64)> = Vec::new();
+        for i in 0..r.n {
+            let t = r.time(i);
+            let hit = matches!(self.map.range(..=t.saturating_add(c.reach)).next_back(),
+                Some((_, &e)) if t < e - c.tol);
+            if hit {
+                match out.last_mut() {
+                    Some(m) if m.1 == i => m.1 = i + 1,
+                    _ => out.push((i, i + 1)),
+                }
+            }
         }
+        out
     }
 
-    fn insert(&mut self, mut a: i64, mut b: i64) {
+    /// Adds `[a, b)`, merging the intervals it overlaps or touches.
+    pub(crate) fn insert(&mut self, mut a: i64, mut b: i64) {
         if b <= a {
             return;
         }
-        let overlapping: Vec<(i64, i64)> = self
-            .map
-            .range(..=b)
-            .rev()
-            .take_while(|(_, &e)| e >= a)
-            .map(|(&s, &e)| (s, e))
-            .collect();
-        for (s, e) in overlapping {
+        while let Some((&s, &e)) = self.map.range(..=b).next_back() {
+            if e < a {
+                break;
+            }
             self.map.remove(&s);
             a = a.min(s);
             b = b.max(e);
         }
         self.map.insert(a, b);
+    }
+
+    /// Whether one interval holds all of `[a, b]`.
+    pub(crate) fn covers(&self, a: i64, b: i64) -> bool {
+        matches!(self.map.range(..=a).next_back(), Some((_, &e)) if b < e)
+    }
+
+    /// Whether some interval meets `[a, b]`.
+    pub(crate) fn meets(&self, a: i64, b: i64) -> bool {
+        matches!(self.map.range(..=b).next_back(), Some((_, &e)) if e > a)
     }
 }
 
@@ -434,6 +561,7 @@ fn to_recs<'a>(
             priority,
             trace_ns: 0,
             pos: out.len(),
+            leap: leap_second_within(h.start_ns, h.end_ns().saturating_add(NS_PER_S)),
         });
     }
     Ok(())
@@ -458,17 +586,31 @@ pub fn split_records(bytes: &[u8]) -> Result<Vec<&[u8]>> {
 
 /// Fills `trace_ns` with the duration of each data record's trace in its own input.
 fn set_trace_lengths(recs: &mut [Rec<'_>], tolerance: &Tolerance) {
-    let mut by_input: HashMap<usize, Vec<(Piece, Vec<usize>)>> = HashMap::new();
+    // each trace's members as a list linked through `next` (payload: first and last index)
+    type Linked = (Piece, (usize, usize));
+    let mut by_input: HashMap<usize, Vec<Linked>> = HashMap::new();
     for (i, r) in recs.iter().enumerate() {
         if r.is_data {
             let p = Piece::new(r.start_ns, r.time(r.n - 1), r.rate_hz, r.n);
-            by_input.entry(r.input).or_default().push((p, vec![i]));
+            by_input.entry(r.input).or_default().push((p, (i, i)));
         }
     }
+    let mut next = vec![usize::MAX; recs.len()];
     for (_, pieces) in by_input {
-        for (t, members) in join_pieces_with(pieces, tolerance, |_, _| true, |a, b| a.extend(b)) {
-            for i in members {
+        let traces = join_pieces_with(
+            pieces,
+            tolerance,
+            |_, _| true,
+            |a, b| {
+                next[a.1] = b.0;
+                a.1 = b.1;
+            },
+        );
+        for (t, (first, _)) in traces {
+            let mut i = first;
+            while i != usize::MAX {
                 recs[i].trace_ns = t.end_ns - t.start_ns;
+                i = next[i];
             }
         }
     }
@@ -536,6 +678,18 @@ pub fn merge_stream(
 ) -> Result<StreamMerge> {
     opts.output.validate()?;
     let recs = ranked_records(nslc, archive, patches, opts)?;
+    merge_ranked(nslc, &recs, archive, days, opts)
+}
+
+/// [`merge_stream`] on the records of [`ranked_records`] (parsed once for the merge and
+/// its verification).
+pub(crate) fn merge_ranked(
+    nslc: &Nslc,
+    recs: &[Rec<'_>],
+    archive: &[ArchiveDay<'_>],
+    days: (i64, i64),
+    opts: &MergeOptions,
+) -> Result<StreamMerge> {
     let mut groups: Vec<RateGroup> = Vec::new();
     let group_of = |groups: &mut Vec<RateGroup>, rate: f64| -> usize {
         if let Some(i) = groups
@@ -574,49 +728,23 @@ pub fn merge_stream(
         let g = group_of(&mut groups, r.rate_hz);
         rec_group[ri] = g;
         let tol = Collision::new(opts, r.rate_hz);
-        let end = r.cov_end();
         let group = &mut groups[g];
-        let mut kept: Vec<(i64, i64)> = Vec::new();
-        let partial = group.claims.touches(r.start_ns, end, tol);
-        let in_archive_cov = !r.is_archive && group.archive.touches(r.start_ns, end, tol);
-        if !partial && !in_archive_cov {
-            kept.push((0, r.n));
-        }
-        if partial || in_archive_cov {
-            let mut run_start: Option<i64> = None;
-            for i in 0..r.n {
-                let t = r.time(i);
-                let claimed = partial && group.claims.contains(t, tol);
-                let st = stats.entry(day_floor(t)).or_default();
-                if claimed {
-                    st.overlaps_removed += 1;
-                } else if !r.is_archive && group.archive.contains(t, tol) {
-                    st.samples_replaced += 1;
-                } else if !r.is_archive {
-                    st.samples_added += 1;
-                }
-                match (claimed, run_start) {
-                    (false, None) => run_start = Some(i),
-                    (true, Some(s)) => {
-                        kept.push((s, i));
-                        run_start = None;
-                    }
-                    _ => {}
+        let superseded = group.claims.superseded(r, tol);
+        let kept = subtract(&[(0, r.n)], &superseded);
+        let mut count = |ranges: &[(i64, i64)], field: fn(&mut DayStats) -> &mut u64| {
+            for &(i0, i1) in ranges {
+                for (a, b, day) in r.day_pieces(i0, i1) {
+                    *field(stats.entry(day).or_default()) += (b - a) as u64;
                 }
             }
-            if let Some(s) = run_start {
-                kept.push((s, r.n));
-            }
-        } else if !r.is_archive {
-            let first_day = day_floor(r.start_ns);
-            if r.n > 0 && day_floor(r.time(r.n - 1)) == first_day {
-                // the common case: one count per record, not per sample
-                stats.entry(first_day).or_default().samples_added += r.n as u64;
-            } else {
-                for i in 0..r.n {
-                    stats.entry(day_floor(r.time(i))).or_default().samples_added += 1;
-                }
-            }
+        };
+        count(&superseded, |st| &mut st.overlaps_removed);
+        if !r.is_archive {
+            let in_archive = group.archive.superseded(r, tol);
+            count(&intersect(&kept, &in_archive), |st| {
+                &mut st.samples_replaced
+            });
+            count(&subtract(&kept, &in_archive), |st| &mut st.samples_added);
         }
         for &(i0, i1) in &kept {
             group.claims.insert(r.time(i0), r.time(i1));
@@ -628,24 +756,13 @@ pub fn merge_stream(
                     day: day_floor(r.time(i0)),
                 }),
                 DaySplit::Midnight => {
-                    let mut s = i0;
-                    while s < i1 {
-                        let day = day_floor(r.time(s));
-                        let mut e = s + 1;
-                        if day_floor(r.time(i1 - 1)) == day {
-                            e = i1;
-                        } else {
-                            while e < i1 && day_floor(r.time(e)) == day {
-                                e += 1;
-                            }
-                        }
+                    for (i0, i1, day) in r.day_pieces(i0, i1) {
                         runs.push(Run {
                             rec: ri,
-                            i0: s,
-                            i1: e,
+                            i0,
+                            i1,
                             day,
                         });
-                        s = e;
                     }
                 }
             }
@@ -732,10 +849,11 @@ pub fn merge_stream(
             continue;
         }
         day_runs.sort_by_key(|run| (recs[run.rec].time(run.i0), run.rec));
-        // (start time, bytes) of each output record or record group
-        let mut pieces: Vec<(i64, Vec<u8>)> = Vec::new();
+        // (start time, bytes) of each output record or record group; copied records are
+        // borrowed and the day's bytes are assembled once
+        let mut pieces: Vec<(i64, Cow<'_, [u8]>)> = Vec::new();
         for &ri in &nd {
-            pieces.push((recs[ri].start_ns, recs[ri].raw.to_vec()));
+            pieces.push((recs[ri].start_ns, Cow::Borrowed(recs[ri].raw)));
             st.records_copied += 1;
         }
         if opts.output.is_set() {
@@ -762,13 +880,13 @@ pub fn merge_stream(
             for (piece, (pack, samples)) in traces {
                 let bytes = encode(nslc, piece.start_ns, piece.sample_rate_hz, &samples, &pack)?;
                 st.records_encoded += split_records(&bytes)?.len() as u64;
-                pieces.push((piece.start_ns, bytes));
+                pieces.push((piece.start_ns, Cow::Owned(bytes)));
             }
         } else {
             for run in &day_runs {
                 let r = &recs[run.rec];
                 if whole(run) {
-                    pieces.push((r.start_ns, r.raw.to_vec()));
+                    pieces.push((r.start_ns, Cow::Borrowed(r.raw)));
                     st.records_copied += 1;
                     continue;
                 }
@@ -777,11 +895,14 @@ pub fn merge_stream(
                 let samples = convert(samples, pack.encoding)?;
                 let bytes = encode(nslc, r.time(run.i0), r.rate_hz, &samples, &pack)?;
                 st.records_encoded += split_records(&bytes)?.len() as u64;
-                pieces.push((r.time(run.i0), bytes));
+                pieces.push((r.time(run.i0), Cow::Owned(bytes)));
             }
         }
         pieces.sort_by_key(|p| p.0);
-        let bytes: Vec<u8> = pieces.into_iter().flat_map(|p| p.1).collect();
+        let mut bytes = Vec::with_capacity(pieces.iter().map(|p| p.1.len()).sum());
+        for (_, p) in &pieces {
+            bytes.extend_from_slice(p);
+        }
         let changed = old.is_none_or(|d| d.bytes != bytes.as_slice());
         out_days.push(DayOutput {
             day_start_ns: day,

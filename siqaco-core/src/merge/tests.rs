@@ -567,3 +567,71 @@ fn option_names_and_priorities() {
     assert_eq!(prio(&[3, 2]).unwrap(), vec![3, 2]);
     assert!(prio(&[1, 2, 3]).is_err());
 }
+
+/// A re-fetched day on the archive's own sample grid (the common case of an update) is
+/// proven at record level: the patch's records are copies proven byte for byte, the
+/// archive's records lie in their windows, and only records cut at midnight (and the
+/// archive records beside them) are decoded. The same proof refuses copies that a
+/// better-ranked input should have replaced.
+#[test]
+fn aligned_refetch_is_proven_at_record_level() {
+    let p = pack(3, 256, 2, 2);
+    let archive = archive_days(&seg(-2010, 4000, 0, &p));
+    let patch = seg(-2010, 4000, 1_000_000, &p);
+    let a: Vec<ArchiveDay<'_>> = archive
+        .iter()
+        .map(|(d, b)| ArchiveDay {
+            day_start_ns: *d,
+            bytes: b,
+        })
+        .collect();
+    let pp = [PatchInput {
+        priority: 1,
+        records: split_records(&patch).unwrap(),
+    }];
+    let days = (D0 - NS_PER_DAY, D0 + 3 * NS_PER_DAY);
+    let patch_wins = MergeOptions {
+        archive_priority: 2,
+        ..MergeOptions::default()
+    };
+    let m = merge_stream(&nslc(), &a, &pp, days, &patch_wins).unwrap();
+    assert_eq!(all_samples(&m), samples_of(&patch));
+    let outs: Vec<(i64, &[u8])> = m
+        .days
+        .iter()
+        .map(|d| (d.day_start_ns, d.bytes.as_slice()))
+        .collect();
+    let st = verify_stream(&nslc(), &a, &pp, &outs, &patch_wins).unwrap();
+
+    let inputs = (pp[0].records.len()
+        + a.iter()
+            .map(|d| split_records(d.bytes).unwrap().len())
+            .sum::<usize>()) as u64;
+    assert!(st.copies_proven > 0 && st.inputs_proven > 0, "{st:?}");
+    // every input is accounted for once, and at most the few records around midnight
+    // (the patch record cut there, its two pieces, the archive records beside them) are
+    // decoded
+    assert!(
+        st.inputs_proven + st.records_decoded >= inputs,
+        "{st:?} of {inputs}"
+    );
+    assert!(st.samples_checked * 10 < 8000, "{st:?}");
+    // the archive ranked first: the patch's copies no longer prove anything, and lose
+    let archive_wins = MergeOptions {
+        archive_priority: 0,
+        ..MergeOptions::default()
+    };
+    let e = verify_stream(&nslc(), &a, &pp, &outs, &archive_wins).unwrap_err();
+    assert!(e.to_string().contains("best-ranked"), "{e}");
+    // the patch ranked first, but the archive's records kept: the patch's samples are lost
+    let old: Vec<(i64, &[u8])> = archive.iter().map(|(d, b)| (*d, b.as_slice())).collect();
+    let e = verify_stream(&nslc(), &a, &pp, &old, &patch_wins).unwrap_err();
+    assert!(
+        e.to_string().contains("best-ranked") || e.to_string().contains("lost"),
+        "{e}"
+    );
+    // and the archive ranked first with its own records kept is right, and proven at
+    // record level too (the patch's records lie in the archive's windows)
+    let st = verify_stream(&nslc(), &a, &pp, &old, &archive_wins).unwrap();
+    assert!(st.samples_checked * 10 < 8000, "{st:?}");
+}

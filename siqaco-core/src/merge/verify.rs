@@ -16,24 +16,39 @@
 //!    record starts in its file's day ([`DaySplit::StartTime`]).
 //!
 //! Rule 1 is checked on record extents (first and last sample of each output record), and
-//! rule 4 on record headers. An input record whose samples are all more than `reach` from
-//! every other input record's is checked at record level: a byte-identical output record
-//! proves rules 2 and 3 for it without decoding (merges copy most records unchanged, and
-//! decoding them all was most of the time of a merge). Every other record is decoded and
-//! checked sample by sample.
+//! rule 4 on record headers. Rules 2 and 3 are proven at record level where they can be,
+//! since merges copy most records unchanged and decoding them all was most of the time of
+//! a merge:
+//!
+//! - an output record byte-identical to an input record `Q` (the best-ranked of identical
+//!   ones) proves rules 2 and 3 for `Q`'s samples (they are kept, with their values) when
+//!   no input record ranked better than `Q` reaches into `Q`'s first-to-last-sample span
+//!   of its rate group (so no better-ranked sample could tie with one of `Q`'s at distance
+//!   0), and its samples are at most `2 × reach` apart (exactly checkable from the rate):
+//!   then the collision windows `[o − reach, o + reach)` of its samples `o` tile
+//!   `[first − reach, last + reach)`, the record's **window**;
+//! - an input record whose samples all lie in one run of windows of such records ranked
+//!   at least as well satisfies rule 3 (each of its samples collides with a kept sample of
+//!   a record ranked at least as well): a record superseded on an aligned grid, the
+//!   common case of a re-fetched day, is proven without decoding.
+//!
+//! Everything else is decoded and checked sample by sample; a decoded input sample may
+//! also be superseded by a sample of a window. An output sample whose closest input
+//! sample was proven at record level would lie within `reach` of a window's kept sample,
+//! which rule 1 rejects.
 //!
 //! Archive samples outside the patches' coverage are inputs too, so 3 proves that nothing
 //! outside the merged window changed.
 
 use super::{
-    ranked_records, split_records, ArchiveDay, Collision, DaySplit, MergeOptions, PatchInput, Rec,
+    ranked_records, split_records, ArchiveDay, Claims, Collision, DaySplit, MergeOptions,
+    PatchInput, Rec,
 };
 use crate::codec::{decode_record, Samples};
 use crate::error::{Error, Result};
 use crate::record::{parse_record, sample_time};
 use crate::sid::Nslc;
 use crate::time::{day_floor, format_date, format_time};
-use std::collections::HashMap;
 
 /// A decoded sample: time (ns), rank of its record (of its source input sample, for
 /// outputs), value.
@@ -81,6 +96,20 @@ fn same(a: f64, b: f64) -> bool {
     a == b || (a.is_nan() && b.is_nan())
 }
 
+/// How a verification proved its result: records proven at record level (no decoding)
+/// and records checked sample by sample.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct VerifyStats {
+    /// Output records proven as byte-identical copies of input records.
+    pub copies_proven: u64,
+    /// Input records proven superseded (or kept) without decoding.
+    pub inputs_proven: u64,
+    /// Input and output records decoded and checked sample by sample.
+    pub records_decoded: u64,
+    /// Samples decoded and checked.
+    pub samples_checked: u64,
+}
+
 struct Group {
     rate_hz: f64,
     inputs: Vec<S>,
@@ -104,9 +133,10 @@ fn group_index(groups: &mut Vec<Group>, rate: f64, opts: &MergeOptions) -> usize
     }
 }
 
-/// Decodes the samples of input record `r` (of rank `rank`) into `g`.
-fn push_inputs(g: &mut Group, r: &Rec<'_>, rank: usize) -> Result<()> {
+/// Decodes the samples of input record `r` (of rank `rank`) into `g`; returns how many.
+fn push_inputs(g: &mut Group, r: &Rec<'_>, rank: usize) -> Result<u64> {
     let d = decode_record(r.raw)?;
+    let n = d.samples.len() as u64;
     for (i, v) in values(&d.samples).into_iter().enumerate() {
         g.inputs.push(S {
             t: r.time(i as i64),
@@ -114,36 +144,40 @@ fn push_inputs(g: &mut Group, r: &Rec<'_>, rank: usize) -> Result<()> {
             v,
         });
     }
-    Ok(())
+    Ok(n)
 }
 
-/// For each record (by rank), whether it is a data record whose samples are all more than
-/// `reach` away from every sample of every other input record of its rate group (checked on
-/// the records' extents: first to last sample).
-fn isolated_records(
-    recs: &[Rec<'_>],
-    rec_group: &[usize],
-    groups: &[Group],
-    opts: &MergeOptions,
-) -> Vec<bool> {
-    let mut out = vec![false; recs.len()];
-    let mut order: Vec<usize> = (0..recs.len()).filter(|&i| recs[i].is_data).collect();
-    order.sort_unstable_by_key(|&i| (rec_group[i], recs[i].start_ns));
-    for same in order.chunk_by(|&a, &b| rec_group[a] == rec_group[b]) {
-        let c = Collision::new(opts, groups[rec_group[same[0]]].rate_hz);
-        let mut prev_last = i64::MIN;
-        for (k, &i) in same.iter().enumerate() {
-            let r = &recs[i];
-            let last = r.time(r.n - 1);
-            let left = prev_last.saturating_add(c.reach) < r.start_ns;
-            let right = same
-                .get(k + 1)
-                .is_none_or(|&j| last.saturating_add(c.reach) < recs[j].start_ns);
-            out[i] = left && right;
-            prev_last = prev_last.max(last);
-        }
+/// Whether the sample times of `r` are never more than `2 × reach` apart, so that the
+/// collision windows `[t − reach, t + reach)` of its samples leave no hole. Sample times
+/// are `start + ⌊i × P + 0.5⌋` ([`sample_time`]): steps are `⌊P⌋` or `⌈P⌉`, and exactly
+/// `P` when `P` is within `0.25 / n` ns of an integer. Records across a leap second, where
+/// times step back, never qualify.
+fn spacing_within(r: &Rec<'_>, c: Collision) -> bool {
+    if r.leap || r.n <= 0 {
+        return false;
     }
-    out
+    let p = if r.rate_raw > 0.0 {
+        1e9 / r.rate_raw
+    } else {
+        -r.rate_raw * 1e9
+    };
+    let max_step = if (p - p.round()).abs() * (r.n as f64) < 0.25 {
+        p.round()
+    } else {
+        p.ceil()
+    };
+    max_step.is_finite() && max_step <= (2 * c.reach) as f64
+}
+
+/// An output record checked by header only.
+struct OutRec<'a> {
+    raw: &'a [u8],
+    start_ns: i64,
+    last_ns: i64,
+    rate_raw: f64,
+    group: usize,
+    /// The input record (rank) it is a byte-identical copy of, proven at record level.
+    source: Option<usize>,
 }
 
 /// Verifies the new day files `outputs` (`(day start ns, bytes)`, every day the merge
@@ -159,9 +193,21 @@ pub fn verify_stream(
     patches: &[PatchInput<'_>],
     outputs: &[(i64, &[u8])],
     opts: &MergeOptions,
-) -> Result<()> {
-    let fail = |msg: String| Error::invalid_data("", 0, format!("{nslc}: verification: {msg}"));
+) -> Result<VerifyStats> {
     let recs = ranked_records(nslc, archive, patches, opts)?;
+    verify_ranked(nslc, &recs, outputs, opts)
+}
+
+/// [`verify_stream`] on the records of [`ranked_records`] (parsed once for the merge and
+/// its verification).
+pub(crate) fn verify_ranked(
+    nslc: &Nslc,
+    recs: &[Rec<'_>],
+    outputs: &[(i64, &[u8])],
+    opts: &MergeOptions,
+) -> Result<VerifyStats> {
+    let mut stats = VerifyStats::default();
+    let fail = |msg: String| Error::invalid_data("", 0, format!("{nslc}: verification: {msg}"));
     let mut groups: Vec<Group> = Vec::new();
     let mut rec_group = vec![usize::MAX; recs.len()];
     for (i, r) in recs.iter().enumerate() {
@@ -169,27 +215,8 @@ pub fn verify_stream(
             rec_group[i] = group_index(&mut groups, r.rate_hz, opts);
         }
     }
-    // Record-level shortcut. An input record with no other input record of its rate group
-    // within `reach` of its samples ("isolated") collides with nothing, so rules 2 and 3
-    // hold for its samples exactly when the output holds all of them, unchanged: a
-    // byte-identical output record proves it without decoding. Everything else is checked
-    // sample by sample. An output sample elsewhere within `reach` of such a record would
-    // fail the record-level rule 1 below.
-    let isolated = isolated_records(&recs, &rec_group, &groups, opts);
-    // isolated records by start time (isolated records never share one)
-    let mut unmatched: HashMap<i64, usize> = HashMap::new();
-    for (rank, r) in recs.iter().enumerate() {
-        if !r.is_data {
-            continue;
-        }
-        if isolated[rank] {
-            unmatched.insert(r.start_ns, rank);
-            continue;
-        }
-        push_inputs(&mut groups[rec_group[rank]], r, rank)?;
-    }
-    // output records of each group: (first, last sample time)
-    let mut extents: Vec<Vec<(i64, i64)>> = vec![Vec::new(); groups.len()];
+    // Output records, from their headers: rule 4, rate groups, extents for rule 1.
+    let mut outs: Vec<OutRec<'_>> = Vec::new();
     for &(day, bytes) in outputs {
         for raw in split_records(bytes)? {
             let h = parse_record(raw).map_err(|e| fail(e.message))?;
@@ -201,52 +228,101 @@ pub fn verify_stream(
             }
             // Rule 4, from the header: sample times increase within a record.
             let (first, last) = (h.start_ns, h.end_ns());
-            if opts.split == DaySplit::StartTime && day_floor(first) != day {
+            let wrong_day = match opts.split {
+                DaySplit::StartTime => {
+                    (day_floor(first) != day).then_some(("record starting", first))
+                }
+                DaySplit::Midnight => (day_floor(first) != day)
+                    .then_some(("sample at", first))
+                    .or((day_floor(last) != day).then_some(("sample at", last))),
+            };
+            if let Some((what, t)) = wrong_day {
                 return Err(fail(format!(
-                    "record starting {} is in the file of {}",
-                    format_time(first),
+                    "{what} {} is in the file of {}",
+                    format_time(t),
                     format_date(day)
                 )));
             }
-            if opts.split == DaySplit::Midnight && day_floor(first) != day {
-                return Err(fail(format!(
-                    "sample at {} is in the file of {}",
-                    format_time(first),
-                    format_date(day)
-                )));
-            }
-            if opts.split == DaySplit::Midnight && day_floor(last) != day {
-                return Err(fail(format!(
-                    "sample at {} is in the file of {}",
-                    format_time(last),
-                    format_date(day)
-                )));
-            }
-            let g = group_index(&mut groups, h.sample_rate_hz, opts);
-            if g >= extents.len() {
-                extents.resize(g + 1, Vec::new());
-            }
-            extents[g].push((first, last));
-            if unmatched
-                .get(&h.start_ns)
-                .is_some_and(|&rank| recs[rank].raw == raw)
-            {
-                unmatched.remove(&h.start_ns);
-                continue;
-            }
-            let d = decode_record(raw)?;
-            for (i, v) in values(&d.samples).into_iter().enumerate() {
-                let t = sample_time(h.start_ns, i as i64, h.sample_rate_raw);
-                groups[g].outputs.push(S { t, rank: 0, v });
-            }
+            outs.push(OutRec {
+                raw,
+                start_ns: first,
+                last_ns: last,
+                rate_raw: h.sample_rate_raw,
+                group: group_index(&mut groups, h.sample_rate_hz, opts),
+                source: None,
+            });
         }
     }
-    // Isolated input records not found unchanged in the output: sample by sample.
-    for rank in unmatched.into_values() {
-        let r = &recs[rank];
-        push_inputs(&mut groups[rec_group[rank]], r, rank)?;
+    // Byte-identical copies: each output record takes the best-ranked identical input
+    // record not taken yet.
+    let mut by_start: Vec<(i64, usize)> = (0..recs.len())
+        .filter(|&rank| recs[rank].is_data)
+        .map(|rank| (recs[rank].start_ns, rank))
+        .collect();
+    by_start.sort_unstable();
+    let mut copy_of: Vec<Option<usize>> = vec![None; recs.len()];
+    for (k, o) in outs.iter().enumerate() {
+        let from = by_start.partition_point(|&(t, _)| t < o.start_ns);
+        let best = by_start[from..]
+            .iter()
+            .take_while(|&&(t, _)| t == o.start_ns)
+            .map(|&(_, rank)| rank)
+            .find(|&rank| copy_of[rank].is_none() && recs[rank].raw == o.raw);
+        if let Some(rank) = best {
+            copy_of[rank] = Some(k);
+        }
     }
-    for (g, ext) in groups.iter_mut().zip(&mut extents) {
+    // In rank order: a copy is proven when no better-ranked input reaches into its span
+    // and its windows tile; an input inside the windows of proven copies ranked at least
+    // as well needs no decoding; every other input is decoded.
+    let mut spans: Vec<Claims> = (0..groups.len()).map(|_| Claims::default()).collect();
+    let mut windows: Vec<Claims> = (0..groups.len()).map(|_| Claims::default()).collect();
+    // per group: (window start, window end, rank) of the proven copies
+    let mut window_list: Vec<Vec<(i64, i64, usize)>> = vec![Vec::new(); groups.len()];
+    for (rank, r) in recs.iter().enumerate() {
+        if !r.is_data {
+            continue;
+        }
+        let g = rec_group[rank];
+        let c = Collision::new(opts, groups[g].rate_hz);
+        let (first, last) = (r.start_ns, r.time(r.n - 1));
+        let proven_copy =
+            copy_of[rank].filter(|_| !spans[g].meets(first, last) && spacing_within(r, c));
+        spans[g].insert(first, last.saturating_add(1));
+        if let Some(k) = proven_copy {
+            stats.copies_proven += 1;
+            stats.inputs_proven += 1;
+            outs[k].source = Some(rank);
+            let (lo, hi) = (first.saturating_sub(c.reach), last.saturating_add(c.reach));
+            windows[g].insert(lo, hi);
+            window_list[g].push((lo, hi, rank));
+        } else if windows[g].covers(first, last) {
+            stats.inputs_proven += 1;
+        } else {
+            stats.records_decoded += 1;
+            stats.samples_checked += push_inputs(&mut groups[g], r, rank)?;
+        }
+    }
+    // Output records not proven at record level: sample by sample.
+    let mut extents: Vec<Vec<(i64, i64)>> = vec![Vec::new(); groups.len()];
+    for o in &outs {
+        if o.group >= extents.len() {
+            extents.resize_with(o.group + 1, Vec::new);
+            window_list.resize_with(o.group + 1, Vec::new);
+        }
+        extents[o.group].push((o.start_ns, o.last_ns));
+        if o.source.is_some() {
+            continue;
+        }
+        let d = decode_record(o.raw)?;
+        stats.records_decoded += 1;
+        stats.samples_checked += d.samples.len() as u64;
+        for (i, v) in values(&d.samples).into_iter().enumerate() {
+            let t = sample_time(o.start_ns, i as i64, o.rate_raw);
+            groups[o.group].outputs.push(S { t, rank: 0, v });
+        }
+    }
+    for ((g, ext), wins) in groups.iter_mut().zip(&mut extents).zip(&mut window_list) {
         let c = Collision::new(opts, g.rate_hz);
         // Rule 1, record by record: consecutive output records are at least `reach` apart
         // (samples within a record are a period apart, and a period is at least `reach`).
@@ -295,13 +371,23 @@ pub fn verify_stream(
             o.rank = src.rank;
         }
         // Rule 3: each input sample is kept, or collides with an output sample of a record
-        // ranked at least as well (the output sample that superseded it).
+        // ranked at least as well (the output sample that superseded it), decoded or in
+        // the window of a proven copy. Rule 1 holds, so only the last two windows starting
+        // at or before a time can hold it.
+        wins.sort_unstable();
+        let in_window = |t: i64, rank: usize| {
+            let k = wins.partition_point(|w| w.0 <= t);
+            wins[k.saturating_sub(2)..k]
+                .iter()
+                .any(|w| t < w.1 && w.2 <= rank)
+        };
         let mut within = Window::default();
         for s in &g.inputs {
             let r = within.advance(&g.outputs, s.t - c.reach + 1, s.t + c.reach);
             if !g.outputs[r]
                 .iter()
                 .any(|o| o.rank <= s.rank && c.collides(s.t, o.t))
+                && !in_window(s.t, s.rank)
             {
                 let rec = &recs[s.rank];
                 return Err(fail(format!(
@@ -318,5 +404,5 @@ pub fn verify_stream(
             }
         }
     }
-    Ok(())
+    Ok(stats)
 }
