@@ -46,7 +46,7 @@ use stack::{Attempt, Request, RequestState};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -943,7 +943,7 @@ fn execute_pending(
         use rayon::prelude::*;
         todo.par_iter()
             .map(|r| {
-                if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                if crate::is_cancelled(cancel) {
                     return None;
                 }
                 let out = exec.execute(r);

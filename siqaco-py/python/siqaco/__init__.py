@@ -433,6 +433,8 @@ def read(
         When a file holds bytes that are not miniSEED (the message names file and offset).
     CodecError
         When libmseed cannot decode a record.
+    KeyboardInterrupt
+        On Ctrl-C: no further file is read, nothing is returned.
     """
     raw = _siqaco.read(
         _paths(root),
@@ -479,6 +481,11 @@ def index(
         When the archive root does not exist.
     DatabaseError
         When the catalogue cannot be opened or written.
+    KeyboardInterrupt
+        On Ctrl-C: no further file is read; the files already read are written, each whole
+        (every batch of files is one transaction), ``tsindex_summary`` is rebuilt, and the
+        next call indexes the files left and recomputes the day statistics of the streams
+        that changed. The catalogue stays consistent whenever the call is interrupted.
     """
     return _siqaco.index(
         os.fspath(root),
@@ -859,6 +866,8 @@ def qc(
         When the StationXML cannot be read (file, line and column named).
     InvalidArgumentError
         For a bad time, selection, layout or rule.
+    KeyboardInterrupt
+        On Ctrl-C: no further file is read and no further stream checked.
     """
     return _siqaco.qc(
         os.fspath(archive),

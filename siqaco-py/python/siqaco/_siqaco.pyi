@@ -113,7 +113,8 @@ def read(
     end_ns: Optional[int] = None,
     tolerance_s: Optional[float] = None,
 ) -> List[Tuple[str, str, str, str, int, float, np.ndarray]]:
-    """Reads samples into segments ``(net, sta, loc, cha, start_ns, rate_hz, data)``."""
+    """Reads samples into segments ``(net, sta, loc, cha, start_ns, rate_hz, data)``;
+    Ctrl-C stops it between files."""
 
 def report_data(
     db: str,
@@ -136,7 +137,8 @@ def index(
     hash: bool = False,
     threads: Optional[int] = None,
 ) -> Dict[str, int]:
-    """Indexes an archive into a tsindex catalogue, incrementally."""
+    """Indexes an archive into a tsindex catalogue, incrementally; Ctrl-C stops it between
+    files (what was read is written, file by file)."""
 
 def stats(
     db: str,
@@ -207,4 +209,5 @@ def qc(
     rate_tolerance: float = 0.01,
     threads: Optional[int] = None,
 ) -> Dict[str, Any]:
-    """Checks an archive against StationXML and its rules (``siqaco qc --format json``)."""
+    """Checks an archive against StationXML and its rules (``siqaco qc --format json``);
+    Ctrl-C stops it between files and streams."""
