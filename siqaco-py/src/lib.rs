@@ -9,6 +9,7 @@
 mod errors;
 mod logging;
 mod ops;
+mod stack;
 
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
@@ -456,6 +457,7 @@ fn _siqaco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_time, m)?)?;
     m.add_function(wrap_pyfunction!(report_data, m)?)?;
     ops::register(m)?;
+    stack::register(m)?;
     logging::install(m.py());
     errors::register(m)
 }
