@@ -223,12 +223,10 @@ pub fn run_request(cmd: &RequestCommand) -> siqaco::Result<u8> {
     let config = load(&args.config)?;
     let selection = parse_selection(&args.select)?;
     let window = (parse_time(&args.start)?, parse_time(&args.end)?);
-    let ids = create_requests(&config, &selection, window, &args.sources)?;
-    let cat = siqaco::index::Catalogue::open(&config.catalogue)?;
-    for id in &ids {
-        let r = stack::get(&cat, *id)?;
+    for r in create_requests(&config, &selection, window, &args.sources)? {
         println!(
-            "request {id}: {} {} – {}",
+            "request {}: {} {} – {}",
+            r.id,
             r.nslc,
             format_time(r.start_ns),
             format_time(r.end_ns)
@@ -255,22 +253,12 @@ pub fn run_stack_cmd(cmd: &StackCommand) -> siqaco::Result<u8> {
             let reqs = stack::list(&cat, &states, None)?;
             match format {
                 Format::Json => {
-                    let mut v = Vec::new();
-                    for r in &reqs {
-                        let mut j = serde_json::to_value(r)
-                            .map_err(|e| Error::invalid_argument(e.to_string()))?;
-                        j["start"] = format_time(r.start_ns).into();
-                        j["end"] = format_time(r.end_ns).into();
-                        if *attempts {
-                            j["attempt_list"] = serde_json::to_value(stack::attempts(&cat, r.id)?)
-                                .map_err(|e| Error::invalid_argument(e.to_string()))?;
-                        }
-                        v.push(j);
-                    }
                     println!(
                         "{}",
-                        serde_json::to_string_pretty(&v)
-                            .map_err(|e| Error::invalid_argument(e.to_string()))?
+                        serde_json::to_string_pretty(&stack::requests_json(
+                            &cat, &reqs, *attempts
+                        )?)
+                        .map_err(|e| Error::invalid_argument(e.to_string()))?
                     );
                 }
                 Format::Text => {

@@ -45,6 +45,8 @@ use crate::time::{day_floor, format_time, half_period_ns, ns_to_s, period_ns, NS
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 /// How serious a finding is. Ordered: `Info < Warning < Error`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -228,6 +230,10 @@ pub struct QcOptions {
     pub rules: QcRules,
     /// Worker threads (`None` = all cores).
     pub threads: Option<usize>,
+    /// Cancellation flag: once it is set, the files not yet started and the streams not yet
+    /// checked are skipped and the (partial) report is returned; the caller knows it
+    /// cancelled.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 /// Names of the v2 activity flags (field 12), bit 0 first, as ObsPy's `MSEEDMetadata`
@@ -797,7 +803,9 @@ pub fn qc_files(files: &[ArchiveFile], inventory: &Inventory, opts: &QcOptions) 
             .par_iter()
             .enumerate()
             .fold(Acc::default, |mut acc, (i, f)| {
-                read_one(i as u32, f, opts, &mut acc);
+                if !crate::is_cancelled(opts.cancel.as_deref()) {
+                    read_one(i as u32, f, opts, &mut acc);
+                }
                 acc
             })
             .reduce(Acc::default, |a, b| a.merge(b, &tol))
@@ -941,6 +949,9 @@ fn finish(acc: Acc, files: &[ArchiveFile], inventory: &Inventory, opts: &QcOptio
     let mut data = acc.streams;
     let mut streams = Vec::with_capacity(names.len());
     for nslc in names {
+        if crate::is_cancelled(opts.cancel.as_deref()) {
+            break;
+        }
         let s = data.remove(&nslc).unwrap_or_default();
         streams.push(check_stream(&mut ctx, nslc, s, inventory));
     }

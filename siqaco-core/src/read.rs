@@ -10,7 +10,8 @@
 //! integers to floats gives separate segments). Overlapping data stays in separate segments.
 //!
 //! Records that are not data (no rate, no samples, text) are skipped, as in the scan.
-//! Files are read and decoded in parallel with rayon.
+//! Files are read and decoded in parallel with rayon; a read can be cancelled between files
+//! ([`ReadOptions::cancel`]).
 
 use crate::archive::{Archive, ArchiveFile};
 use crate::codec::{decode_record, Samples};
@@ -21,6 +22,33 @@ use crate::sid::{selected, Nslc, NslcGlob};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// What to read ([`read_input`], [`read_files`]).
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    /// Streams to read (empty = all).
+    pub selection: Vec<NslcGlob>,
+    /// Window `[start_ns, end_ns)`: samples are cut to it; `None` = everything.
+    pub window: Option<(i64, i64)>,
+    /// Time and rate tolerances of the trace rule.
+    pub tolerance: Tolerance,
+    /// Cancellation flag: once it is set, the files not yet started are skipped and the
+    /// segments of what was read are returned; the caller knows it cancelled.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+impl ReadOptions {
+    fn new(selection: &[NslcGlob], window: Option<(i64, i64)>, tolerance: &Tolerance) -> Self {
+        ReadOptions {
+            selection: selection.to_vec(),
+            window,
+            tolerance: *tolerance,
+            cancel: None,
+        }
+    }
+}
 
 /// Contiguous samples of one stream.
 #[derive(Clone, Debug, PartialEq)]
@@ -69,7 +97,7 @@ pub fn read(
     tolerance: &Tolerance,
 ) -> Result<Vec<SampleSegment>> {
     let files = archive.list_files(selection, window)?;
-    read_files(&files, selection, window, tolerance)
+    read_files(&files, &ReadOptions::new(selection, window, tolerance))
 }
 
 /// Reads explicit miniSEED files, as [`read`] does for an archive (errors name each file
@@ -83,19 +111,14 @@ pub fn read_paths(
     window: Option<(i64, i64)>,
     tolerance: &Tolerance,
 ) -> Result<Vec<SampleSegment>> {
-    let files: Vec<ArchiveFile> = paths
-        .iter()
-        .map(|p| ArchiveFile {
-            path: p.clone(),
-            rel_path: p.to_string_lossy().into_owned(),
-            nslc: None,
-            day_start_ns: None,
-            span_ns: None,
-            size_bytes: 0,
-            mtime_ns: 0,
-        })
-        .collect();
-    read_files(&files, selection, window, tolerance)
+    read_files(
+        &path_files(paths),
+        &ReadOptions::new(selection, window, tolerance),
+    )
+}
+
+fn path_files(paths: &[PathBuf]) -> Vec<ArchiveFile> {
+    paths.iter().map(|p| ArchiveFile::given(p)).collect()
 }
 
 /// One decoded record (or the part of it inside the window).
@@ -105,16 +128,17 @@ type Part = (Nslc, Piece, Samples);
 ///
 /// # Errors
 /// As [`read`].
-pub fn read_files(
-    files: &[ArchiveFile],
-    selection: &[NslcGlob],
-    window: Option<(i64, i64)>,
-    tolerance: &Tolerance,
-) -> Result<Vec<SampleSegment>> {
+pub fn read_files(files: &[ArchiveFile], opts: &ReadOptions) -> Result<Vec<SampleSegment>> {
     let parts: Vec<Vec<Part>> = files
         .par_iter()
-        .map(|f| read_one(&f.path, &f.rel_path, selection, window))
+        .map(|f| {
+            if crate::is_cancelled(opts.cancel.as_deref()) {
+                return Ok(Vec::new());
+            }
+            read_one(&f.path, &f.rel_path, &opts.selection, opts.window)
+        })
         .collect::<Result<_>>()?;
+    let tolerance = &opts.tolerance;
     let mut streams: HashMap<Nslc, Vec<(Piece, Samples)>> = HashMap::new();
     for (nslc, piece, samples) in parts.into_iter().flatten() {
         streams.entry(nslc).or_default().push((piece, samples));
@@ -254,18 +278,18 @@ fn read_one(
     Ok(out)
 }
 
-/// Reads a [`crate::scan::ScanInput`]: an archive with [`read`], files with [`read_paths`].
+/// Reads a [`crate::scan::ScanInput`]: an archive as [`read`] does, files as
+/// [`read_paths`] does, with the options `opts` (cancellation included).
 ///
 /// # Errors
 /// As [`read`] and [`read_paths`].
 pub fn read_input(
     input: &crate::scan::ScanInput,
-    selection: &[NslcGlob],
-    window: Option<(i64, i64)>,
-    tolerance: &Tolerance,
+    opts: &ReadOptions,
 ) -> Result<Vec<SampleSegment>> {
-    match input {
-        crate::scan::ScanInput::Archive(a) => read(a, selection, window, tolerance),
-        crate::scan::ScanInput::Files(f) => read_paths(f, selection, window, tolerance),
-    }
+    let files = match input {
+        crate::scan::ScanInput::Archive(a) => a.list_files(&opts.selection, opts.window)?,
+        crate::scan::ScanInput::Files(f) => path_files(f),
+    };
+    read_files(&files, opts)
 }

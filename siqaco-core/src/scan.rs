@@ -215,21 +215,7 @@ pub fn scan_paths(
     opts: &ScanOptions,
     progress: Option<&(dyn Fn(Progress) + Sync)>,
 ) -> ScanReport {
-    let files: Vec<ArchiveFile> = paths
-        .iter()
-        .map(|p| {
-            let meta = std::fs::metadata(p).ok();
-            ArchiveFile {
-                path: p.clone(),
-                rel_path: p.to_string_lossy().into_owned(),
-                nslc: None,
-                day_start_ns: None,
-                span_ns: None,
-                size_bytes: meta.as_ref().map(|m| m.len()).unwrap_or(0),
-                mtime_ns: 0,
-            }
-        })
-        .collect();
+    let files: Vec<ArchiveFile> = paths.iter().map(|p| ArchiveFile::given(p)).collect();
     scan_files(&files, opts, progress)
 }
 
@@ -247,11 +233,7 @@ pub fn scan_files(
         files
             .par_iter()
             .fold(Acc::default, |mut acc, f| {
-                if opts
-                    .cancel
-                    .as_ref()
-                    .is_some_and(|c| c.load(Ordering::Relaxed))
-                {
+                if crate::is_cancelled(opts.cancel.as_deref()) {
                     return acc;
                 }
                 let n = scan_one(f, opts, &mut acc);

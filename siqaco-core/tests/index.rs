@@ -1,6 +1,7 @@
 //! The catalogue on the real SDS archive `sds-small`: statistics from the catalogue equal a
 //! fresh scan; re-indexing after touch, modify, add and delete gives exactly the rows of a
-//! fresh index; an interrupted-then-resumed run never duplicates rows.
+//! fresh index; an interrupted-then-resumed run never duplicates rows; a cancelled run
+//! leaves a consistent catalogue.
 
 use siqaco::archive::{Archive, Layout};
 use siqaco::index::{Catalogue, IndexOptions};
@@ -8,6 +9,8 @@ use siqaco::report::scan_json;
 use siqaco::scan::{scan_archive, ScanOptions};
 use siqaco::testing::test_data_dir;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 mod pg_server;
 
@@ -203,6 +206,28 @@ fn reindex_after_changes_equals_fresh_index(b: &dyn Backend) {
     assert_eq!(rows(&cat), rows(&fresh_cat));
 }
 
+/// A run cancelled before it starts reads nothing and leaves a consistent catalogue; the
+/// next run indexes everything, as a fresh index does.
+fn cancelled_run_then_next_run_equals_fresh_index(b: &dyn Backend) {
+    let Some(root) = sds() else { return };
+    let mut cat = b.open("cancelled");
+    let archive = Archive::new(&root, Layout::Sds);
+    let cancelled = IndexOptions {
+        cancel: Some(Arc::new(AtomicBool::new(true))),
+        ..Default::default()
+    };
+    let r = cat.index_archive(&archive, &cancelled).unwrap();
+    assert_eq!((r.files_listed, r.files_indexed), (37, 0));
+    assert_eq!(cat.check().unwrap().problems, Vec::<String>::new());
+    let r = cat
+        .index_archive(&archive, &IndexOptions::default())
+        .unwrap();
+    assert_eq!(r.files_indexed, 37);
+    let fresh_cat = fresh(b, &root, "fresh");
+    assert_eq!(rows(&cat), rows(&fresh_cat));
+    assert_eq!(siqaco_rows(&cat), siqaco_rows(&fresh_cat));
+}
+
 fn relative_paths_and_hash(b: &dyn Backend) {
     let Some(root) = sds() else { return };
     let mut cat = b.open("rel");
@@ -242,6 +267,11 @@ fn sqlite_stats_from_catalogue_equal_scan() {
 #[test]
 fn sqlite_reindex_after_changes_equals_fresh_index() {
     reindex_after_changes_equals_fresh_index(&sqlite());
+}
+
+#[test]
+fn sqlite_cancelled_run_then_next_run_equals_fresh_index() {
+    cancelled_run_then_next_run_equals_fresh_index(&sqlite());
 }
 
 #[test]

@@ -521,3 +521,19 @@ fn availability_bounded_by_a_mid_day_epoch() {
     assert!((ts - 1.02 / epoch_s * 100.0).abs() < 1e-9, "{ts}");
     assert!((d.percent_availability - 2.005 / 86_400.0 * 100.0).abs() < 1e-9);
 }
+
+/// A cancelled run reads no file and checks no stream.
+#[test]
+fn cancelled_run_checks_nothing() {
+    let Some(data) = test_data_dir() else { return };
+    let inv = inventory(&data, &["obspy-core__ffbx.stationxml"]);
+    let archive = Archive::new(data.join("sds-small"), Layout::Sds);
+    let mut opts = QcOptions::default();
+    let r = qc_archive(&archive, &inv, &opts).unwrap();
+    assert!(r.files > 0 && !r.streams.is_empty());
+    opts.cancel = Some(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(
+        true,
+    )));
+    let r = qc_archive(&archive, &inv, &opts).unwrap();
+    assert_eq!((r.files, r.records, r.streams.len()), (0, 0, 0));
+}

@@ -3,9 +3,9 @@
 
 use siqaco::archive::{Archive, Layout};
 use siqaco::codec::{decode_record, Samples};
-use siqaco::read::{read, read_paths, SampleSegment};
+use siqaco::read::{read, read_input, read_paths, ReadOptions, SampleSegment};
 use siqaco::record::{RecordScanner, ScanItem};
-use siqaco::scan::{scan_archive, scan_paths, ScanOptions, ScanReport};
+use siqaco::scan::{scan_archive, scan_paths, ScanInput, ScanOptions, ScanReport};
 use siqaco::segment::Tolerance;
 use siqaco::testing::test_data_dir;
 use siqaco::time::parse_time;
@@ -177,4 +177,17 @@ fn errors_name_file_and_offset() {
         msg.contains(&*broken[0].to_string_lossy()) && msg.contains("byte offset"),
         "{msg}"
     );
+}
+
+/// A cancelled read reads no file.
+#[test]
+fn cancelled_read_reads_nothing() {
+    let Some(dir) = test_data_dir() else { return };
+    let input = ScanInput::from_paths(&[dir.join("sds-small")], "sds").unwrap();
+    let mut opts = ReadOptions::default();
+    assert!(!read_input(&input, &opts).unwrap().is_empty());
+    opts.cancel = Some(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(
+        true,
+    )));
+    assert!(read_input(&input, &opts).unwrap().is_empty());
 }

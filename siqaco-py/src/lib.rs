@@ -9,6 +9,7 @@
 mod errors;
 mod logging;
 mod ops;
+mod stack;
 
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
@@ -17,6 +18,7 @@ use pyo3::IntoPyObjectExt;
 use serde_json::Value;
 use siqaco::codec::Samples;
 use siqaco::gaps::AnalysisOptions;
+use siqaco::read::ReadOptions;
 use siqaco::scan::{parse_selection, window_from, Progress, ScanInput, ScanOptions};
 use siqaco::segment::Tolerance;
 use std::path::PathBuf;
@@ -46,19 +48,22 @@ impl ProgressArgs for Progress {
     }
 }
 
-/// Runs `work` on a helper thread with the GIL released. The calling thread waits, and every
-/// [`POLL`] (or when progress arrives) re-acquires the GIL to call `progress` with the latest
-/// progress report ([`ProgressArgs`]) and to run `check_signals`. When the callback raises,
-/// or a signal handler raises (KeyboardInterrupt on Ctrl-C), `cancel` is set and that
-/// exception is returned once `work` has stopped. Python's logging configuration is read
-/// again for the events of this call ([`logging::refresh`]).
+/// Runs `work` on a helper thread with the GIL released: the one way every long call runs.
+/// `work` receives a cancellation flag (to put in the `cancel` field of the core's options)
+/// and a progress callback. The calling thread waits, and every [`POLL`] (or when progress
+/// arrives) re-acquires the GIL to call `progress` with the latest progress report
+/// ([`ProgressArgs`]) and to run `check_signals`. When the callback raises, or a signal
+/// handler raises (KeyboardInterrupt on Ctrl-C), the flag is set and that exception is
+/// returned once `work` has stopped. Python's logging configuration is read again for the
+/// events of this call ([`logging::refresh`]).
 fn run_detached<T: Send, P: ProgressArgs>(
     py: Python<'_>,
     progress: Option<Py<PyAny>>,
-    cancel: &AtomicBool,
-    work: impl FnOnce(&(dyn Fn(P) + Sync)) -> siqaco::Result<T> + Send,
+    work: impl FnOnce(Arc<AtomicBool>, &(dyn Fn(P) + Sync)) -> siqaco::Result<T> + Send,
 ) -> PyResult<T> {
     logging::refresh();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
     let (result, interrupted) = py.detach(|| {
         std::thread::scope(|s| {
             let (tx, rx) = mpsc::channel::<P>();
@@ -68,7 +73,7 @@ fn run_detached<T: Send, P: ProgressArgs>(
                 let cb = move |p: P| {
                     let _ = tx.send(p);
                 };
-                work(&cb)
+                work(flag, &cb)
             });
             let mut interrupted: Option<PyErr> = None;
             let mut done = false;
@@ -111,13 +116,20 @@ fn run_detached<T: Send, P: ProgressArgs>(
     }
 }
 
-/// [`run_detached`] without progress or cancellation (Ctrl-C is acted on when `work` ends).
+/// [`run_detached`] without progress: Ctrl-C sets the flag `work` receives.
+fn run_cancellable<T: Send>(
+    py: Python<'_>,
+    work: impl FnOnce(Arc<AtomicBool>) -> siqaco::Result<T> + Send,
+) -> PyResult<T> {
+    run_detached::<T, Progress>(py, None, |cancel, _| work(cancel))
+}
+
+/// [`run_detached`] for work that cannot be cancelled: Ctrl-C is acted on when it ends.
 fn run_plain<T: Send>(
     py: Python<'_>,
     work: impl FnOnce() -> siqaco::Result<T> + Send,
 ) -> PyResult<T> {
-    let cancel = AtomicBool::new(false);
-    run_detached::<T, Progress>(py, None, &cancel, |_| work())
+    run_cancellable(py, |_| work())
 }
 
 /// Converts a JSON value into Python objects (dict, list, str, int, float, bool, None).
@@ -241,8 +253,7 @@ fn scan(
     progress: Option<Py<PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<PyScanReport> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    let opts = (|| -> siqaco::Result<ScanOptions> {
+    let mut opts = (|| -> siqaco::Result<ScanOptions> {
         Ok(ScanOptions {
             selection: parse_selection(&select.unwrap_or_default())?,
             analysis: AnalysisOptions {
@@ -254,12 +265,15 @@ fn scan(
                 per_day,
             },
             threads,
-            cancel: Some(cancel.clone()),
+            cancel: None,
         })
     })()
     .map_err(errors::to_pyerr)?;
     let input = ScanInput::from_paths(&paths, layout).map_err(errors::to_pyerr)?;
-    let inner = run_detached(py, progress, &cancel, |cb| input.scan(&opts, Some(cb)))?;
+    let inner = run_detached(py, progress, |cancel, cb| {
+        opts.cancel = Some(cancel);
+        input.scan(&opts, Some(cb))
+    })?;
     Ok(PyScanReport { inner })
 }
 
@@ -320,16 +334,20 @@ fn read<'py>(
     end_ns: Option<i64>,
     tolerance_s: Option<f64>,
 ) -> PyResult<Vec<SegmentTuple<'py>>> {
-    let (sel, win, tol, input) = (|| -> siqaco::Result<_> {
-        Ok((
-            parse_selection(&select.unwrap_or_default())?,
-            window_from(start_ns, end_ns)?,
-            Tolerance::from_options(tolerance_s, None, None)?,
-            ScanInput::from_paths(&paths, layout)?,
-        ))
+    let (mut opts, input) = (|| -> siqaco::Result<_> {
+        let opts = ReadOptions {
+            selection: parse_selection(&select.unwrap_or_default())?,
+            window: window_from(start_ns, end_ns)?,
+            tolerance: Tolerance::from_options(tolerance_s, None, None)?,
+            cancel: None,
+        };
+        Ok((opts, ScanInput::from_paths(&paths, layout)?))
     })()
     .map_err(errors::to_pyerr)?;
-    let segments = run_plain(py, || siqaco::read::read_input(&input, &sel, win, &tol))?;
+    let segments = run_cancellable(py, |cancel| {
+        opts.cancel = Some(cancel);
+        siqaco::read::read_input(&input, &opts)
+    })?;
     Ok(segments
         .into_iter()
         .map(|s| {
@@ -369,13 +387,14 @@ fn index(
 ) -> PyResult<std::collections::BTreeMap<&'static str, u64>> {
     let layout: siqaco::archive::Layout = layout.parse().map_err(errors::to_pyerr)?;
     let archive = siqaco::archive::Archive::new(root, layout);
-    let opts = siqaco::index::IndexOptions {
-        relative_paths,
-        hash,
-        threads,
-        ..Default::default()
-    };
-    let r = run_plain(py, || {
+    let r = run_cancellable(py, |cancel| {
+        let opts = siqaco::index::IndexOptions {
+            relative_paths,
+            hash,
+            threads,
+            cancel: Some(cancel),
+            ..Default::default()
+        };
         let mut cat = siqaco::index::Catalogue::open(&db)?;
         cat.index_archive(&archive, &opts)
     })?;
@@ -438,6 +457,7 @@ fn _siqaco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_time, m)?)?;
     m.add_function(wrap_pyfunction!(report_data, m)?)?;
     ops::register(m)?;
+    stack::register(m)?;
     logging::install(m.py());
     errors::register(m)
 }

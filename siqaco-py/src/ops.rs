@@ -2,7 +2,7 @@
 //! functions the CLI calls; results are the JSON documents the CLI prints, as Python
 //! objects.
 
-use crate::{errors, json_to_py, run_detached, run_plain, ProgressArgs};
+use crate::{errors, json_to_py, run_cancellable, run_detached, run_plain, ProgressArgs};
 use pyo3::prelude::*;
 use serde_json::{json, Value};
 use siqaco::archive::{Archive, Layout};
@@ -17,8 +17,6 @@ use siqaco::update::config::Config;
 use siqaco::update::{run_update_with_progress, UpdateOptions, UpdateProgress};
 use siqaco::Error;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 impl ProgressArgs for FetchProgress {
     /// `(chunks_done, chunks_total, chunks_failed, bytes)`.
@@ -42,7 +40,7 @@ impl ProgressArgs for UpdateProgress {
 }
 
 /// Serialises a core result (which has a stable `Serialize` form) to JSON.
-fn to_json<T: serde::Serialize>(v: &T) -> PyResult<Value> {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> PyResult<Value> {
     serde_json::to_value(v).map_err(|e| errors::to_pyerr(Error::invalid_argument(e.to_string())))
 }
 
@@ -90,8 +88,7 @@ fn fetch<'py>(
     token: Option<PathBuf>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    let job = (|| -> siqaco::Result<FetchJob> {
+    let mut job = (|| -> siqaco::Result<FetchJob> {
         let out = Archive::new(out, layout.parse::<Layout>()?);
         let mut job = FetchJob::new(source, parse_selection(&select)?, start_ns, end_ns, out);
         job.source_layout = source_layout.parse()?;
@@ -103,11 +100,11 @@ fn fetch<'py>(
         job.availability = AvailabilityMode::from_spec(availability);
         job.credentials =
             Credentials::from_options(user.as_deref(), password.as_deref(), token.as_deref())?;
-        job.cancel = Some(cancel.clone());
         Ok(job)
     })()
     .map_err(errors::to_pyerr)?;
-    let mut fetched = run_detached(py, progress, &cancel, |cb| {
+    let mut fetched = run_detached(py, progress, |cancel, cb| {
+        job.cancel = Some(cancel);
         fetch_into_archive(&job, Some(cb))
     })?;
     let doc = json_to_py(py, &fetch_json(&fetched))?;
@@ -205,14 +202,13 @@ fn update<'py>(
             )))
         }
     };
-    let cancel = Arc::new(AtomicBool::new(false));
-    let opts = UpdateOptions {
-        window,
-        dry_run,
-        cancel: Some(cancel.clone()),
-        ..UpdateOptions::default()
-    };
-    let summary = run_detached(py, progress, &cancel, |cb| {
+    let summary = run_detached(py, progress, |cancel, cb| {
+        let opts = UpdateOptions {
+            window,
+            dry_run,
+            cancel: Some(cancel),
+            ..UpdateOptions::default()
+        };
         let config = Config::from_path(&config)?;
         run_update_with_progress(&config, &opts, Some(cb))
     })?;
@@ -239,7 +235,7 @@ fn qc<'py>(
     rate_tolerance: f64,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (target, opts) = (|| -> siqaco::Result<_> {
+    let (target, mut opts) = (|| -> siqaco::Result<_> {
         let rules = QcRules {
             record_length,
             encoding,
@@ -267,7 +263,8 @@ fn qc<'py>(
         Ok((Archive::new(&archive, layout.parse()?), opts))
     })()
     .map_err(errors::to_pyerr)?;
-    let doc = run_plain(py, || {
+    let doc = run_cancellable(py, |cancel| {
+        opts.cancel = Some(cancel);
         if !archive.is_dir() {
             return Err(Error::io(
                 &archive,

@@ -44,3 +44,49 @@ def same_segments(a: list, b: list) -> None:
     for x, y in zip(a, b):
         assert x.data.dtype == y.data.dtype
         np.testing.assert_array_equal(x.data, y.data)
+
+
+#: The streams of sds-small that the update sites maintain, and their day file.
+UPDATE_STREAMS = ["IU.COLA.00.BH1", "IU.COLA.00.BH2", "IU.COLA.00.BHZ"]
+UPDATE_DAY = "2010/IU/COLA/{c}.D/IU.COLA.00.{c}.D.2010.058"
+
+
+def update_site(sds_small: Path, d: Path, requests: str = "", sources: str = "") -> Path:
+    """A site for ``siqaco update`` in ``d``: ``source``, a copy of sds-small; ``archive``, a
+    copy with holes (the BHZ day file, BH1 records 100-104 and 300, BH2 record 200);
+    ``siqaco.toml`` maintaining UPDATE_STREAMS in ``archive`` (catalogue ``cat.sqlite``,
+    one request in flight, plus the ``[requests]`` lines ``requests``) from a local archive
+    source ``backup`` (``source``, its files as availability), plus the TOML ``sources``.
+    Returns the configuration file."""
+    import json
+
+    copy_tree(sds_small, d / "source")
+    archive = copy_tree(sds_small, d / "archive")
+    (archive / UPDATE_DAY.format(c="BHZ")).unlink()
+    for chan, drop in (("BH1", {100, 101, 102, 103, 104, 300}), ("BH2", {200})):
+        f = archive / UPDATE_DAY.format(c=chan)
+        f.write_bytes(b"".join(r for i, r in enumerate(records_of(f, 512)) if i not in drop))
+    config = d / "siqaco.toml"
+    config.write_text(
+        f"""
+[archive]
+path = "archive"
+
+[catalogue]
+url = "cat.sqlite"
+
+[streams]
+select = {json.dumps(UPDATE_STREAMS)}
+
+[requests]
+in_flight = 1
+{requests}
+
+[[sources]]
+name = "backup"
+kind = "archive"
+path = "source"
+availability = "service"
+{sources}"""
+    )
+    return config

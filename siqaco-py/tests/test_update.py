@@ -15,10 +15,9 @@ import numpy as np
 import pytest
 
 import siqaco
-from helpers import copy_tree, records_of, same_segments, tree_bytes
-
-STREAMS = ["IU.COLA.00.BH1", "IU.COLA.00.BH2", "IU.COLA.00.BHZ"]
-DAY = "2010/IU/COLA/{c}.D/IU.COLA.00.{c}.D.2010.058"
+from helpers import UPDATE_DAY as DAY
+from helpers import UPDATE_STREAMS as STREAMS
+from helpers import same_segments, tree_bytes, update_site
 
 
 def _window(sds: Path) -> tuple[str, str]:
@@ -34,39 +33,12 @@ def _window(sds: Path) -> tuple[str, str]:
 
 @pytest.fixture()
 def setup(tmp_path: Path, sds_small: Path) -> dict:
-    source = copy_tree(sds_small, tmp_path / "source")
-    archive = copy_tree(sds_small, tmp_path / "archive")
     # Holes: the BHZ day file; BH1 records 100-104 and 300; BH2 record 200.
-    (archive / DAY.format(c="BHZ")).unlink()
-    for chan, drop in (("BH1", {100, 101, 102, 103, 104, 300}), ("BH2", {200})):
-        f = archive / DAY.format(c=chan)
-        f.write_bytes(b"".join(r for i, r in enumerate(records_of(f, 512)) if i not in drop))
-    config = tmp_path / "siqaco.toml"
-    config.write_text(
-        f"""
-[archive]
-path = "archive"
-
-[catalogue]
-url = "cat.sqlite"
-
-[streams]
-select = {json.dumps(STREAMS)}
-
-[requests]
-in_flight = 1
-
-[[sources]]
-name = "backup"
-kind = "archive"
-path = "source"
-availability = "service"
-"""
-    )
+    config = update_site(sds_small, tmp_path)
     start, end = _window(sds_small)
     return {
-        "source": source,
-        "archive": archive,
+        "source": tmp_path / "source",
+        "archive": tmp_path / "archive",
         "config": config,
         "catalogue": tmp_path / "cat.sqlite",
         "start": start,

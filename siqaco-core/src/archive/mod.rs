@@ -153,6 +153,23 @@ pub struct ArchiveFile {
     pub mtime_ns: i64,
 }
 
+impl ArchiveFile {
+    /// A file given by its path rather than found in an archive (scanning or reading
+    /// explicit files): shown by its path as given, no stream or time span from its name,
+    /// its current size (0 when it cannot be read).
+    pub fn given(path: &Path) -> ArchiveFile {
+        ArchiveFile {
+            path: path.to_path_buf(),
+            rel_path: path.to_string_lossy().into_owned(),
+            nslc: None,
+            day_start_ns: None,
+            span_ns: None,
+            size_bytes: fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            mtime_ns: 0,
+        }
+    }
+}
+
 /// A file found by a walk, handed to the walk's `emit` function.
 struct Found<'a> {
     path: PathBuf,

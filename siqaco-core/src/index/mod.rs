@@ -19,7 +19,8 @@
 //!
 //! Indexing is incremental: only files whose size or modification time changed are read;
 //! rows of deleted files are removed; each batch of files is written in one transaction, so
-//! an interrupted run leaves a consistent catalogue and the next run continues.
+//! an interrupted run (killed, or cancelled with [`IndexOptions::cancel`]) leaves a
+//! consistent catalogue and the next run continues.
 
 pub mod backend;
 pub mod section;
@@ -37,6 +38,8 @@ use section::{index_buffer, tsindex_second, tsindex_time, FileIndex, SectionOpti
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 pub use backend::{is_postgres_url, redact_url};
 
@@ -247,6 +250,12 @@ pub struct IndexOptions {
     pub batch_files: usize,
     /// Worker threads for reading files (`None` = all cores).
     pub threads: Option<usize>,
+    /// Cancellation flag: once it is set, no further file is read; the files of the current
+    /// batch read so far are written (each file's rows whole, in the batch's transaction),
+    /// `tsindex_summary` is rebuilt and the run returns its counts. The day statistics of
+    /// the streams that changed stay marked in `siqaco_dirty`: the next run recomputes them
+    /// and indexes the files left. The caller knows it cancelled.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl Default for IndexOptions {
@@ -258,6 +267,7 @@ impl Default for IndexOptions {
             tolerance: Tolerance::default(),
             batch_files: 256,
             threads: None,
+            cancel: None,
         }
     }
 }
@@ -701,11 +711,17 @@ impl Catalogue {
             Some(n) => rayon::ThreadPoolBuilder::new().num_threads(n).build().ok(),
             None => None,
         };
+        let cancel = opts.cancel.as_deref();
         for batch in todo.chunks(opts.batch_files.max(1)) {
+            if crate::is_cancelled(cancel) {
+                break;
+            }
             let work = || {
                 batch
                     .par_iter()
-                    .map(|(f, _, _)| read_and_index(f, &sopts))
+                    .map(|(f, _, _)| {
+                        (!crate::is_cancelled(cancel)).then(|| read_and_index(f, &sopts))
+                    })
                     .collect::<Vec<_>>()
             };
             let results = match &pool {
@@ -714,7 +730,9 @@ impl Catalogue {
             };
             let scanned_ns = crate::time::now_ns();
             db.transaction(|tx| {
-                for ((f, abs, filename), (idx, errors)) in batch.iter().zip(results) {
+                for ((f, abs, filename), read) in batch.iter().zip(results) {
+                    // A file skipped after cancellation keeps its old rows (or none).
+                    let Some((idx, errors)) = read else { continue };
                     if !errors.is_empty() {
                         report.files_with_errors += 1;
                     }
@@ -730,7 +748,9 @@ impl Catalogue {
             BackendKind::Postgres => SUMMARY_SQL_PG,
         };
         db.transaction(|tx| tx.batch(summary))?;
-        self.refresh_day_stats(&opts.tolerance)?;
+        if !crate::is_cancelled(cancel) {
+            self.refresh_day_stats(&opts.tolerance)?;
+        }
         Ok(report)
     }
 

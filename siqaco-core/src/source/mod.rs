@@ -392,7 +392,7 @@ pub(crate) fn fetch_concurrently_until(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
-                if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                if crate::is_cancelled(cancel) {
                     break;
                 }
                 let i = next.fetch_add(1, Ordering::Relaxed);

@@ -46,7 +46,7 @@ use stack::{Attempt, Request, RequestState};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -943,7 +943,7 @@ fn execute_pending(
         use rayon::prelude::*;
         todo.par_iter()
             .map(|r| {
-                if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                if crate::is_cancelled(cancel) {
                     return None;
                 }
                 let out = exec.execute(r);
@@ -1003,11 +1003,32 @@ fn left_in_window(cat: &Catalogue, window: (i64, i64)) -> Result<u64> {
     .count() as u64)
 }
 
+/// Options of [`run_stack_with_progress`].
+#[derive(Clone, Debug, Default)]
+pub struct StackRunOptions {
+    /// When set (by another thread), no further request is started, as
+    /// [`UpdateOptions::cancel`].
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
 /// `siqaco stack run`: executes the pending requests without analysing a window.
 ///
 /// # Errors
 /// As [`run_update`].
 pub fn run_stack(config: &Config) -> Result<UpdateSummary> {
+    run_stack_with_progress(config, &StackRunOptions::default(), None)
+}
+
+/// [`run_stack`] with cancellation, calling `progress` as [`run_update_with_progress`]
+/// does.
+///
+/// # Errors
+/// As [`run_update`].
+pub fn run_stack_with_progress(
+    config: &Config,
+    opts: &StackRunOptions,
+    progress: Option<ProgressFn<'_>>,
+) -> Result<UpdateSummary> {
     let archive = Archive::new(&config.archive.path, config.archive.layout.clone());
     let sources = open_sources(config)?;
     let (_lock, staging, catalogue) = take_archive(config, &archive)?;
@@ -1030,14 +1051,15 @@ pub fn run_stack(config: &Config) -> Result<UpdateSummary> {
     let exec = Exec::new(
         config, &archive, sources, &streams, catalogue, run_id, &staging,
     );
-    execute_pending(&exec, &mut summary, None, None)?;
+    execute_pending(&exec, &mut summary, opts.cancel.as_deref(), progress)?;
     finish_run(exec, window, &mut summary)?;
     Ok(summary)
 }
 
 /// `siqaco request create`: one request per stream of `selection` (exact codes as given,
 /// globs expanded against the maintained streams, the archive and the catalogue) over
-/// `[start_ns, end_ns)`, asking only `sources` when given. Nothing is executed.
+/// `[start_ns, end_ns)`, asking only `sources` when given. Nothing is executed. Returns
+/// the requests created, in id order.
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] for an empty window, a selection that matches no stream or
@@ -1047,7 +1069,7 @@ pub fn create_requests(
     selection: &[NslcGlob],
     window: (i64, i64),
     sources: &[String],
-) -> Result<Vec<i64>> {
+) -> Result<Vec<Request>> {
     if window.1 <= window.0 {
         return Err(Error::invalid_argument("--end must be after --start"));
     }
@@ -1085,7 +1107,10 @@ pub fn create_requests(
     let keys: BTreeSet<Nslc> = streams.iter().map(|n| request_key(config, n)).collect();
     let items: Vec<(Nslc, i64, i64)> = keys.into_iter().map(|k| (k, window.0, window.1)).collect();
     let src = (!sources.is_empty()).then_some(sources);
-    stack::create_requests(&catalogue, &items, src)
+    stack::create_requests(&catalogue, &items, src)?
+        .into_iter()
+        .map(|id| stack::get(&catalogue, id))
+        .collect()
 }
 
 /// A dry run: what would be created and sent; nothing is written (the catalogue is only

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::index::backend::{vals, SqlValue};
 use crate::index::Catalogue;
 use crate::sid::Nslc;
-use crate::time::now_ns;
+use crate::time::{format_time, now_ns};
 
 /// The state of a request (see the [module](self) documentation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -384,6 +384,47 @@ pub fn attempts(cat: &Catalogue, request_id: i64) -> Result<Vec<Attempt>> {
             message: r[9].as_opt_text(),
         })
         .collect())
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| Error::invalid_argument(e.to_string()))
+}
+
+impl Request {
+    /// The request as `siqaco stack list --format json` prints it: its fields (`id`,
+    /// `stream`, `start_ns`, `end_ns`, `state`, `reason`, `sources`, `created_ns`,
+    /// `updated_ns`, `attempts`, `samples_added`) plus `start` and `end` in ISO 8601.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] if it cannot be serialised (never in practice).
+    pub fn to_json(&self) -> Result<serde_json::Value> {
+        let mut j = to_json(self)?;
+        j["start"] = format_time(self.start_ns).into();
+        j["end"] = format_time(self.end_ns).into();
+        Ok(j)
+    }
+}
+
+/// The requests as `siqaco stack list --format json` prints them: an array of
+/// [`Request::to_json`], with `with_attempts` each with `attempt_list`, its attempts (the
+/// fields of [`Attempt`]) oldest first.
+///
+/// # Errors
+/// [`Error::Database`].
+pub fn requests_json(
+    cat: &Catalogue,
+    requests: &[Request],
+    with_attempts: bool,
+) -> Result<serde_json::Value> {
+    let mut out = Vec::with_capacity(requests.len());
+    for r in requests {
+        let mut j = r.to_json()?;
+        if with_attempts {
+            j["attempt_list"] = to_json(&attempts(cat, r.id)?)?;
+        }
+        out.push(j);
+    }
+    Ok(serde_json::Value::Array(out))
 }
 
 /// Puts requests left `in_progress` by a killed run back to `retry` (the interrupted

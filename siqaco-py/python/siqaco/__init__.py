@@ -2,9 +2,11 @@
 
 Scan an archive for gaps, overlaps and availability, read its samples into numpy arrays,
 index it, check it against metadata (:func:`qc`), fetch missing data (:func:`fetch`), merge
-patches into it (:func:`merge`) and keep it complete (:func:`update`). The work is done by
-the Rust library ``siqaco-core`` (module ``siqaco._siqaco``) with the GIL released; this
-module converts arguments and results.
+patches into it (:func:`merge`), keep it complete (:func:`update`) and manage the request
+stack of the updates (:func:`stack_list`, :func:`stack_run`, :func:`stack_retry`,
+:func:`stack_cancel`, :func:`request_create`). The work is done by the Rust library
+``siqaco-core`` (module ``siqaco._siqaco``) with the GIL released; this module converts
+arguments and results.
 
 Log messages of the library go to Python's :mod:`logging`, under the ``siqaco`` logger
 (``siqaco.source.fdsn``, ``siqaco.stationxml``, ...): ``logging.getLogger("siqaco")
@@ -20,6 +22,7 @@ Examples
 >>> stream = siqaco.to_obspy(segments)
 >>> siqaco.fetch("http://service.iris.edu", "IU.ANMO.00.BH?", "2024-01-01", "2024-01-02", "/data/sds")
 >>> siqaco.update("siqaco.toml")  # one run of `siqaco update`
+>>> siqaco.stack_list("siqaco.toml", state="on_hold")
 """
 
 from __future__ import annotations
@@ -68,7 +71,12 @@ __all__ = [
     "merge",
     "qc",
     "read",
+    "request_create",
     "scan",
+    "stack_cancel",
+    "stack_list",
+    "stack_retry",
+    "stack_run",
     "stats",
     "report_data",
     "to_obspy",
@@ -433,6 +441,8 @@ def read(
         When a file holds bytes that are not miniSEED (the message names file and offset).
     CodecError
         When libmseed cannot decode a record.
+    KeyboardInterrupt
+        On Ctrl-C: no further file is read, nothing is returned.
     """
     raw = _siqaco.read(
         _paths(root),
@@ -479,6 +489,11 @@ def index(
         When the archive root does not exist.
     DatabaseError
         When the catalogue cannot be opened or written.
+    KeyboardInterrupt
+        On Ctrl-C: no further file is read; the files already read are written, each whole
+        (every batch of files is one transaction), ``tsindex_summary`` is rebuilt, and the
+        next call indexes the files left and recomputes the day statistics of the streams
+        that changed. The catalogue stays consistent whenever the call is interrupted.
     """
     return _siqaco.index(
         os.fspath(root),
@@ -859,6 +874,8 @@ def qc(
         When the StationXML cannot be read (file, line and column named).
     InvalidArgumentError
         For a bad time, selection, layout or rule.
+    KeyboardInterrupt
+        On Ctrl-C: no further file is read and no further stream checked.
     """
     return _siqaco.qc(
         os.fspath(archive),
@@ -873,4 +890,197 @@ def qc(
         min_timing_quality=min_timing_quality,
         rate_tolerance=rate_tolerance,
         threads=threads,
+    )
+
+
+def _ids(ids: Union[int, Iterable[int], None]) -> Optional[List[int]]:
+    if ids is None:
+        return None
+    if isinstance(ids, int):
+        return [ids]
+    return [int(i) for i in ids]
+
+
+def stack_list(
+    config: PathLike,
+    state: Union[str, Iterable[str], None] = None,
+    attempts: bool = False,
+) -> List[dict]:
+    """The requests of the request stack of :func:`update`, as ``siqaco stack list
+    --format json`` lists them (docs/configuration.md).
+
+    Parameters
+    ----------
+    config : path
+        The configuration file (``siqaco.toml``); the stack is in its catalogue.
+    state : str or list of str, optional
+        Only requests in these states: ``"new"``, ``"in_progress"``, ``"succeeded"``,
+        ``"retry"``, ``"failed"``, ``"on_hold"``, ``"cancelled"`` (default: all).
+    attempts : bool
+        Also give each request's attempts (``attempt_list``).
+
+    Returns
+    -------
+    list of dict
+        One dict per request, sorted by ``id``: ``id``, ``stream`` (``NET.STA.LOC.CHA``;
+        location and channel ``*`` for a multiplexed station), ``start``, ``end`` (ISO 8601,
+        end exclusive), ``start_ns``, ``end_ns`` (ns since 1970-01-01 UTC), ``state``,
+        ``reason`` (str or None), ``sources`` (names of the only sources asked, or None),
+        ``created_ns``, ``updated_ns``, ``attempts`` (completed attempts counted by the
+        retry policy), ``samples_added``; with ``attempts=True`` also ``attempt_list``: per
+        source asked in a run, oldest first, ``request_id``, ``run_id``, ``source``,
+        ``started_ns``, ``finished_ns``, ``lines`` (the request lines sent), ``bytes``,
+        ``samples_added``, ``outcome`` (``"data"``, ``"no_data"``, ``"not_available"``,
+        ``"offline"`` or ``"error"``) and ``message``.
+
+    Raises
+    ------
+    ConfigError
+        For an invalid configuration.
+    FileNotFoundError
+        When the configuration file does not exist.
+    DatabaseError
+        When the catalogue cannot be opened.
+    InvalidArgumentError
+        For an unknown state.
+    """
+    return _siqaco.stack_list(os.fspath(config), states=_select(state), attempts=attempts)
+
+
+def stack_run(
+    config: PathLike,
+    progress: Optional[Callable[[int, int, int], Any]] = None,
+) -> dict:
+    """Executes the pending requests of the stack (``new``, ``retry``, ``failed``) without
+    analysing a window, as ``siqaco stack run`` does: the execution step of :func:`update`
+    (archive lock, sources in priority order, merge, re-index). Runs with the GIL released.
+
+    Parameters
+    ----------
+    config : path
+        The configuration file (``siqaco.toml``).
+    progress : callable, optional
+        Called as ``progress(requests_done, requests_total, samples_added)`` in the calling
+        thread with the GIL held.
+
+    Returns
+    -------
+    dict
+        The summary of ``siqaco stack run --format json``, with the keys of :func:`update`'s:
+        the window is the pending requests' extent (empty strings and zero counts when
+        nothing is pending); ``streams_checked``, ``gaps_found`` and ``requests_created`` are
+        0; ``requests_left`` counts the requests of that window still incomplete (the CLI's
+        exit status 3 when not 0).
+
+    Raises
+    ------
+    ConfigError, OSError, DatabaseError
+        As :func:`update` (``OSError`` when another update holds the archive's lock).
+    KeyboardInterrupt
+        On Ctrl-C (or when ``progress`` raises, that exception): as :func:`update`, the
+        requests being executed finish and are merged, the others stay pending.
+    """
+    return _siqaco.stack_run(os.fspath(config), progress=progress)
+
+
+def stack_retry(config: PathLike, ids: Union[int, Iterable[int], None] = None) -> int:
+    """Puts ``on_hold`` and ``failed`` requests back to ``retry`` with a fresh retry policy
+    (attempt count 0, lifespan from now), as ``siqaco stack retry`` does.
+
+    Parameters
+    ----------
+    config : path
+        The configuration file (``siqaco.toml``).
+    ids : int or list of int, optional
+        Request ids (``on_hold``, ``failed`` or ``retry`` requests); default: every
+        ``on_hold`` and ``failed`` request.
+
+    Returns
+    -------
+    int
+        The number of requests put back to retry.
+
+    Raises
+    ------
+    NotFoundError
+        For an id that is not in the stack.
+    InvalidArgumentError
+        For a request in another state (nothing is changed).
+    ConfigError, FileNotFoundError, DatabaseError
+        As :func:`stack_list`.
+    """
+    return _siqaco.stack_retry(os.fspath(config), ids=_ids(ids))
+
+
+def stack_cancel(config: PathLike, ids: Union[int, Iterable[int]]) -> int:
+    """Cancels requests, as ``siqaco stack cancel`` does: they are never attempted again and
+    their window is not requested again by later updates.
+
+    Parameters
+    ----------
+    config : path
+        The configuration file (``siqaco.toml``).
+    ids : int or list of int
+        Request ids.
+
+    Returns
+    -------
+    int
+        The number of requests cancelled.
+
+    Raises
+    ------
+    NotFoundError
+        For an id that is not in the stack.
+    InvalidArgumentError
+        For a ``succeeded`` or ``in_progress`` request (nothing is changed).
+    ConfigError, FileNotFoundError, DatabaseError
+        As :func:`stack_list`.
+    """
+    return _siqaco.stack_cancel(os.fspath(config), _ids(ids) or [])
+
+
+def request_create(
+    config: PathLike,
+    select: Union[str, Iterable[str]],
+    start: TimeLike,
+    end: TimeLike,
+    sources: Union[str, Iterable[str], None] = None,
+) -> List[dict]:
+    """Adds requests to the stack for a window, without gap analysis, as ``siqaco request
+    create`` does; the next :func:`update` or :func:`stack_run` executes them.
+
+    Parameters
+    ----------
+    config : path
+        The configuration file (``siqaco.toml``).
+    select : str or list of str
+        Streams ``NET.STA.LOC.CHA``: exact codes as given (a stream with no data yet
+        included), patterns with ``*`` and ``?`` expanded against the maintained streams,
+        the archive and the catalogue. One request per stream (per station for a
+        multiplexed station).
+    start, end : time
+        The window ``[start, end)``.
+    sources : str or list of str, optional
+        Ask only these sources (names from the configuration); default: every source
+        configured for the stream.
+
+    Returns
+    -------
+    list of dict
+        The requests created, as :func:`stack_list` gives them (state ``"new"``).
+
+    Raises
+    ------
+    InvalidArgumentError
+        For an empty window, a selection that matches no stream or an unknown source name.
+    ConfigError, FileNotFoundError, DatabaseError
+        As :func:`stack_list`.
+    """
+    return _siqaco.request_create(
+        os.fspath(config),
+        _select(select) or [],
+        _required_ns(start, "start"),
+        _required_ns(end, "end"),
+        sources=_select(sources),
     )

@@ -28,6 +28,11 @@ __all__ = [
     "merge",
     "update",
     "qc",
+    "stack_list",
+    "stack_run",
+    "stack_retry",
+    "stack_cancel",
+    "request_create",
 ]
 
 __version__: str
@@ -113,7 +118,8 @@ def read(
     end_ns: Optional[int] = None,
     tolerance_s: Optional[float] = None,
 ) -> List[Tuple[str, str, str, str, int, float, np.ndarray]]:
-    """Reads samples into segments ``(net, sta, loc, cha, start_ns, rate_hz, data)``."""
+    """Reads samples into segments ``(net, sta, loc, cha, start_ns, rate_hz, data)``;
+    Ctrl-C stops it between files."""
 
 def report_data(
     db: str,
@@ -136,7 +142,8 @@ def index(
     hash: bool = False,
     threads: Optional[int] = None,
 ) -> Dict[str, int]:
-    """Indexes an archive into a tsindex catalogue, incrementally."""
+    """Indexes an archive into a tsindex catalogue, incrementally; Ctrl-C stops it between
+    files (what was read is written, file by file)."""
 
 def stats(
     db: str,
@@ -207,4 +214,33 @@ def qc(
     rate_tolerance: float = 0.01,
     threads: Optional[int] = None,
 ) -> Dict[str, Any]:
-    """Checks an archive against StationXML and its rules (``siqaco qc --format json``)."""
+    """Checks an archive against StationXML and its rules (``siqaco qc --format json``);
+    Ctrl-C stops it between files and streams."""
+
+def stack_list(
+    config: str,
+    states: Optional[Sequence[str]] = None,
+    attempts: bool = False,
+) -> List[Dict[str, Any]]:
+    """The requests of the stack (``siqaco stack list --format json``)."""
+
+def stack_run(
+    config: str,
+    progress: Optional[Callable[[int, int, int], Any]] = None,
+) -> Dict[str, Any]:
+    """Executes the pending requests (``siqaco stack run``); returns the summary."""
+
+def stack_retry(config: str, ids: Optional[Sequence[int]] = None) -> int:
+    """Puts on_hold and failed requests back to retry (``siqaco stack retry``)."""
+
+def stack_cancel(config: str, ids: Sequence[int]) -> int:
+    """Cancels requests (``siqaco stack cancel``)."""
+
+def request_create(
+    config: str,
+    select: Sequence[str],
+    start_ns: int,
+    end_ns: int,
+    sources: Optional[Sequence[str]] = None,
+) -> List[Dict[str, Any]]:
+    """Adds requests for a window (``siqaco request create``); returns them."""
