@@ -154,3 +154,42 @@ fn a_failing_stream_leaves_the_archive_untouched() {
         assert!(r.files_written > 0);
     }
 }
+
+/// A cancelled merge replaces nothing: no day file, journal or staged file is left, and the
+/// report says so.
+#[test]
+fn a_cancelled_merge_writes_nothing() {
+    let Some(data) = test_data_dir() else { return };
+    let inputs = vec![MergeInput {
+        path: data.join("mseed").join("obspy-io-mseed__gaps.mseed"),
+        priority: 1,
+    }];
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("into");
+    let archive = Archive::new(&root, Layout::Sds);
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    let r = siqaco::merge::apply::merge_into_cancellable(
+        &archive,
+        &inputs,
+        &MergeOptions::default(),
+        false,
+        Some(&cancel),
+    )
+    .unwrap();
+    assert!(
+        r.cancelled && r.files_written == 0 && r.days.is_empty(),
+        "{r:?}"
+    );
+    assert!(tree(&root).is_empty());
+    // not cancelled, the same merge writes the day files
+    cancel.store(false, std::sync::atomic::Ordering::Relaxed);
+    let r = siqaco::merge::apply::merge_into_cancellable(
+        &archive,
+        &inputs,
+        &MergeOptions::default(),
+        false,
+        Some(&cancel),
+    )
+    .unwrap();
+    assert!(!r.cancelled && r.files_written > 0);
+}

@@ -2,11 +2,11 @@
 //! functions the CLI calls; results are the JSON documents the CLI prints, as Python
 //! objects.
 
-use crate::{errors, json_to_py, run_cancellable, run_detached, run_plain, ProgressArgs};
+use crate::{errors, json_to_py, run_cancellable, run_detached, ProgressArgs};
 use pyo3::prelude::*;
 use serde_json::{json, Value};
 use siqaco::archive::{Archive, Layout};
-use siqaco::merge::apply::{merge_into, MergeInput};
+use siqaco::merge::apply::{merge_into_cancellable, MergeInput};
 use siqaco::merge::{ArchivePolicy, DaySplit, MergeOptions, OutputOptions};
 use siqaco::qc::{qc_archive, qc_window, QcOptions, QcRules};
 use siqaco::record::ByteOrder;
@@ -116,7 +116,8 @@ fn fetch<'py>(
     Err(err)
 }
 
-/// Merges patch files into an archive (`siqaco merge`, [`merge_into`]). Returns the JSON
+/// Merges patch files into an archive (`siqaco merge`, [`merge_into_cancellable`]; Ctrl-C
+/// stops it before any file is replaced). Returns the JSON
 /// report of `siqaco merge --json` as Python objects.
 #[pyfunction]
 #[pyo3(signature = (into, inputs, layout="sds", priority=Vec::new(), archive_priority=1, record_length=None, encoding="keep", format_version=None, quality=None, split="midnight", archive="ranked", dry_run=false))]
@@ -177,7 +178,9 @@ fn merge<'py>(
         Ok((Archive::new(into, layout.parse()?), inputs, opts))
     })()
     .map_err(errors::to_pyerr)?;
-    let report = run_plain(py, || merge_into(&target, &inputs, &opts, dry_run))?;
+    let report = run_cancellable(py, |cancel| {
+        merge_into_cancellable(&target, &inputs, &opts, dry_run, Some(&cancel))
+    })?;
     json_to_py(py, &to_json(&report)?)
 }
 

@@ -172,6 +172,20 @@ def test_ctrl_c_stops_a_qc(sds_small: Path, data_dir: Path, tmp_path: Path, requ
     _ctrl_c_during(request, call, full)
 
 
+def test_ctrl_c_stops_a_merge_before_any_file_is_replaced(
+    sds_small: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    # The patch: every record of sds-small n times over (hard links under other names),
+    # merged into an empty archive; calibrated as a dry run.
+    patch, into = tmp_path / "patch", tmp_path / "into"
+    call, full = _calibrate(
+        lambda n: functools.partial(siqaco.merge, into, [_sds_workload(sds_small, patch, n)], dry_run=True), 4
+    )
+    _ctrl_c_during(request, functools.partial(siqaco.merge, into, [patch]), full)
+    left = [p for p in into.rglob("*")] if into.exists() else []
+    assert all(p.is_dir() for p in left), left  # no day file, no journal, no staged file
+
+
 def _catalogue(db: Path) -> dict:
     """The content of a catalogue, without ids and the times of the run."""
     con = sqlite3.connect(db)

@@ -105,6 +105,10 @@ pub struct MergeReport {
     pub files_written: usize,
     /// Whether an interrupted earlier run was completed or rolled back first.
     pub recovered: bool,
+    /// Whether the run was cancelled ([`merge_into_cancellable`]): then nothing was
+    /// written and `days` lists only the streams merged before it stopped.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -364,6 +368,22 @@ pub fn merge_into(
     opts: &MergeOptions,
     dry_run: bool,
 ) -> Result<MergeReport> {
+    merge_into_cancellable(archive, inputs, opts, dry_run, None)
+}
+
+/// [`merge_into`] that stops when `cancel` is set by another thread (Ctrl-C in Python):
+/// streams not started are skipped, what was staged is removed, no file is replaced and
+/// the report says `cancelled`.
+///
+/// # Errors
+/// As [`merge_into`].
+pub fn merge_into_cancellable(
+    archive: &Archive,
+    inputs: &[MergeInput],
+    opts: &MergeOptions,
+    dry_run: bool,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
+) -> Result<MergeReport> {
     opts.output.validate()?;
     let root = archive.root();
     let mut report = MergeReport::default();
@@ -423,6 +443,13 @@ pub fn merge_into(
     let outcomes: Vec<Result<StreamOutcome>> = streams
         .par_iter()
         .map(|(nslc, per_input)| {
+            if crate::is_cancelled(cancel) {
+                return Ok(StreamOutcome {
+                    writes: Vec::new(),
+                    days: Vec::new(),
+                    warnings: Vec::new(),
+                });
+            }
             let mut o = merge_one_stream(archive, inputs, nslc, per_input, opts)?;
             if let Some(staging) = &staging {
                 staging.stage(&o.writes)?;
@@ -442,6 +469,13 @@ pub fn merge_into(
                 failure.get_or_insert(e);
             }
         }
+    }
+    if crate::is_cancelled(cancel) && failure.is_none() {
+        report.cancelled = true;
+        return match staging {
+            Some(staging) => staging.abort().map(|_| report),
+            None => Ok(report),
+        };
     }
     match (staging, failure) {
         (Some(staging), Some(e)) => {

@@ -721,6 +721,9 @@ def merge(
         For bad options or priorities.
     CodecError
         When samples cannot be re-encoded.
+    KeyboardInterrupt
+        On Ctrl-C: no further stream is merged, what was staged is removed and no file is
+        replaced.
     """
     if priority is None:
         priorities: List[int] = []
