@@ -8,6 +8,14 @@ use siqaco::testing::test_data_dir;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The file `name` of `dir` as a merge input of `priority`.
+fn mseed_input(dir: &Path, name: &str, priority: i32) -> MergeInput {
+    MergeInput {
+        path: dir.join(name),
+        priority,
+    }
+}
+
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap().flatten() {
@@ -81,10 +89,7 @@ fn parallel_merge_equals_serial() {
         ("obspy-io-mseed__wrong_blockette_numbers_specified.mseed", 1),
     ]
     .iter()
-    .map(|(n, p)| MergeInput {
-        path: m.join(n),
-        priority: *p,
-    })
+    .map(|(n, p)| mseed_input(&m, n, *p))
     .collect();
     for i in &inputs {
         assert!(i.path.is_file(), "missing {}", i.path.display());
@@ -121,10 +126,7 @@ fn a_failing_stream_leaves_the_archive_untouched() {
         ("obspy-io-mseed__wrong_blockette_numbers_specified.mseed", 1),
     ]
     .iter()
-    .map(|(n, p)| MergeInput {
-        path: m.join(n),
-        priority: *p,
-    })
+    .map(|(n, p)| mseed_input(&m, n, *p))
     .collect();
     let dir = tempfile::tempdir().unwrap();
     for threads in [1, 2] {
@@ -160,22 +162,26 @@ fn a_failing_stream_leaves_the_archive_untouched() {
 #[test]
 fn a_cancelled_merge_writes_nothing() {
     let Some(data) = test_data_dir() else { return };
-    let inputs = vec![MergeInput {
-        path: data.join("mseed").join("obspy-io-mseed__gaps.mseed"),
-        priority: 1,
-    }];
+    let inputs = vec![mseed_input(
+        &data.join("mseed"),
+        "obspy-io-mseed__gaps.mseed",
+        1,
+    )];
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("into");
     let archive = Archive::new(&root, Layout::Sds);
     let cancel = std::sync::atomic::AtomicBool::new(true);
-    let r = siqaco::merge::apply::merge_into_cancellable(
-        &archive,
-        &inputs,
-        &MergeOptions::default(),
-        false,
-        Some(&cancel),
-    )
-    .unwrap();
+    let merge = || {
+        siqaco::merge::apply::merge_into_cancellable(
+            &archive,
+            &inputs,
+            &MergeOptions::default(),
+            false,
+            Some(&cancel),
+        )
+        .unwrap()
+    };
+    let r = merge();
     assert!(
         r.cancelled && r.files_written == 0 && r.days.is_empty(),
         "{r:?}"
@@ -183,13 +189,6 @@ fn a_cancelled_merge_writes_nothing() {
     assert!(tree(&root).is_empty());
     // not cancelled, the same merge writes the day files
     cancel.store(false, std::sync::atomic::Ordering::Relaxed);
-    let r = siqaco::merge::apply::merge_into_cancellable(
-        &archive,
-        &inputs,
-        &MergeOptions::default(),
-        false,
-        Some(&cancel),
-    )
-    .unwrap();
+    let r = merge();
     assert!(!r.cancelled && r.files_written > 0);
 }

@@ -73,14 +73,19 @@ fn archive_days(records: &[u8]) -> Vec<(i64, Vec<u8>)> {
         .collect()
 }
 
-fn run(archive: &[(i64, Vec<u8>)], patches: &[(i32, Vec<u8>)], opts: &MergeOptions) -> StreamMerge {
-    let a: Vec<ArchiveDay<'_>> = archive
+/// The merge's view of day files held as `(day, bytes)`.
+fn archive_inputs(archive: &[(i64, Vec<u8>)]) -> Vec<ArchiveDay<'_>> {
+    archive
         .iter()
         .map(|(d, b)| ArchiveDay {
             day_start_ns: *d,
             bytes: b,
         })
-        .collect();
+        .collect()
+}
+
+fn run(archive: &[(i64, Vec<u8>)], patches: &[(i32, Vec<u8>)], opts: &MergeOptions) -> StreamMerge {
+    let a = archive_inputs(archive);
     let p: Vec<PatchInput<'_>> = patches
         .iter()
         .map(|(prio, b)| PatchInput {
@@ -247,13 +252,7 @@ fn rates_beyond_tolerance_stay_separate_and_are_reported() {
 fn verification_rejects_a_lost_or_wrong_sample() {
     let archive = archive_days(&seg(-100, 100, 0, &pack(11, 512, 2, 2)));
     let patch = seg(-20, 40, 1_000_000, &pack(11, 512, 2, 2));
-    let a: Vec<ArchiveDay<'_>> = archive
-        .iter()
-        .map(|(d, b)| ArchiveDay {
-            day_start_ns: *d,
-            bytes: b,
-        })
-        .collect();
+    let a = archive_inputs(&archive);
     let p = [PatchInput {
         priority: 1,
         records: split_records(&patch).unwrap(),
@@ -506,13 +505,7 @@ fn misaligned_patches_follow_the_documented_rule() {
 #[test]
 fn verification_rejects_dropped_duplicated_or_moved_records() {
     let archive = archive_days(&seg(-100, 200, 0, &pack(3, 256, 2, 2)));
-    let a: Vec<ArchiveDay<'_>> = archive
-        .iter()
-        .map(|(d, b)| ArchiveDay {
-            day_start_ns: *d,
-            bytes: b,
-        })
-        .collect();
+    let a = archive_inputs(&archive);
     let opts = MergeOptions::default();
     let day1 = &archive[1];
     let recs = split_records(&day1.1).unwrap();
@@ -578,13 +571,7 @@ fn aligned_refetch_is_proven_at_record_level() {
     let p = pack(3, 256, 2, 2);
     let archive = archive_days(&seg(-2010, 4000, 0, &p));
     let patch = seg(-2010, 4000, 1_000_000, &p);
-    let a: Vec<ArchiveDay<'_>> = archive
-        .iter()
-        .map(|(d, b)| ArchiveDay {
-            day_start_ns: *d,
-            bytes: b,
-        })
-        .collect();
+    let a = archive_inputs(&archive);
     let pp = [PatchInput {
         priority: 1,
         records: split_records(&patch).unwrap(),
