@@ -112,13 +112,9 @@ pub fn read_paths(
     tolerance: &Tolerance,
 ) -> Result<Vec<SampleSegment>> {
     read_files(
-        &path_files(paths),
+        &crate::scan::path_files(paths),
         &ReadOptions::new(selection, window, tolerance),
     )
-}
-
-fn path_files(paths: &[PathBuf]) -> Vec<ArchiveFile> {
-    paths.iter().map(|p| ArchiveFile::given(p)).collect()
 }
 
 /// One decoded record (or the part of it inside the window).
@@ -289,7 +285,7 @@ pub fn read_input(
 ) -> Result<Vec<SampleSegment>> {
     let files = match input {
         crate::scan::ScanInput::Archive(a) => a.list_files(&opts.selection, opts.window)?,
-        crate::scan::ScanInput::Files(f) => path_files(f),
+        crate::scan::ScanInput::Files(f) => crate::scan::path_files(f),
     };
     read_files(&files, opts)
 }

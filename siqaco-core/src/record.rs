@@ -1,9 +1,12 @@
 //! miniSEED 2 and 3 record headers: a zero-copy, allocation-free scanner.
 //!
 //! [`parse_record`] reads the header of one record at the start of a byte buffer;
-//! [`RecordScanner`] walks a whole buffer (typically a memory-mapped file) record by record
+//! [`RecordScanner`] walks a whole buffer (typically a whole file) record by record
 //! and reports unreadable byte runs as [`ScanItem::Invalid`]. Neither allocates for a
 //! readable record; header fields that are codes are returned as slices of the buffer.
+//! The archive scan ([`crate::scan`]) runs the same scanner over a file read in chunks
+//! that stay in the CPU cache, with the same items as on the whole file (see
+//! *Reading in chunks* below).
 //!
 //! # Rules and their sources
 //!
@@ -54,6 +57,19 @@
 //! `fileutils.c`) and tries again, so records after noise are found at any alignment. A
 //! record that claims more bytes than remain (a truncated record) ends the scan, as in
 //! libmseed, and so do fewer than 40 trailing bytes.
+//!
+//! # Reading in chunks
+//!
+//! Whether bytes are a record can depend on how many bytes follow them: a record longer
+//! than the rest of the data is truncated, a v2 record without blockette 1000 is as long as
+//! the distance to the next header or, at the end of a file, the rest of the data when that
+//! is a power of two. A scanner over a chunk that does not reach the end of the data stops
+//! before such an answer (and before any other whose bytes lie past the chunk: a blockette
+//! chain or a search for the next header cut by the end of the chunk) and the chunk reader
+//! continues from that offset with more bytes, keeping the unreadable run in progress. Every
+//! other answer is the one the whole data gives, so the items are those of the whole file:
+//! same records, same unreadable runs, offsets and messages, however the chunks fall
+//! (checked on every file of the shared data at many chunk sizes).
 //!
 //! # Where this differs from libmseed
 //!
@@ -130,6 +146,29 @@ pub enum RecordCodes<'a> {
         /// The source identifier bytes (usually ASCII).
         sid: &'a [u8],
     },
+}
+
+impl RecordCodes<'_> {
+    /// The codes as an [`Nslc`] (allocates), cleaned as [`RecordHeader::nslc`] describes.
+    pub fn nslc(&self) -> Nslc {
+        match *self {
+            RecordCodes::V2 {
+                network,
+                station,
+                location,
+                channel,
+            } => Nslc {
+                network: clean_code(network),
+                station: clean_code(station),
+                location: clean_code(location),
+                channel: clean_code(channel),
+            },
+            RecordCodes::V3 { sid } => {
+                let s = String::from_utf8_lossy(sid);
+                Nslc::from_source_id(&s).unwrap_or_else(|_| Nslc::new("", &s, "", ""))
+            }
+        }
+    }
 }
 
 /// The header flags of a record in miniSEED 2 terms ([`RecordHeader::flags`]).
@@ -212,23 +251,7 @@ impl<'a> RecordHeader<'a> {
     /// not of the `FDSN:` form gives the whole identifier as station code with the other
     /// codes empty.
     pub fn nslc(&self) -> Nslc {
-        match self.codes {
-            RecordCodes::V2 {
-                network,
-                station,
-                location,
-                channel,
-            } => Nslc {
-                network: clean_code(network),
-                station: clean_code(station),
-                location: clean_code(location),
-                channel: clean_code(channel),
-            },
-            RecordCodes::V3 { sid } => {
-                let s = String::from_utf8_lossy(sid);
-                Nslc::from_source_id(&s).unwrap_or_else(|_| Nslc::new("", &s, "", ""))
-            }
-        }
+        self.codes.nslc()
     }
 
     /// Raw bytes identifying the stream cheaply, for hashing without allocation: v2 the
@@ -751,11 +774,20 @@ pub fn leap_second_within(start_ns: i64, end_ns: i64) -> bool {
 /// [`RecordErrorKind::LengthOutOfRange`] and [`RecordErrorKind::Corrupt`] for an invalid
 /// header (the rules are in the module documentation). Never panics.
 pub fn parse_record(buf: &[u8]) -> Result<RecordHeader<'_>, RecordError> {
-    parse_inner(buf).map_err(Fail::into_error)
+    parse_inner(buf, true, &mut CodeCache::default()).map_err(Fail::into_error)
 }
 
+/// [`parse_record`] without the error text. `at_end` says whether `buf` reaches the end of
+/// the data. When it does not, every outcome that could change with more bytes is a
+/// failure for which [`Fail::ends_scan`] holds (too short, truncated, length unknown), and
+/// every other outcome is the one the whole data would give. `codes` holds the trimmed v2
+/// codes of the previous record.
 #[inline(always)]
-fn parse_inner(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
+fn parse_inner<'a>(
+    buf: &'a [u8],
+    at_end: bool,
+    codes: &mut CodeCache,
+) -> Result<RecordHeader<'a>, Fail> {
     if buf.len() < MIN_RECORD_LENGTH {
         let looks_v3 = buf.len() >= 15 && is_v3_header(buf);
         let looks_v2 = buf.len() >= 27 && is_v2_header(buf);
@@ -768,7 +800,7 @@ fn parse_inner(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
     if is_v3_header(buf) {
         parse_v3(buf)
     } else if is_v2_header(buf) {
-        parse_v2(buf)
+        parse_v2(buf, at_end, codes)
     } else {
         Err(Fail::NotSeed)
     }
@@ -880,18 +912,28 @@ fn nominal_rate(factor: i16, multiplier: i16) -> f64 {
 }
 
 /// `ms3_detect` for v2: the record length, or why it cannot be determined.
+///
+/// Unless `at_end`, bytes may follow `buf`: an answer that they could change (the chain
+/// walk or the search for the next header cut by the end of `buf`, the length of the
+/// remaining data) is [`Fail::LengthUnknown`] instead.
 #[inline(always)]
-fn detect_v2_length(buf: &[u8], order: ByteOrder) -> Result<usize, Fail> {
+fn detect_v2_length(buf: &[u8], order: ByteOrder, at_end: bool) -> Result<usize, Fail> {
     let win = buf.len().min(MAX_RECORD_LENGTH);
+    // Whether more data would widen the window.
+    let cut = !at_end && buf.len() < MAX_RECORD_LENGTH;
     let h: &[u8; V2_FIXED] = buf[..V2_FIXED].try_into().expect("checked length");
     let mut off = rd16(h, 46, order) as usize;
     while off != 0 && off >= V2_FIXED && off + 4 <= win {
         let kind = rd16(buf, off, order);
         let next = rd16(buf, off + 2, order) as usize;
-        if kind == 1000 && off + 8 <= win {
-            let exp = buf[off + 6];
-            if exp < 31 {
-                return Ok(1usize << exp);
+        if kind == 1000 {
+            if off + 8 <= win {
+                let exp = buf[off + 6];
+                if exp < 31 {
+                    return Ok(1usize << exp);
+                }
+            } else if cut {
+                return Err(Fail::LengthUnknown { have: buf.len() });
             }
         }
         if next != 0 && (next < 4 || next - 4 <= off) {
@@ -901,6 +943,10 @@ fn detect_v2_length(buf: &[u8], order: ByteOrder) -> Result<usize, Fail> {
             });
         }
         off = next;
+    }
+    if cut && off != 0 && off >= V2_FIXED {
+        // The walk stopped at the end of `buf`, not at the end of the chain.
+        return Err(Fail::LengthUnknown { have: buf.len() });
     }
     // No blockette 1000: look for the next header at 64-byte steps.
     let mut p = 64;
@@ -913,7 +959,7 @@ fn detect_v2_length(buf: &[u8], order: ByteOrder) -> Result<usize, Fail> {
     if buf.len() > MAX_RECORD_LENGTH {
         // libmseed's read buffer is full and the length is still unknown: it skips a byte.
         Err(Fail::NoLengthInWindow)
-    } else if buf.len().is_power_of_two() {
+    } else if at_end && buf.len().is_power_of_two() {
         Ok(buf.len())
     } else {
         Err(Fail::LengthUnknown { have: buf.len() })
@@ -921,19 +967,28 @@ fn detect_v2_length(buf: &[u8], order: ByteOrder) -> Result<usize, Fail> {
 }
 
 #[inline(always)]
-fn parse_v2(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
+fn parse_v2<'a>(
+    buf: &'a [u8],
+    at_end: bool,
+    codes: &mut CodeCache,
+) -> Result<RecordHeader<'a>, Fail> {
     if buf.len() < V2_FIXED {
         return Err(Fail::TooShort { have: buf.len() });
     }
     // Two copies of the body, each with a constant byte order (no per-field branch).
     match v2_byte_order(buf) {
-        ByteOrder::Big => parse_v2_ordered(buf, ByteOrder::Big),
-        ByteOrder::Little => parse_v2_ordered(buf, ByteOrder::Little),
+        ByteOrder::Big => parse_v2_ordered(buf, ByteOrder::Big, at_end, codes),
+        ByteOrder::Little => parse_v2_ordered(buf, ByteOrder::Little, at_end, codes),
     }
 }
 
 #[inline(always)]
-fn parse_v2_ordered(buf: &[u8], order: ByteOrder) -> Result<RecordHeader<'_>, Fail> {
+fn parse_v2_ordered<'a>(
+    buf: &'a [u8],
+    order: ByteOrder,
+    at_end: bool,
+    codes: &mut CodeCache,
+) -> Result<RecordHeader<'a>, Fail> {
     let h: &[u8; V2_FIXED] = buf[..V2_FIXED].try_into().expect("checked length");
     // Fast path for the layout nearly every writer produces: blockette 1000 at byte 48,
     // optionally followed by blockette 1001 at byte 56, nothing else. The general rules
@@ -957,11 +1012,11 @@ fn parse_v2_ordered(buf: &[u8], order: ByteOrder) -> Result<RecordHeader<'_>, Fa
             };
             if let Some(b1001) = layout {
                 let samprate = nominal_rate(rd16(x, 32, order) as i16, rd16(x, 34, order) as i16);
-                return finish_v2(&buf[..reclen], h, order, reclen, samprate, x[52], b1001);
+                return finish_v2(&buf[..reclen], h, order, samprate, x[52], b1001, codes);
             }
         }
     }
-    general_v2(buf, h, order)
+    general_v2(buf, h, order, at_end, codes)
 }
 
 /// The general v2 rules (`ms3_detect` + `msr3_unpack_mseed2`), for any blockette chain.
@@ -970,8 +1025,10 @@ fn general_v2<'a>(
     buf: &'a [u8],
     h: &[u8; V2_FIXED],
     order: ByteOrder,
+    at_end: bool,
+    codes: &mut CodeCache,
 ) -> Result<RecordHeader<'a>, Fail> {
-    let reclen = detect_v2_length(buf, order)?;
+    let reclen = detect_v2_length(buf, order, at_end)?;
     if !(MIN_RECORD_LENGTH..=MAX_RECORD_LENGTH).contains(&reclen) {
         return Err(Fail::LengthOutOfRange { len: reclen as u64 });
     }
@@ -1047,10 +1104,10 @@ fn general_v2<'a>(
         &buf[..record_length],
         h,
         order,
-        record_length,
         samprate,
         encoding,
         b1001,
+        codes,
     )
 }
 
@@ -1060,10 +1117,10 @@ fn finish_v2<'a>(
     raw: &'a [u8],
     h: &[u8; V2_FIXED],
     order: ByteOrder,
-    record_length: usize,
     samprate: f64,
     encoding: u8,
     b1001: Option<usize>,
+    codes: &mut CodeCache,
 ) -> Result<RecordHeader<'a>, Fail> {
     // Start time: ms_btime2nstime, then time correction, then B1001 microseconds.
     let year = rd16(h, 20, order);
@@ -1102,8 +1159,8 @@ fn finish_v2<'a>(
     };
     Ok(RecordHeader {
         format_version: 2,
-        record_length,
-        codes: v2_codes(raw),
+        record_length: raw.len(),
+        codes: codes.codes(raw),
         start_ns,
         sample_rate_hz: if samprate < 0.0 {
             -1.0 / samprate
@@ -1146,39 +1203,75 @@ fn zero_bytes(x: u64) -> u64 {
     ((high >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
 }
 
-/// The four v2 code fields (header bytes 8..20: station 5, location 2, channel 3,
-/// network 2), each cut at its first NUL and stripped of leading and trailing spaces.
+/// Where the four v2 code fields are in header bytes 8..20 (station 5, location 2,
+/// channel 3, network 2), each cut at its first NUL and stripped of leading and trailing
+/// spaces: `[start, stop)` of each, in that order, as indices into the 12 bytes.
 ///
 /// Works on bit masks of the NUL and space bytes of the 12 bytes (SWAR), so it costs a few
 /// dozen instructions and no per-byte branch.
 #[inline(always)]
-fn v2_codes(raw: &[u8]) -> RecordCodes<'_> {
-    let f: &[u8; 12] = raw[8..20].try_into().expect("fixed header has 48 bytes");
+fn v2_code_ranges(f: &[u8; 12]) -> [[u8; 2]; 4] {
     let lo = u64::from_le_bytes([f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]]);
     let hi = u64::from(u32::from_le_bytes([f[8], f[9], f[10], f[11]]));
     let nul = (zero_bytes(lo) | (zero_bytes(hi) & 0x0f) << 8) as u32;
     const SPACES: u64 = 0x2020_2020_2020_2020;
     let space = (zero_bytes(lo ^ SPACES) | (zero_bytes(hi ^ SPACES) & 0x0f) << 8) as u32;
     #[inline(always)]
-    fn field(f: &[u8; 12], nul: u32, space: u32, at: u32, width: u32) -> &[u8] {
+    fn field(nul: u32, space: u32, at: u32, width: u32) -> [u8; 2] {
         let full = (1u32 << width) - 1;
         let n = (nul >> at) & full;
         let end = if n == 0 { width } else { n.trailing_zeros() };
         let keep = !(space >> at) & ((1u32 << end) - 1);
         if keep == 0 {
-            return &[];
+            return [at as u8; 2];
         }
-        let start = keep.trailing_zeros() as usize;
-        let stop = (32 - keep.leading_zeros()) as usize;
-        let base = at as usize;
-        &f[base + start..base + stop]
+        let start = keep.trailing_zeros();
+        let stop = 32 - keep.leading_zeros();
+        [(at + start) as u8, (at + stop) as u8]
     }
-    RecordCodes::V2 {
-        station: field(f, nul, space, 0, 5),
-        location: field(f, nul, space, 5, 2),
-        channel: field(f, nul, space, 7, 3),
-        network: field(f, nul, space, 10, 2),
+    [
+        field(nul, space, 0, 5),
+        field(nul, space, 5, 2),
+        field(nul, space, 7, 3),
+        field(nul, space, 10, 2),
+    ]
+}
+
+/// The v2 code fields of the last record seen and where they are once trimmed: a run of
+/// records of one stream (the usual case) trims its codes once.
+#[derive(Clone, Copy, Debug, Default)]
+struct CodeCache {
+    /// Header bytes 8..20 (all NUL at first: every code empty, as `ranges` says).
+    raw: [u8; 12],
+    /// [`v2_code_ranges`] of `raw`.
+    ranges: [[u8; 2]; 4],
+}
+
+impl CodeCache {
+    /// The codes of the v2 record `raw` (at least 48 bytes).
+    #[inline(always)]
+    fn codes<'a>(&mut self, raw: &'a [u8]) -> RecordCodes<'a> {
+        let f: &'a [u8; 12] = raw[8..20].try_into().expect("fixed header has 48 bytes");
+        if *f != self.raw {
+            self.raw = *f;
+            self.ranges = v2_code_ranges(f);
+        }
+        let [s, l, c, n] = self.ranges;
+        let cut = |r: [u8; 2]| &f[usize::from(r[0])..usize::from(r[1])];
+        RecordCodes::V2 {
+            station: cut(s),
+            location: cut(l),
+            channel: cut(c),
+            network: cut(n),
+        }
     }
+}
+
+/// The four v2 code fields (header bytes 8..20: station 5, location 2, channel 3,
+/// network 2), each cut at its first NUL and stripped of leading and trailing spaces.
+#[cfg(test)]
+fn v2_codes(raw: &[u8]) -> RecordCodes<'_> {
+    CodeCache::default().codes(raw)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1220,17 +1313,36 @@ pub enum ScanItem<'a> {
 pub struct RecordScanner<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// Offset of `buf[0]` in the data (non-zero for a chunk, see [`scan_reader`]).
+    base: u64,
+    /// Whether `buf` reaches the end of the data; when not, the walk stops (`next` gives
+    /// `None`) where the answer depends on bytes after `buf`.
+    at_end: bool,
+    /// The unreadable run in progress: its offset and why its first byte is unreadable.
+    run: Option<(u64, Fail)>,
+    /// When stopped for want of data: how many bytes from `pos` to have next time.
+    need: usize,
+    /// The trimmed codes of the last v2 record.
+    codes: CodeCache,
 }
 
 impl<'a> RecordScanner<'a> {
     /// A scanner over `buf`, starting at offset 0.
     pub fn new(buf: &'a [u8]) -> Self {
-        RecordScanner { buf, pos: 0 }
+        RecordScanner {
+            buf,
+            pos: 0,
+            base: 0,
+            at_end: true,
+            run: None,
+            need: 0,
+            codes: CodeCache::default(),
+        }
     }
 
     /// The offset where the next item starts.
     pub fn position(&self) -> u64 {
-        self.pos as u64
+        self.base + self.pos as u64
     }
 }
 
@@ -1239,61 +1351,162 @@ impl<'a> Iterator for RecordScanner<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<ScanItem<'a>> {
+        self.advance(|item| item)
+    }
+}
+
+impl<'a> RecordScanner<'a> {
+    /// Finds the next item and gives it to `emit`; `None` at the end (or, when not
+    /// `at_end`, where more bytes are needed). [`scan_reader`] calls this directly, so that
+    /// the item is handed over where it is made instead of being moved out first.
+    #[inline(always)]
+    fn advance<T>(&mut self, emit: impl FnOnce(ScanItem<'a>) -> T) -> Option<T> {
         let len = self.buf.len();
-        let mut run: Option<(usize, Fail)> = None;
         while self.pos < len {
             let here = self.pos;
-            match parse_inner(&self.buf[here..]) {
+            let at = self.base + here as u64;
+            match parse_inner(&self.buf[here..], self.at_end, &mut self.codes) {
                 Ok(header) => {
-                    if let Some((start, fail)) = run {
+                    if let Some((start, fail)) = self.run {
                         // Report the run first; the record is parsed again on the next call.
-                        return Some(ScanItem::Invalid {
-                            offset: start as u64,
-                            length: (here - start) as u64,
+                        self.run = None;
+                        return Some(emit(ScanItem::Invalid {
+                            offset: start,
+                            length: at - start,
                             message: fail.message(),
-                        });
+                        }));
                     }
                     self.pos = here + header.record_length;
-                    return Some(ScanItem::Record {
-                        offset: here as u64,
-                        header,
-                    });
+                    return Some(emit(ScanItem::Record { offset: at, header }));
                 }
                 Err(fail) if fail.ends_scan() => {
+                    if !self.at_end {
+                        // More bytes decide: stop here, the caller continues with them.
+                        self.need = match fail {
+                            Fail::Truncated { need, .. } => need,
+                            _ => 2 * (len - here),
+                        };
+                        return None;
+                    }
                     self.pos = len;
-                    let (start, message) = match run {
-                        None => (here, fail.message()),
+                    let (start, message) = match self.run.take() {
+                        None => (at, fail.message()),
                         Some((start, first)) if matches!(fail, Fail::ShortNotSeed { .. }) => {
                             (start, first.message())
                         }
                         Some((start, first)) => (
                             start,
-                            format!(
-                                "{}; then at byte {here}: {}",
-                                first.message(),
-                                fail.message()
-                            ),
+                            format!("{}; then at byte {at}: {}", first.message(), fail.message()),
                         ),
                     };
-                    return Some(ScanItem::Invalid {
-                        offset: start as u64,
-                        length: (len - start) as u64,
+                    return Some(emit(ScanItem::Invalid {
+                        offset: start,
+                        length: self.base + len as u64 - start,
                         message,
-                    });
+                    }));
                 }
                 Err(fail) => {
-                    if run.is_none() {
-                        run = Some((here, fail));
+                    if self.run.is_none() {
+                        self.run = Some((at, fail));
                     }
                     self.pos = here + 1;
                 }
             }
         }
-        run.map(|(start, fail)| ScanItem::Invalid {
-            offset: start as u64,
-            length: (len - start) as u64,
-            message: fail.message(),
+        if !self.at_end {
+            return None;
+        }
+        let end = self.base + len as u64;
+        self.run.take().map(|(start, fail)| {
+            emit(ScanItem::Invalid {
+                offset: start,
+                length: end - start,
+                message: fail.message(),
+            })
         })
+    }
+}
+
+/// Reads `reader` to its end, about `chunk_bytes` at a time, into `buf`, and calls `f` with
+/// each item that [`RecordScanner`] yields on the whole data, in order, with the same
+/// offsets (from the start of the data), headers and messages. Returns the number of bytes
+/// read.
+///
+/// `buf` is reused between calls (it is grown, never shrunk). A record that does not fit in
+/// the rest of a chunk is carried over to the start of the next one, and `buf` grows when
+/// one record is longer than a chunk; so does a miniSEED 2 record without blockette 1000,
+/// whose length is the distance to the next header (up to 10 MiB are held, as libmseed
+/// does).
+///
+/// Byte `x` of the data is kept at an address equal to `x` modulo the page size, so that
+/// the kernel copies from the page cache between equally aligned addresses: with the
+/// destination a few bytes past the source modulo 4096 (as in a buffer from `malloc`),
+/// copies run several times slower on some CPUs (4K aliasing).
+///
+/// # Errors
+/// The first read error (`Interrupted` is retried); the items before it have been given.
+pub(crate) fn scan_reader<R: std::io::Read>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    chunk_bytes: usize,
+    mut f: impl FnMut(ScanItem<'_>),
+) -> std::io::Result<u64> {
+    const PAGE: usize = 4096;
+    // Index in `buf` of a page-aligned address plus `offset` modulo the page size.
+    let place = |buf: &Vec<u8>, offset: u64| {
+        let pad = buf.as_ptr().align_offset(PAGE);
+        (if pad < PAGE { pad } else { 0 }) + (offset % PAGE as u64) as usize
+    };
+    let chunk = chunk_bytes.max(1);
+    let mut base = 0u64; // offset in the data of buf[start]
+    let mut start = place(buf, 0); // index in buf of the first byte held
+    let mut filled = 0usize; // bytes held
+    let mut run = None;
+    let mut codes = CodeCache::default();
+    let mut want = chunk;
+    loop {
+        if buf.len() < 2 * PAGE + want {
+            buf.resize(2 * PAGE + want, 0);
+            // The allocation may have moved: align again.
+            let moved = place(buf, base);
+            buf.copy_within(start..start + filled, moved);
+            start = moved;
+        }
+        let mut at_end = false;
+        while filled < want {
+            match reader.read(&mut buf[start + filled..start + want]) {
+                Ok(0) => {
+                    at_end = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut scanner = RecordScanner {
+            buf: &buf[start..start + filled],
+            pos: 0,
+            base,
+            at_end,
+            run,
+            need: 0,
+            codes,
+        };
+        while scanner.advance(&mut f).is_some() {}
+        if at_end {
+            return Ok(base + filled as u64);
+        }
+        // Carry the undecided bytes over to the start of the buffer.
+        let (pos, need) = (scanner.pos, scanner.need);
+        run = scanner.run;
+        codes = scanner.codes;
+        base += pos as u64;
+        let carried = place(buf, base);
+        buf.copy_within(start + pos..start + filled, carried);
+        start = carried;
+        filled -= pos;
+        want = chunk.max(need);
     }
 }
 
@@ -1387,7 +1600,14 @@ mod tests {
                     }
                     let b = &buf[offset as usize..];
                     let h: &[u8; V2_FIXED] = b[..V2_FIXED].try_into().unwrap();
-                    let general = general_v2(b, h, header.header_byte_order).unwrap();
+                    let general = general_v2(
+                        b,
+                        h,
+                        header.header_byte_order,
+                        true,
+                        &mut CodeCache::default(),
+                    )
+                    .unwrap();
                     assert_eq!(general, header, "{} @ {offset}", file.display());
                     n += 1;
                 }
@@ -1425,12 +1645,227 @@ mod tests {
             let order = v2_byte_order(&buf);
             let h: &[u8; V2_FIXED] = buf[..V2_FIXED].try_into().unwrap();
             assert_eq!(
-                parse_inner(&buf),
-                general_v2(&buf, h, order),
+                parse_inner(&buf, true, &mut CodeCache::default()),
+                general_v2(&buf, h, order, true, &mut CodeCache::default()),
                 "{:?}",
                 &buf[44..68]
             );
         }
+    }
+
+    /// A reader giving at most `max` bytes per call (short reads, as a pipe may).
+    struct Trickle<'a> {
+        data: &'a [u8],
+        max: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = out.len().min(self.max).min(self.data.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    /// `scan_reader` with `chunk` bytes per chunk (and reads of at most `max`) gives exactly
+    /// the items of `RecordScanner` on the whole buffer.
+    fn assert_chunked_equals_whole(data: &[u8], chunk: usize, max: usize, ctx: &str) {
+        let whole: Vec<ScanItem<'_>> = RecordScanner::new(data).collect();
+        let mut got = 0;
+        let mut buf = Vec::new();
+        let mut reader = Trickle { data, max };
+        let n = scan_reader(&mut reader, &mut buf, chunk, |item| {
+            assert!(
+                got < whole.len(),
+                "{ctx}, chunk {chunk}: extra item {item:?}"
+            );
+            assert_eq!(item, whole[got], "{ctx}, chunk {chunk}, item {got}");
+            got += 1;
+        })
+        .unwrap();
+        assert_eq!(got, whole.len(), "{ctx}, chunk {chunk}: items missing");
+        assert_eq!(n, data.len() as u64, "{ctx}, chunk {chunk}");
+    }
+
+    /// Records, noise and broken records cut at every kind of chunk boundary are read as
+    /// from the whole file: every file of the shared data (v2 records of 128 to 8192 bytes,
+    /// variable-length v3 records, SEED volumes, the broken files) at chunk sizes that put
+    /// boundaries inside headers, blockette chains and record bodies.
+    #[test]
+    fn chunked_scan_equals_whole_buffer_scan() {
+        let Some(dir) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let mut files = crate::testing::files_in(&dir.join("mseed"));
+        files.extend(crate::testing::files_in(&dir.join("mseed/broken")));
+        files.extend(crate::testing::files_in(&dir.join("seed")));
+        assert!(files.len() > 150, "{}", files.len());
+        for file in &files {
+            let data = std::fs::read(file).unwrap();
+            let ctx = file.display().to_string();
+            // The scanner's trimmed codes, kept from record to record, are those of each
+            // record parsed alone (multiplexed files change streams at every record).
+            for item in RecordScanner::new(&data) {
+                if let ScanItem::Record { offset, header } = item {
+                    let alone = parse_record(&data[offset as usize..]).unwrap();
+                    assert_eq!(header, alone, "{ctx} @ {offset}");
+                }
+            }
+            for chunk in [1000, 4097] {
+                assert_chunked_equals_whole(&data, chunk, usize::MAX, &ctx);
+            }
+            // Boundaries at every small offset, and reads shorter than asked.
+            for chunk in [1, 39, 40, 47, 48, 52, 55, 56, 63, 64, 65, 127, 511, 513] {
+                assert_chunked_equals_whole(&data, chunk, usize::MAX, &ctx);
+            }
+            assert_chunked_equals_whole(&data, 4096, 333, &ctx);
+            assert_chunked_equals_whole(&data, 1 << 20, usize::MAX, &ctx);
+        }
+    }
+
+    /// The same on buffers made of pieces of real records: noise, truncated records,
+    /// v2 records without blockette 1000 (length found from the next header) and
+    /// v3 records longer than a chunk, at random chunk sizes.
+    #[test]
+    fn chunked_scan_equals_whole_buffer_scan_on_spliced_data() {
+        let Some(dir) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let v2 = std::fs::read(
+            dir.join("mseed/obspy-io-mseed__BW.BGLD.__.EHE.D.2008.001.first_10_records.mseed"),
+        )
+        .unwrap();
+        let v3 =
+            std::fs::read(dir.join("mseed/libmseed__reference-testdata-steim2.v3.mseed")).unwrap();
+        let v3_records: Vec<&[u8]> = RecordScanner::new(&v3)
+            .filter_map(|i| match i {
+                ScanItem::Record { header, .. } => Some(header.raw),
+                ScanItem::Invalid { .. } => None,
+            })
+            .collect();
+        assert!(!v3_records.is_empty());
+        let v2_len = parse_record(&v2).unwrap().record_length;
+        // v2 records whose blockette 1000 comes late in the chain (after a blockette 100),
+        // with a copy of a valid header inside their data, at every chunk size: a chain
+        // walk cut by a chunk boundary must wait for more bytes, not take the copy as the
+        // next record; and a chain broken after the boundary must stay broken.
+        let order = v2_byte_order(&v2);
+        let put16 = |r: &mut [u8], at: usize, v: u16| {
+            let b = match order {
+                ByteOrder::Big => v.to_be_bytes(),
+                ByteOrder::Little => v.to_le_bytes(),
+            };
+            r[at..at + 2].copy_from_slice(&b);
+        };
+        let mut late = v2[..v2_len].to_vec();
+        late[48..v2_len].fill(0);
+        put16(&mut late, 48, 100); // blockette 100, next at 448
+        put16(&mut late, 50, 448);
+        late[52..56].copy_from_slice(&match order {
+            ByteOrder::Big => 100.0f32.to_be_bytes(),
+            ByteOrder::Little => 100.0f32.to_le_bytes(),
+        });
+        put16(&mut late, 448, 1000);
+        put16(&mut late, 450, 0);
+        late[452] = 11;
+        late[453] = 1;
+        late[454] = v2_len.trailing_zeros() as u8;
+        late.copy_within(0..48, 128);
+        let mut broken = late.clone();
+        put16(&mut broken, 448, 999); // unknown type, next offset going backwards
+        put16(&mut broken, 450, 440);
+        for rec in [&late, &broken] {
+            let mut data = rec.clone();
+            data.extend_from_slice(&v2[..v2_len * 2]);
+            for chunk in 1..=700 {
+                assert_chunked_equals_whole(&data, chunk, usize::MAX, "late blockette 1000");
+            }
+        }
+        assert!(matches!(
+            RecordScanner::new(&late).next(),
+            Some(ScanItem::Record { header, .. }) if header.record_length == v2_len
+        ));
+        assert!(matches!(
+            RecordScanner::new(&broken).next(),
+            Some(ScanItem::Invalid { .. })
+        ));
+
+        let mut x: u64 = 7;
+        let mut rnd = move |n: usize| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) as usize % n
+        };
+        for case in 0..300 {
+            let mut data = Vec::new();
+            for _ in 0..1 + rnd(12) {
+                match rnd(6) {
+                    0 => data.extend_from_slice(&v2[..v2_len * (1 + rnd(3))]),
+                    1 => {
+                        // A v2 record without blockette 1000.
+                        let mut r = v2[..v2_len].to_vec();
+                        r[46] = 0;
+                        r[47] = 0;
+                        data.extend_from_slice(&r);
+                    }
+                    2 => data.extend_from_slice(v3_records[rnd(v3_records.len())]),
+                    3 => {
+                        // Noise, sometimes looking like the start of a header.
+                        let n = rnd(200);
+                        let from = rnd(v2.len() - n);
+                        data.extend_from_slice(&v2[from..from + n]);
+                    }
+                    4 => data.extend_from_slice(&v2[..rnd(v2_len)]),
+                    _ => data.extend(std::iter::repeat_n(b' ', rnd(100))),
+                }
+            }
+            let chunk = 1 + rnd(1500);
+            let max = 1 + rnd(3000);
+            assert_chunked_equals_whole(&data, chunk, max, &format!("case {case}"));
+        }
+    }
+
+    /// Records whose code fields change in length and padding from one record to the
+    /// next: the scanner's codes (trimmed once per run of equal code bytes) are those of
+    /// each record parsed alone.
+    #[test]
+    fn codes_follow_every_change_of_code_bytes() {
+        let Some(dir) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let v2 = std::fs::read(
+            dir.join("mseed/obspy-io-mseed__BW.BGLD.__.EHE.D.2008.001.first_10_records.mseed"),
+        )
+        .unwrap();
+        let len = parse_record(&v2).unwrap().record_length;
+        let codes: [&[u8; 12]; 8] = [
+            b"BGLD   EHEBW",
+            b"BGLD   EHEBW",
+            b"ABCDE00HHZXA",
+            b" X   00HHZXA",
+            b"X\0   \0\0HHZXA",
+            b"X    \0\0HHZXA",
+            b"X      HH XA",
+            b"BGLD   EHEBW",
+        ];
+        let mut data = Vec::new();
+        for c in codes {
+            let mut r = v2[..len].to_vec();
+            r[8..20].copy_from_slice(c);
+            data.extend_from_slice(&r);
+        }
+        let mut n = 0;
+        for item in RecordScanner::new(&data) {
+            let ScanItem::Record { offset, header } = item else {
+                panic!("{item:?}");
+            };
+            let alone = parse_record(&data[offset as usize..]).unwrap();
+            assert_eq!(header.codes, alone.codes, "record {n}");
+            n += 1;
+        }
+        assert_eq!(n, codes.len());
     }
 
     #[test]

@@ -140,6 +140,9 @@ pub struct TraceBuilder {
     /// of a day file). A piece that continues it under the trace rule extends it at once, so
     /// contiguous records cost no allocation and no sort; any other piece goes to `pieces`.
     run: Option<Piece>,
+    /// The last time tolerance computed in ns, with the tolerance and rate it is for (the
+    /// pieces of a stream nearly always share one rate).
+    time_ns_cache: Option<(TimeTolerance, f64, i64)>,
 }
 
 impl TraceBuilder {
@@ -151,8 +154,17 @@ impl TraceBuilder {
     /// Adds a piece (any order).
     pub fn push(&mut self, piece: Piece, tolerance: &Tolerance) {
         if let Some(r) = &mut self.run {
+            let rate = piece.sample_rate_hz;
+            let time_ns = match self.time_ns_cache {
+                Some((t, at_rate, ns)) if t == tolerance.time && at_rate == rate => ns,
+                _ => {
+                    let ns = tolerance.time_ns(rate);
+                    self.time_ns_cache = Some((tolerance.time, rate, ns));
+                    ns
+                }
+            };
             if tolerance.rates_equal(r.sample_rate_hz, piece.sample_rate_hz)
-                && (piece.start_ns - r.end_ns).abs() <= tolerance.time_ns(piece.sample_rate_hz)
+                && (piece.start_ns - r.end_ns).abs() <= time_ns
             {
                 if piece.end_ns > r.end_ns {
                     r.end_ns = piece.end_ns;

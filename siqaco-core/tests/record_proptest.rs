@@ -10,6 +10,7 @@ fn check(buf: &[u8]) {
     for item in RecordScanner::new(buf) {
         let (o, l) = match item {
             ScanItem::Record { offset, header } => {
+                assert_eq!(parse_record(&buf[offset as usize..]), Ok(header));
                 let _ = (header.nslc(), header.end_ns(), header.coverage_end_ns());
                 let _ = header.extra_headers();
                 (offset, header.record_length as u64)
