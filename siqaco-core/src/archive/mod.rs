@@ -26,8 +26,8 @@
 mod atomic;
 mod template;
 
+pub use atomic::{read_aligned, write_atomic, AlignedBytes, TEMP_MARKER};
 pub(crate) use atomic::{sync_dir, sync_file, write_unsynced};
-pub use atomic::{write_atomic, TEMP_MARKER};
 pub use template::Template;
 
 use crate::error::{Error, Result};

@@ -568,3 +568,24 @@ fn temp_files_are_never_listed() {
         1
     );
 }
+
+#[test]
+fn read_aligned_reads_whole_files_page_aligned() {
+    let dir = tempfile::tempdir().unwrap();
+    for size in [0usize, 1, 4095, 4096, 4097, 3 * 4096 + 17, 1 << 20] {
+        let p = dir.path().join(format!("f{size}"));
+        let bytes: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
+        fs::write(&p, &bytes).unwrap();
+        let got = super::read_aligned(&p).unwrap();
+        assert_eq!(&got[..], &bytes[..], "size {size}");
+        if size > 0 {
+            assert_eq!(got.as_ptr() as usize % 4096, 0, "size {size}");
+        }
+    }
+    assert_eq!(
+        super::read_aligned(&dir.path().join("missing"))
+            .unwrap_err()
+            .kind(),
+        std::io::ErrorKind::NotFound
+    );
+}

@@ -24,7 +24,9 @@ use super::{
     days_touched, merge_ranked, ranked_records, split_records, ArchiveDay, DayStats, MergeOptions,
     PatchInput,
 };
-use crate::archive::{sync_dir, sync_file, write_atomic, write_unsynced, Archive, Layout};
+use crate::archive::{
+    read_aligned, sync_dir, sync_file, write_atomic, write_unsynced, AlignedBytes, Archive, Layout,
+};
 use crate::error::{Error, Result};
 use crate::record::{parse_record, RecordCodes};
 use crate::sid::Nslc;
@@ -396,13 +398,18 @@ pub fn merge_into_cancellable(
     for (k, input) in inputs.iter().enumerate() {
         files.extend(input_files(&input.path)?.into_iter().map(|f| (k, f)));
     }
-    let buffers: Vec<(usize, PathBuf, Vec<u8>)> = files
+    let buffers: Vec<(usize, PathBuf, AlignedBytes)> = files
         .into_par_iter()
         .map(|(k, f)| {
-            let b = fs::read(&f).map_err(|e| Error::io(&f, e))?;
+            let b = read_aligned(&f).map_err(|e| Error::io(&f, e))?;
             Ok((k, f, b))
         })
         .collect::<Result<_>>()?;
+    tracing::debug!(
+        files = buffers.len(),
+        bytes = buffers.iter().map(|b| b.2.len()).sum::<usize>(),
+        "merge: inputs read"
+    );
     let parsed: Vec<Vec<(Nslc, &[u8])>> = buffers
         .par_iter()
         .map(|(_, f, b)| {
@@ -458,6 +465,10 @@ pub fn merge_into_cancellable(
             Ok(o)
         })
         .collect();
+    tracing::debug!(
+        streams = outcomes.len(),
+        "merge: streams merged, verified and staged"
+    );
     let mut failure = None;
     for o in outcomes {
         match o {
@@ -485,6 +496,7 @@ pub fn merge_into_cancellable(
         (None, Some(e)) => Err(e),
         (Some(staging), None) => {
             report.files_written = staging.commit()?;
+            tracing::debug!(files = report.files_written, "merge: committed");
             Ok(report)
         }
         (None, None) => Ok(report),
@@ -511,13 +523,13 @@ fn merge_one_stream(
     };
     // Load the day files, extending the range while archive records reach beyond it.
     let (from, mut to) = (first - NS_PER_DAY, last + NS_PER_DAY);
-    let mut files: BTreeMap<i64, (PathBuf, Option<Vec<u8>>)> = BTreeMap::new();
+    let mut files: BTreeMap<i64, (PathBuf, Option<AlignedBytes>)> = BTreeMap::new();
     loop {
         let mut day = from;
         while day <= to {
             if let std::collections::btree_map::Entry::Vacant(v) = files.entry(day) {
                 let p = archive.file_path(nslc, day, 'D')?;
-                let bytes = match fs::read(&p) {
+                let bytes = match read_aligned(&p) {
                     Ok(b) => Some(b),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                     Err(e) => return Err(Error::io(&p, e)),
