@@ -25,7 +25,8 @@ Each run merges into a fresh mirror of the archive made of hard links (the merge
 writes a file in place: it writes a new file and renames it over the old one, so the
 shared archive is not modified; the script checks its sizes and mtimes after the runs).
 Timed: the release `siqaco merge` (default: day files cut at midnight; and
-`--by-start-time`, the archive's own convention), wall time and peak RSS from GNU time.
+`--by-start-time`, the archive's own convention), wall time and peak RSS from GNU time;
+and, as the write limit, `cp -r` of the patch files followed by `sync`.
 MB/s = patch bytes / wall seconds. Correctness: each run's merge verifies every new day
 file sample by sample before it replaces anything (the run fails otherwise); the script
 prints what `--dry-run --json` reports (day files changed, samples added and replaced,
@@ -158,6 +159,14 @@ def main() -> None:
                 dt, rss, _ = timed([siqaco, *base, *extra, "--into", str(m), *inputs])
                 runs.setdefault(name, []).append((dt, rss))
                 shutil.rmtree(m)
+            # The write limit: the patch files copied as they are and synced (no reading
+            # of the archive, no merging, no verification).
+            c = tmp / f"cp{rep}"
+            c.mkdir()
+            subprocess.run(["sync"], check=True)
+            dt, rss, _ = timed(["sh", "-c", f"cp -r {new} {overlap} {c} && sync"])
+            runs.setdefault("cp -r of the patch files + sync (write limit)", []).append((dt, rss))
+            shutil.rmtree(c)
             if args.dataselect:
                 m = tmp / f"ds{rep}"
                 mirror(archive, m)
