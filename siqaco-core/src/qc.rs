@@ -602,7 +602,7 @@ fn payload_hash(bytes: &[u8]) -> u64 {
 }
 
 fn read_one(idx: u32, file: &ArchiveFile, opts: &QcOptions, acc: &mut Acc) {
-    let buf = match std::fs::read(&file.path) {
+    let buf = match crate::archive::read_aligned(&file.path) {
         Ok(b) => b,
         Err(e) => {
             acc.errors.push(FileError {

@@ -210,7 +210,7 @@ fn read_one(
     selection: &[NslcGlob],
     window: Option<(i64, i64)>,
 ) -> Result<Vec<Part>> {
-    let buf = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let buf = crate::archive::read_aligned(path).map_err(|e| Error::io(path, e))?;
     let mut out = Vec::new();
     let mut last: Option<(u8, Vec<u8>, Option<Nslc>)> = None;
     for item in RecordScanner::new(&buf) {

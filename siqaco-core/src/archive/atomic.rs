@@ -187,7 +187,8 @@ impl std::ops::Deref for AlignedBytes {
 /// page-aligned. The kernel copies from the page cache at the speed of `cat` only between
 /// equally aligned addresses: into a `malloc`ed buffer, a few bytes past a page boundary,
 /// the copy runs several times slower on some CPUs (4K aliasing, measured on the scan of
-/// issue #2: 3.5× the system time).
+/// issue #2: 3.5× the system time). The whole-file reads of miniSEED (merge, read, qc,
+/// index, the archive source) all go through it.
 ///
 /// # Errors
 /// The I/O error of opening or reading (`Interrupted` is retried).

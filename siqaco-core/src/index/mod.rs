@@ -1153,7 +1153,7 @@ pub struct StoredDay {
 }
 
 fn read_and_index(f: &ArchiveFile, opts: &SectionOptions) -> (FileIndex, Vec<FileError>) {
-    match std::fs::read(&f.path) {
+    match crate::archive::read_aligned(&f.path) {
         Err(err) => (
             FileIndex::default(),
             vec![FileError {

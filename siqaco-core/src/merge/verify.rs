@@ -306,10 +306,6 @@ pub(crate) fn verify_ranked(
     // Output records not proven at record level: sample by sample.
     let mut extents: Vec<Vec<(i64, i64)>> = vec![Vec::new(); groups.len()];
     for o in &outs {
-        if o.group >= extents.len() {
-            extents.resize_with(o.group + 1, Vec::new);
-            window_list.resize_with(o.group + 1, Vec::new);
-        }
         extents[o.group].push((o.start_ns, o.last_ns));
         if o.source.is_some() {
             continue;

@@ -137,7 +137,8 @@ impl ArchiveSource {
                 Some((line.start_ns, line.end_ns)),
             )?;
             for f in files {
-                let buf = std::fs::read(&f.path).map_err(|e| Error::io(&f.path, e))?;
+                let buf =
+                    crate::archive::read_aligned(&f.path).map_err(|e| Error::io(&f.path, e))?;
                 out.take(&buf, &f.path, 0, line);
             }
         }
