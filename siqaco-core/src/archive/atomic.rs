@@ -61,13 +61,7 @@ pub(crate) fn write_atomic_with(
             .create_new(true)
             .open(&tmp)
             .map_err(|e| Error::io(&tmp, e))?;
-        if let Ok(old) = fs::metadata(path) {
-            if old.is_file() {
-                f.set_permissions(old.permissions())
-                    .map_err(|e| Error::io(&tmp, e))?;
-            }
-        }
-        f.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
+        write_like(&mut f, &tmp, bytes, path)?;
         f.sync_all().map_err(|e| Error::io(&tmp, e))?;
         drop(f);
         before_rename(&tmp).map_err(|e| Error::io(&tmp, e))?;
@@ -144,6 +138,12 @@ pub(crate) fn write_unsynced(path: &Path, bytes: &[u8], like: &Path) -> Result<(
         .truncate(true)
         .open(path)
         .map_err(|e| Error::io(path, e))?;
+    write_like(&mut f, path, bytes, like)
+}
+
+/// Gives `f` (open at `path`) the permissions of the file `like` when that exists, then
+/// writes `bytes`.
+fn write_like(f: &mut fs::File, path: &Path, bytes: &[u8], like: &Path) -> Result<()> {
     if let Ok(old) = fs::metadata(like) {
         if old.is_file() {
             f.set_permissions(old.permissions())
