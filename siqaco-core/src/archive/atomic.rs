@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use std::fs;
-use std::io::Write;
+use std::io::{IoSlice, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -61,7 +61,7 @@ pub(crate) fn write_atomic_with(
             .create_new(true)
             .open(&tmp)
             .map_err(|e| Error::io(&tmp, e))?;
-        write_like(&mut f, &tmp, bytes, path)?;
+        write_like(&mut f, &tmp, &[bytes], path)?;
         f.sync_all().map_err(|e| Error::io(&tmp, e))?;
         drop(f);
         before_rename(&tmp).map_err(|e| Error::io(&tmp, e))?;
@@ -119,8 +119,8 @@ pub(crate) fn sync_dir(_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes `bytes` to `path` (created, or truncated), with the permissions of `like` when
-/// that file exists, **without** waiting for the disk: for files that are only made
+/// Writes the concatenation of `parts` to `path` (created, or truncated), with the
+/// permissions of `like` when that file exists, **without** waiting for the disk: for files that are only made
 /// durable later, all together with [`sync_file`] (the staged files of a merge; syncing
 /// each as it was written made the writer wait for the disk while it could be merging the
 /// next stream). Asking the kernel to start writeback at once (`sync_file_range`) measured
@@ -128,7 +128,7 @@ pub(crate) fn sync_dir(_dir: &Path) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::Io`] naming `path`.
-pub(crate) fn write_unsynced(path: &Path, bytes: &[u8], like: &Path) -> Result<()> {
+pub(crate) fn write_unsynced(path: &Path, parts: &[&[u8]], like: &Path) -> Result<()> {
     if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         create_dirs(dir)?;
     }
@@ -138,19 +138,48 @@ pub(crate) fn write_unsynced(path: &Path, bytes: &[u8], like: &Path) -> Result<(
         .truncate(true)
         .open(path)
         .map_err(|e| Error::io(path, e))?;
-    write_like(&mut f, path, bytes, like)
+    write_like(&mut f, path, parts, like)
 }
 
 /// Gives `f` (open at `path`) the permissions of the file `like` when that exists, then
-/// writes `bytes`.
-fn write_like(f: &mut fs::File, path: &Path, bytes: &[u8], like: &Path) -> Result<()> {
+/// writes the concatenation of `parts`.
+fn write_like(f: &mut fs::File, path: &Path, parts: &[&[u8]], like: &Path) -> Result<()> {
     if let Ok(old) = fs::metadata(like) {
         if old.is_file() {
             f.set_permissions(old.permissions())
                 .map_err(|e| Error::io(path, e))?;
         }
     }
-    f.write_all(bytes).map_err(|e| Error::io(path, e))
+    write_all_vectored(f, parts).map_err(|e| Error::io(path, e))
+}
+
+/// Writes every byte of `parts`, in order, with vectored writes (`writev`) of at most
+/// `IOV_MAX` (1024, POSIX's minimum) slices: the parts of a merged day file are its copied
+/// records, borrowed from the input buffers, so they go to the file without being
+/// gathered in memory first. (`Write::write_all_vectored` is not stable yet.)
+fn write_all_vectored(f: &mut fs::File, parts: &[&[u8]]) -> std::io::Result<()> {
+    const IOV_MAX: usize = 1024;
+    let mut slices: Vec<IoSlice<'_>> = parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| IoSlice::new(p))
+        .collect();
+    let mut rest = &mut slices[..];
+    while !rest.is_empty() {
+        let n = rest.len().min(IOV_MAX);
+        match f.write_vectored(&rest[..n]) {
+            Ok(0) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::WriteZero,
+                    "failed to write the whole file",
+                ))
+            }
+            Ok(written) => IoSlice::advance_slices(&mut rest, written),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Waits until the data of the file at `path` is on disk (fsync).

@@ -589,3 +589,32 @@ fn read_aligned_reads_whole_files_page_aligned() {
         std::io::ErrorKind::NotFound
     );
 }
+
+#[test]
+fn unsynced_write_of_many_parts_is_their_concatenation() {
+    // More parts than one writev takes (1024), empty ones among them, the permissions of
+    // the file it replaces, and a shorter rewrite truncating a longer file.
+    let dir = tempfile::tempdir().unwrap();
+    let like = dir.path().join("old");
+    fs::write(&like, b"old").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&like, fs::Permissions::from_mode(0o640)).unwrap();
+    }
+    let owned: Vec<Vec<u8>> = (0..3000u32)
+        .map(|i| (0..(i % 7) * 100).map(|k| (i + k) as u8).collect())
+        .collect();
+    let parts: Vec<&[u8]> = owned.iter().map(|p| p.as_slice()).collect();
+    let path = dir.path().join("sub/new");
+    write_unsynced(&path, &parts, &like).unwrap();
+    assert_eq!(fs::read(&path).unwrap(), owned.concat());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+    }
+    write_unsynced(&path, &[b"ab", b"", b"c"], &like).unwrap();
+    assert_eq!(fs::read(&path).unwrap(), b"abc");
+}

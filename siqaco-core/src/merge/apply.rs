@@ -211,12 +211,13 @@ impl Staging {
         }
     }
 
-    /// Lists `files` in the journal, then writes the staged copies: `(target, Some(bytes))`
-    /// a new content, `(target, None)` a removal. Targets are paths under the root.
+    /// Lists `files` in the journal, then writes the staged copies: `(target, Some(parts))`
+    /// a new content, the concatenation of the parts (written with vectored writes),
+    /// `(target, None)` a removal. Targets are paths under the root.
     ///
     /// # Errors
     /// [`Error::Io`]; call [`Staging::abort`] then.
-    pub fn stage(&self, files: &[(PathBuf, Option<Vec<u8>>)]) -> Result<()> {
+    pub fn stage(&self, files: &[(PathBuf, Option<Vec<&[u8]>>)]) -> Result<()> {
         if files.is_empty() {
             return Ok(());
         }
@@ -300,7 +301,11 @@ fn write_journal(root: &Path, j: &Journal) -> Result<()> {
 /// [`Error::Io`]; a failure leaves the journal, so [`recover`] completes or undoes it.
 pub fn replace_files(root: &Path, files: &[(PathBuf, Option<Vec<u8>>)]) -> Result<()> {
     let staging = Staging::new(root);
-    staging.stage(files)?;
+    let files: Vec<(PathBuf, Option<Vec<&[u8]>>)> = files
+        .iter()
+        .map(|(t, b)| (t.clone(), b.as_deref().map(|b| vec![b])))
+        .collect();
+    staging.stage(&files)?;
     staging.commit().map(|_| ())
 }
 
@@ -329,7 +334,6 @@ fn input_files(path: &Path) -> Result<Vec<PathBuf>> {
 
 /// What one stream contributes to a merge: its files to replace and its day reports.
 struct StreamOutcome {
-    writes: Vec<(PathBuf, Option<Vec<u8>>)>,
     days: Vec<DayChange>,
     warnings: Vec<String>,
 }
@@ -452,17 +456,11 @@ pub fn merge_into_cancellable(
         .map(|(nslc, per_input)| {
             if crate::is_cancelled(cancel) {
                 return Ok(StreamOutcome {
-                    writes: Vec::new(),
                     days: Vec::new(),
                     warnings: Vec::new(),
                 });
             }
-            let mut o = merge_one_stream(archive, inputs, nslc, per_input, opts)?;
-            if let Some(staging) = &staging {
-                staging.stage(&o.writes)?;
-            }
-            o.writes.clear();
-            Ok(o)
+            merge_one_stream(archive, inputs, nslc, per_input, opts, staging.as_ref())
         })
         .collect();
     tracing::debug!(
@@ -504,16 +502,17 @@ pub fn merge_into_cancellable(
 }
 
 /// Reads the day files of one stream, merges `per_input` (its records of each input) into
-/// them and verifies the result; writes nothing.
+/// them, verifies the result and stages the changed day files in `staging` (none in a dry
+/// run), so that they are not held in memory beyond their stream.
 fn merge_one_stream(
     archive: &Archive,
     inputs: &[MergeInput],
     nslc: &Nslc,
     per_input: &[Vec<&[u8]>],
     opts: &MergeOptions,
+    staging: Option<&Staging>,
 ) -> Result<StreamOutcome> {
     let mut out = StreamOutcome {
-        writes: Vec::new(),
         days: Vec::new(),
         warnings: Vec::new(),
     };
@@ -572,26 +571,23 @@ fn merge_one_stream(
     opts.output.validate()?;
     let recs = ranked_records(nslc, &days, &patches, opts)?;
     let m = merge_ranked(nslc, &recs, &days, (from, to), opts)?;
-    let outs: Vec<(i64, &[u8])> = m
+    let outs: Vec<(i64, Vec<&[u8]>)> = m
         .days
         .iter()
-        .map(|d| (d.day_start_ns, d.bytes.as_slice()))
+        .map(|d| (d.day_start_ns, d.slices()))
         .collect();
     verify_ranked(nslc, &recs, &outs, opts)?;
     out.warnings = m.warnings;
-    for d in m.days {
+    let mut writes: Vec<(PathBuf, Option<Vec<&[u8]>>)> = Vec::new();
+    for (d, (_, parts)) in m.days.iter().zip(outs) {
         let path = files
             .get(&d.day_start_ns)
             .map(|f| f.0.clone())
             .map_or_else(|| archive.file_path(nslc, d.day_start_ns, 'D'), Ok)?;
         if d.changed {
-            let content = if d.bytes.is_empty() {
-                None
-            } else {
-                Some(d.bytes)
-            };
+            let content = (!parts.is_empty()).then_some(parts);
             if content.is_some() || d.had_file {
-                out.writes.push((path.clone(), content));
+                writes.push((path.clone(), content));
             }
         }
         out.days.push(DayChange {
@@ -602,6 +598,9 @@ fn merge_one_stream(
             created: d.changed && !d.had_file,
             stats: d.stats,
         });
+    }
+    if let Some(staging) = staging {
+        staging.stage(&writes)?;
     }
     Ok(out)
 }

@@ -475,6 +475,19 @@ impl Claims {
         if b <= a {
             return;
         }
+        // Records come mostly in time order: extending or following the last interval
+        // needs no search and no removal.
+        if let Some(mut last) = self.map.last_entry() {
+            if *last.key() <= a {
+                let e = last.get_mut();
+                if a <= *e {
+                    *e = (*e).max(b);
+                } else {
+                    self.map.insert(a, b);
+                }
+                return;
+            }
+        }
         while let Some((&s, &e)) = self.map.range(..=b).next_back() {
             if e < a {
                 break;
@@ -678,18 +691,73 @@ pub fn merge_stream(
 ) -> Result<StreamMerge> {
     opts.output.validate()?;
     let recs = ranked_records(nslc, archive, patches, opts)?;
-    merge_ranked(nslc, &recs, archive, days, opts)
+    let m = merge_ranked(nslc, &recs, archive, days, opts)?;
+    Ok(StreamMerge {
+        nslc: nslc.clone(),
+        days: m
+            .days
+            .into_iter()
+            .map(|d| DayOutput {
+                day_start_ns: d.day_start_ns,
+                bytes: d.parts.concat(),
+                changed: d.changed,
+                had_file: d.had_file,
+                stats: d.stats,
+            })
+            .collect(),
+        warnings: m.warnings,
+    })
+}
+
+/// A [`DayOutput`] as the merge assembles it: its records in file order, borrowed from
+/// the inputs where they are copied (a day file left unchanged is one part, its old
+/// bytes) and owned where they are re-encoded; each part holds whole records. Written
+/// with vectored writes, so copied records go from the input buffers to the file.
+#[derive(Debug)]
+pub(crate) struct DayParts<'a> {
+    pub(crate) day_start_ns: i64,
+    pub(crate) parts: Vec<Cow<'a, [u8]>>,
+    pub(crate) changed: bool,
+    pub(crate) had_file: bool,
+    pub(crate) stats: DayStats,
+}
+
+impl DayParts<'_> {
+    /// The parts as slices.
+    pub(crate) fn slices(&self) -> Vec<&[u8]> {
+        self.parts.iter().map(|p| &**p).collect()
+    }
+}
+
+/// The result of [`merge_ranked`]: [`StreamMerge`] with days as [`DayParts`].
+#[derive(Debug)]
+pub(crate) struct StreamParts<'a> {
+    pub(crate) days: Vec<DayParts<'a>>,
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Whether `whole` is the concatenation of `parts` (compared without building it).
+fn is_concat(whole: &[u8], parts: &[Cow<'_, [u8]>]) -> bool {
+    if whole.len() != parts.iter().map(|p| p.len()).sum::<usize>() {
+        return false;
+    }
+    let mut rest = whole;
+    parts.iter().all(|p| {
+        let (head, tail) = rest.split_at(p.len());
+        rest = tail;
+        head == &**p
+    })
 }
 
 /// [`merge_stream`] on the records of [`ranked_records`] (parsed once for the merge and
-/// its verification).
-pub(crate) fn merge_ranked(
+/// its verification), with the days as [`DayParts`] borrowing from `recs` and `archive`.
+pub(crate) fn merge_ranked<'a>(
     nslc: &Nslc,
-    recs: &[Rec<'_>],
-    archive: &[ArchiveDay<'_>],
+    recs: &[Rec<'a>],
+    archive: &[ArchiveDay<'a>],
     days: (i64, i64),
     opts: &MergeOptions,
-) -> Result<StreamMerge> {
+) -> Result<StreamParts<'a>> {
     let mut groups: Vec<RateGroup> = Vec::new();
     let group_of = |groups: &mut Vec<RateGroup>, rate: f64| -> usize {
         if let Some(i) = groups
@@ -839,9 +907,11 @@ pub(crate) fn merge_ranked(
         let mut st = stats.get(&day).copied().unwrap_or_default();
         if unchanged {
             st.records_copied = (day_runs.len() + nd.len()) as u64;
-            out_days.push(DayOutput {
+            out_days.push(DayParts {
                 day_start_ns: day,
-                bytes: old.map(|d| d.bytes.to_vec()).unwrap_or_default(),
+                parts: old
+                    .map(|d| vec![Cow::Borrowed(d.bytes)])
+                    .unwrap_or_default(),
                 changed: false,
                 had_file: true,
                 stats: st,
@@ -850,8 +920,8 @@ pub(crate) fn merge_ranked(
         }
         day_runs.sort_by_key(|run| (recs[run.rec].time(run.i0), run.rec));
         // (start time, bytes) of each output record or record group; copied records are
-        // borrowed and the day's bytes are assembled once
-        let mut pieces: Vec<(i64, Cow<'_, [u8]>)> = Vec::new();
+        // borrowed, never copied in memory
+        let mut pieces: Vec<(i64, Cow<'a, [u8]>)> = Vec::new();
         for &ri in &nd {
             pieces.push((recs[ri].start_ns, Cow::Borrowed(recs[ri].raw)));
             st.records_copied += 1;
@@ -899,21 +969,17 @@ pub(crate) fn merge_ranked(
             }
         }
         pieces.sort_by_key(|p| p.0);
-        let mut bytes = Vec::with_capacity(pieces.iter().map(|p| p.1.len()).sum());
-        for (_, p) in &pieces {
-            bytes.extend_from_slice(p);
-        }
-        let changed = old.is_none_or(|d| d.bytes != bytes.as_slice());
-        out_days.push(DayOutput {
+        let parts: Vec<Cow<'a, [u8]>> = pieces.into_iter().map(|p| p.1).collect();
+        let changed = old.is_none_or(|d| !is_concat(d.bytes, &parts));
+        out_days.push(DayParts {
             day_start_ns: day,
-            bytes,
+            parts,
             changed,
             had_file: old.is_some(),
             stats: st,
         });
     }
-    Ok(StreamMerge {
-        nslc: nslc.clone(),
+    Ok(StreamParts {
         days: out_days,
         warnings,
     })

@@ -41,12 +41,11 @@
 //! outside the merged window changed.
 
 use super::{
-    ranked_records, split_records, ArchiveDay, Claims, Collision, DaySplit, MergeOptions,
-    PatchInput, Rec,
+    ranked_records, ArchiveDay, Claims, Collision, DaySplit, MergeOptions, PatchInput, Rec,
 };
 use crate::codec::{decode_record, Samples};
 use crate::error::{Error, Result};
-use crate::record::{parse_record, sample_time};
+use crate::record::{sample_time, RecordCodes, RecordScanner, ScanItem};
 use crate::sid::Nslc;
 use crate::time::{day_floor, format_date, format_time};
 
@@ -195,15 +194,17 @@ pub fn verify_stream(
     opts: &MergeOptions,
 ) -> Result<VerifyStats> {
     let recs = ranked_records(nslc, archive, patches, opts)?;
-    verify_ranked(nslc, &recs, outputs, opts)
+    let outputs: Vec<(i64, Vec<&[u8]>)> = outputs.iter().map(|&(d, b)| (d, vec![b])).collect();
+    verify_ranked(nslc, &recs, &outputs, opts)
 }
 
 /// [`verify_stream`] on the records of [`ranked_records`] (parsed once for the merge and
-/// its verification).
+/// its verification), with each output day file given as the parts it is written from
+/// ([`DayParts`](super::DayParts)), each part holding whole records.
 pub(crate) fn verify_ranked(
     nslc: &Nslc,
     recs: &[Rec<'_>],
-    outputs: &[(i64, &[u8])],
+    outputs: &[(i64, Vec<&[u8]>)],
     opts: &MergeOptions,
 ) -> Result<VerifyStats> {
     let mut stats = VerifyStats::default();
@@ -217,12 +218,28 @@ pub(crate) fn verify_ranked(
     }
     // Output records, from their headers: rule 4, rate groups, extents for rule 1.
     let mut outs: Vec<OutRec<'_>> = Vec::new();
-    for &(day, bytes) in outputs {
-        for raw in split_records(bytes)? {
-            let h = parse_record(raw).map_err(|e| fail(e.message))?;
-            if h.nslc() != *nslc {
-                return Err(fail(format!("output holds a record of {}", h.nslc())));
+    // the codes of the last record checked to be of `nslc`
+    let mut checked: Option<RecordCodes<'_>> = None;
+    for (day, parts) in outputs {
+        let day = *day;
+        for h in parts.iter().flat_map(|p| RecordScanner::new(p)) {
+            let h = match h {
+                ScanItem::Record { header, .. } => header,
+                ScanItem::Invalid {
+                    offset, message, ..
+                } => {
+                    return Err(fail(format!(
+                        "unreadable output bytes (offset {offset} of a part): {message}"
+                    )))
+                }
+            };
+            if checked != Some(h.codes) {
+                if h.nslc() != *nslc {
+                    return Err(fail(format!("output holds a record of {}", h.nslc())));
+                }
+                checked = Some(h.codes);
             }
+            let raw = h.raw;
             if !h.is_data() {
                 continue;
             }
