@@ -32,11 +32,22 @@ def _timed_scan(paths: list[Path], out: list) -> None:
     out.append((t0, time.perf_counter()))
 
 
-def test_two_threads_scan_in_parallel(data_dir: Path) -> None:
+def _measurable_workload(data_dir: Path) -> tuple[list[Path], float]:
+    """`_workload()` repeated until one single-thread scan of it takes over 0.2 s (the
+    scan is fast enough that a fixed list is too small on a fast machine), and that time."""
     paths = _workload(data_dir)
-    single: list = []
-    _timed_scan(paths, single)
-    alone = single[0][1] - single[0][0]
+    for _ in range(8):
+        single: list = []
+        _timed_scan(paths, single)
+        alone = single[0][1] - single[0][0]
+        if alone > 0.2:
+            break
+        paths = paths * 2
+    return paths, alone
+
+
+def test_two_threads_scan_in_parallel(data_dir: Path) -> None:
+    paths, alone = _measurable_workload(data_dir)
     assert alone > 0.1, f"workload too small to measure ({alone:.3f} s)"
     spans: list = []
     threads = [threading.Thread(target=_timed_scan, args=(paths, spans)) for _ in range(2)]
@@ -51,7 +62,7 @@ def test_two_threads_scan_in_parallel(data_dir: Path) -> None:
 
 
 def test_python_thread_runs_during_a_call(data_dir: Path) -> None:
-    paths = _workload(data_dir)
+    paths, _ = _measurable_workload(data_dir)
     ticks = 0
     stop = False
 

@@ -414,38 +414,31 @@ pub fn merge_into_cancellable(
         bytes = buffers.iter().map(|b| b.2.len()).sum::<usize>(),
         "merge: inputs read"
     );
-    let parsed: Vec<Vec<(Nslc, &[u8])>> = buffers
+    // per file, its runs of consecutive records of one stream
+    let parsed: Vec<Vec<(Nslc, Vec<&[u8]>)>> = buffers
         .par_iter()
         .map(|(_, f, b)| {
-            // the stream of the previous record, reused while the codes stay the same
-            let mut last: Option<(RecordCodes<'_>, Nslc)> = None;
-            records_of(f, b)?
-                .into_iter()
-                .map(|r| {
-                    let h = parse_record(r).map_err(|e| Error::invalid_data(f, 0, e.message))?;
-                    let nslc = match &last {
-                        Some((codes, n)) if *codes == h.codes => n.clone(),
-                        _ => {
-                            let n = h.nslc();
-                            last = Some((h.codes, n.clone()));
-                            n
-                        }
-                    };
-                    Ok((nslc, r))
-                })
-                .collect::<Result<Vec<_>>>()
+            let mut runs: Vec<(RecordCodes<'_>, Nslc, Vec<&[u8]>)> = Vec::new();
+            for r in records_of(f, b)? {
+                let h = parse_record(r).map_err(|e| Error::invalid_data(f, 0, e.message))?;
+                match runs.last_mut() {
+                    Some((codes, _, recs)) if *codes == h.codes => recs.push(r),
+                    _ => runs.push((h.codes, h.nslc(), vec![r])),
+                }
+            }
+            Ok(runs.into_iter().map(|(_, n, recs)| (n, recs)).collect())
         })
         .collect::<Vec<_>>()
         .into_iter()
         .collect::<Result<_>>()?;
     // stream -> per input the records, in input and file order
     let mut streams: BTreeMap<Nslc, Vec<Vec<&[u8]>>> = BTreeMap::new();
-    for ((k, _, _), recs) in buffers.iter().zip(parsed) {
-        for (nslc, r) in recs {
+    for ((k, _, _), runs) in buffers.iter().zip(parsed) {
+        for (nslc, recs) in runs {
             streams
                 .entry(nslc)
                 .or_insert_with(|| vec![Vec::new(); inputs.len()])[*k]
-                .push(r);
+                .extend(recs);
         }
     }
     // Each stream is staged as soon as it is verified, so that its new day files are not

@@ -503,11 +503,6 @@ impl Claims {
     pub(crate) fn covers(&self, a: i64, b: i64) -> bool {
         matches!(self.map.range(..=a).next_back(), Some((_, &e)) if b < e)
     }
-
-    /// Whether some interval meets `[a, b]`.
-    pub(crate) fn meets(&self, a: i64, b: i64) -> bool {
-        matches!(self.map.range(..=b).next_back(), Some((_, &e)) if e > a)
-    }
 }
 
 /// A group of records whose rates are equal within the tolerance.
@@ -736,6 +731,12 @@ pub(crate) struct StreamParts<'a> {
     pub(crate) warnings: Vec<String>,
 }
 
+/// Whether two byte strings are equal; slices of the same memory are, without a compare
+/// (copied records are borrowed from the buffers they are compared with).
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
+}
+
 /// Whether `whole` is the concatenation of `parts` (compared without building it).
 fn is_concat(whole: &[u8], parts: &[Cow<'_, [u8]>]) -> bool {
     if whole.len() != parts.iter().map(|p| p.len()).sum::<usize>() {
@@ -745,7 +746,7 @@ fn is_concat(whole: &[u8], parts: &[Cow<'_, [u8]>]) -> bool {
     parts.iter().all(|p| {
         let (head, tail) = rest.split_at(p.len());
         rest = tail;
-        head == &**p
+        same_bytes(head, p)
     })
 }
 

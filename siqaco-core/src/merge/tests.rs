@@ -622,3 +622,57 @@ fn aligned_refetch_is_proven_at_record_level() {
     let st = verify_stream(&nslc(), &a, &pp, &old, &archive_wins).unwrap();
     assert!(st.samples_checked * 10 < 8000, "{st:?}");
 }
+
+/// A data record of `n` samples at 1 Hz from second `k0`, for tests of the record-level
+/// bookkeeping (no bytes).
+fn bare_rec(k0: i64, n: i64, input: usize) -> Rec<'static> {
+    Rec {
+        raw: &[],
+        start_ns: MIDNIGHT + k0 * NS_PER_S,
+        rate_raw: 1.0,
+        rate_hz: 1.0,
+        n,
+        is_data: true,
+        pub_version: 1,
+        encoding: 11,
+        record_length: 512,
+        format_version: 2,
+        input,
+        is_archive: input == 0,
+        file_day: None,
+        priority: 1,
+        trace_ns: 0,
+        pos: 0,
+        leap: false,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The sweep that decides which copies may be proven at record level says "reached"
+    /// for every record a better-ranked record of its rate group overlaps (it may say
+    /// more, never less), and exactly those when the backward scan is never cut short.
+    #[test]
+    fn reached_by_better_covers_every_overlap(
+        spans in prop::collection::vec((0..400i64, 1..40i64, 0..2usize), 1..150),
+    ) {
+        let recs: Vec<Rec<'_>> = spans.iter().map(|&(k0, n, _)| bare_rec(k0, n, 1)).collect();
+        let group: Vec<usize> = spans.iter().map(|s| s.2).collect();
+        let mut by_start: Vec<(i64, usize)> =
+            recs.iter().enumerate().map(|(i, r)| (r.start_ns, i)).collect();
+        by_start.sort_unstable();
+        let copy_of: Vec<Option<usize>> = (0..recs.len()).map(Some).collect();
+        let got = super::verify::reached_by_better(&recs, &group, &by_start, &copy_of);
+        let last = |r: &Rec<'_>| r.time(r.n - 1);
+        for (i, r) in recs.iter().enumerate() {
+            let brute = recs[..i].iter().enumerate().any(|(j, q)| {
+                group[j] == group[i] && q.start_ns <= last(r) && last(q) >= r.start_ns
+            });
+            prop_assert!(!brute || got[i], "record {i} is overlapped but not reported");
+            if recs.len() <= 64 {
+                prop_assert_eq!(got[i], brute, "record {}", i);
+            }
+        }
+    }
+}
