@@ -415,7 +415,8 @@ pub fn merge_into_cancellable(
         "merge: inputs read"
     );
     // per file, its runs of consecutive records of one stream
-    let parsed: Vec<Vec<(Nslc, Vec<&[u8]>)>> = buffers
+    type Runs<'b> = Vec<(Nslc, Vec<&'b [u8]>)>;
+    let parsed: Vec<Runs<'_>> = buffers
         .par_iter()
         .map(|(_, f, b)| {
             let mut runs: Vec<(RecordCodes<'_>, Nslc, Vec<&[u8]>)> = Vec::new();
