@@ -27,13 +27,19 @@ shared archive is not modified; the script checks its sizes and mtimes after the
 Timed: the release `siqaco merge` (default: day files cut at midnight; and
 `--by-start-time`, the archive's own convention), wall time and peak RSS from GNU time;
 and, as the write limit, `cp -r` of the patch files followed by `sync`.
-MB/s = patch bytes / wall seconds. Correctness: each run's merge verifies every new day
+patch MB/s = patch bytes / wall seconds; read MB/s = (patch bytes + the archive day files
+the merge reads) / wall seconds. Correctness: each run's merge verifies every new day
 file sample by sample before it replaces anything (the run fails otherwise); the script
 prints what `--dry-run --json` reports (day files changed, samples added and replaced,
 records copied and re-encoded).
 
-dataselect (EarthScope, `dataselect -Ps -SDS`) is timed when given with --dataselect or on
-PATH; it is not packaged on PyPI or in Debian, so on this machine it usually is not.
+dataselect (EarthScope, `dataselect -Ps -SDS OUT FILES...`) is timed when given with
+--dataselect or on PATH, on the same job: the archive day files the merge reads and the
+patch files in, their new content out to an empty SDS tree (dataselect appends to files
+that exist, so it cannot write into the archive). Moving its output into place and
+syncing it are not timed, in its favour. It is not packaged on PyPI or in Debian; it
+builds from its source against libmseed (`make`), and the figures in docs/benchmarks.md
+name the version used.
 
 Results: a Markdown table on stdout and bench-out/merge-vs-peers.json.
 """
@@ -119,6 +125,10 @@ def main() -> None:
     subprocess.run(["cargo", "build", "--release", "--locked", "-p", "siqaco-cli"], cwd=ROOT, check=True)
     siqaco = str(ROOT / "target" / "release" / "siqaco")
 
+    ds_version = ""
+    if args.dataselect:
+        v = subprocess.run([args.dataselect, "-V"], capture_output=True, text=True)
+        ds_version = (v.stdout + v.stderr).strip().split()[-1]
     a_bytes = size_of(archive)
     p_bytes = size_of(new) + size_of(overlap)
     o_bytes = size_of(overlap)
@@ -147,6 +157,10 @@ def main() -> None:
             "records_encoded": sum(d["stats"]["records_encoded"] for d in days),
             "overlaps_removed": sum(d["stats"]["overlaps_removed"] for d in days),
         }
+        # the archive day files the merge reads (every day file it considers that exists):
+        # dataselect is given the same ones
+        read_files = sorted({archive / Path(d["path"]).relative_to(m) for d in days if not d["created"]})
+        read_bytes = sum(f.stat().st_size for f in read_files)
         shutil.rmtree(m)
         variants = {
             "siqaco merge (cut at midnight)": [],
@@ -168,13 +182,18 @@ def main() -> None:
             runs.setdefault("cp -r of the patch files + sync (write limit)", []).append((dt, rss))
             shutil.rmtree(c)
             if args.dataselect:
-                m = tmp / f"ds{rep}"
-                mirror(archive, m)
-                # dataselect -Ps: prune at sample level, best quality wins; -SDS writes the tree
-                dt, rss, _ = timed([args.dataselect, "-Ps", "-SDS", str(m), *map(str, files_of(m)),
+                # dataselect -Ps: prune at sample level (best quality, then the longest
+                # segment wins); -SDS writes an SDS tree. It appends to existing files, so
+                # it reads the archive's day files that the merge reads (never writing to
+                # them) and writes their new content to an empty tree: the same job,
+                # without moving the files into place and without fsync (both left out in
+                # dataselect's favour).
+                out = tmp / f"ds{rep}"
+                out.mkdir()
+                dt, rss, _ = timed([args.dataselect, "-Ps", "-SDS", str(out), *map(str, read_files),
                                     *map(str, files_of(new)), *map(str, files_of(overlap))])
-                runs.setdefault("dataselect -Ps -SDS", []).append((dt, rss))
-                shutil.rmtree(m)
+                runs.setdefault(f"dataselect {ds_version} -Ps -SDS", []).append((dt, rss))
+                shutil.rmtree(out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         if not args.keep:
@@ -188,20 +207,30 @@ def main() -> None:
     for k, v in runs.items():
         t = statistics.median(x for x, _ in v)
         rows.append({"what": k, "runs": len(v), "median_s": t, "min_s": min(x for x, _ in v),
-                     "patch_MB_per_s": p_bytes / t / 1e6, "peak_rss_MiB": max(r for _, r in v) / 1024})
+                     "patch_MB_per_s": p_bytes / t / 1e6, "read_MB_per_s": (p_bytes + read_bytes) / t / 1e6,
+                     "peak_rss_MiB": max(r for _, r in v) / 1024})
     print(f"\nMachine: {machine()}")
     print(f"Archive: {archive} ({a_bytes / 1e9:.2f} GB); patches {p_bytes / 1e9:.2f} GB "
           f"({o_bytes / p_bytes * 100:.0f} % overlapping the archive)")
     print(f"Merge: {json.dumps(report)}")
-    print("dataselect: " + (args.dataselect or "not available (not on PyPI, not in Debian); not timed"))
-    print("\n| what | runs | median s | min s | patch MB/s | peak RSS MiB |")
-    print("|---|---|---|---|---|---|")
+    print(f"Archive day files the merge reads (and dataselect is given): {len(read_files)}, "
+          f"{read_bytes / 1e9:.2f} GB")
+    print("dataselect: " + (f"{args.dataselect} ({ds_version})" if args.dataselect
+                            else "not available (not on PyPI, not in Debian); not timed"))
+    print("\n| what | runs | median s | min s | patch MB/s | read MB/s | peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['what']} | {r['runs']} | {r['median_s']:.2f} | {r['min_s']:.2f} | "
-              f"{r['patch_MB_per_s']:.0f} | {r['peak_rss_MiB']:.0f} |")
+              f"{r['patch_MB_per_s']:.0f} | {r['read_MB_per_s']:.0f} | {r['peak_rss_MiB']:.0f} |")
+    ds = [r for r in rows if r["what"].startswith("dataselect")]
+    if ds:
+        for r in rows:
+            if r["what"].startswith("siqaco"):
+                print(f"{r['what']}: {ds[0]['median_s'] / r['median_s']:.2f}x dataselect's throughput")
     (ROOT / "bench-out").mkdir(exist_ok=True)
     (ROOT / "bench-out" / "merge-vs-peers.json").write_text(json.dumps(
         {"machine": machine(), "archive": str(archive), "archive_bytes": a_bytes, "patch_bytes": p_bytes,
+         "archive_read_bytes": read_bytes, "dataselect_version": ds_version,
          "overlap_bytes": o_bytes, "merge": report, "dataselect": args.dataselect, "rows": rows}, indent=1))
 
 
