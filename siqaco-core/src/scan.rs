@@ -304,7 +304,7 @@ fn finish(acc: Acc, opts: &ScanOptions) -> ScanReport {
 
 /// Bytes read from a file at a time: the buffer stays in the L2 cache while its records
 /// are scanned (a whole day file copied at once is written to memory and read back).
-const CHUNK_BYTES: usize = 256 << 10;
+pub(crate) const CHUNK_BYTES: usize = 256 << 10;
 
 thread_local! {
     static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };

@@ -192,3 +192,80 @@ fn a_cancelled_merge_writes_nothing() {
     let r = merge();
     assert!(!r.cancelled && r.files_written > 0);
 }
+
+/// An input file whose records of several streams are interleaved (each stream's records
+/// are read from the span between its first and last record) merges exactly as the same
+/// records given as one file per stream.
+#[test]
+fn interleaved_streams_in_one_input_merge_as_separate_files() {
+    let Some(data) = test_data_dir() else { return };
+    let m = data.join("mseed");
+    let a = std::fs::read(m.join("obspy-io-mseed__timingquality.mseed")).unwrap();
+    let b = std::fs::read(m.join("pymseed-tests__testdata-COLA-signal.v2.mseed")).unwrap();
+    let (ra, rb) = (
+        siqaco::merge::split_records(&a).unwrap(),
+        siqaco::merge::split_records(&b).unwrap(),
+    );
+    assert!(ra.len() > 3 && rb.len() > 3);
+    // a, b, b, a, b, b, ... then the rest of either
+    let mut mixed = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < ra.len() || j < rb.len() {
+        if i < ra.len() {
+            mixed.extend_from_slice(ra[i]);
+            i += 1;
+        }
+        for _ in 0..2 {
+            if j < rb.len() {
+                mixed.extend_from_slice(rb[j]);
+                j += 1;
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mixed.mseed"), &mixed).unwrap();
+    let separate = [
+        mseed_input(&m, "obspy-io-mseed__timingquality.mseed", 1),
+        mseed_input(&m, "pymseed-tests__testdata-COLA-signal.v2.mseed", 1),
+    ];
+    let sds = data.join("sds-small");
+    let (r1, f1) = run(&sds, &dir.path().join("separate"), &separate, 2);
+    let (r2, f2) = run(
+        &sds,
+        &dir.path().join("mixed"),
+        &[mseed_input(dir.path(), "mixed.mseed", 1)],
+        2,
+    );
+    assert!(r1.files_written > 0);
+    assert_eq!(r1.days, r2.days);
+    assert!(f1 == f2, "the archives differ");
+}
+
+/// An input with bytes that are not records in the middle is refused before anything is
+/// written: the error names the input file and the offset of the bad bytes.
+#[test]
+fn a_corrupt_input_names_its_file_and_offset_and_writes_nothing() {
+    let Some(data) = test_data_dir() else { return };
+    let src = data
+        .join("mseed")
+        .join("pymseed-tests__testdata-COLA-signal.v2.mseed");
+    let mut bytes = std::fs::read(&src).unwrap();
+    let reclen = siqaco::merge::split_records(&bytes).unwrap()[0].len();
+    bytes[2 * reclen..2 * reclen + 48].fill(b'#');
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.mseed"), &bytes).unwrap();
+    let root = dir.path().join("into");
+    copy_tree(&data.join("sds-small"), &root);
+    let before = tree(&root);
+    let e = merge_into(
+        &Archive::new(&root, Layout::Sds),
+        &[mseed_input(dir.path(), "bad.mseed", 1)],
+        &MergeOptions::default(),
+        false,
+    )
+    .unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("bad.mseed"), "{msg}");
+    assert!(msg.contains(&(2 * reclen).to_string()), "{msg}");
+    assert!(tree(&root) == before, "the archive changed");
+}

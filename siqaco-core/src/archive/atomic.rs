@@ -212,6 +212,25 @@ impl std::ops::Deref for AlignedBytes {
     }
 }
 
+/// Reads `len` bytes of the file at `path` from byte `offset`, into a buffer that holds
+/// each byte at an address equal to its file offset modulo the page size (the alignment
+/// of [`read_aligned`], for the same reason).
+///
+/// # Errors
+/// The I/O error of opening, seeking or reading; `UnexpectedEof` when the file ends
+/// before `offset + len`.
+pub fn read_range_aligned(path: &Path, offset: u64, len: usize) -> std::io::Result<AlignedBytes> {
+    use std::io::{Read, Seek, SeekFrom};
+    const PAGE: usize = 4096;
+    let mut f = fs::File::open(path)?;
+    f.seek(SeekFrom::Start(offset))?;
+    let mut buf = vec![0u8; 2 * PAGE + len];
+    let pad = buf.as_ptr().align_offset(PAGE).min(PAGE - 1);
+    let start = pad + (offset % PAGE as u64) as usize;
+    f.read_exact(&mut buf[start..start + len])?;
+    Ok(AlignedBytes { buf, start, len })
+}
+
 /// Reads a whole file, like [`std::fs::read`], into a buffer whose first byte is
 /// page-aligned. The kernel copies from the page cache at the speed of `cat` only between
 /// equally aligned addresses: into a `malloc`ed buffer, a few bytes past a page boundary,

@@ -26,7 +26,7 @@
 mod atomic;
 mod template;
 
-pub use atomic::{read_aligned, write_atomic, AlignedBytes, TEMP_MARKER};
+pub use atomic::{read_aligned, read_range_aligned, write_atomic, AlignedBytes, TEMP_MARKER};
 pub(crate) use atomic::{sync_dir, sync_file, write_unsynced};
 pub use template::Template;
 

@@ -25,14 +25,16 @@ use super::{
     PatchInput,
 };
 use crate::archive::{
-    read_aligned, sync_dir, sync_file, write_atomic, write_unsynced, AlignedBytes, Archive, Layout,
+    read_aligned, read_range_aligned, sync_dir, sync_file, write_atomic, write_unsynced,
+    AlignedBytes, Archive, Layout,
 };
 use crate::error::{Error, Result};
-use crate::record::{parse_record, RecordCodes};
+use crate::record::{scan_reader, ScanItem};
+use crate::scan::CHUNK_BYTES;
 use crate::sid::Nslc;
 use crate::time::{day_floor, format_date, NS_PER_DAY};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -338,6 +340,83 @@ struct StreamOutcome {
     warnings: Vec<String>,
 }
 
+/// Where the records of one stream lie in one input file.
+struct Located {
+    /// Index of the file in the list of input files.
+    file: usize,
+    /// From the start of its first record to the end of its last (read at once).
+    span: std::ops::Range<u64>,
+    /// Each record's bytes, in file order.
+    records: Vec<std::ops::Range<u64>>,
+}
+
+/// Scans the record headers of input file `path` (number `file`), a chunk at a time
+/// ([`scan_reader`]): where the records of each of its streams lie, streams in order of
+/// first appearance.
+///
+/// # Errors
+/// [`Error::Io`] when it cannot be read, [`Error::InvalidData`] naming the file and the
+/// offset of the first bytes that are not a record (an input is never merged in part).
+fn locate(file: usize, path: &Path) -> Result<Vec<(Nslc, Located)>> {
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let mut found: Vec<(Nslc, Located)> = Vec::new();
+    // stream key (format version and raw codes) -> index in `found`
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut last: Option<(Vec<u8>, usize)> = None;
+    let mut failure: Option<(u64, String)> = None;
+    let scanned = BUF.with(|cell| {
+        let mut buf = cell.borrow_mut();
+        let read = fs::File::open(path).and_then(|mut f| {
+            scan_reader(&mut f, &mut buf, CHUNK_BYTES, |item| match item {
+                ScanItem::Record { offset, header } => {
+                    let range = offset..offset + header.record_length as u64;
+                    let key = header.stream_key();
+                    let i = match &last {
+                        Some((k, i)) if k[0] == header.format_version && k[1..] == *key => *i,
+                        _ => {
+                            let mut k = Vec::with_capacity(key.len() + 1);
+                            k.push(header.format_version);
+                            k.extend_from_slice(key);
+                            let i = *index.entry(k.clone()).or_insert_with(|| {
+                                found.push((
+                                    header.nslc(),
+                                    Located {
+                                        file,
+                                        span: range.clone(),
+                                        records: Vec::new(),
+                                    },
+                                ));
+                                found.len() - 1
+                            });
+                            last = Some((k, i));
+                            i
+                        }
+                    };
+                    let l = &mut found[i].1;
+                    l.span.end = range.end;
+                    l.records.push(range);
+                }
+                ScanItem::Invalid {
+                    offset, message, ..
+                } => {
+                    failure.get_or_insert((offset, message));
+                }
+            })
+        });
+        if buf.len() > 4 * CHUNK_BYTES {
+            *buf = Vec::new();
+        }
+        read
+    });
+    scanned.map_err(|e| Error::io(path, e))?;
+    if let Some((offset, message)) = failure {
+        return Err(Error::invalid_data(path, offset, message));
+    }
+    Ok(found)
+}
+
 /// Splits `bytes` (the content of `file`) into records, naming the file in errors.
 fn records_of<'a>(file: &Path, bytes: &'a [u8]) -> Result<Vec<&'a [u8]>> {
     split_records(bytes).map_err(|e| match e {
@@ -354,11 +433,13 @@ fn records_of<'a>(file: &Path, bytes: &'a [u8]) -> Result<Vec<&'a [u8]>> {
 ///
 /// For each stream the day files from the day before the patches' first day to the day
 /// after their last (further while archive records reach beyond) are read and rewritten
-/// when their content changes. All inputs are held in memory; new day files only until
-/// their stream is staged.
+/// when their content changes.
 ///
-/// Input files are read and split into records in parallel, and streams are merged and
-/// verified in parallel (rayon, the global pool). The results are gathered in stream
+/// Memory holds the streams being merged, not the patch set: the input files' record
+/// headers are first scanned a chunk at a time (in parallel) to find where each stream's
+/// records lie; each stream then reads its records (per file, the span from its first
+/// record to its last), its day files, merges, verifies and stages, and drops them.
+/// Streams are merged and verified in parallel (rayon, the global pool). The results are gathered in stream
 /// order, so the report, the journal and the files written are the same as a serial run
 /// gives. When several streams fail, the error is the first stream's in that order. The
 /// changed files of all streams are replaced in one journaled transaction.
@@ -397,49 +478,36 @@ pub fn merge_into_cancellable(
         fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
         report.recovered = recover(root)?;
     }
-    // Read the inputs (in parallel; the order of the list is kept).
+    // Where each stream's records lie in the input files: their headers scanned a chunk
+    // at a time (in parallel; the order of the list is kept), nothing held.
     let mut files: Vec<(usize, PathBuf)> = Vec::new();
     for (k, input) in inputs.iter().enumerate() {
         files.extend(input_files(&input.path)?.into_iter().map(|f| (k, f)));
     }
-    let buffers: Vec<(usize, PathBuf, AlignedBytes)> = files
-        .into_par_iter()
-        .map(|(k, f)| {
-            let b = read_aligned(&f).map_err(|e| Error::io(&f, e))?;
-            Ok((k, f, b))
-        })
-        .collect::<Result<_>>()?;
-    tracing::debug!(
-        files = buffers.len(),
-        bytes = buffers.iter().map(|b| b.2.len()).sum::<usize>(),
-        "merge: inputs read"
-    );
-    // per file, its runs of consecutive records of one stream
-    type Runs<'b> = Vec<(Nslc, Vec<&'b [u8]>)>;
-    let parsed: Vec<Runs<'_>> = buffers
+    let located: Vec<Vec<(Nslc, Located)>> = files
         .par_iter()
-        .map(|(_, f, b)| {
-            let mut runs: Vec<(RecordCodes<'_>, Nslc, Vec<&[u8]>)> = Vec::new();
-            for r in records_of(f, b)? {
-                let h = parse_record(r).map_err(|e| Error::invalid_data(f, 0, e.message))?;
-                match runs.last_mut() {
-                    Some((codes, _, recs)) if *codes == h.codes => recs.push(r),
-                    _ => runs.push((h.codes, h.nslc(), vec![r])),
-                }
-            }
-            Ok(runs.into_iter().map(|(_, n, recs)| (n, recs)).collect())
-        })
+        .enumerate()
+        .map(|(i, (_, f))| locate(i, f))
         .collect::<Vec<_>>()
         .into_iter()
         .collect::<Result<_>>()?;
-    // stream -> per input the records, in input and file order
-    let mut streams: BTreeMap<Nslc, Vec<Vec<&[u8]>>> = BTreeMap::new();
-    for ((k, _, _), runs) in buffers.iter().zip(parsed) {
-        for (nslc, recs) in runs {
+    tracing::debug!(
+        files = files.len(),
+        bytes = located
+            .iter()
+            .flatten()
+            .map(|(_, l)| l.span.end - l.span.start)
+            .sum::<u64>(),
+        "merge: inputs scanned"
+    );
+    // stream -> per input where its records are, in input and file order
+    let mut streams: BTreeMap<Nslc, Vec<Vec<Located>>> = BTreeMap::new();
+    for ((k, _), found) in files.iter().zip(located) {
+        for (nslc, l) in found {
             streams
                 .entry(nslc)
-                .or_insert_with(|| vec![Vec::new(); inputs.len()])[*k]
-                .extend(recs);
+                .or_insert_with(|| (0..inputs.len()).map(|_| Vec::new()).collect())[*k]
+                .push(l);
         }
     }
     // Each stream is staged as soon as it is verified, so that its new day files are not
@@ -454,7 +522,24 @@ pub fn merge_into_cancellable(
                     warnings: Vec::new(),
                 });
             }
-            merge_one_stream(archive, inputs, nslc, per_input, opts, staging.as_ref())
+            // The stream's records are read now and dropped with it: memory holds the
+            // streams being merged, not the whole patch set.
+            let mut bufs: Vec<(usize, &Located, AlignedBytes)> = Vec::new();
+            for (k, locs) in per_input.iter().enumerate() {
+                for l in locs {
+                    let path = &files[l.file].1;
+                    let len = (l.span.end - l.span.start) as usize;
+                    let b = read_range_aligned(path, l.span.start, len)
+                        .map_err(|e| Error::io(path, e))?;
+                    bufs.push((k, l, b));
+                }
+            }
+            let mut records: Vec<Vec<&[u8]>> = vec![Vec::new(); inputs.len()];
+            for (k, l, b) in &bufs {
+                let at = |x: u64| (x - l.span.start) as usize;
+                records[*k].extend(l.records.iter().map(|r| &b[at(r.start)..at(r.end)]));
+            }
+            merge_one_stream(archive, inputs, nslc, &records, opts, staging.as_ref())
         })
         .collect();
     tracing::debug!(
