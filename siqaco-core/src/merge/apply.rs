@@ -439,9 +439,9 @@ fn records_of<'a>(file: &Path, bytes: &'a [u8]) -> Result<Vec<&'a [u8]>> {
 /// headers are first scanned a chunk at a time (in parallel) to find where each stream's
 /// records lie; each stream then reads its records (per file, the span from its first
 /// record to its last), its day files, merges, verifies and stages, and drops them.
-/// Streams are merged and verified in parallel (rayon, the global pool). The results are gathered in stream
-/// order, so the report, the journal and the files written are the same as a serial run
-/// gives. When several streams fail, the error is the first stream's in that order. The
+/// Streams are merged and verified in parallel (rayon, the global pool). The results are
+/// gathered in stream order, so the report, the journal and the files written are the same
+/// as a serial run gives. When several streams fail, the error is the first stream's in that order. The
 /// changed files of all streams are replaced in one journaled transaction.
 ///
 /// # Errors
