@@ -539,7 +539,15 @@ pub fn merge_into_cancellable(
                 let at = |x: u64| (x - l.span.start) as usize;
                 records[*k].extend(l.records.iter().map(|r| &b[at(r.start)..at(r.end)]));
             }
-            merge_one_stream(archive, inputs, nslc, &records, opts, staging.as_ref())
+            merge_one_stream(
+                archive,
+                inputs,
+                nslc,
+                &records,
+                opts,
+                staging.as_ref(),
+                cancel,
+            )
         })
         .collect();
     tracing::debug!(
@@ -582,7 +590,10 @@ pub fn merge_into_cancellable(
 
 /// Reads the day files of one stream, merges `per_input` (its records of each input) into
 /// them, verifies the result and stages the changed day files in `staging` (none in a dry
-/// run), so that they are not held in memory beyond their stream.
+/// run), so that they are not held in memory beyond their stream. Between its phases and
+/// within the verification it looks at `cancel`: once set, it stops and stages nothing
+/// (an empty outcome).
+#[allow(clippy::too_many_arguments)]
 fn merge_one_stream(
     archive: &Archive,
     inputs: &[MergeInput],
@@ -590,6 +601,7 @@ fn merge_one_stream(
     per_input: &[Vec<&[u8]>],
     opts: &MergeOptions,
     staging: Option<&Staging>,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
 ) -> Result<StreamOutcome> {
     let mut out = StreamOutcome {
         days: Vec::new(),
@@ -648,14 +660,22 @@ fn merge_one_stream(
         })
         .collect();
     opts.output.validate()?;
+    if crate::is_cancelled(cancel) {
+        return Ok(out);
+    }
     let recs = ranked_records(nslc, &days, &patches, opts)?;
+    if crate::is_cancelled(cancel) {
+        return Ok(out);
+    }
     let m = merge_ranked(nslc, &recs, &days, (from, to), opts)?;
     let outs: Vec<(i64, Vec<&[u8]>)> = m
         .days
         .iter()
         .map(|d| (d.day_start_ns, d.slices()))
         .collect();
-    verify_ranked(nslc, &recs, &outs, opts)?;
+    if verify_ranked(nslc, &recs, &outs, opts, cancel)?.is_none() {
+        return Ok(out);
+    }
     out.warnings = m.warnings;
     let mut writes: Vec<(PathBuf, Option<Vec<&[u8]>>)> = Vec::new();
     for (d, (_, parts)) in m.days.iter().zip(outs) {

@@ -254,18 +254,24 @@ pub fn verify_stream(
 ) -> Result<VerifyStats> {
     let recs = ranked_records(nslc, archive, patches, opts)?;
     let outputs: Vec<(i64, Vec<&[u8]>)> = outputs.iter().map(|&(d, b)| (d, vec![b])).collect();
-    verify_ranked(nslc, &recs, &outputs, opts)
+    Ok(verify_ranked(nslc, &recs, &outputs, opts, None)?
+        .expect("a verification without a cancellation flag runs to its end"))
 }
+
+/// Records between two looks at the cancellation flag in [`verify_ranked`].
+const CANCEL_EVERY: usize = 4096;
 
 /// [`verify_stream`] on the records of [`ranked_records`] (parsed once for the merge and
 /// its verification), with each output day file given as the parts it is written from
-/// ([`DayParts`](super::DayParts)), each part holding whole records.
+/// ([`DayParts`](super::DayParts)), each part holding whole records. `Ok(None)` when
+/// `cancel` was set before the proof was complete: nothing is proven then.
 pub(crate) fn verify_ranked(
     nslc: &Nslc,
     recs: &[Rec<'_>],
     outputs: &[(i64, Vec<&[u8]>)],
     opts: &MergeOptions,
-) -> Result<VerifyStats> {
+    cancel: Option<&std::sync::atomic::AtomicBool>,
+) -> Result<Option<VerifyStats>> {
     let mut stats = VerifyStats::default();
     let fail = |msg: String| Error::invalid_data("", 0, format!("{nslc}: verification: {msg}"));
     let mut groups: Vec<Group> = Vec::new();
@@ -357,6 +363,9 @@ pub(crate) fn verify_ranked(
     // per group: (window start, window end, rank) of the proven copies
     let mut window_list: Vec<Vec<(i64, i64, usize)>> = vec![Vec::new(); groups.len()];
     for (rank, r) in recs.iter().enumerate() {
+        if rank % CANCEL_EVERY == 0 && crate::is_cancelled(cancel) {
+            return Ok(None);
+        }
         if !r.is_data {
             continue;
         }
@@ -380,7 +389,10 @@ pub(crate) fn verify_ranked(
     }
     // Output records not proven at record level: sample by sample.
     let mut extents: Vec<Vec<(i64, i64)>> = vec![Vec::new(); groups.len()];
-    for o in &outs {
+    for (k, o) in outs.iter().enumerate() {
+        if k % CANCEL_EVERY == 0 && crate::is_cancelled(cancel) {
+            return Ok(None);
+        }
         extents[o.group].push((o.start_ns, o.last_ns));
         if o.source.is_some() {
             continue;
@@ -394,6 +406,9 @@ pub(crate) fn verify_ranked(
         }
     }
     for ((g, ext), wins) in groups.iter_mut().zip(&mut extents).zip(&mut window_list) {
+        if crate::is_cancelled(cancel) {
+            return Ok(None);
+        }
         let c = Collision::new(opts, g.rate_hz);
         // Rule 1, record by record: consecutive output records are at least `reach` apart
         // (samples within a record are a period apart, and a period is at least `reach`).
@@ -409,6 +424,9 @@ pub(crate) fn verify_ranked(
         }
         g.inputs.sort_by_key(|s| (s.t, s.rank));
         g.outputs.sort_by_key(|s| s.t);
+        if crate::is_cancelled(cancel) {
+            return Ok(None);
+        }
         // Rule 2: each output sample is the input sample closest in time (within the
         // tolerance; the best-ranked of equally close ones), with its value.
         let mut within = Window::default();
@@ -475,5 +493,5 @@ pub(crate) fn verify_ranked(
             }
         }
     }
-    Ok(stats)
+    Ok(Some(stats))
 }
