@@ -13,6 +13,7 @@ pub mod codec;
 pub mod error;
 pub mod gaps;
 pub mod index;
+pub(crate) mod interval;
 pub mod merge;
 pub mod plot;
 pub mod qc;

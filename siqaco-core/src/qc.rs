@@ -36,6 +36,7 @@
 use crate::archive::{Archive, ArchiveFile};
 use crate::error::{Error, Result};
 use crate::gaps::{analyze, covered_ns, AnalysisOptions, Segment};
+use crate::interval::union;
 use crate::record::{ByteOrder, HeaderFlags, RecordScanner, ScanItem};
 use crate::scan::FileError;
 use crate::segment::{Piece, Tolerance, TraceBuilder};
@@ -845,19 +846,6 @@ fn intersects(a: (i64, i64), b: (i64, i64)) -> bool {
     a.0 < b.1 && b.0 < a.1
 }
 
-/// The union of intervals, sorted and merged.
-fn union(mut v: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
-    v.sort_unstable();
-    let mut out: Vec<(i64, i64)> = Vec::with_capacity(v.len());
-    for (s, e) in v {
-        match out.last_mut() {
-            Some(last) if s <= last.1 => last.1 = last.1.max(e),
-            _ => out.push((s, e)),
-        }
-    }
-    out
-}
-
 /// SEED manual appendix A: allowed sample rates of a band code, Hz, as `[min, max)`.
 /// Bands given as "≈ r" accept `[r/2, 2r]`; `A`, `O` (administrative, opaque) and unknown
 /// codes return `None` (not checked).
@@ -1428,13 +1416,5 @@ mod tests {
         assert_eq!(h.data_quality_flags[7], 1);
         assert_eq!(DATA_QUALITY_FLAGS[7], "suspect_time_tag");
         assert_eq!(h.timing_correction, 1);
-    }
-
-    #[test]
-    fn union_merges() {
-        assert_eq!(
-            union(vec![(5, 8), (0, 3), (2, 4), (8, 9)]),
-            vec![(0, 4), (5, 9)]
-        );
     }
 }

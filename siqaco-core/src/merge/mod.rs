@@ -51,6 +51,7 @@ mod tests;
 
 use crate::codec::{decode_record, encode, PackOptions, Samples};
 use crate::error::{Error, Result};
+use crate::interval::{intersect, subtract, union};
 use crate::read::{append, same_type};
 use crate::record::{leap_second_within, parse_record, sample_time, RecordScanner, ScanItem};
 use crate::segment::{join_pieces_with, Piece, Tolerance};
@@ -333,52 +334,6 @@ impl Rec<'_> {
     }
 }
 
-/// Index ranges `[a, b)`, sorted and disjoint: `ranges` minus `minus`, both sorted and
-/// disjoint, (a set difference).
-fn subtract(ranges: &[(i64, i64)], minus: &[(i64, i64)]) -> Vec<(i64, i64)> {
-    let mut out = Vec::new();
-    let mut k = 0;
-    for &(mut a, b) in ranges {
-        while k < minus.len() && minus[k].1 <= a {
-            k += 1;
-        }
-        let mut j = k;
-        while a < b {
-            match minus.get(j) {
-                Some(&(ma, mb)) if ma < b => {
-                    if ma > a {
-                        out.push((a, ma));
-                    }
-                    a = a.max(mb);
-                    j += 1;
-                }
-                _ => {
-                    out.push((a, b));
-                    break;
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The intersection of two sorted, disjoint lists of index ranges.
-fn intersect(x: &[(i64, i64)], y: &[(i64, i64)]) -> Vec<(i64, i64)> {
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < x.len() && j < y.len() {
-        let (a, b) = (x[i].0.max(y[j].0), x[i].1.min(y[j].1));
-        if a < b {
-            out.push((a, b));
-        }
-        if x[i].1 < y[j].1 {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    out
-}
-
 /// Merged half-open intervals (overlapping or touching ones are one).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Claims {
@@ -441,15 +396,7 @@ impl Claims {
                 out.push((a, b));
             }
         }
-        out.reverse();
-        let mut merged: Vec<(i64, i64)> = Vec::with_capacity(out.len());
-        for (a, b) in out {
-            match merged.last_mut() {
-                Some(m) if a <= m.1 => m.1 = m.1.max(b),
-                _ => merged.push((a, b)),
-            }
-        }
-        merged
+        union(out)
     }
 
     /// [`Claims::superseded`] sample by sample, for records whose sample times are not

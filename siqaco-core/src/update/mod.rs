@@ -34,6 +34,7 @@ use crate::archive::Archive;
 use crate::error::{Error, Result};
 use crate::gaps::AnalysisOptions;
 use crate::index::{Catalogue, IndexOptions};
+use crate::interval::{self, intersect, subtract};
 use crate::merge::apply::{merge_into, recover, MergeInput};
 use crate::merge::{ArchivePolicy, MergeOptions};
 use crate::scan::{scan_archive, ScanOptions, ScanReport};
@@ -252,56 +253,10 @@ fn station_channels(fs: &config::FdsnStationConfig, window: (i64, i64)) -> Resul
     )
 }
 
-/// Interval arithmetic on sorted, disjoint `[start, end)` lists.
+/// The union of `v` without its empty intervals ([`interval::union`]).
 fn union(mut v: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
     v.retain(|(s, e)| e > s);
-    v.sort();
-    let mut out: Vec<(i64, i64)> = Vec::new();
-    for (s, e) in v {
-        match out.last_mut() {
-            Some(last) if s <= last.1 => last.1 = last.1.max(e),
-            _ => out.push((s, e)),
-        }
-    }
-    out
-}
-
-/// `a` minus `b` (both unions).
-fn subtract(a: &[(i64, i64)], b: &[(i64, i64)]) -> Vec<(i64, i64)> {
-    let mut out = Vec::new();
-    for &(s, e) in a {
-        let mut cur = s;
-        for &(bs, be) in b {
-            if be <= cur || bs >= e {
-                continue;
-            }
-            if bs > cur {
-                out.push((cur, bs));
-            }
-            cur = cur.max(be);
-            if cur >= e {
-                break;
-            }
-        }
-        if cur < e {
-            out.push((cur, e));
-        }
-    }
-    out
-}
-
-/// `a` ∩ `b` (both unions).
-fn intersect(a: &[(i64, i64)], b: &[(i64, i64)]) -> Vec<(i64, i64)> {
-    let mut out = Vec::new();
-    for &(s, e) in a {
-        for &(bs, be) in b {
-            let (x, y) = (s.max(bs), e.min(be));
-            if x < y {
-                out.push((x, y));
-            }
-        }
-    }
-    union(out)
+    interval::union(v)
 }
 
 /// The missing intervals of each of `streams` over `window` in `report` (gaps with their
@@ -1270,21 +1225,10 @@ mod tests {
     }
 
     #[test]
-    fn interval_arithmetic() {
+    fn union_drops_empty_intervals() {
         assert_eq!(
             union(vec![(5, 7), (1, 3), (2, 4), (7, 8), (9, 9)]),
             vec![(1, 4), (5, 8)]
         );
-        assert_eq!(
-            subtract(&[(0, 10)], &[(2, 3), (5, 12)]),
-            vec![(0, 2), (3, 5)]
-        );
-        assert_eq!(subtract(&[(0, 10)], &[(-5, 20)]), vec![]);
-        assert_eq!(subtract(&[(0, 10), (20, 30)], &[]), vec![(0, 10), (20, 30)]);
-        assert_eq!(
-            intersect(&[(0, 10), (20, 30)], &[(5, 25)]),
-            vec![(5, 10), (20, 25)]
-        );
-        assert_eq!(intersect(&[(0, 10)], &[(10, 20)]), vec![]);
     }
 }
