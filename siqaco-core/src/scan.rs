@@ -18,7 +18,7 @@ use crate::segment::{Piece, TraceBuilder};
 use crate::sid::{selected, Nslc, NslcGlob};
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -310,42 +310,56 @@ thread_local! {
     static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Scans one file into the accumulator, `chunk_bytes` at a time; returns the bytes read.
-fn scan_one(file: &ArchiveFile, opts: &ScanOptions, acc: &mut Acc, chunk_bytes: usize) -> u64 {
+/// Opens the file at `path` and gives every item of it to `f` ([`scan_reader`], reading
+/// `chunk_bytes` at a time into a buffer reused by the thread); returns the bytes read.
+///
+/// # Errors
+/// The I/O error of opening or reading; the items before it have been given.
+pub(crate) fn scan_file(
+    path: &Path,
+    chunk_bytes: usize,
+    f: impl FnMut(ScanItem<'_>),
+) -> std::io::Result<u64> {
     BUF.with(|cell| {
         let mut buf = cell.borrow_mut();
-        let mut scan = FileScan::new(&file.rel_path, opts);
-        let read = std::fs::File::open(&file.path)
-            .and_then(|mut f| scan_reader(&mut f, &mut buf, chunk_bytes, |item| scan.item(item)));
+        let read = std::fs::File::open(path)
+            .and_then(|mut file| scan_reader(&mut file, &mut buf, chunk_bytes, f));
         // Do not keep a buffer grown for a huge record alive per thread.
         if buf.len() > 4 * chunk_bytes.max(CHUNK_BYTES) {
             *buf = Vec::new();
         }
-        let bytes = match read {
-            Ok(n) => n,
-            Err(e) => {
-                // Nothing of a file that cannot be read to its end is used.
-                acc.errors.push(FileError {
-                    path: file.rel_path.clone(),
-                    offset: None,
-                    message: format!("cannot read file: {e}"),
-                });
-                return 0;
-            }
-        };
-        acc.files += 1;
-        acc.bytes += bytes;
-        if bytes == 0 {
+        read
+    })
+}
+
+/// Scans one file into the accumulator, `chunk_bytes` at a time; returns the bytes read.
+fn scan_one(file: &ArchiveFile, opts: &ScanOptions, acc: &mut Acc, chunk_bytes: usize) -> u64 {
+    let mut scan = FileScan::new(&file.rel_path, opts);
+    let read = scan_file(&file.path, chunk_bytes, |item| scan.item(item));
+    let bytes = match read {
+        Ok(n) => n,
+        Err(e) => {
+            // Nothing of a file that cannot be read to its end is used.
             acc.errors.push(FileError {
                 path: file.rel_path.clone(),
-                offset: Some(0),
-                message: "empty file: no miniSEED record".into(),
+                offset: None,
+                message: format!("cannot read file: {e}"),
             });
             return 0;
         }
-        scan.finish(acc);
-        bytes
-    })
+    };
+    acc.files += 1;
+    acc.bytes += bytes;
+    if bytes == 0 {
+        acc.errors.push(FileError {
+            path: file.rel_path.clone(),
+            offset: Some(0),
+            message: "empty file: no miniSEED record".into(),
+        });
+        return 0;
+    }
+    scan.finish(acc);
+    bytes
 }
 
 /// The stream of the previous data record: its version and raw key (see

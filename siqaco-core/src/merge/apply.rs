@@ -29,8 +29,8 @@ use crate::archive::{
     AlignedBytes, Archive, Layout,
 };
 use crate::error::{Error, Result};
-use crate::record::{scan_reader, ScanItem};
-use crate::scan::CHUNK_BYTES;
+use crate::record::ScanItem;
+use crate::scan::{scan_file, CHUNK_BYTES};
 use crate::sid::Nslc;
 use crate::time::{day_floor, format_date, NS_PER_DAY};
 use rayon::prelude::*;
@@ -351,64 +351,52 @@ struct Located {
 }
 
 /// Scans the record headers of input file `path` (number `file`), a chunk at a time
-/// ([`scan_reader`]): where the records of each of its streams lie, streams in order of
+/// ([`scan_file`]): where the records of each of its streams lie, streams in order of
 /// first appearance.
 ///
 /// # Errors
 /// [`Error::Io`] when it cannot be read, [`Error::InvalidData`] naming the file and the
 /// offset of the first bytes that are not a record (an input is never merged in part).
 fn locate(file: usize, path: &Path) -> Result<Vec<(Nslc, Located)>> {
-    thread_local! {
-        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
     let mut found: Vec<(Nslc, Located)> = Vec::new();
     // stream key (format version and raw codes) -> index in `found`
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut last: Option<(Vec<u8>, usize)> = None;
     let mut failure: Option<(u64, String)> = None;
-    let scanned = BUF.with(|cell| {
-        let mut buf = cell.borrow_mut();
-        let read = fs::File::open(path).and_then(|mut f| {
-            scan_reader(&mut f, &mut buf, CHUNK_BYTES, |item| match item {
-                ScanItem::Record { offset, header } => {
-                    let range = offset..offset + header.record_length as u64;
-                    let key = header.stream_key();
-                    let i = match &last {
-                        Some((k, i)) if k[0] == header.format_version && k[1..] == *key => *i,
-                        _ => {
-                            let mut k = Vec::with_capacity(key.len() + 1);
-                            k.push(header.format_version);
-                            k.extend_from_slice(key);
-                            let i = *index.entry(k.clone()).or_insert_with(|| {
-                                found.push((
-                                    header.nslc(),
-                                    Located {
-                                        file,
-                                        span: range.clone(),
-                                        records: Vec::new(),
-                                    },
-                                ));
-                                found.len() - 1
-                            });
-                            last = Some((k, i));
-                            i
-                        }
-                    };
-                    let l = &mut found[i].1;
-                    l.span.end = range.end;
-                    l.records.push(range);
+    let scanned = scan_file(path, CHUNK_BYTES, |item| match item {
+        ScanItem::Record { offset, header } => {
+            let range = offset..offset + header.record_length as u64;
+            let key = header.stream_key();
+            let i = match &last {
+                Some((k, i)) if k[0] == header.format_version && k[1..] == *key => *i,
+                _ => {
+                    let mut k = Vec::with_capacity(key.len() + 1);
+                    k.push(header.format_version);
+                    k.extend_from_slice(key);
+                    let i = *index.entry(k.clone()).or_insert_with(|| {
+                        found.push((
+                            header.nslc(),
+                            Located {
+                                file,
+                                span: range.clone(),
+                                records: Vec::new(),
+                            },
+                        ));
+                        found.len() - 1
+                    });
+                    last = Some((k, i));
+                    i
                 }
-                ScanItem::Invalid {
-                    offset, message, ..
-                } => {
-                    failure.get_or_insert((offset, message));
-                }
-            })
-        });
-        if buf.len() > 4 * CHUNK_BYTES {
-            *buf = Vec::new();
+            };
+            let l = &mut found[i].1;
+            l.span.end = range.end;
+            l.records.push(range);
         }
-        read
+        ScanItem::Invalid {
+            offset, message, ..
+        } => {
+            failure.get_or_insert((offset, message));
+        }
     });
     scanned.map_err(|e| Error::io(path, e))?;
     if let Some((offset, message)) = failure {
