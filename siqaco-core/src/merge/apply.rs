@@ -348,6 +348,9 @@ struct Located {
     span: std::ops::Range<u64>,
     /// Each record's bytes, in file order.
     records: Vec<std::ops::Range<u64>>,
+    /// The UTC days (00:00 in ns) of the first and last sample times of its records, as
+    /// [`days_touched`] gives them.
+    days: (i64, i64),
 }
 
 /// Scans the record headers of input file `path` (number `file`), a chunk at a time
@@ -366,6 +369,10 @@ fn locate(file: usize, path: &Path) -> Result<Vec<(Nslc, Located)>> {
     let scanned = scan_file(path, CHUNK_BYTES, |item| match item {
         ScanItem::Record { offset, header } => {
             let range = offset..offset + header.record_length as u64;
+            let days = (
+                day_floor(header.start_ns),
+                day_floor(header.end_ns().max(header.start_ns)),
+            );
             let key = header.stream_key();
             let i = match &last {
                 Some((k, i)) if k[0] == header.format_version && k[1..] == *key => *i,
@@ -380,6 +387,7 @@ fn locate(file: usize, path: &Path) -> Result<Vec<(Nslc, Located)>> {
                                 file,
                                 span: range.clone(),
                                 records: Vec::new(),
+                                days,
                             },
                         ));
                         found.len() - 1
@@ -391,6 +399,7 @@ fn locate(file: usize, path: &Path) -> Result<Vec<(Nslc, Located)>> {
             let l = &mut found[i].1;
             l.span.end = range.end;
             l.records.push(range);
+            l.days = (l.days.0.min(days.0), l.days.1.max(days.1));
         }
         ScanItem::Invalid {
             offset, message, ..
@@ -527,11 +536,22 @@ pub fn merge_into_cancellable(
                 let at = |x: u64| (x - l.span.start) as usize;
                 records[*k].extend(l.records.iter().map(|r| &b[at(r.start)..at(r.end)]));
             }
+            let days = bufs
+                .iter()
+                .map(|(_, l, _)| l.days)
+                .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+            let Some(days) = days else {
+                return Ok(StreamOutcome {
+                    days: Vec::new(),
+                    warnings: Vec::new(),
+                });
+            };
             merge_one_stream(
                 archive,
                 inputs,
                 nslc,
                 &records,
+                days,
                 opts,
                 staging.as_ref(),
                 cancel,
@@ -576,8 +596,8 @@ pub fn merge_into_cancellable(
     }
 }
 
-/// Reads the day files of one stream, merges `per_input` (its records of each input) into
-/// them, verifies the result and stages the changed day files in `staging` (none in a dry
+/// Reads the day files of one stream, merges `per_input` (its records of each input, and
+/// the first and last UTC days they touch) into them, verifies the result and stages the changed day files in `staging` (none in a dry
 /// run), so that they are not held in memory beyond their stream. Between its phases and
 /// within the verification it looks at `cancel`: once set, it stops and stages nothing
 /// (an empty outcome).
@@ -587,6 +607,7 @@ fn merge_one_stream(
     inputs: &[MergeInput],
     nslc: &Nslc,
     per_input: &[Vec<&[u8]>],
+    (first, last): (i64, i64),
     opts: &MergeOptions,
     staging: Option<&Staging>,
     cancel: Option<&std::sync::atomic::AtomicBool>,
@@ -594,10 +615,6 @@ fn merge_one_stream(
     let mut out = StreamOutcome {
         days: Vec::new(),
         warnings: Vec::new(),
-    };
-    let all: Vec<&[u8]> = per_input.iter().flatten().copied().collect();
-    let Some((first, last)) = days_touched(&all) else {
-        return Ok(out);
     };
     // Load the day files, extending the range while archive records reach beyond it.
     let (from, mut to) = (first - NS_PER_DAY, last + NS_PER_DAY);
