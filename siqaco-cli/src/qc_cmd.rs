@@ -165,6 +165,11 @@ fn write_text(out: &mut impl Write, r: &QcReport) -> std::io::Result<()> {
             write!(out, " {p}")?;
         }
         writeln!(out, ": {}", f.message)?;
+        if f.examples.len() > 1 {
+            for x in &f.examples {
+                writeln!(out, "        {x}")?;
+            }
+        }
     }
     for e in &r.errors {
         match e.offset {

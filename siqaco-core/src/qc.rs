@@ -36,13 +36,15 @@
 use crate::archive::{Archive, ArchiveFile};
 use crate::error::{Error, Result};
 use crate::gaps::{analyze, covered_ns, AnalysisOptions, Segment};
-use crate::interval::union;
-use crate::record::{ByteOrder, HeaderFlags, RecordScanner, ScanItem};
+use crate::interval::{intersect, union};
+use crate::record::{ByteOrder, HeaderFlags, RecordHeader, RecordScanner, ScanItem};
 use crate::scan::FileError;
 use crate::segment::{Piece, Tolerance, TraceBuilder};
 use crate::sid::{selected, Nslc, NslcGlob};
 use crate::stationxml::{Channel, Inventory};
-use crate::time::{day_floor, format_time, half_period_ns, ns_to_s, period_ns, NS_PER_DAY};
+use crate::time::{
+    day_floor, format_time, half_period_ns, ns_to_s, period_ns, NS_PER_DAY, NS_PER_S,
+};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
@@ -79,6 +81,9 @@ pub enum Check {
     DuplicatedData,
     /// Two epochs of one channel overlap in time.
     OverlappingEpochs,
+    /// An epoch that cannot be used as it is: it ends before it starts, or its sample rate
+    /// is not a finite number >= 0.
+    InvalidEpoch,
     /// A metadata epoch (cut to the window) with no data.
     MetadataWithoutData,
     /// Data of a stream that has no metadata epoch at all.
@@ -101,9 +106,10 @@ pub enum Check {
 
 impl Check {
     /// Every check, in documentation order.
-    pub const ALL: [Check; 11] = [
+    pub const ALL: [Check; 12] = [
         Check::DuplicatedData,
         Check::OverlappingEpochs,
+        Check::InvalidEpoch,
         Check::MetadataWithoutData,
         Check::DataWithoutMetadata,
         Check::MultipleEpochs,
@@ -120,6 +126,7 @@ impl Check {
         match self {
             Check::DuplicatedData => "duplicated_data",
             Check::OverlappingEpochs => "overlapping_epochs",
+            Check::InvalidEpoch => "invalid_epoch",
             Check::MetadataWithoutData => "metadata_without_data",
             Check::DataWithoutMetadata => "data_without_metadata",
             Check::MultipleEpochs => "multiple_epochs",
@@ -149,11 +156,20 @@ pub struct Finding {
     pub end_ns: Option<i64>,
     /// The file concerned (relative to the archive root), for file-level checks.
     pub path: Option<String>,
-    /// How many records (or segments, epochs) the finding stands for.
+    /// How many instances the finding stands for: records, segments, traces, epochs or
+    /// pairs of epochs, as `docs/qc.md` says for each check. Findings are aggregated (one
+    /// per stream and check, or per file and value for file-level checks), never one per
+    /// pair compared.
     pub count: u64,
     /// A readable explanation with the values compared.
     pub message: String,
+    /// The first instances (at most [`MAX_EXAMPLES`]), one readable line each, for example
+    /// the first overlapping pairs of epochs; empty when the message says it all.
+    pub examples: Vec<String>,
 }
+
+/// The most examples a [`Finding`] keeps.
+pub const MAX_EXAMPLES: usize = 5;
 
 /// The archive's own rules. `None` fields are not checked.
 #[derive(Clone, Debug, PartialEq)]
@@ -355,7 +371,7 @@ fn day_flags(recs: &[FlagRec], a: i64, b: i64) -> DayFlags {
                 if r.start_ns >= c {
                     continue;
                 }
-                if r.end_ns > c - r.half_ns {
+                if r.end_ns > c.saturating_sub(r.half_ns) {
                     r.end_ns = c;
                 }
                 covered_from = Some(c.min(r.start_ns));
@@ -602,6 +618,34 @@ fn payload_hash(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
+/// The times QC computes with, ns since 1970: 1678-01-01 to 2262-01-01 UTC, inside the
+/// range of `i64` nanoseconds (1677-09-21 to 2262-04-11) with room for a day of arithmetic.
+pub const QC_TIME_RANGE_NS: (i64, i64) = (-9_214_560_000_000_000_000, 9_214_646_400_000_000_000);
+
+/// Why QC cannot check a record, if it cannot: its start, or the end of its samples
+/// (start + sample count / sample rate; one period for a record with a rate and no
+/// samples), lies outside [`QC_TIME_RANGE_NS`]. No real record is there; a header that
+/// says so (a rate of 1e-9 Hz, a corrupted year) would otherwise overflow the per-day
+/// arithmetic. Such a record is listed among the errors.
+fn outside_time_range(h: &RecordHeader<'_>) -> Option<String> {
+    let (lo, hi) = QC_TIME_RANGE_NS;
+    let rate = h.sample_rate_hz;
+    let extent_ns = if rate > 0.0 {
+        h.sample_count.max(1) as f64 * NS_PER_S as f64 / rate
+    } else {
+        0.0
+    };
+    let end = h.start_ns as f64 + extent_ns;
+    if h.start_ns >= lo && end < hi as f64 {
+        return None;
+    }
+    Some(format!(
+        "record start {} with {} sample(s) at {rate} Hz lies outside the times QC can          represent (1678-01-01 to 2262-01-01): not checked",
+        format_time(h.start_ns),
+        h.sample_count
+    ))
+}
+
 fn read_one(idx: u32, file: &ArchiveFile, opts: &QcOptions, acc: &mut Acc) {
     let buf = match crate::archive::read_aligned(&file.path) {
         Ok(b) => b,
@@ -640,6 +684,14 @@ fn read_one(idx: u32, file: &ArchiveFile, opts: &QcOptions, acc: &mut Acc) {
             }
             ScanItem::Record { offset, header } => (offset, header),
         };
+        if let Some(message) = outside_time_range(&h) {
+            acc.errors.push(FileError {
+                path: file.rel_path.clone(),
+                offset: Some(offset),
+                message,
+            });
+            continue;
+        }
         acc.records += 1;
         let Some(nslc) = codes
             .entry((h.format_version, h.stream_key()))
@@ -690,7 +742,8 @@ fn read_one(idx: u32, file: &ArchiveFile, opts: &QcOptions, acc: &mut Acc) {
                     end_ns: if h.sample_count > 0 {
                         end
                     } else {
-                        h.start_ns + period_ns(h.sample_rate_hz).round() as i64
+                        h.start_ns
+                            .saturating_add(period_ns(h.sample_rate_hz).round() as i64)
                     },
                     half_ns: half_period_ns(h.sample_rate_hz),
                     file: idx,
@@ -873,6 +926,7 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Adds a finding (without examples; set them on the returned finding).
     #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
@@ -883,7 +937,7 @@ impl Ctx<'_> {
         path: Option<String>,
         count: u64,
         message: String,
-    ) {
+    ) -> &mut Finding {
         self.findings.push(Finding {
             check,
             severity,
@@ -893,9 +947,36 @@ impl Ctx<'_> {
             path,
             count,
             message,
+            examples: Vec::new(),
         });
+        let last = self.findings.len() - 1;
+        &mut self.findings[last]
     }
 }
+
+/// Collects the first [`MAX_EXAMPLES`] examples of a finding.
+#[derive(Default)]
+struct Examples(Vec<String>);
+
+impl Examples {
+    /// Whether another example would be kept (so the caller formats it only then).
+    fn wants(&self) -> bool {
+        self.0.len() < MAX_EXAMPLES
+    }
+
+    fn add(&mut self, f: impl FnOnce() -> String) {
+        if self.wants() {
+            self.0.push(f());
+        }
+    }
+}
+
+/// The smallest interval holding both (an empty start is `(i64::MAX, i64::MIN)`).
+fn hull(a: (i64, i64), b: (i64, i64)) -> (i64, i64) {
+    (a.0.min(b.0), a.1.max(b.1))
+}
+
+const NO_HULL: (i64, i64) = (i64::MAX, i64::MIN);
 
 fn finish(acc: Acc, files: &[ArchiveFile], inventory: &Inventory, opts: &QcOptions) -> QcReport {
     let mut ctx = Ctx {
@@ -919,6 +1000,17 @@ fn finish(acc: Acc, files: &[ArchiveFile], inventory: &Inventory, opts: &QcOptio
             format!("{count} record(s) from byte offset {offset}: {detail}"),
         );
     }
+    // the epochs of each stream, sorted by start (one pass over the inventory, not one per
+    // stream: the streams times the channels would be quadratic)
+    let mut by_stream: HashMap<&Nslc, Vec<&Channel>> = HashMap::new();
+    for c in inventory.channels() {
+        if selected(&opts.selection, &c.nslc) {
+            by_stream.entry(&c.nslc).or_default().push(c);
+        }
+    }
+    for v in by_stream.values_mut() {
+        v.sort_by_key(|c| c.start_ns.unwrap_or(i64::MIN));
+    }
     // streams: with data, and selected metadata channels touching the window
     let mut names: Vec<Nslc> = acc
         .streams
@@ -926,10 +1018,9 @@ fn finish(acc: Acc, files: &[ArchiveFile], inventory: &Inventory, opts: &QcOptio
         .filter(|(_, s)| s.records > 0)
         .map(|(n, _)| n.clone())
         .collect();
-    for c in inventory.channels() {
-        if selected(&opts.selection, &c.nslc) && opts.window.is_none_or(|w| intersects(span(c), w))
-        {
-            names.push(c.nslc.clone());
+    for (n, v) in &by_stream {
+        if v.iter().any(|c| in_window(c, opts.window)) {
+            names.push((*n).clone());
         }
     }
     names.sort();
@@ -941,7 +1032,8 @@ fn finish(acc: Acc, files: &[ArchiveFile], inventory: &Inventory, opts: &QcOptio
             break;
         }
         let s = data.remove(&nslc).unwrap_or_default();
-        streams.push(check_stream(&mut ctx, nslc, s, inventory));
+        let epochs = by_stream.get(&nslc).map_or(&[][..], Vec::as_slice);
+        streams.push(check_stream(&mut ctx, nslc, s, epochs));
     }
     let mut findings = ctx.findings;
     findings.sort_by(|a, b| {
@@ -959,7 +1051,178 @@ fn finish(acc: Acc, files: &[ArchiveFile], inventory: &Inventory, opts: &QcOptio
     }
 }
 
-fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, inventory: &Inventory) -> StreamQc {
+/// Whether an epoch meets the window (a reversed epoch by the interval between its dates).
+fn in_window(c: &Channel, window: Option<(i64, i64)>) -> bool {
+    let (a, b) = span(c);
+    window.is_none_or(|w| intersects((a.min(b), a.max(b).max(a.min(b).saturating_add(1))), w))
+}
+
+/// Why an epoch cannot be used as it is, if it cannot: an `endDate` before its `startDate`,
+/// or a `SampleRate` (or ratio) that is not a finite number >= 0. Both are valid for the
+/// FDSN StationXML schema (`xs:dateTime` attributes, `xs:double` rate) and ObsPy 1.5
+/// reads them, so the reader keeps them and QC reports them (`invalid_epoch`).
+fn epoch_problem(c: &Channel) -> Option<String> {
+    let (s, e) = span(c);
+    let mut why = Vec::new();
+    if e < s {
+        why.push(format!(
+            "endDate {} is before startDate {}",
+            fmt_bound(e),
+            fmt_bound(s)
+        ));
+    }
+    if let Some(r) = c.sample_rate_hz.filter(|r| !(r.is_finite() && *r >= 0.0)) {
+        why.push(format!("SampleRate {r} is not a finite rate >= 0"));
+    }
+    (!why.is_empty()).then(|| format!("epoch starting {}: {}", fmt_bound(s), why.join("; ")))
+}
+
+/// Overlaps among epoch spans sorted by start (zero-length spans overlap nothing): the
+/// number of overlapping pairs, the first [`MAX_EXAMPLES`] pairs (indices), and the union
+/// of the overlaps (where data lies in two epochs or more). A sweep: O(n log n) for `n`
+/// epochs however many pairs overlap.
+struct EpochOverlaps {
+    pairs: u64,
+    examples: Vec<(usize, usize)>,
+    regions: Vec<(i64, i64)>,
+}
+
+fn epoch_overlaps(spans: &[(i64, i64)]) -> EpochOverlaps {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    // ends of the earlier epochs still open at the current start (smallest first)
+    let mut open: BinaryHeap<Reverse<(i64, usize)>> = BinaryHeap::new();
+    let mut max_end: Option<(i64, usize)> = None;
+    let mut out = EpochOverlaps {
+        pairs: 0,
+        examples: Vec::new(),
+        regions: Vec::new(),
+    };
+    for (i, &(s, e)) in spans.iter().enumerate() {
+        if e <= s {
+            continue;
+        }
+        while open.peek().is_some_and(|Reverse((end, _))| *end <= s) {
+            open.pop();
+        }
+        out.pairs += open.len() as u64;
+        // every open epoch overlaps this one from `s` on; together up to the latest end
+        if let Some((m, j)) = max_end.filter(|&(m, _)| m > s) {
+            out.regions.push((s, e.min(m)));
+            if out.examples.len() < MAX_EXAMPLES {
+                out.examples.push((j, i));
+            }
+        }
+        open.push(Reverse((e, i)));
+        if max_end.is_none_or(|(m, _)| e > m) {
+            max_end = Some((e, i));
+        }
+    }
+    out.regions = union(out.regions);
+    out
+}
+
+/// Whether a segment (sorted and disjoint) meets `[a, b)`: a binary search.
+fn any_data(segs: &[Segment], (a, b): (i64, i64)) -> bool {
+    let k = segs.partition_point(|g| g.end_ns <= a);
+    segs.get(k)
+        .is_some_and(|g| intersects((g.start_ns, g.end_ns), (a, b)))
+}
+
+/// The intervals of a sorted, disjoint list that meet `[a, b)` (a binary search, then
+/// only those).
+fn meeting(v: &[(i64, i64)], (a, b): (i64, i64)) -> impl Iterator<Item = &(i64, i64)> {
+    let k = v.partition_point(|x| x.1 <= a);
+    v[k..].iter().take_while(move |x| x.0 < b)
+}
+
+/// A Fenwick tree over positions `0..n` holding, per prefix, the lowest and the highest
+/// `(rate, epoch)` inserted (insert only).
+struct RateTree {
+    lo: Vec<Option<(f64, usize)>>,
+    hi: Vec<Option<(f64, usize)>>,
+}
+
+impl RateTree {
+    fn new(n: usize) -> Self {
+        RateTree {
+            lo: vec![None; n + 1],
+            hi: vec![None; n + 1],
+        }
+    }
+
+    fn insert(&mut self, pos: usize, v: (f64, usize)) {
+        let mut i = pos + 1;
+        while i < self.lo.len() {
+            if self.lo[i].is_none_or(|x| v.0 < x.0) {
+                self.lo[i] = Some(v);
+            }
+            if self.hi[i].is_none_or(|x| v.0 > x.0) {
+                self.hi[i] = Some(v);
+            }
+            i += i & i.wrapping_neg();
+        }
+    }
+
+    /// The lowest and highest over positions `0..n`.
+    fn prefix(&self, n: usize) -> Option<((f64, usize), (f64, usize))> {
+        let (mut lo, mut hi): (Option<(f64, usize)>, Option<(f64, usize)>) = (None, None);
+        let mut i = n.min(self.lo.len() - 1);
+        while i > 0 {
+            if let Some(x) = self.lo[i] {
+                if lo.is_none_or(|l| x.0 < l.0) {
+                    lo = Some(x);
+                }
+            }
+            if let Some(x) = self.hi[i] {
+                if hi.is_none_or(|h| x.0 > h.0) {
+                    hi = Some(x);
+                }
+            }
+            i &= i - 1;
+        }
+        lo.zip(hi)
+    }
+}
+
+/// For each trace `(start, end)`, the epochs it meets with the lowest and the highest rate
+/// (`None`: it meets none). `epochs` are `(start, end, rate)` sorted by start. Offline
+/// sweep: traces by decreasing start, epochs inserted by decreasing end into a Fenwick
+/// tree over their start order; O((epochs + traces) log epochs).
+fn rate_extremes(epochs: &[(i64, i64, f64)], traces: &[(i64, i64)]) -> Vec<Option<(usize, usize)>> {
+    let mut by_end: Vec<usize> = (0..epochs.len()).collect();
+    by_end.sort_unstable_by_key(|&p| std::cmp::Reverse(epochs[p].1));
+    let mut by_start: Vec<usize> = (0..traces.len()).collect();
+    by_start.sort_unstable_by_key(|&q| std::cmp::Reverse(traces[q].0));
+    let mut tree = RateTree::new(epochs.len());
+    let mut out = vec![None; traces.len()];
+    let mut k = 0;
+    for q in by_start {
+        let (ts, te) = traces[q];
+        // epochs ending after the trace starts ...
+        while k < by_end.len() && epochs[by_end[k]].1 > ts {
+            let p = by_end[k];
+            tree.insert(p, (epochs[p].2, p));
+            k += 1;
+        }
+        // ... and starting before it ends
+        let n = epochs.partition_point(|e| e.0 < te);
+        out[q] = tree.prefix(n).map(|(lo, hi)| (lo.1, hi.1));
+    }
+    out
+}
+
+/// Whether a data rate agrees with a metadata rate: within `tolerance` of it (relative),
+/// and a metadata rate of 0 (or less) agrees with nothing but 0.
+fn rates_agree(data: f64, meta: f64, tolerance: f64) -> bool {
+    if meta > 0.0 {
+        (data - meta).abs() <= tolerance * meta
+    } else {
+        data == 0.0
+    }
+}
+
+fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, all_epochs: &[&Channel]) -> StreamQc {
     let opts = ctx.opts;
     let window = opts.window;
     let traces = s.tb.finish(&opts.tolerance);
@@ -974,66 +1237,118 @@ fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, inventory: &Invento
     );
     let segs: &[Segment] = &analysis.segments;
     let has_data = !segs.is_empty();
-    let all_epochs = inventory.epochs_for(&nslc);
     let epochs: Vec<&Channel> = all_epochs
         .iter()
         .copied()
-        .filter(|c| window.is_none_or(|w| intersects(span(c), w)))
+        .filter(|c| in_window(c, window))
         .collect();
     let clip = |(a, b): (i64, i64)| match window {
         Some((ws, we)) => (a.max(ws), b.min(we)),
         None => (a, b),
     };
+    // epochs with a usable span (end not before start), sorted by start
+    let usable = |v: &[&'_ Channel]| -> Vec<(i64, i64, Option<f64>)> {
+        v.iter()
+            .map(|c| (span(c).0, span(c).1, c.sample_rate_hz))
+            .filter(|e| e.1 >= e.0)
+            .collect()
+    };
+    let used = usable(&epochs);
 
     duplicates(ctx, &nslc, s.recs);
 
-    // overlapping epochs, and data inside two epochs at once
-    for (i, a) in epochs.iter().enumerate() {
-        for b in &epochs[i + 1..] {
-            let (sa, sb) = (span(a), span(b));
-            if !intersects(sa, sb) {
-                continue;
-            }
-            let ov = (sa.0.max(sb.0), sa.1.min(sb.1));
-            ctx.push(
-                Check::OverlappingEpochs,
-                Severity::Error,
-                &nslc,
-                ov,
-                None,
-                2,
-                format!(
-                    "epochs {}..{} and {}..{} overlap",
-                    fmt_bound(sa.0),
-                    fmt_bound(sa.1),
-                    fmt_bound(sb.0),
-                    fmt_bound(sb.1)
-                ),
-            );
-            let inside: Vec<(i64, i64)> = segs
-                .iter()
-                .filter(|g| intersects((g.start_ns, g.end_ns), ov))
-                .map(|g| (g.start_ns.max(ov.0), g.end_ns.min(ov.1)))
-                .collect();
-            if let (Some(f), Some(l)) = (inside.first(), inside.last()) {
-                ctx.push(
-                    Check::MultipleEpochs,
-                    Severity::Error,
-                    &nslc,
-                    (f.0, l.1),
-                    None,
-                    inside.len() as u64,
-                    format!(
-                        "{} segment(s) of data match two epochs (starting {} and {})",
-                        inside.len(),
-                        fmt_bound(sa.0),
-                        fmt_bound(sb.0)
-                    ),
-                );
-            }
+    // epochs that cannot be used as they are
+    let mut bad = (0u64, NO_HULL, Examples::default());
+    for c in &epochs {
+        if let Some(why) = epoch_problem(c) {
+            let (a, b) = span(c);
+            bad.0 += 1;
+            bad.1 = hull(bad.1, (a.min(b), a.max(b)));
+            bad.2.add(|| why);
         }
     }
+    if bad.0 > 0 {
+        let first = bad.2 .0[0].clone();
+        ctx.push(
+            Check::InvalidEpoch,
+            Severity::Error,
+            &nslc,
+            bad.1,
+            None,
+            bad.0,
+            format!(
+                "{} epoch(s) cannot be used as they are (first: {first}); an epoch ending \
+                 before it starts covers no time, a rate that is not a finite number >= 0 \
+                 is not compared with the data",
+                bad.0
+            ),
+        )
+        .examples = bad.2 .0;
+    }
 
+    // overlapping epochs, and data inside two epochs at once
+    let spans: Vec<(i64, i64)> = used.iter().map(|e| (e.0, e.1)).collect();
+    let ov = epoch_overlaps(&spans);
+    if ov.pairs > 0 {
+        let mut ex = Examples::default();
+        for &(j, i) in &ov.examples {
+            let (a, b) = (spans[j], spans[i]);
+            ex.add(|| {
+                format!(
+                    "epochs {}..{} and {}..{} overlap",
+                    fmt_bound(a.0),
+                    fmt_bound(a.1),
+                    fmt_bound(b.0),
+                    fmt_bound(b.1)
+                )
+            });
+        }
+        let (f, l) = (ov.regions[0].0, ov.regions[ov.regions.len() - 1].1);
+        let first = ex.0[0].clone();
+        ctx.push(
+            Check::OverlappingEpochs,
+            Severity::Error,
+            &nslc,
+            (f, l),
+            None,
+            ov.pairs,
+            format!(
+                "{} pair(s) of the {} epoch(s) overlap, from {} to {} (first: {})",
+                ov.pairs,
+                spans.len(),
+                fmt_bound(f),
+                fmt_bound(l),
+                first
+            ),
+        )
+        .examples = ex.0;
+    }
+    let seg_spans: Vec<(i64, i64)> = segs.iter().map(|g| (g.start_ns, g.end_ns)).collect();
+    let inside = intersect(&seg_spans, &ov.regions);
+    if let (Some(f), Some(l)) = (inside.first(), inside.last()) {
+        let mut ex = Examples::default();
+        for &(a, b) in &inside {
+            ex.add(|| format!("{} to {}", fmt_bound(a), fmt_bound(b)));
+        }
+        ctx.push(
+            Check::MultipleEpochs,
+            Severity::Error,
+            &nslc,
+            (f.0, l.1),
+            None,
+            inside.len() as u64,
+            format!(
+                "{} segment(s) of data ({} s) match two epochs or more",
+                inside.len(),
+                ns_to_s(sum_ns(&inside))
+            ),
+        )
+        .examples = ex.0;
+    }
+
+    let data_hull = traces
+        .iter()
+        .fold(NO_HULL, |h, t| hull(h, (t.start_ns, t.end_ns)));
     if has_data && all_epochs.is_empty() {
         let (f, l) = (segs[0].start_ns, segs[segs.len() - 1].end_ns);
         ctx.push(
@@ -1050,106 +1365,140 @@ fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, inventory: &Invento
             ),
         );
     } else if has_data {
-        outside_epochs(ctx, &nslc, segs, &all_epochs);
+        let cover = union(usable(all_epochs).iter().map(|e| (e.0, e.1)).collect());
+        outside_epochs(ctx, &nslc, &seg_spans, &cover);
     }
 
     // epochs without data (cut to the window)
-    for c in &epochs {
-        let e = clip(span(c));
-        if !segs.iter().any(|g| intersects((g.start_ns, g.end_ns), e)) {
-            ctx.push(
-                Check::MetadataWithoutData,
-                Severity::Warning,
-                &nslc,
-                e,
-                None,
-                1,
-                format!(
-                    "no data in the epoch {}..{}{}",
-                    fmt_bound(span(c).0),
-                    fmt_bound(span(c).1),
-                    if window.is_some() {
-                        " (within the window)"
-                    } else {
-                        ""
-                    }
-                ),
-            );
+    let mut empty = (0u64, NO_HULL, Examples::default());
+    for &(a, b) in &spans {
+        let e = clip((a, b));
+        if !any_data(segs, e) {
+            empty.0 += 1;
+            empty.1 = hull(empty.1, e);
+            empty
+                .2
+                .add(|| format!("epoch {}..{}", fmt_bound(a), fmt_bound(b)));
         }
+    }
+    if empty.0 > 0 {
+        let first = empty.2 .0[0].clone();
+        ctx.push(
+            Check::MetadataWithoutData,
+            Severity::Warning,
+            &nslc,
+            empty.1,
+            None,
+            empty.0,
+            format!(
+                "no data in {} epoch(s){} (first: {})",
+                empty.0,
+                if window.is_some() {
+                    " within the window"
+                } else {
+                    ""
+                },
+                first
+            ),
+        )
+        .examples = empty.2 .0;
     }
 
     // sample rate vs metadata (MUSTANG sample_rate_channel: 1 %)
-    for c in &epochs {
-        let Some(meta) = c.sample_rate_hz else {
+    let rated: Vec<(i64, i64, f64)> = used
+        .iter()
+        .filter_map(|&(a, b, r)| Some((a, b, r.filter(|r| r.is_finite() && *r >= 0.0)?)))
+        .collect();
+    let trace_spans: Vec<(i64, i64)> = traces.iter().map(|t| (t.start_ns, t.end_ns)).collect();
+    let tol = opts.rules.rate_tolerance;
+    let mut mism = (0u64, NO_HULL, Examples::default());
+    for (t, ext) in traces.iter().zip(rate_extremes(&rated, &trace_spans)) {
+        let Some((lo, hi)) = ext else { continue };
+        let r = t.sample_rate_hz;
+        // the rates that agree form an interval: if both extremes agree, all do
+        let Some(p) = [lo, hi]
+            .into_iter()
+            .find(|&p| !rates_agree(r, rated[p].2, tol))
+        else {
             continue;
         };
-        let e = span(c);
-        let mut bad: Vec<(f64, i64, i64, u64)> = Vec::new();
-        for t in &traces {
-            if !intersects((t.start_ns, t.end_ns), e) {
-                continue;
-            }
-            let r = t.sample_rate_hz;
-            let ok = if meta > 0.0 {
-                (r - meta).abs() <= opts.rules.rate_tolerance * meta
-            } else {
-                r == 0.0
-            };
-            if ok {
-                continue;
-            }
-            let (s0, e0) = (t.start_ns.max(e.0), t.end_ns.min(e.1));
-            match bad.iter_mut().find(|b| opts.tolerance.rates_equal(b.0, r)) {
-                Some(b) => {
-                    b.1 = b.1.min(s0);
-                    b.2 = b.2.max(e0);
-                    b.3 += 1;
-                }
-                None => bad.push((r, s0, e0, 1)),
-            }
-        }
-        for (r, s0, e0, n) in bad {
-            ctx.push(
-                Check::SampleRateMismatch,
-                Severity::Error,
-                &nslc,
-                (s0, e0),
-                None,
-                n,
-                format!(
-                    "data at {r} Hz ({n} trace(s)), metadata epoch starting {} says {meta} Hz \
-                     (differs by more than {} %)",
-                    fmt_bound(e.0),
-                    opts.rules.rate_tolerance * 100.0
-                ),
-            );
-        }
+        let (es, ee, meta) = rated[p];
+        mism.0 += 1;
+        mism.1 = hull(mism.1, (t.start_ns.max(es), t.end_ns.min(ee)));
+        mism.2.add(|| {
+            format!(
+                "data at {r} Hz from {}, metadata epoch starting {} says {meta} Hz",
+                fmt_bound(t.start_ns),
+                fmt_bound(es)
+            )
+        });
+    }
+    if mism.0 > 0 {
+        let first = mism.2 .0[0].clone();
+        ctx.push(
+            Check::SampleRateMismatch,
+            Severity::Error,
+            &nslc,
+            mism.1,
+            None,
+            mism.0,
+            format!(
+                "{} trace(s) at a rate that differs from their epoch's by more than {} % \
+                 (first: {})",
+                mism.0,
+                tol * 100.0,
+                first
+            ),
+        )
+        .examples = mism.2 .0;
     }
 
     // band code vs sample rate (SEED manual appendix A)
-    if let Some(band) = nslc.channel.chars().next() {
-        if let Some((lo, hi)) = band_code_rate_range(band) {
-            for &r in &analysis.sample_rates_hz {
-                if !(lo..hi).contains(&r) {
-                    let (f, l) = (segs[0].start_ns, segs[segs.len() - 1].end_ns);
-                    ctx.push(
-                        Check::BandCodeRate,
-                        Severity::Warning,
-                        &nslc,
-                        (f, l),
-                        None,
-                        1,
-                        format!(
-                            "band code {band} means {lo} to {hi} Hz (SEED appendix A), data at {r} Hz"
-                        ),
-                    );
-                }
+    if let Some((band, (lo, hi))) = nslc
+        .channel
+        .chars()
+        .next()
+        .and_then(|b| Some((b, band_code_rate_range(b)?)))
+    {
+        let off: Vec<f64> = analysis
+            .sample_rates_hz
+            .iter()
+            .copied()
+            .filter(|r| !(lo..hi).contains(r))
+            .collect();
+        if !off.is_empty() {
+            let mut ex = Examples::default();
+            for r in &off {
+                ex.add(|| format!("data at {r} Hz"));
             }
+            let more = match off.len() {
+                1 => String::new(),
+                n => format!(" and {} other rate(s)", n - 1),
+            };
+            ctx.push(
+                Check::BandCodeRate,
+                Severity::Warning,
+                &nslc,
+                data_hull,
+                None,
+                off.len() as u64,
+                format!(
+                    "band code {band} means {lo} to {hi} Hz (SEED appendix A), data at {} Hz{more}",
+                    off[0]
+                ),
+            )
+            .examples = ex.0;
         }
     }
 
     // per-day summaries
-    let epoch_spans = union(epochs.iter().map(|c| clip(span(c))).collect());
+    let epoch_spans = union(
+        spans
+            .iter()
+            .map(|&e| clip(e))
+            .filter(|e| e.1 > e.0)
+            .collect(),
+    );
     let mut days: Vec<DayQc> = Vec::new();
     let day_list: Vec<(i64, i64, i64, f64)> = if has_data || window.is_none() {
         analysis
@@ -1172,19 +1521,25 @@ fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, inventory: &Invento
         let mut v = Vec::new();
         let mut d = day_floor(ws);
         while d < we {
-            let (a, b) = (d.max(ws), (d + NS_PER_DAY).min(we));
-            if epoch_spans.iter().any(|&e| intersects(e, (a, b))) {
+            let (a, b) = (d.max(ws), d.saturating_add(NS_PER_DAY).min(we));
+            if meeting(&epoch_spans, (a, b)).next().is_some() {
                 v.push((d, a, b, 0.0));
             }
-            d += NS_PER_DAY;
+            d = d.saturating_add(NS_PER_DAY);
         }
         v
     };
     let mut acc_days = s.days;
+    // the flag records meeting the current day: records enter in start order and leave
+    // once they end before the day (the days come in increasing order)
+    let mut flags = s.flags;
+    flags.sort_unstable_by_key(|r| (r.start_ns, r.file, r.offset));
+    let mut next_flag = 0;
+    let mut active: Vec<FlagRec> = Vec::new();
     for (day, a, b, pct) in day_list {
         let mut epoch_ns = 0;
         let mut cov_ns = 0;
-        for &(es, ee) in &epoch_spans {
+        for &(es, ee) in meeting(&epoch_spans, (a, b)) {
             let (x, y) = (es.max(a), ee.min(b));
             if y > x {
                 epoch_ns += y - x;
@@ -1192,7 +1547,14 @@ fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, inventory: &Invento
             }
         }
         let records = acc_days.remove(&day).unwrap_or_default();
-        let fl = day_flags(&s.flags, a, b);
+        active.retain(|r| r.end_ns > a);
+        while next_flag < flags.len() && flags[next_flag].start_ns < b {
+            if flags[next_flag].end_ns > a {
+                active.push(flags[next_flag]);
+            }
+            next_flag += 1;
+        }
+        let fl = day_flags(&active, a, b);
         let tq_min = fl.tq.first().map(|&q| q as u8);
         let tq_mean = (!fl.tq.is_empty()).then(|| fl.tq.iter().sum::<f64>() / fl.tq.len() as f64);
         if let (Some(min_tq), Some(low), Some(mean)) =
@@ -1237,6 +1599,12 @@ fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, inventory: &Invento
         sample_rates_hz: analysis.sample_rates_hz.clone(),
         days,
     }
+}
+
+/// Sum of interval lengths, saturating (hostile records may span most of the `i64` range).
+fn sum_ns(v: &[(i64, i64)]) -> i64 {
+    v.iter()
+        .fold(0i64, |acc, (a, b)| acc.saturating_add(b.saturating_sub(*a)))
 }
 
 /// Records with equal (start, count, rate): one finding per stream and kind (identical or
@@ -1292,61 +1660,77 @@ fn duplicates(ctx: &mut Ctx<'_>, nslc: &Nslc, mut recs: Vec<RecKey>) {
     }
 }
 
-/// Data not covered by the union of epochs, grouped by the hole it falls in (before the
-/// first epoch, between two, after the last).
-fn outside_epochs(ctx: &mut Ctx<'_>, nslc: &Nslc, segs: &[Segment], epochs: &[&Channel]) {
-    let cover = union(epochs.iter().map(|c| span(c)).collect());
-    // holes: (start, end, description)
-    let mut holes: Vec<(i64, i64, String)> = Vec::new();
-    let first = cover[0];
-    if first.0 > i64::MIN {
-        holes.push((
-            i64::MIN,
-            first.0,
-            format!("before the first epoch (starts {})", fmt_bound(first.0)),
-        ));
-    }
-    for w in cover.windows(2) {
-        holes.push((
-            w[0].1,
-            w[1].0,
-            format!(
-                "between epochs (ending {}, next starting {})",
-                fmt_bound(w[0].1),
-                fmt_bound(w[1].0)
-            ),
-        ));
-    }
-    let last = cover[cover.len() - 1];
-    if last.1 < i64::MAX {
-        holes.push((
-            last.1,
-            i64::MAX,
-            format!("after the last epoch (ends {})", fmt_bound(last.1)),
-        ));
-    }
-    for (hs, he, what) in holes {
-        let inside: Vec<(i64, i64)> = segs
-            .iter()
-            .filter(|g| intersects((g.start_ns, g.end_ns), (hs, he)))
-            .map(|g| (g.start_ns.max(hs), g.end_ns.min(he)))
-            .collect();
-        if let (Some(f), Some(l)) = (inside.first(), inside.last()) {
-            let secs: i64 = inside.iter().map(|(a, b)| b - a).sum();
-            ctx.push(
-                Check::DataOutsideEpochs,
-                Severity::Error,
-                nslc,
-                (f.0, l.1),
-                None,
-                inside.len() as u64,
-                format!(
-                    "{} s of data in {} segment(s) {what}",
-                    ns_to_s(secs),
-                    inside.len()
-                ),
-            );
+/// Data not covered by the union of epochs (`cover`, sorted and disjoint), one finding per
+/// kind of hole: before the first epoch, between two epochs, after the last (or outside
+/// every epoch when none is usable). `segs` are the data segments (sorted and disjoint).
+/// Linear in segments plus holes.
+fn outside_epochs(ctx: &mut Ctx<'_>, nslc: &Nslc, segs: &[(i64, i64)], cover: &[(i64, i64)]) {
+    // (holes, description of the first hole)
+    let mut kinds: Vec<(Vec<(i64, i64)>, &str)> = Vec::new();
+    match (cover.first(), cover.last()) {
+        (Some(first), Some(last)) => {
+            if first.0 > i64::MIN {
+                kinds.push((vec![(i64::MIN, first.0)], "before the first epoch"));
+            }
+            let between: Vec<(i64, i64)> = cover.windows(2).map(|w| (w[0].1, w[1].0)).collect();
+            kinds.push((between, "between epochs"));
+            if last.1 < i64::MAX {
+                kinds.push((vec![(last.1, i64::MAX)], "after the last epoch"));
+            }
         }
+        _ => kinds.push((
+            vec![(i64::MIN, i64::MAX)],
+            "outside every epoch (no epoch ends after it starts)",
+        )),
+    }
+    for (holes, what) in kinds {
+        let inside = intersect(segs, &holes);
+        let (Some(f), Some(l)) = (inside.first(), inside.last()) else {
+            continue;
+        };
+        // the hole of each piece, for the examples
+        let mut ex = Examples::default();
+        let mut last_hole = usize::MAX;
+        for &(a, _) in &inside {
+            if !ex.wants() {
+                break;
+            }
+            let h = holes.partition_point(|x| x.1 <= a);
+            if h == last_hole {
+                continue;
+            }
+            last_hole = h;
+            let (hs, he) = holes[h];
+            let secs = sum_ns(&intersect(segs, &[(hs, he)]));
+            ex.add(|| {
+                let bound = match (opt_bound(hs), opt_bound(he)) {
+                    (None, _) => format!("epochs start {}", fmt_bound(he)),
+                    (_, None) => format!("epochs end {}", fmt_bound(hs)),
+                    _ => format!(
+                        "an epoch ends {}, the next starts {}",
+                        fmt_bound(hs),
+                        fmt_bound(he)
+                    ),
+                };
+                format!("{} s of data where {bound}", ns_to_s(secs))
+            });
+        }
+        let first = ex.0[0].clone();
+        ctx.push(
+            Check::DataOutsideEpochs,
+            Severity::Error,
+            nslc,
+            (f.0, l.1),
+            None,
+            inside.len() as u64,
+            format!(
+                "{} s of data in {} segment(s) {what} ({})",
+                ns_to_s(sum_ns(&inside)),
+                inside.len(),
+                first
+            ),
+        )
+        .examples = ex.0;
     }
 }
 

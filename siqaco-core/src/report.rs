@@ -123,6 +123,7 @@ pub fn finding_json(f: &Finding) -> Value {
         "path": f.path,
         "count": f.count,
         "message": f.message,
+        "examples": f.examples,
     })
 }
 
