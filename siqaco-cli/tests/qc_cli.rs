@@ -102,7 +102,7 @@ fn exit_status_follows_the_worst_severity() {
 
     // unreadable metadata: a clear error naming the file and line, exit 1
     let bad = tmp.path().join("bad.xml");
-    std::fs::write(&bad, "<FDSNStationXML schemaVersion=\"1.1\">\n<Network").unwrap();
+    std::fs::write(&bad, "<FDSNStationXML xmlns=\"http://www.fdsn.org/xml/station/1\" schemaVersion=\"1.1\">\n<Network").unwrap();
     let out = siqaco(&["qc", "--archive", root, "--metadata", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);

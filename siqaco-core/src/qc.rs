@@ -640,9 +640,11 @@ fn outside_time_range(h: &RecordHeader<'_>) -> Option<String> {
         return None;
     }
     Some(format!(
-        "record start {} with {} sample(s) at {rate} Hz lies outside the times QC can          represent (1678-01-01 to 2262-01-01): not checked",
+        "record start {} with {} sample(s) at {} Hz lies outside the times QC can \
+         represent (1678-01-01 to 2262-01-01): not checked",
         format_time(h.start_ns),
-        h.sample_count
+        h.sample_count,
+        fmt_rate(rate)
     ))
 }
 
@@ -892,6 +894,16 @@ fn fmt_bound(ns: i64) -> String {
         Some(t) => format_time(t),
         None if ns == i64::MIN => "the beginning".into(),
         None => "open end".into(),
+    }
+}
+
+/// A sample rate as written by people (`200`, `0.05`), or in scientific notation when very
+/// large or small (`1e15`), so that a hostile value gives a short message.
+fn fmt_rate(r: f64) -> String {
+    if r == 0.0 || (1e-4..1e7).contains(&r.abs()) {
+        format!("{r}")
+    } else {
+        format!("{r:e}")
     }
 }
 
@@ -1427,9 +1439,11 @@ fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, all_epochs: &[&Chan
         mism.1 = hull(mism.1, (t.start_ns.max(es), t.end_ns.min(ee)));
         mism.2.add(|| {
             format!(
-                "data at {r} Hz from {}, metadata epoch starting {} says {meta} Hz",
+                "data at {} Hz from {}, metadata epoch starting {} says {} Hz",
+                fmt_rate(r),
                 fmt_bound(t.start_ns),
-                fmt_bound(es)
+                fmt_bound(es),
+                fmt_rate(meta)
             )
         });
     }
@@ -1469,7 +1483,7 @@ fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, all_epochs: &[&Chan
         if !off.is_empty() {
             let mut ex = Examples::default();
             for r in &off {
-                ex.add(|| format!("data at {r} Hz"));
+                ex.add(|| format!("data at {} Hz", fmt_rate(*r)));
             }
             let more = match off.len() {
                 1 => String::new(),
@@ -1484,7 +1498,7 @@ fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, all_epochs: &[&Chan
                 off.len() as u64,
                 format!(
                     "band code {band} means {lo} to {hi} Hz (SEED appendix A), data at {} Hz{more}",
-                    off[0]
+                    fmt_rate(off[0])
                 ),
             )
             .examples = ex.0;

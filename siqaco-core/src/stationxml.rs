@@ -846,6 +846,21 @@ fn attr_time(
     }
 }
 
+/// What is wrong with the namespace of the root element, if anything: the FDSN StationXML
+/// schema (1.0 to 1.2; the 2.0 drafts keep it) declares
+/// `targetNamespace="http://www.fdsn.org/xml/station/1"` with qualified elements, so the
+/// root must be bound to exactly [`FDSN_STATION_NS`]. ObsPy 1.5 (`_is_stationxml`, then
+/// `_read_stationxml`, which looks up elements in that namespace) does not read a document
+/// whose root is in another namespace or in none.
+fn namespace_problem(res: &ResolveResult<'_>) -> Option<String> {
+    match res {
+        ResolveResult::Bound(ns) if ns.as_ref() == FDSN_STATION_NS => None,
+        ResolveResult::Bound(ns) => Some(format!("in the namespace {:?}", ns.as_ref())),
+        ResolveResult::Unbound => Some("in no namespace (no xmlns)".to_string()),
+        ResolveResult::Unknown(p) => Some(format!("bound to the undeclared prefix {p:?}")),
+    }
+}
+
 fn is_fdsn_namespace(ns: &str) -> bool {
     ns.starts_with("http://www.fdsn.org/xml/station")
 }
@@ -859,11 +874,13 @@ impl Parser {
         loop {
             buf.clear();
             let pos = reader.buffer_position();
-            let (foreign, event) = match reader.read_resolved_event_into(&mut buf) {
+            let seen_root = self.seen_root;
+            let (foreign, root_ns, event) = match reader.read_resolved_event_into(&mut buf) {
                 Ok((res, ev)) => {
                     let foreign =
                         matches!(&res, ResolveResult::Bound(ns) if !is_fdsn_namespace(ns.as_ref()));
-                    (foreign, ev)
+                    let root_ns = (!seen_root).then(|| namespace_problem(&res)).flatten();
+                    (foreign, root_ns, ev)
                 }
                 Err(quick_xml::Error::Io(e)) => {
                     return Err(Fail::Io(std::io::Error::new(e.kind(), e.to_string())))
@@ -899,6 +916,14 @@ impl Parser {
                                 pos,
                                 format!(
                                     "root element is <{local}>, not <FDSNStationXML>: not an FDSN StationXML document"
+                                ),
+                            ));
+                        }
+                        if let Some(problem) = root_ns {
+                            return Err(at(
+                                pos,
+                                format!(
+                                    "root element <FDSNStationXML> is {problem}, not in the FDSN StationXML namespace \"{FDSN_STATION_NS}\": not an FDSN StationXML document (its elements would all be foreign; ObsPy does not read it either)"
                                 ),
                             ));
                         }
@@ -1340,7 +1365,7 @@ mod tests {
 
     #[test]
     fn latin1_is_transcoded() {
-        let mut doc = b"<?xml version='1.0' encoding='ISO-8859-1'?>\n<FDSNStationXML schemaVersion='1.1'><Source>S\xe9ismo</Source></FDSNStationXML>".to_vec();
+        let mut doc = b"<?xml version='1.0' encoding='ISO-8859-1'?>\n<FDSNStationXML xmlns='http://www.fdsn.org/xml/station/1' schemaVersion='1.1'><Source>S\xe9ismo</Source></FDSNStationXML>".to_vec();
         let inv = parse_stationxml(&doc, "mem").unwrap();
         assert_eq!(inv.source.as_deref(), Some("S\u{e9}ismo"));
         // Without the declaration the same byte is not UTF-8.

@@ -304,7 +304,7 @@ fn header_path_and_record_format_rules() {
 fn bad_metadata_file_is_a_clear_error() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("bad.xml");
-    std::fs::write(&p, "<FDSNStationXML><Network code=\"XX\">\n<Station").unwrap();
+    std::fs::write(&p, "<FDSNStationXML xmlns=\"http://www.fdsn.org/xml/station/1\"><Network code=\"XX\">\n<Station").unwrap();
     let e = read_stationxml(&p).unwrap_err();
     assert_eq!(e.kind(), siqaco::ErrorKind::Metadata);
     assert!(e.to_string().contains("bad.xml"), "{e}");
@@ -536,4 +536,224 @@ fn cancelled_run_checks_nothing() {
     )));
     let r = qc_archive(&archive, &inv, &opts).unwrap();
     assert_eq!((r.files, r.records, r.streams.len()), (0, 0, 0));
+}
+
+/// The ffbx StationXML with the lines of one FFB1 channel (`<Channel code="…"` to its
+/// `</Channel>`) replaced by `f(block)`.
+fn ffbx_with_ffb1_channel(data: &Path, code: &str, f: impl Fn(&str) -> String) -> String {
+    let xml = std::fs::read_to_string(data.join("stationxml/obspy-core__ffbx.stationxml")).unwrap();
+    ffbx_with_ffb1_channel_text(&xml, code, f)
+}
+
+/// [`ffbx_with_ffb1_channel`] on a text already read.
+fn ffbx_with_ffb1_channel_text(xml: &str, code: &str, f: impl Fn(&str) -> String) -> String {
+    let ffb1 = xml.find("<Station code=\"FFB1\"").unwrap();
+    let start = ffb1
+        + xml[ffb1..]
+            .find(&format!("<Channel code=\"{code}\""))
+            .unwrap();
+    let start = xml[..start].rfind('\n').unwrap() + 1;
+    let end = start + xml[start..].find("</Channel>").unwrap() + "</Channel>\n".len();
+    format!("{}{}{}", &xml[..start], f(&xml[start..end]), &xml[end..])
+}
+
+/// First and last sample of a stream in a shared-data file, from MANIFEST.json (pymseed).
+fn manifest_span(data: &Path, file: &str, nslc: &str) -> (i64, i64) {
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("MANIFEST.json")).unwrap()).unwrap();
+    let e = m
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["file"] == file)
+        .unwrap();
+    let s = &e["per_nslc"][nslc];
+    let t = |k: &str| parse_time(s[k].as_str().unwrap()).unwrap();
+    (t("start"), t("end"))
+}
+
+/// Issue #16 defect 7: 2 000 copies of one channel epoch (half of them at another sample
+/// rate) give one finding per check with the counts, not one per pair (the unmodified
+/// code built 4 million findings and aborted after 3.8 GB). Data: ffbx FFB1 BH1, 40 Hz,
+/// with one gap (ObsPy and msi), so two segments and two traces.
+#[test]
+fn two_thousand_copies_of_one_epoch_give_one_finding_per_check() {
+    let Some(data) = test_data_dir() else { return };
+    let tmp = ffb_archive(&data);
+    let xml = ffbx_with_ffb1_channel(&data, "BH1", |block| {
+        let slow = block.replace(">40.0</SampleRate>", ">20.0</SampleRate>");
+        assert_ne!(slow, block);
+        [block, slow.as_str()].concat().repeat(1000)
+    });
+    let inv = parse_stationxml(xml.as_bytes(), "copies.xml").unwrap();
+    let nslc = Nslc::new("BW", "FFB1", "", "BH1");
+    assert_eq!(inv.epochs_for(&nslc).len(), 2000);
+    let opts = QcOptions {
+        selection: vec![NslcGlob::parse("BW.FFB1..BH1").unwrap()],
+        ..Default::default()
+    };
+    let r = qc_archive(&Archive::new(tmp.path(), Layout::Sds), &inv, &opts).unwrap();
+    let expected = set(&[
+        ("overlapping_epochs", Severity::Error, "BW.FFB1..BH1"),
+        ("multiple_epochs", Severity::Error, "BW.FFB1..BH1"),
+        ("sample_rate_mismatch", Severity::Error, "BW.FFB1..BH1"),
+    ]);
+    assert_eq!(found(&r), expected, "{:#?}", r.findings);
+    assert_eq!(r.findings.len(), 3);
+    let get = |c: Check| r.findings.iter().find(|f| f.check == c).unwrap();
+    let epoch_start = parse_time("2015-07-31").unwrap();
+    let (first, last) = manifest_span(
+        &data,
+        "mseed/obspy-core__ffbx_unrotated_gaps.mseed",
+        "BW.FFB1..BH1",
+    );
+    let period = 25_000_000; // 40 Hz
+
+    let ov = get(Check::OverlappingEpochs);
+    assert_eq!(ov.count, 2000 * 1999 / 2);
+    assert_eq!((ov.start_ns, ov.end_ns), (Some(epoch_start), None));
+    assert_eq!(ov.examples.len(), siqaco::qc::MAX_EXAMPLES);
+    assert!(ov.message.contains("1999000 pair(s) of the 2000 epoch(s)"));
+
+    let me = get(Check::MultipleEpochs);
+    assert_eq!(me.count, 2, "{me:?}");
+    assert_eq!((me.start_ns, me.end_ns), (Some(first), Some(last + period)));
+    assert_eq!(me.examples.len(), 2);
+
+    let rate = get(Check::SampleRateMismatch);
+    assert_eq!(rate.count, 2, "{rate:?}");
+    assert_eq!(
+        (rate.start_ns, rate.end_ns),
+        (Some(first), Some(last + period))
+    );
+    assert!(
+        rate.message.contains("data at 40 Hz") && rate.message.contains("says 20 Hz"),
+        "{}",
+        rate.message
+    );
+    assert_eq!(r.streams[0].epochs, 2000);
+}
+
+/// A v3 record of the shared data with its sample rate replaced (bytes 16..24, f64 LE)
+/// and its CRC (bytes 28..32) recomputed with libmseed's CRC-32C, so that only the rate
+/// is hostile.
+fn v3_record_at(data: &Path, rate: f64) -> Vec<u8> {
+    let src =
+        std::fs::read(data.join("mseed/libmseed__reference-testdata-steim2.v3.mseed")).unwrap();
+    let le16 = |i: usize| u16::from_le_bytes([src[i], src[i + 1]]) as usize;
+    let le32 = |i: usize| u32::from_le_bytes(src[i..i + 4].try_into().unwrap()) as usize;
+    let len = 40 + src[33] as usize + le16(34) + le32(36);
+    let mut rec = src[..len].to_vec();
+    rec[16..24].copy_from_slice(&rate.to_le_bytes());
+    rec[28..32].fill(0);
+    // SAFETY: a pointer and the length of a live buffer.
+    let crc = unsafe { libmseed_sys::ms_crc32c(rec.as_ptr(), rec.len() as i32, 0) };
+    rec[28..32].copy_from_slice(&crc.to_le_bytes());
+    assert_eq!(
+        siqaco::record::parse_record(&rec).unwrap().crc_ok(),
+        Some(true)
+    );
+    rec
+}
+
+/// Issue #16 defect 3: a record at 1e15 Hz made `qc` panic (index out of bounds: data
+/// with a rate and no coverage), one at 1e-9 Hz overflowed the per-day arithmetic. Any
+/// rate that reaches QC gives a finding or an error naming the record, never a panic.
+#[test]
+fn hostile_sample_rates_give_a_finding_or_an_error() {
+    let Some(data) = test_data_dir() else { return };
+    let inv = inventory(&data, &["obspy-core__BW_RJOB.xml"]);
+    for rate in [1e15, 1e300, f64::MAX, 1e-9, 1e-12, 3e-300] {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("rec.mseed"), v3_record_at(&data, rate)).unwrap();
+        let archive = Archive::new(tmp.path(), Layout::Files);
+        let r = qc_archive(&archive, &inv, &QcOptions::default()).unwrap();
+        let band = r
+            .findings
+            .iter()
+            .filter(|f| f.nslc.to_string() == "XX.TEST..BHZ")
+            .collect::<Vec<_>>();
+        if r.errors.is_empty() {
+            // read: the rate is outside band B (10-80 Hz), one finding for the one rate
+            assert_eq!(r.records, 1, "{rate}");
+            assert!(rate > 1.0, "{rate}: {:#?}", r.findings);
+            assert_eq!(band.len(), 1, "{rate}: {band:#?}");
+            assert_eq!((band[0].check, band[0].count), (Check::BandCodeRate, 1));
+            let said = format!("data at {rate:e} Hz");
+            assert!(band[0].message.contains(&said), "{}", band[0].message);
+        } else {
+            // refused: named with its byte offset, and nothing of it checked
+            assert_eq!(r.errors.len(), 1, "{rate}");
+            assert_eq!(
+                (r.errors[0].path.as_str(), r.errors[0].offset),
+                ("rec.mseed", Some(0))
+            );
+            assert!(band.is_empty(), "{rate}: {band:#?}");
+            assert_eq!(r.records, 0);
+        }
+        if rate < 1.0 {
+            assert_eq!(r.errors.len(), 1, "{rate}: {:#?}", r.findings);
+        }
+    }
+}
+
+/// An epoch ending before it starts, and `SampleRate` INF, NaN or negative: valid for the
+/// FDSN schema (`xs:double`; attribute order is not constrained) and read by ObsPy 1.5, so
+/// the reader keeps them and QC reports each stream once (`invalid_epoch`); the reversed
+/// epoch covers no time, so its data is outside every epoch, and the bad rates are not
+/// compared with the data.
+#[test]
+fn reversed_epochs_and_impossible_rates_are_findings() {
+    let Some(data) = test_data_dir() else { return };
+    let tmp = ffb_archive(&data);
+    let mut xml =
+        std::fs::read_to_string(data.join("stationxml/obspy-core__ffbx.stationxml")).unwrap();
+    for (code, from, to) in [
+        ("BH1", ">40.0</SampleRate>", ">INF</SampleRate>"),
+        ("BH2", ">40.0</SampleRate>", ">NaN</SampleRate>"),
+        ("HH1", ">200.0</SampleRate>", ">-200.0</SampleRate>"),
+        (
+            "HH2",
+            "startDate=\"2015-07-31T00:00:00+00:00\">",
+            "startDate=\"2015-07-31T00:00:00+00:00\" endDate=\"2015-07-30T00:00:00\">",
+        ),
+    ] {
+        xml = ffbx_with_ffb1_channel_text(&xml, code, |b| b.replacen(from, to, 1));
+    }
+    let inv = parse_stationxml(xml.as_bytes(), "invalid.xml").unwrap();
+    let rate = |c: &str| inv.epochs_for(&Nslc::new("BW", "FFB1", "", c))[0].sample_rate_hz;
+    assert_eq!(rate("BH1"), Some(f64::INFINITY));
+    assert!(rate("BH2").unwrap().is_nan());
+    assert_eq!(rate("HH1"), Some(-200.0));
+    let opts = QcOptions {
+        selection: vec![NslcGlob::parse("BW.FFB1.*.*").unwrap()],
+        ..Default::default()
+    };
+    let r = qc_archive(&Archive::new(tmp.path(), Layout::Sds), &inv, &opts).unwrap();
+    let expected = set(&[
+        ("invalid_epoch", Severity::Error, "BW.FFB1..BH1"),
+        ("invalid_epoch", Severity::Error, "BW.FFB1..BH2"),
+        ("invalid_epoch", Severity::Error, "BW.FFB1..HH1"),
+        ("invalid_epoch", Severity::Error, "BW.FFB1..HH2"),
+        ("data_outside_epochs", Severity::Error, "BW.FFB1..HH2"),
+    ]);
+    assert_eq!(found(&r), expected, "{:#?}", r.findings);
+    assert_eq!(r.findings.len(), 5);
+    for f in &r.findings {
+        assert_eq!(f.count, 1, "{f:?}");
+    }
+    let msg = |c: Check, n: &str| {
+        r.findings
+            .iter()
+            .find(|f| f.check == c && f.nslc.channel == n)
+            .unwrap()
+            .message
+            .clone()
+    };
+    assert!(msg(Check::InvalidEpoch, "BH1").contains("SampleRate inf"));
+    assert!(msg(Check::InvalidEpoch, "BH2").contains("SampleRate NaN"));
+    assert!(msg(Check::InvalidEpoch, "HH1").contains("SampleRate -200"));
+    assert!(msg(Check::InvalidEpoch, "HH2")
+        .contains("endDate 2015-07-30T00:00:00.000000Z is before startDate 2015-07-31"));
+    assert!(msg(Check::DataOutsideEpochs, "HH2").contains("outside every epoch"));
 }

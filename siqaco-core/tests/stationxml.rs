@@ -323,12 +323,12 @@ fn lenient_directory_reader_reports_bad_files() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(
         tmp.path().join("a.xml"),
-        r#"<FDSNStationXML schemaVersion="1.2"><Source>A</Source><Network code="XX"/></FDSNStationXML>"#,
+        r#"<FDSNStationXML xmlns="http://www.fdsn.org/xml/station/1" schemaVersion="1.2"><Source>A</Source><Network code="XX"/></FDSNStationXML>"#,
     )
     .unwrap();
     std::fs::write(
         tmp.path().join("b.xml"),
-        "<FDSNStationXML schemaVersion=\"1.2\">",
+        "<FDSNStationXML xmlns=\"http://www.fdsn.org/xml/station/1\" schemaVersion=\"1.2\">",
     )
     .unwrap();
     std::fs::write(tmp.path().join("c.txt"), "not read").unwrap();
@@ -455,7 +455,7 @@ fn billion_laughs_is_rejected_fast() {
     assert!(message.contains("entities"), "{e}");
 
     // Without the DOCTYPE, the reference is to an undefined entity: also an error.
-    let body = "<FDSNStationXML schemaVersion=\"1.2\"><Source>&lol9;</Source></FDSNStationXML>";
+    let body = "<FDSNStationXML xmlns=\"http://www.fdsn.org/xml/station/1\" schemaVersion=\"1.2\"><Source>&lol9;</Source></FDSNStationXML>";
     let e = parse_stationxml(body.as_bytes(), "lolz.xml").unwrap_err();
     assert!(expect_stationxml_error(&e).2.contains("&lol9;"), "{e}");
 }

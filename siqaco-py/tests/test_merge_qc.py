@@ -140,7 +140,7 @@ def test_qc_errors_and_log(sds_small: Path, data_dir: Path, tmp_path: Path, capl
     with pytest.raises(FileNotFoundError):
         siqaco.qc(sds_small, tmp_path / "missing.xml")
     bad = tmp_path / "bad.xml"
-    bad.write_text('<FDSNStationXML schemaVersion="1.1">\n<Network')
+    bad.write_text('<FDSNStationXML xmlns="http://www.fdsn.org/xml/station/1" schemaVersion="1.1">\n<Network')
     with pytest.raises(siqaco.MetadataError, match="line 2"):
         siqaco.qc(sds_small, bad)
     for kwargs in ({"byte_order": "middle"}, {"rate_tolerance": -1.0}, {"end": "2016-03-12"}, {"start": "2016-03-12", "end": "2016-03-11"}):
