@@ -488,3 +488,49 @@ fn non_xml_files_give_clear_errors() {
     let e = read_stationxml(&tmp.path().join("missing.xml")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Io);
 }
+
+/// Issue #16 defect 9: a document whose root is in another namespace read as empty
+/// metadata (every element foreign), and one in no namespace was read although the FDSN
+/// schema's `targetNamespace` is `http://www.fdsn.org/xml/station/1` and ObsPy 1.5 reads
+/// neither ("Unknown format"). Both are now an error at the root's line and column.
+#[test]
+fn root_outside_the_fdsn_namespace_is_an_error_at_the_root() {
+    let Some(data) = test_data_dir() else { return };
+    let text = std::fs::read_to_string(data.join("stationxml/obspy-core__BW_RJOB.xml")).unwrap();
+    let ns = " xmlns=\"http://www.fdsn.org/xml/station/1\"";
+    assert_eq!(text.matches(ns).count(), 1);
+    let root = text.find("<FDSNStationXML").unwrap();
+    let line = text[..root].matches('\n').count() as u64 + 1;
+    let column = (root - text[..root].rfind('\n').map_or(0, |i| i + 1)) as u64 + 1;
+    let prefixed = text
+        .replace(ns, " xmlns:s=\"urn:example:other\"")
+        .replace("<FDSNStationXML", "<s:FDSNStationXML")
+        .replace("</FDSNStationXML>", "</s:FDSNStationXML>");
+    for (name, doc, what) in [
+        ("none.xml", text.replace(ns, ""), "in no namespace"),
+        (
+            "other.xml",
+            text.replace(ns, " xmlns=\"urn:example:other\""),
+            "\"urn:example:other\"",
+        ),
+        (
+            "station2.xml",
+            text.replace(ns, " xmlns=\"http://www.fdsn.org/xml/station/2\""),
+            "\"http://www.fdsn.org/xml/station/2\"",
+        ),
+        ("prefixed.xml", prefixed, "\"urn:example:other\""),
+    ] {
+        let e = parse_stationxml(doc.as_bytes(), name).unwrap_err();
+        let (l, c, message) = expect_stationxml_error(&e);
+        assert_eq!((l, c), (line, column), "{e}");
+        assert!(message.contains(what), "{e}");
+        assert!(
+            message.contains("\"http://www.fdsn.org/xml/station/1\""),
+            "{e}"
+        );
+        assert!(e.to_string().contains(name), "{e}");
+    }
+    // the document as written: its three channels
+    let inv = parse_stationxml(text.as_bytes(), "rjob.xml").unwrap();
+    assert_eq!(inv.channels().count(), 3);
+}
