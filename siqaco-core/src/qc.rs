@@ -12,6 +12,7 @@
 //! |---|---|---|
 //! | `duplicated_data` | warning (identical payload) / error (different payload) | two records of a stream with the same start, sample count and rate (Squirrel p1) |
 //! | `overlapping_epochs` | error | two epochs of one channel overlap in time (Squirrel p2, EIDA #64/#191) |
+//! | `invalid_epoch` | error | an epoch ending before it starts, or a `SampleRate` that is not a finite number >= 0 (schema-valid, read by ObsPy) |
 //! | `metadata_without_data` | warning | an epoch (cut to the window) with no data (Squirrel p3) |
 //! | `data_without_metadata` | error | a stream with data and no epoch at all (Squirrel p4) |
 //! | `multiple_epochs` | error | data inside two or more epochs at once (Squirrel p5) |
@@ -24,6 +25,15 @@
 //!
 //! Coverage, segments and per-day availability come from [`crate::gaps::analyze`] and
 //! [`crate::gaps::covered_ns`]: the coverage rule is not written twice.
+//!
+//! **Aggregation and cost**: one finding per stream and check (per file and value for the
+//! file-level checks), with a [`Finding::count`] and the first [`MAX_EXAMPLES`]
+//! [`Finding::examples`], never one per pair compared. Every comparison of epochs with
+//! epochs, segments or traces is a sorted sweep or a binary search, O(n log n) per stream
+//! however many pairs overlap (2 000 copies of one epoch: one finding, count 1 999 000).
+//! Header values are not trusted: a record whose times fall outside [`QC_TIME_RANGE_NS`]
+//! is listed among the errors, and no index or loop depends on a rate or count without
+//! that bound.
 //!
 //! **Duplicates** are decided on headers: a record whose start time, sample count and
 //! sample rate equal those of another record of the same stream holds the same samples a
@@ -1148,11 +1158,14 @@ fn meeting(v: &[(i64, i64)], (a, b): (i64, i64)) -> impl Iterator<Item = &(i64, 
     v[k..].iter().take_while(move |x| x.0 < b)
 }
 
+/// A sample rate and the index of the epoch that has it.
+type RateOf = Option<(f64, usize)>;
+
 /// A Fenwick tree over positions `0..n` holding, per prefix, the lowest and the highest
 /// `(rate, epoch)` inserted (insert only).
 struct RateTree {
-    lo: Vec<Option<(f64, usize)>>,
-    hi: Vec<Option<(f64, usize)>>,
+    lo: Vec<RateOf>,
+    hi: Vec<RateOf>,
 }
 
 impl RateTree {
@@ -1178,7 +1191,7 @@ impl RateTree {
 
     /// The lowest and highest over positions `0..n`.
     fn prefix(&self, n: usize) -> Option<((f64, usize), (f64, usize))> {
-        let (mut lo, mut hi): (Option<(f64, usize)>, Option<(f64, usize)>) = (None, None);
+        let (mut lo, mut hi): (RateOf, RateOf) = (None, None);
         let mut i = n.min(self.lo.len() - 1);
         while i > 0 {
             if let Some(x) = self.lo[i] {
@@ -1289,9 +1302,7 @@ fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, all_epochs: &[&Chan
             None,
             bad.0,
             format!(
-                "{} epoch(s) cannot be used as they are (first: {first}); an epoch ending \
-                 before it starts covers no time, a rate that is not a finite number >= 0 \
-                 is not compared with the data",
+                "{} epoch(s) cannot be used as they are (first: {first})",
                 bad.0
             ),
         )
@@ -1718,6 +1729,7 @@ fn outside_epochs(ctx: &mut Ctx<'_>, nslc: &Nslc, segs: &[(i64, i64)], cover: &[
             let secs = sum_ns(&intersect(segs, &[(hs, he)]));
             ex.add(|| {
                 let bound = match (opt_bound(hs), opt_bound(he)) {
+                    (None, None) => "no epoch is usable".to_string(),
                     (None, _) => format!("epochs start {}", fmt_bound(he)),
                     (_, None) => format!("epochs end {}", fmt_bound(hs)),
                     _ => format!(

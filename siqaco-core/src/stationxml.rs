@@ -13,9 +13,16 @@
 //! channel types and the channel's `<DataAvailability><Extent>`.
 //!
 //! Rules:
+//! - The root must be `<FDSNStationXML>` bound to [`FDSN_STATION_NS`], the schema's
+//!   `targetNamespace` (with any prefix): a root in another namespace or in none is an
+//!   error at its line and column (ObsPy 1.5 refuses such documents too), never empty
+//!   metadata.
 //! - Element names are matched by local name, so namespace prefixes (`<fsx:Channel>`) are
 //!   accepted; elements bound to a namespace other than the FDSN one (`##other` extensions)
 //!   and unknown elements are skipped with their whole subtree.
+//! - Values are kept as written when the schema admits them, as ObsPy 1.5 does: a
+//!   `SampleRate` of INF, NaN or below 0 (`xs:double`) and an `endDate` before the
+//!   `startDate` are read; `siqaco qc` reports such epochs (`invalid_epoch`).
 //! - Times are `xs:dateTime` with or without fractional seconds and with or without a zone;
 //!   a time without a zone is UTC (see [`parse_xml_datetime`]).
 //! - Custom entities are never expanded: a `<!DOCTYPE>` that declares an `<!ENTITY>` is

@@ -866,7 +866,8 @@ def qc(
         The report of ``siqaco qc --format json``: ``version``, ``window``, ``files``,
         ``records``, ``worst_severity`` (``"error"``, ``"warning"``, ``"info"`` or None),
         ``findings`` (``code``, ``severity``, ``nslc``, ``start``, ``end`` ISO 8601 or
-        None, ``path``, ``count``, ``message``), ``streams`` (per stream its per-day summaries) and
+        None, ``path``, ``count``, ``message``, ``examples``: at most 5 lines; one finding
+        per stream and check, ``count`` instances), ``streams`` (per stream its per-day summaries) and
         ``errors`` (unreadable file parts: ``path``, ``offset``, ``message``).
 
     Raises
