@@ -993,6 +993,47 @@ impl Examples {
     }
 }
 
+/// Instances of one finding being counted: how many, the time they span, the first
+/// examples.
+struct Tally {
+    count: u64,
+    span: (i64, i64),
+    examples: Examples,
+}
+
+impl Tally {
+    fn new() -> Self {
+        Tally {
+            count: 0,
+            span: NO_HULL,
+            examples: Examples::default(),
+        }
+    }
+
+    fn add(&mut self, span: (i64, i64), example: impl FnOnce() -> String) {
+        self.count += 1;
+        self.span = hull(self.span, span);
+        self.examples.add(example);
+    }
+
+    /// Adds one finding standing for every instance (none when there is none);
+    /// `message(count, first example)` writes its message.
+    fn report(
+        self,
+        ctx: &mut Ctx<'_>,
+        (check, severity): (Check, Severity),
+        nslc: &Nslc,
+        message: impl FnOnce(u64, &str) -> String,
+    ) {
+        let Some(first) = self.examples.0.first() else {
+            return;
+        };
+        let message = message(self.count, first);
+        ctx.push(check, severity, nslc, self.span, None, self.count, message)
+            .examples = self.examples.0;
+    }
+}
+
 /// The smallest interval holding both (an empty start is `(i64::MAX, i64::MIN)`).
 fn hull(a: (i64, i64), b: (i64, i64)) -> (i64, i64) {
     (a.0.min(b.0), a.1.max(b.1))
@@ -1283,31 +1324,19 @@ fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, all_epochs: &[&Chan
     duplicates(ctx, &nslc, s.recs);
 
     // epochs that cannot be used as they are
-    let mut bad = (0u64, NO_HULL, Examples::default());
+    let mut bad = Tally::new();
     for c in &epochs {
         if let Some(why) = epoch_problem(c) {
             let (a, b) = span(c);
-            bad.0 += 1;
-            bad.1 = hull(bad.1, (a.min(b), a.max(b)));
-            bad.2.add(|| why);
+            bad.add((a.min(b), a.max(b)), || why);
         }
     }
-    if bad.0 > 0 {
-        let first = bad.2 .0[0].clone();
-        ctx.push(
-            Check::InvalidEpoch,
-            Severity::Error,
-            &nslc,
-            bad.1,
-            None,
-            bad.0,
-            format!(
-                "{} epoch(s) cannot be used as they are (first: {first})",
-                bad.0
-            ),
-        )
-        .examples = bad.2 .0;
-    }
+    bad.report(
+        ctx,
+        (Check::InvalidEpoch, Severity::Error),
+        &nslc,
+        |n, first| format!("{n} epoch(s) cannot be used as they are (first: {first})"),
+    );
 
     // overlapping epochs, and data inside two epochs at once
     let spans: Vec<(i64, i64)> = used.iter().map(|e| (e.0, e.1)).collect();
@@ -1393,39 +1422,24 @@ fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, all_epochs: &[&Chan
     }
 
     // epochs without data (cut to the window)
-    let mut empty = (0u64, NO_HULL, Examples::default());
+    let mut empty = Tally::new();
     for &(a, b) in &spans {
         let e = clip((a, b));
         if !any_data(segs, e) {
-            empty.0 += 1;
-            empty.1 = hull(empty.1, e);
-            empty
-                .2
-                .add(|| format!("epoch {}..{}", fmt_bound(a), fmt_bound(b)));
+            empty.add(e, || format!("epoch {}..{}", fmt_bound(a), fmt_bound(b)));
         }
     }
-    if empty.0 > 0 {
-        let first = empty.2 .0[0].clone();
-        ctx.push(
-            Check::MetadataWithoutData,
-            Severity::Warning,
-            &nslc,
-            empty.1,
-            None,
-            empty.0,
-            format!(
-                "no data in {} epoch(s){} (first: {})",
-                empty.0,
-                if window.is_some() {
-                    " within the window"
-                } else {
-                    ""
-                },
-                first
-            ),
-        )
-        .examples = empty.2 .0;
-    }
+    let within = if window.is_some() {
+        " within the window"
+    } else {
+        ""
+    };
+    empty.report(
+        ctx,
+        (Check::MetadataWithoutData, Severity::Warning),
+        &nslc,
+        |n, first| format!("no data in {n} epoch(s){within} (first: {first})"),
+    );
 
     // sample rate vs metadata (MUSTANG sample_rate_channel: 1 %)
     let rated: Vec<(i64, i64, f64)> = used
@@ -1434,7 +1448,7 @@ fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, all_epochs: &[&Chan
         .collect();
     let trace_spans: Vec<(i64, i64)> = traces.iter().map(|t| (t.start_ns, t.end_ns)).collect();
     let tol = opts.rules.rate_tolerance;
-    let mut mism = (0u64, NO_HULL, Examples::default());
+    let mut mism = Tally::new();
     for (t, ext) in traces.iter().zip(rate_extremes(&rated, &trace_spans)) {
         let Some((lo, hi)) = ext else { continue };
         let r = t.sample_rate_hz;
@@ -1446,9 +1460,7 @@ fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, all_epochs: &[&Chan
             continue;
         };
         let (es, ee, meta) = rated[p];
-        mism.0 += 1;
-        mism.1 = hull(mism.1, (t.start_ns.max(es), t.end_ns.min(ee)));
-        mism.2.add(|| {
+        mism.add((t.start_ns.max(es), t.end_ns.min(ee)), || {
             format!(
                 "data at {} Hz from {}, metadata epoch starting {} says {} Hz",
                 fmt_rate(r),
@@ -1458,25 +1470,18 @@ fn check_stream(ctx: &mut Ctx<'_>, nslc: Nslc, s: StreamAcc, all_epochs: &[&Chan
             )
         });
     }
-    if mism.0 > 0 {
-        let first = mism.2 .0[0].clone();
-        ctx.push(
-            Check::SampleRateMismatch,
-            Severity::Error,
-            &nslc,
-            mism.1,
-            None,
-            mism.0,
+    mism.report(
+        ctx,
+        (Check::SampleRateMismatch, Severity::Error),
+        &nslc,
+        |n, first| {
             format!(
-                "{} trace(s) at a rate that differs from their epoch's by more than {} % \
-                 (first: {})",
-                mism.0,
-                tol * 100.0,
-                first
-            ),
-        )
-        .examples = mism.2 .0;
-    }
+                "{n} trace(s) at a rate that differs from their epoch's by more than {} % \
+                 (first: {first})",
+                tol * 100.0
+            )
+        },
+    );
 
     // band code vs sample rate (SEED manual appendix A)
     if let Some((band, (lo, hi))) = nslc

@@ -470,11 +470,7 @@ fn overlapping_epochs_and_data_in_both() {
     }
     out.extend(lines[bh1_end + 1..].iter().map(|l| l.to_string()));
     let inv = parse_stationxml(out.join("\n").as_bytes(), "overlap.xml").unwrap();
-    let opts = QcOptions {
-        selection: vec![NslcGlob::parse("BW.FFB1..BH1").unwrap()],
-        ..Default::default()
-    };
-    let r = qc_archive(&Archive::new(tmp.path(), Layout::Sds), &inv, &opts).unwrap();
+    let r = qc_selected(tmp.path(), &inv, "BW.FFB1..BH1");
     let expected = set(&[
         ("overlapping_epochs", Severity::Error, "BW.FFB1..BH1"),
         ("multiple_epochs", Severity::Error, "BW.FFB1..BH1"),
@@ -538,6 +534,15 @@ fn cancelled_run_checks_nothing() {
     assert_eq!((r.files, r.records, r.streams.len()), (0, 0, 0));
 }
 
+/// QC of the SDS archive at `root` against `inv`, for the streams of `glob`.
+fn qc_selected(root: &Path, inv: &Inventory, glob: &str) -> QcReport {
+    let opts = QcOptions {
+        selection: vec![NslcGlob::parse(glob).unwrap()],
+        ..Default::default()
+    };
+    qc_archive(&Archive::new(root, Layout::Sds), inv, &opts).unwrap()
+}
+
 /// The ffbx StationXML with the lines of one FFB1 channel (`<Channel code="…"` to its
 /// `</Channel>`) replaced by `f(block)`.
 fn ffbx_with_ffb1_channel(data: &Path, code: &str, f: impl Fn(&str) -> String) -> String {
@@ -588,11 +593,7 @@ fn two_thousand_copies_of_one_epoch_give_one_finding_per_check() {
     let inv = parse_stationxml(xml.as_bytes(), "copies.xml").unwrap();
     let nslc = Nslc::new("BW", "FFB1", "", "BH1");
     assert_eq!(inv.epochs_for(&nslc).len(), 2000);
-    let opts = QcOptions {
-        selection: vec![NslcGlob::parse("BW.FFB1..BH1").unwrap()],
-        ..Default::default()
-    };
-    let r = qc_archive(&Archive::new(tmp.path(), Layout::Sds), &inv, &opts).unwrap();
+    let r = qc_selected(tmp.path(), &inv, "BW.FFB1..BH1");
     let expected = set(&[
         ("overlapping_epochs", Severity::Error, "BW.FFB1..BH1"),
         ("multiple_epochs", Severity::Error, "BW.FFB1..BH1"),
@@ -725,11 +726,7 @@ fn reversed_epochs_and_impossible_rates_are_findings() {
     assert_eq!(rate("BH1"), Some(f64::INFINITY));
     assert!(rate("BH2").unwrap().is_nan());
     assert_eq!(rate("HH1"), Some(-200.0));
-    let opts = QcOptions {
-        selection: vec![NslcGlob::parse("BW.FFB1.*.*").unwrap()],
-        ..Default::default()
-    };
-    let r = qc_archive(&Archive::new(tmp.path(), Layout::Sds), &inv, &opts).unwrap();
+    let r = qc_selected(tmp.path(), &inv, "BW.FFB1.*.*");
     let expected = set(&[
         ("invalid_epoch", Severity::Error, "BW.FFB1..BH1"),
         ("invalid_epoch", Severity::Error, "BW.FFB1..BH2"),
