@@ -1833,3 +1833,75 @@ mod tests {
         assert_eq!(h.timing_correction, 1);
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn spans() -> impl Strategy<Value = Vec<(i64, i64)>> {
+        proptest::collection::vec((0i64..40, 0i64..15), 0..25).prop_map(|v| {
+            let mut s: Vec<(i64, i64)> = v.into_iter().map(|(a, l)| (a, a + l)).collect();
+            s.sort_by_key(|e| e.0);
+            s
+        })
+    }
+
+    proptest! {
+        /// The sweep counts the pairs the all-pairs definition counts, and its regions
+        /// are the union of the pairwise overlaps.
+        #[test]
+        fn overlap_sweep_agrees_with_all_pairs(s in spans()) {
+            let ov = epoch_overlaps(&s);
+            let mut pairs = 0u64;
+            let mut regions = Vec::new();
+            for i in 0..s.len() {
+                for j in i + 1..s.len() {
+                    let (a, b) = (s[i], s[j]);
+                    if a.1 > a.0 && b.1 > b.0 && intersects(a, b) {
+                        pairs += 1;
+                        regions.push((a.0.max(b.0), a.1.min(b.1)));
+                    }
+                }
+            }
+            prop_assert_eq!(ov.pairs, pairs);
+            prop_assert_eq!(ov.regions, union(regions));
+            for &(j, i) in &ov.examples {
+                prop_assert!(intersects(s[j], s[i]) && i != j);
+            }
+            prop_assert!(ov.examples.len() <= MAX_EXAMPLES);
+            prop_assert_eq!(ov.examples.is_empty(), pairs == 0);
+        }
+
+        /// The Fenwick sweep finds, for each trace, the lowest and highest rate among the
+        /// epochs it meets, as a scan of every epoch does.
+        #[test]
+        fn rate_extremes_agree_with_a_scan(
+            s in spans(),
+            rates in proptest::collection::vec(0u8..5, 25),
+            traces in proptest::collection::vec((0i64..50, 0i64..10), 0..10),
+        ) {
+            let epochs: Vec<(i64, i64, f64)> =
+                s.iter().zip(&rates).map(|(&(a, b), &r)| (a, b, f64::from(r))).collect();
+            let tr: Vec<(i64, i64)> = traces.iter().map(|&(a, l)| (a, a + l)).collect();
+            let got = rate_extremes(&epochs, &tr);
+            for (q, t) in tr.iter().enumerate() {
+                let meet: Vec<f64> = epochs
+                    .iter()
+                    .filter(|e| intersects(*t, (e.0, e.1)))
+                    .map(|e| e.2)
+                    .collect();
+                match got[q] {
+                    None => prop_assert!(meet.is_empty()),
+                    Some((lo, hi)) => {
+                        prop_assert!(intersects(*t, (epochs[lo].0, epochs[lo].1)));
+                        prop_assert!(intersects(*t, (epochs[hi].0, epochs[hi].1)));
+                        let min = meet.iter().copied().fold(f64::INFINITY, f64::min);
+                        let max = meet.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                        prop_assert_eq!((epochs[lo].2, epochs[hi].2), (min, max));
+                    }
+                }
+            }
+        }
+    }
+}
