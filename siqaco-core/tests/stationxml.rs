@@ -534,3 +534,38 @@ fn root_outside_the_fdsn_namespace_is_an_error_at_the_root() {
     let inv = parse_stationxml(text.as_bytes(), "rjob.xml").unwrap();
     assert_eq!(inv.channels().count(), 3);
 }
+
+/// What held in issue #16 and must keep holding with the namespace rule: external
+/// entities are refused (declared: the DOCTYPE is refused; only referenced: an undefined
+/// entity), and deep nesting stops at a bounded depth with the position of the element.
+#[test]
+fn external_entities_and_deep_nesting_are_refused() {
+    let root = "<FDSNStationXML xmlns=\"http://www.fdsn.org/xml/station/1\" schemaVersion=\"1.2\">";
+    let xxe = format!(
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE FDSNStationXML [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n{root}<Source>&xxe;</Source></FDSNStationXML>"
+    );
+    let e = parse_stationxml(xxe.as_bytes(), "xxe.xml").unwrap_err();
+    let (line, _, message) = expect_stationxml_error(&e);
+    assert_eq!(line, 2, "{e}");
+    assert!(message.contains("declares entities"), "{e}");
+
+    let dtd = format!(
+        "<!DOCTYPE FDSNStationXML SYSTEM \"http://example.invalid/x.dtd\">\n{root}\n<Source>&xxe;</Source></FDSNStationXML>"
+    );
+    let e = parse_stationxml(dtd.as_bytes(), "dtd.xml").unwrap_err();
+    let (line, _, message) = expect_stationxml_error(&e);
+    assert_eq!(line, 3, "{e}");
+    assert!(message.contains("undefined entity &xxe;"), "{e}");
+
+    let depth = 100_000;
+    let deep = format!(
+        "{root}\n{}{}</FDSNStationXML>",
+        "<a>".repeat(depth),
+        "</a>".repeat(depth)
+    );
+    let e = parse_stationxml(deep.as_bytes(), "deep.xml").unwrap_err();
+    let (line, column, message) = expect_stationxml_error(&e);
+    // the 256th <a> (the root is level 1) opens at column 1 + 255 * 3
+    assert_eq!((line, column), (2, 1 + 255 * 3), "{e}");
+    assert!(message.contains("nested deeper than 256"), "{e}");
+}
