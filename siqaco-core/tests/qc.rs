@@ -754,3 +754,62 @@ fn reversed_epochs_and_impossible_rates_are_findings() {
         .contains("endDate 2015-07-30T00:00:00.000000Z is before startDate 2015-07-31"));
     assert!(msg(Check::DataOutsideEpochs, "HH2").contains("outside every epoch"));
 }
+
+/// ObsPy's own random-inventory test file holds channel epochs ending before they start
+/// and negative sample rates (ObsPy 1.5.1 reads them: tests/data/stationxml_obspy.json).
+/// QC reports exactly those channels, once each, as `invalid_epoch`.
+#[test]
+fn obspy_random_inventory_invalid_epochs_are_the_ones_obspy_reads_as_such() {
+    let Some(data) = test_data_dir() else { return };
+    let name = "stationxml/obspy-io-stationxml__full_random_stationxml.xml";
+    let oracle: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/stationxml_obspy.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let file = oracle["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == name)
+        .unwrap();
+    let ns = |t: &serde_json::Value| t["ns"].as_str().map(|s| s.parse::<i128>().unwrap());
+    let mut expected = BTreeSet::new();
+    for n in file["networks"].as_array().unwrap() {
+        for s in n["stations"].as_array().unwrap() {
+            for c in s["channels"].as_array().unwrap() {
+                let negative = c["sample_rate_hz"].as_f64().is_some_and(|r| r < 0.0);
+                let reversed =
+                    matches!((ns(&c["start"]), ns(&c["end"])), (Some(a), Some(b)) if b < a);
+                if negative || reversed {
+                    expected.insert((
+                        "invalid_epoch",
+                        Severity::Error,
+                        c["nslc"].as_str().unwrap().to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    assert_eq!(expected.len(), 5);
+    let inv = read_stationxml(&data.join(name)).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let r = qc_archive(
+        &Archive::new(tmp.path(), Layout::Files),
+        &inv,
+        &QcOptions::default(),
+    )
+    .unwrap();
+    let invalid: BTreeSet<_> = found(&r)
+        .into_iter()
+        .filter(|f| f.0 == "invalid_epoch")
+        .collect();
+    assert_eq!(invalid, expected);
+    assert!(r
+        .findings
+        .iter()
+        .filter(|f| f.check == Check::InvalidEpoch)
+        .all(|f| f.count == 1 && f.examples.len() == 1));
+}
