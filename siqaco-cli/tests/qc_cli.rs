@@ -274,3 +274,71 @@ fn metadata_from_an_fdsn_station_service() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("127.0.0.1:{}", server.port)), "{err}");
 }
+
+/// 8 000 copies of one channel epoch (issue #16 defect 7): one finding per check in the
+/// JSON document, with the count of pairs and at most five examples; the text output gives
+/// one line per finding and its examples indented below it.
+#[test]
+fn copies_of_one_epoch_give_one_aggregated_finding() {
+    let Some(data) = siqaco::testing::test_data_dir() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = bw_archive(&data, tmp.path());
+    let xml = std::fs::read_to_string(data.join("stationxml/obspy-core__ffbx.stationxml")).unwrap();
+    let ffb1 = xml.find("<Station code=\"FFB1\"").unwrap();
+    let start = ffb1 + xml[ffb1..].find("<Channel code=\"BH1\"").unwrap();
+    let end = start + xml[start..].find("</Channel>").unwrap() + "</Channel>".len();
+    let copies = format!(
+        "{}{}{}",
+        &xml[..start],
+        xml[start..end].repeat(8000),
+        &xml[end..]
+    );
+    let meta = tmp.path().join("copies.xml");
+    std::fs::write(&meta, copies).unwrap();
+    let args = |format: &'static str| {
+        siqaco(&[
+            "qc",
+            "--archive",
+            root.to_str().unwrap(),
+            "--metadata",
+            meta.to_str().unwrap(),
+            "--select",
+            "BW.FFB1..BH1",
+            "--format",
+            format,
+        ])
+    };
+    let out = args("json");
+    assert_eq!(out.status.code(), Some(5));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    let got: Vec<(&str, u64, usize)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap(),
+                f["count"].as_u64().unwrap(),
+                f["examples"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    // two segments of data (one gap: ObsPy and msi) lie in the overlapping epochs
+    assert_eq!(
+        got,
+        [
+            ("overlapping_epochs", 8000 * 7999 / 2, 5),
+            ("multiple_epochs", 2, 2)
+        ]
+    );
+    let out = args("text");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 5 + 1 + 2 + 1, "{text}");
+    assert!(
+        lines[0].contains("31996000 pair(s) of the 8000 epoch(s) overlap"),
+        "{text}"
+    );
+    assert!(lines[1].starts_with("        epochs 2015-07-31"), "{text}");
+}
