@@ -7,8 +7,7 @@ use std::io::{IoSlice, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Marker in the names of temporary files written by [`write_atomic`].
-pub const TEMP_MARKER: &str = ".siqaco-tmp-";
+use super::leftover::{clean_dir, TEMP_MARKER};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -16,7 +15,9 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// file or the complete new one, never a half-written file.
 ///
 /// Steps: create the missing parent directories (and fsync the directories holding their
-/// new entries); write a temporary file in the same directory,
+/// new entries); remove the temporary files that dead processes left in that directory
+/// ([`clean_dir`](super::leftover::clean_dir), the rule of [`leftover`](super::leftover);
+/// a failure there is only logged); write a temporary file in the same directory,
 /// named `.NAME.siqaco-tmp-<pid>-<n>` (hidden, so archive listings never see it), created
 /// exclusively; give it the permissions of the file it replaces, if any; fsync it; rename it
 /// over `path` (atomic on POSIX file systems); fsync the directory so that the rename itself
@@ -53,6 +54,9 @@ pub(crate) fn write_atomic_with(
         _ => PathBuf::from("."),
     };
     create_dirs(&dir)?;
+    if let Err(e) = clean_dir(&dir, false) {
+        tracing::warn!("{e}");
+    }
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!(".{name}{TEMP_MARKER}{}-{n}", std::process::id()));
     let result = (|| -> Result<()> {
