@@ -144,16 +144,16 @@ pub fn run(args: &FetchArgs) -> siqaco::Result<u8> {
     }
     let mut fetched = fetched?;
     if fetched.nothing_available {
-        eprintln!("no data (the source's availability has nothing in the window)");
+        errln!("no data (the source's availability has nothing in the window)");
         return Ok(EXIT_OK);
     }
     if fetched.is_no_data() {
-        eprintln!("no data ({} request(s))", fetched.report.requests_done);
+        errln!("no data ({} request(s))", fetched.report.requests_done);
         return Ok(EXIT_OK);
     }
     if let Some(summary) = &fetched.written {
         let report = &fetched.report;
-        eprintln!(
+        errln!(
             "fetched {} bytes in {} request(s) ({} retried or split); wrote {} records to {} \
              file(s) under {} ({} duplicate records skipped)",
             report.bytes,
@@ -171,9 +171,9 @@ pub fn run(args: &FetchArgs) -> siqaco::Result<u8> {
     let errors = &mut fetched.errors;
     let n = errors.len();
     for e in errors.iter().skip(1).take(9) {
-        eprintln!("siqaco: error: {e}");
+        errln!("siqaco: error: {e}");
     }
-    eprintln!(
+    errln!(
         "{n} of {} part(s) of the request failed (split by day{})",
         fetched.chunks,
         if n > 10 {

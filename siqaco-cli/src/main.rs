@@ -1,6 +1,25 @@
 //! The `siqaco` command-line tool: argument parsing, progress and output formatting only;
 //! every rule lives in the `siqaco` library.
 
+/// `println!` that returns the outcome of the write ([`output::write_stdout`]) instead of
+/// panicking: `outln!(...)?`.
+macro_rules! outln {
+    () => {
+        $crate::output::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `eprintln!` that never panics: a failed write is remembered for the exit status
+/// ([`output::write_stderr`]).
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::output::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod db;
 mod demo;
 mod fetch;
@@ -100,7 +119,7 @@ fn run_streams(args: &StreamsArgs) -> siqaco::Result<u8> {
     let selection = siqaco::scan::parse_selection(&args.select)?;
     let archive = Archive::new(&args.root, args.layout.parse()?);
     for nslc in archive.discover_streams(&selection)? {
-        println!("{nslc}");
+        outln!("{nslc}")?;
     }
     Ok(EXIT_OK)
 }
@@ -296,16 +315,21 @@ fn main() -> ExitCode {
         cli.command,
         Command::Update(_) | Command::Request(_) | Command::Stack(_)
     );
-    match result {
-        Ok(code) => ExitCode::from(code),
+    let code = match result {
+        Ok(code) => code,
         Err(e) => {
-            eprintln!("siqaco: error: {e}");
-            let code = if update_like {
+            errln!("siqaco: error: {e}");
+            if update_like {
                 update_cmd::exit_for(&e).unwrap_or(EXIT_FAILURE)
             } else {
                 exit_for(&e)
-            };
-            ExitCode::from(code)
+            }
         }
-    }
+    };
+    // A message that could not be written to standard error makes success a failure.
+    ExitCode::from(if code == EXIT_OK && output::stderr_failed() {
+        EXIT_FAILURE
+    } else {
+        code
+    })
 }
