@@ -280,6 +280,13 @@ fn exit_for(e: &Error) -> u8 {
     }
 }
 
+/// Whether log lines on standard error carry ANSI colour codes: only when standard error is
+/// a terminal and `NO_COLOR` is unset or empty (<https://no-color.org>), so that a log
+/// file or a pipe receives plain text.
+fn log_colours() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -287,6 +294,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(log_colours())
         .init();
     let cli = Cli::parse();
     let result = match &cli.command {
