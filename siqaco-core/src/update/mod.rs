@@ -156,13 +156,14 @@ pub fn resolve_streams(
         }
     }
     if let Some(f) = &s.file {
-        out.extend(config::read_nslc_list(f)?);
+        out.extend(config::read_nslc_list(f).map_err(|e| keyed("streams.file", e))?);
     }
     let in_window = |a: Option<i64>, b: Option<i64>| {
         a.is_none_or(|a| a < window.1) && b.is_none_or(|b| b > window.0)
     };
     if let Some(f) = &s.stationxml {
-        let inv = crate::stationxml::read_stationxml(f)?;
+        let inv =
+            crate::stationxml::read_stationxml(f).map_err(|e| keyed("streams.stationxml", e))?;
         out.extend(
             inv.channels()
                 .filter(|c| in_window(c.start_ns, c.end_ns))
@@ -317,7 +318,39 @@ fn request_streams(req: &Request, streams: &[Nslc]) -> Vec<Nslc> {
 /// # Errors
 /// [`Error::InvalidArgument`] for a bad URL; [`Error::Source`] for a missing program.
 pub fn open_sources(config: &Config) -> Result<Vec<Box<dyn Source>>> {
-    config.sources.iter().map(open_one).collect()
+    config
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            open_one(s).map_err(|e| {
+                // What was configured: the key of the value that cannot be used. A
+                // PostgreSQL server out of reach is not a configuration error.
+                let key = match &s.kind {
+                    SourceKind::Fdsn { .. } => "url",
+                    SourceKind::Tsindex { catalogue, .. }
+                        if crate::index::is_postgres_url(catalogue) =>
+                    {
+                        return e
+                    }
+                    SourceKind::Tsindex { .. } => "tsindex",
+                    SourceKind::Program { .. } => "command",
+                    SourceKind::Archive { .. } => "path",
+                };
+                keyed(&format!("sources[{i}].{key} ({})", s.name), e)
+            })
+        })
+        .collect()
+}
+
+/// An error about the value of configuration key `key` (a file it names cannot be read,
+/// a source cannot be opened) as the configuration error naming the key; configuration
+/// errors are kept as they are.
+fn keyed(key: &str, e: Error) -> Error {
+    match e {
+        Error::Config(_) => e,
+        other => config::bad(key, other),
+    }
 }
 
 fn open_one(s: &SourceConfig) -> Result<Box<dyn Source>> {
