@@ -7,7 +7,7 @@ use std::io::{IoSlice, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::leftover::{clean_dir, TEMP_MARKER};
+use super::leftover::{clean_dir, Scope, TEMP_MARKER};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -54,7 +54,7 @@ pub(crate) fn write_atomic_with(
         _ => PathBuf::from("."),
     };
     create_dirs(&dir)?;
-    if let Err(e) = clean_dir(&dir, false) {
+    if let Err(e) = clean_dir(&dir, false, Scope::Files) {
         tracing::warn!("{e}");
     }
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);

@@ -147,9 +147,26 @@ pub fn pid_alive(pid: u32) -> bool {
     }
 }
 
+/// Which leftovers [`clean_dir`] looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything of an archive root, at the start of a run: the staging directories
+    /// included.
+    Root,
+    /// Only temporary files (`write_atomic`'s and a merge's staged files), in a directory
+    /// a run is writing into: never a staging directory, which may be the running run's
+    /// own (a layout may put day files in the root).
+    Files,
+}
+
 /// Whether the leftover `kind` may be removed now (see the [module](self) rule); `locked`:
 /// the caller holds the archive lock.
-fn removable(kind: Temporary, locked: bool) -> bool {
+fn removable(kind: Temporary, locked: bool, scope: Scope) -> bool {
+    if scope == Scope::Files
+        && !matches!(kind, Temporary::AtomicTemp { .. } | Temporary::MergeStaged)
+    {
+        return false;
+    }
     match kind {
         Temporary::AtomicTemp { pid } | Temporary::FetchStaging { pid: Some(pid) } => {
             !pid_alive(pid)
@@ -163,14 +180,14 @@ fn removable(kind: Temporary, locked: bool) -> bool {
 }
 
 /// Removes the leftovers of dead or finished runs directly in `dir` (not below): the
-/// names [`classify`] knows that the [module](self) rule allows removing, `locked` saying
-/// whether the caller holds the archive lock. Returns the paths removed. A missing `dir`
-/// has none.
+/// names [`classify`] knows, of `scope`, that the [module](self) rule allows removing,
+/// `locked` saying whether the caller holds the archive lock. Returns the paths removed. A
+/// missing `dir` has none.
 ///
 /// # Errors
 /// [`Error::Io`] naming `dir` when it cannot be read, or the leftover that cannot be
 /// removed.
-pub fn clean_dir(dir: &Path, locked: bool) -> Result<Vec<PathBuf>> {
+pub fn clean_dir(dir: &Path, locked: bool, scope: Scope) -> Result<Vec<PathBuf>> {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -183,7 +200,7 @@ pub fn clean_dir(dir: &Path, locked: bool) -> Result<Vec<PathBuf>> {
         let Some(kind) = name.to_str().and_then(classify) else {
             continue;
         };
-        if !removable(kind, locked) {
+        if !removable(kind, locked, scope) {
             continue;
         }
         let path = entry.path();
@@ -246,7 +263,7 @@ pub fn tidy_root(root: &Path, held: Option<&ArchiveLock>) -> Result<Tidied> {
         }
     };
     let recovered = locked && crate::merge::apply::recover(root)?;
-    let removed = clean_dir(root, locked)?;
+    let removed = clean_dir(root, locked, Scope::Root)?;
     Ok(Tidied { recovered, removed })
 }
 

@@ -32,7 +32,7 @@ use super::{
     days_touched, merge_ranked, ranked_records, split_records, ArchiveDay, DayStats, MergeOptions,
     PatchInput,
 };
-use crate::archive::leftover::{clean_dir, MERGE_STAGED_SUFFIX};
+use crate::archive::leftover::{clean_dir, Scope, MERGE_STAGED_SUFFIX};
 use crate::archive::{
     read_aligned, read_range_aligned, sync_dir, sync_file, tidy_root, write_atomic,
     write_unsynced, AlignedBytes, Archive, ArchiveLock, Layout,
@@ -253,7 +253,7 @@ impl Staging {
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(dir.to_path_buf());
             if first {
-                clean_dir(dir, true)?;
+                clean_dir(dir, true, Scope::Files)?;
             }
         }
         for (t, b) in files {
@@ -525,10 +525,15 @@ pub fn merge_into_cancellable(
     }
     let root = archive.root();
     let lock = ArchiveLock::acquire(root)?;
-    merge_run(archive, inputs, opts, Some(&lock), cancel)
+    let recovered = tidy_root(root, Some(&lock))?.recovered;
+    let mut report = merge_run(archive, inputs, opts, Some(&lock), cancel)?;
+    report.recovered = recovered;
+    Ok(report)
 }
 
-/// [`merge_into`] (not a dry run) by a run that holds the archive lock already (`update`).
+/// [`merge_into`] (not a dry run) by a run that holds the archive lock already and tidied
+/// the archive at its start (`update`: its staging directory, which holds `inputs`, is
+/// not a leftover); only an interrupted merge is recovered first.
 ///
 /// # Errors
 /// As [`merge_into`].
@@ -538,11 +543,14 @@ pub(crate) fn merge_into_locked(
     opts: &MergeOptions,
     lock: &ArchiveLock,
 ) -> Result<MergeReport> {
-    merge_run(archive, inputs, opts, Some(lock), None)
+    let recovered = recover(archive.root())?;
+    let mut report = merge_run(archive, inputs, opts, Some(lock), None)?;
+    report.recovered = recovered;
+    Ok(report)
 }
 
-/// The merge of [`merge_into_cancellable`]; `lock`: the archive lock held by a run that
-/// writes, `None` for a dry run.
+/// The merge of [`merge_into_cancellable`], after the recovery; `lock`: the archive lock
+/// held by a run that writes, `None` for a dry run.
 fn merge_run(
     archive: &Archive,
     inputs: &[MergeInput],
@@ -553,9 +561,6 @@ fn merge_run(
     opts.output.validate()?;
     let root = archive.root();
     let mut report = MergeReport::default();
-    if let Some(lock) = lock {
-        report.recovered = tidy_root(root, Some(lock))?.recovered;
-    }
     // Where each stream's records lie in the input files: their headers scanned a chunk
     // at a time (in parallel; the order of the list is kept), nothing held.
     let mut files: Vec<(usize, PathBuf)> = Vec::new();
