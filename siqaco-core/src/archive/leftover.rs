@@ -314,3 +314,148 @@ impl ArchiveLock {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pid of a process that has ended.
+    fn dead_pid() -> u32 {
+        let mut c = std::process::Command::new("true").spawn().unwrap();
+        let pid = c.id();
+        c.wait().unwrap();
+        pid
+    }
+
+    /// The names the writers create, taken from the writers themselves, are classified;
+    /// archive names and other hidden names are not.
+    #[test]
+    fn every_temporary_name_is_classified() {
+        let dir = tempfile::tempdir().unwrap();
+        let day = dir.path().join("XX.STA.00.BHZ.D.2024.001");
+        let mut seen = None;
+        super::super::atomic::write_atomic_with(&day, b"x", |tmp| {
+            seen = Some(tmp.file_name().unwrap().to_string_lossy().into_owned());
+            Ok(())
+        })
+        .unwrap();
+        let me = std::process::id();
+        assert_eq!(classify(&seen.unwrap()), Some(Temporary::AtomicTemp { pid: me }));
+        let journal_tmp = format!(".{JOURNAL_NAME}{TEMP_MARKER}{me}-3");
+        assert_eq!(classify(&journal_tmp), Some(Temporary::AtomicTemp { pid: me }));
+        let fetch = tempfile::Builder::new()
+            .prefix(&format!("{FETCH_STAGING_PREFIX}{me}-"))
+            .tempdir_in(dir.path())
+            .unwrap();
+        let name = fetch.path().file_name().unwrap().to_str().unwrap();
+        assert_eq!(classify(name), Some(Temporary::FetchStaging { pid: Some(me) }));
+        assert_eq!(
+            classify(".siqaco-staging-AbC123"),
+            Some(Temporary::FetchStaging { pid: None })
+        );
+        let partial = tempfile::Builder::new()
+            .prefix(PARTIAL_PREFIX)
+            .tempfile_in(dir.path())
+            .unwrap();
+        let name = partial.path().file_name().unwrap().to_str().unwrap();
+        assert_eq!(classify(name), Some(Temporary::Unowned));
+        assert_eq!(
+            classify(&format!(".XX.STA.00.BHZ.D.2024.001{MERGE_STAGED_SUFFIX}")),
+            Some(Temporary::MergeStaged)
+        );
+        assert_eq!(classify(JOURNAL_NAME), Some(Temporary::MergeJournal));
+        assert_eq!(classify(LOCK_NAME), Some(Temporary::Lock));
+        assert_eq!(classify(UPDATE_STAGING_NAME), Some(Temporary::UpdateStaging));
+        for other in [
+            "XX.STA.00.BHZ.D.2024.001",
+            ".hidden",
+            ".XX.siqaco-tmp-12x-1",
+            ".XX.siqaco-tmp-12-",
+            "XX.STA.00.BHZ.D.2024.001.siqaco-staging-1-a",
+        ] {
+            assert_eq!(classify(other), None, "{other}");
+        }
+    }
+
+    /// Without the lock, only the names of dead processes go; with it, the names without
+    /// a pid too; a directory being written keeps its staging directories; live names,
+    /// the journal, the lock and the data stay.
+    #[test]
+    fn clean_dir_follows_the_rule() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let (dead, me) = (dead_pid(), std::process::id());
+        let mut sleeper = std::process::Command::new("sleep").arg("600").spawn().unwrap();
+        let live = sleeper.id();
+        let files = [
+            format!(".A{TEMP_MARKER}{dead}-0"),
+            format!(".A{TEMP_MARKER}{me}-0"),
+            format!(".A{TEMP_MARKER}{live}-0"),
+            format!(".A{MERGE_STAGED_SUFFIX}"),
+            format!("{PARTIAL_PREFIX}x1"),
+            JOURNAL_NAME.to_string(),
+            LOCK_NAME.to_string(),
+            "A".to_string(),
+        ];
+        for f in &files {
+            fs::write(d.join(f), b"x").unwrap();
+        }
+        let dirs = [
+            format!("{FETCH_STAGING_PREFIX}{dead}-a1"),
+            format!("{FETCH_STAGING_PREFIX}{live}-a2"),
+            format!("{FETCH_STAGING_PREFIX}b3"),
+            UPDATE_STAGING_NAME.to_string(),
+        ];
+        for s in &dirs {
+            fs::create_dir(d.join(s)).unwrap();
+            fs::write(d.join(s).join(format!("{PARTIAL_PREFIX}in")), b"x").unwrap();
+        }
+        let names = |p: Vec<PathBuf>| -> Vec<String> {
+            let mut v: Vec<String> = p
+                .iter()
+                .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        assert_eq!(
+            names(clean_dir(d, true, Scope::Files).unwrap()),
+            sorted(vec![files[0].clone(), files[3].clone()])
+        );
+        assert_eq!(
+            names(clean_dir(d, false, Scope::Root).unwrap()),
+            sorted(vec![dirs[0].clone()])
+        );
+        assert_eq!(
+            names(clean_dir(d, true, Scope::Root).unwrap()),
+            sorted(vec![files[4].clone(), dirs[2].clone(), dirs[3].clone()])
+        );
+        let _ = sleeper.kill();
+        let _ = sleeper.wait();
+        let mut left: Vec<String> = fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            sorted(vec![
+                files[1].clone(),
+                files[2].clone(),
+                files[5].clone(),
+                files[6].clone(),
+                files[7].clone(),
+                dirs[1].clone(),
+            ])
+        );
+        // The sleeper has ended: its names go now.
+        assert_eq!(
+            names(clean_dir(d, false, Scope::Root).unwrap()),
+            sorted(vec![files[2].clone(), dirs[1].clone()])
+        );
+    }
+}

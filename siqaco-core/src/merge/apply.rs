@@ -794,3 +794,66 @@ fn merge_one_stream(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file under `root`, hidden ones included, lock file excepted, with its bytes.
+    fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut m = BTreeMap::new();
+        let mut dirs = vec![root.to_path_buf()];
+        while let Some(d) = dirs.pop() {
+            for e in fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if !p.ends_with(crate::archive::leftover::LOCK_NAME) {
+                    m.insert(p.strip_prefix(root).unwrap().to_path_buf(), fs::read(&p).unwrap());
+                }
+            }
+        }
+        m
+    }
+
+    /// The disk fills while the `commit` journal is written (ENOSPC from the journal's
+    /// write): the staged files are removed at once, with the `staging` journal, and the
+    /// day files are untouched (issue #16: they stayed until the next merge).
+    #[test]
+    fn a_commit_journal_that_cannot_be_written_leaves_no_staged_file() {
+        let Some(data) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let rel = Path::new("2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058");
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let target = root.join(rel);
+        fs::create_dir_all(target.parent().unwrap()).unwrap();
+        let original = fs::read(data.join("sds-small").join(rel)).unwrap();
+        fs::write(&target, &original).unwrap();
+        let new_day = root.join("2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.059");
+        let before = tree(root);
+        let lock = ArchiveLock::acquire(root).unwrap();
+        let staging = Staging::new(root, &lock);
+        // One record less in the day file, and a new day file.
+        let shorter: &[u8] = &original[512..];
+        staging
+            .stage(&[
+                (target.clone(), Some(vec![shorter])),
+                (new_day.clone(), Some(vec![&original[..512]])),
+            ])
+            .unwrap();
+        assert!(staged_path(&target).exists() && staged_path(&new_day).exists());
+        assert!(root.join(JOURNAL_NAME).exists());
+        let e = staging
+            .commit_with(|root, _| {
+                Err(Error::io(
+                    root.join(JOURNAL_NAME),
+                    std::io::Error::from_raw_os_error(28),
+                ))
+            })
+            .unwrap_err();
+        assert!(e.to_string().contains("No space left on device"), "{e}");
+        assert_eq!(tree(root), before);
+    }
+}
