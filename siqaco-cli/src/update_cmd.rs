@@ -264,7 +264,13 @@ pub fn run_stack_cmd(cmd: &StackCommand) -> siqaco::Result<u8> {
                 Format::Text => {
                     outln!(
                         "{:>6} {:<18} {:<27} {:<27} {:<11} {:>8} {:>10}  reason",
-                        "id", "stream", "start", "end", "state", "attempts", "samples"
+                        "id",
+                        "stream",
+                        "start",
+                        "end",
+                        "state",
+                        "attempts",
+                        "samples"
                     )?;
                     for r in &reqs {
                         outln!(

@@ -59,7 +59,9 @@ fn plant_pid_names(root: &Path, pid: u32, record: &[u8]) -> Vec<PathBuf> {
     let staging = root.join(format!(".siqaco-staging-{pid}-Xy12Ab"));
     put(&staging.join(".siqaco-partial-Qw34Er"), &record[..300]);
     put(
-        &staging.join(".siqaco-external-Zx56Cv").join("post.request.txt"),
+        &staging
+            .join(".siqaco-external-Zx56Cv")
+            .join("post.request.txt"),
         b"IU COLA 00 BHZ 2010-02-27T00:00:00 2010-02-28T00:00:00\n",
     );
     vec![
@@ -69,7 +71,9 @@ fn plant_pid_names(root: &Path, pid: u32, record: &[u8]) -> Vec<PathBuf> {
         ),
         staging,
         put(
-            &root.join(DAY_DIR).join(format!(".{DAY}.siqaco-tmp-{pid}-7")),
+            &root
+                .join(DAY_DIR)
+                .join(format!(".{DAY}.siqaco-tmp-{pid}-7")),
             &record[..1000],
         ),
     ]
@@ -121,7 +125,13 @@ fn run(args: &[&std::ffi::OsStr]) -> (i32, String) {
 /// process, the directory).
 fn after(
     command: impl FnOnce(&Path, &Path) -> (i32, String),
-) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<PathBuf>, Live, tempfile::TempDir) {
+) -> (
+    Vec<PathBuf>,
+    Vec<PathBuf>,
+    Vec<PathBuf>,
+    Live,
+    tempfile::TempDir,
+) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_path_buf();
     let root = dir.join("final");

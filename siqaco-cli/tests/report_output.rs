@@ -37,7 +37,9 @@ fn assert_clear_stdout_error(args: &[&str], out: &Output) {
     assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
     assert!(!err.contains("panicked"), "{args:?}: {err}");
     assert!(
-        err.contains("siqaco: error: <standard output>: writing the report failed: No space left on device"),
+        err.contains(
+            "siqaco: error: <standard output>: writing the report failed: No space left on device"
+        ),
         "{args:?}: {err}"
     );
 }
@@ -159,7 +161,11 @@ fn a_device_or_a_directory_as_catalogue_is_refused_and_nothing_is_created() {
     // A named pipe (SQLite would block on it) in a directory of its own.
     let fifo_dir = tempfile::tempdir().unwrap();
     let fifo = fifo_dir.path().join("cat.sqlite");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
     let (code, err) = index_into(&fifo);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("is a named pipe, not a regular file"), "{err}");

@@ -113,7 +113,9 @@ pub fn classify(name: &str) -> Option<Temporary> {
         return Some(Temporary::MergeStaged);
     }
     if let Some(rest) = name.strip_prefix(FETCH_STAGING_PREFIX) {
-        let pid = rest.split_once('-').and_then(|(p, _)| p.parse::<u32>().ok());
+        let pid = rest
+            .split_once('-')
+            .and_then(|(p, _)| p.parse::<u32>().ok());
         return Some(Temporary::FetchStaging { pid });
     }
     if name.starts_with(PARTIAL_PREFIX) || name.starts_with(EXTERNAL_PREFIX) {
@@ -340,15 +342,24 @@ mod tests {
         })
         .unwrap();
         let me = std::process::id();
-        assert_eq!(classify(&seen.unwrap()), Some(Temporary::AtomicTemp { pid: me }));
+        assert_eq!(
+            classify(&seen.unwrap()),
+            Some(Temporary::AtomicTemp { pid: me })
+        );
         let journal_tmp = format!(".{JOURNAL_NAME}{TEMP_MARKER}{me}-3");
-        assert_eq!(classify(&journal_tmp), Some(Temporary::AtomicTemp { pid: me }));
+        assert_eq!(
+            classify(&journal_tmp),
+            Some(Temporary::AtomicTemp { pid: me })
+        );
         let fetch = tempfile::Builder::new()
             .prefix(&format!("{FETCH_STAGING_PREFIX}{me}-"))
             .tempdir_in(dir.path())
             .unwrap();
         let name = fetch.path().file_name().unwrap().to_str().unwrap();
-        assert_eq!(classify(name), Some(Temporary::FetchStaging { pid: Some(me) }));
+        assert_eq!(
+            classify(name),
+            Some(Temporary::FetchStaging { pid: Some(me) })
+        );
         assert_eq!(
             classify(".siqaco-staging-AbC123"),
             Some(Temporary::FetchStaging { pid: None })
@@ -365,7 +376,10 @@ mod tests {
         );
         assert_eq!(classify(JOURNAL_NAME), Some(Temporary::MergeJournal));
         assert_eq!(classify(LOCK_NAME), Some(Temporary::Lock));
-        assert_eq!(classify(UPDATE_STAGING_NAME), Some(Temporary::UpdateStaging));
+        assert_eq!(
+            classify(UPDATE_STAGING_NAME),
+            Some(Temporary::UpdateStaging)
+        );
         for other in [
             "XX.STA.00.BHZ.D.2024.001",
             ".hidden",
@@ -385,7 +399,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let (dead, me) = (dead_pid(), std::process::id());
-        let mut sleeper = std::process::Command::new("sleep").arg("600").spawn().unwrap();
+        let mut sleeper = std::process::Command::new("sleep")
+            .arg("600")
+            .spawn()
+            .unwrap();
         let live = sleeper.id();
         let files = [
             format!(".A{TEMP_MARKER}{dead}-0"),

@@ -34,8 +34,8 @@ use super::{
 };
 use crate::archive::leftover::{clean_dir, Scope, MERGE_STAGED_SUFFIX};
 use crate::archive::{
-    read_aligned, read_range_aligned, sync_dir, sync_file, tidy_root, write_atomic,
-    write_unsynced, AlignedBytes, Archive, ArchiveLock, Layout,
+    read_aligned, read_range_aligned, sync_dir, sync_file, tidy_root, write_atomic, write_unsynced,
+    AlignedBytes, Archive, ArchiveLock, Layout,
 };
 use crate::error::{Error, Result};
 use crate::record::ScanItem;
@@ -809,7 +809,10 @@ mod tests {
                 if p.is_dir() {
                     dirs.push(p);
                 } else if !p.ends_with(crate::archive::leftover::LOCK_NAME) {
-                    m.insert(p.strip_prefix(root).unwrap().to_path_buf(), fs::read(&p).unwrap());
+                    m.insert(
+                        p.strip_prefix(root).unwrap().to_path_buf(),
+                        fs::read(&p).unwrap(),
+                    );
                 }
             }
         }

@@ -350,7 +350,10 @@ fn positive(key: &str, v: i64) -> Result<u32> {
 /// `v` of `key` when it is at most `max`, else the error giving the bound.
 fn at_most<T: PartialOrd + std::fmt::Debug>(key: &str, v: T, max: T, unit: &str) -> Result<T> {
     if v > max {
-        return Err(bad(key, format!("{v:?} is more than the maximum {max:?}{unit}")));
+        return Err(bad(
+            key,
+            format!("{v:?} is more than the maximum {max:?}{unit}"),
+        ));
     }
     Ok(v)
 }
@@ -380,7 +383,10 @@ fn toml_error(e: serde_path_to_error::Error<toml::de::Error>, text: &str) -> Err
     let mut message = inner.message().trim().to_string();
     for (raw, said) in [
         ("struct RawRetry", "a table { count = N } or { hours = H }"),
-        ("struct RawFdsnStation", "a table { url = \"...\", networks = [...] }"),
+        (
+            "struct RawFdsnStation",
+            "a table { url = \"...\", networks = [...] }",
+        ),
         ("struct RawArchive", "a table"),
         ("struct RawCatalogue", "a table"),
         ("struct RawStreams", "a table"),
@@ -472,9 +478,9 @@ impl Config {
     /// # Errors
     /// [`Error::Config`] naming the key.
     pub fn from_str_in(text: &str, base: &Path) -> Result<Config> {
-        let raw: RawConfig = serde_path_to_error::deserialize(toml::Deserializer::parse(text).map_err(
-            |e| bad("(file)", e.to_string().trim()),
-        )?)
+        let raw: RawConfig = serde_path_to_error::deserialize(
+            toml::Deserializer::parse(text).map_err(|e| bad("(file)", e.to_string().trim()))?,
+        )
         .map_err(|e| toml_error(e, text))?;
         // [archive]
         let a = raw.archive;
@@ -518,9 +524,27 @@ impl Config {
             // makes it valid.
             let mut key = "archive";
             for (k, without) in [
-                ("archive.record_length", OutputOptions { record_length: None, ..output }),
-                ("archive.encoding", OutputOptions { encoding: OutputOptions::default().encoding, ..output }),
-                ("archive.format_version", OutputOptions { format_version: None, ..output }),
+                (
+                    "archive.record_length",
+                    OutputOptions {
+                        record_length: None,
+                        ..output
+                    },
+                ),
+                (
+                    "archive.encoding",
+                    OutputOptions {
+                        encoding: OutputOptions::default().encoding,
+                        ..output
+                    },
+                ),
+                (
+                    "archive.format_version",
+                    OutputOptions {
+                        format_version: None,
+                        ..output
+                    },
+                ),
             ] {
                 if without.validate().is_ok() {
                     key = k;
@@ -1056,36 +1080,92 @@ mod tests {
             ("path = \"final\"", "path = \"  \"", "archive.path"),
             ("path = \"final\"", "path = 1", "archive.path"),
             ("layout = \"sds\"", "layout = 3", "archive.layout"),
-            ("record_length = 4096", "record_length = 100", "archive.record_length"),
-            ("record_length = 4096", "record_length = 3000", "archive.record_length"),
-            ("record_length = 4096", "record_length = \"x\"", "archive.record_length"),
+            (
+                "record_length = 4096",
+                "record_length = 100",
+                "archive.record_length",
+            ),
+            (
+                "record_length = 4096",
+                "record_length = 3000",
+                "archive.record_length",
+            ),
+            (
+                "record_length = 4096",
+                "record_length = \"x\"",
+                "archive.record_length",
+            ),
             ("encoding = \"steim2\"", "encoding = 11", "archive.encoding"),
-            ("format_version = 2", "format_version = \"2\"", "archive.format_version"),
+            (
+                "format_version = 2",
+                "format_version = \"2\"",
+                "archive.format_version",
+            ),
             ("quality = \"M\"", "quality = 1", "archive.quality"),
             ("url = \"siqaco.sqlite\"", "url = 1", "catalogue.url"),
-            ("select = [\"XX.ST??.00.HH?\"]", "select = \"XX\"", "streams.select"),
-            ("select = [\"XX.ST??.00.HH?\"]", "select = [1]", "streams.select[0]"),
+            (
+                "select = [\"XX.ST??.00.HH?\"]",
+                "select = \"XX\"",
+                "streams.select",
+            ),
+            (
+                "select = [\"XX.ST??.00.HH?\"]",
+                "select = [1]",
+                "streams.select[0]",
+            ),
             (
                 "select = [\"XX.ST??.00.HH?\"]",
                 "fdsn_station = { url = \"host\", networks = [\"XX\"] }",
                 "streams.fdsn_station.url",
             ),
-            ("granularity = \"hour\"", "granularity = 1", "window.granularity"),
+            (
+                "granularity = \"hour\"",
+                "granularity = 1",
+                "window.granularity",
+            ),
             ("frequency = 1 ", "frequency = 1.5 ", "window.frequency"),
             ("length = 2 ", "length = 4294967295 ", "window.length"),
             ("latency = 1 ", "latency = 4000000000 ", "window.latency"),
             ("retry = { count = 5 }", "retry = 5", "requests.retry"),
-            ("retry = { count = 5 }", "retry = { hours = 1e300 }", "requests.retry.hours"),
-            ("in_flight = 4 ", "in_flight = 100000 ", "requests.in_flight"),
+            (
+                "retry = { count = 5 }",
+                "retry = { hours = 1e300 }",
+                "requests.retry.hours",
+            ),
+            (
+                "in_flight = 4 ",
+                "in_flight = 100000 ",
+                "requests.in_flight",
+            ),
             ("widen_s = 1.0", "widen_s = 1e300", "requests.widen_s"),
             ("widen_s = 1.0", "widen_s = \"x\"", "requests.widen_s"),
-            ("max_gaps_per_day_file = 10", "max_gaps_per_day_file = 1.5", "requests.max_gaps_per_day_file"),
+            (
+                "max_gaps_per_day_file = 10",
+                "max_gaps_per_day_file = 1.5",
+                "requests.max_gaps_per_day_file",
+            ),
             ("name = \"datacentre\"", "name = 1", "sources[0].name"),
             ("priority = 1 ", "priority = \"x\" ", "sources[0].priority"),
-            ("in_flight = 2", "in_flight = 1000000000", "sources[0].in_flight"),
-            ("timeout_s = 60", "timeout_s = 1e300", "sources[0].timeout_s"),
-            ("timeout_s = 60", "timeout_s = \"x\"", "sources[0].timeout_s"),
-            ("path = \"/mnt/backup/sds\"", "path = \"\"", "sources[1].path"),
+            (
+                "in_flight = 2",
+                "in_flight = 1000000000",
+                "sources[0].in_flight",
+            ),
+            (
+                "timeout_s = 60",
+                "timeout_s = 1e300",
+                "sources[0].timeout_s",
+            ),
+            (
+                "timeout_s = 60",
+                "timeout_s = \"x\"",
+                "sources[0].timeout_s",
+            ),
+            (
+                "path = \"/mnt/backup/sds\"",
+                "path = \"\"",
+                "sources[1].path",
+            ),
         ];
         for (from, to, key) in cases {
             let e = Config::from_str_in(&example_with(from, to), Path::new("/srv/siqaco"))
@@ -1109,10 +1189,30 @@ mod tests {
         let file = dir.path().join("a-file");
         std::fs::write(&file, b"x").unwrap();
         let cases = [
-            ("url = \"siqaco.sqlite\"", "url = \"/dev/null\"", "catalogue.url", "character device"),
-            ("url = \"siqaco.sqlite\"", "url = \".\"", "catalogue.url", "directory"),
-            ("url = \"siqaco.sqlite\"", "url = \"no/such/dir/c.sqlite\"", "catalogue.url", "does not exist"),
-            ("path = \"final\"", "path = \"a-file\"", "archive.path", "not a directory"),
+            (
+                "url = \"siqaco.sqlite\"",
+                "url = \"/dev/null\"",
+                "catalogue.url",
+                "character device",
+            ),
+            (
+                "url = \"siqaco.sqlite\"",
+                "url = \".\"",
+                "catalogue.url",
+                "directory",
+            ),
+            (
+                "url = \"siqaco.sqlite\"",
+                "url = \"no/such/dir/c.sqlite\"",
+                "catalogue.url",
+                "does not exist",
+            ),
+            (
+                "path = \"final\"",
+                "path = \"a-file\"",
+                "archive.path",
+                "not a directory",
+            ),
         ];
         for (from, to, key, what) in cases {
             let cfg = dir.path().join("siqaco.toml");

@@ -30,12 +30,12 @@ pub mod config;
 pub mod stack;
 pub mod window;
 
+use crate::archive::leftover::tidy_root;
 use crate::archive::Archive;
 use crate::error::{Error, Result};
 use crate::gaps::AnalysisOptions;
 use crate::index::{Catalogue, IndexOptions};
 use crate::interval::{self, intersect, subtract};
-use crate::archive::leftover::tidy_root;
 use crate::merge::apply::{merge_into_locked, MergeInput};
 use crate::merge::{ArchivePolicy, MergeOptions};
 use crate::scan::{scan_archive, ScanOptions, ScanReport};
@@ -52,9 +52,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use crate::archive::leftover::{
-    ArchiveLock, LOCK_NAME, UPDATE_STAGING_NAME as STAGING_NAME,
-};
+pub use crate::archive::leftover::{ArchiveLock, LOCK_NAME, UPDATE_STAGING_NAME as STAGING_NAME};
 
 /// Options of one run.
 #[derive(Clone, Debug, Default)]
@@ -557,7 +555,9 @@ struct ReqOutcome {
 
 impl<'a> Exec<'a> {
     /// The execution state of run `run_id`: sources checked for being online, merges that
-    /// never replace archive samples and apply the archive's output options.
+    /// never replace archive samples and apply the archive's output options; `lock`: the
+    /// archive lock the run holds, taken by one merge at a time.
+    #[allow(clippy::too_many_arguments)]
     fn new(
         config: &'a Config,
         archive: &Archive,
