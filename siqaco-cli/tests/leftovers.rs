@@ -80,8 +80,10 @@ fn plant_pid_names(root: &Path, pid: u32, record: &[u8]) -> Vec<PathBuf> {
 }
 
 /// The names without a pid, only written under the archive lock: `update`'s staging
-/// directory with a request's body in it, and a staged day file whose journal is gone.
+/// directory with a request's body in it, and a staged day file whose journal is gone;
+/// and the lock file the run that wrote them left.
 fn plant_locked_names(root: &Path, record: &[u8]) -> Vec<PathBuf> {
+    put(&root.join(".siqaco-update.lock"), b"");
     let staging = root.join(".siqaco-staging");
     put(&staging.join("r1-1-backup").join("part.mseed"), record);
     vec![

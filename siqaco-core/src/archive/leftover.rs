@@ -243,7 +243,7 @@ pub struct Tidied {
 }
 
 /// The start of every run that writes into the archive `root`: when the archive lock is
-/// held (`held`, or taken here for the clean-up when free), finishes or rolls back an
+/// held (`held`, or taken here for the clean-up when its file exists and it is free), finishes or rolls back an
 /// interrupted merge ([`recover`](crate::merge::apply::recover)) and removes every
 /// leftover in the root; when another run holds the lock, removes only the leftovers of
 /// dead processes (names carrying a pid). Leftovers below the root (the temporary files
@@ -259,6 +259,9 @@ pub fn tidy_root(root: &Path, held: Option<&ArchiveLock>) -> Result<Tidied> {
     let taken;
     let locked = match held {
         Some(_) => true,
+        // No lock file: no run of this version wrote a name without a pid here, and none
+        // is created (a fetch leaves only day files behind).
+        None if !root.join(LOCK_NAME).exists() => false,
         None => {
             taken = ArchiveLock::try_acquire(root)?;
             taken.is_some()
