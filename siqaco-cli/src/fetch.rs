@@ -114,6 +114,14 @@ pub fn run(args: &FetchArgs) -> siqaco::Result<u8> {
     let out = Archive::new(&args.out, args.layout.parse::<Layout>()?);
     let mut job = FetchJob::new(args.source.clone(), select, start_ns, end_ns, out);
     job.source_layout = args.source_layout.parse()?;
+    let max = siqaco::update::config::limits::TIMEOUT_S;
+    if args.timeout > max {
+        // Beyond any real use, and a duration that does not fit would panic.
+        return Err(siqaco::Error::invalid_argument(format!(
+            "--timeout {:?} s is more than the maximum {max} s (7 days)",
+            args.timeout
+        )));
+    }
     job.timeout_s = args.timeout;
     job.retries = args.retries;
     job.quality = args.quality.clone();

@@ -360,7 +360,7 @@ fn at_most<T: PartialOrd + std::fmt::Debug>(key: &str, v: T, max: T, unit: &str)
 
 /// Upper bounds of the numeric keys (docs/configuration.md): large enough for any real
 /// use, small enough that no time arithmetic overflows and no thread pool explodes.
-mod limits {
+pub mod limits {
     /// `requests.in_flight` and `sources[].in_flight`: threads and connections at once.
     pub const IN_FLIGHT: u32 = 256;
     /// `window.frequency`, `window.length` and `window.latency`, in hours (50 years); in
