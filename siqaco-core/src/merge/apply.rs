@@ -247,13 +247,12 @@ impl Staging {
         }
         for (t, _) in files {
             let Some(dir) = t.parent() else { continue };
-            let first = self
-                .cleaned
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(dir.to_path_buf());
-            if first {
+            // Cleaned under the mutex: another stream staging in the same directory waits
+            // until the leftovers are gone, so its new staged file is never taken for one.
+            let mut cleaned = self.cleaned.lock().unwrap_or_else(|e| e.into_inner());
+            if !cleaned.contains(dir) {
                 clean_dir(dir, true, Scope::Files)?;
+                cleaned.insert(dir.to_path_buf());
             }
         }
         for (t, b) in files {
@@ -669,7 +668,9 @@ fn merge_run(
     }
     match (staging, failure) {
         (Some(staging), Some(e)) => {
-            staging.abort()?;
+            if let Err(a) = staging.abort() {
+                tracing::warn!("after {e}: {a}");
+            }
             Err(e)
         }
         (None, Some(e)) => Err(e),
