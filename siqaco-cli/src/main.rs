@@ -296,7 +296,25 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(log_colours())
         .init();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version (standard output) and usage errors (standard error), written as
+        // clap's `exit` writes them but with the write checked.
+        Err(e) => {
+            let code = u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE);
+            return match e.print() {
+                Ok(()) => ExitCode::from(code),
+                // A usage error keeps its status when standard error fails too.
+                Err(w) if w.kind() == std::io::ErrorKind::BrokenPipe || e.use_stderr() => {
+                    ExitCode::from(code)
+                }
+                Err(w) => {
+                    errln!("siqaco: error: <standard output>: writing the help failed: {w}");
+                    ExitCode::from(EXIT_FAILURE)
+                }
+            };
+        }
+    };
     let result = match &cli.command {
         Command::Scan(args) => run_scan(args).and_then(|report| {
             output::print_report(&report, args.format, args.per_day)?;

@@ -55,6 +55,11 @@ fn a_full_stdout_is_an_error_naming_it_not_a_panic() {
     ] {
         assert_clear_stdout_error(&args, &stdout_full(&args));
     }
+    let help = stdout_full(&["--help"]);
+    assert_eq!(help.status.code(), Some(1));
+    assert!(text(&help.stderr).contains(
+        "siqaco: error: <standard output>: writing the help failed: No space left on device"
+    ));
     // The merge commits, then its report cannot be written: the archive keeps the new
     // day file, the exit status says the report was lost.
     let dir = tempfile::tempdir().unwrap();
