@@ -30,9 +30,16 @@
 //!   has finished or rolled back the merge journal, which keeps its meaning: a committed
 //!   journal is completed, an uncommitted one rolled back).
 //!
-//! [`tidy_root`] does both for an archive root at the start of `merge`, `update` and
-//! `fetch`; [`clean_dir`] does it for one directory (the merge calls it for each directory
-//! it stages a day file in, [`write_atomic`](super::write_atomic) for its own directory).
+//! [`tidy_root`] does both for an archive root at the start of `merge`, `update`/`stack
+//! run` and `fetch`; [`clean_dir`] does it for one directory (the merge calls it, for
+//! temporary files only, for each directory it stages a day file in,
+//! [`write_atomic`](super::write_atomic) for its own directory: so `report` and `demo`
+//! outputs are tidied too). A merge's staged file left in a day directory without a journal
+//! (only when removing it failed) waits for the next merge or update writing there: a fetch
+//! does not hold the lock.
+//!
+//! `index` writes no file in the archive (only its catalogue, whose journal SQLite
+//! manages), so it has nothing to tidy; what it lists skips every hidden name.
 
 use crate::error::{Error, Result};
 use std::fs;
@@ -243,12 +250,13 @@ pub struct Tidied {
 }
 
 /// The start of every run that writes into the archive `root`: when the archive lock is
-/// held (`held`, or taken here for the clean-up when its file exists and it is free), finishes or rolls back an
-/// interrupted merge ([`recover`](crate::merge::apply::recover)) and removes every
-/// leftover in the root; when another run holds the lock, removes only the leftovers of
-/// dead processes (names carrying a pid). Leftovers below the root (the temporary files
-/// of a day file's directory) are removed by the next write into that directory
-/// ([`clean_dir`]). A missing root has nothing to tidy.
+/// held (`held`, or taken here for the clean-up when its file exists and it is free),
+/// finishes or rolls back an interrupted merge ([`recover`](crate::merge::apply::recover))
+/// and removes every leftover in the root; otherwise (another run holds the lock, or no
+/// run of this version ever took it here) removes only the leftovers of dead processes
+/// (names carrying a pid), and creates no lock file. Leftovers below the root (the
+/// temporary files of a day file's directory) are removed by the next write into that
+/// directory ([`clean_dir`], [`Scope::Files`]). A missing root has nothing to tidy.
 ///
 /// # Errors
 /// As [`recover`](crate::merge::apply::recover) and [`clean_dir`].
