@@ -451,7 +451,8 @@ impl Config {
     }
 
     /// Checks what the paths of the configuration name on disk: `archive.path`, when it
-    /// exists, is a directory; `catalogue.url`, unless a PostgreSQL URL, is a regular file
+    /// exists, is a directory; `streams.file` and `streams.stationxml`, when given, are
+    /// files; `catalogue.url`, unless a PostgreSQL URL, is a regular file
     /// or a missing one in an existing directory
     /// ([`check_sqlite_target`](crate::index::check_sqlite_target): never a device, a
     /// directory or a pipe, beside which SQLite would create its journal).
@@ -469,6 +470,21 @@ impl Config {
         if !crate::index::is_postgres_url(&self.catalogue) {
             crate::index::check_sqlite_target(Path::new(&self.catalogue))
                 .map_err(|e| bad("catalogue.url", e))?;
+        }
+        for (key, file) in [
+            ("streams.file", &self.streams.file),
+            ("streams.stationxml", &self.streams.stationxml),
+        ] {
+            if let Some(f) = file {
+                if !f.is_file() {
+                    let why = if f.exists() {
+                        "is not a regular file"
+                    } else {
+                        "does not exist"
+                    };
+                    return Err(bad(key, format!("{} {why}", f.display())));
+                }
+            }
         }
         Ok(())
     }
