@@ -293,7 +293,8 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("SIQACO_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(|| output::LogWriter)
+        .log_internal_errors(false)
         .with_ansi(log_colours())
         .init();
     let cli = match Cli::try_parse() {

@@ -65,6 +65,25 @@ pub fn write_stderr(args: std::fmt::Arguments<'_>) {
     }
 }
 
+/// The writer of log lines (`SIQACO_LOG`): standard error, a failure remembered as
+/// [`write_stderr`] remembers it (tracing-subscriber's own report of a failed write would
+/// itself go to standard error with `eprintln!`, which panics; it is turned off).
+pub struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = std::io::stderr().write(buf);
+        if r.is_err() {
+            STDERR_FAILED.store(true, Ordering::Relaxed);
+        }
+        r
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
 /// Whether a write to standard error failed during the run.
 pub fn stderr_failed() -> bool {
     STDERR_FAILED.load(Ordering::Relaxed)

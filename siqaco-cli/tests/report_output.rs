@@ -94,6 +94,24 @@ fn a_full_stderr_turns_success_into_failure_without_a_panic() {
     // The work is done: the catalogue lists the files.
     let cat = siqaco::index::Catalogue::open(&db).unwrap();
     assert!(cat.check().unwrap().files > 0);
+    // Log lines that cannot be written (tracing-subscriber reported that with a panicking
+    // `eprintln!`): exit 1, the merge done.
+    let patch = data().join("sds-small").join(DAY);
+    let into = dir.path().join("into");
+    let out = Command::new(BIN)
+        .args(["merge", "--into"])
+        .arg(&into)
+        .arg(&patch)
+        .env("SIQACO_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(full())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read(into.join(DAY)).unwrap(),
+        std::fs::read(&patch).unwrap()
+    );
 }
 
 #[test]
