@@ -393,8 +393,8 @@ fn toml_error(e: serde_path_to_error::Error<toml::de::Error>, text: &str) -> Err
         ("struct RawWindow", "a table"),
         ("struct RawRequests", "a table"),
         ("struct RawSource", "a table"),
-        ("i64", "an integer"),
-        ("f64", "a number"),
+        ("expected i64", "expected an integer"),
+        ("expected f64", "expected a number"),
     ] {
         message = message.replace(raw, said);
     }
@@ -405,7 +405,7 @@ fn toml_error(e: serde_path_to_error::Error<toml::de::Error>, text: &str) -> Err
         format!(" (line {line}, column {column})")
     });
     let key = if path.is_empty() || path == "." {
-        "(file)".to_string()
+        "(top level)".to_string()
     } else {
         path
     };
@@ -495,7 +495,8 @@ impl Config {
     /// [`Error::Config`] naming the key.
     pub fn from_str_in(text: &str, base: &Path) -> Result<Config> {
         let raw: RawConfig = serde_path_to_error::deserialize(
-            toml::Deserializer::parse(text).map_err(|e| bad("(file)", e.to_string().trim()))?,
+            toml::Deserializer::parse(text)
+                .map_err(|e| bad("TOML syntax", e.to_string().trim()))?,
         )
         .map_err(|e| toml_error(e, text))?;
         // [archive]
