@@ -67,11 +67,6 @@ fn each_configuration_error_exits_2_naming_its_key_and_changes_nothing() {
             "file = \"missing.list\"",
             "streams.file: ./missing.list does not exist",
         ),
-        (
-            "kind = \"archive\"\npath = ",
-            "kind = \"tsindex\"\ntsindex = ",
-            "sources[0].tsindex (backup): database:",
-        ),
     ];
     for (from, to, want) in cases {
         let dir = tempfile::tempdir().unwrap();
@@ -93,5 +88,31 @@ fn each_configuration_error_exits_2_naming_its_key_and_changes_nothing() {
             "{to}: something was created beside {}",
             cfg.display()
         );
+    }
+
+    // A source that cannot be opened keeps its own error (exit 1, the C status and the
+    // Python class unchanged) and names the key.
+    for (to, want) in [
+        (
+            "kind = \"tsindex\"\ntsindex = ",
+            "sources[0].tsindex (backup): ",
+        ),
+        (
+            "kind = \"program\"\ncommand = ",
+            "sources[0].command (backup): ",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        config(dir.path(), "kind = \"archive\"\npath = ", to);
+        let out = Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["update", "--config", "siqaco.toml"])
+            .args(["--start", "2010-02-27", "--end", "2010-02-28"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{to}: {err}");
+        assert!(err.contains(want), "{to}: {err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "{to}");
     }
 }

@@ -314,7 +314,9 @@ fn request_streams(req: &Request, streams: &[Nslc]) -> Vec<Nslc> {
 /// Opens the configured sources, in priority order.
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] for a bad URL; [`Error::Source`] for a missing program.
+/// [`Error::InvalidArgument`] for a bad URL; [`Error::Source`] for a missing program;
+/// [`Error::Database`] for a tsindex catalogue that cannot be opened; each naming the key
+/// (`sources[1].command (q330): ...`).
 pub fn open_sources(config: &Config) -> Result<Vec<Box<dyn Source>>> {
     config
         .sources
@@ -342,11 +344,36 @@ pub fn open_sources(config: &Config) -> Result<Vec<Box<dyn Source>>> {
 }
 
 /// An error about the value of configuration key `key` (a file it names cannot be read,
-/// a source cannot be opened) as the configuration error naming the key; configuration
-/// errors are kept as they are.
+/// a source cannot be opened) with the key named in its message; its kind is kept (a
+/// missing program stays a source error, an unreadable catalogue a database error: the C
+/// status and the Python class do not change).
 fn keyed(key: &str, e: Error) -> Error {
     match e {
         Error::Config(_) => e,
+        Error::Source {
+            source_name,
+            message,
+        } => Error::Source {
+            source_name,
+            message: format!("{key}: {message}"),
+        },
+        Error::Database(m) => Error::Database(format!("{key}: {m}")),
+        Error::InvalidArgument(m) => Error::InvalidArgument(format!("{key}: {m}")),
+        Error::Io { path, source } => Error::io(
+            path,
+            std::io::Error::new(source.kind(), format!("{key}: {source}")),
+        ),
+        Error::StationXml {
+            path,
+            line,
+            column,
+            message,
+        } => Error::StationXml {
+            path,
+            line,
+            column,
+            message: format!("{key}: {message}"),
+        },
         other => config::bad(key, other),
     }
 }
