@@ -274,7 +274,10 @@ fn a_second_merge_leaves_a_live_merge_alone() {
     ]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains(".siqaco-update.lock"), "{err}");
-    assert!(err.contains("another siqaco run"), "{err}");
+    assert!(
+        err.contains("another siqaco update, stack run or merge is writing"),
+        "{err}"
+    );
     assert!(staged.exists() && journal.exists());
     assert!(first.wait().unwrap().success());
     assert!(!staged.exists() && !journal.exists());

@@ -301,7 +301,7 @@ impl ArchiveLock {
                 root.join(LOCK_NAME),
                 std::io::Error::new(
                     std::io::ErrorKind::WouldBlock,
-                    "another siqaco run (update, stack run or merge) is writing to this archive",
+                    "another siqaco update, stack run or merge is writing to this archive",
                 ),
             )
         })
