@@ -109,7 +109,7 @@ pub fn run_index(a: &IndexArgs) -> siqaco::Result<u8> {
         ..Default::default()
     };
     let r = cat.index_archive(&Archive::new(&a.root, layout), &opts)?;
-    eprintln!(
+    errln!(
         "siqaco index: {} file(s) listed, {} read, {} unchanged, {} removed, {} row(s) written, {} file(s) with errors",
         r.files_listed, r.files_indexed, r.files_unchanged, r.files_removed, r.rows_written, r.files_with_errors
     );
@@ -148,12 +148,12 @@ pub fn run_db(c: &DbCommand) -> siqaco::Result<u8> {
             let to = siqaco::index::SCHEMA_VERSION;
             let name = cat.target();
             match cat.migrate()? {
-                Some(b) => println!(
+                Some(b) => outln!(
                     "migrated {name} from schema {from} to {to} (backup: {})",
                     b.display()
-                ),
-                None if from < to => println!("migrated {name} from schema {from} to {to}"),
-                None => println!("{name}: schema {from} is current"),
+                )?,
+                None if from < to => outln!("migrated {name} from schema {from} to {to}")?,
+                None => outln!("{name}: schema {from} is current")?,
             }
             Ok(EXIT_OK)
         }
@@ -168,7 +168,7 @@ pub fn run_db(c: &DbCommand) -> siqaco::Result<u8> {
                 PathBuf::from(format!("{}.backup-{t}", db.display()))
             });
             cat.backup(&dest)?;
-            println!("{}", dest.display());
+            outln!("{}", dest.display())?;
             Ok(EXIT_OK)
         }
         DbCommand::Check { db } => {
@@ -176,15 +176,15 @@ pub fn run_db(c: &DbCommand) -> siqaco::Result<u8> {
             let cat = Catalogue::open_raw(db)?;
             let r = cat.check()?;
             for p in &r.problems {
-                println!("problem: {p}");
+                outln!("problem: {p}")?;
             }
-            println!(
+            outln!(
                 "{}: {} file(s), {} tsindex row(s), {} problem(s)",
                 cat.target(),
                 r.files,
                 r.rows,
                 r.problems.len()
-            );
+            )?;
             Ok(if r.problems.is_empty() {
                 EXIT_OK
             } else {

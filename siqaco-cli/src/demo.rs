@@ -244,7 +244,7 @@ pub fn run(args: &DemoArgs) -> siqaco::Result<u8> {
     build(&dir.join("source-b"), Copy::SourceB)?;
     let config = dir.join("siqaco.toml");
     write_atomic(&config, DEMO_CONFIG.as_bytes())?;
-    eprintln!(
+    errln!(
         "siqaco demo: archive with holes in {}, sources in {0}/source-a (priority 1) and \
          {0}/source-b (priority 2), configuration {}",
         dir.display(),
@@ -252,7 +252,7 @@ pub fn run(args: &DemoArgs) -> siqaco::Result<u8> {
     );
     let text = args.format == Format::Text;
     if text {
-        println!("== before: siqaco scan {} --per-day", root.display());
+        outln!("== before: siqaco scan {} --per-day", root.display())?;
     }
     let scan_args = ScanArgs::for_root(root.clone(), args.format);
     let report = run_scan(&scan_args)?;
@@ -267,23 +267,23 @@ pub fn run(args: &DemoArgs) -> siqaco::Result<u8> {
         },
     )?;
     if text {
-        println!(
+        outln!(
             "\n== siqaco update --config {} --start {start} --end {end}",
             config.display()
-        );
-        println!(
+        )?;
+        outln!(
             "{} stream(s), {} gap(s), {} request(s) sent, {} succeeded, {} sample(s) added",
             summary.streams_checked,
             summary.gaps_found,
             summary.requests_sent,
             summary.requests_succeeded,
             summary.samples_added
-        );
-        println!(
+        )?;
+        outln!(
             "(siqaco stack list --config {} --attempts shows who delivered what)",
             config.display()
-        );
-        println!("\n== after: siqaco scan {} --per-day", root.display());
+        )?;
+        outln!("\n== after: siqaco scan {} --per-day", root.display())?;
     }
     let report = run_scan(&scan_args)?;
     output::print_report(&report, args.format, true)?;

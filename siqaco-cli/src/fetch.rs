@@ -114,6 +114,14 @@ pub fn run(args: &FetchArgs) -> siqaco::Result<u8> {
     let out = Archive::new(&args.out, args.layout.parse::<Layout>()?);
     let mut job = FetchJob::new(args.source.clone(), select, start_ns, end_ns, out);
     job.source_layout = args.source_layout.parse()?;
+    let max = siqaco::update::config::limits::TIMEOUT_S;
+    if args.timeout > max {
+        // Beyond any real use, and a duration that does not fit would panic.
+        return Err(siqaco::Error::invalid_argument(format!(
+            "--timeout {:?} s is more than the maximum {max} s (7 days)",
+            args.timeout
+        )));
+    }
     job.timeout_s = args.timeout;
     job.retries = args.retries;
     job.quality = args.quality.clone();
@@ -144,16 +152,16 @@ pub fn run(args: &FetchArgs) -> siqaco::Result<u8> {
     }
     let mut fetched = fetched?;
     if fetched.nothing_available {
-        eprintln!("no data (the source's availability has nothing in the window)");
+        errln!("no data (the source's availability has nothing in the window)");
         return Ok(EXIT_OK);
     }
     if fetched.is_no_data() {
-        eprintln!("no data ({} request(s))", fetched.report.requests_done);
+        errln!("no data ({} request(s))", fetched.report.requests_done);
         return Ok(EXIT_OK);
     }
     if let Some(summary) = &fetched.written {
         let report = &fetched.report;
-        eprintln!(
+        errln!(
             "fetched {} bytes in {} request(s) ({} retried or split); wrote {} records to {} \
              file(s) under {} ({} duplicate records skipped)",
             report.bytes,
@@ -171,9 +179,9 @@ pub fn run(args: &FetchArgs) -> siqaco::Result<u8> {
     let errors = &mut fetched.errors;
     let n = errors.len();
     for e in errors.iter().skip(1).take(9) {
-        eprintln!("siqaco: error: {e}");
+        errln!("siqaco: error: {e}");
     }
-    eprintln!(
+    errln!(
         "{n} of {} part(s) of the request failed (split by day{})",
         fetched.chunks,
         if n > 10 {

@@ -1,6 +1,25 @@
 //! The `siqaco` command-line tool: argument parsing, progress and output formatting only;
 //! every rule lives in the `siqaco` library.
 
+/// `println!` that returns the outcome of the write ([`output::write_stdout`]) instead of
+/// panicking: `outln!(...)?`.
+macro_rules! outln {
+    () => {
+        $crate::output::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `eprintln!` that never panics: a failed write is remembered for the exit status
+/// ([`output::write_stderr`]).
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::output::write_stderr(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod db;
 mod demo;
 mod fetch;
@@ -100,7 +119,7 @@ fn run_streams(args: &StreamsArgs) -> siqaco::Result<u8> {
     let selection = siqaco::scan::parse_selection(&args.select)?;
     let archive = Archive::new(&args.root, args.layout.parse()?);
     for nslc in archive.discover_streams(&selection)? {
-        println!("{nslc}");
+        outln!("{nslc}")?;
     }
     Ok(EXIT_OK)
 }
@@ -261,15 +280,42 @@ fn exit_for(e: &Error) -> u8 {
     }
 }
 
+/// Whether log lines on standard error carry ANSI colour codes: only when standard error is
+/// a terminal and `NO_COLOR` is unset or empty (<https://no-color.org>), so that a log
+/// file or a pipe receives plain text.
+fn log_colours() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SIQACO_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(|| output::LogWriter)
+        .log_internal_errors(false)
+        .with_ansi(log_colours())
         .init();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version (standard output) and usage errors (standard error), written as
+        // clap's `exit` writes them but with the write checked.
+        Err(e) => {
+            let code = u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE);
+            return match e.print() {
+                Ok(()) => ExitCode::from(code),
+                // A usage error keeps its status when standard error fails too.
+                Err(w) if w.kind() == std::io::ErrorKind::BrokenPipe || e.use_stderr() => {
+                    ExitCode::from(code)
+                }
+                Err(w) => {
+                    errln!("siqaco: error: <standard output>: writing the help failed: {w}");
+                    ExitCode::from(EXIT_FAILURE)
+                }
+            };
+        }
+    };
     let result = match &cli.command {
         Command::Scan(args) => run_scan(args).and_then(|report| {
             output::print_report(&report, args.format, args.per_day)?;
@@ -296,16 +342,21 @@ fn main() -> ExitCode {
         cli.command,
         Command::Update(_) | Command::Request(_) | Command::Stack(_)
     );
-    match result {
-        Ok(code) => ExitCode::from(code),
+    let code = match result {
+        Ok(code) => code,
         Err(e) => {
-            eprintln!("siqaco: error: {e}");
-            let code = if update_like {
+            errln!("siqaco: error: {e}");
+            if update_like {
                 update_cmd::exit_for(&e).unwrap_or(EXIT_FAILURE)
             } else {
                 exit_for(&e)
-            };
-            ExitCode::from(code)
+            }
         }
-    }
+    };
+    // A message that could not be written to standard error makes success a failure.
+    ExitCode::from(if code == EXIT_OK && output::stderr_failed() {
+        EXIT_FAILURE
+    } else {
+        code
+    })
 }

@@ -98,16 +98,16 @@ pub fn run(args: &MergeArgs) -> siqaco::Result<u8> {
     let archive = Archive::new(&args.into, args.layout.parse()?);
     let report = merge_into(&archive, &inputs, &opts, args.dry_run)?;
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&report).expect("report serialises")
-        );
+        )?;
     } else {
         if report.recovered {
-            println!("completed an interrupted earlier merge first");
+            outln!("completed an interrupted earlier merge first")?;
         }
         for d in &report.days {
-            println!(
+            outln!(
                 "{} {} {}: added {} replaced {} overlaps_removed {} ({})",
                 d.stream,
                 d.day,
@@ -122,15 +122,15 @@ pub fn run(args: &MergeArgs) -> siqaco::Result<u8> {
                 } else {
                     "rewritten"
                 }
-            );
+            )?;
         }
         for w in &report.warnings {
-            eprintln!("warning: {w}");
+            errln!("warning: {w}");
         }
         if args.dry_run {
-            println!("dry run: nothing written");
+            outln!("dry run: nothing written")?;
         } else {
-            println!("{} file(s) written", report.files_written);
+            outln!("{} file(s) written", report.files_written)?;
         }
     }
     Ok(0)

@@ -1,4 +1,14 @@
-//! Text and CSV formatting of scan reports (JSON comes from `siqaco::report`).
+//! Text and CSV formatting of scan reports (JSON comes from `siqaco::report`), and the
+//! checked writes to standard output and standard error that every command's printing
+//! goes through ([`outln!`], [`errln!`], [`to_stdout`]).
+//!
+//! The rule (docs/cli.md, "Exit status"): a write to standard output that fails (a full
+//! device, an I/O error) is an error of the command: it is said on standard error when
+//! that still works and the exit status is 1 (the work the command did, a merge's commit
+//! for instance, is kept; only its report is lost). A closed pipe (`siqaco scan ... |
+//! head`) is not a failure, as with the common command-line tools: printing stops quietly
+//! and the exit status is the command's own. A write to standard error that fails (a
+//! warning, an error message) makes an exit status of 0 a 1. Nothing panics.
 
 use crate::Format;
 use siqaco::gaps::stream_availability;
@@ -6,6 +16,78 @@ use siqaco::report::scan_json;
 use siqaco::scan::ScanReport;
 use siqaco::time::{format_date, format_time};
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set once standard output turned out to be a closed pipe: nothing more is written.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+/// Set when a write to standard error failed.
+static STDERR_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// The outcome of a write to standard output as the command's result: a closed pipe is
+/// no error (and stops further output), any other failure is [`siqaco::Error::Io`] naming
+/// standard output.
+pub fn stdout_result(r: std::io::Result<()>) -> siqaco::Result<()> {
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(e) => Err(siqaco::Error::io(
+            "<standard output>",
+            std::io::Error::new(e.kind(), format!("writing the report failed: {e}")),
+        )),
+    }
+}
+
+/// Runs `write` on a buffered, locked standard output and flushes it; the outcome as
+/// [`stdout_result`] gives it.
+pub fn to_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> siqaco::Result<()> {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    stdout_result(write(&mut out).and_then(|()| out.flush()))
+}
+
+/// Writes formatted text to standard output ([`to_stdout`]); used by [`outln!`].
+pub fn write_stdout(args: std::fmt::Arguments<'_>) -> siqaco::Result<()> {
+    to_stdout(|out| out.write_fmt(args))
+}
+
+/// Writes formatted text to standard error; a failure is remembered for the exit status
+/// ([`stderr_failed`]), never a panic. Used by [`errln!`].
+pub fn write_stderr(args: std::fmt::Arguments<'_>) {
+    let mut err = std::io::stderr().lock();
+    if err.write_fmt(args).and_then(|()| err.flush()).is_err() {
+        STDERR_FAILED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The writer of log lines (`SIQACO_LOG`): standard error, a failure remembered as
+/// [`write_stderr`] remembers it (tracing-subscriber's own report of a failed write would
+/// itself go to standard error with `eprintln!`, which panics; it is turned off).
+pub struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = std::io::stderr().write(buf);
+        if r.is_err() {
+            STDERR_FAILED.store(true, Ordering::Relaxed);
+        }
+        r
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+/// Whether a write to standard error failed during the run.
+pub fn stderr_failed() -> bool {
+    STDERR_FAILED.load(Ordering::Relaxed)
+}
 
 fn opt_time(ns: Option<i64>) -> String {
     ns.map(format_time).unwrap_or_default()
@@ -17,22 +99,17 @@ fn opt_num(v: Option<f64>) -> String {
 
 /// Writes `report` to stdout in `format`.
 pub fn print_report(report: &ScanReport, format: Format, per_day: bool) -> siqaco::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let io = |e: std::io::Error| siqaco::Error::io("<stdout>", e);
-    match format {
+    to_stdout(|mut out| match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &scan_json(report))
-                .map_err(|e| io(std::io::Error::other(e)))?;
-            writeln!(out).map_err(io)?;
+            serde_json::to_writer_pretty(&mut out, &scan_json(report))?;
+            writeln!(out)
         }
-        Format::Csv => write_csv(&mut out, report, per_day).map_err(io)?,
-        Format::Text => write_text(&mut out, report, per_day).map_err(io)?,
-    }
-    out.flush().map_err(io)
+        Format::Csv => write_csv(out, report, per_day),
+        Format::Text => write_text(out, report, per_day),
+    })
 }
 
-fn write_csv(out: &mut impl Write, r: &ScanReport, per_day: bool) -> std::io::Result<()> {
+fn write_csv(out: &mut dyn Write, r: &ScanReport, per_day: bool) -> std::io::Result<()> {
     if per_day {
         writeln!(out, "nslc,date,percent_availability,num_gaps,sum_gaps,max_gap,num_overlaps,sum_overlaps,max_overlap,start_gap,end_gap")?;
         for s in &r.streams {
@@ -90,7 +167,7 @@ fn write_csv(out: &mut impl Write, r: &ScanReport, per_day: bool) -> std::io::Re
     Ok(())
 }
 
-fn write_text(out: &mut impl Write, r: &ScanReport, per_day: bool) -> std::io::Result<()> {
+fn write_text(out: &mut dyn Write, r: &ScanReport, per_day: bool) -> std::io::Result<()> {
     let (mut ngaps, mut novl) = (0usize, 0usize);
     writeln!(
         out,

@@ -135,21 +135,16 @@ pub fn run(args: &QcArgs) -> siqaco::Result<u8> {
 }
 
 fn print(report: &QcReport, format: QcFormat) -> siqaco::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let io = |e: std::io::Error| Error::io("<stdout>", e);
-    match format {
+    crate::output::to_stdout(|mut out| match format {
         QcFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &qc_json(report))
-                .map_err(|e| io(std::io::Error::other(e)))?;
-            writeln!(out).map_err(io)?;
+            serde_json::to_writer_pretty(&mut out, &qc_json(report))?;
+            writeln!(out)
         }
-        QcFormat::Text => write_text(&mut out, report).map_err(io)?,
-    }
-    out.flush().map_err(io)
+        QcFormat::Text => write_text(out, report),
+    })
 }
 
-fn write_text(out: &mut impl Write, r: &QcReport) -> std::io::Result<()> {
+fn write_text(out: &mut dyn Write, r: &QcReport) -> std::io::Result<()> {
     let t = |ns: Option<i64>| ns.map(format_time).unwrap_or_else(|| "-".into());
     for f in &r.findings {
         write!(

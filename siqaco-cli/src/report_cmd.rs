@@ -50,7 +50,7 @@ pub fn run(a: &ReportArgs) -> siqaco::Result<u8> {
         .unwrap_or(0);
     let data = ReportData::from_scan(&report, now_ns);
     let files = write_report(&a.out, &data, qc.as_ref())?;
-    eprintln!(
+    errln!(
         "siqaco report: {} stream(s), {} day(s); wrote {}",
         data.streams.len(),
         data.days.len(),

@@ -145,34 +145,34 @@ pub fn exit_for(e: &Error) -> Option<u8> {
 fn print_summary(s: &UpdateSummary, format: Format) -> siqaco::Result<u8> {
     match format {
         Format::Json => {
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(s)
                     .map_err(|e| Error::invalid_argument(e.to_string()))?
-            );
+            )?;
         }
         Format::Text => {
             if s.dry_run {
-                println!(
+                outln!(
                     "dry run: window {} – {}: {} stream(s), {} gap(s), {} new request(s)",
                     s.window_start,
                     s.window_end,
                     s.streams_checked,
                     s.gaps_found,
                     s.requests_created
-                );
+                )?;
                 for p in &s.planned {
                     let id = p
                         .request_id
                         .map(|i| format!("request {i}"))
                         .unwrap_or_else(|| "new request".into());
-                    println!("source {} ({id}):", p.source);
+                    outln!("source {} ({id}):", p.source)?;
                     for l in &p.lines {
-                        println!("  {l}");
+                        outln!("  {l}")?;
                     }
                 }
             } else {
-                println!(
+                outln!(
                     "window {} – {}: {} stream(s) checked, {} gap(s) found, {} request(s) created, \
                      {} sent, {} succeeded, {} incomplete, {} sample(s) added; {} request(s) of the window left",
                     s.window_start,
@@ -185,10 +185,10 @@ fn print_summary(s: &UpdateSummary, format: Format) -> siqaco::Result<u8> {
                     s.requests_failed,
                     s.samples_added,
                     s.requests_left
-                );
+                )?;
             }
             for w in &s.warnings {
-                eprintln!("siqaco: warning: {w}");
+                errln!("siqaco: warning: {w}");
             }
         }
     }
@@ -224,13 +224,13 @@ pub fn run_request(cmd: &RequestCommand) -> siqaco::Result<u8> {
     let selection = parse_selection(&args.select)?;
     let window = (parse_time(&args.start)?, parse_time(&args.end)?);
     for r in create_requests(&config, &selection, window, &args.sources)? {
-        println!(
+        outln!(
             "request {}: {} {} – {}",
             r.id,
             r.nslc,
             format_time(r.start_ns),
             format_time(r.end_ns)
-        );
+        )?;
     }
     Ok(EXIT_COMPLETE)
 }
@@ -253,21 +253,27 @@ pub fn run_stack_cmd(cmd: &StackCommand) -> siqaco::Result<u8> {
             let reqs = stack::list(&cat, &states, None)?;
             match format {
                 Format::Json => {
-                    println!(
+                    outln!(
                         "{}",
                         serde_json::to_string_pretty(&stack::requests_json(
                             &cat, &reqs, *attempts
                         )?)
                         .map_err(|e| Error::invalid_argument(e.to_string()))?
-                    );
+                    )?;
                 }
                 Format::Text => {
-                    println!(
+                    outln!(
                         "{:>6} {:<18} {:<27} {:<27} {:<11} {:>8} {:>10}  reason",
-                        "id", "stream", "start", "end", "state", "attempts", "samples"
-                    );
+                        "id",
+                        "stream",
+                        "start",
+                        "end",
+                        "state",
+                        "attempts",
+                        "samples"
+                    )?;
                     for r in &reqs {
-                        println!(
+                        outln!(
                             "{:>6} {:<18} {:<27} {:<27} {:<11} {:>8} {:>10}  {}",
                             r.id,
                             r.nslc.to_string(),
@@ -277,10 +283,10 @@ pub fn run_stack_cmd(cmd: &StackCommand) -> siqaco::Result<u8> {
                             r.attempts,
                             r.samples_added,
                             r.reason.as_deref().unwrap_or("")
-                        );
+                        )?;
                         if *attempts {
                             for a in stack::attempts(&cat, r.id)? {
-                                println!(
+                                outln!(
                                     "{:>6}   run {} source {}: {} ({} bytes, {} samples){}",
                                     "",
                                     a.run_id,
@@ -289,7 +295,7 @@ pub fn run_stack_cmd(cmd: &StackCommand) -> siqaco::Result<u8> {
                                     a.bytes,
                                     a.samples_added,
                                     a.message.map(|m| format!(": {m}")).unwrap_or_default()
-                                );
+                                )?;
                             }
                         }
                     }
@@ -305,14 +311,14 @@ pub fn run_stack_cmd(cmd: &StackCommand) -> siqaco::Result<u8> {
             let config = load(&common.config)?;
             let cat = siqaco::index::Catalogue::open(&config.catalogue)?;
             let n = stack::retry(&cat, ids)?;
-            println!("{n} request(s) put back to retry");
+            outln!("{n} request(s) put back to retry")?;
             Ok(EXIT_COMPLETE)
         }
         StackCommand::Cancel { common, ids } => {
             let config = load(&common.config)?;
             let cat = siqaco::index::Catalogue::open(&config.catalogue)?;
             let n = stack::cancel(&cat, ids)?;
-            println!("{n} request(s) cancelled");
+            outln!("{n} request(s) cancelled")?;
             Ok(EXIT_COMPLETE)
         }
     }

@@ -101,6 +101,29 @@ fn fetch_bad_arguments() {
         out.path().to_str().unwrap(),
     ]);
     assert_eq!(code, Some(2), "{err}");
+    // A timeout no duration holds panicked (issue #16): now a bad argument.
+    let Some(d) = data() else { return };
+    let (code, err) = siqaco(&[
+        "fetch",
+        "--source",
+        d.join("sds-small").to_str().unwrap(),
+        "--select",
+        "IU.COLA.00.BHZ",
+        "--start",
+        "2010-02-27",
+        "--end",
+        "2010-02-28",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--timeout",
+        "1e300",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--timeout 1e300 s is more than the maximum 604800 s"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
 }
 
 #[test]

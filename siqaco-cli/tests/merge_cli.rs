@@ -37,7 +37,7 @@ fn files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else {
+            } else if !p.ends_with(siqaco::update::LOCK_NAME) {
                 m.insert(
                     p.strip_prefix(root).unwrap().to_path_buf(),
                     std::fs::read(&p).unwrap(),

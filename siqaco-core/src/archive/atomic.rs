@@ -7,8 +7,7 @@ use std::io::{IoSlice, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Marker in the names of temporary files written by [`write_atomic`].
-pub const TEMP_MARKER: &str = ".siqaco-tmp-";
+use super::leftover::{clean_dir, Scope, TEMP_MARKER};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -16,7 +15,9 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// file or the complete new one, never a half-written file.
 ///
 /// Steps: create the missing parent directories (and fsync the directories holding their
-/// new entries); write a temporary file in the same directory,
+/// new entries); remove the temporary files that dead processes left in that directory
+/// (the first time this process writes there: [`clean_once`], the rule of
+/// [`leftover`](super::leftover)); write a temporary file in the same directory,
 /// named `.NAME.siqaco-tmp-<pid>-<n>` (hidden, so archive listings never see it), created
 /// exclusively; give it the permissions of the file it replaces, if any; fsync it; rename it
 /// over `path` (atomic on POSIX file systems); fsync the directory so that the rename itself
@@ -53,6 +54,7 @@ pub(crate) fn write_atomic_with(
         _ => PathBuf::from("."),
     };
     create_dirs(&dir)?;
+    clean_once(&dir);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!(".{name}{TEMP_MARKER}{}-{n}", std::process::id()));
     let result = (|| -> Result<()> {
@@ -72,6 +74,30 @@ pub(crate) fn write_atomic_with(
         return Err(e);
     }
     sync_dir(&dir)
+}
+
+/// The directories whose leftovers this process removed already ([`clean_once`]).
+static CLEANED: std::sync::Mutex<Option<std::collections::HashSet<PathBuf>>> =
+    std::sync::Mutex::new(None);
+
+/// Removes the temporary files dead processes left in `dir` ([`clean_dir`]), once per
+/// directory and process: a run that writes many files into one directory (a fetch's
+/// staging directory) reads it once, not once per file. The set is forgotten past 65 536
+/// directories (memory stays bounded in a long-lived process). A failure is only logged.
+fn clean_once(dir: &Path) {
+    let mut cleaned = CLEANED.lock().unwrap_or_else(|e| e.into_inner());
+    let set = cleaned.get_or_insert_with(Default::default);
+    if set.contains(dir) {
+        return;
+    }
+    if set.len() >= 65_536 {
+        set.clear();
+    }
+    set.insert(dir.to_path_buf());
+    drop(cleaned);
+    if let Err(e) = clean_dir(dir, false, Scope::Files) {
+        tracing::warn!("{e}");
+    }
 }
 
 /// Creates `dir` and its missing ancestors, then fsyncs the directory holding each new entry

@@ -24,10 +24,12 @@
 //! rename.
 
 mod atomic;
+pub mod leftover;
 mod template;
 
-pub use atomic::{read_aligned, read_range_aligned, write_atomic, AlignedBytes, TEMP_MARKER};
+pub use atomic::{read_aligned, read_range_aligned, write_atomic, AlignedBytes};
 pub(crate) use atomic::{sync_dir, sync_file, write_unsynced};
+pub use leftover::{tidy_root, ArchiveLock, TEMP_MARKER};
 pub use template::Template;
 
 use crate::error::{Error, Result};

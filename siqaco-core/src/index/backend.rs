@@ -140,6 +140,76 @@ pub fn is_postgres_url(target: &str) -> bool {
     target.starts_with("postgresql://") || target.starts_with("postgres://")
 }
 
+/// Checks that the SQLite catalogue `path` can be opened without harm before SQLite
+/// touches it: an existing regular file (a symbolic link to one included), or a missing
+/// file whose directory exists. SQLite writes its journal (`PATH-journal`, `PATH-wal`)
+/// beside the file, so a device (`/dev/null`), a directory, a pipe or a socket is refused
+/// before anything is created next to it.
+///
+/// # Errors
+/// [`Error::Database`] naming the path and what it is.
+pub fn check_sqlite_target(path: &Path) -> Result<()> {
+    let label = path.display();
+    if path.as_os_str().is_empty() {
+        return Err(Error::Database(
+            "empty catalogue path: expected a SQLite file or a postgresql:// URL".into(),
+        ));
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(()),
+        Ok(m) => {
+            let what = if m.is_dir() {
+                "a directory"
+            } else {
+                special_file_kind(&m)
+            };
+            Err(Error::Database(format!(
+                "{label}: is {what}, not a regular file: a catalogue is a SQLite file or a \
+                 postgresql:// URL"
+            )))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            if dir.is_dir() {
+                Ok(())
+            } else {
+                Err(Error::Database(format!(
+                    "{label}: the directory {} does not exist (the catalogue file is created, \
+                     its directory is not)",
+                    dir.display()
+                )))
+            }
+        }
+        Err(e) => Err(Error::Database(format!("{label}: {e}"))),
+    }
+}
+
+/// What a file that is neither a regular file nor a directory is, for messages.
+fn special_file_kind(m: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = m.file_type();
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_fifo() {
+            return "a named pipe";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = m;
+    "a special file"
+}
+
 /// The URL without its password (for messages).
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -257,10 +327,12 @@ impl rusqlite::ToSql for SqlValue {
 }
 
 impl Db {
-    /// Opens a SQLite file in WAL mode with a 10 s busy timeout.
+    /// Opens a SQLite file in WAL mode with a 10 s busy timeout, after
+    /// [`check_sqlite_target`] (nothing is created beside a device or a directory).
     pub(crate) fn open_sqlite(path: &Path) -> Result<Db> {
         let label = path.display().to_string();
         let e = |err: rusqlite::Error| Error::Database(format!("{label}: {err}"));
+        check_sqlite_target(path)?;
         let conn = rusqlite::Connection::open(path).map_err(e)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(e)?;
@@ -278,6 +350,7 @@ impl Db {
     pub(crate) fn open_sqlite_read_only(path: &Path) -> Result<Db> {
         let label = path.display().to_string();
         let e = |err: rusqlite::Error| Error::Database(format!("{label}: {err}"));
+        check_sqlite_target(path)?;
         if !path.is_file() {
             return Err(Error::Database(format!("{label}: no such file")));
         }

@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-pub use backend::{is_postgres_url, redact_url};
+pub use backend::{check_sqlite_target, is_postgres_url, redact_url};
 
 /// The schema version this build writes. Version 0 is a catalogue without `siqaco_schema`
 /// (for example one written by mseedindex or ObsPy's `Indexer`).

@@ -14,19 +14,28 @@
 //!    holds no record any more is removed;
 //! 5. journal removed.
 //!
-//! [`recover`], run at the start of every merge, rolls a `staging` journal back (deletes
-//! the staged files; no target was touched) and a `commit` journal forward (renames the
-//! staged files still there). Whenever the process is killed, every day file is either
-//! its old or its new version, and the next run finishes the job.
+//! [`recover`], run at the start of every merge (and of every run that writes into the
+//! archive, [`tidy_root`]), rolls a `staging` journal back (deletes the staged files; no
+//! target was touched) and a `commit` journal forward (renames the staged files still
+//! there). Whenever the process is killed, every day file is either its old or its new
+//! version, and the next run finishes the job. When the journal cannot be written (disk
+//! full), the staged files are removed at once ([`Staging::commit`]).
+//!
+//! A merge that writes holds the archive lock ([`ArchiveLock`], `ROOT/.siqaco-update.lock`)
+//! from its recovery to its commit: a second merge or an `update` into the same archive
+//! fails at once instead of rolling back the journal of a live run. The leftovers of
+//! killed runs (the rule of [`crate::archive::leftover`]) are removed from the root at the
+//! start and from each directory a day file is staged in, before staging there.
 
 use super::verify::verify_ranked;
 use super::{
     days_touched, merge_ranked, ranked_records, split_records, ArchiveDay, DayStats, MergeOptions,
     PatchInput,
 };
+use crate::archive::leftover::{clean_dir, Scope, MERGE_STAGED_SUFFIX};
 use crate::archive::{
-    read_aligned, read_range_aligned, sync_dir, sync_file, write_atomic, write_unsynced,
-    AlignedBytes, Archive, Layout,
+    read_aligned, read_range_aligned, sync_dir, sync_file, tidy_root, write_atomic, write_unsynced,
+    AlignedBytes, Archive, ArchiveLock, Layout,
 };
 use crate::error::{Error, Result};
 use crate::record::ScanItem;
@@ -38,8 +47,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Name of the journal file in the archive root.
-pub const JOURNAL_NAME: &str = ".siqaco-merge-journal.json";
+pub use crate::archive::leftover::JOURNAL_NAME;
 
 /// One patch input: a miniSEED file, or a directory whose files (recursively, hidden ones
 /// excepted) are all read.
@@ -133,7 +141,7 @@ fn staged_path(target: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    target.with_file_name(format!(".{name}.siqaco-merge-new"))
+    target.with_file_name(format!(".{name}{MERGE_STAGED_SUFFIX}"))
 }
 
 fn sync_parent(p: &Path) -> Result<()> {
@@ -195,16 +203,21 @@ pub fn recover(root: &Path) -> Result<bool> {
 /// Several threads may stage at once.
 pub struct Staging {
     root: PathBuf,
+    /// The directories whose leftovers were removed ([`clean_dir`]) before staging there.
+    cleaned: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
     journal: std::sync::Mutex<Journal>,
     /// Staged files written but not yet synced.
     unsynced: std::sync::Mutex<Vec<PathBuf>>,
 }
 
 impl Staging {
-    /// A replacement under `root`; nothing is written until the first [`Staging::stage`].
-    pub fn new(root: &Path) -> Staging {
+    /// A replacement under `root`, whose archive lock the caller holds (`_lock`: the
+    /// leftovers of the directories it stages in are removed under it); nothing is written
+    /// until the first [`Staging::stage`].
+    pub fn new(root: &Path, _lock: &ArchiveLock) -> Staging {
         Staging {
             root: root.to_path_buf(),
+            cleaned: std::sync::Mutex::new(std::collections::HashSet::new()),
             journal: std::sync::Mutex::new(Journal {
                 state: "staging".into(),
                 entries: Vec::new(),
@@ -232,6 +245,16 @@ impl Staging {
             }));
             write_journal(&self.root, &j)?;
         }
+        for (t, _) in files {
+            let Some(dir) = t.parent() else { continue };
+            // Cleaned under the mutex: another stream staging in the same directory waits
+            // until the leftovers are gone, so its new staged file is never taken for one.
+            let mut cleaned = self.cleaned.lock().unwrap_or_else(|e| e.into_inner());
+            if !cleaned.contains(dir) {
+                clean_dir(dir, true, Scope::Files)?;
+                cleaned.insert(dir.to_path_buf());
+            }
+        }
         for (t, b) in files {
             if let Some(b) = b {
                 // The journal names it already: a partial staged file is removed by a
@@ -253,24 +276,44 @@ impl Staging {
     /// returns the number of files replaced or removed.
     ///
     /// # Errors
-    /// [`Error::Io`]; the journal is kept, so [`recover`] completes the job.
+    /// [`Error::Io`]. When the staged files cannot be synced or the `commit` journal cannot
+    /// be written (disk full), the journal on disk is applied at once ([`recover`]: it
+    /// still says `staging`, so the staged files are removed and no target is touched) and
+    /// the error is returned. When a rename fails, the `commit` journal is kept, so the
+    /// next run's [`recover`] completes the job.
     pub fn commit(self) -> Result<usize> {
+        self.commit_with(write_journal)
+    }
+
+    /// [`Staging::commit`] with the writer of the `commit` journal (tests make it fail).
+    fn commit_with(
+        self,
+        journal_writer: impl FnOnce(&Path, &Journal) -> Result<()>,
+    ) -> Result<usize> {
         let mut j = self.journal.into_inner().unwrap_or_else(|e| e.into_inner());
         if j.entries.is_empty() {
             return Ok(0);
         }
-        // Every staged file and its directory on disk before the journal says `commit`
-        // (in parallel: the disk takes several requests at once).
         let staged = self
             .unsynced
             .into_inner()
             .unwrap_or_else(|e| e.into_inner());
-        staged.par_iter().try_for_each(|p| sync_file(p))?;
-        let dirs: std::collections::BTreeSet<&Path> =
-            staged.iter().filter_map(|p| p.parent()).collect();
-        dirs.into_par_iter().try_for_each(sync_dir)?;
-        j.state = "commit".into();
-        write_journal(&self.root, &j)?;
+        let committed = (|| {
+            // Every staged file and its directory on disk before the journal says `commit`
+            // (in parallel: the disk takes several requests at once).
+            staged.par_iter().try_for_each(|p| sync_file(p))?;
+            let dirs: std::collections::BTreeSet<&Path> =
+                staged.iter().filter_map(|p| p.parent()).collect();
+            dirs.into_par_iter().try_for_each(sync_dir)?;
+            j.state = "commit".into();
+            journal_writer(&self.root, &j)
+        })();
+        if let Err(e) = committed {
+            if let Err(r) = recover(&self.root) {
+                tracing::warn!("after {e}: {r}");
+            }
+            return Err(e);
+        }
         recover(&self.root)?;
         Ok(j.entries.len())
     }
@@ -296,13 +339,18 @@ fn write_journal(root: &Path, j: &Journal) -> Result<()> {
     Ok(())
 }
 
-/// Replaces files under `root` as one journaled transaction: `(target, Some(bytes))`
-/// writes, `(target, None)` removes. Targets are paths under `root`.
+/// Replaces files under `root`, whose archive lock the caller holds, as one journaled
+/// transaction: `(target, Some(bytes))` writes, `(target, None)` removes. Targets are
+/// paths under `root`.
 ///
 /// # Errors
 /// [`Error::Io`]; a failure leaves the journal, so [`recover`] completes or undoes it.
-pub fn replace_files(root: &Path, files: &[(PathBuf, Option<Vec<u8>>)]) -> Result<()> {
-    let staging = Staging::new(root);
+pub fn replace_files(
+    root: &Path,
+    files: &[(PathBuf, Option<Vec<u8>>)],
+    lock: &ArchiveLock,
+) -> Result<()> {
+    let staging = Staging::new(root, lock);
     let files: Vec<(PathBuf, Option<Vec<&[u8]>>)> = files
         .iter()
         .map(|(t, b)| (t.clone(), b.as_deref().map(|b| vec![b])))
@@ -445,7 +493,9 @@ fn records_of<'a>(file: &Path, bytes: &'a [u8]) -> Result<Vec<&'a [u8]>> {
 /// [`Error::Io`] and [`Error::InvalidData`] naming the file (and byte offset) that cannot
 /// be read; [`Error::InvalidData`] with the reason when verification fails (nothing is
 /// written then); [`Error::InvalidArgument`] for bad options or a layout without a naming
-/// rule; [`Error::Codec`] when samples cannot be re-encoded.
+/// rule; [`Error::Codec`] when samples cannot be re-encoded; [`Error::Io`] (`WouldBlock`)
+/// naming `ROOT/.siqaco-update.lock` when another run (a merge, `update`, `stack run`)
+/// is writing into the archive (not for a dry run, which takes no lock).
 pub fn merge_into(
     archive: &Archive,
     inputs: &[MergeInput],
@@ -469,12 +519,47 @@ pub fn merge_into_cancellable(
     cancel: Option<&std::sync::atomic::AtomicBool>,
 ) -> Result<MergeReport> {
     opts.output.validate()?;
+    if dry_run {
+        return merge_run(archive, inputs, opts, None, cancel);
+    }
+    let root = archive.root();
+    let lock = ArchiveLock::acquire(root)?;
+    let recovered = tidy_root(root, Some(&lock))?.recovered;
+    let mut report = merge_run(archive, inputs, opts, Some(&lock), cancel)?;
+    report.recovered = recovered;
+    Ok(report)
+}
+
+/// [`merge_into`] (not a dry run) by a run that holds the archive lock already and tidied
+/// the archive at its start (`update`: its staging directory, which holds `inputs`, is
+/// not a leftover); only an interrupted merge is recovered first.
+///
+/// # Errors
+/// As [`merge_into`].
+pub(crate) fn merge_into_locked(
+    archive: &Archive,
+    inputs: &[MergeInput],
+    opts: &MergeOptions,
+    lock: &ArchiveLock,
+) -> Result<MergeReport> {
+    let recovered = recover(archive.root())?;
+    let mut report = merge_run(archive, inputs, opts, Some(lock), None)?;
+    report.recovered = recovered;
+    Ok(report)
+}
+
+/// The merge of [`merge_into_cancellable`], after the recovery; `lock`: the archive lock
+/// held by a run that writes, `None` for a dry run.
+fn merge_run(
+    archive: &Archive,
+    inputs: &[MergeInput],
+    opts: &MergeOptions,
+    lock: Option<&ArchiveLock>,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
+) -> Result<MergeReport> {
+    opts.output.validate()?;
     let root = archive.root();
     let mut report = MergeReport::default();
-    if !dry_run {
-        fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
-        report.recovered = recover(root)?;
-    }
     // Where each stream's records lie in the input files: their headers scanned a chunk
     // at a time (in parallel; the order of the list is kept), nothing held.
     let mut files: Vec<(usize, PathBuf)> = Vec::new();
@@ -509,7 +594,7 @@ pub fn merge_into_cancellable(
     }
     // Each stream is staged as soon as it is verified, so that its new day files are not
     // held in memory; nothing replaces a file before every stream is verified and staged.
-    let staging = (!dry_run).then(|| Staging::new(root));
+    let staging = lock.map(|l| Staging::new(root, l));
     let outcomes: Vec<Result<StreamOutcome>> = streams
         .par_iter()
         .map(|(nslc, per_input)| {
@@ -583,7 +668,9 @@ pub fn merge_into_cancellable(
     }
     match (staging, failure) {
         (Some(staging), Some(e)) => {
-            staging.abort()?;
+            if let Err(a) = staging.abort() {
+                tracing::warn!("after {e}: {a}");
+            }
             Err(e)
         }
         (None, Some(e)) => Err(e),
@@ -707,4 +794,70 @@ fn merge_one_stream(
         staging.stage(&writes)?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file under `root`, hidden ones included, lock file excepted, with its bytes.
+    fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut m = BTreeMap::new();
+        let mut dirs = vec![root.to_path_buf()];
+        while let Some(d) = dirs.pop() {
+            for e in fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if !p.ends_with(crate::archive::leftover::LOCK_NAME) {
+                    m.insert(
+                        p.strip_prefix(root).unwrap().to_path_buf(),
+                        fs::read(&p).unwrap(),
+                    );
+                }
+            }
+        }
+        m
+    }
+
+    /// The disk fills while the `commit` journal is written (ENOSPC from the journal's
+    /// write): the staged files are removed at once, with the `staging` journal, and the
+    /// day files are untouched (issue #16: they stayed until the next merge).
+    #[test]
+    fn a_commit_journal_that_cannot_be_written_leaves_no_staged_file() {
+        let Some(data) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let rel = Path::new("2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058");
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let target = root.join(rel);
+        fs::create_dir_all(target.parent().unwrap()).unwrap();
+        let original = fs::read(data.join("sds-small").join(rel)).unwrap();
+        fs::write(&target, &original).unwrap();
+        let new_day = root.join("2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.059");
+        let before = tree(root);
+        let lock = ArchiveLock::acquire(root).unwrap();
+        let staging = Staging::new(root, &lock);
+        // One record less in the day file, and a new day file.
+        let shorter: &[u8] = &original[512..];
+        staging
+            .stage(&[
+                (target.clone(), Some(vec![shorter])),
+                (new_day.clone(), Some(vec![&original[..512]])),
+            ])
+            .unwrap();
+        assert!(staged_path(&target).exists() && staged_path(&new_day).exists());
+        assert!(root.join(JOURNAL_NAME).exists());
+        let e = staging
+            .commit_with(|root, _| {
+                Err(Error::io(
+                    root.join(JOURNAL_NAME),
+                    std::io::Error::from_raw_os_error(28),
+                ))
+            })
+            .unwrap_err();
+        assert!(e.to_string().contains("No space left on device"), "{e}");
+        assert_eq!(tree(root), before);
+    }
 }

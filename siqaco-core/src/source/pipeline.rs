@@ -141,8 +141,9 @@ impl ArchiveFetch {
 ///    ([`restrict_to_availability`]); when nothing is left, returns with
 ///    [`ArchiveFetch::nothing_available`] and writes nothing (the archive root is not even
 ///    created);
-/// 3. creates the archive root and a staging directory `.siqaco-staging-*` inside it
-///    (removed on return), splits the request by UTC day ([`split_by_day`]) and fetches
+/// 3. creates the archive root, removes what killed runs left there
+///    ([`tidy_root`](crate::archive::tidy_root)) and creates a staging directory
+///    `.siqaco-staging-<pid>-*` inside it (removed on return), splits the request by UTC day ([`split_by_day`]) and fetches
 ///    the pieces with `in_flight` workers ([`fetch_concurrently`](super::fetch_concurrently));
 ///    a failed piece does not stop the others;
 /// 4. files what arrived into the archive's day files ([`write_to_archive`]: appended,
@@ -202,8 +203,13 @@ pub fn fetch_into_archive(
     }
     let root = job.out.root();
     std::fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
+    crate::archive::tidy_root(root, None)?;
     let staging = tempfile::Builder::new()
-        .prefix(".siqaco-staging-")
+        .prefix(&format!(
+            "{}{}-",
+            crate::archive::leftover::FETCH_STAGING_PREFIX,
+            std::process::id()
+        ))
         .tempdir_in(root)
         .map_err(|e| Error::io(root, e))?;
     let chunks = split_by_day(&lines, job.in_flight);

@@ -309,7 +309,8 @@ fn default_timeout() -> f64 {
     60.0
 }
 
-fn bad(key: &str, message: impl std::fmt::Display) -> Error {
+/// The configuration error of `key` ([`Error::Config`], `KEY: MESSAGE`).
+pub(crate) fn bad(key: &str, message: impl std::fmt::Display) -> Error {
     Error::Config(format!("{key}: {message}"))
 }
 
@@ -346,6 +347,71 @@ fn positive(key: &str, v: i64) -> Result<u32> {
     Ok(v as u32)
 }
 
+/// `v` of `key` when it is at most `max`, else the error giving the bound.
+fn at_most<T: PartialOrd + std::fmt::Debug>(key: &str, v: T, max: T, unit: &str) -> Result<T> {
+    if v > max {
+        return Err(bad(
+            key,
+            format!("{v:?} is more than the maximum {max:?}{unit}"),
+        ));
+    }
+    Ok(v)
+}
+
+/// Upper bounds of the numeric keys (docs/configuration.md): large enough for any real
+/// use, small enough that no time arithmetic overflows and no thread pool explodes.
+pub mod limits {
+    /// `requests.in_flight` and `sources[].in_flight`: threads and connections at once.
+    pub const IN_FLIGHT: u32 = 256;
+    /// `window.frequency`, `window.length` and `window.latency`, in hours (50 years); in
+    /// days, this divided by 24.
+    pub const WINDOW_HOURS: u32 = 50 * 366 * 24;
+    /// `requests.widen_s`: one day.
+    pub const WIDEN_S: f64 = 86_400.0;
+    /// `sources[].timeout_s`: seven days.
+    pub const TIMEOUT_S: f64 = 7.0 * 86_400.0;
+    /// `requests.retry.hours`: ten years.
+    pub const RETRY_HOURS: f64 = 10.0 * 366.0 * 24.0;
+}
+
+/// A TOML error as a configuration error naming the key: `KEY: what is wrong (line L,
+/// column C)`, the key from the path to the value (`serde_path_to_error`), the internal
+/// type names of the parser replaced by what the file should hold.
+fn toml_error(e: serde_path_to_error::Error<toml::de::Error>, text: &str) -> Error {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    let mut message = inner.message().trim().to_string();
+    for (raw, said) in [
+        ("struct RawRetry", "a table { count = N } or { hours = H }"),
+        (
+            "struct RawFdsnStation",
+            "a table { url = \"...\", networks = [...] }",
+        ),
+        ("struct RawArchive", "a table"),
+        ("struct RawCatalogue", "a table"),
+        ("struct RawStreams", "a table"),
+        ("struct RawWindow", "a table"),
+        ("struct RawRequests", "a table"),
+        ("struct RawSource", "a table"),
+        ("expected i64", "expected an integer"),
+        ("expected f64", "expected a number"),
+    ] {
+        message = message.replace(raw, said);
+    }
+    let at = inner.span().map(|span| {
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        format!(" (line {line}, column {column})")
+    });
+    let key = if path.is_empty() || path == "." {
+        "(top level)".to_string()
+    } else {
+        path
+    };
+    bad(&key, format!("{message}{}", at.unwrap_or_default()))
+}
+
 /// Encoding names of `archive.encoding` and their SEED codes (the names of `siqaco merge
 /// --encoding`).
 pub use crate::merge::encoding_code;
@@ -374,12 +440,53 @@ impl Config {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| Path::new("."));
-        let mut c = Config::from_str_in(&text, base).map_err(|e| match e {
-            Error::Config(m) => Error::Config(format!("{}: {m}", path.display())),
-            other => other,
-        })?;
+        let mut c = Config::from_str_in(&text, base)
+            .and_then(|c| c.check_paths().map(|()| c))
+            .map_err(|e| match e {
+                Error::Config(m) => Error::Config(format!("{}: {m}", path.display())),
+                other => other,
+            })?;
         c.file = Some(path.to_path_buf());
         Ok(c)
+    }
+
+    /// Checks what the paths of the configuration name on disk: `archive.path`, when it
+    /// exists, is a directory; `streams.file` and `streams.stationxml`, when given, are
+    /// files; `catalogue.url`, unless a PostgreSQL URL, is a regular file
+    /// or a missing one in an existing directory
+    /// ([`check_sqlite_target`](crate::index::check_sqlite_target): never a device, a
+    /// directory or a pipe, beside which SQLite would create its journal).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the key.
+    pub fn check_paths(&self) -> Result<()> {
+        let a = &self.archive.path;
+        if a.exists() && !a.is_dir() {
+            return Err(bad(
+                "archive.path",
+                format!("{} exists and is not a directory", a.display()),
+            ));
+        }
+        if !crate::index::is_postgres_url(&self.catalogue) {
+            crate::index::check_sqlite_target(Path::new(&self.catalogue))
+                .map_err(|e| bad("catalogue.url", e))?;
+        }
+        for (key, file) in [
+            ("streams.file", &self.streams.file),
+            ("streams.stationxml", &self.streams.stationxml),
+        ] {
+            if let Some(f) = file {
+                if !f.is_file() {
+                    let why = if f.exists() {
+                        "is not a regular file"
+                    } else {
+                        "does not exist"
+                    };
+                    return Err(bad(key, format!("{} {why}", f.display())));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Parses configuration text; relative paths are resolved against `base`.
@@ -387,8 +494,11 @@ impl Config {
     /// # Errors
     /// [`Error::Config`] naming the key.
     pub fn from_str_in(text: &str, base: &Path) -> Result<Config> {
-        let raw: RawConfig =
-            toml::from_str(text).map_err(|e| Error::Config(e.to_string().trim().to_string()))?;
+        let raw: RawConfig = serde_path_to_error::deserialize(
+            toml::Deserializer::parse(text)
+                .map_err(|e| bad("TOML syntax", e.to_string().trim()))?,
+        )
+        .map_err(|e| toml_error(e, text))?;
         // [archive]
         let a = raw.archive;
         let layout: Layout = a.layout.parse().map_err(|e| bad("archive.layout", e))?;
@@ -426,7 +536,43 @@ impl Config {
                     bad("archive.quality", format!("{q:?}: expected D, R, Q or M"))
                 })?);
         }
-        output.validate().map_err(|e| bad("archive", e))?;
+        if let Err(e) = output.validate() {
+            // The key whose value makes the combination invalid: the first whose removal
+            // makes it valid.
+            let mut key = "archive";
+            for (k, without) in [
+                (
+                    "archive.record_length",
+                    OutputOptions {
+                        record_length: None,
+                        ..output
+                    },
+                ),
+                (
+                    "archive.encoding",
+                    OutputOptions {
+                        encoding: OutputOptions::default().encoding,
+                        ..output
+                    },
+                ),
+                (
+                    "archive.format_version",
+                    OutputOptions {
+                        format_version: None,
+                        ..output
+                    },
+                ),
+            ] {
+                if without.validate().is_ok() {
+                    key = k;
+                    break;
+                }
+            }
+            return Err(bad(key, e));
+        }
+        if a.path.trim().is_empty() {
+            return Err(bad("archive.path", "must not be empty"));
+        }
         let archive = ArchiveConfig {
             path: resolve(base, &a.path),
             layout,
@@ -461,6 +607,12 @@ impl Config {
                     if f.networks.is_empty() {
                         return Err(bad("streams.fdsn_station.networks", "must not be empty"));
                     }
+                    if !(f.url.starts_with("http://") || f.url.starts_with("https://")) {
+                        return Err(bad(
+                            "streams.fdsn_station.url",
+                            format!("{:?}: expected an http(s) URL", f.url),
+                        ));
+                    }
                     Ok(FdsnStationConfig {
                         url: f.url,
                         networks: f.networks,
@@ -491,12 +643,35 @@ impl Config {
                 ))
             }
         };
+        let max_units = match granularity {
+            Granularity::Hour => limits::WINDOW_HOURS,
+            Granularity::Day => limits::WINDOW_HOURS / 24,
+        };
+        let unit = match granularity {
+            Granularity::Hour => " hours",
+            Granularity::Day => " days",
+        };
         let window = WindowSpec {
             granularity,
-            frequency: positive("window.frequency", w.frequency)?,
-            length: positive("window.length", w.length)?,
-            latency: u32::try_from(w.latency)
-                .map_err(|_| bad("window.latency", format!("{} must be ≥ 0", w.latency)))?,
+            frequency: at_most(
+                "window.frequency",
+                positive("window.frequency", w.frequency)?,
+                max_units,
+                unit,
+            )?,
+            length: at_most(
+                "window.length",
+                positive("window.length", w.length)?,
+                max_units,
+                unit,
+            )?,
+            latency: at_most(
+                "window.latency",
+                u32::try_from(w.latency)
+                    .map_err(|_| bad("window.latency", format!("{} must be ≥ 0", w.latency)))?,
+                max_units,
+                unit,
+            )?,
         };
         if window.length < window.frequency {
             return Err(bad(
@@ -513,7 +688,12 @@ impl Config {
         if let Some(retry) = r.retry {
             requests.retry = match (retry.count, retry.hours) {
                 (Some(c), None) => RetryPolicy::Count(positive("requests.retry.count", c)?),
-                (None, Some(h)) if h > 0.0 && h.is_finite() => RetryPolicy::Hours(h),
+                (None, Some(h)) if h > 0.0 && h.is_finite() => RetryPolicy::Hours(at_most(
+                    "requests.retry.hours",
+                    h,
+                    limits::RETRY_HOURS,
+                    " hours",
+                )?),
                 (None, Some(h)) => {
                     return Err(bad("requests.retry.hours", format!("{h} must be > 0")))
                 }
@@ -526,13 +706,18 @@ impl Config {
             };
         }
         if let Some(n) = r.in_flight {
-            requests.in_flight = positive("requests.in_flight", n)? as usize;
+            requests.in_flight = at_most(
+                "requests.in_flight",
+                positive("requests.in_flight", n)?,
+                limits::IN_FLIGHT,
+                "",
+            )? as usize;
         }
         if let Some(wd) = r.widen_s {
             if !(wd >= 0.0 && wd.is_finite()) {
                 return Err(bad("requests.widen_s", format!("{wd} must be ≥ 0")));
             }
-            requests.widen_s = wd;
+            requests.widen_s = at_most("requests.widen_s", wd, limits::WIDEN_S, " s")?;
         }
         if let Some(m) = r.max_gaps_per_day_file {
             requests.max_gaps_per_day_file =
@@ -581,8 +766,12 @@ impl Config {
                     unused(&src.url, "url")?;
                     unused(&src.command, "command")?;
                     let layout = src.layout.clone().unwrap_or_else(default_layout);
+                    let path = need(src.path.clone(), "path")?;
+                    if path.trim().is_empty() {
+                        return Err(bad(&key("path"), "must not be empty"));
+                    }
                     SourceKind::Archive {
-                        path: resolve(base, &need(src.path.clone(), "path")?),
+                        path: resolve(base, &path),
                         layout: layout.parse().map_err(|e| bad(&key("layout"), e))?,
                     }
                 }
@@ -650,6 +839,7 @@ impl Config {
                     format!("{} must be > 0", src.timeout_s),
                 ));
             }
+            at_most(&key("timeout_s"), src.timeout_s, limits::TIMEOUT_S, " s")?;
             sources.push(SourceConfig {
                 name,
                 kind,
@@ -658,7 +848,12 @@ impl Config {
                 availability,
                 bandwidth_bytes_per_s: (src.bandwidth_bytes_per_s > 0)
                     .then_some(src.bandwidth_bytes_per_s as u64),
-                in_flight: positive(&key("in_flight"), src.in_flight)? as usize,
+                in_flight: at_most(
+                    &key("in_flight"),
+                    positive(&key("in_flight"), src.in_flight)?,
+                    limits::IN_FLIGHT,
+                    "",
+                )? as usize,
                 timeout_s: src.timeout_s,
             });
         }
@@ -883,5 +1078,176 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("nslc.list:1"));
+    }
+
+    /// The example configuration with the first line `from` replaced by `to`.
+    fn example_with(from: &str, to: &str) -> String {
+        let text = example();
+        assert!(text.contains(from), "{from}");
+        text.replacen(from, to, 1)
+    }
+
+    /// Every wrong value or type of a key of docs/configuration.md is an error that names
+    /// the key (issue #16: empty archive path accepted, window and timeout values that
+    /// panicked later, in_flight values that hung, TOML type errors that named only a line).
+    #[test]
+    fn every_wrong_value_or_type_names_its_key() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("path = \"final\"", "path = \"\"", "archive.path"),
+            ("path = \"final\"", "path = \"  \"", "archive.path"),
+            ("path = \"final\"", "path = 1", "archive.path"),
+            ("layout = \"sds\"", "layout = 3", "archive.layout"),
+            (
+                "record_length = 4096",
+                "record_length = 100",
+                "archive.record_length",
+            ),
+            (
+                "record_length = 4096",
+                "record_length = 3000",
+                "archive.record_length",
+            ),
+            (
+                "record_length = 4096",
+                "record_length = \"x\"",
+                "archive.record_length",
+            ),
+            ("encoding = \"steim2\"", "encoding = 11", "archive.encoding"),
+            (
+                "format_version = 2",
+                "format_version = \"2\"",
+                "archive.format_version",
+            ),
+            ("quality = \"M\"", "quality = 1", "archive.quality"),
+            ("url = \"siqaco.sqlite\"", "url = 1", "catalogue.url"),
+            (
+                "select = [\"XX.ST??.00.HH?\"]",
+                "select = \"XX\"",
+                "streams.select",
+            ),
+            (
+                "select = [\"XX.ST??.00.HH?\"]",
+                "select = [1]",
+                "streams.select[0]",
+            ),
+            (
+                "select = [\"XX.ST??.00.HH?\"]",
+                "fdsn_station = { url = \"host\", networks = [\"XX\"] }",
+                "streams.fdsn_station.url",
+            ),
+            (
+                "granularity = \"hour\"",
+                "granularity = 1",
+                "window.granularity",
+            ),
+            ("frequency = 1 ", "frequency = 1.5 ", "window.frequency"),
+            ("length = 2 ", "length = 4294967295 ", "window.length"),
+            ("latency = 1 ", "latency = 4000000000 ", "window.latency"),
+            ("retry = { count = 5 }", "retry = 5", "requests.retry"),
+            (
+                "retry = { count = 5 }",
+                "retry = { hours = 1e300 }",
+                "requests.retry.hours",
+            ),
+            (
+                "in_flight = 4 ",
+                "in_flight = 100000 ",
+                "requests.in_flight",
+            ),
+            ("widen_s = 1.0", "widen_s = 1e300", "requests.widen_s"),
+            ("widen_s = 1.0", "widen_s = \"x\"", "requests.widen_s"),
+            (
+                "max_gaps_per_day_file = 10",
+                "max_gaps_per_day_file = 1.5",
+                "requests.max_gaps_per_day_file",
+            ),
+            ("name = \"datacentre\"", "name = 1", "sources[0].name"),
+            ("priority = 1 ", "priority = \"x\" ", "sources[0].priority"),
+            (
+                "in_flight = 2",
+                "in_flight = 1000000000",
+                "sources[0].in_flight",
+            ),
+            (
+                "timeout_s = 60",
+                "timeout_s = 1e300",
+                "sources[0].timeout_s",
+            ),
+            (
+                "timeout_s = 60",
+                "timeout_s = \"x\"",
+                "sources[0].timeout_s",
+            ),
+            (
+                "path = \"/mnt/backup/sds\"",
+                "path = \"\"",
+                "sources[1].path",
+            ),
+        ];
+        for (from, to, key) in cases {
+            let e = Config::from_str_in(&example_with(from, to), Path::new("/srv/siqaco"))
+                .expect_err(to);
+            assert_eq!(e.kind(), crate::ErrorKind::Config, "{to}: {e}");
+            let text = e.to_string();
+            assert!(
+                text.starts_with(&format!("configuration: {key}: ")),
+                "{to}: {text}"
+            );
+            assert!(!text.contains("Raw"), "{to}: {text}");
+        }
+    }
+
+    /// `catalogue.url` naming a device, a directory or a missing directory, and
+    /// `archive.path` naming a file, are refused naming the key, and nothing is created
+    /// beside them (issue #16: `/dev/null` as catalogue created `/dev/null-journal`).
+    #[test]
+    fn paths_that_cannot_be_used_are_refused_naming_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, b"x").unwrap();
+        let cases = [
+            (
+                "url = \"siqaco.sqlite\"",
+                "url = \"/dev/null\"",
+                "catalogue.url",
+                "character device",
+            ),
+            (
+                "url = \"siqaco.sqlite\"",
+                "url = \".\"",
+                "catalogue.url",
+                "directory",
+            ),
+            (
+                "url = \"siqaco.sqlite\"",
+                "url = \"no/such/dir/c.sqlite\"",
+                "catalogue.url",
+                "does not exist",
+            ),
+            (
+                "path = \"final\"",
+                "path = \"a-file\"",
+                "archive.path",
+                "not a directory",
+            ),
+        ];
+        for (from, to, key, what) in cases {
+            let cfg = dir.path().join("siqaco.toml");
+            std::fs::write(&cfg, example_with(from, to)).unwrap();
+            let text = Config::from_path(&cfg).expect_err(to).to_string();
+            assert!(text.contains(&format!("siqaco.toml: {key}: ")), "{text}");
+            assert!(text.contains(what), "{text}");
+        }
+        assert!(!Path::new("/dev/null-journal").exists());
+        assert!(!Path::new("/dev/null-wal").exists());
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a-file", "siqaco.toml"]);
+        // The example itself passes the same checks.
+        std::fs::write(dir.path().join("siqaco.toml"), example()).unwrap();
+        Config::from_path(&dir.path().join("siqaco.toml")).unwrap();
     }
 }

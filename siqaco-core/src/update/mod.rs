@@ -3,10 +3,10 @@
 //! One run ([`run_update`]):
 //!
 //! 1. takes the archive's lock (`ROOT/.siqaco-update.lock`; a second run on the same
-//!    archive fails at once), finishes or rolls back a merge a killed run left
-//!    ([`crate::merge::apply::recover`]), clears the staging directory
-//!    (`ROOT/.siqaco-staging`) and puts requests a killed run left `in_progress` back to
-//!    `retry`;
+//!    archive, or a `siqaco merge` into it, fails at once), finishes or rolls back a merge
+//!    a killed run left and removes what killed runs left in the root, the staging
+//!    directory (`ROOT/.siqaco-staging`) among them ([`crate::archive::tidy_root`]), and
+//!    puts requests a killed run left `in_progress` back to `retry`;
 //! 2. brings the catalogue up to date (incremental [`Catalogue::index_archive`]) and takes
 //!    the gaps of every maintained stream over the window from it (the one definition in
 //!    [`crate::gaps`], with Morumotto's collapse of more than `max_gaps_per_day_file` gaps
@@ -30,12 +30,13 @@ pub mod config;
 pub mod stack;
 pub mod window;
 
+use crate::archive::leftover::tidy_root;
 use crate::archive::Archive;
 use crate::error::{Error, Result};
 use crate::gaps::AnalysisOptions;
 use crate::index::{Catalogue, IndexOptions};
 use crate::interval::{self, intersect, subtract};
-use crate::merge::apply::{merge_into, recover, MergeInput};
+use crate::merge::apply::{merge_into_locked, MergeInput};
 use crate::merge::{ArchivePolicy, MergeOptions};
 use crate::scan::{scan_archive, ScanOptions, ScanReport};
 use crate::segment::Tolerance;
@@ -51,10 +52,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Name of the lock file in the archive root.
-pub const LOCK_NAME: &str = ".siqaco-update.lock";
-/// Name of the staging directory in the archive root.
-pub const STAGING_NAME: &str = ".siqaco-staging";
+pub use crate::archive::leftover::{ArchiveLock, LOCK_NAME, UPDATE_STAGING_NAME as STAGING_NAME};
 
 /// Options of one run.
 #[derive(Clone, Debug, Default)]
@@ -129,41 +127,6 @@ pub struct UpdateSummary {
     pub warnings: Vec<String>,
 }
 
-/// The exclusive lock of an archive, held while a run works on it (released on drop and
-/// by the system when the process dies).
-#[derive(Debug)]
-pub struct ArchiveLock {
-    _file: fs::File,
-}
-
-impl ArchiveLock {
-    /// Takes the lock of the archive `root` (created when missing).
-    ///
-    /// # Errors
-    /// [`Error::Io`] when the root cannot be created or another process holds the lock.
-    pub fn acquire(root: &Path) -> Result<ArchiveLock> {
-        fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
-        let path = root.join(LOCK_NAME);
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
-        match file.try_lock() {
-            Ok(()) => Ok(ArchiveLock { _file: file }),
-            Err(fs::TryLockError::WouldBlock) => Err(Error::io(
-                &path,
-                std::io::Error::new(
-                    std::io::ErrorKind::WouldBlock,
-                    "another siqaco update is working on this archive",
-                ),
-            )),
-            Err(fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
-        }
-    }
-}
-
 /// The streams to maintain over `window`: exact codes of `select`, the `file` list, the
 /// channels of the `stationxml` file and of the `fdsn_station` networks with an epoch
 /// overlapping the window, and the streams of the archive and of `catalogue` matching
@@ -191,13 +154,14 @@ pub fn resolve_streams(
         }
     }
     if let Some(f) = &s.file {
-        out.extend(config::read_nslc_list(f)?);
+        out.extend(config::read_nslc_list(f).map_err(|e| keyed("streams.file", e))?);
     }
     let in_window = |a: Option<i64>, b: Option<i64>| {
         a.is_none_or(|a| a < window.1) && b.is_none_or(|b| b > window.0)
     };
     if let Some(f) = &s.stationxml {
-        let inv = crate::stationxml::read_stationxml(f)?;
+        let inv =
+            crate::stationxml::read_stationxml(f).map_err(|e| keyed("streams.stationxml", e))?;
         out.extend(
             inv.channels()
                 .filter(|c| in_window(c.start_ns, c.end_ns))
@@ -350,9 +314,68 @@ fn request_streams(req: &Request, streams: &[Nslc]) -> Vec<Nslc> {
 /// Opens the configured sources, in priority order.
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] for a bad URL; [`Error::Source`] for a missing program.
+/// [`Error::InvalidArgument`] for a bad URL; [`Error::Source`] for a missing program;
+/// [`Error::Database`] for a tsindex catalogue that cannot be opened; each naming the key
+/// (`sources[1].command (q330): ...`).
 pub fn open_sources(config: &Config) -> Result<Vec<Box<dyn Source>>> {
-    config.sources.iter().map(open_one).collect()
+    config
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            open_one(s).map_err(|e| {
+                // What was configured: the key of the value that cannot be used. A
+                // PostgreSQL server out of reach is not a configuration error.
+                let key = match &s.kind {
+                    SourceKind::Fdsn { .. } => "url",
+                    SourceKind::Tsindex { catalogue, .. }
+                        if crate::index::is_postgres_url(catalogue) =>
+                    {
+                        return e
+                    }
+                    SourceKind::Tsindex { .. } => "tsindex",
+                    SourceKind::Program { .. } => "command",
+                    SourceKind::Archive { .. } => "path",
+                };
+                keyed(&format!("sources[{i}].{key} ({})", s.name), e)
+            })
+        })
+        .collect()
+}
+
+/// An error about the value of configuration key `key` (a file it names cannot be read,
+/// a source cannot be opened) with the key named in its message; its kind is kept (a
+/// missing program stays a source error, an unreadable catalogue a database error: the C
+/// status and the Python class do not change).
+fn keyed(key: &str, e: Error) -> Error {
+    match e {
+        Error::Config(_) => e,
+        Error::Source {
+            source_name,
+            message,
+        } => Error::Source {
+            source_name,
+            message: format!("{key}: {message}"),
+        },
+        Error::Database(m) => Error::Database(format!("{key}: {m}")),
+        Error::InvalidArgument(m) => Error::InvalidArgument(format!("{key}: {m}")),
+        Error::Io { path, source } => Error::io(
+            path,
+            std::io::Error::new(source.kind(), format!("{key}: {source}")),
+        ),
+        Error::StationXml {
+            path,
+            line,
+            column,
+            message,
+        } => Error::StationXml {
+            path,
+            line,
+            column,
+            message: format!("{key}: {message}"),
+        },
+        other => config::bad(key, other),
+    }
 }
 
 fn open_one(s: &SourceConfig) -> Result<Box<dyn Source>> {
@@ -541,7 +564,8 @@ struct Exec<'a> {
     online: Vec<bool>,
     streams: &'a [Nslc],
     catalogue: Mutex<Catalogue>,
-    merge_lock: Mutex<()>,
+    /// The archive lock, taken by one merge at a time.
+    merge_lock: Mutex<&'a ArchiveLock>,
     warnings: Mutex<Vec<String>>,
     run_id: i64,
     staging: PathBuf,
@@ -558,7 +582,9 @@ struct ReqOutcome {
 
 impl<'a> Exec<'a> {
     /// The execution state of run `run_id`: sources checked for being online, merges that
-    /// never replace archive samples and apply the archive's output options.
+    /// never replace archive samples and apply the archive's output options; `lock`: the
+    /// archive lock the run holds, taken by one merge at a time.
+    #[allow(clippy::too_many_arguments)]
     fn new(
         config: &'a Config,
         archive: &Archive,
@@ -567,6 +593,7 @@ impl<'a> Exec<'a> {
         catalogue: Catalogue,
         run_id: i64,
         staging: &Path,
+        lock: &'a ArchiveLock,
     ) -> Self {
         Exec {
             config,
@@ -575,7 +602,7 @@ impl<'a> Exec<'a> {
             sources,
             streams,
             catalogue: Mutex::new(catalogue),
-            merge_lock: Mutex::new(()),
+            merge_lock: Mutex::new(lock),
             warnings: Mutex::new(Vec::new()),
             run_id,
             staging: staging.to_path_buf(),
@@ -669,12 +696,12 @@ impl<'a> Exec<'a> {
                 if rep.is_no_data() {
                     return Ok(None);
                 }
-                let _guard = self.merge_lock.lock().unwrap_or_else(|p| p.into_inner());
+                let lock = self.merge_lock.lock().unwrap_or_else(|p| p.into_inner());
                 let input = MergeInput {
                     path: dir.clone(),
                     priority: cfg.priority as i32,
                 };
-                merge_into(&self.archive, &[input], &self.merge_opts, false).map(Some)
+                merge_into_locked(&self.archive, &[input], &self.merge_opts, &lock).map(Some)
             });
             let _ = fs::remove_dir_all(&dir);
             attempt.finished_ns = now_ns();
@@ -805,7 +832,7 @@ pub fn run_update_with_progress(
     if opts.dry_run {
         return dry_run(config, &archive, &sources, window, summary);
     }
-    let (_lock, staging, mut catalogue) = take_archive(config, &archive)?;
+    let (lock, staging, mut catalogue) = take_archive(config, &archive)?;
     catalogue.index_archive(&archive, &IndexOptions::default())?;
     let streams = resolve_streams(config, Some(&catalogue), window)?;
     summary.streams_checked = streams.len() as u64;
@@ -827,7 +854,7 @@ pub fn run_update_with_progress(
     let new = new_request_intervals(config, &missing, &existing);
     summary.requests_created = stack::create_requests(&catalogue, &new, None)?.len() as u64;
     let exec = Exec::new(
-        config, &archive, sources, &streams, catalogue, run_id, &staging,
+        config, &archive, sources, &streams, catalogue, run_id, &staging, &lock,
     );
     execute_pending(&exec, &mut summary, opts.cancel.as_deref(), progress)?;
     finish_run(exec, window, &mut summary)?;
@@ -835,16 +862,14 @@ pub fn run_update_with_progress(
 }
 
 /// The start of every run that changes the archive: takes its lock, finishes or rolls back
-/// an interrupted merge, clears the staging directory, opens the catalogue and puts
-/// requests a killed run left `in_progress` back to `retry`. Returns the lock (held while
-/// it lives), the staging directory and the catalogue.
+/// an interrupted merge and removes what killed runs left in the root (the staging
+/// directory among them; [`tidy_root`]), opens the catalogue and puts requests a killed
+/// run left `in_progress` back to `retry`. Returns the lock (held while it lives), the
+/// staging directory and the catalogue.
 fn take_archive(config: &Config, archive: &Archive) -> Result<(ArchiveLock, PathBuf, Catalogue)> {
     let lock = ArchiveLock::acquire(archive.root())?;
-    recover(archive.root())?;
+    tidy_root(archive.root(), Some(&lock))?;
     let staging = archive.root().join(STAGING_NAME);
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-    }
     let catalogue = Catalogue::open(&config.catalogue)?;
     stack::reset_interrupted(&catalogue)?;
     Ok((lock, staging, catalogue))
@@ -986,7 +1011,7 @@ pub fn run_stack_with_progress(
 ) -> Result<UpdateSummary> {
     let archive = Archive::new(&config.archive.path, config.archive.layout.clone());
     let sources = open_sources(config)?;
-    let (_lock, staging, catalogue) = take_archive(config, &archive)?;
+    let (lock, staging, catalogue) = take_archive(config, &archive)?;
     let pending = stack::list(
         &catalogue,
         &[RequestState::New, RequestState::Retry, RequestState::Failed],
@@ -1004,7 +1029,7 @@ pub fn run_stack_with_progress(
     let streams = resolve_streams(config, Some(&catalogue), window)?;
     let run_id = stack::begin_run(&catalogue, window)?;
     let exec = Exec::new(
-        config, &archive, sources, &streams, catalogue, run_id, &staging,
+        config, &archive, sources, &streams, catalogue, run_id, &staging, &lock,
     );
     execute_pending(&exec, &mut summary, opts.cancel.as_deref(), progress)?;
     finish_run(exec, window, &mut summary)?;
