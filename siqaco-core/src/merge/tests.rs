@@ -1,5 +1,6 @@
 use super::verify::verify_stream;
 use super::*;
+use crate::codec::encode;
 use crate::segment::TimeTolerance;
 use crate::time::NS_PER_S;
 use proptest::prelude::*;
