@@ -258,3 +258,31 @@ fn repack_with_overlapping_patch_and_archive_wins_verifies() {
         assert_same(&got, &expected, channel);
     }
 }
+
+/// The verification proves that no re-encoded sample moved beyond the output format's
+/// time resolution.
+#[test]
+fn verification_rejects_moved_sample_times() {
+    // The result the merge wrote before issue #16 (the day packed as one run, its samples
+    // after each jittered record start moved by 1–3 µs) kept every value and lost no
+    // sample, and passed the verification; it no longer does.
+    let Some((nslc, bytes)) = cola("BHZ") else {
+        return;
+    };
+    let records = split_records(&bytes).unwrap();
+    let moved = repacked_by_libmseed(&nslc, &bytes);
+    let day = day_floor(parse_record(records[0]).unwrap().start_ns);
+    let patches = [PatchInput {
+        priority: 1,
+        records,
+    }];
+    let opts = MergeOptions {
+        output: output(11, 4096, 2),
+        ..MergeOptions::default()
+    };
+    let err = verify_stream(&nslc, &[], &patches, &[(day, &moved[..])], &opts).unwrap_err();
+    assert!(err.to_string().contains("moved by"), "{err}");
+    // the merge's own repack of the same records passes
+    let m = merge_stream(&nslc, &[], &patches, (day, day), &opts).unwrap();
+    verify_stream(&nslc, &[], &patches, &[(day, &m.days[0].bytes[..])], &opts).unwrap();
+}

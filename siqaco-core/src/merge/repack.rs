@@ -9,11 +9,12 @@
 //! as one run would move the samples after each jittered join. Two rules prevent it:
 //!
 //! 1. **Joins only where the time is exact.** A run of kept samples continues a trace
-//!    only when the encoder will give its first sample its own time, at the output
-//!    format's resolution ([`resolution_ns`]): `ms_sampletime(trace start, trace samples,
-//!    rate)` and the run's first sample time fall in the same tick (same sample rate,
-//!    sample type and pack options too). Otherwise the run starts a new trace, that is a
-//!    new output record at its exact time.
+//!    only when the encoder will give its first sample its own time, as the output
+//!    format holds times ([`resolution_ns`]): `ms_sampletime(trace start, trace samples,
+//!    rate)`, from the trace start truncated to the output resolution, is the run's first
+//!    sample time truncated the same way (same sample rate, sample type and pack options
+//!    too). Otherwise the run starts a new trace, that is a new output record at its own
+//!    time.
 //! 2. **Every output record is checked.** libmseed's miniSEED 2 packer writes the start
 //!    of a run's second and later records at 100 µs resolution and repeats the first
 //!    record's blockette 1001 microseconds (libmseed 3.1 `msr3_pack_mseed2`), and its
@@ -23,9 +24,10 @@
 //!    resumes from that sample at its exact time.
 //!
 //! So every output record's first sample keeps its input time to the resolution of the
-//! output format, and the samples after it keep theirs wherever the sample period is a
-//! whole number of nanoseconds (otherwise `ms_sampletime`'s rounding of `i × period`
-//! makes any cut record's later samples differ from the input's by at most 1 ns).
+//! output format, and so do the samples after it wherever the sample period is a whole
+//! number of that resolution (every common rate); otherwise a sample lies less than the
+//! resolution from its input time (1 ns for miniSEED 3: `ms_sampletime`'s rounding of
+//! `i × period`), the bound [`time_slack_ns`] that the verification enforces.
 
 use super::split_records;
 use crate::codec::{encode, PackOptions, Samples};
@@ -47,9 +49,30 @@ pub(crate) fn resolution_ns(format_version: u8) -> i64 {
     }
 }
 
+/// `t` truncated to a multiple of `resolution` ns, as a record start is written (libmseed
+/// `msr3_pack_header2` truncates to the microsecond for miniSEED 2).
+fn floor(t: i64, resolution: i64) -> i64 {
+    t.div_euclid(resolution) * resolution
+}
+
 /// Whether two times fall in the same tick of `resolution` ns.
 fn same_tick(a: i64, b: i64, resolution: i64) -> bool {
-    a.div_euclid(resolution) == b.div_euclid(resolution)
+    floor(a, resolution) == floor(b, resolution)
+}
+
+/// How far (ns) a re-encoded sample's time may lie from its input time in records of
+/// `format_version` at `rate_hz`, by the rules of this module: less than the miniSEED 2
+/// microsecond (a record start is truncated to it, and the samples after it follow the
+/// grid of that start), and for miniSEED 3 nothing, or 1 ns when the sample period is not
+/// a whole number of nanoseconds (the rounding of `i × period`).
+pub(crate) fn time_slack_ns(format_version: u8, rate_hz: f64) -> i64 {
+    if format_version == 2 {
+        1_000
+    } else if (1e9 / rate_hz).fract() == 0.0 {
+        0
+    } else {
+        1
+    }
 }
 
 /// Samples `a..b` of `samples`, copied.
@@ -124,10 +147,12 @@ impl Trace {
         )
     }
 
-    /// The time `msr3_pack` gives the sample after the last: `ms_sampletime(start,
-    /// samples, rate)`, the rule of [`sample_time`].
+    /// The time the sample after the last would have when read back from the packed
+    /// records: `msr3_pack` gives samples `ms_sampletime(start, i, rate)` (the rule of
+    /// [`sample_time`]) from the start as the output format holds it.
     fn next_time(&self) -> i64 {
-        sample_time(self.start_ns, self.samples.len() as i64, self.rate_hz)
+        let start = floor(self.start_ns, self.resolution());
+        sample_time(start, self.samples.len() as i64, self.rate_hz)
     }
 
     fn resolution(&self) -> i64 {
@@ -139,7 +164,7 @@ impl Trace {
         self.pack == run.pack
             && self.rate_hz == run.rate_hz
             && same_type(&self.samples, &run.samples)
-            && same_tick(self.next_time(), run.start_ns, self.resolution())
+            && self.next_time() == floor(run.start_ns, self.resolution())
     }
 
     fn append(&mut self, run: Trace) {
@@ -162,10 +187,7 @@ pub(crate) fn join_exact(runs: impl IntoIterator<Item = Trace>) -> Vec<Trace> {
     let mut traces: Vec<Trace> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     for run in runs {
-        open.retain(|&k| {
-            let res = traces[k].resolution();
-            traces[k].next_time().div_euclid(res) >= run.start_ns.div_euclid(res)
-        });
+        open.retain(|&k| traces[k].next_time() >= floor(run.start_ns, traces[k].resolution()));
         match open.iter().copied().find(|&k| traces[k].continued_by(&run)) {
             Some(k) => traces[k].append(run),
             None => {

@@ -695,8 +695,8 @@ fn real_samples() -> Option<Vec<i32>> {
 
 /// Checks that every sample of `got` is the sample of `input` at the same index with its
 /// value and its time: floored to `resolution` ns when the period (`period_ns`, whole
-/// ns) is a multiple of it, within `resolution` otherwise (the output format cannot
-/// hold the times of a run of samples more exactly than its resolution then).
+/// ns) is a multiple of it, at most `resolution` away otherwise (the output format cannot
+/// hold the times of a run of samples more exactly then; the verification's bound).
 fn check_times(
     got: &[(i64, f64)],
     input: &[(i64, f64)],
