@@ -35,7 +35,11 @@
 //! and re-encoded with its own encoding, record length, format version and publication
 //! version ([`OutputOptions`] override them for every record of a rewritten day file).
 //! Encodings libmseed cannot write (GEOSCOPE, CDSN, SRO, DWWSSN, v2 records without
-//! blockette 1000) are re-encoded as Steim2 (integers) or float32/float64.
+//! blockette 1000) are re-encoded as Steim2 (integers) or float32/float64. Re-encoded
+//! samples keep their own times to the output format's resolution: runs are packed
+//! together only where the packer gives each sample its input time, and every packed
+//! record's start is checked (`merge/repack.rs`; `docs/merge.md`, "Re-encoding keeps every
+//! sample's time").
 //!
 //! Day files that end up with exactly their old records are reported unchanged and their
 //! old bytes kept, so merging an archive into itself changes no byte.
