@@ -61,10 +61,11 @@ fn same_tick(a: i64, b: i64, resolution: i64) -> bool {
 }
 
 /// How far (ns) a re-encoded sample's time may lie from its input time in records of
-/// `format_version` at `rate_hz`, by the rules of this module: less than the miniSEED 2
-/// microsecond (a record start is truncated to it, and the samples after it follow the
-/// grid of that start), and for miniSEED 3 nothing, or 1 ns when the sample period is not
-/// a whole number of nanoseconds (the rounding of `i × period`).
+/// `format_version` at `rate_hz`, by the rules of this module: for miniSEED 2 up to its
+/// microsecond (a record start is truncated to it, the samples after it follow the grid
+/// of that start, and `i × period` is rounded to the nanosecond), for miniSEED 3 nothing,
+/// or 1 ns when the sample period is not a whole number of nanoseconds (the rounding of
+/// `i × period`).
 pub(crate) fn time_slack_ns(format_version: u8, rate_hz: f64) -> i64 {
     if format_version == 2 {
         1_000
