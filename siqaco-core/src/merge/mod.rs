@@ -35,7 +35,11 @@
 //! and re-encoded with its own encoding, record length, format version and publication
 //! version ([`OutputOptions`] override them for every record of a rewritten day file).
 //! Encodings libmseed cannot write (GEOSCOPE, CDSN, SRO, DWWSSN, v2 records without
-//! blockette 1000) are re-encoded as Steim2 (integers) or float32/float64.
+//! blockette 1000) are re-encoded as Steim2 (integers) or float32/float64. Re-encoded
+//! samples keep their own times to the output format's resolution: runs are packed
+//! together only where the packer gives each sample its input time, and every packed
+//! record's start is checked (`merge/repack.rs`; `docs/merge.md`, "Re-encoding keeps every
+//! sample's time").
 //!
 //! Day files that end up with exactly their old records are reported unchanged and their
 //! old bytes kept, so merging an archive into itself changes no byte.
@@ -44,19 +48,20 @@
 //! sample by sample; [`apply`] reads and replaces archive files with a journal.
 
 pub mod apply;
+mod repack;
 pub mod verify;
 
 #[cfg(test)]
 mod tests;
 
-use crate::codec::{decode_record, encode, PackOptions, Samples};
+use crate::codec::{decode_record, PackOptions, Samples};
 use crate::error::{Error, Result};
 use crate::interval::{intersect, subtract, union};
-use crate::read::{append, same_type};
 use crate::record::{leap_second_within, parse_record, sample_time, RecordScanner, ScanItem};
 use crate::segment::{join_pieces_with, Piece, Tolerance};
 use crate::sid::Nslc;
 use crate::time::{day_floor, format_time, NS_PER_DAY, NS_PER_S};
+use repack::{encode_trace, join_exact, Trace};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
@@ -874,47 +879,32 @@ pub(crate) fn merge_ranked<'a>(
             pieces.push((recs[ri].start_ns, Cow::Borrowed(recs[ri].raw)));
             st.records_copied += 1;
         }
-        if opts.output.is_set() {
-            let mut parts: Vec<(Piece, (PackOptions, Samples))> = Vec::new();
-            for run in &day_runs {
-                let r = &recs[run.rec];
-                let samples = cut(&mut decoded, run, r)?;
-                let pack = pack_options(r, &samples, &opts.output);
-                let samples = convert(samples, pack.encoding)?;
-                let piece = Piece::new(
-                    r.time(run.i0),
-                    r.time(run.i1 - 1),
-                    r.rate_hz,
-                    run.i1 - run.i0,
-                );
-                parts.push((piece, (pack, samples)));
+        // Re-encoded samples keep their times (`repack`): runs are joined only where the
+        // encoder gives the next run's first sample its own time.
+        let mut traces: Vec<Trace> = Vec::new();
+        for run in &day_runs {
+            let r = &recs[run.rec];
+            if whole(run) && !opts.output.is_set() {
+                pieces.push((r.start_ns, Cow::Borrowed(r.raw)));
+                st.records_copied += 1;
+                continue;
             }
-            let traces = join_pieces_with(
-                parts,
-                &opts.tolerance,
-                |a, b| a.0 == b.0 && same_type(&a.1, &b.1),
-                |a, b| append(&mut a.1, b.1),
-            );
-            for (piece, (pack, samples)) in traces {
-                let bytes = encode(nslc, piece.start_ns, piece.sample_rate_hz, &samples, &pack)?;
-                st.records_encoded += split_records(&bytes)?.len() as u64;
-                pieces.push((piece.start_ns, Cow::Owned(bytes)));
-            }
+            let samples = cut(&mut decoded, run, r)?;
+            let pack = pack_options(r, &samples, &opts.output);
+            let samples = convert(samples, pack.encoding)?;
+            traces.push(Trace::new(
+                r.start_ns, r.rate_raw, r.rate_hz, run.i0, pack, samples,
+            ));
+        }
+        let traces = if opts.output.is_set() {
+            join_exact(traces)
         } else {
-            for run in &day_runs {
-                let r = &recs[run.rec];
-                if whole(run) {
-                    pieces.push((r.start_ns, Cow::Borrowed(r.raw)));
-                    st.records_copied += 1;
-                    continue;
-                }
-                let samples = cut(&mut decoded, run, r)?;
-                let pack = pack_options(r, &samples, &opts.output);
-                let samples = convert(samples, pack.encoding)?;
-                let bytes = encode(nslc, r.time(run.i0), r.rate_hz, &samples, &pack)?;
-                st.records_encoded += split_records(&bytes)?.len() as u64;
-                pieces.push((r.time(run.i0), Cow::Owned(bytes)));
-            }
+            traces
+        };
+        for t in &traces {
+            let (bytes, records) = encode_trace(nslc, t)?;
+            st.records_encoded += records;
+            pieces.push((t.start_ns, Cow::Owned(bytes)));
         }
         pieces.sort_by_key(|p| p.0);
         let parts: Vec<Cow<'a, [u8]>> = pieces.into_iter().map(|p| p.1).collect();
@@ -939,13 +929,7 @@ fn cut(cache: &mut HashMap<usize, Samples>, run: &Run, r: &Rec<'_>) -> Result<Sa
         std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
         std::collections::hash_map::Entry::Vacant(e) => e.insert(decode_record(r.raw)?.samples),
     };
-    let (a, b) = (run.i0 as usize, run.i1 as usize);
-    Ok(match s {
-        Samples::Int32(v) => Samples::Int32(v[a..b].to_vec()),
-        Samples::Float32(v) => Samples::Float32(v[a..b].to_vec()),
-        Samples::Float64(v) => Samples::Float64(v[a..b].to_vec()),
-        Samples::Text(v) => Samples::Text(v[a..b].to_vec()),
-    })
+    Ok(repack::sub(s, run.i0 as usize, run.i1 as usize))
 }
 
 /// How a record's samples are re-encoded: its own settings, overridden by `out`;

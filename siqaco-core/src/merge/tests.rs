@@ -1,5 +1,6 @@
 use super::verify::verify_stream;
 use super::*;
+use crate::codec::encode;
 use crate::segment::TimeTolerance;
 use crate::time::NS_PER_S;
 use proptest::prelude::*;
@@ -675,4 +676,145 @@ proptest! {
             }
         }
     }
+}
+
+/// Real samples for synthetic records: the integers of `IU.COLA.00.BHZ` 2010.058 in
+/// `sds-small` (a Steim2 day), or `None` without the shared test data.
+fn real_samples() -> Option<Vec<i32>> {
+    let path = crate::testing::test_data_dir()?
+        .join("sds-small/2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058");
+    let bytes = std::fs::read(path).ok()?;
+    let mut v = Vec::new();
+    for raw in split_records(&bytes).unwrap() {
+        if let Samples::Int32(x) = decode_record(raw).unwrap().samples {
+            v.extend(x);
+        }
+    }
+    Some(v)
+}
+
+/// Checks that every sample of `got` is the sample of `input` at the same index with its
+/// value and its time: floored to `resolution` ns when the period (`period_ns`, whole
+/// ns) is a multiple of it, at most `resolution` away otherwise (the output format cannot
+/// hold the times of a run of samples more exactly then; the verification's bound).
+fn check_times(
+    got: &[(i64, f64)],
+    input: &[(i64, f64)],
+    period_ns: i64,
+    resolution: i64,
+) -> Result<(), TestCaseError> {
+    prop_assert_eq!(got.len(), input.len(), "samples lost or added");
+    for (k, (o, i)) in got.iter().zip(input).enumerate() {
+        prop_assert_eq!(o.1, i.1, "value of sample {}", k);
+        if period_ns % resolution == 0 {
+            prop_assert_eq!(
+                o.0.div_euclid(resolution),
+                i.0.div_euclid(resolution),
+                "sample {} at {} instead of {}",
+                k,
+                format_time(o.0),
+                format_time(i.0)
+            );
+        } else {
+            prop_assert!(
+                (o.0 - i.0).abs() < resolution,
+                "sample {} moved by {} ns",
+                k,
+                o.0 - i.0
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// Records of real samples whose starts jitter by a few µs (v2) or ns (v3) around the
+    /// time that follows their previous record, with gaps now and then, repacked with
+    /// other encodings, record lengths and versions: every sample keeps its value and its
+    /// time to the output resolution (libmseed through [`decode_record`] reads them; the
+    /// times by [`sample_time`], libmseed's `ms_sampletime`).
+    #[test]
+    fn repack_keeps_jittered_sample_times(
+        rate in prop::sample::select(vec![1.0, 20.0, 40.0, 100.0, 128.0, 200.0]),
+        records in prop::collection::vec((1usize..400, -3000i64..=3000, 0u8..8), 1..30),
+        input_version in 2u8..=3,
+        out_encoding in prop::sample::select(vec![3u8, 10, 11]),
+        out_length in prop::sample::select(vec![256usize, 512, 4096]),
+        out_version in 2u8..=3,
+        offset_ns in 0i64..NS_PER_S,
+    ) {
+        let Some(real) = real_samples() else { return Ok(()) };
+        let period_ns = (1e9 / rate) as i64;
+        let in_pack = pack(11, 512, input_version, 2);
+        let mut bytes = Vec::new();
+        let mut at = 0usize;
+        // the time the previous record's clock gives the next sample
+        let mut next = D0 + 3600 * NS_PER_S + offset_ns;
+        for &(n, jitter, gap) in &records {
+            let jitter = if input_version == 2 { jitter / 1000 * 1000 } else { jitter };
+            let start = next + jitter + if gap == 0 { 7 * period_ns } else { 0 };
+            let v = Samples::Int32(real[at..at + n].to_vec());
+            at += n;
+            let rec = encode(&nslc(), start, rate, &v, &in_pack).unwrap();
+            // (`encode` writes more than one record when the samples need it)
+            let h = parse_record(&rec).unwrap();
+            next = sample_time(h.start_ns, n as i64, rate);
+            bytes.extend(rec);
+        }
+        let input = samples_of(&bytes);
+        let opts = MergeOptions {
+            output: OutputOptions {
+                record_length: Some(out_length),
+                encoding: Some(out_encoding),
+                format_version: Some(out_version),
+                pub_version: None,
+            },
+            ..MergeOptions::default()
+        };
+        let m = run(&[], &[(1, bytes)], &opts);
+        let got = all_samples(&m);
+        let resolution = super::repack::resolution_ns(out_version);
+        check_times(&got, &input, period_ns, resolution)?;
+    }
+}
+
+/// libmseed's miniSEED 2 packer gives a run's later records the start `start + k periods`
+/// at 100 µs resolution plus the first record's blockette 1001 microseconds (libmseed 3.1
+/// `msr3_pack_mseed2`), which is not the samples' time when the period is not a whole
+/// number of 100 µs: such records are packed again from their first sample at its own
+/// time, so that the samples keep their times to the microsecond.
+#[test]
+fn libmseed_v2_record_starts_are_corrected() {
+    let Some(real) = real_samples() else { return };
+    let rate = 128.0; // 7 812.5 µs
+    let start = D0 + 3600 * NS_PER_S + 19_539_000;
+    let v = Samples::Int32(real[..20_000].to_vec());
+    let one = encode(&nslc(), start, rate, &v, &pack(11, 8192, 3, 2)).unwrap();
+    // libmseed alone moves the later records' samples
+    let moved = encode(&nslc(), start, rate, &v, &pack(11, 512, 2, 2)).unwrap();
+    let input = samples_of(&one);
+    let off = samples_of(&moved)
+        .iter()
+        .zip(&input)
+        .filter(|(a, b)| (a.0 - b.0).abs() >= 1_000)
+        .count();
+    assert!(off > 1_000, "{off} samples moved by msr3_pack");
+    let opts = MergeOptions {
+        output: OutputOptions {
+            record_length: Some(512),
+            format_version: Some(2),
+            ..OutputOptions::default()
+        },
+        ..MergeOptions::default()
+    };
+    let m = run(&[], &[(1, one)], &opts);
+    let got = all_samples(&m);
+    check_times(&got, &input, 7_812_500, 1_000).unwrap();
+    assert!(
+        m.days[0].stats.records_encoded > 20,
+        "{:?}",
+        m.days[0].stats
+    );
 }
