@@ -512,3 +512,135 @@ proptest! {
         }
     }
 }
+
+mod merge_into_archive {
+    //! The merge on an archive: inputs and day files holding records the gate refuses, or
+    //! records whose Steim frames do not decode.
+
+    use super::*;
+    use siqaco::archive::{Archive, Layout};
+    use siqaco::merge::apply::{merge_into, MergeInput};
+    use siqaco::merge::OutputOptions;
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    fn copy_tree(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap().flatten() {
+            let (p, q) = (e.path(), to.join(e.file_name()));
+            if p.is_dir() {
+                copy_tree(&p, &q);
+            } else {
+                std::fs::copy(&p, &q).unwrap();
+            }
+        }
+    }
+
+    /// Every file under `root`, relative path → bytes.
+    fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+        files_below(root)
+            .into_iter()
+            .map(|p| {
+                let b = std::fs::read(&p).unwrap();
+                (p.strip_prefix(root).unwrap().to_path_buf(), b)
+            })
+            .collect()
+    }
+
+    const DAY_FILE: &str = "2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058";
+
+    /// A day file of the archive holding a record the gate refuses (its sample count set
+    /// beyond what its Steim frames hold): a merge that must read that day is refused
+    /// naming the day file and the record's offset, and no file changes.
+    #[test]
+    fn a_refused_record_in_a_day_file_names_the_day_file() {
+        let Some(data) = test_data_dir() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("archive");
+        copy_tree(&data.join("sds-small"), &root);
+        let day = root.join(DAY_FILE);
+        let mut bytes = std::fs::read(&day).unwrap();
+        let records = split_records(&bytes).unwrap();
+        let (len, n) = (records[0].len(), records.len());
+        let patch: Vec<u8> = records[0].to_vec();
+        let at = 2 * len;
+        put16(&mut bytes[at..at + len], 30, 60_000);
+        let message = parse_record(&bytes[at..]).unwrap_err().message;
+        assert!(
+            message.starts_with("sample count 60000 exceeds what"),
+            "{message}"
+        );
+        std::fs::write(&day, &bytes).unwrap();
+        std::fs::write(dir.path().join("patch.mseed"), &patch).unwrap();
+        let before = tree(&root);
+        let e = merge_into(
+            &Archive::new(&root, Layout::Sds),
+            &[MergeInput {
+                path: dir.path().join("patch.mseed"),
+                priority: 1,
+            }],
+            &MergeOptions::default(),
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("{}: byte offset {at}: {message}", day.display())
+        );
+        assert!(tree(&root) == before, "the archive changed ({n} records)");
+    }
+
+    /// A patch record that passes the gate but whose Steim frames are damaged (a flipped
+    /// difference byte) is decoded by a merge with an output encoding: the merge fails
+    /// naming the patch file and the record's offset (it printed an empty path before),
+    /// and writes nothing.
+    #[test]
+    fn an_undecodable_patch_record_is_named_by_file_and_offset() {
+        let Some(data) = test_data_dir() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("archive");
+        copy_tree(&data.join("sds-small"), &root);
+        let mut patch = std::fs::read(root.join(DAY_FILE)).unwrap();
+        let len = split_records(&patch).unwrap()[0].len();
+        patch.truncate(4 * len);
+        // Moved to a day the archive lacks (day of year + 100), so the merge writes them.
+        for k in 0..4 {
+            let r = &mut patch[k * len..(k + 1) * len];
+            let doy = get16(r, 22);
+            put16(r, 22, doy + 100);
+        }
+        let at = 3 * len;
+        let off = get16(&patch[at..], 44) as usize;
+        patch[at + off + 64 + 4 * 5 + 3] ^= 0x01;
+        assert!(parse_record(&patch[at..]).is_ok());
+        let message = match decode_record(&patch[at..at + len]).unwrap_err() {
+            siqaco::Error::InvalidData { message, .. } => message,
+            other => panic!("{other}"),
+        };
+        let input = dir.path().join("patch.mseed");
+        std::fs::write(&input, &patch).unwrap();
+        let before = tree(&root);
+        let opts = MergeOptions {
+            output: OutputOptions {
+                encoding: Some(10),
+                ..OutputOptions::default()
+            },
+            ..MergeOptions::default()
+        };
+        let e = merge_into(
+            &Archive::new(&root, Layout::Sds),
+            &[MergeInput {
+                path: input.clone(),
+                priority: 1,
+            }],
+            &opts,
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("{}: byte offset {at}: {message}", input.display())
+        );
+        assert!(tree(&root) == before, "the archive changed");
+    }
+}
