@@ -644,3 +644,46 @@ mod merge_into_archive {
         assert!(tree(&root) == before, "the archive changed");
     }
 }
+
+/// Issue #16 defect 3: a day file holding a v3 record at 1e-9 Hz (or a v2 record with rate
+/// factor and multiplier −32768/−32768) after a good record: `index` ran for ever on it
+/// (and `scan` aborted on allocation). Now the catalogue holds the good record's stream
+/// only, with the refused record among the file's errors.
+#[test]
+fn index_lists_a_refused_rate_and_catalogues_the_rest() {
+    use siqaco::archive::{Archive, Layout};
+    use siqaco::index::{Catalogue, IndexOptions};
+    let Some(good) = first_record("libmseed__reference-testdata-steim2.v2.mseed") else {
+        return;
+    };
+    let mut slow = first_record("libmseed__reference-testdata-steim2.v3.mseed").unwrap();
+    slow[16..24].copy_from_slice(&f64::to_le_bytes(1e-9));
+    fix_crc(&mut slow);
+    let mut factor = good.clone();
+    put16(&mut factor, 32, (-32768i16) as u16);
+    put16(&mut factor, 34, (-32768i16) as u16);
+    for bad in [slow, factor] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("archive");
+        let file = root.join("2012/XX/TEST/BHZ.D/XX.TEST..BHZ.D.2012.133");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        let mut bytes = good.clone();
+        bytes.extend_from_slice(&bad);
+        std::fs::write(&file, &bytes).unwrap();
+        let mut cat = Catalogue::open(dir.path().join("cat.sqlite")).unwrap();
+        let r = cat
+            .index_archive(&Archive::new(&root, Layout::Sds), &IndexOptions::default())
+            .unwrap();
+        assert_eq!((r.files_indexed, r.files_with_errors), (1, 1));
+        let rows = cat.tsindex_rows().unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!((rows[0].byteoffset, rows[0].bytes), (0, good.len() as i64));
+        let errors = cat.query_sql("SELECT errors FROM siqaco_files").unwrap();
+        let text = format!("{errors:?}");
+        assert!(
+            text.contains(&format!("\\\"offset\\\":{}", good.len()))
+                && text.contains("Hz is outside 1e-6 to 1e6 Hz"),
+            "{text}"
+        );
+    }
+}
