@@ -16,7 +16,14 @@
 //!
 //! # Safety margin against libmseed 3.1.3
 //!
-//! libmseed 3.1.3 may read a few bytes past the end of a buffer while walking a corrupt
+//! libmseed 3.1.3's INT16, INT32, FLOAT32 and FLOAT64 decoders do not bound the header's
+//! sample count by the data length (a larger count reads past the record: invented
+//! samples, or a segmentation fault). [`decode_record`] therefore gives libmseed only
+//! records that passed the validation gate ([`record::check_record`]: the sample count
+//! fits the data bytes of the encoding, the data offset lies inside the record, the
+//! encoding is one libmseed decodes), and only the record's bytes.
+//!
+//! libmseed 3.1.3 may also read a few bytes past the end of a buffer while walking a corrupt
 //! miniSEED 2 blockette chain and shifts by an unchecked exponent in blockette 1000 (both
 //! fixed in 3.5). Before calling it, the chain is walked here: records whose blockette
 //! 1000 has a record-length exponent of 31 or more are refused, and when a blockette

@@ -1508,6 +1508,7 @@ pub fn encoding_name(encoding: u8) -> &'static str {
 /// each; the first sample is the forward constant and uses the first difference. A v2
 /// record without blockette 1000 ([`ENCODING_UNKNOWN`]) is decoded by libmseed as Steim1
 /// (`msr3_unpack_data`: "assuming Steim-1"), so it is counted as Steim1 here.
+#[inline]
 pub fn max_samples(encoding: u8, data_bytes: usize) -> Option<u64> {
     let bytes = data_bytes as u64;
     let steim = |per_word: u64| (15 * (bytes / 64)).saturating_sub(2) * per_word;
@@ -1658,13 +1659,17 @@ fn check_inner(h: &RecordHeader<'_>, codes: &CodeCache) -> Result<(), Fail> {
         }
         if rate != 0.0 {
             // The time one period after the last sample must be representable: the span
-            // as `sample_time` computes it, without its saturation.
-            let span = if h.sample_rate_raw > 0.0 {
-                count as f64 / h.sample_rate_raw * NS as f64
+            // as `sample_time` computes it (count / rate × 10⁹ ns, or count × period ×
+            // 10⁹), without its saturation, below i64::MAX − start; multiplied out (no
+            // division on the scan's path).
+            let room = i64::MAX as f64 - h.start_ns as f64;
+            let raw = h.sample_rate_raw;
+            let fits = if raw > 0.0 {
+                (count as f64) * (NS as f64) < room * raw
             } else {
-                count as f64 * -h.sample_rate_raw * NS as f64
+                (count as f64) * -raw * (NS as f64) < room
             };
-            if !(h.start_ns as f64 + span < i64::MAX as f64) {
+            if !fits {
                 return Err(Fail::SpanOverflow {
                     count,
                     rate_bits: rate.to_bits(),
@@ -1679,6 +1684,73 @@ fn check_inner(h: &RecordHeader<'_>, codes: &CodeCache) -> Result<(), Fail> {
         }
     }
     Ok(())
+}
+
+/// What the gate found for the last v2 record that passed it with samples, so that a run of
+/// records of one layout and rate (the usual case) is checked with two compares and two
+/// bounds instead of the whole rule set.
+#[derive(Clone, Copy, Debug, Default)]
+struct GateCache {
+    /// Encoding, data offset, end of blockettes and record length, packed ([`Self::layout`]);
+    /// 0 = nothing learnt.
+    layout: u64,
+    /// Raw sample rate bits.
+    rate_bits: u64,
+    /// [`max_samples`] of the layout.
+    max: u64,
+    /// Records of up to `max` samples starting before this time end before i64::MAX.
+    start_before: i64,
+}
+
+impl GateCache {
+    #[inline(always)]
+    fn layout(h: &RecordHeader<'_>) -> u64 {
+        // v2 fields: data offset and blockette offsets are 16-bit, a record is at least 64
+        // and at most 10 MiB (24 bits) long, so the packing is exact and never 0.
+        (h.encoding as u64) << 56
+            | (h.data_offset as u64 & 0xffff) << 40
+            | (h.blockettes_end as u64 & 0xffff) << 24
+            | (h.record_length as u64 & 0xff_ffff)
+    }
+
+    /// Whether `h`, a v2 record whose codes and blockette chain are sound, passes the gate
+    /// for the same reasons as the record the cache was learnt from.
+    #[inline(always)]
+    fn passes(&self, h: &RecordHeader<'_>) -> bool {
+        Self::layout(h) == self.layout
+            && h.sample_rate_raw.to_bits() == self.rate_bits
+            && (h.sample_count as u64) <= self.max
+            && h.start_ns < self.start_before
+    }
+
+    /// Learns from `h`, a v2 record that passed [`check_inner`].
+    #[inline]
+    fn learn(&mut self, h: &RecordHeader<'_>) {
+        let raw = h.sample_rate_raw;
+        if h.sample_count <= 0 || raw == 0.0 {
+            return;
+        }
+        let Some(max) = max_samples(h.encoding, h.record_length - h.data_offset) else {
+            return;
+        };
+        let span = if raw > 0.0 {
+            max as f64 / raw * NS as f64
+        } else {
+            max as f64 * -raw * NS as f64
+        };
+        // One second of margin for the rounding of the float span.
+        let before = i64::MAX as f64 - span - NS as f64;
+        *self = GateCache {
+            layout: Self::layout(h),
+            rate_bits: raw.to_bits(),
+            max,
+            start_before: if before > i64::MIN as f64 {
+                before as i64
+            } else {
+                i64::MIN
+            },
+        };
+    }
 }
 
 /// The stored and the computed CRC-32C of a miniSEED 3 record (at least 40 bytes).
@@ -1744,6 +1816,8 @@ pub struct RecordScanner<'a> {
     codes: CodeCache,
     /// Whether records pass the validation gate ([`check_record`]).
     checked: bool,
+    /// The gate's answer for the last run of records of one layout.
+    gate: GateCache,
 }
 
 impl<'a> RecordScanner<'a> {
@@ -1758,6 +1832,7 @@ impl<'a> RecordScanner<'a> {
             need: 0,
             codes: CodeCache::default(),
             checked: true,
+            gate: GateCache::default(),
         }
     }
 
@@ -1808,13 +1883,22 @@ impl<'a> RecordScanner<'a> {
                     }
                     self.pos = here + header.record_length;
                     if self.checked {
-                        if let Err(fail) = check_inner(&header, &self.codes) {
-                            // Refused whole: nothing inside it is taken for a record.
-                            return Some(emit(ScanItem::Invalid {
-                                offset: at,
-                                length: header.record_length as u64,
-                                message: fail.message(),
-                            }));
+                        let known = header.format_version == 2
+                            && self.codes.fault.is_none()
+                            && header.chain_fault.is_none()
+                            && self.gate.passes(&header);
+                        if !known {
+                            if let Err(fail) = check_inner(&header, &self.codes) {
+                                // Refused whole: nothing inside it is taken for a record.
+                                return Some(emit(ScanItem::Invalid {
+                                    offset: at,
+                                    length: header.record_length as u64,
+                                    message: fail.message(),
+                                }));
+                            }
+                            if header.format_version == 2 {
+                                self.gate.learn(&header);
+                            }
                         }
                     }
                     return Some(emit(ScanItem::Record { offset: at, header }));
@@ -1903,6 +1987,7 @@ pub(crate) fn scan_reader<R: std::io::Read>(
     let mut filled = 0usize; // bytes held
     let mut run = None;
     let mut codes = CodeCache::default();
+    let mut gate = GateCache::default();
     let mut want = chunk;
     loop {
         if buf.len() < 2 * PAGE + want {
@@ -1933,6 +2018,7 @@ pub(crate) fn scan_reader<R: std::io::Read>(
             need: 0,
             codes,
             checked: true,
+            gate,
         };
         while scanner.advance(&mut f).is_some() {}
         if at_end {
@@ -1942,6 +2028,7 @@ pub(crate) fn scan_reader<R: std::io::Read>(
         let (pos, need) = (scanner.pos, scanner.need);
         run = scanner.run;
         codes = scanner.codes;
+        gate = scanner.gate;
         base += pos as u64;
         let carried = place(buf, base);
         buf.copy_within(start + pos..start + filled, carried);
@@ -2310,6 +2397,74 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, codes.len());
+    }
+
+    /// The scanner's gate cache (a run of records of one layout and rate) gives exactly the
+    /// answers of the whole gate (`parse_record` on each record alone), with counts and
+    /// start times at and past the limits.
+    #[test]
+    fn gate_cache_equals_the_whole_gate() {
+        let Some(dir) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let v2 =
+            std::fs::read(dir.join("mseed/libmseed__reference-testdata-steim2.v2.mseed")).unwrap();
+        let len = parse_record(&v2).unwrap().record_length;
+        let order = v2_byte_order(&v2);
+        let put16 = |r: &mut [u8], at: usize, v: u16| {
+            let b = match order {
+                ByteOrder::Big => v.to_be_bytes(),
+                ByteOrder::Little => v.to_le_bytes(),
+            };
+            r[at..at + 2].copy_from_slice(&b);
+        };
+        let data = rd16(&v2, 44, order) as usize;
+        let max = max_samples(11, len - data).unwrap() as u16;
+        let mut all = Vec::new();
+        // (count, year, rate factor, rate multiplier)
+        let cases = [
+            (100, 2012, 40, 1),
+            (max, 2012, 40, 1),
+            (max + 1, 2012, 40, 1),
+            (0, 2012, 40, 1),
+            (max, 2262, 40, 1),
+            (100, 2262, -10000, -100),
+            (max, 2262, -10000, -100),
+            (1, 2262, -10000, -100),
+            (max, 2012, -10000, -100),
+            (max, 2012, -10000, -101),
+            (100, 2012, 40, 1),
+        ];
+        for (count, year, factor, mult) in cases {
+            let mut r = v2[..len].to_vec();
+            put16(&mut r, 30, count);
+            put16(&mut r, 20, year);
+            put16(&mut r, 22, 1);
+            put16(&mut r, 32, factor as u16);
+            put16(&mut r, 34, mult as u16);
+            all.extend_from_slice(&r);
+        }
+        let mut refused = 0;
+        for item in RecordScanner::new(&all) {
+            match item {
+                ScanItem::Record { offset, header } => {
+                    assert_eq!(parse_record(&all[offset as usize..]), Ok(header));
+                }
+                ScanItem::Invalid {
+                    offset,
+                    length,
+                    message,
+                } => {
+                    let e = parse_record(&all[offset as usize..]).unwrap_err();
+                    assert_eq!(
+                        (e.message, e.record_length),
+                        (message, Some(length as usize))
+                    );
+                    refused += 1;
+                }
+            }
+        }
+        assert_eq!(refused, 4);
     }
 
     #[test]
