@@ -2042,6 +2042,15 @@ pub(crate) fn scan_reader<R: std::io::Read>(
 mod tests {
     use super::*;
 
+    /// Writes `v` at `at` in byte order `order`.
+    fn put_u16(r: &mut [u8], at: usize, v: u16, order: ByteOrder) {
+        let b = match order {
+            ByteOrder::Big => v.to_be_bytes(),
+            ByteOrder::Little => v.to_le_bytes(),
+        };
+        r[at..at + 2].copy_from_slice(&b);
+    }
+
     #[test]
     fn civil_time_matches_chrono() {
         for (y, d) in [
@@ -2279,13 +2288,7 @@ mod tests {
         // walk cut by a chunk boundary must wait for more bytes, not take the copy as the
         // next record; and a chain broken after the boundary must stay broken.
         let order = v2_byte_order(&v2);
-        let put16 = |r: &mut [u8], at: usize, v: u16| {
-            let b = match order {
-                ByteOrder::Big => v.to_be_bytes(),
-                ByteOrder::Little => v.to_le_bytes(),
-            };
-            r[at..at + 2].copy_from_slice(&b);
-        };
+        let put16 = |r: &mut [u8], at: usize, v: u16| put_u16(r, at, v, order);
         let mut late = v2[..v2_len].to_vec();
         late[48..v2_len].fill(0);
         put16(&mut late, 48, 100); // blockette 100, next at 448
@@ -2411,13 +2414,7 @@ mod tests {
             std::fs::read(dir.join("mseed/libmseed__reference-testdata-steim2.v2.mseed")).unwrap();
         let len = parse_record(&v2).unwrap().record_length;
         let order = v2_byte_order(&v2);
-        let put16 = |r: &mut [u8], at: usize, v: u16| {
-            let b = match order {
-                ByteOrder::Big => v.to_be_bytes(),
-                ByteOrder::Little => v.to_le_bytes(),
-            };
-            r[at..at + 2].copy_from_slice(&b);
-        };
+        let put16 = |r: &mut [u8], at: usize, v: u16| put_u16(r, at, v, order);
         let data = rd16(&v2, 44, order) as usize;
         let max = max_samples(11, len - data).unwrap() as u16;
         let mut all = Vec::new();

@@ -13,7 +13,7 @@ use siqaco::record::{
     check_record, max_samples, parse_record, parse_record_structure, ByteOrder, RecordErrorKind,
     RecordHeader, RecordScanner, ScanItem,
 };
-use siqaco::testing::{files_in, test_data_dir};
+use siqaco::testing::{files_below, files_in, test_data_dir};
 use siqaco::time::{day_floor, NS_PER_DAY};
 
 /// The first record of a file of the shared data, as bytes.
@@ -340,23 +340,6 @@ fn v2_code_bytes() {
             }
         }
     }
-}
-
-/// Every regular file below `dir`, recursively.
-fn files_below(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 /// Every Steim record of the shared data (miniSEED files, SEED volumes, the SDS archive)

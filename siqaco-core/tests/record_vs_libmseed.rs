@@ -10,7 +10,7 @@
 
 use siqaco::codec::{parse_header_libmseed, LibmseedHeader};
 use siqaco::record::{check_record, RecordHeader, RecordScanner, ScanItem, MIN_RECORD_LENGTH};
-use siqaco::testing::{files_in, test_data_dir};
+use siqaco::testing::{files_below, files_in, test_data_dir};
 use siqaco::Nslc;
 use std::path::{Path, PathBuf};
 
@@ -83,24 +83,6 @@ fn compare(file: &Path, offset: usize, ours: &RecordHeader<'_>, lib: &LibmseedHe
         | ((ours.data_quality_flags & 0x80) >> 6)
         | ((ours.io_clock_flags & 0x20) >> 3);
     assert_eq!(flags, lib.flags, "flags, {ctx}");
-}
-
-/// Every regular file below `dir`, recursively, sorted.
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.is_file() {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]
