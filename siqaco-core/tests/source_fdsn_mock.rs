@@ -31,6 +31,10 @@ enum Reply {
     /// Read the request; the function gets its head (request line and headers) and body
     /// and says what to send.
     Script(Script),
+    /// Read the request, send 200 with a `Content-Length` of the whole body, then the body
+    /// `n` bytes at a time with a pause between writes (a server that trickles its body);
+    /// stops when the client has gone.
+    Trickle(Vec<u8>, usize, Duration),
 }
 
 /// A reply computed from the request's head and body.
@@ -70,6 +74,10 @@ fn serve_full(replies: Vec<Reply>) -> (u16, JoinHandle<Vec<(String, String)>>) {
                     reqs.push(read_request_full(&mut s));
                     std::thread::sleep(wait);
                     respond(&mut s, 200, &[], &body);
+                }
+                Reply::Trickle(body, n, pause) => {
+                    reqs.push(read_request_full(&mut s));
+                    trickle(&mut s, &body, n, pause);
                 }
                 Reply::Script(f) => {
                     let (head, body) = read_request_full(&mut s);
@@ -129,6 +137,24 @@ fn respond(s: &mut TcpStream, status: u16, headers: &[(&str, String)], body: &[u
     head.push_str("\r\n");
     let _ = s.write_all(head.as_bytes());
     let _ = s.write_all(body);
+}
+
+/// Sends a 200 head with the length of `body`, then `body` `n` bytes at a time with
+/// `pause` between writes, until the end or until the client has gone.
+fn trickle(s: &mut TcpStream, body: &[u8], n: usize, pause: Duration) {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    if s.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    for piece in body.chunks(n.max(1)) {
+        if s.write_all(piece).and_then(|_| s.flush()).is_err() {
+            return;
+        }
+        std::thread::sleep(pause);
+    }
 }
 
 /// Real records of IU.COLA.00.LHZ on 2010-02-27, and a request line for that day.
@@ -314,6 +340,42 @@ fn slow_response_past_timeout_fails() {
         .unwrap_err();
     assert!(e.to_string().contains("timed out"), "{e}");
     assert!(entries(staging.path()).is_empty());
+}
+
+/// Issue #16, defect 6: a server that trickles its body (here one piece a second, 60 s in
+/// all) was read for as long as it kept sending, whatever the timeout. The timeout is now a
+/// deadline for the whole request (connect, headers and body): the request is cut at 2 s,
+/// counted as a timeout, retried, and the error names the URL and the deadline.
+#[test]
+fn trickling_body_is_cut_at_the_deadline() {
+    let Some((bytes, line)) = lhz() else { return };
+    let piece = bytes.len().div_ceil(60);
+    let (port, h) = serve(vec![
+        Reply::Trickle(bytes.clone(), piece, Duration::from_secs(1)),
+        Reply::Trickle(bytes.clone(), piece, Duration::from_secs(1)),
+    ]);
+    let staging = tempfile::tempdir().unwrap();
+    let t0 = Instant::now();
+    let e = source(port, Duration::from_secs(2), 1)
+        .fetch(std::slice::from_ref(&line), staging.path())
+        .unwrap_err();
+    // Two attempts of 2 s each, against 120 s for the two whole bodies.
+    assert!(t0.elapsed() < Duration::from_secs(30), "{:?}", t0.elapsed());
+    let msg = e.to_string();
+    assert_eq!(e.kind(), ErrorKind::Network);
+    assert!(
+        msg.contains(&format!(
+            "http://127.0.0.1:{port}/fdsnws/dataselect/1/query"
+        )),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("timed out") && msg.contains("2 s deadline"),
+        "{msg}"
+    );
+    assert!(msg.contains("gave up after 2 attempts"), "{msg}");
+    assert!(entries(staging.path()).is_empty());
+    assert_eq!(h.join().unwrap().len(), 2);
 }
 
 #[test]

@@ -7,12 +7,24 @@
 //!
 //! | status | outcome |
 //! |---|---|
-//! | 200 with a body | the body streams to a hidden temporary file in the staging directory, is synced, validated ([`validate_records`](super)) and renamed into place; a body that is not miniSEED (an HTML page), ends in a truncated record, or holds records outside what was asked is an [`Error::Http`] naming the URL, not retried, and leaves nothing |
+//! | 200 with a body | the body streams to a hidden temporary file in the staging directory through a bounded buffer and is validated record by record as it arrives (`RecordCheck`: the record scanner's checks, codes that can be filed in an archive, records inside what was asked), then synced and renamed into place; a body that is not miniSEED (an HTML page), ends in a truncated record, holds a record whose codes cannot be filed, or holds records outside what was asked is an [`Error::Http`] naming the URL and the byte offset, not retried, and leaves nothing (reading stops at the first bad record) |
 //! | 200 empty, 204, 404 | no data |
 //! | 413 | the request is split in two (by streams when it has several lines, else by time) and both halves are fetched; windows are not split below [`FdsnOptions::min_split_s`] |
-//! | 429, 503 | retried after `Retry-After` seconds (capped by [`FdsnOptions::max_retry_after`]) or the backoff delay |
+//! | 429, 503 | retried after the server's `Retry-After` (delay-seconds or an HTTP date, RFC 9110 §10.2.3; a date in the past retries at once), capped by [`FdsnOptions::max_retry_after`], or else after the backoff delay |
 //! | 400, 401, 403 | error at once, with the server's message |
 //! | other statuses, connection errors, timeouts | retried with exponential backoff up to [`FdsnOptions::max_retries`] times |
+//!
+//! **Time and memory.** Every request has a deadline, [`FdsnOptions::timeout`], from the
+//! start of connecting to the last byte of the body (connecting is also bounded by
+//! [`FdsnOptions::connect_timeout`]): a server that trickles its body, or stops sending, is
+//! cut at the deadline and the attempt counts as a timeout (retried). reqwest's blocking
+//! `ClientBuilder::timeout` alone bounds each wait (for the headers, for each read of the
+//! body) separately, not the whole, so the deadline is given to every request
+//! (`RequestBuilder::timeout`, which reqwest applies up to the end of the body) and checked
+//! again between reads. No response is held whole in memory: dataselect bodies go to the
+//! staging file through a bounded buffer (1 MiB, up to 10 MiB for one long record), and the
+//! responses parsed in memory (availability, station, token exchange) stop at
+//! [`FdsnOptions::max_text_bytes`] with an error naming the URL.
 //!
 //! With [`FdsnOptions::credentials`] requests go to `/queryauth` instead, with HTTP Digest
 //! authentication (RFC 7616, also RFC 2617's MD5 and RFC 2069's legacy form; the
@@ -27,15 +39,17 @@
 //! Uses reqwest's blocking client with rustls: do not call it from inside a tokio runtime.
 
 use super::{
-    full_availability, postfile_text, staged_name, validate_records, AvailabilitySpan, FetchReport,
-    InFlight, RequestLine, Source, SourceInfo, Throttle,
+    full_availability, postfile_text, staged_name, AvailabilitySpan, FetchReport, InFlight,
+    RecordCheck, RequestLine, Source, SourceInfo, Throttle,
 };
 use crate::error::{Error, Result};
+use crate::record::scan_reader;
 use crate::sid::Nslc;
+use std::cell::Cell;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 /// Credentials for fdsnws-dataselect `/queryauth` (FDSN Web Service Specifications 1.2,
 /// dataselect: "queryauth ... HTTP Digest authentication").
@@ -137,9 +151,19 @@ impl AvailabilityMode {
 /// Options of [`FdsnDataselect`].
 #[derive(Clone, Debug)]
 pub struct FdsnOptions {
-    /// Timeout of one request, from connecting to the end of the response body (default
-    /// 60 s); a request that takes longer fails and is retried.
+    /// Deadline of one request: from the start of connecting to the last byte of the
+    /// response body, whatever the server sends meanwhile (default 60 s). A request still
+    /// running at the deadline is cut, counted as a timeout and retried. This is `siqaco
+    /// fetch --timeout` and `timeout_s` of an update's `[[sources]]`.
     pub timeout: Duration,
+    /// Longest wait for the connection to be established (default 10 s; never more than
+    /// [`FdsnOptions::timeout`]).
+    pub connect_timeout: Duration,
+    /// Largest response read into memory to be parsed (availability, station and token
+    /// exchange responses), bytes (default 256 MiB); a larger one is an [`Error::Http`]
+    /// naming the URL and this cap, not retried. Dataselect bodies go to disk and have no
+    /// such cap.
+    pub max_text_bytes: u64,
     /// Retries after the first attempt for retryable failures (default 4).
     pub max_retries: u32,
     /// First backoff delay, doubled at each retry (default 1 s).
@@ -165,6 +189,8 @@ impl Default for FdsnOptions {
     fn default() -> Self {
         FdsnOptions {
             timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            max_text_bytes: 256 << 20,
             max_retries: 4,
             backoff_initial: Duration::from_secs(1),
             backoff_max: Duration::from_secs(60),
@@ -280,7 +306,7 @@ impl FdsnDataselect {
         };
         let token = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let auth_url = format!("{}/auth", self.service_url);
-        let l = exchange_token(&self.client, &auth_url, token)?;
+        let l = exchange_token(&self.client, &self.opts, &auth_url, token)?;
         *login = Some(l.clone());
         Ok(l)
     }
@@ -328,6 +354,8 @@ impl FdsnDataselect {
         }
         let body = postfile_text(&options, lines);
         let _permit = self.in_flight.acquire();
+        // The deadline of this attempt, the Digest round trips included.
+        let deadline = Deadline::start(self.opts.timeout);
         let mut resp;
         let mut round = 0;
         // Whether the challenge answered was received during this attempt (a cached one
@@ -339,9 +367,9 @@ impl FdsnDataselect {
             if let Some(a) = &auth {
                 req = req.header(reqwest::header::AUTHORIZATION, a);
             }
-            resp = match req.send() {
+            resp = match deadline.send(req) {
                 Ok(r) => r,
-                Err(e) => return Ok(Attempt::Retry(self.http_err(None, transport(&e)), None)),
+                Err(e) => return Ok(Attempt::Retry(self.http_err(None, e), None)),
             };
             if resp.status().as_u16() != 401 || self.opts.credentials.is_none() {
                 break;
@@ -395,7 +423,8 @@ impl FdsnDataselect {
             204 | 404 => return Ok(Attempt::NoData),
             413 => return Ok(Attempt::TooLarge),
             429 | 503 => {
-                let after = retry_after(&resp).map(|d| d.min(self.opts.max_retry_after));
+                let after =
+                    retry_after(&resp, SystemTime::now()).map(|d| d.min(self.opts.max_retry_after));
                 let msg = snippet(resp);
                 return Ok(Attempt::Retry(self.http_err(Some(status), msg), after));
             }
@@ -413,57 +442,51 @@ impl FdsnDataselect {
                 return Ok(Attempt::Retry(self.http_err(Some(status), msg), None));
             }
         }
-        // Stream the body to a hidden temporary file in the staging directory, sync it, read
-        // it back and validate it; a rejected body is removed (when `tmp` is dropped).
+        // Stream the body to a hidden temporary file in the staging directory and validate
+        // it record by record as it arrives; a rejected body is removed (when `tmp` is
+        // dropped).
         let mut tmp = tempfile::Builder::new()
             .prefix(".siqaco-partial-")
             .tempfile_in(staging)
             .map_err(|e| Error::io(staging, e))?;
-        let mut resp = resp;
-        let mut buf = vec![0u8; 256 * 1024];
-        let mut total = 0u64;
-        let t0 = std::time::Instant::now();
-        loop {
-            let n = match resp.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) => {
-                    return Ok(Attempt::Retry(
-                        self.http_err(
-                            Some(200),
-                            format!("reading the response body failed after {total} bytes: {e}"),
-                        ),
-                        None,
-                    ))
-                }
-            };
-            tmp.write_all(&buf[..n])
-                .map_err(|e| Error::io(tmp.path(), e))?;
-            total += n as u64;
-            self.throttle.consume(n as u64);
+        let t0 = Instant::now();
+        let stop = Cell::new(false);
+        let mut check = RecordCheck::new(lines);
+        let mut reader = BodyReader::new(resp, &deadline)
+            .tee(tmp.as_file_mut())
+            .throttle(&self.throttle)
+            .stop_on(&stop);
+        let mut scan_buf = Vec::new();
+        let read = scan_reader(&mut reader, &mut scan_buf, SCAN_CHUNK, |item| {
+            if !check.item(item) {
+                stop.set(true);
+            }
+        });
+        drop(scan_buf);
+        let (total, head) = (reader.bytes, reader.head.clone());
+        let failure = reader.failure(read.err());
+        if check.failed() {
+            // `tmp` is removed on drop.
+            return Err(self.http_err(Some(200), check.finish(&head).unwrap_err()));
+        }
+        match failure {
+            None => {}
+            Some(BodyFailure::Write(e)) => return Err(Error::io(tmp.path(), e)),
+            Some(f) => return Ok(Attempt::Retry(self.http_err(Some(200), f.message()), None)),
         }
         if total == 0 {
             return Ok(Attempt::NoData);
         }
-        let t1 = std::time::Instant::now();
+        let t1 = Instant::now();
         tmp.as_file()
             .sync_all()
             .map_err(|e| Error::io(tmp.path(), e))?;
-        let t2 = std::time::Instant::now();
-        let data = std::fs::read(tmp.path()).map_err(|e| Error::io(tmp.path(), e))?;
-        let v = validate_records(&data, lines);
         tracing::debug!(
-            "{}: {total} bytes received in {:.3} s, synced in {:.3} s, validated in {:.3} s",
+            "{}: {total} bytes received and validated in {:.3} s, synced in {:.3} s",
             self.query_url,
             (t1 - t0).as_secs_f64(),
-            (t2 - t1).as_secs_f64(),
-            t2.elapsed().as_secs_f64()
+            t1.elapsed().as_secs_f64()
         );
-        drop(data);
-        if let Err(msg) = v {
-            // `tmp` is removed on drop.
-            return Err(self.http_err(Some(200), msg));
-        }
         let dest = staging.join(staged_name(&self.info.name));
         tmp.persist(&dest).map_err(|e| Error::io(&dest, e.error))?;
         Ok(Attempt::Data(dest, total))
@@ -641,11 +664,12 @@ pub(crate) fn resolve_service(url: &str, service: &str, methods: &[&str]) -> Res
     })
 }
 
-/// The blocking HTTP client of the FDSN clients: rustls, `opts.timeout` for connecting and
-/// for a whole request, siqaco's user agent.
+/// The blocking HTTP client of the FDSN clients: rustls, `opts.connect_timeout` (at most
+/// `opts.timeout`) for connecting, `opts.timeout` for each wait of a request sent without a
+/// [`Deadline`], siqaco's user agent.
 pub(crate) fn http_client(opts: &FdsnOptions, url: &str) -> Result<reqwest::blocking::Client> {
     reqwest::blocking::Client::builder()
-        .connect_timeout(opts.timeout)
+        .connect_timeout(opts.connect_timeout.min(opts.timeout))
         .timeout(opts.timeout)
         .user_agent(concat!("siqaco/", env!("CARGO_PKG_VERSION")))
         .build()
@@ -671,6 +695,7 @@ fn request_uri(url: &str) -> String {
 /// `user:password`.
 fn exchange_token(
     client: &reqwest::blocking::Client,
+    opts: &FdsnOptions,
     auth_url: &str,
     token: Vec<u8>,
 ) -> Result<(String, String)> {
@@ -679,11 +704,10 @@ fn exchange_token(
         status,
         message,
     };
-    let resp = client
-        .post(auth_url)
-        .body(token)
-        .send()
-        .map_err(|e| err(None, format!("token exchange failed: {}", transport(&e))))?;
+    let deadline = Deadline::start(opts.timeout);
+    let resp = deadline
+        .send(client.post(auth_url).body(token))
+        .map_err(|e| err(None, format!("token exchange failed: {e}")))?;
     let status = resp.status().as_u16();
     if status != 200 {
         let msg = snippet(resp);
@@ -692,9 +716,13 @@ fn exchange_token(
             format!("the token was refused (not retried): {msg}"),
         ));
     }
-    let text = resp
-        .text()
-        .map_err(|e| err(Some(200), format!("reading the token exchange failed: {e}")))?;
+    let bytes = read_capped(resp, &deadline, opts.max_text_bytes).map_err(|f| {
+        err(
+            Some(200),
+            format!("reading the token exchange failed: {}", f.message()),
+        )
+    })?;
+    let text = String::from_utf8_lossy(&bytes);
     let text = text.trim();
     match text.split_once(':') {
         Some((u, p))
@@ -725,10 +753,12 @@ pub(crate) enum Body {
 
 /// Sends the request made by `make` and reads the whole body, with the dataselect rules for
 /// statuses: 204 is no data; 429/503 wait for `Retry-After`; other 5xx statuses, transport
-/// errors and timeouts are retried with backoff up to `opts.max_retries` times; 4xx are
-/// errors at once. The availability and station clients ask with `nodata=204`, so a 404
-/// means the URL or the service does not exist (a server without fdsnws-availability), an
-/// error, and never "no data" by mistake. Errors name `url`.
+/// errors and timeouts (the deadline `opts.timeout` of each attempt, body included) are
+/// retried with backoff up to `opts.max_retries` times; 4xx are errors at once. The
+/// availability and station clients ask with `nodata=204`, so a 404 means the URL or the
+/// service does not exist (a server without fdsnws-availability), an error, and never "no
+/// data" by mistake. A body larger than `opts.max_text_bytes` is an error at once. Errors
+/// name `url`.
 pub(crate) fn get_body(
     opts: &FdsnOptions,
     url: &str,
@@ -743,31 +773,23 @@ pub(crate) fn get_body(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let (e, after) = match make().send() {
-            Err(e) => (err(None, transport(&e)), None),
+        let deadline = Deadline::start(opts.timeout);
+        let (e, after) = match deadline.send(make()) {
+            Err(e) => (err(None, e), None),
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 match status {
-                    200 => {
-                        let mut resp = resp;
-                        let mut buf = Vec::new();
-                        match resp.read_to_end(&mut buf) {
-                            Ok(_) => return Ok(Body::Data(buf)),
-                            Err(e) => (
-                                err(
-                                    Some(200),
-                                    format!(
-                                        "reading the response body failed after {} bytes: {e}",
-                                        buf.len()
-                                    ),
-                                ),
-                                None,
-                            ),
+                    200 => match read_capped(resp, &deadline, opts.max_text_bytes) {
+                        Ok(buf) => return Ok(Body::Data(buf)),
+                        Err(f @ BodyFailure::TooLarge(_)) => {
+                            return Err(err(Some(200), format!("{} (not retried)", f.message())))
                         }
-                    }
+                        Err(f) => (err(Some(200), f.message()), None),
+                    },
                     204 => return Ok(Body::NoData),
                     429 | 503 => {
-                        let after = retry_after(&resp).map(|d| d.min(opts.max_retry_after));
+                        let after = retry_after(&resp, SystemTime::now())
+                            .map(|d| d.min(opts.max_retry_after));
                         (err(Some(status), snippet(resp)), after)
                     }
                     400..=499 => {
@@ -807,21 +829,263 @@ pub(crate) fn get_body(
     }
 }
 
-/// `Retry-After` in seconds (HTTP dates are not supported and give `None`).
-fn retry_after(resp: &reqwest::blocking::Response) -> Option<Duration> {
+/// The delay a `Retry-After` header asks for (RFC 9110 §10.2.3): delay-seconds (a
+/// non-negative decimal number), or an HTTP date (IMF-fixdate, or the obsolete RFC 850 and
+/// asctime forms, read by the `httpdate` crate) taken relative to `now`; a date in the past
+/// gives zero (retry at once). `None` when the header is absent or neither form.
+fn retry_after(resp: &reqwest::blocking::Response, now: SystemTime) -> Option<Duration> {
     let v = resp.headers().get(reqwest::header::RETRY_AFTER)?;
-    let secs: f64 = v.to_str().ok()?.trim().parse().ok()?;
-    (secs >= 0.0 && secs.is_finite()).then(|| Duration::from_secs_f64(secs))
+    parse_retry_after(v.to_str().ok()?, now)
 }
 
-/// The first 300 characters of an error body, on one line.
+/// [`retry_after`] on the header's value.
+fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs >= 0.0 && secs.is_finite())
+            .then(|| Duration::try_from_secs_f64(secs).ok())
+            .flatten();
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// The first 300 characters of an error body, on one line (at most 64 KiB of the body are
+/// read, within the request's timeout).
 fn snippet(resp: reqwest::blocking::Response) -> String {
-    let text = resp.text().unwrap_or_default();
+    let mut bytes = Vec::new();
+    let _ = resp.take(64 << 10).read_to_end(&mut bytes);
+    let text = String::from_utf8_lossy(&bytes);
     let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if one.is_empty() {
         "(empty body)".into()
     } else {
         one.chars().take(300).collect()
+    }
+}
+
+/// Bytes read at once from a dataselect body into the record scanner's buffer (which holds
+/// one chunk, or one record of up to 10 MiB when a record is longer).
+const SCAN_CHUNK: usize = 1 << 20;
+
+/// The deadline of one request attempt: connect, headers and whole body within `limit` of
+/// its start ([`FdsnOptions::timeout`]).
+pub(crate) struct Deadline {
+    at: Instant,
+    limit: Duration,
+}
+
+impl Deadline {
+    /// A deadline `limit` from now.
+    pub(crate) fn start(limit: Duration) -> Self {
+        Deadline {
+            at: Instant::now() + limit,
+            limit,
+        }
+    }
+
+    /// The time left (zero once passed).
+    fn remaining(&self) -> Duration {
+        self.at.saturating_duration_since(Instant::now())
+    }
+
+    /// Whether the deadline has passed (within a few milliseconds: reqwest's timer and
+    /// ours are not the same clock reading).
+    fn passed(&self) -> bool {
+        Instant::now() + Duration::from_millis(20) >= self.at
+    }
+
+    /// The message of a request cut at the deadline, after `bytes` bytes of body.
+    fn message(&self, bytes: Option<u64>) -> String {
+        let after = bytes.map_or(String::new(), |b| format!(" after {b} bytes of the body"));
+        format!(
+            "timed out: the {} s deadline of the request (connect, headers and whole body) \
+             passed{after}",
+            self.limit.as_secs_f64()
+        )
+    }
+
+    /// Sends `req` with what is left of the deadline as its reqwest timeout (which reqwest
+    /// applies from connecting to the end of the body); a transport error is described
+    /// ([`transport`]), a timeout with the deadline.
+    fn send(
+        &self,
+        req: reqwest::blocking::RequestBuilder,
+    ) -> std::result::Result<reqwest::blocking::Response, String> {
+        let left = self.remaining();
+        if left.is_zero() {
+            return Err(self.message(None));
+        }
+        req.timeout(left).send().map_err(|e| {
+            if e.is_timeout() && self.passed() {
+                format!("{}: {}", self.message(None), transport(&e))
+            } else {
+                transport(&e)
+            }
+        })
+    }
+}
+
+/// Why reading a response body stopped early.
+#[derive(Debug)]
+pub(crate) enum BodyFailure {
+    /// The request's deadline passed, after this many bytes of body.
+    Deadline(String),
+    /// The body is larger than the cap (bytes).
+    TooLarge(u64),
+    /// Writing the copy (the staging file) failed.
+    Write(std::io::Error),
+    /// The caller asked to stop (a bad record was found).
+    Stopped,
+    /// The connection failed, after this many bytes of body.
+    Read(u64, std::io::Error),
+}
+
+impl BodyFailure {
+    /// A one-line description.
+    fn message(&self) -> String {
+        match self {
+            BodyFailure::Deadline(m) => m.clone(),
+            BodyFailure::TooLarge(cap) => format!(
+                "the response is larger than the {cap}-byte cap for responses read into \
+                 memory (FdsnOptions::max_text_bytes)"
+            ),
+            BodyFailure::Write(e) => format!("writing the response failed: {e}"),
+            BodyFailure::Stopped => "reading stopped at a bad record".into(),
+            BodyFailure::Read(n, e) => {
+                format!("reading the response body failed after {n} bytes: {e}")
+            }
+        }
+    }
+}
+
+/// A response body read under a [`Deadline`]: counted, optionally capped, copied to a
+/// writer (the staging file) and throttled as it is read, and stopped when asked. The first
+/// 64 bytes are kept (to quote an HTML page in an error).
+pub(crate) struct BodyReader<'a, R> {
+    inner: R,
+    deadline: &'a Deadline,
+    /// Bytes read so far.
+    pub(crate) bytes: u64,
+    /// The first bytes of the body.
+    pub(crate) head: Vec<u8>,
+    cap: Option<u64>,
+    tee: Option<&'a mut dyn Write>,
+    throttle: Option<&'a Throttle>,
+    stop: Option<&'a Cell<bool>>,
+    failure: Option<BodyFailure>,
+}
+
+impl<'a, R: Read> BodyReader<'a, R> {
+    /// A reader of `inner` under `deadline`.
+    pub(crate) fn new(inner: R, deadline: &'a Deadline) -> Self {
+        BodyReader {
+            inner,
+            deadline,
+            bytes: 0,
+            head: Vec::new(),
+            cap: None,
+            tee: None,
+            throttle: None,
+            stop: None,
+            failure: None,
+        }
+    }
+
+    /// Fails once more than `cap` bytes arrive.
+    pub(crate) fn cap(mut self, cap: u64) -> Self {
+        self.cap = Some(cap);
+        self
+    }
+
+    /// Copies every byte read to `w`.
+    pub(crate) fn tee(mut self, w: &'a mut dyn Write) -> Self {
+        self.tee = Some(w);
+        self
+    }
+
+    /// Accounts every byte read to `t`.
+    fn throttle(mut self, t: &'a Throttle) -> Self {
+        self.throttle = Some(t);
+        self
+    }
+
+    /// Stops (with an error) once `stop` is set.
+    fn stop_on(mut self, stop: &'a Cell<bool>) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    /// Why reading stopped, given the error the caller got from it (if any).
+    pub(crate) fn failure(&mut self, err: Option<std::io::Error>) -> Option<BodyFailure> {
+        let e = err?;
+        Some(
+            self.failure
+                .take()
+                .unwrap_or(BodyFailure::Read(self.bytes, e)),
+        )
+    }
+
+    fn fail(&mut self, f: BodyFailure) -> std::io::Error {
+        let e = std::io::Error::other(f.message());
+        self.failure = Some(f);
+        e
+    }
+}
+
+impl<R: Read> Read for BodyReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.stop.is_some_and(|s| s.get()) {
+            return Err(self.fail(BodyFailure::Stopped));
+        }
+        if self.deadline.passed() {
+            let m = self.deadline.message(Some(self.bytes));
+            return Err(self.fail(BodyFailure::Deadline(m)));
+        }
+        let n = match self.inner.read(buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Err(e),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut || self.deadline.passed() => {
+                let m = format!("{}: {e}", self.deadline.message(Some(self.bytes)));
+                return Err(self.fail(BodyFailure::Deadline(m)));
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(cap) = self.cap {
+            if self.bytes + n as u64 > cap {
+                return Err(self.fail(BodyFailure::TooLarge(cap)));
+            }
+        }
+        if let Some(w) = self.tee.as_mut() {
+            if let Err(e) = w.write_all(&buf[..n]) {
+                let e2 = std::io::Error::new(e.kind(), e.to_string());
+                self.failure = Some(BodyFailure::Write(e));
+                return Err(e2);
+            }
+        }
+        if let Some(t) = self.throttle {
+            t.consume(n as u64);
+        }
+        if self.head.len() < 64 {
+            let k = (64 - self.head.len()).min(n);
+            self.head.extend_from_slice(&buf[..k]);
+        }
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads a whole body into memory under `deadline`, failing past `cap` bytes.
+fn read_capped(
+    resp: reqwest::blocking::Response,
+    deadline: &Deadline,
+    cap: u64,
+) -> std::result::Result<Vec<u8>, BodyFailure> {
+    let mut r = BodyReader::new(resp, deadline).cap(cap);
+    let mut buf = Vec::new();
+    match r.read_to_end(&mut buf) {
+        Ok(_) => Ok(buf),
+        Err(e) => Err(r.failure(Some(e)).unwrap_or(BodyFailure::Stopped)),
     }
 }
 

@@ -446,64 +446,148 @@ pub(crate) fn full_availability(
 
 /// Checks that `buf` holds only complete miniSEED records that belong to `lines`.
 ///
-/// Returns the number of records. `what` names the origin (URL or file) in the message of
-/// the returned `Err(String)`.
+/// Returns the number of records; on failure, the message of the first problem (see
+/// [`RecordCheck`]), for the caller to put in an error naming the file or URL.
 pub(crate) fn validate_records(
     buf: &[u8],
     lines: &[RequestLine],
 ) -> std::result::Result<usize, String> {
-    // The lines that select a stream, found once per stream (by its raw header codes), so
-    // that a record costs no allocation and no glob match.
-    type Selected = (Nslc, Vec<usize>);
-    let mut by_stream: HashMap<(u8, &[u8]), Selected> = HashMap::new();
-    let mut n = 0;
+    let mut check = RecordCheck::new(lines);
     for item in RecordScanner::new(buf) {
+        if !check.item(item) {
+            break;
+        }
+    }
+    check.finish(buf)
+}
+
+/// The record by record check of what a source delivers, fed with the items of a
+/// [`RecordScanner`] walk (over a whole buffer, or over a stream in bounded chunks with
+/// `scan_reader`), so that a response is validated as it arrives:
+///
+/// * every byte must be part of a readable record (an unreadable run, e.g. an HTML page or a
+///   truncated last record, fails);
+/// * the codes of every data record must be usable in an archive path ([`Nslc::validate`]:
+///   letters, digits, `-` and `_`, at most 16 characters): a server's record whose codes
+///   would escape the archive fails here, naming the record's byte offset, instead of
+///   failing later as a bad argument;
+/// * every data record must belong to a requested stream and overlap its window
+///   (as [`RequestLine::accepts`] says).
+///
+/// The first failure is kept; later items are ignored.
+pub(crate) struct RecordCheck<'l> {
+    lines: &'l [RequestLine],
+    /// Per format version and raw header codes: the stream, the lines that select it, and
+    /// why its codes cannot be filed (found once per stream, so that a record costs no
+    /// allocation and no glob match).
+    by_stream: HashMap<u8, HashMap<Vec<u8>, StreamCheck>>,
+    records: usize,
+    failure: Option<(u64, String)>,
+}
+
+/// What [`RecordCheck`] knows of one stream.
+struct StreamCheck {
+    nslc: Nslc,
+    lines: Vec<usize>,
+    bad_code: Option<String>,
+}
+
+impl<'l> RecordCheck<'l> {
+    /// A check against `lines`.
+    pub(crate) fn new(lines: &'l [RequestLine]) -> Self {
+        RecordCheck {
+            lines,
+            by_stream: HashMap::new(),
+            records: 0,
+            failure: None,
+        }
+    }
+
+    /// Checks one scan item; false once a problem was found.
+    pub(crate) fn item(&mut self, item: ScanItem<'_>) -> bool {
+        if self.failure.is_some() {
+            return false;
+        }
         match item {
             ScanItem::Invalid {
                 offset, message, ..
             } => {
-                let hint = if offset == 0 && looks_like_text(buf) {
-                    format!(
-                        " (starts with {:?})",
-                        String::from_utf8_lossy(&buf[..buf.len().min(60)])
-                    )
-                } else {
-                    String::new()
-                };
-                return Err(format!(
-                    "response is not valid miniSEED at byte {offset}: {message}{hint}"
+                self.failure = Some((
+                    offset,
+                    format!("response is not valid miniSEED at byte {offset}: {message}"),
                 ));
             }
             ScanItem::Record { offset, header } => {
-                if !header.is_data() {
-                    n += 1;
-                    continue;
-                }
-                let (nslc, sel) = by_stream
-                    .entry((header.format_version, header.stream_key()))
-                    .or_insert_with(|| {
+                if header.is_data() {
+                    let lines = self.lines;
+                    let per_version = self.by_stream.entry(header.format_version).or_default();
+                    let key = header.stream_key();
+                    if !per_version.contains_key(key) {
                         let nslc = header.nslc();
                         let sel = (0..lines.len())
                             .filter(|&i| lines[i].stream.matches(&nslc))
                             .collect();
-                        (nslc, sel)
-                    });
-                let (s, e) = (header.start_ns, header.coverage_end_ns());
-                if !sel
-                    .iter()
-                    .any(|&i| s <= lines[i].end_ns && e >= lines[i].start_ns)
-                {
-                    return Err(format!(
-                        "record at byte {offset} ({nslc}, {} to {}) is outside what was asked",
-                        crate::time::format_time(s),
-                        crate::time::format_time(e)
-                    ));
+                        let bad_code = nslc.validate().err().map(|e| e.to_string());
+                        per_version.insert(
+                            key.to_vec(),
+                            StreamCheck {
+                                nslc,
+                                lines: sel,
+                                bad_code,
+                            },
+                        );
+                    }
+                    let st = &per_version[key];
+                    let (s, e) = (header.start_ns, header.coverage_end_ns());
+                    if let Some(why) = &st.bad_code {
+                        self.failure = Some((
+                            offset,
+                            format!(
+                                "record at byte {offset} has codes that cannot be filed in an \
+                                 archive ({}): {why}",
+                                st.nslc
+                            ),
+                        ));
+                    } else if !st
+                        .lines
+                        .iter()
+                        .any(|&i| s <= lines[i].end_ns && e >= lines[i].start_ns)
+                    {
+                        self.failure = Some((
+                            offset,
+                            format!(
+                                "record at byte {offset} ({}, {} to {}) is outside what was asked",
+                                st.nslc,
+                                crate::time::format_time(s),
+                                crate::time::format_time(e)
+                            ),
+                        ));
+                    }
                 }
-                n += 1;
+                self.records += 1;
             }
         }
+        self.failure.is_none()
     }
-    Ok(n)
+
+    /// Whether a problem was found.
+    pub(crate) fn failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    /// The number of records, or the message of the first problem; `head` is the start of
+    /// the data, quoted when the problem is at byte 0 and the data looks like text (an HTML
+    /// or error page).
+    pub(crate) fn finish(self, head: &[u8]) -> std::result::Result<usize, String> {
+        match self.failure {
+            None => Ok(self.records),
+            Some((0, msg)) if looks_like_text(head) => Err(format!(
+                "{msg} (starts with {:?})",
+                String::from_utf8_lossy(&head[..head.len().min(60)])
+            )),
+            Some((_, msg)) => Err(msg),
+        }
+    }
 }
 
 fn looks_like_text(buf: &[u8]) -> bool {
