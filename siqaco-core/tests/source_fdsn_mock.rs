@@ -327,6 +327,97 @@ fn too_many_requests_honours_retry_after() {
     assert_eq!(r.requests_retried, 2);
 }
 
+/// An HTTP date (IMF-fixdate, RFC 9110 §5.6.7) for `t`.
+fn http_date(t: std::time::SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t)
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}
+
+/// Issue #16, defect 6: a `Retry-After` given as an HTTP date was ignored (the backoff
+/// delay, here 60 s, was used instead). A date 3 s ahead is waited for (at least 2 s: the
+/// date has whole seconds); a date in the past retries at once.
+#[test]
+fn retry_after_http_date_is_honoured() {
+    let Some((bytes, line)) = lhz() else { return };
+    let opts = FdsnOptions {
+        timeout: Duration::from_secs(5),
+        max_retries: 1,
+        backoff_initial: Duration::from_secs(60),
+        backoff_max: Duration::from_secs(60),
+        ..FdsnOptions::default()
+    };
+    let now = std::time::SystemTime::now;
+    for (when, at_least) in [
+        (now() + Duration::from_secs(3), Duration::from_millis(1500)),
+        (now() - Duration::from_secs(3600), Duration::ZERO),
+    ] {
+        let (port, h) = serve(vec![
+            Reply::Send(
+                503,
+                vec![("Retry-After", http_date(when))],
+                b"busy".to_vec(),
+            ),
+            Reply::Send(200, vec![], bytes.clone()),
+        ]);
+        let src = FdsnDataselect::new(
+            SourceInfo::new("mock"),
+            &format!("http://127.0.0.1:{port}"),
+            opts.clone(),
+        )
+        .unwrap();
+        let staging = tempfile::tempdir().unwrap();
+        let t0 = Instant::now();
+        let r = src
+            .fetch(std::slice::from_ref(&line), staging.path())
+            .unwrap();
+        let took = t0.elapsed();
+        // Not the 60 s backoff.
+        assert!(
+            took >= at_least && took < Duration::from_secs(30),
+            "{took:?}"
+        );
+        assert_eq!((r.files.len(), r.requests_retried), (1, 1));
+        assert_eq!(h.join().unwrap().len(), 2);
+    }
+}
+
+/// Issue #16, defect 9: a server's record whose codes cannot be filed in an archive (a
+/// station `../..` matched by the glob asked) failed only when written to the archive, as
+/// a bad argument of the user. It is now rejected as the body arrives: a network error
+/// naming the URL and the record's byte offset, nothing staged.
+#[test]
+fn server_records_with_codes_that_escape_the_archive_are_rejected() {
+    let Some(dir) = test_data_dir() else { return };
+    let mut bytes =
+        std::fs::read(dir.join("sds-small/2010/IU/COLA/BH1.D/IU.COLA.00.BH1.D.2010.058")).unwrap();
+    let first = siqaco::record::parse_record(&bytes).unwrap();
+    let len = first.record_length;
+    assert_eq!((first.format_version, &bytes[8..13]), (2, &b"COLA "[..]));
+    // The second record's station becomes `../..`.
+    bytes[len + 8..len + 13].copy_from_slice(b"../..");
+    let (port, _h) = serve(vec![Reply::Send(200, vec![], bytes)]);
+    let line = RequestLine {
+        stream: NslcGlob::parse("IU.*.00.BH1").unwrap(),
+        start_ns: t("2010-02-27"),
+        end_ns: t("2010-02-28"),
+    };
+    let staging = tempfile::tempdir().unwrap();
+    let e = source(port, Duration::from_secs(5), 3)
+        .fetch(std::slice::from_ref(&line), staging.path())
+        .unwrap_err();
+    let msg = e.to_string();
+    assert_eq!(e.kind(), ErrorKind::Network, "{msg}");
+    assert!(
+        msg.starts_with(&format!(
+            "http://127.0.0.1:{port}/fdsnws/dataselect/1/query: HTTP 200: "
+        )),
+        "{msg}"
+    );
+    assert!(msg.contains(&format!("byte {len}")), "{msg}");
+    assert!(entries(staging.path()).is_empty());
+}
+
 #[test]
 fn slow_response_past_timeout_fails() {
     let Some((bytes, line)) = lhz() else { return };
@@ -767,6 +858,56 @@ fn availability_text_is_cut_and_merged() {
          IU COLA 00 LHZ 2010-02-27T00:00:00.000000 2010-02-28T00:00:00.000000\n\
          IU COLA -- LHN 2010-02-27T00:00:00.000000 2010-02-28T00:00:00.000000\n"
     );
+}
+
+/// A response parsed in memory (here an availability answer) larger than
+/// `max_text_bytes` is an error naming the URL and the cap, not retried.
+#[test]
+fn availability_response_over_the_cap_is_refused() {
+    let (port, h) = serve(vec![
+        Reply::Send(200, vec![], AVAIL_TEXT.as_bytes().to_vec()),
+        Reply::Send(200, vec![], AVAIL_TEXT.as_bytes().to_vec()),
+    ]);
+    let cap = AVAIL_TEXT.len() as u64 - 1;
+    let opts = FdsnOptions {
+        max_text_bytes: cap,
+        ..fast_opts()
+    };
+    let e = query_availability(
+        &format!("http://127.0.0.1:{port}"),
+        &[Nslc::new("IU", "COLA", "00", "LHZ")],
+        t("2010-02-27"),
+        t("2010-02-28"),
+        &opts,
+    )
+    .unwrap_err();
+    let msg = e.to_string();
+    assert_eq!(e.kind(), ErrorKind::Network);
+    assert!(
+        msg.starts_with(&format!(
+            "http://127.0.0.1:{port}/fdsnws/availability/1/query: HTTP 200: "
+        )),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(&format!("larger than the {cap}-byte cap")) && msg.contains("not retried"),
+        "{msg}"
+    );
+    // The same answer within the cap is read.
+    let opts = FdsnOptions {
+        max_text_bytes: cap + 1,
+        ..fast_opts()
+    };
+    let spans = query_availability(
+        &format!("http://127.0.0.1:{port}"),
+        &[Nslc::new("IU", "COLA", "00", "LHZ")],
+        t("2010-02-27"),
+        t("2010-02-28"),
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(spans.len(), 3);
+    assert_eq!(h.join().unwrap().len(), 2);
 }
 
 #[test]

@@ -450,26 +450,19 @@ impl FdsnDataselect {
             .tempfile_in(staging)
             .map_err(|e| Error::io(staging, e))?;
         let t0 = Instant::now();
-        let stop = Cell::new(false);
-        let mut check = RecordCheck::new(lines);
-        let mut reader = BodyReader::new(resp, &deadline)
-            .tee(tmp.as_file_mut())
-            .throttle(&self.throttle)
-            .stop_on(&stop);
-        let mut scan_buf = Vec::new();
-        let read = scan_reader(&mut reader, &mut scan_buf, SCAN_CHUNK, |item| {
-            if !check.item(item) {
-                stop.set(true);
-            }
-        });
-        drop(scan_buf);
-        let (total, head) = (reader.bytes, reader.head.clone());
-        let failure = reader.failure(read.err());
-        if check.failed() {
+        let got = stream_records(
+            resp,
+            &deadline,
+            tmp.as_file_mut(),
+            Some(&self.throttle),
+            lines,
+        );
+        let total = got.bytes;
+        if let Err(msg) = got.check {
             // `tmp` is removed on drop.
-            return Err(self.http_err(Some(200), check.finish(&head).unwrap_err()));
+            return Err(self.http_err(Some(200), msg));
         }
-        match failure {
+        match got.failure {
             None => {}
             Some(BodyFailure::Write(e)) => return Err(Error::io(tmp.path(), e)),
             Some(f) => return Ok(Attempt::Retry(self.http_err(Some(200), f.message()), None)),
@@ -482,9 +475,11 @@ impl FdsnDataselect {
             .sync_all()
             .map_err(|e| Error::io(tmp.path(), e))?;
         tracing::debug!(
-            "{}: {total} bytes received and validated in {:.3} s, synced in {:.3} s",
+            "{}: {total} bytes received and validated in {:.3} s (scan buffer {} bytes), \
+             synced in {:.3} s",
             self.query_url,
             (t1 - t0).as_secs_f64(),
+            got.buffer_bytes,
             t1.elapsed().as_secs_f64()
         );
         let dest = staging.join(staged_name(&self.info.name));
@@ -1004,12 +999,6 @@ impl<'a, R: Read> BodyReader<'a, R> {
         self
     }
 
-    /// Accounts every byte read to `t`.
-    fn throttle(mut self, t: &'a Throttle) -> Self {
-        self.throttle = Some(t);
-        self
-    }
-
     /// Stops (with an error) once `stop` is set.
     fn stop_on(mut self, stop: &'a Cell<bool>) -> Self {
         self.stop = Some(stop);
@@ -1072,6 +1061,49 @@ impl<R: Read> Read for BodyReader<'_, R> {
         }
         self.bytes += n as u64;
         Ok(n)
+    }
+}
+
+/// What [`stream_records`] did.
+struct Streamed {
+    /// Bytes of body read (and copied).
+    bytes: u64,
+    /// The number of records, or the message of the first bad record ([`RecordCheck`]).
+    check: std::result::Result<usize, String>,
+    /// Why reading stopped before the end of the body, unless a bad record stopped it.
+    failure: Option<BodyFailure>,
+    /// The size of the scanner's buffer at the end: the most body bytes held in memory.
+    buffer_bytes: usize,
+}
+
+/// Reads `body` under `deadline`, copies it to `out` and checks it record by record
+/// ([`RecordCheck`] against `lines`) as it arrives, through the record scanner's bounded
+/// buffer ([`SCAN_CHUNK`], more only for one record longer than that, at most 10 MiB).
+/// Reading stops at the first bad record.
+fn stream_records<R: Read>(
+    body: R,
+    deadline: &Deadline,
+    out: &mut dyn Write,
+    throttle: Option<&Throttle>,
+    lines: &[RequestLine],
+) -> Streamed {
+    let stop = Cell::new(false);
+    let mut check = RecordCheck::new(lines);
+    let mut reader = BodyReader::new(body, deadline).tee(out).stop_on(&stop);
+    reader.throttle = throttle;
+    let mut buf = Vec::new();
+    let read = scan_reader(&mut reader, &mut buf, SCAN_CHUNK, |item| {
+        if !check.item(item) {
+            stop.set(true);
+        }
+    });
+    let failure = reader.failure(read.err());
+    let bad = check.failed();
+    Streamed {
+        bytes: reader.bytes,
+        check: check.finish(&reader.head),
+        failure: if bad { None } else { failure },
+        buffer_bytes: buf.capacity(),
     }
 }
 
@@ -1200,6 +1232,129 @@ mod tests {
                 .unwrap()
                 .as_deref(),
             Some("https://a/fdsnws/availability/1/query")
+        );
+    }
+
+    #[test]
+    fn retry_after_seconds_and_http_dates() {
+        // RFC 9110 §10.2.3's example date, 1994-11-06T08:49:37Z.
+        let date = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
+        let before = date - Duration::from_secs(30);
+        let p = |v: &str, now| parse_retry_after(v, now);
+        assert_eq!(p("120", date), Some(Duration::from_secs(120)));
+        assert_eq!(p(" 1.5 ", date), Some(Duration::from_millis(1500)));
+        assert_eq!(p("-1", date), None);
+        assert_eq!(p("1e400", date), None);
+        assert_eq!(p("soon", date), None);
+        for form in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(p(form, before), Some(Duration::from_secs(30)), "{form}");
+            // A date in the past: retry at once.
+            assert_eq!(
+                p(form, date + Duration::from_secs(5)),
+                Some(Duration::ZERO),
+                "{form}"
+            );
+        }
+    }
+
+    /// A reader giving `data` over and over up to `total` bytes, at most `piece` bytes per
+    /// read (as a socket does).
+    struct Repeat<'a> {
+        data: &'a [u8],
+        pos: usize,
+        left: u64,
+        piece: usize,
+    }
+
+    impl Read for Repeat<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf
+                .len()
+                .min(self.piece)
+                .min(self.data.len() - self.pos)
+                .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+            buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.pos = (self.pos + n) % self.data.len();
+            self.left -= n as u64;
+            Ok(n)
+        }
+    }
+
+    /// Counts what is written, keeps nothing.
+    struct Count(u64);
+
+    impl Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len() as u64;
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Issue #16, defect 6: a dataselect body was read back whole to be validated (a 200 MB
+    /// body, 200 MB in memory). A 200 MiB body of real records (a day of IU.COLA.00.LHZ
+    /// repeated) streams through a buffer of about 1 MiB, every byte copied out and every
+    /// record checked; a bad record far into it stops the reading there.
+    #[test]
+    fn a_large_body_streams_through_a_bounded_buffer() {
+        let Some(d) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let day = std::fs::read(d.join("sds-small/2010/IU/COLA/LHZ.D/IU.COLA.00.LHZ.D.2010.058"))
+            .unwrap();
+        let per_day = crate::record::RecordScanner::new(&day).count() as u64;
+        let line = RequestLine::new(
+            &Nslc::new("IU", "COLA", "00", "LHZ"),
+            crate::time::parse_time("2010-02-27").unwrap(),
+            crate::time::parse_time("2010-02-28").unwrap(),
+        );
+        let copies = (200u64 << 20) / day.len() as u64;
+        let total = copies * day.len() as u64;
+        let body = Repeat {
+            data: &day,
+            pos: 0,
+            left: total,
+            piece: 16 << 10,
+        };
+        let mut out = Count(0);
+        let deadline = Deadline::start(Duration::from_secs(600));
+        let got = stream_records(body, &deadline, &mut out, None, std::slice::from_ref(&line));
+        assert!(got.failure.is_none());
+        assert_eq!(got.check, Ok((copies * per_day) as usize));
+        assert_eq!((got.bytes, out.0), (total, total));
+        assert!(
+            got.buffer_bytes <= SCAN_CHUNK + (64 << 10),
+            "{} bytes held",
+            got.buffer_bytes
+        );
+        // Three copies, then records of a stream that was not asked for: the check names
+        // the byte offset and the stream of the first of them.
+        let other = std::fs::read(d.join("sds-small/2010/IU/COLA/LH1.D/IU.COLA.00.LH1.D.2010.058"))
+            .unwrap();
+        let mut data = day.repeat(3);
+        data.extend_from_slice(&other);
+        let got = stream_records(
+            &data[..],
+            &deadline,
+            &mut Count(0),
+            None,
+            std::slice::from_ref(&line),
+        );
+        let at = 3 * day.len();
+        let first = crate::record::parse_record(&other).unwrap();
+        assert_eq!(
+            got.check.unwrap_err(),
+            format!(
+                "record at byte {at} (IU.COLA.00.LH1, {} to {}) is outside what was asked",
+                crate::time::format_time(first.start_ns),
+                crate::time::format_time(first.coverage_end_ns())
+            )
         );
     }
 
