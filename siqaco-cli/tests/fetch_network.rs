@@ -132,10 +132,11 @@ fn server_records_with_bad_codes_are_a_network_error() {
 const WINDOW: (&str, &str) = ("2025-11-10T00:03:00", "2025-11-10T22:00:00");
 const LHZ: &str = "2025/CH/BALST/LHZ.D/CH.BALST..LHZ.D.2025.314";
 
-/// Issue #16, defect 6: an update whose FDSN source has `timeout_s = 1` ran for as long as
-/// the server kept trickling (a real day file sent over 120 s per request). The timeout is
-/// the deadline of a whole request: each attempt is cut at 1 s, the retries give up, the
-/// request fails with the deadline as its reason and the archive is unchanged.
+/// Issue #16, defect 6: an update whose FDSN source has `timeout_s = 2` ran for as long as
+/// the server kept trickling (a real day file sent in 240 pieces half a second apart, 120 s
+/// per request: every read gets bytes well within the timeout). The timeout is the deadline
+/// of a whole request: each attempt is cut at 2 s, the retries give up, the request fails
+/// with the deadline as its reason and the archive is unchanged.
 #[test]
 fn update_timeout_s_cuts_a_trickling_server() {
     let Some(data) = test_data_dir() else { return };
@@ -150,8 +151,8 @@ fn update_timeout_s_cuts_a_trickling_server() {
     );
     let port = serve_forever(Body::Trickle(
         day.clone(),
-        day.len().div_ceil(120),
-        Duration::from_secs(1),
+        day.len().div_ceil(240),
+        Duration::from_millis(500),
     ));
     let config = dir.path().join("siqaco.toml");
     std::fs::write(
@@ -160,7 +161,7 @@ fn update_timeout_s_cuts_a_trickling_server() {
             "[archive]\npath = \"final\"\n[catalogue]\nurl = \"cat.sqlite\"\n\
              [streams]\nselect = [\"CH.BALST..LHZ\"]\n\
              [[sources]]\nname = \"slow\"\nkind = \"fdsn\"\nurl = \"http://127.0.0.1:{port}\"\n\
-             availability = \"assume\"\ntimeout_s = 1\n"
+             availability = \"assume\"\ntimeout_s = 2\n"
         ),
     )
     .unwrap();
@@ -178,7 +179,7 @@ fn update_timeout_s_cuts_a_trickling_server() {
         "json",
     ]);
     let took = t0.elapsed();
-    // Five attempts of 1 s and 15 s of backoff, against 120 s for one whole body.
+    // Five attempts of 2 s and 15 s of backoff, against 120 s for one whole body.
     assert!(took < Duration::from_secs(60), "{took:?}");
     assert_eq!(code, 3, "{s:#}");
     assert_eq!(s["requests_failed"].as_u64(), Some(1), "{s:#}");
@@ -187,7 +188,7 @@ fn update_timeout_s_cuts_a_trickling_server() {
     assert!(
         reason.contains(&format!(
             "http://127.0.0.1:{port}/fdsnws/dataselect/1/query"
-        )) && reason.contains("1 s deadline"),
+        )) && reason.contains("2 s deadline"),
         "{stack:#}"
     );
     assert_eq!(tree_bytes(&dir.path().join("final")), before);
