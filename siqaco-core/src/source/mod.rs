@@ -40,7 +40,7 @@ use crate::error::{Error, Result};
 use crate::record::{RecordHeader, RecordScanner, ScanItem};
 use crate::sid::{Nslc, NslcGlob};
 use crate::time::{day_floor, parse_time, NS_PER_S};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
@@ -685,48 +685,70 @@ pub struct WriteSummary {
 
 /// Files the records of staged miniSEED files into `archive`, each in the day file of its
 /// stream and start time (quality `D`), appended to what the file already holds; a record
-/// whose exact bytes are already in the file is skipped. Files are replaced with
-/// [`write_atomic`].
+/// whose exact bytes are already in the file (or earlier in what is staged) is skipped.
+/// Files are replaced with [`write_atomic`].
 ///
 /// This is the simple policy of `siqaco fetch`; the sample-level merge is `merge`'s job.
+///
+/// Memory is bounded by the day files, not by the staged files: these are first walked
+/// through the record scanner's bounded buffer to find where each day's records are (file,
+/// byte offset, length), then each day file is built from its current content and its new
+/// records, read from the staged files in contiguous runs of at most 4 MiB (a few day
+/// files at once, in parallel).
 ///
 /// # Errors
 /// [`Error::Io`] naming the file that cannot be read or written; [`Error::InvalidData`]
 /// when a staged file is not clean miniSEED; [`Error::InvalidCode`] for codes that cannot be
 /// used in a path.
 pub fn write_to_archive(staged: &[PathBuf], archive: &Archive) -> Result<WriteSummary> {
-    let bufs = staged
+    let files = staged
         .iter()
-        .map(|p| std::fs::read(p).map_err(|e| Error::io(p, e)))
+        .map(|p| std::fs::File::open(p).map_err(|e| Error::io(p, e)))
         .collect::<Result<Vec<_>>>()?;
-    // (stream, day) -> records, in staged order; the stream of a record found once per
-    // distinct header code bytes.
-    let mut names: HashMap<(u8, &[u8]), Nslc> = HashMap::new();
-    let mut by_day: BTreeMap<(Nslc, i64), Vec<&[u8]>> = BTreeMap::new();
-    for (path, buf) in staged.iter().zip(&bufs) {
-        for item in RecordScanner::new(buf) {
-            match item {
-                ScanItem::Invalid {
-                    offset, message, ..
-                } => return Err(Error::invalid_data(path, offset, message)),
-                ScanItem::Record { header, .. } => {
-                    let h: RecordHeader<'_> = header;
-                    let nslc = names
-                        .entry((h.format_version, h.stream_key()))
-                        .or_insert_with(|| h.nslc())
-                        .clone();
-                    by_day
-                        .entry((nslc, day_floor(h.start_ns)))
-                        .or_default()
-                        .push(h.raw);
-                }
+    // (stream, day) -> (staged file, byte offset, length) of its records, in staged order;
+    // the stream of a record found once per distinct header code bytes.
+    let mut names: HashMap<u8, HashMap<Vec<u8>, Nslc>> = HashMap::new();
+    let mut by_day: BTreeMap<(Nslc, i64), Vec<StagedRecord>> = BTreeMap::new();
+    let mut buf = Vec::new();
+    for (i, (path, file)) in staged.iter().zip(&files).enumerate() {
+        let mut bad = None;
+        let mut reader = file;
+        crate::record::scan_reader(&mut reader, &mut buf, 1 << 20, |item| match item {
+            ScanItem::Invalid {
+                offset, message, ..
+            } => {
+                bad.get_or_insert((offset, message));
             }
+            ScanItem::Record { offset, header } => {
+                let h: RecordHeader<'_> = header;
+                let per_version = names.entry(h.format_version).or_default();
+                let nslc = match per_version.get(h.stream_key()) {
+                    Some(n) => n.clone(),
+                    None => {
+                        let n = h.nslc();
+                        per_version.insert(h.stream_key().to_vec(), n.clone());
+                        n
+                    }
+                };
+                by_day
+                    .entry((nslc, day_floor(h.start_ns)))
+                    .or_default()
+                    .push(StagedRecord {
+                        file: i,
+                        offset,
+                        len: h.record_length,
+                    });
+            }
+        })
+        .map_err(|e| Error::io(path, e))?;
+        if let Some((offset, message)) = bad {
+            return Err(Error::invalid_data(path, offset, message));
         }
     }
+    drop(buf);
     // Day files are independent: written in parallel (each write is synced).
     use rayon::prelude::*;
-    type Day<'a> = ((Nslc, i64), Vec<&'a [u8]>);
-    let days: Vec<Day<'_>> = by_day.into_iter().collect();
+    let days: Vec<((Nslc, i64), Vec<StagedRecord>)> = by_day.into_iter().collect();
     let results: Vec<Result<(u64, u64)>> = days
         .par_iter()
         .map(|((nslc, day), records)| {
@@ -736,28 +758,37 @@ pub fn write_to_archive(staged: &[PathBuf], archive: &Archive) -> Result<WriteSu
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
                 Err(e) => return Err(Error::io(&path, e)),
             };
-            let mut seen: HashSet<RecordBytes<'_>> = HashSet::new();
-            let (mut added, mut duplicate) = (0u64, 0u64);
-            let mut new: Vec<&[u8]> = Vec::with_capacity(records.len());
+            let old_len = content.len();
+            let mut seen = SeenRecords::default();
             for item in RecordScanner::new(&content) {
-                if let ScanItem::Record { header, .. } = item {
-                    seen.insert(RecordBytes(header.raw));
+                if let ScanItem::Record { offset, header } = item {
+                    seen.insert(&content, offset as usize, header.record_length);
                 }
             }
-            for r in records {
-                if seen.insert(RecordBytes(r)) {
-                    new.push(r);
-                    added += 1;
-                } else {
-                    duplicate += 1;
+            let (mut added, mut duplicate) = (0u64, 0u64);
+            for run in contiguous_runs(records, RUN_BYTES) {
+                let first = &run[0];
+                let run_len: usize = run.iter().map(|r| r.len).sum();
+                let start = content.len();
+                content.resize(start + run_len, 0);
+                read_exact_at(&files[first.file], &mut content[start..], first.offset)
+                    .map_err(|e| Error::io(&staged[first.file], e))?;
+                // Keep the records not seen yet, moved down over the duplicates.
+                let (mut read, mut write) = (start, start);
+                for r in run {
+                    if seen.contains(&content, read, r.len) {
+                        duplicate += 1;
+                    } else {
+                        content.copy_within(read..read + r.len, write);
+                        seen.insert(&content, write, r.len);
+                        write += r.len;
+                        added += 1;
+                    }
+                    read += r.len;
                 }
+                content.truncate(write);
             }
-            drop(seen);
-            if added > 0 {
-                content.reserve(new.iter().map(|r| r.len()).sum());
-                for r in new {
-                    content.extend_from_slice(r);
-                }
+            if content.len() > old_len {
                 write_atomic(&path, &content)?;
             }
             Ok((added, duplicate))
@@ -773,16 +804,101 @@ pub fn write_to_archive(staged: &[PathBuf], archive: &Archive) -> Result<WriteSu
     Ok(summary)
 }
 
-/// The bytes of one record, compared in full but hashed by their first 64 bytes (the fixed
-/// header: codes, start time, sample count), which tell records apart in practice, so that
-/// hashing does not read every data byte.
-#[derive(PartialEq, Eq)]
-struct RecordBytes<'a>(&'a [u8]);
+/// Where a staged record is: staged file (index), byte offset and length.
+struct StagedRecord {
+    file: usize,
+    offset: u64,
+    len: usize,
+}
 
-impl std::hash::Hash for RecordBytes<'_> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.len().hash(state);
-        self.0[..self.0.len().min(64)].hash(state);
+/// Bytes of staged records read at once by [`write_to_archive`] (more only for one record
+/// longer than that).
+const RUN_BYTES: usize = 4 << 20;
+
+/// Splits `records` into runs that follow each other in one staged file, of at most
+/// `max_bytes` (or one record), each read at once.
+fn contiguous_runs(records: &[StagedRecord], max_bytes: usize) -> Vec<&[StagedRecord]> {
+    let mut runs = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, r) in records.iter().enumerate() {
+        if i > start {
+            let prev = &records[i - 1];
+            let follows = prev.file == r.file && prev.offset + prev.len as u64 == r.offset;
+            if !follows || bytes + r.len > max_bytes {
+                runs.push(&records[start..i]);
+                (start, bytes) = (i, 0);
+            }
+        }
+        bytes += r.len;
+    }
+    if start < records.len() {
+        runs.push(&records[start..]);
+    }
+    runs
+}
+
+/// `File::read_exact_at` (positioned read: the staged files are shared by the threads).
+#[cfg(unix)]
+fn read_exact_at(f: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(f, buf, offset)
+}
+
+/// `File::seek_read` in a loop (positioned read on Windows).
+#[cfg(windows)]
+fn read_exact_at(f: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(f, buf, offset) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The records of one day file, as ranges of its content, for finding byte-identical
+/// records: hashed by their length and first 64 bytes (the fixed header: codes, start
+/// time, sample count, which tell records apart in practice, so that hashing does not read
+/// every data byte), compared in full.
+#[derive(Default)]
+struct SeenRecords {
+    hasher: std::collections::hash_map::RandomState,
+    /// The first record of each hash.
+    first: HashMap<u64, (usize, usize)>,
+    /// Further records with the same hash (rare).
+    more: HashMap<u64, Vec<(usize, usize)>>,
+}
+
+impl SeenRecords {
+    fn key(&self, r: &[u8]) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one((r.len(), &r[..r.len().min(64)]))
+    }
+
+    /// Whether the record `content[at..at + len]` is byte for byte one already seen.
+    fn contains(&self, content: &[u8], at: usize, len: usize) -> bool {
+        let r = &content[at..at + len];
+        let k = self.key(r);
+        let same = |&(a, l): &(usize, usize)| &content[a..a + l] == r;
+        self.first.get(&k).is_some_and(same)
+            || self.more.get(&k).is_some_and(|v| v.iter().any(same))
+    }
+
+    /// Records `content[at..at + len]` as seen.
+    fn insert(&mut self, content: &[u8], at: usize, len: usize) {
+        let k = self.key(&content[at..at + len]);
+        match self.first.entry(k) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert((at, len));
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.more.entry(k).or_default().push((at, len));
+            }
+        }
     }
 }
 
@@ -984,6 +1100,73 @@ mod tests {
         // More workers than days: one chunk per line and day.
         assert_eq!(split_by_day(&lines, 4).len(), 4);
         assert!(split_by_day(&[], 4).is_empty());
+    }
+
+    /// `write_to_archive` reads the staged files in runs (not whole) and keeps to its rule:
+    /// records appended to the day file in staged order, byte-identical ones (already in the
+    /// file, or staged twice) skipped.
+    #[test]
+    fn write_to_archive_appends_and_skips_identical_records() {
+        let Some(d) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let rel = "2010/IU/COLA/BH1.D/IU.COLA.00.BH1.D.2010.058";
+        let day = std::fs::read(d.join("sds-small").join(rel)).unwrap();
+        let recs: Vec<&[u8]> = RecordScanner::new(&day)
+            .map(|i| match i {
+                ScanItem::Record { header, .. } => header.raw,
+                ScanItem::Invalid { .. } => panic!("bad test data"),
+            })
+            .take(10)
+            .collect();
+        assert_eq!(recs.len(), 10);
+        let tmp = tempfile::tempdir().unwrap();
+        let archive = Archive::new(tmp.path().join("a"), crate::archive::Layout::Sds);
+        let path = tmp.path().join("a").join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, recs[..2].concat()).unwrap();
+        let staged = [tmp.path().join("s1"), tmp.path().join("s2")];
+        std::fs::write(&staged[0], recs[..6].concat()).unwrap();
+        std::fs::write(&staged[1], recs[3..].concat()).unwrap();
+        let w = write_to_archive(&staged, &archive).unwrap();
+        assert_eq!(
+            w,
+            WriteSummary {
+                files_written: 1,
+                records_added: 8,
+                records_duplicate: 5
+            }
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), recs.concat());
+        // Runs break where records do not follow each other and at the size bound.
+        let rs = |v: &[(usize, u64, usize)]| -> Vec<StagedRecord> {
+            v.iter()
+                .map(|&(file, offset, len)| StagedRecord { file, offset, len })
+                .collect()
+        };
+        let lens =
+            |runs: Vec<&[StagedRecord]>| -> Vec<usize> { runs.iter().map(|r| r.len()).collect() };
+        let v = rs(&[
+            (0, 0, 512),
+            (0, 512, 512),
+            (0, 1024, 512),
+            (1, 1536, 512),
+            (1, 0, 512),
+        ]);
+        assert_eq!(lens(contiguous_runs(&v, 1 << 20)), [3, 1, 1]);
+        assert_eq!(lens(contiguous_runs(&v, 1024)), [2, 1, 1, 1]);
+        assert_eq!(lens(contiguous_runs(&v, 100)), [1, 1, 1, 1, 1]);
+        // A staged file that is not clean miniSEED is refused, naming it and the offset.
+        let mut cut = recs[..3].concat();
+        cut.truncate(cut.len() - 100);
+        std::fs::write(&staged[0], &cut).unwrap();
+        let e = write_to_archive(&staged[..1], &archive).unwrap_err();
+        let at = recs[0].len() + recs[1].len();
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{}: byte offset {at}: ", staged[0].display())),
+            "{e}"
+        );
     }
 
     #[test]
