@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use siqaco::testing::test_data_dir;
 use siqaco::time::parse_time;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::Command;
@@ -40,19 +40,7 @@ fn serve_forever(body: Body) -> u16 {
                     }
                     Body::Trickle(b, n, pause) => (b, n, pause),
                 };
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    bytes.len()
-                );
-                if s.write_all(head.as_bytes()).is_err() {
-                    return;
-                }
-                for piece in bytes.chunks(n.max(1)) {
-                    if s.write_all(piece).and_then(|_| s.flush()).is_err() {
-                        return;
-                    }
-                    std::thread::sleep(pause);
-                }
+                siqaco::testing::write_trickled(&mut s, &bytes, n, pause);
             });
         }
     });

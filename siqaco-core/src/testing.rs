@@ -158,3 +158,28 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .unwrap_or(0)
 }
+
+/// Writes an HTTP/1.1 `200` response to `out` as a server that trickles its body: the head
+/// (with the `Content-Length` of the whole `body` and `Connection: close`), then `body`
+/// `piece` bytes at a time with `pause` after each write. Stops early, quietly, when a
+/// write fails (the client has gone). For tests of request deadlines (issue #16).
+pub fn write_trickled(
+    out: &mut impl std::io::Write,
+    body: &[u8],
+    piece: usize,
+    pause: std::time::Duration,
+) {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    if out.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    for p in body.chunks(piece.max(1)) {
+        if out.write_all(p).and_then(|_| out.flush()).is_err() {
+            return;
+        }
+        std::thread::sleep(pause);
+    }
+}

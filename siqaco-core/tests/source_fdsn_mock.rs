@@ -77,7 +77,7 @@ fn serve_full(replies: Vec<Reply>) -> (u16, JoinHandle<Vec<(String, String)>>) {
                 }
                 Reply::Trickle(body, n, pause) => {
                     reqs.push(read_request_full(&mut s));
-                    trickle(&mut s, &body, n, pause);
+                    siqaco::testing::write_trickled(&mut s, &body, n, pause);
                 }
                 Reply::Script(f) => {
                     let (head, body) = read_request_full(&mut s);
@@ -139,24 +139,6 @@ fn respond(s: &mut TcpStream, status: u16, headers: &[(&str, String)], body: &[u
     let _ = s.write_all(body);
 }
 
-/// Sends a 200 head with the length of `body`, then `body` `n` bytes at a time with
-/// `pause` between writes, until the end or until the client has gone.
-fn trickle(s: &mut TcpStream, body: &[u8], n: usize, pause: Duration) {
-    let head = format!(
-        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    if s.write_all(head.as_bytes()).is_err() {
-        return;
-    }
-    for piece in body.chunks(n.max(1)) {
-        if s.write_all(piece).and_then(|_| s.flush()).is_err() {
-            return;
-        }
-        std::thread::sleep(pause);
-    }
-}
-
 /// Real records of IU.COLA.00.LHZ on 2010-02-27, and a request line for that day.
 fn lhz() -> Option<(Vec<u8>, RequestLine)> {
     let dir = test_data_dir()?;
@@ -171,20 +153,34 @@ fn lhz() -> Option<(Vec<u8>, RequestLine)> {
 }
 
 fn source(port: u16, timeout: Duration, retries: u32) -> FdsnDataselect {
-    let opts = FdsnOptions {
-        timeout,
-        max_retries: retries,
-        backoff_initial: Duration::from_millis(10),
-        backoff_max: Duration::from_millis(50),
-        min_split_s: 1.0,
-        ..FdsnOptions::default()
-    };
+    source_with(
+        port,
+        FdsnOptions {
+            timeout,
+            max_retries: retries,
+            backoff_initial: Duration::from_millis(10),
+            backoff_max: Duration::from_millis(50),
+            min_split_s: 1.0,
+            ..FdsnOptions::default()
+        },
+    )
+}
+
+fn source_with(port: u16, opts: FdsnOptions) -> FdsnDataselect {
     FdsnDataselect::new(
         SourceInfo::new("mock"),
         &format!("http://127.0.0.1:{port}"),
         opts,
     )
     .unwrap()
+}
+
+/// The message of `e`, checked to be a network error about `url` after an HTTP 200.
+fn network_error_after_200(e: &siqaco::Error, url: &str) -> String {
+    let msg = e.to_string();
+    assert_eq!(e.kind(), ErrorKind::Network, "{msg}");
+    assert!(msg.starts_with(&format!("{url}: HTTP 200: ")), "{msg}");
+    msg
 }
 
 fn entries(dir: &Path) -> Vec<String> {
@@ -360,12 +356,7 @@ fn retry_after_http_date_is_honoured() {
             ),
             Reply::Send(200, vec![], bytes.clone()),
         ]);
-        let src = FdsnDataselect::new(
-            SourceInfo::new("mock"),
-            &format!("http://127.0.0.1:{port}"),
-            opts.clone(),
-        )
-        .unwrap();
+        let src = source_with(port, opts.clone());
         let staging = tempfile::tempdir().unwrap();
         let t0 = Instant::now();
         let r = src
@@ -406,13 +397,9 @@ fn server_records_with_codes_that_escape_the_archive_are_rejected() {
     let e = source(port, Duration::from_secs(5), 3)
         .fetch(std::slice::from_ref(&line), staging.path())
         .unwrap_err();
-    let msg = e.to_string();
-    assert_eq!(e.kind(), ErrorKind::Network, "{msg}");
-    assert!(
-        msg.starts_with(&format!(
-            "http://127.0.0.1:{port}/fdsnws/dataselect/1/query: HTTP 200: "
-        )),
-        "{msg}"
+    let msg = network_error_after_200(
+        &e,
+        &format!("http://127.0.0.1:{port}/fdsnws/dataselect/1/query"),
     );
     assert!(msg.contains(&format!("byte {len}")), "{msg}");
     assert!(entries(staging.path()).is_empty());
@@ -452,13 +439,9 @@ fn trickling_body_is_cut_at_the_deadline() {
         .unwrap_err();
     // Two attempts of 2 s each, against 120 s for the two whole bodies.
     assert!(t0.elapsed() < Duration::from_secs(30), "{:?}", t0.elapsed());
-    let msg = e.to_string();
-    assert_eq!(e.kind(), ErrorKind::Network);
-    assert!(
-        msg.contains(&format!(
-            "http://127.0.0.1:{port}/fdsnws/dataselect/1/query"
-        )),
-        "{msg}"
+    let msg = network_error_after_200(
+        &e,
+        &format!("http://127.0.0.1:{port}/fdsnws/dataselect/1/query"),
     );
     assert!(
         msg.contains("timed out") && msg.contains("2 s deadline"),
@@ -869,44 +852,29 @@ fn availability_response_over_the_cap_is_refused() {
         Reply::Send(200, vec![], AVAIL_TEXT.as_bytes().to_vec()),
     ]);
     let cap = AVAIL_TEXT.len() as u64 - 1;
-    let opts = FdsnOptions {
-        max_text_bytes: cap,
-        ..fast_opts()
+    let ask = |max_text_bytes| {
+        query_availability(
+            &format!("http://127.0.0.1:{port}"),
+            &[Nslc::new("IU", "COLA", "00", "LHZ")],
+            t("2010-02-27"),
+            t("2010-02-28"),
+            &FdsnOptions {
+                max_text_bytes,
+                ..fast_opts()
+            },
+        )
     };
-    let e = query_availability(
-        &format!("http://127.0.0.1:{port}"),
-        &[Nslc::new("IU", "COLA", "00", "LHZ")],
-        t("2010-02-27"),
-        t("2010-02-28"),
-        &opts,
-    )
-    .unwrap_err();
-    let msg = e.to_string();
-    assert_eq!(e.kind(), ErrorKind::Network);
-    assert!(
-        msg.starts_with(&format!(
-            "http://127.0.0.1:{port}/fdsnws/availability/1/query: HTTP 200: "
-        )),
-        "{msg}"
+    let e = ask(cap).unwrap_err();
+    let msg = network_error_after_200(
+        &e,
+        &format!("http://127.0.0.1:{port}/fdsnws/availability/1/query"),
     );
     assert!(
         msg.contains(&format!("larger than the {cap}-byte cap")) && msg.contains("not retried"),
         "{msg}"
     );
     // The same answer within the cap is read.
-    let opts = FdsnOptions {
-        max_text_bytes: cap + 1,
-        ..fast_opts()
-    };
-    let spans = query_availability(
-        &format!("http://127.0.0.1:{port}"),
-        &[Nslc::new("IU", "COLA", "00", "LHZ")],
-        t("2010-02-27"),
-        t("2010-02-28"),
-        &opts,
-    )
-    .unwrap();
-    assert_eq!(spans.len(), 3);
+    assert_eq!(ask(cap + 1).unwrap().len(), 3);
     assert_eq!(h.join().unwrap().len(), 2);
 }
 
