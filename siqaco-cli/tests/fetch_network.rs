@@ -7,8 +7,7 @@ mod common;
 use common::*;
 use siqaco::testing::test_data_dir;
 use siqaco::time::parse_time;
-use std::io::Read;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -32,7 +31,7 @@ fn serve_forever(body: Body) -> u16 {
             let Ok(mut s) = s else { break };
             let body = body.clone();
             std::thread::spawn(move || {
-                read_request(&mut s);
+                siqaco::testing::read_http_request(&mut s);
                 let (bytes, n, pause) = match body {
                     Body::Whole(b) => {
                         let n = b.len();
@@ -45,34 +44,6 @@ fn serve_forever(body: Body) -> u16 {
         }
     });
     port
-}
-
-/// Reads a request's head and its `Content-Length` body.
-fn read_request(s: &mut TcpStream) {
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let mut buf = Vec::new();
-    let mut b = [0u8; 4096];
-    let end = loop {
-        let n = s.read(&mut b).unwrap_or(0);
-        if n == 0 {
-            return;
-        }
-        buf.extend_from_slice(&b[..n]);
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-    let len: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .map_or(0, |v| v.trim().parse().unwrap_or(0));
-    while buf.len() < end + len {
-        match s.read(&mut b) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&b[..n]),
-        }
-    }
 }
 
 /// Issue #16, defect 9: when the server's records carry codes that cannot be filed in an

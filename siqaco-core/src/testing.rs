@@ -183,3 +183,42 @@ pub fn write_trickled(
         std::thread::sleep(pause);
     }
 }
+
+/// Reads an HTTP/1.1 request from `s` (a test server's connection): its head (request line
+/// and headers, up to the blank line) and its body of `Content-Length` bytes, as text; empty
+/// strings when the client closes first. Waits at most 5 s for each read.
+pub fn read_http_request(s: &mut std::net::TcpStream) -> (String, String) {
+    use std::io::Read;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = Vec::new();
+    let mut b = [0u8; 4096];
+    let header_end = loop {
+        let n = s.read(&mut b).unwrap_or(0);
+        if n == 0 {
+            return (String::new(), String::new());
+        }
+        buf.extend_from_slice(&b[..n]);
+        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).into_owned();
+    let len: usize = head
+        .to_ascii_lowercase()
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map(|v| v.trim().parse().unwrap_or(0))
+        .unwrap_or(0);
+    while buf.len() < header_end + len {
+        let n = s.read(&mut b).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&b[..n]);
+    }
+    (
+        head,
+        String::from_utf8_lossy(&buf[header_end..]).into_owned(),
+    )
+}

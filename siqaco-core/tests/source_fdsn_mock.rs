@@ -14,7 +14,7 @@ use siqaco::stationxml::read_stationxml;
 use siqaco::testing::test_data_dir;
 use siqaco::time::parse_time;
 use siqaco::{ErrorKind, Nslc, NslcGlob};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::thread::JoinHandle;
@@ -93,37 +93,7 @@ fn serve_full(replies: Vec<Reply>) -> (u16, JoinHandle<Vec<(String, String)>>) {
 }
 
 fn read_request_full(s: &mut TcpStream) -> (String, String) {
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let mut buf = Vec::new();
-    let mut b = [0u8; 4096];
-    let header_end = loop {
-        let n = s.read(&mut b).unwrap_or(0);
-        if n == 0 {
-            return (String::new(), String::new());
-        }
-        buf.extend_from_slice(&b[..n]);
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..header_end]).into_owned();
-    let len: usize = head
-        .to_ascii_lowercase()
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .map(|v| v.trim().parse().unwrap())
-        .unwrap_or(0);
-    while buf.len() < header_end + len {
-        let n = s.read(&mut b).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&b[..n]);
-    }
-    (
-        head,
-        String::from_utf8_lossy(&buf[header_end..]).into_owned(),
-    )
+    siqaco::testing::read_http_request(s)
 }
 
 fn respond(s: &mut TcpStream, status: u16, headers: &[(&str, String)], body: &[u8]) {
