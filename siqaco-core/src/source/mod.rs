@@ -444,21 +444,33 @@ pub(crate) fn full_availability(
         .collect()
 }
 
-/// Checks that `buf` holds only complete miniSEED records that belong to `lines`.
+/// Checks the file at `path` with [`RecordCheck`] (only complete miniSEED records, of
+/// streams whose codes can be filed, that belong to `lines`), reading it through the record
+/// scanner's bounded buffer (1 MiB; one longer record, up to 10 MiB, is held whole) instead
+/// of whole. Returns the number of records and the file's size, or the message of
+/// the first problem.
 ///
-/// Returns the number of records; on failure, the message of the first problem (see
-/// [`RecordCheck`]), for the caller to put in an error naming the file or URL.
-pub(crate) fn validate_records(
-    buf: &[u8],
+/// # Errors
+/// [`Error::Io`] naming the file when it cannot be read.
+pub(crate) fn validate_file(
+    path: &Path,
     lines: &[RequestLine],
-) -> std::result::Result<usize, String> {
+) -> Result<std::result::Result<(usize, u64), String>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut head = Vec::with_capacity(64);
+    (&mut file)
+        .take(64)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io(path, e))?;
+    let mut file = std::io::Cursor::new(&head).chain(file);
     let mut check = RecordCheck::new(lines);
-    for item in RecordScanner::new(buf) {
-        if !check.item(item) {
-            break;
-        }
-    }
-    check.finish(buf)
+    let mut buf = Vec::new();
+    let size = crate::record::scan_reader(&mut file, &mut buf, 1 << 20, |item| {
+        check.item(item);
+    })
+    .map_err(|e| Error::io(path, e))?;
+    Ok(check.finish(&head).map(|n| (n, size)))
 }
 
 /// The record by record check of what a source delivers, fed with the items of a
@@ -779,7 +791,9 @@ pub fn write_to_archive(staged: &[PathBuf], archive: &Archive) -> Result<WriteSu
                     if seen.contains(&content, read, r.len) {
                         duplicate += 1;
                     } else {
-                        content.copy_within(read..read + r.len, write);
+                        if read != write {
+                            content.copy_within(read..read + r.len, write);
+                        }
                         seen.insert(&content, write, r.len);
                         write += r.len;
                         added += 1;
