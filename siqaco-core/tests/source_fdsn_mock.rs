@@ -293,6 +293,43 @@ fn too_many_requests_honours_retry_after() {
     assert_eq!(r.requests_retried, 2);
 }
 
+/// A server that sends half its body, then nothing for 60 s, is cut at the read timeout
+/// (1 s), long before the deadline (30 s): the read timeout bounds the silence within a
+/// body (reqwest's blocking reads are bounded only by the request's timeout, here the
+/// whole deadline).
+#[test]
+fn silent_body_is_cut_at_the_read_timeout() {
+    let Some((bytes, line)) = lhz() else { return };
+    let half = bytes.len() / 2;
+    let (port, _h) = serve(vec![Reply::Trickle(bytes, half, Duration::from_secs(60))]);
+    let src = source_with(
+        port,
+        FdsnOptions {
+            timeout: Duration::from_secs(30),
+            read_timeout: Duration::from_secs(1),
+            max_retries: 0,
+            ..FdsnOptions::default()
+        },
+    );
+    let staging = tempfile::tempdir().unwrap();
+    let t0 = Instant::now();
+    let e = src
+        .fetch(std::slice::from_ref(&line), staging.path())
+        .unwrap_err();
+    assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
+    let msg = network_error_after_200(
+        &e,
+        &format!("http://127.0.0.1:{port}/fdsnws/dataselect/1/query"),
+    );
+    assert!(
+        msg.contains(&format!(
+            "timed out: no byte of the body for 1 s (the read timeout), after {half} bytes"
+        )),
+        "{msg}"
+    );
+    assert!(entries(staging.path()).is_empty());
+}
+
 /// An HTTP date (IMF-fixdate, RFC 9110 §5.6.7) for `t`.
 fn http_date(t: std::time::SystemTime) -> String {
     chrono::DateTime::<chrono::Utc>::from(t)

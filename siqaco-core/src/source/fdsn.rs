@@ -16,8 +16,9 @@
 //!
 //! **Time and memory.** Every request has a deadline, [`FdsnOptions::timeout`], from the
 //! start of connecting to the last byte of the body (connecting is also bounded by
-//! [`FdsnOptions::connect_timeout`]): a server that trickles its body, or stops sending, is
-//! cut at the deadline and the attempt counts as a timeout (retried). reqwest's blocking
+//! [`FdsnOptions::connect_timeout`], a silence within the body by
+//! [`FdsnOptions::read_timeout`]): a server that trickles its body is cut at the deadline, one
+//! that stops sending at the read timeout, and the attempt counts as a timeout (retried). reqwest's blocking
 //! `ClientBuilder::timeout` alone bounds each wait (for the headers, for each read of the
 //! body) separately, not the whole, so the deadline is given to every request
 //! (`RequestBuilder::timeout`, which reqwest applies up to the end of the body) and checked
@@ -159,6 +160,11 @@ pub struct FdsnOptions {
     /// Longest wait for the connection to be established (default 10 s; never more than
     /// [`FdsnOptions::timeout`]).
     pub connect_timeout: Duration,
+    /// Longest silence within a response body: no byte for this long cuts the request,
+    /// counted as a timeout and retried (default 60 s; never more than what is left of
+    /// [`FdsnOptions::timeout`]). The wait for the response's headers is bounded by the
+    /// deadline only (a server may take long to gather the data).
+    pub read_timeout: Duration,
     /// Largest response read into memory to be parsed (availability, station and token
     /// exchange responses), bytes (default 256 MiB); a larger one is an [`Error::Http`]
     /// naming the URL and this cap, not retried. Dataselect bodies go to disk and have no
@@ -190,6 +196,7 @@ impl Default for FdsnOptions {
         FdsnOptions {
             timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(60),
             max_text_bytes: 256 << 20,
             max_retries: 4,
             backoff_initial: Duration::from_secs(1),
@@ -355,7 +362,7 @@ impl FdsnDataselect {
         let body = postfile_text(&options, lines);
         let _permit = self.in_flight.acquire();
         // The deadline of this attempt, the Digest round trips included.
-        let deadline = Deadline::start(self.opts.timeout);
+        let deadline = Deadline::of(&self.opts);
         let mut resp;
         let mut round = 0;
         // Whether the challenge answered was received during this attempt (a cached one
@@ -451,7 +458,7 @@ impl FdsnDataselect {
             .map_err(|e| Error::io(staging, e))?;
         let t0 = Instant::now();
         let got = stream_records(
-            resp,
+            Pieces::new(resp, &deadline),
             &deadline,
             tmp.as_file_mut(),
             Some(&self.throttle),
@@ -699,7 +706,7 @@ fn exchange_token(
         status,
         message,
     };
-    let deadline = Deadline::start(opts.timeout);
+    let deadline = Deadline::of(opts);
     let resp = deadline
         .send(client.post(auth_url).body(token))
         .map_err(|e| err(None, format!("token exchange failed: {e}")))?;
@@ -768,7 +775,7 @@ pub(crate) fn get_body(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let deadline = Deadline::start(opts.timeout);
+        let deadline = Deadline::of(opts);
         let (e, after) = match deadline.send(make()) {
             Err(e) => (err(None, e), None),
             Ok(resp) => {
@@ -864,18 +871,29 @@ fn snippet(resp: reqwest::blocking::Response) -> String {
 const SCAN_CHUNK: usize = 1 << 20;
 
 /// The deadline of one request attempt: connect, headers and whole body within `limit` of
-/// its start ([`FdsnOptions::timeout`]).
+/// its start ([`FdsnOptions::timeout`]), and no silence longer than `read_timeout` within
+/// the body ([`FdsnOptions::read_timeout`]).
 pub(crate) struct Deadline {
     at: Instant,
     limit: Duration,
+    read_timeout: Duration,
 }
 
 impl Deadline {
-    /// A deadline `limit` from now.
+    /// A deadline `limit` from now (and a read timeout as long).
     pub(crate) fn start(limit: Duration) -> Self {
         Deadline {
             at: Instant::now() + limit,
             limit,
+            read_timeout: limit,
+        }
+    }
+
+    /// The deadline of a request made with `opts`, from now.
+    fn of(opts: &FdsnOptions) -> Self {
+        Deadline {
+            read_timeout: opts.read_timeout.min(opts.timeout),
+            ..Deadline::start(opts.timeout)
         }
     }
 
@@ -924,8 +942,9 @@ impl Deadline {
 /// Why reading a response body stopped early.
 #[derive(Debug)]
 pub(crate) enum BodyFailure {
-    /// The request's deadline passed, after this many bytes of body.
-    Deadline(String),
+    /// The request's deadline passed, or the read timeout (the message says which and after
+    /// how many bytes of body).
+    TimedOut(String),
     /// The body is larger than the cap (bytes).
     TooLarge(u64),
     /// Writing the copy (the staging file) failed.
@@ -940,7 +959,7 @@ impl BodyFailure {
     /// A one-line description.
     fn message(&self) -> String {
         match self {
-            BodyFailure::Deadline(m) => m.clone(),
+            BodyFailure::TimedOut(m) => m.clone(),
             BodyFailure::TooLarge(cap) => format!(
                 "the response is larger than the {cap}-byte cap for responses read into \
                  memory (FdsnOptions::max_text_bytes)"
@@ -1029,14 +1048,18 @@ impl<R: Read> Read for BodyReader<'_, R> {
         }
         if self.deadline.passed() {
             let m = self.deadline.message(Some(self.bytes));
-            return Err(self.fail(BodyFailure::Deadline(m)));
+            return Err(self.fail(BodyFailure::TimedOut(m)));
         }
         let n = match self.inner.read(buf) {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Err(e),
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut || self.deadline.passed() => {
+            Err(e) if self.deadline.passed() => {
                 let m = format!("{}: {e}", self.deadline.message(Some(self.bytes)));
-                return Err(self.fail(BodyFailure::Deadline(m)));
+                return Err(self.fail(BodyFailure::TimedOut(m)));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                let m = format!("timed out: {e}, after {} bytes of the body", self.bytes);
+                return Err(self.fail(BodyFailure::TimedOut(m)));
             }
             Err(e) => return Err(e),
         };
@@ -1107,13 +1130,95 @@ fn stream_records<R: Read>(
     }
 }
 
+/// A response body read on a thread of its own and handed over in pieces of up to 64 KiB
+/// (at most 4 waiting), so that the wait for the next piece can be bounded by the read
+/// timeout: reqwest's blocking reads can only be bounded by the request's timeout, which
+/// is the whole deadline. A wait that ends without a piece is an error of kind `TimedOut`.
+/// The thread ends with the body, or when the pieces are no longer wanted, or at the
+/// request's deadline (reqwest's timeout of the request).
+struct Pieces {
+    rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    piece: Vec<u8>,
+    pos: usize,
+    done: bool,
+    at: Instant,
+    read_timeout: Duration,
+}
+
+impl Pieces {
+    fn new(mut body: impl Read + Send + 'static, deadline: &Deadline) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        std::thread::spawn(move || loop {
+            let mut b = vec![0u8; 64 << 10];
+            match body.read(&mut b) {
+                Ok(0) => {
+                    let _ = tx.send(Ok(Vec::new()));
+                    return;
+                }
+                Ok(n) => {
+                    b.truncate(n);
+                    if tx.send(Ok(b)).is_err() {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            }
+        });
+        Pieces {
+            rx,
+            piece: Vec::new(),
+            pos: 0,
+            done: false,
+            at: deadline.at,
+            read_timeout: deadline.read_timeout,
+        }
+    }
+}
+
+impl Read for Pieces {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::sync::mpsc::RecvTimeoutError;
+        while self.pos == self.piece.len() {
+            if self.done {
+                return Ok(0);
+            }
+            let left = self.at.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(self.read_timeout.min(left)) {
+                Ok(Ok(p)) if p.is_empty() => self.done = true,
+                Ok(Ok(p)) => (self.piece, self.pos) = (p, 0),
+                Ok(Err(e)) => return Err(e),
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!(
+                            "no byte of the body for {} s (the read timeout)",
+                            self.read_timeout.as_secs_f64()
+                        ),
+                    ))
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(std::io::Error::other("the body reader stopped"))
+                }
+            }
+        }
+        let n = buf.len().min(self.piece.len() - self.pos);
+        buf[..n].copy_from_slice(&self.piece[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
 /// Reads a whole body into memory under `deadline`, failing past `cap` bytes.
 fn read_capped(
     resp: reqwest::blocking::Response,
     deadline: &Deadline,
     cap: u64,
 ) -> std::result::Result<Vec<u8>, BodyFailure> {
-    let mut r = BodyReader::new(resp, deadline).cap(cap);
+    let mut r = BodyReader::new(Pieces::new(resp, deadline), deadline).cap(cap);
     let mut buf = Vec::new();
     match r.read_to_end(&mut buf) {
         Ok(_) => Ok(buf),
