@@ -41,7 +41,8 @@ pub struct FetchArgs {
     /// Output archive layout.
     #[arg(long, default_value = "sds")]
     layout: String,
-    /// Timeout of one request (or program run), seconds.
+    /// Deadline of one request, from connecting to the last byte of the body (or of one
+    /// program run), seconds; a request still running then is cut and retried.
     #[arg(long, default_value_t = 120.0, value_name = "SECONDS")]
     timeout: f64,
     /// Retries of failed requests.

@@ -180,3 +180,67 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .unwrap_or(0)
 }
+
+/// Writes an HTTP/1.1 `200` response to `out` as a server that trickles its body: the head
+/// (with the `Content-Length` of the whole `body` and `Connection: close`), then `body`
+/// `piece` bytes at a time with `pause` after each write. Stops early, quietly, when a
+/// write fails (the client has gone). For tests of request deadlines (issue #16).
+pub fn write_trickled(
+    out: &mut impl std::io::Write,
+    body: &[u8],
+    piece: usize,
+    pause: std::time::Duration,
+) {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    if out.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    for p in body.chunks(piece.max(1)) {
+        if out.write_all(p).and_then(|_| out.flush()).is_err() {
+            return;
+        }
+        std::thread::sleep(pause);
+    }
+}
+
+/// Reads an HTTP/1.1 request from `s` (a test server's connection): its head (request line
+/// and headers, up to the blank line) and its body of `Content-Length` bytes, as text; empty
+/// strings when the client closes first. Waits at most 5 s for each read.
+pub fn read_http_request(s: &mut std::net::TcpStream) -> (String, String) {
+    use std::io::Read;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = Vec::new();
+    let mut b = [0u8; 4096];
+    let header_end = loop {
+        let n = s.read(&mut b).unwrap_or(0);
+        if n == 0 {
+            return (String::new(), String::new());
+        }
+        buf.extend_from_slice(&b[..n]);
+        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).into_owned();
+    let len: usize = head
+        .to_ascii_lowercase()
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map(|v| v.trim().parse().unwrap_or(0))
+        .unwrap_or(0);
+    while buf.len() < header_end + len {
+        let n = s.read(&mut b).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&b[..n]);
+    }
+    (
+        head,
+        String::from_utf8_lossy(&buf[header_end..]).into_owned(),
+    )
+}

@@ -14,7 +14,7 @@ use siqaco::stationxml::read_stationxml;
 use siqaco::testing::test_data_dir;
 use siqaco::time::parse_time;
 use siqaco::{ErrorKind, Nslc, NslcGlob};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::thread::JoinHandle;
@@ -31,6 +31,10 @@ enum Reply {
     /// Read the request; the function gets its head (request line and headers) and body
     /// and says what to send.
     Script(Script),
+    /// Read the request, send 200 with a `Content-Length` of the whole body, then the body
+    /// `n` bytes at a time with a pause between writes (a server that trickles its body);
+    /// stops when the client has gone.
+    Trickle(Vec<u8>, usize, Duration),
 }
 
 /// A reply computed from the request's head and body.
@@ -71,6 +75,10 @@ fn serve_full(replies: Vec<Reply>) -> (u16, JoinHandle<Vec<(String, String)>>) {
                     std::thread::sleep(wait);
                     respond(&mut s, 200, &[], &body);
                 }
+                Reply::Trickle(body, n, pause) => {
+                    reqs.push(read_request_full(&mut s));
+                    siqaco::testing::write_trickled(&mut s, &body, n, pause);
+                }
                 Reply::Script(f) => {
                     let (head, body) = read_request_full(&mut s);
                     let (status, headers, out) = f(&head, &body);
@@ -85,37 +93,7 @@ fn serve_full(replies: Vec<Reply>) -> (u16, JoinHandle<Vec<(String, String)>>) {
 }
 
 fn read_request_full(s: &mut TcpStream) -> (String, String) {
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let mut buf = Vec::new();
-    let mut b = [0u8; 4096];
-    let header_end = loop {
-        let n = s.read(&mut b).unwrap_or(0);
-        if n == 0 {
-            return (String::new(), String::new());
-        }
-        buf.extend_from_slice(&b[..n]);
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..header_end]).into_owned();
-    let len: usize = head
-        .to_ascii_lowercase()
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .map(|v| v.trim().parse().unwrap())
-        .unwrap_or(0);
-    while buf.len() < header_end + len {
-        let n = s.read(&mut b).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        buf.extend_from_slice(&b[..n]);
-    }
-    (
-        head,
-        String::from_utf8_lossy(&buf[header_end..]).into_owned(),
-    )
+    siqaco::testing::read_http_request(s)
 }
 
 fn respond(s: &mut TcpStream, status: u16, headers: &[(&str, String)], body: &[u8]) {
@@ -145,20 +123,34 @@ fn lhz() -> Option<(Vec<u8>, RequestLine)> {
 }
 
 fn source(port: u16, timeout: Duration, retries: u32) -> FdsnDataselect {
-    let opts = FdsnOptions {
-        timeout,
-        max_retries: retries,
-        backoff_initial: Duration::from_millis(10),
-        backoff_max: Duration::from_millis(50),
-        min_split_s: 1.0,
-        ..FdsnOptions::default()
-    };
+    source_with(
+        port,
+        FdsnOptions {
+            timeout,
+            max_retries: retries,
+            backoff_initial: Duration::from_millis(10),
+            backoff_max: Duration::from_millis(50),
+            min_split_s: 1.0,
+            ..FdsnOptions::default()
+        },
+    )
+}
+
+fn source_with(port: u16, opts: FdsnOptions) -> FdsnDataselect {
     FdsnDataselect::new(
         SourceInfo::new("mock"),
         &format!("http://127.0.0.1:{port}"),
         opts,
     )
     .unwrap()
+}
+
+/// The message of `e`, checked to be a network error about `url` after an HTTP 200.
+fn network_error_after_200(e: &siqaco::Error, url: &str) -> String {
+    let msg = e.to_string();
+    assert_eq!(e.kind(), ErrorKind::Network, "{msg}");
+    assert!(msg.starts_with(&format!("{url}: HTTP 200: ")), "{msg}");
+    msg
 }
 
 fn entries(dir: &Path) -> Vec<String> {
@@ -301,6 +293,125 @@ fn too_many_requests_honours_retry_after() {
     assert_eq!(r.requests_retried, 2);
 }
 
+/// A server that sends half its body, then nothing for 60 s, is cut at the read timeout
+/// (1 s), long before the deadline (30 s): the read timeout bounds the silence within a
+/// body (reqwest's blocking reads are bounded only by the request's timeout, here the
+/// whole deadline).
+#[test]
+fn silent_body_is_cut_at_the_read_timeout() {
+    let Some((bytes, line)) = lhz() else { return };
+    let half = bytes.len() / 2;
+    let (port, _h) = serve(vec![Reply::Trickle(bytes, half, Duration::from_secs(60))]);
+    let src = source_with(
+        port,
+        FdsnOptions {
+            timeout: Duration::from_secs(30),
+            read_timeout: Duration::from_secs(1),
+            max_retries: 0,
+            ..FdsnOptions::default()
+        },
+    );
+    let staging = tempfile::tempdir().unwrap();
+    let t0 = Instant::now();
+    let e = src
+        .fetch(std::slice::from_ref(&line), staging.path())
+        .unwrap_err();
+    assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
+    let msg = network_error_after_200(
+        &e,
+        &format!("http://127.0.0.1:{port}/fdsnws/dataselect/1/query"),
+    );
+    assert!(
+        msg.contains(&format!(
+            "timed out: no byte of the body for 1 s (the read timeout), after {half} bytes"
+        )),
+        "{msg}"
+    );
+    assert!(entries(staging.path()).is_empty());
+}
+
+/// An HTTP date (IMF-fixdate, RFC 9110 §5.6.7) for `t`.
+fn http_date(t: std::time::SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t)
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}
+
+/// Issue #16, defect 6: a `Retry-After` given as an HTTP date was ignored (the backoff
+/// delay, here 60 s, was used instead). A date 3 s ahead is waited for (at least 2 s: the
+/// date has whole seconds); a date in the past retries at once.
+#[test]
+fn retry_after_http_date_is_honoured() {
+    let Some((bytes, line)) = lhz() else { return };
+    let opts = FdsnOptions {
+        timeout: Duration::from_secs(5),
+        max_retries: 1,
+        backoff_initial: Duration::from_secs(60),
+        backoff_max: Duration::from_secs(60),
+        ..FdsnOptions::default()
+    };
+    let now = std::time::SystemTime::now;
+    for (when, at_least) in [
+        (now() + Duration::from_secs(3), Duration::from_millis(1500)),
+        (now() - Duration::from_secs(3600), Duration::ZERO),
+    ] {
+        let (port, h) = serve(vec![
+            Reply::Send(
+                503,
+                vec![("Retry-After", http_date(when))],
+                b"busy".to_vec(),
+            ),
+            Reply::Send(200, vec![], bytes.clone()),
+        ]);
+        let src = source_with(port, opts.clone());
+        let staging = tempfile::tempdir().unwrap();
+        let t0 = Instant::now();
+        let r = src
+            .fetch(std::slice::from_ref(&line), staging.path())
+            .unwrap();
+        let took = t0.elapsed();
+        // Not the 60 s backoff.
+        assert!(
+            took >= at_least && took < Duration::from_secs(30),
+            "{took:?}"
+        );
+        assert_eq!((r.files.len(), r.requests_retried), (1, 1));
+        assert_eq!(h.join().unwrap().len(), 2);
+    }
+}
+
+/// Issue #16, defect 9: a server's record whose codes cannot be filed in an archive (a
+/// station `../..` matched by the glob asked) failed only when written to the archive, as
+/// a bad argument of the user. It is now rejected as the body arrives: a network error
+/// naming the URL and the record's byte offset, nothing staged.
+#[test]
+fn server_records_with_codes_that_escape_the_archive_are_rejected() {
+    let Some(dir) = test_data_dir() else { return };
+    let mut bytes =
+        std::fs::read(dir.join("sds-small/2010/IU/COLA/BH1.D/IU.COLA.00.BH1.D.2010.058")).unwrap();
+    let first = siqaco::record::parse_record(&bytes).unwrap();
+    let len = first.record_length;
+    assert_eq!((first.format_version, &bytes[8..13]), (2, &b"COLA "[..]));
+    // The second record's station becomes `../..`.
+    bytes[len + 8..len + 13].copy_from_slice(b"../..");
+    let (port, _h) = serve(vec![Reply::Send(200, vec![], bytes)]);
+    let line = RequestLine {
+        stream: NslcGlob::parse("IU.*.00.BH1").unwrap(),
+        start_ns: t("2010-02-27"),
+        end_ns: t("2010-02-28"),
+    };
+    let staging = tempfile::tempdir().unwrap();
+    let e = source(port, Duration::from_secs(5), 3)
+        .fetch(std::slice::from_ref(&line), staging.path())
+        .unwrap_err();
+    let msg = network_error_after_200(
+        &e,
+        &format!("http://127.0.0.1:{port}/fdsnws/dataselect/1/query"),
+    );
+    assert!(msg.contains(&format!("byte {len}")), "{msg}");
+    assert!(entries(staging.path()).is_empty());
+}
+
 #[test]
 fn slow_response_past_timeout_fails() {
     let Some((bytes, line)) = lhz() else { return };
@@ -314,6 +425,38 @@ fn slow_response_past_timeout_fails() {
         .unwrap_err();
     assert!(e.to_string().contains("timed out"), "{e}");
     assert!(entries(staging.path()).is_empty());
+}
+
+/// Issue #16, defect 6: a server that trickles its body (here one piece a second, 60 s in
+/// all) was read for as long as it kept sending, whatever the timeout. The timeout is now a
+/// deadline for the whole request (connect, headers and body): the request is cut at 2 s,
+/// counted as a timeout, retried, and the error names the URL and the deadline.
+#[test]
+fn trickling_body_is_cut_at_the_deadline() {
+    let Some((bytes, line)) = lhz() else { return };
+    let piece = bytes.len().div_ceil(60);
+    let (port, h) = serve(vec![
+        Reply::Trickle(bytes.clone(), piece, Duration::from_secs(1)),
+        Reply::Trickle(bytes.clone(), piece, Duration::from_secs(1)),
+    ]);
+    let staging = tempfile::tempdir().unwrap();
+    let t0 = Instant::now();
+    let e = source(port, Duration::from_secs(2), 1)
+        .fetch(std::slice::from_ref(&line), staging.path())
+        .unwrap_err();
+    // Two attempts of 2 s each, against 120 s for the two whole bodies.
+    assert!(t0.elapsed() < Duration::from_secs(30), "{:?}", t0.elapsed());
+    let msg = network_error_after_200(
+        &e,
+        &format!("http://127.0.0.1:{port}/fdsnws/dataselect/1/query"),
+    );
+    assert!(
+        msg.contains("timed out") && msg.contains("2 s deadline"),
+        "{msg}"
+    );
+    assert!(msg.contains("gave up after 2 attempts"), "{msg}");
+    assert!(entries(staging.path()).is_empty());
+    assert_eq!(h.join().unwrap().len(), 2);
 }
 
 #[test]
@@ -705,6 +848,41 @@ fn availability_text_is_cut_and_merged() {
          IU COLA 00 LHZ 2010-02-27T00:00:00.000000 2010-02-28T00:00:00.000000\n\
          IU COLA -- LHN 2010-02-27T00:00:00.000000 2010-02-28T00:00:00.000000\n"
     );
+}
+
+/// A response parsed in memory (here an availability answer) larger than
+/// `max_text_bytes` is an error naming the URL and the cap, not retried.
+#[test]
+fn availability_response_over_the_cap_is_refused() {
+    let (port, h) = serve(vec![
+        Reply::Send(200, vec![], AVAIL_TEXT.as_bytes().to_vec()),
+        Reply::Send(200, vec![], AVAIL_TEXT.as_bytes().to_vec()),
+    ]);
+    let cap = AVAIL_TEXT.len() as u64 - 1;
+    let ask = |max_text_bytes| {
+        query_availability(
+            &format!("http://127.0.0.1:{port}"),
+            &[Nslc::new("IU", "COLA", "00", "LHZ")],
+            t("2010-02-27"),
+            t("2010-02-28"),
+            &FdsnOptions {
+                max_text_bytes,
+                ..fast_opts()
+            },
+        )
+    };
+    let e = ask(cap).unwrap_err();
+    let msg = network_error_after_200(
+        &e,
+        &format!("http://127.0.0.1:{port}/fdsnws/availability/1/query"),
+    );
+    assert!(
+        msg.contains(&format!("larger than the {cap}-byte cap")) && msg.contains("not retried"),
+        "{msg}"
+    );
+    // The same answer within the cap is read.
+    assert_eq!(ask(cap + 1).unwrap().len(), 3);
+    assert_eq!(h.join().unwrap().len(), 2);
 }
 
 #[test]

@@ -25,7 +25,7 @@
 //! **Online check:** `PROGRAM --is_online=S --log-level=2`; exit 0 means online.
 
 use super::{
-    full_availability, postfile_text, stage_bytes, validate_records, AvailabilitySpan, FetchReport,
+    full_availability, postfile_text, staged_name, validate_file, AvailabilitySpan, FetchReport,
     InFlight, RequestLine, Source, SourceInfo,
 };
 use crate::error::{Error, Result};
@@ -164,7 +164,8 @@ impl Source for ExternalSource {
             }
             None => return Err(self.err(format!("killed by a signal; output: {tail}"))),
         }
-        // Validate everything before staging anything.
+        // Validate everything before staging anything (each file read through a bounded
+        // buffer, not whole).
         let mut outputs = Vec::new();
         let mut entries: Vec<PathBuf> = std::fs::read_dir(&ws)
             .map_err(|e| Error::io(&ws, e))?
@@ -182,26 +183,31 @@ impl Source for ExternalSource {
                     "output file {name:?} is not named NET.STA.LOC.CHA (contract)"
                 ))
             })?;
-            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
             let own: Vec<RequestLine> = lines
                 .iter()
                 .filter(|l| l.stream.matches(&nslc))
                 .cloned()
                 .collect();
-            validate_records(&bytes, &own)
+            let (_, size) = validate_file(&path, &own)?
                 .map_err(|m| self.err(format!("output file {name}: {m}")))?;
-            if !bytes.is_empty() {
-                outputs.push((nslc, bytes));
+            if size > 0 {
+                outputs.push((nslc, path, size));
             }
         }
         let mut report = FetchReport {
             requests_done: 1,
             ..FetchReport::default()
         };
-        for (nslc, bytes) in outputs {
-            let p = stage_bytes(staging, &format!("{}-{nslc}", self.info.name), &bytes)?;
-            report.bytes += bytes.len() as u64;
-            report.files.push(p);
+        // The workspace is inside the staging directory: each file is synced and renamed
+        // into place.
+        for (nslc, path, size) in outputs {
+            let dest = staging.join(staged_name(&format!("{}-{nslc}", self.info.name)));
+            std::fs::File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| Error::io(&path, e))?;
+            std::fs::rename(&path, &dest).map_err(|e| Error::io(&dest, e))?;
+            report.bytes += size;
+            report.files.push(dest);
         }
         Ok(report)
     }

@@ -40,7 +40,7 @@ use crate::error::{Error, Result};
 use crate::record::{RecordHeader, RecordScanner, ScanItem};
 use crate::sid::{Nslc, NslcGlob};
 use crate::time::{day_floor, parse_time, NS_PER_S};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
@@ -444,66 +444,162 @@ pub(crate) fn full_availability(
         .collect()
 }
 
-/// Checks that `buf` holds only complete miniSEED records that belong to `lines`.
+/// Checks the file at `path` with [`RecordCheck`] (only complete miniSEED records, of
+/// streams whose codes can be filed, that belong to `lines`), reading it through the record
+/// scanner's bounded buffer (1 MiB; one longer record, up to 10 MiB, is held whole) instead
+/// of whole. Returns the number of records and the file's size, or the message of
+/// the first problem.
 ///
-/// Returns the number of records. `what` names the origin (URL or file) in the message of
-/// the returned `Err(String)`.
-pub(crate) fn validate_records(
-    buf: &[u8],
+/// # Errors
+/// [`Error::Io`] naming the file when it cannot be read.
+pub(crate) fn validate_file(
+    path: &Path,
     lines: &[RequestLine],
-) -> std::result::Result<usize, String> {
-    // The lines that select a stream, found once per stream (by its raw header codes), so
-    // that a record costs no allocation and no glob match.
-    type Selected = (Nslc, Vec<usize>);
-    let mut by_stream: HashMap<(u8, &[u8]), Selected> = HashMap::new();
-    let mut n = 0;
-    for item in RecordScanner::new(buf) {
+) -> Result<std::result::Result<(usize, u64), String>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut head = Vec::with_capacity(64);
+    (&mut file)
+        .take(64)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io(path, e))?;
+    let mut file = std::io::Cursor::new(&head).chain(file);
+    let mut check = RecordCheck::new(lines);
+    let mut buf = Vec::new();
+    let size = crate::record::scan_reader(&mut file, &mut buf, 1 << 20, |item| {
+        check.item(item);
+    })
+    .map_err(|e| Error::io(path, e))?;
+    Ok(check.finish(&head).map(|n| (n, size)))
+}
+
+/// The record by record check of what a source delivers, fed with the items of a
+/// [`RecordScanner`] walk (over a whole buffer, or over a stream in bounded chunks with
+/// `scan_reader`), so that a response is validated as it arrives:
+///
+/// * every byte must be part of a readable record (an unreadable run, e.g. an HTML page or a
+///   truncated last record, fails);
+/// * the codes of every data record must be usable in an archive path ([`Nslc::validate`]:
+///   letters, digits, `-` and `_`, at most 16 characters): a server's record whose codes
+///   would escape the archive fails here, naming the record's byte offset, instead of
+///   failing later as a bad argument;
+/// * every data record must belong to a requested stream and overlap its window
+///   (as [`RequestLine::accepts`] says).
+///
+/// The first failure is kept; later items are ignored.
+pub(crate) struct RecordCheck<'l> {
+    lines: &'l [RequestLine],
+    /// Per format version and raw header codes: the stream, the lines that select it, and
+    /// why its codes cannot be filed (found once per stream, so that a record costs no
+    /// allocation and no glob match).
+    by_stream: HashMap<u8, HashMap<Vec<u8>, StreamCheck>>,
+    records: usize,
+    failure: Option<(u64, String)>,
+}
+
+/// What [`RecordCheck`] knows of one stream.
+struct StreamCheck {
+    nslc: Nslc,
+    lines: Vec<usize>,
+    bad_code: Option<String>,
+}
+
+impl<'l> RecordCheck<'l> {
+    /// A check against `lines`.
+    pub(crate) fn new(lines: &'l [RequestLine]) -> Self {
+        RecordCheck {
+            lines,
+            by_stream: HashMap::new(),
+            records: 0,
+            failure: None,
+        }
+    }
+
+    /// Checks one scan item; false once a problem was found.
+    pub(crate) fn item(&mut self, item: ScanItem<'_>) -> bool {
+        if self.failure.is_some() {
+            return false;
+        }
         match item {
             ScanItem::Invalid {
                 offset, message, ..
             } => {
-                let hint = if offset == 0 && looks_like_text(buf) {
-                    format!(
-                        " (starts with {:?})",
-                        String::from_utf8_lossy(&buf[..buf.len().min(60)])
-                    )
-                } else {
-                    String::new()
-                };
-                return Err(format!(
-                    "response is not valid miniSEED at byte {offset}: {message}{hint}"
+                self.failure = Some((
+                    offset,
+                    format!("response is not valid miniSEED at byte {offset}: {message}"),
                 ));
             }
             ScanItem::Record { offset, header } => {
-                if !header.is_data() {
-                    n += 1;
-                    continue;
-                }
-                let (nslc, sel) = by_stream
-                    .entry((header.format_version, header.stream_key()))
-                    .or_insert_with(|| {
+                if header.is_data() {
+                    let lines = self.lines;
+                    let per_version = self.by_stream.entry(header.format_version).or_default();
+                    let key = header.stream_key();
+                    if !per_version.contains_key(key) {
                         let nslc = header.nslc();
                         let sel = (0..lines.len())
                             .filter(|&i| lines[i].stream.matches(&nslc))
                             .collect();
-                        (nslc, sel)
-                    });
-                let (s, e) = (header.start_ns, header.coverage_end_ns());
-                if !sel
-                    .iter()
-                    .any(|&i| s <= lines[i].end_ns && e >= lines[i].start_ns)
-                {
-                    return Err(format!(
-                        "record at byte {offset} ({nslc}, {} to {}) is outside what was asked",
-                        crate::time::format_time(s),
-                        crate::time::format_time(e)
-                    ));
+                        let bad_code = nslc.validate().err().map(|e| e.to_string());
+                        per_version.insert(
+                            key.to_vec(),
+                            StreamCheck {
+                                nslc,
+                                lines: sel,
+                                bad_code,
+                            },
+                        );
+                    }
+                    let st = &per_version[key];
+                    let (s, e) = (header.start_ns, header.coverage_end_ns());
+                    if let Some(why) = &st.bad_code {
+                        self.failure = Some((
+                            offset,
+                            format!(
+                                "record at byte {offset} has codes that cannot be filed in an \
+                                 archive ({}): {why}",
+                                st.nslc
+                            ),
+                        ));
+                    } else if !st
+                        .lines
+                        .iter()
+                        .any(|&i| s <= lines[i].end_ns && e >= lines[i].start_ns)
+                    {
+                        self.failure = Some((
+                            offset,
+                            format!(
+                                "record at byte {offset} ({}, {} to {}) is outside what was asked",
+                                st.nslc,
+                                crate::time::format_time(s),
+                                crate::time::format_time(e)
+                            ),
+                        ));
+                    }
                 }
-                n += 1;
+                self.records += 1;
             }
         }
+        self.failure.is_none()
     }
-    Ok(n)
+
+    /// Whether a problem was found.
+    pub(crate) fn failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    /// The number of records, or the message of the first problem; `head` is the start of
+    /// the data, quoted when the problem is at byte 0 and the data looks like text (an HTML
+    /// or error page).
+    pub(crate) fn finish(self, head: &[u8]) -> std::result::Result<usize, String> {
+        match self.failure {
+            None => Ok(self.records),
+            Some((0, msg)) if looks_like_text(head) => Err(format!(
+                "{msg} (starts with {:?})",
+                String::from_utf8_lossy(&head[..head.len().min(60)])
+            )),
+            Some((_, msg)) => Err(msg),
+        }
+    }
 }
 
 fn looks_like_text(buf: &[u8]) -> bool {
@@ -601,48 +697,70 @@ pub struct WriteSummary {
 
 /// Files the records of staged miniSEED files into `archive`, each in the day file of its
 /// stream and start time (quality `D`), appended to what the file already holds; a record
-/// whose exact bytes are already in the file is skipped. Files are replaced with
-/// [`write_atomic`].
+/// whose exact bytes are already in the file (or earlier in what is staged) is skipped.
+/// Files are replaced with [`write_atomic`].
 ///
 /// This is the simple policy of `siqaco fetch`; the sample-level merge is `merge`'s job.
+///
+/// Memory is bounded by the day files, not by the staged files: these are first walked
+/// through the record scanner's bounded buffer to find where each day's records are (file,
+/// byte offset, length), then each day file is built from its current content and its new
+/// records, read from the staged files in contiguous runs of at most 4 MiB (a few day
+/// files at once, in parallel).
 ///
 /// # Errors
 /// [`Error::Io`] naming the file that cannot be read or written; [`Error::InvalidData`]
 /// when a staged file is not clean miniSEED; [`Error::InvalidCode`] for codes that cannot be
 /// used in a path.
 pub fn write_to_archive(staged: &[PathBuf], archive: &Archive) -> Result<WriteSummary> {
-    let bufs = staged
+    let files = staged
         .iter()
-        .map(|p| std::fs::read(p).map_err(|e| Error::io(p, e)))
+        .map(|p| std::fs::File::open(p).map_err(|e| Error::io(p, e)))
         .collect::<Result<Vec<_>>>()?;
-    // (stream, day) -> records, in staged order; the stream of a record found once per
-    // distinct header code bytes.
-    let mut names: HashMap<(u8, &[u8]), Nslc> = HashMap::new();
-    let mut by_day: BTreeMap<(Nslc, i64), Vec<&[u8]>> = BTreeMap::new();
-    for (path, buf) in staged.iter().zip(&bufs) {
-        for item in RecordScanner::new(buf) {
-            match item {
-                ScanItem::Invalid {
-                    offset, message, ..
-                } => return Err(Error::invalid_data(path, offset, message)),
-                ScanItem::Record { header, .. } => {
-                    let h: RecordHeader<'_> = header;
-                    let nslc = names
-                        .entry((h.format_version, h.stream_key()))
-                        .or_insert_with(|| h.nslc())
-                        .clone();
-                    by_day
-                        .entry((nslc, day_floor(h.start_ns)))
-                        .or_default()
-                        .push(h.raw);
-                }
+    // (stream, day) -> (staged file, byte offset, length) of its records, in staged order;
+    // the stream of a record found once per distinct header code bytes.
+    let mut names: HashMap<u8, HashMap<Vec<u8>, Nslc>> = HashMap::new();
+    let mut by_day: BTreeMap<(Nslc, i64), Vec<StagedRecord>> = BTreeMap::new();
+    let mut buf = Vec::new();
+    for (i, (path, file)) in staged.iter().zip(&files).enumerate() {
+        let mut bad = None;
+        let mut reader = file;
+        crate::record::scan_reader(&mut reader, &mut buf, 1 << 20, |item| match item {
+            ScanItem::Invalid {
+                offset, message, ..
+            } => {
+                bad.get_or_insert((offset, message));
             }
+            ScanItem::Record { offset, header } => {
+                let h: RecordHeader<'_> = header;
+                let per_version = names.entry(h.format_version).or_default();
+                let nslc = match per_version.get(h.stream_key()) {
+                    Some(n) => n.clone(),
+                    None => {
+                        let n = h.nslc();
+                        per_version.insert(h.stream_key().to_vec(), n.clone());
+                        n
+                    }
+                };
+                by_day
+                    .entry((nslc, day_floor(h.start_ns)))
+                    .or_default()
+                    .push(StagedRecord {
+                        file: i,
+                        offset,
+                        len: h.record_length,
+                    });
+            }
+        })
+        .map_err(|e| Error::io(path, e))?;
+        if let Some((offset, message)) = bad {
+            return Err(Error::invalid_data(path, offset, message));
         }
     }
+    drop(buf);
     // Day files are independent: written in parallel (each write is synced).
     use rayon::prelude::*;
-    type Day<'a> = ((Nslc, i64), Vec<&'a [u8]>);
-    let days: Vec<Day<'_>> = by_day.into_iter().collect();
+    let days: Vec<((Nslc, i64), Vec<StagedRecord>)> = by_day.into_iter().collect();
     let results: Vec<Result<(u64, u64)>> = days
         .par_iter()
         .map(|((nslc, day), records)| {
@@ -652,28 +770,39 @@ pub fn write_to_archive(staged: &[PathBuf], archive: &Archive) -> Result<WriteSu
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
                 Err(e) => return Err(Error::io(&path, e)),
             };
-            let mut seen: HashSet<RecordBytes<'_>> = HashSet::new();
-            let (mut added, mut duplicate) = (0u64, 0u64);
-            let mut new: Vec<&[u8]> = Vec::with_capacity(records.len());
+            let old_len = content.len();
+            let mut seen = SeenRecords::default();
             for item in RecordScanner::new(&content) {
-                if let ScanItem::Record { header, .. } = item {
-                    seen.insert(RecordBytes(header.raw));
+                if let ScanItem::Record { offset, header } = item {
+                    seen.insert(&content, offset as usize, header.record_length);
                 }
             }
-            for r in records {
-                if seen.insert(RecordBytes(r)) {
-                    new.push(r);
-                    added += 1;
-                } else {
-                    duplicate += 1;
+            let (mut added, mut duplicate) = (0u64, 0u64);
+            for run in contiguous_runs(records, RUN_BYTES) {
+                let first = &run[0];
+                let run_len: usize = run.iter().map(|r| r.len).sum();
+                let start = content.len();
+                content.resize(start + run_len, 0);
+                read_exact_at(&files[first.file], &mut content[start..], first.offset)
+                    .map_err(|e| Error::io(&staged[first.file], e))?;
+                // Keep the records not seen yet, moved down over the duplicates.
+                let (mut read, mut write) = (start, start);
+                for r in run {
+                    if seen.contains(&content, read, r.len) {
+                        duplicate += 1;
+                    } else {
+                        if read != write {
+                            content.copy_within(read..read + r.len, write);
+                        }
+                        seen.insert(&content, write, r.len);
+                        write += r.len;
+                        added += 1;
+                    }
+                    read += r.len;
                 }
+                content.truncate(write);
             }
-            drop(seen);
-            if added > 0 {
-                content.reserve(new.iter().map(|r| r.len()).sum());
-                for r in new {
-                    content.extend_from_slice(r);
-                }
+            if content.len() > old_len {
                 write_atomic(&path, &content)?;
             }
             Ok((added, duplicate))
@@ -689,16 +818,101 @@ pub fn write_to_archive(staged: &[PathBuf], archive: &Archive) -> Result<WriteSu
     Ok(summary)
 }
 
-/// The bytes of one record, compared in full but hashed by their first 64 bytes (the fixed
-/// header: codes, start time, sample count), which tell records apart in practice, so that
-/// hashing does not read every data byte.
-#[derive(PartialEq, Eq)]
-struct RecordBytes<'a>(&'a [u8]);
+/// Where a staged record is: staged file (index), byte offset and length.
+struct StagedRecord {
+    file: usize,
+    offset: u64,
+    len: usize,
+}
 
-impl std::hash::Hash for RecordBytes<'_> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.len().hash(state);
-        self.0[..self.0.len().min(64)].hash(state);
+/// Bytes of staged records read at once by [`write_to_archive`] (more only for one record
+/// longer than that).
+const RUN_BYTES: usize = 4 << 20;
+
+/// Splits `records` into runs that follow each other in one staged file, of at most
+/// `max_bytes` (or one record), each read at once.
+fn contiguous_runs(records: &[StagedRecord], max_bytes: usize) -> Vec<&[StagedRecord]> {
+    let mut runs = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, r) in records.iter().enumerate() {
+        if i > start {
+            let prev = &records[i - 1];
+            let follows = prev.file == r.file && prev.offset + prev.len as u64 == r.offset;
+            if !follows || bytes + r.len > max_bytes {
+                runs.push(&records[start..i]);
+                (start, bytes) = (i, 0);
+            }
+        }
+        bytes += r.len;
+    }
+    if start < records.len() {
+        runs.push(&records[start..]);
+    }
+    runs
+}
+
+/// `File::read_exact_at` (positioned read: the staged files are shared by the threads).
+#[cfg(unix)]
+fn read_exact_at(f: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(f, buf, offset)
+}
+
+/// `File::seek_read` in a loop (positioned read on Windows).
+#[cfg(windows)]
+fn read_exact_at(f: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(f, buf, offset) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The records of one day file, as ranges of its content, for finding byte-identical
+/// records: hashed by their length and first 64 bytes (the fixed header: codes, start
+/// time, sample count, which tell records apart in practice, so that hashing does not read
+/// every data byte), compared in full.
+#[derive(Default)]
+struct SeenRecords {
+    hasher: std::collections::hash_map::RandomState,
+    /// The first record of each hash.
+    first: HashMap<u64, (usize, usize)>,
+    /// Further records with the same hash (rare).
+    more: HashMap<u64, Vec<(usize, usize)>>,
+}
+
+impl SeenRecords {
+    fn key(&self, r: &[u8]) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one((r.len(), &r[..r.len().min(64)]))
+    }
+
+    /// Whether the record `content[at..at + len]` is byte for byte one already seen.
+    fn contains(&self, content: &[u8], at: usize, len: usize) -> bool {
+        let r = &content[at..at + len];
+        let k = self.key(r);
+        let same = |&(a, l): &(usize, usize)| &content[a..a + l] == r;
+        self.first.get(&k).is_some_and(same)
+            || self.more.get(&k).is_some_and(|v| v.iter().any(same))
+    }
+
+    /// Records `content[at..at + len]` as seen.
+    fn insert(&mut self, content: &[u8], at: usize, len: usize) {
+        let k = self.key(&content[at..at + len]);
+        match self.first.entry(k) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert((at, len));
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.more.entry(k).or_default().push((at, len));
+            }
+        }
     }
 }
 
@@ -900,6 +1114,73 @@ mod tests {
         // More workers than days: one chunk per line and day.
         assert_eq!(split_by_day(&lines, 4).len(), 4);
         assert!(split_by_day(&[], 4).is_empty());
+    }
+
+    /// `write_to_archive` reads the staged files in runs (not whole) and keeps to its rule:
+    /// records appended to the day file in staged order, byte-identical ones (already in the
+    /// file, or staged twice) skipped.
+    #[test]
+    fn write_to_archive_appends_and_skips_identical_records() {
+        let Some(d) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let rel = "2010/IU/COLA/BH1.D/IU.COLA.00.BH1.D.2010.058";
+        let day = std::fs::read(d.join("sds-small").join(rel)).unwrap();
+        let recs: Vec<&[u8]> = RecordScanner::new(&day)
+            .map(|i| match i {
+                ScanItem::Record { header, .. } => header.raw,
+                ScanItem::Invalid { .. } => panic!("bad test data"),
+            })
+            .take(10)
+            .collect();
+        assert_eq!(recs.len(), 10);
+        let tmp = tempfile::tempdir().unwrap();
+        let archive = Archive::new(tmp.path().join("a"), crate::archive::Layout::Sds);
+        let path = tmp.path().join("a").join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, recs[..2].concat()).unwrap();
+        let staged = [tmp.path().join("s1"), tmp.path().join("s2")];
+        std::fs::write(&staged[0], recs[..6].concat()).unwrap();
+        std::fs::write(&staged[1], recs[3..].concat()).unwrap();
+        let w = write_to_archive(&staged, &archive).unwrap();
+        assert_eq!(
+            w,
+            WriteSummary {
+                files_written: 1,
+                records_added: 8,
+                records_duplicate: 5
+            }
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), recs.concat());
+        // Runs break where records do not follow each other and at the size bound.
+        let rs = |v: &[(usize, u64, usize)]| -> Vec<StagedRecord> {
+            v.iter()
+                .map(|&(file, offset, len)| StagedRecord { file, offset, len })
+                .collect()
+        };
+        let lens =
+            |runs: Vec<&[StagedRecord]>| -> Vec<usize> { runs.iter().map(|r| r.len()).collect() };
+        let v = rs(&[
+            (0, 0, 512),
+            (0, 512, 512),
+            (0, 1024, 512),
+            (1, 1536, 512),
+            (1, 0, 512),
+        ]);
+        assert_eq!(lens(contiguous_runs(&v, 1 << 20)), [3, 1, 1]);
+        assert_eq!(lens(contiguous_runs(&v, 1024)), [2, 1, 1, 1]);
+        assert_eq!(lens(contiguous_runs(&v, 100)), [1, 1, 1, 1, 1]);
+        // A staged file that is not clean miniSEED is refused, naming it and the offset.
+        let mut cut = recs[..3].concat();
+        cut.truncate(cut.len() - 100);
+        std::fs::write(&staged[0], &cut).unwrap();
+        let e = write_to_archive(&staged[..1], &archive).unwrap_err();
+        let at = recs[0].len() + recs[1].len();
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{}: byte offset {at}: ", staged[0].display())),
+            "{e}"
+        );
     }
 
     #[test]

@@ -34,7 +34,9 @@ pub struct FetchJob {
     pub end_ns: i64,
     /// The output archive (its root is created when missing).
     pub out: Archive,
-    /// Timeout of one request or program run, seconds (> 0).
+    /// Deadline of one request (from connecting to the last byte of the body,
+    /// [`FdsnOptions::timeout`]) or of one program run, seconds (> 0); the same as
+    /// `timeout_s` of an update's `[[sources]]`.
     pub timeout_s: f64,
     /// Retries of failed requests.
     pub retries: u32,

@@ -167,7 +167,9 @@ pub struct SourceConfig {
     pub bandwidth_bytes_per_s: Option<u64>,
     /// Requests in flight at this source.
     pub in_flight: usize,
-    /// Timeout of one request (FDSN) or program run, seconds.
+    /// Deadline of one request (FDSN: from connecting to the last byte of the body,
+    /// [`FdsnOptions::timeout`](crate::source::fdsn::FdsnOptions::timeout)) or of one
+    /// program run, seconds; the same as `siqaco fetch --timeout`.
     pub timeout_s: f64,
 }
 
