@@ -27,25 +27,7 @@ fn data(t0: i64, n: i32, base: i32) -> Vec<u8> {
 }
 
 fn files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut m = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if !p.ends_with(siqaco::update::LOCK_NAME) {
-                m.insert(
-                    p.strip_prefix(root).unwrap().to_path_buf(),
-                    std::fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    m
+    siqaco::testing::archive_tree(root)
 }
 
 fn merge(root: &Path, args: &[&str]) -> std::process::Output {

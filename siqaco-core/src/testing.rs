@@ -61,6 +61,21 @@ pub fn files_below(dir: &std::path::Path) -> Vec<PathBuf> {
     out
 }
 
+/// The contents of an archive for before/after comparisons: every regular file below `root`
+/// (a merge journal and staged files included), path relative to `root` → bytes, except
+/// the archive lock file ([`crate::update::LOCK_NAME`]) that a writing merge or update
+/// leaves in place by design.
+pub fn archive_tree(root: &std::path::Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    files_below(root)
+        .into_iter()
+        .filter(|p| !p.ends_with(crate::update::LOCK_NAME))
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap_or_default();
+            (p.strip_prefix(root).unwrap_or(&p).to_path_buf(), bytes)
+        })
+        .collect()
+}
+
 /// A real `portable-fdsnws-dataselect` server on 127.0.0.1 for integration tests, serving
 /// a siqaco catalogue of an SDS archive; stopped (killed by its process id) when dropped.
 ///

@@ -32,20 +32,7 @@ fn copy_tree(from: &Path, to: &Path) {
 /// Every file under `root` (the journal and staged files included, the archive lock file
 /// a merge that writes takes excepted), relative path → bytes.
 fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut m = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if !p.ends_with(siqaco::update::LOCK_NAME) {
-                let rel = p.strip_prefix(root).unwrap().to_path_buf();
-                m.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    m
+    siqaco::testing::archive_tree(root)
 }
 
 /// Merges `inputs` into a fresh copy of `sds-small` under `dir` with a pool of `threads`;

@@ -651,7 +651,9 @@ fn v3_record_at(data: &Path, rate: f64) -> Vec<u8> {
     let crc = unsafe { libmseed_sys::ms_crc32c(rec.as_ptr(), rec.len() as i32, 0) };
     rec[28..32].copy_from_slice(&crc.to_le_bytes());
     assert_eq!(
-        siqaco::record::parse_record(&rec).unwrap().crc_ok(),
+        siqaco::record::parse_record_structure(&rec)
+            .unwrap()
+            .crc_ok(),
         Some(true)
     );
     rec

@@ -521,13 +521,7 @@ mod merge_into_archive {
 
     /// Every file under `root`, relative path → bytes.
     fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-        files_below(root)
-            .into_iter()
-            .map(|p| {
-                let b = std::fs::read(&p).unwrap();
-                (p.strip_prefix(root).unwrap().to_path_buf(), b)
-            })
-            .collect()
+        siqaco::testing::archive_tree(root)
     }
 
     const DAY_FILE: &str = "2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058";
