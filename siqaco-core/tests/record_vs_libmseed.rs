@@ -185,7 +185,7 @@ fn per_stream_extent_matches_manifest() {
         let buf = std::fs::read(&file).unwrap();
         let mut per: std::collections::BTreeMap<String, (i64, i64, u64)> = Default::default();
         // The manifest counts what libmseed reads: without the gate (its refusals are
-        // listed in `GATED`).
+        // listed in `tests/gate-refused.tsv`).
         for item in RecordScanner::structure_only(&buf) {
             if let ScanItem::Record { header, .. } = item {
                 let e = per
@@ -234,7 +234,7 @@ fn per_stream_extent_matches_manifest() {
 #[test]
 fn the_gate_refuses_only_the_listed_records() {
     let Some(dir) = test_data_dir() else { return };
-    let expected: &[(&str, u64, &str)] = GATED;
+    let expected = gate_refused();
     let mut files = files_below(&dir.join("mseed"));
     files.extend(files_below(&dir.join("seed")));
     files.extend(files_below(&dir.join("sds-small")));
@@ -252,29 +252,22 @@ fn the_gate_refuses_only_the_listed_records() {
             }
         }
     }
-    let got: Vec<(&str, u64, &str)> = got
-        .iter()
-        .map(|(f, o, m)| (f.as_str(), *o, m.as_str()))
-        .collect();
     assert_eq!(got, expected);
     assert!(checked > 6000, "{checked}");
 }
 
-/// The records of the shared data that the gate refuses (file, offset, message).
-const GATED: &[(&str, u64, &str)] = &[
-    // Blockette 1000 points past the record, so the declared blockette 1001 (and its
-    // microseconds) is lost; libmseed 3.5.4 logs an error and then fails to decode the
-    // record (411 of 412 samples).
-    (
-        "obspy-libmseed2-test__corrupt-blockettes-wrongnext.mseed",
-        0,
-        "corrupt blockette chain: blockette 1000 at offset 48 gives next offset 14336, beyond the 512-byte record",
-    ),
-    // The location field is the bytes 0xF0 'A': libmseed (and so ObsPy) cut the code at
-    // the byte that is not UTF-8 and file the record under location "", the 'A' lost.
-    (
-        "obspy-io-mseed__gecko_non_ascii_header.ms.mseed",
-        0,
-        "location code byte 0xF0 at position 0 of the field is not printable ASCII",
-    ),
-];
+/// The records of the shared data that the gate refuses (file, offset, message), from
+/// `tests/gate-refused.tsv` (the one list, also read by the Python tests), each with the
+/// reason in a comment there.
+fn gate_refused() -> Vec<(String, u64, String)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/gate-refused.tsv");
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.splitn(3, '\t').collect();
+            (f[0].to_string(), f[1].parse().unwrap(), f[2].to_string())
+        })
+        .collect()
+}

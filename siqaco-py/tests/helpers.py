@@ -22,6 +22,14 @@ def copy_tree(src: Path, dst: Path) -> Path:
     return dst
 
 
+def gate_refused() -> set[str]:
+    """Names of the shared data files holding a record siqaco's validation gate refuses on
+    purpose (``tests/gate-refused.tsv`` at the repository root, the one list, with the
+    reasons)."""
+    lines = (Path(__file__).resolve().parents[2] / "tests" / "gate-refused.tsv").read_text().splitlines()
+    return {l.split("\t")[0] for l in lines if l and not l.startswith("#")}
+
+
 def tree_bytes(root: Path) -> dict:
     """Every file under root (hidden ones too) with its bytes."""
     return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
