@@ -11,6 +11,9 @@
 pub mod archive;
 pub mod codec;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gaps;
 pub mod index;
 pub(crate) mod interval;
