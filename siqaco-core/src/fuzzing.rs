@@ -1,5 +1,5 @@
-//! Entry points for the coverage-guided fuzz targets in `fuzz/` (feature `fuzzing`, not
-//! part of the supported API).
+//! Entry points for the coverage-guided fuzz targets in `fuzz/` and their regression tests
+//! (hidden from the documentation, not part of the supported API).
 //!
 //! The fuzz crate can only call public items; the two checks below are crate-private in
 //! the library, so they are re-exposed here unchanged, with the exact code path the

@@ -11,7 +11,6 @@
 pub mod archive;
 pub mod codec;
 pub mod error;
-#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod gaps;
