@@ -17,6 +17,7 @@
 //! count, lengths).
 
 use proptest::prelude::*;
+use siqaco::archive::{Archive, Layout};
 use siqaco::record::{RecordScanner, ScanItem};
 use std::ffi::OsStr;
 use std::os::unix::process::ExitStatusExt;
@@ -80,34 +81,16 @@ fn check(what: &str, out: &Output, allowed: &[i32]) -> i32 {
     code
 }
 
-/// Every file under `root`, recursively.
-fn files_under(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut dirs = vec![root.to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                dirs.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 /// Every file of a merged archive holds only complete records (the record scanner and its
 /// validation gate find no unreadable byte). Decoding them is left to the peer test
 /// (`tests/peers/test_any_bytes.py`), which runs libmseed in a child process: a record
 /// that crashes the decoder must not take this test process with it.
 fn check_archive(what: &str, root: &Path) {
-    for f in files_under(root) {
-        let bytes = std::fs::read(&f).unwrap();
+    let files = Archive::new(root, Layout::Files)
+        .list_files(&[], None)
+        .unwrap();
+    for f in files.iter().map(|f| &f.path) {
+        let bytes = std::fs::read(f).unwrap();
         for item in RecordScanner::new(&bytes) {
             if let ScanItem::Invalid {
                 offset, message, ..
@@ -127,31 +110,19 @@ fn exercise(bytes: &[u8], metadata: &Path) {
     std::fs::write(input.join("input.mseed"), bytes).unwrap();
     let (inp, t) = (input.as_os_str(), tmp.path());
 
-    let out = run(&[
-        OsStr::new("scan"),
-        inp,
-        "--layout".as_ref(),
-        "files".as_ref(),
-        "--format".as_ref(),
-        "json".as_ref(),
-        "--threads".as_ref(),
-        "1".as_ref(),
-    ]);
+    // scan and index read the input directory as a `files` archive, on one thread.
+    let on_input = |cmd: &str, extra: &[&OsStr]| {
+        let mut args: Vec<&OsStr> = vec![cmd.as_ref(), inp, "--layout".as_ref(), "files".as_ref()];
+        args.extend(extra);
+        args.extend(["--threads".as_ref(), OsStr::new("1")]);
+        run(&args)
+    };
+    let out = on_input("scan", &["--format".as_ref(), "json".as_ref()]);
     if check("scan", &out, &[0, 1, 3]) != 1 {
         serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("scan JSON");
     }
-
     let db = t.join("catalogue.sqlite");
-    let out = run(&[
-        OsStr::new("index"),
-        inp,
-        "--layout".as_ref(),
-        "files".as_ref(),
-        "--db".as_ref(),
-        db.as_os_str(),
-        "--threads".as_ref(),
-        "1".as_ref(),
-    ]);
+    let out = on_input("index", &["--db".as_ref(), db.as_os_str()]);
     check("index", &out, &[0, 1, 3]);
 
     for (name, extra) in [("merge", None), ("merge --encoding steim2", Some("steim2"))] {
