@@ -16,7 +16,14 @@
 //!
 //! # Safety margin against libmseed 3.1.3
 //!
-//! libmseed 3.1.3 may read a few bytes past the end of a buffer while walking a corrupt
+//! libmseed 3.1.3's INT16, INT32, FLOAT32 and FLOAT64 decoders do not bound the header's
+//! sample count by the data length (a larger count reads past the record: invented
+//! samples, or a segmentation fault). [`decode_record`] therefore gives libmseed only
+//! records that passed the validation gate ([`record::check_record`]: the sample count
+//! fits the data bytes of the encoding, the data offset lies inside the record, the
+//! encoding is one libmseed decodes), and only the record's bytes.
+//!
+//! libmseed 3.1.3 may also read a few bytes past the end of a buffer while walking a corrupt
 //! miniSEED 2 blockette chain and shifts by an unchecked exponent in blockette 1000 (both
 //! fixed in 3.5). Before calling it, the chain is walked here: records whose blockette
 //! 1000 has a record-length exponent of 31 or more are refused, and when a blockette
@@ -402,20 +409,49 @@ pub fn parse_header_libmseed(buf: &[u8]) -> Result<LibmseedHeader> {
     })
 }
 
+/// Byte-swap flag of `MS3Record::swapflag`: the payload needed swapping (`MSSWAP_PAYLOAD`).
+const MSSWAP_PAYLOAD: u8 = 0x02;
+
 /// Decodes the record at the start of `buf` with libmseed (`msr3_parse` with
 /// `MSF_UNPACKDATA`): every encoding libmseed supports (text, int16, int32, float32,
 /// float64, Steim1, Steim2, GEOSCOPE, CDSN, SRO, DWWSSN).
 ///
-/// The header is first read with [`record::parse_record`]; `buf` may extend past the record.
+/// The record is first read with [`record::parse_record`], so it passes the validation
+/// gate ([`record::check_record`]: data offset inside the record, sample count no more than
+/// the data bytes of its encoding can hold, known encoding, v3 CRC…) before libmseed sees a
+/// byte of it; libmseed is then given the record's bytes only (`buf` may extend past the
+/// record; for a v2 record without blockette 1000 whose length is not a power of two, the
+/// following record header is also given, as libmseed finds the length from it), and its
+/// result must agree with the header: record length, and exactly `sample_count` samples.
+/// For Steim1 and Steim2 the last sample must equal the reverse integration constant of
+/// the first frame (SEED 2.4 manual, appendix B); a mismatch means damaged frames and is
+/// an error.
 ///
 /// # Errors
-/// [`Error::InvalidData`] (offset 0, empty path: the caller adds the file and offset) when
-/// the bytes are not a readable record; [`Error::Codec`] with libmseed's message when the
-/// samples cannot be decoded or their number differs from the header.
+/// [`Error::InvalidData`] (offset 0, empty path: the caller adds the file and the offset
+/// of the record) when the bytes are not a readable record, the gate refuses it, libmseed
+/// cannot decode its samples, or the decoded samples disagree with the header.
 pub fn decode_record(buf: &[u8]) -> Result<DecodedRecord> {
-    let header = record::parse_record(buf).map_err(|e| Error::invalid_data("", 0, e.message))?;
+    let bad = |m: String| Error::invalid_data("", 0, m);
+    let header = record::parse_record(buf).map_err(|e| bad(e.message))?;
     let nslc = header.nslc();
-    with_parsed(buf, ffi::MSF_UNPACKDATA, |rec| {
+    let reclen = header.record_length;
+    let given = if header.format_version == 2
+        && header.encoding == ENCODING_UNKNOWN
+        && !reclen.is_power_of_two()
+    {
+        &buf[..buf.len().min(reclen + 64)]
+    } else {
+        header.raw
+    };
+    with_parsed(given, ffi::MSF_UNPACKDATA, |rec| {
+        if rec.reclen < 0 || rec.reclen as usize != reclen || rec.samplecnt != header.sample_count
+        {
+            return Err(bad(format!(
+                "libmseed reads this record as {} bytes with {} samples, the header as {reclen} bytes with {}",
+                rec.reclen, rec.samplecnt, header.sample_count
+            )));
+        }
         let n = rec.numsamples.max(0) as usize;
         let samples = if n == 0 || rec.datasamples.is_null() {
             match rec.sampletype as u8 {
@@ -451,13 +487,28 @@ pub fn decode_record(buf: &[u8]) -> Result<DecodedRecord> {
                 }
             }
         };
-        if samples.len() as i64 != rec.samplecnt {
-            return Err(Error::Codec(format!(
-                "{}: decoded {} samples, header says {}",
-                sid_of(rec),
+        if samples.len() as i64 != header.sample_count {
+            return Err(bad(format!(
+                "decoded {} samples, header says {}",
                 samples.len(),
-                rec.samplecnt
+                header.sample_count
             )));
+        }
+        if let (Samples::Int32(v), 10 | 11 | ENCODING_UNKNOWN) = (&samples, header.encoding) {
+            let at = header.data_offset + 8;
+            if let (Some(&last), Some(x)) = (v.last(), header.raw.get(at..at + 4)) {
+                let word = i32::from_ne_bytes([x[0], x[1], x[2], x[3]]);
+                let xn = if rec.swapflag & MSSWAP_PAYLOAD != 0 {
+                    word.swap_bytes()
+                } else {
+                    word
+                };
+                if last != xn {
+                    return Err(bad(format!(
+                        "last decoded sample {last} differs from the reverse integration constant {xn} of the Steim frames (damaged data)"
+                    )));
+                }
+            }
         }
         // SAFETY: `rec` is a valid record.
         let hz = unsafe { ffi::msr3_sampratehz(rec) };
@@ -468,10 +519,14 @@ pub fn decode_record(buf: &[u8]) -> Result<DecodedRecord> {
             sample_count: rec.samplecnt,
             encoding: encoding_of(rec),
             pub_version: rec.pubversion,
-            record_length: rec.reclen.max(0) as usize,
+            record_length: reclen,
             format_version: rec.formatversion,
             samples,
         })
+    })
+    .map_err(|e| match e {
+        Error::Codec(m) => bad(m),
+        other => other,
     })
 }
 

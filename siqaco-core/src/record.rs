@@ -47,8 +47,70 @@
 //!   is always in Hz.
 //! * **v3 length** (FDSN miniSEED 3 spec, `ms3_detect`): 40 + SID length + extra-header
 //!   length + data length; SIDs of 64 bytes or more are rejected (`msr3_unpack_mseed3`).
-//!   The CRC is not checked while scanning (libmseed checks it only with
-//!   `MSF_VALIDATECRC`); [`RecordHeader::crc_ok`] checks it on demand.
+//!   The CRC is checked by the validation gate (below), not by the structure parse
+//!   (libmseed checks it only with `MSF_VALIDATECRC`).
+//!
+//! # The validation gate
+//!
+//! libmseed's `msr3_parse` checks a record's structure; many of its other checks run only
+//! when samples are decoded (`msr3_unpack_data`, `ms_decode_data`), some not at all in the
+//! version siqaco links (3.1.3, whose INT16, INT32 and FLOAT decoders do not bound the
+//! sample count by the data length). Every record that [`parse_record`] returns and that
+//! [`RecordScanner`] yields as [`ScanItem::Record`] has also passed [`check_record`], so
+//! that nothing is copied, decoded or indexed from a record that contradicts its own
+//! bytes. A record whose structure reads but which fails the gate is a
+//! [`ScanItem::Invalid`] of exactly the record's length (the scanner continues after it,
+//! so nothing inside it is taken for a record), and a [`RecordErrorKind::Invalid`] error of
+//! [`parse_record`]. The rules, each with its source:
+//!
+//! * **Data offset** (records with samples; libmseed `msr3_unpack_data`: "Data offset
+//!   value is not valid", and `ms_parse_raw2`: "Data offset … is within blockette
+//!   chain"): v2 field 17 must lie inside the record, at or after the end of the 48-byte
+//!   fixed header and of every blockette read from the chain
+//!   ([`RecordHeader::blockettes_end`]). A v3 record's data offset and data length come
+//!   from its lengths (40 + SID + extra headers + data = record length, FDSN miniSEED 3
+//!   spec), so they are consistent by construction.
+//! * **Sample count against the data bytes** (libmseed 3.5.4 `ms_decode_data` and its
+//!   decoders, which refuse to read past the data): no more samples than the data bytes
+//!   (record length − data offset) of the encoding can hold, [`max_samples`]: text 1 byte
+//!   a sample, INT16 2, INT32 and FLOAT32 4, FLOAT64 8, GEOSCOPE 24-bit 3, GEOSCOPE
+//!   16-bit, CDSN, SRO and DWWSSN 2; Steim1 at most 4 and Steim2 at most 7 differences per
+//!   data word of the 64-byte frames (15 words a frame after the nibble word, less the two
+//!   integration constants of the first frame; SEED 2.4 manual, appendix B). A v2 record
+//!   without blockette 1000 counts as Steim1, the encoding libmseed decodes it with.
+//! * **Blockette chain** (libmseed 3.5.4 `msr3_unpack_mseed2`: "Offset to next blockette
+//!   … is beyond record length", logged as an error while it ends the chain; SEED 2.4
+//!   manual ch. 8): a next-blockette offset that points back into its blockette or past
+//!   the record, before as many blockettes were read as the fixed header declares (field
+//!   11), cuts the chain short: the blockettes after it are lost (a blockette 1001 would
+//!   change the start time by its microseconds), so the record is refused. A bad next
+//!   offset of the last declared blockette loses nothing and is accepted, as libmseed
+//!   does (`testdata-invalid-blockette-offsets`); so is a wrong blockette count without a
+//!   bad offset (`wrong_blockette_numbers_specified`). `corrupt-blockettes-wrongnext` of
+//!   the test data is refused (libmseed then fails to decode it, 411 of 412 samples).
+//! * **Encoding** (records with samples; libmseed `ms_decode_data`: "Unsupported encoding
+//!   format"): one libmseed decodes (0, 1, 3, 4, 5, 10, 11, 12, 13, 14, 16, 30, 32).
+//! * **v3 CRC** (FDSN miniSEED 3 spec; libmseed with `MSF_VALIDATECRC`, as pymseed and
+//!   ObsPy read by default): the CRC-32C of the record with the CRC field zeroed must
+//!   equal the CRC field.
+//! * **Sample rate** (physical bounds, siqaco's rule): 0, a record without a time series
+//!   (log and state-of-health records, which never give coverage), or from
+//!   [`MIN_SAMPLE_RATE_HZ`] (10⁻⁶ Hz, one sample in 11.6 days) to [`MAX_SAMPLE_RATE_HZ`]
+//!   (10⁶ Hz). Rates outside come from damaged headers (a rate factor and multiplier of
+//!   −32768/−32768 is 2⁻³⁰ Hz) and would make one record cover centuries or a day hold
+//!   billions of samples.
+//! * **Time span** (libmseed returns `NSTERROR` there): the time one period after the
+//!   last sample must be representable as i64 nanoseconds (before 2262-04-11).
+//! * **v2 codes** (SEED 2.4 manual ch. 8, fields 3–6: ASCII letters and digits padded
+//!   with spaces): every byte of the station, location, channel and network fields is
+//!   printable ASCII or padding (space or NUL), and no code byte follows a NUL. libmseed
+//!   cuts a code at a NUL or at a byte that is not UTF-8, so such a record would silently
+//!   be filed under another station. Real data pads with spaces (every file of the shared
+//!   test data) or, rarely, NULs.
+//!
+//! [`parse_record_structure`] and [`RecordScanner::structure_only`] read without the gate,
+//! as libmseed does; they exist for the cross-check tests (`tests/record_vs_libmseed.rs`
+//! lists every record of the shared data that the gate refuses, and why).
 //!
 //! # Resynchronisation
 //!
@@ -86,6 +148,7 @@
 //! * Byte order: libmseed tries the host order first; this module always tries
 //!   little-endian first, i.e. behaves as libmseed on x86/ARM hosts on every host.
 //! * libmseed's encoding −1 (no blockette 1000) is [`ENCODING_UNKNOWN`] (255).
+//! * The validation gate (above) refuses records that libmseed's header parse accepts.
 //! * Unrepresentable sample times saturate instead of returning libmseed's `NSTERROR`.
 //!
 //! # Leap seconds
@@ -114,6 +177,12 @@ const NS: i64 = 1_000_000_000;
 const V2_FIXED: usize = 48;
 const V3_FIXED: usize = 40;
 const SIDLEN_MAX: usize = 64; // LM_SIDLEN
+
+/// Lowest non-zero sample rate the validation gate accepts, in Hz (one sample in about
+/// 11.6 days; see the module documentation, *The validation gate*).
+pub const MIN_SAMPLE_RATE_HZ: f64 = 1e-6;
+/// Highest sample rate the validation gate accepts, in Hz.
+pub const MAX_SAMPLE_RATE_HZ: f64 = 1e6;
 
 /// Byte order of the header fields of a record.
 ///
@@ -188,8 +257,9 @@ pub struct HeaderFlags {
 
 /// The header of one miniSEED 2 or 3 record, borrowed from the record bytes.
 ///
-/// Built by [`parse_record`] or [`RecordScanner`]; every value is what libmseed's
-/// `msr3_parse` (3.5.4) gives for the same bytes (see the module documentation).
+/// Built by [`parse_record`] or [`RecordScanner`] (which also apply the validation gate,
+/// [`check_record`]); every value is what libmseed's `msr3_parse` (3.5.4) gives for the
+/// same bytes (see the module documentation).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RecordHeader<'a> {
     /// Format version: 2 or 3.
@@ -237,8 +307,17 @@ pub struct RecordHeader<'a> {
     /// Offset of the data payload from the start of the record in bytes (v2 field 17 as
     /// stored, possibly 0 for records without data; v3 40 + SID + extra-header lengths).
     pub data_offset: usize,
+    /// End of the fixed header and the blockettes read from the chain, in bytes from the
+    /// start of the record (v2: 48 without blockettes, else the end of the last blockette
+    /// of known length; v3: the data offset). The data of a record with samples must start
+    /// here or later ([`check_record`]).
+    pub blockettes_end: usize,
     /// The whole record (`record_length` bytes).
     pub raw: &'a [u8],
+    /// v2: a blockette whose next-blockette offset points back into it or past the record
+    /// (type, offset, next offset) before as many blockettes were read as the fixed header
+    /// declares (field 11); libmseed ends the chain there, the gate refuses.
+    chain_fault: Option<(u16, u16, u16)>,
 }
 
 impl<'a> RecordHeader<'a> {
@@ -383,45 +462,14 @@ impl<'a> RecordHeader<'a> {
     /// Checks the CRC of a miniSEED 3 record: CRC-32C (Castagnoli) of the whole record
     /// with the CRC field (bytes 28..32) taken as zero, compared with that field (FDSN
     /// miniSEED 3 spec; libmseed's `MSF_VALIDATECRC`). `None` for v2, which has no CRC.
-    /// The scanner never checks it; this costs one pass over the record.
+    /// The validation gate ([`check_record`]) refuses a record whose CRC does not match.
     pub fn crc_ok(&self) -> Option<bool> {
         if self.format_version != 3 {
             return None;
         }
-        let stored = u32::from_le_bytes([self.raw[28], self.raw[29], self.raw[30], self.raw[31]]);
-        let mut crc = crc32c_update(!0, &self.raw[..28]);
-        crc = crc32c_update(crc, &[0; 4]);
-        crc = crc32c_update(crc, &self.raw[32..]);
-        Some(!crc == stored)
+        let (stored, computed) = crc_of(self.raw);
+        Some(stored == computed)
     }
-}
-
-/// CRC-32C lookup table (reflected polynomial 0x82F63B78).
-const CRC32C_TABLE: [u32; 256] = {
-    let mut t = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                (c >> 1) ^ 0x82F6_3B78
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        t[i] = c;
-        i += 1;
-    }
-    t
-};
-
-fn crc32c_update(mut crc: u32, data: &[u8]) -> u32 {
-    for &b in data {
-        crc = CRC32C_TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
-    }
-    crc
 }
 
 /// libmseed's `ms_strncpclean`: cut at the first NUL, keep the longest prefix that is
@@ -450,6 +498,12 @@ pub enum RecordErrorKind {
     /// A record header was found but a field is invalid: blockette chain, start time,
     /// sample rate, source identifier length.
     Corrupt,
+    /// The record's structure was read (its length is known) but the validation gate
+    /// ([`check_record`]) refuses it: a field contradicts the record's bytes (data offset,
+    /// sample count, CRC, code bytes), the encoding is unknown, or the sample rate or time
+    /// span is outside physical bounds. [`RecordError::record_length`] gives the bytes to
+    /// skip.
+    Invalid,
 }
 
 /// Why bytes could not be read as a record (returned by [`parse_record`]).
@@ -459,6 +513,9 @@ pub struct RecordError {
     pub kind: RecordErrorKind,
     /// A one-line description, e.g. `truncated record (2206 of 4096 bytes)`.
     pub message: String,
+    /// For [`RecordErrorKind::Invalid`], the length of the refused record (its structure
+    /// was read); `None` for every other kind.
+    pub record_length: Option<usize>,
 }
 
 impl fmt::Display for RecordError {
@@ -473,23 +530,88 @@ impl std::error::Error for RecordError {}
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fail {
     NotSeed,
-    TooShort { have: usize },
-    ShortNotSeed { have: usize },
-    Truncated { have: usize, need: usize },
-    LengthUnknown { have: usize },
+    TooShort {
+        have: usize,
+    },
+    ShortNotSeed {
+        have: usize,
+    },
+    Truncated {
+        have: usize,
+        need: usize,
+    },
+    LengthUnknown {
+        have: usize,
+    },
     NoLengthInWindow,
-    LengthOutOfRange { len: u64 },
-    V2TooShort { len: usize },
-    DetectChain { next: u16, offset: u16 },
-    BlocketteInFixedHeader { offset: usize },
+    LengthOutOfRange {
+        len: u64,
+    },
+    V2TooShort {
+        len: usize,
+    },
+    DetectChain {
+        next: u16,
+        offset: u16,
+    },
+    BlocketteInFixedHeader {
+        offset: usize,
+    },
     B2000Truncated,
-    UnknownBlockette { kind: u16, offset: usize },
-    BlocketteBeyondRecord { kind: u16 },
-    B1000TooLong { b1000: usize, reclen: usize },
+    UnknownBlockette {
+        kind: u16,
+        offset: usize,
+    },
+    BlocketteBeyondRecord {
+        kind: u16,
+    },
+    B1000TooLong {
+        b1000: usize,
+        reclen: usize,
+    },
     YearZero,
-    TimeField { field: &'static str, value: u32 },
-    SidTooLong { len: usize },
+    TimeField {
+        field: &'static str,
+        value: u32,
+    },
+    SidTooLong {
+        len: usize,
+    },
     BadSampleRate,
+    // The validation gate (`check_record`).
+    DataOffset {
+        offset: usize,
+        min: usize,
+        reclen: usize,
+    },
+    SampleCount {
+        count: i64,
+        bytes: usize,
+        encoding: u8,
+        max: u64,
+    },
+    UnknownEncoding {
+        encoding: u8,
+        count: i64,
+    },
+    BadCrc {
+        stored: u32,
+        computed: u32,
+    },
+    RateOutOfBounds {
+        rate_bits: u64,
+    },
+    SpanOverflow {
+        count: i64,
+        rate_bits: u64,
+    },
+    BadCode(CodeFault),
+    ChainNext {
+        kind: u16,
+        offset: u16,
+        next: u16,
+        reclen: usize,
+    },
 }
 
 impl Fail {
@@ -499,6 +621,14 @@ impl Fail {
             NotSeed | ShortNotSeed { .. } => RecordErrorKind::NotMiniseed,
             TooShort { .. } | Truncated { .. } | LengthUnknown { .. } => RecordErrorKind::Truncated,
             LengthOutOfRange { .. } | V2TooShort { .. } => RecordErrorKind::LengthOutOfRange,
+            DataOffset { .. }
+            | SampleCount { .. }
+            | UnknownEncoding { .. }
+            | BadCrc { .. }
+            | RateOutOfBounds { .. }
+            | SpanOverflow { .. }
+            | BadCode(_)
+            | ChainNext { .. } => RecordErrorKind::Invalid,
             _ => RecordErrorKind::Corrupt,
         }
     }
@@ -553,13 +683,42 @@ impl Fail {
             TimeField { field, value } => format!("start time {field} ({value}) is out of range"),
             SidTooLong { len } => format!("source identifier length {len} is longer than 63"),
             BadSampleRate => "invalid sample rate (not a normal number)".into(),
+            DataOffset { offset, min, reclen } => format!(
+                "data offset {offset} is not inside the record after the header and blockettes ({min} to {} of a {reclen}-byte record)",
+                reclen.saturating_sub(1)
+            ),
+            SampleCount { count, bytes, encoding, max } => format!(
+                "sample count {count} exceeds what {bytes} data bytes of {} can hold ({max})",
+                encoding_name(encoding)
+            ),
+            UnknownEncoding { encoding, count } => format!(
+                "unknown data encoding {encoding} for a record of {count} samples"
+            ),
+            BadCrc { stored, computed } => format!(
+                "CRC mismatch: stored 0x{stored:08X}, computed 0x{computed:08X}"
+            ),
+            RateOutOfBounds { rate_bits } => format!(
+                "sample rate {:e} Hz is outside {MIN_SAMPLE_RATE_HZ:e} to {MAX_SAMPLE_RATE_HZ:e} Hz",
+                f64::from_bits(rate_bits)
+            ),
+            SpanOverflow { count, rate_bits } => format!(
+                "{count} samples at {} Hz end after the last representable time (2262-04-11)",
+                f64::from_bits(rate_bits)
+            ),
+            BadCode(c) => c.message(),
+            ChainNext { kind, offset, next, reclen } => format!(
+                "corrupt blockette chain: blockette {kind} at offset {offset} gives next offset {next}, {} the {reclen}-byte record",
+                if usize::from(next) > reclen { "beyond" } else { "back inside itself in" }
+            ),
         }
     }
 
-    fn into_error(self) -> RecordError {
+    fn into_error(self, record_length: usize) -> RecordError {
+        let kind = self.kind();
         RecordError {
-            kind: self.kind(),
+            kind,
             message: self.message(),
+            record_length: (kind == RecordErrorKind::Invalid).then_some(record_length),
         }
     }
 }
@@ -774,7 +933,21 @@ pub fn leap_second_within(start_ns: i64, end_ns: i64) -> bool {
 /// [`RecordErrorKind::LengthOutOfRange`] and [`RecordErrorKind::Corrupt`] for an invalid
 /// header (the rules are in the module documentation). Never panics.
 pub fn parse_record(buf: &[u8]) -> Result<RecordHeader<'_>, RecordError> {
-    parse_inner(buf, true, &mut CodeCache::default()).map_err(Fail::into_error)
+    let mut codes = CodeCache::default();
+    let header = parse_inner(buf, true, &mut codes).map_err(|f| f.into_error(0))?;
+    check_inner(&header, &codes).map_err(|f| f.into_error(header.record_length))?;
+    Ok(header)
+}
+
+/// [`parse_record`] without the validation gate: the record structure exactly as
+/// libmseed 3.5.4's `msr3_parse` reads it (header only), for cross-checks against
+/// libmseed. A record returned here may still be refused by [`check_record`]; never
+/// decode, copy or index a record that did not pass it.
+///
+/// # Errors
+/// As [`parse_record`], except [`RecordErrorKind::Invalid`]. Never panics.
+pub fn parse_record_structure(buf: &[u8]) -> Result<RecordHeader<'_>, RecordError> {
+    parse_inner(buf, true, &mut CodeCache::default()).map_err(|f| f.into_error(0))
 }
 
 /// [`parse_record`] without the error text. `at_end` says whether `buf` reaches the end of
@@ -872,7 +1045,9 @@ fn parse_v3(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
         timing_quality: None,
         time_correction: 0,
         data_offset: V3_FIXED + sidlen + extralen,
+        blockettes_end: V3_FIXED + sidlen + extralen,
         raw,
+        chain_fault: None,
     })
 }
 
@@ -1012,7 +1187,8 @@ fn parse_v2_ordered<'a>(
             };
             if let Some(b1001) = layout {
                 let samprate = nominal_rate(rd16(x, 32, order) as i16, rd16(x, 34, order) as i16);
-                return finish_v2(&buf[..reclen], h, order, samprate, x[52], b1001, codes);
+                let end = if b1001.is_some() { 64 } else { 56 };
+                return finish_v2(&buf[..reclen], h, order, samprate, x[52], b1001, end, codes);
             }
         }
     }
@@ -1047,10 +1223,14 @@ fn general_v2<'a>(
     let mut record_length = reclen;
     let mut encoding = ENCODING_UNKNOWN;
     let mut b1001: Option<usize> = None;
+    let mut blockettes_end = V2_FIXED;
+    let mut chain_fault = None;
+    let mut visited = 0u8;
 
     // Blockette chain, msr3_unpack_mseed2 (3.5.4).
     let mut off = rd16(h, 46, order) as usize;
     while off != 0 && off + 4 <= reclen {
+        visited = visited.saturating_add(1);
         if off < V2_FIXED {
             return Err(Fail::BlocketteInFixedHeader { offset: off });
         }
@@ -1073,6 +1253,7 @@ fn general_v2<'a>(
         if off + len > reclen {
             return Err(Fail::BlocketteBeyondRecord { kind });
         }
+        blockettes_end = blockettes_end.max(off + len);
         match kind {
             100 => {
                 let r = f32::from_bits(rd32(rec, off + 4, order));
@@ -1095,6 +1276,7 @@ fn general_v2<'a>(
             _ => {}
         }
         off = if next != 0 && (next < off + len || next > reclen) {
+            chain_fault = Some((kind, off as u16, next as u16));
             0
         } else {
             next
@@ -1107,12 +1289,20 @@ fn general_v2<'a>(
         samprate,
         encoding,
         b1001,
+        blockettes_end,
         codes,
     )
+    .map(|header| RecordHeader {
+        // Only a chain cut before the blockettes the fixed header declares (field 11) loses
+        // blockettes; a bad last next offset loses nothing.
+        chain_fault: chain_fault.filter(|_| visited < h[39]),
+        ..header
+    })
 }
 
 /// Start time, flags and codes of a v2 record whose length and blockettes are known.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn finish_v2<'a>(
     raw: &'a [u8],
     h: &[u8; V2_FIXED],
@@ -1120,6 +1310,7 @@ fn finish_v2<'a>(
     samprate: f64,
     encoding: u8,
     b1001: Option<usize>,
+    blockettes_end: usize,
     codes: &mut CodeCache,
 ) -> Result<RecordHeader<'a>, Fail> {
     // Start time: ms_btime2nstime, then time correction, then B1001 microseconds.
@@ -1179,7 +1370,9 @@ fn finish_v2<'a>(
         timing_quality,
         time_correction,
         data_offset: rd16(h, 44, order) as usize,
+        blockettes_end,
         raw,
+        chain_fault: None,
     })
 }
 
@@ -1245,6 +1438,8 @@ struct CodeCache {
     raw: [u8; 12],
     /// [`v2_code_ranges`] of `raw`.
     ranges: [[u8; 2]; 4],
+    /// [`code_fault`] of `raw`.
+    fault: Option<CodeFault>,
 }
 
 impl CodeCache {
@@ -1255,6 +1450,7 @@ impl CodeCache {
         if *f != self.raw {
             self.raw = *f;
             self.ranges = v2_code_ranges(f);
+            self.fault = code_fault(f);
         }
         let [s, l, c, n] = self.ranges;
         let cut = |r: [u8; 2]| &f[usize::from(r[0])..usize::from(r[1])];
@@ -1275,6 +1471,298 @@ fn v2_codes(raw: &[u8]) -> RecordCodes<'_> {
 }
 
 // ---------------------------------------------------------------------------------------
+// The validation gate
+// ---------------------------------------------------------------------------------------
+
+/// Name of an FDSN data encoding code (SEED 2.4 manual, blockette 1000 field 3; libmseed's
+/// `ms_encodingstr` names), e.g. `INT32`, `STEIM2`; `unknown` for other codes.
+pub fn encoding_name(encoding: u8) -> &'static str {
+    match encoding {
+        0 => "TEXT",
+        1 => "INT16",
+        3 => "INT32",
+        4 => "FLOAT32",
+        5 => "FLOAT64",
+        10 => "STEIM1",
+        11 => "STEIM2",
+        12 => "GEOSCOPE24",
+        13 => "GEOSCOPE16-3",
+        14 => "GEOSCOPE16-4",
+        16 => "CDSN",
+        30 => "SRO",
+        32 => "DWWSSN",
+        ENCODING_UNKNOWN => "STEIM1 (no blockette 1000)",
+        _ => "unknown",
+    }
+}
+
+/// The most samples `data_bytes` bytes of `encoding` can hold, `None` for an encoding
+/// libmseed cannot decode.
+///
+/// Fixed-size encodings by their sample size (libmseed `ms_encoding_sizetype`,
+/// `msr_decode_*`): text 1 byte, INT16 2, INT32 and FLOAT32 4, FLOAT64 8, GEOSCOPE 24-bit 3,
+/// GEOSCOPE 16-bit gain-ranged, CDSN, SRO and DWWSSN 2. Steim1 and Steim2 (SEED 2.4 manual,
+/// appendix B) by their 64-byte frames of 16 words: the first word of each frame holds the
+/// nibbles and the first frame also the forward and reverse integration constants, so `f`
+/// frames have `15 f − 2` data words of at most 4 (Steim1) or 7 (Steim2) differences
+/// each; the first sample is the forward constant and uses the first difference. A v2
+/// record without blockette 1000 ([`ENCODING_UNKNOWN`]) is decoded by libmseed as Steim1
+/// (`msr3_unpack_data`: "assuming Steim-1"), so it is counted as Steim1 here.
+#[inline]
+pub fn max_samples(encoding: u8, data_bytes: usize) -> Option<u64> {
+    let bytes = data_bytes as u64;
+    let steim = |per_word: u64| (15 * (bytes / 64)).saturating_sub(2) * per_word;
+    Some(match encoding {
+        0 => bytes,
+        1 | 13 | 14 | 16 | 30 | 32 => bytes / 2,
+        3 | 4 => bytes / 4,
+        5 => bytes / 8,
+        12 => bytes / 3,
+        10 | ENCODING_UNKNOWN => steim(4),
+        11 => steim(7),
+        _ => return None,
+    })
+}
+
+/// A v2 code field byte that would silently change the code: a byte that is neither
+/// printable ASCII nor padding, or a code byte after a NUL (libmseed cuts the code there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct CodeFault {
+    /// 0 station, 1 location, 2 channel, 3 network.
+    field: u8,
+    /// Position of the byte in its field (0-based).
+    pos: u8,
+    byte: u8,
+    after_nul: bool,
+}
+
+impl CodeFault {
+    fn message(self) -> String {
+        let field = ["station", "location", "channel", "network"][usize::from(self.field & 3)];
+        if self.after_nul {
+            format!(
+                "{field} code has byte 0x{:02X} after a NUL (position {} of the field): the code would be cut short",
+                self.byte, self.pos
+            )
+        } else {
+            format!(
+                "{field} code byte 0x{:02X} at position {} of the field is not printable ASCII",
+                self.byte, self.pos
+            )
+        }
+    }
+}
+
+/// The first faulty byte of the v2 code fields (header bytes 8..20: station 5, location 2,
+/// channel 3, network 2; SEED 2.4 manual ch. 8, fields 3–6: upper-case ASCII letters and
+/// digits, left-justified, padded with spaces). Spaces and NULs are taken as padding
+/// anywhere (writers pad with either; the codes are cut at a NUL and spaces removed as
+/// libmseed's `ms_strncpclean` does); any other byte must be printable ASCII (0x21–0x7E)
+/// and must not follow a NUL.
+fn code_fault(f: &[u8; 12]) -> Option<CodeFault> {
+    const FIELDS: [(u8, usize, usize); 4] = [(0, 0, 5), (1, 5, 7), (2, 7, 10), (3, 10, 12)];
+    // Fast path: every byte printable ASCII or a space, no NUL.
+    if f.iter().all(|&b| (0x20..=0x7e).contains(&b)) {
+        return None;
+    }
+    for (field, a, b) in FIELDS {
+        let mut nul = false;
+        for (pos, &byte) in f[a..b].iter().enumerate() {
+            let fault = |after_nul| CodeFault {
+                field,
+                pos: pos as u8,
+                byte,
+                after_nul,
+            };
+            match byte {
+                0 => nul = true,
+                b' ' => {}
+                0x21..=0x7e if nul => return Some(fault(true)),
+                0x21..=0x7e => {}
+                _ => return Some(fault(false)),
+            }
+        }
+    }
+    None
+}
+
+/// The validation gate: whether a record whose structure was read may be decoded, copied
+/// or indexed (see the module documentation, *The validation gate*, for each rule and
+/// its source). [`parse_record`] and [`RecordScanner`] apply it to every record; this
+/// function is for headers from [`parse_record_structure`].
+///
+/// # Errors
+/// [`RecordError`] of kind [`RecordErrorKind::Invalid`] naming the field and its values,
+/// e.g. `sample count 150 exceeds what 432 data bytes of INT32 can hold (108)`.
+pub fn check_record(header: &RecordHeader<'_>) -> Result<(), RecordError> {
+    let mut codes = CodeCache::default();
+    if header.format_version == 2 {
+        codes.codes(header.raw);
+    }
+    check_inner(header, &codes).map_err(|f| f.into_error(header.record_length))
+}
+
+/// [`check_record`] with the v2 code check taken from `codes`, which holds the code fields
+/// of `h` (the scanner's cache: the check runs once per run of equal code bytes).
+#[inline(always)]
+fn check_inner(h: &RecordHeader<'_>, codes: &CodeCache) -> Result<(), Fail> {
+    if h.format_version == 2 {
+        if let Some(fault) = codes.fault {
+            return Err(Fail::BadCode(fault));
+        }
+        if let Some((kind, offset, next)) = h.chain_fault {
+            return Err(Fail::ChainNext {
+                kind,
+                offset,
+                next,
+                reclen: h.record_length,
+            });
+        }
+    }
+    let rate = h.sample_rate_hz;
+    if rate != 0.0 && !(MIN_SAMPLE_RATE_HZ..=MAX_SAMPLE_RATE_HZ).contains(&rate) {
+        return Err(Fail::RateOutOfBounds {
+            rate_bits: rate.to_bits(),
+        });
+    }
+    let count = h.sample_count;
+    if count > 0 {
+        let reclen = h.record_length;
+        let min = h.blockettes_end.max(if h.format_version == 2 {
+            V2_FIXED
+        } else {
+            V3_FIXED
+        });
+        if h.data_offset < min || h.data_offset >= reclen {
+            return Err(Fail::DataOffset {
+                offset: h.data_offset,
+                min,
+                reclen,
+            });
+        }
+        let encoding = h.encoding;
+        let known = if h.format_version == 3 && encoding == ENCODING_UNKNOWN {
+            None
+        } else {
+            max_samples(encoding, reclen - h.data_offset)
+        };
+        let Some(max) = known else {
+            return Err(Fail::UnknownEncoding { encoding, count });
+        };
+        if count as u64 > max {
+            return Err(Fail::SampleCount {
+                count,
+                bytes: reclen - h.data_offset,
+                encoding,
+                max,
+            });
+        }
+        if rate != 0.0 {
+            // The time one period after the last sample must be representable: the span
+            // as `sample_time` computes it (count / rate × 10⁹ ns, or count × period ×
+            // 10⁹), without its saturation, below i64::MAX − start; multiplied out (no
+            // division on the scan's path).
+            let room = i64::MAX as f64 - h.start_ns as f64;
+            let raw = h.sample_rate_raw;
+            let fits = if raw > 0.0 {
+                (count as f64) * (NS as f64) < room * raw
+            } else {
+                (count as f64) * -raw * (NS as f64) < room
+            };
+            if !fits {
+                return Err(Fail::SpanOverflow {
+                    count,
+                    rate_bits: rate.to_bits(),
+                });
+            }
+        }
+    }
+    if h.format_version == 3 {
+        let (stored, computed) = crc_of(h.raw);
+        if stored != computed {
+            return Err(Fail::BadCrc { stored, computed });
+        }
+    }
+    Ok(())
+}
+
+/// What the gate found for the last v2 record that passed it with samples, so that a run of
+/// records of one layout and rate (the usual case) is checked with two compares and two
+/// bounds instead of the whole rule set.
+#[derive(Clone, Copy, Debug, Default)]
+struct GateCache {
+    /// Encoding, data offset, end of blockettes and record length, packed ([`Self::layout`]);
+    /// 0 = nothing learnt.
+    layout: u64,
+    /// Raw sample rate bits.
+    rate_bits: u64,
+    /// [`max_samples`] of the layout.
+    max: u64,
+    /// Records of up to `max` samples starting before this time end before i64::MAX.
+    start_before: i64,
+}
+
+impl GateCache {
+    #[inline(always)]
+    fn layout(h: &RecordHeader<'_>) -> u64 {
+        // v2 fields: data offset and blockette offsets are 16-bit, a record is at least 64
+        // and at most 10 MiB (24 bits) long, so the packing is exact and never 0.
+        (h.encoding as u64) << 56
+            | (h.data_offset as u64 & 0xffff) << 40
+            | (h.blockettes_end as u64 & 0xffff) << 24
+            | (h.record_length as u64 & 0xff_ffff)
+    }
+
+    /// Whether `h`, a v2 record whose codes and blockette chain are sound, passes the gate
+    /// for the same reasons as the record the cache was learnt from.
+    #[inline(always)]
+    fn passes(&self, h: &RecordHeader<'_>) -> bool {
+        Self::layout(h) == self.layout
+            && h.sample_rate_raw.to_bits() == self.rate_bits
+            && (h.sample_count as u64) <= self.max
+            && h.start_ns < self.start_before
+    }
+
+    /// Learns from `h`, a v2 record that passed [`check_inner`].
+    #[inline]
+    fn learn(&mut self, h: &RecordHeader<'_>) {
+        let raw = h.sample_rate_raw;
+        if h.sample_count <= 0 || raw == 0.0 {
+            return;
+        }
+        let Some(max) = max_samples(h.encoding, h.record_length - h.data_offset) else {
+            return;
+        };
+        let span = if raw > 0.0 {
+            max as f64 / raw * NS as f64
+        } else {
+            max as f64 * -raw * NS as f64
+        };
+        // One second of margin for the rounding of the float span.
+        let before = i64::MAX as f64 - span - NS as f64;
+        *self = GateCache {
+            layout: Self::layout(h),
+            rate_bits: raw.to_bits(),
+            max,
+            start_before: if before > i64::MIN as f64 {
+                before as i64
+            } else {
+                i64::MIN
+            },
+        };
+    }
+}
+
+/// The stored and the computed CRC-32C of a miniSEED 3 record (at least 40 bytes).
+#[inline]
+fn crc_of(raw: &[u8]) -> (u32, u32) {
+    // The `crc32c` crate uses the SSE4.2 / ARMv8 CRC instructions where present.
+    let stored = u32::from_le_bytes([raw[28], raw[29], raw[30], raw[31]]);
+    let crc = crc32c::crc32c_append(crc32c::crc32c(&raw[..28]), &[0; 4]);
+    (stored, crc32c::crc32c_append(crc, &raw[32..]))
+}
+
+// ---------------------------------------------------------------------------------------
 // Scanner
 // ---------------------------------------------------------------------------------------
 
@@ -1288,7 +1776,9 @@ pub enum ScanItem<'a> {
         /// Its header.
         header: RecordHeader<'a>,
     },
-    /// A run of bytes that could not be read as records.
+    /// A run of bytes that could not be read as records, or one record whose structure was
+    /// read but which the validation gate refuses ([`check_record`]; then `length` is the
+    /// record's length and `message` names the field and its values).
     Invalid {
         /// Byte offset of the first unreadable byte.
         offset: u64,
@@ -1324,10 +1814,14 @@ pub struct RecordScanner<'a> {
     need: usize,
     /// The trimmed codes of the last v2 record.
     codes: CodeCache,
+    /// Whether records pass the validation gate ([`check_record`]).
+    checked: bool,
+    /// The gate's answer for the last run of records of one layout.
+    gate: GateCache,
 }
 
 impl<'a> RecordScanner<'a> {
-    /// A scanner over `buf`, starting at offset 0.
+    /// A scanner over `buf`, starting at offset 0, that applies the validation gate.
     pub fn new(buf: &'a [u8]) -> Self {
         RecordScanner {
             buf,
@@ -1337,6 +1831,17 @@ impl<'a> RecordScanner<'a> {
             run: None,
             need: 0,
             codes: CodeCache::default(),
+            checked: true,
+            gate: GateCache::default(),
+        }
+    }
+
+    /// A scanner over `buf` without the validation gate: the records libmseed 3.5.4's
+    /// reader finds ([`parse_record_structure`]), for cross-checks against libmseed only.
+    pub fn structure_only(buf: &'a [u8]) -> Self {
+        RecordScanner {
+            checked: false,
+            ..Self::new(buf)
         }
     }
 
@@ -1377,6 +1882,25 @@ impl<'a> RecordScanner<'a> {
                         }));
                     }
                     self.pos = here + header.record_length;
+                    if self.checked {
+                        let known = header.format_version == 2
+                            && self.codes.fault.is_none()
+                            && header.chain_fault.is_none()
+                            && self.gate.passes(&header);
+                        if !known {
+                            if let Err(fail) = check_inner(&header, &self.codes) {
+                                // Refused whole: nothing inside it is taken for a record.
+                                return Some(emit(ScanItem::Invalid {
+                                    offset: at,
+                                    length: header.record_length as u64,
+                                    message: fail.message(),
+                                }));
+                            }
+                            if header.format_version == 2 {
+                                self.gate.learn(&header);
+                            }
+                        }
+                    }
                     return Some(emit(ScanItem::Record { offset: at, header }));
                 }
                 Err(fail) if fail.ends_scan() => {
@@ -1463,6 +1987,7 @@ pub(crate) fn scan_reader<R: std::io::Read>(
     let mut filled = 0usize; // bytes held
     let mut run = None;
     let mut codes = CodeCache::default();
+    let mut gate = GateCache::default();
     let mut want = chunk;
     loop {
         if buf.len() < 2 * PAGE + want {
@@ -1492,6 +2017,8 @@ pub(crate) fn scan_reader<R: std::io::Read>(
             run,
             need: 0,
             codes,
+            checked: true,
+            gate,
         };
         while scanner.advance(&mut f).is_some() {}
         if at_end {
@@ -1501,6 +2028,7 @@ pub(crate) fn scan_reader<R: std::io::Read>(
         let (pos, need) = (scanner.pos, scanner.need);
         run = scanner.run;
         codes = scanner.codes;
+        gate = scanner.gate;
         base += pos as u64;
         let carried = place(buf, base);
         buf.copy_within(start + pos..start + filled, carried);
@@ -1513,6 +2041,15 @@ pub(crate) fn scan_reader<R: std::io::Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Writes `v` at `at` in byte order `order`.
+    fn put_u16(r: &mut [u8], at: usize, v: u16, order: ByteOrder) {
+        let b = match order {
+            ByteOrder::Big => v.to_be_bytes(),
+            ByteOrder::Little => v.to_le_bytes(),
+        };
+        r[at..at + 2].copy_from_slice(&b);
+    }
 
     #[test]
     fn civil_time_matches_chrono() {
@@ -1751,13 +2288,7 @@ mod tests {
         // walk cut by a chunk boundary must wait for more bytes, not take the copy as the
         // next record; and a chain broken after the boundary must stay broken.
         let order = v2_byte_order(&v2);
-        let put16 = |r: &mut [u8], at: usize, v: u16| {
-            let b = match order {
-                ByteOrder::Big => v.to_be_bytes(),
-                ByteOrder::Little => v.to_le_bytes(),
-            };
-            r[at..at + 2].copy_from_slice(&b);
-        };
+        let put16 = |r: &mut [u8], at: usize, v: u16| put_u16(r, at, v, order);
         let mut late = v2[..v2_len].to_vec();
         late[48..v2_len].fill(0);
         put16(&mut late, 48, 100); // blockette 100, next at 448
@@ -1772,6 +2303,9 @@ mod tests {
         late[453] = 1;
         late[454] = v2_len.trailing_zeros() as u8;
         late.copy_within(0..48, 128);
+        // No samples: the blockettes now fill the data area (the gate would refuse the
+        // data offset otherwise).
+        put16(&mut late, 30, 0);
         let mut broken = late.clone();
         put16(&mut broken, 448, 999); // unknown type, next offset going backwards
         put16(&mut broken, 450, 440);
@@ -1868,10 +2402,72 @@ mod tests {
         assert_eq!(n, codes.len());
     }
 
+    /// The scanner's gate cache (a run of records of one layout and rate) gives exactly the
+    /// answers of the whole gate (`parse_record` on each record alone), with counts and
+    /// start times at and past the limits.
+    #[test]
+    fn gate_cache_equals_the_whole_gate() {
+        let Some(dir) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let v2 =
+            std::fs::read(dir.join("mseed/libmseed__reference-testdata-steim2.v2.mseed")).unwrap();
+        let len = parse_record(&v2).unwrap().record_length;
+        let order = v2_byte_order(&v2);
+        let put16 = |r: &mut [u8], at: usize, v: u16| put_u16(r, at, v, order);
+        let data = rd16(&v2, 44, order) as usize;
+        let max = max_samples(11, len - data).unwrap() as u16;
+        let mut all = Vec::new();
+        // (count, year, rate factor, rate multiplier)
+        let cases = [
+            (100, 2012, 40, 1),
+            (max, 2012, 40, 1),
+            (max + 1, 2012, 40, 1),
+            (0, 2012, 40, 1),
+            (max, 2262, 40, 1),
+            (100, 2262, -10000, -100),
+            (max, 2262, -10000, -100),
+            (1, 2262, -10000, -100),
+            (max, 2012, -10000, -100),
+            (max, 2012, -10000, -101),
+            (100, 2012, 40, 1),
+        ];
+        for (count, year, factor, mult) in cases {
+            let mut r = v2[..len].to_vec();
+            put16(&mut r, 30, count);
+            put16(&mut r, 20, year);
+            put16(&mut r, 22, 1);
+            put16(&mut r, 32, factor as u16);
+            put16(&mut r, 34, mult as u16);
+            all.extend_from_slice(&r);
+        }
+        let mut refused = 0;
+        for item in RecordScanner::new(&all) {
+            match item {
+                ScanItem::Record { offset, header } => {
+                    assert_eq!(parse_record(&all[offset as usize..]), Ok(header));
+                }
+                ScanItem::Invalid {
+                    offset,
+                    length,
+                    message,
+                } => {
+                    let e = parse_record(&all[offset as usize..]).unwrap_err();
+                    assert_eq!(
+                        (e.message, e.record_length),
+                        (message, Some(length as usize))
+                    );
+                    refused += 1;
+                }
+            }
+        }
+        assert_eq!(refused, 4);
+    }
+
     #[test]
     fn crc32c_check_value() {
         // The standard check value of CRC-32C for "123456789".
-        assert_eq!(!crc32c_update(!0, b"123456789"), 0xE306_9283);
+        assert_eq!(crc32c::crc32c(b"123456789"), 0xE306_9283);
     }
 
     #[test]

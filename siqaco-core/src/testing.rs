@@ -39,6 +39,28 @@ pub fn files_in(dir: &std::path::Path) -> Vec<PathBuf> {
     v
 }
 
+/// Every regular file below `dir`, recursively, sorted by path.
+pub fn files_below(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for p in std::fs::read_dir(&d)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+        {
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.is_file() {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// A real `portable-fdsnws-dataselect` server on 127.0.0.1 for integration tests, serving
 /// a siqaco catalogue of an SDS archive; stopped (killed by its process id) when dropped.
 ///

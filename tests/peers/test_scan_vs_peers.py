@@ -79,10 +79,22 @@ def union_and_overlaps(traces, rate):
     return segs, ovs
 
 
+# Files whose records libmseed reads but siqaco's validation gate refuses (docs/records.md;
+# the full list, with reasons, is `GATED` in siqaco-core/tests/record_vs_libmseed.rs).
+GATED = {
+    # location field 0xF0 'A': libmseed cuts it to "" (the 'A' lost), siqaco refuses it
+    "obspy-io-mseed__gecko_non_ascii_header.ms.mseed": "location code byte 0xF0",
+}
+
+
 @pytest.mark.parametrize("path", MSEED_FILES, ids=lambda p: p.name)
 def test_file_against_libmseed_trace_list(path):
     status, doc = run_scan(str(path))
     ours = {s["nslc"]: s for s in doc["streams"]}
+    if path.name in GATED:
+        assert status == 3 and not ours
+        assert any(GATED[path.name] in e["message"] for e in doc["errors"]), doc["errors"]
+        return
     ref = libmseed_traces(path)
     assert set(ours) == set(ref), f"streams differ: {sorted(ours)} vs {sorted(ref)}"
     for sid, traces in ref.items():

@@ -29,7 +29,7 @@ use crate::archive::{
     AlignedBytes, Archive, Layout,
 };
 use crate::error::{Error, Result};
-use crate::record::ScanItem;
+use crate::record::{RecordScanner, ScanItem};
 use crate::scan::{scan_file, CHUNK_BYTES};
 use crate::sid::Nslc;
 use crate::time::{day_floor, format_date, NS_PER_DAY};
@@ -414,6 +414,38 @@ fn locate(file: usize, path: &Path) -> Result<Vec<(Nslc, Located)>> {
     Ok(found)
 }
 
+/// Names the file and byte offset of a record whose samples could not be decoded: `e` is
+/// an [`Error::InvalidData`] without a path (as [`decode_record`](crate::codec::decode_record)
+/// gives it), and the record is the first one of `sources` (bytes, their file, the file
+/// offset of their first byte) whose decoding fails with the same message. Any other
+/// error, or one whose record is not found, is returned as it is. Runs only on the error
+/// path (it decodes the sources' records again).
+fn name_decode_error<'s>(
+    e: Error,
+    sources: impl Iterator<Item = (&'s [u8], &'s Path, u64)>,
+) -> Error {
+    let Error::InvalidData { path, message, .. } = &e else {
+        return e;
+    };
+    if !path.as_os_str().is_empty() {
+        return e;
+    }
+    for (bytes, file, base) in sources {
+        for item in RecordScanner::new(bytes) {
+            if let ScanItem::Record { offset, header } = item {
+                if let Err(Error::InvalidData { message: m, .. }) =
+                    crate::codec::decode_record(header.raw)
+                {
+                    if m == *message {
+                        return Error::invalid_data(file, base + offset, m);
+                    }
+                }
+            }
+        }
+    }
+    e
+}
+
 /// Splits `bytes` (the content of `file`) into records, naming the file in errors.
 fn records_of<'a>(file: &Path, bytes: &'a [u8]) -> Result<Vec<&'a [u8]>> {
     split_records(bytes).map_err(|e| match e {
@@ -556,6 +588,12 @@ pub fn merge_into_cancellable(
                 staging.as_ref(),
                 cancel,
             )
+            .map_err(|e| {
+                let sources = bufs
+                    .iter()
+                    .map(|(_, l, b)| (&b[..], files[l.file].1.as_path(), l.span.start));
+                name_decode_error(e, sources)
+            })
         })
         .collect();
     tracing::debug!(
@@ -672,13 +710,23 @@ fn merge_one_stream(
     if crate::is_cancelled(cancel) {
         return Ok(out);
     }
-    let m = merge_ranked(nslc, &recs, &days, (from, to), opts)?;
+    // A record that cannot be decoded is named by its day file when it is the archive's.
+    let day_files = || {
+        files
+            .values()
+            .filter_map(|(p, b)| b.as_ref().map(|b| (&b[..], p.as_path(), 0)))
+    };
+    let m = merge_ranked(nslc, &recs, &days, (from, to), opts)
+        .map_err(|e| name_decode_error(e, day_files()))?;
     let outs: Vec<(i64, Vec<&[u8]>)> = m
         .days
         .iter()
         .map(|d| (d.day_start_ns, d.slices()))
         .collect();
-    if verify_ranked(nslc, &recs, &outs, opts, cancel)?.is_none() {
+    if verify_ranked(nslc, &recs, &outs, opts, cancel)
+        .map_err(|e| name_decode_error(e, day_files()))?
+        .is_none()
+    {
         return Ok(out);
     }
     out.warnings = m.warnings;
