@@ -172,6 +172,31 @@ def hostile_inputs():
 
 CASES = hostile_inputs()
 
+# Cases that still fail after the validation gate (wt-gate, merged 09:15): a record the
+# merge copies byte for byte although libmseed refuses it. Listed by case id and encoding.
+NO_B1000 = ("a v2 record without blockette 1000 (libmseed: decoded as Steim1, which fails) "
+            "is copied into the archive")
+KNOWN_DEFECTS = {
+    ("obspy-libmseed2-test__Float64-encoded-f54=0xff-f52=0xff-flip3963", None):
+        "blockette 1000 encoding 255 (unknown) is copied into the archive",
+    ("obspy-libmseed2-test__pack-Int16-encoded-f46=0x0-flip3545-f52=0x1", None): NO_B1000,
+    ("obspy-io-mseed__SRO_encoding-flip11476-flip10191-f46=0xffff", None): NO_B1000,
+    ("libmseed__testdata-encoding-SRO.v2-flip809-f46=0x0", None): NO_B1000,
+    ("obspy-io-mseed__WUQ.XJ.HHN.D.2008.285.fi-flip1987-f34=0xffff-flip1913", None):
+        "a Steim2 record whose frames do not decode to its sample count is copied",
+}
+
+
+def params():
+    out = []
+    for case, data in CASES:
+        for encoding in (None, "steim2"):
+            why = KNOWN_DEFECTS.get((case, encoding))
+            marks = [pytest.mark.xfail(reason=f"validation gate: {why}")] if why else []
+            out.append(pytest.param(case, data, encoding, marks=marks,
+                                    id=f"{case}-{encoding or 'keep'}"))
+    return out
+
 
 def check_only_input_samples(archive, oracle, what):
     """Every archive sample equals a sample of the same stream of `oracle` within half a
@@ -193,9 +218,7 @@ def check_only_input_samples(archive, oracle, what):
                            "is not a sample of the input (invented)")
 
 
-@pytest.mark.xfail(reason="fixed by the validation gate", strict=False)
-@pytest.mark.parametrize("encoding", [None, "steim2"])
-@pytest.mark.parametrize("case,data", CASES, ids=[c for c, _ in CASES])
+@pytest.mark.parametrize("case,data,encoding", params())
 def test_merge_of_hostile_input_is_an_error_or_real_samples(tmp_path, case, data, encoding):
     inp = tmp_path / "in"
     inp.mkdir()
