@@ -1,8 +1,9 @@
 """The any-bytes property against libmseed (issue #16, item 6).
 
-For hostile inputs (random bytes, and real records of $SIQACO_TEST_DATA/mseed with bytes
-flipped and header fields rewritten: sample count, rate factor/multiplier, data offset,
-blockette chain and blockette 1000; v3 rate, encoding, sample count, lengths),
+For hostile inputs (the records of the issue as test_record_gate_vs_pymseed.py builds them,
+random bytes, and real records of $SIQACO_TEST_DATA/mseed with bytes flipped and header
+fields rewritten: sample count, rate factor/multiplier, data offset, blockette chain and
+blockette 1000; v3 rate, encoding, sample count, lengths),
 `siqaco merge` (keeping the encoding, and re-encoding to Steim2) either fails with an error
 (exit status 1, 2 or 3 with a message) or writes an archive that
 
@@ -23,7 +24,6 @@ test siqaco-core/tests/any_bytes.rs.
 import json
 import random
 import resource
-import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -101,42 +101,13 @@ def libmseed_read(mode, paths):
     return json.loads(p.stdout), None
 
 
-def crc32c(data):
-    """CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the miniSEED 3 record CRC."""
-    crc = 0xFFFFFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 & -(crc & 1))
-    return crc ^ 0xFFFFFFFF
-
-
 def issue_cases(d):
-    """The hostile records of issue #16, each built from the first record of a real file
-    (a v3 record gets its CRC recomputed, so that only the field edited is wrong)."""
-    def first(name, n, edits):
-        b = bytearray((d / "mseed" / name).read_bytes()[:n])
-        for off, raw in edits:
-            b[off:off + len(raw)] = raw
-        if b[:3] == b"MS\x03":
-            reclen = 40 + b[33] + struct.unpack_from("<H", b, 34)[0] + struct.unpack_from("<I", b, 36)[0]
-            b[28:32] = bytes(4)
-            b[28:32] = struct.pack("<I", crc32c(bytes(b[:reclen])))
-        return bytes(b)
-    f64 = lambda x: struct.pack("<d", x)  # noqa: E731 (v3 headers are little endian)
-    v3 = "libmseed__reference-testdata-float32.v3.mseed"
-    int32 = "obspy-libmseed2-test__Int32-128byte.mseed"  # 128-byte big-endian INT32 records
-    return [
-        # v3 sample count far beyond the data (merge spun for ever / crashed)
-        ("issue-v3-count-0xffffffff", first(v3, 4096, [(24, b"\xff\xff\xff\xff")])),
-        # v3 rate 1e-9 Hz and 1e15 Hz
-        ("issue-v3-rate-1e-9", first(v3, 4096, [(16, f64(1e-9))])),
-        ("issue-v3-rate-1e15", first(v3, 4096, [(16, f64(1e15))])),
-        # v2 rate factor/multiplier -32768/-32768 (rate 1/1 073 741 824 Hz)
-        ("issue-v2-rate-32768", first(int32, 128, [(32, b"\x80\x00\x80\x00")])),
-        # v2 INT32 sample count larger than the data holds (16 samples in 64 bytes)
-        ("issue-v2-int32-count-150", first(int32, 128, [(30, struct.pack(">H", 150))])),
-    ]
+    """The hostile records of issue #16 as the validation gate's peer test builds them from
+    real records (test_record_gate_vs_pymseed.CASES: sample counts past the data, data
+    offset past the record, rates outside 1e-6 to 1e6 Hz, bad CRC, unknown encoding,
+    corrupt blockette chain)."""
+    import test_record_gate_vs_pymseed as gate
+    return [(f"issue-{build.__name__}", bytes(build(d)[0])) for build in gate.CASES]
 
 
 def hostile_inputs():
