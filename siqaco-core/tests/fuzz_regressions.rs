@@ -71,7 +71,9 @@ fn decode_blockette_1000_of_length_1_codes() {
 #[test]
 #[ignore = "validation gate: a record length below the blockettes read (found after merging wt-gate)"]
 fn decode_blockette_1000_of_length_1_blockette_1001() {
-    checks::decode(&input("decode/v2-blockette-1000-length-1-blockette-1001.mseed"));
+    checks::decode(&input(
+        "decode/v2-blockette-1000-length-1-blockette-1001.mseed",
+    ));
 }
 
 /// A v2 record whose blockette chain is blockette 1001, then blockettes of unknown types:
