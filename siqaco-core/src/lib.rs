@@ -11,6 +11,8 @@
 pub mod archive;
 pub mod codec;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gaps;
 pub mod index;
 pub(crate) mod interval;
