@@ -199,12 +199,13 @@ pub fn decode(data: &[u8]) {
     }
 }
 
-/// The check of a dataselect response body (`source::validate_records`, run on every FDSN
-/// and external-source response before it is staged) on any bytes.
+/// The check of a dataselect response body (`source::RecordCheck`, run on every FDSN and
+/// external-source response as it is staged) on any bytes.
 ///
 /// Invariants checked, beyond "no panic, bounded memory":
 /// - asked for every stream at every time, a body is accepted exactly when the record
-///   scanner finds no unreadable byte in it, and the count is the scanner's record count;
+///   scanner finds no unreadable byte in it and every data record has codes that can be
+///   filed in an archive (`Nslc::validate`), and the count is the scanner's record count;
 /// - asked for the first record's stream only from its start time, an accepted body is one
 ///   the scanner reads completely; a refusal names a byte offset.
 pub fn dataselect(data: &[u8]) {
@@ -215,8 +216,13 @@ pub fn dataselect(data: &[u8]) {
         match item {
             ScanItem::Record { header, .. } => {
                 records += 1;
-                if first.is_none() && header.is_data() {
-                    first = Some((header.nslc(), header.start_ns));
+                if header.is_data() {
+                    let nslc = header.nslc();
+                    if nslc.validate().is_err() {
+                        clean = false;
+                    } else if first.is_none() {
+                        first = Some((nslc, header.start_ns));
+                    }
                 }
             }
             ScanItem::Invalid { .. } => clean = false,
@@ -229,7 +235,10 @@ pub fn dataselect(data: &[u8]) {
     }];
     match validate_dataselect_response(data, &everything) {
         Ok(n) => {
-            assert!(clean, "a body with unreadable bytes was accepted");
+            assert!(
+                clean,
+                "a body with unreadable bytes or unfileable codes was accepted"
+            );
             assert_eq!(n, records);
         }
         Err(m) => {

@@ -375,6 +375,15 @@ fn sid_of(rec: &ffi::MS3Record) -> String {
     String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
+/// An encoding code for a message: the number, or "none" for [`ENCODING_UNKNOWN`].
+fn encoding_label(code: u8) -> String {
+    if code == ENCODING_UNKNOWN {
+        "none (no blockette 1000)".to_string()
+    } else {
+        code.to_string()
+    }
+}
+
 fn encoding_of(rec: &ffi::MS3Record) -> u8 {
     if rec.encoding < 0 || rec.encoding > 255 {
         ENCODING_UNKNOWN
@@ -450,6 +459,20 @@ pub fn decode_record(buf: &[u8]) -> Result<DecodedRecord> {
             return Err(bad(format!(
                 "libmseed reads this record as {} bytes with {} samples, the header as {reclen} bytes with {}",
                 rec.reclen, rec.samplecnt, header.sample_count
+            )));
+        }
+        // libmseed 3.1.3 walks some damaged blockette chains differently from 3.5.4 (whose
+        // rules the header parser follows): when the two disagree on the encoding, the
+        // samples libmseed decoded are not the record's, so they are refused. A v2 record
+        // without blockette 1000 is decoded as Steim1, reported as 10 or as none.
+        let lm_encoding = encoding_of(rec);
+        let same_encoding = lm_encoding == header.encoding
+            || (header.encoding == ENCODING_UNKNOWN && lm_encoding == 10);
+        if !same_encoding {
+            return Err(bad(format!(
+                "libmseed reads the encoding of this record as {}, the header parser as {} (damaged blockette chain)",
+                encoding_label(lm_encoding),
+                encoding_label(header.encoding)
             )));
         }
         let n = rec.numsamples.max(0) as usize;

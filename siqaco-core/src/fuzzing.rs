@@ -8,10 +8,11 @@
 use crate::record::ScanItem;
 use crate::source::RequestLine;
 
-/// The check of a dataselect response body (`source::validate_records`, run on every
-/// FDSN and external-source response before it is staged): `Ok(number of records)` when
-/// `buf` holds only complete miniSEED records that belong to `lines`, else the message
-/// that becomes the [`crate::Error::Http`] of the request.
+/// The check of a dataselect response body (`source::RecordCheck` fed by the record
+/// scanner, run on every FDSN and external-source response as it is staged):
+/// `Ok(number of records)` when `buf` holds only complete miniSEED records, of streams
+/// whose codes can be filed, that belong to `lines`, else the message that becomes the
+/// [`crate::Error::Http`] of the request.
 ///
 /// # Errors
 /// The message, as the library gives it.
@@ -19,7 +20,13 @@ pub fn validate_dataselect_response(
     buf: &[u8],
     lines: &[RequestLine],
 ) -> std::result::Result<usize, String> {
-    crate::source::validate_records(buf, lines)
+    let mut check = crate::source::RecordCheck::new(lines);
+    for item in crate::record::RecordScanner::new(buf) {
+        if !check.item(item) {
+            break;
+        }
+    }
+    check.finish(buf)
 }
 
 /// Scans `data` as the library scans a file (`record::scan_reader`: `chunk_bytes` at a

@@ -569,6 +569,10 @@ enum Fail {
         b1000: usize,
         reclen: usize,
     },
+    B1000TooShort {
+        b1000: usize,
+        least: usize,
+    },
     YearZero,
     TimeField {
         field: &'static str,
@@ -675,6 +679,9 @@ impl Fail {
             ),
             BlocketteBeyondRecord { kind } => format!(
                 "corrupt blockette chain: blockette {kind} extends beyond the record"
+            ),
+            B1000TooShort { b1000, least } => format!(
+                "record length in blockette 1000 ({b1000}) is shorter than the fixed header and blockettes before it ({least} bytes)"
             ),
             B1000TooLong { b1000, reclen } => format!(
                 "record length in blockette 1000 ({b1000}) exceeds the detected record length ({reclen})"
@@ -1268,6 +1275,13 @@ fn general_v2<'a>(
                     if b > reclen {
                         return Err(Fail::B1000TooLong { b1000: b, reclen });
                     }
+                    // A later blockette 1000 may not cut the record before its fixed
+                    // header, the 64 bytes of the smallest v2 record, or the blockettes
+                    // already read (libmseed would keep reading past such a length).
+                    let least = (off + 8).max(64);
+                    if b < least {
+                        return Err(Fail::B1000TooShort { b1000: b, least });
+                    }
                     record_length = b;
                 }
                 encoding = rec[off + 4];
@@ -1281,6 +1295,13 @@ fn general_v2<'a>(
         } else {
             next
         };
+    }
+    if blockettes_end > record_length {
+        // A blockette read after a blockette 1000 that shortened the record lies past it.
+        return Err(Fail::B1000TooShort {
+            b1000: record_length,
+            least: blockettes_end,
+        });
     }
     finish_v2(
         &buf[..record_length],

@@ -143,8 +143,10 @@ def hostile_inputs():
 
 CASES = hostile_inputs()
 
-# Cases that still fail after the validation gate (wt-gate, merged 09:15): a record the
-# merge copies byte for byte although libmseed refuses it. Listed by case id and encoding.
+# The known limit of docs/records.md: a record whose header passes the validation gate but
+# whose data does not decode is copied byte for byte when the merge keeps the encoding (it
+# is refused, naming file and offset, whenever the merge decodes). Listed by case id and
+# encoding; strict, so a case that starts passing must be moved out of this list.
 NO_B1000 = ("a v2 record without blockette 1000 (libmseed: decoded as Steim1, which fails) "
             "is copied into the archive")
 KNOWN_DEFECTS = {
@@ -163,7 +165,7 @@ def params():
     for case, data in CASES:
         for encoding in (None, "steim2"):
             why = KNOWN_DEFECTS.get((case, encoding))
-            marks = [pytest.mark.xfail(reason=f"validation gate: {why}")] if why else []
+            marks = [pytest.mark.xfail(reason=f"known limit (docs/records.md): {why}", strict=True)] if why else []
             out.append(pytest.param(case, data, encoding, marks=marks,
                                     id=f"{case}-{encoding or 'keep'}"))
     return out
