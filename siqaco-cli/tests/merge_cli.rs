@@ -1,6 +1,7 @@
 //! `siqaco merge` end to end: self-merge, dry run, and SIGKILL at random moments.
 
 use siqaco::codec::{encode, PackOptions, Samples};
+use siqaco::testing::copy_tree;
 use siqaco::time::NS_PER_DAY;
 use siqaco::Nslc;
 use std::collections::BTreeMap;
@@ -127,13 +128,5 @@ fn a_run_killed_at_any_moment_leaves_old_or_new_files_and_a_rerun_finishes() {
             .collect();
         assert_eq!(after, new, "round {round} ({delay_ms} ms)");
         assert!(!work.join(".siqaco-merge-journal.json").exists());
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for (rel, bytes) in files(from) {
-        let p = to.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, bytes).unwrap();
     }
 }

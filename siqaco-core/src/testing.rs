@@ -61,6 +61,22 @@ pub fn files_below(dir: &std::path::Path) -> Vec<PathBuf> {
     out
 }
 
+/// Copies the directory tree `from` to `to` (created), regular files and directories only.
+///
+/// # Panics
+/// When a file cannot be read or written (a test helper).
+pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let (p, q) = (e.path(), to.join(e.file_name()));
+        if p.is_dir() {
+            copy_tree(&p, &q);
+        } else {
+            std::fs::copy(&p, &q).unwrap();
+        }
+    }
+}
+
 /// The contents of an archive for before/after comparisons: every regular file below `root`
 /// (a merge journal and staged files included), path relative to `root` → bytes, except
 /// the archive lock file ([`crate::update::LOCK_NAME`]) that a writing merge or update

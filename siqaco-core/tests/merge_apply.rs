@@ -4,6 +4,7 @@
 use siqaco::archive::{Archive, Layout};
 use siqaco::merge::apply::{merge_into, MergeInput, MergeReport};
 use siqaco::merge::MergeOptions;
+use siqaco::testing::copy_tree;
 use siqaco::testing::test_data_dir;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,19 +14,6 @@ fn mseed_input(dir: &Path, name: &str, priority: i32) -> MergeInput {
     MergeInput {
         path: dir.join(name),
         priority,
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        let q = to.join(e.file_name());
-        if p.is_dir() {
-            copy_tree(&p, &q);
-        } else {
-            std::fs::copy(&p, &q).unwrap();
-        }
     }
 }
 

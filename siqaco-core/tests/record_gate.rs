@@ -504,20 +504,9 @@ mod merge_into_archive {
     use siqaco::archive::{Archive, Layout};
     use siqaco::merge::apply::{merge_into, MergeInput};
     use siqaco::merge::OutputOptions;
+    use siqaco::testing::copy_tree;
     use std::collections::BTreeMap;
     use std::path::{Path, PathBuf};
-
-    fn copy_tree(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap().flatten() {
-            let (p, q) = (e.path(), to.join(e.file_name()));
-            if p.is_dir() {
-                copy_tree(&p, &q);
-            } else {
-                std::fs::copy(&p, &q).unwrap();
-            }
-        }
-    }
 
     /// Every file under `root`, relative path → bytes.
     fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {

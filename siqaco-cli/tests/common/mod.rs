@@ -12,19 +12,8 @@ use std::process::Command;
 /// The `siqaco` binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_siqaco");
 
-/// Copies a directory tree.
-pub fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        let q = to.join(e.file_name());
-        if p.is_dir() {
-            copy_tree(&p, &q);
-        } else {
-            std::fs::copy(&p, &q).unwrap();
-        }
-    }
-}
+#[allow(unused_imports)]
+pub use siqaco::testing::copy_tree;
 
 /// Every file under `root` (hidden ones included) with its bytes.
 pub fn tree_bytes(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
