@@ -468,6 +468,19 @@ pub fn decode_record(buf: &[u8]) -> Result<DecodedRecord> {
         let lm_encoding = encoding_of(rec);
         let same_encoding = lm_encoding == header.encoding
             || (header.encoding == ENCODING_UNKNOWN && lm_encoding == 10);
+        // The same for the start time (a blockette 1001 that 3.1.3 does not reach keeps its
+        // microseconds out) and the sample rate (a blockette 100 likewise).
+        if rec.starttime != header.start_ns
+            || rec.samprate.to_bits() != header.sample_rate_raw.to_bits()
+        {
+            return Err(bad(format!(
+                "libmseed reads the start time and rate of this record as {} and {}, the header parser as {} and {} (damaged blockette chain)",
+                crate::time::format_time(rec.starttime),
+                rec.samprate,
+                crate::time::format_time(header.start_ns),
+                header.sample_rate_raw
+            )));
+        }
         if !same_encoding {
             return Err(bad(format!(
                 "libmseed reads the encoding of this record as {}, the header parser as {} (damaged blockette chain)",

@@ -83,3 +83,15 @@ fn decode_blockette_1000_of_length_1_blockette_1001() {
 fn decode_encoding_differs_from_libmseed() {
     checks::decode(&input("decode/v2-encoding-differs-from-libmseed.mseed"));
 }
+
+/// A v2 record whose chain is an unknown blockette (a bit flip of a blockette 1000), then a
+/// blockette 1001: libmseed 3.5.4 (pymseed) and the header parser follow the chain and add
+/// the 1001's 38 µs to the start time, libmseed 3.1.3 (the decoder) does not, so decoding
+/// gave a start time other than the header's. Found by the `decode` target in a CI run;
+/// decoding now refuses a record whose start time or rate the two disagree on.
+#[test]
+fn decode_start_time_differs_from_libmseed() {
+    checks::decode(&input(
+        "decode/v2-blockette-1001-beyond-unknown-blockette.mseed",
+    ));
+}
