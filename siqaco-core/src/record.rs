@@ -1875,7 +1875,7 @@ impl<'a> RecordScanner<'a> {
 impl<'a> Iterator for RecordScanner<'a> {
     type Item = ScanItem<'a>;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<ScanItem<'a>> {
         self.advance(|item| item)
     }
