@@ -681,7 +681,7 @@ impl Fail {
                 "corrupt blockette chain: blockette {kind} extends beyond the record"
             ),
             B1000TooShort { b1000, least } => format!(
-                "record length in blockette 1000 ({b1000}) is shorter than the fixed header and blockettes before it ({least} bytes)"
+                "record length in blockette 1000 ({b1000}) differs from the record length found ({least} bytes, or the end of the blockettes)"
             ),
             B1000TooLong { b1000, reclen } => format!(
                 "record length in blockette 1000 ({b1000}) exceeds the detected record length ({reclen})"
@@ -1275,12 +1275,15 @@ fn general_v2<'a>(
                     if b > reclen {
                         return Err(Fail::B1000TooLong { b1000: b, reclen });
                     }
-                    // A later blockette 1000 may not cut the record before its fixed
-                    // header, the 64 bytes of the smallest v2 record, or the blockettes
-                    // already read (libmseed would keep reading past such a length).
-                    let least = (off + 8).max(64);
-                    if b < least {
-                        return Err(Fail::B1000TooShort { b1000: b, least });
+                    // A later blockette 1000 may not give another length than the one the
+                    // record was found with: the record's extent would then depend on the
+                    // bytes after it (libmseed 3.5.4 takes the later length, and a length
+                    // shorter than the blockettes read made it read past the record).
+                    if b != reclen {
+                        return Err(Fail::B1000TooShort {
+                            b1000: b,
+                            least: reclen,
+                        });
                     }
                     record_length = b;
                 }

@@ -95,3 +95,13 @@ fn decode_start_time_differs_from_libmseed() {
         "decode/v2-blockette-1001-beyond-unknown-blockette.mseed",
     ));
 }
+
+/// A v2 record with two blockettes 1000 giving 512 and 256 bytes: read with the bytes after
+/// it, the second length made it a 256-byte record (as libmseed 3.5.4 does); read alone,
+/// those 256 bytes were a truncated 512-byte record, so the record's extent depended on
+/// what followed it. Found by the `decode` target in a CI run; a blockette 1000 that
+/// disagrees with the record length found is now a structure error.
+#[test]
+fn decode_two_blockettes_1000_disagree() {
+    checks::decode(&input("decode/v2-two-blockettes-1000-disagree.mseed"));
+}
