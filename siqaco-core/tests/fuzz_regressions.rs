@@ -124,4 +124,7 @@ fn decode_v2_no_blockette_1000_length_from_next_header() {
 #[test]
 fn decode_v2_no_blockette_1000_shorter_alone() {
     checks::decode(&input("decode/v2-no-blockette-1000-shorter-alone.mseed"));
+    // The same case found by a CI run of the decode target (256 bytes in its file, 192
+    // alone).
+    checks::decode(&input("decode/v2-no-blockette-1000-shorter-alone-2.mseed"));
 }
