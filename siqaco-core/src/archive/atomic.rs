@@ -16,7 +16,7 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 ///
 /// Steps: create the missing parent directories (and fsync the directories holding their
 /// new entries); remove the temporary files that dead processes left in that directory
-/// (the first time this process writes there: [`clean_once`], the rule of
+/// (the first time this process writes there: `clean_once`, the rule of
 /// [`leftover`](super::leftover)); write a temporary file in the same directory,
 /// named `.NAME.siqaco-tmp-<pid>-<n>` (hidden, so archive listings never see it), created
 /// exclusively; give it the permissions of the file it replaces, if any; fsync it; rename it
