@@ -569,9 +569,9 @@ enum Fail {
         b1000: usize,
         reclen: usize,
     },
-    B1000TooShort {
+    B1000Disagrees {
         b1000: usize,
-        least: usize,
+        reclen: usize,
     },
     YearZero,
     TimeField {
@@ -680,8 +680,8 @@ impl Fail {
             BlocketteBeyondRecord { kind } => format!(
                 "corrupt blockette chain: blockette {kind} extends beyond the record"
             ),
-            B1000TooShort { b1000, least } => format!(
-                "record length in blockette 1000 ({b1000}) differs from the record length found ({least} bytes, or the end of the blockettes)"
+            B1000Disagrees { b1000, reclen } => format!(
+                "record length in blockette 1000 ({b1000}) differs from the record length found ({reclen} bytes)"
             ),
             B1000TooLong { b1000, reclen } => format!(
                 "record length in blockette 1000 ({b1000}) exceeds the detected record length ({reclen})"
@@ -1280,10 +1280,7 @@ fn general_v2<'a>(
                     // bytes after it (libmseed 3.5.4 takes the later length, and a length
                     // shorter than the blockettes read made it read past the record).
                     if b != reclen {
-                        return Err(Fail::B1000TooShort {
-                            b1000: b,
-                            least: reclen,
-                        });
+                        return Err(Fail::B1000Disagrees { b1000: b, reclen });
                     }
                     record_length = b;
                 }
@@ -1298,13 +1295,6 @@ fn general_v2<'a>(
         } else {
             next
         };
-    }
-    if blockettes_end > record_length {
-        // A blockette read after a blockette 1000 that shortened the record lies past it.
-        return Err(Fail::B1000TooShort {
-            b1000: record_length,
-            least: blockettes_end,
-        });
     }
     finish_v2(
         &buf[..record_length],
