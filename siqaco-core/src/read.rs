@@ -16,9 +16,10 @@
 use crate::archive::{Archive, ArchiveFile};
 use crate::codec::{decode_record, Samples};
 use crate::error::{Error, Result};
-use crate::record::{sample_time, RecordScanner, ScanItem};
+use crate::record::{RecordScanner, ScanItem};
 use crate::segment::{join_pieces_with, Piece, Tolerance};
 use crate::sid::{selected, Nslc, NslcGlob};
+use crate::time::sample_time;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -33,9 +33,10 @@ use super::split_records;
 use crate::codec::{encode, PackOptions, Samples};
 use crate::error::{Error, Result};
 use crate::read::{append, same_type};
-use crate::record::{parse_record, sample_time};
+use crate::record::parse_record;
 use crate::sid::Nslc;
 use crate::time::format_time;
+use crate::time::sample_time;
 
 /// The time resolution of a miniSEED format version, ns: 1 for miniSEED 3 (nanosecond
 /// field of the fixed header), 1 000 for miniSEED 2 (the fixed header's 100 µs plus
