@@ -249,7 +249,10 @@ fn read_one(
         }
         let rec = decode_record(&buf[offset as usize..]).map_err(|e| match e {
             Error::InvalidData { message, .. } => Error::invalid_data(display, offset, message),
-            Error::Codec(m) => Error::Codec(format!("{display}: byte offset {offset}: {m}")),
+            Error::Codec { message, source } => Error::Codec {
+                message: format!("{display}: byte offset {offset}: {message}"),
+                source,
+            },
             other => other,
         })?;
         let piece = if (k0, k1) == (0, n) {

@@ -234,11 +234,11 @@ pub(crate) fn encode_trace(nslc: &Nslc, t: &Trace) -> Result<(Vec<u8>, u64)> {
         let packed = split_records(&bytes)?;
         let mut pos = j;
         for (k, raw) in packed.iter().enumerate() {
-            let h = parse_record(raw).map_err(|e| Error::Codec(e.message))?;
+            let h = parse_record(raw).map_err(|e| Error::codec_from(e.message.clone(), e))?;
             let own = t.input_time(pos);
             if !same_tick(h.start_ns, own, res) {
                 if k == 0 {
-                    return Err(Error::Codec(format!(
+                    return Err(Error::codec(format!(
                         "{nslc}: libmseed packed the sample at {} with the time {}",
                         format_time(own),
                         format_time(h.start_ns)
@@ -252,7 +252,7 @@ pub(crate) fn encode_trace(nslc: &Nslc, t: &Trace) -> Result<(Vec<u8>, u64)> {
             }
             let count = usize::try_from(h.sample_count).unwrap_or(0);
             if count == 0 || pos + count > end {
-                return Err(Error::Codec(format!(
+                return Err(Error::codec(format!(
                     "{nslc}: libmseed packed a record of {} samples at {}",
                     h.sample_count,
                     format_time(own)
