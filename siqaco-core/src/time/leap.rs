@@ -109,6 +109,17 @@ mod tests {
     }
 
     #[test]
+    fn a_span_loses_one_second_per_leap_second() {
+        // 2015-06-30 to 2017-01-02 contains the leap seconds of 2015-06-30 and 2016-12-31:
+        // libmseed 3.5.4 (pymseed 1.0.1 `sample_time`) gives a span two seconds short,
+        // libmseed 3.1.3 one second.
+        let t0 = parse_time("2015-06-30").unwrap();
+        let n = (parse_time("2017-01-02").unwrap() - t0) / NS;
+        assert_eq!(sample_time(t0, n, 1.0), t0 + (n - 2) * NS);
+        assert_eq!(sample_time(t0, n, -1.0), t0 + (n - 2) * NS);
+    }
+
+    #[test]
     fn table_is_libmseeds() {
         // The first and last entries: 1972-01-01 and 2017-01-01, 00:00:00 UTC.
         let all: Vec<i64> = leap_seconds_ns().collect();
