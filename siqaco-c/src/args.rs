@@ -4,8 +4,7 @@
 //! (`SIQACO_TIME_UNSET`) and tolerances (NaN = the default) to the core's types with the
 //! core's rules.
 
-use crate::boundary::{Failure, FfiResult};
-use crate::status::siqaco_status;
+use crate::status::{siqaco_status, Failure, FfiResult};
 use siqaco::scan::window_from;
 use siqaco::segment::Tolerance;
 use siqaco::NslcGlob;

@@ -1,53 +1,14 @@
 //! The panic boundary: every entry point runs its body through [`boundary`] (or one of the
 //! accessor bodies built on it: [`read_handle`], [`read_text`], [`set_option`],
-//! [`free_handle`]), which catches Rust panics (`SIQACO_STATUS_PANIC`), turns a
-//! [`Failure`] into its status and keeps its message for the calling thread, read back by
-//! [`siqaco_last_error_message`].
+//! [`free_handle`]), which catches Rust panics (`SIQACO_STATUS_PANIC`), turns a failure
+//! ([`crate::status::Failure`]) into its status and keeps its message for the calling
+//! thread, read back by [`siqaco_last_error_message`].
 
 use crate::args::{arg_mut, arg_out, arg_ref, copy_str};
-use crate::status::siqaco_status;
-use siqaco::Error;
+use crate::status::{siqaco_status, FfiResult};
 use std::cell::RefCell;
 use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-
-/// A failure: the status returned and the message kept for [`siqaco_last_error_message`].
-#[derive(Debug)]
-pub(crate) struct Failure {
-    pub(crate) status: siqaco_status,
-    pub(crate) message: String,
-}
-
-impl Failure {
-    pub(crate) fn new(status: siqaco_status, message: impl Into<String>) -> Self {
-        Failure {
-            status,
-            message: message.into(),
-        }
-    }
-
-    pub(crate) fn null(name: &str) -> Self {
-        Failure::new(
-            siqaco_status::NullArgument,
-            format!("argument `{name}` is NULL"),
-        )
-    }
-
-    pub(crate) fn out_of_range(what: &str, index: usize, count: usize) -> Self {
-        Failure::new(
-            siqaco_status::OutOfRange,
-            format!("{what} index {index} is out of range (count {count})"),
-        )
-    }
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure::new(siqaco_status::from_kind(e.kind()), e.to_string())
-    }
-}
-
-pub(crate) type FfiResult<T = ()> = Result<T, Failure>;
 
 thread_local! {
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };

@@ -8,10 +8,10 @@ use crate::args::{
     arg_opt_str, arg_out, arg_ref, arg_str, fill_nslc, get, parse_selection, write_handle,
     SIQACO_NSLC_CAPACITY, SIQACO_TIME_UNSET,
 };
-use crate::boundary::{boundary, free_handle, read_handle, FfiResult};
+use crate::boundary::{boundary, free_handle, read_handle};
 use crate::options::{scan_options_or_default, siqaco_scan_options};
 use crate::report::siqaco_report;
-use crate::status::siqaco_status;
+use crate::status::{siqaco_status, FfiResult};
 use siqaco::index::StoredDay;
 use siqaco::index::{Catalogue, IndexOptions};
 use siqaco::sid::Nslc;

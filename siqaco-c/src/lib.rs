@@ -23,11 +23,13 @@ use std::ffi::c_char;
 
 // The modules, one concept each, in the order of the header (cbindgen emits constants and
 // functions in the order it reads them; the blank lines keep rustfmt from sorting them).
+// `status`, `args` and `boundary` each use only the ones above them (no import cycle).
 
-/// `siqaco_status`: the one numbering of the status codes and the error kinds' mapping.
+/// `siqaco_status`: the one numbering of the status codes and the error kinds' mapping;
+/// failures (a status and its message).
 mod status;
 
-/// The panic boundary, failures and the per-thread last error message.
+/// The panic boundary and the per-thread last error message.
 mod boundary;
 
 /// Arguments and results: strings, handles, buffers, selections, windows, tolerances.

@@ -6,10 +6,8 @@ use crate::args::{
     arg_opt_str, arg_out, arg_paths, arg_str, fill_nslc, get, tolerance, write_handle,
     SIQACO_NSLC_CAPACITY,
 };
-use crate::boundary::{
-    boundary, free_handle, read_handle, read_text, set_option, Failure, FfiResult,
-};
-use crate::status::siqaco_status;
+use crate::boundary::{boundary, free_handle, read_handle, read_text, set_option};
+use crate::status::{siqaco_status, Failure, FfiResult};
 use siqaco::archive::Archive;
 use siqaco::merge::apply::{merge_into, MergeInput, MergeReport};
 use siqaco::merge::{ArchivePolicy, DaySplit, MergeOptions, OutputOptions};

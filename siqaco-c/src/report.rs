@@ -3,8 +3,8 @@
 //! into plain `#[repr(C)]` structures.
 
 use crate::args::{fill_nslc, get, SIQACO_NSLC_CAPACITY, SIQACO_TIME_UNSET};
-use crate::boundary::{free_handle, read_handle, read_text, FfiResult};
-use crate::status::siqaco_status;
+use crate::boundary::{free_handle, read_handle, read_text};
+use crate::status::{siqaco_status, FfiResult};
 #[cfg(doc)] // the functions named in the documentation
 use crate::{
     siqaco_archive_scan, siqaco_archive_scan_with_options, siqaco_catalogue_report,

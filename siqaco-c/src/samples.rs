@@ -2,10 +2,10 @@
 //! their values into caller buffers, by sample type.
 
 use crate::args::{arg_out, arg_ref, fill_nslc, get, SIQACO_NSLC_CAPACITY};
-use crate::boundary::{boundary, free_handle, read_handle, Failure};
+use crate::boundary::{boundary, free_handle, read_handle};
 #[cfg(doc)] // the function named in the documentation
 use crate::siqaco_archive_read;
-use crate::status::siqaco_status;
+use crate::status::{siqaco_status, Failure};
 use siqaco::codec::Samples;
 use siqaco::read::SampleSegment;
 use std::ffi::c_char;

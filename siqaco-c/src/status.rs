@@ -1,7 +1,8 @@
-//! Status codes: the `siqaco_status` numbering of the C ABI, owned here and only here, and
-//! the mapping from the core's error kinds ([`siqaco::ErrorKind`]) to it.
+//! Status codes: the `siqaco_status` numbering of the C ABI, owned here and only here, the
+//! mapping from the core's error kinds ([`siqaco::ErrorKind`]) to it, and [`Failure`], a
+//! status with its message (the error type of every function of the crate).
 
-use siqaco::ErrorKind;
+use siqaco::{Error, ErrorKind};
 use std::ffi::{c_char, CStr};
 
 /// Status returned by every fallible function of libsiqaco. `SIQACO_STATUS_OK` (0) is
@@ -139,3 +140,41 @@ pub extern "C" fn siqaco_status_str(status: u32) -> *const c_char {
         .map_or(c"unknown status code", siqaco_status::description)
         .as_ptr()
 }
+
+/// A failure: the status returned and the message kept for [`siqaco_last_error_message`].
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) status: siqaco_status,
+    pub(crate) message: String,
+}
+
+impl Failure {
+    pub(crate) fn new(status: siqaco_status, message: impl Into<String>) -> Self {
+        Failure {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn null(name: &str) -> Self {
+        Failure::new(
+            siqaco_status::NullArgument,
+            format!("argument `{name}` is NULL"),
+        )
+    }
+
+    pub(crate) fn out_of_range(what: &str, index: usize, count: usize) -> Self {
+        Failure::new(
+            siqaco_status::OutOfRange,
+            format!("{what} index {index} is out of range (count {count})"),
+        )
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::new(siqaco_status::from_kind(e.kind()), e.to_string())
+    }
+}
+
+pub(crate) type FfiResult<T = ()> = Result<T, Failure>;

@@ -5,8 +5,8 @@
 //! calls fill a `siqaco_update_summary`, the counters of `siqaco update --format json`.
 
 use crate::args::{arg_out, arg_str, write_handle, SIQACO_TIME_UNSET};
-use crate::boundary::{boundary, free_handle, set_option, Failure, FfiResult};
-use crate::status::siqaco_status;
+use crate::boundary::{boundary, free_handle, set_option};
+use crate::status::{siqaco_status, Failure, FfiResult};
 use siqaco::update::config::Config;
 use siqaco::update::{run_stack, run_update, UpdateOptions, UpdateSummary};
 use std::ffi::c_char;
