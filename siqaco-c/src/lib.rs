@@ -23,7 +23,7 @@ use std::ffi::c_char;
 
 // The modules, one concept each, in the order of the header (cbindgen emits constants and
 // functions in the order it reads them; the blank lines keep rustfmt from sorting them).
-// `status`, `args` and `boundary` each use only the ones above them (no import cycle).
+// `status`, `args` and `boundary` import none of the modules after them (no cycle).
 
 /// `siqaco_status`: the one numbering of the status codes and the error kinds' mapping;
 /// failures (a status and its message).
