@@ -18,36 +18,36 @@ pub type BoxedSource = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// A stable classification of [`Error`] values.
 ///
-/// The numeric values are part of the C ABI (`siqaco_status`) and are never renumbered.
+/// The kinds have no numbers: the C ABI gives each one a status code of its own, numbered
+/// in the C crate (`siqaco_status` in `siqaco-c`, see `docs/c-api.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[repr(u32)]
 pub enum ErrorKind {
     /// An operating-system I/O error (file not found, permission denied, disk full...).
-    Io = 1,
+    Io,
     /// Bytes that are not miniSEED, or a corrupt or truncated record.
-    InvalidData = 2,
+    InvalidData,
     /// A bad argument: a malformed time, selection, layout, tolerance...
-    InvalidArgument = 3,
+    InvalidArgument,
     /// A network, station, location or channel code that is not allowed (for example one
     /// that would escape the archive root).
-    InvalidCode = 4,
+    InvalidCode,
     /// libmseed reported an error while decoding or encoding samples.
-    Codec = 5,
+    Codec,
     /// A configuration file is invalid.
-    Config = 6,
+    Config,
     /// Nothing matched (no data for a selection).
-    NotFound = 7,
+    NotFound,
     /// A metadata document (FDSN StationXML) that cannot be read: malformed XML, a missing
     /// required element, a bad value or an unsupported schema version.
-    Metadata = 8,
+    Metadata,
     /// The catalogue database (SQLite) failed: cannot open, corrupt, locked, newer schema.
-    Database = 9,
+    Database,
     /// A network request failed: connection, timeout, an HTTP error status, or a response
     /// body that is not what was asked for (HTML page, truncated or foreign records).
-    Network = 10,
+    Network,
     /// A data source (for example an external fetch program) failed.
-    Source = 11,
+    Source,
 }
 
 impl ErrorKind {
