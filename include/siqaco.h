@@ -1423,7 +1423,8 @@ siqaco_status siqaco_merge_report_warning_text(const struct siqaco_merge_report 
 /**
  * Creates scan options with the defaults of `siqaco_archive_scan` (every stream, no window,
  * time tolerance half a sample period, rates equal within 1e-4, no gap filter, per-day
- * statistics on, all cores) and writes the handle to `*options_out`.
+ * statistics on, all cores: the defaults of the core's scan request) and writes the
+ * handle to `*options_out`.
  *
  * # Safety
  * `options_out` is NULL or valid for a write. Ownership: on success the caller owns

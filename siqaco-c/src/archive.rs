@@ -1,16 +1,17 @@
 //! Archives (`siqaco_archive`): open a directory with a layout, scan it into a report,
 //! read (decode) its samples, index it into a catalogue.
 
-use crate::args::{arg_opt_str, arg_out, arg_ref, arg_str, parse_selection, window, write_handle};
+use crate::args::{
+    arg_opt_str, arg_out, arg_ref, arg_str, bound, layout as args_layout, parse_selection,
+    write_handle,
+};
 use crate::boundary::{boundary, free_handle};
 use crate::report::siqaco_report;
 use crate::samples::siqaco_samples;
 use crate::status::siqaco_status;
-use siqaco::archive::{Archive, Layout};
-use siqaco::gaps::AnalysisOptions;
+use siqaco::archive::Archive;
 use siqaco::index::{Catalogue, IndexOptions};
-use siqaco::scan::{scan_archive, ScanOptions};
-use siqaco::segment::Tolerance;
+use siqaco::ops::{Control, ReadRequest, ScanRequest};
 use siqaco::Error;
 use std::ffi::c_char;
 
@@ -62,7 +63,7 @@ pub unsafe extern "C" fn siqaco_archive_open(
         // SAFETY: the caller's contract.
         let layout = unsafe { arg_opt_str(layout, "layout") }?.unwrap_or("sds");
         let archive_out = arg_out(archive_out, "archive_out")?;
-        let layout: Layout = layout.parse()?;
+        let layout = args_layout(Some(layout))?;
         let meta = std::fs::metadata(root).map_err(|e| Error::io(root, e))?;
         if !meta.is_dir() {
             return Err(Error::io(
@@ -126,18 +127,11 @@ pub unsafe extern "C" fn siqaco_archive_scan(
         // SAFETY: the caller's contract.
         let selection = parse_selection(unsafe { arg_opt_str(selection, "selection") }?)?;
         let report_out = arg_out(report_out, "report_out")?;
-        let opts = ScanOptions {
-            selection,
-            analysis: AnalysisOptions {
-                tolerance: Tolerance::default(),
-                window: window(start_ns, end_ns)?,
-                per_day: true,
-                ..AnalysisOptions::default()
-            },
-            threads: None,
-            cancel: None,
-        };
-        let report = scan_archive(&archive.inner, &opts, None)?;
+        let mut request = ScanRequest::new([archive.inner.root()]);
+        request.layout = archive.inner.layout().clone();
+        request.select = selection;
+        (request.start_ns, request.end_ns) = (bound(start_ns), bound(end_ns));
+        let report = request.run(&Control::new())?;
         // SAFETY: checked non-NULL.
         unsafe { write_handle(report_out, siqaco_report { inner: report }) };
         Ok(())
@@ -171,12 +165,11 @@ pub unsafe extern "C" fn siqaco_archive_read(
         // SAFETY: the caller's contract.
         let selection = parse_selection(unsafe { arg_opt_str(selection, "selection") }?)?;
         let samples_out = arg_out(samples_out, "samples_out")?;
-        let segments = siqaco::read::read(
-            &archive.inner,
-            &selection,
-            window(start_ns, end_ns)?,
-            &Tolerance::default(),
-        )?;
+        let mut request = ReadRequest::new([archive.inner.root()]);
+        request.layout = archive.inner.layout().clone();
+        request.select = selection;
+        (request.start_ns, request.end_ns) = (bound(start_ns), bound(end_ns));
+        let segments = request.run(&Control::new())?;
         // SAFETY: checked non-NULL.
         unsafe { write_handle(samples_out, siqaco_samples { inner: segments }) };
         Ok(())

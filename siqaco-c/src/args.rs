@@ -5,7 +5,6 @@
 //! core's rules.
 
 use crate::status::{siqaco_status, Failure, FfiResult};
-use siqaco::scan::window_from;
 use siqaco::segment::Tolerance;
 use siqaco::NslcGlob;
 use std::ffi::{c_char, CStr};
@@ -122,31 +121,42 @@ pub(crate) unsafe fn copy_str(
 }
 
 /// Parses a selection: NULL or blank = every stream, else globs separated by commas or
-/// white space.
+/// white space (the request field `select`, [`siqaco::ops::parse_fields`]).
 pub(crate) fn parse_selection(text: Option<&str>) -> FfiResult<Vec<NslcGlob>> {
-    Ok(text
+    let globs: Vec<&str> = text
         .unwrap_or("")
         .split(|c: char| c == ',' || c.is_whitespace())
         .filter(|s| !s.is_empty())
-        .map(NslcGlob::parse)
-        .collect::<siqaco::Result<Vec<_>>>()?)
+        .collect();
+    Ok(siqaco::ops::parse_fields("select", &globs)?)
 }
 
-/// Converts a window given with `SIQACO_TIME_UNSET` bounds with the core's rule
-/// ([`siqaco::scan::window_from`], as the CLI's `--start`/`--end`).
-pub(crate) fn window(start_ns: i64, end_ns: i64) -> FfiResult<Option<(i64, i64)>> {
-    let bound = |t: i64| (t != SIQACO_TIME_UNSET).then_some(t);
-    Ok(window_from(bound(start_ns), bound(end_ns))?)
+/// A time bound given as `SIQACO_TIME_UNSET` or ns.
+pub(crate) fn bound(t: i64) -> Option<i64> {
+    (t != SIQACO_TIME_UNSET).then_some(t)
+}
+
+/// A C double where NaN means "not given".
+pub(crate) fn given(v: f64) -> Option<f64> {
+    (!v.is_nan()).then_some(v)
+}
+
+/// A layout given as a C string (NULL = the default, SDS) parsed as the request field
+/// `layout`.
+pub(crate) fn layout(text: Option<&str>) -> FfiResult<siqaco::archive::Layout> {
+    Ok(match text {
+        Some(t) => siqaco::ops::parse_field("layout", t)?,
+        None => siqaco::archive::Layout::default(),
+    })
 }
 
 /// A tolerance given as C doubles (NaN = the default) with the core's rule
 /// ([`Tolerance::from_options`]).
 pub(crate) fn tolerance(time_s: f64, time_periods: f64, rate: f64) -> FfiResult<Tolerance> {
-    let opt = |v: f64| (!v.is_nan()).then_some(v);
     Ok(Tolerance::from_options(
-        opt(time_s),
-        opt(time_periods),
-        opt(rate),
+        given(time_s),
+        given(time_periods),
+        given(rate),
     )?)
 }
 

@@ -9,7 +9,7 @@ use crate::args::{
     SIQACO_NSLC_CAPACITY, SIQACO_TIME_UNSET,
 };
 use crate::boundary::{boundary, free_handle, read_handle};
-use crate::options::{scan_options_or_default, siqaco_scan_options};
+use crate::options::{request_or_default, siqaco_scan_options};
 use crate::report::siqaco_report;
 use crate::status::{siqaco_status, FfiResult};
 use siqaco::index::StoredDay;
@@ -448,7 +448,7 @@ pub unsafe extern "C" fn siqaco_catalogue_report(
         let catalogue = unsafe { arg_ref(catalogue, "catalogue") }?;
         let out = arg_out(report_out, "report_out")?;
         // SAFETY: the caller's contract.
-        let opts = unsafe { scan_options_or_default(options) };
+        let opts = unsafe { request_or_default(options) }.scan_options()?;
         let report = catalogue.lock().report(&opts)?;
         // SAFETY: checked non-NULL.
         unsafe { write_handle(out, siqaco_report { inner: report }) };

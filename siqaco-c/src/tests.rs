@@ -3,7 +3,7 @@
 //! `scripts/test-c`.
 
 use super::*;
-use crate::args::{arg_paths, fill_nslc, parse_selection, tolerance, window};
+use crate::args::{arg_paths, bound, fill_nslc, parse_selection, tolerance};
 use crate::boundary::{boundary, set_last_error};
 use siqaco::segment::Tolerance;
 use siqaco::ErrorKind;
@@ -246,7 +246,7 @@ fn panics_are_caught() {
 }
 
 #[test]
-fn selections_and_windows_are_converted() {
+fn selections_and_time_bounds_are_converted() {
     assert!(parse_selection(None).unwrap().is_empty());
     assert_eq!(
         parse_selection(Some("BW.*.*.BH?, IU.COLA.00.*"))
@@ -256,12 +256,7 @@ fn selections_and_windows_are_converted() {
     );
     assert!(parse_selection(Some("BW.X.Y.Z.W")).is_err());
     assert!(parse_selection(Some("BW/X")).is_err());
-    assert_eq!(window(SIQACO_TIME_UNSET, SIQACO_TIME_UNSET).unwrap(), None);
-    assert_eq!(window(1, 2).unwrap(), Some((1, 2)));
-    assert_eq!(
-        window(2, 1).err().map(|f| f.status),
-        Some(siqaco_status::InvalidArgument)
-    );
+    assert_eq!((bound(SIQACO_TIME_UNSET), bound(7)), (None, Some(7)));
 }
 
 #[test]
@@ -331,14 +326,14 @@ fn options_setters_leave_the_options_unchanged_on_failure() {
             siqaco_status::InvalidArgument
         );
         assert_eq!(
-            (*o).inner.analysis.tolerance,
-            Tolerance::from_options(Some(2.0), None, None).unwrap()
+            ((*o).inner.tolerance_s, (*o).inner.tolerance_periods),
+            (Some(2.0), None)
         );
         assert_eq!(
             siqaco_scan_options_set_window(o, 5, 5),
             siqaco_status::InvalidArgument
         );
-        assert_eq!((*o).inner.analysis.window, None);
+        assert_eq!(((*o).inner.start_ns, (*o).inner.end_ns), (None, None));
         siqaco_scan_options_free(o);
     }
 }

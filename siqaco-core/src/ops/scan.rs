@@ -83,19 +83,25 @@ impl ScanRequest {
         }
     }
 
-    /// Checks every field.
+    /// Checks every field (`paths` last, so that a front end that sets the paths last
+    /// can check the others first).
     ///
     /// # Errors
     /// [`crate::Error::InvalidField`] naming the first bad field: no `paths`, a window whose
     /// `end_ns` is not after `start_ns`, a negative or non-finite number of seconds, both
     /// tolerances, `threads` = 0.
     pub fn validate(&self) -> Result<()> {
-        self.options().map(|_| ())
+        self.scan_options()?;
+        check_paths(&self.paths)
     }
 
-    /// The lower-level options ([`crate::scan::ScanOptions`]) of this request.
-    fn options(&self) -> Result<ScanOptions> {
-        check_paths(&self.paths)?;
+    /// The lower-level options ([`crate::scan::ScanOptions`]) of this request: selection,
+    /// analysis (window, tolerances, gap filters, per-day statistics) and threads, every
+    /// field checked but `paths` (the catalogue operations analyse with them too).
+    ///
+    /// # Errors
+    /// As [`ScanRequest::validate`], but for `paths`.
+    pub fn scan_options(&self) -> Result<ScanOptions> {
         check_seconds("min_gap_s", self.min_gap_s)?;
         check_seconds("max_gap_s", self.max_gap_s)?;
         check_threads("threads", self.threads)?;
@@ -126,7 +132,8 @@ impl ScanRequest {
     /// errors listing the archive. Files that cannot be read are not errors: they are in
     /// [`ScanReport::errors`].
     pub fn run(&self, control: &Control) -> Result<ScanReport> {
-        let mut opts = self.options()?;
+        self.validate()?;
+        let mut opts = self.scan_options()?;
         opts.cancel = Some(control.cancel_flag().clone());
         let input = ScanInput::new(&self.paths, &self.layout)?;
         let report = |p| control.report(Progress::Scan(p));
@@ -250,8 +257,7 @@ impl ReadRequest {
     }
 
     fn options(&self) -> Result<ReadOptions> {
-        check_paths(&self.paths)?;
-        Ok(ReadOptions {
+        let opts = ReadOptions {
             selection: self.select.clone(),
             window: Window::pair_of(Window::open_ended(self.start_ns, self.end_ns)?),
             tolerance: Tolerance::from_options(
@@ -260,7 +266,9 @@ impl ReadRequest {
                 self.rate_tolerance,
             )?,
             cancel: None,
-        })
+        };
+        check_paths(&self.paths)?;
+        Ok(opts)
     }
 
     /// Reads. Cancellation: the files not yet started are skipped and the segments of what
