@@ -841,6 +841,8 @@ fn read_one(idx: u32, file: &ArchiveFile, opts: &QcOptions, acc: &mut Acc) {
 /// [`crate::Error::StationXml`] naming the file or URL, line and column for a document that
 /// is not StationXML; [`crate::Error::Io`] for a missing file; the HTTP errors of the
 /// station client (refused request, retries exhausted) naming the URL.
+#[cfg(feature = "fdsn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fdsn")))]
 pub fn load_metadata(
     spec: &str,
     selection: &[NslcGlob],

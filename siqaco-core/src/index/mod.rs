@@ -475,7 +475,8 @@ impl Catalogue {
         Ok(cat)
     }
 
-    /// The connection, for the request stack ([`crate::update::stack`]).
+    /// The connection, for the request stack (`crate::update::stack`).
+    #[cfg(feature = "update")]
     pub(crate) fn db(&self) -> std::cell::RefMut<'_, Db> {
         self.db.borrow_mut()
     }

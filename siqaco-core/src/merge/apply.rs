@@ -568,6 +568,7 @@ pub fn merge_into_cancellable(
 ///
 /// # Errors
 /// As [`merge_into`].
+#[cfg(feature = "update")]
 pub(crate) fn merge_into_locked(
     archive: &Archive,
     inputs: &[MergeInput],
