@@ -34,9 +34,7 @@ pub fn workspace_root() -> Option<PathBuf> {
 pub fn test_data_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("SIQACO_TEST_DATA") {
         Some(d) => PathBuf::from(d),
-        None => workspace_root()
-            .unwrap_or_default()
-            .join("../shared/data"),
+        None => workspace_root().unwrap_or_default().join("../shared/data"),
     };
     if dir.is_dir() {
         Some(dir.canonicalize().unwrap_or(dir))
