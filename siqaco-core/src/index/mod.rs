@@ -31,7 +31,9 @@ use crate::gaps::{analyze, AnalysisOptions};
 use crate::scan::{FileError, ScanOptions, ScanReport, StreamReport};
 use crate::segment::{Piece, Tolerance, TraceBuilder};
 use crate::sid::{selected, Nslc, NslcGlob};
-use crate::time::{format_date, parse_time};
+use crate::time::format_date;
+#[cfg(feature = "fdsn")]
+use crate::time::parse_time;
 use backend::{vals, BackendKind, Db, SqlValue};
 use rayon::prelude::*;
 use section::{index_buffer, tsindex_second, tsindex_time, FileIndex, SectionOptions};
@@ -835,6 +837,7 @@ impl Catalogue {
     /// # Errors
     /// [`Error::Database`] when the file does not exist or is not a SQLite database, the
     /// server cannot be reached, or there is no `tsindex` table.
+    #[cfg(feature = "fdsn")] // the catalogue as a data source (source::local)
     pub(crate) fn open_tsindex(target: &str) -> Result<Catalogue> {
         let mut cat = if is_postgres_url(target) {
             Self::open_raw(Path::new(target))?
@@ -862,6 +865,7 @@ impl Catalogue {
     ///
     /// # Errors
     /// [`Error::Database`].
+    #[cfg(feature = "fdsn")] // the catalogue as a data source (source::local)
     pub(crate) fn tsindex_sections(
         &self,
         selection: &[NslcGlob],
