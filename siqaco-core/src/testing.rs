@@ -301,3 +301,22 @@ pub fn read_http_request(s: &mut std::net::TcpStream) -> (String, String) {
         String::from_utf8_lossy(&buf[header_end..]).into_owned(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The repository is found at run time: the directory it names holds this crate's
+    /// manifest and the workspace manifest that lists it as a member.
+    #[test]
+    fn workspace_root_is_the_repository_of_this_crate() {
+        let root = workspace_root().expect("cargo test runs inside the workspace");
+        assert!(
+            root.join("siqaco-core/Cargo.toml").is_file(),
+            "{}",
+            root.display()
+        );
+        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        assert!(manifest.contains("\"siqaco-core\""), "{}", root.display());
+    }
+}
