@@ -841,6 +841,8 @@ fn read_one(idx: u32, file: &ArchiveFile, opts: &QcOptions, acc: &mut Acc) {
 /// [`crate::Error::StationXml`] naming the file or URL, line and column for a document that
 /// is not StationXML; [`crate::Error::Io`] for a missing file; the HTTP errors of the
 /// station client (refused request, retries exhausted) naming the URL.
+#[cfg(feature = "fdsn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fdsn")))]
 pub fn load_metadata(
     spec: &str,
     selection: &[NslcGlob],
@@ -924,7 +926,7 @@ fn intersects(a: (i64, i64), b: (i64, i64)) -> bool {
 /// SEED manual appendix A: allowed sample rates of a band code, Hz, as `[min, max)`.
 /// Bands given as "≈ r" accept `[r/2, 2r]`; `A`, `O` (administrative, opaque) and unknown
 /// codes return `None` (not checked).
-pub fn band_code_rate_range(band: char) -> Option<(f64, f64)> {
+pub(crate) fn band_code_rate_range(band: char) -> Option<(f64, f64)> {
     Some(match band {
         'F' | 'G' => (1000.0, 5000.0),
         'D' | 'C' => (250.0, 1000.0),

@@ -20,12 +20,12 @@ fn opt_time(ns: Option<i64>) -> Value {
 }
 
 /// JSON of one segment: `{"start", "end"}` (end exclusive: last sample + one period).
-pub fn segment_json(s: &Segment) -> Value {
+pub(crate) fn segment_json(s: &Segment) -> Value {
     json!({"start": format_time(s.start_ns), "end": format_time(s.end_ns)})
 }
 
 /// JSON of one gap.
-pub fn gap_json(g: &Gap) -> Value {
+pub(crate) fn gap_json(g: &Gap) -> Value {
     json!({
         "start": format_time(g.start_ns),
         "end": format_time(g.end_ns),
@@ -39,7 +39,7 @@ pub fn gap_json(g: &Gap) -> Value {
 }
 
 /// JSON of one overlap.
-pub fn overlap_json(o: &Overlap) -> Value {
+pub(crate) fn overlap_json(o: &Overlap) -> Value {
     json!({
         "start": format_time(o.start_ns),
         "end": format_time(o.end_ns),
@@ -50,7 +50,7 @@ pub fn overlap_json(o: &Overlap) -> Value {
 }
 
 /// JSON of one day's statistics.
-pub fn day_json(d: &DayStats) -> Value {
+pub(crate) fn day_json(d: &DayStats) -> Value {
     json!({
         "date": format_date(d.day_start_ns),
         "start": format_time(d.window_start_ns),
@@ -69,7 +69,7 @@ pub fn day_json(d: &DayStats) -> Value {
 }
 
 /// JSON of one stream.
-pub fn stream_json(s: &StreamReport) -> Value {
+pub(crate) fn stream_json(s: &StreamReport) -> Value {
     let a = &s.analysis;
     json!({
         "nslc": s.nslc.to_string(),
@@ -89,7 +89,7 @@ pub fn stream_json(s: &StreamReport) -> Value {
 }
 
 /// JSON of one file error.
-pub fn error_json(e: &FileError) -> Value {
+pub(crate) fn error_json(e: &FileError) -> Value {
     json!({"path": e.path, "offset": e.offset, "message": e.message})
 }
 
@@ -113,7 +113,7 @@ pub const QC_JSON_VERSION: u32 = 1;
 /// JSON of one QC finding: `{"code", "severity", "nslc", "start", "end", "path", "count",
 /// "message"}` (`start`/`end` null when open or not time-bound, `path` null for stream
 /// checks).
-pub fn finding_json(f: &Finding) -> Value {
+pub(crate) fn finding_json(f: &Finding) -> Value {
     json!({
         "code": f.check.code(),
         "severity": f.severity.as_str(),
@@ -142,7 +142,7 @@ fn flags_json<T: serde::Serialize>(names: &[&str], counts: &[T]) -> Value {
 /// `io_and_clock_flags`, `data_quality_flags`) and percentages
 /// (`miniseed_header_percentages`, with the `timing_quality_*` statistics), and MUSTANG
 /// names for availability.
-pub fn qc_day_json(d: &DayQc) -> Value {
+pub(crate) fn qc_day_json(d: &DayQc) -> Value {
     let h = &d.header_counts;
     let p = &d.header_percentages;
     json!({

@@ -219,7 +219,7 @@ pub(crate) fn path_files(paths: &[PathBuf]) -> Vec<ArchiveFile> {
 }
 
 /// Scans listed archive files.
-pub fn scan_files(
+pub(crate) fn scan_files(
     files: &[ArchiveFile],
     opts: &ScanOptions,
     progress: Option<&(dyn Fn(Progress) + Sync)>,

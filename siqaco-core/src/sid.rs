@@ -168,7 +168,7 @@ pub fn validate_code(code: &str, allow_empty: bool) -> Result<()> {
 /// Matches `text` against a glob `pattern` where `*` matches any run of characters
 /// (possibly empty) and `?` exactly one character, as msi's and dataselect's `-m` do.
 /// Matching is case-sensitive.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     let (mut pi, mut ti) = (0usize, 0usize);

@@ -1,18 +1,40 @@
-//! Helpers for tests, examples and benchmarks that use the shared real-data set.
+//! Helpers for tests, examples and benchmarks that use the shared real-data set (feature
+//! `testing`, off by default: the workspace's crates enable it in their dev-dependencies).
 //!
 //! The data set (`shared/data`: real miniSEED, SEED and StationXML files with expected
-//! results) lives beside the repository. Tests find it through [`test_data_dir`].
+//! results) lives beside the repository. Tests find it through [`test_data_dir`]; the
+//! repository itself is found at run time ([`workspace_root`]), nothing is compiled in.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// The root of the siqaco workspace, found at run time: the nearest directory holding a
+/// `Cargo.toml` with a `[workspace]` table, looked for from `$CARGO_MANIFEST_DIR` (set by
+/// cargo when it runs a test, benchmark or example) and then from the current directory,
+/// each and its ancestors. `None` when neither lies inside the workspace.
+pub fn workspace_root() -> Option<PathBuf> {
+    let starts = [
+        std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
+        std::env::current_dir().ok(),
+    ];
+    starts.into_iter().flatten().find_map(|start| {
+        start
+            .ancestors()
+            .find(|d| {
+                std::fs::read_to_string(d.join("Cargo.toml"))
+                    .is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]"))
+            })
+            .map(Path::to_path_buf)
+    })
+}
 
 /// The shared test-data directory: `$SIQACO_TEST_DATA` when set, else `../shared/data`
-/// relative to the workspace root. Returns `None`, after printing a loud notice on stderr,
-/// when the directory does not exist, so that a test can skip instead of failing on a
-/// machine without the data.
+/// relative to the workspace root ([`workspace_root`]). Returns `None`, after printing a
+/// loud notice on stderr, when the directory does not exist, so that a test can skip
+/// instead of failing on a machine without the data.
 pub fn test_data_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("SIQACO_TEST_DATA") {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"),
+        None => workspace_root().unwrap_or_default().join("../shared/data"),
     };
     if dir.is_dir() {
         Some(dir.canonicalize().unwrap_or(dir))
@@ -79,12 +101,12 @@ pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
 
 /// The contents of an archive for before/after comparisons: every regular file below `root`
 /// (a merge journal and staged files included), path relative to `root` → bytes, except
-/// the archive lock file ([`crate::update::LOCK_NAME`]) that a writing merge or update
+/// the archive lock file ([`crate::archive::leftover::LOCK_NAME`]) that a writing merge or update
 /// leaves in place by design.
 pub fn archive_tree(root: &std::path::Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
     files_below(root)
         .into_iter()
-        .filter(|p| !p.ends_with(crate::update::LOCK_NAME))
+        .filter(|p| !p.ends_with(crate::archive::leftover::LOCK_NAME))
         .map(|p| {
             let bytes = std::fs::read(&p).unwrap_or_default();
             (p.strip_prefix(root).unwrap_or(&p).to_path_buf(), bytes)
@@ -98,6 +120,7 @@ pub fn archive_tree(root: &std::path::Path) -> std::collections::BTreeMap<PathBu
 /// The server runs from its own virtual environment (it pins `pymseed<1`): `.venv-fdsnws`
 /// at the workspace root (made by `scripts/bootstrap`), or the executable named by
 /// `SIQACO_FDSNWS_BIN`.
+#[cfg(feature = "sqlite")]
 #[derive(Debug)]
 pub struct FdsnwsServer {
     child: std::process::Child,
@@ -107,6 +130,7 @@ pub struct FdsnwsServer {
     pub catalogue: PathBuf,
 }
 
+#[cfg(feature = "sqlite")]
 impl Drop for FdsnwsServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -114,13 +138,15 @@ impl Drop for FdsnwsServer {
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl FdsnwsServer {
     /// The executable, or `None` after a loud notice on stderr (the test then skips).
     pub fn bin() -> Option<PathBuf> {
         let p = match std::env::var_os("SIQACO_FDSNWS_BIN") {
             Some(p) => PathBuf::from(p),
-            None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../.venv-fdsnws/bin/portable-fdsnws-dataselect"),
+            None => workspace_root()
+                .unwrap_or_default()
+                .join(".venv-fdsnws/bin/portable-fdsnws-dataselect"),
         };
         if p.is_file() {
             Some(p)
@@ -274,4 +300,23 @@ pub fn read_http_request(s: &mut std::net::TcpStream) -> (String, String) {
         head,
         String::from_utf8_lossy(&buf[header_end..]).into_owned(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The repository is found at run time: the directory it names holds this crate's
+    /// manifest and the workspace manifest that lists it as a member.
+    #[test]
+    fn workspace_root_is_the_repository_of_this_crate() {
+        let root = workspace_root().expect("cargo test runs inside the workspace");
+        assert!(
+            root.join("siqaco-core/Cargo.toml").is_file(),
+            "{}",
+            root.display()
+        );
+        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        assert!(manifest.contains("\"siqaco-core\""), "{}", root.display());
+    }
 }

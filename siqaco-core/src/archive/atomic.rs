@@ -219,7 +219,7 @@ pub(crate) fn sync_file(path: &Path) -> Result<()> {
 }
 
 /// The whole content of a file, held page-aligned ([`read_aligned`]).
-pub struct AlignedBytes {
+pub(crate) struct AlignedBytes {
     buf: Vec<u8>,
     start: usize,
     len: usize,
@@ -245,7 +245,11 @@ impl std::ops::Deref for AlignedBytes {
 /// # Errors
 /// The I/O error of opening, seeking or reading; `UnexpectedEof` when the file ends
 /// before `offset + len`.
-pub fn read_range_aligned(path: &Path, offset: u64, len: usize) -> std::io::Result<AlignedBytes> {
+pub(crate) fn read_range_aligned(
+    path: &Path,
+    offset: u64,
+    len: usize,
+) -> std::io::Result<AlignedBytes> {
     use std::io::{Read, Seek, SeekFrom};
     const PAGE: usize = 4096;
     let mut f = fs::File::open(path)?;
@@ -266,7 +270,7 @@ pub fn read_range_aligned(path: &Path, offset: u64, len: usize) -> std::io::Resu
 ///
 /// # Errors
 /// The I/O error of opening or reading (`Interrupted` is retried).
-pub fn read_aligned(path: &Path) -> std::io::Result<AlignedBytes> {
+pub(crate) fn read_aligned(path: &Path) -> std::io::Result<AlignedBytes> {
     use std::io::Read;
     const PAGE: usize = 4096;
     let mut f = fs::File::open(path)?;

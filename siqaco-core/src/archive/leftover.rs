@@ -47,20 +47,20 @@ use std::path::{Path, PathBuf};
 
 /// Marker in the names of the temporary files of [`write_atomic`](super::write_atomic):
 /// `.NAME.siqaco-tmp-<pid>-<n>`.
-pub const TEMP_MARKER: &str = ".siqaco-tmp-";
+pub(crate) const TEMP_MARKER: &str = ".siqaco-tmp-";
 /// Suffix of a merge's staged day file, `.NAME.siqaco-merge-new`.
-pub const MERGE_STAGED_SUFFIX: &str = ".siqaco-merge-new";
+pub(crate) const MERGE_STAGED_SUFFIX: &str = ".siqaco-merge-new";
 /// Name of the merge journal in the archive root.
 pub const JOURNAL_NAME: &str = ".siqaco-merge-journal.json";
 /// Prefix of `fetch`'s staging directory in the archive root,
 /// `.siqaco-staging-<pid>-<random>`.
-pub const FETCH_STAGING_PREFIX: &str = ".siqaco-staging-";
+pub(crate) const FETCH_STAGING_PREFIX: &str = ".siqaco-staging-";
 /// Name of `update`'s staging directory in the archive root.
 pub const UPDATE_STAGING_NAME: &str = ".siqaco-staging";
 /// Prefix of an FDSN response body being received (inside a staging directory).
-pub const PARTIAL_PREFIX: &str = ".siqaco-partial-";
+pub(crate) const PARTIAL_PREFIX: &str = ".siqaco-partial-";
 /// Prefix of an external program's work directory (inside a staging directory).
-pub const EXTERNAL_PREFIX: &str = ".siqaco-external-";
+pub(crate) const EXTERNAL_PREFIX: &str = ".siqaco-external-";
 /// Name of the archive lock file in the archive root.
 pub const LOCK_NAME: &str = ".siqaco-update.lock";
 
@@ -134,7 +134,7 @@ pub fn classify(name: &str) -> Option<Temporary> {
 /// Whether a process with id `pid` is alive on this host (`kill(pid, 0)`: success or
 /// `EPERM` mean alive). This process counts as alive; on systems without `kill` every
 /// process does (nothing is removed by pid there).
-pub fn pid_alive(pid: u32) -> bool {
+pub(crate) fn pid_alive(pid: u32) -> bool {
     if pid == std::process::id() {
         return true;
     }

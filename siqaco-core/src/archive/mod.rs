@@ -27,9 +27,10 @@ mod atomic;
 pub mod leftover;
 mod template;
 
-pub use atomic::{read_aligned, read_range_aligned, write_atomic, AlignedBytes};
+pub use atomic::write_atomic;
+pub(crate) use atomic::{read_aligned, read_range_aligned, AlignedBytes};
 pub(crate) use atomic::{sync_dir, sync_file, write_unsynced};
-pub use leftover::{tidy_root, ArchiveLock, TEMP_MARKER};
+pub use leftover::{tidy_root, ArchiveLock};
 pub use template::Template;
 
 use crate::error::{Error, Result};

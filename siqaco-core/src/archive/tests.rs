@@ -2,6 +2,7 @@
 //! directories (the real-data tests on sds-small are in `tests/archive.rs`).
 
 use super::atomic::write_atomic_with;
+use super::leftover::TEMP_MARKER;
 use super::*;
 use crate::time::{from_year_doy, NS_PER_S};
 use crate::ErrorKind;

@@ -3,11 +3,11 @@
 //! that ObsPy's tsindex client, portable-fdsnws-dataselect and other tsindex readers can
 //! use it) and siqaco's own tables for incremental re-indexing and statistics. See
 //! `docs/index.md`. The logic is written once over a small connection interface
-//! ([`backend`]); only the DDL and the typed `tsindex` columns differ between backends.
+//! (`backend`); only the DDL and the typed `tsindex` columns differ between backends.
 //!
 //! - `tsindex`: one row per file × section (consecutive records of one stream and
 //!   publication version), exactly the columns and text encodings mseedindex 3 writes with
-//!   `-sqlite` ([`section`]), plus `quality` (which mseedindex leaves NULL) and the real
+//!   `-sqlite` (`section`), plus `quality` (which mseedindex leaves NULL) and the real
 //!   `filemodtime` (which mseedindex with `-kp` stores as 1970).
 //! - `tsindex_summary`: per stream `earliest`, `latest`, `updt`, rebuilt after each run as
 //!   ObsPy's `Indexer` and `portable-fdsnws-dataselect -i` build it.
@@ -22,8 +22,8 @@
 //! an interrupted run (killed, or cancelled with [`IndexOptions::cancel`]) leaves a
 //! consistent catalogue and the next run continues.
 
-pub mod backend;
-pub mod section;
+pub(crate) mod backend;
+pub(crate) mod section;
 
 use crate::archive::{Archive, ArchiveFile};
 use crate::error::{Error, Result};
@@ -31,7 +31,9 @@ use crate::gaps::{analyze, AnalysisOptions};
 use crate::scan::{FileError, ScanOptions, ScanReport, StreamReport};
 use crate::segment::{Piece, Tolerance, TraceBuilder};
 use crate::sid::{selected, Nslc, NslcGlob};
-use crate::time::{format_date, parse_time};
+use crate::time::format_date;
+#[cfg(feature = "fdsn")]
+use crate::time::parse_time;
 use backend::{vals, BackendKind, Db, SqlValue};
 use rayon::prelude::*;
 use section::{index_buffer, tsindex_second, tsindex_time, FileIndex, SectionOptions};
@@ -41,7 +43,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-pub use backend::{check_sqlite_target, is_postgres_url, redact_url};
+pub use backend::{check_sqlite_target, is_postgres_url};
 
 /// The schema version this build writes. Version 0 is a catalogue without `siqaco_schema`
 /// (for example one written by mseedindex or ObsPy's `Indexer`).
@@ -475,7 +477,8 @@ impl Catalogue {
         Ok(cat)
     }
 
-    /// The connection, for the request stack ([`crate::update::stack`]).
+    /// The connection, for the request stack (`crate::update::stack`).
+    #[cfg(feature = "update")]
     pub(crate) fn db(&self) -> std::cell::RefMut<'_, Db> {
         self.db.borrow_mut()
     }
@@ -834,7 +837,8 @@ impl Catalogue {
     /// # Errors
     /// [`Error::Database`] when the file does not exist or is not a SQLite database, the
     /// server cannot be reached, or there is no `tsindex` table.
-    pub fn open_tsindex(target: &str) -> Result<Catalogue> {
+    #[cfg(feature = "fdsn")] // the catalogue as a data source (source::local)
+    pub(crate) fn open_tsindex(target: &str) -> Result<Catalogue> {
         let mut cat = if is_postgres_url(target) {
             Self::open_raw(Path::new(target))?
         } else {
@@ -861,7 +865,8 @@ impl Catalogue {
     ///
     /// # Errors
     /// [`Error::Database`].
-    pub fn tsindex_sections(
+    #[cfg(feature = "fdsn")] // the catalogue as a data source (source::local)
+    pub(crate) fn tsindex_sections(
         &self,
         selection: &[NslcGlob],
         start_ns: i64,

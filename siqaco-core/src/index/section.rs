@@ -346,6 +346,7 @@ impl Section {
 
 /// Parses a `timespans` text into `(start_ns, last_sample_ns)` pairs (microsecond
 /// precision, as stored). Used for catalogues written by other tools.
+#[cfg(feature = "fdsn")] // the catalogue as a data source (source::local)
 pub fn parse_timespans(text: &str) -> Option<Vec<(i64, i64)>> {
     let mut out = Vec::new();
     for part in text.split("],") {
@@ -359,6 +360,7 @@ pub fn parse_timespans(text: &str) -> Option<Vec<(i64, i64)>> {
     Some(out)
 }
 
+#[cfg(feature = "fdsn")]
 fn parse_epoch(t: &str) -> Option<i64> {
     let t = t.trim();
     let (neg, t) = match t.strip_prefix('-') {

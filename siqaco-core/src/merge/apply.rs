@@ -19,7 +19,7 @@
 //! target was touched) and a `commit` journal forward (renames the staged files still
 //! there). Whenever the process is killed, every day file is either its old or its new
 //! version, and the next run finishes the job. When the journal cannot be written (disk
-//! full), the staged files are removed at once ([`Staging::commit`]).
+//! full), the staged files are removed at once (`Staging::commit`).
 //!
 //! A merge that writes holds the archive lock ([`ArchiveLock`], `ROOT/.siqaco-update.lock`)
 //! from its recovery to its commit: a second merge or an `update` into the same archive
@@ -201,7 +201,7 @@ pub fn recover(root: &Path) -> Result<bool> {
 /// leaves a journal naming every staged file that may exist; [`Staging::commit`] turns
 /// the journal to `commit` and renames; [`Staging::abort`] removes the staged files.
 /// Several threads may stage at once.
-pub struct Staging {
+pub(crate) struct Staging {
     root: PathBuf,
     /// The directories whose leftovers were removed ([`clean_dir`]) before staging there.
     cleaned: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
@@ -568,6 +568,7 @@ pub fn merge_into_cancellable(
 ///
 /// # Errors
 /// As [`merge_into`].
+#[cfg(feature = "update")]
 pub(crate) fn merge_into_locked(
     archive: &Archive,
     inputs: &[MergeInput],
