@@ -41,10 +41,15 @@
 
 mod control;
 mod scan;
+mod update;
 mod window;
 
 pub use control::{Control, Progress};
 pub use scan::{ReadRequest, ScanRequest, StreamsRequest};
+pub use update::{
+    ListedRequest, RequestCreateRequest, StackCancelRequest, StackListRequest,
+    StackRetryRequest, StackRunRequest, UpdateConfig, UpdateRequest,
+};
 pub use window::Window;
 
 use crate::error::{Error, Result};
