@@ -4,8 +4,8 @@
 use crate::time_field;
 use clap::ValueEnum;
 use siqaco::ops::{
-    parse_fields, Control, RequestCreateRequest, StackCancelRequest,
-    StackListRequest, StackRetryRequest, StackRunRequest, UpdateRequest,
+    parse_fields, Control, RequestCreateRequest, StackCancelRequest, StackListRequest,
+    StackRetryRequest, StackRunRequest, UpdateRequest,
 };
 use siqaco::time::format_time;
 use siqaco::update::UpdateSummary;

@@ -47,8 +47,8 @@ mod window;
 pub use control::{Control, Progress};
 pub use scan::{ReadRequest, ScanRequest, StreamsRequest};
 pub use update::{
-    ListedRequest, RequestCreateRequest, StackCancelRequest, StackListRequest,
-    StackRetryRequest, StackRunRequest, UpdateConfig, UpdateRequest,
+    ListedRequest, RequestCreateRequest, StackCancelRequest, StackListRequest, StackRetryRequest,
+    StackRunRequest, UpdateConfig, UpdateRequest,
 };
 pub use window::Window;
 

@@ -441,3 +441,147 @@ impl RequestCreateRequest {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::{format_time, parse_time};
+
+    /// The summary document as it was built before the window was kept in ns: the same
+    /// keys in the same order, the window as ISO 8601 text (empty when there is none).
+    #[derive(serde::Serialize)]
+    struct Before<'a> {
+        window_start: String,
+        window_end: String,
+        streams_checked: u64,
+        gaps_found: u64,
+        requests_created: u64,
+        requests_sent: u64,
+        requests_succeeded: u64,
+        requests_failed: u64,
+        samples_added: u64,
+        requests_left: u64,
+        dry_run: bool,
+        planned: &'a [crate::update::PlannedRequest],
+        warnings: &'a [String],
+    }
+
+    fn before(s: &UpdateSummary) -> String {
+        let iso = |t: Option<i64>| t.map(format_time).unwrap_or_default();
+        serde_json::to_string_pretty(&Before {
+            window_start: iso(s.window_start_ns),
+            window_end: iso(s.window_end_ns),
+            streams_checked: s.streams_checked,
+            gaps_found: s.gaps_found,
+            requests_created: s.requests_created,
+            requests_sent: s.requests_sent,
+            requests_succeeded: s.requests_succeeded,
+            requests_failed: s.requests_failed,
+            samples_added: s.samples_added,
+            requests_left: s.requests_left,
+            dry_run: s.dry_run,
+            planned: &s.planned,
+            warnings: &s.warnings,
+        })
+        .unwrap()
+    }
+
+    /// A dry run, a run and runs of the stack on sds-small (an empty archive maintaining
+    /// IU.COLA.00.BHZ, sds-small as its source): each summary serialises byte for byte as
+    /// the document built before, and holds the window given, in ns.
+    #[test]
+    fn summaries_serialise_as_before() {
+        let Some(d) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let config = Config::from_str_in(
+            &format!(
+                "[archive]\npath = \"final\"\n[catalogue]\nurl = \"cat.sqlite\"\n\
+                 [streams]\nselect = [\"IU.COLA.00.BHZ\"]\n[[sources]]\nname = \"sds\"\n\
+                 kind = \"archive\"\npath = \"{}\"\n",
+                d.join("sds-small").display()
+            ),
+            tmp.path(),
+        )
+        .unwrap();
+        // ns precision, which ISO 8601 text (µs) would lose.
+        let (start, end) = (
+            parse_time("2010-02-27T06:50:00").unwrap() + 1,
+            parse_time("2010-02-27T08:00:00").unwrap() - 1,
+        );
+        let mut request = UpdateRequest::new(config.clone());
+        (request.start_ns, request.end_ns) = (Some(start), Some(end));
+        request.dry_run = true;
+        let dry = request.run(&Control::new()).unwrap();
+        request.dry_run = false;
+        let run = request.run(&Control::new()).unwrap();
+        let control = Control::new();
+        let empty_stack = StackRunRequest::new(config.clone()).run(&control).unwrap();
+        let created = RequestCreateRequest::new(
+            config.clone(),
+            vec!["IU.COLA.00.BH1".parse().unwrap()],
+            parse_time("2010-02-26").unwrap(),
+            parse_time("2010-02-26T01:00:00").unwrap(),
+        )
+        .run(&control)
+        .unwrap();
+        assert_eq!(created.len(), 1);
+        let stack = StackRunRequest::new(config).run(&control).unwrap();
+
+        assert!(dry.dry_run && dry.planned.len() == 1, "{dry:?}");
+        assert_eq!(
+            (run.requests_succeeded, run.requests_left),
+            (1, 0),
+            "{run:?}"
+        );
+        assert!(run.samples_added > 0, "{run:?}");
+        assert_eq!(
+            (stack.requests_sent, stack.requests_failed),
+            (0, 1),
+            "{stack:?}"
+        );
+        for s in [&dry, &run] {
+            assert_eq!(
+                (s.window_start_ns, s.window_end_ns),
+                (Some(start), Some(end))
+            );
+        }
+        assert_eq!(
+            (empty_stack.window_start_ns, empty_stack.window_end_ns),
+            (None, None)
+        );
+        assert_eq!(
+            (stack.window_start_ns, stack.window_end_ns),
+            (Some(created[0].start_ns), Some(created[0].end_ns))
+        );
+        for s in [&dry, &run, &empty_stack, &stack] {
+            assert_eq!(serde_json::to_string_pretty(s).unwrap(), before(s));
+        }
+        assert!(before(&empty_stack)
+            .starts_with("{\n  \"window_start\": \"\",\n  \"window_end\": \"\","));
+    }
+
+    #[test]
+    fn windows_follow_the_both_or_neither_rule() {
+        let mut r = UpdateRequest::new("siqaco.toml");
+        r.validate().unwrap();
+        r.start_ns = Some(10);
+        let e = r.validate().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid argument: end_ns: missing: give both ends of the window or neither"
+        );
+        r.end_ns = Some(10);
+        assert_eq!(r.validate().unwrap_err().field_name(), Some("end_ns"));
+        r.start_ns = None;
+        assert_eq!(r.validate().unwrap_err().field_name(), Some("start_ns"));
+        // The configuration is read after the fields are checked: a missing file is then
+        // the error.
+        r.start_ns = Some(0);
+        let e = r.run(&Control::new()).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Io, "{e}");
+        let c = RequestCreateRequest::new("siqaco.toml", Vec::new(), 5, 5);
+        assert_eq!(c.validate().unwrap_err().field_name(), Some("end_ns"));
+    }
+}

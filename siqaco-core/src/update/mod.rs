@@ -33,12 +33,12 @@ pub mod window;
 use crate::archive::leftover::tidy_root;
 use crate::archive::Archive;
 use crate::error::{Error, Result};
-use crate::ops::{Control, Progress};
 use crate::gaps::AnalysisOptions;
 use crate::index::{Catalogue, IndexOptions};
 use crate::interval::{self, intersect, subtract};
 use crate::merge::apply::{merge_into_locked, MergeInput};
 use crate::merge::{ArchivePolicy, MergeOptions};
+use crate::ops::{Control, Progress};
 use crate::scan::{scan_archive, ScanOptions, ScanReport};
 use crate::segment::Tolerance;
 use crate::sid::{Nslc, NslcGlob};
@@ -132,7 +132,10 @@ pub struct UpdateSummary {
 
 /// A window bound of the JSON summary: ISO 8601 ([`format_time`]), the empty string when
 /// there is none.
-fn iso_or_empty<S: serde::Serializer>(t: &Option<i64>, s: S) -> std::result::Result<S::Ok, S::Error> {
+fn iso_or_empty<S: serde::Serializer>(
+    t: &Option<i64>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(&t.map(format_time).unwrap_or_default())
 }
 
