@@ -182,6 +182,8 @@ impl UpdateRequest {
 /// Execute the pending requests of the stack (`new`, `retry`, `failed`) without analysing
 /// a window (`siqaco stack run`, `siqaco.stack_run`, `siqaco_stack_run`): the requests of
 /// [`RequestCreateRequest`] or left for retry by earlier runs.
+///
+/// Example: the stack operations together, under [`RequestCreateRequest`].
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct StackRunRequest {
@@ -218,6 +220,8 @@ impl StackRunRequest {
 }
 
 /// List the requests of the stack (`siqaco stack list`, `siqaco.stack_list`).
+///
+/// Example: the stack operations together, under [`RequestCreateRequest`].
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct StackListRequest {
@@ -296,6 +300,8 @@ impl StackListRequest {
 
 /// Put `on_hold` and `failed` requests back to `retry` with a fresh retry policy (attempt
 /// count 0, lifespan from now) (`siqaco stack retry`, `siqaco.stack_retry`).
+///
+/// Example: the stack operations together, under [`RequestCreateRequest`].
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct StackRetryRequest {
@@ -338,6 +344,8 @@ impl StackRetryRequest {
 
 /// Cancel requests: never attempted again, their window not requested again by later
 /// updates (`siqaco stack cancel`, `siqaco.stack_cancel`).
+///
+/// Example: the stack operations together, under [`RequestCreateRequest`].
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct StackCancelRequest {
@@ -378,6 +386,53 @@ impl StackCancelRequest {
 
 /// Add requests to the stack for a window, without gap analysis (`siqaco request create`,
 /// `siqaco.request_create`); the next update or run of the stack executes them.
+///
+/// The stack operations together: a request created, executed by a run of the stack (the
+/// only source has nothing, so it is left for retry), put back to retry by hand, listed
+/// and cancelled.
+///
+/// ```
+/// # fn main() -> siqaco::Result<()> {
+/// use siqaco::ops::{
+///     Control, RequestCreateRequest, StackCancelRequest, StackListRequest, StackRetryRequest,
+///     StackRunRequest,
+/// };
+/// use siqaco::update::stack::RequestState;
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::create_dir(dir.path().join("empty")).unwrap();
+/// let config = std::sync::Arc::new(siqaco::update::config::Config::from_str_in(
+///     "[archive]\npath = \"archive\"\n[catalogue]\nurl = \"cat.sqlite\"\n\
+///      [streams]\nselect = [\"IU.ANMO.00.BHZ\"]\n\
+///      [[sources]]\nname = \"empty\"\nkind = \"archive\"\npath = \"empty\"\n",
+///     dir.path(),
+/// )?);
+/// let control = Control::new();
+/// let day = siqaco::time::parse_time("2024-01-01")?;
+/// let select = vec!["IU.ANMO.00.BHZ".parse()?];
+/// let create = RequestCreateRequest::new(config.clone(), select, day, day + 86_400_000_000_000);
+/// let created = create.run(&control)?;
+/// assert_eq!((created.len(), created[0].state), (1, RequestState::New));
+///
+/// let summary = StackRunRequest::new(config.clone()).run(&control)?;
+/// // Not sent (the source's files show it has nothing), attempted, left for retry.
+/// assert_eq!((summary.requests_sent, summary.requests_failed), (0, 1));
+/// assert_eq!(summary.requests_left, 1);
+///
+/// let mut retry = StackRetryRequest::new(config.clone());
+/// retry.ids = vec![created[0].id];
+/// assert_eq!(retry.run(&control)?, 1);
+///
+/// let mut list = StackListRequest::new(config.clone());
+/// list.state = vec![siqaco::ops::parse_field("state", "retry")?];
+/// list.attempts = true;
+/// let listed = list.run(&control)?;
+/// let attempts = listed[0].attempt_list.as_ref().unwrap();
+/// assert_eq!(attempts[0].outcome, "not_available");
+///
+/// assert_eq!(StackCancelRequest::new(config, vec![created[0].id]).run(&control)?, 1);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RequestCreateRequest {
