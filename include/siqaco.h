@@ -1597,12 +1597,15 @@ siqaco_status siqaco_update_options_new(struct siqaco_update_options **options_o
 void siqaco_update_options_free(struct siqaco_update_options *options);
 
 /**
- * Forces the window `[start_ns, end_ns)` of the run, used exactly as given (not aligned to
- * the configuration's granularity), as the CLI's `--start`/`--end`. Both
- * `SIQACO_TIME_UNSET` (the default) gives the configuration's window again.
+ * Forces the window `[start_ns, end_ns)` of the run (the request fields `start_ns` and
+ * `end_ns`), used exactly as given (not aligned to the configuration's granularity), as
+ * the CLI's `--start`/`--end`. Both `SIQACO_TIME_UNSET` (the default) gives the
+ * configuration's window again.
  *
- * Returns `SIQACO_STATUS_INVALID_ARGUMENT` when only one bound is set or the end is not
- * after the start (the options are then unchanged).
+ * Returns `SIQACO_STATUS_INVALID_ARGUMENT` when only one bound is set (the message names
+ * the one missing: `end_ns: missing: give both ends of the window or neither`) or the end
+ * is not after the start (`end_ns: must be after the start`); the options are then
+ * unchanged.
  *
  * # Safety
  * `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no

@@ -344,7 +344,8 @@ fn update_options_refuse_half_windows_and_keep_their_value() {
     // SAFETY: valid out pointer; the handle is freed below.
     unsafe {
         assert_eq!(siqaco_update_options_new(&mut o), siqaco_status::Ok);
-        assert_eq!((*o).inner.window, None);
+        let window = |o: *mut siqaco_update_options| ((*o).inner.start_ns, (*o).inner.end_ns);
+        assert_eq!(window(o), (None, None));
         assert_eq!(
             siqaco_update_options_set_window(o, 10, 20),
             siqaco_status::Ok
@@ -359,13 +360,22 @@ fn update_options_refuse_half_windows_and_keep_their_value() {
                 siqaco_update_options_set_window(o, s, e),
                 siqaco_status::InvalidArgument
             );
-            assert_eq!((*o).inner.window, Some((10, 20)));
+            assert_eq!(window(o), (Some(10), Some(20)));
         }
+        // The message names the request field, as the CLI and Python do.
+        assert_eq!(
+            siqaco_update_options_set_window(o, 10, SIQACO_TIME_UNSET),
+            siqaco_status::InvalidArgument
+        );
+        assert_eq!(
+            last_error(),
+            "invalid argument: end_ns: missing: give both ends of the window or neither"
+        );
         assert_eq!(
             siqaco_update_options_set_window(o, SIQACO_TIME_UNSET, SIQACO_TIME_UNSET),
             siqaco_status::Ok
         );
-        assert_eq!((*o).inner.window, None);
+        assert_eq!(window(o), (None, None));
         assert_eq!(siqaco_update_options_set_now(o, 7), siqaco_status::Ok);
         assert_eq!((*o).inner.now_ns, Some(7));
         assert_eq!(
@@ -381,21 +391,20 @@ fn update_options_refuse_half_windows_and_keep_their_value() {
 
 #[test]
 fn update_summary_converts_the_window_and_the_lists() {
-    let s = siqaco::update::UpdateSummary {
-        window_start: "2010-02-27T06:50:00.000000Z".into(),
-        window_end: "2010-02-27T08:00:00.000000001Z".into(),
-        samples_added: 88_200,
-        warnings: vec!["a".into(), "b".into()],
-        dry_run: true,
-        ..Default::default()
-    };
-    let c = update::update_summary(&s).unwrap();
+    let mut s = siqaco::update::UpdateSummary::default();
+    // A window bound with ns precision passes exactly (ISO 8601 text would keep µs).
+    s.window_start_ns = Some(1_267_253_400_000_000_000);
+    s.window_end_ns = Some(1_267_257_600_000_000_001);
+    s.samples_added = 88_200;
+    s.warnings = vec!["a".into(), "b".into()];
+    s.dry_run = true;
+    let c = update::update_summary(&s);
     assert_eq!(c.window_start_ns, 1_267_253_400_000_000_000);
     assert_eq!(c.window_end_ns, 1_267_257_600_000_000_001);
     assert_eq!(c.samples_added, 88_200);
     assert_eq!((c.warning_count, c.planned_count, c.dry_run), (2, 0, 1));
     // a stack run with nothing pending has no window
-    let c = update::update_summary(&siqaco::update::UpdateSummary::default()).unwrap();
+    let c = update::update_summary(&siqaco::update::UpdateSummary::default());
     assert_eq!(
         (c.window_start_ns, c.window_end_ns),
         (SIQACO_TIME_UNSET, SIQACO_TIME_UNSET)

@@ -1,16 +1,17 @@
 //! The update pipeline from a configuration file: one run of `siqaco update`
-//! ([`siqaco_update_run`], over `siqaco::update::run_update`) and the execution of the
+//! ([`siqaco_update_run`], over `siqaco::ops::UpdateRequest`) and the execution of the
 //! pending requests of the stack (`siqaco stack run`: [`siqaco_stack_run`], over
-//! `siqaco::update::run_stack`). Options (`siqaco_update_options`) are the CLI's; both
-//! calls fill a `siqaco_update_summary`, the counters of `siqaco update --format json`.
+//! `siqaco::ops::StackRunRequest`). Options (`siqaco_update_options`) are the request's
+//! fields, set one setter each; both calls fill a `siqaco_update_summary`, the counters of
+//! `siqaco update --format json`.
 
 use crate::args::{arg_out, arg_str, write_handle, SIQACO_TIME_UNSET};
 use crate::boundary::{boundary, free_handle, set_option};
-use crate::status::{siqaco_status, Failure, FfiResult};
-use siqaco::update::config::Config;
-use siqaco::update::{run_stack, run_update, UpdateOptions, UpdateSummary};
+use crate::status::{siqaco_status, FfiResult};
+use siqaco::ops::{Control, StackRunRequest, UpdateConfig, UpdateRequest};
+use siqaco::update::UpdateSummary;
 use std::ffi::c_char;
-use std::path::Path;
+use std::path::PathBuf;
 
 /// Options of an update run: a forced window, a dry run, the time taken as "now". Opaque;
 /// created by [`siqaco_update_options_new`] with the defaults of `siqaco update` (the
@@ -19,7 +20,8 @@ use std::path::Path;
 /// Setters need exclusive use of the handle; once set, the options may be read by several
 /// threads at once.
 pub struct siqaco_update_options {
-    pub(crate) inner: UpdateOptions,
+    /// The request; its configuration is the path given to [`siqaco_update_run`].
+    pub(crate) inner: UpdateRequest,
 }
 
 /// What an update run (or a run of the request stack) did: the counters of
@@ -64,18 +66,12 @@ pub struct siqaco_update_summary {
     pub dry_run: u32,
 }
 
-/// Converts the core's summary (window bounds as ISO 8601 text, empty when unset).
-pub(crate) fn update_summary(s: &UpdateSummary) -> FfiResult<siqaco_update_summary> {
-    let time = |t: &str| -> FfiResult<i64> {
-        Ok(if t.is_empty() {
-            SIQACO_TIME_UNSET
-        } else {
-            siqaco::time::parse_time(t)?
-        })
-    };
-    Ok(siqaco_update_summary {
-        window_start_ns: time(&s.window_start)?,
-        window_end_ns: time(&s.window_end)?,
+/// Converts the core's summary (a window bound that is not set becomes
+/// `SIQACO_TIME_UNSET`).
+pub(crate) fn update_summary(s: &UpdateSummary) -> siqaco_update_summary {
+    siqaco_update_summary {
+        window_start_ns: s.window_start_ns.unwrap_or(SIQACO_TIME_UNSET),
+        window_end_ns: s.window_end_ns.unwrap_or(SIQACO_TIME_UNSET),
         streams_checked: s.streams_checked,
         gaps_found: s.gaps_found,
         requests_created: s.requests_created,
@@ -87,10 +83,10 @@ pub(crate) fn update_summary(s: &UpdateSummary) -> FfiResult<siqaco_update_summa
         planned_count: s.planned.len() as u64,
         warning_count: s.warnings.len() as u64,
         dry_run: u32::from(s.dry_run),
-    })
+    }
 }
 
-/// Reads the configuration file `config_path` and runs `run` on it inside the panic
+/// Takes the configuration file `config_path` and runs `run` on it inside the panic
 /// boundary; writes the converted summary to `*summary_out` on success.
 ///
 /// # Safety
@@ -99,18 +95,43 @@ pub(crate) fn update_summary(s: &UpdateSummary) -> FfiResult<siqaco_update_summa
 unsafe fn run_config(
     config_path: *const c_char,
     summary_out: *mut siqaco_update_summary,
-    run: impl FnOnce(&Config) -> siqaco::Result<UpdateSummary>,
+    run: impl FnOnce(UpdateConfig) -> siqaco::Result<UpdateSummary>,
 ) -> siqaco_status {
     boundary(|| {
         // SAFETY: the caller's contract.
         let path = unsafe { arg_str(config_path, "config_path") }?;
         let out = arg_out(summary_out, "summary_out")?;
-        let config = Config::from_path(Path::new(path))?;
-        let summary = update_summary(&run(&config)?)?;
+        let summary = update_summary(&run(UpdateConfig::File(PathBuf::from(path)))?);
         // SAFETY: checked non-NULL.
         unsafe { out.write(summary) };
         Ok(())
     })
+}
+
+/// Sets fields of the request of `options` with `set`, then checks the request: when it is
+/// refused, the options are left as they were and the error is returned.
+///
+/// # Safety
+/// As [`set_option`].
+unsafe fn set_field(
+    options: *mut siqaco_update_options,
+    set: impl FnOnce(&mut UpdateRequest),
+) -> siqaco_status {
+    // SAFETY: the caller's contract.
+    unsafe {
+        set_option(options, |o| -> FfiResult {
+            let mut changed = o.inner.clone();
+            set(&mut changed);
+            changed.validate()?;
+            o.inner = changed;
+            Ok(())
+        })
+    }
+}
+
+/// A time argument: `SIQACO_TIME_UNSET` is none.
+fn time_arg(t: i64) -> Option<i64> {
+    (t != SIQACO_TIME_UNSET).then_some(t)
 }
 
 /// Creates update options with the defaults of `siqaco update`: the window of the
@@ -128,7 +149,7 @@ pub unsafe extern "C" fn siqaco_update_options_new(
     boundary(|| {
         let out = arg_out(options_out, "options_out")?;
         let handle = siqaco_update_options {
-            inner: UpdateOptions::default(),
+            inner: UpdateRequest::new(PathBuf::new()),
         };
         // SAFETY: checked non-NULL.
         unsafe { write_handle(out, handle) };
@@ -148,12 +169,15 @@ pub unsafe extern "C" fn siqaco_update_options_free(options: *mut siqaco_update_
     unsafe { free_handle(options) }
 }
 
-/// Forces the window `[start_ns, end_ns)` of the run, used exactly as given (not aligned to
-/// the configuration's granularity), as the CLI's `--start`/`--end`. Both
-/// `SIQACO_TIME_UNSET` (the default) gives the configuration's window again.
+/// Forces the window `[start_ns, end_ns)` of the run (the request fields `start_ns` and
+/// `end_ns`), used exactly as given (not aligned to the configuration's granularity), as
+/// the CLI's `--start`/`--end`. Both `SIQACO_TIME_UNSET` (the default) gives the
+/// configuration's window again.
 ///
-/// Returns `SIQACO_STATUS_INVALID_ARGUMENT` when only one bound is set or the end is not
-/// after the start (the options are then unchanged).
+/// Returns `SIQACO_STATUS_INVALID_ARGUMENT` when only one bound is set (the message names
+/// the one missing: `end_ns: missing: give both ends of the window or neither`) or the end
+/// is not after the start (`end_ns: must be after the start`); the options are then
+/// unchanged.
 ///
 /// # Safety
 /// `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
@@ -166,24 +190,9 @@ pub unsafe extern "C" fn siqaco_update_options_set_window(
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
     unsafe {
-        set_option(options, |o| {
-            o.inner.window = match (start_ns, end_ns) {
-                (SIQACO_TIME_UNSET, SIQACO_TIME_UNSET) => None,
-                (SIQACO_TIME_UNSET, _) | (_, SIQACO_TIME_UNSET) => {
-                    return Err(Failure::new(
-                        siqaco_status::InvalidArgument,
-                        "an update window needs both bounds (or neither)",
-                    ))
-                }
-                (s, e) if e <= s => {
-                    return Err(Failure::new(
-                        siqaco_status::InvalidArgument,
-                        "the end must be after the start",
-                    ))
-                }
-                (s, e) => Some((s, e)),
-            };
-            Ok(())
+        set_field(options, |r| {
+            r.start_ns = time_arg(start_ns);
+            r.end_ns = time_arg(end_ns);
         })
     }
 }
@@ -201,12 +210,7 @@ pub unsafe extern "C" fn siqaco_update_options_set_dry_run(
     dry_run: u32,
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
-    unsafe {
-        set_option(options, |o| {
-            o.inner.dry_run = dry_run != 0;
-            Ok(())
-        })
-    }
+    unsafe { set_field(options, |r| r.dry_run = dry_run != 0) }
 }
 
 /// Sets the time, ns, at which the configuration's window is computed (`[window]`: the
@@ -223,12 +227,7 @@ pub unsafe extern "C" fn siqaco_update_options_set_now(
     now_ns: i64,
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
-    unsafe {
-        set_option(options, |o| {
-            o.inner.now_ns = (now_ns != SIQACO_TIME_UNSET).then_some(now_ns);
-            Ok(())
-        })
-    }
+    unsafe { set_field(options, |r| r.now_ns = time_arg(now_ns)) }
 }
 
 /// Runs one update of the archive of the configuration file `config_path` (TOML,
@@ -270,9 +269,13 @@ pub unsafe extern "C" fn siqaco_update_run(
     let options = unsafe { options.as_ref() };
     // SAFETY: the caller's contract.
     unsafe {
-        run_config(config_path, summary_out, |config| match options {
-            Some(o) => run_update(config, &o.inner),
-            None => run_update(config, &UpdateOptions::default()),
+        run_config(config_path, summary_out, |config| {
+            let mut request = match options {
+                Some(o) => o.inner.clone(),
+                None => UpdateRequest::new(PathBuf::new()),
+            };
+            request.config = config;
+            request.run(&Control::new())
         })
     }
 }
@@ -294,5 +297,9 @@ pub unsafe extern "C" fn siqaco_stack_run(
     summary_out: *mut siqaco_update_summary,
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
-    unsafe { run_config(config_path, summary_out, run_stack) }
+    unsafe {
+        run_config(config_path, summary_out, |config| {
+            StackRunRequest::new(config).run(&Control::new())
+        })
+    }
 }

@@ -258,14 +258,10 @@ pub fn run(args: &DemoArgs) -> siqaco::Result<u8> {
     let report = run_scan(&scan_args)?;
     output::print_report(&report, args.format, true)?;
     let (start, end) = ("2024-01-01T00:00:00", "2024-01-02T06:00:00");
-    let cfg = siqaco::update::config::Config::from_path(&config)?;
-    let summary = siqaco::update::run_update(
-        &cfg,
-        &siqaco::update::UpdateOptions {
-            window: Some((parse_time(start)?, parse_time(end)?)),
-            ..Default::default()
-        },
-    )?;
+    let mut request = siqaco::ops::UpdateRequest::new(&config);
+    request.start_ns = Some(parse_time(start)?);
+    request.end_ns = Some(parse_time(end)?);
+    let summary = request.run(&siqaco::ops::Control::new())?;
     if text {
         outln!(
             "\n== siqaco update --config {} --start {start} --end {end}",

@@ -309,6 +309,7 @@ const FIELD_FLAGS: &[(&str, &str)] = &[
     ("min_gap_s", "--min-gap"),
     ("max_gap_s", "--max-gap"),
     ("tolerance_s", "--tolerance"),
+    ("sources", "--source"),
 ];
 
 /// The flag (or argument) of the request field `field` ([`FIELD_FLAGS`]).
@@ -399,7 +400,7 @@ fn main() -> ExitCode {
             let e = e.rename_field(flag_for);
             errln!("siqaco: error: {e}");
             if update_like {
-                update_cmd::exit_for(&e).unwrap_or(EXIT_FAILURE)
+                update_cmd::exit_for(&e)
             } else {
                 exit_for(&e)
             }

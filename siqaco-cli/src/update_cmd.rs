@@ -1,12 +1,14 @@
-//! `siqaco update`, `siqaco request create` and `siqaco stack ...`: argument parsing and
-//! output only; the pipeline is `siqaco::update`.
+//! `siqaco update`, `siqaco request create` and `siqaco stack ...`: flags mapped onto the
+//! requests of `siqaco::ops` (`UpdateRequest`, `StackListRequest`...), and output.
 
+use crate::time_field;
 use clap::ValueEnum;
-use siqaco::scan::parse_selection;
-use siqaco::time::{format_time, parse_time};
-use siqaco::update::config::Config;
-use siqaco::update::stack::{self, RequestState};
-use siqaco::update::{create_requests, run_stack, run_update, UpdateOptions, UpdateSummary};
+use siqaco::ops::{
+    parse_fields, Control, RequestCreateRequest, StackCancelRequest, StackListRequest,
+    StackRetryRequest, StackRunRequest, UpdateRequest,
+};
+use siqaco::time::format_time;
+use siqaco::update::UpdateSummary;
 use siqaco::{Error, ErrorKind};
 use std::path::PathBuf;
 
@@ -33,10 +35,10 @@ pub struct UpdateArgs {
     #[arg(long, short = 'c')]
     config: PathBuf,
     /// Window start, used exactly as given (ISO 8601 as in `siqaco scan`); needs --end.
-    #[arg(long, requires = "end")]
+    #[arg(long)]
     start: Option<String>,
     /// Window end (exclusive); needs --start.
-    #[arg(long, requires = "start")]
+    #[arg(long)]
     end: Option<String>,
     /// List the requests that would be sent, per source, and change nothing.
     #[arg(long)]
@@ -128,17 +130,12 @@ pub enum StackCommand {
     },
 }
 
-fn load(path: &std::path::Path) -> siqaco::Result<Config> {
-    Config::from_path(path)
-}
-
-/// Maps an error to the update exit statuses: 2 for configuration and argument errors.
-pub fn exit_for(e: &Error) -> Option<u8> {
+/// Maps an error to the update exit statuses: 2 for configuration and argument errors (a
+/// request id not in the stack among them), otherwise as every other command.
+pub fn exit_for(e: &Error) -> u8 {
     match e.kind() {
-        ErrorKind::Config | ErrorKind::InvalidArgument | ErrorKind::InvalidCode => {
-            Some(EXIT_CONFIG)
-        }
-        _ => None,
+        ErrorKind::Config | ErrorKind::NotFound => EXIT_CONFIG,
+        _ => crate::exit_for(e),
     }
 }
 
@@ -155,8 +152,8 @@ fn print_summary(s: &UpdateSummary, format: Format) -> siqaco::Result<u8> {
             if s.dry_run {
                 outln!(
                     "dry run: window {} – {}: {} stream(s), {} gap(s), {} new request(s)",
-                    s.window_start,
-                    s.window_end,
+                    time_or_empty(s.window_start_ns),
+                    time_or_empty(s.window_end_ns),
                     s.streams_checked,
                     s.gaps_found,
                     s.requests_created
@@ -175,8 +172,8 @@ fn print_summary(s: &UpdateSummary, format: Format) -> siqaco::Result<u8> {
                 outln!(
                     "window {} – {}: {} stream(s) checked, {} gap(s) found, {} request(s) created, \
                      {} sent, {} succeeded, {} incomplete, {} sample(s) added; {} request(s) of the window left",
-                    s.window_start,
-                    s.window_end,
+                    time_or_empty(s.window_start_ns),
+                    time_or_empty(s.window_end_ns),
                     s.streams_checked,
                     s.gaps_found,
                     s.requests_created,
@@ -199,31 +196,46 @@ fn print_summary(s: &UpdateSummary, format: Format) -> siqaco::Result<u8> {
     })
 }
 
+/// A window bound of a summary as text: ISO 8601, empty when there is none.
+fn time_or_empty(t: Option<i64>) -> String {
+    t.map(format_time).unwrap_or_default()
+}
+
+impl UpdateArgs {
+    /// The flags as an [`UpdateRequest`].
+    fn request(&self) -> siqaco::Result<UpdateRequest> {
+        let mut r = UpdateRequest::new(&self.config);
+        r.start_ns = time_field("start_ns", self.start.as_deref())?;
+        r.end_ns = time_field("end_ns", self.end.as_deref())?;
+        r.dry_run = self.dry_run;
+        Ok(r)
+    }
+}
+
 /// `siqaco update`.
 pub fn run(args: &UpdateArgs) -> siqaco::Result<u8> {
-    let config = load(&args.config)?;
-    let window = match (&args.start, &args.end) {
-        (Some(s), Some(e)) => Some((parse_time(s)?, parse_time(e)?)),
-        _ => None,
-    };
-    let summary = run_update(
-        &config,
-        &UpdateOptions {
-            window,
-            dry_run: args.dry_run,
-            ..UpdateOptions::default()
-        },
-    )?;
+    let summary = args.request()?.run(&Control::new())?;
     print_summary(&summary, args.format)
+}
+
+impl RequestCreateArgs {
+    /// The flags as a [`RequestCreateRequest`].
+    fn request(&self) -> siqaco::Result<RequestCreateRequest> {
+        let mut r = RequestCreateRequest::new(
+            &self.config,
+            parse_fields("select", &self.select)?,
+            siqaco::ops::parse_time_field("start_ns", &self.start)?,
+            siqaco::ops::parse_time_field("end_ns", &self.end)?,
+        );
+        r.sources.clone_from(&self.sources);
+        Ok(r)
+    }
 }
 
 /// `siqaco request create`.
 pub fn run_request(cmd: &RequestCommand) -> siqaco::Result<u8> {
     let RequestCommand::Create(args) = cmd;
-    let config = load(&args.config)?;
-    let selection = parse_selection(&args.select)?;
-    let window = (parse_time(&args.start)?, parse_time(&args.end)?);
-    for r in create_requests(&config, &selection, window, &args.sources)? {
+    for r in args.request()?.run(&Control::new())? {
         outln!(
             "request {}: {} {} – {}",
             r.id,
@@ -244,21 +256,16 @@ pub fn run_stack_cmd(cmd: &StackCommand) -> siqaco::Result<u8> {
             attempts,
             format,
         } => {
-            let config = load(&common.config)?;
-            let cat = siqaco::index::Catalogue::open(&config.catalogue)?;
-            let states: Vec<RequestState> = states
-                .iter()
-                .map(|s| RequestState::parse(s))
-                .collect::<siqaco::Result<_>>()?;
-            let reqs = stack::list(&cat, &states, None)?;
+            let mut request = StackListRequest::new(&common.config);
+            request.state = parse_fields("state", states)?;
+            request.attempts = *attempts;
+            let listed = request.run(&Control::new())?;
             match format {
                 Format::Json => {
                     outln!(
                         "{}",
-                        serde_json::to_string_pretty(&stack::requests_json(
-                            &cat, &reqs, *attempts
-                        )?)
-                        .map_err(|e| Error::invalid_argument(e.to_string()))?
+                        serde_json::to_string_pretty(&listed)
+                            .map_err(|e| Error::invalid_argument(e.to_string()))?
                     )?;
                 }
                 Format::Text => {
@@ -272,7 +279,8 @@ pub fn run_stack_cmd(cmd: &StackCommand) -> siqaco::Result<u8> {
                         "attempts",
                         "samples"
                     )?;
-                    for r in &reqs {
+                    for l in &listed {
+                        let r = &l.request;
                         outln!(
                             "{:>6} {:<18} {:<27} {:<27} {:<11} {:>8} {:>10}  {}",
                             r.id,
@@ -284,40 +292,39 @@ pub fn run_stack_cmd(cmd: &StackCommand) -> siqaco::Result<u8> {
                             r.samples_added,
                             r.reason.as_deref().unwrap_or("")
                         )?;
-                        if *attempts {
-                            for a in stack::attempts(&cat, r.id)? {
-                                outln!(
-                                    "{:>6}   run {} source {}: {} ({} bytes, {} samples){}",
-                                    "",
-                                    a.run_id,
-                                    a.source,
-                                    a.outcome,
-                                    a.bytes,
-                                    a.samples_added,
-                                    a.message.map(|m| format!(": {m}")).unwrap_or_default()
-                                )?;
-                            }
+                        for a in l.attempt_list.iter().flatten() {
+                            outln!(
+                                "{:>6}   run {} source {}: {} ({} bytes, {} samples){}",
+                                "",
+                                a.run_id,
+                                a.source,
+                                a.outcome,
+                                a.bytes,
+                                a.samples_added,
+                                a.message
+                                    .as_ref()
+                                    .map(|m| format!(": {m}"))
+                                    .unwrap_or_default()
+                            )?;
                         }
                     }
                 }
             }
             Ok(EXIT_COMPLETE)
         }
-        StackCommand::Run { common, format } => {
-            let config = load(&common.config)?;
-            print_summary(&run_stack(&config)?, *format)
-        }
+        StackCommand::Run { common, format } => print_summary(
+            &StackRunRequest::new(&common.config).run(&Control::new())?,
+            *format,
+        ),
         StackCommand::Retry { common, ids } => {
-            let config = load(&common.config)?;
-            let cat = siqaco::index::Catalogue::open(&config.catalogue)?;
-            let n = stack::retry(&cat, ids)?;
+            let mut request = StackRetryRequest::new(&common.config);
+            request.ids.clone_from(ids);
+            let n = request.run(&Control::new())?;
             outln!("{n} request(s) put back to retry")?;
             Ok(EXIT_COMPLETE)
         }
         StackCommand::Cancel { common, ids } => {
-            let config = load(&common.config)?;
-            let cat = siqaco::index::Catalogue::open(&config.catalogue)?;
-            let n = stack::cancel(&cat, ids)?;
+            let n = StackCancelRequest::new(&common.config, ids.clone()).run(&Control::new())?;
             outln!("{n} request(s) cancelled")?;
             Ok(EXIT_COMPLETE)
         }

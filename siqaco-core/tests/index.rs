@@ -484,14 +484,9 @@ fn request_stack_round_trip(b: &dyn Backend) {
     )
     .unwrap();
     let window = (h.start_ns, h.start_ns + 3_600_000_000_000);
-    let s = siqaco::update::run_update(
-        &config,
-        &siqaco::update::UpdateOptions {
-            window: Some(window),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let mut request = siqaco::ops::UpdateRequest::new(config);
+    (request.start_ns, request.end_ns) = (Some(window.0), Some(window.1));
+    let s = request.run(&siqaco::ops::Control::new()).unwrap();
     assert_eq!(
         (s.requests_created, s.requests_succeeded, s.requests_left),
         (1, 1, 0),

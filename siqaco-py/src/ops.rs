@@ -2,19 +2,19 @@
 //! functions the CLI calls; results are the JSON documents the CLI prints, as Python
 //! objects.
 
-use crate::{errors, json_to_py, run_cancellable, run_detached, ProgressArgs};
+use crate::{errors, json_to_py, run_cancellable, run_detached, run_op, ProgressArgs};
 use pyo3::prelude::*;
 use serde_json::{json, Value};
 use siqaco::archive::{Archive, Layout};
 use siqaco::merge::apply::{merge_into_cancellable, MergeInput};
 use siqaco::merge::{ArchivePolicy, DaySplit, MergeOptions, OutputOptions};
+use siqaco::ops::UpdateRequest;
 use siqaco::qc::{qc_archive, qc_window, QcOptions, QcRules};
 use siqaco::record::ByteOrder;
 use siqaco::scan::parse_selection;
 use siqaco::source::fdsn::{AvailabilityMode, Credentials};
 use siqaco::source::{fetch_into_archive, ArchiveFetch, FetchJob, FetchProgress};
-use siqaco::update::config::Config;
-use siqaco::update::{run_update_with_progress, UpdateOptions, UpdateProgress};
+use siqaco::update::{UpdateProgress, UpdateSummary};
 use siqaco::Error;
 use std::path::PathBuf;
 
@@ -184,38 +184,59 @@ fn merge<'py>(
     json_to_py(py, &to_json(&report)?)
 }
 
-/// One run of `siqaco update` ([`run_update_with_progress`]). Returns the summary of
-/// `siqaco update --format json` as a dict.
+/// The summary of an update or of a run of the stack ([`UpdateSummary`]); `to_dict()` is
+/// the document of `siqaco update --format json`.
+#[pyclass(frozen, name = "UpdateSummary", module = "siqaco._siqaco")]
+pub(crate) struct PyUpdateSummary {
+    inner: UpdateSummary,
+}
+
+impl From<UpdateSummary> for PyUpdateSummary {
+    fn from(inner: UpdateSummary) -> Self {
+        PyUpdateSummary { inner }
+    }
+}
+
+#[pymethods]
+impl PyUpdateSummary {
+    /// The summary as the JSON document of `siqaco update --format json`, as a dict.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_py(py, &to_json(&self.inner)?)
+    }
+
+    /// Window start, ns since 1970-01-01 UTC (None: a run of the stack with nothing
+    /// pending).
+    #[getter]
+    fn window_start_ns(&self) -> Option<i64> {
+        self.inner.window_start_ns
+    }
+
+    /// Window end (exclusive), ns (None as `window_start_ns`).
+    #[getter]
+    fn window_end_ns(&self) -> Option<i64> {
+        self.inner.window_end_ns
+    }
+}
+
+/// One run of `siqaco update` ([`UpdateRequest`]: keyword arguments are its fields).
 #[pyfunction]
-#[pyo3(signature = (config, start_ns=None, end_ns=None, dry_run=false, progress=None))]
-fn update<'py>(
-    py: Python<'py>,
+#[pyo3(signature = (config, start_ns=None, end_ns=None, dry_run=false, now_ns=None, progress=None))]
+fn update(
+    py: Python<'_>,
     config: PathBuf,
     start_ns: Option<i64>,
     end_ns: Option<i64>,
     dry_run: bool,
+    now_ns: Option<i64>,
     progress: Option<Py<PyAny>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let window = match (start_ns, end_ns) {
-        (Some(s), Some(e)) => Some((s, e)),
-        (None, None) => None,
-        _ => {
-            return Err(errors::to_pyerr(Error::invalid_argument(
-                "start and end must be given together",
-            )))
-        }
-    };
-    let summary = run_detached(py, progress, |cancel, cb| {
-        let opts = UpdateOptions {
-            window,
-            dry_run,
-            cancel: Some(cancel),
-            ..UpdateOptions::default()
-        };
-        let config = Config::from_path(&config)?;
-        run_update_with_progress(&config, &opts, Some(cb))
-    })?;
-    json_to_py(py, &to_json(&summary)?)
+) -> PyResult<PyUpdateSummary> {
+    let mut request = UpdateRequest::new(config);
+    request.start_ns = start_ns;
+    request.end_ns = end_ns;
+    request.dry_run = dry_run;
+    request.now_ns = now_ns;
+    request.validate().map_err(errors::to_pyerr)?;
+    run_op(py, progress, |control| request.run(control)).map(PyUpdateSummary::from)
 }
 
 /// Checks an archive against StationXML metadata and its own rules (`siqaco qc`,
@@ -295,6 +316,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fetch, m)?)?;
     m.add_function(wrap_pyfunction!(merge, m)?)?;
     m.add_function(wrap_pyfunction!(update, m)?)?;
+    m.add_class::<PyUpdateSummary>()?;
     m.add_function(wrap_pyfunction!(qc, m)?)?;
     Ok(())
 }

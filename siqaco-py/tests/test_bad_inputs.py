@@ -101,6 +101,18 @@ def c_namespace(lib: ctypes.CDLL, sds: Path, tmp: Path) -> dict[str, Any]:
     def scan_with(options: ctypes.c_void_p) -> int:
         return lib.siqaco_archive_scan_with_options(archive(sds), options, ctypes.byref(h()))
 
+    def update_options() -> ctypes.c_void_p:
+        o = h()
+        assert lib.siqaco_update_options_new(ctypes.byref(o)) == 0
+        return o
+
+    def update_run(config: Path, options: Optional[ctypes.c_void_p] = None) -> int:
+        summary = ctypes.create_string_buffer(256)  # more than a siqaco_update_summary
+        return lib.siqaco_update_run(s(config), options, summary)
+
+    def stack_run(config: Path) -> int:
+        return lib.siqaco_stack_run(s(config), ctypes.create_string_buffer(256))
+
     return {
         "lib": lib,
         "h": h,
@@ -112,11 +124,28 @@ def c_namespace(lib: ctypes.CDLL, sds: Path, tmp: Path) -> dict[str, Any]:
         "scan_options": scan_options,
         "archive": archive,
         "scan_with": scan_with,
+        "update_options": update_options,
+        "update_run": update_run,
+        "stack_run": stack_run,
+        "UNSET": -(2**63),
         "sds": sds,
         "tmp": tmp,
         "NS_2010_02_27": siqaco._siqaco.parse_time("2010-02-27"),
         "NS_2010_02_28": siqaco._siqaco.parse_time("2010-02-28"),
     }
+
+
+def update_configurations(tmp: Path, sds: Path) -> None:
+    """``{tmp}/siqaco.toml``: a working update configuration (an archive still to create
+    maintaining IU.COLA.00.BHZ, sds-small as its source); ``{tmp}/bad-value.toml``: the
+    same with a bad value (``archive.encoding = "steim3"``)."""
+    good = (
+        '[archive]\npath = "archive"\n[catalogue]\nurl = "cat.sqlite"\n'
+        '[streams]\nselect = ["IU.COLA.00.BHZ"]\n'
+        f'[[sources]]\nname = "sds"\nkind = "archive"\npath = "{sds}"\n'
+    )
+    (tmp / "siqaco.toml").write_text(good)
+    (tmp / "bad-value.toml").write_text(good.replace('path = "archive"\n', 'path = "archive"\nencoding = "steim3"\n', 1))
 
 
 def cli_message(message: str, field: str, flag: str) -> str:
@@ -142,6 +171,7 @@ def test_table_is_wide_enough() -> None:
 @pytest.mark.parametrize("r", ROWS, ids=row_id)
 def test_same_error_everywhere(r: dict[str, str], data_dir: Path, tmp_path: Path) -> None:
     sds = data_dir / "sds-small"
+    update_configurations(tmp_path, sds)
     messages: dict[str, str] = {}
 
     exc = python_error(r, sds, data_dir, tmp_path)

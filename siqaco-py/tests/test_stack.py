@@ -205,3 +205,22 @@ def test_cancelled_run_leaves_the_other_requests_for_the_next_run(site: Path, wi
     assert summary["requests_succeeded"] == states.count("new")
     assert [r["state"] for r in siqaco.stack_list(config)] == ["succeeded"] * 3
     same_segments(siqaco.read(site / "archive", select=STREAMS), siqaco.read(site / "source", select=STREAMS))
+
+
+def test_results_are_typed(site: Path, window: tuple[str, str]) -> None:
+    """Requests are StackRequest dicts whose keys are also attributes; a run of the stack
+    gives an UpdateSummary whose window is None when nothing is pending, else the requests'
+    extent in ns."""
+    config = site / "siqaco.toml"
+    empty = siqaco.stack_run(config)
+    assert isinstance(empty, siqaco.UpdateSummary)
+    assert (empty.window_start_ns, empty.window_end_ns, empty.window_start) == (None, None, "")
+    (r,) = siqaco.request_create(config, "IU.COLA.00.BHZ", *window)
+    assert isinstance(r, siqaco.StackRequest) and type(r.to_dict()) is dict
+    for key, value in r.items():
+        assert getattr(r, key) == value, key
+    assert (r.state, r.attempt_list) == ("new", None)
+    summary = siqaco.stack_run(config)
+    assert (summary.window_start_ns, summary.window_end_ns) == (r.start_ns, r.end_ns)
+    (listed,) = siqaco.stack_list(config, attempts=True)
+    assert listed.state == "succeeded" and [a["outcome"] for a in listed.attempt_list] == ["data"]

@@ -153,3 +153,28 @@ def test_cancel_leaves_the_other_requests_for_the_next_run(setup: dict) -> None:
     assert summary["requests_succeeded"] == want["gaps"] - done
     assert summary["requests_left"] == 0
     same_segments(siqaco.read(s["archive"], select=STREAMS), siqaco.read(s["source"], select=STREAMS))
+
+
+def test_the_summary_is_typed(setup: dict, siqaco_bin: Path) -> None:
+    """The summary is an UpdateSummary: a dict equal to the CLI's JSON whose keys are also
+    attributes, with the window in ns; ``now`` moves the configured window with it."""
+    s = setup
+    summary = siqaco.update(s["config"], start=s["start"], end=s["end"], dry_run=True)
+    assert isinstance(summary, siqaco.UpdateSummary)
+    cli = subprocess.run(
+        [str(siqaco_bin), "update", "--config", str(s["config"]), "--start", s["start"], "--end", s["end"],
+         "--dry-run", "--format", "json"],
+        check=True, capture_output=True, text=True,
+    )
+    assert summary.to_dict() == json.loads(cli.stdout) and type(summary.to_dict()) is dict
+    for key, value in summary.items():
+        assert getattr(summary, key) == value, key
+    assert summary.window_start_ns == siqaco._siqaco.parse_time(s["start"])
+    assert summary.window_end_ns == siqaco._siqaco.parse_time(s["end"])
+    hour = 3600 * 10**9
+    now = siqaco._siqaco.parse_time("2010-02-28T00:00:00")
+    a = siqaco.update(s["config"], dry_run=True, now=np.datetime64(now, "ns"))
+    b = siqaco.update(s["config"], dry_run=True, now=np.datetime64(now + hour, "ns"))
+    assert a.window_end_ns is not None and b.window_end_ns is not None
+    assert b.window_end_ns - a.window_end_ns == b.window_start_ns - a.window_start_ns == hour
+    assert a.window_end_ns <= now

@@ -13,6 +13,9 @@ use std::sync::Arc;
 pub enum Progress {
     /// Files and bytes read by a scan ([`crate::scan::Progress`]).
     Scan(crate::scan::Progress),
+    /// Requests executed and samples added by an update or a run of the stack
+    /// ([`crate::update::UpdateProgress`]).
+    Update(crate::update::UpdateProgress),
 }
 
 /// Cancellation and progress of one operation's `run`.

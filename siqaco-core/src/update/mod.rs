@@ -1,6 +1,6 @@
 //! `siqaco update`: keep an archive complete (Morumotto's `window_update`, done right).
 //!
-//! One run ([`run_update`]):
+//! One run ([`crate::ops::UpdateRequest`]):
 //!
 //! 1. takes the archive's lock (`ROOT/.siqaco-update.lock`; a second run on the same
 //!    archive, or a `siqaco merge` into it, fails at once), finishes or rolls back a merge
@@ -38,6 +38,7 @@ use crate::index::{Catalogue, IndexOptions};
 use crate::interval::{self, intersect, subtract};
 use crate::merge::apply::{merge_into_locked, MergeInput};
 use crate::merge::{ArchivePolicy, MergeOptions};
+use crate::ops::{Control, Progress};
 use crate::scan::{scan_archive, ScanOptions, ScanReport};
 use crate::segment::Tolerance;
 use crate::sid::{Nslc, NslcGlob};
@@ -48,29 +49,27 @@ use stack::{Attempt, Request, RequestState};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 pub use crate::archive::leftover::{ArchiveLock, LOCK_NAME, UPDATE_STAGING_NAME as STAGING_NAME};
 
-/// Options of one run.
+/// Options of one run (the fields of [`crate::ops::UpdateRequest`], checked).
 #[derive(Clone, Debug, Default)]
-pub struct UpdateOptions {
+pub(crate) struct UpdateOptions {
     /// A forced window `[start_ns, end_ns)`, used exactly as given (not aligned).
-    pub window: Option<(i64, i64)>,
+    pub(crate) window: Option<(i64, i64)>,
     /// List what would be sent and change nothing.
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
     /// "Now" for the window arithmetic (default: the clock).
-    pub now_ns: Option<i64>,
-    /// When set (by another thread), no further request is started: the requests being
-    /// executed finish (their data is merged), the others stay pending in the stack for
-    /// the next run, and the run ends as usual (re-index, summary) without counting them.
-    pub cancel: Option<Arc<AtomicBool>>,
+    pub(crate) now_ns: Option<i64>,
 }
 
-/// Progress of the execution of a run ([`run_update_with_progress`]).
+/// Progress of the execution of the pending requests of an update or of a run of the
+/// stack ([`crate::ops::Progress::Update`]): reported once before the first pending
+/// request is executed and after each one (never in a dry run).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct UpdateProgress {
     /// Pending requests to execute in this run.
     pub requests_total: u64,
@@ -79,9 +78,6 @@ pub struct UpdateProgress {
     /// Samples added to the archive so far.
     pub samples_added: u64,
 }
-
-/// A progress callback, called from the threads executing requests.
-pub type ProgressFn<'a> = &'a (dyn Fn(UpdateProgress) + Sync);
 
 /// What one source would be asked in a dry run.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -94,13 +90,20 @@ pub struct PlannedRequest {
     pub lines: Vec<String>,
 }
 
-/// The outcome of a run (`siqaco update --format json` prints it).
+/// The outcome of an update or of a run of the stack: its JSON form is the document
+/// `siqaco update --format json` prints (`docs/configuration.md`), key for key and in this
+/// order, the window bounds as ISO 8601 text (`window_start`, `window_end`; empty strings
+/// for a run of the stack that found nothing pending).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct UpdateSummary {
-    /// Window start, ISO 8601.
-    pub window_start: String,
-    /// Window end (exclusive), ISO 8601.
-    pub window_end: String,
+    /// Window start, ns since 1970-01-01 UTC; `None` for a run of the stack that found no
+    /// pending request. JSON key `window_start` (ISO 8601).
+    #[serde(rename = "window_start", serialize_with = "iso_or_empty")]
+    pub window_start_ns: Option<i64>,
+    /// Window end (exclusive), ns; `None` as `window_start_ns`. JSON key `window_end`.
+    #[serde(rename = "window_end", serialize_with = "iso_or_empty")]
+    pub window_end_ns: Option<i64>,
     /// Streams analysed.
     pub streams_checked: u64,
     /// Gaps found in the window (after the per-day-file collapse).
@@ -125,6 +128,15 @@ pub struct UpdateSummary {
     pub planned: Vec<PlannedRequest>,
     /// Problems that did not stop the run (availability service down...).
     pub warnings: Vec<String>,
+}
+
+/// A window bound of the JSON summary: ISO 8601 ([`format_time`]), the empty string when
+/// there is none.
+fn iso_or_empty<S: serde::Serializer>(
+    t: &Option<i64>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&t.map(format_time).unwrap_or_default())
 }
 
 /// The streams to maintain over `window`: exact codes of `select`, the `file` list, the
@@ -794,25 +806,21 @@ fn new_request_intervals(
     out
 }
 
-/// Runs one update of the archive of `config` (see the [module](self) documentation).
+/// Runs one update of the archive of `config` (see the [module](self) documentation),
+/// reporting [`Progress::Update`] once before the first pending request is executed and
+/// after each one (not in a dry run); once `control` is cancelled, no further request is
+/// started (those being executed finish and are merged, the others stay pending in the
+/// stack for the next run, and the run ends as usual without counting them).
 ///
 /// # Errors
-/// [`Error::Config`] for a bad stream list or source; [`Error::Io`] when the archive lock
-/// is held or the archive cannot be read or written; [`Error::Database`]. Source failures
-/// are not errors: they are recorded in the stack and counted in the summary.
-pub fn run_update(config: &Config, opts: &UpdateOptions) -> Result<UpdateSummary> {
-    run_update_with_progress(config, opts, None)
-}
-
-/// [`run_update`] calling `progress` once before the first pending request is executed and
-/// after each one (not in a dry run).
-///
-/// # Errors
-/// As [`run_update`].
-pub fn run_update_with_progress(
+/// [`Error::InvalidArgument`] for an empty window; [`Error::Config`] for a bad stream list
+/// or source; [`Error::Io`] when the archive lock is held or the archive cannot be read or
+/// written; [`Error::Database`]. Source failures are not errors: they are recorded in the
+/// stack and counted in the summary.
+pub(crate) fn run_update(
     config: &Config,
     opts: &UpdateOptions,
-    progress: Option<ProgressFn<'_>>,
+    control: &Control,
 ) -> Result<UpdateSummary> {
     let now = opts.now_ns.unwrap_or_else(now_ns);
     let window = opts.window.unwrap_or_else(|| config.window.window_at(now));
@@ -824,8 +832,8 @@ pub fn run_update_with_progress(
         )));
     }
     let mut summary = UpdateSummary {
-        window_start: format_time(window.0),
-        window_end: format_time(window.1),
+        window_start_ns: Some(window.0),
+        window_end_ns: Some(window.1),
         dry_run: opts.dry_run,
         ..Default::default()
     };
@@ -858,7 +866,7 @@ pub fn run_update_with_progress(
     let exec = Exec::new(
         config, &archive, sources, &streams, catalogue, run_id, &staging, &lock,
     );
-    execute_pending(&exec, &mut summary, opts.cancel.as_deref(), progress)?;
+    execute_pending(&exec, &mut summary, control)?;
     finish_run(exec, window, &mut summary)?;
     Ok(summary)
 }
@@ -894,14 +902,10 @@ fn finish_run(exec: Exec<'_>, window: (i64, i64), summary: &mut UpdateSummary) -
     stack::end_run(&catalogue, exec.run_id, &json)
 }
 
-/// Executes every pending request, `requests.in_flight` at once; once `cancel` is set, the
-/// requests not started are left pending (and not counted).
-fn execute_pending(
-    exec: &Exec<'_>,
-    summary: &mut UpdateSummary,
-    cancel: Option<&AtomicBool>,
-    progress: Option<ProgressFn<'_>>,
-) -> Result<()> {
+/// Executes every pending request, `requests.in_flight` at once, reporting
+/// [`Progress::Update`]; once `control` is cancelled, the requests not started are left
+/// pending (and not counted).
+fn execute_pending(exec: &Exec<'_>, summary: &mut UpdateSummary, control: &Control) -> Result<()> {
     let todo = exec.cat(|c| {
         stack::list(
             c,
@@ -918,23 +922,21 @@ fn execute_pending(
         requests_total: todo.len() as u64,
         ..UpdateProgress::default()
     });
-    if let Some(p) = progress {
-        p(*state.lock().unwrap_or_else(|e| e.into_inner()));
-    }
+    control.report(Progress::Update(
+        *state.lock().unwrap_or_else(|e| e.into_inner()),
+    ));
     let results: Vec<Option<Result<ReqOutcome>>> = pool.install(|| {
         use rayon::prelude::*;
         todo.par_iter()
             .map(|r| {
-                if crate::is_cancelled(cancel) {
+                if control.is_cancelled() {
                     return None;
                 }
                 let out = exec.execute(r);
                 let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
                 st.requests_done += 1;
                 st.samples_added += out.as_ref().map_or(0, |o| o.samples);
-                if let Some(f) = progress {
-                    f(*st);
-                }
+                control.report(Progress::Update(*st));
                 Some(out)
             })
             .collect()
@@ -985,32 +987,13 @@ fn left_in_window(cat: &Catalogue, window: (i64, i64)) -> Result<u64> {
     .count() as u64)
 }
 
-/// Options of [`run_stack_with_progress`].
-#[derive(Clone, Debug, Default)]
-pub struct StackRunOptions {
-    /// When set (by another thread), no further request is started, as
-    /// [`UpdateOptions::cancel`].
-    pub cancel: Option<Arc<AtomicBool>>,
-}
-
-/// `siqaco stack run`: executes the pending requests without analysing a window.
+/// `siqaco stack run`: executes the pending requests without analysing a window (the
+/// window of the summary spans them; `None` when nothing is pending), with progress and
+/// cancellation as [`run_update`].
 ///
 /// # Errors
 /// As [`run_update`].
-pub fn run_stack(config: &Config) -> Result<UpdateSummary> {
-    run_stack_with_progress(config, &StackRunOptions::default(), None)
-}
-
-/// [`run_stack`] with cancellation, calling `progress` as [`run_update_with_progress`]
-/// does.
-///
-/// # Errors
-/// As [`run_update`].
-pub fn run_stack_with_progress(
-    config: &Config,
-    opts: &StackRunOptions,
-    progress: Option<ProgressFn<'_>>,
-) -> Result<UpdateSummary> {
+pub(crate) fn run_stack(config: &Config, control: &Control) -> Result<UpdateSummary> {
     let archive = Archive::new(&config.archive.path, config.archive.layout.clone());
     let sources = open_sources(config)?;
     let (lock, staging, catalogue) = take_archive(config, &archive)?;
@@ -1026,39 +1009,37 @@ pub fn run_stack_with_progress(
     if pending.is_empty() {
         return Ok(summary);
     }
-    summary.window_start = format_time(window.0);
-    summary.window_end = format_time(window.1);
+    summary.window_start_ns = Some(window.0);
+    summary.window_end_ns = Some(window.1);
     let streams = resolve_streams(config, Some(&catalogue), window)?;
     let run_id = stack::begin_run(&catalogue, window)?;
     let exec = Exec::new(
         config, &archive, sources, &streams, catalogue, run_id, &staging, &lock,
     );
-    execute_pending(&exec, &mut summary, opts.cancel.as_deref(), progress)?;
+    execute_pending(&exec, &mut summary, control)?;
     finish_run(exec, window, &mut summary)?;
     Ok(summary)
 }
 
 /// `siqaco request create`: one request per stream of `selection` (exact codes as given,
 /// globs expanded against the maintained streams, the archive and the catalogue) over
-/// `[start_ns, end_ns)`, asking only `sources` when given. Nothing is executed. Returns
-/// the requests created, in id order.
+/// `window` (not empty: checked by [`crate::ops::RequestCreateRequest`]), asking only
+/// `sources` when given. Nothing is executed. Returns the requests created, in id order.
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] for an empty window, a selection that matches no stream or
-/// an unknown source name; as [`run_update`].
-pub fn create_requests(
+/// [`Error::InvalidField`] for an unknown source name (`sources`) or a selection that
+/// matches no stream (`select`); as [`run_update`].
+pub(crate) fn create_requests(
     config: &Config,
     selection: &[NslcGlob],
     window: (i64, i64),
     sources: &[String],
 ) -> Result<Vec<Request>> {
-    if window.1 <= window.0 {
-        return Err(Error::invalid_argument("--end must be after --start"));
-    }
     if let Some(s) = sources.iter().find(|s| config.source(s).is_none()) {
-        return Err(Error::invalid_argument(format!(
-            "no source named {s:?} in the configuration"
-        )));
+        return Err(Error::field(
+            "sources",
+            format!("no source named {s:?} in the configuration"),
+        ));
     }
     let catalogue = Catalogue::open(&config.catalogue)?;
     let maintained = resolve_streams(config, Some(&catalogue), window)?;
@@ -1082,8 +1063,9 @@ pub fn create_requests(
         streams.extend(expand_globs(config, Some(&catalogue), &globs)?);
     }
     if streams.is_empty() {
-        return Err(Error::invalid_argument(
-            "the selection matches no stream (give exact N.S.L.C codes for streams with no data yet)",
+        return Err(Error::field(
+            "select",
+            "matches no stream (give exact N.S.L.C codes for streams with no data yet)",
         ));
     }
     let keys: BTreeSet<Nslc> = streams.iter().map(|n| request_key(config, n)).collect();
@@ -1217,13 +1199,15 @@ mod tests {
             crate::time::parse_time("2010-02-28").unwrap(),
         );
         let seen = Mutex::new(Vec::new());
-        let cb = |p: UpdateProgress| seen.lock().unwrap().push(p);
-        let opts = UpdateOptions {
-            window: Some(window),
-            cancel: Some(Arc::new(AtomicBool::new(true))),
-            ..UpdateOptions::default()
+        let cb = |p: Progress| match p {
+            Progress::Update(p) => seen.lock().unwrap().push(p),
+            other => panic!("{other:?}"),
         };
-        let s = run_update_with_progress(&config, &opts, Some(&cb)).unwrap();
+        let mut request = crate::ops::UpdateRequest::new(config.clone());
+        (request.start_ns, request.end_ns) = (Some(window.0), Some(window.1));
+        let cancelled = Control::new().with_progress(&cb);
+        cancelled.cancel();
+        let s = request.run(&cancelled).unwrap();
         assert_eq!((s.requests_created, s.requests_sent), (1, 0), "{s:?}");
         assert_eq!((s.requests_failed, s.requests_left), (0, 1), "{s:?}");
         let reqs = stack::list(&Catalogue::open(&config.catalogue).unwrap(), &[], None).unwrap();
@@ -1236,12 +1220,8 @@ mod tests {
         };
         assert_eq!(*seen.lock().unwrap(), vec![total]);
         // The next run executes it.
-        let opts = UpdateOptions {
-            window: Some(window),
-            ..UpdateOptions::default()
-        };
         seen.lock().unwrap().clear();
-        let s = run_update_with_progress(&config, &opts, Some(&cb)).unwrap();
+        let s = request.run(&Control::new().with_progress(&cb)).unwrap();
         assert_eq!((s.requests_created, s.requests_sent), (0, 1), "{s:?}");
         assert!(s.samples_added > 0, "{s:?}");
         let last = *seen.lock().unwrap().last().unwrap();

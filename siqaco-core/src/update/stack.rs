@@ -87,6 +87,15 @@ impl RequestState {
     }
 }
 
+/// A state as a user types it (`--state`, `state=`): [`RequestState::parse`].
+impl std::str::FromStr for RequestState {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        RequestState::parse(s)
+    }
+}
+
 /// One request of the stack.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Request {
@@ -403,28 +412,6 @@ impl Request {
         j["end"] = format_time(self.end_ns).into();
         Ok(j)
     }
-}
-
-/// The requests as `siqaco stack list --format json` prints them: an array of
-/// [`Request::to_json`], with `with_attempts` each with `attempt_list`, its attempts (the
-/// fields of [`Attempt`]) oldest first.
-///
-/// # Errors
-/// [`Error::Database`].
-pub fn requests_json(
-    cat: &Catalogue,
-    requests: &[Request],
-    with_attempts: bool,
-) -> Result<serde_json::Value> {
-    let mut out = Vec::with_capacity(requests.len());
-    for r in requests {
-        let mut j = r.to_json()?;
-        if with_attempts {
-            j["attempt_list"] = to_json(&attempts(cat, r.id)?)?;
-        }
-        out.push(j);
-    }
-    Ok(serde_json::Value::Array(out))
 }
 
 /// Puts requests left `in_progress` by a killed run back to `retry` (the interrupted

@@ -64,6 +64,8 @@ __all__ = [
     "NotFoundError",
     "ScanReport",
     "Segment",
+    "StackRequest",
+    "UpdateSummary",
     "SiqacoError",
     "SourceError",
     "fetch",
@@ -782,13 +784,207 @@ def merge(
     )
 
 
+class UpdateSummary(dict):
+    """The result of :func:`update` and :func:`stack_run`: a dict holding the document of
+    ``siqaco update --format json`` (``summary["gaps_found"]``), whose keys are also
+    attributes (``summary.gaps_found``), plus the window in ns.
+
+    Attributes
+    ----------
+    window_start, window_end : str
+        The window, ISO 8601 (end exclusive); empty strings for a run of the stack that
+        found nothing pending.
+    window_start_ns, window_end_ns : int or None
+        The window, ns since 1970-01-01 UTC (None when there is none).
+    streams_checked, gaps_found, requests_created, requests_sent, requests_succeeded,
+    requests_failed, samples_added, requests_left : int
+        The counters (docs/configuration.md); ``requests_left`` not 0 is the CLI's exit
+        status 3.
+    dry_run : bool
+        Whether this was a dry run.
+    planned : list of dict
+        Dry run: per source in priority order, ``source``, ``request_id`` (None for a
+        request a real run would create) and ``lines`` (the request lines).
+    warnings : list of str
+        Problems that did not stop the run.
+    """
+
+    def __init__(self, native: _siqaco.UpdateSummary) -> None:
+        super().__init__(native.to_dict())
+        self._native = native
+
+    def to_dict(self) -> dict:
+        """The document of ``siqaco update --format json`` as a plain dict."""
+        return dict(self)
+
+    @property
+    def window_start_ns(self) -> Optional[int]:
+        return self._native.window_start_ns
+
+    @property
+    def window_end_ns(self) -> Optional[int]:
+        return self._native.window_end_ns
+
+    @property
+    def window_start(self) -> str:
+        return self["window_start"]
+
+    @property
+    def window_end(self) -> str:
+        return self["window_end"]
+
+    @property
+    def streams_checked(self) -> int:
+        return self["streams_checked"]
+
+    @property
+    def gaps_found(self) -> int:
+        return self["gaps_found"]
+
+    @property
+    def requests_created(self) -> int:
+        return self["requests_created"]
+
+    @property
+    def requests_sent(self) -> int:
+        return self["requests_sent"]
+
+    @property
+    def requests_succeeded(self) -> int:
+        return self["requests_succeeded"]
+
+    @property
+    def requests_failed(self) -> int:
+        return self["requests_failed"]
+
+    @property
+    def samples_added(self) -> int:
+        return self["samples_added"]
+
+    @property
+    def requests_left(self) -> int:
+        return self["requests_left"]
+
+    @property
+    def dry_run(self) -> bool:
+        return self["dry_run"]
+
+    @property
+    def planned(self) -> List[dict]:
+        return self["planned"]
+
+    @property
+    def warnings(self) -> List[str]:
+        return self["warnings"]
+
+    def __repr__(self) -> str:
+        return f"siqaco.UpdateSummary({dict.__repr__(self)})"
+
+
+class StackRequest(dict):
+    """A request of the request stack, as :func:`stack_list` and :func:`request_create`
+    give it: a dict holding an element of ``siqaco stack list --format json``, whose keys
+    are also attributes (``r.state``).
+
+    Attributes
+    ----------
+    id : int
+        The request id.
+    stream : str
+        ``NET.STA.LOC.CHA`` (location and channel ``*`` for a multiplexed station).
+    start, end : str
+        The window, ISO 8601 (end exclusive).
+    start_ns, end_ns : int
+        The window, ns since 1970-01-01 UTC.
+    state : str
+        ``"new"``, ``"in_progress"``, ``"succeeded"``, ``"retry"``, ``"failed"``,
+        ``"on_hold"`` or ``"cancelled"``.
+    reason : str or None
+        Why it is in its state.
+    sources : list of str or None
+        The only sources asked, or None for every source configured for the stream.
+    created_ns, updated_ns : int
+        When it was created (or last retried by the user) and last changed, ns.
+    attempts : int
+        Completed attempts counted by the retry policy.
+    samples_added : int
+        Samples added to the archive for it.
+    attempt_list : list of dict or None
+        With ``stack_list(attempts=True)``: its attempts, oldest first.
+    """
+
+    def to_dict(self) -> dict:
+        """The element of ``siqaco stack list --format json`` as a plain dict."""
+        return dict(self)
+
+    @property
+    def id(self) -> int:
+        return self["id"]
+
+    @property
+    def stream(self) -> str:
+        return self["stream"]
+
+    @property
+    def start(self) -> str:
+        return self["start"]
+
+    @property
+    def end(self) -> str:
+        return self["end"]
+
+    @property
+    def start_ns(self) -> int:
+        return self["start_ns"]
+
+    @property
+    def end_ns(self) -> int:
+        return self["end_ns"]
+
+    @property
+    def state(self) -> str:
+        return self["state"]
+
+    @property
+    def reason(self) -> Optional[str]:
+        return self["reason"]
+
+    @property
+    def sources(self) -> Optional[List[str]]:
+        return self["sources"]
+
+    @property
+    def created_ns(self) -> int:
+        return self["created_ns"]
+
+    @property
+    def updated_ns(self) -> int:
+        return self["updated_ns"]
+
+    @property
+    def attempts(self) -> int:
+        return self["attempts"]
+
+    @property
+    def samples_added(self) -> int:
+        return self["samples_added"]
+
+    @property
+    def attempt_list(self) -> Optional[List[dict]]:
+        return self.get("attempt_list")
+
+    def __repr__(self) -> str:
+        return f"siqaco.StackRequest({dict.__repr__(self)})"
+
+
 def update(
     config: PathLike,
     start: TimeLike = None,
     end: TimeLike = None,
     dry_run: bool = False,
     progress: Optional[Callable[[int, int, int], Any]] = None,
-) -> dict:
+    now: TimeLike = None,
+) -> UpdateSummary:
     """One run of ``siqaco update`` (docs/configuration.md): keeps the archive of a
     configuration complete over its window.
 
@@ -811,17 +1007,21 @@ def update(
     progress : callable, optional
         Called as ``progress(requests_done, requests_total, samples_added)`` in the calling
         thread with the GIL held, while the pending requests are executed.
+    now : time, optional
+        The time at which the configured window is computed (default: the clock); unused
+        when ``start`` and ``end`` are given.
 
     Returns
     -------
-    dict
-        The summary of ``siqaco update --format json``: ``window_start``, ``window_end``
-        (ISO 8601), ``streams_checked``, ``gaps_found``, ``requests_created``,
-        ``requests_sent``, ``requests_succeeded``, ``requests_failed`` (attempted in this run
-        and still incomplete), ``samples_added``, ``requests_left`` (requests of the window
-        still pending or on hold: the CLI's exit status 3 when not 0), ``dry_run``,
-        ``planned`` (dry run: list of ``{"source", "request_id", "lines"}``) and
-        ``warnings``.
+    UpdateSummary
+        The summary of ``siqaco update --format json`` (a dict; its keys are also
+        attributes): ``window_start``, ``window_end`` (ISO 8601; ``window_start_ns``,
+        ``window_end_ns`` as attributes), ``streams_checked``, ``gaps_found``,
+        ``requests_created``, ``requests_sent``, ``requests_succeeded``,
+        ``requests_failed`` (attempted in this run and still incomplete),
+        ``samples_added``, ``requests_left`` (requests of the window still pending or on
+        hold: the CLI's exit status 3 when not 0), ``dry_run``, ``planned`` (dry run: list
+        of ``{"source", "request_id", "lines"}``) and ``warnings``.
 
     Raises
     ------
@@ -833,7 +1033,8 @@ def update(
     DatabaseError
         When the catalogue fails.
     InvalidArgumentError
-        For a bad or empty window.
+        For a bad or empty window, or one end without the other (the message names the
+        request field, ``start_ns`` or ``end_ns``).
     KeyboardInterrupt
         On Ctrl-C (or when ``progress`` raises, that exception): the requests being executed
         finish and are merged, the others stay pending in the stack for the next run.
@@ -841,14 +1042,15 @@ def update(
     Source failures are not errors: they are recorded in the request stack and counted in
     the summary.
     """
-    if (start is None) != (end is None):
-        raise InvalidArgumentError("start and end must be given together")
-    return _siqaco.update(
-        os.fspath(config),
-        start_ns=_to_ns(start),
-        end_ns=_to_ns(end),
-        dry_run=dry_run,
-        progress=progress,
+    return UpdateSummary(
+        _siqaco.update(
+            os.fspath(config),
+            start_ns=_to_ns(start, "start_ns"),
+            end_ns=_to_ns(end, "end_ns"),
+            dry_run=dry_run,
+            now_ns=_to_ns(now, "now_ns"),
+            progress=progress,
+        )
     )
 
 
@@ -944,7 +1146,7 @@ def stack_list(
     config: PathLike,
     state: Union[str, Iterable[str], None] = None,
     attempts: bool = False,
-) -> List[dict]:
+) -> List[StackRequest]:
     """The requests of the request stack of :func:`update`, as ``siqaco stack list
     --format json`` lists them (docs/configuration.md).
 
@@ -960,8 +1162,8 @@ def stack_list(
 
     Returns
     -------
-    list of dict
-        One dict per request, sorted by ``id``: ``id``, ``stream`` (``NET.STA.LOC.CHA``;
+    list of StackRequest
+        One per request (a dict; its keys are also attributes), sorted by ``id``: ``id``, ``stream`` (``NET.STA.LOC.CHA``;
         location and channel ``*`` for a multiplexed station), ``start``, ``end`` (ISO 8601,
         end exclusive), ``start_ns``, ``end_ns`` (ns since 1970-01-01 UTC), ``state``,
         ``reason`` (str or None), ``sources`` (names of the only sources asked, or None),
@@ -983,13 +1185,14 @@ def stack_list(
     InvalidArgumentError
         For an unknown state.
     """
-    return _siqaco.stack_list(os.fspath(config), states=_select(state), attempts=attempts)
+    listed = _siqaco.stack_list(os.fspath(config), state=_select(state), attempts=attempts)
+    return [StackRequest(r) for r in listed]
 
 
 def stack_run(
     config: PathLike,
     progress: Optional[Callable[[int, int, int], Any]] = None,
-) -> dict:
+) -> UpdateSummary:
     """Executes the pending requests of the stack (``new``, ``retry``, ``failed``) without
     analysing a window, as ``siqaco stack run`` does: the execution step of :func:`update`
     (archive lock, sources in priority order, merge, re-index). Runs with the GIL released.
@@ -1004,7 +1207,7 @@ def stack_run(
 
     Returns
     -------
-    dict
+    UpdateSummary
         The summary of ``siqaco stack run --format json``, with the keys of :func:`update`'s:
         the window is the pending requests' extent (empty strings and zero counts when
         nothing is pending); ``streams_checked``, ``gaps_found`` and ``requests_created`` are
@@ -1019,7 +1222,7 @@ def stack_run(
         On Ctrl-C (or when ``progress`` raises, that exception): as :func:`update`, the
         requests being executed finish and are merged, the others stay pending.
     """
-    return _siqaco.stack_run(os.fspath(config), progress=progress)
+    return UpdateSummary(_siqaco.stack_run(os.fspath(config), progress=progress))
 
 
 def stack_retry(config: PathLike, ids: Union[int, Iterable[int], None] = None) -> int:
@@ -1085,7 +1288,7 @@ def request_create(
     start: TimeLike,
     end: TimeLike,
     sources: Union[str, Iterable[str], None] = None,
-) -> List[dict]:
+) -> List[StackRequest]:
     """Adds requests to the stack for a window, without gap analysis, as ``siqaco request
     create`` does; the next :func:`update` or :func:`stack_run` executes them.
 
@@ -1106,7 +1309,7 @@ def request_create(
 
     Returns
     -------
-    list of dict
+    list of StackRequest
         The requests created, as :func:`stack_list` gives them (state ``"new"``).
 
     Raises
@@ -1116,10 +1319,11 @@ def request_create(
     ConfigError, FileNotFoundError, DatabaseError
         As :func:`stack_list`.
     """
-    return _siqaco.request_create(
+    created = _siqaco.request_create(
         os.fspath(config),
         _select(select) or [],
         _required_ns(start, "start"),
         _required_ns(end, "end"),
         sources=_select(sources),
     )
+    return [StackRequest(r) for r in created]

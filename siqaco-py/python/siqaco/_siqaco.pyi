@@ -7,7 +7,9 @@ import numpy as np
 __all__ = [
     "__version__",
     "ScanReport",
+    "UpdateSummary",
     "scan",
+    "streams",
     "read",
     "parse_time",
     "SiqacoError",
@@ -197,14 +199,28 @@ def merge(
 ) -> Dict[str, Any]:
     """Merges patches into an archive (``siqaco merge``); returns the ``--json`` report."""
 
+@final
+class UpdateSummary:
+    """The summary of an update or of a run of the stack."""
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The document of ``siqaco update --format json``."""
+    @property
+    def window_start_ns(self) -> Optional[int]:
+        """Window start, ns (None: a run of the stack with nothing pending)."""
+    @property
+    def window_end_ns(self) -> Optional[int]:
+        """Window end (exclusive), ns."""
+
 def update(
     config: str,
     start_ns: Optional[int] = None,
     end_ns: Optional[int] = None,
     dry_run: bool = False,
+    now_ns: Optional[int] = None,
     progress: Optional[Callable[[int, int, int], Any]] = None,
-) -> Dict[str, Any]:
-    """One run of ``siqaco update``; returns the ``--format json`` summary."""
+) -> UpdateSummary:
+    """One run of ``siqaco update`` (``siqaco::ops::UpdateRequest``)."""
 
 def qc(
     archive: str,
@@ -225,7 +241,7 @@ def qc(
 
 def stack_list(
     config: str,
-    states: Optional[Sequence[str]] = None,
+    state: Optional[Sequence[str]] = None,
     attempts: bool = False,
 ) -> List[Dict[str, Any]]:
     """The requests of the stack (``siqaco stack list --format json``)."""
@@ -233,7 +249,7 @@ def stack_list(
 def stack_run(
     config: str,
     progress: Optional[Callable[[int, int, int], Any]] = None,
-) -> Dict[str, Any]:
+) -> UpdateSummary:
     """Executes the pending requests (``siqaco stack run``); returns the summary."""
 
 def stack_retry(config: str, ids: Optional[Sequence[int]] = None) -> int:

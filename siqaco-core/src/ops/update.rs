@@ -1,0 +1,642 @@
+//! The update operations (`docs/configuration.md`): one run of `siqaco update`
+//! ([`UpdateRequest`]) and the request stack — `siqaco stack list|run|retry|cancel`
+//! ([`StackListRequest`], [`StackRunRequest`], [`StackRetryRequest`],
+//! [`StackCancelRequest`]) and `siqaco request create` ([`RequestCreateRequest`]).
+//!
+//! Each stack operation is a request of its own (rather than one request with an action):
+//! their fields and results differ (a listing, a summary, a count), so each front end maps
+//! one command, function or setter onto one type. Every request names its configuration
+//! ([`UpdateConfig`]): a `siqaco.toml` read when the request runs, or a [`Config`] already
+//! read.
+
+use super::{Control, Window};
+use crate::error::Result;
+use crate::index::Catalogue;
+use crate::sid::NslcGlob;
+use crate::update::config::Config;
+use crate::update::stack::{self, Attempt, Request, RequestState};
+use crate::update::{self as pipeline, UpdateOptions, UpdateSummary};
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The configuration of an update operation (field `config`; `--config`).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum UpdateConfig {
+    /// A configuration file (`siqaco.toml`), read by `run` ([`Config::from_path`]).
+    File(PathBuf),
+    /// A configuration already read or built.
+    Parsed(Arc<Config>),
+}
+
+impl UpdateConfig {
+    /// The configuration: the file read, or the one given.
+    ///
+    /// # Errors
+    /// For a file: [`crate::Error::Io`] when it cannot be read (not found...);
+    /// [`crate::Error::Config`] naming the file and the key for an invalid configuration.
+    pub fn load(&self) -> Result<Cow<'_, Config>> {
+        match self {
+            UpdateConfig::File(path) => Config::from_path(path).map(Cow::Owned),
+            UpdateConfig::Parsed(config) => Ok(Cow::Borrowed(config)),
+        }
+    }
+
+    /// The catalogue (and request stack) of the configuration, created when missing.
+    fn catalogue(&self) -> Result<Catalogue> {
+        Catalogue::open(&self.load()?.catalogue)
+    }
+}
+
+impl From<PathBuf> for UpdateConfig {
+    fn from(path: PathBuf) -> Self {
+        UpdateConfig::File(path)
+    }
+}
+
+impl From<&Path> for UpdateConfig {
+    fn from(path: &Path) -> Self {
+        UpdateConfig::File(path.to_path_buf())
+    }
+}
+
+impl From<&PathBuf> for UpdateConfig {
+    fn from(path: &PathBuf) -> Self {
+        UpdateConfig::File(path.clone())
+    }
+}
+
+impl From<&str> for UpdateConfig {
+    fn from(path: &str) -> Self {
+        UpdateConfig::File(path.into())
+    }
+}
+
+impl From<Config> for UpdateConfig {
+    fn from(config: Config) -> Self {
+        UpdateConfig::Parsed(Arc::new(config))
+    }
+}
+
+impl From<Arc<Config>> for UpdateConfig {
+    fn from(config: Arc<Config>) -> Self {
+        UpdateConfig::Parsed(config)
+    }
+}
+
+/// One run of `siqaco update` (`siqaco.update`, `siqaco_update_run`): keeps the archive of
+/// the configuration complete over a window (see [`crate::update`] for the steps).
+///
+/// The window is the configuration's `[window]` at `now_ns`, or `start_ns`/`end_ns` used
+/// exactly as given: the both-or-neither rule of [`Window::both_or_neither`]. The result
+/// serialises as the JSON document of `siqaco update --format json`.
+///
+/// ```
+/// # fn main() -> siqaco::Result<()> {
+/// use siqaco::ops::{Control, UpdateRequest};
+/// let dir = tempfile::tempdir().unwrap();
+/// let config = siqaco::update::config::Config::from_str_in(
+///     "[archive]\npath = \"archive\"\n[catalogue]\nurl = \"cat.sqlite\"\n\
+///      [streams]\nselect = [\"IU.ANMO.00.BHZ\"]\n",
+///     dir.path(),
+/// )?;
+/// let mut request = UpdateRequest::new(config);
+/// request.start_ns = Some(siqaco::time::parse_time("2024-01-01")?);
+/// request.end_ns = Some(siqaco::time::parse_time("2024-01-02")?);
+/// request.dry_run = true;
+/// let summary = request.run(&Control::new())?;
+/// assert_eq!((summary.streams_checked, summary.gaps_found), (1, 1));
+/// assert!(serde_json::to_string(&summary).unwrap()
+///     .starts_with(r#"{"window_start":"2024-01-01T00:00:00.000000Z","#));
+///
+/// request.end_ns = None; // one end alone is refused, naming the missing field
+/// assert_eq!(request.validate().unwrap_err().field_name(), Some("end_ns"));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateRequest {
+    /// The configuration.
+    pub config: UpdateConfig,
+    /// Window start, ns, used exactly as given (not aligned); with `end_ns` or not at all.
+    pub start_ns: Option<i64>,
+    /// Window end, ns, exclusive; with `start_ns` or not at all.
+    pub end_ns: Option<i64>,
+    /// Work out the requests each source would be sent, and change nothing: no file, no
+    /// catalogue, no request (default false).
+    pub dry_run: bool,
+    /// The time at which the configuration's window is computed, ns (default: the clock
+    /// when the request runs); unused when a window is given.
+    pub now_ns: Option<i64>,
+}
+
+impl UpdateRequest {
+    /// A run of the configuration `config` with the defaults: its window now, changes made.
+    pub fn new(config: impl Into<UpdateConfig>) -> Self {
+        UpdateRequest {
+            config: config.into(),
+            start_ns: None,
+            end_ns: None,
+            dry_run: false,
+            now_ns: None,
+        }
+    }
+
+    /// Checks every field (the configuration is read by `run`).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidField`] for one end of the window without the other
+    /// (`start_ns` or `end_ns`, the one missing) or an `end_ns` not after `start_ns`.
+    pub fn validate(&self) -> Result<()> {
+        self.options().map(|_| ())
+    }
+
+    fn options(&self) -> Result<UpdateOptions> {
+        Ok(UpdateOptions {
+            window: Window::pair_of(Window::both_or_neither(self.start_ns, self.end_ns)?),
+            dry_run: self.dry_run,
+            now_ns: self.now_ns,
+        })
+    }
+
+    /// Runs the update. Progress: [`super::Progress::Update`] once before the first pending
+    /// request is executed and after each one (not in a dry run). Cancellation: no further
+    /// request is started; those being executed finish and are merged, the others stay
+    /// pending in the stack for the next run, and the run ends as usual (re-index,
+    /// summary) without counting them.
+    ///
+    /// # Errors
+    /// As [`UpdateRequest::validate`], then as [`UpdateConfig::load`]; then
+    /// [`crate::Error::Config`] for a bad stream list, [`crate::Error::Source`] for a source
+    /// that cannot be opened, [`crate::Error::Io`] when the archive's lock is held or the
+    /// archive cannot be read or written, [`crate::Error::Database`]. Source failures are
+    /// not errors: they are recorded in the stack and counted in the summary.
+    pub fn run(&self, control: &Control) -> Result<UpdateSummary> {
+        let opts = self.options()?;
+        pipeline::run_update(&*self.config.load()?, &opts, control)
+    }
+}
+
+/// Execute the pending requests of the stack (`new`, `retry`, `failed`) without analysing
+/// a window (`siqaco stack run`, `siqaco.stack_run`, `siqaco_stack_run`): the requests of
+/// [`RequestCreateRequest`] or left for retry by earlier runs.
+///
+/// Example: the stack operations together, under [`RequestCreateRequest`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct StackRunRequest {
+    /// The configuration.
+    pub config: UpdateConfig,
+}
+
+impl StackRunRequest {
+    /// A run of the stack of `config`.
+    pub fn new(config: impl Into<UpdateConfig>) -> Self {
+        StackRunRequest {
+            config: config.into(),
+        }
+    }
+
+    /// Checks every field (nothing can be wrong with typed values today).
+    ///
+    /// # Errors
+    /// None yet; kept so every request validates the same way.
+    pub fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Executes the pending requests. The summary's window spans them (`None` with every
+    /// counter 0 when nothing is pending); `streams_checked`, `gaps_found` and
+    /// `requests_created` are 0. Progress and cancellation as [`UpdateRequest::run`].
+    ///
+    /// # Errors
+    /// As [`UpdateRequest::run`].
+    pub fn run(&self, control: &Control) -> Result<UpdateSummary> {
+        self.validate()?;
+        pipeline::run_stack(&*self.config.load()?, control)
+    }
+}
+
+/// List the requests of the stack (`siqaco stack list`, `siqaco.stack_list`).
+///
+/// Example: the stack operations together, under [`RequestCreateRequest`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct StackListRequest {
+    /// The configuration.
+    pub config: UpdateConfig,
+    /// Only requests in these states (empty = all; `--state`, repeatable).
+    pub state: Vec<RequestState>,
+    /// Also give each request's attempts (default false).
+    pub attempts: bool,
+}
+
+/// A request of the stack as [`StackListRequest`] lists it; serialises as an element of
+/// `siqaco stack list --format json` ([`Request::to_json`], plus `attempt_list` when the
+/// attempts were asked for).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ListedRequest {
+    /// The request.
+    pub request: Request,
+    /// Its attempts, oldest first, when asked for (`attempt_list`).
+    pub attempt_list: Option<Vec<Attempt>>,
+}
+
+impl serde::Serialize for ListedRequest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut j = self.request.to_json().map_err(serde::ser::Error::custom)?;
+        if let Some(a) = &self.attempt_list {
+            j["attempt_list"] = serde_json::to_value(a).map_err(serde::ser::Error::custom)?;
+        }
+        j.serialize(s)
+    }
+}
+
+impl StackListRequest {
+    /// A listing of every request of the stack of `config`, without attempts.
+    pub fn new(config: impl Into<UpdateConfig>) -> Self {
+        StackListRequest {
+            config: config.into(),
+            state: Vec::new(),
+            attempts: false,
+        }
+    }
+
+    /// Checks every field (nothing can be wrong with typed values today; a state typed by
+    /// a user is parsed with [`super::parse_field`]`::<RequestState>("state", ..)`).
+    ///
+    /// # Errors
+    /// None yet; kept so every request validates the same way.
+    pub fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// The requests, by id. The control is not used (listing is quick).
+    ///
+    /// # Errors
+    /// As [`UpdateConfig::load`]; [`crate::Error::Database`] when the catalogue fails.
+    pub fn run(&self, _control: &Control) -> Result<Vec<ListedRequest>> {
+        self.validate()?;
+        let cat = self.config.catalogue()?;
+        stack::list(&cat, &self.state, None)?
+            .into_iter()
+            .map(|request| {
+                let attempt_list = if self.attempts {
+                    Some(stack::attempts(&cat, request.id)?)
+                } else {
+                    None
+                };
+                Ok(ListedRequest {
+                    request,
+                    attempt_list,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Put `on_hold` and `failed` requests back to `retry` with a fresh retry policy (attempt
+/// count 0, lifespan from now) (`siqaco stack retry`, `siqaco.stack_retry`).
+///
+/// Example: the stack operations together, under [`RequestCreateRequest`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct StackRetryRequest {
+    /// The configuration.
+    pub config: UpdateConfig,
+    /// Request ids (`on_hold`, `failed` or `retry` requests); empty = every `on_hold` and
+    /// `failed` request.
+    pub ids: Vec<i64>,
+}
+
+impl StackRetryRequest {
+    /// Retry every `on_hold` and `failed` request of the stack of `config`.
+    pub fn new(config: impl Into<UpdateConfig>) -> Self {
+        StackRetryRequest {
+            config: config.into(),
+            ids: Vec::new(),
+        }
+    }
+
+    /// Checks every field (nothing can be wrong with typed values today).
+    ///
+    /// # Errors
+    /// None yet; kept so every request validates the same way.
+    pub fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// How many requests were put back to retry. The control is not used (one
+    /// transaction).
+    ///
+    /// # Errors
+    /// As [`UpdateConfig::load`]; [`crate::Error::NotFound`] for an id not in the stack,
+    /// [`crate::Error::InvalidArgument`] for a request in another state (nothing is then
+    /// changed); [`crate::Error::Database`].
+    pub fn run(&self, _control: &Control) -> Result<u64> {
+        self.validate()?;
+        stack::retry(&self.config.catalogue()?, &self.ids)
+    }
+}
+
+/// Cancel requests: never attempted again, their window not requested again by later
+/// updates (`siqaco stack cancel`, `siqaco.stack_cancel`).
+///
+/// Example: the stack operations together, under [`RequestCreateRequest`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct StackCancelRequest {
+    /// The configuration.
+    pub config: UpdateConfig,
+    /// Request ids.
+    pub ids: Vec<i64>,
+}
+
+impl StackCancelRequest {
+    /// Cancel the requests `ids` of the stack of `config`.
+    pub fn new(config: impl Into<UpdateConfig>, ids: Vec<i64>) -> Self {
+        StackCancelRequest {
+            config: config.into(),
+            ids,
+        }
+    }
+
+    /// Checks every field (nothing can be wrong with typed values today).
+    ///
+    /// # Errors
+    /// None yet; kept so every request validates the same way.
+    pub fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// How many requests were cancelled. The control is not used (one transaction).
+    ///
+    /// # Errors
+    /// As [`UpdateConfig::load`]; [`crate::Error::NotFound`] for an id not in the stack,
+    /// [`crate::Error::InvalidArgument`] for a `succeeded` or `in_progress` request
+    /// (nothing is then changed); [`crate::Error::Database`].
+    pub fn run(&self, _control: &Control) -> Result<u64> {
+        self.validate()?;
+        stack::cancel(&self.config.catalogue()?, &self.ids)
+    }
+}
+
+/// Add requests to the stack for a window, without gap analysis (`siqaco request create`,
+/// `siqaco.request_create`); the next update or run of the stack executes them.
+///
+/// The stack operations together: a request created, executed by a run of the stack (the
+/// only source has nothing, so it is left for retry), put back to retry by hand, listed
+/// and cancelled.
+///
+/// ```
+/// # fn main() -> siqaco::Result<()> {
+/// use siqaco::ops::{
+///     Control, RequestCreateRequest, StackCancelRequest, StackListRequest, StackRetryRequest,
+///     StackRunRequest,
+/// };
+/// use siqaco::update::stack::RequestState;
+/// let dir = tempfile::tempdir().unwrap();
+/// std::fs::create_dir(dir.path().join("empty")).unwrap();
+/// let config = std::sync::Arc::new(siqaco::update::config::Config::from_str_in(
+///     "[archive]\npath = \"archive\"\n[catalogue]\nurl = \"cat.sqlite\"\n\
+///      [streams]\nselect = [\"IU.ANMO.00.BHZ\"]\n\
+///      [[sources]]\nname = \"empty\"\nkind = \"archive\"\npath = \"empty\"\n",
+///     dir.path(),
+/// )?);
+/// let control = Control::new();
+/// let day = siqaco::time::parse_time("2024-01-01")?;
+/// let select = vec!["IU.ANMO.00.BHZ".parse()?];
+/// let create = RequestCreateRequest::new(config.clone(), select, day, day + 86_400_000_000_000);
+/// let created = create.run(&control)?;
+/// assert_eq!((created.len(), created[0].state), (1, RequestState::New));
+///
+/// let summary = StackRunRequest::new(config.clone()).run(&control)?;
+/// // Not sent (the source's files show it has nothing), attempted, left for retry.
+/// assert_eq!((summary.requests_sent, summary.requests_failed), (0, 1));
+/// assert_eq!(summary.requests_left, 1);
+///
+/// let mut retry = StackRetryRequest::new(config.clone());
+/// retry.ids = vec![created[0].id];
+/// assert_eq!(retry.run(&control)?, 1);
+///
+/// let mut list = StackListRequest::new(config.clone());
+/// list.state = vec![siqaco::ops::parse_field("state", "retry")?];
+/// list.attempts = true;
+/// let listed = list.run(&control)?;
+/// let attempts = listed[0].attempt_list.as_ref().unwrap();
+/// assert_eq!(attempts[0].outcome, "not_available");
+///
+/// assert_eq!(StackCancelRequest::new(config, vec![created[0].id]).run(&control)?, 1);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RequestCreateRequest {
+    /// The configuration.
+    pub config: UpdateConfig,
+    /// Streams: exact codes as given (a stream with no data yet included), globs expanded
+    /// against the maintained streams, the archive and the catalogue. One request per
+    /// stream (per station for a multiplexed station).
+    pub select: Vec<NslcGlob>,
+    /// Window start, ns.
+    pub start_ns: i64,
+    /// Window end, ns, exclusive; after the start.
+    pub end_ns: i64,
+    /// Ask only these sources (names from the configuration); empty = every source
+    /// configured for the stream.
+    pub sources: Vec<String>,
+}
+
+impl RequestCreateRequest {
+    /// Requests for `select` over `[start_ns, end_ns)` in the stack of `config`.
+    pub fn new(
+        config: impl Into<UpdateConfig>,
+        select: Vec<NslcGlob>,
+        start_ns: i64,
+        end_ns: i64,
+    ) -> Self {
+        RequestCreateRequest {
+            config: config.into(),
+            select,
+            start_ns,
+            end_ns,
+            sources: Vec::new(),
+        }
+    }
+
+    /// Checks every field (source names are checked against the configuration by `run`).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidField`] for an `end_ns` not after `start_ns`.
+    pub fn validate(&self) -> Result<()> {
+        self.window().map(|_| ())
+    }
+
+    fn window(&self) -> Result<Window> {
+        Window::new(self.start_ns, self.end_ns)
+    }
+
+    /// The requests created (state `new`), by id. The control is not used.
+    ///
+    /// # Errors
+    /// As [`RequestCreateRequest::validate`], then as [`UpdateConfig::load`];
+    /// [`crate::Error::InvalidField`] for an unknown source name (`sources`) or a selection
+    /// that matches no stream (`select`); [`crate::Error::Database`].
+    pub fn run(&self, _control: &Control) -> Result<Vec<Request>> {
+        let window = self.window()?;
+        pipeline::create_requests(
+            &*self.config.load()?,
+            &self.select,
+            window.pair(),
+            &self.sources,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::{format_time, parse_time};
+
+    /// The summary document as it was built before the window was kept in ns: the same
+    /// keys in the same order, the window as ISO 8601 text (empty when there is none).
+    #[derive(serde::Serialize)]
+    struct Before<'a> {
+        window_start: String,
+        window_end: String,
+        streams_checked: u64,
+        gaps_found: u64,
+        requests_created: u64,
+        requests_sent: u64,
+        requests_succeeded: u64,
+        requests_failed: u64,
+        samples_added: u64,
+        requests_left: u64,
+        dry_run: bool,
+        planned: &'a [crate::update::PlannedRequest],
+        warnings: &'a [String],
+    }
+
+    fn before(s: &UpdateSummary) -> String {
+        let iso = |t: Option<i64>| t.map(format_time).unwrap_or_default();
+        serde_json::to_string_pretty(&Before {
+            window_start: iso(s.window_start_ns),
+            window_end: iso(s.window_end_ns),
+            streams_checked: s.streams_checked,
+            gaps_found: s.gaps_found,
+            requests_created: s.requests_created,
+            requests_sent: s.requests_sent,
+            requests_succeeded: s.requests_succeeded,
+            requests_failed: s.requests_failed,
+            samples_added: s.samples_added,
+            requests_left: s.requests_left,
+            dry_run: s.dry_run,
+            planned: &s.planned,
+            warnings: &s.warnings,
+        })
+        .unwrap()
+    }
+
+    /// A dry run, a run and runs of the stack on sds-small (an empty archive maintaining
+    /// IU.COLA.00.BHZ, sds-small as its source): each summary serialises byte for byte as
+    /// the document built before, and holds the window given, in ns.
+    #[test]
+    fn summaries_serialise_as_before() {
+        let Some(d) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let config = Config::from_str_in(
+            &format!(
+                "[archive]\npath = \"final\"\n[catalogue]\nurl = \"cat.sqlite\"\n\
+                 [streams]\nselect = [\"IU.COLA.00.BHZ\"]\n[[sources]]\nname = \"sds\"\n\
+                 kind = \"archive\"\npath = \"{}\"\n",
+                d.join("sds-small").display()
+            ),
+            tmp.path(),
+        )
+        .unwrap();
+        // ns precision, which ISO 8601 text (µs) would lose.
+        let (start, end) = (
+            parse_time("2010-02-27T06:50:00").unwrap() + 1,
+            parse_time("2010-02-27T08:00:00").unwrap() - 1,
+        );
+        let mut request = UpdateRequest::new(config.clone());
+        (request.start_ns, request.end_ns) = (Some(start), Some(end));
+        request.dry_run = true;
+        let dry = request.run(&Control::new()).unwrap();
+        request.dry_run = false;
+        let run = request.run(&Control::new()).unwrap();
+        let control = Control::new();
+        let empty_stack = StackRunRequest::new(config.clone()).run(&control).unwrap();
+        let created = RequestCreateRequest::new(
+            config.clone(),
+            vec!["IU.COLA.00.BH1".parse().unwrap()],
+            parse_time("2010-02-26").unwrap(),
+            parse_time("2010-02-26T01:00:00").unwrap(),
+        )
+        .run(&control)
+        .unwrap();
+        assert_eq!(created.len(), 1);
+        let stack = StackRunRequest::new(config).run(&control).unwrap();
+
+        assert!(dry.dry_run && dry.planned.len() == 1, "{dry:?}");
+        assert_eq!(
+            (run.requests_succeeded, run.requests_left),
+            (1, 0),
+            "{run:?}"
+        );
+        assert!(run.samples_added > 0, "{run:?}");
+        assert_eq!(
+            (stack.requests_sent, stack.requests_failed),
+            (0, 1),
+            "{stack:?}"
+        );
+        for s in [&dry, &run] {
+            assert_eq!(
+                (s.window_start_ns, s.window_end_ns),
+                (Some(start), Some(end))
+            );
+        }
+        assert_eq!(
+            (empty_stack.window_start_ns, empty_stack.window_end_ns),
+            (None, None)
+        );
+        assert_eq!(
+            (stack.window_start_ns, stack.window_end_ns),
+            (Some(created[0].start_ns), Some(created[0].end_ns))
+        );
+        for s in [&dry, &run, &empty_stack, &stack] {
+            assert_eq!(serde_json::to_string_pretty(s).unwrap(), before(s));
+        }
+        assert!(before(&empty_stack)
+            .starts_with("{\n  \"window_start\": \"\",\n  \"window_end\": \"\","));
+    }
+
+    #[test]
+    fn windows_follow_the_both_or_neither_rule() {
+        let mut r = UpdateRequest::new("siqaco.toml");
+        r.validate().unwrap();
+        r.start_ns = Some(10);
+        let e = r.validate().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid argument: end_ns: missing: give both ends of the window or neither"
+        );
+        r.end_ns = Some(10);
+        assert_eq!(r.validate().unwrap_err().field_name(), Some("end_ns"));
+        r.start_ns = None;
+        assert_eq!(r.validate().unwrap_err().field_name(), Some("start_ns"));
+        // The configuration is read after the fields are checked: a missing file is then
+        // the error.
+        r.start_ns = Some(0);
+        let e = r.run(&Control::new()).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Io, "{e}");
+        let c = RequestCreateRequest::new("siqaco.toml", Vec::new(), 5, 5);
+        assert_eq!(c.validate().unwrap_err().field_name(), Some("end_ns"));
+    }
+}
