@@ -13,6 +13,7 @@ use std::sync::Arc;
 pub enum Progress {
     /// Files and bytes read by a scan ([`crate::scan::Progress`]).
     Scan(crate::scan::Progress),
+    #[cfg(feature = "update")]
     /// Requests executed and samples added by an update or a run of the stack
     /// ([`crate::update::UpdateProgress`]).
     Update(crate::update::UpdateProgress),

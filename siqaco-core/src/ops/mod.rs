@@ -41,11 +41,14 @@
 
 mod control;
 mod scan;
+#[cfg(feature = "update")]
 mod update;
 mod window;
 
 pub use control::{Control, Progress};
 pub use scan::{ReadRequest, ScanRequest, StreamsRequest};
+#[cfg(feature = "update")]
+#[cfg_attr(docsrs, doc(cfg(feature = "update")))]
 pub use update::{
     ListedRequest, RequestCreateRequest, StackCancelRequest, StackListRequest, StackRetryRequest,
     StackRunRequest, UpdateConfig, UpdateRequest,
