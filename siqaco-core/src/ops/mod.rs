@@ -22,6 +22,10 @@
 //!   one `run(&self, &Control)` per request.
 //! - **Results**: typed structs (`ScanReport`...) that implement `serde::Serialize` as the
 //!   JSON documents of `docs/scan-json.md` and the other `docs/*.md`.
+//! - **Catalogues**: [`IndexRequest`] creates its catalogue when missing; every other
+//!   operation on a catalogue ([`StatsRequest`], [`ReportRequest`], [`ReportDataRequest`],
+//!   [`MigrateRequest`], [`BackupRequest`], [`CheckRequest`]) needs an existing one
+//!   ([`crate::index::Catalogue::exists`], the one rule) and creates nothing.
 //!
 //! ```
 //! # fn main() -> siqaco::Result<()> {
@@ -39,11 +43,18 @@
 //! # }
 //! ```
 
+mod catalogue;
 mod control;
+mod report;
 mod scan;
 mod window;
 
+pub use catalogue::{
+    BackupReport, BackupRequest, CheckRequest, IndexRequest, MigrateReport, MigrateRequest,
+    StatsRequest,
+};
 pub use control::{Control, Progress};
+pub use report::{ReportDataRequest, ReportOutput, ReportRequest};
 pub use scan::{ReadRequest, ScanRequest, StreamsRequest};
 pub use window::Window;
 

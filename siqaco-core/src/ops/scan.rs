@@ -93,8 +93,9 @@ impl ScanRequest {
         self.options().map(|_| ())
     }
 
-    /// The lower-level options ([`crate::scan::ScanOptions`]) of this request.
-    fn options(&self) -> Result<ScanOptions> {
+    /// The lower-level options ([`crate::scan::ScanOptions`]) of this request (also the
+    /// analysis of the catalogue operations, `stats` and `report`).
+    pub(super) fn options(&self) -> Result<ScanOptions> {
         check_paths(&self.paths)?;
         check_seconds("min_gap_s", self.min_gap_s)?;
         check_seconds("max_gap_s", self.max_gap_s)?;
