@@ -303,10 +303,13 @@ pub struct StreamExtent {
     pub latest_ns: i64,
 }
 
-/// Result of [`Catalogue::check`]. Serialises as `{"problems": [...], "files": N,
-/// "rows": N}`.
+/// Result of [`Catalogue::check`]. Serialises as `{"catalogue": "...", "problems": [...],
+/// "files": N, "rows": N}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CheckReport {
+    /// The catalogue checked: its file name, or its URL without the password
+    /// ([`Catalogue::target`]).
+    pub catalogue: String,
     /// Problems found; empty when the catalogue is consistent.
     pub problems: Vec<String>,
     /// Files in `siqaco_files`.
@@ -1128,7 +1131,10 @@ impl Catalogue {
     /// # Errors
     /// [`Error::Database`] when the checks cannot run.
     pub fn check(&self) -> Result<CheckReport> {
-        let mut rep = CheckReport::default();
+        let mut rep = CheckReport {
+            catalogue: self.target(),
+            ..CheckReport::default()
+        };
         let v = self.schema_version()?;
         let mut db = self.db.borrow_mut();
         if db.kind() == BackendKind::Sqlite {
