@@ -143,20 +143,20 @@ pub struct StatsRequest {
     pub start_ns: Option<i64>,
     /// Window end, ns, exclusive.
     pub end_ns: Option<i64>,
-    /// Report only gaps at least this long, seconds.
+    /// As [`ScanRequest::min_gap_s`].
     pub min_gap_s: Option<f64>,
-    /// Report only gaps at most this long, seconds.
+    /// As [`ScanRequest::max_gap_s`].
     pub max_gap_s: Option<f64>,
-    /// Collapse more than this many gaps starting in one UTC day into one (Morumotto).
+    /// As [`ScanRequest::max_gaps_per_day`].
     pub max_gaps_per_day: Option<usize>,
-    /// Time tolerance, seconds (default half a sample period; a tolerance smaller than
-    /// the one used when indexing cannot split traces already joined).
+    /// As [`ScanRequest::tolerance_s`]; a tolerance smaller than the one used when
+    /// indexing cannot split traces already joined.
     pub tolerance_s: Option<f64>,
-    /// Time tolerance, sample periods (default 0.5; exclusive with `tolerance_s`).
+    /// As [`ScanRequest::tolerance_periods`].
     pub tolerance_periods: Option<f64>,
-    /// Relative sample-rate tolerance (default 1e-4).
+    /// As [`ScanRequest::rate_tolerance`].
     pub rate_tolerance: Option<f64>,
-    /// Compute per-UTC-day statistics (default true: the JSON document has them).
+    /// As [`ScanRequest::per_day`] (default true: the JSON document has them).
     pub per_day: bool,
 }
 
