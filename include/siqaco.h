@@ -96,8 +96,10 @@
 /**
  * Status returned by every fallible function of libsiqaco. `SIQACO_STATUS_OK` (0) is
  * success. The numeric values are part of the ABI and never change; a retired code is
- * never reused. Codes 1 to 99 are the error kinds of the core library (`siqaco::ErrorKind`,
- * same numbers); codes from 100 are the C ABI's own.
+ * never reused. This enumeration is the one place where they are written (the core's
+ * `siqaco::ErrorKind` has no numbers). Codes 1 to 99 stand for the error kinds of the
+ * core library, one each, of the same name; an error kind this version does not know
+ * gives `SIQACO_STATUS_UNKNOWN`. Codes from 100 are the C ABI's own.
  */
 enum siqaco_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L

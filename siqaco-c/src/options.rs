@@ -3,8 +3,20 @@
 //! The options are the CLI's `siqaco scan` options, converted with the core's rules
 //! (`Tolerance::from_options`, `window_from`, `NslcGlob::parse`).
 
-use super::*;
+use crate::archive::siqaco_archive;
+use crate::args::{
+    arg_opt_str, arg_out, arg_paths, arg_ref, parse_selection, tolerance, window, write_handle,
+};
+use crate::boundary::{boundary, free_handle, set_option};
+use crate::report::siqaco_report;
+#[cfg(doc)] // the function named in the documentation
+use crate::siqaco_archive_scan;
+use crate::status::siqaco_status;
+use siqaco::gaps::AnalysisOptions;
 use siqaco::scan::ScanInput;
+use siqaco::scan::{scan_archive, ScanOptions};
+use siqaco::segment::Tolerance;
+use std::ffi::c_char;
 
 /// Options of a scan (and of a report from a catalogue): selection, window, tolerances,
 /// gap filters, per-day statistics and worker threads. Opaque; created by

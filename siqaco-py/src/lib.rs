@@ -19,7 +19,7 @@ use serde_json::Value;
 use siqaco::codec::Samples;
 use siqaco::ops::{
     parse_field, parse_fields, Control, IndexRequest, ReadRequest, ReportDataRequest, ScanRequest,
-    StatsRequest,
+    StatsRequest, StreamsRequest,
 };
 use siqaco::scan::Progress;
 use std::path::PathBuf;
@@ -297,6 +297,27 @@ fn scan(
     Ok(PyScanReport { inner })
 }
 
+/// The streams an archive holds, from its file names (no file is read):
+/// `"NET.STA.LOC.CHA"` texts sorted ([`siqaco::ops::StreamsRequest`]).
+#[pyfunction]
+#[pyo3(signature = (root, layout="sds", select=None))]
+fn streams(
+    py: Python<'_>,
+    root: PathBuf,
+    layout: &str,
+    select: Option<Vec<String>>,
+) -> PyResult<Vec<String>> {
+    let request = (|| -> siqaco::Result<StreamsRequest> {
+        let mut r = StreamsRequest::new(root);
+        r.layout = parse_field("layout", layout)?;
+        r.select = parse_fields("select", &select.unwrap_or_default())?;
+        Ok(r)
+    })()
+    .map_err(errors::to_pyerr)?;
+    let list = run_op(py, None, |control| request.run(control))?;
+    Ok(list.iter().map(ToString::to_string).collect())
+}
+
 /// The figures' data of `siqaco report` from a catalogue
 /// ([`siqaco::ops::ReportDataRequest`]: keyword arguments are its fields), as the JSON the
 /// HTML report embeds (`siqaco::plot::report_data_json`), in Python objects.
@@ -505,10 +526,16 @@ fn stats(
 }
 
 /// Parses a time as the CLI does (ISO 8601 with or without `Z`, a date, SEED ordinal dates)
-/// into nanoseconds since 1970-01-01 UTC.
+/// into nanoseconds since 1970-01-01 UTC; a refusal names the request field `field` when
+/// given ([`siqaco::ops::parse_time_field`]).
 #[pyfunction]
-fn parse_time(text: &str) -> PyResult<i64> {
-    siqaco::time::parse_time(text).map_err(errors::to_pyerr)
+#[pyo3(signature = (text, field=None))]
+fn parse_time(text: &str, field: Option<&str>) -> PyResult<i64> {
+    match field {
+        Some(f) => siqaco::ops::parse_time_field(f, text),
+        None => siqaco::time::parse_time(text),
+    }
+    .map_err(errors::to_pyerr)
 }
 
 /// The native module.
@@ -519,6 +546,7 @@ fn _siqaco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyIndexReport>()?;
     m.add_function(wrap_pyfunction!(scan, m)?)?;
     m.add_function(wrap_pyfunction!(read, m)?)?;
+    m.add_function(wrap_pyfunction!(streams, m)?)?;
     m.add_function(wrap_pyfunction!(index, m)?)?;
     m.add_function(wrap_pyfunction!(stats, m)?)?;
     m.add_function(wrap_pyfunction!(parse_time, m)?)?;

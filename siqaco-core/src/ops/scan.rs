@@ -139,6 +139,21 @@ impl ScanRequest {
 
 /// List the streams an archive holds, from its file names; no file is read
 /// (`siqaco streams`, `siqaco.streams`).
+///
+/// ```
+/// # fn main() -> siqaco::Result<()> {
+/// use siqaco::ops::{Control, StreamsRequest};
+/// let root = tempfile::tempdir().unwrap();
+/// let day = root.path().join("2024/IU/ANMO/BHZ.D");
+/// std::fs::create_dir_all(&day).unwrap();
+/// std::fs::write(day.join("IU.ANMO.00.BHZ.D.2024.001"), b"").unwrap();
+/// let mut request = StreamsRequest::new(root.path());
+/// request.select = vec!["IU.*".parse()?];
+/// let streams = request.run(&Control::new())?;
+/// assert_eq!(streams, vec!["IU.ANMO.00.BHZ".parse()?]);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct StreamsRequest {
@@ -179,7 +194,24 @@ impl StreamsRequest {
 }
 
 /// Read the samples of an archive (or of miniSEED files) into contiguous segments
-/// (`siqaco.read`, `siqaco_read`; [`crate::read`]).
+/// (`siqaco.read`, `siqaco_archive_read`; [`crate::read`]).
+///
+/// ```
+/// # fn main() -> siqaco::Result<()> {
+/// use siqaco::ops::{Control, ReadRequest};
+/// let root = tempfile::tempdir().unwrap();
+/// let mut request = ReadRequest::new([root.path()]);
+/// request.start_ns = Some(siqaco::time::parse_time("2024-01-01")?);
+/// request.end_ns = Some(siqaco::time::parse_time("2024-01-02")?);
+/// let segments = request.run(&Control::new())?;
+/// assert!(segments.is_empty()); // an empty archive
+///
+/// request.end_ns = request.start_ns; // an empty window is refused, naming the field
+/// let e = request.validate().unwrap_err();
+/// assert_eq!(e.field_name(), Some("end_ns"));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ReadRequest {
