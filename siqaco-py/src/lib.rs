@@ -18,8 +18,8 @@ use pyo3::IntoPyObjectExt;
 use serde_json::Value;
 use siqaco::codec::Samples;
 use siqaco::ops::{
-    parse_field, parse_fields, Control, IndexRequest, ReadRequest, ReportDataRequest, ScanRequest,
-    StatsRequest, StreamsRequest,
+    parse_field, parse_fields, BackupRequest, CheckRequest, Control, IndexRequest, MigrateRequest,
+    ReadRequest, ReportDataRequest, ScanRequest, StatsRequest, StreamsRequest,
 };
 use siqaco::scan::Progress;
 use std::path::PathBuf;
@@ -407,9 +407,7 @@ impl PyIndexReport {
     /// The counts as a dict (`files_listed`, `files_indexed`, `files_unchanged`,
     /// `files_removed`, `rows_written`, `files_with_errors`).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let v = serde_json::to_value(&self.inner)
-            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-        json_to_py(py, &v)
+        serde_to_py(py, &self.inner)
     }
 
     /// One count by name, as in the dict `siqaco.index` returned before.
@@ -525,6 +523,49 @@ fn stats(
     Ok(PyScanReport { inner })
 }
 
+/// A typed result of the core as the dict of its serde serialisation.
+fn serde_to_py<'py>(py: Python<'py>, value: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
+    let v = serde_json::to_value(value)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    json_to_py(py, &v)
+}
+
+/// Checks an existing catalogue ([`siqaco::ops::CheckRequest`], `siqaco db check`); returns
+/// the dict of [`siqaco::index::CheckReport`].
+#[pyfunction]
+fn db_check<'py>(py: Python<'py>, catalogue: PathBuf) -> PyResult<Bound<'py, PyAny>> {
+    let request = CheckRequest::new(catalogue);
+    request.validate().map_err(errors::to_pyerr)?;
+    let r = run_op(py, None, |control| request.run(control))?;
+    serde_to_py(py, &r)
+}
+
+/// Migrates an existing catalogue's schema ([`siqaco::ops::MigrateRequest`],
+/// `siqaco db migrate`); returns the dict of [`siqaco::ops::MigrateReport`].
+#[pyfunction]
+fn db_migrate<'py>(py: Python<'py>, catalogue: PathBuf) -> PyResult<Bound<'py, PyAny>> {
+    let request = MigrateRequest::new(catalogue);
+    request.validate().map_err(errors::to_pyerr)?;
+    let r = run_op(py, None, |control| request.run(control))?;
+    serde_to_py(py, &r)
+}
+
+/// Writes a copy of an existing SQLite catalogue ([`siqaco::ops::BackupRequest`],
+/// `siqaco db backup`); returns the dict of [`siqaco::ops::BackupReport`].
+#[pyfunction]
+#[pyo3(signature = (catalogue, output=None))]
+fn db_backup<'py>(
+    py: Python<'py>,
+    catalogue: PathBuf,
+    output: Option<PathBuf>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut request = BackupRequest::new(catalogue);
+    request.output = output;
+    request.validate().map_err(errors::to_pyerr)?;
+    let r = run_op(py, None, |control| request.run(control))?;
+    serde_to_py(py, &r)
+}
+
 /// Parses a time as the CLI does (ISO 8601 with or without `Z`, a date, SEED ordinal dates)
 /// into nanoseconds since 1970-01-01 UTC; a refusal names the request field `field` when
 /// given ([`siqaco::ops::parse_time_field`]).
@@ -549,6 +590,9 @@ fn _siqaco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(streams, m)?)?;
     m.add_function(wrap_pyfunction!(index, m)?)?;
     m.add_function(wrap_pyfunction!(stats, m)?)?;
+    m.add_function(wrap_pyfunction!(db_check, m)?)?;
+    m.add_function(wrap_pyfunction!(db_migrate, m)?)?;
+    m.add_function(wrap_pyfunction!(db_backup, m)?)?;
     m.add_function(wrap_pyfunction!(parse_time, m)?)?;
     m.add_function(wrap_pyfunction!(report_data, m)?)?;
     ops::register(m)?;

@@ -84,3 +84,24 @@ def test_typed_results_give_the_dicts(sds_small: Path, tmp_path: Path, siqaco_bi
     assert data.streams == data["streams"] == data.to_dict()["streams"]
     assert data.now == "2026-01-01T00:00:00.000000Z"
     assert data.days == data.to_dict()["days"] and data.window["given"] is False
+
+
+def test_db_functions_give_what_the_cli_prints(sds_small: Path, tmp_path: Path, siqaco_bin: Path) -> None:
+    db = tmp_path / "cat.sqlite"
+    siqaco.index(sds_small, db)
+    check = siqaco.db_check(db)
+    assert check == siqaco.CheckReport(catalogue=str(db), problems=[], files=37, rows=37)
+    p = subprocess.run([str(siqaco_bin), "db", "check", "--db", str(db)], capture_output=True, text=True)
+    assert p.stdout == f"{check.catalogue}: {check.files} file(s), {check.rows} tsindex row(s), 0 problem(s)\n"
+    m = siqaco.db_migrate(db)
+    assert m.to_dict() == {"catalogue": str(db), "from_version": 2, "to_version": 2, "backup": None}
+    copy = tmp_path / "copy.sqlite"
+    assert siqaco.db_backup(db, copy) == siqaco.BackupReport(catalogue=str(db), output=str(copy))
+    assert siqaco.db_check(copy).files == 37
+    with pytest.raises(siqaco.DatabaseError, match="backup destination exists"):
+        siqaco.db_backup(db, copy)
+    missing = tmp_path / "typo.sqlite"
+    for call in (siqaco.db_check, siqaco.db_migrate, siqaco.db_backup):
+        with pytest.raises(FileNotFoundError, match="no such catalogue"):
+            call(missing)
+    assert not missing.exists()

@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses as _dataclasses
 import datetime as _dt
 import os
 from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Sequence, Union
@@ -63,12 +64,18 @@ __all__ = [
     "InvalidDataError",
     "NetworkError",
     "NotFoundError",
+    "BackupReport",
+    "CheckReport",
     "IndexReport",
+    "MigrateReport",
     "ReportData",
     "ScanReport",
     "Segment",
     "SiqacoError",
     "SourceError",
+    "db_backup",
+    "db_check",
+    "db_migrate",
     "fetch",
     "index",
     "merge",
@@ -675,6 +682,103 @@ def stats(
         per_day=per_day,
     )
     return ScanReport(native)
+
+
+@_dataclasses.dataclass(frozen=True)
+class CheckReport:
+    """The result of :func:`db_check`.
+
+    Attributes
+    ----------
+    catalogue : str
+        The catalogue checked (its file name, or its URL without the password).
+    problems : list of str
+        The problems found; empty when the catalogue is consistent.
+    files : int
+        Files in ``siqaco_files``.
+    rows : int
+        Rows in ``tsindex``.
+    """
+
+    catalogue: str
+    problems: List[str]
+    files: int
+    rows: int
+
+    def to_dict(self) -> dict:
+        """The fields as a dict."""
+        return _dataclasses.asdict(self)
+
+
+@_dataclasses.dataclass(frozen=True)
+class MigrateReport:
+    """The result of :func:`db_migrate`: the catalogue, the schema version found and the
+    version now, and the backup copy written before migrating (SQLite only, else None)."""
+
+    catalogue: str
+    from_version: int
+    to_version: int
+    backup: Optional[str]
+
+    def to_dict(self) -> dict:
+        """The fields as a dict."""
+        return _dataclasses.asdict(self)
+
+
+@_dataclasses.dataclass(frozen=True)
+class BackupReport:
+    """The result of :func:`db_backup`: the catalogue and the copy written."""
+
+    catalogue: str
+    output: str
+
+    def to_dict(self) -> dict:
+        """The fields as a dict."""
+        return _dataclasses.asdict(self)
+
+
+def db_check(db: PathLike) -> CheckReport:
+    """Checks an existing catalogue, as ``siqaco db check`` does: SQLite integrity, the
+    schema version, files missing or changed since indexing, files without rows, rows of
+    files siqaco did not index, and ``tsindex_summary``. Problems are in the result.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the catalogue does not exist (nothing is created).
+    DatabaseError
+        When the checks cannot run.
+    """
+    return CheckReport(**_siqaco.db_check(os.fspath(db)))
+
+
+def db_migrate(db: PathLike) -> MigrateReport:
+    """Migrates an existing catalogue to this version's schema, as ``siqaco db migrate``
+    does (SQLite: after writing ``FILE.vN.bak``; PostgreSQL: back up with pg_dump first).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the catalogue does not exist (nothing is created).
+    DatabaseError
+        When the migration fails (the schema is then unchanged).
+    """
+    return MigrateReport(**_siqaco.db_migrate(os.fspath(db)))
+
+
+def db_backup(db: PathLike, output: Optional[PathLike] = None) -> BackupReport:
+    """Writes a consistent copy of an existing SQLite catalogue, as ``siqaco db backup``
+    does, to ``output`` (which must not exist; default ``DB.backup-<unix seconds>``).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the catalogue does not exist.
+    DatabaseError
+        When the copy exists or cannot be written, or for a PostgreSQL catalogue.
+    """
+    out = None if output is None else os.fspath(output)
+    return BackupReport(**_siqaco.db_backup(os.fspath(db), out))
 
 
 def _required_ns(t: TimeLike, name: str) -> int:

@@ -10,6 +10,7 @@ __all__ = [
     "IndexReport",
     "scan",
     "read",
+    "streams",
     "parse_time",
     "SiqacoError",
     "InvalidDataError",
@@ -24,6 +25,9 @@ __all__ = [
     "SourceError",
     "index",
     "stats",
+    "db_check",
+    "db_migrate",
+    "db_backup",
     "report_data",
     "fetch",
     "merge",
@@ -188,6 +192,18 @@ def stats(
     per_day: bool = True,
 ) -> ScanReport:
     """The scan report of an existing catalogue, without reading waveforms."""
+
+def db_check(catalogue: str) -> Dict[str, Any]:
+    """Checks an existing catalogue (``siqaco db check``): ``catalogue``, ``problems``,
+    ``files``, ``rows``."""
+
+def db_migrate(catalogue: str) -> Dict[str, Any]:
+    """Migrates an existing catalogue (``siqaco db migrate``): ``catalogue``,
+    ``from_version``, ``to_version``, ``backup``."""
+
+def db_backup(catalogue: str, output: Optional[str] = None) -> Dict[str, Any]:
+    """Copies an existing SQLite catalogue (``siqaco db backup``): ``catalogue``,
+    ``output``."""
 
 def fetch(
     source: str,
