@@ -8,7 +8,7 @@ use crate::samples::siqaco_samples;
 use crate::status::siqaco_status;
 use siqaco::archive::{Archive, Layout};
 use siqaco::gaps::AnalysisOptions;
-use siqaco::index::{Catalogue, IndexOptions};
+use siqaco::ops::{Control, IndexRequest};
 use siqaco::scan::{scan_archive, ScanOptions};
 use siqaco::segment::Tolerance;
 use siqaco::Error;
@@ -209,8 +209,9 @@ pub unsafe extern "C" fn siqaco_archive_index(
         // SAFETY: the caller's contract.
         let db_path = unsafe { arg_str(db_path, "db_path") }?;
         let report_out = arg_out(report_out, "report_out")?;
-        let mut catalogue = Catalogue::open(db_path)?;
-        let r = catalogue.index_archive(&archive.inner, &IndexOptions::default())?;
+        let mut request = IndexRequest::new(archive.inner.root(), db_path);
+        request.layout = archive.inner.layout().clone();
+        let r = request.run(&Control::new())?;
         // SAFETY: checked non-NULL.
         unsafe { report_out.write(index_report(&r)) };
         Ok(())
