@@ -26,6 +26,31 @@ pub(super) fn check_catalogue(catalogue: &Path) -> Result<()> {
 ///
 /// The catalogue is created when missing (its directory must exist) and migrated when its
 /// schema is older ([`Catalogue::open`]); only new or changed files are read.
+///
+/// ```
+/// # fn main() -> siqaco::Result<()> {
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let root = dir.path().join("sds");
+/// # std::fs::create_dir(&root).unwrap();
+/// use siqaco::ops::{CheckRequest, Control, IndexRequest, StatsRequest};
+/// let catalogue = dir.path().join("catalogue.sqlite");
+/// let control = Control::new();
+/// let mut request = IndexRequest::new(&root, &catalogue);
+/// request.hash = true;
+/// let counts = request.run(&control)?;
+/// assert_eq!(counts.files_listed, 0);
+/// // The catalogue now exists: the operations that need one accept it.
+/// let report = StatsRequest::new(&catalogue).run(&control)?;
+/// assert!(report.streams.is_empty());
+/// assert!(CheckRequest::new(&catalogue).run(&control)?.problems.is_empty());
+/// // A catalogue that does not exist is refused, and not created.
+/// let missing = dir.path().join("typo.sqlite");
+/// let e = StatsRequest::new(&missing).run(&control).unwrap_err();
+/// assert_eq!(e.kind(), siqaco::ErrorKind::Io);
+/// assert!(!missing.exists());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IndexRequest {

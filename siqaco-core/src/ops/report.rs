@@ -87,6 +87,27 @@ impl ReportDataRequest {
 /// Figures and an HTML report of an existing catalogue, written into a directory
 /// (`siqaco report`): `report.html`, `calendar.svg`/`.png`, `timeline.svg`/`.png`
 /// ([`write_report`]).
+///
+/// ```
+/// # fn main() -> siqaco::Result<()> {
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let root = dir.path().join("sds");
+/// # std::fs::create_dir(&root).unwrap();
+/// use siqaco::ops::{Control, IndexRequest, ReportDataRequest, ReportRequest};
+/// let catalogue = dir.path().join("catalogue.sqlite");
+/// IndexRequest::new(&root, &catalogue).run(&Control::new())?;
+/// let mut request = ReportRequest::new(&catalogue, dir.path().join("report"));
+/// request.now_ns = Some(siqaco::time::parse_time("2026-01-01")?);
+/// let written = request.run(&Control::new())?;
+/// assert!(written.files.html.is_file());
+/// // The same data without writing anything (Python's `siqaco.report_data`).
+/// let mut data = ReportDataRequest::new(&catalogue);
+/// data.now_ns = request.now_ns;
+/// let json = serde_json::to_value(data.run(&Control::new())?).unwrap();
+/// assert_eq!(json["now"], "2026-01-01T00:00:00.000000Z");
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReportRequest {
