@@ -473,6 +473,14 @@ module siqaco
       integer(c_int32_t) :: st
     end function siqaco_catalogue_open
 
+    function siqaco_catalogue_open_existing(target, catalogue_out) &
+        bind(C, name="siqaco_catalogue_open_existing") result(st)
+      import :: c_ptr, c_char, c_int32_t
+      character(kind=c_char), dimension(*), intent(in) :: target
+      type(c_ptr), intent(inout) :: catalogue_out
+      integer(c_int32_t) :: st
+    end function siqaco_catalogue_open_existing
+
     subroutine siqaco_catalogue_free(catalogue) bind(C, name="siqaco_catalogue_free")
       import :: c_ptr
       type(c_ptr), value :: catalogue

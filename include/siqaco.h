@@ -1061,6 +1061,22 @@ siqaco_status siqaco_samples_copy_float64(const struct siqaco_samples *samples,
 siqaco_status siqaco_catalogue_open(const char *target, struct siqaco_catalogue **catalogue_out);
 
 /**
+ * Opens the existing catalogue `target` (a SQLite file or a `postgresql://` URL), as the
+ * CLI's `stats`, `report` and `db` commands do: a missing catalogue is refused and
+ * nothing is created (`siqaco::index::Catalogue::open_existing`); an older SQLite schema
+ * is migrated, as by `siqaco_catalogue_open`. Writes a new handle to `*catalogue_out`.
+ *
+ * Returns `SIQACO_STATUS_IO` when the catalogue does not exist (the message is
+ * `TARGET: no such catalogue`), `SIQACO_STATUS_DATABASE` as `siqaco_catalogue_open` (and
+ * when `target` is a directory or a device).
+ *
+ * # Safety
+ * As `siqaco_catalogue_open`. Ownership and thread-safety: the same.
+ */
+siqaco_status siqaco_catalogue_open_existing(const char *target,
+                                             struct siqaco_catalogue **catalogue_out);
+
+/**
  * Closes a catalogue. NULL is accepted and does nothing.
  *
  * # Safety

@@ -10,8 +10,7 @@ use crate::report::siqaco_report;
 use crate::samples::siqaco_samples;
 use crate::status::siqaco_status;
 use siqaco::archive::Archive;
-use siqaco::index::{Catalogue, IndexOptions};
-use siqaco::ops::{Control, ReadRequest, ScanRequest};
+use siqaco::ops::{Control, IndexRequest, ReadRequest, ScanRequest};
 use siqaco::Error;
 use std::ffi::c_char;
 
@@ -202,8 +201,9 @@ pub unsafe extern "C" fn siqaco_archive_index(
         // SAFETY: the caller's contract.
         let db_path = unsafe { arg_str(db_path, "db_path") }?;
         let report_out = arg_out(report_out, "report_out")?;
-        let mut catalogue = Catalogue::open(db_path)?;
-        let r = catalogue.index_archive(&archive.inner, &IndexOptions::default())?;
+        let mut request = IndexRequest::new(archive.inner.root(), db_path);
+        request.layout = archive.inner.layout().clone();
+        let r = request.run(&Control::new())?;
         // SAFETY: checked non-NULL.
         unsafe { report_out.write(index_report(&r)) };
         Ok(())

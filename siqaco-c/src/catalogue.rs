@@ -132,13 +132,47 @@ pub unsafe extern "C" fn siqaco_catalogue_open(
     target: *const c_char,
     catalogue_out: *mut *mut siqaco_catalogue,
 ) -> siqaco_status {
+    // SAFETY: the caller's contract.
+    unsafe { open_with(target, catalogue_out, |t| Catalogue::open(t)) }
+}
+
+/// Opens the existing catalogue `target` (a SQLite file or a `postgresql://` URL), as the
+/// CLI's `stats`, `report` and `db` commands do: a missing catalogue is refused and
+/// nothing is created (`siqaco::index::Catalogue::open_existing`); an older SQLite schema
+/// is migrated, as by `siqaco_catalogue_open`. Writes a new handle to `*catalogue_out`.
+///
+/// Returns `SIQACO_STATUS_IO` when the catalogue does not exist (the message is
+/// `TARGET: no such catalogue`), `SIQACO_STATUS_DATABASE` as `siqaco_catalogue_open` (and
+/// when `target` is a directory or a device).
+///
+/// # Safety
+/// As `siqaco_catalogue_open`. Ownership and thread-safety: the same.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_catalogue_open_existing(
+    target: *const c_char,
+    catalogue_out: *mut *mut siqaco_catalogue,
+) -> siqaco_status {
+    // SAFETY: the caller's contract.
+    unsafe { open_with(target, catalogue_out, |t| Catalogue::open_existing(t)) }
+}
+
+/// The body of `siqaco_catalogue_open` and `_open_existing` inside the panic boundary:
+/// checks the arguments, opens `target` with `open` and writes the new handle.
+///
+/// # Safety
+/// `target` is NULL or a NUL-terminated string; `catalogue_out` is NULL or valid for a
+/// write.
+unsafe fn open_with(
+    target: *const c_char,
+    catalogue_out: *mut *mut siqaco_catalogue,
+    open: impl FnOnce(&str) -> siqaco::Result<Catalogue>,
+) -> siqaco_status {
     boundary(|| {
         // SAFETY: the caller's contract.
         let target = unsafe { arg_str(target, "target") }?;
         let out = arg_out(catalogue_out, "catalogue_out")?;
-        let catalogue = Catalogue::open(target)?;
         let handle = siqaco_catalogue {
-            inner: Mutex::new(catalogue),
+            inner: Mutex::new(open(target)?),
         };
         // SAFETY: checked non-NULL.
         unsafe { write_handle(out, handle) };

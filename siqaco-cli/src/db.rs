@@ -1,9 +1,12 @@
-//! `siqaco index`, `siqaco stats` and `siqaco db`: argument parsing and output only; the
-//! catalogue lives in `siqaco::index`.
+//! `siqaco index`, `siqaco stats` and `siqaco db`: flags map to the fields of the
+//! catalogue requests of `siqaco::ops` (`IndexRequest`, `StatsRequest`, `MigrateRequest`,
+//! `BackupRequest`, `CheckRequest`); the output is written here.
 
-use crate::{output, Format, ScanArgs, EXIT_FAILURE, EXIT_FILE_ERRORS, EXIT_OK};
-use siqaco::archive::{Archive, Layout};
-use siqaco::index::{Catalogue, IndexOptions};
+use crate::{output, time_field, Format, EXIT_FAILURE, EXIT_FILE_ERRORS, EXIT_OK};
+use siqaco::ops::{
+    parse_field, parse_fields, BackupRequest, CheckRequest, Control, IndexRequest, MigrateRequest,
+    StatsRequest,
+};
 use std::path::PathBuf;
 
 /// Arguments of `siqaco index`.
@@ -24,12 +27,12 @@ pub struct IndexArgs {
     /// Compute the MD5 `hash` of each section (as mseedindex does).
     #[arg(long)]
     hash: bool,
-    /// Time-index interval in seconds (mseedindex -si).
-    #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
-    subindex: i64,
-    /// Files per transaction.
-    #[arg(long, default_value_t = 256)]
-    batch: usize,
+    /// Time-index interval in seconds (mseedindex -si; default 3600).
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    subindex: Option<i64>,
+    /// Files per transaction (default 256).
+    #[arg(long)]
+    batch: Option<usize>,
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
@@ -85,30 +88,27 @@ pub enum DbCommand {
     },
 }
 
-fn existing(db: &PathBuf) -> siqaco::Result<()> {
-    if db.is_file() || siqaco::index::is_postgres_url(&db.to_string_lossy()) {
-        Ok(())
-    } else {
-        Err(siqaco::Error::io(
-            db,
-            std::io::Error::new(std::io::ErrorKind::NotFound, "no such catalogue"),
-        ))
+impl IndexArgs {
+    /// The index request of these arguments.
+    fn request(&self) -> siqaco::Result<IndexRequest> {
+        let mut r = IndexRequest::new(&self.root, &self.db);
+        r.layout = parse_field("layout", &self.layout)?;
+        r.relative_paths = self.relative_paths;
+        r.hash = self.hash;
+        if let Some(s) = self.subindex {
+            r.subindex_s = s;
+        }
+        if let Some(b) = self.batch {
+            r.batch_files = b;
+        }
+        r.threads = self.threads;
+        Ok(r)
     }
 }
 
 /// Runs `siqaco index`.
 pub fn run_index(a: &IndexArgs) -> siqaco::Result<u8> {
-    let layout: Layout = a.layout.parse()?;
-    let mut cat = Catalogue::open(&a.db)?;
-    let opts = IndexOptions {
-        relative_paths: a.relative_paths,
-        hash: a.hash,
-        subindex_s: a.subindex,
-        batch_files: a.batch,
-        threads: a.threads,
-        ..Default::default()
-    };
-    let r = cat.index_archive(&Archive::new(&a.root, layout), &opts)?;
+    let r = a.request()?.run(&Control::new())?;
     errln!(
         "siqaco index: {} file(s) listed, {} read, {} unchanged, {} removed, {} row(s) written, {} file(s) with errors",
         r.files_listed, r.files_indexed, r.files_unchanged, r.files_removed, r.rows_written, r.files_with_errors
@@ -120,16 +120,21 @@ pub fn run_index(a: &IndexArgs) -> siqaco::Result<u8> {
     })
 }
 
+impl StatsArgs {
+    /// The stats request of these arguments (the JSON document always has the per-day
+    /// statistics; `--per-day` shows them in text and CSV).
+    fn request(&self) -> siqaco::Result<StatsRequest> {
+        let mut r = StatsRequest::new(&self.db);
+        r.select = parse_fields("select", &self.select)?;
+        r.start_ns = time_field("start_ns", self.start.as_deref())?;
+        r.end_ns = time_field("end_ns", self.end.as_deref())?;
+        Ok(r)
+    }
+}
+
 /// Runs `siqaco stats`.
 pub fn run_stats(a: &StatsArgs) -> siqaco::Result<u8> {
-    existing(&a.db)?;
-    let mut scan = ScanArgs::for_root(a.db.clone(), a.format);
-    scan.select = a.select.clone();
-    scan.start = a.start.clone();
-    scan.end = a.end.clone();
-    let opts = scan.options()?;
-    let cat = Catalogue::open(&a.db)?;
-    let report = cat.report(&opts)?;
+    let report = a.request()?.run(&Control::new())?;
     output::print_report(&report, a.format, a.per_day)?;
     Ok(if report.errors.is_empty() {
         EXIT_OK
@@ -140,47 +145,36 @@ pub fn run_stats(a: &StatsArgs) -> siqaco::Result<u8> {
 
 /// Runs `siqaco db ...`.
 pub fn run_db(c: &DbCommand) -> siqaco::Result<u8> {
+    let control = Control::new();
     match c {
         DbCommand::Migrate { db } => {
-            existing(db)?;
-            let mut cat = Catalogue::open_raw(db)?;
-            let from = cat.schema_version()?;
-            let to = siqaco::index::SCHEMA_VERSION;
-            let name = cat.target();
-            match cat.migrate()? {
+            let r = MigrateRequest::new(db).run(&control)?;
+            let (name, from, to) = (&r.catalogue, r.from_version, r.to_version);
+            match &r.backup {
                 Some(b) => outln!(
                     "migrated {name} from schema {from} to {to} (backup: {})",
                     b.display()
                 )?,
-                None if from < to => outln!("migrated {name} from schema {from} to {to}")?,
+                None if r.migrated() => outln!("migrated {name} from schema {from} to {to}")?,
                 None => outln!("{name}: schema {from} is current")?,
             }
             Ok(EXIT_OK)
         }
         DbCommand::Backup { db, output } => {
-            existing(db)?;
-            let cat = Catalogue::open_raw(db)?;
-            let dest = output.clone().unwrap_or_else(|| {
-                let t = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                PathBuf::from(format!("{}.backup-{t}", db.display()))
-            });
-            cat.backup(&dest)?;
-            outln!("{}", dest.display())?;
+            let mut request = BackupRequest::new(db);
+            request.output = output.clone();
+            let r = request.run(&control)?;
+            outln!("{}", r.output.display())?;
             Ok(EXIT_OK)
         }
         DbCommand::Check { db } => {
-            existing(db)?;
-            let cat = Catalogue::open_raw(db)?;
-            let r = cat.check()?;
+            let r = CheckRequest::new(db).run(&control)?;
             for p in &r.problems {
                 outln!("problem: {p}")?;
             }
             outln!(
                 "{}: {} file(s), {} tsindex row(s), {} problem(s)",
-                cat.target(),
+                r.catalogue,
                 r.files,
                 r.rows,
                 r.problems.len()

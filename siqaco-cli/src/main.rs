@@ -30,10 +30,8 @@ mod report_cmd;
 mod update_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use siqaco::gaps::AnalysisOptions;
 use siqaco::ops::{parse_field, parse_fields, Control, ScanRequest, StreamsRequest};
-use siqaco::scan::{parse_selection, window_from, ScanOptions, ScanReport};
-use siqaco::segment::Tolerance;
+use siqaco::scan::ScanReport;
 use siqaco::{Error, ErrorKind};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -221,37 +219,6 @@ impl ScanArgs {
         r.threads = self.threads;
         Ok(r)
     }
-
-    /// Scan options of the catalogue commands (`stats`, `report`) that share these flags.
-    fn options(&self) -> siqaco::Result<ScanOptions> {
-        let start = self
-            .start
-            .as_deref()
-            .map(siqaco::time::parse_time)
-            .transpose()?;
-        let end = self
-            .end
-            .as_deref()
-            .map(siqaco::time::parse_time)
-            .transpose()?;
-        Ok(ScanOptions {
-            selection: parse_selection(&self.select)?,
-            analysis: AnalysisOptions {
-                tolerance: Tolerance::from_options(
-                    self.tolerance,
-                    self.tolerance_periods,
-                    self.rate_tolerance,
-                )?,
-                window: window_from(start, end)?,
-                min_gap_s: self.min_gap,
-                max_gap_s: self.max_gap,
-                max_gaps_per_day: self.max_gaps_per_day,
-                per_day: true,
-            },
-            threads: self.threads,
-            cancel: None,
-        })
-    }
 }
 
 fn progress_bar() -> Option<indicatif::ProgressBar> {
@@ -310,6 +277,9 @@ const FIELD_FLAGS: &[(&str, &str)] = &[
     ("max_gap_s", "--max-gap"),
     ("tolerance_s", "--tolerance"),
     ("sources", "--source"),
+    ("catalogue", "--db"),
+    ("subindex_s", "--subindex"),
+    ("batch_files", "--batch"),
 ];
 
 /// The flag (or argument) of the request field `field` ([`FIELD_FLAGS`]).

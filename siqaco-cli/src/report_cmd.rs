@@ -1,15 +1,14 @@
-//! `siqaco report`: argument parsing only; the figures and the HTML page are built by
-//! `siqaco::plot`.
+//! `siqaco report`: flags map to the fields of `siqaco::ops::ReportRequest`; the figures
+//! and the HTML page are built by `siqaco::plot`.
 
-use crate::{Format, ScanArgs, EXIT_FILE_ERRORS, EXIT_OK};
-use siqaco::index::Catalogue;
-use siqaco::plot::{read_qc_json, write_report, ReportData};
+use crate::{time_field, EXIT_FILE_ERRORS, EXIT_OK};
+use siqaco::ops::{parse_fields, Control, ReportRequest};
 use std::path::PathBuf;
 
 /// Arguments of `siqaco report`.
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {
-    /// Catalogue file (made by `siqaco index`).
+    /// Catalogue file or PostgreSQL URL (made by `siqaco index`).
     #[arg(long)]
     db: PathBuf,
     /// Stream selection NET.STA.LOC.CHA with * and ? globs (repeatable).
@@ -29,34 +28,28 @@ pub struct ReportArgs {
     out: PathBuf,
 }
 
+impl ReportArgs {
+    /// The report request of these arguments.
+    fn request(&self) -> siqaco::Result<ReportRequest> {
+        let mut r = ReportRequest::new(&self.db, &self.out);
+        r.select = parse_fields("select", &self.select)?;
+        r.start_ns = time_field("start_ns", self.start.as_deref())?;
+        r.end_ns = time_field("end_ns", self.end.as_deref())?;
+        r.qc = self.qc.clone();
+        Ok(r)
+    }
+}
+
 /// Runs `siqaco report`.
 pub fn run(a: &ReportArgs) -> siqaco::Result<u8> {
-    if !a.db.is_file() {
-        return Err(siqaco::Error::io(
-            &a.db,
-            std::io::Error::new(std::io::ErrorKind::NotFound, "no such catalogue"),
-        ));
-    }
-    let mut scan = ScanArgs::for_root(a.db.clone(), Format::Json);
-    scan.select = a.select.clone();
-    scan.start = a.start.clone();
-    scan.end = a.end.clone();
-    let opts = scan.options()?;
-    let qc = a.qc.as_deref().map(read_qc_json).transpose()?;
-    let report = Catalogue::open(&a.db)?.report(&opts)?;
-    let now_ns = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as i64)
-        .unwrap_or(0);
-    let data = ReportData::from_scan(&report, now_ns);
-    let files = write_report(&a.out, &data, qc.as_ref())?;
+    let r = a.request()?.run(&Control::new())?;
     errln!(
         "siqaco report: {} stream(s), {} day(s); wrote {}",
-        data.streams.len(),
-        data.days.len(),
-        files.html.display()
+        r.data.streams.len(),
+        r.data.days.len(),
+        r.files.html.display()
     );
-    Ok(if report.errors.is_empty() {
+    Ok(if r.data.errors.is_empty() {
         EXIT_OK
     } else {
         EXIT_FILE_ERRORS

@@ -157,10 +157,8 @@ fn reindex_after_changes_equals_fresh_index(b: &dyn Backend) {
     copy_dir(&src, &root);
     let mut cat = b.open("inc");
     let archive = Archive::new(&root, Layout::Sds);
-    let opts = IndexOptions {
-        batch_files: 5,
-        ..Default::default()
-    };
+    let mut opts = IndexOptions::default();
+    opts.batch_files = 5;
     let r = cat.index_archive(&archive, &opts).unwrap();
     assert_eq!((r.files_indexed, r.files_unchanged), (37, 0));
     // nothing changed: nothing read, same rows
@@ -212,10 +210,8 @@ fn cancelled_run_then_next_run_equals_fresh_index(b: &dyn Backend) {
     let Some(root) = sds() else { return };
     let mut cat = b.open("cancelled");
     let archive = Archive::new(&root, Layout::Sds);
-    let cancelled = IndexOptions {
-        cancel: Some(Arc::new(AtomicBool::new(true))),
-        ..Default::default()
-    };
+    let mut cancelled = IndexOptions::default();
+    cancelled.cancel = Some(Arc::new(AtomicBool::new(true)));
     let r = cat.index_archive(&archive, &cancelled).unwrap();
     assert_eq!((r.files_listed, r.files_indexed), (37, 0));
     assert_eq!(cat.check().unwrap().problems, Vec::<String>::new());
@@ -231,11 +227,9 @@ fn cancelled_run_then_next_run_equals_fresh_index(b: &dyn Backend) {
 fn relative_paths_and_hash(b: &dyn Backend) {
     let Some(root) = sds() else { return };
     let mut cat = b.open("rel");
-    let opts = IndexOptions {
-        relative_paths: true,
-        hash: true,
-        ..Default::default()
-    };
+    let mut opts = IndexOptions::default();
+    opts.relative_paths = true;
+    opts.hash = true;
     cat.index_archive(&Archive::new(&root, Layout::Sds), &opts)
         .unwrap();
     let rows = cat.tsindex_rows().unwrap();

@@ -141,10 +141,8 @@ fn sds() -> Option<PathBuf> {
 
 fn index(root: &Path, db: &Path, relative_paths: bool) {
     let mut cat = Catalogue::open(db).unwrap();
-    let opts = IndexOptions {
-        relative_paths,
-        ..Default::default()
-    };
+    let mut opts = IndexOptions::default();
+    opts.relative_paths = relative_paths;
     cat.index_archive(&Archive::new(root, Layout::Sds), &opts)
         .unwrap();
 }

@@ -17,9 +17,11 @@ use pyo3::types::{PyDict, PyList};
 use pyo3::IntoPyObjectExt;
 use serde_json::Value;
 use siqaco::codec::Samples;
-use siqaco::gaps::AnalysisOptions;
-use siqaco::ops::{parse_field, parse_fields, Control, ReadRequest, ScanRequest, StreamsRequest};
-use siqaco::scan::{parse_selection, window_from, Progress, ScanOptions};
+use siqaco::ops::{
+    parse_field, parse_fields, BackupRequest, CheckRequest, Control, IndexRequest, MigrateRequest,
+    ReadRequest, ReportDataRequest, ScanRequest, StatsRequest, StreamsRequest,
+};
+use siqaco::scan::Progress;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -317,46 +319,31 @@ fn streams(
     Ok(list.iter().map(ToString::to_string).collect())
 }
 
-/// The figures' data of `siqaco report` from a catalogue (`siqaco::plot::report_data_json`):
-/// per stream its summary, its availability per UTC day and its segments, gaps and overlaps.
+/// The figures' data of `siqaco report` from a catalogue
+/// ([`siqaco::ops::ReportDataRequest`]: keyword arguments are its fields), as the JSON the
+/// HTML report embeds (`siqaco::plot::report_data_json`), in Python objects.
 #[pyfunction]
-#[pyo3(signature = (db, select=None, start_ns=None, end_ns=None, now_ns=None))]
+#[pyo3(signature = (catalogue, select=None, start_ns=None, end_ns=None, now_ns=None))]
 fn report_data<'py>(
     py: Python<'py>,
-    db: PathBuf,
+    catalogue: PathBuf,
     select: Option<Vec<String>>,
     start_ns: Option<i64>,
     end_ns: Option<i64>,
     now_ns: Option<i64>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let doc = run_plain(py, || -> siqaco::Result<Value> {
-        if !db.is_file() {
-            return Err(siqaco::Error::io(
-                &db,
-                std::io::Error::new(std::io::ErrorKind::NotFound, "no such catalogue"),
-            ));
-        }
-        let opts = ScanOptions {
-            selection: parse_selection(&select.unwrap_or_default())?,
-            analysis: AnalysisOptions {
-                window: window_from(start_ns, end_ns)?,
-                per_day: true,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let report = siqaco::index::Catalogue::open(&db)?.report(&opts)?;
-        let now = now_ns.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as i64)
-                .unwrap_or(0)
-        });
-        Ok(siqaco::plot::report_data_json(
-            &siqaco::plot::ReportData::from_scan(&report, now),
-        ))
-    })?;
-    json_to_py(py, &doc)
+    let request = (|| -> siqaco::Result<ReportDataRequest> {
+        let mut r = ReportDataRequest::new(catalogue);
+        r.select = parse_fields("select", &select.unwrap_or_default())?;
+        r.start_ns = start_ns;
+        r.end_ns = end_ns;
+        r.now_ns = now_ns;
+        r.validate()?;
+        Ok(r)
+    })()
+    .map_err(errors::to_pyerr)?;
+    let data = run_op(py, None, |control| request.run(control))?;
+    json_to_py(py, &siqaco::plot::report_data_json(&data))
 }
 
 /// One segment as returned by [`read`].
@@ -409,71 +396,175 @@ fn read<'py>(
         .collect())
 }
 
-/// Indexes an archive into a tsindex catalogue (SQLite file `db`, created when missing,
-/// migrated when older), incrementally: only new or changed files are read. Returns the
-/// counts of [`siqaco::index::IndexReport`] as a dict.
+/// What an indexing run did ([`siqaco::index::IndexReport`]): six counts, as attributes,
+/// as `report["files_indexed"]` and as the dict of [`PyIndexReport::to_dict`].
+#[pyclass(frozen, name = "IndexReport", module = "siqaco._siqaco")]
+struct PyIndexReport {
+    inner: siqaco::index::IndexReport,
+}
+
+#[pymethods]
+impl PyIndexReport {
+    /// The counts as a dict (`files_listed`, `files_indexed`, `files_unchanged`,
+    /// `files_removed`, `rows_written`, `files_with_errors`).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        serde_to_py(py, &self.inner)
+    }
+
+    /// One count by name, as in the dict `siqaco.index` returned before.
+    fn __getitem__<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.to_dict(py)?.get_item(key)
+    }
+
+    fn __repr__(&self) -> String {
+        let r = &self.inner;
+        format!(
+            "<siqaco.IndexReport: {} listed, {} indexed, {} unchanged, {} removed, {} rows written, {} with errors>",
+            r.files_listed, r.files_indexed, r.files_unchanged, r.files_removed, r.rows_written, r.files_with_errors
+        )
+    }
+
+    /// Files listed under the root.
+    #[getter]
+    fn files_listed(&self) -> u64 {
+        self.inner.files_listed
+    }
+
+    /// Files read (new or changed).
+    #[getter]
+    fn files_indexed(&self) -> u64 {
+        self.inner.files_indexed
+    }
+
+    /// Files unchanged (same size and modification time), not read.
+    #[getter]
+    fn files_unchanged(&self) -> u64 {
+        self.inner.files_unchanged
+    }
+
+    /// Files removed from the catalogue (gone from disk).
+    #[getter]
+    fn files_removed(&self) -> u64 {
+        self.inner.files_removed
+    }
+
+    /// `tsindex` rows written.
+    #[getter]
+    fn rows_written(&self) -> u64 {
+        self.inner.rows_written
+    }
+
+    /// Files with unreadable bytes.
+    #[getter]
+    fn files_with_errors(&self) -> u64 {
+        self.inner.files_with_errors
+    }
+}
+
+/// Indexes an archive into a tsindex catalogue, incrementally
+/// ([`siqaco::ops::IndexRequest`]: keyword arguments are its fields; `None` keeps the
+/// request's default).
 #[pyfunction]
-#[pyo3(signature = (root, db, layout="sds", relative_paths=false, hash=false, threads=None))]
+#[pyo3(signature = (root, catalogue, layout="sds", relative_paths=false, hash=false, subindex_s=None, batch_files=None, threads=None))]
+#[allow(clippy::too_many_arguments)]
 fn index(
     py: Python<'_>,
     root: PathBuf,
-    db: PathBuf,
+    catalogue: PathBuf,
     layout: &str,
     relative_paths: bool,
     hash: bool,
+    subindex_s: Option<i64>,
+    batch_files: Option<usize>,
     threads: Option<usize>,
-) -> PyResult<std::collections::BTreeMap<&'static str, u64>> {
-    let layout: siqaco::archive::Layout = layout.parse().map_err(errors::to_pyerr)?;
-    let archive = siqaco::archive::Archive::new(root, layout);
-    let r = run_cancellable(py, |cancel| {
-        let opts = siqaco::index::IndexOptions {
-            relative_paths,
-            hash,
-            threads,
-            cancel: Some(cancel),
-            ..Default::default()
-        };
-        let mut cat = siqaco::index::Catalogue::open(&db)?;
-        cat.index_archive(&archive, &opts)
-    })?;
-    Ok([
-        ("files_listed", r.files_listed),
-        ("files_indexed", r.files_indexed),
-        ("files_unchanged", r.files_unchanged),
-        ("files_removed", r.files_removed),
-        ("rows_written", r.rows_written),
-        ("files_with_errors", r.files_with_errors),
-    ]
-    .into_iter()
-    .collect())
+) -> PyResult<PyIndexReport> {
+    let request = (|| -> siqaco::Result<IndexRequest> {
+        let mut r = IndexRequest::new(root, catalogue);
+        r.layout = parse_field("layout", layout)?;
+        r.relative_paths = relative_paths;
+        r.hash = hash;
+        if let Some(s) = subindex_s {
+            r.subindex_s = s;
+        }
+        if let Some(b) = batch_files {
+            r.batch_files = b;
+        }
+        r.threads = threads;
+        r.validate()?;
+        Ok(r)
+    })()
+    .map_err(errors::to_pyerr)?;
+    let inner = run_op(py, None, |control| request.run(control))?;
+    Ok(PyIndexReport { inner })
 }
 
-/// Gaps, overlaps, availability and per-day statistics of a catalogue (no waveform read):
-/// the same report as [`scan`] gives for the indexed files.
+/// Gaps, overlaps, availability and per-day statistics of an existing catalogue (no
+/// waveform read; [`siqaco::ops::StatsRequest`]: keyword arguments are its fields).
 #[pyfunction]
-#[pyo3(signature = (db, select=None, start_ns=None, end_ns=None, per_day=false))]
+#[pyo3(signature = (catalogue, select=None, start_ns=None, end_ns=None, per_day=true))]
 fn stats(
     py: Python<'_>,
-    db: PathBuf,
+    catalogue: PathBuf,
     select: Option<Vec<String>>,
     start_ns: Option<i64>,
     end_ns: Option<i64>,
     per_day: bool,
 ) -> PyResult<PyScanReport> {
-    let opts = (|| -> siqaco::Result<ScanOptions> {
-        Ok(ScanOptions {
-            selection: parse_selection(&select.unwrap_or_default())?,
-            analysis: AnalysisOptions {
-                window: window_from(start_ns, end_ns)?,
-                per_day,
-                ..Default::default()
-            },
-            ..Default::default()
-        })
+    let request = (|| -> siqaco::Result<StatsRequest> {
+        let mut r = StatsRequest::new(catalogue);
+        r.select = parse_fields("select", &select.unwrap_or_default())?;
+        r.start_ns = start_ns;
+        r.end_ns = end_ns;
+        r.per_day = per_day;
+        r.validate()?;
+        Ok(r)
     })()
     .map_err(errors::to_pyerr)?;
-    let inner = run_plain(py, || siqaco::index::Catalogue::open(&db)?.report(&opts))?;
+    let inner = run_op(py, None, |control| request.run(control))?;
     Ok(PyScanReport { inner })
+}
+
+/// A typed result of the core as the dict of its serde serialisation.
+fn serde_to_py<'py>(py: Python<'py>, value: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
+    let v = serde_json::to_value(value)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    json_to_py(py, &v)
+}
+
+/// Checks an existing catalogue ([`siqaco::ops::CheckRequest`], `siqaco db check`); returns
+/// the dict of [`siqaco::index::CheckReport`].
+#[pyfunction]
+fn db_check<'py>(py: Python<'py>, catalogue: PathBuf) -> PyResult<Bound<'py, PyAny>> {
+    let request = CheckRequest::new(catalogue);
+    request.validate().map_err(errors::to_pyerr)?;
+    let r = run_op(py, None, |control| request.run(control))?;
+    serde_to_py(py, &r)
+}
+
+/// Migrates an existing catalogue's schema ([`siqaco::ops::MigrateRequest`],
+/// `siqaco db migrate`); returns the dict of [`siqaco::ops::MigrateReport`].
+#[pyfunction]
+fn db_migrate<'py>(py: Python<'py>, catalogue: PathBuf) -> PyResult<Bound<'py, PyAny>> {
+    let request = MigrateRequest::new(catalogue);
+    request.validate().map_err(errors::to_pyerr)?;
+    let r = run_op(py, None, |control| request.run(control))?;
+    serde_to_py(py, &r)
+}
+
+/// Writes a copy of an existing SQLite catalogue ([`siqaco::ops::BackupRequest`],
+/// `siqaco db backup`); returns the dict of [`siqaco::ops::BackupReport`].
+#[pyfunction]
+#[pyo3(signature = (catalogue, output=None))]
+fn db_backup<'py>(
+    py: Python<'py>,
+    catalogue: PathBuf,
+    output: Option<PathBuf>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut request = BackupRequest::new(catalogue);
+    request.output = output;
+    request.validate().map_err(errors::to_pyerr)?;
+    let r = run_op(py, None, |control| request.run(control))?;
+    serde_to_py(py, &r)
 }
 
 /// Parses a time as the CLI does (ISO 8601 with or without `Z`, a date, SEED ordinal dates)
@@ -494,11 +585,15 @@ fn parse_time(text: &str, field: Option<&str>) -> PyResult<i64> {
 fn _siqaco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<PyScanReport>()?;
+    m.add_class::<PyIndexReport>()?;
     m.add_function(wrap_pyfunction!(scan, m)?)?;
     m.add_function(wrap_pyfunction!(read, m)?)?;
     m.add_function(wrap_pyfunction!(streams, m)?)?;
     m.add_function(wrap_pyfunction!(index, m)?)?;
     m.add_function(wrap_pyfunction!(stats, m)?)?;
+    m.add_function(wrap_pyfunction!(db_check, m)?)?;
+    m.add_function(wrap_pyfunction!(db_migrate, m)?)?;
+    m.add_function(wrap_pyfunction!(db_backup, m)?)?;
     m.add_function(wrap_pyfunction!(parse_time, m)?)?;
     m.add_function(wrap_pyfunction!(report_data, m)?)?;
     ops::register(m)?;

@@ -313,6 +313,19 @@ static void test_index(const char *root, const char *tmp) {
   snprintf(bad, sizeof bad, "%s/no/such/dir/catalogue.sqlite", tmp);
   CHECK_STATUS(siqaco_archive_index(archive, bad, &r), SIQACO_STATUS_DATABASE);
   siqaco_archive_free(archive);
+  /* A catalogue that must exist: the one just written opens; a missing one is refused
+     (I/O, "no such catalogue") and not created. */
+  siqaco_catalogue *cat = NULL;
+  CHECK_STATUS(siqaco_catalogue_open_existing(db, &cat), SIQACO_STATUS_OK);
+  siqaco_catalogue_free(cat);
+  cat = NULL;
+  char missing[4096];
+  snprintf(missing, sizeof missing, "%s/typo.sqlite", tmp);
+  CHECK_STATUS(siqaco_catalogue_open_existing(missing, &cat), SIQACO_STATUS_IO);
+  CHECK(cat == NULL);
+  CHECK(strstr(last_error(), "typo.sqlite: no such catalogue") != NULL);
+  FILE *f = fopen(missing, "rb");
+  CHECK(f == NULL);
 }
 
 /* Counts the gaps, overlaps and days of every stream of a report. */

@@ -236,8 +236,10 @@ fn pg_array_params(timespans: Option<String>, timerates: Option<String>) -> (Sql
     (spans.into(), rates.into())
 }
 
-/// Options of [`Catalogue::index_archive`].
+/// Options of [`Catalogue::index_archive`] (the lower level of
+/// [`crate::ops::IndexRequest`]; build with `Default` and set fields).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct IndexOptions {
     /// Store `filename` relative to the archive root (ObsPy `Indexer(relative_paths=True)`);
     /// default: absolute, symbolic links resolved (mseedindex's `realpath`).
@@ -274,8 +276,9 @@ impl Default for IndexOptions {
     }
 }
 
-/// What an indexing run did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What an indexing run did. Serialises as an object with these six counts (the dict of
+/// Python's `siqaco.index`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct IndexReport {
     /// Files listed under the root.
     pub files_listed: u64,
@@ -302,9 +305,13 @@ pub struct StreamExtent {
     pub latest_ns: i64,
 }
 
-/// Result of [`Catalogue::check`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Result of [`Catalogue::check`]. Serialises as `{"catalogue": "...", "problems": [...],
+/// "files": N, "rows": N}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CheckReport {
+    /// The catalogue checked: its file name, or its URL without the password
+    /// ([`Catalogue::target`]).
+    pub catalogue: String,
     /// Problems found; empty when the catalogue is consistent.
     pub problems: Vec<String>,
     /// Files in `siqaco_files`.
@@ -475,6 +482,76 @@ impl Catalogue {
         }
         cat.migrate()?;
         Ok(cat)
+    }
+
+    /// Whether the catalogue `target` exists: the one rule of the operations that read a
+    /// catalogue (stats, report, `db` maintenance, update's dry run). A `postgresql://`
+    /// (or `postgres://`) URL is taken as existing (the server says otherwise when
+    /// connecting); a SQLite catalogue exists when `target` is a regular file.
+    ///
+    /// # Errors
+    /// [`Error::Database`] when `target` exists but is not a regular file (a directory, a
+    /// device...: [`check_sqlite_target`]).
+    pub fn exists(target: impl AsRef<Path>) -> Result<bool> {
+        let target = target.as_ref();
+        if is_postgres_url(&target.to_string_lossy()) || target.is_file() {
+            return Ok(true);
+        }
+        if std::fs::symlink_metadata(target).is_ok() {
+            check_sqlite_target(target)?;
+        }
+        Ok(false)
+    }
+
+    /// The error of a catalogue that does not exist ([`Catalogue::exists`]):
+    /// [`Error::Io`] (not found) naming `target`.
+    fn not_found(target: &Path) -> Error {
+        Error::io(
+            target,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such catalogue"),
+        )
+    }
+
+    /// Opens the catalogue `target`, which must exist ([`Catalogue::exists`]; nothing is
+    /// created), as [`Catalogue::open`] does (an older SQLite schema is migrated).
+    ///
+    /// # Errors
+    /// [`Error::Io`] (not found, message `no such catalogue`) naming `target` when it does
+    /// not exist; as [`Catalogue::exists`] and [`Catalogue::open`].
+    pub fn open_existing(target: impl AsRef<Path>) -> Result<Catalogue> {
+        let target = target.as_ref();
+        if !Self::exists(target)? {
+            return Err(Self::not_found(target));
+        }
+        Self::open(target)
+    }
+
+    /// Opens the catalogue `target`, which must exist, without migrating
+    /// ([`Catalogue::open_raw`]; for `db check`, `db backup` and `db migrate`).
+    ///
+    /// # Errors
+    /// As [`Catalogue::open_existing`].
+    pub fn open_existing_raw(target: impl AsRef<Path>) -> Result<Catalogue> {
+        let target = target.as_ref();
+        if !Self::exists(target)? {
+            return Err(Self::not_found(target));
+        }
+        Self::open_raw(target)
+    }
+
+    /// The catalogue `target` for reading only when it exists ([`Catalogue::exists`]) and
+    /// has the current schema ([`SCHEMA_VERSION`]); `None` otherwise (nothing is created
+    /// or migrated: `siqaco update --dry-run`).
+    ///
+    /// # Errors
+    /// As [`Catalogue::exists`] and [`Catalogue::open_raw`].
+    pub fn open_current(target: impl AsRef<Path>) -> Result<Option<Catalogue>> {
+        let target = target.as_ref();
+        if !Self::exists(target)? {
+            return Ok(None);
+        }
+        let c = Self::open_raw(target)?;
+        Ok((c.schema_version()? == SCHEMA_VERSION).then_some(c))
     }
 
     /// The connection, for the request stack (`crate::update::stack`).
@@ -1059,7 +1136,10 @@ impl Catalogue {
     /// # Errors
     /// [`Error::Database`] when the checks cannot run.
     pub fn check(&self) -> Result<CheckReport> {
-        let mut rep = CheckReport::default();
+        let mut rep = CheckReport {
+            catalogue: self.target(),
+            ..CheckReport::default()
+        };
         let v = self.schema_version()?;
         let mut db = self.db.borrow_mut();
         if db.kind() == BackendKind::Sqlite {

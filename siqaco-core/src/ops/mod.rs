@@ -22,6 +22,10 @@
 //!   one `run(&self, &Control)` per request.
 //! - **Results**: typed structs (`ScanReport`...) that implement `serde::Serialize` as the
 //!   JSON documents of `docs/scan-json.md` and the other `docs/*.md`.
+//! - **Catalogues**: [`IndexRequest`] creates its catalogue when missing; every other
+//!   operation on a catalogue ([`StatsRequest`], [`ReportRequest`], [`ReportDataRequest`],
+//!   [`MigrateRequest`], [`BackupRequest`], [`CheckRequest`]) needs an existing one
+//!   ([`crate::index::Catalogue::exists`], the one rule) and creates nothing.
 //!
 //! ```
 //! # fn main() -> siqaco::Result<()> {
@@ -39,13 +43,26 @@
 //! # }
 //! ```
 
+#[cfg(feature = "sqlite")]
+mod catalogue;
 mod control;
+#[cfg(all(feature = "plot", feature = "sqlite"))]
+mod report;
 mod scan;
 #[cfg(feature = "update")]
 mod update;
 mod window;
 
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use catalogue::{
+    BackupReport, BackupRequest, CheckRequest, IndexRequest, MigrateReport, MigrateRequest,
+    StatsRequest,
+};
 pub use control::{Control, Progress};
+#[cfg(all(feature = "plot", feature = "sqlite"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "plot", feature = "sqlite"))))]
+pub use report::{ReportDataRequest, ReportOutput, ReportRequest};
 pub use scan::{ReadRequest, ScanRequest, StreamsRequest};
 #[cfg(feature = "update")]
 #[cfg_attr(docsrs, doc(cfg(feature = "update")))]

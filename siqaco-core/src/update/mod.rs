@@ -1086,7 +1086,7 @@ fn dry_run(
     window: (i64, i64),
     mut summary: UpdateSummary,
 ) -> Result<UpdateSummary> {
-    let catalogue = open_existing(&config.catalogue)?;
+    let catalogue = Catalogue::open_current(&config.catalogue)?;
     let streams = resolve_streams(config, catalogue.as_ref(), window)?;
     summary.streams_checked = streams.len() as u64;
     let report = if archive.root().is_dir() {
@@ -1159,19 +1159,6 @@ fn dry_run(
     });
     summary.warnings = warnings.into_inner().unwrap_or_default();
     Ok(summary)
-}
-
-/// The catalogue when it exists and has the current schema (read-only use); `None`
-/// otherwise.
-fn open_existing(target: &str) -> Result<Option<Catalogue>> {
-    if !crate::index::is_postgres_url(target) && !Path::new(target).exists() {
-        return Ok(None);
-    }
-    let c = Catalogue::open_raw(Path::new(target))?;
-    if c.schema_version()? != crate::index::SCHEMA_VERSION {
-        return Ok(None);
-    }
-    Ok(Some(c))
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses as _dataclasses
 import datetime as _dt
 import os
 from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Sequence, Union
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Seque
 from . import _siqaco
 from ._siqaco import (
     CodecError,
+    IndexReport,
     ConfigError,
     DatabaseError,
     MetadataError,
@@ -62,12 +64,20 @@ __all__ = [
     "InvalidDataError",
     "NetworkError",
     "NotFoundError",
+    "BackupReport",
+    "CheckReport",
+    "IndexReport",
+    "MigrateReport",
+    "ReportData",
     "ScanReport",
     "Segment",
     "StackRequest",
     "UpdateSummary",
     "SiqacoError",
     "SourceError",
+    "db_backup",
+    "db_check",
+    "db_migrate",
     "fetch",
     "index",
     "merge",
@@ -383,21 +393,81 @@ def scan(
     return ScanReport(native)
 
 
+class ReportData:
+    """The figures' data of ``siqaco report`` (returned by :func:`report_data`).
+
+    Attributes
+    ----------
+    window : dict
+        ``start``, ``end`` (ISO 8601) and ``given`` (False: the data's extent, whole UTC
+        days).
+    now : str
+        The time latencies are measured from (ISO 8601).
+    days : list of str
+        The calendar's ``YYYY-MM-DD`` columns.
+    days_contiguous : bool
+        Whether ``days`` is every day from the first to the last.
+    streams : list of dict
+        Per stream ``nslc``, ``sample_rate_hz``, ``records``, ``earliest``, ``latest``,
+        ``last_sample``, ``latency_s``, ``percent_availability``, ``num_gaps``,
+        ``sum_gaps``, ``max_gap``, ``num_overlaps``, ``sum_overlaps``, ``max_overlap``,
+        ``day_availability`` (one percent per day of ``days``, ``None`` without
+        statistics) and ``segments``, ``gaps``, ``overlaps`` as ``[start, end]`` ISO 8601
+        pairs (see docs/report.md).
+
+    ``data["streams"]`` (item access) works as on the dict :func:`report_data` returned
+    before; :meth:`to_dict` gives that dict.
+    """
+
+    def __init__(self, doc: dict) -> None:
+        self._doc = doc
+
+    def to_dict(self) -> dict:
+        """The data as the JSON object the HTML report embeds, in Python objects."""
+        return self._doc
+
+    def __getitem__(self, key: str) -> Any:
+        return self._doc[key]
+
+    @property
+    def window(self) -> dict:
+        return self._doc["window"]
+
+    @property
+    def now(self) -> str:
+        return self._doc["now"]
+
+    @property
+    def days(self) -> List[str]:
+        return self._doc["days"]
+
+    @property
+    def days_contiguous(self) -> bool:
+        return self._doc["days_contiguous"]
+
+    @property
+    def streams(self) -> List[dict]:
+        return self._doc["streams"]
+
+    def __repr__(self) -> str:
+        return f"<siqaco.ReportData: {len(self.streams)} streams, {len(self.days)} days>"
+
+
 def report_data(
     db: PathLike,
     select: Union[str, Iterable[str], None] = None,
     start: TimeLike = None,
     end: TimeLike = None,
     now: TimeLike = None,
-) -> dict:
+) -> ReportData:
     """The figures' data of ``siqaco report`` from a catalogue, for matplotlib users.
 
-    Reads the catalogue only (``siqaco index``), with the GIL released.
+    Reads the catalogue only (``siqaco index``), with the GIL released; nothing is written.
 
     Parameters
     ----------
-    db : path
-        The catalogue (SQLite) file.
+    db : path or str
+        The catalogue: a SQLite file or a ``postgresql://`` URL. It must exist.
     select : str or list of str, optional
         ``NET.STA.LOC.CHA`` patterns with ``*`` and ``?``.
     start, end : time, optional
@@ -407,16 +477,27 @@ def report_data(
 
     Returns
     -------
-    dict
-        ``window``, ``days`` (the calendar's ``YYYY-MM-DD`` columns), ``days_contiguous``
-        and ``streams``: per stream ``nslc``, ``sample_rate_hz``, ``latency_s``,
-        ``percent_availability``, ``num_gaps``, ``sum_gaps``, ``max_gap``,
-        ``num_overlaps``, ``sum_overlaps``, ``max_overlap``, ``day_availability`` (one
-        percent per day of ``days``, ``None`` without statistics) and ``segments``,
-        ``gaps``, ``overlaps`` as ``[start, end]`` ISO 8601 pairs (see docs/report.md).
+    ReportData
+        ``window``, ``now``, ``days``, ``days_contiguous`` and ``streams``; ``to_dict()``
+        gives them as one dict.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the catalogue does not exist (nothing is created).
+    DatabaseError
+        When the catalogue cannot be read.
+    InvalidArgumentError
+        For a bad time or selection, or ``end`` not after ``start``.
     """
-    return _siqaco.report_data(
-        os.fspath(db), _select(select), _to_ns(start), _to_ns(end), _to_ns(now)
+    return ReportData(
+        _siqaco.report_data(
+            os.fspath(db),
+            _select(select),
+            _to_ns(start, "start_ns"),
+            _to_ns(end, "end_ns"),
+            _to_ns(now, "now_ns"),
+        )
     )
 
 
@@ -506,24 +587,47 @@ def index(
     relative_paths: bool = False,
     hash: bool = False,
     threads: Optional[int] = None,
-) -> dict:
-    """Indexes an archive into a tsindex catalogue (SQLite), incrementally.
+    subindex_s: Optional[int] = None,
+    batch_files: Optional[int] = None,
+) -> IndexReport:
+    """Indexes an archive into a tsindex catalogue, incrementally.
 
     The catalogue is the one ``siqaco index`` writes (see ``docs/index.md``): mseedindex's
     ``tsindex`` and ``tsindex_summary`` tables, which ObsPy's tsindex client and
     portable-fdsnws-dataselect read, plus siqaco's per-day statistics. Only new or changed
     files are read; rows of deleted files are removed. Runs with the GIL released.
 
+    Parameters
+    ----------
+    root : path
+        The archive root directory (in ``layout``).
+    db : path or str
+        The catalogue: a SQLite file (created when missing, migrated when older) or a
+        ``postgresql://USER@HOST:PORT/DBNAME`` URL.
+    relative_paths : bool
+        Store file names relative to ``root`` (ObsPy ``Indexer(relative_paths=True)``).
+    hash : bool
+        Compute the MD5 ``hash`` of each section (as mseedindex does).
+    threads : int, optional
+        Worker threads (default: all cores; at least 1).
+    subindex_s : int, optional
+        Time-index interval in seconds (mseedindex ``-si``; default 3600; at least 1).
+    batch_files : int, optional
+        Files written per transaction (default 256; at least 1).
+
     Returns
     -------
-    dict
-        ``files_listed``, ``files_indexed``, ``files_unchanged``, ``files_removed``,
-        ``rows_written``, ``files_with_errors``.
+    IndexReport
+        The counts ``files_listed``, ``files_indexed``, ``files_unchanged``,
+        ``files_removed``, ``rows_written``, ``files_with_errors`` as attributes, by item
+        (``report["files_indexed"]``) and as a dict (``to_dict()``).
 
     Raises
     ------
     FileNotFoundError
-        When the archive root does not exist.
+        When the archive root does not exist (no catalogue is created).
+    InvalidArgumentError
+        For a bad layout, ``threads``, ``subindex_s`` or ``batch_files``.
     DatabaseError
         When the catalogue cannot be opened or written.
     KeyboardInterrupt
@@ -538,6 +642,8 @@ def index(
         layout=layout,
         relative_paths=relative_paths,
         hash=hash,
+        subindex_s=subindex_s,
+        batch_files=batch_files,
         threads=threads,
     )
 
@@ -547,27 +653,134 @@ def stats(
     select: Union[str, Iterable[str], None] = None,
     start: TimeLike = None,
     end: TimeLike = None,
-    per_day: bool = False,
+    per_day: bool = True,
 ) -> ScanReport:
     """Gaps, overlaps, availability and per-day statistics from a catalogue made by
     :func:`index` (no waveform is read): the same report :func:`scan` gives for the
-    indexed files.
+    indexed files (``to_dict()`` is the document of ``siqaco stats --format json``).
+
+    Parameters
+    ----------
+    db : path or str
+        The catalogue: a SQLite file or a ``postgresql://`` URL. It must exist.
+    per_day : bool
+        Compute per-UTC-day statistics (default True, as :func:`scan` and
+        ``siqaco stats``).
 
     Raises
     ------
+    FileNotFoundError
+        When the catalogue does not exist (nothing is created).
     DatabaseError
         When the catalogue cannot be opened.
     InvalidArgumentError
-        For a bad time or selection.
+        For a bad time or selection, or ``end`` not after ``start``.
     """
     native = _siqaco.stats(
         os.fspath(db),
         select=_select(select),
-        start_ns=_to_ns(start),
-        end_ns=_to_ns(end),
+        start_ns=_to_ns(start, "start_ns"),
+        end_ns=_to_ns(end, "end_ns"),
         per_day=per_day,
     )
     return ScanReport(native)
+
+
+@_dataclasses.dataclass(frozen=True)
+class CheckReport:
+    """The result of :func:`db_check`.
+
+    Attributes
+    ----------
+    catalogue : str
+        The catalogue checked (its file name, or its URL without the password).
+    problems : list of str
+        The problems found; empty when the catalogue is consistent.
+    files : int
+        Files in ``siqaco_files``.
+    rows : int
+        Rows in ``tsindex``.
+    """
+
+    catalogue: str
+    problems: List[str]
+    files: int
+    rows: int
+
+    def to_dict(self) -> dict:
+        """The fields as a dict."""
+        return _dataclasses.asdict(self)
+
+
+@_dataclasses.dataclass(frozen=True)
+class MigrateReport:
+    """The result of :func:`db_migrate`: the catalogue, the schema version found and the
+    version now, and the backup copy written before migrating (SQLite only, else None)."""
+
+    catalogue: str
+    from_version: int
+    to_version: int
+    backup: Optional[str]
+
+    def to_dict(self) -> dict:
+        """The fields as a dict."""
+        return _dataclasses.asdict(self)
+
+
+@_dataclasses.dataclass(frozen=True)
+class BackupReport:
+    """The result of :func:`db_backup`: the catalogue and the copy written."""
+
+    catalogue: str
+    output: str
+
+    def to_dict(self) -> dict:
+        """The fields as a dict."""
+        return _dataclasses.asdict(self)
+
+
+def db_check(db: PathLike) -> CheckReport:
+    """Checks an existing catalogue, as ``siqaco db check`` does: SQLite integrity, the
+    schema version, files missing or changed since indexing, files without rows, rows of
+    files siqaco did not index, and ``tsindex_summary``. Problems are in the result.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the catalogue does not exist (nothing is created).
+    DatabaseError
+        When the checks cannot run.
+    """
+    return CheckReport(**_siqaco.db_check(os.fspath(db)))
+
+
+def db_migrate(db: PathLike) -> MigrateReport:
+    """Migrates an existing catalogue to this version's schema, as ``siqaco db migrate``
+    does (SQLite: after writing ``FILE.vN.bak``; PostgreSQL: back up with pg_dump first).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the catalogue does not exist (nothing is created).
+    DatabaseError
+        When the migration fails (the schema is then unchanged).
+    """
+    return MigrateReport(**_siqaco.db_migrate(os.fspath(db)))
+
+
+def db_backup(db: PathLike, output: Optional[PathLike] = None) -> BackupReport:
+    """Writes a consistent copy of an existing SQLite catalogue, as ``siqaco db backup``
+    does, to ``output`` (which must not exist; default ``DB.backup-<unix seconds>``).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the catalogue does not exist.
+    DatabaseError
+        When the copy exists or cannot be written, or for a PostgreSQL catalogue.
+    """
+    out = None if output is None else os.fspath(output)
+    return BackupReport(**_siqaco.db_backup(os.fspath(db), out))
 
 
 def _required_ns(t: TimeLike, name: str) -> int:

@@ -8,6 +8,7 @@ __all__ = [
     "__version__",
     "ScanReport",
     "UpdateSummary",
+    "IndexReport",
     "scan",
     "streams",
     "read",
@@ -25,6 +26,9 @@ __all__ = [
     "SourceError",
     "index",
     "stats",
+    "db_check",
+    "db_migrate",
+    "db_backup",
     "report_data",
     "fetch",
     "merge",
@@ -124,14 +128,13 @@ def read(
     Ctrl-C stops it between files."""
 
 def report_data(
-    db: str,
+    catalogue: str,
     select: Optional[Sequence[str]] = None,
     start_ns: Optional[int] = None,
     end_ns: Optional[int] = None,
     now_ns: Optional[int] = None,
-) -> dict:
-    """The figures' data of ``siqaco report`` from a catalogue (docs/report.md)."""
-    ...
+) -> Dict[str, Any]:
+    """The figures' data of ``siqaco report`` from an existing catalogue (docs/report.md)."""
 
 def streams(
     root: str, layout: str = "sds", select: Optional[Sequence[str]] = None
@@ -142,25 +145,66 @@ def parse_time(text: str, field: Optional[str] = None) -> int:
     """Parses a time as the CLI does into ns since 1970-01-01 UTC (a refusal names
     ``field`` when given)."""
 
+@final
+class IndexReport:
+    """What an indexing run did (:func:`index`)."""
+
+    def to_dict(self) -> Dict[str, int]:
+        """The six counts as a dict."""
+    def __getitem__(self, key: str, /) -> int:
+        """One count by name."""
+    @property
+    def files_listed(self) -> int:
+        """Files listed under the root."""
+    @property
+    def files_indexed(self) -> int:
+        """Files read (new or changed)."""
+    @property
+    def files_unchanged(self) -> int:
+        """Files unchanged, not read."""
+    @property
+    def files_removed(self) -> int:
+        """Files removed from the catalogue."""
+    @property
+    def rows_written(self) -> int:
+        """``tsindex`` rows written."""
+    @property
+    def files_with_errors(self) -> int:
+        """Files with unreadable bytes."""
+
 def index(
     root: str,
-    db: str,
+    catalogue: str,
     layout: str = "sds",
     relative_paths: bool = False,
     hash: bool = False,
+    subindex_s: Optional[int] = None,
+    batch_files: Optional[int] = None,
     threads: Optional[int] = None,
-) -> Dict[str, int]:
+) -> IndexReport:
     """Indexes an archive into a tsindex catalogue, incrementally; Ctrl-C stops it between
     files (what was read is written, file by file)."""
 
 def stats(
-    db: str,
+    catalogue: str,
     select: Optional[Sequence[str]] = None,
     start_ns: Optional[int] = None,
     end_ns: Optional[int] = None,
-    per_day: bool = False,
+    per_day: bool = True,
 ) -> ScanReport:
-    """The scan report of a catalogue, without reading waveforms."""
+    """The scan report of an existing catalogue, without reading waveforms."""
+
+def db_check(catalogue: str) -> Dict[str, Any]:
+    """Checks an existing catalogue (``siqaco db check``): ``catalogue``, ``problems``,
+    ``files``, ``rows``."""
+
+def db_migrate(catalogue: str) -> Dict[str, Any]:
+    """Migrates an existing catalogue (``siqaco db migrate``): ``catalogue``,
+    ``from_version``, ``to_version``, ``backup``."""
+
+def db_backup(catalogue: str, output: Optional[str] = None) -> Dict[str, Any]:
+    """Copies an existing SQLite catalogue (``siqaco db backup``): ``catalogue``,
+    ``output``."""
 
 def fetch(
     source: str,

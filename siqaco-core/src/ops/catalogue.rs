@@ -1,0 +1,535 @@
+//! The catalogue operations: index, stats and the `db` maintenance (migrate, backup,
+//! check). The catalogue is a SQLite file or a `postgresql://` URL ([`crate::index`]).
+//!
+//! Only [`IndexRequest`] creates a catalogue; every other operation needs an existing one
+//! ([`Catalogue::exists`], the one rule) and refuses a missing one with
+//! [`crate::Error::Io`] (not found) naming it, creating nothing.
+
+use super::{check_threads, require, Control, ScanRequest};
+use crate::archive::{Archive, Layout};
+use crate::error::{Error, Result};
+use crate::index::{Catalogue, CheckReport, IndexOptions, IndexReport, SCHEMA_VERSION};
+use crate::scan::{ScanOptions, ScanReport};
+use crate::segment::Tolerance;
+use crate::sid::NslcGlob;
+use std::path::{Path, PathBuf};
+
+/// Checks the `catalogue` field: a path or URL is given.
+pub(super) fn check_catalogue(catalogue: &Path) -> Result<()> {
+    require(!catalogue.as_os_str().is_empty(), "catalogue", || {
+        "a SQLite file or a postgresql:// URL is needed".into()
+    })
+}
+
+/// Index an archive into a tsindex catalogue, incrementally (`siqaco index`,
+/// `siqaco.index`, `siqaco_catalogue_index`); see [`crate::index`] and `docs/index.md`.
+///
+/// The catalogue is created when missing (its directory must exist) and migrated when its
+/// schema is older ([`Catalogue::open`]); only new or changed files are read.
+///
+/// ```
+/// # fn main() -> siqaco::Result<()> {
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let root = dir.path().join("sds");
+/// # std::fs::create_dir(&root).unwrap();
+/// use siqaco::ops::{CheckRequest, Control, IndexRequest, StatsRequest};
+/// let catalogue = dir.path().join("catalogue.sqlite");
+/// let control = Control::new();
+/// let mut request = IndexRequest::new(&root, &catalogue);
+/// request.hash = true;
+/// let counts = request.run(&control)?;
+/// assert_eq!(counts.files_listed, 0);
+/// // The catalogue now exists: the operations that need one accept it.
+/// let report = StatsRequest::new(&catalogue).run(&control)?;
+/// assert!(report.streams.is_empty());
+/// assert!(CheckRequest::new(&catalogue).run(&control)?.problems.is_empty());
+/// // A catalogue that does not exist is refused, and not created.
+/// let missing = dir.path().join("typo.sqlite");
+/// let e = StatsRequest::new(&missing).run(&control).unwrap_err();
+/// assert_eq!(e.kind(), siqaco::ErrorKind::Io);
+/// assert!(!missing.exists());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct IndexRequest {
+    /// The archive root directory (must exist).
+    pub root: PathBuf,
+    /// The catalogue: a SQLite file or a `postgresql://USER@HOST:PORT/DBNAME` URL.
+    pub catalogue: PathBuf,
+    /// The archive layout (default SDS).
+    pub layout: Layout,
+    /// Store file names relative to the root (ObsPy `Indexer(relative_paths=True)`);
+    /// default absolute, symbolic links resolved (mseedindex).
+    pub relative_paths: bool,
+    /// Compute the MD5 `hash` of each section (as mseedindex does; default off).
+    pub hash: bool,
+    /// Time-index interval, seconds (mseedindex `-si`, default 3600; at least 1).
+    pub subindex_s: i64,
+    /// Files written per transaction (default 256; at least 1).
+    pub batch_files: usize,
+    /// Time tolerance of the stored traces, seconds (default half a sample period;
+    /// exclusive with `tolerance_periods`).
+    pub tolerance_s: Option<f64>,
+    /// Time tolerance, sample periods (default 0.5).
+    pub tolerance_periods: Option<f64>,
+    /// Relative sample-rate tolerance (default 1e-4).
+    pub rate_tolerance: Option<f64>,
+    /// Worker threads reading files (default: all cores; at least 1).
+    pub threads: Option<usize>,
+}
+
+impl IndexRequest {
+    /// A request to index the archive under `root` into `catalogue`, with the defaults
+    /// (those of [`IndexOptions::default`]).
+    pub fn new(root: impl Into<PathBuf>, catalogue: impl Into<PathBuf>) -> Self {
+        let d = IndexOptions::default();
+        IndexRequest {
+            root: root.into(),
+            catalogue: catalogue.into(),
+            layout: Layout::Sds,
+            relative_paths: d.relative_paths,
+            hash: d.hash,
+            subindex_s: d.subindex_s,
+            batch_files: d.batch_files,
+            tolerance_s: None,
+            tolerance_periods: None,
+            rate_tolerance: None,
+            threads: d.threads,
+        }
+    }
+
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidField`] naming the first bad field: an empty `catalogue`,
+    /// `subindex_s` < 1, `batch_files` = 0, a bad tolerance, `threads` = 0.
+    pub fn validate(&self) -> Result<()> {
+        self.options().map(|_| ())
+    }
+
+    /// The lower-level options of this request (without cancellation).
+    fn options(&self) -> Result<IndexOptions> {
+        check_catalogue(&self.catalogue)?;
+        require(self.subindex_s >= 1, "subindex_s", || {
+            "must be at least 1 (seconds)".into()
+        })?;
+        require(self.batch_files >= 1, "batch_files", || {
+            "must be at least 1".into()
+        })?;
+        check_threads("threads", self.threads)?;
+        Ok(IndexOptions {
+            relative_paths: self.relative_paths,
+            hash: self.hash,
+            subindex_s: self.subindex_s,
+            batch_files: self.batch_files,
+            tolerance: Tolerance::from_options(
+                self.tolerance_s,
+                self.tolerance_periods,
+                self.rate_tolerance,
+            )?,
+            threads: self.threads,
+            cancel: None,
+        })
+    }
+
+    /// Indexes. Cancellation: no further file is read; the files already read are
+    /// written, each whole, `tsindex_summary` is rebuilt and the counts of what was done
+    /// are returned (see [`IndexOptions::cancel`]); the next run continues.
+    ///
+    /// # Errors
+    /// As [`IndexRequest::validate`]; [`crate::Error::Io`] naming the root when it cannot
+    /// be read (checked before the catalogue is opened, so a mistyped root creates no
+    /// catalogue); [`crate::Error::Database`] when the catalogue cannot be opened,
+    /// created or written. Unreadable files are not errors: they are counted in
+    /// [`IndexReport::files_with_errors`].
+    pub fn run(&self, control: &Control) -> Result<IndexReport> {
+        let mut opts = self.options()?;
+        opts.cancel = Some(control.cancel_flag().clone());
+        std::fs::metadata(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        let mut catalogue = Catalogue::open(&self.catalogue)?;
+        catalogue.index_archive(&Archive::new(&self.root, self.layout.clone()), &opts)
+    }
+}
+
+/// Gaps, overlaps, availability and per-day statistics of an existing catalogue, without
+/// reading waveforms (`siqaco stats`, `siqaco.stats`, `siqaco_catalogue_report`): the
+/// [`ScanReport`] a scan of the indexed files gives ([`Catalogue::report`] says how they
+/// may differ), serialising as the JSON document of `docs/scan-json.md`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct StatsRequest {
+    /// The catalogue: a SQLite file or a `postgresql://` URL; must exist.
+    pub catalogue: PathBuf,
+    /// Streams to report (empty = all).
+    pub select: Vec<NslcGlob>,
+    /// Window start, ns (the open-ended rule of [`super::Window::open_ended`]).
+    pub start_ns: Option<i64>,
+    /// Window end, ns, exclusive.
+    pub end_ns: Option<i64>,
+    /// As [`ScanRequest::min_gap_s`].
+    pub min_gap_s: Option<f64>,
+    /// As [`ScanRequest::max_gap_s`].
+    pub max_gap_s: Option<f64>,
+    /// As [`ScanRequest::max_gaps_per_day`].
+    pub max_gaps_per_day: Option<usize>,
+    /// As [`ScanRequest::tolerance_s`]; a tolerance smaller than the one used when
+    /// indexing cannot split traces already joined.
+    pub tolerance_s: Option<f64>,
+    /// As [`ScanRequest::tolerance_periods`].
+    pub tolerance_periods: Option<f64>,
+    /// As [`ScanRequest::rate_tolerance`].
+    pub rate_tolerance: Option<f64>,
+    /// As [`ScanRequest::per_day`] (default true: the JSON document has them).
+    pub per_day: bool,
+}
+
+impl StatsRequest {
+    /// A request for the statistics of `catalogue` with the defaults (those of
+    /// [`ScanRequest`]).
+    pub fn new(catalogue: impl Into<PathBuf>) -> Self {
+        let d = ScanRequest::default();
+        StatsRequest {
+            catalogue: catalogue.into(),
+            select: d.select,
+            start_ns: d.start_ns,
+            end_ns: d.end_ns,
+            min_gap_s: d.min_gap_s,
+            max_gap_s: d.max_gap_s,
+            max_gaps_per_day: d.max_gaps_per_day,
+            tolerance_s: d.tolerance_s,
+            tolerance_periods: d.tolerance_periods,
+            rate_tolerance: d.rate_tolerance,
+            per_day: d.per_day,
+        }
+    }
+
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidField`] naming the first bad field: an empty `catalogue`,
+    /// then as [`ScanRequest::validate`] (a window whose `end_ns` is not after `start_ns`,
+    /// a negative number of seconds, both tolerances).
+    pub fn validate(&self) -> Result<()> {
+        self.options().map(|_| ())
+    }
+
+    /// The analysis options: those of the scan with the same fields (one rule).
+    fn options(&self) -> Result<ScanOptions> {
+        check_catalogue(&self.catalogue)?;
+        let scan = ScanRequest {
+            paths: vec![self.catalogue.clone()],
+            select: self.select.clone(),
+            start_ns: self.start_ns,
+            end_ns: self.end_ns,
+            min_gap_s: self.min_gap_s,
+            max_gap_s: self.max_gap_s,
+            max_gaps_per_day: self.max_gaps_per_day,
+            tolerance_s: self.tolerance_s,
+            tolerance_periods: self.tolerance_periods,
+            rate_tolerance: self.rate_tolerance,
+            per_day: self.per_day,
+            ..ScanRequest::default()
+        };
+        scan.scan_options()
+    }
+
+    /// The report. The control is not used (the catalogue is read in one query per
+    /// stream).
+    ///
+    /// # Errors
+    /// As [`StatsRequest::validate`]; [`crate::Error::Io`] (not found) naming the
+    /// catalogue when it does not exist (nothing is created); [`crate::Error::Database`].
+    pub fn run(&self, _control: &Control) -> Result<ScanReport> {
+        let opts = self.options()?;
+        Catalogue::open_existing(&self.catalogue)?.report(&opts)
+    }
+}
+
+/// Migrate an existing catalogue's schema to this build's [`SCHEMA_VERSION`]
+/// (`siqaco db migrate`; [`Catalogue::migrate`]: SQLite writes `FILE.vN.bak` first).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct MigrateRequest {
+    /// The catalogue: a SQLite file or a `postgresql://` URL; must exist.
+    pub catalogue: PathBuf,
+}
+
+/// What a [`MigrateRequest`] did.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct MigrateReport {
+    /// The catalogue: its file name, or its URL without the password.
+    pub catalogue: String,
+    /// The schema version found.
+    pub from_version: u32,
+    /// The schema version now ([`SCHEMA_VERSION`]).
+    pub to_version: u32,
+    /// The copy written before migrating (SQLite with tables only).
+    pub backup: Option<PathBuf>,
+}
+
+impl MigrateReport {
+    /// Whether the schema changed.
+    pub fn migrated(&self) -> bool {
+        self.from_version < self.to_version
+    }
+}
+
+impl MigrateRequest {
+    /// A request to migrate `catalogue`.
+    pub fn new(catalogue: impl Into<PathBuf>) -> Self {
+        MigrateRequest {
+            catalogue: catalogue.into(),
+        }
+    }
+
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidField`] for an empty `catalogue`.
+    pub fn validate(&self) -> Result<()> {
+        check_catalogue(&self.catalogue)
+    }
+
+    /// Migrates. The control is not used (one transaction).
+    ///
+    /// # Errors
+    /// As [`MigrateRequest::validate`]; [`crate::Error::Io`] (not found) for a missing
+    /// catalogue; as [`Catalogue::migrate`].
+    pub fn run(&self, _control: &Control) -> Result<MigrateReport> {
+        self.validate()?;
+        let mut cat = Catalogue::open_existing_raw(&self.catalogue)?;
+        let from_version = cat.schema_version()?;
+        let backup = cat.migrate()?;
+        Ok(MigrateReport {
+            catalogue: cat.target(),
+            from_version,
+            to_version: SCHEMA_VERSION,
+            backup,
+        })
+    }
+}
+
+/// Write a consistent copy of an existing SQLite catalogue (`siqaco db backup`;
+/// [`Catalogue::backup`]).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BackupRequest {
+    /// The catalogue (a SQLite file; PostgreSQL is backed up with `pg_dump`); must exist.
+    pub catalogue: PathBuf,
+    /// The copy to write (must not exist; default `CATALOGUE.backup-<unix seconds>`).
+    pub output: Option<PathBuf>,
+}
+
+/// What a [`BackupRequest`] did.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct BackupReport {
+    /// The catalogue: its file name.
+    pub catalogue: String,
+    /// The copy written.
+    pub output: PathBuf,
+}
+
+impl BackupRequest {
+    /// A request to back `catalogue` up to the default file name.
+    pub fn new(catalogue: impl Into<PathBuf>) -> Self {
+        BackupRequest {
+            catalogue: catalogue.into(),
+            output: None,
+        }
+    }
+
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidField`] for an empty `catalogue` or `output`.
+    pub fn validate(&self) -> Result<()> {
+        check_catalogue(&self.catalogue)?;
+        require(
+            self.output
+                .as_ref()
+                .is_none_or(|o| !o.as_os_str().is_empty()),
+            "output",
+            || "an empty path".into(),
+        )
+    }
+
+    /// Writes the copy. The control is not used (SQLite's `VACUUM INTO`).
+    ///
+    /// # Errors
+    /// As [`BackupRequest::validate`]; [`crate::Error::Io`] (not found) for a missing
+    /// catalogue; as [`Catalogue::backup`] (the copy exists, PostgreSQL).
+    pub fn run(&self, _control: &Control) -> Result<BackupReport> {
+        self.validate()?;
+        let cat = Catalogue::open_existing_raw(&self.catalogue)?;
+        let output = self.output.clone().unwrap_or_else(|| {
+            let t = crate::time::now_ns().div_euclid(1_000_000_000);
+            PathBuf::from(format!("{}.backup-{t}", self.catalogue.display()))
+        });
+        cat.backup(&output)?;
+        Ok(BackupReport {
+            catalogue: cat.target(),
+            output,
+        })
+    }
+}
+
+/// Check an existing catalogue: integrity, schema, files, summary (`siqaco db check`;
+/// [`Catalogue::check`]).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CheckRequest {
+    /// The catalogue: a SQLite file or a `postgresql://` URL; must exist.
+    pub catalogue: PathBuf,
+}
+
+impl CheckRequest {
+    /// A request to check `catalogue`.
+    pub fn new(catalogue: impl Into<PathBuf>) -> Self {
+        CheckRequest {
+            catalogue: catalogue.into(),
+        }
+    }
+
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidField`] for an empty `catalogue`.
+    pub fn validate(&self) -> Result<()> {
+        check_catalogue(&self.catalogue)
+    }
+
+    /// Checks the catalogue; the problems found are in the result, not errors. The
+    /// control is not used.
+    ///
+    /// # Errors
+    /// As [`CheckRequest::validate`]; [`crate::Error::Io`] (not found) for a missing
+    /// catalogue; [`crate::Error::Database`] when the checks cannot run.
+    pub fn run(&self, _control: &Control) -> Result<CheckReport> {
+        self.validate()?;
+        Catalogue::open_existing_raw(&self.catalogue)?.check()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows of `bad-inputs.tsv` of the catalogue operations, in the core's terms.
+    #[test]
+    fn fields_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let db = root.join("cat.sqlite");
+        let field = |e: Error| (e.field_name().map(str::to_string), e.to_string());
+        let mut r = IndexRequest::new(root, &db);
+        r.subindex_s = 0;
+        assert_eq!(
+            field(r.run(&Control::new()).unwrap_err()),
+            (
+                Some("subindex_s".into()),
+                "invalid argument: subindex_s: must be at least 1 (seconds)".into()
+            )
+        );
+        let mut r = IndexRequest::new(root, &db);
+        r.batch_files = 0;
+        assert_eq!(
+            field(r.validate().unwrap_err()).0.as_deref(),
+            Some("batch_files")
+        );
+        let mut r = IndexRequest::new(root, &db);
+        r.threads = Some(0);
+        assert_eq!(
+            field(r.validate().unwrap_err()).0.as_deref(),
+            Some("threads")
+        );
+        assert!(!db.exists(), "a refused request creates no catalogue");
+
+        let mut s = StatsRequest::new(&db);
+        s.start_ns = Some(20);
+        s.end_ns = Some(10);
+        assert_eq!(
+            field(s.run(&Control::new()).unwrap_err()),
+            (
+                Some("end_ns".into()),
+                "invalid argument: end_ns: must be after the start".into()
+            )
+        );
+        assert_eq!(
+            field(StatsRequest::new("").validate().unwrap_err())
+                .0
+                .as_deref(),
+            Some("catalogue")
+        );
+    }
+
+    #[test]
+    fn a_missing_catalogue_is_not_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("typo.sqlite");
+        let not_found = |e: Error| match e {
+            Error::Io { path, source } => {
+                assert_eq!(path, db);
+                assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+            }
+            other => panic!("{other}"),
+        };
+        not_found(StatsRequest::new(&db).run(&Control::new()).unwrap_err());
+        not_found(CheckRequest::new(&db).run(&Control::new()).unwrap_err());
+        not_found(MigrateRequest::new(&db).run(&Control::new()).unwrap_err());
+        not_found(BackupRequest::new(&db).run(&Control::new()).unwrap_err());
+        assert!(Catalogue::open_current(&db).unwrap().is_none());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        // A directory is not a catalogue, and says so.
+        let e = StatsRequest::new(dir.path())
+            .run(&Control::new())
+            .unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Database, "{e}");
+        assert!(e.to_string().contains("is a directory"), "{e}");
+    }
+    /// On the shared data: the catalogue's statistics are the scan's JSON document, the
+    /// index counts serialise as Python's dict, and the maintenance requests see a current,
+    /// consistent catalogue.
+    #[test]
+    fn index_then_stats_is_the_scan_document() {
+        let Some(data) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let root = data.join("sds-small");
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("cat.sqlite");
+        let control = Control::new();
+        let counts = IndexRequest::new(&root, &db).run(&control).unwrap();
+        assert_eq!(
+            serde_json::to_value(&counts).unwrap(),
+            serde_json::json!({"files_listed": 37, "files_indexed": 37, "files_unchanged": 0,
+                "files_removed": 0, "rows_written": 37, "files_with_errors": 0})
+        );
+        let stats = StatsRequest::new(&db).run(&control).unwrap();
+        let scan = ScanRequest::new([&root]).run(&control).unwrap();
+        assert_eq!(
+            serde_json::to_string_pretty(&stats).unwrap(),
+            serde_json::to_string_pretty(&scan).unwrap()
+        );
+        let check = CheckRequest::new(&db).run(&control).unwrap();
+        assert_eq!((check.files, check.rows, check.problems.len()), (37, 37, 0));
+        let m = MigrateRequest::new(&db).run(&control).unwrap();
+        assert_eq!(
+            (m.from_version, m.migrated(), m.backup),
+            (SCHEMA_VERSION, false, None)
+        );
+        let copy = dir.path().join("copy.sqlite");
+        let mut b = BackupRequest::new(&db);
+        b.output = Some(copy.clone());
+        assert_eq!(b.run(&control).unwrap().output, copy);
+        let copied = CheckRequest::new(&copy).run(&control).unwrap();
+        assert_eq!(copied.catalogue, copy.display().to_string());
+        assert_eq!(
+            (copied.files, copied.rows, copied.problems),
+            (37, 37, vec![])
+        );
+    }
+}
