@@ -40,10 +40,14 @@
 //! ```
 
 mod control;
+mod merge;
+mod qc;
 mod scan;
 mod window;
 
 pub use control::{Control, Progress};
+pub use merge::MergeRequest;
+pub use qc::QcRequest;
 pub use scan::{ReadRequest, ScanRequest, StreamsRequest};
 pub use window::Window;
 
