@@ -7,6 +7,8 @@ import numpy as np
 __all__ = [
     "__version__",
     "ScanReport",
+    "MergeReport",
+    "QcReport",
     "scan",
     "read",
     "parse_time",
@@ -175,6 +177,25 @@ def fetch(
 ) -> Dict[str, Any]:
     """Fetches data into an archive (``siqaco fetch``); returns the counts."""
 
+@final
+class MergeReport:
+    """The result of :func:`merge`."""
+
+    def to_dict(self) -> Any:
+        """The JSON document of ``siqaco merge --json`` as Python objects."""
+    @property
+    def files_written(self) -> int:
+        """Files written (0 in a dry run)."""
+    @property
+    def recovered(self) -> bool:
+        """Whether an interrupted earlier merge was completed or rolled back first."""
+    @property
+    def cancelled(self) -> bool:
+        """Whether the merge was cancelled."""
+    @property
+    def warnings(self) -> List[str]:
+        """Problems that did not stop the merge."""
+
 def merge(
     into: str,
     inputs: Sequence[str],
@@ -188,8 +209,9 @@ def merge(
     split: str = "midnight",
     archive: str = "ranked",
     dry_run: bool = False,
-) -> Dict[str, Any]:
-    """Merges patches into an archive (``siqaco merge``); returns the ``--json`` report."""
+) -> MergeReport:
+    """Merges patches into an archive (``siqaco merge``); the report's ``to_dict()`` is
+    the ``--json`` report."""
 
 def update(
     config: str,
@@ -199,6 +221,25 @@ def update(
     progress: Optional[Callable[[int, int, int], Any]] = None,
 ) -> Dict[str, Any]:
     """One run of ``siqaco update``; returns the ``--format json`` summary."""
+
+@final
+class QcReport:
+    """The result of :func:`qc`."""
+
+    def to_dict(self) -> Any:
+        """The JSON document of ``siqaco qc --format json`` as Python objects."""
+    @property
+    def files(self) -> int:
+        """Files read."""
+    @property
+    def records(self) -> int:
+        """Records read (data and non-data)."""
+    @property
+    def worst_severity(self) -> Optional[str]:
+        """``"error"``, ``"warning"``, ``"info"`` or None."""
+    @property
+    def window(self) -> Optional[Tuple[int, int]]:
+        """The window checked, ``(start_ns, end_ns)``, or None."""
 
 def qc(
     archive: str,
@@ -213,9 +254,10 @@ def qc(
     min_timing_quality: Optional[int] = None,
     rate_tolerance: float = 0.01,
     threads: Optional[int] = None,
-) -> Dict[str, Any]:
-    """Checks an archive against StationXML and its rules (``siqaco qc --format json``);
-    Ctrl-C stops it between files and streams."""
+    now_ns: Optional[int] = None,
+) -> QcReport:
+    """Checks an archive against StationXML and its rules (the report's ``to_dict()`` is
+    ``siqaco qc --format json``); Ctrl-C stops it between files and streams."""
 
 def stack_list(
     config: str,
