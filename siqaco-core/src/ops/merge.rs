@@ -179,3 +179,63 @@ impl MergeRequest {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(f: impl FnOnce(&mut MergeRequest)) -> Option<String> {
+        let mut r = MergeRequest::new("/nowhere", ["patch.mseed"]);
+        f(&mut r);
+        r.validate().err().map(|e| {
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument, "{e}");
+            e.field_name().unwrap_or("").to_string()
+        })
+    }
+
+    #[test]
+    fn every_refusal_names_its_field() {
+        assert_eq!(field_of(|_| {}), None);
+        assert_eq!(field_of(|r| r.inputs.clear()).as_deref(), Some("inputs"));
+        assert_eq!(
+            field_of(|r| r.priority = vec![1, 2]).as_deref(),
+            Some("priority")
+        );
+        assert_eq!(field_of(|r| r.priority = vec![3]), None);
+        for l in [100, 1000, 16384] {
+            assert_eq!(
+                field_of(|r| r.record_length = Some(l)).as_deref(),
+                Some("record_length"),
+                "{l}"
+            );
+        }
+        // miniSEED 3 records need no power of two
+        assert_eq!(
+            field_of(|r| {
+                r.record_length = Some(1000);
+                r.format_version = Some(3)
+            }),
+            None
+        );
+        assert_eq!(
+            field_of(|r| r.format_version = Some(4)).as_deref(),
+            Some("format_version")
+        );
+        assert_eq!(
+            field_of(|r| {
+                r.tolerance_s = Some(1.0);
+                r.tolerance_periods = Some(1.0)
+            })
+            .as_deref(),
+            Some("tolerance_periods")
+        );
+        let e = super::super::parse_field::<OutputEncoding>("encoding", "steim3").unwrap_err();
+        assert_eq!(e.field_name(), Some("encoding"));
+        assert_eq!(
+            super::super::parse_field::<PublicationVersion>("quality", "M")
+                .unwrap()
+                .get(),
+            4
+        );
+    }
+}
