@@ -15,14 +15,23 @@ use std::path::PathBuf;
 /// The result, [`QcReport`], serialises as the document of `siqaco qc --format json`; its
 /// [`QcReport::worst_severity`] decides the exit status of `siqaco qc`.
 ///
-/// ```no_run
+/// ```
 /// # fn main() -> siqaco::Result<()> {
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let archive = dir.path().join("sds");
+/// # std::fs::create_dir(&archive).unwrap();
+/// # let stations = dir.path().join("stations.xml");
+/// # std::fs::write(&stations, r#"<FDSNStationXML xmlns="http://www.fdsn.org/xml/station/1"
+/// #   schemaVersion="1.1"><Source>example</Source><Created>2024-01-01T00:00:00Z</Created>
+/// #   </FDSNStationXML>"#).unwrap();
 /// use siqaco::ops::{Control, QcRequest};
-/// let mut request = QcRequest::new("/data/sds", "/data/stations.xml");
+/// let mut request = QcRequest::new(&archive, stations.to_str().unwrap());
 /// request.start_ns = Some(siqaco::time::parse_time("2024-01-01")?);
 /// request.byte_order = Some("big".parse()?);
 /// let report = request.run(&Control::new())?;
-/// println!("{}", serde_json::to_string_pretty(&report).unwrap());
+/// assert_eq!(report.worst_severity(), None);
+/// let json = serde_json::to_string_pretty(&report).unwrap();
+/// assert!(json.contains("\"worst_severity\": null"));
 /// # Ok(())
 /// # }
 /// ```
