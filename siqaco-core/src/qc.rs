@@ -233,13 +233,7 @@ impl std::str::FromStr for ByteOrder {
     /// # Errors
     /// [`Error::InvalidArgument`] for anything else.
     fn from_str(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "big" => Ok(ByteOrder::Big),
-            "little" => Ok(ByteOrder::Little),
-            _ => Err(Error::invalid_argument(format!(
-                "{s:?}: expected big or little"
-            ))),
-        }
+        crate::ops::one_of(s, &[("big", ByteOrder::Big), ("little", ByteOrder::Little)])
     }
 }
 

@@ -129,30 +129,6 @@ impl PyMergeReport {
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         json_to_py(py, &to_json(&self.inner)?)
     }
-
-    /// Files written (0 in a dry run).
-    #[getter]
-    fn files_written(&self) -> usize {
-        self.inner.files_written
-    }
-
-    /// Whether an interrupted earlier merge was completed or rolled back first.
-    #[getter]
-    fn recovered(&self) -> bool {
-        self.inner.recovered
-    }
-
-    /// Whether the merge was cancelled (nothing was written then).
-    #[getter]
-    fn cancelled(&self) -> bool {
-        self.inner.cancelled
-    }
-
-    /// Problems that did not stop the merge.
-    #[getter]
-    fn warnings(&self) -> Vec<String> {
-        self.inner.warnings.clone()
-    }
 }
 
 /// Merges patch files into an archive ([`siqaco::ops::MergeRequest`]: keyword arguments
@@ -244,18 +220,6 @@ impl PyQcReport {
     /// lists.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         json_to_py(py, &to_json(&self.inner)?)
-    }
-
-    /// Files read.
-    #[getter]
-    fn files(&self) -> u64 {
-        self.inner.files
-    }
-
-    /// Records read (data and non-data).
-    #[getter]
-    fn records(&self) -> u64 {
-        self.inner.records
     }
 
     /// The worst severity among the findings: "error", "warning", "info" or None.

@@ -87,14 +87,14 @@ impl std::str::FromStr for ArchivePolicy {
     /// # Errors
     /// [`Error::InvalidArgument`] for anything else.
     fn from_str(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "ranked" => Ok(ArchivePolicy::Ranked),
-            "wins" => Ok(ArchivePolicy::Wins),
-            "loses" => Ok(ArchivePolicy::Loses),
-            _ => Err(Error::invalid_argument(format!(
-                "{s:?}: expected ranked, wins or loses"
-            ))),
-        }
+        crate::ops::one_of(
+            s,
+            &[
+                ("ranked", ArchivePolicy::Ranked),
+                ("wins", ArchivePolicy::Wins),
+                ("loses", ArchivePolicy::Loses),
+            ],
+        )
     }
 }
 
@@ -118,13 +118,13 @@ impl std::str::FromStr for DaySplit {
     /// # Errors
     /// [`Error::InvalidArgument`] for anything else.
     fn from_str(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "midnight" => Ok(DaySplit::Midnight),
-            "start_time" => Ok(DaySplit::StartTime),
-            _ => Err(Error::invalid_argument(format!(
-                "{s:?}: expected midnight or start_time"
-            ))),
-        }
+        crate::ops::one_of(
+            s,
+            &[
+                ("midnight", DaySplit::Midnight),
+                ("start_time", DaySplit::StartTime),
+            ],
+        )
     }
 }
 
@@ -272,16 +272,7 @@ impl std::str::FromStr for OutputEncoding {
     /// # Errors
     /// [`Error::InvalidArgument`] for another name.
     fn from_str(s: &str) -> Result<Self> {
-        let lower = s.to_ascii_lowercase();
-        Self::NAMES
-            .iter()
-            .find(|(n, _)| *n == lower)
-            .map(|(_, e)| *e)
-            .ok_or_else(|| {
-                Error::invalid_argument(format!(
-                    "{s:?}: expected steim1, steim2, int16, int32, float32, float64 or keep"
-                ))
-            })
+        crate::ops::one_of(s, &Self::NAMES)
     }
 }
 

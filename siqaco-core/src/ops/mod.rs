@@ -41,6 +41,7 @@
 
 mod control;
 mod merge;
+mod names;
 mod qc;
 mod scan;
 mod window;
@@ -50,6 +51,8 @@ pub use merge::MergeRequest;
 pub use qc::QcRequest;
 pub use scan::{ReadRequest, ScanRequest, StreamsRequest};
 pub use window::Window;
+
+pub(crate) use names::one_of;
 
 use crate::error::{Error, Result};
 

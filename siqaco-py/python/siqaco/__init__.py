@@ -147,28 +147,23 @@ def _select(select: Union[str, Iterable[str], None]) -> Optional[List[str]]:
     return list(select)
 
 
-class ScanReport:
-    """The result of :func:`scan`.
+class _Report:
+    """A typed result of the native module whose :meth:`to_dict` is a stable JSON
+    document."""
 
-    Attributes
-    ----------
-    streams : list of dict
-        One dict per stream (N.S.L.C), sorted: ``nslc``, ``source_id``, ``sample_rate_hz``,
-        ``records``, ``samples``, ``traces``, ``earliest``, ``latest``, ``segments``,
-        ``gaps``, ``overlaps``, ``days`` (the ``streams`` of :meth:`to_dict`).
-    errors : list of dict
-        Files that could not be read completely: ``path``, ``offset``, ``message``.
-    """
-
-    def __init__(self, native: _siqaco.ScanReport) -> None:
+    def __init__(self, native: Any) -> None:
         self._native = native
         self._dict: Optional[dict] = None
 
     def to_dict(self) -> dict:
-        """The stable JSON document of ``siqaco scan --format json`` as Python objects."""
+        """The JSON document as Python dicts and lists (computed once)."""
         if self._dict is None:
             self._dict = self._native.to_dict()
         return self._dict
+
+
+class _ArchiveReport(_Report):
+    """A report on the files of an archive: its streams, unreadable files and counts."""
 
     @property
     def streams(self) -> List[dict]:
@@ -180,13 +175,57 @@ class ScanReport:
 
     @property
     def files(self) -> int:
-        """Files scanned."""
+        """Files read."""
         return self._native.files
 
     @property
     def records(self) -> int:
-        """Records read."""
+        """Records read (data and non-data)."""
         return self._native.records
+
+
+class _DictReads(_Report):
+    """For the code written when a function returned its document as a dict:
+    ``report["key"]``, ``"key" in report``, :meth:`keys`, :meth:`get` and
+    ``report == a_dict`` read :meth:`to_dict`."""
+
+    def __getitem__(self, key: str) -> Any:
+        return self.to_dict()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.to_dict()
+
+    def keys(self) -> Any:
+        """The keys of the document."""
+        return self.to_dict().keys()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """``to_dict().get(key, default)``."""
+        return self.to_dict().get(key, default)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _DictReads):
+            return self.to_dict() == other.to_dict()
+        if isinstance(other, dict):
+            return self.to_dict() == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class ScanReport(_ArchiveReport):
+    """The result of :func:`scan` (and :func:`stats`): :meth:`to_dict` is the stable JSON
+    document of ``siqaco scan --format json``.
+
+    Attributes
+    ----------
+    streams : list of dict
+        One dict per stream (N.S.L.C), sorted: ``nslc``, ``source_id``, ``sample_rate_hz``,
+        ``records``, ``samples``, ``traces``, ``earliest``, ``latest``, ``segments``,
+        ``gaps``, ``overlaps``, ``days`` (the ``streams`` of :meth:`to_dict`).
+    errors : list of dict
+        Files that could not be read completely: ``path``, ``offset``, ``message``.
+    """
 
     @property
     def bytes(self) -> int:
@@ -247,46 +286,7 @@ class ScanReport:
         )
 
 
-class _Document:
-    """A typed result whose :meth:`to_dict` is a stable JSON document; for the code written
-    when the function returned that dict, ``report["key"]``, ``"key" in report``,
-    :meth:`keys`, :meth:`get` and ``report == a_dict`` read the document."""
-
-    def __init__(self, native: Any) -> None:
-        self._native = native
-        self._dict: Optional[dict] = None
-
-    def to_dict(self) -> dict:
-        """The JSON document as Python dicts and lists (computed once)."""
-        if self._dict is None:
-            self._dict = self._native.to_dict()
-        return self._dict
-
-    def __getitem__(self, key: str) -> Any:
-        return self.to_dict()[key]
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.to_dict()
-
-    def keys(self) -> Any:
-        """The keys of the document."""
-        return self.to_dict().keys()
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """``to_dict().get(key, default)``."""
-        return self.to_dict().get(key, default)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, _Document):
-            return self.to_dict() == other.to_dict()
-        if isinstance(other, dict):
-            return self.to_dict() == other
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-class MergeReport(_Document):
+class MergeReport(_DictReads):
     """The result of :func:`merge`: :meth:`to_dict` is the report of ``siqaco merge
     --json`` (docs/merge.md).
 
@@ -305,22 +305,22 @@ class MergeReport(_Document):
     @property
     def warnings(self) -> List[str]:
         """Problems that did not stop the merge."""
-        return self._native.warnings
+        return self.to_dict()["warnings"]
 
     @property
     def files_written(self) -> int:
         """Files written (0 in a dry run)."""
-        return self._native.files_written
+        return self.to_dict()["files_written"]
 
     @property
     def recovered(self) -> bool:
         """Whether an interrupted earlier merge was completed or rolled back first."""
-        return self._native.recovered
+        return self.to_dict()["recovered"]
 
     @property
     def cancelled(self) -> bool:
         """Whether the merge was cancelled (then nothing was written)."""
-        return self._native.cancelled
+        return self.to_dict().get("cancelled", False)
 
     def __repr__(self) -> str:
         changed = sum(1 for d in self.days if d["changed"])
@@ -330,7 +330,7 @@ class MergeReport(_Document):
         )
 
 
-class QcReport(_Document):
+class QcReport(_ArchiveReport, _DictReads):
     """The result of :func:`qc`: :meth:`to_dict` is the report of ``siqaco qc --format
     json`` (docs/qc.md).
 
@@ -350,22 +350,14 @@ class QcReport(_Document):
         return self.to_dict()["findings"]
 
     @property
-    def streams(self) -> List[dict]:
-        return self.to_dict()["streams"]
-
-    @property
-    def errors(self) -> List[dict]:
-        return self.to_dict()["errors"]
-
-    @property
     def files(self) -> int:
         """Files read."""
-        return self._native.files
+        return self.to_dict()["files"]
 
     @property
     def records(self) -> int:
         """Records read (data and non-data)."""
-        return self._native.records
+        return self.to_dict()["records"]
 
     @property
     def worst_severity(self) -> Optional[str]:

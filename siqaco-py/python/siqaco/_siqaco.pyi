@@ -183,18 +183,6 @@ class MergeReport:
 
     def to_dict(self) -> Any:
         """The JSON document of ``siqaco merge --json`` as Python objects."""
-    @property
-    def files_written(self) -> int:
-        """Files written (0 in a dry run)."""
-    @property
-    def recovered(self) -> bool:
-        """Whether an interrupted earlier merge was completed or rolled back first."""
-    @property
-    def cancelled(self) -> bool:
-        """Whether the merge was cancelled."""
-    @property
-    def warnings(self) -> List[str]:
-        """Problems that did not stop the merge."""
 
 def merge(
     into: str,
@@ -228,12 +216,6 @@ class QcReport:
 
     def to_dict(self) -> Any:
         """The JSON document of ``siqaco qc --format json`` as Python objects."""
-    @property
-    def files(self) -> int:
-        """Files read."""
-    @property
-    def records(self) -> int:
-        """Records read (data and non-data)."""
     @property
     def worst_severity(self) -> Optional[str]:
         """``"error"``, ``"warning"``, ``"info"`` or None."""
