@@ -3,10 +3,17 @@
 //! the archive and the inputs) and the report of what was done to each day file
 //! (`siqaco_merge_report`).
 
-use super::*;
+use crate::args::{
+    self, arg_opt_str, arg_out, arg_paths, arg_str, fill_nslc, get, given, write_handle,
+    SIQACO_NSLC_CAPACITY,
+};
+use crate::boundary::{boundary, free_handle, read_handle, read_text, set_option};
+use crate::status::{siqaco_status, Failure, FfiResult};
 use siqaco::merge::apply::MergeReport;
 use siqaco::merge::{ArchivePolicy, DaySplit, OutputEncoding, PublicationVersion};
-use siqaco::ops::{parse_field, Control, MergeRequest};
+use siqaco::ops::{Control, MergeRequest};
+use siqaco::Error;
+use std::ffi::c_char;
 
 /// `siqaco_merge_options_set_policy`: the archive is ranked like an input with its own
 /// priority; on a full tie it goes first (the default).
@@ -34,7 +41,7 @@ pub const SIQACO_SPLIT_START_TIME: u32 = 1;
 pub struct siqaco_merge_options {
     /// The request; its `into`, `layout`, `inputs` and `priority` are set by
     /// `siqaco_merge_into`.
-    inner: MergeRequest,
+    pub(crate) inner: MergeRequest,
 }
 
 /// What a merge did. Opaque; created by [`siqaco_merge_into`], released by
@@ -47,6 +54,31 @@ pub struct siqaco_merge_report {
 /// [`MergeRequest`]; the archive and the inputs are set by `siqaco_merge_into`.
 fn default_request() -> MergeRequest {
     MergeRequest::new(std::path::PathBuf::new(), Vec::<std::path::PathBuf>::new())
+}
+
+/// Sets fields of the request of `options` with `set`, then checks the request (every
+/// field but the inputs, which `siqaco_merge_into` gives) with the core's `validate`; a
+/// refused value leaves the options unchanged.
+///
+/// # Safety
+/// As [`set_option`].
+unsafe fn set_field(
+    options: *mut siqaco_merge_options,
+    set: impl FnOnce(&mut MergeRequest) -> FfiResult,
+) -> siqaco_status {
+    // SAFETY: the caller's contract.
+    unsafe {
+        set_option(options, |o| {
+            let mut request = o.inner.clone();
+            set(&mut request)?;
+            match request.validate() {
+                Err(e) if e.field_name() != Some("inputs") => return Err(e.into()),
+                _ => {}
+            }
+            o.inner = request;
+            Ok(())
+        })
+    }
 }
 
 /// Summary of a merge report.
@@ -209,19 +241,16 @@ pub unsafe extern "C" fn siqaco_merge_options_set_output(
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
     unsafe {
-        set_option(options, |o| {
-            let small = |v: u32, what: &str| -> FfiResult<Option<u8>> {
+        set_field(options, |r| {
+            // a value of the request field `field`, 0 = not given
+            let small = |v: u32, field: &str| -> FfiResult<Option<u8>> {
                 match v {
                     0 => Ok(None),
-                    v => u8::try_from(v).map(Some).map_err(|_| {
-                        Failure::new(
-                            siqaco_status::InvalidArgument,
-                            format!("{what} {v} is out of range"),
-                        )
-                    }),
+                    v => u8::try_from(v)
+                        .map(Some)
+                        .map_err(|_| Error::field(field, format!("{v} is out of range")).into()),
                 }
             };
-            let mut r = o.inner.clone();
             r.record_length = (record_length != 0).then_some(record_length);
             r.encoding = OutputEncoding::from_code(small(encoding, "encoding")?)
                 .map_err(|e| e.in_field("encoding"))?;
@@ -230,8 +259,6 @@ pub unsafe extern "C" fn siqaco_merge_options_set_output(
                 .map(PublicationVersion::new)
                 .transpose()
                 .map_err(|e| e.in_field("quality"))?;
-            r.output()?;
-            o.inner = r;
             Ok(())
         })
     }
@@ -254,14 +281,10 @@ pub unsafe extern "C" fn siqaco_merge_options_set_tolerance(
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
     unsafe {
-        set_option(options, |o| {
-            let opt = |v: f64| (!v.is_nan()).then_some(v);
-            let mut r = o.inner.clone();
-            r.tolerance_s = opt(time_tolerance_s);
-            r.tolerance_periods = opt(time_tolerance_periods);
-            r.rate_tolerance = opt(rate_tolerance);
-            tolerance(time_tolerance_s, time_tolerance_periods, rate_tolerance)?;
-            o.inner = r;
+        set_field(options, |r| {
+            r.tolerance_s = given(time_tolerance_s);
+            r.tolerance_periods = given(time_tolerance_periods);
+            r.rate_tolerance = given(rate_tolerance);
             Ok(())
         })
     }
@@ -322,7 +345,7 @@ pub unsafe extern "C" fn siqaco_merge_into(
         // SAFETY: the caller's contract.
         let root = unsafe { arg_str(root, "root") }?;
         // SAFETY: the caller's contract.
-        let layout = unsafe { arg_opt_str(layout, "layout") }?.unwrap_or("sds");
+        let layout = args::layout(unsafe { arg_opt_str(layout, "layout") }?)?;
         // SAFETY: the caller's contract.
         let paths = unsafe { arg_paths(inputs, input_count, "inputs") }?;
         let out = arg_out(report_out, "report_out")?;
@@ -338,7 +361,7 @@ pub unsafe extern "C" fn siqaco_merge_into(
             None => default_request(),
         };
         request.into = root.into();
-        request.layout = parse_field("layout", layout)?;
+        request.layout = layout;
         request.inputs = paths;
         request.priority = priority;
         let report = request.run(&Control::new())?;

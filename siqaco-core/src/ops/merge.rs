@@ -136,12 +136,10 @@ impl MergeRequest {
         }
     }
 
-    /// The inputs with their priorities and the lower-level options of this request.
+    /// The inputs with their priorities and the lower-level options of this request. The
+    /// inputs are checked last, so that a front end that sets them at the end (the C ABI's
+    /// options) can check every other field first.
     fn options(&self) -> Result<(Vec<MergeInput>, MergeOptions)> {
-        require(!self.inputs.is_empty(), "inputs", || {
-            "at least one patch file or directory is needed".into()
-        })?;
-        let inputs = MergeInput::with_priorities(&self.inputs, &self.priority)?;
         let opts = MergeOptions {
             tolerance: Tolerance::from_options(
                 self.tolerance_s,
@@ -153,6 +151,10 @@ impl MergeRequest {
             split: self.split,
             output: self.output()?,
         };
+        require(!self.inputs.is_empty(), "inputs", || {
+            "at least one patch file or directory is needed".into()
+        })?;
+        let inputs = MergeInput::with_priorities(&self.inputs, &self.priority)?;
         Ok((inputs, opts))
     }
 
