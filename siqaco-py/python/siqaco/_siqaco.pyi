@@ -10,6 +10,7 @@ __all__ = [
     "MergeReport",
     "QcReport",
     "scan",
+    "streams",
     "read",
     "parse_time",
     "SiqacoError",
