@@ -7,7 +7,9 @@ use crate::args::{
     self, arg_opt_str, arg_out, arg_paths, arg_str, fill_nslc, get, given, write_handle,
     SIQACO_NSLC_CAPACITY,
 };
-use crate::boundary::{boundary, free_handle, read_handle, read_text, set_option};
+use crate::boundary::{
+    boundary, free_handle, read_handle, read_text, set_option, set_request_field,
+};
 use crate::status::{siqaco_status, Failure, FfiResult};
 use siqaco::merge::apply::MergeReport;
 use siqaco::merge::{ArchivePolicy, DaySplit, OutputEncoding, PublicationVersion};
@@ -68,16 +70,13 @@ unsafe fn set_field(
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
     unsafe {
-        set_option(options, |o| {
-            let mut request = o.inner.clone();
-            set(&mut request)?;
-            match request.validate() {
-                Err(e) if e.field_name() != Some("inputs") => return Err(e.into()),
-                _ => {}
-            }
-            o.inner = request;
-            Ok(())
-        })
+        set_request_field(
+            options,
+            |o| &mut o.inner,
+            MergeRequest::validate,
+            "inputs",
+            set,
+        )
     }
 }
 
