@@ -5,7 +5,6 @@
 //! core's rules.
 
 use crate::status::{siqaco_status, Failure, FfiResult};
-use siqaco::segment::Tolerance;
 use siqaco::NslcGlob;
 use std::ffi::{c_char, CStr};
 
@@ -148,16 +147,6 @@ pub(crate) fn layout(text: Option<&str>) -> FfiResult<siqaco::archive::Layout> {
         Some(t) => siqaco::ops::parse_field("layout", t)?,
         None => siqaco::archive::Layout::default(),
     })
-}
-
-/// A tolerance given as C doubles (NaN = the default) with the core's rule
-/// ([`Tolerance::from_options`]).
-pub(crate) fn tolerance(time_s: f64, time_periods: f64, rate: f64) -> FfiResult<Tolerance> {
-    Ok(Tolerance::from_options(
-        given(time_s),
-        given(time_periods),
-        given(rate),
-    )?)
 }
 
 /// Converts an array of `count` C strings (NULL only when `count` is 0) into paths.

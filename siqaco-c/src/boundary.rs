@@ -123,6 +123,38 @@ pub(crate) unsafe fn set_option<H>(
     })
 }
 
+/// The body of the setters of an options handle that holds an operation's request
+/// (`siqaco::ops`): sets fields of a copy of the request (`request` borrows it from the
+/// handle) with `set`, checks the copy with the core's `validate` (passed as `validate`),
+/// ignoring only a refusal of `given_later` (the field the running call gives: the paths
+/// of a scan, the inputs of a merge), and keeps it. A refused value leaves the options
+/// unchanged.
+///
+/// # Safety
+/// As [`set_option`].
+pub(crate) unsafe fn set_request_field<H, R: Clone>(
+    options: *mut H,
+    request: impl FnOnce(&mut H) -> &mut R,
+    validate: impl FnOnce(&R) -> siqaco::Result<()>,
+    given_later: &str,
+    set: impl FnOnce(&mut R) -> FfiResult,
+) -> siqaco_status {
+    // SAFETY: the caller's contract.
+    unsafe {
+        set_option(options, |o| {
+            let kept = request(o);
+            let mut changed = kept.clone();
+            set(&mut changed)?;
+            match validate(&changed) {
+                Err(e) if e.field_name() != Some(given_later) => return Err(e.into()),
+                _ => {}
+            }
+            *kept = changed;
+            Ok(())
+        })
+    }
+}
+
 /// Copies the message of the last call that failed on the calling thread into `buf`
 /// (NUL-terminated) and its length without the NUL into `*len_out`. The message is empty
 /// when no call has failed on this thread. This function never changes the message.

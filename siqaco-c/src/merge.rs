@@ -1,16 +1,20 @@
 //! Merging patch files into an archive (`siqaco_merge_into`, over
-//! `siqaco::merge::apply::merge_into`): options (`siqaco_merge_options`) and the report of
-//! what was done to each day file (`siqaco_merge_report`).
+//! `siqaco::ops::MergeRequest`): options (`siqaco_merge_options`, the request's fields but
+//! the archive and the inputs) and the report of what was done to each day file
+//! (`siqaco_merge_report`).
 
 use crate::args::{
-    arg_opt_str, arg_out, arg_paths, arg_str, fill_nslc, get, tolerance, write_handle,
+    self, arg_opt_str, arg_out, arg_paths, arg_str, fill_nslc, get, given, write_handle,
     SIQACO_NSLC_CAPACITY,
 };
-use crate::boundary::{boundary, free_handle, read_handle, read_text, set_option};
+use crate::boundary::{
+    boundary, free_handle, read_handle, read_text, set_option, set_request_field,
+};
 use crate::status::{siqaco_status, Failure, FfiResult};
-use siqaco::archive::Archive;
-use siqaco::merge::apply::{merge_into, MergeInput, MergeReport};
-use siqaco::merge::{ArchivePolicy, DaySplit, MergeOptions, OutputOptions};
+use siqaco::merge::apply::MergeReport;
+use siqaco::merge::{ArchivePolicy, DaySplit, OutputEncoding, PublicationVersion};
+use siqaco::ops::{Control, MergeRequest};
+use siqaco::Error;
 use std::ffi::c_char;
 
 /// `siqaco_merge_options_set_policy`: the archive is ranked like an input with its own
@@ -37,15 +41,43 @@ pub const SIQACO_SPLIT_START_TIME: u32 = 1;
 /// Setters need exclusive use of the handle; once set, the options may be read by several
 /// threads at once.
 pub struct siqaco_merge_options {
-    inner: MergeOptions,
-    dry_run: bool,
+    /// The request; its `into`, `layout`, `inputs` and `priority` are set by
+    /// `siqaco_merge_into`.
+    pub(crate) inner: MergeRequest,
 }
 
 /// What a merge did. Opaque; created by [`siqaco_merge_into`], released by
 /// [`siqaco_merge_report_free`]. Immutable: it may be read from several threads at once.
 pub struct siqaco_merge_report {
     inner: MergeReport,
-    day_start_ns: Vec<i64>,
+}
+
+/// The request of `siqaco_merge_options_new` (and of NULL options): the defaults of
+/// [`MergeRequest`]; the archive and the inputs are set by `siqaco_merge_into`.
+fn default_request() -> MergeRequest {
+    MergeRequest::new(std::path::PathBuf::new(), Vec::<std::path::PathBuf>::new())
+}
+
+/// Sets fields of the request of `options` with `set`, then checks the request (every
+/// field but the inputs, which `siqaco_merge_into` gives) with the core's `validate`; a
+/// refused value leaves the options unchanged.
+///
+/// # Safety
+/// As [`set_option`].
+unsafe fn set_field(
+    options: *mut siqaco_merge_options,
+    set: impl FnOnce(&mut MergeRequest) -> FfiResult,
+) -> siqaco_status {
+    // SAFETY: the caller's contract.
+    unsafe {
+        set_request_field(
+            options,
+            |o| &mut o.inner,
+            MergeRequest::validate,
+            "inputs",
+            set,
+        )
+    }
 }
 
 /// Summary of a merge report.
@@ -101,8 +133,7 @@ pub unsafe extern "C" fn siqaco_merge_options_new(
     boundary(|| {
         let out = arg_out(options_out, "options_out")?;
         let handle = siqaco_merge_options {
-            inner: MergeOptions::default(),
-            dry_run: false,
+            inner: default_request(),
         };
         // SAFETY: checked non-NULL.
         unsafe { write_handle(out, handle) };
@@ -141,7 +172,7 @@ pub unsafe extern "C" fn siqaco_merge_options_set_policy(
     // SAFETY: the caller's contract.
     unsafe {
         set_option(options, |o| {
-            o.inner.policy = match policy {
+            o.inner.archive = match policy {
                 SIQACO_POLICY_RANKED => ArchivePolicy::Ranked,
                 SIQACO_POLICY_ARCHIVE_WINS => ArchivePolicy::Wins,
                 SIQACO_POLICY_ARCHIVE_LOSES => ArchivePolicy::Loses,
@@ -209,26 +240,24 @@ pub unsafe extern "C" fn siqaco_merge_options_set_output(
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
     unsafe {
-        set_option(options, |o| {
-            let small = |v: u32, what: &str| -> FfiResult<Option<u8>> {
+        set_field(options, |r| {
+            // a value of the request field `field`, 0 = not given
+            let small = |v: u32, field: &str| -> FfiResult<Option<u8>> {
                 match v {
                     0 => Ok(None),
-                    v => u8::try_from(v).map(Some).map_err(|_| {
-                        Failure::new(
-                            siqaco_status::InvalidArgument,
-                            format!("{what} {v} is out of range"),
-                        )
-                    }),
+                    v => u8::try_from(v)
+                        .map(Some)
+                        .map_err(|_| Error::field(field, format!("{v} is out of range")).into()),
                 }
             };
-            let output = OutputOptions {
-                record_length: (record_length != 0).then_some(record_length),
-                encoding: small(encoding, "encoding")?,
-                format_version: small(format_version, "format version")?,
-                pub_version: small(pub_version, "publication version")?,
-            };
-            output.validate()?;
-            o.inner.output = output;
+            r.record_length = (record_length != 0).then_some(record_length);
+            r.encoding = OutputEncoding::from_code(small(encoding, "encoding")?)
+                .map_err(|e| e.in_field("encoding"))?;
+            r.format_version = small(format_version, "format_version")?;
+            r.quality = small(pub_version, "quality")?
+                .map(PublicationVersion::new)
+                .transpose()
+                .map_err(|e| e.in_field("quality"))?;
             Ok(())
         })
     }
@@ -251,9 +280,10 @@ pub unsafe extern "C" fn siqaco_merge_options_set_tolerance(
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
     unsafe {
-        set_option(options, |o| {
-            o.inner.tolerance =
-                tolerance(time_tolerance_s, time_tolerance_periods, rate_tolerance)?;
+        set_field(options, |r| {
+            r.tolerance_s = given(time_tolerance_s);
+            r.tolerance_periods = given(time_tolerance_periods);
+            r.rate_tolerance = given(rate_tolerance);
             Ok(())
         })
     }
@@ -273,7 +303,7 @@ pub unsafe extern "C" fn siqaco_merge_options_set_dry_run(
     // SAFETY: the caller's contract.
     unsafe {
         set_option(options, |o| {
-            o.dry_run = dry_run != 0;
+            o.inner.dry_run = dry_run != 0;
             Ok(())
         })
     }
@@ -314,43 +344,28 @@ pub unsafe extern "C" fn siqaco_merge_into(
         // SAFETY: the caller's contract.
         let root = unsafe { arg_str(root, "root") }?;
         // SAFETY: the caller's contract.
-        let layout = unsafe { arg_opt_str(layout, "layout") }?.unwrap_or("sds");
+        let layout = args::layout(unsafe { arg_opt_str(layout, "layout") }?)?;
         // SAFETY: the caller's contract.
         let paths = unsafe { arg_paths(inputs, input_count, "inputs") }?;
         let out = arg_out(report_out, "report_out")?;
-        let priorities: Vec<i32> = if priorities.is_null() {
-            vec![1; paths.len()]
+        let priority: Vec<i32> = if priorities.is_null() {
+            Vec::new()
         } else {
             // SAFETY: the caller's contract: `input_count` readable values.
             unsafe { std::slice::from_raw_parts(priorities, input_count) }.to_vec()
         };
         // SAFETY: the caller's contract.
-        let (opts, dry_run) = match unsafe { options.as_ref() } {
-            Some(o) => (o.inner, o.dry_run),
-            None => (MergeOptions::default(), false),
+        let mut request = match unsafe { options.as_ref() } {
+            Some(o) => o.inner.clone(),
+            None => default_request(),
         };
-        let inputs: Vec<MergeInput> = paths
-            .into_iter()
-            .zip(priorities)
-            .map(|(path, priority)| MergeInput { path, priority })
-            .collect();
-        let archive = Archive::new(root, layout.parse()?);
-        let report = merge_into(&archive, &inputs, &opts, dry_run)?;
-        let day_start_ns = report
-            .days
-            .iter()
-            .map(|d| siqaco::time::parse_time(&d.day))
-            .collect::<siqaco::Result<Vec<_>>>()?;
+        request.into = root.into();
+        request.layout = layout;
+        request.inputs = paths;
+        request.priority = priority;
+        let report = request.run(&Control::new())?;
         // SAFETY: checked non-NULL.
-        unsafe {
-            write_handle(
-                out,
-                siqaco_merge_report {
-                    inner: report,
-                    day_start_ns,
-                },
-            )
-        };
+        unsafe { write_handle(out, siqaco_merge_report { inner: report }) };
         Ok(())
     })
 }
@@ -412,7 +427,7 @@ pub unsafe extern "C" fn siqaco_merge_report_day(
             let d = get(&report.inner.days, index, "day")?;
             let mut v = siqaco_merge_day {
                 nslc: [0; SIQACO_NSLC_CAPACITY],
-                day_start_ns: report.day_start_ns[index],
+                day_start_ns: d.day_start_ns,
                 changed: u32::from(d.changed),
                 created: u32::from(d.created),
                 samples_added: d.stats.samples_added,

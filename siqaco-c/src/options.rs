@@ -7,7 +7,7 @@ use crate::archive::siqaco_archive;
 use crate::args::{
     arg_opt_str, arg_out, arg_paths, arg_ref, bound, given, parse_selection, write_handle,
 };
-use crate::boundary::{boundary, free_handle, set_option};
+use crate::boundary::{boundary, free_handle, set_request_field};
 use crate::report::siqaco_report;
 #[cfg(doc)] // the function named in the documentation
 use crate::siqaco_archive_scan;
@@ -34,23 +34,20 @@ pub struct siqaco_scan_options {
 /// value leaves the options unchanged.
 ///
 /// # Safety
-/// As [`set_option`].
+/// As [`set_request_field`].
 unsafe fn set_field(
     options: *mut siqaco_scan_options,
     set: impl FnOnce(&mut ScanRequest) -> FfiResult,
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
     unsafe {
-        set_option(options, |o| {
-            let mut request = o.inner.clone();
-            set(&mut request)?;
-            match request.validate() {
-                Err(e) if e.field_name() != Some("paths") => return Err(e.into()),
-                _ => {}
-            }
-            o.inner = request;
-            Ok(())
-        })
+        set_request_field(
+            options,
+            |o| &mut o.inner,
+            ScanRequest::validate,
+            "paths",
+            set,
+        )
     }
 }
 

@@ -3,9 +3,8 @@
 //! `scripts/test-c`.
 
 use super::*;
-use crate::args::{arg_paths, bound, fill_nslc, parse_selection, tolerance};
+use crate::args::{arg_paths, bound, fill_nslc, parse_selection};
 use crate::boundary::{boundary, set_last_error};
-use siqaco::segment::Tolerance;
 use siqaco::ErrorKind;
 use std::ffi::{c_char, CStr};
 use std::ptr;
@@ -276,19 +275,64 @@ fn nslc_is_truncated_on_a_char_boundary() {
 }
 
 #[test]
-fn nan_keeps_the_default_tolerance() {
-    assert_eq!(
-        tolerance(f64::NAN, f64::NAN, f64::NAN).unwrap(),
-        Tolerance::default()
-    );
-    assert_eq!(
-        tolerance(1.0, 1.0, f64::NAN).err().map(|f| f.status),
-        Some(siqaco_status::InvalidArgument)
-    );
-    assert_eq!(
-        tolerance(f64::NAN, f64::NAN, -1.0).err().map(|f| f.status),
-        Some(siqaco_status::InvalidArgument)
-    );
+fn merge_options_setters_are_the_requests_fields() {
+    let mut o: *mut siqaco_merge_options = ptr::null_mut();
+    // SAFETY: valid out pointer; the handle is freed below.
+    unsafe {
+        assert_eq!(siqaco_merge_options_new(&mut o), siqaco_status::Ok);
+        // NaN keeps the default tolerance; both time forms are refused, options unchanged
+        assert_eq!(
+            siqaco_merge_options_set_tolerance(o, f64::NAN, 0.25, f64::NAN),
+            siqaco_status::Ok
+        );
+        assert_eq!(
+            siqaco_merge_options_set_tolerance(o, 1.0, 1.0, f64::NAN),
+            siqaco_status::InvalidArgument
+        );
+        assert_eq!(
+            siqaco_merge_options_set_tolerance(o, f64::NAN, f64::NAN, -1.0),
+            siqaco_status::InvalidArgument
+        );
+        assert_eq!(
+            last_error(),
+            "invalid argument: rate_tolerance: must be >= 0"
+        );
+        assert_eq!(
+            siqaco_merge_options_set_output(o, 1000, 0, 0, 0),
+            siqaco_status::InvalidArgument
+        );
+        assert_eq!(
+            last_error(),
+            "invalid argument: record_length: record length 1000: miniSEED 2 needs a power of two"
+        );
+        assert_eq!(
+            siqaco_merge_options_set_output(o, 512, 2, 0, 0),
+            siqaco_status::InvalidArgument
+        );
+        assert_eq!(
+            last_error(),
+            "invalid argument: encoding: 2: expected 1, 3, 4, 5, 10 or 11"
+        );
+        assert_eq!(
+            siqaco_merge_options_set_output(o, 512, 11, 3, 4),
+            siqaco_status::Ok
+        );
+        let r = &(*o).inner;
+        assert_eq!(
+            (r.tolerance_s, r.tolerance_periods, r.rate_tolerance),
+            (None, Some(0.25), None)
+        );
+        assert_eq!(
+            (
+                r.record_length,
+                r.encoding.code(),
+                r.format_version,
+                r.quality.map(|q| q.get())
+            ),
+            (Some(512), Some(11), Some(3), Some(4))
+        );
+        siqaco_merge_options_free(o);
+    }
 }
 
 #[test]

@@ -280,6 +280,7 @@ const FIELD_FLAGS: &[(&str, &str)] = &[
     ("catalogue", "--db"),
     ("subindex_s", "--subindex"),
     ("batch_files", "--batch"),
+    ("inputs", "INPUTS"),
 ];
 
 /// The flag (or argument) of the request field `field` ([`FIELD_FLAGS`]).

@@ -1,9 +1,8 @@
-//! `siqaco merge`: argument parsing and output only; the rules are in `siqaco::merge`.
+//! `siqaco merge`: flags mapped to [`MergeRequest`] fields, and the output; the rules are
+//! in `siqaco::ops::MergeRequest` and `siqaco::merge`.
 
-use siqaco::archive::Archive;
-use siqaco::merge::apply::{merge_into, MergeInput};
-use siqaco::merge::{ArchivePolicy, DaySplit, MergeOptions, OutputOptions};
-use siqaco::Error;
+use siqaco::merge::{ArchivePolicy, DaySplit};
+use siqaco::ops::{parse_field, Control, MergeRequest};
 use std::path::PathBuf;
 
 /// Arguments of `siqaco merge`.
@@ -42,12 +41,16 @@ pub struct MergeArgs {
     /// Keep records whole in the file of their start day (SeisComP convention).
     #[arg(long)]
     by_start_time: bool,
-    /// The archive's data is never replaced; patches only fill gaps.
-    #[arg(long, conflicts_with = "archive_loses")]
+    /// The archive's data is never replaced; patches only fill gaps (= --archive wins).
+    #[arg(long, conflicts_with_all = ["archive_loses", "archive"])]
     archive_wins: bool,
-    /// Patches always replace the archive's data.
-    #[arg(long)]
+    /// Patches always replace the archive's data (= --archive loses).
+    #[arg(long, conflicts_with = "archive")]
     archive_loses: bool,
+    /// Archive against patches: ranked (the archive competes with --archive-priority; the
+    /// default), wins or loses.
+    #[arg(long, value_name = "RANKING")]
+    archive: Option<String>,
     /// Print what would change, write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -56,47 +59,40 @@ pub struct MergeArgs {
     json: bool,
 }
 
-fn encoding_code(name: &str) -> siqaco::Result<Option<u8>> {
-    siqaco::merge::encoding_code(name).ok_or_else(|| {
-        Error::invalid_argument(format!(
-            "--encoding {}: expected steim1, steim2, int16, int32, float32, float64 or keep",
-            name.to_ascii_lowercase()
-        ))
-    })
-}
-
-fn pub_version(q: &str) -> siqaco::Result<u8> {
-    siqaco::merge::parse_quality(q)
-        .ok_or_else(|| Error::invalid_argument(format!("--quality {q}: R, D, Q, M or 1–255")))
+impl MergeArgs {
+    /// The merge request of these arguments (flags map to fields; the core validates).
+    fn request(&self) -> siqaco::Result<MergeRequest> {
+        let mut r = MergeRequest::new(&self.into, &self.inputs);
+        r.layout = parse_field("layout", &self.layout)?;
+        r.priority = self.priority.clone();
+        r.archive_priority = self.archive_priority;
+        r.archive = match &self.archive {
+            Some(ranking) => parse_field("archive", ranking)?,
+            None if self.archive_wins => ArchivePolicy::Wins,
+            None if self.archive_loses => ArchivePolicy::Loses,
+            None => ArchivePolicy::Ranked,
+        };
+        r.split = if self.by_start_time {
+            DaySplit::StartTime
+        } else {
+            DaySplit::Midnight
+        };
+        r.record_length = self.record_length;
+        r.encoding = parse_field("encoding", &self.encoding)?;
+        r.format_version = self.format_version;
+        r.quality = self
+            .quality
+            .as_deref()
+            .map(|q| parse_field("quality", q))
+            .transpose()?;
+        r.dry_run = self.dry_run;
+        Ok(r)
+    }
 }
 
 /// Runs `siqaco merge`.
 pub fn run(args: &MergeArgs) -> siqaco::Result<u8> {
-    let inputs = MergeInput::with_priorities(&args.inputs, &args.priority)?;
-    let opts = MergeOptions {
-        policy: if args.archive_wins {
-            ArchivePolicy::Wins
-        } else if args.archive_loses {
-            ArchivePolicy::Loses
-        } else {
-            ArchivePolicy::Ranked
-        },
-        archive_priority: args.archive_priority,
-        split: if args.by_start_time {
-            DaySplit::StartTime
-        } else {
-            DaySplit::Midnight
-        },
-        output: OutputOptions {
-            record_length: args.record_length,
-            encoding: encoding_code(&args.encoding)?,
-            format_version: args.format_version,
-            pub_version: args.quality.as_deref().map(pub_version).transpose()?,
-        },
-        ..MergeOptions::default()
-    };
-    let archive = Archive::new(&args.into, args.layout.parse()?);
-    let report = merge_into(&archive, &inputs, &opts, args.dry_run)?;
+    let report = args.request()?.run(&Control::new())?;
     if args.json {
         outln!(
             "{}",

@@ -1,12 +1,11 @@
-//! `siqaco qc`: argument handling and text output; every rule lives in `siqaco::qc`.
+//! `siqaco qc`: flags mapped to [`QcRequest`] fields, text output and the exit status;
+//! every rule lives in `siqaco::ops::QcRequest` and `siqaco::qc`.
 
+use crate::time_field;
 use clap::ValueEnum;
-use siqaco::archive::{Archive, Layout};
-use siqaco::qc::{qc_archive, qc_window, QcOptions, QcReport, QcRules, Severity};
-use siqaco::record::ByteOrder;
-use siqaco::report::qc_json;
+use siqaco::ops::{parse_field, parse_fields, Control, QcRequest};
+use siqaco::qc::{QcReport, Severity};
 use siqaco::time::format_time;
-use siqaco::Error;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -22,15 +21,6 @@ pub enum QcFormat {
     Text,
     /// The JSON document of docs/qc.md (findings and per-day summaries).
     Json,
-}
-
-/// Header byte order for `--byte-order`.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum Order {
-    /// Big-endian (the SEED default).
-    Big,
-    /// Little-endian.
-    Little,
 }
 
 /// Arguments of `siqaco qc`.
@@ -53,8 +43,8 @@ pub struct QcArgs {
     /// Window start (ISO 8601 or a date).
     #[arg(long)]
     start: Option<String>,
-    /// Window end, exclusive (default with --start: now).
-    #[arg(long, requires = "start")]
+    /// Window end, exclusive (needs --start; default with --start: now).
+    #[arg(long)]
     end: Option<String>,
     /// Expected miniSEED 2 record length in bytes.
     #[arg(long, value_name = "BYTES")]
@@ -62,9 +52,9 @@ pub struct QcArgs {
     /// Expected encoding code (10 Steim1, 11 Steim2, 3 int32, 4 float32...).
     #[arg(long, value_name = "CODE")]
     encoding: Option<u8>,
-    /// Expected miniSEED 2 header byte order.
-    #[arg(long, value_enum)]
-    byte_order: Option<Order>,
+    /// Expected miniSEED 2 header byte order: big or little.
+    #[arg(long, value_name = "ORDER")]
+    byte_order: Option<String>,
     /// Lowest acceptable blockette 1001 timing quality, percent.
     #[arg(long, value_name = "PERCENT")]
     min_timing_quality: Option<u8>,
@@ -80,51 +70,32 @@ pub struct QcArgs {
 }
 
 impl QcArgs {
-    fn options(&self) -> siqaco::Result<QcOptions> {
-        let selection = siqaco::scan::parse_selection(&self.select)?;
-        let parse = |t: &Option<String>| t.as_deref().map(siqaco::time::parse_time).transpose();
-        let window = qc_window(parse(&self.start)?, parse(&self.end)?)?;
-        let rules = QcRules {
-            record_length: self.record_length,
-            encoding: self.encoding,
-            byte_order: self.byte_order.map(|o| match o {
-                Order::Big => ByteOrder::Big,
-                Order::Little => ByteOrder::Little,
-            }),
-            min_timing_quality: self.min_timing_quality,
-            rate_tolerance: self.rate_tolerance,
-        };
-        rules.validate()?;
-        Ok(QcOptions {
-            selection,
-            window,
-            rules,
-            threads: self.threads,
-            ..Default::default()
-        })
+    /// The QC request of these arguments (flags map to fields; the core validates).
+    fn request(&self) -> siqaco::Result<QcRequest> {
+        let mut r = QcRequest::new(&self.archive, &self.metadata);
+        r.layout = parse_field("layout", &self.layout)?;
+        r.select = parse_fields("select", &self.select)?;
+        r.start_ns = time_field("start_ns", self.start.as_deref())?;
+        r.end_ns = time_field("end_ns", self.end.as_deref())?;
+        r.record_length = self.record_length;
+        r.encoding = self.encoding;
+        r.byte_order = self
+            .byte_order
+            .as_deref()
+            .map(|o| parse_field("byte_order", o))
+            .transpose()?;
+        r.min_timing_quality = self.min_timing_quality;
+        r.rate_tolerance = self.rate_tolerance;
+        r.threads = self.threads;
+        Ok(r)
     }
 }
 
-/// Runs `siqaco qc`, prints the report and returns the exit status.
+/// Runs `siqaco qc`, prints the report and returns the exit status: 5 when a finding is
+/// an error, 4 when one is a warning ([`QcReport::worst_severity`]), else as `siqaco
+/// scan` (files that could not be read).
 pub fn run(args: &QcArgs) -> siqaco::Result<u8> {
-    let opts = args.options()?;
-    let layout: Layout = args.layout.parse()?;
-    if !args.archive.is_dir() {
-        return Err(Error::io(
-            &args.archive,
-            std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "archive root is not a directory",
-            ),
-        ));
-    }
-    let inventory = siqaco::qc::load_metadata(
-        &args.metadata,
-        &opts.selection,
-        opts.window,
-        &Default::default(),
-    )?;
-    let report = qc_archive(&Archive::new(&args.archive, layout), &inventory, &opts)?;
+    let report = args.request()?.run(&Control::new())?;
     print(&report, args.format)?;
     Ok(match report.worst_severity() {
         Some(Severity::Error) => EXIT_ERRORS,
@@ -137,7 +108,7 @@ pub fn run(args: &QcArgs) -> siqaco::Result<u8> {
 fn print(report: &QcReport, format: QcFormat) -> siqaco::Result<()> {
     crate::output::to_stdout(|mut out| match format {
         QcFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &qc_json(report))?;
+            serde_json::to_writer_pretty(&mut out, report)?;
             writeln!(out)
         }
         QcFormat::Text => write_text(out, report),

@@ -342,3 +342,53 @@ fn copies_of_one_epoch_give_one_aggregated_finding() {
     );
     assert!(lines[1].starts_with("        epochs 2015-07-31"), "{text}");
 }
+
+/// The window rule and the byte order of `siqaco qc` are the core's
+/// (`siqaco::ops::QcRequest`): the CLI prints the request's error with the field renamed
+/// to its flag, and exits 2.
+#[test]
+fn bad_arguments_give_the_cores_error_in_flag_terms() {
+    use siqaco::ops::{parse_field, QcRequest};
+    let Some(data) = siqaco::testing::test_data_dir() else {
+        return;
+    };
+    let sds = data.join("sds-small");
+    let sds = sds.to_str().unwrap();
+    let ffbx = data.join("stationxml/obspy-core__ffbx.stationxml");
+    let ffbx = ffbx.to_str().unwrap();
+    let day = |t: &str| siqaco::time::parse_time(t).unwrap();
+    let window = |start: Option<&str>, end: &str| {
+        let mut r = QcRequest::new(sds, ffbx);
+        r.start_ns = start.map(day);
+        r.end_ns = Some(day(end));
+        r.validate().unwrap_err()
+    };
+    let order = parse_field::<siqaco::record::ByteOrder>("byte_order", "middle").unwrap_err();
+    let base = ["qc", "--archive", sds, "--metadata", ffbx];
+    for (extra, core, field, flag) in [
+        (
+            vec!["--end", "2016-03-12"],
+            window(None, "2016-03-12"),
+            "end_ns",
+            "--end",
+        ),
+        (
+            vec!["--start", "2016-03-12", "--end", "2016-03-11"],
+            window(Some("2016-03-12"), "2016-03-11"),
+            "end_ns",
+            "--end",
+        ),
+        (
+            vec!["--byte-order", "middle"],
+            order,
+            "byte_order",
+            "--byte-order",
+        ),
+    ] {
+        assert_eq!(core.field_name(), Some(field));
+        let want = format!("siqaco: error: {}\n", core.rename_field(|_| flag.into()));
+        let out = siqaco(&[&base[..], &extra[..]].concat());
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), want, "{extra:?}");
+    }
+}

@@ -74,7 +74,7 @@ pub use sid::{Nslc, NslcGlob};
 /// Whether the cancellation flag of a long call (the `cancel` field of [`scan::ScanOptions`],
 /// [`read::ReadOptions`], [`index::IndexOptions`], [`qc::QcOptions`],
 /// [`update::UpdateOptions`], the `cancel` argument of
-/// [`merge::apply::merge_into_cancellable`]...) has been set by another thread.
+/// the merge of [`ops::MergeRequest`]...) has been set by another thread.
 pub(crate) fn is_cancelled(cancel: Option<&std::sync::atomic::AtomicBool>) -> bool {
     cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
 }

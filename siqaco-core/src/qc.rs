@@ -183,6 +183,7 @@ pub const MAX_EXAMPLES: usize = 5;
 
 /// The archive's own rules. `None` fields are not checked.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct QcRules {
     /// Expected record length in bytes (miniSEED 2; miniSEED 3 records have variable
     /// length and are not checked).
@@ -214,37 +215,31 @@ impl QcRules {
     /// Checks the values.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for a negative or NaN rate tolerance.
+    /// [`Error::InvalidField`] for the field `rate_tolerance` when it is negative or NaN.
     pub fn validate(&self) -> Result<()> {
         if self.rate_tolerance.is_nan() || self.rate_tolerance < 0.0 {
-            return Err(Error::invalid_argument("--rate-tolerance must be >= 0"));
+            return Err(Error::field("rate_tolerance", "must be >= 0"));
         }
         Ok(())
     }
 }
 
-/// The window of `siqaco qc --start/--end`: none without a start; without an end, from the
-/// start to now (ns since 1970-01-01 UTC).
-///
-/// # Errors
-/// [`Error::InvalidArgument`] when the end is not after the start, or an end comes without
-/// a start.
-pub fn qc_window(start_ns: Option<i64>, end_ns: Option<i64>) -> Result<Option<(i64, i64)>> {
-    let Some(s) = start_ns else {
-        if end_ns.is_some() {
-            return Err(Error::invalid_argument("--end needs --start"));
-        }
-        return Ok(None);
-    };
-    let e = end_ns.unwrap_or_else(crate::time::now_ns);
-    if e <= s {
-        return Err(Error::invalid_argument("--end must be after --start"));
+impl std::str::FromStr for ByteOrder {
+    type Err = Error;
+
+    /// Parses a header byte order a user types: `big` or `little` (any case; the
+    /// `byte_order` field of [`crate::ops::QcRequest`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for anything else.
+    fn from_str(s: &str) -> Result<Self> {
+        crate::ops::one_of(s, &[("big", ByteOrder::Big), ("little", ByteOrder::Little)])
     }
-    Ok(Some((s, e)))
 }
 
-/// What to check and how.
+/// What to check and how (the lower level of [`crate::ops::QcRequest`]).
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct QcOptions {
     /// Streams to check (empty = all), for data and metadata alike.
     pub selection: Vec<NslcGlob>,
@@ -515,8 +510,20 @@ pub struct QcReport {
     pub window: Option<(i64, i64)>,
 }
 
+/// A QC report serialises as its JSON document ([`crate::report::qc_json`], `docs/qc.md`;
+/// the output of `siqaco qc --format json`).
+impl serde::Serialize for QcReport {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        crate::report::qc_json(self).serialize(serializer)
+    }
+}
+
 impl QcReport {
-    /// The worst severity among the findings (`None` without findings).
+    /// The worst severity among the findings (`None` without findings): the rule of the
+    /// `worst_severity` of the JSON document and of the exit status of `siqaco qc`.
     pub fn worst_severity(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
@@ -1772,22 +1779,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn window_and_rules_of_the_options() {
-        assert_eq!(qc_window(None, None).unwrap(), None);
-        assert_eq!(qc_window(Some(5), Some(9)).unwrap(), Some((5, 9)));
-        let (s, e) = qc_window(Some(5), None).unwrap().unwrap();
-        assert!(s == 5 && e > 1_700_000_000_000_000_000, "the end is now");
-        for (s, e) in [(None, Some(9)), (Some(9), Some(9)), (Some(9), Some(5))] {
-            assert!(qc_window(s, e).is_err(), "{s:?} {e:?}");
-        }
+    fn rules_and_byte_orders() {
         assert!(QcRules::default().validate().is_ok());
         for t in [-0.1, f64::NAN] {
             let r = QcRules {
                 rate_tolerance: t,
                 ..QcRules::default()
             };
-            assert!(r.validate().is_err());
+            assert_eq!(
+                r.validate().unwrap_err().field_name(),
+                Some("rate_tolerance")
+            );
         }
+        assert_eq!("Big".parse::<ByteOrder>().unwrap(), ByteOrder::Big);
+        assert_eq!("little".parse::<ByteOrder>().unwrap(), ByteOrder::Little);
+        assert!("middle".parse::<ByteOrder>().is_err());
     }
 
     #[test]

@@ -1,9 +1,9 @@
-//! `merge::apply::merge_into` on real data: merging streams in parallel gives the same
-//! report and the same files as a serial run (one rayon thread).
+//! `ops::MergeRequest` on real data: merging streams in parallel gives the same report and
+//! the same files as a serial run (one rayon thread).
 
 use siqaco::archive::{Archive, Layout};
-use siqaco::merge::apply::{merge_into, MergeInput, MergeReport};
-use siqaco::merge::MergeOptions;
+use siqaco::merge::apply::{MergeInput, MergeReport};
+use siqaco::ops::{Control, MergeRequest};
 use siqaco::testing::copy_tree;
 use siqaco::testing::test_data_dir;
 use std::collections::BTreeMap;
@@ -15,6 +15,18 @@ fn mseed_input(dir: &Path, name: &str, priority: i32) -> MergeInput {
         path: dir.join(name),
         priority,
     }
+}
+
+/// Merges `inputs` (paths and priorities) into the SDS archive `archive` with the defaults
+/// of [`MergeRequest`].
+fn merge_into(
+    archive: &Archive,
+    inputs: &[MergeInput],
+    control: &Control,
+) -> siqaco::Result<MergeReport> {
+    let mut request = MergeRequest::new(archive.root(), inputs.iter().map(|i| i.path.clone()));
+    request.priority = inputs.iter().map(|i| i.priority).collect();
+    request.run(control)
 }
 
 /// Every file under `root` (the journal and staged files included, the archive lock file
@@ -39,7 +51,7 @@ fn run(
         .build()
         .unwrap();
     let mut report = pool
-        .install(|| merge_into(&archive, inputs, &MergeOptions::default(), false))
+        .install(|| merge_into(&archive, inputs, &Control::new()))
         .unwrap();
     for d in &mut report.days {
         d.path = d.path.strip_prefix(&root).unwrap().to_path_buf();
@@ -119,7 +131,7 @@ fn a_failing_stream_leaves_the_archive_untouched() {
             .unwrap();
         let archive = Archive::new(&root, Layout::Sds);
         let e = pool
-            .install(|| merge_into(&archive, &inputs, &MergeOptions::default(), false))
+            .install(|| merge_into(&archive, &inputs, &Control::new()))
             .unwrap_err();
         assert!(e.to_string().contains("IU.COLA.00.LHZ.D.2010.058"), "{e}");
         assert!(
@@ -128,7 +140,7 @@ fn a_failing_stream_leaves_the_archive_untouched() {
         );
         // the same merge without the bad file writes the other streams
         std::fs::remove_file(&bad).unwrap();
-        let r = merge_into(&archive, &inputs, &MergeOptions::default(), false).unwrap();
+        let r = merge_into(&archive, &inputs, &Control::new()).unwrap();
         assert!(r.files_written > 0);
     }
 }
@@ -146,26 +158,17 @@ fn a_cancelled_merge_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("into");
     let archive = Archive::new(&root, Layout::Sds);
-    let cancel = std::sync::atomic::AtomicBool::new(true);
-    let merge = || {
-        siqaco::merge::apply::merge_into_cancellable(
-            &archive,
-            &inputs,
-            &MergeOptions::default(),
-            false,
-            Some(&cancel),
-        )
-        .unwrap()
-    };
-    let r = merge();
+    let control = Control::new();
+    control.cancel();
+    let merge = |control: &Control| merge_into(&archive, &inputs, control).unwrap();
+    let r = merge(&control);
     assert!(
         r.cancelled && r.files_written == 0 && r.days.is_empty(),
         "{r:?}"
     );
     assert!(tree(&root).is_empty());
     // not cancelled, the same merge writes the day files
-    cancel.store(false, std::sync::atomic::Ordering::Relaxed);
-    let r = merge();
+    let r = merge(&Control::new());
     assert!(!r.cancelled && r.files_written > 0);
 }
 
@@ -236,8 +239,7 @@ fn a_corrupt_input_names_its_file_and_offset_and_writes_nothing() {
     let e = merge_into(
         &Archive::new(&root, Layout::Sds),
         &[mseed_input(dir.path(), "bad.mseed", 1)],
-        &MergeOptions::default(),
-        false,
+        &Control::new(),
     )
     .unwrap_err();
     let msg = e.to_string();

@@ -9,7 +9,7 @@
 use siqaco::codec::{decode_record, encode, PackOptions, Samples};
 use siqaco::merge::verify::verify_stream;
 use siqaco::merge::{
-    merge_stream, split_records, ArchiveDay, ArchivePolicy, MergeOptions, OutputOptions, PatchInput,
+    merge_stream, split_records, ArchiveDay, ArchivePolicy, MergeOptions, PatchInput,
 };
 use siqaco::record::parse_record;
 use siqaco::testing::test_data_dir;
@@ -92,13 +92,13 @@ fn jittered_starts(bytes: &[u8]) -> usize {
     n
 }
 
-fn output(encoding: u8, record_length: usize, format_version: u8) -> OutputOptions {
-    OutputOptions {
-        record_length: Some(record_length),
-        encoding: Some(encoding),
-        format_version: Some(format_version),
-        pub_version: None,
-    }
+/// Merge options writing records of `encoding`, `record_length` and `format_version`.
+fn output(encoding: u8, record_length: usize, format_version: u8) -> MergeOptions {
+    let mut opts = MergeOptions::default();
+    opts.output.record_length = Some(record_length);
+    opts.output.encoding = Some(encoding);
+    opts.output.format_version = Some(format_version);
+    opts
 }
 
 /// The day bytes of a merge of one stream, concatenated over its days.
@@ -124,10 +124,7 @@ fn repacked_cola_day_files_keep_every_sample_time() {
         }
         let records = split_records(&bytes).unwrap();
         for (encoding, record_length, version) in cases {
-            let opts = MergeOptions {
-                output: output(encoding, record_length, version),
-                ..MergeOptions::default()
-            };
+            let opts = output(encoding, record_length, version);
             let day = day_floor(parse_record(records[0]).unwrap().start_ns);
             let patches = [PatchInput {
                 priority: 1,
@@ -224,11 +221,8 @@ fn repack_with_overlapping_patch_and_archive_wins_verifies() {
             priority: 1,
             records: patch_records,
         }];
-        let opts = MergeOptions {
-            policy: ArchivePolicy::Wins,
-            output: output(11, 4096, 2),
-            ..MergeOptions::default()
-        };
+        let mut opts = output(11, 4096, 2);
+        opts.policy = ArchivePolicy::Wins;
         let m = merge_stream(&nslc, &archive, &patches, (day, day), &opts).unwrap();
         let out = merged_bytes(&m);
         let outputs: Vec<(i64, &[u8])> = m
@@ -276,10 +270,7 @@ fn verification_rejects_moved_sample_times() {
         priority: 1,
         records,
     }];
-    let opts = MergeOptions {
-        output: output(11, 4096, 2),
-        ..MergeOptions::default()
-    };
+    let opts = output(11, 4096, 2);
     let err = verify_stream(&nslc, &[], &patches, &[(day, &moved[..])], &opts).unwrap_err();
     assert!(err.to_string().contains("moved by"), "{err}");
     // the merge's own repack of the same records passes

@@ -2,7 +2,7 @@
 //! with planted problems.
 
 use siqaco::archive::{Archive, Layout};
-use siqaco::qc::{qc_archive, Check, QcOptions, QcReport, QcRules, Severity};
+use siqaco::qc::{qc_archive, Check, QcOptions, QcReport, Severity};
 use siqaco::stationxml::{parse_stationxml, read_stationxml, Inventory};
 use siqaco::testing::test_data_dir;
 use siqaco::time::parse_time;
@@ -131,10 +131,8 @@ fn ffb_sds_archive_agrees_with_its_metadata() {
     let inv = inventory(&data, &["obspy-core__ffbx.stationxml"]);
     let archive = Archive::new(tmp.path(), Layout::Sds);
     let day = parse_time("2016-03-11").unwrap();
-    let opts = QcOptions {
-        window: Some((day, day + 86_400_000_000_000)),
-        ..Default::default()
-    };
+    let mut opts = QcOptions::default();
+    opts.window = Some((day, day + 86_400_000_000_000));
     let r = qc_archive(&archive, &inv, &opts).unwrap();
     assert!(r.findings.is_empty(), "{:#?}", r.findings);
     assert!(r.errors.is_empty());
@@ -265,16 +263,11 @@ fn header_path_and_record_format_rules() {
     )
     .unwrap();
     let inv = inventory(&data, &["obspy-core__ffbx.stationxml"]);
-    let opts = QcOptions {
-        selection: vec![NslcGlob::parse("BW.FFB1.*.HH?").unwrap()],
-        rules: QcRules {
-            record_length: Some(4096),
-            encoding: Some(11),
-            min_timing_quality: Some(101),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let mut opts = QcOptions::default();
+    opts.selection = vec![NslcGlob::parse("BW.FFB1.*.HH?").unwrap()];
+    opts.rules.record_length = Some(4096);
+    opts.rules.encoding = Some(11);
+    opts.rules.min_timing_quality = Some(101);
     let r = qc_archive(&Archive::new(tmp.path(), Layout::Sds), &inv, &opts).unwrap();
     let hp = r
         .findings
@@ -406,18 +399,9 @@ fn header_flags_and_timing_quality_per_day() {
     // timingquality.mseed: 101 contiguous records from 23:59:59.765, timing quality
     // 0..100 in steps of 1, each with a time correction.
     let tmp = single_file_archive(&data, "obspy-io-mseed__timingquality.mseed");
-    let r = qc_archive(
-        &Archive::new(tmp.path(), Layout::Files),
-        &inv,
-        &QcOptions {
-            rules: QcRules {
-                min_timing_quality: Some(50),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let mut opts = QcOptions::default();
+    opts.rules.min_timing_quality = Some(50);
+    let r = qc_archive(&Archive::new(tmp.path(), Layout::Files), &inv, &opts).unwrap();
     let (h, records, _) = stream_totals(&r);
     assert_eq!(records, 101);
     assert_eq!(h.data_quality_flags, [0; 8]);
@@ -499,11 +483,9 @@ fn availability_bounded_by_a_mid_day_epoch() {
     );
     let inv = parse_stationxml(xml.as_bytes(), "midday.xml").unwrap();
     let day = parse_time("2016-03-11").unwrap();
-    let opts = QcOptions {
-        selection: vec![NslcGlob::parse("BW.FFB1..HH1").unwrap()],
-        window: Some((day, day + 86_400_000_000_000)),
-        ..Default::default()
-    };
+    let mut opts = QcOptions::default();
+    opts.selection = vec![NslcGlob::parse("BW.FFB1..HH1").unwrap()];
+    opts.window = Some((day, day + 86_400_000_000_000));
     let r = qc_archive(&Archive::new(tmp.path(), Layout::Sds), &inv, &opts).unwrap();
     let expected = set(&[("data_outside_epochs", Severity::Error, "BW.FFB1..HH1")]);
     assert_eq!(found(&r), expected, "{:#?}", r.findings);
@@ -536,10 +518,8 @@ fn cancelled_run_checks_nothing() {
 
 /// QC of the SDS archive at `root` against `inv`, for the streams of `glob`.
 fn qc_selected(root: &Path, inv: &Inventory, glob: &str) -> QcReport {
-    let opts = QcOptions {
-        selection: vec![NslcGlob::parse(glob).unwrap()],
-        ..Default::default()
-    };
+    let mut opts = QcOptions::default();
+    opts.selection = vec![NslcGlob::parse(glob).unwrap()];
     qc_archive(&Archive::new(root, Layout::Sds), inv, &opts).unwrap()
 }
 

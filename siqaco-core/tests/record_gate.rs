@@ -501,9 +501,8 @@ mod merge_into_archive {
     //! records whose Steim frames do not decode.
 
     use super::*;
-    use siqaco::archive::{Archive, Layout};
-    use siqaco::merge::apply::{merge_into, MergeInput};
-    use siqaco::merge::OutputOptions;
+    use siqaco::merge::OutputEncoding;
+    use siqaco::ops::{Control, MergeRequest};
     use siqaco::testing::copy_tree;
     use std::collections::BTreeMap;
     use std::path::{Path, PathBuf};
@@ -539,16 +538,9 @@ mod merge_into_archive {
         std::fs::write(&day, &bytes).unwrap();
         std::fs::write(dir.path().join("patch.mseed"), &patch).unwrap();
         let before = tree(&root);
-        let e = merge_into(
-            &Archive::new(&root, Layout::Sds),
-            &[MergeInput {
-                path: dir.path().join("patch.mseed"),
-                priority: 1,
-            }],
-            &MergeOptions::default(),
-            false,
-        )
-        .unwrap_err();
+        let e = MergeRequest::new(&root, [dir.path().join("patch.mseed")])
+            .run(&Control::new())
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             format!("{}: byte offset {at}: {message}", day.display())
@@ -586,23 +578,9 @@ mod merge_into_archive {
         let input = dir.path().join("patch.mseed");
         std::fs::write(&input, &patch).unwrap();
         let before = tree(&root);
-        let opts = MergeOptions {
-            output: OutputOptions {
-                encoding: Some(10),
-                ..OutputOptions::default()
-            },
-            ..MergeOptions::default()
-        };
-        let e = merge_into(
-            &Archive::new(&root, Layout::Sds),
-            &[MergeInput {
-                path: input.clone(),
-                priority: 1,
-            }],
-            &opts,
-            false,
-        )
-        .unwrap_err();
+        let mut request = MergeRequest::new(&root, [&input]);
+        request.encoding = OutputEncoding::Steim1;
+        let e = request.run(&Control::new()).unwrap_err();
         assert_eq!(
             e.to_string(),
             format!("{}: byte offset {at}: {message}", input.display())

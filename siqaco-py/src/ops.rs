@@ -1,16 +1,15 @@
 //! The archive operations: `fetch`, `merge`, `update`, `qc`. Thin wrappers over the core
-//! functions the CLI calls; results are the JSON documents the CLI prints, as Python
-//! objects.
+//! functions the CLI calls (`merge` and `qc` over the requests of `siqaco::ops`); results
+//! are the JSON documents the CLI prints, as Python objects (`merge` and `qc`: typed
+//! results whose `to_dict()` is that document).
 
-use crate::{errors, json_to_py, run_cancellable, run_detached, run_op, ProgressArgs};
+use crate::{errors, json_to_py, run_detached, run_op, ProgressArgs};
 use pyo3::prelude::*;
 use serde_json::{json, Value};
 use siqaco::archive::{Archive, Layout};
-use siqaco::merge::apply::{merge_into_cancellable, MergeInput};
-use siqaco::merge::{ArchivePolicy, DaySplit, MergeOptions, OutputOptions};
-use siqaco::ops::UpdateRequest;
-use siqaco::qc::{qc_archive, qc_window, QcOptions, QcRules};
-use siqaco::record::ByteOrder;
+use siqaco::merge::apply::MergeReport;
+use siqaco::ops::{parse_field, parse_fields, MergeRequest, QcRequest, UpdateRequest};
+use siqaco::qc::QcReport;
 use siqaco::scan::parse_selection;
 use siqaco::source::fdsn::{AvailabilityMode, Credentials};
 use siqaco::source::{fetch_into_archive, ArchiveFetch, FetchJob, FetchProgress};
@@ -116,14 +115,28 @@ fn fetch<'py>(
     Err(err)
 }
 
-/// Merges patch files into an archive (`siqaco merge`, [`merge_into_cancellable`]; Ctrl-C
-/// stops it before any file is replaced). Returns the JSON
-/// report of `siqaco merge --json` as Python objects.
+/// The result of [`merge`]: what the merge did to each day file.
+#[pyclass(frozen, name = "MergeReport", module = "siqaco._siqaco")]
+struct PyMergeReport {
+    inner: MergeReport,
+}
+
+#[pymethods]
+impl PyMergeReport {
+    /// The report as the JSON document of `siqaco merge --json`, as Python dicts and
+    /// lists.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_py(py, &to_json(&self.inner)?)
+    }
+}
+
+/// Merges patch files into an archive ([`siqaco::ops::MergeRequest`]: keyword arguments
+/// are its fields; Ctrl-C stops it before any file is replaced).
 #[pyfunction]
 #[pyo3(signature = (into, inputs, layout="sds", priority=Vec::new(), archive_priority=1, record_length=None, encoding="keep", format_version=None, quality=None, split="midnight", archive="ranked", dry_run=false))]
 #[allow(clippy::too_many_arguments)]
-fn merge<'py>(
-    py: Python<'py>,
+fn merge(
+    py: Python<'_>,
     into: PathBuf,
     inputs: Vec<PathBuf>,
     layout: &str,
@@ -136,52 +149,28 @@ fn merge<'py>(
     split: &str,
     archive: &str,
     dry_run: bool,
-) -> PyResult<Bound<'py, PyAny>> {
-    let (target, inputs, opts) = (|| -> siqaco::Result<_> {
-        let bad = |what: &str, v: &str, expected: &str| {
-            Error::invalid_argument(format!("{what} {v:?}: expected {expected}"))
-        };
-        let opts = MergeOptions {
-            policy: match archive {
-                "ranked" => ArchivePolicy::Ranked,
-                "wins" => ArchivePolicy::Wins,
-                "loses" => ArchivePolicy::Loses,
-                other => return Err(bad("archive", other, "ranked, wins or loses")),
-            },
-            archive_priority,
-            split: match split {
-                "midnight" => DaySplit::Midnight,
-                "start_time" => DaySplit::StartTime,
-                other => return Err(bad("split", other, "midnight or start_time")),
-            },
-            output: OutputOptions {
-                record_length,
-                encoding: siqaco::merge::encoding_code(encoding).ok_or_else(|| {
-                    bad(
-                        "encoding",
-                        encoding,
-                        "steim1, steim2, int16, int32, float32, float64 or keep",
-                    )
-                })?,
-                format_version,
-                pub_version: quality
-                    .as_deref()
-                    .map(|q| {
-                        siqaco::merge::parse_quality(q)
-                            .ok_or_else(|| bad("quality", q, "R, D, Q, M or 1–255"))
-                    })
-                    .transpose()?,
-            },
-            ..MergeOptions::default()
-        };
-        let inputs = MergeInput::with_priorities(&inputs, &priority)?;
-        Ok((Archive::new(into, layout.parse()?), inputs, opts))
+) -> PyResult<PyMergeReport> {
+    let request = (|| -> siqaco::Result<MergeRequest> {
+        let mut r = MergeRequest::new(into, inputs);
+        r.layout = parse_field("layout", layout)?;
+        r.priority = priority;
+        r.archive_priority = archive_priority;
+        r.archive = parse_field("archive", archive)?;
+        r.split = parse_field("split", split)?;
+        r.record_length = record_length;
+        r.encoding = parse_field("encoding", encoding)?;
+        r.format_version = format_version;
+        r.quality = quality
+            .as_deref()
+            .map(|q| parse_field("quality", q))
+            .transpose()?;
+        r.dry_run = dry_run;
+        r.validate()?;
+        Ok(r)
     })()
     .map_err(errors::to_pyerr)?;
-    let report = run_cancellable(py, |cancel| {
-        merge_into_cancellable(&target, &inputs, &opts, dry_run, Some(&cancel))
-    })?;
-    json_to_py(py, &to_json(&report)?)
+    let inner = run_op(py, None, |control| request.run(control))?;
+    Ok(PyMergeReport { inner })
 }
 
 /// The summary of an update or of a run of the stack ([`UpdateSummary`]); `to_dict()` is
@@ -239,13 +228,40 @@ fn update(
     run_op(py, progress, |control| request.run(control)).map(PyUpdateSummary::from)
 }
 
-/// Checks an archive against StationXML metadata and its own rules (`siqaco qc`,
-/// [`qc_archive`]). Returns the JSON report of `siqaco qc --format json` as a dict.
+/// The result of [`qc`]: findings, per-stream per-day summaries and unreadable files.
+#[pyclass(frozen, name = "QcReport", module = "siqaco._siqaco")]
+struct PyQcReport {
+    inner: QcReport,
+}
+
+#[pymethods]
+impl PyQcReport {
+    /// The report as the JSON document of `siqaco qc --format json`, as Python dicts and
+    /// lists.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_py(py, &to_json(&self.inner)?)
+    }
+
+    /// The worst severity among the findings: "error", "warning", "info" or None.
+    #[getter]
+    fn worst_severity(&self) -> Option<&'static str> {
+        self.inner.worst_severity().map(|s| s.as_str())
+    }
+
+    /// The window checked, `(start_ns, end_ns)`, or None.
+    #[getter]
+    fn window(&self) -> Option<(i64, i64)> {
+        self.inner.window
+    }
+}
+
+/// Checks an archive against StationXML metadata and its own rules
+/// ([`siqaco::ops::QcRequest`]: keyword arguments are its fields).
 #[pyfunction]
-#[pyo3(signature = (archive, metadata, layout="sds", select=None, start_ns=None, end_ns=None, record_length=None, encoding=None, byte_order=None, min_timing_quality=None, rate_tolerance=0.01, threads=None))]
+#[pyo3(signature = (archive, metadata, layout="sds", select=None, start_ns=None, end_ns=None, record_length=None, encoding=None, byte_order=None, min_timing_quality=None, rate_tolerance=0.01, threads=None, now_ns=None))]
 #[allow(clippy::too_many_arguments)]
-fn qc<'py>(
-    py: Python<'py>,
+fn qc(
+    py: Python<'_>,
     archive: PathBuf,
     metadata: String,
     layout: &str,
@@ -258,57 +274,29 @@ fn qc<'py>(
     min_timing_quality: Option<u8>,
     rate_tolerance: f64,
     threads: Option<usize>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let (target, mut opts) = (|| -> siqaco::Result<_> {
-        let rules = QcRules {
-            record_length,
-            encoding,
-            byte_order: match byte_order {
-                None => None,
-                Some("big") => Some(ByteOrder::Big),
-                Some("little") => Some(ByteOrder::Little),
-                Some(o) => {
-                    return Err(Error::invalid_argument(format!(
-                        "byte_order {o:?}: expected big or little"
-                    )))
-                }
-            },
-            min_timing_quality,
-            rate_tolerance,
-        };
-        rules.validate()?;
-        let opts = QcOptions {
-            selection: parse_selection(&select.unwrap_or_default())?,
-            window: qc_window(start_ns, end_ns)?,
-            rules,
-            threads,
-            ..QcOptions::default()
-        };
-        Ok((Archive::new(&archive, layout.parse()?), opts))
+    now_ns: Option<i64>,
+) -> PyResult<PyQcReport> {
+    let request = (|| -> siqaco::Result<QcRequest> {
+        let mut r = QcRequest::new(archive, metadata);
+        r.layout = parse_field("layout", layout)?;
+        r.select = parse_fields("select", &select.unwrap_or_default())?;
+        r.start_ns = start_ns;
+        r.end_ns = end_ns;
+        r.now_ns = now_ns;
+        r.record_length = record_length;
+        r.encoding = encoding;
+        r.byte_order = byte_order
+            .map(|o| parse_field("byte_order", o))
+            .transpose()?;
+        r.min_timing_quality = min_timing_quality;
+        r.rate_tolerance = rate_tolerance;
+        r.threads = threads;
+        r.validate()?;
+        Ok(r)
     })()
     .map_err(errors::to_pyerr)?;
-    let doc = run_cancellable(py, |cancel| {
-        opts.cancel = Some(cancel);
-        if !archive.is_dir() {
-            return Err(Error::io(
-                &archive,
-                std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "archive root is not a directory",
-                ),
-            ));
-        }
-        let inventory = siqaco::qc::load_metadata(
-            &metadata,
-            &opts.selection,
-            opts.window,
-            &Default::default(),
-        )?;
-        Ok(siqaco::report::qc_json(&qc_archive(
-            &target, &inventory, &opts,
-        )?))
-    })?;
-    json_to_py(py, &doc)
+    let inner = run_op(py, None, |control| request.run(control))?;
+    Ok(PyQcReport { inner })
 }
 
 /// Adds the functions to the module.
@@ -318,5 +306,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(update, m)?)?;
     m.add_class::<PyUpdateSummary>()?;
     m.add_function(wrap_pyfunction!(qc, m)?)?;
+    m.add_class::<PyMergeReport>()?;
+    m.add_class::<PyQcReport>()?;
     Ok(())
 }

@@ -156,3 +156,29 @@ def test_qc_errors_and_log(sds_small: Path, data_dir: Path, tmp_path: Path, capl
     warned = [r for r in caplog.records if r.name == "siqaco.stationxml"]
     assert len(warned) == 1 and warned[0].levelno == logging.WARNING
     assert "schemaVersion 2.0" in warned[0].getMessage()
+
+
+def test_results_are_typed(damaged: tuple[Path, Path], data_dir: Path, sds_small: Path, siqaco_bin: Path) -> None:
+    """merge and qc return typed reports: their attributes are the fields of ``to_dict()``,
+    which is the CLI's document; ``now`` ends a window given only its start, as the CLI's
+    ``--end`` does."""
+    archive, patch = damaged
+    merged = siqaco.merge(archive, patch, dry_run=True)
+    assert isinstance(merged, siqaco.MergeReport)
+    doc = merged.to_dict()
+    assert doc == _cli_json(siqaco_bin, "merge", "--into", str(archive), "--dry-run", "--json", str(patch))
+    assert (merged.files_written, merged.recovered, merged.warnings, merged.days) == (
+        doc["files_written"], doc["recovered"], doc["warnings"], doc["days"]
+    )
+    assert not merged.cancelled and "cancelled" not in doc
+    meta = data_dir / "stationxml" / "obspy-core__ffbx.stationxml"
+    checked = siqaco.qc(sds_small, meta, select="BW.FFB?", start="2016-03-11", now="2016-03-12")
+    assert isinstance(checked, siqaco.QcReport)
+    cli = _cli_json(
+        siqaco_bin, "qc", "--archive", str(sds_small), "--metadata", str(meta), "--select", "BW.FFB?",
+        "--start", "2016-03-11", "--end", "2016-03-12", "--format", "json",
+    )
+    assert checked.to_dict() == cli
+    assert (checked.files, checked.records, checked.worst_severity) == (cli["files"], cli["records"], cli["worst_severity"])
+    assert checked.window_ns == (siqaco._siqaco.parse_time("2016-03-11"), siqaco._siqaco.parse_time("2016-03-12"))
+    assert checked.findings == cli["findings"] and checked.streams == cli["streams"]

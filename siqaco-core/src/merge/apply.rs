@@ -65,17 +65,21 @@ impl MergeInput {
     /// input, in order.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] when there are several priorities but not one per input.
+    /// [`Error::InvalidField`] for the field `priority` when there are several priorities
+    /// but not one per input.
     pub fn with_priorities(paths: &[PathBuf], priorities: &[i32]) -> Result<Vec<MergeInput>> {
         let priorities = match priorities.len() {
             0 => vec![1; paths.len()],
             1 => vec![priorities[0]; paths.len()],
             n if n == paths.len() => priorities.to_vec(),
             n => {
-                return Err(Error::invalid_argument(format!(
-                    "{n} --priority values for {} inputs (give one, or one per input)",
-                    paths.len()
-                )))
+                return Err(Error::field(
+                    "priority",
+                    format!(
+                        "{n} values for {} inputs (give one, or one per input)",
+                        paths.len()
+                    ),
+                ))
             }
         };
         Ok(paths
@@ -96,6 +100,10 @@ pub struct DayChange {
     pub stream: String,
     /// The UTC day, `YYYY-MM-DD`.
     pub day: String,
+    /// The UTC day, 00:00 in ns since 1970-01-01 (not in the JSON document, which has
+    /// `day`).
+    #[serde(skip)]
+    pub day_start_ns: i64,
     /// The day file.
     pub path: PathBuf,
     /// Whether its content changes.
@@ -106,7 +114,8 @@ pub struct DayChange {
     pub stats: DayStats,
 }
 
-/// The outcome of [`merge_into`].
+/// The outcome of a merge ([`crate::ops::MergeRequest::run`]; `siqaco merge --json` is its
+/// serialisation).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct MergeReport {
     /// Every day file considered, by stream and day.
@@ -117,7 +126,7 @@ pub struct MergeReport {
     pub files_written: usize,
     /// Whether an interrupted earlier run was completed or rolled back first.
     pub recovered: bool,
-    /// Whether the run was cancelled ([`merge_into_cancellable`]): then nothing was
+    /// Whether the run was cancelled (through the [`crate::ops::Control`]): then nothing was
     /// written and `days` lists only the streams merged before it stopped.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub cancelled: bool,
@@ -528,22 +537,11 @@ fn records_of<'a>(file: &Path, bytes: &'a [u8]) -> Result<Vec<&'a [u8]>> {
 /// rule; [`Error::Codec`] when samples cannot be re-encoded; [`Error::Io`] (`WouldBlock`)
 /// naming `ROOT/.siqaco-update.lock` when another run (a merge, `update`, `stack run`)
 /// is writing into the archive (not for a dry run, which takes no lock).
-pub fn merge_into(
-    archive: &Archive,
-    inputs: &[MergeInput],
-    opts: &MergeOptions,
-    dry_run: bool,
-) -> Result<MergeReport> {
-    merge_into_cancellable(archive, inputs, opts, dry_run, None)
-}
-
-/// [`merge_into`] that stops when `cancel` is set by another thread (Ctrl-C in Python):
-/// streams not started are skipped, what was staged is removed, no file is replaced and
-/// the report says `cancelled`.
 ///
-/// # Errors
-/// As [`merge_into`].
-pub fn merge_into_cancellable(
+/// Stops when `cancel` is set by another thread (Ctrl-C in Python): streams not started
+/// are skipped, what was staged is removed, no file is replaced and the report says
+/// `cancelled`.
+pub(crate) fn merge_into(
     archive: &Archive,
     inputs: &[MergeInput],
     opts: &MergeOptions,
@@ -581,7 +579,7 @@ pub(crate) fn merge_into_locked(
     Ok(report)
 }
 
-/// The merge of [`merge_into_cancellable`], after the recovery; `lock`: the archive lock
+/// The merge of [`merge_into`], after the recovery; `lock`: the archive lock
 /// held by a run that writes, `None` for a dry run.
 fn merge_run(
     archive: &Archive,
@@ -833,6 +831,7 @@ fn merge_one_stream(
         out.days.push(DayChange {
             stream: nslc.to_string(),
             day: format_date(d.day_start_ns),
+            day_start_ns: d.day_start_ns,
             path,
             changed: d.changed,
             created: d.changed && !d.had_file,

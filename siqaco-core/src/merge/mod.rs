@@ -79,6 +79,26 @@ pub enum ArchivePolicy {
     Loses,
 }
 
+impl std::str::FromStr for ArchivePolicy {
+    type Err = Error;
+
+    /// Parses the archive-vs-patch ranking a user types: `ranked`, `wins` or `loses` (any
+    /// case; the `archive` field of [`crate::ops::MergeRequest`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for anything else.
+    fn from_str(s: &str) -> Result<Self> {
+        crate::ops::one_of(
+            s,
+            &[
+                ("ranked", ArchivePolicy::Ranked),
+                ("wins", ArchivePolicy::Wins),
+                ("loses", ArchivePolicy::Loses),
+            ],
+        )
+    }
+}
+
 /// Which day file a record goes to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum DaySplit {
@@ -91,8 +111,27 @@ pub enum DaySplit {
     StartTime,
 }
 
+impl std::str::FromStr for DaySplit {
+    type Err = Error;
+
+    /// Parses a day split: `midnight` or `start_time` (any case).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for anything else.
+    fn from_str(s: &str) -> Result<Self> {
+        crate::ops::one_of(
+            s,
+            &[
+                ("midnight", DaySplit::Midnight),
+                ("start_time", DaySplit::StartTime),
+            ],
+        )
+    }
+}
+
 /// Output conversions; `None` keeps each record's own value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OutputOptions {
     /// Record length in bytes (256–8192, a power of two for miniSEED 2).
     pub record_length: Option<usize>,
@@ -115,73 +154,184 @@ impl OutputOptions {
     /// # Errors
     /// [`Error::InvalidArgument`] naming the bad value.
     pub fn validate(&self) -> Result<()> {
+        match self.fault() {
+            Some((_, message)) => Err(Error::invalid_argument(message)),
+            None => Ok(()),
+        }
+    }
+
+    /// The first value out of range, as the name of its field (`record_length`,
+    /// `encoding`, `format_version`, `pub_version`) and what is wrong with it; `None` when
+    /// every value is in range. A record length that is not a power of two is the record
+    /// length's fault (miniSEED 2 needs one; miniSEED 3 does not).
+    pub fn fault(&self) -> Option<(&'static str, String)> {
         if let Some(l) = self.record_length {
             if !(256..=8192).contains(&l) {
-                return Err(Error::invalid_argument(format!(
-                    "record length {l} bytes is outside 256–8192"
-                )));
+                return Some((
+                    "record_length",
+                    format!("record length {l} bytes is outside 256–8192"),
+                ));
             }
             if self.format_version != Some(3) && !l.is_power_of_two() {
-                return Err(Error::invalid_argument(format!(
-                    "record length {l}: miniSEED 2 needs a power of two"
-                )));
+                return Some((
+                    "record_length",
+                    format!("record length {l}: miniSEED 2 needs a power of two"),
+                ));
             }
         }
         if let Some(e) = self.encoding {
             if !matches!(e, 1 | 3 | 4 | 5 | 10 | 11) {
-                return Err(Error::invalid_argument(format!(
-                    "encoding {e}: expected 1, 3, 4, 5, 10 or 11"
-                )));
+                return Some((
+                    "encoding",
+                    format!("encoding {e}: expected 1, 3, 4, 5, 10 or 11"),
+                ));
             }
         }
         if let Some(v) = self.format_version {
             if v != 2 && v != 3 {
-                return Err(Error::invalid_argument(format!(
-                    "format version {v} (2 or 3)"
-                )));
+                return Some(("format_version", format!("format version {v} (2 or 3)")));
             }
         }
-        if let Some(p) = self.pub_version {
-            if p == 0 {
-                return Err(Error::invalid_argument("publication version must be ≥ 1"));
-            }
+        if self.pub_version == Some(0) {
+            return Some(("pub_version", "publication version must be ≥ 1".into()));
         }
-        Ok(())
+        None
     }
 }
 
-/// The encoding code of an encoding name of `siqaco merge --encoding` and `archive.encoding`
-/// (any case): `int16` 1, `int32` 3, `float32` 4, `float64` 5, `steim1` 10, `steim2` 11
-/// (SEED 2.4 manual, blockette 1000, field 3); `keep` is `Some(None)`; an unknown name
-/// `None`.
+/// The encoding of the records a merge writes: the record's own (`Keep`) or one that
+/// libmseed writes. Codes of the SEED 2.4 manual, blockette 1000, field 3.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum OutputEncoding {
+    /// Each record keeps its own encoding (`keep`).
+    #[default]
+    Keep,
+    /// 16-bit integers (`int16`, code 1).
+    Int16,
+    /// 32-bit integers (`int32`, code 3).
+    Int32,
+    /// IEEE 32-bit floats (`float32`, code 4).
+    Float32,
+    /// IEEE 64-bit floats (`float64`, code 5).
+    Float64,
+    /// Steim-1 compression (`steim1`, code 10).
+    Steim1,
+    /// Steim-2 compression (`steim2`, code 11).
+    Steim2,
+}
+
+impl OutputEncoding {
+    /// The names a user types, in the order of the error message.
+    const NAMES: [(&'static str, OutputEncoding); 7] = [
+        ("steim1", OutputEncoding::Steim1),
+        ("steim2", OutputEncoding::Steim2),
+        ("int16", OutputEncoding::Int16),
+        ("int32", OutputEncoding::Int32),
+        ("float32", OutputEncoding::Float32),
+        ("float64", OutputEncoding::Float64),
+        ("keep", OutputEncoding::Keep),
+    ];
+
+    /// The encoding code ([`OutputOptions::encoding`]); `None` for [`OutputEncoding::Keep`].
+    pub fn code(self) -> Option<u8> {
+        match self {
+            OutputEncoding::Keep => None,
+            OutputEncoding::Int16 => Some(1),
+            OutputEncoding::Int32 => Some(3),
+            OutputEncoding::Float32 => Some(4),
+            OutputEncoding::Float64 => Some(5),
+            OutputEncoding::Steim1 => Some(10),
+            OutputEncoding::Steim2 => Some(11),
+        }
+    }
+
+    /// The encoding of a code ([`OutputOptions::encoding`]; `None` is `Keep`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a code libmseed does not write.
+    pub fn from_code(code: Option<u8>) -> Result<Self> {
+        Self::NAMES
+            .iter()
+            .map(|(_, e)| *e)
+            .find(|e| e.code() == code)
+            .ok_or_else(|| {
+                Error::invalid_argument(format!(
+                    "{}: expected 1, 3, 4, 5, 10 or 11",
+                    code.unwrap_or(0)
+                ))
+            })
+    }
+}
+
+impl std::str::FromStr for OutputEncoding {
+    type Err = Error;
+
+    /// Parses an encoding name (any case): `steim1`, `steim2`, `int16`, `int32`, `float32`,
+    /// `float64` or `keep` (`siqaco merge --encoding`, `archive.encoding` of the update
+    /// configuration, the `encoding` field of [`crate::ops::MergeRequest`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for another name.
+    fn from_str(s: &str) -> Result<Self> {
+        crate::ops::one_of(s, &Self::NAMES)
+    }
+}
+
+/// The encoding code of an encoding name ([`OutputEncoding`]'s `FromStr`): `keep` is
+/// `Some(None)`; an unknown name `None`.
 pub fn encoding_code(name: &str) -> Option<Option<u8>> {
-    Some(match name.to_ascii_lowercase().as_str() {
-        "keep" => None,
-        "int16" => Some(1),
-        "int32" => Some(3),
-        "float32" => Some(4),
-        "float64" => Some(5),
-        "steim1" => Some(10),
-        "steim2" => Some(11),
-        _ => return None,
-    })
+    name.parse::<OutputEncoding>()
+        .ok()
+        .map(OutputEncoding::code)
 }
 
-/// The publication version of `siqaco merge --quality`: a quality label `R` 1, `D` 2, `Q` 3,
-/// `M` 4 (any case; miniSEED 3 specification, "publication version"), or a number 1–255;
-/// `None` for anything else.
-pub fn parse_quality(q: &str) -> Option<u8> {
-    match q {
-        "R" | "r" => Some(1),
-        "D" | "d" => Some(2),
-        "Q" | "q" => Some(3),
-        "M" | "m" => Some(4),
-        n => n.parse::<u8>().ok().filter(|&v| v >= 1),
+/// A publication version (miniSEED 3 specification, "publication version"; the miniSEED 2
+/// quality indicator): 1–255, higher is better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PublicationVersion(u8);
+
+impl PublicationVersion {
+    /// A publication version from its number.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for 0.
+    pub fn new(v: u8) -> Result<Self> {
+        if v == 0 {
+            return Err(Error::invalid_argument("publication version must be ≥ 1"));
+        }
+        Ok(PublicationVersion(v))
+    }
+
+    /// The number, 1–255.
+    pub fn get(self) -> u8 {
+        self.0
     }
 }
 
-/// Options of a merge.
+impl std::str::FromStr for PublicationVersion {
+    type Err = Error;
+
+    /// Parses a quality label `R` 1, `D` 2, `Q` 3, `M` 4 (any case; miniSEED 3
+    /// specification, "publication version") or a number 1–255 (`siqaco merge --quality`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for anything else.
+    fn from_str(q: &str) -> Result<Self> {
+        let v = match q {
+            "R" | "r" => Some(1),
+            "D" | "d" => Some(2),
+            "Q" | "q" => Some(3),
+            "M" | "m" => Some(4),
+            n => n.parse::<u8>().ok().filter(|&v| v >= 1),
+        };
+        v.map(PublicationVersion)
+            .ok_or_else(|| Error::invalid_argument(format!("{q:?}: expected R, D, Q, M or 1–255")))
+    }
+}
+
+/// Options of a merge (the lower level of [`crate::ops::MergeRequest`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct MergeOptions {
     /// Time and rate tolerances (the scan's, [`Tolerance::default`]).
     pub tolerance: Tolerance,

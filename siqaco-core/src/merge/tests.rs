@@ -546,10 +546,26 @@ fn option_names_and_priorities() {
     assert_eq!(encoding_code("keep"), Some(None));
     assert_eq!(encoding_code("steim3"), None);
     assert_eq!(
-        ["r", "D", "q", "M", "7"].map(parse_quality),
-        [Some(1), Some(2), Some(3), Some(4), Some(7)]
+        ["r", "D", "q", "M", "7"].map(|q| q.parse::<PublicationVersion>().unwrap().get()),
+        [1, 2, 3, 4, 7]
     );
-    assert_eq!(["0", "X", "256"].map(parse_quality), [None, None, None]);
+    for q in ["0", "X", "256"] {
+        assert!(q.parse::<PublicationVersion>().is_err(), "{q}");
+    }
+    assert_eq!(
+        "Wins".parse::<ArchivePolicy>().unwrap(),
+        ArchivePolicy::Wins
+    );
+    assert!("sometimes".parse::<ArchivePolicy>().is_err());
+    assert_eq!(
+        "start_time".parse::<DaySplit>().unwrap(),
+        DaySplit::StartTime
+    );
+    assert!("noon".parse::<DaySplit>().is_err());
+    for (name, _) in OutputEncoding::NAMES {
+        let e = name.parse::<OutputEncoding>().unwrap();
+        assert_eq!(OutputEncoding::from_code(e.code()).unwrap(), e);
+    }
     use super::apply::MergeInput;
     let paths = vec![std::path::PathBuf::from("a"), std::path::PathBuf::from("b")];
     let prio = |p: &[i32]| {

@@ -46,6 +46,9 @@
 #[cfg(feature = "sqlite")]
 mod catalogue;
 mod control;
+mod merge;
+mod names;
+mod qc;
 #[cfg(all(feature = "plot", feature = "sqlite"))]
 mod report;
 mod scan;
@@ -60,6 +63,8 @@ pub use catalogue::{
     StatsRequest,
 };
 pub use control::{Control, Progress};
+pub use merge::MergeRequest;
+pub use qc::QcRequest;
 #[cfg(all(feature = "plot", feature = "sqlite"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "plot", feature = "sqlite"))))]
 pub use report::{ReportDataRequest, ReportOutput, ReportRequest};
@@ -71,6 +76,8 @@ pub use update::{
     StackRunRequest, UpdateConfig, UpdateRequest,
 };
 pub use window::Window;
+
+pub(crate) use names::one_of;
 
 use crate::error::{Error, Result};
 

@@ -18,7 +18,7 @@
 //! 4. executes the pending requests (`new`, `retry`, `failed`), `requests.in_flight` at
 //!    once: for each, what is still missing is read from the archive; sources are asked in
 //!    priority order, each only for what is missing **and** what its availability covers;
-//!    what arrives is merged ([`crate::merge::apply::merge_into`], archive samples never
+//!    what arrives is merged ([`crate::ops::MergeRequest`]'s merge, archive samples never
 //!    replaced, the archive's output options applied) and the next source is asked only for
 //!    what is still missing, sample by sample;
 //! 5. re-indexes the touched files, which refreshes the per-day statistics.

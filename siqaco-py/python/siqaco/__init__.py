@@ -30,7 +30,7 @@ from __future__ import annotations
 import dataclasses as _dataclasses
 import datetime as _dt
 import os
-from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _siqaco
 from ._siqaco import (
@@ -62,6 +62,7 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidCodeError",
     "InvalidDataError",
+    "MergeReport",
     "NetworkError",
     "NotFoundError",
     "BackupReport",
@@ -69,6 +70,7 @@ __all__ = [
     "IndexReport",
     "MigrateReport",
     "ReportData",
+    "QcReport",
     "ScanReport",
     "Segment",
     "StackRequest",
@@ -160,28 +162,23 @@ def _select(select: Union[str, Iterable[str], None]) -> Optional[List[str]]:
     return list(select)
 
 
-class ScanReport:
-    """The result of :func:`scan`.
+class _Report:
+    """A typed result of the native module whose :meth:`to_dict` is a stable JSON
+    document."""
 
-    Attributes
-    ----------
-    streams : list of dict
-        One dict per stream (N.S.L.C), sorted: ``nslc``, ``source_id``, ``sample_rate_hz``,
-        ``records``, ``samples``, ``traces``, ``earliest``, ``latest``, ``segments``,
-        ``gaps``, ``overlaps``, ``days`` (the ``streams`` of :meth:`to_dict`).
-    errors : list of dict
-        Files that could not be read completely: ``path``, ``offset``, ``message``.
-    """
-
-    def __init__(self, native: _siqaco.ScanReport) -> None:
+    def __init__(self, native: Any) -> None:
         self._native = native
         self._dict: Optional[dict] = None
 
     def to_dict(self) -> dict:
-        """The stable JSON document of ``siqaco scan --format json`` as Python objects."""
+        """The JSON document as Python dicts and lists (computed once)."""
         if self._dict is None:
             self._dict = self._native.to_dict()
         return self._dict
+
+
+class _ArchiveReport(_Report):
+    """A report on the files of an archive: its streams, unreadable files and counts."""
 
     @property
     def streams(self) -> List[dict]:
@@ -193,13 +190,57 @@ class ScanReport:
 
     @property
     def files(self) -> int:
-        """Files scanned."""
+        """Files read."""
         return self._native.files
 
     @property
     def records(self) -> int:
-        """Records read."""
+        """Records read (data and non-data)."""
         return self._native.records
+
+
+class _DictReads(_Report):
+    """For the code written when a function returned its document as a dict:
+    ``report["key"]``, ``"key" in report``, :meth:`keys`, :meth:`get` and
+    ``report == a_dict`` read :meth:`to_dict`."""
+
+    def __getitem__(self, key: str) -> Any:
+        return self.to_dict()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.to_dict()
+
+    def keys(self) -> Any:
+        """The keys of the document."""
+        return self.to_dict().keys()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """``to_dict().get(key, default)``."""
+        return self.to_dict().get(key, default)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _DictReads):
+            return self.to_dict() == other.to_dict()
+        if isinstance(other, dict):
+            return self.to_dict() == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class ScanReport(_ArchiveReport):
+    """The result of :func:`scan` (and :func:`stats`): :meth:`to_dict` is the stable JSON
+    document of ``siqaco scan --format json``.
+
+    Attributes
+    ----------
+    streams : list of dict
+        One dict per stream (N.S.L.C), sorted: ``nslc``, ``source_id``, ``sample_rate_hz``,
+        ``records``, ``samples``, ``traces``, ``earliest``, ``latest``, ``segments``,
+        ``gaps``, ``overlaps``, ``days`` (the ``streams`` of :meth:`to_dict`).
+    errors : list of dict
+        Files that could not be read completely: ``path``, ``offset``, ``message``.
+    """
 
     @property
     def bytes(self) -> int:
@@ -257,6 +298,96 @@ class ScanReport:
         return (
             f"<siqaco.ScanReport: {len(self.streams)} streams, {self.files} files, "
             f"{len(self.errors)} errors>"
+        )
+
+
+class MergeReport(_DictReads):
+    """The result of :func:`merge`: :meth:`to_dict` is the report of ``siqaco merge
+    --json`` (docs/merge.md).
+
+    Attributes
+    ----------
+    days : list of dict
+        Per stream and day file: ``stream``, ``day`` ``YYYY-MM-DD``, ``path``, ``changed``,
+        ``created``, ``stats`` with sample counts ``samples_added``, ``samples_replaced``,
+        ``overlaps_removed``, ``records_copied``, ``records_encoded``.
+    """
+
+    @property
+    def days(self) -> List[dict]:
+        return self.to_dict()["days"]
+
+    @property
+    def warnings(self) -> List[str]:
+        """Problems that did not stop the merge."""
+        return self.to_dict()["warnings"]
+
+    @property
+    def files_written(self) -> int:
+        """Files written (0 in a dry run)."""
+        return self.to_dict()["files_written"]
+
+    @property
+    def recovered(self) -> bool:
+        """Whether an interrupted earlier merge was completed or rolled back first."""
+        return self.to_dict()["recovered"]
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the merge was cancelled (then nothing was written)."""
+        return self.to_dict().get("cancelled", False)
+
+    def __repr__(self) -> str:
+        changed = sum(1 for d in self.days if d["changed"])
+        return (
+            f"<siqaco.MergeReport: {len(self.days)} day files, {changed} changed, "
+            f"{self.files_written} written>"
+        )
+
+
+class QcReport(_ArchiveReport, _DictReads):
+    """The result of :func:`qc`: :meth:`to_dict` is the report of ``siqaco qc --format
+    json`` (docs/qc.md).
+
+    Attributes
+    ----------
+    findings : list of dict
+        ``code``, ``severity``, ``nslc``, ``start``, ``end`` (ISO 8601 or None), ``path``,
+        ``count``, ``message``, ``examples`` (at most 5 lines).
+    streams : list of dict
+        Per stream its per-day summaries.
+    errors : list of dict
+        Unreadable file parts: ``path``, ``offset``, ``message``.
+    """
+
+    @property
+    def findings(self) -> List[dict]:
+        return self.to_dict()["findings"]
+
+    @property
+    def files(self) -> int:
+        """Files read."""
+        return self.to_dict()["files"]
+
+    @property
+    def records(self) -> int:
+        """Records read (data and non-data)."""
+        return self.to_dict()["records"]
+
+    @property
+    def worst_severity(self) -> Optional[str]:
+        """``"error"``, ``"warning"``, ``"info"`` or None (no finding)."""
+        return self._native.worst_severity
+
+    @property
+    def window_ns(self) -> Optional[Tuple[int, int]]:
+        """The window checked, ``(start_ns, end_ns)``, or None."""
+        return self._native.window
+
+    def __repr__(self) -> str:
+        return (
+            f"<siqaco.QcReport: {len(self.findings)} findings, worst {self.worst_severity}, "
+            f"{self.files} files>"
         )
 
 
@@ -914,7 +1045,7 @@ def merge(
     split: str = "midnight",
     archive: str = "ranked",
     dry_run: bool = False,
-) -> dict:
+) -> MergeReport:
     """Merges patch files into an archive at sample level, as ``siqaco merge`` does
     (docs/merge.md).
 
@@ -953,12 +1084,13 @@ def merge(
 
     Returns
     -------
-    dict
-        The report of ``siqaco merge --json``: ``days`` (per stream and day: ``stream``,
-        ``day`` ``YYYY-MM-DD``, ``path``, ``changed``, ``created``, ``stats`` with sample
-        counts ``samples_added``, ``samples_replaced``, ``overlaps_removed``,
-        ``records_copied``, ``records_encoded``), ``warnings``, ``files_written`` (0 in a
-        dry run) and ``recovered`` (an interrupted earlier merge was completed first).
+    MergeReport
+        Its ``to_dict()`` is the report of ``siqaco merge --json``: ``days`` (per stream
+        and day: ``stream``, ``day`` ``YYYY-MM-DD``, ``path``, ``changed``, ``created``,
+        ``stats`` with sample counts ``samples_added``, ``samples_replaced``,
+        ``overlaps_removed``, ``records_copied``, ``records_encoded``), ``warnings``,
+        ``files_written`` (0 in a dry run) and ``recovered`` (an interrupted earlier merge
+        was completed first); the same names are attributes.
 
     Raises
     ------
@@ -981,7 +1113,7 @@ def merge(
         priorities = [priority]
     else:
         priorities = list(priority)
-    return _siqaco.merge(
+    native = _siqaco.merge(
         os.fspath(into),
         _paths(inputs),
         layout=layout,
@@ -995,6 +1127,7 @@ def merge(
         archive=archive,
         dry_run=dry_run,
     )
+    return MergeReport(native)
 
 
 class UpdateSummary(dict):
@@ -1280,7 +1413,8 @@ def qc(
     min_timing_quality: Optional[int] = None,
     rate_tolerance: float = 0.01,
     threads: Optional[int] = None,
-) -> dict:
+    now: TimeLike = None,
+) -> QcReport:
     """Checks an archive against StationXML metadata and its own rules, as ``siqaco qc``
     does (docs/qc.md). Runs with the GIL released.
 
@@ -1310,10 +1444,13 @@ def qc(
     threads : int, optional
         Worker threads (default: all cores).
 
+    now : time, optional
+        The end of a window given only its ``start`` (default: the clock).
+
     Returns
     -------
-    dict
-        The report of ``siqaco qc --format json``: ``version``, ``window``, ``files``,
+    QcReport
+        Its ``to_dict()`` is the report of ``siqaco qc --format json``: ``version``, ``window``, ``files``,
         ``records``, ``worst_severity`` (``"error"``, ``"warning"``, ``"info"`` or None),
         ``findings`` (``code``, ``severity``, ``nslc``, ``start``, ``end`` ISO 8601 or
         None, ``path``, ``count``, ``message``, ``examples``: at most 5 lines; one finding
@@ -1331,7 +1468,7 @@ def qc(
     KeyboardInterrupt
         On Ctrl-C: no further file is read and no further stream checked.
     """
-    return _siqaco.qc(
+    native = _siqaco.qc(
         os.fspath(archive),
         os.fspath(metadata),
         layout=layout,
@@ -1344,7 +1481,9 @@ def qc(
         min_timing_quality=min_timing_quality,
         rate_tolerance=rate_tolerance,
         threads=threads,
+        now_ns=_to_ns(now),
     )
+    return QcReport(native)
 
 
 def _ids(ids: Union[int, Iterable[int], None]) -> Optional[List[int]]:

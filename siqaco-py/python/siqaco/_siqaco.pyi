@@ -9,6 +9,8 @@ __all__ = [
     "ScanReport",
     "UpdateSummary",
     "IndexReport",
+    "MergeReport",
+    "QcReport",
     "scan",
     "streams",
     "read",
@@ -227,6 +229,13 @@ def fetch(
 ) -> Dict[str, Any]:
     """Fetches data into an archive (``siqaco fetch``); returns the counts."""
 
+@final
+class MergeReport:
+    """The result of :func:`merge`."""
+
+    def to_dict(self) -> Any:
+        """The JSON document of ``siqaco merge --json`` as Python objects."""
+
 def merge(
     into: str,
     inputs: Sequence[str],
@@ -240,8 +249,9 @@ def merge(
     split: str = "midnight",
     archive: str = "ranked",
     dry_run: bool = False,
-) -> Dict[str, Any]:
-    """Merges patches into an archive (``siqaco merge``); returns the ``--json`` report."""
+) -> MergeReport:
+    """Merges patches into an archive (``siqaco merge``); the report's ``to_dict()`` is
+    the ``--json`` report."""
 
 @final
 class UpdateSummary:
@@ -266,6 +276,19 @@ def update(
 ) -> UpdateSummary:
     """One run of ``siqaco update`` (``siqaco::ops::UpdateRequest``)."""
 
+@final
+class QcReport:
+    """The result of :func:`qc`."""
+
+    def to_dict(self) -> Any:
+        """The JSON document of ``siqaco qc --format json`` as Python objects."""
+    @property
+    def worst_severity(self) -> Optional[str]:
+        """``"error"``, ``"warning"``, ``"info"`` or None."""
+    @property
+    def window(self) -> Optional[Tuple[int, int]]:
+        """The window checked, ``(start_ns, end_ns)``, or None."""
+
 def qc(
     archive: str,
     metadata: str,
@@ -279,9 +302,10 @@ def qc(
     min_timing_quality: Optional[int] = None,
     rate_tolerance: float = 0.01,
     threads: Optional[int] = None,
-) -> Dict[str, Any]:
-    """Checks an archive against StationXML and its rules (``siqaco qc --format json``);
-    Ctrl-C stops it between files and streams."""
+    now_ns: Optional[int] = None,
+) -> QcReport:
+    """Checks an archive against StationXML and its rules (the report's ``to_dict()`` is
+    ``siqaco qc --format json``); Ctrl-C stops it between files and streams."""
 
 def stack_list(
     config: str,
