@@ -3,7 +3,7 @@
 
 use crate::EXIT_OK;
 use siqaco::archive::{Archive, Layout};
-use siqaco::source::fdsn::{AvailabilityMode, Credentials};
+use siqaco::source::fdsnws::{AvailabilityMode, Credentials};
 use siqaco::source::{fetch_into_archive, FetchJob, FetchProgress};
 use siqaco::time::parse_time;
 use siqaco::NslcGlob;

@@ -11,7 +11,7 @@ use siqaco::merge::{ArchivePolicy, DaySplit, MergeOptions, OutputOptions};
 use siqaco::qc::{qc_archive, qc_window, QcOptions, QcRules};
 use siqaco::record::ByteOrder;
 use siqaco::scan::parse_selection;
-use siqaco::source::fdsn::{AvailabilityMode, Credentials};
+use siqaco::source::fdsnws::{AvailabilityMode, Credentials};
 use siqaco::source::{fetch_into_archive, ArchiveFetch, FetchJob, FetchProgress};
 use siqaco::update::config::Config;
 use siqaco::update::{run_update_with_progress, UpdateOptions, UpdateProgress};

@@ -7,12 +7,13 @@
 //! requests in flight.
 //!
 //! Implementations:
-//! * [`fdsn::FdsnDataselect`]: an FDSN dataselect web service (http or https);
+//! * [`fdsnws::FdsnDataselect`]: an FDSN dataselect web service (http or https);
 //! * [`local::ArchiveSource`]: another archive on disk, in any [`Layout`](crate::archive::Layout);
 //! * [`external::ExternalSource`]: an external program with Morumotto's contract.
 //!
-//! Clients of the other FDSN services: [`availability`] (fdsnws-availability: which times
-//! a server has) and [`station`] (fdsnws-station: which streams exist).
+//! Clients of the other FDSN services, in [`fdsnws`]: [`fdsnws::availability`]
+//! (fdsnws-availability: which times a server has) and [`fdsnws::station`] (fdsnws-station:
+//! which streams exist).
 //! [`restrict_to_availability`] cuts request lines to the times a source has data.
 //!
 //! What a source puts in the staging directory is always complete, validated miniSEED: files
@@ -26,12 +27,10 @@
 //! fetch in parallel, write to an archive.
 //! See `docs/sources.md`.
 
-pub mod availability;
 pub mod external;
-pub mod fdsn;
+pub mod fdsnws;
 pub mod local;
 mod pipeline;
-pub mod station;
 
 pub use pipeline::{fetch_into_archive, ArchiveFetch, FetchJob};
 
@@ -294,7 +293,7 @@ pub fn restrict_to_availability(
     lines: &[RequestLine],
     spans: &[AvailabilitySpan],
 ) -> Vec<RequestLine> {
-    let joined = availability::join_spans(spans.to_vec(), i64::MIN, i64::MAX, 0);
+    let joined = join_spans(spans.to_vec(), i64::MIN, i64::MAX, 0);
     let mut out = Vec::new();
     for l in lines {
         for sp in &joined {
@@ -305,6 +304,50 @@ pub fn restrict_to_availability(
             if a < b {
                 out.push(RequestLine::new(&sp.nslc, a, b));
             }
+        }
+    }
+    out
+}
+
+/// Cuts `spans` to `[start_ns, end_ns)` and joins, per stream, spans that overlap or are at
+/// most `gap_ns` apart. Sorted by stream, then time.
+pub(crate) fn join_spans(
+    spans: Vec<AvailabilitySpan>,
+    start_ns: i64,
+    end_ns: i64,
+    gap_ns: i64,
+) -> Vec<AvailabilitySpan> {
+    let mut by: BTreeMap<Nslc, Vec<(i64, i64)>> = BTreeMap::new();
+    for s in spans {
+        let (a, b) = (s.start_ns.max(start_ns), s.end_ns.min(end_ns));
+        if a < b {
+            by.entry(s.nslc).or_default().push((a, b));
+        }
+    }
+    let mut out = Vec::new();
+    for (nslc, mut iv) in by {
+        iv.sort_unstable();
+        let mut cur: Option<(i64, i64)> = None;
+        for (a, b) in iv {
+            match &mut cur {
+                Some((_, ce)) if a <= ce.saturating_add(gap_ns) => *ce = (*ce).max(b),
+                _ => {
+                    if let Some((cs, ce)) = cur.replace((a, b)) {
+                        out.push(AvailabilitySpan {
+                            nslc: nslc.clone(),
+                            start_ns: cs,
+                            end_ns: ce,
+                        });
+                    }
+                }
+            }
+        }
+        if let Some((cs, ce)) = cur {
+            out.push(AvailabilitySpan {
+                nslc,
+                start_ns: cs,
+                end_ns: ce,
+            });
         }
     }
     out
@@ -918,7 +961,7 @@ impl SeenRecords {
 
 /// Opens a source from a command-line style specification:
 ///
-/// * `http://…` or `https://…`: an FDSN dataselect service ([`fdsn::FdsnDataselect`]; a
+/// * `http://…` or `https://…`: an FDSN dataselect service ([`fdsnws::FdsnDataselect`]; a
 ///   base URL gets `/fdsnws/dataselect/1/query` appended) with `fdsn_options`;
 /// * `program:PATH[?CONNECT-INFOS]`: an external program ([`external::ExternalSource`])
 ///   killed after `fdsn_options.timeout`;
@@ -935,10 +978,10 @@ pub fn open_source(
     spec: &str,
     info: SourceInfo,
     layout: crate::archive::Layout,
-    fdsn_options: fdsn::FdsnOptions,
+    fdsn_options: fdsnws::FdsnOptions,
 ) -> Result<Box<dyn Source>> {
     if spec.starts_with("http://") || spec.starts_with("https://") {
-        return Ok(Box::new(fdsn::FdsnDataselect::new(
+        return Ok(Box::new(fdsnws::FdsnDataselect::new(
             info,
             spec,
             fdsn_options,
@@ -1220,5 +1263,37 @@ mod tests {
             t.consume(10_000);
         }
         assert!(t0.elapsed() >= Duration::from_millis(450));
+    }
+
+    #[test]
+    fn spans_are_cut_and_joined() {
+        let t = |s: &str| parse_time(s).unwrap();
+        let n = Nslc::new("IU", "ANMO", "00", "BHZ");
+        let sp = |a: &str, b: &str| AvailabilitySpan {
+            nslc: n.clone(),
+            start_ns: t(a),
+            end_ns: t(b),
+        };
+        let j = join_spans(
+            vec![
+                sp("2010-01-01T05:00:00", "2010-01-01T06:00:00"),
+                sp("2009-12-31", "2010-01-01T01:00:00"),
+                sp("2010-01-01T00:30:00", "2010-01-01T02:00:00"),
+                sp("2010-01-01T06:00:01", "2010-01-03"),
+            ],
+            t("2010-01-01"),
+            t("2010-01-02"),
+            0,
+        );
+        assert_eq!(
+            j,
+            vec![
+                sp("2010-01-01", "2010-01-01T02:00:00"),
+                sp("2010-01-01T05:00:00", "2010-01-01T06:00:00"),
+                sp("2010-01-01T06:00:01", "2010-01-02"),
+            ]
+        );
+        let j = join_spans(j, t("2010-01-01"), t("2010-01-02"), NS_PER_S);
+        assert_eq!(j.len(), 2);
     }
 }

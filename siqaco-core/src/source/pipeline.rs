@@ -4,7 +4,7 @@
 //! the archive's day files ([`write_to_archive`]). The CLI and the Python package call it
 //! and only format its [`ArchiveFetch`].
 
-use super::fdsn::{AvailabilityMode, Credentials, FdsnOptions};
+use super::fdsnws::{AvailabilityMode, Credentials, FdsnOptions};
 use super::{
     fetch_concurrently_until, open_source, restrict_to_availability, split_by_day,
     write_to_archive, FetchProgress, FetchReport, RequestLine, SourceInfo, WriteSummary,

@@ -168,7 +168,7 @@ pub struct SourceConfig {
     /// Requests in flight at this source.
     pub in_flight: usize,
     /// Deadline of one request (FDSN: from connecting to the last byte of the body,
-    /// [`FdsnOptions::timeout`](crate::source::fdsn::FdsnOptions::timeout)) or of one
+    /// [`FdsnOptions::timeout`](crate::source::fdsnws::FdsnOptions::timeout)) or of one
     /// program run, seconds; the same as `siqaco fetch --timeout`.
     pub timeout_s: f64,
 }

@@ -198,7 +198,7 @@ fn expand_globs(
 }
 
 /// The channels of `fdsn_station` networks open during the window (FDSN station service,
-/// level=channel, format=text: [`crate::source::station::query_channels`]).
+/// level=channel, format=text: [`crate::source::fdsnws::station::query_channels`]).
 fn station_channels(fs: &config::FdsnStationConfig, window: (i64, i64)) -> Result<Vec<Nslc>> {
     let nets: Vec<NslcGlob> = fs
         .networks
@@ -208,12 +208,12 @@ fn station_channels(fs: &config::FdsnStationConfig, window: (i64, i64)) -> Resul
                 .map_err(|e| Error::Config(format!("streams.fdsn_station.networks: {e}")))
         })
         .collect::<Result<_>>()?;
-    crate::source::station::query_channels(
+    crate::source::fdsnws::station::query_channels(
         &fs.url,
         &nets,
         Some(window.0),
         Some(window.1),
-        &crate::source::fdsn::FdsnOptions::default(),
+        &crate::source::fdsnws::FdsnOptions::default(),
     )
 }
 
@@ -388,10 +388,10 @@ fn open_one(s: &SourceConfig) -> Result<Box<dyn Source>> {
     };
     let timeout = Duration::from_secs_f64(s.timeout_s);
     Ok(match &s.kind {
-        SourceKind::Fdsn { url } => Box::new(crate::source::fdsn::FdsnDataselect::new(
+        SourceKind::Fdsn { url } => Box::new(crate::source::fdsnws::FdsnDataselect::new(
             info,
             url,
-            crate::source::fdsn::FdsnOptions {
+            crate::source::fdsnws::FdsnOptions {
                 timeout,
                 ..Default::default()
             },
