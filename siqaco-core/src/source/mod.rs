@@ -31,8 +31,10 @@ pub mod external;
 pub mod fdsnws;
 pub mod local;
 mod pipeline;
+mod spec;
 
 pub use pipeline::{fetch_into_archive, ArchiveFetch, FetchJob};
+pub use spec::SourceSpec;
 
 use crate::archive::{write_atomic, Archive};
 use crate::error::{Error, Result};
@@ -957,68 +959,6 @@ impl SeenRecords {
             }
         }
     }
-}
-
-/// Opens a source from a command-line style specification:
-///
-/// * `http://…` or `https://…`: an FDSN dataselect service ([`fdsnws::FdsnDataselect`]; a
-///   base URL gets `/fdsnws/dataselect/1/query` appended) with `fdsn_options`;
-/// * `program:PATH[?CONNECT-INFOS]`: an external program ([`external::ExternalSource`])
-///   killed after `fdsn_options.timeout`;
-/// * `postgresql://…`, or a path to a file: a `tsindex` catalogue whose sections are read
-///   ([`local::TsindexSource`]; SQLite opened read-only, relative file names resolved
-///   against the file's directory);
-/// * anything else: the root directory of an archive with `layout` ([`local::ArchiveSource`]).
-///
-/// # Errors
-/// [`Error::InvalidArgument`] for a bad URL; [`Error::Io`] when the path is neither a
-/// directory nor a file; [`Error::Database`] when a file is not a `tsindex` catalogue;
-/// [`Error::Source`] when a program does not exist.
-pub fn open_source(
-    spec: &str,
-    info: SourceInfo,
-    layout: crate::archive::Layout,
-    fdsn_options: fdsnws::FdsnOptions,
-) -> Result<Box<dyn Source>> {
-    if spec.starts_with("http://") || spec.starts_with("https://") {
-        return Ok(Box::new(fdsnws::FdsnDataselect::new(
-            info,
-            spec,
-            fdsn_options,
-        )?));
-    }
-    if let Some(rest) = spec.strip_prefix("program:") {
-        let (prog, infos) = rest.split_once('?').unwrap_or((rest, ""));
-        if !Path::new(prog).is_file() {
-            return Err(Error::Source {
-                source_name: info.name,
-                message: format!("program {prog} does not exist"),
-            });
-        }
-        return Ok(Box::new(external::ExternalSource::new(
-            info,
-            prog,
-            infos,
-            fdsn_options.timeout,
-        )));
-    }
-    let root = Path::new(spec);
-    if crate::index::is_postgres_url(spec) || root.is_file() {
-        return Ok(Box::new(local::TsindexSource::new(info, spec, None)?));
-    }
-    if !root.is_dir() {
-        return Err(Error::io(
-            root,
-            std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "neither an archive root (directory) nor a tsindex catalogue (file), and not an http(s) URL",
-            ),
-        ));
-    }
-    Ok(Box::new(local::ArchiveSource::new(
-        info,
-        Archive::new(root, layout),
-    )))
 }
 
 /// A name for a new staged file: `<prefix>-<pid>-<n>.mseed`.

@@ -6,8 +6,8 @@
 
 use super::fdsnws::{AvailabilityMode, Credentials, FdsnOptions};
 use super::{
-    fetch_concurrently_until, open_source, restrict_to_availability, split_by_day,
-    write_to_archive, FetchProgress, FetchReport, RequestLine, SourceInfo, WriteSummary,
+    fetch_concurrently_until, restrict_to_availability, split_by_day, write_to_archive,
+    FetchProgress, FetchReport, RequestLine, SourceInfo, SourceSpec, WriteSummary,
 };
 use crate::archive::{Archive, Layout};
 use crate::error::{Error, Result};
@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 /// `siqaco fetch`).
 #[derive(Clone, Debug)]
 pub struct FetchJob {
-    /// Where to fetch from, as [`open_source`] takes it: an FDSN server's base URL
+    /// Where to fetch from, as [`SourceSpec`]'s `FromStr` reads it: an FDSN server's base URL
     /// (`http://host:port`), a dataselect service or query URL, `program:PATH[?CONNECT-INFOS]`
     /// or the root directory of an archive.
     pub source: String,
@@ -137,7 +137,8 @@ impl ArchiveFetch {
 
 /// Fetches `job` into its output archive (`siqaco fetch`, docs/sources.md):
 ///
-/// 1. opens the source ([`open_source`]; FDSN options from the job);
+/// 1. opens the source ([`SourceSpec`] read from the text, [`SourceSpec::open`]; FDSN options
+///    from the job);
 /// 2. unless availability is assumed, asks the source which times of the selected streams
 ///    (globs passed as codes) have data and cuts the request to them
 ///    ([`restrict_to_availability`]); when nothing is left, returns with
@@ -157,7 +158,7 @@ impl ArchiveFetch {
 /// # Errors
 /// [`Error::InvalidArgument`] for no selection, an empty window, a timeout ≤ 0 or
 /// `in_flight` 0, and as
-/// [`open_source`] for a bad source; the source's error (for example [`Error::Http`]) when
+/// [`SourceSpec`]'s `FromStr` and [`SourceSpec::open`] for a bad source; the source's error (for example [`Error::Http`]) when
 /// its availability cannot be had; [`Error::Io`] when the archive root or the staging
 /// directory cannot be created; as [`write_to_archive`]. The errors of single pieces are
 /// not errors of the call: they are in [`ArchiveFetch::errors`].
@@ -187,7 +188,10 @@ pub fn fetch_into_archive(
         availability: job.availability.clone(),
         ..FdsnOptions::default()
     };
-    let source = open_source(&job.source, info, job.source_layout.clone(), opts)?;
+    let spec: SourceSpec = job.source.parse()?;
+    let source = spec
+        .with_layout(job.source_layout.clone())
+        .open(info, opts)?;
     let mut out = ArchiveFetch::default();
     if restrict {
         // Globs are passed as codes: availability services and archives match them.

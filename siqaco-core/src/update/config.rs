@@ -10,6 +10,7 @@ use crate::archive::Layout;
 use crate::error::{Error, Result};
 use crate::merge::OutputOptions;
 use crate::sid::{Nslc, NslcGlob};
+use crate::source::SourceSpec;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -117,46 +118,14 @@ pub enum AvailabilityMode {
     Assume,
 }
 
-/// What kind of source.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SourceKind {
-    /// An FDSN dataselect web service (`url`).
-    Fdsn {
-        /// Base URL or full dataselect service URL.
-        url: String,
-    },
-    /// Another archive on disk (`path`, `layout`).
-    Archive {
-        /// Root (resolved).
-        path: PathBuf,
-        /// Layout.
-        layout: Layout,
-    },
-    /// The files listed by a `tsindex` catalogue (`tsindex`: a SQLite file, resolved, or a
-    /// `postgresql://` URL; `path`: the root relative file names are resolved against,
-    /// by default the SQLite file's directory).
-    Tsindex {
-        /// The catalogue.
-        catalogue: String,
-        /// Root of relative file names.
-        root: Option<PathBuf>,
-    },
-    /// An external program with Morumotto's contract (`command`, `connect_infos`).
-    Program {
-        /// The program (resolved when relative).
-        command: PathBuf,
-        /// Passed as `--connect-infos=`.
-        connect_infos: String,
-    },
-}
-
 /// One `[[sources]]` entry.
 #[derive(Clone, Debug)]
 pub struct SourceConfig {
     /// Unique name.
     pub name: String,
-    /// Kind and location.
-    pub kind: SourceKind,
+    /// Kind and location (the table's `kind` and its keys), opened with
+    /// [`SourceSpec::open`].
+    pub kind: SourceSpec,
     /// Priority, 1 is asked first.
     pub priority: u32,
     /// Streams served (empty = all).
@@ -761,7 +730,7 @@ impl Config {
                             format!("{url:?}: expected an http(s) URL"),
                         ));
                     }
-                    SourceKind::Fdsn { url }
+                    SourceSpec::Fdsn { url }
                 }
                 "archive" => {
                     unused(&src.tsindex, "tsindex")?;
@@ -772,7 +741,7 @@ impl Config {
                     if path.trim().is_empty() {
                         return Err(bad(&key("path"), "must not be empty"));
                     }
-                    SourceKind::Archive {
+                    SourceSpec::Archive {
                         path: resolve(base, &path),
                         layout: layout.parse().map_err(|e| bad(&key("layout"), e))?,
                     }
@@ -781,7 +750,7 @@ impl Config {
                     unused(&src.url, "url")?;
                     unused(&src.layout, "layout")?;
                     unused(&src.command, "command")?;
-                    SourceKind::Tsindex {
+                    SourceSpec::Tsindex {
                         catalogue: resolve_catalogue(base, &need(src.tsindex.clone(), "tsindex")?),
                         root: src.path.as_deref().map(|p| resolve(base, p)),
                     }
@@ -791,7 +760,7 @@ impl Config {
                     unused(&src.url, "url")?;
                     unused(&src.path, "path")?;
                     unused(&src.layout, "layout")?;
-                    SourceKind::Program {
+                    SourceSpec::Program {
                         command: resolve(base, &need(src.command.clone(), "command")?),
                         connect_infos: src.connect_infos.clone().unwrap_or_default(),
                     }
@@ -803,7 +772,7 @@ impl Config {
                     ))
                 }
             };
-            if src.connect_infos.is_some() && !matches!(kind, SourceKind::Program { .. }) {
+            if src.connect_infos.is_some() && !matches!(kind, SourceSpec::Program { .. }) {
                 return Err(bad(&key("connect_infos"), "only for kind \"program\""));
             }
             let availability = match (src.availability.as_str(), &src.catalogue) {
@@ -947,7 +916,7 @@ mod tests {
         assert_eq!(c.sources[0].bandwidth_bytes_per_s, None);
         assert_eq!(
             c.sources[1].kind,
-            SourceKind::Archive {
+            SourceSpec::Archive {
                 path: "/mnt/backup/sds".into(),
                 layout: Layout::Sds
             }
@@ -964,14 +933,14 @@ mod tests {
         let c = Config::from_str_in(&text, Path::new("/srv")).unwrap();
         assert_eq!(
             c.sources[0].kind,
-            SourceKind::Tsindex {
+            SourceSpec::Tsindex {
                 catalogue: "/srv/idx/ts.sqlite".into(),
                 root: None
             }
         );
         assert_eq!(
             c.sources[1].kind,
-            SourceKind::Tsindex {
+            SourceSpec::Tsindex {
                 catalogue: "postgresql://u@127.0.0.1/ts".into(),
                 root: Some("/data".into())
             }
@@ -1048,7 +1017,7 @@ mod tests {
         assert_eq!(c.sources[0].name, "a");
         assert_eq!(
             c.sources[0].kind,
-            SourceKind::Program {
+            SourceSpec::Program {
                 command: "/etc/bin/x".into(),
                 connect_infos: String::new()
             }
