@@ -3,6 +3,7 @@
 
 use crate::EXIT_OK;
 use siqaco::archive::{Archive, Layout};
+use siqaco::source::fdsnws::client::PASSWORD_ENV;
 use siqaco::source::fdsnws::{AvailabilityMode, Credentials};
 use siqaco::source::{fetch_into_archive, FetchJob, FetchProgress};
 use siqaco::time::parse_time;
@@ -78,10 +79,12 @@ pub struct FetchArgs {
 
 impl FetchArgs {
     fn credentials(&self) -> siqaco::Result<Option<Credentials>> {
+        let env = std::env::var(PASSWORD_ENV).ok();
         Credentials::from_options(
             self.user.as_deref(),
             self.password.as_deref(),
             self.token.as_deref(),
+            env.as_deref(),
         )
     }
 }

@@ -11,6 +11,7 @@ use siqaco::merge::{ArchivePolicy, DaySplit, MergeOptions, OutputOptions};
 use siqaco::qc::{qc_archive, qc_window, QcOptions, QcRules};
 use siqaco::record::ByteOrder;
 use siqaco::scan::parse_selection;
+use siqaco::source::fdsnws::client::PASSWORD_ENV;
 use siqaco::source::fdsnws::{AvailabilityMode, Credentials};
 use siqaco::source::{fetch_into_archive, ArchiveFetch, FetchJob, FetchProgress};
 use siqaco::update::config::Config;
@@ -98,8 +99,13 @@ fn fetch<'py>(
         job.quality = quality;
         job.limit_rate = limit_rate;
         job.availability = AvailabilityMode::from_spec(availability);
-        job.credentials =
-            Credentials::from_options(user.as_deref(), password.as_deref(), token.as_deref())?;
+        let env = std::env::var(PASSWORD_ENV).ok();
+        job.credentials = Credentials::from_options(
+            user.as_deref(),
+            password.as_deref(),
+            token.as_deref(),
+            env.as_deref(),
+        )?;
         Ok(job)
     })()
     .map_err(errors::to_pyerr)?;

@@ -6,8 +6,9 @@
 
 use super::fdsnws::{AvailabilityMode, Credentials, FdsnOptions};
 use super::{
-    fetch_concurrently_until, restrict_to_availability, split_by_day, write_to_archive,
-    FetchProgress, FetchReport, RequestLine, SourceInfo, SourceSpec, WriteSummary,
+    fetch_concurrently_until, invalid_field, restrict_to_availability, split_by_day,
+    write_to_archive, FetchProgress, FetchReport, RequestLine, SourceInfo, SourceSpec,
+    WriteSummary,
 };
 use crate::archive::{Archive, Layout};
 use crate::error::{Error, Result};
@@ -87,21 +88,20 @@ impl FetchJob {
         }
     }
 
-    /// Checks the selection, the window, the timeout and the number of requests in flight.
+    /// Checks the selection, the window, the timeout and the number of requests in flight;
+    /// errors name the field (`select: ...`, `end_ns: ...`, `timeout_s: ...`, `in_flight: ...`).
     fn validate(&self) -> Result<()> {
         if self.select.is_empty() {
-            return Err(Error::invalid_argument(
-                "no stream selected (--select is needed)",
-            ));
+            return Err(invalid_field("select", "no stream selected"));
         }
         if self.end_ns <= self.start_ns {
-            return Err(Error::invalid_argument("--end must be after --start"));
+            return Err(invalid_field("end_ns", "the end must be after the start"));
         }
         if !(self.timeout_s > 0.0 && self.timeout_s.is_finite()) {
-            return Err(Error::invalid_argument("--timeout must be > 0"));
+            return Err(invalid_field("timeout_s", "must be > 0"));
         }
         if self.in_flight == 0 {
-            return Err(Error::invalid_argument("--in-flight must be at least 1"));
+            return Err(invalid_field("in_flight", "must be at least 1"));
         }
         Ok(())
     }

@@ -10,8 +10,8 @@
 //!
 //! Uses reqwest's blocking client with rustls: do not call it from inside a tokio runtime.
 
-use super::super::Throttle;
 use crate::error::{Error, Result};
+use crate::source::{invalid_field, Throttle};
 use std::cell::Cell;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -47,41 +47,48 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+/// The environment variable the front ends (the CLI, the Python package) read a password
+/// from when a user is given without one, and pass to [`Credentials::from_options`] as
+/// `password_fallback` (a command line is visible to other users). The library never reads
+/// the environment.
+pub const PASSWORD_ENV: &str = "SIQACO_FDSN_PASSWORD";
+
 impl Credentials {
-    /// The credentials of `siqaco fetch`'s options: an EIDA token file, or a user with
-    /// `password` (when `None`, the environment variable `SIQACO_FDSN_PASSWORD`), or none.
+    /// The credentials of a fetch's options (fields `user`, `password`, `token`): an EIDA
+    /// token file, or a user with `password` (when `None`, `password_fallback`: what the
+    /// front end read from [`PASSWORD_ENV`]), or none.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] when both a user and a token are given, when a password
-    /// is given without a user, or when a user has no password.
+    /// [`Error::InvalidArgument`] naming the field (`token: ...`, `password: ...`) when both
+    /// a user and a token are given, when a password is given without a user, or when a
+    /// user has no password and there is no fallback.
     pub fn from_options(
         user: Option<&str>,
         password: Option<&str>,
         token: Option<&Path>,
+        password_fallback: Option<&str>,
     ) -> Result<Option<Credentials>> {
         if let Some(t) = token {
             if user.is_some() {
-                return Err(Error::invalid_argument(
-                    "--user and --token exclude each other",
-                ));
+                return Err(invalid_field("token", "user and token exclude each other"));
             }
             return Ok(Some(Credentials::EidaToken(t.to_path_buf())));
         }
         let Some(user) = user else {
             if password.is_some() {
-                return Err(Error::invalid_argument("--password needs --user"));
+                return Err(invalid_field("password", "a password needs a user"));
             }
             return Ok(None);
         };
-        let password = match password {
-            Some(p) => p.to_string(),
-            None => std::env::var("SIQACO_FDSN_PASSWORD").map_err(|_| {
-                Error::invalid_argument("--user needs --password or SIQACO_FDSN_PASSWORD")
-            })?,
+        let Some(password) = password.or(password_fallback) else {
+            return Err(invalid_field(
+                "password",
+                format!("user {user:?} needs a password (or {PASSWORD_ENV} set)"),
+            ));
         };
         Ok(Some(Credentials::Password {
             user: user.to_string(),
-            password,
+            password: password.to_string(),
         }))
     }
 }
@@ -356,7 +363,7 @@ pub(crate) fn get_body(
             });
         }
         let wait = after.unwrap_or(delay);
-        tracing::warn!("{e}; retrying in {:.1} s", wait.as_secs_f64());
+        tracing::warn!(target: super::LOG_TARGET, "{e}; retrying in {:.1} s", wait.as_secs_f64());
         std::thread::sleep(wait);
         delay = (delay * 2).min(opts.backoff_max);
     }
@@ -735,7 +742,7 @@ mod tests {
 
     #[test]
     fn credentials_and_availability_from_options() {
-        let p = Credentials::from_options(Some("u"), Some("p"), None).unwrap();
+        let p = Credentials::from_options(Some("u"), Some("p"), None, None).unwrap();
         assert_eq!(
             p,
             Some(Credentials::Password {
@@ -743,11 +750,42 @@ mod tests {
                 password: "p".into()
             })
         );
-        let t = Credentials::from_options(None, None, Some(Path::new("tok"))).unwrap();
+        let t = Credentials::from_options(None, None, Some(Path::new("tok")), None).unwrap();
         assert_eq!(t, Some(Credentials::EidaToken("tok".into())));
-        assert_eq!(Credentials::from_options(None, None, None).unwrap(), None);
-        assert!(Credentials::from_options(Some("u"), None, Some(Path::new("t"))).is_err());
-        assert!(Credentials::from_options(None, Some("p"), None).is_err());
+        assert_eq!(
+            Credentials::from_options(None, None, None, Some("env")).unwrap(),
+            None
+        );
+        // The fallback (the front ends' environment variable) serves a user without a
+        // password only; errors name the field.
+        assert_eq!(
+            Credentials::from_options(Some("u"), None, None, Some("env")).unwrap(),
+            Some(Credentials::Password {
+                user: "u".into(),
+                password: "env".into()
+            })
+        );
+        assert_eq!(
+            Credentials::from_options(Some("u"), Some("p"), None, Some("env")).unwrap(),
+            p
+        );
+        let msg = |u, pw, t: Option<&str>| {
+            Credentials::from_options(u, pw, t.map(Path::new), None)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            msg(Some("u"), None, Some("t")),
+            "invalid argument: token: user and token exclude each other"
+        );
+        assert_eq!(
+            msg(None, Some("p"), None),
+            "invalid argument: password: a password needs a user"
+        );
+        assert_eq!(
+            msg(Some("u"), None, None),
+            "invalid argument: password: user \"u\" needs a password (or SIQACO_FDSN_PASSWORD set)"
+        );
         assert_eq!(
             AvailabilityMode::from_spec("assume"),
             AvailabilityMode::Assume

@@ -328,6 +328,7 @@ impl FdsnDataselect {
             .sync_all()
             .map_err(|e| Error::io(tmp.path(), e))?;
         tracing::debug!(
+            target: super::LOG_TARGET,
             "{}: {total} bytes received and validated in {:.3} s (scan buffer {} bytes), \
              synced in {:.3} s",
             self.query_url,
@@ -388,7 +389,7 @@ impl FdsnDataselect {
                     retries += 1;
                     report.requests_retried += 1;
                     let wait = after.unwrap_or(delay);
-                    tracing::warn!("{err}; retrying in {:.1} s", wait.as_secs_f64());
+                    tracing::warn!(target: super::LOG_TARGET, "{err}; retrying in {:.1} s", wait.as_secs_f64());
                     std::thread::sleep(wait);
                     delay = (delay * 2).min(self.opts.backoff_max);
                 }

@@ -15,4 +15,10 @@ pub mod dataselect;
 pub mod station;
 
 pub use client::{AvailabilityMode, Credentials, FdsnOptions};
+
+/// The `tracing` target of the FDSN clients' events (one DEBUG event per dataselect
+/// request, a WARN event per retry), whichever module sends them: the name users filter
+/// on (`SIQACO_LOG=siqaco::source::fdsn=debug`, the Python logger `siqaco.source.fdsn`,
+/// docs/python.md), kept from before the clients were split into modules.
+pub(crate) const LOG_TARGET: &str = "siqaco::source::fdsn";
 pub use dataselect::FdsnDataselect;
