@@ -93,7 +93,7 @@ impl Credentials {
     }
 }
 
-/// Where [`FdsnDataselect`] takes availability from ([`Source::availability`]).
+/// Where [`FdsnDataselect`](super::FdsnDataselect) takes availability from ([`Source::availability`](crate::source::Source::availability)).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum AvailabilityMode {
     /// Assume every stream has data over the whole window (Morumotto's "assume available";
@@ -121,7 +121,7 @@ impl AvailabilityMode {
     }
 }
 
-/// Options of [`FdsnDataselect`].
+/// Options of [`FdsnDataselect`](super::FdsnDataselect).
 #[derive(Clone, Debug)]
 pub struct FdsnOptions {
     /// Deadline of one request: from the start of connecting to the last byte of the
