@@ -349,24 +349,46 @@ pub(crate) fn get_body(
             }
         };
         if attempts > opts.max_retries {
-            return Err(match e {
-                Error::Http {
-                    url,
-                    status,
-                    message,
-                } => Error::Http {
-                    url,
-                    status,
-                    message: format!("{message} (gave up after {attempts} attempts)"),
-                },
-                e => e,
-            });
+            return Err(gave_up(e, attempts));
         }
-        let wait = after.unwrap_or(delay);
-        tracing::warn!(target: super::LOG_TARGET, "{e}; retrying in {:.1} s", wait.as_secs_f64());
-        std::thread::sleep(wait);
-        delay = (delay * 2).min(opts.backoff_max);
+        wait_to_retry(&e, after, &mut delay, opts);
     }
+}
+
+/// The error of a request given up after `attempts` attempts: the last attempt's error, an
+/// [`Error::Http`]'s message ending in `(gave up after N attempts)`.
+pub(crate) fn gave_up(e: Error, attempts: u32) -> Error {
+    match e {
+        Error::Http {
+            url,
+            status,
+            message,
+        } => Error::Http {
+            url,
+            status,
+            message: format!("{message} (gave up after {attempts} attempts)"),
+        },
+        e => e,
+    }
+}
+
+/// Waits before the next attempt after the retryable error `e`: the server's `Retry-After`
+/// delay `after` when there was one, else the backoff `delay`, which then doubles up to
+/// [`FdsnOptions::backoff_max`]. Logs a WARN event naming `e` and the wait.
+pub(crate) fn wait_to_retry(
+    e: &Error,
+    after: Option<Duration>,
+    delay: &mut Duration,
+    opts: &FdsnOptions,
+) {
+    let wait = after.unwrap_or(*delay);
+    tracing::warn!(
+        target: super::LOG_TARGET,
+        "{e}; retrying in {:.1} s",
+        wait.as_secs_f64()
+    );
+    std::thread::sleep(wait);
+    *delay = (*delay * 2).min(opts.backoff_max);
 }
 
 /// The delay a `Retry-After` header asks for (RFC 9110 §10.2.3): delay-seconds (a

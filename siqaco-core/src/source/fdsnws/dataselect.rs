@@ -40,8 +40,8 @@
 //! Uses reqwest's blocking client with rustls: do not call it from inside a tokio runtime.
 
 use super::client::{
-    exchange_token, http_client, request_uri, resolve_service, retry_after, snippet, BodyFailure,
-    BodyReader, Deadline, Pieces,
+    exchange_token, gave_up, http_client, request_uri, resolve_service, retry_after, snippet,
+    wait_to_retry, BodyFailure, BodyReader, Deadline, Pieces,
 };
 use super::{AvailabilityMode, Credentials, FdsnOptions};
 use crate::error::{Error, Result};
@@ -370,28 +370,11 @@ impl FdsnDataselect {
                 }
                 Attempt::Retry(err, after) => {
                     if retries >= self.opts.max_retries {
-                        return Err(match err {
-                            Error::Http {
-                                url,
-                                status,
-                                message,
-                            } => Error::Http {
-                                url,
-                                status,
-                                message: format!(
-                                    "{message} (gave up after {} attempts)",
-                                    retries + 1
-                                ),
-                            },
-                            e => e,
-                        });
+                        return Err(gave_up(err, retries + 1));
                     }
                     retries += 1;
                     report.requests_retried += 1;
-                    let wait = after.unwrap_or(delay);
-                    tracing::warn!(target: super::LOG_TARGET, "{err}; retrying in {:.1} s", wait.as_secs_f64());
-                    std::thread::sleep(wait);
-                    delay = (delay * 2).min(self.opts.backoff_max);
+                    wait_to_retry(&err, after, &mut delay, &self.opts);
                 }
             }
         }
