@@ -30,9 +30,9 @@ mod report_cmd;
 mod update_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use siqaco::archive::Archive;
 use siqaco::gaps::AnalysisOptions;
-use siqaco::scan::{parse_selection, window_from, Progress, ScanInput, ScanOptions, ScanReport};
+use siqaco::ops::{parse_field, parse_fields, Control, ScanRequest, StreamsRequest};
+use siqaco::scan::{parse_selection, window_from, ScanOptions, ScanReport};
 use siqaco::segment::Tolerance;
 use siqaco::{Error, ErrorKind};
 use std::io::IsTerminal;
@@ -116,9 +116,10 @@ struct StreamsArgs {
 }
 
 fn run_streams(args: &StreamsArgs) -> siqaco::Result<u8> {
-    let selection = siqaco::scan::parse_selection(&args.select)?;
-    let archive = Archive::new(&args.root, args.layout.parse()?);
-    for nslc in archive.discover_streams(&selection)? {
+    let mut request = StreamsRequest::new(&args.root);
+    request.layout = parse_field("layout", &args.layout)?;
+    request.select = parse_fields("select", &args.select)?;
+    for nslc in request.run(&Control::new())? {
         outln!("{nslc}")?;
     }
     Ok(EXIT_OK)
@@ -167,7 +168,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N")]
     max_gaps_per_day: Option<usize>,
     /// Time tolerance in seconds (default: half a sample period).
-    #[arg(long, value_name = "SECONDS", conflicts_with = "tolerance_periods")]
+    #[arg(long, value_name = "SECONDS")]
     tolerance: Option<f64>,
     /// Time tolerance in sample periods (default 0.5).
     #[arg(long, value_name = "PERIODS")]
@@ -204,6 +205,24 @@ impl ScanArgs {
         }
     }
 
+    /// The scan request of these arguments (flags map to fields; the core validates).
+    fn request(&self) -> siqaco::Result<ScanRequest> {
+        let mut r = ScanRequest::new(&self.paths);
+        r.layout = parse_field("layout", &self.layout)?;
+        r.select = parse_fields("select", &self.select)?;
+        r.start_ns = time_field("start_ns", self.start.as_deref())?;
+        r.end_ns = time_field("end_ns", self.end.as_deref())?;
+        r.min_gap_s = self.min_gap;
+        r.max_gap_s = self.max_gap;
+        r.max_gaps_per_day = self.max_gaps_per_day;
+        r.tolerance_s = self.tolerance;
+        r.tolerance_periods = self.tolerance_periods;
+        r.rate_tolerance = self.rate_tolerance;
+        r.threads = self.threads;
+        Ok(r)
+    }
+
+    /// Scan options of the catalogue commands (`stats`, `report`) that share these flags.
     fn options(&self) -> siqaco::Result<ScanOptions> {
         let start = self
             .start
@@ -252,21 +271,53 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
 
 /// Runs a scan and returns its report.
 pub fn run_scan(args: &ScanArgs) -> siqaco::Result<ScanReport> {
-    let opts = args.options()?;
+    let request = args.request()?;
     let pb = progress_bar();
-    let cb = |p: Progress| {
-        if let Some(pb) = &pb {
+    let cb = |p: siqaco::ops::Progress| {
+        if let (Some(pb), siqaco::ops::Progress::Scan(p)) = (&pb, p) {
             pb.set_length(p.bytes_total);
             pb.set_position(p.bytes_done);
             pb.set_message(format!("{}/{} files", p.files_done, p.files_total));
         }
     };
-    let progress: Option<&(dyn Fn(Progress) + Sync)> = if pb.is_some() { Some(&cb) } else { None };
-    let report = ScanInput::from_paths(&args.paths, &args.layout)?.scan(&opts, progress)?;
+    let control = Control::new();
+    let report = if pb.is_some() {
+        request.run(&control.with_progress(&cb))
+    } else {
+        request.run(&control)
+    }?;
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
     Ok(report)
+}
+
+/// An optional time flag as the request field `field` (ns).
+pub(crate) fn time_field(field: &str, text: Option<&str>) -> siqaco::Result<Option<i64>> {
+    text.map(|t| siqaco::ops::parse_time_field(field, t))
+        .transpose()
+}
+
+/// The one table from request field names (`siqaco::ops`) to the flags or arguments of
+/// this tool that set them, for error messages; a field not listed is shown as
+/// `--field-name` (its name with `-` for `_`).
+const FIELD_FLAGS: &[(&str, &str)] = &[
+    ("paths", "PATHS"),
+    ("root", "ROOT"),
+    ("start_ns", "--start"),
+    ("end_ns", "--end"),
+    ("min_gap_s", "--min-gap"),
+    ("max_gap_s", "--max-gap"),
+    ("tolerance_s", "--tolerance"),
+];
+
+/// The flag (or argument) of the request field `field` ([`FIELD_FLAGS`]).
+pub(crate) fn flag_for(field: &str) -> String {
+    FIELD_FLAGS
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map(|(_, flag)| (*flag).to_string())
+        .unwrap_or_else(|| format!("--{}", field.replace('_', "-")))
 }
 
 fn exit_for(e: &Error) -> u8 {
@@ -345,6 +396,7 @@ fn main() -> ExitCode {
     let code = match result {
         Ok(code) => code,
         Err(e) => {
+            let e = e.rename_field(flag_for);
             errln!("siqaco: error: {e}");
             if update_like {
                 update_cmd::exit_for(&e).unwrap_or(EXIT_FAILURE)

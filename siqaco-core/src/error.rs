@@ -133,6 +133,17 @@ pub enum Error {
         /// What went wrong (server message, transport error, validation failure).
         message: String,
     },
+    /// A field of an operation's request (`siqaco::ops`) with a bad value: `field` is the
+    /// request's field name (`start_ns`, `in_flight`...; the command-line tool shows its
+    /// flag instead, see [`Error::rename_field`]).
+    #[error("invalid argument: {field}: {message}")]
+    InvalidField {
+        /// The request field, as named in the request type (and in Python keyword
+        /// arguments and C setters).
+        field: String,
+        /// What is wrong with its value.
+        message: String,
+    },
     /// A data source failed (external program exit code, missing output...).
     #[error("source {source_name}: {message}")]
     Source {
@@ -149,7 +160,7 @@ impl Error {
         match self {
             Error::Io { .. } => ErrorKind::Io,
             Error::InvalidData { .. } => ErrorKind::InvalidData,
-            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::InvalidArgument(_) | Error::InvalidField { .. } => ErrorKind::InvalidArgument,
             Error::InvalidCode { .. } => ErrorKind::InvalidCode,
             Error::Codec(_) => ErrorKind::Codec,
             Error::Config(_) => ErrorKind::Config,
@@ -181,5 +192,43 @@ impl Error {
     /// Builds an [`Error::InvalidArgument`].
     pub fn invalid_argument(message: impl Into<String>) -> Self {
         Error::InvalidArgument(message.into())
+    }
+
+    /// Builds an [`Error::InvalidField`] for the request field `field`.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidField {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// This error as a refusal of the request field `field`: an [`Error::InvalidArgument`]
+    /// becomes an [`Error::InvalidField`] with the same message; any other error (a code
+    /// that is not allowed, a field already named...) is returned unchanged.
+    pub fn in_field(self, field: &str) -> Self {
+        match self {
+            Error::InvalidArgument(message) => Error::field(field, message),
+            other => other,
+        }
+    }
+
+    /// The request field an [`Error::InvalidField`] names.
+    pub fn field_name(&self) -> Option<&str> {
+        match self {
+            Error::InvalidField { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// This error with the request field it names re-worded by `name` (the command-line
+    /// tool's table from field names to flags); any other error is returned unchanged.
+    pub fn rename_field(self, name: impl FnOnce(&str) -> String) -> Self {
+        match self {
+            Error::InvalidField { field, message } => Error::InvalidField {
+                field: name(&field),
+                message,
+            },
+            other => other,
+        }
     }
 }

@@ -17,6 +17,7 @@ pub mod gaps;
 pub mod index;
 pub(crate) mod interval;
 pub mod merge;
+pub mod ops;
 pub mod plot;
 pub mod qc;
 pub mod read;

@@ -195,3 +195,10 @@ pub fn qc_json(r: &QcReport) -> Value {
         "errors": r.errors.iter().map(error_json).collect::<Vec<_>>(),
     })
 }
+
+/// A scan report serialises as its JSON document ([`scan_json`], `docs/scan-json.md`).
+impl serde::Serialize for ScanReport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        scan_json(self).serialize(serializer)
+    }
+}

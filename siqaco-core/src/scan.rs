@@ -37,7 +37,7 @@ pub struct ScanOptions {
 }
 
 /// Progress of a scan, passed to the progress callback after each file.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Progress {
     /// Files done so far.
     pub files_done: u64,
@@ -128,25 +128,13 @@ pub fn parse_selection<S: AsRef<str>>(texts: &[S]) -> Result<Vec<NslcGlob>> {
     texts.iter().map(|s| NslcGlob::parse(s.as_ref())).collect()
 }
 
-/// The analysis window `[start, end)` from optional bounds in ns: `None` when neither is
-/// given, an open side otherwise reaching far into the past or future.
+/// The analysis window `[start, end)` from optional bounds in ns: the open-ended rule of
+/// [`crate::ops::Window::open_ended`], as a pair.
 ///
 /// # Errors
-/// [`crate::Error::InvalidArgument`] when the end is not after the start.
+/// [`crate::Error::InvalidField`] (`end_ns`) when the end is not after the start.
 pub fn window_from(start_ns: Option<i64>, end_ns: Option<i64>) -> Result<Option<(i64, i64)>> {
-    match (start_ns, end_ns) {
-        (None, None) => Ok(None),
-        (s, e) => {
-            let s = s.unwrap_or(i64::MIN / 4);
-            let e = e.unwrap_or(i64::MAX / 4);
-            if e <= s {
-                return Err(crate::Error::invalid_argument(
-                    "the end must be after the start",
-                ));
-            }
-            Ok(Some((s, e)))
-        }
-    }
+    crate::ops::Window::open_ended(start_ns, end_ns).map(crate::ops::Window::pair_of)
 }
 
 /// What to scan or read: one directory is an archive in a layout; anything else is a list
@@ -168,8 +156,16 @@ impl ScanInput {
     /// [`crate::Error::InvalidArgument`] for a bad layout, [`crate::Error::Io`] (not found)
     /// for a missing path.
     pub fn from_paths(paths: &[PathBuf], layout: &str) -> Result<Self> {
+        ScanInput::new(paths, &crate::ops::parse_field("layout", layout)?)
+    }
+
+    /// [`ScanInput::from_paths`] with a layout already parsed.
+    ///
+    /// # Errors
+    /// [`crate::Error::Io`] (not found) for a missing path.
+    pub fn new(paths: &[PathBuf], layout: &crate::archive::Layout) -> Result<Self> {
         if paths.len() == 1 && paths[0].is_dir() {
-            return Ok(ScanInput::Archive(Archive::new(&paths[0], layout.parse()?)));
+            return Ok(ScanInput::Archive(Archive::new(&paths[0], layout.clone())));
         }
         if let Some(p) = paths.iter().find(|p| !p.exists()) {
             return Err(crate::Error::io(

@@ -44,22 +44,22 @@ impl Default for Tolerance {
 }
 
 impl Tolerance {
-    /// Builds tolerances from user options, as the CLI and the bindings take them: a time
-    /// tolerance in seconds (msi `-tt`) or in sample periods (at most one of the two), and a
-    /// relative rate tolerance; `None` keeps the default.
+    /// Builds tolerances from user options, as the operations' requests take them
+    /// (`siqaco::ops`): a time tolerance in seconds (`tolerance_s`, msi `-tt`) or in sample
+    /// periods (`tolerance_periods`; at most one of the two), and a relative rate tolerance
+    /// (`rate_tolerance`); `None` keeps the default.
     ///
     /// # Errors
-    /// [`crate::Error::InvalidArgument`] for a negative or NaN value, or both time forms.
+    /// [`crate::Error::InvalidField`] naming the field for a negative or NaN value, or
+    /// `tolerance_periods` when both time forms are given.
     pub fn from_options(
         seconds: Option<f64>,
         periods: Option<f64>,
         rate: Option<f64>,
     ) -> crate::Result<Tolerance> {
-        let check = |v: f64, what: &str| {
+        let check = |v: f64, field: &str| {
             if v.is_nan() || v < 0.0 {
-                Err(crate::Error::invalid_argument(format!(
-                    "{what} must be >= 0"
-                )))
+                Err(crate::Error::field(field, "must be >= 0"))
             } else {
                 Ok(v)
             }
@@ -67,16 +67,17 @@ impl Tolerance {
         let mut t = Tolerance::default();
         match (seconds, periods) {
             (Some(_), Some(_)) => {
-                return Err(crate::Error::invalid_argument(
+                return Err(crate::Error::field(
+                    "tolerance_periods",
                     "give the time tolerance in seconds or in periods, not both",
                 ))
             }
-            (Some(s), None) => t.time = TimeTolerance::Seconds(check(s, "time tolerance")?),
-            (None, Some(p)) => t.time = TimeTolerance::Periods(check(p, "time tolerance")?),
+            (Some(s), None) => t.time = TimeTolerance::Seconds(check(s, "tolerance_s")?),
+            (None, Some(p)) => t.time = TimeTolerance::Periods(check(p, "tolerance_periods")?),
             (None, None) => {}
         }
         if let Some(r) = rate {
-            t.rate = check(r, "rate tolerance")?;
+            t.rate = check(r, "rate_tolerance")?;
         }
         Ok(t)
     }

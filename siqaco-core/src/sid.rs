@@ -315,6 +315,24 @@ pub fn selected(selection: &[NslcGlob], nslc: &Nslc) -> bool {
     selection.is_empty() || selection.iter().any(|g| g.matches(nslc))
 }
 
+impl std::str::FromStr for NslcGlob {
+    type Err = Error;
+
+    /// As [`NslcGlob::parse`].
+    fn from_str(s: &str) -> Result<Self> {
+        NslcGlob::parse(s)
+    }
+}
+
+impl std::str::FromStr for Nslc {
+    type Err = Error;
+
+    /// As [`Nslc::parse`].
+    fn from_str(s: &str) -> Result<Self> {
+        Nslc::parse(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

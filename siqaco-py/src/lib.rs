@@ -18,9 +18,8 @@ use pyo3::IntoPyObjectExt;
 use serde_json::Value;
 use siqaco::codec::Samples;
 use siqaco::gaps::AnalysisOptions;
-use siqaco::read::ReadOptions;
-use siqaco::scan::{parse_selection, window_from, Progress, ScanInput, ScanOptions};
-use siqaco::segment::Tolerance;
+use siqaco::ops::{parse_field, parse_fields, Control, ReadRequest, ScanRequest};
+use siqaco::scan::{parse_selection, window_from, Progress, ScanOptions};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -114,6 +113,29 @@ fn run_detached<T: Send, P: ProgressArgs>(
         Some(e) => Err(e),
         None => result.map_err(errors::to_pyerr),
     }
+}
+
+impl ProgressArgs for siqaco::ops::Progress {
+    /// The arguments of the variant's own progress report.
+    fn call(self, f: &Bound<'_, PyAny>) -> PyResult<()> {
+        match self {
+            siqaco::ops::Progress::Scan(p) => p.call(f),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// [`run_detached`] for an operation of `siqaco::ops`: `work` receives the [`Control`] whose
+/// cancellation flag Ctrl-C (or a raising `progress`) sets and whose progress reaches
+/// `progress`.
+fn run_op<T: Send>(
+    py: Python<'_>,
+    progress: Option<Py<PyAny>>,
+    work: impl FnOnce(&Control) -> siqaco::Result<T> + Send,
+) -> PyResult<T> {
+    run_detached::<T, siqaco::ops::Progress>(py, progress, |cancel, cb| {
+        work(&Control::new().with_cancel_flag(cancel).with_progress(cb))
+    })
 }
 
 /// [`run_detached`] without progress: Ctrl-C sets the flag `work` receives.
@@ -235,9 +257,10 @@ impl PyScanReport {
     }
 }
 
-/// Scans an archive directory (or miniSEED files) for gaps, overlaps and availability.
+/// Scans an archive directory (or miniSEED files) for gaps, overlaps and availability
+/// ([`siqaco::ops::ScanRequest`]: keyword arguments are its fields).
 #[pyfunction]
-#[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, per_day=false, tolerance_s=None, min_gap_s=None, max_gap_s=None, progress=None, threads=None))]
+#[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, per_day=true, tolerance_s=None, min_gap_s=None, max_gap_s=None, progress=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn scan(
     py: Python<'_>,
@@ -253,27 +276,22 @@ fn scan(
     progress: Option<Py<PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<PyScanReport> {
-    let mut opts = (|| -> siqaco::Result<ScanOptions> {
-        Ok(ScanOptions {
-            selection: parse_selection(&select.unwrap_or_default())?,
-            analysis: AnalysisOptions {
-                tolerance: Tolerance::from_options(tolerance_s, None, None)?,
-                window: window_from(start_ns, end_ns)?,
-                min_gap_s,
-                max_gap_s,
-                max_gaps_per_day: None,
-                per_day,
-            },
-            threads,
-            cancel: None,
-        })
+    let request = (|| -> siqaco::Result<ScanRequest> {
+        let mut r = ScanRequest::new(paths);
+        r.layout = parse_field("layout", layout)?;
+        r.select = parse_fields("select", &select.unwrap_or_default())?;
+        r.start_ns = start_ns;
+        r.end_ns = end_ns;
+        r.per_day = per_day;
+        r.tolerance_s = tolerance_s;
+        r.min_gap_s = min_gap_s;
+        r.max_gap_s = max_gap_s;
+        r.threads = threads;
+        r.validate()?;
+        Ok(r)
     })()
     .map_err(errors::to_pyerr)?;
-    let input = ScanInput::from_paths(&paths, layout).map_err(errors::to_pyerr)?;
-    let inner = run_detached(py, progress, |cancel, cb| {
-        opts.cancel = Some(cancel);
-        input.scan(&opts, Some(cb))
-    })?;
+    let inner = run_op(py, progress, |control| request.run(control))?;
     Ok(PyScanReport { inner })
 }
 
@@ -334,20 +352,18 @@ fn read<'py>(
     end_ns: Option<i64>,
     tolerance_s: Option<f64>,
 ) -> PyResult<Vec<SegmentTuple<'py>>> {
-    let (mut opts, input) = (|| -> siqaco::Result<_> {
-        let opts = ReadOptions {
-            selection: parse_selection(&select.unwrap_or_default())?,
-            window: window_from(start_ns, end_ns)?,
-            tolerance: Tolerance::from_options(tolerance_s, None, None)?,
-            cancel: None,
-        };
-        Ok((opts, ScanInput::from_paths(&paths, layout)?))
+    let request = (|| -> siqaco::Result<ReadRequest> {
+        let mut r = ReadRequest::new(paths);
+        r.layout = parse_field("layout", layout)?;
+        r.select = parse_fields("select", &select.unwrap_or_default())?;
+        r.start_ns = start_ns;
+        r.end_ns = end_ns;
+        r.tolerance_s = tolerance_s;
+        r.validate()?;
+        Ok(r)
     })()
     .map_err(errors::to_pyerr)?;
-    let segments = run_cancellable(py, |cancel| {
-        opts.cancel = Some(cancel);
-        siqaco::read::read_input(&input, &opts)
-    })?;
+    let segments = run_op(py, None, |control| request.run(control))?;
     Ok(segments
         .into_iter()
         .map(|s| {

@@ -59,10 +59,11 @@ pub const PRESETS: &[(&str, &str)] = &[
     ("css", "%Y/%j/%s.%c.%Y:%j:#H:#M:#S"),
 ];
 
-/// How the files of an archive are named.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// How the files of an archive are named (default: SDS).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Layout {
     /// SeisComP Data Structure: `YEAR/NET/STA/CHAN.TYPE/NET.STA.LOC.CHAN.TYPE.YEAR.DOY`.
+    #[default]
     Sds,
     /// Buffer of Uniform Data: `NET/STA/STA.NET.LOC.CHAN.YEAR.DOY`.
     Bud,

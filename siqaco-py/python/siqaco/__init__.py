@@ -319,7 +319,7 @@ def scan(
     select: Union[str, Iterable[str], None] = None,
     start: TimeLike = None,
     end: TimeLike = None,
-    per_day: bool = False,
+    per_day: bool = True,
     tolerance: Optional[float] = None,
     min_gap: Optional[float] = None,
     max_gap: Optional[float] = None,
@@ -341,7 +341,8 @@ def scan(
     start, end : time, optional
         The analysis window ``[start, end)``.
     per_day : bool
-        Compute per-UTC-day statistics (``days`` of each stream).
+        Compute per-UTC-day statistics (``days`` of each stream; default True, so that
+        ``to_dict()`` is the document of ``siqaco scan --format json``).
     tolerance : float, optional
         Time tolerance in seconds (default half a sample period).
     min_gap, max_gap : float, optional

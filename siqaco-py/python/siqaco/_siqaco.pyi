@@ -101,7 +101,7 @@ def scan(
     select: Optional[Sequence[str]] = None,
     start_ns: Optional[int] = None,
     end_ns: Optional[int] = None,
-    per_day: bool = False,
+    per_day: bool = True,
     tolerance_s: Optional[float] = None,
     min_gap_s: Optional[float] = None,
     max_gap_s: Optional[float] = None,
