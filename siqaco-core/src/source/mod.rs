@@ -961,13 +961,6 @@ impl SeenRecords {
     }
 }
 
-/// The error of a request field with a bad value: [`Error::InvalidArgument`] with the text
-/// `FIELD: MESSAGE`, `field` being the name of the options' or request's field (never a
-/// command-line flag: the front ends map fields to their own names).
-pub(crate) fn invalid_field(field: &str, message: impl fmt::Display) -> Error {
-    Error::invalid_argument(format!("{field}: {message}"))
-}
-
 /// A name for a new staged file: `<prefix>-<pid>-<n>.mseed`.
 pub(crate) fn staged_name(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};

@@ -6,9 +6,8 @@
 
 use super::fdsnws::{AvailabilityMode, Credentials, FdsnOptions};
 use super::{
-    fetch_concurrently_until, invalid_field, restrict_to_availability, split_by_day,
-    write_to_archive, FetchProgress, FetchReport, RequestLine, SourceInfo, SourceSpec,
-    WriteSummary,
+    fetch_concurrently_until, restrict_to_availability, split_by_day, write_to_archive,
+    FetchProgress, FetchReport, RequestLine, SourceInfo, SourceSpec, WriteSummary,
 };
 use crate::archive::{Archive, Layout};
 use crate::error::{Error, Result};
@@ -92,16 +91,16 @@ impl FetchJob {
     /// errors name the field (`select: ...`, `end_ns: ...`, `timeout_s: ...`, `in_flight: ...`).
     fn validate(&self) -> Result<()> {
         if self.select.is_empty() {
-            return Err(invalid_field("select", "no stream selected"));
+            return Err(Error::field("select", "no stream selected"));
         }
         if self.end_ns <= self.start_ns {
-            return Err(invalid_field("end_ns", "the end must be after the start"));
+            return Err(Error::field("end_ns", "the end must be after the start"));
         }
         if !(self.timeout_s > 0.0 && self.timeout_s.is_finite()) {
-            return Err(invalid_field("timeout_s", "must be > 0"));
+            return Err(Error::field("timeout_s", "must be > 0"));
         }
         if self.in_flight == 0 {
-            return Err(invalid_field("in_flight", "must be at least 1"));
+            return Err(Error::field("in_flight", "must be at least 1"));
         }
         Ok(())
     }

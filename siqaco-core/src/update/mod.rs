@@ -1021,10 +1021,7 @@ pub fn create_requests(
     sources: &[String],
 ) -> Result<Vec<Request>> {
     if window.1 <= window.0 {
-        return Err(crate::source::invalid_field(
-            "window",
-            "the end must be after the start",
-        ));
+        return Err(Error::field("window", "the end must be after the start"));
     }
     if let Some(s) = sources.iter().find(|s| config.source(s).is_none()) {
         return Err(Error::invalid_argument(format!(

@@ -11,7 +11,7 @@
 //! Uses reqwest's blocking client with rustls: do not call it from inside a tokio runtime.
 
 use crate::error::{Error, Result};
-use crate::source::{invalid_field, Throttle};
+use crate::source::Throttle;
 use std::cell::Cell;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -70,18 +70,18 @@ impl Credentials {
     ) -> Result<Option<Credentials>> {
         if let Some(t) = token {
             if user.is_some() {
-                return Err(invalid_field("token", "user and token exclude each other"));
+                return Err(Error::field("token", "user and token exclude each other"));
             }
             return Ok(Some(Credentials::EidaToken(t.to_path_buf())));
         }
         let Some(user) = user else {
             if password.is_some() {
-                return Err(invalid_field("password", "a password needs a user"));
+                return Err(Error::field("password", "a password needs a user"));
             }
             return Ok(None);
         };
         let Some(password) = password.or(password_fallback) else {
-            return Err(invalid_field(
+            return Err(Error::field(
                 "password",
                 format!("user {user:?} needs a password (or {PASSWORD_ENV} set)"),
             ));
