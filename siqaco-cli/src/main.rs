@@ -309,6 +309,7 @@ const FIELD_FLAGS: &[(&str, &str)] = &[
     ("min_gap_s", "--min-gap"),
     ("max_gap_s", "--max-gap"),
     ("tolerance_s", "--tolerance"),
+    ("timeout_s", "--timeout"),
 ];
 
 /// The flag (or argument) of the request field `field` ([`FIELD_FLAGS`]).

@@ -13,6 +13,8 @@ use std::sync::Arc;
 pub enum Progress {
     /// Files and bytes read by a scan ([`crate::scan::Progress`]).
     Scan(crate::scan::Progress),
+    /// Pieces and bytes of a fetch ([`crate::source::FetchProgress`]).
+    Fetch(crate::source::FetchProgress),
 }
 
 /// Cancellation and progress of one operation's `run`.

@@ -9,7 +9,7 @@
 //! - **Defaults**: `Default` (or `new` with the one required field) of each request holds
 //!   the only defaults; a front end that leaves a field alone gets them.
 //! - **Validation**: `validate()` (also called by `run`) refuses bad values with
-//!   [`Error::InvalidField`](crate::Error::InvalidField), whose `field` is the request's
+//!   [`Error::InvalidField`], whose `field` is the request's
 //!   field name (`start_ns`, `in_flight`...), never a command-line flag. The command-line
 //!   tool re-words field names as its flags with one table; Python keyword arguments and C
 //!   setters use the field names themselves.
@@ -40,10 +40,12 @@
 //! ```
 
 mod control;
+mod fetch;
 mod scan;
 mod window;
 
 pub use control::{Control, Progress};
+pub use fetch::{ArchiveFetch, FetchRequest};
 pub use scan::{ReadRequest, ScanRequest, StreamsRequest};
 pub use window::Window;
 

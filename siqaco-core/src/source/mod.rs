@@ -23,17 +23,15 @@
 //! rejected fetch leaves nothing in the staging directory.
 //!
 //! [`write_to_archive`] files what was staged into an archive, by day of record start.
-//! [`fetch_into_archive`] is the whole of `siqaco fetch`: availability, split by day,
+//! [`crate::ops::FetchRequest`] is the whole of `siqaco fetch`: availability, split by day,
 //! fetch in parallel, write to an archive.
 //! See `docs/sources.md`.
 
 pub mod external;
 pub mod fdsnws;
 pub mod local;
-mod pipeline;
 mod spec;
 
-pub use pipeline::{fetch_into_archive, ArchiveFetch, FetchJob};
 pub use spec::SourceSpec;
 
 use crate::archive::{write_atomic, Archive};

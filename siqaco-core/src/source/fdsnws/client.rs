@@ -109,15 +109,18 @@ pub enum AvailabilityMode {
     Url(String),
 }
 
-impl AvailabilityMode {
-    /// The mode named by `siqaco fetch --availability`: `assume`, `service`, or else an
-    /// availability URL.
-    pub fn from_spec(spec: &str) -> Self {
-        match spec {
+impl std::str::FromStr for AvailabilityMode {
+    type Err = Error;
+
+    /// The mode a user names (`siqaco fetch --availability`, the `availability` field):
+    /// `assume`, `service`, or else an availability URL (checked when it is used). Never
+    /// fails.
+    fn from_str(spec: &str) -> Result<Self> {
+        Ok(match spec {
             "assume" => AvailabilityMode::Assume,
             "service" => AvailabilityMode::Service,
             u => AvailabilityMode::Url(u.to_string()),
-        }
+        })
     }
 }
 
@@ -809,15 +812,15 @@ mod tests {
             "invalid argument: password: user \"u\" needs a password (or SIQACO_FDSN_PASSWORD set)"
         );
         assert_eq!(
-            AvailabilityMode::from_spec("assume"),
+            "assume".parse::<AvailabilityMode>().unwrap(),
             AvailabilityMode::Assume
         );
         assert_eq!(
-            AvailabilityMode::from_spec("service"),
+            "service".parse::<AvailabilityMode>().unwrap(),
             AvailabilityMode::Service
         );
         assert_eq!(
-            AvailabilityMode::from_spec("http://h/x"),
+            "http://h/x".parse::<AvailabilityMode>().unwrap(),
             AvailabilityMode::Url("http://h/x".into())
         );
     }
