@@ -34,6 +34,30 @@ use std::time::{Duration, Instant};
 ///    byte-identical records skipped, atomic replacement).
 ///
 /// The result serialises as the fetch document (Python's `siqaco.fetch` result).
+///
+/// ```
+/// # fn main() -> siqaco::Result<()> {
+/// # let dir = tempfile::tempdir().unwrap();
+/// use siqaco::ops::{Control, FetchRequest};
+/// use siqaco::time::parse_time;
+/// // Another archive on disk (here an empty one) as the source.
+/// let source = dir.path().join("other-archive");
+/// std::fs::create_dir(&source).unwrap();
+/// let mut request = FetchRequest::new(
+///     source.to_str().unwrap().parse()?,
+///     vec!["IU.ANMO.00.BH?".parse()?],
+///     parse_time("2010-02-27")?,
+///     parse_time("2010-02-28")?,
+///     dir.path().join("out"),
+/// );
+/// request.in_flight = 2;
+/// let fetched = request.run(&Control::new())?;
+/// assert!(fetched.is_no_data());
+/// let doc = serde_json::to_value(&fetched).unwrap();
+/// assert_eq!(doc["records_added"], 0);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FetchRequest {
