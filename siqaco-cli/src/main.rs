@@ -310,6 +310,7 @@ const FIELD_FLAGS: &[(&str, &str)] = &[
     ("max_gap_s", "--max-gap"),
     ("tolerance_s", "--tolerance"),
     ("timeout_s", "--timeout"),
+    ("states", "--state"),
 ];
 
 /// The flag (or argument) of the request field `field` ([`FIELD_FLAGS`]).

@@ -1,12 +1,15 @@
-//! `siqaco update`, `siqaco request create` and `siqaco stack ...`: argument parsing and
-//! output only; the pipeline is `siqaco::update`.
+//! `siqaco update`, `siqaco request create` and `siqaco stack ...`: flags mapped onto the
+//! requests of `siqaco::ops` (`UpdateRequest`, `AddRequestsRequest`, `StackListRequest`,
+//! `StackRunRequest`, `StackChangeRequest`), output only.
 
+use crate::time_field;
 use clap::ValueEnum;
-use siqaco::scan::parse_selection;
-use siqaco::time::{format_time, parse_time};
-use siqaco::update::config::Config;
-use siqaco::update::stack::{self, RequestState};
-use siqaco::update::{create_requests, run_stack, run_update, UpdateOptions, UpdateSummary};
+use siqaco::ops::{
+    parse_fields, parse_time_field, AddRequestsRequest, Control, StackChange, StackChangeRequest,
+    StackListRequest, StackListing, StackRunRequest, UpdateRequest,
+};
+use siqaco::time::format_time;
+use siqaco::update::UpdateSummary;
 use siqaco::{Error, ErrorKind};
 use std::path::PathBuf;
 
@@ -33,10 +36,10 @@ pub struct UpdateArgs {
     #[arg(long, short = 'c')]
     config: PathBuf,
     /// Window start, used exactly as given (ISO 8601 as in `siqaco scan`); needs --end.
-    #[arg(long, requires = "end")]
+    #[arg(long)]
     start: Option<String>,
     /// Window end (exclusive); needs --start.
-    #[arg(long, requires = "start")]
+    #[arg(long)]
     end: Option<String>,
     /// List the requests that would be sent, per source, and change nothing.
     #[arg(long)]
@@ -128,10 +131,6 @@ pub enum StackCommand {
     },
 }
 
-fn load(path: &std::path::Path) -> siqaco::Result<Config> {
-    Config::from_path(path)
-}
-
 /// Maps an error to the update exit statuses: 2 for configuration and argument errors.
 pub fn exit_for(e: &Error) -> Option<u8> {
     match e.kind() {
@@ -201,29 +200,23 @@ fn print_summary(s: &UpdateSummary, format: Format) -> siqaco::Result<u8> {
 
 /// `siqaco update`.
 pub fn run(args: &UpdateArgs) -> siqaco::Result<u8> {
-    let config = load(&args.config)?;
-    let window = match (&args.start, &args.end) {
-        (Some(s), Some(e)) => Some((parse_time(s)?, parse_time(e)?)),
-        _ => None,
-    };
-    let summary = run_update(
-        &config,
-        &UpdateOptions {
-            window,
-            dry_run: args.dry_run,
-            ..UpdateOptions::default()
-        },
-    )?;
-    print_summary(&summary, args.format)
+    let mut r = UpdateRequest::new(&args.config);
+    r.start_ns = time_field("start_ns", args.start.as_deref())?;
+    r.end_ns = time_field("end_ns", args.end.as_deref())?;
+    r.dry_run = args.dry_run;
+    print_summary(&r.run(&Control::new())?, args.format)
 }
 
 /// `siqaco request create`.
 pub fn run_request(cmd: &RequestCommand) -> siqaco::Result<u8> {
     let RequestCommand::Create(args) = cmd;
-    let config = load(&args.config)?;
-    let selection = parse_selection(&args.select)?;
-    let window = (parse_time(&args.start)?, parse_time(&args.end)?);
-    for r in create_requests(&config, &selection, window, &args.sources)? {
+    let mut r = AddRequestsRequest::default();
+    r.config = args.config.clone();
+    r.select = parse_fields("select", &args.select)?;
+    r.start_ns = Some(parse_time_field("start_ns", &args.start)?);
+    r.end_ns = Some(parse_time_field("end_ns", &args.end)?);
+    r.sources = args.sources.clone();
+    for (r, _) in r.run(&Control::new())?.requests {
         outln!(
             "request {}: {} {} – {}",
             r.id,
@@ -235,6 +228,49 @@ pub fn run_request(cmd: &RequestCommand) -> siqaco::Result<u8> {
     Ok(EXIT_COMPLETE)
 }
 
+/// `siqaco stack list` in text: one line per request, its attempts below it.
+fn print_listing(listing: &StackListing) -> siqaco::Result<()> {
+    outln!(
+        "{:>6} {:<18} {:<27} {:<27} {:<11} {:>8} {:>10}  reason",
+        "id",
+        "stream",
+        "start",
+        "end",
+        "state",
+        "attempts",
+        "samples"
+    )?;
+    for (r, attempts) in &listing.requests {
+        outln!(
+            "{:>6} {:<18} {:<27} {:<27} {:<11} {:>8} {:>10}  {}",
+            r.id,
+            r.nslc.to_string(),
+            format_time(r.start_ns),
+            format_time(r.end_ns),
+            r.state.as_str(),
+            r.attempts,
+            r.samples_added,
+            r.reason.as_deref().unwrap_or("")
+        )?;
+        for a in attempts.iter().flatten() {
+            outln!(
+                "{:>6}   run {} source {}: {} ({} bytes, {} samples){}",
+                "",
+                a.run_id,
+                a.source,
+                a.outcome,
+                a.bytes,
+                a.samples_added,
+                a.message
+                    .as_ref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default()
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// `siqaco stack ...`.
 pub fn run_stack_cmd(cmd: &StackCommand) -> siqaco::Result<u8> {
     match cmd {
@@ -244,80 +280,35 @@ pub fn run_stack_cmd(cmd: &StackCommand) -> siqaco::Result<u8> {
             attempts,
             format,
         } => {
-            let config = load(&common.config)?;
-            let cat = siqaco::index::Catalogue::open(&config.catalogue)?;
-            let states: Vec<RequestState> = states
-                .iter()
-                .map(|s| RequestState::parse(s))
-                .collect::<siqaco::Result<_>>()?;
-            let reqs = stack::list(&cat, &states, None)?;
+            let mut r = StackListRequest::new(&common.config);
+            r.states = parse_fields("states", states)?;
+            r.attempts = *attempts;
+            let listing = r.run(&Control::new())?;
             match format {
                 Format::Json => {
                     outln!(
                         "{}",
-                        serde_json::to_string_pretty(&stack::requests_json(
-                            &cat, &reqs, *attempts
-                        )?)
-                        .map_err(|e| Error::invalid_argument(e.to_string()))?
+                        serde_json::to_string_pretty(&listing)
+                            .map_err(|e| Error::invalid_argument(e.to_string()))?
                     )?;
                 }
-                Format::Text => {
-                    outln!(
-                        "{:>6} {:<18} {:<27} {:<27} {:<11} {:>8} {:>10}  reason",
-                        "id",
-                        "stream",
-                        "start",
-                        "end",
-                        "state",
-                        "attempts",
-                        "samples"
-                    )?;
-                    for r in &reqs {
-                        outln!(
-                            "{:>6} {:<18} {:<27} {:<27} {:<11} {:>8} {:>10}  {}",
-                            r.id,
-                            r.nslc.to_string(),
-                            format_time(r.start_ns),
-                            format_time(r.end_ns),
-                            r.state.as_str(),
-                            r.attempts,
-                            r.samples_added,
-                            r.reason.as_deref().unwrap_or("")
-                        )?;
-                        if *attempts {
-                            for a in stack::attempts(&cat, r.id)? {
-                                outln!(
-                                    "{:>6}   run {} source {}: {} ({} bytes, {} samples){}",
-                                    "",
-                                    a.run_id,
-                                    a.source,
-                                    a.outcome,
-                                    a.bytes,
-                                    a.samples_added,
-                                    a.message.map(|m| format!(": {m}")).unwrap_or_default()
-                                )?;
-                            }
-                        }
-                    }
-                }
+                Format::Text => print_listing(&listing)?,
             }
             Ok(EXIT_COMPLETE)
         }
         StackCommand::Run { common, format } => {
-            let config = load(&common.config)?;
-            print_summary(&run_stack(&config)?, *format)
+            let summary = StackRunRequest::new(&common.config).run(&Control::new())?;
+            print_summary(&summary, *format)
         }
         StackCommand::Retry { common, ids } => {
-            let config = load(&common.config)?;
-            let cat = siqaco::index::Catalogue::open(&config.catalogue)?;
-            let n = stack::retry(&cat, ids)?;
+            let r = StackChangeRequest::new(&common.config, StackChange::Retry, ids.clone());
+            let n = r.run(&Control::new())?;
             outln!("{n} request(s) put back to retry")?;
             Ok(EXIT_COMPLETE)
         }
         StackCommand::Cancel { common, ids } => {
-            let config = load(&common.config)?;
-            let cat = siqaco::index::Catalogue::open(&config.catalogue)?;
-            let n = stack::cancel(&cat, ids)?;
+            let r = StackChangeRequest::new(&common.config, StackChange::Cancel, ids.clone());
+            let n = r.run(&Control::new())?;
             outln!("{n} request(s) cancelled")?;
             Ok(EXIT_COMPLETE)
         }

@@ -15,6 +15,8 @@ pub enum Progress {
     Scan(crate::scan::Progress),
     /// Pieces and bytes of a fetch ([`crate::source::FetchProgress`]).
     Fetch(crate::source::FetchProgress),
+    /// Requests executed by an update or a stack run ([`crate::update::UpdateProgress`]).
+    Update(crate::update::UpdateProgress),
 }
 
 /// Cancellation and progress of one operation's `run`.

@@ -42,11 +42,16 @@
 mod control;
 mod fetch;
 mod scan;
+mod update;
 mod window;
 
 pub use control::{Control, Progress};
 pub use fetch::{ArchiveFetch, FetchRequest};
 pub use scan::{ReadRequest, ScanRequest, StreamsRequest};
+pub use update::{
+    AddRequestsRequest, StackChange, StackChangeRequest, StackListRequest, StackListing,
+    StackRunRequest, UpdateRequest,
+};
 pub use window::Window;
 
 use crate::error::{Error, Result};

@@ -87,6 +87,16 @@ impl RequestState {
     }
 }
 
+impl std::str::FromStr for RequestState {
+    type Err = Error;
+
+    /// As [`RequestState::parse`] (what a user types: `siqaco stack list --state`, the
+    /// `states` field).
+    fn from_str(s: &str) -> Result<Self> {
+        RequestState::parse(s)
+    }
+}
+
 /// One request of the stack.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Request {
