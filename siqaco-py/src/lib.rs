@@ -121,6 +121,7 @@ impl ProgressArgs for siqaco::ops::Progress {
         match self {
             siqaco::ops::Progress::Scan(p) => p.call(f),
             siqaco::ops::Progress::Fetch(p) => p.call(f),
+            siqaco::ops::Progress::Update(p) => p.call(f),
             _ => Ok(()),
         }
     }

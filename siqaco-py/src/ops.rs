@@ -2,21 +2,20 @@
 //! functions the CLI calls; results are the JSON documents the CLI prints, as Python
 //! objects.
 
-use crate::{errors, json_to_py, run_cancellable, run_detached, run_op, ProgressArgs};
+use crate::{errors, json_to_py, run_cancellable, run_op, ProgressArgs};
 use pyo3::prelude::*;
 use serde_json::Value;
 use siqaco::archive::Archive;
 use siqaco::merge::apply::{merge_into_cancellable, MergeInput};
 use siqaco::merge::{ArchivePolicy, DaySplit, MergeOptions, OutputOptions};
-use siqaco::ops::{parse_field, parse_fields, FetchRequest};
+use siqaco::ops::{parse_field, parse_fields, FetchRequest, UpdateRequest};
 use siqaco::qc::{qc_archive, qc_window, QcOptions, QcRules};
 use siqaco::record::ByteOrder;
 use siqaco::scan::parse_selection;
 use siqaco::source::fdsnws::client::PASSWORD_ENV;
 use siqaco::source::fdsnws::Credentials;
 use siqaco::source::{FetchProgress, SourceSpec};
-use siqaco::update::config::Config;
-use siqaco::update::{run_update_with_progress, UpdateOptions, UpdateProgress};
+use siqaco::update::UpdateProgress;
 use siqaco::Error;
 use std::path::PathBuf;
 
@@ -178,8 +177,8 @@ fn merge<'py>(
     json_to_py(py, &to_json(&report)?)
 }
 
-/// One run of `siqaco update` ([`run_update_with_progress`]). Returns the summary of
-/// `siqaco update --format json` as a dict.
+/// One run of `siqaco update` ([`siqaco::ops::UpdateRequest`]: keyword arguments are its
+/// fields). Returns the summary of `siqaco update --format json` as a dict.
 #[pyfunction]
 #[pyo3(signature = (config, start_ns=None, end_ns=None, dry_run=false, progress=None))]
 fn update<'py>(
@@ -190,25 +189,12 @@ fn update<'py>(
     dry_run: bool,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let window = match (start_ns, end_ns) {
-        (Some(s), Some(e)) => Some((s, e)),
-        (None, None) => None,
-        _ => {
-            return Err(errors::to_pyerr(Error::invalid_argument(
-                "start and end must be given together",
-            )))
-        }
-    };
-    let summary = run_detached(py, progress, |cancel, cb| {
-        let opts = UpdateOptions {
-            window,
-            dry_run,
-            cancel: Some(cancel),
-            ..UpdateOptions::default()
-        };
-        let config = Config::from_path(&config)?;
-        run_update_with_progress(&config, &opts, Some(cb))
-    })?;
+    let mut request = UpdateRequest::new(config);
+    request.start_ns = start_ns;
+    request.end_ns = end_ns;
+    request.dry_run = dry_run;
+    request.validate().map_err(errors::to_pyerr)?;
+    let summary = run_op(py, progress, |control| request.run(control))?;
     json_to_py(py, &to_json(&summary)?)
 }
 
