@@ -341,3 +341,119 @@ impl AddRequestsRequest {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_time;
+
+    /// A configuration file in `dir` maintaining IU.COLA.00.BHZ from sds-small.
+    fn config_file(dir: &Path, sds_small: &Path) -> PathBuf {
+        let path = dir.join("siqaco.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "[archive]\npath = \"final\"\n[catalogue]\nurl = \"cat.sqlite\"\n\
+                 [streams]\nselect = [\"IU.COLA.00.BHZ\"]\n[[sources]]\nname = \"sds\"\n\
+                 kind = \"archive\"\npath = \"{}\"\n",
+                sds_small.display()
+            ),
+        )
+        .unwrap();
+        path
+    }
+
+    #[test]
+    fn bad_requests_name_their_field() {
+        let field = |e: Error| e.field_name().map(str::to_string);
+        let mut u = UpdateRequest::default();
+        assert_eq!(field(u.validate().unwrap_err()).as_deref(), Some("config"));
+        u.config = "siqaco.toml".into();
+        u.start_ns = Some(10);
+        assert_eq!(field(u.validate().unwrap_err()).as_deref(), Some("end_ns"));
+        u.end_ns = Some(10);
+        assert_eq!(field(u.validate().unwrap_err()).as_deref(), Some("end_ns"));
+        u.start_ns = None;
+        assert_eq!(
+            field(u.validate().unwrap_err()).as_deref(),
+            Some("start_ns")
+        );
+        u.end_ns = None;
+        assert!(u.validate().is_ok());
+        let mut a = AddRequestsRequest {
+            config: "siqaco.toml".into(),
+            start_ns: Some(0),
+            end_ns: Some(10),
+            ..AddRequestsRequest::default()
+        };
+        assert_eq!(field(a.validate().unwrap_err()).as_deref(), Some("select"));
+        a.select = vec!["IU.*".parse().unwrap()];
+        a.start_ns = None;
+        assert_eq!(
+            field(a.validate().unwrap_err()).as_deref(),
+            Some("start_ns")
+        );
+        let e = StackListRequest::default()
+            .run(&Control::new())
+            .unwrap_err();
+        assert_eq!(field(e).as_deref(), Some("config"));
+    }
+
+    /// A request added to the stack, executed by a stack run (with progress), then listed
+    /// with its attempt: the listing serialises as `siqaco stack list --format json` built
+    /// field by field, and a retry puts it back only when it is on hold or failed.
+    #[test]
+    fn add_run_list_and_retry() {
+        let Some(d) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let config = config_file(tmp.path(), &d.join("sds-small"));
+        let add = AddRequestsRequest {
+            config: config.clone(),
+            select: vec!["IU.COLA.00.BHZ".parse().unwrap()],
+            start_ns: Some(parse_time("2010-02-27").unwrap()),
+            end_ns: Some(parse_time("2010-02-28").unwrap()),
+            sources: Vec::new(),
+        };
+        let created = add.run(&Control::new()).unwrap();
+        assert_eq!(created.requests.len(), 1);
+        let seen = std::sync::Mutex::new(Vec::new());
+        let cb = |p: Progress| {
+            if let Progress::Update(p) = p {
+                seen.lock().unwrap().push(p)
+            }
+        };
+        let summary = StackRunRequest::new(&config)
+            .run(&Control::new().with_progress(&cb))
+            .unwrap();
+        assert_eq!(summary.requests_sent, 1, "{summary:?}");
+        assert!(summary.samples_added > 0, "{summary:?}");
+        let last = *seen.lock().unwrap().last().unwrap();
+        assert_eq!(
+            (last.requests_done, last.samples_added),
+            (1, summary.samples_added)
+        );
+        let mut list = StackListRequest::new(&config);
+        list.attempts = true;
+        let listing = list.run(&Control::new()).unwrap();
+        let (r, attempts) = &listing.requests[0];
+        assert_eq!(r.id, created.requests[0].0.id);
+        assert_eq!(r.attempts, 1);
+        let attempts = attempts.as_ref().unwrap();
+        assert_eq!(attempts.len(), 1);
+        assert_eq!(attempts[0].samples_added, summary.samples_added);
+        let mut before = r.to_json().unwrap();
+        before["attempt_list"] = serde_json::to_value(attempts).unwrap();
+        assert_eq!(
+            serde_json::to_string_pretty(&listing).unwrap(),
+            serde_json::to_string_pretty(&serde_json::Value::Array(vec![before])).unwrap()
+        );
+        let retried = StackChangeRequest::new(&config, StackChange::Retry, Vec::new())
+            .run(&Control::new())
+            .unwrap();
+        // Only on_hold and failed requests are put back.
+        let back = matches!(r.state, RequestState::OnHold | RequestState::Failed);
+        assert_eq!(retried, u64::from(back));
+    }
+}

@@ -449,28 +449,6 @@ impl Request {
     }
 }
 
-/// The requests as `siqaco stack list --format json` prints them: an array of
-/// [`Request::to_json`], with `with_attempts` each with `attempt_list`, its attempts (the
-/// fields of [`Attempt`]) oldest first.
-///
-/// # Errors
-/// [`Error::Database`].
-pub fn requests_json(
-    cat: &Catalogue,
-    requests: &[Request],
-    with_attempts: bool,
-) -> Result<serde_json::Value> {
-    let mut out = Vec::with_capacity(requests.len());
-    for r in requests {
-        let mut j = r.to_json()?;
-        if with_attempts {
-            j["attempt_list"] = to_json(&attempts(cat, r.id)?)?;
-        }
-        out.push(j);
-    }
-    Ok(serde_json::Value::Array(out))
-}
-
 /// Puts requests left `in_progress` by a killed run back to `retry` (the interrupted
 /// attempt is not counted); returns how many.
 ///
