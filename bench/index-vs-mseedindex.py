@@ -82,6 +82,7 @@ def change(files: list[Path], n: int) -> list[Path]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--archive", type=Path, default=ROOT.parent / "bench-data" / "bench")
+    ap.add_argument("--siqaco", type=Path, help="the siqaco binary to time (default: build the release binary of this checkout)")
     ap.add_argument("--reps", type=int, default=3, help="repetitions of the siqaco runs (mseedindex: 1)")
     ap.add_argument("--mseedindex", default=str(DEFAULT_MSEEDINDEX))
     args = ap.parse_args()
@@ -95,8 +96,11 @@ def main() -> None:
              "--seed", "1", "--jobs", "2", "--quiet"],
             check=True,
         )
-    subprocess.run(["cargo", "build", "--release", "-p", "siqaco-cli"], cwd=ROOT, check=True)
-    siqaco = str(ROOT / "target" / "release" / "siqaco")
+    if args.siqaco:
+        siqaco = str(args.siqaco.resolve())
+    else:
+        subprocess.run(["cargo", "build", "--release", "-p", "siqaco-cli"], cwd=ROOT, check=True)
+        siqaco = str(ROOT / "target" / "release" / "siqaco")
     out_dir = ROOT / "bench-out"
     out_dir.mkdir(exist_ok=True)
     cores = os.cpu_count() or 1

@@ -110,6 +110,7 @@ def machine() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--archive", type=Path, default=ROOT.parent / "bench-data" / "bench")
+    ap.add_argument("--siqaco", type=Path, help="the siqaco binary to time (default: build the release binary of this checkout)")
     ap.add_argument("--work", type=Path, default=ROOT / "bench-out" / "merge")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--dataselect", default=shutil.which("dataselect"))
@@ -122,8 +123,11 @@ def main() -> None:
     new, overlap = patches / "new", patches / "overlap"
     generate(new, "--stations", "12", "--days", "2", "--start", "2024-01-03")
     generate(overlap, "--stations", "3", "--days", "1", "--start", "2024-01-02")
-    subprocess.run(["cargo", "build", "--release", "--locked", "-p", "siqaco-cli"], cwd=ROOT, check=True)
-    siqaco = str(ROOT / "target" / "release" / "siqaco")
+    if args.siqaco:
+        siqaco = str(args.siqaco.resolve())
+    else:
+        subprocess.run(["cargo", "build", "--release", "--locked", "-p", "siqaco-cli"], cwd=ROOT, check=True)
+        siqaco = str(ROOT / "target" / "release" / "siqaco")
 
     ds_version = ""
     if args.dataselect:

@@ -118,6 +118,7 @@ print(time.perf_counter() - t0)
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--archive", type=Path, default=ROOT.parent / "bench-data" / "bench")
+    ap.add_argument("--siqaco", type=Path, help="the siqaco binary to time (default: build the release binary of this checkout)")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--skip-obspy", action="store_true")
     args = ap.parse_args()
@@ -132,8 +133,11 @@ def main() -> None:
              "--seed", "1", "--jobs", "2", "--quiet"],
             check=True,
         )
-    subprocess.run(["cargo", "build", "--release", "-p", "siqaco-cli"], cwd=ROOT, check=True)
-    siqaco = str(ROOT / "target" / "release" / "siqaco")
+    if args.siqaco:
+        siqaco = str(args.siqaco.resolve())
+    else:
+        subprocess.run(["cargo", "build", "--release", "-p", "siqaco-cli"], cwd=ROOT, check=True)
+        siqaco = str(ROOT / "target" / "release" / "siqaco")
     files = files_of(archive)
     size = sum(os.path.getsize(f) for f in files)
     listfile = ROOT / "bench-out" / "files.txt"

@@ -96,8 +96,10 @@
 /**
  * Status returned by every fallible function of libsiqaco. `SIQACO_STATUS_OK` (0) is
  * success. The numeric values are part of the ABI and never change; a retired code is
- * never reused. Codes 1 to 99 are the error kinds of the core library (`siqaco::ErrorKind`,
- * same numbers); codes from 100 are the C ABI's own.
+ * never reused. This enumeration is the one place where they are written (the core's
+ * `siqaco::ErrorKind` has no numbers). Codes 1 to 99 stand for the error kinds of the
+ * core library, one each, of the same name; an error kind this version does not know
+ * gives `SIQACO_STATUS_UNKNOWN`. Codes from 100 are the C ABI's own.
  */
 enum siqaco_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -1421,7 +1423,8 @@ siqaco_status siqaco_merge_report_warning_text(const struct siqaco_merge_report 
 /**
  * Creates scan options with the defaults of `siqaco_archive_scan` (every stream, no window,
  * time tolerance half a sample period, rates equal within 1e-4, no gap filter, per-day
- * statistics on, all cores) and writes the handle to `*options_out`.
+ * statistics on, all cores: the defaults of the core's scan request) and writes the
+ * handle to `*options_out`.
  *
  * # Safety
  * `options_out` is NULL or valid for a write. Ownership: on success the caller owns

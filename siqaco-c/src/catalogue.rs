@@ -3,9 +3,20 @@
 //! stored per-day statistics and a scan report (`Catalogue::report`) read with the
 //! `siqaco_report_*` accessors.
 
-use super::*;
+use crate::archive::{index_report, siqaco_archive, siqaco_index_report};
+use crate::args::{
+    arg_opt_str, arg_out, arg_ref, arg_str, fill_nslc, get, parse_selection, write_handle,
+    SIQACO_NSLC_CAPACITY, SIQACO_TIME_UNSET,
+};
+use crate::boundary::{boundary, free_handle, read_handle};
+use crate::options::{request_or_default, siqaco_scan_options};
+use crate::report::siqaco_report;
+use crate::status::{siqaco_status, FfiResult};
 use siqaco::index::StoredDay;
+use siqaco::index::{Catalogue, IndexOptions};
 use siqaco::sid::Nslc;
+use siqaco::NslcGlob;
+use std::ffi::c_char;
 use std::sync::{Mutex, MutexGuard};
 
 /// A tsindex catalogue: a SQLite file or a PostgreSQL database. Opaque; created by
@@ -437,7 +448,7 @@ pub unsafe extern "C" fn siqaco_catalogue_report(
         let catalogue = unsafe { arg_ref(catalogue, "catalogue") }?;
         let out = arg_out(report_out, "report_out")?;
         // SAFETY: the caller's contract.
-        let opts = unsafe { scan_options_or_default(options) };
+        let opts = unsafe { request_or_default(options) }.scan_options()?;
         let report = catalogue.lock().report(&opts)?;
         // SAFETY: checked non-NULL.
         unsafe { write_handle(out, siqaco_report { inner: report }) };

@@ -2,9 +2,16 @@
 //! `siqaco::merge::apply::merge_into`): options (`siqaco_merge_options`) and the report of
 //! what was done to each day file (`siqaco_merge_report`).
 
-use super::*;
+use crate::args::{
+    arg_opt_str, arg_out, arg_paths, arg_str, fill_nslc, get, tolerance, write_handle,
+    SIQACO_NSLC_CAPACITY,
+};
+use crate::boundary::{boundary, free_handle, read_handle, read_text, set_option};
+use crate::status::{siqaco_status, Failure, FfiResult};
+use siqaco::archive::Archive;
 use siqaco::merge::apply::{merge_into, MergeInput, MergeReport};
 use siqaco::merge::{ArchivePolicy, DaySplit, MergeOptions, OutputOptions};
+use std::ffi::c_char;
 
 /// `siqaco_merge_options_set_policy`: the archive is ranked like an input with its own
 /// priority; on a full tie it goes first (the default).

@@ -3,8 +3,20 @@
 //! The options are the CLI's `siqaco scan` options, converted with the core's rules
 //! (`Tolerance::from_options`, `window_from`, `NslcGlob::parse`).
 
-use super::*;
-use siqaco::scan::ScanInput;
+use crate::archive::siqaco_archive;
+use crate::args::{
+    arg_opt_str, arg_out, arg_paths, arg_ref, bound, given, parse_selection, write_handle,
+};
+use crate::boundary::{boundary, free_handle, set_option};
+use crate::report::siqaco_report;
+#[cfg(doc)] // the function named in the documentation
+use crate::siqaco_archive_scan;
+use crate::status::siqaco_status;
+use crate::status::FfiResult;
+use siqaco::archive::Layout;
+use siqaco::ops::{Control, ScanRequest};
+use siqaco::scan::ScanReport;
+use std::ffi::c_char;
 
 /// Options of a scan (and of a report from a catalogue): selection, window, tolerances,
 /// gap filters, per-day statistics and worker threads. Opaque; created by
@@ -13,38 +25,67 @@ use siqaco::scan::ScanInput;
 /// Setters need exclusive use of the handle; once set, the options may be read by several
 /// threads at once (the scans take a `const` pointer).
 pub struct siqaco_scan_options {
-    pub(crate) inner: ScanOptions,
+    /// The request the setters fill (its `paths` are given by the scan call).
+    pub(crate) inner: ScanRequest,
 }
 
-pub(crate) fn default_scan_options() -> ScanOptions {
-    ScanOptions {
-        selection: Vec::new(),
-        analysis: AnalysisOptions {
-            tolerance: Tolerance::default(),
-            window: None,
-            per_day: true,
-            ..AnalysisOptions::default()
-        },
-        threads: None,
-        cancel: None,
+/// Sets a field of the request of `options` with `set`, then checks the request (every
+/// field but the paths, which the scan call gives) with the core's `validate`; a refused
+/// value leaves the options unchanged.
+///
+/// # Safety
+/// As [`set_option`].
+unsafe fn set_field(
+    options: *mut siqaco_scan_options,
+    set: impl FnOnce(&mut ScanRequest) -> FfiResult,
+) -> siqaco_status {
+    // SAFETY: the caller's contract.
+    unsafe {
+        set_option(options, |o| {
+            let mut request = o.inner.clone();
+            set(&mut request)?;
+            match request.validate() {
+                Err(e) if e.field_name() != Some("paths") => return Err(e.into()),
+                _ => {}
+            }
+            o.inner = request;
+            Ok(())
+        })
     }
 }
 
-/// The options behind an optional handle: NULL gives the defaults.
+/// The request of `options` (NULL: the defaults, [`ScanRequest::default`]).
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
-pub(crate) unsafe fn scan_options_or_default(options: *const siqaco_scan_options) -> ScanOptions {
+pub(crate) unsafe fn request_or_default(options: *const siqaco_scan_options) -> ScanRequest {
     // SAFETY: the caller's contract.
     match unsafe { options.as_ref() } {
         Some(o) => o.inner.clone(),
-        None => default_scan_options(),
+        None => ScanRequest::default(),
     }
+}
+
+/// The request of `options` (NULL: the defaults) for `paths` in `layout`, run.
+///
+/// # Safety
+/// `options` is NULL or a live handle.
+pub(crate) unsafe fn scan_with(
+    options: *const siqaco_scan_options,
+    paths: Vec<std::path::PathBuf>,
+    layout: &Layout,
+) -> siqaco::Result<ScanReport> {
+    // SAFETY: the caller's contract.
+    let mut request = unsafe { request_or_default(options) };
+    request.paths = paths;
+    request.layout = layout.clone();
+    request.run(&Control::new())
 }
 
 /// Creates scan options with the defaults of `siqaco_archive_scan` (every stream, no window,
 /// time tolerance half a sample period, rates equal within 1e-4, no gap filter, per-day
-/// statistics on, all cores) and writes the handle to `*options_out`.
+/// statistics on, all cores: the defaults of the core's scan request) and writes the
+/// handle to `*options_out`.
 ///
 /// # Safety
 /// `options_out` is NULL or valid for a write. Ownership: on success the caller owns
@@ -57,7 +98,7 @@ pub unsafe extern "C" fn siqaco_scan_options_new(
     boundary(|| {
         let out = arg_out(options_out, "options_out")?;
         let handle = siqaco_scan_options {
-            inner: default_scan_options(),
+            inner: ScanRequest::default(),
         };
         // SAFETY: checked non-NULL.
         unsafe { write_handle(out, handle) };
@@ -96,8 +137,8 @@ pub unsafe extern "C" fn siqaco_scan_options_set_selection(
     let selection = unsafe { arg_opt_str(selection, "selection") };
     // SAFETY: the caller's contract.
     unsafe {
-        set_option(options, |o| {
-            o.inner.selection = parse_selection(selection?)?;
+        set_field(options, |o| {
+            o.select = parse_selection(selection?)?;
             Ok(())
         })
     }
@@ -119,8 +160,9 @@ pub unsafe extern "C" fn siqaco_scan_options_set_window(
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
     unsafe {
-        set_option(options, |o| {
-            o.inner.analysis.window = window(start_ns, end_ns)?;
+        set_field(options, |o| {
+            o.start_ns = bound(start_ns);
+            o.end_ns = bound(end_ns);
             Ok(())
         })
     }
@@ -144,9 +186,10 @@ pub unsafe extern "C" fn siqaco_scan_options_set_tolerance(
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
     unsafe {
-        set_option(options, |o| {
-            o.inner.analysis.tolerance =
-                tolerance(time_tolerance_s, time_tolerance_periods, rate_tolerance)?;
+        set_field(options, |o| {
+            o.tolerance_s = given(time_tolerance_s);
+            o.tolerance_periods = given(time_tolerance_periods);
+            o.rate_tolerance = given(rate_tolerance);
             Ok(())
         })
     }
@@ -167,9 +210,9 @@ pub unsafe extern "C" fn siqaco_scan_options_set_gap_filter(
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
     unsafe {
-        set_option(options, |o| {
-            o.inner.analysis.min_gap_s = (!min_gap_s.is_nan()).then_some(min_gap_s);
-            o.inner.analysis.max_gap_s = (!max_gap_s.is_nan()).then_some(max_gap_s);
+        set_field(options, |o| {
+            o.min_gap_s = given(min_gap_s);
+            o.max_gap_s = given(max_gap_s);
             Ok(())
         })
     }
@@ -188,8 +231,8 @@ pub unsafe extern "C" fn siqaco_scan_options_set_max_gaps_per_day(
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
     unsafe {
-        set_option(options, |o| {
-            o.inner.analysis.max_gaps_per_day = usize::try_from(max_gaps).ok();
+        set_field(options, |o| {
+            o.max_gaps_per_day = usize::try_from(max_gaps).ok();
             Ok(())
         })
     }
@@ -208,8 +251,8 @@ pub unsafe extern "C" fn siqaco_scan_options_set_per_day(
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
     unsafe {
-        set_option(options, |o| {
-            o.inner.analysis.per_day = enabled != 0;
+        set_field(options, |o| {
+            o.per_day = enabled != 0;
             Ok(())
         })
     }
@@ -228,8 +271,8 @@ pub unsafe extern "C" fn siqaco_scan_options_set_threads(
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
     unsafe {
-        set_option(options, |o| {
-            o.inner.threads = (threads != 0).then_some(threads);
+        set_field(options, |o| {
+            o.threads = (threads != 0).then_some(threads);
             Ok(())
         })
     }
@@ -256,9 +299,9 @@ pub unsafe extern "C" fn siqaco_archive_scan_with_options(
         // SAFETY: the caller's contract.
         let archive = unsafe { arg_ref(archive, "archive") }?;
         let report_out = arg_out(report_out, "report_out")?;
+        let (root, layout) = (archive.inner.root(), archive.inner.layout());
         // SAFETY: the caller's contract.
-        let opts = unsafe { scan_options_or_default(options) };
-        let report = scan_archive(&archive.inner, &opts, None)?;
+        let report = unsafe { scan_with(options, vec![root.to_path_buf()], layout) }?;
         // SAFETY: checked non-NULL.
         unsafe { write_handle(report_out, siqaco_report { inner: report }) };
         Ok(())
@@ -293,9 +336,13 @@ pub unsafe extern "C" fn siqaco_files_scan(
         // SAFETY: the caller's contract.
         let paths = unsafe { arg_paths(paths, count, "paths") }?;
         let report_out = arg_out(report_out, "report_out")?;
-        // SAFETY: the caller's contract.
-        let opts = unsafe { scan_options_or_default(options) };
-        let report = ScanInput::from_paths(&paths, "files")?.scan(&opts, None)?;
+        // No path: an empty report (this function's documented contract).
+        let report = if paths.is_empty() {
+            ScanReport::default()
+        } else {
+            // SAFETY: the caller's contract.
+            unsafe { scan_with(options, paths, &Layout::Files) }?
+        };
         // SAFETY: checked non-NULL.
         unsafe { write_handle(report_out, siqaco_report { inner: report }) };
         Ok(())

@@ -4,9 +4,12 @@
 //! `siqaco::update::run_stack`). Options (`siqaco_update_options`) are the CLI's; both
 //! calls fill a `siqaco_update_summary`, the counters of `siqaco update --format json`.
 
-use super::*;
+use crate::args::{arg_out, arg_str, write_handle, SIQACO_TIME_UNSET};
+use crate::boundary::{boundary, free_handle, set_option};
+use crate::status::{siqaco_status, Failure, FfiResult};
 use siqaco::update::config::Config;
 use siqaco::update::{run_stack, run_update, UpdateOptions, UpdateSummary};
+use std::ffi::c_char;
 use std::path::Path;
 
 /// Options of an update run: a forced window, a dry run, the time taken as "now". Opaque;

@@ -117,7 +117,7 @@ fn add_run(
         return Ok(());
     }
     let t0 = parse_time(p.start)?;
-    let start = siqaco::time::offset_by_samples(t0, a as i64, p.rate);
+    let start = siqaco::time::sample_time(t0, a as i64, p.rate);
     let bytes = encode(
         &p.nslc,
         start,

@@ -388,7 +388,7 @@ fn demo_runs_the_full_pipeline() {
 }
 
 /// (time ns, value) of every sample of a day file, sorted by time: samples decoded by
-/// libmseed, times by libmseed's `ms_sampletime` rule ([`siqaco::record::sample_time`]).
+/// libmseed, times by libmseed's `ms_sampletime` rule ([`siqaco::time::sample_time`]).
 fn day_samples(path: &Path) -> Vec<(i64, i32)> {
     let bytes = std::fs::read(path).unwrap();
     let mut v = Vec::new();
@@ -398,7 +398,7 @@ fn day_samples(path: &Path) -> Vec<(i64, i32)> {
             panic!("integer samples expected in {}", path.display())
         };
         for (i, x) in x.into_iter().enumerate() {
-            let t = siqaco::record::sample_time(d.start_ns, i as i64, d.sample_rate_hz);
+            let t = siqaco::time::sample_time(d.start_ns, i as i64, d.sample_rate_hz);
             v.push((t, x));
         }
     }

@@ -159,6 +159,34 @@ impl Default for PackOptions {
     }
 }
 
+/// libmseed's report of a failed call, the source
+/// ([`std::error::Error::source`]) of the [`Error::Codec`] built from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibmseedError {
+    /// The return code of the libmseed function (`MS_GENERROR` −1, `MS_NOTSEED` −2,
+    /// `MS_WRONGLENGTH` −3, `MS_OUTOFRANGE` −4, `MS_UNKNOWNFORMAT` −5, `MS_STBADCOMPFLAG`
+    /// −6, `MS_INVALIDCRC` −7; `libmseed.h`).
+    pub code: i32,
+    /// libmseed's error messages for the call joined with `; `, or the name of the code
+    /// when it logged none.
+    pub message: String,
+}
+
+impl std::fmt::Display for LibmseedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for LibmseedError {}
+
+impl LibmseedError {
+    /// The [`Error::Codec`] of this report, with its message as the error's.
+    fn into_error(self) -> Error {
+        Error::codec_from(self.message.clone(), self)
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Logging
 // ---------------------------------------------------------------------------------------
@@ -359,7 +387,7 @@ fn with_parsed<T>(
         return Err(if rc == ffi::MS_NOTSEED || rc > 0 {
             Error::invalid_data("", 0, message)
         } else {
-            Error::Codec(message)
+            LibmseedError { code: rc, message }.into_error()
         });
     }
     let _ = log.finish("");
@@ -515,7 +543,7 @@ pub fn decode_record(buf: &[u8]) -> Result<DecodedRecord> {
                         std::slice::from_raw_parts(rec.datasamples.cast::<u8>(), n).to_vec(),
                     ),
                     other => {
-                        return Err(Error::Codec(format!(
+                        return Err(Error::codec(format!(
                             "unknown sample type {:?} from libmseed",
                             other as char
                         )))
@@ -561,7 +589,7 @@ pub fn decode_record(buf: &[u8]) -> Result<DecodedRecord> {
         })
     })
     .map_err(|e| match e {
-        Error::Codec(m) => bad(m),
+        Error::Codec { message, .. } => bad(message),
         other => other,
     })
 }
@@ -676,7 +704,7 @@ pub fn encode(
     // SAFETY: msr3_init(NULL) allocates and initialises a record.
     let msr = Msr(unsafe { ffi::msr3_init(ptr::null_mut()) });
     if msr.0.is_null() {
-        return Err(Error::Codec("cannot allocate a record".into()));
+        return Err(Error::codec("cannot allocate a record"));
     }
     let mut out: Vec<u8> = Vec::new();
     let mut packed: i64 = 0;
@@ -726,11 +754,12 @@ pub fn encode(
     };
     drop(msr);
     if rc < 0 {
-        return Err(Error::Codec(log.finish("packing failed")));
+        let message = log.finish("packing failed");
+        return Err(LibmseedError { code: rc, message }.into_error());
     }
     let _ = log.finish("");
     if packed != samples.len() as i64 {
-        return Err(Error::Codec(format!(
+        return Err(Error::codec(format!(
             "libmseed packed {packed} of {} samples",
             samples.len()
         )));

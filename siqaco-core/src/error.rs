@@ -11,38 +11,43 @@ use std::path::PathBuf;
 /// Result alias used throughout siqaco.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The underlying error kept by [`Error::Codec`], [`Error::Config`] and
+/// [`Error::Database`] (a `rusqlite` or `postgres` error, a TOML or code error, libmseed's
+/// report...), returned by [`std::error::Error::source`].
+pub type BoxedSource = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// A stable classification of [`Error`] values.
 ///
-/// The numeric values are part of the C ABI (`siqaco_status`) and are never renumbered.
+/// The kinds have no numbers: the C ABI gives each one a status code of its own, numbered
+/// in the C crate (`siqaco_status` in `siqaco-c`, see `docs/c-api.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-#[repr(u32)]
 pub enum ErrorKind {
     /// An operating-system I/O error (file not found, permission denied, disk full...).
-    Io = 1,
+    Io,
     /// Bytes that are not miniSEED, or a corrupt or truncated record.
-    InvalidData = 2,
+    InvalidData,
     /// A bad argument: a malformed time, selection, layout, tolerance...
-    InvalidArgument = 3,
+    InvalidArgument,
     /// A network, station, location or channel code that is not allowed (for example one
     /// that would escape the archive root).
-    InvalidCode = 4,
+    InvalidCode,
     /// libmseed reported an error while decoding or encoding samples.
-    Codec = 5,
+    Codec,
     /// A configuration file is invalid.
-    Config = 6,
+    Config,
     /// Nothing matched (no data for a selection).
-    NotFound = 7,
+    NotFound,
     /// A metadata document (FDSN StationXML) that cannot be read: malformed XML, a missing
     /// required element, a bad value or an unsupported schema version.
-    Metadata = 8,
+    Metadata,
     /// The catalogue database (SQLite) failed: cannot open, corrupt, locked, newer schema.
-    Database = 9,
+    Database,
     /// A network request failed: connection, timeout, an HTTP error status, or a response
     /// body that is not what was asked for (HTML page, truncated or foreign records).
-    Network = 10,
+    Network,
     /// A data source (for example an external fetch program) failed.
-    Source = 11,
+    Source,
 }
 
 impl ErrorKind {
@@ -99,11 +104,23 @@ pub enum Error {
         reason: String,
     },
     /// A libmseed error while decoding or encoding.
-    #[error("libmseed: {0}")]
-    Codec(String),
+    #[error("libmseed: {message}")]
+    Codec {
+        /// What went wrong (libmseed's messages, with the file and byte offset when known).
+        message: String,
+        /// The underlying error, when there is one (libmseed's report, a record parse).
+        #[source]
+        source: Option<BoxedSource>,
+    },
     /// An invalid configuration.
-    #[error("configuration: {0}")]
-    Config(String),
+    #[error("configuration: {message}")]
+    Config {
+        /// What is wrong, naming the file and key (`siqaco.toml: archive.layout: ...`).
+        message: String,
+        /// The underlying error, when there is one (the TOML parser's, a code's).
+        #[source]
+        source: Option<BoxedSource>,
+    },
     /// Nothing matched.
     #[error("not found: {0}")]
     NotFound(String),
@@ -121,8 +138,14 @@ pub enum Error {
         message: String,
     },
     /// A catalogue database error (the message names the database file when known).
-    #[error("database: {0}")]
-    Database(String),
+    #[error("database: {message}")]
+    Database {
+        /// What went wrong, naming the database file (or the redacted URL) when known.
+        message: String,
+        /// The underlying error, when there is one (`rusqlite`, `postgres`, I/O).
+        #[source]
+        source: Option<BoxedSource>,
+    },
     /// A request to a web service failed, or its response was rejected.
     #[error("{url}: {}{message}", status.map(|s| format!("HTTP {s}: ")).unwrap_or_default())]
     Http {
@@ -162,11 +185,11 @@ impl Error {
             Error::InvalidData { .. } => ErrorKind::InvalidData,
             Error::InvalidArgument(_) | Error::InvalidField { .. } => ErrorKind::InvalidArgument,
             Error::InvalidCode { .. } => ErrorKind::InvalidCode,
-            Error::Codec(_) => ErrorKind::Codec,
-            Error::Config(_) => ErrorKind::Config,
+            Error::Codec { .. } => ErrorKind::Codec,
+            Error::Config { .. } => ErrorKind::Config,
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::StationXml { .. } => ErrorKind::Metadata,
-            Error::Database(_) => ErrorKind::Database,
+            Error::Database { .. } => ErrorKind::Database,
             Error::Http { .. } => ErrorKind::Network,
             Error::Source { .. } => ErrorKind::Source,
         }
@@ -229,6 +252,54 @@ impl Error {
                 message,
             },
             other => other,
+        }
+    }
+
+    /// Builds an [`Error::Codec`] without an underlying error.
+    pub fn codec(message: impl Into<String>) -> Self {
+        Error::Codec {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Builds an [`Error::Codec`] that keeps `source` ([`std::error::Error::source`]).
+    pub fn codec_from(message: impl Into<String>, source: impl Into<BoxedSource>) -> Self {
+        Error::Codec {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// Builds an [`Error::Config`] without an underlying error.
+    pub fn config(message: impl Into<String>) -> Self {
+        Error::Config {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Builds an [`Error::Config`] that keeps `source` ([`std::error::Error::source`]).
+    pub fn config_from(message: impl Into<String>, source: impl Into<BoxedSource>) -> Self {
+        Error::Config {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// Builds an [`Error::Database`] without an underlying error.
+    pub fn database(message: impl Into<String>) -> Self {
+        Error::Database {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Builds an [`Error::Database`] that keeps `source` ([`std::error::Error::source`]).
+    pub fn database_from(message: impl Into<String>, source: impl Into<BoxedSource>) -> Self {
+        Error::Database {
+            message: message.into(),
+            source: Some(source.into()),
         }
     }
 }

@@ -24,7 +24,7 @@
 //!   of ObsPy's `MSEEDMetadata`).
 
 use crate::segment::{Piece, Tolerance};
-use crate::time::{day_floor, ns_to_s, offset_by_samples, period_ns, NS_PER_DAY};
+use crate::time::{day_floor, ns_to_s, period_ns, sample_time, NS_PER_DAY};
 
 /// A contiguous interval of coverage `[start_ns, end_ns)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -484,9 +484,9 @@ pub fn stream_availability(a: &StreamAnalysis, window: Option<(i64, i64)>) -> f6
 }
 
 /// Convenience for tests and examples: the coverage piece of `n` samples at `rate` Hz
-/// starting at `start_ns`, with libmseed's sample-time rounding.
+/// starting at `start_ns`, its last sample at [`sample_time`]`(start_ns, n - 1, rate)`.
 pub fn piece_of(start_ns: i64, n: i64, rate: f64) -> Piece {
-    Piece::new(start_ns, offset_by_samples(start_ns, n - 1, rate), rate, n)
+    Piece::new(start_ns, sample_time(start_ns, n - 1, rate), rate, n)
 }
 
 #[cfg(test)]

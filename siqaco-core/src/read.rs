@@ -16,9 +16,10 @@
 use crate::archive::{Archive, ArchiveFile};
 use crate::codec::{decode_record, Samples};
 use crate::error::{Error, Result};
-use crate::record::{sample_time, RecordScanner, ScanItem};
+use crate::record::{RecordScanner, ScanItem};
 use crate::segment::{join_pieces_with, Piece, Tolerance};
 use crate::sid::{selected, Nslc, NslcGlob};
+use crate::time::sample_time;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -248,7 +249,10 @@ fn read_one(
         }
         let rec = decode_record(&buf[offset as usize..]).map_err(|e| match e {
             Error::InvalidData { message, .. } => Error::invalid_data(display, offset, message),
-            Error::Codec(m) => Error::Codec(format!("{display}: byte offset {offset}: {m}")),
+            Error::Codec { message, source } => Error::Codec {
+                message: format!("{display}: byte offset {offset}: {message}"),
+                source,
+            },
             other => other,
         })?;
         let piece = if (k0, k1) == (0, n) {

@@ -40,7 +40,8 @@
 //!   32-bit value, so fractions above 42 949 wrap before the check; reproduced here);
 //!   then the time correction (field 16, 0.0001 s) is
 //!   added unless activity flag bit 1 says it was applied, then the blockette 1001
-//!   microseconds. v3 uses its nanosecond field, same range checks.
+//!   microseconds. v3 uses its nanosecond field, same range checks. The calendar is
+//!   [`crate::time::from_year_doy_hms`].
 //! * **Sample rate** (`ms_nomsamprate`, `msr3_sampratehz`): v2 rate factor/multiplier
 //!   (negative factor = period, negative multiplier = divisor); v3 f64 (negative = period
 //!   in seconds; not-normal non-zero values are rejected). [`RecordHeader::sample_rate_hz`]
@@ -153,16 +154,11 @@
 //!
 //! # Leap seconds
 //!
-//! Times are POSIX nanoseconds (no leap-second count), like libmseed's `nstime_t`. End
-//! times follow libmseed's `ms_sampletime`: when the span from the first sample to the
-//! computed time contains a leap second of libmseed's embedded table (1972-01-01 …
-//! 2017-01-01), the time is reduced by one second per leap second contained (3.5.4;
-//! 3.1.3 subtracts at most one, which differs only for spans over six months). So 1 Hz data
-//! starting 2016-12-31T23:59:30 with 60 samples ends at 2017-01-01T00:00:28, not :29, and
-//! a record following it at 00:00:29 is contiguous, as libmseed and msi say (ObsPy would
-//! report a one-second overlap). See [`sample_time`].
+//! Record end times and coverage follow libmseed's `ms_sampletime` with its leap-second
+//! table: the one sample-time rule, [`sample_time`] (see [`crate::time`]).
 
 use crate::sid::Nslc;
+use crate::time::{from_year_doy_hms, sample_time, TimeFieldError, NS_PER_S};
 use std::fmt;
 
 /// Smallest record length libmseed supports (`MINRECLEN`, 40 bytes); also the least number
@@ -173,7 +169,6 @@ pub const MAX_RECORD_LENGTH: usize = 10_485_760;
 /// [`RecordHeader::encoding`] of a v2 record without blockette 1000 (libmseed's `-1`).
 pub const ENCODING_UNKNOWN: u8 = 255;
 
-const NS: i64 = 1_000_000_000;
 const V2_FIXED: usize = 48;
 const V3_FIXED: usize = 40;
 const SIDLEN_MAX: usize = 64; // LM_SIDLEN
@@ -618,6 +613,16 @@ enum Fail {
     },
 }
 
+impl From<TimeFieldError> for Fail {
+    #[inline(always)]
+    fn from(e: TimeFieldError) -> Self {
+        Fail::TimeField {
+            field: e.field,
+            value: e.value,
+        }
+    }
+}
+
 impl Fail {
     fn kind(self) -> RecordErrorKind {
         use Fail::*;
@@ -791,137 +796,6 @@ fn v2_byte_order(b: &[u8]) -> ByteOrder {
     }
 }
 
-const FIRST_YEAR: u32 = 1678;
-const LAST_YEAR: u32 = 2262;
-
-/// Days from 1970-01-01 to January 1st of each year 1678..=2262 (proleptic Gregorian),
-/// with the number of days of that year in the low bits: `days << 9 | ndays`.
-const YEAR_TABLE: [i32; (LAST_YEAR - FIRST_YEAR + 1) as usize] = {
-    let mut t = [0i32; (LAST_YEAR - FIRST_YEAR + 1) as usize];
-    let mut i = 0;
-    while i < t.len() {
-        let y = FIRST_YEAR as i64 + i as i64;
-        let y1 = y - 1;
-        let days = 365 * (y - 1970) + (y1 / 4 - y1 / 100 + y1 / 400) - (492 - 19 + 4);
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        let ndays = if leap { 366 } else { 365 };
-        t[i] = ((days << 9) | ndays) as i32;
-        i += 1;
-    }
-    t
-};
-
-/// libmseed's `ms_time2nstime`: validates every field and converts to ns.
-#[inline(always)]
-fn time_to_ns(year: u32, yday: u32, hour: u32, min: u32, sec: u32, nsec: u32) -> Result<i64, Fail> {
-    if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
-        return Err(Fail::TimeField {
-            field: "year",
-            value: year,
-        });
-    }
-    let entry = YEAR_TABLE[(year - FIRST_YEAR) as usize];
-    let ndays = (entry & 0x1ff) as u32;
-    if yday < 1 || yday > ndays {
-        return Err(Fail::TimeField {
-            field: "day-of-year",
-            value: yday,
-        });
-    }
-    if hour > 23 {
-        return Err(Fail::TimeField {
-            field: "hour",
-            value: hour,
-        });
-    }
-    if min > 59 {
-        return Err(Fail::TimeField {
-            field: "minute",
-            value: min,
-        });
-    }
-    if sec > 60 {
-        return Err(Fail::TimeField {
-            field: "second",
-            value: sec,
-        });
-    }
-    if nsec > 999_999_999 {
-        return Err(Fail::TimeField {
-            field: "nanosecond",
-            value: nsec,
-        });
-    }
-    let days = i64::from(entry >> 9) + i64::from(yday) - 1;
-    let secs = days * 86_400 + i64::from(hour * 3600 + min * 60 + sec);
-    // The year range keeps this within i64 except at the very top of 2262.
-    secs.checked_mul(NS)
-        .and_then(|v| v.checked_add(i64::from(nsec)))
-        .ok_or(Fail::TimeField {
-            field: "year",
-            value: year,
-        })
-}
-
-/// POSIX seconds of the leap seconds in libmseed's embedded table (`genutils.c`): the
-/// instants (00:00:00 of the day after each inserted second) from 1972-01-01 to
-/// 2017-01-01, converted from the NTP-epoch values libmseed stores.
-const LEAP_SECONDS_NTP: [i64; 28] = [
-    2272060800, 2287785600, 2303683200, 2335219200, 2366755200, 2398291200, 2429913600, 2461449600,
-    2492985600, 2524521600, 2571782400, 2603318400, 2634854400, 2698012800, 2776982400, 2840140800,
-    2871676800, 2918937600, 2950473600, 2982009600, 3029443200, 3076704000, 3124137600, 3345062400,
-    3439756800, 3550089600, 3644697600, 3692217600,
-];
-
-/// The last leap second of [`LEAP_SECONDS_NTP`], in POSIX ns.
-const LAST_LEAP_NS: i64 = (LEAP_SECONDS_NTP[LEAP_SECONDS_NTP.len() - 1] - NTP_POSIX_DELTA) * NS;
-const NTP_POSIX_DELTA: i64 = 2_208_988_800;
-
-/// The time of sample `offset` (0 = first) of a series starting at `start_ns`, exactly
-/// libmseed's `ms_sampletime` (3.5.4).
-///
-/// `samprate` is libmseed's raw rate ([`RecordHeader::sample_rate_raw`]): Hz when
-/// positive, minus the period in seconds when negative, 0 for no rate (then the result is
-/// `start_ns`). The span is `offset / rate × 10⁹ + 0.5` (or `offset × period × 10⁹ + 0.5`)
-/// truncated to whole ns; then one second is subtracted for each leap second of
-/// libmseed's embedded table that lies after `start_ns` and no later than the result
-/// minus one second. Results beyond the `i64` range saturate (libmseed returns an error
-/// value there).
-pub fn sample_time(start_ns: i64, offset: i64, samprate: f64) -> i64 {
-    let mut span: i64 = 0;
-    if offset > 0 {
-        let s = if samprate > 0.0 {
-            offset as f64 / samprate * NS as f64 + 0.5
-        } else if samprate < 0.0 {
-            offset as f64 * -samprate * NS as f64 + 0.5
-        } else {
-            0.0
-        };
-        span = s as i64; // saturating, NaN -> 0
-    }
-    // No leap second of the table can lie inside a span that starts after the last one.
-    if span > NS && start_ns < LAST_LEAP_NS {
-        for ntp in LEAP_SECONDS_NTP {
-            let leap = (ntp - NTP_POSIX_DELTA) * NS;
-            if leap > start_ns && leap + NS <= start_ns.saturating_add(span) {
-                span -= NS;
-            }
-        }
-    }
-    start_ns.saturating_add(span)
-}
-
-/// Whether a leap second of libmseed's table lies in `(start_ns, end_ns]`: the sample times
-/// of a series starting at `start_ns` then step back one second there ([`sample_time`]),
-/// so they do not increase monotonically up to `end_ns`.
-pub fn leap_second_within(start_ns: i64, end_ns: i64) -> bool {
-    start_ns < LAST_LEAP_NS
-        && LEAP_SECONDS_NTP.iter().any(|ntp| {
-            let leap = (ntp - NTP_POSIX_DELTA) * NS;
-            leap > start_ns && leap <= end_ns
-        })
-}
-
 // ---------------------------------------------------------------------------------------
 // Parsing
 // ---------------------------------------------------------------------------------------
@@ -1007,7 +881,7 @@ fn parse_v3(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
     if sidlen >= SIDLEN_MAX {
         return Err(Fail::SidTooLong { len: sidlen });
     }
-    let start_ns = time_to_ns(
+    let start_ns = from_year_doy_hms(
         u32::from(rd16(h, 8, le)),
         u32::from(rd16(h, 10, le)),
         u32::from(h[12]),
@@ -1335,7 +1209,7 @@ fn finish_v2<'a>(
     // libmseed passes fract × 100 000 (an int64) as a uint32_t nanosecond argument, so a
     // fraction above 42 949 wraps modulo 2^32 before the range check; the same is done here.
     let fract = u64::from(rd16(h, 28, order));
-    let mut start_ns = time_to_ns(
+    let mut start_ns = from_year_doy_hms(
         u32::from(year),
         u32::from(rd16(h, 22, order)),
         u32::from(h[24]),
@@ -1679,9 +1553,9 @@ fn check_inner(h: &RecordHeader<'_>, codes: &CodeCache) -> Result<(), Fail> {
             let room = i64::MAX as f64 - h.start_ns as f64;
             let raw = h.sample_rate_raw;
             let fits = if raw > 0.0 {
-                (count as f64) * (NS as f64) < room * raw
+                (count as f64) * (NS_PER_S as f64) < room * raw
             } else {
-                (count as f64) * -raw * (NS as f64) < room
+                (count as f64) * -raw * (NS_PER_S as f64) < room
             };
             if !fits {
                 return Err(Fail::SpanOverflow {
@@ -1748,12 +1622,12 @@ impl GateCache {
             return;
         };
         let span = if raw > 0.0 {
-            max as f64 / raw * NS as f64
+            max as f64 / raw * NS_PER_S as f64
         } else {
-            max as f64 * -raw * NS as f64
+            max as f64 * -raw * NS_PER_S as f64
         };
         // One second of margin for the rounding of the float span.
-        let before = i64::MAX as f64 - span - NS as f64;
+        let before = i64::MAX as f64 - span - NS_PER_S as f64;
         *self = GateCache {
             layout: Self::layout(h),
             rate_bits: raw.to_bits(),
@@ -2063,44 +1937,6 @@ mod tests {
             ByteOrder::Little => v.to_le_bytes(),
         };
         r[at..at + 2].copy_from_slice(&b);
-    }
-
-    #[test]
-    fn civil_time_matches_chrono() {
-        for (y, d) in [
-            (1678, 1),
-            (1900, 60),
-            (1970, 1),
-            (2000, 366),
-            (2016, 366),
-            (2262, 1),
-        ] {
-            for (h, m, s) in [(0, 0, 0), (23, 59, 59), (12, 30, 60)] {
-                let ours = time_to_ns(y, d, h, m, s, 123).unwrap();
-                let day = crate::time::from_year_doy(y as i32, d).unwrap();
-                let want =
-                    day + (i64::from(h) * 3600 + i64::from(m) * 60 + i64::from(s)) * NS + 123;
-                assert_eq!(ours, want, "{y} {d} {h}:{m}:{s}");
-            }
-        }
-        assert!(time_to_ns(2015, 366, 0, 0, 0, 0).is_err());
-        assert!(time_to_ns(1677, 1, 0, 0, 0, 0).is_err());
-        assert!(time_to_ns(2000, 1, 0, 0, 0, 1_000_000_000).is_err());
-    }
-
-    #[test]
-    fn sample_time_leap_second() {
-        let t0 = crate::time::parse_time("2016-12-31T23:59:30").unwrap();
-        // 59 periods of 1 s span the leap second inserted at the end of 2016-12-31.
-        assert_eq!(
-            sample_time(t0, 59, 1.0),
-            crate::time::parse_time("2017-01-01T00:00:28").unwrap()
-        );
-        assert_eq!(sample_time(t0, 29, 1.0), t0 + 29 * NS);
-        assert_eq!(sample_time(t0, 30, 1.0), t0 + 30 * NS); // ends exactly at the leap
-        assert_eq!(sample_time(t0, 31, 1.0), t0 + 30 * NS); // 23:59:60 == 00:00:00
-        assert_eq!(sample_time(t0, 10, -2.0), t0 + 20 * NS); // negative = period
-        assert_eq!(sample_time(t0, 10, 0.0), t0);
     }
 
     #[test]

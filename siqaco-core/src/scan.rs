@@ -162,16 +162,14 @@ impl ScanInput {
     /// [`ScanInput::from_paths`] with a layout already parsed.
     ///
     /// # Errors
-    /// [`crate::Error::Io`] (not found) for a missing path.
+    /// [`crate::Error::Io`] (the operating system's error: not found...) for a path that
+    /// cannot be read.
     pub fn new(paths: &[PathBuf], layout: &crate::archive::Layout) -> Result<Self> {
         if paths.len() == 1 && paths[0].is_dir() {
             return Ok(ScanInput::Archive(Archive::new(&paths[0], layout.clone())));
         }
-        if let Some(p) = paths.iter().find(|p| !p.exists()) {
-            return Err(crate::Error::io(
-                p,
-                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
-            ));
+        for p in paths {
+            std::fs::metadata(p).map_err(|e| crate::Error::io(p, e))?;
         }
         Ok(ScanInput::Files(paths.to_vec()))
     }

@@ -300,8 +300,7 @@ mod tests {
     use super::*;
 
     fn rec(start_s: f64, n: i64, rate: f64) -> Piece {
-        let s = (start_s * 1e9).round() as i64;
-        Piece::new(s, s + ((n - 1) as f64 * 1e9 / rate).round() as i64, rate, n)
+        crate::gaps::piece_of((start_s * 1e9).round() as i64, n, rate)
     }
 
     #[test]

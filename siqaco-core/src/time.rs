@@ -1,7 +1,36 @@
 //! Time: `i64` nanoseconds since 1970-01-01T00:00:00 UTC, like libmseed's `nstime_t`.
 //!
 //! siqaco uses POSIX time (no leap-second count), as libmseed and ObsPy do. Parsing and
-//! formatting go through chrono. All functions here work in UTC only.
+//! formatting of user times go through chrono. All functions here work in UTC only.
+//!
+//! The module holds every rule of time in siqaco:
+//!
+//! * the calendar of record start times, [`from_year_doy_hms`] (libmseed's
+//!   `ms_time2nstime`: broken-down BTIME fields to nanoseconds, with its field checks);
+//! * the one sample-time rule, [`sample_time`] (libmseed's `ms_sampletime`), with
+//!   libmseed's leap-second table ([`leap_second_within`]);
+//! * parsing and formatting of user times ([`parse_time`], [`format_time`]), days
+//!   ([`day_floor`], [`year_doy`], [`from_year_doy`]) and unit conversions.
+//!
+//! # Leap seconds
+//!
+//! Times are POSIX nanoseconds (no leap-second count), like libmseed's `nstime_t`. Sample
+//! times follow libmseed's `ms_sampletime`: when the span from the first sample to the
+//! computed time contains a leap second of libmseed's embedded table (1972-01-01 …
+//! 2017-01-01), the time is reduced by one second per leap second contained (3.5.4;
+//! 3.1.3 subtracts at most one, which differs only for spans over six months). So 1 Hz data
+//! starting 2016-12-31T23:59:30 with 60 samples ends at 2017-01-01T00:00:28, not :29, and
+//! a record following it at 00:00:29 is contiguous, as libmseed and msi say (ObsPy would
+//! report a one-second overlap). Record end times
+//! ([`RecordHeader::end_ns`](crate::record::RecordHeader::end_ns)), reading, merging and
+//! repacking all use [`sample_time`]; outside leap seconds it equals ObsPy's
+//! `start + offset / rate`, rounded to the nanosecond.
+
+mod calendar;
+mod leap;
+
+pub use calendar::{from_year_doy_hms, TimeFieldError};
+pub use leap::{leap_second_within, sample_time};
 
 use crate::error::{Error, Result};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
@@ -36,18 +65,6 @@ pub fn period_ns(sample_rate_hz: f64) -> f64 {
 /// within which ObsPy's `get_flags` and availability joins treat records as adjacent.
 pub fn half_period_ns(sample_rate_hz: f64) -> i64 {
     (period_ns(sample_rate_hz) / 2.0) as i64
-}
-
-/// The time `n` sample periods after `start_ns`, rounded to the nearest nanosecond.
-///
-/// This is how libmseed computes sample times (`ms_sampletime` without the leap-second
-/// adjustment): `start + n / rate`, in nanoseconds, rounded.
-pub fn offset_by_samples(start_ns: i64, n: i64, sample_rate_hz: f64) -> i64 {
-    if sample_rate_hz > 0.0 {
-        start_ns + (n as f64 * NS_PER_S as f64 / sample_rate_hz).round() as i64
-    } else {
-        start_ns
-    }
 }
 
 /// Start of the UTC day that contains `ns` (floor to 00:00:00).
@@ -105,22 +122,6 @@ pub fn from_year_doy(year: i32, doy: u32) -> Result<i64> {
     let date = NaiveDate::from_yo_opt(year, doy)
         .ok_or_else(|| Error::invalid_argument(format!("no day {doy} in year {year}")))?;
     from_naive(date.and_time(NaiveTime::MIN)).ok_or_else(|| out_of_range(date))
-}
-
-/// Builds an instant from broken-down UTC fields (as in a SEED BTIME, with nanoseconds).
-///
-/// Returns `None` when a field is out of range.
-pub fn from_year_doy_hms(
-    year: i32,
-    doy: u32,
-    hour: u32,
-    minute: u32,
-    second: u32,
-    nanosecond: u32,
-) -> Option<i64> {
-    let date = NaiveDate::from_yo_opt(year, doy)?;
-    let time = NaiveTime::from_hms_nano_opt(hour, minute, second, nanosecond)?;
-    from_naive(date.and_time(time))
 }
 
 /// The current time from the system clock, ns since 1970 UTC (0 if the clock is before
@@ -254,6 +255,5 @@ mod tests {
         assert_eq!(year_doy(t), (2016, 366));
         assert_eq!(format_date(t), "2016-12-31");
         assert!(from_year_doy(2015, 366).is_err());
-        assert_eq!(offset_by_samples(0, 3, 3.0), NS_PER_S);
     }
 }

@@ -3,9 +3,9 @@
 //! are exact, and the scanner reads encoded records with the right times and counts.
 
 use siqaco::codec::{decode_record, encode, PackOptions, Samples};
-use siqaco::record::{sample_time, RecordScanner, ScanItem};
+use siqaco::record::{RecordScanner, ScanItem};
 use siqaco::testing::{files_in, test_data_dir};
-use siqaco::time::parse_time;
+use siqaco::time::{parse_time, sample_time};
 use siqaco::Nslc;
 
 #[test]

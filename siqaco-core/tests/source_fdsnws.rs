@@ -12,7 +12,7 @@ use siqaco::source::fdsnws::{FdsnDataselect, FdsnOptions};
 use siqaco::source::local::ArchiveSource;
 use siqaco::source::{RequestLine, Source, SourceInfo};
 use siqaco::testing::{test_data_dir, FdsnwsServer};
-use siqaco::time::{offset_by_samples, parse_time};
+use siqaco::time::{parse_time, sample_time};
 use siqaco::{Nslc, NslcGlob};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -38,7 +38,7 @@ fn samples(files: &[PathBuf], s: i64, e: i64) -> Vec<(String, i64, u64)> {
                 Samples::Text(_) => continue,
             };
             for (i, v) in vals.into_iter().enumerate() {
-                let t = offset_by_samples(d.start_ns, i as i64, d.sample_rate_hz);
+                let t = sample_time(d.start_ns, i as i64, d.sample_rate_hz);
                 if t >= s && t < e {
                     out.push((d.nslc.to_string(), t, v));
                 }

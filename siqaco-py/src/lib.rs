@@ -18,7 +18,7 @@ use pyo3::IntoPyObjectExt;
 use serde_json::Value;
 use siqaco::codec::Samples;
 use siqaco::gaps::AnalysisOptions;
-use siqaco::ops::{parse_field, parse_fields, Control, ReadRequest, ScanRequest};
+use siqaco::ops::{parse_field, parse_fields, Control, ReadRequest, ScanRequest, StreamsRequest};
 use siqaco::scan::{parse_selection, window_from, Progress, ScanOptions};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -297,6 +297,27 @@ fn scan(
     Ok(PyScanReport { inner })
 }
 
+/// The streams an archive holds, from its file names (no file is read):
+/// `"NET.STA.LOC.CHA"` texts sorted ([`siqaco::ops::StreamsRequest`]).
+#[pyfunction]
+#[pyo3(signature = (root, layout="sds", select=None))]
+fn streams(
+    py: Python<'_>,
+    root: PathBuf,
+    layout: &str,
+    select: Option<Vec<String>>,
+) -> PyResult<Vec<String>> {
+    let request = (|| -> siqaco::Result<StreamsRequest> {
+        let mut r = StreamsRequest::new(root);
+        r.layout = parse_field("layout", layout)?;
+        r.select = parse_fields("select", &select.unwrap_or_default())?;
+        Ok(r)
+    })()
+    .map_err(errors::to_pyerr)?;
+    let list = run_op(py, None, |control| request.run(control))?;
+    Ok(list.iter().map(ToString::to_string).collect())
+}
+
 /// The figures' data of `siqaco report` from a catalogue (`siqaco::plot::report_data_json`):
 /// per stream its summary, its availability per UTC day and its segments, gaps and overlaps.
 #[pyfunction]
@@ -457,10 +478,16 @@ fn stats(
 }
 
 /// Parses a time as the CLI does (ISO 8601 with or without `Z`, a date, SEED ordinal dates)
-/// into nanoseconds since 1970-01-01 UTC.
+/// into nanoseconds since 1970-01-01 UTC; a refusal names the request field `field` when
+/// given ([`siqaco::ops::parse_time_field`]).
 #[pyfunction]
-fn parse_time(text: &str) -> PyResult<i64> {
-    siqaco::time::parse_time(text).map_err(errors::to_pyerr)
+#[pyo3(signature = (text, field=None))]
+fn parse_time(text: &str, field: Option<&str>) -> PyResult<i64> {
+    match field {
+        Some(f) => siqaco::ops::parse_time_field(f, text),
+        None => siqaco::time::parse_time(text),
+    }
+    .map_err(errors::to_pyerr)
 }
 
 /// The native module.
@@ -470,6 +497,7 @@ fn _siqaco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyScanReport>()?;
     m.add_function(wrap_pyfunction!(scan, m)?)?;
     m.add_function(wrap_pyfunction!(read, m)?)?;
+    m.add_function(wrap_pyfunction!(streams, m)?)?;
     m.add_function(wrap_pyfunction!(index, m)?)?;
     m.add_function(wrap_pyfunction!(stats, m)?)?;
     m.add_function(wrap_pyfunction!(parse_time, m)?)?;

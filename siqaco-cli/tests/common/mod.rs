@@ -82,7 +82,7 @@ pub fn stream_samples(root: &Path, window: (i64, i64)) -> BTreeMap<String, Vec<(
         let e = m.entry(s.nslc.to_string()).or_default();
         for (i, x) in v.iter().enumerate() {
             e.push((
-                siqaco::time::offset_by_samples(s.start_ns, i as i64, s.sample_rate_hz),
+                siqaco::time::sample_time(s.start_ns, i as i64, s.sample_rate_hz),
                 i64::from(*x),
             ));
         }

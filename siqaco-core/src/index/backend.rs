@@ -8,7 +8,7 @@
 //! introspection) are chosen by the [`BackendKind`] of the connection. Values cross the interface as
 //! [`SqlValue`]; queries return all rows at once.
 
-use crate::error::{Error, Result};
+use crate::error::{BoxedSource, Error, Result};
 use std::path::Path;
 
 /// A value bound to or read from a catalogue statement.
@@ -151,8 +151,8 @@ pub fn is_postgres_url(target: &str) -> bool {
 pub fn check_sqlite_target(path: &Path) -> Result<()> {
     let label = path.display();
     if path.as_os_str().is_empty() {
-        return Err(Error::Database(
-            "empty catalogue path: expected a SQLite file or a postgresql:// URL".into(),
+        return Err(Error::database(
+            "empty catalogue path: expected a SQLite file or a postgresql:// URL",
         ));
     }
     match std::fs::metadata(path) {
@@ -163,7 +163,7 @@ pub fn check_sqlite_target(path: &Path) -> Result<()> {
             } else {
                 special_file_kind(&m)
             };
-            Err(Error::Database(format!(
+            Err(Error::database(format!(
                 "{label}: is {what}, not a regular file: a catalogue is a SQLite file or a \
                  postgresql:// URL"
             )))
@@ -176,14 +176,14 @@ pub fn check_sqlite_target(path: &Path) -> Result<()> {
             if dir.is_dir() {
                 Ok(())
             } else {
-                Err(Error::Database(format!(
+                Err(Error::database(format!(
                     "{label}: the directory {} does not exist (the catalogue file is created, \
                      its directory is not)",
                     dir.display()
                 )))
             }
         }
-        Err(e) => Err(Error::Database(format!("{label}: {e}"))),
+        Err(e) => Err(Error::database_from(format!("{label}: {e}"), e)),
     }
 }
 
@@ -331,7 +331,7 @@ impl Db {
     /// [`check_sqlite_target`] (nothing is created beside a device or a directory).
     pub(crate) fn open_sqlite(path: &Path) -> Result<Db> {
         let label = path.display().to_string();
-        let e = |err: rusqlite::Error| Error::Database(format!("{label}: {err}"));
+        let e = |err: rusqlite::Error| Error::database_from(format!("{label}: {err}"), err);
         check_sqlite_target(path)?;
         let conn = rusqlite::Connection::open(path).map_err(e)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
@@ -349,10 +349,10 @@ impl Db {
     /// Opens an existing SQLite file read-only (no WAL switch, nothing created).
     pub(crate) fn open_sqlite_read_only(path: &Path) -> Result<Db> {
         let label = path.display().to_string();
-        let e = |err: rusqlite::Error| Error::Database(format!("{label}: {err}"));
+        let e = |err: rusqlite::Error| Error::database_from(format!("{label}: {err}"), err);
         check_sqlite_target(path)?;
         if !path.is_file() {
-            return Err(Error::Database(format!("{label}: no such file")));
+            return Err(Error::database(format!("{label}: no such file")));
         }
         let conn = rusqlite::Connection::open_with_flags(
             path,
@@ -375,10 +375,10 @@ impl Db {
     pub(crate) fn open_postgres(url: &str) -> Result<Db> {
         let label = redact_url(url);
         let mut client = postgres::Client::connect(url, postgres::NoTls)
-            .map_err(|err| Error::Database(format!("{label}: {err}")))?;
+            .map_err(|err| Error::database_from(format!("{label}: {err}"), err))?;
         client
             .batch_execute("SET TIME ZONE 'UTC'; SET client_min_messages = WARNING;")
-            .map_err(|err| Error::Database(format!("{label}: {err}")))?;
+            .map_err(|err| Error::database_from(format!("{label}: {err}"), err))?;
         Ok(Db {
             conn: Conn::Postgres {
                 client: Box::new(client),
@@ -391,7 +391,7 @@ impl Db {
     /// Without the `postgres` feature: an error saying so.
     #[cfg(not(feature = "postgres"))]
     pub(crate) fn open_postgres(url: &str) -> Result<Db> {
-        Err(Error::Database(format!(
+        Err(Error::database(format!(
             "{}: this siqaco was built without the `postgres` feature",
             redact_url(url)
         )))
@@ -411,15 +411,19 @@ impl Db {
         &self.label
     }
 
-    fn err(&self, sql: &str, err: impl std::fmt::Display) -> Error {
+    fn err(&self, sql: &str, failure: SqlFailure) -> Error {
         let head: String = sql.split_whitespace().take(6).collect::<Vec<_>>().join(" ");
-        Error::Database(format!("{}: {err} (in `{head} ...`)", self.label))
+        let SqlFailure { message, source } = failure;
+        Error::database_from(
+            format!("{}: {message} (in `{head} ...`)", self.label),
+            source,
+        )
     }
 
     /// Runs statements without parameters.
     pub(crate) fn batch(&mut self, sql: &str) -> Result<()> {
         let r = match &mut self.conn {
-            Conn::Sqlite(c) => c.execute_batch(sql).map_err(|e| e.to_string()),
+            Conn::Sqlite(c) => c.execute_batch(sql).map_err(SqlFailure::from),
             #[cfg(feature = "postgres")]
             Conn::Postgres { client, .. } => client.batch_execute(sql).map_err(pg_msg),
         };
@@ -433,7 +437,7 @@ impl Db {
                 .prepare_cached(sql)
                 .and_then(|mut st| st.execute(rusqlite::params_from_iter(params.iter())))
                 .map(|n| n as u64)
-                .map_err(|e| e.to_string()),
+                .map_err(SqlFailure::from),
             #[cfg(feature = "postgres")]
             Conn::Postgres { client, statements } => pg_statement(client, statements, sql)
                 .and_then(|st| {
@@ -464,7 +468,7 @@ impl Db {
                 }
                 Ok(out)
             })()
-            .map_err(|e: rusqlite::Error| e.to_string()),
+            .map_err(|e: rusqlite::Error| SqlFailure::from(e)),
             #[cfg(feature = "postgres")]
             Conn::Postgres { client, statements } => pg_statement(client, statements, sql)
                 .and_then(|st| {
@@ -512,11 +516,34 @@ impl Db {
     }
 }
 
+/// A failed statement: the text to show and the client library's error, kept as the
+/// source of the [`Error::Database`] built from it.
+struct SqlFailure {
+    /// rusqlite's message, or a PostgreSQL server's own message (without the client's
+    /// `db error: ` wrapper).
+    message: String,
+    /// The `rusqlite` or `postgres` error.
+    source: BoxedSource,
+}
+
+impl From<rusqlite::Error> for SqlFailure {
+    fn from(e: rusqlite::Error) -> Self {
+        SqlFailure {
+            message: e.to_string(),
+            source: Box::new(e),
+        }
+    }
+}
+
 #[cfg(feature = "postgres")]
-fn pg_msg(e: postgres::Error) -> String {
-    match e.as_db_error() {
+fn pg_msg(e: postgres::Error) -> SqlFailure {
+    let message = match e.as_db_error() {
         Some(d) => d.message().to_string(),
         None => e.to_string(),
+    };
+    SqlFailure {
+        message,
+        source: Box::new(e),
     }
 }
 
@@ -525,7 +552,7 @@ fn pg_statement(
     client: &mut postgres::Client,
     cache: &mut std::collections::HashMap<String, postgres::Statement>,
     sql: &str,
-) -> std::result::Result<postgres::Statement, String> {
+) -> std::result::Result<postgres::Statement, SqlFailure> {
     if let Some(s) = cache.get(sql) {
         return Ok(s.clone());
     }

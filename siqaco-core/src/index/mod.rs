@@ -432,7 +432,7 @@ impl Catalogue {
             };
             if version < SCHEMA_VERSION && !fresh {
                 let label = cat.db.get_mut().label().to_string();
-                return Err(Error::Database(format!(
+                return Err(Error::database(format!(
                     "{label}: catalogue schema version {version} is older than this siqaco's \
                      ({SCHEMA_VERSION}); back the database up (pg_dump) and run \
                      `siqaco db migrate --db {label}`"
@@ -526,7 +526,7 @@ impl Catalogue {
             return Ok(None);
         }
         if version > SCHEMA_VERSION {
-            return Err(Error::Database(format!(
+            return Err(Error::database(format!(
                 "{}: schema version {version} is newer than this siqaco ({SCHEMA_VERSION})",
                 db.label()
             )));
@@ -585,13 +585,13 @@ impl Catalogue {
     pub fn backup(&self, dest: &Path) -> Result<()> {
         let mut db = self.db.borrow_mut();
         if db.kind() == BackendKind::Postgres {
-            return Err(Error::Database(format!(
+            return Err(Error::database(format!(
                 "{}: back PostgreSQL catalogues up with pg_dump",
                 db.label()
             )));
         }
         if dest.exists() {
-            return Err(Error::Database(format!(
+            return Err(Error::database(format!(
                 "{}: backup destination exists",
                 dest.display()
             )));
@@ -814,7 +814,7 @@ impl Catalogue {
             }
         };
         if !table_exists(cat.db.get_mut(), "tsindex")? {
-            return Err(Error::Database(format!(
+            return Err(Error::database(format!(
                 "{}: no tsindex table (not a catalogue written by mseedindex, ObsPy's Indexer \
                  or siqaco index)",
                 cat.target()

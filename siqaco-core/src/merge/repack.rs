@@ -33,9 +33,10 @@ use super::split_records;
 use crate::codec::{encode, PackOptions, Samples};
 use crate::error::{Error, Result};
 use crate::read::{append, same_type};
-use crate::record::{parse_record, sample_time};
+use crate::record::parse_record;
 use crate::sid::Nslc;
 use crate::time::format_time;
+use crate::time::sample_time;
 
 /// The time resolution of a miniSEED format version, ns: 1 for miniSEED 3 (nanosecond
 /// field of the fixed header), 1 000 for miniSEED 2 (the fixed header's 100 µs plus
@@ -233,11 +234,11 @@ pub(crate) fn encode_trace(nslc: &Nslc, t: &Trace) -> Result<(Vec<u8>, u64)> {
         let packed = split_records(&bytes)?;
         let mut pos = j;
         for (k, raw) in packed.iter().enumerate() {
-            let h = parse_record(raw).map_err(|e| Error::Codec(e.message))?;
+            let h = parse_record(raw).map_err(|e| Error::codec_from(e.message.clone(), e))?;
             let own = t.input_time(pos);
             if !same_tick(h.start_ns, own, res) {
                 if k == 0 {
-                    return Err(Error::Codec(format!(
+                    return Err(Error::codec(format!(
                         "{nslc}: libmseed packed the sample at {} with the time {}",
                         format_time(own),
                         format_time(h.start_ns)
@@ -251,7 +252,7 @@ pub(crate) fn encode_trace(nslc: &Nslc, t: &Trace) -> Result<(Vec<u8>, u64)> {
             }
             let count = usize::try_from(h.sample_count).unwrap_or(0);
             if count == 0 || pos + count > end {
-                return Err(Error::Codec(format!(
+                return Err(Error::codec(format!(
                     "{nslc}: libmseed packed a record of {} samples at {}",
                     h.sample_count,
                     format_time(own)

@@ -49,8 +49,9 @@ use super::{
 };
 use crate::codec::{decode_record, Samples};
 use crate::error::{Error, Result};
-use crate::record::{sample_time, RecordCodes, RecordScanner, ScanItem};
+use crate::record::{RecordCodes, RecordScanner, ScanItem};
 use crate::sid::Nslc;
+use crate::time::sample_time;
 use crate::time::{day_floor, format_date, format_time};
 
 /// A decoded sample: time (ns), rank of its record (of its source input sample, for

@@ -83,19 +83,25 @@ impl ScanRequest {
         }
     }
 
-    /// Checks every field.
+    /// Checks every field (`paths` last, so that a front end that sets the paths last
+    /// can check the others first).
     ///
     /// # Errors
     /// [`crate::Error::InvalidField`] naming the first bad field: no `paths`, a window whose
     /// `end_ns` is not after `start_ns`, a negative or non-finite number of seconds, both
     /// tolerances, `threads` = 0.
     pub fn validate(&self) -> Result<()> {
-        self.options().map(|_| ())
+        self.scan_options()?;
+        check_paths(&self.paths)
     }
 
-    /// The lower-level options ([`crate::scan::ScanOptions`]) of this request.
-    fn options(&self) -> Result<ScanOptions> {
-        check_paths(&self.paths)?;
+    /// The lower-level options ([`crate::scan::ScanOptions`]) of this request: selection,
+    /// analysis (window, tolerances, gap filters, per-day statistics) and threads, every
+    /// field checked but `paths` (the catalogue operations analyse with them too).
+    ///
+    /// # Errors
+    /// As [`ScanRequest::validate`], but for `paths`.
+    pub fn scan_options(&self) -> Result<ScanOptions> {
         check_seconds("min_gap_s", self.min_gap_s)?;
         check_seconds("max_gap_s", self.max_gap_s)?;
         check_threads("threads", self.threads)?;
@@ -126,7 +132,8 @@ impl ScanRequest {
     /// errors listing the archive. Files that cannot be read are not errors: they are in
     /// [`ScanReport::errors`].
     pub fn run(&self, control: &Control) -> Result<ScanReport> {
-        let mut opts = self.options()?;
+        self.validate()?;
+        let mut opts = self.scan_options()?;
         opts.cancel = Some(control.cancel_flag().clone());
         let input = ScanInput::new(&self.paths, &self.layout)?;
         let report = |p| control.report(Progress::Scan(p));
@@ -138,6 +145,21 @@ impl ScanRequest {
 
 /// List the streams an archive holds, from its file names; no file is read
 /// (`siqaco streams`, `siqaco.streams`).
+///
+/// ```
+/// # fn main() -> siqaco::Result<()> {
+/// use siqaco::ops::{Control, StreamsRequest};
+/// let root = tempfile::tempdir().unwrap();
+/// let day = root.path().join("2024/IU/ANMO/BHZ.D");
+/// std::fs::create_dir_all(&day).unwrap();
+/// std::fs::write(day.join("IU.ANMO.00.BHZ.D.2024.001"), b"").unwrap();
+/// let mut request = StreamsRequest::new(root.path());
+/// request.select = vec!["IU.*".parse()?];
+/// let streams = request.run(&Control::new())?;
+/// assert_eq!(streams, vec!["IU.ANMO.00.BHZ".parse()?]);
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct StreamsRequest {
@@ -178,7 +200,24 @@ impl StreamsRequest {
 }
 
 /// Read the samples of an archive (or of miniSEED files) into contiguous segments
-/// (`siqaco.read`, `siqaco_read`; [`crate::read`]).
+/// (`siqaco.read`, `siqaco_archive_read`; [`crate::read`]).
+///
+/// ```
+/// # fn main() -> siqaco::Result<()> {
+/// use siqaco::ops::{Control, ReadRequest};
+/// let root = tempfile::tempdir().unwrap();
+/// let mut request = ReadRequest::new([root.path()]);
+/// request.start_ns = Some(siqaco::time::parse_time("2024-01-01")?);
+/// request.end_ns = Some(siqaco::time::parse_time("2024-01-02")?);
+/// let segments = request.run(&Control::new())?;
+/// assert!(segments.is_empty()); // an empty archive
+///
+/// request.end_ns = request.start_ns; // an empty window is refused, naming the field
+/// let e = request.validate().unwrap_err();
+/// assert_eq!(e.field_name(), Some("end_ns"));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ReadRequest {
@@ -218,8 +257,7 @@ impl ReadRequest {
     }
 
     fn options(&self) -> Result<ReadOptions> {
-        check_paths(&self.paths)?;
-        Ok(ReadOptions {
+        let opts = ReadOptions {
             selection: self.select.clone(),
             window: Window::pair_of(Window::open_ended(self.start_ns, self.end_ns)?),
             tolerance: Tolerance::from_options(
@@ -228,7 +266,9 @@ impl ReadRequest {
                 self.rate_tolerance,
             )?,
             cancel: None,
-        })
+        };
+        check_paths(&self.paths)?;
+        Ok(opts)
     }
 
     /// Reads. Cancellation: the files not yet started are skipped and the segments of what

@@ -282,7 +282,13 @@ fn default_timeout() -> f64 {
 
 /// The configuration error of `key` ([`Error::Config`], `KEY: MESSAGE`).
 pub(crate) fn bad(key: &str, message: impl std::fmt::Display) -> Error {
-    Error::Config(format!("{key}: {message}"))
+    Error::config(format!("{key}: {message}"))
+}
+
+/// The configuration error of `key` caused by `e` ([`Error::Config`], `KEY: E`), keeping `e`
+/// as its source.
+pub(crate) fn bad_from(key: &str, e: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::config_from(format!("{key}: {e}"), e)
 }
 
 /// Resolves `p` against `base` unless it is absolute.
@@ -307,7 +313,7 @@ fn resolve_catalogue(base: &Path, s: &str) -> String {
 fn globs(key: &str, texts: &[String]) -> Result<Vec<NslcGlob>> {
     texts
         .iter()
-        .map(|t| NslcGlob::parse(t).map_err(|e| bad(key, e)))
+        .map(|t| NslcGlob::parse(t).map_err(|e| bad_from(key, e)))
         .collect()
 }
 
@@ -380,7 +386,7 @@ fn toml_error(e: serde_path_to_error::Error<toml::de::Error>, text: &str) -> Err
     } else {
         path
     };
-    bad(&key, format!("{message}{}", at.unwrap_or_default()))
+    Error::config_from(format!("{key}: {message}{}", at.unwrap_or_default()), inner)
 }
 
 /// Encoding names of `archive.encoding` and their SEED codes (the names of `siqaco merge
@@ -414,7 +420,10 @@ impl Config {
         let mut c = Config::from_str_in(&text, base)
             .and_then(|c| c.check_paths().map(|()| c))
             .map_err(|e| match e {
-                Error::Config(m) => Error::Config(format!("{}: {m}", path.display())),
+                Error::Config { message, source } => Error::Config {
+                    message: format!("{}: {message}", path.display()),
+                    source,
+                },
                 other => other,
             })?;
         c.file = Some(path.to_path_buf());
@@ -440,7 +449,7 @@ impl Config {
         }
         if !crate::index::is_postgres_url(&self.catalogue) {
             crate::index::check_sqlite_target(Path::new(&self.catalogue))
-                .map_err(|e| bad("catalogue.url", e))?;
+                .map_err(|e| bad_from("catalogue.url", e))?;
         }
         for (key, file) in [
             ("streams.file", &self.streams.file),
@@ -465,14 +474,17 @@ impl Config {
     /// # Errors
     /// [`Error::Config`] naming the key.
     pub fn from_str_in(text: &str, base: &Path) -> Result<Config> {
-        let raw: RawConfig = serde_path_to_error::deserialize(
-            toml::Deserializer::parse(text)
-                .map_err(|e| bad("TOML syntax", e.to_string().trim()))?,
-        )
-        .map_err(|e| toml_error(e, text))?;
+        let raw: RawConfig =
+            serde_path_to_error::deserialize(toml::Deserializer::parse(text).map_err(|e| {
+                Error::config_from(format!("TOML syntax: {}", e.to_string().trim()), e)
+            })?)
+            .map_err(|e| toml_error(e, text))?;
         // [archive]
         let a = raw.archive;
-        let layout: Layout = a.layout.parse().map_err(|e| bad("archive.layout", e))?;
+        let layout: Layout = a
+            .layout
+            .parse()
+            .map_err(|e| bad_from("archive.layout", e))?;
         let mut output = OutputOptions::default();
         if let Some(l) = a.record_length {
             output.record_length = Some(usize::try_from(l).map_err(|_| {
@@ -539,7 +551,7 @@ impl Config {
                     break;
                 }
             }
-            return Err(bad(key, e));
+            return Err(bad_from(key, e));
         }
         if a.path.trim().is_empty() {
             return Err(bad("archive.path", "must not be empty"));
@@ -564,8 +576,8 @@ impl Config {
                     format!("{m:?}: expected NET.STA"),
                 ));
             };
-            crate::sid::validate_code(n, false).map_err(|e| bad("streams.multiplexed", e))?;
-            crate::sid::validate_code(st, false).map_err(|e| bad("streams.multiplexed", e))?;
+            crate::sid::validate_code(n, false).map_err(|e| bad_from("streams.multiplexed", e))?;
+            crate::sid::validate_code(st, false).map_err(|e| bad_from("streams.multiplexed", e))?;
             multiplexed.push((n.to_string(), st.to_string()));
         }
         let streams = StreamsConfig {
@@ -743,7 +755,7 @@ impl Config {
                     }
                     SourceSpec::Archive {
                         path: resolve(base, &path),
-                        layout: layout.parse().map_err(|e| bad(&key("layout"), e))?,
+                        layout: layout.parse().map_err(|e| bad_from(&key("layout"), e))?,
                     }
                 }
                 "tsindex" => {
@@ -863,7 +875,7 @@ pub fn read_nslc_list(path: &Path) -> Result<Vec<Nslc>> {
         }
         let f: Vec<&str> = line.split('|').map(str::trim).collect();
         if f.len() < 4 {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "{}:{}: expected NET|STA|LOC|CHA, got {line:?}",
                 path.display(),
                 i + 1
@@ -872,7 +884,7 @@ pub fn read_nslc_list(path: &Path) -> Result<Vec<Nslc>> {
         let loc = if f[2] == "--" { "" } else { f[2] };
         let n = Nslc::new(f[0], f[1], loc, f[3]);
         n.validate()
-            .map_err(|e| Error::Config(format!("{}:{}: {e}", path.display(), i + 1)))?;
+            .map_err(|e| Error::config_from(format!("{}:{}: {e}", path.display(), i + 1), e))?;
         if !out.contains(&n) {
             out.push(n);
         }

@@ -147,7 +147,7 @@ pub fn resolve_streams(
         match g.as_exact() {
             Some(n) => {
                 n.validate()
-                    .map_err(|e| Error::Config(format!("streams.select: {e}")))?;
+                    .map_err(|e| config::bad_from("streams.select", e))?;
                 out.insert(n);
             }
             None => globs.push(g.clone()),
@@ -204,8 +204,7 @@ fn station_channels(fs: &config::FdsnStationConfig, window: (i64, i64)) -> Resul
         .networks
         .iter()
         .map(|n| {
-            NslcGlob::parse(n)
-                .map_err(|e| Error::Config(format!("streams.fdsn_station.networks: {e}")))
+            NslcGlob::parse(n).map_err(|e| config::bad_from("streams.fdsn_station.networks", e))
         })
         .collect::<Result<_>>()?;
     crate::source::fdsnws::station::query_channels(
@@ -349,7 +348,7 @@ pub fn open_sources(config: &Config) -> Result<Vec<Box<dyn Source>>> {
 /// status and the Python class do not change).
 fn keyed(key: &str, e: Error) -> Error {
     match e {
-        Error::Config(_) => e,
+        Error::Config { .. } => e,
         Error::Source {
             source_name,
             message,
@@ -357,7 +356,10 @@ fn keyed(key: &str, e: Error) -> Error {
             source_name,
             message: format!("{key}: {message}"),
         },
-        Error::Database(m) => Error::Database(format!("{key}: {m}")),
+        Error::Database { message, source } => Error::Database {
+            message: format!("{key}: {message}"),
+            source,
+        },
         Error::InvalidArgument(m) => Error::InvalidArgument(format!("{key}: {m}")),
         Error::Io { path, source } => Error::io(
             path,
@@ -374,7 +376,7 @@ fn keyed(key: &str, e: Error) -> Error {
             column,
             message: format!("{key}: {message}"),
         },
-        other => config::bad(key, other),
+        other => config::bad_from(key, other),
     }
 }
 
@@ -442,7 +444,7 @@ fn catalogue_spans(
 ) -> Result<Vec<AvailabilitySpan>> {
     let cat = Catalogue::open_raw(Path::new(url))?;
     if cat.schema_version()? < 1 {
-        return Err(Error::Database(format!(
+        return Err(Error::database(format!(
             "{url}: not a siqaco catalogue (index the source's data with `siqaco index`)"
         )));
     }

@@ -78,6 +78,7 @@ __all__ = [
     "stack_retry",
     "stack_run",
     "stats",
+    "streams",
     "report_data",
     "to_obspy",
     "update",
@@ -92,12 +93,13 @@ PathLike = Union[str, "os.PathLike[str]"]
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
 
-def _to_ns(t: TimeLike) -> Optional[int]:
-    """Converts a time to integer nanoseconds since 1970-01-01 UTC."""
+def _to_ns(t: TimeLike, field: Optional[str] = None) -> Optional[int]:
+    """Converts a time to integer nanoseconds since 1970-01-01 UTC; a refusal names the
+    request field ``field`` (``start_ns``...) when given, as the core's requests do."""
     if t is None:
         return None
     if isinstance(t, str):
-        return _siqaco.parse_time(t)
+        return _siqaco.parse_time(t, field)
     if isinstance(t, _dt.datetime):
         if t.tzinfo is None:
             t = t.replace(tzinfo=_dt.timezone.utc)
@@ -112,8 +114,9 @@ def _to_ns(t: TimeLike) -> Optional[int]:
         import numpy as np
 
         return int(np.datetime64(t, "ns").astype("int64"))
+    message = f"cannot use {t!r} as a time (expected str, datetime, numpy.datetime64 or obspy.UTCDateTime)"
     raise InvalidArgumentError(
-        f"cannot use {t!r} as a time (expected str, datetime, numpy.datetime64 or obspy.UTCDateTime)"
+        f"invalid argument: {field}: {message}" if field else f"invalid argument: {message}"
     )
 
 
@@ -366,8 +369,8 @@ def scan(
         _paths(root),
         layout=layout,
         select=_select(select),
-        start_ns=_to_ns(start),
-        end_ns=_to_ns(end),
+        start_ns=_to_ns(start, "start_ns"),
+        end_ns=_to_ns(end, "end_ns"),
         per_day=per_day,
         tolerance_s=tolerance,
         min_gap_s=min_gap,
@@ -415,6 +418,37 @@ def report_data(
     )
 
 
+def streams(
+    root: PathLike,
+    layout: str = "sds",
+    select: Union[str, Iterable[str], None] = None,
+) -> List[str]:
+    """The streams an archive holds, from its file names (no file is read).
+
+    Parameters
+    ----------
+    root : path
+        The archive directory.
+    layout : str
+        ``"sds"``, ``"bud"``, ``"files"``, a dataselect preset or template.
+    select : str or list of str, optional
+        ``NET.STA.LOC.CHA`` patterns with ``*`` and ``?``.
+
+    Returns
+    -------
+    list of str
+        ``"NET.STA.LOC.CHA"``, sorted (the output of ``siqaco streams``).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the root cannot be listed.
+    InvalidArgumentError
+        For a bad layout or selection.
+    """
+    return _siqaco.streams(os.fspath(root), layout, _select(select))
+
+
 def read(
     root: Union[PathLike, Sequence[PathLike]],
     select: Union[str, Iterable[str], None] = None,
@@ -449,8 +483,8 @@ def read(
         _paths(root),
         layout=layout,
         select=_select(select),
-        start_ns=_to_ns(start),
-        end_ns=_to_ns(end),
+        start_ns=_to_ns(start, "start_ns"),
+        end_ns=_to_ns(end, "end_ns"),
         tolerance_s=tolerance,
     )
     return [Segment(*t) for t in raw]

@@ -131,8 +131,14 @@ def report_data(
     """The figures' data of ``siqaco report`` from a catalogue (docs/report.md)."""
     ...
 
-def parse_time(text: str) -> int:
-    """Parses a time as the CLI does into ns since 1970-01-01 UTC."""
+def streams(
+    root: str, layout: str = "sds", select: Optional[Sequence[str]] = None
+) -> List[str]:
+    """The streams of an archive from its file names, ``"NET.STA.LOC.CHA"`` sorted."""
+
+def parse_time(text: str, field: Optional[str] = None) -> int:
+    """Parses a time as the CLI does into ns since 1970-01-01 UTC (a refusal names
+    ``field`` when given)."""
 
 def index(
     root: str,
