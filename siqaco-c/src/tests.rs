@@ -344,7 +344,7 @@ fn update_options_refuse_half_windows_and_keep_their_value() {
     // SAFETY: valid out pointer; the handle is freed below.
     unsafe {
         assert_eq!(siqaco_update_options_new(&mut o), siqaco_status::Ok);
-        assert_eq!((*o).inner.window, None);
+        assert_eq!(((*o).inner.start_ns, (*o).inner.end_ns), (None, None));
         assert_eq!(
             siqaco_update_options_set_window(o, 10, 20),
             siqaco_status::Ok
@@ -359,13 +359,16 @@ fn update_options_refuse_half_windows_and_keep_their_value() {
                 siqaco_update_options_set_window(o, s, e),
                 siqaco_status::InvalidArgument
             );
-            assert_eq!((*o).inner.window, Some((10, 20)));
+            assert_eq!(
+                ((*o).inner.start_ns, (*o).inner.end_ns),
+                (Some(10), Some(20))
+            );
         }
         assert_eq!(
             siqaco_update_options_set_window(o, SIQACO_TIME_UNSET, SIQACO_TIME_UNSET),
             siqaco_status::Ok
         );
-        assert_eq!((*o).inner.window, None);
+        assert_eq!(((*o).inner.start_ns, (*o).inner.end_ns), (None, None));
         assert_eq!(siqaco_update_options_set_now(o, 7), siqaco_status::Ok);
         assert_eq!((*o).inner.now_ns, Some(7));
         assert_eq!(
@@ -382,6 +385,7 @@ fn update_options_refuse_half_windows_and_keep_their_value() {
 #[test]
 fn update_summary_converts_the_window_and_the_lists() {
     let s = siqaco::update::UpdateSummary {
+        window_ns: Some((1_267_253_400_000_000_000, 1_267_257_600_000_000_001)),
         window_start: "2010-02-27T06:50:00.000000Z".into(),
         window_end: "2010-02-27T08:00:00.000000001Z".into(),
         samples_added: 88_200,

@@ -1,14 +1,15 @@
 //! The update pipeline from a configuration file: one run of `siqaco update`
-//! ([`siqaco_update_run`], over `siqaco::update::run_update`) and the execution of the
+//! ([`siqaco_update_run`], over `siqaco::ops::UpdateRequest`) and the execution of the
 //! pending requests of the stack (`siqaco stack run`: [`siqaco_stack_run`], over
-//! `siqaco::update::run_stack`). Options (`siqaco_update_options`) are the CLI's; both
-//! calls fill a `siqaco_update_summary`, the counters of `siqaco update --format json`.
+//! `siqaco::ops::StackRunRequest`). Options (`siqaco_update_options`) are the request's
+//! fields; both calls fill a `siqaco_update_summary`, the counters of
+//! `siqaco update --format json`.
 
 use crate::args::{arg_out, arg_str, write_handle, SIQACO_TIME_UNSET};
 use crate::boundary::{boundary, free_handle, set_option};
-use crate::status::{siqaco_status, Failure, FfiResult};
-use siqaco::update::config::Config;
-use siqaco::update::{run_stack, run_update, UpdateOptions, UpdateSummary};
+use crate::status::{siqaco_status, FfiResult};
+use siqaco::ops::{Control, StackRunRequest, UpdateRequest, Window};
+use siqaco::update::UpdateSummary;
 use std::ffi::c_char;
 use std::path::Path;
 
@@ -19,7 +20,8 @@ use std::path::Path;
 /// Setters need exclusive use of the handle; once set, the options may be read by several
 /// threads at once.
 pub struct siqaco_update_options {
-    pub(crate) inner: UpdateOptions,
+    /// The request; its `config` is set by [`siqaco_update_run`].
+    pub(crate) inner: UpdateRequest,
 }
 
 /// What an update run (or a run of the request stack) did: the counters of
@@ -64,18 +66,14 @@ pub struct siqaco_update_summary {
     pub dry_run: u32,
 }
 
-/// Converts the core's summary (window bounds as ISO 8601 text, empty when unset).
+/// Converts the core's summary (its window in ns, `SIQACO_TIME_UNSET` when there is none).
 pub(crate) fn update_summary(s: &UpdateSummary) -> FfiResult<siqaco_update_summary> {
-    let time = |t: &str| -> FfiResult<i64> {
-        Ok(if t.is_empty() {
-            SIQACO_TIME_UNSET
-        } else {
-            siqaco::time::parse_time(t)?
-        })
-    };
+    let (start, end) = s
+        .window_ns
+        .unwrap_or((SIQACO_TIME_UNSET, SIQACO_TIME_UNSET));
     Ok(siqaco_update_summary {
-        window_start_ns: time(&s.window_start)?,
-        window_end_ns: time(&s.window_end)?,
+        window_start_ns: start,
+        window_end_ns: end,
         streams_checked: s.streams_checked,
         gaps_found: s.gaps_found,
         requests_created: s.requests_created,
@@ -90,8 +88,8 @@ pub(crate) fn update_summary(s: &UpdateSummary) -> FfiResult<siqaco_update_summa
     })
 }
 
-/// Reads the configuration file `config_path` and runs `run` on it inside the panic
-/// boundary; writes the converted summary to `*summary_out` on success.
+/// Runs `run` on the configuration file `config_path` inside the panic boundary; writes
+/// the converted summary to `*summary_out` on success.
 ///
 /// # Safety
 /// `config_path` is NULL or a NUL-terminated string; `summary_out` is NULL or valid for a
@@ -99,14 +97,13 @@ pub(crate) fn update_summary(s: &UpdateSummary) -> FfiResult<siqaco_update_summa
 unsafe fn run_config(
     config_path: *const c_char,
     summary_out: *mut siqaco_update_summary,
-    run: impl FnOnce(&Config) -> siqaco::Result<UpdateSummary>,
+    run: impl FnOnce(&Path) -> siqaco::Result<UpdateSummary>,
 ) -> siqaco_status {
     boundary(|| {
         // SAFETY: the caller's contract.
         let path = unsafe { arg_str(config_path, "config_path") }?;
         let out = arg_out(summary_out, "summary_out")?;
-        let config = Config::from_path(Path::new(path))?;
-        let summary = update_summary(&run(&config)?)?;
+        let summary = update_summary(&run(Path::new(path))?)?;
         // SAFETY: checked non-NULL.
         unsafe { out.write(summary) };
         Ok(())
@@ -128,7 +125,7 @@ pub unsafe extern "C" fn siqaco_update_options_new(
     boundary(|| {
         let out = arg_out(options_out, "options_out")?;
         let handle = siqaco_update_options {
-            inner: UpdateOptions::default(),
+            inner: UpdateRequest::default(),
         };
         // SAFETY: checked non-NULL.
         unsafe { write_handle(out, handle) };
@@ -167,22 +164,11 @@ pub unsafe extern "C" fn siqaco_update_options_set_window(
     // SAFETY: the caller's contract.
     unsafe {
         set_option(options, |o| {
-            o.inner.window = match (start_ns, end_ns) {
-                (SIQACO_TIME_UNSET, SIQACO_TIME_UNSET) => None,
-                (SIQACO_TIME_UNSET, _) | (_, SIQACO_TIME_UNSET) => {
-                    return Err(Failure::new(
-                        siqaco_status::InvalidArgument,
-                        "an update window needs both bounds (or neither)",
-                    ))
-                }
-                (s, e) if e <= s => {
-                    return Err(Failure::new(
-                        siqaco_status::InvalidArgument,
-                        "the end must be after the start",
-                    ))
-                }
-                (s, e) => Some((s, e)),
-            };
+            let bound = |t: i64| (t != SIQACO_TIME_UNSET).then_some(t);
+            let (start, end) = (bound(start_ns), bound(end_ns));
+            // The request's window rule (both or neither, the end after the start).
+            Window::both_or_neither(start, end)?;
+            (o.inner.start_ns, o.inner.end_ns) = (start, end);
             Ok(())
         })
     }
@@ -270,9 +256,10 @@ pub unsafe extern "C" fn siqaco_update_run(
     let options = unsafe { options.as_ref() };
     // SAFETY: the caller's contract.
     unsafe {
-        run_config(config_path, summary_out, |config| match options {
-            Some(o) => run_update(config, &o.inner),
-            None => run_update(config, &UpdateOptions::default()),
+        run_config(config_path, summary_out, |config| {
+            let mut request = options.map(|o| o.inner.clone()).unwrap_or_default();
+            request.config = config.to_path_buf();
+            request.run(&Control::new())
         })
     }
 }
@@ -294,5 +281,9 @@ pub unsafe extern "C" fn siqaco_stack_run(
     summary_out: *mut siqaco_update_summary,
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
-    unsafe { run_config(config_path, summary_out, run_stack) }
+    unsafe {
+        run_config(config_path, summary_out, |config| {
+            StackRunRequest::new(config).run(&Control::new())
+        })
+    }
 }

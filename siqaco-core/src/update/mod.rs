@@ -97,6 +97,11 @@ pub struct PlannedRequest {
 /// The outcome of a run (`siqaco update --format json` prints it).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct UpdateSummary {
+    /// The window, ns since 1970-01-01 UTC (`[start, end)`); `None` for a run of the stack
+    /// that found no pending request. Not in the JSON document, which has it as text
+    /// (`window_start`, `window_end`).
+    #[serde(skip)]
+    pub window_ns: Option<(i64, i64)>,
     /// Window start, ISO 8601.
     pub window_start: String,
     /// Window end (exclusive), ISO 8601.
@@ -794,6 +799,7 @@ pub fn run_update_with_progress(
         )));
     }
     let mut summary = UpdateSummary {
+        window_ns: Some(window),
         window_start: format_time(window.0),
         window_end: format_time(window.1),
         dry_run: opts.dry_run,
@@ -996,6 +1002,7 @@ pub fn run_stack_with_progress(
     if pending.is_empty() {
         return Ok(summary);
     }
+    summary.window_ns = Some(window);
     summary.window_start = format_time(window.0);
     summary.window_end = format_time(window.1);
     let streams = resolve_streams(config, Some(&catalogue), window)?;
