@@ -63,11 +63,11 @@ pub struct FetchArgs {
     availability: String,
     /// User for /queryauth (HTTP Digest); the password comes from --password or the
     /// environment variable SIQACO_FDSN_PASSWORD.
-    #[arg(long, conflicts_with = "token")]
+    #[arg(long)]
     user: Option<String>,
     /// Password for --user (prefer SIQACO_FDSN_PASSWORD: a command line is visible to
     /// other users).
-    #[arg(long, requires = "user")]
+    #[arg(long)]
     password: Option<String>,
     /// EIDA token file: exchanged for credentials at the server's /auth, then /queryauth.
     #[arg(long, value_name = "FILE")]

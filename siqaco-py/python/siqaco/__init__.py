@@ -841,8 +841,6 @@ def update(
     Source failures are not errors: they are recorded in the request stack and counted in
     the summary.
     """
-    if (start is None) != (end is None):
-        raise InvalidArgumentError("start and end must be given together")
     return _siqaco.update(
         os.fspath(config),
         start_ns=_to_ns(start),
