@@ -12,7 +12,7 @@ use siqaco::record::{
     parse_record, RecordErrorKind, RecordScanner, ScanItem, ENCODING_UNKNOWN, MAX_RECORD_LENGTH,
     MIN_RECORD_LENGTH,
 };
-use siqaco::source::availability::parse_availability;
+use siqaco::source::fdsnws::availability::parse_availability;
 use siqaco::source::RequestLine;
 use siqaco::stationxml::parse_stationxml;
 use siqaco::update::config::Config;
@@ -397,7 +397,7 @@ pub fn template(data: &[u8]) {
 
 const URL: &str = "http://fuzz.invalid/fdsnws/availability/1/query";
 
-/// The FDSN availability response parser (`source::availability::parse_availability`,
+/// The FDSN availability response parser (`source::fdsnws::availability::parse_availability`,
 /// text and JSON) on any body.
 ///
 /// Invariant checked, beyond "no panic, bounded memory": an error is `Error::Http` naming

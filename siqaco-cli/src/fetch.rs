@@ -1,12 +1,10 @@
-//! `siqaco fetch`: argument parsing, progress and output only; the pipeline is
-//! `siqaco::source::fetch_into_archive`.
+//! `siqaco fetch`: flags mapped onto `siqaco::ops::FetchRequest`, progress and output only.
 
 use crate::EXIT_OK;
-use siqaco::archive::{Archive, Layout};
-use siqaco::source::fdsn::{AvailabilityMode, Credentials};
-use siqaco::source::{fetch_into_archive, FetchJob, FetchProgress};
-use siqaco::time::parse_time;
-use siqaco::NslcGlob;
+use siqaco::ops::{parse_field, parse_fields, parse_time_field, Control, FetchRequest, Progress};
+use siqaco::source::fdsnws::client::PASSWORD_ENV;
+use siqaco::source::fdsnws::Credentials;
+use siqaco::source::SourceSpec;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -65,11 +63,11 @@ pub struct FetchArgs {
     availability: String,
     /// User for /queryauth (HTTP Digest); the password comes from --password or the
     /// environment variable SIQACO_FDSN_PASSWORD.
-    #[arg(long, conflicts_with = "token")]
+    #[arg(long)]
     user: Option<String>,
     /// Password for --user (prefer SIQACO_FDSN_PASSWORD: a command line is visible to
     /// other users).
-    #[arg(long, requires = "user")]
+    #[arg(long)]
     password: Option<String>,
     /// EIDA token file: exchanged for credentials at the server's /auth, then /queryauth.
     #[arg(long, value_name = "FILE")]
@@ -78,10 +76,12 @@ pub struct FetchArgs {
 
 impl FetchArgs {
     fn credentials(&self) -> siqaco::Result<Option<Credentials>> {
+        let env = std::env::var(PASSWORD_ENV).ok();
         Credentials::from_options(
             self.user.as_deref(),
             self.password.as_deref(),
             self.token.as_deref(),
+            env.as_deref(),
         )
     }
 }
@@ -104,35 +104,43 @@ fn progress_bar(chunks: usize) -> Option<indicatif::ProgressBar> {
     Some(pb)
 }
 
-/// Runs `siqaco fetch`.
-pub fn run(args: &FetchArgs) -> siqaco::Result<u8> {
-    let (start_ns, end_ns) = (parse_time(&args.start)?, parse_time(&args.end)?);
-    let select = args
-        .select
-        .iter()
-        .map(|s| NslcGlob::parse(s))
-        .collect::<siqaco::Result<Vec<_>>>()?;
-    let out = Archive::new(&args.out, args.layout.parse::<Layout>()?);
-    let mut job = FetchJob::new(args.source.clone(), select, start_ns, end_ns, out);
-    job.source_layout = args.source_layout.parse()?;
+/// The request of `siqaco fetch`'s flags.
+fn request(args: &FetchArgs) -> siqaco::Result<FetchRequest> {
+    let mut r = FetchRequest::default();
+    r.start_ns = Some(parse_time_field("start_ns", &args.start)?);
+    r.end_ns = Some(parse_time_field("end_ns", &args.end)?);
+    r.select = parse_fields("select", &args.select)?;
+    r.out = args.out.clone();
+    r.layout = parse_field("layout", &args.layout)?;
+    let source_layout = parse_field("source_layout", &args.source_layout)?;
     let max = siqaco::update::config::limits::TIMEOUT_S;
     if args.timeout > max {
-        // Beyond any real use, and a duration that does not fit would panic.
+        // The request refuses it too (field timeout_s); this tool's wording names the flag
+        // and the value.
         return Err(siqaco::Error::invalid_argument(format!(
             "--timeout {:?} s is more than the maximum {max} s (7 days)",
             args.timeout
         )));
     }
-    job.timeout_s = args.timeout;
-    job.retries = args.retries;
-    job.quality = args.quality.clone();
-    job.limit_rate = args.limit_rate;
-    job.in_flight = args.in_flight;
-    job.availability = AvailabilityMode::from_spec(&args.availability);
-    job.credentials = args.credentials()?;
+    r.timeout_s = args.timeout;
+    r.retries = args.retries;
+    r.quality = args.quality.clone();
+    r.limit_rate = args.limit_rate;
+    r.in_flight = args.in_flight;
+    r.availability = parse_field("availability", &args.availability)?;
+    r.credentials = args.credentials()?;
+    r.source = Some(parse_field::<SourceSpec>("source", &args.source)?.with_layout(source_layout));
+    r.validate()?;
+    Ok(r)
+}
+
+/// Runs `siqaco fetch`.
+pub fn run(args: &FetchArgs) -> siqaco::Result<u8> {
+    let request = request(args)?;
     // The bar appears when the fetching starts (the first call gives the number of pieces).
     let pb: OnceLock<Option<indicatif::ProgressBar>> = OnceLock::new();
-    let cb = |p: FetchProgress| {
+    let cb = |p: Progress| {
+        let Progress::Fetch(p) = p else { return };
         if let Some(pb) = pb.get_or_init(|| progress_bar(p.chunks_total)) {
             pb.set_position(p.chunks_done as u64);
             pb.set_message(format!(
@@ -142,12 +150,12 @@ pub fn run(args: &FetchArgs) -> siqaco::Result<u8> {
             ));
         }
     };
-    let progress: Option<&(dyn Fn(FetchProgress) + Sync)> = if std::io::stderr().is_terminal() {
-        Some(&cb)
+    let control = if std::io::stderr().is_terminal() {
+        Control::new().with_progress(&cb)
     } else {
-        None
+        Control::new()
     };
-    let fetched = fetch_into_archive(&job, progress);
+    let fetched = request.run(&control);
     if let Some(Some(pb)) = pb.get() {
         pb.finish_and_clear();
     }

@@ -281,6 +281,8 @@ const FIELD_FLAGS: &[(&str, &str)] = &[
     ("subindex_s", "--subindex"),
     ("batch_files", "--batch"),
     ("inputs", "INPUTS"),
+    ("timeout_s", "--timeout"),
+    ("states", "--state"),
 ];
 
 /// The flag (or argument) of the request field `field` ([`FIELD_FLAGS`]).

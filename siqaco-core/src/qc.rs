@@ -835,7 +835,7 @@ fn read_one(idx: u32, file: &ArchiveFile, opts: &QcOptions, acc: &mut Acc) {
 /// Reads the metadata to check against, from `spec`:
 ///
 /// * `http://…` or `https://…`: an FDSN station web service (base URL or full service URL,
-///   [`crate::source::station::query_inventory`]) asked at `level=response` for the
+///   [`crate::source::fdsnws::station::query_inventory`]) asked at `level=response` for the
 ///   streams of `selection` (one query per glob; empty = everything) over `window`;
 /// * a directory: every StationXML file in it, merged
 ///   ([`crate::stationxml::read_stationxml_dir`]);
@@ -854,15 +854,15 @@ pub fn load_metadata(
     spec: &str,
     selection: &[NslcGlob],
     window: Option<(i64, i64)>,
-    fdsn: &crate::source::fdsn::FdsnOptions,
+    fdsn: &crate::source::fdsnws::FdsnOptions,
 ) -> Result<Inventory> {
     if spec.starts_with("http://") || spec.starts_with("https://") {
-        return crate::source::station::query_inventory(
+        return crate::source::fdsnws::station::query_inventory(
             spec,
             selection,
             window.map(|w| w.0),
             window.map(|w| w.1),
-            crate::source::station::StationLevel::Response,
+            crate::source::fdsnws::station::StationLevel::Response,
             fdsn,
         );
     }

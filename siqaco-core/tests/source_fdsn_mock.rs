@@ -2,13 +2,13 @@
 //! real server cannot be made to show, HTTP Digest and the EIDA token flow, and the
 //! availability and station clients. Each server accepts a bounded number of connections.
 
-use siqaco::source::availability::{
+use siqaco::source::fdsnws::availability::{
     query_availability, query_availability_format, AvailabilityFormat,
 };
-use siqaco::source::fdsn::{AvailabilityMode, Credentials, FdsnDataselect, FdsnOptions};
-use siqaco::source::station::{
+use siqaco::source::fdsnws::station::{
     query_channel_epochs, query_channels, query_inventory, StationLevel,
 };
+use siqaco::source::fdsnws::{AvailabilityMode, Credentials, FdsnDataselect, FdsnOptions};
 use siqaco::source::{restrict_to_availability, RequestLine, Source, SourceInfo};
 use siqaco::stationxml::read_stationxml;
 use siqaco::testing::test_data_dir;

@@ -8,7 +8,7 @@
 use siqaco::archive::{Archive, Layout};
 use siqaco::codec::{decode_record, Samples};
 use siqaco::record::{RecordScanner, ScanItem};
-use siqaco::source::fdsn::{FdsnDataselect, FdsnOptions};
+use siqaco::source::fdsnws::{FdsnDataselect, FdsnOptions};
 use siqaco::source::local::ArchiveSource;
 use siqaco::source::{RequestLine, Source, SourceInfo};
 use siqaco::testing::{test_data_dir, FdsnwsServer};
@@ -160,7 +160,7 @@ fn fetch_from_portable_fdsnws_dataselect() {
         SourceInfo::new("local-fdsnws"),
         &url,
         FdsnOptions {
-            availability: siqaco::source::fdsn::AvailabilityMode::Service,
+            availability: siqaco::source::fdsnws::AvailabilityMode::Service,
             max_retries: 0,
             ..FdsnOptions::default()
         },

@@ -7,7 +7,7 @@ use siqaco::archive::{Archive, Layout};
 use siqaco::index::{Catalogue, IndexOptions};
 use siqaco::record::{RecordScanner, ScanItem};
 use siqaco::source::local::{ArchiveSource, TsindexSource};
-use siqaco::source::{open_source, AvailabilitySpan, RequestLine, Source, SourceInfo};
+use siqaco::source::{AvailabilitySpan, RequestLine, Source, SourceInfo, SourceSpec};
 use siqaco::testing::test_data_dir;
 use siqaco::time::parse_time;
 use siqaco::{ErrorKind, Nslc, NslcGlob};
@@ -184,14 +184,18 @@ fn siqaco_catalogue_gives_the_archives_records() {
     );
     assert_eq!(std::fs::read_dir(staged.path()).unwrap().count(), 0);
 
-    // `open_source` takes a catalogue file as a source.
-    let src = open_source(
-        db.to_str().unwrap(),
-        SourceInfo::new("cat"),
-        Layout::Sds,
-        Default::default(),
-    )
-    .unwrap();
+    // A command-line source naming a catalogue file is a tsindex source.
+    let spec: SourceSpec = db.to_str().unwrap().parse().unwrap();
+    assert_eq!(
+        spec,
+        SourceSpec::Tsindex {
+            catalogue: db.to_str().unwrap().to_string(),
+            root: None
+        }
+    );
+    let src = spec
+        .open(SourceInfo::new("cat"), Default::default())
+        .unwrap();
     assert!(src.is_online());
 }
 

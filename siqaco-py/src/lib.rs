@@ -122,6 +122,7 @@ impl ProgressArgs for siqaco::ops::Progress {
     fn call(self, f: &Bound<'_, PyAny>) -> PyResult<()> {
         match self {
             siqaco::ops::Progress::Scan(p) => p.call(f),
+            siqaco::ops::Progress::Fetch(p) => p.call(f),
             siqaco::ops::Progress::Update(p) => p.call(f),
             _ => Ok(()),
         }

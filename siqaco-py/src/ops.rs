@@ -3,16 +3,17 @@
 //! are the JSON documents the CLI prints, as Python objects (`merge` and `qc`: typed
 //! results whose `to_dict()` is that document).
 
-use crate::{errors, json_to_py, run_detached, run_op, ProgressArgs};
+use crate::{errors, json_to_py, run_op, ProgressArgs};
 use pyo3::prelude::*;
-use serde_json::{json, Value};
-use siqaco::archive::{Archive, Layout};
+use serde_json::Value;
 use siqaco::merge::apply::MergeReport;
-use siqaco::ops::{parse_field, parse_fields, MergeRequest, QcRequest, UpdateRequest};
+use siqaco::ops::{
+    parse_field, parse_fields, FetchRequest, MergeRequest, QcRequest, UpdateRequest,
+};
 use siqaco::qc::QcReport;
-use siqaco::scan::parse_selection;
-use siqaco::source::fdsn::{AvailabilityMode, Credentials};
-use siqaco::source::{fetch_into_archive, ArchiveFetch, FetchJob, FetchProgress};
+use siqaco::source::fdsnws::client::PASSWORD_ENV;
+use siqaco::source::fdsnws::Credentials;
+use siqaco::source::{FetchProgress, SourceSpec};
 use siqaco::update::{UpdateProgress, UpdateSummary};
 use siqaco::Error;
 use std::path::PathBuf;
@@ -43,27 +44,11 @@ pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> PyResult<Value> {
     serde_json::to_value(v).map_err(|e| errors::to_pyerr(Error::invalid_argument(e.to_string())))
 }
 
-/// The counts of a fetch: `nothing_available`, `chunks`, `bytes`, `requests_done`,
-/// `requests_retried`, `files_written`, `records_added`, `records_duplicate`, `errors`
-/// (the messages of the pieces that failed).
-fn fetch_json(f: &ArchiveFetch) -> Value {
-    let w = f.written.clone().unwrap_or_default();
-    json!({
-        "nothing_available": f.nothing_available,
-        "chunks": f.chunks,
-        "bytes": f.report.bytes,
-        "requests_done": f.report.requests_done,
-        "requests_retried": f.report.requests_retried,
-        "files_written": w.files_written,
-        "records_added": w.records_added,
-        "records_duplicate": w.records_duplicate,
-        "errors": f.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    })
-}
-
-/// Fetches data into an archive (`siqaco fetch`, [`fetch_into_archive`]). Returns the
-/// counts ([`fetch_json`]); when pieces failed, raises the first piece's error with the
-/// counts as its `summary` attribute (what the other pieces fetched is written).
+/// Fetches data into an archive ([`siqaco::ops::FetchRequest`]: keyword arguments are its
+/// fields; `source` and `source_layout` make its `source`, `user`, `password`, `token` its
+/// `credentials`). Returns the fetch document ([`siqaco::ops::ArchiveFetch`] serialised);
+/// when pieces failed, raises the first piece's error with the document as its `summary`
+/// attribute (what the other pieces fetched is written).
 #[pyfunction]
 #[pyo3(signature = (source, select, start_ns, end_ns, out, layout="sds", source_layout="sds", in_flight=4, timeout_s=120.0, retries=4, quality=None, limit_rate=None, availability="assume", user=None, password=None, token=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
@@ -87,26 +72,34 @@ fn fetch<'py>(
     token: Option<PathBuf>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let mut job = (|| -> siqaco::Result<FetchJob> {
-        let out = Archive::new(out, layout.parse::<Layout>()?);
-        let mut job = FetchJob::new(source, parse_selection(&select)?, start_ns, end_ns, out);
-        job.source_layout = source_layout.parse()?;
-        job.in_flight = in_flight;
-        job.timeout_s = timeout_s;
-        job.retries = retries;
-        job.quality = quality;
-        job.limit_rate = limit_rate;
-        job.availability = AvailabilityMode::from_spec(availability);
-        job.credentials =
-            Credentials::from_options(user.as_deref(), password.as_deref(), token.as_deref())?;
-        Ok(job)
+    let request = (|| -> siqaco::Result<FetchRequest> {
+        let mut r = FetchRequest::default();
+        r.select = parse_fields("select", &select)?;
+        r.start_ns = Some(start_ns);
+        r.end_ns = Some(end_ns);
+        r.out = out;
+        r.layout = parse_field("layout", layout)?;
+        let source_layout = parse_field("source_layout", source_layout)?;
+        r.in_flight = in_flight;
+        r.timeout_s = timeout_s;
+        r.retries = retries;
+        r.quality = quality;
+        r.limit_rate = limit_rate;
+        r.availability = parse_field("availability", availability)?;
+        let env = std::env::var(PASSWORD_ENV).ok();
+        r.credentials = Credentials::from_options(
+            user.as_deref(),
+            password.as_deref(),
+            token.as_deref(),
+            env.as_deref(),
+        )?;
+        r.source = Some(parse_field::<SourceSpec>("source", &source)?.with_layout(source_layout));
+        r.validate()?;
+        Ok(r)
     })()
     .map_err(errors::to_pyerr)?;
-    let mut fetched = run_detached(py, progress, |cancel, cb| {
-        job.cancel = Some(cancel);
-        fetch_into_archive(&job, Some(cb))
-    })?;
-    let doc = json_to_py(py, &fetch_json(&fetched))?;
+    let mut fetched = run_op(py, progress, |control| request.run(control))?;
+    let doc = json_to_py(py, &to_json(&fetched)?)?;
     if fetched.errors.is_empty() {
         return Ok(doc);
     }

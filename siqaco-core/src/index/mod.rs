@@ -101,38 +101,6 @@ CREATE TABLE IF NOT EXISTS siqaco_dirty (
 );
 ";
 
-/// The request stack of `siqaco update` (schema version 2): runs, gaps found, requests and
-/// attempts; see `crate::update::stack` and `docs/configuration.md`.
-const SIQACO_DDL_V2: &str = "
-CREATE TABLE IF NOT EXISTS siqaco_runs (
-  id INTEGER PRIMARY KEY, started_ns INTEGER NOT NULL, finished_ns INTEGER,
-  window_start_ns INTEGER NOT NULL, window_end_ns INTEGER NOT NULL, summary TEXT
-);
-CREATE TABLE IF NOT EXISTS siqaco_gaps (
-  id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL,
-  network TEXT NOT NULL, station TEXT NOT NULL, location TEXT NOT NULL, channel TEXT NOT NULL,
-  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS siqaco_gaps_run ON siqaco_gaps (run_id);
-CREATE TABLE IF NOT EXISTS siqaco_requests (
-  id INTEGER PRIMARY KEY,
-  network TEXT NOT NULL, station TEXT NOT NULL, location TEXT NOT NULL, channel TEXT NOT NULL,
-  start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
-  state TEXT NOT NULL, reason TEXT, sources TEXT,
-  created_ns INTEGER NOT NULL, updated_ns INTEGER NOT NULL,
-  attempts INTEGER NOT NULL, samples_added INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS siqaco_requests_state ON siqaco_requests (state);
-CREATE INDEX IF NOT EXISTS siqaco_requests_nslc ON siqaco_requests (network,station,location,channel,start_ns);
-CREATE TABLE IF NOT EXISTS siqaco_attempts (
-  id INTEGER PRIMARY KEY, request_id INTEGER NOT NULL, run_id INTEGER NOT NULL,
-  source TEXT NOT NULL, started_ns INTEGER NOT NULL, finished_ns INTEGER NOT NULL,
-  lines TEXT NOT NULL, bytes INTEGER NOT NULL, samples_added INTEGER NOT NULL,
-  outcome TEXT NOT NULL, message TEXT
-);
-CREATE INDEX IF NOT EXISTS siqaco_attempts_request ON siqaco_attempts (request_id);
-";
-
 /// mseedindex's PostgreSQL `tsindex` DDL (`doc/database-schema.txt` 1.1), with `text` for
 /// its invalid `character text` and without NOT NULL on `quality` (mseedindex 3's own
 /// INSERT leaves it out; siqaco fills it).
@@ -156,7 +124,7 @@ CREATE INDEX IF NOT EXISTS tsindex_endtime_idx ON tsindex USING btree (endtime);
 CREATE INDEX IF NOT EXISTS tsindex_updated_idx ON tsindex USING btree (updated);
 ";
 
-/// siqaco's tables in PostgreSQL: `ddl` ([`SIQACO_DDL_V1`], [`SIQACO_DDL_V2`]) with
+/// siqaco's tables in PostgreSQL: `ddl` ([`SIQACO_DDL_V1`], [`crate::update::stack::DDL`]) with
 /// PostgreSQL's type names.
 fn siqaco_ddl_pg(ddl: &str) -> String {
     ddl.replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY")
@@ -671,8 +639,10 @@ impl Catalogue {
                         tx.batch(TSINDEX_DDL_PG)?;
                         tx.batch(&siqaco_ddl_pg(SIQACO_DDL_V1))?;
                     }
-                    (1, BackendKind::Sqlite) => tx.batch(SIQACO_DDL_V2)?,
-                    (1, BackendKind::Postgres) => tx.batch(&siqaco_ddl_pg(SIQACO_DDL_V2))?,
+                    (1, BackendKind::Sqlite) => tx.batch(crate::update::stack::DDL)?,
+                    (1, BackendKind::Postgres) => {
+                        tx.batch(&siqaco_ddl_pg(crate::update::stack::DDL))?
+                    }
                     _ => unreachable!("no migration from {v}"),
                 }
                 v += 1;

@@ -13,6 +13,9 @@ use std::sync::Arc;
 pub enum Progress {
     /// Files and bytes read by a scan ([`crate::scan::Progress`]).
     Scan(crate::scan::Progress),
+    /// Pieces and bytes of a fetch ([`crate::source::FetchProgress`]).
+    #[cfg(feature = "fdsn")]
+    Fetch(crate::source::FetchProgress),
     #[cfg(feature = "update")]
     /// Requests executed and samples added by an update or a run of the stack
     /// ([`crate::update::UpdateProgress`]).

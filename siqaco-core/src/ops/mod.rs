@@ -46,6 +46,8 @@
 #[cfg(feature = "sqlite")]
 mod catalogue;
 mod control;
+#[cfg(feature = "fdsn")]
+mod fetch;
 mod merge;
 mod names;
 mod qc;
@@ -63,6 +65,9 @@ pub use catalogue::{
     StatsRequest,
 };
 pub use control::{Control, Progress};
+#[cfg(feature = "fdsn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fdsn")))]
+pub use fetch::{ArchiveFetch, FetchRequest};
 pub use merge::MergeRequest;
 pub use qc::QcRequest;
 #[cfg(all(feature = "plot", feature = "sqlite"))]

@@ -7,12 +7,13 @@
 //! requests in flight.
 //!
 //! Implementations:
-//! * [`fdsn::FdsnDataselect`]: an FDSN dataselect web service (http or https);
+//! * [`fdsnws::FdsnDataselect`]: an FDSN dataselect web service (http or https);
 //! * [`local::ArchiveSource`]: another archive on disk, in any [`Layout`](crate::archive::Layout);
 //! * [`external::ExternalSource`]: an external program with Morumotto's contract.
 //!
-//! Clients of the other FDSN services: [`availability`] (fdsnws-availability: which times
-//! a server has) and [`station`] (fdsnws-station: which streams exist).
+//! Clients of the other FDSN services, in [`fdsnws`]: [`fdsnws::availability`]
+//! (fdsnws-availability: which times a server has) and [`fdsnws::station`] (fdsnws-station:
+//! which streams exist).
 //! [`restrict_to_availability`] cuts request lines to the times a source has data.
 //!
 //! What a source puts in the staging directory is always complete, validated miniSEED: files
@@ -22,18 +23,16 @@
 //! rejected fetch leaves nothing in the staging directory.
 //!
 //! [`write_to_archive`] files what was staged into an archive, by day of record start.
-//! [`fetch_into_archive`] is the whole of `siqaco fetch`: availability, split by day,
+//! [`crate::ops::FetchRequest`] is the whole of `siqaco fetch`: availability, split by day,
 //! fetch in parallel, write to an archive.
 //! See `docs/sources.md`.
 
-pub mod availability;
 pub mod external;
-pub mod fdsn;
+pub mod fdsnws;
 pub mod local;
-mod pipeline;
-pub mod station;
+mod spec;
 
-pub use pipeline::{fetch_into_archive, ArchiveFetch, FetchJob};
+pub use spec::SourceSpec;
 
 use crate::archive::{write_atomic, Archive};
 use crate::error::{Error, Result};
@@ -294,7 +293,7 @@ pub fn restrict_to_availability(
     lines: &[RequestLine],
     spans: &[AvailabilitySpan],
 ) -> Vec<RequestLine> {
-    let joined = availability::join_spans(spans.to_vec(), i64::MIN, i64::MAX, 0);
+    let joined = join_spans(spans.to_vec(), i64::MIN, i64::MAX, 0);
     let mut out = Vec::new();
     for l in lines {
         for sp in &joined {
@@ -305,6 +304,50 @@ pub fn restrict_to_availability(
             if a < b {
                 out.push(RequestLine::new(&sp.nslc, a, b));
             }
+        }
+    }
+    out
+}
+
+/// Cuts `spans` to `[start_ns, end_ns)` and joins, per stream, spans that overlap or are at
+/// most `gap_ns` apart. Sorted by stream, then time.
+pub(crate) fn join_spans(
+    spans: Vec<AvailabilitySpan>,
+    start_ns: i64,
+    end_ns: i64,
+    gap_ns: i64,
+) -> Vec<AvailabilitySpan> {
+    let mut by: BTreeMap<Nslc, Vec<(i64, i64)>> = BTreeMap::new();
+    for s in spans {
+        let (a, b) = (s.start_ns.max(start_ns), s.end_ns.min(end_ns));
+        if a < b {
+            by.entry(s.nslc).or_default().push((a, b));
+        }
+    }
+    let mut out = Vec::new();
+    for (nslc, mut iv) in by {
+        iv.sort_unstable();
+        let mut cur: Option<(i64, i64)> = None;
+        for (a, b) in iv {
+            match &mut cur {
+                Some((_, ce)) if a <= ce.saturating_add(gap_ns) => *ce = (*ce).max(b),
+                _ => {
+                    if let Some((cs, ce)) = cur.replace((a, b)) {
+                        out.push(AvailabilitySpan {
+                            nslc: nslc.clone(),
+                            start_ns: cs,
+                            end_ns: ce,
+                        });
+                    }
+                }
+            }
+        }
+        if let Some((cs, ce)) = cur {
+            out.push(AvailabilitySpan {
+                nslc,
+                start_ns: cs,
+                end_ns: ce,
+            });
         }
     }
     out
@@ -916,68 +959,6 @@ impl SeenRecords {
     }
 }
 
-/// Opens a source from a command-line style specification:
-///
-/// * `http://…` or `https://…`: an FDSN dataselect service ([`fdsn::FdsnDataselect`]; a
-///   base URL gets `/fdsnws/dataselect/1/query` appended) with `fdsn_options`;
-/// * `program:PATH[?CONNECT-INFOS]`: an external program ([`external::ExternalSource`])
-///   killed after `fdsn_options.timeout`;
-/// * `postgresql://…`, or a path to a file: a `tsindex` catalogue whose sections are read
-///   ([`local::TsindexSource`]; SQLite opened read-only, relative file names resolved
-///   against the file's directory);
-/// * anything else: the root directory of an archive with `layout` ([`local::ArchiveSource`]).
-///
-/// # Errors
-/// [`Error::InvalidArgument`] for a bad URL; [`Error::Io`] when the path is neither a
-/// directory nor a file; [`Error::Database`] when a file is not a `tsindex` catalogue;
-/// [`Error::Source`] when a program does not exist.
-pub fn open_source(
-    spec: &str,
-    info: SourceInfo,
-    layout: crate::archive::Layout,
-    fdsn_options: fdsn::FdsnOptions,
-) -> Result<Box<dyn Source>> {
-    if spec.starts_with("http://") || spec.starts_with("https://") {
-        return Ok(Box::new(fdsn::FdsnDataselect::new(
-            info,
-            spec,
-            fdsn_options,
-        )?));
-    }
-    if let Some(rest) = spec.strip_prefix("program:") {
-        let (prog, infos) = rest.split_once('?').unwrap_or((rest, ""));
-        if !Path::new(prog).is_file() {
-            return Err(Error::Source {
-                source_name: info.name,
-                message: format!("program {prog} does not exist"),
-            });
-        }
-        return Ok(Box::new(external::ExternalSource::new(
-            info,
-            prog,
-            infos,
-            fdsn_options.timeout,
-        )));
-    }
-    let root = Path::new(spec);
-    if crate::index::is_postgres_url(spec) || root.is_file() {
-        return Ok(Box::new(local::TsindexSource::new(info, spec, None)?));
-    }
-    if !root.is_dir() {
-        return Err(Error::io(
-            root,
-            std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "neither an archive root (directory) nor a tsindex catalogue (file), and not an http(s) URL",
-            ),
-        ));
-    }
-    Ok(Box::new(local::ArchiveSource::new(
-        info,
-        Archive::new(root, layout),
-    )))
-}
-
 /// A name for a new staged file: `<prefix>-<pid>-<n>.mseed`.
 pub(crate) fn staged_name(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -1220,5 +1201,37 @@ mod tests {
             t.consume(10_000);
         }
         assert!(t0.elapsed() >= Duration::from_millis(450));
+    }
+
+    #[test]
+    fn spans_are_cut_and_joined() {
+        let t = |s: &str| parse_time(s).unwrap();
+        let n = Nslc::new("IU", "ANMO", "00", "BHZ");
+        let sp = |a: &str, b: &str| AvailabilitySpan {
+            nslc: n.clone(),
+            start_ns: t(a),
+            end_ns: t(b),
+        };
+        let j = join_spans(
+            vec![
+                sp("2010-01-01T05:00:00", "2010-01-01T06:00:00"),
+                sp("2009-12-31", "2010-01-01T01:00:00"),
+                sp("2010-01-01T00:30:00", "2010-01-01T02:00:00"),
+                sp("2010-01-01T06:00:01", "2010-01-03"),
+            ],
+            t("2010-01-01"),
+            t("2010-01-02"),
+            0,
+        );
+        assert_eq!(
+            j,
+            vec![
+                sp("2010-01-01", "2010-01-01T02:00:00"),
+                sp("2010-01-01T05:00:00", "2010-01-01T06:00:00"),
+                sp("2010-01-01T06:00:01", "2010-01-02"),
+            ]
+        );
+        let j = join_spans(j, t("2010-01-01"), t("2010-01-02"), NS_PER_S);
+        assert_eq!(j.len(), 2);
     }
 }

@@ -10,6 +10,7 @@ use crate::archive::Layout;
 use crate::error::{Error, Result};
 use crate::merge::OutputOptions;
 use crate::sid::{Nslc, NslcGlob};
+use crate::source::SourceSpec;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -117,46 +118,14 @@ pub enum AvailabilityMode {
     Assume,
 }
 
-/// What kind of source.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SourceKind {
-    /// An FDSN dataselect web service (`url`).
-    Fdsn {
-        /// Base URL or full dataselect service URL.
-        url: String,
-    },
-    /// Another archive on disk (`path`, `layout`).
-    Archive {
-        /// Root (resolved).
-        path: PathBuf,
-        /// Layout.
-        layout: Layout,
-    },
-    /// The files listed by a `tsindex` catalogue (`tsindex`: a SQLite file, resolved, or a
-    /// `postgresql://` URL; `path`: the root relative file names are resolved against,
-    /// by default the SQLite file's directory).
-    Tsindex {
-        /// The catalogue.
-        catalogue: String,
-        /// Root of relative file names.
-        root: Option<PathBuf>,
-    },
-    /// An external program with Morumotto's contract (`command`, `connect_infos`).
-    Program {
-        /// The program (resolved when relative).
-        command: PathBuf,
-        /// Passed as `--connect-infos=`.
-        connect_infos: String,
-    },
-}
-
 /// One `[[sources]]` entry.
 #[derive(Clone, Debug)]
 pub struct SourceConfig {
     /// Unique name.
     pub name: String,
-    /// Kind and location.
-    pub kind: SourceKind,
+    /// Kind and location (the table's `kind` and its keys), opened with
+    /// [`SourceSpec::open`].
+    pub kind: SourceSpec,
     /// Priority, 1 is asked first.
     pub priority: u32,
     /// Streams served (empty = all).
@@ -168,7 +137,7 @@ pub struct SourceConfig {
     /// Requests in flight at this source.
     pub in_flight: usize,
     /// Deadline of one request (FDSN: from connecting to the last byte of the body,
-    /// [`FdsnOptions::timeout`](crate::source::fdsn::FdsnOptions::timeout)) or of one
+    /// [`FdsnOptions::timeout`](crate::source::fdsnws::FdsnOptions::timeout)) or of one
     /// program run, seconds; the same as `siqaco fetch --timeout`.
     pub timeout_s: f64,
 }
@@ -773,7 +742,7 @@ impl Config {
                             format!("{url:?}: expected an http(s) URL"),
                         ));
                     }
-                    SourceKind::Fdsn { url }
+                    SourceSpec::Fdsn { url }
                 }
                 "archive" => {
                     unused(&src.tsindex, "tsindex")?;
@@ -784,7 +753,7 @@ impl Config {
                     if path.trim().is_empty() {
                         return Err(bad(&key("path"), "must not be empty"));
                     }
-                    SourceKind::Archive {
+                    SourceSpec::Archive {
                         path: resolve(base, &path),
                         layout: layout.parse().map_err(|e| bad_from(&key("layout"), e))?,
                     }
@@ -793,7 +762,7 @@ impl Config {
                     unused(&src.url, "url")?;
                     unused(&src.layout, "layout")?;
                     unused(&src.command, "command")?;
-                    SourceKind::Tsindex {
+                    SourceSpec::Tsindex {
                         catalogue: resolve_catalogue(base, &need(src.tsindex.clone(), "tsindex")?),
                         root: src.path.as_deref().map(|p| resolve(base, p)),
                     }
@@ -803,7 +772,7 @@ impl Config {
                     unused(&src.url, "url")?;
                     unused(&src.path, "path")?;
                     unused(&src.layout, "layout")?;
-                    SourceKind::Program {
+                    SourceSpec::Program {
                         command: resolve(base, &need(src.command.clone(), "command")?),
                         connect_infos: src.connect_infos.clone().unwrap_or_default(),
                     }
@@ -815,7 +784,7 @@ impl Config {
                     ))
                 }
             };
-            if src.connect_infos.is_some() && !matches!(kind, SourceKind::Program { .. }) {
+            if src.connect_infos.is_some() && !matches!(kind, SourceSpec::Program { .. }) {
                 return Err(bad(&key("connect_infos"), "only for kind \"program\""));
             }
             let availability = match (src.availability.as_str(), &src.catalogue) {
@@ -959,7 +928,7 @@ mod tests {
         assert_eq!(c.sources[0].bandwidth_bytes_per_s, None);
         assert_eq!(
             c.sources[1].kind,
-            SourceKind::Archive {
+            SourceSpec::Archive {
                 path: "/mnt/backup/sds".into(),
                 layout: Layout::Sds
             }
@@ -976,14 +945,14 @@ mod tests {
         let c = Config::from_str_in(&text, Path::new("/srv")).unwrap();
         assert_eq!(
             c.sources[0].kind,
-            SourceKind::Tsindex {
+            SourceSpec::Tsindex {
                 catalogue: "/srv/idx/ts.sqlite".into(),
                 root: None
             }
         );
         assert_eq!(
             c.sources[1].kind,
-            SourceKind::Tsindex {
+            SourceSpec::Tsindex {
                 catalogue: "postgresql://u@127.0.0.1/ts".into(),
                 root: Some("/data".into())
             }
@@ -1060,7 +1029,7 @@ mod tests {
         assert_eq!(c.sources[0].name, "a");
         assert_eq!(
             c.sources[0].kind,
-            SourceKind::Program {
+            SourceSpec::Program {
                 command: "/etc/bin/x".into(),
                 connect_infos: String::new()
             }

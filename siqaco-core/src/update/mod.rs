@@ -42,9 +42,9 @@ use crate::ops::{Control, Progress};
 use crate::scan::{scan_archive, ScanOptions, ScanReport};
 use crate::segment::Tolerance;
 use crate::sid::{Nslc, NslcGlob};
-use crate::source::{AvailabilitySpan, RequestLine, Source, SourceInfo};
+use crate::source::{AvailabilitySpan, RequestLine, Source, SourceInfo, SourceSpec};
 use crate::time::{format_time, now_ns, s_to_ns};
-use config::{AvailabilityMode, Config, RetryPolicy, SourceConfig, SourceKind};
+use config::{AvailabilityMode, Config, RetryPolicy, SourceConfig};
 use stack::{Attempt, Request, RequestState};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -210,7 +210,7 @@ fn expand_globs(
 }
 
 /// The channels of `fdsn_station` networks open during the window (FDSN station service,
-/// level=channel, format=text: [`crate::source::station::query_channels`]).
+/// level=channel, format=text: [`crate::source::fdsnws::station::query_channels`]).
 fn station_channels(fs: &config::FdsnStationConfig, window: (i64, i64)) -> Result<Vec<Nslc>> {
     let nets: Vec<NslcGlob> = fs
         .networks
@@ -219,12 +219,12 @@ fn station_channels(fs: &config::FdsnStationConfig, window: (i64, i64)) -> Resul
             NslcGlob::parse(n).map_err(|e| config::bad_from("streams.fdsn_station.networks", e))
         })
         .collect::<Result<_>>()?;
-    crate::source::station::query_channels(
+    crate::source::fdsnws::station::query_channels(
         &fs.url,
         &nets,
         Some(window.0),
         Some(window.1),
-        &crate::source::fdsn::FdsnOptions::default(),
+        &crate::source::fdsnws::FdsnOptions::default(),
     )
 }
 
@@ -338,15 +338,15 @@ pub fn open_sources(config: &Config) -> Result<Vec<Box<dyn Source>>> {
                 // What was configured: the key of the value that cannot be used. A
                 // PostgreSQL server out of reach is not a configuration error.
                 let key = match &s.kind {
-                    SourceKind::Fdsn { .. } => "url",
-                    SourceKind::Tsindex { catalogue, .. }
+                    SourceSpec::Fdsn { .. } => "url",
+                    SourceSpec::Tsindex { catalogue, .. }
                         if crate::index::is_postgres_url(catalogue) =>
                     {
                         return e
                     }
-                    SourceKind::Tsindex { .. } => "tsindex",
-                    SourceKind::Program { .. } => "command",
-                    SourceKind::Archive { .. } => "path",
+                    SourceSpec::Tsindex { .. } => "tsindex",
+                    SourceSpec::Program { .. } => "command",
+                    SourceSpec::Archive { .. } => "path",
                 };
                 keyed(&format!("sources[{i}].{key} ({})", s.name), e)
             })
@@ -400,41 +400,11 @@ fn open_one(s: &SourceConfig) -> Result<Box<dyn Source>> {
         bandwidth_bytes_per_s: s.bandwidth_bytes_per_s,
         max_in_flight: s.in_flight,
     };
-    let timeout = Duration::from_secs_f64(s.timeout_s);
-    Ok(match &s.kind {
-        SourceKind::Fdsn { url } => Box::new(crate::source::fdsn::FdsnDataselect::new(
-            info,
-            url,
-            crate::source::fdsn::FdsnOptions {
-                timeout,
-                ..Default::default()
-            },
-        )?),
-        SourceKind::Archive { path, layout } => Box::new(crate::source::local::ArchiveSource::new(
-            info,
-            Archive::new(path, layout.clone()),
-        )),
-        SourceKind::Tsindex { catalogue, root } => Box::new(
-            crate::source::local::TsindexSource::new(info, catalogue, root.clone())?,
-        ),
-        SourceKind::Program {
-            command,
-            connect_infos,
-        } => {
-            if !command.is_file() {
-                return Err(Error::Source {
-                    source_name: s.name.clone(),
-                    message: format!("program {} does not exist", command.display()),
-                });
-            }
-            Box::new(crate::source::external::ExternalSource::new(
-                info,
-                command,
-                connect_infos.clone(),
-                timeout,
-            ))
-        }
-    })
+    let fdsn = crate::source::fdsnws::FdsnOptions {
+        timeout: Duration::from_secs_f64(s.timeout_s),
+        ..Default::default()
+    };
+    s.kind.open(info, fdsn)
 }
 
 /// The spans `source` has data for, per its availability mode; errors become warnings and
@@ -1035,6 +1005,9 @@ pub(crate) fn create_requests(
     window: (i64, i64),
     sources: &[String],
 ) -> Result<Vec<Request>> {
+    if window.1 <= window.0 {
+        return Err(Error::field("window", "the end must be after the start"));
+    }
     if let Some(s) = sources.iter().find(|s| config.source(s).is_none()) {
         return Err(Error::field(
             "sources",

@@ -16,13 +16,13 @@
 //! 204 means nothing matched; a 404 (asked with `nodata=204`) is an error: no station
 //! service at that URL. The answers are also filtered here by the selection and
 //! the window, so a server that ignores a parameter gives the same result. Requests follow
-//! the retry rules of [`super::fdsn`]. A body that is not the asked format (an HTML page),
+//! the retry rules of [`super::client`]. A body that is not the asked format (an HTML page),
 //! a line with too few columns, a bad time or bad XML is an error naming the URL.
 
-use super::fdsn::{get_body, http_client, resolve_service, Body, FdsnOptions};
-use super::format_fdsn_time;
+use super::client::{get_body, http_client, resolve_service, Body, FdsnOptions};
 use crate::error::{Error, Result};
 use crate::sid::{Nslc, NslcGlob};
+use crate::source::format_fdsn_time;
 use crate::stationxml::{parse_stationxml, Channel, Inventory, Sensitivity};
 use crate::time::parse_time;
 

@@ -25,17 +25,16 @@
 //! not told apart. `Latest` is taken as the end of a span (services differ on whether it is
 //! the last sample's time or one period later; the difference is one sample).
 //!
-//! Requests follow the dataselect rules of [`super::fdsn`]: 429/503 honour `Retry-After`,
+//! Requests follow the dataselect rules of [`super::client`]: 429/503 honour `Retry-After`,
 //! other server errors and timeouts are retried with backoff, 4xx statuses are errors at
 //! once. A body that is neither format (an HTML page), a line with the wrong number of
 //! columns, or a bad time is an [`Error::Http`] naming the URL and the line.
 
-use super::fdsn::{get_body, http_client, resolve_service, Body, FdsnOptions};
-use super::{format_fdsn_time, AvailabilitySpan};
+use super::client::{get_body, http_client, resolve_service, Body, FdsnOptions};
 use crate::error::{Error, Result};
 use crate::sid::Nslc;
+use crate::source::{format_fdsn_time, join_spans, AvailabilitySpan};
 use crate::time::{parse_time, NS_PER_S};
-use std::collections::BTreeMap;
 
 /// The format asked of the availability service.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -316,50 +315,6 @@ fn parse_json(text: &str) -> std::result::Result<Vec<AvailabilitySpan>, String> 
     Ok(out)
 }
 
-/// Cuts `spans` to `[start_ns, end_ns)` and joins, per stream, spans that overlap or are at
-/// most `gap_ns` apart. Sorted by stream, then time.
-pub(crate) fn join_spans(
-    spans: Vec<AvailabilitySpan>,
-    start_ns: i64,
-    end_ns: i64,
-    gap_ns: i64,
-) -> Vec<AvailabilitySpan> {
-    let mut by: BTreeMap<Nslc, Vec<(i64, i64)>> = BTreeMap::new();
-    for s in spans {
-        let (a, b) = (s.start_ns.max(start_ns), s.end_ns.min(end_ns));
-        if a < b {
-            by.entry(s.nslc).or_default().push((a, b));
-        }
-    }
-    let mut out = Vec::new();
-    for (nslc, mut iv) in by {
-        iv.sort_unstable();
-        let mut cur: Option<(i64, i64)> = None;
-        for (a, b) in iv {
-            match &mut cur {
-                Some((_, ce)) if a <= ce.saturating_add(gap_ns) => *ce = (*ce).max(b),
-                _ => {
-                    if let Some((cs, ce)) = cur.replace((a, b)) {
-                        out.push(AvailabilitySpan {
-                            nslc: nslc.clone(),
-                            start_ns: cs,
-                            end_ns: ce,
-                        });
-                    }
-                }
-            }
-        }
-        if let Some((cs, ce)) = cur {
-            out.push(AvailabilitySpan {
-                nslc,
-                start_ns: cs,
-                end_ns: ce,
-            });
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,36 +395,5 @@ mod tests {
         assert_eq!(s[0].end_ns, t("2010-02-28"));
         assert!(parse_availability(b"{\"x\":1}", "u").is_err());
         assert!(parse_availability(b"{\"datasources\":[", "u").is_err());
-    }
-
-    #[test]
-    fn spans_are_cut_and_joined() {
-        let n = Nslc::new("IU", "ANMO", "00", "BHZ");
-        let sp = |a: &str, b: &str| AvailabilitySpan {
-            nslc: n.clone(),
-            start_ns: t(a),
-            end_ns: t(b),
-        };
-        let j = join_spans(
-            vec![
-                sp("2010-01-01T05:00:00", "2010-01-01T06:00:00"),
-                sp("2009-12-31", "2010-01-01T01:00:00"),
-                sp("2010-01-01T00:30:00", "2010-01-01T02:00:00"),
-                sp("2010-01-01T06:00:01", "2010-01-03"),
-            ],
-            t("2010-01-01"),
-            t("2010-01-02"),
-            0,
-        );
-        assert_eq!(
-            j,
-            vec![
-                sp("2010-01-01", "2010-01-01T02:00:00"),
-                sp("2010-01-01T05:00:00", "2010-01-01T06:00:00"),
-                sp("2010-01-01T06:00:01", "2010-01-02"),
-            ]
-        );
-        let j = join_spans(j, t("2010-01-01"), t("2010-01-02"), NS_PER_S);
-        assert_eq!(j.len(), 2);
     }
 }
