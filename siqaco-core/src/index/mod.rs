@@ -60,6 +60,11 @@ CREATE INDEX IF NOT EXISTS tsindex_filename_idx ON tsindex (filename);
 CREATE INDEX IF NOT EXISTS tsindex_updated_idx ON tsindex (updated);
 ";
 
+/// The request stack's tables (schema version 2): the stack's own DDL, kept with it in
+/// `update/stack.sql` (`crate::update::stack`), read here for the migration from version 1,
+/// which needs it in a build without the `update` feature too.
+const STACK_DDL: &str = include_str!("../update/stack.sql");
+
 /// siqaco's own tables (schema version 1).
 const SIQACO_DDL_V1: &str = "
 CREATE TABLE IF NOT EXISTS siqaco_schema (version INTEGER NOT NULL);
@@ -124,7 +129,7 @@ CREATE INDEX IF NOT EXISTS tsindex_endtime_idx ON tsindex USING btree (endtime);
 CREATE INDEX IF NOT EXISTS tsindex_updated_idx ON tsindex USING btree (updated);
 ";
 
-/// siqaco's tables in PostgreSQL: `ddl` ([`SIQACO_DDL_V1`], [`crate::update::stack::DDL`]) with
+/// siqaco's tables in PostgreSQL: `ddl` ([`SIQACO_DDL_V1`], [`STACK_DDL`]) with
 /// PostgreSQL's type names.
 fn siqaco_ddl_pg(ddl: &str) -> String {
     ddl.replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY")
@@ -639,10 +644,8 @@ impl Catalogue {
                         tx.batch(TSINDEX_DDL_PG)?;
                         tx.batch(&siqaco_ddl_pg(SIQACO_DDL_V1))?;
                     }
-                    (1, BackendKind::Sqlite) => tx.batch(crate::update::stack::DDL)?,
-                    (1, BackendKind::Postgres) => {
-                        tx.batch(&siqaco_ddl_pg(crate::update::stack::DDL))?
-                    }
+                    (1, BackendKind::Sqlite) => tx.batch(STACK_DDL)?,
+                    (1, BackendKind::Postgres) => tx.batch(&siqaco_ddl_pg(STACK_DDL))?,
                     _ => unreachable!("no migration from {v}"),
                 }
                 v += 1;

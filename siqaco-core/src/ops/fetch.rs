@@ -9,7 +9,6 @@ use crate::source::{
     fetch_concurrently_until, restrict_to_availability, split_by_day, write_to_archive,
     FetchProgress, FetchReport, RequestLine, SourceInfo, SourceSpec, WriteSummary,
 };
-use crate::update::config::limits;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -77,7 +76,7 @@ pub struct FetchRequest {
     pub layout: Layout,
     /// Deadline of one request (from connecting to the last byte of the body,
     /// [`FdsnOptions::timeout`]) or of one program run, seconds (default 120; > 0 and at
-    /// most seven days, [`limits::TIMEOUT_S`], as `timeout_s` of an update's
+    /// most seven days, [`crate::source::MAX_TIMEOUT_S`], as `timeout_s` of an update's
     /// `[[sources]]`).
     pub timeout_s: f64,
     /// Retries of failed requests (default 4).
@@ -218,10 +217,10 @@ impl FetchRequest {
         require(t > 0.0 && t.is_finite(), "timeout_s", || {
             "must be > 0".into()
         })?;
-        require(t <= limits::TIMEOUT_S, "timeout_s", || {
+        require(t <= crate::source::MAX_TIMEOUT_S, "timeout_s", || {
             format!(
                 "{t:?} s is more than the maximum {} s (7 days)",
-                limits::TIMEOUT_S
+                crate::source::MAX_TIMEOUT_S
             )
         })?;
         require(self.in_flight >= 1, "in_flight", || {

@@ -50,6 +50,7 @@ mod control;
 mod fetch;
 mod merge;
 mod names;
+#[cfg(feature = "fdsn")]
 mod qc;
 #[cfg(all(feature = "plot", feature = "sqlite"))]
 mod report;
@@ -69,6 +70,8 @@ pub use control::{Control, Progress};
 #[cfg_attr(docsrs, doc(cfg(feature = "fdsn")))]
 pub use fetch::{ArchiveFetch, FetchRequest};
 pub use merge::MergeRequest;
+#[cfg(feature = "fdsn")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fdsn")))]
 pub use qc::QcRequest;
 #[cfg(all(feature = "plot", feature = "sqlite"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "plot", feature = "sqlite"))))]

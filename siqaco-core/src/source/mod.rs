@@ -27,6 +27,10 @@
 //! fetch in parallel, write to an archive.
 //! See `docs/sources.md`.
 
+/// The longest time a source may be given to answer one request, seconds (seven days):
+/// `timeout_s` of a fetch and of a configured source.
+pub const MAX_TIMEOUT_S: f64 = 7.0 * 86_400.0;
+
 pub mod external;
 pub mod fdsnws;
 pub mod local;

@@ -345,8 +345,8 @@ pub mod limits {
     pub const WINDOW_HOURS: u32 = 50 * 366 * 24;
     /// `requests.widen_s`: one day.
     pub const WIDEN_S: f64 = 86_400.0;
-    /// `sources[].timeout_s`: seven days.
-    pub const TIMEOUT_S: f64 = 7.0 * 86_400.0;
+    /// `sources[].timeout_s`: seven days ([`crate::source::MAX_TIMEOUT_S`]).
+    pub const TIMEOUT_S: f64 = crate::source::MAX_TIMEOUT_S;
     /// `requests.retry.hours`: ten years.
     pub const RETRY_HOURS: f64 = 10.0 * 366.0 * 24.0;
 }
