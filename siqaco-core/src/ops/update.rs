@@ -546,20 +546,10 @@ mod tests {
     /// the document built before, and holds the window given, in ns.
     #[test]
     fn summaries_serialise_as_before() {
-        let Some(d) = crate::testing::test_data_dir() else {
+        let tmp = tempfile::tempdir().unwrap();
+        let Some(config) = crate::update::tests::sds_small_site(tmp.path()) else {
             return;
         };
-        let tmp = tempfile::tempdir().unwrap();
-        let config = Config::from_str_in(
-            &format!(
-                "[archive]\npath = \"final\"\n[catalogue]\nurl = \"cat.sqlite\"\n\
-                 [streams]\nselect = [\"IU.COLA.00.BHZ\"]\n[[sources]]\nname = \"sds\"\n\
-                 kind = \"archive\"\npath = \"{}\"\n",
-                d.join("sds-small").display()
-            ),
-            tmp.path(),
-        )
-        .unwrap();
         // ns precision, which ISO 8601 text (µs) would lose.
         let (start, end) = (
             parse_time("2010-02-27T06:50:00").unwrap() + 1,

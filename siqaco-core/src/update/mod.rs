@@ -1135,25 +1135,29 @@ fn dry_run(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A configuration in `dir` maintaining IU.COLA.00.BHZ in an empty archive `final`
+    /// (catalogue `cat.sqlite`) with sds-small as its only source (`sds`); `None` without
+    /// the test data.
+    pub(crate) fn sds_small_site(dir: &Path) -> Option<Config> {
+        let d = crate::testing::test_data_dir()?;
+        let text = format!(
+            "[archive]\npath = \"final\"\n[catalogue]\nurl = \"cat.sqlite\"\n\
+             [streams]\nselect = [\"IU.COLA.00.BHZ\"]\n[[sources]]\nname = \"sds\"\n\
+             kind = \"archive\"\npath = \"{}\"\n",
+            d.join("sds-small").display()
+        );
+        Some(Config::from_str_in(&text, dir).unwrap())
+    }
 
     #[test]
     fn cancelled_run_leaves_requests_pending() {
-        let Some(d) = crate::testing::test_data_dir() else {
+        let tmp = tempfile::tempdir().unwrap();
+        let Some(config) = sds_small_site(tmp.path()) else {
             return;
         };
-        let tmp = tempfile::tempdir().unwrap();
-        let config = Config::from_str_in(
-            &format!(
-                "[archive]\npath = \"final\"\n[catalogue]\nurl = \"cat.sqlite\"\n\
-                 [streams]\nselect = [\"IU.COLA.00.BHZ\"]\n[[sources]]\nname = \"sds\"\n\
-                 kind = \"archive\"\npath = \"{}\"\n",
-                d.join("sds-small").display()
-            ),
-            tmp.path(),
-        )
-        .unwrap();
         let window = (
             crate::time::parse_time("2010-02-27").unwrap(),
             crate::time::parse_time("2010-02-28").unwrap(),
