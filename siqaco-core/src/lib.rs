@@ -71,10 +71,9 @@ pub mod update;
 pub use error::{Error, ErrorKind, Result};
 pub use sid::{Nslc, NslcGlob};
 
-/// Whether the cancellation flag of a long call (the `cancel` field of [`scan::ScanOptions`],
-/// [`read::ReadOptions`], [`index::IndexOptions`], [`qc::QcOptions`],
-/// [`update::UpdateOptions`], the `cancel` argument of
-/// the merge of [`ops::MergeRequest`]...) has been set by another thread.
+/// Whether the cancellation flag of a long call (the flag of an [`ops::Control`], handed to
+/// the lower-level options: the `cancel` field of [`scan::ScanOptions`], [`read::ReadOptions`],
+/// [`qc::QcOptions`]...) has been set by another thread.
 pub(crate) fn is_cancelled(cancel: Option<&std::sync::atomic::AtomicBool>) -> bool {
     cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
 }
