@@ -58,6 +58,7 @@ __all__ = [
     "CodecError",
     "ConfigError",
     "DatabaseError",
+    "FetchReport",
     "MetadataError",
     "InvalidArgumentError",
     "InvalidCodeError",
@@ -297,6 +298,75 @@ class ScanReport(_ArchiveReport):
     def __repr__(self) -> str:
         return (
             f"<siqaco.ScanReport: {len(self.streams)} streams, {self.files} files, "
+            f"{len(self.errors)} errors>"
+        )
+
+
+class FetchReport(_DictReads):
+    """The result of :func:`fetch` (the core's ``siqaco::ops::ArchiveFetch``):
+    :meth:`to_dict` is the fetch document (docs/sources.md), whose keys are also
+    attributes; ``report["key"]`` reads it as well.
+
+    Attributes
+    ----------
+    nothing_available : bool
+        The source's availability had nothing in the window: nothing was asked.
+    chunks : int
+        Pieces the request was split into (UTC days, or day and stream).
+    bytes : int
+        Bytes received.
+    requests_done, requests_retried : int
+        Requests sent; requests retried or split.
+    files_written : int
+        Day files written.
+    records_added, records_duplicate : int
+        Records appended; records skipped because the archive already held them byte for
+        byte.
+    errors : list of str
+        Messages of the pieces that failed, in time order (empty unless the report is the
+        ``summary`` of the raised error).
+    """
+
+    @property
+    def nothing_available(self) -> bool:
+        return self.to_dict()["nothing_available"]
+
+    @property
+    def chunks(self) -> int:
+        return self.to_dict()["chunks"]
+
+    @property
+    def bytes(self) -> int:
+        return self.to_dict()["bytes"]
+
+    @property
+    def requests_done(self) -> int:
+        return self.to_dict()["requests_done"]
+
+    @property
+    def requests_retried(self) -> int:
+        return self.to_dict()["requests_retried"]
+
+    @property
+    def files_written(self) -> int:
+        return self.to_dict()["files_written"]
+
+    @property
+    def records_added(self) -> int:
+        return self.to_dict()["records_added"]
+
+    @property
+    def records_duplicate(self) -> int:
+        return self.to_dict()["records_duplicate"]
+
+    @property
+    def errors(self) -> List[str]:
+        return self.to_dict()["errors"]
+
+    def __repr__(self) -> str:
+        return (
+            f"<siqaco.FetchReport: {self.chunks} pieces, {self.bytes} bytes, "
+            f"{self.records_added} records added to {self.files_written} files, "
             f"{len(self.errors)} errors>"
         )
 
@@ -939,7 +1009,7 @@ def fetch(
     password: Optional[str] = None,
     token: Optional[PathLike] = None,
     progress: Optional[Callable[[int, int, int, int], Any]] = None,
-) -> dict:
+) -> FetchReport:
     """Fetches data into an archive, as ``siqaco fetch`` does (docs/sources.md).
 
     The request is cut to the source's availability (unless ``availability="assume"``),
@@ -987,7 +1057,8 @@ def fetch(
 
     Returns
     -------
-    dict
+    FetchReport
+        Attributes (and ``to_dict()`` keys, also readable as ``report["key"]``):
         ``nothing_available`` (bool: the availability had nothing, nothing was asked),
         ``chunks`` (pieces), ``bytes`` (bytes received), ``requests_done``,
         ``requests_retried``, ``files_written`` (day files), ``records_added``,
@@ -999,8 +1070,8 @@ def fetch(
     NetworkError
         When a request fails (connection refused, timeout, HTTP error, a response that is
         not the miniSEED asked for; the message names the URL). When only some pieces
-        failed, the others are written and the error has a ``summary`` attribute: the dict
-        above with the messages of every failed piece in ``errors``.
+        failed, the others are written and the error has a ``summary`` attribute: the
+        :class:`FetchReport` above with the messages of every failed piece in ``errors``.
     SourceError
         When an external program is missing or fails.
     FileNotFoundError
@@ -1011,25 +1082,32 @@ def fetch(
         On Ctrl-C: no further piece is started, the pieces in flight end and nothing is
         written (unless every piece had already arrived: then the write goes through).
     """
-    return _siqaco.fetch(
-        os.fspath(source),
-        _select(select) or [],
-        _required_ns(start, "start"),
-        _required_ns(end, "end"),
-        os.fspath(out),
-        layout=layout,
-        source_layout=source_layout,
-        in_flight=in_flight,
-        timeout_s=timeout,
-        retries=retries,
-        quality=quality,
-        limit_rate=limit_rate,
-        availability=availability,
-        user=user,
-        password=password,
-        token=None if token is None else os.fspath(token),
-        progress=progress,
-    )
+    try:
+        native = _siqaco.fetch(
+            os.fspath(source),
+            _select(select) or [],
+            _required_ns(start, "start"),
+            _required_ns(end, "end"),
+            os.fspath(out),
+            layout=layout,
+            source_layout=source_layout,
+            in_flight=in_flight,
+            timeout_s=timeout,
+            retries=retries,
+            quality=quality,
+            limit_rate=limit_rate,
+            availability=availability,
+            user=user,
+            password=password,
+            token=None if token is None else os.fspath(token),
+            progress=progress,
+        )
+    except Exception as e:
+        summary = getattr(e, "summary", None)
+        if isinstance(summary, _siqaco.FetchReport):
+            e.summary = FetchReport(summary)  # type: ignore[attr-defined]
+        raise
+    return FetchReport(native)
 
 
 def merge(
