@@ -302,6 +302,11 @@ class ScanReport(_ArchiveReport):
         )
 
 
+def _item(key: str) -> Any:
+    """A read-only attribute of a :class:`_Report` that reads ``to_dict()[key]``."""
+    return property(lambda self: self.to_dict()[key], doc=f"``to_dict()[{key!r}]``.")
+
+
 class FetchReport(_DictReads):
     """The result of :func:`fetch` (the core's ``siqaco::ops::ArchiveFetch``):
     :meth:`to_dict` is the fetch document (docs/sources.md), whose keys are also
@@ -327,41 +332,15 @@ class FetchReport(_DictReads):
         ``summary`` of the raised error).
     """
 
-    @property
-    def nothing_available(self) -> bool:
-        return self.to_dict()["nothing_available"]
-
-    @property
-    def chunks(self) -> int:
-        return self.to_dict()["chunks"]
-
-    @property
-    def bytes(self) -> int:
-        return self.to_dict()["bytes"]
-
-    @property
-    def requests_done(self) -> int:
-        return self.to_dict()["requests_done"]
-
-    @property
-    def requests_retried(self) -> int:
-        return self.to_dict()["requests_retried"]
-
-    @property
-    def files_written(self) -> int:
-        return self.to_dict()["files_written"]
-
-    @property
-    def records_added(self) -> int:
-        return self.to_dict()["records_added"]
-
-    @property
-    def records_duplicate(self) -> int:
-        return self.to_dict()["records_duplicate"]
-
-    @property
-    def errors(self) -> List[str]:
-        return self.to_dict()["errors"]
+    nothing_available: bool = _item("nothing_available")
+    chunks: int = _item("chunks")
+    bytes: int = _item("bytes")
+    requests_done: int = _item("requests_done")
+    requests_retried: int = _item("requests_retried")
+    files_written: int = _item("files_written")
+    records_added: int = _item("records_added")
+    records_duplicate: int = _item("records_duplicate")
+    errors: List[str] = _item("errors")
 
     def __repr__(self) -> str:
         return (
