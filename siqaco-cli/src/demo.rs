@@ -141,12 +141,11 @@ fn add_run(
 /// them).
 fn build(root: &std::path::Path, copy: Copy) -> siqaco::Result<()> {
     let archive = Archive::new(root, Layout::Sds);
-    let opts = PackOptions {
-        record_length: 512,
-        encoding: 11,
-        format_version: 2,
-        pub_version: 2,
-    };
+    let opts = PackOptions::default()
+        .with_record_length(512)
+        .with_encoding(11)
+        .with_format_version(2)
+        .with_pub_version(2);
     for (k, p) in plan().into_iter().enumerate() {
         let t0 = parse_time(p.start)?;
         let n = (p.seconds as f64 * p.rate) as usize;

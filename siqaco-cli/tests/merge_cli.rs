@@ -19,10 +19,7 @@ fn data(t0: i64, n: i32, base: i32) -> Vec<u8> {
         t0,
         0.05,
         &Samples::Int32(v),
-        &PackOptions {
-            record_length: 512,
-            ..PackOptions::default()
-        },
+        &PackOptions::default().with_record_length(512),
     )
     .unwrap()
 }

@@ -13,11 +13,9 @@ use siqaco::Nslc;
 fn synthetic(n: usize, days: i64) -> ScanReport {
     let t0 = parse_time("2024-01-01").unwrap();
     let end = t0 + days * NS_PER_DAY;
-    let opts = AnalysisOptions {
-        window: Some((t0, end)),
-        per_day: true,
-        ..Default::default()
-    };
+    let mut opts = AnalysisOptions::default();
+    opts.window = Some((t0, end));
+    opts.per_day = true;
     let mut seed = 12345u64;
     let mut rnd = move || {
         seed ^= seed << 13;

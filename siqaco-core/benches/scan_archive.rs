@@ -4,7 +4,6 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use siqaco::archive::{Archive, Layout};
-use siqaco::gaps::AnalysisOptions;
 use siqaco::scan::{scan_archive, ScanOptions};
 
 fn bench(c: &mut Criterion) {
@@ -21,14 +20,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("scan_archive_sds_small");
     g.throughput(Throughput::Bytes(bytes));
     for threads in [1usize, 0] {
-        let opts = ScanOptions {
-            analysis: AnalysisOptions {
-                per_day: true,
-                ..Default::default()
-            },
-            threads: (threads > 0).then_some(threads),
-            ..Default::default()
-        };
+        let mut opts = ScanOptions::default();
+        opts.analysis.per_day = true;
+        opts.threads = (threads > 0).then_some(threads);
         let name = if threads == 1 {
             "1 thread"
         } else {

@@ -132,8 +132,16 @@ pub struct LibmseedHeader {
     pub end_ns: i64,
 }
 
-/// How [`encode`] packs samples.
+/// How [`encode`] packs samples. Build it from [`PackOptions::default`] and the `with_*`
+/// setters (new fields may be added):
+///
+/// ```
+/// use siqaco::codec::PackOptions;
+/// let v3 = PackOptions::default().with_format_version(3).with_record_length(512);
+/// assert_eq!((v3.record_length, v3.encoding, v3.format_version), (512, 11, 3));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PackOptions {
     /// Record length in bytes: for v2 a power of two from 128 to 131072; for v3 the
     /// maximum length (records are variable length), 40 B to 10 MiB.
@@ -156,6 +164,34 @@ impl Default for PackOptions {
             format_version: 2,
             pub_version: 2,
         }
+    }
+}
+
+impl PackOptions {
+    /// These options with `record_length` bytes per record (see
+    /// [`PackOptions::record_length`]).
+    pub const fn with_record_length(mut self, record_length: usize) -> Self {
+        self.record_length = record_length;
+        self
+    }
+
+    /// These options with encoding code `encoding` (see [`PackOptions::encoding`]).
+    pub const fn with_encoding(mut self, encoding: u8) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    /// These options with format version `format_version`, 2 or 3.
+    pub const fn with_format_version(mut self, format_version: u8) -> Self {
+        self.format_version = format_version;
+        self
+    }
+
+    /// These options with publication version `pub_version` (see
+    /// [`PackOptions::pub_version`]).
+    pub const fn with_pub_version(mut self, pub_version: u8) -> Self {
+        self.pub_version = pub_version;
+        self
     }
 }
 

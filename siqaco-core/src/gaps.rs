@@ -137,8 +137,10 @@ pub struct DayStats {
     pub end_gap: Option<f64>,
 }
 
-/// Options of the analysis of one stream.
+/// Options of the analysis of one stream: build them with `Default` (no window, no filter,
+/// no per-day statistics, [`Tolerance::default`]) and set fields (new fields may be added).
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct AnalysisOptions {
     /// Time and rate tolerances.
     pub tolerance: Tolerance,

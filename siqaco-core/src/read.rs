@@ -26,8 +26,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-/// What to read ([`read_input`], [`read_files`]).
+/// What to read ([`read_input`], [`read_files`]; the lower level of
+/// [`crate::ops::ReadRequest`]): build it with `Default` and set fields (new fields may be
+/// added).
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct ReadOptions {
     /// Streams to read (empty = all).
     pub selection: Vec<NslcGlob>,

@@ -22,8 +22,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// What to scan and how to analyse it.
+/// What to scan and how to analyse it (the lower level of [`crate::ops::ScanRequest`]):
+/// build it with `Default` and set fields (new fields may be added).
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct ScanOptions {
     /// Streams to report (empty = all).
     pub selection: Vec<NslcGlob>,

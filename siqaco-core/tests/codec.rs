@@ -112,10 +112,7 @@ fn decodes_concurrently() {
             0,
             1.0,
             &Samples::Int32(vec![1]),
-            &PackOptions {
-                record_length: 1000,
-                ..PackOptions::default()
-            },
+            &PackOptions::default().with_record_length(1000),
         )
         .unwrap_err()
         .to_string()
@@ -177,12 +174,11 @@ fn encode_decode_round_trip_all_encodings_versions_lengths() {
         for format_version in [2u8, 3] {
             for record_length in [256usize, 512, 1024, 2048, 4096, 8192] {
                 let samples = samples_for(encoding, n);
-                let opts = PackOptions {
-                    record_length,
-                    encoding,
-                    format_version,
-                    pub_version: 3,
-                };
+                let opts = PackOptions::default()
+                    .with_record_length(record_length)
+                    .with_encoding(encoding)
+                    .with_format_version(format_version)
+                    .with_pub_version(3);
                 let ctx = format!("encoding {encoding} v{format_version} {record_length} B");
                 let bytes = encode(&nslc, start, rate, &samples, &opts)
                     .unwrap_or_else(|e| panic!("{ctx}: {e}"));
@@ -225,15 +221,9 @@ fn encode_rejects_bad_arguments() {
     let opts = PackOptions::default();
     assert!(encode(&nslc, 0, 1.0, &Samples::Float32(vec![1.0]), &opts).is_err());
     assert!(encode(&nslc, 0, 0.0, &Samples::Int32(vec![1]), &opts).is_err());
-    let int16 = PackOptions {
-        encoding: 1,
-        ..opts
-    };
+    let int16 = opts.with_encoding(1);
     assert!(encode(&nslc, 0, 1.0, &Samples::Int32(vec![40_000]), &int16).is_err());
-    let geoscope = PackOptions {
-        encoding: 13,
-        ..opts
-    };
+    let geoscope = opts.with_encoding(13);
     assert!(encode(&nslc, 0, 1.0, &Samples::Int32(vec![1]), &geoscope).is_err());
 }
 
@@ -246,12 +236,11 @@ fn leap_second_2016_records_are_contiguous() {
     let start = parse_time("2016-12-31T23:59:30Z").unwrap();
     let samples = Samples::Int32((0..120).collect());
     for format_version in [2u8, 3] {
-        let opts = PackOptions {
-            record_length: 256,
-            encoding: 3,
-            format_version,
-            pub_version: 2,
-        };
+        let opts = PackOptions::default()
+            .with_record_length(256)
+            .with_encoding(3)
+            .with_format_version(format_version)
+            .with_pub_version(2);
         let bytes = encode(&nslc, start, 1.0, &samples, &opts).unwrap();
         let records: Vec<_> = RecordScanner::new(&bytes)
             .map(|i| match i {

@@ -168,12 +168,11 @@ fn repacked_by_libmseed(nslc: &Nslc, bytes: &[u8]) -> Vec<u8> {
             other => panic!("integer samples expected, got {}", other.sample_type()),
         }
     }
-    let pack = PackOptions {
-        record_length: 4096,
-        encoding: 11,
-        format_version: 2,
-        pub_version: 2,
-    };
+    let pack = PackOptions::default()
+        .with_record_length(4096)
+        .with_encoding(11)
+        .with_format_version(2)
+        .with_pub_version(2);
     encode(
         nslc,
         first.start_ns,

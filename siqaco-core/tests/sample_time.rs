@@ -91,12 +91,11 @@ fn real_samples_packed_across_leap_seconds_follow_libmseed() {
         let leap = parse_time(leap).unwrap();
         let start = leap - n / 2 * NS_PER_S;
         for format_version in [2u8, 3] {
-            let opts = PackOptions {
-                record_length: 512,
-                encoding: real.encoding,
-                format_version,
-                pub_version: 2,
-            };
+            let opts = PackOptions::default()
+                .with_record_length(512)
+                .with_encoding(real.encoding)
+                .with_format_version(format_version)
+                .with_pub_version(2);
             let bytes = encode(&real.nslc, start, 1.0, &real.samples, &opts).unwrap();
             let (mut next, mut count, mut stepped) = (start, 0i64, 0usize);
             for item in RecordScanner::new(&bytes) {

@@ -41,13 +41,8 @@ fn scan_of(files: &[Vec<u8>], dir: &std::path::Path) -> serde_json::Value {
         std::fs::write(&p, f).unwrap();
         paths.push(p);
     }
-    let opts = ScanOptions {
-        analysis: siqaco::gaps::AnalysisOptions {
-            per_day: true,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let mut opts = ScanOptions::default();
+    opts.analysis.per_day = true;
     let mut v = scan_json(&scan_paths(&paths, &opts, None));
     v["files"] = serde_json::Value::Null;
     v
@@ -89,11 +84,9 @@ fn cancelled_scan_skips_remaining_files() {
     let archive =
         siqaco::archive::Archive::new(dir.join("sds-small"), siqaco::archive::Layout::Sds);
     let cancel = Arc::new(AtomicBool::new(false));
-    let opts = ScanOptions {
-        cancel: Some(cancel.clone()),
-        threads: Some(1),
-        ..Default::default()
-    };
+    let mut opts = ScanOptions::default();
+    opts.cancel = Some(cancel.clone());
+    opts.threads = Some(1);
     let full = siqaco::scan::scan_archive(&archive, &opts, None).unwrap();
     assert!(full.files > 2);
     let cb = |_p: siqaco::scan::Progress| cancel.store(true, Ordering::Relaxed);

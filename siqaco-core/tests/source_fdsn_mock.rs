@@ -123,17 +123,15 @@ fn lhz() -> Option<(Vec<u8>, RequestLine)> {
 }
 
 fn source(port: u16, timeout: Duration, retries: u32) -> FdsnDataselect {
-    source_with(
-        port,
-        FdsnOptions {
-            timeout,
-            max_retries: retries,
-            backoff_initial: Duration::from_millis(10),
-            backoff_max: Duration::from_millis(50),
-            min_split_s: 1.0,
-            ..FdsnOptions::default()
-        },
-    )
+    source_with(port, {
+        let mut o = FdsnOptions::default();
+        o.timeout = timeout;
+        o.max_retries = retries;
+        o.backoff_initial = Duration::from_millis(10);
+        o.backoff_max = Duration::from_millis(50);
+        o.min_split_s = 1.0;
+        o
+    })
 }
 
 fn source_with(port: u16, opts: FdsnOptions) -> FdsnDataselect {
@@ -302,15 +300,11 @@ fn silent_body_is_cut_at_the_read_timeout() {
     let Some((bytes, line)) = lhz() else { return };
     let half = bytes.len() / 2;
     let (port, _h) = serve(vec![Reply::Trickle(bytes, half, Duration::from_secs(60))]);
-    let src = source_with(
-        port,
-        FdsnOptions {
-            timeout: Duration::from_secs(30),
-            read_timeout: Duration::from_secs(1),
-            max_retries: 0,
-            ..FdsnOptions::default()
-        },
-    );
+    let mut opts = FdsnOptions::default();
+    opts.timeout = Duration::from_secs(30);
+    opts.read_timeout = Duration::from_secs(1);
+    opts.max_retries = 0;
+    let src = source_with(port, opts);
     let staging = tempfile::tempdir().unwrap();
     let t0 = Instant::now();
     let e = src
@@ -343,13 +337,11 @@ fn http_date(t: std::time::SystemTime) -> String {
 #[test]
 fn retry_after_http_date_is_honoured() {
     let Some((bytes, line)) = lhz() else { return };
-    let opts = FdsnOptions {
-        timeout: Duration::from_secs(5),
-        max_retries: 1,
-        backoff_initial: Duration::from_secs(60),
-        backoff_max: Duration::from_secs(60),
-        ..FdsnOptions::default()
-    };
+    let mut opts = FdsnOptions::default();
+    opts.timeout = Duration::from_secs(5);
+    opts.max_retries = 1;
+    opts.backoff_initial = Duration::from_secs(60);
+    opts.backoff_max = Duration::from_secs(60);
     let now = std::time::SystemTime::now;
     for (when, at_least) in [
         (now() + Duration::from_secs(3), Duration::from_millis(1500)),
@@ -582,13 +574,11 @@ fn digest_ok(head: &str, user: &str, password: &str, nc: &str) -> bool {
 }
 
 fn auth_source(port: u16, credentials: Credentials) -> FdsnDataselect {
-    let opts = FdsnOptions {
-        timeout: Duration::from_secs(5),
-        max_retries: 3,
-        backoff_initial: Duration::from_millis(10),
-        credentials: Some(credentials),
-        ..FdsnOptions::default()
-    };
+    let mut opts = FdsnOptions::default();
+    opts.timeout = Duration::from_secs(5);
+    opts.max_retries = 3;
+    opts.backoff_initial = Duration::from_millis(10);
+    opts.credentials = Some(credentials);
     FdsnDataselect::new(
         SourceInfo::new("mock"),
         &format!("http://127.0.0.1:{port}"),
@@ -779,12 +769,11 @@ fn t(s: &str) -> i64 {
 }
 
 fn fast_opts() -> FdsnOptions {
-    FdsnOptions {
-        timeout: Duration::from_secs(5),
-        max_retries: 1,
-        backoff_initial: Duration::from_millis(10),
-        ..FdsnOptions::default()
-    }
+    let mut o = FdsnOptions::default();
+    o.timeout = Duration::from_secs(5);
+    o.max_retries = 1;
+    o.backoff_initial = Duration::from_millis(10);
+    o
 }
 
 const AVAIL_TEXT: &str = "#Network Station Location Channel Earliest Latest\n\
@@ -865,9 +854,10 @@ fn availability_response_over_the_cap_is_refused() {
             &[Nslc::new("IU", "COLA", "00", "LHZ")],
             t("2010-02-27"),
             t("2010-02-28"),
-            &FdsnOptions {
-                max_text_bytes,
-                ..fast_opts()
+            &{
+                let mut o = fast_opts();
+                o.max_text_bytes = max_text_bytes;
+                o
             },
         )
     };
@@ -893,11 +883,9 @@ fn availability_json_quality_and_mergegaps() {
          ["2010-02-27T02:00:00.500000Z","2010-02-27T03:00:00.000000Z"],
          ["2010-02-27T05:00:00.000000Z","2010-02-27T06:00:00.000000Z"]]}]}"#;
     let (port, h) = serve_full(vec![Reply::Send(200, vec![], json.as_bytes().to_vec())]);
-    let opts = FdsnOptions {
-        quality: Some("M".into()),
-        mergegaps_s: Some(1.0),
-        ..fast_opts()
-    };
+    let mut opts = fast_opts();
+    opts.quality = Some("M".into());
+    opts.mergegaps_s = Some(1.0);
     let spans = query_availability_format(
         &format!("http://127.0.0.1:{port}/fdsnws/availability/1/"),
         &[Nslc::new("IU", "COLA", "00", "LHZ")],
@@ -1006,10 +994,8 @@ fn source_availability_from_the_service_restricts_the_request() {
             (200, vec![], keep)
         })),
     ]);
-    let opts = FdsnOptions {
-        availability: AvailabilityMode::Service,
-        ..fast_opts()
-    };
+    let mut opts = fast_opts();
+    opts.availability = AvailabilityMode::Service;
     let src = FdsnDataselect::new(
         SourceInfo::new("mock"),
         &format!("http://127.0.0.1:{port}/fdsnws/dataselect/1/query"),

@@ -61,12 +61,10 @@ fn fetch_from_portable_fdsnws_dataselect() {
     // channels over the whole day is refused (413) and must be split.
     let server = FdsnwsServer::start(&bin, &sds, dir.path(), 250_000);
     let url = format!("http://127.0.0.1:{}", server.port);
-    let opts = FdsnOptions {
-        timeout: Duration::from_secs(30),
-        min_split_s: 60.0,
-        backoff_initial: Duration::from_millis(50),
-        ..FdsnOptions::default()
-    };
+    let mut opts = FdsnOptions::default();
+    opts.timeout = Duration::from_secs(30);
+    opts.min_split_s = 60.0;
+    opts.backoff_initial = Duration::from_millis(50);
     let fdsn = FdsnDataselect::new(SourceInfo::new("local-fdsnws"), &url, opts).unwrap();
     assert!(fdsn.is_online());
     let local = ArchiveSource::new(SourceInfo::new("sds"), Archive::new(&sds, Layout::Sds));
@@ -156,15 +154,12 @@ fn fetch_from_portable_fdsnws_dataselect() {
 
     // portable-fdsnws-dataselect has no availability service: asking it is an error (a
     // 404 to nodata=204), never "no data", which would stop every fetch.
-    let with_service = FdsnDataselect::new(
-        SourceInfo::new("local-fdsnws"),
-        &url,
-        FdsnOptions {
-            availability: siqaco::source::fdsnws::AvailabilityMode::Service,
-            max_retries: 0,
-            ..FdsnOptions::default()
-        },
-    )
+    let with_service = FdsnDataselect::new(SourceInfo::new("local-fdsnws"), &url, {
+        let mut o = FdsnOptions::default();
+        o.availability = siqaco::source::fdsnws::AvailabilityMode::Service;
+        o.max_retries = 0;
+        o
+    })
     .unwrap();
     let e = with_service
         .availability(&[Nslc::new("IU", "COLA", "00", "BHZ")], day.0, day.1)

@@ -79,8 +79,14 @@ create_exception!(
 
 /// Converts a siqaco error into the Python exception of its kind.
 pub fn to_pyerr(e: Error) -> PyErr {
+    pyerr_of(&e)
+}
+
+/// The Python exception of `e`'s kind, with its message (for an error the caller keeps,
+/// such as a failed piece of a fetch that stays in the fetch's report).
+pub fn pyerr_of(e: &Error) -> PyErr {
     let msg = e.to_string();
-    match (&e, e.kind()) {
+    match (e, e.kind()) {
         (Error::Io { path, source }, _) => {
             let errno = source.raw_os_error().unwrap_or(0);
             let args = (errno, msg, path.to_string_lossy().into_owned());

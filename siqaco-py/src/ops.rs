@@ -1,14 +1,13 @@
-//! The archive operations: `fetch`, `merge`, `update`, `qc`. Thin wrappers over the core
-//! functions the CLI calls (`merge` and `qc` over the requests of `siqaco::ops`); results
-//! are the JSON documents the CLI prints, as Python objects (`merge` and `qc`: typed
-//! results whose `to_dict()` is that document).
+//! The archive operations: `fetch`, `merge`, `update`, `qc`. Thin maps onto the requests of
+//! `siqaco::ops`; results are typed (`FetchReport`, `MergeReport`, `UpdateSummary`,
+//! `QcReport`), each with a `to_dict()` giving the JSON document of its core result.
 
 use crate::{errors, json_to_py, run_op, ProgressArgs};
 use pyo3::prelude::*;
 use serde_json::Value;
 use siqaco::merge::apply::MergeReport;
 use siqaco::ops::{
-    parse_field, parse_fields, FetchRequest, MergeRequest, QcRequest, UpdateRequest,
+    parse_field, parse_fields, ArchiveFetch, FetchRequest, MergeRequest, QcRequest, UpdateRequest,
 };
 use siqaco::qc::QcReport;
 use siqaco::source::fdsnws::client::PASSWORD_ENV;
@@ -46,14 +45,14 @@ pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> PyResult<Value> {
 
 /// Fetches data into an archive ([`siqaco::ops::FetchRequest`]: keyword arguments are its
 /// fields; `source` and `source_layout` make its `source`, `user`, `password`, `token` its
-/// `credentials`). Returns the fetch document ([`siqaco::ops::ArchiveFetch`] serialised);
-/// when pieces failed, raises the first piece's error with the document as its `summary`
+/// `credentials`). Returns a [`PyFetchReport`]; when pieces failed, raises the first
+/// piece's error with the report (every piece's error in its `errors`) as its `summary`
 /// attribute (what the other pieces fetched is written).
 #[pyfunction]
 #[pyo3(signature = (source, select, start_ns, end_ns, out, layout="sds", source_layout="sds", in_flight=4, timeout_s=120.0, retries=4, quality=None, limit_rate=None, availability="assume", user=None, password=None, token=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
-fn fetch<'py>(
-    py: Python<'py>,
+fn fetch(
+    py: Python<'_>,
     source: String,
     select: Vec<String>,
     start_ns: i64,
@@ -71,7 +70,7 @@ fn fetch<'py>(
     password: Option<String>,
     token: Option<PathBuf>,
     progress: Option<Py<PyAny>>,
-) -> PyResult<Bound<'py, PyAny>> {
+) -> PyResult<PyFetchReport> {
     let request = (|| -> siqaco::Result<FetchRequest> {
         let mut r = FetchRequest::default();
         r.select = parse_fields("select", &select)?;
@@ -98,14 +97,28 @@ fn fetch<'py>(
         Ok(r)
     })()
     .map_err(errors::to_pyerr)?;
-    let mut fetched = run_op(py, progress, |control| request.run(control))?;
-    let doc = json_to_py(py, &to_json(&fetched)?)?;
-    if fetched.errors.is_empty() {
-        return Ok(doc);
-    }
-    let err = errors::to_pyerr(fetched.errors.swap_remove(0));
-    err.value(py).setattr("summary", doc)?;
+    let inner = run_op(py, progress, |control| request.run(control))?;
+    let Some(err) = inner.errors.first().map(errors::pyerr_of) else {
+        return Ok(PyFetchReport { inner });
+    };
+    err.value(py).setattr("summary", PyFetchReport { inner })?;
     Err(err)
+}
+
+/// The result of [`fetch`] ([`ArchiveFetch`]): what was fetched and written.
+#[pyclass(frozen, name = "FetchReport", module = "siqaco._siqaco")]
+struct PyFetchReport {
+    inner: ArchiveFetch,
+}
+
+#[pymethods]
+impl PyFetchReport {
+    /// The fetch document ([`ArchiveFetch`] serialised: `bytes`, `chunks`, `errors`,
+    /// `files_written`, `nothing_available`, `records_added`, `records_duplicate`,
+    /// `requests_done`, `requests_retried`), as a dict.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_to_py(py, &to_json(&self.inner)?)
+    }
 }
 
 /// The result of [`merge`]: what the merge did to each day file.
@@ -295,6 +308,7 @@ fn qc(
 /// Adds the functions to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fetch, m)?)?;
+    m.add_class::<PyFetchReport>()?;
     m.add_function(wrap_pyfunction!(merge, m)?)?;
     m.add_function(wrap_pyfunction!(update, m)?)?;
     m.add_class::<PyUpdateSummary>()?;

@@ -37,6 +37,18 @@ def test_fetch_from_local_archive(sds_small: Path, tmp_path: Path) -> None:
         assert (out / rel).read_bytes() == (sds_small / rel).read_bytes()
     assert [p.name for p in out.iterdir()] == ["2010"]  # the staging directory is gone
     assert calls and calls[-1][0] == calls[-1][1] == r["chunks"] and calls[-1][2] == 0
+    # A typed result: the attributes are the document's values, to_dict() the document
+    # (keys in the core's order), the progress callback's last byte count its bytes.
+    assert isinstance(r, siqaco.FetchReport)
+    d = r.to_dict()
+    assert type(d) is dict and list(d) == [
+        "bytes", "chunks", "errors", "files_written", "nothing_available",
+        "records_added", "records_duplicate", "requests_done", "requests_retried",
+    ]
+    assert (r.records_added, r.records_duplicate, r.files_written, r.errors, r.nothing_available) == (want, 0, 3, [], False)
+    assert r.bytes == calls[-1][3] == d["bytes"] and r.chunks == d["chunks"] == calls[-1][1]
+    assert r.requests_done >= r.chunks and r.requests_retried == 0
+    assert d == {k: getattr(r, k) for k in d} and r == d
     # Again: every record is already there.
     again = siqaco.fetch(str(sds_small), ["IU.COLA.00.LH?"], *DAY, out)
     assert again["records_added"] == 0 and again["records_duplicate"] == want and again["files_written"] == 0
@@ -56,6 +68,8 @@ def test_fetch_errors(sds_small: Path, tmp_path: Path, monkeypatch: pytest.Monke
     assert f"http://127.0.0.1:{port}/fdsnws/dataselect/1/query" in str(e.value)
     assert "connection failed" in str(e.value)
     assert e.value.summary["errors"] == [str(e.value)] and e.value.summary["records_added"] == 0
+    assert isinstance(e.value.summary, siqaco.FetchReport)
+    assert e.value.summary.errors == [str(e.value)] and e.value.summary.files_written == 0
     assert list(out.iterdir()) == []
     with pytest.raises(siqaco.SourceError, match="does not exist"):
         siqaco.fetch(f"program:{tmp_path / 'no-such-program'}", "IU.COLA", *DAY, out)

@@ -73,8 +73,10 @@ pub struct FileIndex {
     pub records: u64,
 }
 
-/// Options of per-file indexing.
+/// Options of per-file indexing: build them with `Default` (mseedindex's) and set fields
+/// (new fields may be added).
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct SectionOptions {
     /// Time-index interval in seconds (mseedindex `-si`, default 3600).
     pub subindex_s: i64,

@@ -79,7 +79,7 @@ pub struct FetchRequest {
     /// most seven days, [`crate::source::MAX_TIMEOUT_S`], as `timeout_s` of an update's
     /// `[[sources]]`).
     pub timeout_s: f64,
-    /// Retries of failed requests (default 4).
+    /// Retries of failed requests (default 4, [`FdsnOptions::max_retries`]).
     pub retries: u32,
     /// FDSN `quality` parameter to send (default none).
     pub quality: Option<String>,
@@ -107,7 +107,7 @@ impl Default for FetchRequest {
             out: PathBuf::new(),
             layout: Layout::Sds,
             timeout_s: 120.0,
-            retries: 4,
+            retries: FdsnOptions::default().max_retries,
             quality: None,
             limit_rate: None,
             in_flight: 4,

@@ -81,8 +81,10 @@ pub enum RetryPolicy {
     Hours(f64),
 }
 
-/// `[requests]`: the request policy.
+/// `[requests]`: the request policy; `Default` holds the configuration's defaults (new
+/// fields may be added).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct RequestPolicy {
     /// Retry policy (default `{ count = 5 }`, Morumotto's default lifespan).
     pub retry: RetryPolicy,
@@ -276,8 +278,12 @@ struct RawSource {
 fn default_availability() -> String {
     "service".into()
 }
+/// `timeout_s` of a `[[sources]]` entry: the FDSN client's own deadline
+/// ([`FdsnOptions::default`](crate::source::fdsnws::FdsnOptions::default), 60 s).
 fn default_timeout() -> f64 {
-    60.0
+    crate::source::fdsnws::FdsnOptions::default()
+        .timeout
+        .as_secs_f64()
 }
 
 /// The configuration error of `key` ([`Error::Config`], `KEY: MESSAGE`).

@@ -58,6 +58,7 @@ __all__ = [
     "CodecError",
     "ConfigError",
     "DatabaseError",
+    "FetchReport",
     "MetadataError",
     "InvalidArgumentError",
     "InvalidCodeError",
@@ -297,6 +298,54 @@ class ScanReport(_ArchiveReport):
     def __repr__(self) -> str:
         return (
             f"<siqaco.ScanReport: {len(self.streams)} streams, {self.files} files, "
+            f"{len(self.errors)} errors>"
+        )
+
+
+def _item(key: str) -> Any:
+    """A read-only attribute of a :class:`_Report` that reads ``to_dict()[key]``."""
+    return property(lambda self: self.to_dict()[key], doc=f"``to_dict()[{key!r}]``.")
+
+
+class FetchReport(_DictReads):
+    """The result of :func:`fetch` (the core's ``siqaco::ops::ArchiveFetch``):
+    :meth:`to_dict` is the fetch document (docs/sources.md), whose keys are also
+    attributes; ``report["key"]`` reads it as well.
+
+    Attributes
+    ----------
+    nothing_available : bool
+        The source's availability had nothing in the window: nothing was asked.
+    chunks : int
+        Pieces the request was split into (UTC days, or day and stream).
+    bytes : int
+        Bytes received.
+    requests_done, requests_retried : int
+        Requests sent; requests retried or split.
+    files_written : int
+        Day files written.
+    records_added, records_duplicate : int
+        Records appended; records skipped because the archive already held them byte for
+        byte.
+    errors : list of str
+        Messages of the pieces that failed, in time order (empty unless the report is the
+        ``summary`` of the raised error).
+    """
+
+    nothing_available: bool = _item("nothing_available")
+    chunks: int = _item("chunks")
+    bytes: int = _item("bytes")
+    requests_done: int = _item("requests_done")
+    requests_retried: int = _item("requests_retried")
+    files_written: int = _item("files_written")
+    records_added: int = _item("records_added")
+    records_duplicate: int = _item("records_duplicate")
+    errors: List[str] = _item("errors")
+
+    def __repr__(self) -> str:
+        return (
+            f"<siqaco.FetchReport: {self.chunks} pieces, {self.bytes} bytes, "
+            f"{self.records_added} records added to {self.files_written} files, "
             f"{len(self.errors)} errors>"
         )
 
@@ -939,7 +988,7 @@ def fetch(
     password: Optional[str] = None,
     token: Optional[PathLike] = None,
     progress: Optional[Callable[[int, int, int, int], Any]] = None,
-) -> dict:
+) -> FetchReport:
     """Fetches data into an archive, as ``siqaco fetch`` does (docs/sources.md).
 
     The request is cut to the source's availability (unless ``availability="assume"``),
@@ -987,7 +1036,8 @@ def fetch(
 
     Returns
     -------
-    dict
+    FetchReport
+        Attributes (and ``to_dict()`` keys, also readable as ``report["key"]``):
         ``nothing_available`` (bool: the availability had nothing, nothing was asked),
         ``chunks`` (pieces), ``bytes`` (bytes received), ``requests_done``,
         ``requests_retried``, ``files_written`` (day files), ``records_added``,
@@ -999,8 +1049,8 @@ def fetch(
     NetworkError
         When a request fails (connection refused, timeout, HTTP error, a response that is
         not the miniSEED asked for; the message names the URL). When only some pieces
-        failed, the others are written and the error has a ``summary`` attribute: the dict
-        above with the messages of every failed piece in ``errors``.
+        failed, the others are written and the error has a ``summary`` attribute: the
+        :class:`FetchReport` above with the messages of every failed piece in ``errors``.
     SourceError
         When an external program is missing or fails.
     FileNotFoundError
@@ -1011,25 +1061,32 @@ def fetch(
         On Ctrl-C: no further piece is started, the pieces in flight end and nothing is
         written (unless every piece had already arrived: then the write goes through).
     """
-    return _siqaco.fetch(
-        os.fspath(source),
-        _select(select) or [],
-        _required_ns(start, "start"),
-        _required_ns(end, "end"),
-        os.fspath(out),
-        layout=layout,
-        source_layout=source_layout,
-        in_flight=in_flight,
-        timeout_s=timeout,
-        retries=retries,
-        quality=quality,
-        limit_rate=limit_rate,
-        availability=availability,
-        user=user,
-        password=password,
-        token=None if token is None else os.fspath(token),
-        progress=progress,
-    )
+    try:
+        native = _siqaco.fetch(
+            os.fspath(source),
+            _select(select) or [],
+            _required_ns(start, "start"),
+            _required_ns(end, "end"),
+            os.fspath(out),
+            layout=layout,
+            source_layout=source_layout,
+            in_flight=in_flight,
+            timeout_s=timeout,
+            retries=retries,
+            quality=quality,
+            limit_rate=limit_rate,
+            availability=availability,
+            user=user,
+            password=password,
+            token=None if token is None else os.fspath(token),
+            progress=progress,
+        )
+    except Exception as e:
+        summary = getattr(e, "summary", None)
+        if isinstance(summary, _siqaco.FetchReport):
+            e.summary = FetchReport(summary)  # type: ignore[attr-defined]
+        raise
+    return FetchReport(native)
 
 
 def merge(

@@ -33,6 +33,7 @@ __all__ = [
     "db_backup",
     "report_data",
     "fetch",
+    "FetchReport",
     "merge",
     "update",
     "qc",
@@ -226,8 +227,17 @@ def fetch(
     password: Optional[str] = None,
     token: Optional[str] = None,
     progress: Optional[Callable[[int, int, int, int], Any]] = None,
-) -> Dict[str, Any]:
+) -> FetchReport:
     """Fetches data into an archive (``siqaco fetch``); returns the counts."""
+
+@final
+class FetchReport:
+    """The result of :func:`fetch` (``siqaco::ops::ArchiveFetch``)."""
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The fetch document: ``bytes``, ``chunks``, ``errors``, ``files_written``,
+        ``nothing_available``, ``records_added``, ``records_duplicate``,
+        ``requests_done``, ``requests_retried``."""
 
 @final
 class MergeReport:

@@ -124,8 +124,20 @@ impl std::str::FromStr for AvailabilityMode {
     }
 }
 
-/// Options of [`FdsnDataselect`](super::FdsnDataselect).
+/// Options of [`FdsnDataselect`](super::FdsnDataselect) and of the availability and station
+/// clients. Build it from [`FdsnOptions::default`], which holds the one set of defaults
+/// (also those of an update's `[[sources]]` and of [`crate::ops::FetchRequest`], whose
+/// own deadline is 120 s), and set fields (new fields may be added):
+///
+/// ```
+/// use siqaco::source::fdsnws::FdsnOptions;
+/// let mut opts = FdsnOptions::default();
+/// opts.max_retries = 0;
+/// opts.quality = Some("M".into());
+/// assert_eq!(opts.timeout.as_secs(), 60);
+/// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct FdsnOptions {
     /// Deadline of one request: from the start of connecting to the last byte of the
     /// response body, whatever the server sends meanwhile (default 60 s). A request still
