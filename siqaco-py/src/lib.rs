@@ -283,13 +283,13 @@ fn scan(
     let request = (|| -> siqaco::Result<ScanRequest> {
         let mut r = ScanRequest::new(paths);
         r.layout = parse_field("layout", layout)?;
-        r.select = parse_fields("select", &select.unwrap_or_default())?;
-        r.start_ns = start_ns;
-        r.end_ns = end_ns;
-        r.per_day = per_day;
-        r.tolerance_s = tolerance_s;
-        r.min_gap_s = min_gap_s;
-        r.max_gap_s = max_gap_s;
+        r.analysis.select = parse_fields("select", &select.unwrap_or_default())?;
+        r.analysis.start_ns = start_ns;
+        r.analysis.end_ns = end_ns;
+        r.analysis.per_day = per_day;
+        r.analysis.tolerance_s = tolerance_s;
+        r.analysis.min_gap_s = min_gap_s;
+        r.analysis.max_gap_s = max_gap_s;
         r.threads = threads;
         r.validate()?;
         Ok(r)
@@ -513,10 +513,10 @@ fn stats(
 ) -> PyResult<PyScanReport> {
     let request = (|| -> siqaco::Result<StatsRequest> {
         let mut r = StatsRequest::new(catalogue);
-        r.select = parse_fields("select", &select.unwrap_or_default())?;
-        r.start_ns = start_ns;
-        r.end_ns = end_ns;
-        r.per_day = per_day;
+        r.analysis.select = parse_fields("select", &select.unwrap_or_default())?;
+        r.analysis.start_ns = start_ns;
+        r.analysis.end_ns = end_ns;
+        r.analysis.per_day = per_day;
         r.validate()?;
         Ok(r)
     })()
