@@ -421,7 +421,7 @@ fn source_spans(
     };
     let spans: Result<Vec<AvailabilitySpan>> = match &cfg.availability {
         AvailabilityMode::Assume => return full(),
-        AvailabilityMode::Service => source.availability(streams, extent.0, extent.1),
+        AvailabilityMode::Service => source.availability(streams, extent),
         AvailabilityMode::Catalogue(url) => catalogue_spans(url, streams, extent),
     };
     match spans {
@@ -1134,26 +1134,31 @@ fn dry_run(
     Ok(summary)
 }
 
+/// Test set-up: the configuration, in `dir`, of an empty archive `final` (catalogue
+/// `cat.sqlite`) maintaining IU.COLA.00.BHZ from one source `sds`, the `sds-small` archive
+/// of the test data; `None` when the test data is not there.
+#[cfg(test)]
+pub(crate) fn sds_small_config(dir: &Path) -> Option<Config> {
+    let d = crate::testing::test_data_dir()?;
+    let text = format!(
+        "[archive]\npath = \"final\"\n[catalogue]\nurl = \"cat.sqlite\"\n\
+         [streams]\nselect = [\"IU.COLA.00.BHZ\"]\n[[sources]]\nname = \"sds\"\n\
+         kind = \"archive\"\npath = \"{}\"\n",
+        d.join("sds-small").display()
+    );
+    Some(Config::from_str_in(&text, dir).unwrap())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn cancelled_run_leaves_requests_pending() {
-        let Some(d) = crate::testing::test_data_dir() else {
+        let tmp = tempfile::tempdir().unwrap();
+        let Some(config) = sds_small_config(tmp.path()) else {
             return;
         };
-        let tmp = tempfile::tempdir().unwrap();
-        let config = Config::from_str_in(
-            &format!(
-                "[archive]\npath = \"final\"\n[catalogue]\nurl = \"cat.sqlite\"\n\
-                 [streams]\nselect = [\"IU.COLA.00.BHZ\"]\n[[sources]]\nname = \"sds\"\n\
-                 kind = \"archive\"\npath = \"{}\"\n",
-                d.join("sds-small").display()
-            ),
-            tmp.path(),
-        )
-        .unwrap();
         let window = (
             crate::time::parse_time("2010-02-27").unwrap(),
             crate::time::parse_time("2010-02-28").unwrap(),
