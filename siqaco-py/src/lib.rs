@@ -262,7 +262,8 @@ impl PyScanReport {
 }
 
 /// Scans an archive directory (or miniSEED files) for gaps, overlaps and availability
-/// ([`siqaco::ops::ScanRequest`]: keyword arguments are its fields).
+/// ([`siqaco::ops::ScanRequest`]: keyword arguments are its fields and those of its
+/// `analysis`).
 #[pyfunction]
 #[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, per_day=true, tolerance_s=None, min_gap_s=None, max_gap_s=None, progress=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
@@ -500,7 +501,8 @@ fn index(
 }
 
 /// Gaps, overlaps, availability and per-day statistics of an existing catalogue (no
-/// waveform read; [`siqaco::ops::StatsRequest`]: keyword arguments are its fields).
+/// waveform read; [`siqaco::ops::StatsRequest`]: keyword arguments are its fields and those
+/// of its `analysis`).
 #[pyfunction]
 #[pyo3(signature = (catalogue, select=None, start_ns=None, end_ns=None, per_day=true))]
 fn stats(
