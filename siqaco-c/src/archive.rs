@@ -128,8 +128,8 @@ pub unsafe extern "C" fn siqaco_archive_scan(
         let report_out = arg_out(report_out, "report_out")?;
         let mut request = ScanRequest::new([archive.inner.root()]);
         request.layout = archive.inner.layout().clone();
-        request.select = selection;
-        (request.start_ns, request.end_ns) = (bound(start_ns), bound(end_ns));
+        request.analysis.select = selection;
+        (request.analysis.start_ns, request.analysis.end_ns) = (bound(start_ns), bound(end_ns));
         let report = request.run(&Control::new())?;
         // SAFETY: checked non-NULL.
         unsafe { write_handle(report_out, siqaco_report { inner: report }) };

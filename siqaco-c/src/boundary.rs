@@ -81,9 +81,9 @@ pub(crate) unsafe fn read_handle<H, T>(
     })
 }
 
-/// The body of every `*_text`/`*_path` accessor inside the panic boundary: checks the
-/// handle and `len_out` for NULL, computes the text from the borrowed handle and copies it
-/// with the buffer-size protocol of [`copy_str`].
+/// The body of every `*_text`/`*_path` accessor of item `index` inside the panic
+/// boundary: checks the handle and `len_out` for NULL, computes the text from the borrowed
+/// handle and `index` and copies it with the buffer-size protocol of [`copy_str`].
 ///
 /// # Safety
 /// `handle` is NULL or a live handle; `buf` is NULL or valid for `len` bytes of writes;
@@ -91,16 +91,17 @@ pub(crate) unsafe fn read_handle<H, T>(
 pub(crate) unsafe fn read_text<H>(
     handle: *const H,
     handle_name: &str,
+    index: usize,
     buf: *mut c_char,
     len: usize,
     len_out: *mut usize,
-    text: impl FnOnce(&H) -> FfiResult<String>,
+    text: impl FnOnce(&H, usize) -> FfiResult<String>,
 ) -> siqaco_status {
     boundary(|| {
         // SAFETY: the caller's contract.
         let handle = unsafe { arg_ref(handle, handle_name) }?;
         let len_out = arg_out(len_out, "len_out")?;
-        let text = text(handle)?;
+        let text = text(handle, index)?;
         // SAFETY: the caller's contract.
         unsafe { copy_str(&text, buf, len, len_out) }
     })

@@ -463,18 +463,19 @@ pub unsafe extern "C" fn siqaco_merge_report_day_path(
     len_out: *mut usize,
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
-    unsafe {
-        read_text(report, "report", buf, len, len_out, |report| {
-            let d = get(&report.inner.days, index, "day")?;
-            let path = d.path.to_str().ok_or_else(|| {
-                Failure::new(
-                    siqaco_status::InvalidData,
-                    format!("{}: the path is not UTF-8", d.path.display()),
-                )
-            })?;
-            Ok(path.to_string())
-        })
-    }
+    unsafe { read_text(report, "report", index, buf, len, len_out, day_path) }
+}
+
+/// The path of day file `index` of `report` (see `siqaco_merge_report_day_path`).
+fn day_path(report: &siqaco_merge_report, index: usize) -> FfiResult<String> {
+    let d = get(&report.inner.days, index, "day")?;
+    let path = d.path.to_str().ok_or_else(|| {
+        Failure::new(
+            siqaco_status::InvalidData,
+            format!("{}: the path is not UTF-8", d.path.display()),
+        )
+    })?;
+    Ok(path.to_string())
 }
 
 /// Copies warning `index` (a problem that did not stop the merge, e.g. rates beyond the
@@ -494,9 +495,10 @@ pub unsafe extern "C" fn siqaco_merge_report_warning_text(
     len_out: *mut usize,
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
-    unsafe {
-        read_text(report, "report", buf, len, len_out, |report| {
-            Ok(get(&report.inner.warnings, index, "warning")?.clone())
-        })
-    }
+    unsafe { read_text(report, "report", index, buf, len, len_out, warning_text) }
+}
+
+/// Warning `index` of `report` (see `siqaco_merge_report_warning_text`).
+fn warning_text(report: &siqaco_merge_report, index: usize) -> FfiResult<String> {
+    Ok(get(&report.inner.warnings, index, "warning")?.clone())
 }

@@ -135,7 +135,7 @@ pub unsafe extern "C" fn siqaco_scan_options_set_selection(
     // SAFETY: the caller's contract.
     unsafe {
         set_field(options, |o| {
-            o.select = parse_selection(selection?)?;
+            o.analysis.select = parse_selection(selection?)?;
             Ok(())
         })
     }
@@ -158,8 +158,8 @@ pub unsafe extern "C" fn siqaco_scan_options_set_window(
     // SAFETY: the caller's contract.
     unsafe {
         set_field(options, |o| {
-            o.start_ns = bound(start_ns);
-            o.end_ns = bound(end_ns);
+            o.analysis.start_ns = bound(start_ns);
+            o.analysis.end_ns = bound(end_ns);
             Ok(())
         })
     }
@@ -184,9 +184,9 @@ pub unsafe extern "C" fn siqaco_scan_options_set_tolerance(
     // SAFETY: the caller's contract.
     unsafe {
         set_field(options, |o| {
-            o.tolerance_s = given(time_tolerance_s);
-            o.tolerance_periods = given(time_tolerance_periods);
-            o.rate_tolerance = given(rate_tolerance);
+            o.analysis.tolerance_s = given(time_tolerance_s);
+            o.analysis.tolerance_periods = given(time_tolerance_periods);
+            o.analysis.rate_tolerance = given(rate_tolerance);
             Ok(())
         })
     }
@@ -208,8 +208,8 @@ pub unsafe extern "C" fn siqaco_scan_options_set_gap_filter(
     // SAFETY: the caller's contract.
     unsafe {
         set_field(options, |o| {
-            o.min_gap_s = given(min_gap_s);
-            o.max_gap_s = given(max_gap_s);
+            o.analysis.min_gap_s = given(min_gap_s);
+            o.analysis.max_gap_s = given(max_gap_s);
             Ok(())
         })
     }
@@ -229,7 +229,7 @@ pub unsafe extern "C" fn siqaco_scan_options_set_max_gaps_per_day(
     // SAFETY: the caller's contract.
     unsafe {
         set_field(options, |o| {
-            o.max_gaps_per_day = usize::try_from(max_gaps).ok();
+            o.analysis.max_gaps_per_day = usize::try_from(max_gaps).ok();
             Ok(())
         })
     }
@@ -249,7 +249,7 @@ pub unsafe extern "C" fn siqaco_scan_options_set_per_day(
     // SAFETY: the caller's contract.
     unsafe {
         set_field(options, |o| {
-            o.per_day = enabled != 0;
+            o.analysis.per_day = enabled != 0;
             Ok(())
         })
     }

@@ -383,13 +383,14 @@ pub unsafe extern "C" fn siqaco_report_error_text(
     len_out: *mut usize,
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
-    unsafe {
-        read_text(report, "report", buf, len, len_out, |report| {
-            let e = get(&report.inner.errors, index, "error")?;
-            Ok(match e.offset {
-                Some(o) => format!("{}: byte offset {o}: {}", e.path, e.message),
-                None => format!("{}: {}", e.path, e.message),
-            })
-        })
-    }
+    unsafe { read_text(report, "report", index, buf, len, len_out, error_text) }
+}
+
+/// The text of file error `index` of `report` (see `siqaco_report_error_text`).
+fn error_text(report: &siqaco_report, index: usize) -> FfiResult<String> {
+    let e = get(&report.inner.errors, index, "error")?;
+    Ok(match e.offset {
+        Some(o) => format!("{}: byte offset {o}: {}", e.path, e.message),
+        None => format!("{}: {}", e.path, e.message),
+    })
 }

@@ -103,20 +103,66 @@ pub unsafe extern "C" fn siqaco_samples_segment(
     }
 }
 
-/// Copies the samples of segment `index` into `buf[0..len]` with `fill` when their type
-/// is one of `accepts`, and their number into `*count_out`.
+/// A C sample type the samples of a segment can be copied into.
+trait CopyInto: Sized {
+    /// Whether samples of type `s` can be copied into this type (exactly).
+    fn accepts(s: &Samples) -> bool;
+    /// Copies the samples of `s` (accepted, as many as `dst` holds) into `dst`.
+    fn fill(s: &Samples, dst: &mut [Self]);
+}
+
+impl CopyInto for i32 {
+    fn accepts(s: &Samples) -> bool {
+        matches!(s, Samples::Int32(_))
+    }
+    fn fill(s: &Samples, dst: &mut [i32]) {
+        if let Samples::Int32(v) = s {
+            dst.copy_from_slice(v);
+        }
+    }
+}
+
+impl CopyInto for f32 {
+    fn accepts(s: &Samples) -> bool {
+        matches!(s, Samples::Float32(_))
+    }
+    fn fill(s: &Samples, dst: &mut [f32]) {
+        if let Samples::Float32(v) = s {
+            dst.copy_from_slice(v);
+        }
+    }
+}
+
+/// Every numeric type converts to double exactly.
+impl CopyInto for f64 {
+    fn accepts(s: &Samples) -> bool {
+        matches!(
+            s,
+            Samples::Int32(_) | Samples::Float32(_) | Samples::Float64(_)
+        )
+    }
+    fn fill(s: &Samples, dst: &mut [f64]) {
+        match s {
+            Samples::Int32(v) => dst.iter_mut().zip(v).for_each(|(d, &x)| *d = f64::from(x)),
+            Samples::Float32(v) => dst.iter_mut().zip(v).for_each(|(d, &x)| *d = f64::from(x)),
+            Samples::Float64(v) => dst.copy_from_slice(v),
+            Samples::Text(_) => {}
+        }
+    }
+}
+
+/// Copies the samples of segment `index` into `buf[0..len]` when [`CopyInto::accepts`]
+/// their type, and their number into `*count_out`.
 ///
 /// # Safety
 /// `samples` is NULL or a live handle; `buf` is NULL or valid for `len` writes of `T`;
 /// `count_out` is NULL or valid for a write.
-unsafe fn copy_samples<T>(
+unsafe fn copy_samples<T: CopyInto>(
     samples: *const siqaco_samples,
     index: usize,
     buf: *mut T,
     len: usize,
     count_out: *mut usize,
-    accepts: &[u32],
-    fill: impl FnOnce(&Samples, &mut [T]),
 ) -> siqaco_status {
     boundary(|| {
         // SAFETY: the caller's contract.
@@ -126,7 +172,7 @@ unsafe fn copy_samples<T>(
         if buf.is_null() && len != 0 {
             return Err(Failure::null("buf"));
         }
-        if !accepts.contains(&sample_type(&s.samples)) {
+        if !T::accepts(&s.samples) {
             return Err(Failure::new(
                 siqaco_status::WrongSampleType,
                 format!(
@@ -147,7 +193,7 @@ unsafe fn copy_samples<T>(
         if n > 0 {
             // SAFETY: buf is non-NULL (len >= n > 0) and valid for len >= n writes.
             let dst = unsafe { std::slice::from_raw_parts_mut(buf, n) };
-            fill(&s.samples, dst);
+            T::fill(&s.samples, dst);
         }
         Ok(())
     })
@@ -182,21 +228,7 @@ pub unsafe extern "C" fn siqaco_samples_copy_int32(
     count_out: *mut usize,
 ) -> siqaco_status {
     // SAFETY: forwarded contract.
-    unsafe {
-        copy_samples(
-            samples,
-            index,
-            buf,
-            len,
-            count_out,
-            &[SIQACO_SAMPLE_INT32],
-            |s, dst| {
-                if let Samples::Int32(v) = s {
-                    dst.copy_from_slice(v);
-                }
-            },
-        )
-    }
+    unsafe { copy_samples(samples, index, buf, len, count_out) }
 }
 
 /// As `siqaco_samples_copy_int32`, for segments of type `SIQACO_SAMPLE_FLOAT32`.
@@ -212,21 +244,7 @@ pub unsafe extern "C" fn siqaco_samples_copy_float32(
     count_out: *mut usize,
 ) -> siqaco_status {
     // SAFETY: forwarded contract.
-    unsafe {
-        copy_samples(
-            samples,
-            index,
-            buf,
-            len,
-            count_out,
-            &[SIQACO_SAMPLE_FLOAT32],
-            |s, dst| {
-                if let Samples::Float32(v) = s {
-                    dst.copy_from_slice(v);
-                }
-            },
-        )
-    }
+    unsafe { copy_samples(samples, index, buf, len, count_out) }
 }
 
 /// As `siqaco_samples_copy_int32`, for segments of any type: int32 and float32 samples are
@@ -243,24 +261,5 @@ pub unsafe extern "C" fn siqaco_samples_copy_float64(
     count_out: *mut usize,
 ) -> siqaco_status {
     // SAFETY: forwarded contract.
-    unsafe {
-        copy_samples(
-            samples,
-            index,
-            buf,
-            len,
-            count_out,
-            &[
-                SIQACO_SAMPLE_INT32,
-                SIQACO_SAMPLE_FLOAT32,
-                SIQACO_SAMPLE_FLOAT64,
-            ],
-            |s, dst| match s {
-                Samples::Int32(v) => dst.iter_mut().zip(v).for_each(|(d, &x)| *d = f64::from(x)),
-                Samples::Float32(v) => dst.iter_mut().zip(v).for_each(|(d, &x)| *d = f64::from(x)),
-                Samples::Float64(v) => dst.copy_from_slice(v),
-                Samples::Text(_) => {}
-            },
-        )
-    }
+    unsafe { copy_samples(samples, index, buf, len, count_out) }
 }

@@ -370,14 +370,20 @@ fn options_setters_leave_the_options_unchanged_on_failure() {
             siqaco_status::InvalidArgument
         );
         assert_eq!(
-            ((*o).inner.tolerance_s, (*o).inner.tolerance_periods),
+            (
+                (*o).inner.analysis.tolerance_s,
+                (*o).inner.analysis.tolerance_periods
+            ),
             (Some(2.0), None)
         );
         assert_eq!(
             siqaco_scan_options_set_window(o, 5, 5),
             siqaco_status::InvalidArgument
         );
-        assert_eq!(((*o).inner.start_ns, (*o).inner.end_ns), (None, None));
+        assert_eq!(
+            ((*o).inner.analysis.start_ns, (*o).inner.analysis.end_ns),
+            (None, None)
+        );
         siqaco_scan_options_free(o);
     }
 }

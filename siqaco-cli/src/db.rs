@@ -125,9 +125,9 @@ impl StatsArgs {
     /// statistics; `--per-day` shows them in text and CSV).
     fn request(&self) -> siqaco::Result<StatsRequest> {
         let mut r = StatsRequest::new(&self.db);
-        r.select = parse_fields("select", &self.select)?;
-        r.start_ns = time_field("start_ns", self.start.as_deref())?;
-        r.end_ns = time_field("end_ns", self.end.as_deref())?;
+        r.analysis.select = parse_fields("select", &self.select)?;
+        r.analysis.start_ns = time_field("start_ns", self.start.as_deref())?;
+        r.analysis.end_ns = time_field("end_ns", self.end.as_deref())?;
         Ok(r)
     }
 }

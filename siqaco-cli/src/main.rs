@@ -207,15 +207,15 @@ impl ScanArgs {
     fn request(&self) -> siqaco::Result<ScanRequest> {
         let mut r = ScanRequest::new(&self.paths);
         r.layout = parse_field("layout", &self.layout)?;
-        r.select = parse_fields("select", &self.select)?;
-        r.start_ns = time_field("start_ns", self.start.as_deref())?;
-        r.end_ns = time_field("end_ns", self.end.as_deref())?;
-        r.min_gap_s = self.min_gap;
-        r.max_gap_s = self.max_gap;
-        r.max_gaps_per_day = self.max_gaps_per_day;
-        r.tolerance_s = self.tolerance;
-        r.tolerance_periods = self.tolerance_periods;
-        r.rate_tolerance = self.rate_tolerance;
+        r.analysis.select = parse_fields("select", &self.select)?;
+        r.analysis.start_ns = time_field("start_ns", self.start.as_deref())?;
+        r.analysis.end_ns = time_field("end_ns", self.end.as_deref())?;
+        r.analysis.min_gap_s = self.min_gap;
+        r.analysis.max_gap_s = self.max_gap;
+        r.analysis.max_gaps_per_day = self.max_gaps_per_day;
+        r.analysis.tolerance_s = self.tolerance;
+        r.analysis.tolerance_periods = self.tolerance_periods;
+        r.analysis.rate_tolerance = self.rate_tolerance;
         r.threads = self.threads;
         Ok(r)
     }

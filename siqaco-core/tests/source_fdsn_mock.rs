@@ -1004,7 +1004,9 @@ fn source_availability_from_the_service_restricts_the_request() {
     .unwrap();
     let lhz = Nslc::new("IU", "COLA", "00", "LHZ");
     let (s, e) = (t("2010-02-27T07:05:00"), t("2010-02-28"));
-    let spans = src.availability(std::slice::from_ref(&lhz), s, e).unwrap();
+    let spans = src
+        .availability(std::slice::from_ref(&lhz), (s, e))
+        .unwrap();
     let lines = restrict_to_availability(&[RequestLine::new(&lhz, s, e)], &spans);
     assert_eq!(lines.len(), 2);
     let staging = tempfile::tempdir().unwrap();

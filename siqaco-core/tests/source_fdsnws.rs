@@ -162,7 +162,7 @@ fn fetch_from_portable_fdsnws_dataselect() {
     })
     .unwrap();
     let e = with_service
-        .availability(&[Nslc::new("IU", "COLA", "00", "BHZ")], day.0, day.1)
+        .availability(&[Nslc::new("IU", "COLA", "00", "BHZ")], day)
         .unwrap_err();
     assert!(
         e.to_string()

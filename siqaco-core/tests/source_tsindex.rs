@@ -122,8 +122,8 @@ fn same_availability(src: &dyn Source, want: &dyn Source) {
         v.sort();
         v
     };
-    let got = key(src.availability(&streams, s, e).unwrap());
-    let exp = key(want.availability(&streams, s, e).unwrap());
+    let got = key(src.availability(&streams, (s, e)).unwrap());
+    let exp = key(want.availability(&streams, (s, e)).unwrap());
     assert!(!exp.is_empty());
     assert_eq!(got.len(), exp.len(), "{got:?}\n{exp:?}");
     for (g, x) in got.iter().zip(&exp) {

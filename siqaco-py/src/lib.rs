@@ -262,7 +262,8 @@ impl PyScanReport {
 }
 
 /// Scans an archive directory (or miniSEED files) for gaps, overlaps and availability
-/// ([`siqaco::ops::ScanRequest`]: keyword arguments are its fields).
+/// ([`siqaco::ops::ScanRequest`]: keyword arguments are its fields and those of its
+/// `analysis`).
 #[pyfunction]
 #[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, per_day=true, tolerance_s=None, min_gap_s=None, max_gap_s=None, progress=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
@@ -283,13 +284,13 @@ fn scan(
     let request = (|| -> siqaco::Result<ScanRequest> {
         let mut r = ScanRequest::new(paths);
         r.layout = parse_field("layout", layout)?;
-        r.select = parse_fields("select", &select.unwrap_or_default())?;
-        r.start_ns = start_ns;
-        r.end_ns = end_ns;
-        r.per_day = per_day;
-        r.tolerance_s = tolerance_s;
-        r.min_gap_s = min_gap_s;
-        r.max_gap_s = max_gap_s;
+        r.analysis.select = parse_fields("select", &select.unwrap_or_default())?;
+        r.analysis.start_ns = start_ns;
+        r.analysis.end_ns = end_ns;
+        r.analysis.per_day = per_day;
+        r.analysis.tolerance_s = tolerance_s;
+        r.analysis.min_gap_s = min_gap_s;
+        r.analysis.max_gap_s = max_gap_s;
         r.threads = threads;
         r.validate()?;
         Ok(r)
@@ -500,7 +501,8 @@ fn index(
 }
 
 /// Gaps, overlaps, availability and per-day statistics of an existing catalogue (no
-/// waveform read; [`siqaco::ops::StatsRequest`]: keyword arguments are its fields).
+/// waveform read; [`siqaco::ops::StatsRequest`]: keyword arguments are its fields and those
+/// of its `analysis`).
 #[pyfunction]
 #[pyo3(signature = (catalogue, select=None, start_ns=None, end_ns=None, per_day=true))]
 fn stats(
@@ -513,10 +515,10 @@ fn stats(
 ) -> PyResult<PyScanReport> {
     let request = (|| -> siqaco::Result<StatsRequest> {
         let mut r = StatsRequest::new(catalogue);
-        r.select = parse_fields("select", &select.unwrap_or_default())?;
-        r.start_ns = start_ns;
-        r.end_ns = end_ns;
-        r.per_day = per_day;
+        r.analysis.select = parse_fields("select", &select.unwrap_or_default())?;
+        r.analysis.start_ns = start_ns;
+        r.analysis.end_ns = end_ns;
+        r.analysis.per_day = per_day;
         r.validate()?;
         Ok(r)
     })()

@@ -5,13 +5,12 @@
 //! ([`Catalogue::exists`], the one rule) and refuses a missing one with
 //! [`crate::Error::Io`] (not found) naming it, creating nothing.
 
-use super::{check_threads, require, Control, ScanRequest};
+use super::{check_threads, require, AnalysisRequest, Control};
 use crate::archive::{Archive, Layout};
 use crate::error::{Error, Result};
 use crate::index::{Catalogue, CheckReport, IndexOptions, IndexReport, SCHEMA_VERSION};
 use crate::scan::{ScanOptions, ScanReport};
 use crate::segment::Tolerance;
-use crate::sid::NslcGlob;
 use std::path::{Path, PathBuf};
 
 /// Checks the `catalogue` field: a path or URL is given.
@@ -162,46 +161,19 @@ impl IndexRequest {
 pub struct StatsRequest {
     /// The catalogue: a SQLite file or a `postgresql://` URL; must exist.
     pub catalogue: PathBuf,
-    /// Streams to report (empty = all).
-    pub select: Vec<NslcGlob>,
-    /// Window start, ns (the open-ended rule of [`super::Window::open_ended`]).
-    pub start_ns: Option<i64>,
-    /// Window end, ns, exclusive.
-    pub end_ns: Option<i64>,
-    /// As [`ScanRequest::min_gap_s`].
-    pub min_gap_s: Option<f64>,
-    /// As [`ScanRequest::max_gap_s`].
-    pub max_gap_s: Option<f64>,
-    /// As [`ScanRequest::max_gaps_per_day`].
-    pub max_gaps_per_day: Option<usize>,
-    /// As [`ScanRequest::tolerance_s`]; a tolerance smaller than the one used when
-    /// indexing cannot split traces already joined.
-    pub tolerance_s: Option<f64>,
-    /// As [`ScanRequest::tolerance_periods`].
-    pub tolerance_periods: Option<f64>,
-    /// As [`ScanRequest::rate_tolerance`].
-    pub rate_tolerance: Option<f64>,
-    /// As [`ScanRequest::per_day`] (default true: the JSON document has them).
-    pub per_day: bool,
+    /// Selection, window, gap filters, tolerances, per-day statistics, as for a scan (a
+    /// tolerance smaller than the one used when indexing cannot split traces already
+    /// joined).
+    pub analysis: AnalysisRequest,
 }
 
 impl StatsRequest {
     /// A request for the statistics of `catalogue` with the defaults (those of
-    /// [`ScanRequest`]).
+    /// [`AnalysisRequest`]).
     pub fn new(catalogue: impl Into<PathBuf>) -> Self {
-        let d = ScanRequest::default();
         StatsRequest {
             catalogue: catalogue.into(),
-            select: d.select,
-            start_ns: d.start_ns,
-            end_ns: d.end_ns,
-            min_gap_s: d.min_gap_s,
-            max_gap_s: d.max_gap_s,
-            max_gaps_per_day: d.max_gaps_per_day,
-            tolerance_s: d.tolerance_s,
-            tolerance_periods: d.tolerance_periods,
-            rate_tolerance: d.rate_tolerance,
-            per_day: d.per_day,
+            analysis: AnalysisRequest::default(),
         }
     }
 
@@ -209,30 +181,16 @@ impl StatsRequest {
     ///
     /// # Errors
     /// [`crate::Error::InvalidField`] naming the first bad field: an empty `catalogue`,
-    /// then as [`ScanRequest::validate`] (a window whose `end_ns` is not after `start_ns`,
-    /// a negative number of seconds, both tolerances).
+    /// then as [`AnalysisRequest::scan_options`] (a window whose `end_ns` is not after
+    /// `start_ns`, a negative number of seconds, both tolerances).
     pub fn validate(&self) -> Result<()> {
         self.options().map(|_| ())
     }
 
-    /// The analysis options: those of the scan with the same fields (one rule).
+    /// The analysis options: those of a scan with the same fields (one rule).
     fn options(&self) -> Result<ScanOptions> {
         check_catalogue(&self.catalogue)?;
-        let scan = ScanRequest {
-            paths: vec![self.catalogue.clone()],
-            select: self.select.clone(),
-            start_ns: self.start_ns,
-            end_ns: self.end_ns,
-            min_gap_s: self.min_gap_s,
-            max_gap_s: self.max_gap_s,
-            max_gaps_per_day: self.max_gaps_per_day,
-            tolerance_s: self.tolerance_s,
-            tolerance_periods: self.tolerance_periods,
-            rate_tolerance: self.rate_tolerance,
-            per_day: self.per_day,
-            ..ScanRequest::default()
-        };
-        scan.scan_options()
+        self.analysis.scan_options(None)
     }
 
     /// The report. The control is not used (the catalogue is read in one query per
@@ -417,6 +375,7 @@ impl CheckRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::ScanRequest;
 
     /// The rows of `bad-inputs.tsv` of the catalogue operations, in the core's terms.
     #[test]
@@ -449,8 +408,8 @@ mod tests {
         assert!(!db.exists(), "a refused request creates no catalogue");
 
         let mut s = StatsRequest::new(&db);
-        s.start_ns = Some(20);
-        s.end_ns = Some(10);
+        s.analysis.start_ns = Some(20);
+        s.analysis.end_ns = Some(10);
         assert_eq!(
             field(s.run(&Control::new()).unwrap_err()),
             (

@@ -272,7 +272,7 @@ impl FetchRequest {
                 .iter()
                 .map(|g| Nslc::new(&g.network, &g.station, &g.location, &g.channel))
                 .collect();
-            let spans = source.availability(&streams, start_ns, end_ns)?;
+            let spans = source.availability(&streams, (start_ns, end_ns))?;
             lines = restrict_to_availability(&lines, &spans);
             if lines.is_empty() {
                 out.nothing_available = true;

@@ -33,8 +33,8 @@
 //! # let root = dir.path();
 //! use siqaco::ops::{Control, ScanRequest};
 //! let mut request = ScanRequest::new([root]);
-//! request.select = vec!["IU.ANMO.*.BH?".parse()?];
-//! request.min_gap_s = Some(1.0);
+//! request.analysis.select = vec!["IU.ANMO.*.BH?".parse()?];
+//! request.analysis.min_gap_s = Some(1.0);
 //! let report = request.run(&Control::new())?;
 //! assert_eq!(report.files, 0);
 //! let json = serde_json::to_string(&report).unwrap();
@@ -76,7 +76,7 @@ pub use qc::QcRequest;
 #[cfg(all(feature = "plot", feature = "sqlite"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "plot", feature = "sqlite"))))]
 pub use report::{ReportDataRequest, ReportOutput, ReportRequest};
-pub use scan::{ReadRequest, ScanRequest, StreamsRequest};
+pub use scan::{AnalysisRequest, ReadRequest, ScanRequest, StreamsRequest};
 #[cfg(feature = "update")]
 #[cfg_attr(docsrs, doc(cfg(feature = "update")))]
 pub use update::{

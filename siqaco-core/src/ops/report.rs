@@ -2,7 +2,7 @@
 //! (`siqaco report`, `siqaco.report_data`; [`crate::plot`], `docs/report.md`).
 
 use super::catalogue::check_catalogue;
-use super::{require, Control, ScanRequest};
+use super::{require, AnalysisRequest, Control};
 use crate::error::Result;
 use crate::index::Catalogue;
 use crate::plot::{read_qc_json, report_data_json, write_report, ReportData, ReportFiles};
@@ -54,15 +54,14 @@ impl ReportDataRequest {
     /// The catalogue query: the scan's analysis with per-day statistics (the calendar).
     fn options(&self) -> Result<ScanOptions> {
         check_catalogue(&self.catalogue)?;
-        ScanRequest {
-            paths: vec![self.catalogue.clone()],
+        AnalysisRequest {
             select: self.select.clone(),
             start_ns: self.start_ns,
             end_ns: self.end_ns,
             per_day: true,
-            ..ScanRequest::default()
+            ..AnalysisRequest::default()
         }
-        .scan_options()
+        .scan_options(None)
     }
 
     /// The data of `catalogue`, opened, for the checked `opts`.

@@ -10,18 +10,13 @@ use crate::segment::Tolerance;
 use crate::sid::{Nslc, NslcGlob};
 use std::path::PathBuf;
 
-/// Scan an archive (or miniSEED files) for gaps, overlaps and availability
-/// (`siqaco scan`, `siqaco.scan`, `siqaco_scan`).
-///
-/// Headers only are read; see [`crate::scan`] for how, [`crate::gaps`] for the definitions.
-/// The result serialises as the JSON document of `docs/scan-json.md`.
+/// The analysis fields of the requests that report gaps, overlaps and availability
+/// ([`ScanRequest::analysis`], [`super::StatsRequest::analysis`]): which streams, which
+/// window, which gaps, how traces are joined ([`crate::gaps`] gives the definitions). Errors
+/// name these fields (`start_ns`, `tolerance_s`...) as they are spelled here.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ScanRequest {
-    /// One archive root directory, or miniSEED files scanned directly (all must exist).
-    pub paths: Vec<PathBuf>,
-    /// The archive layout (default SDS); unused for files.
-    pub layout: Layout,
+pub struct AnalysisRequest {
     /// Streams to report (empty = all).
     pub select: Vec<NslcGlob>,
     /// Window start, ns (the open-ended rule of [`Window::open_ended`]).
@@ -35,7 +30,8 @@ pub struct ScanRequest {
     /// Collapse more than this many gaps starting in one UTC day into one (Morumotto).
     pub max_gaps_per_day: Option<usize>,
     /// Time tolerance, seconds (default half a sample period; exclusive with
-    /// `tolerance_periods`).
+    /// `tolerance_periods`). For a catalogue, a tolerance smaller than the one used when
+    /// indexing cannot split traces already joined.
     pub tolerance_s: Option<f64>,
     /// Time tolerance, sample periods (default 0.5).
     pub tolerance_periods: Option<f64>,
@@ -43,15 +39,11 @@ pub struct ScanRequest {
     pub rate_tolerance: Option<f64>,
     /// Compute per-UTC-day statistics (default true: the JSON document has them).
     pub per_day: bool,
-    /// Worker threads (default: all cores; at least 1).
-    pub threads: Option<usize>,
 }
 
-impl Default for ScanRequest {
+impl Default for AnalysisRequest {
     fn default() -> Self {
-        ScanRequest {
-            paths: Vec::new(),
-            layout: Layout::Sds,
+        AnalysisRequest {
             select: Vec::new(),
             start_ns: None,
             end_ns: None,
@@ -62,6 +54,67 @@ impl Default for ScanRequest {
             tolerance_periods: None,
             rate_tolerance: None,
             per_day: true,
+        }
+    }
+}
+
+impl AnalysisRequest {
+    /// The lower-level options ([`crate::scan::ScanOptions`]) of these fields with
+    /// `threads` worker threads (the field named `threads` in errors; `None` = all cores),
+    /// every field checked.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidField`] naming the first bad field: a negative or non-finite
+    /// `min_gap_s` or `max_gap_s`, `threads` = 0, both tolerances or a bad one, a window
+    /// whose `end_ns` is not after `start_ns`.
+    pub fn scan_options(&self, threads: Option<usize>) -> Result<ScanOptions> {
+        check_seconds("min_gap_s", self.min_gap_s)?;
+        check_seconds("max_gap_s", self.max_gap_s)?;
+        check_threads("threads", threads)?;
+        Ok(ScanOptions {
+            selection: self.select.clone(),
+            analysis: AnalysisOptions {
+                tolerance: Tolerance::from_options(
+                    self.tolerance_s,
+                    self.tolerance_periods,
+                    self.rate_tolerance,
+                )?,
+                window: Window::pair_of(Window::open_ended(self.start_ns, self.end_ns)?),
+                min_gap_s: self.min_gap_s,
+                max_gap_s: self.max_gap_s,
+                max_gaps_per_day: self.max_gaps_per_day,
+                per_day: self.per_day,
+            },
+            threads,
+            cancel: None,
+        })
+    }
+}
+
+/// Scan an archive (or miniSEED files) for gaps, overlaps and availability
+/// (`siqaco scan`, `siqaco.scan`, `siqaco_scan`).
+///
+/// Headers only are read; see [`crate::scan`] for how, [`crate::gaps`] for the definitions.
+/// The result serialises as the JSON document of `docs/scan-json.md`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ScanRequest {
+    /// One archive root directory, or miniSEED files scanned directly (all must exist).
+    pub paths: Vec<PathBuf>,
+    /// The archive layout (default SDS); unused for files.
+    pub layout: Layout,
+    /// Selection, window, gap filters, tolerances, per-day statistics.
+    pub analysis: AnalysisRequest,
+    /// Worker threads (default: all cores; at least 1).
+    pub threads: Option<usize>,
+}
+
+impl Default for ScanRequest {
+    fn default() -> Self {
+        ScanRequest {
+            paths: Vec::new(),
+            layout: Layout::Sds,
+            analysis: AnalysisRequest::default(),
             threads: None,
         }
     }
@@ -95,33 +148,13 @@ impl ScanRequest {
         check_paths(&self.paths)
     }
 
-    /// The lower-level options ([`crate::scan::ScanOptions`]) of this request: selection,
-    /// analysis (window, tolerances, gap filters, per-day statistics) and threads, every
-    /// field checked but `paths` (the catalogue operations analyse with them too).
+    /// The lower-level options ([`crate::scan::ScanOptions`]) of this request: its
+    /// [`AnalysisRequest::scan_options`] with its threads, every field checked but `paths`.
     ///
     /// # Errors
     /// As [`ScanRequest::validate`], but for `paths`.
     pub fn scan_options(&self) -> Result<ScanOptions> {
-        check_seconds("min_gap_s", self.min_gap_s)?;
-        check_seconds("max_gap_s", self.max_gap_s)?;
-        check_threads("threads", self.threads)?;
-        Ok(ScanOptions {
-            selection: self.select.clone(),
-            analysis: AnalysisOptions {
-                tolerance: Tolerance::from_options(
-                    self.tolerance_s,
-                    self.tolerance_periods,
-                    self.rate_tolerance,
-                )?,
-                window: Window::pair_of(Window::open_ended(self.start_ns, self.end_ns)?),
-                min_gap_s: self.min_gap_s,
-                max_gap_s: self.max_gap_s,
-                max_gaps_per_day: self.max_gaps_per_day,
-                per_day: self.per_day,
-            },
-            threads: self.threads,
-            cancel: None,
-        })
+        self.analysis.scan_options(self.threads)
     }
 
     /// Scans. Progress: [`Progress::Scan`] after each file. Cancellation: the files not yet

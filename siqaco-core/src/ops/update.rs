@@ -502,11 +502,15 @@ mod tests {
     use super::*;
     use crate::time::{format_time, parse_time};
 
-    /// The summary document as it was built before the window was kept in ns: the same
-    /// keys in the same order, the window as ISO 8601 text (empty when there is none).
+    /// The summary document as it was built before the window was kept in ns: the old
+    /// struct (the same keys in the same order, the window as ISO 8601 text, empty when
+    /// there is none), serialising an [`UpdateSummary`] through serde's remote derive.
     #[derive(serde::Serialize)]
-    struct Before<'a> {
+    #[serde(remote = "UpdateSummary")]
+    struct Before {
+        #[serde(getter = "start_iso")]
         window_start: String,
+        #[serde(getter = "end_iso")]
         window_end: String,
         streams_checked: u64,
         gaps_found: u64,
@@ -517,28 +521,23 @@ mod tests {
         samples_added: u64,
         requests_left: u64,
         dry_run: bool,
-        planned: &'a [crate::update::PlannedRequest],
-        warnings: &'a [String],
+        planned: Vec<crate::update::PlannedRequest>,
+        warnings: Vec<String>,
+    }
+
+    fn start_iso(s: &UpdateSummary) -> String {
+        s.window_start_ns.map(format_time).unwrap_or_default()
+    }
+
+    fn end_iso(s: &UpdateSummary) -> String {
+        s.window_end_ns.map(format_time).unwrap_or_default()
     }
 
     fn before(s: &UpdateSummary) -> String {
-        let iso = |t: Option<i64>| t.map(format_time).unwrap_or_default();
-        serde_json::to_string_pretty(&Before {
-            window_start: iso(s.window_start_ns),
-            window_end: iso(s.window_end_ns),
-            streams_checked: s.streams_checked,
-            gaps_found: s.gaps_found,
-            requests_created: s.requests_created,
-            requests_sent: s.requests_sent,
-            requests_succeeded: s.requests_succeeded,
-            requests_failed: s.requests_failed,
-            samples_added: s.samples_added,
-            requests_left: s.requests_left,
-            dry_run: s.dry_run,
-            planned: &s.planned,
-            warnings: &s.warnings,
-        })
-        .unwrap()
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::pretty(&mut out);
+        Before::serialize(s, &mut ser).unwrap();
+        String::from_utf8(out).unwrap()
     }
 
     /// A dry run, a run and runs of the stack on sds-small (an empty archive maintaining

@@ -214,13 +214,8 @@ impl Source for ExternalSource {
 
     /// The whole window for every stream (Morumotto's fallback when no availability
     /// script answers).
-    fn availability(
-        &self,
-        streams: &[Nslc],
-        start_ns: i64,
-        end_ns: i64,
-    ) -> Result<Vec<AvailabilitySpan>> {
-        Ok(full_availability(streams, start_ns, end_ns))
+    fn availability(&self, streams: &[Nslc], window: (i64, i64)) -> Result<Vec<AvailabilitySpan>> {
+        Ok(full_availability(streams, window))
     }
 
     /// Runs `PROGRAM --is_online=S --log-level=2`: online when it exits with 0 within the

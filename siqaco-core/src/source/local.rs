@@ -167,12 +167,8 @@ impl Source for ArchiveSource {
     ///
     /// # Errors
     /// As [`Source::fetch`].
-    fn availability(
-        &self,
-        streams: &[Nslc],
-        start_ns: i64,
-        end_ns: i64,
-    ) -> Result<Vec<AvailabilitySpan>> {
+    fn availability(&self, streams: &[Nslc], window: (i64, i64)) -> Result<Vec<AvailabilitySpan>> {
+        let (start_ns, end_ns) = window;
         let lines: Vec<RequestLine> = streams
             .iter()
             .map(|n| RequestLine::new(n, start_ns, end_ns))
@@ -318,12 +314,8 @@ impl Source for TsindexSource {
     ///
     /// # Errors
     /// [`Error::Database`].
-    fn availability(
-        &self,
-        streams: &[Nslc],
-        start_ns: i64,
-        end_ns: i64,
-    ) -> Result<Vec<AvailabilitySpan>> {
+    fn availability(&self, streams: &[Nslc], window: (i64, i64)) -> Result<Vec<AvailabilitySpan>> {
+        let (start_ns, end_ns) = window;
         let mut spans = Vec::new();
         for nslc in streams {
             // The codes may hold globs (`siqaco fetch` passes its selection): one

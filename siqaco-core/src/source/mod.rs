@@ -265,17 +265,13 @@ pub trait Source: Send + Sync {
     /// external programs, [`Error::Io`] for files.
     fn fetch(&self, lines: &[RequestLine], staging: &Path) -> Result<FetchReport>;
 
-    /// The spans with data of `streams` over `[start_ns, end_ns)`. Sources that cannot
-    /// tell report the whole window for every stream (Morumotto's "assume available").
+    /// The spans with data of `streams` over `window` (`(start_ns, end_ns)`, ns, end
+    /// exclusive). Sources that cannot tell report the whole window for every stream
+    /// (Morumotto's "assume available").
     ///
     /// # Errors
     /// As [`Source::fetch`].
-    fn availability(
-        &self,
-        streams: &[Nslc],
-        start_ns: i64,
-        end_ns: i64,
-    ) -> Result<Vec<AvailabilitySpan>>;
+    fn availability(&self, streams: &[Nslc], window: (i64, i64)) -> Result<Vec<AvailabilitySpan>>;
 
     /// Whether the source can be reached now.
     fn is_online(&self) -> bool;
@@ -476,11 +472,8 @@ pub(crate) fn fetch_concurrently_until(
 }
 
 /// The whole window for every stream (for sources without an availability service).
-pub(crate) fn full_availability(
-    streams: &[Nslc],
-    start_ns: i64,
-    end_ns: i64,
-) -> Vec<AvailabilitySpan> {
+pub(crate) fn full_availability(streams: &[Nslc], window: (i64, i64)) -> Vec<AvailabilitySpan> {
+    let (start_ns, end_ns) = window;
     streams
         .iter()
         .map(|n| AvailabilitySpan {

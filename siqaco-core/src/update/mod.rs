@@ -421,7 +421,7 @@ fn source_spans(
     };
     let spans: Result<Vec<AvailabilitySpan>> = match &cfg.availability {
         AvailabilityMode::Assume => return full(),
-        AvailabilityMode::Service => source.availability(streams, extent.0, extent.1),
+        AvailabilityMode::Service => source.availability(streams, extent),
         AvailabilityMode::Catalogue(url) => catalogue_spans(url, streams, extent),
     };
     match spans {

@@ -435,15 +435,11 @@ impl Source for FdsnDataselect {
     ///
     /// # Errors
     /// As [`super::availability::query_availability`].
-    fn availability(
-        &self,
-        streams: &[Nslc],
-        start_ns: i64,
-        end_ns: i64,
-    ) -> Result<Vec<AvailabilitySpan>> {
+    fn availability(&self, streams: &[Nslc], window: (i64, i64)) -> Result<Vec<AvailabilitySpan>> {
+        let (start_ns, end_ns) = window;
         match self.availability_url() {
             None if self.opts.availability == AvailabilityMode::Assume => {
-                Ok(full_availability(streams, start_ns, end_ns))
+                Ok(full_availability(streams, window))
             }
             None => {
                 let AvailabilityMode::Url(u) = &self.opts.availability else {

@@ -109,22 +109,16 @@ pub fn query_channel_epochs(
     end_ns: Option<i64>,
     opts: &FdsnOptions,
 ) -> Result<Vec<Channel>> {
-    let url = station_query_url(base_or_service_url)?;
-    let client = http_client(opts, &url)?;
-    let all = [NslcGlob::all()];
-    let sel = if networks_or_selection.is_empty() {
-        &all[..]
-    } else {
-        networks_or_selection
-    };
     let mut out: Vec<Channel> = Vec::new();
-    for g in sel {
-        let full = query_url(&url, g, start_ns, end_ns, StationLevel::Channel, "text")?;
-        let bytes = match get_body(opts, &full, || client.get(&full))? {
-            Body::NoData => continue,
-            Body::Data(b) => b,
-        };
-        for c in parse_channel_text(&bytes, &full)? {
+    let query = Query {
+        base_or_service_url,
+        networks_or_selection,
+        window: (start_ns, end_ns),
+        level: StationLevel::Channel,
+        format: "text",
+    };
+    query.each_answer(opts, |g, bytes, full| {
+        for c in parse_channel_text(bytes, full)? {
             if g.matches(&c.nslc)
                 && overlaps(c.start_ns, c.end_ns, start_ns, end_ns)
                 && !out.contains(&c)
@@ -132,7 +126,8 @@ pub fn query_channel_epochs(
                 out.push(c);
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -153,22 +148,16 @@ pub fn query_inventory(
     level: StationLevel,
     opts: &FdsnOptions,
 ) -> Result<Inventory> {
-    let url = station_query_url(base_or_service_url)?;
-    let client = http_client(opts, &url)?;
-    let all = [NslcGlob::all()];
-    let sel = if networks_or_selection.is_empty() {
-        &all[..]
-    } else {
-        networks_or_selection
-    };
     let mut inv = Inventory::default();
-    for g in sel {
-        let full = query_url(&url, g, start_ns, end_ns, level, "xml")?;
-        let bytes = match get_body(opts, &full, || client.get(&full))? {
-            Body::NoData => continue,
-            Body::Data(b) => b,
-        };
-        let mut part = parse_stationxml(&bytes, &full)?;
+    let query = Query {
+        base_or_service_url,
+        networks_or_selection,
+        window: (start_ns, end_ns),
+        level,
+        format: "xml",
+    };
+    query.each_answer(opts, |g, bytes, full| {
+        let mut part = parse_stationxml(bytes, full)?;
         for n in &mut part.networks {
             for s in &mut n.stations {
                 s.channels.retain(|c| {
@@ -177,8 +166,52 @@ pub fn query_inventory(
             }
         }
         inv.merge(part);
-    }
+        Ok(())
+    })?;
     Ok(inv)
+}
+
+/// One fdsnws-station query per selection of `networks_or_selection` (an empty selection
+/// asks for everything) over `window` (`(start_ns, end_ns)`, either open), at `level`
+/// in `format` (`text` or `xml`).
+struct Query<'a> {
+    base_or_service_url: &'a str,
+    networks_or_selection: &'a [NslcGlob],
+    window: (Option<i64>, Option<i64>),
+    level: StationLevel,
+    format: &'a str,
+}
+
+impl Query<'_> {
+    /// Sends the queries in order and passes each answer with data to `on_answer` with
+    /// its selection and its URL (answers without data are skipped).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a bad URL; [`Error::Http`] naming the URL for a
+    /// refused request or retries exhausted; the first error of `on_answer`.
+    fn each_answer(
+        &self,
+        opts: &FdsnOptions,
+        mut on_answer: impl FnMut(&NslcGlob, &[u8], &str) -> Result<()>,
+    ) -> Result<()> {
+        let url = station_query_url(self.base_or_service_url)?;
+        let client = http_client(opts, &url)?;
+        let all = [NslcGlob::all()];
+        let sel = if self.networks_or_selection.is_empty() {
+            &all[..]
+        } else {
+            self.networks_or_selection
+        };
+        let (start_ns, end_ns) = self.window;
+        for g in sel {
+            let full = query_url(&url, g, start_ns, end_ns, self.level, self.format)?;
+            match get_body(opts, &full, || client.get(&full))? {
+                Body::NoData => {}
+                Body::Data(bytes) => on_answer(g, &bytes, &full)?,
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Parses a `level=channel&format=text` answer. Columns are found by the names of the
