@@ -8,6 +8,61 @@
 //! [`sid::Nslc`]; the one definition of gaps, overlaps and availability is in [`gaps`] and
 //! `docs/gaps.md`.
 //!
+//! ## Operations
+//!
+//! Every operation is one request type in [`ops`]: build it with `new`/`Default` (the one
+//! set of defaults), set the fields you need, `run` it with an [`ops::Control`]
+//! (cancellation, progress). `validate()` names the field of a bad value
+//! ([`Error::InvalidField`]); the results serialise (serde) as the JSON documents of the
+//! `siqaco` command. The `siqaco` command, the Python package and the C library are thin
+//! maps onto these requests (`docs/architecture.md`).
+//!
+//! | operation | request | result | example |
+//! |---|---|---|---|
+//! | scan | [`ops::ScanRequest`] | [`scan::ScanReport`] | [`ops`] |
+//! | streams | [`ops::StreamsRequest`] | `Vec<`[`Nslc`]`>` | [`ops::StreamsRequest`] |
+//! | read | [`ops::ReadRequest`] | segments of samples | [`ops::ReadRequest`] |
+//! | index, stats, db | `ops::IndexRequest`, `ops::StatsRequest`, `ops::CheckRequest`... (`sqlite`) | `IndexReport`, `ScanReport`... | below |
+//! | report | `ops::ReportRequest` (`plot`, `sqlite`) | the files written and the figures' data | `ops::ReportRequest` |
+//! | qc | `ops::QcRequest` (`fdsn`) | [`qc::QcReport`] | `ops::QcRequest` |
+//! | merge | [`ops::MergeRequest`] | [`merge::apply::MergeReport`] | [`ops::MergeRequest`] |
+//! | fetch | `ops::FetchRequest` (`fdsn`) | `ops::ArchiveFetch` | `ops::FetchRequest` |
+//! | update, the request stack | `ops::UpdateRequest`, `ops::StackRunRequest`... (`update`) | `UpdateSummary`... | `ops::UpdateRequest` |
+//!
+//! Scan an archive, index it, and get the same report from the catalogue alone:
+//!
+//! ```
+//! # fn main() -> siqaco::Result<()> {
+//! # #[cfg(feature = "sqlite")] {
+//! use siqaco::ops::{Control, IndexRequest, ScanRequest, StatsRequest};
+//! # let Some(data) = siqaco::testing::test_data_dir() else { return Ok(()) };
+//! let archive = data.join("sds-small"); // an SDS archive
+//! # let tmp = tempfile::tempdir().unwrap();
+//! let catalogue = tmp.path().join("catalogue.sqlite");
+//!
+//! let mut scan = ScanRequest::new([&archive]);
+//! scan.analysis.select = vec!["IU.*".parse()?];
+//! let scanned = scan.run(&Control::new())?;
+//!
+//! let indexed = IndexRequest::new(&archive, &catalogue).run(&Control::new())?;
+//! assert_eq!(indexed.files_with_errors, 0);
+//!
+//! let mut stats = StatsRequest::new(&catalogue);
+//! stats.analysis.select = scan.analysis.select.clone();
+//! let from_catalogue = stats.run(&Control::new())?;
+//! assert_eq!(
+//!     serde_json::to_string(&from_catalogue).unwrap(),
+//!     serde_json::to_string(&scanned).unwrap()
+//! );
+//!
+//! stats.analysis.end_ns = Some(0);
+//! stats.analysis.start_ns = Some(10);
+//! assert_eq!(stats.validate().unwrap_err().field_name(), Some("end_ns"));
+//! # }
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Cargo features
 //!
 //! Without default features (`default-features = false`) the crate is the light core:
