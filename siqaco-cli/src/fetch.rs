@@ -41,10 +41,10 @@ pub struct FetchArgs {
     layout: String,
     /// Deadline of one request, from connecting to the last byte of the body (or of one
     /// program run), seconds; a request still running then is cut and retried.
-    #[arg(long, default_value_t = 120.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = FetchRequest::default().timeout_s, value_name = "SECONDS")]
     timeout: f64,
     /// Retries of failed requests.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = FetchRequest::default().retries)]
     retries: u32,
     /// FDSN quality parameter to send (none is sent by default).
     #[arg(long)]
@@ -54,7 +54,7 @@ pub struct FetchArgs {
     limit_rate: Option<u64>,
     /// Requests in flight at once: the request is split by UTC day (and by stream when there
     /// are fewer days than this) and the pieces are fetched by this many workers.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = FetchRequest::default().in_flight, value_name = "N")]
     in_flight: usize,
     /// Where availability comes from: "assume" (the whole window), "service" (the FDSN
     /// server's fdsnws-availability) or an availability URL. Unless "assume", only the
@@ -113,15 +113,6 @@ fn request(args: &FetchArgs) -> siqaco::Result<FetchRequest> {
     r.out = args.out.clone();
     r.layout = parse_field("layout", &args.layout)?;
     let source_layout = parse_field("source_layout", &args.source_layout)?;
-    let max = siqaco::update::config::limits::TIMEOUT_S;
-    if args.timeout > max {
-        // The request refuses it too (field timeout_s); this tool's wording names the flag
-        // and the value.
-        return Err(siqaco::Error::invalid_argument(format!(
-            "--timeout {:?} s is more than the maximum {max} s (7 days)",
-            args.timeout
-        )));
-    }
     r.timeout_s = args.timeout;
     r.retries = args.retries;
     r.quality = args.quality.clone();

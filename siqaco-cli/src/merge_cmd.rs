@@ -18,7 +18,7 @@ pub struct MergeArgs {
     #[arg(long)]
     priority: Vec<i32>,
     /// Priority of the archive's own data (smaller is better).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = siqaco::merge::MergeOptions::default().archive_priority)]
     archive_priority: i32,
     /// Patch inputs: miniSEED files or directories.
     #[arg(required = true)]

@@ -58,8 +58,8 @@ pub struct QcArgs {
     /// Lowest acceptable blockette 1001 timing quality, percent.
     #[arg(long, value_name = "PERCENT")]
     min_timing_quality: Option<u8>,
-    /// Relative tolerance between data and metadata sample rates (default 0.01 = 1 %).
-    #[arg(long, value_name = "FRACTION", default_value_t = 0.01)]
+    /// Relative tolerance between data and metadata sample rates (0.01 = 1 %).
+    #[arg(long, value_name = "FRACTION", default_value_t = siqaco::qc::QcRules::default().rate_tolerance)]
     rate_tolerance: f64,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]

@@ -120,7 +120,9 @@ fn fetch_bad_arguments() {
     ]);
     assert_eq!(code, Some(2), "{err}");
     assert!(
-        err.contains("--timeout 1e300 s is more than the maximum 604800 s"),
+        err.contains(
+            "invalid argument: --timeout: 1e300 s is more than the maximum 604800 s (7 days)"
+        ),
         "{err}"
     );
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);

@@ -49,7 +49,7 @@ pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> PyResult<Value> {
 /// piece's error with the report (every piece's error in its `errors`) as its `summary`
 /// attribute (what the other pieces fetched is written).
 #[pyfunction]
-#[pyo3(signature = (source, select, start_ns, end_ns, out, layout="sds", source_layout="sds", in_flight=4, timeout_s=120.0, retries=4, quality=None, limit_rate=None, availability="assume", user=None, password=None, token=None, progress=None))]
+#[pyo3(signature = (source, select, start_ns, end_ns, out, layout="sds", source_layout="sds", in_flight=None, timeout_s=None, retries=None, quality=None, limit_rate=None, availability="assume", user=None, password=None, token=None, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn fetch(
     py: Python<'_>,
@@ -60,9 +60,9 @@ fn fetch(
     out: PathBuf,
     layout: &str,
     source_layout: &str,
-    in_flight: usize,
-    timeout_s: f64,
-    retries: u32,
+    in_flight: Option<usize>,
+    timeout_s: Option<f64>,
+    retries: Option<u32>,
     quality: Option<String>,
     limit_rate: Option<u64>,
     availability: &str,
@@ -79,9 +79,10 @@ fn fetch(
         r.out = out;
         r.layout = parse_field("layout", layout)?;
         let source_layout = parse_field("source_layout", source_layout)?;
-        r.in_flight = in_flight;
-        r.timeout_s = timeout_s;
-        r.retries = retries;
+        // A keyword not given keeps the request's default.
+        r.in_flight = in_flight.unwrap_or(r.in_flight);
+        r.timeout_s = timeout_s.unwrap_or(r.timeout_s);
+        r.retries = retries.unwrap_or(r.retries);
         r.quality = quality;
         r.limit_rate = limit_rate;
         r.availability = parse_field("availability", availability)?;
@@ -139,7 +140,7 @@ impl PyMergeReport {
 /// Merges patch files into an archive ([`siqaco::ops::MergeRequest`]: keyword arguments
 /// are its fields; Ctrl-C stops it before any file is replaced).
 #[pyfunction]
-#[pyo3(signature = (into, inputs, layout="sds", priority=Vec::new(), archive_priority=1, record_length=None, encoding="keep", format_version=None, quality=None, split="midnight", archive="ranked", dry_run=false))]
+#[pyo3(signature = (into, inputs, layout="sds", priority=Vec::new(), archive_priority=None, record_length=None, encoding="keep", format_version=None, quality=None, split="midnight", archive="ranked", dry_run=false))]
 #[allow(clippy::too_many_arguments)]
 fn merge(
     py: Python<'_>,
@@ -147,7 +148,7 @@ fn merge(
     inputs: Vec<PathBuf>,
     layout: &str,
     priority: Vec<i32>,
-    archive_priority: i32,
+    archive_priority: Option<i32>,
     record_length: Option<usize>,
     encoding: &str,
     format_version: Option<u8>,
@@ -160,7 +161,7 @@ fn merge(
         let mut r = MergeRequest::new(into, inputs);
         r.layout = parse_field("layout", layout)?;
         r.priority = priority;
-        r.archive_priority = archive_priority;
+        r.archive_priority = archive_priority.unwrap_or(r.archive_priority);
         r.archive = parse_field("archive", archive)?;
         r.split = parse_field("split", split)?;
         r.record_length = record_length;
@@ -264,7 +265,7 @@ impl PyQcReport {
 /// Checks an archive against StationXML metadata and its own rules
 /// ([`siqaco::ops::QcRequest`]: keyword arguments are its fields).
 #[pyfunction]
-#[pyo3(signature = (archive, metadata, layout="sds", select=None, start_ns=None, end_ns=None, record_length=None, encoding=None, byte_order=None, min_timing_quality=None, rate_tolerance=0.01, threads=None, now_ns=None))]
+#[pyo3(signature = (archive, metadata, layout="sds", select=None, start_ns=None, end_ns=None, record_length=None, encoding=None, byte_order=None, min_timing_quality=None, rate_tolerance=None, threads=None, now_ns=None))]
 #[allow(clippy::too_many_arguments)]
 fn qc(
     py: Python<'_>,
@@ -278,7 +279,7 @@ fn qc(
     encoding: Option<u8>,
     byte_order: Option<&str>,
     min_timing_quality: Option<u8>,
-    rate_tolerance: f64,
+    rate_tolerance: Option<f64>,
     threads: Option<usize>,
     now_ns: Option<i64>,
 ) -> PyResult<PyQcReport> {
@@ -295,7 +296,7 @@ fn qc(
             .map(|o| parse_field("byte_order", o))
             .transpose()?;
         r.min_timing_quality = min_timing_quality;
-        r.rate_tolerance = rate_tolerance;
+        r.rate_tolerance = rate_tolerance.unwrap_or(r.rate_tolerance);
         r.threads = threads;
         r.validate()?;
         Ok(r)

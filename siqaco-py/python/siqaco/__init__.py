@@ -978,9 +978,9 @@ def fetch(
     out: PathLike,
     layout: str = "sds",
     source_layout: str = "sds",
-    in_flight: int = 4,
-    timeout: float = 120.0,
-    retries: int = 4,
+    in_flight: Optional[int] = None,
+    timeout: Optional[float] = None,
+    retries: Optional[int] = None,
     quality: Optional[str] = None,
     limit_rate: Optional[int] = None,
     availability: str = "assume",
@@ -1012,12 +1012,12 @@ def fetch(
         The window ``[start, end)``.
     out : path
         The output archive root (created when missing), in ``layout``.
-    in_flight : int
-        Requests in flight at once (≥ 1).
-    timeout : float
-        Timeout of one request (or program run), seconds.
-    retries : int
-        Retries of a failed request (exponential backoff).
+    in_flight : int, optional
+        Requests in flight at once (≥ 1; default 4, the core's ``FetchRequest``).
+    timeout : float, optional
+        Timeout of one request (or program run), seconds (default 120).
+    retries : int, optional
+        Retries of a failed request, with exponential backoff (default 4).
     quality : str, optional
         FDSN ``quality`` parameter to send.
     limit_rate : int, optional
@@ -1094,7 +1094,7 @@ def merge(
     inputs: Union[PathLike, Sequence[PathLike]],
     layout: str = "sds",
     priority: Union[int, Sequence[int], None] = None,
-    archive_priority: int = 1,
+    archive_priority: Optional[int] = None,
     record_length: Optional[int] = None,
     encoding: str = "keep",
     format_version: Optional[int] = None,
@@ -1119,8 +1119,9 @@ def merge(
     priority : int or list of int, optional
         Priority of each input, in order (smaller is better); one value applies to all;
         default 1.
-    archive_priority : int
-        Priority of the archive's own data (with ``archive="ranked"``).
+    archive_priority : int, optional
+        Priority of the archive's own data (with ``archive="ranked"``; default 1, the
+        core's ``MergeRequest``).
     record_length : int, optional
         Output record length in bytes (256–8192; a power of two for miniSEED 2).
     encoding : str
@@ -1468,7 +1469,7 @@ def qc(
     encoding: Optional[int] = None,
     byte_order: Optional[str] = None,
     min_timing_quality: Optional[int] = None,
-    rate_tolerance: float = 0.01,
+    rate_tolerance: Optional[float] = None,
     threads: Optional[int] = None,
     now: TimeLike = None,
 ) -> QcReport:
@@ -1496,8 +1497,9 @@ def qc(
         Expected miniSEED 2 header byte order.
     min_timing_quality : int, optional
         Lowest acceptable blockette 1001 timing quality, percent.
-    rate_tolerance : float
-        Relative tolerance between data and metadata sample rates (0.01 = 1 %).
+    rate_tolerance : float, optional
+        Relative tolerance between data and metadata sample rates (default 0.01 = 1 %,
+        the core's ``QcRequest``).
     threads : int, optional
         Worker threads (default: all cores).
 
