@@ -19,7 +19,7 @@ pub struct IndexArgs {
     #[arg(long)]
     db: PathBuf,
     /// Archive layout (as for `scan`).
-    #[arg(long, default_value = "sds")]
+    #[arg(long, default_value_t = siqaco::archive::Layout::default().to_string())]
     layout: String,
     /// Store file names relative to ROOT (ObsPy Indexer `relative_paths=True`).
     #[arg(long)]

@@ -21,7 +21,7 @@ pub struct FetchArgs {
     #[arg(long)]
     source: String,
     /// Layout of an archive given as --source (as for `scan`).
-    #[arg(long, default_value = "sds")]
+    #[arg(long, default_value_t = siqaco::archive::Layout::default().to_string())]
     source_layout: String,
     /// Streams NET.STA.LOC.CHA with * and ? globs (repeatable; NET.STA..CHA or "--" for an
     /// empty location).
@@ -37,7 +37,7 @@ pub struct FetchArgs {
     #[arg(long)]
     out: PathBuf,
     /// Output archive layout.
-    #[arg(long, default_value = "sds")]
+    #[arg(long, default_value_t = siqaco::archive::Layout::default().to_string())]
     layout: String,
     /// Deadline of one request, from connecting to the last byte of the body (or of one
     /// program run), seconds; a request still running then is cut and retried.

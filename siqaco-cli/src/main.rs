@@ -106,7 +106,7 @@ struct StreamsArgs {
     /// Archive root directory.
     root: PathBuf,
     /// Archive layout (see `siqaco scan --help`).
-    #[arg(long, default_value = "sds")]
+    #[arg(long, default_value_t = siqaco::archive::Layout::default().to_string())]
     layout: String,
     /// Stream selection NET.STA.LOC.CHA with globs (repeatable).
     #[arg(long = "select", short = 's')]
@@ -142,7 +142,7 @@ pub struct ScanArgs {
     paths: Vec<PathBuf>,
     /// Archive layout: sds, bud, files, a dataselect preset (chan, qchan, vchan, sday, cday)
     /// or a template such as "%n/%s/%n.%s.%l.%c.%Y.%j".
-    #[arg(long, default_value = "sds")]
+    #[arg(long, default_value_t = siqaco::archive::Layout::default().to_string())]
     layout: String,
     /// Stream selection NET.STA.LOC.CHA with * and ? globs (repeatable; "--" = empty location).
     #[arg(long = "select", short = 's')]

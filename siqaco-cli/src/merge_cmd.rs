@@ -12,7 +12,7 @@ pub struct MergeArgs {
     #[arg(long)]
     into: PathBuf,
     /// Archive layout (sds, bud or a dataselect template).
-    #[arg(long, default_value = "sds")]
+    #[arg(long, default_value_t = siqaco::archive::Layout::default().to_string())]
     layout: String,
     /// Priority of each input, in order (smaller is better; one value applies to all).
     #[arg(long)]

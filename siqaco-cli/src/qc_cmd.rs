@@ -35,7 +35,7 @@ pub struct QcArgs {
     #[arg(long)]
     metadata: String,
     /// Archive layout: sds, bud, files, a dataselect preset or a template.
-    #[arg(long, default_value = "sds")]
+    #[arg(long, default_value_t = siqaco::archive::Layout::default().to_string())]
     layout: String,
     /// Stream selection NET.STA.LOC.CHA with * and ? globs (repeatable).
     #[arg(long = "select", short = 's')]
