@@ -12,8 +12,9 @@ use crate::boundary::{boundary, free_handle, read_handle};
 use crate::options::{request_or_default, siqaco_scan_options};
 use crate::report::siqaco_report;
 use crate::status::{siqaco_status, FfiResult};
+use siqaco::index::Catalogue;
 use siqaco::index::StoredDay;
-use siqaco::index::{Catalogue, IndexOptions};
+use siqaco::ops::{Control, IndexRequest, StatsRequest};
 use siqaco::sid::Nslc;
 use siqaco::NslcGlob;
 use std::ffi::c_char;
@@ -216,9 +217,9 @@ pub unsafe extern "C" fn siqaco_catalogue_index(
         // SAFETY: the caller's contract.
         let archive = unsafe { arg_ref(archive, "archive") }?;
         let report_out = arg_out(report_out, "report_out")?;
-        let r = catalogue
-            .lock()
-            .index_archive(&archive.inner, &IndexOptions::default())?;
+        let mut request = IndexRequest::new(archive.inner.root(), "");
+        request.layout = archive.inner.layout().clone();
+        let r = request.run_on(&mut catalogue.lock(), &Control::new())?;
         // SAFETY: checked non-NULL.
         unsafe { report_out.write(index_report(&r)) };
         Ok(())
@@ -481,9 +482,10 @@ pub unsafe extern "C" fn siqaco_catalogue_report(
         // SAFETY: the caller's contract.
         let catalogue = unsafe { arg_ref(catalogue, "catalogue") }?;
         let out = arg_out(report_out, "report_out")?;
+        let mut request = StatsRequest::new("");
         // SAFETY: the caller's contract.
-        let opts = unsafe { request_or_default(options) }.scan_options()?;
-        let report = catalogue.lock().report(&opts)?;
+        request.analysis = unsafe { request_or_default(options) }.analysis;
+        let report = request.run_on(&catalogue.lock(), &Control::new())?;
         // SAFETY: checked non-NULL.
         unsafe { write_handle(out, siqaco_report { inner: report }) };
         Ok(())

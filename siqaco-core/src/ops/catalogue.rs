@@ -105,12 +105,13 @@ impl IndexRequest {
     /// [`crate::Error::InvalidField`] naming the first bad field: an empty `catalogue`,
     /// `subindex_s` < 1, `batch_files` = 0, a bad tolerance, `threads` = 0.
     pub fn validate(&self) -> Result<()> {
+        check_catalogue(&self.catalogue)?;
         self.options().map(|_| ())
     }
 
-    /// The lower-level options of this request (without cancellation).
+    /// The lower-level options of this request (without cancellation), every field
+    /// checked but `catalogue`.
     fn options(&self) -> Result<IndexOptions> {
-        check_catalogue(&self.catalogue)?;
         require(self.subindex_s >= 1, "subindex_s", || {
             "must be at least 1 (seconds)".into()
         })?;
@@ -144,10 +145,20 @@ impl IndexRequest {
     /// created or written. Unreadable files are not errors: they are counted in
     /// [`IndexReport::files_with_errors`].
     pub fn run(&self, control: &Control) -> Result<IndexReport> {
+        self.validate()?;
+        std::fs::metadata(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        self.run_on(&mut Catalogue::open(&self.catalogue)?, control)
+    }
+
+    /// [`IndexRequest::run`] into a catalogue the caller keeps open (the C ABI's
+    /// catalogue handle); the `catalogue` field is not used.
+    ///
+    /// # Errors
+    /// As [`IndexRequest::run`].
+    pub fn run_on(&self, catalogue: &mut Catalogue, control: &Control) -> Result<IndexReport> {
         let mut opts = self.options()?;
         opts.cancel = Some(control.cancel_flag().clone());
         std::fs::metadata(&self.root).map_err(|e| Error::io(&self.root, e))?;
-        let mut catalogue = Catalogue::open(&self.catalogue)?;
         catalogue.index_archive(&Archive::new(&self.root, self.layout.clone()), &opts)
     }
 }
@@ -199,9 +210,18 @@ impl StatsRequest {
     /// # Errors
     /// As [`StatsRequest::validate`]; [`crate::Error::Io`] (not found) naming the
     /// catalogue when it does not exist (nothing is created); [`crate::Error::Database`].
-    pub fn run(&self, _control: &Control) -> Result<ScanReport> {
-        let opts = self.options()?;
-        Catalogue::open_existing(&self.catalogue)?.report(&opts)
+    pub fn run(&self, control: &Control) -> Result<ScanReport> {
+        self.validate()?;
+        self.run_on(&Catalogue::open_existing(&self.catalogue)?, control)
+    }
+
+    /// [`StatsRequest::run`] on a catalogue the caller keeps open (the C ABI's catalogue
+    /// handle); the `catalogue` field is not used.
+    ///
+    /// # Errors
+    /// As [`AnalysisRequest::scan_options`]; [`crate::Error::Database`].
+    pub fn run_on(&self, catalogue: &Catalogue, _control: &Control) -> Result<ScanReport> {
+        catalogue.report(&self.analysis.scan_options(None)?)
     }
 }
 
