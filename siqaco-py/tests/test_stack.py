@@ -184,9 +184,16 @@ def test_errors(site: Path, window: tuple[str, str], tmp_path: Path) -> None:
     assert siqaco.stack_list(config)[0]["state"] == "succeeded"
 
 
-def test_cancelled_run_leaves_the_other_requests_for_the_next_run(site: Path, window: tuple[str, str]) -> None:
+def test_cancelled_run_leaves_the_other_requests_for_the_next_run(
+    site: Path, window: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Raising from the progress callback (as Ctrl-C does) stops the run: the request being
     executed finishes, the others stay pending; the next run completes the archive."""
+    # The callback runs in this thread when the first progress report arrives, while the
+    # requests run on the core's threads: each merge is slowed (the core's test hook, read
+    # in this process) so that three local requests cannot all finish before the
+    # exception is seen, even on a loaded machine.
+    monkeypatch.setenv("SIQACO_MERGE_STEP_DELAY_MS", "100")
     config = site / "siqaco.toml"
     created = siqaco.request_create(config, STREAMS, *window)
     assert len(created) == 3
@@ -201,6 +208,7 @@ def test_cancelled_run_leaves_the_other_requests_for_the_next_run(site: Path, wi
         siqaco.stack_run(config, progress=stop)
     states = [r[0] for r in sqlite3.connect(site / "cat.sqlite").execute("SELECT state FROM siqaco_requests")]
     assert set(states) <= {"new", "succeeded"} and "new" in states, states
+    monkeypatch.delenv("SIQACO_MERGE_STEP_DELAY_MS")
     summary = siqaco.stack_run(config)
     assert summary["requests_succeeded"] == states.count("new")
     assert [r["state"] for r in siqaco.stack_list(config)] == ["succeeded"] * 3
