@@ -128,7 +128,7 @@ pub(crate) unsafe fn set_option<H>(
 /// (`siqaco::ops`): sets fields of a copy of the request (`request` borrows it from the
 /// handle) with `set`, checks the copy with the core's `validate` (passed as `validate`),
 /// ignoring only a refusal of `given_later` (the field the running call gives: the paths
-/// of a scan, the inputs of a merge), and keeps it. A refused value leaves the options
+/// of a scan, the inputs of a merge; `""` when the options give every field), and keeps it. A refused value leaves the options
 /// unchanged.
 ///
 /// # Safety

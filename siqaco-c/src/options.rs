@@ -1,7 +1,7 @@
 //! Scan options (`siqaco_scan_options`) and the scans that take them: an archive
 //! ([`siqaco_archive_scan_with_options`]) and explicit files ([`siqaco_files_scan`]).
-//! The options are the CLI's `siqaco scan` options, converted with the core's rules
-//! (`Tolerance::from_options`, `window_from`, `NslcGlob::parse`).
+//! The options hold the core's scan request (`siqaco::ops::ScanRequest`): each setter sets
+//! its fields and the request checks them.
 
 use crate::archive::siqaco_archive;
 use crate::args::{

@@ -5,9 +5,9 @@
 //! fields, set one setter each; both calls fill a `siqaco_update_summary`, the counters of
 //! `siqaco update --format json`.
 
-use crate::args::{arg_out, arg_str, write_handle, SIQACO_TIME_UNSET};
-use crate::boundary::{boundary, free_handle, set_option};
-use crate::status::{siqaco_status, FfiResult};
+use crate::args::{arg_out, arg_str, bound, write_handle, SIQACO_TIME_UNSET};
+use crate::boundary::{boundary, free_handle, set_request_field};
+use crate::status::siqaco_status;
 use siqaco::ops::{Control, StackRunRequest, UpdateConfig, UpdateRequest};
 use siqaco::update::UpdateSummary;
 use std::ffi::c_char;
@@ -108,30 +108,29 @@ unsafe fn run_config(
     })
 }
 
-/// Sets fields of the request of `options` with `set`, then checks the request: when it is
-/// refused, the options are left as they were and the error is returned.
+/// Sets fields of the request of `options` with `set`, then checks the request
+/// ([`set_request_field`]: when it is refused, the options are left as they were and the
+/// error is returned; every field of an update request is given through the options).
 ///
 /// # Safety
-/// As [`set_option`].
+/// As [`set_request_field`].
 unsafe fn set_field(
     options: *mut siqaco_update_options,
     set: impl FnOnce(&mut UpdateRequest),
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
     unsafe {
-        set_option(options, |o| -> FfiResult {
-            let mut changed = o.inner.clone();
-            set(&mut changed);
-            changed.validate()?;
-            o.inner = changed;
-            Ok(())
-        })
+        set_request_field(
+            options,
+            |o| &mut o.inner,
+            UpdateRequest::validate,
+            "",
+            |r| {
+                set(r);
+                Ok(())
+            },
+        )
     }
-}
-
-/// A time argument: `SIQACO_TIME_UNSET` is none.
-fn time_arg(t: i64) -> Option<i64> {
-    (t != SIQACO_TIME_UNSET).then_some(t)
 }
 
 /// Creates update options with the defaults of `siqaco update`: the window of the
@@ -191,8 +190,8 @@ pub unsafe extern "C" fn siqaco_update_options_set_window(
     // SAFETY: the caller's contract.
     unsafe {
         set_field(options, |r| {
-            r.start_ns = time_arg(start_ns);
-            r.end_ns = time_arg(end_ns);
+            r.start_ns = bound(start_ns);
+            r.end_ns = bound(end_ns);
         })
     }
 }
@@ -227,7 +226,7 @@ pub unsafe extern "C" fn siqaco_update_options_set_now(
     now_ns: i64,
 ) -> siqaco_status {
     // SAFETY: the caller's contract.
-    unsafe { set_field(options, |r| r.now_ns = time_arg(now_ns)) }
+    unsafe { set_field(options, |r| r.now_ns = bound(now_ns)) }
 }
 
 /// Runs one update of the archive of the configuration file `config_path` (TOML,

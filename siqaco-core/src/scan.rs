@@ -122,23 +122,6 @@ impl Acc {
     }
 }
 
-/// Parses stream selections (`NET.STA.LOC.CHA` globs, see [`NslcGlob::parse`]).
-///
-/// # Errors
-/// [`crate::Error::InvalidArgument`] naming the first bad selection.
-pub fn parse_selection<S: AsRef<str>>(texts: &[S]) -> Result<Vec<NslcGlob>> {
-    texts.iter().map(|s| NslcGlob::parse(s.as_ref())).collect()
-}
-
-/// The analysis window `[start, end)` from optional bounds in ns: the open-ended rule of
-/// [`crate::ops::Window::open_ended`], as a pair.
-///
-/// # Errors
-/// [`crate::Error::InvalidField`] (`end_ns`) when the end is not after the start.
-pub fn window_from(start_ns: Option<i64>, end_ns: Option<i64>) -> Result<Option<(i64, i64)>> {
-    crate::ops::Window::open_ended(start_ns, end_ns).map(crate::ops::Window::pair_of)
-}
-
 /// What to scan or read: one directory is an archive in a layout; anything else is a list
 /// of miniSEED files read directly (the CLI's and the bindings' rule).
 #[derive(Clone, Debug)]
@@ -150,18 +133,9 @@ pub enum ScanInput {
 }
 
 impl ScanInput {
-    /// One existing directory gives [`ScanInput::Archive`] with `layout` (parsed with
-    /// [`crate::archive::Layout`]'s `FromStr`); otherwise every path must exist and they are
-    /// [`ScanInput::Files`].
-    ///
-    /// # Errors
-    /// [`crate::Error::InvalidArgument`] for a bad layout, [`crate::Error::Io`] (not found)
-    /// for a missing path.
-    pub fn from_paths(paths: &[PathBuf], layout: &str) -> Result<Self> {
-        ScanInput::new(paths, &crate::ops::parse_field("layout", layout)?)
-    }
-
-    /// [`ScanInput::from_paths`] with a layout already parsed.
+    /// One existing directory gives [`ScanInput::Archive`] in `layout`; otherwise every
+    /// path must exist and they are [`ScanInput::Files`] (the CLI's and the bindings' rule,
+    /// through the operations' requests).
     ///
     /// # Errors
     /// [`crate::Error::Io`] (the operating system's error: not found...) for a path that

@@ -183,7 +183,7 @@ fn errors_name_file_and_offset() {
 #[test]
 fn cancelled_read_reads_nothing() {
     let Some(dir) = test_data_dir() else { return };
-    let input = ScanInput::from_paths(&[dir.join("sds-small")], "sds").unwrap();
+    let input = ScanInput::new(&[dir.join("sds-small")], &siqaco::archive::Layout::Sds).unwrap();
     let mut opts = ReadOptions::default();
     assert!(!read_input(&input, &opts).unwrap().is_empty());
     opts.cancel = Some(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(

@@ -142,22 +142,6 @@ fn run_op<T: Send>(
     })
 }
 
-/// [`run_detached`] without progress: Ctrl-C sets the flag `work` receives.
-fn run_cancellable<T: Send>(
-    py: Python<'_>,
-    work: impl FnOnce(Arc<AtomicBool>) -> siqaco::Result<T> + Send,
-) -> PyResult<T> {
-    run_detached::<T, Progress>(py, None, |cancel, _| work(cancel))
-}
-
-/// [`run_detached`] for work that cannot be cancelled: Ctrl-C is acted on when it ends.
-fn run_plain<T: Send>(
-    py: Python<'_>,
-    work: impl FnOnce() -> siqaco::Result<T> + Send,
-) -> PyResult<T> {
-    run_cancellable(py, |_| work())
-}
-
 /// Converts a JSON value into Python objects (dict, list, str, int, float, bool, None).
 fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
     match v {

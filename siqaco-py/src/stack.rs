@@ -4,11 +4,11 @@
 //! stack gives an `UpdateSummary`.
 
 use crate::ops::{to_json, PyUpdateSummary};
-use crate::{errors, json_to_py, run_op, run_plain};
+use crate::{errors, json_to_py, run_op};
 use pyo3::prelude::*;
 use siqaco::ops::{
-    parse_fields, Control, RequestCreateRequest, StackCancelRequest, StackListRequest,
-    StackRetryRequest, StackRunRequest,
+    parse_fields, RequestCreateRequest, StackCancelRequest, StackListRequest, StackRetryRequest,
+    StackRunRequest,
 };
 use std::path::PathBuf;
 
@@ -24,7 +24,7 @@ fn stack_list<'py>(
     let mut request = StackListRequest::new(config);
     request.state = parse_fields("state", &state.unwrap_or_default()).map_err(errors::to_pyerr)?;
     request.attempts = attempts;
-    let listed = run_plain(py, || request.run(&Control::new()))?;
+    let listed = run_op(py, None, |control| request.run(control))?;
     json_to_py(py, &to_json(&listed)?)
 }
 
@@ -47,14 +47,14 @@ fn stack_run(
 fn stack_retry(py: Python<'_>, config: PathBuf, ids: Option<Vec<i64>>) -> PyResult<u64> {
     let mut request = StackRetryRequest::new(config);
     request.ids = ids.unwrap_or_default();
-    run_plain(py, || request.run(&Control::new()))
+    run_op(py, None, |control| request.run(control))
 }
 
 /// `siqaco stack cancel` ([`StackCancelRequest`]): how many requests were cancelled.
 #[pyfunction]
 fn stack_cancel(py: Python<'_>, config: PathBuf, ids: Vec<i64>) -> PyResult<u64> {
     let request = StackCancelRequest::new(config, ids);
-    run_plain(py, || request.run(&Control::new()))
+    run_op(py, None, |control| request.run(control))
 }
 
 /// `siqaco request create` ([`RequestCreateRequest`]): the requests created, as
@@ -73,7 +73,7 @@ fn request_create<'py>(
     let mut request = RequestCreateRequest::new(config, select, start_ns, end_ns);
     request.sources = sources.unwrap_or_default();
     request.validate().map_err(errors::to_pyerr)?;
-    let created = run_plain(py, || request.run(&Control::new()))?;
+    let created = run_op(py, None, |control| request.run(control))?;
     let docs = created
         .iter()
         .map(siqaco::update::stack::Request::to_json)

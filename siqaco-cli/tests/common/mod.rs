@@ -69,7 +69,7 @@ pub fn run_json(args: &[&str]) -> (i32, serde_json::Value) {
 pub fn stream_samples(root: &Path, window: (i64, i64)) -> BTreeMap<String, Vec<(i64, i64)>> {
     let segs = siqaco::read::read(
         &Archive::new(root, Layout::Sds),
-        &siqaco::scan::parse_selection(&["CH.BALST..LH?"]).unwrap(),
+        &["CH.BALST..LH?".parse::<siqaco::NslcGlob>().unwrap()],
         Some(window),
         &Tolerance::default(),
     )

@@ -476,13 +476,17 @@ impl Catalogue {
         Ok(false)
     }
 
-    /// The error of a catalogue that does not exist ([`Catalogue::exists`]):
-    /// [`Error::Io`] (not found) naming `target`.
-    fn not_found(target: &Path) -> Error {
-        Error::io(
-            target,
-            std::io::Error::new(std::io::ErrorKind::NotFound, "no such catalogue"),
-        )
+    /// `target` when the catalogue exists ([`Catalogue::exists`]), else [`Error::Io`] (not
+    /// found, message `no such catalogue`) naming it.
+    fn existing(target: &Path) -> Result<&Path> {
+        if Self::exists(target)? {
+            Ok(target)
+        } else {
+            Err(Error::io(
+                target,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such catalogue"),
+            ))
+        }
     }
 
     /// Opens the catalogue `target`, which must exist ([`Catalogue::exists`]; nothing is
@@ -492,11 +496,7 @@ impl Catalogue {
     /// [`Error::Io`] (not found, message `no such catalogue`) naming `target` when it does
     /// not exist; as [`Catalogue::exists`] and [`Catalogue::open`].
     pub fn open_existing(target: impl AsRef<Path>) -> Result<Catalogue> {
-        let target = target.as_ref();
-        if !Self::exists(target)? {
-            return Err(Self::not_found(target));
-        }
-        Self::open(target)
+        Self::open(Self::existing(target.as_ref())?)
     }
 
     /// Opens the catalogue `target`, which must exist, without migrating
@@ -505,11 +505,7 @@ impl Catalogue {
     /// # Errors
     /// As [`Catalogue::open_existing`].
     pub fn open_existing_raw(target: impl AsRef<Path>) -> Result<Catalogue> {
-        let target = target.as_ref();
-        if !Self::exists(target)? {
-            return Err(Self::not_found(target));
-        }
-        Self::open_raw(target)
+        Self::open_raw(Self::existing(target.as_ref())?)
     }
 
     /// The catalogue `target` for reading only when it exists ([`Catalogue::exists`]) and

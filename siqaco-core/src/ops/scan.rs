@@ -165,8 +165,8 @@ impl ScanRequest {
     /// errors listing the archive. Files that cannot be read are not errors: they are in
     /// [`ScanReport::errors`].
     pub fn run(&self, control: &Control) -> Result<ScanReport> {
-        self.validate()?;
         let mut opts = self.scan_options()?;
+        check_paths(&self.paths)?; // validate()'s order: the other fields first
         opts.cancel = Some(control.cancel_flag().clone());
         let input = ScanInput::new(&self.paths, &self.layout)?;
         let report = |p| control.report(Progress::Scan(p));
