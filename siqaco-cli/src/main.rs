@@ -27,6 +27,7 @@ mod merge_cmd;
 mod output;
 mod qc_cmd;
 mod report_cmd;
+mod serve_cmd;
 mod update_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -98,6 +99,9 @@ enum Command {
     /// The request stack: list, run, retry, cancel.
     #[command(subcommand)]
     Stack(update_cmd::StackCommand),
+    /// Serve the archive as FDSN web services (dataselect, availability, station) and a
+    /// status page, from its catalogue (docs/serve.md). Runs until SIGINT or SIGTERM.
+    Serve(Box<serve_cmd::ServeArgs>),
 }
 
 /// Arguments of `siqaco streams`.
@@ -362,6 +366,7 @@ fn main() -> ExitCode {
         Command::Update(args) => update_cmd::run(args),
         Command::Request(c) => update_cmd::run_request(c),
         Command::Stack(c) => update_cmd::run_stack_cmd(c),
+        Command::Serve(args) => serve_cmd::run(args),
     };
     let update_like = matches!(
         cli.command,

@@ -347,7 +347,6 @@ impl Db {
     }
 
     /// Opens an existing SQLite file read-only (no WAL switch, nothing created).
-    #[cfg(feature = "fdsn")] // the catalogue as a data source (source::local)
     pub(crate) fn open_sqlite_read_only(path: &Path) -> Result<Db> {
         let label = path.display().to_string();
         let e = |err: rusqlite::Error| Error::database_from(format!("{label}: {err}"), err);

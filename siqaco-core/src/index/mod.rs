@@ -508,6 +508,26 @@ impl Catalogue {
         Self::open_raw(Self::existing(target.as_ref())?)
     }
 
+    /// Opens the catalogue `target` for reading only, for serving it (`siqaco serve`): a
+    /// SQLite file opened read-only (neither created, migrated nor switched to WAL; readers
+    /// run concurrently with a writer when the file is in WAL mode, as `siqaco index` leaves
+    /// it) or a `postgresql://` URL. The schema is not checked here: each service checks
+    /// the tables it reads.
+    ///
+    /// # Errors
+    /// [`Error::Database`] when the file does not exist or is not a SQLite database, or the
+    /// server cannot be reached.
+    pub fn open_read_only(target: &str) -> Result<Catalogue> {
+        if is_postgres_url(target) {
+            Self::open_raw(Path::new(target))
+        } else {
+            Ok(Catalogue {
+                db: RefCell::new(Db::open_sqlite_read_only(Path::new(target))?),
+                path: Some(PathBuf::from(target)),
+            })
+        }
+    }
+
     /// The catalogue `target` for reading only when it exists ([`Catalogue::exists`]) and
     /// has the current schema ([`SCHEMA_VERSION`]); `None` otherwise (nothing is created
     /// or migrated: `siqaco update --dry-run`).
@@ -885,14 +905,7 @@ impl Catalogue {
     /// server cannot be reached, or there is no `tsindex` table.
     #[cfg(feature = "fdsn")] // the catalogue as a data source (source::local)
     pub(crate) fn open_tsindex(target: &str) -> Result<Catalogue> {
-        let mut cat = if is_postgres_url(target) {
-            Self::open_raw(Path::new(target))?
-        } else {
-            Catalogue {
-                db: RefCell::new(Db::open_sqlite_read_only(Path::new(target))?),
-                path: Some(PathBuf::from(target)),
-            }
-        };
+        let mut cat = Self::open_read_only(target)?;
         if !table_exists(cat.db.get_mut(), "tsindex")? {
             return Err(Error::database(format!(
                 "{}: no tsindex table (not a catalogue written by mseedindex, ObsPy's Indexer \

@@ -46,6 +46,9 @@
 #[cfg(feature = "sqlite")]
 mod catalogue;
 mod control;
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub mod fdsnws;
 #[cfg(feature = "fdsn")]
 mod fetch;
 mod merge;
@@ -55,6 +58,8 @@ mod qc;
 #[cfg(all(feature = "plot", feature = "sqlite"))]
 mod report;
 mod scan;
+#[cfg(feature = "sqlite")]
+mod serve;
 #[cfg(feature = "update")]
 mod update;
 mod window;
@@ -77,6 +82,9 @@ pub use qc::QcRequest;
 #[cfg_attr(docsrs, doc(cfg(all(feature = "plot", feature = "sqlite"))))]
 pub use report::{ReportDataRequest, ReportOutput, ReportRequest};
 pub use scan::{AnalysisRequest, ReadRequest, ScanRequest, StreamsRequest};
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use serve::ServeSettings;
 #[cfg(feature = "update")]
 #[cfg_attr(docsrs, doc(cfg(feature = "update")))]
 pub use update::{

@@ -1,0 +1,111 @@
+//! The settings of `siqaco serve`: what the HTTP server serves and its limits, with the one
+//! set of defaults. The server itself (axum on tokio) is the `siqaco-serve` crate; it reads
+//! these settings and maps HTTP onto the services of [`super::fdsnws`].
+
+use crate::error::Result;
+use crate::ops::require;
+use crate::sid::NslcGlob;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// What `siqaco serve` serves and how much it accepts. `Default` holds the defaults
+/// (`docs/serve.md`); [`ServeSettings::validate`] refuses values in the fields' terms.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ServeSettings {
+    /// Address and port to listen on (default `127.0.0.1:8080`).
+    pub bind: SocketAddr,
+    /// The catalogue served: a SQLite file or a `postgresql://` URL (required).
+    pub catalogue: String,
+    /// Directory that relative file names of the catalogue are resolved against (default:
+    /// the SQLite file's directory; for PostgreSQL, the working directory).
+    pub archive: Option<PathBuf>,
+    /// StationXML files or directories of them, for fdsnws-station.
+    pub stationxml: Vec<PathBuf>,
+    /// Streams served only to authenticated users (`queryauth`; hidden from the other
+    /// services and the status page unless authenticated).
+    pub restricted: Vec<NslcGlob>,
+    /// An htdigest-format credentials file (`user:realm:md5(user:realm:password)` lines),
+    /// for `queryauth` and the operator's actions on the status page.
+    pub credentials: Option<PathBuf>,
+    /// The HTTP digest realm the credentials are for (default `FDSN`).
+    pub realm: String,
+    /// Largest dataselect response, bytes of miniSEED records (default 2 GiB); a larger
+    /// request gets 413.
+    pub max_bytes: u64,
+    /// Largest dataselect response, samples (default 500 million); a larger request gets
+    /// 413.
+    pub max_samples: u64,
+    /// Most selection lines of a POST body (default 10 000); more gets 413.
+    pub max_post_lines: usize,
+    /// Most requests served at once (default 64); more get 503.
+    pub max_concurrent: usize,
+    /// Time allowed for one request, seconds (default 600); a request over it is ended.
+    pub timeout_s: f64,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        ServeSettings {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            catalogue: String::new(),
+            archive: None,
+            stationxml: Vec::new(),
+            restricted: Vec::new(),
+            credentials: None,
+            realm: "FDSN".into(),
+            max_bytes: 2 << 30,
+            max_samples: 500_000_000,
+            max_post_lines: 10_000,
+            max_concurrent: 64,
+            timeout_s: 600.0,
+        }
+    }
+}
+
+impl ServeSettings {
+    /// Settings serving `catalogue` with every other field at its default.
+    pub fn new(catalogue: impl Into<String>) -> Self {
+        ServeSettings {
+            catalogue: catalogue.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Checks the fields.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidField`]: an empty catalogue, a zero limit, a timeout that
+    /// is not a positive number of seconds up to a day, an empty realm.
+    pub fn validate(&self) -> Result<()> {
+        require(!self.catalogue.trim().is_empty(), "catalogue", || {
+            "a catalogue is needed (a SQLite file or a postgresql:// URL)".into()
+        })?;
+        require(self.max_bytes > 0, "max_bytes", || "must be above 0".into())?;
+        require(self.max_samples > 0, "max_samples", || {
+            "must be above 0".into()
+        })?;
+        require(self.max_post_lines > 0, "max_post_lines", || {
+            "must be above 0".into()
+        })?;
+        require(
+            (1..=100_000).contains(&self.max_concurrent),
+            "max_concurrent",
+            || format!("{} is not between 1 and 100000", self.max_concurrent),
+        )?;
+        require(
+            self.timeout_s.is_finite() && self.timeout_s > 0.0 && self.timeout_s <= 86_400.0,
+            "timeout_s",
+            || {
+                format!(
+                    "{} is not a number of seconds above 0 and up to 86400",
+                    self.timeout_s
+                )
+            },
+        )?;
+        require(!self.realm.is_empty(), "realm", || {
+            "must not be empty".into()
+        })?;
+        Ok(())
+    }
+}

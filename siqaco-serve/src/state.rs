@@ -1,0 +1,81 @@
+//! The state every handler shares: the settings and a pool of open catalogues.
+
+use crate::error::FdsnError;
+use crate::ServeSettings;
+use siqaco::index::Catalogue;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// The shared state of the server (cheap to clone: one `Arc`).
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] holds.
+#[derive(Debug)]
+pub struct Shared {
+    /// The settings served.
+    pub settings: ServeSettings,
+    /// When the server started.
+    pub started: Instant,
+    /// Open read-only catalogues not in use (a [`Catalogue`] is used by one thread at a
+    /// time; each blocking task takes one and gives it back).
+    idle: Mutex<Vec<Catalogue>>,
+}
+
+impl AppState {
+    /// The state for `settings`: opens the catalogue once to check it can be read.
+    ///
+    /// # Errors
+    /// [`siqaco::Error::Database`] when the catalogue cannot be opened.
+    pub fn new(settings: ServeSettings) -> siqaco::Result<AppState> {
+        let first = Catalogue::open_read_only(&settings.catalogue)?;
+        Ok(AppState(Arc::new(Shared {
+            settings,
+            started: Instant::now(),
+            idle: Mutex::new(vec![first]),
+        })))
+    }
+
+    /// The shared state.
+    pub fn shared(&self) -> &Shared {
+        &self.0
+    }
+
+    /// The settings served.
+    pub fn settings(&self) -> &ServeSettings {
+        &self.0.settings
+    }
+
+    /// Runs `f` with a catalogue on tokio's blocking pool (SQLite and PostgreSQL calls
+    /// block), and returns its result; a catalogue is opened when none is idle and given
+    /// back to the pool afterwards.
+    ///
+    /// # Errors
+    /// [`FdsnError`] from `f`'s error, from opening a catalogue (500), or when the task
+    /// panicked (500).
+    pub async fn with_catalogue<T, F>(&self, f: F) -> Result<T, FdsnError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Catalogue) -> siqaco::Result<T> + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let taken = state.0.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+            let cat = match taken {
+                Some(c) => c,
+                None => Catalogue::open_read_only(&state.0.settings.catalogue)?,
+            };
+            let out = f(&cat);
+            state
+                .0
+                .idle
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(cat);
+            out
+        })
+        .await
+        .map_err(|e| FdsnError::internal(format!("task failed: {e}")))?
+        .map_err(FdsnError::from)
+    }
+}
