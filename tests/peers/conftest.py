@@ -44,3 +44,30 @@ def data() -> Path:
     if not d.is_dir():
         pytest.skip(f"shared test data not found at {d} (set SIQACO_TEST_DATA)")
     return d
+
+
+@pytest.fixture(scope="session")
+def sds_small_server(data, tmp_path_factory):
+    """`siqaco serve` of sds-small (indexed into a fresh catalogue), with the StationXML
+    directory of the shared data; yields the `serving.Server` (its `.url`, `.catalogue`)."""
+    from serving import Server, index
+
+    work = tmp_path_factory.mktemp("serve")
+    catalogue = work / "sds-small.sqlite"
+    index(data / "sds-small", catalogue)
+    server = Server(
+        [
+            "--catalogue",
+            str(catalogue),
+            "--archive",
+            str(data / "sds-small"),
+            "--stationxml",
+            str(data / "stationxml"),
+        ],
+        work / "serve.log",
+    )
+    server.catalogue = catalogue
+    try:
+        yield server
+    finally:
+        server.stop()
