@@ -28,6 +28,9 @@ pub struct ServeSettings {
     /// An htdigest-format credentials file (`user:realm:md5(user:realm:password)` lines),
     /// for `queryauth` and the operator's actions on the status page.
     pub credentials: Option<PathBuf>,
+    /// The `siqaco.toml` the server was started with, if any: the operator's actions on the
+    /// status page (create, retry, cancel requests; start an update run) run with it.
+    pub config: Option<PathBuf>,
     /// The HTTP digest realm the credentials are for (default `FDSN`).
     pub realm: String,
     /// Largest dataselect response, bytes of miniSEED records (default 2 GiB); a larger
@@ -53,6 +56,7 @@ impl Default for ServeSettings {
             stationxml: Vec::new(),
             restricted: Vec::new(),
             credentials: None,
+            config: None,
             realm: "FDSN".into(),
             max_bytes: 2 << 30,
             max_samples: 500_000_000,

@@ -11,3 +11,29 @@
 pub mod params;
 
 pub use params::{FdsnQuery, ParamSpec, SelectionLine, MAX_SELECTION_STREAMS, SELECTION_PARAMS};
+
+use crate::sid::{selected, Nslc, NslcGlob};
+
+/// Who may see which streams: the restricted streams of the server's settings
+/// ([`crate::ops::ServeSettings::restricted`]) and whether the request is authenticated
+/// (HTTP digest: `queryauth`, the operator's page). Every service asks this one rule.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Access {
+    /// Streams served only to authenticated users.
+    pub restricted: Vec<NslcGlob>,
+    /// Whether the request carries valid credentials.
+    pub authenticated: bool,
+}
+
+impl Access {
+    /// Whether `nslc` is a restricted stream (whoever asks).
+    pub fn is_restricted(&self, nslc: &Nslc) -> bool {
+        !self.restricted.is_empty() && selected(&self.restricted, nslc)
+    }
+
+    /// Whether this request may see `nslc`: open streams always, restricted ones only when
+    /// authenticated.
+    pub fn allows(&self, nslc: &Nslc) -> bool {
+        self.authenticated || !self.is_restricted(nslc)
+    }
+}
