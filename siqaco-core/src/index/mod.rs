@@ -24,6 +24,7 @@
 
 pub(crate) mod backend;
 pub(crate) mod section;
+mod spans;
 
 use crate::archive::{Archive, ArchiveFile};
 use crate::error::{Error, Result};
@@ -44,6 +45,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 pub use backend::{check_sqlite_target, is_postgres_url};
+pub use spans::StoredSpan;
 
 /// The schema version this build writes. Version 0 is a catalogue without `siqaco_schema`
 /// (for example one written by mseedindex or ObsPy's `Indexer`).

@@ -1,0 +1,171 @@
+//! The stored traces of a stream with the quality and load time of the data they come from,
+//! read by indexed columns only (the availability service, `ops::fdsnws::availability`).
+//!
+//! `siqaco_spans` holds each file's traces of a stream (no quality); `tsindex` holds one
+//! row per file × section with the section's `quality` and `updated` (when the data was
+//! loaded). A trace takes the quality of the section of its file in which it starts (a file
+//! nearly always holds one quality per stream) and the file's latest `updated`.
+//!
+//! Both queries go through indexes: `siqaco_spans_nslc` (network, station, location,
+//! channel, start_ns), the primary key of `siqaco_files` and `tsindex_filename_idx`; the
+//! streams of a selection through `siqaco_file_streams_nslc` with the codes given without
+//! wildcards as equality constraints.
+
+use super::backend::{BackendKind, SqlValue};
+use super::{nslc_vals, row_nslc, Catalogue};
+use crate::error::Result;
+use crate::segment::Piece;
+use crate::sid::{Nslc, NslcGlob};
+use crate::time::parse_time;
+use std::collections::BTreeMap;
+
+/// One stored trace of a stream in one file, with its section's quality and load time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredSpan {
+    /// The trace: first sample, last sample, end of coverage (ns), rate, samples.
+    pub piece: Piece,
+    /// The data quality of the section it starts in (`D`, `R`, `Q`, `M`; `D` when the
+    /// catalogue's `quality` is NULL, as mseedindex leaves it).
+    pub quality: char,
+    /// When the file's data were loaded (tsindex `updated`, latest of the file's sections
+    /// of this stream), ns since 1970 UTC; `None` when the catalogue has no tsindex row.
+    pub updated_ns: Option<i64>,
+}
+
+impl Catalogue {
+    /// The streams of the catalogue matched by `selection` (empty = every stream), sorted
+    /// and without duplicates. A glob whose four codes have no wildcard is looked up
+    /// directly; otherwise its codes without wildcards constrain the index scan.
+    ///
+    /// # Errors
+    /// [`crate::Error::Database`].
+    pub fn selected_streams(&self, selection: &[NslcGlob]) -> Result<Vec<Nslc>> {
+        if selection.is_empty() {
+            return self.streams(&[]);
+        }
+        let mut out = Vec::new();
+        let mut db = self.db.borrow_mut();
+        for g in selection {
+            let codes = [&g.network, &g.station, &g.location, &g.channel];
+            let names = ["network", "station", "location", "channel"];
+            let mut sql = String::from(
+                "SELECT DISTINCT network,station,location,channel FROM siqaco_file_streams",
+            );
+            let mut params: Vec<SqlValue> = Vec::new();
+            for (code, name) in codes.iter().zip(names) {
+                if !code.contains(['*', '?']) {
+                    params.push(code.as_str().into());
+                    sql.push_str(if params.len() == 1 {
+                        " WHERE "
+                    } else {
+                        " AND "
+                    });
+                    sql.push_str(&format!("{name}=?{}", params.len()));
+                }
+            }
+            if params.len() == 4 {
+                sql.push_str(" LIMIT 1");
+            }
+            out.extend(
+                db.query(&sql, &params)?
+                    .iter()
+                    .map(|r| row_nslc(r))
+                    .filter(|n| g.matches(n)),
+            );
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// The stored traces of `nslc` that intersect `window` (`[start, end)` ns; `None` =
+    /// all), each with its quality and load time, in (start, end) order.
+    ///
+    /// # Errors
+    /// [`crate::Error::Database`].
+    pub fn stored_spans(&self, nslc: &Nslc, window: Option<(i64, i64)>) -> Result<Vec<StoredSpan>> {
+        let (ws, we) = window.unwrap_or((i64::MIN, i64::MAX));
+        let mut db = self.db.borrow_mut();
+        let mut keys = nslc_vals(nslc);
+        keys.push(SqlValue::Int(we));
+        let rows = db.query(
+            "SELECT file_id,start_ns,last_sample_ns,end_ns,sample_rate_hz,samples FROM siqaco_spans \
+             WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4 AND start_ns<?5",
+            &keys,
+        )?;
+        let (updated, start) = match db.kind() {
+            BackendKind::Sqlite => ("t.updated", "t.starttime"),
+            BackendKind::Postgres => (
+                r#"to_char(t.updated AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS')"#,
+                r#"to_char(t.starttime AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS.US')"#,
+            ),
+        };
+        // file id -> (section start, quality, updated), from the files of this stream
+        let sections = db.query(
+            &format!(
+                "SELECT f.id, t.quality, {updated}, {start} FROM \
+                 (SELECT DISTINCT file_id FROM siqaco_spans \
+                  WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4 AND start_ns<?5) s \
+                 JOIN siqaco_files f ON f.id=s.file_id \
+                 JOIN tsindex t ON t.filename=f.filename \
+                 WHERE t.network=?1 AND t.station=?2 AND t.location=?3 AND t.channel=?4"
+            ),
+            &keys,
+        )?;
+        let mut by_file: BTreeMap<i64, Vec<(i64, char, Option<i64>)>> = BTreeMap::new();
+        for r in &sections {
+            let quality = r[1]
+                .as_opt_text()
+                .and_then(|q| q.chars().next())
+                .unwrap_or('D');
+            let updated = r[2].as_opt_text().and_then(|t| parse_time(&t).ok());
+            let start = r[3]
+                .as_opt_text()
+                .and_then(|t| parse_time(&t).ok())
+                .unwrap_or(i64::MIN);
+            by_file
+                .entry(r[0].as_i64())
+                .or_default()
+                .push((start, quality, updated));
+        }
+        for v in by_file.values_mut() {
+            v.sort_by_key(|s| s.0);
+        }
+        let mut out: Vec<StoredSpan> = rows
+            .iter()
+            .filter(|r| r[3].as_i64() > ws)
+            .map(|r| {
+                let piece = Piece {
+                    start_ns: r[1].as_i64(),
+                    last_sample_ns: r[2].as_i64(),
+                    end_ns: r[3].as_i64(),
+                    sample_rate_hz: r[4].as_f64(),
+                    samples: r[5].as_i64(),
+                };
+                let secs = by_file
+                    .get(&r[0].as_i64())
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
+                // the section the trace starts in: the last one starting at or before it
+                // (tsindex times are rounded to the microsecond: allow one)
+                let quality = secs
+                    .iter()
+                    .rev()
+                    .find(|s| s.0 <= piece.start_ns + 1_000)
+                    .or(secs.first())
+                    .map(|s| s.1)
+                    .unwrap_or('D');
+                let updated_ns = secs.iter().filter_map(|s| s.2).max();
+                StoredSpan {
+                    piece,
+                    quality,
+                    updated_ns,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            (a.piece.start_ns, a.piece.end_ns).cmp(&(b.piece.start_ns, b.piece.end_ns))
+        });
+        Ok(out)
+    }
+}
