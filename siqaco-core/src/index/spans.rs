@@ -6,8 +6,9 @@
 //! loaded). A trace takes the quality of the section of its file in which it starts (a file
 //! nearly always holds one quality per stream) and the file's latest `updated`.
 //!
-//! Both queries go through indexes: `siqaco_spans_nslc` (network, station, location,
-//! channel, start_ns), the primary key of `siqaco_files` and `tsindex_filename_idx`; the
+//! Every query goes through an index: `siqaco_spans_nslc` (network, station, location,
+//! channel, start_ns), the primary key of `siqaco_files` and tsindex's stream index
+//! (`tsindex_nslcse_idx`, PostgreSQL `tsindex_nslcq_idx`); the
 //! streams of a selection through `siqaco_file_streams_nslc` with the codes given without
 //! wildcards as equality constraints.
 
@@ -17,7 +18,7 @@ use crate::error::Result;
 use crate::segment::Piece;
 use crate::sid::{Nslc, NslcGlob};
 use crate::time::parse_time;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One stored trace of a stream in one file, with its section's quality and load time.
 #[derive(Clone, Debug, PartialEq)]
@@ -100,19 +101,22 @@ impl Catalogue {
                 r#"to_char(t.starttime AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS.US')"#,
             ),
         };
-        // file id -> (section start, quality, updated), from the files of this stream
+        // the sections of this stream by file name (tsindex_nslcse_idx / tsindex_nslcq_idx),
+        // and the file names of the traces' files (primary key of siqaco_files)
         let sections = db.query(
             &format!(
-                "SELECT f.id, t.quality, {updated}, {start} FROM \
-                 (SELECT DISTINCT file_id FROM siqaco_spans \
-                  WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4 AND start_ns<?5) s \
-                 JOIN siqaco_files f ON f.id=s.file_id \
-                 JOIN tsindex t ON t.filename=f.filename \
+                "SELECT t.filename, t.quality, {updated}, {start} FROM tsindex t \
                  WHERE t.network=?1 AND t.station=?2 AND t.location=?3 AND t.channel=?4"
             ),
+            &keys[..4],
+        )?;
+        let files = db.query(
+            "SELECT f.id, f.filename FROM siqaco_files f WHERE f.id IN \
+             (SELECT file_id FROM siqaco_spans \
+              WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4 AND start_ns<?5)",
             &keys,
         )?;
-        let mut by_file: BTreeMap<i64, Vec<(i64, char, Option<i64>)>> = BTreeMap::new();
+        let mut by_name: HashMap<String, Vec<(i64, char, Option<i64>)>> = HashMap::new();
         for r in &sections {
             let quality = r[1]
                 .as_opt_text()
@@ -123,11 +127,15 @@ impl Catalogue {
                 .as_opt_text()
                 .and_then(|t| parse_time(&t).ok())
                 .unwrap_or(i64::MIN);
-            by_file
-                .entry(r[0].as_i64())
+            by_name
+                .entry(r[0].as_text())
                 .or_default()
                 .push((start, quality, updated));
         }
+        let mut by_file: BTreeMap<i64, Vec<(i64, char, Option<i64>)>> = files
+            .iter()
+            .filter_map(|r| by_name.get(&r[1].as_text()).map(|v| (r[0].as_i64(), v.clone())))
+            .collect();
         for v in by_file.values_mut() {
             v.sort_by_key(|s| s.0);
         }

@@ -781,3 +781,6 @@ fn restriction(restricted: bool) -> &'static str {
         "OPEN"
     }
 }
+
+#[cfg(test)]
+mod tests;
