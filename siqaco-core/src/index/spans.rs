@@ -33,6 +33,33 @@ pub struct StoredSpan {
     pub updated_ns: Option<i64>,
 }
 
+/// The stored traces of one stream starting before `?5` (`siqaco_spans_nslc`).
+const SPANS_SQL: &str = "SELECT file_id,start_ns,last_sample_ns,end_ns,sample_rate_hz,samples \
+FROM siqaco_spans WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4 AND start_ns<?5";
+
+/// The file names of those traces' files (`siqaco_spans_nslc`, then the primary key of
+/// `siqaco_files`).
+const FILES_SQL: &str = "SELECT f.id, f.filename FROM siqaco_files f WHERE f.id IN \
+(SELECT file_id FROM siqaco_spans \
+WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4 AND start_ns<?5)";
+
+/// The tsindex sections of one stream: file name, quality, `updated` and start time as
+/// text (`tsindex_nslcse_idx`; PostgreSQL `tsindex_nslcq_idx`, its timestamps written as
+/// SQLite stores them).
+fn sections_sql(kind: BackendKind) -> String {
+    let (updated, start) = match kind {
+        BackendKind::Sqlite => ("t.updated", "t.starttime"),
+        BackendKind::Postgres => (
+            r#"to_char(t.updated AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS')"#,
+            r#"to_char(t.starttime AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS.US')"#,
+        ),
+    };
+    format!(
+        "SELECT t.filename, t.quality, {updated}, {start} FROM tsindex t \
+         WHERE t.network=?1 AND t.station=?2 AND t.location=?3 AND t.channel=?4"
+    )
+}
+
 impl Catalogue {
     /// The streams of the catalogue matched by `selection` (empty = every stream), sorted
     /// and without duplicates. A glob whose four codes have no wildcard is looked up
@@ -89,33 +116,11 @@ impl Catalogue {
         let mut db = self.db.borrow_mut();
         let mut keys = nslc_vals(nslc);
         keys.push(SqlValue::Int(we));
-        let rows = db.query(
-            "SELECT file_id,start_ns,last_sample_ns,end_ns,sample_rate_hz,samples FROM siqaco_spans \
-             WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4 AND start_ns<?5",
-            &keys,
-        )?;
-        let (updated, start) = match db.kind() {
-            BackendKind::Sqlite => ("t.updated", "t.starttime"),
-            BackendKind::Postgres => (
-                r#"to_char(t.updated AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS')"#,
-                r#"to_char(t.starttime AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS.US')"#,
-            ),
-        };
-        // the sections of this stream by file name (tsindex_nslcse_idx / tsindex_nslcq_idx),
-        // and the file names of the traces' files (primary key of siqaco_files)
-        let sections = db.query(
-            &format!(
-                "SELECT t.filename, t.quality, {updated}, {start} FROM tsindex t \
-                 WHERE t.network=?1 AND t.station=?2 AND t.location=?3 AND t.channel=?4"
-            ),
-            &keys[..4],
-        )?;
-        let files = db.query(
-            "SELECT f.id, f.filename FROM siqaco_files f WHERE f.id IN \
-             (SELECT file_id FROM siqaco_spans \
-              WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4 AND start_ns<?5)",
-            &keys,
-        )?;
+        let rows = db.query(SPANS_SQL, &keys)?;
+        // the sections of this stream by file name, and the file names of the traces' files
+        let sections_sql = sections_sql(db.kind());
+        let sections = db.query(&sections_sql, &keys[..4])?;
+        let files = db.query(FILES_SQL, &keys)?;
         let mut by_name: HashMap<String, Vec<(i64, char, Option<i64>)>> = HashMap::new();
         for r in &sections {
             let quality = r[1]
@@ -134,7 +139,11 @@ impl Catalogue {
         }
         let mut by_file: BTreeMap<i64, Vec<(i64, char, Option<i64>)>> = files
             .iter()
-            .filter_map(|r| by_name.get(&r[1].as_text()).map(|v| (r[0].as_i64(), v.clone())))
+            .filter_map(|r| {
+                by_name
+                    .get(&r[1].as_text())
+                    .map(|v| (r[0].as_i64(), v.clone()))
+            })
             .collect();
         for v in by_file.values_mut() {
             v.sort_by_key(|s| s.0);
@@ -175,5 +184,45 @@ impl Catalogue {
             (a.piece.start_ns, a.piece.end_ns).cmp(&(b.piece.start_ns, b.piece.end_ns))
         });
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every query of the availability service searches an index (SQLite's plan has no
+    /// full scan of a table), so a request costs the selected streams' rows, not the
+    /// catalogue's size.
+    #[test]
+    fn queries_search_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cat = Catalogue::open(dir.path().join("c.sqlite")).unwrap();
+        let literal = |sql: &str| {
+            let mut sql = sql.to_string();
+            for (i, v) in ["'N'", "'S'", "''", "'C'", "0"].iter().enumerate().rev() {
+                sql = sql.replace(&format!("?{}", i + 1), v);
+            }
+            sql
+        };
+        let streams = "SELECT DISTINCT network,station,location,channel FROM siqaco_file_streams \
+                       WHERE network=?1 AND station=?2";
+        for sql in [
+            SPANS_SQL.to_string(),
+            FILES_SQL.to_string(),
+            sections_sql(BackendKind::Sqlite),
+            streams.to_string(),
+        ] {
+            let plan = cat
+                .query_sql(&format!("EXPLAIN QUERY PLAN {}", literal(&sql)))
+                .unwrap();
+            let steps: Vec<String> = plan.iter().map(|r| r[3].as_text()).collect();
+            assert!(
+                steps
+                    .iter()
+                    .all(|s| s.starts_with("SEARCH") || s.starts_with("LIST SUBQUERY")),
+                "{sql}: {steps:?}"
+            );
+        }
     }
 }

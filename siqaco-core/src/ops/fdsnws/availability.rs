@@ -273,13 +273,8 @@ impl AvailabilityRequest {
 
     /// The stored traces of one stream in groups of one quality and one sample rate (unless
     /// merged), in the order of their first trace.
-    #[allow(clippy::type_complexity)]
-    fn group(
-        &self,
-        stored: Vec<StoredSpan>,
-        tol: &Tolerance,
-    ) -> Vec<(Option<char>, Option<f64>, Vec<StoredSpan>)> {
-        let mut out: Vec<(Option<char>, Option<f64>, Vec<StoredSpan>)> = Vec::new();
+    fn group(&self, stored: Vec<StoredSpan>, tol: &Tolerance) -> Vec<Group> {
+        let mut out: Vec<Group> = Vec::new();
         for s in stored {
             if self.quality.is_some_and(|q| q != s.quality) {
                 continue;
@@ -316,9 +311,11 @@ impl AvailabilityRequest {
             join_pieces_with(pieces, tol, |_, _| true, |a, b| *a = (*a).max(b));
         let mut spans: Vec<TimeSpan> = if self.merge_overlap {
             let only: Vec<Piece> = traces.iter().map(|t| t.0).collect();
-            let mut opts = AnalysisOptions::default();
-            opts.tolerance = *tol;
-            opts.window = window;
+            let opts = AnalysisOptions {
+                tolerance: *tol,
+                window,
+                ..Default::default()
+            };
             analyze(&only, &opts)
                 .segments
                 .iter()
@@ -414,6 +411,9 @@ impl AvailabilityRequest {
         out
     }
 }
+
+/// The stored traces of one quality (`None`: merged) and one sample rate (`None`: merged).
+type Group = (Option<char>, Option<f64>, Vec<StoredSpan>);
 
 /// Joins consecutive time spans (sorted by start) separated by a gap of at most `gap_ns`.
 fn merge_gaps(spans: Vec<TimeSpan>, gap_ns: i64) -> Vec<TimeSpan> {

@@ -7,9 +7,12 @@ fn request(method: Method, pairs: &[(&str, &str)]) -> Result<AvailabilityRequest
     AvailabilityRequest::from_query(method, FdsnQuery::from_pairs(pairs, SPEC)?)
 }
 
+/// A request's method and parameters, and the parameter its refusal names.
+type Case<'a> = (Method, &'a [(&'a str, &'a str)], &'a str);
+
 #[test]
 fn refusals_name_the_parameter() {
-    let cases: &[(Method, &[(&str, &str)], &str)] = &[
+    let cases: &[Case] = &[
         (Method::Query, &[("merge", "quality,foo")], "merge"),
         (Method::Query, &[("mergegaps", "-1")], "mergegaps"),
         (Method::Query, &[("mergegaps", "soon")], "mergegaps"),
@@ -19,7 +22,11 @@ fn refusals_name_the_parameter() {
         (Method::Extent, &[("limit", "0")], "limit"),
         (Method::Extent, &[("limit", "-3")], "limit"),
         (Method::Extent, &[("format", "xml")], "format"),
-        (Method::Extent, &[("includerestricted", "yes")], "includerestricted"),
+        (
+            Method::Extent,
+            &[("includerestricted", "yes")],
+            "includerestricted",
+        ),
         (Method::Extent, &[("quality", "X")], "quality"),
         (Method::Extent, &[("nodata", "500")], "nodata"),
         (Method::Extent, &[("minimumlength", "1")], "minimumlength"),
@@ -43,7 +50,13 @@ fn refusals_name_the_parameter() {
     assert!(r.merge_quality && r.merge_samplerate && !r.merge_overlap);
     assert_eq!(
         (r.orderby, r.limit, r.format, r.quality, r.nodata),
-        (OrderBy::TimespanCountDesc, Some(3), Format::Geocsv, None, 404)
+        (
+            OrderBy::TimespanCountDesc,
+            Some(3),
+            Format::Geocsv,
+            None,
+            404
+        )
     );
 }
 
@@ -79,7 +92,10 @@ fn query_time_spans_are_the_scan_segments() {
         .unwrap()
         .run(&cat, &open)
         .unwrap();
-    let traces = request(Method::Query, &[]).unwrap().run(&cat, &open).unwrap();
+    let traces = request(Method::Query, &[])
+        .unwrap()
+        .run(&cat, &open)
+        .unwrap();
     assert_eq!(scan.streams.len(), 35);
     for s in &scan.streams {
         let segments: Vec<(i64, i64)> = s
@@ -93,7 +109,11 @@ fn query_time_spans_are_the_scan_segments() {
             assert_eq!(spans_of(&traces, &s.nslc), segments, "{}", s.nslc);
         } else {
             // overlapping traces are listed each: more spans, the same union
-            assert!(spans_of(&traces, &s.nslc).len() > segments.len(), "{}", s.nslc);
+            assert!(
+                spans_of(&traces, &s.nslc).len() > segments.len(),
+                "{}",
+                s.nslc
+            );
         }
     }
     // extent: first and last time and the number of segments of each stream
@@ -140,7 +160,10 @@ fn window_and_mergegaps() {
     };
     let mut r = request(Method::Query, &[]).unwrap();
     r.lines = vec![line.clone()];
-    assert_eq!(spans_of(&r.run(&cat, &open).unwrap(), &cola.nslc), [(ws, we)]);
+    assert_eq!(
+        spans_of(&r.run(&cat, &open).unwrap(), &cola.nslc),
+        [(ws, we)]
+    );
     // a window in no data: no row
     let mut r2 = r.clone();
     r2.lines[0].start_ns = Some(cola.analysis.segments[0].end_ns + 1);
@@ -163,7 +186,10 @@ fn window_and_mergegaps() {
     };
     assert_eq!(
         with_gaps((gap_ns - 1_000) as f64),
-        [(seg[0].start_ns, seg[0].end_ns), (seg[1].start_ns, seg[1].end_ns)]
+        [
+            (seg[0].start_ns, seg[0].end_ns),
+            (seg[1].start_ns, seg[1].end_ns)
+        ]
     );
     assert_eq!(with_gaps(gap_ns as f64), [(seg[0].start_ns, seg[1].end_ns)]);
 }
@@ -175,7 +201,11 @@ fn restricted_streams() {
     let Some((_dir, cat, scan)) = sds_small() else {
         return;
     };
-    let bw = scan.streams.iter().filter(|s| s.nslc.network == "BW").count();
+    let bw = scan
+        .streams
+        .iter()
+        .filter(|s| s.nslc.network == "BW")
+        .count();
     let mut access = Access {
         restricted: vec![NslcGlob::parse("BW").unwrap()],
         authenticated: false,
