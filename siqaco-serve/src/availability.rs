@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, MethodRouter};
 use axum::Router;
 use siqaco::ops::fdsnws::availability::{AvailabilityRequest, Method, SPEC};
 use siqaco::ops::fdsnws::{Access, FdsnQuery};
@@ -23,52 +23,29 @@ pub fn routes() -> Router<AppState> {
         .route("/fdsnws/availability/1/version", get(|| async { VERSION }))
         .route(
             "/fdsnws/availability/1/application.wadl",
-            get(|| async { ([(header::CONTENT_TYPE, "application/xml")], WADL) }),
+            get(|| async { ([(header::CONTENT_TYPE, "application/xml")], wadl()) }),
         )
-        .route(
-            "/fdsnws/availability/1/extent",
-            get(extent_get).post(extent_post),
-        )
-        .route(
-            "/fdsnws/availability/1/query",
-            get(query_get).post(query_post),
-        )
+        .route("/fdsnws/availability/1/extent", method(Method::Extent))
+        .route("/fdsnws/availability/1/query", method(Method::Query))
 }
 
-async fn extent_get(
-    State(state): State<AppState>,
-    uri: Uri,
-    Query(pairs): Query<Vec<(String, String)>>,
-) -> Response {
-    answer(state, uri, Method::Extent, |_| {
-        FdsnQuery::from_pairs(&pairs, SPEC)
-    })
-    .await
-}
-
-async fn extent_post(State(state): State<AppState>, uri: Uri, body: String) -> Response {
-    answer(state, uri, Method::Extent, |max| {
-        FdsnQuery::from_post(&body, SPEC, max, false)
-    })
-    .await
-}
-
-async fn query_get(
-    State(state): State<AppState>,
-    uri: Uri,
-    Query(pairs): Query<Vec<(String, String)>>,
-) -> Response {
-    answer(state, uri, Method::Query, |_| {
-        FdsnQuery::from_pairs(&pairs, SPEC)
-    })
-    .await
-}
-
-async fn query_post(State(state): State<AppState>, uri: Uri, body: String) -> Response {
-    answer(state, uri, Method::Query, |max| {
-        FdsnQuery::from_post(&body, SPEC, max, false)
-    })
-    .await
+/// GET and POST of one method.
+fn method(method: Method) -> MethodRouter<AppState> {
+    get(
+        move |State(state): State<AppState>,
+              uri: Uri,
+              Query(pairs): Query<Vec<(String, String)>>| async move {
+            answer(state, uri, method, |_| FdsnQuery::from_pairs(&pairs, SPEC)).await
+        },
+    )
+    .post(
+        move |State(state): State<AppState>, uri: Uri, body: String| async move {
+            answer(state, uri, method, |max| {
+                FdsnQuery::from_post(&body, SPEC, max, false)
+            })
+            .await
+        },
+    )
 }
 
 /// Parses (`parse` gets the most POST selection lines allowed), runs and renders one
@@ -108,8 +85,66 @@ async fn answer(
     }
 }
 
-/// The service's WADL description (the parameters this implementation accepts).
-const WADL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+/// The service's WADL description (the parameters this implementation accepts): the
+/// parameters of both methods, with each method's `orderby` values and `query`'s `show`.
+fn wadl() -> String {
+    let method = |name: &str, orders: &[&str], show: bool| {
+        let orders: String = orders
+            .iter()
+            .map(|o| format!("<option value=\"{o}\"/>"))
+            .collect();
+        let show = if show {
+            "\n          <param name=\"show\" style=\"query\" type=\"xsd:string\"><option value=\"latestupdate\"/></param>"
+        } else {
+            ""
+        };
+        format!(
+            r#"    <resource path="{name}">
+      <method name="GET" id="{name}">
+        <request>
+          <param name="starttime" style="query" type="xsd:dateTime"/>
+          <param name="endtime" style="query" type="xsd:dateTime"/>
+          <param name="network" style="query" type="xsd:string"/>
+          <param name="station" style="query" type="xsd:string"/>
+          <param name="location" style="query" type="xsd:string"/>
+          <param name="channel" style="query" type="xsd:string"/>
+          <param name="quality" style="query" type="xsd:string">
+            <option value="D"/><option value="R"/><option value="Q"/><option value="M"/><option value="B"/>
+          </param>
+          <param name="merge" style="query" type="xsd:string">
+            <option value="quality"/><option value="samplerate"/><option value="overlap"/>
+          </param>
+          <param name="mergegaps" style="query" type="xsd:float"/>{show}
+          <param name="orderby" style="query" type="xsd:string" default="nslc_time_quality_samplerate">{orders}</param>
+          <param name="limit" style="query" type="xsd:integer"/>
+          <param name="includerestricted" style="query" type="xsd:boolean" default="false"/>
+          <param name="format" style="query" type="xsd:string" default="text">
+            <option value="text"/><option value="geocsv"/><option value="json"/><option value="request"/>
+          </param>
+          <param name="nodata" style="query" type="xsd:int" default="204">
+            <option value="204"/><option value="404"/>
+          </param>
+        </request>
+        <response status="200">
+          <representation mediaType="text/plain"/><representation mediaType="text/csv"/>
+          <representation mediaType="application/json"/>
+        </response>
+        <response status="204 400 404 413 500 503"><representation mediaType="text/plain"/></response>
+      </method>
+      <method name="POST"><request><representation mediaType="text/plain"/></request>
+        <response status="200"><representation mediaType="text/plain"/></response></method>
+    </resource>
+"#
+        )
+    };
+    let both = [
+        "nslc_time_quality_samplerate",
+        "latestupdate",
+        "latestupdate_desc",
+    ];
+    let extent = [&both[..], &["timespancount", "timespancount_desc"]].concat();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
 <application xmlns="http://wadl.dev.java.net/2009/02" xmlns:xsd="http://www.w3.org/2001/XMLSchema">
   <doc title="siqaco fdsnws-availability 1.0"/>
   <grammars/>
@@ -120,84 +155,10 @@ const WADL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
     <resource path="application.wadl">
       <method name="GET"><response><representation mediaType="application/xml"/></response></method>
     </resource>
-    <resource path="extent">
-      <method name="GET" id="extent">
-        <request>
-          <param name="starttime" style="query" type="xsd:dateTime"/>
-          <param name="endtime" style="query" type="xsd:dateTime"/>
-          <param name="network" style="query" type="xsd:string"/>
-          <param name="station" style="query" type="xsd:string"/>
-          <param name="location" style="query" type="xsd:string"/>
-          <param name="channel" style="query" type="xsd:string"/>
-          <param name="quality" style="query" type="xsd:string">
-            <option value="D"/><option value="R"/><option value="Q"/><option value="M"/><option value="B"/>
-          </param>
-          <param name="merge" style="query" type="xsd:string" repeating="true">
-            <option value="quality"/><option value="samplerate"/><option value="overlap"/>
-          </param>
-          <param name="mergegaps" style="query" type="xsd:float"/>
-          <param name="orderby" style="query" type="xsd:string" default="nslc_time_quality_samplerate">
-            <option value="nslc_time_quality_samplerate"/><option value="timespancount"/>
-            <option value="timespancount_desc"/><option value="latestupdate"/>
-            <option value="latestupdate_desc"/>
-          </param>
-          <param name="limit" style="query" type="xsd:integer"/>
-          <param name="includerestricted" style="query" type="xsd:boolean" default="false"/>
-          <param name="format" style="query" type="xsd:string" default="text">
-            <option value="text"/><option value="geocsv"/><option value="json"/><option value="request"/>
-          </param>
-          <param name="nodata" style="query" type="xsd:int" default="204">
-            <option value="204"/><option value="404"/>
-          </param>
-        </request>
-        <response status="200">
-          <representation mediaType="text/plain"/><representation mediaType="text/csv"/>
-          <representation mediaType="application/json"/>
-        </response>
-        <response status="204 400 404 413 500 503"><representation mediaType="text/plain"/></response>
-      </method>
-      <method name="POST"><request><representation mediaType="text/plain"/></request>
-        <response status="200"><representation mediaType="text/plain"/></response></method>
-    </resource>
-    <resource path="query">
-      <method name="GET" id="query">
-        <request>
-          <param name="starttime" style="query" type="xsd:dateTime"/>
-          <param name="endtime" style="query" type="xsd:dateTime"/>
-          <param name="network" style="query" type="xsd:string"/>
-          <param name="station" style="query" type="xsd:string"/>
-          <param name="location" style="query" type="xsd:string"/>
-          <param name="channel" style="query" type="xsd:string"/>
-          <param name="quality" style="query" type="xsd:string">
-            <option value="D"/><option value="R"/><option value="Q"/><option value="M"/><option value="B"/>
-          </param>
-          <param name="merge" style="query" type="xsd:string" repeating="true">
-            <option value="quality"/><option value="samplerate"/><option value="overlap"/>
-          </param>
-          <param name="mergegaps" style="query" type="xsd:float"/>
-          <param name="show" style="query" type="xsd:string"><option value="latestupdate"/></param>
-          <param name="orderby" style="query" type="xsd:string" default="nslc_time_quality_samplerate">
-            <option value="nslc_time_quality_samplerate"/><option value="latestupdate"/>
-            <option value="latestupdate_desc"/>
-          </param>
-          <param name="limit" style="query" type="xsd:integer"/>
-          <param name="includerestricted" style="query" type="xsd:boolean" default="false"/>
-          <param name="format" style="query" type="xsd:string" default="text">
-            <option value="text"/><option value="geocsv"/><option value="json"/><option value="request"/>
-          </param>
-          <param name="nodata" style="query" type="xsd:int" default="204">
-            <option value="204"/><option value="404"/>
-          </param>
-        </request>
-        <response status="200">
-          <representation mediaType="text/plain"/><representation mediaType="text/csv"/>
-          <representation mediaType="application/json"/>
-        </response>
-        <response status="204 400 404 413 500 503"><representation mediaType="text/plain"/></response>
-      </method>
-      <method name="POST"><request><representation mediaType="text/plain"/></request>
-        <response status="200"><representation mediaType="text/plain"/></response></method>
-    </resource>
-  </resources>
+{}{}  </resources>
 </application>
-"#;
+"#,
+        method("extent", &extent, false),
+        method("query", &both, true)
+    )
+}
