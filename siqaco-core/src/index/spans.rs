@@ -13,11 +13,12 @@
 //! wildcards as equality constraints.
 
 use super::backend::{BackendKind, SqlValue};
+use super::section::tsindex_time;
 use super::{nslc_vals, row_nslc, Catalogue};
 use crate::error::Result;
 use crate::segment::Piece;
 use crate::sid::{Nslc, NslcGlob};
-use crate::time::parse_time;
+use crate::time::{parse_time, NS_PER_DAY};
 use std::collections::{BTreeMap, HashMap};
 
 /// One stored trace of a stream in one file, with its section's quality and load time.
@@ -33,30 +34,36 @@ pub struct StoredSpan {
     pub updated_ns: Option<i64>,
 }
 
-/// The stored traces of one stream starting before `?5` (`siqaco_spans_nslc`).
+/// The stored traces of one stream starting before `?5` and ending after `?6`
+/// (`siqaco_spans_nslc`).
 const SPANS_SQL: &str = "SELECT file_id,start_ns,last_sample_ns,end_ns,sample_rate_hz,samples \
-FROM siqaco_spans WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4 AND start_ns<?5";
+FROM siqaco_spans WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4 AND start_ns<?5 \
+AND end_ns>?6";
 
 /// The file names of those traces' files (`siqaco_spans_nslc`, then the primary key of
 /// `siqaco_files`).
 const FILES_SQL: &str = "SELECT f.id, f.filename FROM siqaco_files f WHERE f.id IN \
 (SELECT file_id FROM siqaco_spans \
-WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4 AND start_ns<?5)";
+WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4 AND start_ns<?5 AND end_ns>?6)";
 
-/// The tsindex sections of one stream: file name, quality, `updated` and start time as
-/// text (`tsindex_nslcse_idx`; PostgreSQL `tsindex_nslcq_idx`, its timestamps written as
-/// SQLite stores them).
+/// The tsindex sections of one stream starting before `?5` and ending at or after `?6`
+/// (times as tsindex text; PostgreSQL: with a `Z`): file name, quality, `updated` and start
+/// time as text (`tsindex_nslcse_idx`; PostgreSQL `tsindex_nslcq_idx`, its timestamps
+/// written as SQLite stores them).
 fn sections_sql(kind: BackendKind) -> String {
-    let (updated, start) = match kind {
-        BackendKind::Sqlite => ("t.updated", "t.starttime"),
+    let (updated, start, lo, hi) = match kind {
+        BackendKind::Sqlite => ("t.updated", "t.starttime", "?6", "?5"),
         BackendKind::Postgres => (
             r#"to_char(t.updated AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS')"#,
             r#"to_char(t.starttime AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS.US')"#,
+            "CAST(?6::text AS timestamptz)",
+            "CAST(?5::text AS timestamptz)",
         ),
     };
     format!(
         "SELECT t.filename, t.quality, {updated}, {start} FROM tsindex t \
-         WHERE t.network=?1 AND t.station=?2 AND t.location=?3 AND t.channel=?4"
+         WHERE t.network=?1 AND t.station=?2 AND t.location=?3 AND t.channel=?4 \
+         AND t.starttime<{hi} AND t.endtime>={lo}"
     )
 }
 
@@ -115,12 +122,27 @@ impl Catalogue {
         let (ws, we) = window.unwrap_or((i64::MIN, i64::MAX));
         let mut db = self.db.borrow_mut();
         let mut keys = nslc_vals(nslc);
-        keys.push(SqlValue::Int(we));
+        keys.extend([SqlValue::Int(we), SqlValue::Int(ws)]);
         let rows = db.query(SPANS_SQL, &keys)?;
-        // the sections of this stream by file name, and the file names of the traces' files
-        let sections_sql = sections_sql(db.kind());
-        let sections = db.query(&sections_sql, &keys[..4])?;
         let files = db.query(FILES_SQL, &keys)?;
+        // the sections of this stream by file name, in the window widened by a day (tsindex
+        // times are the first and last sample's, rounded to the microsecond)
+        let kind = db.kind();
+        let bound = |ns: i64, open: &str| {
+            let text = if window.is_none() {
+                open.to_string()
+            } else {
+                tsindex_time(ns)
+            };
+            match kind {
+                BackendKind::Sqlite => SqlValue::from(text),
+                BackendKind::Postgres => SqlValue::from(format!("{text}Z")),
+            }
+        };
+        let mut params = nslc_vals(nslc);
+        params.push(bound(we.saturating_add(NS_PER_DAY), "9999-12-31T23:59:59"));
+        params.push(bound(ws.saturating_sub(NS_PER_DAY), "0001-01-01T00:00:00"));
+        let sections = db.query(&sections_sql(kind), &params)?;
         let mut by_name: HashMap<String, Vec<(i64, char, Option<i64>)>> = HashMap::new();
         for r in &sections {
             let quality = r[1]
@@ -150,7 +172,6 @@ impl Catalogue {
         }
         let mut out: Vec<StoredSpan> = rows
             .iter()
-            .filter(|r| r[3].as_i64() > ws)
             .map(|r| {
                 let piece = Piece {
                     start_ns: r[1].as_i64(),
@@ -200,7 +221,11 @@ mod tests {
         let cat = Catalogue::open(dir.path().join("c.sqlite")).unwrap();
         let literal = |sql: &str| {
             let mut sql = sql.to_string();
-            for (i, v) in ["'N'", "'S'", "''", "'C'", "0"].iter().enumerate().rev() {
+            for (i, v) in ["'N'", "'S'", "''", "'C'", "'2020'", "'2019'"]
+                .iter()
+                .enumerate()
+                .rev()
+            {
                 sql = sql.replace(&format!("?{}", i + 1), v);
             }
             sql
