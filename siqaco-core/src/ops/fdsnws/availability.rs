@@ -34,6 +34,7 @@ use crate::sid::Nslc;
 use crate::time::{civil, now_ns};
 use serde::Serialize;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 /// The service's own parameters (the selection ones are [`super::SELECTION_PARAMS`]).
 pub const SPEC: &[ParamSpec] = &[
@@ -229,6 +230,7 @@ impl AvailabilityRequest {
     pub fn run(&self, catalogue: &Catalogue, access: &Access) -> Result<Availability> {
         let tol = Tolerance::default();
         let mut groups: Vec<Datasource> = Vec::new();
+        let mut index: HashMap<(Nslc, Option<char>, Option<u64>), usize> = HashMap::new();
         for line in &self.lines {
             let window = match (line.start_ns, line.end_ns) {
                 (None, None) => None,
@@ -247,13 +249,26 @@ impl AvailabilityRequest {
                     if spans.is_empty() {
                         continue;
                     }
-                    groups.push(Datasource::new(
-                        nslc.clone(),
-                        quality,
-                        rate,
-                        spans,
-                        restricted,
-                    ));
+                    // selection lines naming the same stream add to one datasource
+                    let key = (nslc.clone(), quality, rate.map(f64::to_bits));
+                    match index.get(&key) {
+                        Some(&i) => {
+                            let g: &mut Datasource = &mut groups[i];
+                            spans.into_iter().for_each(|s| g.push(s));
+                            g.spans.sort_by_key(|s| (s.start_ns, s.end_ns));
+                            g.spans.dedup();
+                        }
+                        None => {
+                            index.insert(key, groups.len());
+                            groups.push(Datasource::new(
+                                nslc.clone(),
+                                quality,
+                                rate,
+                                spans,
+                                restricted,
+                            ));
+                        }
+                    }
                 }
             }
         }

@@ -170,6 +170,17 @@ fn window_and_mergegaps() {
     r2.lines[0].end_ns = Some(cola.analysis.segments[0].end_ns + 1_000_000_000);
     assert!(r2.run(&cat, &open).unwrap().is_empty());
 
+    // two selection lines on one stream: one extent row holding both windows
+    let mut two = request(Method::Extent, &[]).unwrap();
+    let minute = 60_000_000_000;
+    two.lines = vec![line.clone(), line.clone()];
+    two.lines[0].end_ns = Some(ws + minute);
+    two.lines[1].start_ns = Some(ws + 2 * minute);
+    let out = two.run(&cat, &open).unwrap();
+    assert_eq!(out.datasources.len(), 1);
+    let d = &out.datasources[0];
+    assert_eq!((d.earliest_ns, d.latest_ns, d.spans.len()), (ws, we, 2));
+
     // BW.FFB1..BH1: two segments, a gap between them
     let ffb = find("BW.FFB1..BH1");
     let seg = &ffb.analysis.segments;
