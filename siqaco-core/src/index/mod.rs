@@ -977,17 +977,7 @@ impl Catalogue {
     /// # Errors
     /// [`Error::Database`].
     pub fn streams(&self, selection: &[NslcGlob]) -> Result<Vec<Nslc>> {
-        let rows = self.db.borrow_mut().query(
-            "SELECT DISTINCT network,station,location,channel FROM siqaco_file_streams",
-            &[],
-        )?;
-        let mut out: Vec<Nslc> = rows
-            .iter()
-            .map(|r| row_nslc(r))
-            .filter(|n| selected(selection, n))
-            .collect();
-        out.sort();
-        Ok(out)
+        self.streams_by_index(selection)
     }
 
     /// First sample and end of coverage of each selected stream (from `siqaco_spans`).

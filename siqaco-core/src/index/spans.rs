@@ -69,15 +69,16 @@ fn sections_sql(kind: BackendKind) -> String {
 
 impl Catalogue {
     /// The streams of the catalogue matched by `selection` (empty = every stream), sorted
-    /// and without duplicates. A glob whose four codes have no wildcard is looked up
-    /// directly; otherwise its codes without wildcards constrain the index scan.
-    ///
-    /// # Errors
-    /// [`crate::Error::Database`].
-    pub fn selected_streams(&self, selection: &[NslcGlob]) -> Result<Vec<Nslc>> {
-        if selection.is_empty() {
-            return self.streams(&[]);
-        }
+    /// and without duplicates ([`Catalogue::streams`]). For each glob, the codes given
+    /// without wildcards constrain the search of `siqaco_file_streams_nslc` (a glob without
+    /// wildcards is one index lookup); only `*` for every code reads the whole list.
+    pub(super) fn streams_by_index(&self, selection: &[NslcGlob]) -> Result<Vec<Nslc>> {
+        let all = [NslcGlob::all()];
+        let selection = if selection.is_empty() {
+            &all[..]
+        } else {
+            selection
+        };
         let mut out = Vec::new();
         let mut db = self.db.borrow_mut();
         for g in selection {

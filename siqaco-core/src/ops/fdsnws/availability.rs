@@ -236,7 +236,7 @@ impl AvailabilityRequest {
                 (None, None) => None,
                 (s, e) => Some((s.unwrap_or(i64::MIN), e.unwrap_or(i64::MAX))),
             };
-            for nslc in catalogue.selected_streams(&line.streams)? {
+            for nslc in catalogue.streams(&line.streams)? {
                 if !access.allows(&nslc)
                     || (!self.include_restricted && access.is_restricted(&nslc))
                 {
