@@ -235,3 +235,66 @@ fn restricted_streams() {
     assert_eq!(count(&plain, &access), (all - bw, 0));
     assert_eq!(count(&include, &access), (all, bw));
 }
+
+/// A file whose stream changes quality: each time span has the quality of the records it is
+/// made of (the tsindex section it starts in), `quality=` selects by it, and
+/// `merge=quality` puts both in one row.
+#[test]
+fn quality_of_each_section() {
+    let Some(data) = crate::testing::test_data_dir() else {
+        return;
+    };
+    // BW.FFB1..BH1: two 512-byte records (quality D), one segment each; the second
+    // record's quality indicator (byte 6) becomes Q
+    let rel = "2016/BW/FFB1/BH1.D/BW.FFB1..BH1.D.2016.071";
+    let mut bytes = std::fs::read(data.join("sds-small").join(rel)).unwrap();
+    assert_eq!((bytes.len(), bytes[6], bytes[512 + 6]), (1024, b'D', b'D'));
+    bytes[512 + 6] = b'Q';
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("sds");
+    std::fs::create_dir_all(root.join(rel).parent().unwrap()).unwrap();
+    std::fs::write(root.join(rel), &bytes).unwrap();
+    let db = dir.path().join("cat.sqlite");
+    let control = Control::new();
+    IndexRequest::new(&root, &db).run(&control).unwrap();
+    let scan = ScanRequest::new([data.join("sds-small").join(rel)])
+        .run(&control)
+        .unwrap();
+    let seg: Vec<(i64, i64)> = scan.streams[0]
+        .analysis
+        .segments
+        .iter()
+        .map(|g| (g.start_ns, g.end_ns))
+        .collect();
+    assert_eq!(seg.len(), 2);
+    let cat = Catalogue::open_read_only(&db.display().to_string()).unwrap();
+    let nslc = &scan.streams[0].nslc;
+    let open = Access::default();
+    let run = |pairs: &[(&str, &str)]| {
+        request(Method::Query, pairs)
+            .unwrap()
+            .run(&cat, &open)
+            .unwrap()
+    };
+    let all = run(&[]);
+    let by_quality: Vec<(Option<char>, Vec<(i64, i64)>)> = all
+        .datasources
+        .iter()
+        .map(|d| {
+            (
+                d.quality,
+                d.spans.iter().map(|s| (s.start_ns, s.end_ns)).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_quality,
+        [(Some('D'), vec![seg[0]]), (Some('Q'), vec![seg[1]])]
+    );
+    assert_eq!(spans_of(&run(&[("quality", "Q")]), nslc), [seg[1]]);
+    assert_eq!(spans_of(&run(&[("quality", "D")]), nslc), [seg[0]]);
+    assert!(run(&[("quality", "M")]).is_empty());
+    let merged = run(&[("merge", "quality")]);
+    assert_eq!(merged.datasources.len(), 1);
+    assert_eq!(spans_of(&merged, nslc), seg);
+}
