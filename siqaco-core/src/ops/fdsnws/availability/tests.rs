@@ -236,6 +236,9 @@ fn restricted_streams() {
     assert_eq!(count(&include, &access), (all, bw));
 }
 
+/// A quality and its time spans `(start, end)`.
+type QualitySpans = (Option<char>, Vec<(i64, i64)>);
+
 /// A file whose stream changes quality: each time span has the quality of the records it is
 /// made of (the tsindex section it starts in), `quality=` selects by it, and
 /// `merge=quality` puts both in one row.
@@ -277,7 +280,7 @@ fn quality_of_each_section() {
             .unwrap()
     };
     let all = run(&[]);
-    let by_quality: Vec<(Option<char>, Vec<(i64, i64)>)> = all
+    let by_quality: Vec<QualitySpans> = all
         .datasources
         .iter()
         .map(|d| {
