@@ -1,7 +1,8 @@
 //! siqaco's own FDSN availability client (`siqaco::source::fdsnws::availability`, the one
 //! `siqaco fetch` uses against any data centre) reads the availability service of
 //! `siqaco serve` in both formats it asks for, and gets exactly the segments a scan of the
-//! archive finds (sds-small; times to the microsecond, as the service writes them).
+//! archive finds (sds-small): first and last sample of each, to the microsecond, as the
+//! service writes them.
 
 use siqaco::ops::{Control, IndexRequest, ScanRequest, ServeSettings};
 use siqaco::source::fdsnws::availability::{query_availability_format, AvailabilityFormat};
@@ -46,7 +47,7 @@ fn siqaco_client_reads_the_scan_segments() {
     let mut expected = Vec::new();
     for s in &scan.streams {
         for g in &s.analysis.segments {
-            expected.push((s.nslc.clone(), us(g.start_ns), us(g.end_ns)));
+            expected.push((s.nslc.clone(), us(g.start_ns), us(g.last_sample_ns)));
         }
     }
     expected.sort();

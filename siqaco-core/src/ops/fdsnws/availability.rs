@@ -14,7 +14,11 @@
 //! - `merge=quality` and `merge=samplerate` put the data of every quality / rate of a
 //!   stream in one group (the `Quality` / `SampleRate` columns are then left out);
 //! - `mergegaps=S` joins consecutive time spans separated by a gap of at most `S` seconds;
-//! - every time span is clipped to the request window.
+//! - every time span is clipped to the request window;
+//! - a span is written from its first sample (`Earliest`) to its **last sample**
+//!   (`Latest`), as FDSN availability services write it and clients such as rover compare
+//!   it with their own tsindex; the `request` format ends at the end of coverage (last
+//!   sample + one period), dataselect's end being exclusive.
 //!
 //! `quality=B` (best) selects every quality, as the availability specification has no
 //! "best" rule. Restricted streams ([`Access`]) are listed only with
@@ -31,7 +35,7 @@ use crate::gaps::{analyze, AnalysisOptions};
 use crate::index::{Catalogue, StoredSpan};
 use crate::segment::{join_pieces_with, Piece, Tolerance};
 use crate::sid::Nslc;
-use crate::time::{civil, now_ns};
+use crate::time::{civil, now_ns, period_ns};
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -337,6 +341,7 @@ impl AvailabilityRequest {
                 .map(|seg| TimeSpan {
                     start_ns: seg.start_ns,
                     end_ns: seg.end_ns,
+                    last_sample_ns: seg.last_sample_ns,
                     updated_ns: traces
                         .iter()
                         .filter(|t| t.0.start_ns < seg.end_ns && t.0.end_ns > seg.start_ns)
@@ -351,6 +356,13 @@ impl AvailabilityRequest {
                 .map(|(p, u)| TimeSpan {
                     start_ns: p.start_ns.max(ws),
                     end_ns: p.end_ns.min(we),
+                    // cut by the window end: the last sample before it, as for segments
+                    // (crate::gaps::analyze)
+                    last_sample_ns: if p.last_sample_ns >= we {
+                        we - period_ns(p.sample_rate_hz).round() as i64
+                    } else {
+                        p.last_sample_ns
+                    },
                     updated_ns: *u,
                 })
                 .filter(|s| s.end_ns > s.start_ns)
@@ -436,7 +448,10 @@ fn merge_gaps(spans: Vec<TimeSpan>, gap_ns: i64) -> Vec<TimeSpan> {
     for s in spans {
         match out.last_mut() {
             Some(p) if s.start_ns >= p.end_ns && s.start_ns - p.end_ns <= gap_ns => {
-                p.end_ns = p.end_ns.max(s.end_ns);
+                if s.end_ns > p.end_ns {
+                    p.end_ns = s.end_ns;
+                    p.last_sample_ns = s.last_sample_ns;
+                }
                 p.updated_ns = p.updated_ns.max(s.updated_ns);
             }
             _ => out.push(s),
@@ -458,14 +473,18 @@ fn default_order(a: &Datasource, b: &Datasource, ta: i64, tb: i64) -> Ordering {
         )
 }
 
-/// One time span `[start_ns, end_ns)` (ns since 1970 UTC) and the latest load time of the
-/// data in it.
+/// One time span `[start_ns, end_ns)` (ns since 1970 UTC), its last sample and the latest
+/// load time of the data in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct TimeSpan {
-    /// First sample (or the window start), ns.
+    /// First sample (or the window start), ns: the `Earliest` column.
     pub start_ns: i64,
-    /// End of coverage: last sample + one period (or the window end), ns, exclusive.
+    /// End of coverage: last sample + one period (or the window end), ns, exclusive. Gaps
+    /// (`mergegaps`) are measured from it, as in `docs/gaps.md`.
     pub end_ns: i64,
+    /// The last sample (cut by the window end: one period before it), ns: the `Latest`
+    /// column, as FDSN availability services and their clients (rover) write it.
+    pub last_sample_ns: i64,
     /// When the data in it were last loaded (tsindex `updated`), ns; `None` when unknown.
     pub updated_ns: Option<i64>,
 }
@@ -482,10 +501,12 @@ pub struct Datasource {
     pub sample_rate_hz: Option<f64>,
     /// The time spans, in time order (for `query`: those of this run of rows).
     pub spans: Vec<TimeSpan>,
-    /// Start of the first time span, ns.
+    /// Start of the first time span, ns (`Earliest`).
     pub earliest_ns: i64,
-    /// End of the last time span, ns.
+    /// Last sample of the last time span, ns (`Latest`).
     pub latest_ns: i64,
+    /// End of coverage of the last time span, ns, exclusive.
+    pub end_ns: i64,
     /// Latest load time of the data, ns.
     pub updated_ns: Option<i64>,
     /// Whether the stream is restricted ([`Access::is_restricted`]).
@@ -507,6 +528,7 @@ impl Datasource {
             spans: Vec::new(),
             earliest_ns: i64::MAX,
             latest_ns: i64::MIN,
+            end_ns: i64::MIN,
             updated_ns: None,
             restricted,
         };
@@ -518,7 +540,8 @@ impl Datasource {
 
     fn push(&mut self, s: TimeSpan) {
         self.earliest_ns = self.earliest_ns.min(s.start_ns);
-        self.latest_ns = self.latest_ns.max(s.end_ns);
+        self.latest_ns = self.latest_ns.max(s.last_sample_ns);
+        self.end_ns = self.end_ns.max(s.end_ns);
         self.updated_ns = self.updated_ns.max(s.updated_ns);
         self.spans.push(s);
     }
@@ -687,7 +710,7 @@ impl Availability {
                     for s in &d.spans {
                         let mut r = head.clone();
                         r.push(iso_us(s.start_ns));
-                        r.push(iso_us(s.end_ns));
+                        r.push(iso_us(s.last_sample_ns));
                         if self.show_updated {
                             r.push(iso_s(s.updated_ns));
                         }
@@ -724,7 +747,9 @@ impl Availability {
         out
     }
 
-    /// `request`: one `NET STA LOC CHA START END` line per row, the blank location `--`.
+    /// `request`: one `NET STA LOC CHA START END` line per row, the blank location `--`;
+    /// `END` is the end of coverage (last sample + one period), so that a dataselect
+    /// request, whose end is exclusive, gets the last sample.
     fn request(&self) -> String {
         let mut out = String::new();
         for d in &self.datasources {
@@ -734,7 +759,7 @@ impl Availability {
                 &d.nslc.location
             };
             let spans: Vec<(i64, i64)> = match self.method {
-                Method::Extent => vec![(d.earliest_ns, d.latest_ns)],
+                Method::Extent => vec![(d.earliest_ns, d.end_ns)],
                 Method::Query => d.spans.iter().map(|s| (s.start_ns, s.end_ns)).collect(),
             };
             for (s, e) in spans {
@@ -768,7 +793,7 @@ impl Availability {
                     timespans: (!extent).then(|| {
                         d.spans
                             .iter()
-                            .map(|s| [iso_us(s.start_ns), iso_us(s.end_ns)])
+                            .map(|s| [iso_us(s.start_ns), iso_us(s.last_sample_ns)])
                             .collect()
                     }),
                     earliest: extent.then(|| iso_us(d.earliest_ns)),

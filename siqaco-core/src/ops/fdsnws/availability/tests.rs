@@ -105,6 +105,19 @@ fn query_time_spans_are_the_scan_segments() {
             .map(|g| (g.start_ns, g.end_ns))
             .collect();
         assert_eq!(spans_of(&merged, &s.nslc), segments, "{}", s.nslc);
+        let last: Vec<i64> = merged
+            .datasources
+            .iter()
+            .filter(|d| d.nslc == s.nslc)
+            .flat_map(|d| d.spans.iter().map(|t| t.last_sample_ns))
+            .collect();
+        let expected: Vec<i64> = s
+            .analysis
+            .segments
+            .iter()
+            .map(|g| g.last_sample_ns)
+            .collect();
+        assert_eq!(last, expected, "{}", s.nslc);
         if s.analysis.overlaps.is_empty() {
             assert_eq!(spans_of(&traces, &s.nslc), segments, "{}", s.nslc);
         } else {
@@ -125,9 +138,10 @@ fn query_time_spans_are_the_scan_segments() {
     for (d, s) in extent.datasources.iter().zip(&scan.streams) {
         let seg = &s.analysis.segments;
         assert_eq!(d.nslc, s.nslc);
+        let last = &seg[seg.len() - 1];
         assert_eq!(
-            (d.earliest_ns, d.latest_ns, d.spans.len()),
-            (seg[0].start_ns, seg[seg.len() - 1].end_ns, seg.len())
+            (d.earliest_ns, d.latest_ns, d.end_ns, d.spans.len()),
+            (seg[0].start_ns, last.last_sample_ns, last.end_ns, seg.len())
         );
         assert_eq!(d.sample_rate_hz, Some(s.analysis.sample_rate_hz));
     }
@@ -179,7 +193,9 @@ fn window_and_mergegaps() {
     let out = two.run(&cat, &open).unwrap();
     assert_eq!(out.datasources.len(), 1);
     let d = &out.datasources[0];
-    assert_eq!((d.earliest_ns, d.latest_ns, d.spans.len()), (ws, we, 2));
+    assert_eq!((d.earliest_ns, d.end_ns, d.spans.len()), (ws, we, 2));
+    // the last sample before the window end: one period (0.05 s) before it
+    assert_eq!(d.latest_ns, we - 50_000_000);
 
     // BW.FFB1..BH1: two segments, a gap between them
     let ffb = find("BW.FFB1..BH1");
