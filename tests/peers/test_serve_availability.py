@@ -15,6 +15,7 @@ import calendar
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -399,12 +400,25 @@ def _crossing_midnight(files) -> set:
     return out
 
 
-@pytest.mark.skipif(shutil.which("rover", path=str(Path(sys.executable).parent)) is None,
-                    reason="rover is not installed in this Python environment")
-def test_rover_retrieve(sds_small_server, data, scan, files, tmp_path):
-    """`rover retrieve` through the server's availability and dataselect services fills an
-    empty repository with exactly the archive's samples."""
-    probe = (f"{sds_small_server.url}/fdsnws/dataselect/1/query?net=IU&sta=COLA&loc=00"
+def _ending_with_one_sample_record(files) -> set:
+    """Streams whose last sample is the only sample of a record (libmseed's reading): that
+    record starts at the stream's `Latest`."""
+    pymseed = pytest.importorskip("pymseed")
+    out = set()
+    for k, paths in files.items():
+        recs = [(r.endtime, r.starttime) for p in paths for r in pymseed.MS3Record.from_file(str(p))
+                if r.samprate > 0 and r.samplecnt > 0]
+        last = max(e for e, _ in recs)
+        if any(s == last for _, s in recs):
+            out.add(k)
+    return out
+
+
+def _rover_retrieve(server, streams, scan, files, tmp_path):
+    """Runs `rover retrieve` of `streams` (whole days around their data) through the
+    server's availability and dataselect services into a new repository; returns the
+    samples it stored and those of the archive's files of these streams."""
+    probe = (f"{server.url}/fdsnws/dataselect/1/query?net=IU&sta=COLA&loc=00"
              "&cha=BHZ&start=2010-02-27T07:00:00&end=2010-02-27T07:00:10")
     try:
         urllib.request.urlopen(probe, timeout=30).close()
@@ -417,11 +431,6 @@ def test_rover_retrieve(sds_small_server, data, scan, files, tmp_path):
     env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
     subprocess.run([str(bindir / "rover"), "init-repository", str(repo)], check=True,
                    capture_output=True, env=env, cwd=tmp_path)
-    # every stream rover can store, over whole days around its data
-    crossing = _crossing_midnight(files)
-    assert ("XX", "SIN", "", "WXY") in crossing
-    streams = sorted(k for k in scan if k not in crossing)
-    assert len(streams) >= 25
     request = tmp_path / "request.txt"
     lines = []
     for k in streams:
@@ -430,18 +439,80 @@ def test_rover_retrieve(sds_small_server, data, scan, files, tmp_path):
         lines.append(f"{k[0]} {k[1]} {k[2] or '--'} {k[3]} {first}T00:00:00 "
                      f"{time.strftime('%Y-%m-%d', last)}T00:00:00\n")
     request.write_text("".join(lines))
-    url = sds_small_server.url
-    p = subprocess.run(
-        [str(bindir / "rover"), "retrieve", str(request),
-         "--availability-url", f"{url}/fdsnws/availability/1/query",
-         "--dataselect-url", f"{url}/fdsnws/dataselect/1/query",
-         "--no-web", "--no-post-summary",
-         "--mseedindex-cmd", f"{bindir / 'mseedindex'} -sqlitebusyto 60000",
-         "--rover-cmd", str(bindir / "rover"), "--temp-dir", str(tmp_path / "tmp"),
-         "--log-dir", str(tmp_path / "logs")],
-        capture_output=True, text=True, env=env, cwd=repo, timeout=600)
-    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    url = server.url
+    # output to a file, not a pipe: rover's worker processes may outlive it holding the
+    # pipe; they are in rover's own process group, ended with it
+    out_path = tmp_path / "rover.out"
+    with open(out_path, "wb") as out:
+        proc = subprocess.Popen(
+            [str(bindir / "rover"), "retrieve", str(request),
+             "--availability-url", f"{url}/fdsnws/availability/1/query",
+             "--dataselect-url", f"{url}/fdsnws/dataselect/1/query",
+             "--no-web", "--no-post-summary",
+             "--mseedindex-cmd", f"{bindir / 'mseedindex'} -sqlitebusyto 60000",
+             "--rover-cmd", str(bindir / "rover"), "--temp-dir", str(tmp_path / "tmp"),
+             "--log-dir", str(tmp_path / "logs")],
+            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=repo, start_new_session=True)
+        try:
+            status = proc.wait(timeout=300)
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+    assert status == 0, out_path.read_text()[-3000:]
     stored = [f for f in (repo / "data").rglob("*") if f.is_file() and "sqlite" not in f.name]
-    expected = _samples(f for k in streams for f in files[k])
+    return _samples(stored), _samples(f for k in streams for f in files[k])
+
+
+ROVER = pytest.mark.skipif(
+    shutil.which("rover", path=str(Path(sys.executable).parent)) is None,
+    reason="rover is not installed in this Python environment")
+
+
+@ROVER
+def test_rover_retrieve(sds_small_server, scan, files, tmp_path):
+    """`rover retrieve` through the server's availability and dataselect services fills an
+    empty repository with exactly the archive's samples: every stream rover can store
+    (not those with a record across midnight), except the two whose last record holds one
+    sample (test_rover_retrieve_last_one_sample_record)."""
+    crossing = _crossing_midnight(files)
+    assert ("XX", "SIN", "", "WXY") in crossing
+    one = _ending_with_one_sample_record(files)
+    assert one == {("BW", "FFB1", "", "HH2"), ("BW", "FFB3", "", "HH1")}
+    streams = sorted(k for k in scan if k not in crossing | one)
+    assert len(streams) == 28
+    got, expected = _rover_retrieve(sds_small_server, streams, scan, files, tmp_path)
     assert expected
-    assert _samples(stored) == expected
+    assert got == expected
+
+
+@ROVER
+def test_rover_retrieve_last_one_sample_record(sds_small_server, scan, files, tmp_path):
+    """rover asks dataselect for each span up to its `Latest`, the last sample, and expects
+    the record holding it. When that record holds only that sample, it starts at the
+    requested end time: the FDSN dataselect specification selects samples "on or before"
+    the end time, but siqaco's dataselect takes windows as `[start, end)` and leaves it
+    out, so rover downloads again and again."""
+    pymseed = pytest.importorskip("pymseed")
+    end = "2016-03-11T11:34:46.015"
+    probe = (f"{sds_small_server.url}/fdsnws/dataselect/1/query?net=BW&sta=FFB1&loc=--"
+             f"&cha=HH2&start=2016-03-11T11:34:46.0125&end={end}")
+    try:
+        with urllib.request.urlopen(probe, timeout=30) as r:
+            body = r.read()
+    except urllib.error.HTTPError as e:
+        if e.code in (404, 405):
+            pytest.skip("the server has no dataselect query yet (engineer A's part)")
+        raise
+    starts = set()
+    with open(tmp_path / "probe.mseed", "wb") as f:
+        f.write(body)
+    if body:
+        starts = {r.starttime for r in pymseed.MS3Record.from_file(str(tmp_path / "probe.mseed"))}
+    if ns(end + "Z") not in starts:
+        pytest.xfail(f"siqaco dataselect leaves out the record starting at endtime={end}")
+    streams = sorted(_ending_with_one_sample_record(files))
+    got, expected = _rover_retrieve(sds_small_server, streams, scan, files, tmp_path)
+    assert got == expected
