@@ -286,6 +286,7 @@ const FIELD_FLAGS: &[(&str, &str)] = &[
     ("batch_files", "--batch"),
     ("inputs", "INPUTS"),
     ("timeout_s", "--timeout"),
+    ("header_timeout_s", "--header-timeout"),
     ("states", "--state"),
 ];
 
@@ -370,7 +371,7 @@ fn main() -> ExitCode {
     };
     let update_like = matches!(
         cli.command,
-        Command::Update(_) | Command::Request(_) | Command::Stack(_)
+        Command::Update(_) | Command::Request(_) | Command::Stack(_) | Command::Serve(_)
     );
     let code = match result {
         Ok(code) => code,

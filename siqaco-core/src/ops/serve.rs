@@ -43,8 +43,14 @@ pub struct ServeSettings {
     pub max_post_lines: usize,
     /// Most requests served at once (default 64); more get 503.
     pub max_concurrent: usize,
-    /// Time allowed for one request, seconds (default 600); a request over it is ended.
+    /// Time allowed for one request, seconds (default 600): from its headers read to its
+    /// response's headers sent (a streaming response's body may take longer); a request over
+    /// it gets 503.
     pub timeout_s: f64,
+    /// Time allowed for a client to send the headers of a request, seconds (default 30); a
+    /// client slower than that (one byte at a time, or an idle keep-alive connection) is
+    /// disconnected, so that slow clients cannot hold the server's connections.
+    pub header_timeout_s: f64,
 }
 
 impl Default for ServeSettings {
@@ -63,6 +69,7 @@ impl Default for ServeSettings {
             max_post_lines: 10_000,
             max_concurrent: 64,
             timeout_s: 600.0,
+            header_timeout_s: 30.0,
         }
     }
 }
@@ -80,7 +87,9 @@ impl ServeSettings {
     ///
     /// # Errors
     /// [`crate::Error::InvalidField`]: an empty catalogue, a zero limit, a timeout that
-    /// is not a positive number of seconds up to a day, an empty realm.
+    /// is not a positive number of seconds up to a day (the header timeout: up to an
+    /// hour), an empty realm or one with a `"` or `:` (it is quoted in the digest
+    /// challenge and a field of the htdigest file).
     pub fn validate(&self) -> Result<()> {
         require(!self.catalogue.trim().is_empty(), "catalogue", || {
             "a catalogue is needed (a SQLite file or a postgresql:// URL)".into()
@@ -107,9 +116,31 @@ impl ServeSettings {
                 )
             },
         )?;
+        require(
+            self.header_timeout_s.is_finite()
+                && self.header_timeout_s > 0.0
+                && self.header_timeout_s <= 3_600.0,
+            "header_timeout_s",
+            || {
+                format!(
+                    "{} is not a number of seconds above 0 and up to 3600",
+                    self.header_timeout_s
+                )
+            },
+        )?;
         require(!self.realm.is_empty(), "realm", || {
             "must not be empty".into()
         })?;
+        require(
+            !self.realm.contains(['"', ':', '\\', '\n', '\r']),
+            "realm",
+            || {
+                format!(
+                    "{:?}: a realm cannot hold '\"', ':', '\\' or a line break",
+                    self.realm
+                )
+            },
+        )?;
         Ok(())
     }
 }
