@@ -83,6 +83,15 @@ impl ServeSettings {
         }
     }
 
+    /// Largest request body, bytes: 1 KiB per selection line allowed
+    /// ([`ServeSettings::max_post_lines`]) and 64 KiB for the `key=value` lines and comments
+    /// (10 MiB with the defaults); a larger body gets 413 before it is parsed.
+    pub fn max_post_bytes(&self) -> usize {
+        self.max_post_lines
+            .saturating_mul(1024)
+            .saturating_add(64 * 1024)
+    }
+
     /// Checks the fields.
     ///
     /// # Errors
