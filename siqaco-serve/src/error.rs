@@ -55,6 +55,7 @@ impl FdsnError {
             401 => "Authentication required",
             403 => "Forbidden",
             404 | 204 => "No data",
+            405 => "Method not allowed",
             413 => "Request too large",
             503 => "Service temporarily unavailable",
             _ => "Internal server error",

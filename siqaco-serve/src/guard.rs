@@ -18,9 +18,10 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http_body_util::BodyExt;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -68,7 +69,7 @@ impl Drop for Entry {
             status = self.status,
             bytes = self.bytes,
             duration_ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX),
-            user = self.user.as_deref().unwrap_or("-"),
+            user = %self.user.as_deref().unwrap_or("-"),
         );
     }
 }
@@ -115,7 +116,7 @@ pub async fn middleware(State(guard): State<Arc<Guard>>, req: Request, next: Nex
             ),
         },
     };
-    let mut entry = Entry {
+    let entry = Entry {
         remote,
         method,
         target: uri
@@ -130,15 +131,39 @@ pub async fn middleware(State(guard): State<Arc<Guard>>, req: Request, next: Nex
         bytes: 0,
         _slot: slot,
     };
-    let (parts, body) = response.into_parts();
-    let body = body.map_frame(move |frame| {
-        // The whole entry moves into the closure (not only its counter), so that it is
-        // dropped, and logged, with the body.
-        let entry = &mut entry;
-        if let Some(data) = frame.data_ref() {
-            entry.bytes += data.len() as u64;
+    let (parts, inner) = response.into_parts();
+    Response::from_parts(parts, Body::new(Logged { inner, entry }))
+}
+
+/// A response body counted into its access log entry, which is written when the body is
+/// dropped (sent to its end, or the client gone).
+struct Logged {
+    inner: Body,
+    entry: Entry,
+}
+
+impl http_body::Body for Logged {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled {
+            if let Some(data) = frame.data_ref() {
+                self.entry.bytes += data.len() as u64;
+            }
         }
-        frame
-    });
-    Response::from_parts(parts, Body::new(body))
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
