@@ -90,7 +90,11 @@ pub async fn serve(
 ) -> siqaco::Result<()> {
     settings.validate()?;
     auth::Digest::load(&settings)?;
-    let state = AppState::new(settings.clone())?;
+    // Opening a PostgreSQL catalogue blocks on a runtime of its own: not on tokio's threads.
+    let opening = settings.clone();
+    let state = tokio::task::spawn_blocking(move || AppState::new(opening))
+        .await
+        .map_err(|e| siqaco::Error::invalid_argument(format!("opening the catalogue: {e}")))??;
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .map_err(|e| siqaco::Error::io(format!("bind {}", settings.bind), e))?;
