@@ -76,3 +76,79 @@ pub fn panic_document(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
     tracing::error!(panic = what, "a request handler panicked");
     FdsnError::internal("the server failed on this request (logged)").into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::{get, post};
+    use axum::Router;
+    use tower::ServiceExt;
+
+    async fn call(app: &Router, method: &str, uri: &str, body: &str) -> (StatusCode, String) {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let r = app.clone().oneshot(req).await.unwrap();
+        let status = r.status();
+        let b = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        (status, String::from_utf8(b.to_vec()).unwrap())
+    }
+
+    /// The layers of [`crate::app`] that make documents, around routes that panic, read a
+    /// body, and answer JSON.
+    fn app() -> Router {
+        Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    if true {
+                        panic!("a bug");
+                    }
+                    "never"
+                }),
+            )
+            .route("/echo", post(|body: String| async move { body }))
+            .route(
+                "/json",
+                get(|| async { (StatusCode::BAD_REQUEST, axum::Json(vec![1])) }),
+            )
+            .layer(axum::extract::DefaultBodyLimit::max(10))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                panic_document,
+            ))
+            .layer(axum::middleware::from_fn_with_state(10usize, documents))
+    }
+
+    #[tokio::test]
+    async fn every_error_is_a_document() {
+        let app = app();
+        let (s, t) = call(&app, "GET", "/boom", "").await;
+        assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(t.starts_with("Error 500: Internal Server Error"), "{t}");
+        // The router goes on answering after a panic.
+        assert_eq!(
+            call(&app, "POST", "/echo", "0123456789").await.1,
+            "0123456789"
+        );
+        let (s, t) = call(&app, "POST", "/echo", "0123456789A").await;
+        assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(
+            t.contains("the request body is larger than 10 bytes"),
+            "{t}"
+        );
+        let (s, t) = call(&app, "GET", "/echo", "").await;
+        assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+        assert!(t.contains("method GET is not allowed on /echo"), "{t}");
+        let (s, t) = call(&app, "GET", "/missing?x=1", "").await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert!(t.contains("no such path: /missing") && t.contains("Request:\n/missing?x=1"));
+        // A JSON error (the status page's) is left as it is.
+        assert_eq!(
+            call(&app, "GET", "/json", "").await,
+            (StatusCode::BAD_REQUEST, "[1]".into())
+        );
+    }
+}
