@@ -450,6 +450,17 @@ mod tests {
             ))
     }
 
+    /// The 401 answer to `uri` without credentials, and its challenge.
+    async fn challenged(app: &Router, uri: &str) -> (Response, String) {
+        let r = call(app, uri, None).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let challenge = r.headers()[header::WWW_AUTHENTICATE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        (r, challenge)
+    }
+
     async fn text(r: Response) -> String {
         let b = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
         String::from_utf8(b.to_vec()).unwrap()
@@ -460,12 +471,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let app = router(Digest::load(&settings(dir.path(), &alice_line("FDSN", "pw"))).unwrap());
         let uri = "/fdsnws/station/1/queryauth?level=network";
-        let r = call(&app, uri, None).await;
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-        let challenge = r.headers()[header::WWW_AUTHENTICATE]
-            .to_str()
-            .unwrap()
-            .to_string();
+        let (r, challenge) = challenged(&app, uri).await;
         assert!(challenge.starts_with("Digest realm=\"FDSN\", qop=\"auth\""));
         assert!(text(r).await.starts_with("Error 401: Unauthorized"));
         let r = call(&app, uri, Some(client(&challenge, "pw", uri, "GET"))).await;
@@ -488,12 +494,7 @@ mod tests {
     async fn without_credentials_every_guarded_path_is_refused() {
         let app = router(Digest::load(&ServeSettings::new("x.sqlite")).unwrap());
         let uri = "/fdsnws/station/1/queryauth";
-        let r = call(&app, uri, None).await;
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-        let challenge = r.headers()[header::WWW_AUTHENTICATE]
-            .to_str()
-            .unwrap()
-            .to_string();
+        let (r, challenge) = challenged(&app, uri).await;
         assert!(text(r).await.contains("no credentials are configured"));
         let r = call(&app, uri, Some(client(&challenge, "pw", uri, "GET"))).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
