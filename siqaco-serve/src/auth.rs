@@ -280,7 +280,9 @@ fn unauthorized(digest: &Digest, req: &Request, stale: bool, detail: String) -> 
 }
 
 /// The middleware: requests to a path [`needs_auth`] names go on only with valid
-/// credentials (an [`Authenticated`] extension added); others pass untouched.
+/// credentials (an [`Authenticated`] extension added) or an [`Authenticated`] extension
+/// already there (put by an outer layer of the same process: an embedding application's
+/// own authentication, a test); others pass untouched.
 pub async fn middleware(
     State(digest): State<Arc<Digest>>,
     mut req: Request,
@@ -288,6 +290,14 @@ pub async fn middleware(
 ) -> Response {
     if !needs_auth(req.uri().path()) {
         return next.run(req).await;
+    }
+    if let Some(who) = req.extensions().get::<Authenticated>().cloned() {
+        // Authenticated already, in this process: by an application that embeds the
+        // router behind its own authentication, or a test (a request from the network
+        // cannot carry an extension).
+        let mut response = next.run(req).await;
+        response.extensions_mut().insert(who);
+        return response;
     }
     let uri = req
         .uri()
@@ -485,6 +495,13 @@ mod tests {
         assert_eq!(text(r).await, "alice");
         let r = call(&app, uri, Some(client(&challenge, "no", uri, "GET"))).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        // A request authenticated in the process already passes as that user.
+        let mut req = Request::builder().uri(uri).body(Body::empty()).unwrap();
+        req.extensions_mut().insert(Authenticated {
+            user: "embedded".into(),
+        });
+        let r = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(text(r).await, "embedded");
         // Paths that do not end in /queryauth pass untouched.
         let r = call(&app, "/fdsnws/station/1/query", None).await;
         assert_eq!(r.status(), StatusCode::OK);
