@@ -22,8 +22,7 @@ pub struct ServeArgs {
     /// (default: the catalogue's directory; with --config, archive.path).
     #[arg(long)]
     archive: Option<PathBuf>,
-    /// Address and port to listen on [default: 127.0.0.1:8080].
-    #[arg(long)]
+    #[arg(long, help = with_default("Address and port to listen on", ServeSettings::default().bind))]
     bind: Option<std::net::SocketAddr>,
     /// StationXML file or directory of them, for fdsnws-station (repeatable).
     #[arg(long)]
@@ -34,27 +33,26 @@ pub struct ServeArgs {
     /// An htdigest file (user:realm:HA1 lines) for queryauth and the operator's actions.
     #[arg(long)]
     credentials: Option<PathBuf>,
-    /// The HTTP digest realm of the credentials [default: FDSN].
-    #[arg(long)]
+    #[arg(long, help = with_default("The HTTP digest realm of the credentials", ServeSettings::default().realm))]
     realm: Option<String>,
-    /// Largest dataselect response, bytes [default: 2147483648].
-    #[arg(long)]
+    #[arg(long, help = with_default("Largest dataselect response, bytes (413 above)", ServeSettings::default().max_bytes))]
     max_bytes: Option<u64>,
-    /// Largest dataselect response, samples [default: 500000000].
-    #[arg(long)]
+    #[arg(long, help = with_default("Largest dataselect response, samples (413 above)", ServeSettings::default().max_samples))]
     max_samples: Option<u64>,
-    /// Most selection lines of a POST body [default: 10000].
-    #[arg(long)]
+    #[arg(long, help = with_default("Most selection lines of a POST body (413 above)", ServeSettings::default().max_post_lines))]
     max_post_lines: Option<usize>,
-    /// Most requests served at once; more get 503 [default: 64].
-    #[arg(long)]
+    #[arg(long, help = with_default("Most requests served at once (503 above)", ServeSettings::default().max_concurrent))]
     max_concurrent: Option<usize>,
-    /// Seconds allowed for one request until its response starts [default: 600].
-    #[arg(long)]
+    #[arg(long, help = with_default("Seconds allowed for one request until its response starts (503 after)", ServeSettings::default().timeout_s))]
     timeout: Option<f64>,
-    /// Seconds allowed for a client to send a request's headers [default: 30].
-    #[arg(long)]
+    #[arg(long, help = with_default("Seconds allowed for a client to send a request's headers", ServeSettings::default().header_timeout_s))]
     header_timeout: Option<f64>,
+}
+
+/// A flag's help with the default of its setting ([`ServeSettings::default`], the one set
+/// of defaults), as clap shows defaults.
+fn with_default(text: &str, default: impl std::fmt::Display) -> String {
+    format!("{text} [default: {default}]")
 }
 
 impl ServeArgs {
