@@ -119,6 +119,8 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // Responses are written whole or in large chunks: no need to wait for ACKs.
+        let _ = stream.set_nodelay(true);
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
             req.extensions_mut().insert(ConnectInfo(remote));
