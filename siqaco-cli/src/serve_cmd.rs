@@ -20,6 +20,9 @@ pub struct ServeArgs {
     /// StationXML file or directory of them, for fdsnws-station (repeatable).
     #[arg(long)]
     stationxml: Vec<PathBuf>,
+    /// A QC JSON document (`siqaco qc --format json`) whose findings the status page shows.
+    #[arg(long)]
+    qc: Option<PathBuf>,
 }
 
 /// Runs the server until SIGINT or SIGTERM.
@@ -28,6 +31,7 @@ pub fn run(args: &ServeArgs) -> siqaco::Result<u8> {
     settings.archive = args.archive.clone();
     settings.bind = args.bind;
     settings.stationxml = args.stationxml.clone();
+    settings.qc = args.qc.clone();
     siqaco_serve::run(settings)?;
     Ok(crate::EXIT_OK)
 }

@@ -5,10 +5,14 @@
 //!
 //! - [`params`]: the parameters of a GET or POST request, parsed once for every service
 //!   (FDSN Web Service Specifications 1.2).
+//! - [`status`]: the status page at `/` and its JSON under `/api/`.
 //!
 //! Times are ns since 1970-01-01 UTC; windows are `[start, end)`.
 
 pub mod params;
+#[cfg(all(feature = "plot", feature = "update"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "plot", feature = "update"))))]
+pub mod status;
 
 pub use params::{FdsnQuery, ParamSpec, SelectionLine, MAX_SELECTION_STREAMS, SELECTION_PARAMS};
 
