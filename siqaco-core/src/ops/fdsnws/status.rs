@@ -125,7 +125,8 @@ pub struct QcStatus {
     /// Findings shown per severity (`error`, `warning`, `info`...).
     pub counts: BTreeMap<String, u64>,
     /// The findings shown, as the document gives them (`docs/qc.md`): those of the
-    /// selected streams the request may see; a finding without a stream only when no
+    /// selected streams the request may see (by their `nslc` codes, split at the dots)
+    /// whose time span intersects the window; a finding without a stream only when no
     /// stream is hidden from the request.
     pub findings: Vec<Value>,
 }
@@ -289,10 +290,20 @@ impl StatusRequest {
             .unwrap_or_default()
             .iter()
             .filter(|f| {
+                // the codes as the document gives them (not re-validated: a finding may
+                // be about codes the FDSN rules refuse)
                 let nslc = f
                     .get("nslc")
                     .and_then(Value::as_str)
-                    .and_then(|s| s.parse::<Nslc>().ok());
+                    .and_then(|s| {
+                        let mut p = s.splitn(4, '.').map(str::to_string);
+                        Some(Nslc {
+                            network: p.next()?,
+                            station: p.next()?,
+                            location: p.next()?,
+                            channel: p.next()?,
+                        })
+                    });
                 let stream_ok = match &nslc {
                     Some(n) => self.shows(access, n),
                     None => !hides(access),
