@@ -652,7 +652,7 @@ fn start_update(
 const PAGE_CSS: &str = "form.window,form.action{display:flex;flex-wrap:wrap;gap:.4em;align-items:end;\
 margin:.4em 0}form label{display:flex;flex-direction:column;font-size:12px;color:#555}\
 input{font:inherit;padding:1px 4px}.counts td{text-align:right}.empty{color:#777;font-style:italic}\
-#current-run{margin:.4em 0}";
+#current-run{margin:.4em 0}#qc-table td{white-space:normal;max-width:40em}";
 
 /// Refreshes the stack, the runs, the current run and the figures from `/api/` every
 /// 30 s (and once at load for the tables): one renderer of those tables, the page's own.
