@@ -39,8 +39,7 @@ use siqaco::ops::{
     StackRetryRequest, UpdateRequest,
 };
 use siqaco::plot::{
-    calendar, qc_findings_html, summary_table_html, timeline, ReportData, REPORT_CSS,
-    SORT_SCRIPT,
+    calendar, qc_findings_html, summary_table_html, timeline, ReportData, REPORT_CSS, SORT_SCRIPT,
 };
 use siqaco::time::{format_time, now_ns};
 use std::fmt::Write as _;
@@ -90,10 +89,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Viewer {
             return Ok(Viewer::Operator(a.user.clone()));
         }
         if parts.uri.path().starts_with("/operator") {
-            return Err(
-                FdsnError::new(StatusCode::UNAUTHORIZED, "the operator's page needs credentials")
-                    .for_request(&parts.uri),
-            );
+            return Err(FdsnError::new(
+                StatusCode::UNAUTHORIZED,
+                "the operator's page needs credentials",
+            )
+            .for_request(&parts.uri));
         }
         Ok(Viewer::Anonymous)
     }
@@ -330,14 +330,13 @@ async fn api_figure(
 /// The CSRF token of `user` for this server process: HMAC-SHA256 of the user under the
 /// process's random secret, hex.
 fn csrf_token(page: &PageState, user: &str) -> String {
-    csrf_mac(page, user)
-        .finalize()
-        .into_bytes()
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
+    csrf_mac(page, user).finalize().into_bytes().iter().fold(
+        String::with_capacity(64),
+        |mut s, b| {
             let _ = write!(s, "{b:02x}");
             s
-        })
+        },
+    )
 }
 
 fn csrf_mac(page: &PageState, user: &str) -> hmac::Hmac<sha2::Sha256> {
@@ -399,7 +398,9 @@ impl Fields {
             !hit
         });
         if found.len() > 1 {
-            return Err(FdsnError::bad_request(format!("{name}: given more than once")));
+            return Err(FdsnError::bad_request(format!(
+                "{name}: given more than once"
+            )));
         }
         Ok(found.pop().filter(|v| !v.is_empty()))
     }
@@ -423,9 +424,8 @@ impl Fields {
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|s| !s.is_empty())
             .map(|s| {
-                s.parse::<i64>().map_err(|_| {
-                    FdsnError::bad_request(format!("ids: {s:?} is not a request id"))
-                })
+                s.parse::<i64>()
+                    .map_err(|_| FdsnError::bad_request(format!("ids: {s:?} is not a request id")))
             })
             .collect()
     }
@@ -538,8 +538,12 @@ async fn run_action(
     match name {
         "request" => {
             let select = parse_fields("select", &fields.list("select")?)?;
-            let start = fields.required("start").and_then(|t| Ok(parse_time_field("start", &t)?))?;
-            let end = fields.required("end").and_then(|t| Ok(parse_time_field("end", &t)?))?;
+            let start = fields
+                .required("start")
+                .and_then(|t| Ok(parse_time_field("start", &t)?))?;
+            let end = fields
+                .required("end")
+                .and_then(|t| Ok(parse_time_field("end", &t)?))?;
             let mut request = RequestCreateRequest::new(config, select, start, end);
             request.sources = fields.list("sources")?;
             let created = blocking(move || request.run(&Control::new())).await?;
@@ -614,12 +618,7 @@ fn start_update(
     let user = user.to_string();
     tokio::task::spawn_blocking(move || {
         let update = |p: &PageState, f: &dyn Fn(&mut CurrentRun)| {
-            if let Some(r) = p
-                .current
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .as_mut()
-            {
+            if let Some(r) = p.current.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
                 f(r);
             }
         };
@@ -649,7 +648,8 @@ fn start_update(
 }
 
 /// Extra style of the status page (beside the report's).
-const PAGE_CSS: &str = "form.window,form.action{display:flex;flex-wrap:wrap;gap:.4em;align-items:end;\
+const PAGE_CSS: &str =
+    "form.window,form.action{display:flex;flex-wrap:wrap;gap:.4em;align-items:end;\
 margin:.4em 0}form label{display:flex;flex-direction:column;font-size:12px;color:#555}\
 input{font:inherit;padding:1px 4px}.counts td{text-align:right}.empty{color:#777;font-style:italic}\
 #current-run{margin:.4em 0}#qc-table td{white-space:normal;max-width:40em}";
@@ -724,10 +724,7 @@ async fn page_html(
     uri: Uri,
     q: QueryPairs,
 ) -> Result<Response, FdsnError> {
-    let pairs: Vec<(String, String)> = q
-        .as_ref()
-        .map(|Query(p)| p.clone())
-        .unwrap_or_default();
+    let pairs: Vec<(String, String)> = q.as_ref().map(|Query(p)| p.clone()).unwrap_or_default();
     let report = status_report(&state, &viewer, q)
         .await
         .map_err(|e| e.for_request(&uri))?;
@@ -751,8 +748,16 @@ async fn page_html(
          (siqaco serve --qc FILE, a siqaco qc --format json document).</p>\n"
             .to_string()
     };
-    Ok(Html(render_page(&viewer, &pairs, &report, &cal, &tl, &qc_html, token.as_deref()))
-        .into_response())
+    Ok(Html(render_page(
+        &viewer,
+        &pairs,
+        &report,
+        &cal,
+        &tl,
+        &qc_html,
+        token.as_deref(),
+    ))
+    .into_response())
 }
 
 fn render_page(
@@ -852,7 +857,14 @@ fn render_page(
         "stack-table",
         "sortable",
         &[
-            "Id", "Stream", "Start", "End", "State", "Reason", "Attempts", "Samples added",
+            "Id",
+            "Stream",
+            "Start",
+            "End",
+            "State",
+            "Reason",
+            "Attempts",
+            "Samples added",
             "Sources",
         ],
     );
@@ -862,8 +874,19 @@ fn render_page(
         "runs-table",
         "sortable",
         &[
-            "Run", "Started", "Finished", "Window start", "Window end", "Streams", "Gaps",
-            "Created", "Sent", "Succeeded", "Failed", "Samples added", "Left",
+            "Run",
+            "Started",
+            "Finished",
+            "Window start",
+            "Window end",
+            "Streams",
+            "Gaps",
+            "Created",
+            "Sent",
+            "Succeeded",
+            "Failed",
+            "Samples added",
+            "Left",
         ],
     );
     s.push_str(qc_html);
@@ -882,10 +905,13 @@ fn render_page(
     s
 }
 
+/// A form's input: name, label, placeholder.
+type Input = (&'static str, &'static str, &'static str);
+
 /// The operator's forms, each with the CSRF token.
 fn action_forms(s: &mut String, token: &str) {
     s.push_str("<h2 id=\"actions\">Actions</h2>\n");
-    let forms: [(&str, &str, &[(&str, &str, &str)]); 4] = [
+    let forms: [(&str, &str, &[Input]); 4] = [
         (
             "request",
             "Create requests",
@@ -899,9 +925,17 @@ fn action_forms(s: &mut String, token: &str) {
         (
             "retry",
             "Retry requests",
-            &[("ids", "Request ids (empty: every on_hold and failed)", "3,4")],
+            &[(
+                "ids",
+                "Request ids (empty: every on_hold and failed)",
+                "3,4",
+            )],
         ),
-        ("cancel", "Cancel requests", &[("ids", "Request ids", "3,4")]),
+        (
+            "cancel",
+            "Cancel requests",
+            &[("ids", "Request ids", "3,4")],
+        ),
         (
             "update",
             "Start an update run",

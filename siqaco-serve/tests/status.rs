@@ -10,8 +10,7 @@ use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use siqaco::ops::{
-    Control, IndexRequest, QcRequest, ServeSettings, StackListRequest,
-    StatsRequest,
+    Control, IndexRequest, QcRequest, ServeSettings, StackListRequest, StatsRequest,
 };
 use siqaco::time::parse_time;
 use siqaco_serve::status::Authenticated;
@@ -98,7 +97,8 @@ async fn call(
     }
     let mut req = req.body(Body::from(body.to_string())).unwrap();
     if let Some(u) = user {
-        req.extensions_mut().insert(Authenticated { user: u.into() });
+        req.extensions_mut()
+            .insert(Authenticated { user: u.into() });
     }
     let resp = app.clone().oneshot(req).await.unwrap();
     let status = resp.status();
@@ -143,7 +143,10 @@ async fn act(app: &Router, user: &str, action: &str, form: &str) -> (StatusCode,
 async fn token(app: &Router, user: &str) -> String {
     let (status, page) = call(app, "GET", "/operator", Some(user), &[], "").await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    let at = page.find("name=\"csrf\" value=\"").expect("a form with a token") + 19;
+    let at = page
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a token")
+        + 19;
     page[at..at + 64].to_string()
 }
 
@@ -213,7 +216,11 @@ async fn api_streams_equal_the_catalogue_statistics() {
                     .iter()
                     .position(|x| *x == d["date"].as_str().unwrap())
                     .unwrap();
-                assert_eq!(g["day_availability"][i], d["percent_availability"], "{query} {} {}", w["nslc"], d["date"]);
+                assert_eq!(
+                    g["day_availability"][i], d["percent_availability"],
+                    "{query} {} {}",
+                    w["nslc"], d["date"]
+                );
             }
             // /api/status has the same summary, without the segments
             let s = status["streams"]
@@ -250,7 +257,10 @@ async fn restricted_streams_are_hidden_from_anonymous_requests() {
     let app = router(settings);
     let create = siqaco::ops::RequestCreateRequest::new(
         &site.config,
-        vec!["BW.FFB1..HHZ".parse().unwrap(), "IU.COLA.00.BHZ".parse().unwrap()],
+        vec![
+            "BW.FFB1..HHZ".parse().unwrap(),
+            "IU.COLA.00.BHZ".parse().unwrap(),
+        ],
         parse_time("2016-03-11").unwrap(),
         parse_time("2016-03-12").unwrap(),
     );
@@ -278,7 +288,12 @@ async fn restricted_streams_are_hidden_from_anonymous_requests() {
     assert_eq!(stack["total"], 2);
     assert_eq!(stack["requests"], stack_list(&site.config));
 
-    for uri in ["/", "/api/status", "/api/figures/calendar.svg", "/api/figures/timeline.svg"] {
+    for uri in [
+        "/",
+        "/api/status",
+        "/api/figures/calendar.svg",
+        "/api/figures/timeline.svg",
+    ] {
         let (status, body) = call(&app, "GET", uri, None, &[], "").await;
         assert_eq!(status, StatusCode::OK);
         assert!(!body.contains("BW."), "{uri} names a restricted stream");
@@ -446,10 +461,7 @@ async fn qc_findings_come_from_the_configured_document() {
     assert_eq!(got["configured"], true);
     assert_eq!(&got["findings"], &doc["findings"]);
     assert_eq!(got["worst_severity"], doc["worst_severity"]);
-    let errors = findings
-        .iter()
-        .filter(|f| f["severity"] == "error")
-        .count();
+    let errors = findings.iter().filter(|f| f["severity"] == "error").count();
     assert_eq!(got["counts"]["error"].as_u64().unwrap_or(0), errors as u64);
     let (_, page) = call(&app, "GET", "/", None, &[], "").await;
     assert!(page.contains("id=\"qc-table\""));

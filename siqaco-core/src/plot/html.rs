@@ -231,21 +231,11 @@ pub fn summary_table_html(data: &ReportData) -> String {
         true,
         "covered time / window (or the stream's extent without a window)",
     );
-    th(
-        s,
-        "Gaps",
-        true,
-        "number of gaps, head and tail included",
-    );
+    th(s, "Gaps", true, "number of gaps, head and tail included");
     th(s, "Gap total (s)", true, "sum of gap durations");
     th(s, "Max gap (s)", true, "largest gap");
     th(s, "Overlaps", true, "number of overlaps");
-    th(
-        s,
-        "Overlap total (s)",
-        true,
-        "sum of overlap durations",
-    );
+    th(s, "Overlap total (s)", true, "sum of overlap durations");
     s.push_str("</tr></thead>\n<tbody>\n");
     for st in &data.streams {
         s.push_str("<tr>");
@@ -291,12 +281,7 @@ pub fn summary_table_html(data: &ReportData) -> String {
             &st.num_overlaps.to_string(),
             "",
         );
-        td_num(
-            s,
-            Some(st.sum_overlaps),
-            &trim_num(st.sum_overlaps, 3),
-            "",
-        );
+        td_num(s, Some(st.sum_overlaps), &trim_num(st.sum_overlaps, 3), "");
         s.push_str("</tr>\n");
     }
     s.push_str("</tbody></table>\n");

@@ -25,8 +25,8 @@ mod tests;
 
 pub use figures::{availability_color, calendar, timeline, AVAILABILITY_LEGEND};
 pub use html::{html_report, report_data_json};
-pub use scene::{Anchor, Color, Item, Scene};
 pub use html::{qc_findings_html, summary_table_html, REPORT_CSS, SORT_SCRIPT};
+pub use scene::{Anchor, Color, Item, Scene};
 
 use crate::error::{Error, Result};
 use crate::gaps::{stream_availability, Gap, Overlap, Segment};

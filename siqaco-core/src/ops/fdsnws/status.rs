@@ -292,18 +292,15 @@ impl StatusRequest {
             .filter(|f| {
                 // the codes as the document gives them (not re-validated: a finding may
                 // be about codes the FDSN rules refuse)
-                let nslc = f
-                    .get("nslc")
-                    .and_then(Value::as_str)
-                    .and_then(|s| {
-                        let mut p = s.splitn(4, '.').map(str::to_string);
-                        Some(Nslc {
-                            network: p.next()?,
-                            station: p.next()?,
-                            location: p.next()?,
-                            channel: p.next()?,
-                        })
-                    });
+                let nslc = f.get("nslc").and_then(Value::as_str).and_then(|s| {
+                    let mut p = s.splitn(4, '.').map(str::to_string);
+                    Some(Nslc {
+                        network: p.next()?,
+                        station: p.next()?,
+                        location: p.next()?,
+                        channel: p.next()?,
+                    })
+                });
                 let stream_ok = match &nslc {
                     Some(n) => self.shows(access, n),
                     None => !hides(access),
