@@ -23,7 +23,7 @@
 
 use crate::error::FdsnError;
 use crate::state::AppState;
-use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
@@ -32,7 +32,10 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use hmac::{KeyInit, Mac};
 use serde::Serialize;
-use siqaco::ops::fdsnws::status::{StatusReport, StatusRequest, SPEC};
+use siqaco::index::Catalogue;
+use siqaco::ops::fdsnws::status::{
+    QcStatus, RunStatus, StackStatus, StatusReport, StatusRequest, SPEC,
+};
 use siqaco::ops::fdsnws::{Access, FdsnQuery};
 use siqaco::ops::{
     parse_fields, parse_time_field, Control, Progress, RequestCreateRequest, StackCancelRequest,
@@ -163,112 +166,92 @@ pub fn routes() -> Router<AppState> {
         .layer(Extension(page))
 }
 
-/// The status request of the query string.
-fn status_request(
-    q: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<StatusRequest, FdsnError> {
-    let Query(pairs) = q.map_err(|e| FdsnError::bad_request(e.body_text()))?;
-    Ok(StatusRequest::from_query(FdsnQuery::from_pairs(
-        &pairs, SPEC,
-    )?)?)
-}
-
-type QueryPairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
-
-async fn api_status(
-    State(state): State<AppState>,
+/// A request for a part of the status page: who asks, the query's [`StatusRequest`]
+/// (its parameters refused with a 400 naming them) and the request as received.
+struct Asked {
+    state: AppState,
     viewer: Viewer,
+    request: StatusRequest,
+    /// The query's parameters as given (the page's window form shows them).
+    pairs: Vec<(String, String)>,
     uri: Uri,
-    q: QueryPairs,
-) -> Result<Response, FdsnError> {
-    let report = status_report(&state, &viewer, q)
-        .await
-        .map_err(|e| e.for_request(&uri))?;
-    Ok(Json(report).into_response())
 }
 
-async fn status_report(
-    state: &AppState,
-    viewer: &Viewer,
-    q: QueryPairs,
-) -> Result<StatusReport, FdsnError> {
-    let request = status_request(q)?;
-    let access = viewer.access(state);
-    let qc = state.settings().qc.clone();
-    state
-        .with_catalogue(move |cat| request.run(cat, qc.as_deref(), &access))
-        .await
+impl FromRequestParts<AppState> for Asked {
+    type Rejection = FdsnError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, FdsnError> {
+        let uri = parts.uri.clone();
+        let viewer = Viewer::from_request_parts(parts, state).await?;
+        let Query(pairs) = Query::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| FdsnError::bad_request(e.body_text()).for_request(&uri))?;
+        let request = FdsnQuery::from_pairs(&pairs, SPEC)
+            .and_then(StatusRequest::from_query)
+            .map_err(|e| FdsnError::from(e).for_request(&uri))?;
+        Ok(Asked {
+            state: state.clone(),
+            viewer,
+            request,
+            pairs,
+            uri,
+        })
+    }
 }
 
-/// The figures' data of the query, for `/api/streams` and the figures.
-async fn report_data(
-    state: &AppState,
-    viewer: &Viewer,
-    q: QueryPairs,
-) -> Result<ReportData, FdsnError> {
-    let request = status_request(q)?;
-    let access = viewer.access(state);
-    state
-        .with_catalogue(move |cat| request.streams(cat, &access))
-        .await
+/// A part of the status request: the request, a catalogue, the viewer's access and the
+/// QC document of the settings.
+type Part<T> =
+    fn(&StatusRequest, &Catalogue, &Access, Option<&std::path::Path>) -> siqaco::Result<T>;
+
+impl Asked {
+    /// Runs `f` on a pooled catalogue.
+    async fn part<T: Send + 'static>(&self, f: Part<T>) -> Result<T, FdsnError> {
+        let (request, access) = (self.request.clone(), self.viewer.access(&self.state));
+        let qc = self.state.settings().qc.clone();
+        self.state
+            .with_catalogue(move |cat| f(&request, cat, &access, qc.as_deref()))
+            .await
+            .map_err(|e| e.for_request(&self.uri))
+    }
 }
 
-async fn api_streams(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    uri: Uri,
-    q: QueryPairs,
-) -> Result<Response, FdsnError> {
-    let data = report_data(&state, &viewer, q)
-        .await
-        .map_err(|e| e.for_request(&uri))?;
-    Ok(Json(data).into_response())
+fn whole(
+    r: &StatusRequest,
+    c: &Catalogue,
+    a: &Access,
+    qc: Option<&std::path::Path>,
+) -> siqaco::Result<StatusReport> {
+    r.run(c, qc, a)
 }
 
-async fn api_stack(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    uri: Uri,
-    q: QueryPairs,
-) -> Result<Response, FdsnError> {
-    let request = status_request(q).map_err(|e| e.for_request(&uri))?;
-    let access = viewer.access(&state);
-    let stack = state
-        .with_catalogue(move |cat| request.stack(cat, &access))
-        .await
-        .map_err(|e| e.for_request(&uri))?;
-    Ok(Json(stack).into_response())
+fn streams(
+    r: &StatusRequest,
+    c: &Catalogue,
+    a: &Access,
+    _: Option<&std::path::Path>,
+) -> siqaco::Result<ReportData> {
+    r.streams(c, a)
 }
 
-async fn api_runs(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    uri: Uri,
-    q: QueryPairs,
-) -> Result<Response, FdsnError> {
-    let request = status_request(q).map_err(|e| e.for_request(&uri))?;
-    let access = viewer.access(&state);
-    let runs = state
-        .with_catalogue(move |cat| request.runs(cat, &access))
-        .await
-        .map_err(|e| e.for_request(&uri))?;
-    Ok(Json(runs).into_response())
+async fn api_status(a: Asked) -> Result<Json<StatusReport>, FdsnError> {
+    a.part(whole).await.map(Json)
 }
 
-async fn api_qc(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    uri: Uri,
-    q: QueryPairs,
-) -> Result<Response, FdsnError> {
-    let request = status_request(q).map_err(|e| e.for_request(&uri))?;
-    let access = viewer.access(&state);
-    let qc = state.settings().qc.clone();
-    let status = tokio::task::spawn_blocking(move || request.qc(qc.as_deref(), &access))
-        .await
-        .map_err(|e| FdsnError::internal(format!("task failed: {e}")))?
-        .map_err(|e| FdsnError::from(e).for_request(&uri))?;
-    Ok(Json(status).into_response())
+async fn api_streams(a: Asked) -> Result<Json<ReportData>, FdsnError> {
+    a.part(streams).await.map(Json)
+}
+
+async fn api_stack(a: Asked) -> Result<Json<StackStatus>, FdsnError> {
+    a.part(|r, c, a, _| r.stack(c, a)).await.map(Json)
+}
+
+async fn api_runs(a: Asked) -> Result<Json<Vec<RunStatus>>, FdsnError> {
+    a.part(|r, c, a, _| r.runs(c, a)).await.map(Json)
+}
+
+async fn api_qc(a: Asked) -> Result<Json<QcStatus>, FdsnError> {
+    a.part(|r, _, a, qc| r.qc(qc, a)).await.map(Json)
 }
 
 /// The background run as `viewer` may see it (the user only for the operator).
@@ -288,13 +271,8 @@ async fn api_current_run(Extension(page): Extension<Shared>, viewer: Viewer) -> 
     Json(current_run(&page, &viewer)).into_response()
 }
 
-async fn api_figure(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(file): Path<String>,
-    uri: Uri,
-    q: QueryPairs,
-) -> Result<Response, FdsnError> {
+async fn api_figure(Path(file): Path<String>, a: Asked) -> Result<Response, FdsnError> {
+    let uri = &a.uri;
     let (figure, format) = file
         .rsplit_once('.')
         .filter(|(f, x)| matches!(*f, "calendar" | "timeline") && matches!(*x, "svg" | "png"))
@@ -303,11 +281,9 @@ async fn api_figure(
                 StatusCode::NOT_FOUND,
                 format!("no figure {file:?} (calendar or timeline, .svg or .png)"),
             )
-            .for_request(&uri)
+            .for_request(uri)
         })?;
-    let data = report_data(&state, &viewer, q)
-        .await
-        .map_err(|e| e.for_request(&uri))?;
+    let data = a.part(streams).await?;
     let (figure, png) = (figure.to_string(), format == "png");
     let body = tokio::task::spawn_blocking(move || {
         let scene = if figure == "calendar" {
@@ -717,24 +693,16 @@ fn head(s: &mut String, id: &str, class: &str, labels: &[&str]) {
 }
 
 /// `GET /` and `GET /operator`: the page.
-async fn page_html(
-    State(state): State<AppState>,
-    Extension(page): Extension<Shared>,
-    viewer: Viewer,
-    uri: Uri,
-    q: QueryPairs,
-) -> Result<Response, FdsnError> {
-    let pairs: Vec<(String, String)> = q.as_ref().map(|Query(p)| p.clone()).unwrap_or_default();
-    let report = status_report(&state, &viewer, q)
-        .await
-        .map_err(|e| e.for_request(&uri))?;
+async fn page_html(Extension(page): Extension<Shared>, a: Asked) -> Result<Response, FdsnError> {
+    let report = a.part(whole).await?;
+    let viewer = &a.viewer;
     let (cal, tl) = tokio::task::spawn_blocking({
         let data = report.data.clone();
         move || (calendar(&data).svg_element(), timeline(&data).svg_element())
     })
     .await
     .map_err(|e| FdsnError::internal(format!("task failed: {e}")))?;
-    let token = match &viewer {
+    let token = match viewer {
         Viewer::Operator(user) => Some(csrf_token(&page, user)),
         Viewer::Anonymous => None,
     };
@@ -749,8 +717,8 @@ async fn page_html(
             .to_string()
     };
     Ok(Html(render_page(
-        &viewer,
-        &pairs,
+        viewer,
+        &a.pairs,
         &report,
         &cal,
         &tl,

@@ -18,19 +18,6 @@ use siqaco_serve::{app, AppState};
 use std::path::{Path, PathBuf};
 use tower::ServiceExt;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
 /// A site: sds-small copied to `archive/` and indexed into `cat.sqlite`, a `siqaco.toml`
 /// maintaining IU.COLA.00.BHZ there with the shared sds-small as its source. `None`
 /// without the shared data.
@@ -45,7 +32,7 @@ fn site() -> Option<Site> {
     let data = siqaco::testing::test_data_dir()?;
     let tmp = tempfile::tempdir().unwrap();
     let archive = tmp.path().join("archive");
-    copy_dir(&data.join("sds-small"), &archive);
+    siqaco::testing::copy_tree(&data.join("sds-small"), &archive);
     let catalogue = tmp.path().join("cat.sqlite");
     IndexRequest::new(&archive, &catalogue)
         .run(&Control::new())
