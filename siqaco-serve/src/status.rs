@@ -91,7 +91,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Viewer {
         if let Some(a) = parts.extensions.get::<Authenticated>() {
             return Ok(Viewer::Operator(a.user.clone()));
         }
-        if parts.uri.path().starts_with("/operator") {
+        let path = parts.uri.path();
+        if path == "/operator" || path.starts_with("/operator/") {
             return Err(FdsnError::new(
                 StatusCode::UNAUTHORIZED,
                 "the operator's page needs credentials",
@@ -143,7 +144,7 @@ type Shared = Arc<PageState>;
 /// system).
 pub fn routes() -> Router<AppState> {
     let mut secret = [0u8; 32];
-    getrandom::fill(&mut secret).expect("the system's random source");
+    getrandom::getrandom(&mut secret).expect("the system's random source");
     let page: Shared = Arc::new(PageState {
         secret,
         current: Mutex::new(None),
