@@ -479,10 +479,9 @@ async fn action(
             "no configuration: start siqaco serve with --config siqaco.toml for the operator's actions",
         ))
     })?;
-    let result = run_action(&name, &mut fields, config, user, &page)
-        .await
-        .map_err(at)?;
+    let planned = Action::from_fields(&name, &mut fields, config).map_err(at)?;
     fields.finish().map_err(at)?;
+    let result = planned.run(user, &page).await.map_err(at)?;
     tracing::info!(target: "siqaco_serve::access", user = %user, action = %name, result = %result, "operator action");
     let wants_json = headers
         .get(header::ACCEPT)
@@ -504,59 +503,78 @@ async fn action(
     }
 }
 
-/// Runs one action with its fields; returns what it did as JSON.
-async fn run_action(
-    name: &str,
-    fields: &mut Fields,
-    config: PathBuf,
-    user: &str,
-    page: &Shared,
-) -> Result<serde_json::Value, FdsnError> {
-    match name {
-        "request" => {
-            let select = parse_fields("select", &fields.list("select")?)?;
-            let start = fields
-                .required("start")
-                .and_then(|t| Ok(parse_time_field("start", &t)?))?;
-            let end = fields
-                .required("end")
-                .and_then(|t| Ok(parse_time_field("end", &t)?))?;
-            let mut request = RequestCreateRequest::new(config, select, start, end);
-            request.sources = fields.list("sources")?;
-            let created = blocking(move || request.run(&Control::new())).await?;
-            let listed = created
-                .iter()
-                .map(|r| r.to_json())
-                .collect::<siqaco::Result<Vec<_>>>()?;
-            Ok(serde_json::json!({ "created": listed }))
-        }
-        "retry" => {
-            let mut request = StackRetryRequest::new(config);
-            request.ids = fields.ids()?;
-            let n = blocking(move || request.run(&Control::new())).await?;
-            Ok(serde_json::json!({ "retried": n }))
-        }
-        "cancel" => {
-            let ids = fields.ids()?;
-            if ids.is_empty() {
-                return Err(FdsnError::bad_request("ids: missing"));
+/// An operator's action, its fields read and checked.
+enum Action {
+    Create(RequestCreateRequest),
+    Retry(StackRetryRequest),
+    Cancel(StackCancelRequest),
+    Update(UpdateRequest),
+}
+
+impl Action {
+    /// The action `name` with its form's fields, run with the configuration `config`.
+    fn from_fields(name: &str, fields: &mut Fields, config: PathBuf) -> Result<Action, FdsnError> {
+        let time = |fields: &mut Fields, name: &str| -> Result<i64, FdsnError> {
+            Ok(parse_time_field(name, &fields.required(name)?)?)
+        };
+        Ok(match name {
+            "request" => {
+                let select = parse_fields("select", &fields.list("select")?)?;
+                let (start, end) = (time(fields, "start")?, time(fields, "end")?);
+                let mut request = RequestCreateRequest::new(config, select, start, end);
+                request.sources = fields.list("sources")?;
+                request.validate()?;
+                Action::Create(request)
             }
-            let request = StackCancelRequest::new(config, ids);
-            let n = blocking(move || request.run(&Control::new())).await?;
-            Ok(serde_json::json!({ "cancelled": n }))
-        }
-        "update" => {
-            let mut request = UpdateRequest::new(config);
-            request.start_ns = fields.time("start")?;
-            request.end_ns = fields.time("end")?;
-            request.validate()?;
-            let run = start_update(page, request, user)?;
-            Ok(serde_json::to_value(&run).unwrap_or_default())
-        }
-        _ => Err(FdsnError::new(
-            StatusCode::NOT_FOUND,
-            format!("no action {name:?} (request, retry, cancel, update)"),
-        )),
+            "retry" => {
+                let mut request = StackRetryRequest::new(config);
+                request.ids = fields.ids()?;
+                Action::Retry(request)
+            }
+            "cancel" => {
+                let ids = fields.ids()?;
+                if ids.is_empty() {
+                    return Err(FdsnError::bad_request("ids: missing"));
+                }
+                Action::Cancel(StackCancelRequest::new(config, ids))
+            }
+            "update" => {
+                let mut request = UpdateRequest::new(config);
+                request.start_ns = fields.time("start")?;
+                request.end_ns = fields.time("end")?;
+                request.validate()?;
+                Action::Update(request)
+            }
+            _ => {
+                return Err(FdsnError::new(
+                    StatusCode::NOT_FOUND,
+                    format!("no action {name:?} (request, retry, cancel, update)"),
+                ))
+            }
+        })
+    }
+
+    /// Runs the action for `user`; returns what it did as JSON.
+    async fn run(self, user: &str, page: &Shared) -> Result<serde_json::Value, FdsnError> {
+        Ok(match self {
+            Action::Create(request) => {
+                let created = blocking(move || request.run(&Control::new())).await?;
+                let listed = created
+                    .iter()
+                    .map(|r| r.to_json())
+                    .collect::<siqaco::Result<Vec<_>>>()?;
+                serde_json::json!({ "created": listed })
+            }
+            Action::Retry(request) => {
+                serde_json::json!({ "retried": blocking(move || request.run(&Control::new())).await? })
+            }
+            Action::Cancel(request) => {
+                serde_json::json!({ "cancelled": blocking(move || request.run(&Control::new())).await? })
+            }
+            Action::Update(request) => {
+                serde_json::to_value(start_update(page, request, user)?).unwrap_or_default()
+            }
+        })
     }
 }
 
@@ -779,8 +797,8 @@ fn render_page(
         viewer.prefix()
     );
     for (name, label, hint) in [
-        ("start", "Start (UTC)", "2025-11-01"),
-        ("end", "End (UTC)", "2025-12-01"),
+        ("start", "Start (UTC)", "YYYY-MM-DD"),
+        ("end", "End (UTC)", "YYYY-MM-DD"),
         ("net", "Network", "*"),
         ("sta", "Station", "*"),
         ("loc", "Location", "*"),
@@ -886,8 +904,8 @@ fn action_forms(s: &mut String, token: &str) {
             "Create requests",
             &[
                 ("select", "Streams (N.S.L.C, comma list)", "BW.FFB1.*.HH?"),
-                ("start", "Start (UTC)", "2025-11-10"),
-                ("end", "End (UTC)", "2025-11-11"),
+                ("start", "Start (UTC)", "YYYY-MM-DD"),
+                ("end", "End (UTC)", "YYYY-MM-DD"),
                 ("sources", "Sources (optional)", "all"),
             ],
         ),
@@ -909,8 +927,8 @@ fn action_forms(s: &mut String, token: &str) {
             "update",
             "Start an update run",
             &[
-                ("start", "Start (optional)", "the configuration's window"),
-                ("end", "End (optional)", ""),
+                ("start", "Start (optional)", "YYYY-MM-DD"),
+                ("end", "End (optional)", "YYYY-MM-DD"),
             ],
         ),
     ];

@@ -334,6 +334,26 @@ async fn actions_need_a_token_the_same_origin_and_a_configuration() {
     )
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // a bad or unknown field is refused, naming it, before anything is done
+    for (bad, field) in [
+        (format!("{form}&colour=red"), "colour: "),
+        (
+            "select=IU.COLA.00.BHZ&start=yesterday&end=2010-02-27".into(),
+            "start: ",
+        ),
+        (
+            "select=IU.COLA.00.BHZ.X&start=2010-02-26&end=2010-02-27".into(),
+            "select: ",
+        ),
+        (
+            "select=IU.COLA.00.BHZ&start=2010-02-26".into(),
+            "end: missing",
+        ),
+    ] {
+        let (status, text) = act(&app, "op", "request", &format!("{bad}&csrf={good}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {text}");
+        assert!(text.contains(field), "{bad}: {text}");
+    }
     assert_eq!(stack_list(&site.config), serde_json::json!([]));
 
     let mut settings = site.settings();
