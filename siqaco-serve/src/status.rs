@@ -47,6 +47,7 @@ use siqaco::plot::{
 use siqaco::time::{format_time, now_ns};
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The user of a request that passed the digest authentication in front of `/operator`
@@ -133,6 +134,21 @@ pub struct CurrentRun {
 struct PageState {
     secret: [u8; 32],
     current: Mutex<Option<CurrentRun>>,
+    /// The cancellation flag of the update runs: set when the server's routes are dropped
+    /// (the server shut down), so that a run started here starts no further request.
+    cancel: Arc<AtomicBool>,
+}
+
+/// Sets the update runs' cancellation flag when dropped: held by the routes only (a run
+/// holds the [`PageState`], not this), so the flag is set once the server has stopped
+/// serving and a long run ends after the requests it is executing.
+#[derive(Debug)]
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 type Shared = Arc<PageState>;
@@ -145,9 +161,11 @@ type Shared = Arc<PageState>;
 pub fn routes() -> Router<AppState> {
     let mut secret = [0u8; 32];
     getrandom::getrandom(&mut secret).expect("the system's random source");
+    let cancel = Arc::new(AtomicBool::new(false));
     let page: Shared = Arc::new(PageState {
         secret,
         current: Mutex::new(None),
+        cancel: cancel.clone(),
     });
     let mut r = Router::new();
     for p in ["", "/operator"] {
@@ -165,6 +183,7 @@ pub fn routes() -> Router<AppState> {
         .route("/operator/", get(page_html))
         .route("/operator/actions/{action}", post(action))
         .layer(Extension(page))
+        .layer(Extension(Arc::new(CancelOnDrop(cancel))))
 }
 
 /// A request for a part of the status page: who asks, the query's [`StatusRequest`]
@@ -626,7 +645,8 @@ fn start_update(
                 });
             }
         };
-        let outcome = request.run(&Control::new().with_progress(&progress));
+        let control = Control::new().with_cancel_flag(page.cancel.clone());
+        let outcome = request.run(&control.with_progress(&progress));
         let (summary, error) = match &outcome {
             Ok(s) => (serde_json::to_value(s).ok(), None),
             Err(e) => (None, Some(e.to_string())),
