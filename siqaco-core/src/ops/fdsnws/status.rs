@@ -443,3 +443,72 @@ impl Serialize for StatusReport {
         .serialize(s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(pairs: &[(&str, &str)]) -> Result<StatusRequest> {
+        StatusRequest::from_query(FdsnQuery::from_pairs(pairs, SPEC)?)
+    }
+
+    #[test]
+    fn parameters_are_read_and_refused_by_name() {
+        let r = request(&[]).unwrap();
+        assert_eq!((r.runs, r.states.clone()), (DEFAULT_RUNS, vec![]));
+        assert_eq!((r.start_ns, r.end_ns), (None, None));
+        let r = request(&[
+            ("start", "2016-03-10"),
+            ("END", "2016-03-13"),
+            ("net", "BW"),
+            ("loc", "--"),
+            ("runs", "3"),
+            ("state", "new, on_hold"),
+        ])
+        .unwrap();
+        assert_eq!(r.runs, 3);
+        assert_eq!(r.states, [RequestState::New, RequestState::OnHold]);
+        assert_eq!(
+            r.start_ns,
+            Some(crate::time::parse_time("2016-03-10").unwrap())
+        );
+        assert_eq!(r.select.len(), 1);
+        let g = &r.select[0];
+        assert_eq!((g.network.as_str(), g.location.as_str()), ("BW", ""));
+        for (pairs, field) in [
+            (&[("runs", "0")][..], "runs"),
+            (&[("runs", "1001")][..], "runs"),
+            (&[("runs", "many")][..], "runs"),
+            (&[("state", "done")][..], "state"),
+            (&[("nodata", "404")][..], "nodata"),
+            (
+                &[("start", "2016-03-13"), ("end", "2016-03-10")][..],
+                "endtime",
+            ),
+        ] {
+            let e = request(pairs).unwrap_err();
+            assert_eq!(e.field_name(), Some(field), "{pairs:?}: {e}");
+        }
+        let post = FdsnQuery::from_post(
+            "BW FFB1 -- HHZ 2016-03-10 2016-03-11\nBW FFB2 -- HHZ 2016-03-10 2016-03-11\n",
+            SPEC,
+            10,
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            StatusRequest::from_query(post).unwrap_err().field_name(),
+            Some("line 2")
+        );
+    }
+
+    #[test]
+    fn without_a_qc_document_nothing_is_shown() {
+        let qc = StatusRequest::default()
+            .qc(None, &Access::default())
+            .unwrap();
+        assert!(!qc.configured && qc.findings.is_empty() && qc.counts.is_empty());
+        let json = serde_json::to_value(&qc).unwrap();
+        assert_eq!(json["configured"], false);
+    }
+}
