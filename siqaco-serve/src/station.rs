@@ -30,7 +30,11 @@ pub fn routes() -> Router<AppState> {
 async fn query_get(State(state): State<AppState>, uri: Uri) -> Response {
     let pairs = match Query::<Vec<(String, String)>>::try_from_uri(&uri) {
         Ok(Query(p)) => p,
-        Err(e) => return FdsnError::bad_request(e.body_text()).for_request(&uri).into_response(),
+        Err(e) => {
+            return FdsnError::bad_request(e.body_text())
+                .for_request(&uri)
+                .into_response()
+        }
     };
     let q = FdsnQuery::from_pairs(&pairs, SPEC);
     answer(state, q, &uri).await

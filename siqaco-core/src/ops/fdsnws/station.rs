@@ -29,7 +29,8 @@
 //! - `matchtimeseries=true`: a channel is selected only when the catalogue holds data of its
 //!   stream during its epoch and the line's window (the stream's extent in the catalogue,
 //!   [`Catalogue::extents`], meets that interval; a channel whose epoch falls in a gap
-//!   inside the extent is kept).
+//!   inside the extent is kept). A network without stations, a station without channels in
+//!   the files have no data: left out.
 //! - `includerestricted=false` leaves out the elements whose `restrictedStatus` is
 //!   `closed` and the channels of the server's restricted streams; whatever it says, the
 //!   restricted streams ([`Access`]) are hidden from a request that is not authenticated.
@@ -219,8 +220,7 @@ impl StationRequest {
     /// its maximum, a latitude outside ±90, a longitude outside ±180, a radius outside
     /// 0..180.
     pub fn from_query(mut q: FdsnQuery) -> Result<StationRequest> {
-        let level = match q.take_one_of("level", &["network", "station", "channel", "response"])?
-        {
+        let level = match q.take_one_of("level", &["network", "station", "channel", "response"])? {
             Some("network") => Level::Network,
             Some("channel") => Level::Channel,
             Some("response") => Level::Response,
@@ -266,7 +266,10 @@ impl StationRequest {
         for (name, (lo, hi)) in [("maxlatitude", latitude), ("maxlongitude", longitude)] {
             if let (Some(lo), Some(hi)) = (lo, hi) {
                 if hi < lo {
-                    return Err(Error::field(name, format!("{hi} is below the minimum {lo}")));
+                    return Err(Error::field(
+                        name,
+                        format!("{hi} is below the minimum {lo}"),
+                    ));
                 }
             }
         }
@@ -308,7 +311,8 @@ impl StationRequest {
     }
 
     /// Runs the request over `inventory`: the response body in [`StationRequest::format`],
-    /// or `None` when nothing is selected (answer [`StationRequest::nodata`]). `access`
+    /// or `None` when nothing is selected (for `format=text`: no line at the level; answer
+    /// [`StationRequest::nodata`]). `access`
     /// hides the restricted streams; `catalogue` is read only for `matchtimeseries`.
     ///
     /// # Errors
@@ -329,7 +333,17 @@ impl StationRequest {
             None
         };
         let chosen = self.select(inventory, access, extents.as_ref());
-        if chosen.is_empty() {
+        // The text format has lines of the level only: without any, there is no data.
+        let rows = match (self.format, self.level) {
+            (StationFormat::Xml, _) | (StationFormat::Text, Level::Network) => chosen.len(),
+            (StationFormat::Text, Level::Station) => chosen.iter().map(|(_, s)| s.len()).sum(),
+            (StationFormat::Text, _) => chosen
+                .iter()
+                .flat_map(|(_, s)| s)
+                .map(|(_, c)| c.len())
+                .sum(),
+        };
+        if rows == 0 {
             return Ok(None);
         }
         Ok(Some(match self.format {
@@ -375,13 +389,15 @@ impl StationRequest {
             .collect();
         for line in &self.lines {
             let meets = |start: Option<i64>, end: Option<i64>| {
-                line.end_ns
-                    .is_none_or(|t| start.unwrap_or(i64::MIN) <= t)
+                line.end_ns.is_none_or(|t| start.unwrap_or(i64::MIN) <= t)
                     && line.start_ns.is_none_or(|t| end.unwrap_or(i64::MAX) >= t)
             };
             for (ni, n) in inv.networks.iter().enumerate() {
                 let net = &n.network;
-                let ok = line.streams.iter().any(|g| glob_match(&g.network, &net.code))
+                let ok = line
+                    .streams
+                    .iter()
+                    .any(|g| glob_match(&g.network, &net.code))
                     && meets(net.start_ns, net.end_ns)
                     && (self.level != Level::Network || self.bounds(net.start_ns, net.end_ns))
                     && self.open(&net.restricted_status);
@@ -410,8 +426,14 @@ impl StationRequest {
                             && access.allows(&ch.nslc)
                             && (self.includerestricted || !access.is_restricted(&ch.nslc))
                             && extents.is_none_or(|m| {
-                                let a = ch.start_ns.unwrap_or(i64::MIN).max(line.start_ns.unwrap_or(i64::MIN));
-                                let b = ch.end_ns.unwrap_or(i64::MAX).min(line.end_ns.unwrap_or(i64::MAX));
+                                let a = ch
+                                    .start_ns
+                                    .unwrap_or(i64::MIN)
+                                    .max(line.start_ns.unwrap_or(i64::MIN));
+                                let b = ch
+                                    .end_ns
+                                    .unwrap_or(i64::MAX)
+                                    .min(line.end_ns.unwrap_or(i64::MAX));
                                 m.get(&ch.nslc).is_some_and(|&(e0, e1)| e0 <= b && e1 >= a)
                             });
                         if ok {
@@ -419,12 +441,13 @@ impl StationRequest {
                             any_cha = true;
                         }
                     }
-                    if any_cha || s.channels.is_empty() {
+                    // Without children, an element has no data: matchtimeseries leaves it out.
+                    if any_cha || (s.channels.is_empty() && extents.is_none()) {
                         stas[ni][si] = true;
                         any_sta = true;
                     }
                 }
-                if any_sta || n.stations.is_empty() {
+                if any_sta || (n.stations.is_empty() && extents.is_none()) {
                     nets[ni] = true;
                 }
             }
@@ -558,8 +581,8 @@ impl StationInventory {
     fn add_file(&mut self, path: &Path) -> Result<()> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let parsed = stationxml::parse_stationxml(&bytes, &path.display().to_string())?;
-        let captured = capture(&stationxml::utf8_document(&bytes))
-            .map_err(|m| Error::StationXml {
+        let captured =
+            capture(&stationxml::utf8_document(&bytes)).map_err(|m| Error::StationXml {
                 path: path.to_path_buf(),
                 line: 0,
                 column: 0,
@@ -569,8 +592,7 @@ impl StationInventory {
             path: path.to_path_buf(),
             line: 0,
             column: 0,
-            message: "the document's networks, stations and channels could not be re-read"
-                .into(),
+            message: "the document's networks, stations and channels could not be re-read".into(),
         };
         if parsed.networks.len() != captured.len() {
             return Err(mismatch());
@@ -674,7 +696,14 @@ const NET: [&str; 2] = [ROOT, "Network"];
 const STA: [&str; 3] = [ROOT, "Network", "Station"];
 const CHA: [&str; 4] = [ROOT, "Network", "Station", "Channel"];
 const RESP: [&str; 5] = [ROOT, "Network", "Station", "Channel", "Response"];
-const SENSOR_DESC: [&str; 6] = [ROOT, "Network", "Station", "Channel", "Sensor", "Description"];
+const SENSOR_DESC: [&str; 6] = [
+    ROOT,
+    "Network",
+    "Station",
+    "Channel",
+    "Sensor",
+    "Description",
+];
 
 /// The start tag of `e` as written in the output: FDSN elements without their prefix, a
 /// foreign element with its (prefixed) name and its namespace declared on it; `xmlns`
@@ -777,8 +806,7 @@ fn capture(doc: &[u8]) -> std::result::Result<Vec<CapNet>, String> {
                     _ => false,
                 };
                 let (tag, written) = start_tag(&e, &res, reader.resolver(), foreign)?;
-                let name = (!foreign)
-                    .then(|| e.local_name().as_ref().to_string());
+                let name = (!foreign).then(|| e.local_name().as_ref().to_string());
                 stack.push(Open { name, written });
                 let dates = || -> std::result::Result<(Option<String>, Option<String>), String> {
                     let mut d = (None, None);
@@ -949,7 +977,13 @@ fn text_time(ns: Option<i64>, written: &Option<String>) -> String {
 fn text_field(s: Option<&str>) -> String {
     s.unwrap_or("")
         .chars()
-        .map(|c| if matches!(c, '|' | '\n' | '\r') { ' ' } else { c })
+        .map(|c| {
+            if matches!(c, '|' | '\n' | '\r') {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
