@@ -348,3 +348,48 @@ def test_version_and_wadl(sds_small_server):
         assert r.headers["Content-Type"] == "application/xml"
         wadl = r.read().decode()
     assert 'name="matchtimeseries"' in wadl and 'name="level"' in wadl
+
+
+@pytest.mark.parametrize("level", ["network", "station", "channel", "response"])
+def test_xml_is_valid_stationxml(sds_small_server, tmp_path, level):
+    """The document validates against the FDSN StationXML schema (ObsPy's copy of the XSD)."""
+    from obspy.io.stationxml.core import validate_stationxml
+
+    with urllib.request.urlopen(f"{sds_small_server.url}/fdsnws/station/1/query?level={level}") as r:
+        assert r.headers["Content-Type"] == "application/xml"
+        path = tmp_path / "out.xml"
+        path.write_bytes(r.read())
+    assert validate_stationxml(str(path)) == (True, ())
+
+
+def test_unreadable_stationxml_refuses_to_start(sds_small_server, tmp_path):
+    """A StationXML file the reader refuses stops the server before it serves, naming the
+    file and the line."""
+    import subprocess
+
+    from conftest import siqaco_bin
+    from serving import free_port
+
+    bad = tmp_path / "bad.xml"
+    bad.write_text(
+        '<?xml version="1.0"?>\n<FDSNStationXML xmlns="http://www.fdsn.org/xml/station/1" '
+        'schemaVersion="1.2">\n <Source>x</Source>\n <Network code="XX">\n  <Station code="A">\n'
+        "   <Latitude>north</Latitude>\n"
+    )
+    p = subprocess.run(
+        [
+            siqaco_bin(),
+            "serve",
+            "--catalogue",
+            str(sds_small_server.catalogue),
+            "--stationxml",
+            str(bad),
+            "--bind",
+            f"127.0.0.1:{free_port()}",
+        ],
+        capture_output=True,
+        timeout=60,
+    )
+    assert p.returncode != 0
+    err = p.stderr.decode() + p.stdout.decode()
+    assert str(bad) in err and "line 6" in err, err

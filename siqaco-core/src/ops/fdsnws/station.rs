@@ -793,11 +793,15 @@ fn capture(doc: &[u8]) -> std::result::Result<Vec<CapNet>, String> {
         }
         net.as_mut().map(|n| &mut n.xml.body)
     }
+    let mut pending_space = String::new();
     loop {
         buf.clear();
         let ev = reader
             .read_event_into(&mut buf)
             .map_err(|e| format!("malformed XML: {e}"))?;
+        if !matches!(ev, Event::Text(_) | Event::GeneralRef(_) | Event::CData(_)) {
+            pending_space.clear();
+        }
         match ev {
             Event::Start(e) => {
                 let (res, _) = reader.resolver().resolve_element(e.name());
@@ -889,10 +893,12 @@ fn capture(doc: &[u8]) -> std::result::Result<Vec<CapNet>, String> {
                 if let Some(st) = sensor_text.as_mut() {
                     st.push_str(&t.xml10_content());
                 }
-                if !raw.trim().is_empty() {
-                    if let Some(s) = sink(&stack, &mut net, &mut sta, &mut cha) {
-                        s.push_str(raw);
-                    }
+                if raw.trim().is_empty() {
+                    // Indentation, unless text or a reference follows.
+                    pending_space.push_str(raw);
+                } else if let Some(s) = sink(&stack, &mut net, &mut sta, &mut cha) {
+                    s.push_str(&std::mem::take(&mut pending_space));
+                    s.push_str(raw);
                 }
             }
             Event::GeneralRef(r) => {
@@ -904,6 +910,7 @@ fn capture(doc: &[u8]) -> std::result::Result<Vec<CapNet>, String> {
                     }
                 }
                 if let Some(s) = sink(&stack, &mut net, &mut sta, &mut cha) {
+                    s.push_str(&std::mem::take(&mut pending_space));
                     let _ = write!(s, "&{};", AsRef::<str>::as_ref(&r));
                 }
             }
@@ -912,6 +919,7 @@ fn capture(doc: &[u8]) -> std::result::Result<Vec<CapNet>, String> {
                     st.push_str(&t.xml10_content());
                 }
                 if let Some(s) = sink(&stack, &mut net, &mut sta, &mut cha) {
+                    s.push_str(&std::mem::take(&mut pending_space));
                     let _ = write!(s, "<![CDATA[{}]]>", AsRef::<str>::as_ref(&t));
                 }
             }
@@ -1071,4 +1079,272 @@ fn render_text(inv: &StationInventory, chosen: &Selected, level: Level) -> Strin
         }
     }
     x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sid::NslcGlob;
+
+    fn request(pairs: &[(&str, &str)]) -> Result<StationRequest> {
+        StationRequest::from_query(FdsnQuery::from_pairs(pairs, SPEC)?)
+    }
+
+    fn empty_catalogue(dir: &Path) -> Catalogue {
+        Catalogue::open(dir.join("empty.sqlite")).unwrap()
+    }
+
+    /// Sorted by codes and start, for comparing sets of epochs.
+    fn sorted<T: Clone>(v: impl Iterator<Item = T>, key: impl Fn(&T) -> String) -> Vec<T> {
+        let mut v: Vec<T> = v.collect();
+        v.sort_by_key(|x| key(x));
+        v
+    }
+
+    fn channel_key(c: &Channel) -> String {
+        format!("{} {:?}", c.nslc, c.start_ns)
+    }
+
+    #[test]
+    fn refusals_name_the_parameter() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("level", "stations")], "level"),
+            (&[("format", "json")], "format"),
+            (&[("format", "text"), ("level", "response")], "format"),
+            (&[("updatedafter", "2020-01-01")], "updatedafter"),
+            (&[("includeavailability", "true")], "includeavailability"),
+            (&[("matchtimeseries", "1")], "matchtimeseries"),
+            (&[("startafter", "soon")], "startafter"),
+            (&[("minlat", "-91")], "minlatitude"),
+            (&[("minlon", "10"), ("maxlon", "5")], "maxlongitude"),
+            (
+                &[("lat", "0"), ("minradius", "10"), ("maxradius", "5")],
+                "maxradius",
+            ),
+            (&[("maxradius", "NaN")], "maxradius"),
+            (&[("quality", "D")], "quality"),
+        ];
+        for (pairs, field) in cases {
+            let e = request(pairs).unwrap_err();
+            assert_eq!(e.field_name(), Some(*field), "{pairs:?}: {e}");
+        }
+        let r = request(&[("includeavailability", "false"), ("level", "RESPONSE")]).unwrap();
+        assert_eq!(
+            (r.level, r.format, r.nodata),
+            (Level::Response, StationFormat::Xml, 204)
+        );
+        assert!(r.includerestricted && !r.matchtimeseries);
+        let r = request(&[("lat", "48"), ("minradius", "1")]).unwrap();
+        assert_eq!(r.geo.circle, Some((48.0, 0.0, 1.0, 180.0)));
+    }
+
+    /// The document at `level=response` reads back (with the project's reader) as exactly
+    /// the channel epochs of the files, responses included; at `level=channel` the same
+    /// channels without their responses.
+    #[test]
+    fn xml_reads_back_as_the_files() {
+        let Some(data) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let dir = data.join("stationxml");
+        let inv = StationInventory::load(std::slice::from_ref(&dir)).unwrap();
+        let files = stationxml::read_stationxml_dir(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let cat = empty_catalogue(tmp.path());
+        let want = sorted(files.channels().cloned(), channel_key);
+        assert!(want.len() > 30);
+        let access = Access::default();
+        let doc = request(&[("level", "response")])
+            .unwrap()
+            .run(&inv, &access, &cat)
+            .unwrap()
+            .unwrap();
+        let back = stationxml::parse_stationxml(doc.as_bytes(), "response").unwrap();
+        assert_eq!(back.schema_version, "1.2");
+        assert_eq!(back.sender.as_deref(), Some("siqaco"));
+        assert_eq!(sorted(back.channels().cloned(), channel_key), want);
+        assert!(want.iter().any(|c| c.response_stages > 0));
+
+        let doc = request(&[("level", "channel")])
+            .unwrap()
+            .run(&inv, &access, &cat)
+            .unwrap()
+            .unwrap();
+        let back = stationxml::parse_stationxml(doc.as_bytes(), "channel").unwrap();
+        let without_response = want.iter().cloned().map(|mut c| {
+            c.response_stages = 0;
+            c.sensitivity = None;
+            c
+        });
+        assert_eq!(
+            sorted(back.channels().cloned(), channel_key),
+            sorted(without_response, channel_key)
+        );
+
+        let doc = request(&[("level", "station")])
+            .unwrap()
+            .run(&inv, &access, &cat)
+            .unwrap()
+            .unwrap();
+        let back = stationxml::parse_stationxml(doc.as_bytes(), "station").unwrap();
+        assert_eq!(back.channels().count(), 0);
+        let stations = |i: &stationxml::Inventory| {
+            sorted(
+                i.networks.iter().flat_map(|n| {
+                    n.stations.iter().map(move |s| {
+                        (
+                            n.code.clone(),
+                            s.code.clone(),
+                            s.start_ns,
+                            s.latitude,
+                            s.site_name.clone(),
+                        )
+                    })
+                }),
+                |s| format!("{s:?}"),
+            )
+        };
+        assert_eq!(stations(&back), stations(&files));
+    }
+
+    const DOC: &str = r#"<?xml version="1.0" encoding="ISO-8859-1"?>
+<s:FDSNStationXML xmlns:s="http://www.fdsn.org/xml/station/1" xmlns:x="urn:other" schemaVersion="1.1">
+ <s:Source>Test</s:Source>
+ <s:Network code="XX" startDate="2020-01-01T00:00:00">
+  <s:Description>Caf&#233; &amp; r&eacute;seau</s:Description>
+  <x:Note x:kind="a">kept</x:Note>
+  <s:Station code="STA" startDate="2020-01-01T00:00:00" x:flag="1">
+   <s:Latitude>1</s:Latitude><s:Longitude>2</s:Longitude><s:Elevation>3</s:Elevation>
+   <s:Site><s:Name>Gen\xe8ve</s:Name></s:Site>
+   <!-- a comment -->
+   <s:Channel code="HHZ" locationCode="00" startDate="2020-01-01T00:00:00" endDate="2021-01-01T00:00:00">
+    <s:Latitude>1</s:Latitude><s:Longitude>2</s:Longitude><s:Elevation>3</s:Elevation><s:Depth>0</s:Depth>
+    <s:SampleRate>100</s:SampleRate>
+    <s:Sensor><s:Description>STS-2 | broadband</s:Description></s:Sensor>
+    <s:Response><s:InstrumentSensitivity><s:Value>1e9</s:Value><s:Frequency>1</s:Frequency>
+     <s:InputUnits><s:Name>M/S</s:Name></s:InputUnits><s:OutputUnits><s:Name>COUNTS</s:Name></s:OutputUnits>
+    </s:InstrumentSensitivity></s:Response>
+   </s:Channel>
+  </s:Station>
+ </s:Network>
+</s:FDSNStationXML>
+"#;
+
+    fn write_doc(dir: &Path, name: &str, doc: &str) -> PathBuf {
+        let p = dir.join(name);
+        // ISO-8859-1: every char of the test documents is below U+0100.
+        let bytes: Vec<u8> = doc.chars().map(|c| c as u32 as u8).collect();
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// Prefixes, foreign extensions, ISO-8859-1 and entities survive; networks of the same
+    /// code and epoch from two files are one network, of another epoch two.
+    #[test]
+    fn re_emission_and_merging() {
+        let tmp = tempfile::tempdir().unwrap();
+        let doc = DOC.replace("&eacute;", "&#233;").replace("\\xe8", "\u{e8}");
+        let a = write_doc(tmp.path(), "a.xml", &doc);
+        let b = write_doc(tmp.path(), "b.xml", &doc.replace("\"STA\"", "\"STB\""));
+        let c = write_doc(
+            tmp.path(),
+            "c.xml",
+            &doc.replace("\"STA\"", "\"STC\"").replace(
+                "code=\"XX\" startDate=\"2020-01-01T00:00:00\"",
+                "code=\"XX\" startDate=\"2019-01-01T00:00:00\"",
+            ),
+        );
+        let inv = StationInventory::load(&[a, b, c]).unwrap();
+        assert_eq!(inv.networks.len(), 2);
+        assert_eq!(inv.networks[0].stations.len(), 2);
+        let cat = empty_catalogue(tmp.path());
+        let xml = request(&[("level", "response")])
+            .unwrap()
+            .run(&inv, &Access::default(), &cat)
+            .unwrap()
+            .unwrap();
+        assert_eq!(xml.matches("<Network ").count(), 2, "{xml}");
+        assert!(
+            xml.contains("<x:Note x:kind=\"a\" xmlns:x=\"urn:other\">kept</x:Note>"),
+            "{xml}"
+        );
+        assert!(xml.contains("<Station code=\"STA\" startDate=\"2020-01-01T00:00:00\" x:flag=\"1\" xmlns:x=\"urn:other\">"), "{xml}");
+        assert!(!xml.contains("comment"));
+        let back = stationxml::parse_stationxml(xml.as_bytes(), "out").unwrap();
+        assert_eq!(
+            back.networks[0].description.as_deref(),
+            Some("Caf\u{e9} & r\u{e9}seau")
+        );
+        assert_eq!(
+            back.networks[0].stations[0].site_name.as_deref(),
+            Some("Gen\u{e8}ve")
+        );
+        assert_eq!(back.channels().count(), 3);
+        assert_eq!(
+            back.channels()
+                .next()
+                .unwrap()
+                .sensitivity
+                .as_ref()
+                .unwrap()
+                .value,
+            1e9
+        );
+
+        let text = request(&[("level", "channel"), ("format", "text"), ("sta", "STA")])
+            .unwrap()
+            .run(&inv, &Access::default(), &cat)
+            .unwrap()
+            .unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert_eq!(
+            lines[1],
+            "XX|STA|00|HHZ|1|2|3|0|||STS-2   broadband|1000000000|1|M/S|100|2020-01-01T00:00:00|2021-01-01T00:00:00"
+        );
+        let text = request(&[("level", "network"), ("format", "text")])
+            .unwrap()
+            .run(&inv, &Access::default(), &cat)
+            .unwrap()
+            .unwrap();
+        assert!(
+            text.contains("\nXX|Caf\u{e9} & r\u{e9}seau|2020-01-01T00:00:00||2\n"),
+            "{text}"
+        );
+    }
+
+    /// The restricted streams are hidden unless authenticated, and a station whose channels
+    /// are all hidden goes with them; `includerestricted=false` leaves them out for everyone.
+    #[test]
+    fn restricted_streams() {
+        let Some(data) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let inv = StationInventory::load(&[data.join("stationxml")]).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let cat = empty_catalogue(tmp.path());
+        let mut access = Access {
+            restricted: vec![NslcGlob::parse("BW.FFB1").unwrap()],
+            authenticated: false,
+        };
+        let stations = |req: &StationRequest, access: &Access| -> Vec<String> {
+            let text = req.run(&inv, access, &cat).unwrap().unwrap_or_default();
+            text.lines()
+                .skip(1)
+                .map(|l| l.split('|').take(2).collect::<Vec<_>>().join("."))
+                .collect()
+        };
+        let all = request(&[("net", "BW"), ("sta", "FFB?"), ("format", "text")]).unwrap();
+        assert_eq!(stations(&all, &access), ["BW.FFB2", "BW.FFB3"]);
+        access.authenticated = true;
+        assert_eq!(stations(&all, &access), ["BW.FFB1", "BW.FFB2", "BW.FFB3"]);
+        let open_only = request(&[
+            ("net", "BW"),
+            ("sta", "FFB?"),
+            ("format", "text"),
+            ("includerestricted", "false"),
+        ])
+        .unwrap();
+        assert_eq!(stations(&open_only, &access), ["BW.FFB2", "BW.FFB3"]);
+    }
 }
