@@ -244,6 +244,11 @@ def test_post_selection_lines(sds_small_server, reference):
     assert not any(s.code == "MEEK" for n in got for s in n)
 
 
+@pytest.fixture(scope="module")
+def traces(data, reference):
+    return archive_traces(data, reference)
+
+
 def archive_traces(data: Path, reference):
     """(id, start ns, end ns) of every trace of sds-small, read by ObsPy. A file ObsPy cannot
     read must not be of a stream the StationXML files describe (it cannot be the oracle)."""
@@ -267,12 +272,14 @@ def archive_traces(data: Path, reference):
         {},
         {"starttime": "2016-03-11T11:34:45"},
         {"endtime": "2016-03-11T11:34:44"},
+        # the 200 Hz channels start at .015, the 40 Hz ones at .025, FFB2.BHZ at .425
+        {"endtime": "2016-03-11T11:34:44.020"},
+        {"endtime": "2016-03-11T11:34:44.100"},
         {"starttime": "2016-03-11T12:00:00"},
         {"endtime": "2016-03-01"},
     ],
 )
-def test_matchtimeseries_keeps_the_channels_with_data(client, reference, data, window):
-    traces = archive_traces(data, reference)
+def test_matchtimeseries_keeps_the_channels_with_data(client, reference, traces, window):
     lo = UTCDateTime(window["starttime"]).ns if "starttime" in window else None
     hi = UTCDateTime(window["endtime"]).ns if "endtime" in window else None
     expected = set()
