@@ -32,7 +32,10 @@ def reference(data):
 
 @pytest.fixture(scope="module")
 def client(sds_small_server):
-    return Client(sds_small_server.url, service_mappings={}, _discover_services=False)
+    """ObsPy's FDSN client as a user makes it: it reads the services' WADL first."""
+    c = Client(sds_small_server.url)
+    assert "station" in c.services
+    return c
 
 
 def t(x):

@@ -36,8 +36,8 @@
 //!   restricted streams ([`Access`]) are hidden from a request that is not authenticated.
 //! - `includeavailability=true` and `updatedafter` are refused (400): the files carry no
 //!   update times and the availability is the availability service's.
-//! - **`format=xml`**: a StationXML 1.2 document: `Source` (the first file's, else
-//!   `siqaco`), `Sender` `siqaco`, `Module`, `Created` (now), then the selected networks,
+//! - **`format=xml`**: a StationXML 1.2 document: `Source` (the files' when they all give
+//!   the same, else `siqaco`), `Sender` `siqaco`, `Module`, `Created` (now), then the selected networks,
 //!   stations and channels down to the level, each element re-emitted as written in its file
 //!   (attributes, children, extensions in other namespaces with their namespace declared on
 //!   them; comments and whitespace dropped, namespace prefixes of FDSN elements removed);
@@ -185,16 +185,10 @@ pub struct StationRequest {
 }
 
 fn take_time(q: &mut FdsnQuery, name: &str) -> Result<Option<i64>> {
-    q.take(name)
-        .map(|t| {
-            crate::time::parse_time(t.trim()).map_err(|_| {
-                Error::field(
-                    name,
-                    format!("{t:?} is not a UTC time (YYYY-MM-DDTHH:MM:SS[.ffffff])"),
-                )
-            })
-        })
-        .transpose()
+    Ok(q.take(name)
+        .map(|t| super::params::time(name, &t, false))
+        .transpose()?
+        .flatten())
 }
 
 fn take_degrees(q: &mut FdsnQuery, name: &str, lo: f64, hi: f64) -> Result<Option<f64>> {
@@ -486,8 +480,8 @@ type Selected = Vec<(usize, Vec<(usize, Vec<usize>)>)>;
 /// parsed values and its XML as written ([`StationInventory::load`]).
 #[derive(Clone, Debug, Default)]
 pub struct StationInventory {
-    /// `<Source>` of the first file that has one.
-    pub source: Option<String>,
+    /// The distinct `<Source>` values of the files, in the order read.
+    sources: Vec<String>,
     /// The files read, in the order read.
     pub files: Vec<PathBuf>,
     /// The networks; one per code and epoch.
@@ -569,6 +563,15 @@ impl StationInventory {
         Ok(inv)
     }
 
+    /// The `<Source>` of the documents answered: the files' when they all give the same
+    /// one (files without a `<Source>` aside), else `siqaco`.
+    pub fn source(&self) -> &str {
+        match self.sources.as_slice() {
+            [one] => one,
+            _ => "siqaco",
+        }
+    }
+
     /// Number of channel epochs.
     pub fn channel_count(&self) -> usize {
         self.networks
@@ -597,8 +600,10 @@ impl StationInventory {
         if parsed.networks.len() != captured.len() {
             return Err(mismatch());
         }
-        if self.source.is_none() {
-            self.source = parsed.source;
+        if let Some(src) = parsed.source {
+            if !self.sources.contains(&src) {
+                self.sources.push(src);
+            }
         }
         self.files.push(path.to_path_buf());
         for (mut net, cnet) in parsed.networks.into_iter().zip(captured) {
@@ -938,7 +943,7 @@ fn render_xml(inv: &StationInventory, chosen: &Selected, level: Level) -> String
     let _ = write!(
         x,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<FDSNStationXML xmlns=\"{FDSN_STATION_NS}\" schemaVersion=\"1.2\">\n <Source>{}</Source>\n <Sender>siqaco</Sender>\n <Module>siqaco {}</Module>\n <Created>{}</Created>\n",
-        esc(inv.source.as_deref().unwrap_or("siqaco")),
+        esc(inv.source()),
         env!("CARGO_PKG_VERSION"),
         crate::time::format_time(crate::time::now_ns()),
     );
@@ -1094,6 +1099,20 @@ mod tests {
         Catalogue::open(dir.join("empty.sqlite")).unwrap()
     }
 
+    /// The body answered to `pairs` (panics on no data).
+    fn answer(
+        pairs: &[(&str, &str)],
+        inv: &StationInventory,
+        access: &Access,
+        cat: &Catalogue,
+    ) -> String {
+        request(pairs)
+            .unwrap()
+            .run(inv, access, cat)
+            .unwrap()
+            .unwrap()
+    }
+
     /// Sorted by codes and start, for comparing sets of epochs.
     fn sorted<T: Clone>(v: impl Iterator<Item = T>, key: impl Fn(&T) -> String) -> Vec<T> {
         let mut v: Vec<T> = v.collect();
@@ -1154,22 +1173,16 @@ mod tests {
         let want = sorted(files.channels().cloned(), channel_key);
         assert!(want.len() > 30);
         let access = Access::default();
-        let doc = request(&[("level", "response")])
-            .unwrap()
-            .run(&inv, &access, &cat)
-            .unwrap()
-            .unwrap();
+        let doc = answer(&[("level", "response")], &inv, &access, &cat);
         let back = stationxml::parse_stationxml(doc.as_bytes(), "response").unwrap();
         assert_eq!(back.schema_version, "1.2");
         assert_eq!(back.sender.as_deref(), Some("siqaco"));
+        // The files name several sources: the document is siqaco's.
+        assert_eq!(back.source.as_deref(), Some("siqaco"));
         assert_eq!(sorted(back.channels().cloned(), channel_key), want);
         assert!(want.iter().any(|c| c.response_stages > 0));
 
-        let doc = request(&[("level", "channel")])
-            .unwrap()
-            .run(&inv, &access, &cat)
-            .unwrap()
-            .unwrap();
+        let doc = answer(&[("level", "channel")], &inv, &access, &cat);
         let back = stationxml::parse_stationxml(doc.as_bytes(), "channel").unwrap();
         let without_response = want.iter().cloned().map(|mut c| {
             c.response_stages = 0;
@@ -1181,11 +1194,7 @@ mod tests {
             sorted(without_response, channel_key)
         );
 
-        let doc = request(&[("level", "station")])
-            .unwrap()
-            .run(&inv, &access, &cat)
-            .unwrap()
-            .unwrap();
+        let doc = answer(&[("level", "station")], &inv, &access, &cat);
         let back = stationxml::parse_stationxml(doc.as_bytes(), "station").unwrap();
         assert_eq!(back.channels().count(), 0);
         let stations = |i: &stationxml::Inventory| {
@@ -1258,11 +1267,7 @@ mod tests {
         assert_eq!(inv.networks.len(), 2);
         assert_eq!(inv.networks[0].stations.len(), 2);
         let cat = empty_catalogue(tmp.path());
-        let xml = request(&[("level", "response")])
-            .unwrap()
-            .run(&inv, &Access::default(), &cat)
-            .unwrap()
-            .unwrap();
+        let xml = answer(&[("level", "response")], &inv, &Access::default(), &cat);
         assert_eq!(xml.matches("<Network ").count(), 2, "{xml}");
         assert!(
             xml.contains("<x:Note x:kind=\"a\" xmlns:x=\"urn:other\">kept</x:Note>"),
@@ -1271,6 +1276,7 @@ mod tests {
         assert!(xml.contains("<Station code=\"STA\" startDate=\"2020-01-01T00:00:00\" x:flag=\"1\" xmlns:x=\"urn:other\">"), "{xml}");
         assert!(!xml.contains("comment"));
         let back = stationxml::parse_stationxml(xml.as_bytes(), "out").unwrap();
+        assert_eq!(back.source.as_deref(), Some("Test"));
         assert_eq!(
             back.networks[0].description.as_deref(),
             Some("Caf\u{e9} & r\u{e9}seau")
@@ -1291,22 +1297,24 @@ mod tests {
             1e9
         );
 
-        let text = request(&[("level", "channel"), ("format", "text"), ("sta", "STA")])
-            .unwrap()
-            .run(&inv, &Access::default(), &cat)
-            .unwrap()
-            .unwrap();
+        let text = answer(
+            &[("level", "channel"), ("format", "text"), ("sta", "STA")],
+            &inv,
+            &Access::default(),
+            &cat,
+        );
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2, "{text}");
         assert_eq!(
             lines[1],
             "XX|STA|00|HHZ|1|2|3|0|||STS-2   broadband|1000000000|1|M/S|100|2020-01-01T00:00:00|2021-01-01T00:00:00"
         );
-        let text = request(&[("level", "network"), ("format", "text")])
-            .unwrap()
-            .run(&inv, &Access::default(), &cat)
-            .unwrap()
-            .unwrap();
+        let text = answer(
+            &[("level", "network"), ("format", "text")],
+            &inv,
+            &Access::default(),
+            &cat,
+        );
         assert!(
             text.contains("\nXX|Caf\u{e9} & r\u{e9}seau|2020-01-01T00:00:00||2\n"),
             "{text}"
