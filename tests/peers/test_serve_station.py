@@ -247,6 +247,26 @@ def test_post_selection_lines(sds_small_server, reference):
     assert not any(s.code == "MEEK" for n in got for s in n)
 
 
+def test_get_stations_bulk(client, reference):
+    """ObsPy's bulk request (a POST body) equals the union of the selections."""
+    got = client.get_stations_bulk(
+        [
+            ("BW", "FFB2", "", "BH?", UTCDateTime(2015, 1, 1), UTCDateTime(2016, 1, 1)),
+            ("AU", "MEEK", "*", "*", UTCDateTime(2000, 1, 1), UTCDateTime(2004, 1, 1)),
+        ],
+        level="response",
+    )
+    expected = reference.select(
+        network="BW", station="FFB2", location="", channel="BH?",
+        starttime=UTCDateTime(2015, 1, 1), endtime=UTCDateTime(2016, 1, 1),
+    ) + reference.select(
+        network="AU", station="MEEK", starttime=UTCDateTime(2000, 1, 1), endtime=UTCDateTime(2004, 1, 1)
+    )
+    assert channels(got) == channels(expected)
+    assert responses(got) == responses(expected)
+    assert len(channels(got)) == 4
+
+
 @pytest.fixture(scope="module")
 def traces(data, reference):
     return archive_traces(data, reference)

@@ -319,7 +319,8 @@ impl StationRequest {
     ) -> Result<Option<String>> {
         let extents = if self.matchtimeseries {
             let mut m: HashMap<Nslc, (i64, i64)> = HashMap::new();
-            for e in catalogue.extents(&[])? {
+            let globs: Vec<_> = self.lines.iter().flat_map(|l| l.streams.clone()).collect();
+            for e in catalogue.extents(&globs)? {
                 m.insert(e.nslc, (e.earliest_ns, e.latest_ns));
             }
             Some(m)
