@@ -304,10 +304,10 @@ impl StationRequest {
         })
     }
 
-    /// Runs the request over `inventory`: the response body in [`StationRequest::format`],
-    /// or `None` when nothing is selected (for `format=text`: no line at the level; answer
-    /// [`StationRequest::nodata`]). `access`
-    /// hides the restricted streams; `catalogue` is read only for `matchtimeseries`.
+    /// Runs the request over `inventory`: the response body in [`StationRequest::format`]
+    /// (UTF-8), or `None` when nothing is selected (for `format=text`: no line at the
+    /// level), to be answered with [`StationRequest::nodata`]. `access` hides the
+    /// restricted streams; `catalogue` is read only for `matchtimeseries`.
     ///
     /// # Errors
     /// [`Error::Database`] when the catalogue cannot be read.
