@@ -5,10 +5,12 @@
 //!
 //! - [`params`]: the parameters of a GET or POST request, parsed once for every service
 //!   (FDSN Web Service Specifications 1.2).
+//! - [`station`]: fdsnws-station 1.1 from StationXML files.
 //!
 //! Times are ns since 1970-01-01 UTC; windows are `[start, end)`.
 
 pub mod params;
+pub mod station;
 
 pub use params::{FdsnQuery, ParamSpec, SelectionLine, MAX_SELECTION_STREAMS, SELECTION_PARAMS};
 
