@@ -367,8 +367,11 @@ def test_version_and_wadl(server):
 
 
 def test_client_going_away(server, sds):
-    """A client that reads a few KB of a large response and closes the connection: the
-    server stays up and answers the next requests in full."""
+    """A client that reads a few KB of a large response (the whole archive, 1.1 MB) and
+    closes the connection: the writer stops (the server logs it: its small receive window
+    keeps the response from fitting in the socket buffers and the channel), the server
+    stays up and answers the next requests in full."""
+    before = server.log_path.read_text().count("the client went away")
     for _ in range(3):
         with socket.create_connection(("127.0.0.1", server.port), timeout=30) as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -380,6 +383,10 @@ def test_client_going_away(server, sds):
                 got += chunk
             assert got.startswith(b"HTTP/1.1 200")
     assert server.alive()
+    t0 = time.monotonic()
+    while server.log_path.read_text().count("the client went away") < before + 3:
+        assert time.monotonic() - t0 < 30, "the writers did not stop"
+        time.sleep(0.1)
     line = WINDOWS[0]
     net, sta, loc, cha, a, b = line
     status, body, _ = get(server.url, net=net, sta=sta, loc=loc, cha=cha, start=a, end=b)
