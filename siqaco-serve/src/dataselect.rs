@@ -139,8 +139,7 @@ async fn respond(
             plan.samples, max_samples
         )));
     }
-    let (tx, mut rx) =
-        tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(CHANNEL_CHUNKS);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(CHANNEL_CHUNKS);
     tokio::task::spawn_blocking(move || {
         let mut chunk: Vec<u8> = Vec::with_capacity(CHUNK_BYTES * 2);
         let written = plan.write(|record| {

@@ -209,7 +209,12 @@ impl DataselectRequest {
             let min_ns = (self.minimum_length_s * NS_PER_S as f64).ceil() as i64;
             let mut kept: Vec<((i64, i64), i64)> = segments
                 .iter()
-                .map(|s| ((s.start_ns, s.end_ns), inside(&windows, s.start_ns, s.end_ns)))
+                .map(|s| {
+                    (
+                        (s.start_ns, s.end_ns),
+                        inside(&windows, s.start_ns, s.end_ns),
+                    )
+                })
                 .filter(|(_, len)| *len > 0 && *len >= min_ns)
                 .collect();
             if self.longest_only {
@@ -219,7 +224,10 @@ impl DataselectRequest {
                 }
             }
             let kept: Vec<(i64, i64)> = kept.into_iter().map(|(s, _)| s).collect();
-            sections.retain(|c| c.pieces().any(|p| overlaps_any(&kept, p.start_ns, p.end_ns)));
+            sections.retain(|c| {
+                c.pieces()
+                    .any(|p| overlaps_any(&kept, p.start_ns, p.end_ns))
+            });
             Some(kept)
         } else {
             None
@@ -238,9 +246,8 @@ impl DataselectRequest {
             samples += c.samples_in(&bounds);
             planned.push(c.narrow(&bounds, resolve(root, &c.row.filename)?));
         }
-        planned.sort_by(|a, b| {
-            (a.start_ns, &a.path, a.offset).cmp(&(b.start_ns, &b.path, b.offset))
-        });
+        planned
+            .sort_by(|a, b| (a.start_ns, &a.path, a.offset).cmp(&(b.start_ns, &b.path, b.offset)));
         Ok(Some(StreamPlan {
             stream_id: nslc.source_id(),
             nslc,
@@ -429,9 +436,11 @@ impl<'a> Candidate<'a> {
     }
 
     /// The byte range of the section that holds its records meeting `bounds`: with a
-    /// `timeindex` of a section in time order, from one index entry before the last entry
-    /// at or before the first bound (one block of margin) to the first entry after the
-    /// last bound; else the whole section.
+    /// `timeindex` of a section in time order without overlapping spans, from the last
+    /// entry at least one period (and the microsecond the stored times drop) before the
+    /// first bound to the first entry after the last bound; else the whole section. In
+    /// such a section a record before an entry ends within the time tolerance (under a
+    /// period) of the entry's record start, so nothing meeting the bounds is left out.
     fn narrow(&self, bounds: &[(i64, i64)], path: PathBuf) -> PlannedSection {
         let offset = u64::try_from(self.row.byteoffset).unwrap_or(0);
         let len = u64::try_from(self.row.bytes).unwrap_or(0);
@@ -455,13 +464,12 @@ impl<'a> Candidate<'a> {
         if index.iter().any(|&(_, o)| o < offset || o > end) {
             return whole;
         }
-        let at_or_before = index.partition_point(|&(t, _)| t <= lo);
-        let from = at_or_before.saturating_sub(2);
+        let margin = self.period().saturating_add(1_000);
+        let before = index.partition_point(|&(t, _)| t.saturating_add(margin) <= lo);
         let to = index.partition_point(|&(t, _)| t <= hi);
-        let first = if at_or_before == 0 {
-            offset
-        } else {
-            index[from].1
+        let first = match before {
+            0 => offset,
+            n => index[n - 1].1,
         };
         let last = index.get(to).map_or(end, |&(_, o)| o);
         if last <= first {
@@ -740,7 +748,10 @@ mod tests {
 
     #[test]
     fn intervals() {
-        assert_eq!(union(vec![(5, 7), (0, 2), (2, 3), (6, 9)]), [(0, 3), (5, 9)]);
+        assert_eq!(
+            union(vec![(5, 7), (0, 2), (2, 3), (6, 9)]),
+            [(0, 3), (5, 9)]
+        );
         let iv = [(0, 10), (20, 30)];
         assert!(overlaps_any(&iv, 9, 12));
         assert!(!overlaps_any(&iv, 10, 20));
@@ -775,7 +786,9 @@ mod tests {
     /// Every data record of the files of sds-small, with the stream and its bytes.
     fn archive_records(root: &Path) -> Vec<(Nslc, i64, i64, u8, Vec<u8>)> {
         let mut out = Vec::new();
-        let files = Archive::new(root, Layout::Sds).list_files(&[], None).unwrap();
+        let files = Archive::new(root, Layout::Sds)
+            .list_files(&[], None)
+            .unwrap();
         for f in files {
             let buf = std::fs::read(&f.path).unwrap();
             for item in RecordScanner::new(&buf) {
@@ -848,12 +861,55 @@ mod tests {
         let access = Access::default();
         let cases = [
             ("*.*.*.*", "2000-01-01", "2030-01-01"),
-            ("IU.COLA.00.BHZ", "2010-02-27T07:00:00.5", "2010-02-27T07:10:00"),
+            (
+                "IU.COLA.00.BHZ",
+                "2010-02-27T07:00:00.5",
+                "2010-02-27T07:10:00",
+            ),
             ("BW.BGLD..EHE", "2007-12-31T23:59:00", "2008-01-01T00:01:00"),
             ("SK.MODS..HHZ", "2016-01-06T23:59:50", "2016-01-07T00:10:00"),
-            ("XX.TEST.00.LHZ", "2010-02-27T00:00:00", "2010-02-28T00:00:00"),
+            (
+                "XX.TEST.00.LHZ",
+                "2010-02-27T00:00:00",
+                "2010-02-28T00:00:00",
+            ),
             ("XX.SIN..WXY", "2025-09-28T00:00:00", "2025-09-28T00:00:01"),
-            ("CH.BALST..LH?", "2025-11-10T05:17:00", "2025-11-10T13:42:10.5"),
+            (
+                "CH.BALST..LH?",
+                "2025-11-10T05:17:00",
+                "2025-11-10T13:42:10.5",
+            ),
+            (
+                "CH.BALST..LHZ",
+                "2025-11-10T12:00:30",
+                "2025-11-10T12:01:30",
+            ),
+            // around the timeindex entry of the record starting at 05:57:51.58
+            (
+                "CH.BALST..LHZ",
+                "2025-11-10T05:56:30",
+                "2025-11-10T05:58:00",
+            ),
+            (
+                "CH.BALST..LHZ",
+                "2025-11-10T05:57:51.3",
+                "2025-11-10T05:57:52",
+            ),
+            (
+                "CH.BALST..LHZ",
+                "2025-11-10T05:57:51.58",
+                "2025-11-10T05:57:52",
+            ),
+            (
+                "CH.BALST..LHZ",
+                "2025-11-10T05:57:52",
+                "2025-11-10T05:57:53",
+            ),
+            (
+                "CH.BALST..LHZ",
+                "2025-11-10T23:59:00",
+                "2025-11-11T00:05:00",
+            ),
         ];
         for (sel, s, e) in cases {
             let glob = NslcGlob::parse(sel).unwrap();
@@ -865,7 +921,8 @@ mod tests {
             assert!(!want.is_empty(), "{sel} {s}: no record in the files");
             assert_eq!(got.len(), want.len(), "{sel} {s}..{e}: record count");
             assert!(
-                got.windows(2).all(|w| (&w[0].0, w[0].1) <= (&w[1].0, w[1].1)),
+                got.windows(2)
+                    .all(|w| (&w[0].0, w[0].1) <= (&w[1].0, w[1].1)),
                 "{sel} {s}..{e}: not in stream and time order"
             );
             // Records of one stream starting at the same time may come in another order.
@@ -874,9 +931,23 @@ mod tests {
             b.sort();
             assert!(a == b, "{sel} {s}..{e}: records differ");
             assert!(plan.bytes >= got.iter().map(|r| r.2.len() as u64).sum::<u64>());
+            if s == "2025-11-10T12:00:30" {
+                // One minute of a day file in time order: the timeindex narrows the read to
+                // about an hour of it.
+                let day =
+                    std::fs::metadata(root.join("2025/CH/BALST/LHZ.D/CH.BALST..LHZ.D.2025.314"))
+                        .unwrap()
+                        .len();
+                assert!(plan.bytes * 10 < day, "{} of {day} bytes", plan.bytes);
+            }
         }
         // Quality: IU.COLA.00.BH? is M, so D selects nothing and M and B all of it.
-        let sel = [("net", "IU"), ("sta", "COLA"), ("loc", "00"), ("cha", "BH?")];
+        let sel = [
+            ("net", "IU"),
+            ("sta", "COLA"),
+            ("loc", "00"),
+            ("cha", "BH?"),
+        ];
         for (q, some) in [("D", false), ("M", true), ("B", true)] {
             let mut p = sel.to_vec();
             p.push(("quality", q));
@@ -885,6 +956,28 @@ mod tests {
             let got = split(&served(&plan));
             assert_eq!(!got.is_empty(), some, "quality={q}");
             assert!(got.iter().all(|r| r.2[6] == b'M'));
+        }
+        // A sink that fails (the client went away) stops the writer at once, whether the
+        // section is read in chunks (IU.COLA.00.BHZ, in time order) or whole and sorted
+        // (XX.TEST.00.LHZ, out of order).
+        for sel in ["IU.COLA.00.BHZ", "XX.TEST.00.LHZ"] {
+            let mut req = request(&[]).unwrap();
+            req.lines[0].streams = vec![NslcGlob::parse(sel).unwrap()];
+            let plan = req.plan(&cat, None, &access).unwrap();
+            assert!(split(&served(&plan)).len() > 5, "{sel}");
+            let mut calls = 0;
+            let e = plan
+                .write(|_| {
+                    calls += 1;
+                    if calls == 3 {
+                        Err(std::io::ErrorKind::BrokenPipe.into())
+                    } else {
+                        Ok(())
+                    }
+                })
+                .unwrap_err();
+            assert_eq!(calls, 3, "{sel}: records given after the sink failed");
+            assert_eq!(e.kind(), crate::ErrorKind::Io, "{sel}");
         }
         // Restricted streams only when authenticated.
         let mut access = Access {
