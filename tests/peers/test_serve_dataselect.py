@@ -536,3 +536,32 @@ def test_post_same_as_portable(server, portable, sds):
     # No data, both.
     body = post_body([("IU", "COLA", "00", "BHZ", "2001-01-01T00:00:00", "2001-01-02T00:00:00")])
     assert http(server.url + DS + "/query", body)[0] == http(url + DS + "/query", body)[0] == 204
+
+
+def test_mass_downloader(server, sds, tmp_path):
+    """ObsPy's MassDownloader (station service, then bulk dataselect, records split per
+    channel) fills an empty directory with exactly the archive's records of BW.FFB1-3."""
+    from obspy.clients.fdsn.mass_downloader import GlobalDomain, MassDownloader, Restrictions
+
+    client = Client(server.url, timeout=60)
+    if "station" not in client.services:
+        pytest.skip("this server has no fdsnws-station yet (issue #18, item 3)")
+    s, e = UTCDateTime("2016-03-11T11:34:40"), UTCDateTime("2016-03-11T11:34:50")
+    restrictions = Restrictions(
+        starttime=s, endtime=e, network="BW", station="FFB?", channel="*",
+        reject_channels_with_gaps=False, minimum_length=0.0,
+        minimum_interstation_distance_in_m=0.0, sanitize=True)
+    waveforms, stations = tmp_path / "waveforms", tmp_path / "stations"
+    MassDownloader(providers=[client]).download(
+        GlobalDomain(), restrictions, mseed_storage=str(waveforms),
+        stationxml_storage=str(stations))
+    channels = sorted({tuple(c.split(".")) for c in client.get_stations(
+        network="BW", station="FFB?", starttime=s, endtime=e, level="channel").get_contents()["channels"]})
+    assert channels, "the station service lists no BW.FFB? channel"
+    got = []
+    for f in sorted(waveforms.iterdir()):
+        got += split(f.read_bytes())
+    want = expected(sds, [(*c, str(s), str(e)) for c in channels])
+    assert want
+    assert sorted(r[4] for r in got) == sorted(r[4] for r in want)
+    assert sorted({r[0] for r in got}) == sorted({sid(*c) for c in channels})

@@ -131,7 +131,7 @@ impl DataselectRequest {
                 .unwrap_or_default(),
         };
         // Rows and windows per stream.
-        let mut per: BTreeMap<Nslc, (Vec<(i64, i64)>, Vec<TsindexRow>)> = BTreeMap::new();
+        let mut per: BTreeMap<Nslc, Selected> = BTreeMap::new();
         for line in &self.lines {
             let ws = line.start_ns.unwrap_or(i64::MIN);
             let we = line.end_ns.unwrap_or(i64::MAX);
@@ -258,6 +258,9 @@ impl DataselectRequest {
         }))
     }
 }
+
+/// The windows `[start, end)` of the lines that select a stream, and its catalogue rows.
+type Selected = (Vec<(i64, i64)>, Vec<TsindexRow>);
 
 /// The quality code of a catalogue row: its `quality` column, else the one its publication
 /// version stands for (mseedindex 3 leaves `quality` empty: 1 R, 2 D, 3 Q, 4 M).
@@ -585,10 +588,10 @@ impl DataselectPlan {
     /// goes), or with the path `response` when `sink` fails (the client went away); the
     /// records before have been given.
     pub fn write(&self, mut sink: impl FnMut(&[u8]) -> std::io::Result<()>) -> Result<u64> {
-        let mut written = 0u64;
         let mut buf: Vec<u8> = Vec::new();
+        let written = std::cell::Cell::new(0u64);
         let mut give = |rec: &[u8]| -> Result<()> {
-            written += rec.len() as u64;
+            written.set(written.get() + rec.len() as u64);
             sink(rec).map_err(|e| Error::io("response", e))
         };
         for stream in &self.streams {
@@ -610,8 +613,7 @@ impl DataselectPlan {
                 i = j;
             }
         }
-        drop(give);
-        Ok(written)
+        Ok(written.get())
     }
 }
 
