@@ -16,7 +16,6 @@ asked through ObsPy's FDSN `Client` (`get_waveforms`, `get_waveforms_bulk`), pla
 from __future__ import annotations
 
 import io
-import os
 import socket
 import sqlite3
 import subprocess
@@ -399,21 +398,12 @@ def test_client_going_away(server, sds):
 # --- portable-fdsnws-dataselect as an oracle ---------------------------------------------
 
 
-def fdsnws_bin() -> Path:
-    return Path(os.environ.get(
-        "SIQACO_FDSNWS_BIN", ROOT / ".venv-fdsnws" / "bin" / "portable-fdsnws-dataselect"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def portable(sds, tmp_path_factory):
     """portable-fdsnws-dataselect on a catalogue of sds-small written by mseedindex (one
     file per call, as ObsPy's Indexer runs it); yields (base URL, catalogue)."""
+    from serving import fdsnws_bin, portable_fdsnws
+
     exe = fdsnws_bin()
     mseedindex = ROOT / ".venv" / "bin" / "mseedindex"
     if not exe.is_file() or not mseedindex.is_file():
@@ -424,33 +414,8 @@ def portable(sds, tmp_path_factory):
     for f in sorted(p for p in sds.rglob("*") if p.is_file()):
         subprocess.run([str(mseedindex), "-sqlite", str(db), str(f)], check=True,
                        capture_output=True)
-    port = free_port()
-    ini = tmp / "server.ini"
-    ini.write_text(
-        f"[index_db]\npath = {db}\ntable = tsindex\nsummary_table = tsindex_summary\n"
-        f"[server]\ninterface = 127.0.0.1\nport = {port}\nmaxsectiondays = 10\n"
-        f"[logging]\npath = {tmp / 'dataselect.log'}\nlevel = INFO\n")
-    subprocess.run([str(exe), "-i", str(ini)], cwd=tmp, check=True, capture_output=True)
-    proc = subprocess.Popen([str(exe), str(ini)], cwd=tmp,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        t0 = time.monotonic()
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None, "portable-fdsnws-dataselect exited"
-                assert time.monotonic() - t0 < 60, "portable-fdsnws-dataselect not listening"
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", db
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with portable_fdsnws(db, tmp, build_summary=True) as url:
+        yield url, db
 
 
 def ends_in_last_block(db: Path, line) -> bool:

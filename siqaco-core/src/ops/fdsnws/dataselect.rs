@@ -39,6 +39,7 @@ use crate::error::{Error, Result};
 use crate::gaps::{analyze, AnalysisOptions};
 use crate::index::section::{parse_epoch, parse_timespans};
 use crate::index::{Catalogue, TsindexRow};
+use crate::interval::{intersect, union};
 use crate::record::{RecordHeader, RecordScanner, ScanItem};
 use crate::segment::Piece;
 use crate::sid::Nslc;
@@ -307,33 +308,6 @@ fn resolve(root: &Path, filename: &str) -> Result<PathBuf> {
     })
 }
 
-/// Sorted, disjoint union of half-open intervals (touching ones joined).
-fn union(mut iv: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
-    iv.sort_unstable();
-    let mut out: Vec<(i64, i64)> = Vec::with_capacity(iv.len());
-    for (s, e) in iv {
-        match out.last_mut() {
-            Some(last) if s <= last.1 => last.1 = last.1.max(e),
-            _ => out.push((s, e)),
-        }
-    }
-    out
-}
-
-/// The intersection of two sorted disjoint interval lists.
-fn intersect(a: &[(i64, i64)], b: &[(i64, i64)]) -> Vec<(i64, i64)> {
-    let mut out = Vec::new();
-    for &(s, e) in a {
-        for &(bs, be) in b {
-            let (x, y) = (s.max(bs), e.min(be));
-            if x < y {
-                out.push((x, y));
-            }
-        }
-    }
-    union(out)
-}
-
 /// Whether `[start, end)` meets one of the sorted disjoint intervals `iv`; an empty
 /// interval (`start == end`, a record without samples) meets one that contains `start`.
 fn overlaps_any(iv: &[(i64, i64)], start: i64, end: i64) -> bool {
@@ -579,7 +553,7 @@ impl DataselectPlan {
     /// number of bytes given.
     ///
     /// Memory: a section whose records are in time order and overlap no other section of
-    /// the stream is read [`CHUNK_BYTES`] at a time; otherwise the sections of the stream
+    /// the stream is read 256 KiB at a time; otherwise the sections of the stream
     /// that overlap in time are read together and their records sorted.
     ///
     /// # Errors
@@ -761,7 +735,6 @@ mod tests {
         assert!(overlaps_any(&iv, 25, 25), "a record without samples inside");
         assert!(!overlaps_any(&iv, 10, 10), "the end is excluded");
         assert_eq!(inside(&iv, 5, 25), 10);
-        assert_eq!(intersect(&iv, &[(5, 22)]), [(5, 10), (20, 22)]);
     }
 
     #[test]
