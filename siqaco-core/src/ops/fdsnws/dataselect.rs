@@ -320,7 +320,7 @@ fn overlaps_any(iv: &[(i64, i64)], start: i64, end: i64) -> bool {
 /// Nanoseconds of `[start, end)` inside the intervals `iv`.
 fn inside(iv: &[(i64, i64)], start: i64, end: i64) -> i64 {
     iv.iter()
-        .map(|&(s, e)| (e.min(end) - s.max(start)).max(0))
+        .map(|&(s, e)| e.min(end).saturating_sub(s.max(start)).max(0))
         .sum()
 }
 
@@ -735,6 +735,7 @@ mod tests {
         assert!(overlaps_any(&iv, 25, 25), "a record without samples inside");
         assert!(!overlaps_any(&iv, 10, 10), "the end is excluded");
         assert_eq!(inside(&iv, 5, 25), 10);
+        assert_eq!(inside(&[(i64::MIN, i64::MAX)], i64::MIN, i64::MAX), i64::MAX);
     }
 
     #[test]
