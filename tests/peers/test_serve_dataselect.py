@@ -119,7 +119,8 @@ def get(base: str, **params) -> tuple[int, bytes, dict]:
 
 def post_body(lines, **params) -> bytes:
     head = "".join(f"{k}={v}\n" for k, v in params.items())
-    return (head + "".join(f"{n} {s} {l or '--'} {c} {a} {b}\n" for n, s, l, c, a, b in lines)).encode()
+    body = "".join(f"{n} {s} {l or '--'} {c} {a} {b}\n" for n, s, l, c, a, b in lines)
+    return (head + body).encode()
 
 
 @pytest.fixture(scope="module")
@@ -520,8 +521,9 @@ def test_mass_downloader(server, sds, tmp_path):
     MassDownloader(providers=[client]).download(
         GlobalDomain(), restrictions, mseed_storage=str(waveforms),
         stationxml_storage=str(stations))
-    channels = sorted({tuple(c.split(".")) for c in client.get_stations(
-        network="BW", station="FFB?", starttime=s, endtime=e, level="channel").get_contents()["channels"]})
+    inventory = client.get_stations(network="BW", station="FFB?", starttime=s, endtime=e,
+                                    level="channel")
+    channels = sorted({tuple(c.split(".")) for c in inventory.get_contents()["channels"]})
     assert channels, "the station service lists no BW.FFB? channel"
     got = []
     for f in sorted(waveforms.iterdir()):
