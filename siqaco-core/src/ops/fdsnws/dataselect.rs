@@ -7,7 +7,8 @@
 //!    the plan against its limits (413) and answers "no data" (204/404) before the
 //!    response starts.
 //! 2. [`DataselectPlan::write`]: reads the ranges and gives whole records to a sink, with
-//!    bounded memory.
+//!    bounded memory (a few hundred KiB and about 32 bytes per record of sections read out
+//!    of file order).
 //!
 //! Rules:
 //!
@@ -40,7 +41,7 @@ use crate::gaps::{analyze, AnalysisOptions};
 use crate::index::section::{parse_epoch, parse_timespans};
 use crate::index::{Catalogue, TsindexRow};
 use crate::interval::{intersect, union};
-use crate::record::{RecordHeader, RecordScanner, ScanItem};
+use crate::record::{RecordHeader, ScanItem};
 use crate::segment::Piece;
 use crate::sid::Nslc;
 use crate::time::{parse_time, period_ns, NS_PER_DAY, NS_PER_S};
@@ -582,7 +583,7 @@ impl DataselectPlan {
                 if j == i + 1 && secs[i].in_order {
                     stream_section(stream, &secs[i], &mut buf, &mut give)?;
                 } else {
-                    sorted_sections(stream, &secs[i..j], &mut give)?;
+                    sorted_sections(stream, &secs[i..j], &mut buf, &mut give)?;
                 }
                 i = j;
             }
@@ -646,40 +647,72 @@ fn stream_section(
     }
 }
 
-/// Gives the wanted records of sections that overlap in time, all read, sorted by time
-/// (then section and offset), each `(file, offset)` once.
+/// Gives the wanted records of sections that overlap in time (or of one section whose
+/// records are out of time order) sorted by time, then section and offset, each `(file,
+/// offset)` once, with bounded memory: a first pass reads the sections in chunks and keeps
+/// where each wanted record is (about 32 bytes a record), a second reads the records in
+/// that order, a run of records that follow each other in one file (up to 256 KiB) at a
+/// time.
 fn sorted_sections(
     stream: &StreamPlan,
     secs: &[PlannedSection],
+    buf: &mut Vec<u8>,
     give: &mut impl FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
-    let mut bufs = Vec::with_capacity(secs.len());
-    for sec in secs {
-        let mut b = Vec::with_capacity(usize::try_from(sec.len).unwrap_or(0));
-        open_range(&sec.path, sec.offset, sec.len)?
-            .read_to_end(&mut b)
-            .map_err(|e| Error::io(&sec.path, e))?;
-        bufs.push(b);
-    }
-    // (start, section, offset in buffer, length)
-    let mut found: Vec<(i64, usize, usize, usize)> = Vec::new();
-    let mut seen: HashSet<(&Path, u64)> = HashSet::new();
-    for (k, b) in bufs.iter().enumerate() {
+    // (start, section, offset in the file, length)
+    let mut found: Vec<(i64, usize, u64, usize)> = Vec::new();
+    for (k, sec) in secs.iter().enumerate() {
+        let mut reader = open_range(&sec.path, sec.offset, sec.len)?;
         let mut stream_ok = None;
-        for item in RecordScanner::new(b) {
-            let ScanItem::Record { offset, header } = item else {
-                continue;
-            };
-            if stream.wants(&header, &mut stream_ok)
-                && seen.insert((secs[k].path.as_path(), secs[k].offset + offset))
-            {
-                found.push((header.start_ns, k, offset as usize, header.record_length));
+        crate::record::scan_reader(&mut reader, buf, CHUNK_BYTES, |item| {
+            if let ScanItem::Record { offset, header } = item {
+                if stream.wants(&header, &mut stream_ok) {
+                    found.push((
+                        header.start_ns,
+                        k,
+                        sec.offset + offset,
+                        header.record_length,
+                    ));
+                }
             }
-        }
+        })
+        .map_err(|e| Error::io(&sec.path, e))?;
     }
     found.sort_unstable();
-    for (_, k, off, len) in found {
-        give(&bufs[k][off..off + len])?;
+    let mut seen: HashSet<(&Path, u64)> = HashSet::new();
+    found.retain(|&(_, k, off, _)| seen.insert((secs[k].path.as_path(), off)));
+    let mut files: Vec<Option<std::fs::File>> = secs.iter().map(|_| None).collect();
+    let mut i = 0;
+    while i < found.len() {
+        let (_, k, first, len) = found[i];
+        let mut end = first + len as u64;
+        let mut j = i + 1;
+        while j < found.len()
+            && found[j].1 == k
+            && found[j].2 == end
+            && end - first < CHUNK_BYTES as u64
+        {
+            end += found[j].3 as u64;
+            j += 1;
+        }
+        let path = &secs[k].path;
+        let file = match &mut files[k] {
+            Some(f) => f,
+            slot => slot.insert(std::fs::File::open(path).map_err(|e| Error::io(path, e))?),
+        };
+        let run = usize::try_from(end - first).unwrap_or(usize::MAX);
+        if buf.len() < run {
+            buf.resize(run, 0);
+        }
+        file.seek(SeekFrom::Start(first))
+            .and_then(|_| file.read_exact(&mut buf[..run]))
+            .map_err(|e| Error::io(path, e))?;
+        let mut at = 0;
+        for &(_, _, _, len) in &found[i..j] {
+            give(&buf[at..at + len])?;
+            at += len;
+        }
+        i = j;
     }
     Ok(())
 }
@@ -689,6 +722,7 @@ mod tests {
     use super::*;
     use crate::archive::{Archive, Layout};
     use crate::index::IndexOptions;
+    use crate::record::RecordScanner;
     use crate::sid::NslcGlob;
 
     fn request(pairs: &[(&str, &str)]) -> Result<DataselectRequest> {
@@ -735,7 +769,10 @@ mod tests {
         assert!(overlaps_any(&iv, 25, 25), "a record without samples inside");
         assert!(!overlaps_any(&iv, 10, 10), "the end is excluded");
         assert_eq!(inside(&iv, 5, 25), 10);
-        assert_eq!(inside(&[(i64::MIN, i64::MAX)], i64::MIN, i64::MAX), i64::MAX);
+        assert_eq!(
+            inside(&[(i64::MIN, i64::MAX)], i64::MIN, i64::MAX),
+            i64::MAX
+        );
     }
 
     #[test]
