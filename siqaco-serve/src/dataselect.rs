@@ -193,9 +193,6 @@ pub const WADL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <application xmlns="http://wadl.dev.java.net/2009/02" xmlns:xsd="http://www.w3.org/2001/XMLSchema">
   <doc title="FDSN dataselect web service 1.1 (siqaco serve)"/>
   <resources base="/fdsnws/dataselect/1/">
-    <resource path="/">
-      <method name="GET" id="root"><response><representation mediaType="text/html"/></response></method>
-    </resource>
     <resource path="query">
       <method name="GET" id="query">
         <request>
