@@ -183,25 +183,24 @@ impl DataselectRequest {
         let windows = union(windows);
         rows.sort_by(|a, b| (&a.filename, a.byteoffset).cmp(&(&b.filename, b.byteoffset)));
         rows.dedup_by(|a, b| a.filename == b.filename && a.byteoffset == b.byteoffset);
+        let mut sections: Vec<Candidate> = rows
+            .iter()
+            .map(Candidate::of)
+            .filter(|c| overlaps_any(&windows, c.start_ns, c.end_ns))
+            .collect();
         let mut quality = match self.quality {
             Some(q @ ('D' | 'R' | 'Q' | 'M')) => Some(q as u8),
             _ => None,
         };
         if self.quality == Some('B') {
-            let best = rows
+            // The best quality among the sections that meet the windows.
+            let best = sections
                 .iter()
-                .filter_map(row_quality)
+                .filter_map(|c| row_quality(c.row))
                 .max_by_key(|q| quality_rank(*q as u8));
             if let Some(best) = best {
-                rows.retain(|r| row_quality(r) == Some(best));
+                sections.retain(|c| row_quality(c.row) == Some(best));
                 quality = Some(best as u8);
-            }
-        }
-        let mut sections: Vec<Candidate> = Vec::new();
-        for row in &rows {
-            let c = Candidate::of(row);
-            if overlaps_any(&windows, c.start_ns, c.end_ns) {
-                sections.push(c);
             }
         }
         // Continuous segments, when asked to select by them.
@@ -857,6 +856,56 @@ mod tests {
 
     fn t(s: &str) -> i64 {
         parse_time(s).unwrap()
+    }
+
+    /// A day of CH.BALST..LHZ (quality D) followed, in the same file, by copies of its
+    /// first ten records marked R (raw data received twice): `quality` selects by the
+    /// records' indicator and B keeps the best (D) only.
+    #[test]
+    fn quality_best_of_mixed_qualities() {
+        let Some(data) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let rel = "2025/CH/BALST/LHZ.D/CH.BALST..LHZ.D.2025.314";
+        let day = std::fs::read(data.join("sds-small").join(rel)).unwrap();
+        let records = split(&day);
+        assert!(records.iter().all(|r| r.2[6] == b'D'));
+        let mut raw: Vec<Vec<u8>> = records[..10].iter().map(|r| r.2.clone()).collect();
+        for r in &mut raw {
+            r[6] = b'R';
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("sds");
+        std::fs::create_dir_all(root.join(rel).parent().unwrap()).unwrap();
+        std::fs::write(root.join(rel), [day.clone(), raw.concat()].concat()).unwrap();
+        let mut cat = Catalogue::open(&dir.path().join("ts.sqlite")).unwrap();
+        cat.index_archive(&Archive::new(&root, Layout::Sds), &IndexOptions::default())
+            .unwrap();
+        let get = |q: Option<&str>| {
+            let mut p = vec![("net", "CH"), ("cha", "LHZ")];
+            p.extend(q.map(|q| ("quality", q)));
+            let plan = request(&p)
+                .unwrap()
+                .plan(&cat, None, &Access::default())
+                .unwrap();
+            split(&served(&plan))
+        };
+        let sorted = |mut v: Vec<Vec<u8>>| {
+            v.sort();
+            v
+        };
+        let bytes = |v: Vec<(Nslc, i64, Vec<u8>)>| sorted(v.into_iter().map(|r| r.2).collect());
+        let d_only = sorted(records.iter().map(|r| r.2.clone()).collect());
+        assert_eq!(bytes(get(Some("B"))), d_only);
+        assert_eq!(bytes(get(Some("D"))), d_only);
+        assert_eq!(bytes(get(Some("R"))), sorted(raw.clone()));
+        let all = get(None);
+        assert_eq!(all.len(), records.len() + 10);
+        assert!(
+            all.windows(2).all(|w| w[0].1 <= w[1].1),
+            "not in time order"
+        );
+        assert!(get(Some("M")).is_empty());
     }
 
     #[test]
