@@ -878,7 +878,7 @@ mod tests {
         let root = dir.path().join("sds");
         std::fs::create_dir_all(root.join(rel).parent().unwrap()).unwrap();
         std::fs::write(root.join(rel), [day.clone(), raw.concat()].concat()).unwrap();
-        let mut cat = Catalogue::open(&dir.path().join("ts.sqlite")).unwrap();
+        let mut cat = Catalogue::open(dir.path().join("ts.sqlite")).unwrap();
         cat.index_archive(&Archive::new(&root, Layout::Sds), &IndexOptions::default())
             .unwrap();
         let get = |q: Option<&str>| {
