@@ -9,6 +9,9 @@
 //! [`CHANNEL_CHUNKS`] chunks into the streamed body (`application/vnd.fdsn.mseed`): memory
 //! stays bounded whatever the response's size, and when the client goes away the channel
 //! closes and the writer stops.
+//!
+//! `queryauth` is `query` with the restricted streams included: it counts on the HTTP
+//! digest layer the server puts in front of every path ending in `/queryauth`.
 
 use crate::error::FdsnError;
 use crate::state::AppState;
