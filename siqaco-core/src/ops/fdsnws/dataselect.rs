@@ -319,9 +319,9 @@ fn overlaps_any(iv: &[(i64, i64)], start: i64, end: i64) -> bool {
 
 /// Nanoseconds of `[start, end)` inside the intervals `iv`.
 fn inside(iv: &[(i64, i64)], start: i64, end: i64) -> i64 {
-    iv.iter()
-        .map(|&(s, e)| e.min(end).saturating_sub(s.max(start)).max(0))
-        .sum()
+    iv.iter().fold(0i64, |acc, &(s, e)| {
+        acc.saturating_add(e.min(end).saturating_sub(s.max(start)).max(0))
+    })
 }
 
 /// A catalogue row with its times and spans parsed.
