@@ -32,10 +32,10 @@ pub const VERSION: &str = "1.1.0";
 pub const CONTENT_TYPE: &str = "application/vnd.fdsn.mseed";
 
 /// Bytes of records sent at a time (a chunk of the response body).
-pub const CHUNK_BYTES: usize = 64 * 1024;
+pub const CHUNK_BYTES: usize = 128 * 1024;
 
 /// Chunks the writer may have ready before the client takes them.
-pub const CHANNEL_CHUNKS: usize = 4;
+pub const CHANNEL_CHUNKS: usize = 2;
 
 /// The routes of the service.
 pub fn routes() -> Router<AppState> {
