@@ -3,12 +3,14 @@
 //! server and run here, so the rules (which records, which time spans, which channels) live
 //! in the core and the server only maps HTTP onto them.
 //!
+//! - [`dataselect`]: fdsnws-dataselect 1.1, the records of a selection.
 //! - [`params`]: the parameters of a GET or POST request, parsed once for every service
 //!   (FDSN Web Service Specifications 1.2).
 //! - [`station`]: fdsnws-station 1.1 from StationXML files.
 //!
 //! Times are ns since 1970-01-01 UTC; windows are `[start, end)`.
 
+pub mod dataselect;
 pub mod params;
 pub mod station;
 
