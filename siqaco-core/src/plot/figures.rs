@@ -29,12 +29,15 @@ pub const AVAILABILITY_LEGEND: [(Option<f64>, Color, &str); 7] = [
     (None, NO_DATA, "no data"),
 ];
 
+/// The legend class of a percent availability: the first whose lower bound it reaches,
+/// within a relative 1e-9 (so that 99.99999999999 % computed from durations is still
+/// 100 %, while 0 % stays apart from "> 0 %").
 fn class_of(pct: Option<f64>) -> usize {
     match pct {
         None => AVAILABILITY_LEGEND.len() - 1,
         Some(p) => AVAILABILITY_LEGEND
             .iter()
-            .position(|(lo, _, _)| lo.is_some_and(|lo| p >= lo - 1e-9))
+            .position(|(lo, _, _)| lo.is_some_and(|lo| p >= lo - 1e-9 * lo))
             .unwrap_or(AVAILABILITY_LEGEND.len() - 2),
     }
 }
