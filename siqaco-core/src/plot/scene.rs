@@ -133,6 +133,12 @@ impl Scene {
 
     /// The figure as an `<svg>` element, to inline in HTML.
     pub fn svg_element(&self) -> String {
+        self.write_svg_element(true)
+    }
+
+    /// The `<svg>` element; without the rectangles' tooltips (`<title>`) when `tooltips` is
+    /// false (what the PNG renders: they are not drawn, and are about half the bytes).
+    fn write_svg_element(&self, tooltips: bool) -> String {
         let mut s = String::with_capacity(64 * self.items.len() + 512);
         let _ = write!(
             s,
@@ -167,10 +173,10 @@ impl Scene {
                         fill.hex()
                     );
                     match title {
-                        Some(t) => {
+                        Some(t) if tooltips => {
                             let _ = writeln!(s, "><title>{}</title></rect>", xml_escape(t));
                         }
-                        None => s.push_str("/>\n"),
+                        _ => s.push_str("/>\n"),
                     }
                 }
                 Item::Line {
@@ -229,7 +235,7 @@ impl Scene {
     }
 
     /// The figure as a PNG image of `width × height` pixels (8-bit RGBA, opaque): its SVG
-    /// ([`Scene::to_svg`]) rendered by resvg, text set in the embedded DejaVu Sans
+    /// ([`Scene::to_svg`], without the tooltips) rendered by resvg, text set in the embedded DejaVu Sans
     /// ([`super::FONT_FAMILY`]; no system font is looked up, so every machine draws the same
     /// pixels). Rectangles and lines are drawn without anti-aliasing (`crispEdges`), text
     /// with it.
@@ -245,7 +251,7 @@ impl Scene {
             font_size: FONT_SIZE as f32,
             ..usvg::Options::default()
         };
-        let tree = match usvg::Tree::from_str(&self.to_svg(), &opts) {
+        let tree = match usvg::Tree::from_str(&self.write_svg_element(false), &opts) {
             Ok(t) => t,
             Err(e) => panic!("siqaco's own figure SVG does not parse: {e}"),
         };
