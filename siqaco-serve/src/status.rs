@@ -667,7 +667,7 @@ const PAGE_CSS: &str =
     "form.window,form.action{display:flex;flex-wrap:wrap;gap:.4em;align-items:end;\
 margin:.4em 0}form label{display:flex;flex-direction:column;font-size:12px;color:#555}\
 input{font:inherit;padding:1px 4px}.counts td{text-align:right}.empty{color:#777;font-style:italic}\
-#current-run{margin:.4em 0}#qc-table td{white-space:normal;max-width:40em}";
+#current-run{margin:.4em 0}#qc-table td:nth-child(7){white-space:normal;min-width:20em}";
 
 /// Refreshes the stack, the runs, the current run and the figures from `/api/` every
 /// 30 s (and once at load for the tables): one renderer of those tables, the page's own.
