@@ -27,6 +27,9 @@ pub struct ServeArgs {
     /// StationXML file or directory of them, for fdsnws-station (repeatable).
     #[arg(long)]
     stationxml: Vec<PathBuf>,
+    /// A QC JSON document (`siqaco qc --format json`) whose findings the status page shows.
+    #[arg(long)]
+    qc: Option<PathBuf>,
     /// Streams served only through queryauth (N.S.L.C glob, repeatable).
     #[arg(long, value_parser = NslcGlob::parse)]
     restricted: Vec<NslcGlob>,
@@ -74,6 +77,9 @@ impl ServeArgs {
         }
         if !self.stationxml.is_empty() {
             s.stationxml.clone_from(&self.stationxml);
+        }
+        if self.qc.is_some() {
+            s.qc.clone_from(&self.qc);
         }
         if !self.restricted.is_empty() {
             s.restricted.clone_from(&self.restricted);

@@ -3,6 +3,7 @@
 use crate::error::FdsnError;
 use crate::ServeSettings;
 use siqaco::index::Catalogue;
+use siqaco::ops::fdsnws::station::StationInventory;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -21,6 +22,8 @@ pub struct Shared {
     pub settings: ServeSettings,
     /// When the server started.
     pub started: Instant,
+    /// The StationXML files of the settings, read once at start (fdsnws-station).
+    pub stations: Arc<StationInventory>,
     /// Open read-only catalogues not in use (a [`Catalogue`] is used by one thread at a
     /// time; each blocking task takes one and gives it back).
     idle: Mutex<Vec<Catalogue>>,
@@ -39,15 +42,20 @@ impl Drop for Shared {
 }
 
 impl AppState {
-    /// The state for `settings`: opens the catalogue once to check it can be read.
+    /// The state for `settings`: opens the catalogue once to check it can be read and
+    /// reads the StationXML files.
     ///
     /// # Errors
-    /// [`siqaco::Error::Database`] when the catalogue cannot be opened.
+    /// [`siqaco::Error::Database`] when the catalogue cannot be opened; the error of
+    /// [`StationInventory::load`] (the file, line and column) for a StationXML file that
+    /// cannot be read.
     pub fn new(settings: ServeSettings) -> siqaco::Result<AppState> {
         let first = Catalogue::open_read_only(&settings.catalogue)?;
+        let stations = Arc::new(StationInventory::load(&settings.stationxml)?);
         Ok(AppState(Arc::new(Shared {
             settings,
             started: Instant::now(),
+            stations,
             idle: Mutex::new(vec![first]),
         })))
     }
@@ -65,6 +73,11 @@ impl AppState {
     /// How many open catalogues wait idle (at most [`MAX_IDLE_CATALOGUES`]).
     pub fn idle_catalogues(&self) -> usize {
         self.0.idle.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// The StationXML inventory served by fdsnws-station.
+    pub fn stations(&self) -> &Arc<StationInventory> {
+        &self.0.stations
     }
 
     /// Runs `f` with a catalogue on tokio's blocking pool (SQLite and PostgreSQL calls

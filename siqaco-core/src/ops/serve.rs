@@ -31,6 +31,9 @@ pub struct ServeSettings {
     /// The `siqaco.toml` the server was started with, if any: the operator's actions on the
     /// status page (create, retry, cancel requests; start an update run) run with it.
     pub config: Option<PathBuf>,
+    /// A QC JSON document (`siqaco qc --format json`, `docs/qc.md`) whose findings the
+    /// status page shows (`/api/qc`); without one the page says no QC report is configured.
+    pub qc: Option<PathBuf>,
     /// The HTTP digest realm the credentials are for (default `FDSN`).
     pub realm: String,
     /// Largest dataselect response, bytes of miniSEED records (default 2 GiB); a larger
@@ -63,6 +66,7 @@ impl Default for ServeSettings {
             restricted: Vec::new(),
             credentials: None,
             config: None,
+            qc: None,
             realm: "FDSN".into(),
             max_bytes: 2 << 30,
             max_samples: 500_000_000,

@@ -176,6 +176,7 @@ struct RawServe {
     #[serde(default)]
     restricted: Vec<String>,
     credentials: Option<String>,
+    qc: Option<String>,
     realm: Option<String>,
     max_bytes: Option<i64>,
     max_samples: Option<i64>,
@@ -462,6 +463,7 @@ fn serve_settings(
     };
     s.restricted = globs("serve.restricted", &raw.restricted)?;
     s.credentials = raw.credentials.as_deref().map(|c| resolve(base, c));
+    s.qc = raw.qc.as_deref().map(|q| resolve(base, q));
     if let Some(r) = raw.realm {
         s.realm = r;
     }
@@ -1047,10 +1049,14 @@ mod tests {
         let text = example().replace(
             "restricted = []",
             "restricted = [\"XX.ST99.*.*\"]\ncredentials = \"auth/htdigest\"\n\
-             stationxml = [\"a.xml\", \"/x/sx\"]\ncatalogue = \"postgresql://u@h/db\"",
+             stationxml = [\"a.xml\", \"/x/sx\"]\ncatalogue = \"postgresql://u@h/db\"\nqc = \"qc.json\"",
         );
         let c = Config::from_str_in(&text, base).unwrap();
         assert_eq!(c.serve.catalogue, "postgresql://u@h/db");
+        assert_eq!(
+            c.serve.qc.as_deref(),
+            Some(Path::new("/srv/siqaco/qc.json"))
+        );
         assert_eq!(c.serve.restricted[0].to_string(), "XX.ST99.*.*");
         assert_eq!(
             c.serve.credentials.as_deref(),

@@ -3,12 +3,20 @@
 //! server and run here, so the rules (which records, which time spans, which channels) live
 //! in the core and the server only maps HTTP onto them.
 //!
+//! - [`dataselect`]: fdsnws-dataselect 1.1, the records of a selection.
 //! - [`params`]: the parameters of a GET or POST request, parsed once for every service
 //!   (FDSN Web Service Specifications 1.2).
+//! - [`station`]: fdsnws-station 1.1 from StationXML files.
+//! - [`status`]: the status page at `/` and its JSON under `/api/`.
 //!
 //! Times are ns since 1970-01-01 UTC; windows are `[start, end)`.
 
+pub mod dataselect;
 pub mod params;
+pub mod station;
+#[cfg(all(feature = "plot", feature = "update"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "plot", feature = "update"))))]
+pub mod status;
 
 pub use params::{FdsnQuery, ParamSpec, SelectionLine, MAX_SELECTION_STREAMS, SELECTION_PARAMS};
 

@@ -137,7 +137,8 @@ fn code_list(field: &str, text: &str) -> Result<Vec<String>> {
     Ok(out)
 }
 
-fn time(field: &str, text: &str, star_is_open: bool) -> Result<Option<i64>> {
+/// Parses the time `text` of parameter `field`; `*` is `None` (open) when `star_is_open`.
+pub(crate) fn time(field: &str, text: &str, star_is_open: bool) -> Result<Option<i64>> {
     let text = text.trim();
     if star_is_open && text == "*" {
         return Ok(None);
