@@ -118,8 +118,9 @@ fn the_shutdown_future_stops_the_server() {
 }
 
 /// A PostgreSQL catalogue of sds-small is served as the SQLite one: the pooled read-only
-/// catalogues of [`AppState::with_catalogue`], 32 at once, read the same rows, and no more
-/// than [`siqaco_serve::state::MAX_IDLE_CATALOGUES`] connections stay open after.
+/// catalogues of [`AppState::with_catalogue`], 32 at once, read the same rows, no more
+/// than [`siqaco_serve::state::MAX_IDLE_CATALOGUES`] connections stay open after, and
+/// dataselect answers the same bytes from both.
 #[test]
 fn postgresql_catalogue_served_as_sqlite() {
     let Some(data) = test_data_dir() else { return };
@@ -172,10 +173,19 @@ fn postgresql_catalogue_served_as_sqlite() {
     let from_pg = rows(&url);
     assert_eq!(from_pg.len(), 37, "one row per file x section of sds-small");
     assert_eq!(from_pg, rows(lite.to_str().unwrap()));
-    // And the server starts on it.
-    let s = settings(&url);
-    let addr = s.bind;
-    let server = Running::start(s);
-    assert_eq!(get(addr, "/fdsnws/dataselect/1/version").0, 200);
-    server.stop().unwrap();
+    // And the server answers the same records from both: dataselect of every stream of
+    // sds-small over its whole time range.
+    let query = "/fdsnws/dataselect/1/query?net=*&start=2000-01-01&end=2030-01-01";
+    let mut answers = Vec::new();
+    for target in [url.as_str(), lite.to_str().unwrap()] {
+        let mut s = settings(target);
+        s.archive = Some(root.clone());
+        let addr = s.bind;
+        let server = Running::start(s);
+        answers.push(get(addr, query));
+        server.stop().unwrap();
+    }
+    assert_eq!(answers[0].0, 200);
+    assert!(answers[0].1.len() > 100_000);
+    assert_eq!(answers[0], answers[1]);
 }
