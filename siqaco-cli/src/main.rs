@@ -286,6 +286,7 @@ const FIELD_FLAGS: &[(&str, &str)] = &[
     ("batch_files", "--batch"),
     ("inputs", "INPUTS"),
     ("timeout_s", "--timeout"),
+    ("header_timeout_s", "--header-timeout"),
     ("states", "--state"),
 ];
 
@@ -320,7 +321,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SIQACO_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,siqaco_serve=info")),
         )
         .with_writer(|| output::LogWriter)
         .log_internal_errors(false)
@@ -370,7 +371,7 @@ fn main() -> ExitCode {
     };
     let update_like = matches!(
         cli.command,
-        Command::Update(_) | Command::Request(_) | Command::Stack(_)
+        Command::Update(_) | Command::Request(_) | Command::Stack(_) | Command::Serve(_)
     );
     let code = match result {
         Ok(code) => code,

@@ -35,11 +35,35 @@ fn parse_xml(path: &Path) {
 }
 
 fn decode_png(path: &Path) -> (u32, u32) {
+    let (w, h, _) = decode_rgb(path);
+    (w, h)
+}
+
+/// Width, height and RGB pixels (row by row) of a PNG, decoded by the `png` crate.
+fn decode_rgb(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
     let f = std::io::BufReader::new(std::fs::File::open(path).unwrap());
     let mut rd = png::Decoder::new(f).read_info().unwrap();
     let mut buf = vec![0; rd.output_buffer_size().unwrap()];
     let info = rd.next_frame(&mut buf).unwrap();
-    (info.width, info.height)
+    assert_eq!(info.bit_depth, png::BitDepth::Eight, "{}", path.display());
+    let channels = info.color_type.samples();
+    let px = buf[..info.buffer_size()]
+        .chunks_exact(channels)
+        .map(|c| [c[0], c[1 % channels], c[2 % channels]])
+        .collect();
+    (info.width, info.height, px)
+}
+
+/// The `width` and `height` attributes of an SVG file's `<svg>` element.
+fn svg_size(path: &Path) -> (u32, u32) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let svg = &text[text.find("<svg ").unwrap()..];
+    let svg = &svg[..svg.find('>').unwrap()];
+    let attr = |name: &str| -> u32 {
+        let i = svg.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        svg[i..i + svg[i..].find('"').unwrap()].parse().unwrap()
+    };
+    (attr("width"), attr("height"))
 }
 
 /// The `data-v` values of each row of the summary table.
@@ -124,10 +148,21 @@ fn report_of_sds_small() {
     for f in ["calendar.svg", "timeline.svg"] {
         parse_xml(&out.join(f));
     }
-    for f in ["calendar.png", "timeline.png"] {
-        let (w, h) = decode_png(&out.join(f));
+    // each PNG is its SVG rendered: the same size, the title drawn in the top band (the
+    // two titles differ, so do their pixels)
+    let mut title_bands = Vec::new();
+    for f in ["calendar", "timeline"] {
+        let png = out.join(format!("{f}.png"));
+        let (w, h, px) = decode_rgb(&png);
         assert!(w >= 400 && h >= 100, "{f}: {w}x{h}");
+        assert_eq!((w, h), svg_size(&out.join(format!("{f}.svg"))), "{f}");
+        let band: Vec<[u8; 3]> = px[..18 * w as usize].to_vec();
+        let ink = band.iter().filter(|c| **c != [255; 3]).count();
+        assert!(ink > 200, "{f}: the title band has {ink} drawn pixels");
+        title_bands.push(band);
     }
+    let n = title_bands[0].len().min(title_bands[1].len());
+    assert_ne!(title_bands[0][..n], title_bands[1][..n]);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     let stats: Value =
         serde_json::from_slice(&siqaco(&["stats", "--db", db_s, "--format", "json"]).stdout)

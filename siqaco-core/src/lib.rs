@@ -77,7 +77,7 @@
 //! | `sqlite`   | the catalogue (`index`: tsindex, sections, `stats`)                      | rusqlite (bundled SQLite), md-5 |
 //! | `postgres` | the PostgreSQL catalogue backend (`index` with a `postgresql://` URL); implies `sqlite` | postgres |
 //! | `fdsn`     | data sources (`source`: FDSN dataselect, availability and station web services, local archives, catalogues, external programs; `qc::load_metadata` from a URL); implies `sqlite` (a catalogue is a source) | reqwest (rustls), digest_auth, httpdate |
-//! | `plot`     | figures and the HTML report (`plot`)                                     | png, font8x8 |
+//! | `plot`     | figures and the HTML report (`plot`; PNG through resvg, DejaVu Sans embedded) | resvg (usvg, tiny-skia, fontdb, png), skrifa |
 //! | `update`   | the update run, its TOML configuration and the request stack (`update`); implies `fdsn`, `sqlite` | toml, serde_path_to_error |
 //! | `testing`  | helpers for tests, examples and benchmarks (`testing`); never for a program's own build | — |
 //!

@@ -313,7 +313,9 @@ pub fn read_stationxml_dir_lenient(dir: &Path) -> Result<(Inventory, Vec<Error>)
     Ok((inv, errors))
 }
 
-fn stationxml_files(dir: &Path) -> Result<Vec<PathBuf>> {
+/// The StationXML files directly inside `dir` (names ending in `.xml` or `.stationxml`, any
+/// case), sorted by name.
+pub(crate) fn stationxml_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let mut v = Vec::new();
     for entry in rd {
@@ -563,6 +565,27 @@ impl<R: BufRead> BufRead for Latin1<R> {
 
     fn consume(&mut self, amt: usize) {
         self.pos = (self.pos + amt).min(self.out.len());
+    }
+}
+
+/// The document `bytes` as UTF-8, the way [`parse_stationxml`] decodes it: ISO-8859-1
+/// input (by its XML declaration) is transcoded, anything else is returned as it is.
+pub(crate) fn utf8_document(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let mut head = bytes;
+    match sniff(&mut head) {
+        Ok(Encoding::Latin1) => {
+            let mut out = Vec::with_capacity(bytes.len());
+            let mut r = Latin1 {
+                inner: bytes,
+                out: Vec::new(),
+                pos: 0,
+            };
+            if r.read_to_end(&mut out).is_err() {
+                return std::borrow::Cow::Borrowed(bytes);
+            }
+            std::borrow::Cow::Owned(out)
+        }
+        _ => std::borrow::Cow::Borrowed(bytes),
     }
 }
 
@@ -868,7 +891,9 @@ fn namespace_problem(res: &ResolveResult<'_>) -> Option<String> {
     }
 }
 
-fn is_fdsn_namespace(ns: &str) -> bool {
+/// Whether `ns` is an FDSN StationXML namespace (elements in any other namespace are
+/// foreign extensions, skipped with their subtree).
+pub(crate) fn is_fdsn_namespace(ns: &str) -> bool {
     ns.starts_with("http://www.fdsn.org/xml/station")
 }
 

@@ -55,6 +55,7 @@ impl FdsnError {
             401 => "Authentication required",
             403 => "Forbidden",
             404 | 204 => "No data",
+            405 => "Method not allowed",
             413 => "Request too large",
             503 => "Service temporarily unavailable",
             _ => "Internal server error",
@@ -72,9 +73,13 @@ impl FdsnError {
 }
 
 impl From<siqaco::Error> for FdsnError {
-    /// A refused request field is a 400 naming it; every other error is a 500.
+    /// A POST body over the selection line limit is a 413; another refused request field
+    /// is a 400 naming it; every other error is a 500.
     fn from(e: siqaco::Error) -> Self {
         match &e {
+            e if siqaco::ops::fdsnws::params::is_over_line_limit(e) => {
+                FdsnError::too_large(e.to_string())
+            }
             siqaco::Error::InvalidField { field, message } => {
                 FdsnError::bad_request(format!("{field}: {message}"))
             }
@@ -84,16 +89,23 @@ impl From<siqaco::Error> for FdsnError {
     }
 }
 
+/// Marks a response whose body is an FDSN error document (a response extension), so that
+/// [`crate::fallback::documents`] leaves it as it is.
+#[derive(Clone, Copy, Debug)]
+pub struct Document;
+
 impl IntoResponse for FdsnError {
     fn into_response(self) -> Response {
         if self.status == StatusCode::NO_CONTENT {
             return StatusCode::NO_CONTENT.into_response();
         }
-        (
+        let mut r = (
             self.status,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             self.document(),
         )
-            .into_response()
+            .into_response();
+        r.extensions_mut().insert(Document);
+        r
     }
 }

@@ -3,6 +3,7 @@ for, and stopped by its process id (SIGTERM, then SIGKILL)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -11,7 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from conftest import siqaco_bin
+from conftest import ROOT, siqaco_bin
 
 
 def free_port() -> int:
@@ -73,3 +74,46 @@ def index(root: Path, catalogue: Path) -> None:
         check=True,
         capture_output=True,
     )
+
+
+def fdsnws_bin() -> Path:
+    """portable-fdsnws-dataselect: `.venv-fdsnws` (made by `scripts/bootstrap`), or the
+    executable named by `SIQACO_FDSNWS_BIN`."""
+    return Path(os.environ.get(
+        "SIQACO_FDSNWS_BIN", ROOT / ".venv-fdsnws" / "bin" / "portable-fdsnws-dataselect"))
+
+
+@contextlib.contextmanager
+def portable_fdsnws(db: Path, workdir: Path, build_summary: bool = False):
+    """portable-fdsnws-dataselect serving the tsindex catalogue `db` on a free 127.0.0.1
+    port (its configuration and log in `workdir`; `build_summary`: run its `-i` first to
+    write `tsindex_summary`); yields `http://127.0.0.1:PORT`, then stops it."""
+    exe = fdsnws_bin()
+    port = free_port()
+    ini = workdir / "server.ini"
+    ini.write_text(
+        f"[index_db]\npath = {db}\ntable = tsindex\nsummary_table = tsindex_summary\n"
+        f"[server]\ninterface = 127.0.0.1\nport = {port}\nmaxsectiondays = 10\n"
+        f"[logging]\npath = {workdir / 'dataselect.log'}\nlevel = INFO\n")
+    if build_summary:
+        subprocess.run([str(exe), "-i", str(ini)], cwd=workdir, check=True, capture_output=True)
+    proc = subprocess.Popen([str(exe), str(ini)], cwd=workdir,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        t0 = time.monotonic()
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert proc.poll() is None, "portable-fdsnws-dataselect exited"
+                assert time.monotonic() - t0 < 60, f"server not listening on port {port}"
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

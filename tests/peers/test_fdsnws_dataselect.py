@@ -27,12 +27,9 @@ ObsPy's tsindex Client on the same catalogue instead (its `handle_trimming` repl
 `latest` entry by the section's end and byte length correctly).
 """
 
-import os
 import shutil
-import socket
 import subprocess
 import sqlite3
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -40,23 +37,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT, siqaco_bin
+from conftest import siqaco_bin
+from serving import fdsnws_bin, portable_fdsnws
 
 pymseed = pytest.importorskip("pymseed")
-
-
-def fdsnws_bin() -> Path:
-    return Path(
-        os.environ.get(
-            "SIQACO_FDSNWS_BIN", ROOT / ".venv-fdsnws" / "bin" / "portable-fdsnws-dataselect"
-        )
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -72,33 +56,8 @@ def served(data, tmp_path_factory):
     p = subprocess.run([siqaco_bin(), "index", str(sds), "--db", str(db)],
                        capture_output=True, check=False)
     assert p.returncode == 0, p.stderr.decode()
-    port = free_port()
-    ini = tmp / "server.ini"
-    ini.write_text(
-        f"[index_db]\npath = {db}\ntable = tsindex\nsummary_table = tsindex_summary\n"
-        f"[server]\ninterface = 127.0.0.1\nport = {port}\n"
-        f"[logging]\npath = {tmp / 'dataselect.log'}\nlevel = INFO\n"
-    )
-    server = subprocess.Popen([str(exe), str(ini)], cwd=tmp,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        t0 = time.monotonic()
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None, "portable-fdsnws-dataselect exited"
-                assert time.monotonic() - t0 < 60, f"server not listening on port {port}"
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/fdsnws/dataselect/1/query", sds, db
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with portable_fdsnws(db, tmp) as url:
+        yield f"{url}/fdsnws/dataselect/1/query", sds, db
 
 
 def ns(t: str) -> int:

@@ -33,7 +33,7 @@ use crate::scan::{FileError, ScanOptions, ScanReport, StreamReport};
 use crate::segment::{Piece, Tolerance, TraceBuilder};
 use crate::sid::{selected, Nslc, NslcGlob};
 use crate::time::format_date;
-#[cfg(feature = "fdsn")]
+#[cfg(feature = "sqlite")]
 use crate::time::parse_time;
 use backend::{vals, BackendKind, Db, SqlValue};
 use rayon::prelude::*;
@@ -926,7 +926,7 @@ impl Catalogue {
     ///
     /// # Errors
     /// [`Error::Database`].
-    #[cfg(feature = "fdsn")] // the catalogue as a data source (source::local)
+    #[cfg(feature = "sqlite")] // the catalogue as a data source (source::local, fdsnws)
     pub(crate) fn tsindex_sections(
         &self,
         selection: &[NslcGlob],

@@ -348,7 +348,7 @@ impl Section {
 
 /// Parses a `timespans` text into `(start_ns, last_sample_ns)` pairs (microsecond
 /// precision, as stored). Used for catalogues written by other tools.
-#[cfg(feature = "fdsn")] // the catalogue as a data source (source::local)
+#[cfg(feature = "sqlite")] // the catalogue as a data source (source::local, fdsnws)
 pub fn parse_timespans(text: &str) -> Option<Vec<(i64, i64)>> {
     let mut out = Vec::new();
     for part in text.split("],") {
@@ -362,8 +362,9 @@ pub fn parse_timespans(text: &str) -> Option<Vec<(i64, i64)>> {
     Some(out)
 }
 
-#[cfg(feature = "fdsn")]
-fn parse_epoch(t: &str) -> Option<i64> {
+/// Parses epoch seconds with up to 9 decimals (`1704153600.000000`) into ns.
+#[cfg(feature = "sqlite")]
+pub(crate) fn parse_epoch(t: &str) -> Option<i64> {
     let t = t.trim();
     let (neg, t) = match t.strip_prefix('-') {
         Some(r) => (true, r),

@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::index::Catalogue;
 use crate::plot::{read_qc_json, report_data_json, write_report, ReportData, ReportFiles};
 use crate::scan::ScanOptions;
-use crate::sid::NslcGlob;
+use crate::sid::{Nslc, NslcGlob};
 use std::path::PathBuf;
 
 /// The figures' data of an existing catalogue ([`ReportData`]: per stream its summary,
@@ -64,11 +64,35 @@ impl ReportDataRequest {
         .scan_options(None)
     }
 
-    /// The data of `catalogue`, opened, for the checked `opts`.
-    fn data(&self, catalogue: &Catalogue, opts: &ScanOptions) -> Result<ReportData> {
-        let report = catalogue.report(opts)?;
+    /// The data of `catalogue`, opened, for the checked `opts`, of the streams `keep`
+    /// accepts (the window of the data's extent is theirs).
+    fn data(
+        &self,
+        catalogue: &Catalogue,
+        opts: &ScanOptions,
+        keep: impl Fn(&Nslc) -> bool,
+    ) -> Result<ReportData> {
+        let mut report = catalogue.report(opts)?;
+        report.streams.retain(|s| keep(&s.nslc));
         let now_ns = self.now_ns.unwrap_or_else(crate::time::now_ns);
         Ok(ReportData::from_scan(&report, now_ns))
+    }
+
+    /// The figures' data from a catalogue already open (the server's pooled read-only
+    /// catalogues; `self.catalogue` only names it), of the selected streams that `keep`
+    /// accepts: the others are left out before anything is computed, so the window of the
+    /// data's extent and the calendar's days are those of the streams kept (the status
+    /// page of `siqaco serve` hides restricted streams so).
+    ///
+    /// # Errors
+    /// As [`ReportDataRequest::validate`]; [`crate::Error::Database`].
+    pub fn run_on(
+        &self,
+        catalogue: &Catalogue,
+        keep: impl Fn(&Nslc) -> bool,
+    ) -> Result<ReportData> {
+        let opts = self.options()?;
+        self.data(catalogue, &opts, keep)
     }
 
     /// The figures' data. The control is not used.
@@ -79,7 +103,7 @@ impl ReportDataRequest {
     pub fn run(&self, _control: &Control) -> Result<ReportData> {
         let opts = self.options()?;
         let catalogue = Catalogue::open_existing(&self.catalogue)?;
-        self.data(&catalogue, &opts)
+        self.data(&catalogue, &opts, |_| true)
     }
 }
 
@@ -190,7 +214,7 @@ impl ReportRequest {
         let opts = request.options()?;
         let catalogue = Catalogue::open_existing(&self.catalogue)?;
         let qc = self.qc.as_deref().map(read_qc_json).transpose()?;
-        let data = request.data(&catalogue, &opts)?;
+        let data = request.data(&catalogue, &opts, |_| true)?;
         let files = write_report(&self.out, &data, qc.as_ref())?;
         Ok(ReportOutput { files, data })
     }

@@ -31,6 +31,9 @@ pub struct ServeSettings {
     /// The `siqaco.toml` the server was started with, if any: the operator's actions on the
     /// status page (create, retry, cancel requests; start an update run) run with it.
     pub config: Option<PathBuf>,
+    /// A QC JSON document (`siqaco qc --format json`, `docs/qc.md`) whose findings the
+    /// status page shows (`/api/qc`); without one the page says no QC report is configured.
+    pub qc: Option<PathBuf>,
     /// The HTTP digest realm the credentials are for (default `FDSN`).
     pub realm: String,
     /// Largest dataselect response, bytes of miniSEED records (default 2 GiB); a larger
@@ -43,8 +46,14 @@ pub struct ServeSettings {
     pub max_post_lines: usize,
     /// Most requests served at once (default 64); more get 503.
     pub max_concurrent: usize,
-    /// Time allowed for one request, seconds (default 600); a request over it is ended.
+    /// Time allowed for one request, seconds (default 600): from its headers read to its
+    /// response's headers sent (a streaming response's body may take longer); a request over
+    /// it gets 503.
     pub timeout_s: f64,
+    /// Time allowed for a client to send the headers of a request, seconds (default 30); a
+    /// client slower than that (one byte at a time, or an idle keep-alive connection) is
+    /// disconnected, so that slow clients cannot hold the server's connections.
+    pub header_timeout_s: f64,
 }
 
 impl Default for ServeSettings {
@@ -57,12 +66,14 @@ impl Default for ServeSettings {
             restricted: Vec::new(),
             credentials: None,
             config: None,
+            qc: None,
             realm: "FDSN".into(),
             max_bytes: 2 << 30,
             max_samples: 500_000_000,
             max_post_lines: 10_000,
             max_concurrent: 64,
             timeout_s: 600.0,
+            header_timeout_s: 30.0,
         }
     }
 }
@@ -76,11 +87,22 @@ impl ServeSettings {
         }
     }
 
+    /// Largest request body, bytes: 1 KiB per selection line allowed
+    /// ([`ServeSettings::max_post_lines`]) and 64 KiB for the `key=value` lines and comments
+    /// (10 MiB with the defaults); a larger body gets 413 before it is parsed.
+    pub fn max_post_bytes(&self) -> usize {
+        self.max_post_lines
+            .saturating_mul(1024)
+            .saturating_add(64 * 1024)
+    }
+
     /// Checks the fields.
     ///
     /// # Errors
     /// [`crate::Error::InvalidField`]: an empty catalogue, a zero limit, a timeout that
-    /// is not a positive number of seconds up to a day, an empty realm.
+    /// is not a positive number of seconds up to a day (the header timeout: up to an
+    /// hour), an empty realm or one with a `"` or `:` (it is quoted in the digest
+    /// challenge and a field of the htdigest file).
     pub fn validate(&self) -> Result<()> {
         require(!self.catalogue.trim().is_empty(), "catalogue", || {
             "a catalogue is needed (a SQLite file or a postgresql:// URL)".into()
@@ -107,9 +129,31 @@ impl ServeSettings {
                 )
             },
         )?;
+        require(
+            self.header_timeout_s.is_finite()
+                && self.header_timeout_s > 0.0
+                && self.header_timeout_s <= 3_600.0,
+            "header_timeout_s",
+            || {
+                format!(
+                    "{} is not a number of seconds above 0 and up to 3600",
+                    self.header_timeout_s
+                )
+            },
+        )?;
         require(!self.realm.is_empty(), "realm", || {
             "must not be empty".into()
         })?;
+        require(
+            !self.realm.contains(['"', ':', '\\', '\n', '\r']),
+            "realm",
+            || {
+                format!(
+                    "{:?}: a realm cannot hold '\"', ':', '\\' or a line break",
+                    self.realm
+                )
+            },
+        )?;
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! Layout of the calendar heatmap and of the availability timeline.
 
-use super::scene::{Anchor, Color, Item, Scene, CHAR_W};
+use super::font::{text_width, CAP_H};
+use super::scene::{Anchor, Color, Item, Scene};
 use super::ReportData;
 use crate::time::{civil, format_date, format_time, ns_to_s, NS_PER_DAY, NS_PER_S};
 
@@ -28,12 +29,15 @@ pub const AVAILABILITY_LEGEND: [(Option<f64>, Color, &str); 7] = [
     (None, NO_DATA, "no data"),
 ];
 
+/// The legend class of a percent availability: the first whose lower bound it reaches,
+/// within a relative 1e-9 (so that 99.99999999999 % computed from durations is still
+/// 100 %, while 0 % stays apart from "> 0 %").
 fn class_of(pct: Option<f64>) -> usize {
     match pct {
         None => AVAILABILITY_LEGEND.len() - 1,
         Some(p) => AVAILABILITY_LEGEND
             .iter()
-            .position(|(lo, _, _)| lo.is_some_and(|lo| p >= lo - 1e-9))
+            .position(|(lo, _, _)| lo.is_some_and(|lo| p >= lo - 1e-9 * lo))
             .unwrap_or(AVAILABILITY_LEGEND.len() - 2),
     }
 }
@@ -71,15 +75,23 @@ pub(crate) fn trim_num(v: f64, digits: usize) -> String {
     }
 }
 
+/// Least horizontal space between two axis labels, pixels.
+const LABEL_GAP: f64 = 7.0;
+
+/// Baseline of a figure's title, pixels from the top.
+const TITLE_Y: f64 = 14.0;
+
 /// Row height and label-column width for `n` rows labelled with `labels`.
-fn rows_layout(n: usize, labels: impl Iterator<Item = usize>) -> (f64, f64) {
+fn rows_layout<'a>(n: usize, labels: impl Iterator<Item = &'a crate::sid::Nslc>) -> (f64, f64) {
     let rh = match n {
         0..=30 => 16.0,
         31..=120 => 12.0,
         _ => 10.0,
     };
-    let chars = labels.max().unwrap_or(8).max(8);
-    (rh, chars as f64 * CHAR_W + 12.0)
+    let widest = labels
+        .map(|l| text_width(&l.to_string()))
+        .fold(56.0, f64::max);
+    (rh, widest + 12.0)
 }
 
 fn text(x: f64, y: f64, s: impl Into<String>, anchor: Anchor) -> Item {
@@ -107,8 +119,8 @@ fn rect(x: f64, y: f64, w: f64, h: f64, fill: Color, title: Option<String>) -> I
 fn place_labels(items: &mut Vec<Item>, cands: Vec<(f64, String)>, y: f64, max_x: f64) {
     let mut last_end = f64::MIN;
     for (x, s) in cands {
-        let w = s.len() as f64 * CHAR_W;
-        if x >= last_end + CHAR_W && x + w <= max_x + CHAR_W * 2.0 {
+        let w = text_width(&s);
+        if x >= last_end + LABEL_GAP && x + w <= max_x + LABEL_GAP * 2.0 {
             items.push(Item::Line {
                 x1: x,
                 y1: y + 2.0,
@@ -122,29 +134,62 @@ fn place_labels(items: &mut Vec<Item>, cands: Vec<(f64, String)>, y: f64, max_x:
     }
 }
 
+/// Draws a legend from `x0` on baseline `y`; returns the x where it ends.
 fn legend(items: &mut Vec<Item>, x0: f64, y: f64, entries: &[(Color, &str)]) -> f64 {
     let mut x = x0;
     for (c, label) in entries {
         items.push(rect(x, y - 9.0, 12.0, 10.0, *c, None));
         items.push(text(x + 16.0, y, *label, Anchor::Start));
-        x += 16.0 + label.len() as f64 * CHAR_W + 14.0;
+        x += 16.0 + text_width(label) + 14.0;
     }
-    x
+    x - 14.0
+}
+
+/// Rows of month labels over a calendar: a contiguous axis needs two (a month is at least
+/// 28 px, a label with its gap under 56 px), an axis with omitted days and 24 px columns
+/// three (when every column starts a month).
+const MONTH_ROWS: usize = 3;
+
+/// Month labels of a calendar day axis: `(row, x, "YYYY-MM")` at the first column of each
+/// month present in `days` (every month start on a contiguous axis), the label starting
+/// two pixels right of `x`. A label goes to the first row where it comes no closer than
+/// [`LABEL_GAP`] to the previous label; when the [`MONTH_ROWS`] rows are all taken there it
+/// is left out (only on an axis with omitted days and narrow columns).
+fn month_labels(days: &[i64], left: f64, cw: f64) -> Vec<(usize, f64, String)> {
+    let mut ends = [f64::MIN; MONTH_ROWS];
+    let mut out = Vec::new();
+    let mut prev = None;
+    for (i, d) in days.iter().enumerate() {
+        let (y, m, ..) = civil(*d);
+        if prev == Some((y, m)) {
+            continue;
+        }
+        prev = Some((y, m));
+        let x = left + i as f64 * cw;
+        let label = format!("{y:04}-{m:02}");
+        if let Some(r) = (0..MONTH_ROWS).find(|&r| x >= ends[r] + LABEL_GAP) {
+            ends[r] = x + 2.0 + text_width(&label);
+            out.push((r, x, label));
+        }
+    }
+    out
 }
 
 /// The calendar heatmap: one row per stream, one column per day of
-/// [`ReportData::days`], coloured by percent availability ([`AVAILABILITY_LEGEND`]); each
-/// cell (or run of equal-class cells when cells are narrower than 4 px) has a tooltip with
-/// the date and the exact figure. Days left out of a non-contiguous axis are marked by a
-/// vertical line.
+/// [`ReportData::days`] (every day of the window, days without data included),
+/// coloured by percent availability ([`AVAILABILITY_LEGEND`]); each cell (or run of
+/// equal-class cells when cells are narrower than 4 px) has a tooltip with the date and
+/// the exact figure. The day axis names the month and year (`2025-03`) at the first column
+/// of each month, with a tick at its left edge (on up to three rows when months are
+/// narrower than their labels), and the day of the month over each column when cells are wide enough
+/// (else over the 1st, 8th, 15th and 22nd when a week is wide enough). Days left out of a
+/// non-contiguous axis are marked by a vertical line.
 pub fn calendar(data: &ReportData) -> Scene {
     let n = data.streams.len().max(1);
     let ndays = data.days.len().max(1);
-    let (rh, left) = rows_layout(n, data.streams.iter().map(|s| s.nslc.to_string().len()));
+    let (rh, left) = rows_layout(n, data.streams.iter().map(|s| &s.nslc));
     let cw = (1100 / ndays).clamp(1, 24) as f64;
-    let top = 44.0;
     let plot_w = cw * ndays as f64;
-    let height = top + rh * n as f64 + 40.0;
     let mut items = Vec::new();
     let title = format!(
         "Percent availability per UTC day: {} stream(s), {} day(s) {} to {}{}",
@@ -164,26 +209,59 @@ pub fn calendar(data: &ReportData) -> Scene {
             " (days without data omitted)"
         }
     );
-    let legend_w = 16.0 + AVAILABILITY_LEGEND.len() as f64 * 30.0 + 40.0 * CHAR_W;
-    let width = (left + plot_w + 20.0)
-        .max(left + title.len() as f64 * CHAR_W + 20.0)
-        .max(left + legend_w);
-    items.push(text(left, 14.0, title.clone(), Anchor::Start));
-    // x labels: months on long contiguous axes, else dates
-    let mut cands = Vec::new();
-    let monthly = data.days_contiguous && ndays > 62;
-    for (i, d) in data.days.iter().enumerate() {
-        let x = left + i as f64 * cw;
-        let (y, m, day, ..) = civil(*d);
-        if monthly {
-            if day == 1 || i == 0 {
-                cands.push((x, format!("{y:04}-{m:02}")));
+    items.push(text(left, TITLE_Y, title.clone(), Anchor::Start));
+    // day axis: month rows, then the days of the month when they fit
+    let months = month_labels(&data.days, left, cw);
+    let month_y = |r: usize| TITLE_Y + 16.0 + 12.0 * r as f64;
+    let mut last_y = month_y(months.iter().map(|m| m.0).max().unwrap_or(0));
+    let mut right = left + plot_w;
+    for (r, x, label) in &months {
+        let y = month_y(*r);
+        items.push(Item::Line {
+            x1: *x,
+            y1: y - CAP_H,
+            x2: *x,
+            y2: y + 2.0,
+            color: INK,
+        });
+        right = right.max(x + 2.0 + text_width(label));
+        items.push(text(x + 2.0, y, label.clone(), Anchor::Start));
+    }
+    let day_w = text_width("28") + 3.0;
+    let day_step = if cw >= day_w {
+        Some(1)
+    } else if 7.0 * cw >= day_w {
+        Some(7)
+    } else {
+        None
+    };
+    if let Some(step) = day_step {
+        last_y += 12.0;
+        for (i, d) in data.days.iter().enumerate() {
+            let day = civil(*d).2;
+            if step == 1 || (day % 7 == 1 && day < 29) {
+                let x = left + (i as f64 + 0.5) * cw;
+                items.push(text(x, last_y, day.to_string(), Anchor::Middle));
             }
-        } else {
-            cands.push((x, format_date(*d)));
         }
     }
-    place_labels(&mut items, cands, top - 10.0, left + plot_w);
+    let top = last_y + 8.0;
+    let height = top + rh * n as f64 + 40.0;
+    let mut prev = None;
+    for (i, d) in data.days.iter().enumerate() {
+        let (y, m, ..) = civil(*d);
+        if prev.is_some() && prev != Some((y, m)) {
+            let x = left + i as f64 * cw;
+            items.push(Item::Line {
+                x1: x,
+                y1: top - 4.0,
+                x2: x,
+                y2: top - 1.0,
+                color: INK,
+            });
+        }
+        prev = Some((y, m));
+    }
     let gap_px = if cw >= 4.0 { 1.0 } else { 0.0 };
     for (r, s) in data.streams.iter().enumerate() {
         let y = top + r as f64 * rh;
@@ -247,7 +325,10 @@ pub fn calendar(data: &ReportData) -> Scene {
         .iter()
         .map(|(_, c, l)| (*c, *l))
         .collect();
-    legend(&mut items, left, height - 14.0, &entries);
+    let legend_end = legend(&mut items, left, height - 14.0, &entries);
+    let width = (right + 20.0)
+        .max(left + text_width(&title) + 20.0)
+        .max(legend_end + 20.0);
     Scene {
         width: width.ceil() as u32,
         height: height.ceil() as u32,
@@ -299,7 +380,7 @@ fn pixel_runs(
 /// least one pixel wide, so that a short gap stays visible on a long window.
 pub fn timeline(data: &ReportData) -> Scene {
     let n = data.streams.len().max(1);
-    let (rh, left) = rows_layout(n, data.streams.iter().map(|s| s.nslc.to_string().len()));
+    let (rh, left) = rows_layout(n, data.streams.iter().map(|s| &s.nslc));
     let plot_w = 1000.0;
     let top = 44.0;
     let width = left + plot_w + 40.0;
@@ -319,7 +400,7 @@ pub fn timeline(data: &ReportData) -> Scene {
             " (data extent)"
         }
     );
-    items.push(text(left, 14.0, title.clone(), Anchor::Start));
+    items.push(text(left, TITLE_Y, title.clone(), Anchor::Start));
     // stripes
     for r in (1..n).step_by(2) {
         items.push(rect(left, top + r as f64 * rh, plot_w, rh, STRIPE, None));

@@ -7,7 +7,9 @@ use crate::time::{format_date, format_time};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
-const CSS: &str = "body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;margin:1.5em;color:#222}\
+/// The style sheet of the HTML report (and of the status page of `siqaco serve`): inline,
+/// nothing fetched.
+pub const REPORT_CSS: &str = "body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;margin:1.5em;color:#222}\
 h1{font-size:1.5em;margin:0 0 .2em}h2{font-size:1.2em;margin:1.5em 0 .4em;border-bottom:1px solid #ccc}\
 .meta{color:#555}table{border-collapse:collapse;font-size:13px}\
 th,td{border:1px solid #ddd;padding:2px 6px;white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}\
@@ -17,9 +19,11 @@ tr:nth-child(even) td{background:#fafafa}.bad{color:#b2182b;font-weight:600}.war
 .fig{overflow:auto;max-height:80vh;border:1px solid #ddd}.sev-error{color:#b2182b;font-weight:600}\
 .sev-warning{color:#b35806}.sev-info{color:#555}";
 
-/// Sorts a table when a header cell is clicked: by the cells' `data-v` (numbers when the
-/// header has `data-type="num"`), toggling ascending and descending.
-const SCRIPT: &str = r#"(function(){
+/// Sorts a table of class `sortable` when a header cell is clicked: by the cells' `data-v`
+/// (numbers when the header has `data-type="num"`), toggling ascending and descending.
+/// Run once after the tables are in the page (the HTML report and the status page of
+/// `siqaco serve` inline it).
+pub const SORT_SCRIPT: &str = r#"(function(){
 document.querySelectorAll('table.sortable').forEach(function(t){
   var ths=t.tHead.rows[0].cells;
   Array.prototype.forEach.call(ths,function(th,i){
@@ -146,7 +150,7 @@ pub fn html_report(
         s,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <link rel=\"icon\" href=\"data:,\">\n<title>siqaco report</title>\n<style>{CSS}</style>\n\
+         <link rel=\"icon\" href=\"data:,\">\n<title>siqaco report</title>\n<style>{REPORT_CSS}</style>\n\
          </head>\n<body>\n<h1>siqaco report</h1>\n<p class=\"meta\">Window: {}. \
          {} stream(s). Generated {} (latency = generation time − latest sample). \
          Definitions: gap, overlap and availability as in siqaco's docs/gaps.md.</p>\n",
@@ -162,87 +166,7 @@ pub fn html_report(
         s.push_str(" · <a href=\"#errors\">Unreadable files</a>");
     }
     s.push_str("</nav>\n<h2 id=\"summary\">Summary</h2>\n");
-    s.push_str("<table class=\"sortable\" id=\"summary-table\">\n<thead><tr>");
-    th(&mut s, "Stream", false, "NET.STA.LOC.CHA");
-    th(&mut s, "Rate (Hz)", true, "nominal sample rate");
-    th(&mut s, "Earliest", false, "first sample");
-    th(&mut s, "Latest", false, "latest sample");
-    th(&mut s, "Latency", true, "generation time - latest sample");
-    th(
-        &mut s,
-        "Availability %",
-        true,
-        "covered time / window (or the stream's extent without a window)",
-    );
-    th(
-        &mut s,
-        "Gaps",
-        true,
-        "number of gaps, head and tail included",
-    );
-    th(&mut s, "Gap total (s)", true, "sum of gap durations");
-    th(&mut s, "Max gap (s)", true, "largest gap");
-    th(&mut s, "Overlaps", true, "number of overlaps");
-    th(
-        &mut s,
-        "Overlap total (s)",
-        true,
-        "sum of overlap durations",
-    );
-    s.push_str("</tr></thead>\n<tbody>\n");
-    for st in &data.streams {
-        s.push_str("<tr>");
-        td_str(&mut s, &st.nslc.to_string());
-        td_num(
-            &mut s,
-            Some(st.sample_rate_hz),
-            &trim_num(st.sample_rate_hz, 6),
-            "",
-        );
-        td_str(&mut s, &opt_time(st.earliest_ns));
-        td_str(&mut s, &opt_time(st.last_sample_ns));
-        td_num(
-            &mut s,
-            st.latency_s,
-            &st.latency_s.map(human_duration).unwrap_or_default(),
-            "",
-        );
-        let avail_class = if st.percent_availability < 90.0 {
-            "bad"
-        } else if st.percent_availability < 99.0 {
-            "warn"
-        } else {
-            ""
-        };
-        td_num(
-            &mut s,
-            Some(st.percent_availability),
-            &format!("{:.3}", st.percent_availability),
-            avail_class,
-        );
-        td_num(
-            &mut s,
-            Some(st.num_gaps as f64),
-            &st.num_gaps.to_string(),
-            if st.num_gaps > 0 { "warn" } else { "" },
-        );
-        td_num(&mut s, Some(st.sum_gaps), &trim_num(st.sum_gaps, 3), "");
-        td_num(&mut s, Some(st.max_gap), &trim_num(st.max_gap, 3), "");
-        td_num(
-            &mut s,
-            Some(st.num_overlaps as f64),
-            &st.num_overlaps.to_string(),
-            "",
-        );
-        td_num(
-            &mut s,
-            Some(st.sum_overlaps),
-            &trim_num(st.sum_overlaps, 3),
-            "",
-        );
-        s.push_str("</tr>\n");
-    }
-    s.push_str("</tbody></table>\n");
+    s.push_str(&summary_table_html(data));
     let _ = write!(
         s,
         "<h2 id=\"calendar\">Calendar</h2>\n<p class=\"meta\">Percent availability per stream \
@@ -283,8 +207,93 @@ pub fn html_report(
     let _ = write!(
         s,
         "<script type=\"application/json\" id=\"siqaco-report-data\">{json}</script>\n\
-         <script>{SCRIPT}</script>\n</body>\n</html>\n"
+         <script>{SORT_SCRIPT}</script>\n</body>\n</html>\n"
     );
+    s
+}
+
+/// The summary table of the HTML report (`<table class="sortable" id="summary-table">`):
+/// per stream its rate, earliest and latest sample, latency, availability, gaps and
+/// overlaps; each number cell holds the exact value in `data-v` ([`SORT_SCRIPT`] sorts
+/// it).
+pub fn summary_table_html(data: &ReportData) -> String {
+    let mut out = String::with_capacity(1024 + 200 * data.streams.len());
+    let s = &mut out;
+    s.push_str("<table class=\"sortable\" id=\"summary-table\">\n<thead><tr>");
+    th(s, "Stream", false, "NET.STA.LOC.CHA");
+    th(s, "Rate (Hz)", true, "nominal sample rate");
+    th(s, "Earliest", false, "first sample");
+    th(s, "Latest", false, "latest sample");
+    th(s, "Latency", true, "generation time - latest sample");
+    th(
+        s,
+        "Availability %",
+        true,
+        "covered time / window (or the stream's extent without a window)",
+    );
+    th(s, "Gaps", true, "number of gaps, head and tail included");
+    th(s, "Gap total (s)", true, "sum of gap durations");
+    th(s, "Max gap (s)", true, "largest gap");
+    th(s, "Overlaps", true, "number of overlaps");
+    th(s, "Overlap total (s)", true, "sum of overlap durations");
+    s.push_str("</tr></thead>\n<tbody>\n");
+    for st in &data.streams {
+        s.push_str("<tr>");
+        td_str(s, &st.nslc.to_string());
+        td_num(
+            s,
+            Some(st.sample_rate_hz),
+            &trim_num(st.sample_rate_hz, 6),
+            "",
+        );
+        td_str(s, &opt_time(st.earliest_ns));
+        td_str(s, &opt_time(st.last_sample_ns));
+        td_num(
+            s,
+            st.latency_s,
+            &st.latency_s.map(human_duration).unwrap_or_default(),
+            "",
+        );
+        let avail_class = if st.percent_availability < 90.0 {
+            "bad"
+        } else if st.percent_availability < 99.0 {
+            "warn"
+        } else {
+            ""
+        };
+        td_num(
+            s,
+            Some(st.percent_availability),
+            &format!("{:.3}", st.percent_availability),
+            avail_class,
+        );
+        td_num(
+            s,
+            Some(st.num_gaps as f64),
+            &st.num_gaps.to_string(),
+            if st.num_gaps > 0 { "warn" } else { "" },
+        );
+        td_num(s, Some(st.sum_gaps), &trim_num(st.sum_gaps, 3), "");
+        td_num(s, Some(st.max_gap), &trim_num(st.max_gap, 3), "");
+        td_num(
+            s,
+            Some(st.num_overlaps as f64),
+            &st.num_overlaps.to_string(),
+            "",
+        );
+        td_num(s, Some(st.sum_overlaps), &trim_num(st.sum_overlaps, 3), "");
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</tbody></table>\n");
+    out
+}
+
+/// The QC findings section of the HTML report (`<h2 id="qc">`, a count, the worst
+/// severity and a sortable table) of a QC JSON document (`docs/qc.md`,
+/// [`super::read_qc_json`]).
+pub fn qc_findings_html(qc: &Value) -> String {
+    let mut s = String::new();
+    qc_section(&mut s, qc);
     s
 }
 

@@ -11,20 +11,25 @@
 //!    texts; the layout adapts row height, cell width and label density to the number of
 //!    streams and days, and merges items smaller than a pixel, so that a figure stays
 //!    readable and bounded in size for 1 stream or 500.
-//! 3. A scene renders to SVG ([`Scene::to_svg`]) or PNG ([`Scene::to_png`]); [`html_report`]
+//! 3. A scene renders to SVG ([`Scene::to_svg`]) or PNG ([`Scene::to_png`]: the SVG rendered
+//!    by resvg), text set in DejaVu Sans ([`FONT_FAMILY`]), which is embedded in the binary
+//!    (`siqaco-core/assets/fonts/`, Bitstream Vera licence); [`html_report`]
 //!    writes one self-contained HTML page (inline CSS, SVG and a small sorting script; no
 //!    network fetch). [`write_report`] writes all files into a directory.
 //!
 //! See `docs/report.md`.
 
 mod figures;
+mod font;
 mod html;
 mod scene;
 #[cfg(test)]
 mod tests;
 
 pub use figures::{availability_color, calendar, timeline, AVAILABILITY_LEGEND};
+pub use font::FONT_FAMILY;
 pub use html::{html_report, report_data_json};
+pub use html::{qc_findings_html, summary_table_html, REPORT_CSS, SORT_SCRIPT};
 pub use scene::{Anchor, Color, Item, Scene};
 
 use crate::error::{Error, Result};
@@ -35,8 +40,10 @@ use crate::time::{day_floor, ns_to_s, NS_PER_DAY};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-/// Longest day span (in days) drawn as a contiguous calendar when no window is given;
-/// longer spans show only the days that hold data in at least one stream.
+/// Size cap of the calendar when no window is given: the longest span of the data, in
+/// days, drawn as a contiguous day axis; a longer span shows only the days that hold data
+/// in at least one stream (an archive with a few days in each of 18 years stays readable).
+/// Within a given window every day is a column, whatever the window's length.
 pub const MAX_CONTIGUOUS_DAYS: i64 = 732;
 
 /// The data of the figures and of the summary table of one report.
@@ -47,10 +54,13 @@ pub struct ReportData {
     pub window: (i64, i64),
     /// Whether `window` is the scan's window (`true`) or the data's extent.
     pub window_given: bool,
-    /// Columns of the calendar: 00:00 UTC of each day, ascending.
+    /// Columns of the calendar: 00:00 UTC of each day, ascending: every day of the window
+    /// (days without data included) when a window is given, else every day of the data's
+    /// extent up to [`MAX_CONTIGUOUS_DAYS`].
     pub days: Vec<i64>,
-    /// Whether `days` is every day from the first to the last (`false` when days without
-    /// data in any stream are left out, see [`MAX_CONTIGUOUS_DAYS`]).
+    /// Whether `days` is every day from the first to the last (`false` only without a
+    /// window, when days without data in any stream are left out, see
+    /// [`MAX_CONTIGUOUS_DAYS`]).
     pub days_contiguous: bool,
     /// The time latencies are measured from, ns.
     pub now_ns: i64,

@@ -1,16 +1,14 @@
-//! A figure as a list of drawing items, with an SVG writer and a PNG rasteriser.
+//! A figure as a list of drawing items, with an SVG writer; PNG is that SVG rendered by
+//! resvg.
 //!
 //! Figures need only axis-aligned rectangles, horizontal and vertical lines and one line of
-//! monospace text, so the rasteriser is small and exact: rectangles are snapped to whole
-//! pixels (at least one pixel wide, so that a one-second gap in a year stays visible) and
-//! text is drawn with the public-domain 8×8 bitmap font of the `font8x8` crate.
+//! text per item. Shapes are drawn with `shape-rendering="crispEdges"` (whole pixels, no
+//! anti-aliasing, the same in a browser and in the PNG); every rectangle is at least one
+//! pixel wide, so that a one-second gap in a year stays visible. Text is set in DejaVu
+//! Sans ([`super::font`]).
 
+use super::font::{FONT_SIZE, SVG_FONT_FAMILY};
 use std::fmt::Write as _;
-
-/// Advance of one character of figure text, pixels (both SVG and PNG).
-pub(crate) const CHAR_W: f64 = 7.0;
-/// Height of figure text, pixels.
-pub(crate) const TEXT_H: f64 = 8.0;
 
 /// An sRGB colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +50,8 @@ pub enum Item {
         /// Tooltip.
         title: Option<String>,
     },
-    /// A one-pixel horizontal or vertical line (other directions are drawn in SVG only).
+    /// A one-pixel horizontal or vertical line covering the pixel row `floor(y)` or column
+    /// `floor(x)` (drawn through the pixel centres, so it stays crisp).
     Line {
         /// Start x.
         x1: f64,
@@ -71,7 +70,7 @@ pub enum Item {
         x: f64,
         /// Baseline y.
         y: f64,
-        /// The text (ASCII is drawn in PNG; other characters as `?`).
+        /// The text (a character DejaVu Sans has no glyph for is drawn as its empty box).
         text: String,
         /// Anchoring.
         anchor: Anchor,
@@ -134,17 +133,25 @@ impl Scene {
 
     /// The figure as an `<svg>` element, to inline in HTML.
     pub fn svg_element(&self) -> String {
+        self.write_svg_element(true)
+    }
+
+    /// The `<svg>` element; without the rectangles' tooltips (`<title>`) when `tooltips` is
+    /// false (what the PNG renders: they are not drawn, and are about half the bytes).
+    fn write_svg_element(&self, tooltips: bool) -> String {
         let mut s = String::with_capacity(64 * self.items.len() + 512);
         let _ = write!(
             s,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" \
              viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{t}\" \
-             font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\" font-size=\"11\">\n\
+             font-family=\"{font}\" font-size=\"{size}\" shape-rendering=\"crispEdges\">\n\
              <title>{t}</title>\n<rect width=\"{w}\" height=\"{h}\" fill=\"{bg}\"/>\n",
             w = self.width,
             h = self.height,
             t = xml_escape(&self.title),
-            bg = self.background.hex()
+            bg = self.background.hex(),
+            font = SVG_FONT_FAMILY,
+            size = num(FONT_SIZE),
         );
         for it in &self.items {
             match it {
@@ -166,10 +173,10 @@ impl Scene {
                         fill.hex()
                     );
                     match title {
-                        Some(t) => {
+                        Some(t) if tooltips => {
                             let _ = writeln!(s, "><title>{}</title></rect>", xml_escape(t));
                         }
-                        None => s.push_str("/>\n"),
+                        _ => s.push_str("/>\n"),
                     }
                 }
                 Item::Line {
@@ -179,14 +186,24 @@ impl Scene {
                     y2,
                     color,
                 } => {
+                    // through the pixel centres: a vertical line fills column floor(x), a
+                    // horizontal one row floor(y)
+                    let (mut x1, mut y1, mut x2, mut y2) = (*x1, *y1, *x2, *y2);
+                    if x1 == x2 {
+                        x1 = x1.floor() + 0.5;
+                        x2 = x1;
+                    }
+                    if y1 == y2 {
+                        y1 = y1.floor() + 0.5;
+                        y2 = y1;
+                    }
                     let _ = writeln!(
                         s,
-                        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" \
-                         shape-rendering=\"crispEdges\"/>",
-                        num(*x1),
-                        num(*y1),
-                        num(*x2),
-                        num(*y2),
+                        "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\"/>",
+                        num(x1),
+                        num(y1),
+                        num(x2),
+                        num(y2),
                         color.hex()
                     );
                 }
@@ -217,110 +234,44 @@ impl Scene {
         s
     }
 
-    /// The figure as an RGB PNG image of `width × height` pixels.
+    /// The figure as a PNG image of `width × height` pixels (8-bit RGBA, opaque): its SVG
+    /// ([`Scene::to_svg`], without the tooltips) rendered by resvg, text set in the embedded DejaVu Sans
+    /// ([`super::FONT_FAMILY`]; no system font is looked up, so every machine draws the same
+    /// pixels). Rectangles and lines are drawn without anti-aliasing (`crispEdges`), text
+    /// with it.
+    ///
+    /// # Panics
+    /// When the image cannot be allocated (more pixels than tiny-skia's limit, about
+    /// 2^29 per side); a scene whose SVG does not parse would be a bug of [`Scene::to_svg`].
     pub fn to_png(&self) -> Vec<u8> {
-        let (w, h) = (self.width.max(1) as usize, self.height.max(1) as usize);
-        let mut px = Raster {
-            w,
-            h,
-            buf: vec![0u8; w * h * 3],
+        use resvg::{tiny_skia, usvg};
+        let opts = usvg::Options {
+            fontdb: super::font::font_database(),
+            font_family: super::FONT_FAMILY.to_string(),
+            font_size: FONT_SIZE as f32,
+            ..usvg::Options::default()
         };
-        px.fill(0, 0, w as i64, h as i64, self.background);
-        for it in &self.items {
-            match it {
-                Item::Rect {
-                    x, y, w, h, fill, ..
-                } => {
-                    let x0 = x.round() as i64;
-                    let y0 = y.round() as i64;
-                    let x1 = ((x + w).round() as i64).max(x0 + 1);
-                    let y1 = ((y + h).round() as i64).max(y0 + 1);
-                    px.fill(x0, y0, x1, y1, *fill);
-                }
-                Item::Line {
-                    x1,
-                    y1,
-                    x2,
-                    y2,
-                    color,
-                } => {
-                    let (ax, bx) = (x1.min(*x2).floor() as i64, x1.max(*x2).floor() as i64);
-                    let (ay, by) = (y1.min(*y2).floor() as i64, y1.max(*y2).floor() as i64);
-                    px.fill(ax, ay, bx + 1, by + 1, *color);
-                }
-                Item::Text {
-                    x,
-                    y,
-                    text,
-                    anchor,
-                    color,
-                } => {
-                    let width = text.chars().count() as f64 * CHAR_W;
-                    let left = match anchor {
-                        Anchor::Start => *x,
-                        Anchor::Middle => x - width / 2.0,
-                        Anchor::End => x - width,
-                    };
-                    let top = (y - TEXT_H + 1.0).round() as i64;
-                    for (i, c) in text.chars().enumerate() {
-                        let gx = (left + i as f64 * CHAR_W).round() as i64;
-                        px.glyph(gx, top, c, *color);
-                    }
-                }
-            }
-        }
-        let mut out = Vec::new();
-        {
-            let mut enc = png::Encoder::new(&mut out, w as u32, h as u32);
-            enc.set_color(png::ColorType::Rgb);
-            enc.set_depth(png::BitDepth::Eight);
-            enc.set_compression(png::Compression::Fast);
-            // writing into a Vec cannot fail for a well-formed image of this size
-            if let Ok(mut wr) = enc.write_header() {
-                let _ = wr.write_image_data(&px.buf);
-            }
-        }
-        out
-    }
-}
-
-struct Raster {
-    w: usize,
-    h: usize,
-    buf: Vec<u8>,
-}
-
-impl Raster {
-    fn fill(&mut self, x0: i64, y0: i64, x1: i64, y1: i64, c: Color) {
-        let cx = |v: i64| v.clamp(0, self.w as i64) as usize;
-        let cy = |v: i64| v.clamp(0, self.h as i64) as usize;
-        let (x0, x1, y0, y1) = (cx(x0), cx(x1), cy(y0), cy(y1));
-        if x0 >= x1 {
-            return;
-        }
-        for y in y0..y1 {
-            let row = &mut self.buf[(y * self.w + x0) * 3..(y * self.w + x1) * 3];
-            for p in row.chunks_exact_mut(3) {
-                p[0] = c.0;
-                p[1] = c.1;
-                p[2] = c.2;
-            }
-        }
-    }
-
-    fn glyph(&mut self, x: i64, y: i64, ch: char, c: Color) {
-        let idx = if ch.is_ascii() {
-            ch as usize
-        } else {
-            b'?' as usize
+        let tree = match usvg::Tree::from_str(&self.write_svg_element(false), &opts) {
+            Ok(t) => t,
+            Err(e) => panic!("siqaco's own figure SVG does not parse: {e}"),
         };
-        let rows = font8x8::legacy::BASIC_LEGACY[idx];
-        for (dy, bits) in rows.iter().enumerate() {
-            for dx in 0..8 {
-                if bits & (1 << dx) != 0 {
-                    self.fill(x + dx, y + dy as i64, x + dx + 1, y + dy as i64 + 1, c);
-                }
-            }
+        let size = tree.size().to_int_size();
+        let Some(mut pixmap) = tiny_skia::Pixmap::new(size.width(), size.height()) else {
+            panic!(
+                "a {}x{} pixel figure cannot be allocated",
+                size.width(),
+                size.height()
+            )
+        };
+        resvg::render(
+            &tree,
+            tiny_skia::Transform::identity(),
+            &mut pixmap.as_mut(),
+        );
+        match pixmap.encode_png() {
+            Ok(png) => png,
+            // encoding into memory fails only when the PNG encoder itself fails
+            Err(e) => panic!("PNG encoding failed: {e}"),
         }
     }
 }

@@ -1,7 +1,7 @@
 use super::*;
 use crate::gaps::{analyze, piece_of, AnalysisOptions};
 use crate::scan::StreamReport;
-use crate::time::{parse_time, NS_PER_S};
+use crate::time::{format_date, parse_time, NS_PER_S};
 
 /// A report of `n` streams at 1 Hz over `days` days from 2024-01-01 with one gap per
 /// stream and one overlap on the first.
@@ -57,12 +57,250 @@ fn parse_xml(s: &str) {
     assert_eq!(depth, 0);
 }
 
+/// Decodes a PNG (the `png` crate's decoder, through tiny-skia): its width and height.
 fn decode_png(bytes: &[u8]) -> (u32, u32) {
-    let dec = png::Decoder::new(std::io::Cursor::new(bytes));
-    let mut rd = dec.read_info().expect("PNG header");
-    let mut buf = vec![0; rd.output_buffer_size().unwrap()];
-    let info = rd.next_frame(&mut buf).expect("PNG data");
-    (info.width, info.height)
+    let p = decode_pixels(bytes);
+    (p.width(), p.height())
+}
+
+fn decode_pixels(bytes: &[u8]) -> resvg::tiny_skia::Pixmap {
+    resvg::tiny_skia::Pixmap::decode_png(bytes).expect("PNG decodes")
+}
+
+/// The left and right ends of a text item as laid out (the font's advances).
+fn text_extent(it: &Item) -> Option<(f64, f64, f64)> {
+    let Item::Text {
+        x, y, text, anchor, ..
+    } = it
+    else {
+        return None;
+    };
+    let w = super::font::text_width(text);
+    let x0 = match anchor {
+        Anchor::Start => *x,
+        Anchor::Middle => x - w / 2.0,
+        Anchor::End => x - w,
+    };
+    Some((*y, x0, x0 + w))
+}
+
+/// No two texts on the same baseline overlap, and every text is inside the figure.
+fn assert_texts_apart(scene: &Scene) {
+    let mut texts: Vec<(f64, f64, f64)> = scene.items.iter().filter_map(text_extent).collect();
+    texts.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    for t in &texts {
+        assert!(
+            t.1 >= 0.0 && t.2 <= scene.width as f64,
+            "{t:?} outside {}",
+            scene.width
+        );
+    }
+    for w in texts.windows(2) {
+        if w[0].0 == w[1].0 {
+            assert!(w[1].1 >= w[0].2, "texts overlap: {w:?}");
+        }
+    }
+}
+
+/// The texts of a scene.
+fn texts(scene: &Scene) -> Vec<&str> {
+    scene
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Text { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A one-stream report at 1 Hz over the window `[start, end)` with data only in the given
+/// `[from, to)` spans.
+fn report_with_spans(start: &str, end: &str, spans: &[(&str, &str)]) -> ScanReport {
+    let w = (parse_time(start).unwrap(), parse_time(end).unwrap());
+    let opts = AnalysisOptions {
+        window: Some(w),
+        per_day: true,
+        ..Default::default()
+    };
+    let pieces: Vec<_> = spans
+        .iter()
+        .map(|(a, b)| {
+            let (a, b) = (parse_time(a).unwrap(), parse_time(b).unwrap());
+            piece_of(a, (b - a) / NS_PER_S, 1.0)
+        })
+        .collect();
+    ScanReport {
+        streams: vec![StreamReport {
+            nslc: Nslc::new("XX", "STA", "00", "HHZ"),
+            records: 1,
+            analysis: analyze(&pieces, &opts),
+        }],
+        window: Some(w),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn calendar_window_has_every_day() {
+    // 31 days, data on two of them only: every day is a column, the empty ones at 0 %
+    let r = report_with_spans(
+        "2024-01-20",
+        "2024-02-20",
+        &[
+            ("2024-01-22", "2024-01-23"),
+            ("2024-02-05T00:00:00", "2024-02-05T12:00:00"),
+        ],
+    );
+    let d = ReportData::from_scan(&r, 0);
+    let t0 = parse_time("2024-01-20").unwrap();
+    assert_eq!(
+        d.days,
+        (0..31).map(|i| t0 + i * NS_PER_DAY).collect::<Vec<_>>()
+    );
+    let cal = calendar(&d);
+    let cells: Vec<(f64, Color, &str)> = cal
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Rect {
+                x,
+                fill,
+                title: Some(t),
+                ..
+            } if t.starts_with("XX.STA.00.HHZ ") => Some((*x, *fill, t.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cells.len(), 31, "one cell per day of the window");
+    let red = AVAILABILITY_LEGEND
+        .iter()
+        .find(|e| e.2 == "0%")
+        .map(|e| e.1)
+        .unwrap();
+    for (i, (x, fill, tip)) in cells.iter().enumerate() {
+        let day = format_date(t0 + i as i64 * NS_PER_DAY);
+        let want = match day.as_str() {
+            "2024-01-22" => ("100%", availability_color(Some(100.0))),
+            "2024-02-05" => ("50%", availability_color(Some(50.0))),
+            _ => ("0%", red),
+        };
+        assert_eq!(*tip, format!("XX.STA.00.HHZ {day}: {}", want.0));
+        assert_eq!(*fill, want.1, "{day}");
+        if i > 0 {
+            assert_eq!(x - cells[i - 1].0, cells[1].0 - cells[0].0, "equal columns");
+        }
+    }
+    assert_ne!(red, availability_color(Some(1e-6)), "0 % is not > 0 %");
+    // month and year at the first column of each month, the day of the month over each
+    let labels = texts(&cal);
+    assert!(labels.contains(&"2024-01") && labels.contains(&"2024-02"));
+    let col_w = cells[1].0 - cells[0].0;
+    let feb = cal.items.iter().find_map(|i| match i {
+        Item::Text { x, text, .. } if text == "2024-02" => Some(*x),
+        _ => None,
+    });
+    assert_eq!(
+        feb,
+        Some(cells[12].0 + 2.0),
+        "2024-02-01 is the 13th column"
+    );
+    for day in ["20", "31", "1", "19"] {
+        assert!(labels.contains(&day), "day {day}");
+    }
+    assert!(col_w >= 4.0);
+    assert_texts_apart(&cal);
+}
+
+#[test]
+fn calendar_long_window_names_every_month() {
+    // 800 days (longer than MAX_CONTIGUOUS_DAYS: a given window is never thinned), 1 px
+    // columns: every month from 2024-01 to 2026-03 is labelled, on two rows
+    let r = synthetic(2, 800, true);
+    let d = ReportData::from_scan(&r, 0);
+    assert_eq!(d.days.len(), 800);
+    assert!(d.days_contiguous);
+    let cal = calendar(&d);
+    let labels = texts(&cal);
+    let months: Vec<String> = (2024..=2026)
+        .flat_map(|y| (1..=12).map(move |m| format!("{y:04}-{m:02}")))
+        .take(27)
+        .collect();
+    for m in &months {
+        assert_eq!(
+            labels.iter().filter(|l| **l == m.as_str()).count(),
+            1,
+            "{m}"
+        );
+    }
+    assert!(!labels.contains(&"2026-04"));
+    assert_texts_apart(&cal);
+    // the cells of each stream cover the 800 columns exactly (runs of one class merged)
+    let row: Vec<(f64, f64)> = cal
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Rect {
+                x,
+                w,
+                title: Some(t),
+                ..
+            } if t.starts_with("XX.S001.00.HHZ ") => Some((*x, *w)),
+            _ => None,
+        })
+        .collect();
+    assert!(row.windows(2).all(|p| p[0].0 + p[0].1 == p[1].0));
+    let (first, last) = (row[0], row[row.len() - 1]);
+    assert_eq!(last.0 + last.1 - first.0, 800.0);
+}
+
+#[test]
+fn png_is_rendered_with_the_typeface() {
+    let ink = Color(0x22, 0x22, 0x22);
+    let scene = |s: &str| Scene {
+        width: 300,
+        height: 40,
+        background: Color(255, 255, 255),
+        title: "text".into(),
+        items: vec![Item::Text {
+            x: 10.0,
+            y: 20.0,
+            text: s.into(),
+            anchor: Anchor::Start,
+            color: ink,
+        }],
+    };
+    // (pixels, columns with ink, whether some pixel is between ink and background)
+    let render = |s: &str| {
+        let png = scene(s).to_png();
+        let p = decode_pixels(&png);
+        assert_eq!((p.width(), p.height()), (300, 40));
+        let px: Vec<[u8; 3]> = p
+            .pixels()
+            .iter()
+            .map(|c| [c.red(), c.green(), c.blue()])
+            .collect();
+        let cols: Vec<usize> = (0..300)
+            .filter(|x| (0..40).any(|y| px[y * 300 + x] != [255; 3]))
+            .collect();
+        let grey = px.iter().any(|c| c[0] > 0x22 && c[0] < 0xff);
+        (px, cols, grey)
+    };
+    let (blank, none, _) = render("");
+    assert!(none.is_empty() && blank.iter().all(|c| *c == [255; 3]));
+    let (a, cols, antialiased) = render("Availability 2025-03");
+    let (b, _, _) = render("Timeline 2025-03");
+    assert_ne!(a, b, "different texts, different pixels");
+    assert!(antialiased, "an outline font is drawn anti-aliased");
+    // the ink spans the width the layout measures (side bearings aside)
+    let w = super::font::text_width("Availability 2025-03");
+    let (x0, x1) = (cols[0] as f64, *cols.last().unwrap() as f64 + 1.0);
+    assert!((10.0..=12.0).contains(&x0), "{x0}");
+    assert!(
+        x1 <= 10.0 + w + 1.0 && x1 >= 10.0 + w - 3.0,
+        "{x1} vs {}",
+        10.0 + w
+    );
 }
 
 #[test]
@@ -112,6 +350,10 @@ fn sparse_days_are_compressed() {
         .items
         .iter()
         .any(|i| matches!(i, Item::Line { x1, x2, .. } if x1 == x2)));
+    // both months named, apart
+    let labels = texts(&cal);
+    assert!(labels.contains(&"2010-02") && labels.contains(&"2025-06"));
+    assert_texts_apart(&cal);
 }
 
 #[test]
@@ -124,6 +366,7 @@ fn figures_render_and_parse() {
             parse_xml(&svg);
             let (w, h) = decode_png(&scene.to_png());
             assert_eq!((w, h), (scene.width, scene.height));
+            assert_texts_apart(&scene);
             // every stream is labelled
             for s in &d.streams {
                 let label = s.nslc.to_string();

@@ -9,6 +9,7 @@ use super::window::{Granularity, WindowSpec};
 use crate::archive::Layout;
 use crate::error::{Error, Result};
 use crate::merge::OutputOptions;
+use crate::ops::ServeSettings;
 use crate::sid::{Nslc, NslcGlob};
 use crate::source::SourceSpec;
 use serde::Deserialize;
@@ -31,6 +32,11 @@ pub struct Config {
     pub requests: RequestPolicy,
     /// The sources, sorted by priority (1 first), then by their order in the file.
     pub sources: Vec<SourceConfig>,
+    /// `[serve]`: what `siqaco serve --config` serves, every key defaulted
+    /// ([`ServeSettings::default`]); `catalogue` defaults to the configuration's catalogue,
+    /// `archive` to `archive.path`, `stationxml` to `streams.stationxml`, and `config` is
+    /// the configuration file ([`Config::from_path`]).
+    pub serve: ServeSettings,
 }
 
 /// `[archive]`: where and how the final archive is written.
@@ -156,6 +162,28 @@ struct RawConfig {
     requests: RawRequests,
     #[serde(default)]
     sources: Vec<RawSource>,
+    #[serde(default)]
+    serve: RawServe,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawServe {
+    bind: Option<String>,
+    catalogue: Option<String>,
+    archive: Option<String>,
+    stationxml: Option<Vec<String>>,
+    #[serde(default)]
+    restricted: Vec<String>,
+    credentials: Option<String>,
+    qc: Option<String>,
+    realm: Option<String>,
+    max_bytes: Option<i64>,
+    max_samples: Option<i64>,
+    max_post_lines: Option<i64>,
+    max_concurrent: Option<i64>,
+    timeout_s: Option<f64>,
+    header_timeout_s: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -376,6 +404,7 @@ fn toml_error(e: serde_path_to_error::Error<toml::de::Error>, text: &str) -> Err
         ("struct RawWindow", "a table"),
         ("struct RawRequests", "a table"),
         ("struct RawSource", "a table"),
+        ("struct RawServe", "a table"),
         ("expected i64", "expected an integer"),
         ("expected f64", "expected a number"),
     ] {
@@ -393,6 +422,72 @@ fn toml_error(e: serde_path_to_error::Error<toml::de::Error>, text: &str) -> Err
         path
     };
     Error::config_from(format!("{key}: {message}{}", at.unwrap_or_default()), inner)
+}
+
+/// `[serve]` onto [`ServeSettings`]: paths resolved against `base`, the defaults of the
+/// other tables (the catalogue, `archive.path`, `streams.stationxml`), then
+/// [`ServeSettings::validate`], its field named as the key (`serve.max_concurrent: ...`).
+fn serve_settings(
+    raw: RawServe,
+    base: &Path,
+    catalogue: &str,
+    archive: &ArchiveConfig,
+    streams: &StreamsConfig,
+) -> Result<ServeSettings> {
+    let count = |key: &str, v: Option<i64>, default: u64| -> Result<u64> {
+        v.map_or(Ok(default), |v| {
+            u64::try_from(v).map_err(|_| bad(key, format!("{v} is not a count")))
+        })
+    };
+    let mut s = ServeSettings::new(
+        raw.catalogue
+            .as_deref()
+            .map_or_else(|| catalogue.to_string(), |c| resolve_catalogue(base, c)),
+    );
+    if let Some(b) = &raw.bind {
+        s.bind = b.trim().parse().map_err(|_| {
+            bad(
+                "serve.bind",
+                format!("{b:?} is not an address and port (127.0.0.1:8080, [::]:8080)"),
+            )
+        })?;
+    }
+    s.archive = Some(
+        raw.archive
+            .as_deref()
+            .map_or_else(|| archive.path.clone(), |a| resolve(base, a)),
+    );
+    s.stationxml = match &raw.stationxml {
+        Some(list) => list.iter().map(|p| resolve(base, p)).collect(),
+        None => streams.stationxml.iter().cloned().collect(),
+    };
+    s.restricted = globs("serve.restricted", &raw.restricted)?;
+    s.credentials = raw.credentials.as_deref().map(|c| resolve(base, c));
+    s.qc = raw.qc.as_deref().map(|q| resolve(base, q));
+    if let Some(r) = raw.realm {
+        s.realm = r;
+    }
+    s.max_bytes = count("serve.max_bytes", raw.max_bytes, s.max_bytes)?;
+    s.max_samples = count("serve.max_samples", raw.max_samples, s.max_samples)?;
+    s.max_post_lines = usize::try_from(count(
+        "serve.max_post_lines",
+        raw.max_post_lines,
+        s.max_post_lines as u64,
+    )?)
+    .unwrap_or(usize::MAX);
+    s.max_concurrent = usize::try_from(count(
+        "serve.max_concurrent",
+        raw.max_concurrent,
+        s.max_concurrent as u64,
+    )?)
+    .unwrap_or(usize::MAX);
+    s.timeout_s = raw.timeout_s.unwrap_or(s.timeout_s);
+    s.header_timeout_s = raw.header_timeout_s.unwrap_or(s.header_timeout_s);
+    s.validate().map_err(|e| match e {
+        Error::InvalidField { field, message } => bad(&format!("serve.{field}"), message),
+        e => e,
+    })?;
+    Ok(s)
 }
 
 /// Encoding names of `archive.encoding` and their SEED codes (the names of `siqaco merge
@@ -433,6 +528,7 @@ impl Config {
                 other => other,
             })?;
         c.file = Some(path.to_path_buf());
+        c.serve.config = Some(path.to_path_buf());
         Ok(c)
     }
 
@@ -847,6 +943,7 @@ impl Config {
             });
         }
         sources.sort_by_key(|s| s.priority);
+        let serve = serve_settings(raw.serve, base, &catalogue, &archive, &streams)?;
         Ok(Config {
             file: None,
             archive,
@@ -855,6 +952,7 @@ impl Config {
             window,
             requests,
             sources,
+            serve,
         })
     }
 
@@ -939,6 +1037,70 @@ mod tests {
                 layout: Layout::Sds
             }
         );
+    }
+
+    #[test]
+    fn serve_table() {
+        let base = Path::new("/srv/siqaco");
+        let c = Config::from_str_in(&example(), base).unwrap();
+        let mut expected = ServeSettings::new("/srv/siqaco/siqaco.sqlite");
+        expected.archive = Some("/srv/siqaco/final".into());
+        assert_eq!(c.serve, expected);
+        let text = example().replace(
+            "restricted = []",
+            "restricted = [\"XX.ST99.*.*\"]\ncredentials = \"auth/htdigest\"\n\
+             stationxml = [\"a.xml\", \"/x/sx\"]\ncatalogue = \"postgresql://u@h/db\"\nqc = \"qc.json\"",
+        );
+        let c = Config::from_str_in(&text, base).unwrap();
+        assert_eq!(c.serve.catalogue, "postgresql://u@h/db");
+        assert_eq!(
+            c.serve.qc.as_deref(),
+            Some(Path::new("/srv/siqaco/qc.json"))
+        );
+        assert_eq!(c.serve.restricted[0].to_string(), "XX.ST99.*.*");
+        assert_eq!(
+            c.serve.credentials.as_deref(),
+            Some(Path::new("/srv/siqaco/auth/htdigest"))
+        );
+        assert_eq!(
+            c.serve.stationxml,
+            [PathBuf::from("/srv/siqaco/a.xml"), PathBuf::from("/x/sx")]
+        );
+        for (from, to, key) in [
+            (
+                "max_concurrent = 64",
+                "max_concurrent = 0",
+                "serve.max_concurrent",
+            ),
+            (
+                "max_bytes = 2147483648",
+                "max_bytes = -1",
+                "serve.max_bytes",
+            ),
+            (
+                "bind = \"127.0.0.1:8080\"",
+                "bind = \"localhost\"",
+                "serve.bind",
+            ),
+            ("realm = \"FDSN\"", "realm = \"a:b\"", "serve.realm"),
+            ("timeout_s = 600", "timeout_s = 0", "serve.timeout_s"),
+            (
+                "header_timeout_s = 30",
+                "header_timeout_s = 30\nport = 1",
+                "serve",
+            ),
+            (
+                "restricted = []",
+                "restricted = [\"XX.A.B.C.D\"]",
+                "serve.restricted",
+            ),
+        ] {
+            let e = Config::from_str_in(&example().replace(from, to), base).unwrap_err();
+            assert!(
+                e.to_string().starts_with(&format!("configuration: {key}")),
+                "{to}: {e}"
+            );
+        }
     }
 
     #[test]

@@ -219,6 +219,52 @@ pub fn end_run(cat: &Catalogue, run_id: i64, summary_json: &str) -> Result<()> {
     Ok(())
 }
 
+/// One run of `siqaco update` or `siqaco stack run` as the catalogue records it
+/// (`siqaco_runs`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Run {
+    /// Identifier (ascending with time).
+    pub id: i64,
+    /// When the run started, ns since 1970 UTC.
+    pub started_ns: i64,
+    /// When it finished, ns; `None` while it runs (or when it was killed).
+    pub finished_ns: Option<i64>,
+    /// Its window `[start, end)`, ns.
+    pub window_start_ns: i64,
+    /// End of its window (exclusive), ns.
+    pub window_end_ns: i64,
+    /// Its summary (the document of `siqaco update --format json`), once finished.
+    pub summary: Option<serde_json::Value>,
+}
+
+/// The last `limit` runs, newest first.
+///
+/// # Errors
+/// [`Error::Database`]; [`Error::InvalidArgument`] for a stored summary that is not JSON.
+pub fn runs(cat: &Catalogue, limit: usize) -> Result<Vec<Run>> {
+    let rows = cat.db().query(
+        "SELECT id,started_ns,finished_ns,window_start_ns,window_end_ns,summary FROM siqaco_runs \
+         ORDER BY id DESC LIMIT ?1",
+        &vals![i64::try_from(limit).unwrap_or(i64::MAX)],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(Run {
+                id: r[0].as_i64(),
+                started_ns: r[1].as_i64(),
+                finished_ns: r[2].as_opt_i64(),
+                window_start_ns: r[3].as_i64(),
+                window_end_ns: r[4].as_i64(),
+                summary: r[5]
+                    .as_opt_text()
+                    .map(|t| serde_json::from_str(&t))
+                    .transpose()
+                    .map_err(|e| Error::invalid_argument(format!("run summary: {e}")))?,
+            })
+        })
+        .collect()
+}
+
 /// Records the gaps a run found (one transaction).
 ///
 /// # Errors

@@ -4,13 +4,21 @@
 //! in the core and the server only maps HTTP onto them.
 //!
 //! - [`availability`]: fdsnws-availability 1.0 (`extent`, `query`).
+//! - [`dataselect`]: fdsnws-dataselect 1.1, the records of a selection.
 //! - [`params`]: the parameters of a GET or POST request, parsed once for every service
 //!   (FDSN Web Service Specifications 1.2).
+//! - [`station`]: fdsnws-station 1.1 from StationXML files.
+//! - [`status`]: the status page at `/` and its JSON under `/api/`.
 //!
 //! Times are ns since 1970-01-01 UTC; windows are `[start, end)`.
 
 pub mod availability;
+pub mod dataselect;
 pub mod params;
+pub mod station;
+#[cfg(all(feature = "plot", feature = "update"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "plot", feature = "update"))))]
+pub mod status;
 
 pub use params::{FdsnQuery, ParamSpec, SelectionLine, MAX_SELECTION_STREAMS, SELECTION_PARAMS};
 

@@ -137,7 +137,8 @@ fn code_list(field: &str, text: &str) -> Result<Vec<String>> {
     Ok(out)
 }
 
-fn time(field: &str, text: &str, star_is_open: bool) -> Result<Option<i64>> {
+/// Parses the time `text` of parameter `field`; `*` is `None` (open) when `star_is_open`.
+pub(crate) fn time(field: &str, text: &str, star_is_open: bool) -> Result<Option<i64>> {
     let text = text.trim();
     if star_is_open && text == "*" {
         return Ok(None);
@@ -189,6 +190,17 @@ fn globs(lists: [&[String]; 4]) -> Result<Vec<NslcGlob>> {
         }
     }
     Ok(out)
+}
+
+/// How [`FdsnQuery::from_post`]'s refusal of a body over its selection line limit begins.
+const OVER_LINE_LIMIT: &str = "more than";
+
+/// Whether `e` is [`FdsnQuery::from_post`]'s refusal of a body with more selection lines
+/// than allowed (the server answers it with 413, "request too large", not 400).
+pub fn is_over_line_limit(e: &Error) -> bool {
+    matches!(e, Error::InvalidField { field, message }
+        if field.starts_with("line ") && message.starts_with(OVER_LINE_LIMIT)
+            && message.ends_with(" selection lines"))
 }
 
 impl FdsnQuery {
@@ -296,7 +308,7 @@ impl FdsnQuery {
             if q.lines.len() >= max_lines {
                 return Err(Error::field(
                     field,
-                    format!("more than {max_lines} selection lines"),
+                    format!("{OVER_LINE_LIMIT} {max_lines} selection lines"),
                 ));
             }
             let parts: Vec<&str> = line.split_whitespace().collect();
@@ -510,6 +522,9 @@ mod tests {
         let lines = "IU ANMO -- BHZ 2020-01-01 2020-01-02\n".repeat(11);
         let e = FdsnQuery::from_post(&lines, SPEC, 10, false).unwrap_err();
         assert_eq!(e.field_name(), Some("line 11"));
+        assert!(is_over_line_limit(&e));
+        let e = FdsnQuery::from_post("IU ANMO -- BHZ 2020-01-01\n", SPEC, 10, false).unwrap_err();
+        assert!(!is_over_line_limit(&e), "{e}");
     }
 
     #[test]
