@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 use axum::Router;
 use siqaco::ops::fdsnws::availability::{AvailabilityRequest, Method, SPEC};
-use siqaco::ops::fdsnws::{Access, FdsnQuery};
+use siqaco::ops::fdsnws::FdsnQuery;
 
 /// The version of the specification this service implements.
 pub const VERSION: &str = "1.0.2";
@@ -59,10 +59,7 @@ async fn answer(
     let run = async {
         let request = parse(state.settings().max_post_lines)
             .and_then(|q| AvailabilityRequest::from_query(method, q))?;
-        let access = Access {
-            restricted: state.settings().restricted.clone(),
-            authenticated: false,
-        };
+        let access = crate::auth::access(&state, false);
         let (format, nodata) = (request.format, request.nodata);
         let found = state
             .with_catalogue(move |cat| request.run(cat, &access))
