@@ -418,14 +418,6 @@ def _rover_retrieve(server, streams, scan, files, tmp_path):
     """Runs `rover retrieve` of `streams` (whole days around their data) through the
     server's availability and dataselect services into a new repository; returns the
     samples it stored and those of the archive's files of these streams."""
-    probe = (f"{server.url}/fdsnws/dataselect/1/query?net=IU&sta=COLA&loc=00"
-             "&cha=BHZ&start=2010-02-27T07:00:00&end=2010-02-27T07:00:10")
-    try:
-        urllib.request.urlopen(probe, timeout=30).close()
-    except urllib.error.HTTPError as e:
-        if e.code in (404, 405):
-            pytest.skip("the server has no dataselect query yet (engineer A's part)")
-        raise
     bindir = Path(sys.executable).parent
     repo = tmp_path / "rover"
     env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
@@ -493,26 +485,20 @@ def test_rover_retrieve_last_one_sample_record(sds_small_server, scan, files, tm
     """rover asks dataselect for each span up to its `Latest`, the last sample, and expects
     the record holding it. When that record holds only that sample, it starts at the
     requested end time: the FDSN dataselect specification selects samples "on or before"
-    the end time, but siqaco's dataselect takes windows as `[start, end)` and leaves it
-    out, so rover downloads again and again."""
+    the end time, so siqaco's dataselect returns it (a service that left it out would make
+    rover download again and again)."""
     pymseed = pytest.importorskip("pymseed")
     end = "2016-03-11T11:34:46.015"
     probe = (f"{sds_small_server.url}/fdsnws/dataselect/1/query?net=BW&sta=FFB1&loc=--"
              f"&cha=HH2&start=2016-03-11T11:34:46.0125&end={end}")
-    try:
-        with urllib.request.urlopen(probe, timeout=30) as r:
-            body = r.read()
-    except urllib.error.HTTPError as e:
-        if e.code in (404, 405):
-            pytest.skip("the server has no dataselect query yet (engineer A's part)")
-        raise
+    with urllib.request.urlopen(probe, timeout=30) as r:
+        body = r.read()
     starts = set()
     with open(tmp_path / "probe.mseed", "wb") as f:
         f.write(body)
     if body:
         starts = {r.starttime for r in pymseed.MS3Record.from_file(str(tmp_path / "probe.mseed"))}
-    if ns(end + "Z") not in starts:
-        pytest.xfail(f"siqaco dataselect leaves out the record starting at endtime={end}")
+    assert ns(end + "Z") in starts, f"the record starting at endtime={end} is left out"
     streams = sorted(_ending_with_one_sample_record(files))
     got, expected = _rover_retrieve(sds_small_server, streams, scan, files, tmp_path)
     assert got == expected

@@ -60,10 +60,11 @@ def split(buf: bytes) -> list[tuple[str, int, int, int, bytes, int]]:
 
 
 def meets(rec, start: int, end: int) -> bool:
-    """The window rule of the service: coverage meets `[start, end)` (a record without
-    samples: its time is in the window)."""
+    """The window rule of the service: the first sample on or before the end (fdsnws-
+    dataselect's "on or before"), the coverage after the start (a record without samples:
+    its time is in the window)."""
     s, e = rec[1], rec[2]
-    return s < end and max(e, s + 1) > start
+    return s <= end and max(e, s + 1) > start
 
 
 _ARCHIVE: dict[Path, list] = {}

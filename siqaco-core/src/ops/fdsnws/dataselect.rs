@@ -12,8 +12,10 @@
 //!
 //! Rules:
 //!
-//! - **Whole records that intersect the window** `[start, end)`: a record is returned when
-//!   its first sample is before the end and its coverage end (last sample + one period,
+//! - **Whole records that intersect the window** `[start, end]`: a record is returned when
+//!   its first sample is on or before the end (the specification's "on or before"; rover
+//!   asks up to the last sample availability gives, so a one-sample record at the end
+//!   must come back) and its coverage end (last sample + one period,
 //!   [`crate::record::RecordHeader::coverage_end_ns`], `docs/gaps.md`) is after the start.
 //!   A record without samples (log, state of health) is returned when its time is in the
 //!   window. Records are never cut: a client trims to samples if it wants to.
@@ -136,7 +138,9 @@ impl DataselectRequest {
         let mut per: BTreeMap<Nslc, Selected> = BTreeMap::new();
         for line in &self.lines {
             let ws = line.start_ns.unwrap_or(i64::MIN);
-            let we = line.end_ns.unwrap_or(i64::MAX);
+            // The end time is included ("on or before", fdsnws-dataselect 1.1): a record
+            // whose first sample is at the end time is returned.
+            let we = line.end_ns.map_or(i64::MAX, |e| e.saturating_add(1));
             // A record's coverage reaches one period past its last sample: ask for sections
             // ending up to a day before the window (periods are shorter), cut exactly below.
             let rows = cat.tsindex_sections(&line.streams, ws.saturating_sub(NS_PER_DAY), we)?;
@@ -841,7 +845,8 @@ mod tests {
             .collect()
     }
 
-    /// The records of sds-small that a window selects, read from the files.
+    /// The records of sds-small that a window `[ws, we]` selects, read from the files: the
+    /// first sample on or before the end, the coverage after the start.
     fn expected(
         all: &[(Nslc, i64, i64, u8, Vec<u8>)],
         sel: &NslcGlob,
@@ -849,7 +854,7 @@ mod tests {
         we: i64,
     ) -> Vec<(Nslc, i64, Vec<u8>)> {
         all.iter()
-            .filter(|r| sel.matches(&r.0) && overlaps_any(&[(ws, we)], r.1, r.2))
+            .filter(|r| sel.matches(&r.0) && r.1 <= we && r.2.max(r.1 + 1) > ws)
             .map(|r| (r.0.clone(), r.1, r.4.clone()))
             .collect()
     }
