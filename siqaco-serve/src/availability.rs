@@ -5,9 +5,12 @@
 //! the `nodata` status when there is no row).
 
 use crate::error::FdsnError;
+use crate::params;
 use crate::state::AppState;
-use axum::extract::{Query, State};
-use axum::http::{header, StatusCode, Uri};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{header, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 use axum::Router;
@@ -31,42 +34,34 @@ pub fn routes() -> Router<AppState> {
 
 /// GET and POST of one method.
 fn method(method: Method) -> MethodRouter<AppState> {
-    get(
-        move |State(state): State<AppState>,
-              uri: Uri,
-              Query(pairs): Query<Vec<(String, String)>>| async move {
-            answer(state, uri, method, |_| FdsnQuery::from_pairs(&pairs, SPEC)).await
-        },
-    )
+    get(move |State(state): State<AppState>, uri: Uri| async move {
+        let q = params::from_get(&uri, SPEC);
+        answer(state, uri, method, q).await
+    })
     .post(
-        move |State(state): State<AppState>, uri: Uri, body: String| async move {
-            answer(state, uri, method, |max| {
-                FdsnQuery::from_post(&body, SPEC, max, false)
-            })
-            .await
+        move |State(state): State<AppState>, uri: Uri, body: Result<Bytes, BytesRejection>| async move {
+            let q = params::from_post(&state, body, SPEC, false);
+            answer(state, uri, method, q).await
         },
     )
 }
 
-/// Parses (`parse` gets the most POST selection lines allowed), runs and renders one
-/// request; every refusal is an FDSN error document.
+/// Runs and renders one parsed request; every refusal is an FDSN error document.
 async fn answer(
     state: AppState,
     uri: Uri,
     method: Method,
-    parse: impl FnOnce(usize) -> siqaco::Result<FdsnQuery>,
+    query: Result<FdsnQuery, FdsnError>,
 ) -> Response {
     let run = async {
-        let request = parse(state.settings().max_post_lines)
-            .and_then(|q| AvailabilityRequest::from_query(method, q))?;
+        let request = AvailabilityRequest::from_query(method, query?)?;
         let access = crate::auth::access(&state, false);
         let (format, nodata) = (request.format, request.nodata);
         let found = state
             .with_catalogue(move |cat| request.run(cat, &access))
             .await?;
         if found.is_empty() {
-            let status = StatusCode::from_u16(nodata).unwrap_or(StatusCode::NO_CONTENT);
-            return Err(FdsnError::new(status, "no data matches the selection"));
+            return Err(params::no_data(nodata, "no data matches the selection"));
         }
         Ok::<_, FdsnError>(
             (

@@ -14,11 +14,12 @@
 //! digest layer the server puts in front of every path ending in `/queryauth`.
 
 use crate::error::FdsnError;
+use crate::params;
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Query, State};
-use axum::http::{header, StatusCode, Uri};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{header, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -34,6 +35,9 @@ pub const CONTENT_TYPE: &str = "application/vnd.fdsn.mseed";
 /// Bytes of records sent at a time (a chunk of the response body).
 pub const CHUNK_BYTES: usize = 128 * 1024;
 
+/// What a 404 for no data says.
+const NO_DATA: &str = "no data matches the selection";
+
 /// Chunks the writer may have ready before the client takes them.
 pub const CHANNEL_CHUNKS: usize = 2;
 
@@ -42,11 +46,11 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/fdsnws/dataselect/1/query",
-            get(|s, u, q| get_query(s, u, q, false)).post(|s, u, b| post_query(s, u, b, false)),
+            get(|s, u| get_query(s, u, false)).post(|s, u, b| post_query(s, u, b, false)),
         )
         .route(
             "/fdsnws/dataselect/1/queryauth",
-            get(|s, u, q| get_query(s, u, q, true)).post(|s, u, b| post_query(s, u, b, true)),
+            get(|s, u| get_query(s, u, true)).post(|s, u, b| post_query(s, u, b, true)),
         )
         .route("/fdsnws/dataselect/1/version", get(|| async { VERSION }))
         .route(
@@ -56,15 +60,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `query`/`queryauth` with GET: the URL's parameters.
-async fn get_query(
-    State(state): State<AppState>,
-    uri: Uri,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-    authenticated: bool,
-) -> Response {
-    let parsed = query
-        .map_err(|e| FdsnError::bad_request(e.body_text()))
-        .and_then(|Query(pairs)| FdsnQuery::from_pairs(&pairs, SPEC).map_err(FdsnError::from));
+async fn get_query(State(state): State<AppState>, uri: Uri, authenticated: bool) -> Response {
+    let parsed = params::from_get(&uri, SPEC);
     answer(state, &uri, parsed, authenticated).await
 }
 
@@ -75,16 +72,7 @@ async fn post_query(
     body: Result<Bytes, BytesRejection>,
     authenticated: bool,
 ) -> Response {
-    let max_lines = state.settings().max_post_lines;
-    let parsed = body
-        .map_err(|e| FdsnError::new(e.status(), e.body_text()))
-        .and_then(|b| {
-            std::str::from_utf8(&b)
-                .map_err(|_| FdsnError::bad_request("body: not UTF-8 text"))
-                .and_then(|text| {
-                    FdsnQuery::from_post(text, SPEC, max_lines, false).map_err(FdsnError::from)
-                })
-        });
+    let parsed = params::from_post(&state, body, SPEC, false);
     answer(state, &uri, parsed, authenticated).await
 }
 
@@ -98,14 +86,6 @@ async fn answer(
         Ok(r) => r,
         Err(e) => e.for_request(uri).into_response(),
     }
-}
-
-/// "No data" with the status the request asked for.
-fn no_data(nodata: u16) -> FdsnError {
-    FdsnError::new(
-        StatusCode::from_u16(nodata).unwrap_or(StatusCode::NO_CONTENT),
-        "no data matches the selection",
-    )
 }
 
 async fn respond(
@@ -123,7 +103,7 @@ async fn respond(
         .with_catalogue(move |cat| request.plan(cat, root.as_deref(), &access))
         .await?;
     if plan.is_empty() {
-        return Err(no_data(nodata));
+        return Err(params::no_data(nodata, NO_DATA));
     }
     if plan.bytes > max_bytes {
         return Err(FdsnError::too_large(format!(
@@ -170,7 +150,7 @@ async fn respond(
         }
     });
     let first = match rx.recv().await {
-        None => return Err(no_data(nodata)),
+        None => return Err(params::no_data(nodata, NO_DATA)),
         Some(Err(e)) => return Err(FdsnError::internal(e.to_string())),
         Some(Ok(first)) => first,
     };

@@ -17,6 +17,7 @@ pub mod dataselect;
 pub mod error;
 pub mod fallback;
 pub mod guard;
+pub mod params;
 pub mod state;
 pub mod station;
 pub mod status;

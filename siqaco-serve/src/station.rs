@@ -6,10 +6,12 @@
 //! ([`siqaco::ops::fdsnws::station`]). A POST body may use `*` as an open time.
 
 use crate::error::FdsnError;
+use crate::params;
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::{header, StatusCode, Uri};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{header, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -28,30 +30,21 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn query_get(State(state): State<AppState>, uri: Uri) -> Response {
-    let pairs = match Query::<Vec<(String, String)>>::try_from_uri(&uri) {
-        Ok(Query(p)) => p,
-        Err(e) => {
-            return FdsnError::bad_request(e.body_text())
-                .for_request(&uri)
-                .into_response()
-        }
-    };
-    let q = FdsnQuery::from_pairs(&pairs, SPEC);
+    let q = params::from_get(&uri, SPEC);
     answer(state, q, &uri).await
 }
 
-async fn query_post(State(state): State<AppState>, uri: Uri, body: Bytes) -> Response {
-    let Ok(text) = std::str::from_utf8(&body) else {
-        return FdsnError::bad_request("body: not UTF-8 text")
-            .for_request(&uri)
-            .into_response();
-    };
-    let q = FdsnQuery::from_post(text, SPEC, state.settings().max_post_lines, true);
+async fn query_post(
+    State(state): State<AppState>,
+    uri: Uri,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let q = params::from_post(&state, body, SPEC, true);
     answer(state, q, &uri).await
 }
 
 /// Runs the parsed request: the document, the no-data status, or an error document.
-async fn answer(state: AppState, q: siqaco::Result<FdsnQuery>, uri: &Uri) -> Response {
+async fn answer(state: AppState, q: Result<FdsnQuery, FdsnError>, uri: &Uri) -> Response {
     let run = async {
         let req = StationRequest::from_query(q?)?;
         let (format, nodata) = (req.format, req.nodata);
@@ -62,12 +55,9 @@ async fn answer(state: AppState, q: siqaco::Result<FdsnQuery>, uri: &Uri) -> Res
             .await?;
         Ok::<_, FdsnError>(match body {
             Some(b) => ([(header::CONTENT_TYPE, format.content_type())], b).into_response(),
-            None if nodata == 404 => {
-                FdsnError::new(StatusCode::NOT_FOUND, "no metadata matches the request")
-                    .for_request(uri)
-                    .into_response()
-            }
-            None => StatusCode::NO_CONTENT.into_response(),
+            None => params::no_data(nodata, "no metadata matches the request")
+                .for_request(uri)
+                .into_response(),
         })
     };
     match run.await {

@@ -24,7 +24,7 @@
 use crate::error::FdsnError;
 use crate::state::AppState;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, FromRequestParts, Path, Query, State};
+use axum::extract::{Form, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -196,9 +196,7 @@ impl FromRequestParts<AppState> for Asked {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, FdsnError> {
         let uri = parts.uri.clone();
         let viewer = Viewer::from_request_parts(parts, state).await?;
-        let Query(pairs) = Query::<Vec<(String, String)>>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| FdsnError::bad_request(e.body_text()).for_request(&uri))?;
+        let pairs = crate::params::pairs(&uri).map_err(|e| e.for_request(&uri))?;
         let request = FdsnQuery::from_pairs(&pairs, SPEC)
             .and_then(StatusRequest::from_query)
             .map_err(|e| FdsnError::from(e).for_request(&uri))?;
