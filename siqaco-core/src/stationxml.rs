@@ -569,7 +569,9 @@ impl<R: BufRead> BufRead for Latin1<R> {
 }
 
 /// The document `bytes` as UTF-8, the way [`parse_stationxml`] decodes it: ISO-8859-1
-/// input (by its XML declaration) is transcoded, anything else is returned as it is.
+/// input (by its XML declaration) is transcoded, anything else is returned as it is (for
+/// fdsnws-station, which re-emits the files' elements).
+#[cfg(feature = "sqlite")]
 pub(crate) fn utf8_document(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     let mut head = bytes;
     match sniff(&mut head) {
