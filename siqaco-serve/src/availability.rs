@@ -80,77 +80,59 @@ async fn answer(
 /// The service's WADL description (the parameters this implementation accepts): the
 /// parameters of both methods, with each method's `orderby` values and `query`'s `show`.
 fn wadl() -> String {
-    let method = |name: &str, orders: &[&str], show: bool| {
-        let orders: String = orders
-            .iter()
-            .map(|o| format!("<option value=\"{o}\"/>"))
-            .collect();
-        let show = if show {
-            "\n          <param name=\"show\" style=\"query\" type=\"xsd:string\"><option value=\"latestupdate\"/></param>"
-        } else {
-            ""
-        };
-        format!(
-            r#"    <resource path="{name}">
-      <method name="GET" id="{name}">
-        <request>
-          <param name="starttime" style="query" type="xsd:dateTime"/>
-          <param name="endtime" style="query" type="xsd:dateTime"/>
-          <param name="network" style="query" type="xsd:string"/>
-          <param name="station" style="query" type="xsd:string"/>
-          <param name="location" style="query" type="xsd:string"/>
-          <param name="channel" style="query" type="xsd:string"/>
-          <param name="quality" style="query" type="xsd:string">
-            <option value="D"/><option value="R"/><option value="Q"/><option value="M"/><option value="B"/>
-          </param>
-          <param name="merge" style="query" type="xsd:string">
-            <option value="quality"/><option value="samplerate"/><option value="overlap"/>
-          </param>
-          <param name="mergegaps" style="query" type="xsd:float"/>{show}
-          <param name="orderby" style="query" type="xsd:string" default="nslc_time_quality_samplerate">{orders}</param>
-          <param name="limit" style="query" type="xsd:integer"/>
-          <param name="includerestricted" style="query" type="xsd:boolean" default="false"/>
-          <param name="format" style="query" type="xsd:string" default="text">
-            <option value="text"/><option value="geocsv"/><option value="json"/><option value="request"/>
-          </param>
-          <param name="nodata" style="query" type="xsd:int" default="204">
-            <option value="204"/><option value="404"/>
-          </param>
-        </request>
-        <response status="200">
-          <representation mediaType="text/plain"/><representation mediaType="text/csv"/>
-          <representation mediaType="application/json"/>
-        </response>
-        <response status="204 400 404 413 500 503"><representation mediaType="text/plain"/></response>
-      </method>
-      <method name="POST"><request><representation mediaType="text/plain"/></request>
-        <response status="200"><representation mediaType="text/plain"/></response></method>
-    </resource>
-"#
-        )
-    };
-    let both = [
+    use crate::wadl::{document, Param, Resource, NODATA, SELECTION};
+    const BOTH: &[&str] = &[
         "nslc_time_quality_samplerate",
         "latestupdate",
         "latestupdate_desc",
     ];
-    let extent = [&both[..], &["timespancount", "timespancount_desc"]].concat();
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<application xmlns="http://wadl.dev.java.net/2009/02" xmlns:xsd="http://www.w3.org/2001/XMLSchema">
-  <doc title="siqaco fdsnws-availability 1.0"/>
-  <grammars/>
-  <resources base="/fdsnws/availability/1/">
-    <resource path="version">
-      <method name="GET"><response><representation mediaType="text/plain"/></response></method>
-    </resource>
-    <resource path="application.wadl">
-      <method name="GET"><response><representation mediaType="application/xml"/></response></method>
-    </resource>
-{}{}  </resources>
-</application>
-"#,
-        method("extent", &extent, false),
-        method("query", &both, true)
+    const EXTENT: &[&str] = &[
+        "nslc_time_quality_samplerate",
+        "latestupdate",
+        "latestupdate_desc",
+        "timespancount",
+        "timespancount_desc",
+    ];
+    let params = |orders: &'static [&'static str], show: bool| {
+        let mut p = SELECTION.to_vec();
+        p.extend([
+            Param::new("quality", "xsd:string").options(&["D", "R", "Q", "M", "B"]),
+            Param::new("merge", "xsd:string").options(&["quality", "samplerate", "overlap"]),
+            Param::new("mergegaps", "xsd:float"),
+        ]);
+        if show {
+            p.push(Param::new("show", "xsd:string").options(&["latestupdate"]));
+        }
+        p.extend([
+            Param::new("orderby", "xsd:string")
+                .default("nslc_time_quality_samplerate")
+                .options(orders),
+            Param::new("limit", "xsd:integer"),
+            Param::new("includerestricted", "xsd:boolean").default("false"),
+            Param::new("format", "xsd:string")
+                .default("text")
+                .options(&["text", "geocsv", "json", "request"]),
+            NODATA,
+        ]);
+        p
+    };
+    let media: &[&str] = &["text/plain", "text/csv", "application/json"];
+    document(
+        "siqaco fdsnws-availability 1.0",
+        "/fdsnws/availability/1/",
+        &[
+            Resource {
+                path: "extent",
+                doc: "",
+                params: params(EXTENT, false),
+                media,
+            },
+            Resource {
+                path: "query",
+                doc: "",
+                params: params(BOTH, true),
+                media,
+            },
+        ],
     )
 }

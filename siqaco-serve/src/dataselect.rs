@@ -55,7 +55,7 @@ pub fn routes() -> Router<AppState> {
         .route("/fdsnws/dataselect/1/version", get(|| async { VERSION }))
         .route(
             "/fdsnws/dataselect/1/application.wadl",
-            get(|| async { ([(header::CONTENT_TYPE, "application/xml")], WADL) }),
+            get(|| async { ([(header::CONTENT_TYPE, "application/xml")], wadl()) }),
         )
 }
 
@@ -168,54 +168,40 @@ async fn respond(
 }
 
 /// The service's WADL description (FDSN Web Service Specifications 1.2, fdsnws-dataselect
-/// 1.1 parameters).
-pub const WADL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<application xmlns="http://wadl.dev.java.net/2009/02" xmlns:xsd="http://www.w3.org/2001/XMLSchema">
-  <doc title="FDSN dataselect web service 1.1 (siqaco serve)"/>
-  <resources base="/fdsnws/dataselect/1/">
-    <resource path="query">
-      <method name="GET" id="query">
-        <request>
-          <param name="starttime" style="query" type="xsd:dateTime"><doc>Start of the window (UTC); alias start.</doc></param>
-          <param name="endtime" style="query" type="xsd:dateTime"><doc>End of the window (UTC, excluded); alias end.</doc></param>
-          <param name="network" style="query" type="xsd:string"><doc>Network codes, comma list with * and ?; alias net.</doc></param>
-          <param name="station" style="query" type="xsd:string"><doc>Station codes; alias sta.</doc></param>
-          <param name="location" style="query" type="xsd:string"><doc>Location codes, -- for the blank one; alias loc.</doc></param>
-          <param name="channel" style="query" type="xsd:string"><doc>Channel codes; alias cha.</doc></param>
-          <param name="quality" style="query" type="xsd:string"><doc>Quality indicator; B = the best of each stream; absent = every record.</doc>
-            <option value="D"/><option value="R"/><option value="Q"/><option value="M"/><option value="B"/>
-          </param>
-          <param name="minimumlength" style="query" type="xsd:float" default="0.0"><doc>Shortest continuous segment returned, seconds.</doc></param>
-          <param name="longestonly" style="query" type="xsd:boolean" default="false"><doc>Only the longest continuous segment of each stream.</doc></param>
-          <param name="format" style="query" type="xsd:string" default="miniseed"><option value="miniseed"/></param>
-          <param name="nodata" style="query" type="xsd:int" default="204"><option value="204"/><option value="404"/></param>
-        </request>
-        <response status="200"><representation mediaType="application/vnd.fdsn.mseed"/></response>
-        <response status="204 400 401 404 413 500 503"><representation mediaType="text/plain"/></response>
-      </method>
-      <method name="POST" id="postQuery">
-        <request><representation mediaType="text/plain"/></request>
-        <response status="200"><representation mediaType="application/vnd.fdsn.mseed"/></response>
-        <response status="204 400 401 404 413 500 503"><representation mediaType="text/plain"/></response>
-      </method>
-    </resource>
-    <resource path="queryauth">
-      <method name="GET" id="queryauth"><doc>As query, with HTTP digest authentication: restricted streams included.</doc>
-        <response status="200"><representation mediaType="application/vnd.fdsn.mseed"/></response>
-        <response status="204 400 401 404 413 500 503"><representation mediaType="text/plain"/></response>
-      </method>
-      <method name="POST" id="postQueryauth">
-        <request><representation mediaType="text/plain"/></request>
-        <response status="200"><representation mediaType="application/vnd.fdsn.mseed"/></response>
-        <response status="204 400 401 404 413 500 503"><representation mediaType="text/plain"/></response>
-      </method>
-    </resource>
-    <resource path="version">
-      <method name="GET"><response><representation mediaType="text/plain"/></response></method>
-    </resource>
-    <resource path="application.wadl">
-      <method name="GET"><response><representation mediaType="application/xml"/></response></method>
-    </resource>
-  </resources>
-</application>
-"#;
+/// 1.1 parameters): `query`, and `queryauth` with the same parameters.
+pub fn wadl() -> String {
+    use crate::wadl::{document, Param, Resource, NODATA, SELECTION};
+    let mut params = SELECTION.to_vec();
+    params.extend([
+        Param::new("quality", "xsd:string")
+            .options(&["D", "R", "Q", "M", "B"])
+            .doc("Quality indicator; B = the best of each stream; absent = every record."),
+        Param::new("minimumlength", "xsd:float")
+            .default("0.0")
+            .doc("Shortest continuous segment returned, seconds."),
+        Param::new("longestonly", "xsd:boolean")
+            .default("false")
+            .doc("Only the longest continuous segment of each stream."),
+        Param::new("format", "xsd:string")
+            .default("miniseed")
+            .options(&["miniseed"]),
+        NODATA,
+    ]);
+    let resource = |path, doc| Resource {
+        path,
+        doc,
+        params: params.clone(),
+        media: &[CONTENT_TYPE],
+    };
+    document(
+        "FDSN dataselect web service 1.1 (siqaco serve)",
+        "/fdsnws/dataselect/1/",
+        &[
+            resource("query", ""),
+            resource(
+                "queryauth",
+                "As query, with HTTP digest authentication: restricted streams included.",
+            ),
+        ],
+    )
+}

@@ -21,6 +21,7 @@ pub mod params;
 pub mod state;
 pub mod station;
 pub mod status;
+pub mod wadl;
 
 pub use siqaco::ops::ServeSettings;
 pub use state::AppState;

@@ -67,75 +67,57 @@ async fn answer(state: AppState, q: Result<FdsnQuery, FdsnError>, uri: &Uri) -> 
 }
 
 async fn wadl() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/xml")], WADL)
+    ([(header::CONTENT_TYPE, "application/xml")], wadl_document())
 }
 
 /// The service description (WADL) of what this server accepts.
-const WADL: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<application xmlns="http://wadl.dev.java.net/2009/02" xmlns:xsd="http://www.w3.org/2001/XMLSchema">
- <doc title="FDSN Station Web Service (siqaco)"/>
- <resources base="/fdsnws/station/1/">
-  <resource path="query">
-   <method name="GET">
-    <request>
-     <param name="starttime" style="query" type="xsd:dateTime"/>
-     <param name="endtime" style="query" type="xsd:dateTime"/>
-     <param name="startbefore" style="query" type="xsd:dateTime"/>
-     <param name="startafter" style="query" type="xsd:dateTime"/>
-     <param name="endbefore" style="query" type="xsd:dateTime"/>
-     <param name="endafter" style="query" type="xsd:dateTime"/>
-     <param name="network" style="query" type="xsd:string"/>
-     <param name="station" style="query" type="xsd:string"/>
-     <param name="location" style="query" type="xsd:string"/>
-     <param name="channel" style="query" type="xsd:string"/>
-     <param name="minlatitude" style="query" type="xsd:double"/>
-     <param name="maxlatitude" style="query" type="xsd:double"/>
-     <param name="minlongitude" style="query" type="xsd:double"/>
-     <param name="maxlongitude" style="query" type="xsd:double"/>
-     <param name="latitude" style="query" type="xsd:double"/>
-     <param name="longitude" style="query" type="xsd:double"/>
-     <param name="minradius" style="query" type="xsd:double"/>
-     <param name="maxradius" style="query" type="xsd:double"/>
-     <param name="level" style="query" type="xsd:string" default="station">
-      <option value="network"/><option value="station"/><option value="channel"/><option value="response"/>
-     </param>
-     <param name="includerestricted" style="query" type="xsd:boolean" default="true"/>
-     <param name="includeavailability" style="query" type="xsd:boolean" default="false">
-      <option value="false"/>
-     </param>
-     <param name="matchtimeseries" style="query" type="xsd:boolean" default="false"/>
-     <param name="format" style="query" type="xsd:string" default="xml">
-      <option value="xml" mediaType="application/xml"/><option value="text" mediaType="text/plain"/>
-     </param>
-     <param name="nodata" style="query" type="xsd:int" default="204">
-      <option value="204"/><option value="404"/>
-     </param>
-    </request>
-    <response status="200">
-     <representation mediaType="application/xml"/>
-     <representation mediaType="text/plain"/>
-    </response>
-    <response status="204 400 404 413 500 503">
-     <representation mediaType="text/plain"/>
-    </response>
-   </method>
-   <method name="POST">
-    <request><representation mediaType="text/plain"/></request>
-    <response status="200">
-     <representation mediaType="application/xml"/>
-     <representation mediaType="text/plain"/>
-    </response>
-    <response status="204 400 404 413 500 503">
-     <representation mediaType="text/plain"/>
-    </response>
-   </method>
-  </resource>
-  <resource path="version">
-   <method name="GET"><response><representation mediaType="text/plain"/></response></method>
-  </resource>
-  <resource path="application.wadl">
-   <method name="GET"><response><representation mediaType="application/xml"/></response></method>
-  </resource>
- </resources>
-</application>
-"#;
+fn wadl_document() -> String {
+    use crate::wadl::{document, Param, Resource, NODATA, SELECTION};
+    let time = |name| Param::new(name, "xsd:dateTime");
+    let number = |name| Param::new(name, "xsd:double");
+    let mut params = SELECTION[..2].to_vec();
+    params.extend([
+        time("startbefore"),
+        time("startafter"),
+        time("endbefore"),
+        time("endafter"),
+    ]);
+    params.extend_from_slice(&SELECTION[2..]);
+    params.extend(
+        [
+            "minlatitude",
+            "maxlatitude",
+            "minlongitude",
+            "maxlongitude",
+            "latitude",
+            "longitude",
+            "minradius",
+            "maxradius",
+        ]
+        .map(number),
+    );
+    params.extend([
+        Param::new("level", "xsd:string")
+            .default("station")
+            .options(&["network", "station", "channel", "response"]),
+        Param::new("includerestricted", "xsd:boolean").default("true"),
+        Param::new("includeavailability", "xsd:boolean")
+            .default("false")
+            .options(&["false"]),
+        Param::new("matchtimeseries", "xsd:boolean").default("false"),
+        Param::new("format", "xsd:string")
+            .default("xml")
+            .options(&["xml", "text"]),
+        NODATA,
+    ]);
+    document(
+        "FDSN Station Web Service (siqaco)",
+        "/fdsnws/station/1/",
+        &[Resource {
+            path: "query",
+            doc: "",
+            params,
+            media: &["application/xml", "text/plain"],
+        }],
+    )
+}

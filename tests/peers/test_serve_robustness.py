@@ -390,6 +390,28 @@ def test_refused_flags_are_named(catalogue, args, said):
     assert said in p.stderr, p.stderr
 
 
+def test_a_file_that_is_not_a_catalogue_is_refused_at_start(tmp_path):
+    """The server checks its catalogue before it listens: a text file, an empty SQLite
+    database (no tsindex table) and a missing file each end it with status 1 naming the
+    file, and nothing is created."""
+    import sqlite3
+
+    text = tmp_path / "notes.txt"
+    text.write_text("not a catalogue\n")
+    empty = tmp_path / "empty.sqlite"
+    sqlite3.connect(empty).execute("CREATE TABLE t (x)").connection.close()
+    missing = tmp_path / "missing.sqlite"
+    for target, said in [(text, "file is not a database"), (empty, "no tsindex table"),
+                         (missing, "no such file")]:
+        p = subprocess.run([siqaco_bin(), "serve", "--catalogue", str(target),
+                            "--bind", "127.0.0.1:0"], capture_output=True, text=True,
+                           timeout=60)
+        assert p.returncode == 1, (target, p.stderr)
+        assert str(target) in p.stderr and said in p.stderr, p.stderr
+    assert not missing.exists()
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["empty.sqlite", "notes.txt"]
+
+
 def test_refused_serve_keys_are_named(tmp_path, data, catalogue):
     config = write_config(tmp_path / "siqaco.toml", data, catalogue, "max_concurrent = 0\n")
     p = subprocess.run([siqaco_bin(), "serve", "--config", str(config)],

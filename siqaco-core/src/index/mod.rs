@@ -510,24 +510,34 @@ impl Catalogue {
         Self::open_raw(Self::existing(target.as_ref())?)
     }
 
-    /// Opens the catalogue `target` for reading only, for serving it (`siqaco serve`): a
-    /// SQLite file opened read-only (neither created, migrated nor switched to WAL; readers
-    /// run concurrently with a writer when the file is in WAL mode, as `siqaco index` leaves
-    /// it) or a `postgresql://` URL. The schema is not checked here: each service checks
-    /// the tables it reads.
+    /// Opens the catalogue `target` for reading only: a SQLite file written by `siqaco
+    /// index`, mseedindex or ObsPy's `Indexer`, opened read-only (neither created, migrated
+    /// nor switched to WAL; readers run concurrently with a writer when the file is in WAL
+    /// mode, as `siqaco index` leaves it), or a `postgresql://` URL. For serving it
+    /// (`siqaco serve`) and for the catalogue source
+    /// ([`crate::source::local::TsindexSource`]). Only the `tsindex` table is required here:
+    /// each service checks the other tables it reads.
     ///
     /// # Errors
-    /// [`Error::Database`] when the file does not exist or is not a SQLite database, or the
-    /// server cannot be reached.
+    /// [`Error::Database`] when the file does not exist or is not a SQLite database, the
+    /// server cannot be reached, or there is no `tsindex` table.
     pub fn open_read_only(target: &str) -> Result<Catalogue> {
-        if is_postgres_url(target) {
-            Self::open_raw(Path::new(target))
+        let mut cat = if is_postgres_url(target) {
+            Self::open_raw(Path::new(target))?
         } else {
-            Ok(Catalogue {
+            Catalogue {
                 db: RefCell::new(Db::open_sqlite_read_only(Path::new(target))?),
                 path: Some(PathBuf::from(target)),
-            })
+            }
+        };
+        if !table_exists(cat.db.get_mut(), "tsindex")? {
+            return Err(Error::database(format!(
+                "{}: no tsindex table (not a catalogue written by mseedindex, ObsPy's Indexer \
+                 or siqaco index)",
+                cat.target()
+            )));
         }
+        Ok(cat)
     }
 
     /// The catalogue `target` for reading only when it exists ([`Catalogue::exists`]) and
@@ -895,27 +905,6 @@ impl Catalogue {
             .collect();
         out.sort_by(|a, b| (&a.filename, a.byteoffset).cmp(&(&b.filename, b.byteoffset)));
         Ok(out)
-    }
-
-    /// Opens a `tsindex` catalogue to read waveform sections from (the local catalogue
-    /// source, [`crate::source::local::TsindexSource`]): a SQLite file written by
-    /// mseedindex, ObsPy's `Indexer` or siqaco, opened **read-only** (the file is neither
-    /// created, migrated nor switched to WAL), or a PostgreSQL URL.
-    ///
-    /// # Errors
-    /// [`Error::Database`] when the file does not exist or is not a SQLite database, the
-    /// server cannot be reached, or there is no `tsindex` table.
-    #[cfg(feature = "fdsn")] // the catalogue as a data source (source::local)
-    pub(crate) fn open_tsindex(target: &str) -> Result<Catalogue> {
-        let mut cat = Self::open_read_only(target)?;
-        if !table_exists(cat.db.get_mut(), "tsindex")? {
-            return Err(Error::database(format!(
-                "{}: no tsindex table (not a catalogue written by mseedindex, ObsPy's Indexer \
-                 or siqaco index)",
-                cat.target()
-            )));
-        }
-        Ok(cat)
     }
 
     /// The `tsindex` sections of the streams matching `selection` (empty = all) whose

@@ -232,7 +232,7 @@ impl TsindexSource {
     /// # Errors
     /// [`Error::Database`] when the catalogue cannot be opened or has no `tsindex` table.
     pub fn new(info: SourceInfo, target: &str, root: Option<PathBuf>) -> Result<Self> {
-        let catalogue = Catalogue::open_tsindex(target)?;
+        let catalogue = Catalogue::open_read_only(target)?;
         let root = root.or_else(|| {
             catalogue
                 .path()
