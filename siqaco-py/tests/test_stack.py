@@ -191,9 +191,10 @@ def test_cancelled_run_leaves_the_other_requests_for_the_next_run(
     executed finishes, the others stay pending; the next run completes the archive."""
     # The callback runs in this thread when the first progress report arrives, while the
     # requests run on the core's threads: each merge is slowed (the core's test hook, read
-    # in this process) so that three local requests cannot all finish before the
-    # exception is seen, even on a loaded machine.
-    monkeypatch.setenv("SIQACO_MERGE_STEP_DELAY_MS", "100")
+    # in this process, a second per journal step) so that three local requests cannot all
+    # finish before the exception is seen, even on a loaded machine (100 ms was not
+    # enough on a CI machine running other tests: all three finished first).
+    monkeypatch.setenv("SIQACO_MERGE_STEP_DELAY_MS", "1000")
     config = site / "siqaco.toml"
     created = siqaco.request_create(config, STREAMS, *window)
     assert len(created) == 3
