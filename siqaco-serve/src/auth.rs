@@ -88,10 +88,12 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// 16 random bytes from the operating system (`getrandom`); should it fail, the keys of
-/// the standard library's `RandomState`, which it seeds from the same source.
-fn secret() -> [u8; 16] {
-    let mut secret = [0u8; 16];
+/// `N` random bytes from the operating system (`getrandom`); should it fail, the keys of
+/// the standard library's `RandomState`, which it seeds from the same source. The one
+/// source of the server's per-process secrets: the nonces here, the status page's CSRF
+/// tokens.
+pub(crate) fn random_secret<const N: usize>() -> [u8; N] {
+    let mut secret = [0u8; N];
     if getrandom::getrandom(&mut secret).is_err() {
         use std::hash::{BuildHasher, Hasher};
         for (i, half) in secret.chunks_mut(8).enumerate() {
@@ -140,7 +142,7 @@ impl Digest {
         Digest {
             realm: realm.to_string(),
             users: None,
-            secret: secret(),
+            secret: random_secret(),
         }
     }
 

@@ -147,13 +147,8 @@ impl Drop for CancelOnDrop {
 type Shared = Arc<PageState>;
 
 /// The routes of the status page, its `/api/` and the operator's page and actions.
-///
-/// # Panics
-/// When the system's random source cannot give the CSRF secret (never on a working
-/// system).
 pub fn routes() -> Router<AppState> {
-    let mut secret = [0u8; 32];
-    getrandom::getrandom(&mut secret).expect("the system's random source");
+    let secret = crate::auth::random_secret::<32>();
     let cancel = Arc::new(AtomicBool::new(false));
     let page: Shared = Arc::new(PageState {
         secret,
