@@ -235,15 +235,21 @@ def rps(server: Served, net, sta, loc, cha, day, seconds: int) -> dict:
                 c.close()
                 c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
 
-    th = [threading.Thread(target=worker, args=(k,)) for k in range(32)]
+    dt = in_threads(worker, 32)
+    return {"tool": "python threads x32", "requests_per_s": sum(counts) / dt,
+            "non_2xx": sum(bad), "socket_errors": ""}
+
+
+def in_threads(target, n: int) -> float:
+    """Runs `target(0)` ... `target(n - 1)` in `n` threads at once; returns the seconds
+    until the last one ended."""
+    th = [threading.Thread(target=target, args=(k,)) for k in range(n)]
     t0 = time.monotonic()
     for t in th:
         t.start()
     for t in th:
         t.join()
-    dt = time.monotonic() - t0
-    return {"tool": "python threads x32", "requests_per_s": sum(counts) / dt,
-            "non_2xx": sum(bad), "socket_errors": ""}
+    return time.monotonic() - t0
 
 
 def burst(server: Served, paths: list[str]) -> dict:
@@ -255,13 +261,7 @@ def burst(server: Served, paths: list[str]) -> dict:
         except (OSError, http.client.HTTPException) as e:
             results[i] = (0, str(e))
 
-    th = [threading.Thread(target=one, args=(i,)) for i in range(len(paths))]
-    t0 = time.monotonic()
-    for t in th:
-        t.start()
-    for t in th:
-        t.join()
-    dt = time.monotonic() - t0
+    dt = in_threads(one, len(paths))
     ok = sum(1 for r in results if r and r[0] == 200)
     return {"requests": len(paths), "ok": ok, "seconds": dt,
             "bytes": sum(r[1] for r in results if r and r[0] == 200),
