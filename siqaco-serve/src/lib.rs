@@ -31,6 +31,7 @@ use axum::http::Request;
 use axum::Router;
 use hyper::body::Incoming;
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt;
@@ -106,6 +107,7 @@ pub async fn serve(
     http.timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(Duration::from_secs_f64(settings.header_timeout_s));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let open = Arc::new(AtomicUsize::new(0));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, remote) = tokio::select! {
@@ -130,20 +132,46 @@ pub async fn serve(
         });
         let connection =
             graceful.watch(http.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+        let open = OpenConnection::new(&open);
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::debug!(%remote, "connection: {e}");
             }
+            drop(open);
         });
     }
     drop(listener);
+    tracing::info!(
+        connections = open.load(Ordering::Relaxed),
+        "no new connection accepted; waiting for those open"
+    );
     graceful.shutdown().await;
     tracing::info!("stopped");
     Ok(())
 }
 
+/// One connection counted in the number open while it lives.
+struct OpenConnection(Arc<AtomicUsize>);
+
+impl OpenConnection {
+    fn new(open: &Arc<AtomicUsize>) -> Self {
+        open.fetch_add(1, Ordering::Relaxed);
+        OpenConnection(open.clone())
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// [`serve`] on a new multi-threaded tokio runtime until SIGINT or SIGTERM (the command
 /// line's entry point).
+///
+/// The first signal stops accepting connections and lets the requests in progress finish;
+/// a second one stops at once, closing the connections still open (a download to a client
+/// that stopped reading would otherwise hold the process forever).
 ///
 /// # Errors
 /// As [`serve`]; [`siqaco::Error::Io`] when the runtime cannot start.
@@ -152,7 +180,30 @@ pub fn run(settings: ServeSettings) -> siqaco::Result<()> {
         .enable_all()
         .build()
         .map_err(|e| siqaco::Error::io("tokio runtime", e))?;
-    rt.block_on(serve(settings, shutdown_signal()))
+    let result = rt.block_on(async {
+        let (signals, received) = tokio::sync::watch::channel(0u32);
+        tokio::spawn(async move {
+            loop {
+                shutdown_signal().await;
+                signals.send_modify(|n| *n += 1);
+            }
+        });
+        let mut first = received.clone();
+        let mut second = received;
+        let first = async move {
+            let _ = first.wait_for(|n| *n >= 1).await;
+        };
+        tokio::select! {
+            served = serve(settings, first) => served,
+            _ = second.wait_for(|n| *n >= 2) => {
+                tracing::warn!("second signal: stopping now, closing the connections still open");
+                Ok(())
+            }
+        }
+    });
+    // Blocking work still running (a catalogue query) is not waited for.
+    rt.shutdown_timeout(Duration::from_secs(1));
+    result
 }
 
 /// Completes on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
@@ -175,5 +226,7 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    tracing::info!("shutting down: finishing the requests in progress");
+    tracing::info!(
+        "shutting down: finishing the requests in progress (a second signal stops at once)"
+    );
 }

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import select
 import signal
 import socket
 import subprocess
@@ -87,13 +89,23 @@ def hold(server: Server, body: bytes = LINE.encode()) -> socket.socket:
     return s
 
 
-def wait_until_full(server: Server) -> None:
-    """Waits until the server answers 503 (every slot of `--max-concurrent` is taken by
-    requests in progress, whose headers it has read)."""
+def hold_every_slot(server: Server, n: int) -> list[socket.socket]:
+    """`n` requests held in progress (`hold`), returned once the server answers 503 (every
+    slot of `--max-concurrent n` is taken by them).
+
+    The server reads the held requests' headers in its own order, so a probe can take a slot
+    before the last held request does, which is then refused (a 503 the held socket can
+    read); such a request is sent again until all `n` are in progress."""
+    held = [hold(server) for _ in range(n)]
     for _ in range(600):
+        refused = [s for s in held if select.select([s], [], [], 0)[0]]
+        for s in refused:
+            s.close()
+            held.remove(s)
+            held.append(hold(server))
         r = requests.get(server.url + "/fdsnws/dataselect/1/version", timeout=30)
-        if r.status_code == 503:
-            return
+        if r.status_code == 503 and not refused:
+            return held
         time.sleep(0.05)
     pytest.fail("the held requests never took every slot")
 
@@ -232,8 +244,7 @@ def test_64_requests_over_a_limit_of_8_get_503_and_the_server_goes_on(
 ):
     server = start(tmp_path, data, catalogue, "--max-concurrent", "8")
     try:
-        held = [hold(server) for _ in range(8)]
-        wait_until_full(server)
+        held = hold_every_slot(server, 8)
         with ThreadPoolExecutor(64) as pool:
             answers = list(pool.map(
                 lambda _: requests.get(server.url + DS, params=DAY, timeout=60), range(64)))
@@ -274,8 +285,7 @@ def test_request_over_the_time_limit_is_503(tmp_path, data, catalogue):
 
 def test_sigterm_lets_requests_in_progress_finish(tmp_path, data, catalogue, reference_day):
     server = start(tmp_path, data, catalogue, "--max-concurrent", "3")
-    in_progress = [hold(server) for _ in range(3)]
-    wait_until_full(server)
+    in_progress = hold_every_slot(server, 3)
     os.kill(server.proc.pid, signal.SIGTERM)
     # No new connection is accepted once the signal is handled...
     for _ in range(600):
@@ -293,6 +303,36 @@ def test_sigterm_lets_requests_in_progress_finish(tmp_path, data, catalogue, ref
     assert server.proc.wait(timeout=60) == 0
     server.stop()
     assert "stopped" in server.log_path.read_text()
+
+
+def test_a_second_sigterm_stops_at_once(tmp_path, data, catalogue):
+    """A request that never ends (its body never comes) holds the first SIGTERM's graceful
+    stop; a second SIGTERM closes it and the server exits 0."""
+    server = start(tmp_path, data, catalogue, "--max-concurrent", "2")
+    in_progress = hold_every_slot(server, 2)
+    os.kill(server.proc.pid, signal.SIGTERM)
+    for _ in range(600):
+        if "waiting for those open" in server.log_path.read_text():
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the first SIGTERM was not handled")
+    time.sleep(0.5)
+    assert server.alive()  # still waiting for the two requests in progress
+    os.kill(server.proc.pid, signal.SIGTERM)
+    assert server.proc.wait(timeout=10) == 0
+    for s in in_progress:
+        s.settimeout(10)
+        try:
+            assert s.recv(65536) == b""  # closed without an answer
+        except ConnectionResetError:
+            pass
+        s.close()
+    server.stop()
+    log = server.log_path.read_text()
+    # The two held requests, and perhaps a probe's connection not yet seen closed.
+    assert int(re.search(r"connections=(\d+)", log).group(1)) >= 2
+    assert "second signal: stopping now" in log
 
 
 # -- authentication and restricted streams -----------------------------------------------
