@@ -65,18 +65,24 @@ pub struct StatsArgs {
 #[derive(clap::Subcommand, Debug)]
 pub enum DbCommand {
     /// Migrate the catalogue schema to this version (SQLite: writes FILE.vN.bak first;
-    /// PostgreSQL: back up with pg_dump first).
+    /// PostgreSQL: back up with `siqaco db backup` first; new indexes are built
+    /// concurrently, no table is rewritten).
     Migrate {
         /// Catalogue file or PostgreSQL URL.
         #[arg(long)]
         db: PathBuf,
+        /// Print the SQL the migration would run, change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
-    /// Write a consistent copy of the catalogue.
+    /// Write a consistent copy of the catalogue (SQLite: a copy of the file; PostgreSQL:
+    /// pg_dump's custom format, restored with pg_restore).
     Backup {
         /// Catalogue file or PostgreSQL URL.
         #[arg(long)]
         db: PathBuf,
-        /// Destination (must not exist; default FILE.backup-<unix time>).
+        /// Destination (must not exist; default FILE.backup-<unix time>; required for
+        /// PostgreSQL).
         #[arg(long)]
         output: Option<PathBuf>,
     },
@@ -147,9 +153,22 @@ pub fn run_stats(a: &StatsArgs) -> siqaco::Result<u8> {
 pub fn run_db(c: &DbCommand) -> siqaco::Result<u8> {
     let control = Control::new();
     match c {
-        DbCommand::Migrate { db } => {
-            let r = MigrateRequest::new(db).run(&control)?;
+        DbCommand::Migrate { db, dry_run } => {
+            let mut request = MigrateRequest::new(db);
+            request.dry_run = *dry_run;
+            let r = request.run(&control)?;
             let (name, from, to) = (&r.catalogue, r.from_version, r.to_version);
+            if r.dry_run {
+                for s in &r.statements {
+                    outln!("{s}")?;
+                }
+                if r.statements.is_empty() {
+                    outln!("-- {name}: schema {from} is current")?;
+                } else {
+                    outln!("-- dry run: {name} stays at schema {from} (would migrate to {to})")?;
+                }
+                return Ok(EXIT_OK);
+            }
             match &r.backup {
                 Some(b) => outln!(
                     "migrated {name} from schema {from} to {to} (backup: {})",

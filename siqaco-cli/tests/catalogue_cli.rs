@@ -147,7 +147,7 @@ fn index_check_migrate_backup_stats() {
     );
     assert_eq!(
         run(&["db", "migrate", "--db", db_s]),
-        (Some(0), format!("{db_s}: schema 2 is current\n"))
+        (Some(0), format!("{db_s}: schema 3 is current\n"))
     );
     let copy = dir.path().join("copy.sqlite");
     let copy_s = copy.to_str().unwrap();

@@ -529,16 +529,23 @@ fn db_check<'py>(py: Python<'py>, catalogue: PathBuf) -> PyResult<Bound<'py, PyA
 }
 
 /// Migrates an existing catalogue's schema ([`siqaco::ops::MigrateRequest`],
-/// `siqaco db migrate`); returns the dict of [`siqaco::ops::MigrateReport`].
+/// `siqaco db migrate`, with `dry_run` only the SQL it would run); returns the dict of
+/// [`siqaco::ops::MigrateReport`].
 #[pyfunction]
-fn db_migrate<'py>(py: Python<'py>, catalogue: PathBuf) -> PyResult<Bound<'py, PyAny>> {
-    let request = MigrateRequest::new(catalogue);
+#[pyo3(signature = (catalogue, dry_run=false))]
+fn db_migrate<'py>(
+    py: Python<'py>,
+    catalogue: PathBuf,
+    dry_run: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut request = MigrateRequest::new(catalogue);
+    request.dry_run = dry_run;
     request.validate().map_err(errors::to_pyerr)?;
     let r = run_op(py, None, |control| request.run(control))?;
     serde_to_py(py, &r)
 }
 
-/// Writes a copy of an existing SQLite catalogue ([`siqaco::ops::BackupRequest`],
+/// Writes a copy of an existing catalogue ([`siqaco::ops::BackupRequest`],
 /// `siqaco db backup`); returns the dict of [`siqaco::ops::BackupReport`].
 #[pyfunction]
 #[pyo3(signature = (catalogue, output=None))]

@@ -23,6 +23,7 @@
 //! consistent catalogue and the next run continues.
 
 pub(crate) mod backend;
+mod migrate;
 pub(crate) mod section;
 mod spans;
 
@@ -49,7 +50,7 @@ pub use spans::StoredSpan;
 
 /// The schema version this build writes. Version 0 is a catalogue without `siqaco_schema`
 /// (for example one written by mseedindex or ObsPy's `Indexer`).
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// mseedindex's SQLite `tsindex` DDL (`src/mseedindex.c`), verbatim column list and types.
 const TSINDEX_DDL: &str = "
@@ -157,20 +158,41 @@ CREATE TABLE tsindex_summary AS
   FROM tsindex GROUP BY 1,2,3,4;
 ";
 
-/// Inserting a tsindex row; parameters in the SQLite text encodings (see [`section`]).
-const TSINDEX_INSERT: &str = "INSERT INTO tsindex (network,station,location,channel,quality,version,\
-starttime,endtime,samplerate,filename,byteoffset,bytes,hash,timeindex,timespans,timerates,format,\
-filemodtime,updated,scanned) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,NULL,?17,?18,?19)";
+/// The tsindex columns siqaco writes (all but `format`, which stays NULL for miniSEED).
+const TSINDEX_WRITTEN: &str = "network,station,location,channel,quality,version,starttime,\
+endtime,samplerate,filename,byteoffset,bytes,hash,timeindex,timespans,timerates,filemodtime,\
+updated,scanned";
 
-/// The same in PostgreSQL: the text parameters cast to the typed columns (`timespans` and
-/// `timerates` converted to array literals by [`pg_array_params`] first).
-const TSINDEX_INSERT_PG: &str =
-    "INSERT INTO tsindex (network,station,location,channel,quality,version,\
-starttime,endtime,samplerate,filename,byteoffset,bytes,hash,timeindex,timespans,timerates,format,\
-filemodtime,updated,scanned) VALUES (?1,?2,?3,?4,?5,?6::bigint,CAST(?7::text AS timestamptz),\
-CAST(?8::text AS timestamptz),CAST(?9::text AS numeric),?10,?11,?12,?13,CAST(?14::text AS hstore),\
-CAST(?15::text AS numrange[]),CAST(?16::text AS numeric[]),NULL,CAST(?17::text AS timestamptz),\
-CAST(?18::text AS timestamptz),CAST(?19::text AS timestamptz))";
+/// The rows of a batch of files, written at the end of its transaction
+/// ([`Db::insert_rows`]: PostgreSQL's `COPY`, SQLite's prepared inserts): `tsindex` (in
+/// the SQLite text encodings; PostgreSQL's typed columns read them as text),
+/// `siqaco_file_streams`, `siqaco_spans`.
+#[derive(Default)]
+struct BatchRows {
+    tsindex: Vec<Vec<SqlValue>>,
+    file_streams: Vec<Vec<SqlValue>>,
+    spans: Vec<Vec<SqlValue>>,
+}
+
+impl BatchRows {
+    /// Writes the rows (in the caller's transaction) and empties the buffers.
+    fn write(&mut self, tx: &mut Db) -> Result<()> {
+        tx.insert_rows("tsindex", TSINDEX_WRITTEN, &self.tsindex)?;
+        tx.insert_rows(
+            "siqaco_file_streams",
+            "file_id,network,station,location,channel,records",
+            &self.file_streams,
+        )?;
+        tx.insert_rows(
+            "siqaco_spans",
+            "file_id,network,station,location,channel,start_ns,last_sample_ns,end_ns,\
+             sample_rate_hz,samples",
+            &self.spans,
+        )?;
+        *self = BatchRows::default();
+        Ok(())
+    }
+}
 
 /// The tsindex columns read back in the SQLite text encodings (SQLite: as stored).
 const TSINDEX_COLUMNS: &str = "network,station,location,channel,quality,version,starttime,endtime,\
@@ -368,6 +390,8 @@ impl TsindexRow {
 pub struct Catalogue {
     db: RefCell<Db>,
     path: Option<PathBuf>,
+    /// The PostgreSQL URL as given (with its password: for `pg_dump`); `None` for SQLite.
+    url: Option<String>,
 }
 
 impl std::fmt::Debug for Catalogue {
@@ -411,6 +435,85 @@ fn backup_path(path: &Path, version: u32) -> PathBuf {
         n += 1;
     }
     p
+}
+
+/// Writes a consistent copy of the SQLite catalogue `db` to `dest` (`VACUUM INTO`).
+fn vacuum_into(db: &mut Db, dest: &Path) -> Result<()> {
+    if dest.exists() {
+        return Err(Error::database(format!(
+            "{}: backup destination exists",
+            dest.display()
+        )));
+    }
+    db.execute(
+        "VACUUM INTO ?1",
+        &vals![dest.to_string_lossy().into_owned()],
+    )?;
+    Ok(())
+}
+
+/// The program that backs PostgreSQL catalogues up: `$SIQACO_PG_DUMP`, else `pg_dump`.
+fn pg_dump_program() -> PathBuf {
+    std::env::var_os("SIQACO_PG_DUMP")
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| PathBuf::from("pg_dump"), PathBuf::from)
+}
+
+/// `pg_dump --format=custom --file=DEST URL` ([`Catalogue::backup`]); `label` is the URL
+/// without its password, for messages. A partial `dest` is removed on failure.
+fn pg_dump(url: &str, label: &str, dest: &Path) -> Result<()> {
+    if dest.exists() {
+        return Err(Error::database(format!(
+            "{}: backup destination exists",
+            dest.display()
+        )));
+    }
+    let program = pg_dump_program();
+    let out = std::process::Command::new(&program)
+        .arg("--format=custom")
+        .arg("--no-password")
+        .arg("--file")
+        .arg(dest)
+        .arg("--dbname")
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| {
+            Error::database_from(
+                format!(
+                    "{label}: cannot run pg_dump ({}): {e}; install PostgreSQL's client \
+                     programs (Debian: apt-get install postgresql-client) or set \
+                     SIQACO_PG_DUMP to pg_dump's path",
+                    program.display()
+                ),
+                e,
+            )
+        })?;
+    if !out.status.success() {
+        let _ = std::fs::remove_file(dest);
+        return Err(Error::database(format!(
+            "{label}: pg_dump ({}) failed ({}): {}",
+            program.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(())
+}
+
+/// What [`Catalogue::migrate_with`] did or, in a dry run, would do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Migration {
+    /// The schema version found.
+    pub from_version: u32,
+    /// The SQLite copy written before migrating (`None` in a dry run, for PostgreSQL, or
+    /// when nothing was to migrate).
+    pub backup: Option<PathBuf>,
+    /// The SQL run (or that would run), in order: `BEGIN;` and `COMMIT;` around each
+    /// transaction, the SQLite copy as `VACUUM INTO 'FILE';`. Empty when the schema is
+    /// current.
+    pub statements: Vec<String>,
 }
 
 fn row_nslc(r: &[SqlValue]) -> Nslc {
@@ -528,6 +631,7 @@ impl Catalogue {
             Catalogue {
                 db: RefCell::new(Db::open_sqlite_read_only(Path::new(target))?),
                 path: Some(PathBuf::from(target)),
+                url: None,
             }
         };
         if !table_exists(cat.db.get_mut(), "tsindex")? {
@@ -571,11 +675,13 @@ impl Catalogue {
             return Ok(Catalogue {
                 db: RefCell::new(Db::open_postgres(&s)?),
                 path: None,
+                url: Some(s.into_owned()),
             });
         }
         Ok(Catalogue {
             db: RefCell::new(Db::open_sqlite(target)?),
             path: Some(target.to_path_buf()),
+            url: None,
         })
     }
 
@@ -620,24 +726,52 @@ impl Catalogue {
         read_version(&mut self.db.borrow_mut())
     }
 
-    /// Migrates the schema to [`SCHEMA_VERSION`] in one transaction. SQLite: after writing
+    /// Migrates the schema to [`SCHEMA_VERSION`]. SQLite: in one transaction, after writing
     /// a backup copy (`FILE.v{old}.bak`, by `VACUUM INTO`) when the file holds tables;
     /// returns the backup path, `None` when nothing was to migrate (or the file was new).
-    /// PostgreSQL: no copy is made (back up with `pg_dump` first); returns `None`.
+    /// PostgreSQL: no copy is made (back up with `pg_dump`, [`Catalogue::backup`], first);
+    /// the new tables and nullable columns in one transaction, the new indexes built with
+    /// `CREATE INDEX CONCURRENTLY`, then the version number; returns `None`. No step
+    /// rewrites a table (`docs/scale.md`, "Migrations").
     ///
     /// Migrations: 0 → 1 creates `tsindex` (if absent), its indexes and siqaco's tables;
     /// existing `tsindex` rows are kept and replaced file by file at the next index run.
     /// 1 → 2 adds the request stack of `siqaco update` (`siqaco_runs`, `siqaco_gaps`,
-    /// `siqaco_requests`, `siqaco_attempts`).
+    /// `siqaco_requests`, `siqaco_attempts`). 2 → 3 adds, in PostgreSQL, tsindex's stream
+    /// and time index `tsindex_nslcse_idx` (SQLite's catalogue has it since version 1).
     ///
     /// # Errors
     /// [`Error::Database`], also when the schema is newer than this build knows.
     pub fn migrate(&mut self) -> Result<Option<PathBuf>> {
+        Ok(self.migrate_with(false)?.backup)
+    }
+
+    /// Creates the empty catalogue `target` (a new SQLite file or an empty PostgreSQL
+    /// database) with the schema of the older `version` (0 to [`SCHEMA_VERSION`]), as that
+    /// siqaco made it: for tests of migrations.
+    ///
+    /// # Errors
+    /// [`Error::Database`], also when `target` already holds a siqaco schema.
+    #[cfg(feature = "testing")]
+    pub fn create_at_version(target: &Path, version: u32) -> Result<Catalogue> {
+        let mut cat = Self::open_raw(target)?;
+        let db = cat.db.get_mut();
+        if read_version(db)? != 0 || table_exists(db, "tsindex")? {
+            return Err(Error::database(format!("{}: not empty", db.label())));
+        }
+        let steps = migrate::plan(0, version, db.kind(), None);
+        migrate::run(db, &steps, |_, _| Ok(()))?;
+        Ok(cat)
+    }
+
+    /// [`Catalogue::migrate`], or with `dry_run` only the SQL it would run (nothing is
+    /// written, no backup copy made).
+    ///
+    /// # Errors
+    /// As [`Catalogue::migrate`].
+    pub fn migrate_with(&mut self, dry_run: bool) -> Result<Migration> {
         let db = self.db.get_mut();
         let version = read_version(db)?;
-        if version == SCHEMA_VERSION {
-            return Ok(None);
-        }
         if version > SCHEMA_VERSION {
             return Err(Error::database(format!(
                 "{}: schema version {version} is newer than this siqaco ({SCHEMA_VERSION})",
@@ -646,72 +780,43 @@ impl Catalogue {
         }
         let kind = db.kind();
         let backup = match (&self.path, kind) {
-            (Some(path), BackendKind::Sqlite) => {
+            (Some(path), BackendKind::Sqlite) if version < SCHEMA_VERSION => {
                 let tables = db
                     .query_one("SELECT count(*) FROM sqlite_master", &[])?
                     .as_i64();
-                if tables > 0 {
-                    let b = backup_path(path, version);
-                    self.backup(&b)?;
-                    Some(b)
-                } else {
-                    None
-                }
+                (tables > 0).then(|| backup_path(path, version))
             }
             _ => None,
         };
-        self.db.get_mut().transaction(|tx| {
-            let mut v = version;
-            while v < SCHEMA_VERSION {
-                match (v, kind) {
-                    (0, BackendKind::Sqlite) => {
-                        tx.batch(TSINDEX_DDL)?;
-                        tx.batch(SIQACO_DDL_V1)?;
-                    }
-                    (0, BackendKind::Postgres) => {
-                        tx.batch(TSINDEX_DDL_PG)?;
-                        tx.batch(&siqaco_ddl_pg(SIQACO_DDL_V1))?;
-                    }
-                    (1, BackendKind::Sqlite) => tx.batch(STACK_DDL)?,
-                    (1, BackendKind::Postgres) => tx.batch(&siqaco_ddl_pg(STACK_DDL))?,
-                    _ => unreachable!("no migration from {v}"),
-                }
-                v += 1;
-            }
-            tx.execute("DELETE FROM siqaco_schema", &[])?;
-            tx.execute(
-                "INSERT INTO siqaco_schema (version) VALUES (?1)",
-                &vals![i64::from(SCHEMA_VERSION)],
-            )?;
-            Ok(())
-        })?;
-        Ok(backup)
+        let steps = migrate::plan(version, SCHEMA_VERSION, kind, backup.clone());
+        let statements = migrate::script(&steps, kind);
+        if !dry_run {
+            migrate::run(db, &steps, |db, dest| vacuum_into(db, dest))?;
+        }
+        Ok(Migration {
+            from_version: version,
+            backup: if dry_run { None } else { backup },
+            statements,
+        })
     }
 
-    /// Writes a consistent copy of a SQLite catalogue to `dest` (`VACUUM INTO`; safe
-    /// while other connections write).
+    /// Writes a consistent copy of the catalogue to `dest`, which must not exist. SQLite:
+    /// a copy of the file (`VACUUM INTO`; safe while other connections write). PostgreSQL:
+    /// `pg_dump --format=custom` of the database (a consistent snapshot, taken while
+    /// workers write; restore it with `pg_restore -d URL DEST` into an empty database, see
+    /// `docs/scale.md`). The `pg_dump` run is `$SIQACO_PG_DUMP` when set, else `pg_dump`
+    /// on the `PATH`; its major version must be at least the server's.
     ///
     /// # Errors
-    /// [`Error::Database`], also when `dest` exists, and for PostgreSQL (use `pg_dump`).
+    /// [`Error::Database`] when `dest` exists, when the copy cannot be written, when
+    /// `pg_dump` cannot be run (the message names it and says how to install it) or fails
+    /// (the message has its standard error).
     pub fn backup(&self, dest: &Path) -> Result<()> {
         let mut db = self.db.borrow_mut();
-        if db.kind() == BackendKind::Postgres {
-            return Err(Error::database(format!(
-                "{}: back PostgreSQL catalogues up with pg_dump",
-                db.label()
-            )));
+        if let Some(url) = &self.url {
+            return pg_dump(url, db.label(), dest);
         }
-        if dest.exists() {
-            return Err(Error::database(format!(
-                "{}: backup destination exists",
-                dest.display()
-            )));
-        }
-        db.execute(
-            "VACUUM INTO ?1",
-            &vals![dest.to_string_lossy().into_owned()],
-        )?;
-        Ok(())
+        vacuum_into(&mut db, dest)
     }
 
     /// Indexes the archive incrementally (see the module documentation) and rebuilds
@@ -811,17 +916,19 @@ impl Catalogue {
             };
             let scanned_ns = crate::time::now_ns();
             db.transaction(|tx| {
+                let mut rows = BatchRows::default();
                 for ((f, abs, filename), read) in batch.iter().zip(results) {
                     // A file skipped after cancellation keeps its old rows (or none).
                     let Some((idx, errors)) = read else { continue };
                     if !errors.is_empty() {
                         report.files_with_errors += 1;
                     }
-                    report.rows_written +=
-                        write_file(tx, f, abs, filename, &idx, &errors, scanned_ns, opts.hash)?;
+                    report.rows_written += write_file(
+                        tx, &mut rows, f, abs, filename, &idx, &errors, scanned_ns, opts.hash,
+                    )?;
                     report.files_indexed += 1;
                 }
-                Ok(())
+                rows.write(tx)
             })?;
         }
         let summary = match db.kind() {
@@ -1279,10 +1386,13 @@ fn delete_file_rows(tx: &mut Db, file_id: i64, filename: &str) -> Result<()> {
     Ok(())
 }
 
-/// Replaces everything known about one file; returns the tsindex rows written.
+/// Replaces everything known about one file: deletes its old rows and writes its
+/// `siqaco_files` row now, adds its other rows to `rows` (written at the end of the
+/// batch); returns the number of its tsindex rows.
 #[allow(clippy::too_many_arguments)]
 fn write_file(
     tx: &mut Db,
+    rows: &mut BatchRows,
     f: &ArchiveFile,
     abs: &str,
     filename: &str,
@@ -1351,11 +1461,6 @@ fn write_file(
             ],
         )?
         .as_i64();
-    let insert = if pg {
-        TSINDEX_INSERT_PG
-    } else {
-        TSINDEX_INSERT
-    };
     for s in &idx.sections {
         let n = &s.nslc;
         let updated = s
@@ -1392,16 +1497,13 @@ fn write_file(
         p.push(spans);
         p.push(rates);
         p.extend(vals![&modtime, updated, &scanned]);
-        tx.execute(insert, &p)?;
+        rows.tsindex.push(p);
     }
     for s in &idx.streams {
         let mut p = vals![file_id];
         p.extend(nslc_vals(&s.nslc));
         p.push(SqlValue::Int(s.records as i64));
-        tx.execute(
-            "INSERT INTO siqaco_file_streams VALUES (?1,?2,?3,?4,?5,?6)",
-            &p,
-        )?;
+        rows.file_streams.push(p);
         tx.execute(
             "INSERT INTO siqaco_dirty VALUES (?1,?2,?3,?4) ON CONFLICT DO NOTHING",
             &nslc_vals(&s.nslc),
@@ -1416,10 +1518,7 @@ fn write_file(
                 t.sample_rate_hz,
                 t.samples
             ]);
-            tx.execute(
-                "INSERT INTO siqaco_spans VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-                &p,
-            )?;
+            rows.spans.push(p);
         }
     }
     Ok(idx.sections.len() as u64)

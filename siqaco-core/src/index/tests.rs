@@ -90,3 +90,73 @@ fn version_1_catalogue_migrates_with_backup() {
         .iter()
         .all(|p| !p.contains("schema")));
 }
+
+/// `migrate_with(true)` on the version-1 catalogue lists the SQL of the real migration
+/// (the backup copy, the request stack's DDL, the version number, in one transaction) and
+/// changes nothing: same version, no copy, same rows; the real migration then runs the
+/// same statements but the copy (named with the next free suffix the dry run could not
+/// know) and is current.
+#[test]
+fn dry_run_lists_the_sql_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v1.sqlite");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/catalogue-v1.sqlite"),
+        &db,
+    )
+    .unwrap();
+    let mut cat = Catalogue::open_raw(&db).unwrap();
+    let rows = cat.tsindex_rows().unwrap();
+    let dry = cat.migrate_with(true).unwrap();
+    assert_eq!((dry.from_version, dry.backup.as_ref()), (1, None));
+    let bak = format!("{}.v1.bak", db.display());
+    assert_eq!(
+        dry.statements.first().map(String::as_str),
+        Some(format!("VACUUM INTO '{bak}';").as_str())
+    );
+    assert_eq!(dry.statements[1], "BEGIN;");
+    assert_eq!(
+        dry.statements[2],
+        format!("{};", STACK_DDL.trim().trim_end_matches(';'))
+    );
+    assert_eq!(
+        dry.statements[3..],
+        [
+            format!(
+                "DELETE FROM siqaco_schema; INSERT INTO siqaco_schema (version) VALUES ({SCHEMA_VERSION});"
+            ),
+            "COMMIT;".to_string()
+        ]
+    );
+    assert_eq!(cat.schema_version().unwrap(), 1);
+    assert!(!Path::new(&bak).exists());
+    assert_eq!(cat.tsindex_rows().unwrap(), rows);
+    let done = cat.migrate_with(false).unwrap();
+    assert_eq!(done.statements, dry.statements);
+    assert_eq!(done.backup, Some(PathBuf::from(&bak)));
+    assert_eq!(cat.schema_version().unwrap(), SCHEMA_VERSION);
+    assert!(cat.migrate_with(true).unwrap().statements.is_empty());
+}
+
+/// The PostgreSQL plan of a version-2 catalogue: the DDL in one transaction (none in
+/// version 3 yet but the version number), the new index built `CONCURRENTLY` outside it.
+#[test]
+fn postgres_plan_builds_indexes_outside_the_transaction() {
+    let steps = migrate::plan(2, SCHEMA_VERSION, BackendKind::Postgres, None);
+    let script = migrate::script(&steps, BackendKind::Postgres);
+    let concurrent = "CREATE INDEX CONCURRENTLY IF NOT EXISTS tsindex_nslcse_idx ON tsindex \
+                      (network,station,location,channel,starttime,endtime);";
+    let at = script.iter().position(|s| s == concurrent).unwrap();
+    assert!(
+        script[..at].iter().filter(|s| *s == "BEGIN;").count()
+            == script[..at].iter().filter(|s| *s == "COMMIT;").count(),
+        "{script:?}"
+    );
+    assert_eq!(script.last().map(String::as_str), Some("COMMIT;"));
+    // SQLite has that index since version 1: its step 2 → 3 writes the version only
+    let lite = migrate::script(
+        &migrate::plan(2, SCHEMA_VERSION, BackendKind::Sqlite, None),
+        BackendKind::Sqlite,
+    );
+    assert!(lite.iter().all(|s| !s.contains("CREATE INDEX")), "{lite:?}");
+}

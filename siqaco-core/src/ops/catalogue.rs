@@ -226,12 +226,16 @@ impl StatsRequest {
 }
 
 /// Migrate an existing catalogue's schema to this build's [`SCHEMA_VERSION`]
-/// (`siqaco db migrate`; [`Catalogue::migrate`]: SQLite writes `FILE.vN.bak` first).
+/// (`siqaco db migrate`; [`Catalogue::migrate`]: SQLite writes `FILE.vN.bak` first;
+/// PostgreSQL builds new indexes with `CREATE INDEX CONCURRENTLY`; no table is rewritten).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct MigrateRequest {
     /// The catalogue: a SQLite file or a `postgresql://` URL; must exist.
     pub catalogue: PathBuf,
+    /// Only list the SQL the migration would run ([`MigrateReport::statements`]); nothing
+    /// is written, no backup copy made (`siqaco db migrate --dry-run`; default false).
+    pub dry_run: bool,
 }
 
 /// What a [`MigrateRequest`] did.
@@ -244,14 +248,20 @@ pub struct MigrateReport {
     pub from_version: u32,
     /// The schema version now ([`SCHEMA_VERSION`]).
     pub to_version: u32,
-    /// The copy written before migrating (SQLite with tables only).
+    /// The copy written before migrating (SQLite with tables only; `None` in a dry run).
     pub backup: Option<PathBuf>,
+    /// Whether this was a dry run (nothing written).
+    pub dry_run: bool,
+    /// The SQL run, or in a dry run the SQL that would run, in order (`BEGIN;` and
+    /// `COMMIT;` around each transaction; SQLite's copy as `VACUUM INTO 'FILE';`); empty
+    /// when the schema is current ([`crate::index::Migration::statements`]).
+    pub statements: Vec<String>,
 }
 
 impl MigrateReport {
-    /// Whether the schema changed.
+    /// Whether the schema changed (never in a dry run).
     pub fn migrated(&self) -> bool {
-        self.from_version < self.to_version
+        !self.dry_run && self.from_version < self.to_version
     }
 }
 
@@ -260,6 +270,7 @@ impl MigrateRequest {
     pub fn new(catalogue: impl Into<PathBuf>) -> Self {
         MigrateRequest {
             catalogue: catalogue.into(),
+            dry_run: false,
         }
     }
 
@@ -271,31 +282,33 @@ impl MigrateRequest {
         check_catalogue(&self.catalogue)
     }
 
-    /// Migrates. The control is not used (one transaction).
+    /// Migrates, or lists the SQL with `dry_run`. The control is not used.
     ///
     /// # Errors
     /// As [`MigrateRequest::validate`]; [`crate::Error::Io`] (not found) for a missing
-    /// catalogue; as [`Catalogue::migrate`].
+    /// catalogue; as [`Catalogue::migrate_with`].
     pub fn run(&self, _control: &Control) -> Result<MigrateReport> {
         self.validate()?;
         let mut cat = Catalogue::open_existing_raw(&self.catalogue)?;
-        let from_version = cat.schema_version()?;
-        let backup = cat.migrate()?;
+        let m = cat.migrate_with(self.dry_run)?;
         Ok(MigrateReport {
             catalogue: cat.target(),
-            from_version,
+            from_version: m.from_version,
             to_version: SCHEMA_VERSION,
-            backup,
+            backup: m.backup,
+            dry_run: self.dry_run,
+            statements: m.statements,
         })
     }
 }
 
-/// Write a consistent copy of an existing SQLite catalogue (`siqaco db backup`;
-/// [`Catalogue::backup`]).
+/// Write a consistent copy of an existing catalogue (`siqaco db backup`;
+/// [`Catalogue::backup`]: a SQLite file's copy, or PostgreSQL's `pg_dump` in its custom
+/// format).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BackupRequest {
-    /// The catalogue (a SQLite file; PostgreSQL is backed up with `pg_dump`); must exist.
+    /// The catalogue: a SQLite file or a `postgresql://` URL; must exist.
     pub catalogue: PathBuf,
     /// The copy to write (must not exist; default `CATALOGUE.backup-<unix seconds>`).
     pub output: Option<PathBuf>,
@@ -305,7 +318,7 @@ pub struct BackupRequest {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BackupReport {
-    /// The catalogue: its file name.
+    /// The catalogue: its file name, or its URL without the password.
     pub catalogue: String,
     /// The copy written.
     pub output: PathBuf,
@@ -335,14 +348,21 @@ impl BackupRequest {
         )
     }
 
-    /// Writes the copy. The control is not used (SQLite's `VACUUM INTO`).
+    /// Writes the copy. The control is not used (SQLite's `VACUUM INTO`, `pg_dump`).
     ///
     /// # Errors
-    /// As [`BackupRequest::validate`]; [`crate::Error::Io`] (not found) for a missing
-    /// catalogue; as [`Catalogue::backup`] (the copy exists, PostgreSQL).
+    /// As [`BackupRequest::validate`] (also [`crate::Error::InvalidField`] `output` when it
+    /// is not given for a PostgreSQL catalogue: a URL is no file name to derive one from);
+    /// [`crate::Error::Io`] (not found) for a missing catalogue; as [`Catalogue::backup`]
+    /// (the copy exists, `pg_dump` cannot be run or fails).
     pub fn run(&self, _control: &Control) -> Result<BackupReport> {
         self.validate()?;
         let cat = Catalogue::open_existing_raw(&self.catalogue)?;
+        require(
+            self.output.is_some() || cat.path().is_some(),
+            "output",
+            || "needed for a PostgreSQL catalogue (the pg_dump file to write)".into(),
+        )?;
         let output = self.output.clone().unwrap_or_else(|| {
             let t = crate::time::now_ns().div_euclid(1_000_000_000);
             PathBuf::from(format!("{}.backup-{t}", self.catalogue.display()))

@@ -895,12 +895,16 @@ class CheckReport:
 @_dataclasses.dataclass(frozen=True)
 class MigrateReport:
     """The result of :func:`db_migrate`: the catalogue, the schema version found and the
-    version now, and the backup copy written before migrating (SQLite only, else None)."""
+    version now, the backup copy written before migrating (SQLite only, else None; None in
+    a dry run), whether it was a dry run, and the SQL statements run (or, in a dry run, that
+    would run), in order, empty when the schema was current."""
 
     catalogue: str
     from_version: int
     to_version: int
     backup: Optional[str]
+    dry_run: bool
+    statements: List[str]
 
     def to_dict(self) -> dict:
         """The fields as a dict."""
@@ -934,9 +938,11 @@ def db_check(db: PathLike) -> CheckReport:
     return CheckReport(**_siqaco.db_check(os.fspath(db)))
 
 
-def db_migrate(db: PathLike) -> MigrateReport:
+def db_migrate(db: PathLike, dry_run: bool = False) -> MigrateReport:
     """Migrates an existing catalogue to this version's schema, as ``siqaco db migrate``
-    does (SQLite: after writing ``FILE.vN.bak``; PostgreSQL: back up with pg_dump first).
+    does (SQLite: after writing ``FILE.vN.bak``; PostgreSQL: back up with :func:`db_backup`
+    first; new indexes are built concurrently, no table is rewritten). With ``dry_run``
+    nothing is changed: ``statements`` lists the SQL that would run.
 
     Raises
     ------
@@ -945,19 +951,24 @@ def db_migrate(db: PathLike) -> MigrateReport:
     DatabaseError
         When the migration fails (the schema is then unchanged).
     """
-    return MigrateReport(**_siqaco.db_migrate(os.fspath(db)))
+    return MigrateReport(**_siqaco.db_migrate(os.fspath(db), dry_run))
 
 
 def db_backup(db: PathLike, output: Optional[PathLike] = None) -> BackupReport:
-    """Writes a consistent copy of an existing SQLite catalogue, as ``siqaco db backup``
-    does, to ``output`` (which must not exist; default ``DB.backup-<unix seconds>``).
+    """Writes a consistent copy of an existing catalogue, as ``siqaco db backup`` does, to
+    ``output`` (which must not exist; default ``DB.backup-<unix seconds>`` for SQLite,
+    required for PostgreSQL). SQLite: a copy of the file; PostgreSQL: ``pg_dump`` in its
+    custom format (``$SIQACO_PG_DUMP`` or ``pg_dump`` on the PATH), restored with
+    ``pg_restore``.
 
     Raises
     ------
     FileNotFoundError
         When the catalogue does not exist.
+    InvalidArgumentError
+        When ``output`` is not given for a PostgreSQL catalogue.
     DatabaseError
-        When the copy exists or cannot be written, or for a PostgreSQL catalogue.
+        When the copy exists or cannot be written, or pg_dump cannot be run or fails.
     """
     out = None if output is None else os.fspath(output)
     return BackupReport(**_siqaco.db_backup(os.fspath(db), out))
