@@ -24,6 +24,7 @@
 
 pub(crate) mod backend;
 mod migrate;
+mod plans;
 pub(crate) mod section;
 mod spans;
 
@@ -32,7 +33,7 @@ use crate::error::{Error, Result};
 use crate::gaps::{analyze, AnalysisOptions};
 use crate::scan::{FileError, ScanOptions, ScanReport, StreamReport};
 use crate::segment::{Piece, Tolerance, TraceBuilder};
-use crate::sid::{selected, Nslc, NslcGlob};
+use crate::sid::{Nslc, NslcGlob};
 use crate::time::format_date;
 #[cfg(feature = "sqlite")]
 use crate::time::parse_time;
@@ -46,6 +47,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 pub use backend::{check_sqlite_target, is_postgres_url};
+pub use plans::KeyPlan;
 pub use spans::StoredSpan;
 
 /// The schema version this build writes. Version 0 is a catalogue without `siqaco_schema`
@@ -1016,7 +1018,8 @@ impl Catalogue {
 
     /// The `tsindex` sections of the streams matching `selection` (empty = all) whose
     /// `[starttime, endtime]` meets `[start_ns, end_ns]`, sorted by file name and byte
-    /// offset. Codes are narrowed in SQL (`LIKE`, the globs' `*`/`?` as `%`/`_`), times in
+    /// offset. Codes are narrowed in SQL (codes without wildcards by equality, the others by
+    /// `LIKE` with the globs' `*`/`?` as `%`/`_`: [`spans::exact_codes`]), times in
     /// Rust ([`crate::time::parse_time`] of the stored text, whatever tool wrote it); rows
     /// whose times cannot be parsed are kept (the records decide).
     ///
@@ -1034,7 +1037,6 @@ impl Catalogue {
             BackendKind::Sqlite => TSINDEX_COLUMNS,
             BackendKind::Postgres => TSINDEX_COLUMNS_PG,
         };
-        let like = |g: &str| g.replace('*', "%").replace('?', "_");
         let all = [NslcGlob::all()];
         let globs = if selection.is_empty() {
             &all[..]
@@ -1043,18 +1045,8 @@ impl Catalogue {
         };
         let mut out: Vec<TsindexRow> = Vec::new();
         for g in globs {
-            let rows = db.query(
-                &format!(
-                    "SELECT {cols} FROM tsindex WHERE network LIKE ?1 AND station LIKE ?2 \
-                     AND location LIKE ?3 AND channel LIKE ?4"
-                ),
-                &vals![
-                    &like(&g.network),
-                    &like(&g.station),
-                    &like(&g.location),
-                    &like(&g.channel)
-                ],
-            )?;
+            let (sql, params) = spans::exact_codes(&format!("SELECT {cols} FROM tsindex"), g, true);
+            let rows = db.query(&sql, &params)?;
             out.extend(rows.iter().map(|r| TsindexRow::from_values(r)).filter(|r| {
                 g.matches(&r.nslc)
                     && match (parse_time(&r.starttime), parse_time(&r.endtime)) {
@@ -1083,11 +1075,7 @@ impl Catalogue {
     pub fn extents(&self, selection: &[NslcGlob]) -> Result<Vec<StreamExtent>> {
         let mut out = Vec::new();
         for nslc in self.streams(selection)? {
-            let r = self.db.borrow_mut().query(
-                "SELECT min(start_ns), max(end_ns) FROM siqaco_spans \
-                 WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4",
-                &nslc_vals(&nslc),
-            )?;
+            let r = self.db.borrow_mut().query(EXTENT_SQL, &nslc_vals(&nslc))?;
             if let Some(r) = r.first() {
                 if let (Some(a), Some(b)) = (r[0].as_opt_i64(), r[1].as_opt_i64()) {
                     out.push(StreamExtent {
@@ -1131,11 +1119,13 @@ impl Catalogue {
                 records,
             });
         }
-        // files: every file when no selection, else the files holding selected streams
-        let rows = db.query(
-            "SELECT id, rel_path, size_bytes, records, errors FROM siqaco_files",
-            &[],
-        )?;
+        // files: every file when no selection, else the files holding selected streams,
+        // by primary key
+        let rows = if opts.selection.is_empty() {
+            db.query(REPORT_FILES_SQL, &[])?
+        } else {
+            files_by_id(&mut db, REPORT_FILES_SQL, &file_ids)?
+        };
         let mut report = ScanReport {
             window: opts.analysis.window,
             ..Default::default()
@@ -1175,27 +1165,36 @@ impl Catalogue {
     /// # Errors
     /// [`Error::Database`].
     pub fn stored_day_stats(&self, selection: &[NslcGlob]) -> Result<Vec<StoredDay>> {
-        let rows = self.db.borrow_mut().query(
-            "SELECT network,station,location,channel,day,num_gaps,sum_gaps,max_gap,\
-             num_overlaps,sum_overlaps,max_overlap,percent_availability FROM siqaco_day_stats",
-            &[],
-        )?;
-        let mut out: Vec<StoredDay> = rows
-            .iter()
-            .map(|r| StoredDay {
-                nslc: row_nslc(r),
-                day: r[4].as_text(),
-                num_gaps: r[5].as_i64() as u64,
-                sum_gaps: r[6].as_f64(),
-                max_gap: r[7].as_f64(),
-                num_overlaps: r[8].as_i64() as u64,
-                sum_overlaps: r[9].as_f64(),
-                max_overlap: r[10].as_f64(),
-                percent_availability: r[11].as_f64(),
-            })
-            .filter(|d| selected(selection, &d.nslc))
-            .collect();
+        let all = [NslcGlob::all()];
+        let globs = if selection.is_empty() {
+            &all[..]
+        } else {
+            selection
+        };
+        let mut out: Vec<StoredDay> = Vec::new();
+        let mut db = self.db.borrow_mut();
+        for g in globs {
+            // the codes given exactly search the primary key (network, station, ...)
+            let (sql, params) = spans::exact_codes(DAY_STATS_SQL, g, false);
+            out.extend(
+                db.query(&sql, &params)?
+                    .iter()
+                    .map(|r| StoredDay {
+                        nslc: row_nslc(r),
+                        day: r[4].as_text(),
+                        num_gaps: r[5].as_i64() as u64,
+                        sum_gaps: r[6].as_f64(),
+                        max_gap: r[7].as_f64(),
+                        num_overlaps: r[8].as_i64() as u64,
+                        sum_overlaps: r[9].as_f64(),
+                        max_overlap: r[10].as_f64(),
+                        percent_availability: r[11].as_f64(),
+                    })
+                    .filter(|d| g.matches(&d.nslc)),
+            );
+        }
         out.sort_by(|a, b| (&a.nslc, &a.day).cmp(&(&b.nslc, &b.day)));
+        out.dedup();
         Ok(out)
     }
 
@@ -1524,6 +1523,54 @@ fn write_file(
     Ok(idx.sections.len() as u64)
 }
 
+/// First sample and end of coverage of one stream (`siqaco_spans_nslc`).
+const EXTENT_SQL: &str = "SELECT min(start_ns), max(end_ns) FROM siqaco_spans \
+WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4";
+
+/// The files of one stream and its records in each (`siqaco_file_streams_nslc`).
+const STREAM_FILES_SQL: &str = "SELECT file_id, records FROM siqaco_file_streams \
+WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4";
+
+/// The same, only the files with a trace of the stream starting before `?5` and ending
+/// after `?6` (`siqaco_spans_nslc`, then `siqaco_file_streams_file`).
+const STREAM_FILES_WINDOW_SQL: &str = "SELECT file_id, records FROM siqaco_file_streams \
+WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4 AND file_id IN \
+(SELECT file_id FROM siqaco_spans WHERE network=?1 AND station=?2 \
+AND location=?3 AND channel=?4 AND start_ns<?5 AND end_ns>?6)";
+
+/// The files' rows of a report (all, or by [`files_by_id`]).
+const REPORT_FILES_SQL: &str = "SELECT id, rel_path, size_bytes, records, errors FROM siqaco_files";
+
+/// The stored day statistics (constrained by [`spans::exact_codes`]).
+const DAY_STATS_SQL: &str = "SELECT network,station,location,channel,day,num_gaps,sum_gaps,\
+max_gap,num_overlaps,sum_overlaps,max_overlap,percent_availability FROM siqaco_day_stats";
+
+/// Files looked up by primary key, [`FILES_BY_ID_CHUNK`] ids per statement.
+const FILES_BY_ID_CHUNK: usize = 256;
+
+/// `select` (a query of `siqaco_files` without `WHERE`) with `WHERE id IN (?1,...)` of
+/// [`FILES_BY_ID_CHUNK`] parameters.
+fn files_by_id_sql(select: &str) -> String {
+    let params: Vec<String> = (1..=FILES_BY_ID_CHUNK).map(|i| format!("?{i}")).collect();
+    format!("{select} WHERE id IN ({})", params.join(","))
+}
+
+/// The rows of `select` (a query of `siqaco_files` without `WHERE`) of the files `ids`, by
+/// primary key: `WHERE id IN (...)` with a fixed number of parameters (one prepared
+/// statement; the last list padded with NULL, which matches nothing).
+fn files_by_id(db: &mut Db, select: &str, ids: &BTreeSet<i64>) -> Result<Vec<Vec<SqlValue>>> {
+    const CHUNK: usize = FILES_BY_ID_CHUNK;
+    let sql = files_by_id_sql(select);
+    let ids: Vec<i64> = ids.iter().copied().collect();
+    let mut out = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let mut p: Vec<SqlValue> = chunk.iter().map(|&i| SqlValue::Int(i)).collect();
+        p.resize(CHUNK, SqlValue::Null);
+        out.extend(db.query(&sql, &p)?);
+    }
+    Ok(out)
+}
+
 /// Traces of one stream joined across files; the data-record count; the file ids.
 fn load_stream(
     db: &mut Db,
@@ -1532,12 +1579,12 @@ fn load_stream(
     window: Option<(i64, i64)>,
 ) -> Result<(Vec<Piece>, u64, BTreeSet<i64>)> {
     let keys = nslc_vals(nslc);
+    let (ws, we) = window.unwrap_or((i64::MIN, i64::MAX));
+    let mut windowed = keys.clone();
+    windowed.extend(vals![we, ws]);
+    // the traces meeting the window, found by `siqaco_spans_nslc`
     let mut per_file: BTreeMap<i64, TraceBuilder> = BTreeMap::new();
-    for r in db.query(
-        "SELECT file_id,start_ns,last_sample_ns,end_ns,sample_rate_hz,samples FROM siqaco_spans \
-         WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4",
-        &keys,
-    )? {
+    for r in db.query(spans::SPANS_SQL, &windowed)? {
         let p = Piece {
             start_ns: r[1].as_i64(),
             last_sample_ns: r[2].as_i64(),
@@ -1545,20 +1592,17 @@ fn load_stream(
             sample_rate_hz: r[4].as_f64(),
             samples: r[5].as_i64() as _,
         };
-        if let Some((ws, we)) = window {
-            if p.end_ns <= ws || p.start_ns >= we {
-                continue;
-            }
-        }
         per_file.entry(r[0].as_i64()).or_default().push(p, tol);
     }
+    // with a window, the files of those traces only (the same search, then the files'
+    // rows by `siqaco_file_streams_file`)
+    let rows = match window {
+        None => db.query(STREAM_FILES_SQL, &keys)?,
+        Some(_) => db.query(STREAM_FILES_WINDOW_SQL, &windowed)?,
+    };
     let mut records = 0u64;
     let mut ids = BTreeSet::new();
-    for r in db.query(
-        "SELECT file_id, records FROM siqaco_file_streams \
-         WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4",
-        &keys,
-    )? {
+    for r in rows {
         let id = r[0].as_i64();
         if window.is_none() || per_file.contains_key(&id) {
             records += r[1].as_i64() as u64;

@@ -34,15 +34,47 @@ pub struct StoredSpan {
     pub updated_ns: Option<i64>,
 }
 
+/// `select` (a statement without `WHERE`) constrained by the codes of `g` given without
+/// wildcards as equalities (`WHERE network=?1 AND station=?2 ...`, numbered in that
+/// order), and their values: an index search of a table indexed by stream codes, whatever
+/// the database's collation (a `LIKE` pattern can use a PostgreSQL index only in the `C`
+/// collation). With `like`, the codes with wildcards are constrained too, by `LIKE` (`*`
+/// and `?` as `%` and `_`); either way [`NslcGlob::matches`] on the rows decides.
+pub(super) fn exact_codes(select: &str, g: &NslcGlob, like: bool) -> (String, Vec<SqlValue>) {
+    let codes = [&g.network, &g.station, &g.location, &g.channel];
+    let names = ["network", "station", "location", "channel"];
+    let mut sql = select.to_string();
+    let mut params: Vec<SqlValue> = Vec::new();
+    for (code, name) in codes.iter().zip(names) {
+        let op = if !code.contains(['*', '?']) {
+            params.push(code.as_str().into());
+            "="
+        } else if like {
+            params.push(code.replace('*', "%").replace('?', "_").into());
+            " LIKE "
+        } else {
+            continue;
+        };
+        sql.push_str(if params.len() == 1 {
+            " WHERE "
+        } else {
+            " AND "
+        });
+        sql.push_str(&format!("{name}{op}?{}", params.len()));
+    }
+    (sql, params)
+}
+
 /// The stored traces of one stream starting before `?5` and ending after `?6`
 /// (`siqaco_spans_nslc`).
-const SPANS_SQL: &str = "SELECT file_id,start_ns,last_sample_ns,end_ns,sample_rate_hz,samples \
+pub(super) const SPANS_SQL: &str =
+    "SELECT file_id,start_ns,last_sample_ns,end_ns,sample_rate_hz,samples \
 FROM siqaco_spans WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4 AND start_ns<?5 \
 AND end_ns>?6";
 
 /// The file names of those traces' files (`siqaco_spans_nslc`, then the primary key of
 /// `siqaco_files`).
-const FILES_SQL: &str = "SELECT f.id, f.filename FROM siqaco_files f WHERE f.id IN \
+pub(super) const FILES_SQL: &str = "SELECT f.id, f.filename FROM siqaco_files f WHERE f.id IN \
 (SELECT file_id FROM siqaco_spans \
 WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4 AND start_ns<?5 AND end_ns>?6)";
 
@@ -50,7 +82,7 @@ WHERE network=?1 AND station=?2 AND location=?3 AND channel=?4 AND start_ns<?5 A
 /// (times as tsindex text; PostgreSQL: with a `Z`): file name, quality, `updated` and start
 /// time as text (`tsindex_nslcse_idx`; PostgreSQL `tsindex_nslcq_idx`, its timestamps
 /// written as SQLite stores them).
-fn sections_sql(kind: BackendKind) -> String {
+pub(super) fn sections_sql(kind: BackendKind) -> String {
     let (updated, start, lo, hi) = match kind {
         BackendKind::Sqlite => ("t.updated", "t.starttime", "?6", "?5"),
         BackendKind::Postgres => (
@@ -82,23 +114,11 @@ impl Catalogue {
         let mut out = Vec::new();
         let mut db = self.db.borrow_mut();
         for g in selection {
-            let codes = [&g.network, &g.station, &g.location, &g.channel];
-            let names = ["network", "station", "location", "channel"];
-            let mut sql = String::from(
+            let (mut sql, params) = exact_codes(
                 "SELECT DISTINCT network,station,location,channel FROM siqaco_file_streams",
+                g,
+                false,
             );
-            let mut params: Vec<SqlValue> = Vec::new();
-            for (code, name) in codes.iter().zip(names) {
-                if !code.contains(['*', '?']) {
-                    params.push(code.as_str().into());
-                    sql.push_str(if params.len() == 1 {
-                        " WHERE "
-                    } else {
-                        " AND "
-                    });
-                    sql.push_str(&format!("{name}=?{}", params.len()));
-                }
-            }
             if params.len() == 4 {
                 sql.push_str(" LIMIT 1");
             }
@@ -213,41 +233,26 @@ impl Catalogue {
 mod tests {
     use super::*;
 
-    /// Every query of the availability service searches an index (SQLite's plan has no
-    /// full scan of a table), so a request costs the selected streams' rows, not the
-    /// catalogue's size.
+    /// Every key statement (`index::plans`: the statistics of selected streams, the
+    /// availability and dataselect services) searches an index: SQLite's plan has no full
+    /// scan of a table, so a request costs the selected streams' rows, not the catalogue's
+    /// size.
     #[test]
     fn queries_search_indexes() {
         let dir = tempfile::tempdir().unwrap();
         let cat = Catalogue::open(dir.path().join("c.sqlite")).unwrap();
-        let literal = |sql: &str| {
-            let mut sql = sql.to_string();
-            for (i, v) in ["'N'", "'S'", "''", "'C'", "'2020'", "'2019'"]
-                .iter()
-                .enumerate()
-                .rev()
-            {
-                sql = sql.replace(&format!("?{}", i + 1), v);
-            }
-            sql
-        };
-        let streams = "SELECT DISTINCT network,station,location,channel FROM siqaco_file_streams \
-                       WHERE network=?1 AND station=?2";
-        for sql in [
-            SPANS_SQL.to_string(),
-            FILES_SQL.to_string(),
-            sections_sql(BackendKind::Sqlite),
-            streams.to_string(),
-        ] {
-            let plan = cat
-                .query_sql(&format!("EXPLAIN QUERY PLAN {}", literal(&sql)))
-                .unwrap();
-            let steps: Vec<String> = plan.iter().map(|r| r[3].as_text()).collect();
+        let n = Nslc::new("N", "S", "", "C");
+        let plans = cat.key_statement_plans(&n, 2019, 2020).unwrap();
+        assert_eq!(plans.len(), 10);
+        for p in plans {
+            // `SCAN t` reads a whole table, `SCAN t USING ... INDEX` a whole index
             assert!(
-                steps
-                    .iter()
-                    .all(|s| s.starts_with("SEARCH") || s.starts_with("LIST SUBQUERY")),
-                "{sql}: {steps:?}"
+                p.plan.iter().any(|s| s.starts_with("SEARCH"))
+                    && p.plan.iter().all(|s| !s.starts_with("SCAN")),
+                "{}: {}: {:?}",
+                p.name,
+                p.sql,
+                p.plan
             );
         }
     }
