@@ -149,6 +149,10 @@ fn index_check_migrate_backup_stats() {
         run(&["db", "migrate", "--db", db_s]),
         (Some(0), format!("{db_s}: schema 3 is current\n"))
     );
+    assert_eq!(
+        run(&["db", "migrate", "--dry-run", "--db", db_s]),
+        (Some(0), format!("-- {db_s}: schema 3 is current\n"))
+    );
     let copy = dir.path().join("copy.sqlite");
     let copy_s = copy.to_str().unwrap();
     assert_eq!(
