@@ -56,7 +56,7 @@ fn postgres_key_statements_search_indexes() {
     cat.execute_sql("SET enable_seqscan = off").unwrap();
     let n = Nslc::new("CH", "BALST", "", "LHZ");
     let (start, end) = (1_267_228_800_000_000_000, 1_267_315_200_000_000_000);
-    let plans = cat.key_statement_plans(&n, start, end).unwrap();
+    let plans = cat.key_statement_plans(&n, start, end, false).unwrap();
     assert_eq!(plans.len(), 10);
     for p in &plans {
         assert!(
@@ -210,6 +210,7 @@ fn postgres_version_2_catalogue_of_a_million_rows_migrates_in_place() {
             &Nslc::new("XX", "S7", "", "HHZ"),
             day,
             day + 86_400_000_000_000,
+            false,
         )
         .unwrap();
     let plan = |name: &str| {

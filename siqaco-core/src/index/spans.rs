@@ -242,7 +242,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cat = Catalogue::open(dir.path().join("c.sqlite")).unwrap();
         let n = Nslc::new("N", "S", "", "C");
-        let plans = cat.key_statement_plans(&n, 2019, 2020).unwrap();
+        let plans = cat.key_statement_plans(&n, 2019, 2020, false).unwrap();
         assert_eq!(plans.len(), 10);
         for p in plans {
             // `SCAN t` reads a whole table, `SCAN t USING ... INDEX` a whole index

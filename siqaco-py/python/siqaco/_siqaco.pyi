@@ -201,13 +201,13 @@ def db_check(catalogue: str) -> Dict[str, Any]:
     """Checks an existing catalogue (``siqaco db check``): ``catalogue``, ``problems``,
     ``files``, ``rows``."""
 
-def db_migrate(catalogue: str) -> Dict[str, Any]:
-    """Migrates an existing catalogue (``siqaco db migrate``): ``catalogue``,
-    ``from_version``, ``to_version``, ``backup``."""
+def db_migrate(catalogue: str, dry_run: bool = False) -> Dict[str, Any]:
+    """Migrates an existing catalogue (``siqaco db migrate [--dry-run]``): ``catalogue``,
+    ``from_version``, ``to_version``, ``backup``, ``dry_run``, ``statements``."""
 
 def db_backup(catalogue: str, output: Optional[str] = None) -> Dict[str, Any]:
-    """Copies an existing SQLite catalogue (``siqaco db backup``): ``catalogue``,
-    ``output``."""
+    """Copies an existing catalogue (``siqaco db backup``; PostgreSQL: pg_dump's custom
+    format): ``catalogue``, ``output``."""
 
 def fetch(
     source: str,
