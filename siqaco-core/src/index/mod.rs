@@ -793,7 +793,7 @@ impl Catalogue {
         let steps = migrate::plan(version, SCHEMA_VERSION, kind, backup.clone());
         let statements = migrate::script(&steps, kind);
         if !dry_run {
-            migrate::run(db, &steps, |db, dest| vacuum_into(db, dest))?;
+            migrate::run(db, &steps, vacuum_into)?;
         }
         Ok(Migration {
             from_version: version,

@@ -102,7 +102,9 @@ impl Catalogue {
     /// would run them now with the parameters siqaco binds. A plan that reads a whole table
     /// shows `SCAN <table>` (SQLite, without `USING INDEX`) or `Seq Scan` (PostgreSQL;
     /// which the planner also picks for small tables: set `enable_seqscan = off` on the
-    /// connection to see whether an index can serve the statement).
+    /// connection to see whether an index can serve the statement). With `analyze`,
+    /// PostgreSQL runs each statement (`EXPLAIN (ANALYZE, BUFFERS)`: times and pages read
+    /// in the plan); SQLite's plan is the same either way.
     ///
     /// # Errors
     /// [`crate::Error::Database`].
@@ -111,14 +113,16 @@ impl Catalogue {
         nslc: &Nslc,
         start_ns: i64,
         end_ns: i64,
+        analyze: bool,
     ) -> Result<Vec<KeyPlan>> {
         let mut db = self.db.borrow_mut();
         let kind = db.kind();
         let mut out = Vec::new();
         for k in key_statements(kind, nslc, start_ns, end_ns) {
-            let (explain, col) = match kind {
-                BackendKind::Sqlite => ("EXPLAIN QUERY PLAN", 3),
-                BackendKind::Postgres => ("EXPLAIN", 0),
+            let (explain, col) = match (kind, analyze) {
+                (BackendKind::Sqlite, _) => ("EXPLAIN QUERY PLAN", 3),
+                (BackendKind::Postgres, false) => ("EXPLAIN", 0),
+                (BackendKind::Postgres, true) => ("EXPLAIN (ANALYZE, BUFFERS)", 0),
             };
             let plan = db
                 .query(&format!("{explain} {}", k.sql), &k.params)?
