@@ -49,7 +49,7 @@ pub use spans::StoredSpan;
 
 /// The schema version this build writes. Version 0 is a catalogue without `siqaco_schema`
 /// (for example one written by mseedindex or ObsPy's `Indexer`).
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// mseedindex's SQLite `tsindex` DDL (`src/mseedindex.c`), verbatim column list and types.
 const TSINDEX_DDL: &str = "
@@ -66,6 +66,11 @@ CREATE INDEX IF NOT EXISTS tsindex_updated_idx ON tsindex (updated);
 /// `update/stack.sql` (`crate::update::stack`), read here for the migration from version 1,
 /// which needs it in a build without the `update` feature too.
 const STACK_DDL: &str = include_str!("../update/stack.sql");
+
+/// The many-workers step of schema version 3 (claims of requests, workers and their
+/// leases): kept with `crate::update::claims` in `update/claims.sql`, read here for the
+/// migration from version 2.
+const CLAIMS_DDL: &str = include_str!("../update/claims.sql");
 
 /// siqaco's own tables (schema version 1).
 const SIQACO_DDL_V1: &str = "
@@ -628,7 +633,8 @@ impl Catalogue {
     /// Migrations: 0 → 1 creates `tsindex` (if absent), its indexes and siqaco's tables;
     /// existing `tsindex` rows are kept and replaced file by file at the next index run.
     /// 1 → 2 adds the request stack of `siqaco update` (`siqaco_runs`, `siqaco_gaps`,
-    /// `siqaco_requests`, `siqaco_attempts`).
+    /// `siqaco_requests`, `siqaco_attempts`). 2 → 3 adds the claims of many workers
+    /// (`siqaco_requests.holder`, `lease_until_ns`, `claims`, nullable; `siqaco_workers`).
     ///
     /// # Errors
     /// [`Error::Database`], also when the schema is newer than this build knows.
@@ -674,6 +680,8 @@ impl Catalogue {
                     }
                     (1, BackendKind::Sqlite) => tx.batch(STACK_DDL)?,
                     (1, BackendKind::Postgres) => tx.batch(&siqaco_ddl_pg(STACK_DDL))?,
+                    (2, BackendKind::Sqlite) => tx.batch(CLAIMS_DDL)?,
+                    (2, BackendKind::Postgres) => tx.batch(&siqaco_ddl_pg(CLAIMS_DDL))?,
                     _ => unreachable!("no migration from {v}"),
                 }
                 v += 1;
