@@ -240,6 +240,40 @@ pub fn clean_dir(dir: &Path, locked: bool, scope: Scope) -> Result<Vec<PathBuf>>
     Ok(removed)
 }
 
+/// Removes the workers' staging directories under `ROOT/.siqaco-staging` whose name
+/// `keep` refuses, each after discarding the staged files its journal names
+/// ([`discard_journal`](crate::merge::apply::discard_journal)); returns how many.
+///
+/// # Errors
+/// [`Error::Io`]; [`Error::InvalidData`] for an unreadable journal.
+pub(crate) fn discard_workers(root: &Path, keep: impl Fn(&str) -> bool) -> Result<usize> {
+    let staging = root.join(UPDATE_STAGING_NAME);
+    let entries = match fs::read_dir(&staging) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(Error::io(&staging, e)),
+    };
+    let mut n = 0;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(&staging, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) || keep(&name) {
+            continue;
+        }
+        let dir = entry.path();
+        crate::merge::apply::discard_journal(root, &dir.join(JOURNAL_NAME))?;
+        match fs::remove_dir_all(&dir) {
+            Ok(()) => {
+                tracing::info!(path = %dir.display(), "removed what a dead worker left");
+                n += 1;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&dir, e)),
+        }
+    }
+    Ok(n)
+}
+
 /// What [`tidy_root`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tidied {
@@ -276,8 +310,24 @@ pub fn tidy_root(root: &Path, held: Option<&ArchiveLock>) -> Result<Tidied> {
         }
     };
     let recovered = locked && crate::merge::apply::recover(root)?;
+    if locked {
+        // The staging directories of the workers of a shared catalogue (all dead: none
+        // holds the lock shared): their staged files go before their journals.
+        discard_workers(root, |_| false)?;
+    }
     let removed = clean_dir(root, locked, Scope::Root)?;
     Ok(Tidied { recovered, removed })
+}
+
+/// The error of a run that cannot take the archive lock `path` (`WouldBlock`).
+fn held_elsewhere(path: &Path) -> Error {
+    Error::io(
+        path,
+        std::io::Error::new(
+            std::io::ErrorKind::WouldBlock,
+            "another siqaco update, stack run or merge is writing to this archive",
+        ),
+    )
 }
 
 /// The exclusive lock of an archive (`ROOT/.siqaco-update.lock`, `flock`), held while a
@@ -296,15 +346,30 @@ impl ArchiveLock {
     /// (`WouldBlock`).
     pub fn acquire(root: &Path) -> Result<ArchiveLock> {
         fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
-        Self::try_acquire(root)?.ok_or_else(|| {
-            Error::io(
-                root.join(LOCK_NAME),
-                std::io::Error::new(
-                    std::io::ErrorKind::WouldBlock,
-                    "another siqaco update, stack run or merge is writing to this archive",
-                ),
-            )
-        })
+        Self::try_acquire(root)?.ok_or_else(|| held_elsewhere(&root.join(LOCK_NAME)))
+    }
+
+    /// Takes the lock of the existing archive `root` shared, as each of several workers
+    /// writing into it at once does ([`crate::update::claims`]): a run taking it
+    /// exclusively waits until none holds it.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the lock file cannot be opened, or (`WouldBlock`) when a run
+    /// holds it exclusively.
+    #[cfg(feature = "update")]
+    pub(crate) fn try_acquire_shared(root: &Path) -> Result<ArchiveLock> {
+        let path = root.join(LOCK_NAME);
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        match file.try_lock_shared() {
+            Ok(()) => Ok(ArchiveLock { _file: file }),
+            Err(fs::TryLockError::WouldBlock) => Err(held_elsewhere(&path)),
+            Err(fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+        }
     }
 
     /// Takes the lock of the existing archive `root` when it is free; `None` when another
