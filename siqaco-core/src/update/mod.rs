@@ -895,6 +895,9 @@ fn plan(
     window: (i64, i64),
     summary: &mut UpdateSummary,
 ) -> Result<(Vec<Nslc>, i64)> {
+    // The stack before the archive is read: a request another worker completes meanwhile
+    // is still counted as covering its gap, whose filling the index may not see yet.
+    let existing = stack::list(catalogue, &[], None)?;
     catalogue.index_archive(archive, &IndexOptions::default())?;
     let streams = resolve_streams(config, Some(catalogue), window)?;
     summary.streams_checked = streams.len() as u64;
@@ -912,7 +915,6 @@ fn plan(
         .collect();
     summary.gaps_found = gaps.len() as u64;
     stack::record_gaps(catalogue, run_id, &gaps)?;
-    let existing = stack::list(catalogue, &[], None)?;
     let new = new_request_intervals(config, &missing, &existing);
     summary.requests_created = stack::create_requests(catalogue, &new, None)?.len() as u64;
     Ok((streams, run_id))
