@@ -11,6 +11,8 @@
 //! | `.siqaco-merge-journal.json` | a merge ([`crate::merge::apply`]) | recovered, never removed blindly |
 //! | `.siqaco-staging-<pid>-<random>/` | `fetch`'s staging directory in the archive root | the writer's pid |
 //! | `.siqaco-staging/` | `update`'s staging directory in the archive root | written under the archive lock |
+//! | `.siqaco-staging/<worker>/` | a worker's staging directory and merge journal (`update` with a PostgreSQL catalogue, [`crate::update::claims`]) | removed once the worker's lease expired, after its staged files |
+//! | `.NAME.<worker>.siqaco-merge-new` | a worker's staged day file | listed in the worker's journal |
 //! | `.siqaco-partial-<random>` | an FDSN response body being received | inside a staging directory |
 //! | `.siqaco-external-<random>/` | an external program's work directory | inside a staging directory |
 //! | `.siqaco-update.lock` | the archive lock ([`ArchiveLock`]) | kept (it is not a leftover) |
@@ -351,13 +353,14 @@ impl ArchiveLock {
 
     /// Takes the lock of the existing archive `root` shared, as each of several workers
     /// writing into it at once does ([`crate::update::claims`]): a run taking it
-    /// exclusively waits until none holds it.
+    /// exclusively cannot have it meanwhile. While a run holds it exclusively, tries again
+    /// every 50 ms for up to `wait` (another worker tidying the root holds it so briefly).
     ///
     /// # Errors
     /// [`Error::Io`] when the lock file cannot be opened, or (`WouldBlock`) when a run
-    /// holds it exclusively.
+    /// still holds it exclusively after `wait`.
     #[cfg(feature = "update")]
-    pub(crate) fn try_acquire_shared(root: &Path) -> Result<ArchiveLock> {
+    pub(crate) fn acquire_shared(root: &Path, wait: std::time::Duration) -> Result<ArchiveLock> {
         let path = root.join(LOCK_NAME);
         let file = fs::OpenOptions::new()
             .create(true)
@@ -365,10 +368,16 @@ impl ArchiveLock {
             .write(true)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
-        match file.try_lock_shared() {
-            Ok(()) => Ok(ArchiveLock { _file: file }),
-            Err(fs::TryLockError::WouldBlock) => Err(held_elsewhere(&path)),
-            Err(fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+        let until = std::time::Instant::now() + wait;
+        loop {
+            match file.try_lock_shared() {
+                Ok(()) => return Ok(ArchiveLock { _file: file }),
+                Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < until => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(fs::TryLockError::WouldBlock) => return Err(held_elsewhere(&path)),
+                Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+            }
         }
     }
 

@@ -210,39 +210,46 @@ fn renew(cat: &Catalogue, id: &str, until_ns: i64) -> Result<()> {
     })
 }
 
-/// The condition of a claimable request at `now` (a parameter, ns): pending, or in
-/// progress under an expired lease.
-fn claimable_at(now: &str) -> String {
-    format!(
-        "(state IN ('new','retry','failed') OR \
-         (state='in_progress' AND (lease_until_ns IS NULL OR lease_until_ns < {now})))"
-    )
+/// The condition of a pending request (`siqaco_requests_pending`, a partial index in id
+/// order, serves it).
+const PENDING: &str = "state IN ('new','retry','failed')";
+
+/// The condition of a request in progress whose lease expired at `now` (a parameter,
+/// ns): its worker died.
+fn expired_at(now: &str) -> String {
+    format!("(state='in_progress' AND (lease_until_ns IS NULL OR lease_until_ns < {now}))")
 }
 
 /// Claims the claimable request with the smallest id for `worker` until now +
-/// `lease_ns`: it becomes `in_progress`, held by `worker`, its `claims` counted. `None`
-/// when nothing is left to claim. Rows other workers are claiming are skipped (`SKIP
-/// LOCKED`), so claims never wait for each other and never return the same request
-/// twice; when every claimable row was taken meanwhile, it tries again.
+/// `lease_ns`: it becomes `in_progress`, held by `worker`, its `claims` counted. Pending
+/// requests (`new`, `retry`, `failed`) come first, then those whose worker's lease
+/// expired. `None` when nothing is left to claim. Rows other workers are claiming are
+/// skipped (`SKIP LOCKED`), so claims never wait for each other; the condition is
+/// checked again on the locked row, so the same request is never returned twice; when
+/// every claimable row was taken meanwhile, it tries again.
 ///
 /// # Errors
 /// [`Error::Database`] (also for a SQLite catalogue, which has no row locks).
 pub fn claim(cat: &Catalogue, worker: &str, lease_ns: i64) -> Result<Option<Request>> {
-    let cond = claimable_at("?3");
-    let sql = format!(
-        "UPDATE siqaco_requests SET state='in_progress', holder=?1, lease_until_ns=?2, \
-         claims=COALESCE(claims,0)+1, updated_ns=?3 \
-         WHERE id = (SELECT id FROM siqaco_requests WHERE {cond} \
-         ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) AND {cond} RETURNING {REQ_COLS}"
-    );
+    let claim_where = |cond: &str| {
+        format!(
+            "UPDATE siqaco_requests SET state='in_progress', holder=?1, lease_until_ns=?2, \
+             claims=COALESCE(claims,0)+1, updated_ns=?3 \
+             WHERE id = (SELECT id FROM siqaco_requests WHERE {cond} \
+             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) AND {cond} RETURNING {REQ_COLS}"
+        )
+    };
+    let (pending, expired) = (claim_where(PENDING), claim_where(&expired_at("?3")));
     loop {
         let now = now_ns();
         let params = vals![worker, now + lease_ns, now];
-        if let Some(r) = cat.db().query(&sql, &params)?.first() {
-            return row_request(r).map(Some);
+        for sql in [&pending, &expired] {
+            if let Some(r) = cat.db().query(sql, &params)?.first() {
+                return row_request(r).map(Some);
+            }
         }
-        // Nothing returned: either nothing is claimable, or the row found was claimed by
-        // another worker between the snapshot and the lock (re-checked, then skipped).
+        // Nothing returned: either nothing is claimable, or the rows found were claimed
+        // by other workers between the snapshot and the lock (re-checked, then skipped).
         if claimable(cat)? == 0 {
             return Ok(None);
         }
@@ -260,8 +267,8 @@ pub(crate) fn claimable(cat: &Catalogue) -> Result<u64> {
         .db()
         .query_one(
             &format!(
-                "SELECT count(*) FROM siqaco_requests WHERE {}",
-                claimable_at("?1")
+                "SELECT count(*) FROM siqaco_requests WHERE {PENDING} OR {}",
+                expired_at("?1")
             ),
             &vals![now],
         )?
@@ -349,6 +356,11 @@ pub(crate) fn lock_streams<'a>(
     Ok(held)
 }
 
+/// How long a worker waits for the archive lock held exclusively: long enough for
+/// another worker's tidying of the root, short enough to fail soon beside a `siqaco
+/// merge`.
+const SHARED_LOCK_WAIT: Duration = Duration::from_secs(10);
+
 /// The start of a worker in the archive `root` shared with others: removes what dead
 /// workers left and returns the archive lock held shared.
 ///
@@ -362,12 +374,14 @@ pub(crate) fn lock_streams<'a>(
 ///
 /// # Errors
 /// [`Error::Io`] (`WouldBlock` naming the lock file) when a `siqaco merge` or an update
-/// with a SQLite catalogue is writing into the archive; [`Error::Io`],
+/// with a SQLite catalogue is writing into the archive (after [`SHARED_LOCK_WAIT`]); [`Error::Io`],
 /// [`Error::Database`].
 pub(crate) fn tidy_shared(root: &Path, cat: &Catalogue, me: &Worker) -> Result<ArchiveLock> {
     fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
     if let Some(exclusive) = ArchiveLock::try_acquire(root)? {
-        tidy_root(root, Some(&exclusive))?;
+        let tidied = tidy_root(root, Some(&exclusive));
+        drop(exclusive);
+        tidied?;
     } else {
         let now = now_ns();
         let live: BTreeSet<String> = cat
@@ -383,7 +397,7 @@ pub(crate) fn tidy_shared(root: &Path, cat: &Catalogue, me: &Worker) -> Result<A
         discard_workers(root, |name| name == mine || live.contains(name))?;
         clean_dir(root, false, Scope::Root)?;
     }
-    let shared = ArchiveLock::try_acquire_shared(root)?;
+    let shared = ArchiveLock::acquire_shared(root, SHARED_LOCK_WAIT)?;
     cat.db().execute(
         "DELETE FROM siqaco_workers WHERE lease_until_ns < ?1",
         &vals![now_ns()],

@@ -23,6 +23,11 @@
 //!    what is still missing, sample by sample;
 //! 5. re-indexes the touched files, which refreshes the per-day statistics.
 //!
+//! With a PostgreSQL catalogue, several runs (workers, on several machines) may share the
+//! archive: steps 2, 3 and 5 run one worker at a time, step 4 is split by claiming the
+//! requests one by one, and step 1 takes the lock shared and removes only what dead
+//! workers left ([`claims`]).
+//!
 //! The request stack is described in [`stack`]; the configuration in [`config`] and
 //! `docs/configuration.md`; the window arithmetic in [`window`].
 

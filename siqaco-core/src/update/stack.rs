@@ -1,12 +1,16 @@
 //! The request stack, kept in the catalogue (schema version 2): `siqaco_runs`,
-//! `siqaco_gaps`, `siqaco_requests` and `siqaco_attempts`.
+//! `siqaco_gaps`, `siqaco_requests` and `siqaco_attempts`; version 3 adds who holds a
+//! request (`holder`, `lease_until_ns`, `claims`) and `siqaco_workers`, for many workers
+//! sharing a PostgreSQL catalogue ([`super::claims`]).
 //!
 //! A request asks for one stream (or, for a multiplexed station, every channel of it:
 //! location and channel `*`) over `[start_ns, end_ns)`. Its [`RequestState`]:
 //!
 //! * `new`: created, never attempted;
 //! * `in_progress`: a run is working on it (a run killed meanwhile leaves it so; the next
-//!   run puts it back to `retry` without counting the attempt);
+//!   run puts it back to `retry` without counting the attempt; with a PostgreSQL
+//!   catalogue, a worker holds it under a lease, and another takes it over once the lease
+//!   expired, [`super::claims`]);
 //! * `succeeded`: nothing of its window is missing from the archive any more;
 //! * `retry`: attempted; sources answered but something is still missing;
 //! * `failed`: attempted; a source failed (offline, error, bad data) and something is still
