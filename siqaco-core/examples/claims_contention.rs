@@ -29,8 +29,17 @@ fn main() -> siqaco::Result<()> {
         .map(|i| {
             let s = i % 400;
             let d = (i / 400) as i64;
-            let nslc = Nslc::new("XX", &format!("S{:03}", s / 4), "00", ["HHZ", "HHN", "HHE", "HH1"][s % 4]);
-            (nslc, 1_700_000_000_000_000_000 + d * day, 1_700_000_000_000_000_000 + (d + 1) * day)
+            let nslc = Nslc::new(
+                "XX",
+                &format!("S{:03}", s / 4),
+                "00",
+                ["HHZ", "HHN", "HHE", "HH1"][s % 4],
+            );
+            (
+                nslc,
+                1_700_000_000_000_000_000 + d * day,
+                1_700_000_000_000_000_000 + (d + 1) * day,
+            )
         })
         .collect();
     stack::create_requests(&cat, &items, None)?;
@@ -72,7 +81,11 @@ fn main() -> siqaco::Result<()> {
     for id in claimed.iter().flatten() {
         *seen.entry(*id).or_default() += 1;
     }
-    let twice: Vec<i64> = seen.iter().filter(|(_, c)| **c > 1).map(|(id, _)| *id).collect();
+    let twice: Vec<i64> = seen
+        .iter()
+        .filter(|(_, c)| **c > 1)
+        .map(|(id, _)| *id)
+        .collect();
     let total: usize = claimed.iter().map(Vec::len).sum();
     println!(
         "{}",

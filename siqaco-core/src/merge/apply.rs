@@ -320,9 +320,13 @@ impl Staging {
         let rel = |p: &Path| p.strip_prefix(&self.root).unwrap_or(p).to_path_buf();
         {
             let mut j = self.journal.lock().unwrap_or_else(|e| e.into_inner());
-            j.entries.extend(files.iter().map(|(t, b)| Entry {
-                target: rel(t),
-                staged: b.as_ref().map(|_| rel(&staged_path(t, self.tag.as_deref()))),
+            j.entries.extend(files.iter().map(|(t, b)| {
+                Entry {
+                    target: rel(t),
+                    staged: b
+                        .as_ref()
+                        .map(|_| rel(&staged_path(t, self.tag.as_deref()))),
+                }
             }));
             write_journal(&self.jpath, &j)?;
         }
@@ -724,9 +728,9 @@ fn merge_run(
     // A worker sharing the archive holds its streams' locks until the staged files are
     // in place (dropped after `staging`).
     let _stream_locks = match writer {
-        Some(Writer::Shared(w)) => {
-            Some((w.lock_streams)(&streams.keys().cloned().collect::<Vec<_>>())?)
-        }
+        Some(Writer::Shared(w)) => Some((w.lock_streams)(
+            &streams.keys().cloned().collect::<Vec<_>>(),
+        )?),
         _ => None,
     };
     let staging = writer.map(|w| match w {
@@ -1005,12 +1009,7 @@ mod tests {
         assert!(staged_path(&target, None).exists() && staged_path(&new_day, None).exists());
         assert!(root.join(JOURNAL_NAME).exists());
         let e = staging
-            .commit_with(|jpath, _| {
-                Err(Error::io(
-                    jpath,
-                    std::io::Error::from_raw_os_error(28),
-                ))
-            })
+            .commit_with(|jpath, _| Err(Error::io(jpath, std::io::Error::from_raw_os_error(28))))
             .unwrap_err();
         assert!(e.to_string().contains("No space left on device"), "{e}");
         assert_eq!(tree(root), before);

@@ -152,10 +152,10 @@ impl Worker {
                     }
                 }
                 drop(stopped);
-                if let Err(e) = hb_cat.db().execute(
-                    "DELETE FROM siqaco_workers WHERE worker=?1",
-                    &vals![&id2],
-                ) {
+                if let Err(e) = hb_cat
+                    .db()
+                    .execute("DELETE FROM siqaco_workers WHERE worker=?1", &vals![&id2])
+                {
                     tracing::warn!("worker {id2}: not deregistered: {e}");
                 }
             })
@@ -170,7 +170,8 @@ impl Worker {
 
     /// The worker's staging directory under the archive `root`.
     pub(crate) fn staging_dir(&self, root: &Path) -> PathBuf {
-        root.join(UPDATE_STAGING_NAME).join(worker_dir_name(&self.id))
+        root.join(UPDATE_STAGING_NAME)
+            .join(worker_dir_name(&self.id))
     }
 
     /// Ends the heartbeat and removes the worker's row (its leases then expire as they

@@ -180,7 +180,8 @@ pub struct Attempt {
 // are defined next to this module, in `stack.sql`; the catalogue's migration 1 -> 2
 // creates them (`crate::index`, which also rewrites them for PostgreSQL).
 
-pub(crate) const REQ_COLS: &str = "id,network,station,location,channel,start_ns,end_ns,state,reason,sources,\
+pub(crate) const REQ_COLS: &str =
+    "id,network,station,location,channel,start_ns,end_ns,state,reason,sources,\
 created_ns,updated_ns,attempts,samples_added,holder,lease_until_ns,claims";
 
 pub(crate) fn row_request(r: &[SqlValue]) -> Result<Request> {
