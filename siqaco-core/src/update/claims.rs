@@ -25,7 +25,7 @@
 //!   time; the execution of the requests, which fetches and merges, is what is split.
 //! * **Dead workers.** A worker whose lease expired has its claims taken over by the next
 //!   [`claim`]; its staging directory is removed by the next worker starting
-//!   ([`tidy_shared`]), after the staged files its journal names were removed (never
+//!   (`tidy_shared`), after the staged files its journal names were removed (never
 //!   renamed: another worker may have written those day files since; each day file is
 //!   its old or its new version, and what the old one misses is asked again by the
 //!   request taken over).
@@ -64,9 +64,9 @@ pub(crate) fn is_shared(cat: &Catalogue) -> bool {
     cat.kind() == BackendKind::Postgres
 }
 
-/// The advisory lock key of stream `n`'s day files: [`LOCK_CLASS`] with the CRC-32C of
-/// `NET.STA.LOC.CHA` (the same on every machine and build; two streams with the same CRC
-/// only wait for each other).
+/// The advisory lock key of stream `n`'s day files: `SIQA` (0x53495141) in the high 32
+/// bits, the CRC-32C of `NET.STA.LOC.CHA` in the low ones (the same on every machine and
+/// build; two streams with the same CRC only wait for each other).
 pub fn stream_key(n: &Nslc) -> i64 {
     LOCK_CLASS | i64::from(crc32c::crc32c(n.to_string().as_bytes()))
 }
