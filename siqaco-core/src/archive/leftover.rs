@@ -321,6 +321,18 @@ pub fn tidy_root(root: &Path, held: Option<&ArchiveLock>) -> Result<Tidied> {
     Ok(Tidied { recovered, removed })
 }
 
+/// The lock file of the archive `root` (created when missing) and its path.
+fn open_lock_file(root: &Path) -> Result<(PathBuf, fs::File)> {
+    let path = root.join(LOCK_NAME);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    Ok((path, file))
+}
+
 /// The error of a run that cannot take the archive lock `path` (`WouldBlock`).
 fn held_elsewhere(path: &Path) -> Error {
     Error::io(
@@ -361,13 +373,7 @@ impl ArchiveLock {
     /// still holds it exclusively after `wait`.
     #[cfg(feature = "update")]
     pub(crate) fn acquire_shared(root: &Path, wait: std::time::Duration) -> Result<ArchiveLock> {
-        let path = root.join(LOCK_NAME);
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+        let (path, file) = open_lock_file(root)?;
         let until = std::time::Instant::now() + wait;
         loop {
             match file.try_lock_shared() {
@@ -387,13 +393,7 @@ impl ArchiveLock {
     /// # Errors
     /// [`Error::Io`] when the lock file cannot be opened.
     pub fn try_acquire(root: &Path) -> Result<Option<ArchiveLock>> {
-        let path = root.join(LOCK_NAME);
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+        let (path, file) = open_lock_file(root)?;
         match file.try_lock() {
             Ok(()) => Ok(Some(ArchiveLock { _file: file })),
             Err(fs::TryLockError::WouldBlock) => Ok(None),
