@@ -1014,4 +1014,74 @@ mod tests {
         assert!(e.to_string().contains("No space left on device"), "{e}");
         assert_eq!(tree(root), before);
     }
+
+    /// A worker killed while staging, and one killed while committing: the next worker's
+    /// clean-up removes their staged files and journals (never renames them: the targets
+    /// keep the content they have) and their directories, and leaves a live worker's
+    /// alone; the staged names carry the worker's tag.
+    #[cfg(feature = "update")]
+    #[test]
+    fn dead_workers_staged_files_are_discarded_never_rolled_forward() {
+        use crate::archive::leftover::{discard_workers, UPDATE_STAGING_NAME};
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let day = root.join("2024/XX/STA/HHZ.D");
+        fs::create_dir_all(&day).unwrap();
+        let target = day.join("XX.STA.00.HHZ.D.2024.001");
+        fs::write(&target, b"old").unwrap();
+        let no_locks = |_: &[Nslc]| -> Result<Box<dyn Send>> { Ok(Box::new(())) };
+        let worker = |tag: &str| SharedWriter {
+            dir: root.join(UPDATE_STAGING_NAME).join(tag),
+            tag: tag.into(),
+            lock_streams: &no_locks,
+        };
+        let mut staged = Vec::new();
+        for tag in ["w_killed_staging", "w_live"] {
+            let w = worker(tag);
+            fs::create_dir_all(&w.dir).unwrap();
+            let staging = Staging::shared(root, &w);
+            staging
+                .stage(&[(target.clone(), Some(vec![b"new".as_slice()]))])
+                .unwrap();
+            // Killed: nothing after the staging runs.
+            std::mem::forget(staging);
+            staged.push(staged_path(&target, Some(tag)));
+        }
+        // Killed after its journal said `commit`, before renaming.
+        let w = worker("w_killed_commit");
+        fs::create_dir_all(&w.dir).unwrap();
+        let commit_staged = staged_path(&target, Some("w_killed_commit"));
+        fs::write(&commit_staged, b"newer").unwrap();
+        let rel = |p: &Path| p.strip_prefix(root).unwrap().to_path_buf();
+        write_journal(
+            &w.dir.join(JOURNAL_NAME),
+            &Journal {
+                state: "commit".into(),
+                entries: vec![Entry {
+                    target: rel(&target),
+                    staged: Some(rel(&commit_staged)),
+                }],
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            staged[0].file_name().unwrap().to_str().unwrap(),
+            ".XX.STA.00.HHZ.D.2024.001.w_killed_staging.siqaco-merge-new"
+        );
+        assert!(staged.iter().chain([&commit_staged]).all(|p| p.exists()));
+        assert_eq!(discard_workers(root, |name| name == "w_live").unwrap(), 2);
+        assert!(!staged[0].exists() && !commit_staged.exists());
+        assert!(staged[1].exists() && worker("w_live").dir.join(JOURNAL_NAME).exists());
+        assert_eq!(fs::read(&target).unwrap(), b"old");
+        let staging_dirs: Vec<String> = fs::read_dir(root.join(UPDATE_STAGING_NAME))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(staging_dirs, ["w_live"]);
+        // Under the exclusive lock (no worker alive), everything goes.
+        let lock = ArchiveLock::acquire(root).unwrap();
+        tidy_root(root, Some(&lock)).unwrap();
+        assert!(!staged[1].exists() && !root.join(UPDATE_STAGING_NAME).exists());
+        assert_eq!(fs::read(&target).unwrap(), b"old");
+    }
 }
