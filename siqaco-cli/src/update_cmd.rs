@@ -270,19 +270,25 @@ pub fn run_stack_cmd(cmd: &StackCommand) -> siqaco::Result<u8> {
                 }
                 Format::Text => {
                     outln!(
-                        "{:>6} {:<18} {:<27} {:<27} {:<11} {:>8} {:>10}  reason",
+                        "{:>6} {:<18} {:<27} {:<27} {:<11} {:>8} {:>10}  {:<40}  reason",
                         "id",
                         "stream",
                         "start",
                         "end",
                         "state",
                         "attempts",
-                        "samples"
+                        "samples",
+                        "holder (lease until)"
                     )?;
                     for l in &listed {
                         let r = &l.request;
+                        let held = match (&r.holder, r.lease_until_ns) {
+                            (Some(h), Some(t)) => format!("{h} ({})", format_time(t)),
+                            (Some(h), None) => h.clone(),
+                            _ => "-".into(),
+                        };
                         outln!(
-                            "{:>6} {:<18} {:<27} {:<27} {:<11} {:>8} {:>10}  {}",
+                            "{:>6} {:<18} {:<27} {:<27} {:<11} {:>8} {:>10}  {:<40}  {}",
                             r.id,
                             r.nslc.to_string(),
                             format_time(r.start_ns),
@@ -290,6 +296,7 @@ pub fn run_stack_cmd(cmd: &StackCommand) -> siqaco::Result<u8> {
                             r.state.as_str(),
                             r.attempts,
                             r.samples_added,
+                            held,
                             r.reason.as_deref().unwrap_or("")
                         )?;
                         for a in l.attempt_list.iter().flatten() {

@@ -11,6 +11,8 @@
 //! | `.siqaco-merge-journal.json` | a merge ([`crate::merge::apply`]) | recovered, never removed blindly |
 //! | `.siqaco-staging-<pid>-<random>/` | `fetch`'s staging directory in the archive root | the writer's pid |
 //! | `.siqaco-staging/` | `update`'s staging directory in the archive root | written under the archive lock |
+//! | `.siqaco-staging/<worker>/` | a worker's staging directory and merge journal (`update` with a PostgreSQL catalogue, [`crate::update::claims`]) | removed once the worker's lease expired, after its staged files |
+//! | `.NAME.<worker>.siqaco-merge-new` | a worker's staged day file | listed in the worker's journal |
 //! | `.siqaco-partial-<random>` | an FDSN response body being received | inside a staging directory |
 //! | `.siqaco-external-<random>/` | an external program's work directory | inside a staging directory |
 //! | `.siqaco-update.lock` | the archive lock ([`ArchiveLock`]) | kept (it is not a leftover) |
@@ -240,6 +242,40 @@ pub fn clean_dir(dir: &Path, locked: bool, scope: Scope) -> Result<Vec<PathBuf>>
     Ok(removed)
 }
 
+/// Removes the workers' staging directories under `ROOT/.siqaco-staging` whose name
+/// `keep` refuses, each after discarding the staged files its journal names
+/// ([`discard_journal`](crate::merge::apply::discard_journal)); returns how many.
+///
+/// # Errors
+/// [`Error::Io`]; [`Error::InvalidData`] for an unreadable journal.
+pub(crate) fn discard_workers(root: &Path, keep: impl Fn(&str) -> bool) -> Result<usize> {
+    let staging = root.join(UPDATE_STAGING_NAME);
+    let entries = match fs::read_dir(&staging) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(Error::io(&staging, e)),
+    };
+    let mut n = 0;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(&staging, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) || keep(&name) {
+            continue;
+        }
+        let dir = entry.path();
+        crate::merge::apply::discard_journal(root, &dir.join(JOURNAL_NAME))?;
+        match fs::remove_dir_all(&dir) {
+            Ok(()) => {
+                tracing::info!(path = %dir.display(), "removed what a dead worker left");
+                n += 1;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&dir, e)),
+        }
+    }
+    Ok(n)
+}
+
 /// What [`tidy_root`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tidied {
@@ -276,8 +312,36 @@ pub fn tidy_root(root: &Path, held: Option<&ArchiveLock>) -> Result<Tidied> {
         }
     };
     let recovered = locked && crate::merge::apply::recover(root)?;
+    if locked {
+        // The staging directories of the workers of a shared catalogue (all dead: none
+        // holds the lock shared): their staged files go before their journals.
+        discard_workers(root, |_| false)?;
+    }
     let removed = clean_dir(root, locked, Scope::Root)?;
     Ok(Tidied { recovered, removed })
+}
+
+/// The lock file of the archive `root` (created when missing) and its path.
+fn open_lock_file(root: &Path) -> Result<(PathBuf, fs::File)> {
+    let path = root.join(LOCK_NAME);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    Ok((path, file))
+}
+
+/// The error of a run that cannot take the archive lock `path` (`WouldBlock`).
+fn held_elsewhere(path: &Path) -> Error {
+    Error::io(
+        path,
+        std::io::Error::new(
+            std::io::ErrorKind::WouldBlock,
+            "another siqaco update, stack run or merge is writing to this archive",
+        ),
+    )
 }
 
 /// The exclusive lock of an archive (`ROOT/.siqaco-update.lock`, `flock`), held while a
@@ -296,15 +360,31 @@ impl ArchiveLock {
     /// (`WouldBlock`).
     pub fn acquire(root: &Path) -> Result<ArchiveLock> {
         fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
-        Self::try_acquire(root)?.ok_or_else(|| {
-            Error::io(
-                root.join(LOCK_NAME),
-                std::io::Error::new(
-                    std::io::ErrorKind::WouldBlock,
-                    "another siqaco update, stack run or merge is writing to this archive",
-                ),
-            )
-        })
+        Self::try_acquire(root)?.ok_or_else(|| held_elsewhere(&root.join(LOCK_NAME)))
+    }
+
+    /// Takes the lock of the existing archive `root` shared, as each of several workers
+    /// writing into it at once does ([`crate::update::claims`]): a run taking it
+    /// exclusively cannot have it meanwhile. While a run holds it exclusively, tries again
+    /// every 50 ms for up to `wait` (another worker tidying the root holds it so briefly).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the lock file cannot be opened, or (`WouldBlock`) when a run
+    /// still holds it exclusively after `wait`.
+    #[cfg(feature = "update")]
+    pub(crate) fn acquire_shared(root: &Path, wait: std::time::Duration) -> Result<ArchiveLock> {
+        let (path, file) = open_lock_file(root)?;
+        let until = std::time::Instant::now() + wait;
+        loop {
+            match file.try_lock_shared() {
+                Ok(()) => return Ok(ArchiveLock { _file: file }),
+                Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < until => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(fs::TryLockError::WouldBlock) => return Err(held_elsewhere(&path)),
+                Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+            }
+        }
     }
 
     /// Takes the lock of the existing archive `root` when it is free; `None` when another
@@ -313,13 +393,7 @@ impl ArchiveLock {
     /// # Errors
     /// [`Error::Io`] when the lock file cannot be opened.
     pub fn try_acquire(root: &Path) -> Result<Option<ArchiveLock>> {
-        let path = root.join(LOCK_NAME);
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+        let (path, file) = open_lock_file(root)?;
         match file.try_lock() {
             Ok(()) => Ok(Some(ArchiveLock { _file: file })),
             Err(fs::TryLockError::WouldBlock) => Ok(None),

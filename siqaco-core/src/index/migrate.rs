@@ -17,7 +17,7 @@
 //!   built again.
 
 use super::backend::{BackendKind, Db};
-use super::{siqaco_ddl_pg, SCHEMA_VERSION, SIQACO_DDL_V1, STACK_DDL, TSINDEX_DDL, TSINDEX_DDL_PG};
+use super::{siqaco_ddl_pg, CLAIMS_DDL, SCHEMA_VERSION, SIQACO_DDL_V1, STACK_DDL, TSINDEX_DDL, TSINDEX_DDL_PG};
 use crate::error::Result;
 use std::path::PathBuf;
 
@@ -51,7 +51,7 @@ pub(super) const SCALE_INDEXES_V3: &[NewIndex] = &[NewIndex {
 /// columns; SQLite's dialect, PostgreSQL's types by `siqaco_ddl_pg`). Each statement must
 /// be idempotent (`IF NOT EXISTS`) so that a PostgreSQL migration killed before its last
 /// transaction can be run again.
-pub(super) const DDL_V3: &[&str] = &[];
+pub(super) const DDL_V3: &[&str] = &[CLAIMS_DDL];
 
 /// One step of a migration.
 #[derive(Clone, Debug, PartialEq)]

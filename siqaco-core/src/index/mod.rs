@@ -70,6 +70,11 @@ CREATE INDEX IF NOT EXISTS tsindex_updated_idx ON tsindex (updated);
 /// which needs it in a build without the `update` feature too.
 const STACK_DDL: &str = include_str!("../update/stack.sql");
 
+/// The many-workers step of schema version 3 (claims of requests, workers and their
+/// leases): kept with `crate::update::claims` in `update/claims.sql`, read here for the
+/// migration from version 2.
+const CLAIMS_DDL: &str = include_str!("../update/claims.sql");
+
 /// siqaco's own tables (schema version 1).
 const SIQACO_DDL_V1: &str = "
 CREATE TABLE IF NOT EXISTS siqaco_schema (version INTEGER NOT NULL);
@@ -134,10 +139,13 @@ CREATE INDEX IF NOT EXISTS tsindex_endtime_idx ON tsindex USING btree (endtime);
 CREATE INDEX IF NOT EXISTS tsindex_updated_idx ON tsindex USING btree (updated);
 ";
 
-/// siqaco's tables in PostgreSQL: `ddl` ([`SIQACO_DDL_V1`], [`STACK_DDL`]) with
-/// PostgreSQL's type names.
+/// siqaco's tables in PostgreSQL: `ddl` ([`SIQACO_DDL_V1`], [`STACK_DDL`], [`CLAIMS_DDL`])
+/// with PostgreSQL's type names, its columns added only if they do not exist.
 fn siqaco_ddl_pg(ddl: &str) -> String {
-    ddl.replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY")
+    // `ADD COLUMN IF NOT EXISTS`: a PostgreSQL migration killed between its transactions
+    // runs its steps again (SQLite's runs in one transaction).
+    ddl.replace("ADD COLUMN ", "ADD COLUMN IF NOT EXISTS ")
+        .replace("INTEGER PRIMARY KEY", "BIGSERIAL PRIMARY KEY")
         .replace("INTEGER", "BIGINT")
         .replace("REAL", "DOUBLE PRECISION")
 }
@@ -739,8 +747,10 @@ impl Catalogue {
     /// Migrations: 0 → 1 creates `tsindex` (if absent), its indexes and siqaco's tables;
     /// existing `tsindex` rows are kept and replaced file by file at the next index run.
     /// 1 → 2 adds the request stack of `siqaco update` (`siqaco_runs`, `siqaco_gaps`,
-    /// `siqaco_requests`, `siqaco_attempts`). 2 → 3 adds, in PostgreSQL, tsindex's stream
-    /// and time index `tsindex_nslcse_idx` (SQLite's catalogue has it since version 1).
+    /// `siqaco_requests`, `siqaco_attempts`). 2 → 3 adds the claims of many workers
+    /// (`siqaco_requests.holder`, `lease_until_ns`, `claims`, nullable; `siqaco_workers`)
+    /// and, in PostgreSQL, tsindex's stream and time index `tsindex_nslcse_idx` (SQLite's
+    /// catalogue has it since version 1).
     ///
     /// # Errors
     /// [`Error::Database`], also when the schema is newer than this build knows.

@@ -145,12 +145,60 @@ struct Entry {
     staged: Option<PathBuf>,
 }
 
-fn staged_path(target: &Path) -> PathBuf {
+/// The staged file of `target`: `.NAME.siqaco-merge-new`, or `.NAME.<tag>.siqaco-merge-new`
+/// for a worker sharing the archive (its [`SharedWriter::tag`]), so that no other
+/// worker's recovery takes it for its own.
+fn staged_path(target: &Path, tag: Option<&str>) -> PathBuf {
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    target.with_file_name(format!(".{name}{MERGE_STAGED_SUFFIX}"))
+    match tag {
+        Some(t) => target.with_file_name(format!(".{name}.{t}{MERGE_STAGED_SUFFIX}")),
+        None => target.with_file_name(format!(".{name}{MERGE_STAGED_SUFFIX}")),
+    }
+}
+
+/// A merge by one of several workers writing into one archive at once (`siqaco update`
+/// with a PostgreSQL catalogue, [`crate::update::claims`]): instead of the archive's
+/// exclusive lock and its journal in the root, the worker's own journal in its staging
+/// directory, staged files carrying the worker's tag, and the locks of the streams merged
+/// (every day file belongs to one stream) held from before their day files are read
+/// until the staged files replaced them.
+pub(crate) struct SharedWriter<'a> {
+    /// The worker's staging directory, `ROOT/.siqaco-staging/<worker>`: its journal is
+    /// `JOURNAL_NAME` in it.
+    pub(crate) dir: PathBuf,
+    /// Put in the names of the staged files (`.NAME.<tag>.siqaco-merge-new`).
+    pub(crate) tag: String,
+    /// Takes the locks of the streams given (sorted, each once) and returns a guard that
+    /// releases them when dropped.
+    #[allow(clippy::type_complexity)]
+    pub(crate) lock_streams: &'a (dyn Fn(&[Nslc]) -> Result<Box<dyn Send + 'a>> + Sync),
+}
+
+/// Removes what a dead worker's journal `jpath` names as staged (whatever its state: a
+/// worker sharing the archive is never rolled forward by another, whose stream locks it
+/// does not hold; each day file is its old or its new version, and what the old one
+/// misses is asked again by the request the dead worker held) and the journal itself;
+/// returns whether there was one.
+///
+/// # Errors
+/// [`Error::InvalidData`] for an unreadable journal, [`Error::Io`] when it cannot be
+/// removed.
+pub(crate) fn discard_journal(root: &Path, jpath: &Path) -> Result<bool> {
+    let text = match fs::read(jpath) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(Error::io(jpath, e)),
+    };
+    let j: Journal = serde_json::from_slice(&text)
+        .map_err(|e| Error::invalid_data(jpath, 0, format!("merge journal: {e}")))?;
+    for s in j.entries.iter().filter_map(|e| e.staged.as_ref()) {
+        let _ = fs::remove_file(root.join(s));
+    }
+    fs::remove_file(jpath).map_err(|e| Error::io(jpath, e))?;
+    Ok(true)
 }
 
 fn sync_parent(p: &Path) -> Result<()> {
@@ -169,7 +217,12 @@ fn sync_parent(p: &Path) -> Result<()> {
 /// [`Error::InvalidData`] for an unreadable journal, [`Error::Io`] when a file cannot be
 /// renamed or removed (the journal is kept so that a later run tries again).
 pub fn recover(root: &Path) -> Result<bool> {
-    let jpath = root.join(JOURNAL_NAME);
+    recover_journal(root, &root.join(JOURNAL_NAME))
+}
+
+/// [`recover`] of the journal `jpath` (the root's, or a worker's own, [`SharedWriter`]).
+fn recover_journal(root: &Path, jpath: &Path) -> Result<bool> {
+    let jpath = jpath.to_path_buf();
     let text = match fs::read(&jpath) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
@@ -212,6 +265,11 @@ pub fn recover(root: &Path) -> Result<bool> {
 /// Several threads may stage at once.
 pub(crate) struct Staging {
     root: PathBuf,
+    /// The journal: `ROOT/.siqaco-merge-journal.json`, or a worker's own.
+    jpath: PathBuf,
+    /// A worker's tag in the staged names ([`SharedWriter`]); `None` under the archive
+    /// lock.
+    tag: Option<String>,
     /// The directories whose leftovers were removed ([`clean_dir`]) before staging there.
     cleaned: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
     journal: std::sync::Mutex<Journal>,
@@ -224,8 +282,22 @@ impl Staging {
     /// leftovers of the directories it stages in are removed under it); nothing is written
     /// until the first [`Staging::stage`].
     pub fn new(root: &Path, _lock: &ArchiveLock) -> Staging {
+        Staging::with_journal(root, root.join(JOURNAL_NAME), None)
+    }
+
+    /// A replacement under `root` by one of several workers ([`SharedWriter`]): its
+    /// journal in the worker's directory, its tag in the staged names; the leftovers of
+    /// the directories it stages in are removed only when their writer is dead (no lock
+    /// says that no other worker writes there).
+    fn shared(root: &Path, w: &SharedWriter<'_>) -> Staging {
+        Staging::with_journal(root, w.dir.join(JOURNAL_NAME), Some(w.tag.clone()))
+    }
+
+    fn with_journal(root: &Path, jpath: PathBuf, tag: Option<String>) -> Staging {
         Staging {
             root: root.to_path_buf(),
+            jpath,
+            tag,
             cleaned: std::sync::Mutex::new(std::collections::HashSet::new()),
             journal: std::sync::Mutex::new(Journal {
                 state: "staging".into(),
@@ -248,11 +320,15 @@ impl Staging {
         let rel = |p: &Path| p.strip_prefix(&self.root).unwrap_or(p).to_path_buf();
         {
             let mut j = self.journal.lock().unwrap_or_else(|e| e.into_inner());
-            j.entries.extend(files.iter().map(|(t, b)| Entry {
-                target: rel(t),
-                staged: b.as_ref().map(|_| rel(&staged_path(t))),
+            j.entries.extend(files.iter().map(|(t, b)| {
+                Entry {
+                    target: rel(t),
+                    staged: b
+                        .as_ref()
+                        .map(|_| rel(&staged_path(t, self.tag.as_deref()))),
+                }
             }));
-            write_journal(&self.root, &j)?;
+            write_journal(&self.jpath, &j)?;
         }
         for (t, _) in files {
             let Some(dir) = t.parent() else { continue };
@@ -260,7 +336,7 @@ impl Staging {
             // until the leftovers are gone, so its new staged file is never taken for one.
             let mut cleaned = self.cleaned.lock().unwrap_or_else(|e| e.into_inner());
             if !cleaned.contains(dir) {
-                clean_dir(dir, true, Scope::Files)?;
+                clean_dir(dir, self.tag.is_none(), Scope::Files)?;
                 cleaned.insert(dir.to_path_buf());
             }
         }
@@ -269,7 +345,7 @@ impl Staging {
                 // The journal names it already: a partial staged file is removed by a
                 // roll-back, and [`Staging::commit`] syncs it before the journal says
                 // `commit`.
-                let staged = staged_path(t);
+                let staged = staged_path(t, self.tag.as_deref());
                 write_unsynced(&staged, b, t)?;
                 self.unsynced
                     .lock()
@@ -315,15 +391,15 @@ impl Staging {
                 staged.iter().filter_map(|p| p.parent()).collect();
             dirs.into_par_iter().try_for_each(sync_dir)?;
             j.state = "commit".into();
-            journal_writer(&self.root, &j)
+            journal_writer(&self.jpath, &j)
         })();
         if let Err(e) = committed {
-            if let Err(r) = recover(&self.root) {
+            if let Err(r) = recover_journal(&self.root, &self.jpath) {
                 tracing::warn!("after {e}: {r}");
             }
             return Err(e);
         }
-        recover(&self.root)?;
+        recover_journal(&self.root, &self.jpath)?;
         Ok(j.entries.len())
     }
 
@@ -336,14 +412,14 @@ impl Staging {
         if j.entries.is_empty() {
             return Ok(());
         }
-        recover(&self.root).map(|_| ())
+        recover_journal(&self.root, &self.jpath).map(|_| ())
     }
 }
 
-/// Writes the journal of a run under `root`.
-fn write_journal(root: &Path, j: &Journal) -> Result<()> {
+/// Writes the journal of a run to `jpath`.
+fn write_journal(jpath: &Path, j: &Journal) -> Result<()> {
     let json = serde_json::to_vec_pretty(j).expect("journal serialises");
-    write_atomic(&root.join(JOURNAL_NAME), &json)?;
+    write_atomic(jpath, &json)?;
     step_delay();
     Ok(())
 }
@@ -555,7 +631,7 @@ pub(crate) fn merge_into(
     let root = archive.root();
     let lock = ArchiveLock::acquire(root)?;
     let recovered = tidy_root(root, Some(&lock))?.recovered;
-    let mut report = merge_run(archive, inputs, opts, Some(&lock), cancel)?;
+    let mut report = merge_run(archive, inputs, opts, Some(Writer::Locked(&lock)), cancel)?;
     report.recovered = recovered;
     Ok(report)
 }
@@ -574,18 +650,42 @@ pub(crate) fn merge_into_locked(
     lock: &ArchiveLock,
 ) -> Result<MergeReport> {
     let recovered = recover(archive.root())?;
-    let mut report = merge_run(archive, inputs, opts, Some(lock), None)?;
+    let mut report = merge_run(archive, inputs, opts, Some(Writer::Locked(lock)), None)?;
     report.recovered = recovered;
     Ok(report)
 }
 
-/// The merge of [`merge_into`], after the recovery; `lock`: the archive lock
-/// held by a run that writes, `None` for a dry run.
+/// [`merge_into_locked`] by one of several workers sharing the archive ([`SharedWriter`]):
+/// nothing is recovered (each worker's journal is its own; a dead worker's is discarded
+/// by [`crate::update::claims`]).
+///
+/// # Errors
+/// As [`merge_into`].
+#[cfg(feature = "update")]
+pub(crate) fn merge_into_shared(
+    archive: &Archive,
+    inputs: &[MergeInput],
+    opts: &MergeOptions,
+    writer: &SharedWriter<'_>,
+) -> Result<MergeReport> {
+    merge_run(archive, inputs, opts, Some(Writer::Shared(writer)), None)
+}
+
+/// Who writes a merge's files: the holder of the archive lock, or one of several workers.
+#[derive(Clone, Copy)]
+enum Writer<'w, 'a> {
+    Locked(&'w ArchiveLock),
+    Shared(&'w SharedWriter<'a>),
+}
+
+/// The merge of [`merge_into`], after the recovery; `writer`: the archive lock held by a
+/// run that writes, or a worker sharing the archive (whose stream locks are taken here);
+/// `None` for a dry run.
 fn merge_run(
     archive: &Archive,
     inputs: &[MergeInput],
     opts: &MergeOptions,
-    lock: Option<&ArchiveLock>,
+    writer: Option<Writer<'_, '_>>,
     cancel: Option<&std::sync::atomic::AtomicBool>,
 ) -> Result<MergeReport> {
     opts.output.validate()?;
@@ -625,7 +725,18 @@ fn merge_run(
     }
     // Each stream is staged as soon as it is verified, so that its new day files are not
     // held in memory; nothing replaces a file before every stream is verified and staged.
-    let staging = lock.map(|l| Staging::new(root, l));
+    // A worker sharing the archive holds its streams' locks until the staged files are
+    // in place (dropped after `staging`).
+    let _stream_locks = match writer {
+        Some(Writer::Shared(w)) => Some((w.lock_streams)(
+            &streams.keys().cloned().collect::<Vec<_>>(),
+        )?),
+        _ => None,
+    };
+    let staging = writer.map(|w| match w {
+        Writer::Locked(l) => Staging::new(root, l),
+        Writer::Shared(w) => Staging::shared(root, w),
+    });
     let outcomes: Vec<Result<StreamOutcome>> = streams
         .par_iter()
         .map(|(nslc, per_input)| {
@@ -895,17 +1006,82 @@ mod tests {
                 (new_day.clone(), Some(vec![&original[..512]])),
             ])
             .unwrap();
-        assert!(staged_path(&target).exists() && staged_path(&new_day).exists());
+        assert!(staged_path(&target, None).exists() && staged_path(&new_day, None).exists());
         assert!(root.join(JOURNAL_NAME).exists());
         let e = staging
-            .commit_with(|root, _| {
-                Err(Error::io(
-                    root.join(JOURNAL_NAME),
-                    std::io::Error::from_raw_os_error(28),
-                ))
-            })
+            .commit_with(|jpath, _| Err(Error::io(jpath, std::io::Error::from_raw_os_error(28))))
             .unwrap_err();
         assert!(e.to_string().contains("No space left on device"), "{e}");
         assert_eq!(tree(root), before);
+    }
+
+    /// A worker killed while staging, and one killed while committing: the next worker's
+    /// clean-up removes their staged files and journals (never renames them: the targets
+    /// keep the content they have) and their directories, and leaves a live worker's
+    /// alone; the staged names carry the worker's tag.
+    #[cfg(feature = "update")]
+    #[test]
+    fn dead_workers_staged_files_are_discarded_never_rolled_forward() {
+        use crate::archive::leftover::{discard_workers, UPDATE_STAGING_NAME};
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let day = root.join("2024/XX/STA/HHZ.D");
+        fs::create_dir_all(&day).unwrap();
+        let target = day.join("XX.STA.00.HHZ.D.2024.001");
+        fs::write(&target, b"old").unwrap();
+        let no_locks = |_: &[Nslc]| -> Result<Box<dyn Send>> { Ok(Box::new(())) };
+        let worker = |tag: &str| SharedWriter {
+            dir: root.join(UPDATE_STAGING_NAME).join(tag),
+            tag: tag.into(),
+            lock_streams: &no_locks,
+        };
+        let mut staged = Vec::new();
+        for tag in ["w_killed_staging", "w_live"] {
+            let w = worker(tag);
+            fs::create_dir_all(&w.dir).unwrap();
+            let staging = Staging::shared(root, &w);
+            staging
+                .stage(&[(target.clone(), Some(vec![b"new".as_slice()]))])
+                .unwrap();
+            // Killed: nothing after the staging runs.
+            std::mem::forget(staging);
+            staged.push(staged_path(&target, Some(tag)));
+        }
+        // Killed after its journal said `commit`, before renaming.
+        let w = worker("w_killed_commit");
+        fs::create_dir_all(&w.dir).unwrap();
+        let commit_staged = staged_path(&target, Some("w_killed_commit"));
+        fs::write(&commit_staged, b"newer").unwrap();
+        let rel = |p: &Path| p.strip_prefix(root).unwrap().to_path_buf();
+        write_journal(
+            &w.dir.join(JOURNAL_NAME),
+            &Journal {
+                state: "commit".into(),
+                entries: vec![Entry {
+                    target: rel(&target),
+                    staged: Some(rel(&commit_staged)),
+                }],
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            staged[0].file_name().unwrap().to_str().unwrap(),
+            ".XX.STA.00.HHZ.D.2024.001.w_killed_staging.siqaco-merge-new"
+        );
+        assert!(staged.iter().chain([&commit_staged]).all(|p| p.exists()));
+        assert_eq!(discard_workers(root, |name| name == "w_live").unwrap(), 2);
+        assert!(!staged[0].exists() && !commit_staged.exists());
+        assert!(staged[1].exists() && worker("w_live").dir.join(JOURNAL_NAME).exists());
+        assert_eq!(fs::read(&target).unwrap(), b"old");
+        let staging_dirs: Vec<String> = fs::read_dir(root.join(UPDATE_STAGING_NAME))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(staging_dirs, ["w_live"]);
+        // Under the exclusive lock (no worker alive), everything goes.
+        let lock = ArchiveLock::acquire(root).unwrap();
+        tidy_root(root, Some(&lock)).unwrap();
+        assert!(!staged[1].exists() && !root.join(UPDATE_STAGING_NAME).exists());
+        assert_eq!(fs::read(&target).unwrap(), b"old");
     }
 }

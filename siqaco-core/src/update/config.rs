@@ -101,6 +101,10 @@ pub struct RequestPolicy {
     /// More gaps than this in one day file are collapsed into one (default 10,
     /// Morumotto's `max_gaps_by_analysis`).
     pub max_gaps_per_day_file: usize,
+    /// Seconds a worker's claim on a request lasts without being renewed (default 60;
+    /// PostgreSQL catalogues only, [`super::claims`]): the heartbeat renews it every third
+    /// of it, and a request whose worker died is taken over once it has passed.
+    pub lease_s: f64,
 }
 
 impl Default for RequestPolicy {
@@ -110,6 +114,7 @@ impl Default for RequestPolicy {
             in_flight: 4,
             widen_s: 1.0,
             max_gaps_per_day_file: 10,
+            lease_s: 60.0,
         }
     }
 }
@@ -268,6 +273,7 @@ struct RawRequests {
     in_flight: Option<i64>,
     widen_s: Option<f64>,
     max_gaps_per_day_file: Option<i64>,
+    lease_s: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -379,6 +385,8 @@ pub mod limits {
     pub const WINDOW_HOURS: u32 = 50 * 366 * 24;
     /// `requests.widen_s`: one day.
     pub const WIDEN_S: f64 = 86_400.0;
+    /// `requests.lease_s`: one day.
+    pub const LEASE_S: f64 = 86_400.0;
     /// `sources[].timeout_s`: seven days ([`crate::source::MAX_TIMEOUT_S`]).
     pub const TIMEOUT_S: f64 = crate::source::MAX_TIMEOUT_S;
     /// `requests.retry.hours`: ten years.
@@ -807,6 +815,12 @@ impl Config {
         if let Some(m) = r.max_gaps_per_day_file {
             requests.max_gaps_per_day_file =
                 positive("requests.max_gaps_per_day_file", m)? as usize;
+        }
+        if let Some(l) = r.lease_s {
+            if !(l >= 0.3 && l.is_finite()) {
+                return Err(bad("requests.lease_s", format!("{l} must be ≥ 0.3")));
+            }
+            requests.lease_s = at_most("requests.lease_s", l, limits::LEASE_S, " s")?;
         }
         // [[sources]]
         let mut sources = Vec::new();

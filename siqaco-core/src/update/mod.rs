@@ -23,9 +23,15 @@
 //!    what is still missing, sample by sample;
 //! 5. re-indexes the touched files, which refreshes the per-day statistics.
 //!
+//! With a PostgreSQL catalogue, several runs (workers, on several machines) may share the
+//! archive: steps 2, 3 and 5 run one worker at a time, step 4 is split by claiming the
+//! requests one by one, and step 1 takes the lock shared and removes only what dead
+//! workers left ([`claims`]).
+//!
 //! The request stack is described in [`stack`]; the configuration in [`config`] and
 //! `docs/configuration.md`; the window arithmetic in [`window`].
 
+pub mod claims;
 pub mod config;
 pub mod stack;
 pub mod window;
@@ -36,7 +42,7 @@ use crate::error::{Error, Result};
 use crate::gaps::AnalysisOptions;
 use crate::index::{Catalogue, IndexOptions};
 use crate::interval::{self, intersect, subtract};
-use crate::merge::apply::{merge_into_locked, MergeInput};
+use crate::merge::apply::{merge_into_locked, merge_into_shared, MergeInput, SharedWriter};
 use crate::merge::{ArchivePolicy, MergeOptions};
 use crate::ops::{Control, Progress};
 use crate::scan::{scan_archive, ScanOptions, ScanReport};
@@ -44,6 +50,7 @@ use crate::segment::Tolerance;
 use crate::sid::{Nslc, NslcGlob};
 use crate::source::{AvailabilitySpan, RequestLine, Source, SourceInfo, SourceSpec};
 use crate::time::{format_time, now_ns, s_to_ns};
+use claims::Worker;
 use config::{AvailabilityMode, Config, RetryPolicy, SourceConfig};
 use stack::{Attempt, Request, RequestState};
 use std::collections::{BTreeMap, BTreeSet};
@@ -548,8 +555,12 @@ struct Exec<'a> {
     online: Vec<bool>,
     streams: &'a [Nslc],
     catalogue: Mutex<Catalogue>,
-    /// The archive lock, taken by one merge at a time.
-    merge_lock: Mutex<&'a ArchiveLock>,
+    /// The archive lock the run holds (shared by the workers of a PostgreSQL catalogue).
+    lock: &'a ArchiveLock,
+    /// Taken by one merge at a time.
+    merge_lock: Mutex<()>,
+    /// The worker, when the catalogue is shared by several ([`claims`]).
+    worker: Option<Worker>,
     warnings: Mutex<Vec<String>>,
     run_id: i64,
     staging: PathBuf,
@@ -566,8 +577,8 @@ struct ReqOutcome {
 
 impl<'a> Exec<'a> {
     /// The execution state of run `run_id`: sources checked for being online, merges that
-    /// never replace archive samples and apply the archive's output options; `lock`: the
-    /// archive lock the run holds, taken by one merge at a time.
+    /// never replace archive samples and apply the archive's output options, one at a
+    /// time; `lock`, `staging`, `catalogue` and `worker`: what [`take_archive`] took.
     #[allow(clippy::too_many_arguments)]
     fn new(
         config: &'a Config,
@@ -578,6 +589,7 @@ impl<'a> Exec<'a> {
         run_id: i64,
         staging: &Path,
         lock: &'a ArchiveLock,
+        worker: Option<Worker>,
     ) -> Self {
         Exec {
             config,
@@ -586,7 +598,9 @@ impl<'a> Exec<'a> {
             sources,
             streams,
             catalogue: Mutex::new(catalogue),
-            merge_lock: Mutex::new(lock),
+            lock,
+            merge_lock: Mutex::new(()),
+            worker,
             warnings: Mutex::new(Vec::new()),
             run_id,
             staging: staging.to_path_buf(),
@@ -620,7 +634,10 @@ impl<'a> Exec<'a> {
                 return Ok(out);
             }
         }
-        self.cat(|c| stack::set_state(c, req.id, RequestState::InProgress, None))?;
+        if self.worker.is_none() {
+            // A worker's claim made it in_progress already.
+            self.cat(|c| stack::set_state(c, req.id, RequestState::InProgress, None))?;
+        }
         let streams = request_streams(req, self.streams);
         let window = (req.start_ns, req.end_ns);
         let mut missing = missing_now(&self.archive, &streams, window)?;
@@ -680,12 +697,12 @@ impl<'a> Exec<'a> {
                 if rep.is_no_data() {
                     return Ok(None);
                 }
-                let lock = self.merge_lock.lock().unwrap_or_else(|p| p.into_inner());
+                let _one = self.merge_lock.lock().unwrap_or_else(|p| p.into_inner());
                 let input = MergeInput {
                     path: dir.clone(),
                     priority: cfg.priority as i32,
                 };
-                merge_into_locked(&self.archive, &[input], &self.merge_opts, &lock).map(Some)
+                self.merge(&[input]).map(Some)
             });
             let _ = fs::remove_dir_all(&dir);
             attempt.finished_ns = now_ns();
@@ -695,10 +712,9 @@ impl<'a> Exec<'a> {
                     attempt.samples_added = report.days.iter().map(|d| d.stats.samples_added).sum();
                     attempt.outcome = "data".into();
                     out.samples += attempt.samples_added;
-                    self.warnings
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .extend(report.warnings);
+                    for w in report.warnings {
+                        self.warn(w);
+                    }
                     missing = missing_now(&self.archive, &streams, window)?;
                 }
                 Err(e) => {
@@ -740,8 +756,51 @@ impl<'a> Exec<'a> {
             }
         }
         out.succeeded = state == RequestState::Succeeded;
-        self.cat(|c| stack::finish_attempt(c, req.id, &attempts, state, reason.as_deref(), true))?;
+        let holder = self.worker.as_ref().map(|w| w.id.as_str());
+        let held = self.cat(|c| {
+            stack::finish_claimed_attempt(
+                c,
+                req.id,
+                &attempts,
+                state,
+                reason.as_deref(),
+                true,
+                holder,
+            )
+        })?;
+        if !held {
+            self.warn(format!(
+                "request {}: the lease expired before the attempt ended (the heartbeat could \
+                 not renew it); another worker took it over",
+                req.id
+            ));
+        }
         Ok(out)
+    }
+
+    fn warn(&self, w: String) {
+        self.warnings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(w);
+    }
+
+    /// Merges `inputs` into the archive: under the archive lock, or as one of several
+    /// workers (their journal in their staging directory, the streams' advisory locks
+    /// held around the merge of their day files).
+    fn merge(&self, inputs: &[MergeInput]) -> Result<crate::merge::apply::MergeReport> {
+        let Some(w) = &self.worker else {
+            return merge_into_locked(&self.archive, inputs, &self.merge_opts, self.lock);
+        };
+        let lock_streams = |streams: &[Nslc]| -> Result<Box<dyn Send + '_>> {
+            Ok(Box::new(claims::lock_streams(&self.catalogue, streams)?))
+        };
+        let writer = SharedWriter {
+            dir: self.staging.clone(),
+            tag: claims::worker_dir_name(&w.id),
+            lock_streams: &lock_streams,
+        };
+        merge_into_shared(&self.archive, inputs, &self.merge_opts, &writer)
     }
 }
 
@@ -812,9 +871,40 @@ pub(crate) fn run_update(
     if opts.dry_run {
         return dry_run(config, &archive, &sources, window, summary);
     }
-    let (lock, staging, mut catalogue) = take_archive(config, &archive)?;
-    catalogue.index_archive(&archive, &IndexOptions::default())?;
-    let streams = resolve_streams(config, Some(&catalogue), window)?;
+    let Hold {
+        lock,
+        staging,
+        mut catalogue,
+        worker,
+    } = take_archive(config, &archive)?;
+    // One worker of a shared catalogue at a time plans (claims::PLAN_KEY).
+    claims::lock_plan(&catalogue)?;
+    let planned = plan(config, &archive, &mut catalogue, window, &mut summary);
+    claims::unlock_plan(&catalogue);
+    let (streams, run_id) = planned?;
+    let exec = Exec::new(
+        config, &archive, sources, &streams, catalogue, run_id, &staging, &lock, worker,
+    );
+    execute_pending(&exec, &mut summary, control)?;
+    finish_run(exec, window, &mut summary)?;
+    Ok(summary)
+}
+
+/// The planning of an update over `window`: brings the catalogue up to date, finds the
+/// gaps of the maintained streams, records them in a new run and creates the requests
+/// the stack does not cover yet, counting in `summary`. Returns the streams and the run.
+fn plan(
+    config: &Config,
+    archive: &Archive,
+    catalogue: &mut Catalogue,
+    window: (i64, i64),
+    summary: &mut UpdateSummary,
+) -> Result<(Vec<Nslc>, i64)> {
+    // The stack before the archive is read: a request another worker completes meanwhile
+    // is still counted as covering its gap, whose filling the index may not see yet.
+    let existing = stack::list(catalogue, &[], None)?;
+    catalogue.index_archive(archive, &IndexOptions::default())?;
+    let streams = resolve_streams(config, Some(catalogue), window)?;
     summary.streams_checked = streams.len() as u64;
     let report = catalogue.report(&window_scan(
         &streams,
@@ -823,42 +913,77 @@ pub(crate) fn run_update(
         None,
     ))?;
     let missing = missing_from_report(&report, &streams, window);
-    let run_id = stack::begin_run(&catalogue, window)?;
+    let run_id = stack::begin_run(catalogue, window)?;
     let gaps: Vec<(Nslc, i64, i64)> = missing
         .iter()
         .flat_map(|(n, iv)| iv.iter().map(move |(s, e)| (n.clone(), *s, *e)))
         .collect();
     summary.gaps_found = gaps.len() as u64;
-    stack::record_gaps(&catalogue, run_id, &gaps)?;
-    let existing = stack::list(&catalogue, &[], None)?;
+    stack::record_gaps(catalogue, run_id, &gaps)?;
     let new = new_request_intervals(config, &missing, &existing);
-    summary.requests_created = stack::create_requests(&catalogue, &new, None)?.len() as u64;
-    let exec = Exec::new(
-        config, &archive, sources, &streams, catalogue, run_id, &staging, &lock,
-    );
-    execute_pending(&exec, &mut summary, control)?;
-    finish_run(exec, window, &mut summary)?;
-    Ok(summary)
+    summary.requests_created = stack::create_requests(catalogue, &new, None)?.len() as u64;
+    Ok((streams, run_id))
 }
 
-/// The start of every run that changes the archive: takes its lock, finishes or rolls back
-/// an interrupted merge and removes what killed runs left in the root (the staging
-/// directory among them; [`tidy_root`]), opens the catalogue and puts requests a killed
-/// run left `in_progress` back to `retry`. Returns the lock (held while it lives), the
-/// staging directory and the catalogue.
-fn take_archive(config: &Config, archive: &Archive) -> Result<(ArchiveLock, PathBuf, Catalogue)> {
+/// What a run that changes the archive holds while it lives ([`take_archive`]).
+struct Hold {
+    /// The archive lock: exclusive, or shared by the workers of a PostgreSQL catalogue.
+    lock: ArchiveLock,
+    /// The run's staging directory: `ROOT/.siqaco-staging`, a worker's
+    /// `ROOT/.siqaco-staging/<worker>`.
+    staging: PathBuf,
+    catalogue: Catalogue,
+    /// The worker, with a PostgreSQL catalogue ([`claims`]).
+    worker: Option<Worker>,
+}
+
+/// The start of every run that changes the archive. With a SQLite catalogue: takes the
+/// archive lock, finishes or rolls back an interrupted merge and removes what killed runs
+/// left in the root (the staging directory among them; [`tidy_root`]), opens the
+/// catalogue and puts requests a killed run left `in_progress` back to `retry`. With a
+/// PostgreSQL catalogue, shared by several workers: opens the catalogue, registers the
+/// worker with its heartbeat and removes what dead workers left ([`claims::tidy_shared`],
+/// which takes the archive lock shared); their requests are taken over by the claims once
+/// their lease expired.
+fn take_archive(config: &Config, archive: &Archive) -> Result<Hold> {
+    if crate::index::is_postgres_url(&config.catalogue) {
+        let catalogue = Catalogue::open(&config.catalogue)?;
+        let worker = Worker::start(
+            &catalogue,
+            Path::new(&config.catalogue),
+            config.requests.lease_s,
+        )?;
+        let lock = claims::tidy_shared(archive.root(), &catalogue, &worker)?;
+        return Ok(Hold {
+            lock,
+            staging: worker.staging_dir(archive.root()),
+            catalogue,
+            worker: Some(worker),
+        });
+    }
     let lock = ArchiveLock::acquire(archive.root())?;
     tidy_root(archive.root(), Some(&lock))?;
     let staging = archive.root().join(STAGING_NAME);
     let catalogue = Catalogue::open(&config.catalogue)?;
     stack::reset_interrupted(&catalogue)?;
-    Ok((lock, staging, catalogue))
+    Ok(Hold {
+        lock,
+        staging,
+        catalogue,
+        worker: None,
+    })
 }
 
 /// The end of a run: removes the staging directory, re-indexes the touched files, counts
 /// the requests of `window` left and stores the summary in `siqaco_runs`.
 fn finish_run(exec: Exec<'_>, window: (i64, i64), summary: &mut UpdateSummary) -> Result<()> {
     let _ = fs::remove_dir_all(&exec.staging);
+    if exec.worker.is_some() {
+        // The workers' common parent goes with the last of them (not empty: kept).
+        if let Some(parent) = exec.staging.parent() {
+            let _ = fs::remove_dir(parent);
+        }
+    }
     let mut catalogue = exec
         .catalogue
         .into_inner()
@@ -866,16 +991,26 @@ fn finish_run(exec: Exec<'_>, window: (i64, i64), summary: &mut UpdateSummary) -
     summary
         .warnings
         .extend(exec.warnings.into_inner().unwrap_or_default());
-    catalogue.index_archive(&exec.archive, &IndexOptions::default())?;
+    claims::lock_plan(&catalogue)?;
+    let indexed = catalogue.index_archive(&exec.archive, &IndexOptions::default());
+    claims::unlock_plan(&catalogue);
+    indexed?;
     summary.requests_left = left_in_window(&catalogue, window)?;
     let json = serde_json::to_string(&summary).unwrap_or_default();
-    stack::end_run(&catalogue, exec.run_id, &json)
+    stack::end_run(&catalogue, exec.run_id, &json)?;
+    if let Some(w) = exec.worker {
+        w.stop();
+    }
+    Ok(())
 }
 
 /// Executes every pending request, `requests.in_flight` at once, reporting
 /// [`Progress::Update`]; once `control` is cancelled, the requests not started are left
 /// pending (and not counted).
 fn execute_pending(exec: &Exec<'_>, summary: &mut UpdateSummary, control: &Control) -> Result<()> {
+    if let Some(w) = &exec.worker {
+        return execute_claimed(exec, w, summary, control);
+    }
     let todo = exec.cat(|c| {
         stack::list(
             c,
@@ -911,9 +1046,22 @@ fn execute_pending(exec: &Exec<'_>, summary: &mut UpdateSummary, control: &Contr
             })
             .collect()
     });
+    tally(
+        summary,
+        todo.iter()
+            .zip(results)
+            .filter_map(|(req, r)| Some((req.id, r?))),
+    )
+}
+
+/// Adds the outcomes of the requests executed (by id) to `summary`; the first error is
+/// returned after every outcome was counted.
+fn tally(
+    summary: &mut UpdateSummary,
+    results: impl IntoIterator<Item = (i64, Result<ReqOutcome>)>,
+) -> Result<()> {
     let mut first_err = None;
-    for (req, r) in todo.iter().zip(results) {
-        let Some(r) = r else { continue };
+    for (id, r) in results {
         match r {
             Ok(o) => {
                 summary.requests_sent += u64::from(o.sent);
@@ -926,13 +1074,71 @@ fn execute_pending(exec: &Exec<'_>, summary: &mut UpdateSummary, control: &Contr
             }
             Err(e) => {
                 // The request stays in_progress: the next run retries it.
-                tracing::error!("request {}: {e}", req.id);
+                tracing::error!("request {id}: {e}");
                 summary.requests_failed += 1;
                 first_err.get_or_insert(e);
             }
         }
     }
     match first_err {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// [`execute_pending`] by one of several workers ([`claims`]): `requests.in_flight`
+/// threads each claim a request, execute it and claim the next until nothing is left to
+/// claim (or `control` is cancelled). The progress's total is what was claimable when the
+/// execution started (other workers take some of it).
+fn execute_claimed(
+    exec: &Exec<'_>,
+    worker: &Worker,
+    summary: &mut UpdateSummary,
+    control: &Control,
+) -> Result<()> {
+    let total = exec.cat(claims::claimable)?;
+    let state = Mutex::new(UpdateProgress {
+        requests_total: total,
+        ..UpdateProgress::default()
+    });
+    control.report(Progress::Update(
+        *state.lock().unwrap_or_else(|e| e.into_inner()),
+    ));
+    let results: Mutex<Vec<(i64, Result<ReqOutcome>)>> = Mutex::new(Vec::new());
+    let claim_failed: Mutex<Option<Error>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..exec.config.requests.in_flight.max(1) {
+            scope.spawn(|| {
+                while !control.is_cancelled() {
+                    let req = match exec.cat(|c| claims::claim(c, &worker.id, worker.lease_ns)) {
+                        Ok(Some(r)) => r,
+                        Ok(None) => break,
+                        Err(e) => {
+                            claim_failed
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .get_or_insert(e);
+                            break;
+                        }
+                    };
+                    let out = exec.execute(&req);
+                    let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+                    st.requests_done += 1;
+                    st.samples_added += out.as_ref().map_or(0, |o| o.samples);
+                    control.report(Progress::Update(*st));
+                    drop(st);
+                    results
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((req.id, out));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    results.sort_by_key(|(id, _)| *id);
+    tally(summary, results)?;
+    match claim_failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
         Some(e) => Err(e),
         None => Ok(()),
     }
@@ -966,12 +1172,26 @@ fn left_in_window(cat: &Catalogue, window: (i64, i64)) -> Result<u64> {
 pub(crate) fn run_stack(config: &Config, control: &Control) -> Result<UpdateSummary> {
     let archive = Archive::new(&config.archive.path, config.archive.layout.clone());
     let sources = open_sources(config)?;
-    let (lock, staging, catalogue) = take_archive(config, &archive)?;
-    let pending = stack::list(
+    let Hold {
+        lock,
+        staging,
+        catalogue,
+        worker,
+    } = take_archive(config, &archive)?;
+    let mut pending = stack::list(
         &catalogue,
         &[RequestState::New, RequestState::Retry, RequestState::Failed],
         None,
     )?;
+    if worker.is_some() {
+        // And those of dead workers, which the claims take over.
+        let now = now_ns();
+        pending.extend(
+            stack::list(&catalogue, &[RequestState::InProgress], None)?
+                .into_iter()
+                .filter(|r| r.lease_until_ns.is_none_or(|t| t < now)),
+        );
+    }
     let window = pending.iter().fold((i64::MAX, i64::MIN), |(a, b), r| {
         (a.min(r.start_ns), b.max(r.end_ns))
     });
@@ -984,7 +1204,7 @@ pub(crate) fn run_stack(config: &Config, control: &Control) -> Result<UpdateSumm
     let streams = resolve_streams(config, Some(&catalogue), window)?;
     let run_id = stack::begin_run(&catalogue, window)?;
     let exec = Exec::new(
-        config, &archive, sources, &streams, catalogue, run_id, &staging, &lock,
+        config, &archive, sources, &streams, catalogue, run_id, &staging, &lock, worker,
     );
     execute_pending(&exec, &mut summary, control)?;
     finish_run(exec, window, &mut summary)?;
@@ -1100,6 +1320,9 @@ fn dry_run(
         updated_ns: 0,
         attempts: 0,
         samples_added: 0,
+        holder: None,
+        lease_until_ns: None,
+        claims: 0,
     }));
     let warnings = Mutex::new(Vec::new());
     let widen_ns = s_to_ns(config.requests.widen_s);

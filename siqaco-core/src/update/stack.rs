@@ -1,12 +1,16 @@
 //! The request stack, kept in the catalogue (schema version 2): `siqaco_runs`,
-//! `siqaco_gaps`, `siqaco_requests` and `siqaco_attempts`.
+//! `siqaco_gaps`, `siqaco_requests` and `siqaco_attempts`; version 3 adds who holds a
+//! request (`holder`, `lease_until_ns`, `claims`) and `siqaco_workers`, for many workers
+//! sharing a PostgreSQL catalogue ([`super::claims`]).
 //!
 //! A request asks for one stream (or, for a multiplexed station, every channel of it:
 //! location and channel `*`) over `[start_ns, end_ns)`. Its [`RequestState`]:
 //!
 //! * `new`: created, never attempted;
 //! * `in_progress`: a run is working on it (a run killed meanwhile leaves it so; the next
-//!   run puts it back to `retry` without counting the attempt);
+//!   run puts it back to `retry` without counting the attempt; with a PostgreSQL
+//!   catalogue, a worker holds it under a lease, and another takes it over once the lease
+//!   expired, [`super::claims`]);
 //! * `succeeded`: nothing of its window is missing from the archive any more;
 //! * `retry`: attempted; sources answered but something is still missing;
 //! * `failed`: attempted; a source failed (offline, error, bad data) and something is still
@@ -123,6 +127,15 @@ pub struct Request {
     pub attempts: u32,
     /// Samples added to the archive by it so far.
     pub samples_added: u64,
+    /// The worker executing it now (`host:pid:suffix`, [`super::claims`]); `None` when
+    /// no worker holds it (always with a SQLite catalogue).
+    pub holder: Option<String>,
+    /// Until when the holder's claim lasts unless its heartbeat renews it, ns since 1970
+    /// UTC; `None` when no worker holds it.
+    pub lease_until_ns: Option<i64>,
+    /// How many times workers claimed it (a claim taken over from a dead worker counts
+    /// again); 0 with a SQLite catalogue.
+    pub claims: u32,
 }
 
 fn ser_nslc<S: serde::Serializer>(n: &Nslc, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -167,10 +180,11 @@ pub struct Attempt {
 // are defined next to this module, in `stack.sql`; the catalogue's migration 1 -> 2
 // creates them (`crate::index`, which also rewrites them for PostgreSQL).
 
-const REQ_COLS: &str = "id,network,station,location,channel,start_ns,end_ns,state,reason,sources,\
-created_ns,updated_ns,attempts,samples_added";
+pub(crate) const REQ_COLS: &str =
+    "id,network,station,location,channel,start_ns,end_ns,state,reason,sources,\
+created_ns,updated_ns,attempts,samples_added,holder,lease_until_ns,claims";
 
-fn row_request(r: &[SqlValue]) -> Result<Request> {
+pub(crate) fn row_request(r: &[SqlValue]) -> Result<Request> {
     Ok(Request {
         id: r[0].as_i64(),
         nslc: Nslc {
@@ -190,6 +204,9 @@ fn row_request(r: &[SqlValue]) -> Result<Request> {
         updated_ns: r[11].as_i64(),
         attempts: r[12].as_i64() as u32,
         samples_added: r[13].as_i64() as u64,
+        holder: r[14].as_opt_text(),
+        lease_until_ns: r[15].as_opt_i64(),
+        claims: r[16].as_opt_i64().unwrap_or(0) as u32,
     })
 }
 
@@ -352,7 +369,7 @@ pub fn get(cat: &Catalogue, id: i64) -> Result<Request> {
         .ok_or_else(|| Error::NotFound(format!("no request {id} in the stack")))
 }
 
-/// Sets a request's state and reason.
+/// Sets a request's state and reason; no worker holds it afterwards.
 ///
 /// # Errors
 /// [`Error::Database`].
@@ -363,7 +380,7 @@ pub fn set_state(
     reason: Option<&str>,
 ) -> Result<()> {
     cat.db().execute(
-        "UPDATE siqaco_requests SET state=?1, reason=?2, updated_ns=?3 WHERE id=?4",
+        "UPDATE siqaco_requests SET state=?1, reason=?2, updated_ns=?3, holder=NULL, lease_until_ns=NULL WHERE id=?4",
         &vals![state.as_str(), reason, now_ns(), id],
     )?;
     Ok(())
@@ -371,7 +388,7 @@ pub fn set_state(
 
 /// Ends an attempt of a request: writes the attempts of each source and the request's new
 /// state in one transaction (a run killed before leaves the request `in_progress`, and
-/// the next run retries it without counting).
+/// the next run retries it without counting); no worker holds it afterwards.
 ///
 /// # Errors
 /// [`Error::Database`].
@@ -383,8 +400,37 @@ pub fn finish_attempt(
     reason: Option<&str>,
     counted: bool,
 ) -> Result<()> {
+    finish_claimed_attempt(cat, id, attempts, state, reason, counted, None).map(|_| ())
+}
+
+/// [`finish_attempt`] by a worker of a shared catalogue (`holder`, [`super::claims`]):
+/// only while that worker still holds the request (its row locked until the commit);
+/// returns `false`, writing nothing, when its claim was taken over meanwhile. `None`:
+/// whoever holds it (always `true`).
+///
+/// # Errors
+/// [`Error::Database`]; with a holder, also for a SQLite catalogue (no `FOR UPDATE`).
+pub fn finish_claimed_attempt(
+    cat: &Catalogue,
+    id: i64,
+    attempts: &[Attempt],
+    state: RequestState,
+    reason: Option<&str>,
+    counted: bool,
+    holder: Option<&str>,
+) -> Result<bool> {
     let added: u64 = attempts.iter().map(|a| a.samples_added).sum();
     cat.db().transaction(|tx| {
+        if let Some(h) = holder {
+            // The row stays locked until the commit: nobody takes the claim over meanwhile.
+            let held = tx.query(
+                "SELECT id FROM siqaco_requests WHERE id=?1 AND holder=?2 FOR UPDATE",
+                &vals![id, h],
+            )?;
+            if held.is_empty() {
+                return Ok(false);
+            }
+        }
         for a in attempts {
             tx.execute(
                 "INSERT INTO siqaco_attempts (request_id,run_id,source,started_ns,finished_ns,lines,bytes,samples_added,outcome,message) \
@@ -404,7 +450,8 @@ pub fn finish_attempt(
             )?;
         }
         tx.execute(
-            "UPDATE siqaco_requests SET state=?1, reason=?2, updated_ns=?3, attempts=attempts+?4, samples_added=samples_added+?5 WHERE id=?6",
+            "UPDATE siqaco_requests SET state=?1, reason=?2, updated_ns=?3, attempts=attempts+?4, samples_added=samples_added+?5, \
+             holder=NULL, lease_until_ns=NULL WHERE id=?6",
             &vals![
                 state.as_str(),
                 reason,
@@ -414,7 +461,7 @@ pub fn finish_attempt(
                 id
             ],
         )?;
-        Ok(())
+        Ok(true)
     })
 }
 
@@ -452,7 +499,8 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {
 impl Request {
     /// The request as `siqaco stack list --format json` prints it: its fields (`id`,
     /// `stream`, `start_ns`, `end_ns`, `state`, `reason`, `sources`, `created_ns`,
-    /// `updated_ns`, `attempts`, `samples_added`) plus `start` and `end` in ISO 8601.
+    /// `updated_ns`, `attempts`, `samples_added`, `holder`, `lease_until_ns`, `claims`)
+    /// plus `start` and `end` in ISO 8601.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] if it cannot be serialised (never in practice).

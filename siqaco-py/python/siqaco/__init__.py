@@ -1324,6 +1324,13 @@ class StackRequest(dict):
         Completed attempts counted by the retry policy.
     samples_added : int
         Samples added to the archive for it.
+    holder : str or None
+        The worker executing it now (``host:pid:suffix``), with a PostgreSQL catalogue
+        shared by several workers (docs/scale.md, "Many workers"); None otherwise.
+    lease_until_ns : int or None
+        Until when the holder's claim lasts unless renewed, ns; None when not held.
+    claims : int
+        How many times workers claimed it (0 with a SQLite catalogue).
     attempt_list : list of dict or None
         With ``stack_list(attempts=True)``: its attempts, oldest first.
     """
@@ -1383,6 +1390,18 @@ class StackRequest(dict):
     @property
     def samples_added(self) -> int:
         return self["samples_added"]
+
+    @property
+    def holder(self) -> Optional[str]:
+        return self["holder"]
+
+    @property
+    def lease_until_ns(self) -> Optional[int]:
+        return self["lease_until_ns"]
+
+    @property
+    def claims(self) -> int:
+        return self["claims"]
 
     @property
     def attempt_list(self) -> Optional[List[dict]]:
