@@ -120,7 +120,11 @@ fn dry_run_lists_the_sql_and_changes_nothing() {
         format!("{};", STACK_DDL.trim().trim_end_matches(';'))
     );
     assert_eq!(
-        dry.statements[3..],
+        dry.statements[3],
+        format!("{};", CLAIMS_DDL.trim().trim_end_matches(';'))
+    );
+    assert_eq!(
+        dry.statements[4..],
         [
             format!(
                 "DELETE FROM siqaco_schema; INSERT INTO siqaco_schema (version) VALUES ({SCHEMA_VERSION});"
@@ -139,7 +143,7 @@ fn dry_run_lists_the_sql_and_changes_nothing() {
 }
 
 /// The PostgreSQL plan of a version-2 catalogue: the DDL in one transaction (none in
-/// version 3 yet but the version number), the new index built `CONCURRENTLY` outside it.
+/// version 3: the claims' tables and columns), the new index built `CONCURRENTLY` outside it.
 #[test]
 fn postgres_plan_builds_indexes_outside_the_transaction() {
     let steps = migrate::plan(2, SCHEMA_VERSION, BackendKind::Postgres, None);
@@ -153,10 +157,29 @@ fn postgres_plan_builds_indexes_outside_the_transaction() {
         "{script:?}"
     );
     assert_eq!(script.last().map(String::as_str), Some("COMMIT;"));
-    // SQLite has that index since version 1: its step 2 → 3 writes the version only
+    // run again after a kill between the transactions, the columns are not added twice
+    assert!(
+        script[..at]
+            .iter()
+            .any(|s| s.contains("ADD COLUMN IF NOT EXISTS holder TEXT")),
+        "{script:?}"
+    );
+    // SQLite has that index since version 1: its step 2 → 3 is the claims' DDL (whose
+    // only index is the small request stack's) and the version, in one transaction
     let lite = migrate::script(
         &migrate::plan(2, SCHEMA_VERSION, BackendKind::Sqlite, None),
         BackendKind::Sqlite,
     );
-    assert!(lite.iter().all(|s| !s.contains("CREATE INDEX")), "{lite:?}");
+    assert_eq!(
+        lite,
+        [
+            "BEGIN;".to_string(),
+            format!("{};", CLAIMS_DDL.trim().trim_end_matches(';')),
+            format!(
+                "DELETE FROM siqaco_schema; INSERT INTO siqaco_schema (version) VALUES ({SCHEMA_VERSION});"
+            ),
+            "COMMIT;".to_string()
+        ]
+    );
+    assert!(!lite.iter().any(|s| s.contains("tsindex_nslcse_idx")), "{lite:?}");
 }
