@@ -2,20 +2,11 @@
 //! names siqaco's and the vendored libmseed's release, the completion scripts complete the
 //! subcommands that `--help` lists (run in bash), the manual page renders with `man`.
 
+mod common;
+
+use common::run as siqaco;
 use std::path::Path;
 use std::process::{Command, Stdio};
-
-fn siqaco(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_siqaco"))
-        .args(args)
-        .output()
-        .expect("run siqaco");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// The subcommand names of `siqaco --help` ("Commands:" section, first word of each line).
 fn subcommands() -> Vec<String> {
