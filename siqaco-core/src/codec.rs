@@ -661,7 +661,11 @@ unsafe extern "C" fn collect_record(record: *mut c_char, len: c_int, data: *mut 
 /// Sample types must match the encoding: `Int32` for int16 (values must fit), int32,
 /// Steim1 and Steim2; `Float32` for float32; `Float64` for float64; `Text` for text.
 /// miniSEED 2 records store times to the microsecond (blockette 1001), so a start time
-/// with sub-microsecond digits is truncated there.
+/// with sub-microsecond digits is truncated there: to the microsecond it falls in, as
+/// libmseed 3.1 wrote it (libmseed 3.5 rounds to the nearest microsecond, so the start is
+/// truncated here before libmseed sees it). The later records of the call start where
+/// libmseed's packer places them (3.5: the time of their first sample on the grid of
+/// `start_ns`, rounded to the microsecond).
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] for an unsupported encoding or format version, a sample type
@@ -771,7 +775,11 @@ pub fn encode(
             let message = log.finish("cannot build a source identifier");
             return Err(Error::invalid_argument(message));
         }
-        r.starttime = start_ns;
+        r.starttime = if opts.format_version == 2 {
+            start_ns.div_euclid(1_000) * 1_000
+        } else {
+            start_ns
+        };
         r.samprate = sample_rate_hz;
         r.encoding = i16::from(opts.encoding);
         r.reclen = opts.record_length as i32;
