@@ -28,9 +28,10 @@ mod output;
 mod qc_cmd;
 mod report_cmd;
 mod serve_cmd;
+mod shell;
 mod update_cmd;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{FromArgMatches, Parser, Subcommand, ValueEnum};
 use siqaco::ops::{parse_field, parse_fields, Control, ScanRequest, StreamsRequest};
 use siqaco::scan::ScanReport;
 use siqaco::{Error, ErrorKind};
@@ -102,6 +103,12 @@ enum Command {
     /// Serve the archive as FDSN web services (dataselect, availability, station) and a
     /// status page, from its catalogue (docs/serve.md). Runs until SIGINT or SIGTERM.
     Serve(Box<serve_cmd::ServeArgs>),
+    /// Print a completion script for a shell to standard output (docs/cli.md), e.g.
+    /// `siqaco completions bash > ~/.local/share/bash-completion/completions/siqaco`.
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page siqaco(1) (roff) to standard output, e.g.
+    /// `siqaco man | man -l -`; `--dir DIR` writes the pages of the subcommands too.
+    Man(shell::ManArgs),
 }
 
 /// Arguments of `siqaco streams`.
@@ -327,7 +334,11 @@ fn main() -> ExitCode {
         .log_internal_errors(false)
         .with_ansi(log_colours())
         .init();
-    let cli = match Cli::try_parse() {
+    // `--version` names the libmseed release too (shell::version).
+    let parsed = shell::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         // Help and version (standard output) and usage errors (standard error), written as
         // clap's `exit` writes them but with the write checked.
@@ -368,6 +379,8 @@ fn main() -> ExitCode {
         Command::Request(c) => update_cmd::run_request(c),
         Command::Stack(c) => update_cmd::run_stack_cmd(c),
         Command::Serve(args) => serve_cmd::run(args),
+        Command::Completions(args) => shell::run_completions(args),
+        Command::Man(args) => shell::run_man(args),
     };
     let update_like = matches!(
         cli.command,

@@ -1,20 +1,10 @@
 //! Exit statuses and error reports of `siqaco scan`: broken files are listed with their byte
 //! offsets (exit 3) while the readable records are still reported; bad arguments exit 2.
 
-use serde_json::Value;
-use std::process::Command;
+mod common;
 
-fn siqaco(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_siqaco"))
-        .args(args)
-        .output()
-        .expect("run siqaco");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::run as siqaco;
+use serde_json::Value;
 
 #[test]
 fn broken_files_are_reported_with_offsets() {

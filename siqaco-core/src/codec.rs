@@ -1,5 +1,6 @@
-//! Decoding and encoding of miniSEED samples through libmseed (the `libmseed-sys` crate,
-//! libmseed 3.1.3). All `unsafe` code that touches libmseed lives in this module.
+//! Decoding and encoding of miniSEED samples through libmseed (the workspace's
+//! `siqaco-mseed-sys` crate: libmseed 3.5.4, the release pymseed 1.0.1 ships, vendored and
+//! compiled with `cc`). All `unsafe` code that touches libmseed lives in this module.
 //!
 //! Only libmseed's buffer functions are used (`msr3_parse`, `msr3_pack`, `msr3_init`,
 //! `msr3_free`, `ms_nslc2sid`, `msr3_sampratehz`, `msr3_endtime`): never its file reader,
@@ -14,26 +15,26 @@
 //! the returned [`Error`], warnings are passed to `tracing` at debug level. Nothing is
 //! written to stderr.
 //!
-//! # Safety margin against libmseed 3.1.3
+//! # Safety margin
 //!
-//! libmseed 3.1.3's INT16, INT32, FLOAT32 and FLOAT64 decoders do not bound the header's
-//! sample count by the data length (a larger count reads past the record: invented
-//! samples, or a segmentation fault). [`decode_record`] therefore gives libmseed only
+//! libmseed 3.1.3 (linked before 3.5.4) had INT16, INT32, FLOAT32 and FLOAT64 decoders that
+//! did not bound the header's sample count by the data length (a larger count read past the
+//! record: invented samples, or a segmentation fault). [`decode_record`] gives libmseed only
 //! records that passed the validation gate ([`record::check_record`]: the sample count
 //! fits the data bytes of the encoding, the data offset lies inside the record, the
 //! encoding is one libmseed decodes), and only the record's bytes.
 //!
-//! libmseed 3.1.3 may also read a few bytes past the end of a buffer while walking a corrupt
-//! miniSEED 2 blockette chain and shifts by an unchecked exponent in blockette 1000 (both
-//! fixed in 3.5). Before calling it, the chain is walked here: records whose blockette
-//! 1000 has a record-length exponent of 31 or more are refused, and when a blockette
-//! could lie within 8 bytes of the buffer end the bytes are copied into a zero-padded
-//! buffer first.
+//! libmseed 3.1.3 could also read a few bytes past the end of a buffer while walking a
+//! corrupt miniSEED 2 blockette chain and shifted by an unchecked exponent in blockette
+//! 1000 (both fixed in 3.5). The margin against them stays, as it costs one walk of the
+//! chain: records whose blockette 1000 has a record-length exponent of 31 or more are
+//! refused, and when a blockette could lie within 8 bytes of the buffer end the bytes are
+//! copied into a zero-padded buffer first.
 
 use crate::error::{Error, Result};
 use crate::record::{self, ENCODING_UNKNOWN};
 use crate::sid::Nslc;
-use libmseed_sys as ffi;
+use siqaco_mseed_sys as ffi;
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::ptr;
@@ -223,6 +224,13 @@ impl LibmseedError {
     }
 }
 
+/// The release of the libmseed linked into this program, e.g. `"3.5.4"`: the
+/// `LIBMSEED_VERSION` the C library was compiled with, read from it at run time
+/// (`siqaco --version` shows it).
+pub fn libmseed_version() -> &'static str {
+    ffi::libmseed_version()
+}
+
 // ---------------------------------------------------------------------------------------
 // Logging
 // ---------------------------------------------------------------------------------------
@@ -332,7 +340,7 @@ impl Drop for Msr {
 
 const V2_PAD: usize = 8;
 
-/// Checks a buffer before giving it to libmseed 3.1.3; returns whether it must be copied
+/// Checks a buffer before giving it to libmseed; returns whether it must be copied
 /// into a padded buffer (see the module documentation).
 fn precheck(buf: &[u8]) -> Result<bool> {
     let len = buf.len();
@@ -402,8 +410,8 @@ fn with_parsed<T>(
     };
     let log = LogCapture::start();
     let mut msr = Msr(ptr::null_mut());
-    // SAFETY: `data` holds at least `buf.len()` readable bytes (plus padding when libmseed
-    // 3.1.3 could read past the end); `msr.0` is null or a record from a previous parse.
+    // SAFETY: `data` holds at least `buf.len()` readable bytes (plus padding where libmseed
+    // 3.1.3 read past the end); `msr.0` is null or a record from a previous parse.
     let rc = unsafe {
         ffi::msr3_parse(
             data.as_ptr().cast::<c_char>(),
@@ -525,14 +533,15 @@ pub fn decode_record(buf: &[u8]) -> Result<DecodedRecord> {
                 rec.reclen, rec.samplecnt, header.sample_count
             )));
         }
-        // libmseed 3.1.3 walks some damaged blockette chains differently from 3.5.4 (whose
-        // rules the header parser follows): when the two disagree on the encoding, the
-        // samples libmseed decoded are not the record's, so they are refused. A v2 record
-        // without blockette 1000 is decoded as Steim1, reported as 10 or as none.
+        // libmseed 3.1.3 walked some damaged blockette chains differently from 3.5.4 (whose
+        // rules the header parser follows); the check stays with 3.5.4: when the two
+        // disagree on the encoding, the samples libmseed decoded are not the record's, so
+        // they are refused. A v2 record without blockette 1000 is decoded as Steim1,
+        // reported as 10 or as none.
         let lm_encoding = encoding_of(rec);
         let same_encoding = lm_encoding == header.encoding
             || (header.encoding == ENCODING_UNKNOWN && lm_encoding == 10);
-        // The same for the start time (a blockette 1001 that 3.1.3 does not reach keeps its
+        // The same for the start time (a blockette 1001 that 3.1.3 did not reach kept its
         // microseconds out) and the sample rate (a blockette 100 likewise).
         if rec.starttime != header.start_ns
             || rec.samprate.to_bits() != header.sample_rate_raw.to_bits()
@@ -652,7 +661,11 @@ unsafe extern "C" fn collect_record(record: *mut c_char, len: c_int, data: *mut 
 /// Sample types must match the encoding: `Int32` for int16 (values must fit), int32,
 /// Steim1 and Steim2; `Float32` for float32; `Float64` for float64; `Text` for text.
 /// miniSEED 2 records store times to the microsecond (blockette 1001), so a start time
-/// with sub-microsecond digits is truncated there.
+/// with sub-microsecond digits is truncated there: to the microsecond it falls in, as
+/// libmseed 3.1 wrote it (libmseed 3.5 rounds to the nearest microsecond, so the start is
+/// truncated here before libmseed sees it). The later records of the call start where
+/// libmseed's packer places them (3.5: the time of their first sample on the grid of
+/// `start_ns`, rounded to the microsecond).
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] for an unsupported encoding or format version, a sample type
@@ -762,7 +775,11 @@ pub fn encode(
             let message = log.finish("cannot build a source identifier");
             return Err(Error::invalid_argument(message));
         }
-        r.starttime = start_ns;
+        r.starttime = if opts.format_version == 2 {
+            start_ns.div_euclid(1_000) * 1_000
+        } else {
+            start_ns
+        };
         r.samprate = sample_rate_hz;
         r.encoding = i16::from(opts.encoding);
         r.reclen = opts.record_length as i32;

@@ -12,7 +12,7 @@
 //!
 //! Every rule here follows libmseed 3.5.4 (the version bundled with pymseed 1.0.1), which
 //! is the reference implementation of both formats; the function matched is named at each
-//! rule. Cross-checked field by field against libmseed (3.1.3, through [`crate::codec`]) on
+//! rule. Cross-checked field by field against libmseed (3.5.4 too, linked through [`crate::codec`]) on
 //! every file of the shared test data (`tests/record_vs_libmseed.rs`).
 //!
 //! * **Detection** (`ms3_detect`): a miniSEED 3 record starts with `MS`, format version 3
@@ -54,9 +54,9 @@
 //! # The validation gate
 //!
 //! libmseed's `msr3_parse` checks a record's structure; many of its other checks run only
-//! when samples are decoded (`msr3_unpack_data`, `ms_decode_data`), some not at all in the
-//! version siqaco links (3.1.3, whose INT16, INT32 and FLOAT decoders do not bound the
-//! sample count by the data length). Every record that [`parse_record`] returns and that
+//! when samples are decoded (`msr3_unpack_data`, `ms_decode_data`), some not at all in
+//! older releases (3.1.3, which siqaco linked before, whose INT16, INT32 and FLOAT decoders
+//! do not bound the sample count by the data length). Every record that [`parse_record`] returns and that
 //! [`RecordScanner`] yields as [`ScanItem::Record`] has also passed [`check_record`], so
 //! that nothing is copied, decoded or indexed from a record that contradicts its own
 //! bytes. A record whose structure reads but which fails the gate is a
@@ -136,16 +136,15 @@
 //!
 //! # Where this differs from libmseed
 //!
-//! * libmseed 3.1.3 (the version linked by [`crate::codec`]) is more lenient than 3.5.4:
-//!   it accepts blockette chains that 3.5.4 rejects, blockette 100 rates that are negative
-//!   or not normal, year 0, non-normal v3 rates and blockette 1000 exponents ≥ 31 (an
-//!   undefined shift in C). The scanner follows 3.5.4 everywhere. On the shared test data
-//!   (208 files, 6 395 records, including broken files, SEED volumes and the SDS archive)
-//!   it finds the same records with the same fields as 3.5.4 (checked with pymseed) and
-//!   as 3.1.3 (the integration tests), except record 0 of
-//!   `testdata-invalid-blockette-offsets`, which only 3.1.3 accepts.
-//! * A v2 channel code with spaces: libmseed keeps the three bytes verbatim in the SID,
-//!   [`RecordHeader::nslc`] removes spaces as it does for the other codes.
+//! * The scanner follows libmseed 3.5.4 everywhere (3.1.3, which siqaco linked before, is
+//!   more lenient: it accepts blockette chains that 3.5.4 rejects, blockette 100 rates that
+//!   are negative or not normal, year 0, non-normal v3 rates and blockette 1000 exponents
+//!   ≥ 31). On the shared test data (208 files, 6 395 records, including broken files, SEED
+//!   volumes and the SDS archive) it finds the same records with the same fields as 3.5.4,
+//!   through pymseed and through [`crate::codec`] (the integration tests).
+//! * A v2 channel code with spaces: libmseed builds the SID channel `B_S_S` from the three
+//!   bytes (a channel of blanks gives `__`), [`RecordHeader::nslc`] removes spaces as it
+//!   does for the other codes.
 //! * Byte order: libmseed tries the host order first; this module always tries
 //!   little-endian first, i.e. behaves as libmseed on x86/ARM hosts on every host.
 //! * libmseed's encoding −1 (no blockette 1000) is [`ENCODING_UNKNOWN`] (255).

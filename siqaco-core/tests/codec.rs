@@ -227,7 +227,7 @@ fn encode_rejects_bad_arguments() {
     assert!(encode(&nslc, 0, 1.0, &Samples::Int32(vec![1]), &geoscope).is_err());
 }
 
-/// Leap-second policy (libmseed 3.1.3 `msr3_endtime` / `ms_sampletime`): a span that
+/// Leap-second policy (libmseed 3.5.4 `msr3_endtime` / `ms_sampletime`): a span that
 /// contains the leap second at the end of 2016-12-31 is one second shorter on the POSIX
 /// time scale, so consecutive records across it are contiguous.
 #[test]
@@ -256,7 +256,7 @@ fn leap_second_2016_records_are_contiguous() {
         let expected_end = start + (n0 - 1) * 1_000_000_000 - 1_000_000_000;
         assert!(first.start_ns + n0 * 1_000_000_000 > parse_time("2017-01-01").unwrap());
         assert_eq!(first.end_ns(), expected_end, "v{format_version}");
-        // libmseed agrees (3.1.3 through the codec).
+        // libmseed agrees (3.5.4 through the codec).
         let lib = siqaco::codec::parse_header_libmseed(&bytes[*off0 as usize..]).unwrap();
         assert_eq!(first.end_ns(), lib.end_ns, "v{format_version}");
         // The next record starts one period after the last sample: no gap, no overlap.

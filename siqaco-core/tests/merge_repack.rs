@@ -43,7 +43,8 @@ fn libmseed_samples(bytes: &[u8]) -> Vec<(i64, f64)> {
         };
         for (i, v) in values.into_iter().enumerate() {
             // SAFETY: a pure function of its arguments.
-            let t = unsafe { libmseed_sys::ms_sampletime(d.start_ns, i as i64, d.sample_rate_hz) };
+            let t =
+                unsafe { siqaco_mseed_sys::ms_sampletime(d.start_ns, i as i64, d.sample_rate_hz) };
             out.push((t, v));
         }
     }
@@ -81,7 +82,7 @@ fn jittered_starts(bytes: &[u8]) -> usize {
         let h = parse_record(raw).unwrap();
         if let Some((s, c, rate)) = prev {
             // SAFETY: a pure function of its arguments.
-            let expected = unsafe { libmseed_sys::ms_sampletime(s, c, rate) };
+            let expected = unsafe { siqaco_mseed_sys::ms_sampletime(s, c, rate) };
             let d = h.start_ns - expected;
             if d != 0 && d.abs() < 1_000_000 {
                 n += 1;

@@ -628,7 +628,7 @@ fn v3_record_at(data: &Path, rate: f64) -> Vec<u8> {
     rec[16..24].copy_from_slice(&rate.to_le_bytes());
     rec[28..32].fill(0);
     // SAFETY: a pointer and the length of a live buffer.
-    let crc = unsafe { libmseed_sys::ms_crc32c(rec.as_ptr(), rec.len() as i32, 0) };
+    let crc = unsafe { siqaco_mseed_sys::ms_crc32c(rec.as_ptr(), rec.len() as i32, 0) };
     rec[28..32].copy_from_slice(&crc.to_le_bytes());
     assert_eq!(
         siqaco::record::parse_record_structure(&rec)

@@ -1,5 +1,5 @@
 //! The one sample-time rule, [`siqaco::time::sample_time`], against libmseed's
-//! `ms_sampletime` (libmseed 3.1.3, linked through `libmseed-sys`) on every sample of every
+//! `ms_sampletime` (libmseed 3.5.4, linked through `siqaco-mseed-sys`) on every sample of every
 //! record of the shared test data, and on real samples re-packed by libmseed across leap
 //! seconds of its table.
 
@@ -11,7 +11,7 @@ use siqaco::time::{leap_second_within, parse_time, sample_time, NS_PER_S};
 /// libmseed's `ms_sampletime`, the oracle.
 fn libmseed(start_ns: i64, offset: i64, samprate: f64) -> i64 {
     // SAFETY: a pure function of its arguments (it reads libmseed's static leap-second list).
-    unsafe { libmseed_sys::ms_sampletime(start_ns, offset, samprate) }
+    unsafe { siqaco_mseed_sys::ms_sampletime(start_ns, offset, samprate) }
 }
 
 /// The rule without leap seconds, `start + round(offset / rate × 10⁹)`: ObsPy's
@@ -130,5 +130,24 @@ fn real_samples_packed_across_leap_seconds_follow_libmseed() {
                 "leap {leap} v{format_version}"
             );
         }
+    }
+}
+
+/// A span that contains two leap seconds (2015-06-30 and 2016-12-31) at 1 Hz and at a
+/// period of 1 s: the linked libmseed (3.5.4, as pymseed 1.0.1's `sample_time`) subtracts
+/// each leap second it contains, as `sample_time` does; libmseed 3.1.3, linked before,
+/// subtracted only one, so this could not be checked against the linked library then.
+#[test]
+fn a_span_over_two_leap_seconds_is_libmseeds() {
+    let t0 = parse_time("2015-06-30").unwrap();
+    let n = (parse_time("2017-01-02").unwrap() - t0) / NS_PER_S;
+    for raw in [1.0, -1.0] {
+        let lib = libmseed(t0, n, raw);
+        assert_eq!(sample_time(t0, n, raw), lib, "rate {raw}");
+        assert_eq!(
+            without_leap_seconds(t0, n, 1.0) - lib,
+            2 * NS_PER_S,
+            "rate {raw}"
+        );
     }
 }

@@ -52,6 +52,17 @@ pub fn keep_records(file: &Path, keep: impl Fn(i64, i64) -> bool) -> usize {
     removed
 }
 
+/// Runs `siqaco ARGS`: its exit status (`None` when killed by a signal), standard output
+/// and standard error.
+pub fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(BIN).args(args).output().expect("run siqaco");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Runs `siqaco ARGS` and parses its JSON standard output; returns the exit status too.
 pub fn run_json(args: &[&str]) -> (i32, serde_json::Value) {
     let out = Command::new(BIN).args(args).output().unwrap();

@@ -16,8 +16,10 @@
 //!    too). Otherwise the run starts a new trace, that is a new output record at its own
 //!    time.
 //! 2. **Every output record is checked.** libmseed's miniSEED 2 packer writes the start
-//!    of a run's second and later records at 100 µs resolution and repeats the first
-//!    record's blockette 1001 microseconds (libmseed 3.1 `msr3_pack_mseed2`), and its
+//!    of a run's second and later records rounded to the nearest microsecond (libmseed
+//!    3.5 `nstime2fsec_usec_offset`; 3.1 wrote them at 100 µs resolution with the first
+//!    record's blockette 1001 microseconds), where a record start here is the first
+//!    sample's microsecond (truncated, as [`encode`] writes a first record), and its
 //!    `ms_sampletime` knows no leap second unless a leap second list is loaded; so after
 //!    packing, each record's start is compared with its first sample's input time, and
 //!    where they differ (at the output resolution) the record is dropped and packing
@@ -50,8 +52,8 @@ pub(crate) fn resolution_ns(format_version: u8) -> i64 {
     }
 }
 
-/// `t` truncated to a multiple of `resolution` ns, as a record start is written (libmseed
-/// `msr3_pack_header2` truncates to the microsecond for miniSEED 2).
+/// `t` truncated to a multiple of `resolution` ns, as a record start is written
+/// ([`encode`] truncates the start to the microsecond for miniSEED 2).
 fn floor(t: i64, resolution: i64) -> i64 {
     t.div_euclid(resolution) * resolution
 }
