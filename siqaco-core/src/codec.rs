@@ -39,7 +39,7 @@ use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::ptr;
 
 /// Decoded samples of a record, in the type libmseed decodes the encoding to.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Samples {
     /// Integer samples (int16, int32, Steim1, Steim2, CDSN, SRO, DWWSSN, GEOSCOPE
     /// gain-ranged integers…).
