@@ -1,11 +1,14 @@
 //! Distributed runs (`siqaco::ops` list / `run_partial` / `combine`) on the real SDS archive
 //! `sds-small`: partitions of one file each, run in reverse order and passed through
 //! `encode`/`decode` (as between processes), combine into exactly the single-machine
-//! result — the same scan JSON document, the same samples, the same catalogue rows.
+//! result — the same scan JSON document, the same samples, the same catalogue rows, the
+//! same QC report.
 
 use siqaco::archive::ArchiveFile;
 use siqaco::index::{Catalogue, IndexPartial};
-use siqaco::ops::{decode, encode, partition, Control, IndexRequest, ReadRequest, ScanRequest};
+use siqaco::ops::{
+    decode, encode, partition, Control, IndexRequest, QcRequest, ReadRequest, ScanRequest,
+};
 use siqaco::report::scan_json;
 use siqaco::testing::test_data_dir;
 use std::path::PathBuf;
@@ -146,4 +149,40 @@ fn index_from_partials_writes_the_single_machine_rows() {
     assert_eq!(a.len(), b.len());
     // Nothing left to read: a second distributed run finds every file unchanged.
     assert!(request.files_to_index().unwrap().is_empty());
+}
+
+#[test]
+fn qc_partials_combine_to_the_single_machine_report() {
+    let Some(root) = sds() else { return };
+    let meta = test_data_dir().unwrap().join("stationxml");
+    let mut request = QcRequest::new(&root, meta.to_string_lossy());
+    request.now_ns = Some(siqaco::time::parse_time("2026-01-01").unwrap());
+    // With record rules too: file-level findings, which name their file.
+    let mut rules = request.clone();
+    rules.record_length = Some(512);
+    rules.encoding = Some(11);
+    for request in [request, rules] {
+        let single = serde_json::to_value(request.run(&Control::new()).unwrap()).unwrap();
+        let findings = single["findings"].as_array().unwrap();
+        assert!(findings.len() > 10);
+        let files = request.list_files().unwrap();
+        for per in [1, 5] {
+            let partials: Vec<_> = shipped(files.clone(), per)
+                .iter()
+                .map(|part| {
+                    let p = request.run_partial(part, &Control::new()).unwrap();
+                    decode(&encode(&p)).unwrap()
+                })
+                .collect();
+            let combined = request.combine(&files, partials, &Control::new()).unwrap();
+            let combined = serde_json::to_value(combined).unwrap();
+            for (a, b) in findings
+                .iter()
+                .zip(combined["findings"].as_array().unwrap())
+            {
+                assert_eq!(a, b, "{per}");
+            }
+            assert_eq!(combined, single);
+        }
+    }
 }

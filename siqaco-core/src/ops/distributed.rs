@@ -224,3 +224,54 @@ impl IndexRequest {
         Catalogue::open(&self.catalogue)?.index_archive_from(&archive, &opts, partial)
     }
 }
+
+#[cfg(feature = "fdsn")]
+use super::QcRequest;
+#[cfg(feature = "fdsn")]
+use crate::qc::{QcPartial, QcReport};
+
+#[cfg(feature = "fdsn")]
+impl QcRequest {
+    /// The files this check reads (the archive's files selected by stream and window from
+    /// their names), listed once for a distributed check; [`QcRequest::combine`] needs
+    /// this list, in this order.
+    ///
+    /// # Errors
+    /// As [`QcRequest::run`] before reading; the metadata is not read.
+    pub fn list_files(&self) -> Result<Vec<ArchiveFile>> {
+        let opts = self.options()?;
+        self.archive()?.list_files(&opts.selection, opts.window)
+    }
+
+    /// The partial result of checking `files` (one partition of [`QcRequest::list_files`]):
+    /// header values gathered per stream; the metadata is not read. Cancellation: the files
+    /// not yet started are skipped.
+    ///
+    /// # Errors
+    /// As [`QcRequest::validate`].
+    pub fn run_partial(&self, files: &[ArchiveFile], control: &Control) -> Result<QcPartial> {
+        let mut opts = self.options()?;
+        opts.cancel = Some(control.cancel_flag().clone());
+        Ok(crate::qc::qc_partial(files, &opts))
+    }
+
+    /// The report of the whole check from `files` (as [`QcRequest::list_files`] gave them)
+    /// and the partials of all its partitions: the metadata is read here, once, and the
+    /// report equals [`QcRequest::run`]'s. Cancellation: the streams not yet checked are
+    /// skipped.
+    ///
+    /// # Errors
+    /// As [`QcRequest::run`]; [`Error::InvalidField`] `partial` for a partial of files not
+    /// in `files`.
+    pub fn combine(
+        &self,
+        files: &[ArchiveFile],
+        partials: impl IntoIterator<Item = QcPartial>,
+        control: &Control,
+    ) -> Result<QcReport> {
+        let mut opts = self.options()?;
+        opts.cancel = Some(control.cancel_flag().clone());
+        let inventory = self.inventory(&opts)?;
+        crate::qc::combine(files, partials, &inventory, &opts)
+    }
+}
