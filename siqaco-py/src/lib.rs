@@ -6,6 +6,7 @@
 //! signatures are described in `python/siqaco/_siqaco.pyi`. The core's `tracing` events
 //! reach Python's `logging` (module `logging`).
 
+mod distributed;
 mod errors;
 mod logging;
 mod ops;
@@ -177,8 +178,8 @@ fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
 /// The result of [`scan`]: streams with segments, gaps, overlaps and statistics, and the
 /// files that could not be read.
 #[pyclass(frozen, name = "ScanReport", module = "siqaco._siqaco")]
-struct PyScanReport {
-    inner: siqaco::scan::ScanReport,
+pub(crate) struct PyScanReport {
+    pub(crate) inner: siqaco::scan::ScanReport,
 }
 
 #[pymethods]
@@ -265,7 +266,31 @@ fn scan(
     progress: Option<Py<PyAny>>,
     threads: Option<usize>,
 ) -> PyResult<PyScanReport> {
-    let request = (|| -> siqaco::Result<ScanRequest> {
+    let request = scan_request(
+        paths,
+        layout,
+        select,
+        (start_ns, end_ns),
+        per_day,
+        (tolerance_s, min_gap_s, max_gap_s),
+        threads,
+    )?;
+    let inner = run_op(py, progress, |control| request.run(control))?;
+    Ok(PyScanReport { inner })
+}
+
+/// The request of [`scan`] (and of `distributed::scan_job`): its keyword arguments mapped
+/// onto [`ScanRequest`], checked.
+pub(crate) fn scan_request(
+    paths: Vec<PathBuf>,
+    layout: &str,
+    select: Option<Vec<String>>,
+    (start_ns, end_ns): (Option<i64>, Option<i64>),
+    per_day: bool,
+    (tolerance_s, min_gap_s, max_gap_s): (Option<f64>, Option<f64>, Option<f64>),
+    threads: Option<usize>,
+) -> PyResult<ScanRequest> {
+    (|| -> siqaco::Result<ScanRequest> {
         let mut r = ScanRequest::new(paths);
         r.layout = parse_field("layout", layout)?;
         r.analysis.select = parse_fields("select", &select.unwrap_or_default())?;
@@ -279,9 +304,7 @@ fn scan(
         r.validate()?;
         Ok(r)
     })()
-    .map_err(errors::to_pyerr)?;
-    let inner = run_op(py, progress, |control| request.run(control))?;
-    Ok(PyScanReport { inner })
+    .map_err(errors::to_pyerr)
 }
 
 /// The streams an archive holds, from its file names (no file is read):
@@ -333,7 +356,7 @@ fn report_data<'py>(
 }
 
 /// One segment as returned by [`read`].
-type SegmentTuple<'py> = (String, String, String, String, i64, f64, Bound<'py, PyAny>);
+pub(crate) type SegmentTuple<'py> = (String, String, String, String, i64, f64, Bound<'py, PyAny>);
 
 /// Reads the samples of an archive directory (or miniSEED files) into contiguous segments.
 #[pyfunction]
@@ -347,7 +370,20 @@ fn read<'py>(
     end_ns: Option<i64>,
     tolerance_s: Option<f64>,
 ) -> PyResult<Vec<SegmentTuple<'py>>> {
-    let request = (|| -> siqaco::Result<ReadRequest> {
+    let request = read_request(paths, layout, select, (start_ns, end_ns), tolerance_s)?;
+    let segments = run_op(py, None, |control| request.run(control))?;
+    Ok(segment_tuples(py, segments))
+}
+
+/// The request of [`read`] (and of `distributed::read_job`), checked.
+pub(crate) fn read_request(
+    paths: Vec<PathBuf>,
+    layout: &str,
+    select: Option<Vec<String>>,
+    (start_ns, end_ns): (Option<i64>, Option<i64>),
+    tolerance_s: Option<f64>,
+) -> PyResult<ReadRequest> {
+    (|| -> siqaco::Result<ReadRequest> {
         let mut r = ReadRequest::new(paths);
         r.layout = parse_field("layout", layout)?;
         r.select = parse_fields("select", &select.unwrap_or_default())?;
@@ -357,9 +393,15 @@ fn read<'py>(
         r.validate()?;
         Ok(r)
     })()
-    .map_err(errors::to_pyerr)?;
-    let segments = run_op(py, None, |control| request.run(control))?;
-    Ok(segments
+    .map_err(errors::to_pyerr)
+}
+
+/// Segments as the tuples [`read`] returns, the samples moved into numpy arrays.
+pub(crate) fn segment_tuples(
+    py: Python<'_>,
+    segments: Vec<siqaco::read::SampleSegment>,
+) -> Vec<SegmentTuple<'_>> {
+    segments
         .into_iter()
         .map(|s| {
             let data = match s.samples {
@@ -379,14 +421,14 @@ fn read<'py>(
                 data,
             )
         })
-        .collect())
+        .collect()
 }
 
 /// What an indexing run did ([`siqaco::index::IndexReport`]): six counts, as attributes,
 /// as `report["files_indexed"]` and as the dict of [`PyIndexReport::to_dict`].
 #[pyclass(frozen, name = "IndexReport", module = "siqaco._siqaco")]
-struct PyIndexReport {
-    inner: siqaco::index::IndexReport,
+pub(crate) struct PyIndexReport {
+    pub(crate) inner: siqaco::index::IndexReport,
 }
 
 #[pymethods]
@@ -464,7 +506,28 @@ fn index(
     batch_files: Option<usize>,
     threads: Option<usize>,
 ) -> PyResult<PyIndexReport> {
-    let request = (|| -> siqaco::Result<IndexRequest> {
+    let request = index_request(
+        root,
+        catalogue,
+        layout,
+        (relative_paths, hash),
+        (subindex_s, batch_files),
+        threads,
+    )?;
+    let inner = run_op(py, None, |control| request.run(control))?;
+    Ok(PyIndexReport { inner })
+}
+
+/// The request of [`index`] (and of `distributed::index_job`), checked.
+pub(crate) fn index_request(
+    root: PathBuf,
+    catalogue: PathBuf,
+    layout: &str,
+    (relative_paths, hash): (bool, bool),
+    (subindex_s, batch_files): (Option<i64>, Option<usize>),
+    threads: Option<usize>,
+) -> PyResult<IndexRequest> {
+    (|| -> siqaco::Result<IndexRequest> {
         let mut r = IndexRequest::new(root, catalogue);
         r.layout = parse_field("layout", layout)?;
         r.relative_paths = relative_paths;
@@ -479,9 +542,7 @@ fn index(
         r.validate()?;
         Ok(r)
     })()
-    .map_err(errors::to_pyerr)?;
-    let inner = run_op(py, None, |control| request.run(control))?;
-    Ok(PyIndexReport { inner })
+    .map_err(errors::to_pyerr)
 }
 
 /// Gaps, overlaps, availability and per-day statistics of an existing catalogue (no
@@ -584,6 +645,7 @@ fn _siqaco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_time, m)?)?;
     m.add_function(wrap_pyfunction!(report_data, m)?)?;
     ops::register(m)?;
+    distributed::register(m)?;
     stack::register(m)?;
     logging::install(m.py());
     errors::register(m)

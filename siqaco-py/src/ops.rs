@@ -237,8 +237,8 @@ fn update(
 
 /// The result of [`qc`]: findings, per-stream per-day summaries and unreadable files.
 #[pyclass(frozen, name = "QcReport", module = "siqaco._siqaco")]
-struct PyQcReport {
-    inner: QcReport,
+pub(crate) struct PyQcReport {
+    pub(crate) inner: QcReport,
 }
 
 #[pymethods]
@@ -283,7 +283,38 @@ fn qc(
     threads: Option<usize>,
     now_ns: Option<i64>,
 ) -> PyResult<PyQcReport> {
-    let request = (|| -> siqaco::Result<QcRequest> {
+    let request = qc_request(
+        archive,
+        metadata,
+        layout,
+        select,
+        (start_ns, end_ns, now_ns),
+        (record_length, encoding, byte_order, min_timing_quality),
+        rate_tolerance,
+        threads,
+    )?;
+    let inner = run_op(py, None, |control| request.run(control))?;
+    Ok(PyQcReport { inner })
+}
+
+/// The request of [`qc`] (and of `distributed::qc_job`), checked.
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
+pub(crate) fn qc_request(
+    archive: PathBuf,
+    metadata: String,
+    layout: &str,
+    select: Option<Vec<String>>,
+    (start_ns, end_ns, now_ns): (Option<i64>, Option<i64>, Option<i64>),
+    (record_length, encoding, byte_order, min_timing_quality): (
+        Option<usize>,
+        Option<u8>,
+        Option<&str>,
+        Option<u8>,
+    ),
+    rate_tolerance: Option<f64>,
+    threads: Option<usize>,
+) -> PyResult<QcRequest> {
+    (|| -> siqaco::Result<QcRequest> {
         let mut r = QcRequest::new(archive, metadata);
         r.layout = parse_field("layout", layout)?;
         r.select = parse_fields("select", &select.unwrap_or_default())?;
@@ -301,9 +332,7 @@ fn qc(
         r.validate()?;
         Ok(r)
     })()
-    .map_err(errors::to_pyerr)?;
-    let inner = run_op(py, None, |control| request.run(control))?;
-    Ok(PyQcReport { inner })
+    .map_err(errors::to_pyerr)
 }
 
 /// Adds the functions to the module.
