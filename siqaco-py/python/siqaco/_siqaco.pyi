@@ -6,6 +6,11 @@ import numpy as np
 
 __all__ = [
     "__version__",
+    "Job",
+    "scan_job",
+    "read_job",
+    "index_job",
+    "qc_job",
     "ScanReport",
     "UpdateSummary",
     "IndexReport",
@@ -344,3 +349,67 @@ def request_create(
     sources: Optional[Sequence[str]] = None,
 ) -> List[Dict[str, Any]]:
     """Adds requests for a window (``siqaco request create``); returns them."""
+
+@final
+class Job:
+    """One distributed operation (``siqaco.distributed``): plan, partials, combine."""
+
+    def plan(self, partition_files: int) -> Tuple[bytes, List[bytes]]:
+        """Lists the files once: ``(listing, [partition, ...])`` of whole station-days."""
+    def partial(self, partition: Sequence[int]) -> bytes:
+        """The partial result of one partition (in a worker)."""
+    def combine(self, listing: Sequence[int], partials: Sequence[Sequence[int]]) -> Any:
+        """The single-machine result from the listing and every partition's partial."""
+
+def scan_job(
+    paths: Sequence[str],
+    layout: str = "sds",
+    select: Optional[Sequence[str]] = None,
+    start_ns: Optional[int] = None,
+    end_ns: Optional[int] = None,
+    per_day: bool = True,
+    tolerance_s: Optional[float] = None,
+    min_gap_s: Optional[float] = None,
+    max_gap_s: Optional[float] = None,
+    threads: Optional[int] = None,
+) -> Job:
+    """The distributed job of :func:`scan`."""
+
+def read_job(
+    paths: Sequence[str],
+    layout: str = "sds",
+    select: Optional[Sequence[str]] = None,
+    start_ns: Optional[int] = None,
+    end_ns: Optional[int] = None,
+    tolerance_s: Optional[float] = None,
+) -> Job:
+    """The distributed job of :func:`read`."""
+
+def index_job(
+    root: str,
+    catalogue: str,
+    layout: str = "sds",
+    relative_paths: bool = False,
+    hash: bool = False,
+    subindex_s: Optional[int] = None,
+    batch_files: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> Job:
+    """The distributed job of :func:`index`."""
+
+def qc_job(
+    archive: str,
+    metadata: str,
+    layout: str = "sds",
+    select: Optional[Sequence[str]] = None,
+    start_ns: Optional[int] = None,
+    end_ns: Optional[int] = None,
+    record_length: Optional[int] = None,
+    encoding: Optional[int] = None,
+    byte_order: Optional[str] = None,
+    min_timing_quality: Optional[int] = None,
+    rate_tolerance: Optional[float] = None,
+    threads: Optional[int] = None,
+    now_ns: Optional[int] = None,
+) -> Job:
+    """The distributed job of :func:`qc`."""
