@@ -589,10 +589,13 @@ struct StreamAcc {
 /// offset, codes).
 type FileKey = (u32, Check, String);
 
+/// A file-level finding's count, first offset, stream and time span.
+type FileCount = (u64, u64, Nslc, i64, i64);
+
 #[derive(Default)]
 struct Acc {
     streams: HashMap<Nslc, StreamAcc>,
-    file_findings: HashMap<FileKey, (u64, u64, Nslc, i64, i64)>,
+    file_findings: HashMap<FileKey, FileCount>,
     errors: Vec<FileError>,
     files: u64,
     records: u64,
@@ -898,7 +901,7 @@ pub struct QcPartial {
         Vec<FlagRec>,
     )>,
     /// File-level findings being counted.
-    file_findings: Vec<(FileKey, (u64, u64, Nslc, i64, i64))>,
+    file_findings: Vec<(FileKey, FileCount)>,
     errors: Vec<FileError>,
     files: u64,
     records: u64,

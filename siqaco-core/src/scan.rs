@@ -236,7 +236,8 @@ fn scan_files_in_chunks(
 /// parts and the counters. Small: a few traces per stream and day, never samples.
 ///
 /// [`combine`] joins the partials of every group into the report a scan of all the files
-/// gives ([`scan_files`]): the same code path, fed with the partials instead of the files.
+/// gives ([`scan_archive`], [`scan_paths`]): the same code path, fed with the partials
+/// instead of the files.
 /// Serialisable (serde) so that it can travel between processes.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScanPartial {
