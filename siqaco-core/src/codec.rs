@@ -93,8 +93,11 @@ fn from_le_bytes<const N: usize, T, E: serde::de::Error>(
     b: &[u8],
     from: impl Fn([u8; N]) -> T,
 ) -> std::result::Result<Vec<T>, E> {
-    if b.len() % N != 0 {
-        return Err(E::custom(format!("{} sample bytes, not a multiple of {N}", b.len())));
+    if !b.len().is_multiple_of(N) {
+        return Err(E::custom(format!(
+            "{} sample bytes, not a multiple of {N}",
+            b.len()
+        )));
     }
     Ok(b.chunks_exact(N)
         .map(|c| from(c.try_into().expect("chunks of N bytes")))
@@ -913,7 +916,11 @@ mod tests {
         ] {
             let bytes = crate::ops::encode(&s);
             // 4 or 8 bytes a sample, plus a few bytes of framing
-            assert!(bytes.len() <= s.len() * 8 + 8, "{s:?}: {} bytes", bytes.len());
+            assert!(
+                bytes.len() <= s.len() * 8 + 8,
+                "{s:?}: {} bytes",
+                bytes.len()
+            );
             let back: Samples = crate::ops::decode(&bytes).unwrap();
             assert_eq!(back.sample_type(), s.sample_type());
             match (&back, &s) {

@@ -12,6 +12,7 @@ mod logging;
 mod ops;
 mod stack;
 
+use distributed::{Job, Request};
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -246,14 +247,13 @@ impl PyScanReport {
     }
 }
 
-/// Scans an archive directory (or miniSEED files) for gaps, overlaps and availability
-/// ([`siqaco::ops::ScanRequest`]: keyword arguments are its fields and those of its
-/// `analysis`).
+/// The scan of an archive directory (or miniSEED files) for gaps, overlaps and
+/// availability ([`siqaco::ops::ScanRequest`]: keyword arguments are its fields and those
+/// of its `analysis`), checked: a [`Job`] to run here (`run`) or on Dask.
 #[pyfunction]
-#[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, per_day=true, tolerance_s=None, min_gap_s=None, max_gap_s=None, progress=None, threads=None))]
+#[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, per_day=true, tolerance_s=None, min_gap_s=None, max_gap_s=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn scan(
-    py: Python<'_>,
     paths: Vec<PathBuf>,
     layout: &str,
     select: Option<Vec<String>>,
@@ -263,34 +263,9 @@ fn scan(
     tolerance_s: Option<f64>,
     min_gap_s: Option<f64>,
     max_gap_s: Option<f64>,
-    progress: Option<Py<PyAny>>,
     threads: Option<usize>,
-) -> PyResult<PyScanReport> {
-    let request = scan_request(
-        paths,
-        layout,
-        select,
-        (start_ns, end_ns),
-        per_day,
-        (tolerance_s, min_gap_s, max_gap_s),
-        threads,
-    )?;
-    let inner = run_op(py, progress, |control| request.run(control))?;
-    Ok(PyScanReport { inner })
-}
-
-/// The request of [`scan`] (and of `distributed::scan_job`): its keyword arguments mapped
-/// onto [`ScanRequest`], checked.
-pub(crate) fn scan_request(
-    paths: Vec<PathBuf>,
-    layout: &str,
-    select: Option<Vec<String>>,
-    (start_ns, end_ns): (Option<i64>, Option<i64>),
-    per_day: bool,
-    (tolerance_s, min_gap_s, max_gap_s): (Option<f64>, Option<f64>, Option<f64>),
-    threads: Option<usize>,
-) -> PyResult<ScanRequest> {
-    (|| -> siqaco::Result<ScanRequest> {
+) -> PyResult<Job> {
+    let request = (|| -> siqaco::Result<ScanRequest> {
         let mut r = ScanRequest::new(paths);
         r.layout = parse_field("layout", layout)?;
         r.analysis.select = parse_fields("select", &select.unwrap_or_default())?;
@@ -304,7 +279,8 @@ pub(crate) fn scan_request(
         r.validate()?;
         Ok(r)
     })()
-    .map_err(errors::to_pyerr)
+    .map_err(errors::to_pyerr)?;
+    Ok(Job::new(Request::Scan(request)))
 }
 
 /// The streams an archive holds, from its file names (no file is read):
@@ -358,32 +334,19 @@ fn report_data<'py>(
 /// One segment as returned by [`read`].
 pub(crate) type SegmentTuple<'py> = (String, String, String, String, i64, f64, Bound<'py, PyAny>);
 
-/// Reads the samples of an archive directory (or miniSEED files) into contiguous segments.
+/// The read of the samples of an archive directory (or miniSEED files) into contiguous
+/// segments ([`siqaco::ops::ReadRequest`]), checked: a [`Job`].
 #[pyfunction]
 #[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, tolerance_s=None))]
-fn read<'py>(
-    py: Python<'py>,
+fn read(
     paths: Vec<PathBuf>,
     layout: &str,
     select: Option<Vec<String>>,
     start_ns: Option<i64>,
     end_ns: Option<i64>,
     tolerance_s: Option<f64>,
-) -> PyResult<Vec<SegmentTuple<'py>>> {
-    let request = read_request(paths, layout, select, (start_ns, end_ns), tolerance_s)?;
-    let segments = run_op(py, None, |control| request.run(control))?;
-    Ok(segment_tuples(py, segments))
-}
-
-/// The request of [`read`] (and of `distributed::read_job`), checked.
-pub(crate) fn read_request(
-    paths: Vec<PathBuf>,
-    layout: &str,
-    select: Option<Vec<String>>,
-    (start_ns, end_ns): (Option<i64>, Option<i64>),
-    tolerance_s: Option<f64>,
-) -> PyResult<ReadRequest> {
-    (|| -> siqaco::Result<ReadRequest> {
+) -> PyResult<Job> {
+    let request = (|| -> siqaco::Result<ReadRequest> {
         let mut r = ReadRequest::new(paths);
         r.layout = parse_field("layout", layout)?;
         r.select = parse_fields("select", &select.unwrap_or_default())?;
@@ -393,10 +356,12 @@ pub(crate) fn read_request(
         r.validate()?;
         Ok(r)
     })()
-    .map_err(errors::to_pyerr)
+    .map_err(errors::to_pyerr)?;
+    Ok(Job::new(Request::Read(request)))
 }
 
-/// Segments as the tuples [`read`] returns, the samples moved into numpy arrays.
+/// Segments as the tuples `Job.run` of [`read`] returns, the samples moved into numpy
+/// arrays.
 pub(crate) fn segment_tuples(
     py: Python<'_>,
     segments: Vec<siqaco::read::SampleSegment>,
@@ -489,14 +454,13 @@ impl PyIndexReport {
     }
 }
 
-/// Indexes an archive into a tsindex catalogue, incrementally
+/// The indexing of an archive into a tsindex catalogue, incrementally
 /// ([`siqaco::ops::IndexRequest`]: keyword arguments are its fields; `None` keeps the
-/// request's default).
+/// request's default), checked: a [`Job`].
 #[pyfunction]
 #[pyo3(signature = (root, catalogue, layout="sds", relative_paths=false, hash=false, subindex_s=None, batch_files=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn index(
-    py: Python<'_>,
     root: PathBuf,
     catalogue: PathBuf,
     layout: &str,
@@ -505,29 +469,8 @@ fn index(
     subindex_s: Option<i64>,
     batch_files: Option<usize>,
     threads: Option<usize>,
-) -> PyResult<PyIndexReport> {
-    let request = index_request(
-        root,
-        catalogue,
-        layout,
-        (relative_paths, hash),
-        (subindex_s, batch_files),
-        threads,
-    )?;
-    let inner = run_op(py, None, |control| request.run(control))?;
-    Ok(PyIndexReport { inner })
-}
-
-/// The request of [`index`] (and of `distributed::index_job`), checked.
-pub(crate) fn index_request(
-    root: PathBuf,
-    catalogue: PathBuf,
-    layout: &str,
-    (relative_paths, hash): (bool, bool),
-    (subindex_s, batch_files): (Option<i64>, Option<usize>),
-    threads: Option<usize>,
-) -> PyResult<IndexRequest> {
-    (|| -> siqaco::Result<IndexRequest> {
+) -> PyResult<Job> {
+    let request = (|| -> siqaco::Result<IndexRequest> {
         let mut r = IndexRequest::new(root, catalogue);
         r.layout = parse_field("layout", layout)?;
         r.relative_paths = relative_paths;
@@ -542,7 +485,8 @@ pub(crate) fn index_request(
         r.validate()?;
         Ok(r)
     })()
-    .map_err(errors::to_pyerr)
+    .map_err(errors::to_pyerr)?;
+    Ok(Job::new(Request::Index(request)))
 }
 
 /// Gaps, overlaps, availability and per-day statistics of an existing catalogue (no

@@ -2,6 +2,7 @@
 //! `siqaco::ops`; results are typed (`FetchReport`, `MergeReport`, `UpdateSummary`,
 //! `QcReport`), each with a `to_dict()` giving the JSON document of its core result.
 
+use crate::distributed::{Job, Request};
 use crate::{errors, json_to_py, run_op, ProgressArgs};
 use pyo3::prelude::*;
 use serde_json::Value;
@@ -262,13 +263,13 @@ impl PyQcReport {
     }
 }
 
-/// Checks an archive against StationXML metadata and its own rules
-/// ([`siqaco::ops::QcRequest`]: keyword arguments are its fields).
+/// The check of an archive against StationXML metadata and its own rules
+/// ([`siqaco::ops::QcRequest`]: keyword arguments are its fields), checked: a
+/// [`crate::distributed::Job`].
 #[pyfunction]
 #[pyo3(signature = (archive, metadata, layout="sds", select=None, start_ns=None, end_ns=None, record_length=None, encoding=None, byte_order=None, min_timing_quality=None, rate_tolerance=None, threads=None, now_ns=None))]
 #[allow(clippy::too_many_arguments)]
 fn qc(
-    py: Python<'_>,
     archive: PathBuf,
     metadata: String,
     layout: &str,
@@ -282,39 +283,8 @@ fn qc(
     rate_tolerance: Option<f64>,
     threads: Option<usize>,
     now_ns: Option<i64>,
-) -> PyResult<PyQcReport> {
-    let request = qc_request(
-        archive,
-        metadata,
-        layout,
-        select,
-        (start_ns, end_ns, now_ns),
-        (record_length, encoding, byte_order, min_timing_quality),
-        rate_tolerance,
-        threads,
-    )?;
-    let inner = run_op(py, None, |control| request.run(control))?;
-    Ok(PyQcReport { inner })
-}
-
-/// The request of [`qc`] (and of `distributed::qc_job`), checked.
-#[allow(clippy::type_complexity, clippy::too_many_arguments)]
-pub(crate) fn qc_request(
-    archive: PathBuf,
-    metadata: String,
-    layout: &str,
-    select: Option<Vec<String>>,
-    (start_ns, end_ns, now_ns): (Option<i64>, Option<i64>, Option<i64>),
-    (record_length, encoding, byte_order, min_timing_quality): (
-        Option<usize>,
-        Option<u8>,
-        Option<&str>,
-        Option<u8>,
-    ),
-    rate_tolerance: Option<f64>,
-    threads: Option<usize>,
-) -> PyResult<QcRequest> {
-    (|| -> siqaco::Result<QcRequest> {
+) -> PyResult<Job> {
+    let request = (|| -> siqaco::Result<QcRequest> {
         let mut r = QcRequest::new(archive, metadata);
         r.layout = parse_field("layout", layout)?;
         r.select = parse_fields("select", &select.unwrap_or_default())?;
@@ -332,7 +302,8 @@ pub(crate) fn qc_request(
         r.validate()?;
         Ok(r)
     })()
-    .map_err(errors::to_pyerr)
+    .map_err(errors::to_pyerr)?;
+    Ok(Job::new(Request::Qc(request)))
 }
 
 /// Adds the functions to the module.

@@ -568,7 +568,7 @@ def scan(
     KeyboardInterrupt
         On Ctrl-C (the scan stops).
     """
-    return ScanReport(_siqaco.scan(**_scan_native(locals()), progress=progress))
+    return ScanReport(_siqaco.scan(**_scan_native(locals())).run(progress))
 
 
 def _scan_native(a: Dict[str, Any]) -> Dict[str, Any]:
@@ -757,7 +757,7 @@ def read(
     KeyboardInterrupt
         On Ctrl-C: no further file is read, nothing is returned.
     """
-    return [Segment(*t) for t in _siqaco.read(**_read_native(locals()))]
+    return [Segment(*t) for t in _siqaco.read(**_read_native(locals())).run()]
 
 
 def _read_native(a: Dict[str, Any]) -> Dict[str, Any]:
@@ -835,7 +835,7 @@ def index(
         next call indexes the files left and recomputes the day statistics of the streams
         that changed. The catalogue stays consistent whenever the call is interrupted.
     """
-    return _siqaco.index(**_index_native(locals()))
+    return _siqaco.index(**_index_native(locals())).run()
 
 
 def _index_native(a: Dict[str, Any]) -> Dict[str, Any]:
@@ -1551,7 +1551,7 @@ def qc(
     KeyboardInterrupt
         On Ctrl-C: no further file is read and no further stream checked.
     """
-    return QcReport(_siqaco.qc(**_qc_native(locals())))
+    return QcReport(_siqaco.qc(**_qc_native(locals())).run())
 
 
 def _qc_native(a: Dict[str, Any]) -> Dict[str, Any]:

@@ -62,7 +62,7 @@ def _arguments(function: Callable[..., Any], args: tuple, kwargs: Dict[str, Any]
 
 def _job(op: str, native: Dict[str, Any]) -> Any:
     """The native job of operation ``op`` (``scan``, ``read``, ``index``, ``qc``)."""
-    return getattr(_siqaco, op + "_job")(**native)
+    return getattr(_siqaco, op)(**native)
 
 
 def _partial(op: str, native: Dict[str, Any], partition: bytes) -> bytes:
