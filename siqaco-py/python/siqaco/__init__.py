@@ -575,11 +575,7 @@ def _scan_native(a: Dict[str, Any]) -> Dict[str, Any]:
     """The native keyword arguments of :func:`scan`'s arguments ``a`` (by name; ``progress``
     left out): one mapping for :func:`scan` and :func:`siqaco.distributed.scan`."""
     return dict(
-        paths=_paths(a["root"]),
-        layout=a["layout"],
-        select=_select(a["select"]),
-        start_ns=_to_ns(a["start"], "start_ns"),
-        end_ns=_to_ns(a["end"], "end_ns"),
+        **_files_native(a),
         per_day=a["per_day"],
         tolerance_s=a["tolerance"],
         min_gap_s=a["min_gap"],
@@ -762,13 +758,18 @@ def read(
 
 def _read_native(a: Dict[str, Any]) -> Dict[str, Any]:
     """The native keyword arguments of :func:`read`'s arguments ``a`` (by name)."""
+    return dict(**_files_native(a), tolerance_s=a["tolerance"])
+
+
+def _files_native(a: Dict[str, Any]) -> Dict[str, Any]:
+    """The native keyword arguments naming what :func:`scan` and :func:`read` read: their
+    ``root``, ``layout``, ``select``, ``start`` and ``end``."""
     return dict(
         paths=_paths(a["root"]),
         layout=a["layout"],
         select=_select(a["select"]),
         start_ns=_to_ns(a["start"], "start_ns"),
         end_ns=_to_ns(a["end"], "end_ns"),
-        tolerance_s=a["tolerance"],
     )
 
 
