@@ -79,7 +79,7 @@ def main():
         extra = ["--threads", threads] if threads else []
         label = f"CLI --threads {threads}" if threads else "CLI (all cores)"
         ts, _ = best(a.repeat, lambda: cli(a.siqaco, ["scan", arch, "--format", "json", *extra]))
-        ti, _ = best(a.repeat, lambda: cli(a.siqaco, ["index", arch, fresh_db(), *extra]))
+        ti, _ = best(a.repeat, lambda: cli(a.siqaco, ["index", arch, "--db", fresh_db(), *extra]))
         rows.append((label, ts, ti))
     for workers in (1, 2):
         with LocalCluster(n_workers=workers, processes=True, threads_per_worker=1,
