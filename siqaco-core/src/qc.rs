@@ -550,8 +550,10 @@ pub fn qc_archive(archive: &Archive, inventory: &Inventory, opts: &QcOptions) ->
 // Reading
 // ---------------------------------------------------------------------------------------
 
-/// One data record, for duplicate detection.
+/// One data record, for duplicate detection. Serialised as a tuple (no field names: a
+/// [`QcPartial`] holds one per record).
 #[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(into = "RecKeyTuple", from = "RecKeyTuple")]
 struct RecKey {
     start_ns: i64,
     count: i64,
@@ -561,8 +563,75 @@ struct RecKey {
     file: u32,
 }
 
-/// One data record's span and header flags, kept for the per-day summaries.
+/// [`RecKey`]'s fields in order.
+type RecKeyTuple = (i64, i64, u64, i64, u64, u32);
+
+impl From<RecKey> for RecKeyTuple {
+    fn from(r: RecKey) -> Self {
+        (
+            r.start_ns,
+            r.count,
+            r.rate_bits,
+            r.end_ns,
+            r.payload_hash,
+            r.file,
+        )
+    }
+}
+
+impl From<RecKeyTuple> for RecKey {
+    fn from((start_ns, count, rate_bits, end_ns, payload_hash, file): RecKeyTuple) -> Self {
+        RecKey {
+            start_ns,
+            count,
+            rate_bits,
+            end_ns,
+            payload_hash,
+            file,
+        }
+    }
+}
+
+/// [`FlagRec`]'s fields in order, its flags' fields in order.
+type FlagRecTuple = (i64, i64, i64, u32, u64, (u8, u8, u8, Option<u8>, bool));
+
+impl From<FlagRec> for FlagRecTuple {
+    fn from(r: FlagRec) -> Self {
+        let f = r.flags;
+        let flags = (
+            f.activity,
+            f.io_clock,
+            f.data_quality,
+            f.timing_quality,
+            f.time_correction,
+        );
+        (r.start_ns, r.end_ns, r.half_ns, r.file, r.offset, flags)
+    }
+}
+
+impl From<FlagRecTuple> for FlagRec {
+    fn from((start_ns, end_ns, half_ns, file, offset, f): FlagRecTuple) -> Self {
+        FlagRec {
+            start_ns,
+            end_ns,
+            half_ns,
+            file,
+            offset,
+            flags: HeaderFlags {
+                activity: f.0,
+                io_clock: f.1,
+                data_quality: f.2,
+                timing_quality: f.3,
+                time_correction: f.4,
+            },
+        }
+    }
+}
+
+/// One data record's span and header flags, kept for the per-day summaries. Serialised as
+/// a tuple, as [`RecKey`].
 #[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(into = "FlagRecTuple", from = "FlagRecTuple")]
 struct FlagRec {
     start_ns: i64,
     /// End of coverage (last sample + one period), as ObsPy's `get_flags` takes it.

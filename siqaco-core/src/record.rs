@@ -236,7 +236,7 @@ impl RecordCodes<'_> {
 }
 
 /// The header flags of a record in miniSEED 2 terms ([`RecordHeader::flags`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HeaderFlags {
     /// Activity flags (SEED 2.4 fixed header field 12), bit 0 first.
     pub activity: u8,
