@@ -84,7 +84,9 @@ impl Severity {
 }
 
 /// The checks, each with a stable lower-case code (see `docs/qc.md`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[non_exhaustive]
 pub enum Check {
     /// The same samples twice: records with equal start, sample count and rate.
@@ -548,8 +550,10 @@ pub fn qc_archive(archive: &Archive, inventory: &Inventory, opts: &QcOptions) ->
 // Reading
 // ---------------------------------------------------------------------------------------
 
-/// One data record, for duplicate detection.
-#[derive(Clone, Copy)]
+/// One data record, for duplicate detection. Serialised as a tuple (no field names: a
+/// [`QcPartial`] holds one per record).
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(into = "RecKeyTuple", from = "RecKeyTuple")]
 struct RecKey {
     start_ns: i64,
     count: i64,
@@ -559,8 +563,75 @@ struct RecKey {
     file: u32,
 }
 
-/// One data record's span and header flags, kept for the per-day summaries.
-#[derive(Clone, Copy)]
+/// [`RecKey`]'s fields in order.
+type RecKeyTuple = (i64, i64, u64, i64, u64, u32);
+
+impl From<RecKey> for RecKeyTuple {
+    fn from(r: RecKey) -> Self {
+        (
+            r.start_ns,
+            r.count,
+            r.rate_bits,
+            r.end_ns,
+            r.payload_hash,
+            r.file,
+        )
+    }
+}
+
+impl From<RecKeyTuple> for RecKey {
+    fn from((start_ns, count, rate_bits, end_ns, payload_hash, file): RecKeyTuple) -> Self {
+        RecKey {
+            start_ns,
+            count,
+            rate_bits,
+            end_ns,
+            payload_hash,
+            file,
+        }
+    }
+}
+
+/// [`FlagRec`]'s fields in order, its flags' fields in order.
+type FlagRecTuple = (i64, i64, i64, u32, u64, (u8, u8, u8, Option<u8>, bool));
+
+impl From<FlagRec> for FlagRecTuple {
+    fn from(r: FlagRec) -> Self {
+        let f = r.flags;
+        let flags = (
+            f.activity,
+            f.io_clock,
+            f.data_quality,
+            f.timing_quality,
+            f.time_correction,
+        );
+        (r.start_ns, r.end_ns, r.half_ns, r.file, r.offset, flags)
+    }
+}
+
+impl From<FlagRecTuple> for FlagRec {
+    fn from((start_ns, end_ns, half_ns, file, offset, f): FlagRecTuple) -> Self {
+        FlagRec {
+            start_ns,
+            end_ns,
+            half_ns,
+            file,
+            offset,
+            flags: HeaderFlags {
+                activity: f.0,
+                io_clock: f.1,
+                data_quality: f.2,
+                timing_quality: f.3,
+                time_correction: f.4,
+            },
+        }
+    }
+}
+
+/// One data record's span and header flags, kept for the per-day summaries. Serialised as
+/// a tuple, as [`RecKey`].
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(into = "FlagRecTuple", from = "FlagRecTuple")]
 struct FlagRec {
     start_ns: i64,
     /// End of coverage (last sample + one period), as ObsPy's `get_flags` takes it.
@@ -587,10 +658,13 @@ struct StreamAcc {
 /// offset, codes).
 type FileKey = (u32, Check, String);
 
+/// A file-level finding's count, first offset, stream and time span.
+type FileCount = (u64, u64, Nslc, i64, i64);
+
 #[derive(Default)]
 struct Acc {
     streams: HashMap<Nslc, StreamAcc>,
-    file_findings: HashMap<FileKey, (u64, u64, Nslc, i64, i64)>,
+    file_findings: HashMap<FileKey, FileCount>,
     errors: Vec<FileError>,
     files: u64,
     records: u64,
@@ -872,6 +946,122 @@ pub fn load_metadata(
 /// Checks listed archive files (see [`qc_archive`]). The file-name codes of each
 /// [`ArchiveFile::nslc`] are compared with its records' codes.
 pub fn qc_files(files: &[ArchiveFile], inventory: &Inventory, opts: &QcOptions) -> QcReport {
+    finish(accumulate(files, opts), files, inventory, opts)
+}
+
+/// The partial result of checking one group of an archive's files (a partition of a
+/// distributed check, `siqaco.distributed.qc`): per stream its traces, record keys, record
+/// flags and per-day record counts, the file-level findings being counted, the unreadable
+/// parts and the counters — what [`qc_files`] gathers before it checks the streams against
+/// the metadata. Header values only, never samples. [`combine`] checks the partials of
+/// every group into the report of [`qc_files`] over all the files. Serialisable (serde).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct QcPartial {
+    /// The group's files (`rel_path`), in order: the file numbers below are places here.
+    paths: Vec<String>,
+    /// Per stream: traces, data records, record keys, records per day, record flags.
+    #[allow(clippy::type_complexity)]
+    streams: Vec<(
+        Nslc,
+        Vec<Piece>,
+        u64,
+        Vec<RecKey>,
+        Vec<(i64, u64)>,
+        Vec<FlagRec>,
+    )>,
+    /// File-level findings being counted.
+    file_findings: Vec<(FileKey, FileCount)>,
+    errors: Vec<FileError>,
+    files: u64,
+    records: u64,
+}
+
+/// Reads `files` (one group of an archive's listed files) into a [`QcPartial`], with the
+/// options of the whole check (no metadata needed: it is used by [`combine`]).
+pub fn qc_partial(files: &[ArchiveFile], opts: &QcOptions) -> QcPartial {
+    let acc = accumulate(files, opts);
+    QcPartial {
+        paths: files.iter().map(|f| f.rel_path.clone()).collect(),
+        streams: acc
+            .streams
+            .into_iter()
+            .map(|(nslc, s)| {
+                let days = s.days.into_iter().collect();
+                let traces = s.tb.finish(&opts.tolerance);
+                (nslc, traces, s.records, s.recs, days, s.flags)
+            })
+            .collect(),
+        file_findings: acc.file_findings.into_iter().collect(),
+        errors: acc.errors,
+        files: acc.files,
+        records: acc.records,
+    }
+}
+
+/// The report of a check from the partials of its groups ([`qc_partial`] over groups that
+/// together hold each file of `files` once): equal to [`qc_files`] over `files` (the list
+/// the groups were made from, in its order: file numbers, which break ties between records,
+/// are places in it).
+///
+/// # Errors
+/// [`crate::Error::InvalidField`] `partial` when a partial names a file not in `files`.
+pub fn combine(
+    files: &[ArchiveFile],
+    partials: impl IntoIterator<Item = QcPartial>,
+    inventory: &Inventory,
+    opts: &QcOptions,
+) -> Result<QcReport> {
+    let place: HashMap<&str, u32> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.rel_path.as_str(), i as u32))
+        .collect();
+    let mut acc = Acc::default();
+    for p in partials {
+        let global = p
+            .paths
+            .iter()
+            .map(|path| {
+                place.get(path.as_str()).copied().ok_or_else(|| {
+                    crate::Error::field("partial", format!("{path} is not a listed file"))
+                })
+            })
+            .collect::<Result<Vec<u32>>>()?;
+        let mut other = Acc {
+            errors: p.errors,
+            files: p.files,
+            records: p.records,
+            ..Acc::default()
+        };
+        for (nslc, traces, records, mut recs, days, mut flags) in p.streams {
+            let mut tb = TraceBuilder::new();
+            tb.extend(traces, &opts.tolerance);
+            recs.iter_mut()
+                .for_each(|r| r.file = global[r.file as usize]);
+            flags
+                .iter_mut()
+                .for_each(|r| r.file = global[r.file as usize]);
+            let s = StreamAcc {
+                tb,
+                records,
+                recs,
+                days: days.into_iter().collect(),
+                flags,
+            };
+            other.streams.insert(nslc, s);
+        }
+        for ((file, check, detail), v) in p.file_findings {
+            other
+                .file_findings
+                .insert((global[file as usize], check, detail), v);
+        }
+        acc = acc.merge(other, &opts.tolerance);
+    }
+    Ok(finish(acc, files, inventory, opts))
+}
+
+/// Reads `files` into one accumulator, in parallel; files are numbered by their place.
+fn accumulate(files: &[ArchiveFile], opts: &QcOptions) -> Acc {
     let tol = opts.tolerance;
     let run = || {
         files
@@ -885,14 +1075,13 @@ pub fn qc_files(files: &[ArchiveFile], inventory: &Inventory, opts: &QcOptions) 
             })
             .reduce(Acc::default, |a, b| a.merge(b, &tol))
     };
-    let acc = match opts.threads {
+    match opts.threads {
         Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
             Ok(pool) => pool.install(run),
             Err(_) => run(),
         },
         None => run(),
-    };
-    finish(acc, files, inventory, opts)
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1108,8 +1297,11 @@ fn finish(acc: Acc, files: &[ArchiveFile], inventory: &Inventory, opts: &QcOptio
         streams.push(check_stream(&mut ctx, nslc, s, epochs));
     }
     let mut findings = ctx.findings;
+    // The message last: file-level findings of one file, stream and start (several record
+    // rules broken from the same record on) come out of a hash map in any order.
     findings.sort_by(|a, b| {
-        (&a.nslc, a.check, a.start_ns, &a.path).cmp(&(&b.nslc, b.check, b.start_ns, &b.path))
+        (&a.nslc, a.check, a.start_ns, &a.path, &a.message)
+            .cmp(&(&b.nslc, b.check, b.start_ns, &b.path, &b.message))
     });
     let mut errors = acc.errors;
     errors.sort_by(|a, b| (&a.path, a.offset).cmp(&(&b.path, b.offset)));

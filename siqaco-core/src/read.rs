@@ -129,6 +129,25 @@ type Part = (Nslc, Piece, Samples);
 /// # Errors
 /// As [`read`].
 pub fn read_files(files: &[ArchiveFile], opts: &ReadOptions) -> Result<Vec<SampleSegment>> {
+    Ok(combine([read_partial(files, opts)?], &opts.tolerance))
+}
+
+/// The partial result of reading one group of an archive's files (a partition of a
+/// distributed read, `siqaco.distributed.read`): per stream its traces (joined with the
+/// trace rule) with their samples. [`combine`] joins the partials of every group into the
+/// segments a read of all the files gives. Serialisable (serde).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReadPartial {
+    /// Per stream its traces and their samples, sorted by N.S.L.C.
+    pub streams: Vec<(Nslc, Vec<(Piece, Samples)>)>,
+}
+
+/// Reads `files` (one group of an archive's listed files) into a [`ReadPartial`], with
+/// the options of the whole read.
+///
+/// # Errors
+/// As [`read`].
+pub fn read_partial(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPartial> {
     let parts: Vec<Vec<Part>> = files
         .par_iter()
         .map(|f| {
@@ -138,29 +157,55 @@ pub fn read_files(files: &[ArchiveFile], opts: &ReadOptions) -> Result<Vec<Sampl
             read_one(&f.path, &f.rel_path, &opts.selection, opts.window)
         })
         .collect::<Result<_>>()?;
-    let tolerance = &opts.tolerance;
     let mut streams: HashMap<Nslc, Vec<(Piece, Samples)>> = HashMap::new();
     for (nslc, piece, samples) in parts.into_iter().flatten() {
         streams.entry(nslc).or_default().push((piece, samples));
     }
+    Ok(ReadPartial {
+        streams: join_streams(streams, &opts.tolerance),
+    })
+}
+
+/// Joins each stream's pieces with the trace rule; streams sorted by N.S.L.C.
+fn join_streams(
+    streams: HashMap<Nslc, Vec<(Piece, Samples)>>,
+    tolerance: &Tolerance,
+) -> Vec<(Nslc, Vec<(Piece, Samples)>)> {
     let mut streams: Vec<_> = streams.into_iter().collect();
     streams.sort_by(|a, b| a.0.cmp(&b.0));
-    let segments = streams
+    streams
         .into_par_iter()
-        .map(|(nslc, pieces)| {
-            join_pieces_with(pieces, tolerance, same_type, append)
+        .map(|(nslc, pieces)| (nslc, join_pieces_with(pieces, tolerance, same_type, append)))
+        .collect()
+}
+
+/// The segments of a read from the partials of its groups ([`read_partial`] over groups
+/// that together hold each listed file once): equal to those of one read of all the
+/// files, the traces being joined again with the same rule. Sorted by N.S.L.C, then
+/// start time, then end time.
+pub fn combine(
+    partials: impl IntoIterator<Item = ReadPartial>,
+    tolerance: &Tolerance,
+) -> Vec<SampleSegment> {
+    let mut streams: HashMap<Nslc, Vec<(Piece, Samples)>> = HashMap::new();
+    for p in partials {
+        for (nslc, traces) in p.streams {
+            streams.entry(nslc).or_default().extend(traces);
+        }
+    }
+    join_streams(streams, tolerance)
+        .into_iter()
+        .flat_map(|(nslc, traces)| {
+            traces
                 .into_iter()
-                .map(|(piece, samples)| SampleSegment {
+                .map(move |(piece, samples)| SampleSegment {
                     nslc: nslc.clone(),
                     start_ns: piece.start_ns,
                     sample_rate_hz: piece.sample_rate_hz,
                     samples,
                 })
-                .collect::<Vec<_>>()
         })
-        .flatten()
-        .collect();
-    Ok(segments)
+        .collect()
 }
 
 pub(crate) fn same_type(a: &Samples, b: &Samples) -> bool {
@@ -290,9 +335,5 @@ pub fn read_input(
     input: &crate::scan::ScanInput,
     opts: &ReadOptions,
 ) -> Result<Vec<SampleSegment>> {
-    let files = match input {
-        crate::scan::ScanInput::Archive(a) => a.list_files(&opts.selection, opts.window)?,
-        crate::scan::ScanInput::Files(f) => crate::scan::path_files(f),
-    };
-    read_files(&files, opts)
+    read_files(&input.list_files(&opts.selection, opts.window)?, opts)
 }

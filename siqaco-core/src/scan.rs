@@ -52,7 +52,7 @@ pub struct Progress {
 }
 
 /// A file that could not be read completely.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileError {
     /// The file's path as found under the scanned root (or as given).
     pub path: String,
@@ -150,6 +150,23 @@ impl ScanInput {
         Ok(ScanInput::Files(paths.to_vec()))
     }
 
+    /// The files a scan or a read of this input uses: an archive's files of the streams
+    /// `selection` matches (empty = all) whose time span meets `window` (file names only,
+    /// [`Archive::list_files`]), or the files given.
+    ///
+    /// # Errors
+    /// As [`scan_archive`].
+    pub fn list_files(
+        &self,
+        selection: &[NslcGlob],
+        window: Option<(i64, i64)>,
+    ) -> Result<Vec<ArchiveFile>> {
+        match self {
+            ScanInput::Archive(a) => a.list_files(selection, window),
+            ScanInput::Files(f) => Ok(path_files(f)),
+        }
+    }
+
     /// Scans the input (see [`scan_archive`] and [`scan_paths`]).
     ///
     /// # Errors
@@ -210,6 +227,85 @@ fn scan_files_in_chunks(
     progress: Option<&(dyn Fn(Progress) + Sync)>,
     chunk_bytes: usize,
 ) -> ScanReport {
+    finish(accumulate(files, opts, progress, chunk_bytes), opts)
+}
+
+/// The partial result of scanning one group of an archive's files (a partition of a
+/// distributed scan, `siqaco.distributed.scan`): per stream its records and its traces
+/// (coverage pieces joined with the trace rule, [`crate::segment`]), the unreadable file
+/// parts and the counters. Small: a few traces per stream and day, never samples.
+///
+/// [`combine`] joins the partials of every group into the report a scan of all the files
+/// gives ([`scan_archive`], [`scan_paths`]): the same code path, fed with the partials
+/// instead of the files.
+/// Serialisable (serde) so that it can travel between processes.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ScanPartial {
+    /// Per stream: records used and traces, sorted by N.S.L.C.
+    pub streams: Vec<(Nslc, u64, Vec<Piece>)>,
+    /// Files that could not be read completely.
+    pub errors: Vec<FileError>,
+    /// Files scanned.
+    pub files: u64,
+    /// Records read (data and non-data).
+    pub records: u64,
+    /// Bytes read.
+    pub bytes: u64,
+}
+
+/// Scans `files` (one group of an archive's listed files) into a [`ScanPartial`]; `opts`
+/// as for the whole scan (selection, window, tolerance; the analysis itself is done by
+/// [`combine`]).
+pub fn scan_partial(files: &[ArchiveFile], opts: &ScanOptions) -> ScanPartial {
+    let acc = accumulate(files, opts, None, CHUNK_BYTES);
+    let tolerance = &opts.analysis.tolerance;
+    let mut streams: Vec<(Nslc, u64, Vec<Piece>)> = acc
+        .streams
+        .into_iter()
+        .map(|(nslc, (tb, records))| (nslc, records, tb.finish(tolerance)))
+        .collect();
+    streams.sort_by(|a, b| a.0.cmp(&b.0));
+    ScanPartial {
+        streams,
+        errors: acc.errors,
+        files: acc.files,
+        records: acc.records,
+        bytes: acc.bytes,
+    }
+}
+
+/// The report of a scan from the partials of its groups ([`scan_partial`] over groups
+/// that together hold each listed file once, in any order): equal to the report of one
+/// scan of all the files with the same `opts`, because traces are joined with the same
+/// rule whatever the order the pieces arrive in (the single-machine scan already merges
+/// the per-thread results in any order).
+pub fn combine(partials: impl IntoIterator<Item = ScanPartial>, opts: &ScanOptions) -> ScanReport {
+    let tolerance = &opts.analysis.tolerance;
+    let acc = partials.into_iter().fold(Acc::default(), |acc, p| {
+        let mut other = Acc {
+            errors: p.errors,
+            files: p.files,
+            records: p.records,
+            bytes: p.bytes,
+            ..Acc::default()
+        };
+        for (nslc, records, traces) in p.streams {
+            let mut tb = TraceBuilder::new();
+            tb.extend(traces, tolerance);
+            other.streams.insert(nslc, (tb, records));
+        }
+        acc.merge(other, opts)
+    });
+    finish(acc, opts)
+}
+
+/// Reads `files` into one accumulator, `chunk_bytes` at a time, in parallel.
+fn accumulate(
+    files: &[ArchiveFile],
+    opts: &ScanOptions,
+    progress: Option<&(dyn Fn(Progress) + Sync)>,
+    chunk_bytes: usize,
+) -> Acc {
     let total_files = files.len() as u64;
     let total_bytes: u64 = files.iter().map(|f| f.size_bytes).sum();
     let done_files = AtomicU64::new(0);
@@ -236,14 +332,13 @@ fn scan_files_in_chunks(
             })
             .reduce(Acc::default, |a, b| a.merge(b, opts))
     };
-    let acc = match opts.threads {
+    match opts.threads {
         Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
             Ok(pool) => pool.install(run),
             Err(_) => run(),
         },
         None => run(),
-    };
-    finish(acc, opts)
+    }
 }
 
 fn finish(acc: Acc, opts: &ScanOptions) -> ScanReport {

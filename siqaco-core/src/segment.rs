@@ -103,7 +103,7 @@ impl Tolerance {
 }
 
 /// A run of contiguous samples: a record, or a trace built from several records.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Piece {
     /// Time of the first sample, ns.
     pub start_ns: i64,
@@ -187,11 +187,16 @@ impl TraceBuilder {
         }
     }
 
-    /// Adds every trace of another builder.
-    pub fn merge(&mut self, other: TraceBuilder, tolerance: &Tolerance) {
-        for p in other.pieces.into_iter().chain(other.run) {
+    /// Adds pieces or traces (any order; those of another scan's [`TraceBuilder::finish`]).
+    pub fn extend(&mut self, pieces: impl IntoIterator<Item = Piece>, tolerance: &Tolerance) {
+        for p in pieces {
             self.push_piece(p, tolerance);
         }
+    }
+
+    /// Adds every trace of another builder.
+    pub fn merge(&mut self, other: TraceBuilder, tolerance: &Tolerance) {
+        self.extend(other.pieces.into_iter().chain(other.run), tolerance);
     }
 
     /// Joins pending pieces into traces now.

@@ -6,11 +6,13 @@
 //! signatures are described in `python/siqaco/_siqaco.pyi`. The core's `tracing` events
 //! reach Python's `logging` (module `logging`).
 
+mod distributed;
 mod errors;
 mod logging;
 mod ops;
 mod stack;
 
+use distributed::{Job, Request};
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -177,8 +179,8 @@ fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
 /// The result of [`scan`]: streams with segments, gaps, overlaps and statistics, and the
 /// files that could not be read.
 #[pyclass(frozen, name = "ScanReport", module = "siqaco._siqaco")]
-struct PyScanReport {
-    inner: siqaco::scan::ScanReport,
+pub(crate) struct PyScanReport {
+    pub(crate) inner: siqaco::scan::ScanReport,
 }
 
 #[pymethods]
@@ -245,14 +247,13 @@ impl PyScanReport {
     }
 }
 
-/// Scans an archive directory (or miniSEED files) for gaps, overlaps and availability
-/// ([`siqaco::ops::ScanRequest`]: keyword arguments are its fields and those of its
-/// `analysis`).
+/// The scan of an archive directory (or miniSEED files) for gaps, overlaps and
+/// availability ([`siqaco::ops::ScanRequest`]: keyword arguments are its fields and those
+/// of its `analysis`), checked: a [`Job`] to run here (`run`) or on Dask.
 #[pyfunction]
-#[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, per_day=true, tolerance_s=None, min_gap_s=None, max_gap_s=None, progress=None, threads=None))]
+#[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, per_day=true, tolerance_s=None, min_gap_s=None, max_gap_s=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn scan(
-    py: Python<'_>,
     paths: Vec<PathBuf>,
     layout: &str,
     select: Option<Vec<String>>,
@@ -262,9 +263,8 @@ fn scan(
     tolerance_s: Option<f64>,
     min_gap_s: Option<f64>,
     max_gap_s: Option<f64>,
-    progress: Option<Py<PyAny>>,
     threads: Option<usize>,
-) -> PyResult<PyScanReport> {
+) -> PyResult<Job> {
     let request = (|| -> siqaco::Result<ScanRequest> {
         let mut r = ScanRequest::new(paths);
         r.layout = parse_field("layout", layout)?;
@@ -280,8 +280,7 @@ fn scan(
         Ok(r)
     })()
     .map_err(errors::to_pyerr)?;
-    let inner = run_op(py, progress, |control| request.run(control))?;
-    Ok(PyScanReport { inner })
+    Ok(Job::new(Request::Scan(request)))
 }
 
 /// The streams an archive holds, from its file names (no file is read):
@@ -333,20 +332,20 @@ fn report_data<'py>(
 }
 
 /// One segment as returned by [`read`].
-type SegmentTuple<'py> = (String, String, String, String, i64, f64, Bound<'py, PyAny>);
+pub(crate) type SegmentTuple<'py> = (String, String, String, String, i64, f64, Bound<'py, PyAny>);
 
-/// Reads the samples of an archive directory (or miniSEED files) into contiguous segments.
+/// The read of the samples of an archive directory (or miniSEED files) into contiguous
+/// segments ([`siqaco::ops::ReadRequest`]), checked: a [`Job`].
 #[pyfunction]
 #[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, tolerance_s=None))]
-fn read<'py>(
-    py: Python<'py>,
+fn read(
     paths: Vec<PathBuf>,
     layout: &str,
     select: Option<Vec<String>>,
     start_ns: Option<i64>,
     end_ns: Option<i64>,
     tolerance_s: Option<f64>,
-) -> PyResult<Vec<SegmentTuple<'py>>> {
+) -> PyResult<Job> {
     let request = (|| -> siqaco::Result<ReadRequest> {
         let mut r = ReadRequest::new(paths);
         r.layout = parse_field("layout", layout)?;
@@ -358,8 +357,16 @@ fn read<'py>(
         Ok(r)
     })()
     .map_err(errors::to_pyerr)?;
-    let segments = run_op(py, None, |control| request.run(control))?;
-    Ok(segments
+    Ok(Job::new(Request::Read(request)))
+}
+
+/// Segments as the tuples `Job.run` of [`read`] returns, the samples moved into numpy
+/// arrays.
+pub(crate) fn segment_tuples(
+    py: Python<'_>,
+    segments: Vec<siqaco::read::SampleSegment>,
+) -> Vec<SegmentTuple<'_>> {
+    segments
         .into_iter()
         .map(|s| {
             let data = match s.samples {
@@ -379,14 +386,14 @@ fn read<'py>(
                 data,
             )
         })
-        .collect())
+        .collect()
 }
 
 /// What an indexing run did ([`siqaco::index::IndexReport`]): six counts, as attributes,
 /// as `report["files_indexed"]` and as the dict of [`PyIndexReport::to_dict`].
 #[pyclass(frozen, name = "IndexReport", module = "siqaco._siqaco")]
-struct PyIndexReport {
-    inner: siqaco::index::IndexReport,
+pub(crate) struct PyIndexReport {
+    pub(crate) inner: siqaco::index::IndexReport,
 }
 
 #[pymethods]
@@ -447,14 +454,13 @@ impl PyIndexReport {
     }
 }
 
-/// Indexes an archive into a tsindex catalogue, incrementally
+/// The indexing of an archive into a tsindex catalogue, incrementally
 /// ([`siqaco::ops::IndexRequest`]: keyword arguments are its fields; `None` keeps the
-/// request's default).
+/// request's default), checked: a [`Job`].
 #[pyfunction]
 #[pyo3(signature = (root, catalogue, layout="sds", relative_paths=false, hash=false, subindex_s=None, batch_files=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn index(
-    py: Python<'_>,
     root: PathBuf,
     catalogue: PathBuf,
     layout: &str,
@@ -463,7 +469,7 @@ fn index(
     subindex_s: Option<i64>,
     batch_files: Option<usize>,
     threads: Option<usize>,
-) -> PyResult<PyIndexReport> {
+) -> PyResult<Job> {
     let request = (|| -> siqaco::Result<IndexRequest> {
         let mut r = IndexRequest::new(root, catalogue);
         r.layout = parse_field("layout", layout)?;
@@ -480,8 +486,7 @@ fn index(
         Ok(r)
     })()
     .map_err(errors::to_pyerr)?;
-    let inner = run_op(py, None, |control| request.run(control))?;
-    Ok(PyIndexReport { inner })
+    Ok(Job::new(Request::Index(request)))
 }
 
 /// Gaps, overlaps, availability and per-day statistics of an existing catalogue (no
@@ -591,6 +596,7 @@ fn _siqaco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_time, m)?)?;
     m.add_function(wrap_pyfunction!(report_data, m)?)?;
     ops::register(m)?;
+    distributed::register(m)?;
     stack::register(m)?;
     logging::install(m.py());
     errors::register(m)

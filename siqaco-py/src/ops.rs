@@ -2,6 +2,7 @@
 //! `siqaco::ops`; results are typed (`FetchReport`, `MergeReport`, `UpdateSummary`,
 //! `QcReport`), each with a `to_dict()` giving the JSON document of its core result.
 
+use crate::distributed::{Job, Request};
 use crate::{errors, json_to_py, run_op, ProgressArgs};
 use pyo3::prelude::*;
 use serde_json::Value;
@@ -237,8 +238,8 @@ fn update(
 
 /// The result of [`qc`]: findings, per-stream per-day summaries and unreadable files.
 #[pyclass(frozen, name = "QcReport", module = "siqaco._siqaco")]
-struct PyQcReport {
-    inner: QcReport,
+pub(crate) struct PyQcReport {
+    pub(crate) inner: QcReport,
 }
 
 #[pymethods]
@@ -262,13 +263,13 @@ impl PyQcReport {
     }
 }
 
-/// Checks an archive against StationXML metadata and its own rules
-/// ([`siqaco::ops::QcRequest`]: keyword arguments are its fields).
+/// The check of an archive against StationXML metadata and its own rules
+/// ([`siqaco::ops::QcRequest`]: keyword arguments are its fields), checked: a
+/// [`crate::distributed::Job`].
 #[pyfunction]
 #[pyo3(signature = (archive, metadata, layout="sds", select=None, start_ns=None, end_ns=None, record_length=None, encoding=None, byte_order=None, min_timing_quality=None, rate_tolerance=None, threads=None, now_ns=None))]
 #[allow(clippy::too_many_arguments)]
 fn qc(
-    py: Python<'_>,
     archive: PathBuf,
     metadata: String,
     layout: &str,
@@ -282,7 +283,7 @@ fn qc(
     rate_tolerance: Option<f64>,
     threads: Option<usize>,
     now_ns: Option<i64>,
-) -> PyResult<PyQcReport> {
+) -> PyResult<Job> {
     let request = (|| -> siqaco::Result<QcRequest> {
         let mut r = QcRequest::new(archive, metadata);
         r.layout = parse_field("layout", layout)?;
@@ -302,8 +303,7 @@ fn qc(
         Ok(r)
     })()
     .map_err(errors::to_pyerr)?;
-    let inner = run_op(py, None, |control| request.run(control))?;
-    Ok(PyQcReport { inner })
+    Ok(Job::new(Request::Qc(request)))
 }
 
 /// Adds the functions to the module.

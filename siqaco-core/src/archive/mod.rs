@@ -132,7 +132,7 @@ impl fmt::Display for Layout {
 }
 
 /// One file of an archive, as found by [`Archive::list_files`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ArchiveFile {
     /// Full path: the archive root joined with `rel_path`.
     pub path: PathBuf,

@@ -269,6 +269,17 @@ pub struct IndexOptions {
     pub cancel: Option<Arc<AtomicBool>>,
 }
 
+impl IndexOptions {
+    /// The per-file indexing options of these.
+    fn section_options(&self) -> SectionOptions {
+        SectionOptions {
+            subindex_s: self.subindex_s,
+            tolerance: self.tolerance,
+            hash: self.hash,
+        }
+    }
+}
+
 impl Default for IndexOptions {
     fn default() -> Self {
         IndexOptions {
@@ -838,6 +849,33 @@ impl Catalogue {
     /// [`Error::Io`] when the archive cannot be listed; [`Error::Database`]. Unreadable
     /// files or bytes are not errors: they are recorded in `siqaco_files.errors`.
     pub fn index_archive(&mut self, archive: &Archive, opts: &IndexOptions) -> Result<IndexReport> {
+        self.index_archive_from(archive, opts, IndexPartial::default())
+    }
+
+    /// The files of `archive` that [`Catalogue::index_archive`] would read: those that are
+    /// new or whose size, modification time or stored name changed (the catalogue is only
+    /// read). A distributed run (`siqaco.distributed.index`) reads them elsewhere
+    /// ([`index_partial`]) and passes what was read to [`Catalogue::index_archive_from`].
+    ///
+    /// # Errors
+    /// As [`Catalogue::index_archive`].
+    pub fn files_to_index(
+        &mut self,
+        archive: &Archive,
+        opts: &IndexOptions,
+    ) -> Result<Vec<ArchiveFile>> {
+        Ok(self
+            .plan(archive, opts)?
+            .todo
+            .into_iter()
+            .map(|(f, _, _)| f)
+            .collect())
+    }
+
+    /// What an index run does before reading: the files listed, the unchanged ones counted,
+    /// the files to read with their absolute path and stored name, and the catalogue's
+    /// files under the root that are gone.
+    fn plan(&mut self, archive: &Archive, opts: &IndexOptions) -> Result<IndexPlan> {
         let root_abs =
             std::fs::canonicalize(archive.root()).map_err(|err| Error::io(archive.root(), err))?;
         let files = archive.list_files(&[], None)?;
@@ -889,6 +927,38 @@ impl Catalogue {
             .filter(|(p, _)| p.starts_with(&prefix) && !seen.contains(*p))
             .map(|(_, (id, _, _, filename))| (*id, filename.clone()))
             .collect();
+        Ok(IndexPlan {
+            report,
+            todo,
+            removed,
+        })
+    }
+
+    /// [`Catalogue::index_archive`], taking the files already read in `partial` (by a
+    /// distributed run, [`index_partial`]) instead of reading them again; a file of the
+    /// partial whose size or modification time no longer matches the listing, and a file to
+    /// index missing from it, is read here. The catalogue written is the one
+    /// [`Catalogue::index_archive`] writes (the same code path).
+    ///
+    /// # Errors
+    /// As [`Catalogue::index_archive`].
+    pub fn index_archive_from(
+        &mut self,
+        archive: &Archive,
+        opts: &IndexOptions,
+        partial: IndexPartial,
+    ) -> Result<IndexReport> {
+        let IndexPlan {
+            mut report,
+            todo,
+            removed,
+        } = self.plan(archive, opts)?;
+        let mut read_before: HashMap<PathBuf, (ArchiveFile, FileIndex, Vec<FileError>)> = partial
+            .files
+            .into_iter()
+            .map(|(f, idx, errors)| (f.path.clone(), (f, idx, errors)))
+            .collect();
+        let db = self.db.get_mut();
         if !removed.is_empty() {
             db.transaction(|tx| {
                 for (id, filename) in &removed {
@@ -900,11 +970,7 @@ impl Catalogue {
             })?;
             report.files_removed = removed.len() as u64;
         }
-        let sopts = SectionOptions {
-            subindex_s: opts.subindex_s,
-            tolerance: opts.tolerance,
-            hash: opts.hash,
-        };
+        let sopts = opts.section_options();
         let pool = match opts.threads {
             Some(n) => rayon::ThreadPoolBuilder::new().num_threads(n).build().ok(),
             None => None,
@@ -914,11 +980,24 @@ impl Catalogue {
             if crate::is_cancelled(cancel) {
                 break;
             }
+            let before: Vec<_> = batch
+                .iter()
+                .map(|(f, _, _)| {
+                    read_before
+                        .remove(&f.path)
+                        .filter(|(g, _, _)| {
+                            g.size_bytes == f.size_bytes && g.mtime_ns == f.mtime_ns
+                        })
+                        .map(|(_, idx, errors)| (idx, errors))
+                })
+                .collect();
             let work = || {
                 batch
                     .par_iter()
-                    .map(|(f, _, _)| {
-                        (!crate::is_cancelled(cancel)).then(|| read_and_index(f, &sopts))
+                    .zip(before)
+                    .map(|((f, _, _), before)| {
+                        (!crate::is_cancelled(cancel))
+                            .then(|| before.unwrap_or_else(|| read_and_index(f, &sopts)))
                     })
                     .collect::<Vec<_>>()
             };
@@ -1314,6 +1393,66 @@ pub struct StoredDay {
     pub max_overlap: f64,
     /// Percent of the day covered.
     pub percent_availability: f64,
+}
+
+/// What an index run does before reading ([`Catalogue::plan`]).
+struct IndexPlan {
+    /// `files_listed` and `files_unchanged` counted.
+    report: IndexReport,
+    /// Files to read, with their absolute path and the name stored in `filename`.
+    todo: Vec<(ArchiveFile, String, String)>,
+    /// Ids and stored names of the catalogue's files under the root that are gone.
+    removed: Vec<(i64, String)>,
+}
+
+/// What the workers of a distributed index run read ([`index_partial`]): per file (as
+/// listed by [`Catalogue::files_to_index`]) its tsindex sections, traces and unreadable
+/// parts. Small (a few rows per file, never samples); serialisable (serde). Partials of
+/// several groups are joined with [`IndexPartial::extend`].
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct IndexPartial {
+    /// Per file: the file as listed, what was indexed from it, its unreadable parts.
+    files: Vec<(ArchiveFile, FileIndex, Vec<FileError>)>,
+}
+
+impl IndexPartial {
+    /// Adds the files of another partial.
+    pub fn extend(&mut self, other: IndexPartial) {
+        self.files.extend(other.files);
+    }
+
+    /// The files read, as listed.
+    pub fn files(&self) -> impl Iterator<Item = &ArchiveFile> {
+        self.files.iter().map(|(f, _, _)| f)
+    }
+}
+
+/// Reads and indexes `files` (one group of [`Catalogue::files_to_index`]) as
+/// [`Catalogue::index_archive`] would, in parallel with rayon, without a catalogue.
+/// `opts`' subindex interval, hash, tolerance, threads and cancellation flag are used (a
+/// file not started once the flag is set is left out). Unreadable files and bytes are not
+/// errors: they are in the partial, as the catalogue records them.
+pub fn index_partial(files: &[ArchiveFile], opts: &IndexOptions) -> IndexPartial {
+    let sopts = opts.section_options();
+    let cancel = opts.cancel.as_deref();
+    let work = || {
+        files
+            .par_iter()
+            .filter(|_| !crate::is_cancelled(cancel))
+            .map(|f| {
+                let (idx, errors) = read_and_index(f, &sopts);
+                (f.clone(), idx, errors)
+            })
+            .collect()
+    };
+    let files = match opts
+        .threads
+        .and_then(|n| rayon::ThreadPoolBuilder::new().num_threads(n).build().ok())
+    {
+        Some(pool) => pool.install(work),
+        None => work(),
+    };
+    IndexPartial { files }
 }
 
 fn read_and_index(f: &ArchiveFile, opts: &SectionOptions) -> (FileIndex, Vec<FileError>) {

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 /// starts exactly where the previous record ended (skipped bytes start a new section;
 /// records of different lengths do not); otherwise it starts a new section. Out-of-order
 /// records stay in the section.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Section {
     /// Stream codes.
     pub nslc: Nslc,
@@ -50,7 +50,7 @@ pub struct Section {
 
 /// The exact traces of one stream of one file, as [`crate::scan`] builds them (data records
 /// only, joined with the tolerance).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileStream {
     /// Stream codes.
     pub nslc: Nslc,
@@ -61,7 +61,7 @@ pub struct FileStream {
 }
 
 /// Everything indexed from one file.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileIndex {
     /// tsindex sections in file order.
     pub sections: Vec<Section>,

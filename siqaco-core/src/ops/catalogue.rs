@@ -111,7 +111,7 @@ impl IndexRequest {
 
     /// The lower-level options of this request (without cancellation), every field
     /// checked but `catalogue`.
-    fn options(&self) -> Result<IndexOptions> {
+    pub(crate) fn options(&self) -> Result<IndexOptions> {
         require(self.subindex_s >= 1, "subindex_s", || {
             "must be at least 1 (seconds)".into()
         })?;

@@ -46,6 +46,7 @@
 #[cfg(feature = "sqlite")]
 mod catalogue;
 mod control;
+mod distributed;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod fdsnws;
@@ -71,6 +72,7 @@ pub use catalogue::{
     StatsRequest,
 };
 pub use control::{Control, Progress};
+pub use distributed::{decode, encode, partition};
 #[cfg(feature = "fdsn")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fdsn")))]
 pub use fetch::{ArchiveFetch, FetchRequest};

@@ -103,7 +103,7 @@ impl QcRequest {
     }
 
     /// The lower-level options ([`QcOptions`]) of this request.
-    fn options(&self) -> Result<QcOptions> {
+    pub(crate) fn options(&self) -> Result<QcOptions> {
         require(!self.metadata.trim().is_empty(), "metadata", || {
             "a StationXML file, directory or station web service URL is needed".into()
         })?;
@@ -140,6 +140,15 @@ impl QcRequest {
     pub fn run(&self, control: &Control) -> Result<QcReport> {
         let mut opts = self.options()?;
         opts.cancel = Some(control.cancel_flag().clone());
+        let archive = self.archive()?;
+        qc_archive(&archive, &self.inventory(&opts)?, &opts)
+    }
+
+    /// The archive, when its root is a directory.
+    ///
+    /// # Errors
+    /// [`Error::Io`] (not found) when it is not.
+    pub(crate) fn archive(&self) -> Result<Archive> {
         if !self.archive.is_dir() {
             return Err(Error::io(
                 &self.archive,
@@ -149,16 +158,19 @@ impl QcRequest {
                 ),
             ));
         }
-        let inventory = load_metadata(
+        Ok(Archive::new(&self.archive, self.layout.clone()))
+    }
+
+    /// The metadata of the selected streams over the window.
+    ///
+    /// # Errors
+    /// As [`load_metadata`].
+    pub(crate) fn inventory(&self, opts: &QcOptions) -> Result<crate::stationxml::Inventory> {
+        load_metadata(
             &self.metadata,
             &opts.selection,
             opts.window,
             &Default::default(),
-        )?;
-        qc_archive(
-            &Archive::new(&self.archive, self.layout.clone()),
-            &inventory,
-            &opts,
         )
     }
 }

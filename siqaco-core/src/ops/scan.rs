@@ -121,7 +121,7 @@ impl Default for ScanRequest {
 }
 
 /// Checks the `paths` field: at least one path.
-fn check_paths(paths: &[PathBuf]) -> Result<()> {
+pub(crate) fn check_paths(paths: &[PathBuf]) -> Result<()> {
     require(!paths.is_empty(), "paths", || {
         "at least one archive root or file is needed".into()
     })
@@ -289,7 +289,7 @@ impl ReadRequest {
         self.options().map(|_| ())
     }
 
-    fn options(&self) -> Result<ReadOptions> {
+    pub(crate) fn options(&self) -> Result<ReadOptions> {
         let opts = ReadOptions {
             selection: self.select.clone(),
             window: Window::pair_of(Window::open_ended(self.start_ns, self.end_ns)?),

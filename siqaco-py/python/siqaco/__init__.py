@@ -30,7 +30,18 @@ from __future__ import annotations
 import dataclasses as _dataclasses
 import datetime as _dt
 import os
-from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 from . import _siqaco
 from ._siqaco import (
@@ -557,20 +568,20 @@ def scan(
     KeyboardInterrupt
         On Ctrl-C (the scan stops).
     """
-    native = _siqaco.scan(
-        _paths(root),
-        layout=layout,
-        select=_select(select),
-        start_ns=_to_ns(start, "start_ns"),
-        end_ns=_to_ns(end, "end_ns"),
-        per_day=per_day,
-        tolerance_s=tolerance,
-        min_gap_s=min_gap,
-        max_gap_s=max_gap,
-        progress=progress,
-        threads=threads,
+    return ScanReport(_siqaco.scan(**_scan_native(locals())).run(progress))
+
+
+def _scan_native(a: Dict[str, Any]) -> Dict[str, Any]:
+    """The native keyword arguments of :func:`scan`'s arguments ``a`` (by name; ``progress``
+    left out): one mapping for :func:`scan` and :func:`siqaco.distributed.scan`."""
+    return dict(
+        **_files_native(a),
+        per_day=a["per_day"],
+        tolerance_s=a["tolerance"],
+        min_gap_s=a["min_gap"],
+        max_gap_s=a["max_gap"],
+        threads=a["threads"],
     )
-    return ScanReport(native)
 
 
 class ReportData:
@@ -742,15 +753,24 @@ def read(
     KeyboardInterrupt
         On Ctrl-C: no further file is read, nothing is returned.
     """
-    raw = _siqaco.read(
-        _paths(root),
-        layout=layout,
-        select=_select(select),
-        start_ns=_to_ns(start, "start_ns"),
-        end_ns=_to_ns(end, "end_ns"),
-        tolerance_s=tolerance,
+    return [Segment(*t) for t in _siqaco.read(**_read_native(locals())).run()]
+
+
+def _read_native(a: Dict[str, Any]) -> Dict[str, Any]:
+    """The native keyword arguments of :func:`read`'s arguments ``a`` (by name)."""
+    return dict(**_files_native(a), tolerance_s=a["tolerance"])
+
+
+def _files_native(a: Dict[str, Any]) -> Dict[str, Any]:
+    """The native keyword arguments naming what :func:`scan` and :func:`read` read: their
+    ``root``, ``layout``, ``select``, ``start`` and ``end``."""
+    return dict(
+        paths=_paths(a["root"]),
+        layout=a["layout"],
+        select=_select(a["select"]),
+        start_ns=_to_ns(a["start"], "start_ns"),
+        end_ns=_to_ns(a["end"], "end_ns"),
     )
-    return [Segment(*t) for t in raw]
 
 
 def to_obspy(segments: Iterable[Segment]) -> Any:
@@ -816,15 +836,20 @@ def index(
         next call indexes the files left and recomputes the day statistics of the streams
         that changed. The catalogue stays consistent whenever the call is interrupted.
     """
-    return _siqaco.index(
-        os.fspath(root),
-        os.fspath(db),
-        layout=layout,
-        relative_paths=relative_paths,
-        hash=hash,
-        subindex_s=subindex_s,
-        batch_files=batch_files,
-        threads=threads,
+    return _siqaco.index(**_index_native(locals())).run()
+
+
+def _index_native(a: Dict[str, Any]) -> Dict[str, Any]:
+    """The native keyword arguments of :func:`index`'s arguments ``a`` (by name)."""
+    return dict(
+        root=os.fspath(a["root"]),
+        catalogue=os.fspath(a["db"]),
+        layout=a["layout"],
+        relative_paths=a["relative_paths"],
+        hash=a["hash"],
+        subindex_s=a["subindex_s"],
+        batch_files=a["batch_files"],
+        threads=a["threads"],
     )
 
 
@@ -1557,22 +1582,26 @@ def qc(
     KeyboardInterrupt
         On Ctrl-C: no further file is read and no further stream checked.
     """
-    native = _siqaco.qc(
-        os.fspath(archive),
-        os.fspath(metadata),
-        layout=layout,
-        select=_select(select),
-        start_ns=_to_ns(start),
-        end_ns=_to_ns(end),
-        record_length=record_length,
-        encoding=encoding,
-        byte_order=byte_order,
-        min_timing_quality=min_timing_quality,
-        rate_tolerance=rate_tolerance,
-        threads=threads,
-        now_ns=_to_ns(now),
+    return QcReport(_siqaco.qc(**_qc_native(locals())).run())
+
+
+def _qc_native(a: Dict[str, Any]) -> Dict[str, Any]:
+    """The native keyword arguments of :func:`qc`'s arguments ``a`` (by name)."""
+    return dict(
+        archive=os.fspath(a["archive"]),
+        metadata=os.fspath(a["metadata"]),
+        layout=a["layout"],
+        select=_select(a["select"]),
+        start_ns=_to_ns(a["start"]),
+        end_ns=_to_ns(a["end"]),
+        record_length=a["record_length"],
+        encoding=a["encoding"],
+        byte_order=a["byte_order"],
+        min_timing_quality=a["min_timing_quality"],
+        rate_tolerance=a["rate_tolerance"],
+        threads=a["threads"],
+        now_ns=_to_ns(a["now"]),
     )
-    return QcReport(native)
 
 
 def _ids(ids: Union[int, Iterable[int], None]) -> Optional[List[int]]:

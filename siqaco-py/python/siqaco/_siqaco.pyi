@@ -2,10 +2,10 @@
 
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, final
 
-import numpy as np
 
 __all__ = [
     "__version__",
+    "Job",
     "ScanReport",
     "UpdateSummary",
     "IndexReport",
@@ -114,10 +114,10 @@ def scan(
     tolerance_s: Optional[float] = None,
     min_gap_s: Optional[float] = None,
     max_gap_s: Optional[float] = None,
-    progress: Optional[Callable[[int, int, int, int], Any]] = None,
     threads: Optional[int] = None,
-) -> ScanReport:
-    """Scans an archive directory (or miniSEED files) with the GIL released."""
+) -> Job:
+    """The scan of an archive directory (or miniSEED files); ``run()`` gives a
+    :class:`ScanReport`."""
 
 def read(
     paths: Sequence[str],
@@ -126,9 +126,9 @@ def read(
     start_ns: Optional[int] = None,
     end_ns: Optional[int] = None,
     tolerance_s: Optional[float] = None,
-) -> List[Tuple[str, str, str, str, int, float, np.ndarray]]:
-    """Reads samples into segments ``(net, sta, loc, cha, start_ns, rate_hz, data)``;
-    Ctrl-C stops it between files."""
+) -> Job:
+    """The read of samples into segments; ``run()`` gives tuples ``(net, sta, loc, cha,
+    start_ns, rate_hz, data)``; Ctrl-C stops it between files."""
 
 def report_data(
     catalogue: str,
@@ -184,9 +184,10 @@ def index(
     subindex_s: Optional[int] = None,
     batch_files: Optional[int] = None,
     threads: Optional[int] = None,
-) -> IndexReport:
-    """Indexes an archive into a tsindex catalogue, incrementally; Ctrl-C stops it between
-    files (what was read is written, file by file)."""
+) -> Job:
+    """The indexing of an archive into a tsindex catalogue, incrementally; ``run()`` gives
+    an :class:`IndexReport`; Ctrl-C stops it between files (what was read is written, file
+    by file)."""
 
 def stats(
     catalogue: str,
@@ -313,9 +314,10 @@ def qc(
     rate_tolerance: Optional[float] = None,
     threads: Optional[int] = None,
     now_ns: Optional[int] = None,
-) -> QcReport:
-    """Checks an archive against StationXML and its rules (the report's ``to_dict()`` is
-    ``siqaco qc --format json``); Ctrl-C stops it between files and streams."""
+) -> Job:
+    """The check of an archive against StationXML and its rules; ``run()`` gives a
+    :class:`QcReport` (``to_dict()``: ``siqaco qc --format json``); Ctrl-C stops it between
+    files and streams."""
 
 def stack_list(
     config: str,
@@ -344,3 +346,17 @@ def request_create(
     sources: Optional[Sequence[str]] = None,
 ) -> List[Dict[str, Any]]:
     """Adds requests for a window (``siqaco request create``); returns them."""
+
+@final
+class Job:
+    """One operation (:func:`scan`, :func:`read`, :func:`index`, :func:`qc`): run here, or
+    planned, run by partition and combined by ``siqaco.distributed``."""
+
+    def run(self, progress: Optional[Callable[[int, int, int, int], Any]] = None) -> Any:
+        """Runs the operation here with the GIL released (``progress``: scan only)."""
+    def plan(self, partition_files: int) -> Tuple[bytes, List[bytes]]:
+        """Lists the files once: ``(listing, [partition, ...])`` of whole station-days."""
+    def partial(self, partition: Sequence[int]) -> bytes:
+        """The partial result of one partition (in a worker)."""
+    def combine(self, listing: Sequence[int], partials: Sequence[Sequence[int]]) -> Any:
+        """The single-machine result from the listing and every partition's partial."""

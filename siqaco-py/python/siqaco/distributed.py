@@ -1,0 +1,163 @@
+"""Run siqaco's operations on a Dask cluster, with exactly the single-machine result.
+
+Each function takes a :class:`dask.distributed.Client` and the arguments of the
+single-machine function of the same name (:func:`siqaco.scan`, :func:`siqaco.index`,
+:func:`siqaco.qc`, :func:`siqaco.read`). It
+
+1. lists the archive's files **once**, in the calling process (the listing of the
+   single-machine call; for :func:`index`, the files that are new or changed since the
+   catalogue last saw them), and splits them into partitions of whole station-days (all
+   channels of one network, station and day stay together; at least ``partition_files``
+   files per partition);
+2. runs the core's operation on each partition in the workers (one Dask task per
+   partition), which returns a small partial result: traces and counters for ``scan``,
+   header values for ``qc``, the rows of each file for ``index`` (never samples), the
+   traces with their samples for ``read``;
+3. combines the partials in the calling process with the single-machine code path of the
+   Rust core (traces are joined with the same rule whatever order they arrive in), so the
+   result is equal to the single-machine call's: the same JSON document, the same samples,
+   the same catalogue rows.
+
+Every task is a pure function of its partition: when a worker is lost, Dask runs its tasks
+again elsewhere and the result is still exact. The catalogue of :func:`index` is written by
+the calling process only (SQLite or PostgreSQL, as :func:`siqaco.index`); the workers only
+read files. The workers must see the archive at the same path as the calling process (a
+shared file system).
+
+Needs the optional dependency ``dask[distributed]`` (``pip install siqaco[dask]``); this
+module does not import Dask itself (the client is passed in). See ``docs/python.md`` and
+``docs/scale.md``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from typing import TYPE_CHECKING, Any, Callable, Dict, List
+
+import siqaco
+
+from . import _siqaco
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dask.distributed import Client
+
+#: Files per partition when ``partition_files`` is not given: enough work per Dask task
+#: (tens of day files, tens of milliseconds to seconds) that the scheduler's overhead of
+#: about a millisecond per task does not count.
+PARTITION_FILES = 64
+
+__all__ = ["PARTITION_FILES", "index", "qc", "read", "scan"]
+
+
+def _arguments(function: Callable[..., Any], args: tuple, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """The arguments of ``function(*args, **kwargs)`` by name, defaults filled in (a
+    ``TypeError`` for an unknown keyword, as the single-machine call raises)."""
+    bound = inspect.signature(function).bind(*args, **kwargs)
+    bound.apply_defaults()
+    if bound.arguments.get("progress") is not None:
+        raise TypeError("progress is not supported by siqaco.distributed (see Dask's dashboard)")
+    return dict(bound.arguments)
+
+
+def _job(op: str, native: Dict[str, Any]) -> Any:
+    """The native job of operation ``op`` (``scan``, ``read``, ``index``, ``qc``)."""
+    return getattr(_siqaco, op)(**native)
+
+
+def _partial(op: str, native: Dict[str, Any], partition: bytes) -> bytes:
+    """One Dask task: the partial result of one partition (bytes)."""
+    return _job(op, native).partial(partition)
+
+
+def _gather(client: "Client", futures: List[Any]) -> List[bytes]:
+    """The partials of every task, in partition order (tasks of a lost worker are run
+    again by Dask)."""
+    return client.gather(futures)
+
+
+def _run(client: "Client", op: str, native: Dict[str, Any], partition_files: int) -> Any:
+    """Plan in this process, partials in the workers, combine in this process."""
+    job = _job(op, native)
+    listing, partitions = job.plan(partition_files)
+    # One core per task: Dask runs as many tasks at once as a worker has threads.
+    worker_native = dict(native)
+    if "threads" in worker_native and worker_native["threads"] is None:
+        worker_native["threads"] = 1
+    n = len(partitions)
+    futures = client.map(_partial, [op] * n, [worker_native] * n, partitions, pure=True)
+    return job.combine(listing, _gather(client, futures))
+
+
+def scan(
+    client: "Client", root: Any, partition_files: int = PARTITION_FILES, **kwargs: Any
+) -> "siqaco.ScanReport":
+    """:func:`siqaco.scan` on a Dask cluster: the same :class:`siqaco.ScanReport` (its
+    ``to_dict()`` equal to the single-machine one).
+
+    Parameters
+    ----------
+    client : dask.distributed.Client
+        The cluster's client.
+    root : path or list of paths
+        As :func:`siqaco.scan`.
+    partition_files : int
+        At least this many files per Dask task (whole station-days; default
+        :data:`PARTITION_FILES`).
+    **kwargs
+        The keyword arguments of :func:`siqaco.scan` but ``progress``; ``threads`` is the
+        threads of each task (default 1).
+
+    Raises
+    ------
+    As :func:`siqaco.scan`; :class:`siqaco.InvalidArgumentError` for ``partition_files``
+    < 1; ``TypeError`` for an unknown keyword or ``progress``.
+    """
+    native = siqaco._scan_native(_arguments(siqaco.scan, (root,), kwargs))
+    return siqaco.ScanReport(_run(client, "scan", native, partition_files))
+
+
+def read(
+    client: "Client", root: Any, partition_files: int = PARTITION_FILES, **kwargs: Any
+) -> List["siqaco.Segment"]:
+    """:func:`siqaco.read` on a Dask cluster: the same segments (equal samples, same
+    order). The samples of every partition travel to the calling process.
+
+    Parameters are those of :func:`scan` with the keyword arguments of :func:`siqaco.read`.
+    """
+    native = siqaco._read_native(_arguments(siqaco.read, (root,), kwargs))
+    return [siqaco.Segment(*t) for t in _run(client, "read", native, partition_files)]
+
+
+def index(
+    client: "Client", root: Any, db: Any, partition_files: int = PARTITION_FILES, **kwargs: Any
+) -> Any:
+    """:func:`siqaco.index` on a Dask cluster: the workers read the new and changed files,
+    the calling process writes the catalogue (SQLite file or ``postgresql://`` URL), whose
+    rows equal those :func:`siqaco.index` writes; returns the same ``IndexReport``.
+
+    The catalogue is opened (created when missing) in the calling process to find the files
+    to read; a file that changes between that and the writing is read again there.
+    Parameters are those of :func:`scan` with the keyword arguments of :func:`siqaco.index`.
+    """
+    native = siqaco._index_native(_arguments(siqaco.index, (root, db), kwargs))
+    return _run(client, "index", native, partition_files)
+
+
+def qc(
+    client: "Client",
+    archive: Any,
+    metadata: Any,
+    partition_files: int = PARTITION_FILES,
+    **kwargs: Any,
+) -> "siqaco.QcReport":
+    """:func:`siqaco.qc` on a Dask cluster: the workers read record headers, the calling
+    process reads the metadata (once) and checks; the same :class:`siqaco.QcReport`.
+
+    Parameters are those of :func:`scan` with the keyword arguments of :func:`siqaco.qc`.
+    """
+    native = siqaco._qc_native(_arguments(siqaco.qc, (archive, metadata), kwargs))
+    if native["now_ns"] is None:
+        # One clock for the listing, the partials and the check.
+        native["now_ns"] = time.time_ns()
+    return siqaco.QcReport(_run(client, "qc", native, partition_files))

@@ -1,0 +1,156 @@
+//! One operation, run here or on Dask: `scan`, `read`, `index` and `qc` map their keyword
+//! arguments onto the core's request and return a [`Job`] holding it. `Job.run` runs it
+//! in this process (`siqaco.scan`...); for `siqaco.distributed`, `plan` lists the files once
+//! and splits them into station-day partitions, `partial` computes one partition's partial
+//! result in a worker, `combine` joins the partials into the single-machine result
+//! (`siqaco::ops`, module `distributed`). Partitions and partials are opaque bytes
+//! (`siqaco::ops::encode`) that Dask moves between processes.
+
+use crate::ops::PyQcReport;
+use crate::{run_op, segment_tuples, PyIndexReport, PyScanReport};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use pyo3::IntoPyObjectExt;
+use siqaco::archive::ArchiveFile;
+use siqaco::index::IndexPartial;
+use siqaco::ops::{decode, encode, partition, IndexRequest, QcRequest, ReadRequest, ScanRequest};
+
+/// The request a job runs.
+pub(crate) enum Request {
+    Scan(ScanRequest),
+    Read(ReadRequest),
+    Index(IndexRequest),
+    Qc(QcRequest),
+}
+
+/// One operation: its checked request; `run` here, or the steps `plan`, `partial`,
+/// `combine` of a distributed run.
+#[pyclass(frozen, name = "Job", module = "siqaco._siqaco")]
+pub(crate) struct Job {
+    request: Request,
+}
+
+impl Job {
+    /// The job of `request`.
+    pub(crate) fn new(request: Request) -> Self {
+        Job { request }
+    }
+}
+
+/// Every partial decoded.
+fn decode_all<T: serde::de::DeserializeOwned>(partials: &[Vec<u8>]) -> siqaco::Result<Vec<T>> {
+    partials.iter().map(|b| decode(b)).collect()
+}
+
+#[pymethods]
+impl Job {
+    /// Runs the operation in this process with the GIL released (the single-machine call):
+    /// a `ScanReport`, the segment tuples of a read, an `IndexReport` or a `QcReport`.
+    /// `progress` (scan only) is called as `progress(files_done, files_total, bytes_done,
+    /// bytes_total)`; Ctrl-C or a raising `progress` stops the run.
+    #[pyo3(signature = (progress=None))]
+    fn run(&self, py: Python<'_>, progress: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+        match &self.request {
+            Request::Scan(r) => {
+                let inner = run_op(py, progress, |control| r.run(control))?;
+                PyScanReport { inner }.into_py_any(py)
+            }
+            Request::Read(r) => {
+                let segments = run_op(py, None, |control| r.run(control))?;
+                segment_tuples(py, segments).into_py_any(py)
+            }
+            Request::Index(r) => {
+                let inner = run_op(py, None, |control| r.run(control))?;
+                PyIndexReport { inner }.into_py_any(py)
+            }
+            Request::Qc(r) => {
+                let inner = run_op(py, None, |control| r.run(control))?;
+                PyQcReport { inner }.into_py_any(py)
+            }
+        }
+    }
+
+    /// Lists the files once (for an index: the files to read, the catalogue only read)
+    /// and splits them into partitions of whole station-days of at least
+    /// `partition_files` files: `(listing, [partition...])`, all bytes. Runs with the GIL
+    /// released.
+    fn plan<'py>(
+        &self,
+        py: Python<'py>,
+        partition_files: usize,
+    ) -> PyResult<(Bound<'py, PyBytes>, Vec<Bound<'py, PyBytes>>)> {
+        let (listing, parts) = run_op(py, None, |_| {
+            let files = match &self.request {
+                Request::Scan(r) => r.list_files()?,
+                Request::Read(r) => r.list_files()?,
+                Request::Index(r) => r.files_to_index()?,
+                Request::Qc(r) => r.list_files()?,
+            };
+            let listing = encode(&files);
+            let parts = partition(files, partition_files)?;
+            Ok((listing, parts.iter().map(encode).collect::<Vec<_>>()))
+        })?;
+        Ok((
+            PyBytes::new(py, &listing),
+            parts.iter().map(|p| PyBytes::new(py, p)).collect(),
+        ))
+    }
+
+    /// The partial result of one partition of `plan`, as bytes (in a worker). Runs with the
+    /// GIL released; Ctrl-C stops it.
+    fn partial<'py>(&self, py: Python<'py>, partition: Vec<u8>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = run_op(py, None, |control| {
+            let files: Vec<ArchiveFile> = decode(&partition)?;
+            Ok(match &self.request {
+                Request::Scan(r) => encode(&r.run_partial(&files, control)?),
+                Request::Read(r) => encode(&r.run_partial(&files, control)?),
+                Request::Index(r) => encode(&r.run_partial(&files, control)?),
+                Request::Qc(r) => encode(&r.run_partial(&files, control)?),
+            })
+        })?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// The single-machine result from the `listing` of `plan` and the partials of all its
+    /// partitions: a `ScanReport`, the segment tuples of `read`, an `IndexReport` (the
+    /// catalogue written) or a `QcReport`. Runs with the GIL released.
+    fn combine(
+        &self,
+        py: Python<'_>,
+        listing: Vec<u8>,
+        partials: Vec<Vec<u8>>,
+    ) -> PyResult<Py<PyAny>> {
+        match &self.request {
+            Request::Scan(r) => {
+                let inner = run_op(py, None, |_| r.combine(decode_all(&partials)?))?;
+                PyScanReport { inner }.into_py_any(py)
+            }
+            Request::Read(r) => {
+                let segments = run_op(py, None, |_| r.combine(decode_all(&partials)?))?;
+                segment_tuples(py, segments).into_py_any(py)
+            }
+            Request::Index(r) => {
+                let inner = run_op(py, None, |control| {
+                    let mut all = IndexPartial::default();
+                    for p in decode_all::<IndexPartial>(&partials)? {
+                        all.extend(p);
+                    }
+                    r.run_from(all, control)
+                })?;
+                PyIndexReport { inner }.into_py_any(py)
+            }
+            Request::Qc(r) => {
+                let inner = run_op(py, None, |control| {
+                    let files: Vec<ArchiveFile> = decode(&listing)?;
+                    r.combine(&files, decode_all(&partials)?, control)
+                })?;
+                PyQcReport { inner }.into_py_any(py)
+            }
+        }
+    }
+}
+
+/// Adds the job class to the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Job>()
+}
