@@ -1,6 +1,6 @@
 //! Schema migrations that never rewrite the large tables (`tsindex`, `siqaco_spans`,
 //! `siqaco_files`, `siqaco_requests`...): a step adds tables, nullable columns and indexes,
-//! nothing else (see `docs/scale.md`, "Migrations").
+//! nothing else (see `docs/scale.md`, "Migrations without rewriting").
 //!
 //! A migration is a list of [`Step`]s, computed once ([`plan`]) and either printed (`siqaco
 //! db migrate --dry-run`, [`script`]) or run ([`run`]):
@@ -17,7 +17,10 @@
 //!   built again.
 
 use super::backend::{BackendKind, Db};
-use super::{siqaco_ddl_pg, CLAIMS_DDL, SCHEMA_VERSION, SIQACO_DDL_V1, STACK_DDL, TSINDEX_DDL, TSINDEX_DDL_PG};
+use super::{
+    siqaco_ddl_pg, CLAIMS_DDL, SCHEMA_VERSION, SIQACO_DDL_V1, STACK_DDL, TSINDEX_DDL,
+    TSINDEX_DDL_PG,
+};
 use crate::error::Result;
 use std::path::PathBuf;
 

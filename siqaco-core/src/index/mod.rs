@@ -753,7 +753,7 @@ impl Catalogue {
     /// PostgreSQL: no copy is made (back up with `pg_dump`, [`Catalogue::backup`], first);
     /// the new tables and nullable columns in one transaction, the new indexes built with
     /// `CREATE INDEX CONCURRENTLY`, then the version number; returns `None`. No step
-    /// rewrites a table (`docs/scale.md`, "Migrations").
+    /// rewrites a table (`docs/scale.md`, "Migrations without rewriting").
     ///
     /// Migrations: 0 → 1 creates `tsindex` (if absent), its indexes and siqaco's tables;
     /// existing `tsindex` rows are kept and replaced file by file at the next index run.

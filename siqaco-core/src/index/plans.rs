@@ -3,7 +3,7 @@
 //! extents and day statistics, the segments and sections of a stream in a window (the
 //! availability and dataselect services) — with example parameters, and their query plans
 //! ([`Catalogue::key_statement_plans`]): each must search an index, never read a whole
-//! table (`docs/scale.md`, "Indexes and query plans").
+//! table (`docs/scale.md`, "EXPLAIN").
 
 use super::backend::{vals, BackendKind, SqlValue};
 use super::spans::{exact_codes, sections_sql, FILES_SQL, SPANS_SQL};

@@ -181,5 +181,8 @@ fn postgres_plan_builds_indexes_outside_the_transaction() {
             "COMMIT;".to_string()
         ]
     );
-    assert!(!lite.iter().any(|s| s.contains("tsindex_nslcse_idx")), "{lite:?}");
+    assert!(
+        !lite.iter().any(|s| s.contains("tsindex_nslcse_idx")),
+        "{lite:?}"
+    );
 }
