@@ -222,9 +222,7 @@ impl PyUpdateSummary {
     }
 
     /// Pickling (a Dask worker sends its summary to the client): every field, as a tuple.
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (SummaryState,))> {
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (SummaryState,))> {
         let s = &slf.get().inner;
         let state = (
             (s.window_start_ns, s.window_end_ns, s.run_id),

@@ -759,7 +759,11 @@ mod tests {
         };
         // Run 5 planned first (it created the requests); run 6 found some gaps filled.
         let late = summary(Some(6), [20, 4, 0, 3, 2, 1, 70], &["late"]);
-        let early = summary(Some(5), [20, 30, 30, 28, 27, 1, 900], &["early 1", "early 2"]);
+        let early = summary(
+            Some(5),
+            [20, 30, 30, 28, 27, 1, 900],
+            &["early 1", "early 2"],
+        );
         let idle = summary(Some(7), [20, 0, 0, 0, 0, 0, 0], &[]);
         let combined = request
             .combine(vec![late.clone(), idle.clone(), early.clone()])
@@ -782,7 +786,12 @@ mod tests {
         };
         assert_eq!(combined, want);
         // The order given does not matter; one summary is returned as it is.
-        assert_eq!(request.combine(vec![early.clone(), idle, late.clone()]).unwrap(), want);
+        assert_eq!(
+            request
+                .combine(vec![early.clone(), idle, late.clone()])
+                .unwrap(),
+            want
+        );
         assert_eq!(request.combine(vec![late.clone()]).unwrap(), late);
 
         let mut other = early.clone();
@@ -797,7 +806,10 @@ mod tests {
         assert_eq!(e.field_name(), Some("summaries"), "{e}");
         let e = request.prepare_workers().unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Config);
-        assert!(e.to_string().contains("catalogue.url: ") && e.to_string().contains("cat.sqlite"), "{e}");
+        assert!(
+            e.to_string().contains("catalogue.url: ") && e.to_string().contains("cat.sqlite"),
+            "{e}"
+        );
     }
 
     #[test]

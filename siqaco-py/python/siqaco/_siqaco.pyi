@@ -36,6 +36,8 @@ __all__ = [
     "FetchReport",
     "merge",
     "update",
+    "update_prepare_workers",
+    "update_combine",
     "qc",
     "stack_list",
     "stack_run",

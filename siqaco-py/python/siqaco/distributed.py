@@ -2,7 +2,7 @@
 
 Each function takes a :class:`dask.distributed.Client` and the arguments of the
 single-machine function of the same name (:func:`siqaco.scan`, :func:`siqaco.index`,
-:func:`siqaco.qc`, :func:`siqaco.read`). It
+:func:`siqaco.qc`, :func:`siqaco.read`, :func:`siqaco.update`). The first four
 
 1. lists the archive's files **once**, in the calling process (the listing of the
    single-machine call; for :func:`index`, the files that are new or changed since the
