@@ -73,6 +73,13 @@ def test_dask_update_completes_the_archive_once(client, pg, full, tmp_path):
         assert got[k] == want[k], k
     assert leftovers(tmp_path / "arch") == []
     assert pg.sql(db, "SELECT count(*) FROM siqaco_workers") == "0"
+    # The PostgreSQL catalogue the workers left, read from Python, states what a SQLite
+    # catalogue of the completed archive states, and so what the source's scan states.
+    sqlite_db = tmp_path / "check.sqlite"
+    siqaco.index(tmp_path / "arch", sqlite_db)
+    pg_stats = siqaco.stats(pg.url(db)).to_dict()
+    assert pg_stats == siqaco.stats(sqlite_db).to_dict()
+    assert pg_stats["streams"] == siqaco.scan(full).to_dict()["streams"]
 
     # A summary pickles (as the workers' do) to an equal one.
     again = pickle.loads(pickle.dumps(summary._native))
