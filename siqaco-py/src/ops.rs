@@ -14,7 +14,7 @@ use siqaco::qc::QcReport;
 use siqaco::source::fdsnws::client::PASSWORD_ENV;
 use siqaco::source::fdsnws::Credentials;
 use siqaco::source::{FetchProgress, SourceSpec};
-use siqaco::update::{UpdateProgress, UpdateSummary};
+use siqaco::update::{PlannedRequest, UpdateProgress, UpdateSummary};
 use siqaco::Error;
 use std::path::PathBuf;
 
@@ -213,6 +213,96 @@ impl PyUpdateSummary {
     fn window_end_ns(&self) -> Option<i64> {
         self.inner.window_end_ns
     }
+
+    /// The run's id in the catalogue's `siqaco_runs` (None for a dry run or a run of the
+    /// stack): the order in which the workers of one catalogue planned.
+    #[getter]
+    fn run_id(&self) -> Option<i64> {
+        self.inner.run_id
+    }
+
+    /// Pickling (a Dask worker sends its summary to the client): every field, as a tuple.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (SummaryState,))> {
+        let s = &slf.get().inner;
+        let state = (
+            (s.window_start_ns, s.window_end_ns, s.run_id),
+            [
+                s.streams_checked,
+                s.gaps_found,
+                s.requests_created,
+                s.requests_sent,
+                s.requests_succeeded,
+                s.requests_failed,
+                s.samples_added,
+                s.requests_left,
+            ],
+            s.dry_run,
+            s.planned
+                .iter()
+                .map(|p| (p.source.clone(), p.request_id, p.lines.clone()))
+                .collect(),
+            s.warnings.clone(),
+        );
+        Ok((slf.get_type().getattr("_from_state")?, (state,)))
+    }
+
+    /// The summary of a state of `__reduce__`.
+    #[staticmethod]
+    fn _from_state(state: SummaryState) -> Self {
+        let ((window_start_ns, window_end_ns, run_id), counts, dry_run, planned, warnings) = state;
+        let mut s = UpdateSummary::default();
+        (s.window_start_ns, s.window_end_ns, s.run_id) = (window_start_ns, window_end_ns, run_id);
+        [
+            s.streams_checked,
+            s.gaps_found,
+            s.requests_created,
+            s.requests_sent,
+            s.requests_succeeded,
+            s.requests_failed,
+            s.samples_added,
+            s.requests_left,
+        ] = counts;
+        s.dry_run = dry_run;
+        s.planned = planned
+            .into_iter()
+            .map(|(source, request_id, lines)| PlannedRequest {
+                source,
+                request_id,
+                lines,
+            })
+            .collect();
+        s.warnings = warnings;
+        s.into()
+    }
+}
+
+/// The pickled form of an [`UpdateSummary`]: `((window_start_ns, window_end_ns, run_id),
+/// [streams_checked, gaps_found, requests_created, requests_sent, requests_succeeded,
+/// requests_failed, samples_added, requests_left], dry_run, [(source, request_id, lines)],
+/// warnings)`.
+type SummaryState = (
+    (Option<i64>, Option<i64>, Option<i64>),
+    [u64; 8],
+    bool,
+    Vec<(String, Option<i64>, Vec<String>)>,
+    Vec<String>,
+);
+
+/// The [`UpdateRequest`] of the keyword arguments of `update`, checked.
+fn update_request(
+    config: PathBuf,
+    start_ns: Option<i64>,
+    end_ns: Option<i64>,
+    dry_run: bool,
+    now_ns: Option<i64>,
+) -> PyResult<UpdateRequest> {
+    let mut request = UpdateRequest::new(config);
+    request.start_ns = start_ns;
+    request.end_ns = end_ns;
+    request.dry_run = dry_run;
+    request.now_ns = now_ns;
+    request.validate().map_err(errors::to_pyerr)?;
+    Ok(request)
 }
 
 /// One run of `siqaco update` ([`UpdateRequest`]: keyword arguments are its fields).
@@ -227,13 +317,42 @@ fn update(
     now_ns: Option<i64>,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<PyUpdateSummary> {
-    let mut request = UpdateRequest::new(config);
-    request.start_ns = start_ns;
-    request.end_ns = end_ns;
-    request.dry_run = dry_run;
-    request.now_ns = now_ns;
-    request.validate().map_err(errors::to_pyerr)?;
+    let request = update_request(config, start_ns, end_ns, dry_run, now_ns)?;
     run_op(py, progress, |control| request.run(control)).map(PyUpdateSummary::from)
+}
+
+/// Prepares an update by several workers ([`UpdateRequest::prepare_workers`]: a
+/// PostgreSQL catalogue, its schema created); keyword arguments as `update`.
+#[pyfunction]
+#[pyo3(signature = (config, start_ns=None, end_ns=None, dry_run=false, now_ns=None))]
+fn update_prepare_workers(
+    py: Python<'_>,
+    config: PathBuf,
+    start_ns: Option<i64>,
+    end_ns: Option<i64>,
+    dry_run: bool,
+    now_ns: Option<i64>,
+) -> PyResult<()> {
+    let request = update_request(config, start_ns, end_ns, dry_run, now_ns)?;
+    run_op(py, None, |_| request.prepare_workers())
+}
+
+/// The summary of an update run by several workers from theirs
+/// ([`UpdateRequest::combine`]); keyword arguments as `update`.
+#[pyfunction]
+#[pyo3(signature = (summaries, config, start_ns=None, end_ns=None, dry_run=false, now_ns=None))]
+fn update_combine(
+    py: Python<'_>,
+    summaries: Vec<PyRef<'_, PyUpdateSummary>>,
+    config: PathBuf,
+    start_ns: Option<i64>,
+    end_ns: Option<i64>,
+    dry_run: bool,
+    now_ns: Option<i64>,
+) -> PyResult<PyUpdateSummary> {
+    let request = update_request(config, start_ns, end_ns, dry_run, now_ns)?;
+    let parts: Vec<UpdateSummary> = summaries.iter().map(|s| s.inner.clone()).collect();
+    run_op(py, None, |_| request.combine(parts)).map(PyUpdateSummary::from)
 }
 
 /// The result of [`qc`]: findings, per-stream per-day summaries and unreadable files.
@@ -312,6 +431,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyFetchReport>()?;
     m.add_function(wrap_pyfunction!(merge, m)?)?;
     m.add_function(wrap_pyfunction!(update, m)?)?;
+    m.add_function(wrap_pyfunction!(update_prepare_workers, m)?)?;
+    m.add_function(wrap_pyfunction!(update_combine, m)?)?;
     m.add_class::<PyUpdateSummary>()?;
     m.add_function(wrap_pyfunction!(qc, m)?)?;
     m.add_class::<PyMergeReport>()?;

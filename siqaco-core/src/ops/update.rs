@@ -177,6 +177,107 @@ impl UpdateRequest {
         let opts = self.options()?;
         pipeline::run_update(&*self.config.load()?, &opts, control)
     }
+
+    /// Prepares a run of this request by several workers at once (`siqaco.distributed.update`:
+    /// each worker runs [`UpdateRequest::run`], docs/scale.md "Many workers"): checks the
+    /// fields, and that the configuration's catalogue can be shared, then opens it once so
+    /// that its schema is created or migrated before the workers start (concurrent creation
+    /// of a fresh schema is not supported). Give every worker the same `now_ns` (or window),
+    /// so that they all compute the same window.
+    ///
+    /// # Errors
+    /// As [`UpdateRequest::validate`] and [`UpdateConfig::load`]; [`crate::Error::Config`]
+    /// naming `catalogue.url` and the file when the catalogue is SQLite, which has one
+    /// writer (its runs hold the archive lock exclusively); [`crate::Error::Database`].
+    pub fn prepare_workers(&self) -> Result<()> {
+        self.validate()?;
+        let config = self.config.load()?;
+        if !crate::index::is_postgres_url(&config.catalogue) {
+            return Err(crate::Error::config(format!(
+                "catalogue.url: {}: a SQLite catalogue has one writer; an update by several \
+                 workers needs a PostgreSQL catalogue (postgresql://USER@HOST:PORT/DBNAME, \
+                 docs/scale.md)",
+                config.catalogue
+            )));
+        }
+        Catalogue::open(&config.catalogue).map(drop)
+    }
+
+    /// The summary of one update run by several workers on one PostgreSQL catalogue, from
+    /// the summaries of their [`UpdateRequest::run`]s (in any order): what one run on one
+    /// machine would have counted. One summary is returned as it is. Of several:
+    ///
+    /// * the window is theirs (it must be the same in every summary);
+    /// * `streams_checked` and `gaps_found` are those of the worker that planned first
+    ///   (the smallest [`UpdateSummary::run_id`]): the workers plan one at a time under
+    ///   the planning lock (`siqaco::update::claims::PLAN_KEY`) and none executes a request
+    ///   before it has planned, so the first one sees the archive and the stack as a single
+    ///   run would; the later ones see them partly filled already;
+    /// * `requests_created`, `requests_sent`, `requests_succeeded`, `requests_failed` and
+    ///   `samples_added` are the sums: a worker creates only the requests the stack does
+    ///   not cover yet, and executes only the requests it claimed (a request another worker
+    ///   left incomplete may be attempted again, and is then counted by both);
+    /// * `requests_left` is counted again in the catalogue once every worker has ended
+    ///   (each worker counted it at its own end, while others were still working);
+    /// * `warnings` are concatenated in the order the workers planned;
+    /// * `run_id` is the first planner's.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidField`] `summaries` for none, `window` for summaries of
+    /// different windows, `dry_run` for several dry runs (a dry run changes nothing and is
+    /// run by one worker); as [`UpdateConfig::load`]; [`crate::Error::Database`].
+    pub fn combine(&self, mut summaries: Vec<UpdateSummary>) -> Result<UpdateSummary> {
+        if summaries.len() <= 1 {
+            return summaries
+                .pop()
+                .ok_or_else(|| crate::Error::field("summaries", "no summary to combine"));
+        }
+        // The order of planning; a summary without a run (none planned) last.
+        summaries.sort_by_key(|s| s.run_id.unwrap_or(i64::MAX));
+        let first = &summaries[0];
+        let window = (first.window_start_ns, first.window_end_ns);
+        let (Some(start), Some(end)) = window else {
+            return Err(crate::Error::field("window", "a summary without a window"));
+        };
+        if let Some(s) = summaries
+            .iter()
+            .find(|s| (s.window_start_ns, s.window_end_ns) != window)
+        {
+            return Err(crate::Error::field(
+                "window",
+                format!(
+                    "summaries of different windows: {:?} and {:?} (give every worker the \
+                     same now_ns or window)",
+                    window,
+                    (s.window_start_ns, s.window_end_ns)
+                ),
+            ));
+        }
+        if summaries.iter().any(|s| s.dry_run) {
+            return Err(crate::Error::field(
+                "dry_run",
+                "a dry run is run by one worker: its summary is not combined",
+            ));
+        }
+        let mut out = UpdateSummary {
+            window_start_ns: Some(start),
+            window_end_ns: Some(end),
+            streams_checked: first.streams_checked,
+            gaps_found: first.gaps_found,
+            run_id: first.run_id,
+            ..UpdateSummary::default()
+        };
+        for s in summaries {
+            out.requests_created += s.requests_created;
+            out.requests_sent += s.requests_sent;
+            out.requests_succeeded += s.requests_succeeded;
+            out.requests_failed += s.requests_failed;
+            out.samples_added += s.samples_added;
+            out.warnings.extend(s.warnings);
+        }
+        out.requests_left = pipeline::left_in_window(&self.config.catalogue()?, (start, end))?;
+        Ok(out)
+    }
 }
 
 /// Execute the pending requests of the stack (`new`, `retry`, `failed`) without analysing
@@ -604,6 +705,111 @@ mod tests {
         }
         assert!(before(&empty_stack)
             .starts_with("{\n  \"window_start\": \"\",\n  \"window_end\": \"\","));
+    }
+
+    /// The summaries of the workers of one update combine by the rules of
+    /// [`UpdateRequest::combine`]: the first planner's planning counts (whatever the order
+    /// given), the sums of the execution counts, the warnings in planning order, the
+    /// requests left counted in the catalogue (here one request of the window still `new`);
+    /// different windows, dry runs, nothing, and a SQLite catalogue for the workers are
+    /// refused.
+    #[test]
+    fn worker_summaries_combine() {
+        let tmp = tempfile::tempdir().unwrap();
+        let config = Config::from_str_in(
+            "[archive]\npath = \"archive\"\n[catalogue]\nurl = \"cat.sqlite\"\n\
+             [streams]\nselect = [\"IU.ANMO.00.BHZ\"]\n",
+            tmp.path(),
+        )
+        .unwrap();
+        let (start, end) = (
+            parse_time("2024-01-01").unwrap(),
+            parse_time("2024-01-03").unwrap(),
+        );
+        let control = Control::new();
+        let pending = RequestCreateRequest::new(
+            config.clone(),
+            vec!["IU.ANMO.00.BHZ".parse().unwrap()],
+            start + 3_600_000_000_000,
+            start + 7_200_000_000_000,
+        )
+        .run(&control)
+        .unwrap();
+        assert_eq!(pending.len(), 1);
+        let request = UpdateRequest::new(config);
+        let summary = |run_id: Option<i64>, counts: [u64; 7], warnings: &[&str]| {
+            let mut s = UpdateSummary {
+                window_start_ns: Some(start),
+                window_end_ns: Some(end),
+                run_id,
+                ..UpdateSummary::default()
+            };
+            [
+                s.streams_checked,
+                s.gaps_found,
+                s.requests_created,
+                s.requests_sent,
+                s.requests_succeeded,
+                s.requests_failed,
+                s.samples_added,
+            ] = counts;
+            s.requests_left = 9;
+            s.warnings = warnings.iter().map(|w| w.to_string()).collect();
+            s
+        };
+        // Run 5 planned first (it created the requests); run 6 found some gaps filled.
+        let late = summary(Some(6), [20, 4, 0, 3, 2, 1, 70], &["late"]);
+        let early = summary(
+            Some(5),
+            [20, 30, 30, 28, 27, 1, 900],
+            &["early 1", "early 2"],
+        );
+        let idle = summary(Some(7), [20, 0, 0, 0, 0, 0, 0], &[]);
+        let combined = request
+            .combine(vec![late.clone(), idle.clone(), early.clone()])
+            .unwrap();
+        let want = UpdateSummary {
+            window_start_ns: Some(start),
+            window_end_ns: Some(end),
+            streams_checked: 20,
+            gaps_found: 30,
+            requests_created: 30,
+            requests_sent: 31,
+            requests_succeeded: 29,
+            requests_failed: 2,
+            samples_added: 970,
+            requests_left: 1,
+            dry_run: false,
+            planned: vec![],
+            warnings: vec!["early 1".into(), "early 2".into(), "late".into()],
+            run_id: Some(5),
+        };
+        assert_eq!(combined, want);
+        // The order given does not matter; one summary is returned as it is.
+        assert_eq!(
+            request
+                .combine(vec![early.clone(), idle, late.clone()])
+                .unwrap(),
+            want
+        );
+        assert_eq!(request.combine(vec![late.clone()]).unwrap(), late);
+
+        let mut other = early.clone();
+        other.window_end_ns = Some(end + 1);
+        let e = request.combine(vec![late.clone(), other]).unwrap_err();
+        assert_eq!(e.field_name(), Some("window"), "{e}");
+        let mut dry = early.clone();
+        dry.dry_run = true;
+        let e = request.combine(vec![late, dry]).unwrap_err();
+        assert_eq!(e.field_name(), Some("dry_run"), "{e}");
+        let e = request.combine(vec![]).unwrap_err();
+        assert_eq!(e.field_name(), Some("summaries"), "{e}");
+        let e = request.prepare_workers().unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Config);
+        assert!(
+            e.to_string().contains("catalogue.url: ") && e.to_string().contains("cat.sqlite"),
+            "{e}"
+        );
     }
 
     #[test]

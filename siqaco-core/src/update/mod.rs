@@ -135,6 +135,12 @@ pub struct UpdateSummary {
     pub planned: Vec<PlannedRequest>,
     /// Problems that did not stop the run (availability service down...).
     pub warnings: Vec<String>,
+    /// The run's id in the catalogue's `siqaco_runs`, given when it planned: the workers of
+    /// one catalogue plan one at a time, so a smaller id planned earlier
+    /// ([`crate::ops::UpdateRequest::combine`] relies on it). `None` for a dry run and for
+    /// a run of the stack. Not in the JSON document.
+    #[serde(skip)]
+    pub run_id: Option<i64>,
 }
 
 /// A window bound of the JSON summary: ISO 8601 ([`format_time`]), the empty string when
@@ -914,6 +920,7 @@ fn plan(
     ))?;
     let missing = missing_from_report(&report, &streams, window);
     let run_id = stack::begin_run(catalogue, window)?;
+    summary.run_id = Some(run_id);
     let gaps: Vec<(Nslc, i64, i64)> = missing
         .iter()
         .flat_map(|(n, iv)| iv.iter().map(move |(s, e)| (n.clone(), *s, *e)))
@@ -1146,7 +1153,7 @@ fn execute_claimed(
 
 /// Requests overlapping the window that are not complete (`new`, `retry`, `failed`,
 /// `on_hold`).
-fn left_in_window(cat: &Catalogue, window: (i64, i64)) -> Result<u64> {
+pub(crate) fn left_in_window(cat: &Catalogue, window: (i64, i64)) -> Result<u64> {
     Ok(stack::list(
         cat,
         &[

@@ -1501,15 +1501,17 @@ def update(
     Source failures are not errors: they are recorded in the request stack and counted in
     the summary.
     """
-    return UpdateSummary(
-        _siqaco.update(
-            os.fspath(config),
-            start_ns=_to_ns(start, "start_ns"),
-            end_ns=_to_ns(end, "end_ns"),
-            dry_run=dry_run,
-            now_ns=_to_ns(now, "now_ns"),
-            progress=progress,
-        )
+    return UpdateSummary(_siqaco.update(**_update_native(locals()), progress=progress))
+
+
+def _update_native(a: Dict[str, Any]) -> Dict[str, Any]:
+    """The native keyword arguments of :func:`update` (all but ``progress``)."""
+    return dict(
+        config=os.fspath(a["config"]),
+        start_ns=_to_ns(a["start"], "start_ns"),
+        end_ns=_to_ns(a["end"], "end_ns"),
+        dry_run=a["dry_run"],
+        now_ns=_to_ns(a["now"], "now_ns"),
     )
 
 

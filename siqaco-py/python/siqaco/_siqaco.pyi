@@ -36,6 +36,8 @@ __all__ = [
     "FetchReport",
     "merge",
     "update",
+    "update_prepare_workers",
+    "update_combine",
     "qc",
     "stack_list",
     "stack_run",
@@ -276,6 +278,14 @@ class UpdateSummary:
     @property
     def window_end_ns(self) -> Optional[int]:
         """Window end (exclusive), ns."""
+    @property
+    def run_id(self) -> Optional[int]:
+        """The run's id in ``siqaco_runs`` (the workers' planning order)."""
+    def __reduce__(self) -> Any:
+        """Pickling: every field as a tuple."""
+    @staticmethod
+    def _from_state(state: Any) -> "UpdateSummary":
+        """The summary of a state of ``__reduce__``."""
 
 def update(
     config: str,
@@ -286,6 +296,26 @@ def update(
     progress: Optional[Callable[[int, int, int], Any]] = None,
 ) -> UpdateSummary:
     """One run of ``siqaco update`` (``siqaco::ops::UpdateRequest``)."""
+
+def update_prepare_workers(
+    config: str,
+    start_ns: Optional[int] = None,
+    end_ns: Optional[int] = None,
+    dry_run: bool = False,
+    now_ns: Optional[int] = None,
+) -> None:
+    """Checks that several workers can share the catalogue (PostgreSQL) and creates its
+    schema (``siqaco::ops::UpdateRequest::prepare_workers``)."""
+
+def update_combine(
+    summaries: List[UpdateSummary],
+    config: str,
+    start_ns: Optional[int] = None,
+    end_ns: Optional[int] = None,
+    dry_run: bool = False,
+    now_ns: Optional[int] = None,
+) -> UpdateSummary:
+    """The summary of an update by several workers (``siqaco::ops::UpdateRequest::combine``)."""
 
 @final
 class QcReport:

@@ -2,7 +2,7 @@
 
 Each function takes a :class:`dask.distributed.Client` and the arguments of the
 single-machine function of the same name (:func:`siqaco.scan`, :func:`siqaco.index`,
-:func:`siqaco.qc`, :func:`siqaco.read`). It
+:func:`siqaco.qc`, :func:`siqaco.read`, :func:`siqaco.update`). The first four
 
 1. lists the archive's files **once**, in the calling process (the listing of the
    single-machine call; for :func:`index`, the files that are new or changed since the
@@ -17,6 +17,11 @@ single-machine function of the same name (:func:`siqaco.scan`, :func:`siqaco.ind
    Rust core (traces are joined with the same rule whatever order they arrive in), so the
    result is equal to the single-machine call's: the same JSON document, the same samples,
    the same catalogue rows.
+
+:func:`update` is different: it is not split by files but by requests. It runs
+:func:`siqaco.update` in ``workers`` Dask tasks at once, each one a worker of the request
+stack of one PostgreSQL catalogue (``docs/scale.md``, "Many workers, one catalogue"), and
+combines their summaries in the core.
 
 Every task is a pure function of its partition: when a worker is lost, Dask runs its tasks
 again elsewhere and the result is still exact. The catalogue of :func:`index` is written by
@@ -33,7 +38,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, List
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 import siqaco
 
@@ -47,7 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
 #: about a millisecond per task does not count.
 PARTITION_FILES = 64
 
-__all__ = ["PARTITION_FILES", "index", "qc", "read", "scan"]
+__all__ = ["PARTITION_FILES", "index", "qc", "read", "scan", "update"]
 
 
 def _arguments(function: Callable[..., Any], args: tuple, kwargs: Dict[str, Any]) -> Dict[str, Any]:
@@ -161,3 +166,73 @@ def qc(
         # One clock for the listing, the partials and the check.
         native["now_ns"] = time.time_ns()
     return siqaco.QcReport(_run(client, "qc", native, partition_files))
+
+
+def _update_task(native: Dict[str, Any]) -> Any:
+    """One Dask task of :func:`update`: one single-machine update, a worker of the stack
+    (its native summary, which pickles)."""
+    return _siqaco.update(**native)
+
+
+def update(
+    client: "Client", config: Any, workers: Optional[int] = None, **kwargs: Any
+) -> "siqaco.UpdateSummary":
+    """:func:`siqaco.update` on a Dask cluster: ``workers`` Dask tasks each run the
+    single-machine update of ``config`` in a worker process, sharing its PostgreSQL
+    catalogue as the workers of ``docs/scale.md`` ("Many workers, one catalogue") do: they
+    plan one at a time, claim the requests of the stack one by one (each executed by one
+    of them), and merge under per-stream locks. Returns one :class:`siqaco.UpdateSummary`
+    combined by the core (``siqaco::ops::UpdateRequest::combine``): ``streams_checked``
+    and ``gaps_found`` of the task that planned first (it saw what a single run sees),
+    the sums of the other counts, ``requests_left`` counted in the catalogue at the end,
+    the warnings in planning order.
+
+    Before the tasks start, the calling process checks the configuration, creates or
+    migrates the catalogue's schema once, and fixes ``now`` (when no window is given), so
+    that every task updates the same window. The workers must see the archive, the
+    configuration and the archive sources at the same paths, and reach the catalogue.
+
+    Parameters
+    ----------
+    client : dask.distributed.Client
+        The cluster's client.
+    config : path
+        As :func:`siqaco.update`; its ``[catalogue] url`` must be ``postgresql://...``.
+    workers : int, optional
+        How many update tasks run at once (default: the number of Dask workers; each task
+        is sent to a different worker when there are enough). Each one asks the sources
+        up to ``requests.in_flight`` requests at once.
+    **kwargs
+        The keyword arguments of :func:`siqaco.update` but ``progress``. With
+        ``dry_run=True`` one task runs (a dry run changes nothing), on any catalogue.
+
+    Raises
+    ------
+    As :func:`siqaco.update`; :class:`siqaco.ConfigError` naming ``catalogue.url`` for a
+    SQLite catalogue (it has one writer: use :func:`siqaco.update`);
+    :class:`siqaco.InvalidArgumentError` for ``workers`` < 1; ``TypeError`` for an unknown
+    keyword or ``progress``.
+    """
+    native = siqaco._update_native(_arguments(siqaco.update, (config,), kwargs))
+    if native["dry_run"]:
+        return siqaco.UpdateSummary(client.submit(_update_task, native, pure=False).result())
+    if workers is not None and workers < 1:
+        raise siqaco.InvalidArgumentError(f"workers: {workers}: at least 1")
+    if native["now_ns"] is None:
+        # One clock for every task: the same configured window.
+        native["now_ns"] = time.time_ns()
+    _siqaco.update_prepare_workers(**native)
+    addresses = sorted(client.nthreads())
+    n = workers if workers is not None else max(1, len(addresses))
+    futures = [
+        client.submit(
+            _update_task,
+            native,
+            pure=False,
+            workers=[addresses[i % len(addresses)]] if addresses else None,
+            allow_other_workers=True,
+        )
+        for i in range(n)
+    ]
+    summaries = client.gather(futures)
+    return siqaco.UpdateSummary(_siqaco.update_combine(summaries, **native))
