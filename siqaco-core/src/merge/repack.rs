@@ -24,6 +24,13 @@
 //!    packing, each record's start is compared with its first sample's input time, and
 //!    where they differ (at the output resolution) the record is dropped and packing
 //!    resumes from that sample at its exact time.
+//! 3. **Every output sample is checked.** A record's samples are read back at
+//!    `ms_sampletime(record start, i, rate)`; where that differs from a sample's input
+//!    time by more than the output format allows ([`Trace::keeps`]), the record ends
+//!    before the sample and a new record starts at its own time. Rule 1 judges joins on
+//!    the grid of the trace's first record, but a record re-started by rule 2 at its first
+//!    sample's microsecond has another grid (half a microsecond off at 128 Hz), on which a
+//!    later jittered join would move its samples by more than a microsecond.
 //!
 //! So every output record's first sample keeps its input time to the resolution of the
 //! output format, and so do the samples after it wherever the sample period is a whole
@@ -163,6 +170,23 @@ impl Trace {
         resolution_ns(self.pack.format_version)
     }
 
+    /// Whether a sample read back at `read` keeps its input time `input` as the output
+    /// format can: in the same tick of the resolution when the sample period is a whole
+    /// number of it, otherwise less than the resolution away (miniSEED 2) or within
+    /// [`time_slack_ns`] (miniSEED 3).
+    fn keeps(&self, read: i64, input: i64) -> bool {
+        let res = self.resolution();
+        let version = self.pack.format_version;
+        let ticks = 1e9 / self.rate_hz / res as f64;
+        if ticks.fract() == 0.0 {
+            same_tick(read, input, res)
+        } else if version == 2 {
+            (read - input).abs() < res
+        } else {
+            (read - input).abs() <= time_slack_ns(version, self.rate_hz)
+        }
+    }
+
     /// Whether `run` can be packed after this trace with every sample keeping its time.
     fn continued_by(&self, run: &Trace) -> bool {
         self.pack == run.pack
@@ -203,15 +227,19 @@ pub(crate) fn join_exact(runs: impl IntoIterator<Item = Trace>) -> Vec<Trace> {
     traces
 }
 
-/// Packs a trace into records whose first samples keep their input times (rule 2 of the
+/// Packs a trace into records whose samples keep their input times (rules 2 and 3 of the
 /// module); returns the records concatenated and how many there are.
 ///
-/// The samples are packed in one call; when a record's start differs from its first
+/// The samples are packed in one call. When a record's start differs from its first
 /// sample's input time at the output resolution, packing resumes from that sample at its
 /// own time, then in calls of at most `2 × record length` samples (no record holds more:
 /// Steim2 packs at most 7 samples in 4 bytes), whose last record, filled early by the
-/// flush, is packed again with the samples that follow. Each call keeps at least its
-/// first record, so the cost stays linear in the samples.
+/// flush, is packed again with the samples that follow. When a later sample of a record
+/// would move (rule 3), packing resumes from the record's first sample with the samples
+/// before that one only (libmseed flushes them as one shorter record, at the same start),
+/// then from that sample at its own time. Each call keeps at least its first record, or
+/// the samples of it before the one that would move, so the cost stays linear in the
+/// samples.
 ///
 /// # Errors
 /// [`Error::Codec`] when libmseed cannot pack the samples, or gives a run's first record
@@ -223,8 +251,10 @@ pub(crate) fn encode_trace(nslc: &Nslc, t: &Trace) -> Result<(Vec<u8>, u64)> {
     let mut records = 0u64;
     let mut j = 0usize;
     let mut chunk = n;
+    // the sample a record must not pack past: one its record's grid would move
+    let mut cut = n;
     while j < n {
-        let end = n.min(j.saturating_add(chunk));
+        let end = cut.min(j.saturating_add(chunk));
         let part;
         let samples = if j == 0 && end == n {
             &t.samples
@@ -249,7 +279,7 @@ pub(crate) fn encode_trace(nslc: &Nslc, t: &Trace) -> Result<(Vec<u8>, u64)> {
                 chunk = 2 * t.pack.record_length;
                 break;
             }
-            if k > 0 && k + 1 == packed.len() && end < n {
+            if k > 0 && k + 1 == packed.len() && end < cut {
                 break;
             }
             let count = usize::try_from(h.sample_count).unwrap_or(0);
@@ -260,11 +290,21 @@ pub(crate) fn encode_trace(nslc: &Nslc, t: &Trace) -> Result<(Vec<u8>, u64)> {
                     format_time(own)
                 )));
             }
+            if let Some(i) = (1..count).find(|&i| {
+                let read = sample_time(h.start_ns, i as i64, h.sample_rate_raw);
+                !t.keeps(read, t.input_time(pos + i))
+            }) {
+                cut = pos + i;
+                break;
+            }
             out.extend_from_slice(raw);
             records += 1;
             pos += count;
         }
         j = pos;
+        if j == cut {
+            cut = n;
+        }
     }
     Ok((out, records))
 }

@@ -839,3 +839,46 @@ fn libmseed_v2_record_starts_are_corrected() {
         m.days[0].stats
     );
 }
+
+/// A miniSEED 2 record that rule 2 of `merge/repack.rs` re-packs at its first sample's
+/// microsecond (at 128 Hz every other record's grid time is a half microsecond, which
+/// libmseed 3.5 rounds up) has a grid half a microsecond before its trace's, and a later
+/// jittered join that rule 1 judged on the trace's grid would move its samples by more
+/// than a microsecond (1.29 µs in the case CI found with libmseed 3.5, the last saved
+/// case of `repack_keeps_jittered_sample_times`): rule 3 starts a new record at that join.
+/// Synthetic samples, so the join falls in a re-packed record for some first-record
+/// lengths whatever the test data.
+#[test]
+fn v2_joins_after_a_repacked_record_keep_their_times() {
+    let rate = 128.0;
+    let period_ns = 7_812_500;
+    // 243 ns into its microsecond: odd samples are a half microsecond past the grid's
+    let start = D0 + 3600 * NS_PER_S + 993_692_243;
+    // steps of a few hundred counts, so that records of 256 bytes hold odd and even
+    // numbers of samples
+    let values = |n: usize, step: i32| {
+        Samples::Int32((0..n as i32).map(|i| (i * step) % 1_000 - 500).collect())
+    };
+    let opts = MergeOptions {
+        output: OutputOptions {
+            record_length: Some(256),
+            encoding: Some(11),
+            format_version: Some(2),
+            pub_version: None,
+        },
+        ..MergeOptions::default()
+    };
+    let in_pack = pack(11, 4096, 3, 2);
+    for (step, n1) in [37, 301, 623]
+        .into_iter()
+        .flat_map(|s| (100..300).step_by(2).map(move |n| (s, n)))
+    {
+        let mut bytes = encode(&nslc(), start, rate, &values(n1, step), &in_pack).unwrap();
+        // 792 ns after the trace's grid time, in its microsecond: rule 1 joins it
+        let grid = sample_time(start.div_euclid(1_000) * 1_000, n1 as i64, rate);
+        bytes.extend(encode(&nslc(), grid + 792, rate, &values(300, step), &in_pack).unwrap());
+        let input = samples_of(&bytes);
+        let m = run(&[], &[(1, bytes)], &opts);
+        check_times(&all_samples(&m), &input, period_ns, 1_000).unwrap();
+    }
+}
