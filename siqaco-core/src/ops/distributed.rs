@@ -42,7 +42,7 @@ use std::collections::BTreeMap;
 /// use siqaco::archive::ArchiveFile;
 /// let files: Vec<ArchiveFile> = ["a.mseed", "b.mseed", "c.mseed"]
 ///     .iter()
-///     .map(|p| ArchiveFile::given(p))
+///     .map(|p| ArchiveFile::given(std::path::Path::new(p)))
 ///     .collect();
 /// let parts = siqaco::ops::partition(files, 2)?;
 /// assert_eq!(parts.iter().map(Vec::len).collect::<Vec<_>>(), [2, 1]);
