@@ -675,6 +675,8 @@ pub(crate) fn merge_into_shared(
 #[derive(Clone, Copy)]
 enum Writer<'w, 'a> {
     Locked(&'w ArchiveLock),
+    // built by `merge_into_shared` (the update's workers) only
+    #[cfg_attr(not(feature = "update"), allow(dead_code))]
     Shared(&'w SharedWriter<'a>),
 }
 
