@@ -119,6 +119,13 @@ pub fn run_index(a: &IndexArgs) -> siqaco::Result<u8> {
         "siqaco index: {} file(s) listed, {} read, {} unchanged, {} removed, {} row(s) written, {} file(s) with errors",
         r.files_listed, r.files_indexed, r.files_unchanged, r.files_removed, r.rows_written, r.files_with_errors
     );
+    if r.files_adopted > 0 {
+        errln!(
+            "siqaco index: {} file(s) adopted (headers read for siqaco's tables): {} tsindex row(s) of another tool kept",
+            r.files_adopted,
+            r.rows_kept
+        );
+    }
     Ok(if r.files_with_errors > 0 {
         EXIT_FILE_ERRORS
     } else {

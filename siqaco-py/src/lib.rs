@@ -435,6 +435,18 @@ impl PyIndexReport {
         self.inner.files_unchanged
     }
 
+    /// Files adopted: their `tsindex` rows (mseedindex's, an earlier siqaco's) kept.
+    #[getter]
+    fn files_adopted(&self) -> u64 {
+        self.inner.files_adopted
+    }
+
+    /// `tsindex` rows kept of the adopted files.
+    #[getter]
+    fn rows_kept(&self) -> u64 {
+        self.inner.rows_kept
+    }
+
     /// Files removed from the catalogue (gone from disk).
     #[getter]
     fn files_removed(&self) -> u64 {

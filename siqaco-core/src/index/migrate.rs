@@ -56,6 +56,50 @@ pub(super) const SCALE_INDEXES_V3: &[NewIndex] = &[NewIndex {
 /// transaction can be run again.
 pub(super) const DDL_V3: &[&str] = &[CLAIMS_DDL];
 
+/// The nullable `tsindex` columns of mseedindex's schema 1.1 that a `tsindex` written by
+/// another tool may lack, with their SQLite and PostgreSQL types: `version` is new in
+/// tsindex schema 1.1 (mseedindex 2.7, 2018; schema 1.0 of mseedindex 2.0 to 2.6 has
+/// none), `timerates` and `format` in 1.0 (mseedindex 2.0, 2017).
+const TSINDEX_ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("version", "INTEGER", "smallint"),
+    ("timerates", "TEXT", "numeric[]"),
+    ("format", "TEXT", "text"),
+];
+
+/// The steps that take over a `tsindex` table written by another tool (mseedindex 2 or 3,
+/// ObsPy's `Indexer`) in a catalogue of schema `version` 0: `ALTER TABLE tsindex ADD
+/// COLUMN` of each column of [`TSINDEX_ADDED_COLUMNS`] it lacks (nullable: no table
+/// rewrite). Empty for a newer schema, without a `tsindex` table, or when it has them all.
+/// Run in the migration's transaction, before the steps of [`plan`].
+///
+/// # Errors
+/// [`crate::Error::Database`] when the columns cannot be listed.
+pub(super) fn adopt_tsindex(db: &mut Db, version: u32) -> Result<Vec<Step>> {
+    if version > 0 || !super::table_exists(db, "tsindex")? {
+        return Ok(Vec::new());
+    }
+    let sql = match db.kind() {
+        BackendKind::Sqlite => "SELECT name FROM pragma_table_info('tsindex')",
+        BackendKind::Postgres => {
+            "SELECT column_name::text FROM information_schema.columns \
+             WHERE table_schema=current_schema() AND table_name='tsindex'"
+        }
+    };
+    let have: Vec<String> = db.query(sql, &[])?.iter().map(|r| r[0].as_text()).collect();
+    Ok(TSINDEX_ADDED_COLUMNS
+        .iter()
+        .filter(|(c, _, _)| !have.iter().any(|h| h.eq_ignore_ascii_case(c)))
+        .map(|(c, lite, pg)| {
+            Step::Transaction(match db.kind() {
+                BackendKind::Sqlite => format!("ALTER TABLE tsindex ADD COLUMN {c} {lite}"),
+                BackendKind::Postgres => {
+                    format!("ALTER TABLE tsindex ADD COLUMN IF NOT EXISTS {c} {pg}")
+                }
+            })
+        })
+        .collect())
+}
+
 /// One step of a migration.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum Step {

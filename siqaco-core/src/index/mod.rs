@@ -300,7 +300,8 @@ impl Default for IndexOptions {
 pub struct IndexReport {
     /// Files listed under the root.
     pub files_listed: u64,
-    /// Files read (new or changed).
+    /// Files read whose `tsindex` rows were written (new or changed files, and files whose
+    /// rows from another tool were not kept).
     pub files_indexed: u64,
     /// Files unchanged (size and mtime equal), not read.
     pub files_unchanged: u64,
@@ -310,6 +311,20 @@ pub struct IndexReport {
     pub rows_written: u64,
     /// Files with unreadable bytes (see `siqaco_files.errors`).
     pub files_with_errors: u64,
+    /// Files adopted: their `tsindex` rows, written by mseedindex, ObsPy's `Indexer` or an
+    /// earlier siqaco, were kept as they are because the file did not change (the rule of
+    /// `docs/index.md`, "Adopting a catalogue"); their headers were read for siqaco's own
+    /// tables. Not counted in `files_indexed`. Serialised only when not 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub files_adopted: u64,
+    /// `tsindex` rows kept of the adopted files. Serialised only when not 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub rows_kept: u64,
+}
+
+/// Whether a count is 0 (left out of a serialised report).
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The first and last sample of a stream in the catalogue.
@@ -811,7 +826,11 @@ impl Catalogue {
             }
             _ => None,
         };
-        let steps = migrate::plan(version, SCHEMA_VERSION, kind, backup.clone());
+        let mut steps = migrate::plan(version, SCHEMA_VERSION, kind, backup.clone());
+        // a foreign tsindex (another tool's) first gets the columns it lacks
+        let at = usize::from(backup.is_some());
+        let adopt = migrate::adopt_tsindex(db, version)?;
+        steps.splice(at.min(steps.len())..at.min(steps.len()), adopt);
         let statements = migrate::script(&steps, kind);
         if !dry_run {
             migrate::run(db, &steps, vacuum_into)?;
@@ -901,6 +920,7 @@ impl Catalogue {
             );
         }
         let mut todo: Vec<(ArchiveFile, String, String)> = Vec::new();
+        let mut foreign: HashMap<String, bool> = HashMap::new();
         let mut seen: BTreeSet<String> = BTreeSet::new();
         for f in files {
             let abs = std::fs::canonicalize(&f.path).unwrap_or_else(|_| root_abs.join(&f.rel_path));
@@ -917,7 +937,18 @@ impl Catalogue {
                 {
                     report.files_unchanged += 1;
                 }
-                _ => todo.push((f, abs_s, filename)),
+                Some(_) => todo.push((f, abs_s, filename)),
+                None => {
+                    // rows another tool (or an earlier siqaco) wrote: adopted if they match
+                    let r = db.query(
+                        "SELECT count(*), count(hash) FROM tsindex WHERE filename=?1",
+                        &vals![&filename],
+                    )?;
+                    if let Some(r) = r.first().filter(|r| r[0].as_i64() > 0) {
+                        foreign.insert(filename.clone(), r[1].as_i64() > 0);
+                    }
+                    todo.push((f, abs_s, filename))
+                }
             }
         }
         // removed files under this root
@@ -931,6 +962,7 @@ impl Catalogue {
             report,
             todo,
             removed,
+            foreign,
         })
     }
 
@@ -952,6 +984,7 @@ impl Catalogue {
             mut report,
             todo,
             removed,
+            foreign,
         } = self.plan(archive, opts)?;
         let mut read_before: HashMap<PathBuf, (ArchiveFile, FileIndex, Vec<FileError>)> = partial
             .files
@@ -971,6 +1004,11 @@ impl Catalogue {
             report.files_removed = removed.len() as u64;
         }
         let sopts = opts.section_options();
+        // a file whose adopted rows have a hash is hashed, to compare them
+        let sopts_hash = SectionOptions {
+            hash: true,
+            ..sopts
+        };
         let pool = match opts.threads {
             Some(n) => rayon::ThreadPoolBuilder::new().num_threads(n).build().ok(),
             None => None,
@@ -995,9 +1033,13 @@ impl Catalogue {
                 batch
                     .par_iter()
                     .zip(before)
-                    .map(|((f, _, _), before)| {
+                    .map(|((f, _, filename), before)| {
+                        let o = match foreign.get(filename) {
+                            Some(true) => &sopts_hash,
+                            _ => &sopts,
+                        };
                         (!crate::is_cancelled(cancel))
-                            .then(|| before.unwrap_or_else(|| read_and_index(f, &sopts)))
+                            .then(|| before.unwrap_or_else(|| read_and_index(f, o)))
                     })
                     .collect::<Vec<_>>()
             };
@@ -1014,10 +1056,18 @@ impl Catalogue {
                     if !errors.is_empty() {
                         report.files_with_errors += 1;
                     }
-                    report.rows_written += write_file(
+                    let adopt = foreign.contains_key(filename);
+                    let w = write_file(
                         tx, &mut rows, f, abs, filename, &idx, &errors, scanned_ns, opts.hash,
+                        adopt,
                     )?;
-                    report.files_indexed += 1;
+                    report.rows_written += w.written;
+                    if w.kept > 0 {
+                        report.files_adopted += 1;
+                        report.rows_kept += w.kept;
+                    } else {
+                        report.files_indexed += 1;
+                    }
                 }
                 rows.write(tx)
             })?;
@@ -1403,6 +1453,9 @@ struct IndexPlan {
     todo: Vec<(ArchiveFile, String, String)>,
     /// Ids and stored names of the catalogue's files under the root that are gone.
     removed: Vec<(i64, String)>,
+    /// Stored names of files to read that have `tsindex` rows but no `siqaco_files` row
+    /// (to adopt), with whether one of those rows has a `hash`.
+    foreign: HashMap<String, bool>,
 }
 
 /// What the workers of a distributed index run read ([`index_partial`]): per file (as
@@ -1534,9 +1587,135 @@ fn delete_file_rows(tx: &mut Db, file_id: i64, filename: &str) -> Result<()> {
     Ok(())
 }
 
+/// The `tsindex` row siqaco writes for section `s` of a file stored as `filename` (the one
+/// definition of a row's content: written by [`write_file`], compared with the rows of an
+/// adopted catalogue by [`adoptable`]); `hash` only when the run hashes (`--hash`).
+fn section_row(
+    s: &section::Section,
+    filename: &str,
+    modtime: &str,
+    updated: String,
+    scanned: &str,
+    hash: bool,
+) -> TsindexRow {
+    TsindexRow {
+        nslc: s.nslc.clone(),
+        quality: Some(s.quality.to_string()),
+        version: Some(i64::from(s.version)),
+        starttime: tsindex_time(s.earliest_ns),
+        endtime: tsindex_time(s.latest_ns),
+        samplerate: s.sample_rate,
+        filename: filename.to_string(),
+        byteoffset: s.byte_offset as i64,
+        bytes: s.bytes as i64,
+        hash: if hash { s.hash.clone() } else { None },
+        timeindex: s.timeindex_text(),
+        timespans: s.timespans_text(),
+        timerates: s.timerates_text(),
+        format: None,
+        filemodtime: modtime.to_string(),
+        updated,
+        scanned: scanned.to_string(),
+    }
+}
+
+/// The values of `row` in [`TSINDEX_WRITTEN`]'s order, for SQLite's or (`pg`)
+/// PostgreSQL's typed columns.
+fn row_values(row: TsindexRow, pg: bool) -> Vec<SqlValue> {
+    let (spans, rates) = if pg {
+        pg_array_params(row.timespans, row.timerates)
+    } else {
+        (row.timespans.into(), row.timerates.into())
+    };
+    let samplerate: SqlValue = if pg {
+        row.samplerate.to_string().into()
+    } else {
+        row.samplerate.into()
+    };
+    let mut p = nslc_vals(&row.nslc);
+    p.extend(vals![row.quality, row.version, row.starttime, row.endtime]);
+    p.push(samplerate);
+    p.extend(vals![
+        row.filename,
+        row.byteoffset,
+        row.bytes,
+        row.hash,
+        row.timeindex
+    ]);
+    p.push(spans);
+    p.push(rates);
+    p.extend(vals![row.filemodtime, row.updated, row.scanned]);
+    p
+}
+
+/// Whether the `stored` rows of a file (written by another tool, or by siqaco before the
+/// file had a `siqaco_files` row; sorted by byte offset) are the rows siqaco writes for it
+/// (`fresh`, from the file's headers just read), so that they are kept as they are: the
+/// same sections, and in each every column equal but these:
+///
+/// - `filemodtime` must equal the file's modification time to the second (the rule that
+///   the file did not change since the other tool read it; mseedindex `-kp`, as ObsPy's
+///   `Indexer` runs it, stores 1970, so such rows are replaced);
+/// - `quality` and `version` may be empty (mseedindex 3 leaves `quality` NULL; tsindex
+///   schema 1.0 has no `version`): they are filled in place ([`fill_kept_rows`]);
+/// - `hash`: a stored MD5 must equal the section's (the file is hashed when a stored row
+///   has one); a missing one is accepted only when the run does not hash;
+/// - `updated` and `scanned` are the times of the other tool's runs, kept.
+fn adoptable(stored: &[TsindexRow], fresh: &[TsindexRow], hash_run: bool) -> bool {
+    let empty = |q: &Option<String>| q.as_deref().is_none_or(str::is_empty);
+    stored.len() == fresh.len()
+        && stored.iter().zip(fresh).all(|(a, b)| {
+            a.nslc == b.nslc
+                && (empty(&a.quality) || a.quality == b.quality)
+                && (a.version.is_none() || a.version == b.version)
+                && (&a.starttime, &a.endtime) == (&b.starttime, &b.endtime)
+                && a.samplerate == b.samplerate
+                && (a.byteoffset, a.bytes) == (b.byteoffset, b.bytes)
+                && match (&a.hash, &b.hash) {
+                    (Some(x), Some(y)) => x == y,
+                    (None, _) => !hash_run,
+                    (Some(_), None) => false,
+                }
+                && (&a.timeindex, &a.timespans, &a.timerates, &a.format)
+                    == (&b.timeindex, &b.timespans, &b.timerates, &b.format)
+                && a.filemodtime == b.filemodtime
+        })
+}
+
+/// Fills, in kept rows, the `quality` and `version` columns the other tool left empty
+/// (only those columns of those rows are written).
+fn fill_kept_rows(tx: &mut Db, stored: &[TsindexRow], fresh: &[TsindexRow]) -> Result<()> {
+    for (a, b) in stored.iter().zip(fresh) {
+        if a.quality.as_deref().is_none_or(str::is_empty) || a.version.is_none() {
+            tx.execute(
+                "UPDATE tsindex SET quality=?1 WHERE filename=?2 AND byteoffset=CAST(?3 AS BIGINT) \
+                 AND (quality IS NULL OR quality='')",
+                &vals![b.quality.clone(), &a.filename, a.byteoffset],
+            )?;
+            tx.execute(
+                "UPDATE tsindex SET version=?1 WHERE filename=?2 AND byteoffset=CAST(?3 AS BIGINT) \
+                 AND version IS NULL",
+                &vals![b.version, &a.filename, a.byteoffset],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// What [`write_file`] did with a file's `tsindex` rows.
+#[derive(Clone, Copy, Debug, Default)]
+struct FileRows {
+    /// Rows written.
+    written: u64,
+    /// Rows of another tool kept (the file was adopted).
+    kept: u64,
+}
+
 /// Replaces everything known about one file: deletes its old rows and writes its
 /// `siqaco_files` row now, adds its other rows to `rows` (written at the end of the
-/// batch); returns the number of its tsindex rows.
+/// batch). With `adopt` (the file has `tsindex` rows but no `siqaco_files` row: a
+/// catalogue written by mseedindex, ObsPy's `Indexer` or an earlier siqaco), those rows are
+/// kept when [`adoptable`], and only siqaco's own rows are written.
 #[allow(clippy::too_many_arguments)]
 fn write_file(
     tx: &mut Db,
@@ -1547,9 +1726,15 @@ fn write_file(
     idx: &FileIndex,
     errors: &[FileError],
     scanned_ns: i64,
-    keep_updated_by_hash: bool,
-) -> Result<u64> {
+    hash: bool,
+    adopt: bool,
+) -> Result<FileRows> {
     let pg = tx.kind() == BackendKind::Postgres;
+    let cols = if pg {
+        TSINDEX_COLUMNS_PG
+    } else {
+        TSINDEX_COLUMNS
+    };
     let old: Option<(i64, String)> = tx
         .query(
             "SELECT id, filename FROM siqaco_files WHERE path=?1",
@@ -1559,15 +1744,10 @@ fn write_file(
         .map(|r| (r[0].as_i64(), r[1].as_text()));
     // mseedindex keeps `updated` of a section whose hash (and NSLC, version) is unchanged
     let mut previous_updated: HashMap<(Nslc, i64, String), String> = HashMap::new();
-    if keep_updated_by_hash {
+    if hash {
         let names: Vec<&str> = match &old {
             Some((_, n)) => vec![n.as_str(), filename],
             None => vec![filename],
-        };
-        let cols = if pg {
-            TSINDEX_COLUMNS_PG
-        } else {
-            TSINDEX_COLUMNS
         };
         let sql = format!("SELECT {cols} FROM tsindex WHERE filename=?1 AND hash IS NOT NULL");
         for n in names {
@@ -1589,10 +1769,58 @@ fn write_file(
         delete_file_rows(tx, *id, old_name)?;
         tx.execute("DELETE FROM siqaco_files WHERE id=?1", &vals![*id])?;
     }
-    // rows another tool wrote for this file name (a version-0 catalogue)
-    tx.execute("DELETE FROM tsindex WHERE filename=?1", &vals![filename])?;
     let scanned = tsindex_second(scanned_ns);
     let modtime = tsindex_second(f.mtime_ns);
+    let fresh: Vec<TsindexRow> = idx
+        .sections
+        .iter()
+        .map(|s| {
+            let updated = s
+                .hash
+                .as_ref()
+                .filter(|_| hash)
+                .and_then(|h| {
+                    previous_updated.get(&(s.nslc.clone(), i64::from(s.version), h.clone()))
+                })
+                .cloned()
+                .unwrap_or_else(|| modtime.clone());
+            section_row(s, filename, &modtime, updated, &scanned, hash)
+        })
+        .collect();
+    let mut out = FileRows::default();
+    let mut kept = false;
+    if adopt && old.is_none() && !fresh.is_empty() {
+        let mut stored: Vec<TsindexRow> = tx
+            .query(
+                &format!("SELECT {cols} FROM tsindex WHERE filename=?1"),
+                &vals![filename],
+            )?
+            .iter()
+            .map(|r| TsindexRow::from_values(r))
+            .collect();
+        stored.sort_by_key(|r| r.byteoffset);
+        // the section's MD5 as read (the file is hashed when a stored row has a hash)
+        let with_hash: Vec<TsindexRow> = fresh
+            .iter()
+            .zip(&idx.sections)
+            .map(|(r, s)| TsindexRow {
+                hash: s.hash.clone(),
+                ..r.clone()
+            })
+            .collect();
+        if adoptable(&stored, &with_hash, hash) {
+            fill_kept_rows(tx, &stored, &fresh)?;
+            out.kept = stored.len() as u64;
+            kept = true;
+        }
+    }
+    if !kept {
+        // rows another tool wrote for this file name (a version-0 catalogue)
+        tx.execute("DELETE FROM tsindex WHERE filename=?1", &vals![filename])?;
+        out.written = fresh.len() as u64;
+        rows.tsindex
+            .extend(fresh.into_iter().map(|r| row_values(r, pg)));
+    }
     let file_id = tx
         .query_one(
             "INSERT INTO siqaco_files (path, filename, rel_path, size_bytes, mtime_ns, scanned, records, errors) \
@@ -1609,44 +1837,6 @@ fn write_file(
             ],
         )?
         .as_i64();
-    for s in &idx.sections {
-        let n = &s.nslc;
-        let updated = s
-            .hash
-            .as_ref()
-            .and_then(|h| previous_updated.get(&(n.clone(), i64::from(s.version), h.clone())))
-            .cloned()
-            .unwrap_or_else(|| modtime.clone());
-        let (spans, rates) = if pg {
-            pg_array_params(s.timespans_text(), s.timerates_text())
-        } else {
-            (s.timespans_text().into(), s.timerates_text().into())
-        };
-        let samplerate: SqlValue = if pg {
-            s.sample_rate.to_string().into()
-        } else {
-            s.sample_rate.into()
-        };
-        let mut p = nslc_vals(n);
-        p.extend(vals![
-            s.quality.to_string(),
-            i64::from(s.version),
-            tsindex_time(s.earliest_ns),
-            tsindex_time(s.latest_ns)
-        ]);
-        p.push(samplerate);
-        p.extend(vals![
-            filename,
-            s.byte_offset as i64,
-            s.bytes as i64,
-            s.hash.clone(),
-            s.timeindex_text()
-        ]);
-        p.push(spans);
-        p.push(rates);
-        p.extend(vals![&modtime, updated, &scanned]);
-        rows.tsindex.push(p);
-    }
     for s in &idx.streams {
         let mut p = vals![file_id];
         p.extend(nslc_vals(&s.nslc));
@@ -1669,7 +1859,7 @@ fn write_file(
             rows.spans.push(p);
         }
     }
-    Ok(idx.sections.len() as u64)
+    Ok(out)
 }
 
 /// First sample and end of coverage of one stream (`siqaco_spans_nslc`).

@@ -820,7 +820,9 @@ def index(
     IndexReport
         The counts ``files_listed``, ``files_indexed``, ``files_unchanged``,
         ``files_removed``, ``rows_written``, ``files_with_errors`` as attributes, by item
-        (``report["files_indexed"]``) and as a dict (``to_dict()``).
+        (``report["files_indexed"]``) and as a dict (``to_dict()``); on a catalogue of
+        mseedindex or an earlier siqaco also ``files_adopted`` and ``rows_kept`` (in the
+        dict only when not 0; docs/index.md, "Adopting a catalogue").
 
     Raises
     ------

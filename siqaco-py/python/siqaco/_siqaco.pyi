@@ -176,6 +176,12 @@ class IndexReport:
     @property
     def files_with_errors(self) -> int:
         """Files with unreadable bytes."""
+    @property
+    def files_adopted(self) -> int:
+        """Files whose ``tsindex`` rows of another tool were kept (adopted catalogue)."""
+    @property
+    def rows_kept(self) -> int:
+        """``tsindex`` rows kept of the adopted files."""
 
 def index(
     root: str,
