@@ -300,8 +300,7 @@ impl Default for IndexOptions {
 pub struct IndexReport {
     /// Files listed under the root.
     pub files_listed: u64,
-    /// Files read whose `tsindex` rows were written (new or changed files, and files whose
-    /// rows from another tool were not kept).
+    /// Files read (new or changed; adopted files too).
     pub files_indexed: u64,
     /// Files unchanged (size and mtime equal), not read.
     pub files_unchanged: u64,
@@ -314,7 +313,7 @@ pub struct IndexReport {
     /// Files adopted: their `tsindex` rows, written by mseedindex, ObsPy's `Indexer` or an
     /// earlier siqaco, were kept as they are because the file did not change (the rule of
     /// `docs/index.md`, "Adopting a catalogue"); their headers were read for siqaco's own
-    /// tables. Not counted in `files_indexed`. Serialised only when not 0.
+    /// tables (they are counted in `files_indexed` too). Serialised only when not 0.
     #[serde(skip_serializing_if = "is_zero")]
     pub files_adopted: u64,
     /// `tsindex` rows kept of the adopted files. Serialised only when not 0.
@@ -958,11 +957,32 @@ impl Catalogue {
             .filter(|(p, _)| p.starts_with(&prefix) && !seen.contains(*p))
             .map(|(_, (id, _, _, filename))| (*id, filename.clone()))
             .collect();
+        // adopting: the other tool's rows of files gone from under this root
+        let mut vanished = Vec::new();
+        if !foreign.is_empty() {
+            let names: BTreeSet<&String> = todo.iter().map(|(_, _, n)| n).collect();
+            for r in db.query(
+                "SELECT DISTINCT filename FROM tsindex t WHERE NOT EXISTS \
+                 (SELECT 1 FROM siqaco_files f WHERE f.filename=t.filename)",
+                &[],
+            )? {
+                let name = r[0].as_text();
+                let here = if opts.relative_paths {
+                    !Path::new(&name).is_absolute()
+                } else {
+                    name.starts_with(&prefix)
+                };
+                if here && !names.contains(&name) {
+                    vanished.push(name);
+                }
+            }
+        }
         Ok(IndexPlan {
             report,
             todo,
             removed,
             foreign,
+            vanished,
         })
     }
 
@@ -985,6 +1005,7 @@ impl Catalogue {
             todo,
             removed,
             foreign,
+            vanished,
         } = self.plan(archive, opts)?;
         let mut read_before: HashMap<PathBuf, (ArchiveFile, FileIndex, Vec<FileError>)> = partial
             .files
@@ -992,16 +1013,19 @@ impl Catalogue {
             .map(|(f, idx, errors)| (f.path.clone(), (f, idx, errors)))
             .collect();
         let db = self.db.get_mut();
-        if !removed.is_empty() {
+        if !removed.is_empty() || !vanished.is_empty() {
             db.transaction(|tx| {
                 for (id, filename) in &removed {
                     mark_dirty_file(tx, *id)?;
                     delete_file_rows(tx, *id, filename)?;
                     tx.execute("DELETE FROM siqaco_files WHERE id=?1", &vals![*id])?;
                 }
+                for filename in &vanished {
+                    tx.execute("DELETE FROM tsindex WHERE filename=?1", &vals![filename])?;
+                }
                 Ok(())
             })?;
-            report.files_removed = removed.len() as u64;
+            report.files_removed = (removed.len() + vanished.len()) as u64;
         }
         let sopts = opts.section_options();
         // a file whose adopted rows have a hash is hashed, to compare them
@@ -1062,11 +1086,10 @@ impl Catalogue {
                         adopt,
                     )?;
                     report.rows_written += w.written;
+                    report.files_indexed += 1;
                     if w.kept > 0 {
                         report.files_adopted += 1;
                         report.rows_kept += w.kept;
-                    } else {
-                        report.files_indexed += 1;
                     }
                 }
                 rows.write(tx)
@@ -1456,6 +1479,9 @@ struct IndexPlan {
     /// Stored names of files to read that have `tsindex` rows but no `siqaco_files` row
     /// (to adopt), with whether one of those rows has a `hash`.
     foreign: HashMap<String, bool>,
+    /// Stored names under the root with `tsindex` rows but neither a `siqaco_files` row
+    /// nor a file (looked for only when adopting, when `foreign` is not empty).
+    vanished: Vec<String>,
 }
 
 /// What the workers of a distributed index run read ([`index_partial`]): per file (as
