@@ -117,7 +117,11 @@ fn assert_equals_fresh(cat: &Catalogue, root: &Path, fresh: &Path) {
     index(&mut f, root);
     assert_eq!(rows(cat), rows(&f));
     assert_eq!(siqaco_rows(cat), siqaco_rows(&f));
-    assert!(cat.check().unwrap().problems.is_empty(), "{:?}", cat.check());
+    assert!(
+        cat.check().unwrap().problems.is_empty(),
+        "{:?}",
+        cat.check()
+    );
 }
 
 /// A catalogue of an earlier siqaco: migrated (after a backup copy), no file read, rows kept
@@ -141,7 +145,12 @@ fn earlier_siqaco(name: &str, version: u32) {
     assert!(PathBuf::from(format!("{}.v{version}.bak", db.display())).exists());
     let r = index(&mut cat, &root);
     assert_eq!(
-        (r.files_listed, r.files_unchanged, r.files_indexed, r.files_adopted),
+        (
+            r.files_listed,
+            r.files_unchanged,
+            r.files_indexed,
+            r.files_adopted
+        ),
         (10, 10, 0, 0),
         "{r:?}"
     );
@@ -180,7 +189,12 @@ fn mseedindex_3_catalogue_adopted() {
     let mut cat = Catalogue::open(&db).unwrap();
     let r = index(&mut cat, &root);
     assert_eq!(
-        (r.files_indexed, r.files_adopted, r.rows_kept, r.rows_written),
+        (
+            r.files_indexed,
+            r.files_adopted,
+            r.rows_kept,
+            r.rows_written
+        ),
         (10, 10, 10, 0),
         "{r:?}"
     );

@@ -21,6 +21,12 @@
 //! rows of deleted files are removed; each batch of files is written in one transaction, so
 //! an interrupted run (killed, or cancelled with [`IndexOptions::cancel`]) leaves a
 //! consistent catalogue and the next run continues.
+//!
+//! A catalogue written by another tool (mseedindex, ObsPy's `Indexer`) or an earlier siqaco
+//! is adopted in place: a file with `tsindex` rows but no `siqaco_files` row is read, and
+//! its rows are kept when they are the rows siqaco writes for it (the file unchanged since:
+//! `filemodtime`; the same sections), else replaced (`docs/index.md`, "Adopting a
+//! catalogue").
 
 pub(crate) mod backend;
 mod migrate;
@@ -769,8 +775,10 @@ impl Catalogue {
     /// `CREATE INDEX CONCURRENTLY`, then the version number; returns `None`. No step
     /// rewrites a table (`docs/scale.md`, "Migrations without rewriting").
     ///
-    /// Migrations: 0 → 1 creates `tsindex` (if absent), its indexes and siqaco's tables;
-    /// existing `tsindex` rows are kept and replaced file by file at the next index run.
+    /// Migrations: 0 → 1 creates `tsindex` (if absent), its indexes and siqaco's tables,
+    /// and adds the nullable columns of tsindex schema 1.1 another tool's `tsindex` lacks
+    /// (`version` in mseedindex 2's schema 1.0); existing `tsindex` rows are kept, adopted or
+    /// replaced file by file at the next index run.
     /// 1 → 2 adds the request stack of `siqaco update` (`siqaco_runs`, `siqaco_gaps`,
     /// `siqaco_requests`, `siqaco_attempts`). 2 → 3 adds the claims of many workers
     /// (`siqaco_requests.holder`, `lease_until_ns`, `claims`, nullable; `siqaco_workers`)

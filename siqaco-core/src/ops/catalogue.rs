@@ -24,7 +24,11 @@ pub(super) fn check_catalogue(catalogue: &Path) -> Result<()> {
 /// `siqaco.index`, `siqaco_catalogue_index`); see [`crate::index`] and `docs/index.md`.
 ///
 /// The catalogue is created when missing (its directory must exist) and migrated when its
-/// schema is older ([`Catalogue::open`]); only new or changed files are read.
+/// schema is older ([`Catalogue::open`]); only new or changed files are read. An existing
+/// catalogue of mseedindex, ObsPy's `Indexer` or an earlier siqaco is adopted in place: the
+/// `tsindex` rows of files that did not change are kept, counted in
+/// [`IndexReport::files_adopted`] and [`IndexReport::rows_kept`] (`docs/index.md`,
+/// "Adopting a catalogue").
 ///
 /// ```
 /// # fn main() -> siqaco::Result<()> {
