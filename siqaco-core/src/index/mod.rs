@@ -928,6 +928,9 @@ impl Catalogue {
         }
         let mut todo: Vec<(ArchiveFile, String, String)> = Vec::new();
         let mut foreign: HashMap<String, bool> = HashMap::new();
+        // a new file's name is looked up in tsindex (by its filename index) unless tsindex
+        // is empty (a new catalogue)
+        let may_adopt = !db.query("SELECT 1 FROM tsindex LIMIT 1", &[])?.is_empty();
         let mut seen: BTreeSet<String> = BTreeSet::new();
         for f in files {
             let abs = std::fs::canonicalize(&f.path).unwrap_or_else(|_| root_abs.join(&f.rel_path));
@@ -945,7 +948,7 @@ impl Catalogue {
                     report.files_unchanged += 1;
                 }
                 Some(_) => todo.push((f, abs_s, filename)),
-                None => {
+                None if may_adopt => {
                     // rows another tool (or an earlier siqaco) wrote: adopted if they match
                     let r = db.query(
                         "SELECT count(*), count(hash) FROM tsindex WHERE filename=?1",
@@ -956,6 +959,7 @@ impl Catalogue {
                     }
                     todo.push((f, abs_s, filename))
                 }
+                None => todo.push((f, abs_s, filename)),
             }
         }
         // removed files under this root
