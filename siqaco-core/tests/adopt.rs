@@ -225,6 +225,16 @@ fn mseedindex_2_catalogue_schema_1_0_adopted() {
             .as_i64()
     };
     assert_eq!(has_version(&Catalogue::open_raw(&db).unwrap()), 0);
+    // the dry run lists the added column first in the migration's transaction
+    let dry = Catalogue::open_raw(&db)
+        .unwrap()
+        .migrate_with(true)
+        .unwrap();
+    assert_eq!(dry.from_version, 0);
+    assert_eq!(
+        dry.statements[1..3],
+        ["BEGIN;", "ALTER TABLE tsindex ADD COLUMN version INTEGER;"]
+    );
     let mut cat = Catalogue::open(&db).unwrap();
     assert_eq!(has_version(&cat), 1);
     let r = index(&mut cat, &root);
