@@ -95,6 +95,9 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod gaps;
+#[cfg(feature = "update")]
+#[cfg_attr(docsrs, doc(cfg(feature = "update")))]
+pub mod import;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod index;
