@@ -322,12 +322,14 @@ fn map_source(
                 "Morumotto plugin {plugin} is a placeholder that was never implemented there; a digitiser can be reached through a program source (kind = \"program\", Morumotto's script contract, docs/sources.md)"
             ));
         }
-        other => return Err(o.bad(
-            "type",
-            format!(
+        other => {
+            return Err(o.bad(
+                "type",
+                format!(
                 "unknown plugin {other:?} (FdsnWS, LOCAL_DIR, SSH_SDS, Q330S, Centaur or PCFox)"
             ),
-        )),
+            ))
+        }
     }
     if let Some(why) = &out.why_not {
         warnings.push(format!("source {name}: written as a comment: {why}"));

@@ -164,13 +164,15 @@ pub(crate) fn parse(bytes: &[u8], path: &Path) -> Result<Element> {
                     Ok(Some(c)) => c.to_string(),
                     Ok(None) => match quick_xml::escape::resolve_predefined_entity(&r) {
                         Some(s) => s.to_string(),
-                        None => return Err(fail(
-                            pos,
-                            format!(
+                        None => {
+                            return Err(fail(
+                                pos,
+                                format!(
                                 "reference to undefined entity &{}; (entities are not expanded)",
                                 r.xml10_content()
                             ),
-                        )),
+                            ))
+                        }
                     },
                     Err(e) => return Err(fail(pos, format!("malformed XML: {e}"))),
                 };
