@@ -614,4 +614,47 @@ mod tests {
             .to_string()
             .contains("profile_x: line 1"));
     }
+
+    /// A SeisComP XML inventory (scxmldump) gives the channel epochs of its streams, and
+    /// an import over it selects the bound station's open, selected channels.
+    #[test]
+    fn seiscomp_xml_inventory() {
+        let d = tempfile::tempdir().unwrap();
+        let scml = d.path().join("inv.scml");
+        std::fs::write(
+            &scml,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <seiscomp xmlns=\"http://geofon.gfz-potsdam.de/ns/seiscomp3-schema/0.12\" version=\"0.12\">\n\
+             <Inventory><network publicID=\"N/GE\" code=\"GE\"><start>2000-01-01T00:00:00.0000Z</start>\n\
+             <station publicID=\"S/GE.WLF\" code=\"WLF\"><start>2000-01-01T00:00:00Z</start>\n\
+             <sensorLocation publicID=\"L/1\" code=\"\"><start>2000-01-01T00:00:00Z</start>\n\
+             <stream code=\"BHZ\"><start>2000-01-01T00:00:00Z</start></stream>\n\
+             <stream code=\"BHN\"><start>2000-01-01T00:00:00Z</start><end>2010-01-01T00:00:00Z</end></stream>\n\
+             <stream code=\"HHZ\"><start>2010-01-01T00:00:00Z</start></stream>\n\
+             </sensorLocation></station></network></Inventory></seiscomp>\n",
+        )
+        .unwrap();
+        let epochs = inventory_epochs(&scml).unwrap();
+        assert_eq!(epochs.len(), 3);
+        assert_eq!(epochs[1].0, Nslc::new("GE", "WLF", "", "BHN"));
+        assert_eq!(
+            epochs[1].2,
+            Some(crate::time::parse_time("2010-01-01").unwrap())
+        );
+        let keys = d.path().join("etc/key");
+        std::fs::create_dir_all(keys.join("slarchive")).unwrap();
+        std::fs::write(keys.join("station_GE_WLF"), "slarchive:bh\n").unwrap();
+        std::fs::write(keys.join("slarchive/profile_bh"), "selectors = BH?.D\n").unwrap();
+        let mut req = ImportSeiscompRequest::new(&keys, d.path().join("siqaco.toml"));
+        req.inventory = Some(scml);
+        let report = req.run(&crate::ops::Control::new()).unwrap();
+        // BHN's only epoch ended: listed in a comment, not selected.
+        assert_eq!(report.streams, ["GE.WLF..BHZ"]);
+        let text = std::fs::read_to_string(d.path().join("siqaco.toml")).unwrap();
+        assert!(text.contains("#   GE.WLF..BHN"), "{text}");
+        assert!(text.contains(&format!(
+            "path = {:?}",
+            d.path().join("var/lib/archive").display().to_string()
+        )));
+    }
 }
