@@ -34,18 +34,8 @@ pub struct MorumottoArgs {
     /// A `manage.py dumpdata` JSON file of a running Morumotto.
     #[arg(long)]
     dump: Option<PathBuf>,
-    /// The siqaco.toml to write.
-    #[arg(long)]
-    out: PathBuf,
-    /// Replace --out when it exists.
-    #[arg(long)]
-    force: bool,
-    /// catalogue.url of the written file (relative to it, or postgresql://...).
-    #[arg(long, default_value = DEFAULT_CATALOGUE)]
-    catalogue: String,
-    /// Report format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: Format,
+    #[command(flatten)]
+    written: Written,
 }
 
 /// Arguments of `siqaco import seiscomp`.
@@ -64,13 +54,20 @@ pub struct SeiscompArgs {
     /// The module whose bindings are read (slarchive, or an alias).
     #[arg(long, default_value = "slarchive")]
     module: String,
+    #[command(flatten)]
+    written: Written,
+}
+
+/// What both imports write, and how they report it.
+#[derive(clap::Args, Debug)]
+pub struct Written {
     /// The siqaco.toml to write.
     #[arg(long)]
     out: PathBuf,
     /// Replace --out when it exists.
     #[arg(long)]
     force: bool,
-    /// catalogue.url of the written file.
+    /// catalogue.url of the written file (relative to it, or postgresql://...).
     #[arg(long, default_value = DEFAULT_CATALOGUE)]
     catalogue: String,
     /// Report format.
@@ -121,23 +118,25 @@ fn print(report: &ImportReport, format: Format) -> siqaco::Result<u8> {
 pub fn run(command: &ImportCommand) -> siqaco::Result<u8> {
     match command {
         ImportCommand::Morumotto(a) => {
-            let mut r = ImportMorumottoRequest::new(&a.out);
+            let w = &a.written;
+            let mut r = ImportMorumottoRequest::new(&w.out);
             r.setup = a.setup.clone();
             r.sources = a.sources.clone();
             r.nslc = a.nslc.clone();
             r.dump = a.dump.clone();
-            r.force = a.force;
-            r.catalogue = a.catalogue.clone();
-            print(&r.run(&Control::new())?, a.format)
+            r.force = w.force;
+            r.catalogue = w.catalogue.clone();
+            print(&r.run(&Control::new())?, w.format)
         }
         ImportCommand::Seiscomp(a) => {
-            let mut r = ImportSeiscompRequest::new(&a.keys, &a.out);
+            let w = &a.written;
+            let mut r = ImportSeiscompRequest::new(&a.keys, &w.out);
             r.inventory = a.inventory.clone();
             r.archive = a.archive.clone();
             r.module = a.module.clone();
-            r.force = a.force;
-            r.catalogue = a.catalogue.clone();
-            print(&r.run(&Control::new())?, a.format)
+            r.force = w.force;
+            r.catalogue = w.catalogue.clone();
+            print(&r.run(&Control::new())?, w.format)
         }
     }
 }

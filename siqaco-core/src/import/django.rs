@@ -163,31 +163,25 @@ fn from_xml(bytes: &[u8], path: &Path) -> Result<Vec<Object>> {
             ),
         ));
     }
-    let mut out = Vec::new();
-    for o in &root.children {
-        if o.name != "object" {
+    // The element `el` must be a <name> with the attribute `attr`: its value.
+    let expect = |el: &xml::Element, name: &str, attr: &str| -> Result<String> {
+        if el.name != name {
             return Err(at(
-                o.line,
-                format!("<{}> where <object> was expected", o.name),
+                el.line,
+                format!("<{}> where <{name}> was expected", el.name),
             ));
         }
-        let model = o
-            .attr("model")
-            .ok_or_else(|| at(o.line, "<object> without a model attribute".into()))?
-            .to_ascii_lowercase();
+        el.attr(attr)
+            .map(str::to_string)
+            .ok_or_else(|| at(el.line, format!("<{name}> without a {attr} attribute")))
+    };
+    let mut out = Vec::new();
+    for o in &root.children {
+        let model = expect(o, "object", "model")?.to_ascii_lowercase();
         let pk = o.attr("pk").unwrap_or_default().to_string();
         let mut fields = BTreeMap::new();
         for f in &o.children {
-            if f.name != "field" {
-                return Err(at(
-                    f.line,
-                    format!("<{}> where <field> was expected", f.name),
-                ));
-            }
-            let name = f
-                .attr("name")
-                .ok_or_else(|| at(f.line, "<field> without a name attribute".into()))?
-                .to_string();
+            let name = expect(f, "field", "name")?;
             let value = if f.first("None").is_some() {
                 Value::Null
             } else if f.attr("rel") == Some("ManyToManyRel") {

@@ -160,22 +160,8 @@ pub(crate) fn parse(bytes: &[u8], path: &Path) -> Result<Element> {
                 }
             }
             Event::GeneralRef(r) => {
-                let resolved: String = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    Ok(None) => match quick_xml::escape::resolve_predefined_entity(&r) {
-                        Some(s) => s.to_string(),
-                        None => {
-                            return Err(fail(
-                                pos,
-                                format!(
-                                "reference to undefined entity &{}; (entities are not expanded)",
-                                r.xml10_content()
-                            ),
-                            ))
-                        }
-                    },
-                    Err(e) => return Err(fail(pos, format!("malformed XML: {e}"))),
-                };
+                let resolved =
+                    crate::stationxml::resolve_reference(&r).map_err(|m| fail(pos, m))?;
                 if let Some(el) = stack.last_mut() {
                     el.text.push_str(&resolved);
                 }
