@@ -105,6 +105,66 @@ const OTHER_MODELS: &[(&str, &str)] = &[
     ("qualitycontrol.lastupdate", "metadata download history of Morumotto"),
 ];
 
+/// The fields of `archive.configuration` this import reads or lists with why; any other
+/// field of the input is listed as unknown.
+const CONFIGURATION_FIELDS: &[&str] = &[
+    "name",
+    "config_name",
+    "archive",
+    "data_format",
+    "struct_type",
+    "blocksize",
+    "compression_format",
+    "quality_label",
+    "request_lifespan_type",
+    "request_lifespan",
+    "n_request",
+    "max_gaps_by_analysis",
+    "granularity_type",
+    "f_analysis",
+    "w_analysis",
+    "l_analysis",
+    "crontime",
+    "debug_mode",
+    "initialisation",
+    "crontab_status",
+    "networks",
+    "stations",
+    "nslc",
+    "sources",
+];
+
+/// The fields of `archive.source` this import reads or lists with why.
+const SOURCE_FIELDS: &[&str] = &[
+    "name",
+    "priority",
+    "log_level",
+    "type",
+    "parameters",
+    "limit_rate",
+    "cpu_limit",
+    "is_online",
+    "availability",
+    "nslc",
+];
+
+/// Fields of `o` that are not in `known`, as unmapped entries named `prefix.FIELD`.
+fn unknown_fields(o: &Object, known: &[&str], prefix: &str) -> Vec<Unmapped> {
+    o.fields
+        .iter()
+        .filter(|(k, _)| !known.contains(&k.as_str()))
+        .map(|(k, v)| Unmapped {
+            field: format!("{prefix}.{k}"),
+            value: match v {
+                django::Value::Null => "NULL".into(),
+                django::Value::Text(t) => t.trim().to_string(),
+                django::Value::List(l) => format!("[{}]", l.join(", ")),
+            },
+            why: "not a field of Morumotto's model as siqaco knows it (morumotto.md §2)".into(),
+        })
+        .collect()
+}
+
 /// The models that hold the update configuration and the stack, read below.
 const READ_MODELS: &[&str] = &[
     "archive.configuration",
@@ -260,6 +320,11 @@ fn map_source(
             });
         }
     }
+    unmapped.extend(unknown_fields(
+        o,
+        SOURCE_FIELDS,
+        &format!("archive.source[{name}]"),
+    ));
     let mut out = SourceOut {
         name: name.clone(),
         priority,
@@ -589,6 +654,11 @@ pub(crate) fn import(req: &ImportMorumottoRequest) -> Result<ImportReport> {
             });
         }
     }
+    unmapped.extend(unknown_fields(
+        c,
+        CONFIGURATION_FIELDS,
+        "archive.configuration",
+    ));
     // Other models of the input.
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for o in &setup.objects {
@@ -855,6 +925,9 @@ pub(crate) fn import(req: &ImportMorumottoRequest) -> Result<ImportReport> {
         Vec::new()
     };
     if !items.is_empty() {
+        if let Some(dir) = req.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
         report.requests_imported = import_stack(&config.catalogue, &items)?;
         report.catalogue = Some(config.catalogue.clone());
     }
@@ -909,5 +982,22 @@ mod tests {
             assert!(crate::update::config::encoding_code(e).is_some(), "{f}");
         }
         assert_eq!(encoding("INT_24"), None);
+    }
+
+    #[test]
+    fn fields_of_no_known_model_field_are_listed() {
+        let mut fields = std::collections::BTreeMap::new();
+        fields.insert("archive".to_string(), django::Value::Text("/a".into()));
+        fields.insert("qc_hook".to_string(), django::Value::List(vec!["1".into()]));
+        let o = Object {
+            file: "db.json".into(),
+            model: "archive.configuration".into(),
+            pk: "1".into(),
+            fields,
+        };
+        let u = unknown_fields(&o, CONFIGURATION_FIELDS, "archive.configuration");
+        assert_eq!(u.len(), 1);
+        assert_eq!(u[0].field, "archive.configuration.qc_hook");
+        assert_eq!(u[0].value, "[1]");
     }
 }

@@ -385,12 +385,20 @@ pub(crate) fn import(req: &ImportSeiscompRequest) -> Result<ImportReport> {
     let (archive, archive_note) = match &req.archive {
         Some(a) => (absolute(a)?, "given to siqaco import".to_string()),
         None => {
-            let cfg_file = etc.join(format!("{}.cfg", req.module));
-            let from_cfg = if cfg_file.is_file() {
-                read_cfg(&cfg_file)?.get("archive").map(|(v, _)| v.clone())
-            } else {
-                None
-            };
+            // etc/defaults/MODULE.cfg, then etc/MODULE.cfg (the later wins, as SeisComP
+            // reads them); @ROOTDIR@ and ${SEISCOMP_ROOT} are the installation's root.
+            let mut from_cfg = None;
+            let mut cfg_file = etc.join(format!("{}.cfg", req.module));
+            let defaults = etc.join("defaults").join(format!("{}.cfg", req.module));
+            for f in [defaults, cfg_file.clone()] {
+                if f.is_file() {
+                    if let Some((v, _)) = read_cfg(&f)?.get("archive") {
+                        let r = root.display().to_string();
+                        from_cfg = Some(v.replace("@ROOTDIR@", &r).replace("${SEISCOMP_ROOT}", &r));
+                        cfg_file = f;
+                    }
+                }
+            }
             match from_cfg {
                 Some(a) if Path::new(&a).is_absolute() => (
                     PathBuf::from(&a),
@@ -655,6 +663,20 @@ mod tests {
         assert!(text.contains(&format!(
             "path = {:?}",
             d.path().join("var/lib/archive").display().to_string()
+        )));
+        // etc/defaults/slarchive.cfg is read too, @ROOTDIR@ being the installation.
+        std::fs::create_dir_all(d.path().join("etc/defaults")).unwrap();
+        std::fs::write(
+            d.path().join("etc/defaults/slarchive.cfg"),
+            "archive = @ROOTDIR@/sds2\n",
+        )
+        .unwrap();
+        req.force = true;
+        req.run(&crate::ops::Control::new()).unwrap();
+        let text = std::fs::read_to_string(d.path().join("siqaco.toml")).unwrap();
+        assert!(text.contains(&format!(
+            "path = {:?}",
+            d.path().join("sds2").display().to_string()
         )));
     }
 }
