@@ -108,14 +108,22 @@ impl Object {
             .transpose()
     }
 
-    /// A date-time field (ISO 8601, UTC: `Z`, `+00:00` or none), ns; `None` when absent
-    /// or NULL.
+    /// A date-time field, ns: ISO 8601 in UTC (`Z`, `+00:00` or no offset, as Django writes
+    /// with `USE_TZ`), or with another offset (RFC 3339, converted to UTC); `None` when
+    /// absent or NULL.
     ///
     /// # Errors
-    /// [`Error::Config`] when it is not a UTC time.
+    /// [`Error::Config`] when it is not a time.
     pub fn opt_time(&self, name: &str) -> Result<Option<i64>> {
         self.opt_text(name)?
-            .map(|t| crate::time::parse_time(&t).map_err(|e| self.bad(name, e)))
+            .map(|t| {
+                crate::time::parse_time(&t).or_else(|e| {
+                    chrono::DateTime::parse_from_rfc3339(&t)
+                        .ok()
+                        .and_then(|d| d.timestamp_nanos_opt())
+                        .ok_or_else(|| self.bad(name, e))
+                })
+            })
             .transpose()
     }
 
@@ -336,6 +344,7 @@ mod tests {
             assert_eq!(o.opt_bool("availability").unwrap(), Some(false));
             assert_eq!(o.opt_text("parameters").unwrap(), None);
             assert_eq!(o.list("nslc").unwrap(), ["1", "7"]);
+            assert_eq!(o.opt_time("missing").unwrap(), None);
             let e = o.int("parameters").unwrap_err().to_string();
             assert!(
                 e.contains("archive.source pk=3: field parameters: missing"),
@@ -347,6 +356,31 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn times_in_utc_or_with_an_offset() {
+        let mut fields = BTreeMap::new();
+        for (k, v) in [
+            ("z", "2019-12-30T10:00:00.5Z"),
+            ("naive", "2019-12-30T10:00:00.5"),
+            ("plus1", "2019-12-30T11:00:00.5+01:00"),
+            ("bad", "yesterday"),
+        ] {
+            fields.insert(k.to_string(), Value::Text(v.into()));
+        }
+        let o = Object {
+            file: "db.json".into(),
+            model: "archive.gap".into(),
+            pk: "1".into(),
+            fields,
+        };
+        let want = crate::time::parse_time("2019-12-30T10:00:00.5Z").unwrap();
+        for k in ["z", "naive", "plus1"] {
+            assert_eq!(o.opt_time(k).unwrap(), Some(want), "{k}");
+        }
+        let e = o.opt_time("bad").unwrap_err().to_string();
+        assert!(e.contains("db.json: archive.gap pk=1: field bad"), "{e}");
     }
 
     #[test]
