@@ -23,6 +23,7 @@ macro_rules! errln {
 mod db;
 mod demo;
 mod fetch;
+mod import_cmd;
 mod merge_cmd;
 mod output;
 mod qc_cmd;
@@ -103,6 +104,9 @@ enum Command {
     /// Serve the archive as FDSN web services (dataselect, availability, station) and a
     /// status page, from its catalogue (docs/serve.md). Runs until SIGINT or SIGTERM.
     Serve(Box<serve_cmd::ServeArgs>),
+    /// Write a siqaco.toml from a Morumotto or SeisComP set-up (docs/import.md).
+    #[command(subcommand)]
+    Import(import_cmd::ImportCommand),
     /// Print a completion script for a shell to standard output (docs/cli.md), e.g.
     /// `siqaco completions bash > ~/.local/share/bash-completion/completions/siqaco`.
     Completions(shell::CompletionsArgs),
@@ -379,12 +383,17 @@ fn main() -> ExitCode {
         Command::Request(c) => update_cmd::run_request(c),
         Command::Stack(c) => update_cmd::run_stack_cmd(c),
         Command::Serve(args) => serve_cmd::run(args),
+        Command::Import(c) => import_cmd::run(c),
         Command::Completions(args) => shell::run_completions(args),
         Command::Man(args) => shell::run_man(args),
     };
     let update_like = matches!(
         cli.command,
-        Command::Update(_) | Command::Request(_) | Command::Stack(_) | Command::Serve(_)
+        Command::Update(_)
+            | Command::Request(_)
+            | Command::Stack(_)
+            | Command::Serve(_)
+            | Command::Import(_)
     );
     let code = match result {
         Ok(code) => code,

@@ -78,7 +78,7 @@
 //! | `postgres` | the PostgreSQL catalogue backend (`index` with a `postgresql://` URL); implies `sqlite` | postgres |
 //! | `fdsn`     | data sources (`source`: FDSN dataselect, availability and station web services, local archives, catalogues, external programs; `qc::load_metadata` from a URL); implies `sqlite` (a catalogue is a source) | reqwest (rustls), digest_auth, httpdate |
 //! | `plot`     | figures and the HTML report (`plot`; PNG through resvg, DejaVu Sans embedded) | resvg (usvg, tiny-skia, fontdb, png), skrifa |
-//! | `update`   | the update run, its TOML configuration and the request stack (`update`); implies `fdsn`, `sqlite` | toml, serde_path_to_error |
+//! | `update`   | the update run, its TOML configuration and the request stack (`update`); Morumotto and SeisComP set-ups as its configuration (`import`); implies `fdsn`, `sqlite` | toml, serde_path_to_error |
 //! | `testing`  | helpers for tests, examples and benchmarks (`testing`); never for a program's own build | — |
 //!
 //! `default` = `fdsn`, `sqlite`, `plot`, `update`: everything the `siqaco` command, the Python
@@ -95,6 +95,9 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod gaps;
+#[cfg(feature = "update")]
+#[cfg_attr(docsrs, doc(cfg(feature = "update")))]
+pub mod import;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod index;

@@ -899,6 +899,24 @@ pub(crate) fn is_fdsn_namespace(ns: &str) -> bool {
     ns.starts_with("http://www.fdsn.org/xml/station")
 }
 
+/// The text of a character or predefined entity reference (`&#233;`, `&amp;`); any other
+/// entity is refused, never expanded. The error is the message.
+pub(crate) fn resolve_reference(
+    r: &quick_xml::events::BytesRef<'_>,
+) -> std::result::Result<String, String> {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => Ok(c.to_string()),
+        Ok(None) => match quick_xml::escape::resolve_predefined_entity(r) {
+            Some(s) => Ok(s.to_string()),
+            None => Err(format!(
+                "reference to undefined entity &{}; (siqaco does not expand custom entities)",
+                &**r
+            )),
+        },
+        Err(e) => Err(format!("malformed XML: {e}")),
+    }
+}
+
 impl Parser {
     fn run<R: BufRead>(mut self, input: R) -> std::result::Result<Inventory, Fail> {
         let mut reader = NsReader::from_reader(input);
@@ -1000,22 +1018,7 @@ impl Parser {
                     }
                 }
                 Event::GeneralRef(r) => {
-                    let resolved: String = match r.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
-                        Ok(None) => match quick_xml::escape::resolve_predefined_entity(&r) {
-                            Some(s) => s.to_string(),
-                            None => {
-                                return Err(at(
-                                    pos,
-                                    format!(
-                                        "reference to undefined entity &{}; (siqaco does not expand custom entities)",
-                                        &*r
-                                    ),
-                                ))
-                            }
-                        },
-                        Err(e) => return Err(at(pos, format!("malformed XML: {e}"))),
-                    };
+                    let resolved = resolve_reference(&r).map_err(|m| at(pos, m))?;
                     if self.stack.is_empty() {
                         return Err(at(
                             pos,

@@ -52,6 +52,8 @@ mod distributed;
 pub mod fdsnws;
 #[cfg(feature = "fdsn")]
 mod fetch;
+#[cfg(feature = "update")]
+mod import;
 mod merge;
 mod names;
 #[cfg(feature = "fdsn")]
@@ -76,6 +78,9 @@ pub use distributed::{decode, encode, partition};
 #[cfg(feature = "fdsn")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fdsn")))]
 pub use fetch::{ArchiveFetch, FetchRequest};
+#[cfg(feature = "update")]
+#[cfg_attr(docsrs, doc(cfg(feature = "update")))]
+pub use import::{ImportMorumottoRequest, ImportSeiscompRequest, DEFAULT_CATALOGUE};
 pub use merge::MergeRequest;
 #[cfg(feature = "fdsn")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fdsn")))]
