@@ -99,6 +99,7 @@ pub mod gaps;
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod index;
 pub(crate) mod interval;
+pub mod mapping;
 pub mod merge;
 pub mod ops;
 #[cfg(feature = "plot")]

@@ -289,6 +289,7 @@ fn window_scan(
         },
         threads,
         cancel: None,
+        mappings: Default::default(),
     }
 }
 
