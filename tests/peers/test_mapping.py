@@ -11,6 +11,7 @@ as XX.OLD.00.EHE and moved to that stream's SDS day file; ObsPy checks the rewri
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -136,3 +137,73 @@ def test_bad_mapping_names_the_entry(renamed, tmp_path):
     )
     assert p.returncode != 0
     assert b"mapping[1].from" in p.stderr, p.stderr
+
+
+def fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=60) as r:
+        return r.read() if r.status == 200 else b""
+
+
+def record_list(paths) -> list[tuple[str, int, int, list[int]]]:
+    """(id, first sample ns, samples, values) of each record of the files, read one record
+    at a time by ObsPy, sorted."""
+    out = []
+    for path in paths:
+        for _, rec in records(path):
+            (tr,) = obspy.read(io.BytesIO(rec))
+            out.append((tr.id, tr.stats.starttime.ns, tr.stats.npts, tr.data.tolist()))
+    return sorted(out)
+
+
+@pytest.fixture(scope="module")
+def served(renamed, tmp_path_factory):
+    """Two `siqaco serve`: of the renamed archive indexed and served with the mapping, and
+    without it."""
+    from serving import Server
+
+    root, mapping, _ = renamed
+    work = tmp_path_factory.mktemp("mapping-serve")
+    servers = {}
+    try:
+        for name, extra in (("mapped", ["--mapping", str(mapping)]), ("plain", [])):
+            cat = work / f"{name}.sqlite"
+            subprocess.run(
+                [siqaco_bin(), "index", str(root), "--db", str(cat), *extra],
+                check=True,
+                capture_output=True,
+            )
+            servers[name] = Server(
+                ["--catalogue", str(cat), "--archive", str(root), *extra],
+                work / f"{name}.log",
+            )
+        yield servers
+    finally:
+        for s in servers.values():
+            s.stop()
+
+
+def test_dataselect_serves_the_mapped_stream_as_the_original(data, served, tmp_path):
+    query = "/fdsnws/dataselect/1/query?net=BW&sta=BGLD&loc=--&cha=EHE"
+    body = fetch(served["mapped"].url + query)
+    out = tmp_path / "served.mseed"
+    out.write_bytes(body)
+    got = record_list([out])
+    want = record_list(sorted(data.glob("sds-small/*/BW/BGLD/EHE.D/*")))
+    # Every record of the original, same samples, under the original codes.
+    assert {r[0] for r in got} == {"BW.BGLD..EHE"}
+    assert got == want
+    # Without the mapping, the server gives only the records that kept their codes.
+    plain = tmp_path / "plain.mseed"
+    plain.write_bytes(fetch(served["plain"].url + query))
+    assert 0 < len(record_list([plain])) < len(want)
+
+
+def test_availability_shows_one_stream(served):
+    query = "/fdsnws/availability/1/extent?format=geocsv&cha=EHE"
+    ids = {}
+    for name in ("mapped", "plain"):
+        lines = fetch(served[name].url + query).decode().splitlines()
+        rows = [l.split("|") for l in lines if l and not l.startswith("#")][1:]
+        ids[name] = sorted(".".join(r[:4]) for r in rows)
+    assert ids["mapped"] == ["BW.BGLD..EHE"]
+    assert ids["plain"] == ["BW.BGLD..EHE", "XX.OLD.00.EHE"]

@@ -503,6 +503,7 @@ fn serve_settings(
     )?)
     .unwrap_or(usize::MAX);
     s.timeout_s = raw.timeout_s.unwrap_or(s.timeout_s);
+    s.mappings = streams.mapping.clone();
     s.header_timeout_s = raw.header_timeout_s.unwrap_or(s.header_timeout_s);
     s.validate().map_err(|e| match e {
         Error::InvalidField { field, message } => bad(&format!("serve.{field}"), message),
