@@ -207,6 +207,85 @@ impl Mappings {
     }
 }
 
+#[cfg(feature = "fdsn")]
+impl Mappings {
+    /// Request lines as a source must receive them ([`Mappings::source_pieces`]): a line of
+    /// one exact stream that is the `to` of mappings is cut at their spans, the pieces in a
+    /// span asking for its `from` (the codes the station recorded). Other lines (globs,
+    /// streams without mappings) are kept. The records fetched keep the codes they hold.
+    pub fn source_lines(
+        &self,
+        lines: &[crate::source::RequestLine],
+    ) -> Vec<crate::source::RequestLine> {
+        let mut out = Vec::with_capacity(lines.len());
+        for line in lines {
+            match line.stream.as_exact() {
+                Some(to) if self.rules.iter().any(|m| m.to == to) => {
+                    for (codes, s, e) in self.source_pieces(&to, line.start_ns, line.end_ns) {
+                        out.push(crate::source::RequestLine::new(&codes, s, e));
+                    }
+                }
+                _ => out.push(line.clone()),
+            }
+        }
+        out
+    }
+
+    /// The streams to ask a source's availability for, to know `streams`: each of them and
+    /// the `from` of every mapping to one of them.
+    pub fn with_sources(&self, streams: &[Nslc]) -> Vec<Nslc> {
+        let mut out = streams.to_vec();
+        for m in &self.rules {
+            if streams.contains(&m.to) && !out.contains(&m.from) {
+                out.push(m.from.clone());
+            }
+        }
+        out
+    }
+
+    /// A source's availability under the mapped streams: the part of a span of `from` inside
+    /// a mapping's span becomes a span of its `to`; the rest is kept as it is.
+    pub fn map_spans(
+        &self,
+        spans: Vec<crate::source::AvailabilitySpan>,
+    ) -> Vec<crate::source::AvailabilitySpan> {
+        if self.rules.is_empty() {
+            return spans;
+        }
+        let mut out = Vec::with_capacity(spans.len());
+        for s in spans {
+            let mut rest = vec![(s.start_ns, s.end_ns)];
+            for m in self.rules.iter().filter(|m| m.from == s.nslc) {
+                let (ms, me) = (m.start_ns.unwrap_or(i64::MIN), m.end_ns.unwrap_or(i64::MAX));
+                let mut next = Vec::new();
+                for (a, b) in rest {
+                    let (cs, ce) = (a.max(ms), b.min(me));
+                    if cs < ce {
+                        out.push(crate::source::AvailabilitySpan {
+                            nslc: m.to.clone(),
+                            start_ns: cs,
+                            end_ns: ce,
+                        });
+                        next.extend([(a, cs), (ce, b)].into_iter().filter(|(x, y)| x < y));
+                    } else {
+                        next.push((a, b));
+                    }
+                }
+                rest = next;
+            }
+            out.extend(
+                rest.into_iter()
+                    .map(|(a, b)| crate::source::AvailabilitySpan {
+                        nslc: s.nslc.clone(),
+                        start_ns: a,
+                        end_ns: b,
+                    }),
+            );
+        }
+        out
+    }
+}
+
 /// The records of one original stream that a scan or a read gave to a mapped stream: what
 /// reports show (`mapped_from` in the scan JSON, `docs/scan-json.md`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -531,6 +610,50 @@ mod tests {
         assert_eq!(
             ms.source_pieces(&new, t("2024-01-05"), t("2024-01-06")),
             vec![(old, t("2024-01-05"), t("2024-01-06"))]
+        );
+    }
+
+    /// Availability of the old codes inside the mapping's span goes to the mapped stream;
+    /// the rest stays with the old codes.
+    #[cfg(feature = "fdsn")]
+    #[test]
+    fn availability_spans_are_mapped() {
+        use crate::source::AvailabilitySpan;
+        let t = |s: &str| parse_time(s).unwrap();
+        let ms = Mappings::new(vec![m(
+            "XX.OLD..HHZ",
+            "XX.NEW.00.HHZ",
+            None,
+            Some("2024-07-01"),
+        )])
+        .unwrap();
+        let new: Nslc = "XX.NEW.00.HHZ".parse().unwrap();
+        let old: Nslc = "XX.OLD..HHZ".parse().unwrap();
+        assert_eq!(
+            ms.with_sources(&[new.clone()]),
+            vec![new.clone(), old.clone()]
+        );
+        let span = |n: &Nslc, a: &str, b: &str| AvailabilitySpan {
+            nslc: n.clone(),
+            start_ns: t(a),
+            end_ns: t(b),
+        };
+        assert_eq!(
+            ms.map_spans(vec![span(&old, "2024-06-01", "2024-08-01")]),
+            vec![
+                span(&new, "2024-06-01", "2024-07-01"),
+                span(&old, "2024-07-01", "2024-08-01")
+            ]
+        );
+        // A line of the mapped stream is asked under the codes of its time.
+        let line = crate::source::RequestLine::new(&new, t("2024-06-30"), t("2024-07-02"));
+        let lines = ms.source_lines(&[line]);
+        assert_eq!(
+            lines,
+            vec![
+                crate::source::RequestLine::new(&old, t("2024-06-30"), t("2024-07-01")),
+                crate::source::RequestLine::new(&new, t("2024-07-01"), t("2024-07-02")),
+            ]
         );
     }
 
