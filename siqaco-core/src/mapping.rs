@@ -400,6 +400,7 @@ enum RawTime {
 }
 
 /// `NET.STA.LOC.CHA` or an FDSN source identifier.
+#[cfg(feature = "update")]
 fn parse_codes(text: &str) -> Result<Nslc> {
     if text.starts_with("FDSN:") {
         let n = Nslc::from_source_id(text)?;
@@ -630,7 +631,7 @@ mod tests {
         let new: Nslc = "XX.NEW.00.HHZ".parse().unwrap();
         let old: Nslc = "XX.OLD..HHZ".parse().unwrap();
         assert_eq!(
-            ms.with_sources(&[new.clone()]),
+            ms.with_sources(std::slice::from_ref(&new)),
             vec![new.clone(), old.clone()]
         );
         let span = |n: &Nslc, a: &str, b: &str| AvailabilitySpan {
