@@ -42,17 +42,18 @@ impl StreamMapping {
         self.start_ns.is_none_or(|s| t_ns >= s) && self.end_ns.is_none_or(|e| t_ns < e)
     }
 
+    /// The span `[start, end)`, ns, open ends as `i64::MIN` and `i64::MAX`.
+    fn span(&self) -> (i64, i64) {
+        (
+            self.start_ns.unwrap_or(i64::MIN),
+            self.end_ns.unwrap_or(i64::MAX),
+        )
+    }
+
     /// Whether the spans of `self` and `other` have a time in common.
     fn meets(&self, other: &StreamMapping) -> bool {
-        let start = self
-            .start_ns
-            .unwrap_or(i64::MIN)
-            .max(other.start_ns.unwrap_or(i64::MIN));
-        let end = self
-            .end_ns
-            .unwrap_or(i64::MAX)
-            .min(other.end_ns.unwrap_or(i64::MAX));
-        start < end
+        let ((a0, a1), (b0, b1)) = (self.span(), other.span());
+        a0.max(b0) < a1.min(b1)
     }
 
     /// `from -> to [start, end)` for messages and reports.
@@ -189,8 +190,8 @@ impl Mappings {
         let mut out = Vec::new();
         let mut t = start_ns;
         for m in rules {
-            let s = m.start_ns.unwrap_or(i64::MIN).max(t);
-            let e = m.end_ns.unwrap_or(i64::MAX).min(end_ns);
+            let (ms, me) = m.span();
+            let (s, e) = (ms.max(t), me.min(end_ns));
             if s >= e {
                 continue;
             }
@@ -256,7 +257,7 @@ impl Mappings {
         for s in spans {
             let mut rest = vec![(s.start_ns, s.end_ns)];
             for m in self.rules.iter().filter(|m| m.from == s.nslc) {
-                let (ms, me) = (m.start_ns.unwrap_or(i64::MIN), m.end_ns.unwrap_or(i64::MAX));
+                let (ms, me) = m.span();
                 let mut next = Vec::new();
                 for (a, b) in rest {
                     let (cs, ce) = (a.max(ms), b.min(me));
@@ -508,7 +509,6 @@ mod tests {
         .unwrap();
         let old: Nslc = "XX.OLD..HHZ".parse().unwrap();
         let new: Nslc = "XX.NEW.00.HHZ".parse().unwrap();
-        let t = |s: &str| parse_time(s).unwrap();
         assert_eq!(ms.map(&old, t("2024-01-01")), &new);
         assert_eq!(ms.map(&old, t("2024-07-01") - 1), &new);
         assert_eq!(ms.map(&old, t("2024-07-01")), &old);
@@ -584,10 +584,12 @@ mod tests {
         assert_eq!(field(vec![bad]).as_deref(), Some("mapping[0].to"));
     }
 
-    /// The inverse mapping cuts a window at the mapping's boundaries.
-    #[test]
-    fn source_pieces_follow_the_spans() {
-        let t = |s: &str| parse_time(s).unwrap();
+    fn t(s: &str) -> i64 {
+        parse_time(s).unwrap()
+    }
+
+    /// XX.OLD..HHZ is XX.NEW.00.HHZ until 2024-07-01: (mappings, new, old).
+    fn renamed_until_july() -> (Mappings, Nslc, Nslc) {
         let ms = Mappings::new(vec![m(
             "XX.OLD..HHZ",
             "XX.NEW.00.HHZ",
@@ -595,8 +597,17 @@ mod tests {
             Some("2024-07-01"),
         )])
         .unwrap();
-        let new: Nslc = "XX.NEW.00.HHZ".parse().unwrap();
-        let old: Nslc = "XX.OLD..HHZ".parse().unwrap();
+        (
+            ms,
+            "XX.NEW.00.HHZ".parse().unwrap(),
+            "XX.OLD..HHZ".parse().unwrap(),
+        )
+    }
+
+    /// The inverse mapping cuts a window at the mapping's boundaries.
+    #[test]
+    fn source_pieces_follow_the_spans() {
+        let (ms, new, old) = renamed_until_july();
         assert_eq!(
             ms.source_pieces(&new, t("2024-06-30"), t("2024-07-02")),
             vec![
@@ -620,16 +631,7 @@ mod tests {
     #[test]
     fn availability_spans_are_mapped() {
         use crate::source::AvailabilitySpan;
-        let t = |s: &str| parse_time(s).unwrap();
-        let ms = Mappings::new(vec![m(
-            "XX.OLD..HHZ",
-            "XX.NEW.00.HHZ",
-            None,
-            Some("2024-07-01"),
-        )])
-        .unwrap();
-        let new: Nslc = "XX.NEW.00.HHZ".parse().unwrap();
-        let old: Nslc = "XX.OLD..HHZ".parse().unwrap();
+        let (ms, new, old) = renamed_until_july();
         assert_eq!(
             ms.with_sources(std::slice::from_ref(&new)),
             vec![new.clone(), old.clone()]
