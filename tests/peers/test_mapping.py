@@ -141,3 +141,28 @@ def test_availability_shows_one_stream(served):
         ids[name] = sorted(".".join(r[:4]) for r in rows)
     assert ids["mapped"] == ["BW.BGLD..EHE"]
     assert ids["plain"] == ["BW.BGLD..EHE", "XX.OLD.00.EHE"]
+
+
+def test_fetch_asks_the_source_for_the_old_codes(renamed, tmp_path):
+    """`siqaco fetch --select BW.BGLD..EHE --mapping`: from an archive that holds the station
+    under its old codes before T, every record comes, stored as recorded."""
+    root, mapping, n = renamed
+
+    def fetched(*extra: str) -> list[bytes]:
+        out = tmp_path / ("out" + "".join(extra).replace("/", "_"))
+        subprocess.run(
+            [siqaco_bin(), "fetch", "--source", str(root), "--select", "BW.BGLD..EHE",
+             "--start", "2007-12-31", "--end", "2008-01-02", "--out", str(out), *extra],
+            check=True, capture_output=True,
+        )
+        return sorted(rec for f in sorted(out.rglob("*.D.*")) for _, rec in records(f))
+
+    source = sorted(
+        rec
+        for pattern in ("*/BW/BGLD/EHE.D/*", "*/XX/OLD/EHE.D/*")
+        for f in sorted(root.glob(pattern))
+        for _, rec in records(f)
+    )
+    assert fetched("--mapping", str(mapping)) == source
+    # Without the mapping, only the records recorded as BW.BGLD..EHE.
+    assert len(fetched()) == len(source) - n
