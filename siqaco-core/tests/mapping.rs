@@ -182,3 +182,38 @@ fn update_asks_the_source_for_the_old_codes() {
         assert!(records(&f.path).iter().all(|(start, _)| *start >= t));
     }
 }
+
+/// A bad `[[streams.mapping]]` entry is a configuration error naming the entry and field.
+#[test]
+fn configuration_errors_name_the_mapping_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = |mapping: &str| {
+        format!(
+            "[archive]\npath = \"final\"\n[catalogue]\nurl = \"c.sqlite\"\n[streams]\n\
+             select = [\"CH.BALST..LHZ\"]\n{mapping}"
+        )
+    };
+    let err = |mapping: &str| {
+        siqaco::update::config::Config::from_str_in(&text(mapping), dir.path())
+            .unwrap_err()
+            .to_string()
+    };
+    let e = err("[[streams.mapping]]\nfrom = \"XX.OLD..LHZ\"\nto = \"CH.BA/LST..LHZ\"\n");
+    assert!(e.contains("streams.mapping[0].to"), "{e}");
+    let e = err(
+        "[[streams.mapping]]\nfrom = \"XX.OLD..LHZ\"\nto = \"CH.BALST..LHZ\"\n\
+         [[streams.mapping]]\nfrom = \"CH.BALST..LHZ\"\nto = \"XX.OLD..LHZ\"\n",
+    );
+    assert!(
+        e.contains("streams.mapping[0].to") && e.contains("cycle"),
+        "{e}"
+    );
+    let e = err(
+        "[[streams.mapping]]\nfrom = \"XX.OLD..LHZ\"\nto = \"CH.BALST..LHZ\"\nend = \"soon\"\n",
+    );
+    assert!(e.contains("streams.mapping[0].end"), "{e}");
+    let e = err("[[streams.mapping]]\nfrom = \"XX.OLD..LHZ\"\nwhere = 1\n");
+    assert!(e.contains("streams.mapping"), "{e}");
+    let ok = siqaco::update::config::Config::from_str_in(&text(""), dir.path()).unwrap();
+    assert!(ok.streams.mapping.is_empty());
+}
