@@ -162,6 +162,8 @@ fn update_asks_the_source_for_the_old_codes() {
     )
     .unwrap();
     assert_eq!(config.streams.mapping, mapping(t));
+    // `siqaco serve --config` serves with the same mappings.
+    assert_eq!(config.serve.mappings, mapping(t));
     let window = (first.0, first.0 + 3_600_000_000_000);
     let mut request = siqaco::ops::UpdateRequest::new(config);
     (request.start_ns, request.end_ns) = (Some(window.0), Some(window.1));
