@@ -495,10 +495,11 @@ impl LastStream {
 struct FileScan<'a> {
     display: &'a str,
     opts: &'a ScanOptions,
-    /// Slot in `local` of each stream key, `None` for a stream not selected.
+    /// Where the records of each stream key go.
     keys: HashMap<(u8, Vec<u8>), Slot>,
     local: Vec<(Nslc, TraceBuilder, u64)>,
-    /// Slot in `local` of each stream (mapped streams only; `None` = not selected).
+    /// Slot in `local` of each stream (`None` = not selected): records of several keys
+    /// (v2 and v3, or mapped codes) of one stream share it.
     by_nslc: HashMap<Nslc, Option<usize>>,
     /// Original codes of the streams with mappings, and the spans given to other streams.
     mapped: Vec<Nslc>,
@@ -592,7 +593,7 @@ impl<'a> FileScan<'a> {
                     self.mapped.push(nslc);
                     Slot::Mapped(self.mapped.len() - 1)
                 } else {
-                    self.slot_of(nslc).map_or(Slot::Skip, Slot::Local)
+                    self.slot_of(&nslc).map_or(Slot::Skip, Slot::Local)
                 };
                 self.keys.insert(k, slot);
                 slot
@@ -610,15 +611,15 @@ impl<'a> FileScan<'a> {
     }
 
     /// The slot in `local` of stream `nslc` (`None` when not selected), added on first use.
-    fn slot_of(&mut self, nslc: Nslc) -> Option<usize> {
-        if let Some(slot) = self.by_nslc.get(&nslc) {
+    fn slot_of(&mut self, nslc: &Nslc) -> Option<usize> {
+        if let Some(slot) = self.by_nslc.get(nslc) {
             return *slot;
         }
-        let slot = selected(&self.opts.selection, &nslc).then(|| {
+        let slot = selected(&self.opts.selection, nslc).then(|| {
             self.local.push((nslc.clone(), TraceBuilder::new(), 0));
             self.local.len() - 1
         });
-        self.by_nslc.insert(nslc, slot);
+        self.by_nslc.insert(nslc.clone(), slot);
         slot
     }
 
@@ -628,15 +629,14 @@ impl<'a> FileScan<'a> {
     #[inline(never)]
     fn mapped_slot(&mut self, m: usize, start_ns: i64, end_ns: i64) -> Option<usize> {
         let opts = self.opts;
-        let from = &self.mapped[m];
-        let Some(rule) = opts.mappings.rule_for(from, start_ns) else {
-            let from = from.clone();
-            return self.slot_of(from);
+        let Some(rule) = opts.mappings.rule_for(&self.mapped[m], start_ns) else {
+            let from = self.mapped[m].clone();
+            return self.slot_of(&from);
         };
-        let slot = self.slot_of(rule.to.clone())?;
+        let slot = self.slot_of(&rule.to)?;
         let span = MappedSpan {
-            to: rule.to.clone(),
-            from: rule.from.clone(),
+            to: Nslc::default(),
+            from: Nslc::default(),
             start_ns,
             end_ns,
             records: 1,
@@ -644,10 +644,14 @@ impl<'a> FileScan<'a> {
         match self
             .spans
             .iter_mut()
-            .find(|s| s.to == span.to && s.from == span.from)
+            .find(|s| s.to == rule.to && s.from == rule.from)
         {
             Some(s) => s.absorb(&span),
-            None => self.spans.push(span),
+            None => self.spans.push(MappedSpan {
+                to: rule.to.clone(),
+                from: rule.from.clone(),
+                ..span
+            }),
         }
         Some(slot)
     }
