@@ -68,3 +68,23 @@ def test_scan_with_mapping_lists_the_mapped_records(renamed):
     assert stream["nslc"] == "BW.BGLD..EHE"
     assert stream["mapped_from"][0]["nslc"] == "XX.OLD.00.EHE"
     assert stream["mapped_from"][0]["records"] == n
+
+
+def test_distributed_scan_and_read_with_mapping(renamed):
+    """siqaco.distributed with ``mapping=``: the single-machine results, the files of the old
+    codes listed for a selection of the mapped stream."""
+    dd = pytest.importorskip("dask.distributed")
+    import siqaco.distributed as sd
+
+    root, mapping, _ = renamed
+    kw = dict(select="BW.BGLD..EHE", mapping=mapping)
+    single = siqaco.scan(root, **kw).to_dict()
+    assert single["streams"][0]["mapped_from"]
+    reads = siqaco.read(root, **kw)
+    with dd.LocalCluster(
+        n_workers=1, processes=True, threads_per_worker=1, dashboard_address=None
+    ) as cluster, dd.Client(cluster) as client:
+        assert sd.scan(client, root, partition_files=1, **kw).to_dict() == single
+        got = sd.read(client, root, partition_files=1, **kw)
+    assert [(s.nslc, s.start_ns) for s in got] == [(s.nslc, s.start_ns) for s in reads]
+    assert all(np.array_equal(a.data, b.data) for a, b in zip(got, reads))
