@@ -36,6 +36,11 @@ pub struct IndexArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Stream mappings over time: a TOML file with [[mapping]] entries, or a siqaco.toml
+    /// with [[streams.mapping]]; the catalogue names the mapped streams (index into a new
+    /// catalogue after changing them).
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
 }
 
 /// Arguments of `siqaco stats`.
@@ -108,6 +113,9 @@ impl IndexArgs {
             r.batch_files = b;
         }
         r.threads = self.threads;
+        if let Some(f) = &self.mapping {
+            r.mappings = siqaco::mapping::read_mapping_file(f)?;
+        }
         Ok(r)
     }
 }

@@ -72,6 +72,10 @@ pub struct FetchArgs {
     /// EIDA token file: exchanged for credentials at the server's /auth, then /queryauth.
     #[arg(long, value_name = "FILE")]
     token: Option<PathBuf>,
+    /// Stream mappings over time: a TOML file with [[mapping]] entries, or a siqaco.toml
+    /// with [[streams.mapping]]; a renamed stream is asked for under its codes of the time.
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
 }
 
 impl FetchArgs {
@@ -120,6 +124,9 @@ fn request(args: &FetchArgs) -> siqaco::Result<FetchRequest> {
     r.in_flight = args.in_flight;
     r.availability = parse_field("availability", &args.availability)?;
     r.credentials = args.credentials()?;
+    if let Some(f) = &args.mapping {
+        r.mappings = siqaco::mapping::read_mapping_file(f)?;
+    }
     r.source = Some(parse_field::<SourceSpec>("source", &args.source)?.with_layout(source_layout));
     r.validate()?;
     Ok(r)

@@ -195,6 +195,10 @@ pub struct ScanArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Stream mappings over time: a TOML file with [[mapping]] entries (from, to, start,
+    /// end), or a siqaco.toml with [[streams.mapping]] (docs/configuration.md).
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
 }
 
 impl ScanArgs {
@@ -215,6 +219,7 @@ impl ScanArgs {
             rate_tolerance: None,
             format,
             threads: None,
+            mapping: None,
         }
     }
 
@@ -232,6 +237,9 @@ impl ScanArgs {
         r.analysis.tolerance_periods = self.tolerance_periods;
         r.analysis.rate_tolerance = self.rate_tolerance;
         r.threads = self.threads;
+        if let Some(f) = &self.mapping {
+            r.mappings = siqaco::mapping::read_mapping_file(f)?;
+        }
         Ok(r)
     }
 }

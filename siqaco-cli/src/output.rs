@@ -278,6 +278,21 @@ fn write_text(out: &mut dyn Write, r: &ScanReport, per_day: bool) -> std::io::Re
             }
         }
     }
+    if !r.mapped.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Mapped records (--mapping):")?;
+        for m in &r.mapped {
+            writeln!(
+                out,
+                "  {} <- {}: {} record(s) {} .. {}",
+                m.to,
+                m.from,
+                m.records,
+                format_time(m.start_ns),
+                format_time(m.end_ns)
+            )?;
+        }
+    }
     if !r.errors.is_empty() {
         writeln!(out)?;
         writeln!(out, "{} file error(s):", r.errors.len())?;

@@ -50,6 +50,10 @@ pub struct ServeArgs {
     timeout: Option<f64>,
     #[arg(long, help = with_default("Seconds allowed for a client to send a request's headers", ServeSettings::default().header_timeout_s))]
     header_timeout: Option<f64>,
+    /// Stream mappings over time: a TOML file with [[mapping]] entries, or a siqaco.toml
+    /// with [[streams.mapping]] (replaces the configuration's; index with the same file).
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
 }
 
 /// A flag's help with the default of its setting ([`ServeSettings::default`], the one set
@@ -97,6 +101,9 @@ impl ServeArgs {
         s.max_concurrent = self.max_concurrent.unwrap_or(s.max_concurrent);
         s.timeout_s = self.timeout.unwrap_or(s.timeout_s);
         s.header_timeout_s = self.header_timeout.unwrap_or(s.header_timeout_s);
+        if let Some(f) = &self.mapping {
+            s.mappings = siqaco::mapping::read_mapping_file(f)?;
+        }
         Ok(s)
     }
 }

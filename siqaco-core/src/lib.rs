@@ -102,6 +102,7 @@ pub mod import;
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub mod index;
 pub(crate) mod interval;
+pub mod mapping;
 pub mod merge;
 pub mod ops;
 #[cfg(feature = "plot")]

@@ -41,6 +41,10 @@ pub struct ReadOptions {
     /// Cancellation flag: once it is set, the files not yet started are skipped and the
     /// segments of what was read are returned; the caller knows it cancelled.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Stream mappings over time ([`crate::mapping`]): the samples of a record of a mapped
+    /// stream belong to the stream it maps to (by the time of its first sample);
+    /// `selection` selects the mapped streams. Empty = every record keeps its codes.
+    pub mappings: crate::mapping::Mappings,
 }
 
 impl ReadOptions {
@@ -50,6 +54,7 @@ impl ReadOptions {
             window,
             tolerance: *tolerance,
             cancel: None,
+            mappings: Default::default(),
         }
     }
 }
@@ -154,7 +159,7 @@ pub fn read_partial(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPar
             if crate::is_cancelled(opts.cancel.as_deref()) {
                 return Ok(Vec::new());
             }
-            read_one(&f.path, &f.rel_path, &opts.selection, opts.window)
+            read_one(&f.path, &f.rel_path, opts)
         })
         .collect::<Result<_>>()?;
     let mut streams: HashMap<Nslc, Vec<(Piece, Samples)>> = HashMap::new();
@@ -253,15 +258,14 @@ fn samples_before(start_ns: i64, n: i64, rate_raw: f64, t: i64) -> i64 {
     lo
 }
 
-fn read_one(
-    path: &Path,
-    display: &str,
-    selection: &[NslcGlob],
-    window: Option<(i64, i64)>,
-) -> Result<Vec<Part>> {
+fn read_one(path: &Path, display: &str, opts: &ReadOptions) -> Result<Vec<Part>> {
+    let (selection, window, mappings) = (&opts.selection, opts.window, &opts.mappings);
     let buf = crate::archive::read_aligned(path).map_err(|e| Error::io(path, e))?;
     let mut out = Vec::new();
-    let mut last: Option<(u8, Vec<u8>, Option<Nslc>)> = None;
+    // The previous record's stream key and its stream: `Err(codes)` for codes with
+    // mappings (the stream is found per record, by time), `Ok(None)` when not selected.
+    type Last = (u8, Vec<u8>, std::result::Result<Option<Nslc>, Nslc>);
+    let mut last: Option<Last> = None;
     for item in RecordScanner::new(&buf) {
         let (offset, header) = match item {
             ScanItem::Invalid {
@@ -273,13 +277,24 @@ fn read_one(
             continue;
         }
         let key = header.stream_key();
-        let nslc = match &last {
-            Some((v, k, nslc)) if *v == header.format_version && k == key => nslc.clone(),
+        let stream = match &last {
+            Some((v, k, stream)) if *v == header.format_version && k == key => stream.clone(),
             _ => {
                 let nslc = header.nslc();
-                let nslc = selected(selection, &nslc).then_some(nslc);
-                last = Some((header.format_version, key.to_vec(), nslc.clone()));
-                nslc
+                let stream = if mappings.maps(&nslc) {
+                    Err(nslc)
+                } else {
+                    Ok(selected(selection, &nslc).then_some(nslc))
+                };
+                last = Some((header.format_version, key.to_vec(), stream.clone()));
+                stream
+            }
+        };
+        let nslc = match stream {
+            Ok(nslc) => nslc,
+            Err(codes) => {
+                let to = mappings.map(&codes, header.start_ns);
+                selected(selection, to).then(|| to.clone())
             }
         };
         let Some(nslc) = nslc else { continue };
@@ -335,5 +350,6 @@ pub fn read_input(
     input: &crate::scan::ScanInput,
     opts: &ReadOptions,
 ) -> Result<Vec<SampleSegment>> {
-    read_files(&input.list_files(&opts.selection, opts.window)?, opts)
+    let selection = opts.mappings.widen(&opts.selection);
+    read_files(&input.list_files(&selection, opts.window)?, opts)
 }

@@ -101,9 +101,34 @@ pub fn scan_json(r: &ScanReport) -> Value {
         "files": r.files,
         "records": r.records,
         "bytes": r.bytes,
-        "streams": r.streams.iter().map(stream_json).collect::<Vec<_>>(),
+        "streams": r.streams.iter().map(|s| mapped_stream_json(s, &r.mapped)).collect::<Vec<_>>(),
         "errors": r.errors.iter().map(error_json).collect::<Vec<_>>(),
     })
+}
+
+/// [`stream_json`] with, when a mapping gave the stream records of other codes, their
+/// `"mapped_from"`: `[{"nslc", "source_id", "start", "end", "records"}]` (the original codes,
+/// the first sample of the earliest and the coverage end of the latest record mapped, the
+/// records; `docs/scan-json.md`). Without mappings the document is unchanged.
+fn mapped_stream_json(s: &StreamReport, mapped: &[crate::mapping::MappedSpan]) -> Value {
+    let mut v = stream_json(s);
+    let from: Vec<Value> = mapped
+        .iter()
+        .filter(|m| m.to == s.nslc)
+        .map(|m| {
+            json!({
+                "nslc": m.from.to_string(),
+                "source_id": m.from.source_id(),
+                "start": format_time(m.start_ns),
+                "end": format_time(m.end_ns),
+                "records": m.records,
+            })
+        })
+        .collect();
+    if !from.is_empty() {
+        v["mapped_from"] = Value::Array(from);
+    }
+    v
 }
 
 /// Version of the QC JSON document layout (`docs/qc.md`); bumped only for incompatible

@@ -13,6 +13,7 @@
 use crate::archive::{Archive, ArchiveFile};
 use crate::error::Result;
 use crate::gaps::{analyze, AnalysisOptions, StreamAnalysis};
+use crate::mapping::{join_spans, MappedSpan, Mappings};
 use crate::record::{scan_reader, RecordCodes, RecordHeader, ScanItem};
 use crate::segment::{Piece, TraceBuilder};
 use crate::sid::{selected, Nslc, NslcGlob};
@@ -36,6 +37,10 @@ pub struct ScanOptions {
     /// Cancellation flag: once it is set, the files not yet started are skipped and the
     /// (partial) report is returned; the caller knows it cancelled.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Stream mappings over time ([`crate::mapping`]): a record of a mapped stream is
+    /// counted in the stream it maps to (by the time of its first sample); `selection`
+    /// selects the mapped streams. Empty = every record keeps its codes.
+    pub mappings: Mappings,
 }
 
 /// Progress of a scan, passed to the progress callback after each file.
@@ -89,12 +94,16 @@ pub struct ScanReport {
     pub bytes: u64,
     /// The analysis window, if any.
     pub window: Option<(i64, i64)>,
+    /// The records given to another stream by [`ScanOptions::mappings`], per mapped stream
+    /// and original codes, sorted; empty without mappings.
+    pub mapped: Vec<MappedSpan>,
 }
 
 /// Per-thread accumulator.
 #[derive(Default)]
 struct Acc {
     streams: HashMap<Nslc, (TraceBuilder, u64)>,
+    mapped: Vec<MappedSpan>,
     errors: Vec<FileError>,
     files: u64,
     records: u64,
@@ -115,6 +124,13 @@ impl Acc {
             e.1 += n;
         }
         self.errors.extend(other.errors);
+        if !other.mapped.is_empty() {
+            self.mapped = join_spans(
+                std::mem::take(&mut self.mapped)
+                    .into_iter()
+                    .chain(other.mapped),
+            );
+        }
         self.files += other.files;
         self.records += other.records;
         self.bytes += other.bytes;
@@ -193,7 +209,8 @@ pub fn scan_archive(
     opts: &ScanOptions,
     progress: Option<&(dyn Fn(Progress) + Sync)>,
 ) -> Result<ScanReport> {
-    let files = archive.list_files(&opts.selection, opts.analysis.window)?;
+    let selection = opts.mappings.widen(&opts.selection);
+    let files = archive.list_files(&selection, opts.analysis.window)?;
     Ok(scan_files(&files, opts, progress))
 }
 
@@ -251,6 +268,10 @@ pub struct ScanPartial {
     pub records: u64,
     /// Bytes read.
     pub bytes: u64,
+    /// Records given to another stream by a mapping (absent in partials of earlier
+    /// versions).
+    #[serde(default)]
+    pub mapped: Vec<MappedSpan>,
 }
 
 /// Scans `files` (one group of an archive's listed files) into a [`ScanPartial`]; `opts`
@@ -271,6 +292,7 @@ pub fn scan_partial(files: &[ArchiveFile], opts: &ScanOptions) -> ScanPartial {
         files: acc.files,
         records: acc.records,
         bytes: acc.bytes,
+        mapped: acc.mapped,
     }
 }
 
@@ -284,6 +306,7 @@ pub fn combine(partials: impl IntoIterator<Item = ScanPartial>, opts: &ScanOptio
     let acc = partials.into_iter().fold(Acc::default(), |acc, p| {
         let mut other = Acc {
             errors: p.errors,
+            mapped: p.mapped,
             files: p.files,
             records: p.records,
             bytes: p.bytes,
@@ -364,6 +387,7 @@ fn finish(acc: Acc, opts: &ScanOptions) -> ScanReport {
         records: acc.records,
         bytes: acc.bytes,
         window: opts.analysis.window,
+        mapped: acc.mapped,
     }
 }
 
@@ -434,7 +458,19 @@ struct LastStream {
     version: u8,
     len: usize,
     key: [u8; 64],
-    slot: Option<usize>,
+    slot: Slot,
+}
+
+/// Where the records of one stream key go.
+#[derive(Clone, Copy)]
+enum Slot {
+    /// Not selected.
+    Skip,
+    /// Slot in [`FileScan::local`].
+    Local(usize),
+    /// A stream with mappings: index in [`FileScan::mapped`] of its original codes; the
+    /// slot is found per record, by time.
+    Mapped(usize),
 }
 
 impl LastStream {
@@ -459,9 +495,15 @@ impl LastStream {
 struct FileScan<'a> {
     display: &'a str,
     opts: &'a ScanOptions,
-    /// Slot in `local` of each stream key, `None` for a stream not selected.
-    keys: HashMap<(u8, Vec<u8>), Option<usize>>,
+    /// Where the records of each stream key go.
+    keys: HashMap<(u8, Vec<u8>), Slot>,
     local: Vec<(Nslc, TraceBuilder, u64)>,
+    /// Slot in `local` of each stream (`None` = not selected): records of several keys
+    /// (v2 and v3, or mapped codes) of one stream share it.
+    by_nslc: HashMap<Nslc, Option<usize>>,
+    /// Original codes of the streams with mappings, and the spans given to other streams.
+    mapped: Vec<Nslc>,
+    spans: Vec<MappedSpan>,
     last: Option<LastStream>,
     records: u64,
     errors: Vec<FileError>,
@@ -474,6 +516,9 @@ impl<'a> FileScan<'a> {
             opts,
             keys: HashMap::new(),
             local: Vec::new(),
+            by_nslc: HashMap::new(),
+            mapped: Vec::new(),
+            spans: Vec::new(),
             last: None,
             records: 0,
             errors: Vec::new(),
@@ -501,19 +546,26 @@ impl<'a> FileScan<'a> {
         if !header.is_data() {
             return;
         }
-        let version = header.format_version;
-        let key = header.stream_key();
-        let slot = match &self.last {
-            Some(last) if last.is(version, key) => last.slot,
-            _ => self.new_stream(version, key, header.codes),
-        };
-        let Some(idx) = slot else { return };
         let end = header.coverage_end_ns();
         if let Some((ws, we)) = self.opts.analysis.window {
             if end <= ws || header.start_ns >= we {
                 return;
             }
         }
+        let version = header.format_version;
+        let key = header.stream_key();
+        let slot = match &self.last {
+            Some(last) if last.is(version, key) => last.slot,
+            _ => self.new_stream(version, key, header.codes),
+        };
+        let idx = match slot {
+            Slot::Local(idx) => idx,
+            Slot::Skip => return,
+            Slot::Mapped(m) => match self.mapped_slot(m, header.start_ns, end) {
+                Some(idx) => idx,
+                None => return,
+            },
+        };
         let entry = &mut self.local[idx];
         entry.1.push(
             Piece {
@@ -531,14 +583,22 @@ impl<'a> FileScan<'a> {
     /// The slot of a record whose stream differs from the previous record's (out of line,
     /// and given only what it needs, so that the header can stay in registers).
     #[inline(never)]
-    fn new_stream(&mut self, version: u8, key: &[u8], codes: RecordCodes<'_>) -> Option<usize> {
-        let slot = *self.keys.entry((version, key.to_vec())).or_insert_with(|| {
-            let nslc = codes.nslc();
-            selected(&self.opts.selection, &nslc).then(|| {
-                self.local.push((nslc, TraceBuilder::new(), 0));
-                self.local.len() - 1
-            })
-        });
+    fn new_stream(&mut self, version: u8, key: &[u8], codes: RecordCodes<'_>) -> Slot {
+        let k = (version, key.to_vec());
+        let slot = match self.keys.get(&k) {
+            Some(slot) => *slot,
+            None => {
+                let nslc = codes.nslc();
+                let slot = if self.opts.mappings.maps(&nslc) {
+                    self.mapped.push(nslc);
+                    Slot::Mapped(self.mapped.len() - 1)
+                } else {
+                    self.slot_of(&nslc).map_or(Slot::Skip, Slot::Local)
+                };
+                self.keys.insert(k, slot);
+                slot
+            }
+        };
         let mut last = LastStream {
             version,
             len: key.len(),
@@ -550,10 +610,63 @@ impl<'a> FileScan<'a> {
         slot
     }
 
+    /// The slot in `local` of stream `nslc` (`None` when not selected), added on first use.
+    fn slot_of(&mut self, nslc: &Nslc) -> Option<usize> {
+        if let Some(slot) = self.by_nslc.get(nslc) {
+            return *slot;
+        }
+        let slot = selected(&self.opts.selection, nslc).then(|| {
+            self.local.push((nslc.clone(), TraceBuilder::new(), 0));
+            self.local.len() - 1
+        });
+        self.by_nslc.insert(nslc.clone(), slot);
+        slot
+    }
+
+    /// The slot of a record of the mapped stream `m` (index in `mapped`) whose first sample
+    /// is at `start_ns`: its stream by the mapping's time rule; a mapped record is counted
+    /// in the spans of the report.
+    #[inline(never)]
+    fn mapped_slot(&mut self, m: usize, start_ns: i64, end_ns: i64) -> Option<usize> {
+        let opts = self.opts;
+        let Some(rule) = opts.mappings.rule_for(&self.mapped[m], start_ns) else {
+            let from = self.mapped[m].clone();
+            return self.slot_of(&from);
+        };
+        let slot = self.slot_of(&rule.to)?;
+        let span = MappedSpan {
+            to: Nslc::default(),
+            from: Nslc::default(),
+            start_ns,
+            end_ns,
+            records: 1,
+        };
+        match self
+            .spans
+            .iter_mut()
+            .find(|s| s.to == rule.to && s.from == rule.from)
+        {
+            Some(s) => s.absorb(&span),
+            None => self.spans.push(MappedSpan {
+                to: rule.to.clone(),
+                from: rule.from.clone(),
+                ..span
+            }),
+        }
+        Some(slot)
+    }
+
     fn finish(self, acc: &mut Acc) {
         let tol = &self.opts.analysis.tolerance;
         acc.records += self.records;
         acc.errors.extend(self.errors);
+        if !self.spans.is_empty() {
+            acc.mapped = join_spans(
+                std::mem::take(&mut acc.mapped)
+                    .into_iter()
+                    .chain(self.spans),
+            );
+        }
         for (nslc, mut tb, n) in self.local {
             if n == 0 {
                 continue;

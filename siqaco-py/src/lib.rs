@@ -251,7 +251,7 @@ impl PyScanReport {
 /// availability ([`siqaco::ops::ScanRequest`]: keyword arguments are its fields and those
 /// of its `analysis`), checked: a [`Job`] to run here (`run`) or on Dask.
 #[pyfunction]
-#[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, per_day=true, tolerance_s=None, min_gap_s=None, max_gap_s=None, threads=None))]
+#[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, per_day=true, tolerance_s=None, min_gap_s=None, max_gap_s=None, threads=None, mapping=None))]
 #[allow(clippy::too_many_arguments)]
 fn scan(
     paths: Vec<PathBuf>,
@@ -264,6 +264,7 @@ fn scan(
     min_gap_s: Option<f64>,
     max_gap_s: Option<f64>,
     threads: Option<usize>,
+    mapping: Option<PathBuf>,
 ) -> PyResult<Job> {
     let request = (|| -> siqaco::Result<ScanRequest> {
         let mut r = ScanRequest::new(paths);
@@ -276,6 +277,7 @@ fn scan(
         r.analysis.min_gap_s = min_gap_s;
         r.analysis.max_gap_s = max_gap_s;
         r.threads = threads;
+        r.mappings = mappings(mapping.as_deref())?;
         r.validate()?;
         Ok(r)
     })()
@@ -337,7 +339,7 @@ pub(crate) type SegmentTuple<'py> = (String, String, String, String, i64, f64, B
 /// The read of the samples of an archive directory (or miniSEED files) into contiguous
 /// segments ([`siqaco::ops::ReadRequest`]), checked: a [`Job`].
 #[pyfunction]
-#[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, tolerance_s=None))]
+#[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, tolerance_s=None, mapping=None))]
 fn read(
     paths: Vec<PathBuf>,
     layout: &str,
@@ -345,6 +347,7 @@ fn read(
     start_ns: Option<i64>,
     end_ns: Option<i64>,
     tolerance_s: Option<f64>,
+    mapping: Option<PathBuf>,
 ) -> PyResult<Job> {
     let request = (|| -> siqaco::Result<ReadRequest> {
         let mut r = ReadRequest::new(paths);
@@ -353,11 +356,21 @@ fn read(
         r.start_ns = start_ns;
         r.end_ns = end_ns;
         r.tolerance_s = tolerance_s;
+        r.mappings = mappings(mapping.as_deref())?;
         r.validate()?;
         Ok(r)
     })()
     .map_err(errors::to_pyerr)?;
     Ok(Job::new(Request::Read(request)))
+}
+
+/// The stream mappings of a `mapping` file (`[[mapping]]` entries or a siqaco.toml's
+/// `[[streams.mapping]]`, [`siqaco::mapping::read_mapping_file`]); none without a file.
+fn mappings(file: Option<&std::path::Path>) -> siqaco::Result<siqaco::mapping::Mappings> {
+    file.map_or_else(
+        || Ok(Default::default()),
+        siqaco::mapping::read_mapping_file,
+    )
 }
 
 /// Segments as the tuples `Job.run` of [`read`] returns, the samples moved into numpy

@@ -93,9 +93,10 @@ async fn respond(
     query: Result<FdsnQuery, FdsnError>,
     authenticated: bool,
 ) -> Result<Response, FdsnError> {
-    let request = DataselectRequest::from_query(query?)?;
+    let mut request = DataselectRequest::from_query(query?)?;
     let nodata = request.nodata;
     let settings = state.settings();
+    request.mappings = settings.mappings.clone();
     let access = crate::auth::access(&state, authenticated);
     let root = settings.archive.clone();
     let (max_bytes, max_samples) = (settings.max_bytes, settings.max_samples);

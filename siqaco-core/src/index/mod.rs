@@ -45,7 +45,7 @@ use crate::time::format_date;
 use crate::time::parse_time;
 use backend::{vals, BackendKind, Db, SqlValue};
 use rayon::prelude::*;
-use section::{index_buffer, tsindex_second, tsindex_time, FileIndex, SectionOptions};
+use section::{tsindex_second, tsindex_time, FileIndex, SectionOptions};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -273,6 +273,10 @@ pub struct IndexOptions {
     /// the streams that changed stay marked in `siqaco_dirty`: the next run recomputes them
     /// and indexes the files left. The caller knows it cancelled.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Stream mappings over time ([`crate::mapping`]): rows and traces are named by the
+    /// streams the records map to (default none). A file indexed before is not read again
+    /// when only the mappings changed: index into a new catalogue after changing them.
+    pub mappings: crate::mapping::Mappings,
 }
 
 impl IndexOptions {
@@ -296,6 +300,7 @@ impl Default for IndexOptions {
             batch_files: 256,
             threads: None,
             cancel: None,
+            mappings: Default::default(),
         }
     }
 }
@@ -1074,8 +1079,9 @@ impl Catalogue {
                             Some(true) => &sopts_hash,
                             _ => &sopts,
                         };
-                        (!crate::is_cancelled(cancel))
-                            .then(|| before.unwrap_or_else(|| read_and_index(f, o)))
+                        (!crate::is_cancelled(cancel)).then(|| {
+                            before.unwrap_or_else(|| read_and_index(f, o, &opts.mappings))
+                        })
                     })
                     .collect::<Vec<_>>()
             };
@@ -1531,7 +1537,7 @@ pub fn index_partial(files: &[ArchiveFile], opts: &IndexOptions) -> IndexPartial
             .par_iter()
             .filter(|_| !crate::is_cancelled(cancel))
             .map(|f| {
-                let (idx, errors) = read_and_index(f, &sopts);
+                let (idx, errors) = read_and_index(f, &sopts, &opts.mappings);
                 (f.clone(), idx, errors)
             })
             .collect()
@@ -1546,7 +1552,11 @@ pub fn index_partial(files: &[ArchiveFile], opts: &IndexOptions) -> IndexPartial
     IndexPartial { files }
 }
 
-fn read_and_index(f: &ArchiveFile, opts: &SectionOptions) -> (FileIndex, Vec<FileError>) {
+fn read_and_index(
+    f: &ArchiveFile,
+    opts: &SectionOptions,
+    mappings: &crate::mapping::Mappings,
+) -> (FileIndex, Vec<FileError>) {
     match crate::archive::read_aligned(&f.path) {
         Err(err) => (
             FileIndex::default(),
@@ -1565,7 +1575,7 @@ fn read_and_index(f: &ArchiveFile, opts: &SectionOptions) -> (FileIndex, Vec<Fil
             }],
         ),
         Ok(buf) => {
-            let mut idx = index_buffer(&buf, opts);
+            let mut idx = section::index_buffer(&buf, opts, mappings);
             let errors = std::mem::take(&mut idx.errors)
                 .into_iter()
                 .map(|mut x| {

@@ -1,6 +1,7 @@
 //! Per-file indexing: tsindex sections (as mseedindex 3 builds them) and siqaco's exact
 //! per-stream traces, from one read of the file's records. No database here.
 
+use crate::mapping::Mappings;
 use crate::record::{RecordScanner, ScanItem};
 use crate::scan::FileError;
 use crate::segment::{Piece, Tolerance, TraceBuilder};
@@ -103,8 +104,11 @@ struct Building {
     end_offset: u64,
 }
 
-/// Indexes the records of one file held in `buf`.
-pub fn index_buffer(buf: &[u8], opts: &SectionOptions) -> FileIndex {
+/// Indexes the records of one file held in `buf`, with stream mappings over time
+/// ([`crate::mapping`]; empty = none): a record's stream is the one its codes map to at the
+/// time of its first sample, so sections and traces are named by the mapped streams (a
+/// section ends where the mapping of its records changes).
+pub fn index_buffer(buf: &[u8], opts: &SectionOptions, mappings: &Mappings) -> FileIndex {
     let tol = &opts.tolerance;
     let sub_ns = opts.subindex_s.max(1) * 1_000_000_000;
     let mut out = FileIndex::default();
@@ -131,10 +135,21 @@ pub fn index_buffer(buf: &[u8], opts: &SectionOptions) -> FileIndex {
         out.records += 1;
         let end = h.end_ns();
         let key = (h.format_version, h.stream_key());
+        // The mapped stream of a record whose codes have mappings.
+        let mapped: Option<Nslc> = if mappings.is_empty() {
+            None
+        } else {
+            let codes = h.nslc();
+            mappings
+                .maps(&codes)
+                .then(|| mappings.map(&codes, h.start_ns).clone())
+        };
         let continues = match (&cur, cur_key, prev_end) {
             (Some(b), Some(k), Some(pe)) => {
-                (k == key || b.section.nslc == h.nslc())
-                    && b.section.version == h.pub_version
+                (match &mapped {
+                    Some(m) => b.section.nslc == *m,
+                    None => k == key || b.section.nslc == h.nslc(),
+                }) && b.section.version == h.pub_version
                     && offset == pe
             }
             _ => false,
@@ -167,7 +182,7 @@ pub fn index_buffer(buf: &[u8], opts: &SectionOptions) -> FileIndex {
             }
             cur = Some(Building {
                 section: Section {
-                    nslc: h.nslc(),
+                    nslc: mapped.unwrap_or_else(|| h.nslc()),
                     quality: h.quality as char,
                     version: h.pub_version,
                     earliest_ns: h.start_ns,

@@ -81,6 +81,9 @@ pub struct IndexRequest {
     pub rate_tolerance: Option<f64>,
     /// Worker threads reading files (default: all cores; at least 1).
     pub threads: Option<usize>,
+    /// Stream mappings over time (default none): the catalogue names the streams records
+    /// map to ([`crate::mapping`], [`IndexOptions::mappings`]).
+    pub mappings: crate::mapping::Mappings,
 }
 
 impl IndexRequest {
@@ -100,6 +103,7 @@ impl IndexRequest {
             tolerance_periods: None,
             rate_tolerance: None,
             threads: d.threads,
+            mappings: d.mappings,
         }
     }
 
@@ -135,6 +139,7 @@ impl IndexRequest {
             )?,
             threads: self.threads,
             cancel: None,
+            mappings: self.mappings.clone(),
         })
     }
 

@@ -116,7 +116,8 @@ impl ScanRequest {
     pub fn list_files(&self) -> Result<Vec<ArchiveFile>> {
         let opts = self.scan_options()?;
         super::scan::check_paths(&self.paths)?;
-        ScanInput::new(&self.paths, &self.layout)?.list_files(&opts.selection, opts.analysis.window)
+        ScanInput::new(&self.paths, &self.layout)?
+            .list_files(&opts.mappings.widen(&opts.selection), opts.analysis.window)
     }
 
     /// The partial result of scanning `files` (one partition of
@@ -148,7 +149,8 @@ impl ReadRequest {
     /// As [`ReadRequest::run`] before reading.
     pub fn list_files(&self) -> Result<Vec<ArchiveFile>> {
         let opts = self.options()?;
-        ScanInput::new(&self.paths, &self.layout)?.list_files(&opts.selection, opts.window)
+        ScanInput::new(&self.paths, &self.layout)?
+            .list_files(&opts.mappings.widen(&opts.selection), opts.window)
     }
 
     /// The partial result of reading `files` (one partition of

@@ -95,6 +95,11 @@ pub struct FetchRequest {
     pub availability: AvailabilityMode,
     /// Credentials for `/queryauth` (default none; see [`Credentials::from_options`]).
     pub credentials: Option<Credentials>,
+    /// Stream mappings over time (default none; [`crate::mapping`]): an exact stream of
+    /// `select` that a mapping renames is asked for under its codes of each time
+    /// ([`crate::mapping::Mappings::source_lines`]; the source's availability of those codes
+    /// counts for it), and the records are stored with the codes they hold.
+    pub mappings: crate::mapping::Mappings,
 }
 
 impl Default for FetchRequest {
@@ -113,6 +118,7 @@ impl Default for FetchRequest {
             in_flight: 4,
             availability: AvailabilityMode::Assume,
             credentials: None,
+            mappings: Default::default(),
         }
     }
 }
@@ -272,13 +278,17 @@ impl FetchRequest {
                 .iter()
                 .map(|g| Nslc::new(&g.network, &g.station, &g.location, &g.channel))
                 .collect();
-            let spans = source.availability(&streams, (start_ns, end_ns))?;
+            let asked = self.mappings.with_sources(&streams);
+            let spans = self
+                .mappings
+                .map_spans(source.availability(&asked, (start_ns, end_ns))?);
             lines = restrict_to_availability(&lines, &spans);
             if lines.is_empty() {
                 out.nothing_available = true;
                 return Ok(out);
             }
         }
+        let lines = self.mappings.source_lines(&lines);
         let archive = Archive::new(&self.out, self.layout.clone());
         let root = archive.root();
         std::fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;

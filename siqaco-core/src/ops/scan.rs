@@ -4,6 +4,7 @@ use super::{check_seconds, check_threads, require, Control, Progress, Window};
 use crate::archive::{Archive, Layout};
 use crate::error::Result;
 use crate::gaps::AnalysisOptions;
+use crate::mapping::Mappings;
 use crate::read::{ReadOptions, SampleSegment};
 use crate::scan::{ScanInput, ScanOptions, ScanReport};
 use crate::segment::Tolerance;
@@ -87,6 +88,7 @@ impl AnalysisRequest {
             },
             threads,
             cancel: None,
+            mappings: Default::default(),
         })
     }
 }
@@ -107,6 +109,11 @@ pub struct ScanRequest {
     pub analysis: AnalysisRequest,
     /// Worker threads (default: all cores; at least 1).
     pub threads: Option<usize>,
+    /// Stream mappings over time (default none: every record keeps its codes): a record of
+    /// a mapped stream is reported in the stream it maps to, `analysis.select` selects
+    /// mapped streams, and the report lists the records mapped ([`ScanReport::mapped`];
+    /// [`crate::mapping`]).
+    pub mappings: Mappings,
 }
 
 impl Default for ScanRequest {
@@ -116,6 +123,7 @@ impl Default for ScanRequest {
             layout: Layout::Sds,
             analysis: AnalysisRequest::default(),
             threads: None,
+            mappings: Mappings::default(),
         }
     }
 }
@@ -154,7 +162,9 @@ impl ScanRequest {
     /// # Errors
     /// As [`ScanRequest::validate`], but for `paths`.
     pub fn scan_options(&self) -> Result<ScanOptions> {
-        self.analysis.scan_options(self.threads)
+        let mut opts = self.analysis.scan_options(self.threads)?;
+        opts.mappings = self.mappings.clone();
+        Ok(opts)
     }
 
     /// Scans. Progress: [`Progress::Scan`] after each file. Cancellation: the files not yet
@@ -270,6 +280,10 @@ pub struct ReadRequest {
     pub tolerance_periods: Option<f64>,
     /// Relative sample-rate tolerance (default 1e-4).
     pub rate_tolerance: Option<f64>,
+    /// Stream mappings over time (default none): the samples of a record of a mapped stream
+    /// belong to the stream it maps to; `select` selects mapped streams
+    /// ([`crate::mapping`]).
+    pub mappings: Mappings,
 }
 
 impl ReadRequest {
@@ -299,6 +313,7 @@ impl ReadRequest {
                 self.rate_tolerance,
             )?,
             cancel: None,
+            mappings: self.mappings.clone(),
         };
         check_paths(&self.paths)?;
         Ok(opts)

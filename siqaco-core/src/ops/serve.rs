@@ -54,6 +54,10 @@ pub struct ServeSettings {
     /// client slower than that (one byte at a time, or an idle keep-alive connection) is
     /// disconnected, so that slow clients cannot hold the server's connections.
     pub header_timeout_s: f64,
+    /// Stream mappings over time ([`crate::mapping`]; default none): dataselect serves a
+    /// record whose codes map to the requested stream as a copy with the mapped codes
+    /// ([`crate::mapping::rewrite_codes`]). Use the mappings the catalogue was indexed with.
+    pub mappings: crate::mapping::Mappings,
 }
 
 impl Default for ServeSettings {
@@ -74,6 +78,7 @@ impl Default for ServeSettings {
             max_concurrent: 64,
             timeout_s: 600.0,
             header_timeout_s: 30.0,
+            mappings: Default::default(),
         }
     }
 }

@@ -67,6 +67,10 @@ pub struct StreamsConfig {
     /// `multiplexed`: stations (`NET.STA`) whose channels are requested together, one
     /// request line `NET STA * *` per missing interval (Morumotto's multiplexing).
     pub multiplexed: Vec<(String, String)>,
+    /// `[[streams.mapping]]`: stream mappings over time (a station renamed, a location
+    /// code changed), applied when scanning the archive for gaps and fetching
+    /// ([`crate::mapping`]; empty = none).
+    pub mapping: crate::mapping::Mappings,
 }
 
 /// `fdsn_station = { url = "...", networks = ["XX"] }`.
@@ -223,6 +227,8 @@ struct RawStreams {
     fdsn_station: Option<RawFdsnStation>,
     #[serde(default)]
     multiplexed: Vec<String>,
+    #[serde(default)]
+    mapping: Vec<crate::mapping::RawMapping>,
 }
 
 #[derive(Deserialize)]
@@ -348,6 +354,13 @@ fn resolve_catalogue(base: &Path, s: &str) -> String {
     } else {
         resolve(base, s).to_string_lossy().into_owned()
     }
+}
+
+/// `[[streams.mapping]]` entries onto [`crate::mapping::Mappings`] (the one parser of
+/// mapping entries, [`crate::mapping::parse_mapping_toml`]); errors name
+/// `streams.mapping[i].field`.
+fn stream_mappings(raw: &[crate::mapping::RawMapping]) -> Result<crate::mapping::Mappings> {
+    crate::mapping::from_raw("streams.mapping", raw)
 }
 
 fn globs(key: &str, texts: &[String]) -> Result<Vec<NslcGlob>> {
@@ -490,6 +503,7 @@ fn serve_settings(
     )?)
     .unwrap_or(usize::MAX);
     s.timeout_s = raw.timeout_s.unwrap_or(s.timeout_s);
+    s.mappings = streams.mapping.clone();
     s.header_timeout_s = raw.header_timeout_s.unwrap_or(s.header_timeout_s);
     s.validate().map_err(|e| match e {
         Error::InvalidField { field, message } => bad(&format!("serve.{field}"), message),
@@ -713,6 +727,7 @@ impl Config {
                 })
                 .transpose()?,
             multiplexed,
+            mapping: stream_mappings(&s.mapping)?,
         };
         if streams.select.is_empty()
             && streams.file.is_none()

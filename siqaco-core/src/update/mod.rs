@@ -273,6 +273,9 @@ fn missing_from_report(
 
 /// Options analysing `streams` over `window` with the default tolerance; `max_gaps` is
 /// Morumotto's per-day collapse.
+///
+/// The stream mappings are not applied here: [`scan_mapped`] adds them for a scan of the
+/// archive; the catalogue's rows already name the mapped streams ([`index_options`]).
 fn window_scan(
     streams: &[Nslc],
     window: (i64, i64),
@@ -289,17 +292,35 @@ fn window_scan(
         },
         threads,
         cancel: None,
+        mappings: Default::default(),
+    }
+}
+
+/// [`window_scan`] for a scan of the archive's files: with the configuration's
+/// `[[streams.mapping]]`.
+fn scan_mapped(config: &Config, mut opts: ScanOptions) -> ScanOptions {
+    opts.mappings = config.streams.mapping.clone();
+    opts
+}
+
+/// The options of the update's incremental indexing: the defaults with the
+/// configuration's `[[streams.mapping]]`, so that the catalogue names mapped streams.
+fn index_options(config: &Config) -> IndexOptions {
+    IndexOptions {
+        mappings: config.streams.mapping.clone(),
+        ..IndexOptions::default()
     }
 }
 
 /// What is missing now in the archive for `streams` over `window` (a header scan of the
 /// day files of the window).
 fn missing_now(
+    config: &Config,
     archive: &Archive,
     streams: &[Nslc],
     window: (i64, i64),
 ) -> Result<BTreeMap<Nslc, Vec<(i64, i64)>>> {
-    let opts = window_scan(streams, window, None, Some(1));
+    let opts = scan_mapped(config, window_scan(streams, window, None, Some(1)));
     let report = if archive.root().is_dir() {
         scan_archive(archive, &opts, None)?
     } else {
@@ -422,21 +443,26 @@ fn open_one(s: &SourceConfig) -> Result<Box<dyn Source>> {
 
 /// The spans `source` has data for, per its availability mode; errors become warnings and
 /// the whole extent is assumed (Morumotto's rule when its availability script fails).
+/// A stream renamed at the source (`[[streams.mapping]]`) is asked under its codes of
+/// the time too, and the spans found are given to the mapped stream.
 fn source_spans(
     cfg: &SourceConfig,
     source: &dyn Source,
     streams: &[Nslc],
     extent: (i64, i64),
     warnings: &Mutex<Vec<String>>,
+    mappings: &crate::mapping::Mappings,
 ) -> BTreeMap<Nslc, Vec<(i64, i64)>> {
     let full = || -> BTreeMap<Nslc, Vec<(i64, i64)>> {
         streams.iter().map(|n| (n.clone(), vec![extent])).collect()
     };
+    let asked = mappings.with_sources(streams);
     let spans: Result<Vec<AvailabilitySpan>> = match &cfg.availability {
         AvailabilityMode::Assume => return full(),
-        AvailabilityMode::Service => source.availability(streams, extent),
-        AvailabilityMode::Catalogue(url) => catalogue_spans(url, streams, extent),
-    };
+        AvailabilityMode::Service => source.availability(&asked, extent),
+        AvailabilityMode::Catalogue(url) => catalogue_spans(url, &asked, extent),
+    }
+    .map(|spans| mappings.map_spans(spans));
     match spans {
         Ok(spans) => {
             let mut out: BTreeMap<Nslc, Vec<(i64, i64)>> =
@@ -646,7 +672,7 @@ impl<'a> Exec<'a> {
         }
         let streams = request_streams(req, self.streams);
         let window = (req.start_ns, req.end_ns);
-        let mut missing = missing_now(&self.archive, &streams, window)?;
+        let mut missing = missing_now(self.config, &self.archive, &streams, window)?;
         let mut attempts: Vec<Attempt> = Vec::new();
         let mut errors: Vec<String> = Vec::new();
         let mut no_source = true;
@@ -683,7 +709,14 @@ impl<'a> Exec<'a> {
                 .fold((i64::MAX, i64::MIN), |(a, b), (s, e)| {
                     (a.min(*s), b.max(*e))
                 });
-            let spans = source_spans(cfg, source, &streams, extent, &self.warnings);
+            let spans = source_spans(
+                cfg,
+                source,
+                &streams,
+                extent,
+                &self.warnings,
+                &self.config.streams.mapping,
+            );
             let lines = lines_for(req, &missing, &spans, widen_ns);
             if lines.is_empty() {
                 attempt.outcome = "not_available".into();
@@ -691,6 +724,8 @@ impl<'a> Exec<'a> {
                 attempts.push(attempt);
                 continue;
             }
+            // A stream renamed at the source is asked under the codes it had then.
+            let lines = self.config.streams.mapping.source_lines(&lines);
             attempt.lines = lines.iter().map(|l| format!("{l}\n")).collect();
             out.sent = true;
             let dir = self
@@ -721,7 +756,7 @@ impl<'a> Exec<'a> {
                     for w in report.warnings {
                         self.warn(w);
                     }
-                    missing = missing_now(&self.archive, &streams, window)?;
+                    missing = missing_now(self.config, &self.archive, &streams, window)?;
                 }
                 Err(e) => {
                     attempt.outcome = "error".into();
@@ -909,7 +944,7 @@ fn plan(
     // The stack before the archive is read: a request another worker completes meanwhile
     // is still counted as covering its gap, whose filling the index may not see yet.
     let existing = stack::list(catalogue, &[], None)?;
-    catalogue.index_archive(archive, &IndexOptions::default())?;
+    catalogue.index_archive(archive, &index_options(config))?;
     let streams = resolve_streams(config, Some(catalogue), window)?;
     summary.streams_checked = streams.len() as u64;
     let report = catalogue.report(&window_scan(
@@ -999,7 +1034,7 @@ fn finish_run(exec: Exec<'_>, window: (i64, i64), summary: &mut UpdateSummary) -
         .warnings
         .extend(exec.warnings.into_inner().unwrap_or_default());
     claims::lock_plan(&catalogue)?;
-    let indexed = catalogue.index_archive(&exec.archive, &IndexOptions::default());
+    let indexed = catalogue.index_archive(&exec.archive, &index_options(exec.config));
     claims::unlock_plan(&catalogue);
     indexed?;
     summary.requests_left = left_in_window(&catalogue, window)?;
@@ -1292,11 +1327,14 @@ fn dry_run(
     let report = if archive.root().is_dir() {
         scan_archive(
             archive,
-            &window_scan(
-                &streams,
-                window,
-                Some(config.requests.max_gaps_per_day_file),
-                None,
+            &scan_mapped(
+                config,
+                window_scan(
+                    &streams,
+                    window,
+                    Some(config.requests.max_gaps_per_day_file),
+                    None,
+                ),
             ),
             None,
         )?
@@ -1335,13 +1373,20 @@ fn dry_run(
     let widen_ns = s_to_ns(config.requests.widen_s);
     for req in &reqs {
         let rs = request_streams(req, &streams);
-        let missing = missing_now(archive, &rs, (req.start_ns, req.end_ns))?;
+        let missing = missing_now(config, archive, &rs, (req.start_ns, req.end_ns))?;
         if missing.values().all(Vec::is_empty) {
             continue;
         }
         let extent = (req.start_ns, req.end_ns);
         for (k, cfg) in eligible_sources(config, req, &rs) {
-            let spans = source_spans(cfg, sources[k].as_ref(), &rs, extent, &warnings);
+            let spans = source_spans(
+                cfg,
+                sources[k].as_ref(),
+                &rs,
+                extent,
+                &warnings,
+                &config.streams.mapping,
+            );
             let lines = lines_for(req, &missing, &spans, widen_ns);
             if !lines.is_empty() {
                 summary.requests_sent += 1;

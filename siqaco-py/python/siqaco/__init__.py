@@ -531,6 +531,7 @@ def scan(
     max_gap: Optional[float] = None,
     progress: Optional[Callable[[int, int, int, int], Any]] = None,
     threads: Optional[int] = None,
+    mapping: Optional[PathLike] = None,
 ) -> ScanReport:
     """Scans an archive (or miniSEED files) for gaps, overlaps and availability.
 
@@ -558,6 +559,11 @@ def scan(
         calling thread with the GIL held; raising from it aborts the scan.
     threads : int, optional
         Worker threads (default: all cores).
+    mapping : path, optional
+        Stream mappings over time: a TOML file of ``[[mapping]]`` entries (``from``, ``to``,
+        ``start``, ``end``) or a ``siqaco.toml`` with ``[[streams.mapping]]``; records are
+        reported in the stream they map to, ``select`` selects mapped streams, and
+        ``to_dict()`` streams list ``mapped_from`` (docs/configuration.md).
 
     Raises
     ------
@@ -730,12 +736,15 @@ def read(
     end: TimeLike = None,
     layout: str = "sds",
     tolerance: Optional[float] = None,
+    mapping: Optional[PathLike] = None,
 ) -> List[Segment]:
     """Reads samples into contiguous segments (like ``obspy.read`` without merging).
 
     Records are joined with the trace rule of :func:`scan` (time tolerance, rate
     tolerance); overlapping data stays in separate segments. Samples are cut to
     ``[start, end)``. The arrays are moved from Rust into numpy without copying.
+    ``mapping`` (as for :func:`scan`): the samples of a record belong to the stream its
+    codes map to.
 
     Returns
     -------
@@ -770,6 +779,7 @@ def _files_native(a: Dict[str, Any]) -> Dict[str, Any]:
         select=_select(a["select"]),
         start_ns=_to_ns(a["start"], "start_ns"),
         end_ns=_to_ns(a["end"], "end_ns"),
+        mapping=None if a.get("mapping") is None else os.fspath(a["mapping"]),
     )
 
 

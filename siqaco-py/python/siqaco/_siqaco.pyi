@@ -117,6 +117,7 @@ def scan(
     min_gap_s: Optional[float] = None,
     max_gap_s: Optional[float] = None,
     threads: Optional[int] = None,
+    mapping: Optional[str] = None,
 ) -> Job:
     """The scan of an archive directory (or miniSEED files); ``run()`` gives a
     :class:`ScanReport`."""
@@ -128,6 +129,7 @@ def read(
     start_ns: Optional[int] = None,
     end_ns: Optional[int] = None,
     tolerance_s: Optional[float] = None,
+    mapping: Optional[str] = None,
 ) -> Job:
     """The read of samples into segments; ``run()`` gives tuples ``(net, sta, loc, cha,
     start_ns, rate_hz, data)``; Ctrl-C stops it between files."""

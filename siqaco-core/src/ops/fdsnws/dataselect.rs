@@ -77,6 +77,11 @@ pub struct DataselectRequest {
     pub longest_only: bool,
     /// HTTP status for "no data": 204 (default) or 404 (`nodata`).
     pub nodata: u16,
+    /// Stream mappings over time (not a parameter of the service: the server's
+    /// [`crate::ops::ServeSettings::mappings`]; default none): a record whose codes map to a
+    /// selected stream at the time of its first sample is returned as a copy carrying the
+    /// stream's codes ([`crate::mapping::rewrite_codes`]).
+    pub mappings: crate::mapping::Mappings,
 }
 
 impl DataselectRequest {
@@ -109,6 +114,7 @@ impl DataselectRequest {
             minimum_length_s,
             longest_only,
             nodata,
+            mappings: Default::default(),
         })
     }
 
@@ -255,6 +261,13 @@ impl DataselectRequest {
             .sort_by(|a, b| (a.start_ns, &a.path, a.offset).cmp(&(b.start_ns, &b.path, b.offset)));
         Ok(Some(StreamPlan {
             stream_id: nslc.source_id(),
+            sources: self
+                .mappings
+                .rules()
+                .iter()
+                .filter(|m| m.to == nslc)
+                .cloned()
+                .collect(),
             nslc,
             bounds,
             quality,
@@ -500,6 +513,8 @@ struct StreamPlan {
     nslc: Nslc,
     /// The FDSN source identifier, to tell the stream's miniSEED 3 records.
     stream_id: String,
+    /// The mappings whose records belong to this stream (their codes are rewritten).
+    sources: Vec<crate::mapping::StreamMapping>,
     /// The time intervals a record must meet (sorted, disjoint).
     bounds: Vec<(i64, i64)>,
     /// The quality indicator every record must have, if any.
@@ -517,16 +532,44 @@ impl StreamPlan {
         let ok = match stream_ok {
             Some((k, ok)) if k.as_slice() == key => *ok,
             _ => {
-                let ok = match h.codes {
-                    crate::record::RecordCodes::V3 { sid } => sid == self.stream_id.as_bytes(),
-                    _ => h.nslc() == self.nslc,
-                };
+                let ok = self.own_codes(h);
                 *stream_ok = Some((key.to_vec(), ok));
                 ok
             }
         };
+        let ok = ok || (!self.sources.is_empty() && self.mapped_here(h));
         ok && self.quality.is_none_or(|q| h.quality == q)
             && overlaps_any(&self.bounds, h.start_ns, h.coverage_end_ns())
+    }
+}
+
+impl StreamPlan {
+    /// Whether the record carries this stream's codes.
+    fn own_codes(&self, h: &RecordHeader<'_>) -> bool {
+        match h.codes {
+            crate::record::RecordCodes::V3 { sid } => sid == self.stream_id.as_bytes(),
+            _ => h.nslc() == self.nslc,
+        }
+    }
+
+    /// Whether a mapping gives the record (of other codes) to this stream.
+    fn mapped_here(&self, h: &RecordHeader<'_>) -> bool {
+        let codes = h.nslc();
+        self.sources
+            .iter()
+            .any(|m| m.from == codes && m.covers(h.start_ns))
+    }
+
+    /// Gives the record `rec` (wanted) to `give`: as it is, or, when a mapping gave it to
+    /// this stream, a copy with this stream's codes.
+    fn emit(&self, rec: &[u8], give: &mut impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        if self.sources.is_empty() {
+            return give(rec);
+        }
+        match crate::record::parse_record(rec) {
+            Ok(h) if !self.own_codes(&h) => give(&crate::mapping::rewrite_codes(rec, &self.nslc)?),
+            _ => give(rec),
+        }
     }
 }
 
@@ -636,7 +679,7 @@ fn stream_section(
         }
         if let ScanItem::Record { header, .. } = item {
             if stream.wants(&header, &mut stream_ok) {
-                if let Err(e) = give(header.raw) {
+                if let Err(e) = stream.emit(header.raw, give) {
                     failed = Some(e);
                     stop.set(true);
                 }
@@ -712,7 +755,7 @@ fn sorted_sections(
             .map_err(|e| Error::io(path, e))?;
         let mut at = 0;
         for &(_, _, _, len) in &found[i..j] {
-            give(&buf[at..at + len])?;
+            stream.emit(&buf[at..at + len], give)?;
             at += len;
         }
         i = j;
