@@ -14,7 +14,8 @@
 //! 3. turns each gap, widened by `widen_s` on both sides, into a request, minus what
 //!    requests already in the stack cover (so a gap on hold is not asked again, and complete
 //!    data is never re-requested); gaps of a multiplexed station are joined into one
-//!    request `NET STA * *`;
+//!    request `NET STA * *`; with `[requests] revisions` other than `ignore`, the spans
+//!    sources revised after siqaco fetched them become revision requests ([`revisions`]);
 //! 4. executes the pending requests (`new`, `retry`, `failed`), `requests.in_flight` at
 //!    once: for each, what is still missing is read from the archive; sources are asked in
 //!    priority order, each only for what is missing **and** what its availability covers;
@@ -33,6 +34,7 @@
 
 pub mod claims;
 pub mod config;
+pub mod revisions;
 pub mod stack;
 pub mod window;
 
@@ -625,6 +627,9 @@ impl<'a> Exec<'a> {
 
     /// One attempt of one request.
     fn execute(&self, req: &Request) -> Result<ReqOutcome> {
+        if revisions::is_revision(req) {
+            return self.execute_revision(req);
+        }
         let mut out = ReqOutcome::default();
         // Lifespan policy checked before trying.
         if let RetryPolicy::Hours(h) = self.config.requests.retry {
@@ -708,7 +713,7 @@ impl<'a> Exec<'a> {
                     path: dir.clone(),
                     priority: cfg.priority as i32,
                 };
-                self.merge(&[input]).map(Some)
+                self.merge(&[input], &self.merge_opts).map(Some)
             });
             let _ = fs::remove_dir_all(&dir);
             attempt.finished_ns = now_ns();
@@ -794,9 +799,13 @@ impl<'a> Exec<'a> {
     /// Merges `inputs` into the archive: under the archive lock, or as one of several
     /// workers (their journal in their staging directory, the streams' advisory locks
     /// held around the merge of their day files).
-    fn merge(&self, inputs: &[MergeInput]) -> Result<crate::merge::apply::MergeReport> {
+    fn merge(
+        &self,
+        inputs: &[MergeInput],
+        opts: &MergeOptions,
+    ) -> Result<crate::merge::apply::MergeReport> {
         let Some(w) = &self.worker else {
-            return merge_into_locked(&self.archive, inputs, &self.merge_opts, self.lock);
+            return merge_into_locked(&self.archive, inputs, opts, self.lock);
         };
         let lock_streams = |streams: &[Nslc]| -> Result<Box<dyn Send + '_>> {
             Ok(Box::new(claims::lock_streams(&self.catalogue, streams)?))
@@ -806,12 +815,12 @@ impl<'a> Exec<'a> {
             tag: claims::worker_dir_name(&w.id),
             lock_streams: &lock_streams,
         };
-        merge_into_shared(&self.archive, inputs, &self.merge_opts, &writer)
+        merge_into_shared(&self.archive, inputs, opts, &writer)
     }
 }
 
 /// The gaps of the window as request intervals per request key, minus what the stack
-/// already covers (every request but the succeeded ones). A request's window is the gap
+/// already covers (every request but the succeeded ones and the revision requests). A request's window is the gap
 /// itself; the lines sent to sources are widened by `widen_s` ([`lines_for`]).
 fn new_request_intervals(
     config: &Config,
@@ -830,7 +839,11 @@ fn new_request_intervals(
         let covered = union(
             existing
                 .iter()
-                .filter(|r| r.nslc == key && r.state != RequestState::Succeeded)
+                .filter(|r| {
+                    r.nslc == key
+                        && r.state != RequestState::Succeeded
+                        && !revisions::is_revision(r)
+                })
                 .map(|r| (r.start_ns, r.end_ns))
                 .collect(),
         );
@@ -929,6 +942,8 @@ fn plan(
     stack::record_gaps(catalogue, run_id, &gaps)?;
     let new = new_request_intervals(config, &missing, &existing);
     summary.requests_created = stack::create_requests(catalogue, &new, None)?.len() as u64;
+    summary.requests_created +=
+        revisions::plan_revisions(config, catalogue, &streams, window, &mut summary.warnings)?;
     Ok((streams, run_id))
 }
 

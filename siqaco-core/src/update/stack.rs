@@ -19,6 +19,10 @@
 //!   `siqaco stack retry`;
 //! * `cancelled`: by the user; never attempted again, and its window is not re-requested.
 //!
+//! A **revision request** (`[requests] revisions`, [`super::revisions`]) asks one source
+//! (its `sources`) again for a span that source revised after siqaco fetched it; its
+//! reason starts with `revision: ` and gives the source's update time in every state.
+//!
 //! Every change of state is one transaction.
 
 use crate::error::{Error, Result};
@@ -307,22 +311,71 @@ pub fn create_requests(
     items: &[(Nslc, i64, i64)],
     sources: Option<&[String]>,
 ) -> Result<Vec<i64>> {
+    insert_requests(cat, items, sources, |_| None)
+}
+
+/// Creates revision requests in state `new` asking only `source` (one transaction), each
+/// item `(stream, start, end, reason)` with its reason (starting with `revision: `,
+/// [`super::revisions`]); returns their ids.
+///
+/// # Errors
+/// [`Error::Database`].
+pub fn create_revision_requests(
+    cat: &Catalogue,
+    source: &str,
+    items: &[(Nslc, i64, i64, String)],
+) -> Result<Vec<i64>> {
+    let spans: Vec<(Nslc, i64, i64)> = items
+        .iter()
+        .map(|(n, s, e, _)| (n.clone(), *s, *e))
+        .collect();
+    insert_requests(cat, &spans, Some(&[source.to_string()]), |i| {
+        Some(items[i].3.clone())
+    })
+}
+
+/// The insertion of [`create_requests`]: the reason of item `i` is `reason(i)`.
+fn insert_requests(
+    cat: &Catalogue,
+    items: &[(Nslc, i64, i64)],
+    sources: Option<&[String]>,
+    reason: impl Fn(usize) -> Option<String>,
+) -> Result<Vec<i64>> {
     let now = now_ns();
     let src = sources.map(|s| s.join(","));
     cat.db().transaction(|tx| {
         let mut ids = Vec::new();
-        for (n, s, e) in items {
+        for (i, (n, s, e)) in items.iter().enumerate() {
             ids.push(
                 tx.query_one(
                     "INSERT INTO siqaco_requests (network,station,location,channel,start_ns,end_ns,state,reason,sources,created_ns,updated_ns,attempts,samples_added) \
-                     VALUES (?1,?2,?3,?4,?5,?6,'new',NULL,?7,?8,?8,0,0) RETURNING id",
-                    &vals![&n.network, &n.station, &n.location, &n.channel, *s, *e, src.clone(), now],
+                     VALUES (?1,?2,?3,?4,?5,?6,'new',?9,?7,?8,?8,0,0) RETURNING id",
+                    &vals![&n.network, &n.station, &n.location, &n.channel, *s, *e, src.clone(), now, reason(i)],
                 )?
                 .as_i64(),
             );
         }
         Ok(ids)
     })
+}
+
+/// The attempts that brought data from source `source` (outcome `data`), oldest first:
+/// when each started (ns since 1970 UTC) and its request lines (FDSN POST format, one
+/// per line). The fetch history [`super::revisions`] compares with the source's update
+/// times.
+///
+/// # Errors
+/// [`Error::Database`].
+pub fn data_fetches(cat: &Catalogue, source: &str) -> Result<Vec<(i64, String)>> {
+    Ok(cat
+        .db()
+        .query(
+            "SELECT started_ns,lines FROM siqaco_attempts WHERE source=?1 AND outcome='data' ORDER BY id",
+            &vals![source],
+        )?
+        .iter()
+        .map(|r| (r[0].as_i64(), r[1].as_text()))
+        .collect())
 }
 
 /// Requests, optionally only those in `states` and those whose stream key equals `nslc`
@@ -513,13 +566,15 @@ impl Request {
 }
 
 /// Puts requests left `in_progress` by a killed run back to `retry` (the interrupted
-/// attempt is not counted); returns how many.
+/// attempt is not counted; a revision request keeps its reason); returns how many.
 ///
 /// # Errors
 /// [`Error::Database`].
 pub fn reset_interrupted(cat: &Catalogue) -> Result<u64> {
     cat.db().execute(
-        "UPDATE siqaco_requests SET state='retry', reason='interrupted run', updated_ns=?1 WHERE state='in_progress'",
+        "UPDATE siqaco_requests SET state='retry', \
+         reason=CASE WHEN reason LIKE 'revision: %' THEN reason ELSE 'interrupted run' END, \
+         updated_ns=?1 WHERE state='in_progress'",
         &vals![now_ns()],
     )
 }
