@@ -137,8 +137,8 @@ pub enum RevisionPolicy {
     /// (EarthScope's rule: the newest submission replaces overlapping data).
     Newest,
     /// `"quality"`: the revised samples replace the archive's only where their publication
-    /// version (miniSEED 2 quality D < R < Q < M as 2, 1, 3, 4; miniSEED 3 publication
-    /// version) is at least the archive's.
+    /// version is at least the archive's (miniSEED 3 publication version; miniSEED 2
+    /// quality ranked as the merge ranks it, M > Q > D > R: [`crate::merge`]).
     Quality,
 }
 

@@ -112,8 +112,9 @@ pub(crate) struct Fetch {
 /// the spans of `changed` whose data was fetched (`fetches`) or, where never fetched from
 /// this source, indexed in the archive (`archive`: per stream, spans with their
 /// catalogue `updated`) before the change, minus what `asked` (revision requests of the
-/// source not yet succeeded, per stream) covers. Per stream, sorted, joined; each with
-/// the latest update time of the changes in it.
+/// source not yet succeeded, per stream) covers. Per stream, sorted, widened to whole
+/// microseconds (the resolution of request lines), joined; each with the latest update
+/// time of the changes in it.
 pub(crate) fn revised_spans(
     changed: &[Changed],
     fetches: &[Fetch],
@@ -150,9 +151,23 @@ pub(crate) fn revised_spans(
             .or_default()
             .extend(stale.into_iter().map(|(s, e)| (s, e, u)));
     }
+    // Widened to whole microseconds, as request lines write times: the lines of the
+    // attempt that fetches a span then cover it exactly.
+    let us = |t: i64, up: bool| {
+        let f = t.div_euclid(1000) * 1000;
+        if up && f < t {
+            f + 1000
+        } else {
+            f
+        }
+    };
     let mut out = Vec::new();
     for (n, pieces) in by_stream {
-        for (s, e) in union(pieces.iter().map(|p| (p.0, p.1)).collect()) {
+        let widened = pieces
+            .iter()
+            .map(|p| (us(p.0, false), us(p.1, true)))
+            .collect();
+        for (s, e) in union(widened) {
             let u = pieces
                 .iter()
                 .filter(|p| p.0 < e && p.1 > s)
