@@ -99,6 +99,10 @@ pub(crate) struct Changed {
     pub(crate) updated_ns: Option<i64>,
 }
 
+/// Per stream, the spans `[start, end)` (ns) the archive holds with the catalogue's
+/// `updated` time of their file (ns; `None` when unknown).
+pub(crate) type HeldSpans = BTreeMap<Nslc, Vec<(i64, i64, Option<i64>)>>;
+
 /// One earlier fetch from a source: the streams and span of one request line, and when
 /// the attempt started (ns).
 #[derive(Clone, Debug, PartialEq)]
@@ -118,7 +122,7 @@ pub(crate) struct Fetch {
 pub(crate) fn revised_spans(
     changed: &[Changed],
     fetches: &[Fetch],
-    archive: &BTreeMap<Nslc, Vec<(i64, i64, Option<i64>)>>,
+    archive: &HeldSpans,
     asked: &BTreeMap<Nslc, Vec<(i64, i64)>>,
 ) -> Vec<(Nslc, i64, i64, i64)> {
     let mut by_stream: BTreeMap<&Nslc, Vec<(i64, i64, i64)>> = BTreeMap::new();
@@ -229,11 +233,7 @@ fn source_changes(
 
 /// The stored traces of `streams` in `cat` cut to `window`, each with its tsindex
 /// `updated` time.
-fn held_spans(
-    cat: &Catalogue,
-    streams: &[Nslc],
-    window: (i64, i64),
-) -> Result<BTreeMap<Nslc, Vec<(i64, i64, Option<i64>)>>> {
+fn held_spans(cat: &Catalogue, streams: &[Nslc], window: (i64, i64)) -> Result<HeldSpans> {
     let mut out = BTreeMap::new();
     for n in streams {
         let v: Vec<(i64, i64, Option<i64>)> = cat
@@ -566,7 +566,7 @@ mod tests {
     fn archive_times_where_never_fetched_and_asked_spans() {
         // Never fetched from this source: the archive's indexing time decides, and only
         // where the archive holds data.
-        let archive: BTreeMap<Nslc, Vec<(i64, i64, Option<i64>)>> = [(
+        let archive: HeldSpans = [(
             n(),
             vec![
                 (0, 100 * S, Some(5000 * S)),
