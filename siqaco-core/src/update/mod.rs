@@ -662,19 +662,7 @@ impl<'a> Exec<'a> {
             }
             no_source = false;
             let source = self.sources[k].as_ref();
-            let started = now_ns();
-            let mut attempt = Attempt {
-                request_id: req.id,
-                run_id: self.run_id,
-                source: cfg.name.clone(),
-                started_ns: started,
-                finished_ns: started,
-                lines: String::new(),
-                bytes: 0,
-                samples_added: 0,
-                outcome: String::new(),
-                message: None,
-            };
+            let mut attempt = Attempt::begin(req.id, self.run_id, &cfg.name);
             if !self.online[k] {
                 attempt.outcome = "offline".into();
                 attempt.message = Some("the source cannot be reached".into());
@@ -698,25 +686,8 @@ impl<'a> Exec<'a> {
             }
             attempt.lines = lines.iter().map(|l| format!("{l}\n")).collect();
             out.sent = true;
-            let dir = self
-                .staging
-                .join(format!("r{}-{}-{}", req.id, self.run_id, cfg.name));
-            let _ = fs::remove_dir_all(&dir);
-            fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-            let result = source.fetch(&lines, &dir).and_then(|rep| {
-                attempt.bytes = rep.bytes;
-                if rep.is_no_data() {
-                    return Ok(None);
-                }
-                let _one = self.merge_lock.lock().unwrap_or_else(|p| p.into_inner());
-                let input = MergeInput {
-                    path: dir.clone(),
-                    priority: cfg.priority as i32,
-                };
-                self.merge(&[input], &self.merge_opts).map(Some)
-            });
-            let _ = fs::remove_dir_all(&dir);
-            attempt.finished_ns = now_ns();
+            let result =
+                self.fetch_merge(req, k, &lines, &self.merge_opts, &mut attempt, |_| Ok(()))?;
             match result {
                 Ok(None) => attempt.outcome = "no_data".into(),
                 Ok(Some(report)) => {
@@ -787,6 +758,44 @@ impl<'a> Exec<'a> {
             ));
         }
         Ok(out)
+    }
+
+    /// Asks source `k` for `lines` (for request `req`) into a staging directory of its
+    /// own, runs `prepare` on the files staged, and merges them with `opts` (one merge at a
+    /// time); `attempt` gets the bytes received and its end. The inner result is the
+    /// attempt's (`None`: the source had no data); the outer error, a staging directory
+    /// that cannot be made, ends the request's execution.
+    fn fetch_merge(
+        &self,
+        req: &Request,
+        k: usize,
+        lines: &[RequestLine],
+        opts: &MergeOptions,
+        attempt: &mut Attempt,
+        prepare: impl Fn(&[PathBuf]) -> Result<()>,
+    ) -> Result<Result<Option<crate::merge::apply::MergeReport>>> {
+        let cfg = &self.config.sources[k];
+        let dir = self
+            .staging
+            .join(format!("r{}-{}-{}", req.id, self.run_id, cfg.name));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let result = self.sources[k].fetch(lines, &dir).and_then(|rep| {
+            attempt.bytes = rep.bytes;
+            if rep.is_no_data() {
+                return Ok(None);
+            }
+            prepare(&rep.files)?;
+            let _one = self.merge_lock.lock().unwrap_or_else(|p| p.into_inner());
+            let input = MergeInput {
+                path: dir.clone(),
+                priority: cfg.priority as i32,
+            };
+            self.merge(&[input], opts).map(Some)
+        });
+        let _ = fs::remove_dir_all(&dir);
+        attempt.finished_ns = now_ns();
+        Ok(result)
     }
 
     fn warn(&self, w: String) {
@@ -1330,22 +1339,10 @@ fn dry_run(
         .into_iter()
         .filter(|r| r.state.is_pending())
         .collect();
-    reqs.extend(new.into_iter().map(|(nslc, s, e)| Request {
-        id: 0,
-        nslc,
-        start_ns: s,
-        end_ns: e,
-        state: RequestState::New,
-        reason: None,
-        sources: None,
-        created_ns: 0,
-        updated_ns: 0,
-        attempts: 0,
-        samples_added: 0,
-        holder: None,
-        lease_until_ns: None,
-        claims: 0,
-    }));
+    reqs.extend(
+        new.into_iter()
+            .map(|(nslc, s, e)| Request::planned(nslc, s, e)),
+    );
     let warnings = Mutex::new(Vec::new());
     let widen_ns = s_to_ns(config.requests.widen_s);
     for req in &reqs {

@@ -52,12 +52,11 @@ use super::{union, Exec, ReqOutcome};
 use crate::error::{Error, Result};
 use crate::index::Catalogue;
 use crate::interval::{intersect, subtract};
-use crate::merge::apply::MergeInput;
 use crate::merge::{cut_to_window, ArchivePolicy, MergeOptions};
 use crate::sid::{Nslc, NslcGlob};
 use crate::source::fdsnws::availability::query_latest_updates;
 use crate::source::{RequestLine, SourceSpec};
-use crate::time::{format_time, now_ns, NS_PER_S};
+use crate::time::{format_time, NS_PER_S};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
@@ -367,19 +366,7 @@ impl Exec<'_> {
         }
         let cfg = &self.config.sources[k];
         let window = (req.start_ns, req.end_ns);
-        let started = now_ns();
-        let mut attempt = Attempt {
-            request_id: req.id,
-            run_id: self.run_id,
-            source: cfg.name.clone(),
-            started_ns: started,
-            finished_ns: started,
-            lines: String::new(),
-            bytes: 0,
-            samples_added: 0,
-            outcome: String::new(),
-            message: None,
-        };
+        let mut attempt = Attempt::begin(req.id, self.run_id, &cfg.name);
         let (state, why) = if !self.online[k] {
             attempt.outcome = "offline".into();
             attempt.message = Some("the source cannot be reached".into());
@@ -391,33 +378,13 @@ impl Exec<'_> {
                 .collect();
             attempt.lines = lines.iter().map(|l| format!("{l}\n")).collect();
             out.sent = true;
-            let dir = self
-                .staging
-                .join(format!("r{}-{}-{}", req.id, self.run_id, cfg.name));
-            let _ = fs::remove_dir_all(&dir);
-            fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
             let opts = MergeOptions {
                 policy,
                 ..self.merge_opts
             };
-            let result = self.sources[k].fetch(&lines, &dir).and_then(|rep| {
-                attempt.bytes = rep.bytes;
-                if rep.is_no_data() {
-                    return Ok(None);
-                }
-                for f in &rep.files {
-                    cut_file(f, window)?;
-                }
-                let _one = self.merge_lock.lock().unwrap_or_else(|p| p.into_inner());
-                let input = MergeInput {
-                    path: dir.clone(),
-                    priority: cfg.priority as i32,
-                };
-                self.merge(&[input], &opts).map(Some)
-            });
-            let _ = fs::remove_dir_all(&dir);
-            attempt.finished_ns = now_ns();
-            match result {
+            let cut =
+                |files: &[std::path::PathBuf]| files.iter().try_for_each(|f| cut_file(f, window));
+            match self.fetch_merge(req, k, &lines, &opts, &mut attempt, cut)? {
                 Ok(None) => {
                     attempt.outcome = "no_data".into();
                     (
@@ -606,22 +573,9 @@ mod tests {
 
     #[test]
     fn revision_reason_marks_the_kind() {
-        let mut r = Request {
-            id: 1,
-            nslc: n(),
-            start_ns: 0,
-            end_ns: 1,
-            state: RequestState::New,
-            reason: Some(reason_of(1_700_000_000 * S)),
-            sources: Some(vec!["dc".into()]),
-            created_ns: 0,
-            updated_ns: 0,
-            attempts: 0,
-            samples_added: 0,
-            holder: None,
-            lease_until_ns: None,
-            claims: 0,
-        };
+        let mut r = Request::planned(n(), 0, 1);
+        r.reason = Some(reason_of(1_700_000_000 * S));
+        r.sources = Some(vec!["dc".into()]);
         assert!(is_revision(&r));
         assert_eq!(
             r.reason.as_deref(),

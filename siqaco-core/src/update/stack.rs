@@ -142,11 +142,52 @@ pub struct Request {
     pub claims: u32,
 }
 
+impl Attempt {
+    /// An attempt of request `request_id` in run `run_id` asking source `source`,
+    /// starting now: nothing sent or received yet, no outcome.
+    pub fn begin(request_id: i64, run_id: i64, source: &str) -> Attempt {
+        let now = now_ns();
+        Attempt {
+            request_id,
+            run_id,
+            source: source.to_string(),
+            started_ns: now,
+            finished_ns: now,
+            lines: String::new(),
+            bytes: 0,
+            samples_added: 0,
+            outcome: String::new(),
+            message: None,
+        }
+    }
+}
+
 fn ser_nslc<S: serde::Serializer>(n: &Nslc, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(&n.to_string())
 }
 
 impl Request {
+    /// A request for `nslc` over `[start_ns, end_ns)` not in the stack (yet): id 0, state
+    /// `new`, no reason, every source, no attempt (a dry run's plan).
+    pub fn planned(nslc: Nslc, start_ns: i64, end_ns: i64) -> Request {
+        Request {
+            id: 0,
+            nslc,
+            start_ns,
+            end_ns,
+            state: RequestState::New,
+            reason: None,
+            sources: None,
+            created_ns: 0,
+            updated_ns: 0,
+            attempts: 0,
+            samples_added: 0,
+            holder: None,
+            lease_until_ns: None,
+            claims: 0,
+        }
+    }
+
     /// Whether this request is for a whole multiplexed station.
     pub fn is_multiplexed(&self) -> bool {
         self.nslc.location == "*" && self.nslc.channel == "*"
