@@ -2,7 +2,14 @@
 served by a real `siqaco serve` on 127.0.0.1 (its fdsnws-availability answers
 `show=latestupdate` from its catalogue), a local archive filled from it by `siqaco update`;
 then the source's samples in one span are revised (other values, re-indexed so its `updated`
-is later). ObsPy reads every archive and is the oracle for the samples."""
+is later). The same with the source's catalogue as a `tsindex` source (its tsindex `updated`
+read directly). ObsPy reads every archive and is the oracle for the samples.
+
+Each case: `revisions = "ignore"` leaves the archive byte for byte unchanged; `newest` (and
+`quality` with a revision of the same or a higher quality) ends with the revised samples,
+which differ from the original exactly in the revised span; `quality` with a revision of a
+lower quality (D against M) keeps the archive's samples; the stack records one succeeded
+revision request; a second run asks nothing and changes nothing."""
 
 import json
 import shutil
@@ -43,13 +50,19 @@ def archive_bytes(root: Path) -> dict:
     }
 
 
-def write_config(work: Path, url: str, policy: str) -> Path:
+def write_config(work: Path, source: str, policy: str) -> Path:
+    """The local site: `source` is the served URL (an `fdsn` source) or the source's
+    catalogue file (a `tsindex` source, its `updated` read directly)."""
     cfg = work / "siqaco.toml"
+    if source.startswith("http"):
+        src = f'kind = "fdsn"\nurl = "{source}"\n'
+    else:
+        src = f'kind = "tsindex"\ntsindex = "{source}"\n'
     cfg.write_text(
         f'[archive]\npath = "final"\n[catalogue]\nurl = "cat.sqlite"\n'
         f'[streams]\nselect = ["{STREAM}"]\n'
         f'[requests]\nrevisions = "{policy}"\n'
-        f'[[sources]]\nname = "dc"\nkind = "fdsn"\nurl = "{url}"\n'
+        f'[[sources]]\nname = "dc"\n{src}'
     )
     return cfg
 
@@ -108,12 +121,15 @@ def site(data, tmp_path):
         server.stop()
 
 
-@pytest.mark.parametrize("policy,quality", [("newest", "M"), ("newest", "D"), ("quality", "D"),
-                                            ("quality", "M")])
-def test_revised_span_replaces_archive_data(site, policy, quality):
+@pytest.mark.parametrize("kind,policy,quality", [
+    ("fdsn", "newest", "M"), ("fdsn", "newest", "D"), ("fdsn", "quality", "D"),
+    ("fdsn", "quality", "M"), ("tsindex", "newest", "M"), ("tsindex", "quality", "D"),
+])
+def test_revised_span_replaces_archive_data(site, kind, policy, quality):
     src, src_cat, server, work = site
+    source = server.url if kind == "fdsn" else str(src_cat)
     original = trace(src)
-    cfg = write_config(work, server.url, policy)
+    cfg = write_config(work, source, policy)
     s = update(cfg)
     assert s["samples_added"] == original.stats.npts == 84000, s
     assert np.array_equal(trace(work / "final").data, original.data)
@@ -126,11 +142,11 @@ def test_revised_span_replaces_archive_data(site, policy, quality):
     before = archive_bytes(work / "final")
 
     # "ignore": nothing asked, the archive byte for byte unchanged.
-    s = update(write_config(work, server.url, "ignore"))
+    s = update(write_config(work, source, "ignore"))
     assert (s["requests_created"], s["requests_sent"], s["samples_added"]) == (0, 0, 0), s
     assert archive_bytes(work / "final") == before
 
-    s = update(write_config(work, server.url, policy))
+    s = update(write_config(work, source, policy))
     assert (s["requests_created"], s["requests_sent"]) == (1, 1), s
     got = trace(work / "final")
     assert got.stats.starttime == original.stats.starttime
