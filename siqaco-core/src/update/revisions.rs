@@ -342,7 +342,13 @@ impl Exec<'_> {
     /// cancelled unexecuted.
     pub(super) fn execute_revision(&self, req: &Request) -> Result<ReqOutcome> {
         let mut out = ReqOutcome::default();
-        let reason = req.reason.clone().unwrap_or_default();
+        // The kind and the source's time, without what earlier attempts added.
+        let reason = req
+            .reason
+            .as_deref()
+            .and_then(|r| r.split("; ").next())
+            .unwrap_or_default()
+            .to_string();
         let name = req.sources.as_ref().and_then(|s| s.first()).cloned();
         let k = name
             .as_ref()
@@ -569,6 +575,40 @@ mod tests {
             revised_spans(&c, &f, &archive, &BTreeMap::new()),
             vec![(n(), 0, 200 * S, 2000 * S)]
         );
+    }
+
+    #[test]
+    fn revision_requests_keep_their_kind_in_the_stack() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cat = Catalogue::open(tmp.path().join("cat.sqlite")).unwrap();
+        let item = (n(), 0, 10 * S, reason_of(2000 * S));
+        let ids = stack::create_revision_requests(&cat, "dc", &[item.clone(), item]).unwrap();
+        stack::set_state(
+            &cat,
+            ids[0],
+            RequestState::InProgress,
+            Some(&reason_of(2000 * S)),
+        )
+        .unwrap();
+        assert_eq!(stack::reset_interrupted(&cat).unwrap(), 1);
+        stack::cancel(&cat, &[ids[1]]).unwrap();
+        let rs = stack::list(&cat, &[], None).unwrap();
+        assert!(rs.iter().all(is_revision), "{rs:?}");
+        assert_eq!(rs[0].state, RequestState::Retry);
+        assert_eq!(rs[0].reason.as_deref(), Some(&*reason_of(2000 * S)));
+        assert_eq!(rs[1].state, RequestState::Cancelled);
+        assert!(rs[1]
+            .reason
+            .as_deref()
+            .unwrap()
+            .ends_with("; cancelled by the user"));
+        // A gap request is reset as before.
+        let gap = stack::create_requests(&cat, &[(n(), 0, S)], None).unwrap()[0];
+        stack::set_state(&cat, gap, RequestState::InProgress, None).unwrap();
+        stack::reset_interrupted(&cat).unwrap();
+        let g = stack::get(&cat, gap).unwrap();
+        assert_eq!(g.reason.as_deref(), Some("interrupted run"));
+        assert!(!is_revision(&g));
     }
 
     #[test]

@@ -621,8 +621,8 @@ pub fn reset_interrupted(cat: &Catalogue) -> Result<u64> {
 }
 
 /// `siqaco stack retry`: puts `on_hold` and `failed` requests (all, or those in `ids`)
-/// back to `retry` with a fresh policy (attempt count 0, lifespan from now); returns how
-/// many changed.
+/// back to `retry` with a fresh policy (attempt count 0, lifespan from now; a revision
+/// request keeps its reason, `; retried by the user` added); returns how many changed.
 ///
 /// # Errors
 /// [`Error::NotFound`] for an unknown id; [`Error::InvalidArgument`] for a request in
@@ -631,7 +631,7 @@ pub fn retry(cat: &Catalogue, ids: &[i64]) -> Result<u64> {
     let now = now_ns();
     if ids.is_empty() {
         return cat.db().execute(
-            "UPDATE siqaco_requests SET state='retry', reason='retried by the user', attempts=0, created_ns=?1, updated_ns=?1 \
+            "UPDATE siqaco_requests SET state='retry', reason=CASE WHEN reason LIKE 'revision: %' THEN reason || '; retried by the user' ELSE 'retried by the user' END, attempts=0, created_ns=?1, updated_ns=?1 \
              WHERE state IN ('on_hold','failed')",
             &vals![now],
         );
@@ -651,7 +651,7 @@ pub fn retry(cat: &Catalogue, ids: &[i64]) -> Result<u64> {
     cat.db().transaction(|tx| {
         for id in ids {
             tx.execute(
-                "UPDATE siqaco_requests SET state='retry', reason='retried by the user', attempts=0, created_ns=?1, updated_ns=?1 WHERE id=?2",
+                "UPDATE siqaco_requests SET state='retry', reason=CASE WHEN reason LIKE 'revision: %' THEN reason || '; retried by the user' ELSE 'retried by the user' END, attempts=0, created_ns=?1, updated_ns=?1 WHERE id=?2",
                 &vals![now, *id],
             )?;
         }
@@ -659,7 +659,9 @@ pub fn retry(cat: &Catalogue, ids: &[i64]) -> Result<u64> {
     })
 }
 
-/// `siqaco stack cancel`: cancels requests that are not finished; returns how many.
+/// `siqaco stack cancel`: cancels requests that are not finished (a revision request
+/// keeps its reason, `; cancelled by the user` added, so that its span is not asked
+/// again); returns how many.
 ///
 /// # Errors
 /// [`Error::NotFound`] for an unknown id; [`Error::InvalidArgument`] for a succeeded or
@@ -678,7 +680,7 @@ pub fn cancel(cat: &Catalogue, ids: &[i64]) -> Result<u64> {
     cat.db().transaction(|tx| {
         for id in ids {
             tx.execute(
-                "UPDATE siqaco_requests SET state='cancelled', reason='cancelled by the user', updated_ns=?1 WHERE id=?2",
+                "UPDATE siqaco_requests SET state='cancelled', reason=CASE WHEN reason LIKE 'revision: %' THEN reason || '; cancelled by the user' ELSE 'cancelled by the user' END, updated_ns=?1 WHERE id=?2",
                 &vals![now, *id],
             )?;
         }
