@@ -67,10 +67,10 @@ def write_config(work: Path, source: str, policy: str) -> Path:
     return cfg
 
 
-def update(cfg: Path) -> dict:
+def update(cfg: Path, *extra: str) -> dict:
     p = subprocess.run(
         [siqaco_bin(), "update", "-c", str(cfg), "--start", WINDOW[0], "--end", WINDOW[1],
-         "--format", "json"],
+         "--format", "json", *extra],
         capture_output=True,
         check=False,
     )
@@ -146,7 +146,16 @@ def test_revised_span_replaces_archive_data(site, kind, policy, quality):
     assert (s["requests_created"], s["requests_sent"], s["samples_added"]) == (0, 0, 0), s
     assert archive_bytes(work / "final") == before
 
-    s = update(write_config(work, source, policy))
+    # A dry run lists the revision (one line for the span, to the source) and changes
+    # nothing.
+    cfg = write_config(work, source, policy)
+    s = update(cfg, "--dry-run")
+    assert s["requests_created"] == 1 and len(s["planned"]) == 1, s
+    assert s["planned"][0]["source"] == "dc" and len(s["planned"][0]["lines"]) == 1, s
+    assert s["planned"][0]["lines"][0].startswith("IU COLA 00 BHZ 2010-02-27T06:50:00.019"), s
+    assert archive_bytes(work / "final") == before
+
+    s = update(cfg)
     assert (s["requests_created"], s["requests_sent"]) == (1, 1), s
     got = trace(work / "final")
     assert got.stats.starttime == original.stats.starttime

@@ -1343,9 +1343,39 @@ fn dry_run(
         new.into_iter()
             .map(|(nslc, s, e)| Request::planned(nslc, s, e)),
     );
+    if let Some(c) = &catalogue {
+        let found = revisions::find_revisions(config, c, &streams, window, &mut summary.warnings)?;
+        for (source, items) in found {
+            summary.requests_created += items.len() as u64;
+            reqs.extend(items.into_iter().map(|(n, s, e, reason)| Request {
+                reason: Some(reason),
+                sources: Some(vec![source.clone()]),
+                ..Request::planned(n, s, e)
+            }));
+        }
+    }
     let warnings = Mutex::new(Vec::new());
     let widen_ns = s_to_ns(config.requests.widen_s);
     for req in &reqs {
+        if revisions::is_revision(req) {
+            // Its one source, for exactly its span.
+            summary.requests_sent += 1;
+            summary.planned.push(PlannedRequest {
+                source: req
+                    .sources
+                    .iter()
+                    .flatten()
+                    .next()
+                    .cloned()
+                    .unwrap_or_default(),
+                request_id: (req.id != 0).then_some(req.id),
+                lines: request_streams(req, &streams)
+                    .iter()
+                    .map(|n| RequestLine::new(n, req.start_ns, req.end_ns).to_string())
+                    .collect(),
+            });
+            continue;
+        }
         let rs = request_streams(req, &streams);
         let missing = missing_now(archive, &rs, (req.start_ns, req.end_ns))?;
         if missing.values().all(Vec::is_empty) {
@@ -1372,7 +1402,9 @@ fn dry_run(
             .position(|s| s.name == p.source)
             .unwrap_or(usize::MAX)
     });
-    summary.warnings = warnings.into_inner().unwrap_or_default();
+    summary
+        .warnings
+        .extend(warnings.into_inner().unwrap_or_default());
     Ok(summary)
 }
 

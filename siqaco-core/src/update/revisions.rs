@@ -270,30 +270,33 @@ fn fetches_of(cat: &Catalogue, name: &str) -> Result<Vec<Fetch>> {
     Ok(out)
 }
 
-/// The planning step of revisions (`[requests] revisions` not `ignore`): asks each source
-/// that can report revisions which spans of `streams` over `window` it changed since
-/// siqaco fetched them and creates a revision request for each (see the [module](self)
-/// documentation). A source that cannot be asked adds a warning. Returns how many
-/// requests were created.
+/// A revision to ask: stream, span start and end (ns), the request's reason.
+pub(crate) type RevisionItem = (Nslc, i64, i64, String);
+
+/// The revisions to ask (see the [module](self) documentation), read only: per source
+/// that can report revisions, in the configuration's order, its revised spans of
+/// `streams` over `window` as `(stream, start, end, reason)` items of
+/// [`stack::create_revision_requests`]. A source that cannot be asked adds a warning.
+/// Nothing with `revisions = "ignore"`.
 ///
 /// # Errors
 /// [`Error::Database`].
-pub(crate) fn plan_revisions(
+pub(crate) fn find_revisions(
     config: &Config,
     catalogue: &Catalogue,
     streams: &[Nslc],
     window: (i64, i64),
     warnings: &mut Vec<String>,
-) -> Result<u64> {
+) -> Result<Vec<(String, Vec<RevisionItem>)>> {
     if config.requests.revisions == RevisionPolicy::Ignore || streams.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let open: Vec<Request> = stack::list(catalogue, &[], None)?
         .into_iter()
         .filter(|r| is_revision(r) && r.state != RequestState::Succeeded)
         .collect();
     let archive = held_spans(catalogue, streams, window)?;
-    let mut created = 0;
+    let mut out = Vec::new();
     for cfg in &config.sources {
         let served: Vec<Nslc> = streams
             .iter()
@@ -325,12 +328,30 @@ pub(crate) fn plan_revisions(
                 .push((r.start_ns, r.end_ns));
         }
         let fetches = fetches_of(catalogue, &cfg.name)?;
-        let items: Vec<(Nslc, i64, i64, String)> =
-            revised_spans(&changed, &fetches, &archive, &asked)
-                .into_iter()
-                .map(|(n, s, e, u)| (n, s, e, reason_of(u)))
-                .collect();
-        created += stack::create_revision_requests(catalogue, &cfg.name, &items)?.len() as u64;
+        let items: Vec<RevisionItem> = revised_spans(&changed, &fetches, &archive, &asked)
+            .into_iter()
+            .map(|(n, s, e, u)| (n, s, e, reason_of(u)))
+            .collect();
+        out.push((cfg.name.clone(), items));
+    }
+    Ok(out)
+}
+
+/// The planning step of revisions (`[requests] revisions` not `ignore`): creates a
+/// revision request for each span of [`find_revisions`]. Returns how many.
+///
+/// # Errors
+/// [`Error::Database`].
+pub(crate) fn plan_revisions(
+    config: &Config,
+    catalogue: &Catalogue,
+    streams: &[Nslc],
+    window: (i64, i64),
+    warnings: &mut Vec<String>,
+) -> Result<u64> {
+    let mut created = 0;
+    for (source, items) in find_revisions(config, catalogue, streams, window, warnings)? {
+        created += stack::create_revision_requests(catalogue, &source, &items)?.len() as u64;
     }
     Ok(created)
 }
