@@ -8,7 +8,9 @@
 //! best-ranked record's sample is kept and the others are dropped. Records are ranked by:
 //!
 //! 1. the [`ArchivePolicy`] class (the archive first with [`ArchivePolicy::Wins`], last
-//!    with [`ArchivePolicy::Loses`], no class with [`ArchivePolicy::Ranked`]);
+//!    with [`ArchivePolicy::Loses`], no class with [`ArchivePolicy::Ranked`];
+//!    [`ArchivePolicy::Quality`] ranks by publication version first, a patch before the
+//!    archive on a tie, then as below);
 //! 2. the input priority: **smaller is better** (1 is Morumotto's best source, stamped `M`);
 //! 3. the publication version, higher first (v2 quality M > Q > D > R, dataselect `-Ps`);
 //! 4. the duration of the record's trace in its own input, longer first (dataselect: "on a
@@ -77,6 +79,12 @@ pub enum ArchivePolicy {
     Wins,
     /// Patch samples always replace archive samples.
     Loses,
+    /// The publication version decides first (higher wins; miniSEED 2 quality R 1, D 2,
+    /// Q 3, M 4), and on equal versions a patch sample replaces the archive's; then the
+    /// input priority and the rest of the rule. The replace mode of revised data with
+    /// `[requests] revisions = "quality"` (`docs/merge.md`, "Replacing revised data"),
+    /// whose patches are cut to the revised span first ([`cut_to_window`]).
+    Quality,
 }
 
 impl std::str::FromStr for ArchivePolicy {
@@ -620,6 +628,19 @@ fn rank_key(r: &Rec<'_>, opts: &MergeOptions) -> (u8, i32, i16, i64, u8, usize, 
     let class = match (opts.policy, r.is_archive) {
         (ArchivePolicy::Wins, true) | (ArchivePolicy::Loses, false) => 0,
         (ArchivePolicy::Ranked, _) => 0,
+        (ArchivePolicy::Quality, _) => {
+            // Version first, the patch on a tie, then priority, input and time.
+            return (
+                0,
+                -i32::from(r.pub_version),
+                i16::from(r.is_archive),
+                i64::from(r.priority),
+                0,
+                r.input,
+                r.start_ns,
+                r.pos,
+            );
+        }
         _ => 1,
     };
     (
@@ -1143,6 +1164,51 @@ fn convert(samples: Samples, encoding: u8) -> Result<Samples> {
         (5, Samples::Float32(v)) => Samples::Float64(v.into_iter().map(f64::from).collect()),
         (_, s) => s,
     })
+}
+
+/// The records of `bytes` (a miniSEED file, any streams) cut to their samples whose time
+/// lies in `window` (`[start, end)`, ns since 1970 UTC): a data record wholly inside is
+/// copied byte for byte, one wholly outside (or with no sample inside) dropped, one across
+/// a bound decoded and its samples inside re-encoded with the record's own encoding,
+/// record length, format version and publication version (as the merge re-encodes,
+/// sample times kept: `merge/repack.rs`). Non-data records are kept when they start in
+/// the window. Used to restrict revised data to the span a source revised
+/// ([`crate::update::revisions`]), so that a merge with [`ArchivePolicy::Loses`] or
+/// [`ArchivePolicy::Quality`] changes nothing outside it.
+///
+/// # Errors
+/// [`Error::InvalidData`] for unreadable bytes; [`Error::Codec`] when samples cannot be
+/// decoded or re-encoded.
+pub fn cut_to_window(bytes: &[u8], window: (i64, i64)) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for raw in split_records(bytes)? {
+        let nslc = parse_record(raw)
+            .map_err(|e| Error::invalid_data("", 0, e.message))?
+            .nslc();
+        let mut recs = Vec::with_capacity(1);
+        to_recs(&nslc, std::iter::once((raw, None)), 1, 0, &mut recs)?;
+        let r = &recs[0];
+        if !r.is_data || r.n <= 0 {
+            if r.start_ns >= window.0 && r.start_ns < window.1 {
+                out.extend_from_slice(r.raw);
+            }
+            continue;
+        }
+        let (i0, i1) = (r.index_at(window.0), r.index_at(window.1));
+        if i0 >= i1 {
+            continue;
+        }
+        if i0 == 0 && i1 == r.n {
+            out.extend_from_slice(r.raw);
+            continue;
+        }
+        let samples = repack::sub(&decode_record(r.raw)?.samples, i0 as usize, i1 as usize);
+        let pack = pack_options(r, &samples, &OutputOptions::default());
+        let samples = convert(samples, pack.encoding)?;
+        let t = Trace::new(r.start_ns, r.rate_raw, r.rate_hz, i0, pack, samples);
+        out.extend(encode_trace(&nslc, &t)?.0);
+    }
+    Ok(out)
 }
 
 /// The UTC days `[first, last]` (00:00 in ns) touched by records' coverage.

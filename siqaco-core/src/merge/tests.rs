@@ -165,6 +165,53 @@ fn archive_wins_and_loses() {
 }
 
 #[test]
+fn revised_patch_cut_to_its_span_replaces_only_there() {
+    // Archive: 300 s of quality-D records (values k) across midnight; the source's
+    // revision: 200 s of other values (1e7 + k), cut to [-30 s, 40.5 s) from midnight.
+    let d = pack(11, 512, 2, 2);
+    let archive = archive_days(&seg(-100, 300, 0, &d));
+    let revised = seg(-80, 200, 10_000_000, &d);
+    let span = (
+        MIDNIGHT - 30 * NS_PER_S,
+        MIDNIGHT + 40 * NS_PER_S + NS_PER_S / 2,
+    );
+    let cut = cut_to_window(&revised, span).unwrap();
+    let in_span = |t: i64| t >= span.0 && t < span.1;
+    let want: Vec<(i64, f64)> = samples_of(&revised)
+        .into_iter()
+        .filter(|s| in_span(s.0))
+        .collect();
+    assert_eq!(samples_of(&cut), want);
+    assert_eq!(want.len(), 71);
+    assert!(cut_to_window(&revised, (0, 1)).unwrap().is_empty());
+    // newest: the archive loses, inside the span only.
+    let newest = MergeOptions {
+        policy: ArchivePolicy::Loses,
+        ..MergeOptions::default()
+    };
+    let got = all_samples(&run(&archive, &[(1, cut.clone())], &newest));
+    assert_eq!(got.len(), 300);
+    assert!(got.iter().all(|&(t, v)| in_span(t) == (v >= 5_000_000.0)));
+    // quality: a revision of a lower version leaves the archive, of an equal or higher
+    // version replaces it.
+    let quality = MergeOptions {
+        policy: ArchivePolicy::Quality,
+        ..MergeOptions::default()
+    };
+    for (pubv, wins) in [(1, false), (2, true), (4, true)] {
+        let revised = seg(-80, 200, 10_000_000, &pack(11, 512, 2, pubv));
+        let cut = cut_to_window(&revised, span).unwrap();
+        let got = all_samples(&run(&archive, &[(1, cut)], &quality));
+        assert_eq!(got.len(), 300);
+        assert!(
+            got.iter()
+                .all(|&(t, v)| (wins && in_span(t)) == (v >= 5_000_000.0)),
+            "version {pubv}"
+        );
+    }
+}
+
+#[test]
 fn merging_an_archive_into_itself_changes_no_byte() {
     let archive = archive_days(&seg(-100, 300, 7, &pack(11, 512, 2, 2)));
     let patches: Vec<(i32, Vec<u8>)> = archive.iter().map(|(_, b)| (1, b.clone())).collect();

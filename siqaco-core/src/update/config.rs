@@ -109,6 +109,9 @@ pub struct RequestPolicy {
     /// PostgreSQL catalogues only, [`super::claims`]): the heartbeat renews it every third
     /// of it, and a request whose worker died is taken over once it has passed.
     pub lease_s: f64,
+    /// What to do with data a source revised after siqaco fetched it (`revisions`,
+    /// default [`RevisionPolicy::Ignore`]; [`super::revisions`]).
+    pub revisions: RevisionPolicy,
 }
 
 impl Default for RequestPolicy {
@@ -119,7 +122,54 @@ impl Default for RequestPolicy {
             widen_s: 1.0,
             max_gaps_per_day_file: 10,
             lease_s: 60.0,
+            revisions: RevisionPolicy::Ignore,
         }
+    }
+}
+
+/// `[requests] revisions`: whether data a source revised after siqaco fetched it (its
+/// fdsnws-availability `Updated` time, or its catalogue's tsindex `updated`, is later
+/// than the fetch) replaces what the archive holds in the revised span
+/// ([`super::revisions`], `docs/configuration.md`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RevisionPolicy {
+    /// `"ignore"` (default): sources are not asked about revisions; the archive's samples
+    /// are never replaced (the behaviour before revisions existed).
+    #[default]
+    Ignore,
+    /// `"newest"`: the source's revised samples replace the archive's in the revised span
+    /// (EarthScope's rule: the newest submission replaces overlapping data).
+    Newest,
+    /// `"quality"`: the revised samples replace the archive's only where their publication
+    /// version is at least the archive's (miniSEED 3 publication version; miniSEED 2
+    /// quality ranked as the merge ranks it, M > Q > D > R: [`crate::merge`]).
+    Quality,
+}
+
+impl RevisionPolicy {
+    /// The configuration's name of the policy (`ignore`, `newest`, `quality`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevisionPolicy::Ignore => "ignore",
+            RevisionPolicy::Newest => "newest",
+            RevisionPolicy::Quality => "quality",
+        }
+    }
+}
+
+/// Parses `requests.revisions` (`"newest"`, `"quality"` or `"ignore"`, as written).
+///
+/// # Errors
+/// [`Error::Config`] naming `requests.revisions` for any other value.
+fn parse_revisions(v: &str) -> Result<RevisionPolicy> {
+    match v {
+        "ignore" => Ok(RevisionPolicy::Ignore),
+        "newest" => Ok(RevisionPolicy::Newest),
+        "quality" => Ok(RevisionPolicy::Quality),
+        _ => Err(bad(
+            "requests.revisions",
+            format!("{v:?}: expected \"newest\", \"quality\" or \"ignore\""),
+        )),
     }
 }
 
@@ -280,6 +330,7 @@ struct RawRequests {
     widen_s: Option<f64>,
     max_gaps_per_day_file: Option<i64>,
     lease_s: Option<f64>,
+    revisions: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -836,6 +887,9 @@ impl Config {
                 return Err(bad("requests.lease_s", format!("{l} must be ≥ 0.3")));
             }
             requests.lease_s = at_most("requests.lease_s", l, limits::LEASE_S, " s")?;
+        }
+        if let Some(v) = &r.revisions {
+            requests.revisions = parse_revisions(v)?;
         }
         // [[sources]]
         let mut sources = Vec::new();
@@ -1429,5 +1483,33 @@ mod tests {
         // The example itself passes the same checks.
         std::fs::write(dir.path().join("siqaco.toml"), example()).unwrap();
         Config::from_path(&dir.path().join("siqaco.toml")).unwrap();
+    }
+
+    #[test]
+    fn revisions_policy() {
+        let parse = |v: &str| {
+            Config::from_str_in(
+                &format!("{MIN}[requests]\nrevisions = {v}\n"),
+                Path::new("."),
+            )
+            .map(|c| c.requests.revisions)
+        };
+        assert_eq!(
+            Config::from_str_in(MIN, Path::new("."))
+                .unwrap()
+                .requests
+                .revisions,
+            RevisionPolicy::Ignore
+        );
+        assert_eq!(parse("\"ignore\"").unwrap(), RevisionPolicy::Ignore);
+        assert_eq!(parse("\"newest\"").unwrap(), RevisionPolicy::Newest);
+        assert_eq!(parse("\"quality\"").unwrap(), RevisionPolicy::Quality);
+        for bad in ["\"Newest\"", "\"latest\"", "\"\""] {
+            let e = parse(bad).unwrap_err().to_string();
+            assert!(e.contains(&format!("requests.revisions: {bad}: ")), "{e}");
+            assert!(e.contains("\"newest\", \"quality\" or \"ignore\""), "{e}");
+        }
+        let e = parse("1").unwrap_err().to_string();
+        assert!(e.contains("requests.revisions"), "{e}");
     }
 }

@@ -14,7 +14,8 @@
 //! 3. turns each gap, widened by `widen_s` on both sides, into a request, minus what
 //!    requests already in the stack cover (so a gap on hold is not asked again, and complete
 //!    data is never re-requested); gaps of a multiplexed station are joined into one
-//!    request `NET STA * *`;
+//!    request `NET STA * *`; with `[requests] revisions` other than `ignore`, the spans
+//!    sources revised after siqaco fetched them become revision requests ([`revisions`]);
 //! 4. executes the pending requests (`new`, `retry`, `failed`), `requests.in_flight` at
 //!    once: for each, what is still missing is read from the archive; sources are asked in
 //!    priority order, each only for what is missing **and** what its availability covers;
@@ -33,6 +34,7 @@
 
 pub mod claims;
 pub mod config;
+pub mod revisions;
 pub mod stack;
 pub mod window;
 
@@ -651,6 +653,9 @@ impl<'a> Exec<'a> {
 
     /// One attempt of one request.
     fn execute(&self, req: &Request) -> Result<ReqOutcome> {
+        if revisions::is_revision(req) {
+            return self.execute_revision(req);
+        }
         let mut out = ReqOutcome::default();
         // Lifespan policy checked before trying.
         if let RetryPolicy::Hours(h) = self.config.requests.retry {
@@ -683,19 +688,7 @@ impl<'a> Exec<'a> {
             }
             no_source = false;
             let source = self.sources[k].as_ref();
-            let started = now_ns();
-            let mut attempt = Attempt {
-                request_id: req.id,
-                run_id: self.run_id,
-                source: cfg.name.clone(),
-                started_ns: started,
-                finished_ns: started,
-                lines: String::new(),
-                bytes: 0,
-                samples_added: 0,
-                outcome: String::new(),
-                message: None,
-            };
+            let mut attempt = Attempt::begin(req.id, self.run_id, &cfg.name);
             if !self.online[k] {
                 attempt.outcome = "offline".into();
                 attempt.message = Some("the source cannot be reached".into());
@@ -728,25 +721,8 @@ impl<'a> Exec<'a> {
             let lines = self.config.streams.mapping.source_lines(&lines);
             attempt.lines = lines.iter().map(|l| format!("{l}\n")).collect();
             out.sent = true;
-            let dir = self
-                .staging
-                .join(format!("r{}-{}-{}", req.id, self.run_id, cfg.name));
-            let _ = fs::remove_dir_all(&dir);
-            fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-            let result = source.fetch(&lines, &dir).and_then(|rep| {
-                attempt.bytes = rep.bytes;
-                if rep.is_no_data() {
-                    return Ok(None);
-                }
-                let _one = self.merge_lock.lock().unwrap_or_else(|p| p.into_inner());
-                let input = MergeInput {
-                    path: dir.clone(),
-                    priority: cfg.priority as i32,
-                };
-                self.merge(&[input]).map(Some)
-            });
-            let _ = fs::remove_dir_all(&dir);
-            attempt.finished_ns = now_ns();
+            let result =
+                self.fetch_merge(req, k, &lines, &self.merge_opts, &mut attempt, |_| Ok(()))?;
             match result {
                 Ok(None) => attempt.outcome = "no_data".into(),
                 Ok(Some(report)) => {
@@ -819,6 +795,44 @@ impl<'a> Exec<'a> {
         Ok(out)
     }
 
+    /// Asks source `k` for `lines` (for request `req`) into a staging directory of its
+    /// own, runs `prepare` on the files staged, and merges them with `opts` (one merge at a
+    /// time); `attempt` gets the bytes received and its end. The inner result is the
+    /// attempt's (`None`: the source had no data); the outer error, a staging directory
+    /// that cannot be made, ends the request's execution.
+    fn fetch_merge(
+        &self,
+        req: &Request,
+        k: usize,
+        lines: &[RequestLine],
+        opts: &MergeOptions,
+        attempt: &mut Attempt,
+        prepare: impl Fn(&[PathBuf]) -> Result<()>,
+    ) -> Result<Result<Option<crate::merge::apply::MergeReport>>> {
+        let cfg = &self.config.sources[k];
+        let dir = self
+            .staging
+            .join(format!("r{}-{}-{}", req.id, self.run_id, cfg.name));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let result = self.sources[k].fetch(lines, &dir).and_then(|rep| {
+            attempt.bytes = rep.bytes;
+            if rep.is_no_data() {
+                return Ok(None);
+            }
+            prepare(&rep.files)?;
+            let _one = self.merge_lock.lock().unwrap_or_else(|p| p.into_inner());
+            let input = MergeInput {
+                path: dir.clone(),
+                priority: cfg.priority as i32,
+            };
+            self.merge(&[input], opts).map(Some)
+        });
+        let _ = fs::remove_dir_all(&dir);
+        attempt.finished_ns = now_ns();
+        Ok(result)
+    }
+
     fn warn(&self, w: String) {
         self.warnings
             .lock()
@@ -829,9 +843,13 @@ impl<'a> Exec<'a> {
     /// Merges `inputs` into the archive: under the archive lock, or as one of several
     /// workers (their journal in their staging directory, the streams' advisory locks
     /// held around the merge of their day files).
-    fn merge(&self, inputs: &[MergeInput]) -> Result<crate::merge::apply::MergeReport> {
+    fn merge(
+        &self,
+        inputs: &[MergeInput],
+        opts: &MergeOptions,
+    ) -> Result<crate::merge::apply::MergeReport> {
         let Some(w) = &self.worker else {
-            return merge_into_locked(&self.archive, inputs, &self.merge_opts, self.lock);
+            return merge_into_locked(&self.archive, inputs, opts, self.lock);
         };
         let lock_streams = |streams: &[Nslc]| -> Result<Box<dyn Send + '_>> {
             Ok(Box::new(claims::lock_streams(&self.catalogue, streams)?))
@@ -841,12 +859,12 @@ impl<'a> Exec<'a> {
             tag: claims::worker_dir_name(&w.id),
             lock_streams: &lock_streams,
         };
-        merge_into_shared(&self.archive, inputs, &self.merge_opts, &writer)
+        merge_into_shared(&self.archive, inputs, opts, &writer)
     }
 }
 
 /// The gaps of the window as request intervals per request key, minus what the stack
-/// already covers (every request but the succeeded ones). A request's window is the gap
+/// already covers (every request but the succeeded ones and the revision requests). A request's window is the gap
 /// itself; the lines sent to sources are widened by `widen_s` ([`lines_for`]).
 fn new_request_intervals(
     config: &Config,
@@ -865,7 +883,11 @@ fn new_request_intervals(
         let covered = union(
             existing
                 .iter()
-                .filter(|r| r.nslc == key && r.state != RequestState::Succeeded)
+                .filter(|r| {
+                    r.nslc == key
+                        && r.state != RequestState::Succeeded
+                        && !revisions::is_revision(r)
+                })
                 .map(|r| (r.start_ns, r.end_ns))
                 .collect(),
         );
@@ -964,6 +986,8 @@ fn plan(
     stack::record_gaps(catalogue, run_id, &gaps)?;
     let new = new_request_intervals(config, &missing, &existing);
     summary.requests_created = stack::create_requests(catalogue, &new, None)?.len() as u64;
+    summary.requests_created +=
+        revisions::plan_revisions(config, catalogue, &streams, window, &mut summary.warnings)?;
     Ok((streams, run_id))
 }
 
@@ -1353,25 +1377,43 @@ fn dry_run(
         .into_iter()
         .filter(|r| r.state.is_pending())
         .collect();
-    reqs.extend(new.into_iter().map(|(nslc, s, e)| Request {
-        id: 0,
-        nslc,
-        start_ns: s,
-        end_ns: e,
-        state: RequestState::New,
-        reason: None,
-        sources: None,
-        created_ns: 0,
-        updated_ns: 0,
-        attempts: 0,
-        samples_added: 0,
-        holder: None,
-        lease_until_ns: None,
-        claims: 0,
-    }));
+    reqs.extend(
+        new.into_iter()
+            .map(|(nslc, s, e)| Request::planned(nslc, s, e)),
+    );
+    if let Some(c) = &catalogue {
+        let found = revisions::find_revisions(config, c, &streams, window, &mut summary.warnings)?;
+        for (source, items) in found {
+            summary.requests_created += items.len() as u64;
+            reqs.extend(items.into_iter().map(|(n, s, e, reason)| Request {
+                reason: Some(reason),
+                sources: Some(vec![source.clone()]),
+                ..Request::planned(n, s, e)
+            }));
+        }
+    }
     let warnings = Mutex::new(Vec::new());
     let widen_ns = s_to_ns(config.requests.widen_s);
     for req in &reqs {
+        if revisions::is_revision(req) {
+            // Its one source, for exactly its span.
+            summary.requests_sent += 1;
+            summary.planned.push(PlannedRequest {
+                source: req
+                    .sources
+                    .iter()
+                    .flatten()
+                    .next()
+                    .cloned()
+                    .unwrap_or_default(),
+                request_id: (req.id != 0).then_some(req.id),
+                lines: request_streams(req, &streams)
+                    .iter()
+                    .map(|n| RequestLine::new(n, req.start_ns, req.end_ns).to_string())
+                    .collect(),
+            });
+            continue;
+        }
         let rs = request_streams(req, &streams);
         let missing = missing_now(config, archive, &rs, (req.start_ns, req.end_ns))?;
         if missing.values().all(Vec::is_empty) {
@@ -1405,7 +1447,9 @@ fn dry_run(
             .position(|s| s.name == p.source)
             .unwrap_or(usize::MAX)
     });
-    summary.warnings = warnings.into_inner().unwrap_or_default();
+    summary
+        .warnings
+        .extend(warnings.into_inner().unwrap_or_default());
     Ok(summary)
 }
 

@@ -19,6 +19,10 @@
 //!   `siqaco stack retry`;
 //! * `cancelled`: by the user; never attempted again, and its window is not re-requested.
 //!
+//! A **revision request** (`[requests] revisions`, [`super::revisions`]) asks one source
+//! (its `sources`) again for a span that source revised after siqaco fetched it; its
+//! reason starts with `revision: ` and gives the source's update time in every state.
+//!
 //! Every change of state is one transaction.
 
 use crate::error::{Error, Result};
@@ -138,11 +142,52 @@ pub struct Request {
     pub claims: u32,
 }
 
+impl Attempt {
+    /// An attempt of request `request_id` in run `run_id` asking source `source`,
+    /// starting now: nothing sent or received yet, no outcome.
+    pub fn begin(request_id: i64, run_id: i64, source: &str) -> Attempt {
+        let now = now_ns();
+        Attempt {
+            request_id,
+            run_id,
+            source: source.to_string(),
+            started_ns: now,
+            finished_ns: now,
+            lines: String::new(),
+            bytes: 0,
+            samples_added: 0,
+            outcome: String::new(),
+            message: None,
+        }
+    }
+}
+
 fn ser_nslc<S: serde::Serializer>(n: &Nslc, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(&n.to_string())
 }
 
 impl Request {
+    /// A request for `nslc` over `[start_ns, end_ns)` not in the stack (yet): id 0, state
+    /// `new`, no reason, every source, no attempt (a dry run's plan).
+    pub fn planned(nslc: Nslc, start_ns: i64, end_ns: i64) -> Request {
+        Request {
+            id: 0,
+            nslc,
+            start_ns,
+            end_ns,
+            state: RequestState::New,
+            reason: None,
+            sources: None,
+            created_ns: 0,
+            updated_ns: 0,
+            attempts: 0,
+            samples_added: 0,
+            holder: None,
+            lease_until_ns: None,
+            claims: 0,
+        }
+    }
+
     /// Whether this request is for a whole multiplexed station.
     pub fn is_multiplexed(&self) -> bool {
         self.nslc.location == "*" && self.nslc.channel == "*"
@@ -307,22 +352,71 @@ pub fn create_requests(
     items: &[(Nslc, i64, i64)],
     sources: Option<&[String]>,
 ) -> Result<Vec<i64>> {
+    insert_requests(cat, items, sources, |_| None)
+}
+
+/// Creates revision requests in state `new` asking only `source` (one transaction), each
+/// item `(stream, start, end, reason)` with its reason (starting with `revision: `,
+/// [`super::revisions`]); returns their ids.
+///
+/// # Errors
+/// [`Error::Database`].
+pub fn create_revision_requests(
+    cat: &Catalogue,
+    source: &str,
+    items: &[(Nslc, i64, i64, String)],
+) -> Result<Vec<i64>> {
+    let spans: Vec<(Nslc, i64, i64)> = items
+        .iter()
+        .map(|(n, s, e, _)| (n.clone(), *s, *e))
+        .collect();
+    insert_requests(cat, &spans, Some(&[source.to_string()]), |i| {
+        Some(items[i].3.clone())
+    })
+}
+
+/// The insertion of [`create_requests`]: the reason of item `i` is `reason(i)`.
+fn insert_requests(
+    cat: &Catalogue,
+    items: &[(Nslc, i64, i64)],
+    sources: Option<&[String]>,
+    reason: impl Fn(usize) -> Option<String>,
+) -> Result<Vec<i64>> {
     let now = now_ns();
     let src = sources.map(|s| s.join(","));
     cat.db().transaction(|tx| {
         let mut ids = Vec::new();
-        for (n, s, e) in items {
+        for (i, (n, s, e)) in items.iter().enumerate() {
             ids.push(
                 tx.query_one(
                     "INSERT INTO siqaco_requests (network,station,location,channel,start_ns,end_ns,state,reason,sources,created_ns,updated_ns,attempts,samples_added) \
-                     VALUES (?1,?2,?3,?4,?5,?6,'new',NULL,?7,?8,?8,0,0) RETURNING id",
-                    &vals![&n.network, &n.station, &n.location, &n.channel, *s, *e, src.clone(), now],
+                     VALUES (?1,?2,?3,?4,?5,?6,'new',?9,?7,?8,?8,0,0) RETURNING id",
+                    &vals![&n.network, &n.station, &n.location, &n.channel, *s, *e, src.clone(), now, reason(i)],
                 )?
                 .as_i64(),
             );
         }
         Ok(ids)
     })
+}
+
+/// The attempts that brought data from source `source` (outcome `data`), oldest first:
+/// when each started (ns since 1970 UTC) and its request lines (FDSN POST format, one
+/// per line). The fetch history [`super::revisions`] compares with the source's update
+/// times.
+///
+/// # Errors
+/// [`Error::Database`].
+pub fn data_fetches(cat: &Catalogue, source: &str) -> Result<Vec<(i64, String)>> {
+    Ok(cat
+        .db()
+        .query(
+            "SELECT started_ns,lines FROM siqaco_attempts WHERE source=?1 AND outcome='data' ORDER BY id",
+            &vals![source],
+        )?
+        .iter()
+        .map(|r| (r[0].as_i64(), r[1].as_text()))
+        .collect())
 }
 
 /// Requests, optionally only those in `states` and those whose stream key equals `nslc`
@@ -513,20 +607,22 @@ impl Request {
 }
 
 /// Puts requests left `in_progress` by a killed run back to `retry` (the interrupted
-/// attempt is not counted); returns how many.
+/// attempt is not counted; a revision request keeps its reason); returns how many.
 ///
 /// # Errors
 /// [`Error::Database`].
 pub fn reset_interrupted(cat: &Catalogue) -> Result<u64> {
     cat.db().execute(
-        "UPDATE siqaco_requests SET state='retry', reason='interrupted run', updated_ns=?1 WHERE state='in_progress'",
+        "UPDATE siqaco_requests SET state='retry', \
+         reason=CASE WHEN reason LIKE 'revision: %' THEN reason ELSE 'interrupted run' END, \
+         updated_ns=?1 WHERE state='in_progress'",
         &vals![now_ns()],
     )
 }
 
 /// `siqaco stack retry`: puts `on_hold` and `failed` requests (all, or those in `ids`)
-/// back to `retry` with a fresh policy (attempt count 0, lifespan from now); returns how
-/// many changed.
+/// back to `retry` with a fresh policy (attempt count 0, lifespan from now; a revision
+/// request keeps its reason, `; retried by the user` added); returns how many changed.
 ///
 /// # Errors
 /// [`Error::NotFound`] for an unknown id; [`Error::InvalidArgument`] for a request in
@@ -535,7 +631,7 @@ pub fn retry(cat: &Catalogue, ids: &[i64]) -> Result<u64> {
     let now = now_ns();
     if ids.is_empty() {
         return cat.db().execute(
-            "UPDATE siqaco_requests SET state='retry', reason='retried by the user', attempts=0, created_ns=?1, updated_ns=?1 \
+            "UPDATE siqaco_requests SET state='retry', reason=CASE WHEN reason LIKE 'revision: %' THEN reason || '; retried by the user' ELSE 'retried by the user' END, attempts=0, created_ns=?1, updated_ns=?1 \
              WHERE state IN ('on_hold','failed')",
             &vals![now],
         );
@@ -555,7 +651,7 @@ pub fn retry(cat: &Catalogue, ids: &[i64]) -> Result<u64> {
     cat.db().transaction(|tx| {
         for id in ids {
             tx.execute(
-                "UPDATE siqaco_requests SET state='retry', reason='retried by the user', attempts=0, created_ns=?1, updated_ns=?1 WHERE id=?2",
+                "UPDATE siqaco_requests SET state='retry', reason=CASE WHEN reason LIKE 'revision: %' THEN reason || '; retried by the user' ELSE 'retried by the user' END, attempts=0, created_ns=?1, updated_ns=?1 WHERE id=?2",
                 &vals![now, *id],
             )?;
         }
@@ -563,7 +659,9 @@ pub fn retry(cat: &Catalogue, ids: &[i64]) -> Result<u64> {
     })
 }
 
-/// `siqaco stack cancel`: cancels requests that are not finished; returns how many.
+/// `siqaco stack cancel`: cancels requests that are not finished (a revision request
+/// keeps its reason, `; cancelled by the user` added, so that its span is not asked
+/// again); returns how many.
 ///
 /// # Errors
 /// [`Error::NotFound`] for an unknown id; [`Error::InvalidArgument`] for a succeeded or
@@ -582,7 +680,7 @@ pub fn cancel(cat: &Catalogue, ids: &[i64]) -> Result<u64> {
     cat.db().transaction(|tx| {
         for id in ids {
             tx.execute(
-                "UPDATE siqaco_requests SET state='cancelled', reason='cancelled by the user', updated_ns=?1 WHERE id=?2",
+                "UPDATE siqaco_requests SET state='cancelled', reason=CASE WHEN reason LIKE 'revision: %' THEN reason || '; cancelled by the user' ELSE 'cancelled by the user' END, updated_ns=?1 WHERE id=?2",
                 &vals![now, *id],
             )?;
         }

@@ -105,6 +105,95 @@ pub fn query_availability_format(
     opts: &FdsnOptions,
     format: AvailabilityFormat,
 ) -> Result<Vec<AvailabilitySpan>> {
+    let Some((url, bytes)) = post_query(
+        base_or_service_url,
+        streams,
+        (start_ns, end_ns),
+        opts,
+        format,
+        false,
+    )?
+    else {
+        return Ok(Vec::new());
+    };
+    let raw = parse_availability(&bytes, &url)?;
+    let gap_ns = opts.mergegaps_s.map_or(0, |g| (g * NS_PER_S as f64) as i64);
+    Ok(join_spans(raw, start_ns, end_ns, gap_ns))
+}
+
+/// A time span of an availability answer with when its data were last changed at the
+/// source (the `Updated` column of `show=latestupdate`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpdatedSpan {
+    /// The stream and the span: first sample to the end of coverage as
+    /// [`query_latest_updates`] gives it.
+    pub span: AvailabilitySpan,
+    /// When the span's data were last loaded or changed at the source, ns since 1970 UTC
+    /// (the column has whole seconds); `None` when the server left it empty.
+    pub updated_ns: Option<i64>,
+}
+
+/// The time spans of `streams` over `window` (`[start, end)`, ns) with their `Updated`
+/// time, from the fdsnws-availability service at `base_or_service_url`: the request of
+/// [`query_availability`] (`format=text`, `merge=samplerate,quality`) with
+/// `show=latestupdate` (fdsnws-availability 1.0, `query` method). Spans are not joined
+/// (each keeps its own time); each is cut to the window, and its end is the `Latest`
+/// time (the last sample) plus 1 ns, so that `[start, end)` holds every sample of it.
+/// An answer without an `Updated` column gives `None` times.
+///
+/// # Errors
+/// As [`query_availability`].
+pub fn query_latest_updates(
+    base_or_service_url: &str,
+    streams: &[Nslc],
+    window: (i64, i64),
+    opts: &FdsnOptions,
+) -> Result<Vec<UpdatedSpan>> {
+    let Some((url, bytes)) = post_query(
+        base_or_service_url,
+        streams,
+        window,
+        opts,
+        AvailabilityFormat::Text,
+        true,
+    )?
+    else {
+        return Ok(Vec::new());
+    };
+    let text = std::str::from_utf8(&bytes).map_err(|e| Error::Http {
+        url: url.clone(),
+        status: Some(200),
+        message: format!("availability response is not UTF-8 text: {e}"),
+    })?;
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = parse_text(text).map_err(|message| Error::Http {
+        url: url.clone(),
+        status: Some(200),
+        message,
+    })?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(mut span, updated_ns)| {
+            span.end_ns = span.end_ns.saturating_add(1).min(window.1);
+            span.start_ns = span.start_ns.max(window.0);
+            (span.end_ns > span.start_ns).then_some(UpdatedSpan { span, updated_ns })
+        })
+        .collect())
+}
+
+/// POSTs the availability query of `streams` over `window` (see the module
+/// documentation; `show=latestupdate` when `show_updated`); the query URL and the body,
+/// `None` for no data (204).
+fn post_query(
+    base_or_service_url: &str,
+    streams: &[Nslc],
+    (start_ns, end_ns): (i64, i64),
+    opts: &FdsnOptions,
+    format: AvailabilityFormat,
+    show_updated: bool,
+) -> Result<Option<(String, Vec<u8>)>> {
     let url = availability_query_url(base_or_service_url)?;
     if end_ns <= start_ns {
         return Err(Error::invalid_argument(
@@ -112,7 +201,7 @@ pub fn query_availability_format(
         ));
     }
     if streams.is_empty() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     let mut body = String::new();
     body.push_str(match format {
@@ -125,6 +214,9 @@ pub fn query_availability_format(
     }
     if let Some(g) = opts.mergegaps_s {
         body.push_str(&format!("mergegaps={g}\n"));
+    }
+    if show_updated {
+        body.push_str("show=latestupdate\n");
     }
     body.push_str("nodata=204\n");
     for n in streams {
@@ -143,13 +235,12 @@ pub fn query_availability_format(
         ));
     }
     let client = http_client(opts, &url)?;
-    let bytes = match get_body(opts, &url, || client.post(&url).body(body.clone()))? {
-        Body::NoData => return Ok(Vec::new()),
-        Body::Data(b) => b,
-    };
-    let raw = parse_availability(&bytes, &url)?;
-    let gap_ns = opts.mergegaps_s.map_or(0, |g| (g * NS_PER_S as f64) as i64);
-    Ok(join_spans(raw, start_ns, end_ns, gap_ns))
+    Ok(
+        match get_body(opts, &url, || client.post(&url).body(body.clone()))? {
+            Body::NoData => None,
+            Body::Data(b) => Some((url, b)),
+        },
+    )
 }
 
 /// Parses an availability answer, text or JSON (told apart by the first non-blank
@@ -173,7 +264,9 @@ pub fn parse_availability(body: &[u8], url: &str) -> Result<Vec<AvailabilitySpan
     if t.starts_with('{') {
         parse_json(t).map_err(bad)
     } else {
-        parse_text(text).map_err(bad)
+        parse_text(text)
+            .map(|rows| rows.into_iter().map(|r| r.0).collect())
+            .map_err(bad)
     }
 }
 
@@ -181,9 +274,12 @@ fn start_of(text: &str) -> String {
     text.trim().chars().take(60).collect()
 }
 
-fn parse_text(text: &str) -> std::result::Result<Vec<AvailabilitySpan>, String> {
+/// The rows of a text answer, each with its `Updated` time when the header has that
+/// column (a row may leave it empty when it is the last column).
+fn parse_text(text: &str) -> std::result::Result<Vec<(AvailabilitySpan, Option<i64>)>, String> {
     let mut cols: Option<Vec<String>> = None;
     let mut idx = [0usize; 6];
+    let mut updated_col: Option<usize> = None;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let l = line.trim();
@@ -208,6 +304,7 @@ fn parse_text(text: &str) -> std::result::Result<Vec<AvailabilitySpan>, String> 
                     )
                 })?;
             }
+            updated_col = names.iter().position(|n| n == "updated");
             cols = Some(names);
             continue;
         }
@@ -219,7 +316,8 @@ fn parse_text(text: &str) -> std::result::Result<Vec<AvailabilitySpan>, String> 
             ));
         };
         let f: Vec<&str> = l.split_whitespace().collect();
-        if f.len() != names.len() {
+        let updated_left_empty = updated_col == Some(names.len() - 1) && f.len() + 1 == names.len();
+        if f.len() != names.len() && !updated_left_empty {
             return Err(format!(
                 "availability line {}: {} columns, the header has {}: {l:?}",
                 i + 1,
@@ -232,11 +330,20 @@ fn parse_text(text: &str) -> std::result::Result<Vec<AvailabilitySpan>, String> 
                 .map_err(|_| format!("availability line {}: bad time {:?}", i + 1, f[idx[k]]))
         };
         let loc = if f[idx[2]] == "--" { "" } else { f[idx[2]] };
-        out.push(AvailabilitySpan {
-            nslc: Nslc::new(f[idx[0]], f[idx[1]], loc, f[idx[3]]),
-            start_ns: time(4)?,
-            end_ns: time(5)?,
-        });
+        let updated = match updated_col {
+            Some(k) if k < f.len() => Some(parse_time(f[k]).map_err(|_| {
+                format!("availability line {}: bad Updated time {:?}", i + 1, f[k])
+            })?),
+            _ => None,
+        };
+        out.push((
+            AvailabilitySpan {
+                nslc: Nslc::new(f[idx[0]], f[idx[1]], loc, f[idx[3]]),
+                start_ns: time(4)?,
+                end_ns: time(5)?,
+            },
+            updated,
+        ));
     }
     Ok(out)
 }
@@ -354,6 +461,20 @@ mod tests {
                       XA VOV 00 HHZ 2023-01-01T00:00:00Z 2023-01-02T00:00:00Z 2024-01-01T00:00:00Z\n";
         let s = parse_availability(merged.as_bytes(), "u").unwrap();
         assert_eq!(s[0].end_ns, t("2023-01-02"));
+    }
+
+    #[test]
+    fn text_updated_column() {
+        let text = "#Network Station Location Channel Earliest Latest Updated\n\
+                    XA VOV 00 HHZ 2023-01-01T00:00:00Z 2023-01-01T12:00:00Z 2024-01-01T10:20:30Z\n\
+                    XA VOV 00 HHZ 2023-01-01T13:00:00Z 2023-01-02T00:00:00Z\n";
+        let rows = parse_text(text).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].1, Some(t("2024-01-01T10:20:30")));
+        assert_eq!(rows[0].0.end_ns, t("2023-01-01T12:00:00"));
+        assert_eq!(rows[1].1, None);
+        let bad = text.replace("2024-01-01T10:20:30Z", "yesterday");
+        assert!(parse_text(&bad).unwrap_err().contains("bad Updated time"));
     }
 
     #[test]
