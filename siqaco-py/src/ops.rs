@@ -5,6 +5,7 @@
 use crate::distributed::{Job, Request};
 use crate::{errors, json_to_py, run_op, ProgressArgs};
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 use serde_json::Value;
 use siqaco::merge::apply::MergeReport;
 use siqaco::ops::{
@@ -14,7 +15,7 @@ use siqaco::qc::QcReport;
 use siqaco::source::fdsnws::client::PASSWORD_ENV;
 use siqaco::source::fdsnws::Credentials;
 use siqaco::source::{FetchProgress, SourceSpec};
-use siqaco::update::{PlannedRequest, UpdateProgress, UpdateSummary};
+use siqaco::update::{UpdateProgress, UpdateSummary};
 use siqaco::Error;
 use std::path::PathBuf;
 
@@ -221,72 +222,22 @@ impl PyUpdateSummary {
         self.inner.run_id
     }
 
-    /// Pickling (a Dask worker sends its summary to the client): every field, as a tuple.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (SummaryState,))> {
-        let s = &slf.get().inner;
-        let state = (
-            (s.window_start_ns, s.window_end_ns, s.run_id),
-            [
-                s.streams_checked,
-                s.gaps_found,
-                s.requests_created,
-                s.requests_sent,
-                s.requests_succeeded,
-                s.requests_failed,
-                s.samples_added,
-                s.requests_left,
-            ],
-            s.dry_run,
-            s.planned
-                .iter()
-                .map(|p| (p.source.clone(), p.request_id, p.lines.clone()))
-                .collect(),
-            s.warnings.clone(),
-        );
-        Ok((slf.get_type().getattr("_from_state")?, (state,)))
+    /// Pickling (a Dask worker sends its summary to the client): every field, as the
+    /// core's partial form ([`UpdateSummary::to_partial`]).
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let py = slf.py();
+        let bytes = PyBytes::new(py, &slf.get().inner.to_partial());
+        Ok((slf.get_type().getattr("_from_state")?, (bytes,)))
     }
 
     /// The summary of a state of `__reduce__`.
     #[staticmethod]
-    fn _from_state(state: SummaryState) -> Self {
-        let ((window_start_ns, window_end_ns, run_id), counts, dry_run, planned, warnings) = state;
-        let mut s = UpdateSummary::default();
-        (s.window_start_ns, s.window_end_ns, s.run_id) = (window_start_ns, window_end_ns, run_id);
-        [
-            s.streams_checked,
-            s.gaps_found,
-            s.requests_created,
-            s.requests_sent,
-            s.requests_succeeded,
-            s.requests_failed,
-            s.samples_added,
-            s.requests_left,
-        ] = counts;
-        s.dry_run = dry_run;
-        s.planned = planned
-            .into_iter()
-            .map(|(source, request_id, lines)| PlannedRequest {
-                source,
-                request_id,
-                lines,
-            })
-            .collect();
-        s.warnings = warnings;
-        s.into()
+    fn _from_state(py: Python<'_>, state: &[u8]) -> PyResult<Self> {
+        run_op(py, None, |_| UpdateSummary::from_partial(state)).map(Self::from)
     }
 }
-
-/// The pickled form of an [`UpdateSummary`]: `((window_start_ns, window_end_ns, run_id),
-/// [streams_checked, gaps_found, requests_created, requests_sent, requests_succeeded,
-/// requests_failed, samples_added, requests_left], dry_run, [(source, request_id, lines)],
-/// warnings)`.
-type SummaryState = (
-    (Option<i64>, Option<i64>, Option<i64>),
-    [u64; 8],
-    bool,
-    Vec<(String, Option<i64>, Vec<String>)>,
-    Vec<String>,
-);
 
 /// The [`UpdateRequest`] of the keyword arguments of `update`, checked.
 fn update_request(

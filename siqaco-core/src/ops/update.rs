@@ -598,6 +598,25 @@ impl RequestCreateRequest {
     }
 }
 
+impl UpdateSummary {
+    /// The summary as bytes for another process (a distributed update's worker sends it to
+    /// the client): [`super::encode`] of the summary, window bounds in ns, and its
+    /// [`UpdateSummary::run_id`], which the JSON document leaves out.
+    pub fn to_partial(&self) -> Vec<u8> {
+        super::encode(&(self, self.run_id))
+    }
+
+    /// The summary [`UpdateSummary::to_partial`] made, field for field.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidField`] `partial` when the bytes are not such a summary.
+    pub fn from_partial(bytes: &[u8]) -> Result<UpdateSummary> {
+        let (mut summary, run_id): (UpdateSummary, Option<i64>) = super::decode(bytes)?;
+        summary.run_id = run_id;
+        Ok(summary)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -834,4 +853,39 @@ mod tests {
         let c = RequestCreateRequest::new("siqaco.toml", Vec::new(), 5, 5);
         assert_eq!(c.validate().unwrap_err().field_name(), Some("end_ns"));
     }
+
+    #[test]
+    fn summary_partial_keeps_every_field() {
+        let mut s = UpdateSummary {
+            window_start_ns: Some(1_600_000_000_123_456_789),
+            window_end_ns: Some(1_600_086_400_000_000_001),
+            streams_checked: 3,
+            gaps_found: 4,
+            requests_created: 5,
+            requests_sent: 6,
+            requests_succeeded: 7,
+            requests_failed: 8,
+            samples_added: 9,
+            requests_left: 10,
+            dry_run: true,
+            warnings: vec!["w".into()],
+            run_id: Some(42),
+            ..Default::default()
+        };
+        s.planned.push(crate::update::PlannedRequest {
+            source: "src".into(),
+            request_id: Some(2),
+            lines: vec!["XX A 00 HHZ 2020-01-01T00:00:00 2020-01-02T00:00:00".into()],
+        });
+        assert_eq!(UpdateSummary::from_partial(&s.to_partial()).unwrap(), s);
+        let none = UpdateSummary::default();
+        assert_eq!(UpdateSummary::from_partial(&none.to_partial()).unwrap(), none);
+        let e = UpdateSummary::from_partial(b"\x01").unwrap_err();
+        assert_eq!(e.field_name(), Some("partial"));
+        // the JSON document is unchanged: ISO 8601 bounds, no run_id
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["window_start"], "2020-09-13T12:26:40.123456789Z");
+        assert!(json.get("run_id").is_none());
+    }
+
 }

@@ -89,7 +89,7 @@ pub struct UpdateProgress {
 }
 
 /// What one source would be asked in a dry run.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PlannedRequest {
     /// The source.
     pub source: String,
@@ -103,15 +103,26 @@ pub struct PlannedRequest {
 /// `siqaco update --format json` prints (`docs/configuration.md`), key for key and in this
 /// order, the window bounds as ISO 8601 text (`window_start`, `window_end`; empty strings
 /// for a run of the stack that found nothing pending).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+///
+/// The same fields go, in a binary form, between the processes of a distributed update
+/// ([`crate::ops::encode`] of `(summary, run_id)`): there the window bounds are numbers.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UpdateSummary {
     /// Window start, ns since 1970-01-01 UTC; `None` for a run of the stack that found no
     /// pending request. JSON key `window_start` (ISO 8601).
-    #[serde(rename = "window_start", serialize_with = "iso_or_empty")]
+    #[serde(
+        rename = "window_start",
+        serialize_with = "iso_or_empty",
+        deserialize_with = "binary_bound"
+    )]
     pub window_start_ns: Option<i64>,
     /// Window end (exclusive), ns; `None` as `window_start_ns`. JSON key `window_end`.
-    #[serde(rename = "window_end", serialize_with = "iso_or_empty")]
+    #[serde(
+        rename = "window_end",
+        serialize_with = "iso_or_empty",
+        deserialize_with = "binary_bound"
+    )]
     pub window_end_ns: Option<i64>,
     /// Streams analysed.
     pub streams_checked: u64,
@@ -146,12 +157,29 @@ pub struct UpdateSummary {
 }
 
 /// A window bound of the JSON summary: ISO 8601 ([`format_time`]), the empty string when
-/// there is none.
+/// there is none; in a binary form (not human-readable, e.g. CBOR), the ns themselves.
 fn iso_or_empty<S: serde::Serializer>(
     t: &Option<i64>,
     s: S,
 ) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str(&t.map(format_time).unwrap_or_default())
+    if s.is_human_readable() {
+        s.serialize_str(&t.map(format_time).unwrap_or_default())
+    } else {
+        serde::Serialize::serialize(t, s)
+    }
+}
+
+/// A window bound read back from the binary form [`iso_or_empty`] writes; the JSON
+/// document (ISO 8601 text) is not read back.
+fn binary_bound<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<i64>, D::Error> {
+    if d.is_human_readable() {
+        return Err(serde::de::Error::custom(
+            "a summary is read back only from its binary form",
+        ));
+    }
+    serde::Deserialize::deserialize(d)
 }
 
 /// The streams to maintain over `window`: exact codes of `select`, the `file` list, the
