@@ -22,33 +22,17 @@ import signal
 import sqlite3
 import statistics
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# the records in time order and the compared columns: those of the test
+sys.path.insert(0, str(ROOT / "tests" / "peers"))
+from test_watch import COLUMNS, records  # noqa: E402
 DATA = Path(os.environ.get("SIQACO_TEST_DATA", ROOT.parent / "shared" / "data"))
 DAYS = [Path(f"2010/IU/COLA/{c}.D/IU.COLA.00.{c}.D.2010.058") for c in ("BHZ", "BH1", "BH2")]
-COLUMNS = (
-    "network,station,location,channel,quality,version,starttime,endtime,samplerate,"
-    "filename,byteoffset,bytes,hash,timeindex,timespans,timerates,format,filemodtime"
-)
-
-
-def records(path: Path) -> list[bytes]:
-    from obspy.io.mseed.util import get_record_information
-
-    data = path.read_bytes()
-    out, off = [], 0
-    while off < len(data):
-        info = get_record_information(str(path), off)
-        n = info["record_length"]
-        out.append((info["starttime"], off, data[off : off + n]))
-        off += n
-    out.sort(key=lambda r: (r[0], r[1]))
-    return [r[2] for r in out]
-
-
 def rows(db: Path, sql: str) -> list[tuple]:
     try:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)

@@ -439,6 +439,18 @@ mod tests {
         contents(&cat)
     }
 
+    /// A temporary archive (layout `files`) with the path of its one file, and a new
+    /// catalogue that follows it.
+    fn setup() -> (tempfile::TempDir, PathBuf, PathBuf, Archive, Catalogue) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("archive");
+        std::fs::create_dir(&root).unwrap();
+        let path = root.join("day.mseed");
+        let archive = Archive::new(&root, Layout::Files);
+        let cat = Catalogue::open(dir.path().join("watch.sqlite")).unwrap();
+        (dir, root, path, archive, cat)
+    }
+
     fn data(name: &str) -> Option<Vec<u8>> {
         let dir = crate::testing::test_data_dir()?;
         Some(std::fs::read(dir.join(name)).unwrap())
@@ -463,19 +475,16 @@ mod tests {
             ("mseed/obspy-io-mseed__gaps.mseed", 4096),
         ] {
             let Some(bytes) = data(name) else { return };
-            let dir = tempfile::tempdir().unwrap();
-            let root = dir.path().join("archive");
-            std::fs::create_dir(&root).unwrap();
-            let path = root.join("day.mseed");
-            let archive = Archive::new(&root, Layout::Files);
-            let mut cat = Catalogue::open(dir.path().join("watch.sqlite")).unwrap();
+            let (dir, root, path, archive, mut cat) = setup();
             let opts = IndexOptions::default();
             let mut f = std::fs::File::create(&path).unwrap();
             let mut total = FollowReport::default();
             for chunk in bytes.chunks(piece) {
                 f.write_all(chunk).unwrap();
                 f.flush().unwrap();
-                let r = cat.follow(&archive, &opts, Some(&[path.clone()])).unwrap();
+                let r = cat
+                    .follow(&archive, &opts, Some(std::slice::from_ref(&path)))
+                    .unwrap();
                 total.add(&r);
                 assert_eq!(
                     contents(&cat),
@@ -514,12 +523,7 @@ mod tests {
         ) else {
             return;
         };
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("archive");
-        std::fs::create_dir(&root).unwrap();
-        let path = root.join("day.mseed");
-        let archive = Archive::new(&root, Layout::Files);
-        let mut cat = Catalogue::open(dir.path().join("watch.sqlite")).unwrap();
+        let (dir, root, path, archive, mut cat) = setup();
         let opts = IndexOptions::default();
         let fresh_db = dir.path().join("fresh.sqlite");
         let paths = [path.clone()];
