@@ -11,7 +11,7 @@
 //! else (smaller, rewritten, replaced by a rename, touched without growing, hashed
 //! sections) is read whole.
 
-use super::backend::{vals, Db};
+use super::backend::{vals, BackendKind, Db};
 use super::section::{FileIndex, SectionIndexer, SectionOptions};
 use super::{write_file, BatchRows, Catalogue, IndexOptions, IndexPlan};
 use crate::archive::{Archive, ArchiveFile};
@@ -316,9 +316,47 @@ impl Catalogue {
             })?;
         }
         if report.changed() {
-            self.finish_run(opts)?;
+            self.finish_follow(opts)?;
         }
         Ok(report)
+    }
+
+    /// The end of a pass that changed the catalogue: the `tsindex_summary` rows of the
+    /// streams that changed (those `siqaco_dirty` lists) computed again, the other rows
+    /// kept (a pass every half second must not rebuild the summary of a whole data
+    /// centre's catalogue), then the day statistics as [`Catalogue::index_archive`] does.
+    /// Without a summary table yet, the whole run's end ([`Catalogue::finish_run`]).
+    fn finish_follow(&mut self, opts: &IndexOptions) -> Result<()> {
+        let db = self.db.get_mut();
+        if !super::table_exists(db, "tsindex_summary")? {
+            return self.finish_run(opts);
+        }
+        let now = match db.kind() {
+            BackendKind::Sqlite => "datetime('now')",
+            BackendKind::Postgres => "now()",
+        };
+        let keys = "network=?1 AND station=?2 AND location=?3 AND channel=?4";
+        let delete = format!("DELETE FROM tsindex_summary WHERE {keys}");
+        let insert = format!(
+            "INSERT INTO tsindex_summary SELECT network,station,location,channel,\
+             min(starttime),max(endtime),{now} FROM tsindex WHERE {keys} GROUP BY 1,2,3,4"
+        );
+        let dirty = db.query(
+            "SELECT network,station,location,channel FROM siqaco_dirty",
+            &[],
+        )?;
+        db.transaction(|tx| {
+            for r in &dirty {
+                let n = super::nslc_vals(&super::row_nslc(r));
+                tx.execute(&delete, &n)?;
+                tx.execute(&insert, &n)?;
+            }
+            Ok(())
+        })?;
+        if !crate::is_cancelled(opts.cancel.as_deref()) {
+            self.refresh_day_stats(&opts.tolerance)?;
+        }
+        Ok(())
     }
 
     /// The files at `paths` to read (changed, by size, modification time or stored name)
@@ -568,6 +606,7 @@ mod tests {
         let r = cat.follow(&archive, &opts, Some(&paths)).unwrap();
         assert_eq!(r.files_removed, 1);
         assert!(cat.tsindex_rows().unwrap().is_empty());
+        assert_eq!(contents(&cat), fresh(&root, &fresh_db)); // the summary's row gone too
         let left = cat
             .query_sql("SELECT count(*) FROM siqaco_file_resume")
             .unwrap();
