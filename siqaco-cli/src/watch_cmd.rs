@@ -53,8 +53,13 @@ impl WatchArgs {
 pub fn run(args: &WatchArgs) -> siqaco::Result<u8> {
     let request = args.request()?;
     let cancel = Arc::new(AtomicBool::new(false));
+    // the first signal cancels; a second one, while a long pass is still running, exits
+    // at once with status 1 (the catalogue's transactions keep it consistent)
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        if let Err(e) = signal_hook::flag::register(signal, cancel.clone()) {
+        let registered =
+            signal_hook::flag::register_conditional_shutdown(signal, 1, cancel.clone())
+                .and_then(|_| signal_hook::flag::register(signal, cancel.clone()));
+        if let Err(e) = registered {
             errln!("siqaco: error: cannot handle signal {signal}: {e}");
             return Ok(EXIT_FAILURE);
         }
