@@ -194,6 +194,28 @@ def test_file_replaced_by_a_shorter_one_is_indexed_whole(data: Path, tmp_path: P
     check_consistent(db)
 
 
+def test_files_of_a_new_directory_are_indexed(data: Path, tmp_path: Path) -> None:
+    """A writer starting a new stream makes its directory and writes at once (before the
+    watch of the new directory is set up): the rescan the new directory causes finds them."""
+    root = tmp_path / "archive"
+    (root / "2010").mkdir(parents=True)
+    db = tmp_path / "watch.sqlite"
+    watch = start_watch(root, db, "--rescan", "0")
+    try:
+        for chan in ("BH1", "BH2", "BHZ"):
+            rel = Path(f"2010/IU/COLA/{chan}.D/IU.COLA.00.{chan}.D.2010.058")
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(data / "sds-small" / rel, root / rel)
+        t = time.monotonic()
+        expected = fresh_index(root, tmp_path)
+        assert len(expected) == 3
+        wait_equal(db, expected, "three files in new directories", t)
+    finally:
+        counts = stop_watch(watch)
+    assert counts["rescans"] >= 2, counts  # the first one, and for the new directories
+    check_consistent(db)
+
+
 def test_once_catches_up_and_exits(data: Path, tmp_path: Path) -> None:
     root = tmp_path / "archive"
     shutil.copytree(data / "sds-small", root)

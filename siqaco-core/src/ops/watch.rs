@@ -156,10 +156,7 @@ impl WatchRequest {
                     pending: &mut HashMap<PathBuf, Instant>,
                     rescan: &mut bool| match ev {
             Ok(ev) => {
-                use notify::event::CreateKind;
-                if ev.need_rescan()
-                    || matches!(ev.kind, notify::EventKind::Create(CreateKind::Folder))
-                {
+                if ev.need_rescan() || directory_changed(&ev) {
                     *rescan = true;
                 }
                 if relevant(&ev.kind) {
@@ -223,6 +220,19 @@ impl WatchRequest {
 
 /// How long after a failed pass the rescan that retries it runs.
 const RETRY: Duration = Duration::from_secs(5);
+
+/// Whether an event created, removed or renamed a directory: the files under it were not
+/// named one by one (those written into a new directory before its watch was set up, those
+/// of a directory moved in or renamed), so a rescan finds them.
+fn directory_changed(ev: &notify::Event) -> bool {
+    use notify::event::{CreateKind, ModifyKind, RemoveKind};
+    use notify::EventKind;
+    match ev.kind {
+        EventKind::Create(CreateKind::Folder) | EventKind::Remove(RemoveKind::Folder) => true,
+        EventKind::Modify(ModifyKind::Name(_)) => ev.paths.iter().any(|p| p.is_dir()),
+        _ => false,
+    }
+}
 
 /// Whether an event may mean a file's bytes changed (not reads, opens, attribute changes:
 /// reading a file, as the watch itself does, must not cause another pass).
