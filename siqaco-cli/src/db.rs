@@ -101,7 +101,7 @@ pub enum DbCommand {
 
 impl IndexArgs {
     /// The index request of these arguments.
-    fn request(&self) -> siqaco::Result<IndexRequest> {
+    pub(crate) fn request(&self) -> siqaco::Result<IndexRequest> {
         let mut r = IndexRequest::new(&self.root, &self.db);
         r.layout = parse_field("layout", &self.layout)?;
         r.relative_paths = self.relative_paths;

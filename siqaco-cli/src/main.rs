@@ -31,6 +31,7 @@ mod report_cmd;
 mod serve_cmd;
 mod shell;
 mod update_cmd;
+mod watch_cmd;
 
 use clap::{FromArgMatches, Parser, Subcommand, ValueEnum};
 use siqaco::ops::{parse_field, parse_fields, Control, ScanRequest, StreamsRequest};
@@ -107,6 +108,10 @@ enum Command {
     /// Write a siqaco.toml from a Morumotto or SeisComP set-up (docs/import.md).
     #[command(subcommand)]
     Import(import_cmd::ImportCommand),
+    /// Keep a catalogue current while another program writes the archive: file-system
+    /// events and rescans; a file that grows is read from where it was last read
+    /// (docs/watch.md). Runs until SIGINT or SIGTERM, or one pass with --once.
+    Watch(Box<watch_cmd::WatchArgs>),
     /// Print a completion script for a shell to standard output (docs/cli.md), e.g.
     /// `siqaco completions bash > ~/.local/share/bash-completion/completions/siqaco`.
     Completions(shell::CompletionsArgs),
@@ -339,8 +344,9 @@ fn log_colours() -> bool {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SIQACO_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,siqaco_serve=info")),
+            tracing_subscriber::EnvFilter::try_from_env("SIQACO_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("warn,siqaco_serve=info,siqaco::ops::watch=info")
+            }),
         )
         .with_writer(|| output::LogWriter)
         .log_internal_errors(false)
@@ -392,6 +398,7 @@ fn main() -> ExitCode {
         Command::Stack(c) => update_cmd::run_stack_cmd(c),
         Command::Serve(args) => serve_cmd::run(args),
         Command::Import(c) => import_cmd::run(c),
+        Command::Watch(args) => watch_cmd::run(args),
         Command::Completions(args) => shell::run_completions(args),
         Command::Man(args) => shell::run_man(args),
     };

@@ -28,6 +28,7 @@
 //! | merge | [`ops::MergeRequest`] | [`merge::apply::MergeReport`] | [`ops::MergeRequest`] |
 //! | fetch | `ops::FetchRequest` (`fdsn`) | `ops::ArchiveFetch` | `ops::FetchRequest` |
 //! | update, the request stack | `ops::UpdateRequest`, `ops::StackRunRequest`... (`update`) | `UpdateSummary`... | `ops::UpdateRequest` |
+//! | watch | `ops::WatchRequest` (`watch`) | `ops::WatchReport` | `ops::WatchRequest` |
 //!
 //! Scan an archive, index it, and get the same report from the catalogue alone:
 //!
@@ -79,10 +80,12 @@
 //! | `fdsn`     | data sources (`source`: FDSN dataselect, availability and station web services, local archives, catalogues, external programs; `qc::load_metadata` from a URL); implies `sqlite` (a catalogue is a source) | reqwest (rustls), digest_auth, httpdate |
 //! | `plot`     | figures and the HTML report (`plot`; PNG through resvg, DejaVu Sans embedded) | resvg (usvg, tiny-skia, fontdb, png), skrifa |
 //! | `update`   | the update run, its TOML configuration and the request stack (`update`); Morumotto and SeisComP set-ups as its configuration (`import`); implies `fdsn`, `sqlite` | toml, serde_path_to_error |
+//! | `watch`    | following an archive as it is written (`ops::WatchRequest`: file-system events, rescans); implies `sqlite` | notify |
 //! | `testing`  | helpers for tests, examples and benchmarks (`testing`); never for a program's own build | — |
 //!
 //! `default` = `fdsn`, `sqlite`, `plot`, `update`: everything the `siqaco` command, the Python
-//! package and the C library use. `postgres` and `testing` are off by default. The list is
+//! package and the C library use. `postgres`, `watch` (the `siqaco` command enables it) and
+//! `testing` are off by default. The list is
 //! also in `docs/features.md`; CI builds the light core alone and checks its dependency tree
 //! (`.ci/run`, stage "light core").
 

@@ -1732,6 +1732,14 @@ impl<'a> RecordScanner<'a> {
         }
     }
 
+    /// This scanner with `buf` taken as the data from offset `base` (the bytes a file
+    /// gained since an earlier read): the offsets of the items count from the start of
+    /// the data.
+    pub fn with_base(mut self, base: u64) -> Self {
+        self.base = base;
+        self
+    }
+
     /// The offset where the next item starts.
     pub fn position(&self) -> u64 {
         self.base + self.pos as u64

@@ -132,8 +132,9 @@ impl Piece {
     }
 }
 
-/// Accumulates pieces of one stream and joins them into traces.
-#[derive(Clone, Debug, Default)]
+/// Accumulates pieces of one stream and joins them into traces. Serialisable, to continue
+/// later (the catalogue keeps the builders of a growing file: `siqaco watch`).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct TraceBuilder {
     pieces: Vec<Piece>,
     compacted_len: usize,
@@ -142,7 +143,8 @@ pub struct TraceBuilder {
     /// contiguous records cost no allocation and no sort; any other piece goes to `pieces`.
     run: Option<Piece>,
     /// The last time tolerance computed in ns, with the tolerance and rate it is for (the
-    /// pieces of a stream nearly always share one rate).
+    /// pieces of a stream nearly always share one rate). A cache: not kept.
+    #[serde(skip)]
     time_ns_cache: Option<(TimeTolerance, f64, i64)>,
 }
 

@@ -253,6 +253,73 @@ fn relative_paths_and_hash(b: &dyn Backend) {
     assert_eq!(before, after);
 }
 
+/// `siqaco watch`'s passes (`Catalogue::follow`) on a copy of sds-small: the first rescan,
+/// a day file that grows in three steps (cut inside records), one replaced by a shorter
+/// file and one removed each give exactly the rows of a fresh index (tsindex and siqaco's
+/// tables, the summary and day statistics through `siqaco_dirty` being empty).
+fn follow_equals_fresh_index(b: &dyn Backend) {
+    let Some(root) = sds() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("sds");
+    copy_dir(&root, &work);
+    let archive = Archive::new(&work, Layout::Sds);
+    let opts = IndexOptions::default();
+    let mut cat = b.open("watch");
+    let n = std::cell::Cell::new(0);
+    let same = |cat: &Catalogue, step: &str| {
+        n.set(n.get() + 1); // a new database per fresh index (PostgreSQL)
+        let f = fresh(b, &work, &format!("fresh{}", n.get()));
+        assert_eq!(rows(cat), rows(&f), "{step}");
+        assert_eq!(siqaco_rows(cat), siqaco_rows(&f), "{step}");
+        let summary = "SELECT network,station,location,channel,earliest::text,latest::text \
+                       FROM tsindex_summary ORDER BY 1,2,3,4";
+        let summary = if cat.path().is_some() {
+            summary.replace("::text", "")
+        } else {
+            summary.to_string()
+        };
+        let q = |c: &Catalogue| format!("{:?}", c.query_sql(&summary).unwrap());
+        assert_eq!(q(cat), q(&f), "{step}: summary");
+    };
+    let r = cat.follow(&archive, &opts, None).unwrap();
+    assert_eq!((r.files_indexed_whole, r.files_extended), (37, 0));
+    same(&cat, "first rescan");
+    let day = work.join("2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058");
+    let bytes = std::fs::read(&day).unwrap();
+    std::fs::write(&day, &bytes[..50_000]).unwrap();
+    cat.follow(&archive, &opts, Some(std::slice::from_ref(&day)))
+        .unwrap();
+    for end in [120_000, bytes.len()] {
+        let mut f = std::fs::OpenOptions::new().append(true).open(&day).unwrap();
+        let len = f.metadata().unwrap().len() as usize;
+        std::io::Write::write_all(&mut f, &bytes[len..end]).unwrap();
+        let r = cat
+            .follow(&archive, &opts, Some(std::slice::from_ref(&day)))
+            .unwrap();
+        assert_eq!((r.files_indexed_whole, r.files_extended), (0, 1));
+        same(&cat, &format!("grown to {end} bytes"));
+    }
+    let other = work.join("2010/IU/COLA/BH1.D/IU.COLA.00.BH1.D.2010.058");
+    let shorter = std::fs::read(&other).unwrap()[..10 * 512].to_vec();
+    std::fs::write(&other, shorter).unwrap();
+    let gone = work.join("2010/IU/COLA/BH2.D/IU.COLA.00.BH2.D.2010.058");
+    std::fs::remove_file(&gone).unwrap();
+    let r = cat.follow(&archive, &opts, Some(&[other, gone])).unwrap();
+    assert_eq!((r.files_indexed_whole, r.files_removed), (1, 1));
+    same(&cat, "replaced and removed");
+}
+
+#[test]
+fn sqlite_follow_equals_fresh_index() {
+    follow_equals_fresh_index(&sqlite());
+}
+
+#[test]
+fn postgres_follow_equals_fresh_index() {
+    let Some(pg) = postgres() else { return };
+    follow_equals_fresh_index(&pg);
+}
+
 #[test]
 fn sqlite_stats_from_catalogue_equal_scan() {
     stats_from_catalogue_equal_scan(&sqlite());

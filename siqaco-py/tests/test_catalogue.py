@@ -94,10 +94,10 @@ def test_db_functions_give_what_the_cli_prints(sds_small: Path, tmp_path: Path, 
     p = subprocess.run([str(siqaco_bin), "db", "check", "--db", str(db)], capture_output=True, text=True)
     assert p.stdout == f"{check.catalogue}: {check.files} file(s), {check.rows} tsindex row(s), 0 problem(s)\n"
     m = siqaco.db_migrate(db)
-    assert m.to_dict() == {"catalogue": str(db), "from_version": 3, "to_version": 3, "backup": None,
+    assert m.to_dict() == {"catalogue": str(db), "from_version": 4, "to_version": 4, "backup": None,
                            "dry_run": False, "statements": []}
     dry = siqaco.db_migrate(db, dry_run=True)
-    assert (dry.dry_run, dry.statements, dry.from_version) == (True, [], 3)
+    assert (dry.dry_run, dry.statements, dry.from_version) == (True, [], 4)
     copy = tmp_path / "copy.sqlite"
     assert siqaco.db_backup(db, copy) == siqaco.BackupReport(catalogue=str(db), output=str(copy))
     assert siqaco.db_check(copy).files == 37

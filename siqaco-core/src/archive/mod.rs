@@ -250,6 +250,40 @@ impl Archive {
         self.find(selection, window, true, &|f| Some(self.archive_file(f)))
     }
 
+    /// The file at `path` as [`Archive::list_files`] (all streams, no window) would list it,
+    /// or `None` when it would not be listed: not under the root, a name the layout does not
+    /// give (or hidden), not a regular file, or gone. One file's name and metadata are
+    /// read, nothing else (`siqaco watch` looks up each path the file system reports).
+    pub fn file_at(&self, path: &Path) -> Option<ArchiveFile> {
+        let rel = path.strip_prefix(&self.root).ok()?;
+        let names: Vec<&str> = rel
+            .components()
+            .map(|c| match c {
+                Component::Normal(n) => n.to_str().filter(|n| !n.starts_with('.')),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        let mut vals = no_values();
+        if let Some(t) = &self.template {
+            if names.len() != t.components().len()
+                || !names
+                    .iter()
+                    .enumerate()
+                    .all(|(i, n)| t.match_component(i, n, &mut vals))
+                || time_span(&vals).is_err()
+            {
+                return None;
+            }
+        }
+        let meta = fs::metadata(path).ok().filter(|m| m.is_file())?;
+        Some(self.archive_file(Found {
+            path: path.to_path_buf(),
+            rel_path: names.join("/"),
+            vals: &vals,
+            meta: Some(meta),
+        }))
+    }
+
     /// The streams named by the archive's file names for a selection (empty = all), sorted
     /// and deduplicated. Only names are read, not records.
     ///

@@ -99,6 +99,12 @@ pub(super) fn adopt_tsindex(db: &mut Db, version: u32) -> Result<Vec<Step>> {
         })
         .collect())
 }
+/// The DDL of schema version 4: where `siqaco watch` continues reading each growing file
+/// (`siqaco_file_resume`: per `siqaco_files.id`, the state of the file's indexing after its
+/// last complete record, [`super::section::SectionIndexer`], as hexadecimal CBOR). A new
+/// table: nothing else is rewritten; a catalogue without a file's row reads it whole.
+pub(super) const DDL_V4: &[&str] = &["CREATE TABLE IF NOT EXISTS siqaco_file_resume (\
+file_id INTEGER NOT NULL PRIMARY KEY, state TEXT NOT NULL)"];
 
 /// One step of a migration.
 #[derive(Clone, Debug, PartialEq)]
@@ -157,6 +163,7 @@ pub(super) fn plan(
                 steps.extend(DDL_V3.iter().map(|d| Step::Transaction(pg(d))));
                 indexes.extend(SCALE_INDEXES_V3);
             }
+            3 => steps.extend(DDL_V4.iter().map(|d| Step::Transaction(pg(d)))),
             _ => unreachable!("no migration from schema version {v}"),
         }
     }

@@ -29,6 +29,7 @@
 //! catalogue").
 
 pub(crate) mod backend;
+mod follow;
 mod migrate;
 mod plans;
 pub(crate) mod section;
@@ -53,12 +54,13 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 pub use backend::{check_sqlite_target, is_postgres_url};
+pub use follow::FollowReport;
 pub use plans::KeyPlan;
 pub use spans::StoredSpan;
 
 /// The schema version this build writes. Version 0 is a catalogue without `siqaco_schema`
 /// (for example one written by mseedindex or ObsPy's `Indexer`).
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// mseedindex's SQLite `tsindex` DDL (`src/mseedindex.c`), verbatim column list and types.
 const TSINDEX_DDL: &str = "
@@ -788,7 +790,8 @@ impl Catalogue {
     /// `siqaco_requests`, `siqaco_attempts`). 2 → 3 adds the claims of many workers
     /// (`siqaco_requests.holder`, `lease_until_ns`, `claims`, nullable; `siqaco_workers`)
     /// and, in PostgreSQL, tsindex's stream and time index `tsindex_nslcse_idx` (SQLite's
-    /// catalogue has it since version 1).
+    /// catalogue has it since version 1). 3 → 4 adds `siqaco_file_resume` (where `siqaco
+    /// watch` continues reading a growing file).
     ///
     /// # Errors
     /// [`Error::Database`], also when the schema is newer than this build knows.
@@ -1113,15 +1116,23 @@ impl Catalogue {
                 rows.write(tx)
             })?;
         }
+        self.finish_run(opts)?;
+        Ok(report)
+    }
+
+    /// The end of an index run: `tsindex_summary` rebuilt and, unless cancelled, the day
+    /// statistics of the streams that changed.
+    fn finish_run(&mut self, opts: &IndexOptions) -> Result<()> {
+        let db = self.db.get_mut();
         let summary = match db.kind() {
             BackendKind::Sqlite => SUMMARY_SQL,
             BackendKind::Postgres => SUMMARY_SQL_PG,
         };
         db.transaction(|tx| tx.batch(summary))?;
-        if !crate::is_cancelled(cancel) {
+        if !crate::is_cancelled(opts.cancel.as_deref()) {
             self.refresh_day_stats(&opts.tolerance)?;
         }
-        Ok(report)
+        Ok(())
     }
 
     /// Recomputes `siqaco_day_stats` of the streams listed in `siqaco_dirty`.
@@ -1632,6 +1643,10 @@ fn delete_file_rows(tx: &mut Db, file_id: i64, filename: &str) -> Result<()> {
         &vals![file_id],
     )?;
     tx.execute("DELETE FROM siqaco_spans WHERE file_id=?1", &vals![file_id])?;
+    tx.execute(
+        "DELETE FROM siqaco_file_resume WHERE file_id=?1",
+        &vals![file_id],
+    )?;
     Ok(())
 }
 

@@ -97,6 +97,9 @@ impl Default for SectionOptions {
     }
 }
 
+/// The section being read: its row so far, its spans, the next time-index boundary and
+/// the end of its last record.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Building {
     section: Section,
     spans: TraceBuilder,
@@ -104,152 +107,276 @@ struct Building {
     end_offset: u64,
 }
 
-/// Indexes the records of one file held in `buf`, with stream mappings over time
-/// ([`crate::mapping`]; empty = none): a record's stream is the one its codes map to at the
-/// time of its first sample, so sections and traces are named by the mapped streams (a
-/// section ends where the mapping of its records changes).
-pub fn index_buffer(buf: &[u8], opts: &SectionOptions, mappings: &Mappings) -> FileIndex {
-    let tol = &opts.tolerance;
-    let sub_ns = opts.subindex_s.max(1) * 1_000_000_000;
-    let mut out = FileIndex::default();
-    let mut cur: Option<Building> = None;
-    let mut cur_key: Option<(u8, &[u8])> = None;
-    let mut prev_end: Option<u64> = None;
-    let mut prev_start: Option<i64> = None;
-    let mut streams: HashMap<Nslc, (TraceBuilder, u64)> = HashMap::new();
-    let mut done: Vec<Building> = Vec::new();
-    for item in RecordScanner::new(buf) {
-        let (offset, h) = match item {
-            ScanItem::Invalid {
-                offset, message, ..
-            } => {
-                out.errors.push(FileError {
-                    path: String::new(),
-                    offset: Some(offset),
-                    message,
-                });
-                continue;
-            }
-            ScanItem::Record { offset, header } => (offset, header),
-        };
-        out.records += 1;
-        let end = h.end_ns();
-        let key = (h.format_version, h.stream_key());
-        // The mapped stream of a record whose codes have mappings.
-        let mapped: Option<Nslc> = if mappings.is_empty() {
-            None
-        } else {
-            let codes = h.nslc();
-            mappings
-                .maps(&codes)
-                .then(|| mappings.map(&codes, h.start_ns).clone())
-        };
-        let continues = match (&cur, cur_key, prev_end) {
-            (Some(b), Some(k), Some(pe)) => {
-                (match &mapped {
-                    Some(m) => b.section.nslc == *m,
-                    None => k == key || b.section.nslc == h.nslc(),
-                }) && b.section.version == h.pub_version
-                    && offset == pe
-            }
-            _ => false,
-        };
-        if continues {
-            let b = cur.as_mut().expect("current section");
-            let s = &mut b.section;
-            b.end_offset = offset + h.record_length as u64;
-            s.earliest_ns = s.earliest_ns.min(h.start_ns);
-            s.latest_ns = s.latest_ns.max(end);
-            if !s.rate_mismatch && !rates_tolerable(s.sample_rate, h.sample_rate_raw) {
-                s.rate_mismatch = true;
-            }
-            if prev_start.is_some_and(|p| h.start_ns <= p) {
-                s.time_ordered = false;
-            }
-            if end > b.next_index_ns {
-                s.timeindex.push((h.start_ns, offset));
-                while b.next_index_ns < end {
-                    b.next_index_ns += sub_ns;
+/// Per-file indexing that can stop and continue: [`SectionIndexer::feed`] reads records
+/// (the whole file, or the bytes a growing file gained since the last feed), and
+/// [`SectionIndexer::index`] gives what a single read of all the bytes fed so far gives
+/// ([`index_buffer`], the same code). The state is small (the file's sections and the
+/// traces of its streams, never samples) and serialisable, so that the catalogue keeps it
+/// for the next read of a file that grows (`siqaco watch`).
+///
+/// Records are taken up to the end of the last complete record ([`SectionIndexer::consumed`]):
+/// unreadable bytes after it (a record still being written) are reported by
+/// [`SectionIndexer::index`] but read again by the next feed, which starts there.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct SectionIndexer {
+    /// Closed sections, finished (spans joined, hash computed).
+    sections: Vec<Section>,
+    /// The open section.
+    cur: Option<Building>,
+    /// Format version and raw stream key of the open section's first record.
+    cur_key: Option<(u8, Vec<u8>)>,
+    /// Start of the last record, ns.
+    prev_start: Option<i64>,
+    /// Per stream: its traces and data-record count.
+    streams: HashMap<Nslc, (TraceBuilder, u64)>,
+    /// Unreadable byte runs before [`SectionIndexer::consumed`].
+    errors: Vec<FileError>,
+    /// Unreadable bytes after the last record of the last feed (not kept: fed again).
+    #[serde(skip)]
+    tail_errors: Vec<FileError>,
+    /// Records read (data and non-data).
+    records: u64,
+    /// End of the last complete record (0 before any).
+    consumed: u64,
+    /// Offset of the last complete record and CRC-32C of its first [`TAIL_CHECK_BYTES`]
+    /// bytes (to tell a file that grew from one replaced: [`SectionIndexer::tail_check`]).
+    last_record: Option<(u64, u32)>,
+    /// Whether a section hash could not be computed (a section continued across feeds);
+    /// a hashed index is never resumed.
+    hashless: bool,
+}
+
+/// How many bytes at the start of the last record [`SectionIndexer`] remembers (as a
+/// CRC-32C): the fixed header and the first blockette of miniSEED 2, the fixed header and
+/// the identifier of miniSEED 3, so a different record there (a file rewritten) is seen.
+pub const TAIL_CHECK_BYTES: u64 = 64;
+
+impl SectionIndexer {
+    /// An indexer that has read nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// End of the last complete record read: where the next feed must start.
+    pub fn consumed(&self) -> u64 {
+        self.consumed
+    }
+
+    /// The byte range `[offset, offset + len)` at the start of the last complete record and
+    /// the CRC-32C it had; `None` before any record. A file that grew still holds these
+    /// bytes.
+    pub fn tail_check(&self) -> Option<(u64, u64, u32)> {
+        self.last_record.map(|(o, crc)| {
+            let len = TAIL_CHECK_BYTES.min(self.consumed - o);
+            (o, len, crc)
+        })
+    }
+
+    /// Reads the records in `buf`, the file's bytes from offset `base` (which must be
+    /// [`SectionIndexer::consumed`]) to the end of what was written, with stream mappings
+    /// over time ([`crate::mapping`]; empty = none): a record's stream is the one its codes
+    /// map to at the time of its first sample, so sections and traces are named by the
+    /// mapped streams (a section ends where the mapping of its records changes). Every feed
+    /// of one indexer must be given the same mappings.
+    ///
+    /// # Panics
+    /// When `base` is not [`SectionIndexer::consumed`].
+    pub fn feed(&mut self, buf: &[u8], base: u64, opts: &SectionOptions, mappings: &Mappings) {
+        assert_eq!(
+            base, self.consumed,
+            "feed must continue where the last one stopped"
+        );
+        let tol = &opts.tolerance;
+        let sub_ns = opts.subindex_s.max(1) * 1_000_000_000;
+        let mut pending: Vec<FileError> = Vec::new();
+        let mut prev_end = (self.records > 0).then_some(self.consumed);
+        let mut last_offset = None;
+        for item in RecordScanner::new(buf).with_base(base) {
+            let (offset, h) = match item {
+                ScanItem::Invalid {
+                    offset, message, ..
+                } => {
+                    pending.push(FileError {
+                        path: String::new(),
+                        offset: Some(offset),
+                        message,
+                    });
+                    continue;
                 }
+                ScanItem::Record { offset, header } => (offset, header),
+            };
+            self.errors.append(&mut pending);
+            self.records += 1;
+            let end = h.end_ns();
+            let key = (h.format_version, h.stream_key());
+            // The mapped stream of a record whose codes have mappings.
+            let mapped: Option<Nslc> = if mappings.is_empty() {
+                None
+            } else {
+                let codes = h.nslc();
+                mappings
+                    .maps(&codes)
+                    .then(|| mappings.map(&codes, h.start_ns).clone())
+            };
+            let continues = match (&self.cur, &self.cur_key, prev_end) {
+                (Some(b), Some(k), Some(pe)) => {
+                    (match &mapped {
+                        Some(m) => b.section.nslc == *m,
+                        None => (k.0 == key.0 && k.1[..] == *key.1) || b.section.nslc == h.nslc(),
+                    }) && b.section.version == h.pub_version
+                        && offset == pe
+                }
+                _ => false,
+            };
+            if continues {
+                let b = self.cur.as_mut().expect("current section");
+                let s = &mut b.section;
+                b.end_offset = offset + h.record_length as u64;
+                s.earliest_ns = s.earliest_ns.min(h.start_ns);
+                s.latest_ns = s.latest_ns.max(end);
+                if !s.rate_mismatch && !rates_tolerable(s.sample_rate, h.sample_rate_raw) {
+                    s.rate_mismatch = true;
+                }
+                if self.prev_start.is_some_and(|p| h.start_ns <= p) {
+                    s.time_ordered = false;
+                }
+                if end > b.next_index_ns {
+                    s.timeindex.push((h.start_ns, offset));
+                    while b.next_index_ns < end {
+                        b.next_index_ns += sub_ns;
+                    }
+                }
+            } else {
+                if let Some(b) = self.cur.take() {
+                    let s = self.close(b, buf, base, opts);
+                    self.sections.push(s);
+                }
+                let mut next = h.start_ns + sub_ns;
+                while next < end {
+                    next += sub_ns;
+                }
+                self.cur = Some(Building {
+                    section: Section {
+                        nslc: mapped.unwrap_or_else(|| h.nslc()),
+                        quality: h.quality as char,
+                        version: h.pub_version,
+                        earliest_ns: h.start_ns,
+                        latest_ns: end,
+                        sample_rate: h.sample_rate_raw,
+                        byte_offset: offset,
+                        bytes: 0,
+                        timeindex: vec![(h.start_ns, offset)],
+                        time_ordered: true,
+                        spans: Vec::new(),
+                        rate_mismatch: false,
+                        hash: None,
+                    },
+                    spans: TraceBuilder::new(),
+                    next_index_ns: next,
+                    end_offset: offset + h.record_length as u64,
+                });
+                self.cur_key = Some((key.0, key.1.to_vec()));
             }
-        } else {
-            if let Some(b) = cur.take() {
-                done.push(b);
+            let b = self.cur.as_mut().expect("current section");
+            if h.sample_rate_raw != 0.0 && h.sample_rate_hz > 0.0 {
+                b.spans.push(
+                    Piece::new(h.start_ns, end, h.sample_rate_hz, h.sample_count),
+                    tol,
+                );
             }
-            let mut next = h.start_ns + sub_ns;
-            while next < end {
-                next += sub_ns;
+            if h.is_data() {
+                let e = self.streams.entry(b.section.nslc.clone()).or_default();
+                e.0.push(
+                    Piece {
+                        start_ns: h.start_ns,
+                        last_sample_ns: end,
+                        end_ns: h.coverage_end_ns(),
+                        sample_rate_hz: h.sample_rate_hz,
+                        samples: h.sample_count,
+                    },
+                    tol,
+                );
+                e.1 += 1;
             }
-            cur = Some(Building {
-                section: Section {
-                    nslc: mapped.unwrap_or_else(|| h.nslc()),
-                    quality: h.quality as char,
-                    version: h.pub_version,
-                    earliest_ns: h.start_ns,
-                    latest_ns: end,
-                    sample_rate: h.sample_rate_raw,
-                    byte_offset: offset,
-                    bytes: 0,
-                    timeindex: vec![(h.start_ns, offset)],
-                    time_ordered: true,
-                    spans: Vec::new(),
-                    rate_mismatch: false,
-                    hash: None,
-                },
-                spans: TraceBuilder::new(),
-                next_index_ns: next,
-                end_offset: offset + h.record_length as u64,
-            });
-            cur_key = Some(key);
+            let rec_end = offset + h.record_length as u64;
+            prev_end = Some(rec_end);
+            self.prev_start = Some(h.start_ns);
+            self.consumed = rec_end;
+            last_offset = Some(offset);
         }
-        let b = cur.as_mut().expect("current section");
-        if h.sample_rate_raw != 0.0 && h.sample_rate_hz > 0.0 {
-            b.spans.push(
-                Piece::new(h.start_ns, end, h.sample_rate_hz, h.sample_count),
-                tol,
-            );
+        if let Some(offset) = last_offset {
+            let local = (offset - base) as usize;
+            let len = TAIL_CHECK_BYTES.min(self.consumed - offset) as usize;
+            self.last_record = Some((offset, crc32c::crc32c(&buf[local..local + len])));
         }
-        if h.is_data() {
-            let e = streams.entry(b.section.nslc.clone()).or_default();
-            e.0.push(
-                Piece {
-                    start_ns: h.start_ns,
-                    last_sample_ns: end,
-                    end_ns: h.coverage_end_ns(),
-                    sample_rate_hz: h.sample_rate_hz,
-                    samples: h.sample_count,
-                },
-                tol,
-            );
-            e.1 += 1;
-        }
-        prev_end = Some(offset + h.record_length as u64);
-        prev_start = Some(h.start_ns);
+        self.tail_errors = pending;
     }
-    if let Some(b) = cur.take() {
-        done.push(b);
-    }
-    for b in done {
+
+    /// The section `b` finished: spans joined, the hash of its bytes when asked and they
+    /// are all in `buf` (the bytes from `base`).
+    fn close(&mut self, b: Building, buf: &[u8], base: u64, opts: &SectionOptions) -> Section {
         let mut s = b.section;
         s.bytes = b.end_offset - s.byte_offset;
-        s.spans = b.spans.finish(tol);
+        s.spans = b.spans.finish(&opts.tolerance);
         if opts.hash {
-            let range = s.byte_offset as usize..b.end_offset as usize;
-            s.hash = Some(md5_hex(&buf[range]));
+            if s.byte_offset >= base {
+                let range = (s.byte_offset - base) as usize..(b.end_offset - base) as usize;
+                s.hash = Some(md5_hex(&buf[range]));
+            } else {
+                self.hashless = true;
+            }
         }
-        out.sections.push(s);
+        s
     }
-    let mut streams: Vec<FileStream> = streams
-        .into_iter()
-        .map(|(nslc, (tb, records))| FileStream {
-            nslc,
-            records,
-            traces: tb.finish(tol),
-        })
-        .collect();
-    streams.sort_by(|a, b| a.nslc.cmp(&b.nslc));
-    out.streams = streams;
-    out
+
+    /// Whether the state may be kept to continue with the next bytes: not when hashing
+    /// (a section's hash needs all its bytes in one feed).
+    pub fn resumable(&self, opts: &SectionOptions) -> bool {
+        !opts.hash && !self.hashless
+    }
+
+    /// Everything indexed from the bytes fed so far, as [`index_buffer`] of all of them
+    /// gives it; `buf` and `base` are those of the last feed (for the hash of the open
+    /// section). The indexer is kept (feed it the next bytes).
+    pub fn index(&self, buf: &[u8], base: u64, opts: &SectionOptions) -> FileIndex {
+        self.clone().into_index(buf, base, opts)
+    }
+
+    /// [`SectionIndexer::index`], consuming the indexer.
+    pub fn into_index(self, buf: &[u8], base: u64, opts: &SectionOptions) -> FileIndex {
+        let mut me = self;
+        let mut out = FileIndex {
+            errors: me.errors.clone(),
+            records: me.records,
+            ..FileIndex::default()
+        };
+        out.errors.extend(me.tail_errors.iter().cloned());
+        if let Some(b) = me.cur.take() {
+            let s = me.close(b, buf, base, opts);
+            me.sections.push(s);
+        }
+        out.sections = me.sections;
+        let mut streams: Vec<FileStream> = me
+            .streams
+            .into_iter()
+            .map(|(nslc, (tb, records))| FileStream {
+                nslc,
+                records,
+                traces: tb.finish(&opts.tolerance),
+            })
+            .collect();
+        streams.sort_by(|a, b| a.nslc.cmp(&b.nslc));
+        out.streams = streams;
+        out
+    }
+}
+
+/// Indexes the records of one file held in `buf`, with stream mappings over time
+/// ([`SectionIndexer::feed`]; empty = none).
+pub fn index_buffer(buf: &[u8], opts: &SectionOptions, mappings: &Mappings) -> FileIndex {
+    let mut ix = SectionIndexer::new();
+    ix.feed(buf, 0, opts, mappings);
+    ix.into_index(buf, 0, opts)
 }
 
 /// libmseed `MS_ISRATETOLERABLE`: `|1 − a/b| < 0.0001`.

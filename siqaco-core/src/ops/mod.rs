@@ -65,6 +65,8 @@ mod scan;
 mod serve;
 #[cfg(feature = "update")]
 mod update;
+#[cfg(feature = "watch")]
+mod watch;
 mod window;
 
 #[cfg(feature = "sqlite")]
@@ -98,6 +100,9 @@ pub use update::{
     ListedRequest, RequestCreateRequest, StackCancelRequest, StackListRequest, StackRetryRequest,
     StackRunRequest, UpdateConfig, UpdateRequest,
 };
+#[cfg(feature = "watch")]
+#[cfg_attr(docsrs, doc(cfg(feature = "watch")))]
+pub use watch::{WatchReport, WatchRequest};
 pub use window::Window;
 
 pub(crate) use names::one_of;
