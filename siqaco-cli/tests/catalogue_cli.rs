@@ -147,11 +147,23 @@ fn index_check_migrate_backup_stats() {
     );
     assert_eq!(
         run(&["db", "migrate", "--db", db_s]),
-        (Some(0), format!("{db_s}: schema 3 is current\n"))
+        (
+            Some(0),
+            format!(
+                "{db_s}: schema {} is current\n",
+                siqaco::index::SCHEMA_VERSION
+            )
+        )
     );
     assert_eq!(
         run(&["db", "migrate", "--dry-run", "--db", db_s]),
-        (Some(0), format!("-- {db_s}: schema 3 is current\n"))
+        (
+            Some(0),
+            format!(
+                "-- {db_s}: schema {} is current\n",
+                siqaco::index::SCHEMA_VERSION
+            )
+        )
     );
     let copy = dir.path().join("copy.sqlite");
     let copy_s = copy.to_str().unwrap();

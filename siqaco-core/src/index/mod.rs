@@ -1082,9 +1082,8 @@ impl Catalogue {
                             Some(true) => &sopts_hash,
                             _ => &sopts,
                         };
-                        (!crate::is_cancelled(cancel)).then(|| {
-                            before.unwrap_or_else(|| read_and_index(f, o, &opts.mappings))
-                        })
+                        (!crate::is_cancelled(cancel))
+                            .then(|| before.unwrap_or_else(|| read_and_index(f, o, &opts.mappings)))
                     })
                     .collect::<Vec<_>>()
             };

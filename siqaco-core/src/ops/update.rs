@@ -879,7 +879,10 @@ mod tests {
         });
         assert_eq!(UpdateSummary::from_partial(&s.to_partial()).unwrap(), s);
         let none = UpdateSummary::default();
-        assert_eq!(UpdateSummary::from_partial(&none.to_partial()).unwrap(), none);
+        assert_eq!(
+            UpdateSummary::from_partial(&none.to_partial()).unwrap(),
+            none
+        );
         let e = UpdateSummary::from_partial(b"\x01").unwrap_err();
         assert_eq!(e.field_name(), Some("partial"));
         // the JSON document is unchanged: ISO 8601 bounds, no run_id
@@ -887,5 +890,4 @@ mod tests {
         assert_eq!(json["window_start"], "2020-09-13T12:26:40.123456789Z");
         assert!(json.get("run_id").is_none());
     }
-
 }
