@@ -843,6 +843,7 @@ fn repair_stream(
     // A day rewritten for no reason named above (records of equal start times in another
     // order...) is reported as a reorder.
     let named: BTreeSet<&str> = out.actions.iter().map(|a| a.file.as_str()).collect();
+    let moves = out.actions.iter().any(|a| a.action == ActionKind::Move);
     let mut writes: Vec<(PathBuf, Option<Vec<&[u8]>>)> = Vec::new();
     let mut unnamed = Vec::new();
     for (day, bytes, changed, had_file) in &finals {
@@ -851,11 +852,9 @@ fn repair_stream(
         }
         let path = day_path(archive, nslc, &files, *day)?;
         let rel = rel_of(root, &path);
-        if !named.contains(rel.as_str())
-            && !files
-                .iter()
-                .any(|f| f.day != *day && named.contains(f.rel.as_str()))
-        {
+        // (files that receive samples from elsewhere are named by the action on the file
+        // the samples come from)
+        if *had_file && !named.contains(rel.as_str()) && incoming.is_empty() && !moves {
             unnamed.push(rel.clone());
         }
         out.files.push(FileChange {
