@@ -1107,9 +1107,120 @@ pub(crate) fn repair_archive(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::{encode, PackOptions, Samples};
+    use crate::time::NS_PER_S;
+
+    const T0: i64 = 19_000 * NS_PER_DAY;
+
+    fn nslc() -> Nslc {
+        Nslc::new("XX", "REP", "", "HHZ")
+    }
+
+    /// 100 samples at 1 Hz from `t0`, values `base + i`, quality `pub_version`.
+    fn rec(t0: i64, base: i32, pub_version: u8) -> Vec<u8> {
+        let v: Vec<i32> = (0..100).map(|i| base + i).collect();
+        let mut o = PackOptions::default();
+        o.record_length = 512;
+        o.pub_version = pub_version;
+        encode(&nslc(), t0, 1.0, &Samples::Int32(v), &o).unwrap()
+    }
+
+    /// Every sample of the archive's day files: (time, value), sorted.
+    fn samples(root: &Path) -> Vec<(i64, f64)> {
+        let mut v = Vec::new();
+        for p in crate::testing::files_below(root) {
+            let rel = p.strip_prefix(root).unwrap();
+            if rel
+                .components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+            {
+                continue;
+            }
+            let b = fs::read(&p).unwrap();
+            for item in RecordScanner::new(&b) {
+                let ScanItem::Record { header, .. } = item else {
+                    panic!("unreadable bytes left in {}", p.display())
+                };
+                let d = decode_record(header.raw).unwrap();
+                for (i, x) in values(&d.samples).into_iter().enumerate() {
+                    v.push((d.start_ns + i as i64 * NS_PER_S, x));
+                }
+            }
+        }
+        v.sort_by_key(|s| s.0);
+        v
+    }
+
+    fn run(root: &Path, keep: Keep) -> RepairReport {
+        let archive = Archive::new(root, crate::archive::Layout::Sds);
+        let opts = RepairOptions {
+            keep,
+            ..RepairOptions::default()
+        };
+        let q = root.with_extension("quarantine");
+        repair_archive(&archive, &opts, &q, false, None).unwrap()
+    }
+
+    /// A day file: a record (quality D, values from 0), a duplicate of it, a record
+    /// overlapping its second half with other values (quality M, values from 1000), and a
+    /// record 23:59:30 that runs past midnight, all out of time order. Each keep rule
+    /// keeps the data its definition names; every sample time appears once; duplicates go;
+    /// the record past midnight is cut into the next day's file; a second run does nothing.
+    #[test]
+    fn keep_rules_choose_the_documented_data() {
+        let late = T0 + NS_PER_DAY - 30 * NS_PER_S;
+        let a = rec(T0, 0, 2);
+        let b = rec(T0 + 50 * NS_PER_S, 1000, 4);
+        let c = rec(late, 5000, 2);
+        for (keep, second_half_from) in [
+            (Keep::First, 50.0),
+            (Keep::Newest, 1000.0),
+            (Keep::Quality, 1000.0),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path().join("archive");
+            let day = Archive::new(&root, crate::archive::Layout::Sds)
+                .file_path(&nslc(), T0, 'D')
+                .unwrap();
+            fs::create_dir_all(day.parent().unwrap()).unwrap();
+            fs::write(&day, [&c[..], &a, &a, &b].concat()).unwrap();
+            let report = run(&root, keep);
+            let kinds: BTreeSet<ActionKind> = report.actions.iter().map(|a| a.action).collect();
+            for k in [
+                ActionKind::DuplicateRecords,
+                ActionKind::Conflict,
+                ActionKind::Move,
+                ActionKind::Reorder,
+            ] {
+                assert!(
+                    kinds.contains(&k),
+                    "{keep:?}: {k:?} in {:?}",
+                    report.actions
+                );
+            }
+            let s = samples(&root);
+            let times: BTreeSet<i64> = s.iter().map(|x| x.0).collect();
+            assert_eq!(times.len(), s.len(), "{keep:?}: a sample time twice");
+            assert_eq!(s.len(), 150 + 100, "{keep:?}");
+            let at = |t: i64| s.iter().find(|x| x.0 == t).unwrap().1;
+            assert_eq!(at(T0), 0.0);
+            assert_eq!(at(T0 + 50 * NS_PER_S), second_half_from, "{keep:?}");
+            assert_eq!(at(T0 + 149 * NS_PER_S), 1099.0);
+            assert_eq!(at(late + 99 * NS_PER_S), 5099.0);
+            let next = Archive::new(&root, crate::archive::Layout::Sds)
+                .file_path(&nslc(), T0 + NS_PER_DAY, 'D')
+                .unwrap();
+            assert!(next.is_file());
+            let again = run(&root, keep);
+            assert!(
+                again.actions.is_empty() && again.files_written == 0,
+                "{again:?}"
+            );
+        }
+    }
 
     #[test]
-    fn keep_rules_rank_as_documented() {
+    fn keep_and_trust_parse_as_documented() {
         assert_eq!("NEWEST".parse::<Keep>().unwrap(), Keep::Newest);
         assert!("latest".parse::<Keep>().is_err());
         assert_eq!("header".parse::<Trust>().unwrap(), Trust::Header);
