@@ -563,6 +563,8 @@ fn repair_stream(
         &mut recs,
     )?;
     let file_of: Vec<usize> = items.iter().map(|i| i.file).collect();
+    // the file each record comes from (incoming records: their file in another stream)
+    let src_of: Vec<&str> = items.iter().map(|i| i.order.1.as_str()).collect();
     recs.sort_by_key(|r| keep_key(r, opts.keep));
     let days: Vec<ArchiveDay<'_>> = files
         .iter()
@@ -589,9 +591,8 @@ fn repair_stream(
     if crate::is_cancelled(cancel) {
         return Ok(StreamOutcome::default());
     }
-    let file_rel = |k: usize| files.get(k).map_or_else(String::new, |f| f.rel.clone());
     // What was removed: whole duplicate records, duplicated samples, conflicts.
-    let mut removed: BTreeMap<(usize, ActionKind), (u64, u64)> = BTreeMap::new();
+    let mut removed: BTreeMap<(&str, ActionKind), (u64, u64)> = BTreeMap::new();
     let mut kept_values: Option<Vec<(i64, f64)>> = None;
     let mut first_of: HashMap<&[u8], usize> = HashMap::new();
     for (rank, r) in recs.iter().enumerate() {
@@ -599,7 +600,7 @@ fn repair_stream(
     }
     for (rank, lost) in &m.superseded {
         let r = &recs[*rank];
-        let k = file_of[r.pos];
+        let k = src_of[r.pos];
         let n: i64 = lost.iter().map(|(a, b)| b - a).sum();
         if n == r.n && first_of.get(r.raw).is_some_and(|&best| best < *rank) {
             let e = removed
@@ -650,10 +651,8 @@ fn repair_stream(
             }
             continue;
         }
-        let kept = super::super::interval::subtract(
-            &[(0, r.n)],
-            lost_of.get(&rank).map_or(&[][..], |l| &l[..]),
-        );
+        let kept =
+            crate::interval::subtract(&[(0, r.n)], lost_of.get(&rank).map_or(&[][..], |l| &l[..]));
         let mut n = 0u64;
         for (i0, i1) in kept {
             match opts.split {
@@ -689,17 +688,20 @@ fn repair_stream(
     let mut finals: Vec<(i64, Vec<u8>, bool, bool)> = Vec::new();
     for d in &m.days {
         let bytes: Vec<u8> = d.parts.concat();
-        let needs = RecordScanner::new(&bytes).any(|i| match i {
-            ScanItem::Record { header, .. } => {
-                header.is_data()
-                    && ((header.format_version == 2
-                        && target >= 256
-                        && header.record_length < target)
-                        || header.encoding == ENCODING_UNKNOWN
-                        || opts.encoding.code().is_some_and(|c| c != header.encoding))
+        // (fragments, records without blockette 1000, records of another encoding)
+        let mut why = [0u64; 3];
+        for i in RecordScanner::new(&bytes) {
+            if let ScanItem::Record { header: h, .. } = i {
+                if h.is_data() {
+                    why[0] += u64::from(
+                        h.format_version == 2 && target >= 256 && h.record_length < target,
+                    );
+                    why[1] += u64::from(h.encoding == ENCODING_UNKNOWN);
+                    why[2] += u64::from(opts.encoding.code().is_some_and(|c| c != h.encoding));
+                }
             }
-            ScanItem::Invalid { .. } => false,
-        });
+        }
+        let needs = why.iter().any(|&n| n > 0);
         if !needs {
             finals.push((d.day_start_ns, bytes, d.changed, d.had_file));
             continue;
@@ -746,13 +748,23 @@ fn repair_stream(
             file: rel_of(root, &path),
             action: ActionKind::Repack,
             why: format!(
-                "{before} records re-encoded as {} records of {} bytes{} (fragments, or \
-                 records without blockette 1000)",
+                "{before} records re-encoded as {} records of up to {} bytes{} ({})",
                 RecordScanner::new(&new).count(),
                 target.max(256),
                 opts.encoding
                     .code()
-                    .map_or(String::new(), |c| format!(", encoding {c}"))
+                    .map_or(String::new(), |c| format!(", encoding {c}")),
+                [
+                    "records shorter than the record length",
+                    "records without blockette 1000",
+                    "records of another encoding",
+                ]
+                .iter()
+                .zip(why)
+                .filter(|(_, n)| *n > 0)
+                .map(|(w, n)| format!("{n} {w}"))
+                .collect::<Vec<_>>()
+                .join(", ")
             ),
             samples: samples as u64,
             records: before,
@@ -773,9 +785,9 @@ fn repair_stream(
         return Ok(StreamOutcome::default());
     }
     // Actions per source file.
-    let act = |k: usize, action, why: String, samples, records| RepairAction {
+    let act = |file: &str, action, why: String, samples, records| RepairAction {
         stream: stream.clone(),
-        file: file_rel(k),
+        file: file.to_string(),
         action,
         why,
         samples,
@@ -803,7 +815,7 @@ fn repair_stream(
     let changed_days: BTreeSet<i64> = finals.iter().filter(|f| f.2).map(|f| f.0).collect();
     for (k, (samples, records)) in moved {
         out.actions.push(act(
-            k,
+            &files[k].rel,
             ActionKind::Move,
             format!(
                 "samples outside {} go to the day file of their day ({})",
@@ -820,7 +832,7 @@ fn repair_stream(
     for k in disordered {
         if changed_days.contains(&files[k].day) {
             out.actions.push(act(
-                k,
+                &files[k].rel,
                 ActionKind::Reorder,
                 "records out of time order".into(),
                 0,
