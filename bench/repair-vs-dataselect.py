@@ -25,8 +25,9 @@ unless --keep):
 The two tools run alternately, `--reps` times each; the figures are medians. Throughput =
 bytes of the broken archive / wall seconds. Peak RSS from GNU time. Correctness: the
 samples of siqaco's repaired archive and of dataselect's output, read with libmseed
-(pymseed), are both exactly the base archive's samples ({(source id, sample time): value},
-no time twice); the script fails otherwise.
+(pymseed), are both exactly the base archive's samples (per stream, the sorted sample
+times and values, no time twice; one stream in memory at a time); the script fails
+otherwise.
 
 dataselect is not packaged on PyPI or in Debian: build it from its source for the benchmark
 only (e.g. under /work/bench/peers/dataselect: `make`), never in this repository; give its
@@ -47,6 +48,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pymseed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,19 +75,46 @@ def timed(cmd: list[str]) -> tuple[float, int]:
     return dt, int(p.stderr.decode().strip().splitlines()[-1])
 
 
-def samples(d: Path) -> dict:
-    """{(source id, sample time ns): value} of every sample under `d` (libmseed); fails
-    when a sample time appears twice."""
-    out: dict = {}
+def by_stream(d: Path) -> dict[str, list[Path]]:
+    """The SDS day files under `d` by stream (the name without `.YEAR.DOY`)."""
+    out: dict[str, list[Path]] = {}
     for f in files_of(d):
-        for r in pymseed.MS3Record.from_file(str(f), unpack_data=True):
-            sid, t0, rate = r.sourceid, r.starttime, r.samprate
-            for i, v in enumerate(r.np_datasamples.tolist()):
-                key = (sid, pymseed.sample_time(t0, i, rate))
-                if key in out:
-                    sys.exit(f"{d}: sample at {key} twice")
-                out[key] = v
+        out.setdefault(f.name.rsplit(".", 2)[0], []).append(f)
     return out
+
+
+def stream_samples(files: list[Path]) -> tuple[np.ndarray, np.ndarray]:
+    """(times ns, values) of every sample of one stream's files (libmseed), sorted by
+    time; fails when a sample time appears twice. Sample times are the record start plus
+    i sample periods rounded to the ns (libmseed's `ms_sampletime` for these rates)."""
+    ts, vs = [], []
+    for f in files:
+        for r in pymseed.MS3Record.from_file(str(f), unpack_data=True):
+            n = r.samplecnt
+            ts.append(r.starttime + np.round(np.arange(n) * (1e9 / r.samprate)).astype(np.int64))
+            vs.append(np.array(r.np_datasamples, dtype=np.int64))
+    t, v = np.concatenate(ts), np.concatenate(vs)
+    order = np.argsort(t, kind="stable")
+    t, v = t[order], v[order]
+    if len(t) > 1 and (np.diff(t) == 0).any():
+        sys.exit(f"{files[0].parent}: a sample time appears twice")
+    return t, v
+
+
+def same_samples(a: Path, b: Path) -> int:
+    """Checks that two SDS trees hold exactly the same samples, stream by stream (one
+    stream in memory at a time); returns the number of samples."""
+    sa, sb = by_stream(a), by_stream(b)
+    if sa.keys() != sb.keys():
+        sys.exit(f"streams differ: {sorted(sa)} / {sorted(sb)}")
+    total = 0
+    for sid in sa:
+        ta, va = stream_samples(sa[sid])
+        tb, vb = stream_samples(sb[sid])
+        if not (np.array_equal(ta, tb) and np.array_equal(va, vb)):
+            sys.exit(f"{sid}: samples of {b} differ from those of {a}")
+        total += len(ta)
+    return total
 
 
 def break_archive(base: Path, broken: Path, seed: int) -> tuple[int, int]:
@@ -156,7 +185,6 @@ def run(args, work: Path) -> None:
     ds_version = (ds_version.stdout + ds_version.stderr).strip().split()[-1]
     print(f"broken archive: {len(files)} day files, {n} records ({dup} duplicates), "
           f"{size / 1e6:.1f} MB; {machine()}", file=sys.stderr)
-    want = samples(base)
     runs: dict[str, list[tuple[float, int]]] = {}
     ds_label = f"dataselect {ds_version} -Ps -SDS"
     for rep in range(args.reps):
@@ -170,16 +198,16 @@ def run(args, work: Path) -> None:
                 subprocess.run(["sync"], check=False)
                 dt, rss = timed([str(args.siqaco), "repair", str(target), "--format", "json"])
                 runs.setdefault("siqaco repair", []).append((dt, rss))
-                if rep == 0 and samples(target) != want:
-                    sys.exit("siqaco repair: samples differ from the base archive's")
+                if rep == 0:
+                    n_samples = same_samples(base, target)
             else:
                 out = work / "ds-out"
                 shutil.rmtree(out, ignore_errors=True)
                 subprocess.run(["sync"], check=False)
                 dt, rss = timed([args.dataselect, "-Ps", "-SDS", str(out), *files])
                 runs.setdefault(ds_label, []).append((dt, rss))
-                if rep == 0 and samples(out) != want:
-                    sys.exit("dataselect: samples differ from the base archive's")
+                if rep == 0:
+                    n_samples = same_samples(base, out)
             print(f"  {tool}: {dt:.2f} s", file=sys.stderr)
     rows = []
     for label, rs in runs.items():
@@ -195,10 +223,10 @@ def run(args, work: Path) -> None:
     for r in rows:
         print(f"| {r['tool']} | {r['wall_s']:.2f} | {r['mb_per_s']:.1f} | {r['peak_rss_mib']:.0f} |")
     print(f"\nsiqaco repair / dataselect throughput: {ratio:.2f}x; both outputs hold exactly "
-          f"the base archive's {len(want)} samples")
+          f"the base archive's {n_samples} samples")
     (work / "repair-vs-dataselect.json").write_text(json.dumps(
         {"files": len(files), "bytes": size, "records": n, "duplicates": dup,
-         "samples": len(want), "machine": machine(), "rows": rows, "ratio": ratio}, indent=1))
+         "samples": n_samples, "machine": machine(), "rows": rows, "ratio": ratio}, indent=1))
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ fn a_repair_killed_at_any_moment_leaves_old_or_new_files_and_a_rerun_finishes() 
     assert_eq!(reference_manifest.lines().count(), 1);
     assert_ne!(old, new);
     assert!(repair(&reference, &[]).starts_with("0 action(s)"));
-    let mut seed: u64 = 0x5eed_21;
+    let mut seed: u64 = 0x005e_ed21;
     for round in 0..8 {
         let work = dir.path().join(format!("work{round}"));
         copy_tree(&broken, &work);

@@ -1131,9 +1131,9 @@ mod tests {
     /// 100 samples at 1 Hz from `t0`, values `base + i`, quality `pub_version`.
     fn rec(t0: i64, base: i32, pub_version: u8) -> Vec<u8> {
         let v: Vec<i32> = (0..100).map(|i| base + i).collect();
-        let mut o = PackOptions::default();
-        o.record_length = 512;
-        o.pub_version = pub_version;
+        let o = PackOptions::default()
+            .with_record_length(512)
+            .with_pub_version(pub_version);
         encode(&nslc(), t0, 1.0, &Samples::Int32(v), &o).unwrap()
     }
 
