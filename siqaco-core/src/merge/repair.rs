@@ -4,7 +4,7 @@
 //! For each stream, its day files (those of the selection and window, and every other day
 //! file its data reaches) are read through the record gate ([`RecordScanner`]); their
 //! records are ranked by the [`Keep`] rule and merged **with each other** by the merge's
-//! engine ([`merge_ranked`]): a sample that collides with a sample of a better-ranked
+//! engine (the rules of [`crate::merge`]): a sample that collides with a sample of a better-ranked
 //! record goes (the rule of [`crate::merge`], "Which sample wins"). So, per day file:
 //!
 //! - duplicate records and duplicated samples (identical values) are removed;
@@ -20,8 +20,8 @@
 //!   to the quarantine directory with a manifest line each: nothing is deleted silently.
 //!
 //! Every new day file is proven sample by sample against every record read
-//! ([`verify_ranked`]) before anything is written; then the changed day files are replaced
-//! under the merge's journal ([`Staging`]), under the archive lock. A killed repair leaves
+//! ([`crate::merge::verify`]) before anything is written; then the changed day files are replaced
+//! under the merge's journal ([`crate::merge::apply`]), under the archive lock. A killed repair leaves
 //! every day file old or new; the next run (or any merge) rolls the journal back or forward
 //! ([`super::apply::recover`]) and repeats what is left. Sample times are never moved.
 
