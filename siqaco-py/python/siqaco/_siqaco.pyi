@@ -35,6 +35,7 @@ __all__ = [
     "fetch",
     "FetchReport",
     "merge",
+    "repair",
     "update",
     "update_prepare_workers",
     "update_combine",
