@@ -225,7 +225,7 @@ priority = 2
 "#;
 
 /// Runs the demo: build an archive with holes and two sources, scan it, run
-/// `siqaco update` over the data's two days, scan it again.
+/// `siqaco update` over the data's two days, `siqaco repair` (the overlap), scan it again.
 pub fn run(args: &DemoArgs) -> siqaco::Result<u8> {
     let dir = match &args.dir {
         Some(d) => d.clone(),
@@ -278,6 +278,25 @@ pub fn run(args: &DemoArgs) -> siqaco::Result<u8> {
             "(siqaco stack list --config {} --attempts shows who delivered what)",
             config.display()
         )?;
+    }
+    // The update fills holes; the overlap of XX.DEMO1.00.HHN (two minutes sent twice) is
+    // removed by the repair.
+    let repaired = siqaco::ops::RepairRequest::new(&root).run(&siqaco::ops::Control::new())?;
+    if text {
+        outln!("\n== siqaco repair {}", root.display())?;
+        for a in &repaired.actions {
+            outln!(
+                "{} {}: {} samples, {} records: {}",
+                serde_json::to_value(a.action)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                a.file,
+                a.samples,
+                a.records,
+                a.why
+            )?;
+        }
         outln!("\n== after: siqaco scan {} --per-day", root.display())?;
     }
     let report = run_scan(&scan_args)?;

@@ -27,6 +27,7 @@ mod import_cmd;
 mod merge_cmd;
 mod output;
 mod qc_cmd;
+mod repair_cmd;
 mod report_cmd;
 mod serve_cmd;
 mod shell;
@@ -81,6 +82,9 @@ enum Command {
     Stats(db::StatsArgs),
     /// Merge patch files into an archive at sample level, by priority (docs/merge.md).
     Merge(Box<merge_cmd::MergeArgs>),
+    /// Repair an archive in place: duplicates, overlaps, order, day files, fragments,
+    /// unreadable bytes to a quarantine (docs/repair.md).
+    Repair(Box<repair_cmd::RepairArgs>),
     /// Figures and an HTML report from a catalogue: calendar and timeline (SVG, PNG) and
     /// report.html with the summary table and QC findings (docs/report.md).
     Report(report_cmd::ReportArgs),
@@ -392,6 +396,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report_cmd::run(args),
         Command::Db(c) => db::run_db(c),
         Command::Merge(args) => merge_cmd::run(args),
+        Command::Repair(args) => repair_cmd::run(args),
         Command::Fetch(args) => fetch::run(args),
         Command::Update(args) => update_cmd::run(args),
         Command::Request(c) => update_cmd::run_request(c),

@@ -9,7 +9,8 @@ use pyo3::types::PyBytes;
 use serde_json::Value;
 use siqaco::merge::apply::MergeReport;
 use siqaco::ops::{
-    parse_field, parse_fields, ArchiveFetch, FetchRequest, MergeRequest, QcRequest, UpdateRequest,
+    parse_field, parse_fields, ArchiveFetch, FetchRequest, MergeRequest, QcRequest, RepairRequest,
+    UpdateRequest,
 };
 use siqaco::qc::QcReport;
 use siqaco::source::fdsnws::client::PASSWORD_ENV;
@@ -180,6 +181,48 @@ fn merge(
     .map_err(errors::to_pyerr)?;
     let inner = run_op(py, None, |control| request.run(control))?;
     Ok(PyMergeReport { inner })
+}
+
+/// Repairs an archive in place ([`siqaco::ops::RepairRequest`]: keyword arguments are its
+/// fields; Ctrl-C stops it before any file is replaced). Returns the report document
+/// (`siqaco repair --format json`) as a dict.
+#[pyfunction]
+#[pyo3(signature = (root, layout="sds", select=None, start_ns=None, end_ns=None, keep="newest", trust=None, split="midnight", record_length=None, encoding="keep", quarantine=None, dry_run=false))]
+#[allow(clippy::too_many_arguments)]
+fn repair<'py>(
+    py: Python<'py>,
+    root: PathBuf,
+    layout: &str,
+    select: Option<Vec<String>>,
+    start_ns: Option<i64>,
+    end_ns: Option<i64>,
+    keep: &str,
+    trust: Option<&str>,
+    split: &str,
+    record_length: Option<usize>,
+    encoding: &str,
+    quarantine: Option<PathBuf>,
+    dry_run: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let request = (|| -> siqaco::Result<RepairRequest> {
+        let mut r = RepairRequest::new(root);
+        r.layout = parse_field("layout", layout)?;
+        r.select = parse_fields("select", &select.unwrap_or_default())?;
+        r.start_ns = start_ns;
+        r.end_ns = end_ns;
+        r.keep = parse_field("keep", keep)?;
+        r.trust = trust.map(|t| parse_field("trust", t)).transpose()?;
+        r.split = parse_field("split", split)?;
+        r.record_length = record_length;
+        r.encoding = parse_field("encoding", encoding)?;
+        r.quarantine = quarantine;
+        r.dry_run = dry_run;
+        r.validate()?;
+        Ok(r)
+    })()
+    .map_err(errors::to_pyerr)?;
+    let report = run_op(py, None, |control| request.run(control))?;
+    json_to_py(py, &to_json(&report)?)
 }
 
 /// The summary of an update or of a run of the stack ([`UpdateSummary`]); `to_dict()` is
@@ -381,6 +424,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fetch, m)?)?;
     m.add_class::<PyFetchReport>()?;
     m.add_function(wrap_pyfunction!(merge, m)?)?;
+    m.add_function(wrap_pyfunction!(repair, m)?)?;
     m.add_function(wrap_pyfunction!(update, m)?)?;
     m.add_function(wrap_pyfunction!(update_prepare_workers, m)?)?;
     m.add_function(wrap_pyfunction!(update_combine, m)?)?;

@@ -51,6 +51,7 @@
 
 pub mod apply;
 mod repack;
+pub mod repair;
 pub mod verify;
 
 #[cfg(test)]
@@ -853,6 +854,9 @@ impl DayParts<'_> {
 pub(crate) struct StreamParts<'a> {
     pub(crate) days: Vec<DayParts<'a>>,
     pub(crate) warnings: Vec<String>,
+    /// The superseded sample index ranges of each data record that lost samples: (rank
+    /// of the record in the `recs` given, sorted disjoint ranges).
+    pub(crate) superseded: Vec<(usize, Vec<(i64, i64)>)>,
 }
 
 /// Whether two byte strings are equal; slices of the same memory are, without a compare
@@ -907,6 +911,7 @@ pub(crate) fn merge_ranked<'a>(
     let mut runs: Vec<Run> = Vec::new();
     let mut nondata: Vec<(usize, i64)> = Vec::new();
     let mut rec_group: Vec<usize> = vec![usize::MAX; recs.len()];
+    let mut lost: Vec<(usize, Vec<(i64, i64)>)> = Vec::new();
     for (ri, r) in recs.iter().enumerate() {
         if !r.is_data {
             let dup = r.input != 0
@@ -932,6 +937,9 @@ pub(crate) fn merge_ranked<'a>(
             }
         };
         count(&superseded, |st| &mut st.overlaps_removed);
+        if !superseded.is_empty() {
+            lost.push((ri, superseded.clone()));
+        }
         if !r.is_archive {
             let in_archive = group.archive.superseded(r, tol);
             count(&intersect(&kept, &in_archive), |st| {
@@ -1092,6 +1100,7 @@ pub(crate) fn merge_ranked<'a>(
     Ok(StreamParts {
         days: out_days,
         warnings,
+        superseded: lost,
     })
 }
 

@@ -87,7 +87,8 @@ impl Window {
     }
 }
 
-fn values(samples: &Samples) -> Vec<f64> {
+/// The values of decoded samples as `f64` (text: none).
+pub(super) fn values(samples: &Samples) -> Vec<f64> {
     match samples {
         Samples::Int32(v) => v.iter().map(|&x| f64::from(x)).collect(),
         Samples::Float32(v) => v.iter().map(|&x| f64::from(x)).collect(),

@@ -58,6 +58,7 @@ mod merge;
 mod names;
 #[cfg(feature = "fdsn")]
 mod qc;
+mod repair;
 #[cfg(all(feature = "plot", feature = "sqlite"))]
 mod report;
 mod scan;
@@ -87,6 +88,7 @@ pub use merge::MergeRequest;
 #[cfg(feature = "fdsn")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fdsn")))]
 pub use qc::QcRequest;
+pub use repair::RepairRequest;
 #[cfg(all(feature = "plot", feature = "sqlite"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "plot", feature = "sqlite"))))]
 pub use report::{ReportDataRequest, ReportOutput, ReportRequest};

@@ -97,6 +97,7 @@ __all__ = [
     "merge",
     "qc",
     "read",
+    "repair",
     "request_create",
     "scan",
     "stack_cancel",
@@ -1234,6 +1235,90 @@ def merge(
         dry_run=dry_run,
     )
     return MergeReport(native)
+
+
+def repair(
+    root: PathLike,
+    layout: str = "sds",
+    select: Union[str, Iterable[str], None] = None,
+    start: TimeLike = None,
+    end: TimeLike = None,
+    keep: str = "newest",
+    trust: Optional[str] = None,
+    split: str = "midnight",
+    record_length: Optional[int] = None,
+    encoding: str = "keep",
+    quarantine: Optional[PathLike] = None,
+    dry_run: bool = False,
+) -> Dict[str, Any]:
+    """Repairs an archive in place, as ``siqaco repair`` does (docs/repair.md).
+
+    Per day file: duplicate records and duplicated samples are removed, conflicting
+    overlaps resolved by ``keep``, records put in time order and in the day file of their
+    day, miniSEED 2 fragments and records without blockette 1000 re-encoded, records whose
+    codes disagree with the path reported (or fixed with ``trust``), and bytes that are not
+    records moved to the quarantine directory with a manifest. Every new day file is
+    verified sample by sample, then replaced under a journal. Runs with the GIL released.
+
+    Parameters
+    ----------
+    root : path
+        The archive root, in ``layout`` (day files named by stream: SDS, BUD...).
+    select : str or list of str, optional
+        ``NET.STA.LOC.CHA`` patterns with ``*`` and ``?``.
+    start, end : time, optional
+        The day files of ``[start, end)`` are repaired (with the day files their data
+        reaches).
+    keep : str
+        ``"newest"`` (the record later in file order), ``"quality"`` (D < R < Q < M, or
+        the miniSEED 3 publication version) or ``"first"``.
+    trust : str, optional
+        ``"path"`` or ``"header"``: which codes to believe when a record disagrees with its
+        file's path (default: report it, change nothing in that stream).
+    split : str
+        ``"midnight"`` (records cut at 00:00 UTC) or ``"start_time"`` (records whole in
+        the day of their start).
+    record_length : int, optional
+        Record length of repacked miniSEED 2 records (default: the stream's longest).
+    encoding : str
+        Encoding of repacked records (``"keep"``, ``"steim2"``...).
+    quarantine : path, optional
+        The quarantine directory (default ``ROOT.quarantine`` beside the archive).
+    dry_run : bool
+        Plan and verify, write nothing.
+
+    Returns
+    -------
+    dict
+        The report of ``siqaco repair --format json``: ``actions`` (``stream``, ``file``,
+        ``action``, ``why``, ``samples``, ``records``; ``offset`` and ``bytes`` for
+        quarantined bytes), ``files`` (``file``, ``change``), ``files_examined``,
+        ``files_written``, ``bytes_quarantined``, ``quarantine``, ``dry_run``,
+        ``recovered``, ``warnings``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the archive root does not exist.
+    InvalidArgumentError
+        For a bad argument (its field named) or a layout without day files.
+    KeyboardInterrupt
+        On Ctrl-C: nothing is written.
+    """
+    return _siqaco.repair(
+        os.fspath(root),
+        layout=layout,
+        select=_select(select),
+        start_ns=_to_ns(start, "start_ns"),
+        end_ns=_to_ns(end, "end_ns"),
+        keep=keep,
+        trust=trust,
+        split=split,
+        record_length=record_length,
+        encoding=encoding,
+        quarantine=None if quarantine is None else os.fspath(quarantine),
+        dry_run=dry_run,
+    )
 
 
 class UpdateSummary(dict):

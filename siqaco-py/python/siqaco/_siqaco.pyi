@@ -35,6 +35,7 @@ __all__ = [
     "fetch",
     "FetchReport",
     "merge",
+    "repair",
     "update",
     "update_prepare_workers",
     "update_combine",
@@ -256,6 +257,23 @@ class MergeReport:
 
     def to_dict(self) -> Any:
         """The JSON document of ``siqaco merge --json`` as Python objects."""
+
+def repair(
+    root: str,
+    layout: str = "sds",
+    select: Optional[Sequence[str]] = None,
+    start_ns: Optional[int] = None,
+    end_ns: Optional[int] = None,
+    keep: str = "newest",
+    trust: Optional[str] = None,
+    split: str = "midnight",
+    record_length: Optional[int] = None,
+    encoding: str = "keep",
+    quarantine: Optional[str] = None,
+    dry_run: bool = False,
+) -> Dict[str, Any]:
+    """Repairs an archive in place (``siqaco repair``); returns the ``--format json``
+    report as a dict."""
 
 def merge(
     into: str,
