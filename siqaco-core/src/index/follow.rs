@@ -261,20 +261,7 @@ impl Catalogue {
             }
         };
         let db = self.db.get_mut();
-        if !removed.is_empty() || !vanished.is_empty() {
-            db.transaction(|tx| {
-                for (id, filename) in &removed {
-                    super::mark_dirty_file(tx, *id)?;
-                    super::delete_file_rows(tx, *id, filename)?;
-                    tx.execute("DELETE FROM siqaco_files WHERE id=?1", &vals![*id])?;
-                }
-                for filename in &vanished {
-                    tx.execute("DELETE FROM tsindex WHERE filename=?1", &vals![filename])?;
-                }
-                Ok(())
-            })?;
-            report.files_removed = (removed.len() + vanished.len()) as u64;
-        }
+        report.files_removed = super::remove_files(db, &removed, &vanished)?;
         let sopts = opts.section_options();
         let cancel = opts.cancel.as_deref();
         for batch in todo.chunks(opts.batch_files.max(1)) {

@@ -1033,20 +1033,7 @@ impl Catalogue {
             .map(|(f, idx, errors)| (f.path.clone(), (f, idx, errors)))
             .collect();
         let db = self.db.get_mut();
-        if !removed.is_empty() || !vanished.is_empty() {
-            db.transaction(|tx| {
-                for (id, filename) in &removed {
-                    mark_dirty_file(tx, *id)?;
-                    delete_file_rows(tx, *id, filename)?;
-                    tx.execute("DELETE FROM siqaco_files WHERE id=?1", &vals![*id])?;
-                }
-                for filename in &vanished {
-                    tx.execute("DELETE FROM tsindex WHERE filename=?1", &vals![filename])?;
-                }
-                Ok(())
-            })?;
-            report.files_removed = (removed.len() + vanished.len()) as u64;
-        }
+        report.files_removed = remove_files(db, &removed, &vanished)?;
         let sopts = opts.section_options();
         // a file whose adopted rows have a hash is hashed, to compare them
         let sopts_hash = SectionOptions {
@@ -1494,6 +1481,31 @@ pub struct StoredDay {
     pub max_overlap: f64,
     /// Percent of the day covered.
     pub percent_availability: f64,
+}
+
+/// Removes from the catalogue, in one transaction, the files of a plan that are gone:
+/// `removed` (ids and stored names of siqaco's files: every row of theirs, their streams
+/// marked for the summary) and `vanished` (stored names with another tool's `tsindex` rows
+/// only). Returns how many files were removed.
+///
+/// # Errors
+/// [`Error::Database`].
+fn remove_files(db: &mut Db, removed: &[(i64, String)], vanished: &[String]) -> Result<u64> {
+    if removed.is_empty() && vanished.is_empty() {
+        return Ok(0);
+    }
+    db.transaction(|tx| {
+        for (id, filename) in removed {
+            mark_dirty_file(tx, *id)?;
+            delete_file_rows(tx, *id, filename)?;
+            tx.execute("DELETE FROM siqaco_files WHERE id=?1", &vals![*id])?;
+        }
+        for filename in vanished {
+            tx.execute("DELETE FROM tsindex WHERE filename=?1", &vals![filename])?;
+        }
+        Ok(())
+    })?;
+    Ok((removed.len() + vanished.len()) as u64)
 }
 
 /// What an index run does before reading ([`Catalogue::plan`]).
