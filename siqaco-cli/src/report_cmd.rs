@@ -26,6 +26,10 @@ pub struct ReportArgs {
     /// Output directory: report.html, calendar.svg/.png, timeline.svg/.png.
     #[arg(long)]
     out: PathBuf,
+    /// Stream mappings over time the catalogue was indexed with (a TOML file with
+    /// [[mapping]] entries, or a siqaco.toml with [[streams.mapping]]): listed in the report.
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
 }
 
 impl ReportArgs {
@@ -36,6 +40,9 @@ impl ReportArgs {
         r.start_ns = time_field("start_ns", self.start.as_deref())?;
         r.end_ns = time_field("end_ns", self.end.as_deref())?;
         r.qc = self.qc.clone();
+        if let Some(f) = &self.mapping {
+            r.mappings = siqaco::mapping::read_mapping_file(f)?;
+        }
         Ok(r)
     }
 }

@@ -16,7 +16,7 @@ import obspy
 import pytest
 
 from conftest import run_scan, siqaco_bin
-from renamed_archive import MAPPING, build, records
+from renamed_archive import MAPPING, T, build, records
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +166,39 @@ def test_fetch_asks_the_source_for_the_old_codes(renamed, tmp_path):
     assert fetched("--mapping", str(mapping)) == source
     # Without the mapping, only the records recorded as BW.BGLD..EHE.
     assert len(fetched()) == len(source) - n
+
+
+def report_of(catalogue, out, *extra):
+    """The HTML page and its embedded figures' data of `siqaco report`."""
+    subprocess.run(
+        [siqaco_bin(), "report", "--db", str(catalogue), "--out", str(out), *extra],
+        check=True,
+        capture_output=True,
+    )
+    html = (out / "report.html").read_text()
+    start = html.index('<script type="application/json" id="siqaco-report-data">')
+    body = html[html.index(">", start) + 1 : html.index("</script>", start)]
+    return html, json.loads(body)
+
+
+def test_report_lists_the_mapping(renamed, tmp_path):
+    root, mapping, _ = renamed
+    cat = tmp_path / "cat.sqlite"
+    subprocess.run(
+        [siqaco_bin(), "index", str(root), "--db", str(cat), "--mapping", str(mapping)],
+        check=True,
+        capture_output=True,
+    )
+    html, data = report_of(cat, tmp_path / "mapped", "--mapping", str(mapping))
+    # The mapping as the file gives it (renamed_archive.MAPPING), in the data and the page.
+    assert data["mappings"] == [
+        {"from": "XX.OLD.00.EHE", "to": "BW.BGLD..EHE", "start": None,
+         "end": T.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+    ]
+    assert 'id="mappings"' in html and "XX.OLD.00.EHE" in html
+    # One stream, named by the mapping.
+    ehe = [s["nslc"] for s in data["streams"] if s["nslc"].endswith(".EHE")]
+    assert ehe == ["BW.BGLD..EHE"]
+    # Without --mapping the report says nothing of mappings.
+    html, data = report_of(cat, tmp_path / "plain")
+    assert "mappings" not in data and 'id="mappings"' not in html

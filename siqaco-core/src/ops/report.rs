@@ -149,6 +149,10 @@ pub struct ReportRequest {
     pub qc: Option<PathBuf>,
     /// The time latencies are measured from, ns (default: the clock when run).
     pub now_ns: Option<i64>,
+    /// The stream mappings over time the catalogue was indexed with ([`crate::mapping`];
+    /// default none): listed in the report (section "Stream mappings" and `mappings` in
+    /// the figures' data). The catalogue does not record them, so they are given here.
+    pub mappings: crate::mapping::Mappings,
 }
 
 /// What a [`ReportRequest`] wrote. Serialises as `{"files": {"html", "calendar_svg",
@@ -175,6 +179,7 @@ impl ReportRequest {
             end_ns: None,
             qc: None,
             now_ns: None,
+            mappings: Default::default(),
         }
     }
 
@@ -214,7 +219,8 @@ impl ReportRequest {
         let opts = request.options()?;
         let catalogue = Catalogue::open_existing(&self.catalogue)?;
         let qc = self.qc.as_deref().map(read_qc_json).transpose()?;
-        let data = request.data(&catalogue, &opts, |_| true)?;
+        let mut data = request.data(&catalogue, &opts, |_| true)?;
+        data.mappings = self.mappings.rules().to_vec();
         let files = write_report(&self.out, &data, qc.as_ref())?;
         Ok(ReportOutput { files, data })
     }

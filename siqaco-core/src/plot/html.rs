@@ -66,7 +66,7 @@ pub fn report_data_json(data: &ReportData) -> Value {
             .map(|(a, b)| json!([format_time(a), format_time(b)]))
             .collect()
     };
-    json!({
+    let mut v = json!({
         "window": {"start": format_time(data.window.0), "end": format_time(data.window.1),
                    "given": data.window_given},
         "now": format_time(data.now_ns),
@@ -92,7 +92,18 @@ pub fn report_data_json(data: &ReportData) -> Value {
             "gaps": pairs(s.gaps.iter().map(|x| (x.start_ns, x.end_ns)).collect()),
             "overlaps": pairs(s.overlaps.iter().map(|x| (x.start_ns, x.end_ns)).collect()),
         })).collect::<Vec<_>>(),
-    })
+    });
+    if !data.mappings.is_empty() {
+        v["mappings"] = data
+            .mappings
+            .iter()
+            .map(|m| {
+                json!({"from": m.from.to_string(), "to": m.to.to_string(),
+                       "start": m.start_ns.map(format_time), "end": m.end_ns.map(format_time)})
+            })
+            .collect();
+    }
+    v
 }
 
 fn th(s: &mut String, label: &str, num: bool, tip: &str) {
@@ -165,6 +176,9 @@ pub fn html_report(
     if !data.errors.is_empty() {
         s.push_str(" · <a href=\"#errors\">Unreadable files</a>");
     }
+    if !data.mappings.is_empty() {
+        s.push_str(" · <a href=\"#mappings\">Stream mappings</a>");
+    }
     s.push_str("</nav>\n<h2 id=\"summary\">Summary</h2>\n");
     s.push_str(&summary_table_html(data));
     let _ = write!(
@@ -179,6 +193,9 @@ pub fn html_report(
     );
     if let Some(qc) = qc {
         qc_section(&mut s, qc);
+    }
+    if !data.mappings.is_empty() {
+        mappings_section(&mut s, &data.mappings);
     }
     if !data.errors.is_empty() {
         s.push_str(
@@ -286,6 +303,33 @@ pub fn summary_table_html(data: &ReportData) -> String {
     }
     s.push_str("</tbody></table>\n");
     out
+}
+
+/// The stream mappings section of the HTML report (`<h2 id="mappings">`): per mapping the
+/// codes the records hold, the stream they are reported as, and the span of first-sample
+/// times mapped (`docs/configuration.md`, `[[streams.mapping]]`).
+fn mappings_section(s: &mut String, mappings: &[crate::mapping::StreamMapping]) {
+    let _ = write!(
+        s,
+        "<h2 id=\"mappings\">Stream mappings</h2>\n<p class=\"meta\">{} mapping(s): records \
+         of the codes they hold, with a first sample in [start, end), are reported as the \
+         stream they map to.</p>\n<table class=\"sortable\" id=\"mappings-table\"><thead><tr>",
+        mappings.len()
+    );
+    th(s, "Codes recorded", false, "N.S.L.C in the records");
+    th(s, "Reported as", false, "N.S.L.C");
+    th(s, "Start", false, "inclusive; empty: since always");
+    th(s, "End", false, "exclusive; empty: for ever");
+    s.push_str("</tr></thead>\n<tbody>\n");
+    for m in mappings {
+        s.push_str("<tr>");
+        td_str(s, &m.from.to_string());
+        td_str(s, &m.to.to_string());
+        td_str(s, &m.start_ns.map(format_time).unwrap_or_default());
+        td_str(s, &m.end_ns.map(format_time).unwrap_or_default());
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</tbody></table>\n");
 }
 
 /// The QC findings section of the HTML report (`<h2 id="qc">`, a count, the worst

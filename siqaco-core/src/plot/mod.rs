@@ -68,6 +68,10 @@ pub struct ReportData {
     pub streams: Vec<StreamData>,
     /// Files that could not be read completely (from the scan or the catalogue).
     pub errors: Vec<FileError>,
+    /// The stream mappings over time the streams were named by ([`crate::mapping`];
+    /// empty: none), shown in the report; set by the caller ([`ReportData::from_scan`]
+    /// leaves it empty).
+    pub mappings: Vec<crate::mapping::StreamMapping>,
 }
 
 /// The summary and figure data of one stream.
@@ -217,6 +221,7 @@ impl ReportData {
             now_ns,
             streams,
             errors: report.errors.clone(),
+            mappings: Vec::new(),
         }
     }
 }
