@@ -34,7 +34,7 @@ pub struct RepairArgs {
     #[arg(long)]
     end: Option<String>,
     /// Which data a conflicting overlap keeps: newest (later in the file), quality
-    /// (D < R < Q < M, or the miniSEED 3 publication version) or first.
+    /// (R < D < Q < M, or the miniSEED 3 publication version) or first.
     #[arg(long, default_value = "newest")]
     keep: String,
     /// Which codes to believe when a record disagrees with its file's path: path or header

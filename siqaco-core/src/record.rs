@@ -1228,13 +1228,7 @@ fn finish_v2<'a>(
         timing_quality = Some(raw[b + 4]);
     }
     let quality = h[6];
-    let pub_version = match quality {
-        b'M' => 4,
-        b'Q' => 3,
-        b'D' => 2,
-        b'R' => 1,
-        _ => 0,
-    };
+    let pub_version = quality_publication_version(quality).unwrap_or(0);
     Ok(RecordHeader {
         format_version: 2,
         record_length: raw.len(),
@@ -1360,6 +1354,21 @@ fn v2_codes(raw: &[u8]) -> RecordCodes<'_> {
 // ---------------------------------------------------------------------------------------
 // The validation gate
 // ---------------------------------------------------------------------------------------
+
+/// The publication version of a miniSEED 2 data quality indicator (fixed header byte 6):
+/// `R` 1, `D` 2, `Q` 3, `M` 4, as libmseed maps them (`ms_pubversion` in its miniSEED 2
+/// unpacking) and dataselect ranks them when it prunes by quality; `None` for any other
+/// byte. This one order ranks quality everywhere in siqaco: the merge's and the repair's
+/// `quality` rule, `quality=B` in serving, revisions, and the `%q`-style layout flags.
+pub fn quality_publication_version(quality: u8) -> Option<u8> {
+    match quality {
+        b'R' => Some(1),
+        b'D' => Some(2),
+        b'Q' => Some(3),
+        b'M' => Some(4),
+        _ => None,
+    }
+}
 
 /// Name of an FDSN data encoding code (SEED 2.4 manual, blockette 1000 field 3; libmseed's
 /// `ms_encodingstr` names), e.g. `INT32`, `STEIM2`; `unknown` for other codes.

@@ -420,15 +420,12 @@ pub(crate) fn time_span(vals: &Values) -> std::result::Result<Option<(i64, i64)>
     Ok(Some((start, start + span)))
 }
 
-/// Publication version of a SEED data quality letter, as dataselect's `-Q` translates it.
+/// Publication version of a SEED data quality letter, as dataselect's `-Q` translates it
+/// ([`crate::record::quality_publication_version`]).
 fn pub_version(quality: char) -> Option<u8> {
-    match quality {
-        'R' => Some(1),
-        'D' => Some(2),
-        'Q' => Some(3),
-        'M' => Some(4),
-        _ => None,
-    }
+    u8::try_from(quality)
+        .ok()
+        .and_then(crate::record::quality_publication_version)
 }
 
 /// The text of `flag` for a file of `nslc` at instant `t_ns` with data quality `quality`.

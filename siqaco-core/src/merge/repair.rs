@@ -63,9 +63,10 @@ pub enum Keep {
     #[default]
     Newest,
     /// The best publication version wins (`quality`): miniSEED 2 quality indicators rank
-    /// D < R < Q < M as SEED 2.4 orders them for data users (the publication versions 2,
-    /// 1, 3, 4 are reordered so), miniSEED 3 records by their publication version, higher
-    /// first; on a tie, the record first in file order.
+    /// R < D < Q < M, the publication versions 1–4 libmseed gives them and the order
+    /// dataselect prunes by (one rule for the merge, serving and repair:
+    /// [`crate::record::quality_publication_version`]); miniSEED 3 records by their
+    /// publication version; higher wins; on a tie, the record first in file order.
     Quality,
     /// The record that comes first in file order wins (`first`).
     First,
@@ -390,15 +391,8 @@ fn keep_key(r: &Rec<'_>, keep: Keep) -> (i32, i64) {
     match keep {
         Keep::First => (0, pos),
         Keep::Newest => (0, -pos),
-        // D < R < Q < M: publication versions 2, 1, 3, 4 (others by number, above M)
-        Keep::Quality => {
-            let q = match r.pub_version {
-                2 => 1,
-                1 => 2,
-                v => i32::from(v),
-            };
-            (-q, pos)
-        }
+        // R < D < Q < M: the publication version (record::quality_publication_version)
+        Keep::Quality => (-i32::from(r.pub_version), pos),
     }
 }
 
@@ -805,7 +799,7 @@ fn repair_stream(
                 "overlap with other values: the {} data kept",
                 match opts.keep {
                     Keep::Newest => "newest (later in file order)",
-                    Keep::Quality => "best quality (D < R < Q < M)",
+                    Keep::Quality => "best quality (R < D < Q < M)",
                     Keep::First => "first (in file order)",
                 }
             ),
@@ -1228,6 +1222,33 @@ mod tests {
                 again.actions.is_empty() && again.files_written == 0,
                 "{again:?}"
             );
+        }
+    }
+
+    /// `--keep quality` between a raw (R) record and an overlapping D record keeps the D
+    /// samples whichever comes first in the file: R < D, the publication versions the
+    /// record gate reads from the quality byte (one order with the merge and serving).
+    #[test]
+    fn keep_quality_ranks_d_above_r_in_either_file_order() {
+        let r = rec(T0, 0, 1);
+        let d = rec(T0 + 50 * NS_PER_S, 1000, 2);
+        assert_eq!(r[6], b'R');
+        assert_eq!(d[6], b'D');
+        for order in [[&r, &d], [&d, &r]] {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path().join("archive");
+            let day = Archive::new(&root, crate::archive::Layout::Sds)
+                .file_path(&nslc(), T0, 'D')
+                .unwrap();
+            fs::create_dir_all(day.parent().unwrap()).unwrap();
+            fs::write(&day, [&order[0][..], &order[1][..]].concat()).unwrap();
+            run(&root, Keep::Quality);
+            let s = samples(&root);
+            let at = |t: i64| s.iter().find(|x| x.0 == t).unwrap().1;
+            assert_eq!(at(T0 + 49 * NS_PER_S), 49.0);
+            assert_eq!(at(T0 + 50 * NS_PER_S), 1000.0);
+            assert_eq!(at(T0 + 99 * NS_PER_S), 1049.0);
+            assert_eq!(s.len(), 150);
         }
     }
 

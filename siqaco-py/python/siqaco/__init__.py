@@ -1270,7 +1270,7 @@ def repair(
         The day files of ``[start, end)`` are repaired (with the day files their data
         reaches).
     keep : str
-        ``"newest"`` (the record later in file order), ``"quality"`` (D < R < Q < M, or
+        ``"newest"`` (the record later in file order), ``"quality"`` (R < D < Q < M, or
         the miniSEED 3 publication version) or ``"first"``.
     trust : str, optional
         ``"path"`` or ``"header"``: which codes to believe when a record disagrees with its

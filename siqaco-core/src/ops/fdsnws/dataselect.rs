@@ -296,16 +296,10 @@ fn row_quality(row: &TsindexRow) -> Option<char> {
         })
 }
 
-/// Rank of a quality code for `quality=B`: the publication version libmseed maps it to
-/// (R 1, D 2, Q 3, M 4).
+/// Rank of a quality code for `quality=B`: its publication version
+/// ([`crate::record::quality_publication_version`]), 0 for an unknown code.
 fn quality_rank(q: u8) -> u8 {
-    match q {
-        b'R' => 1,
-        b'D' => 2,
-        b'Q' => 3,
-        b'M' => 4,
-        _ => 0,
-    }
+    crate::record::quality_publication_version(q).unwrap_or(0)
 }
 
 /// The path of a catalogue file name: relative names under `root`; names with a `..`
