@@ -1004,7 +1004,8 @@ fn plan(
 }
 
 /// The part of [`plan`] after the index, by one worker at a time: the stack listed again
-/// and joined to `existing` (by id), the gaps, the run, the requests.
+/// and joined to `existing` (by id; the requests new since count as in progress), the
+/// gaps, the run, the requests.
 fn plan_requests(
     config: &Config,
     catalogue: &mut Catalogue,
@@ -1012,11 +1013,17 @@ fn plan_requests(
     summary: &mut UpdateSummary,
     existing: &mut Vec<Request>,
 ) -> Result<(Vec<Nslc>, i64)> {
+    // A request created since the first listing covers its interval whatever its state:
+    // its data may have been merged after the index read the day files.
     let known: BTreeSet<i64> = existing.iter().map(|r| r.id).collect();
     existing.extend(
         stack::list(catalogue, &[], None)?
             .into_iter()
-            .filter(|r| !known.contains(&r.id)),
+            .filter(|r| !known.contains(&r.id))
+            .map(|r| Request {
+                state: RequestState::InProgress,
+                ..r
+            }),
     );
     let streams = resolve_streams(config, Some(catalogue), window)?;
     summary.streams_checked = streams.len() as u64;
