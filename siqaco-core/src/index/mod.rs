@@ -282,7 +282,7 @@ pub struct IndexOptions {
     /// when only the mappings changed: index into a new catalogue after changing them.
     pub mappings: crate::mapping::Mappings,
     /// With a PostgreSQL catalogue, the lease of the worker's claims on the archive's
-    /// directories, seconds (default 60; [`Catalogue::index_with`]): a worker that died
+    /// directories, seconds (default 60; `docs/scale.md`, "Index split between workers"): a worker that died
     /// has its directory taken over by another this long after its last heartbeat (every
     /// third of it).
     pub lease_s: f64,

@@ -7,7 +7,7 @@
 //!   expiry, renewed by a heartbeat thread on a connection of its own every third of the
 //!   lease ([`Worker`]).
 //! * **Queues.** Work to split is a table of rows, each claimed by one worker at a time
-//!   ([`Queue`]): the requests of the stack ([`REQUESTS`], `siqaco update`) and the file
+//!   ([`Queue`]): the requests of the stack (`siqaco_requests`, `siqaco update`, `crate::update::claims`) and the file
 //!   groups of an index run ([`INDEX_GROUPS`], `siqaco index`). One statement claims a row
 //!   ([`claim_row`]): `UPDATE … WHERE key = (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1)
 //!   RETURNING …` sets it `in_progress`, its `holder` and `lease_until_ns`, and counts the
@@ -22,10 +22,9 @@
 
 use super::backend::{vals, BackendKind, Db, SqlValue};
 use super::Catalogue;
-use crate::archive::leftover::UPDATE_STAGING_NAME;
 use crate::error::{Error, Result};
 use crate::time::{now_ns, s_to_ns};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -74,12 +73,6 @@ pub fn new_worker_id() -> String {
     format!("{}:{}:{:08x}", host_name(), std::process::id(), r as u32)
 }
 
-/// The name of worker `id`'s staging directory (and the tag of its staged files): the
-/// identity with `:` and `/` written `_`.
-pub fn worker_dir_name(id: &str) -> String {
-    id.replace([':', '/', '\\'], "_")
-}
-
 /// A table of work split between workers: each row is claimed by one worker at a time,
 /// under a lease ([`claim_row`]). The table has the columns `state` (`in_progress` while
 /// held), `holder`, `lease_until_ns` (ns since 1970), `claims` (how often it was claimed)
@@ -96,16 +89,6 @@ pub(crate) struct Queue {
     /// the schema).
     pub ddl: Option<&'static str>,
 }
-
-/// The requests of the stack (`siqaco update`, `crate::update::claims`): `new`, `retry`
-/// and `failed` ones wait (`siqaco_requests_pending`, a partial index in id order, serves
-/// the claim).
-pub(crate) const REQUESTS: Queue = Queue {
-    table: "siqaco_requests",
-    key: "id",
-    pending: "state IN ('new','retry','failed')",
-    ddl: None,
-};
 
 /// The file groups of an index run split between workers ([`Catalogue::index_archive`]
 /// with a PostgreSQL catalogue): one row per directory of the archive with files to read
@@ -208,12 +191,6 @@ impl Worker {
             stop,
             heartbeat: Some(heartbeat),
         })
-    }
-
-    /// The worker's staging directory under the archive `root`.
-    pub(crate) fn staging_dir(&self, root: &Path) -> PathBuf {
-        root.join(UPDATE_STAGING_NAME)
-            .join(worker_dir_name(&self.id))
     }
 
     /// Ends the heartbeat and removes the worker's row, and those of the workers whose

@@ -36,23 +36,49 @@
 //! With a SQLite catalogue nothing of this is used: one run at a time holds the archive
 //! lock exclusively, as before.
 
-use crate::archive::leftover::{clean_dir, discard_workers, tidy_root, ArchiveLock, Scope};
+use crate::archive::leftover::{
+    clean_dir, discard_workers, tidy_root, ArchiveLock, Scope, UPDATE_STAGING_NAME,
+};
 use crate::error::{Error, Result};
 use crate::index::backend::vals;
-use crate::index::workers::{self, try_lock, unlock, LOCK_CLASS, LOCK_POLL};
+use crate::index::workers::{self, try_lock, unlock, Queue, LOCK_CLASS, LOCK_POLL};
 use crate::index::Catalogue;
 use crate::sid::Nslc;
 use crate::time::now_ns;
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-pub(crate) use crate::index::workers::{lock_plan, unlock_plan, Worker, REQUESTS};
-pub use crate::index::workers::{new_worker_id, worker_dir_name, PLAN_KEY};
+pub(crate) use crate::index::workers::{lock_plan, unlock_plan, Worker};
+pub use crate::index::workers::{new_worker_id, PLAN_KEY};
 
 use super::stack::{row_request, Request, REQ_COLS};
+
+/// The name of worker `id`'s staging directory (and the tag of its staged files): the
+/// identity with `:` and `/` written `_`.
+pub fn worker_dir_name(id: &str) -> String {
+    id.replace([':', '/', '\\'], "_")
+}
+
+/// The requests of the stack (`siqaco update`, `crate::update::claims`): `new`, `retry`
+/// and `failed` ones wait (`siqaco_requests_pending`, a partial index in id order, serves
+/// the claim).
+pub(crate) const REQUESTS: Queue = Queue {
+    table: "siqaco_requests",
+    key: "id",
+    pending: "state IN ('new','retry','failed')",
+    ddl: None,
+};
+
+impl Worker {
+    /// The worker's staging directory under the archive `root`.
+    pub(crate) fn staging_dir(&self, root: &Path) -> PathBuf {
+        root.join(UPDATE_STAGING_NAME)
+            .join(worker_dir_name(&self.id))
+    }
+}
 
 /// The advisory lock key of stream `n`'s day files: `SIQA` (0x53495141) in the high 32
 /// bits, the CRC-32C of `NET.STA.LOC.CHA` in the low ones (the same on every machine and
@@ -65,14 +91,14 @@ pub fn stream_key(n: &Nslc) -> i64 {
 /// `lease_ns`: it becomes `in_progress`, held by `worker`, its `claims` counted. Pending
 /// requests (`new`, `retry`, `failed`) come first, then those whose worker's lease
 /// expired. `None` when nothing is left to claim. The claim of every queue of work
-/// ([`workers::claim_row`], [`workers::REQUESTS`]): rows other workers are claiming are
+/// (`siqaco::index`'s `workers::claim_row` on `siqaco_requests`): rows other workers are claiming are
 /// skipped (`SKIP LOCKED`), so claims never wait for each other, and the same request is
 /// never returned twice.
 ///
 /// # Errors
 /// [`Error::Database`] (also for a SQLite catalogue, which has no row locks).
 pub fn claim(cat: &Catalogue, worker: &str, lease_ns: i64) -> Result<Option<Request>> {
-    workers::claim_row(cat, &workers::REQUESTS, REQ_COLS, worker, lease_ns)?
+    workers::claim_row(cat, &REQUESTS, REQ_COLS, worker, lease_ns)?
         .map(|r| row_request(&r))
         .transpose()
 }
@@ -82,7 +108,7 @@ pub fn claim(cat: &Catalogue, worker: &str, lease_ns: i64) -> Result<Option<Requ
 /// # Errors
 /// [`Error::Database`].
 pub(crate) fn claimable(cat: &Catalogue) -> Result<u64> {
-    workers::claimable(cat, &workers::REQUESTS)
+    workers::claimable(cat, &REQUESTS)
 }
 
 /// The advisory locks of streams held on a worker's connection, released when dropped.
