@@ -129,7 +129,7 @@ def test_index_workers_write_what_one_index_writes(pg, full, reference, workers,
 
     want_tables, want_stats = reference
     got = tables(pg, db)
-    assert len(got["tsindex"].splitlines()) >= 40 and len(got["siqaco_day_stats"].splitlines()) == 40
+    assert len(got["tsindex"].splitlines()) >= 40 and len(got["siqaco_day_stats"].splitlines()) >= 40
     for name in TABLES:
         assert got[name] == want_tables[name], name
     assert stats_json(url) == want_stats
