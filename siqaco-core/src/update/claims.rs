@@ -19,10 +19,12 @@
 //!   (every day file belongs to one stream; key: CRC-32C of `NET.STA.LOC.CHA` under a
 //!   siqaco class) before reading its day files and keeps it until the staged files
 //!   replaced them: no day file is written by two workers at once.
-//! * **Planning.** Bringing the catalogue up to date, the gap analysis and the creation of
-//!   requests (and the final re-index) run under one advisory lock ([`PLAN_KEY`]): two
-//!   workers never create the same request, and the catalogue's index runs one at a
-//!   time; the execution of the requests, which fetches and merges, is what is split.
+//! * **Planning.** Bringing the catalogue up to date (and the final re-index) is split
+//!   between the workers as `siqaco index` splits it (`crate::index`, module `workers`:
+//!   the directories claimed one at a time); the gap analysis and the creation of
+//!   requests run under one advisory lock ([`PLAN_KEY`]), so two workers never create the
+//!   same request; the execution of the requests, which fetches and merges, is split.
+//!   The workers, their leases and the claims are those module's, one piece for both.
 //! * **Dead workers.** A worker whose lease expired has its claims taken over by the next
 //!   [`claim`]; its staging directory is removed by the next worker starting
 //!   (`tidy_shared`), after the staged files its journal names were removed (never
