@@ -983,8 +983,9 @@ pub(crate) fn run_update(
 /// the stack does not cover yet, counting in `summary`. Returns the streams and the run.
 ///
 /// With a shared (PostgreSQL) catalogue, the workers bring the catalogue up to date
-/// together (the index split between them, [`Catalogue::index_archive`]); then one at a
-/// time ([`claims::PLAN_KEY`]) analyses the gaps and creates the requests, from the stack
+/// together (the index split between them, [`Catalogue::index_archive`]) and analyse the
+/// gaps at the same time (reading the catalogue only); then one at a time
+/// ([`claims::PLAN_KEY`]) they record their run and create the requests, from the stack
 /// as it was before the index (a request another worker completes meanwhile still covers
 /// its gap, whose filling the index may not have seen) and as it is under the lock (the
 /// requests the workers that planned before created): no request is created twice.
@@ -997,22 +998,39 @@ fn plan(
 ) -> Result<(Vec<Nslc>, i64)> {
     let mut existing = stack::list(catalogue, &[], None)?;
     catalogue.index_archive(archive, &index_options(config))?;
+    let streams = resolve_streams(config, Some(catalogue), window)?;
+    summary.streams_checked = streams.len() as u64;
+    let report = catalogue.report(&window_scan(
+        &streams,
+        window,
+        Some(config.requests.max_gaps_per_day_file),
+        None,
+    ))?;
+    let missing = missing_from_report(&report, &streams, window);
     claims::lock_plan(catalogue)?;
-    let planned = plan_requests(config, catalogue, window, summary, &mut existing);
+    let planned = plan_requests(
+        config,
+        catalogue,
+        (window, &streams),
+        summary,
+        &mut existing,
+        &missing,
+    );
     claims::unlock_plan(catalogue);
-    planned
+    planned.map(|run_id| (streams, run_id))
 }
 
-/// The part of [`plan`] after the index, by one worker at a time: the stack listed again
-/// and joined to `existing` (by id; the requests new since count as in progress), the
-/// gaps, the run, the requests.
+/// The part of [`plan`] after the gap analysis (`missing`, per stream of `streams`), by one
+/// worker at a time: the stack listed again and joined to `existing` (by id; the requests new since
+/// count as in progress), the run and its gaps, the requests. Returns the run.
 fn plan_requests(
     config: &Config,
     catalogue: &mut Catalogue,
-    window: (i64, i64),
+    (window, streams): ((i64, i64), &[Nslc]),
     summary: &mut UpdateSummary,
     existing: &mut Vec<Request>,
-) -> Result<(Vec<Nslc>, i64)> {
+    missing: &BTreeMap<Nslc, Vec<(i64, i64)>>,
+) -> Result<i64> {
     // A request created since the first listing covers its interval whatever its state:
     // its data may have been merged after the index read the day files.
     let known: BTreeSet<i64> = existing.iter().map(|r| r.id).collect();
@@ -1025,15 +1043,6 @@ fn plan_requests(
                 ..r
             }),
     );
-    let streams = resolve_streams(config, Some(catalogue), window)?;
-    summary.streams_checked = streams.len() as u64;
-    let report = catalogue.report(&window_scan(
-        &streams,
-        window,
-        Some(config.requests.max_gaps_per_day_file),
-        None,
-    ))?;
-    let missing = missing_from_report(&report, &streams, window);
     let run_id = stack::begin_run(catalogue, window)?;
     summary.run_id = Some(run_id);
     let gaps: Vec<(Nslc, i64, i64)> = missing
@@ -1042,11 +1051,11 @@ fn plan_requests(
         .collect();
     summary.gaps_found = gaps.len() as u64;
     stack::record_gaps(catalogue, run_id, &gaps)?;
-    let new = new_request_intervals(config, &missing, existing);
+    let new = new_request_intervals(config, missing, existing);
     summary.requests_created = stack::create_requests(catalogue, &new, None)?.len() as u64;
     summary.requests_created +=
-        revisions::plan_revisions(config, catalogue, &streams, window, &mut summary.warnings)?;
-    Ok((streams, run_id))
+        revisions::plan_revisions(config, catalogue, streams, window, &mut summary.warnings)?;
+    Ok(run_id)
 }
 
 /// What a run that changes the archive holds while it lives ([`take_archive`]).
