@@ -21,9 +21,10 @@
 //!   replaced them: no day file is written by two workers at once.
 //! * **Planning.** Bringing the catalogue up to date (and the final re-index) is split
 //!   between the workers as `siqaco index` splits it (`crate::index`, module `workers`:
-//!   the directories claimed one at a time); the gap analysis and the creation of
-//!   requests run under one advisory lock ([`PLAN_KEY`]), so two workers never create the
-//!   same request; the execution of the requests, which fetches and merges, is split.
+//!   the directories claimed one at a time), and the workers analyse the gaps at the same
+//!   time (catalogue reads); the creation of the run and of the requests runs under one
+//!   advisory lock ([`PLAN_KEY`]), so two workers never create the same request; the
+//!   execution of the requests, which fetches and merges, is split.
 //!   The workers, their leases and the claims are those module's, one piece for both.
 //! * **Dead workers.** A worker whose lease expired has its claims taken over by the next
 //!   [`claim`]; its staging directory is removed by the next worker starting

@@ -149,7 +149,8 @@ pub struct UpdateSummary {
     /// Problems that did not stop the run (availability service down...).
     pub warnings: Vec<String>,
     /// The run's id in the catalogue's `siqaco_runs`, given when it planned: the workers of
-    /// one catalogue analyse the gaps one at a time, so a smaller id planned earlier
+    /// one catalogue create their run one at a time, each after its gap analysis, so a
+    /// smaller id planned earlier
     /// ([`crate::ops::UpdateRequest::combine`] relies on it). `None` for a dry run and for
     /// a run of the stack. Not in the JSON document.
     #[serde(skip)]
