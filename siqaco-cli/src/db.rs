@@ -41,6 +41,11 @@ pub struct IndexArgs {
     /// catalogue after changing them).
     #[arg(long, value_name = "FILE")]
     mapping: Option<PathBuf>,
+    /// With a PostgreSQL catalogue: the lease of this run's claims in seconds (default 60).
+    /// Several `siqaco index` runs on one catalogue split the archive's directories; a run
+    /// that died has its directory taken over this long after its last heartbeat.
+    #[arg(long, value_name = "SECONDS")]
+    lease_s: Option<f64>,
 }
 
 /// Arguments of `siqaco stats`.
@@ -113,6 +118,9 @@ impl IndexArgs {
             r.batch_files = b;
         }
         r.threads = self.threads;
+        if let Some(l) = self.lease_s {
+            r.lease_s = l;
+        }
         if let Some(f) = &self.mapping {
             r.mappings = siqaco::mapping::read_mapping_file(f)?;
         }

@@ -251,6 +251,7 @@ impl Catalogue {
                     removed,
                     foreign,
                     vanished,
+                    ..
                 } = self.plan(archive, opts)?;
                 report.files_unchanged = r.files_unchanged;
                 (todo, removed, foreign, vanished)

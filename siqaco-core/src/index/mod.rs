@@ -34,6 +34,7 @@ mod migrate;
 mod plans;
 pub(crate) mod section;
 mod spans;
+pub(crate) mod workers;
 
 use crate::archive::{Archive, ArchiveFile};
 use crate::error::{Error, Result};
@@ -52,6 +53,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use workers::Worker;
 
 pub use backend::{check_sqlite_target, is_postgres_url};
 pub use follow::FollowReport;
@@ -279,6 +281,11 @@ pub struct IndexOptions {
     /// streams the records map to (default none). A file indexed before is not read again
     /// when only the mappings changed: index into a new catalogue after changing them.
     pub mappings: crate::mapping::Mappings,
+    /// With a PostgreSQL catalogue, the lease of the worker's claims on the archive's
+    /// directories, seconds (default 60; `docs/scale.md`, "Index split between workers"): a worker that died
+    /// has its directory taken over by another this long after its last heartbeat (every
+    /// third of it).
+    pub lease_s: f64,
 }
 
 impl IndexOptions {
@@ -303,6 +310,7 @@ impl Default for IndexOptions {
             threads: None,
             cancel: None,
             mappings: Default::default(),
+            lease_s: 60.0,
         }
     }
 }
@@ -592,6 +600,23 @@ impl Catalogue {
     pub fn open(target: impl AsRef<Path>) -> Result<Catalogue> {
         let mut cat = Self::open_raw(target.as_ref())?;
         if cat.kind() == BackendKind::Postgres {
+            // Workers started at once on an empty database: one creates the schema, the
+            // others then find it current.
+            workers::lock_key(&cat, workers::SCHEMA_KEY)?;
+            let opened = cat.open_postgres_schema();
+            workers::unlock(&cat, workers::SCHEMA_KEY);
+            opened?;
+            return Ok(cat);
+        }
+        cat.migrate()?;
+        Ok(cat)
+    }
+
+    /// The schema part of [`Catalogue::open`] for PostgreSQL: an empty database
+    /// initialised, an older schema refused.
+    fn open_postgres_schema(&mut self) -> Result<()> {
+        let cat = self;
+        {
             let (version, fresh) = {
                 let db = cat.db.get_mut();
                 let v = read_version(db)?;
@@ -607,7 +632,7 @@ impl Catalogue {
             }
         }
         cat.migrate()?;
-        Ok(cat)
+        Ok(())
     }
 
     /// Whether the catalogue `target` exists: the one rule of the operations that read a
@@ -708,7 +733,6 @@ impl Catalogue {
     }
 
     /// The connection, for the request stack (`crate::update::stack`).
-    #[cfg(feature = "update")]
     pub(crate) fn db(&self) -> std::cell::RefMut<'_, Db> {
         self.db.borrow_mut()
     }
@@ -883,7 +907,134 @@ impl Catalogue {
     /// [`Error::Io`] when the archive cannot be listed; [`Error::Database`]. Unreadable
     /// files or bytes are not errors: they are recorded in `siqaco_files.errors`.
     pub fn index_archive(&mut self, archive: &Archive, opts: &IndexOptions) -> Result<IndexReport> {
+        if workers::is_shared(self) {
+            let url = self.url.clone().unwrap_or_default();
+            let worker = Worker::start(
+                self,
+                Path::new(&url),
+                opts.lease_s,
+                std::slice::from_ref(&workers::INDEX_GROUPS),
+            )?;
+            let out = self.index_with(archive, opts, &worker);
+            worker.stop();
+            return out;
+        }
         self.index_archive_from(archive, opts, IndexPartial::default())
+    }
+
+    /// [`Catalogue::index_archive`] by `worker`, one of the workers sharing this
+    /// (PostgreSQL) catalogue, which split the archive's directories between them
+    /// ([`workers::INDEX_GROUPS`]; `docs/scale.md`, "Index split between workers"):
+    ///
+    /// 1. the archive is listed and compared with the catalogue as by one run; the rows of
+    ///    files gone are removed; each directory holding a file to read is put in the
+    ///    queue (a group already waiting or held stays as it is);
+    /// 2. the worker claims a group at a time (`FOR UPDATE SKIP LOCKED`, under its lease),
+    ///    reads the files of the group that still differ from the catalogue (another
+    ///    worker may have read them since the listing), and writes their rows in one
+    ///    transaction that also marks the group done, only while it still holds it (its
+    ///    row locked until the commit): no file is written by two workers at once, and
+    ///    the group of a worker that died is taken over once its lease expired;
+    /// 3. when no group waits or is held, the archive is listed once more (files written
+    ///    meanwhile, groups another worker marked done from an older listing) and step 2
+    ///    repeats for what changed;
+    /// 4. `tsindex_summary` and the day statistics are brought up to date under the
+    ///    planning lock ([`workers::PLAN_KEY`]), one worker at a time.
+    ///
+    /// The catalogue then holds the rows one run writes. `batch_files` is not used: a group
+    /// is written in one transaction. The counts are this worker's (`files_listed` and
+    /// `files_unchanged` of its first listing; a file removed is counted by each worker
+    /// that saw it gone).
+    ///
+    /// # Errors
+    /// As [`Catalogue::index_archive`].
+    pub(crate) fn index_with(
+        &mut self,
+        archive: &Archive,
+        opts: &IndexOptions,
+        worker: &Worker,
+    ) -> Result<IndexReport> {
+        let root_abs =
+            std::fs::canonicalize(archive.root()).map_err(|err| Error::io(archive.root(), err))?;
+        let group_of = |f: &ArchiveFile| {
+            let dir = root_abs.join(&f.rel_path);
+            dir.parent()
+                .unwrap_or(&root_abs)
+                .to_string_lossy()
+                .into_owned()
+        };
+        let mut report: Option<IndexReport> = None;
+        for pass in 0..2 {
+            let IndexPlan {
+                report: counted,
+                todo,
+                unchanged,
+                removed,
+                foreign,
+                vanished,
+            } = self.plan(archive, opts)?;
+            let report = report.get_or_insert(counted);
+            report.files_removed += remove_files(self.db.get_mut(), &removed, &vanished)?;
+            if pass > 0 && todo.is_empty() {
+                break;
+            }
+            let waiting: BTreeSet<String> = todo.iter().map(|(f, _, _)| group_of(f)).collect();
+            let mut groups: BTreeMap<String, Vec<(ArchiveFile, String, String)>> = BTreeMap::new();
+            for item in todo.into_iter().chain(unchanged) {
+                groups.entry(group_of(&item.0)).or_default().push(item);
+            }
+            workers::publish_groups(self, waiting.iter().map(String::as_str))?;
+            let reader = BatchReader::new(opts, &foreign);
+            self.work_groups(&reader, &mut groups, worker, report)?;
+            if crate::is_cancelled(opts.cancel.as_deref()) {
+                break;
+            }
+        }
+        workers::lock_plan(self)?;
+        let finished = self.finish_run(opts);
+        workers::unlock_plan(self);
+        finished?;
+        Ok(report.unwrap_or_default())
+    }
+
+    /// Step 2 of [`Catalogue::index_with`]: claims groups and indexes them until no group
+    /// waits or is held (waiting for those held by live workers), or until cancelled (a
+    /// group being read is then written as far as it was read and put back in the queue).
+    fn work_groups(
+        &mut self,
+        reader: &BatchReader<'_>,
+        groups: &mut BTreeMap<String, Vec<(ArchiveFile, String, String)>>,
+        worker: &Worker,
+        report: &mut IndexReport,
+    ) -> Result<()> {
+        let cancel = reader.opts.cancel.as_deref();
+        let queue = &workers::INDEX_GROUPS;
+        while !crate::is_cancelled(cancel) {
+            let Some(row) = workers::claim_row(self, queue, "grp", &worker.id, worker.lease_ns)?
+            else {
+                if workers::unfinished(self, queue)? == 0 {
+                    break;
+                }
+                std::thread::sleep(workers::LOCK_POLL * 5);
+                continue;
+            };
+            let grp = row[0].as_text();
+            let db = self.db.get_mut();
+            let todo = still_changed(db, groups.remove(&grp).unwrap_or_default())?;
+            let results = reader.read(&todo, todo.iter().map(|_| None).collect());
+            workers::group_delay();
+            let done = !crate::is_cancelled(cancel);
+            let n = todo.len() as u64;
+            db.transaction(|tx| {
+                if workers::finish_group(tx, &grp, &worker.id, n, done)? {
+                    reader.write(tx, &todo, results, report)?;
+                } else {
+                    tracing::warn!("index group {grp}: taken over by another worker");
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
     }
 
     /// The files of `archive` that [`Catalogue::index_archive`] would read: those that are
@@ -935,6 +1086,7 @@ impl Catalogue {
             );
         }
         let mut todo: Vec<(ArchiveFile, String, String)> = Vec::new();
+        let mut unchanged: Vec<(ArchiveFile, String, String)> = Vec::new();
         let mut foreign: HashMap<String, bool> = HashMap::new();
         // a new file's name is looked up in tsindex (by its filename index) unless tsindex
         // is empty (a new catalogue)
@@ -954,6 +1106,7 @@ impl Catalogue {
                     if *size == f.size_bytes && *mtime == f.mtime_ns && *stored == filename =>
                 {
                     report.files_unchanged += 1;
+                    unchanged.push((f, abs_s, filename));
                 }
                 Some(_) => todo.push((f, abs_s, filename)),
                 None if may_adopt => {
@@ -1000,6 +1153,7 @@ impl Catalogue {
         Ok(IndexPlan {
             report,
             todo,
+            unchanged,
             removed,
             foreign,
             vanished,
@@ -1026,6 +1180,7 @@ impl Catalogue {
             removed,
             foreign,
             vanished,
+            ..
         } = self.plan(archive, opts)?;
         let mut read_before: HashMap<PathBuf, (ArchiveFile, FileIndex, Vec<FileError>)> = partial
             .files
@@ -1034,19 +1189,9 @@ impl Catalogue {
             .collect();
         let db = self.db.get_mut();
         report.files_removed = remove_files(db, &removed, &vanished)?;
-        let sopts = opts.section_options();
-        // a file whose adopted rows have a hash is hashed, to compare them
-        let sopts_hash = SectionOptions {
-            hash: true,
-            ..sopts
-        };
-        let pool = match opts.threads {
-            Some(n) => rayon::ThreadPoolBuilder::new().num_threads(n).build().ok(),
-            None => None,
-        };
-        let cancel = opts.cancel.as_deref();
+        let reader = BatchReader::new(opts, &foreign);
         for batch in todo.chunks(opts.batch_files.max(1)) {
-            if crate::is_cancelled(cancel) {
+            if crate::is_cancelled(opts.cancel.as_deref()) {
                 break;
             }
             let before: Vec<_> = batch
@@ -1060,47 +1205,8 @@ impl Catalogue {
                         .map(|(_, idx, errors)| (idx, errors))
                 })
                 .collect();
-            let work = || {
-                batch
-                    .par_iter()
-                    .zip(before)
-                    .map(|((f, _, filename), before)| {
-                        let o = match foreign.get(filename) {
-                            Some(true) => &sopts_hash,
-                            _ => &sopts,
-                        };
-                        (!crate::is_cancelled(cancel))
-                            .then(|| before.unwrap_or_else(|| read_and_index(f, o, &opts.mappings)))
-                    })
-                    .collect::<Vec<_>>()
-            };
-            let results = match &pool {
-                Some(p) => p.install(work),
-                None => work(),
-            };
-            let scanned_ns = crate::time::now_ns();
-            db.transaction(|tx| {
-                let mut rows = BatchRows::default();
-                for ((f, abs, filename), read) in batch.iter().zip(results) {
-                    // A file skipped after cancellation keeps its old rows (or none).
-                    let Some((idx, errors)) = read else { continue };
-                    if !errors.is_empty() {
-                        report.files_with_errors += 1;
-                    }
-                    let adopt = foreign.contains_key(filename);
-                    let w = write_file(
-                        tx, &mut rows, f, abs, filename, &idx, &errors, scanned_ns, opts.hash,
-                        adopt,
-                    )?;
-                    report.rows_written += w.written;
-                    report.files_indexed += 1;
-                    if w.kept > 0 {
-                        report.files_adopted += 1;
-                        report.rows_kept += w.kept;
-                    }
-                }
-                rows.write(tx)
-            })?;
+            let results = reader.read(batch, before);
+            db.transaction(|tx| reader.write(tx, batch, results, &mut report))?;
         }
         self.finish_run(opts)?;
         Ok(report)
@@ -1490,6 +1596,35 @@ pub struct StoredDay {
 ///
 /// # Errors
 /// [`Error::Database`].
+/// The files of `listed` (absolute path, stored name) whose size, modification time or
+/// stored name differ from the catalogue's row, or that have none: what is still to read
+/// (another worker may have indexed the others since they were listed).
+///
+/// # Errors
+/// [`Error::Database`].
+fn still_changed(
+    db: &mut Db,
+    listed: Vec<(ArchiveFile, String, String)>,
+) -> Result<Vec<(ArchiveFile, String, String)>> {
+    let mut out = Vec::new();
+    for item in listed {
+        let (f, abs, filename) = &item;
+        let rows = db.query(
+            "SELECT size_bytes, mtime_ns, filename FROM siqaco_files WHERE path=?1",
+            &vals![abs.as_str()],
+        )?;
+        let same = rows.first().is_some_and(|r| {
+            r[0].as_i64() as u64 == f.size_bytes
+                && r[1].as_i64() == f.mtime_ns
+                && r[2].as_text() == *filename
+        });
+        if !same {
+            out.push(item);
+        }
+    }
+    Ok(out)
+}
+
 fn remove_files(db: &mut Db, removed: &[(i64, String)], vanished: &[String]) -> Result<u64> {
     if removed.is_empty() && vanished.is_empty() {
         return Ok(0);
@@ -1508,12 +1643,120 @@ fn remove_files(db: &mut Db, removed: &[(i64, String)], vanished: &[String]) -> 
     Ok((removed.len() + vanished.len()) as u64)
 }
 
+/// What a file of a batch gave: its index and unreadable parts, `None` when it was skipped
+/// after cancellation (it keeps its old rows, or none).
+type FileRead = Option<(FileIndex, Vec<FileError>)>;
+
+/// Reads batches of files and writes their rows: the one code path of an index run, by
+/// one process ([`Catalogue::index_archive_from`]) or split between workers
+/// ([`Catalogue::index_archive`] with a PostgreSQL catalogue).
+struct BatchReader<'a> {
+    opts: &'a IndexOptions,
+    /// Stored names of files to adopt, with whether a stored row has a hash
+    /// ([`IndexPlan::foreign`]).
+    foreign: &'a HashMap<String, bool>,
+    sopts: SectionOptions,
+    /// A file whose adopted rows have a hash is hashed, to compare them.
+    sopts_hash: SectionOptions,
+    pool: Option<rayon::ThreadPool>,
+}
+
+impl<'a> BatchReader<'a> {
+    fn new(opts: &'a IndexOptions, foreign: &'a HashMap<String, bool>) -> Self {
+        let sopts = opts.section_options();
+        BatchReader {
+            opts,
+            foreign,
+            sopts,
+            sopts_hash: SectionOptions {
+                hash: true,
+                ..sopts
+            },
+            pool: opts
+                .threads
+                .and_then(|n| rayon::ThreadPoolBuilder::new().num_threads(n).build().ok()),
+        }
+    }
+
+    /// Reads the files of `batch` in parallel, taking those already read from `before`
+    /// (one entry per file); once cancelled, the files not read yet are skipped.
+    fn read(
+        &self,
+        batch: &[(ArchiveFile, String, String)],
+        before: Vec<FileRead>,
+    ) -> Vec<FileRead> {
+        let cancel = self.opts.cancel.as_deref();
+        let work = || {
+            batch
+                .par_iter()
+                .zip(before)
+                .map(|((f, _, filename), before)| {
+                    let o = match self.foreign.get(filename) {
+                        Some(true) => &self.sopts_hash,
+                        _ => &self.sopts,
+                    };
+                    (!crate::is_cancelled(cancel)).then(|| {
+                        before.unwrap_or_else(|| read_and_index(f, o, &self.opts.mappings))
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
+        match &self.pool {
+            Some(p) => p.install(work),
+            None => work(),
+        }
+    }
+
+    /// Writes the rows of what [`BatchReader::read`] read of `batch` in the transaction
+    /// `tx`, counting in `report`.
+    fn write(
+        &self,
+        tx: &mut Db,
+        batch: &[(ArchiveFile, String, String)],
+        results: Vec<FileRead>,
+        report: &mut IndexReport,
+    ) -> Result<()> {
+        let scanned_ns = crate::time::now_ns();
+        let mut rows = BatchRows::default();
+        for ((f, abs, filename), read) in batch.iter().zip(results) {
+            // A file skipped after cancellation keeps its old rows (or none).
+            let Some((idx, errors)) = read else { continue };
+            if !errors.is_empty() {
+                report.files_with_errors += 1;
+            }
+            let adopt = self.foreign.contains_key(filename);
+            let w = write_file(
+                tx,
+                &mut rows,
+                f,
+                abs,
+                filename,
+                &idx,
+                &errors,
+                scanned_ns,
+                self.opts.hash,
+                adopt,
+            )?;
+            report.rows_written += w.written;
+            report.files_indexed += 1;
+            if w.kept > 0 {
+                report.files_adopted += 1;
+                report.rows_kept += w.kept;
+            }
+        }
+        rows.write(tx)
+    }
+}
+
 /// What an index run does before reading ([`Catalogue::plan`]).
 struct IndexPlan {
     /// `files_listed` and `files_unchanged` counted.
     report: IndexReport,
     /// Files to read, with their absolute path and the name stored in `filename`.
     todo: Vec<(ArchiveFile, String, String)>,
+    /// The other files listed, the same way (a worker of a split run reads those another
+    /// worker finds changed, [`Catalogue::index_with`]).
+    unchanged: Vec<(ArchiveFile, String, String)>,
     /// Ids and stored names of the catalogue's files under the root that are gone.
     removed: Vec<(i64, String)>,
     /// Stored names of files to read that have `tsindex` rows but no `siqaco_files` row

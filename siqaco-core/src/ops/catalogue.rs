@@ -84,6 +84,11 @@ pub struct IndexRequest {
     /// Stream mappings over time (default none): the catalogue names the streams records
     /// map to ([`crate::mapping`], [`IndexOptions::mappings`]).
     pub mappings: crate::mapping::Mappings,
+    /// With a PostgreSQL catalogue, the lease of this worker's claims, seconds (default
+    /// 60; at least 0.3): several `siqaco index` runs on one catalogue split the archive's
+    /// directories between them, and one that died has its directory taken over this long
+    /// after its last heartbeat ([`IndexOptions::lease_s`]; `docs/scale.md`).
+    pub lease_s: f64,
 }
 
 impl IndexRequest {
@@ -104,6 +109,7 @@ impl IndexRequest {
             rate_tolerance: None,
             threads: d.threads,
             mappings: d.mappings,
+            lease_s: d.lease_s,
         }
     }
 
@@ -111,7 +117,7 @@ impl IndexRequest {
     ///
     /// # Errors
     /// [`crate::Error::InvalidField`] naming the first bad field: an empty `catalogue`,
-    /// `subindex_s` < 1, `batch_files` = 0, a bad tolerance, `threads` = 0.
+    /// `subindex_s` < 1, `batch_files` = 0, a bad tolerance, `threads` = 0, `lease_s` < 0.3.
     pub fn validate(&self) -> Result<()> {
         check_catalogue(&self.catalogue)?;
         self.options().map(|_| ())
@@ -127,6 +133,11 @@ impl IndexRequest {
             "must be at least 1".into()
         })?;
         check_threads("threads", self.threads)?;
+        require(
+            self.lease_s >= 0.3 && self.lease_s.is_finite(),
+            "lease_s",
+            || format!("{}: must be at least 0.3 (seconds)", self.lease_s),
+        )?;
         Ok(IndexOptions {
             relative_paths: self.relative_paths,
             hash: self.hash,
@@ -140,6 +151,7 @@ impl IndexRequest {
             threads: self.threads,
             cancel: None,
             mappings: self.mappings.clone(),
+            lease_s: self.lease_s,
         })
     }
 

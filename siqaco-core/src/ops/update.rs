@@ -209,8 +209,10 @@ impl UpdateRequest {
     ///
     /// * the window is theirs (it must be the same in every summary);
     /// * `streams_checked` and `gaps_found` are those of the worker that planned first
-    ///   (the smallest [`UpdateSummary::run_id`]): the workers plan one at a time under
-    ///   the planning lock (`siqaco::update::claims::PLAN_KEY`) and none executes a request
+    ///   (the smallest [`UpdateSummary::run_id`]): the workers create their run one at a
+    ///   time under the planning lock (`siqaco::update::claims::PLAN_KEY`), each after its
+    ///   gap analysis, which follows an index that ends only once the whole archive is
+    ///   indexed, and none executes a request
     ///   before it has planned, so the first one sees the archive and the stack as a single
     ///   run would; the later ones see them partly filled already;
     /// * `requests_created`, `requests_sent`, `requests_succeeded`, `requests_failed` and

@@ -149,7 +149,8 @@ pub struct UpdateSummary {
     /// Problems that did not stop the run (availability service down...).
     pub warnings: Vec<String>,
     /// The run's id in the catalogue's `siqaco_runs`, given when it planned: the workers of
-    /// one catalogue plan one at a time, so a smaller id planned earlier
+    /// one catalogue create their run one at a time, each after its gap analysis, so a
+    /// smaller id planned earlier
     /// ([`crate::ops::UpdateRequest::combine`] relies on it). `None` for a dry run and for
     /// a run of the stack. Not in the JSON document.
     #[serde(skip)]
@@ -338,6 +339,7 @@ fn scan_mapped(config: &Config, mut opts: ScanOptions) -> ScanOptions {
 fn index_options(config: &Config) -> IndexOptions {
     IndexOptions {
         mappings: config.streams.mapping.clone(),
+        lease_s: config.requests.lease_s,
         ..IndexOptions::default()
     }
 }
@@ -968,11 +970,7 @@ pub(crate) fn run_update(
         mut catalogue,
         worker,
     } = take_archive(config, &archive)?;
-    // One worker of a shared catalogue at a time plans (claims::PLAN_KEY).
-    claims::lock_plan(&catalogue)?;
-    let planned = plan(config, &archive, &mut catalogue, window, &mut summary);
-    claims::unlock_plan(&catalogue);
-    let (streams, run_id) = planned?;
+    let (streams, run_id) = plan(config, &archive, &mut catalogue, window, &mut summary)?;
     let exec = Exec::new(
         config, &archive, sources, &streams, catalogue, run_id, &staging, &lock, worker,
     );
@@ -984,6 +982,14 @@ pub(crate) fn run_update(
 /// The planning of an update over `window`: brings the catalogue up to date, finds the
 /// gaps of the maintained streams, records them in a new run and creates the requests
 /// the stack does not cover yet, counting in `summary`. Returns the streams and the run.
+///
+/// With a shared (PostgreSQL) catalogue, the workers bring the catalogue up to date
+/// together (the index split between them, [`Catalogue::index_archive`]) and analyse the
+/// gaps at the same time (reading the catalogue only); then one at a time
+/// ([`claims::PLAN_KEY`]) they record their run and create the requests, from the stack
+/// as it was before the index (a request another worker completes meanwhile still covers
+/// its gap, whose filling the index may not have seen) and as it is under the lock (the
+/// requests the workers that planned before created): no request is created twice.
 fn plan(
     config: &Config,
     archive: &Archive,
@@ -991,9 +997,7 @@ fn plan(
     window: (i64, i64),
     summary: &mut UpdateSummary,
 ) -> Result<(Vec<Nslc>, i64)> {
-    // The stack before the archive is read: a request another worker completes meanwhile
-    // is still counted as covering its gap, whose filling the index may not see yet.
-    let existing = stack::list(catalogue, &[], None)?;
+    let mut existing = stack::list(catalogue, &[], None)?;
     catalogue.index_archive(archive, &index_options(config))?;
     let streams = resolve_streams(config, Some(catalogue), window)?;
     summary.streams_checked = streams.len() as u64;
@@ -1004,6 +1008,42 @@ fn plan(
         None,
     ))?;
     let missing = missing_from_report(&report, &streams, window);
+    claims::lock_plan(catalogue)?;
+    let planned = plan_requests(
+        config,
+        catalogue,
+        (window, &streams),
+        summary,
+        &mut existing,
+        &missing,
+    );
+    claims::unlock_plan(catalogue);
+    planned.map(|run_id| (streams, run_id))
+}
+
+/// The part of [`plan`] after the gap analysis (`missing`, per stream of `streams`), by one
+/// worker at a time: the stack listed again and joined to `existing` (by id; the requests new since
+/// count as in progress), the run and its gaps, the requests. Returns the run.
+fn plan_requests(
+    config: &Config,
+    catalogue: &mut Catalogue,
+    (window, streams): ((i64, i64), &[Nslc]),
+    summary: &mut UpdateSummary,
+    existing: &mut Vec<Request>,
+    missing: &BTreeMap<Nslc, Vec<(i64, i64)>>,
+) -> Result<i64> {
+    // A request created since the first listing covers its interval whatever its state:
+    // its data may have been merged after the index read the day files.
+    let known: BTreeSet<i64> = existing.iter().map(|r| r.id).collect();
+    existing.extend(
+        stack::list(catalogue, &[], None)?
+            .into_iter()
+            .filter(|r| !known.contains(&r.id))
+            .map(|r| Request {
+                state: RequestState::InProgress,
+                ..r
+            }),
+    );
     let run_id = stack::begin_run(catalogue, window)?;
     summary.run_id = Some(run_id);
     let gaps: Vec<(Nslc, i64, i64)> = missing
@@ -1012,11 +1052,11 @@ fn plan(
         .collect();
     summary.gaps_found = gaps.len() as u64;
     stack::record_gaps(catalogue, run_id, &gaps)?;
-    let new = new_request_intervals(config, &missing, &existing);
+    let new = new_request_intervals(config, missing, existing);
     summary.requests_created = stack::create_requests(catalogue, &new, None)?.len() as u64;
     summary.requests_created +=
-        revisions::plan_revisions(config, catalogue, &streams, window, &mut summary.warnings)?;
-    Ok((streams, run_id))
+        revisions::plan_revisions(config, catalogue, streams, window, &mut summary.warnings)?;
+    Ok(run_id)
 }
 
 /// What a run that changes the archive holds while it lives ([`take_archive`]).
@@ -1046,6 +1086,7 @@ fn take_archive(config: &Config, archive: &Archive) -> Result<Hold> {
             &catalogue,
             Path::new(&config.catalogue),
             config.requests.lease_s,
+            std::slice::from_ref(&claims::REQUESTS),
         )?;
         let lock = claims::tidy_shared(archive.root(), &catalogue, &worker)?;
         return Ok(Hold {
@@ -1085,10 +1126,8 @@ fn finish_run(exec: Exec<'_>, window: (i64, i64), summary: &mut UpdateSummary) -
     summary
         .warnings
         .extend(exec.warnings.into_inner().unwrap_or_default());
-    claims::lock_plan(&catalogue)?;
-    let indexed = catalogue.index_archive(&exec.archive, &index_options(exec.config));
-    claims::unlock_plan(&catalogue);
-    indexed?;
+    // Split between the workers of a shared catalogue ([`Catalogue::index_archive`]).
+    catalogue.index_archive(&exec.archive, &index_options(exec.config))?;
     summary.requests_left = left_in_window(&catalogue, window)?;
     let json = serde_json::to_string(&summary).unwrap_or_default();
     stack::end_run(&catalogue, exec.run_id, &json)?;
