@@ -17,7 +17,9 @@ with all cores. Before timing, the script checks that siqaco --hash and mseedind
 same sections (codes, times, byte ranges, MD5), so a fast wrong answer cannot pass.
 
 Targets (issue 4): siqaco without hashing >= 5x faster than mseedindex; with MD5 >= 2x; a
-re-index of 1 % changed files in under 5 % of the fresh time.
+re-index of 1 % changed files in under 5 % of the fresh time. Issue 24: a fresh index in at
+most 2x the time of `siqaco scan` of the same files with the same threads (timed in the
+same loop), and >= 20x mseedindex.
 Results: a Markdown table on stdout and bench-out/index-vs-mseedindex.json.
 """
 
@@ -138,6 +140,9 @@ def main() -> None:
                 (f"siqaco index --hash, {cores} threads", ["--hash"]),
             ]:
                 runs.setdefault(label, []).append(siqaco_index(db, *extra))
+            for label, extra in [("siqaco scan, 1 thread", ["--threads", "1"]), (f"siqaco scan, {cores} threads", [])]:
+                runs.setdefault(label, []).append(
+                    timed([siqaco, "scan", str(mirror), "--format", "json", *extra]))
 
         # re-index after 1 % of the files changed (each rep changes other files)
         n_changed = max(1, math.ceil(len(files) / 100))
@@ -183,6 +188,9 @@ def main() -> None:
         "no_hash_5x": ms / med[f"siqaco index, {cores} threads"] >= 5,
         "md5_2x": ms / med[f"siqaco index --hash, {cores} threads"] >= 2,
         "reindex_under_5pct": all(r["percent_of_fresh"] < 5 for r in re_rows),
+        "no_hash_20x": ms / med[f"siqaco index, {cores} threads"] >= 20,
+        "index_within_2x_scan": all(med[f"siqaco index, {t}"] <= 2 * med[f"siqaco scan, {t}"]
+                                    for t in ("1 thread", f"{cores} threads")),
     }
     print(f"\nTargets: {targets}")
     (out_dir / "index-vs-mseedindex.json").write_text(json.dumps(

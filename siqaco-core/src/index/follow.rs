@@ -199,7 +199,7 @@ fn read_file(
         return fail("empty file: no miniSEED record".into(), Some(0), bytes);
     }
     indexer.feed(&buf, base, opts, mappings);
-    let mut idx = indexer.index(&buf, base, opts);
+    let mut idx = indexer.index(opts);
     let errors = std::mem::take(&mut idx.errors)
         .into_iter()
         .map(|mut x| {

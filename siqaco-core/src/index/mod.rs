@@ -1817,30 +1817,27 @@ pub fn index_partial(files: &[ArchiveFile], opts: &IndexOptions) -> IndexPartial
     IndexPartial { files }
 }
 
+/// Indexes one file ([`section::index_file`]: read a chunk at a time), its unreadable
+/// parts named by the file's path relative to the archive root.
 fn read_and_index(
     f: &ArchiveFile,
     opts: &SectionOptions,
     mappings: &crate::mapping::Mappings,
 ) -> (FileIndex, Vec<FileError>) {
-    match crate::archive::read_aligned(&f.path) {
-        Err(err) => (
+    let fail = |offset, message| {
+        (
             FileIndex::default(),
             vec![FileError {
                 path: f.rel_path.clone(),
-                offset: None,
-                message: format!("cannot read file: {err}"),
+                offset,
+                message,
             }],
-        ),
-        Ok(buf) if buf.is_empty() => (
-            FileIndex::default(),
-            vec![FileError {
-                path: f.rel_path.clone(),
-                offset: Some(0),
-                message: "empty file: no miniSEED record".into(),
-            }],
-        ),
-        Ok(buf) => {
-            let mut idx = section::index_buffer(&buf, opts, mappings);
+        )
+    };
+    match section::index_file(&f.path, opts, mappings) {
+        Err(err) => fail(None, format!("cannot read file: {err}")),
+        Ok((_, 0)) => fail(Some(0), "empty file: no miniSEED record".into()),
+        Ok((mut idx, _)) => {
             let errors = std::mem::take(&mut idx.errors)
                 .into_iter()
                 .map(|mut x| {

@@ -7,6 +7,7 @@ use crate::scan::FileError;
 use crate::segment::{Piece, Tolerance, TraceBuilder};
 use crate::sid::Nslc;
 use crate::time::civil;
+use md5::{Digest, Md5};
 use std::collections::HashMap;
 
 /// One tsindex row: a run of consecutive records of one file with the same source
@@ -105,6 +106,15 @@ struct Building {
     spans: TraceBuilder,
     next_index_ns: i64,
     end_offset: u64,
+    /// The traces and data-record count of the section's stream, taken from
+    /// [`SectionIndexer`]'s map while the section is open (`None` in a state kept by an
+    /// earlier version: the stream is then in the map).
+    #[serde(default)]
+    stream: Option<(TraceBuilder, u64)>,
+    /// MD5 of the section's records so far, when hashing (not kept: a section continued
+    /// from a kept state has no hash).
+    #[serde(skip)]
+    md5: Option<Md5>,
 }
 
 /// Per-file indexing that can stop and continue: [`SectionIndexer::feed`] reads records
@@ -186,144 +196,179 @@ impl SectionIndexer {
             base, self.consumed,
             "feed must continue where the last one stopped"
         );
-        let tol = &opts.tolerance;
-        let sub_ns = opts.subindex_s.max(1) * 1_000_000_000;
-        let mut pending: Vec<FileError> = Vec::new();
-        let mut prev_end = (self.records > 0).then_some(self.consumed);
+        // unreadable bytes after the last record of the previous feed are read again
+        self.tail_errors.clear();
         let mut last_offset = None;
         for item in RecordScanner::new(buf).with_base(base) {
-            let (offset, h) = match item {
-                ScanItem::Invalid {
-                    offset, message, ..
-                } => {
-                    pending.push(FileError {
-                        path: String::new(),
-                        offset: Some(offset),
-                        message,
-                    });
-                    continue;
-                }
-                ScanItem::Record { offset, header } => (offset, header),
-            };
-            self.errors.append(&mut pending);
-            self.records += 1;
-            let end = h.end_ns();
-            let key = (h.format_version, h.stream_key());
-            // The mapped stream of a record whose codes have mappings.
-            let mapped: Option<Nslc> = if mappings.is_empty() {
-                None
-            } else {
-                let codes = h.nslc();
-                mappings
-                    .maps(&codes)
-                    .then(|| mappings.map(&codes, h.start_ns).clone())
-            };
-            let continues = match (&self.cur, &self.cur_key, prev_end) {
-                (Some(b), Some(k), Some(pe)) => {
-                    (match &mapped {
-                        Some(m) => b.section.nslc == *m,
-                        None => (k.0 == key.0 && k.1[..] == *key.1) || b.section.nslc == h.nslc(),
-                    }) && b.section.version == h.pub_version
-                        && offset == pe
-                }
-                _ => false,
-            };
-            if continues {
-                let b = self.cur.as_mut().expect("current section");
-                let s = &mut b.section;
-                b.end_offset = offset + h.record_length as u64;
-                s.earliest_ns = s.earliest_ns.min(h.start_ns);
-                s.latest_ns = s.latest_ns.max(end);
-                if !s.rate_mismatch && !rates_tolerable(s.sample_rate, h.sample_rate_raw) {
-                    s.rate_mismatch = true;
-                }
-                if self.prev_start.is_some_and(|p| h.start_ns <= p) {
-                    s.time_ordered = false;
-                }
-                if end > b.next_index_ns {
-                    s.timeindex.push((h.start_ns, offset));
-                    while b.next_index_ns < end {
-                        b.next_index_ns += sub_ns;
-                    }
-                }
-            } else {
-                if let Some(b) = self.cur.take() {
-                    let s = self.close(b, buf, base, opts);
-                    self.sections.push(s);
-                }
-                let mut next = h.start_ns + sub_ns;
-                while next < end {
-                    next += sub_ns;
-                }
-                self.cur = Some(Building {
-                    section: Section {
-                        nslc: mapped.unwrap_or_else(|| h.nslc()),
-                        quality: h.quality as char,
-                        version: h.pub_version,
-                        earliest_ns: h.start_ns,
-                        latest_ns: end,
-                        sample_rate: h.sample_rate_raw,
-                        byte_offset: offset,
-                        bytes: 0,
-                        timeindex: vec![(h.start_ns, offset)],
-                        time_ordered: true,
-                        spans: Vec::new(),
-                        rate_mismatch: false,
-                        hash: None,
-                    },
-                    spans: TraceBuilder::new(),
-                    next_index_ns: next,
-                    end_offset: offset + h.record_length as u64,
-                });
-                self.cur_key = Some((key.0, key.1.to_vec()));
+            if let Some(offset) = self.item(item, opts, mappings) {
+                last_offset = Some(offset);
             }
-            let b = self.cur.as_mut().expect("current section");
-            if h.sample_rate_raw != 0.0 && h.sample_rate_hz > 0.0 {
-                b.spans.push(
-                    Piece::new(h.start_ns, end, h.sample_rate_hz, h.sample_count),
-                    tol,
-                );
-            }
-            if h.is_data() {
-                let e = self.streams.entry(b.section.nslc.clone()).or_default();
-                e.0.push(
-                    Piece {
-                        start_ns: h.start_ns,
-                        last_sample_ns: end,
-                        end_ns: h.coverage_end_ns(),
-                        sample_rate_hz: h.sample_rate_hz,
-                        samples: h.sample_count,
-                    },
-                    tol,
-                );
-                e.1 += 1;
-            }
-            let rec_end = offset + h.record_length as u64;
-            prev_end = Some(rec_end);
-            self.prev_start = Some(h.start_ns);
-            self.consumed = rec_end;
-            last_offset = Some(offset);
         }
         if let Some(offset) = last_offset {
             let local = (offset - base) as usize;
             let len = TAIL_CHECK_BYTES.min(self.consumed - offset) as usize;
             self.last_record = Some((offset, crc32c::crc32c(&buf[local..local + len])));
         }
-        self.tail_errors = pending;
     }
 
-    /// The section `b` finished: spans joined, the hash of its bytes when asked and they
-    /// are all in `buf` (the bytes from `base`).
-    fn close(&mut self, b: Building, buf: &[u8], base: u64, opts: &SectionOptions) -> Section {
+    /// Takes one item of a walk over the file's records, in file order (the one rule of
+    /// [`SectionIndexer::feed`] and [`index_file`]); returns the offset of a record.
+    fn item(
+        &mut self,
+        item: ScanItem<'_>,
+        opts: &SectionOptions,
+        mappings: &Mappings,
+    ) -> Option<u64> {
+        let (offset, h) = match item {
+            ScanItem::Invalid {
+                offset, message, ..
+            } => {
+                self.tail_errors.push(FileError {
+                    path: String::new(),
+                    offset: Some(offset),
+                    message,
+                });
+                return None;
+            }
+            ScanItem::Record { offset, header } => (offset, header),
+        };
+        self.errors.append(&mut self.tail_errors);
+        let tol = &opts.tolerance;
+        let sub_ns = opts.subindex_s.max(1) * 1_000_000_000;
+        let prev_end = (self.records > 0).then_some(self.consumed);
+        self.records += 1;
+        let end = h.end_ns();
+        let key = (h.format_version, h.stream_key());
+        // The mapped stream of a record whose codes have mappings.
+        let mapped: Option<Nslc> = if mappings.is_empty() {
+            None
+        } else {
+            let codes = h.nslc();
+            mappings
+                .maps(&codes)
+                .then(|| mappings.map(&codes, h.start_ns).clone())
+        };
+        let continues = match (&self.cur, &self.cur_key, prev_end) {
+            (Some(b), Some(k), Some(pe)) => {
+                (match &mapped {
+                    Some(m) => b.section.nslc == *m,
+                    None => (k.0 == key.0 && k.1[..] == *key.1) || b.section.nslc == h.nslc(),
+                }) && b.section.version == h.pub_version
+                    && offset == pe
+            }
+            _ => false,
+        };
+        if continues {
+            let b = self.cur.as_mut().expect("current section");
+            let s = &mut b.section;
+            b.end_offset = offset + h.record_length as u64;
+            s.earliest_ns = s.earliest_ns.min(h.start_ns);
+            s.latest_ns = s.latest_ns.max(end);
+            if !s.rate_mismatch && !rates_tolerable(s.sample_rate, h.sample_rate_raw) {
+                s.rate_mismatch = true;
+            }
+            if self.prev_start.is_some_and(|p| h.start_ns <= p) {
+                s.time_ordered = false;
+            }
+            if end > b.next_index_ns {
+                s.timeindex.push((h.start_ns, offset));
+                while b.next_index_ns < end {
+                    b.next_index_ns += sub_ns;
+                }
+            }
+        } else {
+            if let Some(b) = self.cur.take() {
+                let s = self.close(b, opts);
+                self.sections.push(s);
+            }
+            let mut next = h.start_ns + sub_ns;
+            while next < end {
+                next += sub_ns;
+            }
+            let nslc = mapped.unwrap_or_else(|| h.nslc());
+            // The stream's traces are held by the section while it is open (one stream
+            // per section): no look-up per record.
+            let stream = self.streams.remove(&nslc).unwrap_or_default();
+            self.cur = Some(Building {
+                section: Section {
+                    nslc,
+                    quality: h.quality as char,
+                    version: h.pub_version,
+                    earliest_ns: h.start_ns,
+                    latest_ns: end,
+                    sample_rate: h.sample_rate_raw,
+                    byte_offset: offset,
+                    bytes: 0,
+                    timeindex: vec![(h.start_ns, offset)],
+                    time_ordered: true,
+                    spans: Vec::new(),
+                    rate_mismatch: false,
+                    hash: None,
+                },
+                spans: TraceBuilder::new(),
+                next_index_ns: next,
+                end_offset: offset + h.record_length as u64,
+                stream: Some(stream),
+                md5: opts.hash.then(Md5::new),
+            });
+            match &mut self.cur_key {
+                Some((v, k)) => {
+                    *v = key.0;
+                    k.clear();
+                    k.extend_from_slice(key.1);
+                }
+                None => self.cur_key = Some((key.0, key.1.to_vec())),
+            }
+        }
+        let b = self.cur.as_mut().expect("current section");
+        if let Some(md5) = &mut b.md5 {
+            md5.update(h.raw);
+        }
+        if h.sample_rate_raw != 0.0 && h.sample_rate_hz > 0.0 {
+            b.spans.push(
+                Piece::new(h.start_ns, end, h.sample_rate_hz, h.sample_count),
+                tol,
+            );
+        }
+        if h.is_data() {
+            let piece = Piece {
+                start_ns: h.start_ns,
+                last_sample_ns: end,
+                end_ns: h.coverage_end_ns(),
+                sample_rate_hz: h.sample_rate_hz,
+                samples: h.sample_count,
+            };
+            let e = match &mut b.stream {
+                Some(e) => e,
+                // a state kept by an earlier version holds every stream in the map
+                None => self.streams.entry(b.section.nslc.clone()).or_default(),
+            };
+            e.0.push(piece, tol);
+            e.1 += 1;
+        }
+        let rec_end = offset + h.record_length as u64;
+        self.prev_start = Some(h.start_ns);
+        self.consumed = rec_end;
+        Some(offset)
+    }
+
+    /// The section `b` finished: spans joined, the MD5 of its bytes when asked (`None` in
+    /// the hash when the section was continued from a kept state), its stream's traces
+    /// given back to the per-stream map.
+    fn close(&mut self, b: Building, opts: &SectionOptions) -> Section {
         let mut s = b.section;
         s.bytes = b.end_offset - s.byte_offset;
         s.spans = b.spans.finish(&opts.tolerance);
+        if let Some(stream) = b.stream {
+            // a stream enters the map with its first data record
+            if stream.1 > 0 {
+                self.streams.insert(s.nslc.clone(), stream);
+            }
+        }
         if opts.hash {
-            if s.byte_offset >= base {
-                let range = (s.byte_offset - base) as usize..(b.end_offset - base) as usize;
-                s.hash = Some(md5_hex(&buf[range]));
-            } else {
-                self.hashless = true;
+            match b.md5 {
+                Some(md5) => s.hash = Some(hex_digest(md5)),
+                None => self.hashless = true,
             }
         }
         s
@@ -336,14 +381,13 @@ impl SectionIndexer {
     }
 
     /// Everything indexed from the bytes fed so far, as [`index_buffer`] of all of them
-    /// gives it; `buf` and `base` are those of the last feed (for the hash of the open
-    /// section). The indexer is kept (feed it the next bytes).
-    pub fn index(&self, buf: &[u8], base: u64, opts: &SectionOptions) -> FileIndex {
-        self.clone().into_index(buf, base, opts)
+    /// gives it. The indexer is kept (feed it the next bytes).
+    pub fn index(&self, opts: &SectionOptions) -> FileIndex {
+        self.clone().into_index(opts)
     }
 
     /// [`SectionIndexer::index`], consuming the indexer.
-    pub fn into_index(self, buf: &[u8], base: u64, opts: &SectionOptions) -> FileIndex {
+    pub fn into_index(self, opts: &SectionOptions) -> FileIndex {
         let mut me = self;
         let mut out = FileIndex {
             errors: me.errors.clone(),
@@ -352,7 +396,7 @@ impl SectionIndexer {
         };
         out.errors.extend(me.tail_errors.iter().cloned());
         if let Some(b) = me.cur.take() {
-            let s = me.close(b, buf, base, opts);
+            let s = me.close(b, opts);
             me.sections.push(s);
         }
         out.sections = me.sections;
@@ -373,10 +417,40 @@ impl SectionIndexer {
 
 /// Indexes the records of one file held in `buf`, with stream mappings over time
 /// ([`SectionIndexer::feed`]; empty = none).
+#[cfg_attr(not(test), allow(dead_code))]
 pub fn index_buffer(buf: &[u8], opts: &SectionOptions, mappings: &Mappings) -> FileIndex {
     let mut ix = SectionIndexer::new();
     ix.feed(buf, 0, opts, mappings);
-    ix.into_index(buf, 0, opts)
+    ix.into_index(opts)
+}
+
+/// Indexes the file at `path` as [`index_buffer`] of its bytes does, reading it
+/// [`crate::scan`]'s chunk at a time into the thread's buffer (the scan's reading: memory
+/// holds a chunk, the file's sections and its streams' traces, never the file); returns
+/// the index and the bytes read.
+///
+/// # Errors
+/// The I/O error of opening or reading the file.
+pub(crate) fn index_file(
+    path: &std::path::Path,
+    opts: &SectionOptions,
+    mappings: &Mappings,
+) -> std::io::Result<(FileIndex, u64)> {
+    index_file_in_chunks(path, crate::scan::CHUNK_BYTES, opts, mappings)
+}
+
+/// [`index_file`], reading `chunk_bytes` at a time (tests use small chunks).
+fn index_file_in_chunks(
+    path: &std::path::Path,
+    chunk_bytes: usize,
+    opts: &SectionOptions,
+    mappings: &Mappings,
+) -> std::io::Result<(FileIndex, u64)> {
+    let mut ix = SectionIndexer::new();
+    let bytes = crate::scan::scan_file(path, chunk_bytes, |item| {
+        ix.item(item, opts, mappings);
+    })?;
+    Ok((ix.into_index(opts), bytes))
 }
 
 /// libmseed `MS_ISRATETOLERABLE`: `|1 − a/b| < 0.0001`.
@@ -384,10 +458,9 @@ fn rates_tolerable(a: f64, b: f64) -> bool {
     a == b || (1.0 - a / b).abs() < 0.0001
 }
 
-fn md5_hex(bytes: &[u8]) -> String {
-    use md5::{Digest, Md5};
-    let d = Md5::digest(bytes);
-    d.iter().map(|b| format!("{b:02x}")).collect()
+/// The MD5 digest, lower-case hex (mseedindex's `hash`).
+fn hex_digest(md5: Md5) -> String {
+    md5.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A tsindex time (`starttime`, `endtime`): `YYYY-MM-DDTHH:MM:SS`, then `.ffffff` when the
@@ -528,6 +601,47 @@ pub(crate) fn parse_epoch(t: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reading a file a chunk at a time (the index's reading) gives what one read of all
+    /// its bytes gives, with and without hashes, for every file of the shared data:
+    /// records of every length (v2 512 and 4096 bytes, variable-length v3) and the broken
+    /// files' unreadable runs straddle the chunk boundaries. Each section's hash is the
+    /// MD5 of its bytes in the file.
+    #[test]
+    fn chunked_index_equals_whole_buffer() {
+        let Some(dir) = crate::testing::test_data_dir() else {
+            return;
+        };
+        let mut files = crate::testing::files_in(&dir.join("mseed"));
+        files.extend(crate::testing::files_in(&dir.join("mseed").join("broken")));
+        let none = Mappings::default();
+        let mut hashed = 0;
+        for hash in [false, true] {
+            let opts = SectionOptions {
+                hash,
+                ..SectionOptions::default()
+            };
+            for file in &files {
+                let buf = std::fs::read(file).unwrap();
+                let whole = index_buffer(&buf, &opts, &none);
+                for s in &whole.sections {
+                    let range = s.byte_offset as usize..(s.byte_offset + s.bytes) as usize;
+                    let want = hash.then(|| {
+                        use md5::Digest;
+                        hex_digest(Md5::new_with_prefix(&buf[range]))
+                    });
+                    assert_eq!(s.hash, want, "{}", file.display());
+                    hashed += usize::from(hash);
+                }
+                for chunk in [40, 513, 4097, buf.len() + 1] {
+                    let (got, n) = index_file_in_chunks(file, chunk, &opts, &none).unwrap();
+                    assert_eq!(n, buf.len() as u64);
+                    assert_eq!(got, whole, "{} in chunks of {chunk}", file.display());
+                }
+            }
+        }
+        assert!(hashed > 0 && files.len() > 10);
+    }
 
     #[test]
     fn encodings() {
