@@ -54,7 +54,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import _bench
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY_NS = 86_400_000_000_000

@@ -27,7 +27,8 @@ import sys
 import time
 from pathlib import Path
 
-import _bench
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DB = "claims_bench"

@@ -33,8 +33,10 @@ import shutil
 import sqlite3
 import time
 from pathlib import Path
+import sys
 
-import _bench
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
 from _bench import Job, Run, stat, timed
 
 ROWS = ("SELECT network,station,location,channel,version,starttime,endtime,byteoffset,bytes,"

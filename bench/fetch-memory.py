@@ -28,8 +28,10 @@ import shutil
 import socketserver
 import threading
 from pathlib import Path
+import sys
 
-import _bench
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
 from _bench import Job, stat, timed
 
 ROOT = Path(__file__).resolve().parents[1]

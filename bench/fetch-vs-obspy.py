@@ -43,7 +43,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import _bench
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
 from _bench import Job, Run, stat, synced, timed
 
 

@@ -33,8 +33,10 @@ import os
 import shutil
 import sqlite3
 from pathlib import Path
+import sys
 
-import _bench
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
 from _bench import Job, stat, synced, timed
 
 

@@ -56,8 +56,10 @@ import shutil
 import subprocess
 from datetime import date, timedelta
 from pathlib import Path
+import sys
 
-import _bench
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
 from _bench import Job, stat, synced, timed
 
 COMMON = ["--record-length", "512", "--encoding", "STEIM2", "--seed", "1", "--jobs", "2"]

@@ -46,7 +46,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import _bench
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
 from _bench import Job, stat, synced, timed
 
 RECLEN = 512

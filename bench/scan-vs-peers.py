@@ -28,7 +28,8 @@ import os
 import sys
 from pathlib import Path
 
-import _bench
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
 from _bench import Job, stat, timed
 
 
@@ -158,7 +159,7 @@ def run(args, s: _bench.Session) -> None:
             if rep == 0:
                 gaps_of[name] = {k: [tuple(g) for g in v] for k, v in json.loads(out.read_text()).items()}
 
-        return Job(name, lambda: timed([sys.executable, "-c", code, arg, str(out), str(Path(__file__).parent)],
+        return Job(name, lambda: timed([sys.executable, "-B", "-c", code, arg, str(out), str(Path(__file__).parent)],
                                        inner=True), after=after)
 
     cores = os.cpu_count() or 1

@@ -52,7 +52,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
-import _bench
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
 from _bench import Job, Run, stat
 
 ROOT = Path(__file__).resolve().parents[1]

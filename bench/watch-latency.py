@@ -31,7 +31,8 @@ import threading
 import time
 from pathlib import Path
 
-import _bench
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # the records in time order and the compared columns: those of the test
