@@ -42,6 +42,10 @@ from typing import Callable, Iterable
 ROOT = Path(__file__).resolve().parents[1]
 DAY_NS = 86_400_000_000_000
 GNU_TIME = "/usr/bin/time"
+# make-bench-archive's arguments for the bench archive (with --stations and --days): 512-byte
+# Steim2 records, seed 1; STANDARD adds the sample rate, 100 Hz.
+GEN_COMMON = ["--record-length", "512", "--encoding", "STEIM2", "--seed", "1", "--jobs", "2"]
+STANDARD = ["--sample-rate", "100", *GEN_COMMON]
 
 
 def disagree(msg: str) -> None:
@@ -214,6 +218,13 @@ def add_common(ap: argparse.ArgumentParser, *, reps: int = 5, archive: bool = Fa
                        "of this checkout, else $SIQACO_SHARED or ../shared/tools/make-bench-archive)")
 
 
+def add_size(ap: argparse.ArgumentParser, stations: int = 12, days: int = 4) -> None:
+    """--stations and --days of a generated bench archive."""
+    ap.add_argument("--stations", type=int, default=stations,
+                    help=f"stations of the generated archive (default {stations})")
+    ap.add_argument("--days", type=int, default=days, help=f"days of the generated archive (default {days})")
+
+
 def generator(path: Path | None) -> Path:
     """The bench archive generator: `path`, else tools/make-bench-archive in the repository,
     else $SIQACO_SHARED/tools or ../shared/tools."""
@@ -263,6 +274,13 @@ class Session:
             log(f"kept {self.work}")
 
     # --- inputs ---
+
+    def standard_archive(self, *extra: str) -> Path:
+        """`bench_archive` of the standard bench archive: --stations x 3 channels x --days
+        of the script's arguments (`add_size`), 100 Hz, 512-byte Steim2, seed 1; `extra`
+        arguments for make-bench-archive (e.g. --no-straddle)."""
+        return self.bench_archive("archive", "--stations", str(self.args.stations), "--days", str(self.args.days),
+                                  *STANDARD, *extra)
 
     def bench_archive(self, name: str, *gen_args: str, use_given: bool = True) -> Path:
         """The archive given with --archive (when `use_given`), or one generated once under

@@ -50,8 +50,7 @@ def rows(db: Path) -> list[tuple]:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--stations", type=int, default=12, help="stations of the generated archive (default 12)")
-    ap.add_argument("--days", type=int, default=4, help="days of the generated archive (default 4)")
+    _bench.add_size(ap)
     ap.add_argument("--partition-files", type=int, default=3)
     _bench.add_common(ap, archive=True)
     a = ap.parse_args()
@@ -63,9 +62,7 @@ def run(a, s: _bench.Session):
     import siqaco.distributed as sd
     from dask.distributed import Client, LocalCluster
 
-    arch = str(s.bench_archive("archive", "--stations", str(a.stations), "--days", str(a.days),
-                               "--sample-rate", "100", "--record-length", "512", "--encoding", "STEIM2",
-                               "--seed", "1", "--jobs", "2"))
+    arch = str(s.standard_archive())
     files = _bench.files_of(Path(arch))
     gb = sum(p.stat().st_size for p in files) / 1e9
     print(f"archive {arch}: {len(files)} files, {gb:.2f} GB; {os.cpu_count()} cores; "

@@ -121,8 +121,7 @@ print(dt)
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--stations", type=int, default=12, help="stations of the generated archive (default 12)")
-    ap.add_argument("--days", type=int, default=2)
+    _bench.add_size(ap, days=2)
     ap.add_argument("--in-flight", default="1,4,16")
     ap.add_argument("--skip-parsed", action="store_true", help="skip the ObsPy row that parses into a Stream")
     ap.add_argument("--peer", help="portable-fdsnws-dataselect (default: on PATH or in .venv-fdsnws)")
@@ -136,9 +135,7 @@ def main() -> None:
 
 
 def run(args, s: _bench.Session, bin_: str) -> None:
-    archive = s.bench_archive("archive", "--stations", str(args.stations), "--days", str(args.days),
-                              "--sample-rate", "100", "--record-length", "512", "--encoding", "STEIM2",
-                              "--seed", "1", "--jobs", "2", "--no-straddle")
+    archive = s.standard_archive("--no-straddle")
     siqaco = s.siqaco
     streams, days = streams_and_days(archive)
     if len(days) < args.days:

@@ -72,8 +72,7 @@ def link_or_copy(src: str, dst: str) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--stations", type=int, default=12, help="stations of the generated archive (default 12)")
-    ap.add_argument("--days", type=int, default=4, help="days of the generated archive (default 4)")
+    _bench.add_size(ap)
     ap.add_argument("--mseedindex", help="mseedindex (default: on PATH or in .venv)")
     _bench.add_common(ap, archive=True)
     args = ap.parse_args()
@@ -82,9 +81,7 @@ def main() -> None:
 
 
 def run(args, s: _bench.Session) -> None:
-    archive = s.bench_archive("archive", "--stations", str(args.stations), "--days", str(args.days),
-                              "--sample-rate", "100", "--record-length", "512", "--encoding", "STEIM2",
-                              "--seed", "1", "--jobs", "2")
+    archive = s.standard_archive()
     mseedindex = _bench.tool("mseedindex", args.mseedindex)
     if not mseedindex:
         raise SystemExit("mseedindex not found: give --mseedindex PATH (PyPI: mseedindex)")

@@ -62,9 +62,6 @@ sys.dont_write_bytecode = True  # no __pycache__ in the repository
 import _bench  # noqa: E402
 from _bench import Job, stat, synced, timed
 
-COMMON = ["--record-length", "512", "--encoding", "STEIM2", "--seed", "1", "--jobs", "2"]
-
-
 def stat_snapshot(d: Path) -> dict:
     return {str(p): (p.stat().st_size, p.stat().st_mtime_ns, p.stat().st_ino) for p in _bench.files_of(d)}
 
@@ -76,8 +73,7 @@ def mirror(src: Path, dst: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--stations", type=int, default=12, help="stations of the generated archive (default 12)")
-    ap.add_argument("--days", type=int, default=4, help="days of the generated archive (default 4)")
+    _bench.add_size(ap)
     ap.add_argument("--sample-rate", default="100", help="sample rate of the generated archive (default 100)")
     ap.add_argument("--dataselect", help="EarthScope dataselect (default: on PATH; skipped when absent)")
     _bench.add_common(ap, archive=True)
@@ -94,7 +90,7 @@ def run(args, s: _bench.Session) -> None:
             raise SystemExit(f"{expected} missing: the patches must be made with the archive's parameters")
         params = json.loads(expected.read_text())["params"]
         stations, days, first, rate = params["stations"], params["days"], params["start"], str(params["sample_rate"])
-    common = ["--sample-rate", rate, *COMMON]
+    common = ["--sample-rate", rate, *_bench.GEN_COMMON]
     archive = s.bench_archive("archive", "--stations", str(stations), "--days", str(days), *common)
     last = date.fromisoformat(first) + timedelta(days=days - 1)
     patches = s.work / "patches"

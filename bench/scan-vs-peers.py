@@ -121,8 +121,7 @@ print(dt)
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--stations", type=int, default=12, help="stations of the generated archive (default 12)")
-    ap.add_argument("--days", type=int, default=4, help="days of the generated archive (default 4)")
+    _bench.add_size(ap)
     ap.add_argument("--skip-obspy", action="store_true")
     _bench.add_common(ap, archive=True)
     args = ap.parse_args()
@@ -131,9 +130,7 @@ def main() -> None:
 
 
 def run(args, s: _bench.Session) -> None:
-    archive = s.bench_archive("archive", "--stations", str(args.stations), "--days", str(args.days),
-                              "--sample-rate", "100", "--record-length", "512", "--encoding", "STEIM2",
-                              "--seed", "1", "--jobs", "2")
+    archive = s.standard_archive()
     siqaco = s.siqaco
     expected_path = Path(str(archive) + ".expected.json")
     files = [str(f) for f in _bench.files_of(archive)]

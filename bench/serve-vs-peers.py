@@ -336,8 +336,7 @@ def availability_paths(kind: str, streams: int, n: int) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--stations", type=int, default=12, help="stations of the generated archive (default 12)")
-    ap.add_argument("--days", type=int, default=4, help="days of the generated archive (default 4)")
+    _bench.add_size(ap)
     ap.add_argument("--peer", help="portable-fdsnws-dataselect (default: on PATH or in .venv-fdsnws)")
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--synthetic", type=Path)
@@ -362,9 +361,7 @@ def run(a, sess: _bench.Session, peer: str | None) -> None:
     rows = []
     servers: list[Served] = []
     if not a.skip_dataselect:
-        archive = sess.bench_archive("archive", "--stations", str(a.stations), "--days", str(a.days),
-                                     "--sample-rate", "100", "--record-length", "512", "--encoding",
-                                     "STEIM2", "--seed", "1", "--jobs", "2")
+        archive = sess.standard_archive()
         cat = work / "cat.sqlite"
         subprocess.run([siqaco, "index", str(archive), "--db", str(cat)], check=True,
                        capture_output=True)
