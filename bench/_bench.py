@@ -307,10 +307,12 @@ class Session:
             self.cold_note = why or "yes"
         return self.cold_note == "yes"
 
-    def alternate(self, jobs: list[Job], reps: int | None = None, *, cold: bool = False) -> dict[str, list[Run]]:
+    def alternate(self, jobs: list[Job], reps: int | None = None, *, cold: bool = False,
+                  first: int = 0) -> dict[str, list[Run]]:
         """Runs the jobs in turn (A B C A B C ...), `reps` times each; before each timed run:
         the job's `before`, a `sync`, the pause and, with `cold`, a drop of the page cache.
-        Returns the runs of each job, by name."""
+        `after` gets the repetition's number counted from `first`. Returns the runs of each
+        job, by name."""
         reps = self.args.reps if reps is None else reps
         out: dict[str, list[Run]] = {j.name: [] for j in jobs}
         for rep in range(reps):
@@ -327,7 +329,7 @@ class Session:
                 log(f"  {'cold' if cold else 'warm'} {rep + 1}/{reps} {j.name}: {r.seconds:.3f} s")
                 out[j.name].append(r)
                 if j.after:
-                    j.after(r, rep)
+                    j.after(r, first + rep)
         return out
 
     def warm_and_cold(self, jobs: list[Job], reps: int | None = None,
@@ -337,9 +339,11 @@ class Session:
         whether cold-cache figures were measured and why not."""
         if warmup:
             warmup()
+        reps = self.args.reps if reps is None else reps
         res = {"warm": self.alternate(jobs, reps)}
         if self.cold_possible():
-            res["cold"] = self.alternate(jobs, reps, cold=True)
+            # numbered after the warm runs: the checks of repetition 0 run once
+            res["cold"] = self.alternate(jobs, reps, cold=True, first=reps)
         self.results["cold_cache"] = self.cold_note
         return res
 
