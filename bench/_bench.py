@@ -368,7 +368,7 @@ _M3 = 0x94D049BB133111EB
 
 
 def _mix(t, v):
-    """A 64-bit hash of each (time, value) pair (splitmix64 finaliser), numpy uint64."""
+    """A 64-bit hash of each (sample slot, value) pair (splitmix64 finaliser), numpy uint64."""
     import numpy as np
 
     with np.errstate(over="ignore"):
@@ -384,11 +384,13 @@ def _mix(t, v):
 def sample_digest(files: Iterable[Path | str], window: tuple[int, int] | None = None) -> dict:
     """What a set of miniSEED files holds, sample by sample, read with libmseed (pymseed):
     {(source id, UTC day number): [samples, digest, first ns, last ns]}, where the digest is
-    the wrapping sum of a 64-bit hash of each (sample time in ns, value): equal for equal
+    the wrapping sum of a 64-bit hash of each (sample slot, value): equal for equal
     multisets of samples, whatever the files, record lengths, encodings or order. Sample
-    times are each record's start plus i sample periods rounded to the ns; float values are
-    compared by their bits. `window` (start ns, end ns): only the samples in [start, end).
-    One record in memory at a time."""
+    times are each record's start plus i sample periods; the slot is the sample time in
+    sample periods since 1970, rounded (record start times are stored to the µs, so the same
+    sample in records cut elsewhere can be 1 µs off); float values are compared by their
+    bits. `window` (start ns, end ns): only the samples in [start, end). One record in
+    memory at a time."""
     import numpy as np
     import pymseed
 
@@ -413,7 +415,8 @@ def sample_digest(files: Iterable[Path | str], window: tuple[int, int] | None = 
                 tt, vv = t[sel], v[sel]
                 e = out.setdefault((r.sourceid, int(d)), [0, 0, tt[0], tt[-1]])
                 e[0] += len(tt)
-                e[1] = (e[1] + int(_mix(tt, vv).sum(dtype=np.uint64))) & 0xFFFFFFFFFFFFFFFF
+                slot = np.round(tt.astype(np.float64) * (r.samprate / 1e9)).astype(np.int64)
+                e[1] = (e[1] + int(_mix(slot, vv).sum(dtype=np.uint64))) & 0xFFFFFFFFFFFFFFFF
                 e[2], e[3] = min(e[2], int(tt.min())), max(e[3], int(tt.max()))
     return out
 
