@@ -5,7 +5,10 @@ and `siqaco update --dry-run` over 10 000 streams. Not a test, not run in CI.
 
 Usage:
   .venv/bin/python bench/catalogue-scale.py [--pg postgresql://postgres@127.0.0.1:55432]
-      [--big syn] [--siqaco target/release/siqaco] [--samples 200] [--keep]
+      [--big syn] [--samples 200] [--archive DIR] [--keep-databases]
+      [--siqaco PATH] [--work DIR] ...
+  (the options common to all scripts: bench/_bench.py, `--help`; the figures here are
+  each script's own: percentiles of many requests, no alternation)
 
 What it measures (every figure wall-clock, `time.perf_counter`, no other timing tool):
 
@@ -33,7 +36,10 @@ What it measures (every figure wall-clock, `time.perf_counter`, no other timing 
    exist): wall time, and with strace (when installed) the proof that no file under the
    archive or of the catalogue's file names is opened.
 
-Scratch databases (`catscale_*`) are dropped at the end unless --keep.
+Scratch databases (`catscale_*`) are dropped at the end unless --keep-databases. Files
+(empty archives, configurations, strace output) are written only under the work
+directory (TMPDIR points there, for the scripts this one runs too); the machine and the
+load average before and after are printed (bench/_bench.py).
 """
 
 import argparse
@@ -47,6 +53,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY_NS = 86_400_000_000_000
@@ -130,7 +139,7 @@ def copy_rates(server: str, siqaco: str, n: int) -> None:
 
 def index_rates(server: str, siqaco: str, archive: Path) -> None:
     if not archive.is_dir():
-        row("siqaco index of the bench archive", "skipped", f"no {archive}")
+        row("siqaco index of the bench archive", "skipped", f"no archive ({archive}): give --archive")
         return
     url = create_db(server, "catscale_index")
     work = Path(tempfile.mkdtemp(prefix="catscale-"))
@@ -304,13 +313,20 @@ def main() -> None:
     ap.add_argument("--pg", default="postgresql://postgres@127.0.0.1:55432",
                     help="the server (URL without database)")
     ap.add_argument("--big", default="syn", help="the 10-million-row catalogue (read only)")
-    ap.add_argument("--siqaco", default=str(ROOT / "target" / "release" / "siqaco"))
     ap.add_argument("--samples", type=int, default=200)
     ap.add_argument("--copy-rows", type=int, default=1_000_000)
-    ap.add_argument("--archive", type=Path,
-                    default=Path(os.environ.get("SIQACO_BENCH_ARCHIVE", "/work/bench/arch")))
-    ap.add_argument("--keep", action="store_true", help="keep the scratch databases")
+    ap.add_argument("--archive", type=Path, default=Path(os.environ.get("SIQACO_BENCH_ARCHIVE", "-")),
+                    help="the bench archive to index (default $SIQACO_BENCH_ARCHIVE; none: that row is skipped)")
+    ap.add_argument("--keep-databases", action="store_true", help="keep the scratch databases")
+    _bench.add_common(ap, reps=1)
     a = ap.parse_args()
+    with _bench.Session("catalogue-scale", a) as s:
+        os.environ["TMPDIR"] = tempfile.tempdir = str(s.work)
+        a.siqaco = s.siqaco
+        run(a)
+
+
+def run(a) -> None:
     server = a.pg.rstrip("/")
     print("| measure | result | note |\n|---|---|---|", flush=True)
     scratch = ["catscale_copy", "catscale_index", "catscale_stats", "catscale_dry"]
@@ -326,7 +342,7 @@ def main() -> None:
         url = synthetic(server, "catscale_dry", a.siqaco, 10_000, 100)
         dry_run(url, a.siqaco, 100)
     finally:
-        if not a.keep:
+        if not a.keep_databases:
             for d in scratch:
                 psql(f"{server}/postgres", f"DROP DATABASE IF EXISTS {d}")
 

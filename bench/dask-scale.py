@@ -4,98 +4,137 @@ and 2 Dask workers (processes, one thread each), and with the single-machine CLI
 run. Not a test: it prints figures (docs/benchmarks.md, "Dask").
 
 Usage:
-  .venv/bin/python bench/dask-scale.py [--archive /work/bench/arch]
-      [--siqaco target/release/siqaco] [--repeat 3] [--partition-files 3]
+  .venv/bin/python bench/dask-scale.py [--archive DIR] [--stations 12] [--days 4]
+      [--partition-files 3] [--siqaco PATH] [--work DIR] [--reps 5] [--warm-only] ...
+  (the options common to all scripts: bench/_bench.py, `--help`)
 
 Build the CLI and the Python package in release mode first:
   cargo build --release -p siqaco-cli
   (cd siqaco-py && maturin build --release -o /tmp/wheels)  # then put the wheel's contents
   on PYTHONPATH, or `maturin develop --release`
 
-Each figure is the best of --repeat runs (wall time), the archive's files in the page cache
-(one scan before the first measurement). The Dask clusters are started before the clocks
-(LocalCluster, processes=True, threads_per_worker=1, no dashboard); a run is the whole
-call: listing and partitioning in this process, the partials in the workers, combining (and
-for index writing the SQLite catalogue) in this process. The CLI runs with --threads 1
-(one core, like one worker) and with its default (all cores). Each index run writes a new
-catalogue. The scan results of every run are checked equal to the CLI's JSON document.
+Without --archive, the archive (--stations x 3 channels x --days, 100 Hz) is generated under
+the work directory with make-bench-archive. The runs alternate (bench/_bench.py: a sync and
+a pause before each; warm, the archive's files read once before, and, where the page cache
+can be dropped, cold); figures are medians with min-max of wall time. The Dask clusters are
+started before the clocks (LocalCluster, processes=True, threads_per_worker=1, no
+dashboard); a run is the whole call: listing and partitioning in this process, the partials
+in the workers, combining (and for index writing the SQLite catalogue) in this process. The
+CLI runs with --threads 1 (one core, like one worker) and with its default (all cores). Each
+index run writes a new catalogue (followed by `sync`, for every tool). Same job: the scan
+result of each Dask run equals the CLI's JSON document, and the catalogue rows of each Dask
+index equal the CLI's; the benchmark stops otherwise.
 """
 
 import argparse
 import json
 import os
-import subprocess
-import sys
-import tempfile
+import shutil
+import sqlite3
 import time
 from pathlib import Path
+import sys
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
+from _bench import Job, Run, stat, timed
 
-
-def best(repeat, f):
-    """(best wall time in seconds, result of the last call)."""
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = f()
-        times.append(time.perf_counter() - t)
-    return min(times), out
+ROWS = ("SELECT network,station,location,channel,version,starttime,endtime,byteoffset,bytes,"
+        "timespans FROM tsindex")
 
 
-def cli(siqaco, args):
-    r = subprocess.run([siqaco, *args], capture_output=True, text=True, check=True)
-    return r.stdout
+def rows(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as c:
+        return sorted(c.execute(ROWS))
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--archive", default="/work/bench/arch")
-    ap.add_argument("--siqaco", default=str(ROOT / "target" / "release" / "siqaco"))
-    ap.add_argument("--repeat", type=int, default=3)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _bench.add_size(ap)
     ap.add_argument("--partition-files", type=int, default=3)
+    _bench.add_common(ap, archive=True)
     a = ap.parse_args()
+    with _bench.Session("dask-scale", a) as s:
+        run(a, s)
 
-    import siqaco
+
+def run(a, s: _bench.Session):
     import siqaco.distributed as sd
     from dask.distributed import Client, LocalCluster
 
-    arch = a.archive
-    files = [p for p in Path(arch).rglob("*") if p.is_file()]
+    arch = str(s.standard_archive())
+    files = _bench.files_of(Path(arch))
     gb = sum(p.stat().st_size for p in files) / 1e9
     print(f"archive {arch}: {len(files)} files, {gb:.2f} GB; {os.cpu_count()} cores; "
-          f"partition_files={a.partition_files}; best of {a.repeat}")
-    tmp = Path(tempfile.mkdtemp(prefix="dask-scale-"))
-    n = [0]
+          f"partition_files={a.partition_files}; medians of {a.reps}")
+    db = s.work / "c.sqlite"
 
-    def fresh_db():
-        n[0] += 1
-        return str(tmp / f"c{n[0]}.sqlite")
+    def fresh() -> None:
+        for p in s.work.glob("c.sqlite*"):
+            p.unlink()
 
-    # warm the page cache; the reference document
-    reference = json.loads(cli(a.siqaco, ["scan", arch, "--format", "json"]))
-    rows = []
+    reference = json.loads(timed([s.siqaco, "scan", arch, "--format", "json"], ok=(0, 3)).stdout)
+    timed([s.siqaco, "index", arch, "--db", str(db)], ok=(0, 3))
+    ref_rows = rows(db)
+    fresh()
+    scan_jobs, index_jobs = [], []
     for threads in ("1", None):
         extra = ["--threads", threads] if threads else []
         label = f"CLI --threads {threads}" if threads else "CLI (all cores)"
-        ts, _ = best(a.repeat, lambda: cli(a.siqaco, ["scan", arch, "--format", "json", *extra]))
-        ti, _ = best(a.repeat, lambda: cli(a.siqaco, ["index", arch, "--db", fresh_db(), *extra]))
-        rows.append((label, ts, ti))
-    for workers in (1, 2):
-        with LocalCluster(n_workers=workers, processes=True, threads_per_worker=1,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
-            ts, report = best(a.repeat, lambda: sd.scan(client, arch, partition_files=a.partition_files))
-            assert report.to_dict() == reference, "the distributed scan differs from the CLI's"
-            ti, _ = best(a.repeat, lambda: sd.index(client, arch, fresh_db(), partition_files=a.partition_files))
-            rows.append((f"Dask, {workers} worker(s)", ts, ti))
-    print(f"{'':24} {'scan s':>8} {'GB/s':>6} {'index s':>8} {'GB/s':>6}")
-    for label, ts, ti in rows:
-        print(f"{label:24} {ts:8.2f} {gb / ts:6.2f} {ti:8.2f} {gb / ti:6.2f}")
-    one = {r[0]: r for r in rows}
-    d1, d2, c1 = one["Dask, 1 worker(s)"], one["Dask, 2 worker(s)"], one["CLI --threads 1"]
-    print(f"2 workers / 1 worker: scan {d1[1] / d2[1]:.2f}x, index {d1[2] / d2[2]:.2f}x (target >= 1.7x)")
-    print(f"1 worker / CLI --threads 1: scan {d1[1] / c1[1]:.2f}, index {d1[2] / c1[2]:.2f} (target <= 1.10)")
-    sys.stdout.flush()
+        scan_jobs.append(Job(label, lambda extra=extra: timed([s.siqaco, "scan", arch, "--format", "json", *extra],
+                                                              ok=(0, 3))))
+        index_jobs.append(Job(label, lambda extra=extra: timed(_bench.synced(
+            [s.siqaco, "index", arch, "--db", str(db), *extra]), ok=(0, 3)), fresh))
+    clusters = []
+    try:
+        for workers in (1, 2):
+            cluster = LocalCluster(n_workers=workers, processes=True, threads_per_worker=1, dashboard_address=None)
+            client = Client(cluster)
+            clusters.append((cluster, client))
+            label = f"Dask, {workers} worker(s)"
+
+            def scan(client=client) -> Run:
+                t = time.perf_counter()
+                report = sd.scan(client, arch, partition_files=a.partition_files)
+                dt = time.perf_counter() - t
+                if report.to_dict() != reference:
+                    _bench.disagree("the distributed scan differs from the CLI's JSON document")
+                return Run(dt)
+
+            def index(client=client) -> Run:
+                t = time.perf_counter()
+                sd.index(client, arch, str(db), partition_files=a.partition_files)
+                _bench.sync()
+                return Run(time.perf_counter() - t)
+
+            def index_after(r, rep: int, label=label) -> None:
+                if rep == 0:
+                    _bench.same_rows(ref_rows, rows(db), "siqaco index (CLI)", f"siqaco.distributed.index, {label}")
+
+            scan_jobs.append(Job(label, scan))
+            index_jobs.append(Job(label, index, fresh, index_after))
+        warm = lambda: _bench.warm(files)  # noqa: E731
+        res_scan = s.warm_and_cold(scan_jobs, warmup=warm)
+        res_index = s.warm_and_cold(index_jobs, warmup=warm)
+    finally:
+        for cluster, client in clusters:
+            client.close()
+            cluster.close()
+    print("Same job: every Dask scan equals the CLI's JSON document; every Dask index has the CLI's catalogue rows")
+    print(f"{s.cold_line()}\n")
+    out, table = [], []
+    for cache in res_scan:
+        for label in res_scan[cache]:
+            ts, ti = stat(res_scan[cache][label]), stat(res_index[cache][label])
+            out.append({"what": label, "cache": cache, "scan": ts.as_dict(), "index": ti.as_dict()})
+            table.append([label, cache, ts.cell(2), f"{gb / ts.median:.2f}", ti.cell(2), f"{gb / ti.median:.2f}"])
+    print(_bench.table(["what", "cache", "scan s median (min–max)", "GB/s", "index s median (min–max)", "GB/s"],
+                       table))
+    med = {(r["what"], r["cache"]): (r["scan"]["median_s"], r["index"]["median_s"]) for r in out}
+    d1, d2, c1 = med["Dask, 1 worker(s)", "warm"], med["Dask, 2 worker(s)", "warm"], med["CLI --threads 1", "warm"]
+    print(f"\n2 workers / 1 worker (warm): scan {d1[0] / d2[0]:.2f}x, index {d1[1] / d2[1]:.2f}x (target >= 1.7x)")
+    print(f"1 worker / CLI --threads 1 (warm): scan {d1[0] / c1[0]:.2f}, index {d1[1] / c1[1]:.2f} (target <= 1.10)")
+    s.results.update({"archive": arch, "gb": gb, "rows": out})
 
 
 if __name__ == "__main__":

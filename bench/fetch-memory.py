@@ -3,8 +3,9 @@
 defect 6: a 200 MB body was held whole in memory). Not a test: it prints figures.
 
 Usage:
-  .venv/bin/python bench/fetch-memory.py [--siqaco target/debug/siqaco] [--mib 200]
-                                         [--distinct]
+  .venv/bin/python bench/fetch-memory.py [--mib 200] [--distinct] [--siqaco PATH]
+      [--work DIR] [--reps 3] ...
+  (the options common to all scripts: bench/_bench.py, `--help`)
 
 A small HTTP server on 127.0.0.1 (a thread of this script) answers every dataselect POST
 with a body of about --mib MiB, sent from a file in 64 KiB writes. The body is made of real
@@ -14,23 +15,29 @@ skipped): the figure is then what receiving, validating and staging the body cos
 --distinct each copy's records get a different station code (COLA, COLB, ...: different
 streams, each its own day file), so everything received is also written.
 
-`siqaco fetch` runs under /usr/bin/time -v; its maximum resident set size, wall time and
-the bytes received are printed, with the body size.
+`siqaco fetch` runs --reps times under GNU time (bench/_bench.py: a sync and a pause
+before each run), each into a new archive under the work directory; its maximum resident
+set size, wall time (median, min-max) and what it says it received are printed, with the
+body size.
 """
 
 import argparse
 import http.server
 import os
-import re
+import shutil
 import socketserver
-import subprocess
-import sys
-import tempfile
 import threading
 from pathlib import Path
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
+from _bench import Job, stat, timed
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("SIQACO_TEST_DATA", ROOT.parent / "shared" / "data"))
+DATA = Path(os.environ.get("SIQACO_TEST_DATA") or next(
+    (p for p in (ROOT / "tests" / "data", ROOT.parent / "shared" / "data") if (p / "sds-small").is_dir()),
+    ROOT.parent / "shared" / "data"))
 DAY = DATA / "sds-small/2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058"
 
 
@@ -73,37 +80,41 @@ def serve(body: Path) -> tuple[socketserver.TCPServer, int]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--siqaco", default=str(ROOT / "target/debug/siqaco"))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mib", type=int, default=200)
     ap.add_argument("--distinct", action="store_true")
+    _bench.add_common(ap, reps=3)
     a = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        size = make_body(tmp / "body.mseed", a.mib, a.distinct)
-        srv, port = serve(tmp / "body.mseed")
+    with _bench.Session("fetch-memory", a) as s:
+        body = s.work / "body.mseed"
+        size = make_body(body, a.mib, a.distinct)
+        srv, port = serve(body)
+        out = s.work / "out"
         cmd = [
-            "/usr/bin/time", "-v", a.siqaco, "fetch",
+            s.siqaco, "fetch",
             "--source", f"http://127.0.0.1:{port}",
             "--select", "IU.*.00.BHZ" if a.distinct else "IU.COLA.00.BHZ",
             "--start", "2010-02-27", "--end", "2010-02-28",
-            "--out", str(tmp / "out"), "--retries", "0", "--in-flight", "1",
+            "--out", str(out), "--retries", "0", "--in-flight", "1",
         ]
-        p = subprocess.run(cmd, capture_output=True, text=True)
-        srv.shutdown()
-        err = p.stderr
-        rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
-        wall = re.search(r"Elapsed \(wall clock\) time.*: (\S+)", err)
-        said = [l for l in err.splitlines() if "fetched" in l or "error" in l]
+        said: list[str] = []
+
+        def after(r, rep: int) -> None:
+            said[:] = [l for l in r.stdout.splitlines() if "fetched" in l or "error" in l]
+            shutil.rmtree(out, ignore_errors=True)
+
+        try:
+            res = s.alternate([Job("siqaco fetch", lambda: timed(["sh", "-c", '"$@" 2>&1', "sh", *cmd]),
+                                   lambda: shutil.rmtree(out, ignore_errors=True), after)])
+        finally:
+            srv.shutdown()
+        st = stat(res["siqaco fetch"])
         print(f"body: {size / 2**20:.1f} MiB ({'distinct streams' if a.distinct else 'identical copies'})")
-        print(f"exit status: {p.returncode}")
-        print(f"peak RSS: {int(rss.group(1)) / 1024:.1f} MiB" if rss else "peak RSS: ?")
-        print(f"wall: {wall.group(1) if wall else '?'}")
-        for l in said:
-            print(l)
-        if p.returncode != 0:
-            print(err, file=sys.stderr)
-            sys.exit(1)
+        print(f"peak RSS: {st.rss_mib:.1f} MiB" if st.rss_mib else "peak RSS: ?")
+        print(f"wall: {st.cell(2)} s, median (min–max) of {st.n}")
+        for line in said:
+            print(line)
+        s.results.update({"body_bytes": size, "distinct": a.distinct, **st.as_dict(), "said": said})
 
 
 if __name__ == "__main__":

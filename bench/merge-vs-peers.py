@@ -4,18 +4,20 @@
 Not a test.
 
 Usage:
-  .venv/bin/python bench/merge-vs-peers.py [--archive DIR] [--work DIR] [--reps 3]
-                                           [--dataselect PATH] [--keep]
+  .venv/bin/python bench/merge-vs-peers.py [--archive DIR] [--stations 12] [--days 4]
+      [--dataselect PATH] [--siqaco PATH] [--work DIR] [--reps 5] [--warm-only] ...
+  (the options common to all scripts: bench/_bench.py, `--help`)
 
-Archive: the 2.2 GB archive of bench/scan-vs-peers.py (../bench-data/bench: 12 stations x 3
-channels x 4 days from 2023-12-30, 100 Hz, 512-byte Steim2, records stored by start time),
-built with ../shared/tools/make-bench-archive when missing.
+Archive: --archive (read only; made by make-bench-archive, its NAME.expected.json beside it
+gives the stations and days), or generated under the work directory: the 2.2 GB archive of
+bench/scan-vs-peers.py (--stations 12 x 3 channels x --days 4 from 2023-12-30, 100 Hz,
+512-byte Steim2, records stored by start time).
 
-Patch set, built once in WORK/patches with the same generator and seed (so the same station
+Patch set, built in WORK/patches with the same generator and seed (so the same station
 codes, locations and sample grids):
-  new/      all 12 stations, 2 days after the archive (2024-01-03, 2024-01-04): data the
-            archive lacks (~1.1 GB);
-  overlap/  3 stations, 2024-01-02, a day the archive holds: the same times with other
+  new/      all stations, 2 days after the archive (2024-01-03, 2024-01-04 by default):
+            data the archive lacks (~1.1 GB);
+  overlap/  3 stations, the archive's last day (2024-01-02): the same times with other
             samples (the generator starts its sample source at another index), ~0.14 GB,
             about 10 % of the patch set.
 The patches get priority 1 and the archive priority 2, so the overlapping day is replaced
@@ -26,7 +28,9 @@ writes a file in place: it writes a new file and renames it over the old one, so
 shared archive is not modified; the script checks its sizes and mtimes after the runs).
 Timed: the release `siqaco merge` (default: day files cut at midnight; and
 `--by-start-time`, the archive's own convention), wall time and peak RSS from GNU time;
-and, as the write limit, `cp -r` of the patch files followed by `sync`.
+and, as the write limit, `cp -r` of the patch files. Every timed command is followed by
+`sync` inside its timed region (siqaco's merge also fsyncs its own files); the tools
+alternate, with a sync and a pause before each run (bench/_bench.py).
 patch MB/s = patch bytes / wall seconds; read MB/s = (patch bytes + the archive day files
 the merge reads) / wall seconds. Correctness: each run's merge verifies every new day
 file sample by sample before it replaces anything (the run fails otherwise); the script
@@ -36,50 +40,30 @@ records copied and re-encoded).
 dataselect (EarthScope, `dataselect -Ps -SDS OUT FILES...`) is timed when given with
 --dataselect or on PATH, on the same job: the archive day files the merge reads and the
 patch files in, their new content out to an empty SDS tree (dataselect appends to files
-that exist, so it cannot write into the archive). Moving its output into place and
-syncing it are not timed, in its favour. It is not packaged on PyPI or in Debian; it
+that exist, so it cannot write into the archive). Moving its output into place is not
+timed, in its favour; syncing it is. Same job: after the first run of each tool, the
+samples of every stream and day (read with libmseed, pymseed) of siqaco's merged day files
+and of dataselect's output must be equal, or the benchmark stops. It is not packaged on PyPI or in Debian; it
 builds from its source against libmseed (`make`), and the figures in docs/benchmarks.md
 name the version used.
 
-Results: a Markdown table on stdout and bench-out/merge-vs-peers.json.
+Results: a Markdown table on stdout (and JSON with --json, or in --work).
 """
 
 import argparse
 import json
-import os
 import shutil
-import statistics
 import subprocess
-import sys
-import tempfile
-import time
+from datetime import date, timedelta
 from pathlib import Path
+import sys
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SIQACO_SHARED", ROOT.parent / "shared"))
-GEN = SHARED / "tools" / "make-bench-archive"
-COMMON = ["--sample-rate", "100", "--record-length", "512", "--encoding", "STEIM2", "--seed", "1",
-          "--jobs", "2", "--quiet"]
-
-
-def files_of(d: Path) -> list[Path]:
-    return sorted(p for p in d.rglob("*") if p.is_file() and not p.name.startswith("."))
-
-
-def size_of(d: Path) -> int:
-    return sum(p.stat().st_size for p in files_of(d))
-
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
+from _bench import Job, stat, synced, timed
 
 def stat_snapshot(d: Path) -> dict:
-    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns, p.stat().st_ino) for p in files_of(d)}
-
-
-def generate(out: Path, *args: str) -> None:
-    if out.is_dir():
-        return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, str(GEN), str(out), *args, *COMMON,
-                    "--expected", str(out)], check=True)
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns, p.stat().st_ino) for p in _bench.files_of(d)}
 
 
 def mirror(src: Path, dst: Path) -> None:
@@ -87,155 +71,174 @@ def mirror(src: Path, dst: Path) -> None:
     subprocess.run(["cp", "-al", str(src), str(dst)], check=True)
 
 
-def timed(cmd: list[str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (KiB) and stdout of a command, via GNU time."""
-    t0 = time.perf_counter()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, check=False)
-    dt = time.perf_counter() - t0
-    if p.returncode not in (0, 3):
-        sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr.decode()[-3000:]}")
-    rss = int(p.stderr.decode().strip().splitlines()[-1])
-    return dt, rss, p.stdout.decode()
-
-
-def machine() -> str:
-    load = os.getloadavg()
-    cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
-                         capture_output=True, text=True).stdout.strip()
-    mem = subprocess.run(["sh", "-c", "free -m | awk '/Mem:/ {print $2\" MiB RAM, \"$7\" MiB available\"}'"],
-                         capture_output=True, text=True).stdout.strip()
-    return f"{os.cpu_count()} cores ({cpu}), {mem}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--archive", type=Path, default=ROOT.parent / "bench-data" / "bench")
-    ap.add_argument("--siqaco", type=Path, help="the siqaco binary to time (default: build the release binary of this checkout)")
-    ap.add_argument("--work", type=Path, default=ROOT / "bench-out" / "merge")
-    ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--dataselect", default=shutil.which("dataselect"))
-    ap.add_argument("--keep", action="store_true", help="keep the patches (WORK/patches)")
+    _bench.add_size(ap)
+    ap.add_argument("--sample-rate", default="100", help="sample rate of the generated archive (default 100)")
+    ap.add_argument("--dataselect", help="EarthScope dataselect (default: on PATH; skipped when absent)")
+    _bench.add_common(ap, archive=True)
     args = ap.parse_args()
+    with _bench.Session("merge-vs-peers", args) as s:
+        run(args, s)
 
-    archive = args.archive
-    generate(archive, "--stations", "12", "--days", "4")
-    patches = args.work / "patches"
+
+def run(args, s: _bench.Session) -> None:
+    stations, days, first, rate = args.stations, args.days, "2023-12-30", args.sample_rate
+    if args.archive:
+        expected = Path(str(args.archive).rstrip("/") + ".expected.json")
+        if not expected.is_file():
+            raise SystemExit(f"{expected} missing: the patches must be made with the archive's parameters")
+        params = json.loads(expected.read_text())["params"]
+        stations, days, first, rate = params["stations"], params["days"], params["start"], str(params["sample_rate"])
+    common = ["--sample-rate", rate, *_bench.GEN_COMMON]
+    archive = s.bench_archive("archive", "--stations", str(stations), "--days", str(days), *common)
+    last = date.fromisoformat(first) + timedelta(days=days - 1)
+    patches = s.work / "patches"
     new, overlap = patches / "new", patches / "overlap"
-    generate(new, "--stations", "12", "--days", "2", "--start", "2024-01-03")
-    generate(overlap, "--stations", "3", "--days", "1", "--start", "2024-01-02")
-    if args.siqaco:
-        siqaco = str(args.siqaco.resolve())
-    else:
-        subprocess.run(["cargo", "build", "--release", "--locked", "-p", "siqaco-cli"], cwd=ROOT, check=True)
-        siqaco = str(ROOT / "target" / "release" / "siqaco")
-
-    ds_version = ""
-    if args.dataselect:
-        v = subprocess.run([args.dataselect, "-V"], capture_output=True, text=True)
-        ds_version = (v.stdout + v.stderr).strip().split()[-1]
-    a_bytes = size_of(archive)
-    p_bytes = size_of(new) + size_of(overlap)
-    o_bytes = size_of(overlap)
+    for out, gen_args in [(new, ["--stations", str(stations), "--days", "2", "--start",
+                                 (last + timedelta(days=1)).isoformat()]),
+                          (overlap, ["--stations", str(min(3, stations)), "--days", "1", "--start",
+                                     last.isoformat()])]:
+        if not out.is_dir():
+            patches.mkdir(exist_ok=True)
+            subprocess.run([_bench.sys.executable, str(_bench.generator(args.make_bench_archive)), str(out),
+                            *gen_args, *common, "--quiet", "--expected", str(out)], check=True)
+    siqaco = s.siqaco
+    ds_exe, ds_version = _bench.dataselect(args.dataselect)
+    a_bytes = _bench.size_of(archive)
+    p_bytes = _bench.size_of(new) + _bench.size_of(overlap)
+    o_bytes = _bench.size_of(overlap)
     before = stat_snapshot(archive)
-    subprocess.run(["sh", "-c", f"cat $(find {archive} {patches} -type f) > /dev/null"], check=True)
 
     base = ["merge", "--priority", "1", "--archive-priority", "2"]
     inputs = [str(new), str(overlap)]
-    runs: dict[str, list[tuple[float, int]]] = {}
-    report = {}
-    tmp = Path(tempfile.mkdtemp(prefix="merge-bench-", dir=args.work))
-    try:
-        # What the merge does (dry run): samples added and replaced, day files changed.
-        m = tmp / "dry"
-        mirror(archive, m)
-        _, _, out = timed([siqaco, *base, "--into", str(m), "--dry-run", "--json", *inputs])
-        doc = json.loads(out)
-        days = doc["days"]
-        report = {
-            "day_files": len(days),
-            "changed": sum(d["changed"] for d in days),
-            "created": sum(d["created"] for d in days),
-            "samples_added": sum(d["stats"]["samples_added"] for d in days),
-            "samples_replaced": sum(d["stats"]["samples_replaced"] for d in days),
-            "records_copied": sum(d["stats"]["records_copied"] for d in days),
-            "records_encoded": sum(d["stats"]["records_encoded"] for d in days),
-            "overlaps_removed": sum(d["stats"]["overlaps_removed"] for d in days),
-        }
-        # the archive day files the merge reads (every day file it considers that exists):
-        # dataselect is given the same ones
-        read_files = sorted({archive / Path(d["path"]).relative_to(m) for d in days if not d["created"]})
-        read_bytes = sum(f.stat().st_size for f in read_files)
-        shutil.rmtree(m)
-        variants = {
-            "siqaco merge (cut at midnight)": [],
-            "siqaco merge --by-start-time": ["--by-start-time"],
-        }
-        for rep in range(args.reps):
-            for name, extra in variants.items():
-                m = tmp / f"run{rep}"
-                mirror(archive, m)
-                dt, rss, _ = timed([siqaco, *base, *extra, "--into", str(m), *inputs])
-                runs.setdefault(name, []).append((dt, rss))
-                shutil.rmtree(m)
-            # The write limit: the patch files copied as they are and synced (no reading
-            # of the archive, no merging, no verification).
-            c = tmp / f"cp{rep}"
-            c.mkdir()
-            subprocess.run(["sync"], check=True)
-            dt, rss, _ = timed(["sh", "-c", f"cp -r {new} {overlap} {c} && sync"])
-            runs.setdefault("cp -r of the patch files + sync (write limit)", []).append((dt, rss))
-            shutil.rmtree(c)
-            if args.dataselect:
-                # dataselect -Ps: prune at sample level (best quality, then the longest
-                # segment wins); -SDS writes an SDS tree. It appends to existing files, so
-                # it reads the archive's day files that the merge reads (never writing to
-                # them) and writes their new content to an empty tree: the same job,
-                # without moving the files into place and without fsync (both left out in
-                # dataselect's favour).
-                out = tmp / f"ds{rep}"
-                out.mkdir()
-                dt, rss, _ = timed([args.dataselect, "-Ps", "-SDS", str(out), *map(str, read_files),
-                                    *map(str, files_of(new)), *map(str, files_of(overlap))])
-                runs.setdefault(f"dataselect {ds_version} -Ps -SDS", []).append((dt, rss))
-                shutil.rmtree(out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if not args.keep:
-            shutil.rmtree(patches, ignore_errors=True)
-            for f in patches.glob("*.expected.json"):
-                f.unlink(missing_ok=True)
-    after = stat_snapshot(archive)
-    assert before == after, "the shared archive changed"
+    tmp = s.work / "runs"
+    tmp.mkdir(exist_ok=True)
+    # What the merge does (dry run): samples added and replaced, day files changed.
+    m = tmp / "dry"
+    mirror(archive, m)
+    doc = json.loads(timed([siqaco, *base, "--into", str(m), "--dry-run", "--json", *inputs], ok=(0, 3)).stdout)
+    day_docs = doc["days"]
+    report = {
+        "day_files": len(day_docs),
+        "changed": sum(d["changed"] for d in day_docs),
+        "created": sum(d["created"] for d in day_docs),
+        "samples_added": sum(d["stats"]["samples_added"] for d in day_docs),
+        "samples_replaced": sum(d["stats"]["samples_replaced"] for d in day_docs),
+        "records_copied": sum(d["stats"]["records_copied"] for d in day_docs),
+        "records_encoded": sum(d["stats"]["records_encoded"] for d in day_docs),
+        "overlaps_removed": sum(d["stats"]["overlaps_removed"] for d in day_docs),
+    }
+    # the archive day files the merge reads (every day file it considers that exists):
+    # dataselect is given the same ones
+    read_files = sorted({archive / Path(d["path"]).relative_to(m) for d in day_docs if not d["created"]})
+    read_bytes = sum(f.stat().st_size for f in read_files)
+    touched = sorted({Path(d["path"]).relative_to(m) for d in day_docs})
+    shutil.rmtree(m)
 
-    rows = []
-    for k, v in runs.items():
-        t = statistics.median(x for x, _ in v)
-        rows.append({"what": k, "runs": len(v), "median_s": t, "min_s": min(x for x, _ in v),
-                     "patch_MB_per_s": p_bytes / t / 1e6, "read_MB_per_s": (p_bytes + read_bytes) / t / 1e6,
-                     "peak_rss_MiB": max(r for _, r in v) / 1024})
-    print(f"\nMachine: {machine()}")
+    digests: dict[str, dict] = {}
+
+    def merge_job(name: str, extra: list[str]) -> Job:
+        out = tmp / "merged"
+        days_of_run: list[Path] = []
+
+        def before() -> None:
+            shutil.rmtree(out, ignore_errors=True)
+            mirror(archive, out)
+
+        def after(r, rep: int) -> None:
+            if rep == 0:
+                # the day files the merge wrote: those of the dry run
+                days_of_run[:] = [out / rel for rel in touched if (out / rel).exists()]
+                digests[name] = _bench.sample_digest(days_of_run)
+            shutil.rmtree(out)
+
+        return Job(name, lambda: timed(synced([siqaco, *base, *extra, "--into", str(out), *inputs])), before, after)
+
+    jobs = [merge_job("siqaco merge (cut at midnight)", []),
+            merge_job("siqaco merge --by-start-time", ["--by-start-time"])]
+    cp_out = tmp / "cp"
+
+    def cp_before() -> None:
+        shutil.rmtree(cp_out, ignore_errors=True)
+        cp_out.mkdir()
+
+    # The write limit: the patch files copied as they are and synced (no reading of the
+    # archive, no merging, no verification).
+    jobs.append(Job("cp -r of the patch files + sync (write limit)",
+                    lambda: timed(synced(["cp", "-r", str(new), str(overlap), str(cp_out)])), cp_before,
+                    lambda r, rep: shutil.rmtree(cp_out)))
+    ds_label = f"dataselect {ds_version} -Ps -SDS + sync"
+    if ds_exe:
+        # dataselect -Ps: prune at sample level (best quality, then the longest segment
+        # wins); -SDS writes an SDS tree. It appends to existing files, so it reads the
+        # archive's day files that the merge reads (never writing to them) and writes
+        # their new content to an empty tree: the same job, without moving the files into
+        # place (left out in dataselect's favour); synced like the others.
+        ds_out = tmp / "ds"
+
+        def ds_before() -> None:
+            shutil.rmtree(ds_out, ignore_errors=True)
+            ds_out.mkdir()
+
+        def ds_after(r, rep: int) -> None:
+            if rep == 0:
+                digests[ds_label] = _bench.sample_digest(_bench.files_of(ds_out))
+            shutil.rmtree(ds_out)
+
+        # the patch files first: of overlapping segments of the same quality and length,
+        # dataselect keeps the first read, and the patches have the priority
+        files = [*map(str, _bench.files_of(new)), *map(str, _bench.files_of(overlap)), *map(str, read_files)]
+        jobs.append(Job(ds_label, lambda: timed(synced([ds_exe, "-Ps", "-SDS", str(ds_out), *files])),
+                        ds_before, ds_after))
+
+    def warmup() -> None:
+        _bench.warm(_bench.files_of(archive) + _bench.files_of(patches))
+
+    res = s.warm_and_cold(jobs, warmup=warmup)
+    after = stat_snapshot(archive)
+    if before != after:
+        raise SystemExit("the archive changed during the benchmark")
+    # Same job: every stream and day of the merged day files, siqaco's two ways and dataselect's.
+    ref = "siqaco merge (cut at midnight)"
+    n_samples = 0
+    for k in digests:
+        if k != ref:
+            n_samples = _bench.same_samples(digests[ref], digests[k], ref, k)
+    check = (f"{n_samples} samples in {len(digests[ref])} stream-days, equal in the outputs of "
+             + ", ".join(digests) if len(digests) > 1 else "only siqaco ran")
+
     print(f"Archive: {archive} ({a_bytes / 1e9:.2f} GB); patches {p_bytes / 1e9:.2f} GB "
           f"({o_bytes / p_bytes * 100:.0f} % overlapping the archive)")
     print(f"Merge: {json.dumps(report)}")
     print(f"Archive day files the merge reads (and dataselect is given): {len(read_files)}, "
           f"{read_bytes / 1e9:.2f} GB")
-    print("dataselect: " + (f"{args.dataselect} ({ds_version})" if args.dataselect
-                            else "not available (not on PyPI, not in Debian); not timed"))
-    print("\n| what | runs | median s | min s | patch MB/s | read MB/s | peak RSS MiB |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['what']} | {r['runs']} | {r['median_s']:.2f} | {r['min_s']:.2f} | "
-              f"{r['patch_MB_per_s']:.0f} | {r['read_MB_per_s']:.0f} | {r['peak_rss_MiB']:.0f} |")
-    ds = [r for r in rows if r["what"].startswith("dataselect")]
-    if ds:
-        for r in rows:
-            if r["what"].startswith("siqaco"):
-                print(f"{r['what']}: {ds[0]['median_s'] / r['median_s']:.2f}x dataselect's throughput")
-    (ROOT / "bench-out").mkdir(exist_ok=True)
-    (ROOT / "bench-out" / "merge-vs-peers.json").write_text(json.dumps(
-        {"machine": machine(), "archive": str(archive), "archive_bytes": a_bytes, "patch_bytes": p_bytes,
-         "archive_read_bytes": read_bytes, "dataselect_version": ds_version,
-         "overlap_bytes": o_bytes, "merge": report, "dataselect": args.dataselect, "rows": rows}, indent=1))
+    print("dataselect: " + (f"{ds_exe} ({ds_version})" if ds_exe else f"skipped: {ds_version}"))
+    print(f"Same job: {check}")
+    print(f"{s.cold_line()}\n")
+    rows_json = []
+    table_rows = []
+    for cache, runs in res.items():
+        for k, v in runs.items():
+            st = stat(v)
+            rows_json.append({"what": k, "cache": cache, **st.as_dict(),
+                              "patch_MB_per_s": p_bytes / st.median / 1e6,
+                              "read_MB_per_s": (p_bytes + read_bytes) / st.median / 1e6})
+            table_rows.append([k, cache, st.n, st.cell(2), f"{p_bytes / st.median / 1e6:.0f}",
+                               f"{(p_bytes + read_bytes) / st.median / 1e6:.0f}",
+                               f"{st.rss_mib:.0f}" if st.rss_mib else "-"])
+    print(_bench.table(["what", "cache", "runs", "median s (min–max)", "patch MB/s", "read MB/s",
+                        "peak RSS MiB"], table_rows))
+    for cache, runs in res.items():
+        ds = runs.get(ds_label)
+        if ds:
+            for k, v in runs.items():
+                if k.startswith("siqaco"):
+                    print(f"\n{k} ({cache}): {stat(ds).median / stat(v).median:.2f}x dataselect's throughput", end="")
+    print()
+    s.results.update({"archive": str(archive), "archive_bytes": a_bytes, "patch_bytes": p_bytes,
+                      "archive_read_bytes": read_bytes, "dataselect": ds_exe, "dataselect_version": ds_version,
+                      "overlap_bytes": o_bytes, "merge": report, "check": check, "rows": rows_json})
 
 
 if __name__ == "__main__":

@@ -3,13 +3,14 @@
 its records duplicated and shuffled (issue #21). Not a test.
 
 Usage:
-  .venv/bin/python bench/repair-vs-dataselect.py [--work DIR] [--reps 3]
-      [--stations 2] [--days 2] [--sample-rate 100] [--siqaco PATH] [--dataselect PATH]
+  .venv/bin/python bench/repair-vs-dataselect.py [--stations 2] [--days 2] [--sample-rate 100]
+      [--dataselect PATH] [--siqaco PATH] [--work DIR] [--reps 5] [--warm-only] ...
+  (the options common to all scripts: bench/_bench.py, `--help`)
 
 Everything is written under WORK (default: a new temporary directory, removed at the end
 unless --keep):
 
-  WORK/base     an archive from ../shared/tools/make-bench-archive (STATIONS x 3 channels x
+  WORK/base     an archive from make-bench-archive (STATIONS x 3 channels x
                 DAYS, 512-byte Steim2 miniSEED 2, gaps, records stored by start time; no
                 time-jump overlaps and no re-sent runs, so that every sample time has one
                 value and both tools must give back exactly the base archive's samples);
@@ -20,101 +21,36 @@ unless --keep):
                 replacement, fsync);
   WORK/ds-out   dataselect's output for each run: `dataselect -Ps -SDS WORK/ds-out FILES`
                 with FILES the broken day files (prunes at sample level, writes SDS day
-                files by record start; its output is not synced, in its favour).
+                files by record start), followed by `sync` in the timed region (siqaco
+                repair fsyncs its files, and is followed by `sync` too).
 
-The two tools run alternately, `--reps` times each; the figures are medians. Throughput =
-bytes of the broken archive / wall seconds. Peak RSS from GNU time. Correctness: the
-samples of siqaco's repaired archive and of dataselect's output, read with libmseed
-(pymseed), are both exactly the base archive's samples (per stream, the sorted sample
-times and values, no time twice; one stream in memory at a time); the script fails
-otherwise.
+The two tools run alternately (bench/_bench.py: a sync and a pause before each run, warm
+and, where the page cache can be dropped, cold), `--reps` times each; the figures are
+medians with min-max. Throughput = bytes of the broken archive / wall seconds. Peak RSS
+from GNU time. Same job: the samples of siqaco's repaired archive and of dataselect's
+output, read with libmseed (pymseed), are both exactly the base archive's samples (every
+stream and day: the same sample times and values); the benchmark stops otherwise. When
+dataselect is absent, siqaco alone is timed and checked, and the output says so.
 
 dataselect is not packaged on PyPI or in Debian: build it from its source for the benchmark
 only (e.g. under /work/bench/peers/dataselect: `make`), never in this repository; give its
 path with --dataselect or put it on PATH.
 
-Results: a Markdown table on stdout and WORK/repair-vs-dataselect.json.
+Results: a Markdown table on stdout (and JSON with --json, or in --work).
 """
 
 import argparse
-import json
-import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-import numpy as np
-import pymseed
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
+from _bench import Job, stat, synced, timed
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SIQACO_SHARED", ROOT.parent / "shared"))
-GEN = SHARED / "tools" / "make-bench-archive"
 RECLEN = 512
-
-
-def files_of(d: Path) -> list[Path]:
-    return sorted(p for p in d.rglob("*") if p.is_file() and not p.name.startswith("."))
-
-
-def size_of(d: Path) -> int:
-    return sum(p.stat().st_size for p in files_of(d))
-
-
-def timed(cmd: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of a command, via GNU time."""
-    t0 = time.perf_counter()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, check=False)
-    dt = time.perf_counter() - t0
-    if p.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd[:4])}...\n{p.stderr.decode()[-3000:]}")
-    return dt, int(p.stderr.decode().strip().splitlines()[-1])
-
-
-def by_stream(d: Path) -> dict[str, list[Path]]:
-    """The SDS day files under `d` by stream (the name without `.YEAR.DOY`)."""
-    out: dict[str, list[Path]] = {}
-    for f in files_of(d):
-        out.setdefault(f.name.rsplit(".", 2)[0], []).append(f)
-    return out
-
-
-def stream_samples(files: list[Path]) -> tuple[np.ndarray, np.ndarray]:
-    """(times ns, values) of every sample of one stream's files (libmseed), sorted by
-    time; fails when a sample time appears twice. Sample times are the record start plus
-    i sample periods rounded to the ns (libmseed's `ms_sampletime` for these rates)."""
-    ts, vs = [], []
-    for f in files:
-        for r in pymseed.MS3Record.from_file(str(f), unpack_data=True):
-            n = r.samplecnt
-            ts.append(r.starttime + np.round(np.arange(n) * (1e9 / r.samprate)).astype(np.int64))
-            vs.append(np.array(r.np_datasamples, dtype=np.int64))
-    t, v = np.concatenate(ts), np.concatenate(vs)
-    order = np.argsort(t, kind="stable")
-    t, v = t[order], v[order]
-    if len(t) > 1 and (np.diff(t) == 0).any():
-        sys.exit(f"{files[0].parent}: a sample time appears twice")
-    return t, v
-
-
-def same_samples(a: Path, b: Path) -> int:
-    """Checks that two SDS trees hold exactly the same samples, stream by stream (one
-    stream in memory at a time); returns the number of samples."""
-    sa, sb = by_stream(a), by_stream(b)
-    if sa.keys() != sb.keys():
-        sys.exit(f"streams differ: {sorted(sa)} / {sorted(sb)}")
-    total = 0
-    for sid in sa:
-        ta, va = stream_samples(sa[sid])
-        tb, vb = stream_samples(sb[sid])
-        if not (np.array_equal(ta, tb) and np.array_equal(va, vb)):
-            sys.exit(f"{sid}: samples of {b} differ from those of {a}")
-        total += len(ta)
-    return total
 
 
 def break_archive(base: Path, broken: Path, seed: int) -> tuple[int, int]:
@@ -122,7 +58,7 @@ def break_archive(base: Path, broken: Path, seed: int) -> tuple[int, int]:
     them shuffled; returns (records, duplicates)."""
     rng = random.Random(seed)
     n = dup = 0
-    for f in files_of(base):
+    for f in _bench.files_of(base):
         raw = f.read_bytes()
         assert len(raw) % RECLEN == 0, f
         recs = [raw[i : i + RECLEN] for i in range(0, len(raw), RECLEN)]
@@ -137,41 +73,25 @@ def break_archive(base: Path, broken: Path, seed: int) -> tuple[int, int]:
     return n, dup
 
 
-def machine() -> str:
-    load = os.getloadavg()
-    cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
-                         capture_output=True, text=True).stdout.strip()
-    return f"{os.cpu_count()} cores ({cpu}), load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--work", type=Path, help="directory for everything written (default: a temporary one)")
-    ap.add_argument("--keep", action="store_true", help="keep the work directory")
-    ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--stations", type=int, default=2)
     ap.add_argument("--days", type=int, default=2)
     ap.add_argument("--sample-rate", type=float, default=100)
-    ap.add_argument("--siqaco", type=Path, default=ROOT / "target" / "release" / "siqaco")
-    ap.add_argument("--dataselect", default=shutil.which("dataselect"))
+    ap.add_argument("--dataselect", help="EarthScope dataselect (default: on PATH; skipped when absent)")
+    _bench.add_common(ap)
+    ap.add_argument("--make-bench-archive", type=Path, help="the generator (default: tools/make-bench-archive)")
     args = ap.parse_args()
-    if not args.dataselect:
-        sys.exit("dataselect not found: give --dataselect PATH (see the module docstring)")
-    if not args.siqaco.is_file():
-        sys.exit(f"{args.siqaco} not found: cargo build --release -p siqaco-cli")
-    work = args.work or Path(tempfile.mkdtemp(prefix="repair-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    try:
-        run(args, work)
-    finally:
-        if args.work is None and not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+    with _bench.Session("repair-vs-dataselect", args) as s:
+        run(args, s)
 
 
-def run(args, work: Path) -> None:
+def run(args, s: _bench.Session) -> None:
+    work = s.work
     base, broken = work / "base", work / "broken"
     if not base.is_dir():
-        subprocess.run([sys.executable, str(GEN), str(base), "--stations", str(args.stations),
+        subprocess.run([sys.executable, str(_bench.generator(args.make_bench_archive)), str(base),
+                        "--stations", str(args.stations),
                         "--days", str(args.days), "--sample-rate", str(args.sample_rate),
                         "--record-length", str(RECLEN), "--encoding", "STEIM2", "--seed", "21",
                         "--overlap-rate", "0", "--duplicate-rate", "0", "--jobs", "2", "--quiet"],
@@ -179,54 +99,62 @@ def run(args, work: Path) -> None:
     if broken.exists():
         shutil.rmtree(broken)
     n, dup = break_archive(base, broken, seed=21)
-    size = size_of(broken)
-    files = [str(f) for f in files_of(broken)]
-    ds_version = subprocess.run([args.dataselect, "-V"], capture_output=True, text=True)
-    ds_version = (ds_version.stdout + ds_version.stderr).strip().split()[-1]
-    print(f"broken archive: {len(files)} day files, {n} records ({dup} duplicates), "
-          f"{size / 1e6:.1f} MB; {machine()}", file=sys.stderr)
-    runs: dict[str, list[tuple[float, int]]] = {}
-    ds_label = f"dataselect {ds_version} -Ps -SDS"
-    for rep in range(args.reps):
-        order = ["siqaco", "dataselect"] if rep % 2 == 0 else ["dataselect", "siqaco"]
-        for tool in order:
-            if tool == "siqaco":
-                target = work / "run"
-                shutil.rmtree(target, ignore_errors=True)
-                shutil.rmtree(work / "run.quarantine", ignore_errors=True)
-                shutil.copytree(broken, target)
-                subprocess.run(["sync"], check=False)
-                dt, rss = timed([str(args.siqaco), "repair", str(target), "--format", "json"])
-                runs.setdefault("siqaco repair", []).append((dt, rss))
-                if rep == 0:
-                    n_samples = same_samples(base, target)
-            else:
-                out = work / "ds-out"
-                shutil.rmtree(out, ignore_errors=True)
-                subprocess.run(["sync"], check=False)
-                dt, rss = timed([args.dataselect, "-Ps", "-SDS", str(out), *files])
-                runs.setdefault(ds_label, []).append((dt, rss))
-                if rep == 0:
-                    n_samples = same_samples(base, out)
-            print(f"  {tool}: {dt:.2f} s", file=sys.stderr)
-    rows = []
-    for label, rs in runs.items():
-        wall = statistics.median(r[0] for r in rs)
-        rows.append({"tool": label, "wall_s": wall, "mb_per_s": size / 1e6 / wall,
-                     "peak_rss_mib": max(r[1] for r in rs) / 1024, "runs": [r[0] for r in rs]})
-    ratio = rows[0]["mb_per_s"] / rows[1]["mb_per_s"]
-    print(f"\nBroken archive: {len(files)} day files, {size / 1e6:.1f} MB, {n} records of "
-          f"{RECLEN} bytes ({dup} duplicated, all shuffled); medians of {args.reps} "
-          f"alternating runs; {machine()}\n")
-    print("| tool | wall s (median) | MB/s | peak RSS MiB |")
-    print("|---|---:|---:|---:|")
-    for r in rows:
-        print(f"| {r['tool']} | {r['wall_s']:.2f} | {r['mb_per_s']:.1f} | {r['peak_rss_mib']:.0f} |")
-    print(f"\nsiqaco repair / dataselect throughput: {ratio:.2f}x; both outputs hold exactly "
-          f"the base archive's {n_samples} samples")
-    (work / "repair-vs-dataselect.json").write_text(json.dumps(
-        {"files": len(files), "bytes": size, "records": n, "duplicates": dup,
-         "samples": n_samples, "machine": machine(), "rows": rows, "ratio": ratio}, indent=1))
+    size = _bench.size_of(broken)
+    files = [str(f) for f in _bench.files_of(broken)]
+    ds_exe, ds_version = _bench.dataselect(args.dataselect)
+    reference = _bench.sample_digest(_bench.files_of(base))
+    n_samples = sum(e[0] for e in reference.values())
+    _bench.log(f"broken archive: {len(files)} day files, {n} records ({dup} duplicates), {size / 1e6:.1f} MB")
+
+    target = work / "run"
+
+    def siqaco_before() -> None:
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.rmtree(work / "run.quarantine", ignore_errors=True)
+        shutil.copytree(broken, target)
+
+    def siqaco_after(r, rep: int) -> None:
+        if rep == 0:
+            _bench.same_samples(reference, _bench.sample_digest(_bench.files_of(target)), "the base archive",
+                                "siqaco repair")
+
+    jobs = [Job("siqaco repair + sync",
+                lambda: timed(synced([s.siqaco, "repair", str(target), "--format", "json"])),
+                siqaco_before, siqaco_after)]
+    ds_label = f"dataselect {ds_version} -Ps -SDS + sync"
+    if ds_exe:
+        out = work / "ds-out"
+
+        def ds_after(r, rep: int) -> None:
+            if rep == 0:
+                _bench.same_samples(reference, _bench.sample_digest(_bench.files_of(out)), "the base archive",
+                                    ds_label)
+
+        jobs.append(Job(ds_label, lambda: timed(synced([ds_exe, "-Ps", "-SDS", str(out), *files])),
+                        lambda: shutil.rmtree(out, ignore_errors=True), ds_after))
+    res = s.warm_and_cold(jobs, warmup=lambda: _bench.warm(files))
+    print(f"Broken archive: {len(files)} day files, {size / 1e6:.1f} MB, {n} records of "
+          f"{RECLEN} bytes ({dup} duplicated, all shuffled); medians of {args.reps} alternating runs")
+    print("dataselect: " + (f"{ds_exe} ({ds_version})" if ds_exe else f"skipped: {ds_version}"))
+    print(f"Same job: the outputs of {', '.join(j.name for j in jobs)} hold exactly the base archive's "
+          f"{n_samples} samples")
+    print(f"{s.cold_line()}\n")
+    rows, out_rows = [], []
+    for cache, runs in res.items():
+        for label, rs in runs.items():
+            st = stat(rs)
+            rows.append({"tool": label, "cache": cache, **st.as_dict(), "mb_per_s": size / 1e6 / st.median})
+            out_rows.append([label, cache, st.cell(2), f"{size / 1e6 / st.median:.1f}",
+                             f"{st.rss_mib:.0f}" if st.rss_mib else "-"])
+    print(_bench.table(["tool", "cache", "wall s median (min–max)", "MB/s", "peak RSS MiB"], out_rows))
+    ratios = {}
+    for cache, runs in res.items():
+        if ds_label in runs:
+            ratios[cache] = stat(runs[ds_label]).median / stat(runs["siqaco repair + sync"]).median
+            print(f"\nsiqaco repair / dataselect throughput ({cache}): {ratios[cache]:.2f}x", end="")
+    print()
+    s.results.update({"files": len(files), "bytes": size, "records": n, "duplicates": dup,
+                      "samples": n_samples, "rows": rows, "ratio": ratios, "dataselect_version": ds_version})
 
 
 if __name__ == "__main__":

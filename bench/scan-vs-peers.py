@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
 """Benchmark: `siqaco scan` against `cat` (the page-cache limit), libmseed's trace list
 (pymseed `MS3TraceList.add_file(f, unpack_data=False)`) and ObsPy (`read(headonly=True)` +
-`get_gaps()`), all timed in the same run on the same warm files. Not a test.
+`get_gaps()`), all timed in the same run on the same files, alternating, warm and (where the
+page cache can be dropped) cold. Not a test.
 
 Usage:
-  .venv/bin/python bench/scan-vs-peers.py [--archive DIR] [--reps 3] [--skip-obspy]
+  .venv/bin/python bench/scan-vs-peers.py [--archive DIR] [--stations 12] [--days 4]
+      [--skip-obspy] [--siqaco PATH] [--work DIR] [--reps 5] [--warm-only] ...
+  (the options common to all scripts: bench/_bench.py, `--help`)
 
-Without --archive, a 2.2 GB SDS archive (12 stations x 3 channels x 4 days, 100 Hz, 512-byte
-Steim2 records, real samples, known gaps and overlaps) is built once with
-../shared/tools/make-bench-archive in ../bench-data/bench. The script also checks that
-siqaco's gaps and coverage equal the generator's expected file, so a fast wrong answer
-cannot pass. Results: a Markdown table on stdout and bench-out/scan-vs-peers.json.
+Without --archive, a 2.2 GB SDS archive (--stations 12 x 3 channels x --days 4, 100 Hz,
+512-byte Steim2 records, real samples, known gaps and overlaps) is generated under the work
+directory with make-bench-archive. The script checks that siqaco's gaps and coverage equal
+the generator's expected file (when beside the archive), and that the gap lists of libmseed's
+trace list, of the traces ObsPy read and of siqaco.scan's get_gaps() (each from its own
+timed run) equal siqaco's, so a
+fast wrong answer cannot pass: a disagreement stops the benchmark. Results: a Markdown table
+on stdout (and JSON with --json, or in --work).
 The Python row appears when the siqaco package is installed in the venv; build it with
 `maturin develop --release` first (scripts/test installs a debug build).
 """
@@ -19,78 +25,58 @@ import argparse
 import importlib.util
 import json
 import os
-import resource
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SIQACO_SHARED", ROOT.parent / "shared"))
-
-
-def files_of(archive: Path) -> list[str]:
-    return sorted(str(p) for p in archive.rglob("*") if p.is_file() and not p.name.startswith("."))
-
-
-def timed_cmd(cmd: list[str], stdout=subprocess.DEVNULL) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of a command, via GNU time."""
-    t0 = time.perf_counter()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], stdout=stdout, stderr=subprocess.PIPE, check=False)
-    dt = time.perf_counter() - t0
-    if p.returncode not in (0, 3):
-        sys.exit(f"failed: {' '.join(cmd)}\n{p.stderr.decode()[-2000:]}")
-    rss = int(p.stderr.decode().strip().splitlines()[-1])
-    return dt, rss
-
-
-def timed_py(code: str) -> tuple[float, int]:
-    """Runs Python code in a fresh interpreter; the code prints its own elapsed seconds."""
-    p = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", sys.executable, "-c", code], capture_output=True, check=True
-    )
-    dt = float(p.stdout.decode().strip().splitlines()[-1])
-    rss = int(p.stderr.decode().strip().splitlines()[-1])
-    return dt, rss
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
+from _bench import Job, stat, timed
 
 
 def check_against_expected(doc: dict, expected: dict) -> str:
     """siqaco's gaps and union coverage vs make-bench-archive's expected file."""
-    from datetime import datetime, timezone
-
-    def ns(t: str) -> int:
-        date, frac = t.rstrip("Z").split(".")
-        dt = datetime.strptime(date, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
-        return int(dt.timestamp()) * 10**9 + int(frac.ljust(9, "0"))
-
     import ast
 
     streams = {s["nslc"]: s for s in doc["streams"]}
-    assert len(streams) == len(expected["nslc"]), "stream count"
+    if len(streams) != len(expected["nslc"]):
+        _bench.disagree(f"siqaco finds {len(streams)} streams, make-bench-archive made {len(expected['nslc'])}")
     ngaps = 0
     for nslc, e in expected["nslc"].items():
         s = streams[nslc]
         cov = e["coverage_union"]
         cov = ast.literal_eval(cov) if isinstance(cov, str) else cov
-        assert len(s["segments"]) == len(cov), f"{nslc}: {len(s['segments'])} segments vs {len(cov)}"
+        if len(s["segments"]) != len(cov):
+            _bench.disagree(f"{nslc}: siqaco {len(s['segments'])} segments, make-bench-archive {len(cov)}")
         for a, b in zip(s["segments"], cov):
-            assert abs(ns(a["start"]) - ns(b[0])) <= 1000 and abs(ns(a["end"]) - ns(b[1])) <= 1000, (nslc, a, b)
+            if abs(_bench.iso_ns(a["start"]) - _bench.iso_ns(b[0])) > 1000 or \
+                    abs(_bench.iso_ns(a["end"]) - _bench.iso_ns(b[1])) > 1000:
+                _bench.disagree(f"{nslc}: siqaco segment {a}, make-bench-archive {b}")
         ngaps += len(s["gaps"])
-    assert ngaps == expected["totals"]["gaps"], f"{ngaps} gaps vs {expected['totals']['gaps']}"
+    if ngaps != expected["totals"]["gaps"]:
+        _bench.disagree(f"siqaco {ngaps} gaps, make-bench-archive {expected['totals']['gaps']}")
     return f"{len(streams)} streams, {ngaps} gaps: equal to make-bench-archive's expected coverage"
 
 
+# Each snippet times its own work (the last line it prints); after the clock it writes the
+# gaps it found to sys.argv[2] (stream -> [[last sample ns, next sample ns]]), for the check.
 PYMSEED = """
-import sys, time
-from pymseed import MS3TraceList
+import sys, time, json
+sys.path.insert(0, sys.argv[3])
+from pymseed import MS3TraceList, sourceid2nslc
 files = open(sys.argv[1]).read().split()
 t0 = time.perf_counter()
 tl = MS3TraceList()
 for f in files:
     tl.add_file(f, unpack_data=False)
 n = sum(len(t) for t in tl)
-print(time.perf_counter() - t0)
+dt = time.perf_counter() - t0
+import _bench
+segs = {}
+for t in tl:
+    nslc = ".".join(sourceid2nslc(t.sourceid))
+    segs[nslc] = [(g.starttime, g.endtime, g.samprate) for g in t]
+json.dump(_bench.union_gaps(segs), open(sys.argv[2], "w"))
+print(dt)
 """
 
 SIQACO_PY = """
@@ -100,7 +86,14 @@ root = sys.argv[1]
 t0 = time.perf_counter()
 r = siqaco.scan(root)
 g = r.get_gaps()
-print(time.perf_counter() - t0)
+dt = time.perf_counter() - t0
+import json
+out = {}
+for x in g:
+    if x[6] > 0:
+        out.setdefault(".".join(x[:4]), []).append((x[4].ns, x[5].ns))
+json.dump(out, open(sys.argv[2], "w"))
+print(dt)
 """
 
 OBSPY = """
@@ -111,84 +104,103 @@ st = obspy.Stream()
 for f in files:
     st += obspy.read(f, headonly=True, format="MSEED")
 g = st.get_gaps()
-print(time.perf_counter() - t0)
+dt = time.perf_counter() - t0
+# get_gaps() measures each gap from the trace before it in start order, not from the latest
+# end so far: after an overlap its gap starts earlier. The check takes the gaps of the
+# union of the traces ObsPy read, as siqaco and the trace list do.
+import json
+sys.path.insert(0, sys.argv[3])
+import _bench
+segs = {}
+for tr in st:
+    segs.setdefault(tr.id, []).append((tr.stats.starttime.ns, tr.stats.endtime.ns, tr.stats.sampling_rate))
+json.dump(_bench.union_gaps(segs), open(sys.argv[2], "w"))
+print(dt)
 """
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--archive", type=Path, default=ROOT.parent / "bench-data" / "bench")
-    ap.add_argument("--siqaco", type=Path, help="the siqaco binary to time (default: build the release binary of this checkout)")
-    ap.add_argument("--reps", type=int, default=3)
+    _bench.add_size(ap)
     ap.add_argument("--skip-obspy", action="store_true")
+    _bench.add_common(ap, archive=True)
     args = ap.parse_args()
+    with _bench.Session("scan-vs-peers", args) as s:
+        run(args, s)
 
-    archive = args.archive
+
+def run(args, s: _bench.Session) -> None:
+    archive = s.standard_archive()
+    siqaco = s.siqaco
     expected_path = Path(str(archive) + ".expected.json")
-    if not archive.is_dir():
-        archive.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [sys.executable, str(SHARED / "tools" / "make-bench-archive"), str(archive), "--stations", "12",
-             "--days", "4", "--sample-rate", "100", "--record-length", "512", "--encoding", "STEIM2",
-             "--seed", "1", "--jobs", "2", "--quiet"],
-            check=True,
-        )
-    if args.siqaco:
-        siqaco = str(args.siqaco.resolve())
-    else:
-        subprocess.run(["cargo", "build", "--release", "-p", "siqaco-cli"], cwd=ROOT, check=True)
-        siqaco = str(ROOT / "target" / "release" / "siqaco")
-    files = files_of(archive)
+    files = [str(f) for f in _bench.files_of(archive)]
     size = sum(os.path.getsize(f) for f in files)
-    listfile = ROOT / "bench-out" / "files.txt"
-    listfile.parent.mkdir(exist_ok=True)
+    listfile = s.work / "files.txt"
     listfile.write_text("\n".join(files))
 
-    # correctness first, and warm the page cache
-    subprocess.run(["cat", *files], stdout=subprocess.DEVNULL, check=True)
-    out = subprocess.run([siqaco, "scan", str(archive), "--format", "json"], capture_output=True, check=False)
-    doc = json.loads(out.stdout)
+    # correctness first (siqaco against the generator), and warm the page cache
+    _bench.warm(files)
+    doc = json.loads(timed([siqaco, "scan", str(archive), "--format", "json"], ok=(0, 3)).stdout)
     records = doc["records"]
-    check = check_against_expected(doc, json.loads(expected_path.read_text())) if expected_path.exists() else "no expected file"
+    check = check_against_expected(doc, json.loads(expected_path.read_text())) \
+        if expected_path.exists() else "no expected file beside the archive"
+    reference = _bench.siqaco_gaps(doc)
 
-    runs: dict[str, list[tuple[float, int]]] = {}
+    gaps_of: dict[str, dict] = {}
+
+    def py_job(name: str, code: str, arg: str) -> Job:
+        out = s.work / f"gaps-{len(gaps_of)}-{name.split()[0]}.json"
+        gaps_of[name] = {}
+
+        def after(r, rep: int) -> None:
+            if rep == 0:
+                gaps_of[name] = {k: [tuple(g) for g in v] for k, v in json.loads(out.read_text()).items()}
+
+        return Job(name, lambda: timed([sys.executable, "-B", "-c", code, arg, str(out), str(Path(__file__).parent)],
+                                       inner=True), after=after)
+
     cores = os.cpu_count() or 1
-    for _ in range(args.reps):
-        runs.setdefault("cat", []).append(timed_cmd(["sh", "-c", f"xargs cat < {listfile} > /dev/null"]))
-        runs.setdefault("siqaco scan, 1 thread", []).append(
-            timed_cmd([siqaco, "scan", str(archive), "--format", "json", "--threads", "1"]))
-        runs.setdefault(f"siqaco scan, {cores} threads", []).append(
-            timed_cmd([siqaco, "scan", str(archive), "--format", "json"]))
-        if importlib.util.find_spec("siqaco") is not None:  # the Python package, if installed
-            runs.setdefault("siqaco.scan (Python) + get_gaps", []).append(
-                timed_py(SIQACO_PY.replace("sys.argv[1]", repr(str(archive)))))
-        runs.setdefault("pymseed MS3TraceList (libmseed 3.5)", []).append(
-            timed_py(PYMSEED.replace("sys.argv[1]", repr(str(listfile)))))
+    jobs = [
+        Job("cat", lambda: timed(["sh", "-c", f"xargs cat < {listfile} > /dev/null"])),
+        Job("siqaco scan, 1 thread",
+            lambda: timed([siqaco, "scan", str(archive), "--format", "json", "--threads", "1"], ok=(0, 3))),
+        Job(f"siqaco scan, {cores} threads",
+            lambda: timed([siqaco, "scan", str(archive), "--format", "json"], ok=(0, 3))),
+    ]
+    if importlib.util.find_spec("siqaco") is not None:  # the Python package, if installed
+        jobs.append(py_job("siqaco.scan (Python) + get_gaps", SIQACO_PY, str(archive)))
+    lib_name = "pymseed MS3TraceList (libmseed 3.5)"
+    jobs.append(py_job(lib_name, PYMSEED, str(listfile)))
+    obspy_name = "ObsPy read(headonly) + get_gaps"
     if not args.skip_obspy:
-        runs["ObsPy read(headonly) + get_gaps"] = [timed_py(OBSPY.replace("sys.argv[1]", repr(str(listfile))))]
+        jobs.append(py_job(obspy_name, OBSPY, str(listfile)))
+    res = s.warm_and_cold(jobs)
+    # Same job: every tool's gap list equals siqaco's.
+    ngaps = 0
+    for name, gaps in gaps_of.items():
+        ngaps = _bench.same_gaps(reference, gaps, "siqaco scan", name)
+    check += f"; the {ngaps} gaps of " + ", ".join(gaps_of) + " equal siqaco scan's"
 
+    print(f"Archive: {archive} ({len(files)} files, {size / 1e9:.2f} GB, {records} records); {cores} cores")
+    print(f"Same job: {check}")
+    print(f"{s.cold_line()}\n")
     rows = []
-    med = {k: statistics.median(t for t, _ in v) for k, v in runs.items()}
-    for k, v in runs.items():
-        t = med[k]
-        rss = max(r for _, r in v)
-        rows.append({
-            "what": k, "median_s": t, "runs": len(v), "GB_per_s": size / t / 1e9,
-            "Mrecords_per_s": records / t / 1e6, "peak_rss_MiB": rss / 1024,
-        })
-    lib = med["pymseed MS3TraceList (libmseed 3.5)"]
-    print(f"\nArchive: {archive} ({len(files)} files, {size / 1e9:.2f} GB, {records} records); {cores} cores")
-    print(f"Correctness: {check}\n")
-    obspy = med.get("ObsPy read(headonly) + get_gaps")
-    print("| what | median s | GB/s | M records/s | peak RSS MiB | vs cat | vs libmseed trace list | vs ObsPy |")
-    print("|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['what']} | {r['median_s']:.3f} | {r['GB_per_s']:.2f} | {r['Mrecords_per_s']:.2f} | "
-              f"{r['peak_rss_MiB']:.0f} | {med['cat'] / r['median_s']:.2f} | {lib / r['median_s']:.2f} | "
-              f"{(obspy / r['median_s']) if obspy else float('nan'):.2f} |")
-    (ROOT / "bench-out" / "scan-vs-peers.json").write_text(json.dumps(
-        {"archive": str(archive), "files": len(files), "bytes": size, "records": records, "cores": cores,
-         "check": check, "rows": rows}, indent=1))
+    out_rows = []
+    for cache, runs in res.items():
+        med = {k: stat(v).median for k, v in runs.items()}
+        obspy = med.get(obspy_name)
+        for k, v in runs.items():
+            st = stat(v)
+            rows.append({"what": k, "cache": cache, **st.as_dict(), "GB_per_s": size / st.median / 1e9,
+                         "Mrecords_per_s": records / st.median / 1e6})
+            out_rows.append([k, cache, st.cell(), f"{size / st.median / 1e9:.2f}", f"{records / st.median / 1e6:.2f}",
+                             f"{st.rss_mib:.0f}" if st.rss_mib else "-", f"{med['cat'] / st.median:.2f}",
+                             f"{med[lib_name] / st.median:.2f}",
+                             f"{obspy / st.median:.2f}" if obspy else "-"])
+    print(_bench.table(["what", "cache", "median s (min–max)", "GB/s", "M records/s", "peak RSS MiB", "vs cat",
+                        "vs libmseed trace list", "vs ObsPy"], out_rows))
+    s.results.update({"archive": str(archive), "files": len(files), "bytes": size, "records": records,
+                      "cores": cores, "check": check, "rows": rows})
 
 
 if __name__ == "__main__":

@@ -4,12 +4,17 @@ fdsnws-availability latency on a large synthetic catalogue (SQLite and PostgreSQ
 one run. Not a test.
 
 Usage:
-  .venv/bin/python bench/serve-vs-peers.py [--archive DIR] [--siqaco PATH] [--reps 5]
+  .venv/bin/python bench/serve-vs-peers.py [--archive DIR] [--stations 12] [--days 4]
       [--seconds 20] [--synthetic CAT.sqlite] [--pg postgresql://...] [--skip-peer]
+      [--siqaco PATH] [--work DIR] [--reps 5] [--warm-only] ...
+  (the options common to all scripts: bench/_bench.py, `--help`)
 
 Parts (issue 18 "Performance"):
 1. Throughput of a one-day, three-channel dataselect request (GET), siqaco and the peer,
-   `--reps` times each, alternating; MB/s from the median.
+   `--reps` times each, alternating (bench/_bench.py: a sync and a pause before each
+   request; warm and, where the page cache can be dropped, cold); MB/s from the median.
+   Same job: the samples of both answers inside the request's window (every stream and
+   day, read with libmseed) must be equal, or the benchmark stops.
 2. Requests per second for one-minute requests from 32 concurrent clients over `--seconds`
    (wrk with a Lua script cycling through the minutes 00:10-22:10 of a day, clear of the
    peer's `timeindex` defect (see `day_window`), when `wrk` is installed;
@@ -25,12 +30,13 @@ portable-fdsnws-dataselect's `-i` only rebuilds its summary table). The peer cut
 the request's edges (it decodes and re-encodes them); siqaco returns whole records, so the
 byte counts differ by the edge records; the script prints both.
 
-Results: a Markdown table on stdout and bench-out/serve-vs-peers.json.
+Without --archive, an archive of --stations x 3 channels x --days (100 Hz, 512-byte Steim2)
+is generated under the work directory with make-bench-archive.
+Results: a Markdown table on stdout (and JSON with --json, or in --work).
 """
 
 import argparse
 import http.client
-import json
 import os
 import random
 import shutil
@@ -46,8 +52,11 @@ import time
 import urllib.parse
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
+from _bench import Job, Run, stat
+
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_PEER = ROOT / ".venv-fdsnws" / "bin" / "portable-fdsnws-dataselect"
 
 
 def free_port() -> int:
@@ -93,16 +102,22 @@ class Served:
     def __init__(self, name: str, proc: subprocess.Popen, port: int):
         self.name, self.proc, self.port = name, proc, port
 
-    def get(self, path: str, timeout: float = 600) -> tuple[int, int]:
+    def get(self, path: str, timeout: float = 600, save: Path | None = None) -> tuple[int, int]:
+        """Status and body bytes of a GET; the body goes to `save` when given."""
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         c.request("GET", path)
         r = c.getresponse()
         n = 0
+        f = open(save, "wb") if save else None
         while True:
             b = r.read(1 << 20)
             if not b:
                 break
             n += len(b)
+            if f:
+                f.write(b)
+        if f:
+            f.close()
         c.close()
         return r.status, n
 
@@ -164,21 +179,42 @@ def day_window(day: str) -> tuple[str, str]:
     return time.strftime(fmt, time.gmtime(t)), time.strftime(fmt, time.gmtime(t + 86400))
 
 
-def throughput(servers: list[Served], path: str, reps: int) -> dict:
-    out = {s.name: [] for s in servers}
-    size = {}
-    for _ in range(reps):
-        for s in servers:
+def throughput(sess: _bench.Session, servers: list[Served], path: str, window: tuple[int, int]) -> dict:
+    """The request from each server in turn (bench/_bench.py's runner); the samples of the
+    first answers inside the window must be equal."""
+    size, digests = {}, {}
+
+    def job(srv: Served) -> Job:
+        body = sess.work / f"answer-{srv.name}.mseed"
+
+        def go() -> Run:
             t0 = time.perf_counter()
-            status, n = s.get(path)
+            status, n = srv.get(path, save=body)
             dt = time.perf_counter() - t0
             if status != 200:
-                sys.exit(f"{s.name}: {path} answered {status}")
-            out[s.name].append(dt)
-            size[s.name] = n
-    return {name: {"seconds": v, "median_s": statistics.median(v), "bytes": size[name],
-                   "mb_per_s": size[name] / statistics.median(v) / 1e6}
-            for name, v in out.items()}
+                sys.exit(f"{srv.name}: {path} answered {status}")
+            size[srv.name] = n
+            return Run(dt)
+
+        def after(r: Run, rep: int) -> None:
+            if rep == 0:
+                digests[srv.name] = _bench.sample_digest([body], window)
+            body.unlink()
+
+        return Job(srv.name, go, after=after)
+
+    res = sess.warm_and_cold([job(srv) for srv in servers])
+    names = list(digests)
+    samples = digests and sum(e[0] for e in digests[names[0]].values())
+    for other in names[1:]:
+        samples = _bench.same_samples(digests[names[0]], digests[other], names[0], other)
+    out = {"samples_in_window": samples}
+    for cache, runs in res.items():
+        for name, v in runs.items():
+            st = stat(v)
+            out.setdefault(cache, {})[name] = {**st.as_dict(), "bytes": size[name],
+                                              "mb_per_s": size[name] / st.median / 1e6}
+    return out
 
 
 WRK_LUA = """
@@ -299,101 +335,116 @@ def availability_paths(kind: str, streams: int, n: int) -> list[str]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--archive", type=Path, default=Path("/work/bench/arch"))
-    ap.add_argument("--siqaco", default=str(ROOT / "target" / "release" / "siqaco"))
-    ap.add_argument("--peer", type=Path, default=DEFAULT_PEER)
-    ap.add_argument("--reps", type=int, default=5)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _bench.add_size(ap)
+    ap.add_argument("--peer", help="portable-fdsnws-dataselect (default: on PATH or in .venv-fdsnws)")
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--synthetic", type=Path)
     ap.add_argument("--pg")
     ap.add_argument("--skip-peer", action="store_true")
     ap.add_argument("--skip-dataselect", action="store_true")
+    _bench.add_common(ap, archive=True)
     a = ap.parse_args()
-    results: dict = {"siqaco": a.siqaco}
-    work = Path(tempfile.mkdtemp(prefix="serve-bench-"))
+    peer = None
+    if not a.skip_peer and not a.skip_dataselect:
+        peer = _bench.tool("portable-fdsnws-dataselect", a.peer)
+        if not peer:
+            _bench.log("portable-fdsnws-dataselect not found (give --peer PATH): the peer is skipped")
+    with _bench.Session("serve-vs-peers", a) as sess:
+        run(a, sess, peer)
+
+
+def run(a, sess: _bench.Session, peer: str | None) -> None:
+    siqaco = sess.siqaco
+    results: dict = {"siqaco": siqaco}
+    work = sess.work
     rows = []
-    try:
-        if not a.skip_dataselect:
-            cat = work / "cat.sqlite"
-            subprocess.run([a.siqaco, "index", str(a.archive), "--db", str(cat)], check=True,
-                           capture_output=True)
-            net, sta, loc, cha, day = pick_day(cat)
-            path = dataselect_path(net, sta, loc, cha, *day_window(day))
-            results["request"] = path
-            servers = [start_siqaco(a.siqaco, str(cat), a.archive, work, "ds")]
-            if not a.skip_peer:
-                servers.append(start_peer(a.peer, cat, work))
-            try:
-                tp = throughput(servers, path, a.reps)
-                results["throughput"] = tp
+    servers: list[Served] = []
+    if not a.skip_dataselect:
+        archive = sess.standard_archive()
+        cat = work / "cat.sqlite"
+        subprocess.run([siqaco, "index", str(archive), "--db", str(cat)], check=True,
+                       capture_output=True)
+        net, sta, loc, cha, day = pick_day(cat)
+        w0, w1 = day_window(day)
+        path = dataselect_path(net, sta, loc, cha, w0, w1)
+        results["request"] = path
+        servers = [start_siqaco(siqaco, str(cat), archive, work, "ds")]
+        if peer:
+            servers.append(start_peer(Path(peer), cat, work))
+        try:
+            tp = throughput(sess, servers, path, (_bench.iso_ns(w0), _bench.iso_ns(w1)))
+            results["throughput"] = tp
+            for cache in ("warm", "cold"):
                 for s in servers:
-                    rows.append((f"one day, 3 channels ({tp[s.name]['bytes'] / 1e6:.0f} MB)",
-                                 s.name, f"{tp[s.name]['median_s']:.3f} s, "
-                                 f"{tp[s.name]['mb_per_s']:.0f} MB/s"))
-                results["rps"] = {}
-                for s in servers:
-                    r = rps(s, net, sta, loc, cha, day, a.seconds)
-                    results["rps"][s.name] = r
-                    rows.append(("one-minute requests, 32 clients", s.name,
-                                 f"{r['requests_per_s']:.0f} req/s ({r['tool']}, "
-                                 f"{r['non_2xx']} non-2xx)"))
-                results["burst"] = {}
-                day_paths = []
-                c = sqlite3.connect(cat)
-                days = [d for (d,) in c.execute(
-                    "SELECT DISTINCT substr(starttime,1,10) FROM tsindex ORDER BY 1")][1:-1] or [day]
-                for i in range(64):
-                    d = days[i % len(days)]
-                    day_paths.append(dataselect_path(net, sta, loc, cha, *day_window(d)))
-                for s in servers:
-                    b = burst(s, day_paths)
-                    results["burst"][s.name] = b
-                    rows.append(("64 concurrent one-day requests", s.name,
-                                 f"{b['ok']}/64 ok in {b['seconds']:.1f} s, "
-                                 f"peak RSS {b['peak_rss_mb']:.0f} MB"))
-            finally:
-                for s in servers:
-                    stop(s.proc)
-        for label, target in (("SQLite", a.synthetic), ("PostgreSQL", a.pg)):
-            if not target:
-                continue
-            if label == "SQLite":
-                streams = sqlite3.connect(target).execute(
-                    "SELECT count(DISTINCT station || channel) FROM tsindex_summary").fetchone()[0]
-            else:
-                streams = int(subprocess.run(
-                    ["psql", "-At", target, "-c",
-                     "SELECT count(*) FROM tsindex_summary"],
-                    capture_output=True, text=True, check=True).stdout.strip())
-            s = start_siqaco(a.siqaco, str(target), None, work, label)
-            try:
-                for kind in ("query", "extent"):
-                    paths = availability_paths(kind, streams, 200)
-                    latency(s, paths[:20])  # warm-up
-                    r = latency(s, paths)
-                    results.setdefault("availability", {})[f"{label} {kind}"] = r
-                    rows.append((f"availability {kind}, one stream-year ({label})", "siqaco",
-                                 f"p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms "
-                                 f"(statuses {r['statuses']})"))
-            finally:
+                    if cache in tp:
+                        t = tp[cache][s.name]
+                        rows.append((f"one day, 3 channels ({t['bytes'] / 1e6:.0f} MB), {cache}", s.name,
+                                     f"{t['median_s']:.3f} s ({t['min_s']:.3f}–{t['max_s']:.3f}), "
+                                     f"{t['mb_per_s']:.0f} MB/s"))
+            results["rps"] = {}
+            for s in servers:
+                r = rps(s, net, sta, loc, cha, day, a.seconds)
+                results["rps"][s.name] = r
+                rows.append(("one-minute requests, 32 clients", s.name,
+                             f"{r['requests_per_s']:.0f} req/s ({r['tool']}, "
+                             f"{r['non_2xx']} non-2xx)"))
+            results["burst"] = {}
+            day_paths = []
+            c = sqlite3.connect(cat)
+            days = [d for (d,) in c.execute(
+                "SELECT DISTINCT substr(starttime,1,10) FROM tsindex ORDER BY 1")][1:-1] or [day]
+            for i in range(64):
+                d = days[i % len(days)]
+                day_paths.append(dataselect_path(net, sta, loc, cha, *day_window(d)))
+            for s in servers:
+                b = burst(s, day_paths)
+                results["burst"][s.name] = b
+                rows.append(("64 concurrent one-day requests", s.name,
+                             f"{b['ok']}/64 ok in {b['seconds']:.1f} s, "
+                             f"peak RSS {b['peak_rss_mb']:.0f} MB"))
+        finally:
+            for s in servers:
                 stop(s.proc)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    for label, target in (("SQLite", a.synthetic), ("PostgreSQL", a.pg)):
+        if not target:
+            continue
+        if label == "SQLite":
+            streams = sqlite3.connect(target).execute(
+                "SELECT count(DISTINCT station || channel) FROM tsindex_summary").fetchone()[0]
+        else:
+            streams = int(subprocess.run(
+                ["psql", "-At", target, "-c",
+                 "SELECT count(*) FROM tsindex_summary"],
+                capture_output=True, text=True, check=True).stdout.strip())
+        s = start_siqaco(siqaco, str(target), None, work, label)
+        try:
+            for kind in ("query", "extent"):
+                paths = availability_paths(kind, streams, 200)
+                latency(s, paths[:20])  # warm-up
+                r = latency(s, paths)
+                results.setdefault("availability", {})[f"{label} {kind}"] = r
+                rows.append((f"availability {kind}, one stream-year ({label})", "siqaco",
+                             f"p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms "
+                             f"(statuses {r['statuses']})"))
+        finally:
+            stop(s.proc)
+    print(f"Same job: the samples of the answers inside the window: "
+          f"{results.get('throughput', {}).get('samples_in_window', '-')}, equal for "
+          f"{', '.join(srv.name for srv in servers) or '-'}")
+    print(f"{sess.cold_line()}\n")
     print("| measurement | server | result |\n|---|---|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} |")
-    tp = results.get("throughput", {})
-    if len(tp) == 2:
-        ratio = tp["portable-fdsnws-dataselect"]["median_s"] / tp["siqaco"]["median_s"]
-        print(f"\nthroughput ratio (peer time / siqaco time): {ratio:.1f}x")
+    for cache, tp in results.get("throughput", {}).items():
+        if isinstance(tp, dict) and len(tp) == 2:
+            ratio = tp["portable-fdsnws-dataselect"]["median_s"] / tp["siqaco"]["median_s"]
+            print(f"\nthroughput ratio (peer time / siqaco time), {cache}: {ratio:.1f}x")
     rp = results.get("rps", {})
     if len(rp) == 2:
         ratio = rp["siqaco"]["requests_per_s"] / max(rp["portable-fdsnws-dataselect"]["requests_per_s"], 1e-9)
         print(f"requests per second ratio (siqaco / peer): {ratio:.1f}x")
-    out = ROOT / "bench-out"
-    out.mkdir(exist_ok=True)
-    (out / "serve-vs-peers.json").write_text(json.dumps(results, indent=1))
+    sess.results.update(results)
 
 
 if __name__ == "__main__":

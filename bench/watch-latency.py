@@ -2,7 +2,7 @@
 """`siqaco watch` following day files that grow: latency and bytes read (docs/benchmarks.md,
 "watch"; issue #21 item 2).
 
-Writes only under --dir: an SDS archive whose day files (real records of the shared data's
+Writes only under --work (default: a temporary directory, removed at the end): an SDS archive whose day files (real records of the shared data's
 IU.COLA BH1, BH2, BHZ day files, 512 bytes each, in time order) get one record each every
 --interval seconds for --seconds, while `siqaco watch` follows it with --debounce. A poller
 reads the catalogue every 20 ms (the sum of the tsindex `bytes` of the day files): the
@@ -11,7 +11,11 @@ At the end: the latency from the last append until the catalogue equals a fresh
 `siqaco index` of a copy, and the bytes the watcher read against the bytes appended (its
 JSON counts, after SIGTERM).
 
-    .venv/bin/python bench/watch-latency.py --dir /tmp/watch-bench [--bin target/release/siqaco]
+    .venv/bin/python bench/watch-latency.py [--work DIR] [--siqaco target/release/siqaco]
+        [--seconds 30] [--interval 0.1] [--debounce 0.5 0.1] [--reps 1]
+
+Each debounce is run --reps times (the latencies of all appends of a run are its sample);
+bench/_bench.py prints the machine and the load average before and after.
 """
 
 import argparse
@@ -27,11 +31,16 @@ import threading
 import time
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
+import _bench  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 # the records in time order and the compared columns: those of the test
 sys.path.insert(0, str(ROOT / "tests" / "peers"))
 from test_watch import COLUMNS, records  # noqa: E402
-DATA = Path(os.environ.get("SIQACO_TEST_DATA", ROOT.parent / "shared" / "data"))
+DATA = Path(os.environ.get("SIQACO_TEST_DATA") or next(
+    (p for p in (ROOT / "tests" / "data", ROOT.parent / "shared" / "data") if (p / "sds-small").is_dir()),
+    ROOT.parent / "shared" / "data"))
 DAYS = [Path(f"2010/IU/COLA/{c}.D/IU.COLA.00.{c}.D.2010.058") for c in ("BHZ", "BH1", "BH2")]
 def rows(db: Path, sql: str) -> list[tuple]:
     try:
@@ -53,7 +62,7 @@ def run(args, debounce: float, work: Path) -> dict:
     for d in DAYS:
         (root / d).parent.mkdir(parents=True)
     watch = subprocess.Popen(
-        [args.bin, "watch", str(root), "--db", str(db), "--relative-paths", "--rescan", "0",
+        [args.siqaco, "watch", str(root), "--db", str(db), "--relative-paths", "--rescan", "0",
          "--debounce", str(debounce), "--format", "json"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
@@ -85,7 +94,7 @@ def run(args, debounce: float, work: Path) -> dict:
     # the oracle: a fresh index of a copy
     copy = work / "copy"
     shutil.copytree(root, copy, copy_function=shutil.copy2)
-    subprocess.run([args.bin, "index", str(copy), "--db", str(work / "fresh.sqlite"),
+    subprocess.run([args.siqaco, "index", str(copy), "--db", str(work / "fresh.sqlite"),
                     "--relative-paths"], check=True, capture_output=True)
     expected = sorted(rows(work / "fresh.sqlite", f"SELECT {COLUMNS} FROM tsindex"))
     equal_after = None
@@ -125,18 +134,23 @@ def run(args, debounce: float, work: Path) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--dir", required=True, type=Path, help="work directory (written)")
-    ap.add_argument("--bin", default=str(ROOT / "target" / "release" / "siqaco"))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--interval", type=float, default=0.1)
     ap.add_argument("--debounce", type=float, nargs="+", default=[0.5, 0.1])
+    _bench.add_common(ap, reps=1)
     args = ap.parse_args()
-    if not Path(args.bin).exists():
-        args.bin = str(ROOT / "target" / "debug" / "siqaco")
-    print(f"siqaco: {args.bin}")
-    for d in args.debounce:
-        print(json.dumps(run(args, d, args.dir / f"debounce-{d}")))
+    with _bench.Session("watch-latency", args) as s:
+        args.siqaco = s.siqaco
+        out = []
+        for d in args.debounce:
+            for rep in range(args.reps):
+                _bench.sync()
+                time.sleep(args.pause)
+                r = run(args, d, s.work / f"debounce-{d}")
+                out.append(r)
+                print(json.dumps(r))
+        s.results["runs"] = out
 
 
 if __name__ == "__main__":
