@@ -34,6 +34,7 @@
 
 pub mod claims;
 pub mod config;
+mod current;
 pub mod revisions;
 pub mod stack;
 pub mod window;
@@ -195,6 +196,17 @@ pub fn resolve_streams(
     catalogue: Option<&Catalogue>,
     window: (i64, i64),
 ) -> Result<Vec<Nslc>> {
+    resolve_streams_with(config, catalogue, window, true)
+}
+
+/// [`resolve_streams`]; with `walk` false the globs are expanded against the catalogue
+/// only (the archive's directories are not read: a dry run with a catalogue, [`current`]).
+fn resolve_streams_with(
+    config: &Config,
+    catalogue: Option<&Catalogue>,
+    window: (i64, i64),
+    walk: bool,
+) -> Result<Vec<Nslc>> {
     let s = &config.streams;
     let mut out: BTreeSet<Nslc> = BTreeSet::new();
     let mut globs = Vec::new();
@@ -226,7 +238,7 @@ pub fn resolve_streams(
     if let Some(fs) = &s.fdsn_station {
         out.extend(station_channels(fs, window)?);
     }
-    out.extend(expand_globs(config, catalogue, &globs)?);
+    out.extend(expand_globs(config, catalogue, &globs, walk)?);
     Ok(out.into_iter().collect())
 }
 
@@ -235,13 +247,14 @@ fn expand_globs(
     config: &Config,
     catalogue: Option<&Catalogue>,
     globs: &[NslcGlob],
+    walk: bool,
 ) -> Result<BTreeSet<Nslc>> {
     let mut out = BTreeSet::new();
     if globs.is_empty() {
         return Ok(out);
     }
     let archive = Archive::new(&config.archive.path, config.archive.layout.clone());
-    if archive.root().is_dir() {
+    if walk && archive.root().is_dir() {
         if let Ok(found) = archive.discover_streams(globs) {
             out.extend(found);
         }
@@ -1347,7 +1360,7 @@ pub(crate) fn create_requests(
                 .filter(|n| crate::sid::selected(&globs, n))
                 .cloned(),
         );
-        streams.extend(expand_globs(config, Some(&catalogue), &globs)?);
+        streams.extend(expand_globs(config, Some(&catalogue), &globs, true)?);
     }
     if streams.is_empty() {
         return Err(Error::field(
@@ -1374,24 +1387,64 @@ fn dry_run(
     mut summary: UpdateSummary,
 ) -> Result<UpdateSummary> {
     let catalogue = Catalogue::open_current(&config.catalogue)?;
-    let streams = resolve_streams(config, catalogue.as_ref(), window)?;
+    // With a catalogue of an SDS or BUD archive, the streams and the coverage of those
+    // whose files did not change come from it ([`current`]); the others are scanned.
+    let from_catalogue = catalogue
+        .as_ref()
+        .filter(|_| current::applies(config, archive));
+    let streams = resolve_streams_with(
+        config,
+        catalogue.as_ref(),
+        window,
+        from_catalogue.is_none(),
+    )?;
     summary.streams_checked = streams.len() as u64;
-    let report = if archive.root().is_dir() {
-        scan_archive(
-            archive,
-            &scan_mapped(
-                config,
-                window_scan(
-                    &streams,
+    let stale = match from_catalogue {
+        Some(c) => current::stale_streams(c, archive, &streams, window)?,
+        None => None,
+    };
+    let scan = |streams: &[Nslc]| -> Result<ScanReport> {
+        if archive.root().is_dir() {
+            scan_archive(
+                archive,
+                &scan_mapped(
+                    config,
+                    window_scan(
+                        streams,
+                        window,
+                        Some(config.requests.max_gaps_per_day_file),
+                        None,
+                    ),
+                ),
+                None,
+            )
+        } else {
+            Ok(ScanReport::default())
+        }
+    };
+    let report = match (from_catalogue, stale) {
+        (Some(c), Some(stale)) => {
+            let fresh: Vec<Nslc> = streams
+                .iter()
+                .filter(|n| !stale.contains(*n))
+                .cloned()
+                .collect();
+            let mut report = ScanReport::default();
+            if !fresh.is_empty() {
+                report = c.report(&window_scan(
+                    &fresh,
                     window,
                     Some(config.requests.max_gaps_per_day_file),
                     None,
-                ),
-            ),
-            None,
-        )?
-    } else {
-        ScanReport::default()
+                ))?;
+            }
+            if !stale.is_empty() {
+                let stale: Vec<Nslc> = stale.into_iter().collect();
+                report.streams.extend(scan(&stale)?.streams);
+            }
+            report
+        }
+        _ => scan(&streams)?,
     };
     let missing = missing_from_report(&report, &streams, window);
     summary.gaps_found = missing.values().map(|v| v.len() as u64).sum();
