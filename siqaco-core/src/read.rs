@@ -10,8 +10,20 @@
 //! integers to floats gives separate segments). Overlapping data stays in separate segments.
 //!
 //! Records that are not data (no rate, no samples, text) are skipped, as in the scan.
-//! Files are read and decoded in parallel with rayon; a read can be cancelled between files
-//! ([`ReadOptions::cancel`]).
+//!
+//! A read makes two passes, each in parallel with rayon: a header pass over every file
+//! (the records pass the validation gate there, nothing is decoded) gives each stream's
+//! pieces, which are joined into traces with the record each piece comes from; then each
+//! trace gets one buffer, sized from its records' sample counts (each bounded at the gate
+//! by the record's data bytes, never taken from a header alone), cut into one slice per
+//! record, and the records are decoded by libmseed straight into their slices
+//! ([`crate::codec::decode_record_into`]), file by file and within a file in chunks of
+//! records. A record cut by the window is decoded whole and its part copied. Peak memory:
+//! the samples plus one file's bytes per thread (the files are read again in the second
+//! pass). The Python binding hands each buffer to numpy without a copy.
+//!
+//! A read can be cancelled between files ([`ReadOptions::cancel`]): the traces of the
+//! files read before are returned whole.
 
 use crate::archive::{Archive, ArchiveFile};
 use crate::codec::{decode_record_into, sample_type_of, Samples, SamplesMut};
