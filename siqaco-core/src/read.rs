@@ -268,21 +268,28 @@ struct Planned {
 const RECORDS_PER_TASK: usize = 512;
 
 /// Decodes the records `jobs` of one file into their slices.
-fn decode_into(path: &Path, display: &str, jobs: Vec<(PlannedRecord, SamplesMut<'_>)>) -> Result<()> {
+fn decode_into(
+    path: &Path,
+    display: &str,
+    jobs: Vec<(PlannedRecord, SamplesMut<'_>)>,
+) -> Result<()> {
     let buf = crate::archive::read_aligned(path).map_err(|e| Error::io(path, e))?;
     let mut jobs = jobs;
-    jobs.par_chunks_mut(RECORDS_PER_TASK)
-        .try_for_each(|chunk| {
-            for (r, out) in chunk.iter_mut() {
-                let at = usize::try_from(r.offset).unwrap_or(usize::MAX);
-                let bytes = buf.get(at..).ok_or_else(|| {
-                    Error::invalid_data(display, r.offset, "the file is shorter than when it was scanned")
-                })?;
-                decode_record_into(bytes, r.k0, out.reborrow())
-                    .map_err(|e| located(e, display, r.offset))?;
-            }
-            Ok(())
-        })
+    jobs.par_chunks_mut(RECORDS_PER_TASK).try_for_each(|chunk| {
+        for (r, out) in chunk.iter_mut() {
+            let at = usize::try_from(r.offset).unwrap_or(usize::MAX);
+            let bytes = buf.get(at..).ok_or_else(|| {
+                Error::invalid_data(
+                    display,
+                    r.offset,
+                    "the file is shorter than when it was scanned",
+                )
+            })?;
+            decode_record_into(bytes, r.k0, out.reborrow())
+                .map_err(|e| located(e, display, r.offset))?;
+        }
+        Ok(())
+    })
 }
 
 /// An error of decoding the record at `offset` of the file `display`, naming both.

@@ -112,9 +112,7 @@ pub(crate) fn stale_streams(
             let abs = root_abs.join(rel);
             if !seen.contains_key(&abs) {
                 let row = db.query(FILE_SQL, &vals![abs.to_string_lossy().into_owned()])?;
-                let row = row
-                    .first()
-                    .map(|r| (r[0].as_i64() as u64, r[1].as_i64()));
+                let row = row.first().map(|r| (r[0].as_i64() as u64, r[1].as_i64()));
                 seen.insert(abs, row);
             }
         }

@@ -1392,59 +1392,52 @@ fn dry_run(
     let from_catalogue = catalogue
         .as_ref()
         .filter(|_| current::applies(config, archive));
-    let streams = resolve_streams_with(
-        config,
-        catalogue.as_ref(),
-        window,
-        from_catalogue.is_none(),
-    )?;
+    let streams =
+        resolve_streams_with(config, catalogue.as_ref(), window, from_catalogue.is_none())?;
     summary.streams_checked = streams.len() as u64;
     let stale = match from_catalogue {
         Some(c) => current::stale_streams(c, archive, &streams, window)?,
         None => None,
     };
-    let scan = |streams: &[Nslc]| -> Result<ScanReport> {
-        if archive.root().is_dir() {
-            scan_archive(
-                archive,
-                &scan_mapped(
-                    config,
-                    window_scan(
-                        streams,
-                        window,
-                        Some(config.requests.max_gaps_per_day_file),
-                        None,
-                    ),
-                ),
-                None,
-            )
-        } else {
-            Ok(ScanReport::default())
-        }
-    };
-    let report = match (from_catalogue, stale) {
-        (Some(c), Some(stale)) => {
-            let fresh: Vec<Nslc> = streams
-                .iter()
-                .filter(|n| !stale.contains(*n))
-                .cloned()
-                .collect();
-            let mut report = ScanReport::default();
-            if !fresh.is_empty() {
-                report = c.report(&window_scan(
-                    &fresh,
-                    window,
-                    Some(config.requests.max_gaps_per_day_file),
+    // The coverage of `streams` over the window, with Morumotto's per-day collapse of
+    // `max_gaps` (or exact): from the catalogue for the streams it describes as they are,
+    // from a scan of the day files for the others.
+    let coverage = |max_gaps: Option<usize>| -> Result<ScanReport> {
+        let scan = |streams: &[Nslc]| -> Result<ScanReport> {
+            if archive.root().is_dir() {
+                scan_archive(
+                    archive,
+                    &scan_mapped(config, window_scan(streams, window, max_gaps, None)),
                     None,
-                ))?;
+                )
+            } else {
+                Ok(ScanReport::default())
             }
-            if !stale.is_empty() {
-                let stale: Vec<Nslc> = stale.into_iter().collect();
-                report.streams.extend(scan(&stale)?.streams);
-            }
-            report
+        };
+        let (Some(c), Some(stale)) = (from_catalogue, &stale) else {
+            return scan(&streams);
+        };
+        let fresh: Vec<Nslc> = streams
+            .iter()
+            .filter(|n| !stale.contains(*n))
+            .cloned()
+            .collect();
+        let mut report = ScanReport::default();
+        if !fresh.is_empty() {
+            report = c.report(&window_scan(&fresh, window, max_gaps, None))?;
         }
-        _ => scan(&streams)?,
+        if !stale.is_empty() {
+            let stale: Vec<Nslc> = stale.iter().cloned().collect();
+            report.streams.extend(scan(&stale)?.streams);
+        }
+        Ok(report)
+    };
+    let report = coverage(Some(config.requests.max_gaps_per_day_file))?;
+    // What is missing now, exactly, for the requests inside the window (without a catalogue
+    // each request's streams are scanned over its extent, as a real run does).
+    let missing_exact = match (from_catalogue, &stale) {
+        (Some(_), Some(_)) => Some(missing_from_report(&coverage(None)?, &streams, window)),
+        _ => None,
     };
     let missing = missing_from_report(&report, &streams, window);
     summary.gaps_found = missing.values().map(|v| v.len() as u64).sum();
@@ -1496,11 +1489,20 @@ fn dry_run(
             continue;
         }
         let rs = request_streams(req, &streams);
-        let missing = missing_now(config, archive, &rs, (req.start_ns, req.end_ns))?;
+        let extent = (req.start_ns, req.end_ns);
+        let missing = match &missing_exact {
+            Some(m) if extent.0 >= window.0 && extent.1 <= window.1 => rs
+                .iter()
+                .map(|n| {
+                    let iv = m.get(n).map_or(&[][..], |v| v);
+                    (n.clone(), intersect(iv, &[extent]))
+                })
+                .collect(),
+            _ => missing_now(config, archive, &rs, extent)?,
+        };
         if missing.values().all(Vec::is_empty) {
             continue;
         }
-        let extent = (req.start_ns, req.end_ns);
         for (k, cfg) in eligible_sources(config, req, &rs) {
             let spans = source_spans(
                 cfg,
