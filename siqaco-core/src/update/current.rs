@@ -110,10 +110,10 @@ pub(crate) fn stale_streams(
                 continue;
             };
             let abs = root_abs.join(rel);
-            if !seen.contains_key(&abs) {
-                let row = db.query(FILE_SQL, &vals![abs.to_string_lossy().into_owned()])?;
-                let row = row.first().map(|r| (r[0].as_i64() as u64, r[1].as_i64()));
-                seen.insert(abs, row);
+            if let std::collections::btree_map::Entry::Vacant(e) = seen.entry(abs) {
+                let path = e.key().to_string_lossy().into_owned();
+                let row = db.query(FILE_SQL, &vals![path])?;
+                e.insert(row.first().map(|r| (r[0].as_i64() as u64, r[1].as_i64())));
             }
         }
         let changed = seen.iter().any(|(abs, row)| {
