@@ -611,6 +611,212 @@ const MSSWAP_PAYLOAD: u8 = 0x02;
 /// of the record) when the bytes are not a readable record, the gate refuses it, libmseed
 /// cannot decode its samples, or the decoded samples disagree with the header.
 pub fn decode_record(buf: &[u8]) -> Result<DecodedRecord> {
+    let mut samples = Samples::Int32(Vec::new());
+    let meta = decode_checked(buf, |ty, n| {
+        samples = Samples::zeroed(ty, n);
+        Ok(samples.as_mut())
+    })?;
+    Ok(DecodedRecord {
+        nslc: meta.nslc,
+        start_ns: meta.start_ns,
+        sample_rate_hz: meta.sample_rate_hz,
+        sample_count: meta.sample_count,
+        encoding: meta.encoding,
+        pub_version: meta.pub_version,
+        record_length: meta.record_length,
+        format_version: meta.format_version,
+        samples,
+    })
+}
+
+/// Mutable samples of one type: the destination [`decode_record_into`] fills.
+#[derive(Debug)]
+pub enum SamplesMut<'a> {
+    /// Integer samples.
+    Int32(&'a mut [i32]),
+    /// 32-bit float samples.
+    Float32(&'a mut [f32]),
+    /// 64-bit float samples.
+    Float64(&'a mut [f64]),
+    /// Text payload bytes.
+    Text(&'a mut [u8]),
+}
+
+impl SamplesMut<'_> {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        match self {
+            SamplesMut::Int32(v) => v.len(),
+            SamplesMut::Float32(v) => v.len(),
+            SamplesMut::Float64(v) => v.len(),
+            SamplesMut::Text(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// libmseed's sample type code: `i`, `f`, `d` or `t`.
+    pub fn sample_type(&self) -> char {
+        match self {
+            SamplesMut::Int32(_) => 'i',
+            SamplesMut::Float32(_) => 'f',
+            SamplesMut::Float64(_) => 'd',
+            SamplesMut::Text(_) => 't',
+        }
+    }
+
+    /// Splits off the first `n` samples (`n` at most [`SamplesMut::len`]): `(first n,
+    /// rest)`.
+    pub fn split_at(self, n: usize) -> (Self, Self) {
+        match self {
+            SamplesMut::Int32(v) => {
+                let (a, b) = v.split_at_mut(n);
+                (SamplesMut::Int32(a), SamplesMut::Int32(b))
+            }
+            SamplesMut::Float32(v) => {
+                let (a, b) = v.split_at_mut(n);
+                (SamplesMut::Float32(a), SamplesMut::Float32(b))
+            }
+            SamplesMut::Float64(v) => {
+                let (a, b) = v.split_at_mut(n);
+                (SamplesMut::Float64(a), SamplesMut::Float64(b))
+            }
+            SamplesMut::Text(v) => {
+                let (a, b) = v.split_at_mut(n);
+                (SamplesMut::Text(a), SamplesMut::Text(b))
+            }
+        }
+    }
+
+    /// Copies samples `k0..k0 + self.len()` of `from` (of the same type) into `self`.
+    fn copy_from(&mut self, from: &Samples, k0: usize) -> Result<()> {
+        fn cp<T: Copy>(to: &mut [T], from: &[T], k0: usize) -> Result<()> {
+            let src = from
+                .get(k0..k0 + to.len())
+                .ok_or_else(|| Error::codec("decoded record shorter than its part"))?;
+            to.copy_from_slice(src);
+            Ok(())
+        }
+        match (self, from) {
+            (SamplesMut::Int32(t), Samples::Int32(f)) => cp(t, f, k0),
+            (SamplesMut::Float32(t), Samples::Float32(f)) => cp(t, f, k0),
+            (SamplesMut::Float64(t), Samples::Float64(f)) => cp(t, f, k0),
+            (SamplesMut::Text(t), Samples::Text(f)) => cp(t, f, k0),
+            _ => Err(Error::codec("decoded samples of another type")),
+        }
+    }
+}
+
+impl Samples {
+    /// `n` zero samples of libmseed's sample type `ty` (`i`, `f`, `d`, anything else:
+    /// text). The memory comes zeroed from the allocator (untouched pages cost nothing).
+    pub fn zeroed(ty: char, n: usize) -> Samples {
+        match ty {
+            'i' => Samples::Int32(vec![0; n]),
+            'f' => Samples::Float32(vec![0.0; n]),
+            'd' => Samples::Float64(vec![0.0; n]),
+            _ => Samples::Text(vec![0; n]),
+        }
+    }
+
+    /// The samples as a mutable slice ([`SamplesMut`]).
+    pub fn as_mut(&mut self) -> SamplesMut<'_> {
+        match self {
+            Samples::Int32(v) => SamplesMut::Int32(v),
+            Samples::Float32(v) => SamplesMut::Float32(v),
+            Samples::Float64(v) => SamplesMut::Float64(v),
+            Samples::Text(v) => SamplesMut::Text(v),
+        }
+    }
+}
+
+/// libmseed's sample type (`i`, `f`, `d`, `t`) for a data encoding code
+/// (`ms_encoding_sizetype`; [`ENCODING_UNKNOWN`], a miniSEED 2 record without blockette
+/// 1000, is decoded as Steim1: `i`); `None` for an encoding libmseed does not decode.
+pub fn sample_type_of(encoding: u8) -> Option<char> {
+    let encoding = if encoding == ENCODING_UNKNOWN {
+        10
+    } else {
+        encoding
+    };
+    let mut ty: c_char = 0;
+    // SAFETY: plain lookup writing one char.
+    let rc = unsafe { ffi::ms_encoding_sizetype(encoding, ptr::null_mut(), &mut ty) };
+    (rc == 0).then_some(ty as u8 as char)
+}
+
+/// Decodes samples `k0..k0 + out.len()` of the record at the start of `buf` into `out`
+/// (whose type must be the record's [`sample_type_of`]), with every check of
+/// [`decode_record`]. When `out` takes all the record's samples, libmseed decodes
+/// straight into it (`ms_decode_data` with a caller-given buffer: no allocation);
+/// otherwise the record is decoded whole and the part copied.
+///
+/// # Errors
+/// As [`decode_record`]; [`Error::InvalidData`] also when the record does not hold
+/// `k0 + out.len()` samples of `out`'s type.
+pub fn decode_record_into(buf: &[u8], k0: usize, mut out: SamplesMut<'_>) -> Result<()> {
+    let bad = |m: String| Error::invalid_data("", 0, m);
+    let want = out.sample_type();
+    let mut whole: Option<Samples> = None;
+    let mut direct = Some(out.reborrow());
+    decode_checked(buf, |ty, n| {
+        if ty != want {
+            return Err(bad(format!(
+                "the record's samples are of type {ty}, the buffer's of type {want}"
+            )));
+        }
+        if k0 == 0 && n == direct.as_ref().map_or(0, SamplesMut::len) {
+            return direct.take().ok_or_else(|| Error::codec("decoded twice"));
+        }
+        if k0 + direct.as_ref().map_or(0, SamplesMut::len) > n {
+            return Err(bad(format!(
+                "the record holds {n} samples, not {}",
+                k0 + direct.as_ref().map_or(0, SamplesMut::len)
+            )));
+        }
+        Ok(whole.insert(Samples::zeroed(ty, n)).as_mut())
+    })?;
+    match &whole {
+        Some(w) => out.copy_from(w, k0),
+        None => Ok(()),
+    }
+}
+
+impl SamplesMut<'_> {
+    /// The same samples, borrowed again (for a call that takes the slice by value).
+    pub fn reborrow(&mut self) -> SamplesMut<'_> {
+        match self {
+            SamplesMut::Int32(v) => SamplesMut::Int32(v),
+            SamplesMut::Float32(v) => SamplesMut::Float32(v),
+            SamplesMut::Float64(v) => SamplesMut::Float64(v),
+            SamplesMut::Text(v) => SamplesMut::Text(v),
+        }
+    }
+}
+
+/// What [`decode_checked`] learnt of a record besides its samples.
+struct RecordMeta {
+    nslc: Nslc,
+    start_ns: i64,
+    sample_rate_hz: f64,
+    sample_count: i64,
+    encoding: u8,
+    pub_version: u8,
+    record_length: usize,
+    format_version: u8,
+}
+
+/// The one decoding path of [`decode_record`] and [`decode_record_into`]: the validation
+/// gate, libmseed's header parse (`msr3_parse` without unpacking) and its cross-checks,
+/// then `ms_decode_data` into the buffer `dest(sample type, sample count)` gives (exactly
+/// that many samples), then the Steim reverse-integration check.
+fn decode_checked<'o>(
+    buf: &[u8],
+    dest: impl FnOnce(char, usize) -> Result<SamplesMut<'o>>,
+) -> Result<RecordMeta> {
     let bad = |m: String| Error::invalid_data("", 0, m);
     let header = record::parse_record(buf).map_err(|e| bad(e.message))?;
     let nslc = header.nslc();
@@ -623,7 +829,7 @@ pub fn decode_record(buf: &[u8]) -> Result<DecodedRecord> {
     } else {
         header.raw
     };
-    with_parsed(given, ffi::MSF_UNPACKDATA, |rec| {
+    with_parsed(given, 0, |rec| {
         if rec.reclen < 0 || rec.reclen as usize != reclen || rec.samplecnt != header.sample_count
         {
             return Err(bad(format!(
@@ -659,49 +865,116 @@ pub fn decode_record(buf: &[u8]) -> Result<DecodedRecord> {
                 encoding_label(header.encoding)
             )));
         }
-        let n = rec.numsamples.max(0) as usize;
-        let samples = if n == 0 || rec.datasamples.is_null() {
-            match rec.sampletype as u8 {
-                b'f' => Samples::Float32(Vec::new()),
-                b'd' => Samples::Float64(Vec::new()),
-                b't' => Samples::Text(Vec::new()),
-                _ if header.encoding == 0 => Samples::Text(Vec::new()),
-                _ => Samples::Int32(Vec::new()),
-            }
+        // libmseed's unpacking decodes a record without blockette 1000 as Steim1 and then
+        // reports its encoding as 10 (when it has samples).
+        let encoding = if rec.samplecnt > 0 && rec.encoding < 0 {
+            10
         } else {
-            // SAFETY: libmseed decoded `numsamples` samples of `sampletype` into
-            // `datasamples`, which holds at least that many.
-            unsafe {
-                match rec.sampletype as u8 {
-                    b'i' => Samples::Int32(
-                        std::slice::from_raw_parts(rec.datasamples.cast::<i32>(), n).to_vec(),
-                    ),
-                    b'f' => Samples::Float32(
-                        std::slice::from_raw_parts(rec.datasamples.cast::<f32>(), n).to_vec(),
-                    ),
-                    b'd' => Samples::Float64(
-                        std::slice::from_raw_parts(rec.datasamples.cast::<f64>(), n).to_vec(),
-                    ),
-                    b't' => Samples::Text(
-                        std::slice::from_raw_parts(rec.datasamples.cast::<u8>(), n).to_vec(),
-                    ),
-                    other => {
-                        return Err(Error::codec(format!(
-                            "unknown sample type {:?} from libmseed",
-                            other as char
-                        )))
-                    }
-                }
-            }
+            lm_encoding
         };
-        if samples.len() as i64 != header.sample_count {
+        // SAFETY: `rec` is a valid record.
+        let hz = unsafe { ffi::msr3_sampratehz(rec) };
+        let meta = RecordMeta {
+            nslc: nslc.clone(),
+            start_ns: rec.starttime,
+            sample_rate_hz: hz,
+            sample_count: rec.samplecnt,
+            encoding,
+            pub_version: rec.pubversion,
+            record_length: reclen,
+            format_version: rec.formatversion,
+        };
+        if rec.samplecnt <= 0 {
+            // Nothing to decode: the sample type libmseed leaves (none) and the encoding.
+            dest(
+                match rec.sampletype as u8 {
+                    b'f' => 'f',
+                    b'd' => 'd',
+                    b't' => 't',
+                    _ if header.encoding == 0 => 't',
+                    _ => 'i',
+                },
+                0,
+            )?;
+            return Ok(meta);
+        }
+        let n = rec.samplecnt as usize;
+        let ty = sample_type_of(encoding).ok_or_else(|| {
+            bad(format!(
+                "libmseed does not decode encoding {}",
+                encoding_label(encoding)
+            ))
+        })?;
+        let mut out = dest(ty, n)?;
+        if out.len() != n || out.sample_type() != ty {
+            return Err(Error::codec(format!(
+                "a buffer of {} samples of type {} for {n} samples of type {ty}",
+                out.len(),
+                out.sample_type()
+            )));
+        }
+        let (mut offset, mut size) = (0u32, 0u32);
+        let log = LogCapture::start();
+        // SAFETY: `rec` is a valid parsed record whose `record` points into `given`.
+        if unsafe { ffi::msr3_data_bounds(rec, &mut offset, &mut size) } != 0 {
+            return Err(bad(log.finish("cannot find the data payload")));
+        }
+        let (offset, size) = (offset as usize, size as usize);
+        let Some(payload) = given.get(offset..offset + size) else {
+            return Err(bad(log.finish(&format!(
+                "data payload {offset}+{size} outside the record of {} bytes",
+                given.len()
+            ))));
+        };
+        // libmseed reads the payload in units of the sample size: an unaligned payload is
+        // copied to aligned memory first, as msr3_unpack_data does.
+        let aligned: Vec<u64>;
+        let payload_ptr = if (payload.as_ptr() as usize).is_multiple_of(8) {
+            payload.as_ptr()
+        } else {
+            let mut v = vec![0u64; size.div_ceil(8)];
+            // SAFETY: `v` holds at least `size` bytes; the regions do not overlap.
+            unsafe {
+                ptr::copy_nonoverlapping(payload.as_ptr(), v.as_mut_ptr().cast::<u8>(), size)
+            };
+            aligned = v;
+            aligned.as_ptr().cast::<u8>()
+        };
+        let (out_ptr, out_bytes) = match &mut out {
+            SamplesMut::Int32(v) => (v.as_mut_ptr().cast::<c_void>(), n * 4),
+            SamplesMut::Float32(v) => (v.as_mut_ptr().cast::<c_void>(), n * 4),
+            SamplesMut::Float64(v) => (v.as_mut_ptr().cast::<c_void>(), n * 8),
+            SamplesMut::Text(v) => (v.as_mut_ptr().cast::<c_void>(), n),
+        };
+        let mut lm_type: c_char = 0;
+        // SAFETY: `payload_ptr` holds `size` readable bytes, aligned for the sample size;
+        // `out_ptr` holds `out_bytes` writable bytes (exactly `n` samples of `ty`); `sid`
+        // is NUL-terminated by libmseed.
+        let decoded = unsafe {
+            ffi::ms_decode_data(
+                payload_ptr.cast::<c_void>(),
+                size as u64,
+                encoding,
+                n as u64,
+                out_ptr,
+                out_bytes as u64,
+                &mut lm_type,
+                (rec.swapflag & MSSWAP_PAYLOAD) as i8,
+                rec.sid.as_ptr(),
+                0,
+            )
+        };
+        if decoded < 0 {
+            return Err(bad(log.finish(error_name(decoded as c_int))));
+        }
+        let _ = log.finish("");
+        if decoded as usize != n || lm_type as u8 as char != ty {
             return Err(bad(format!(
-                "decoded {} samples, header says {}",
-                samples.len(),
+                "decoded {decoded} samples, header says {}",
                 header.sample_count
             )));
         }
-        if let (Samples::Int32(v), 10 | 11 | ENCODING_UNKNOWN) = (&samples, header.encoding) {
+        if let (SamplesMut::Int32(v), 10 | 11 | ENCODING_UNKNOWN) = (&out, header.encoding) {
             let at = header.data_offset + 8;
             if let (Some(&last), Some(x)) = (v.last(), header.raw.get(at..at + 4)) {
                 let word = i32::from_ne_bytes([x[0], x[1], x[2], x[3]]);
@@ -717,19 +990,7 @@ pub fn decode_record(buf: &[u8]) -> Result<DecodedRecord> {
                 }
             }
         }
-        // SAFETY: `rec` is a valid record.
-        let hz = unsafe { ffi::msr3_sampratehz(rec) };
-        Ok(DecodedRecord {
-            nslc: nslc.clone(),
-            start_ns: rec.starttime,
-            sample_rate_hz: hz,
-            sample_count: rec.samplecnt,
-            encoding: encoding_of(rec),
-            pub_version: rec.pubversion,
-            record_length: reclen,
-            format_version: rec.formatversion,
-            samples,
-        })
+        Ok(meta)
     })
     .map_err(|e| match e {
         Error::Codec { message, .. } => bad(message),

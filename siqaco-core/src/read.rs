@@ -10,11 +10,23 @@
 //! integers to floats gives separate segments). Overlapping data stays in separate segments.
 //!
 //! Records that are not data (no rate, no samples, text) are skipped, as in the scan.
-//! Files are read and decoded in parallel with rayon; a read can be cancelled between files
-//! ([`ReadOptions::cancel`]).
+//!
+//! A read makes two passes, each in parallel with rayon: a header pass over every file
+//! (the records pass the validation gate there, nothing is decoded) gives each stream's
+//! pieces, which are joined into traces with the record each piece comes from; then each
+//! trace gets one buffer, sized from its records' sample counts (each bounded at the gate
+//! by the record's data bytes, never taken from a header alone), cut into one slice per
+//! record, and the records are decoded by libmseed straight into their slices
+//! ([`crate::codec::decode_record_into`]), file by file and within a file in chunks of
+//! records. A record cut by the window is decoded whole and its part copied. Peak memory:
+//! the samples plus one file's bytes per thread (the files are read again in the second
+//! pass). The Python binding hands each buffer to numpy without a copy.
+//!
+//! A read can be cancelled between files ([`ReadOptions::cancel`]): the traces of the
+//! files read before are returned whole.
 
 use crate::archive::{Archive, ArchiveFile};
-use crate::codec::{decode_record, Samples};
+use crate::codec::{decode_record_into, sample_type_of, Samples, SamplesMut};
 use crate::error::{Error, Result};
 use crate::record::{RecordScanner, ScanItem};
 use crate::segment::{join_pieces_with, Piece, Tolerance};
@@ -126,9 +138,6 @@ pub fn read_paths(
     )
 }
 
-/// One decoded record (or the part of it inside the window).
-type Part = (Nslc, Piece, Samples);
-
 /// Reads listed archive files (see [`read`]).
 ///
 /// # Errors
@@ -153,22 +162,146 @@ pub struct ReadPartial {
 /// # Errors
 /// As [`read`].
 pub fn read_partial(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPartial> {
-    let parts: Vec<Vec<Part>> = files
+    // 1. One header pass over each file (the records pass the validation gate there):
+    //    per stream, its pieces with the records they come from; no sample decoded.
+    let planned: Vec<Vec<(Nslc, Piece, Planned)>> = files
         .par_iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(i, f)| {
             if crate::is_cancelled(opts.cancel.as_deref()) {
                 return Ok(Vec::new());
             }
-            read_one(&f.path, &f.rel_path, opts)
+            plan_one(i, &f.path, &f.rel_path, opts)
         })
         .collect::<Result<_>>()?;
-    let mut streams: HashMap<Nslc, Vec<(Piece, Samples)>> = HashMap::new();
-    for (nslc, piece, samples) in parts.into_iter().flatten() {
-        streams.entry(nslc).or_default().push((piece, samples));
+    let mut streams: HashMap<Nslc, Vec<(Piece, Planned)>> = HashMap::new();
+    for (nslc, piece, p) in planned.into_iter().flatten() {
+        streams.entry(nslc).or_default().push((piece, p));
     }
-    Ok(ReadPartial {
-        streams: join_streams(streams, &opts.tolerance),
+    // 2. The traces, with the trace rule (the records of a trace in time order).
+    let mut streams: Vec<_> = streams.into_iter().collect();
+    streams.sort_by(|a, b| a.0.cmp(&b.0));
+    let traces: Vec<(Nslc, Vec<(Piece, Planned)>)> = streams
+        .into_par_iter()
+        .map(|(nslc, pieces)| {
+            let joined = join_pieces_with(
+                pieces,
+                &opts.tolerance,
+                |a, b| a.sample_type == b.sample_type,
+                |a, b| a.records.extend(b.records),
+            );
+            (nslc, joined)
+        })
+        .collect();
+    // 3. One buffer per trace, sized from the headers' sample counts (each bounded by the
+    //    record's data bytes at the validation gate), cut into one slice per record; the
+    //    records are decoded straight into their slices, in parallel, file by file.
+    let mut out: Vec<(Nslc, Vec<(Piece, Samples)>)> = traces
+        .iter()
+        .map(|(nslc, ts)| {
+            let buffers = ts
+                .iter()
+                .map(|(piece, p)| {
+                    let n = p.records.iter().map(|r| r.k1 - r.k0).sum();
+                    (*piece, Samples::zeroed(p.sample_type, n))
+                })
+                .collect();
+            (nslc.clone(), buffers)
+        })
+        .collect();
+    let mut jobs: Vec<Vec<(PlannedRecord, SamplesMut<'_>)>> =
+        (0..files.len()).map(|_| Vec::new()).collect();
+    for ((_, ts), (_, buffers)) in traces.iter().zip(out.iter_mut()) {
+        for ((_, p), (_, samples)) in ts.iter().zip(buffers.iter_mut()) {
+            let mut rest = samples.as_mut();
+            for r in &p.records {
+                let (part, tail) = rest.split_at(r.k1 - r.k0);
+                rest = tail;
+                jobs[r.file].push((*r, part));
+            }
+        }
+    }
+    let decoded: Vec<bool> = files
+        .par_iter()
+        .zip(jobs.into_par_iter())
+        .map(|(f, jobs)| {
+            if jobs.is_empty() {
+                return Ok(true);
+            }
+            if crate::is_cancelled(opts.cancel.as_deref()) {
+                return Ok(false);
+            }
+            decode_into(&f.path, &f.rel_path, jobs).map(|()| true)
+        })
+        .collect::<Result<_>>()?;
+    // A read cancelled while decoding keeps the traces whose files were all decoded.
+    for ((_, ts), (_, buffers)) in traces.iter().zip(out.iter_mut()) {
+        let mut whole = ts
+            .iter()
+            .map(|(_, p)| p.records.iter().all(|r| decoded[r.file]));
+        buffers.retain(|_| whole.next().unwrap_or(false));
+    }
+    out.retain(|(_, t)| !t.is_empty());
+    Ok(ReadPartial { streams: out })
+}
+
+/// Where one record's samples are: its file (an index into the files read), its byte
+/// offset, and the samples `k0..k1` of it kept (the window's part).
+#[derive(Clone, Copy, Debug)]
+struct PlannedRecord {
+    file: usize,
+    offset: u64,
+    k0: usize,
+    k1: usize,
+}
+
+/// The payload of a piece while the traces are joined: its sample type (libmseed's, from
+/// the encoding) and its records in time order.
+#[derive(Debug)]
+struct Planned {
+    sample_type: char,
+    records: Vec<PlannedRecord>,
+}
+
+/// How many records one task decodes (enough to amortise the task, small enough to spread
+/// a single file over the threads).
+const RECORDS_PER_TASK: usize = 512;
+
+/// Decodes the records `jobs` of one file into their slices.
+fn decode_into(
+    path: &Path,
+    display: &str,
+    jobs: Vec<(PlannedRecord, SamplesMut<'_>)>,
+) -> Result<()> {
+    let buf = crate::archive::read_aligned(path).map_err(|e| Error::io(path, e))?;
+    let mut jobs = jobs;
+    jobs.par_chunks_mut(RECORDS_PER_TASK).try_for_each(|chunk| {
+        for (r, out) in chunk.iter_mut() {
+            let at = usize::try_from(r.offset).unwrap_or(usize::MAX);
+            let bytes = buf.get(at..).ok_or_else(|| {
+                Error::invalid_data(
+                    display,
+                    r.offset,
+                    "the file is shorter than when it was scanned",
+                )
+            })?;
+            decode_record_into(bytes, r.k0, out.reborrow())
+                .map_err(|e| located(e, display, r.offset))?;
+        }
+        Ok(())
     })
+}
+
+/// An error of decoding the record at `offset` of the file `display`, naming both.
+fn located(e: Error, display: &str, offset: u64) -> Error {
+    match e {
+        Error::InvalidData { message, .. } => Error::invalid_data(display, offset, message),
+        Error::Codec { message, source } => Error::Codec {
+            message: format!("{display}: byte offset {offset}: {message}"),
+            source,
+        },
+        other => other,
+    }
 }
 
 /// Joins each stream's pieces with the trace rule; streams sorted by N.S.L.C.
@@ -228,21 +361,6 @@ pub(crate) fn append(a: &mut Samples, b: Samples) {
     }
 }
 
-/// Keeps samples `k0..k1`.
-fn slice(samples: Samples, k0: usize, k1: usize) -> Samples {
-    fn cut<T>(mut v: Vec<T>, k0: usize, k1: usize) -> Vec<T> {
-        v.truncate(k1);
-        v.drain(..k0.min(v.len()));
-        v
-    }
-    match samples {
-        Samples::Int32(v) => Samples::Int32(cut(v, k0, k1)),
-        Samples::Float32(v) => Samples::Float32(cut(v, k0, k1)),
-        Samples::Float64(v) => Samples::Float64(cut(v, k0, k1)),
-        Samples::Text(v) => Samples::Text(cut(v, k0, k1)),
-    }
-}
-
 /// Number of samples `i` in `0..n` with `sample_time(start, i, rate) < t`.
 fn samples_before(start_ns: i64, n: i64, rate_raw: f64, t: i64) -> i64 {
     // sample_time is non-decreasing in i: binary search.
@@ -258,7 +376,14 @@ fn samples_before(start_ns: i64, n: i64, rate_raw: f64, t: i64) -> i64 {
     lo
 }
 
-fn read_one(path: &Path, display: &str, opts: &ReadOptions) -> Result<Vec<Part>> {
+/// The header pass of [`read_partial`] over the file `files[file]`: the selected data
+/// records, cut to the window, as pieces with their record.
+fn plan_one(
+    file: usize,
+    path: &Path,
+    display: &str,
+    opts: &ReadOptions,
+) -> Result<Vec<(Nslc, Piece, Planned)>> {
     let (selection, window, mappings) = (&opts.selection, opts.window, &opts.mappings);
     let buf = crate::archive::read_aligned(path).map_err(|e| Error::io(path, e))?;
     let mut out = Vec::new();
@@ -310,13 +435,12 @@ fn read_one(path: &Path, display: &str, opts: &ReadOptions) -> Result<Vec<Part>>
         if k0 >= k1 {
             continue;
         }
-        let rec = decode_record(&buf[offset as usize..]).map_err(|e| match e {
-            Error::InvalidData { message, .. } => Error::invalid_data(display, offset, message),
-            Error::Codec { message, source } => Error::Codec {
-                message: format!("{display}: byte offset {offset}: {message}"),
-                source,
-            },
-            other => other,
+        let sample_type = sample_type_of(header.encoding).ok_or_else(|| {
+            Error::invalid_data(
+                display,
+                offset,
+                format!("libmseed does not decode encoding {}", header.encoding),
+            )
         })?;
         let piece = if (k0, k1) == (0, n) {
             Piece {
@@ -335,8 +459,19 @@ fn read_one(path: &Path, display: &str, opts: &ReadOptions) -> Result<Vec<Part>>
                 samples: k1 - k0,
             }
         };
-        let samples = slice(rec.samples, k0 as usize, k1 as usize);
-        out.push((nslc, piece, samples));
+        out.push((
+            nslc,
+            piece,
+            Planned {
+                sample_type,
+                records: vec![PlannedRecord {
+                    file,
+                    offset,
+                    k0: k0 as usize,
+                    k1: k1 as usize,
+                }],
+            },
+        ));
     }
     Ok(out)
 }

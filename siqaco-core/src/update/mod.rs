@@ -34,6 +34,7 @@
 
 pub mod claims;
 pub mod config;
+mod current;
 pub mod revisions;
 pub mod stack;
 pub mod window;
@@ -196,6 +197,17 @@ pub fn resolve_streams(
     catalogue: Option<&Catalogue>,
     window: (i64, i64),
 ) -> Result<Vec<Nslc>> {
+    resolve_streams_with(config, catalogue, window, true)
+}
+
+/// [`resolve_streams`]; with `walk` false the globs are expanded against the catalogue
+/// only (the archive's directories are not read: a dry run with a catalogue, [`current`]).
+fn resolve_streams_with(
+    config: &Config,
+    catalogue: Option<&Catalogue>,
+    window: (i64, i64),
+    walk: bool,
+) -> Result<Vec<Nslc>> {
     let s = &config.streams;
     let mut out: BTreeSet<Nslc> = BTreeSet::new();
     let mut globs = Vec::new();
@@ -227,7 +239,7 @@ pub fn resolve_streams(
     if let Some(fs) = &s.fdsn_station {
         out.extend(station_channels(fs, window)?);
     }
-    out.extend(expand_globs(config, catalogue, &globs)?);
+    out.extend(expand_globs(config, catalogue, &globs, walk)?);
     Ok(out.into_iter().collect())
 }
 
@@ -236,13 +248,14 @@ fn expand_globs(
     config: &Config,
     catalogue: Option<&Catalogue>,
     globs: &[NslcGlob],
+    walk: bool,
 ) -> Result<BTreeSet<Nslc>> {
     let mut out = BTreeSet::new();
     if globs.is_empty() {
         return Ok(out);
     }
     let archive = Archive::new(&config.archive.path, config.archive.layout.clone());
-    if archive.root().is_dir() {
+    if walk && archive.root().is_dir() {
         if let Ok(found) = archive.discover_streams(globs) {
             out.extend(found);
         }
@@ -1386,7 +1399,7 @@ pub(crate) fn create_requests(
                 .filter(|n| crate::sid::selected(&globs, n))
                 .cloned(),
         );
-        streams.extend(expand_globs(config, Some(&catalogue), &globs)?);
+        streams.extend(expand_globs(config, Some(&catalogue), &globs, true)?);
     }
     if streams.is_empty() {
         return Err(Error::field(
@@ -1413,24 +1426,57 @@ fn dry_run(
     mut summary: UpdateSummary,
 ) -> Result<UpdateSummary> {
     let catalogue = Catalogue::open_current(&config.catalogue)?;
-    let streams = resolve_streams(config, catalogue.as_ref(), window)?;
+    // With a catalogue of an SDS or BUD archive, the streams and the coverage of those
+    // whose files did not change come from it ([`current`]); the others are scanned.
+    let from_catalogue = catalogue
+        .as_ref()
+        .filter(|_| current::applies(config, archive));
+    let streams =
+        resolve_streams_with(config, catalogue.as_ref(), window, from_catalogue.is_none())?;
     summary.streams_checked = streams.len() as u64;
-    let report = if archive.root().is_dir() {
-        scan_archive(
-            archive,
-            &scan_mapped(
-                config,
-                window_scan(
-                    &streams,
-                    window,
-                    Some(config.requests.max_gaps_per_day_file),
+    let stale = match from_catalogue {
+        Some(c) => current::stale_streams(c, archive, &streams, window)?,
+        None => None,
+    };
+    // The coverage of `streams` over the window, with Morumotto's per-day collapse of
+    // `max_gaps` (or exact): from the catalogue for the streams it describes as they are,
+    // from a scan of the day files for the others.
+    let coverage = |max_gaps: Option<usize>| -> Result<ScanReport> {
+        let scan = |streams: &[Nslc]| -> Result<ScanReport> {
+            if archive.root().is_dir() {
+                scan_archive(
+                    archive,
+                    &scan_mapped(config, window_scan(streams, window, max_gaps, None)),
                     None,
-                ),
-            ),
-            None,
-        )?
-    } else {
-        ScanReport::default()
+                )
+            } else {
+                Ok(ScanReport::default())
+            }
+        };
+        let (Some(c), Some(stale)) = (from_catalogue, &stale) else {
+            return scan(&streams);
+        };
+        let fresh: Vec<Nslc> = streams
+            .iter()
+            .filter(|n| !stale.contains(*n))
+            .cloned()
+            .collect();
+        let mut report = ScanReport::default();
+        if !fresh.is_empty() {
+            report = c.report(&window_scan(&fresh, window, max_gaps, None))?;
+        }
+        if !stale.is_empty() {
+            let stale: Vec<Nslc> = stale.iter().cloned().collect();
+            report.streams.extend(scan(&stale)?.streams);
+        }
+        Ok(report)
+    };
+    let report = coverage(Some(config.requests.max_gaps_per_day_file))?;
+    // What is missing now, exactly, for the requests inside the window (without a catalogue
+    // each request's streams are scanned over its extent, as a real run does).
+    let missing_exact = match (from_catalogue, &stale) {
+        (Some(_), Some(_)) => Some(missing_from_report(&coverage(None)?, &streams, window)),
+        _ => None,
     };
     let missing = missing_from_report(&report, &streams, window);
     summary.gaps_found = missing.values().map(|v| v.len() as u64).sum();
@@ -1482,11 +1528,20 @@ fn dry_run(
             continue;
         }
         let rs = request_streams(req, &streams);
-        let missing = missing_now(config, archive, &rs, (req.start_ns, req.end_ns))?;
+        let extent = (req.start_ns, req.end_ns);
+        let missing = match &missing_exact {
+            Some(m) if extent.0 >= window.0 && extent.1 <= window.1 => rs
+                .iter()
+                .map(|n| {
+                    let iv = m.get(n).map_or(&[][..], |v| v);
+                    (n.clone(), intersect(iv, &[extent]))
+                })
+                .collect(),
+            _ => missing_now(config, archive, &rs, extent)?,
+        };
         if missing.values().all(Vec::is_empty) {
             continue;
         }
-        let extent = (req.start_ns, req.end_ns);
         for (k, cfg) in eligible_sources(config, req, &rs) {
             let spans = source_spans(
                 cfg,
