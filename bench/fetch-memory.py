@@ -8,7 +8,7 @@ Usage:
 
 A small HTTP server on 127.0.0.1 (a thread of this script) answers every dataselect POST
 with a body of about --mib MiB, sent from a file in 64 KiB writes. The body is made of real
-records: a day of IU.COLA.00.BHZ from ../shared/data/sds-small, repeated. By default the
+records: a day of IU.COLA.00.BHZ from tests/data/sds-small, repeated. By default the
 copies are identical, so the archive gets one copy (the rest are byte-identical duplicates,
 skipped): the figure is then what receiving, validating and staging the body costs. With
 --distinct each copy's records get a different station code (COLA, COLB, ...: different
@@ -30,7 +30,7 @@ import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("SIQACO_TEST_DATA", ROOT.parent / "shared" / "data"))
+DATA = Path(os.environ.get("SIQACO_TEST_DATA", ROOT / "tests" / "data"))
 DAY = DATA / "sds-small/2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058"
 
 

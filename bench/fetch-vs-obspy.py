@@ -8,7 +8,7 @@ Usage:
 
 Without --archive, an SDS archive of 12 stations x 3 channels x 2 days at 100 Hz (512-byte
 Steim2 records, real samples, gaps and overlaps; 1.1 GB) is built in bench-out/ with
-../shared/tools/make-bench-archive --no-straddle, and deleted at the end unless
+tools/make-bench-archive --no-straddle, and deleted at the end unless
 --keep-archive. Day files must end at midnight: portable-fdsnws-dataselect 2.0.2 misreads
 the `latest=>1` entry of mseedindex's `timeindex`, so a request that ends inside a day
 file's last record (midnight, when records straddle it, as in ../bench-data/bench) comes
@@ -170,7 +170,7 @@ def main() -> None:
     if args.archive is None:
         built = OUT / "fetch-archive"
         if not built.is_dir():
-            tool = Path(os.environ.get("SIQACO_SHARED", ROOT.parent / "shared")) / "tools" / "make-bench-archive"
+            tool = ROOT / "tools" / "make-bench-archive"
             subprocess.run([sys.executable, str(tool), str(built), "--stations", "12", "--days", str(args.days),
                             "--sample-rate", "100", "--record-length", "512", "--encoding", "STEIM2",
                             "--seed", "1", "--jobs", "2", "--no-straddle", "--expected", str(OUT / "fetch-archive-expected"),

@@ -6,7 +6,7 @@ Usage:
   .venv/bin/python bench/index-vs-mseedindex.py [--archive DIR] [--reps 3] [--mseedindex PATH]
 
 Without --archive, the 2.2 GB SDS archive of bench/scan-vs-peers.py is built once with
-../shared/tools/make-bench-archive in ../bench-data/bench. The archive is never modified: the
+tools/make-bench-archive in ../bench-data/bench. The archive is never modified: the
 runs index a mirror of hard links in a temporary directory, and "changed" files are new
 copies (the last 512-byte record dropped) that replace the links.
 
@@ -35,7 +35,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SIQACO_SHARED", ROOT.parent / "shared"))
 DEFAULT_MSEEDINDEX = ROOT.parent / "main" / ".venv" / "bin" / "mseedindex"
 
 
@@ -91,7 +90,7 @@ def main() -> None:
     if not archive.is_dir():
         archive.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, str(SHARED / "tools" / "make-bench-archive"), str(archive), "--stations", "12",
+            [sys.executable, str(ROOT / "tools" / "make-bench-archive"), str(archive), "--stations", "12",
              "--days", "4", "--sample-rate", "100", "--record-length", "512", "--encoding", "STEIM2",
              "--seed", "1", "--jobs", "2", "--quiet"],
             check=True,

@@ -9,7 +9,7 @@ Usage:
 
 Archive: the 2.2 GB archive of bench/scan-vs-peers.py (../bench-data/bench: 12 stations x 3
 channels x 4 days from 2023-12-30, 100 Hz, 512-byte Steim2, records stored by start time),
-built with ../shared/tools/make-bench-archive when missing.
+built with tools/make-bench-archive when missing.
 
 Patch set, built once in WORK/patches with the same generator and seed (so the same station
 codes, locations and sample grids):
@@ -56,8 +56,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SIQACO_SHARED", ROOT.parent / "shared"))
-GEN = SHARED / "tools" / "make-bench-archive"
+GEN = ROOT / "tools" / "make-bench-archive"
 COMMON = ["--sample-rate", "100", "--record-length", "512", "--encoding", "STEIM2", "--seed", "1",
           "--jobs", "2", "--quiet"]
 

@@ -9,7 +9,7 @@ Usage:
 Everything is written under WORK (default: a new temporary directory, removed at the end
 unless --keep):
 
-  WORK/base     an archive from ../shared/tools/make-bench-archive (STATIONS x 3 channels x
+  WORK/base     an archive from tools/make-bench-archive (STATIONS x 3 channels x
                 DAYS, 512-byte Steim2 miniSEED 2, gaps, records stored by start time; no
                 time-jump overlaps and no re-sent runs, so that every sample time has one
                 value and both tools must give back exactly the base archive's samples);
@@ -52,8 +52,7 @@ import numpy as np
 import pymseed
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SIQACO_SHARED", ROOT.parent / "shared"))
-GEN = SHARED / "tools" / "make-bench-archive"
+GEN = ROOT / "tools" / "make-bench-archive"
 RECLEN = 512
 
 

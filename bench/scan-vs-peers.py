@@ -8,7 +8,7 @@ Usage:
 
 Without --archive, a 2.2 GB SDS archive (12 stations x 3 channels x 4 days, 100 Hz, 512-byte
 Steim2 records, real samples, known gaps and overlaps) is built once with
-../shared/tools/make-bench-archive in ../bench-data/bench. The script also checks that
+tools/make-bench-archive in ../bench-data/bench. The script also checks that
 siqaco's gaps and coverage equal the generator's expected file, so a fast wrong answer
 cannot pass. Results: a Markdown table on stdout and bench-out/scan-vs-peers.json.
 The Python row appears when the siqaco package is installed in the venv; build it with
@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SIQACO_SHARED", ROOT.parent / "shared"))
 
 
 def files_of(archive: Path) -> list[str]:
@@ -128,7 +127,7 @@ def main() -> None:
     if not archive.is_dir():
         archive.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, str(SHARED / "tools" / "make-bench-archive"), str(archive), "--stations", "12",
+            [sys.executable, str(ROOT / "tools" / "make-bench-archive"), str(archive), "--stations", "12",
              "--days", "4", "--sample-rate", "100", "--record-length", "512", "--encoding", "STEIM2",
              "--seed", "1", "--jobs", "2", "--quiet"],
             check=True,

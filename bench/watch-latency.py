@@ -2,7 +2,7 @@
 """`siqaco watch` following day files that grow: latency and bytes read (docs/benchmarks.md,
 "watch"; issue #21 item 2).
 
-Writes only under --dir: an SDS archive whose day files (real records of the shared data's
+Writes only under --dir: an SDS archive whose day files (real records of the test data's
 IU.COLA BH1, BH2, BHZ day files, 512 bytes each, in time order) get one record each every
 --interval seconds for --seconds, while `siqaco watch` follows it with --debounce. A poller
 reads the catalogue every 20 ms (the sum of the tsindex `bytes` of the day files): the
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # the records in time order and the compared columns: those of the test
 sys.path.insert(0, str(ROOT / "tests" / "peers"))
 from test_watch import COLUMNS, records  # noqa: E402
-DATA = Path(os.environ.get("SIQACO_TEST_DATA", ROOT.parent / "shared" / "data"))
+DATA = Path(os.environ.get("SIQACO_TEST_DATA", ROOT / "tests" / "data"))
 DAYS = [Path(f"2010/IU/COLA/{c}.D/IU.COLA.00.{c}.D.2010.058") for c in ("BHZ", "BH1", "BH2")]
 def rows(db: Path, sql: str) -> list[tuple]:
     try:
