@@ -215,7 +215,7 @@ def add_common(ap: argparse.ArgumentParser, *, reps: int = 5, archive: bool = Fa
         g.add_argument("--archive", type=Path,
                        help="an existing bench archive (read only); default: generate one under the work directory")
         g.add_argument("--make-bench-archive", type=Path, help="the generator (default: tools/make-bench-archive "
-                       "of this checkout, else $SIQACO_SHARED or ../shared/tools/make-bench-archive)")
+                       "of this checkout)")
 
 
 def add_size(ap: argparse.ArgumentParser, stations: int = 12, days: int = 4) -> None:
@@ -226,12 +226,10 @@ def add_size(ap: argparse.ArgumentParser, stations: int = 12, days: int = 4) -> 
 
 
 def generator(path: Path | None) -> Path:
-    """The bench archive generator: `path`, else tools/make-bench-archive in the repository,
-    else $SIQACO_SHARED/tools or ../shared/tools."""
-    shared = Path(os.environ.get("SIQACO_SHARED", ROOT.parent / "shared"))
-    for p in ([path] if path else [ROOT / "tools" / "make-bench-archive", shared / "tools" / "make-bench-archive"]):
-        if p.is_file():
-            return p
+    """The bench archive generator: `path`, else tools/make-bench-archive in the repository."""
+    p = path or ROOT / "tools" / "make-bench-archive"
+    if p.is_file():
+        return p
     sys.exit(f"make-bench-archive not found ({path or 'tools/make-bench-archive'}): give --make-bench-archive PATH")
 
 

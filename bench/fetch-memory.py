@@ -9,7 +9,7 @@ Usage:
 
 A small HTTP server on 127.0.0.1 (a thread of this script) answers every dataselect POST
 with a body of about --mib MiB, sent from a file in 64 KiB writes. The body is made of real
-records: a day of IU.COLA.00.BHZ from ../shared/data/sds-small, repeated. By default the
+records: a day of IU.COLA.00.BHZ from tests/data/sds-small, repeated. By default the
 copies are identical, so the archive gets one copy (the rest are byte-identical duplicates,
 skipped): the figure is then what receiving, validating and staging the body costs. With
 --distinct each copy's records get a different station code (COLA, COLB, ...: different
@@ -35,9 +35,7 @@ import _bench  # noqa: E402
 from _bench import Job, stat, timed
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("SIQACO_TEST_DATA") or next(
-    (p for p in (ROOT / "tests" / "data", ROOT.parent / "shared" / "data") if (p / "sds-small").is_dir()),
-    ROOT.parent / "shared" / "data"))
+DATA = Path(os.environ.get("SIQACO_TEST_DATA") or ROOT / "tests" / "data")
 DAY = DATA / "sds-small/2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058"
 
 

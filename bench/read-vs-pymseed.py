@@ -124,7 +124,7 @@ def main() -> None:
     ap.add_argument("--make-bench-archive", type=Path,
                     default=Path(os.environ.get(
                         "SIQACO_MAKE_BENCH_ARCHIVE",
-                        ROOT.parent / "shared" / "tools" / "make-bench-archive")))
+                        ROOT / "tools" / "make-bench-archive")))
     a = ap.parse_args()
     tmp = None
     if a.dir is None:

@@ -9,7 +9,7 @@ Usage:
   .venv/bin/python bench/synthetic-catalogue.py --pg postgresql://USER@127.0.0.1:PORT/DB ...
 
 How: one real day file (from --archive, default the make-bench-archive archive of the other
-benchmarks, or ../shared/data/sds-small) is indexed by `siqaco index` into a template
+benchmarks, or tests/data/sds-small) is indexed by `siqaco index` into a template
 catalogue; its rows are then copied STREAMS x DAYS times in SQL, with the codes
 (network SY, station S0000.., location 00, channels HHE/HHN/HHZ), the file names and every
 time shifted by whole days from 2020-01-01. Every tenth day of a stream starts an hour late,
@@ -232,7 +232,7 @@ def main() -> None:
                     default=Path(os.environ.get("SIQACO_BENCH_ARCHIVE", "/work/bench/arch")))
     ap.add_argument("--siqaco", default=str(ROOT / "target" / "release" / "siqaco"))
     a = ap.parse_args()
-    archive = a.archive if a.archive.is_dir() else ROOT.parent / "shared" / "data" / "sds-small"
+    archive = a.archive if a.archive.is_dir() else ROOT / "tests" / "data" / "sds-small"
     day_file = template_files(archive)
     if a.pg:
         fill_pg(a.pg, a.siqaco, day_file, a.streams, a.days)

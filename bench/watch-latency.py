@@ -38,9 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # the records in time order and the compared columns: those of the test
 sys.path.insert(0, str(ROOT / "tests" / "peers"))
 from test_watch import COLUMNS, records  # noqa: E402
-DATA = Path(os.environ.get("SIQACO_TEST_DATA") or next(
-    (p for p in (ROOT / "tests" / "data", ROOT.parent / "shared" / "data") if (p / "sds-small").is_dir()),
-    ROOT.parent / "shared" / "data"))
+DATA = Path(os.environ.get("SIQACO_TEST_DATA") or ROOT / "tests" / "data")
 DAYS = [Path(f"2010/IU/COLA/{c}.D/IU.COLA.00.{c}.D.2010.058") for c in ("BHZ", "BH1", "BH2")]
 def rows(db: Path, sql: str) -> list[tuple]:
     try:

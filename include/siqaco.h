@@ -1,5 +1,5 @@
 /*
- * libsiqaco: the C ABI of siqaco (https://example.invalid/siqaco), Apache-2.0.
+ * libsiqaco: the C ABI of siqaco, Apache-2.0.
  *
  * Rules (docs/c-api.md): every fallible function returns a siqaco_status
  * (SIQACO_STATUS_OK = 0); codes are never renumbered; every pointer is checked for NULL;

@@ -9,7 +9,7 @@
  * doubles, 3 decimals). int32 segments are copied with siqaco_samples_copy_int32, others
  * with siqaco_samples_copy_float64, after asking for the size.
  *
- * Usage: read_samples [ROOT [SELECTION]]   (default ../shared/data/sds-small, every stream)
+ * Usage: read_samples [ROOT [SELECTION]]   (default tests/data/sds-small from the repository root, every stream)
  * Build: cc read_samples.c $(pkg-config --cflags --libs siqaco) -o read_samples
  */
 #define _POSIX_C_SOURCE 200809L
@@ -43,7 +43,7 @@ static int fail(const char *what, siqaco_status st) {
 }
 
 int main(int argc, char **argv) {
-  const char *root = argc > 1 ? argv[1] : "../shared/data/sds-small";
+  const char *root = argc > 1 ? argv[1] : "tests/data/sds-small";
   const char *selection = argc > 2 ? argv[2] : NULL;
   siqaco_archive *archive = NULL;
   siqaco_samples *samples = NULL;

@@ -8,7 +8,7 @@
  * microseconds (nanoseconds when needed), as `siqaco scan --format json` prints them; EDGE is "-", "head" or "tail".
  *
  * Usage: scan_gaps [ROOT [LAYOUT [START_NS END_NS]]]
- *   (default ../shared/data/sds-small, sds, no window; with a window [START_NS, END_NS),
+ *   (default tests/data/sds-small from the repository root, sds, no window; with a window [START_NS, END_NS),
  *   nanoseconds since 1970, the gaps at its edges are listed too)
  * Build: cc scan_gaps.c $(pkg-config --cflags --libs siqaco) -o scan_gaps
  */
@@ -50,7 +50,7 @@ static int fail(const char *what, siqaco_status st) {
 }
 
 int main(int argc, char **argv) {
-  const char *root = argc > 1 ? argv[1] : "../shared/data/sds-small";
+  const char *root = argc > 1 ? argv[1] : "tests/data/sds-small";
   const char *layout = argc > 2 ? argv[2] : "sds";
   int64_t start_ns = argc > 4 ? strtoll(argv[3], NULL, 10) : SIQACO_TIME_UNSET;
   int64_t end_ns = argc > 4 ? strtoll(argv[4], NULL, 10) : SIQACO_TIME_UNSET;

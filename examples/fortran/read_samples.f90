@@ -20,7 +20,7 @@ program read_samples
   real(c_double), allocatable :: values(:)
   real(c_double) :: dummy(1), total, lo, hi
 
-  root = "../shared/data/sds-small"
+  root = "tests/data/sds-small"
   selection = ""
   if (command_argument_count() >= 1) call get_command_argument(1, root)
   if (command_argument_count() >= 2) call get_command_argument(2, selection)

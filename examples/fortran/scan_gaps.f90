@@ -20,7 +20,7 @@ program scan_gaps
   character(len=16) :: duration
   character(len=4) :: edge
 
-  root = "../shared/data/sds-small"
+  root = "tests/data/sds-small"
   layout = "sds"
   if (command_argument_count() >= 1) call get_command_argument(1, root)
   if (command_argument_count() >= 2) call get_command_argument(2, layout)

@@ -3,7 +3,7 @@ print the summary; the result is the single-machine scan's, exactly.
 
     python examples/python/dask_scan.py [ARCHIVE] [WORKERS]
 
-Without arguments it scans ``../shared/data/sds-small`` on a LocalCluster of 2 worker
+Without arguments it scans ``tests/data/sds-small`` of the repository on a LocalCluster of 2 worker
 processes (one thread each). On a real cluster, replace the LocalCluster cell by the
 cluster of your site (docs/scale.md): ``dask_jobqueue.SLURMCluster`` on SLURM, a
 ``dask_kubernetes`` cluster or the Dask Helm chart's scheduler address on Kubernetes. The
@@ -21,7 +21,7 @@ import siqaco
 import siqaco.distributed
 
 if __name__ == "__main__":  # worker processes import this file too
-    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[3] / "shared" / "data" / "sds-small"
+    root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "tests" / "data" / "sds-small"
     workers = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 
     # %% a cluster on this machine: one process per core, one thread each

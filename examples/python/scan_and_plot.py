@@ -3,7 +3,7 @@ with matplotlib, then look at one gap with ObsPy.
 
     python examples/python/scan_and_plot.py [ARCHIVE] [OUT.png]
 
-Without arguments it scans ``../shared/data/sds-small`` and writes ``availability.png``.
+Without arguments it scans ``tests/data/sds-small`` of the repository and writes ``availability.png``.
 Each cell of the script can be pasted into a Jupyter notebook.
 """
 
@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 
 import siqaco  # noqa: E402
 
-root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[3] / "shared" / "data" / "sds-small"
+root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "tests" / "data" / "sds-small"
 out = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("availability.png")
 
 # %% scan: headers only, in parallel, GIL released

@@ -20,8 +20,8 @@ pub struct DemoArgs {
     format: Format,
 }
 
-/// A deterministic, real-looking signal: a random walk plus a sine (like the bench data of
-/// dependencies.md), so that Steim2 stores mostly small differences.
+/// A deterministic, real-looking signal: a random walk plus a sine, so
+/// that Steim2 stores mostly small differences.
 fn signal(n: usize, seed: u64) -> Vec<i32> {
     let mut state = seed
         .wrapping_mul(6364136223846793005)

@@ -114,7 +114,7 @@ fn bad_values_name_the_flags() {
     assert_eq!(names(dir.path()), Vec::<String>::new());
 }
 
-/// On the shared data: `index` then `db check`, `db migrate`, `db backup` and `stats`
+/// On the test data: `index` then `db check`, `db migrate`, `db backup` and `stats`
 /// through the requests give today's output.
 #[test]
 fn index_check_migrate_backup_stats() {

@@ -1,7 +1,7 @@
 //! `siqaco import morumotto` and `siqaco import seiscomp` (issue #22, items 1 and 2): the
 //! written `siqaco.toml` is accepted by `siqaco update --dry-run`, which plans the requests
 //! Morumotto's window would have (same window, same streams, same source order; the window
-//! computed here from Morumotto's rule, `../shared/reference/morumotto.md` §1.D); a dump's
+//! computed here from Morumotto's rule, `analysis_window` in its `archive/update.py`); a dump's
 //! open requests and gaps land in the request stack; bad input is refused naming the file
 //! and the field; SeisComP bindings + a StationXML inventory select exactly the bound,
 //! selected, open channels.
@@ -429,7 +429,6 @@ fn seiscomp_site(root: &Path) -> PathBuf {
 #[test]
 fn seiscomp_bindings_and_stationxml_select_the_bound_open_channels() {
     let Some(data) = siqaco::testing::test_data_dir() else {
-        eprintln!("skipped: no SIQACO_TEST_DATA");
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -1,5 +1,5 @@
 //! `siqaco qc`: exit statuses (0 clean, 4 warnings, 5 errors, 1 unreadable metadata, 2 bad
-//! arguments) and the JSON document on the shared data.
+//! arguments) and the JSON document on the test data.
 
 use serde_json::Value;
 use std::path::Path;

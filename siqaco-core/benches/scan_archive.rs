@@ -1,5 +1,5 @@
 //! Criterion benchmark of the whole scan pipeline (listing, header scan, traces, analysis)
-//! on the shared `sds-small` archive, one thread and all threads. For the 2 GB comparison
+//! on the `sds-small` archive of the test data, one thread and all threads. For the 2 GB comparison
 //! with cat, libmseed and ObsPy see `bench/scan-vs-peers.py`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

@@ -504,7 +504,7 @@ mod tests {
         }
     }
 
-    /// peer-tools.md §3.3: 100 Hz day with a 60 s gap and a 10 s overlap.
+    /// Worked example 1 of docs/gaps.md: 100 Hz day with a 60 s gap and a 10 s overlap.
     #[test]
     fn reference_day() {
         let day = 1_704_153_600 * NS_PER_S; // 2024-01-02

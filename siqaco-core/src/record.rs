@@ -13,7 +13,7 @@
 //! Every rule here follows libmseed 3.5.4 (the version bundled with pymseed 1.0.1), which
 //! is the reference implementation of both formats; the function matched is named at each
 //! rule. Cross-checked field by field against libmseed (3.5.4 too, linked through [`crate::codec`]) on
-//! every file of the shared test data (`tests/record_vs_libmseed.rs`).
+//! every file of the test data (`tests/record_vs_libmseed.rs`).
 //!
 //! * **Detection** (`ms3_detect`): a miniSEED 3 record starts with `MS`, format version 3
 //!   and a valid hour/minute/second at bytes 12–14 (`MS3_ISVALIDHEADER`); a miniSEED 2
@@ -111,7 +111,7 @@
 //!
 //! [`parse_record_structure`] and [`RecordScanner::structure_only`] read without the gate,
 //! as libmseed does; they exist for the cross-check tests (`tests/record_vs_libmseed.rs`
-//! lists every record of the shared data that the gate refuses, and why).
+//! lists every record of the test data that the gate refuses, and why).
 //!
 //! # Resynchronisation
 //!
@@ -132,14 +132,14 @@
 //! continues from that offset with more bytes, keeping the unreadable run in progress. Every
 //! other answer is the one the whole data gives, so the items are those of the whole file:
 //! same records, same unreadable runs, offsets and messages, however the chunks fall
-//! (checked on every file of the shared data at many chunk sizes).
+//! (checked on every file of the test data at many chunk sizes).
 //!
 //! # Where this differs from libmseed
 //!
 //! * The scanner follows libmseed 3.5.4 everywhere (3.1.3, which siqaco linked before, is
 //!   more lenient: it accepts blockette chains that 3.5.4 rejects, blockette 100 rates that
 //!   are negative or not normal, year 0, non-normal v3 rates and blockette 1000 exponents
-//!   ≥ 31). On the shared test data (208 files, 6 395 records, including broken files, SEED
+//!   ≥ 31). On the test data (208 files, 6 395 records, including broken files, SEED
 //!   volumes and the SDS archive) it finds the same records with the same fields as 3.5.4,
 //!   through pymseed and through [`crate::codec`] (the integration tests).
 //! * A v2 channel code with spaces: libmseed builds the SID channel `B_S_S` from the three
@@ -1987,7 +1987,7 @@ mod tests {
     }
 
     /// The v2 fast path gives exactly what the general rules give, on every v2 record of
-    /// the shared data (and the proptests in `tests/` feed it corrupt variants).
+    /// the test data (and the proptests in `tests/` feed it corrupt variants).
     #[test]
     fn v2_fast_path_equals_general_rules() {
         let Some(dir) = crate::testing::test_data_dir() else {
@@ -2092,7 +2092,7 @@ mod tests {
     }
 
     /// Records, noise and broken records cut at every kind of chunk boundary are read as
-    /// from the whole file: every file of the shared data (v2 records of 128 to 8192 bytes,
+    /// from the whole file: every file of the test data (v2 records of 128 to 8192 bytes,
     /// variable-length v3 records, SEED volumes, the broken files) at chunk sizes that put
     /// boundaries inside headers, blockette chains and record bodies.
     #[test]

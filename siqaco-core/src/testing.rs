@@ -1,9 +1,10 @@
-//! Helpers for tests, examples and benchmarks that use the shared real-data set (feature
+//! Helpers for tests, examples and benchmarks that use the real-data set (feature
 //! `testing`, off by default: the workspace's crates enable it in their dev-dependencies).
 //!
-//! The data set (`shared/data`: real miniSEED, SEED and StationXML files with expected
-//! results) lives beside the repository. Tests find it through [`test_data_dir`]; the
-//! repository itself is found at run time ([`workspace_root`]), nothing is compiled in.
+//! The data set (`tests/data` of the repository: real miniSEED, SEED and StationXML files
+//! with expected results, each file's origin, licence and SHA-256 in its `MANIFEST.tsv` and
+//! `README.md`) is found through [`test_data_dir`]; the repository itself is found at run
+//! time ([`workspace_root`]), nothing is compiled in.
 
 use std::path::{Path, PathBuf};
 
@@ -27,24 +28,27 @@ pub fn workspace_root() -> Option<PathBuf> {
     })
 }
 
-/// The shared test-data directory: `$SIQACO_TEST_DATA` when set, else `../shared/data`
-/// relative to the workspace root ([`workspace_root`]). Returns `None`, after printing a
-/// loud notice on stderr, when the directory does not exist, so that a test can skip
-/// instead of failing on a machine without the data.
+/// The test-data directory: `$SIQACO_TEST_DATA` when set, else `tests/data` of the
+/// workspace root ([`workspace_root`]).
+///
+/// Always `Some` (the `Option` lets callers keep the `let Some(d) = test_data_dir() else`
+/// form): the data is part of the repository, so a test that needs it fails rather than
+/// skips when it is missing (issue #23).
+///
+/// # Panics
+/// When the directory has no `MANIFEST.json` (not the data set: a wrong `$SIQACO_TEST_DATA`,
+/// or a run outside the workspace).
 pub fn test_data_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("SIQACO_TEST_DATA") {
         Some(d) => PathBuf::from(d),
-        None => workspace_root().unwrap_or_default().join("../shared/data"),
+        None => workspace_root().unwrap_or_default().join("tests/data"),
     };
-    if dir.is_dir() {
-        Some(dir.canonicalize().unwrap_or(dir))
-    } else {
-        eprintln!(
-            "SKIPPED: shared test data not found at {} (set SIQACO_TEST_DATA)",
-            dir.display()
-        );
-        None
-    }
+    assert!(
+        dir.join("MANIFEST.json").is_file(),
+        "test data not found at {} (tests/data of the repository, or $SIQACO_TEST_DATA)",
+        dir.display()
+    );
+    Some(dir.canonicalize().unwrap_or(dir))
 }
 
 /// Every regular file directly inside `dir`, sorted by name.

@@ -31,7 +31,7 @@ fn fixtures() -> PathBuf {
 }
 
 /// The fixture's archive rebuilt in a temporary directory: its ten files copied from
-/// sds-small with the fixture's modification time. `None` without the shared data.
+/// sds-small with the fixture's modification time.
 fn archive(dir: &Path) -> Option<PathBuf> {
     let src = test_data_dir()?.join("sds-small");
     let root = dir.join("sds");

@@ -155,7 +155,7 @@ fn exercise(bytes: &[u8], metadata: &Path) {
 }
 
 /// Real miniSEED files of at most 64 KiB (heads of `MAX_INPUT` bytes) and a real
-/// StationXML; `None` (the test is skipped, loudly) without the shared data.
+/// StationXML (`Some` always: the test data is in the repository).
 fn real_inputs() -> Option<(Vec<Vec<u8>>, PathBuf)> {
     let data = siqaco::testing::test_data_dir()?;
     let files: Vec<Vec<u8>> = siqaco::testing::files_in(&data.join("mseed"))

@@ -1,4 +1,4 @@
-//! Archive listing on the real sds-small archive (`shared/data/sds-small`), checked against
+//! Archive listing on the real sds-small archive (`tests/data/sds-small`), checked against
 //! `sds-small.expected.json`.
 
 use siqaco::archive::{Archive, Layout};

@@ -1,4 +1,4 @@
-//! Quality control against real data and StationXML from `shared/data`, and against copies
+//! Quality control against real data and StationXML from `tests/data`, and against copies
 //! with planted problems.
 
 use siqaco::archive::{Archive, Layout};
@@ -615,7 +615,7 @@ fn two_thousand_copies_of_one_epoch_give_one_finding_per_check() {
     assert_eq!(r.streams[0].epochs, 2000);
 }
 
-/// A v3 record of the shared data with its sample rate replaced (bytes 16..24, f64 LE)
+/// A v3 record of the test data with its sample rate replaced (bytes 16..24, f64 LE)
 /// and its CRC (bytes 28..32) recomputed with libmseed's CRC-32C, so that only the rate
 /// is hostile.
 fn v3_record_at(data: &Path, rate: f64) -> Vec<u8> {

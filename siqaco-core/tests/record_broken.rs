@@ -177,7 +177,7 @@ fn error_kinds() {
     assert!(err.message.contains("4000 of 4096"), "{}", err.message);
 }
 
-/// Every v3 record of the shared data has a valid CRC; flipping one data byte breaks it.
+/// Every v3 record of the test data has a valid CRC; flipping one data byte breaks it.
 #[test]
 fn v3_crc() {
     let Some(dir) = test_data_dir() else { return };

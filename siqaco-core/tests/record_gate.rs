@@ -1,6 +1,6 @@
 //! The validation gate (`siqaco::record::check_record`, applied by `parse_record` and
 //! `RecordScanner`) and the decoder behind it, on fresh reproductions of the defects of
-//! issue #16: real records of the shared test data with one header field changed. Each
+//! issue #16: real records of the test data with one header field changed. Each
 //! case checks the exact refusal (field and values), that the scanner reports exactly the
 //! record's bytes and goes on after it, and that decoding refuses it instead of reading
 //! past the record. libmseed's header parse (`parse_header_libmseed`) accepts the structure
@@ -16,7 +16,7 @@ use siqaco::record::{
 use siqaco::testing::{files_below, files_in, test_data_dir};
 use siqaco::time::{day_floor, NS_PER_DAY};
 
-/// The first record of a file of the shared data, as bytes.
+/// The first record of a file of the test data, as bytes.
 fn first_record(name: &str) -> Option<Vec<u8>> {
     let buf = std::fs::read(test_data_dir()?.join("mseed").join(name)).unwrap();
     let h = parse_record(&buf).unwrap();
@@ -342,7 +342,7 @@ fn v2_code_bytes() {
     }
 }
 
-/// Every Steim record of the shared data (miniSEED files, SEED volumes, the SDS archive)
+/// Every Steim record of the test data (miniSEED files, SEED volumes, the SDS archive)
 /// passes the reverse integration constant check; a flipped difference byte is caught by
 /// it instead of giving other samples.
 #[test]

@@ -1,6 +1,6 @@
 //! Cross-check of the pure-Rust header scanner (`siqaco::record`) against libmseed
 //! (`siqaco::codec::parse_header_libmseed`, libmseed 3.5.4) on every real file of the
-//! shared test data, record by record and field by field.
+//! test data, record by record and field by field.
 //!
 //! libmseed's header parse checks structure only; siqaco's scanner also applies the
 //! validation gate (`siqaco::record::check_record`). The field-by-field comparison runs the
@@ -228,7 +228,7 @@ fn per_stream_extent_matches_manifest() {
     assert!(checked > 150, "only {checked} files in MANIFEST.json");
 }
 
-/// Every record of the shared data (miniSEED files, broken files, SEED volumes, the SDS
+/// Every record of the test data (miniSEED files, broken files, SEED volumes, the SDS
 /// archive) that libmseed's header parse reads but the validation gate refuses, with the
 /// gate's message: exactly these, each for a reason libmseed agrees with when it decodes
 /// (see the comment of each).
@@ -257,7 +257,7 @@ fn the_gate_refuses_only_the_listed_records() {
     assert!(checked > 6000, "{checked}");
 }
 
-/// The records of the shared data that the gate refuses (file, offset, message), from
+/// The records of the test data that the gate refuses (file, offset, message), from
 /// `tests/gate-refused.tsv` (the one list, also read by the Python tests), each with the
 /// reason in a comment there.
 fn gate_refused() -> Vec<(String, u64, String)> {

@@ -1,6 +1,6 @@
 //! The one sample-time rule, [`siqaco::time::sample_time`], against libmseed's
 //! `ms_sampletime` (libmseed 3.5.4, linked through `siqaco-mseed-sys`) on every sample of every
-//! record of the shared test data, and on real samples re-packed by libmseed across leap
+//! record of the test data, and on real samples re-packed by libmseed across leap
 //! seconds of its table.
 
 use siqaco::codec::{decode_record, encode, parse_header_libmseed, PackOptions};
@@ -20,9 +20,9 @@ fn without_leap_seconds(start_ns: i64, offset: i64, rate_hz: f64) -> i64 {
     start_ns + (offset as f64 * NS_PER_S as f64 / rate_hz).round() as i64
 }
 
-/// Every sample time of every data record of the shared data (raw rate as in the header,
+/// Every sample time of every data record of the test data (raw rate as in the header,
 /// Hz or minus the period) is libmseed's, and the rule without leap seconds gives the same
-/// times: no record of the shared data spans a leap second, so replacing
+/// times: no record of the test data spans a leap second, so replacing
 /// `offset_by_samples` by `sample_time` changes no result on it.
 #[test]
 fn every_sample_time_of_the_shared_data_is_libmseeds() {

@@ -1,5 +1,5 @@
 //! Property tests: the scan result does not depend on record order or on how records are
-//! split into files (docs/gaps.md). Real records from the shared data set are shuffled and
+//! split into files (docs/gaps.md). Real records from the test data set are shuffled and
 //! dealt into several files; the report must equal the one for the original files.
 
 use proptest::prelude::*;

@@ -1,7 +1,7 @@
 //! StationXML reader against real files and ObsPy.
 //!
 //! `tests/data/stationxml_obspy.json` is what ObsPy's `read_inventory` returns for every file
-//! of `shared/data/stationxml/`, written by `tests/data/make_stationxml_oracle.py` (run it
+//! of `tests/data/stationxml/`, written by `tests/data/make_stationxml_oracle.py` (run it
 //! again to regenerate). Every network, station and channel field is compared.
 
 use serde_json::Value;

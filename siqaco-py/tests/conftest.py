@@ -1,4 +1,4 @@
-"""Shared fixtures: the shared real-data set and the siqaco CLI binary."""
+"""Shared fixtures: the real-data set (tests/data) and the siqaco CLI binary."""
 
 from __future__ import annotations
 
@@ -11,15 +11,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _data_dir() -> Path:
-    return Path(os.environ.get("SIQACO_TEST_DATA", REPO.parent / "shared" / "data"))
+    """The real-data set: `tests/data` of the repository, or `$SIQACO_TEST_DATA` when set.
+    Raises (the test fails, it is not skipped) when it is missing."""
+    d = Path(os.environ.get("SIQACO_TEST_DATA", REPO / "tests" / "data"))
+    if not (d / "MANIFEST.json").is_file():
+        raise FileNotFoundError(f"test data not found at {d} (tests/data of the repository, or $SIQACO_TEST_DATA)")
+    return d
 
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    d = _data_dir()
-    if not d.is_dir():
-        pytest.skip(f"SKIPPED: shared test data not found at {d} (set SIQACO_TEST_DATA)")
-    return d
+    return _data_dir()
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ def copy_tree(src: Path, dst: Path) -> Path:
 
 
 def gate_refused() -> set[str]:
-    """Names of the shared data files holding a record siqaco's validation gate refuses on
+    """Names of the test data files holding a record siqaco's validation gate refuses on
     purpose (``tests/gate-refused.tsv`` at the repository root, the one list, with the
     reasons)."""
     lines = (Path(__file__).resolve().parents[2] / "tests" / "gate-refused.tsv").read_text().splitlines()

@@ -25,7 +25,7 @@ import siqaco.distributed as sd  # noqa: E402
 from dask.distributed import Client, LocalCluster  # noqa: E402
 
 MAKE_BENCH_ARCHIVE = Path(
-    os.environ.get("SIQACO_MAKE_BENCH_ARCHIVE", Path(__file__).resolve().parents[3] / "shared" / "tools" / "make-bench-archive")
+    os.environ.get("SIQACO_MAKE_BENCH_ARCHIVE", Path(__file__).resolve().parents[2] / "tools" / "make-bench-archive")
 )
 
 
@@ -40,8 +40,6 @@ def client():
 @pytest.fixture(scope="module")
 def bench_archive(tmp_path_factory) -> Path:
     """A make-bench-archive archive of 27 day files (3 stations × 3 channels × 3 days)."""
-    if not MAKE_BENCH_ARCHIVE.is_file():
-        pytest.skip(f"SKIPPED: make-bench-archive not found at {MAKE_BENCH_ARCHIVE}")
     out = tmp_path_factory.mktemp("bench") / "arch"
     subprocess.run(
         [sys.executable, str(MAKE_BENCH_ARCHIVE), "--stations", "3", "--days", "3",

@@ -1,5 +1,5 @@
 """siqaco.index / siqaco.stats, and the Python examples (notebook-style plot script and the
-Django management command), run for real on the shared data."""
+Django management command), run for real on the test data."""
 
 import os
 import shutil
@@ -16,12 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
-def sds(tmp_path):
-    data = Path(os.environ.get("SIQACO_TEST_DATA", ROOT.parent / "shared" / "data"))
-    if not (data / "sds-small").is_dir():
-        pytest.skip("shared test data not found")
+def sds(tmp_path, data_dir):
     dst = tmp_path / "sds"
-    shutil.copytree(data / "sds-small", dst)
+    shutil.copytree(data_dir / "sds-small", dst)
     return dst
 
 

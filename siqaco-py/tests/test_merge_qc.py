@@ -1,4 +1,4 @@
-"""siqaco.merge and siqaco.qc against the CLI's JSON, ObsPy and the shared data."""
+"""siqaco.merge and siqaco.qc against the CLI's JSON, ObsPy and the test data."""
 
 from __future__ import annotations
 

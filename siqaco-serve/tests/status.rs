@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use tower::ServiceExt;
 
 /// A site: sds-small copied to `archive/` and indexed into `cat.sqlite`, a `siqaco.toml`
-/// maintaining IU.COLA.00.BHZ there with the shared sds-small as its source. `None`
-/// without the shared data.
+/// maintaining IU.COLA.00.BHZ there with the test data's sds-small as its source
+/// (`Some` always: the test data is in the repository).
 struct Site {
     _tmp: tempfile::TempDir,
     data: PathBuf,

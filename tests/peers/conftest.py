@@ -11,7 +11,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def data_dir() -> Path:
-    d = Path(os.environ.get("SIQACO_TEST_DATA", ROOT.parent / "shared" / "data"))
+    """The real-data set: `tests/data` of the repository, or `$SIQACO_TEST_DATA` when set.
+    Raises (a collection error: the test fails, it is not skipped) when it is missing."""
+    d = Path(os.environ.get("SIQACO_TEST_DATA", ROOT / "tests" / "data"))
+    if not (d / "MANIFEST.json").is_file():
+        raise FileNotFoundError(f"test data not found at {d} (tests/data of the repository, or $SIQACO_TEST_DATA)")
     return d
 
 
@@ -20,7 +24,7 @@ def siqaco_bin() -> str:
 
 
 def gate_refused() -> set[str]:
-    """Names of the shared data files holding a record siqaco's validation gate refuses on
+    """Names of the test data files holding a record siqaco's validation gate refuses on
     purpose (``tests/gate-refused.tsv``, the one list, with the reasons): left out of the
     file-by-file comparisons with the peers."""
     lines = (ROOT / "tests" / "gate-refused.tsv").read_text().splitlines()
@@ -40,16 +44,13 @@ def run_scan(*args: str) -> tuple[int, dict]:
 
 @pytest.fixture(scope="session")
 def data() -> Path:
-    d = data_dir()
-    if not d.is_dir():
-        pytest.skip(f"shared test data not found at {d} (set SIQACO_TEST_DATA)")
-    return d
+    return data_dir()
 
 
 @pytest.fixture(scope="session")
 def sds_small_server(data, tmp_path_factory):
     """`siqaco serve` of sds-small (indexed into a fresh catalogue), with the StationXML
-    directory of the shared data; yields the `serving.Server` (its `.url`, `.catalogue`)."""
+    directory of the test data; yields the `serving.Server` (its `.url`, `.catalogue`)."""
     from serving import Server, index
 
     work = tmp_path_factory.mktemp("serve")

@@ -1,7 +1,7 @@
 """`siqaco qc` per-day header flags against ObsPy's own `get_flags`, the function behind
 `MSEEDMetadata`'s `miniseed_header_counts` and `miniseed_header_percentages`.
 
-For every miniSEED 2 file of the shared data that holds one data stream and that ObsPy
+For every miniSEED 2 file of the test data that holds one data stream and that ObsPy
 reads, and for every UTC day the file's records meet, siqaco's day summary must equal
 `obspy.io.mseed.util.get_flags(file, starttime=day, endtime=next day)`: the counts
 exactly, the percentages of time and the timing-quality statistics to 1e-6.

@@ -1,6 +1,6 @@
 """The record validation gate (issue #16) against libmseed 3.5.4 through pymseed.
 
-Each case is a fresh reproduction built from a real record of the shared data with header
+Each case is a fresh reproduction built from a real record of the test data with header
 fields changed (hostile or damaged input). Where libmseed has an opinion, pymseed is the
 oracle: it refuses to read the record with its samples (``unpack_data``,
 ``validate_crc``), so siqaco must too. Sample rates outside 1e-6 to 1e6 Hz are siqaco's own

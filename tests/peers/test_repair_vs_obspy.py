@@ -1,6 +1,6 @@
 """`siqaco repair` against ObsPy, sample for sample (issue #21, docs/repair.md).
 
-An SDS archive is built from real records of the shared data, broken in the ways issue #21
+An SDS archive is built from real records of the test data, broken in the ways issue #21
 lists: duplicated records and shuffled records (IU.COLA.00.BHZ), a record past midnight
 (CH.BALST..LHE), 128-byte fragments (IU.COLA.00.BH1, packed by libmseed through pymseed),
 a conflicting overlap (IU.COLA.00.BH2: a copy of one record with other values and quality

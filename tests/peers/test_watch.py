@@ -4,7 +4,7 @@
 The oracle is a fresh `siqaco index` of a copy of the same files (itself checked against
 mseedindex row for row in test_index_vs_peers.py): the watcher's catalogue must end with the
 same tsindex rows (`updated` and `scanned`, times of writing, aside). Records come from a
-real day file of the shared data (IU.COLA.00.BHZ, 386 records of 512 bytes, in time order;
+real day file of the test data (IU.COLA.00.BHZ, 386 records of 512 bytes, in time order;
 record boundaries and start times read by ObsPy). No time is asserted: how long the
 catalogue took to become equal after the last append is printed (the issue's target is
 2 s); the bytes the watcher read are asserted within 2x of the bytes appended (a count).

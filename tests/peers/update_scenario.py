@@ -18,7 +18,7 @@ import pytest
 obspy = pytest.importorskip("obspy")
 
 ROOT = Path(__file__).resolve().parents[2]
-TOOL = Path(os.environ.get("SIQACO_BENCH_ARCHIVE_TOOL", ROOT.parent / "shared" / "tools" / "make-bench-archive"))
+TOOL = Path(os.environ.get("SIQACO_BENCH_ARCHIVE_TOOL", ROOT / "tools" / "make-bench-archive"))
 LEASE_S = 2.0
 RECORD = 512  # make-bench-archive's record length (fixed-length miniSEED 2 records)
 LOCK_NAME = ".siqaco-update.lock"
@@ -100,8 +100,6 @@ def pg():
 @pytest.fixture(scope="module")
 def full(tmp_path_factory) -> Path:
     """The complete archive (the source): 20 streams, 2024-01-01 and 2024-01-02, 1 Hz."""
-    if not TOOL.is_file():
-        pytest.skip(f"{TOOL} not found (set SIQACO_BENCH_ARCHIVE_TOOL)")
     out = tmp_path_factory.mktemp("src") / "full"
     subprocess.run(
         [sys.executable, str(TOOL),

@@ -4,10 +4,10 @@
  * corrupt file, buffers too small, out-of-range indices, wrong sample types.
  *
  * Usage: test_capi SDS_ROOT CORRUPT_DIR TMP_DIR MSEED_DIR
- *   SDS_ROOT     ../shared/data/sds-small
+ *   SDS_ROOT     tests/data/sds-small
  *   CORRUPT_DIR  a directory holding one file that is not miniSEED (layout "files")
  *   TMP_DIR      a writable, empty directory (catalogues, merged and updated archives)
- *   MSEED_DIR    ../shared/data/mseed (files scanned and merged directly)
+ *   MSEED_DIR    tests/data/mseed (files scanned and merged directly)
  */
 #define _DEFAULT_SOURCE /* flock(), to hold an archive's update lock */
 #include <fcntl.h>

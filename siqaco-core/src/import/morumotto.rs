@@ -1,4 +1,4 @@
-//! `siqaco import morumotto`: a Morumotto set-up (`../shared/reference/morumotto.md`) as a
+//! `siqaco import morumotto`: a Morumotto set-up (`IPGP/morumotto` at `976b018`) as a
 //! `siqaco.toml`.
 //!
 //! Input: the Django XML fixtures Morumotto ships as examples (`setup.xml`: the

@@ -742,7 +742,7 @@ proptest! {
 }
 
 /// Real samples for synthetic records: the integers of `IU.COLA.00.BHZ` 2010.058 in
-/// `sds-small` (a Steim2 day), or `None` without the shared test data.
+/// `sds-small` (a Steim2 day).
 fn real_samples() -> Option<Vec<i32>> {
     let path = crate::testing::test_data_dir()?
         .join("sds-small/2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058");

@@ -510,7 +510,7 @@ mod tests {
         assert_eq!(e.kind(), crate::ErrorKind::Database, "{e}");
         assert!(e.to_string().contains("is a directory"), "{e}");
     }
-    /// On the shared data: the catalogue's statistics are the scan's JSON document, the
+    /// On the test data: the catalogue's statistics are the scan's JSON document, the
     /// index counts serialise as Python's dict, and the maintenance requests see a current,
     /// consistent catalogue.
     #[test]

@@ -1,5 +1,5 @@
-//! The analysis window (Morumotto's `analysis_window`, `../shared/reference/morumotto.md`
-//! §1.D): with granularity G (an hour or a UTC day), window length W, latency L and
+//! The analysis window (Morumotto's `analysis_window`, `archive/update.py` of
+//! `IPGP/morumotto` at `976b018`): with granularity G (an hour or a UTC day), window length W, latency L and
 //! frequency F in units of G,
 //!
 //! ```text

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Write stationxml_obspy.json: what ObsPy's read_inventory sees in every StationXML file
-of the shared data set (shared/data/stationxml/), for siqaco-core/tests/stationxml.rs.
+of the test data set (tests/data/stationxml/), for siqaco-core/tests/stationxml.rs.
 
 Usage:  /tmp/venv/bin/python make_stationxml_oracle.py [DATA_DIR] > stationxml_obspy.json
-(DATA_DIR defaults to $SIQACO_TEST_DATA or ../../../../shared/data relative to this script.)
+(DATA_DIR defaults to $SIQACO_TEST_DATA or the repository's tests/data.)
 
 Times are given as ObsPy's ISO string and as integer nanoseconds since 1970 UTC written as
 a decimal *string* (UTCDateTime.ns), because dates such as 2599-12-31 do not fit in i64.
@@ -74,7 +74,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     data = (sys.argv[1] if len(sys.argv) > 1 else
             os.environ.get("SIQACO_TEST_DATA",
-                           os.path.join(here, "..", "..", "..", "..", "shared", "data")))
+                           os.path.join(here, "..", "..", "..", "tests", "data")))
     sdir = os.path.join(data, "stationxml")
     out = {"generated_with": {"obspy": obspy.__version__},
            "script": "siqaco-core/tests/data/make_stationxml_oracle.py",
