@@ -25,6 +25,7 @@
 
 mod atomic;
 pub mod leftover;
+pub mod store;
 mod template;
 
 pub use atomic::write_atomic;
@@ -180,6 +181,8 @@ struct Found<'a> {
     rel_path: String,
     vals: &'a Values,
     meta: Option<fs::Metadata>,
+    /// Size and modification time when known without metadata (objects of a bucket).
+    sized: Option<(u64, i64)>,
 }
 
 /// What a walk does with each file it finds (`None`: drop it).
@@ -194,11 +197,18 @@ pub struct Archive {
 }
 
 impl Archive {
-    /// An archive at `root` with `layout`. Nothing is read until a listing.
+    /// An archive at `root` with `layout`. Nothing is read until a listing. `root` is a
+    /// directory (a `file://` URL is taken as its path) or, with the `objectstore`
+    /// feature, a bucket prefix `s3://bucket/prefix` ([`store`]).
     pub fn new(root: impl Into<PathBuf>, layout: Layout) -> Self {
         let template = layout.template();
+        let root: PathBuf = root.into();
+        let root = match root.to_str().and_then(|s| s.strip_prefix("file://")) {
+            Some(path) => PathBuf::from(path),
+            None => root,
+        };
         Archive {
-            root: root.into(),
+            root,
             layout,
             template,
         }
@@ -281,6 +291,7 @@ impl Archive {
             rel_path: names.join("/"),
             vals: &vals,
             meta: Some(meta),
+            sized: None,
         }))
     }
 
@@ -403,6 +414,12 @@ impl Archive {
         stat: bool,
         emit: &Emit<'_, T>,
     ) -> Result<Vec<T>> {
+        if store::is_object_url(&self.root) {
+            #[cfg(feature = "objectstore")]
+            return store::find(self, selection, window, emit);
+            #[cfg(not(feature = "objectstore"))]
+            return store::normalize_root(&self.root).map(|_| Vec::new());
+        }
         match &self.template {
             Some(t) => Walker {
                 t,
@@ -440,6 +457,7 @@ impl Archive {
             .meta
             .as_ref()
             .map(|m| (m.len(), mtime_ns(m)))
+            .or(f.sized)
             .unwrap_or((0, 0));
         ArchiveFile {
             path: f.path,
@@ -451,6 +469,33 @@ impl Archive {
             mtime_ns,
         }
     }
+}
+
+/// Checks that an archive root can be used before anything is created for it: a local
+/// root (a path or `file://` URL) must exist; an `s3://` root must be a valid URL and
+/// siqaco built with the `objectstore` feature (the bucket is only reached by listing).
+///
+/// # Errors
+/// [`Error::Io`] naming a local root that cannot be read; as
+/// [`store::ArchiveRoot::parse`] for a bad URL.
+pub(crate) fn check_root(root: &Path) -> Result<()> {
+    let root = store::normalize_root(root)?;
+    if !store::is_object_url(&root) {
+        fs::metadata(&root).map_err(|e| Error::io(&root, e))?;
+    }
+    Ok(())
+}
+
+/// The absolute form of an archive root, as catalogue rows name its files: the canonical
+/// path of a directory, or the `s3://` URL of a bucket prefix as it is.
+///
+/// # Errors
+/// [`Error::Io`] naming the root when a local root cannot be resolved (missing...).
+pub(crate) fn absolute_root(root: &Path) -> Result<PathBuf> {
+    if store::is_object_url(root) {
+        return Ok(root.to_path_buf());
+    }
+    fs::canonicalize(root).map_err(|err| Error::io(root, err))
 }
 
 fn nslc_of(vals: &Values) -> Option<Nslc> {
@@ -580,6 +625,7 @@ impl Walker<'_> {
                     rel_path,
                     vals: &v,
                     meta: if self.stat { meta } else { None },
+                    sized: None,
                 };
                 out.extend(emit(found));
             } else {
@@ -669,6 +715,7 @@ fn walk_files<T>(
                 rel_path,
                 vals: &no_vals,
                 meta: Some(m),
+                sized: None,
             })),
             Some(_) => {}
             None => out.extend(emit(Found {
@@ -676,6 +723,7 @@ fn walk_files<T>(
                 rel_path,
                 vals: &no_vals,
                 meta: None,
+                sized: None,
             })),
         }
     }

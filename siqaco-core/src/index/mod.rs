@@ -910,8 +910,7 @@ impl Catalogue {
     /// the files to read with their absolute path and stored name, and the catalogue's
     /// files under the root that are gone.
     fn plan(&mut self, archive: &Archive, opts: &IndexOptions) -> Result<IndexPlan> {
-        let root_abs =
-            std::fs::canonicalize(archive.root()).map_err(|err| Error::io(archive.root(), err))?;
+        let root_abs = crate::archive::absolute_root(archive.root())?;
         let files = archive.list_files(&[], None)?;
         let mut report = IndexReport {
             files_listed: files.len() as u64,
@@ -1040,7 +1039,7 @@ impl Catalogue {
             hash: true,
             ..sopts
         };
-        let pool = match opts.threads {
+        let pool = match crate::archive::store::reading_threads(archive.root(), opts.threads) {
             Some(n) => rayon::ThreadPoolBuilder::new().num_threads(n).build().ok(),
             None => None,
         };
