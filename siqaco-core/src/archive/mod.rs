@@ -61,6 +61,37 @@ pub const PRESETS: &[(&str, &str)] = &[
     ("css", "%Y/%j/%s.%c.%Y:%j:#H:#M:#S"),
 ];
 
+/// The layouts of the public object-store archives accepted by [`Layout`]'s `FromStr`, as
+/// (name, template relative to the bucket root), one channel-day (EarthScope: one
+/// station-day) per object. From the data centres' descriptions of their open-data buckets
+/// (issue #20; `docs/object-storage.md` gives the sources):
+///
+/// * `scedc` (`s3://scedc-pds`): `continuous_waveforms/YYYY/YYYY_DOY/` then network (2
+///   characters), station (5), channel (3) and location (2), each padded with `_`, then
+///   `_YYYYDOY.ms`, e.g. `CISDD__HHZ___2016002.ms`.
+/// * `ncedc` (`s3://ncedc-pds`): `continuous_waveforms/NET/YYYY/YYYY.DOY/STA.NET.CHA.LOC.D.YYYY.DOY`.
+/// * `earthscope` (`s3://earthscope-geophysical-data`): `miniseed/NET/YYYY/DOY/STA.NET.YYYY.DOY`
+///   (station-day objects: location and channel are only known from the records).
+/// * `geonet` (`s3://geonet-open-data`):
+///   `waveforms/miniseed/YYYY/YYYY.DOY/STA.NET/YYYY.DOY.STA.LOC-CHA.NET.D`.
+///
+/// `%2n` (a code padded with `_` to 2 characters) is internal syntax, for SCEDC.
+pub const PUBLIC_PRESETS: &[(&str, &str)] = &[
+    (
+        "scedc",
+        "continuous_waveforms/%Y/%Y_%j/%2n%5s%3c%2l_%Y%j.ms",
+    ),
+    (
+        "ncedc",
+        "continuous_waveforms/%n/%Y/%Y.%j/%s.%n.%c.%l.D.%Y.%j",
+    ),
+    ("earthscope", "miniseed/%n/%Y/%j/%s.%n.%Y.%j"),
+    (
+        "geonet",
+        "waveforms/miniseed/%Y/%Y.%j/%s.%n/%Y.%j.%s.%l-%c.%n.D",
+    ),
+];
+
 /// How the files of an archive are named (default: SDS).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Layout {
@@ -90,14 +121,18 @@ impl Layout {
 impl std::str::FromStr for Layout {
     type Err = Error;
 
-    /// Parses a layout: `sds`, `bud`, `files` or a preset name of [`PRESETS`] (any case), or
-    /// a dataselect template containing `%` or `#` flags.
+    /// Parses a layout: `sds`, `bud`, `files`, a preset name of [`PRESETS`] or
+    /// [`PUBLIC_PRESETS`] (any case), or a dataselect template containing `%` or `#` flags.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for anything else, or a template that
     /// [`Template::parse`] rejects.
     fn from_str(s: &str) -> Result<Self> {
         let text = s.trim();
+        // A public preset's template as `Display` writes it (internal `%2n` syntax).
+        if let Some((_, t)) = PUBLIC_PRESETS.iter().find(|(_, t)| *t == text) {
+            return Ok(Layout::Template(Template::parse_with(t, true)?));
+        }
         if text.contains('%') || text.contains('#') {
             return Ok(Layout::Template(Template::parse(text)?));
         }
@@ -111,7 +146,14 @@ impl std::str::FromStr for Layout {
         if let Some((_, t)) = PRESETS.iter().find(|(name, _)| *name == lower) {
             return Ok(Layout::Template(Template::parse(t)?));
         }
-        let names: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
+        if let Some((_, t)) = PUBLIC_PRESETS.iter().find(|(name, _)| *name == lower) {
+            return Ok(Layout::Template(Template::parse_with(t, true)?));
+        }
+        let names: Vec<&str> = PRESETS
+            .iter()
+            .chain(PUBLIC_PRESETS)
+            .map(|(n, _)| *n)
+            .collect();
         Err(Error::invalid_argument(format!(
             "unknown archive layout {s:?}: expected sds, bud, files, {} or a dataselect \
              template with % flags such as %n/%s/%Y/%n.%s.%l.%c.%Y.%j",

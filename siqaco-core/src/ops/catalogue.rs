@@ -425,6 +425,7 @@ impl CheckRequest {
 mod tests {
     use super::*;
     use crate::ops::ScanRequest;
+    use crate::Error;
 
     /// The rows of `bad-inputs.tsv` of the catalogue operations, in the core's terms.
     #[test]
