@@ -166,7 +166,11 @@ impl ScanInput {
             }
         }
         for p in paths {
-            std::fs::metadata(p).map_err(|e| crate::Error::io(p, e))?;
+            // objects given one by one are only read by the scan (a missing one is a file
+            // error of the report, naming what the store said)
+            if !crate::archive::store::is_object_url(p) {
+                std::fs::metadata(p).map_err(|e| crate::Error::io(p, e))?;
+            }
         }
         Ok(ScanInput::Files(paths.to_vec()))
     }

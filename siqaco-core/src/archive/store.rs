@@ -402,22 +402,32 @@ mod client {
     /// An `object_store` error as a siqaco error about `url` and `request` (`GET`,
     /// `LIST`...): what the store said, after the retries.
     fn store_error(url: &str, request: &str, e: object_store::Error) -> Error {
-        let (status, what) = match &e {
-            object_store::Error::NotFound { .. } => (Some(404), "no such object"),
-            object_store::Error::PermissionDenied { .. } => (
-                Some(403),
-                "access denied (credential wrong, expired or without permission)",
-            ),
-            object_store::Error::Unauthenticated { .. } => (
-                Some(401),
-                "not authenticated (credential missing or expired)",
-            ),
-            _ => (None, "request failed"),
+        let text = e.to_string();
+        // the HTTP status the store answered last (object_store keeps it in its message)
+        let status = match &e {
+            object_store::Error::NotFound { .. } => Some(404),
+            _ => text
+                .split_once("status code: ")
+                .and_then(|(_, rest)| rest.get(..3)?.parse::<u16>().ok()),
+        };
+        let what = match (&e, status) {
+            (object_store::Error::NotFound { .. }, _) | (_, Some(404)) => "no such object",
+            (object_store::Error::PermissionDenied { .. }, _) | (_, Some(403)) => {
+                "access denied (credential wrong, expired or without permission)"
+            }
+            (object_store::Error::Unauthenticated { .. }, _) | (_, Some(401)) => {
+                "not authenticated (credential missing or expired)"
+            }
+            (_, Some(503)) => {
+                "the store asked to slow down (SlowDown) or is unavailable, after the retries"
+            }
+            (_, Some(500..=599)) => "server error, after the retries",
+            _ => "request failed",
         };
         Error::Http {
             url: url.to_string(),
             status,
-            message: format!("{request}: {what}: {e}"),
+            message: format!("{request}: {what}: {text}"),
         }
     }
 

@@ -1,0 +1,442 @@
+"""Archives in S3-compatible object storage (issue #20), against a real S3 server.
+
+The server is moto's (`moto_server` from PyPI `moto[server]`, installed by
+scripts/bootstrap), started on 127.0.0.1 by these tests and stopped by its process id.
+sds-small is uploaded with plain S3 requests (PUT, path style) under SDS and under the key
+patterns the four public data centres document (SCEDC, NCEDC, EarthScope, GeoNet), built
+here from those descriptions, not by siqaco. Between siqaco and the server runs a small
+proxy (a thread of this process on 127.0.0.1) that counts the requests and can answer
+errors in the server's place (503 SlowDown, 403 ExpiredToken): moto cannot throttle.
+
+- scan, streams, index, stats and qc of the bucket give the same documents as of the
+  directory; catalogue rows are equal except `filename` (the object's s3:// URL);
+- a scan costs one LIST per prefix it needs and one GET per day file (counted at the proxy);
+- re-indexing after one object is overwritten reads only that object;
+- a missing object, a truncated object, throttling and an expired credential each give a
+  clear error naming the object or the request.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import siqaco_bin
+from serving import free_port
+
+BUCKET = "siqaco-test"
+COLUMNS = (
+    "network,station,location,channel,version,starttime,endtime,samplerate,"
+    "byteoffset,bytes,hash,timeindex,timespans,timerates,format"
+)
+
+
+def moto_server_bin() -> str | None:
+    """`moto_server`: $SIQACO_MOTO_SERVER, on PATH, or beside the test's Python."""
+    candidates = [
+        os.environ.get("SIQACO_MOTO_SERVER"),
+        shutil.which("moto_server"),
+        str(Path(sys.executable).parent / "moto_server"),
+    ]
+    return next((c for c in candidates if c and Path(c).exists()), None)
+
+
+class Moto:
+    """`moto_server -H 127.0.0.1 -p PORT`, stopped by its process id."""
+
+    def __init__(self, exe: str, log: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(log, "wb")
+        self.proc = subprocess.Popen(
+            [exe, "-H", "127.0.0.1", "-p", str(self.port)], stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(self.url + "/", timeout=2).close()
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"moto_server did not start: {log.read_text()}")
+                time.sleep(0.2)
+
+    # moto lets only signed requests at objects that are not public; it does not check
+    # the signature itself
+    AUTH = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"
+
+    def request(self, method: str, path: str, body: bytes = b"", public: bool = False) -> int:
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Authorization": self.AUTH}
+        if public:
+            headers["x-amz-acl"] = "public-read"
+        c.request(method, path, body=body, headers=headers)
+        r = c.getresponse()
+        self.last = r.read()
+        c.close()
+        return r.status
+
+    def put(self, key: str, body: bytes, public: bool = False) -> None:
+        assert self.request("PUT", f"/{BUCKET}/{key}", body, public) == 200, (key, self.last)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+class Proxy:
+    """Forwards requests to the server; counts them; answers `fail = (status, code, n)`
+    instead of the server for the next n requests (n < 0: all of them)."""
+
+    def __init__(self, upstream_port: int):
+        self.requests: list[tuple[str, str]] = []
+        self.signed: list[bool] = []  # whether each request carried a signature
+        self.fail: tuple[int, str, int] | None = None
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def handle_one(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                with proxy.lock:
+                    proxy.requests.append((self.command, self.path))
+                    proxy.signed.append("Authorization" in self.headers)
+                    fail = proxy.fail
+                    if fail and fail[2] != 0:
+                        proxy.fail = (fail[0], fail[1], fail[2] - 1)
+                    else:
+                        fail = None
+                if fail:
+                    msg = f"<Error><Code>{fail[1]}</Code><Message>test proxy</Message></Error>".encode()
+                    self.send_response(fail[0])
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("Content-Length", str(len(msg)))
+                    self.end_headers()
+                    self.wfile.write(msg)
+                    return
+                c = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                c.request(self.command, self.path, body=body, headers=headers)
+                r = c.getresponse()
+                data = r.read()
+                self.send_response(r.status)
+                for k, v in r.getheaders():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+                c.close()
+
+            do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = handle_one
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def take(self) -> list[tuple[str, str]]:
+        with self.lock:
+            r, self.requests, self.signed = self.requests, [], []
+        return r
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory):
+    exe = moto_server_bin()
+    if exe is None:
+        pytest.skip("moto_server not installed (scripts/bootstrap installs moto[server])")
+    moto = Moto(exe, tmp_path_factory.mktemp("moto") / "moto.log")
+    proxy = Proxy(moto.port)
+    try:
+        assert moto.request("PUT", f"/{BUCKET}", public=True) == 200
+        yield moto, proxy
+    finally:
+        proxy.stop()
+        moto.stop()
+
+
+def env_for(proxy: Proxy, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ENDPOINT_URL=proxy.url,
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        AWS_REGION="us-east-1",
+        SIQACO_S3_RETRIES="3",
+    )
+    env.update(extra)
+    return env
+
+
+def siqaco(proxy: Proxy, *args: str, ok=(0,), **env: str) -> subprocess.CompletedProcess:
+    p = subprocess.run([siqaco_bin(), *args], capture_output=True, env=env_for(proxy, **env), check=False)
+    assert p.returncode in ok, (p.returncode, p.stderr.decode())
+    return p
+
+
+def sds_files(sds: Path) -> list[tuple[str, Path]]:
+    return sorted((p.relative_to(sds).as_posix(), p) for p in sds.rglob("*") if p.is_file())
+
+
+def codes(rel: str) -> tuple[str, str, str, str, str, str]:
+    """NET, STA, LOC, CHA, YEAR, DOY of an SDS file name."""
+    net, sta, loc, cha, _, year, doy = rel.rsplit("/", 1)[1].split(".")
+    return net, sta, loc, cha, year, doy
+
+
+# The public layouts as the data centres describe their keys (docs/object-storage.md).
+def scedc_key(n, s, l, c, y, d):
+    return f"continuous_waveforms/{y}/{y}_{d}/{n:_<2}{s:_<5}{c:_<3}{l:_<2}_{y}{d}.ms"
+
+
+def ncedc_key(n, s, l, c, y, d):
+    return f"continuous_waveforms/{n}/{y}/{y}.{d}/{s}.{n}.{c}.{l}.D.{y}.{d}"
+
+
+def earthscope_key(n, s, l, c, y, d):  # one object per station-day
+    return f"miniseed/{n}/{y}/{d}/{s}.{n}.{y}.{d}"
+
+
+def geonet_key(n, s, l, c, y, d):
+    return f"waveforms/miniseed/{y}/{y}.{d}/{s}.{n}/{y}.{d}.{s}.{l}-{c}.{n}.D"
+
+
+LAYOUTS = {
+    "scedc": scedc_key,
+    "ncedc": ncedc_key,
+    "earthscope": earthscope_key,
+    "geonet": geonet_key,
+}
+
+
+@pytest.fixture(scope="module")
+def uploaded(s3, data) -> dict[str, str]:
+    """sds-small under `sds/` (SDS) and under each public layout (`<name>/`): layout name
+    to root URL."""
+    moto, _ = s3
+    sds = data / "sds-small"
+    roots = {"sds": f"s3://{BUCKET}/sds"}
+    for rel, p in sds_files(sds):
+        moto.put(f"sds/{rel}", p.read_bytes())
+    for name, key in LAYOUTS.items():
+        objects: dict[str, bytes] = {}
+        for rel, p in sds_files(sds):
+            k = f"{name}/{key(*codes(rel))}"
+            objects[k] = objects.get(k, b"") + p.read_bytes()
+        for k, body in objects.items():
+            moto.put(k, body)
+        roots[name] = f"s3://{BUCKET}/{name}"
+    return roots
+
+
+def scan_json(proxy: Proxy, root: str, *args: str, **env: str) -> dict:
+    p = siqaco(proxy, "scan", root, "--format", "json", *args, ok=(0, 3), **env)
+    return json.loads(p.stdout)
+
+
+@pytest.mark.parametrize("layout", ["sds", *LAYOUTS])
+def test_scan_of_the_bucket_equals_the_scan_of_the_directory(s3, uploaded, data, layout):
+    _, proxy = s3
+    ours = scan_json(proxy, uploaded[layout], "--layout", layout)
+    local = scan_json(proxy, str(data / "sds-small"))
+    # EarthScope's objects are station-days: fewer files, the same records
+    objects = {LAYOUTS.get(layout, ncedc_key)(*codes(r)) for r, _ in sds_files(data / "sds-small")}
+    assert ours.pop("files") == len(objects) == (14 if layout == "earthscope" else 37)
+    assert local.pop("files") == 37
+    assert ours == local
+
+
+def test_a_scan_costs_one_list_per_prefix_and_one_get_per_day_file(s3, uploaded, data):
+    _, proxy = s3
+    proxy.take()
+    # one day: 2010-058 (IU.COLA and XX.TEST: 7 day files, and the day before is empty)
+    ours = scan_json(proxy, uploaded["sds"], "--start", "2010-02-27", "--end", "2010-02-28")
+    local = scan_json(proxy, str(data / "sds-small"), "--start", "2010-02-27", "--end", "2010-02-28")
+    assert ours == local
+    reqs = proxy.take()
+    gets = [p for m, p in reqs if m == "GET" and "list-type" not in p and "delimiter" not in p]
+    lists = [p for m, p in reqs if m == "GET" and ("list-type" in p or "delimiter" in p)]
+    in_2010 = [r for r, _ in sds_files(data / "sds-small") if r.startswith("2010/")]
+    assert len(gets) == ours["files"] == len([r for r in in_2010 if r.endswith(".2010.058")]) == 7
+    # one LIST per prefix the walk needs: the root (years), then 2010/ and every directory
+    # under it (the names of 2010's networks, stations and channels can all hold the day)
+    prefixes = {""} | {str(Path(*Path(r).parts[:k])) for r in in_2010 for k in range(1, 4 + 1)}
+    assert len(lists) == len(prefixes)
+
+
+def test_streams_of_the_bucket_equal_the_directory(s3, uploaded, data):
+    _, proxy = s3
+    ours = siqaco(proxy, "streams", uploaded["sds"]).stdout
+    local = siqaco(proxy, "streams", str(data / "sds-small")).stdout
+    assert ours == local and len(ours.splitlines()) > 20
+    geonet = siqaco(proxy, "streams", uploaded["geonet"], "--layout", "geonet").stdout
+    assert geonet == local
+
+
+def rows(db: Path) -> list[tuple]:
+    q = f"SELECT {COLUMNS}, filename FROM tsindex ORDER BY network, station, location, channel, starttime"
+    return sqlite3.connect(db).execute(q).fetchall()
+
+
+@pytest.mark.parametrize("layout", ["sds", "ncedc"])
+def test_index_rows_equal_except_filename_and_stats_equal(s3, uploaded, data, tmp_path, layout):
+    _, proxy = s3
+    ours_db, local_db = tmp_path / "bucket.sqlite", tmp_path / "local.sqlite"
+    siqaco(proxy, "index", uploaded[layout], "--layout", layout, "--db", str(ours_db), "--hash")
+    siqaco(proxy, "index", str(data / "sds-small"), "--db", str(local_db), "--hash")
+    ours, local = rows(ours_db), rows(local_db)
+    assert [r[:-1] for r in ours] == [r[:-1] for r in local]
+    assert len(ours) == 37
+    key = LAYOUTS.get(layout)
+    for o, l in zip(ours, local):
+        rel = Path(l[-1]).relative_to((data / "sds-small").resolve()).as_posix()
+        want = rel if key is None else key(*codes(rel))
+        assert o[-1] == f"{uploaded[layout]}/{want}"
+    so = siqaco(proxy, "stats", "--db", str(ours_db), "--format", "json").stdout
+    sl = siqaco(proxy, "stats", "--db", str(local_db), "--format", "json").stdout
+    assert json.loads(so) == json.loads(sl)
+
+
+def test_qc_of_the_bucket_equals_the_directory(s3, uploaded, data):
+    _, proxy = s3
+    args = ["--metadata", str(data / "stationxml"), "--format", "json"]
+    ours = siqaco(proxy, "qc", "--archive", uploaded["sds"], *args, ok=(0, 3, 4, 5))
+    local = siqaco(proxy, "qc", "--archive", str(data / "sds-small"), *args, ok=(0, 3, 4, 5))
+    assert ours.returncode == local.returncode
+    assert json.loads(ours.stdout) == json.loads(local.stdout)
+
+
+def test_reindex_reads_only_the_overwritten_object(s3, data, tmp_path):
+    moto, proxy = s3
+    sds = data / "sds-small"
+    files = sds_files(sds)
+    for rel, p in files:
+        moto.put(f"re/{rel}", p.read_bytes())
+    db = tmp_path / "c.sqlite"
+    root = f"s3://{BUCKET}/re"
+    first = siqaco(proxy, "index", root, "--db", str(db)).stderr.decode()
+    assert "37 read" in first
+    proxy.take()
+    again = siqaco(proxy, "index", root, "--db", str(db)).stderr.decode()
+    assert "0 read, 37 unchanged" in again
+    assert not [p for m, p in proxy.take() if m == "GET" and "list-type" not in p and "delimiter" not in p]
+    # overwrite one object with another day file's bytes
+    rel, _ = files[0]
+    other = files[-1][1].read_bytes()
+    time.sleep(1.1)  # S3 modification times have whole seconds
+    moto.put(f"re/{rel}", other)
+    proxy.take()
+    third = siqaco(proxy, "index", root, "--db", str(db)).stderr.decode()
+    assert "1 read, 36 unchanged" in third
+    gets = [p for m, p in proxy.take() if m == "GET" and "list-type" not in p and "delimiter" not in p]
+    assert gets == [f"/{BUCKET}/re/{rel}"]
+    got = sqlite3.connect(db).execute(
+        "SELECT network, station, channel, bytes FROM tsindex WHERE filename=?", (f"{root}/{rel}",)
+    ).fetchall()
+    assert sum(r[3] for r in got) == len(other)
+
+
+def test_missing_and_truncated_objects_are_named_and_nothing_else_is_lost(s3, data):
+    moto, proxy = s3
+    sds = data / "sds-small"
+    files = sds_files(sds)
+    for rel, p in files:
+        moto.put(f"bad/{rel}", p.read_bytes())
+    victim = next(rel for rel, p in files if p.stat().st_size > 8192)
+    body = (sds / victim).read_bytes()
+    moto.put(f"bad/{victim}", body[: len(body) // 2 + 100])  # cut inside a record
+    ours = scan_json(proxy, f"s3://{BUCKET}/bad")
+    assert ours["files"] == 37
+    assert [e["path"] for e in ours["errors"]] == [victim]
+    # every other stream is reported as from the directory
+    local = scan_json(proxy, str(sds))
+    nslc = ".".join(codes(victim)[:4])
+    assert [s for s in ours["streams"] if s["nslc"] != nslc] == [
+        s for s in local["streams"] if s["nslc"] != nslc
+    ]
+    # objects given one by one: a missing one is named with what the store said, the
+    # others are read
+    present = f"s3://{BUCKET}/bad/{files[0][0]}"
+    missing = f"s3://{BUCKET}/bad/2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.059"
+    both = json.loads(siqaco(proxy, "scan", present, missing, "--format", "json", ok=(3,)).stdout)
+    assert both["files"] == 1
+    [e] = both["errors"]
+    assert e["path"] == missing and "404" in e["message"] and "no such object" in e["message"]
+
+
+def test_throttling_is_retried_then_reported(s3, uploaded, data):
+    _, proxy = s3
+    local = scan_json(proxy, str(data / "sds-small"))
+    # 2 answers 503 SlowDown: retried with back-off, the scan is complete
+    proxy.fail = (503, "SlowDown", 2)
+    assert scan_json(proxy, uploaded["sds"]) == local
+    # always 503: after the retries the error names the request and what the store said
+    proxy.fail = (503, "SlowDown", -1)
+    try:
+        p = siqaco(proxy, "scan", uploaded["sds"], "--format", "json", ok=(1,), SIQACO_S3_RETRIES="1")
+    finally:
+        proxy.fail = None
+    err = p.stderr.decode()
+    assert "LIST" in err and "503" in err and "slow down" in err and f"s3://{BUCKET}/sds" in err
+
+
+def test_expired_credential_is_a_clear_error(s3, uploaded):
+    _, proxy = s3
+    proxy.fail = (403, "ExpiredToken", -1)
+    try:
+        p = siqaco(proxy, "scan", uploaded["sds"], "--format", "json", ok=(1,))
+    finally:
+        proxy.fail = None
+    err = p.stderr.decode()
+    assert "403" in err and "ExpiredToken" in err and "credential" in err
+
+
+def test_plain_http_endpoint_only_on_loopback(s3, uploaded):
+    _, proxy = s3
+    p = siqaco(proxy, "scan", uploaded["sds"], ok=(1, 2), AWS_ENDPOINT_URL="http://192.0.2.1:9000")
+    err = p.stderr.decode()
+    assert "loopback" in err and "http://192.0.2.1:9000" in err
+
+
+def test_anonymous_access_to_a_public_bucket(s3, data):
+    moto, proxy = s3
+    sds = data / "sds-small"
+    for rel, p in sds_files(sds):
+        moto.put(f"public/{rel}", p.read_bytes(), public=True)
+    env = {"AWS_SKIP_SIGNATURE": "true"}
+    proxy.take()
+    ours = scan_json(proxy, f"s3://{BUCKET}/public", **env)
+    assert proxy.signed and not any(proxy.signed)  # no request was signed
+    assert ours == scan_json(proxy, str(sds))
