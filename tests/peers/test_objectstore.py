@@ -440,3 +440,34 @@ def test_anonymous_access_to_a_public_bucket(s3, data):
     ours = scan_json(proxy, f"s3://{BUCKET}/public", **env)
     assert proxy.signed and not any(proxy.signed)  # no request was signed
     assert ours == scan_json(proxy, str(sds))
+
+
+def test_serve_follows_catalogue_rows_into_the_bucket(s3, uploaded, data, tmp_path):
+    """`siqaco serve` of a catalogue whose rows name objects answers dataselect with the
+    same bytes as the catalogue of the directory (the rows are read with ranged GETs)."""
+    from serving import Server
+
+    _, proxy = s3
+    ours_db, local_db = tmp_path / "bucket.sqlite", tmp_path / "local.sqlite"
+    siqaco(proxy, "index", uploaded["sds"], "--db", str(ours_db))
+    siqaco(proxy, "index", str(data / "sds-small"), "--db", str(local_db))
+    ours = Server(["--catalogue", str(ours_db)], tmp_path / "ours.log", env=env_for(proxy))
+    local = Server(["--catalogue", str(local_db)], tmp_path / "local.log")
+    queries = [
+        "net=IU&sta=COLA&loc=00&cha=BHZ&start=2010-02-27T06:30:00&end=2010-02-27T07:00:00",
+        "net=IU&sta=COLA&cha=LH?&start=2010-02-27T00:00:00&end=2010-02-28T00:00:00",
+        "net=BW&sta=FFB1&start=2016-03-11T00:00:00&end=2016-03-12T00:00:00",
+    ]
+    try:
+        proxy.take()
+        for q in queries:
+            got = [
+                urllib.request.urlopen(f"{s.url}/fdsnws/dataselect/1/query?{q}", timeout=60).read()
+                for s in (ours, local)
+            ]
+            assert got[0] == got[1] and len(got[0]) > 0, q
+        reqs = proxy.take()
+        assert reqs and all(m == "GET" and "list-type" not in p for m, p in reqs)
+    finally:
+        ours.stop()
+        local.stop()

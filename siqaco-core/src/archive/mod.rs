@@ -520,6 +520,7 @@ impl Archive {
 /// # Errors
 /// [`Error::Io`] naming a local root that cannot be read; as
 /// [`store::ArchiveRoot::parse`] for a bad URL.
+#[cfg(feature = "sqlite")]
 pub(crate) fn check_root(root: &Path) -> Result<()> {
     let root = store::normalize_root(root)?;
     if !store::is_object_url(&root) {
@@ -533,6 +534,7 @@ pub(crate) fn check_root(root: &Path) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::Io`] naming the root when a local root cannot be resolved (missing...).
+#[cfg(feature = "sqlite")]
 pub(crate) fn absolute_root(root: &Path) -> Result<PathBuf> {
     if store::is_object_url(root) {
         return Ok(root.to_path_buf());

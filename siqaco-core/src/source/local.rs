@@ -260,7 +260,9 @@ impl TsindexSource {
     fn resolve(&self, filename: &str) -> PathBuf {
         let p = Path::new(filename);
         match &self.root {
-            Some(root) if p.is_relative() => root.join(p),
+            Some(root) if p.is_relative() && !crate::archive::store::is_object_url(p) => {
+                root.join(p)
+            }
             _ => p.to_path_buf(),
         }
     }
@@ -282,6 +284,14 @@ impl TsindexSource {
                 else {
                     continue;
                 };
+                if crate::archive::store::is_object_url(&path) {
+                    // a row of an object: one ranged GET
+                    let n = usize::try_from(len).unwrap_or(usize::MAX);
+                    let bytes = crate::archive::read_range_aligned(&path, offset, n)
+                        .map_err(|e| Error::io(&path, e))?;
+                    out.take(&bytes, &path, offset, line);
+                    continue;
+                }
                 let mut buf = Vec::with_capacity(len as usize);
                 let mut f = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
                 f.seek(SeekFrom::Start(offset))
