@@ -19,10 +19,8 @@ errors in the server's place (503 SlowDown, 403 ExpiredToken): moto cannot throt
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -30,6 +28,7 @@ from pathlib import Path
 import pytest
 from conftest import siqaco_bin
 from s3_server import BUCKET, Proxy, env_for, s3  # noqa: F401 (s3: fixture)
+from update_scenario import full  # noqa: F401 (fixture: the complete archive of the update tests)
 
 COLUMNS = (
     "network,station,location,channel,version,starttime,endtime,samplerate,"
@@ -310,55 +309,25 @@ def test_serve_follows_catalogue_rows_into_the_bucket(s3, uploaded, data, tmp_pa
         local.stop()
 
 
-def test_update_from_a_bucket_source_fills_the_holes_exactly(s3, tmp_path):
-    """`kind = "objectstore"` in `[[sources]]`: the holes cut out of an archive are filled
-    from the complete archive in a bucket, sample for sample (ObsPy), availability from the
+def test_update_from_a_bucket_source_fills_the_holes_exactly(s3, full, tmp_path):
+    """`kind = "objectstore"` in `[[sources]]`: the holes cut out of an archive (the
+    scenario of the update tests, tests/peers/update_scenario.py) are filled from the
+    complete archive in a bucket, sample for sample (ObsPy), availability from the
     listing."""
     import random
 
     import update_scenario as sc
 
     moto, proxy = s3
-    full = tmp_path / "full"
-    subprocess.run(
-        [sys.executable, str(sc.TOOL), str(full), "-n", "4", "--components", "ZN", "-d", "2", "-r", "1",
-         "--start", "2024-01-01", "--gap-rate", "0", "--overlap-rate", "0", "--duplicate-rate", "0",
-         "--no-straddle", "--seed", "5", "-q"],
-        check=True,
-    ) if sc.TOOL.is_file() else pytest.skip(f"{sc.TOOL} not found")
     for p in sc.day_files(full):
         moto.put(f"full/{p.relative_to(full).as_posix()}", p.read_bytes())
-    # holes: one run of records inside a day file of each stream, and one whole day file
-    rng = random.Random(7)
-    arch = tmp_path / "arch"
-    shutil.copytree(full, arch)
-    files = sc.day_files(arch)
-    files[1].unlink()
-    for f in files[2::2]:
-        data = f.read_bytes()
-        n = len(data) // sc.RECORD
-        start = rng.randint(3, n - 8)
-        f.write_bytes(data[: start * sc.RECORD] + data[(start + 3) * sc.RECORD:])
-    assert sum(f.stat().st_size for f in sc.day_files(arch)) < sum(f.stat().st_size for f in sc.day_files(full))
-    config = tmp_path / "siqaco.toml"
-    config.write_text(f"""
-[archive]
-path = "arch"
-layout = "sds"
-
-[catalogue]
-url = "siqaco.sqlite"
-
-[streams]
-select = ["*.*.*.LH?"]
-
-[[sources]]
-name = "bucket"
-kind = "objectstore"
-url = "s3://{BUCKET}/full"
-layout = "sds"
-""")
+    assert sc.cut_holes(full, tmp_path / "arch", random.Random(7)) > 0
+    config = sc.write_config(tmp_path, "siqaco.sqlite", full)
+    text = config.read_text()
+    source = f'kind = "archive"\npath = "{full}"'
+    assert source in text
+    config.write_text(text.replace(source, f'kind = "objectstore"\nurl = "s3://{BUCKET}/full"'))
     p = siqaco(proxy, "update", "--config", str(config), "--start", sc.WINDOW[0], "--end", sc.WINDOW[1],
                "--format", "json")
-    assert sc.samples(arch) == sc.samples(full), p.stderr.decode()
-    assert sc.leftovers(arch) == []
+    assert sc.samples(tmp_path / "arch") == sc.samples(full), p.stderr.decode()
+    assert sc.leftovers(tmp_path / "arch") == []
