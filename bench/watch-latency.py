@@ -2,7 +2,7 @@
 """`siqaco watch` following day files that grow: latency and bytes read (docs/benchmarks.md,
 "watch"; issue #21 item 2).
 
-Writes only under --work (default: a temporary directory, removed at the end): an SDS archive whose day files (real records of the shared data's
+Writes only under --work (default: a temporary directory, removed at the end): an SDS archive whose day files (real records of the test data's
 IU.COLA BH1, BH2, BHZ day files, 512 bytes each, in time order) get one record each every
 --interval seconds for --seconds, while `siqaco watch` follows it with --debounce. A poller
 reads the catalogue every 20 ms (the sum of the tsindex `bytes` of the day files): the

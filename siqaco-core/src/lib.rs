@@ -81,6 +81,7 @@
 //! | `plot`     | figures and the HTML report (`plot`; PNG through resvg, DejaVu Sans embedded) | resvg (usvg, tiny-skia, fontdb, png), skrifa |
 //! | `update`   | the update run, its TOML configuration and the request stack (`update`); Morumotto and SeisComP set-ups as its configuration (`import`); implies `fdsn`, `sqlite` | toml, serde_path_to_error |
 //! | `watch`    | following an archive as it is written (`ops::WatchRequest`: file-system events, rescans); implies `sqlite` | notify |
+//! | `objectstore` | `s3://bucket/prefix` archive roots in S3-compatible object storage (`archive::store`; `docs/object-storage.md`) | object_store (rustls), tokio, futures |
 //! | `testing`  | helpers for tests, examples and benchmarks (`testing`); never for a program's own build | — |
 //!
 //! `default` = `fdsn`, `sqlite`, `plot`, `update`: everything the `siqaco` command, the Python

@@ -149,19 +149,28 @@ pub enum ScanInput {
 }
 
 impl ScanInput {
-    /// One existing directory gives [`ScanInput::Archive`] in `layout`; otherwise every
-    /// path must exist and they are [`ScanInput::Files`] (the CLI's and the bindings' rule,
-    /// through the operations' requests).
+    /// One existing directory, `file://` directory or `s3://bucket/prefix`
+    /// ([`crate::archive::store::ArchiveRoot`]) gives [`ScanInput::Archive`] in `layout`;
+    /// otherwise every path must exist and they are [`ScanInput::Files`] (the CLI's and the
+    /// bindings' rule, through the operations' requests).
     ///
     /// # Errors
     /// [`crate::Error::Io`] (the operating system's error: not found...) for a path that
-    /// cannot be read.
+    /// cannot be read; [`crate::Error::InvalidArgument`] for a bad `s3://` URL, or one
+    /// without the `objectstore` feature.
     pub fn new(paths: &[PathBuf], layout: &crate::archive::Layout) -> Result<Self> {
-        if paths.len() == 1 && paths[0].is_dir() {
-            return Ok(ScanInput::Archive(Archive::new(&paths[0], layout.clone())));
+        if let [one] = paths {
+            let root = crate::archive::store::normalize_root(one)?;
+            if crate::archive::store::is_object_url(&root) || root.is_dir() {
+                return Ok(ScanInput::Archive(Archive::new(root, layout.clone())));
+            }
         }
         for p in paths {
-            std::fs::metadata(p).map_err(|e| crate::Error::io(p, e))?;
+            // objects given one by one are only read by the scan (a missing one is a file
+            // error of the report, naming what the store said)
+            if !crate::archive::store::is_object_url(p) {
+                std::fs::metadata(p).map_err(|e| crate::Error::io(p, e))?;
+            }
         }
         Ok(ScanInput::Files(paths.to_vec()))
     }
@@ -355,7 +364,11 @@ fn accumulate(
             })
             .reduce(Acc::default, |a, b| a.merge(b, opts))
     };
-    match opts.threads {
+    let threads = match files.first() {
+        Some(f) => crate::archive::store::reading_threads(&f.path, opts.threads),
+        None => opts.threads,
+    };
+    match threads {
         Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
             Ok(pool) => pool.install(run),
             Err(_) => run(),
@@ -409,6 +422,12 @@ pub(crate) fn scan_file(
     chunk_bytes: usize,
     f: impl FnMut(ScanItem<'_>),
 ) -> std::io::Result<u64> {
+    #[cfg(feature = "objectstore")]
+    if let Some(object) = crate::archive::store::read_object(path) {
+        let bytes = object?;
+        let mut buf = Vec::new();
+        return scan_reader(&mut bytes.as_slice(), &mut buf, chunk_bytes, f);
+    }
     BUF.with(|cell| {
         let mut buf = cell.borrow_mut();
         let read = std::fs::File::open(path)

@@ -249,6 +249,15 @@ impl std::fmt::Debug for AlignedBytes {
     }
 }
 
+impl AlignedBytes {
+    /// Bytes received whole (an object of a bucket): held as they are.
+    #[cfg(feature = "objectstore")]
+    fn from_vec(buf: Vec<u8>) -> AlignedBytes {
+        let len = buf.len();
+        AlignedBytes { buf, start: 0, len }
+    }
+}
+
 impl std::ops::Deref for AlignedBytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
@@ -270,6 +279,10 @@ pub(crate) fn read_range_aligned(
 ) -> std::io::Result<AlignedBytes> {
     use std::io::{Read, Seek, SeekFrom};
     const PAGE: usize = 4096;
+    #[cfg(feature = "objectstore")]
+    if let Some(r) = super::store::read_object_range(path, offset, len) {
+        return r.map(AlignedBytes::from_vec);
+    }
     let mut f = fs::File::open(path)?;
     f.seek(SeekFrom::Start(offset))?;
     let mut buf = vec![0u8; 2 * PAGE + len];
@@ -291,6 +304,10 @@ pub(crate) fn read_range_aligned(
 pub(crate) fn read_aligned(path: &Path) -> std::io::Result<AlignedBytes> {
     use std::io::Read;
     const PAGE: usize = 4096;
+    #[cfg(feature = "objectstore")]
+    if let Some(r) = super::store::read_object(path) {
+        return r.map(AlignedBytes::from_vec);
+    }
     let mut f = fs::File::open(path)?;
     let size = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
     let mut want = size + 1; // one more byte to see the end (the file may have grown)

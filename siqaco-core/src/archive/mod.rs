@@ -25,6 +25,7 @@
 
 mod atomic;
 pub mod leftover;
+pub mod store;
 mod template;
 
 pub use atomic::write_atomic;
@@ -60,6 +61,37 @@ pub const PRESETS: &[(&str, &str)] = &[
     ("css", "%Y/%j/%s.%c.%Y:%j:#H:#M:#S"),
 ];
 
+/// The layouts of the public object-store archives accepted by [`Layout`]'s `FromStr`, as
+/// (name, template relative to the bucket root), one channel-day (EarthScope: one
+/// station-day) per object. From the data centres' descriptions of their open-data buckets
+/// (issue #20; `docs/object-storage.md` gives the sources):
+///
+/// * `scedc` (`s3://scedc-pds`): `continuous_waveforms/YYYY/YYYY_DOY/` then network (2
+///   characters), station (5), channel (3) and location (2), each padded with `_`, then
+///   `_YYYYDOY.ms`, e.g. `CISDD__HHZ___2016002.ms`.
+/// * `ncedc` (`s3://ncedc-pds`): `continuous_waveforms/NET/YYYY/YYYY.DOY/STA.NET.CHA.LOC.D.YYYY.DOY`.
+/// * `earthscope` (`s3://earthscope-geophysical-data`): `miniseed/NET/YYYY/DOY/STA.NET.YYYY.DOY`
+///   (station-day objects: location and channel are only known from the records).
+/// * `geonet` (`s3://geonet-open-data`):
+///   `waveforms/miniseed/YYYY/YYYY.DOY/STA.NET/YYYY.DOY.STA.LOC-CHA.NET.D`.
+///
+/// `%2n` (a code padded with `_` to 2 characters) is internal syntax, for SCEDC.
+pub const PUBLIC_PRESETS: &[(&str, &str)] = &[
+    (
+        "scedc",
+        "continuous_waveforms/%Y/%Y_%j/%2n%5s%3c%2l_%Y%j.ms",
+    ),
+    (
+        "ncedc",
+        "continuous_waveforms/%n/%Y/%Y.%j/%s.%n.%c.%l.D.%Y.%j",
+    ),
+    ("earthscope", "miniseed/%n/%Y/%j/%s.%n.%Y.%j"),
+    (
+        "geonet",
+        "waveforms/miniseed/%Y/%Y.%j/%s.%n/%Y.%j.%s.%l-%c.%n.D",
+    ),
+];
+
 /// How the files of an archive are named (default: SDS).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Layout {
@@ -89,14 +121,18 @@ impl Layout {
 impl std::str::FromStr for Layout {
     type Err = Error;
 
-    /// Parses a layout: `sds`, `bud`, `files` or a preset name of [`PRESETS`] (any case), or
-    /// a dataselect template containing `%` or `#` flags.
+    /// Parses a layout: `sds`, `bud`, `files`, a preset name of [`PRESETS`] or
+    /// [`PUBLIC_PRESETS`] (any case), or a dataselect template containing `%` or `#` flags.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for anything else, or a template that
     /// [`Template::parse`] rejects.
     fn from_str(s: &str) -> Result<Self> {
         let text = s.trim();
+        // A public preset's template as `Display` writes it (internal `%2n` syntax).
+        if let Some((_, t)) = PUBLIC_PRESETS.iter().find(|(_, t)| *t == text) {
+            return Ok(Layout::Template(Template::parse_with(t, true)?));
+        }
         if text.contains('%') || text.contains('#') {
             return Ok(Layout::Template(Template::parse(text)?));
         }
@@ -110,7 +146,14 @@ impl std::str::FromStr for Layout {
         if let Some((_, t)) = PRESETS.iter().find(|(name, _)| *name == lower) {
             return Ok(Layout::Template(Template::parse(t)?));
         }
-        let names: Vec<&str> = PRESETS.iter().map(|(n, _)| *n).collect();
+        if let Some((_, t)) = PUBLIC_PRESETS.iter().find(|(name, _)| *name == lower) {
+            return Ok(Layout::Template(Template::parse_with(t, true)?));
+        }
+        let names: Vec<&str> = PRESETS
+            .iter()
+            .chain(PUBLIC_PRESETS)
+            .map(|(n, _)| *n)
+            .collect();
         Err(Error::invalid_argument(format!(
             "unknown archive layout {s:?}: expected sds, bud, files, {} or a dataselect \
              template with % flags such as %n/%s/%Y/%n.%s.%l.%c.%Y.%j",
@@ -180,6 +223,8 @@ struct Found<'a> {
     rel_path: String,
     vals: &'a Values,
     meta: Option<fs::Metadata>,
+    /// Size and modification time when known without metadata (objects of a bucket).
+    sized: Option<(u64, i64)>,
 }
 
 /// What a walk does with each file it finds (`None`: drop it).
@@ -194,11 +239,18 @@ pub struct Archive {
 }
 
 impl Archive {
-    /// An archive at `root` with `layout`. Nothing is read until a listing.
+    /// An archive at `root` with `layout`. Nothing is read until a listing. `root` is a
+    /// directory (a `file://` URL is taken as its path) or, with the `objectstore`
+    /// feature, a bucket prefix `s3://bucket/prefix` ([`store`]).
     pub fn new(root: impl Into<PathBuf>, layout: Layout) -> Self {
         let template = layout.template();
+        let root: PathBuf = root.into();
+        let root = match root.to_str().and_then(|s| s.strip_prefix("file://")) {
+            Some(path) => PathBuf::from(path),
+            None => root,
+        };
         Archive {
-            root: root.into(),
+            root,
             layout,
             template,
         }
@@ -281,6 +333,7 @@ impl Archive {
             rel_path: names.join("/"),
             vals: &vals,
             meta: Some(meta),
+            sized: None,
         }))
     }
 
@@ -403,6 +456,12 @@ impl Archive {
         stat: bool,
         emit: &Emit<'_, T>,
     ) -> Result<Vec<T>> {
+        if store::is_object_url(&self.root) {
+            #[cfg(feature = "objectstore")]
+            return store::find(self, selection, window, emit);
+            #[cfg(not(feature = "objectstore"))]
+            return store::normalize_root(&self.root).map(|_| Vec::new());
+        }
         match &self.template {
             Some(t) => Walker {
                 t,
@@ -440,6 +499,7 @@ impl Archive {
             .meta
             .as_ref()
             .map(|m| (m.len(), mtime_ns(m)))
+            .or(f.sized)
             .unwrap_or((0, 0));
         ArchiveFile {
             path: f.path,
@@ -451,6 +511,35 @@ impl Archive {
             mtime_ns,
         }
     }
+}
+
+/// Checks that an archive root can be used before anything is created for it: a local
+/// root (a path or `file://` URL) must exist; an `s3://` root must be a valid URL and
+/// siqaco built with the `objectstore` feature (the bucket is only reached by listing).
+///
+/// # Errors
+/// [`Error::Io`] naming a local root that cannot be read; as
+/// [`store::ArchiveRoot::parse`] for a bad URL.
+#[cfg(feature = "sqlite")]
+pub(crate) fn check_root(root: &Path) -> Result<()> {
+    let root = store::normalize_root(root)?;
+    if !store::is_object_url(&root) {
+        fs::metadata(&root).map_err(|e| Error::io(&root, e))?;
+    }
+    Ok(())
+}
+
+/// The absolute form of an archive root, as catalogue rows name its files: the canonical
+/// path of a directory, or the `s3://` URL of a bucket prefix as it is.
+///
+/// # Errors
+/// [`Error::Io`] naming the root when a local root cannot be resolved (missing...).
+#[cfg(feature = "sqlite")]
+pub(crate) fn absolute_root(root: &Path) -> Result<PathBuf> {
+    if store::is_object_url(root) {
+        return Ok(root.to_path_buf());
+    }
+    fs::canonicalize(root).map_err(|err| Error::io(root, err))
 }
 
 fn nslc_of(vals: &Values) -> Option<Nslc> {
@@ -580,6 +669,7 @@ impl Walker<'_> {
                     rel_path,
                     vals: &v,
                     meta: if self.stat { meta } else { None },
+                    sized: None,
                 };
                 out.extend(emit(found));
             } else {
@@ -669,6 +759,7 @@ fn walk_files<T>(
                 rel_path,
                 vals: &no_vals,
                 meta: Some(m),
+                sized: None,
             })),
             Some(_) => {}
             None => out.extend(emit(Found {
@@ -676,6 +767,7 @@ fn walk_files<T>(
                 rel_path,
                 vals: &no_vals,
                 meta: None,
+                sized: None,
             })),
         }
     }

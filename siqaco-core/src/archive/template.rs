@@ -121,7 +121,16 @@ impl Flag {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Item {
     Literal(String),
-    Field { flag: Flag, defining: bool },
+    Field {
+        flag: Flag,
+        defining: bool,
+    },
+    /// A defining code of exactly `width` characters, padded on the right with `_`
+    /// (internal syntax `%5s`, for the SCEDC layout: `CISDD__HHZ___2016002.ms`).
+    Padded {
+        flag: Flag,
+        width: usize,
+    },
 }
 
 /// A parsed dataselect archive template, e.g. `%n/%s/%s.%n.%l.%c.%Y.%j` (BUD), relative to
@@ -210,9 +219,35 @@ impl Template {
                     lit.push(c);
                     continue;
                 }
-                let Some(f) = chars.next() else {
+                let Some(mut f) = chars.next() else {
                     return Err(bad(&format!("{c:?} at the end of a component")));
                 };
+                // Internal: `%5s`, a code padded with `_` to 5 characters.
+                let width = match f.to_digit(10) {
+                    Some(w @ 1..=9) if internal && c == '%' => {
+                        f = chars
+                            .next()
+                            .ok_or_else(|| bad("a width without a flag at the end"))?;
+                        w as usize
+                    }
+                    _ => 0,
+                };
+                if width > 0 {
+                    let flag = Flag::from_letter(f)
+                        .filter(|f| {
+                            matches!(
+                                f,
+                                Flag::Network | Flag::Station | Flag::Location | Flag::Channel
+                            )
+                        })
+                        .ok_or_else(|| bad(&format!("%{width}{f}: only codes can be padded")))?;
+                    if !lit.is_empty() {
+                        items.push(Item::Literal(std::mem::take(&mut lit)));
+                    }
+                    items.push(Item::Padded { flag, width });
+                    n_flags += 1;
+                    continue;
+                }
                 if f == c {
                     lit.push(c);
                     continue;
@@ -262,6 +297,7 @@ impl Template {
     fn fields(&self) -> impl Iterator<Item = (Flag, bool)> + '_ {
         self.components.iter().flatten().filter_map(|i| match i {
             Item::Field { flag, defining } => Some((*flag, *defining)),
+            Item::Padded { flag, .. } => Some((*flag, true)),
             Item::Literal(_) => None,
         })
     }
@@ -300,6 +336,21 @@ impl Template {
             match item {
                 Item::Literal(l) => s.push_str(l),
                 Item::Field { flag, defining } => s.push_str(&value(*flag, *defining)?),
+                Item::Padded { flag, width } => {
+                    let v = value(*flag, true)?;
+                    if v.len() > *width {
+                        return Err(Error::InvalidCode {
+                            code: v,
+                            reason: format!(
+                                "archive template {}: longer than the {width} characters of \
+                                 %{width}{}",
+                                self.text,
+                                flag.letter()
+                            ),
+                        });
+                    }
+                    s.push_str(&format!("{v:_<width$}"));
+                }
             }
         }
         Ok(s)
@@ -325,6 +376,31 @@ fn match_items(items: &[Item], name: &[u8], pos: usize, vals: &mut Values) -> bo
     };
     let tail = &name[pos..];
     match first {
+        Item::Padded { flag, width } => {
+            let Some(field) = tail.get(..*width) else {
+                return false;
+            };
+            if !field.iter().all(|b| flag.accepts(*b)) {
+                return false;
+            }
+            let value = String::from_utf8_lossy(field)
+                .trim_end_matches('_')
+                .to_string();
+            if value.is_empty() && *flag != Flag::Location {
+                return false;
+            }
+            let i = *flag as usize;
+            let before = vals[i].clone();
+            if before.as_ref().is_some_and(|v| *v != value) {
+                return false;
+            }
+            vals[i] = Some(value);
+            if match_items(rest, name, pos + width, vals) {
+                return true;
+            }
+            vals[i] = before;
+            false
+        }
         Item::Literal(l) => {
             tail.starts_with(l.as_bytes()) && match_items(rest, name, pos + l.len(), vals)
         }

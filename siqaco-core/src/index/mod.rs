@@ -954,8 +954,7 @@ impl Catalogue {
         opts: &IndexOptions,
         worker: &Worker,
     ) -> Result<IndexReport> {
-        let root_abs =
-            std::fs::canonicalize(archive.root()).map_err(|err| Error::io(archive.root(), err))?;
+        let root_abs = crate::archive::absolute_root(archive.root())?;
         let group_of = |f: &ArchiveFile| {
             let dir = root_abs.join(&f.rel_path);
             dir.parent()
@@ -984,7 +983,7 @@ impl Catalogue {
                 groups.entry(group_of(&item.0)).or_default().push(item);
             }
             workers::publish_groups(self, waiting.iter().map(String::as_str))?;
-            let reader = BatchReader::new(opts, &foreign);
+            let reader = BatchReader::new(opts, archive.root(), &foreign);
             self.work_groups(&reader, &mut groups, worker, report)?;
             if crate::is_cancelled(opts.cancel.as_deref()) {
                 break;
@@ -1061,8 +1060,7 @@ impl Catalogue {
     /// the files to read with their absolute path and stored name, and the catalogue's
     /// files under the root that are gone.
     fn plan(&mut self, archive: &Archive, opts: &IndexOptions) -> Result<IndexPlan> {
-        let root_abs =
-            std::fs::canonicalize(archive.root()).map_err(|err| Error::io(archive.root(), err))?;
+        let root_abs = crate::archive::absolute_root(archive.root())?;
         let files = archive.list_files(&[], None)?;
         let mut report = IndexReport {
             files_listed: files.len() as u64,
@@ -1189,7 +1187,7 @@ impl Catalogue {
             .collect();
         let db = self.db.get_mut();
         report.files_removed = remove_files(db, &removed, &vanished)?;
-        let reader = BatchReader::new(opts, &foreign);
+        let reader = BatchReader::new(opts, archive.root(), &foreign);
         for batch in todo.chunks(opts.batch_files.max(1)) {
             if crate::is_cancelled(opts.cancel.as_deref()) {
                 break;
@@ -1662,7 +1660,9 @@ struct BatchReader<'a> {
 }
 
 impl<'a> BatchReader<'a> {
-    fn new(opts: &'a IndexOptions, foreign: &'a HashMap<String, bool>) -> Self {
+    /// `root`: the archive's root, which decides the reading threads
+    /// ([`crate::archive::store::reading_threads`]: one per request in flight for a bucket).
+    fn new(opts: &'a IndexOptions, root: &Path, foreign: &'a HashMap<String, bool>) -> Self {
         let sopts = opts.section_options();
         BatchReader {
             opts,
@@ -1672,8 +1672,7 @@ impl<'a> BatchReader<'a> {
                 hash: true,
                 ..sopts
             },
-            pool: opts
-                .threads
+            pool: crate::archive::store::reading_threads(root, opts.threads)
                 .and_then(|n| rayon::ThreadPoolBuilder::new().num_threads(n).build().ok()),
         }
     }

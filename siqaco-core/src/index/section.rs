@@ -603,7 +603,7 @@ mod tests {
     use super::*;
 
     /// Reading a file a chunk at a time (the index's reading) gives what one read of all
-    /// its bytes gives, with and without hashes, for every file of the shared data:
+    /// its bytes gives, with and without hashes, for every file of the test data:
     /// records of every length (v2 512 and 4096 bytes, variable-length v3) and the broken
     /// files' unreadable runs straddle the chunk boundaries. Each section's hash is the
     /// MD5 of its bytes in the file.

@@ -7,7 +7,7 @@
 
 use super::{check_threads, require, AnalysisRequest, Control};
 use crate::archive::{Archive, Layout};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::index::{Catalogue, CheckReport, IndexOptions, IndexReport, SCHEMA_VERSION};
 use crate::scan::{ScanOptions, ScanReport};
 use crate::segment::Tolerance;
@@ -167,7 +167,7 @@ impl IndexRequest {
     /// [`IndexReport::files_with_errors`].
     pub fn run(&self, control: &Control) -> Result<IndexReport> {
         self.validate()?;
-        std::fs::metadata(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        crate::archive::check_root(&self.root)?;
         self.run_on(&mut Catalogue::open(&self.catalogue)?, control)
     }
 
@@ -179,7 +179,7 @@ impl IndexRequest {
     pub fn run_on(&self, catalogue: &mut Catalogue, control: &Control) -> Result<IndexReport> {
         let mut opts = self.options()?;
         opts.cancel = Some(control.cancel_flag().clone());
-        std::fs::metadata(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        crate::archive::check_root(&self.root)?;
         catalogue.index_archive(&Archive::new(&self.root, self.layout.clone()), &opts)
     }
 }
@@ -437,6 +437,7 @@ impl CheckRequest {
 mod tests {
     use super::*;
     use crate::ops::ScanRequest;
+    use crate::Error;
 
     /// The rows of `bad-inputs.tsv` of the catalogue operations, in the core's terms.
     #[test]

@@ -149,7 +149,7 @@ impl QcRequest {
     /// # Errors
     /// [`Error::Io`] (not found) when it is not.
     pub(crate) fn archive(&self) -> Result<Archive> {
-        if !self.archive.is_dir() {
+        if !crate::archive::store::is_object_url(&self.archive) && !self.archive.is_dir() {
             return Err(Error::io(
                 &self.archive,
                 std::io::Error::new(

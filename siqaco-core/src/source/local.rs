@@ -146,6 +146,43 @@ impl ArchiveSource {
     }
 }
 
+impl ArchiveSource {
+    /// For a bucket whose layout names the stream and the day of each object (every
+    /// layout but `files`, `sday`, `earthscope`...): availability from the listing alone,
+    /// each listed object covering its whole time span (a day), so that no object is read
+    /// to learn it; `None` otherwise (the records are read).
+    fn listed_availability(
+        &self,
+        streams: &[Nslc],
+        (start_ns, end_ns): (i64, i64),
+    ) -> Result<Option<Vec<AvailabilitySpan>>> {
+        if !crate::archive::store::is_object_url(self.archive.root()) {
+            return Ok(None);
+        }
+        let globs: Vec<crate::sid::NslcGlob> =
+            streams.iter().map(crate::sid::NslcGlob::exact).collect();
+        let files = self.archive.list_files(&globs, Some((start_ns, end_ns)))?;
+        let mut by_stream: BTreeMap<Nslc, Vec<(i64, i64, i64)>> = BTreeMap::new();
+        for f in files {
+            let (Some(nslc), Some(day), Some(span)) = (f.nslc, f.day_start_ns, f.span_ns) else {
+                return Ok(None);
+            };
+            if streams.contains(&nslc) {
+                by_stream
+                    .entry(nslc)
+                    .or_default()
+                    .push((day, day + span, 0));
+            }
+        }
+        Ok(Some(
+            by_stream
+                .into_iter()
+                .flat_map(|(nslc, iv)| join_spans(&nslc, iv, start_ns, end_ns))
+                .collect(),
+        ))
+    }
+}
+
 impl Source for ArchiveSource {
     fn info(&self) -> &SourceInfo {
         &self.info
@@ -168,6 +205,9 @@ impl Source for ArchiveSource {
     /// # Errors
     /// As [`Source::fetch`].
     fn availability(&self, streams: &[Nslc], window: (i64, i64)) -> Result<Vec<AvailabilitySpan>> {
+        if let Some(spans) = self.listed_availability(streams, window)? {
+            return Ok(spans);
+        }
         let (start_ns, end_ns) = window;
         let lines: Vec<RequestLine> = streams
             .iter()
@@ -190,9 +230,10 @@ impl Source for ArchiveSource {
         Ok(spans)
     }
 
-    /// Online when the archive root is a directory.
+    /// Online when the archive root is a directory, or a bucket prefix (whose requests
+    /// fail on their own when the store cannot be reached).
     fn is_online(&self) -> bool {
-        self.archive.root().is_dir()
+        crate::archive::store::is_object_url(self.archive.root()) || self.archive.root().is_dir()
     }
 }
 
@@ -260,7 +301,9 @@ impl TsindexSource {
     fn resolve(&self, filename: &str) -> PathBuf {
         let p = Path::new(filename);
         match &self.root {
-            Some(root) if p.is_relative() => root.join(p),
+            Some(root) if p.is_relative() && !crate::archive::store::is_object_url(p) => {
+                root.join(p)
+            }
             _ => p.to_path_buf(),
         }
     }
@@ -282,6 +325,14 @@ impl TsindexSource {
                 else {
                     continue;
                 };
+                if crate::archive::store::is_object_url(&path) {
+                    // a row of an object: one ranged GET
+                    let n = usize::try_from(len).unwrap_or(usize::MAX);
+                    let bytes = crate::archive::read_range_aligned(&path, offset, n)
+                        .map_err(|e| Error::io(&path, e))?;
+                    out.take(&bytes, &path, offset, line);
+                    continue;
+                }
                 let mut buf = Vec::with_capacity(len as usize);
                 let mut f = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
                 f.seek(SeekFrom::Start(offset))

@@ -943,6 +943,29 @@ impl Config {
                         layout: layout.parse().map_err(|e| bad_from(&key("layout"), e))?,
                     }
                 }
+                "objectstore" => {
+                    // a bucket prefix read as an archive (`archive::store`): the archive
+                    // source with an `s3://` root
+                    unused(&src.tsindex, "tsindex")?;
+                    unused(&src.path, "path")?;
+                    unused(&src.command, "command")?;
+                    let url = need(src.url.clone(), "url")?;
+                    let root = match crate::archive::store::ArchiveRoot::parse(&url) {
+                        Ok(root @ crate::archive::store::ArchiveRoot::Object(_)) => root,
+                        Ok(_) => {
+                            return Err(bad(
+                                &key("url"),
+                                format!("{url:?}: expected s3://bucket/prefix"),
+                            ))
+                        }
+                        Err(e) => return Err(bad_from(&key("url"), e)),
+                    };
+                    let layout = src.layout.clone().unwrap_or_else(default_layout);
+                    SourceSpec::Archive {
+                        path: root.to_path(),
+                        layout: layout.parse().map_err(|e| bad_from(&key("layout"), e))?,
+                    }
+                }
                 "tsindex" => {
                     unused(&src.url, "url")?;
                     unused(&src.layout, "layout")?;
@@ -965,7 +988,7 @@ impl Config {
                 k => {
                     return Err(bad(
                         &key("kind"),
-                        format!("{k:?}: expected fdsn, archive, tsindex or program"),
+                        format!("{k:?}: expected fdsn, archive, objectstore, tsindex or program"),
                     ))
                 }
             };

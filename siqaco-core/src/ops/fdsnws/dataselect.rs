@@ -303,7 +303,7 @@ fn quality_rank(q: u8) -> u8 {
 }
 
 /// The path of a catalogue file name: relative names under `root`; names with a `..`
-/// component refused.
+/// component refused; `s3://` URLs (objects, read with ranged GETs) as they are.
 fn resolve(root: &Path, filename: &str) -> Result<PathBuf> {
     let p = Path::new(filename);
     if p.components().any(|c| matches!(c, Component::ParentDir)) {
@@ -312,11 +312,13 @@ fn resolve(root: &Path, filename: &str) -> Result<PathBuf> {
              (`..`): refused"
         )));
     }
-    Ok(if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        root.join(p)
-    })
+    Ok(
+        if p.is_absolute() || crate::archive::store::is_object_url(p) {
+            p.to_path_buf()
+        } else {
+            root.join(p)
+        },
+    )
 }
 
 /// Whether `[start, end)` meets one of the sorted disjoint intervals `iv`; an empty
@@ -632,12 +634,34 @@ impl DataselectPlan {
     }
 }
 
+/// The bytes of a section: a file opened at its offset, or the section of an object (a
+/// catalogue row whose `filename` is an `s3://` URL), received whole with one ranged GET.
+enum SectionReader {
+    File(std::io::Take<std::fs::File>),
+    Object(std::io::Cursor<Vec<u8>>),
+}
+
+impl Read for SectionReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            SectionReader::File(f) => f.read(buf),
+            SectionReader::Object(c) => c.read(buf),
+        }
+    }
+}
+
 /// Opens `path` at `offset`, reading at most `len` bytes.
-fn open_range(path: &Path, offset: u64, len: u64) -> Result<std::io::Take<std::fs::File>> {
+fn open_range(path: &Path, offset: u64, len: u64) -> Result<SectionReader> {
+    if crate::archive::store::is_object_url(path) {
+        let n = usize::try_from(len).map_err(|_| Error::invalid_argument("section too long"))?;
+        let bytes =
+            crate::archive::read_range_aligned(path, offset, n).map_err(|e| Error::io(path, e))?;
+        return Ok(SectionReader::Object(std::io::Cursor::new(bytes.to_vec())));
+    }
     let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     f.seek(SeekFrom::Start(offset))
         .map_err(|e| Error::io(path, e))?;
-    Ok(f.take(len))
+    Ok(SectionReader::File(f.take(len)))
 }
 
 /// Gives the wanted records of one section in file order, reading it in chunks.
@@ -701,8 +725,13 @@ fn sorted_sections(
 ) -> Result<()> {
     // (start, section, offset in the file, length)
     let mut found: Vec<(i64, usize, u64, usize)> = Vec::new();
+    // the sections of objects, kept from the first pass (one GET each)
+    let mut objects: Vec<Option<Vec<u8>>> = secs.iter().map(|_| None).collect();
     for (k, sec) in secs.iter().enumerate() {
         let mut reader = open_range(&sec.path, sec.offset, sec.len)?;
+        if let SectionReader::Object(c) = &reader {
+            objects[k] = Some(c.get_ref().clone());
+        }
         let mut stream_ok = None;
         crate::record::scan_reader(&mut reader, buf, CHUNK_BYTES, |item| {
             if let ScanItem::Record { offset, header } = item {
@@ -736,6 +765,19 @@ fn sorted_sections(
             j += 1;
         }
         let path = &secs[k].path;
+        if let Some(bytes) = &objects[k] {
+            let from = usize::try_from(first - secs[k].offset).unwrap_or(usize::MAX);
+            let mut at = from;
+            for &(_, _, _, len) in &found[i..j] {
+                let record = bytes.get(at..at + len).ok_or_else(|| {
+                    Error::invalid_data(path, first, "record past the end of the section")
+                })?;
+                stream.emit(record, give)?;
+                at += len;
+            }
+            i = j;
+            continue;
+        }
         let file = match &mut files[k] {
             Some(f) => f,
             slot => slot.insert(std::fs::File::open(path).map_err(|e| Error::io(path, e))?),

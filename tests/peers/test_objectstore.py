@@ -1,0 +1,333 @@
+"""Archives in S3-compatible object storage (issue #20), against a real S3 server.
+
+The server is moto's (`moto_server` from PyPI `moto[server]`, installed by
+scripts/bootstrap), started on 127.0.0.1 by these tests and stopped by its process id.
+sds-small is uploaded with plain S3 requests (PUT, path style) under SDS and under the key
+patterns the four public data centres document (SCEDC, NCEDC, EarthScope, GeoNet), built
+here from those descriptions, not by siqaco. Between siqaco and the server runs a small
+proxy (a thread of this process on 127.0.0.1) that counts the requests and can answer
+errors in the server's place (503 SlowDown, 403 ExpiredToken): moto cannot throttle.
+
+- scan, streams, index, stats and qc of the bucket give the same documents as of the
+  directory; catalogue rows are equal except `filename` (the object's s3:// URL);
+- a scan costs one LIST per prefix it needs and one GET per day file (counted at the proxy);
+- re-indexing after one object is overwritten reads only that object;
+- a missing object, a truncated object, throttling and an expired credential each give a
+  clear error naming the object or the request.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import siqaco_bin
+from s3_server import BUCKET, Proxy, env_for, s3  # noqa: F401 (s3: fixture)
+from update_scenario import full  # noqa: F401 (fixture: the complete archive of the update tests)
+
+COLUMNS = (
+    "network,station,location,channel,version,starttime,endtime,samplerate,"
+    "byteoffset,bytes,hash,timeindex,timespans,timerates,format"
+)
+
+
+def siqaco(proxy: Proxy, *args: str, ok=(0,), **env: str) -> subprocess.CompletedProcess:
+    p = subprocess.run([siqaco_bin(), *args], capture_output=True, env=env_for(proxy, **env), check=False)
+    assert p.returncode in ok, (p.returncode, p.stderr.decode())
+    return p
+
+
+def sds_files(sds: Path) -> list[tuple[str, Path]]:
+    return sorted((p.relative_to(sds).as_posix(), p) for p in sds.rglob("*") if p.is_file())
+
+
+def codes(rel: str) -> tuple[str, str, str, str, str, str]:
+    """NET, STA, LOC, CHA, YEAR, DOY of an SDS file name."""
+    net, sta, loc, cha, _, year, doy = rel.rsplit("/", 1)[1].split(".")
+    return net, sta, loc, cha, year, doy
+
+
+# The public layouts as the data centres describe their keys (docs/object-storage.md).
+def scedc_key(n, s, l, c, y, d):
+    return f"continuous_waveforms/{y}/{y}_{d}/{n:_<2}{s:_<5}{c:_<3}{l:_<2}_{y}{d}.ms"
+
+
+def ncedc_key(n, s, l, c, y, d):
+    return f"continuous_waveforms/{n}/{y}/{y}.{d}/{s}.{n}.{c}.{l}.D.{y}.{d}"
+
+
+def earthscope_key(n, s, l, c, y, d):  # one object per station-day
+    return f"miniseed/{n}/{y}/{d}/{s}.{n}.{y}.{d}"
+
+
+def geonet_key(n, s, l, c, y, d):
+    return f"waveforms/miniseed/{y}/{y}.{d}/{s}.{n}/{y}.{d}.{s}.{l}-{c}.{n}.D"
+
+
+LAYOUTS = {
+    "scedc": scedc_key,
+    "ncedc": ncedc_key,
+    "earthscope": earthscope_key,
+    "geonet": geonet_key,
+}
+
+
+@pytest.fixture(scope="module")
+def uploaded(s3, data) -> dict[str, str]:
+    """sds-small under `sds/` (SDS) and under each public layout (`<name>/`): layout name
+    to root URL."""
+    moto, _ = s3
+    sds = data / "sds-small"
+    roots = {"sds": f"s3://{BUCKET}/sds"}
+    for rel, p in sds_files(sds):
+        moto.put(f"sds/{rel}", p.read_bytes())
+    for name, key in LAYOUTS.items():
+        objects: dict[str, bytes] = {}
+        for rel, p in sds_files(sds):
+            k = f"{name}/{key(*codes(rel))}"
+            objects[k] = objects.get(k, b"") + p.read_bytes()
+        for k, body in objects.items():
+            moto.put(k, body)
+        roots[name] = f"s3://{BUCKET}/{name}"
+    return roots
+
+
+def scan_json(proxy: Proxy, root: str, *args: str, **env: str) -> dict:
+    p = siqaco(proxy, "scan", root, "--format", "json", *args, ok=(0, 3), **env)
+    return json.loads(p.stdout)
+
+
+@pytest.mark.parametrize("layout", ["sds", *LAYOUTS])
+def test_scan_of_the_bucket_equals_the_scan_of_the_directory(s3, uploaded, data, layout):
+    _, proxy = s3
+    ours = scan_json(proxy, uploaded[layout], "--layout", layout)
+    local = scan_json(proxy, str(data / "sds-small"))
+    # EarthScope's objects are station-days: fewer files, the same records
+    objects = {LAYOUTS.get(layout, ncedc_key)(*codes(r)) for r, _ in sds_files(data / "sds-small")}
+    assert ours.pop("files") == len(objects) == (14 if layout == "earthscope" else 37)
+    assert local.pop("files") == 37
+    assert ours == local
+
+
+def test_a_scan_costs_one_list_per_prefix_and_one_get_per_day_file(s3, uploaded, data):
+    _, proxy = s3
+    proxy.take()
+    # one day: 2010-058 (IU.COLA and XX.TEST: 7 day files, and the day before is empty)
+    ours = scan_json(proxy, uploaded["sds"], "--start", "2010-02-27", "--end", "2010-02-28")
+    local = scan_json(proxy, str(data / "sds-small"), "--start", "2010-02-27", "--end", "2010-02-28")
+    assert ours == local
+    reqs = proxy.take()
+    gets = [p for m, p in reqs if m == "GET" and "list-type" not in p and "delimiter" not in p]
+    lists = [p for m, p in reqs if m == "GET" and ("list-type" in p or "delimiter" in p)]
+    in_2010 = [r for r, _ in sds_files(data / "sds-small") if r.startswith("2010/")]
+    assert len(gets) == ours["files"] == len([r for r in in_2010 if r.endswith(".2010.058")]) == 7
+    # one LIST per prefix the walk needs: the root (years), then 2010/ and every directory
+    # under it (the names of 2010's networks, stations and channels can all hold the day)
+    prefixes = {""} | {str(Path(*Path(r).parts[:k])) for r in in_2010 for k in range(1, 4 + 1)}
+    assert len(lists) == len(prefixes)
+
+
+def test_streams_of_the_bucket_equal_the_directory(s3, uploaded, data):
+    _, proxy = s3
+    ours = siqaco(proxy, "streams", uploaded["sds"]).stdout
+    local = siqaco(proxy, "streams", str(data / "sds-small")).stdout
+    assert ours == local and len(ours.splitlines()) > 20
+    geonet = siqaco(proxy, "streams", uploaded["geonet"], "--layout", "geonet").stdout
+    assert geonet == local
+
+
+def rows(db: Path) -> list[tuple]:
+    q = f"SELECT {COLUMNS}, filename FROM tsindex ORDER BY network, station, location, channel, starttime"
+    return sqlite3.connect(db).execute(q).fetchall()
+
+
+@pytest.mark.parametrize("layout", ["sds", "ncedc"])
+def test_index_rows_equal_except_filename_and_stats_equal(s3, uploaded, data, tmp_path, layout):
+    _, proxy = s3
+    ours_db, local_db = tmp_path / "bucket.sqlite", tmp_path / "local.sqlite"
+    siqaco(proxy, "index", uploaded[layout], "--layout", layout, "--db", str(ours_db), "--hash")
+    siqaco(proxy, "index", str(data / "sds-small"), "--db", str(local_db), "--hash")
+    ours, local = rows(ours_db), rows(local_db)
+    assert [r[:-1] for r in ours] == [r[:-1] for r in local]
+    assert len(ours) == 37
+    key = LAYOUTS.get(layout)
+    for o, l in zip(ours, local):
+        rel = Path(l[-1]).relative_to((data / "sds-small").resolve()).as_posix()
+        want = rel if key is None else key(*codes(rel))
+        assert o[-1] == f"{uploaded[layout]}/{want}"
+    so = siqaco(proxy, "stats", "--db", str(ours_db), "--format", "json").stdout
+    sl = siqaco(proxy, "stats", "--db", str(local_db), "--format", "json").stdout
+    assert json.loads(so) == json.loads(sl)
+
+
+def test_qc_of_the_bucket_equals_the_directory(s3, uploaded, data):
+    _, proxy = s3
+    args = ["--metadata", str(data / "stationxml"), "--format", "json"]
+    ours = siqaco(proxy, "qc", "--archive", uploaded["sds"], *args, ok=(0, 3, 4, 5))
+    local = siqaco(proxy, "qc", "--archive", str(data / "sds-small"), *args, ok=(0, 3, 4, 5))
+    assert ours.returncode == local.returncode
+    assert json.loads(ours.stdout) == json.loads(local.stdout)
+
+
+def test_reindex_reads_only_the_overwritten_object(s3, data, tmp_path):
+    moto, proxy = s3
+    sds = data / "sds-small"
+    files = sds_files(sds)
+    for rel, p in files:
+        moto.put(f"re/{rel}", p.read_bytes())
+    db = tmp_path / "c.sqlite"
+    root = f"s3://{BUCKET}/re"
+    first = siqaco(proxy, "index", root, "--db", str(db)).stderr.decode()
+    assert "37 read" in first
+    proxy.take()
+    again = siqaco(proxy, "index", root, "--db", str(db)).stderr.decode()
+    assert "0 read, 37 unchanged" in again
+    assert not [p for m, p in proxy.take() if m == "GET" and "list-type" not in p and "delimiter" not in p]
+    # overwrite one object with another day file's bytes
+    rel, _ = files[0]
+    other = files[-1][1].read_bytes()
+    time.sleep(1.1)  # S3 modification times have whole seconds
+    moto.put(f"re/{rel}", other)
+    proxy.take()
+    third = siqaco(proxy, "index", root, "--db", str(db)).stderr.decode()
+    assert "1 read, 36 unchanged" in third
+    gets = [p for m, p in proxy.take() if m == "GET" and "list-type" not in p and "delimiter" not in p]
+    assert gets == [f"/{BUCKET}/re/{rel}"]
+    got = sqlite3.connect(db).execute(
+        "SELECT network, station, channel, bytes FROM tsindex WHERE filename=?", (f"{root}/{rel}",)
+    ).fetchall()
+    assert sum(r[3] for r in got) == len(other)
+
+
+def test_missing_and_truncated_objects_are_named_and_nothing_else_is_lost(s3, data):
+    moto, proxy = s3
+    sds = data / "sds-small"
+    files = sds_files(sds)
+    for rel, p in files:
+        moto.put(f"bad/{rel}", p.read_bytes())
+    victim = next(rel for rel, p in files if p.stat().st_size > 8192)
+    body = (sds / victim).read_bytes()
+    moto.put(f"bad/{victim}", body[: len(body) // 2 + 100])  # cut inside a record
+    ours = scan_json(proxy, f"s3://{BUCKET}/bad")
+    assert ours["files"] == 37
+    assert [e["path"] for e in ours["errors"]] == [victim]
+    # every other stream is reported as from the directory
+    local = scan_json(proxy, str(sds))
+    nslc = ".".join(codes(victim)[:4])
+    assert [s for s in ours["streams"] if s["nslc"] != nslc] == [
+        s for s in local["streams"] if s["nslc"] != nslc
+    ]
+    # objects given one by one: a missing one is named with what the store said, the
+    # others are read
+    present = f"s3://{BUCKET}/bad/{files[0][0]}"
+    missing = f"s3://{BUCKET}/bad/2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.059"
+    both = json.loads(siqaco(proxy, "scan", present, missing, "--format", "json", ok=(3,)).stdout)
+    assert both["files"] == 1
+    [e] = both["errors"]
+    assert e["path"] == missing and "404" in e["message"] and "no such object" in e["message"]
+
+
+def test_throttling_is_retried_then_reported(s3, uploaded, data):
+    _, proxy = s3
+    local = scan_json(proxy, str(data / "sds-small"))
+    # 2 answers 503 SlowDown: retried with back-off, the scan is complete
+    proxy.fail = (503, "SlowDown", 2)
+    assert scan_json(proxy, uploaded["sds"]) == local
+    # always 503: after the retries the error names the request and what the store said
+    proxy.fail = (503, "SlowDown", -1)
+    try:
+        p = siqaco(proxy, "scan", uploaded["sds"], "--format", "json", ok=(1,), SIQACO_S3_RETRIES="1")
+    finally:
+        proxy.fail = None
+    err = p.stderr.decode()
+    assert "LIST" in err and "503" in err and "slow down" in err and f"s3://{BUCKET}/sds" in err
+
+
+def test_expired_credential_is_a_clear_error(s3, uploaded):
+    _, proxy = s3
+    proxy.fail = (403, "ExpiredToken", -1)
+    try:
+        p = siqaco(proxy, "scan", uploaded["sds"], "--format", "json", ok=(1,))
+    finally:
+        proxy.fail = None
+    err = p.stderr.decode()
+    assert "403" in err and "ExpiredToken" in err and "credential" in err
+
+
+def test_plain_http_endpoint_only_on_loopback(s3, uploaded):
+    _, proxy = s3
+    p = siqaco(proxy, "scan", uploaded["sds"], ok=(1, 2), AWS_ENDPOINT_URL="http://192.0.2.1:9000")
+    err = p.stderr.decode()
+    assert "loopback" in err and "http://192.0.2.1:9000" in err
+
+
+def test_anonymous_access_to_a_public_bucket(s3, data):
+    moto, proxy = s3
+    sds = data / "sds-small"
+    for rel, p in sds_files(sds):
+        moto.put(f"public/{rel}", p.read_bytes(), public=True)
+    env = {"AWS_SKIP_SIGNATURE": "true"}
+    proxy.take()
+    ours = scan_json(proxy, f"s3://{BUCKET}/public", **env)
+    assert proxy.signed and not any(proxy.signed)  # no request was signed
+    assert ours == scan_json(proxy, str(sds))
+
+
+def test_serve_follows_catalogue_rows_into_the_bucket(s3, uploaded, data, tmp_path):
+    """`siqaco serve` of a catalogue whose rows name objects answers dataselect with the
+    same bytes as the catalogue of the directory (the rows are read with ranged GETs)."""
+    from serving import Server
+
+    _, proxy = s3
+    ours_db, local_db = tmp_path / "bucket.sqlite", tmp_path / "local.sqlite"
+    siqaco(proxy, "index", uploaded["sds"], "--db", str(ours_db))
+    siqaco(proxy, "index", str(data / "sds-small"), "--db", str(local_db))
+    ours = Server(["--catalogue", str(ours_db)], tmp_path / "ours.log", env=env_for(proxy))
+    local = Server(["--catalogue", str(local_db)], tmp_path / "local.log")
+    queries = [
+        "net=IU&sta=COLA&loc=00&cha=BHZ&start=2010-02-27T06:30:00&end=2010-02-27T07:00:00",
+        "net=IU&sta=COLA&cha=LH?&start=2010-02-27T00:00:00&end=2010-02-28T00:00:00",
+        "net=BW&sta=FFB1&start=2016-03-11T00:00:00&end=2016-03-12T00:00:00",
+    ]
+    try:
+        proxy.take()
+        for q in queries:
+            got = [
+                urllib.request.urlopen(f"{s.url}/fdsnws/dataselect/1/query?{q}", timeout=60).read()
+                for s in (ours, local)
+            ]
+            assert got[0] == got[1] and len(got[0]) > 0, q
+        reqs = proxy.take()
+        assert reqs and all(m == "GET" and "list-type" not in p for m, p in reqs)
+    finally:
+        ours.stop()
+        local.stop()
+
+
+def test_update_from_a_bucket_source_fills_the_holes_exactly(s3, full, tmp_path):
+    """`kind = "objectstore"` in `[[sources]]`: the holes cut out of an archive (the
+    scenario of the update tests, tests/peers/update_scenario.py) are filled from the
+    complete archive in a bucket, sample for sample (ObsPy), availability from the
+    listing."""
+    import random
+
+    import update_scenario as sc
+
+    moto, proxy = s3
+    for p in sc.day_files(full):
+        moto.put(f"full/{p.relative_to(full).as_posix()}", p.read_bytes())
+    assert sc.cut_holes(full, tmp_path / "arch", random.Random(7)) > 0
+    config = sc.write_config(tmp_path, "siqaco.sqlite", full)
+    text = config.read_text()
+    source = f'kind = "archive"\npath = "{full}"'
+    assert source in text
+    config.write_text(text.replace(source, f'kind = "objectstore"\nurl = "s3://{BUCKET}/full"'))
+    p = siqaco(proxy, "update", "--config", str(config), "--start", sc.WINDOW[0], "--end", sc.WINDOW[1],
+               "--format", "json")
+    assert sc.samples(tmp_path / "arch") == sc.samples(full), p.stderr.decode()
+    assert sc.leftovers(tmp_path / "arch") == []
