@@ -22,6 +22,7 @@ import json
 import sqlite3
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -331,3 +332,88 @@ def test_update_from_a_bucket_source_fills_the_holes_exactly(s3, full, tmp_path)
                "--format", "json")
     assert sc.samples(tmp_path / "arch") == sc.samples(full), p.stderr.decode()
     assert sc.leftovers(tmp_path / "arch") == []
+
+
+def records_reversed(body: bytes) -> bytes:
+    """The same records in the reverse order: an object of the same size and other bytes
+    at each offset (record length from ObsPy)."""
+    import io
+
+    from obspy.io.mseed.util import get_record_information
+
+    n = get_record_information(io.BytesIO(body))["record_length"]
+    assert len(body) % n == 0 and len(body) > n
+    return b"".join(body[i : i + n] for i in range(len(body) - n, -1, -n))
+
+
+def object_gets(proxy: Proxy) -> list[str]:
+    return [p for m, p in proxy.take() if m == "GET" and "list-type" not in p and "delimiter" not in p]
+
+
+def test_reindex_finds_an_object_rewritten_with_the_same_size_by_its_etag(s3, data, tmp_path):
+    """Re-indexing compares an object's ETag and size (from the LIST), not its
+    last-modified time: an object rewritten at once with other bytes of the same size is
+    read again, exactly that one, and the catalogue keeps the ETag the store gives (S3's
+    ETag of a single PUT: the MD5 of the body, in quotes)."""
+    import hashlib
+
+    moto, proxy = s3
+    files = sds_files(data / "sds-small")
+    for rel, p in files:
+        moto.put(f"et/{rel}", p.read_bytes())
+    db = tmp_path / "c.sqlite"
+    root = f"s3://{BUCKET}/et"
+    assert "37 read" in siqaco(proxy, "index", root, "--db", str(db)).stderr.decode()
+    rel = "2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058"
+    new = records_reversed((data / "sds-small" / rel).read_bytes())
+    moto.put(f"et/{rel}", new)  # no pause: the same second as likely as not
+    proxy.take()
+    again = siqaco(proxy, "index", root, "--db", str(db)).stderr.decode()
+    assert "1 read, 36 unchanged" in again
+    assert object_gets(proxy) == [f"/{BUCKET}/et/{rel}"]
+    con = sqlite3.connect(db)
+    etags = dict(con.execute("SELECT path, etag FROM siqaco_files").fetchall())
+    assert etags[f"{root}/{rel}"] == f'"{hashlib.md5(new).hexdigest()}"'
+    assert all(
+        etags[f"{root}/{r}"] == f'"{hashlib.md5(p.read_bytes()).hexdigest()}"' for r, p in files if r != rel
+    )
+    got = con.execute("SELECT sum(bytes) FROM tsindex WHERE filename=?", (f"{root}/{rel}",)).fetchone()
+    assert got[0] == len(new)
+
+
+def test_a_catalogue_row_of_an_object_changed_since_indexing_is_a_clear_error(s3, data, tmp_path):
+    """The issue's "wrong ETag": `siqaco serve` follows a catalogue row into the bucket with
+    a ranged GET sent with `If-Match` (the ETag indexed); once the object is replaced, the
+    request fails with an error naming the object and saying to re-index, never records
+    of the other object read at the old offsets. After re-indexing it answers again."""
+    from serving import Server
+
+    moto, proxy = s3
+    for rel, p in sds_files(data / "sds-small"):
+        moto.put(f"wr/{rel}", p.read_bytes())
+    db = tmp_path / "c.sqlite"
+    root = f"s3://{BUCKET}/wr"
+    siqaco(proxy, "index", root, "--db", str(db))
+    rel = "2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058"
+    q = "net=IU&sta=COLA&loc=00&cha=BHZ&start=2010-02-27T06:30:00&end=2010-02-27T07:00:00"
+    server = Server(["--catalogue", str(db)], tmp_path / "serve.log", env=env_for(proxy))
+    try:
+        url = f"{server.url}/fdsnws/dataselect/1/query?{q}"
+        before = urllib.request.urlopen(url, timeout=60).read()
+        assert len(before) > 0
+        moto.put(f"wr/{rel}", records_reversed((data / "sds-small" / rel).read_bytes()))
+        proxy.take()
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(url, timeout=60).read()
+        body = e.value.read().decode()
+        assert e.value.code == 500, body
+        assert f"{root}/{rel}" in body and "changed since it was indexed" in body and "re-index" in body
+        assert "412" in body
+        assert object_gets(proxy) == [f"/{BUCKET}/wr/{rel}"]  # one ranged GET, refused
+        siqaco(proxy, "index", root, "--db", str(db))
+        after = urllib.request.urlopen(url, timeout=60).read()
+        assert sorted(before[i : i + 512] for i in range(0, len(before), 512)) == sorted(
+            after[i : i + 512] for i in range(0, len(after), 512)
+        )
+    finally:
+        server.stop()
