@@ -417,3 +417,135 @@ def test_a_catalogue_row_of_an_object_changed_since_indexing_is_a_clear_error(s3
         )
     finally:
         server.stop()
+
+
+def bucket_keys(moto, prefix: str) -> list[str]:
+    """The keys under `prefix/` (ListObjectsV2 of the server itself, not through siqaco)."""
+    import xml.etree.ElementTree as ET
+
+    keys, token = [], None
+    while True:
+        q = f"/{BUCKET}?list-type=2&prefix={prefix}/" + (f"&continuation-token={token}" if token else "")
+        assert moto.request("GET", q) == 200, moto.last
+        root = ET.fromstring(moto.last)
+        ns = {"s": root.tag.split("}")[0].strip("{")}
+        keys += [k.text for k in root.findall("s:Contents/s:Key", ns)]
+        token = root.findtext("s:NextContinuationToken", namespaces=ns)
+        if not token:
+            return sorted(keys)
+
+
+def download(moto, prefix: str, dest: Path) -> Path:
+    for k in bucket_keys(moto, prefix):
+        assert moto.request("GET", f"/{BUCKET}/{k}") == 200, k
+        out = dest / k[len(prefix) + 1 :]
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(moto.last)
+    return dest
+
+
+def bucket_archive(moto, full: Path, tmp_path: Path, prefix: str) -> tuple[Path, set[str]]:
+    """The update scenario's archive with holes (tests/peers/update_scenario.py) uploaded
+    under `prefix/`, and a siqaco.toml whose final archive is that bucket prefix (the
+    source: the complete archive on disk). Returns the configuration and the day files
+    the holes touch (relative paths)."""
+    import random
+
+    import update_scenario as sc
+
+    holed = tmp_path / "holed"
+    assert sc.cut_holes(full, holed, random.Random(7)) > 0
+    for p in sc.day_files(holed):
+        moto.put(f"{prefix}/{p.relative_to(holed).as_posix()}", p.read_bytes())
+    touched = {
+        p.relative_to(full).as_posix()
+        for p in sc.day_files(full)
+        if not (holed / p.relative_to(full)).exists() or (holed / p.relative_to(full)).read_bytes() != p.read_bytes()
+    }
+    config = sc.write_config(tmp_path, "siqaco.sqlite", full)
+    text = config.read_text()
+    assert 'path = "arch"' in text
+    config.write_text(text.replace('path = "arch"', f'path = "s3://{BUCKET}/{prefix}"', 1))
+    return config, touched
+
+
+def journal_and_locks(db: Path) -> tuple[list, list]:
+    con = sqlite3.connect(db)
+    return (
+        con.execute("SELECT * FROM siqaco_object_journal").fetchall(),
+        con.execute("SELECT * FROM siqaco_archive_locks").fetchall(),
+    )
+
+
+def test_a_bucket_as_the_final_archive_has_its_holes_filled_exactly(s3, full, tmp_path):
+    """`[archive] path = "s3://..."`: `siqaco update` fills the holes of an archive in a
+    bucket from a local archive, sample for sample (ObsPy: the bucket's objects downloaded
+    against the complete archive); the day objects the holes touch are written, each by
+    whole-object PUTs (conditional on the ETag read, If-Match), no other object is written,
+    no staging object is left, the journal and the lock rows are empty."""
+    import update_scenario as sc
+
+    moto, proxy = s3
+    config, touched = bucket_archive(moto, full, tmp_path, "final-a")
+    proxy.take()
+    p = siqaco(proxy, "update", "--config", str(config), "--start", sc.WINDOW[0], "--end", sc.WINDOW[1],
+               "--format", "json", ok=(0, 3))
+    summary = json.loads(p.stdout)
+    assert summary["requests_left"] == 0, p.stdout.decode()
+    puts = [path for m, path in proxy.take() if m == "PUT"]
+    # (a day file with two holes is written by each of their requests' merges)
+    assert sorted(set(puts)) == sorted(f"/{BUCKET}/final-a/{r}" for r in touched)
+    got = download(moto, "final-a", tmp_path / "got")
+    assert sc.samples(got) == sc.samples(full)
+    assert bucket_keys(moto, "final-a") == sorted(f"final-a/{p.relative_to(full).as_posix()}" for p in sc.day_files(full))
+    assert journal_and_locks(tmp_path / "siqaco.sqlite") == ([], [])
+
+
+def test_a_bucket_archive_keeps_every_sample_across_a_kill_between_puts(s3, full, tmp_path):
+    """`siqaco update` into a bucket killed (SIGKILL) right after its first PUT was
+    answered (a pause after each PUT, `SIQACO_MERGE_STEP_DELAY_MS`; the kill when the
+    proxy has seen a PUT): the journal in the catalogue names the object, every object is
+    whole (its old or its new version); the next run finds the journal (one HEAD per
+    row), takes over the dead run's lock, asks again for what was not written and ends
+    with every sample of the complete archive, none twice (ObsPy), an empty journal, no
+    lock row and no stray object."""
+    import os
+    import signal
+
+    import update_scenario as sc
+
+    moto, proxy = s3
+    config, touched = bucket_archive(moto, full, tmp_path, "final-b")
+    db = tmp_path / "siqaco.sqlite"
+    proxy.take()
+    args = [siqaco_bin(), "update", "--config", str(config), "--start", sc.WINDOW[0], "--end", sc.WINDOW[1]]
+    proc = subprocess.Popen(args, env=env_for(proxy, SIQACO_MERGE_STEP_DELAY_MS="3000"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not any(m == "PUT" for m, _ in list(proxy.requests)):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode()
+        time.sleep(0.05)
+    time.sleep(0.5)  # the PUT answered, its row not yet deleted
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    puts = [path for m, path in proxy.take() if m == "PUT"]
+    assert len(puts) == 1
+    journal, locks = journal_and_locks(db)
+    assert [r[1] for r in journal] == [f"s3:/{puts[0]}"]
+    assert len(locks) == 1 and locks[0][1].endswith(f" {proc.pid}")
+    # every object whole: each reads (ObsPy) with its records complete
+    import obspy
+
+    for f in sc.day_files(download(moto, "final-b", tmp_path / "mid")):
+        assert sum(tr.stats.npts for tr in obspy.read(str(f))) > 0
+    p = siqaco(proxy, "update", "--config", str(config), "--start", sc.WINDOW[0], "--end", sc.WINDOW[1],
+               "--format", "json")
+    assert json.loads(p.stdout)["requests_left"] == 0, p.stderr.decode()
+    reqs = proxy.take()
+    assert [path for m, path in reqs if m == "HEAD"] == puts  # the journal's row, checked
+    assert puts[0] not in [path for m, path in reqs if m == "PUT"]  # written before the kill
+    got = download(moto, "final-b", tmp_path / "got")
+    assert sc.samples(got) == sc.samples(full)
+    assert bucket_keys(moto, "final-b") == sorted(f"final-b/{p.relative_to(full).as_posix()}" for p in sc.day_files(full))
+    assert journal_and_locks(db) == ([], [])
+    assert f"/{BUCKET}/final-b/" in puts[0] and puts[0][len(f"/{BUCKET}/final-b/"):] in touched

@@ -252,7 +252,7 @@ impl std::fmt::Debug for AlignedBytes {
 impl AlignedBytes {
     /// Bytes received whole (an object of a bucket): held as they are.
     #[cfg(feature = "objectstore")]
-    fn from_vec(buf: Vec<u8>) -> AlignedBytes {
+    pub(crate) fn from_vec(buf: Vec<u8>) -> AlignedBytes {
         let len = buf.len();
         AlignedBytes { buf, start: 0, len }
     }

@@ -268,6 +268,12 @@ impl Archive {
         &self.root
     }
 
+    /// Whether the archive can be read: its root is an existing directory or a bucket
+    /// prefix (`s3://`; a prefix without objects is an empty archive).
+    pub(crate) fn readable(&self) -> bool {
+        self.root.is_dir() || store::is_object_url(&self.root)
+    }
+
     /// The layout.
     pub fn layout(&self) -> &Layout {
         &self.layout

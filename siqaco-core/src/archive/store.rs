@@ -219,7 +219,7 @@ pub(in crate::archive) use client::find;
 #[cfg(feature = "objectstore")]
 pub use client::{configure, request_counts, RequestCounts, StoreOptions};
 #[cfg(feature = "objectstore")]
-pub(crate) use client::{read_object, read_object_range};
+pub(crate) use client::{head_etag, read_object, read_object_range, read_versioned, write_object};
 
 #[cfg(feature = "objectstore")]
 mod client {
@@ -438,8 +438,16 @@ mod client {
             object_store::Error::Precondition { .. } => Some(412),
             _ => status,
         };
+        let status = match &e {
+            object_store::Error::AlreadyExists { .. } => Some(412),
+            _ => status,
+        };
         let what = match (&e, status) {
             (object_store::Error::NotFound { .. }, _) | (_, Some(404)) => "no such object",
+            (_, Some(412)) if request.starts_with("PUT") => {
+                "another writer changed the object since this run read it: not overwritten \
+                 (run again: the next run reads its new version)"
+            }
             (_, Some(412)) => {
                 "the object changed since it was indexed (its ETag is not the catalogue's): \
                  re-index the archive (siqaco index) before reading it through the catalogue"
@@ -564,6 +572,88 @@ mod client {
         BYTES.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         tracing::debug!(object = %url, bytes = bytes.len(), "{request}");
         Ok(bytes.to_vec())
+    }
+
+    /// The whole object at `path` (`s3://bucket/key`) and its ETag, one GET; `None` when
+    /// there is no such object.
+    ///
+    /// # Errors
+    /// The store's answer ([`Error::Http`]) other than 404.
+    pub(crate) fn read_versioned(path: &Path) -> Result<Option<(Vec<u8>, Option<String>)>> {
+        let (store, url, key) = locate(path)?;
+        GETS.fetch_add(1, Ordering::Relaxed);
+        let got = block_on(async move {
+            let r = store.get(&key).await?;
+            let etag = r.meta.e_tag.clone();
+            Ok::<_, object_store::Error>((r.bytes().await?, etag))
+        })?;
+        match got {
+            Ok((bytes, etag)) => {
+                BYTES.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                tracing::debug!(object = %url, bytes = bytes.len(), "GET");
+                Ok(Some((bytes.to_vec(), etag)))
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(store_error(&url, "GET", e)),
+        }
+    }
+
+    /// The ETag of the object at `path` (one HEAD); `None` when there is no such object.
+    ///
+    /// # Errors
+    /// The store's answer ([`Error::Http`]) other than 404.
+    pub(crate) fn head_etag(path: &Path) -> Result<Option<String>> {
+        let (store, url, key) = locate(path)?;
+        match block_on(async move { store.head(&key).await })? {
+            Ok(meta) => Ok(Some(meta.e_tag.unwrap_or_default())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(store_error(&url, "HEAD", e)),
+        }
+    }
+
+    /// Writes the whole object at `path` with one PUT, atomic by S3's semantics (readers
+    /// see the old or the new object): only if its current ETag is `expected`
+    /// (`If-Match`), or with `expected` `None` only if there is no object (`If-None-Match:
+    /// *`), so that a concurrent writer is detected instead of overwritten. `bytes` `None`
+    /// deletes the object (a DELETE, unconditional: S3 has no conditional delete).
+    /// Returns the new object's ETag.
+    ///
+    /// # Errors
+    /// [`Error::Http`] with status 412 when another writer changed (or created) the object;
+    /// the store's answer otherwise.
+    pub(crate) fn write_object(
+        path: &Path,
+        bytes: Option<Vec<u8>>,
+        expected: Option<&str>,
+    ) -> Result<Option<String>> {
+        use object_store::{PutMode, PutOptions, UpdateVersion};
+        let (store, url, key) = locate(path)?;
+        let Some(bytes) = bytes else {
+            block_on(async move { store.delete(&key).await })?
+                .map_err(|e| store_error(&url, "DELETE", e))?;
+            tracing::debug!(object = %url, "DELETE");
+            return Ok(None);
+        };
+        let mode = match expected {
+            Some(e) => PutMode::Update(UpdateVersion {
+                e_tag: Some(e.to_string()),
+                version: None,
+            }),
+            None => PutMode::Create,
+        };
+        let request = match expected {
+            Some(e) => format!("PUT If-Match {e}"),
+            None => "PUT If-None-Match *".to_string(),
+        };
+        let n = bytes.len();
+        let put = block_on(async move {
+            store
+                .put_opts(&key, bytes.into(), PutOptions::from(mode))
+                .await
+        })?
+        .map_err(|e| store_error(&url, &request, e))?;
+        tracing::debug!(object = %url, bytes = n, "{request}");
+        Ok(put.e_tag)
     }
 
     /// One entry of a LIST: a name under the listed prefix.
