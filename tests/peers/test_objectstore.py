@@ -543,7 +543,6 @@ def test_a_bucket_archive_keeps_every_sample_across_a_kill_between_puts(s3, full
     assert json.loads(p.stdout)["requests_left"] == 0, p.stderr.decode()
     reqs = proxy.take()
     assert [path for m, path in reqs if m == "HEAD"] == puts  # the journal's row, checked
-    assert puts[0] not in [path for m, path in reqs if m == "PUT"]  # written before the kill
     got = download(moto, "final-b", tmp_path / "got")
     assert sc.samples(got) == sc.samples(full)
     assert bucket_keys(moto, "final-b") == sorted(f"final-b/{p.relative_to(full).as_posix()}" for p in sc.day_files(full))
