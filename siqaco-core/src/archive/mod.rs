@@ -270,6 +270,7 @@ impl Archive {
 
     /// Whether the archive can be read: its root is an existing directory or a bucket
     /// prefix (`s3://`; a prefix without objects is an empty archive).
+    #[cfg(feature = "update")]
     pub(crate) fn readable(&self) -> bool {
         self.root.is_dir() || store::is_object_url(&self.root)
     }

@@ -200,6 +200,7 @@ pub(crate) fn reading_threads(root: &Path, threads: Option<usize>) -> Option<usi
 /// # Errors
 /// The I/O error of the read; `UnexpectedEof` when the file or object ends before
 /// `offset + len`; for an object, the store's answer (kind `Other` for a changed object).
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
 pub(crate) fn read_indexed_range(
     path: &Path,
     offset: u64,
@@ -218,8 +219,10 @@ pub(crate) fn read_indexed_range(
 pub(in crate::archive) use client::find;
 #[cfg(feature = "objectstore")]
 pub use client::{configure, request_counts, RequestCounts, StoreOptions};
+#[cfg(all(feature = "objectstore", feature = "update"))]
+pub(crate) use client::{head_etag, write_object};
 #[cfg(feature = "objectstore")]
-pub(crate) use client::{head_etag, read_object, read_object_range, read_versioned, write_object};
+pub(crate) use client::{read_object, read_object_range, read_versioned};
 
 #[cfg(feature = "objectstore")]
 mod client {
@@ -602,6 +605,7 @@ mod client {
     ///
     /// # Errors
     /// The store's answer ([`Error::Http`]) other than 404.
+    #[cfg(feature = "update")]
     pub(crate) fn head_etag(path: &Path) -> Result<Option<String>> {
         let (store, url, key) = locate(path)?;
         match block_on(async move { store.head(&key).await })? {
@@ -621,6 +625,7 @@ mod client {
     /// # Errors
     /// [`Error::Http`] with status 412 when another writer changed (or created) the object;
     /// the store's answer otherwise.
+    #[cfg(feature = "update")]
     pub(crate) fn write_object(
         path: &Path,
         bytes: Option<Vec<u8>>,

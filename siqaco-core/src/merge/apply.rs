@@ -271,7 +271,7 @@ pub(crate) struct Staging<'w> {
     bucket: Option<&'w dyn ObjectWriter>,
     /// Bucket: the new objects staged (`None`: remove) and the version (ETag; `None`: no
     /// object) of each day object as this run read it.
-    objects: std::sync::Mutex<(Vec<(PathBuf, Option<Vec<u8>>)>, HashMap<PathBuf, Option<String>>)>,
+    objects: std::sync::Mutex<HeldObjects>,
     /// The journal: `ROOT/.siqaco-merge-journal.json`, or a worker's own.
     jpath: PathBuf,
     /// A worker's tag in the staged names ([`SharedWriter`]); `None` under the archive
@@ -284,9 +284,20 @@ pub(crate) struct Staging<'w> {
     unsynced: std::sync::Mutex<Vec<PathBuf>>,
 }
 
+/// The day objects of a bucket a merge holds until its commit: the new contents
+/// (`None`: remove) and the version (ETag; `None`: no object) of each as read.
+type HeldObjects = (
+    Vec<(PathBuf, Option<Vec<u8>>)>,
+    HashMap<PathBuf, Option<String>>,
+);
+
 /// One day object of a bucket to write: the object (`s3://bucket/key`), its new content
 /// (`None`: remove it) and the version the merge read (its ETag; `None`: there was no
 /// object), which the write asks for so that a concurrent writer is detected.
+#[cfg_attr(
+    not(all(feature = "update", feature = "objectstore")),
+    allow(dead_code)
+)]
 pub(crate) struct ObjectWrite {
     /// The object.
     pub target: PathBuf,
@@ -297,7 +308,7 @@ pub(crate) struct ObjectWrite {
 }
 
 /// How a merge into an archive in a bucket journals and writes its day objects
-/// ([`super::bucket`]): the one difference from a directory archive, whose day files are
+/// (`merge/bucket.rs`): the one difference from a directory archive, whose day files are
 /// staged beside their targets and renamed under the journal file.
 pub(crate) trait ObjectWriter: Sync {
     /// Writes `objects` (every one verified) under the journal; returns how many.
@@ -327,6 +338,7 @@ impl<'w> Staging<'w> {
 
     /// Notes the version of the day file `path` this run read (`etag`; `None`: absent),
     /// for the conditional write of a bucket's object. Nothing for a directory archive.
+    #[cfg_attr(not(feature = "objectstore"), allow(dead_code))]
     fn read_version(&self, path: &Path, etag: Option<String>) {
         if self.bucket.is_some() {
             let mut o = self.objects.lock().unwrap_or_else(|e| e.into_inner());
@@ -371,7 +383,11 @@ impl<'w> Staging<'w> {
         if self.bucket.is_some() {
             // held until the commit: a bucket has no rename, so nothing is written before
             let mut o = self.objects.lock().unwrap_or_else(|e| e.into_inner());
-            o.0.extend(files.iter().map(|(t, b)| (t.clone(), b.as_ref().map(|p| p.concat()))));
+            o.0.extend(
+                files
+                    .iter()
+                    .map(|(t, b)| (t.clone(), b.as_ref().map(|p| p.concat()))),
+            );
             return Ok(());
         }
         let rel = |p: &Path| p.strip_prefix(&self.root).unwrap_or(p).to_path_buf();
@@ -703,6 +719,13 @@ pub(crate) fn merge_into(
         return merge_run(archive, inputs, opts, None, cancel);
     }
     let root = archive.root();
+    if crate::archive::store::is_object_url(root) {
+        return Err(Error::invalid_argument(format!(
+            "{}: siqaco merge writes into a directory archive; an archive in a bucket is \
+             written by siqaco update (its journal and lock are in the catalogue)",
+            root.display()
+        )));
+    }
     let lock = ArchiveLock::acquire(root)?;
     let recovered = tidy_root(root, Some(&lock))?.recovered;
     let mut report = merge_run(archive, inputs, opts, Some(Writer::Locked(&lock)), cancel)?;
@@ -746,12 +769,12 @@ pub(crate) fn merge_into_shared(
 }
 
 /// [`merge_into_locked`] into an archive in a bucket, whose lock (a catalogue row) the
-/// caller holds and whose journal it recovered ([`super::bucket`]): the same merge and
+/// caller holds and whose journal it recovered (`merge/bucket.rs`): the same merge and
 /// verification, the day objects written by `writer`.
 ///
 /// # Errors
 /// As [`merge_into`]; the store's errors naming the object.
-#[cfg(feature = "update")]
+#[cfg(all(feature = "update", feature = "objectstore"))]
 pub(crate) fn merge_into_objects(
     archive: &Archive,
     inputs: &[MergeInput],
@@ -768,8 +791,11 @@ enum Writer<'w, 'a> {
     // built by `merge_into_shared` (the update's workers) only
     #[cfg_attr(not(feature = "update"), allow(dead_code))]
     Shared(&'w SharedWriter<'a>),
-    /// An archive in a bucket ([`super::bucket`], built by `siqaco update`).
-    #[cfg_attr(not(feature = "update"), allow(dead_code))]
+    /// An archive in a bucket (`merge::bucket`, built by `siqaco update`).
+    #[cfg_attr(
+        not(all(feature = "update", feature = "objectstore")),
+        allow(dead_code)
+    )]
     Objects(&'w dyn ObjectWriter),
 }
 

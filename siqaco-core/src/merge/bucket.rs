@@ -102,7 +102,10 @@ impl ObjectWriter for BucketWriter<'_> {
 /// The `LIKE` pattern of the object URLs under the bucket root `root`.
 fn under(root: &Path) -> String {
     let r = root.to_string_lossy();
-    let esc = r.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let esc = r
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("{}/%", esc.trim_end_matches('/'))
 }
 
@@ -152,7 +155,11 @@ pub(crate) fn recover(cat: &Catalogue, root: &Path, warnings: &mut Vec<String>) 
 
 /// This process as a lock holder: `HOST PID`.
 fn me() -> String {
-    format!("{} {}", crate::index::workers::host_name(), std::process::id())
+    format!(
+        "{} {}",
+        crate::index::workers::host_name(),
+        std::process::id()
+    )
 }
 
 /// The lock of a bucket archive held by this run: its row in the catalogue's
@@ -231,7 +238,10 @@ impl Drop for BucketLock {
             &vals![self.root.to_string_lossy().as_ref(), me().as_str()],
         );
         if let Err(e) = r {
-            tracing::warn!("{}: the archive lock was not released: {e}", self.root.display());
+            tracing::warn!(
+                "{}: the archive lock was not released: {e}",
+                self.root.display()
+            );
         }
     }
 }

@@ -1089,7 +1089,7 @@ enum Lock {
     File(ArchiveLock),
     /// A bucket archive's row in the catalogue ([`crate::merge::bucket`]).
     #[cfg(feature = "objectstore")]
-    Bucket(#[allow(dead_code)] Mutex<crate::merge::bucket::BucketLock>),
+    Bucket(#[allow(dead_code)] Box<Mutex<crate::merge::bucket::BucketLock>>),
 }
 
 /// What a run that changes the archive holds while it lives ([`take_archive`]).
@@ -1180,7 +1180,7 @@ fn take_bucket(config: &Config, archive: &Archive) -> Result<Hold> {
         .map_err(|e| Error::io(std::env::temp_dir(), e))?
         .keep();
     Ok(Hold {
-        lock: Lock::Bucket(Mutex::new(lock)),
+        lock: Lock::Bucket(Box::new(Mutex::new(lock))),
         staging,
         catalogue,
         worker: None,
