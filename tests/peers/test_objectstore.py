@@ -495,6 +495,25 @@ def test_a_bucket_as_the_final_archive_has_its_holes_filled_exactly(s3, full, tm
     puts = [path for m, path in proxy.take() if m == "PUT"]
     # (a day file with two holes is written by each of their requests' merges)
     assert sorted(set(puts)) == sorted(f"/{BUCKET}/final-a/{r}" for r in touched)
+    # each PUT asks for the version the merge read: the first of an object the holed
+    # object's ETag (the MD5 of its bytes), a later one the ETag of an object written since
+    # (If-Match, another MD5); a day object that was missing is created only if still
+    # absent (If-None-Match: *)
+    import hashlib
+
+    holed = tmp_path / "holed"
+    conditions = [c for c in proxy.put_conditions if c[0].startswith(f"/{BUCKET}/final-a/")]
+    assert [c[0] for c in conditions] == puts
+    seen: set[str] = set()
+    for path, if_match, if_none_match in conditions:
+        before = holed / path[len(f"/{BUCKET}/final-a/"):]
+        if path in seen:
+            assert if_match is not None and if_none_match is None, path
+        elif before.exists():
+            assert (if_match, if_none_match) == (f'"{hashlib.md5(before.read_bytes()).hexdigest()}"', None), path
+        else:
+            assert (if_match, if_none_match) == (None, "*"), path
+        seen.add(path)
     got = download(moto, "final-a", tmp_path / "got")
     assert sc.samples(got) == sc.samples(full)
     assert bucket_keys(moto, "final-a") == sorted(f"final-a/{p.relative_to(full).as_posix()}" for p in sc.day_files(full))
