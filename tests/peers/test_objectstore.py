@@ -567,3 +567,24 @@ def test_a_bucket_archive_keeps_every_sample_across_a_kill_between_puts(s3, full
     assert bucket_keys(moto, "final-b") == sorted(f"final-b/{p.relative_to(full).as_posix()}" for p in sc.day_files(full))
     assert journal_and_locks(db) == ([], [])
     assert f"/{BUCKET}/final-b/" in puts[0] and puts[0][len(f"/{BUCKET}/final-b/"):] in touched
+
+
+def test_merge_and_repair_refuse_a_bucket_and_write_nothing(s3, data, tmp_path):
+    """`siqaco merge --into s3://...` is refused with a clear error (a bucket is written by
+    `siqaco update`, whose journal and lock are in the catalogue), `siqaco repair` of a
+    bucket fails naming it; no PUT is made and no local directory named after the URL
+    appears."""
+    _, proxy = s3
+    proxy.take()
+    patch = data / "sds-small" / "2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058"
+    p = subprocess.run([siqaco_bin(), "merge", "--into", f"s3://{BUCKET}/m", str(patch)], capture_output=True,
+                       env=env_for(proxy), cwd=tmp_path, check=False)
+    err = p.stderr.decode()
+    assert p.returncode != 0 and f"s3://{BUCKET}/m" in err and "siqaco update" in err, err
+    # repair takes local directories only: the URL is not one
+    p = subprocess.run([siqaco_bin(), "repair", f"s3://{BUCKET}/m"], capture_output=True,
+                       env=env_for(proxy), cwd=tmp_path, check=False)
+    err = p.stderr.decode()
+    assert p.returncode != 0 and f"s3://{BUCKET}/m" in err, err
+    assert not any(m == "PUT" for m, _ in proxy.take())
+    assert not (tmp_path / "s3:").exists()

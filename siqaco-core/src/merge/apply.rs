@@ -719,18 +719,29 @@ pub(crate) fn merge_into(
         return merge_run(archive, inputs, opts, None, cancel);
     }
     let root = archive.root();
-    if crate::archive::store::is_object_url(root) {
-        return Err(Error::invalid_argument(format!(
-            "{}: siqaco merge writes into a directory archive; an archive in a bucket is \
-             written by siqaco update (its journal and lock are in the catalogue)",
-            root.display()
-        )));
-    }
+    directory_only(root, "merge")?;
     let lock = ArchiveLock::acquire(root)?;
     let recovered = tidy_root(root, Some(&lock))?.recovered;
     let mut report = merge_run(archive, inputs, opts, Some(Writer::Locked(&lock)), cancel)?;
     report.recovered = recovered;
     Ok(report)
+}
+
+/// Refuses an archive in a bucket for `command` (`merge`), which writes into a
+/// directory archive (its journal and lock files in the root): a bucket is written by
+/// `siqaco update` (whose journal and lock are in the catalogue).
+///
+/// # Errors
+/// [`Error::InvalidArgument`] naming the root for an `s3://` root.
+pub(crate) fn directory_only(root: &Path, command: &str) -> Result<()> {
+    if crate::archive::store::is_object_url(root) {
+        return Err(Error::invalid_argument(format!(
+            "{}: siqaco {command} writes into a directory archive; an archive in a bucket \
+             is written by siqaco update (its journal and lock are in the catalogue)",
+            root.display()
+        )));
+    }
+    Ok(())
 }
 
 /// [`merge_into`] (not a dry run) by a run that holds the archive lock already and tidied
