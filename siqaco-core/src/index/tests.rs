@@ -270,3 +270,28 @@ fn version_4_catalogue_migrates_to_5() {
     );
     assert_eq!(cat.tsindex_rows().unwrap(), rows);
 }
+
+/// Step 5 on PostgreSQL: the nullable `etag` column added only if it does not exist (a
+/// migration killed before its version number runs again), the two new tables created
+/// only if absent, all in one transaction, no index built, no table rewritten.
+#[test]
+fn postgres_step_5_is_idempotent_ddl_in_one_transaction() {
+    let script = migrate::script(
+        &migrate::plan(4, 5, BackendKind::Postgres, None),
+        BackendKind::Postgres,
+    );
+    assert_eq!(
+        script,
+        [
+            "BEGIN;",
+            "ALTER TABLE siqaco_files ADD COLUMN IF NOT EXISTS etag TEXT;",
+            &format!("{};", siqaco_ddl_pg(migrate::DDL_V5[1])),
+            &format!("{};", siqaco_ddl_pg(migrate::DDL_V5[2])),
+            "DELETE FROM siqaco_schema; INSERT INTO siqaco_schema (version) VALUES (5);",
+            "COMMIT;",
+        ]
+    );
+    assert!(script[2].starts_with("CREATE TABLE IF NOT EXISTS siqaco_object_journal"));
+    assert!(script[2].contains("new_size BIGINT NOT NULL"));
+    assert!(script[3].starts_with("CREATE TABLE IF NOT EXISTS siqaco_archive_locks"));
+}
