@@ -96,6 +96,8 @@ class Proxy:
     def __init__(self, upstream_port: int):
         self.requests: list[tuple[str, str]] = []
         self.signed: list[bool] = []  # whether each request carried a signature
+        # (path, If-Match, If-None-Match) of each PUT: the conditions of conditional writes
+        self.put_conditions: list[tuple[str, str | None, str | None]] = []
         self.fail: tuple[int, str, int] | None = None
         self.lock = threading.Lock()
         proxy = self
@@ -112,6 +114,10 @@ class Proxy:
                 with proxy.lock:
                     proxy.requests.append((self.command, self.path))
                     proxy.signed.append("Authorization" in self.headers)
+                    if self.command == "PUT":
+                        proxy.put_conditions.append(
+                            (self.path, self.headers.get("If-Match"), self.headers.get("If-None-Match"))
+                        )
                     fail = proxy.fail
                     if fail and fail[2] != 0:
                         proxy.fail = (fail[0], fail[1], fail[2] - 1)

@@ -22,6 +22,7 @@ import json
 import sqlite3
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -331,3 +332,308 @@ def test_update_from_a_bucket_source_fills_the_holes_exactly(s3, full, tmp_path)
                "--format", "json")
     assert sc.samples(tmp_path / "arch") == sc.samples(full), p.stderr.decode()
     assert sc.leftovers(tmp_path / "arch") == []
+
+
+def records_reversed(body: bytes) -> bytes:
+    """The same records in the reverse order: an object of the same size and other bytes
+    at each offset (record length from ObsPy)."""
+    import io
+
+    from obspy.io.mseed.util import get_record_information
+
+    n = get_record_information(io.BytesIO(body))["record_length"]
+    assert len(body) % n == 0 and len(body) > n
+    return b"".join(body[i : i + n] for i in range(len(body) - n, -1, -n))
+
+
+def object_gets(proxy: Proxy) -> list[str]:
+    return [p for m, p in proxy.take() if m == "GET" and "list-type" not in p and "delimiter" not in p]
+
+
+def test_reindex_finds_an_object_rewritten_with_the_same_size_by_its_etag(s3, data, tmp_path):
+    """Re-indexing compares an object's ETag and size (from the LIST), not its
+    last-modified time: an object rewritten at once with other bytes of the same size is
+    read again, exactly that one, and the catalogue keeps the ETag the store gives (S3's
+    ETag of a single PUT: the MD5 of the body, in quotes)."""
+    import hashlib
+
+    moto, proxy = s3
+    files = sds_files(data / "sds-small")
+    for rel, p in files:
+        moto.put(f"et/{rel}", p.read_bytes())
+    db = tmp_path / "c.sqlite"
+    root = f"s3://{BUCKET}/et"
+    assert "37 read" in siqaco(proxy, "index", root, "--db", str(db)).stderr.decode()
+    rel = "2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058"
+    new = records_reversed((data / "sds-small" / rel).read_bytes())
+    moto.put(f"et/{rel}", new)  # no pause: the same second as likely as not
+    proxy.take()
+    again = siqaco(proxy, "index", root, "--db", str(db)).stderr.decode()
+    assert "1 read, 36 unchanged" in again
+    assert object_gets(proxy) == [f"/{BUCKET}/et/{rel}"]
+    con = sqlite3.connect(db)
+    etags = dict(con.execute("SELECT path, etag FROM siqaco_files").fetchall())
+    assert etags[f"{root}/{rel}"] == f'"{hashlib.md5(new).hexdigest()}"'
+    assert all(
+        etags[f"{root}/{r}"] == f'"{hashlib.md5(p.read_bytes()).hexdigest()}"' for r, p in files if r != rel
+    )
+    got = con.execute("SELECT sum(bytes) FROM tsindex WHERE filename=?", (f"{root}/{rel}",)).fetchone()
+    assert got[0] == len(new)
+
+
+def test_a_catalogue_row_of_an_object_changed_since_indexing_is_a_clear_error(s3, data, tmp_path):
+    """The issue's "wrong ETag": `siqaco serve` follows a catalogue row into the bucket with
+    a ranged GET sent with `If-Match` (the ETag indexed); once the object is replaced, the
+    request fails with an error naming the object and saying to re-index, never records
+    of the other object read at the old offsets. After re-indexing it answers again."""
+    from serving import Server
+
+    moto, proxy = s3
+    for rel, p in sds_files(data / "sds-small"):
+        moto.put(f"wr/{rel}", p.read_bytes())
+    db = tmp_path / "c.sqlite"
+    root = f"s3://{BUCKET}/wr"
+    siqaco(proxy, "index", root, "--db", str(db))
+    rel = "2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058"
+    q = "net=IU&sta=COLA&loc=00&cha=BHZ&start=2010-02-27T06:30:00&end=2010-02-27T07:00:00"
+    server = Server(["--catalogue", str(db)], tmp_path / "serve.log", env=env_for(proxy))
+    try:
+        url = f"{server.url}/fdsnws/dataselect/1/query?{q}"
+        before = urllib.request.urlopen(url, timeout=60).read()
+        assert len(before) > 0
+        moto.put(f"wr/{rel}", records_reversed((data / "sds-small" / rel).read_bytes()))
+        proxy.take()
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(url, timeout=60).read()
+        body = e.value.read().decode()
+        assert e.value.code == 500, body
+        assert f"{root}/{rel}" in body and "changed since it was indexed" in body and "re-index" in body
+        assert "412" in body
+        assert object_gets(proxy) == [f"/{BUCKET}/wr/{rel}"]  # one ranged GET, refused
+        siqaco(proxy, "index", root, "--db", str(db))
+        after = urllib.request.urlopen(url, timeout=60).read()
+        assert sorted(before[i : i + 512] for i in range(0, len(before), 512)) == sorted(
+            after[i : i + 512] for i in range(0, len(after), 512)
+        )
+    finally:
+        server.stop()
+
+
+def bucket_keys(moto, prefix: str) -> list[str]:
+    """The keys under `prefix/` (ListObjectsV2 of the server itself, not through siqaco)."""
+    import xml.etree.ElementTree as ET
+
+    keys, token = [], None
+    while True:
+        q = f"/{BUCKET}?list-type=2&prefix={prefix}/" + (f"&continuation-token={token}" if token else "")
+        assert moto.request("GET", q) == 200, moto.last
+        root = ET.fromstring(moto.last)
+        ns = {"s": root.tag.split("}")[0].strip("{")}
+        keys += [k.text for k in root.findall("s:Contents/s:Key", ns)]
+        token = root.findtext("s:NextContinuationToken", namespaces=ns)
+        if not token:
+            return sorted(keys)
+
+
+def download(moto, prefix: str, dest: Path) -> Path:
+    for k in bucket_keys(moto, prefix):
+        assert moto.request("GET", f"/{BUCKET}/{k}") == 200, k
+        out = dest / k[len(prefix) + 1 :]
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(moto.last)
+    return dest
+
+
+def bucket_archive(moto, full: Path, tmp_path: Path, prefix: str) -> tuple[Path, set[str]]:
+    """The update scenario's archive with holes (tests/peers/update_scenario.py) uploaded
+    under `prefix/`, and a siqaco.toml whose final archive is that bucket prefix (the
+    source: the complete archive on disk). Returns the configuration and the day files
+    the holes touch (relative paths)."""
+    import random
+
+    import update_scenario as sc
+
+    holed = tmp_path / "holed"
+    assert sc.cut_holes(full, holed, random.Random(7)) > 0
+    for p in sc.day_files(holed):
+        moto.put(f"{prefix}/{p.relative_to(holed).as_posix()}", p.read_bytes())
+    touched = {
+        p.relative_to(full).as_posix()
+        for p in sc.day_files(full)
+        if not (holed / p.relative_to(full)).exists() or (holed / p.relative_to(full)).read_bytes() != p.read_bytes()
+    }
+    config = sc.write_config(tmp_path, "siqaco.sqlite", full)
+    text = config.read_text()
+    assert 'path = "arch"' in text
+    config.write_text(text.replace('path = "arch"', f'path = "s3://{BUCKET}/{prefix}"', 1))
+    return config, touched
+
+
+def journal_and_locks(db: Path) -> tuple[list, list]:
+    con = sqlite3.connect(db)
+    return (
+        con.execute("SELECT * FROM siqaco_object_journal").fetchall(),
+        con.execute("SELECT * FROM siqaco_archive_locks").fetchall(),
+    )
+
+
+def test_a_bucket_as_the_final_archive_has_its_holes_filled_exactly(s3, full, tmp_path):
+    """`[archive] path = "s3://..."`: `siqaco update` fills the holes of an archive in a
+    bucket from a local archive, sample for sample (ObsPy: the bucket's objects downloaded
+    against the complete archive); the day objects the holes touch are written, each by
+    whole-object PUTs (conditional on the ETag read, If-Match), no other object is written,
+    no staging object is left, the journal and the lock rows are empty."""
+    import update_scenario as sc
+
+    moto, proxy = s3
+    config, touched = bucket_archive(moto, full, tmp_path, "final-a")
+    proxy.take()
+    p = siqaco(proxy, "update", "--config", str(config), "--start", sc.WINDOW[0], "--end", sc.WINDOW[1],
+               "--format", "json", ok=(0, 3))
+    summary = json.loads(p.stdout)
+    assert summary["requests_left"] == 0, p.stdout.decode()
+    puts = [path for m, path in proxy.take() if m == "PUT"]
+    # (a day file with two holes is written by each of their requests' merges)
+    assert sorted(set(puts)) == sorted(f"/{BUCKET}/final-a/{r}" for r in touched)
+    # each PUT asks for the version the merge read: the first of an object the holed
+    # object's ETag (the MD5 of its bytes), a later one the ETag of an object written since
+    # (If-Match, another MD5); a day object that was missing is created only if still
+    # absent (If-None-Match: *)
+    import hashlib
+
+    holed = tmp_path / "holed"
+    conditions = [c for c in proxy.put_conditions if c[0].startswith(f"/{BUCKET}/final-a/")]
+    assert [c[0] for c in conditions] == puts
+    seen: set[str] = set()
+    for path, if_match, if_none_match in conditions:
+        before = holed / path[len(f"/{BUCKET}/final-a/"):]
+        if path in seen:
+            assert if_match is not None and if_none_match is None, path
+        elif before.exists():
+            assert (if_match, if_none_match) == (f'"{hashlib.md5(before.read_bytes()).hexdigest()}"', None), path
+        else:
+            assert (if_match, if_none_match) == (None, "*"), path
+        seen.add(path)
+    got = download(moto, "final-a", tmp_path / "got")
+    assert sc.samples(got) == sc.samples(full)
+    assert bucket_keys(moto, "final-a") == sorted(f"final-a/{p.relative_to(full).as_posix()}" for p in sc.day_files(full))
+    assert journal_and_locks(tmp_path / "siqaco.sqlite") == ([], [])
+
+
+def test_a_bucket_archive_keeps_every_sample_across_a_kill_between_puts(s3, full, tmp_path):
+    """`siqaco update` into a bucket killed (SIGKILL) right after its first PUT was
+    answered (a pause after each PUT, `SIQACO_MERGE_STEP_DELAY_MS`; the kill when the
+    proxy has seen a PUT): the journal in the catalogue names the object, every object is
+    whole (its old or its new version); the next run finds the journal (one HEAD per
+    row), takes over the dead run's lock, asks again for what was not written and ends
+    with every sample of the complete archive, none twice (ObsPy), an empty journal, no
+    lock row and no stray object."""
+    import os
+    import signal
+
+    import update_scenario as sc
+
+    moto, proxy = s3
+    config, touched = bucket_archive(moto, full, tmp_path, "final-b")
+    db = tmp_path / "siqaco.sqlite"
+    proxy.take()
+    args = [siqaco_bin(), "update", "--config", str(config), "--start", sc.WINDOW[0], "--end", sc.WINDOW[1]]
+    proc = subprocess.Popen(args, env=env_for(proxy, SIQACO_MERGE_STEP_DELAY_MS="3000"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not any(m == "PUT" for m, _ in list(proxy.requests)):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode()
+        time.sleep(0.05)
+    time.sleep(0.5)  # the PUT answered, its row not yet deleted
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    puts = [path for m, path in proxy.take() if m == "PUT"]
+    assert len(puts) == 1
+    journal, locks = journal_and_locks(db)
+    assert [r[1] for r in journal] == [f"s3:/{puts[0]}"]
+    assert len(locks) == 1 and locks[0][1].endswith(f" {proc.pid}")
+    # every object whole: each reads (ObsPy) with its records complete
+    import obspy
+
+    for f in sc.day_files(download(moto, "final-b", tmp_path / "mid")):
+        assert sum(tr.stats.npts for tr in obspy.read(str(f))) > 0
+    p = siqaco(proxy, "update", "--config", str(config), "--start", sc.WINDOW[0], "--end", sc.WINDOW[1],
+               "--format", "json")
+    assert json.loads(p.stdout)["requests_left"] == 0, p.stderr.decode()
+    reqs = proxy.take()
+    assert [path for m, path in reqs if m == "HEAD"] == puts  # the journal's row, checked
+    got = download(moto, "final-b", tmp_path / "got")
+    assert sc.samples(got) == sc.samples(full)
+    assert bucket_keys(moto, "final-b") == sorted(f"final-b/{p.relative_to(full).as_posix()}" for p in sc.day_files(full))
+    assert journal_and_locks(db) == ([], [])
+    assert f"/{BUCKET}/final-b/" in puts[0] and puts[0][len(f"/{BUCKET}/final-b/"):] in touched
+
+
+def test_merge_and_repair_refuse_a_bucket_and_write_nothing(s3, data, tmp_path):
+    """`siqaco merge --into s3://...` is refused with a clear error (a bucket is written by
+    `siqaco update`, whose journal and lock are in the catalogue), `siqaco repair` of a
+    bucket fails naming it; no PUT is made and no local directory named after the URL
+    appears."""
+    _, proxy = s3
+    proxy.take()
+    patch = data / "sds-small" / "2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058"
+    p = subprocess.run([siqaco_bin(), "merge", "--into", f"s3://{BUCKET}/m", str(patch)], capture_output=True,
+                       env=env_for(proxy), cwd=tmp_path, check=False)
+    err = p.stderr.decode()
+    assert p.returncode != 0 and f"s3://{BUCKET}/m" in err and "siqaco update" in err, err
+    # repair takes local directories only: the URL is not one
+    p = subprocess.run([siqaco_bin(), "repair", f"s3://{BUCKET}/m"], capture_output=True,
+                       env=env_for(proxy), cwd=tmp_path, check=False)
+    err = p.stderr.decode()
+    assert p.returncode != 0 and f"s3://{BUCKET}/m" in err, err
+    assert not any(m == "PUT" for m, _ in proxy.take())
+    assert not (tmp_path / "s3:").exists()
+
+
+def test_the_catalogue_source_refuses_a_row_of_an_object_changed_since_indexing(s3, data, tmp_path):
+    """`kind = "tsindex"` source whose catalogue rows name objects: the section of an
+    object replaced since it was indexed is asked for with If-Match and refused; the
+    request's attempt records the error naming the object and saying to re-index, and no
+    record of the other object reaches the archive. After re-indexing the source's
+    catalogue, the next run fills the day file with the object's records (ObsPy: the same
+    samples as the object now holds)."""
+    import shutil
+
+    from obspy import read
+
+    moto, proxy = s3
+    sds = data / "sds-small"
+    for rel, p in sds_files(sds):
+        moto.put(f"cs/{rel}", p.read_bytes())
+    root = f"s3://{BUCKET}/cs"
+    src_db = tmp_path / "source.sqlite"
+    siqaco(proxy, "index", root, "--db", str(src_db))
+    rel = "2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058"
+    new = records_reversed((sds / rel).read_bytes())
+    moto.put(f"cs/{rel}", new)
+    (tmp_path / "final").mkdir()
+    cfg = tmp_path / "siqaco.toml"
+    cfg.write_text(
+        '[archive]\npath = "final"\n[catalogue]\nurl = "cat.sqlite"\n'
+        '[streams]\nselect = ["IU.COLA.00.BHZ"]\n[requests]\nretry = { count = 3 }\n'
+        f'[[sources]]\nname = "bucket"\nkind = "tsindex"\ntsindex = "{src_db}"\n'
+    )
+    window = ("--start", "2010-02-27T06:00:00", "--end", "2010-02-27T08:00:00")
+    siqaco(proxy, "update", "--config", str(cfg), *window, ok=(3,))
+    assert not list((tmp_path / "final").rglob("*.058"))
+    listed = json.loads(siqaco(proxy, "stack", "list", "--config", str(cfg), "--attempts", "--format", "json").stdout)
+    text = json.dumps(listed)
+    assert f"{root}/{rel}" in text and "changed since it was indexed" in text and "re-index" in text
+    siqaco(proxy, "index", root, "--db", str(src_db))
+    # (the stream starts at 06:50: the hour before stays a gap no source fills, status 3)
+    siqaco(proxy, "update", "--config", str(cfg), *window, ok=(0, 3))
+    [got] = list((tmp_path / "final").rglob("*.058"))
+    shutil.copy(got, tmp_path / "got.mseed")
+    (tmp_path / "new.mseed").write_bytes(new)
+    want = read(str(tmp_path / "new.mseed")).slice(*(__import__("obspy").UTCDateTime(t) for t in window[1::2]))
+    have = read(str(tmp_path / "got.mseed"))
+    want.merge()
+    have.merge()
+    w, h = want[0], have[0]
+    assert h.stats.starttime <= w.stats.starttime and h.stats.endtime >= w.stats.endtime
+    assert list(h.slice(w.stats.starttime, w.stats.endtime).data) == list(w.data)

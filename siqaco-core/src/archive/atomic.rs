@@ -252,7 +252,7 @@ impl std::fmt::Debug for AlignedBytes {
 impl AlignedBytes {
     /// Bytes received whole (an object of a bucket): held as they are.
     #[cfg(feature = "objectstore")]
-    fn from_vec(buf: Vec<u8>) -> AlignedBytes {
+    pub(crate) fn from_vec(buf: Vec<u8>) -> AlignedBytes {
         let len = buf.len();
         AlignedBytes { buf, start: 0, len }
     }
@@ -280,7 +280,7 @@ pub(crate) fn read_range_aligned(
     use std::io::{Read, Seek, SeekFrom};
     const PAGE: usize = 4096;
     #[cfg(feature = "objectstore")]
-    if let Some(r) = super::store::read_object_range(path, offset, len) {
+    if let Some(r) = super::store::read_object_range(path, offset, len, None) {
         return r.map(AlignedBytes::from_vec);
     }
     let mut f = fs::File::open(path)?;

@@ -198,6 +198,11 @@ pub struct ArchiveFile {
     pub size_bytes: u64,
     /// Last modification time in ns since 1970 UTC (0 when the platform does not give it).
     pub mtime_ns: i64,
+    /// The ETag of an object of a bucket, as its LIST gave it (quotes included, as S3
+    /// sends it); `None` for a local file. Re-indexing tells a changed object by ETag and
+    /// size rather than by the modification time, and reads of its catalogue rows send it
+    /// as `If-Match` (`docs/object-storage.md`).
+    pub etag: Option<String>,
 }
 
 impl ArchiveFile {
@@ -213,6 +218,7 @@ impl ArchiveFile {
             span_ns: None,
             size_bytes: fs::metadata(path).map(|m| m.len()).unwrap_or(0),
             mtime_ns: 0,
+            etag: None,
         }
     }
 }
@@ -223,8 +229,9 @@ struct Found<'a> {
     rel_path: String,
     vals: &'a Values,
     meta: Option<fs::Metadata>,
-    /// Size and modification time when known without metadata (objects of a bucket).
-    sized: Option<(u64, i64)>,
+    /// Size, modification time and ETag when known without metadata (objects of a
+    /// bucket, from the LIST).
+    sized: Option<(u64, i64, Option<String>)>,
 }
 
 /// What a walk does with each file it finds (`None`: drop it).
@@ -259,6 +266,13 @@ impl Archive {
     /// The root directory.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Whether the archive can be read: its root is an existing directory or a bucket
+    /// prefix (`s3://`; a prefix without objects is an empty archive).
+    #[cfg(feature = "update")]
+    pub(crate) fn readable(&self) -> bool {
+        self.root.is_dir() || store::is_object_url(&self.root)
     }
 
     /// The layout.
@@ -495,12 +509,12 @@ impl Archive {
             ),
             None => (None, None),
         };
-        let (size_bytes, mtime_ns) = f
+        let (size_bytes, mtime_ns, etag) = f
             .meta
             .as_ref()
-            .map(|m| (m.len(), mtime_ns(m)))
+            .map(|m| (m.len(), mtime_ns(m), None))
             .or(f.sized)
-            .unwrap_or((0, 0));
+            .unwrap_or((0, 0, None));
         ArchiveFile {
             path: f.path,
             rel_path: f.rel_path,
@@ -509,6 +523,7 @@ impl Archive {
             span_ns: span.map(|s| s.1 - s.0),
             size_bytes,
             mtime_ns,
+            etag,
         }
     }
 }

@@ -190,12 +190,39 @@ pub(crate) fn reading_threads(root: &Path, threads: Option<usize>) -> Option<usi
     threads
 }
 
+/// `len` bytes from `offset` of the file or object `path` that a catalogue row points to.
+/// An object (`s3://bucket/key`) is read with one ranged GET sent with `If-Match: etag`
+/// when the catalogue has the object's ETag ([`crate::index::Catalogue`]'s
+/// `siqaco_files.etag`): an object replaced since it was indexed is then an error that
+/// names it and says to re-index (HTTP 412 from the store), never the bytes of another
+/// object at the indexed offsets. A file is read as by [`crate::archive::read_range_aligned`].
+///
+/// # Errors
+/// The I/O error of the read; `UnexpectedEof` when the file or object ends before
+/// `offset + len`; for an object, the store's answer (kind `Other` for a changed object).
+#[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+pub(crate) fn read_indexed_range(
+    path: &Path,
+    offset: u64,
+    len: usize,
+    etag: Option<&str>,
+) -> std::io::Result<Vec<u8>> {
+    #[cfg(feature = "objectstore")]
+    if let Some(r) = client::read_object_range(path, offset, len, etag) {
+        return r;
+    }
+    let _ = etag;
+    crate::archive::read_range_aligned(path, offset, len).map(|b| b.to_vec())
+}
+
 #[cfg(feature = "objectstore")]
 pub(in crate::archive) use client::find;
 #[cfg(feature = "objectstore")]
 pub use client::{configure, request_counts, RequestCounts, StoreOptions};
+#[cfg(all(feature = "objectstore", feature = "update"))]
+pub(crate) use client::{head_etag, write_object};
 #[cfg(feature = "objectstore")]
-pub(crate) use client::{read_object, read_object_range};
+pub(crate) use client::{read_object, read_object_range, read_versioned};
 
 #[cfg(feature = "objectstore")]
 mod client {
@@ -410,8 +437,24 @@ mod client {
                 .split_once("status code: ")
                 .and_then(|(_, rest)| rest.get(..3)?.parse::<u16>().ok()),
         };
+        let status = match &e {
+            object_store::Error::Precondition { .. } => Some(412),
+            _ => status,
+        };
+        let status = match &e {
+            object_store::Error::AlreadyExists { .. } => Some(412),
+            _ => status,
+        };
         let what = match (&e, status) {
             (object_store::Error::NotFound { .. }, _) | (_, Some(404)) => "no such object",
+            (_, Some(412)) if request.starts_with("PUT") => {
+                "another writer changed the object since this run read it: not overwritten \
+                 (run again: the next run reads its new version)"
+            }
+            (_, Some(412)) => {
+                "the object changed since it was indexed (its ETag is not the catalogue's): \
+                 re-index the archive (siqaco index) before reading it through the catalogue"
+            }
             (object_store::Error::PermissionDenied { .. }, _) | (_, Some(403)) => {
                 "access denied (credential wrong, expired or without permission)"
             }
@@ -464,7 +507,7 @@ mod client {
         if !super::is_object_url(path) {
             return None;
         }
-        Some(get(path, None).map_err(io_error))
+        Some(get(path, None, None).map_err(io_error))
     }
 
     /// `len` bytes of the object at `path` from `offset`, one ranged GET; `None` when
@@ -474,12 +517,13 @@ mod client {
         path: &Path,
         offset: u64,
         len: usize,
+        etag: Option<&str>,
     ) -> Option<std::io::Result<Vec<u8>>> {
         if !super::is_object_url(path) {
             return None;
         }
         Some(
-            get(path, Some((offset, len)))
+            get(path, Some((offset, len)), etag)
                 .map_err(io_error)
                 .and_then(|b| {
                     if b.len() < len {
@@ -499,26 +543,32 @@ mod client {
         )
     }
 
-    fn get(path: &Path, range: Option<(u64, usize)>) -> Result<Vec<u8>> {
+    /// One GET of the object at `path`: whole, or the byte `range` (offset, length); with
+    /// `If-Match: etag` when `etag` is given.
+    fn get(path: &Path, range: Option<(u64, usize)>, etag: Option<&str>) -> Result<Vec<u8>> {
         let (store, url, key) = locate(path)?;
-        let request = match range {
+        let mut request = match range {
             Some((o, l)) => format!("GET bytes {o}-{}", (o + l as u64).saturating_sub(1)),
             None => "GET".to_string(),
         };
+        if let Some(e) = etag {
+            request.push_str(&format!(" If-Match {e}"));
+        }
         let u = url.clone();
+        let options = object_store::GetOptions {
+            if_match: etag.map(str::to_string),
+            range: range.map(|(o, l)| (o..o + l as u64).into()),
+            ..Default::default()
+        };
         let bytes = block_on(async move {
-            match range {
-                Some((o, l)) => {
-                    RANGE_GETS.fetch_add(1, Ordering::Relaxed);
-                    store.get_range(&key, o..o + l as u64).await
-                }
-                None => {
-                    GETS.fetch_add(1, Ordering::Relaxed);
-                    match store.get(&key).await {
-                        Ok(r) => r.bytes().await,
-                        Err(e) => Err(e),
-                    }
-                }
+            if range.is_some() {
+                RANGE_GETS.fetch_add(1, Ordering::Relaxed);
+            } else {
+                GETS.fetch_add(1, Ordering::Relaxed);
+            }
+            match store.get_opts(&key, options).await {
+                Ok(r) => r.bytes().await,
+                Err(e) => Err(e),
             }
         })?
         .map_err(|e| store_error(&u, &request, e))?;
@@ -527,11 +577,96 @@ mod client {
         Ok(bytes.to_vec())
     }
 
+    /// The whole object at `path` (`s3://bucket/key`) and its ETag, one GET; `None` when
+    /// there is no such object.
+    ///
+    /// # Errors
+    /// The store's answer ([`Error::Http`]) other than 404.
+    pub(crate) fn read_versioned(path: &Path) -> Result<Option<(Vec<u8>, Option<String>)>> {
+        let (store, url, key) = locate(path)?;
+        GETS.fetch_add(1, Ordering::Relaxed);
+        let got = block_on(async move {
+            let r = store.get(&key).await?;
+            let etag = r.meta.e_tag.clone();
+            Ok::<_, object_store::Error>((r.bytes().await?, etag))
+        })?;
+        match got {
+            Ok((bytes, etag)) => {
+                BYTES.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                tracing::debug!(object = %url, bytes = bytes.len(), "GET");
+                Ok(Some((bytes.to_vec(), etag)))
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(store_error(&url, "GET", e)),
+        }
+    }
+
+    /// The ETag of the object at `path` (one HEAD); `None` when there is no such object.
+    ///
+    /// # Errors
+    /// The store's answer ([`Error::Http`]) other than 404.
+    #[cfg(feature = "update")]
+    pub(crate) fn head_etag(path: &Path) -> Result<Option<String>> {
+        let (store, url, key) = locate(path)?;
+        match block_on(async move { store.head(&key).await })? {
+            Ok(meta) => Ok(Some(meta.e_tag.unwrap_or_default())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(store_error(&url, "HEAD", e)),
+        }
+    }
+
+    /// Writes the whole object at `path` with one PUT, atomic by S3's semantics (readers
+    /// see the old or the new object): only if its current ETag is `expected`
+    /// (`If-Match`), or with `expected` `None` only if there is no object (`If-None-Match:
+    /// *`), so that a concurrent writer is detected instead of overwritten. `bytes` `None`
+    /// deletes the object (a DELETE, unconditional: S3 has no conditional delete).
+    /// Returns the new object's ETag.
+    ///
+    /// # Errors
+    /// [`Error::Http`] with status 412 when another writer changed (or created) the object;
+    /// the store's answer otherwise.
+    #[cfg(feature = "update")]
+    pub(crate) fn write_object(
+        path: &Path,
+        bytes: Option<Vec<u8>>,
+        expected: Option<&str>,
+    ) -> Result<Option<String>> {
+        use object_store::{PutMode, PutOptions, UpdateVersion};
+        let (store, url, key) = locate(path)?;
+        let Some(bytes) = bytes else {
+            block_on(async move { store.delete(&key).await })?
+                .map_err(|e| store_error(&url, "DELETE", e))?;
+            tracing::debug!(object = %url, "DELETE");
+            return Ok(None);
+        };
+        let mode = match expected {
+            Some(e) => PutMode::Update(UpdateVersion {
+                e_tag: Some(e.to_string()),
+                version: None,
+            }),
+            None => PutMode::Create,
+        };
+        let request = match expected {
+            Some(e) => format!("PUT If-Match {e}"),
+            None => "PUT If-None-Match *".to_string(),
+        };
+        let n = bytes.len();
+        let put = block_on(async move {
+            store
+                .put_opts(&key, bytes.into(), PutOptions::from(mode))
+                .await
+        })?
+        .map_err(|e| store_error(&url, &request, e))?;
+        tracing::debug!(object = %url, bytes = n, "{request}");
+        Ok(put.e_tag)
+    }
+
     /// One entry of a LIST: a name under the listed prefix.
     struct Listed {
         name: String,
         size: u64,
         mtime_ns: i64,
+        etag: Option<String>,
     }
 
     /// The sub-prefixes (names without `/`) and the objects directly under `prefix` (one
@@ -560,6 +695,7 @@ mod client {
                     name: o.location.filename()?.to_string(),
                     size: o.size,
                     mtime_ns: o.last_modified.timestamp_nanos_opt().unwrap_or(0),
+                    etag: o.e_tag.clone(),
                 })
             })
             .collect();
@@ -599,6 +735,7 @@ mod client {
                         name,
                         size: o.size,
                         mtime_ns: o.last_modified.timestamp_nanos_opt().unwrap_or(0),
+                        etag: o.e_tag,
                     },
                 ))
             })
@@ -630,7 +767,7 @@ mod client {
                         rel_path: rel,
                         vals: &vals,
                         meta: None,
-                        sized: Some((l.size, l.mtime_ns)),
+                        sized: Some((l.size, l.mtime_ns, l.etag)),
                     })
                 })
                 .collect());
@@ -645,7 +782,7 @@ mod client {
         // (relative prefix, values bound so far)
         let mut level: Vec<(String, crate::archive::Values)> =
             vec![(String::new(), crate::archive::no_values())];
-        let mut found: Vec<(String, crate::archive::Values, u64, i64)> = Vec::new();
+        let mut found: Vec<(String, crate::archive::Values, Listed)> = Vec::new();
         for depth in 0..depth_n {
             let last = depth + 1 == depth_n;
             let comp = &t.components()[depth];
@@ -680,12 +817,7 @@ mod client {
                             && t.match_component(depth, &f.name, &mut v)
                             && walker.keep(&v)
                         {
-                            found.push((
-                                crate::archive::join_rel(rel, &f.name),
-                                v,
-                                f.size,
-                                f.mtime_ns,
-                            ));
+                            found.push((crate::archive::join_rel(rel, &f.name), v, f));
                         }
                     }
                 } else {
@@ -708,13 +840,13 @@ mod client {
         found.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(found
             .into_iter()
-            .filter_map(|(rel, v, size, mtime)| {
+            .filter_map(|(rel, v, l)| {
                 emit(Found {
                     path: archive.root().join(&rel),
                     rel_path: rel,
                     vals: &v,
                     meta: None,
-                    sized: Some((size, mtime)),
+                    sized: Some((l.size, l.mtime_ns, l.etag)),
                 })
             })
             .collect())

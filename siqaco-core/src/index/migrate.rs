@@ -106,6 +106,28 @@ pub(super) fn adopt_tsindex(db: &mut Db, version: u32) -> Result<Vec<Step>> {
 pub(super) const DDL_V4: &[&str] = &["CREATE TABLE IF NOT EXISTS siqaco_file_resume (\
 file_id INTEGER NOT NULL PRIMARY KEY, state TEXT NOT NULL)"];
 
+/// The DDL of schema version 5: archives whose final copy is a bucket (`docs/object-storage.md`,
+/// "A bucket as the final archive"):
+///
+/// - `siqaco_files.etag`: the ETag of an object of a bucket as its LIST gave it (NULL for a
+///   local file), with which re-indexing tells a changed object (ETag and size, not the
+///   last-modified time) and reads of catalogue rows ask for the object they indexed
+///   (`If-Match`). A nullable column: nothing is rewritten; a row without it is read again
+///   once.
+/// - `siqaco_object_journal`: the journal of the day objects a merge writes into a bucket,
+///   one row per object (run, object URL, the ETag it replaces or NULL for a new object,
+///   the new object's size and MD5, state `staged` or `done`), [`crate::merge`].
+/// - `siqaco_archive_locks`: the lock of a bucket archive (one row per root while a merge
+///   writes into it), where a directory archive has its lock file.
+pub(super) const DDL_V5: &[&str] = &[
+    "ALTER TABLE siqaco_files ADD COLUMN etag TEXT",
+    "CREATE TABLE IF NOT EXISTS siqaco_object_journal (\
+run TEXT NOT NULL, url TEXT NOT NULL, old_etag TEXT, new_size INTEGER NOT NULL, \
+new_md5 TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (run, url))",
+    "CREATE TABLE IF NOT EXISTS siqaco_archive_locks (\
+root TEXT NOT NULL PRIMARY KEY, holder TEXT NOT NULL, since_ns INTEGER NOT NULL)",
+];
+
 /// One step of a migration.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) enum Step {
@@ -164,6 +186,7 @@ pub(super) fn plan(
                 indexes.extend(SCALE_INDEXES_V3);
             }
             3 => steps.extend(DDL_V4.iter().map(|d| Step::Transaction(pg(d)))),
+            4 => steps.extend(DDL_V5.iter().map(|d| Step::Transaction(pg(d)))),
             _ => unreachable!("no migration from schema version {v}"),
         }
     }

@@ -62,7 +62,7 @@ pub use spans::StoredSpan;
 
 /// The schema version this build writes. Version 0 is a catalogue without `siqaco_schema`
 /// (for example one written by mseedindex or ObsPy's `Indexer`).
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// mseedindex's SQLite `tsindex` DDL (`src/mseedindex.c`), verbatim column list and types.
 const TSINDEX_DDL: &str = "
@@ -1068,20 +1068,12 @@ impl Catalogue {
         };
         let db = self.db.get_mut();
         // what the catalogue knows
-        let mut known: HashMap<String, (i64, u64, i64, String)> = HashMap::new();
+        let mut known: HashMap<String, (i64, StoredFile)> = HashMap::new();
         for r in db.query(
-            "SELECT id, path, size_bytes, mtime_ns, filename FROM siqaco_files",
+            "SELECT id, path, size_bytes, mtime_ns, filename, etag FROM siqaco_files",
             &[],
         )? {
-            known.insert(
-                r[1].as_text(),
-                (
-                    r[0].as_i64(),
-                    r[2].as_i64() as u64,
-                    r[3].as_i64(),
-                    r[4].as_text(),
-                ),
-            );
+            known.insert(r[1].as_text(), (r[0].as_i64(), StoredFile::of(&r[2..])));
         }
         let mut todo: Vec<(ArchiveFile, String, String)> = Vec::new();
         let mut unchanged: Vec<(ArchiveFile, String, String)> = Vec::new();
@@ -1100,9 +1092,7 @@ impl Catalogue {
             };
             seen.insert(abs_s.clone());
             match known.get(&abs_s) {
-                Some((_, size, mtime, stored))
-                    if *size == f.size_bytes && *mtime == f.mtime_ns && *stored == filename =>
-                {
+                Some((_, stored)) if stored.unchanged(&f, &filename) => {
                     report.files_unchanged += 1;
                     unchanged.push((f, abs_s, filename));
                 }
@@ -1126,7 +1116,7 @@ impl Catalogue {
         let removed: Vec<(i64, String)> = known
             .iter()
             .filter(|(p, _)| p.starts_with(&prefix) && !seen.contains(*p))
-            .map(|(_, (id, _, _, filename))| (*id, filename.clone()))
+            .map(|(_, (id, stored))| (*id, stored.filename.clone()))
             .collect();
         // adopting: the other tool's rows of files gone from under this root
         let mut vanished = Vec::new();
@@ -1198,7 +1188,9 @@ impl Catalogue {
                     read_before
                         .remove(&f.path)
                         .filter(|(g, _, _)| {
-                            g.size_bytes == f.size_bytes && g.mtime_ns == f.mtime_ns
+                            g.size_bytes == f.size_bytes
+                                && g.mtime_ns == f.mtime_ns
+                                && g.etag == f.etag
                         })
                         .map(|(_, idx, errors)| (idx, errors))
                 })
@@ -1339,6 +1331,25 @@ impl Catalogue {
         out.sort_by(|a, b| (&a.filename, a.byteoffset).cmp(&(&b.filename, b.byteoffset)));
         out.dedup_by(|a, b| a.filename == b.filename && a.byteoffset == b.byteoffset);
         Ok(out)
+    }
+
+    /// The ETag of the object `url` (an `s3://` URL, as `siqaco_files.path` stores it) when
+    /// it was indexed; `None` for a file, an object indexed without one, or a catalogue of
+    /// schema version below 5 (or written by another tool), where reads are not
+    /// conditional.
+    ///
+    /// # Errors
+    /// [`Error::Database`].
+    pub(crate) fn indexed_etag(&self, url: &Path) -> Result<Option<String>> {
+        if !crate::archive::store::is_object_url(url) || self.schema_version()? < 5 {
+            return Ok(None);
+        }
+        let mut db = self.db.borrow_mut();
+        let rows = db.query(
+            "SELECT etag FROM siqaco_files WHERE path=?1",
+            &vals![url.to_string_lossy().as_ref()],
+        )?;
+        Ok(rows.first().and_then(|r| r[0].as_opt_text()))
     }
 
     /// The streams of the catalogue matching `selection` (empty = all), sorted.
@@ -1608,19 +1619,51 @@ fn still_changed(
     for item in listed {
         let (f, abs, filename) = &item;
         let rows = db.query(
-            "SELECT size_bytes, mtime_ns, filename FROM siqaco_files WHERE path=?1",
+            "SELECT size_bytes, mtime_ns, filename, etag FROM siqaco_files WHERE path=?1",
             &vals![abs.as_str()],
         )?;
-        let same = rows.first().is_some_and(|r| {
-            r[0].as_i64() as u64 == f.size_bytes
-                && r[1].as_i64() == f.mtime_ns
-                && r[2].as_text() == *filename
-        });
+        let same = rows
+            .first()
+            .is_some_and(|r| StoredFile::of(r).unchanged(f, filename));
         if !same {
             out.push(item);
         }
     }
     Ok(out)
+}
+
+/// What `siqaco_files` holds of a file: size, modification time, stored name, ETag.
+struct StoredFile {
+    size: u64,
+    mtime_ns: i64,
+    filename: String,
+    etag: Option<String>,
+}
+
+impl StoredFile {
+    /// From the columns `size_bytes, mtime_ns, filename, etag`.
+    fn of(r: &[SqlValue]) -> StoredFile {
+        StoredFile {
+            size: r[0].as_i64() as u64,
+            mtime_ns: r[1].as_i64(),
+            filename: r[2].as_text(),
+            etag: r[3].as_opt_text(),
+        }
+    }
+
+    /// The one rule of incremental indexing: the listed file `f`, stored as `filename`, is
+    /// unchanged when its size and stored name are equal and, for an object of a bucket,
+    /// its ETag (the last-modified time of an object says when it was written, not what
+    /// it holds; an object rewritten with the same size within the second keeps it), for
+    /// a local file its modification time.
+    fn unchanged(&self, f: &ArchiveFile, filename: &str) -> bool {
+        self.size == f.size_bytes
+            && self.filename == filename
+            && match &f.etag {
+                Some(etag) => self.etag.as_ref() == Some(etag),
+                None => self.mtime_ns == f.mtime_ns,
+            }
+    }
 }
 
 fn remove_files(db: &mut Db, removed: &[(i64, String)], vanished: &[String]) -> Result<u64> {
@@ -2136,8 +2179,8 @@ fn write_file(
     }
     let file_id = tx
         .query_one(
-            "INSERT INTO siqaco_files (path, filename, rel_path, size_bytes, mtime_ns, scanned, records, errors) \
-             VALUES (?1,?2,?3,?4,?5,?6,?7,?8) RETURNING id",
+            "INSERT INTO siqaco_files (path, filename, rel_path, size_bytes, mtime_ns, scanned, records, errors, etag) \
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) RETURNING id",
             &vals![
                 abs,
                 filename,
@@ -2146,7 +2189,8 @@ fn write_file(
                 f.mtime_ns,
                 &scanned,
                 idx.records as i64,
-                encode_errors(errors)
+                encode_errors(errors),
+                f.etag.clone()
             ],
         )?
         .as_i64();

@@ -124,8 +124,10 @@ fn dry_run_lists_the_sql_and_changes_nothing() {
         format!("{};", CLAIMS_DDL.trim().trim_end_matches(';'))
     );
     assert_eq!(dry.statements[4], format!("{};", migrate::DDL_V4[0]));
+    let v5: Vec<String> = migrate::DDL_V5.iter().map(|d| format!("{d};")).collect();
+    assert_eq!(dry.statements[5..5 + v5.len()], v5);
     assert_eq!(
-        dry.statements[5..],
+        dry.statements[5 + v5.len()..],
         [
             format!(
                 "DELETE FROM siqaco_schema; INSERT INTO siqaco_schema (version) VALUES ({SCHEMA_VERSION});"
@@ -185,4 +187,111 @@ fn postgres_plan_builds_indexes_outside_the_transaction() {
         !lite.iter().any(|s| s.contains("tsindex_nslcse_idx")),
         "{lite:?}"
     );
+}
+
+/// A catalogue of schema version 4 (siqaco_files without `etag`, no object journal, no
+/// archive locks; here the catalogue of sds-small that this build writes, taken back to
+/// version 4 as siqaco 4 wrote it) migrates to version 5 after a backup: the dry run lists
+/// the three statements of step 5 and changes nothing; the migration keeps every row, adds
+/// `siqaco_files.etag` (NULL for the files indexed before) and the two tables (empty); a
+/// re-index then reads no file (a local file is compared by size and modification time).
+#[test]
+fn version_4_catalogue_migrates_to_5() {
+    let Some(data) = crate::testing::test_data_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v4.sqlite");
+    let archive = Archive::new(data.join("sds-small"), crate::archive::Layout::Sds);
+    let listed = {
+        let mut cat = Catalogue::open(&db).unwrap();
+        let r = cat
+            .index_archive(&archive, &IndexOptions::default())
+            .unwrap();
+        assert!(r.files_listed > 0);
+        r.files_listed
+    };
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute_batch(
+            "ALTER TABLE siqaco_files DROP COLUMN etag; DROP TABLE siqaco_object_journal; \
+             DROP TABLE siqaco_archive_locks; UPDATE siqaco_schema SET version=4;",
+        )
+        .unwrap();
+    }
+    let mut cat = Catalogue::open_raw(&db).unwrap();
+    let rows = cat.tsindex_rows().unwrap();
+    let files = cat
+        .query_sql("SELECT path, size_bytes, mtime_ns FROM siqaco_files ORDER BY path")
+        .unwrap();
+    let dry = cat.migrate_with(true).unwrap();
+    let bak = format!("{}.v4.bak", db.display());
+    let mut want = vec![format!("VACUUM INTO '{bak}';"), "BEGIN;".to_string()];
+    want.extend(migrate::DDL_V5.iter().map(|d| format!("{d};")));
+    want.push(format!(
+        "DELETE FROM siqaco_schema; INSERT INTO siqaco_schema (version) VALUES ({SCHEMA_VERSION});"
+    ));
+    want.push("COMMIT;".to_string());
+    assert_eq!(dry.statements, want);
+    assert_eq!(cat.schema_version().unwrap(), 4);
+    assert!(
+        cat.query_sql("SELECT etag FROM siqaco_files").is_err(),
+        "no column before"
+    );
+    let done = cat.migrate_with(false).unwrap();
+    assert_eq!(
+        (done.from_version, done.backup),
+        (4, Some(PathBuf::from(&bak)))
+    );
+    assert_eq!(cat.schema_version().unwrap(), 5);
+    assert_eq!(cat.tsindex_rows().unwrap(), rows);
+    assert_eq!(
+        cat.query_sql("SELECT path, size_bytes, mtime_ns FROM siqaco_files ORDER BY path")
+            .unwrap(),
+        files
+    );
+    let etags = cat
+        .query_sql("SELECT count(*), count(etag) FROM siqaco_files")
+        .unwrap();
+    assert_eq!(
+        (etags[0][0].as_i64() as u64, etags[0][1].as_i64()),
+        (listed, 0)
+    );
+    for t in ["siqaco_object_journal", "siqaco_archive_locks"] {
+        let n = cat.query_sql(&format!("SELECT count(*) FROM {t}")).unwrap();
+        assert_eq!(n[0][0].as_i64(), 0, "{t}");
+    }
+    let again = cat
+        .index_archive(&archive, &IndexOptions::default())
+        .unwrap();
+    assert_eq!(
+        (again.files_listed, again.files_unchanged),
+        (listed, listed)
+    );
+    assert_eq!(cat.tsindex_rows().unwrap(), rows);
+}
+
+/// Step 5 on PostgreSQL: the nullable `etag` column added only if it does not exist (a
+/// migration killed before its version number runs again), the two new tables created
+/// only if absent, all in one transaction, no index built, no table rewritten.
+#[test]
+fn postgres_step_5_is_idempotent_ddl_in_one_transaction() {
+    let script = migrate::script(
+        &migrate::plan(4, 5, BackendKind::Postgres, None),
+        BackendKind::Postgres,
+    );
+    assert_eq!(
+        script,
+        [
+            "BEGIN;",
+            "ALTER TABLE siqaco_files ADD COLUMN IF NOT EXISTS etag TEXT;",
+            &format!("{};", siqaco_ddl_pg(migrate::DDL_V5[1])),
+            &format!("{};", siqaco_ddl_pg(migrate::DDL_V5[2])),
+            "DELETE FROM siqaco_schema; INSERT INTO siqaco_schema (version) VALUES (5);",
+            "COMMIT;",
+        ]
+    );
+    assert!(script[2].starts_with("CREATE TABLE IF NOT EXISTS siqaco_object_journal"));
+    assert!(script[2].contains("new_size BIGINT NOT NULL"));
+    assert!(script[3].starts_with("CREATE TABLE IF NOT EXISTS siqaco_archive_locks"));
 }

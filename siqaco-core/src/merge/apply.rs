@@ -263,8 +263,15 @@ fn recover_journal(root: &Path, jpath: &Path) -> Result<bool> {
 /// leaves a journal naming every staged file that may exist; [`Staging::commit`] turns
 /// the journal to `commit` and renames; [`Staging::abort`] removes the staged files.
 /// Several threads may stage at once.
-pub(crate) struct Staging {
+pub(crate) struct Staging<'w> {
     root: PathBuf,
+    /// An archive in a bucket: the new day objects are held here until the commit, then
+    /// written by `bucket` (one PUT each, under the catalogue's journal) instead of staged
+    /// beside their targets.
+    bucket: Option<&'w dyn ObjectWriter>,
+    /// Bucket: the new objects staged (`None`: remove) and the version (ETag; `None`: no
+    /// object) of each day object as this run read it.
+    objects: std::sync::Mutex<HeldObjects>,
     /// The journal: `ROOT/.siqaco-merge-journal.json`, or a worker's own.
     jpath: PathBuf,
     /// A worker's tag in the staged names ([`SharedWriter`]); `None` under the archive
@@ -277,25 +284,81 @@ pub(crate) struct Staging {
     unsynced: std::sync::Mutex<Vec<PathBuf>>,
 }
 
-impl Staging {
+/// The day objects of a bucket a merge holds until its commit: the new contents
+/// (`None`: remove) and the version (ETag; `None`: no object) of each as read.
+type HeldObjects = (
+    Vec<(PathBuf, Option<Vec<u8>>)>,
+    HashMap<PathBuf, Option<String>>,
+);
+
+/// One day object of a bucket to write: the object (`s3://bucket/key`), its new content
+/// (`None`: remove it) and the version the merge read (its ETag; `None`: there was no
+/// object), which the write asks for so that a concurrent writer is detected.
+#[cfg_attr(
+    not(all(feature = "update", feature = "objectstore")),
+    allow(dead_code)
+)]
+pub(crate) struct ObjectWrite {
+    /// The object.
+    pub target: PathBuf,
+    /// The new content, `None` to remove the object.
+    pub bytes: Option<Vec<u8>>,
+    /// The ETag of the object the merge read, `None` when there was none.
+    pub read_etag: Option<String>,
+}
+
+/// How a merge into an archive in a bucket journals and writes its day objects
+/// (`merge/bucket.rs`): the one difference from a directory archive, whose day files are
+/// staged beside their targets and renamed under the journal file.
+pub(crate) trait ObjectWriter: Sync {
+    /// Writes `objects` (every one verified) under the journal; returns how many.
+    ///
+    /// # Errors
+    /// The store's or the catalogue's; the journal then lets the next run's recovery say
+    /// which objects were written.
+    fn write_objects(&self, objects: Vec<ObjectWrite>) -> Result<usize>;
+}
+
+impl<'w> Staging<'w> {
     /// A replacement under `root`, whose archive lock the caller holds (`_lock`: the
     /// leftovers of the directories it stages in are removed under it); nothing is written
     /// until the first [`Staging::stage`].
-    pub fn new(root: &Path, _lock: &ArchiveLock) -> Staging {
+    pub fn new(root: &Path, _lock: &ArchiveLock) -> Staging<'w> {
         Staging::with_journal(root, root.join(JOURNAL_NAME), None)
+    }
+
+    /// A replacement of day objects of the bucket archive `root`, written by `writer`
+    /// at the commit.
+    fn objects(root: &Path, writer: &'w dyn ObjectWriter) -> Staging<'w> {
+        Staging {
+            bucket: Some(writer),
+            ..Staging::with_journal(root, PathBuf::new(), None)
+        }
+    }
+
+    /// Notes the version of the day file `path` this run read (`etag`; `None`: absent),
+    /// for the conditional write of a bucket's object. Nothing for a directory archive.
+    #[cfg_attr(not(feature = "objectstore"), allow(dead_code))]
+    fn read_version(&self, path: &Path, etag: Option<String>) {
+        if self.bucket.is_some() {
+            let mut o = self.objects.lock().unwrap_or_else(|e| e.into_inner());
+            o.1.insert(path.to_path_buf(), etag);
+        }
     }
 
     /// A replacement under `root` by one of several workers ([`SharedWriter`]): its
     /// journal in the worker's directory, its tag in the staged names; the leftovers of
     /// the directories it stages in are removed only when their writer is dead (no lock
     /// says that no other worker writes there).
-    fn shared(root: &Path, w: &SharedWriter<'_>) -> Staging {
+    fn shared(root: &Path, w: &SharedWriter<'_>) -> Staging<'w> {
         Staging::with_journal(root, w.dir.join(JOURNAL_NAME), Some(w.tag.clone()))
     }
 
-    fn with_journal(root: &Path, jpath: PathBuf, tag: Option<String>) -> Staging {
+    fn with_journal(root: &Path, jpath: PathBuf, tag: Option<String>) -> Staging<'w> {
         Staging {
             root: root.to_path_buf(),
+            bucket: None,
+            objects: std::sync::Mutex::new((Vec::new(), HashMap::new())),
             jpath,
             tag,
             cleaned: std::sync::Mutex::new(std::collections::HashSet::new()),
@@ -315,6 +378,16 @@ impl Staging {
     /// [`Error::Io`]; call [`Staging::abort`] then.
     pub fn stage(&self, files: &[(PathBuf, Option<Vec<&[u8]>>)]) -> Result<()> {
         if files.is_empty() {
+            return Ok(());
+        }
+        if self.bucket.is_some() {
+            // held until the commit: a bucket has no rename, so nothing is written before
+            let mut o = self.objects.lock().unwrap_or_else(|e| e.into_inner());
+            o.0.extend(
+                files
+                    .iter()
+                    .map(|(t, b)| (t.clone(), b.as_ref().map(|p| p.concat()))),
+            );
             return Ok(());
         }
         let rel = |p: &Path| p.strip_prefix(&self.root).unwrap_or(p).to_path_buf();
@@ -375,6 +448,22 @@ impl Staging {
         self,
         journal_writer: impl FnOnce(&Path, &Journal) -> Result<()>,
     ) -> Result<usize> {
+        if let Some(writer) = self.bucket {
+            let (objects, mut read) = self.objects.into_inner().unwrap_or_else(|e| e.into_inner());
+            if objects.is_empty() {
+                return Ok(0);
+            }
+            return writer.write_objects(
+                objects
+                    .into_iter()
+                    .map(|(target, bytes)| ObjectWrite {
+                        read_etag: read.remove(&target).flatten(),
+                        target,
+                        bytes,
+                    })
+                    .collect(),
+            );
+        }
         let mut j = self.journal.into_inner().unwrap_or_else(|e| e.into_inner());
         if j.entries.is_empty() {
             return Ok(0);
@@ -409,6 +498,7 @@ impl Staging {
     /// [`Error::Io`] when the journal cannot be removed.
     pub fn abort(self) -> Result<()> {
         let j = self.journal.into_inner().unwrap_or_else(|e| e.into_inner());
+        // a bucket's objects were only held (nothing written before the commit)
         if j.entries.is_empty() {
             return Ok(());
         }
@@ -446,7 +536,7 @@ pub fn replace_files(
 
 /// Test hook: `SIQACO_MERGE_STEP_DELAY_MS` pauses between journal steps, so that tests can
 /// kill the process in the middle of a replacement.
-fn step_delay() {
+pub(super) fn step_delay() {
     if let Some(ms) = std::env::var_os("SIQACO_MERGE_STEP_DELAY_MS")
         .and_then(|v| v.to_str().and_then(|s| s.parse::<u64>().ok()))
     {
@@ -629,11 +719,29 @@ pub(crate) fn merge_into(
         return merge_run(archive, inputs, opts, None, cancel);
     }
     let root = archive.root();
+    directory_only(root, "merge")?;
     let lock = ArchiveLock::acquire(root)?;
     let recovered = tidy_root(root, Some(&lock))?.recovered;
     let mut report = merge_run(archive, inputs, opts, Some(Writer::Locked(&lock)), cancel)?;
     report.recovered = recovered;
     Ok(report)
+}
+
+/// Refuses an archive in a bucket for `command` (`merge`), which writes into a
+/// directory archive (its journal and lock files in the root): a bucket is written by
+/// `siqaco update` (whose journal and lock are in the catalogue).
+///
+/// # Errors
+/// [`Error::InvalidArgument`] naming the root for an `s3://` root.
+pub(crate) fn directory_only(root: &Path, command: &str) -> Result<()> {
+    if crate::archive::store::is_object_url(root) {
+        return Err(Error::invalid_argument(format!(
+            "{}: siqaco {command} writes into a directory archive; an archive in a bucket \
+             is written by siqaco update (its journal and lock are in the catalogue)",
+            root.display()
+        )));
+    }
+    Ok(())
 }
 
 /// [`merge_into`] (not a dry run) by a run that holds the archive lock already and tidied
@@ -671,6 +779,22 @@ pub(crate) fn merge_into_shared(
     merge_run(archive, inputs, opts, Some(Writer::Shared(writer)), None)
 }
 
+/// [`merge_into_locked`] into an archive in a bucket, whose lock (a catalogue row) the
+/// caller holds and whose journal it recovered (`merge/bucket.rs`): the same merge and
+/// verification, the day objects written by `writer`.
+///
+/// # Errors
+/// As [`merge_into`]; the store's errors naming the object.
+#[cfg(all(feature = "update", feature = "objectstore"))]
+pub(crate) fn merge_into_objects(
+    archive: &Archive,
+    inputs: &[MergeInput],
+    opts: &MergeOptions,
+    writer: &dyn ObjectWriter,
+) -> Result<MergeReport> {
+    merge_run(archive, inputs, opts, Some(Writer::Objects(writer)), None)
+}
+
 /// Who writes a merge's files: the holder of the archive lock, or one of several workers.
 #[derive(Clone, Copy)]
 enum Writer<'w, 'a> {
@@ -678,6 +802,12 @@ enum Writer<'w, 'a> {
     // built by `merge_into_shared` (the update's workers) only
     #[cfg_attr(not(feature = "update"), allow(dead_code))]
     Shared(&'w SharedWriter<'a>),
+    /// An archive in a bucket (`merge::bucket`, built by `siqaco update`).
+    #[cfg_attr(
+        not(all(feature = "update", feature = "objectstore")),
+        allow(dead_code)
+    )]
+    Objects(&'w dyn ObjectWriter),
 }
 
 /// The merge of [`merge_into`], after the recovery; `writer`: the archive lock held by a
@@ -738,6 +868,7 @@ fn merge_run(
     let staging = writer.map(|w| match w {
         Writer::Locked(l) => Staging::new(root, l),
         Writer::Shared(w) => Staging::shared(root, w),
+        Writer::Objects(w) => Staging::objects(root, w),
     });
     let outcomes: Vec<Result<StreamOutcome>> = streams
         .par_iter()
@@ -861,11 +992,7 @@ fn merge_one_stream(
         while day <= to {
             if let std::collections::btree_map::Entry::Vacant(v) = files.entry(day) {
                 let p = archive.file_path(nslc, day, 'D')?;
-                let bytes = match read_aligned(&p) {
-                    Ok(b) => Some(b),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                    Err(e) => return Err(Error::io(&p, e)),
-                };
+                let bytes = read_day_file(&p, staging)?;
                 v.insert((p, bytes));
             }
             day += NS_PER_DAY;
@@ -955,6 +1082,27 @@ fn merge_one_stream(
         staging.stage(&writes)?;
     }
     Ok(out)
+}
+
+/// The day file `p` (`None` when there is none); for a day object of a bucket merged
+/// into (`staging` writing objects), its ETag is noted in `staging`, so that the PUT that
+/// replaces it asks for the version read.
+///
+/// # Errors
+/// [`Error::Io`] naming the file; the store's answer.
+fn read_day_file(p: &Path, staging: Option<&Staging<'_>>) -> Result<Option<AlignedBytes>> {
+    #[cfg(feature = "objectstore")]
+    if let Some(s) = staging.filter(|s| s.bucket.is_some()) {
+        let got = crate::archive::store::read_versioned(p)?;
+        s.read_version(p, got.as_ref().and_then(|(_, e)| e.clone()));
+        return Ok(got.map(|(b, _)| AlignedBytes::from_vec(b)));
+    }
+    let _ = staging;
+    match read_aligned(p) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(p, e)),
+    }
 }
 
 #[cfg(test)]

@@ -50,6 +50,8 @@
 //! sample by sample; [`apply`] reads and replaces archive files with a journal.
 
 pub mod apply;
+#[cfg(all(feature = "objectstore", feature = "update"))]
+pub(crate) mod bucket;
 mod repack;
 pub mod repair;
 pub mod verify;

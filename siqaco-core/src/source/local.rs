@@ -326,10 +326,19 @@ impl TsindexSource {
                     continue;
                 };
                 if crate::archive::store::is_object_url(&path) {
-                    // a row of an object: one ranged GET
+                    // a row of an object: one ranged GET, of the object indexed
                     let n = usize::try_from(len).unwrap_or(usize::MAX);
-                    let bytes = crate::archive::read_range_aligned(&path, offset, n)
-                        .map_err(|e| Error::io(&path, e))?;
+                    let etag = {
+                        let cat = self.catalogue.lock().unwrap_or_else(|p| p.into_inner());
+                        cat.indexed_etag(&path)?
+                    };
+                    let bytes = crate::archive::store::read_indexed_range(
+                        &path,
+                        offset,
+                        n,
+                        etag.as_deref(),
+                    )
+                    .map_err(|e| Error::io(&path, e))?;
                     out.take(&bytes, &path, offset, line);
                     continue;
                 }

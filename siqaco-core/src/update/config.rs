@@ -42,7 +42,8 @@ pub struct Config {
 /// `[archive]`: where and how the final archive is written.
 #[derive(Clone, Debug)]
 pub struct ArchiveConfig {
-    /// Root directory (resolved).
+    /// Root directory (resolved), or a bucket prefix `s3://bucket/prefix` as given (a
+    /// bucket as the final archive, `docs/object-storage.md`).
     pub path: PathBuf,
     /// Layout (`sds`, `bud` or a dataselect template).
     pub layout: Layout,
@@ -731,8 +732,15 @@ impl Config {
         if a.path.trim().is_empty() {
             return Err(bad("archive.path", "must not be empty"));
         }
+        // an `s3://bucket/prefix` (a bucket as the final archive) or `file://` root
+        let root = crate::archive::store::normalize_root(Path::new(&a.path))
+            .map_err(|e| bad_from("archive.path", e))?;
         let archive = ArchiveConfig {
-            path: resolve(base, &a.path),
+            path: if crate::archive::store::is_object_url(&root) {
+                root
+            } else {
+                resolve(base, &root.to_string_lossy())
+            },
             layout,
             output,
         };

@@ -255,7 +255,7 @@ fn expand_globs(
         return Ok(out);
     }
     let archive = Archive::new(&config.archive.path, config.archive.layout.clone());
-    if walk && archive.root().is_dir() {
+    if walk && archive.readable() {
         if let Ok(found) = archive.discover_streams(globs) {
             out.extend(found);
         }
@@ -366,7 +366,7 @@ fn missing_now(
     window: (i64, i64),
 ) -> Result<BTreeMap<Nslc, Vec<(i64, i64)>>> {
     let opts = scan_mapped(config, window_scan(streams, window, None, Some(1)));
-    let report = if archive.root().is_dir() {
+    let report = if archive.readable() {
         scan_archive(archive, &opts, None)?
     } else {
         ScanReport::default()
@@ -633,7 +633,7 @@ struct Exec<'a> {
     streams: &'a [Nslc],
     catalogue: Mutex<Catalogue>,
     /// The archive lock the run holds (shared by the workers of a PostgreSQL catalogue).
-    lock: &'a ArchiveLock,
+    lock: &'a Lock,
     /// Taken by one merge at a time.
     merge_lock: Mutex<()>,
     /// The worker, when the catalogue is shared by several ([`claims`]).
@@ -665,7 +665,7 @@ impl<'a> Exec<'a> {
         catalogue: Catalogue,
         run_id: i64,
         staging: &Path,
-        lock: &'a ArchiveLock,
+        lock: &'a Lock,
         worker: Option<Worker>,
     ) -> Self {
         Exec {
@@ -892,7 +892,17 @@ impl<'a> Exec<'a> {
         opts: &MergeOptions,
     ) -> Result<crate::merge::apply::MergeReport> {
         let Some(w) = &self.worker else {
-            return merge_into_locked(&self.archive, inputs, opts, self.lock);
+            return match self.lock {
+                Lock::File(lock) => merge_into_locked(&self.archive, inputs, opts, lock),
+                #[cfg(feature = "objectstore")]
+                Lock::Bucket(_) => {
+                    let writer = crate::merge::bucket::BucketWriter {
+                        catalogue: &self.catalogue,
+                        run: crate::merge::bucket::run_name(),
+                    };
+                    crate::merge::apply::merge_into_objects(&self.archive, inputs, opts, &writer)
+                }
+            };
         };
         let lock_streams = |streams: &[Nslc]| -> Result<Box<dyn Send + '_>> {
             Ok(Box::new(claims::lock_streams(&self.catalogue, streams)?))
@@ -1072,10 +1082,20 @@ fn plan_requests(
     Ok(run_id)
 }
 
+/// The lock of the archive a run holds.
+enum Lock {
+    /// A directory archive's lock file: exclusive, or shared by the workers of a
+    /// PostgreSQL catalogue.
+    File(ArchiveLock),
+    /// A bucket archive's row in the catalogue ([`crate::merge::bucket`]).
+    #[cfg(feature = "objectstore")]
+    Bucket(#[allow(dead_code)] Box<Mutex<crate::merge::bucket::BucketLock>>),
+}
+
 /// What a run that changes the archive holds while it lives ([`take_archive`]).
 struct Hold {
-    /// The archive lock: exclusive, or shared by the workers of a PostgreSQL catalogue.
-    lock: ArchiveLock,
+    /// The archive lock.
+    lock: Lock,
     /// The run's staging directory: `ROOT/.siqaco-staging`, a worker's
     /// `ROOT/.siqaco-staging/<worker>`.
     staging: PathBuf,
@@ -1093,6 +1113,10 @@ struct Hold {
 /// which takes the archive lock shared); their requests are taken over by the claims once
 /// their lease expired.
 fn take_archive(config: &Config, archive: &Archive) -> Result<Hold> {
+    #[cfg(feature = "objectstore")]
+    if crate::archive::store::is_object_url(archive.root()) {
+        return take_bucket(config, archive);
+    }
     if crate::index::is_postgres_url(&config.catalogue) {
         let catalogue = Catalogue::open(&config.catalogue)?;
         let worker = Worker::start(
@@ -1103,7 +1127,7 @@ fn take_archive(config: &Config, archive: &Archive) -> Result<Hold> {
         )?;
         let lock = claims::tidy_shared(archive.root(), &catalogue, &worker)?;
         return Ok(Hold {
-            lock,
+            lock: Lock::File(lock),
             staging: worker.staging_dir(archive.root()),
             catalogue,
             worker: Some(worker),
@@ -1115,7 +1139,48 @@ fn take_archive(config: &Config, archive: &Archive) -> Result<Hold> {
     let catalogue = Catalogue::open(&config.catalogue)?;
     stack::reset_interrupted(&catalogue)?;
     Ok(Hold {
-        lock,
+        lock: Lock::File(lock),
+        staging,
+        catalogue,
+        worker: None,
+    })
+}
+
+/// [`take_archive`] of an archive in a bucket (`[archive] root = "s3://..."`, a SQLite
+/// catalogue): takes its lock (a catalogue row), finishes the journal of a killed run
+/// ([`crate::merge::bucket::recover`]), puts requests a killed run left `in_progress` back
+/// to `retry`; the staging directory is a new directory in the system's temporary
+/// directory.
+///
+/// # Errors
+/// [`Error::Config`] for a PostgreSQL catalogue (several workers writing into one bucket:
+/// not supported); as [`take_archive`].
+#[cfg(feature = "objectstore")]
+fn take_bucket(config: &Config, archive: &Archive) -> Result<Hold> {
+    let root = archive.root();
+    if crate::index::is_postgres_url(&config.catalogue) {
+        return Err(Error::config(format!(
+            "{}: an archive in a bucket is written by one run at a time, with a SQLite \
+             catalogue (several workers sharing a PostgreSQL catalogue cannot write into a \
+             bucket yet)",
+            root.display()
+        )));
+    }
+    let lock = crate::merge::bucket::BucketLock::acquire(&config.catalogue, root)?;
+    let catalogue = Catalogue::open(&config.catalogue)?;
+    let mut warnings = Vec::new();
+    crate::merge::bucket::recover(&catalogue, root, &mut warnings)?;
+    for w in warnings {
+        tracing::warn!("{w}");
+    }
+    stack::reset_interrupted(&catalogue)?;
+    let staging = tempfile::Builder::new()
+        .prefix("siqaco-update-staging-")
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?
+        .keep();
+    Ok(Hold {
+        lock: Lock::Bucket(Box::new(Mutex::new(lock))),
         staging,
         catalogue,
         worker: None,
@@ -1443,7 +1508,7 @@ fn dry_run(
     // from a scan of the day files for the others.
     let coverage = |max_gaps: Option<usize>| -> Result<ScanReport> {
         let scan = |streams: &[Nslc]| -> Result<ScanReport> {
-            if archive.root().is_dir() {
+            if archive.readable() {
                 scan_archive(
                     archive,
                     &scan_mapped(config, window_scan(streams, window, max_gaps, None)),

@@ -47,7 +47,7 @@ use crate::record::{RecordHeader, ScanItem};
 use crate::segment::Piece;
 use crate::sid::Nslc;
 use crate::time::{parse_time, period_ns, NS_PER_DAY, NS_PER_S};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
 
@@ -172,8 +172,18 @@ impl DataselectRequest {
             bytes: 0,
             samples: 0,
         };
+        // the ETag each object had when indexed, asked for when its sections are read
+        let mut etags: HashMap<PathBuf, Option<String>> = HashMap::new();
+        let mut etag_of = |path: &Path| -> Result<Option<String>> {
+            if let Some(e) = etags.get(path) {
+                return Ok(e.clone());
+            }
+            let e = cat.indexed_etag(path)?;
+            etags.insert(path.to_path_buf(), e.clone());
+            Ok(e)
+        };
         for (nslc, (windows, rows)) in per {
-            if let Some(s) = self.plan_stream(nslc, windows, rows, &root)? {
+            if let Some(s) = self.plan_stream(nslc, windows, rows, &root, &mut etag_of)? {
                 plan.bytes += s.sections.iter().map(|x| x.len).sum::<u64>();
                 plan.samples += s.samples;
                 plan.streams.push(s);
@@ -189,6 +199,7 @@ impl DataselectRequest {
         windows: Vec<(i64, i64)>,
         mut rows: Vec<TsindexRow>,
         root: &Path,
+        etag_of: &mut impl FnMut(&Path) -> Result<Option<String>>,
     ) -> Result<Option<StreamPlan>> {
         let windows = union(windows);
         rows.sort_by(|a, b| (&a.filename, a.byteoffset).cmp(&(&b.filename, b.byteoffset)));
@@ -255,7 +266,9 @@ impl DataselectRequest {
         let mut samples = 0u64;
         for c in sections {
             samples += c.samples_in(&bounds);
-            planned.push(c.narrow(&bounds, resolve(root, &c.row.filename)?));
+            let path = resolve(root, &c.row.filename)?;
+            let etag = etag_of(&path)?;
+            planned.push(c.narrow(&bounds, path, etag));
         }
         planned
             .sort_by(|a, b| (a.start_ns, &a.path, a.offset).cmp(&(b.start_ns, &b.path, b.offset)));
@@ -431,11 +444,12 @@ impl<'a> Candidate<'a> {
     /// first bound to the first entry after the last bound; else the whole section. In
     /// such a section a record before an entry ends within the time tolerance (under a
     /// period) of the entry's record start, so nothing meeting the bounds is left out.
-    fn narrow(&self, bounds: &[(i64, i64)], path: PathBuf) -> PlannedSection {
+    fn narrow(&self, bounds: &[(i64, i64)], path: PathBuf, etag: Option<String>) -> PlannedSection {
         let offset = u64::try_from(self.row.byteoffset).unwrap_or(0);
         let len = u64::try_from(self.row.bytes).unwrap_or(0);
         let whole = PlannedSection {
             path,
+            etag,
             offset,
             len,
             start_ns: self.start_ns,
@@ -493,6 +507,9 @@ fn parse_timeindex(text: &str) -> Option<Vec<(i64, u64)>> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct PlannedSection {
     path: PathBuf,
+    /// The ETag of the object (`path` an `s3://` URL) when it was indexed, sent as
+    /// `If-Match`.
+    etag: Option<String>,
     offset: u64,
     len: u64,
     /// First sample of the section (catalogue), ns.
@@ -650,13 +667,15 @@ impl Read for SectionReader {
     }
 }
 
-/// Opens `path` at `offset`, reading at most `len` bytes.
-fn open_range(path: &Path, offset: u64, len: u64) -> Result<SectionReader> {
+/// Opens the section's file at its offset, reading at most its length (an object: one
+/// ranged GET, conditional on the ETag it had when indexed).
+fn open_range(sec: &PlannedSection) -> Result<SectionReader> {
+    let (path, offset, len) = (sec.path.as_path(), sec.offset, sec.len);
     if crate::archive::store::is_object_url(path) {
         let n = usize::try_from(len).map_err(|_| Error::invalid_argument("section too long"))?;
-        let bytes =
-            crate::archive::read_range_aligned(path, offset, n).map_err(|e| Error::io(path, e))?;
-        return Ok(SectionReader::Object(std::io::Cursor::new(bytes.to_vec())));
+        let bytes = crate::archive::store::read_indexed_range(path, offset, n, sec.etag.as_deref())
+            .map_err(|e| Error::io(path, e))?;
+        return Ok(SectionReader::Object(std::io::Cursor::new(bytes)));
     }
     let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     f.seek(SeekFrom::Start(offset))
@@ -686,7 +705,7 @@ fn stream_section(
     }
     let stop = std::cell::Cell::new(false);
     let mut reader = Stoppable {
-        inner: open_range(&sec.path, sec.offset, sec.len)?,
+        inner: open_range(sec)?,
         stop: &stop,
     };
     let mut failed: Option<Error> = None;
@@ -728,7 +747,7 @@ fn sorted_sections(
     // the sections of objects, kept from the first pass (one GET each)
     let mut objects: Vec<Option<Vec<u8>>> = secs.iter().map(|_| None).collect();
     for (k, sec) in secs.iter().enumerate() {
-        let mut reader = open_range(&sec.path, sec.offset, sec.len)?;
+        let mut reader = open_range(sec)?;
         if let SectionReader::Object(c) = &reader {
             objects[k] = Some(c.get_ref().clone());
         }
