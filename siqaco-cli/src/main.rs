@@ -28,11 +28,16 @@ mod merge_cmd;
 mod output;
 mod qc_cmd;
 mod repair_cmd;
+#[cfg_attr(not(feature = "plot"), path = "without/report_cmd.rs")]
 mod report_cmd;
+#[cfg_attr(not(feature = "serve"), path = "without/serve_cmd.rs")]
 mod serve_cmd;
 mod shell;
 mod update_cmd;
+#[cfg_attr(not(feature = "watch"), path = "without/watch_cmd.rs")]
 mod watch_cmd;
+#[cfg(not(all(feature = "plot", feature = "serve", feature = "watch")))]
+mod without;
 
 use clap::{FromArgMatches, Parser, Subcommand, ValueEnum};
 use siqaco::ops::{parse_field, parse_fields, Control, ScanRequest, StreamsRequest};

@@ -126,17 +126,7 @@ fn update_timeout_s_cuts_a_trickling_server() {
     .unwrap();
     let before = tree_bytes(&dir.path().join("final"));
     let t0 = Instant::now();
-    let (code, s) = run_json(&[
-        "update",
-        "--config",
-        config.to_str().unwrap(),
-        "--start",
-        WINDOW.0,
-        "--end",
-        WINDOW.1,
-        "--format",
-        "json",
-    ]);
+    let (code, s) = run_json(&update_args(&config, WINDOW));
     let took = t0.elapsed();
     // Five attempts of 2 s and 15 s of backoff, against 120 s for one whole body.
     assert!(took < Duration::from_secs(60), "{took:?}");

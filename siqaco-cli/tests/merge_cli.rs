@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_siqaco");
+mod common;
+use common::{kill_after, next_delay_ms, BIN};
+
 const T0: i64 = 19_000 * NS_PER_DAY;
 
 /// `n` samples at 0.05 Hz from `t0`, values `base + i`.
@@ -92,21 +94,15 @@ fn a_run_killed_at_any_moment_leaves_old_or_new_files_and_a_rerun_finishes() {
     for round in 0..8 {
         let work = dir.path().join(format!("work{round}"));
         copy_tree(&root, &work);
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let delay_ms = 20 + (seed >> 33) % 400;
-        let mut child = Command::new(BIN)
-            .env("SIQACO_MERGE_STEP_DELAY_MS", "25")
-            .args(["merge", "--archive-priority", "2", "--into"])
-            .arg(&work)
-            .arg(&patch)
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill(); // SIGKILL on Unix
-        let _ = child.wait();
+        let delay_ms = next_delay_ms(&mut seed, 20, 400);
+        kill_after(
+            Command::new(BIN)
+                .env("SIQACO_MERGE_STEP_DELAY_MS", "25")
+                .args(["merge", "--archive-priority", "2", "--into"])
+                .arg(&work)
+                .arg(&patch),
+            delay_ms,
+        );
         for (name, bytes) in files(&work) {
             let base = name.file_name().unwrap().to_string_lossy().into_owned();
             if base.starts_with('.') {

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_siqaco");
+mod common;
+use common::{kill_after, next_delay_ms, BIN};
 
 fn repair(root: &Path, args: &[&str]) -> String {
     let o = Command::new(BIN)
@@ -76,20 +77,14 @@ fn a_repair_killed_at_any_moment_leaves_old_or_new_files_and_a_rerun_finishes() 
     for round in 0..8 {
         let work = dir.path().join(format!("work{round}"));
         copy_tree(&broken, &work);
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let delay_ms = 20 + (seed >> 33) % 1500;
-        let mut child = Command::new(BIN)
-            .env("SIQACO_MERGE_STEP_DELAY_MS", "10")
-            .arg("repair")
-            .arg(&work)
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill(); // SIGKILL on Unix
-        let _ = child.wait();
+        let delay_ms = next_delay_ms(&mut seed, 20, 1500);
+        kill_after(
+            Command::new(BIN)
+                .env("SIQACO_MERGE_STEP_DELAY_MS", "10")
+                .arg("repair")
+                .arg(&work),
+            delay_ms,
+        );
         for (name, bytes) in visible(&work) {
             assert!(
                 old.get(&name) == Some(&bytes) || new.get(&name) == Some(&bytes),

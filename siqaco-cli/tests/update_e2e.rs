@@ -99,17 +99,7 @@ priority = 2
         ),
     )
     .unwrap();
-    let args = [
-        "update",
-        "--config",
-        config.to_str().unwrap(),
-        "--start",
-        WINDOW.0,
-        "--end",
-        WINDOW.1,
-        "--format",
-        "json",
-    ];
+    let args = update_args(&config, WINDOW);
     // Dry run: lists requests for both sources, changes nothing.
     let before = tree_bytes(&final_);
     let (code, dry) = run_json(&[&args[..], &["--dry-run"]].concat());
@@ -282,34 +272,21 @@ in_flight = 3
         ),
     )
     .unwrap();
-    let args = [
-        "update",
-        "--config",
-        config.to_str().unwrap(),
-        "--start",
-        WINDOW.0,
-        "--end",
-        WINDOW.1,
-    ];
+    // Text output: `update` without `--format json`.
+    let args = &update_args(&config, WINDOW)[..7];
     let mut seed: u64 = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos() as u64;
     eprintln!("seed {seed}");
     for _ in 0..6 {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let delay_ms = 50 + (seed >> 33) % 2500;
-        let mut child = Command::new(BIN)
-            .args(args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
+        let delay_ms = next_delay_ms(&mut seed, 50, 2500);
+        kill_after(
+            Command::new(BIN)
+                .args(args)
+                .stderr(std::process::Stdio::null()),
+            delay_ms,
+        );
     }
     let out = Command::new(BIN).args(args).output().unwrap();
     assert_eq!(

@@ -36,17 +36,7 @@ fn setup(d: &Path, retry: &str, sources: &str) -> std::path::PathBuf {
 }
 
 fn update(config: &Path) -> (i32, serde_json::Value) {
-    run_json(&[
-        "update",
-        "--config",
-        config.to_str().unwrap(),
-        "--start",
-        WINDOW.0,
-        "--end",
-        WINDOW.1,
-        "--format",
-        "json",
-    ])
+    run_json(&update_args(config, WINDOW))
 }
 
 fn only_request(config: &Path) -> serde_json::Value {

@@ -18,18 +18,7 @@ const LHZ: &str = "2025/CH/BALST/LHZ.D/CH.BALST..LHZ.D.2025.314";
 
 /// The plan of a dry run: what it found and the requests it would send.
 fn dry_plan(config: &Path) -> serde_json::Value {
-    let (code, v) = run_json(&[
-        "update",
-        "--config",
-        config.to_str().unwrap(),
-        "--start",
-        WINDOW.0,
-        "--end",
-        WINDOW.1,
-        "--format",
-        "json",
-        "--dry-run",
-    ]);
+    let (code, v) = run_json(&[&update_args(config, WINDOW)[..], &["--dry-run"]].concat());
     assert_eq!(code, 0, "{v:#}");
     serde_json::json!({
         "streams_checked": v["streams_checked"],

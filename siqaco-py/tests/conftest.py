@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,22 @@ def fdsnws_bin() -> Path:
         pytest.skip(f"SKIPPED: portable-fdsnws-dataselect not found at {b} (scripts/bootstrap, or set SIQACO_FDSNWS_BIN)")
     return b
 
+
+
+# --- Dask and PostgreSQL (the siqaco.distributed tests) -----------------------------------
+# The update scenario of tests/peers (update_scenario.py: a throw-away PostgreSQL server `pg`,
+# the complete archive `full`, holes, configuration and checks) serves these tests too.
+sys.path.append(str(REPO / "tests" / "peers"))
+try:
+    from update_scenario import full, pg  # noqa: E402,F401 (fixtures)
+except pytest.skip.Exception:  # no ObsPy: the tests that need them skip on their own import
+    pass
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A Dask client on a LocalCluster of two worker processes (helpers.dask_client)."""
+    from helpers import dask_client
+
+    with dask_client() as c:
+        yield c

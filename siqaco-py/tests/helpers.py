@@ -3,7 +3,10 @@ sys.path)."""
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 
 def free_port() -> int:
@@ -98,3 +101,26 @@ availability = "service"
 {sources}"""
     )
     return config
+
+
+@contextmanager
+def dask_client(**env: str) -> Iterator[object]:
+    """A Dask client on a LocalCluster of two worker processes of one thread each (no
+    dashboard); the variables `env` are set while it runs (the workers inherit them, also
+    those the nannies start again after a kill). Skips without dask[distributed]."""
+    import pytest
+
+    distributed = pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed (siqaco[dask])")
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        with distributed.LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        ) as cluster, distributed.Client(cluster) as c:
+            yield c
+    finally:
+        for k, v in old.items():
+            if v is None:
+                del os.environ[k]
+            else:
+                os.environ[k] = v

@@ -22,19 +22,10 @@ import siqaco
 
 pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed (siqaco[dask])")
 import siqaco.distributed as sd  # noqa: E402
-from dask.distributed import Client, LocalCluster  # noqa: E402
 
 MAKE_BENCH_ARCHIVE = Path(
     os.environ.get("SIQACO_MAKE_BENCH_ARCHIVE", Path(__file__).resolve().parents[2] / "tools" / "make-bench-archive")
 )
-
-
-@pytest.fixture(scope="module")
-def client():
-    with LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-    ) as cluster, Client(cluster) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

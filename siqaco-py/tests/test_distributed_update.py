@@ -11,26 +11,14 @@ from __future__ import annotations
 import json
 import pickle
 import random
-import sys
-from pathlib import Path
 
 import pytest
 
 import siqaco
 
 pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed (siqaco[dask])")
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "peers"))
 import siqaco.distributed as sd  # noqa: E402
-from test_distributed import client  # noqa: E402,F401 (fixture: LocalCluster of 2 processes)
-from update_scenario import (  # noqa: E402,F401 (pg, full: fixtures)
-    WINDOW,
-    cut_holes,
-    full,
-    leftovers,
-    pg,
-    samples,
-    write_config,
-)
+from update_scenario import WINDOW, cut_holes, leftovers, samples, write_config  # noqa: E402 (conftest: client, pg, full)
 
 
 def test_dask_update_completes_the_archive_once(client, pg, full, tmp_path):

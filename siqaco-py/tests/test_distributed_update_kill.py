@@ -18,48 +18,24 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 import siqaco
 
-distributed = pytest.importorskip(
-    "dask.distributed", reason="dask[distributed] is not installed (siqaco[dask])"
-)
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "peers"))
+pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed (siqaco[dask])")
 import siqaco.distributed as sd  # noqa: E402
-from update_scenario import (  # noqa: E402,F401 (pg, full: fixtures)
-    LEASE_S,
-    WINDOW,
-    cut_holes,
-    full,
-    leftovers,
-    pg,
-    samples,
-    write_config,
-)
+from helpers import dask_client  # noqa: E402
+from update_scenario import LEASE_S, WINDOW, cut_holes, leftovers, samples, write_config  # noqa: E402 (conftest: pg, full)
 
 
 @pytest.fixture(scope="module")
 def slow_client():
-    """Two worker processes whose merges pause 60 ms between journal steps (the variable
-    is inherited by the workers, and by those the nannies start again after a kill)."""
-    old = os.environ.get("SIQACO_MERGE_STEP_DELAY_MS")
-    os.environ["SIQACO_MERGE_STEP_DELAY_MS"] = "60"
-    try:
-        with distributed.LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-        ) as cluster, distributed.Client(cluster) as c:
-            yield c
-    finally:
-        if old is None:
-            del os.environ["SIQACO_MERGE_STEP_DELAY_MS"]
-        else:
-            os.environ["SIQACO_MERGE_STEP_DELAY_MS"] = old
+    """Two worker processes whose merges pause 60 ms between journal steps."""
+    with dask_client(SIQACO_MERGE_STEP_DELAY_MS="60") as c:
+        yield c
 
 
 def held_by(pg, db: str) -> list[int]:

@@ -1,18 +1,23 @@
-"""The test data in tests/data is what its manifests say: every file listed with its
-origin, licence, size and SHA-256 (MANIFEST.json and MANIFEST.tsv agree), no file left out,
-and the day files of sds-small are those of sds-small.expected.json, byte for byte."""
+"""The test data in tests/data is what its manifests say: every file has a row with its
+origin, licence, size and SHA-256 (MANIFEST.json and MANIFEST.tsv agree), and every row a
+file; the day files of sds-small are those of sds-small.expected.json, byte for byte, and
+tools/make-sds-small makes them again from the files of mseed/."""
 
 import csv
 import hashlib
 import json
+import subprocess
+import sys
 
 import pytest
-from conftest import data_dir
+from conftest import ROOT, data_dir
 
 # The licences of the packages the files come from (tests/data/README.md, "Licences").
 LICENCES = {"obspy": "LGPL-3.0-only", "libmseed": "Apache-2.0", "pymseed": "Apache-2.0"}
-# Written for this project, described in README.md: not in the manifests.
-OWN = {"README.md", "MANIFEST.json", "MANIFEST.tsv", "sds-small.expected.json"}
+# The repository's licence: that of the files written for this project.
+OWN_LICENCE = "Apache-2.0"
+# The manifests themselves and the READMEs that describe them: the only files without a row.
+UNLISTED = {"README.md", "MANIFEST.json", "MANIFEST.tsv", "morumotto/README.md"}
 
 
 def sha256(path) -> str:
@@ -32,18 +37,28 @@ def test_file_has_its_manifest_size_sha256_and_licence(row):
     path = data_dir() / row["file"]
     assert path.stat().st_size == row["size"]
     assert sha256(path) == row["sha256"]
-    assert row["licence"] == LICENCES[row["source"].split(" ")[0]]
+    if row["source"].startswith("written for this project"):
+        assert row["licence"] == OWN_LICENCE
+    elif row.get("generated_by"):
+        # Generated from other files of the manifest: their licence, which they share.
+        rows = {r["file"]: r for r in manifest()}
+        assert {rows[f]["licence"] for f in row["source_files"]} == {row["licence"]}
+        assert row["source"].startswith(row["generated_by"])
+    else:
+        assert row["licence"] == LICENCES[row["source"].split(" ")[0]]
 
 
-def test_every_file_is_in_the_manifest():
-    d = data_dir()
-    listed = {r["file"] for r in manifest()}
-    present = {f for f in files_below(d) if f.split("/")[0] in ("mseed", "seed", "stationxml")}
-    assert present == listed
-    # and nothing else beside them but sds-small, the project's own files and the
-    # Morumotto fixtures (tests/data/morumotto/README.md)
-    top = {p.name for p in d.iterdir()}
-    assert top - OWN == {"mseed", "seed", "stationxml", "sds-small", "morumotto"}
+def test_every_file_has_a_row_and_every_row_a_file():
+    listed = [r["file"] for r in manifest()]
+    assert len(set(listed)) == len(listed)
+    assert files_below(data_dir()) - UNLISTED == set(listed)
+
+
+def test_sds_small_is_what_make_sds_small_generates(tmp_path):
+    tool = ROOT / "tools" / "make-sds-small"
+    run = subprocess.run([sys.executable, str(tool), "--check", str(tmp_path)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert files_below(tmp_path) == files_below(data_dir() / "sds-small")
 
 
 def test_tsv_manifest_equals_json_manifest():

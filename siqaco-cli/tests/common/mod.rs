@@ -1,4 +1,5 @@
-//! Helpers shared by the `siqaco update` tests.
+//! Helpers shared by the integration tests of the `siqaco` command (update, fetch, merge,
+//! repair).
 #![allow(dead_code)]
 
 use siqaco::archive::{Archive, Layout};
@@ -132,4 +133,38 @@ pub fn stack_json(config: &Path) -> serde_json::Value {
     ]);
     assert_eq!(code, 0, "{v:#}");
     v
+}
+
+/// The arguments of `siqaco update --config CONFIG --start W0 --end W1 --format json`: one
+/// update run over `window` (ISO 8601 start and exclusive end) with its JSON summary.
+pub fn update_args<'a>(config: &'a Path, window: (&'a str, &'a str)) -> [&'a str; 9] {
+    [
+        "update",
+        "--config",
+        config.to_str().unwrap(),
+        "--start",
+        window.0,
+        "--end",
+        window.1,
+        "--format",
+        "json",
+    ]
+}
+
+/// The next pseudo-random delay in milliseconds, `base_ms .. base_ms + spread_ms`, from the
+/// linear congruential state `seed` (advanced in place): when the kill tests stop a run.
+pub fn next_delay_ms(seed: &mut u64, base_ms: u64, spread_ms: u64) -> u64 {
+    *seed = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    base_ms + (*seed >> 33) % spread_ms
+}
+
+/// Starts `cmd` with its standard output discarded, kills it after `delay_ms` (SIGKILL on
+/// Unix: no handler runs, as when a machine loses power) and reaps it.
+pub fn kill_after(cmd: &mut Command, delay_ms: u64) {
+    let mut child = cmd.stdout(std::process::Stdio::null()).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+    let _ = child.kill();
+    let _ = child.wait();
 }

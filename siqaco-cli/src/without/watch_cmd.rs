@@ -1,0 +1,2 @@
+//! `siqaco watch` in a build without the `watch` feature.
+crate::without::without_feature!(WatchArgs, "watch");
