@@ -569,7 +569,10 @@ mod client {
             let (tx, rx) = std::sync::mpsc::channel();
             let size = block_on(async move {
                 GETS.fetch_add(1, Ordering::Relaxed);
-                let r = store.get(&key).await.map_err(|e| store_error(&u, "GET", e))?;
+                let r = store
+                    .get(&key)
+                    .await
+                    .map_err(|e| store_error(&u, "GET", e))?;
                 let size = r.meta.size;
                 let mut body = r.into_stream();
                 tokio::spawn(async move {

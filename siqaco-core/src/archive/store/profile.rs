@@ -86,7 +86,10 @@ fn section(path: Option<&Path>, section: &str) -> Result<Option<Vec<(String, Str
         ..Default::default()
     };
     let doc = ini::Ini::load_from_str_opt(&text, opt).map_err(|e| {
-        Error::config_from(format!("{}: not a valid AWS profile file", path.display()), e)
+        Error::config_from(
+            format!("{}: not a valid AWS profile file", path.display()),
+            e,
+        )
     })?;
     Ok(doc
         .iter()
@@ -117,8 +120,9 @@ pub(crate) fn load(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Profil
     }
     let where_ = || {
         let show = |p: &Option<PathBuf>| {
-            p.as_ref()
-                .map_or("(no home directory)".to_string(), |p| p.display().to_string())
+            p.as_ref().map_or("(no home directory)".to_string(), |p| {
+                p.display().to_string()
+            })
         };
         format!(
             "AWS profile {name:?} (credentials file {}, config file {})",
@@ -329,7 +333,10 @@ source_profile = default
         // only the endpoint is left to the profile
         assert_eq!(
             keys(&settings(&get(&env), false).unwrap()),
-            [("aws_endpoint".to_string(), "http://127.0.0.1:9000".to_string())]
+            [(
+                "aws_endpoint".to_string(),
+                "http://127.0.0.1:9000".to_string()
+            )]
         );
         let (_d, env) = setup(&[
             ("AWS_PROFILE", "archive"),
@@ -356,8 +363,11 @@ source_profile = default
         let (d, mut env) = setup(&[("AWS_PROFILE", "moved")]);
         let creds = d.path().join("elsewhere-credentials");
         let conf = d.path().join("elsewhere-config");
-        std::fs::write(&creds, "[moved]\naws_access_key_id = A\naws_secret_access_key = B\n")
-            .unwrap();
+        std::fs::write(
+            &creds,
+            "[moved]\naws_access_key_id = A\naws_secret_access_key = B\n",
+        )
+        .unwrap();
         std::fs::write(&conf, "[profile moved]\nregion = sa-east-1\n").unwrap();
         env.insert(
             "AWS_SHARED_CREDENTIALS_FILE".into(),
