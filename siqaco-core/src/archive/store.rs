@@ -10,9 +10,10 @@
 //!   delimiter per prefix whose name can still match the selection and the window (a
 //!   component that is only literal text, such as `continuous_waveforms`, is not listed).
 //!   A LIST of more than 1000 keys is paged by the store (one request per page).
-//! * **Reading** a day file is one GET of the whole object into memory; its records then
-//!   pass the same validation gate as a file's ([`crate::record`]). A catalogue row is read
-//!   with one ranged GET (`byte_offset`, `bytes`).
+//! * **Reading** a day file is one GET of the whole object: a scan parses the body as it
+//!   arrives (`open_object`), other readers receive it into one buffer of the object's
+//!   size; its records pass the same validation gate as a file's ([`crate::record`]). A
+//!   catalogue row is read with one ranged GET (`byte_offset`, `bytes`).
 //! * **Client**: the `object_store` crate (Apache Arrow project; request signing, the
 //!   credential chain, retries with exponential back-off) over rustls, at most
 //!   [`StoreOptions::in_flight`] requests in flight (default 16).
