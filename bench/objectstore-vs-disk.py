@@ -114,7 +114,11 @@ class Server:
         self.log = log
         with open(log, "wb") as f:
             self.proc = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_for(port, self.proc, name, log)
+        try:
+            wait_for(port, self.proc, name, log)
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         if self.proc.poll() is None:
