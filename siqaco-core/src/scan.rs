@@ -422,16 +422,19 @@ pub(crate) fn scan_file(
     chunk_bytes: usize,
     f: impl FnMut(ScanItem<'_>),
 ) -> std::io::Result<u64> {
-    #[cfg(feature = "objectstore")]
-    if let Some(object) = crate::archive::store::read_object(path) {
-        let bytes = object?;
-        let mut buf = Vec::new();
-        return scan_reader(&mut bytes.as_slice(), &mut buf, chunk_bytes, f);
-    }
     BUF.with(|cell| {
         let mut buf = cell.borrow_mut();
-        let read = std::fs::File::open(path)
-            .and_then(|mut file| scan_reader(&mut file, &mut buf, chunk_bytes, f));
+        // an object of a bucket is scanned as its body arrives (one GET)
+        #[cfg(feature = "objectstore")]
+        let open = || -> std::io::Result<Box<dyn std::io::Read>> {
+            match crate::archive::store::open_object(path) {
+                Some(object) => Ok(Box::new(object?)),
+                None => Ok(Box::new(std::fs::File::open(path)?)),
+            }
+        };
+        #[cfg(not(feature = "objectstore"))]
+        let open = || std::fs::File::open(path);
+        let read = open().and_then(|mut file| scan_reader(&mut file, &mut buf, chunk_bytes, f));
         // Do not keep a buffer grown for a huge record alive per thread.
         if buf.len() > 4 * chunk_bytes.max(CHUNK_BYTES) {
             *buf = Vec::new();

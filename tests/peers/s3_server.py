@@ -89,9 +89,19 @@ class Moto:
         self.log.close()
 
 
+def access_key_id(authorization: str | None) -> str | None:
+    """The access key id of an AWS Signature Version 4 `Authorization` header
+    (`AWS4-HMAC-SHA256 Credential=KEYID/date/region/s3/aws4_request, ...`)."""
+    if not authorization or "Credential=" not in authorization:
+        return None
+    return authorization.split("Credential=", 1)[1].split("/", 1)[0]
+
+
 class Proxy:
     """Forwards requests to the server; counts them; answers `fail = (status, code, n)`
-    instead of the server for the next n requests (n < 0: all of them)."""
+    instead of the server for the next n requests (n < 0: all of them); with
+    `require_key` set, answers 403 InvalidAccessKeyId to a request not signed with that
+    access key id (moto does not check credentials)."""
 
     def __init__(self, upstream_port: int):
         self.requests: list[tuple[str, str]] = []
@@ -99,6 +109,7 @@ class Proxy:
         # (path, If-Match, If-None-Match) of each PUT: the conditions of conditional writes
         self.put_conditions: list[tuple[str, str | None, str | None]] = []
         self.fail: tuple[int, str, int] | None = None
+        self.require_key: str | None = None
         self.lock = threading.Lock()
         proxy = self
 
@@ -123,6 +134,9 @@ class Proxy:
                         proxy.fail = (fail[0], fail[1], fail[2] - 1)
                     else:
                         fail = None
+                    key = proxy.require_key
+                if fail is None and key is not None and access_key_id(self.headers.get("Authorization")) != key:
+                    fail = (403, "InvalidAccessKeyId", 0)
                 if fail:
                     msg = f"<Error><Code>{fail[1]}</Code><Message>test proxy</Message></Error>".encode()
                     self.send_response(fail[0])

@@ -279,6 +279,51 @@ def test_anonymous_access_to_a_public_bucket(s3, data):
     assert ours == scan_json(proxy, str(sds))
 
 
+def test_credentials_from_a_profile_of_the_shared_files(s3, uploaded, data, tmp_path):
+    """The credential chain's middle: with no key in the environment, the profile named by
+    AWS_PROFILE in AWS_SHARED_CREDENTIALS_FILE signs the requests (the proxy lets only that
+    access key id through) and AWS_CONFIG_FILE's `[profile NAME]` gives the endpoint and
+    the region; a wrong key in the file is refused, a missing profile is a clear error."""
+    _, proxy = s3
+    creds, conf = tmp_path / "credentials", tmp_path / "config"
+    creds.write_text("[default]\naws_access_key_id = AKIDEFAULT\naws_secret_access_key = x\n\n"
+                     "[archive]\naws_access_key_id = AKIPROFILE\naws_secret_access_key = secret/key+1\n")
+    conf.write_text(f"[profile archive]\nregion = us-east-1\nendpoint_url = {proxy.url}\n")
+    base = env_for(proxy)
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL", "AWS_REGION"):
+        base.pop(k)
+    base.update(HOME=str(tmp_path), AWS_SHARED_CREDENTIALS_FILE=str(creds), AWS_CONFIG_FILE=str(conf),
+                AWS_PROFILE="archive",
+                # the instance role is the chain's last resort: never the real metadata address here
+                AWS_METADATA_ENDPOINT="http://127.0.0.1:9")
+
+    def scan(**env):
+        return subprocess.run([siqaco_bin(), "scan", uploaded["sds"], "--format", "json"], capture_output=True,
+                              env={**base, **env}, check=False)
+
+    local = scan_json(proxy, str(data / "sds-small"))
+    proxy.require_key = "AKIPROFILE"
+    try:
+        proxy.take()
+        p = scan()
+        assert p.returncode == 0, p.stderr.decode()
+        assert json.loads(p.stdout) == local
+        assert proxy.take()  # the requests went through the proxy (the endpoint of the config file)
+        # the default profile's key is refused by the proxy: the named profile was what signed
+        p = scan(AWS_PROFILE="default", AWS_ENDPOINT_URL=proxy.url)
+        err = p.stderr.decode()
+        assert p.returncode == 1 and "403" in err and "InvalidAccessKeyId" in err, err
+        # the environment wins over the profile
+        p = scan(AWS_ACCESS_KEY_ID="AKIPROFILE", AWS_SECRET_ACCESS_KEY="s", AWS_PROFILE="default",
+                 AWS_ENDPOINT_URL=proxy.url)
+        assert p.returncode == 0, p.stderr.decode()
+    finally:
+        proxy.require_key = None
+    p = scan(AWS_PROFILE="nosuch")
+    err = p.stderr.decode()
+    assert p.returncode != 0 and '"nosuch"' in err and str(creds) in err and str(conf) in err, err
+
+
 def test_serve_follows_catalogue_rows_into_the_bucket(s3, uploaded, data, tmp_path):
     """`siqaco serve` of a catalogue whose rows name objects answers dataselect with the
     same bytes as the catalogue of the directory (the rows are read with ranged GETs)."""

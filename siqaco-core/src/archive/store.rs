@@ -10,17 +10,21 @@
 //!   delimiter per prefix whose name can still match the selection and the window (a
 //!   component that is only literal text, such as `continuous_waveforms`, is not listed).
 //!   A LIST of more than 1000 keys is paged by the store (one request per page).
-//! * **Reading** a day file is one GET of the whole object into memory; its records then
-//!   pass the same validation gate as a file's ([`crate::record`]). A catalogue row is read
-//!   with one ranged GET (`byte_offset`, `bytes`).
+//! * **Reading** a day file is one GET of the whole object: a scan parses the body as it
+//!   arrives (`open_object`), other readers receive it into one buffer of the object's
+//!   size; its records pass the same validation gate as a file's ([`crate::record`]). A
+//!   catalogue row is read with one ranged GET (`byte_offset`, `bytes`).
 //! * **Client**: the `object_store` crate (Apache Arrow project; request signing, the
 //!   credential chain, retries with exponential back-off) over rustls, at most
 //!   [`StoreOptions::in_flight`] requests in flight (default 16).
 //!
 //! The client is configured from the standard variables (`object_store`'s
 //! `AmazonS3Builder::from_env`): `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT`), `AWS_REGION`,
-//! `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, web identity and
-//! container credentials, else the instance role; `AWS_SKIP_SIGNATURE=true` (or
+//! `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, web identity; then
+//! the profile `AWS_PROFILE` (default `default`) of the shared files `~/.aws/credentials`
+//! and `~/.aws/config` for what the environment does not give (`profile`, as the AWS CLI
+//! reads them); then container credentials, else the instance role;
+//! `AWS_SKIP_SIGNATURE=true` (or
 //! [`StoreOptions::anonymous`]) sends unsigned requests, for public buckets. A plain
 //! `http://` endpoint is accepted only on a loopback address (`127.0.0.0/8`, `::1`,
 //! `localhost`), for test servers. `docs/object-storage.md` has the four public layouts,
@@ -216,13 +220,16 @@ pub(crate) fn read_indexed_range(
 }
 
 #[cfg(feature = "objectstore")]
+mod profile;
+
+#[cfg(feature = "objectstore")]
 pub(in crate::archive) use client::find;
 #[cfg(feature = "objectstore")]
 pub use client::{configure, request_counts, RequestCounts, StoreOptions};
 #[cfg(all(feature = "objectstore", feature = "update"))]
 pub(crate) use client::{head_etag, write_object};
 #[cfg(feature = "objectstore")]
-pub(crate) use client::{read_object, read_object_range, read_versioned};
+pub(crate) use client::{open_object, read_object, read_object_range, read_versioned};
 
 #[cfg(feature = "objectstore")]
 mod client {
@@ -377,6 +384,10 @@ mod client {
     fn build(bucket: &str) -> Result<Arc<dyn ObjectStore>> {
         let opts = options();
         let mut b = AmazonS3Builder::from_env().with_bucket_name(bucket);
+        // the profile of the shared files, for what the environment does not give
+        for (key, value) in super::profile::settings(&|k| std::env::var(k).ok(), opts.anonymous)? {
+            b = b.with_config(key, value);
+        }
         let endpoint = b.get_config_value(&AmazonS3ConfigKey::Endpoint);
         let http = endpoint.as_deref().is_some_and(|e| {
             e.get(..7)
@@ -387,8 +398,9 @@ mod client {
             if !loopback_host(&e) {
                 return Err(Error::Config {
                     message: format!(
-                        "AWS_ENDPOINT_URL {e}: plain http:// is accepted only on a loopback \
-                         address (127.0.0.1, ::1, localhost); use https://"
+                        "endpoint {e} (AWS_ENDPOINT_URL or the profile's endpoint_url): plain \
+                         http:// is accepted only on a loopback address (127.0.0.1, ::1, \
+                         localhost); use https://"
                     ),
                     source: None,
                 });
@@ -544,8 +556,21 @@ mod client {
     }
 
     /// One GET of the object at `path`: whole, or the byte `range` (offset, length); with
-    /// `If-Match: etag` when `etag` is given.
+    /// `If-Match: etag` when `etag` is given. A whole object without a condition is read as
+    /// it arrives ([`ObjectReader`]), its chunks copied once into a buffer of its size.
     fn get(path: &Path, range: Option<(u64, usize)>, etag: Option<&str>) -> Result<Vec<u8>> {
+        if range.is_none() && etag.is_none() {
+            let mut reader = ObjectReader::open(path)?;
+            let mut out = Vec::with_capacity(reader.size);
+            while let Some(chunk) = reader.next_chunk().map_err(|e| Error::Http {
+                url: reader.url.clone(),
+                status: None,
+                message: format!("GET: {e}"),
+            })? {
+                out.extend_from_slice(&chunk);
+            }
+            return Ok(out);
+        }
         let (store, url, key) = locate(path)?;
         let mut request = match range {
             Some((o, l)) => format!("GET bytes {o}-{}", (o + l as u64).saturating_sub(1)),
@@ -574,7 +599,97 @@ mod client {
         .map_err(|e| store_error(&u, &request, e))?;
         BYTES.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         tracing::debug!(object = %url, bytes = bytes.len(), "{request}");
-        Ok(bytes.to_vec())
+        Ok(Vec::from(bytes))
+    }
+
+    /// The whole object at `path` (`s3://bucket/key`) as it arrives: one GET whose body is
+    /// read chunk by chunk while the store sends it (the caller parses the first bytes
+    /// while the rest is on the way; no copy of the whole object is held); `None` when
+    /// `path` is not an object URL. An error of the GET (404, 403... after the retries) is
+    /// the result's; one in the middle of the body is the reader's.
+    pub(crate) fn open_object(path: &Path) -> Option<std::io::Result<ObjectReader>> {
+        if !super::is_object_url(path) {
+            return None;
+        }
+        Some(ObjectReader::open(path).map_err(io_error))
+    }
+
+    /// The body of one GET, read as the store sends it ([`open_object`]): a
+    /// [`std::io::Read`] over the chunks a task of the client's runtime receives.
+    pub(crate) struct ObjectReader {
+        url: String,
+        /// The object's size in bytes (from the response).
+        size: usize,
+        chunks: std::sync::mpsc::Receiver<std::result::Result<bytes::Bytes, String>>,
+        chunk: bytes::Bytes,
+    }
+
+    impl ObjectReader {
+        /// Sends the GET of `path` and waits for the response's headers.
+        fn open(path: &Path) -> Result<ObjectReader> {
+            use futures::StreamExt;
+            let (store, url, key) = locate(path)?;
+            let u = url.clone();
+            // unbounded: at most one object ahead of its reader, as a whole GET holds
+            let (tx, rx) = std::sync::mpsc::channel();
+            let size = block_on(async move {
+                GETS.fetch_add(1, Ordering::Relaxed);
+                let r = store
+                    .get(&key)
+                    .await
+                    .map_err(|e| store_error(&u, "GET", e))?;
+                let size = r.meta.size;
+                let mut body = r.into_stream();
+                tokio::spawn(async move {
+                    while let Some(c) = body.next().await {
+                        let c = c.map_err(|e| e.to_string());
+                        if let Ok(b) = &c {
+                            BYTES.fetch_add(b.len() as u64, Ordering::Relaxed);
+                        }
+                        if tx.send(c).is_err() {
+                            break; // the reader was dropped
+                        }
+                    }
+                });
+                Ok::<u64, Error>(size)
+            })??;
+            tracing::debug!(object = %url, bytes = size, "GET");
+            Ok(ObjectReader {
+                url,
+                size: usize::try_from(size).unwrap_or(0),
+                chunks: rx,
+                chunk: bytes::Bytes::new(),
+            })
+        }
+
+        /// The next chunk of the body as received; `None` at its end.
+        fn next_chunk(&mut self) -> std::io::Result<Option<bytes::Bytes>> {
+            if !self.chunk.is_empty() {
+                return Ok(Some(std::mem::take(&mut self.chunk)));
+            }
+            match self.chunks.recv() {
+                Ok(Ok(b)) => Ok(Some(b)),
+                Ok(Err(e)) => Err(std::io::Error::other(format!(
+                    "{}: GET: the body was cut: {e}",
+                    self.url
+                ))),
+                Err(_) => Ok(None),
+            }
+        }
+    }
+
+    impl std::io::Read for ObjectReader {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            while self.chunk.is_empty() {
+                match self.next_chunk()? {
+                    Some(b) => self.chunk = b,
+                    None => return Ok(0),
+                }
+            }
+            let n = out.len().min(self.chunk.len());
+            out[..n].copy_from_slice(&self.chunk.split_to(n));
+            Ok(n)
+        }
     }
 
     /// The whole object at `path` (`s3://bucket/key`) and its ETag, one GET; `None` when
