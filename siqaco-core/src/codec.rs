@@ -989,8 +989,8 @@ pub fn payload_of(header: &record::RecordHeader<'_>) -> Result<Payload> {
     rec.samplecnt = header.sample_count;
     if header.format_version == 3 {
         let sid_len = usize::from(raw.get(33).copied().unwrap_or(0));
-        rec.extralength = u16::try_from(header.data_offset.saturating_sub(40 + sid_len))
-            .unwrap_or(u16::MAX);
+        rec.extralength =
+            u16::try_from(header.data_offset.saturating_sub(40 + sid_len)).unwrap_or(u16::MAX);
         rec.datalength = u32::try_from(header.record_length.saturating_sub(header.data_offset))
             .unwrap_or(u32::MAX);
     } else if header.header_byte_order != native {
@@ -1123,9 +1123,7 @@ fn decode_payload(
     }
     let _ = log.finish("");
     if decoded as usize != n || lm_type as u8 as char != ty {
-        return Err(bad(format!(
-            "decoded {decoded} samples, header says {n}"
-        )));
+        return Err(bad(format!("decoded {decoded} samples, header says {n}")));
     }
     if let (SamplesMut::Int32(v), 10 | 11) = (&*out, payload.encoding) {
         let at = offset + 8;
