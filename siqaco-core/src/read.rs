@@ -208,7 +208,7 @@ pub fn read_partial(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPar
     drop(index);
     // 2. The traces, with the trace rule (the records of a trace in time order, chained).
     streams.sort_by(|a, b| a.0.cmp(&b.0));
-    let traces: Vec<(Nslc, Vec<(Piece, Vec<PlannedRecord>)>)> = streams
+    let traces: Vec<(Nslc, Vec<Trace>)> = streams
         .into_par_iter()
         .map(|(nslc, plan)| (nslc, plan.traces(&opts.tolerance)))
         .collect();
@@ -300,6 +300,9 @@ impl PlannedRecord {
     }
 }
 
+/// A trace of the plan: its piece and its records in time order.
+type Trace = (Piece, Vec<PlannedRecord>);
+
 /// The header pass's result for one file: its selected streams and, per data record in
 /// file order, the index of its stream, its piece (cut to the window) and the record.
 #[derive(Default)]
@@ -333,7 +336,7 @@ struct StreamPlan {
 impl StreamPlan {
     /// The stream's traces (the trace rule of [`join_pieces_with`]), each with its records
     /// in time order.
-    fn traces(self, tolerance: &Tolerance) -> Vec<(Piece, Vec<PlannedRecord>)> {
+    fn traces(self, tolerance: &Tolerance) -> Vec<Trace> {
         let StreamPlan {
             records,
             mut next,
