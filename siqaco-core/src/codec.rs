@@ -898,104 +898,250 @@ fn decode_checked<'o>(
             )?;
             return Ok(meta);
         }
-        let n = rec.samplecnt as usize;
-        let ty = sample_type_of(encoding).ok_or_else(|| {
-            bad(format!(
-                "libmseed does not decode encoding {}",
-                encoding_label(encoding)
-            ))
-        })?;
-        let mut out = dest(ty, n)?;
-        if out.len() != n || out.sample_type() != ty {
-            return Err(Error::codec(format!(
-                "a buffer of {} samples of type {} for {n} samples of type {ty}",
-                out.len(),
-                out.sample_type()
-            )));
-        }
-        let (mut offset, mut size) = (0u32, 0u32);
-        let log = LogCapture::start();
-        // SAFETY: `rec` is a valid parsed record whose `record` points into `given`.
-        if unsafe { ffi::msr3_data_bounds(rec, &mut offset, &mut size) } != 0 {
-            return Err(bad(log.finish("cannot find the data payload")));
-        }
-        let (offset, size) = (offset as usize, size as usize);
-        let Some(payload) = given.get(offset..offset + size) else {
-            return Err(bad(log.finish(&format!(
-                "data payload {offset}+{size} outside the record of {} bytes",
-                given.len()
-            ))));
-        };
-        // libmseed reads the payload in units of the sample size: an unaligned payload is
-        // copied to aligned memory first, as msr3_unpack_data does.
-        let aligned: Vec<u64>;
-        let payload_ptr = if (payload.as_ptr() as usize).is_multiple_of(8) {
-            payload.as_ptr()
-        } else {
-            let mut v = vec![0u64; size.div_ceil(8)];
-            // SAFETY: `v` holds at least `size` bytes; the regions do not overlap.
-            unsafe {
-                ptr::copy_nonoverlapping(payload.as_ptr(), v.as_mut_ptr().cast::<u8>(), size)
-            };
-            aligned = v;
-            aligned.as_ptr().cast::<u8>()
-        };
-        let (out_ptr, out_bytes) = match &mut out {
-            SamplesMut::Int32(v) => (v.as_mut_ptr().cast::<c_void>(), n * 4),
-            SamplesMut::Float32(v) => (v.as_mut_ptr().cast::<c_void>(), n * 4),
-            SamplesMut::Float64(v) => (v.as_mut_ptr().cast::<c_void>(), n * 8),
-            SamplesMut::Text(v) => (v.as_mut_ptr().cast::<c_void>(), n),
-        };
-        let mut lm_type: c_char = 0;
-        // SAFETY: `payload_ptr` holds `size` readable bytes, aligned for the sample size;
-        // `out_ptr` holds `out_bytes` writable bytes (exactly `n` samples of `ty`); `sid`
-        // is NUL-terminated by libmseed.
-        let decoded = unsafe {
-            ffi::ms_decode_data(
-                payload_ptr.cast::<c_void>(),
-                size as u64,
-                encoding,
-                n as u64,
-                out_ptr,
-                out_bytes as u64,
-                &mut lm_type,
-                (rec.swapflag & MSSWAP_PAYLOAD) as i8,
-                rec.sid.as_ptr(),
-                0,
-            )
-        };
-        if decoded < 0 {
-            return Err(bad(log.finish(error_name(decoded as c_int))));
-        }
-        let _ = log.finish("");
-        if decoded as usize != n || lm_type as u8 as char != ty {
+        // libmseed's payload of this record, found from the gate's header: it must be the
+        // one libmseed's own parse gives (encoding, byte order), so the header pass of a
+        // read may decode from it alone ([`decode_payload_into`]).
+        let payload = payload_of(&header)?;
+        if payload.encoding != encoding
+            || payload.swap != (rec.swapflag & MSSWAP_PAYLOAD != 0)
+            || i64::from(payload.samples) != rec.samplecnt
+        {
             return Err(bad(format!(
-                "decoded {decoded} samples, header says {}",
-                header.sample_count
+                "libmseed reads the payload of this record as encoding {} (byte swap {}), the header parser as encoding {} (byte swap {})",
+                encoding_label(encoding),
+                rec.swapflag & MSSWAP_PAYLOAD != 0,
+                encoding_label(payload.encoding),
+                payload.swap
             )));
         }
-        if let (SamplesMut::Int32(v), 10 | 11 | ENCODING_UNKNOWN) = (&out, header.encoding) {
-            let at = header.data_offset + 8;
-            if let (Some(&last), Some(x)) = (v.last(), header.raw.get(at..at + 4)) {
-                let word = i32::from_ne_bytes([x[0], x[1], x[2], x[3]]);
-                let xn = if rec.swapflag & MSSWAP_PAYLOAD != 0 {
-                    word.swap_bytes()
-                } else {
-                    word
-                };
-                if last != xn {
-                    return Err(bad(format!(
-                        "last decoded sample {last} differs from the reverse integration constant {xn} of the Steim frames (damaged data)"
-                    )));
-                }
-            }
-        }
+        let mut out = dest(payload.sample_type, payload.samples as usize)?;
+        decode_payload(given, &payload, rec.sid.as_ptr(), &mut out)?;
         Ok(meta)
     })
     .map_err(|e| match e {
         Error::Codec { message, .. } => bad(message),
         other => other,
     })
+}
+
+/// Where and how the samples of one data record are encoded, as libmseed decodes them:
+/// found from the header the validation gate read ([`payload_of`]), so that the samples
+/// can be decoded without parsing the header again ([`decode_payload_into`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Payload {
+    /// Byte offset of the payload from the start of the record.
+    pub offset: u32,
+    /// Length of the payload in bytes (libmseed's `msr3_data_bounds`: the data bytes of
+    /// the record without trailing empty Steim frames, and no more than the samples of a
+    /// fixed-size encoding take).
+    pub size: u32,
+    /// Number of samples (the header's, bounded by the data bytes at the gate).
+    pub samples: u32,
+    /// The encoding libmseed decodes: the record's; Steim1 (10) for a miniSEED 2 record
+    /// without blockette 1000.
+    pub encoding: u8,
+    /// Whether the payload's byte order is not this machine's (libmseed's
+    /// `MSSWAP_PAYLOAD`, from [`record::RecordHeader::payload_byte_order`]).
+    pub swap: bool,
+    /// libmseed's sample type of the encoding: `i`, `f`, `d` or `t` ([`sample_type_of`]).
+    pub sample_type: char,
+}
+
+/// `MS3Record::swapflag` bit of a byte-swapped header (`MSSWAP_HEADER`).
+const MSSWAP_HEADER: u8 = 0x01;
+
+/// The payload of the data record whose header is `header` (from [`record::parse_record`]
+/// or [`record::RecordScanner`], so the record passed the validation gate): its bounds
+/// by libmseed's `msr3_data_bounds` on the header's values, its encoding, byte order and
+/// sample type by libmseed's rules. [`decode_record`] checks each of them against
+/// libmseed's own parse of the record.
+///
+/// # Errors
+/// [`Error::InvalidData`] (offset 0, empty path: the caller adds the file and the offset
+/// of the record) when libmseed does not decode the encoding or finds no payload inside
+/// the record.
+pub fn payload_of(header: &record::RecordHeader<'_>) -> Result<Payload> {
+    let bad = |m: String| Error::invalid_data("", 0, m);
+    let sample_type = sample_type_of(header.encoding).ok_or_else(|| {
+        bad(format!(
+            "libmseed does not decode encoding {}",
+            header.encoding
+        ))
+    })?;
+    let native = if cfg!(target_endian = "big") {
+        record::ByteOrder::Big
+    } else {
+        record::ByteOrder::Little
+    };
+    let raw = header.raw;
+    // SAFETY: MS3Record is a plain C struct for which all-zero bytes are a valid value
+    // (null pointers, zero counts).
+    let mut rec: ffi::MS3Record = unsafe { std::mem::zeroed() };
+    rec.record = raw.as_ptr().cast::<c_char>();
+    rec.reclen = i32::try_from(header.record_length).unwrap_or(i32::MAX);
+    rec.formatversion = header.format_version;
+    // libmseed finds the bounds before it takes a record without blockette 1000 as Steim1.
+    rec.encoding = if header.encoding == ENCODING_UNKNOWN {
+        -1
+    } else {
+        i16::from(header.encoding)
+    };
+    rec.samplecnt = header.sample_count;
+    if header.format_version == 3 {
+        let sid_len = usize::from(raw.get(33).copied().unwrap_or(0));
+        rec.extralength =
+            u16::try_from(header.data_offset.saturating_sub(40 + sid_len)).unwrap_or(u16::MAX);
+        rec.datalength = u32::try_from(header.record_length.saturating_sub(header.data_offset))
+            .unwrap_or(u32::MAX);
+    } else if header.header_byte_order != native {
+        rec.swapflag = MSSWAP_HEADER;
+    }
+    let (mut offset, mut size) = (0u32, 0u32);
+    let log = LogCapture::start();
+    // SAFETY: `rec.record` points to the `header.record_length` bytes of the record (the
+    // gate checked them), the fields libmseed reads are set.
+    if unsafe { ffi::msr3_data_bounds(&rec, &mut offset, &mut size) } != 0 {
+        return Err(bad(log.finish("cannot find the data payload")));
+    }
+    let _ = log.finish("");
+    if offset as usize + size as usize > raw.len() {
+        return Err(bad(format!(
+            "data payload {offset}+{size} outside the record of {} bytes",
+            raw.len()
+        )));
+    }
+    Ok(Payload {
+        offset,
+        size,
+        samples: u32::try_from(header.sample_count.max(0)).unwrap_or(u32::MAX),
+        encoding: if header.encoding == ENCODING_UNKNOWN {
+            10
+        } else {
+            header.encoding
+        },
+        swap: header.payload_byte_order != native,
+        sample_type,
+    })
+}
+
+/// Decodes samples `k0..k0 + out.len()` of the record at the start of `record` (which
+/// may extend past it), whose payload is `payload` ([`payload_of`] of its header), into
+/// `out`, with libmseed's `ms_decode_data`: no header is parsed again. When `out` takes
+/// all the record's samples they are decoded straight into it; otherwise the record is
+/// decoded whole and the part copied. The Steim check of [`decode_record`] applies.
+///
+/// When this fails, the record is decoded by [`decode_record_into`] (the gate, libmseed's
+/// parse and every cross-check), whose error is returned: the errors are those of
+/// [`decode_record`] for the same bytes.
+///
+/// # Errors
+/// As [`decode_record_into`].
+pub fn decode_payload_into(
+    record: &[u8],
+    payload: &Payload,
+    k0: usize,
+    mut out: SamplesMut<'_>,
+) -> Result<()> {
+    let n = payload.samples as usize;
+    let fast = if out.sample_type() != payload.sample_type || k0 + out.len() > n {
+        Err(Error::codec("another buffer than the record's samples"))
+    } else if k0 == 0 && out.len() == n {
+        decode_payload(record, payload, c"".as_ptr(), &mut out)
+    } else {
+        let mut whole = Samples::zeroed(payload.sample_type, n);
+        decode_payload(record, payload, c"".as_ptr(), &mut whole.as_mut())
+            .and_then(|()| out.copy_from(&whole, k0))
+    };
+    fast.or_else(|_| decode_record_into(record, k0, out))
+}
+
+/// libmseed's `ms_decode_data` of `payload` of the record at the start of `record` into
+/// `out` (exactly `payload.samples` samples of `payload.sample_type`), then the Steim
+/// reverse-integration check. `sid` (a NUL-terminated string) names the record in
+/// libmseed's messages.
+fn decode_payload(
+    record: &[u8],
+    payload: &Payload,
+    sid: *const c_char,
+    out: &mut SamplesMut<'_>,
+) -> Result<()> {
+    let bad = |m: String| Error::invalid_data("", 0, m);
+    let (n, ty) = (payload.samples as usize, payload.sample_type);
+    if out.len() != n || out.sample_type() != ty {
+        return Err(Error::codec(format!(
+            "a buffer of {} samples of type {} for {n} samples of type {ty}",
+            out.len(),
+            out.sample_type()
+        )));
+    }
+    let (offset, size) = (payload.offset as usize, payload.size as usize);
+    let Some(bytes) = record.get(offset..offset + size) else {
+        return Err(bad(format!(
+            "data payload {offset}+{size} outside the record of {} bytes",
+            record.len()
+        )));
+    };
+    // libmseed reads the payload in units of the sample size: an unaligned payload is
+    // copied to aligned memory first, as msr3_unpack_data does.
+    let aligned: Vec<u64>;
+    let payload_ptr = if (bytes.as_ptr() as usize).is_multiple_of(8) {
+        bytes.as_ptr()
+    } else {
+        let mut v = vec![0u64; size.div_ceil(8)];
+        // SAFETY: `v` holds at least `size` bytes; the regions do not overlap.
+        unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr().cast::<u8>(), size) };
+        aligned = v;
+        aligned.as_ptr().cast::<u8>()
+    };
+    let (out_ptr, out_bytes) = match out {
+        SamplesMut::Int32(v) => (v.as_mut_ptr().cast::<c_void>(), n * 4),
+        SamplesMut::Float32(v) => (v.as_mut_ptr().cast::<c_void>(), n * 4),
+        SamplesMut::Float64(v) => (v.as_mut_ptr().cast::<c_void>(), n * 8),
+        SamplesMut::Text(v) => (v.as_mut_ptr().cast::<c_void>(), n),
+    };
+    let mut lm_type: c_char = 0;
+    let log = LogCapture::start();
+    // SAFETY: `payload_ptr` holds `size` readable bytes, aligned for the sample size;
+    // `out_ptr` holds `out_bytes` writable bytes (exactly `n` samples of `ty`); `sid` is
+    // a NUL-terminated string (libmseed's `sid` or a static one).
+    let decoded = unsafe {
+        ffi::ms_decode_data(
+            payload_ptr.cast::<c_void>(),
+            size as u64,
+            payload.encoding,
+            n as u64,
+            out_ptr,
+            out_bytes as u64,
+            &mut lm_type,
+            i8::from(payload.swap),
+            sid,
+            0,
+        )
+    };
+    if decoded < 0 {
+        return Err(bad(log.finish(error_name(decoded as c_int))));
+    }
+    let _ = log.finish("");
+    if decoded as usize != n || lm_type as u8 as char != ty {
+        return Err(bad(format!("decoded {decoded} samples, header says {n}")));
+    }
+    if let (SamplesMut::Int32(v), 10 | 11) = (&*out, payload.encoding) {
+        let at = offset + 8;
+        if let (Some(&last), Some(x)) = (v.last(), record.get(at..at + 4)) {
+            let word = i32::from_ne_bytes([x[0], x[1], x[2], x[3]]);
+            let xn = if payload.swap {
+                word.swap_bytes()
+            } else {
+                word
+            };
+            if last != xn {
+                return Err(bad(format!(
+                    "last decoded sample {last} differs from the reverse integration constant {xn} of the Steim frames (damaged data)"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 unsafe extern "C" fn collect_record(record: *mut c_char, len: c_int, data: *mut c_void) {

@@ -2,7 +2,7 @@
 //! segments of samples, like ObsPy's `read` without `merge`.
 //!
 //! Records are found with the header scanner ([`crate::record::RecordScanner`]), decoded
-//! with libmseed ([`crate::codec::decode_record`]), cut to the requested window at sample
+//! with libmseed ([`crate::codec::decode_payload_into`]), cut to the requested window at sample
 //! level and joined into [`SampleSegment`]s with the trace rule of [`crate::segment`]
 //! ([`join_pieces_with`]: time tolerance, rate tolerance), the rule the scan uses, so the
 //! segments of a stream are its traces and their sample counts are the scan's. Two records
@@ -11,22 +11,27 @@
 //!
 //! Records that are not data (no rate, no samples, text) are skipped, as in the scan.
 //!
-//! A read makes two passes, each in parallel with rayon: a header pass over every file
+//! A read makes two passes, each in parallel with rayon. A header pass over every file
 //! (the records pass the validation gate there, nothing is decoded) gives each stream's
-//! pieces, which are joined into traces with the record each piece comes from; then each
-//! trace gets one buffer, sized from its records' sample counts (each bounded at the gate
-//! by the record's data bytes, never taken from a header alone), cut into one slice per
-//! record, and the records are decoded by libmseed straight into their slices
-//! ([`crate::codec::decode_record_into`]), file by file and within a file in chunks of
-//! records. A record cut by the window is decoded whole and its part copied. Peak memory:
-//! the samples plus one file's bytes per thread (the files are read again in the second
-//! pass). The Python binding hands each buffer to numpy without a copy.
+//! pieces, each with its record's place and payload ([`crate::codec::payload_of`]:
+//! libmseed's bounds, encoding and byte order of the samples); the pieces are joined into
+//! traces with the records they come from in time order. Then each trace gets one buffer,
+//! sized from its records' sample counts (each bounded at the gate by the record's data
+//! bytes, never taken from a header alone), cut into one slice per record, and each
+//! record's payload is decoded by libmseed (`ms_decode_data`) straight into its slice
+//! without parsing the header again ([`crate::codec::decode_payload_into`]), in chunks of
+//! records spread over the threads, a batch of files (about 16 MiB, or one larger file) at
+//! a time. A record cut by the window is decoded whole and its part copied. The files are
+//! memory-mapped (read whole from a bucket), so no file is copied: peak memory is the
+//! samples plus the mapped batch and the records' places (about 40 bytes a record). The
+//! Python binding hands each buffer to numpy without a copy.
 //!
-//! A read can be cancelled between files ([`ReadOptions::cancel`]): the traces of the
-//! files read before are returned whole.
+//! A read can be cancelled between files of the header pass and between batches of the
+//! decoding ([`ReadOptions::cancel`]): the traces whose files were all decoded are returned
+//! whole.
 
 use crate::archive::{Archive, ArchiveFile};
-use crate::codec::{decode_record_into, sample_type_of, Samples, SamplesMut};
+use crate::codec::{decode_payload_into, payload_of, Payload, Samples, SamplesMut};
 use crate::error::{Error, Result};
 use crate::record::{RecordScanner, ScanItem};
 use crate::segment::{join_pieces_with, Piece, Tolerance};
@@ -164,46 +169,61 @@ pub struct ReadPartial {
 pub fn read_partial(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPartial> {
     // 1. One header pass over each file (the records pass the validation gate there):
     //    per stream, its pieces with the records they come from; no sample decoded.
-    let planned: Vec<Vec<(Nslc, Piece, Planned)>> = files
+    let planned: Vec<FilePlan> = files
         .par_iter()
         .enumerate()
         .map(|(i, f)| {
             if crate::is_cancelled(opts.cancel.as_deref()) {
-                return Ok(Vec::new());
+                return Ok(FilePlan::default());
             }
             plan_one(i, &f.path, &f.rel_path, opts)
         })
         .collect::<Result<_>>()?;
-    let mut streams: HashMap<Nslc, Vec<(Piece, Planned)>> = HashMap::new();
-    for (nslc, piece, p) in planned.into_iter().flatten() {
-        streams.entry(nslc).or_default().push((piece, p));
+    let mut index: HashMap<Nslc, usize> = HashMap::new();
+    let mut streams: Vec<(Nslc, StreamPlan)> = Vec::new();
+    for plan in planned {
+        let to: Vec<usize> = plan
+            .streams
+            .into_iter()
+            .map(|nslc| {
+                *index.entry(nslc.clone()).or_insert_with(|| {
+                    streams.push((nslc, StreamPlan::default()));
+                    streams.len() - 1
+                })
+            })
+            .collect();
+        for (s, piece, record) in plan.records {
+            let stream = &mut streams[to[s as usize]].1;
+            let id = stream.records.len() as u32;
+            stream.records.push(record);
+            stream.next.push(NONE);
+            let chain = Chain {
+                sample_type: record.payload.sample_type,
+                head: id,
+                tail: id,
+            };
+            stream.pieces.push((piece, chain));
+        }
     }
-    // 2. The traces, with the trace rule (the records of a trace in time order).
-    let mut streams: Vec<_> = streams.into_iter().collect();
+    drop(index);
+    // 2. The traces, with the trace rule (the records of a trace in time order, chained).
     streams.sort_by(|a, b| a.0.cmp(&b.0));
-    let traces: Vec<(Nslc, Vec<(Piece, Planned)>)> = streams
+    let traces: Vec<(Nslc, Vec<Trace>)> = streams
         .into_par_iter()
-        .map(|(nslc, pieces)| {
-            let joined = join_pieces_with(
-                pieces,
-                &opts.tolerance,
-                |a, b| a.sample_type == b.sample_type,
-                |a, b| a.records.extend(b.records),
-            );
-            (nslc, joined)
-        })
+        .map(|(nslc, plan)| (nslc, plan.traces(&opts.tolerance)))
         .collect();
     // 3. One buffer per trace, sized from the headers' sample counts (each bounded by the
     //    record's data bytes at the validation gate), cut into one slice per record; the
-    //    records are decoded straight into their slices, in parallel, file by file.
+    //    records are decoded straight into their slices, in parallel, a few files at a time.
     let mut out: Vec<(Nslc, Vec<(Piece, Samples)>)> = traces
         .iter()
         .map(|(nslc, ts)| {
             let buffers = ts
                 .iter()
-                .map(|(piece, p)| {
-                    let n = p.records.iter().map(|r| r.k1 - r.k0).sum();
-                    (*piece, Samples::zeroed(p.sample_type, n))
+                .map(|(piece, records)| {
+                    let n = records.iter().map(|r| (r.k1 - r.k0) as usize).sum();
+                    let ty = records.first().map_or('i', |r| r.payload.sample_type);
+                    (*piece, Samples::zeroed(ty, n))
                 })
                 .collect();
             (nslc.clone(), buffers)
@@ -212,33 +232,49 @@ pub fn read_partial(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPar
     let mut jobs: Vec<Vec<(PlannedRecord, SamplesMut<'_>)>> =
         (0..files.len()).map(|_| Vec::new()).collect();
     for ((_, ts), (_, buffers)) in traces.iter().zip(out.iter_mut()) {
-        for ((_, p), (_, samples)) in ts.iter().zip(buffers.iter_mut()) {
+        for ((_, records), (_, samples)) in ts.iter().zip(buffers.iter_mut()) {
             let mut rest = samples.as_mut();
-            for r in &p.records {
-                let (part, tail) = rest.split_at(r.k1 - r.k0);
+            for r in records {
+                let (part, tail) = rest.split_at((r.k1 - r.k0) as usize);
                 rest = tail;
-                jobs[r.file].push((*r, part));
+                jobs[r.file as usize].push((*r, part));
             }
         }
     }
-    let decoded: Vec<bool> = files
-        .par_iter()
-        .zip(jobs.into_par_iter())
-        .map(|(f, jobs)| {
+    let mut decoded = vec![false; files.len()];
+    let mut jobs: Vec<_> = files.iter().zip(jobs).enumerate().collect();
+    // Files are decoded in batches of about BATCH_BYTES (one file when larger), each
+    // batch in parallel across its files and across chunks of records: the files mapped
+    // at once stay within one batch.
+    let mut rest = &mut jobs[..];
+    while !rest.is_empty() {
+        if crate::is_cancelled(opts.cancel.as_deref()) {
+            break;
+        }
+        let mut take = 0;
+        let mut bytes = 0;
+        while take < rest.len() && (take == 0 || bytes < BATCH_BYTES) {
+            bytes += rest[take].1 .1.iter().map(|(r, _)| r.bytes()).sum::<u64>();
+            take += 1;
+        }
+        let (batch, tail) = rest.split_at_mut(take);
+        rest = tail;
+        batch.par_iter_mut().try_for_each(|(_, (f, jobs))| {
             if jobs.is_empty() {
-                return Ok(true);
+                return Ok(());
             }
-            if crate::is_cancelled(opts.cancel.as_deref()) {
-                return Ok(false);
-            }
-            decode_into(&f.path, &f.rel_path, jobs).map(|()| true)
-        })
-        .collect::<Result<_>>()?;
+            decode_into(&f.path, &f.rel_path, jobs)
+        })?;
+        for (i, _) in batch.iter() {
+            decoded[*i] = true;
+        }
+    }
+    drop(jobs);
     // A read cancelled while decoding keeps the traces whose files were all decoded.
     for ((_, ts), (_, buffers)) in traces.iter().zip(out.iter_mut()) {
         let mut whole = ts
             .iter()
-            .map(|(_, p)| p.records.iter().all(|r| decoded[r.file]));
+            .map(|(_, records)| records.iter().all(|r| decoded[r.file as usize]));
         buffers.retain(|_| whole.next().unwrap_or(false));
     }
     out.retain(|(_, t)| !t.is_empty());
@@ -246,50 +282,158 @@ pub fn read_partial(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPar
 }
 
 /// Where one record's samples are: its file (an index into the files read), its byte
-/// offset, and the samples `k0..k1` of it kept (the window's part).
+/// offset, its payload (as libmseed decodes it, found in the header pass) and the samples
+/// `k0..k1` of it kept (the window's part).
 #[derive(Clone, Copy, Debug)]
 struct PlannedRecord {
-    file: usize,
+    file: u32,
+    k0: u32,
+    k1: u32,
     offset: u64,
-    k0: usize,
-    k1: usize,
+    payload: Payload,
 }
 
+impl PlannedRecord {
+    /// The bytes of the file the record's decoding reads (its offset to its payload's end).
+    fn bytes(&self) -> u64 {
+        u64::from(self.payload.offset) + u64::from(self.payload.size)
+    }
+}
+
+/// A trace of the plan: its piece and its records in time order.
+type Trace = (Piece, Vec<PlannedRecord>);
+
+/// The header pass's result for one file: its selected streams and, per data record in
+/// file order, the index of its stream, its piece (cut to the window) and the record.
+#[derive(Default)]
+struct FilePlan {
+    streams: Vec<Nslc>,
+    records: Vec<(u32, Piece, PlannedRecord)>,
+}
+
+/// End of a chain of records ([`StreamPlan::next`]).
+const NONE: u32 = u32::MAX;
+
 /// The payload of a piece while the traces are joined: its sample type (libmseed's, from
-/// the encoding) and its records in time order.
-#[derive(Debug)]
-struct Planned {
+/// the encoding) and its records in time order, as a chain through [`StreamPlan::next`]
+/// (no allocation per record).
+#[derive(Clone, Copy, Debug)]
+struct Chain {
     sample_type: char,
+    head: u32,
+    tail: u32,
+}
+
+/// One stream's records and pieces (one per record) before the trace rule joins them.
+#[derive(Default)]
+struct StreamPlan {
     records: Vec<PlannedRecord>,
+    /// The record after each record in its trace ([`NONE`] at the end).
+    next: Vec<u32>,
+    pieces: Vec<(Piece, Chain)>,
+}
+
+impl StreamPlan {
+    /// The stream's traces (the trace rule of [`join_pieces_with`]), each with its records
+    /// in time order.
+    fn traces(self, tolerance: &Tolerance) -> Vec<Trace> {
+        let StreamPlan {
+            records,
+            mut next,
+            pieces,
+        } = self;
+        let joined = join_pieces_with(
+            pieces,
+            tolerance,
+            |a, b| a.sample_type == b.sample_type,
+            |a, b| {
+                next[a.tail as usize] = b.head;
+                a.tail = b.tail;
+            },
+        );
+        joined
+            .into_iter()
+            .map(|(piece, chain)| {
+                let mut list = Vec::new();
+                let mut at = chain.head;
+                while at != NONE {
+                    list.push(records[at as usize]);
+                    at = next[at as usize];
+                }
+                (piece, list)
+            })
+            .collect()
+    }
 }
 
 /// How many records one task decodes (enough to amortise the task, small enough to spread
 /// a single file over the threads).
 const RECORDS_PER_TASK: usize = 512;
 
+/// How many bytes of files a batch of the decoding pass maps at most (one file when
+/// larger): the memory a read needs besides the samples.
+const BATCH_BYTES: u64 = 16 << 20;
+
 /// Decodes the records `jobs` of one file into their slices.
 fn decode_into(
     path: &Path,
     display: &str,
-    jobs: Vec<(PlannedRecord, SamplesMut<'_>)>,
+    jobs: &mut [(PlannedRecord, SamplesMut<'_>)],
 ) -> Result<()> {
-    let buf = crate::archive::read_aligned(path).map_err(|e| Error::io(path, e))?;
-    let mut jobs = jobs;
+    let buf = file_bytes(path).map_err(|e| Error::io(path, e))?;
     jobs.par_chunks_mut(RECORDS_PER_TASK).try_for_each(|chunk| {
         for (r, out) in chunk.iter_mut() {
-            let at = usize::try_from(r.offset).unwrap_or(usize::MAX);
-            let bytes = buf.get(at..).ok_or_else(|| {
-                Error::invalid_data(
-                    display,
-                    r.offset,
-                    "the file is shorter than when it was scanned",
-                )
-            })?;
-            decode_record_into(bytes, r.k0, out.reborrow())
+            let bytes = usize::try_from(r.offset)
+                .ok()
+                .and_then(|at| buf.get(at..))
+                .filter(|b| b.len() as u64 >= r.bytes())
+                .ok_or_else(|| {
+                    Error::invalid_data(
+                        display,
+                        r.offset,
+                        "the file is shorter than when it was scanned",
+                    )
+                })?;
+            decode_payload_into(bytes, &r.payload, r.k0 as usize, out.reborrow())
                 .map_err(|e| located(e, display, r.offset))?;
         }
         Ok(())
     })
+}
+
+/// The bytes of a file: memory-mapped for a local file (no copy; the pages are the page
+/// cache's), read whole for an object of a bucket or an empty file.
+///
+/// A local file truncated by another program while it is mapped ends the process with
+/// SIGBUS: siqaco replaces archive files atomically (a new file renamed over the old), and
+/// recorders append, so a mapped file does not shrink under a read.
+fn file_bytes(path: &Path) -> std::io::Result<FileBytes> {
+    if crate::archive::store::is_object_url(path) {
+        return crate::archive::read_aligned(path).map(FileBytes::Read);
+    }
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.len() == 0 {
+        return crate::archive::read_aligned(path).map(FileBytes::Read);
+    }
+    // SAFETY: the map is only read, and only while this function's caller holds it; see
+    // above for a file truncated meanwhile.
+    unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map(FileBytes::Mapped)
+}
+
+/// A file's bytes ([`file_bytes`]).
+enum FileBytes {
+    Mapped(memmap2::Mmap),
+    Read(crate::archive::AlignedBytes),
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Mapped(m) => m,
+            FileBytes::Read(b) => b,
+        }
+    }
 }
 
 /// An error of decoding the record at `offset` of the file `display`, naming both.
@@ -377,19 +521,21 @@ fn samples_before(start_ns: i64, n: i64, rate_raw: f64, t: i64) -> i64 {
 }
 
 /// The header pass of [`read_partial`] over the file `files[file]`: the selected data
-/// records, cut to the window, as pieces with their record.
-fn plan_one(
-    file: usize,
-    path: &Path,
-    display: &str,
-    opts: &ReadOptions,
-) -> Result<Vec<(Nslc, Piece, Planned)>> {
+/// records, cut to the window, as pieces with their record and its payload.
+fn plan_one(file: usize, path: &Path, display: &str, opts: &ReadOptions) -> Result<FilePlan> {
     let (selection, window, mappings) = (&opts.selection, opts.window, &opts.mappings);
-    let buf = crate::archive::read_aligned(path).map_err(|e| Error::io(path, e))?;
-    let mut out = Vec::new();
+    let buf = file_bytes(path).map_err(|e| Error::io(path, e))?;
+    let mut plan = FilePlan::default();
+    let mut ids: HashMap<Nslc, u32> = HashMap::new();
+    let mut id_of = |plan: &mut FilePlan, nslc: &Nslc| -> u32 {
+        *ids.entry(nslc.clone()).or_insert_with(|| {
+            plan.streams.push(nslc.clone());
+            (plan.streams.len() - 1) as u32
+        })
+    };
     // The previous record's stream key and its stream: `Err(codes)` for codes with
     // mappings (the stream is found per record, by time), `Ok(None)` when not selected.
-    type Last = (u8, Vec<u8>, std::result::Result<Option<Nslc>, Nslc>);
+    type Last = (u8, Vec<u8>, std::result::Result<Option<u32>, Nslc>);
     let mut last: Option<Last> = None;
     for item in RecordScanner::new(&buf) {
         let (offset, header) = match item {
@@ -409,20 +555,20 @@ fn plan_one(
                 let stream = if mappings.maps(&nslc) {
                     Err(nslc)
                 } else {
-                    Ok(selected(selection, &nslc).then_some(nslc))
+                    Ok(selected(selection, &nslc).then(|| id_of(&mut plan, &nslc)))
                 };
                 last = Some((header.format_version, key.to_vec(), stream.clone()));
                 stream
             }
         };
-        let nslc = match stream {
-            Ok(nslc) => nslc,
+        let stream = match stream {
+            Ok(id) => id,
             Err(codes) => {
                 let to = mappings.map(&codes, header.start_ns);
-                selected(selection, to).then(|| to.clone())
+                selected(selection, to).then(|| id_of(&mut plan, to))
             }
         };
-        let Some(nslc) = nslc else { continue };
+        let Some(stream) = stream else { continue };
         let n = header.sample_count;
         let rate = header.sample_rate_raw;
         let (k0, k1) = match window {
@@ -435,13 +581,7 @@ fn plan_one(
         if k0 >= k1 {
             continue;
         }
-        let sample_type = sample_type_of(header.encoding).ok_or_else(|| {
-            Error::invalid_data(
-                display,
-                offset,
-                format!("libmseed does not decode encoding {}", header.encoding),
-            )
-        })?;
+        let payload = payload_of(&header).map_err(|e| located(e, display, offset))?;
         let piece = if (k0, k1) == (0, n) {
             Piece {
                 start_ns: header.start_ns,
@@ -459,21 +599,19 @@ fn plan_one(
                 samples: k1 - k0,
             }
         };
-        out.push((
-            nslc,
+        plan.records.push((
+            stream,
             piece,
-            Planned {
-                sample_type,
-                records: vec![PlannedRecord {
-                    file,
-                    offset,
-                    k0: k0 as usize,
-                    k1: k1 as usize,
-                }],
+            PlannedRecord {
+                file: file as u32,
+                k0: k0 as u32,
+                k1: k1 as u32,
+                offset,
+                payload,
             },
         ));
     }
-    Ok(out)
+    Ok(plan)
 }
 
 /// Reads a [`crate::scan::ScanInput`]: an archive as [`read`] does, files as

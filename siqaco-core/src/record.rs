@@ -286,6 +286,11 @@ pub struct RecordHeader<'a> {
     pub quality: u8,
     /// Byte order of the header.
     pub header_byte_order: ByteOrder,
+    /// Byte order of the data payload as libmseed 3.5.4 decodes it (`msr3_unpack_mseed2`,
+    /// `msr3_unpack_mseed3`): v2, the word order of the last blockette 1000 (0 little
+    /// endian, any other value big endian), the header's without blockette 1000; v3, big
+    /// endian for Steim1 and Steim2, little endian for every other encoding.
+    pub payload_byte_order: ByteOrder,
     /// v2 activity flags (field 12); for v3, bit 0 (calibration signals) of the v3 flags.
     pub activity_flags: u8,
     /// v2 I/O and clock flags (field 13); for v3, v3 flag bit 2 (clock locked) as bit 5.
@@ -919,6 +924,11 @@ fn parse_v3(buf: &[u8]) -> Result<RecordHeader<'_>, Fail> {
         pub_version,
         quality,
         header_byte_order: le,
+        payload_byte_order: if matches!(h[15], 10 | 11) {
+            ByteOrder::Big
+        } else {
+            ByteOrder::Little
+        },
         activity_flags: flags & 0x01,
         io_clock_flags: (flags & 0x04) << 3,
         data_quality_flags: (flags & 0x02) << 6,
@@ -1068,7 +1078,16 @@ fn parse_v2_ordered<'a>(
             if let Some(b1001) = layout {
                 let samprate = nominal_rate(rd16(x, 32, order) as i16, rd16(x, 34, order) as i16);
                 let end = if b1001.is_some() { 64 } else { 56 };
-                return finish_v2(&buf[..reclen], h, order, samprate, x[52], b1001, end, codes);
+                return finish_v2(
+                    &buf[..reclen],
+                    h,
+                    order,
+                    samprate,
+                    (x[52], Some(48)),
+                    b1001,
+                    end,
+                    codes,
+                );
             }
         }
     }
@@ -1103,6 +1122,7 @@ fn general_v2<'a>(
     let mut record_length = reclen;
     let mut encoding = ENCODING_UNKNOWN;
     let mut b1001: Option<usize> = None;
+    let mut b1000: Option<usize> = None;
     let mut blockettes_end = V2_FIXED;
     let mut chain_fault = None;
     let mut visited = 0u8;
@@ -1158,6 +1178,7 @@ fn general_v2<'a>(
                     record_length = b;
                 }
                 encoding = rec[off + 4];
+                b1000 = Some(off);
             }
             1001 => b1001 = Some(off),
             _ => {}
@@ -1174,7 +1195,7 @@ fn general_v2<'a>(
         h,
         order,
         samprate,
-        encoding,
+        (encoding, b1000),
         b1001,
         blockettes_end,
         codes,
@@ -1187,7 +1208,8 @@ fn general_v2<'a>(
     })
 }
 
-/// Start time, flags and codes of a v2 record whose length and blockettes are known.
+/// Start time, flags and codes of a v2 record whose length and blockettes are known
+/// (`encoding`: the encoding and the offset of the last blockette 1000, if any).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn finish_v2<'a>(
@@ -1195,7 +1217,7 @@ fn finish_v2<'a>(
     h: &[u8; V2_FIXED],
     order: ByteOrder,
     samprate: f64,
-    encoding: u8,
+    (encoding, b1000): (u8, Option<usize>),
     b1001: Option<usize>,
     blockettes_end: usize,
     codes: &mut CodeCache,
@@ -1245,6 +1267,11 @@ fn finish_v2<'a>(
         pub_version,
         quality,
         header_byte_order: order,
+        payload_byte_order: match b1000.and_then(|b| raw.get(b + 5)) {
+            Some(0) => ByteOrder::Little,
+            Some(_) => ByteOrder::Big,
+            None => order,
+        },
         activity_flags,
         io_clock_flags: h[37],
         data_quality_flags: h[38],
