@@ -22,15 +22,18 @@
 //! without parsing the header again ([`crate::codec::decode_payload_into`]), in chunks of
 //! records spread over the threads, a batch of files (about 16 MiB, or one larger file) at
 //! a time. A record cut by the window is decoded whole and its part copied. The files are
-//! memory-mapped (read whole from a bucket), so no file is copied: peak memory is the
-//! samples plus the mapped batch and the records' places (about 40 bytes a record). The
-//! Python binding hands each buffer to numpy without a copy.
+//! read (not memory-mapped: a mapped file truncated by another program would end the
+//! process with SIGBUS), so peak memory is the samples plus one batch of files and the
+//! records' places (about 40 bytes a record); a file whose device, inode, size or
+//! modification time changed between the two passes is an error, never samples decoded
+//! at offsets validated in other bytes. The Python binding hands each buffer to numpy
+//! without a copy.
 //!
 //! A read can be cancelled between files of the header pass and between batches of the
 //! decoding ([`ReadOptions::cancel`]): the traces whose files were all decoded are returned
 //! whole.
 
-use crate::archive::{Archive, ArchiveFile};
+use crate::archive::{AlignedBytes, Archive, ArchiveFile};
 use crate::codec::{decode_payload_into, payload_of, Payload, Samples, SamplesMut};
 use crate::error::{Error, Result};
 use crate::record::{RecordScanner, ScanItem};
@@ -181,6 +184,7 @@ pub fn read_partial(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPar
         .collect::<Result<_>>()?;
     let mut index: HashMap<Nslc, usize> = HashMap::new();
     let mut streams: Vec<(Nslc, StreamPlan)> = Vec::new();
+    let scanned: Vec<(u64, Option<FileStamp>)> = planned.iter().map(|p| p.scanned).collect();
     for plan in planned {
         let to: Vec<usize> = plan
             .streams
@@ -244,8 +248,8 @@ pub fn read_partial(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPar
     let mut decoded = vec![false; files.len()];
     let mut jobs: Vec<_> = files.iter().zip(jobs).enumerate().collect();
     // Files are decoded in batches of about BATCH_BYTES (one file when larger), each
-    // batch in parallel across its files and across chunks of records: the files mapped
-    // at once stay within one batch.
+    // batch in parallel across its files and across chunks of records: the files held in
+    // memory at once stay within one batch.
     let mut rest = &mut jobs[..];
     while !rest.is_empty() {
         if crate::is_cancelled(opts.cancel.as_deref()) {
@@ -259,11 +263,11 @@ pub fn read_partial(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPar
         }
         let (batch, tail) = rest.split_at_mut(take);
         rest = tail;
-        batch.par_iter_mut().try_for_each(|(_, (f, jobs))| {
+        batch.par_iter_mut().try_for_each(|(i, (f, jobs))| {
             if jobs.is_empty() {
                 return Ok(());
             }
-            decode_into(&f.path, &f.rel_path, jobs)
+            decode_into(&f.path, &f.rel_path, &scanned[*i], jobs)
         })?;
         for (i, _) in batch.iter() {
             decoded[*i] = true;
@@ -307,6 +311,8 @@ type Trace = (Piece, Vec<PlannedRecord>);
 /// file order, the index of its stream, its piece (cut to the window) and the record.
 #[derive(Default)]
 struct FilePlan {
+    /// The file's size and stamp when the header pass read it.
+    scanned: (u64, Option<FileStamp>),
     streams: Vec<Nslc>,
     records: Vec<(u32, Piece, PlannedRecord)>,
 }
@@ -370,7 +376,7 @@ impl StreamPlan {
 /// a single file over the threads).
 const RECORDS_PER_TASK: usize = 512;
 
-/// How many bytes of files a batch of the decoding pass maps at most (one file when
+/// How many bytes of files a batch of the decoding pass holds at most (one file when
 /// larger): the memory a read needs besides the samples.
 const BATCH_BYTES: u64 = 16 << 20;
 
@@ -378,9 +384,18 @@ const BATCH_BYTES: u64 = 16 << 20;
 fn decode_into(
     path: &Path,
     display: &str,
+    scanned: &(u64, Option<FileStamp>),
     jobs: &mut [(PlannedRecord, SamplesMut<'_>)],
 ) -> Result<()> {
-    let buf = file_bytes(path).map_err(|e| Error::io(path, e))?;
+    let (buf, stamp) = file_bytes(path).map_err(|e| Error::io(path, e))?;
+    if buf.len() as u64 != scanned.0 || stamp != scanned.1 {
+        return Err(Error::invalid_data(
+            display,
+            0,
+            "the file changed between the header pass and the decoding (replaced or \
+             rewritten by another program meanwhile); read it again",
+        ));
+    }
     jobs.par_chunks_mut(RECORDS_PER_TASK).try_for_each(|chunk| {
         for (r, out) in chunk.iter_mut() {
             let bytes = usize::try_from(r.offset)
@@ -401,38 +416,44 @@ fn decode_into(
     })
 }
 
-/// The bytes of a file: memory-mapped for a local file (no copy; the pages are the page
-/// cache's), read whole for an object of a bucket or an empty file.
+/// The bytes of a file, read whole (an object of a bucket: one GET), with the file's stamp
+/// taken after the read ([`FileStamp`]).
 ///
-/// A local file truncated by another program while it is mapped ends the process with
-/// SIGBUS: siqaco replaces archive files atomically (a new file renamed over the old), and
-/// recorders append, so a mapped file does not shrink under a read.
-fn file_bytes(path: &Path) -> std::io::Result<FileBytes> {
-    if crate::archive::store::is_object_url(path) {
-        return crate::archive::read_aligned(path).map(FileBytes::Read);
-    }
-    let file = std::fs::File::open(path)?;
-    if file.metadata()?.len() == 0 {
-        return crate::archive::read_aligned(path).map(FileBytes::Read);
-    }
-    // SAFETY: the map is only read, and only while this function's caller holds it; see
-    // above for a file truncated meanwhile.
-    unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map(FileBytes::Mapped)
+/// Not memory-mapped: a mapped file truncated by another program (a copy tool writing in
+/// place, a recorder rotating) would end the process with SIGBUS, and a crash is the
+/// worst defect a read can have. The copy costs one pass over the bytes, bounded by
+/// [`BATCH_BYTES`] at a time in the decoding pass.
+fn file_bytes(path: &Path) -> std::io::Result<(AlignedBytes, Option<FileStamp>)> {
+    let bytes = crate::archive::read_aligned(path)?;
+    Ok((bytes, FileStamp::of(path)))
 }
 
-/// A file's bytes ([`file_bytes`]).
-enum FileBytes {
-    Mapped(memmap2::Mmap),
-    Read(crate::archive::AlignedBytes),
+/// What identifies the version of a local file read twice (the header pass, then the
+/// decoding pass): its device, inode, size and modification time. The decoding pass
+/// decodes payloads at the offsets the header pass validated, so a file replaced or
+/// rewritten between the passes is an error rather than samples from other bytes.
+/// `None` for an object of a bucket (read whole in each pass; its size is compared).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileStamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime_ns: i128,
 }
 
-impl std::ops::Deref for FileBytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            FileBytes::Mapped(m) => m,
-            FileBytes::Read(b) => b,
+impl FileStamp {
+    fn of(path: &Path) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        if crate::archive::store::is_object_url(path) {
+            return None;
         }
+        let m = std::fs::metadata(path).ok()?;
+        Some(FileStamp {
+            dev: m.dev(),
+            ino: m.ino(),
+            len: m.len(),
+            mtime_ns: i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()),
+        })
     }
 }
 
@@ -524,8 +545,11 @@ fn samples_before(start_ns: i64, n: i64, rate_raw: f64, t: i64) -> i64 {
 /// records, cut to the window, as pieces with their record and its payload.
 fn plan_one(file: usize, path: &Path, display: &str, opts: &ReadOptions) -> Result<FilePlan> {
     let (selection, window, mappings) = (&opts.selection, opts.window, &opts.mappings);
-    let buf = file_bytes(path).map_err(|e| Error::io(path, e))?;
-    let mut plan = FilePlan::default();
+    let (buf, stamp) = file_bytes(path).map_err(|e| Error::io(path, e))?;
+    let mut plan = FilePlan {
+        scanned: (buf.len() as u64, stamp),
+        ..FilePlan::default()
+    };
     let mut ids: HashMap<Nslc, u32> = HashMap::new();
     let mut id_of = |plan: &mut FilePlan, nslc: &Nslc| -> u32 {
         *ids.entry(nslc.clone()).or_insert_with(|| {
@@ -625,4 +649,52 @@ pub fn read_input(
 ) -> Result<Vec<SampleSegment>> {
     let selection = opts.mappings.widen(&opts.selection);
     read_files(&input.list_files(&selection, opts.window)?, opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file replaced between the header pass and the decoding (same size, other payload
+    /// bytes: what a copy tool renaming over it leaves) is an error, never samples decoded
+    /// at the offsets validated in the old bytes.
+    #[test]
+    fn a_file_replaced_between_the_passes_is_an_error() {
+        let data = crate::testing::test_data_dir().expect("tests/data");
+        let original = std::fs::read(
+            data.join("mseed/libmseed__reference-testdata-steim2.v2.mseed"),
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("day.mseed");
+        std::fs::write(&path, &original).unwrap();
+        let plan = plan_one(0, &path, "day.mseed", &ReadOptions::default()).unwrap();
+        assert!(!plan.records.is_empty());
+        let records: Vec<PlannedRecord> = plan.records.iter().map(|r| r.2).collect();
+        let decode = || {
+            let mut buffers: Vec<Samples> = records
+                .iter()
+                .map(|r| Samples::zeroed(r.payload.sample_type, (r.k1 - r.k0) as usize))
+                .collect();
+            let mut jobs: Vec<(PlannedRecord, SamplesMut<'_>)> = records
+                .iter()
+                .copied()
+                .zip(buffers.iter_mut().map(|b| b.as_mut()))
+                .collect();
+            decode_into(&path, "day.mseed", &plan.scanned, &mut jobs)
+        };
+        decode().expect("the file as scanned decodes");
+        // Same length, payload bytes changed, renamed over the file.
+        let mut other = original.clone();
+        let r = records[0];
+        let at = (r.offset + u64::from(r.payload.offset)) as usize;
+        for b in &mut other[at + 64..at + 128] {
+            *b ^= 0x5a;
+        }
+        let tmp = dir.path().join("day.mseed.new");
+        std::fs::write(&tmp, &other).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+        let e = decode().expect_err("a replaced file must not be decoded");
+        assert!(e.to_string().contains("changed between"), "{e}");
+    }
 }
