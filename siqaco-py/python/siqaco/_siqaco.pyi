@@ -195,6 +195,7 @@ def index(
     subindex_s: Optional[int] = None,
     batch_files: Optional[int] = None,
     threads: Optional[int] = None,
+    lease_s: Optional[float] = None,
 ) -> Job:
     """The indexing of an archive into a tsindex catalogue, incrementally; ``run()`` gives
     an :class:`IndexReport`; Ctrl-C stops it between files (what was read is written, file
