@@ -7,14 +7,16 @@
 //!   expiry, renewed by a heartbeat thread on a connection of its own every third of the
 //!   lease ([`Worker`]).
 //! * **Queues.** Work to split is a table of rows, each claimed by one worker at a time
-//!   ([`Queue`]): the requests of the stack (`siqaco_requests`, `siqaco update`, `crate::update::claims`) and the file
-//!   groups of an index run ([`INDEX_GROUPS`], `siqaco index`). One statement claims a row
+//!   ([`Queue`]): the requests of the stack (`siqaco_requests`, `siqaco update`, `crate::update::claims`), the
+//!   planning groups of an update (`siqaco_plan_groups`, `crate::update`'s `plan_groups`)
+//!   and the file groups of an index run ([`INDEX_GROUPS`], `siqaco index`); a worker
+//!   marks a row it finished with [`finish_row`]. One statement claims a row
 //!   ([`claim_row`]): `UPDATE … WHERE key = (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1)
 //!   RETURNING …` sets it `in_progress`, its `holder` and `lease_until_ns`, and counts the
 //!   claim (`claims`). A row whose holder's lease expired (the worker died) is claimable
 //!   again. The heartbeat renews the leases of the rows the worker holds in its queues.
 //! * **Advisory locks.** [`PLAN_KEY`] serialises what only one worker at a time may do
-//!   (an update's gap analysis and request creation, the end of an index run: the
+//!   (an update's creation of requests and its rounds of planning, the end of an index run: the
 //!   per-stream summary and day statistics); `crate::update::claims` adds one lock per
 //!   stream for the day files a merge writes.
 //!
@@ -32,7 +34,7 @@ use std::time::Duration;
 pub(crate) const LOCK_CLASS: i64 = 0x5349_5141 << 32;
 
 /// The advisory lock key of the phases of a run that one worker at a time runs: an
-/// update's gap analysis and request creation, the end of an index run (summary and day
+/// update's creation of requests and its rounds of planning, the end of an index run (summary and day
 /// statistics).
 pub const PLAN_KEY: i64 = LOCK_CLASS | 0x7061_6e00;
 

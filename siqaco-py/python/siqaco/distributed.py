@@ -180,11 +180,12 @@ def update(
     """:func:`siqaco.update` on a Dask cluster: ``workers`` Dask tasks each run the
     single-machine update of ``config`` in a worker process, sharing its PostgreSQL
     catalogue as the workers of ``docs/scale.md`` ("Many workers, one catalogue") do: they
-    index the archive together (each directory read by one of them), analyse the gaps,
-    create the requests one at a time, claim them of the stack one by one (each executed by one of them),
-    and merge under per-stream locks. Returns one :class:`siqaco.UpdateSummary`
-    combined by the core (``siqaco::ops::UpdateRequest::combine``): ``streams_checked``
-    and ``gaps_found`` of the task that planned first (it saw what a single run sees),
+    index the archive together (each directory read by one of them), divide the gap
+    analysis and the creation of requests by groups of streams, claim the requests of the
+    stack one by one (each executed by one of them), and merge under per-stream locks.
+    Returns one :class:`siqaco.UpdateSummary` combined by the core
+    (``siqaco::ops::UpdateRequest::combine``): ``streams_checked`` and ``gaps_found`` of
+    the task with the first run (each task reports its round's, what a single run sees),
     the sums of the other counts, ``requests_left`` counted in the catalogue at the end,
     the warnings in planning order.
 
