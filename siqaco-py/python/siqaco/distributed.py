@@ -101,7 +101,10 @@ def _run(client: "Client", op: str, native: Dict[str, Any], partition_files: Opt
     if "threads" in worker_native and worker_native["threads"] is None:
         worker_native["threads"] = 1
     n = len(partitions)
-    futures = client.map(_partial, [op] * n, [worker_native] * n, partitions, pure=True)
+    # Not `pure`: a partial depends on the files' bytes, which a key made of the partition
+    # (names, sizes, times) would not cover, so Dask must not reuse the result of an
+    # earlier call still in memory.
+    futures = client.map(_partial, [op] * n, [worker_native] * n, partitions, pure=False)
     return job.combine(listing, _gather(client, futures))
 
 
