@@ -5,7 +5,7 @@ run. Not a test: it prints figures (docs/benchmarks.md, "Dask").
 
 Usage:
   .venv/bin/python bench/dask-scale.py [--archive DIR] [--stations 12] [--days 4]
-      [--partition-files 3] [--siqaco PATH] [--work DIR] [--reps 5] [--warm-only] ...
+      [--partition-files N] [--siqaco PATH] [--work DIR] [--reps 5] [--warm-only] ...
   (the options common to all scripts: bench/_bench.py, `--help`)
 
 Build the CLI and the Python package in release mode first:
@@ -51,7 +51,8 @@ def rows(db: Path) -> list[tuple]:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     _bench.add_size(ap)
-    ap.add_argument("--partition-files", type=int, default=3)
+    ap.add_argument("--partition-files", type=int, default=None,
+                    help="files per Dask task (default: siqaco.distributed's, 4 tasks per worker thread)")
     _bench.add_common(ap, archive=True)
     a = ap.parse_args()
     with _bench.Session("dask-scale", a) as s:

@@ -242,6 +242,36 @@ module siqaco
       integer(c_int32_t) :: st
     end function siqaco_archive_index
 
+    function siqaco_index_options_new(options_out) &
+        bind(C, name="siqaco_index_options_new") result(st)
+      import :: c_ptr, c_int32_t
+      type(c_ptr), intent(inout) :: options_out
+      integer(c_int32_t) :: st
+    end function siqaco_index_options_new
+
+    subroutine siqaco_index_options_free(options) bind(C, name="siqaco_index_options_free")
+      import :: c_ptr
+      type(c_ptr), value :: options
+    end subroutine siqaco_index_options_free
+
+    function siqaco_index_options_set_lease_s(options, lease_s) &
+        bind(C, name="siqaco_index_options_set_lease_s") result(st)
+      import :: c_ptr, c_double, c_int32_t
+      type(c_ptr), value :: options
+      real(c_double), value :: lease_s
+      integer(c_int32_t) :: st
+    end function siqaco_index_options_set_lease_s
+
+    function siqaco_archive_index_with_options(archive, db_path, options, report_out) &
+        bind(C, name="siqaco_archive_index_with_options") result(st)
+      import :: c_char, c_ptr, c_int32_t, siqaco_index_report
+      type(c_ptr), value :: archive
+      character(kind=c_char), dimension(*), intent(in) :: db_path
+      type(c_ptr), value :: options
+      type(siqaco_index_report), intent(inout) :: report_out
+      integer(c_int32_t) :: st
+    end function siqaco_archive_index_with_options
+
     subroutine siqaco_report_free(report) bind(C, name="siqaco_report_free")
       import :: c_ptr
       type(c_ptr), value :: report

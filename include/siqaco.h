@@ -212,6 +212,16 @@ typedef struct siqaco_catalogue siqaco_catalogue;
 typedef struct siqaco_day_stats siqaco_day_stats;
 
 /**
+ * Options of an index run: the core's index request (`siqaco::ops::IndexRequest`) but
+ * its archive and catalogue, which `siqaco_archive_index_with_options` gives. Opaque;
+ * created by [`siqaco_index_options_new`] with the defaults of [`siqaco_archive_index`],
+ * changed by the `siqaco_index_options_set_*` functions, released by
+ * [`siqaco_index_options_free`]. Setters need exclusive use of the handle; once set, the
+ * options may be read by several threads at once.
+ */
+typedef struct siqaco_index_options siqaco_index_options;
+
+/**
  * Options of a merge: archive policy and priority, day split, tolerances, output record
  * length/encoding/format version/publication version, dry run. Opaque; created by
  * [`siqaco_merge_options_new`] with the defaults of `siqaco merge`, changed by the
@@ -841,6 +851,64 @@ siqaco_status siqaco_archive_read(const struct siqaco_archive *archive,
 siqaco_status siqaco_archive_index(const struct siqaco_archive *archive,
                                    const char *db_path,
                                    struct siqaco_index_report *report_out);
+
+/**
+ * Creates index options with the defaults of `siqaco_archive_index` (those of the core's
+ * index request: absolute file names, no hashes, hourly time index, a lease of 60 s) and
+ * writes the handle to `*options_out`.
+ *
+ * # Safety
+ * `options_out` is NULL or valid for a write. Ownership: on success the caller owns
+ * `*options_out` and releases it with `siqaco_index_options_free`. Thread-safety:
+ * callable from any thread.
+ */
+siqaco_status siqaco_index_options_new(struct siqaco_index_options **options_out);
+
+/**
+ * Releases index options. NULL is accepted and does nothing.
+ *
+ * # Safety
+ * `options` is NULL or a handle from `siqaco_index_options_new` not yet freed; it must
+ * not be used afterwards, nor freed twice. Ownership: takes ownership of `options`.
+ * Thread-safety: no other thread may use the handle during or after the call.
+ */
+void siqaco_index_options_free(struct siqaco_index_options *options);
+
+/**
+ * Sets the lease of the run's claims in seconds (the CLI's `siqaco index --lease-s`;
+ * default 60): with a PostgreSQL catalogue shared by several index runs, a run that died
+ * has the directory it held taken over this long after its last heartbeat
+ * (`docs/scale.md`, "Index split between workers"). Unused with SQLite.
+ *
+ * Returns `SIQACO_STATUS_INVALID_ARGUMENT` below 0.3 s or not finite (the options are then
+ * unchanged).
+ *
+ * # Safety
+ * `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+ * other thread may use `options` during the call.
+ */
+siqaco_status siqaco_index_options_set_lease_s(struct siqaco_index_options *options,
+                                               double lease_s);
+
+/**
+ * As [`siqaco_archive_index`] with `options` (NULL: the defaults): indexes the archive
+ * into the catalogue `db_path`, a SQLite file or a `postgresql://USER@HOST:PORT/DBNAME`
+ * URL (several runs on one PostgreSQL catalogue split the archive's directories between
+ * them).
+ *
+ * Returns `SIQACO_STATUS_IO` when the archive cannot be listed, `SIQACO_STATUS_DATABASE`
+ * when the catalogue cannot be opened or written.
+ *
+ * # Safety
+ * `archive` and `options` are NULL or live handles; `db_path` is NULL or a NUL-terminated
+ * UTF-8 string; `report_out` is NULL or valid for a write. Ownership: everything is
+ * borrowed during the call. Thread-safety: the archive and the options may be used by
+ * other threads (not the options' setters).
+ */
+siqaco_status siqaco_archive_index_with_options(const struct siqaco_archive *archive,
+                                                const char *db_path,
+                                                const struct siqaco_index_options *options,
+                                                struct siqaco_index_report *report_out);
 
 /**
  * Releases a report. NULL is accepted and does nothing.

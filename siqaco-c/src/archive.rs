@@ -5,10 +5,10 @@ use crate::args::{
     arg_opt_str, arg_out, arg_ref, arg_str, bound, layout as args_layout, parse_selection,
     write_handle,
 };
-use crate::boundary::{boundary, free_handle};
+use crate::boundary::{boundary, free_handle, set_request_field};
 use crate::report::siqaco_report;
 use crate::samples::siqaco_samples;
-use crate::status::siqaco_status;
+use crate::status::{siqaco_status, FfiResult};
 use siqaco::archive::Archive;
 use siqaco::ops::{Control, IndexRequest, ReadRequest, ScanRequest};
 use siqaco::Error;
@@ -202,6 +202,130 @@ pub unsafe extern "C" fn siqaco_archive_index(
         let db_path = unsafe { arg_str(db_path, "db_path") }?;
         let report_out = arg_out(report_out, "report_out")?;
         let mut request = IndexRequest::new(archive.inner.root(), db_path);
+        request.layout = archive.inner.layout().clone();
+        let r = request.run(&Control::new())?;
+        // SAFETY: checked non-NULL.
+        unsafe { report_out.write(index_report(&r)) };
+        Ok(())
+    })
+}
+
+/// Options of an index run: the core's index request (`siqaco::ops::IndexRequest`) but
+/// its archive and catalogue, which `siqaco_archive_index_with_options` gives. Opaque;
+/// created by [`siqaco_index_options_new`] with the defaults of [`siqaco_archive_index`],
+/// changed by the `siqaco_index_options_set_*` functions, released by
+/// [`siqaco_index_options_free`]. Setters need exclusive use of the handle; once set, the
+/// options may be read by several threads at once.
+pub struct siqaco_index_options {
+    /// The request; its `root`, `layout` and `catalogue` are set by the index call.
+    pub(crate) inner: IndexRequest,
+}
+
+/// Creates index options with the defaults of `siqaco_archive_index` (those of the core's
+/// index request: absolute file names, no hashes, hourly time index, a lease of 60 s) and
+/// writes the handle to `*options_out`.
+///
+/// # Safety
+/// `options_out` is NULL or valid for a write. Ownership: on success the caller owns
+/// `*options_out` and releases it with `siqaco_index_options_free`. Thread-safety:
+/// callable from any thread.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_index_options_new(
+    options_out: *mut *mut siqaco_index_options,
+) -> siqaco_status {
+    boundary(|| {
+        let out = arg_out(options_out, "options_out")?;
+        let handle = siqaco_index_options {
+            inner: IndexRequest::new("", ""),
+        };
+        // SAFETY: checked non-NULL.
+        unsafe { write_handle(out, handle) };
+        Ok(())
+    })
+}
+
+/// Releases index options. NULL is accepted and does nothing.
+///
+/// # Safety
+/// `options` is NULL or a handle from `siqaco_index_options_new` not yet freed; it must
+/// not be used afterwards, nor freed twice. Ownership: takes ownership of `options`.
+/// Thread-safety: no other thread may use the handle during or after the call.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_index_options_free(options: *mut siqaco_index_options) {
+    // SAFETY: the caller's contract.
+    unsafe { free_handle(options) }
+}
+
+/// Sets the lease of the run's claims in seconds (the CLI's `siqaco index --lease-s`;
+/// default 60): with a PostgreSQL catalogue shared by several index runs, a run that died
+/// has the directory it held taken over this long after its last heartbeat
+/// (`docs/scale.md`, "Index split between workers"). Unused with SQLite.
+///
+/// Returns `SIQACO_STATUS_INVALID_ARGUMENT` below 0.3 s or not finite (the options are then
+/// unchanged).
+///
+/// # Safety
+/// `options` is NULL or a live handle. Ownership: borrows `options`. Thread-safety: no
+/// other thread may use `options` during the call.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_index_options_set_lease_s(
+    options: *mut siqaco_index_options,
+    lease_s: f64,
+) -> siqaco_status {
+    // SAFETY: the caller's contract.
+    unsafe {
+        set_request_field(
+            options,
+            |o| &mut o.inner,
+            // The catalogue is given by the index call: checked with a stand-in, so
+            // that `validate` reaches the other fields.
+            |r: &IndexRequest| {
+                let mut checked = r.clone();
+                checked.catalogue = "catalogue".into();
+                checked.validate()
+            },
+            "",
+            |r: &mut IndexRequest| -> FfiResult {
+                r.lease_s = lease_s;
+                Ok(())
+            },
+        )
+    }
+}
+
+/// As [`siqaco_archive_index`] with `options` (NULL: the defaults): indexes the archive
+/// into the catalogue `db_path`, a SQLite file or a `postgresql://USER@HOST:PORT/DBNAME`
+/// URL (several runs on one PostgreSQL catalogue split the archive's directories between
+/// them).
+///
+/// Returns `SIQACO_STATUS_IO` when the archive cannot be listed, `SIQACO_STATUS_DATABASE`
+/// when the catalogue cannot be opened or written.
+///
+/// # Safety
+/// `archive` and `options` are NULL or live handles; `db_path` is NULL or a NUL-terminated
+/// UTF-8 string; `report_out` is NULL or valid for a write. Ownership: everything is
+/// borrowed during the call. Thread-safety: the archive and the options may be used by
+/// other threads (not the options' setters).
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_archive_index_with_options(
+    archive: *const siqaco_archive,
+    db_path: *const c_char,
+    options: *const siqaco_index_options,
+    report_out: *mut siqaco_index_report,
+) -> siqaco_status {
+    boundary(|| {
+        // SAFETY: the caller's contract.
+        let archive = unsafe { arg_ref(archive, "archive") }?;
+        // SAFETY: the caller's contract.
+        let db_path = unsafe { arg_str(db_path, "db_path") }?;
+        let report_out = arg_out(report_out, "report_out")?;
+        // SAFETY: the caller's contract.
+        let mut request = match unsafe { options.as_ref() } {
+            Some(o) => o.inner.clone(),
+            None => IndexRequest::new("", ""),
+        };
+        request.root = archive.inner.root().to_path_buf();
+        request.catalogue = db_path.into();
         request.layout = archive.inner.layout().clone();
         let r = request.run(&Control::new())?;
         // SAFETY: checked non-NULL.

@@ -460,3 +460,89 @@ fn update_summary_converts_the_window_and_the_lists() {
         (SIQACO_TIME_UNSET, SIQACO_TIME_UNSET)
     );
 }
+
+#[test]
+fn index_options_lease_is_the_requests_field_and_indexes_as_the_defaults() {
+    let mut o: *mut siqaco_index_options = ptr::null_mut();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/sds-small\0");
+    let dir = std::env::temp_dir().join(format!("siqaco-c-index-options-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = |name: &str| format!("{}\0", dir.join(name).display());
+    let (with, plain) = (db("with.sqlite"), db("plain.sqlite"));
+    // SAFETY: valid pointers and NUL-terminated strings; every handle is freed below.
+    unsafe {
+        assert_eq!(siqaco_index_options_new(&mut o), siqaco_status::Ok);
+        assert_eq!((*o).inner.lease_s, 60.0);
+        assert_eq!(
+            siqaco_index_options_set_lease_s(o, 0.1),
+            siqaco_status::InvalidArgument
+        );
+        assert_eq!(
+            last_error(),
+            "invalid argument: lease_s: 0.1: must be at least 0.3 (seconds)"
+        );
+        assert_eq!(
+            siqaco_index_options_set_lease_s(o, f64::NAN),
+            siqaco_status::InvalidArgument
+        );
+        assert_eq!(
+            (*o).inner.lease_s,
+            60.0,
+            "a refused value leaves the options"
+        );
+        assert_eq!(siqaco_index_options_set_lease_s(o, 7.5), siqaco_status::Ok);
+        assert_eq!((*o).inner.lease_s, 7.5);
+
+        let mut archive: *mut siqaco_archive = ptr::null_mut();
+        assert_eq!(
+            siqaco_archive_open(root.as_ptr().cast(), c"sds".as_ptr(), &mut archive),
+            siqaco_status::Ok
+        );
+        let mut a: siqaco_index_report = std::mem::zeroed();
+        let mut b: siqaco_index_report = std::mem::zeroed();
+        assert_eq!(
+            siqaco_archive_index_with_options(archive, with.as_ptr().cast(), o, &mut a),
+            siqaco_status::Ok
+        );
+        assert_eq!(
+            siqaco_archive_index(archive, plain.as_ptr().cast(), &mut b),
+            siqaco_status::Ok
+        );
+        let counts = |r: &siqaco_index_report| {
+            (
+                r.files_listed,
+                r.files_indexed,
+                r.rows_written,
+                r.files_with_errors,
+            )
+        };
+        assert_eq!(counts(&a), counts(&b));
+        // sds-small: every file of the tree read (the MANIFEST's count), none unreadable.
+        let files = walk_files(root.trim_end_matches('\0'));
+        assert_eq!((a.files_listed, a.files_indexed), (files, files));
+        assert!(a.rows_written >= files);
+        // NULL options: the defaults; a second run of the same catalogue reads nothing.
+        assert_eq!(
+            siqaco_archive_index_with_options(archive, with.as_ptr().cast(), ptr::null(), &mut a),
+            siqaco_status::Ok
+        );
+        assert_eq!((a.files_indexed, a.files_unchanged), (0, files));
+        siqaco_index_options_free(o);
+        siqaco_archive_free(archive);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The regular files under `dir`, counted.
+fn walk_files(dir: &str) -> u64 {
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            n += walk_files(p.to_str().unwrap());
+        } else {
+            n += 1;
+        }
+    }
+    n
+}

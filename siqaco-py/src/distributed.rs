@@ -72,12 +72,16 @@ impl Job {
 
     /// Lists the files once (for an index: the files to read, the catalogue only read)
     /// and splits them into partitions of whole station-days of at least
-    /// `partition_files` files: `(listing, [partition...])`, all bytes. Runs with the GIL
-    /// released.
+    /// `partition_files` files: `(listing, [partition...])`, all bytes. With `tasks` > 0,
+    /// `partition_files` is at most the files divided by `tasks` (at least 1), so that
+    /// there are about `tasks` partitions or more when the files allow it. Runs with the
+    /// GIL released.
+    #[pyo3(signature = (partition_files, tasks=0))]
     fn plan<'py>(
         &self,
         py: Python<'py>,
         partition_files: usize,
+        tasks: usize,
     ) -> PyResult<(Bound<'py, PyBytes>, Vec<Bound<'py, PyBytes>>)> {
         let (listing, parts) = run_op(py, None, |_| {
             let files = match &self.request {
@@ -87,7 +91,11 @@ impl Job {
                 Request::Qc(r) => r.list_files()?,
             };
             let listing = encode(&files);
-            let parts = partition(files, partition_files)?;
+            let per = match tasks {
+                0 => partition_files,
+                t => partition_files.min(files.len().div_ceil(t)).max(1),
+            };
+            let parts = partition(files, per)?;
             Ok((listing, parts.iter().map(encode).collect::<Vec<_>>()))
         })?;
         Ok((

@@ -483,7 +483,7 @@ impl PyIndexReport {
 /// ([`siqaco::ops::IndexRequest`]: keyword arguments are its fields; `None` keeps the
 /// request's default), checked: a [`Job`].
 #[pyfunction]
-#[pyo3(signature = (root, catalogue, layout="sds", relative_paths=false, hash=false, subindex_s=None, batch_files=None, threads=None))]
+#[pyo3(signature = (root, catalogue, layout="sds", relative_paths=false, hash=false, subindex_s=None, batch_files=None, threads=None, lease_s=None))]
 #[allow(clippy::too_many_arguments)]
 fn index(
     root: PathBuf,
@@ -494,6 +494,7 @@ fn index(
     subindex_s: Option<i64>,
     batch_files: Option<usize>,
     threads: Option<usize>,
+    lease_s: Option<f64>,
 ) -> PyResult<Job> {
     let request = (|| -> siqaco::Result<IndexRequest> {
         let mut r = IndexRequest::new(root, catalogue);
@@ -507,6 +508,9 @@ fn index(
             r.batch_files = b;
         }
         r.threads = threads;
+        if let Some(l) = lease_s {
+            r.lease_s = l;
+        }
         r.validate()?;
         Ok(r)
     })()

@@ -52,12 +52,29 @@ def archive(request, sds_small: Path) -> Path:
 def test_scan_equals_the_single_machine_scan(client, archive):
     single = siqaco.scan(archive).to_dict()
     assert single["streams"]
-    for partition_files in (1, sd.PARTITION_FILES):
+    for partition_files in (1, None, sd.PARTITION_FILES):
         assert sd.scan(client, archive, partition_files=partition_files).to_dict() == single
     # keyword arguments of siqaco.scan: selection, window, tolerance, gap filter
     kwargs: Dict[str, Any] = dict(select=["*.*.*.?H?", "BW.*"], start="2007-12-31", end="2024-01-02",
                                   per_day=False, tolerance=0.1, min_gap=0.5)
     assert sd.scan(client, archive, partition_files=2, **kwargs).to_dict() == siqaco.scan(archive, **kwargs).to_dict()
+
+
+def test_default_partitions_keep_every_worker_busy(client, sds_small):
+    """Without partition_files: at most PARTITION_FILES files a task, and TASKS_PER_THREAD
+    tasks per thread of the cluster when the archive has the files (sds-small: 37 files,
+    fewer than PARTITION_FILES, so one task with the fixed size)."""
+    from siqaco import _siqaco
+
+    job = _siqaco.scan(**siqaco._scan_native(sd._arguments(siqaco.scan, (sds_small,), {})))
+    files = sum(1 for p in sds_small.rglob("*") if p.is_file())
+    tasks = sd.TASKS_PER_THREAD * sum(client.nthreads().values())
+    fixed = job.plan(sd.PARTITION_FILES)[1]
+    auto = job.plan(sd.PARTITION_FILES, tasks)[1]
+    station_days = job.plan(1)[1]
+    assert files == 37 and len(fixed) == 1 and len(station_days) > len(auto) > 1
+    # The partitions of at least files / tasks files (rounded up), whole station-days.
+    assert auto == job.plan(-(-files // tasks))[1]
 
 
 def test_scan_refuses_what_scan_refuses(client, sds_small):

@@ -111,3 +111,69 @@ def test_workers_split_the_stack_and_survive_kills(pg, full, tmp_path, workers, 
         assert got[k] == want[k], k
     assert leftovers(tmp_path / "arch") == []
     assert pg.sql(db, "SELECT count(*) FROM siqaco_workers") == "0"
+
+
+def test_a_planner_killed_while_it_holds_a_group_is_taken_over(pg, full, tmp_path):
+    """The planning is divided between the workers by groups of streams (`docs/scale.md`):
+    a worker killed (SIGKILL) while it holds a group, after analysing its gaps and before
+    creating its requests, has the group taken over by the workers still running once its
+    lease expired; the requests are created once, each executed once, and the archive is
+    exact. Each run's planning counts are those of the whole window (a dry run's)."""
+    db = "plan_kill"
+    pg.sql("postgres", f"CREATE DATABASE {db}")
+    holes = cut_holes(full, tmp_path / "arch", random.Random(7))
+    config = write_config(tmp_path, pg.url(db), full)
+    # The single-machine dry run (before the schema exists: the archive is scanned) is the
+    # oracle of the planning counts.
+    dry = subprocess.run(
+        [siqaco_bin(), "update", "--config", str(config), "--start", WINDOW[0], "--end", WINDOW[1],
+         "--dry-run", "--format", "json"], check=True, capture_output=True)
+    dry = json.loads(dry.stdout)
+    assert dry["gaps_found"] == holes, dry
+    subprocess.run([siqaco_bin(), "stack", "list", "--config", str(config)], check=True, capture_output=True)
+
+    env = dict(os.environ)
+    env["SIQACO_PLAN_GROUP_DELAY_MS"] = "5000"
+    victim = update(config, env)
+    deadline = time.monotonic() + 120
+    while True:
+        assert victim.poll() is None and time.monotonic() < deadline, victim.communicate()
+        try:
+            held = pg.sql(db, "SELECT holder FROM siqaco_plan_groups WHERE state='in_progress'")
+        except subprocess.CalledProcessError:  # the table is made by the first worker
+            held = ""
+        if f":{victim.pid}:" in held:
+            break
+        time.sleep(0.02)
+    others = [update(config) for _ in range(2)]
+    victim.send_signal(signal.SIGKILL)
+    victim.communicate()
+    summaries = []
+    for p in others:
+        out, err = p.communicate()
+        assert p.returncode in (0, 3), (p.returncode, err.decode())
+        summaries.append(json.loads(out))
+
+    groups = [tuple(r.split("|")) for r in pg.sql(
+        db, "SELECT claims, state, planned, gaps FROM siqaco_plan_groups ORDER BY grp").splitlines()]
+    # 20 streams in groups of 8 keys; the killed worker's group claimed twice, planned once.
+    assert sorted(int(c) for c, *_ in groups) == [1, 1, 2], groups
+    assert {s for _, s, *_ in groups} == {"done"}
+    assert sum(int(p) for *_, p, _ in groups) == dry["streams_checked"] == 20
+    assert sum(int(g) for *_, g in groups) == holes
+    for s in summaries:
+        assert (s["streams_checked"], s["gaps_found"]) == (dry["streams_checked"], holes), s
+    assert sum(s["requests_created"] for s in summaries) == holes, summaries
+    stack = json.loads(subprocess.run(
+        [siqaco_bin(), "stack", "list", "--config", str(config), "--attempts", "--format", "json"],
+        check=True, capture_output=True).stdout)
+    assert len(stack) == holes
+    for r in stack:
+        assert (r["state"], r["attempts"], r["claims"], r["holder"]) == ("succeeded", 1, 1, None), r
+    assert sum(s["requests_succeeded"] for s in summaries) == holes, summaries
+    got, want = samples(tmp_path / "arch"), samples(full)
+    assert got.keys() == want.keys()
+    for k in want:
+        assert got[k] == want[k], k
+    assert leftovers(tmp_path / "arch") == []
+    assert pg.sql(db, "SELECT count(*) FROM siqaco_workers") == "0"

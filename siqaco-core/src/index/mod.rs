@@ -1021,7 +1021,7 @@ impl Catalogue {
             let db = self.db.get_mut();
             let todo = still_changed(db, groups.remove(&grp).unwrap_or_default())?;
             let results = reader.read(&todo, todo.iter().map(|_| None).collect());
-            workers::group_delay();
+            workers::group_delay("SIQACO_INDEX_GROUP_DELAY_MS");
             let done = !crate::is_cancelled(cancel);
             let n = todo.len() as u64;
             db.transaction(|tx| {

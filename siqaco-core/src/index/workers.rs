@@ -7,14 +7,16 @@
 //!   expiry, renewed by a heartbeat thread on a connection of its own every third of the
 //!   lease ([`Worker`]).
 //! * **Queues.** Work to split is a table of rows, each claimed by one worker at a time
-//!   ([`Queue`]): the requests of the stack (`siqaco_requests`, `siqaco update`, `crate::update::claims`) and the file
-//!   groups of an index run ([`INDEX_GROUPS`], `siqaco index`). One statement claims a row
+//!   ([`Queue`]): the requests of the stack (`siqaco_requests`, `siqaco update`, `crate::update::claims`), the
+//!   planning groups of an update (`siqaco_plan_groups`, `crate::update`'s `plan_groups`)
+//!   and the file groups of an index run ([`INDEX_GROUPS`], `siqaco index`); a worker
+//!   marks a row it finished with [`finish_row`]. One statement claims a row
 //!   ([`claim_row`]): `UPDATE … WHERE key = (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1)
 //!   RETURNING …` sets it `in_progress`, its `holder` and `lease_until_ns`, and counts the
 //!   claim (`claims`). A row whose holder's lease expired (the worker died) is claimable
 //!   again. The heartbeat renews the leases of the rows the worker holds in its queues.
 //! * **Advisory locks.** [`PLAN_KEY`] serialises what only one worker at a time may do
-//!   (an update's gap analysis and request creation, the end of an index run: the
+//!   (an update's creation of requests and its rounds of planning, the end of an index run: the
 //!   per-stream summary and day statistics); `crate::update::claims` adds one lock per
 //!   stream for the day files a merge writes.
 //!
@@ -32,7 +34,7 @@ use std::time::Duration;
 pub(crate) const LOCK_CLASS: i64 = 0x5349_5141 << 32;
 
 /// The advisory lock key of the phases of a run that one worker at a time runs: an
-/// update's gap analysis and request creation, the end of an index run (summary and day
+/// update's creation of requests and its rounds of planning, the end of an index run (summary and day
 /// statistics).
 pub const PLAN_KEY: i64 = LOCK_CLASS | 0x7061_6e00;
 
@@ -353,12 +355,56 @@ pub(crate) fn publish_groups<'a>(
     })
 }
 
-/// In the transaction `tx` that writes what a worker read of index group `grp`: locks the
-/// group's row (until the end of the transaction, so that no other worker takes it over
-/// meanwhile) and returns whether `worker` still holds it; when it does, marks it `done`
-/// and adds `files` (the files read) to its count, which the commit makes visible with
-/// the rows written, or, when not `done` (the run was cancelled while reading it), puts it
-/// back to `new`.
+/// In the transaction `tx` that writes what a worker did with row `key` of `queue` (an
+/// index group's rows, a planning group's requests): locks the row (until the end of the
+/// transaction, so that no other worker takes it over meanwhile) and returns whether
+/// `worker` still holds it; when it does, sets it `done` (or, when not `done`, the run
+/// was cancelled meanwhile, back to `new`), releases it and adds each `(column, value)`
+/// of `counts` to its column (what the worker did: files read, streams planned...), which
+/// the commit makes visible with the rest of the transaction.
+///
+/// # Errors
+/// [`Error::Database`].
+pub(crate) fn finish_row(
+    tx: &mut Db,
+    queue: &Queue,
+    key: &str,
+    worker: &str,
+    done: bool,
+    counts: &[(&str, i64)],
+) -> Result<bool> {
+    let Queue {
+        table, key: col, ..
+    } = queue;
+    let held = !tx
+        .query(
+            &format!(
+                "SELECT 1 FROM {table} WHERE {col}=?1 AND holder=?2 \
+                 AND state='in_progress' FOR UPDATE"
+            ),
+            &vals![key, worker],
+        )?
+        .is_empty();
+    if held {
+        let mut set = String::new();
+        let mut params = vals![if done { "done" } else { "new" }, now_ns(), key];
+        for (c, v) in counts {
+            params.push(SqlValue::from(*v));
+            set.push_str(&format!(", {c}={c}+?{}", params.len()));
+        }
+        tx.execute(
+            &format!(
+                "UPDATE {table} SET state=?1, holder=NULL, lease_until_ns=NULL, \
+                 updated_ns=?2{set} WHERE {col}=?3"
+            ),
+            &params,
+        )?;
+    }
+    Ok(held)
+}
+
+/// [`finish_row`] of index group `grp` ([`INDEX_GROUPS`]), adding `files` (the files
+/// read) to its count.
 ///
 /// # Errors
 /// [`Error::Database`].
@@ -369,26 +415,14 @@ pub(crate) fn finish_group(
     files: u64,
     done: bool,
 ) -> Result<bool> {
-    let held = !tx
-        .query(
-            "SELECT 1 FROM siqaco_index_groups WHERE grp=?1 AND holder=?2 \
-             AND state='in_progress' FOR UPDATE",
-            &vals![grp, worker],
-        )?
-        .is_empty();
-    if held {
-        tx.execute(
-            "UPDATE siqaco_index_groups SET state=?1, holder=NULL, lease_until_ns=NULL, \
-             files=files+?2, updated_ns=?3 WHERE grp=?4",
-            &vals![
-                if done { "done" } else { "new" },
-                files as i64,
-                now_ns(),
-                grp
-            ],
-        )?;
-    }
-    Ok(held)
+    finish_row(
+        tx,
+        &INDEX_GROUPS,
+        grp,
+        worker,
+        done,
+        &[("files", files as i64)],
+    )
 }
 
 /// Tries to take the advisory lock `key` on `cat`'s connection (session level; released
@@ -411,11 +445,13 @@ pub(crate) fn unlock(cat: &Catalogue, key: i64) {
     }
 }
 
-/// Test hook: `SIQACO_INDEX_GROUP_DELAY_MS` pauses a worker of a split index run between
-/// reading a group and writing it, so that tests can kill it while it holds the group.
-pub(crate) fn group_delay() {
-    if let Some(ms) = std::env::var_os("SIQACO_INDEX_GROUP_DELAY_MS")
-        .and_then(|v| v.to_str().and_then(|s| s.parse::<u64>().ok()))
+/// Test hook: the environment variable `var` (`SIQACO_INDEX_GROUP_DELAY_MS`,
+/// `SIQACO_PLAN_GROUP_DELAY_MS`), milliseconds, pauses a worker while it holds a group of
+/// a split run (between reading or analysing it and writing what it found), so that tests
+/// can kill it while it holds the group.
+pub(crate) fn group_delay(var: &str) {
+    if let Some(ms) =
+        std::env::var_os(var).and_then(|v| v.to_str().and_then(|s| s.parse::<u64>().ok()))
     {
         std::thread::sleep(Duration::from_millis(ms));
     }

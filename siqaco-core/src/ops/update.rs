@@ -208,13 +208,13 @@ impl UpdateRequest {
     /// machine would have counted. One summary is returned as it is. Of several:
     ///
     /// * the window is theirs (it must be the same in every summary);
-    /// * `streams_checked` and `gaps_found` are those of the worker that planned first
-    ///   (the smallest [`UpdateSummary::run_id`]): the workers create their run one at a
-    ///   time under the planning lock (`siqaco::update::claims::PLAN_KEY`), each after its
-    ///   gap analysis, which follows an index that ends only once the whole archive is
-    ///   indexed, and none executes a request
-    ///   before it has planned, so the first one sees the archive and the stack as a single
-    ///   run would; the later ones see them partly filled already;
+    /// * `streams_checked` and `gaps_found` are those of the worker with the smallest
+    ///   [`UpdateSummary::run_id`]: the workers divide the planning by groups of streams
+    ///   (`docs/scale.md`, "How the work is split") after an index that ends only once the
+    ///   whole archive is indexed, none executes a request before every group of its round
+    ///   is planned, and each reports its round's counts, those a single run finds (a
+    ///   worker that came after the round ended planned a later round alone: its run id
+    ///   is larger);
     /// * `requests_created`, `requests_sent`, `requests_succeeded`, `requests_failed` and
     ///   `samples_added` are the sums: a worker creates only the requests the stack does
     ///   not cover yet, and executes only the requests it claimed (a request another worker

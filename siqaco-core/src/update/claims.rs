@@ -21,11 +21,12 @@
 //!   replaced them: no day file is written by two workers at once.
 //! * **Planning.** Bringing the catalogue up to date (and the final re-index) is split
 //!   between the workers as `siqaco index` splits it (`crate::index`, module `workers`:
-//!   the directories claimed one at a time), and the workers analyse the gaps at the same
-//!   time (catalogue reads); the creation of the run and of the requests runs under one
-//!   advisory lock ([`PLAN_KEY`]), so two workers never create the same request; the
-//!   execution of the requests, which fetches and merges, is split.
-//!   The workers, their leases and the claims are those module's, one piece for both.
+//!   the directories claimed one at a time); the gap analysis and the creation of the
+//!   requests are divided by groups of streams claimed the same way (module
+//!   `plan_groups`); each group's requests are created under one advisory lock
+//!   ([`PLAN_KEY`]), so two workers never create the same request; the execution of the
+//!   requests, which fetches and merges, is split.
+//!   The workers, their leases and the claims are those module's, one piece for all.
 //! * **Dead workers.** A worker whose lease expired has its claims taken over by the next
 //!   [`claim`]; its staging directory is removed by the next worker starting
 //!   (`tidy_shared`), after the staged files its journal names were removed (never

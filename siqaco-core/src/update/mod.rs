@@ -35,6 +35,7 @@
 pub mod claims;
 pub mod config;
 mod current;
+mod plan_groups;
 pub mod revisions;
 pub mod stack;
 pub mod window;
@@ -993,7 +994,14 @@ pub(crate) fn run_update(
         mut catalogue,
         worker,
     } = take_archive(config, &archive)?;
-    let (streams, run_id) = plan(config, &archive, &mut catalogue, window, &mut summary)?;
+    let (streams, run_id) = plan(
+        config,
+        &archive,
+        &mut catalogue,
+        worker.as_ref(),
+        window,
+        &mut summary,
+    )?;
     let exec = Exec::new(
         config, &archive, sources, &streams, catalogue, run_id, &staging, &lock, worker,
     );
@@ -1007,54 +1015,96 @@ pub(crate) fn run_update(
 /// the stack does not cover yet, counting in `summary`. Returns the streams and the run.
 ///
 /// With a shared (PostgreSQL) catalogue, the workers bring the catalogue up to date
-/// together (the index split between them, [`Catalogue::index_archive`]) and analyse the
-/// gaps at the same time (reading the catalogue only); then one at a time
-/// ([`claims::PLAN_KEY`]) they record their run and create the requests, from the stack
-/// as it was before the index (a request another worker completes meanwhile still covers
-/// its gap, whose filling the index may not have seen) and as it is under the lock (the
-/// requests the workers that planned before created): no request is created twice.
+/// together (the index split between them, [`Catalogue::index_archive`]), then divide the
+/// gap analysis and the creation of requests between them by groups of streams
+/// ([`plan_groups`]); the requests of each group are created one worker at a time
+/// ([`claims::PLAN_KEY`]), from the stack as it was before the index (a request another
+/// worker completes meanwhile still covers its gap, whose filling the index may not have
+/// seen) and as it is under the lock (the requests other workers created): no request is
+/// created twice.
 fn plan(
     config: &Config,
     archive: &Archive,
     catalogue: &mut Catalogue,
+    worker: Option<&Worker>,
     window: (i64, i64),
     summary: &mut UpdateSummary,
 ) -> Result<(Vec<Nslc>, i64)> {
     let mut existing = stack::list(catalogue, &[], None)?;
     catalogue.index_archive(archive, &index_options(config))?;
     let streams = resolve_streams(config, Some(catalogue), window)?;
+    let run_id = stack::begin_run(catalogue, window)?;
+    summary.run_id = Some(run_id);
+    if let Some(w) = worker {
+        if plan_groups::plan_shared(
+            config,
+            catalogue,
+            w,
+            window,
+            &streams,
+            run_id,
+            summary,
+            &mut existing,
+        )? {
+            return Ok((streams, run_id));
+        }
+    }
     summary.streams_checked = streams.len() as u64;
+    let missing = analyse_gaps(config, catalogue, &streams, window)?;
+    claims::lock_plan(catalogue)?;
+    let planned = create_planned(
+        config,
+        catalogue,
+        (window, &streams),
+        run_id,
+        &mut existing,
+        &missing,
+        &mut summary.warnings,
+    );
+    claims::unlock_plan(catalogue);
+    let (gaps, created) = planned?;
+    summary.gaps_found = gaps;
+    summary.requests_created += created;
+    Ok((streams, run_id))
+}
+
+/// The gaps of `streams` in `window` from the catalogue (brought up to date), per stream
+/// (at most `requests.max_gaps_per_day_file` a day file).
+///
+/// # Errors
+/// [`Error::Database`].
+fn analyse_gaps(
+    config: &Config,
+    catalogue: &Catalogue,
+    streams: &[Nslc],
+    window: (i64, i64),
+) -> Result<BTreeMap<Nslc, Vec<(i64, i64)>>> {
     let report = catalogue.report(&window_scan(
-        &streams,
+        streams,
         window,
         Some(config.requests.max_gaps_per_day_file),
         None,
     ))?;
-    let missing = missing_from_report(&report, &streams, window);
-    claims::lock_plan(catalogue)?;
-    let planned = plan_requests(
-        config,
-        catalogue,
-        (window, &streams),
-        summary,
-        &mut existing,
-        &missing,
-    );
-    claims::unlock_plan(catalogue);
-    planned.map(|run_id| (streams, run_id))
+    Ok(missing_from_report(&report, streams, window))
 }
 
 /// The part of [`plan`] after the gap analysis (`missing`, per stream of `streams`), by one
-/// worker at a time: the stack listed again and joined to `existing` (by id; the requests new since
-/// count as in progress), the run and its gaps, the requests. Returns the run.
-fn plan_requests(
+/// worker at a time: the stack listed again and joined to `existing` (by id; the requests
+/// new since count as in progress), the gaps recorded with the run `run_id`, the requests
+/// and revision requests created (`warnings` gets those of the revisions). Returns the
+/// gaps and the requests created.
+///
+/// # Errors
+/// [`Error::Database`].
+fn create_planned(
     config: &Config,
-    catalogue: &mut Catalogue,
+    catalogue: &Catalogue,
     (window, streams): ((i64, i64), &[Nslc]),
-    summary: &mut UpdateSummary,
+    run_id: i64,
     existing: &mut Vec<Request>,
     missing: &BTreeMap<Nslc, Vec<(i64, i64)>>,
-) -> Result<i64> {
+    warnings: &mut Vec<String>,
+) -> Result<(u64, u64)> {
     // A request created since the first listing covers its interval whatever its state:
     // its data may have been merged after the index read the day files.
     let known: BTreeSet<i64> = existing.iter().map(|r| r.id).collect();
@@ -1067,19 +1117,15 @@ fn plan_requests(
                 ..r
             }),
     );
-    let run_id = stack::begin_run(catalogue, window)?;
-    summary.run_id = Some(run_id);
     let gaps: Vec<(Nslc, i64, i64)> = missing
         .iter()
         .flat_map(|(n, iv)| iv.iter().map(move |(s, e)| (n.clone(), *s, *e)))
         .collect();
-    summary.gaps_found = gaps.len() as u64;
     stack::record_gaps(catalogue, run_id, &gaps)?;
     let new = new_request_intervals(config, missing, existing);
-    summary.requests_created = stack::create_requests(catalogue, &new, None)?.len() as u64;
-    summary.requests_created +=
-        revisions::plan_revisions(config, catalogue, streams, window, &mut summary.warnings)?;
-    Ok(run_id)
+    let mut created = stack::create_requests(catalogue, &new, None)?.len() as u64;
+    created += revisions::plan_revisions(config, catalogue, streams, window, warnings)?;
+    Ok((gaps.len() as u64, created))
 }
 
 /// The lock of the archive a run holds.
@@ -1123,7 +1169,7 @@ fn take_archive(config: &Config, archive: &Archive) -> Result<Hold> {
             &catalogue,
             Path::new(&config.catalogue),
             config.requests.lease_s,
-            std::slice::from_ref(&claims::REQUESTS),
+            &plan_groups::UPDATE_QUEUES,
         )?;
         let lock = claims::tidy_shared(archive.root(), &catalogue, &worker)?;
         return Ok(Hold {

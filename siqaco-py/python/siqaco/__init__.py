@@ -800,6 +800,7 @@ def index(
     threads: Optional[int] = None,
     subindex_s: Optional[int] = None,
     batch_files: Optional[int] = None,
+    lease_s: Optional[float] = None,
 ) -> IndexReport:
     """Indexes an archive into a tsindex catalogue, incrementally.
 
@@ -825,6 +826,11 @@ def index(
         Time-index interval in seconds (mseedindex ``-si``; default 3600; at least 1).
     batch_files : int, optional
         Files written per transaction (default 256; at least 1).
+    lease_s : float, optional
+        With a PostgreSQL catalogue, the lease of this run's claims in seconds (default 60;
+        at least 0.3; the CLI's ``--lease-s``): several runs on one catalogue split the
+        archive's directories between them, and the directory of a run that died is taken
+        over this long after its last heartbeat (docs/scale.md). Unused with SQLite.
 
     Returns
     -------
@@ -840,7 +846,7 @@ def index(
     FileNotFoundError
         When the archive root does not exist (no catalogue is created).
     InvalidArgumentError
-        For a bad layout, ``threads``, ``subindex_s`` or ``batch_files``.
+        For a bad layout, ``threads``, ``subindex_s``, ``batch_files`` or ``lease_s``.
     DatabaseError
         When the catalogue cannot be opened or written.
     KeyboardInterrupt
@@ -863,6 +869,7 @@ def _index_native(a: Dict[str, Any]) -> Dict[str, Any]:
         subindex_s=a["subindex_s"],
         batch_files=a["batch_files"],
         threads=a["threads"],
+        lease_s=a["lease_s"],
     )
 
 

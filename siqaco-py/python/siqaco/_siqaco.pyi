@@ -195,6 +195,7 @@ def index(
     subindex_s: Optional[int] = None,
     batch_files: Optional[int] = None,
     threads: Optional[int] = None,
+    lease_s: Optional[float] = None,
 ) -> Job:
     """The indexing of an archive into a tsindex catalogue, incrementally; ``run()`` gives
     an :class:`IndexReport`; Ctrl-C stops it between files (what was read is written, file
@@ -410,8 +411,10 @@ class Job:
 
     def run(self, progress: Optional[Callable[[int, int, int, int], Any]] = None) -> Any:
         """Runs the operation here with the GIL released (``progress``: scan only)."""
-    def plan(self, partition_files: int) -> Tuple[bytes, List[bytes]]:
-        """Lists the files once: ``(listing, [partition, ...])`` of whole station-days."""
+    def plan(self, partition_files: int, tasks: int = 0) -> Tuple[bytes, List[bytes]]:
+        """Lists the files once: ``(listing, [partition, ...])`` of whole station-days, at
+        least ``partition_files`` files each (with ``tasks`` > 0: at most the files divided
+        by ``tasks``)."""
     def partial(self, partition: Sequence[int]) -> bytes:
         """The partial result of one partition (in a worker)."""
     def combine(self, listing: Sequence[int], partials: Sequence[Sequence[int]]) -> Any:

@@ -47,12 +47,17 @@ from . import _siqaco
 if TYPE_CHECKING:  # pragma: no cover
     from dask.distributed import Client
 
-#: Files per partition when ``partition_files`` is not given: enough work per Dask task
-#: (tens of day files, tens of milliseconds to seconds) that the scheduler's overhead of
-#: about a millisecond per task does not count.
+#: The most files per partition when ``partition_files`` is not given: enough work per
+#: Dask task (tens of day files, tens of milliseconds to seconds) that the scheduler's
+#: overhead of about a millisecond per task does not count.
 PARTITION_FILES = 64
 
-__all__ = ["PARTITION_FILES", "index", "qc", "read", "scan", "update"]
+#: Partitions per Dask worker thread when ``partition_files`` is not given (when the
+#: archive has the files): enough that the workers stay busy until the end (a worker
+#: that finishes early takes the next partition) with partitions of whole station-days.
+TASKS_PER_THREAD = 4
+
+__all__ = ["PARTITION_FILES", "TASKS_PER_THREAD", "index", "qc", "read", "scan", "update"]
 
 
 def _arguments(function: Callable[..., Any], args: tuple, kwargs: Dict[str, Any]) -> Dict[str, Any]:
@@ -81,21 +86,30 @@ def _gather(client: "Client", futures: List[Any]) -> List[bytes]:
     return client.gather(futures)
 
 
-def _run(client: "Client", op: str, native: Dict[str, Any], partition_files: int) -> Any:
+def _run(client: "Client", op: str, native: Dict[str, Any], partition_files: Optional[int]) -> Any:
     """Plan in this process, partials in the workers, combine in this process."""
     job = _job(op, native)
-    listing, partitions = job.plan(partition_files)
+    if partition_files is None:
+        # At most PARTITION_FILES files a partition, and TASKS_PER_THREAD partitions per
+        # thread of the cluster when the archive has the files.
+        threads = sum(client.nthreads().values()) or 1
+        listing, partitions = job.plan(PARTITION_FILES, TASKS_PER_THREAD * threads)
+    else:
+        listing, partitions = job.plan(partition_files)
     # One core per task: Dask runs as many tasks at once as a worker has threads.
     worker_native = dict(native)
     if "threads" in worker_native and worker_native["threads"] is None:
         worker_native["threads"] = 1
     n = len(partitions)
-    futures = client.map(_partial, [op] * n, [worker_native] * n, partitions, pure=True)
+    # Not `pure`: a partial depends on the files' bytes, which a key made of the partition
+    # (names, sizes, times) would not cover, so Dask must not reuse the result of an
+    # earlier call still in memory.
+    futures = client.map(_partial, [op] * n, [worker_native] * n, partitions, pure=False)
     return job.combine(listing, _gather(client, futures))
 
 
 def scan(
-    client: "Client", root: Any, partition_files: int = PARTITION_FILES, **kwargs: Any
+    client: "Client", root: Any, partition_files: Optional[int] = None, **kwargs: Any
 ) -> "siqaco.ScanReport":
     """:func:`siqaco.scan` on a Dask cluster: the same :class:`siqaco.ScanReport` (its
     ``to_dict()`` equal to the single-machine one).
@@ -106,9 +120,10 @@ def scan(
         The cluster's client.
     root : path or list of paths
         As :func:`siqaco.scan`.
-    partition_files : int
-        At least this many files per Dask task (whole station-days; default
-        :data:`PARTITION_FILES`).
+    partition_files : int, optional
+        At least this many files per Dask task (whole station-days). Default: at most
+        :data:`PARTITION_FILES` files a task and :data:`TASKS_PER_THREAD` tasks per thread
+        of the cluster (``client.nthreads()``) when the archive has that many files.
     **kwargs
         The keyword arguments of :func:`siqaco.scan` but ``progress``; ``threads`` is the
         threads of each task (default 1).
@@ -123,7 +138,7 @@ def scan(
 
 
 def read(
-    client: "Client", root: Any, partition_files: int = PARTITION_FILES, **kwargs: Any
+    client: "Client", root: Any, partition_files: Optional[int] = None, **kwargs: Any
 ) -> List["siqaco.Segment"]:
     """:func:`siqaco.read` on a Dask cluster: the same segments (equal samples, same
     order). The samples of every partition travel to the calling process.
@@ -135,7 +150,7 @@ def read(
 
 
 def index(
-    client: "Client", root: Any, db: Any, partition_files: int = PARTITION_FILES, **kwargs: Any
+    client: "Client", root: Any, db: Any, partition_files: Optional[int] = None, **kwargs: Any
 ) -> Any:
     """:func:`siqaco.index` on a Dask cluster: the workers read the new and changed files,
     the calling process writes the catalogue (SQLite file or ``postgresql://`` URL), whose
@@ -153,7 +168,7 @@ def qc(
     client: "Client",
     archive: Any,
     metadata: Any,
-    partition_files: int = PARTITION_FILES,
+    partition_files: Optional[int] = None,
     **kwargs: Any,
 ) -> "siqaco.QcReport":
     """:func:`siqaco.qc` on a Dask cluster: the workers read record headers, the calling
@@ -180,11 +195,12 @@ def update(
     """:func:`siqaco.update` on a Dask cluster: ``workers`` Dask tasks each run the
     single-machine update of ``config`` in a worker process, sharing its PostgreSQL
     catalogue as the workers of ``docs/scale.md`` ("Many workers, one catalogue") do: they
-    index the archive together (each directory read by one of them), analyse the gaps,
-    create the requests one at a time, claim them of the stack one by one (each executed by one of them),
-    and merge under per-stream locks. Returns one :class:`siqaco.UpdateSummary`
-    combined by the core (``siqaco::ops::UpdateRequest::combine``): ``streams_checked``
-    and ``gaps_found`` of the task that planned first (it saw what a single run sees),
+    index the archive together (each directory read by one of them), divide the gap
+    analysis and the creation of requests by groups of streams, claim the requests of the
+    stack one by one (each executed by one of them), and merge under per-stream locks.
+    Returns one :class:`siqaco.UpdateSummary` combined by the core
+    (``siqaco::ops::UpdateRequest::combine``): ``streams_checked`` and ``gaps_found`` of
+    the task with the first run (each task reports its round's, what a single run sees),
     the sums of the other counts, ``requests_left`` counted in the catalogue at the end,
     the warnings in planning order.
 
