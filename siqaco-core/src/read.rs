@@ -661,10 +661,8 @@ mod tests {
     #[test]
     fn a_file_replaced_between_the_passes_is_an_error() {
         let data = crate::testing::test_data_dir().expect("tests/data");
-        let original = std::fs::read(
-            data.join("mseed/libmseed__reference-testdata-steim2.v2.mseed"),
-        )
-        .unwrap();
+        let original =
+            std::fs::read(data.join("mseed/libmseed__reference-testdata-steim2.v2.mseed")).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("day.mseed");
         std::fs::write(&path, &original).unwrap();
