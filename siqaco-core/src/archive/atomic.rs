@@ -200,10 +200,11 @@ fn write_like(f: &mut fs::File, path: &Path, parts: &[&[u8]], like: &Path) -> Re
 /// `IOV_MAX` (1024, POSIX's minimum) slices: the parts of a merged day file are its copied
 /// records, borrowed from the input buffers, so they go to the file without being
 /// gathered in memory first. Parts that follow one another in memory (the copied records
-/// of one input buffer in their input order: most of a merged day file) go as one slice:
-/// the kernel copied 512-byte slices out of memory not in the CPU caches several times
-/// slower than large ones (the merge benchmark spent a third of its CPU there;
-/// `docs/benchmarks.md`). (`Write::write_all_vectored` is not stable yet.)
+/// of one input buffer in their input order: most of a merged day file) go as one slice,
+/// so a day file takes a few calls instead of one per 1024 records (writing 0.5 GB of
+/// buffers not in the CPU caches as 512-byte slices took 3–9 times the system time of
+/// 1 MiB slices in a test; in the merge benchmark the kernel's copy stayed the largest
+/// cost, `docs/benchmarks.md`). (`Write::write_all_vectored` is not stable yet.)
 #[cfg(unix)]
 fn write_all_vectored(f: &mut fs::File, parts: &[&[u8]]) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
