@@ -618,6 +618,17 @@ fn unsynced_write_of_many_parts_is_their_concatenation() {
     }
     write_unsynced(&path, &[b"ab", b"", b"c"], &like).unwrap();
     assert_eq!(fs::read(&path).unwrap(), b"abc");
+    // Slices of one buffer, adjacent ones written as one run: in order, out of order
+    // (a later slice before an earlier one), repeated, empty, and mixed with other buffers.
+    let one: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let mut parts: Vec<&[u8]> = one.chunks(3).collect();
+    parts.swap(10, 11);
+    parts.insert(500, &one[100..200]);
+    parts.insert(700, b"");
+    parts.insert(900, &owned[5]);
+    let expected: Vec<u8> = parts.concat();
+    write_unsynced(&path, &parts, &like).unwrap();
+    assert_eq!(fs::read(&path).unwrap(), expected);
 }
 
 #[test]

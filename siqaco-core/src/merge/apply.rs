@@ -10,8 +10,8 @@
 //!    (`.NAME.siqaco-merge-new` beside it);
 //! 2. each staged file written with [`write_atomic`];
 //! 3. journal rewritten as `commit`;
-//! 4. each staged file renamed over its target (atomic), the directory synced; a day that
-//!    holds no record any more is removed;
+//! 4. each staged file renamed over its target (atomic); a day that holds no record any
+//!    more is removed; then each directory of a renamed or removed file synced once;
 //! 5. journal removed.
 //!
 //! [`recover`], run at the start of every merge (and of every run that writes into the
@@ -28,10 +28,7 @@
 //! start and from each directory a day file is staged in, before staging there.
 
 use super::verify::verify_ranked;
-use super::{
-    days_touched, merge_ranked, ranked_records, split_records, ArchiveDay, DayStats, MergeOptions,
-    PatchInput,
-};
+use super::{merge_ranked, rank, scan_recs, to_recs, ArchiveDay, DayStats, MergeOptions};
 use crate::archive::leftover::{clean_dir, Scope, MERGE_STAGED_SUFFIX};
 use crate::archive::{
     read_aligned, read_range_aligned, sync_dir, sync_file, tidy_root, write_atomic, write_unsynced,
@@ -230,6 +227,9 @@ fn recover_journal(root: &Path, jpath: &Path) -> Result<bool> {
     };
     let j: Journal = serde_json::from_slice(&text)
         .map_err(|e| Error::invalid_data(&jpath, 0, format!("merge journal: {e}")))?;
+    // the directories of the targets renamed or removed: each synced once, after all
+    // its renames, before the journal goes
+    let mut changed: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
     for e in &j.entries {
         let target = root.join(&e.target);
         match (&e.staged, j.state.as_str()) {
@@ -237,13 +237,13 @@ fn recover_journal(root: &Path, jpath: &Path) -> Result<bool> {
                 let s = root.join(s);
                 if s.exists() {
                     fs::rename(&s, &target).map_err(|err| Error::io(&target, err))?;
-                    sync_parent(&target)?;
+                    changed.extend(target.parent().map(Path::to_path_buf));
                 }
             }
             (None, "commit") => {
                 if target.exists() {
                     fs::remove_file(&target).map_err(|err| Error::io(&target, err))?;
-                    sync_parent(&target)?;
+                    changed.extend(target.parent().map(Path::to_path_buf));
                 }
             }
             (Some(s), _) => {
@@ -252,6 +252,7 @@ fn recover_journal(root: &Path, jpath: &Path) -> Result<bool> {
             (None, _) => {}
         }
     }
+    changed.par_iter().try_for_each(|d| sync_dir(d))?;
     fs::remove_file(&jpath).map_err(|e| Error::io(&jpath, e))?;
     sync_parent(&jpath)?;
     Ok(true)
@@ -669,14 +670,17 @@ fn name_decode_error<'s>(
     e
 }
 
-/// Splits `bytes` (the content of `file`) into records, naming the file in errors.
-fn records_of<'a>(file: &Path, bytes: &'a [u8]) -> Result<Vec<&'a [u8]>> {
-    split_records(bytes).map_err(|e| match e {
+/// `e` naming `file` when it is an [`Error::InvalidData`] without a path: its offset is
+/// then one in the bytes of `file` from offset `base`.
+fn in_file(e: Error, file: &Path, base: u64) -> Error {
+    match e {
         Error::InvalidData {
-            offset, message, ..
-        } => Error::invalid_data(file, offset, message),
+            path,
+            offset,
+            message,
+        } if path.as_os_str().is_empty() => Error::invalid_data(file, base + offset, message),
         other => other,
-    })
+    }
 }
 
 /// Merges the patch `inputs` into `archive` (see the [module](super) rules), verifies
@@ -891,11 +895,6 @@ fn merge_run(
                     bufs.push((k, l, b));
                 }
             }
-            let mut records: Vec<Vec<&[u8]>> = vec![Vec::new(); inputs.len()];
-            for (k, l, b) in &bufs {
-                let at = |x: u64| (x - l.span.start) as usize;
-                records[*k].extend(l.records.iter().map(|r| &b[at(r.start)..at(r.end)]));
-            }
             let days = bufs
                 .iter()
                 .map(|(_, l, _)| l.days)
@@ -910,7 +909,8 @@ fn merge_run(
                 archive,
                 inputs,
                 nslc,
-                &records,
+                &bufs,
+                &files,
                 days,
                 opts,
                 staging.as_ref(),
@@ -974,7 +974,8 @@ fn merge_one_stream(
     archive: &Archive,
     inputs: &[MergeInput],
     nslc: &Nslc,
-    per_input: &[Vec<&[u8]>],
+    bufs: &[(usize, &Located, AlignedBytes)],
+    input_paths: &[(usize, PathBuf)],
     (first, last): (i64, i64),
     opts: &MergeOptions,
     staging: Option<&Staging>,
@@ -984,10 +985,11 @@ fn merge_one_stream(
         days: Vec::new(),
         warnings: Vec::new(),
     };
-    // Load the day files, extending the range while archive records reach beyond it.
+    // Load the day files, extending the range while archive records reach beyond it;
+    // each record's header is read once, here (again for all files when the range grew).
     let (from, mut to) = (first - NS_PER_DAY, last + NS_PER_DAY);
     let mut files: BTreeMap<i64, (PathBuf, Option<AlignedBytes>)> = BTreeMap::new();
-    loop {
+    let mut recs = loop {
         let mut day = from;
         while day <= to {
             if let std::collections::btree_map::Entry::Vacant(v) = files.entry(day) {
@@ -997,20 +999,22 @@ fn merge_one_stream(
             }
             day += NS_PER_DAY;
         }
-        let reach = files
-            .values()
-            .filter_map(|(p, b)| b.as_ref().map(|b| (p, b)))
-            .map(|(p, b)| Ok(days_touched(&records_of(p, b)?).map_or(i64::MIN, |d| d.1)))
-            .collect::<Result<Vec<i64>>>()?
-            .into_iter()
-            .max()
-            .unwrap_or(i64::MIN);
+        let mut recs = Vec::new();
+        let mut reach = i64::MIN;
+        for (d, (p, b)) in &files {
+            if let Some(b) = b {
+                let origin = (0, opts.archive_priority, Some(*d));
+                let last = scan_recs(nslc, b, |_| true, origin, &mut recs)
+                    .map_err(|e| in_file(e, p, 0))?;
+                reach = reach.max(last);
+            }
+        }
         if reach > to {
             to = day_floor(reach);
         } else {
-            break;
+            break recs;
         }
-    }
+    };
     let days: Vec<ArchiveDay<'_>> = files
         .iter()
         .filter_map(|(d, (_, b))| {
@@ -1020,19 +1024,37 @@ fn merge_one_stream(
             })
         })
         .collect();
-    let patches: Vec<PatchInput<'_>> = inputs
-        .iter()
-        .zip(per_input)
-        .map(|(i, r)| PatchInput {
-            priority: i.priority,
-            records: r.clone(),
-        })
-        .collect();
+    for (k, input) in inputs.iter().enumerate() {
+        for (_, l, b) in bufs.iter().filter(|(i, _, _)| *i == k) {
+            let path = &input_paths[l.file].1;
+            let origin = (k + 1, input.priority, None);
+            let at = |x: u64| (x - l.span.start) as usize;
+            let bytes: u64 = l.records.iter().map(|r| r.end - r.start).sum();
+            if bytes < l.span.end - l.span.start {
+                // records of other streams in between: only this stream's are read
+                let records = l.records.iter().map(|r| (&b[at(r.start)..at(r.end)], None));
+                to_recs(nslc, records, origin.0, origin.1, &mut recs)
+                    .map_err(|e| in_file(e, path, l.span.start))?;
+                continue;
+            }
+            let mut want = l.records.iter().map(|r| at(r.start) as u64).peekable();
+            let mut keep = |offset: u64| want.next_if_eq(&offset).is_some();
+            scan_recs(nslc, b, &mut keep, origin, &mut recs)
+                .map_err(|e| in_file(e, path, l.span.start))?;
+            if want.peek().is_some() {
+                return Err(Error::invalid_data(
+                    path,
+                    l.span.start,
+                    "the file changed while it was merged",
+                ));
+            }
+        }
+    }
     opts.output.validate()?;
     if crate::is_cancelled(cancel) {
         return Ok(out);
     }
-    let recs = ranked_records(nslc, &days, &patches, opts)?;
+    let recs = rank(recs, opts);
     if crate::is_cancelled(cancel) {
         return Ok(out);
     }

@@ -62,7 +62,7 @@ mod tests;
 use crate::codec::{decode_record, PackOptions, Samples};
 use crate::error::{Error, Result};
 use crate::interval::{intersect, subtract, union};
-use crate::record::{parse_record, RecordScanner, ScanItem};
+use crate::record::{parse_record, RecordCodes, RecordHeader, RecordScanner, ScanItem};
 use crate::segment::{join_pieces_with, Piece, Tolerance};
 use crate::sid::Nslc;
 use crate::time::{day_floor, format_time, NS_PER_DAY, NS_PER_S};
@@ -666,40 +666,88 @@ fn to_recs<'a>(
     priority: i32,
     out: &mut Vec<Rec<'a>>,
 ) -> Result<()> {
-    // codes already seen to be `nslc` (building the strings of every record costs)
     let mut known = None;
     for (raw, file_day) in records {
         let h = parse_record(raw).map_err(|e| Error::invalid_data("", 0, e.message))?;
-        if known != Some(h.codes) && h.nslc() == *nslc {
-            known = Some(h.codes);
-        }
-        if known != Some(h.codes) {
-            return Err(Error::invalid_argument(format!(
-                "record of {} given for stream {nslc}",
-                h.nslc()
-            )));
-        }
-        out.push(Rec {
-            raw: &raw[..h.record_length],
-            start_ns: h.start_ns,
-            rate_raw: h.sample_rate_raw,
-            rate_hz: h.sample_rate_hz,
-            n: h.sample_count,
-            is_data: h.is_data(),
-            pub_version: h.pub_version,
-            encoding: h.encoding,
-            record_length: h.record_length,
-            format_version: h.format_version,
-            input,
-            is_archive: input == 0,
-            file_day,
-            priority,
-            trace_ns: 0,
-            pos: out.len(),
-            leap: leap_second_within(h.start_ns, h.end_ns().saturating_add(NS_PER_S)),
-        });
+        push_rec(nslc, &h, &mut known, (input, priority, file_day), out)?;
     }
     Ok(())
+}
+
+/// Appends the [`Rec`] of a record whose header passed the validation gate, after
+/// checking that it is of `nslc` (`known`: the codes last seen to be, as building the
+/// strings of every record costs). `(input, priority, file_day)` as in [`Rec`].
+fn push_rec<'a>(
+    nslc: &Nslc,
+    h: &RecordHeader<'a>,
+    known: &mut Option<RecordCodes<'a>>,
+    (input, priority, file_day): (usize, i32, Option<i64>),
+    out: &mut Vec<Rec<'a>>,
+) -> Result<()> {
+    if *known != Some(h.codes) && h.nslc() == *nslc {
+        *known = Some(h.codes);
+    }
+    if *known != Some(h.codes) {
+        return Err(Error::invalid_argument(format!(
+            "record of {} given for stream {nslc}",
+            h.nslc()
+        )));
+    }
+    out.push(Rec {
+        raw: &h.raw[..h.record_length],
+        start_ns: h.start_ns,
+        rate_raw: h.sample_rate_raw,
+        rate_hz: h.sample_rate_hz,
+        n: h.sample_count,
+        is_data: h.is_data(),
+        pub_version: h.pub_version,
+        encoding: h.encoding,
+        record_length: h.record_length,
+        format_version: h.format_version,
+        input,
+        is_archive: input == 0,
+        file_day,
+        priority,
+        trace_ns: 0,
+        pos: out.len(),
+        leap: leap_second_within(h.start_ns, h.end_ns().saturating_add(NS_PER_S)),
+    });
+    Ok(())
+}
+
+/// The [`Rec`]s of the records of `bytes` (all of `nslc`) that `keep` takes by their
+/// offset in `bytes`, each header read once by the scanner (the validation gate,
+/// [`RecordScanner`]), appended to `out` with `(input, priority, file_day)` as in
+/// [`Rec`]. Returns the last UTC day (00:00 in ns) touched by the first-to-last-sample
+/// span of a kept record ([`days_touched`]), `i64::MIN` when none is kept.
+///
+/// # Errors
+/// [`Error::InvalidData`] at the offset in `bytes` of the first unreadable bytes (no
+/// path: the caller names the file); [`Error::InvalidArgument`] for a kept record of
+/// another stream.
+pub(crate) fn scan_recs<'a>(
+    nslc: &Nslc,
+    bytes: &'a [u8],
+    mut keep: impl FnMut(u64) -> bool,
+    origin: (usize, i32, Option<i64>),
+    out: &mut Vec<Rec<'a>>,
+) -> Result<i64> {
+    let mut known = None;
+    let mut last_day = i64::MIN;
+    for item in RecordScanner::new(bytes) {
+        match item {
+            ScanItem::Record { offset, header } => {
+                if keep(offset) {
+                    last_day = last_day.max(day_floor(header.end_ns().max(header.start_ns)));
+                    push_rec(nslc, &header, &mut known, origin, out)?;
+                }
+            }
+            ScanItem::Invalid {
+                offset, message, ..
+            } => return Err(Error::invalid_data("", offset, message)),
+        }
+    }
+    Ok(last_day)
 }
 
 /// Splits a file's bytes into records.
@@ -787,9 +835,19 @@ pub(crate) fn ranked_records<'a>(
             &mut recs,
         )?;
     }
+    Ok(rank(recs, opts))
+}
+
+/// Puts records in rank order: `recs` are the archive's records (input 0) then each
+/// patch input's, in input order, as [`ranked_records`] reads them; their positions are
+/// set from that order.
+pub(crate) fn rank<'a>(mut recs: Vec<Rec<'a>>, opts: &MergeOptions) -> Vec<Rec<'a>> {
+    for (i, r) in recs.iter_mut().enumerate() {
+        r.pos = i;
+    }
     set_trace_lengths(&mut recs, &opts.tolerance);
     recs.sort_by_key(|r| rank_key(r, opts));
-    Ok(recs)
+    recs
 }
 
 /// Merges the patches of one stream into its current day files.
