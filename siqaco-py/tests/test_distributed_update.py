@@ -18,7 +18,7 @@ import siqaco
 
 pytest.importorskip("dask.distributed", reason="dask[distributed] is not installed (siqaco[dask])")
 import siqaco.distributed as sd  # noqa: E402
-from update_scenario import WINDOW, cut_holes, leftovers, samples, write_config  # noqa: E402 (conftest: client, pg, full)
+from update_scenario import WINDOW, assert_workers_finished, cut_holes, write_config  # noqa: E402 (conftest: client, pg, full)
 
 
 def test_dask_update_completes_the_archive_once(client, pg, full, tmp_path):
@@ -55,12 +55,7 @@ def test_dask_update_completes_the_archive_once(client, pg, full, tmp_path):
     assert summary.samples_added == sum(r.samples_added for r in stack) > 0
     assert summary.samples_added == sum(r["samples_added"] for r in runs)
 
-    got, want = samples(tmp_path / "arch"), samples(full)
-    assert got.keys() == want.keys()
-    for k in want:
-        assert got[k] == want[k], k
-    assert leftovers(tmp_path / "arch") == []
-    assert pg.sql(db, "SELECT count(*) FROM siqaco_workers") == "0"
+    assert_workers_finished(tmp_path / "arch", full, pg, db)
     # The PostgreSQL catalogue the workers left, read from Python, states what a SQLite
     # catalogue of the completed archive states, and so what the source's scan states.
     sqlite_db = tmp_path / "check.sqlite"

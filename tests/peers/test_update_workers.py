@@ -30,11 +30,10 @@ from conftest import siqaco_bin
 from update_scenario import (  # noqa: F401 (pg, full: fixtures)
     LEASE_S,
     WINDOW,
+    assert_workers_finished,
     cut_holes,
     full,
-    leftovers,
     pg,
-    samples,
     write_config,
 )
 
@@ -105,12 +104,7 @@ def test_workers_split_the_stack_and_survive_kills(pg, full, tmp_path, workers, 
         assert sum(s["requests_succeeded"] for s in summaries) == holes, summaries
         assert sum(s["requests_created"] for s in summaries) == holes, summaries
     # The archive holds the source's samples exactly.
-    got, want = samples(tmp_path / "arch"), samples(full)
-    assert got.keys() == want.keys()
-    for k in want:
-        assert got[k] == want[k], k
-    assert leftovers(tmp_path / "arch") == []
-    assert pg.sql(db, "SELECT count(*) FROM siqaco_workers") == "0"
+    assert_workers_finished(tmp_path / "arch", full, pg, db)
 
 
 def test_a_planner_killed_while_it_holds_a_group_is_taken_over(pg, full, tmp_path):
@@ -171,9 +165,4 @@ def test_a_planner_killed_while_it_holds_a_group_is_taken_over(pg, full, tmp_pat
     for r in stack:
         assert (r["state"], r["attempts"], r["claims"], r["holder"]) == ("succeeded", 1, 1, None), r
     assert sum(s["requests_succeeded"] for s in summaries) == holes, summaries
-    got, want = samples(tmp_path / "arch"), samples(full)
-    assert got.keys() == want.keys()
-    for k in want:
-        assert got[k] == want[k], k
-    assert leftovers(tmp_path / "arch") == []
-    assert pg.sql(db, "SELECT count(*) FROM siqaco_workers") == "0"
+    assert_workers_finished(tmp_path / "arch", full, pg, db)

@@ -189,3 +189,15 @@ layout = "sds"
 
 def leftovers(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob(".*") if p.name != LOCK_NAME)
+
+
+def assert_workers_finished(root: Path, full: Path, pg, db: str) -> None:
+    """After an update by workers on one PostgreSQL catalogue: the archive `root` holds the
+    source's (`full`) samples exactly, stream by stream, no temporary file is left, and no
+    worker is still registered."""
+    got, want = samples(root), samples(full)
+    assert got.keys() == want.keys()
+    for k in want:
+        assert got[k] == want[k], k
+    assert leftovers(root) == []
+    assert pg.sql(db, "SELECT count(*) FROM siqaco_workers") == "0"
