@@ -20,7 +20,7 @@
 //! bytes, never taken from a header alone), cut into one slice per record, and each
 //! record's payload is decoded by libmseed (`ms_decode_data`) straight into its slice
 //! without parsing the header again ([`crate::codec::decode_payload_into`]), in chunks of
-//! records spread over the threads, a batch of files (about 16 MiB, or one larger file) at
+//! records spread over the threads, a batch of files (about 4 MiB, or one larger file) at
 //! a time. A record cut by the window is decoded whole and its part copied. The files are
 //! read (not memory-mapped: a mapped file truncated by another program would end the
 //! process with SIGBUS), so peak memory is the samples plus one batch of files and the
@@ -172,6 +172,7 @@ pub struct ReadPartial {
 pub fn read_partial(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPartial> {
     // 1. One header pass over each file (the records pass the validation gate there):
     //    per stream, its pieces with the records they come from; no sample decoded.
+    let buffers = Buffers::default();
     let planned: Vec<FilePlan> = files
         .par_iter()
         .enumerate()
@@ -179,7 +180,7 @@ pub fn read_partial(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPar
             if crate::is_cancelled(opts.cancel.as_deref()) {
                 return Ok(FilePlan::default());
             }
-            plan_one(i, &f.path, &f.rel_path, opts)
+            plan_one(i, &f.path, &f.rel_path, opts, &buffers)
         })
         .collect::<Result<_>>()?;
     let mut index: HashMap<Nslc, usize> = HashMap::new();
@@ -210,6 +211,8 @@ pub fn read_partial(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPar
         }
     }
     drop(index);
+    // The decoding reads one batch of files at a time: one buffer is enough to start with.
+    buffers.keep(1);
     // 2. The traces, with the trace rule (the records of a trace in time order, chained).
     streams.sort_by(|a, b| a.0.cmp(&b.0));
     let traces: Vec<(Nslc, Vec<Trace>)> = streams
@@ -267,7 +270,7 @@ pub fn read_partial(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPar
             if jobs.is_empty() {
                 return Ok(());
             }
-            decode_into(&f.path, &f.rel_path, &scanned[*i], jobs)
+            decode_into(&f.path, &f.rel_path, &scanned[*i], jobs, &buffers)
         })?;
         for (i, _) in batch.iter() {
             decoded[*i] = true;
@@ -378,7 +381,7 @@ const RECORDS_PER_TASK: usize = 512;
 
 /// How many bytes of files a batch of the decoding pass holds at most (one file when
 /// larger): the memory a read needs besides the samples.
-const BATCH_BYTES: u64 = 16 << 20;
+const BATCH_BYTES: u64 = 4 << 20;
 
 /// Decodes the records `jobs` of one file into their slices.
 fn decode_into(
@@ -386,8 +389,9 @@ fn decode_into(
     display: &str,
     scanned: &(u64, Option<FileStamp>),
     jobs: &mut [(PlannedRecord, SamplesMut<'_>)],
+    buffers: &Buffers,
 ) -> Result<()> {
-    let (buf, stamp) = file_bytes(path).map_err(|e| Error::io(path, e))?;
+    let (buf, stamp) = buffers.read(path).map_err(|e| Error::io(path, e))?;
     if buf.len() as u64 != scanned.0 || stamp != scanned.1 {
         return Err(Error::invalid_data(
             display,
@@ -396,6 +400,17 @@ fn decode_into(
              rewritten by another program meanwhile); read it again",
         ));
     }
+    let decoded = decode_records(&buf, display, jobs);
+    buffers.give_back(buf);
+    decoded
+}
+
+/// Decodes the records `jobs` from the bytes `buf` of their file, in parallel.
+fn decode_records(
+    buf: &[u8],
+    display: &str,
+    jobs: &mut [(PlannedRecord, SamplesMut<'_>)],
+) -> Result<()> {
     jobs.par_chunks_mut(RECORDS_PER_TASK).try_for_each(|chunk| {
         for (r, out) in chunk.iter_mut() {
             let bytes = usize::try_from(r.offset)
@@ -416,16 +431,40 @@ fn decode_into(
     })
 }
 
-/// The bytes of a file, read whole (an object of a bucket: one GET), with the file's stamp
-/// taken after the read ([`FileStamp`]).
+/// The file buffers of one read, reused from file to file
+/// ([`crate::archive::read_aligned_reusing`]): the files held at once are the files being
+/// read at once (the threads of the header pass, one batch of the decoding), and no freed
+/// buffer is left to the allocator to keep.
 ///
-/// Not memory-mapped: a mapped file truncated by another program (a copy tool writing in
-/// place, a recorder rotating) would end the process with SIGBUS, and a crash is the
-/// worst defect a read can have. The copy costs one pass over the bytes, bounded by
-/// [`BATCH_BYTES`] at a time in the decoding pass.
-fn file_bytes(path: &Path) -> std::io::Result<(AlignedBytes, Option<FileStamp>)> {
-    let bytes = crate::archive::read_aligned(path)?;
-    Ok((bytes, FileStamp::of(path)))
+/// Files are read, not memory-mapped: a mapped file truncated by another program (a copy
+/// tool writing in place, a recorder rotating) would end the process with SIGBUS, and a
+/// crash is the worst defect a read can have.
+#[derive(Default)]
+struct Buffers(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl Buffers {
+    /// The bytes of the file at `path`, read whole (an object of a bucket: one GET), and
+    /// the file's stamp taken after the read ([`FileStamp`]).
+    fn read(&self, path: &Path) -> std::io::Result<(AlignedBytes, Option<FileStamp>)> {
+        let reuse = self.0.lock().ok().and_then(|mut v| v.pop());
+        let bytes = crate::archive::read_aligned_reusing(path, reuse.unwrap_or_default())?;
+        Ok((bytes, FileStamp::of(path)))
+    }
+
+    /// Gives `bytes`' allocation back for the next file.
+    fn give_back(&self, bytes: AlignedBytes) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(bytes.into_buffer());
+        }
+    }
+
+    /// Keeps at most `n` buffers (the largest).
+    fn keep(&self, n: usize) {
+        if let Ok(mut v) = self.0.lock() {
+            v.sort_by_key(|b| std::cmp::Reverse(b.len()));
+            v.truncate(n);
+        }
+    }
 }
 
 /// What identifies the version of a local file read twice (the header pass, then the
@@ -543,11 +582,30 @@ fn samples_before(start_ns: i64, n: i64, rate_raw: f64, t: i64) -> i64 {
 
 /// The header pass of [`read_partial`] over the file `files[file]`: the selected data
 /// records, cut to the window, as pieces with their record and its payload.
-fn plan_one(file: usize, path: &Path, display: &str, opts: &ReadOptions) -> Result<FilePlan> {
+fn plan_one(
+    file: usize,
+    path: &Path,
+    display: &str,
+    opts: &ReadOptions,
+    buffers: &Buffers,
+) -> Result<FilePlan> {
+    let (buf, stamp) = buffers.read(path).map_err(|e| Error::io(path, e))?;
+    let plan = plan_bytes(file, &buf, (buf.len() as u64, stamp), display, opts);
+    buffers.give_back(buf);
+    plan
+}
+
+/// [`plan_one`] on the bytes `buf` of the file, read with the size and stamp `scanned`.
+fn plan_bytes(
+    file: usize,
+    buf: &[u8],
+    scanned: (u64, Option<FileStamp>),
+    display: &str,
+    opts: &ReadOptions,
+) -> Result<FilePlan> {
     let (selection, window, mappings) = (&opts.selection, opts.window, &opts.mappings);
-    let (buf, stamp) = file_bytes(path).map_err(|e| Error::io(path, e))?;
     let mut plan = FilePlan {
-        scanned: (buf.len() as u64, stamp),
+        scanned,
         ..FilePlan::default()
     };
     let mut ids: HashMap<Nslc, u32> = HashMap::new();
@@ -561,7 +619,7 @@ fn plan_one(file: usize, path: &Path, display: &str, opts: &ReadOptions) -> Resu
     // mappings (the stream is found per record, by time), `Ok(None)` when not selected.
     type Last = (u8, Vec<u8>, std::result::Result<Option<u32>, Nslc>);
     let mut last: Option<Last> = None;
-    for item in RecordScanner::new(&buf) {
+    for item in RecordScanner::new(buf) {
         let (offset, header) = match item {
             ScanItem::Invalid {
                 offset, message, ..
@@ -666,20 +724,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("day.mseed");
         std::fs::write(&path, &original).unwrap();
-        let plan = plan_one(0, &path, "day.mseed", &ReadOptions::default()).unwrap();
+        let buffers = Buffers::default();
+        let plan = plan_one(0, &path, "day.mseed", &ReadOptions::default(), &buffers).unwrap();
         assert!(!plan.records.is_empty());
         let records: Vec<PlannedRecord> = plan.records.iter().map(|r| r.2).collect();
         let decode = || {
-            let mut buffers: Vec<Samples> = records
+            let mut outs: Vec<Samples> = records
                 .iter()
                 .map(|r| Samples::zeroed(r.payload.sample_type, (r.k1 - r.k0) as usize))
                 .collect();
             let mut jobs: Vec<(PlannedRecord, SamplesMut<'_>)> = records
                 .iter()
                 .copied()
-                .zip(buffers.iter_mut().map(|b| b.as_mut()))
+                .zip(outs.iter_mut().map(|b| b.as_mut()))
                 .collect();
-            decode_into(&path, "day.mseed", &plan.scanned, &mut jobs)
+            decode_into(&path, "day.mseed", &plan.scanned, &mut jobs, &buffers)
         };
         decode().expect("the file as scanned decodes");
         // Same length, payload bytes changed, renamed over the file.

@@ -287,6 +287,11 @@ impl std::fmt::Debug for AlignedBytes {
 }
 
 impl AlignedBytes {
+    /// The allocation, for [`read_aligned_reusing`].
+    pub(crate) fn into_buffer(self) -> Vec<u8> {
+        self.buf
+    }
+
     /// Bytes received whole (an object of a bucket): held as they are.
     #[cfg(feature = "objectstore")]
     pub(crate) fn from_vec(buf: Vec<u8>) -> AlignedBytes {
@@ -339,23 +344,40 @@ pub(crate) fn read_range_aligned(
 /// # Errors
 /// The I/O error of opening or reading (`Interrupted` is retried).
 pub(crate) fn read_aligned(path: &Path) -> std::io::Result<AlignedBytes> {
+    read_aligned_reusing(path, Vec::new())
+}
+
+/// [`read_aligned`] into the allocation `buf` (e.g. [`AlignedBytes::into_buffer`] of a
+/// file read before) when it is large enough, else into a new one: a reader of many files
+/// keeps a few buffers instead of allocating one per file (which the allocator may keep
+/// after they are freed).
+///
+/// # Errors
+/// As [`read_aligned`].
+pub(crate) fn read_aligned_reusing(path: &Path, buf: Vec<u8>) -> std::io::Result<AlignedBytes> {
     use std::io::Read;
     const PAGE: usize = 4096;
     #[cfg(feature = "objectstore")]
     if let Some(r) = super::store::read_object(path) {
         return r.map(AlignedBytes::from_vec);
     }
+    let mut buf = buf;
     let mut f = fs::File::open(path)?;
     let size = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
     let mut want = size + 1; // one more byte to see the end (the file may have grown)
-    let mut buf: Vec<u8> = Vec::new();
     let mut len = 0;
-    let mut start = 0;
+    let mut start = if buf.is_empty() {
+        0
+    } else {
+        buf.as_ptr().align_offset(PAGE).min(PAGE - 1)
+    };
     loop {
-        if buf.len() < PAGE + want {
+        if buf.len() < start + want {
             let mut next = vec![0u8; PAGE + want];
             let pad = next.as_ptr().align_offset(PAGE).min(PAGE - 1);
-            next[pad..pad + len].copy_from_slice(&buf[start..start + len]);
+            if len > 0 {
+                next[pad..pad + len].copy_from_slice(&buf[start..start + len]);
+            }
             buf = next;
             start = pad;
         }
