@@ -94,7 +94,7 @@ def test_db_functions_give_what_the_cli_prints(sds_small: Path, tmp_path: Path, 
     p = subprocess.run([str(siqaco_bin), "db", "check", "--db", str(db)], capture_output=True, text=True)
     assert p.stdout == f"{check.catalogue}: {check.files} file(s), {check.rows} tsindex row(s), 0 problem(s)\n"
     m = siqaco.db_migrate(db)
-    assert m.to_dict() == {"catalogue": str(db), "from_version": 4, "to_version": 4, "backup": None,
+    assert m.to_dict() == {"catalogue": str(db), "from_version": 5, "to_version": 5, "backup": None,
                            "dry_run": False, "statements": []}
     dry = siqaco.db_migrate(db, dry_run=True)
     assert (dry.dry_run, dry.statements, dry.from_version) == (True, [], 4)
