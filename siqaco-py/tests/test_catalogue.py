@@ -97,7 +97,7 @@ def test_db_functions_give_what_the_cli_prints(sds_small: Path, tmp_path: Path, 
     assert m.to_dict() == {"catalogue": str(db), "from_version": 5, "to_version": 5, "backup": None,
                            "dry_run": False, "statements": []}
     dry = siqaco.db_migrate(db, dry_run=True)
-    assert (dry.dry_run, dry.statements, dry.from_version) == (True, [], 4)
+    assert (dry.dry_run, dry.statements, dry.from_version) == (True, [], 5)
     copy = tmp_path / "copy.sqlite"
     assert siqaco.db_backup(db, copy) == siqaco.BackupReport(catalogue=str(db), output=str(copy))
     assert siqaco.db_check(copy).files == 37
