@@ -40,6 +40,7 @@ module siqaco
 
   integer(c_int64_t), parameter :: SIQACO_TIME_UNSET = -huge(0_c_int64_t) - 1_c_int64_t
   integer, parameter :: SIQACO_NSLC_CAPACITY = 64
+  integer, parameter :: SIQACO_TIME_TEXT_CAPACITY = 32
   integer(c_int32_t), parameter :: SIQACO_EDGE_NONE = 0
   integer(c_int32_t), parameter :: SIQACO_EDGE_HEAD = 1
   integer(c_int32_t), parameter :: SIQACO_EDGE_TAIL = 2
@@ -774,6 +775,25 @@ module siqaco
       integer(c_int32_t) :: st
     end function siqaco_stack_run
 
+    ! ns since 1970 as the CLI prints it (ISO 8601 UTC, "-" for SIQACO_TIME_UNSET).
+    function siqaco_time_format(ns, buf, len, len_out) &
+        bind(C, name="siqaco_time_format") result(st)
+      import :: c_char, c_size_t, c_int32_t, c_int64_t
+      integer(c_int64_t), value :: ns
+      character(kind=c_char), dimension(*), intent(inout) :: buf
+      integer(c_size_t), value :: len
+      integer(c_size_t), intent(inout) :: len_out
+      integer(c_int32_t) :: st
+    end function siqaco_time_format
+
+    ! A time as the CLI's --start/--end read it (NUL-terminated), to ns since 1970.
+    function siqaco_time_parse(text, ns_out) bind(C, name="siqaco_time_parse") result(st)
+      import :: c_char, c_int32_t, c_int64_t
+      character(kind=c_char), dimension(*), intent(in) :: text
+      integer(c_int64_t), intent(inout) :: ns_out
+      integer(c_int32_t) :: st
+    end function siqaco_time_parse
+
     function siqaco_c_strlen(s) bind(C, name="strlen") result(n)
       import :: c_ptr, c_size_t
       type(c_ptr), value :: s
@@ -831,4 +851,19 @@ contains
     if (st /= SIQACO_STATUS_OK) buf(1) = c_null_char
     s = siqaco_f_chars(buf)
   end function siqaco_f_last_error
+
+  ! An instant (ns since 1970) as the CLI prints it: siqaco_time_format into a Fortran
+  ! string ("-" for SIQACO_TIME_UNSET).
+  function siqaco_f_time(ns) result(s)
+    integer(c_int64_t), intent(in) :: ns
+    character(len=:), allocatable :: s
+    character(kind=c_char) :: buf(SIQACO_TIME_TEXT_CAPACITY)
+    integer(c_size_t) :: n
+    integer(c_int32_t) :: st
+    n = 0
+    buf(1) = c_null_char
+    st = siqaco_time_format(ns, buf, int(size(buf), c_size_t), n)
+    if (st /= SIQACO_STATUS_OK) buf(1) = c_null_char
+    s = siqaco_f_chars(buf)
+  end function siqaco_f_time
 end module siqaco

@@ -94,6 +94,12 @@
 #define SIQACO_SPLIT_START_TIME 1
 
 /**
+ * The buffer size that holds every text of [`siqaco_time_format`] with its NUL
+ * (`YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` is 30 bytes).
+ */
+#define SIQACO_TIME_TEXT_CAPACITY 32
+
+/**
  * Status returned by every fallible function of libsiqaco. `SIQACO_STATUS_OK` (0) is
  * success. The numeric values are part of the ABI and never change; a retired code is
  * never reused. This enumeration is the one place where they are written (the core's
@@ -1771,6 +1777,39 @@ siqaco_status siqaco_update_run(const char *config_path,
  * As `siqaco_update_run`. Ownership and thread-safety: the same.
  */
 siqaco_status siqaco_stack_run(const char *config_path, struct siqaco_update_summary *summary_out);
+
+/**
+ * Copies the text of the instant `ns` (ns since 1970-01-01 UTC) into `buf`, NUL-terminated,
+ * and its length without the NUL to `*len_out`: ISO 8601 UTC with a `Z`, with microsecond
+ * digits (`2008-01-01T00:00:01.970000Z`), or nanosecond digits when the instant is not a
+ * whole microsecond — the format of every time the CLI prints. `SIQACO_TIME_UNSET`
+ * gives `"-"`. 32 bytes are always enough (`SIQACO_TIME_TEXT_CAPACITY`).
+ *
+ * Returns `SIQACO_STATUS_BUFFER_TOO_SMALL` when `len` is not larger than the length, after
+ * writing the length to `*len_out` (pass `buf` NULL and `len` 0 to ask for it);
+ * `SIQACO_STATUS_NULL_ARGUMENT` when `len_out` is NULL.
+ *
+ * # Safety
+ * `buf` is NULL or valid for `len` bytes of writes; `len_out` is NULL or valid for a write.
+ * Ownership: the caller owns `buf`. Thread-safety: callable from any thread.
+ */
+siqaco_status siqaco_time_format(int64_t ns, char *buf, size_t len, size_t *len_out);
+
+/**
+ * Parses a time as the CLI's `--start`/`--end` do and writes ns since 1970-01-01 UTC to
+ * `*ns_out`: ISO 8601 `YYYY-MM-DDTHH:MM:SS[.fffffffff]` with or without `Z`, a space for
+ * the `T`, `YYYY-MM-DDTHH:MM`, a date alone (00:00:00), and SEED ordinal dates `YYYY-DDD`,
+ * `YYYY,DDD` and `YYYY,DDD,HH:MM:SS[.f]`, all UTC (`siqaco::time::parse_time`).
+ *
+ * Returns `SIQACO_STATUS_INVALID_ARGUMENT` (the message names the text) for text in none of
+ * these forms or outside the years 1678 to 2261 that `int64_t` nanoseconds hold;
+ * `SIQACO_STATUS_NULL_ARGUMENT` for a NULL pointer; `*ns_out` is written only on success.
+ *
+ * # Safety
+ * `text` is NULL or a NUL-terminated string; `ns_out` is NULL or valid for a write.
+ * Ownership: borrows `text`. Thread-safety: callable from any thread.
+ */
+siqaco_status siqaco_time_parse(const char *text, int64_t *ns_out);
 
 #ifdef __cplusplus
 }  // extern "C"

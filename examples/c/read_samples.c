@@ -16,22 +16,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "siqaco.h"
 
+/* The CLI's text of an instant (siqaco_time_format; 32 bytes always suffice). */
 static void format_time(int64_t ns, char *buf, size_t len) {
-  int64_t s = ns / 1000000000LL - (ns % 1000000000LL < 0);
-  int64_t frac = ns - s * 1000000000LL;
-  time_t t = (time_t)s;
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  if (frac % 1000 == 0)
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06" PRId64 "Z", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac / 1000);
-  else
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09" PRId64 "Z", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  size_t n = 0;
+  if (siqaco_time_format(ns, buf, len, &n) != SIQACO_STATUS_OK && len > 0) buf[0] = '\0';
 }
 
 static int fail(const char *what, siqaco_status st) {
@@ -93,7 +84,7 @@ int main(int argc, char **argv) {
       if (values[k] < lo) lo = values[k];
       if (values[k] > hi) hi = values[k];
     }
-    char start[40], end[40];
+    char start[SIQACO_TIME_TEXT_CAPACITY], end[SIQACO_TIME_TEXT_CAPACITY];
     format_time(seg.start_ns, start, sizeof start);
     format_time(seg.end_ns, end, sizeof end);
     printf("%s %s %s %zu %.3f %.3f %.3f\n", seg.nslc, start, end, n, sum, lo, hi);

@@ -16,28 +16,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "siqaco.h"
 
-/* Prints ns since 1970 as YYYY-MM-DDTHH:MM:SS.uuuuuuZ, with 9 digits when the time is not a
- * whole microsecond (the CLI's format). */
+/* The CLI's text of an instant (siqaco_time_format; 32 bytes always suffice). */
 static void format_time(int64_t ns, char *buf, size_t len) {
-  if (ns == SIQACO_TIME_UNSET) {
-    snprintf(buf, len, "-");
-    return;
-  }
-  int64_t s = ns / 1000000000LL - (ns % 1000000000LL < 0);
-  int64_t frac = ns - s * 1000000000LL;
-  time_t t = (time_t)s;
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  if (frac % 1000 == 0)
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06" PRId64 "Z", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac / 1000);
-  else
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09" PRId64 "Z", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+  size_t n = 0;
+  if (siqaco_time_format(ns, buf, len, &n) != SIQACO_STATUS_OK && len > 0) buf[0] = '\0';
 }
 
 /* Prints the failed call, its status and the thread's last error message. */
@@ -81,7 +66,8 @@ int main(int argc, char **argv) {
         rc = fail("siqaco_report_gap", st);
         goto done;
       }
-      char start[40], end[40], last[40], next[40];
+      char start[SIQACO_TIME_TEXT_CAPACITY], end[SIQACO_TIME_TEXT_CAPACITY], last[SIQACO_TIME_TEXT_CAPACITY],
+          next[SIQACO_TIME_TEXT_CAPACITY];
       format_time(gap.start_ns, start, sizeof start);
       format_time(gap.end_ns, end, sizeof end);
       format_time(gap.last_sample_ns, last, sizeof last);

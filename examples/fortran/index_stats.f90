@@ -54,8 +54,8 @@ program index_stats
   do i = 0, n - 1
     st = siqaco_stream_list_get(list, i, extent)
     if (st /= SIQACO_STATUS_OK) call fail("siqaco_stream_list_get", st)
-    write (*, '(a)') "extent "//siqaco_f_chars(extent%nslc)//" "//iso(extent%earliest_ns)// &
-      " "//iso(extent%latest_ns)
+    write (*, '(a)') "extent "//siqaco_f_chars(extent%nslc)//" "//siqaco_f_time(extent%earliest_ns)// &
+      " "//siqaco_f_time(extent%latest_ns)
   end do
 
   st = siqaco_catalogue_report(catalogue, c_null_ptr, report)
@@ -76,9 +76,9 @@ program index_stats
       case default
         edge = "-"
       end select
-      write (*, '(a)') "gap "//siqaco_f_chars(stream%nslc)//" "//iso(gap%start_ns)//" "// &
-        iso(gap%end_ns)//" "//fixed6(gap%duration_s)//" "//itoa(gap%missing_samples)//" "// &
-        iso(gap%last_sample_ns)//" "//iso(gap%next_sample_ns)//" "//trim(edge)
+      write (*, '(a)') "gap "//siqaco_f_chars(stream%nslc)//" "//siqaco_f_time(gap%start_ns)//" "// &
+        siqaco_f_time(gap%end_ns)//" "//fixed6(gap%duration_s)//" "//itoa(gap%missing_samples)//" "// &
+        siqaco_f_time(gap%last_sample_ns)//" "//siqaco_f_time(gap%next_sample_ns)//" "//trim(edge)
     end do
   end do
 
@@ -89,7 +89,7 @@ program index_stats
   do i = 0, n - 1
     st = siqaco_day_stats_get(stats, i, day)
     if (st /= SIQACO_STATUS_OK) call fail("siqaco_day_stats_get", st)
-    write (*, '(a)') "day "//siqaco_f_chars(day%nslc)//" "//iso(day%day_start_ns)//" "// &
+    write (*, '(a)') "day "//siqaco_f_chars(day%nslc)//" "//siqaco_f_time(day%day_start_ns)//" "// &
       itoa(day%num_gaps)//" "//fixed6(day%sum_gaps)//" "//fixed6(day%max_gap)//" "// &
       itoa(day%num_overlaps)//" "//fixed6(day%sum_overlaps)//" "//fixed6(day%max_overlap)// &
       " "//fixed6(day%percent_availability)
@@ -132,51 +132,4 @@ contains
     write (buf, '(i0)') n
     s = trim(buf)
   end function itoa
-
-  ! ns since 1970 as YYYY-MM-DDTHH:MM:SS.uuuuuuZ, or with 9 digits when the time is not a
-  ! whole microsecond (the CLI's format); "-" if unset.
-  function iso(ns) result(s)
-    integer(c_int64_t), intent(in) :: ns
-    character(len=:), allocatable :: s
-    integer(c_int64_t) :: secs, frac, days, sod, z, era, doe, yoe, doy, mp, y, m, d
-    character(len=40) :: buf
-    if (ns == SIQACO_TIME_UNSET) then
-      s = "-"
-      return
-    end if
-    secs = floor_div(ns, 1000000000_c_int64_t)
-    frac = ns - secs * 1000000000_c_int64_t
-    days = floor_div(secs, 86400_c_int64_t)
-    sod = secs - days * 86400_c_int64_t
-    ! civil_from_days (H. Hinnant)
-    z = days + 719468
-    era = floor_div(z, 146097_c_int64_t)
-    doe = z - era * 146097
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-    y = yoe + era * 400
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    mp = (5 * doy + 2) / 153
-    d = doy - (153 * mp + 2) / 5 + 1
-    if (mp < 10) then
-      m = mp + 3
-    else
-      m = mp - 9
-    end if
-    if (m <= 2) y = y + 1
-    if (mod(frac, 1000_c_int64_t) == 0) then
-      write (buf, '(i4.4,"-",i2.2,"-",i2.2,"T",i2.2,":",i2.2,":",i2.2,".",i6.6,"Z")') &
-        y, m, d, sod / 3600, mod(sod, 3600_c_int64_t) / 60, mod(sod, 60_c_int64_t), frac / 1000
-    else
-      write (buf, '(i4.4,"-",i2.2,"-",i2.2,"T",i2.2,":",i2.2,":",i2.2,".",i9.9,"Z")') &
-        y, m, d, sod / 3600, mod(sod, 3600_c_int64_t) / 60, mod(sod, 60_c_int64_t), frac
-    end if
-    s = trim(buf)
-  end function iso
-
-  function floor_div(a, b) result(q)
-    integer(c_int64_t), intent(in) :: a, b
-    integer(c_int64_t) :: q
-    q = a / b
-    if (mod(a, b) /= 0 .and. ((a < 0) .neqv. (b < 0))) q = q - 1
-  end function floor_div
 end program index_stats

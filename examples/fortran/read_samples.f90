@@ -55,7 +55,7 @@ program read_samples
       hi = maxval(values(1:n))
       total = sum_in_order(values(1:n))
     end if
-    write (*, '(a)') siqaco_f_chars(seg%nslc)//" "//iso(seg%start_ns)//" "//iso(seg%end_ns)// &
+    write (*, '(a)') siqaco_f_chars(seg%nslc)//" "//siqaco_f_time(seg%start_ns)//" "//siqaco_f_time(seg%end_ns)// &
       " "//itoa(int(n, c_int64_t))//" "//fixed3(total)//" "//fixed3(lo)//" "//fixed3(hi)
   end do
   write (error_unit, '(a,i0,a)') "read_samples (Fortran): ", nseg, " segment(s)"
@@ -103,51 +103,4 @@ contains
     write (buf, '(i0)') n
     s = trim(buf)
   end function itoa
-
-  ! ns since 1970 as YYYY-MM-DDTHH:MM:SS.uuuuuuZ, or with 9 digits when the time is not a
-  ! whole microsecond (the CLI's format); "-" if unset.
-  function iso(ns) result(s)
-    integer(c_int64_t), intent(in) :: ns
-    character(len=:), allocatable :: s
-    integer(c_int64_t) :: secs, frac, days, sod, z, era, doe, yoe, doy, mp, y, m, d
-    character(len=40) :: buf
-    if (ns == SIQACO_TIME_UNSET) then
-      s = "-"
-      return
-    end if
-    secs = floor_div(ns, 1000000000_c_int64_t)
-    frac = ns - secs * 1000000000_c_int64_t
-    days = floor_div(secs, 86400_c_int64_t)
-    sod = secs - days * 86400_c_int64_t
-    ! civil_from_days (H. Hinnant)
-    z = days + 719468
-    era = floor_div(z, 146097_c_int64_t)
-    doe = z - era * 146097
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-    y = yoe + era * 400
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    mp = (5 * doy + 2) / 153
-    d = doy - (153 * mp + 2) / 5 + 1
-    if (mp < 10) then
-      m = mp + 3
-    else
-      m = mp - 9
-    end if
-    if (m <= 2) y = y + 1
-    if (mod(frac, 1000_c_int64_t) == 0) then
-      write (buf, '(i4.4,"-",i2.2,"-",i2.2,"T",i2.2,":",i2.2,":",i2.2,".",i6.6,"Z")') &
-        y, m, d, sod / 3600, mod(sod, 3600_c_int64_t) / 60, mod(sod, 60_c_int64_t), frac / 1000
-    else
-      write (buf, '(i4.4,"-",i2.2,"-",i2.2,"T",i2.2,":",i2.2,":",i2.2,".",i9.9,"Z")') &
-        y, m, d, sod / 3600, mod(sod, 3600_c_int64_t) / 60, mod(sod, 60_c_int64_t), frac
-    end if
-    s = trim(buf)
-  end function iso
-
-  function floor_div(a, b) result(q)
-    integer(c_int64_t), intent(in) :: a, b
-    integer(c_int64_t) :: q
-    q = a / b
-    if (mod(a, b) /= 0 .and. ((a < 0) .neqv. (b < 0))) q = q - 1
-  end function floor_div
 end program read_samples

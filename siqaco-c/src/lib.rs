@@ -1,7 +1,7 @@
 //! # libsiqaco: the C ABI of siqaco
 //!
 //! Scan (archives and explicit files, with options), read, index, catalogue queries,
-//! merge, and the update pipeline from a configuration file. Thin `extern "C"` wrappers over the `siqaco` core library: they convert arguments, call
+//! merge, the update pipeline from a configuration file, and times as text. Thin `extern "C"` wrappers over the `siqaco` core library: they convert arguments, call
 //! the core and map its errors to [`siqaco_status`] codes; no rule of siqaco is implemented
 //! here. The header `include/siqaco.h` is generated from this crate by cbindgen 0.29.4
 //! (`scripts/gen-header`) and checked by `scripts/test-c`. The rules every function follows
@@ -56,6 +56,9 @@ mod options;
 /// `siqaco_update_run`, `siqaco_stack_run`: the update pipeline.
 mod update;
 
+/// `siqaco_time_format`, `siqaco_time_parse`: times as the CLI prints and reads them.
+mod time;
+
 pub use archive::*;
 pub use args::{SIQACO_NSLC_CAPACITY, SIQACO_TIME_UNSET};
 pub use boundary::siqaco_last_error_message;
@@ -65,6 +68,7 @@ pub use options::*;
 pub use report::*;
 pub use samples::*;
 pub use status::*;
+pub use time::*;
 pub use update::*;
 
 /// The version of libsiqaco, e.g. `"0.1.0"`, as a static NUL-terminated string (equal to

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "siqaco.h"
@@ -64,6 +65,62 @@ static void test_version_and_status(void) {
   CHECK(SIQACO_STATUS_NETWORK == 10 && SIQACO_STATUS_SOURCE == 11);
   CHECK(strcmp(siqaco_status_str(SIQACO_STATUS_SOURCE), "data source error") == 0);
   CHECK(SIQACO_STATUS_NULL_ARGUMENT == 100 && SIQACO_STATUS_PANIC == 199);
+}
+
+/* siqaco_time_format against the C library's gmtime (the oracle for the calendar), for
+ * instants before and after 1970, on leap days and at the ends of the int64 range; the
+ * parse of each text gives the instant back (inside the parser's years 1678 to 2261); SIQACO_TIME_UNSET, the buffer protocol and a
+ * bad text. */
+static void test_time_text(void) {
+  const int64_t instants[] = {0, -1, 1, 999, 1000, 1500000000123456000LL, -1500000000123456789LL,
+                              951782400000000000LL /* 2000-02-29 */, 1199145601970000000LL,
+                              -86400000000001LL, INT64_MAX, INT64_MIN + 1};
+  for (size_t i = 0; i < sizeof instants / sizeof instants[0]; i++) {
+    int64_t ns = instants[i];
+    int64_t secs = ns / 1000000000LL - (ns % 1000000000LL < 0);
+    int64_t frac = ns % 1000000000LL + (ns % 1000000000LL < 0 ? 1000000000LL : 0);
+    time_t t = (time_t)secs;
+    struct tm tm;
+    CHECK(gmtime_r(&t, &tm) != NULL);
+    char expected[64];
+    if (frac % 1000 == 0)
+      snprintf(expected, sizeof expected, "%04d-%02d-%02dT%02d:%02d:%02d.%06" PRId64 "Z",
+               tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+               frac / 1000);
+    else
+      snprintf(expected, sizeof expected, "%04d-%02d-%02dT%02d:%02d:%02d.%09" PRId64 "Z",
+               tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+               frac);
+    char text[SIQACO_TIME_TEXT_CAPACITY];
+    size_t n = 0;
+    CHECK_STATUS(siqaco_time_format(ns, text, sizeof text, &n), SIQACO_STATUS_OK);
+    CHECK(strcmp(text, expected) == 0 && n == strlen(expected));
+    if (ns == INT64_MAX || ns == INT64_MIN + 1) continue; /* parse: years 1678 to 2261 */
+    int64_t back = 0;
+    CHECK_STATUS(siqaco_time_parse(text, &back), SIQACO_STATUS_OK);
+    CHECK(back == ns);
+  }
+  char text[SIQACO_TIME_TEXT_CAPACITY];
+  size_t n = 0;
+  CHECK_STATUS(siqaco_time_format(SIQACO_TIME_UNSET, text, sizeof text, &n), SIQACO_STATUS_OK);
+  CHECK(strcmp(text, "-") == 0 && n == 1);
+  /* the length asked with a NULL buffer, then a buffer one byte short */
+  n = 0;
+  CHECK_STATUS(siqaco_time_format(0, NULL, 0, &n), SIQACO_STATUS_BUFFER_TOO_SMALL);
+  CHECK(n == strlen("1970-01-01T00:00:00.000000Z"));
+  CHECK_STATUS(siqaco_time_format(0, text, n, &n), SIQACO_STATUS_BUFFER_TOO_SMALL);
+  CHECK_STATUS(siqaco_time_format(0, text, sizeof text, NULL), SIQACO_STATUS_NULL_ARGUMENT);
+  /* the CLI's other forms: a date, an ordinal date */
+  int64_t ns = 0;
+  CHECK_STATUS(siqaco_time_parse("2000-02-29", &ns), SIQACO_STATUS_OK);
+  CHECK(ns == 951782400000000000LL);
+  CHECK_STATUS(siqaco_time_parse("2000,060", &ns), SIQACO_STATUS_OK);
+  CHECK(ns == 951782400000000000LL);
+  ns = 42;
+  CHECK_STATUS(siqaco_time_parse("2001-02-29", &ns), SIQACO_STATUS_INVALID_ARGUMENT);
+  CHECK(ns == 42 && strstr(last_error(), "2001-02-29") != NULL);
+  CHECK_STATUS(siqaco_time_parse(NULL, &ns), SIQACO_STATUS_NULL_ARGUMENT);
+  CHECK_STATUS(siqaco_time_parse("2000-01-01", NULL), SIQACO_STATUS_NULL_ARGUMENT);
 }
 
 static void test_null_arguments(const char *root) {
@@ -1054,6 +1111,7 @@ int main(int argc, char **argv) {
   test_null_arguments(argv[1]);
   test_bad_arguments(argv[1]);
   test_last_error_buffer();
+  test_time_text();
   test_scan(argv[1]);
   test_read(argv[1]);
   test_corrupt(argv[2]);
