@@ -579,27 +579,21 @@ def test_a_bucket_as_the_final_archive_has_its_holes_filled_exactly(s3, full, tm
     assert journal_and_locks(tmp_path / "siqaco.sqlite") == ([], [])
 
 
-def kill_mid_write(moto, proxy, full: Path, tmp_path: Path, prefix: str, after: str):
-    """`siqaco update` into a bucket (`bucket_archive`) killed (SIGKILL) while it writes: a
-    pause after the staged copies of a merge are written and after each PUT of a day object
-    (`SIQACO_MERGE_STEP_DELAY_MS`); the kill when the proxy has seen the first PUT of a
-    staged copy (`after="staged"`: no day object written) or of a day object
-    (`after="final"`). Returns the configuration, the catalogue, the dead run's pid and the
-    journal rows it left (run, url, old ETag, size, MD5, state)."""
+def kill_when(proxy, args: list[str], prefix: str, after: str) -> int:
+    """Runs `args` (a siqaco command writing into the bucket prefix `prefix`) with a pause
+    after the staged copies of a merge are written and after each PUT of a day object
+    (`SIQACO_MERGE_STEP_DELAY_MS`), and kills it (SIGKILL) when the proxy has seen the
+    first PUT of a staged copy (`after="staged"`: no day object written) or of a day
+    object (`after="final"`). Returns its pid."""
     import os
     import signal
 
-    import update_scenario as sc
-
-    config, _ = bucket_archive(moto, full, tmp_path, prefix)
-    db = tmp_path / "siqaco.sqlite"
     staging = f"/{BUCKET}/{prefix}/{STAGING}/"
     seen = {
         "staged": lambda path: path.startswith(staging),
         "final": lambda path: path.startswith(f"/{BUCKET}/{prefix}/") and not path.startswith(staging),
     }[after]
     proxy.take()
-    args = [siqaco_bin(), "update", "--config", str(config), "--start", sc.WINDOW[0], "--end", sc.WINDOW[1]]
     proc = subprocess.Popen(args, env=env_for(proxy, SIQACO_MERGE_STEP_DELAY_MS="3000"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
@@ -609,10 +603,29 @@ def kill_mid_write(moto, proxy, full: Path, tmp_path: Path, prefix: str, after: 
     time.sleep(0.5)  # the PUT answered, within the pause that follows it
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    return proc.pid
+
+
+def killed_journal(db: Path, pid: int) -> list:
+    """The journal rows (run, url, old ETag, size, MD5, state) a run killed by `kill_when`
+    left: some `commit`; its lock row is still there."""
     journal, locks = journal_and_locks(db)
-    assert len(locks) == 1 and locks[0][1].endswith(f" {proc.pid}")
+    assert len(locks) == 1 and locks[0][1].endswith(f" {pid}")
     assert any(r[5] == "commit" for r in journal), journal
-    return config, db, proc.pid, journal
+    return journal
+
+
+def kill_mid_write(moto, proxy, full: Path, tmp_path: Path, prefix: str, after: str):
+    """`siqaco update` into a bucket (`bucket_archive`) killed while it writes
+    (`kill_when`). Returns the configuration, the catalogue, the dead run's pid and the
+    journal rows it left."""
+    import update_scenario as sc
+
+    config, _ = bucket_archive(moto, full, tmp_path, prefix)
+    db = tmp_path / "siqaco.sqlite"
+    args = [siqaco_bin(), "update", "--config", str(config), "--start", sc.WINDOW[0], "--end", sc.WINDOW[1]]
+    pid = kill_when(proxy, args, prefix, after)
+    return config, db, pid, killed_journal(db, pid)
 
 
 def object_bytes(moto, url: str) -> bytes | None:
@@ -747,23 +760,106 @@ def test_a_damaged_staged_copy_is_a_clear_error_and_nothing_is_overwritten(s3, f
     assert [r[1] for r in journal_after] == [victim] and locks == []
 
 
-def test_merge_and_repair_refuse_a_bucket_and_write_nothing(s3, data, tmp_path):
-    """`siqaco merge --into s3://...` is refused with a clear error (a bucket is written by
-    `siqaco update`, whose journal and lock are in the catalogue), `siqaco repair` of a
-    bucket fails naming it; no PUT is made and no local directory named after the URL
-    appears."""
+def holed_bucket(moto, full: Path, tmp_path: Path, prefix: str) -> Path:
+    """The update scenario's archive with holes (`bucket_archive`) under `prefix/`; returns
+    the holed directory."""
+    bucket_archive(moto, full, tmp_path, prefix)
+    return tmp_path / "holed"
+
+
+def test_merge_into_a_bucket_equals_the_merge_into_the_directory(s3, full, tmp_path):
+    """`siqaco merge --into s3://... --catalogue DB` of the complete archive into its holed
+    copy in a bucket: every day object is byte for byte what the same merge writes into
+    the holed directory, the holes are filled exactly (ObsPy: every sample of the complete
+    archive, none twice); only the changed day objects are written (each staged first,
+    the staged copy deleted), the journal and the lock are empty; the reports are equal
+    but for the paths."""
+    import shutil
+
+    import update_scenario as sc
+
+    moto, proxy = s3
+    prefix = "merge-a"
+    holed = holed_bucket(moto, full, tmp_path, prefix)
+    local = tmp_path / "local"
+    shutil.copytree(holed, local)
+    db = tmp_path / "merge.sqlite"
+    want = json.loads(siqaco(proxy, "merge", "--into", str(local), str(full), "--json").stdout)
+    proxy.take()
+    got = json.loads(siqaco(proxy, "merge", "--into", f"s3://{BUCKET}/{prefix}", "--catalogue", str(db),
+                            str(full), "--json").stdout)
+    reqs = proxy.take()
+    for report, root in ((want, str(local)), (got, f"s3://{BUCKET}/{prefix}")):
+        for d in report["days"]:
+            assert d["path"].startswith(root + "/"), d["path"]
+            d["path"] = d["path"][len(root) + 1:]
+    assert got == want
+    changed = sorted(d["path"] for d in want["days"] if d["changed"])
+    assert changed
+    staging = f"/{BUCKET}/{prefix}/{STAGING}/"
+    puts = [path for m, path in reqs if m == "PUT" and not path.startswith(staging)]
+    assert sorted(puts) == sorted(f"/{BUCKET}/{prefix}/{r}" for r in changed)
+    staged = [path for m, path in reqs if m == "PUT" and path.startswith(staging)]
+    assert sorted(path for m, path in reqs if m == "DELETE") == sorted(staged) and len(staged) == len(puts)
+    down = download(moto, prefix, tmp_path / "got")
+    assert {p.relative_to(down).as_posix(): p.read_bytes() for p in sc.day_files(down)} == {
+        p.relative_to(local).as_posix(): p.read_bytes() for p in sc.day_files(local)
+    }
+    assert sc.samples(down) == sc.samples(full)
+    assert journal_and_locks(db) == ([], [])
+
+
+def test_a_killed_merge_into_a_bucket_is_rolled_forward_by_the_next(s3, full, tmp_path):
+    """`siqaco merge` into a bucket killed after its first PUT of a day object: the next
+    merge (of one patch that changes nothing) rolls the journal forward from the staged
+    copies (`recovered` in its report): each journaled object is its new version (the MD5
+    of the journal), every sample of it the complete archive's at that time, none twice
+    (pymseed); no staged copy, journal or lock row is left. The merge run again ends with
+    every sample of the complete archive (ObsPy)."""
+    import update_scenario as sc
+
+    moto, proxy = s3
+    prefix = "merge-b"
+    holed_bucket(moto, full, tmp_path, prefix)
+    db = tmp_path / "merge.sqlite"
+    root = f"s3://{BUCKET}/{prefix}"
+    merge = [siqaco_bin(), "merge", "--into", root, "--catalogue", str(db), str(full)]
+    pid = kill_when(proxy, merge, prefix, "final")
+    committed = killed_journal(db, pid)
+    old = [r for r in committed if md5_etag(object_bytes(moto, r[1])) == r[2]]
+    assert old, committed  # objects left to roll forward
+    unchanged = next(p for p in sc.day_files(full) if f"{root}/{p.relative_to(full).as_posix()}" not in
+                     {r[1] for r in committed})
+    report = json.loads(siqaco(proxy, "merge", "--into", root, "--catalogue", str(db), str(unchanged),
+                               "--json").stdout)
+    assert report["recovered"] is True
+    for _, url, _, size, md5, _ in committed:
+        body = object_bytes(moto, url)
+        assert md5_etag(body) == md5 and len(body) == size, url
+        assert_part_of(body, full / url[len(root) + 1:])
+    assert bucket_keys(moto, f"{prefix}/{STAGING}") == []
+    assert journal_and_locks(db) == ([], [])
+    siqaco(proxy, *merge[1:])
+    assert sc.samples(download(moto, prefix, tmp_path / "got")) == sc.samples(full)
+    assert journal_and_locks(db) == ([], [])
+
+
+def test_merge_without_a_catalogue_and_repair_refuse_a_bucket_and_write_nothing(s3, data, tmp_path):
+    """`siqaco merge --into s3://...` without `--catalogue` is refused with a clear error
+    (the journal and the lock of a bucket's writers are in a catalogue), `siqaco repair`
+    of a bucket too (no quarantine directory beside it); no PUT is made and no local
+    directory named after the URL appears."""
     _, proxy = s3
     proxy.take()
     patch = data / "sds-small" / "2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058"
     p = subprocess.run([siqaco_bin(), "merge", "--into", f"s3://{BUCKET}/m", str(patch)], capture_output=True,
                        env=env_for(proxy), cwd=tmp_path, check=False)
     err = p.stderr.decode()
-    assert p.returncode != 0 and f"s3://{BUCKET}/m" in err and "siqaco update" in err, err
-    # repair takes local directories only: the URL is not one
+    assert p.returncode != 0 and f"s3://{BUCKET}/m" in err and "catalogue" in err, err
     p = subprocess.run([siqaco_bin(), "repair", f"s3://{BUCKET}/m"], capture_output=True,
                        env=env_for(proxy), cwd=tmp_path, check=False)
     err = p.stderr.decode()
-    assert p.returncode != 0 and f"s3://{BUCKET}/m" in err, err
+    assert p.returncode != 0 and f"s3://{BUCKET}/m" in err and "quarantine" in err, err
     assert not any(m == "PUT" for m, _ in proxy.take())
     assert not (tmp_path / "s3:").exists()
 

@@ -323,6 +323,48 @@ fn roll_forward(
     Ok(Ok(true))
 }
 
+/// The start of every run that writes into the bucket archive `root` (`siqaco update`,
+/// `siqaco merge`): takes its lock in the catalogue `target` ([`BucketLock`]) and rolls
+/// forward the journal a killed run left ([`recover`]). Returns the lock, the catalogue
+/// and whether there was a journal.
+///
+/// # Errors
+/// As [`BucketLock::acquire`], [`Catalogue::open`] and [`recover`].
+pub(crate) fn begin(target: &str, root: &Path) -> Result<(BucketLock, Catalogue, bool)> {
+    let lock = BucketLock::acquire(target, root)?;
+    let catalogue = Catalogue::open(target)?;
+    let recovered = recover(&catalogue, root)?;
+    Ok((lock, catalogue, recovered))
+}
+
+/// [`super::apply::merge_into`] (not a dry run) into the bucket archive of `archive`, its
+/// journal and lock in the catalogue `target` ([`begin`]): the same merge and verification
+/// of every sample as into a directory, the day objects read by GET (their ETags noted)
+/// and written by [`BucketWriter`]. `report.recovered` says whether a killed run's
+/// journal was rolled forward first.
+///
+/// # Errors
+/// As [`super::apply::merge_into`]; as [`begin`]; the store's answers naming the object.
+pub(crate) fn merge_into_bucket(
+    archive: &crate::archive::Archive,
+    inputs: &[super::apply::MergeInput],
+    opts: &super::MergeOptions,
+    target: &str,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
+) -> Result<super::apply::MergeReport> {
+    let root = archive.root();
+    let (_lock, catalogue, recovered) = begin(target, root)?;
+    let catalogue = Mutex::new(catalogue);
+    let writer = BucketWriter {
+        catalogue: &catalogue,
+        run: run_name(),
+        root: root.to_path_buf(),
+    };
+    let mut report = super::apply::merge_into_objects(archive, inputs, opts, &writer, cancel)?;
+    report.recovered = recovered;
+    Ok(report)
+}
+
 /// This process as a lock holder: `HOST PID`.
 fn me() -> String {
     format!(

@@ -902,7 +902,13 @@ impl<'a> Exec<'a> {
                         run: crate::merge::bucket::run_name(),
                         root: self.archive.root().to_path_buf(),
                     };
-                    crate::merge::apply::merge_into_objects(&self.archive, inputs, opts, &writer)
+                    crate::merge::apply::merge_into_objects(
+                        &self.archive,
+                        inputs,
+                        opts,
+                        &writer,
+                        None,
+                    )
                 }
             };
         };
@@ -1213,9 +1219,7 @@ fn take_bucket(config: &Config, archive: &Archive) -> Result<Hold> {
             root.display()
         )));
     }
-    let lock = crate::merge::bucket::BucketLock::acquire(&config.catalogue, root)?;
-    let catalogue = Catalogue::open(&config.catalogue)?;
-    crate::merge::bucket::recover(&catalogue, root)?;
+    let (lock, catalogue, _) = crate::merge::bucket::begin(&config.catalogue, root)?;
     stack::reset_interrupted(&catalogue)?;
     let staging = tempfile::Builder::new()
         .prefix("siqaco-update-staging-")
