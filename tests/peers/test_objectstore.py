@@ -748,6 +748,17 @@ def test_a_damaged_staged_copy_is_a_clear_error_and_nothing_is_overwritten(s3, f
     assert moto.request("GET", f"/{BUCKET}/{staged[0]}") == 200
     moto.put(staged[0], moto.last[: len(moto.last) // 2])
     before = object_bytes(moto, victim)
+    # the staged copies are invisible to a scan and an index of the archive
+    root = f"s3://{BUCKET}/{prefix}"
+    day_objects = [k for k in bucket_keys(moto, prefix) if not k.startswith(f"{prefix}/{STAGING}/")]
+    for layout in ("sds", "files"):
+        doc = scan_json(proxy, root, "--layout", layout)
+        assert STAGING not in json.dumps(doc) and doc["files"] == len(day_objects), layout
+    idx = tmp_path / "index.sqlite"
+    siqaco(proxy, "index", root, "--db", str(idx))
+    with sqlite3.connect(idx) as con:
+        names = {r[0] for r in con.execute("SELECT DISTINCT filename FROM tsindex")}
+    assert names == {f"s3://{BUCKET}/{k}" for k in day_objects}
     import update_scenario as sc
 
     p = siqaco(proxy, "update", "--config", str(config), "--start", sc.WINDOW[0], "--end", sc.WINDOW[1],

@@ -75,11 +75,12 @@ const STAGING: &str = "staging";
 
 /// The staged copy of the day object `url` of the bucket archive `root` written by the run
 /// `run`: `ROOT/.siqaco-staging/<run>/<path under the root>` (the run's name with every
-/// character but letters, digits, `.`, `_` and `-` as `-`).
+/// character but letters, digits, `.`, `_` and `-` as `-`: one key component).
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] when `url` is not under `root` or its path under the root
-/// has an empty, `.` or `..` component (the staged copy would leave the archive).
+/// has an empty, `.` or `..` component, or the run's name is empty or only dots (the
+/// staged copy would leave the archive).
 fn staged_url(root: &Path, run: &str, url: &str) -> Result<String> {
     let root = root.to_string_lossy();
     let root = root.trim_end_matches('/');
@@ -102,6 +103,11 @@ fn staged_url(root: &Path, run: &str, url: &str) -> Result<String> {
             }
         })
         .collect();
+    if run.bytes().all(|b| b == b'.') {
+        return Err(Error::invalid_argument(format!(
+            "{run:?}: not a run name for a staged copy"
+        )));
+    }
     Ok(format!("{root}/{STAGING_DIR}/{run}/{rel}"))
 }
 
@@ -461,4 +467,41 @@ impl Drop for BucketLock {
 /// A run name for the journal: `HOST PID START_NS`.
 pub(crate) fn run_name() -> String {
     format!("{} {}", me(), crate::time::now_ns())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staged_copies_stay_under_the_archive_root_in_a_hidden_prefix() {
+        let root = Path::new("s3://bucket/arch");
+        assert_eq!(
+            staged_url(
+                root,
+                "host.example 12 345",
+                "s3://bucket/arch/2024/XX/A/LHZ.D/XX.A..LHZ.D.2024.001"
+            )
+            .unwrap(),
+            "s3://bucket/arch/.siqaco-staging/host.example-12-345/2024/XX/A/LHZ.D/XX.A..LHZ.D.2024.001"
+        );
+        // a run name cannot add components
+        assert_eq!(
+            staged_url(root, "../../x y/z", "s3://bucket/arch/a").unwrap(),
+            "s3://bucket/arch/.siqaco-staging/..-..-x-y-z/a"
+        );
+        assert!(staged_url(root, "..", "s3://bucket/arch/a").is_err());
+        assert!(staged_url(root, "", "s3://bucket/arch/a").is_err());
+        for bad in [
+            "s3://bucket/archive/a",
+            "s3://bucket/arch",
+            "s3://bucket/arch/",
+            "s3://bucket/arch/../other/a",
+            "s3://bucket/arch/a//b",
+            "s3://bucket/arch/./a",
+            "s3://other/arch/a",
+        ] {
+            assert!(staged_url(root, "r", bad).is_err(), "{bad}");
+        }
+    }
 }
