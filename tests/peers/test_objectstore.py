@@ -855,6 +855,47 @@ def test_a_killed_merge_into_a_bucket_is_rolled_forward_by_the_next(s3, full, tm
     assert journal_and_locks(db) == ([], [])
 
 
+def test_an_object_changed_by_another_writer_during_a_merge_is_not_overwritten(s3, full, tmp_path):
+    """While `siqaco merge` into a bucket pauses with every staged copy written (journal rows
+    `commit`), another writer replaces one of its day objects: the merge's conditional PUT
+    of that object is refused (412), the run fails naming it, the other writer's bytes are
+    kept, and that object's row and staged copy are gone (its stale version is never rolled
+    forward). The next merge rolls the other rows forward and ends with every sample of the
+    complete archive (ObsPy), no staged copy, journal or lock row."""
+    import update_scenario as sc
+
+    moto, proxy = s3
+    prefix = "merge-c"
+    holed_bucket(moto, full, tmp_path, prefix)
+    db = tmp_path / "merge.sqlite"
+    root = f"s3://{BUCKET}/{prefix}"
+    merge = [siqaco_bin(), "merge", "--into", root, "--catalogue", str(db), str(full)]
+    proc = subprocess.Popen(merge, env=env_for(proxy, SIQACO_MERGE_STEP_DELAY_MS="3000"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode()
+        journal = journal_and_locks(db)[0] if db.exists() else []
+        if journal and all(r[5] == "commit" for r in journal):
+            break
+        time.sleep(0.05)
+    victim = journal[len(journal) // 2][1]
+    theirs = (full / victim[len(root) + 1:]).read_bytes()
+    moto.put(victim[len("s3://") + len(BUCKET) + 1:], theirs)
+    err = proc.communicate(timeout=300)[1].decode()
+    assert proc.returncode != 0 and victim in err and "another writer" in err, err
+    assert object_bytes(moto, victim) == theirs
+    left, locks = journal_and_locks(db)
+    assert victim not in {r[1] for r in left} and locks == []
+    assert not [k for k in bucket_keys(moto, f"{prefix}/{STAGING}") if k.endswith(victim[len(root):])]
+    report = json.loads(siqaco(proxy, *merge[1:], "--json").stdout)
+    assert report["recovered"] is bool(left)
+    assert object_bytes(moto, victim) == theirs
+    assert sc.samples(download(moto, prefix, tmp_path / "got")) == sc.samples(full)
+    assert bucket_keys(moto, f"{prefix}/{STAGING}") == []
+    assert journal_and_locks(db) == ([], [])
+
+
 def test_merge_without_a_catalogue_and_repair_refuse_a_bucket_and_write_nothing(s3, data, tmp_path):
     """`siqaco merge --into s3://...` without `--catalogue` is refused with a clear error
     (the journal and the lock of a bucket's writers are in a catalogue), `siqaco repair`

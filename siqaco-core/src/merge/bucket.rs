@@ -13,9 +13,10 @@
 //!   object) from the bytes in memory, asking for the version the merge read (`If-Match:
 //!   ETAG`, or `If-None-Match: *` for a new object): an object another writer changed
 //!   meanwhile is not overwritten, the run fails naming it (and the next run reads its new
-//!   version). S3 has no conditional copy, so no server-side copy is used. A day that holds
-//!   no record any more is deleted (S3 has no conditional DELETE). Then the staged copy is
-//!   deleted.
+//!   version; its staged copy and journal row are deleted then, the other rows of the run
+//!   stay for the roll-forward). S3 has no conditional copy, so no server-side copy is
+//!   used. A day that holds no record any more is deleted (S3 has no conditional DELETE).
+//!   Then the staged copy is deleted.
 //! * **Journal**: before the first staged PUT, one transaction writes a row per object into
 //!   the catalogue's `siqaco_object_journal` (run, object URL, the ETag it replaces or NULL,
 //!   the new object's size and MD5, state `staging`); once every staged copy is written,
@@ -174,16 +175,31 @@ impl ObjectWriter for BucketWriter<'_> {
         // and no day object written
         super::apply::step_delay();
         for (o, s) in objects.into_iter().zip(staged) {
-            write_object(&o.target, o.bytes, o.read_etag.as_deref())?;
-            // test hook: a kill here leaves the row of an object written
-            super::apply::step_delay();
-            if let Some(s) = s {
-                write_object(Path::new(&s), None, None)?;
+            let put = write_object(&o.target, o.bytes, o.read_etag.as_deref());
+            // Another writer changed the object since the merge read it (412): this merge's
+            // version of it is stale and must never be rolled forward; its staged copy and
+            // row go, the rows of the objects not yet written stay for the roll-forward.
+            let stale = matches!(
+                &put,
+                Err(Error::Http {
+                    status: Some(412),
+                    ..
+                })
+            );
+            if put.is_ok() {
+                // test hook: a kill here leaves the row of an object written
+                super::apply::step_delay();
             }
-            journal(
-                "DELETE FROM siqaco_object_journal WHERE run=?1 AND url=?2",
-                Some(&o.target),
-            )?;
+            if put.is_ok() || stale {
+                if let Some(s) = &s {
+                    write_object(Path::new(s), None, None)?;
+                }
+                journal(
+                    "DELETE FROM siqaco_object_journal WHERE run=?1 AND url=?2",
+                    Some(&o.target),
+                )?;
+            }
+            put?;
         }
         Ok(n)
     }
