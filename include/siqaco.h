@@ -1405,7 +1405,7 @@ siqaco_status siqaco_merge_options_set_dry_run(struct siqaco_merge_options *opti
 /**
  * The catalogue (a SQLite path or a `postgresql://` URL; NULL: none, the default) that
  * holds the journal and the lock of a merge into an archive in a bucket (`root` an
- * `s3://bucket/prefix` URL, `--catalogue`, docs/object-storage.md): required then (unless
+ * `s3://bucket/prefix` URL, `--db`, docs/object-storage.md): required then (unless
  * a dry run; without it `siqaco_merge_into` returns `SIQACO_STATUS_INVALID_ARGUMENT`
  * naming `catalogue`), unused for a directory archive.
  *

@@ -56,7 +56,7 @@ pub struct MergeArgs {
     dry_run: bool,
     /// Catalogue (SQLite path or postgresql:// URL) holding the journal and the lock of a
     /// merge into an archive in a bucket (--into s3://...).
-    #[arg(long, value_name = "DB")]
+    #[arg(long = "db", value_name = "DB")]
     catalogue: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]

@@ -441,7 +441,7 @@ def test_a_catalogue_row_of_an_object_changed_since_indexing_is_a_clear_error(s3
     siqaco(proxy, "index", root, "--db", str(db))
     rel = "2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058"
     q = "net=IU&sta=COLA&loc=00&cha=BHZ&start=2010-02-27T06:30:00&end=2010-02-27T07:00:00"
-    server = Server(["--catalogue", str(db)], tmp_path / "serve.log", env=env_for(proxy))
+    server = Server(["--db", str(db)], tmp_path / "serve.log", env=env_for(proxy))
     try:
         url = f"{server.url}/fdsnws/dataselect/1/query?{q}"
         before = urllib.request.urlopen(url, timeout=60).read()
@@ -779,7 +779,7 @@ def holed_bucket(moto, full: Path, tmp_path: Path, prefix: str) -> Path:
 
 
 def test_merge_into_a_bucket_equals_the_merge_into_the_directory(s3, full, tmp_path):
-    """`siqaco merge --into s3://... --catalogue DB` of the complete archive into its holed
+    """`siqaco merge --into s3://... --db DB` of the complete archive into its holed
     copy in a bucket: every day object is byte for byte what the same merge writes into
     the holed directory, the holes are filled exactly (ObsPy: every sample of the complete
     archive, none twice); only the changed day objects are written (each staged first,
@@ -797,7 +797,7 @@ def test_merge_into_a_bucket_equals_the_merge_into_the_directory(s3, full, tmp_p
     db = tmp_path / "merge.sqlite"
     want = json.loads(siqaco(proxy, "merge", "--into", str(local), str(full), "--json").stdout)
     proxy.take()
-    got = json.loads(siqaco(proxy, "merge", "--into", f"s3://{BUCKET}/{prefix}", "--catalogue", str(db),
+    got = json.loads(siqaco(proxy, "merge", "--into", f"s3://{BUCKET}/{prefix}", "--db", str(db),
                             str(full), "--json").stdout)
     reqs = proxy.take()
     for report, root in ((want, str(local)), (got, f"s3://{BUCKET}/{prefix}")):
@@ -834,14 +834,14 @@ def test_a_killed_merge_into_a_bucket_is_rolled_forward_by_the_next(s3, full, tm
     holed_bucket(moto, full, tmp_path, prefix)
     db = tmp_path / "merge.sqlite"
     root = f"s3://{BUCKET}/{prefix}"
-    merge = [siqaco_bin(), "merge", "--into", root, "--catalogue", str(db), str(full)]
+    merge = [siqaco_bin(), "merge", "--into", root, "--db", str(db), str(full)]
     pid = kill_when(proxy, merge, prefix, "final")
     committed = killed_journal(db, pid)
     old = [r for r in committed if md5_etag(object_bytes(moto, r[1])) == r[2]]
     assert old, committed  # objects left to roll forward
     unchanged = next(p for p in sc.day_files(full) if f"{root}/{p.relative_to(full).as_posix()}" not in
                      {r[1] for r in committed})
-    report = json.loads(siqaco(proxy, "merge", "--into", root, "--catalogue", str(db), str(unchanged),
+    report = json.loads(siqaco(proxy, "merge", "--into", root, "--db", str(db), str(unchanged),
                                "--json").stdout)
     assert report["recovered"] is True
     for _, url, _, size, md5, _ in committed:
@@ -869,7 +869,7 @@ def test_an_object_changed_by_another_writer_during_a_merge_is_not_overwritten(s
     holed_bucket(moto, full, tmp_path, prefix)
     db = tmp_path / "merge.sqlite"
     root = f"s3://{BUCKET}/{prefix}"
-    merge = [siqaco_bin(), "merge", "--into", root, "--catalogue", str(db), str(full)]
+    merge = [siqaco_bin(), "merge", "--into", root, "--db", str(db), str(full)]
     proc = subprocess.Popen(merge, env=env_for(proxy, SIQACO_MERGE_STEP_DELAY_MS="3000"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
@@ -897,7 +897,7 @@ def test_an_object_changed_by_another_writer_during_a_merge_is_not_overwritten(s
 
 
 def test_merge_without_a_catalogue_and_repair_refuse_a_bucket_and_write_nothing(s3, data, tmp_path):
-    """`siqaco merge --into s3://...` without `--catalogue` is refused with a clear error
+    """`siqaco merge --into s3://...` without `--db` (a catalogue) is refused with a clear error
     (the journal and the lock of a bucket's writers are in a catalogue), `siqaco repair`
     of a bucket too (no quarantine directory beside it); no PUT is made and no local
     directory named after the URL appears."""
@@ -907,7 +907,7 @@ def test_merge_without_a_catalogue_and_repair_refuse_a_bucket_and_write_nothing(
     p = subprocess.run([siqaco_bin(), "merge", "--into", f"s3://{BUCKET}/m", str(patch)], capture_output=True,
                        env=env_for(proxy), cwd=tmp_path, check=False)
     err = p.stderr.decode()
-    assert p.returncode != 0 and f"s3://{BUCKET}/m" in err and "catalogue" in err, err
+    assert p.returncode != 0 and f"s3://{BUCKET}/m" in err and "--db" in err and "catalogue" in err, err
     p = subprocess.run([siqaco_bin(), "repair", f"s3://{BUCKET}/m"], capture_output=True,
                        env=env_for(proxy), cwd=tmp_path, check=False)
     err = p.stderr.decode()

@@ -748,7 +748,7 @@ pub(crate) fn bucket_needs_catalogue(root: &Path) -> Error {
         "catalogue",
         format!(
             "{}: an archive in a bucket keeps the journal and the lock of its writers in a \
-             catalogue: give one (--catalogue)",
+             catalogue, and none was given",
             root.display()
         ),
     )
