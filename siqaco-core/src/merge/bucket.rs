@@ -25,8 +25,10 @@
 //! * **Recovery** ([`recover`], at the start of the next run) **rolls forward** what a run
 //!   killed between PUTs left, without asking the sources again. A `staging` row: no day
 //!   object was touched; the staged copy (if any) is deleted. A `commit` row: one HEAD of
-//!   the day object; its ETag is the MD5 of the new content (a single PUT's ETag), so the
-//!   object is **new** (written before the kill: done), or still the **old** one (or absent
+//!   the day object; its ETag is the MD5 of the new content (a single PUT's ETag; an ETag
+//!   that is neither this nor the old one, as with server-side encryption by KMS keys, is
+//!   settled by one GET and the MD5 of the content), so the object is **new** (written
+//!   before the kill: done), or still the **old** one (or absent
 //!   for a new day) and the staged copy is read (one GET), checked whole (size and MD5 of
 //!   the journal) and written with the same conditional PUT. Anything else (an object
 //!   changed by another writer, a staged copy missing or damaged) is an error naming the
@@ -297,7 +299,8 @@ pub(crate) fn recover(cat: &Catalogue, root: &Path) -> Result<bool> {
 }
 
 /// Rolls the day object `url` of a `commit` row forward: `Ok(Ok(false))` when it is the new
-/// version already (ETag `new`; or absent for a removal, `size` < 0), `Ok(Ok(true))` when
+/// version already (ETag `new`, or else its content of `size` bytes has the MD5 `new`: one
+/// GET; absent for a removal, `size` < 0), `Ok(Ok(true))` when
 /// it was the old one (ETag `old`, `None`: absent) and was written now from the staged copy
 /// `staged` (checked whole: `size` bytes, MD5 `new`) with the conditional PUT, or removed;
 /// `Ok(Err(why))` when neither (nothing written).
@@ -316,6 +319,15 @@ fn roll_forward(
         (Some(e), Some(_)) if e == new => return Ok(Ok(false)),
         (None, None) => return Ok(Ok(false)),
         _ => {}
+    }
+    if now.is_some() && now.as_deref() != old && staged.is_some() {
+        // an ETag that is not the MD5 of the content (server-side encryption with KMS keys,
+        // some S3-compatible stores): the object's content says whether it is the new one
+        if let Some((b, _)) = read_versioned(Path::new(url))? {
+            if b.len() as i64 == size && md5_etag(&b) == new {
+                return Ok(Ok(false));
+            }
+        }
     }
     if now.as_deref() != old {
         return Ok(Err(format!(
