@@ -778,6 +778,15 @@ def holed_bucket(moto, full: Path, tmp_path: Path, prefix: str) -> Path:
     return tmp_path / "holed"
 
 
+def merge_of_full(moto, full: Path, tmp_path: Path, prefix: str) -> tuple[Path, str, list[str]]:
+    """The holed archive under `prefix/` (`holed_bucket`); returns the catalogue, the root
+    and the command merging the complete archive into it."""
+    holed_bucket(moto, full, tmp_path, prefix)
+    db = tmp_path / "merge.sqlite"
+    root = f"s3://{BUCKET}/{prefix}"
+    return db, root, [siqaco_bin(), "merge", "--into", root, "--db", str(db), str(full)]
+
+
 def test_merge_into_a_bucket_equals_the_merge_into_the_directory(s3, full, tmp_path):
     """`siqaco merge --into s3://... --db DB` of the complete archive into its holed
     copy in a bucket: every day object is byte for byte what the same merge writes into
@@ -831,10 +840,7 @@ def test_a_killed_merge_into_a_bucket_is_rolled_forward_by_the_next(s3, full, tm
 
     moto, proxy = s3
     prefix = "merge-b"
-    holed_bucket(moto, full, tmp_path, prefix)
-    db = tmp_path / "merge.sqlite"
-    root = f"s3://{BUCKET}/{prefix}"
-    merge = [siqaco_bin(), "merge", "--into", root, "--db", str(db), str(full)]
+    db, root, merge = merge_of_full(moto, full, tmp_path, prefix)
     pid = kill_when(proxy, merge, prefix, "final")
     committed = killed_journal(db, pid)
     old = [r for r in committed if md5_etag(object_bytes(moto, r[1])) == r[2]]
@@ -866,10 +872,7 @@ def test_an_object_changed_by_another_writer_during_a_merge_is_not_overwritten(s
 
     moto, proxy = s3
     prefix = "merge-c"
-    holed_bucket(moto, full, tmp_path, prefix)
-    db = tmp_path / "merge.sqlite"
-    root = f"s3://{BUCKET}/{prefix}"
-    merge = [siqaco_bin(), "merge", "--into", root, "--db", str(db), str(full)]
+    db, root, merge = merge_of_full(moto, full, tmp_path, prefix)
     proc = subprocess.Popen(merge, env=env_for(proxy, SIQACO_MERGE_STEP_DELAY_MS="3000"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
