@@ -659,6 +659,15 @@ module siqaco
       integer(c_int32_t) :: st
     end function siqaco_merge_options_set_dry_run
 
+    ! catalogue: NUL-terminated; the journal and the lock of a merge into an s3:// root.
+    function siqaco_merge_options_set_catalogue(options, catalogue) &
+        bind(C, name="siqaco_merge_options_set_catalogue") result(st)
+      import :: c_ptr, c_char, c_int32_t
+      type(c_ptr), value :: options
+      character(kind=c_char), dimension(*), intent(in) :: catalogue
+      integer(c_int32_t) :: st
+    end function siqaco_merge_options_set_catalogue
+
     ! inputs: c_loc() of NUL-terminated character arrays; priorities: c_loc() of an
     ! integer(c_int32_t) array, or c_null_ptr (priority 1 for all); options: c_null_ptr
     ! for the defaults.

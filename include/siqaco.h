@@ -1409,6 +1409,23 @@ siqaco_status siqaco_merge_options_set_dry_run(struct siqaco_merge_options *opti
                                                uint32_t dry_run);
 
 /**
+ * The catalogue (a SQLite path or a `postgresql://` URL; NULL: none, the default) that
+ * holds the journal and the lock of a merge into an archive in a bucket (`root` an
+ * `s3://bucket/prefix` URL, `--db`, docs/object-storage.md): required then (unless
+ * a dry run; without it `siqaco_merge_into` returns `SIQACO_STATUS_INVALID_ARGUMENT`
+ * naming `catalogue`), unused for a directory archive.
+ *
+ * Returns `SIQACO_STATUS_INVALID_ARGUMENT` for a string that is not UTF-8.
+ *
+ * # Safety
+ * `options` is NULL or a live handle; `catalogue` is NULL or a NUL-terminated string.
+ * Ownership: borrows both (the string is copied). Thread-safety: no other thread may use
+ * `options` during the call.
+ */
+siqaco_status siqaco_merge_options_set_catalogue(struct siqaco_merge_options *options,
+                                                 const char *catalogue);
+
+/**
  * Merges patch inputs into the archive at `root` with layout `layout` (NULL: `"sds"`),
  * like `siqaco merge --into ROOT`: sample by sample, by priority, verified, each changed
  * day file replaced atomically under a journal (an interrupted earlier run is finished

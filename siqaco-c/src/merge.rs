@@ -309,6 +309,32 @@ pub unsafe extern "C" fn siqaco_merge_options_set_dry_run(
     }
 }
 
+/// The catalogue (a SQLite path or a `postgresql://` URL; NULL: none, the default) that
+/// holds the journal and the lock of a merge into an archive in a bucket (`root` an
+/// `s3://bucket/prefix` URL, `--db`, docs/object-storage.md): required then (unless
+/// a dry run; without it `siqaco_merge_into` returns `SIQACO_STATUS_INVALID_ARGUMENT`
+/// naming `catalogue`), unused for a directory archive.
+///
+/// Returns `SIQACO_STATUS_INVALID_ARGUMENT` for a string that is not UTF-8.
+///
+/// # Safety
+/// `options` is NULL or a live handle; `catalogue` is NULL or a NUL-terminated string.
+/// Ownership: borrows both (the string is copied). Thread-safety: no other thread may use
+/// `options` during the call.
+#[no_mangle]
+pub unsafe extern "C" fn siqaco_merge_options_set_catalogue(
+    options: *mut siqaco_merge_options,
+    catalogue: *const c_char,
+) -> siqaco_status {
+    // SAFETY: the caller's contract.
+    unsafe {
+        set_option(options, |o| {
+            o.inner.catalogue = arg_opt_str(catalogue, "catalogue")?.map(str::to_string);
+            Ok(())
+        })
+    }
+}
+
 /// Merges patch inputs into the archive at `root` with layout `layout` (NULL: `"sds"`),
 /// like `siqaco merge --into ROOT`: sample by sample, by priority, verified, each changed
 /// day file replaced atomically under a journal (an interrupted earlier run is finished

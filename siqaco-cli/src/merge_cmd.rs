@@ -54,6 +54,10 @@ pub struct MergeArgs {
     /// Print what would change, write nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Catalogue (SQLite path or postgresql:// URL) holding the journal and the lock of a
+    /// merge into an archive in a bucket (--into s3://...).
+    #[arg(long = "db", value_name = "DB")]
+    catalogue: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -86,6 +90,7 @@ impl MergeArgs {
             .map(|q| parse_field("quality", q))
             .transpose()?;
         r.dry_run = self.dry_run;
+        r.catalogue = self.catalogue.clone();
         Ok(r)
     }
 }

@@ -143,7 +143,7 @@ impl PyMergeReport {
 /// Merges patch files into an archive ([`siqaco::ops::MergeRequest`]: keyword arguments
 /// are its fields; Ctrl-C stops it before any file is replaced).
 #[pyfunction]
-#[pyo3(signature = (into, inputs, layout="sds", priority=Vec::new(), archive_priority=None, record_length=None, encoding="keep", format_version=None, quality=None, split="midnight", archive="ranked", dry_run=false))]
+#[pyo3(signature = (into, inputs, layout="sds", priority=Vec::new(), archive_priority=None, record_length=None, encoding="keep", format_version=None, quality=None, split="midnight", archive="ranked", dry_run=false, catalogue=None))]
 #[allow(clippy::too_many_arguments)]
 fn merge(
     py: Python<'_>,
@@ -159,6 +159,7 @@ fn merge(
     split: &str,
     archive: &str,
     dry_run: bool,
+    catalogue: Option<String>,
 ) -> PyResult<PyMergeReport> {
     let request = (|| -> siqaco::Result<MergeRequest> {
         let mut r = MergeRequest::new(into, inputs);
@@ -175,6 +176,7 @@ fn merge(
             .map(|q| parse_field("quality", q))
             .transpose()?;
         r.dry_run = dry_run;
+        r.catalogue = catalogue;
         r.validate()?;
         Ok(r)
     })()

@@ -46,3 +46,34 @@ def test_scan_and_streams_of_a_bucket_equal_the_directory(bucket: str, sds_small
     assert siqaco.streams(bucket) == siqaco.streams(sds_small)
     ours, local = siqaco.scan(bucket), siqaco.scan(sds_small)
     assert ours.to_dict() == local.to_dict()
+
+
+def test_merge_into_a_bucket_equals_the_merge_into_the_directory(
+    s3, bucket: str, sds_small: Path, tmp_path: Path
+) -> None:
+    """siqaco.merge(into="s3://...", catalogue=...) of a day file missing from the bucket:
+    the object written is byte for byte the file the same merge writes into the directory,
+    the reports are equal but for the paths; without a catalogue the merge is refused
+    naming the field."""
+    import shutil
+
+    moto, _ = s3
+    rel = "2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058"
+    for p in sorted(sds_small.rglob("*")):
+        if p.is_file() and p.relative_to(sds_small).as_posix() != rel:
+            moto.put(f"pym/{p.relative_to(sds_small).as_posix()}", p.read_bytes())
+    local = tmp_path / "local"
+    shutil.copytree(sds_small, local)
+    (local / rel).unlink()
+    patch = sds_small / rel
+    into = f"s3://{BUCKET}/pym"
+    with pytest.raises(siqaco.InvalidArgumentError, match="catalogue"):
+        siqaco.merge(into, patch)
+    ours = siqaco.merge(into, patch, catalogue=tmp_path / "merge.sqlite").to_dict()
+    want = siqaco.merge(local, patch).to_dict()
+    for report, root in ((ours, into), (want, str(local))):
+        for d in report["days"]:
+            d["path"] = d["path"][len(root) + 1 :]
+    assert ours == want and ours["files_written"] == 1
+    assert moto.request("GET", f"/{BUCKET}/pym/{rel}") == 200
+    assert moto.last == (local / rel).read_bytes() == patch.read_bytes()

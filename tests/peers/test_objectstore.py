@@ -441,7 +441,7 @@ def test_a_catalogue_row_of_an_object_changed_since_indexing_is_a_clear_error(s3
     siqaco(proxy, "index", root, "--db", str(db))
     rel = "2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058"
     q = "net=IU&sta=COLA&loc=00&cha=BHZ&start=2010-02-27T06:30:00&end=2010-02-27T07:00:00"
-    server = Server(["--catalogue", str(db)], tmp_path / "serve.log", env=env_for(proxy))
+    server = Server(["--db", str(db)], tmp_path / "serve.log", env=env_for(proxy))
     try:
         url = f"{server.url}/fdsnws/dataselect/1/query?{q}"
         before = urllib.request.urlopen(url, timeout=60).read()
@@ -514,6 +514,10 @@ def bucket_archive(moto, full: Path, tmp_path: Path, prefix: str) -> tuple[Path,
     return config, touched
 
 
+# The prefix of the staged copies under a bucket archive (merge/bucket.rs).
+STAGING = ".siqaco-staging"
+
+
 def journal_and_locks(db: Path) -> tuple[list, list]:
     con = sqlite3.connect(db)
     return (
@@ -537,9 +541,17 @@ def test_a_bucket_as_the_final_archive_has_its_holes_filled_exactly(s3, full, tm
                "--format", "json", ok=(0, 3))
     summary = json.loads(p.stdout)
     assert summary["requests_left"] == 0, p.stdout.decode()
-    puts = [path for m, path in proxy.take() if m == "PUT"]
+    reqs = proxy.take()
+    staging = f"/{BUCKET}/final-a/{STAGING}/"
+    puts = [path for m, path in reqs if m == "PUT" and not path.startswith(staging)]
     # (a day file with two holes is written by each of their requests' merges)
     assert sorted(set(puts)) == sorted(f"/{BUCKET}/final-a/{r}" for r in touched)
+    # each day object first staged (a new key under the staging prefix, one per PUT of the
+    # object), the staged copy deleted once the object is written
+    staged = [path for m, path in reqs if m == "PUT" and path.startswith(staging)]
+    assert len(staged) == len(set(staged)) == len(puts)
+    assert sorted(p.split("/", 5)[5] for p in staged) == sorted(p[len(f"/{BUCKET}/final-a/"):] for p in puts)
+    assert sorted(path for m, path in reqs if m == "DELETE") == sorted(staged)
     # each PUT asks for the version the merge read: the first of an object the holed
     # object's ETag (the MD5 of its bytes), a later one the ETag of an object written since
     # (If-Match, another MD5); a day object that was missing is created only if still
@@ -548,6 +560,8 @@ def test_a_bucket_as_the_final_archive_has_its_holes_filled_exactly(s3, full, tm
 
     holed = tmp_path / "holed"
     conditions = [c for c in proxy.put_conditions if c[0].startswith(f"/{BUCKET}/final-a/")]
+    assert all(c[1:] == (None, "*") for c in conditions if c[0].startswith(staging))
+    conditions = [c for c in conditions if not c[0].startswith(staging)]
     assert [c[0] for c in conditions] == puts
     seen: set[str] = set()
     for path, if_match, if_none_match in conditions:
@@ -565,72 +579,342 @@ def test_a_bucket_as_the_final_archive_has_its_holes_filled_exactly(s3, full, tm
     assert journal_and_locks(tmp_path / "siqaco.sqlite") == ([], [])
 
 
-def test_a_bucket_archive_keeps_every_sample_across_a_kill_between_puts(s3, full, tmp_path):
-    """`siqaco update` into a bucket killed (SIGKILL) right after its first PUT was
-    answered (a pause after each PUT, `SIQACO_MERGE_STEP_DELAY_MS`; the kill when the
-    proxy has seen a PUT): the journal in the catalogue names the object, every object is
-    whole (its old or its new version); the next run finds the journal (one HEAD per
-    row), takes over the dead run's lock, asks again for what was not written and ends
-    with every sample of the complete archive, none twice (ObsPy), an empty journal, no
-    lock row and no stray object."""
+def kill_when(proxy, args: list[str], prefix: str, after: str) -> int:
+    """Runs `args` (a siqaco command writing into the bucket prefix `prefix`) with a pause
+    after the staged copies of a merge are written and after each PUT of a day object
+    (`SIQACO_MERGE_STEP_DELAY_MS`), and kills it (SIGKILL) when the proxy has seen the
+    first PUT of a staged copy (`after="staged"`: no day object written) or of a day
+    object (`after="final"`). Returns its pid."""
     import os
     import signal
+
+    staging = f"/{BUCKET}/{prefix}/{STAGING}/"
+    seen = {
+        "staged": lambda path: path.startswith(staging),
+        "final": lambda path: path.startswith(f"/{BUCKET}/{prefix}/") and not path.startswith(staging),
+    }[after]
+    proxy.take()
+    proc = subprocess.Popen(args, env=env_for(proxy, SIQACO_MERGE_STEP_DELAY_MS="3000"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not any(m == "PUT" and seen(path) for m, path in list(proxy.requests)):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode()
+        time.sleep(0.05)
+    time.sleep(0.5)  # the PUT answered, within the pause that follows it
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return proc.pid
+
+
+def killed_journal(db: Path, pid: int) -> list:
+    """The journal rows (run, url, old ETag, size, MD5, state) a run killed by `kill_when`
+    left: some `commit`; its lock row is still there."""
+    journal, locks = journal_and_locks(db)
+    assert len(locks) == 1 and locks[0][1].endswith(f" {pid}")
+    assert any(r[5] == "commit" for r in journal), journal
+    return journal
+
+
+def kill_mid_write(moto, proxy, full: Path, tmp_path: Path, prefix: str, after: str):
+    """`siqaco update` into a bucket (`bucket_archive`) killed while it writes
+    (`kill_when`). Returns the configuration, the catalogue, the dead run's pid and the
+    journal rows it left."""
+    import update_scenario as sc
+
+    config, _ = bucket_archive(moto, full, tmp_path, prefix)
+    db = tmp_path / "siqaco.sqlite"
+    args = [siqaco_bin(), "update", "--config", str(config), "--start", sc.WINDOW[0], "--end", sc.WINDOW[1]]
+    pid = kill_when(proxy, args, prefix, after)
+    return config, db, pid, killed_journal(db, pid)
+
+
+def object_bytes(moto, url: str) -> bytes | None:
+    """The object `s3://BUCKET/key` read from the server itself; `None` when absent."""
+    status = moto.request("GET", "/" + url[len("s3://"):])
+    return moto.last if status == 200 else None
+
+
+def md5_etag(body: bytes | None) -> str | None:
+    import hashlib
+
+    return None if body is None else f'"{hashlib.md5(body).hexdigest()}"'
+
+
+def without_sources(config: Path, full: Path, tmp_path: Path) -> Path:
+    """The configuration with its source's archive replaced by an empty directory: the
+    re-run can take nothing from the sources."""
+    empty = tmp_path / "no-source"
+    empty.mkdir()
+    text = config.read_text()
+    assert f'path = "{full}"' in text
+    config.write_text(text.replace(f'path = "{full}"', f'path = "{empty}"'))
+    return config
+
+
+def assert_part_of(body: bytes, complete: Path) -> None:
+    """Every sample of the day object `body` is the complete day file's sample at its time
+    (pymseed decodes both), none twice (no two records of a stream overlap)."""
+    import pymseed
+
+    def traces(data: bytes):
+        out = {}
+        for rec in pymseed.MS3Record.from_buffer(data, unpack_data=True):
+            out.setdefault(rec.sourceid, []).append(
+                (rec.starttime, rec.samprate, list(rec.datasamples))
+            )
+        return out
+
+    got, want = traces(body), traces(complete.read_bytes())
+    assert got and set(got) <= set(want)
+    for sid, recs in got.items():
+        by_time = {}
+        for start, rate, data in want[sid]:
+            for i, v in enumerate(data):
+                by_time[start + round(i * 1e9 / rate)] = v
+        times = [start + round(i * 1e9 / rate) for start, rate, data in recs for i in range(len(data))]
+        assert len(times) == len(set(times)), f"{sid}: a sample twice"
+        values = [v for _, _, data in recs for v in data]
+        assert [by_time.get(t) for t in times] == values, sid
+
+
+@pytest.mark.parametrize("after", ["staged", "final"])
+def test_a_killed_bucket_write_is_rolled_forward_without_the_sources(s3, full, tmp_path, after):
+    """`siqaco update` into a bucket killed (SIGKILL) after the first PUT of a staged copy
+    (no day object written yet) or of a day object: every day object is whole (its old or
+    new version), the journal names each with its state. The next run, whose source is
+    unreachable (an empty directory), rolls the journal forward from the staged copies
+    (one HEAD per `commit` row; for an object still old, one GET of its staged copy,
+    checked by size and MD5, and the conditional PUT): each journaled object is then its
+    new version (the MD5 of the journal), every sample of it is the complete archive's at
+    that time and none is there twice (pymseed), no staged copy is left, the journal and
+    the lock are empty. A third run with the source fills the rest: every sample of the
+    complete archive, none twice (ObsPy)."""
+    import obspy
 
     import update_scenario as sc
 
     moto, proxy = s3
-    config, touched = bucket_archive(moto, full, tmp_path, "final-b")
-    db = tmp_path / "siqaco.sqlite"
+    prefix = f"final-b-{after}"
+    config, db, _, journal = kill_mid_write(moto, proxy, full, tmp_path, prefix, after)
+    committed = [r for r in journal if r[5] == "commit"]
+    for f in sc.day_files(download(moto, prefix, tmp_path / "mid")):
+        assert sum(tr.stats.npts for tr in obspy.read(str(f))) > 0  # whole
+    states = {r[1]: md5_etag(object_bytes(moto, r[1])) for r in committed}
+    if after == "staged":  # the objects of the merge that staged them are all still old
+        assert any(states[r[1]] == r[2] for r in committed), (committed, states)
+    else:
+        assert any(states[r[1]] == r[4] for r in committed), (committed, states)
     proxy.take()
-    args = [siqaco_bin(), "update", "--config", str(config), "--start", sc.WINDOW[0], "--end", sc.WINDOW[1]]
-    proc = subprocess.Popen(args, env=env_for(proxy, SIQACO_MERGE_STEP_DELAY_MS="3000"),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while not any(m == "PUT" for m, _ in list(proxy.requests)):
-        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode()
-        time.sleep(0.05)
-    time.sleep(0.5)  # the PUT answered, its row not yet deleted
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    puts = [path for m, path in proxy.take() if m == "PUT"]
-    assert len(puts) == 1
-    journal, locks = journal_and_locks(db)
-    assert [r[1] for r in journal] == [f"s3:/{puts[0]}"]
-    assert len(locks) == 1 and locks[0][1].endswith(f" {proc.pid}")
-    # every object whole: each reads (ObsPy) with its records complete
-    import obspy
-
-    for f in sc.day_files(download(moto, "final-b", tmp_path / "mid")):
-        assert sum(tr.stats.npts for tr in obspy.read(str(f))) > 0
+    without_sources(config, full, tmp_path)
+    p = siqaco(proxy, "update", "--config", str(config), "--start", sc.WINDOW[0], "--end", sc.WINDOW[1],
+               "--format", "json", ok=(0, 3))
+    reqs = proxy.take()
+    assert sorted(path for m, path in reqs if m == "HEAD") == sorted(
+        "/" + r[1][len("s3://"):] for r in committed
+    ), p.stderr.decode()
+    for _, url, old, size, md5, _ in committed:
+        body = object_bytes(moto, url)
+        assert md5_etag(body) == md5 and len(body) == size, url
+        assert_part_of(body, full / url.split(f"/{prefix}/", 1)[1])
+    rolled = [r for r in committed if states[r[1]] == r[2]]
+    assert {path for m, path in reqs if m == "PUT"} == {"/" + r[1][len("s3://"):] for r in rolled}
+    assert bucket_keys(moto, f"{prefix}/{STAGING}") == []
+    assert journal_and_locks(db) == ([], [])
+    # the source back: the rest of the holes filled, every sample once
+    config.write_text(config.read_text().replace(f'path = "{tmp_path / "no-source"}"', f'path = "{full}"'))
     p = siqaco(proxy, "update", "--config", str(config), "--start", sc.WINDOW[0], "--end", sc.WINDOW[1],
                "--format", "json")
     assert json.loads(p.stdout)["requests_left"] == 0, p.stderr.decode()
-    reqs = proxy.take()
-    assert [path for m, path in reqs if m == "HEAD"] == puts  # the journal's row, checked
-    got = download(moto, "final-b", tmp_path / "got")
-    assert sc.samples(got) == sc.samples(full)
-    assert bucket_keys(moto, "final-b") == sorted(f"final-b/{p.relative_to(full).as_posix()}" for p in sc.day_files(full))
+    assert sc.samples(download(moto, prefix, tmp_path / "got")) == sc.samples(full)
+    assert bucket_keys(moto, prefix) == sorted(f"{prefix}/{p.relative_to(full).as_posix()}" for p in sc.day_files(full))
     assert journal_and_locks(db) == ([], [])
-    assert f"/{BUCKET}/final-b/" in puts[0] and puts[0][len(f"/{BUCKET}/final-b/"):] in touched
 
 
-def test_merge_and_repair_refuse_a_bucket_and_write_nothing(s3, data, tmp_path):
-    """`siqaco merge --into s3://...` is refused with a clear error (a bucket is written by
-    `siqaco update`, whose journal and lock are in the catalogue), `siqaco repair` of a
-    bucket fails naming it; no PUT is made and no local directory named after the URL
-    appears."""
+def test_a_damaged_staged_copy_is_a_clear_error_and_nothing_is_overwritten(s3, full, tmp_path):
+    """A run killed with staged copies written and no day object yet; one staged copy then
+    cut to half its size: the next run's roll-forward refuses it with an error naming the
+    day object and its staged copy (not whole: size and MD5 against the journal), the day
+    object keeps its old bytes (nothing overwritten) and its journal row is kept."""
+    moto, proxy = s3
+    prefix = "final-c"
+    config, db, _, journal = kill_mid_write(moto, proxy, full, tmp_path, prefix, "staged")
+    old = [r for r in journal if r[5] == "commit" and md5_etag(object_bytes(moto, r[1])) == r[2]]
+    assert old, journal
+    victim = old[0][1]
+    keys = bucket_keys(moto, f"{prefix}/{STAGING}")
+    rel = victim.split(f"/{prefix}/", 1)[1]
+    staged = [k for k in keys if k.endswith("/" + rel)]
+    assert len(staged) == 1, (keys, rel)
+    assert moto.request("GET", f"/{BUCKET}/{staged[0]}") == 200
+    moto.put(staged[0], moto.last[: len(moto.last) // 2])
+    before = object_bytes(moto, victim)
+    # the staged copies are invisible to a scan and an index of the archive
+    root = f"s3://{BUCKET}/{prefix}"
+    day_objects = [k for k in bucket_keys(moto, prefix) if not k.startswith(f"{prefix}/{STAGING}/")]
+    for layout in ("sds", "files"):
+        doc = scan_json(proxy, root, "--layout", layout)
+        assert STAGING not in json.dumps(doc) and doc["files"] == len(day_objects), layout
+    idx = tmp_path / "index.sqlite"
+    siqaco(proxy, "index", root, "--db", str(idx))
+    with sqlite3.connect(idx) as con:
+        names = {r[0] for r in con.execute("SELECT DISTINCT filename FROM tsindex")}
+    assert names == {f"s3://{BUCKET}/{k}" for k in day_objects}
+    import update_scenario as sc
+
+    p = siqaco(proxy, "update", "--config", str(config), "--start", sc.WINDOW[0], "--end", sc.WINDOW[1],
+               ok=tuple(range(1, 256)))
+    err = p.stderr.decode()
+    assert victim in err and f"s3://{BUCKET}/{staged[0]}" in err and "not whole" in err, err
+    assert "nothing was overwritten" in err, err
+    assert object_bytes(moto, victim) == before
+    journal_after, locks = journal_and_locks(db)
+    assert [r[1] for r in journal_after] == [victim] and locks == []
+
+
+def holed_bucket(moto, full: Path, tmp_path: Path, prefix: str) -> Path:
+    """The update scenario's archive with holes (`bucket_archive`) under `prefix/`; returns
+    the holed directory."""
+    bucket_archive(moto, full, tmp_path, prefix)
+    return tmp_path / "holed"
+
+
+def merge_of_full(moto, full: Path, tmp_path: Path, prefix: str) -> tuple[Path, str, list[str]]:
+    """The holed archive under `prefix/` (`holed_bucket`); returns the catalogue, the root
+    and the command merging the complete archive into it."""
+    holed_bucket(moto, full, tmp_path, prefix)
+    db = tmp_path / "merge.sqlite"
+    root = f"s3://{BUCKET}/{prefix}"
+    return db, root, [siqaco_bin(), "merge", "--into", root, "--db", str(db), str(full)]
+
+
+def test_merge_into_a_bucket_equals_the_merge_into_the_directory(s3, full, tmp_path):
+    """`siqaco merge --into s3://... --db DB` of the complete archive into its holed
+    copy in a bucket: every day object is byte for byte what the same merge writes into
+    the holed directory, the holes are filled exactly (ObsPy: every sample of the complete
+    archive, none twice); only the changed day objects are written (each staged first,
+    the staged copy deleted), the journal and the lock are empty; the reports are equal
+    but for the paths."""
+    import shutil
+
+    import update_scenario as sc
+
+    moto, proxy = s3
+    prefix = "merge-a"
+    holed = holed_bucket(moto, full, tmp_path, prefix)
+    local = tmp_path / "local"
+    shutil.copytree(holed, local)
+    db = tmp_path / "merge.sqlite"
+    want = json.loads(siqaco(proxy, "merge", "--into", str(local), str(full), "--json").stdout)
+    proxy.take()
+    got = json.loads(siqaco(proxy, "merge", "--into", f"s3://{BUCKET}/{prefix}", "--db", str(db),
+                            str(full), "--json").stdout)
+    reqs = proxy.take()
+    for report, root in ((want, str(local)), (got, f"s3://{BUCKET}/{prefix}")):
+        for d in report["days"]:
+            assert d["path"].startswith(root + "/"), d["path"]
+            d["path"] = d["path"][len(root) + 1:]
+    assert got == want
+    changed = sorted(d["path"] for d in want["days"] if d["changed"])
+    assert changed
+    staging = f"/{BUCKET}/{prefix}/{STAGING}/"
+    puts = [path for m, path in reqs if m == "PUT" and not path.startswith(staging)]
+    assert sorted(puts) == sorted(f"/{BUCKET}/{prefix}/{r}" for r in changed)
+    staged = [path for m, path in reqs if m == "PUT" and path.startswith(staging)]
+    assert sorted(path for m, path in reqs if m == "DELETE") == sorted(staged) and len(staged) == len(puts)
+    down = download(moto, prefix, tmp_path / "got")
+    assert {p.relative_to(down).as_posix(): p.read_bytes() for p in sc.day_files(down)} == {
+        p.relative_to(local).as_posix(): p.read_bytes() for p in sc.day_files(local)
+    }
+    assert sc.samples(down) == sc.samples(full)
+    assert journal_and_locks(db) == ([], [])
+
+
+def test_a_killed_merge_into_a_bucket_is_rolled_forward_by_the_next(s3, full, tmp_path):
+    """`siqaco merge` into a bucket killed after its first PUT of a day object: the next
+    merge (of one patch that changes nothing) rolls the journal forward from the staged
+    copies (`recovered` in its report): each journaled object is its new version (the MD5
+    of the journal), every sample of it the complete archive's at that time, none twice
+    (pymseed); no staged copy, journal or lock row is left. The merge run again ends with
+    every sample of the complete archive (ObsPy)."""
+    import update_scenario as sc
+
+    moto, proxy = s3
+    prefix = "merge-b"
+    db, root, merge = merge_of_full(moto, full, tmp_path, prefix)
+    pid = kill_when(proxy, merge, prefix, "final")
+    committed = killed_journal(db, pid)
+    old = [r for r in committed if md5_etag(object_bytes(moto, r[1])) == r[2]]
+    assert old, committed  # objects left to roll forward
+    unchanged = next(p for p in sc.day_files(full) if f"{root}/{p.relative_to(full).as_posix()}" not in
+                     {r[1] for r in committed})
+    report = json.loads(siqaco(proxy, "merge", "--into", root, "--db", str(db), str(unchanged),
+                               "--json").stdout)
+    assert report["recovered"] is True
+    for _, url, _, size, md5, _ in committed:
+        body = object_bytes(moto, url)
+        assert md5_etag(body) == md5 and len(body) == size, url
+        assert_part_of(body, full / url[len(root) + 1:])
+    assert bucket_keys(moto, f"{prefix}/{STAGING}") == []
+    assert journal_and_locks(db) == ([], [])
+    siqaco(proxy, *merge[1:])
+    assert sc.samples(download(moto, prefix, tmp_path / "got")) == sc.samples(full)
+    assert journal_and_locks(db) == ([], [])
+
+
+def test_an_object_changed_by_another_writer_during_a_merge_is_not_overwritten(s3, full, tmp_path):
+    """While `siqaco merge` into a bucket pauses with every staged copy written (journal rows
+    `commit`), another writer replaces one of its day objects: the merge's conditional PUT
+    of that object is refused (412), the run fails naming it, the other writer's bytes are
+    kept, and that object's row and staged copy are gone (its stale version is never rolled
+    forward). The next merge rolls the other rows forward and ends with every sample of the
+    complete archive (ObsPy), no staged copy, journal or lock row."""
+    import update_scenario as sc
+
+    moto, proxy = s3
+    prefix = "merge-c"
+    db, root, merge = merge_of_full(moto, full, tmp_path, prefix)
+    proc = subprocess.Popen(merge, env=env_for(proxy, SIQACO_MERGE_STEP_DELAY_MS="3000"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode()
+        journal = journal_and_locks(db)[0] if db.exists() else []
+        if journal and all(r[5] == "commit" for r in journal):
+            break
+        time.sleep(0.05)
+    victim = journal[len(journal) // 2][1]
+    theirs = (full / victim[len(root) + 1:]).read_bytes()
+    moto.put(victim[len("s3://") + len(BUCKET) + 1:], theirs)
+    err = proc.communicate(timeout=300)[1].decode()
+    assert proc.returncode != 0 and victim in err and "another writer" in err, err
+    assert object_bytes(moto, victim) == theirs
+    left, locks = journal_and_locks(db)
+    assert victim not in {r[1] for r in left} and locks == []
+    assert not [k for k in bucket_keys(moto, f"{prefix}/{STAGING}") if k.endswith(victim[len(root):])]
+    report = json.loads(siqaco(proxy, *merge[1:], "--json").stdout)
+    assert report["recovered"] is bool(left)
+    assert object_bytes(moto, victim) == theirs
+    assert sc.samples(download(moto, prefix, tmp_path / "got")) == sc.samples(full)
+    assert bucket_keys(moto, f"{prefix}/{STAGING}") == []
+    assert journal_and_locks(db) == ([], [])
+
+
+def test_merge_without_a_catalogue_and_repair_refuse_a_bucket_and_write_nothing(s3, data, tmp_path):
+    """`siqaco merge --into s3://...` without `--db` (a catalogue) is refused with a clear error
+    (the journal and the lock of a bucket's writers are in a catalogue), `siqaco repair`
+    of a bucket too (no quarantine directory beside it); no PUT is made and no local
+    directory named after the URL appears."""
     _, proxy = s3
     proxy.take()
     patch = data / "sds-small" / "2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058"
     p = subprocess.run([siqaco_bin(), "merge", "--into", f"s3://{BUCKET}/m", str(patch)], capture_output=True,
                        env=env_for(proxy), cwd=tmp_path, check=False)
     err = p.stderr.decode()
-    assert p.returncode != 0 and f"s3://{BUCKET}/m" in err and "siqaco update" in err, err
-    # repair takes local directories only: the URL is not one
+    assert p.returncode != 0 and f"s3://{BUCKET}/m" in err and "--db" in err and "catalogue" in err, err
     p = subprocess.run([siqaco_bin(), "repair", f"s3://{BUCKET}/m"], capture_output=True,
                        env=env_for(proxy), cwd=tmp_path, check=False)
     err = p.stderr.decode()
-    assert p.returncode != 0 and f"s3://{BUCKET}/m" in err, err
+    assert p.returncode != 0 and f"s3://{BUCKET}/m" in err and "quarantine" in err, err
     assert not any(m == "PUT" for m, _ in proxy.take())
     assert not (tmp_path / "s3:").exists()
 

@@ -805,6 +805,14 @@ static void test_merge(const char *mseed_dir, const char *corrupt_dir, const cha
   siqaco_merge_report_free(report);
   report = NULL;
 
+  /* a merge into a bucket needs the catalogue of its journal and lock: refused without */
+  CHECK_STATUS(siqaco_merge_into("s3://siqaco-test/m", "sds", inputs, NULL, 2, NULL, &report),
+               SIQACO_STATUS_INVALID_ARGUMENT);
+  CHECK(report == NULL && strstr(last_error(), "catalogue") != NULL &&
+        strstr(last_error(), "s3://siqaco-test/m") != NULL);
+  CHECK_STATUS(siqaco_merge_options_set_catalogue(options, "merge.sqlite"), SIQACO_STATUS_OK);
+  CHECK_STATUS(siqaco_merge_options_set_catalogue(options, NULL), SIQACO_STATUS_OK);
+
   /* a corrupt input, a missing input, a bad layout: an error naming them, nothing written */
   const char *with_bad[] = {a, bad};
   CHECK_STATUS(siqaco_merge_into(root, "sds", with_bad, NULL, 2, NULL, &report), SIQACO_STATUS_INVALID_DATA);

@@ -572,34 +572,68 @@ mod client {
             return Ok(out);
         }
         let (store, url, key) = locate(path)?;
-        let mut request = match range {
-            Some((o, l)) => format!("GET bytes {o}-{}", (o + l as u64).saturating_sub(1)),
-            None => "GET".to_string(),
-        };
-        if let Some(e) = etag {
-            request.push_str(&format!(" If-Match {e}"));
-        }
-        let u = url.clone();
         let options = object_store::GetOptions {
             if_match: etag.map(str::to_string),
             range: range.map(|(o, l)| (o..o + l as u64).into()),
             ..Default::default()
         };
-        let bytes = block_on(async move {
-            if range.is_some() {
-                RANGE_GETS.fetch_add(1, Ordering::Relaxed);
-            } else {
-                GETS.fetch_add(1, Ordering::Relaxed);
-            }
-            match store.get_opts(&key, options).await {
-                Ok(r) => r.bytes().await,
-                Err(e) => Err(e),
-            }
+        block_on(async move {
+            let (r, request) = send_get(&store, &url, &key, options).await?;
+            body(r, &url, &request).await
         })?
-        .map_err(|e| store_error(&u, &request, e))?;
+        .map(Vec::from)
+    }
+
+    /// The text of a GET with `options` in errors and the log: `GET`, `GET bytes A-B`,
+    /// with ` If-Match ETAG` when it asks for a version.
+    fn get_text(options: &object_store::GetOptions) -> String {
+        let mut request = match &options.range {
+            Some(object_store::GetRange::Bounded(r)) => {
+                format!("GET bytes {}-{}", r.start, r.end.saturating_sub(1))
+            }
+            _ => "GET".to_string(),
+        };
+        if let Some(e) = &options.if_match {
+            request.push_str(&format!(" If-Match {e}"));
+        }
+        request
+    }
+
+    /// One GET of `key` (the object `url`) with `options`, the one request helper of the
+    /// readers ([`get`], [`ObjectReader`], [`read_versioned`]): counted (a ranged GET in
+    /// [`RequestCounts::range_gets`], else in [`RequestCounts::gets`]) and waited for until
+    /// the response's headers. Returns the response and the request's text ([`get_text`]).
+    ///
+    /// # Errors
+    /// The store's answer as [`store_error`] maps it (404: [`Error::Http`] with status 404).
+    async fn send_get(
+        store: &Arc<dyn ObjectStore>,
+        url: &str,
+        key: &ObjPath,
+        options: object_store::GetOptions,
+    ) -> Result<(object_store::GetResult, String)> {
+        let request = get_text(&options);
+        if options.range.is_some() {
+            RANGE_GETS.fetch_add(1, Ordering::Relaxed);
+        } else {
+            GETS.fetch_add(1, Ordering::Relaxed);
+        }
+        match store.get_opts(key, options).await {
+            Ok(r) => Ok((r, request)),
+            Err(e) => Err(store_error(url, &request, e)),
+        }
+    }
+
+    /// The whole body of the response `r` of [`send_get`] to `url` (its bytes counted in
+    /// [`RequestCounts::bytes`], the `request` logged).
+    ///
+    /// # Errors
+    /// The store's, when the body is cut.
+    async fn body(r: object_store::GetResult, url: &str, request: &str) -> Result<bytes::Bytes> {
+        let bytes = r.bytes().await.map_err(|e| store_error(url, request, e))?;
         BYTES.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         tracing::debug!(object = %url, bytes = bytes.len(), "{request}");
-        Ok(Vec::from(bytes))
+        Ok(bytes)
     }
 
     /// The whole object at `path` (`s3://bucket/key`) as it arrives: one GET whose body is
@@ -633,11 +667,7 @@ mod client {
             // unbounded: at most one object ahead of its reader, as a whole GET holds
             let (tx, rx) = std::sync::mpsc::channel();
             let size = block_on(async move {
-                GETS.fetch_add(1, Ordering::Relaxed);
-                let r = store
-                    .get(&key)
-                    .await
-                    .map_err(|e| store_error(&u, "GET", e))?;
+                let (r, _) = send_get(&store, &u, &key, Default::default()).await?;
                 let size = r.meta.size;
                 let mut body = r.into_stream();
                 tokio::spawn(async move {
@@ -699,20 +729,17 @@ mod client {
     /// The store's answer ([`Error::Http`]) other than 404.
     pub(crate) fn read_versioned(path: &Path) -> Result<Option<(Vec<u8>, Option<String>)>> {
         let (store, url, key) = locate(path)?;
-        GETS.fetch_add(1, Ordering::Relaxed);
         let got = block_on(async move {
-            let r = store.get(&key).await?;
+            let (r, request) = send_get(&store, &url, &key, Default::default()).await?;
             let etag = r.meta.e_tag.clone();
-            Ok::<_, object_store::Error>((r.bytes().await?, etag))
+            Ok::<_, Error>((body(r, &url, &request).await?, etag))
         })?;
         match got {
-            Ok((bytes, etag)) => {
-                BYTES.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                tracing::debug!(object = %url, bytes = bytes.len(), "GET");
-                Ok(Some((bytes.to_vec(), etag)))
-            }
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(store_error(&url, "GET", e)),
+            Ok((bytes, etag)) => Ok(Some((bytes.to_vec(), etag))),
+            Err(Error::Http {
+                status: Some(404), ..
+            }) => Ok(None),
+            Err(e) => Err(e),
         }
     }
 

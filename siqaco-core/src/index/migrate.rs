@@ -116,7 +116,8 @@ file_id INTEGER NOT NULL PRIMARY KEY, state TEXT NOT NULL)"];
 ///   once.
 /// - `siqaco_object_journal`: the journal of the day objects a merge writes into a bucket,
 ///   one row per object (run, object URL, the ETag it replaces or NULL for a new object,
-///   the new object's size and MD5, state `staged` or `done`), [`crate::merge`].
+///   the new object's size and MD5, state `staging` while its staged copy is written,
+///   `commit` once every staged copy of the run is), [`crate::merge`].
 /// - `siqaco_archive_locks`: the lock of a bucket archive (one row per root while a merge
 ///   writes into it), where a directory archive has its lock file.
 pub(super) const DDL_V5: &[&str] = &[

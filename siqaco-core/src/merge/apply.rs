@@ -711,18 +711,29 @@ fn in_file(e: Error, file: &Path, base: u64) -> Error {
 /// Stops when `cancel` is set by another thread (Ctrl-C in Python): streams not started
 /// are skipped, what was staged is removed, no file is replaced and the report says
 /// `cancelled`.
+///
+/// An archive in a bucket (`s3://` root) is written as `merge/bucket.rs` says, its journal
+/// and lock in the catalogue `catalogue` (a SQLite path or PostgreSQL URL; required then,
+/// [`Error::InvalidField`] `catalogue` without it; unused for a directory).
 pub(crate) fn merge_into(
     archive: &Archive,
     inputs: &[MergeInput],
     opts: &MergeOptions,
     dry_run: bool,
     cancel: Option<&std::sync::atomic::AtomicBool>,
+    catalogue: Option<&str>,
 ) -> Result<MergeReport> {
     opts.output.validate()?;
     if dry_run {
         return merge_run(archive, inputs, opts, None, cancel);
     }
     let root = archive.root();
+    #[cfg(all(feature = "objectstore", feature = "update"))]
+    if crate::archive::store::is_object_url(root) {
+        let target = catalogue.ok_or_else(|| bucket_needs_catalogue(root))?;
+        return super::bucket::merge_into_bucket(archive, inputs, opts, target, cancel);
+    }
+    let _ = catalogue;
     directory_only(root, "merge")?;
     let lock = ArchiveLock::acquire(root)?;
     let recovered = tidy_root(root, Some(&lock))?.recovered;
@@ -731,17 +742,28 @@ pub(crate) fn merge_into(
     Ok(report)
 }
 
-/// Refuses an archive in a bucket for `command` (`merge`), which writes into a
-/// directory archive (its journal and lock files in the root): a bucket is written by
-/// `siqaco update` (whose journal and lock are in the catalogue).
+/// The error of a write into the bucket archive `root` without a catalogue.
+pub(crate) fn bucket_needs_catalogue(root: &Path) -> Error {
+    Error::field(
+        "catalogue",
+        format!(
+            "{}: an archive in a bucket keeps the journal and the lock of its writers in a \
+             catalogue, and none was given",
+            root.display()
+        ),
+    )
+}
+
+/// Refuses an archive in a bucket for `command` (`merge` in a build without the
+/// `objectstore` and `update` features), which writes into a directory archive then.
 ///
 /// # Errors
 /// [`Error::InvalidArgument`] naming the root for an `s3://` root.
 pub(crate) fn directory_only(root: &Path, command: &str) -> Result<()> {
     if crate::archive::store::is_object_url(root) {
         return Err(Error::invalid_argument(format!(
-            "{}: siqaco {command} writes into a directory archive; an archive in a bucket \
-             is written by siqaco update (its journal and lock are in the catalogue)",
+            "{}: this siqaco {command} writes into directory archives only (built without \
+             the `objectstore` and `update` features)",
             root.display()
         )));
     }
@@ -785,7 +807,7 @@ pub(crate) fn merge_into_shared(
 
 /// [`merge_into_locked`] into an archive in a bucket, whose lock (a catalogue row) the
 /// caller holds and whose journal it recovered (`merge/bucket.rs`): the same merge and
-/// verification, the day objects written by `writer`.
+/// verification, the day objects written by `writer`; `cancel` as for [`merge_into`].
 ///
 /// # Errors
 /// As [`merge_into`]; the store's errors naming the object.
@@ -795,8 +817,9 @@ pub(crate) fn merge_into_objects(
     inputs: &[MergeInput],
     opts: &MergeOptions,
     writer: &dyn ObjectWriter,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
 ) -> Result<MergeReport> {
-    merge_run(archive, inputs, opts, Some(Writer::Objects(writer)), None)
+    merge_run(archive, inputs, opts, Some(Writer::Objects(writer)), cancel)
 }
 
 /// Who writes a merge's files: the holder of the archive lock, or one of several workers.

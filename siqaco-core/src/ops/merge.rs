@@ -73,6 +73,10 @@ pub struct MergeRequest {
     pub rate_tolerance: Option<f64>,
     /// Compute and verify everything, write nothing (default false).
     pub dry_run: bool,
+    /// The catalogue (SQLite path or PostgreSQL URL) that holds the journal and the lock of
+    /// a merge into an archive in a bucket (`into` an `s3://` URL, docs/object-storage.md);
+    /// required then (unless `dry_run`), unused for a directory archive (default none).
+    pub catalogue: Option<String>,
 }
 
 impl MergeRequest {
@@ -98,6 +102,7 @@ impl MergeRequest {
             tolerance_periods: None,
             rate_tolerance: None,
             dry_run: false,
+            catalogue: None,
         }
     }
 
@@ -107,8 +112,14 @@ impl MergeRequest {
     /// [`Error::InvalidField`] naming the first bad field: no `inputs`, a `priority` list
     /// that is neither empty, one value nor one per input, a `record_length` outside
     /// 256–8192 (or not a power of two for miniSEED 2), a `format_version` other than 2 or
-    /// 3, bad or conflicting tolerances.
+    /// 3, bad or conflicting tolerances, no `catalogue` for a merge into a bucket.
     pub fn validate(&self) -> Result<()> {
+        if !self.dry_run
+            && self.catalogue.is_none()
+            && crate::archive::store::is_object_url(&self.into)
+        {
+            return Err(crate::merge::apply::bucket_needs_catalogue(&self.into));
+        }
         self.options().map(|_| ())
     }
 
@@ -170,6 +181,7 @@ impl MergeRequest {
     /// [`Error::Codec`] when samples cannot be re-encoded; [`Error::Io`] (`WouldBlock`)
     /// naming `ROOT/.siqaco-update.lock` when another run is writing into the archive.
     pub fn run(&self, control: &Control) -> Result<MergeReport> {
+        self.validate()?;
         let (inputs, opts) = self.options()?;
         let archive = Archive::new(&self.into, self.layout.clone());
         merge_into(
@@ -178,6 +190,7 @@ impl MergeRequest {
             &opts,
             self.dry_run,
             Some(control.cancel_flag()),
+            self.catalogue.as_deref(),
         )
     }
 }

@@ -165,9 +165,20 @@ impl RepairRequest {
     /// record that cannot be decoded; [`Error::InvalidData`] when verification fails
     /// (nothing is written then); [`Error::InvalidArgument`] for a layout without day
     /// files named by stream; [`Error::Io`] (`WouldBlock`) naming
-    /// `ROOT/.siqaco-update.lock` when another run writes into the archive.
+    /// `ROOT/.siqaco-update.lock` when another run writes into the archive;
+    /// [`Error::InvalidArgument`] for an archive in a bucket (`s3://`: no quarantine
+    /// directory beside it).
     pub fn run(&self, control: &Control) -> Result<RepairReport> {
         let (opts, quarantine) = self.options()?;
+        if crate::archive::store::is_object_url(&self.root) {
+            return Err(Error::invalid_argument(format!(
+                "{}: siqaco repair works on a directory archive only: it moves the bytes it \
+                 refuses into a quarantine directory beside the archive before any day file \
+                 loses them, and an archive in a bucket has no such place (not supported \
+                 yet)",
+                self.root.display()
+            )));
+        }
         if !self.root.is_dir() {
             return Err(Error::io(
                 &self.root,

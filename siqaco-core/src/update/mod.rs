@@ -900,8 +900,15 @@ impl<'a> Exec<'a> {
                     let writer = crate::merge::bucket::BucketWriter {
                         catalogue: &self.catalogue,
                         run: crate::merge::bucket::run_name(),
+                        root: self.archive.root().to_path_buf(),
                     };
-                    crate::merge::apply::merge_into_objects(&self.archive, inputs, opts, &writer)
+                    crate::merge::apply::merge_into_objects(
+                        &self.archive,
+                        inputs,
+                        opts,
+                        &writer,
+                        None,
+                    )
                 }
             };
         };
@@ -1212,13 +1219,7 @@ fn take_bucket(config: &Config, archive: &Archive) -> Result<Hold> {
             root.display()
         )));
     }
-    let lock = crate::merge::bucket::BucketLock::acquire(&config.catalogue, root)?;
-    let catalogue = Catalogue::open(&config.catalogue)?;
-    let mut warnings = Vec::new();
-    crate::merge::bucket::recover(&catalogue, root, &mut warnings)?;
-    for w in warnings {
-        tracing::warn!("{w}");
-    }
+    let (lock, catalogue, _) = crate::merge::bucket::begin(&config.catalogue, root)?;
     stack::reset_interrupted(&catalogue)?;
     let staging = tempfile::Builder::new()
         .prefix("siqaco-update-staging-")

@@ -1158,6 +1158,7 @@ def merge(
     split: str = "midnight",
     archive: str = "ranked",
     dry_run: bool = False,
+    catalogue: Optional[PathLike] = None,
 ) -> MergeReport:
     """Merges patch files into an archive at sample level, as ``siqaco merge`` does
     (docs/merge.md).
@@ -1195,6 +1196,10 @@ def merge(
         samples are never replaced; patches only fill gaps) or ``"loses"``.
     dry_run : bool
         Compute the report, write nothing.
+    catalogue : path or str, optional
+        The catalogue (SQLite path or ``postgresql://`` URL) that holds the journal and
+        the lock of a merge into an archive in a bucket (``into`` an ``s3://`` URL;
+        required then, docs/object-storage.md).
 
     Returns
     -------
@@ -1240,6 +1245,7 @@ def merge(
         split=split,
         archive=archive,
         dry_run=dry_run,
+        catalogue=None if catalogue is None else os.fspath(catalogue),
     )
     return MergeReport(native)
 

@@ -289,6 +289,7 @@ def merge(
     split: str = "midnight",
     archive: str = "ranked",
     dry_run: bool = False,
+    catalogue: Optional[str] = None,
 ) -> MergeReport:
     """Merges patches into an archive (``siqaco merge``); the report's ``to_dict()`` is
     the ``--json`` report."""
