@@ -313,6 +313,10 @@ def main() -> None:
     ap.add_argument("--pg", default="postgresql://postgres@127.0.0.1:55432",
                     help="the server (URL without database)")
     ap.add_argument("--big", default="syn", help="the 10-million-row catalogue (read only)")
+    ap.add_argument("--big-streams", type=int, default=10_000,
+                    help="streams of --big (bench/synthetic-catalogue.py --streams; default 10 000)")
+    ap.add_argument("--big-days", type=int, default=1_000,
+                    help="day files per stream of --big (synthetic-catalogue.py --days; default 1 000)")
     ap.add_argument("--samples", type=int, default=200)
     ap.add_argument("--copy-rows", type=int, default=1_000_000)
     ap.add_argument("--archive", type=Path, default=Path(os.environ.get("SIQACO_BENCH_ARCHIVE", "-")),
@@ -335,7 +339,10 @@ def run(a) -> None:
         index_rates(server, a.siqaco, a.archive)
         big = f"{server}/{a.big}"
         n = int(psql(big, "SELECT count(*) FROM tsindex", "-t").strip())
-        query_latencies(big, a.samples, 10_000, 1_000, f"{n / 1e6:.0f}M rows")
+        if n != a.big_streams * a.big_days:
+            sys.exit(f"--big {a.big}: {n:,} rows, not --big-streams x --big-days = "
+                     f"{a.big_streams * a.big_days:,}")
+        query_latencies(big, a.samples, a.big_streams, a.big_days, f"{n / 1e6:.3g}M rows")
         url = synthetic(server, "catscale_stats", a.siqaco, 1_000, 1_000)
         query_latencies(url, a.samples, 1_000, 1_000, "1M rows")
         stats_latencies(url, a.siqaco, a.samples, 1_000, 1_000)
