@@ -5,7 +5,8 @@ and `siqaco update --dry-run` over 10 000 streams. Not a test, not run in CI.
 
 Usage:
   .venv/bin/python bench/catalogue-scale.py [--pg postgresql://postgres@127.0.0.1:55432]
-      [--big syn] [--samples 200] [--archive DIR] [--keep-databases]
+      [--big syn] [--big-streams 10000] [--big-days 1000] [--samples 200] [--archive DIR]
+      [--keep-databases]
       [--siqaco PATH] [--work DIR] ...
   (the options common to all scripts: bench/_bench.py, `--help`; the figures here are
   each script's own: percentiles of many requests, no alternation)
@@ -19,7 +20,8 @@ What it measures (every figure wall-clock, `time.perf_counter`, no other timing 
    maintenance grows slightly faster than linearly). Also `siqaco index` of the bench
    archive (make-bench-archive) into PostgreSQL and into SQLite, end to end.
 2. Queries on the 10-million-row bench catalogue `--big` (10 000 streams x 1 000 day files,
-   made by bench/synthetic-catalogue.py; read only): the statements siqaco issues for the
+   made by bench/synthetic-catalogue.py; read only; another size with --big-streams and
+   --big-days, as bench/run-all builds it): the statements siqaco issues for the
    statistics of one stream-year (`siqaco stats -s STREAM --start --end`) and for its
    segments (the availability service, `Catalogue::stored_spans`), each timed in one psql
    session (`\\timing`: server time plus the round trip) for `--samples` random
