@@ -366,11 +366,17 @@ _M3 = 0x94D049BB133111EB
 
 
 def _mix(t, v):
-    """A 64-bit hash of each (sample slot, value) pair (splitmix64 finaliser), numpy uint64."""
+    """A 64-bit hash of each (sample slot, value) pair (splitmix64 finaliser), numpy uint64
+    (in place on one array: the digest of a day of 100 Hz samples is memory-bound)."""
     import numpy as np
 
     with np.errstate(over="ignore"):
-        x = t.astype(np.uint64) * np.uint64(_M1) ^ v.astype(np.int64).view(np.uint64) * np.uint64(_M3)
+        x = t.astype(np.uint64)
+        x *= np.uint64(_M1)
+        y = v.astype(np.int64).view(np.uint64)
+        y *= np.uint64(_M3)
+        x ^= y
+        del y
         x ^= x >> np.uint64(30)
         x *= np.uint64(_M2)
         x ^= x >> np.uint64(27)
@@ -384,39 +390,55 @@ def sample_digest(files: Iterable[Path | str], window: tuple[int, int] | None = 
     {(source id, UTC day number): [samples, digest, first ns, last ns]}, where the digest is
     the wrapping sum of a 64-bit hash of each (sample slot, value): equal for equal
     multisets of samples, whatever the files, record lengths, encodings or order. Sample
-    times are each record's start plus i sample periods; the slot is the sample time in
-    sample periods since 1970, rounded (record start times are stored to the µs, so the same
-    sample in records cut elsewhere can be 1 µs off); float values are compared by their
-    bits. `window` (start ns, end ns): only the samples in [start, end). One record in
-    memory at a time."""
+    times are each contiguous segment's start plus i sample periods (libmseed's trace list
+    of one file: records joined when each starts within half a sample period of the
+    segment's next sample time); the slot is the sample time in sample periods since 1970,
+    rounded (record start times are stored to the µs, so the same sample in records cut
+    elsewhere can be 1 µs off; a record shifted by less than half a period gets the same
+    slots either way); float values are compared by their bits. `window` (start ns, end
+    ns): only the samples in [start, end). One file's samples in memory at a time; the
+    hashing is vectorised over whole segments (one record at a time took minutes for the
+    merge benchmark's outputs)."""
     import numpy as np
     import pymseed
 
     out: dict = {}
     for f in files:
-        for r in pymseed.MS3Record.from_file(str(f), unpack_data=True):
-            n = r.numsamples
-            if n == 0 or r.samprate <= 0:
-                continue
-            v = np.asarray(r.np_datasamples)
-            if v.dtype.kind == "f":
-                v = v.astype(np.float64).view(np.int64)
-            t = r.starttime + np.round(np.arange(n) * (1e9 / r.samprate)).astype(np.int64)
-            if window:
-                keep = (t >= window[0]) & (t < window[1])
-                t, v = t[keep], v[keep]
-                if len(t) == 0:
+        tl = pymseed.MS3TraceList()
+        tl.add_file(str(f), unpack_data=True)
+        for tid in tl:
+            for seg in tid:
+                n, rate = seg.numsamples, seg.samprate
+                if n == 0 or rate <= 0:
                     continue
-            days = t // DAY_NS
-            for d in np.unique(days) if days[0] != days[-1] else [days[0]]:
-                sel = days == d if days[0] != days[-1] else slice(None)
-                tt, vv = t[sel], v[sel]
-                e = out.setdefault((r.sourceid, int(d)), [0, 0, tt[0], tt[-1]])
-                e[0] += len(tt)
-                slot = np.round(tt.astype(np.float64) * (r.samprate / 1e9)).astype(np.int64)
-                e[1] = (e[1] + int(_mix(slot, vv).sum(dtype=np.uint64))) & 0xFFFFFFFFFFFFFFFF
-                e[2], e[3] = min(e[2], int(tt.min())), max(e[3], int(tt.max()))
+                _digest_segment(out, tid.sourceid, seg.starttime, rate, np.asarray(seg.np_datasamples), window)
+        del tl
     return out
+
+
+def _digest_segment(out: dict, sid: str, start: int, rate: float, v, window: tuple[int, int] | None) -> None:
+    """Adds the samples `v` of one contiguous segment (first sample at `start` ns, `rate`
+    Hz) to a `sample_digest`, split by UTC day."""
+    import numpy as np
+
+    if v.dtype.kind == "f":
+        v = v.astype(np.float64).view(np.int64)
+    t = start + np.round(np.arange(len(v)) * (1e9 / rate)).astype(np.int64)
+    if window:
+        keep = (t >= window[0]) & (t < window[1])
+        t, v = t[keep], v[keep]
+        if len(t) == 0:
+            return
+    days = t // DAY_NS
+    # the times increase within a segment: each day is one slice
+    cuts = np.flatnonzero(np.diff(days)) + 1
+    for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), len(t)]):
+        tt, vv = t[a:b], v[a:b]
+        e = out.setdefault((sid, int(days[a])), [0, 0, int(tt[0]), int(tt[-1])])
+        e[0] += len(tt)
+        slot = np.round(tt.astype(np.float64) * (rate / 1e9)).astype(np.int64)
+        e[1] = (e[1] + int(_mix(slot, vv).sum(dtype=np.uint64))) & 0xFFFFFFFFFFFFFFFF
+        e[2], e[3] = min(e[2], int(tt[0])), max(e[3], int(tt[-1]))
 
 
 def _day(d: int) -> str:
@@ -530,3 +552,75 @@ def dataselect(given: str | Path | None) -> tuple[str | None, str]:
         return None, (f"{given} not found" if given else "not on PATH (give --dataselect PATH)")
     v = subprocess.run([exe, "-V"], capture_output=True, text=True)
     return exe, (v.stdout + v.stderr).strip().split()[-1]
+
+
+# --- a throw-away PostgreSQL server ----------------------------------------------------------------
+
+def pg_bin() -> Path | None:
+    """The directory of PostgreSQL's initdb and pg_ctl: $SIQACO_PG_BIN, else the newest
+    /usr/lib/postgresql/N/bin, else `pg_config --bindir` (as tests/peers/update_scenario.py
+    and siqaco-core/tests/pg_server look for them)."""
+    if os.environ.get("SIQACO_PG_BIN"):
+        return Path(os.environ["SIQACO_PG_BIN"])
+    found = sorted((int(p.name), p / "bin") for p in Path("/usr/lib/postgresql").glob("*")
+                   if p.name.isdigit() and (p / "bin" / "initdb").is_file())
+    if found:
+        return found[-1][1]
+    if shutil.which("pg_config"):
+        b = Path(subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip())
+        if (b / "initdb").is_file():
+            return b
+    return None
+
+
+class PgServer:
+    """A throw-away PostgreSQL server on 127.0.0.1 with its data under `work` (made here),
+    started as tests/peers/update_scenario.py's `PgServer` starts one: `initdb -U siqaco
+    --auth=trust`, `pg_ctl start` on a free port, fsync off; as root, initdb and the server
+    run as the `postgres` user (they refuse to run as root), so `work` and its parents must
+    be reachable by it. `url` is the server's URL without database (user siqaco, a
+    superuser); `stop()` stops it (the data stay until `work` is removed)."""
+
+    def __init__(self, work: Path):
+        import socket
+
+        self.bin = pg_bin()
+        if self.bin is None:
+            sys.exit("--pg auto: no PostgreSQL binaries (initdb, pg_ctl: apt-get install postgresql, "
+                     "or SIQACO_PG_BIN=DIR)")
+        self.dir = work
+        self.run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        if self.run_as:
+            subprocess.run(["chown", "-R", "postgres", str(work)], check=True)
+            # the postgres user must be able to reach it: through the directory above too
+            # (a temporary work directory is made with mode 700)
+            os.chmod(work.parent, work.parent.stat().st_mode | 0o011)
+        self._run("initdb", "-D", str(work / "data"), "-U", "siqaco", "--auth=trust",
+                  "--no-locale", "-E", "UTF8", "--no-sync")
+        for _ in range(5):
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                self.port = s.getsockname()[1]
+            opts = f"-k {work} -p {self.port} -F -c listen_addresses=127.0.0.1 -c max_connections=200"
+            p = self._run("pg_ctl", "-D", str(work / "data"), "-o", opts, "-l", str(work / "log"),
+                          "-w", "start", check=False)
+            if p.returncode == 0:
+                break
+        else:
+            sys.exit("--pg auto: could not start PostgreSQL: " + (work / "log").read_text()[-2000:])
+        self.url = f"postgresql://siqaco@127.0.0.1:{self.port}"
+        v = subprocess.run([str(self.bin / "postgres"), "--version"], capture_output=True, text=True)
+        # "postgres (PostgreSQL) 15.18 (Debian ...)"
+        self.version = (v.stdout.split() + ["?"] * 3)[2] if v.returncode == 0 else "?"
+        log(f"PostgreSQL {self.version} on 127.0.0.1:{self.port} (data in {work / 'data'})")
+
+    def _run(self, prog: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        p = subprocess.run([*self.run_as, str(self.bin / prog), *args], cwd=self.dir, capture_output=True)
+        if check and p.returncode != 0:
+            sys.exit(f"--pg auto: {prog} failed: {p.stderr.decode(errors='replace')[-2000:]}")
+        return p
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop", check=False)

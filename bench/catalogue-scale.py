@@ -5,7 +5,8 @@ and `siqaco update --dry-run` over 10 000 streams. Not a test, not run in CI.
 
 Usage:
   .venv/bin/python bench/catalogue-scale.py [--pg postgresql://postgres@127.0.0.1:55432]
-      [--big syn] [--samples 200] [--archive DIR] [--keep-databases]
+      [--big syn] [--big-streams 10000] [--big-days 1000] [--samples 200] [--archive DIR]
+      [--keep-databases]
       [--siqaco PATH] [--work DIR] ...
   (the options common to all scripts: bench/_bench.py, `--help`; the figures here are
   each script's own: percentiles of many requests, no alternation)
@@ -19,7 +20,8 @@ What it measures (every figure wall-clock, `time.perf_counter`, no other timing 
    maintenance grows slightly faster than linearly). Also `siqaco index` of the bench
    archive (make-bench-archive) into PostgreSQL and into SQLite, end to end.
 2. Queries on the 10-million-row bench catalogue `--big` (10 000 streams x 1 000 day files,
-   made by bench/synthetic-catalogue.py; read only): the statements siqaco issues for the
+   made by bench/synthetic-catalogue.py; read only; another size with --big-streams and
+   --big-days, as bench/run-all builds it): the statements siqaco issues for the
    statistics of one stream-year (`siqaco stats -s STREAM --start --end`) and for its
    segments (the availability service, `Catalogue::stored_spans`), each timed in one psql
    session (`\\timing`: server time plus the round trip) for `--samples` random
@@ -313,6 +315,10 @@ def main() -> None:
     ap.add_argument("--pg", default="postgresql://postgres@127.0.0.1:55432",
                     help="the server (URL without database)")
     ap.add_argument("--big", default="syn", help="the 10-million-row catalogue (read only)")
+    ap.add_argument("--big-streams", type=int, default=10_000,
+                    help="streams of --big (bench/synthetic-catalogue.py --streams; default 10 000)")
+    ap.add_argument("--big-days", type=int, default=1_000,
+                    help="day files per stream of --big (synthetic-catalogue.py --days; default 1 000)")
     ap.add_argument("--samples", type=int, default=200)
     ap.add_argument("--copy-rows", type=int, default=1_000_000)
     ap.add_argument("--archive", type=Path, default=Path(os.environ.get("SIQACO_BENCH_ARCHIVE", "-")),
@@ -335,7 +341,10 @@ def run(a) -> None:
         index_rates(server, a.siqaco, a.archive)
         big = f"{server}/{a.big}"
         n = int(psql(big, "SELECT count(*) FROM tsindex", "-t").strip())
-        query_latencies(big, a.samples, 10_000, 1_000, f"{n / 1e6:.0f}M rows")
+        if n != a.big_streams * a.big_days:
+            sys.exit(f"--big {a.big}: {n:,} rows, not --big-streams x --big-days = "
+                     f"{a.big_streams * a.big_days:,}")
+        query_latencies(big, a.samples, a.big_streams, a.big_days, f"{n / 1e6:.3g}M rows")
         url = synthetic(server, "catscale_stats", a.siqaco, 1_000, 1_000)
         query_latencies(url, a.samples, 1_000, 1_000, "1M rows")
         stats_latencies(url, a.siqaco, a.samples, 1_000, 1_000)
