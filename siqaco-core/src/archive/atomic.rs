@@ -145,19 +145,6 @@ pub(crate) fn sync_dir(_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes the concatenation of `parts` to `path` (created, or truncated), with the
-/// permissions of `like` when that file exists, **without** waiting for the disk: for files that are only made
-/// durable later, all together with [`sync_file`] (the staged files of a merge; syncing
-/// each as it was written made the writer wait for the disk while it could be merging the
-/// next stream). Asking the kernel to start writeback at once (`sync_file_range`) measured
-/// no faster on the merge benchmark, so the kernel's own writeback is left to it.
-///
-/// # Errors
-/// [`Error::Io`] naming `path`.
-pub(crate) fn write_unsynced(path: &Path, parts: &[&[u8]], like: &Path) -> Result<()> {
-    write_unsynced_from(path, parts, like, &[], false)
-}
-
 /// Where a buffer was read from: `bytes` are the bytes of the file `path` from byte
 /// `offset` (as [`read_range_aligned`] and [`read_aligned`] give them).
 #[derive(Clone, Copy, Debug)]
@@ -170,21 +157,26 @@ pub(crate) struct ReadFrom<'a> {
     pub offset: u64,
 }
 
-/// [`write_unsynced`] whose runs of parts that lie in one of the `sources` buffers (a run
-/// of adjacent parts of at least [`COPY_RANGE_MIN`] bytes) are copied, when `copy_ranges`,
-/// from the file they were read from with `copy_file_range` (Linux; page cache to page
-/// cache inside the kernel, as GNU `cp` copies) instead of written from the buffer.
+/// Writes the concatenation of `parts` to `path` (created, or truncated), with the
+/// permissions of `like` when that file exists, **without** waiting for the disk: for files that are only made
+/// durable later, all together with [`sync_file`] (the staged files of a merge; syncing
+/// each as it was written made the writer wait for the disk while it could be merging the
+/// next stream). Asking the kernel to start writeback at once (`sync_file_range`) measured
+/// no faster on the merge benchmark, so the kernel's own writeback is left to it.
 ///
-/// The file may have changed since it was read, so each copied run is read back from the
-/// new file and compared with the buffer's bytes (the ones the caller verified); when they
-/// differ, the run is written again from the buffer. The new file therefore holds exactly
-/// the concatenation of `parts`, as [`write_unsynced`] writes it. Where `copy_file_range`
-/// fails (another file system: `EXDEV`; not supported: `EINVAL`, `ENOSYS`, `EOPNOTSUPP`;
-/// any other error) or a source cannot be opened, the rest of the file is written from
-/// the buffers with `writev` (an error of that write is returned).
+/// The parts go with vectored writes (`writev`), except, when `copy_ranges`, the runs of
+/// adjacent parts of at least [`COPY_RANGE_MIN`] bytes that lie in one of the `sources`
+/// buffers: those are copied from the file they were read from with `copy_file_range`
+/// (Linux; page cache to page cache inside the kernel, as GNU `cp` copies). The file may
+/// have changed since it was read, so each copied run is read back from the new file and
+/// compared with the buffer's bytes (the ones the caller verified); when they differ, the
+/// run is written again from the buffer. The new file therefore holds exactly the
+/// concatenation of `parts` either way. Where `copy_file_range` fails (another file
+/// system: `EXDEV`; not supported: `EINVAL`, `ENOSYS`, `EOPNOTSUPP`; any other error) or a
+/// source cannot be opened, the rest of the file is written from the buffers.
 ///
 /// # Errors
-/// As [`write_unsynced`].
+/// [`Error::Io`] naming `path`.
 pub(crate) fn write_unsynced_from(
     path: &Path,
     parts: &[&[u8]],

@@ -15,6 +15,11 @@ fn put(root: &Path, rel: &str) {
     write_atomic(&root.join(rel), rel.as_bytes()).unwrap();
 }
 
+/// [`write_unsynced_from`] from the buffers only (`writev`).
+fn write_unsynced(path: &Path, parts: &[&[u8]], like: &Path) -> Result<()> {
+    write_unsynced_from(path, parts, like, &[], false)
+}
+
 fn rels(files: &[ArchiveFile]) -> Vec<&str> {
     files.iter().map(|f| f.rel_path.as_str()).collect()
 }
