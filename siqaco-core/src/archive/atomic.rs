@@ -493,21 +493,6 @@ pub(crate) fn read_range_aligned(
     offset: u64,
     len: usize,
 ) -> std::io::Result<AlignedBytes> {
-    read_range_aligned_reusing(path, offset, len, Vec::new())
-}
-
-/// [`read_range_aligned`] into the allocation `buf` (e.g. [`AlignedBytes::into_buffer`]
-/// of a range read before) when it is large enough (no page faults, no clearing), else
-/// into a new one.
-///
-/// # Errors
-/// As [`read_range_aligned`].
-pub(crate) fn read_range_aligned_reusing(
-    path: &Path,
-    offset: u64,
-    len: usize,
-    buf: Vec<u8>,
-) -> std::io::Result<AlignedBytes> {
     use std::io::{Read, Seek, SeekFrom};
     const PAGE: usize = 4096;
     #[cfg(feature = "objectstore")]
@@ -516,10 +501,7 @@ pub(crate) fn read_range_aligned_reusing(
     }
     let mut f = fs::File::open(path)?;
     f.seek(SeekFrom::Start(offset))?;
-    let mut buf = buf;
-    if buf.len() < 2 * PAGE + len {
-        buf = vec![0u8; 2 * PAGE + len];
-    }
+    let mut buf = vec![0u8; 2 * PAGE + len];
     let pad = buf.as_ptr().align_offset(PAGE).min(PAGE - 1);
     let start = pad + (offset % PAGE as u64) as usize;
     f.read_exact(&mut buf[start..start + len])?;

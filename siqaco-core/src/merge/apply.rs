@@ -37,7 +37,7 @@ use super::verify::verify_ranked;
 use super::{merge_ranked, rank, scan_recs, to_recs, ArchiveDay, DayStats, MergeOptions};
 use crate::archive::leftover::{clean_dir, Scope, MERGE_STAGED_SUFFIX};
 use crate::archive::{
-    read_aligned_reusing, read_range_aligned_reusing, sync_dir, sync_file, tidy_root, write_atomic,
+    read_aligned, read_range_aligned, sync_dir, sync_file, tidy_root, write_atomic,
     write_unsynced_from, AlignedBytes, Archive, ArchiveLock, Layout, ReadFrom,
 };
 use crate::error::{Error, Result};
@@ -566,47 +566,6 @@ pub(super) fn step_delay() {
     }
 }
 
-/// How many read buffers each merging thread keeps for its next streams ([`pooled`]).
-const POOLED_BUFFERS: usize = 8;
-
-thread_local! {
-    /// The read buffers of the streams this thread merged: the next streams read into
-    /// them instead of fresh allocations (each one page faults and cleared by the kernel:
-    /// about 8 % of the merge benchmark's CPU, `docs/benchmarks.md`).
-    static READ_BUFFERS: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// The smallest buffer of this thread's pool that holds `len` bytes with room for page
-/// alignment, or an empty one (the readers then allocate).
-fn pooled(len: usize) -> Vec<u8> {
-    READ_BUFFERS.with_borrow_mut(|pool| {
-        let fit = pool
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| b.len() > len + 2 * 4096)
-            .min_by_key(|(_, b)| b.len())
-            .map(|(i, _)| i);
-        fit.map(|i| pool.swap_remove(i)).unwrap_or_default()
-    })
-}
-
-/// Returns a read buffer to this thread's pool, which keeps its [`POOLED_BUFFERS`]
-/// largest.
-fn unpool(buf: Vec<u8>) {
-    if buf.is_empty() {
-        return;
-    }
-    READ_BUFFERS.with_borrow_mut(|pool| {
-        pool.push(buf);
-        if pool.len() > POOLED_BUFFERS {
-            let smallest = (0..pool.len()).min_by_key(|&i| pool[i].len());
-            if let Some(i) = smallest {
-                pool.swap_remove(i);
-            }
-        }
-    });
-}
-
 /// Test hook: `SIQACO_MERGE_COPY_RANGE=0` stages every day file with `writev` from the
 /// merge's buffers (the fallback where `copy_file_range` is not supported), so that tests
 /// run both ways.
@@ -959,7 +918,7 @@ fn merge_run(
                 for l in locs {
                     let path = &files[l.file].1;
                     let len = (l.span.end - l.span.start) as usize;
-                    let b = read_range_aligned_reusing(path, l.span.start, len, pooled(len))
+                    let b = read_range_aligned(path, l.span.start, len)
                         .map_err(|e| Error::io(path, e))?;
                     bufs.push((k, l, b));
                 }
@@ -974,7 +933,7 @@ fn merge_run(
                     warnings: Vec::new(),
                 });
             };
-            let outcome = merge_one_stream(
+            merge_one_stream(
                 archive,
                 inputs,
                 nslc,
@@ -990,10 +949,7 @@ fn merge_run(
                     .iter()
                     .map(|(_, l, b)| (&b[..], files[l.file].1.as_path(), l.span.start));
                 name_decode_error(e, sources)
-            });
-            bufs.into_iter()
-                .for_each(|(_, _, b)| unpool(b.into_buffer()));
-            outcome
+            })
         })
         .collect();
     tracing::debug!(
@@ -1191,9 +1147,6 @@ fn merge_one_stream(
             .collect();
         staging.stage_from(&writes, &sources)?;
     }
-    for (_, b) in files.into_values() {
-        b.into_iter().for_each(|b| unpool(b.into_buffer()));
-    }
     Ok(out)
 }
 
@@ -1211,8 +1164,7 @@ fn read_day_file(p: &Path, staging: Option<&Staging<'_>>) -> Result<Option<Align
         return Ok(got.map(|(b, _)| AlignedBytes::from_vec(b)));
     }
     let _ = staging;
-    let len = fs::metadata(p).map_or(0, |m| m.len() as usize);
-    match read_aligned_reusing(p, pooled(len)) {
+    match read_aligned(p) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(p, e)),
