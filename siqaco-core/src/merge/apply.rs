@@ -13,7 +13,7 @@
 //!    (page cache to page cache, as `cp` copies), and are then read back and compared
 //!    with the bytes that were read and verified (the file may have changed since): the
 //!    staged file holds exactly the verified bytes before anything is synced
-//!    ([`write_unsynced_from`]); the rest, and everything where the kernel cannot copy,
+//!    (`write_unsynced_from`); the rest, and everything where the kernel cannot copy,
 //!    is written from the merge's buffers (`writev`);
 //! 3. journal rewritten as `commit`;
 //! 4. each staged file renamed over its target (atomic); a day that holds no record any
