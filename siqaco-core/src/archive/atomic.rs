@@ -62,7 +62,8 @@ pub(crate) fn write_atomic_with(
             .create_new(true)
             .open(&tmp)
             .map_err(|e| Error::io(&tmp, e))?;
-        write_like(&mut f, &tmp, &[bytes], path)?;
+        copy_permissions(&f, &tmp, path)?;
+        write_all_vectored(&mut f, &[bytes]).map_err(|e| Error::io(&tmp, e))?;
         f.sync_all().map_err(|e| Error::io(&tmp, e))?;
         drop(f);
         before_rename(&tmp).map_err(|e| Error::io(&tmp, e))?;
@@ -144,6 +145,18 @@ pub(crate) fn sync_dir(_dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Where a buffer was read from: `bytes` are the bytes of the file `path` from byte
+/// `offset` (as [`read_range_aligned`] and [`read_aligned`] give them).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReadFrom<'a> {
+    /// The bytes read (and verified by the caller).
+    pub bytes: &'a [u8],
+    /// The file they were read from.
+    pub path: &'a Path,
+    /// The file offset of `bytes[0]`.
+    pub offset: u64,
+}
+
 /// Writes the concatenation of `parts` to `path` (created, or truncated), with the
 /// permissions of `like` when that file exists, **without** waiting for the disk: for files that are only made
 /// durable later, all together with [`sync_file`] (the staged files of a merge; syncing
@@ -151,21 +164,183 @@ pub(crate) fn sync_dir(_dir: &Path) -> Result<()> {
 /// next stream). Asking the kernel to start writeback at once (`sync_file_range`) measured
 /// no faster on the merge benchmark, so the kernel's own writeback is left to it.
 ///
+/// The parts go with vectored writes (`writev`), except, when `copy_ranges`, the runs of
+/// adjacent parts of at least [`COPY_RANGE_MIN`] bytes that lie in one of the `sources`
+/// buffers: those are copied from the file they were read from with `copy_file_range`
+/// (Linux; page cache to page cache inside the kernel, as GNU `cp` copies). The file may
+/// have changed since it was read, so each copied run is read back from the new file and
+/// compared with the buffer's bytes (the ones the caller verified); when they differ, the
+/// run is written again from the buffer. The new file therefore holds exactly the
+/// concatenation of `parts` either way. Where `copy_file_range` fails (another file
+/// system: `EXDEV`; not supported: `EINVAL`, `ENOSYS`, `EOPNOTSUPP`; any other error) or a
+/// source cannot be opened, the rest of the file is written from the buffers.
+///
 /// # Errors
 /// [`Error::Io`] naming `path`.
-pub(crate) fn write_unsynced(path: &Path, parts: &[&[u8]], like: &Path) -> Result<()> {
+pub(crate) fn write_unsynced_from(
+    path: &Path,
+    parts: &[&[u8]],
+    like: &Path,
+    sources: &[ReadFrom<'_>],
+    copy_ranges: bool,
+) -> Result<()> {
     if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         create_dirs(dir)?;
     }
     let mut f = fs::OpenOptions::new()
+        .read(true) // the copied runs are read back
         .write(true)
         .create(true)
         .truncate(true)
         .open(path)
         .map_err(|e| Error::io(path, e))?;
-    write_like(&mut f, path, parts, like)?;
+    copy_permissions(&f, path, like)?;
+    #[cfg(target_os = "linux")]
+    if copy_ranges && !sources.is_empty() {
+        write_copying(&mut f, parts, sources).map_err(|e| Error::io(path, e))?;
+        start_writeback(&f);
+        return Ok(());
+    }
+    let _ = (sources, copy_ranges);
+    write_all_vectored(&mut f, parts).map_err(|e| Error::io(path, e))?;
     start_writeback(&f);
     Ok(())
+}
+
+/// The smallest run of parts [`write_unsynced_from`] copies with `copy_file_range`:
+/// shorter runs (a few records between re-encoded ones) cost more in calls and
+/// read-backs than their bytes.
+pub(crate) const COPY_RANGE_MIN: usize = 64 * 1024;
+
+/// The writing of [`write_unsynced_from`] with `copy_ranges`, after `f` was created.
+#[cfg(target_os = "linux")]
+fn write_copying(
+    f: &mut fs::File,
+    parts: &[&[u8]],
+    sources: &[ReadFrom<'_>],
+) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    // runs of adjacent parts, as `write_all_vectored` joins them: (parts, address, length)
+    let mut runs: Vec<(std::ops::Range<usize>, usize, usize)> = Vec::new();
+    for (k, p) in parts.iter().enumerate().filter(|(_, p)| !p.is_empty()) {
+        match runs.last_mut() {
+            Some((ks, a, n)) if *a + *n == p.as_ptr() as usize => {
+                ks.end = k + 1;
+                *n += p.len();
+            }
+            _ => runs.push((k..k + 1, p.as_ptr() as usize, p.len())),
+        }
+    }
+    // the source buffer holding a run, and the run as a slice of it
+    let within = |a: usize, n: usize| {
+        sources.iter().enumerate().find_map(|(i, s)| {
+            let start = s.bytes.as_ptr() as usize;
+            (start <= a && a + n <= start + s.bytes.len())
+                .then(|| (i, &s.bytes[a - start..a - start + n]))
+        })
+    };
+    // sources opened on first use; `None` inside: it cannot be opened
+    let mut opened: Vec<Option<Option<fs::File>>> = (0..sources.len()).map(|_| None).collect();
+    let mut copying = true;
+    let mut pos: u64 = 0; // bytes written so far
+    let mut pending: Vec<&[u8]> = Vec::new();
+    let mut check: Vec<u8> = Vec::new();
+    for (ks, a, n) in runs {
+        let src = (copying && n >= COPY_RANGE_MIN)
+            .then(|| within(a, n))
+            .flatten();
+        let Some((i, run)) = src else {
+            pending.extend(&parts[ks]);
+            continue;
+        };
+        let s = &sources[i];
+        let file = opened[i].get_or_insert_with(|| fs::File::open(s.path).ok());
+        let Some(file) = file.as_ref() else {
+            pending.push(run);
+            continue;
+        };
+        write_all_vectored(f, &pending)?;
+        pos += pending.iter().map(|p| p.len() as u64).sum::<u64>();
+        pending.clear();
+        let from = s.offset + (run.as_ptr() as usize - s.bytes.as_ptr() as usize) as u64;
+        let copied = copy_range(file, from, f, run.len());
+        if copied < run.len() {
+            // not supported here, or the file is shorter now: the rest from the buffer
+            copying = false;
+            write_all_vectored(f, &[&run[copied..]])?;
+        }
+        // The proof: the staged bytes read back equal the verified ones.
+        if copied > 0 && !equal_at(f, pos, &run[..copied], &mut check)? {
+            tracing::debug!(
+                source = %s.path.display(),
+                "the file changed since it was read: its bytes written from the buffer"
+            );
+            f.write_all_at(&run[..copied], pos)?;
+        }
+        pos += run.len() as u64;
+    }
+    write_all_vectored(f, &pending)
+}
+
+/// Copies up to `len` bytes of `from` from byte `offset` to `to` at its position (which
+/// advances) with `copy_file_range`; returns how many were copied, less than `len` when
+/// `from` ends first or the call fails (fallback to the caller's writes: see
+/// [`write_unsynced_from`]). Interrupted calls are retried.
+#[cfg(target_os = "linux")]
+fn copy_range(from: &fs::File, offset: u64, to: &fs::File, len: usize) -> usize {
+    use std::os::fd::AsRawFd;
+    let mut off_in = offset as libc::loff_t;
+    let mut done = 0;
+    while done < len {
+        // SAFETY: both descriptors are open for the call; `off_in` is a valid loff_t the
+        // kernel updates; a null `off_out` uses and advances `to`'s file position.
+        let r = unsafe {
+            libc::copy_file_range(
+                from.as_raw_fd(),
+                &mut off_in,
+                to.as_raw_fd(),
+                std::ptr::null_mut(),
+                len - done,
+                0,
+            )
+        };
+        if r < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            tracing::debug!("copy_file_range: {e}: written from the buffers instead");
+            break;
+        }
+        if r == 0 {
+            break;
+        }
+        done += r as usize;
+    }
+    done
+}
+
+/// Whether the bytes of `f` from `offset` equal `want` (read back in chunks of 1 MiB into
+/// `buf`).
+#[cfg(target_os = "linux")]
+fn equal_at(f: &fs::File, offset: u64, want: &[u8], buf: &mut Vec<u8>) -> std::io::Result<bool> {
+    use std::os::unix::fs::FileExt;
+    const CHUNK: usize = 1 << 20;
+    buf.resize(CHUNK.min(want.len()), 0);
+    let mut at = 0;
+    while at < want.len() {
+        let n = (want.len() - at).min(buf.len());
+        match f.read_exact_at(&mut buf[..n], offset + at as u64) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        if buf[..n] != want[at..at + n] {
+            return Ok(false);
+        }
+        at += n;
+    }
+    Ok(true)
 }
 
 /// Asks the kernel to start writing `f`'s dirty pages to disk now, without waiting for
@@ -184,16 +359,15 @@ fn start_writeback(f: &fs::File) {
     let _ = f;
 }
 
-/// Gives `f` (open at `path`) the permissions of the file `like` when that exists, then
-/// writes the concatenation of `parts`.
-fn write_like(f: &mut fs::File, path: &Path, parts: &[&[u8]], like: &Path) -> Result<()> {
+/// Gives `f` (open at `path`) the permissions of the file `like` when that exists.
+fn copy_permissions(f: &fs::File, path: &Path, like: &Path) -> Result<()> {
     if let Ok(old) = fs::metadata(like) {
         if old.is_file() {
             f.set_permissions(old.permissions())
                 .map_err(|e| Error::io(path, e))?;
         }
     }
-    write_all_vectored(f, parts).map_err(|e| Error::io(path, e))
+    Ok(())
 }
 
 /// Writes every byte of `parts`, in order, with vectored writes (`writev`) of at most

@@ -15,6 +15,11 @@ fn put(root: &Path, rel: &str) {
     write_atomic(&root.join(rel), rel.as_bytes()).unwrap();
 }
 
+/// [`write_unsynced_from`] from the buffers only (`writev`).
+fn write_unsynced(path: &Path, parts: &[&[u8]], like: &Path) -> Result<()> {
+    write_unsynced_from(path, parts, like, &[], false)
+}
+
 fn rels(files: &[ArchiveFile]) -> Vec<&str> {
     files.iter().map(|f| f.rel_path.as_str()).collect()
 }
@@ -629,6 +634,69 @@ fn unsynced_write_of_many_parts_is_their_concatenation() {
     let expected: Vec<u8> = parts.concat();
     write_unsynced(&path, &parts, &like).unwrap();
     assert_eq!(fs::read(&path).unwrap(), expected);
+}
+
+#[test]
+fn staged_copies_of_read_ranges_equal_the_verified_bytes_however_the_source_changes() {
+    // A real day file (IU.COLA BHZ, miniSEED 2, 197 632 bytes) read into a buffer as the
+    // merge reads it; the new file is runs of that buffer (copied with copy_file_range
+    // when allowed) between bytes of other buffers (written): it must hold exactly the
+    // concatenation of the parts, with copies on or off, and when the source file was
+    // rewritten, truncated or removed after it was read (the bytes verified are the
+    // buffer's, never the file's new ones).
+    let Some(data) = crate::testing::test_data_dir() else {
+        return;
+    };
+    let day = data.join("sds-small/2010/IU/COLA/BHZ.D/IU.COLA.00.BHZ.D.2010.058");
+    let dir = tempfile::tempdir().unwrap();
+    let like = dir.path().join("absent");
+    for change in ["none", "rewritten", "truncated", "removed"] {
+        for copy in [true, false] {
+            let src = dir.path().join("source");
+            fs::copy(&day, &src).unwrap();
+            let len = fs::metadata(&src).unwrap().len();
+            let offset = 4096;
+            let read = read_range_aligned(&src, offset, (len - offset) as usize).unwrap();
+            let other: Vec<u8> = (0..700u32).map(|i| (i * 13 % 251) as u8).collect();
+            let b = &read[..];
+            // runs of ≥ 64 KiB (copied) and shorter ones (written), out of order
+            let parts: Vec<&[u8]> = vec![
+                &other[..100],
+                &b[512..512 + 80 * 1024],
+                &b[512 + 80 * 1024..100 * 1024],
+                &other[100..],
+                &b[..512],
+                &b[100 * 1024..],
+                &b[..70 * 1024],
+            ];
+            let expected = parts.concat();
+            match change {
+                "rewritten" => {
+                    let mut new = fs::read(&src).unwrap();
+                    new.iter_mut().for_each(|x| *x = x.wrapping_add(1));
+                    fs::write(&src, new).unwrap();
+                }
+                "truncated" => {
+                    let f = fs::OpenOptions::new().write(true).open(&src).unwrap();
+                    f.set_len(offset + 90 * 1024).unwrap();
+                }
+                "removed" => fs::remove_file(&src).unwrap(),
+                _ => {}
+            }
+            let sources = [ReadFrom {
+                bytes: b,
+                path: &src,
+                offset,
+            }];
+            let path = dir.path().join(format!("new-{change}-{copy}"));
+            write_unsynced_from(&path, &parts, &like, &sources, copy).unwrap();
+            assert_eq!(
+                fs::read(&path).unwrap(),
+                expected,
+                "source {change}, copies {copy}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -8,7 +8,13 @@
 //!
 //! 1. journal `staging` listing every target day file and its staged file
 //!    (`.NAME.siqaco-merge-new` beside it);
-//! 2. each staged file written with [`write_atomic`];
+//! 2. each staged file written (not yet synced): runs of records copied unchanged from an
+//!    input or day file that lie in one file go with `copy_file_range` from that file
+//!    (page cache to page cache, as `cp` copies), and are then read back and compared
+//!    with the bytes that were read and verified (the file may have changed since): the
+//!    staged file holds exactly the verified bytes before anything is synced
+//!    (`write_unsynced_from`); the rest, and everything where the kernel cannot copy,
+//!    is written from the merge's buffers (`writev`);
 //! 3. journal rewritten as `commit`;
 //! 4. each staged file renamed over its target (atomic); a day that holds no record any
 //!    more is removed; then each directory of a renamed or removed file synced once;
@@ -31,8 +37,8 @@ use super::verify::verify_ranked;
 use super::{merge_ranked, rank, scan_recs, to_recs, ArchiveDay, DayStats, MergeOptions};
 use crate::archive::leftover::{clean_dir, Scope, MERGE_STAGED_SUFFIX};
 use crate::archive::{
-    read_aligned, read_range_aligned, sync_dir, sync_file, tidy_root, write_atomic, write_unsynced,
-    AlignedBytes, Archive, ArchiveLock, Layout,
+    read_aligned, read_range_aligned, sync_dir, sync_file, tidy_root, write_atomic,
+    write_unsynced_from, AlignedBytes, Archive, ArchiveLock, Layout, ReadFrom,
 };
 use crate::error::{Error, Result};
 use crate::record::{RecordScanner, ScanItem};
@@ -378,6 +384,21 @@ impl<'w> Staging<'w> {
     /// # Errors
     /// [`Error::Io`]; call [`Staging::abort`] then.
     pub fn stage(&self, files: &[(PathBuf, Option<Vec<&[u8]>>)]) -> Result<()> {
+        self.stage_from(files, &[])
+    }
+
+    /// [`Staging::stage`] of parts that lie (many of them) in the buffers `sources`, read
+    /// from files: runs of them are copied from those files with `copy_file_range` and
+    /// proved equal to the buffers' bytes ([`write_unsynced_from`]), unless the test hook
+    /// `SIQACO_MERGE_COPY_RANGE=0` asks for `writev` from the buffers only.
+    ///
+    /// # Errors
+    /// As [`Staging::stage`].
+    pub(crate) fn stage_from(
+        &self,
+        files: &[(PathBuf, Option<Vec<&[u8]>>)],
+        sources: &[ReadFrom<'_>],
+    ) -> Result<()> {
         if files.is_empty() {
             return Ok(());
         }
@@ -420,7 +441,7 @@ impl<'w> Staging<'w> {
                 // roll-back, and [`Staging::commit`] syncs it before the journal says
                 // `commit`.
                 let staged = staged_path(t, self.tag.as_deref());
-                write_unsynced(&staged, b, t)?;
+                write_unsynced_from(&staged, b, t, sources, copy_ranges())?;
                 self.unsynced
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -543,6 +564,13 @@ pub(super) fn step_delay() {
     {
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
+}
+
+/// Test hook: `SIQACO_MERGE_COPY_RANGE=0` stages every day file with `writev` from the
+/// merge's buffers (the fallback where `copy_file_range` is not supported), so that tests
+/// run both ways.
+fn copy_ranges() -> bool {
+    std::env::var_os("SIQACO_MERGE_COPY_RANGE").is_none_or(|v| v != "0")
 }
 
 /// Reads every file of an input (a file, or all non-hidden files under a directory).
@@ -1124,7 +1152,23 @@ fn merge_one_stream(
         });
     }
     if let Some(staging) = staging {
-        staging.stage(&writes)?;
+        // the buffers the copied records lie in, and where they were read from
+        let sources: Vec<ReadFrom<'_>> = bufs
+            .iter()
+            .map(|(_, l, b)| ReadFrom {
+                bytes: b,
+                path: &input_paths[l.file].1,
+                offset: l.span.start,
+            })
+            .chain(files.values().filter_map(|(p, b)| {
+                b.as_ref().map(|b| ReadFrom {
+                    bytes: b,
+                    path: p,
+                    offset: 0,
+                })
+            }))
+            .collect();
+        staging.stage_from(&writes, &sources)?;
     }
     Ok(out)
 }
