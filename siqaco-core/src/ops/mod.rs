@@ -78,6 +78,9 @@ pub use catalogue::{
 };
 pub use control::{Control, Progress};
 pub use distributed::{decode, encode, partition};
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use distributed::IndexWriter;
 #[cfg(feature = "fdsn")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fdsn")))]
 pub use fetch::{ArchiveFetch, FetchRequest};

@@ -131,6 +131,7 @@ def read(
     end_ns: Optional[int] = None,
     tolerance_s: Optional[float] = None,
     mapping: Optional[str] = None,
+    threads: Optional[int] = None,
 ) -> Job:
     """The read of samples into segments; ``run()`` gives tuples ``(net, sta, loc, cha,
     start_ns, rate_hz, data)``; Ctrl-C stops it between files."""
@@ -419,3 +420,14 @@ class Job:
         """The partial result of one partition (in a worker)."""
     def combine(self, listing: Sequence[int], partials: Sequence[Sequence[int]]) -> Any:
         """The single-machine result from the listing and every partition's partial."""
+    def writer(self) -> "IndexWriter":
+        """An index only: the catalogue opened (created when missing) and compared with the
+        archive, ready to take the partials one at a time."""
+
+class IndexWriter:
+    """The catalogue of a distributed index, written while the workers read."""
+
+    def add(self, partial: bytes) -> None:
+        """Takes one partial and writes the batches of files it completes."""
+    def finish(self) -> IndexReport:
+        """Writes what is left; the run's ``IndexReport``."""
