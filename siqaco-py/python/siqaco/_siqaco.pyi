@@ -6,6 +6,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, final
 __all__ = [
     "__version__",
     "Job",
+    "IndexWriter",
     "ScanReport",
     "UpdateSummary",
     "IndexReport",
@@ -424,6 +425,7 @@ class Job:
         """An index only: the catalogue opened (created when missing) and compared with the
         archive, ready to take the partials one at a time."""
 
+@final
 class IndexWriter:
     """The catalogue of a distributed index, written while the workers read."""
 
