@@ -306,25 +306,6 @@ pub fn read_http_request(s: &mut std::net::TcpStream) -> (String, String) {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The repository is found at run time: the directory it names holds this crate's
-    /// manifest and the workspace manifest that lists it as a member.
-    #[test]
-    fn workspace_root_is_the_repository_of_this_crate() {
-        let root = workspace_root().expect("cargo test runs inside the workspace");
-        assert!(
-            root.join("siqaco-core/Cargo.toml").is_file(),
-            "{}",
-            root.display()
-        );
-        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
-        assert!(manifest.contains("\"siqaco-core\""), "{}", root.display());
-    }
-}
-
 /// The threads of the rayon pool of each parallel step of an operation noted while
 /// [`joining_threads`] runs its closure (the joining of traces of a scan or a read,
 /// `rayon::current_num_threads()` inside the step).
@@ -353,4 +334,23 @@ pub fn joining_threads<R>(f: impl FnOnce() -> R) -> (R, Vec<usize>) {
         .take()
         .unwrap_or_default();
     (r, seen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The repository is found at run time: the directory it names holds this crate's
+    /// manifest and the workspace manifest that lists it as a member.
+    #[test]
+    fn workspace_root_is_the_repository_of_this_crate() {
+        let root = workspace_root().expect("cargo test runs inside the workspace");
+        assert!(
+            root.join("siqaco-core/Cargo.toml").is_file(),
+            "{}",
+            root.display()
+        );
+        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        assert!(manifest.contains("\"siqaco-core\""), "{}", root.display());
+    }
 }

@@ -1871,7 +1871,11 @@ impl IndexFrom {
                 break;
             }
             let batch = &todo[*written..(*written + opts.batch_files.max(1)).min(todo.len())];
-            if !all && !batch.iter().all(|(f, _, _)| read_before.contains_key(&f.path)) {
+            if !all
+                && !batch
+                    .iter()
+                    .all(|(f, _, _)| read_before.contains_key(&f.path))
+            {
                 break;
             }
             let before: Vec<_> = batch

@@ -77,10 +77,10 @@ pub use catalogue::{
     StatsRequest,
 };
 pub use control::{Control, Progress};
-pub use distributed::{decode, encode, partition};
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use distributed::IndexWriter;
+pub use distributed::{decode, encode, partition};
 #[cfg(feature = "fdsn")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fdsn")))]
 pub use fetch::{ArchiveFetch, FetchRequest};
