@@ -314,8 +314,7 @@ pub fn scan_partial(files: &[ArchiveFile], opts: &ScanOptions) -> ScanPartial {
 /// that together hold each listed file once, in any order): equal to the report of one
 /// scan of all the files with the same `opts`, because traces are joined with the same
 /// rule whatever the order the pieces arrive in (the single-machine scan already merges
-/// the per-thread results in any order).
-/// The traces are joined on `opts.threads` threads.
+/// the per-thread results in any order). The traces are joined on `opts.threads` threads.
 pub fn combine(partials: impl IntoIterator<Item = ScanPartial>, opts: &ScanOptions) -> ScanReport {
     let tolerance = &opts.analysis.tolerance;
     let acc = partials.into_iter().fold(Acc::default(), |acc, p| {
