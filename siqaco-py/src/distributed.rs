@@ -188,7 +188,10 @@ impl IndexWriter {
     fn with<T: Send>(
         &self,
         py: Python<'_>,
-        f: impl FnOnce(&mut Option<siqaco::ops::IndexWriter>, &siqaco::ops::Control) -> siqaco::Result<T>
+        f: impl FnOnce(
+                &mut Option<siqaco::ops::IndexWriter>,
+                &siqaco::ops::Control,
+            ) -> siqaco::Result<T>
             + Send,
     ) -> PyResult<T> {
         run_op(py, None, |control| {
@@ -215,7 +218,9 @@ impl IndexWriter {
 
     /// Writes what is left and returns the `IndexReport` of the run.
     fn finish(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let inner = self.with(py, |w, control| w.take().ok_or_else(finished)?.finish(control))?;
+        let inner = self.with(py, |w, control| {
+            w.take().ok_or_else(finished)?.finish(control)
+        })?;
         PyIndexReport { inner }.into_py_any(py)
     }
 }
