@@ -20,7 +20,9 @@ can be dropped, cold); figures are medians with min-max of wall time. The Dask c
 started before the clocks (LocalCluster, processes=True, threads_per_worker=1, no
 dashboard); a run is the whole call: listing and partitioning in this process, the partials
 in the workers, combining (and for index writing the SQLite catalogue) in this process. The
-CLI runs with --threads 1 (one core, like one worker) and with its default (all cores). Each
+CLI runs with --threads 1 (one core, like one worker) and with its default (all cores); the
+machine's floor without Dask is two plain CLI processes of one thread at once, each on half
+of the stations (symbolic links under the work directory, its own catalogue). Each
 index run writes a new catalogue (followed by `sync`, for every tool). Same job: the scan
 result of each Dask run equals the CLI's JSON document, and the catalogue rows of each Dask
 index equal the CLI's; the benchmark stops otherwise.
@@ -29,6 +31,7 @@ index equal the CLI's; the benchmark stops otherwise.
 import argparse
 import json
 import os
+import shlex
 import shutil
 import sqlite3
 import time
@@ -41,6 +44,27 @@ from _bench import Job, Run, stat, timed
 
 ROWS = ("SELECT network,station,location,channel,version,starttime,endtime,byteoffset,bytes,"
         "timespans FROM tsindex")
+
+
+TWO_PROCESSES = "2 plain CLI processes, one half each"
+
+
+def halves_of(arch: Path, under: Path) -> tuple[list[Path], list[list[Path]]]:
+    """Two archives of symbolic links to alternate stations of `arch` (SDS: YEAR/NET/STA),
+    created once under `under`, and the files of each: the halves two plain processes read
+    at once."""
+    dirs = sorted(d for d in arch.glob("*/*/*") if d.is_dir())
+    stations = sorted({d.name for d in dirs})
+    roots = [under / "h0", under / "h1"]
+    files: list[list[Path]] = [[], []]
+    for d in dirs:
+        i = stations.index(d.name) % 2
+        link = roots[i] / d.relative_to(arch)
+        if not link.exists():
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(d)
+        files[i] += _bench.files_of(d)
+    return roots, files
 
 
 def rows(db: Path) -> list[tuple]:
@@ -86,6 +110,23 @@ def run(a, s: _bench.Session):
                                                               ok=(0, 3))))
         index_jobs.append(Job(label, lambda extra=extra: timed(_bench.synced(
             [s.siqaco, "index", arch, "--db", str(db), *extra]), ok=(0, 3)), fresh))
+    # The machine's floor without Dask: the archive's stations split in two halves, two
+    # plain CLI processes of one thread each at once (each half its own catalogue).
+    halves, half_files = halves_of(Path(arch), s.work / "halves")
+    both = lambda cmds: ["sh", "-c", " & ".join(" ".join(map(shlex.quote, map(str, c))) for c in cmds)  # noqa: E731
+                         + " & wait"]
+    scan_jobs.append(Job(TWO_PROCESSES, lambda: timed(both(
+        [[s.siqaco, "scan", *f, "--format", "json", "--threads", "1"] for f in half_files]), ok=(0, 3))))
+    half_dbs = [s.work / f"half{i}.sqlite" for i in (0, 1)]
+
+    def fresh_halves() -> None:
+        for d in half_dbs:
+            for p in d.parent.glob(d.name + "*"):
+                p.unlink()
+
+    index_jobs.append(Job(TWO_PROCESSES, lambda: timed(_bench.synced(both(
+        [[s.siqaco, "index", h, "--db", d, "--threads", "1"] for h, d in zip(halves, half_dbs)])), ok=(0, 3)),
+        fresh_halves))
     clusters = []
     try:
         for workers in (1, 2):
@@ -135,6 +176,9 @@ def run(a, s: _bench.Session):
     d1, d2, c1 = med["Dask, 1 worker(s)", "warm"], med["Dask, 2 worker(s)", "warm"], med["CLI --threads 1", "warm"]
     print(f"\n2 workers / 1 worker (warm): scan {d1[0] / d2[0]:.2f}x, index {d1[1] / d2[1]:.2f}x (target >= 1.7x)")
     print(f"1 worker / CLI --threads 1 (warm): scan {d1[0] / c1[0]:.2f}, index {d1[1] / c1[1]:.2f} (target <= 1.10)")
+    p2 = med[TWO_PROCESSES, "warm"]
+    print(f"the machine's floor, 2 plain processes / CLI --threads 1 (warm): scan {c1[0] / p2[0]:.2f}x, "
+          f"index {c1[1] / p2[1]:.2f}x (what 2 workers can reach at best)")
     s.results.update({"archive": arch, "gb": gb, "rows": out})
 
 

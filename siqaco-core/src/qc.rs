@@ -1075,13 +1075,7 @@ fn accumulate(files: &[ArchiveFile], opts: &QcOptions) -> Acc {
             })
             .reduce(Acc::default, |a, b| a.merge(b, &tol))
     };
-    match opts.threads {
-        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
-            Ok(pool) => pool.install(run),
-            Err(_) => run(),
-        },
-        None => run(),
-    }
+    crate::scan::in_pool(opts.threads, run)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -65,6 +65,10 @@ pub struct ReadOptions {
     /// stream belong to the stream it maps to (by the time of its first sample);
     /// `selection` selects the mapped streams. Empty = every record keeps its codes.
     pub mappings: crate::mapping::Mappings,
+    /// Threads of the read (`None` = the current rayon pool: all cores for the global
+    /// one): the header pass, the decoding and the joining of traces all run on one pool
+    /// of this many threads.
+    pub threads: Option<usize>,
 }
 
 impl ReadOptions {
@@ -75,6 +79,7 @@ impl ReadOptions {
             tolerance: *tolerance,
             cancel: None,
             mappings: Default::default(),
+            threads: None,
         }
     }
 }
@@ -151,7 +156,9 @@ pub fn read_paths(
 /// # Errors
 /// As [`read`].
 pub fn read_files(files: &[ArchiveFile], opts: &ReadOptions) -> Result<Vec<SampleSegment>> {
-    Ok(combine([read_partial(files, opts)?], &opts.tolerance))
+    crate::scan::in_pool(opts.threads, || {
+        Ok(combine([read_partial_here(files, opts)?], &opts.tolerance))
+    })
 }
 
 /// The partial result of reading one group of an archive's files (a partition of a
@@ -170,6 +177,11 @@ pub struct ReadPartial {
 /// # Errors
 /// As [`read`].
 pub fn read_partial(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPartial> {
+    crate::scan::in_pool(opts.threads, || read_partial_here(files, opts))
+}
+
+/// [`read_partial`] on the current rayon pool.
+fn read_partial_here(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPartial> {
     // 1. One header pass over each file (the records pass the validation gate there):
     //    per stream, its pieces with the records they come from; no sample decoded.
     let buffers = Buffers::default();
@@ -517,7 +529,10 @@ fn join_streams(
     streams.sort_by(|a, b| a.0.cmp(&b.0));
     streams
         .into_par_iter()
-        .map(|(nslc, pieces)| (nslc, join_pieces_with(pieces, tolerance, same_type, append)))
+        .map(|(nslc, pieces)| {
+            crate::scan::note_pool_threads();
+            (nslc, join_pieces_with(pieces, tolerance, same_type, append))
+        })
         .collect()
 }
 

@@ -32,7 +32,8 @@ pub struct ScanOptions {
     pub selection: Vec<NslcGlob>,
     /// Analysis options; `analysis.window` also limits the files listed and the records used.
     pub analysis: AnalysisOptions,
-    /// Number of worker threads (`None` = all cores).
+    /// Number of worker threads (`None` = all cores): one pool of this many threads reads
+    /// the files and joins the traces.
     pub threads: Option<usize>,
     /// Cancellation flag: once it is set, the files not yet started are skipped and the
     /// (partial) report is returned; the caller knows it cancelled.
@@ -253,7 +254,9 @@ fn scan_files_in_chunks(
     progress: Option<&(dyn Fn(Progress) + Sync)>,
     chunk_bytes: usize,
 ) -> ScanReport {
-    finish(accumulate(files, opts, progress, chunk_bytes), opts)
+    in_pool(reading_threads(files, opts), || {
+        finish(accumulate(files, opts, progress, chunk_bytes), opts)
+    })
 }
 
 /// The partial result of scanning one group of an archive's files (a partition of a
@@ -287,7 +290,9 @@ pub struct ScanPartial {
 /// as for the whole scan (selection, window, tolerance; the analysis itself is done by
 /// [`combine`]).
 pub fn scan_partial(files: &[ArchiveFile], opts: &ScanOptions) -> ScanPartial {
-    let acc = accumulate(files, opts, None, CHUNK_BYTES);
+    let acc = in_pool(reading_threads(files, opts), || {
+        accumulate(files, opts, None, CHUNK_BYTES)
+    });
     let tolerance = &opts.analysis.tolerance;
     let mut streams: Vec<(Nslc, u64, Vec<Piece>)> = acc
         .streams
@@ -309,7 +314,7 @@ pub fn scan_partial(files: &[ArchiveFile], opts: &ScanOptions) -> ScanPartial {
 /// that together hold each listed file once, in any order): equal to the report of one
 /// scan of all the files with the same `opts`, because traces are joined with the same
 /// rule whatever the order the pieces arrive in (the single-machine scan already merges
-/// the per-thread results in any order).
+/// the per-thread results in any order). The traces are joined on `opts.threads` threads.
 pub fn combine(partials: impl IntoIterator<Item = ScanPartial>, opts: &ScanOptions) -> ScanReport {
     let tolerance = &opts.analysis.tolerance;
     let acc = partials.into_iter().fold(Acc::default(), |acc, p| {
@@ -328,10 +333,39 @@ pub fn combine(partials: impl IntoIterator<Item = ScanPartial>, opts: &ScanOptio
         }
         acc.merge(other, opts)
     });
-    finish(acc, opts)
+    in_pool(opts.threads, || finish(acc, opts))
 }
 
-/// Reads `files` into one accumulator, `chunk_bytes` at a time, in parallel.
+/// Runs `work` on a rayon pool of `threads` threads (`None`: the current pool, all cores
+/// for the global one), so that every parallel step of one operation — the decoding and
+/// the joining of traces — stays within the request's `threads`. When no pool can be
+/// built (no thread can be spawned) `work` runs on the current pool.
+pub(crate) fn in_pool<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Send) -> R {
+    match threads.and_then(|n| rayon::ThreadPoolBuilder::new().num_threads(n).build().ok()) {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
+}
+
+/// The threads of a scan of `files`: `opts.threads`, or one per request in flight when
+/// the files are objects of a bucket ([`crate::archive::store::reading_threads`]).
+fn reading_threads(files: &[ArchiveFile], opts: &ScanOptions) -> Option<usize> {
+    match files.first() {
+        Some(f) => crate::archive::store::reading_threads(&f.path, opts.threads),
+        None => opts.threads,
+    }
+}
+
+/// Records, in tests, the threads of the pool a parallel step of an operation runs on
+/// ([`crate::testing::joining_threads`]).
+#[inline]
+pub(crate) fn note_pool_threads() {
+    #[cfg(any(test, feature = "testing"))]
+    crate::testing::note_pool_threads();
+}
+
+/// Reads `files` into one accumulator, `chunk_bytes` at a time, in parallel on the
+/// current pool.
 fn accumulate(
     files: &[ArchiveFile],
     opts: &ScanOptions,
@@ -342,39 +376,26 @@ fn accumulate(
     let total_bytes: u64 = files.iter().map(|f| f.size_bytes).sum();
     let done_files = AtomicU64::new(0);
     let done_bytes = AtomicU64::new(0);
-    let run = || {
-        files
-            .par_iter()
-            .fold(Acc::default, |mut acc, f| {
-                if crate::is_cancelled(opts.cancel.as_deref()) {
-                    return acc;
-                }
-                let n = scan_one(f, opts, &mut acc, chunk_bytes);
-                let df = done_files.fetch_add(1, Ordering::Relaxed) + 1;
-                let db = done_bytes.fetch_add(n, Ordering::Relaxed) + n;
-                if let Some(cb) = progress {
-                    cb(Progress {
-                        files_done: df,
-                        files_total: total_files,
-                        bytes_done: db,
-                        bytes_total: total_bytes,
-                    });
-                }
-                acc
-            })
-            .reduce(Acc::default, |a, b| a.merge(b, opts))
-    };
-    let threads = match files.first() {
-        Some(f) => crate::archive::store::reading_threads(&f.path, opts.threads),
-        None => opts.threads,
-    };
-    match threads {
-        Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
-            Ok(pool) => pool.install(run),
-            Err(_) => run(),
-        },
-        None => run(),
-    }
+    files
+        .par_iter()
+        .fold(Acc::default, |mut acc, f| {
+            if crate::is_cancelled(opts.cancel.as_deref()) {
+                return acc;
+            }
+            let n = scan_one(f, opts, &mut acc, chunk_bytes);
+            let df = done_files.fetch_add(1, Ordering::Relaxed) + 1;
+            let db = done_bytes.fetch_add(n, Ordering::Relaxed) + n;
+            if let Some(cb) = progress {
+                cb(Progress {
+                    files_done: df,
+                    files_total: total_files,
+                    bytes_done: db,
+                    bytes_total: total_bytes,
+                });
+            }
+            acc
+        })
+        .reduce(Acc::default, |a, b| a.merge(b, opts))
 }
 
 fn finish(acc: Acc, opts: &ScanOptions) -> ScanReport {
@@ -383,6 +404,7 @@ fn finish(acc: Acc, opts: &ScanOptions) -> ScanReport {
     let streams: Vec<StreamReport> = streams
         .into_par_iter()
         .map(|(nslc, (tb, records))| {
+            note_pool_threads();
             let traces = tb.finish(&opts.analysis.tolerance);
             StreamReport {
                 nslc,

@@ -306,6 +306,36 @@ pub fn read_http_request(s: &mut std::net::TcpStream) -> (String, String) {
     )
 }
 
+/// The threads of the rayon pool of each parallel step of an operation noted while
+/// [`joining_threads`] runs its closure (the joining of traces of a scan or a read,
+/// `rayon::current_num_threads()` inside the step).
+static POOL_THREADS: std::sync::Mutex<Option<Vec<usize>>> = std::sync::Mutex::new(None);
+
+/// Notes the current pool's threads when [`joining_threads`] is listening.
+pub(crate) fn note_pool_threads() {
+    if let Ok(mut g) = POOL_THREADS.lock() {
+        if let Some(v) = g.as_mut() {
+            v.push(rayon::current_num_threads());
+        }
+    }
+}
+
+/// Runs `f` and returns its result with the threads of the rayon pool each trace was
+/// joined on (one entry per stream joined by a scan or a read) while it ran. For tests
+/// that check an operation's `threads` bounds every parallel step; the notes of other
+/// operations running at the same time in the process are mixed in, so a test binary
+/// using it should run one operation at a time.
+pub fn joining_threads<R>(f: impl FnOnce() -> R) -> (R, Vec<usize>) {
+    *POOL_THREADS.lock().unwrap_or_else(|e| e.into_inner()) = Some(Vec::new());
+    let r = f();
+    let seen = POOL_THREADS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .unwrap_or_default();
+    (r, seen)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

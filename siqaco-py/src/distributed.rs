@@ -119,6 +119,22 @@ impl Job {
         Ok(PyBytes::new(py, &bytes))
     }
 
+    /// For an index: the writing side of a distributed run ([`siqaco::ops::IndexWriter`]):
+    /// the catalogue opened (created when missing), the archive listed and compared with
+    /// it; the partials are then given one at a time as they arrive. Runs with the GIL
+    /// released. `ValueError` for another operation.
+    fn writer(&self, py: Python<'_>) -> PyResult<IndexWriter> {
+        let Request::Index(r) = &self.request else {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "writer: only an index writes a catalogue",
+            ));
+        };
+        let w = run_op(py, None, |control| r.writer(control))?;
+        Ok(IndexWriter {
+            inner: std::sync::Mutex::new(Some(w)),
+        })
+    }
+
     /// The single-machine result from the `listing` of `plan` and the partials of all its
     /// partitions: a `ScanReport`, the segment tuples of `read`, an `IndexReport` (the
     /// catalogue written) or a `QcReport`. Runs with the GIL released.
@@ -158,7 +174,59 @@ impl Job {
     }
 }
 
-/// Adds the job class to the module.
+/// The catalogue of a distributed index written while the workers read (`Job.writer`):
+/// `add` each partial as it arrives (the batches it completes are written), then `finish`.
+#[pyclass(frozen, name = "IndexWriter", module = "siqaco._siqaco")]
+pub(crate) struct IndexWriter {
+    /// `None` once finished.
+    inner: std::sync::Mutex<Option<siqaco::ops::IndexWriter>>,
+}
+
+impl IndexWriter {
+    /// Runs `f` on the writer with the GIL released; `InvalidArgumentError` naming
+    /// `writer` once finished.
+    fn with<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(
+                &mut Option<siqaco::ops::IndexWriter>,
+                &siqaco::ops::Control,
+            ) -> siqaco::Result<T>
+            + Send,
+    ) -> PyResult<T> {
+        run_op(py, None, |control| {
+            let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            f(&mut guard, control)
+        })
+    }
+}
+
+/// The error of a writer used after `finish`.
+fn finished() -> siqaco::Error {
+    siqaco::Error::field("writer", "already finished")
+}
+
+#[pymethods]
+impl IndexWriter {
+    /// Takes one partial of `Job.partial` and writes the batches of files it completes.
+    fn add(&self, py: Python<'_>, partial: Vec<u8>) -> PyResult<()> {
+        self.with(py, |w, control| {
+            let w = w.as_mut().ok_or_else(finished)?;
+            w.add(decode(&partial)?, control)
+        })
+    }
+
+    /// Writes what is left and returns the `IndexReport` of the run.
+    fn finish(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let inner = self.with(py, |w, control| {
+            w.take().ok_or_else(finished)?.finish(control)
+        })?;
+        PyIndexReport { inner }.into_py_any(py)
+    }
+}
+
+/// Adds the job classes to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<Job>()
+    m.add_class::<Job>()?;
+    m.add_class::<IndexWriter>()
 }

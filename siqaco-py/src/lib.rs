@@ -339,7 +339,8 @@ pub(crate) type SegmentTuple<'py> = (String, String, String, String, i64, f64, B
 /// The read of the samples of an archive directory (or miniSEED files) into contiguous
 /// segments ([`siqaco::ops::ReadRequest`]), checked: a [`Job`].
 #[pyfunction]
-#[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, tolerance_s=None, mapping=None))]
+#[pyo3(signature = (paths, layout="sds", select=None, start_ns=None, end_ns=None, tolerance_s=None, mapping=None, threads=None))]
+#[allow(clippy::too_many_arguments)]
 fn read(
     paths: Vec<PathBuf>,
     layout: &str,
@@ -348,6 +349,7 @@ fn read(
     end_ns: Option<i64>,
     tolerance_s: Option<f64>,
     mapping: Option<PathBuf>,
+    threads: Option<usize>,
 ) -> PyResult<Job> {
     let request = (|| -> siqaco::Result<ReadRequest> {
         let mut r = ReadRequest::new(paths);
@@ -357,6 +359,7 @@ fn read(
         r.end_ns = end_ns;
         r.tolerance_s = tolerance_s;
         r.mappings = mappings(mapping.as_deref())?;
+        r.threads = threads;
         r.validate()?;
         Ok(r)
     })()

@@ -1162,6 +1162,21 @@ impl Catalogue {
         opts: &IndexOptions,
         partial: IndexPartial,
     ) -> Result<IndexReport> {
+        let mut from = self.index_from(archive, opts)?;
+        from.add(self, partial)?;
+        from.finish(self)
+    }
+
+    /// The start of [`Catalogue::index_archive_from`] when the partials arrive one at a
+    /// time (a distributed index writing while its workers still read): the archive
+    /// listed and compared with the catalogue, the rows of files gone removed. Give each
+    /// partial to [`IndexFrom::add`] as it arrives, then call [`IndexFrom::finish`]; the
+    /// catalogue written and the counts are those of one [`Catalogue::index_archive_from`]
+    /// with all the partials (the same batches, in the same order).
+    ///
+    /// # Errors
+    /// As [`Catalogue::index_archive`] before reading.
+    pub fn index_from(&mut self, archive: &Archive, opts: &IndexOptions) -> Result<IndexFrom> {
         let IndexPlan {
             mut report,
             todo,
@@ -1170,36 +1185,16 @@ impl Catalogue {
             vanished,
             ..
         } = self.plan(archive, opts)?;
-        let mut read_before: HashMap<PathBuf, (ArchiveFile, FileIndex, Vec<FileError>)> = partial
-            .files
-            .into_iter()
-            .map(|(f, idx, errors)| (f.path.clone(), (f, idx, errors)))
-            .collect();
-        let db = self.db.get_mut();
-        report.files_removed = remove_files(db, &removed, &vanished)?;
-        let reader = BatchReader::new(opts, archive.root(), &foreign);
-        for batch in todo.chunks(opts.batch_files.max(1)) {
-            if crate::is_cancelled(opts.cancel.as_deref()) {
-                break;
-            }
-            let before: Vec<_> = batch
-                .iter()
-                .map(|(f, _, _)| {
-                    read_before
-                        .remove(&f.path)
-                        .filter(|(g, _, _)| {
-                            g.size_bytes == f.size_bytes
-                                && g.mtime_ns == f.mtime_ns
-                                && g.etag == f.etag
-                        })
-                        .map(|(_, idx, errors)| (idx, errors))
-                })
-                .collect();
-            let results = reader.read(batch, before);
-            db.transaction(|tx| reader.write(tx, batch, results, &mut report))?;
-        }
-        self.finish_run(opts)?;
-        Ok(report)
+        report.files_removed = remove_files(self.db.get_mut(), &removed, &vanished)?;
+        Ok(IndexFrom {
+            opts: opts.clone(),
+            root: archive.root().to_path_buf(),
+            report,
+            todo,
+            written: 0,
+            foreign,
+            read_before: HashMap::new(),
+        })
     }
 
     /// The end of an index run: `tsindex_summary` rebuilt and, unless cancelled, the day
@@ -1809,6 +1804,103 @@ struct IndexPlan {
     vanished: Vec<String>,
 }
 
+/// The writing side of a distributed index run ([`Catalogue::index_from`]): the files to
+/// index in the order one run writes them, and the partials received so far. Each batch
+/// of `batch_files` files is written, in order, as soon as every file of it has arrived.
+#[derive(Debug)]
+pub struct IndexFrom {
+    opts: IndexOptions,
+    root: PathBuf,
+    report: IndexReport,
+    /// The files to read, as [`IndexPlan::todo`].
+    todo: Vec<(ArchiveFile, String, String)>,
+    /// Files of `todo` written (whole batches).
+    written: usize,
+    foreign: HashMap<String, bool>,
+    /// What the workers read, by path, until its batch is written.
+    read_before: HashMap<PathBuf, (ArchiveFile, FileIndex, Vec<FileError>)>,
+}
+
+impl IndexFrom {
+    /// Takes the files of `partial` and writes, in one transaction each, the batches whose
+    /// files have all arrived (up to the first batch still missing one).
+    ///
+    /// # Errors
+    /// As [`Catalogue::index_archive`] ([`Error::Database`]).
+    pub fn add(&mut self, catalogue: &mut Catalogue, partial: IndexPartial) -> Result<()> {
+        for (f, idx, errors) in partial.files {
+            self.read_before.insert(f.path.clone(), (f, idx, errors));
+        }
+        self.write(catalogue, false)
+    }
+
+    /// Sets the cancellation flag (once set, no further file is read; the batches already
+    /// read are written).
+    pub fn set_cancel(&mut self, cancel: Option<Arc<AtomicBool>>) {
+        self.opts.cancel = cancel;
+    }
+
+    /// Writes the batches left, reading here the files no partial held (or that changed
+    /// since they were read), then brings `tsindex_summary` and the day statistics up to
+    /// date: the counts of the run.
+    ///
+    /// # Errors
+    /// As [`Catalogue::index_archive`].
+    pub fn finish(mut self, catalogue: &mut Catalogue) -> Result<IndexReport> {
+        self.write(catalogue, true)?;
+        catalogue.finish_run(&self.opts)?;
+        Ok(self.report)
+    }
+
+    /// Writes the next batches in order: those whose files have all arrived, or (`all`)
+    /// every one left; stops once cancelled.
+    fn write(&mut self, catalogue: &mut Catalogue, all: bool) -> Result<()> {
+        let IndexFrom {
+            opts,
+            root,
+            report,
+            todo,
+            written,
+            foreign,
+            read_before,
+        } = self;
+        let db = catalogue.db.get_mut();
+        let mut reader = None;
+        while *written < todo.len() {
+            if crate::is_cancelled(opts.cancel.as_deref()) {
+                break;
+            }
+            let batch = &todo[*written..(*written + opts.batch_files.max(1)).min(todo.len())];
+            if !all
+                && !batch
+                    .iter()
+                    .all(|(f, _, _)| read_before.contains_key(&f.path))
+            {
+                break;
+            }
+            let before: Vec<_> = batch
+                .iter()
+                .map(|(f, _, _)| {
+                    read_before
+                        .remove(&f.path)
+                        .filter(|(g, _, _)| {
+                            g.size_bytes == f.size_bytes
+                                && g.mtime_ns == f.mtime_ns
+                                && g.etag == f.etag
+                        })
+                        .map(|(_, idx, errors)| (idx, errors))
+                })
+                .collect();
+            let reader: &BatchReader =
+                reader.get_or_insert_with(|| BatchReader::new(opts, root, foreign));
+            let results = reader.read(batch, before);
+            db.transaction(|tx| reader.write(tx, batch, results, report))?;
+            *written += batch.len();
+        }
+        Ok(())
+    }
+}
+
 /// What the workers of a distributed index run read ([`index_partial`]): per file (as
 /// listed by [`Catalogue::files_to_index`]) its tsindex sections, traces and unreadable
 /// parts. Small (a few rows per file, never samples); serialisable (serde). Partials of
@@ -1849,13 +1941,7 @@ pub fn index_partial(files: &[ArchiveFile], opts: &IndexOptions) -> IndexPartial
             })
             .collect()
     };
-    let files = match opts
-        .threads
-        .and_then(|n| rayon::ThreadPoolBuilder::new().num_threads(n).build().ok())
-    {
-        Some(pool) => pool.install(work),
-        None => work(),
-    };
+    let files = crate::scan::in_pool(opts.threads, work);
     IndexPartial { files }
 }
 

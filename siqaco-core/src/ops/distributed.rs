@@ -174,7 +174,12 @@ impl ReadRequest {
         &self,
         partials: impl IntoIterator<Item = ReadPartial>,
     ) -> Result<Vec<SampleSegment>> {
-        Ok(crate::read::combine(partials, &self.options()?.tolerance))
+        let opts = self.options()?;
+        // The pieces are gathered here, the traces joined on the read's threads.
+        let partials: Vec<ReadPartial> = partials.into_iter().collect();
+        Ok(crate::scan::in_pool(opts.threads, || {
+            crate::read::combine(partials, &opts.tolerance)
+        }))
     }
 }
 
@@ -187,7 +192,9 @@ use crate::index::{index_partial, Catalogue, IndexPartial, IndexReport};
 impl IndexRequest {
     /// The files [`IndexRequest::run`] would read now (new or changed since the catalogue
     /// last saw them), listed once for a distributed index; the catalogue is opened
-    /// (created when missing, as by `run`) and only read.
+    /// (created when missing, as by `run`) and only read. A SQLite catalogue that does not
+    /// exist yet is not created here (every file listed is read; [`IndexRequest::writer`]
+    /// creates it while the workers read).
     ///
     /// # Errors
     /// As [`IndexRequest::run`] before reading.
@@ -195,7 +202,32 @@ impl IndexRequest {
         self.validate()?;
         std::fs::metadata(&self.root).map_err(|e| Error::io(&self.root, e))?;
         let archive = crate::archive::Archive::new(&self.root, self.layout.clone());
+        if !crate::index::is_postgres_url(&self.catalogue.to_string_lossy()) {
+            crate::index::check_sqlite_target(&self.catalogue)?;
+            if !self.catalogue.exists() {
+                return archive.list_files(&[], None);
+            }
+        }
         Catalogue::open(&self.catalogue)?.files_to_index(&archive, &self.options()?)
+    }
+
+    /// The writing side of a distributed index that writes while its workers read: the
+    /// catalogue opened (created when missing), the archive listed and compared with it
+    /// (as [`IndexRequest::run_from`]); give it each partial as it arrives
+    /// ([`IndexWriter::add`]), then [`IndexWriter::finish`]. The catalogue written and the
+    /// report equal those of [`IndexRequest::run_from`] with all the partials.
+    ///
+    /// # Errors
+    /// As [`IndexRequest::run`] before reading.
+    pub fn writer(&self, control: &Control) -> Result<IndexWriter> {
+        self.validate()?;
+        std::fs::metadata(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        let mut opts = self.options()?;
+        opts.cancel = Some(control.cancel_flag().clone());
+        let archive = crate::archive::Archive::new(&self.root, self.layout.clone());
+        let mut catalogue = Catalogue::open(&self.catalogue)?;
+        let from = catalogue.index_from(&archive, &opts)?;
+        Ok(IndexWriter { catalogue, from })
     }
 
     /// What a worker reads for the catalogue from `files` (one partition of
@@ -224,6 +256,39 @@ impl IndexRequest {
         opts.cancel = Some(control.cancel_flag().clone());
         let archive = crate::archive::Archive::new(&self.root, self.layout.clone());
         Catalogue::open(&self.catalogue)?.index_archive_from(&archive, &opts, partial)
+    }
+}
+
+/// The catalogue of a distributed index written while its workers read
+/// ([`IndexRequest::writer`]): each batch of files is written, in the order of one
+/// [`IndexRequest::run`], as soon as the partials hold all its files.
+#[cfg(feature = "sqlite")]
+#[derive(Debug)]
+pub struct IndexWriter {
+    catalogue: Catalogue,
+    from: crate::index::IndexFrom,
+}
+
+#[cfg(feature = "sqlite")]
+impl IndexWriter {
+    /// Takes one partial ([`IndexRequest::run_partial`] of one partition) and writes the
+    /// batches it completes. Cancellation (`control`): no further file is read.
+    ///
+    /// # Errors
+    /// [`crate::Error::Database`].
+    pub fn add(&mut self, partial: IndexPartial, control: &Control) -> Result<()> {
+        self.from.set_cancel(Some(control.cancel_flag().clone()));
+        self.from.add(&mut self.catalogue, partial)
+    }
+
+    /// Writes what is left (reading the files no partial held), brings `tsindex_summary`
+    /// and the day statistics up to date and returns the run's counts.
+    ///
+    /// # Errors
+    /// As [`IndexRequest::run`].
+    pub fn finish(mut self, control: &Control) -> Result<IndexReport> {
+        self.from.set_cancel(Some(control.cancel_flag().clone()));
+        self.from.finish(&mut self.catalogue)
     }
 }
 

@@ -77,6 +77,9 @@ pub use catalogue::{
     StatsRequest,
 };
 pub use control::{Control, Progress};
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use distributed::IndexWriter;
 pub use distributed::{decode, encode, partition};
 #[cfg(feature = "fdsn")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fdsn")))]

@@ -284,6 +284,9 @@ pub struct ReadRequest {
     /// belong to the stream it maps to; `select` selects mapped streams
     /// ([`crate::mapping`]).
     pub mappings: Mappings,
+    /// Threads of the read: the header pass, the decoding and the joining of traces
+    /// (default: all cores, or the `RAYON_NUM_THREADS` of the process; at least 1).
+    pub threads: Option<usize>,
 }
 
 impl ReadRequest {
@@ -314,7 +317,9 @@ impl ReadRequest {
             )?,
             cancel: None,
             mappings: self.mappings.clone(),
+            threads: self.threads,
         };
+        check_threads("threads", self.threads)?;
         check_paths(&self.paths)?;
         Ok(opts)
     }

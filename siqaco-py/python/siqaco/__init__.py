@@ -738,6 +738,7 @@ def read(
     layout: str = "sds",
     tolerance: Optional[float] = None,
     mapping: Optional[PathLike] = None,
+    threads: Optional[int] = None,
 ) -> List[Segment]:
     """Reads samples into contiguous segments (like ``obspy.read`` without merging).
 
@@ -745,7 +746,8 @@ def read(
     tolerance); overlapping data stays in separate segments. Samples are cut to
     ``[start, end)``. The arrays are moved from Rust into numpy without copying.
     ``mapping`` (as for :func:`scan`): the samples of a record belong to the stream its
-    codes map to.
+    codes map to. ``threads``: the threads of the read (headers, decoding and joining of
+    traces; default: all cores, or ``RAYON_NUM_THREADS``; at least 1).
 
     Returns
     -------
@@ -760,6 +762,8 @@ def read(
         When a file holds bytes that are not miniSEED (the message names file and offset).
     CodecError
         When libmseed cannot decode a record.
+    InvalidArgumentError
+        For ``threads`` < 1 (and a bad ``select``, window or ``tolerance``).
     KeyboardInterrupt
         On Ctrl-C: no further file is read, nothing is returned.
     """
@@ -768,7 +772,7 @@ def read(
 
 def _read_native(a: Dict[str, Any]) -> Dict[str, Any]:
     """The native keyword arguments of :func:`read`'s arguments ``a`` (by name)."""
-    return dict(**_files_native(a), tolerance_s=a["tolerance"])
+    return dict(**_files_native(a), tolerance_s=a["tolerance"], threads=a["threads"])
 
 
 def _files_native(a: Dict[str, Any]) -> Dict[str, Any]:

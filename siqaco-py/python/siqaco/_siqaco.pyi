@@ -6,6 +6,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, final
 __all__ = [
     "__version__",
     "Job",
+    "IndexWriter",
     "ScanReport",
     "UpdateSummary",
     "IndexReport",
@@ -131,6 +132,7 @@ def read(
     end_ns: Optional[int] = None,
     tolerance_s: Optional[float] = None,
     mapping: Optional[str] = None,
+    threads: Optional[int] = None,
 ) -> Job:
     """The read of samples into segments; ``run()`` gives tuples ``(net, sta, loc, cha,
     start_ns, rate_hz, data)``; Ctrl-C stops it between files."""
@@ -420,3 +422,15 @@ class Job:
         """The partial result of one partition (in a worker)."""
     def combine(self, listing: Sequence[int], partials: Sequence[Sequence[int]]) -> Any:
         """The single-machine result from the listing and every partition's partial."""
+    def writer(self) -> "IndexWriter":
+        """An index only: the catalogue opened (created when missing) and compared with the
+        archive, ready to take the partials one at a time."""
+
+@final
+class IndexWriter:
+    """The catalogue of a distributed index, written while the workers read."""
+
+    def add(self, partial: bytes) -> None:
+        """Takes one partial and writes the batches of files it completes."""
+    def finish(self) -> IndexReport:
+        """Writes what is left; the run's ``IndexReport``."""

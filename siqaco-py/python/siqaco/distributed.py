@@ -16,7 +16,8 @@ single-machine function of the same name (:func:`siqaco.scan`, :func:`siqaco.ind
 3. combines the partials in the calling process with the single-machine code path of the
    Rust core (traces are joined with the same rule whatever order they arrive in), so the
    result is equal to the single-machine call's: the same JSON document, the same samples,
-   the same catalogue rows.
+   the same catalogue rows. :func:`index` writes each partial as it arrives (the batches
+   of files it completes, in the order of one run), while the other workers still read.
 
 :func:`update` is different: it is not split by files but by requests. It runs
 :func:`siqaco.update` in ``workers`` Dask tasks at once, each one a worker of the request
@@ -86,8 +87,9 @@ def _gather(client: "Client", futures: List[Any]) -> List[bytes]:
     return client.gather(futures)
 
 
-def _run(client: "Client", op: str, native: Dict[str, Any], partition_files: Optional[int]) -> Any:
-    """Plan in this process, partials in the workers, combine in this process."""
+def _submit(client: "Client", op: str, native: Dict[str, Any], partition_files: Optional[int]) -> Any:
+    """Plans in this process and submits one task per partition: ``(job, listing,
+    futures)``."""
     job = _job(op, native)
     if partition_files is None:
         # At most PARTITION_FILES files a partition, and TASKS_PER_THREAD partitions per
@@ -105,7 +107,27 @@ def _run(client: "Client", op: str, native: Dict[str, Any], partition_files: Opt
     # (names, sizes, times) would not cover, so Dask must not reuse the result of an
     # earlier call still in memory.
     futures = client.map(_partial, [op] * n, [worker_native] * n, partitions, pure=False)
+    return job, listing, futures
+
+
+def _run(client: "Client", op: str, native: Dict[str, Any], partition_files: Optional[int]) -> Any:
+    """Plan in this process, partials in the workers, combine in this process."""
+    job, listing, futures = _submit(client, op, native, partition_files)
     return job.combine(listing, _gather(client, futures))
+
+
+def _index(client: "Client", native: Dict[str, Any], partition_files: Optional[int]) -> Any:
+    """An index: the catalogue is opened (created when missing) and compared with the
+    archive here while the workers read, and each partial is written as it arrives (the
+    batches of files it completes, in the order of one run), so that little is left to
+    write once the last task ends."""
+    from dask.distributed import as_completed
+
+    job, _, futures = _submit(client, "index", native, partition_files)
+    writer = job.writer()
+    for future in as_completed(futures):
+        writer.add(future.result())
+    return writer.finish()
 
 
 def scan(
@@ -156,12 +178,15 @@ def index(
     the calling process writes the catalogue (SQLite file or ``postgresql://`` URL), whose
     rows equal those :func:`siqaco.index` writes; returns the same ``IndexReport``.
 
-    The catalogue is opened (created when missing) in the calling process to find the files
-    to read; a file that changes between that and the writing is read again there.
+    The calling process lists the files to read (comparing them with the catalogue when it
+    exists), then, while the workers read, opens the catalogue (creating it when missing)
+    and writes each partial as it arrives: the batches of files it completes, in the order
+    :func:`siqaco.index` writes them. A file that changes between the listing and the
+    writing is read again there.
     Parameters are those of :func:`scan` with the keyword arguments of :func:`siqaco.index`.
     """
     native = siqaco._index_native(_arguments(siqaco.index, (root, db), kwargs))
-    return _run(client, "index", native, partition_files)
+    return _index(client, native, partition_files)
 
 
 def qc(
