@@ -124,3 +124,15 @@ def dask_client(**env: str) -> Iterator[object]:
                 del os.environ[k]
             else:
                 os.environ[k] = v
+
+
+def query(db: Path, sql: str, params: tuple = ()) -> list:
+    """All rows of ``sql`` on the SQLite catalogue ``db``, the connection closed before
+    returning: a ``sqlite3`` connection left to the garbage collector could be closed in the
+    middle of a later siqaco write, which two SQLite libraries in one process do not
+    survive (siqaco's ``_close_unreferenced_sqlite``; docs/python.md)."""
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(db)) as con:
+        return con.execute(sql, params).fetchall()

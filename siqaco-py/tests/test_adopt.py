@@ -5,7 +5,6 @@ and the rows kept, which stay the rows mseedindex wrote (same rowids)."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import siqaco
+import helpers
 
 
 def test_index_adopts_a_mseedindex_catalogue(sds_small: Path, tmp_path: Path) -> None:
@@ -26,11 +26,11 @@ def test_index_adopts_a_mseedindex_catalogue(sds_small: Path, tmp_path: Path) ->
     for f in files:  # one file per call (mseedindex 3.0.8's multi-file bug)
         subprocess.run([exe, "-sqlite", str(db), str(f.resolve())], capture_output=True, check=True)
     q = "SELECT rowid, filename, byteoffset, hash, filemodtime, updated, scanned FROM tsindex ORDER BY rowid"
-    before = sqlite3.connect(db).execute(q).fetchall()
+    before = helpers.query(db, q)
     r = siqaco.index(root, db, hash=True)
     assert (r.files_indexed, r.files_adopted, r.rows_kept, r.rows_written) == (len(files), len(files), len(before), 0)
     assert r.to_dict()["files_adopted"] == len(files)
-    assert sqlite3.connect(db).execute(q).fetchall() == before
+    assert helpers.query(db, q) == before
     again = siqaco.index(root, db, hash=True)
     assert (again.files_unchanged, again.files_adopted) == (len(files), 0)
     assert "files_adopted" not in again.to_dict()

@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import sqlite3
+from contextlib import closing
 import subprocess
 import sys
 from pathlib import Path
@@ -125,7 +126,7 @@ TABLES = {
 
 
 def _rows(db: Path) -> Dict[str, list]:
-    with sqlite3.connect(db) as c:
+    with closing(sqlite3.connect(db)) as c:
         return {t: sorted(c.execute(f"SELECT {cols} FROM {t}").fetchall(), key=repr) for t, cols in TABLES.items()}
 
 

@@ -8,7 +8,6 @@ import functools
 import itertools
 import os
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
@@ -20,6 +19,7 @@ import pytest
 
 import siqaco
 from helpers import gate_refused
+import helpers
 
 
 def _workload(data_dir: Path) -> list[Path]:
@@ -201,8 +201,7 @@ def test_ctrl_c_stops_a_merge_before_any_file_is_replaced(
 
 def _catalogue(db: Path) -> dict:
     """The content of a catalogue, without ids and the times of the run."""
-    con = sqlite3.connect(db)
-    q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
+    q = lambda sql: helpers.query(db, sql)  # noqa: E731
     return {
         "tsindex": q(
             "SELECT network,station,location,channel,quality,version,starttime,endtime,samplerate,"
@@ -240,7 +239,7 @@ def test_ctrl_c_stops_an_index_run_and_leaves_a_consistent_catalogue(
     db = tmp_path / "cat.sqlite"
     _ctrl_c_during(request, functools.partial(run, db), full)
     # What was written is consistent (every file with its rows, tsindex_summary up to date).
-    indexed = sqlite3.connect(db).execute("SELECT count(*) FROM siqaco_files").fetchone()[0]
+    indexed = helpers.query(db, "SELECT count(*) FROM siqaco_files")[0][0]
     check = subprocess.run([str(siqaco_bin), "db", "check", "--db", str(db)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     # The next run indexes the rest (the run was stopped part-way); the catalogue then

@@ -3,7 +3,6 @@ Django management command), run for real on the test data."""
 
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import siqaco
+import helpers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,7 +31,7 @@ def test_index_then_stats_equals_scan(sds, tmp_path):
     assert siqaco.stats(db, per_day=True).to_dict() == siqaco.scan(sds, per_day=True).to_dict()
     sel = siqaco.stats(db, select="BW.FFB1", start="2016-03-11").to_dict()
     assert {s["nslc"] for s in sel["streams"]} == {s["nslc"] for s in siqaco.scan(sds, select="BW.FFB1").streams}
-    rows = sqlite3.connect(db).execute("SELECT count(*) FROM tsindex").fetchone()[0]
+    rows = helpers.query(db, "SELECT count(*) FROM tsindex")[0][0]
     assert rows == 37
 
 
@@ -72,9 +72,10 @@ def test_django_management_command(sds, tmp_path):
     want = {
         (s["nslc"], d["date"]): d for s in siqaco.scan(sds, per_day=True).streams for d in s["days"]
     }
-    rows = sqlite3.connect(tmp_path / "django.sqlite3").execute(
-        "SELECT nslc, date, percent_availability, num_gaps, sum_overlaps FROM archive_stats_daystatistics"
-    ).fetchall()
+    rows = helpers.query(
+        tmp_path / "django.sqlite3",
+        "SELECT nslc, date, percent_availability, num_gaps, sum_overlaps FROM archive_stats_daystatistics",
+    )
     assert len(rows) == len(want)
     for nslc, date, pct, ngaps, sovl in rows:
         d = want[(nslc, date)]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pytest
 import siqaco
 from helpers import UPDATE_STREAMS as STREAMS
 from helpers import copy_tree, same_segments, update_site
+import helpers
 #: Times that change from one run (or copy) to the other.
 RUN_TIMES = {"created_ns", "updated_ns", "started_ns", "finished_ns"}
 
@@ -207,7 +207,7 @@ def test_cancelled_run_leaves_the_other_requests_for_the_next_run(
 
     with pytest.raises(Stop):
         siqaco.stack_run(config, progress=stop)
-    states = [r[0] for r in sqlite3.connect(site / "cat.sqlite").execute("SELECT state FROM siqaco_requests")]
+    states = [r[0] for r in helpers.query(site / "cat.sqlite", "SELECT state FROM siqaco_requests")]
     assert set(states) <= {"new", "succeeded"} and "new" in states, states
     monkeypatch.delenv("SIQACO_MERGE_STEP_DELAY_MS")
     summary = siqaco.stack_run(config)

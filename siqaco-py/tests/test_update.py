@@ -7,7 +7,6 @@ did not start for the next run."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import siqaco
 from helpers import UPDATE_DAY as DAY
 from helpers import UPDATE_STREAMS as STREAMS
 from helpers import same_segments, tree_bytes, update_site
+import helpers
 
 
 def _window(sds: Path) -> tuple[str, str]:
@@ -144,7 +144,7 @@ def test_cancel_leaves_the_other_requests_for_the_next_run(setup: dict) -> None:
 
     with pytest.raises(Stop):
         siqaco.update(s["config"], start=s["start"], end=s["end"], progress=stop)
-    states = [r[0] for r in sqlite3.connect(s["catalogue"]).execute("SELECT state FROM siqaco_requests")]
+    states = [r[0] for r in helpers.query(s["catalogue"], "SELECT state FROM siqaco_requests")]
     assert len(states) == want["gaps"]
     assert set(states) <= {"new", "succeeded"}, states
     done = states.count("succeeded")

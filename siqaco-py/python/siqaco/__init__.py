@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses as _dataclasses
+import gc as _gc
 import datetime as _dt
 import os
 from typing import (
@@ -313,6 +314,22 @@ class ScanReport(_ArchiveReport):
             f"{len(self.errors)} errors>"
         )
 
+
+
+def _close_unreferenced_sqlite() -> None:
+    """Closes the connections of Python's ``sqlite3`` module that nothing references any
+    more, before a call that writes a catalogue.
+
+    siqaco embeds its own SQLite library. With two SQLite libraries in one process, closing
+    a connection of one releases the POSIX locks the other holds on the same file, and the
+    closing library may then take itself for the last user and remove the file's write-ahead
+    log (https://sqlite.org/howtocorrupt.html, sections 2.2.1 and 2.2.2). CPython's
+    ``sqlite3`` connections sit in a reference cycle and are closed only when the cyclic
+    garbage collector runs (``with sqlite3.connect(db)`` does not close either): that could
+    be in the middle of siqaco's write. Collecting here closes them first; connections still
+    referenced are the caller's to close (docs/python.md, "Catalogues and Python's sqlite3").
+    """
+    _gc.collect()
 
 def _item(key: str) -> Any:
     """A read-only attribute of a :class:`_Report` that reads ``to_dict()[key]``."""
@@ -859,6 +876,7 @@ def index(
         next call indexes the files left and recomputes the day statistics of the streams
         that changed. The catalogue stays consistent whenever the call is interrupted.
     """
+    _close_unreferenced_sqlite()
     return _siqaco.index(**_index_native(locals())).run()
 
 
@@ -1000,6 +1018,7 @@ def db_migrate(db: PathLike, dry_run: bool = False) -> MigrateReport:
     DatabaseError
         When the migration fails (the schema is then unchanged).
     """
+    _close_unreferenced_sqlite()
     return MigrateReport(**_siqaco.db_migrate(os.fspath(db), dry_run))
 
 
@@ -1236,6 +1255,7 @@ def merge(
         priorities = [priority]
     else:
         priorities = list(priority)
+    _close_unreferenced_sqlite()
     native = _siqaco.merge(
         os.fspath(into),
         _paths(inputs),
@@ -1615,6 +1635,7 @@ def update(
     Source failures are not errors: they are recorded in the request stack and counted in
     the summary.
     """
+    _close_unreferenced_sqlite()
     return UpdateSummary(_siqaco.update(**_update_native(locals()), progress=progress))
 
 
@@ -1808,6 +1829,7 @@ def stack_run(
         On Ctrl-C (or when ``progress`` raises, that exception): as :func:`update`, the
         requests being executed finish and are merged, the others stay pending.
     """
+    _close_unreferenced_sqlite()
     return UpdateSummary(_siqaco.stack_run(os.fspath(config), progress=progress))
 
 
@@ -1837,6 +1859,7 @@ def stack_retry(config: PathLike, ids: Union[int, Iterable[int], None] = None) -
     ConfigError, FileNotFoundError, DatabaseError
         As :func:`stack_list`.
     """
+    _close_unreferenced_sqlite()
     return _siqaco.stack_retry(os.fspath(config), ids=_ids(ids))
 
 
@@ -1865,6 +1888,7 @@ def stack_cancel(config: PathLike, ids: Union[int, Iterable[int]]) -> int:
     ConfigError, FileNotFoundError, DatabaseError
         As :func:`stack_list`.
     """
+    _close_unreferenced_sqlite()
     return _siqaco.stack_cancel(os.fspath(config), _ids(ids) or [])
 
 
@@ -1905,6 +1929,7 @@ def request_create(
     ConfigError, FileNotFoundError, DatabaseError
         As :func:`stack_list`.
     """
+    _close_unreferenced_sqlite()
     created = _siqaco.request_create(
         os.fspath(config),
         _select(select) or [],

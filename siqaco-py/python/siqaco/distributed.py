@@ -124,6 +124,7 @@ def _index(client: "Client", native: Dict[str, Any], partition_files: Optional[i
     from dask.distributed import as_completed
 
     job, _, futures = _submit(client, "index", native, partition_files)
+    siqaco._close_unreferenced_sqlite()  # the writer opens the catalogue here
     writer = job.writer()
     for future in as_completed(futures):
         writer.add(future.result())
