@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Benchmark: reading samples. `siqaco.read` (Python, numpy arrays) and the Rust read
-(`siqaco::read::read_paths`, the example `read_files`), each with one thread and with two,
+"""Benchmark: reading samples. `siqaco.read` (Python, numpy arrays), the Rust read
+(`siqaco::read::read_paths`, the example `read_files`) and the C ABI's read
+(`siqaco_archive_read` of libsiqaco, a small C program built here), each with one thread
+and with two,
 against pymseed's trace list (`MS3TraceList.add_file(..., unpack_data=True)`: libmseed's own
 reader, in C) and ObsPy's `read`, all in the same run on the same files. Not a test.
 
 Usage:
   .venv/bin/python bench/read-vs-pymseed.py [--python PY] [--rust-read PATH]
-      [--work DIR] [--reps 5] [--warm-only] ...
+      [--c-prefix DIR] [--work DIR] [--reps 5] [--warm-only] ...
   (the options common to all scripts: bench/_bench.py, `--help`)
 
 Six day files of 100 Hz Steim2 (2 stations x 3 channels x 1 day, 512-byte records, real
@@ -17,7 +19,12 @@ stream, put end to end in time order, are the same array and can be compared one
 `--python` is the Python whose `siqaco` is timed (build a wheel with `maturin build
 --release`; default: this Python); `--rust-read` the example binary (default
 target/release/examples/read_files of this checkout: `cargo build --release -p siqaco-core
---example read_files`; without it the Rust rows are left out, and said so).
+--example read_files`; without it the Rust rows are left out, and said so); `--c-prefix`
+libsiqaco staged by `PROFILE=release scripts/build-c DIR` (default target/capi-release;
+without it the C rows are left out, and said so). The C program times
+`siqaco_archive_read` of the archive (its six day files; the samples stay in the handle, as
+the arrays of the other readers stay in memory), then copies each segment out with
+`siqaco_samples_copy_int32` into one reused buffer for the checksums, untimed.
 
 Each read runs in a fresh child process, the tools alternating (bench/_bench.py: a sync and
 a pause before each run), warm (files read once before) and, where the page cache can be
@@ -32,6 +39,7 @@ size (as int32), and the speed relative to pymseed.
 import argparse
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -96,6 +104,93 @@ print(json.dumps({"peak_kb": peak, "before_kb": before, "samples": samples, "byt
 print(seconds)
 """
 
+C_CHILD = r"""
+/* The C ABI's read of bench/read-vs-pymseed.py: prints the JSON line of read_files. */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "siqaco.h"
+
+static long status_kib(const char *field) {
+  char line[256];
+  long v = 0;
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  while (fgets(line, sizeof line, f))
+    if (strncmp(line, field, strlen(field)) == 0) v = strtol(line + strlen(field), NULL, 10);
+  fclose(f);
+  return v;
+}
+
+int main(int argc, char **argv) {
+  siqaco_archive *archive = NULL;
+  siqaco_samples *samples = NULL;
+  struct timespec t0, t1;
+  size_t count = 0, cap = 0, total = 0;
+  int32_t *buf = NULL;
+  if (argc != 2 || siqaco_archive_open(argv[1], "sds", &archive) != SIQACO_STATUS_OK) return 1;
+  long before = status_kib("VmRSS:");
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  if (siqaco_archive_read(archive, NULL, SIQACO_TIME_UNSET, SIQACO_TIME_UNSET, &samples)
+      != SIQACO_STATUS_OK) return 1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  long peak = status_kib("VmHWM:");
+  siqaco_samples_segment_count(samples, &count);
+  printf("{\"seconds\": %.6f, \"before_kb\": %ld, \"peak_kb\": %ld, \"sums\": {",
+         (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, before, peak);
+  /* Segments are sorted by stream, then time: a stream's samples in time order. */
+  char last[SIQACO_NSLC_CAPACITY] = "";
+  uint64_t c[3] = {0, 0, 0};
+  for (size_t i = 0; i <= count; i++) {
+    siqaco_sample_segment seg;
+    if (i < count && siqaco_samples_segment(samples, i, &seg) != SIQACO_STATUS_OK) return 1;
+    if (last[0] && (i == count || strcmp(last, seg.nslc) != 0)) {
+      printf("\"%s\": [%" PRIu64 ", %" PRIu64 ", %" PRIu64 "]%s", last, c[0], c[1], c[2],
+             i == count ? "" : ", ");
+      c[0] = c[1] = c[2] = 0;
+    }
+    if (i == count) break;
+    strcpy(last, seg.nslc);
+    if (seg.sample_count > cap) {
+      free(buf);
+      cap = seg.sample_count;
+      if (!(buf = malloc(cap * sizeof *buf))) return 1;
+    }
+    size_t n = 0;
+    if (siqaco_samples_copy_int32(samples, i, buf, cap, &n) != SIQACO_STATUS_OK) return 1;
+    for (size_t k = 0; k < n; k++) {
+      uint64_t x = (uint64_t)(int64_t)buf[k];
+      c[0] += 1;
+      c[1] += x;
+      c[2] += c[0] * x;
+    }
+    total += n;
+  }
+  printf("}, \"samples\": %zu}\n", total);
+  free(buf);
+  siqaco_samples_free(samples);
+  siqaco_archive_free(archive);
+  return 0;
+}
+"""
+
+
+def build_c(s: _bench.Session, prefix: Path) -> Path | None:
+    """The C program of C_CHILD built against libsiqaco staged under `prefix` (None when
+    there is none)."""
+    lib = prefix / "lib"
+    if not (lib / "libsiqaco.so").exists():
+        return None
+    src = s.work / "read_c.c"
+    src.write_text(C_CHILD)
+    exe = s.work / "read_c"
+    subprocess.run(["cc", "-O2", "-std=c11", f"-I{prefix / 'include'}", str(src), "-o",
+                           str(exe), f"-L{lib}", "-lsiqaco", f"-Wl,-rpath,{lib}"], check=True)
+    return exe
+
 
 def make_files(s: _bench.Session) -> list[str]:
     arch = s.bench_archive("read", "--stations", "2", "--days", "1", *_bench.STANDARD,
@@ -115,6 +210,8 @@ def main() -> None:
     ap.add_argument("--rust-read", type=Path,
                     default=_bench.ROOT / "target" / "release" / "examples" / "read_files",
                     help="the example binary read_files (the Rust read)")
+    ap.add_argument("--c-prefix", type=Path, default=_bench.ROOT / "target" / "capi-release",
+                    help="libsiqaco staged by PROFILE=release scripts/build-c DIR (the C rows)")
     ap.add_argument("--make-bench-archive", type=Path, help="the generator (default: "
                     "tools/make-bench-archive of this checkout)")
     a = ap.parse_args()
@@ -127,11 +224,11 @@ def main() -> None:
             env = dict(os.environ, **({"RAYON_NUM_THREADS": threads} if threads else {}))
             return lambda: timed([a.python, "-c", CHILD, tool, *files], inner=True, env=env)
 
-        def rust(threads: str):
+        def native(cmd: list[str], threads: str):
             env = dict(os.environ, RAYON_NUM_THREADS=threads)
 
             def run():
-                r = timed([str(a.rust_read), *files], env=env)
+                r = timed(cmd, env=env)
                 r.seconds = json.loads(r.stdout)["seconds"]
                 return r
             return run
@@ -145,12 +242,22 @@ def main() -> None:
                 Job("siqaco.read, 1 thread", python("siqaco", "1"), after=keep("siqaco.read, 1 thread")),
                 Job("siqaco.read, 2 threads", python("siqaco", "2"), after=keep("siqaco.read, 2 threads"))]
         if a.rust_read.is_file():
-            jobs += [Job("Rust read, 1 thread", rust("1"), after=keep("Rust read, 1 thread")),
-                     Job("Rust read, 2 threads", rust("2"), after=keep("Rust read, 2 threads"))]
+            rust = [str(a.rust_read), *files]
+            jobs += [Job("Rust read, 1 thread", native(rust, "1"), after=keep("Rust read, 1 thread")),
+                     Job("Rust read, 2 threads", native(rust, "2"),
+                         after=keep("Rust read, 2 threads"))]
             rust_note = ""
         else:
             rust_note = (f"\nNo Rust rows: {a.rust_read} not found (cargo build --release -p "
                          "siqaco-core --example read_files).\n")
+        c_exe = build_c(s, a.c_prefix)
+        if c_exe:
+            root = str(Path(files[0]).parents[4])
+            jobs += [Job(f"C ABI read, {n}", native([str(c_exe), root], t), after=keep(f"C ABI read, {n}"))
+                     for t, n in (("1", "1 thread"), ("2", "2 threads"))]
+        else:
+            rust_note += (f"\nNo C rows: no libsiqaco under {a.c_prefix} (PROFILE=release "
+                          "scripts/build-c DIR).\n")
         jobs.append(Job("ObsPy read", python("obspy", None), after=keep("ObsPy read")))
         res = s.warm_and_cold(jobs, warmup=lambda: _bench.warm(files))
         ref = docs["pymseed trace list"][0]

@@ -20,14 +20,16 @@
 //! bytes, never taken from a header alone), cut into one slice per record, and each
 //! record's payload is decoded by libmseed (`ms_decode_data`) straight into its slice
 //! without parsing the header again ([`crate::codec::decode_payload_into`]), in chunks of
-//! records spread over the threads, a batch of files (about 4 MiB, or one larger file) at
-//! a time. A record cut by the window is decoded whole and its part copied. The files are
-//! read (not memory-mapped: a mapped file truncated by another program would end the
-//! process with SIGBUS), so peak memory is the samples plus one batch of files and the
-//! records' places (about 40 bytes a record); a file whose device, inode, size or
-//! modification time changed between the two passes is an error, never samples decoded
-//! at offsets validated in other bytes. The Python binding hands each buffer to numpy
-//! without a copy.
+//! 512 records spread over the threads. A record cut by the window is decoded whole and its
+//! part copied. A local file is read a chunk's range of bytes at a time (at most 1 MiB)
+//! into a buffer each thread reuses, an object of a bucket whole (a batch of objects of
+//! about 4 MiB, or one larger, at a time). The files are read (not memory-mapped: a mapped
+//! file truncated by another program would end the process with SIGBUS), so peak memory is
+//! the samples plus the records' places (about 40 bytes a record, freed trace by trace as
+//! the decoding jobs are made) and one range buffer per thread; a file whose device,
+//! inode, size or modification time changed between the two passes (checked after each
+//! range is read) is an error, never samples decoded at offsets validated in other bytes.
+//! The Python binding hands each buffer to numpy without a copy.
 //!
 //! A read can be cancelled between files of the header pass and between batches of the
 //! decoding ([`ReadOptions::cancel`]): the traces whose files were all decoded are returned
@@ -223,8 +225,10 @@ fn read_partial_here(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPa
         }
     }
     drop(index);
-    // The decoding reads one batch of files at a time: one buffer is enough to start with.
-    buffers.keep(1);
+    // The decoding reads local files a range of records at a time into a few small
+    // buffers: the header pass's file buffers are not needed any more.
+    buffers.keep(0);
+    release_freed_memory();
     // 2. The traces, with the trace rule (the records of a trace in time order, chained).
     streams.sort_by(|a, b| a.0.cmp(&b.0));
     let traces: Vec<(Nslc, Vec<Trace>)> = streams
@@ -233,7 +237,7 @@ fn read_partial_here(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPa
         .collect();
     // 3. One buffer per trace, sized from the headers' sample counts (each bounded by the
     //    record's data bytes at the validation gate), cut into one slice per record; the
-    //    records are decoded straight into their slices, in parallel, a few files at a time.
+    //    records are decoded straight into their slices, in parallel.
     let mut out: Vec<(Nslc, Vec<(Piece, Samples)>)> = traces
         .iter()
         .map(|(nslc, ts)| {
@@ -248,23 +252,41 @@ fn read_partial_here(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPa
             (nslc.clone(), buffers)
         })
         .collect();
+    let mut per_file = vec![0usize; files.len()];
+    for r in traces
+        .iter()
+        .flat_map(|(_, ts)| ts.iter().flat_map(|t| &t.1))
+    {
+        per_file[r.file as usize] += 1;
+    }
     let mut jobs: Vec<Vec<(PlannedRecord, SamplesMut<'_>)>> =
-        (0..files.len()).map(|_| Vec::new()).collect();
-    for ((_, ts), (_, buffers)) in traces.iter().zip(out.iter_mut()) {
-        for ((_, records), (_, samples)) in ts.iter().zip(buffers.iter_mut()) {
+        per_file.into_iter().map(Vec::with_capacity).collect();
+    // The files of each trace (to keep only whole traces when cancelled); the plan's
+    // records are freed as their jobs are made.
+    let mut trace_files: Vec<Vec<Vec<u32>>> = Vec::with_capacity(traces.len());
+    for ((_, ts), (_, buffers)) in traces.into_iter().zip(out.iter_mut()) {
+        let mut of_stream = Vec::with_capacity(ts.len());
+        for ((_, records), (_, samples)) in ts.into_iter().zip(buffers.iter_mut()) {
             let mut rest = samples.as_mut();
+            let mut of_trace: Vec<u32> = Vec::new();
             for r in records {
                 let (part, tail) = rest.split_at((r.k1 - r.k0) as usize);
                 rest = tail;
-                jobs[r.file as usize].push((*r, part));
+                jobs[r.file as usize].push((r, part));
+                if of_trace.last() != Some(&r.file) {
+                    of_trace.push(r.file);
+                }
             }
+            of_stream.push(of_trace);
         }
+        trace_files.push(of_stream);
     }
     let mut decoded = vec![false; files.len()];
     let mut jobs: Vec<_> = files.iter().zip(jobs).enumerate().collect();
-    // Files are decoded in batches of about BATCH_BYTES (one file when larger), each
-    // batch in parallel across its files and across chunks of records: the files held in
-    // memory at once stay within one batch.
+    // Files are decoded in batches, each in parallel across its files and across chunks
+    // of records. A local file is read a range of records at a time, an object of a
+    // bucket whole: a batch holds objects of about BATCH_BYTES at most (one when larger),
+    // and any number of local files.
     let mut rest = &mut jobs[..];
     while !rest.is_empty() {
         if crate::is_cancelled(opts.cancel.as_deref()) {
@@ -273,27 +295,33 @@ fn read_partial_here(files: &[ArchiveFile], opts: &ReadOptions) -> Result<ReadPa
         let mut take = 0;
         let mut bytes = 0;
         while take < rest.len() && (take == 0 || bytes < BATCH_BYTES) {
-            bytes += rest[take].1 .1.iter().map(|(r, _)| r.bytes()).sum::<u64>();
+            let (_, (f, jobs)) = &rest[take];
+            if crate::archive::store::is_object_url(&f.path) {
+                bytes += jobs.iter().map(|(r, _)| r.bytes()).sum::<u64>();
+            }
             take += 1;
         }
         let (batch, tail) = rest.split_at_mut(take);
         rest = tail;
-        batch.par_iter_mut().try_for_each(|(i, (f, jobs))| {
-            if jobs.is_empty() {
-                return Ok(());
-            }
-            decode_into(&f.path, &f.rel_path, &scanned[*i], jobs, &buffers)
-        })?;
-        for (i, _) in batch.iter() {
-            decoded[*i] = true;
+        let done: Vec<bool> = batch
+            .par_iter_mut()
+            .map(|(i, (f, jobs))| {
+                if jobs.is_empty() {
+                    return Ok(true);
+                }
+                decode_into(&f.path, &f.rel_path, &scanned[*i], jobs, &buffers, opts)
+            })
+            .collect::<Result<_>>()?;
+        for ((i, _), done) in batch.iter().zip(done) {
+            decoded[*i] = done;
         }
     }
     drop(jobs);
     // A read cancelled while decoding keeps the traces whose files were all decoded.
-    for ((_, ts), (_, buffers)) in traces.iter().zip(out.iter_mut()) {
-        let mut whole = ts
+    for (of_stream, (_, buffers)) in trace_files.iter().zip(out.iter_mut()) {
+        let mut whole = of_stream
             .iter()
-            .map(|(_, records)| records.iter().all(|r| decoded[r.file as usize]));
+            .map(|of_trace| of_trace.iter().all(|&f| decoded[f as usize]));
         buffers.retain(|_| whole.next().unwrap_or(false));
     }
     out.retain(|(_, t)| !t.is_empty());
@@ -387,60 +415,117 @@ impl StreamPlan {
     }
 }
 
-/// How many records one task decodes (enough to amortise the task, small enough to spread
-/// a single file over the threads).
+/// How many records one task decodes (enough to amortise the task and its read, small
+/// enough to spread a single file over the threads).
 const RECORDS_PER_TASK: usize = 512;
 
-/// How many bytes of files a batch of the decoding pass holds at most (one file when
-/// larger): the memory a read needs besides the samples.
+/// How many bytes of a local file one read of the decoding pass spans at most (unless one
+/// record is larger).
+const RANGE_BYTES: u64 = 1 << 20;
+
+/// How many bytes of objects of a bucket (read whole) a batch of the decoding pass holds
+/// at most (one object when larger).
 const BATCH_BYTES: u64 = 4 << 20;
 
-/// Decodes the records `jobs` of one file into their slices.
+/// Decodes the records `jobs` of one file into their slices: a local file a range of
+/// [`RECORDS_PER_TASK`] records at a time (in file order, in parallel, each range read
+/// into a reused buffer), an object of a bucket read whole. Returns whether every record
+/// was decoded (`false`: cancelled on the way).
 fn decode_into(
     path: &Path,
     display: &str,
     scanned: &(u64, Option<FileStamp>),
     jobs: &mut [(PlannedRecord, SamplesMut<'_>)],
     buffers: &Buffers,
-) -> Result<()> {
-    let (buf, stamp) = buffers.read(path).map_err(|e| Error::io(path, e))?;
-    if buf.len() as u64 != scanned.0 || stamp != scanned.1 {
-        return Err(Error::invalid_data(
+    opts: &ReadOptions,
+) -> Result<bool> {
+    let changed = || {
+        Error::invalid_data(
             display,
             0,
             "the file changed between the header pass and the decoding (replaced or \
              rewritten by another program meanwhile); read it again",
-        ));
+        )
+    };
+    if crate::archive::store::is_object_url(path) {
+        let (buf, stamp) = buffers.read(path).map_err(|e| Error::io(path, e))?;
+        if buf.len() as u64 != scanned.0 || stamp != scanned.1 {
+            return Err(changed());
+        }
+        let decoded = jobs
+            .par_chunks_mut(RECORDS_PER_TASK)
+            .try_for_each(|chunk| decode_records(&buf, 0, display, chunk));
+        buffers.give_back(buf);
+        return decoded.map(|()| true);
     }
-    let decoded = decode_records(&buf, display, jobs);
-    buffers.give_back(buf);
-    decoded
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    jobs.par_sort_unstable_by_key(|(r, _)| r.offset);
+    let done = std::sync::atomic::AtomicBool::new(true);
+    jobs.par_chunks_mut(RECORDS_PER_TASK)
+        .try_for_each(|chunk| {
+            if crate::is_cancelled(opts.cancel.as_deref()) {
+                done.store(false, std::sync::atomic::Ordering::Relaxed);
+                return Ok(());
+            }
+            // Records read together span at most RANGE_BYTES (unless one is larger): the
+            // selected records of a file that holds many streams may lie far apart.
+            let mut rest = chunk;
+            while let Some(((first, _), _)) = rest.split_first() {
+                let from = first.offset;
+                let mut to = from + first.bytes();
+                let mut take = 1;
+                while let Some((r, _)) = rest.get(take) {
+                    let end = to.max(r.offset + r.bytes());
+                    if end - from > RANGE_BYTES {
+                        break;
+                    }
+                    to = end;
+                    take += 1;
+                }
+                let (part, tail) = rest.split_at_mut(take);
+                rest = tail;
+                let buf = buffers
+                    .read_range(&file, from, (to - from) as usize)
+                    .map_err(|e| Error::io(path, e))?;
+                // The stamp after the read: the bytes are those the header pass validated.
+                if to > scanned.0 || FileStamp::of_file(&file) != scanned.1 {
+                    return Err(changed());
+                }
+                let decoded = decode_records(&buf, from, display, part);
+                buffers.give_back(buf);
+                decoded?;
+            }
+            Ok(())
+        })?;
+    Ok(done.into_inner())
 }
 
-/// Decodes the records `jobs` from the bytes `buf` of their file, in parallel.
+/// Decodes the records `jobs` from the bytes `buf` of their file (`buf[0]` is the file's
+/// byte `base`).
 fn decode_records(
     buf: &[u8],
+    base: u64,
     display: &str,
     jobs: &mut [(PlannedRecord, SamplesMut<'_>)],
 ) -> Result<()> {
-    jobs.par_chunks_mut(RECORDS_PER_TASK).try_for_each(|chunk| {
-        for (r, out) in chunk.iter_mut() {
-            let bytes = usize::try_from(r.offset)
-                .ok()
-                .and_then(|at| buf.get(at..))
-                .filter(|b| b.len() as u64 >= r.bytes())
-                .ok_or_else(|| {
-                    Error::invalid_data(
-                        display,
-                        r.offset,
-                        "the file is shorter than when it was scanned",
-                    )
-                })?;
-            decode_payload_into(bytes, &r.payload, r.k0 as usize, out.reborrow())
-                .map_err(|e| located(e, display, r.offset))?;
-        }
-        Ok(())
-    })
+    for (r, out) in jobs.iter_mut() {
+        let bytes = r
+            .offset
+            .checked_sub(base)
+            .and_then(|at| usize::try_from(at).ok())
+            .and_then(|at| buf.get(at..))
+            .filter(|b| b.len() as u64 >= r.bytes())
+            .ok_or_else(|| {
+                Error::invalid_data(
+                    display,
+                    r.offset,
+                    "the file is shorter than when it was scanned",
+                )
+            })?;
+        decode_payload_into(bytes, &r.payload, r.k0 as usize, out.reborrow())
+            .map_err(|e| located(e, display, r.offset))?;
+    }
+    Ok(())
 }
 
 /// The file buffers of one read, reused from file to file
@@ -463,6 +548,18 @@ impl Buffers {
         Ok((bytes, FileStamp::of(path)))
     }
 
+    /// `len` bytes of the open local file `f` from byte `offset`
+    /// ([`crate::archive::read_file_range_aligned`]).
+    fn read_range(
+        &self,
+        f: &std::fs::File,
+        offset: u64,
+        len: usize,
+    ) -> std::io::Result<AlignedBytes> {
+        let reuse = self.0.lock().ok().and_then(|mut v| v.pop());
+        crate::archive::read_file_range_aligned(f, offset, len, reuse.unwrap_or_default())
+    }
+
     /// Gives `bytes`' allocation back for the next file.
     fn give_back(&self, bytes: AlignedBytes) {
         if let Ok(mut v) = self.0.lock() {
@@ -476,6 +573,20 @@ impl Buffers {
             v.sort_by_key(|b| std::cmp::Reverse(b.len()));
             v.truncate(n);
         }
+    }
+}
+
+/// Returns the memory the allocator keeps after the header pass (its freed file buffers
+/// and plan vectors, in the arenas of the threads) to the system before the sample
+/// buffers are written: glibc's `malloc_trim(0)`, which releases the free pages of every
+/// arena. Without it, freed file buffers the allocator kept (glibc raises its mmap
+/// threshold after each large free) stayed resident under the samples: up to two files'
+/// size more at the peak with two threads.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory of the allocator to the system.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
@@ -494,11 +605,19 @@ struct FileStamp {
 
 impl FileStamp {
     fn of(path: &Path) -> Option<FileStamp> {
-        use std::os::unix::fs::MetadataExt;
         if crate::archive::store::is_object_url(path) {
             return None;
         }
-        let m = std::fs::metadata(path).ok()?;
+        Self::of_metadata(&std::fs::metadata(path).ok()?)
+    }
+
+    /// The stamp of the open local file `f`.
+    fn of_file(f: &std::fs::File) -> Option<FileStamp> {
+        Self::of_metadata(&f.metadata().ok()?)
+    }
+
+    fn of_metadata(m: &std::fs::Metadata) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
         Some(FileStamp {
             dev: m.dev(),
             ino: m.ino(),
@@ -728,6 +847,38 @@ pub fn read_input(
 mod tests {
     use super::*;
 
+    /// The selected records of a file that holds other streams may lie far apart: records
+    /// more than RANGE_BYTES apart are read in separate ranges, and the samples are those
+    /// of the same records read from a file of their own.
+    #[test]
+    fn records_far_apart_in_a_file_read_the_same_samples() {
+        let data = crate::testing::test_data_dir().expect("tests/data");
+        let cola =
+            std::fs::read(data.join("mseed/pymseed-tests__testdata-COLA-signal.v2.mseed")).unwrap();
+        let other =
+            std::fs::read(data.join("mseed/obspy-io-mseed__CH.BALST..LH_two_channels.mseed"))
+                .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (alone, spread) = (
+            dir.path().join("alone.mseed"),
+            dir.path().join("spread.mseed"),
+        );
+        std::fs::write(&alone, &cola).unwrap();
+        // COLA's first 512-byte record, then more than RANGE_BYTES of CH.BALST, then the rest.
+        let mut bytes = cola[..512].to_vec();
+        while (bytes.len() as u64) < RANGE_BYTES + 512 {
+            bytes.extend_from_slice(&other);
+        }
+        bytes.extend_from_slice(&cola[512..]);
+        std::fs::write(&spread, &bytes).unwrap();
+        let sel = [NslcGlob::parse("IU.COLA.*.*").unwrap()];
+        let tol = Tolerance::default();
+        let a = read_paths(&[alone], &sel, None, &tol).unwrap();
+        let b = read_paths(&[spread], &sel, None, &tol).unwrap();
+        assert_eq!(a.len(), 3, "three COLA channels");
+        assert_eq!(a, b);
+    }
+
     /// A file replaced between the header pass and the decoding (same size, other payload
     /// bytes: what a copy tool renaming over it leaves) is an error, never samples decoded
     /// at the offsets validated in the old bytes.
@@ -753,7 +904,15 @@ mod tests {
                 .copied()
                 .zip(outs.iter_mut().map(|b| b.as_mut()))
                 .collect();
-            decode_into(&path, "day.mseed", &plan.scanned, &mut jobs, &buffers)
+            let opts = ReadOptions::default();
+            decode_into(
+                &path,
+                "day.mseed",
+                &plan.scanned,
+                &mut jobs,
+                &buffers,
+                &opts,
+            )
         };
         decode().expect("the file as scanned decodes");
         // Same length, payload bytes changed, renamed over the file.

@@ -493,18 +493,34 @@ pub(crate) fn read_range_aligned(
     offset: u64,
     len: usize,
 ) -> std::io::Result<AlignedBytes> {
-    use std::io::{Read, Seek, SeekFrom};
-    const PAGE: usize = 4096;
     #[cfg(feature = "objectstore")]
     if let Some(r) = super::store::read_object_range(path, offset, len, None) {
         return r.map(AlignedBytes::from_vec);
     }
-    let mut f = fs::File::open(path)?;
-    f.seek(SeekFrom::Start(offset))?;
-    let mut buf = vec![0u8; 2 * PAGE + len];
+    read_file_range_aligned(&fs::File::open(path)?, offset, len, Vec::new())
+}
+
+/// [`read_range_aligned`] from the open local file `f` (read at `offset`: threads may
+/// share `f`), into the allocation `buf` when it is large enough (e.g.
+/// [`AlignedBytes::into_buffer`] of a range read before), else into a new one.
+///
+/// # Errors
+/// As [`read_range_aligned`].
+pub(crate) fn read_file_range_aligned(
+    f: &fs::File,
+    offset: u64,
+    len: usize,
+    buf: Vec<u8>,
+) -> std::io::Result<AlignedBytes> {
+    use std::os::unix::fs::FileExt;
+    const PAGE: usize = 4096;
+    let mut buf = buf;
+    if buf.len() < 2 * PAGE + len {
+        buf = vec![0u8; 2 * PAGE + len];
+    }
     let pad = buf.as_ptr().align_offset(PAGE).min(PAGE - 1);
     let start = pad + (offset % PAGE as u64) as usize;
-    f.read_exact(&mut buf[start..start + len])?;
+    f.read_exact_at(&mut buf[start..start + len], offset)?;
     Ok(AlignedBytes { buf, start, len })
 }
 

@@ -28,6 +28,7 @@ pub mod leftover;
 pub mod store;
 mod template;
 
+pub(crate) use atomic::read_file_range_aligned;
 pub use atomic::write_atomic;
 pub(crate) use atomic::{read_aligned, read_aligned_reusing, read_range_aligned, AlignedBytes};
 pub(crate) use atomic::{sync_dir, sync_file, write_unsynced_from, ReadFrom};
