@@ -96,16 +96,7 @@ fn staged_url(root: &Path, run: &str, url: &str) -> Result<String> {
                 "{url}: not a day object under the archive {root}: no staged copy"
             ))
         })?;
-    let run: String = run
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let run = crate::source::file_name_chars(run, '-');
     if run.bytes().all(|b| b == b'.') {
         return Err(Error::invalid_argument(format!(
             "{run:?}: not a run name for a staged copy"

@@ -961,17 +961,23 @@ pub(crate) fn staged_name(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     let n = N.fetch_add(1, Ordering::Relaxed);
-    let safe: String = prefix
-        .chars()
+    let safe = file_name_chars(prefix, '_');
+    format!("{safe}-{}-{n}.mseed", std::process::id())
+}
+
+/// `text` with every character but ASCII letters, digits, `-`, `_` and `.` replaced by
+/// `other`: a piece of a file or object name that adds no path component. (A text of dots
+/// alone still reads as `.` or `..`: callers that use it as a whole component check that.)
+pub(crate) fn file_name_chars(text: &str, other: char) -> String {
+    text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
                 c
             } else {
-                '_'
+                other
             }
         })
-        .collect();
-    format!("{safe}-{}-{n}.mseed", std::process::id())
+        .collect()
 }
 
 /// Writes validated bytes into `staging` under a hidden temporary name, then renames it to
