@@ -29,6 +29,7 @@ index equal the CLI's; the benchmark stops otherwise.
 """
 
 import argparse
+from contextlib import closing
 import json
 import os
 import shlex
@@ -68,7 +69,9 @@ def halves_of(arch: Path, under: Path) -> tuple[list[Path], list[list[Path]]]:
 
 
 def rows(db: Path) -> list[tuple]:
-    with sqlite3.connect(db) as c:
+    # closed here: siqaco's catalogue writes collect first when a sqlite3 connection is
+    # left open in this process (docs/python.md, "Catalogues and Python's sqlite3")
+    with closing(sqlite3.connect(db)) as c:
         return sorted(c.execute(ROWS))
 
 

@@ -69,3 +69,46 @@ def test_the_catalogue_written_after_a_sqlite3_read_equals_a_fresh_one(sds_small
     q = "SELECT network,station,location,channel,starttime,endtime,filename,byteoffset,bytes FROM tsindex ORDER BY 7,8"
     assert helpers.query(db, q) == helpers.query(fresh, q)
     assert siqaco.db_check(db).problems == []
+
+
+def test_an_unreferenced_connection_on_a_new_empty_file_is_closed_before_an_index_creates_the_catalogue(
+    sds_small: Path, tmp_path: Path
+) -> None:
+    """``sqlite3.connect`` of a new path creates an empty file; siqaco may then make it a
+    catalogue, and the connection must be closed before that write."""
+    db = tmp_path / "new.sqlite"
+    gc.disable()
+    try:
+        con = sqlite3.connect(db)
+        del con
+        assert db.stat().st_size == 0 and _open_descriptors(db) == 1
+        report = siqaco.index(sds_small, db)
+        assert _open_descriptors(db) == 0
+    finally:
+        gc.enable()
+    assert report.files_indexed > 0
+    assert siqaco.db_check(db).problems == []
+
+
+def test_the_collection_runs_only_when_a_sqlite_file_is_open(
+    sds_small: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A full collection costs tens of milliseconds in a large process (a Dask client):
+    it runs only when a descriptor of the process is open on an SQLite database file."""
+    gc.collect()
+    assert not siqaco._holds_sqlite_file(), "an earlier test left a sqlite3 connection open"
+    calls = []
+    monkeypatch.setattr(siqaco._gc, "collect", lambda *a: calls.append(a) or 0)
+    db = tmp_path / "cat.sqlite"
+    day_file = next(p for p in sorted(sds_small.rglob("*")) if p.is_file())
+    with open(day_file, "rb"), open(tmp_path / "log.txt", "w"):  # open, not SQLite
+        siqaco.index(sds_small, db)
+    assert calls == []
+    con = sqlite3.connect(db)
+    try:
+        assert siqaco._holds_sqlite_file()
+        siqaco.index(sds_small, db)
+        assert len(calls) == 1
+    finally:
+        con.close()
+    assert not siqaco._holds_sqlite_file()
