@@ -330,8 +330,8 @@ def _close_unreferenced_sqlite() -> None:
     be in the middle of siqaco's write. Collecting here closes them first; connections still
     referenced are the caller's to close (docs/python.md, "Catalogues and Python's sqlite3").
 
-    A full collection takes tens of milliseconds in a process with many objects (about
-    70 ms in a Dask client), so it runs only when :func:`_holds_sqlite_file` finds a
+    A full collection takes tens of milliseconds in a process with many objects (30–85 ms
+    in a Dask client), so it runs only when :func:`_holds_sqlite_file` finds a
     descriptor that could be such a connection's.
     """
     if _holds_sqlite_file():
