@@ -20,8 +20,9 @@ can be dropped, cold); figures are medians with min-max of wall time. One Dask c
 at a time is alive (an idle cluster's processes slowed the other's runs by a third): each
 Dask run's cluster is started before the clock when another was up (LocalCluster,
 processes=True, threads_per_worker=1, no dashboard), imports siqaco in its workers and scans
-the archive once, untimed; the CLI runs have no cluster beside them. A run is the whole call: listing and partitioning in this process, the partials
-in the workers, combining (and for index writing the SQLite catalogue) in this process. The
+the archive once, untimed; the CLI runs have no cluster beside them. A run is the whole
+call: listing and partitioning in this process, the partials in the workers, combining
+(and for index writing the SQLite catalogue) in this process. The
 CLI runs with --threads 1 (one core, like one worker) and with its default (all cores); the
 machine's floor without Dask is two plain CLI processes of one thread at once, each on half
 of the stations (symbolic links under the work directory, its own catalogue). Each
