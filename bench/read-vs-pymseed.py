@@ -37,10 +37,11 @@ size (as int32), and the speed relative to pymseed.
 
 The machine's floor for two cores: two pymseed processes started together (each waits,
 after its imports, for a common instant), each on one station's three files; their time is
-the later one's. Their speed against one pymseed process on all six files is what this
-machine gives two independent processes of libmseed's reader (the kernel zeroing the sample
-pages, the memory bandwidth, the second core's share of the host), printed beside the
-readers' 2-thread figures.
+the later one's (a process whose imports end after the common instant stops the
+benchmark, so the two always read at the same time). Their speed against one pymseed
+process on all six files is what this machine gives two independent processes of
+libmseed's reader (the kernel zeroing the sample pages, the memory bandwidth, the second
+core's share of the host), printed beside the readers' 2-thread figures.
 """
 
 import argparse
@@ -77,6 +78,8 @@ else:
 at = os.environ.get("BENCH_START_AT")  # the pair of processes of the machine's floor
 if at:
     time.sleep(max(0.0, float(at) - time.time()))
+    if time.time() - float(at) > 0.05:
+        sys.exit("started late: the imports took longer than the pair's start delay")
 before = rss_kb()
 t0 = time.perf_counter()
 if tool == "siqaco":
