@@ -28,7 +28,9 @@ writes a file in place: it writes a new file and renames it over the old one, so
 shared archive is not modified; the script checks its sizes and mtimes after the runs).
 Timed: the release `siqaco merge` (default: day files cut at midnight; and
 `--by-start-time`, the archive's own convention), wall time and peak RSS from GNU time;
-and, as the write limit, `cp -r` of the patch files. Every timed command is followed by
+and, as the write limit, `cp -r` of the patch files; and, as the merge's own write floor,
+`cp -r` of the day files the merge writes (made once by an untimed merge: a changed day
+file is rewritten whole, so the merge writes more than the patches). Every timed command is followed by
 `sync` inside its timed region (siqaco's merge also fsyncs its own files); the tools
 alternate, with a sync and a pause before each run (bench/_bench.py).
 patch MB/s = patch bytes / wall seconds; read MB/s = (patch bytes + the archive day files
@@ -158,6 +160,18 @@ def run(args, s: _bench.Session) -> None:
     jobs = [merge_job("siqaco merge (cut at midnight)", []),
             merge_job("siqaco merge --by-start-time", ["--by-start-time"])]
     cp_out = tmp / "cp"
+    # The write floor of this merge: the day files it writes (whole: a changed day file is
+    # rewritten), made once by an untimed merge and copied like the patches.
+    written = tmp / "written"
+    m = tmp / "floor"
+    mirror(archive, m)
+    timed([siqaco, *base, "--into", str(m), *inputs], ok=(0, 3))
+    for rel in touched:
+        if (m / rel).exists():
+            (written / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(m / rel, written / rel)
+    shutil.rmtree(m)
+    written_bytes = _bench.size_of(written)
 
     def cp_before() -> None:
         shutil.rmtree(cp_out, ignore_errors=True)
@@ -168,6 +182,9 @@ def run(args, s: _bench.Session) -> None:
     jobs.append(Job("cp -r of the patch files + sync (write limit)",
                     lambda: timed(synced(["cp", "-r", str(new), str(overlap), str(cp_out)])), cp_before,
                     lambda r, rep: shutil.rmtree(cp_out)))
+    floor_label = "cp -r of the day files the merge writes + sync (its write floor)"
+    jobs.append(Job(floor_label, lambda: timed(synced(["cp", "-r", str(written), str(cp_out)])),
+                    cp_before, lambda r, rep: shutil.rmtree(cp_out)))
     ds_label = f"dataselect {ds_version} -Ps -SDS + sync"
     if ds_exe:
         # dataselect -Ps: prune at sample level (best quality, then the longest segment
@@ -236,6 +253,15 @@ def run(args, s: _bench.Session) -> None:
                 if k.startswith("siqaco"):
                     print(f"\n{k} ({cache}): {stat(ds).median / stat(v).median:.2f}x dataselect's throughput", end="")
     print()
+    for cache, runs in res.items():
+        limit = stat(runs["cp -r of the patch files + sync (write limit)"]).median
+        floor = stat(runs[floor_label]).median
+        best = min(stat(v).median for k, v in runs.items() if k.startswith("siqaco"))
+        print(f"\n{cache}: the merge writes {written_bytes / 1e6:.0f} MB of day files; copying them "
+              f"takes {floor:.2f} s, {limit / floor * 100:.0f} % of the limit ({limit:.2f} s) before any "
+              f"reading, merging or verifying; the best siqaco merge is at {limit / best * 100:.0f} %")
+        s.results.setdefault("floor", {})[cache] = {"written_bytes": written_bytes, "floor_s": floor}
+    shutil.rmtree(written)
     s.results.update({"archive": str(archive), "archive_bytes": a_bytes, "patch_bytes": p_bytes,
                       "archive_read_bytes": read_bytes, "dataselect": ds_exe, "dataselect_version": ds_version,
                       "overlap_bytes": o_bytes, "merge": report, "check": check, "rows": rows_json})
