@@ -30,8 +30,8 @@ Timed: the release `siqaco merge` (default: day files cut at midnight; and
 `--by-start-time`, the archive's own convention), wall time and peak RSS from GNU time;
 and, as the write limit, `cp -r` of the patch files; and, as the merge's own write floor,
 `cp -r` of the day files the merge writes (made once by an untimed merge: a changed day
-file is rewritten whole, so the merge writes more than the patches). Every timed command is followed by
-`sync` inside its timed region (siqaco's merge also fsyncs its own files); the tools
+file is rewritten whole, so the merge writes more than the patches). Every timed command
+is followed by `sync` inside its timed region (siqaco's merge also fsyncs its own files); the tools
 alternate, with a sync and a pause before each run (bench/_bench.py).
 patch MB/s = patch bytes / wall seconds; read MB/s = (patch bytes + the archive day files
 the merge reads) / wall seconds. Correctness: each run's merge verifies every new day
