@@ -558,8 +558,8 @@ def dataselect(given: str | Path | None) -> tuple[str | None, str]:
 
 def pg_bin() -> Path | None:
     """The directory of PostgreSQL's initdb and pg_ctl: $SIQACO_PG_BIN, else the newest
-    /usr/lib/postgresql/N/bin, else `pg_config --bindir` (as tests/peers/update_scenario.py
-    and siqaco-core/tests/pg_server look for them)."""
+    /usr/lib/postgresql/N/bin, else `pg_config --bindir` (as siqaco-core/tests/pg_server
+    looks for them)."""
     if os.environ.get("SIQACO_PG_BIN"):
         return Path(os.environ["SIQACO_PG_BIN"])
     found = sorted((int(p.name), p / "bin") for p in Path("/usr/lib/postgresql").glob("*")
@@ -575,19 +575,21 @@ def pg_bin() -> Path | None:
 
 class PgServer:
     """A throw-away PostgreSQL server on 127.0.0.1 with its data under `work` (made here),
-    started as tests/peers/update_scenario.py's `PgServer` starts one: `initdb -U siqaco
-    --auth=trust`, `pg_ctl start` on a free port, fsync off; as root, initdb and the server
-    run as the `postgres` user (they refuse to run as root), so `work` and its parents must
-    be reachable by it. `url` is the server's URL without database (user siqaco, a
-    superuser); `stop()` stops it (the data stay until `work` is removed)."""
+    for run-all's `--pg auto` and the PostgreSQL tests (tests/peers/update_scenario.py's
+    `pg` fixture): `initdb -U siqaco --auth=trust`, `pg_ctl start` on a free port, fsync
+    off; as root, initdb and the server run as the `postgres` user (they refuse to run as
+    root, as in siqaco-core/tests/pg_server), so `work` and its parents must be reachable by
+    it. `url(db)` is the server's URL (user siqaco, a superuser); `stop()` stops it (the
+    data stay until `work` is removed). Raises RuntimeError when there are no PostgreSQL
+    binaries (`pg_bin`) or the server cannot be set up or started."""
 
     def __init__(self, work: Path):
         import socket
 
         self.bin = pg_bin()
         if self.bin is None:
-            sys.exit("--pg auto: no PostgreSQL binaries (initdb, pg_ctl: apt-get install postgresql, "
-                     "or SIQACO_PG_BIN=DIR)")
+            raise RuntimeError("no PostgreSQL binaries (initdb, pg_ctl: apt-get install postgresql, "
+                               "or SIQACO_PG_BIN=DIR)")
         self.dir = work
         self.run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         shutil.rmtree(work, ignore_errors=True)
@@ -609,8 +611,7 @@ class PgServer:
             if p.returncode == 0:
                 break
         else:
-            sys.exit("--pg auto: could not start PostgreSQL: " + (work / "log").read_text()[-2000:])
-        self.url = f"postgresql://siqaco@127.0.0.1:{self.port}"
+            raise RuntimeError("could not start PostgreSQL: " + (work / "log").read_text()[-2000:])
         v = subprocess.run([str(self.bin / "postgres"), "--version"], capture_output=True, text=True)
         # "postgres (PostgreSQL) 15.18 (Debian ...)"
         self.version = (v.stdout.split() + ["?"] * 3)[2] if v.returncode == 0 else "?"
@@ -619,8 +620,19 @@ class PgServer:
     def _run(self, prog: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         p = subprocess.run([*self.run_as, str(self.bin / prog), *args], cwd=self.dir, capture_output=True)
         if check and p.returncode != 0:
-            sys.exit(f"--pg auto: {prog} failed: {p.stderr.decode(errors='replace')[-2000:]}")
+            raise RuntimeError(f"{prog} failed: {p.stderr.decode(errors='replace')[-2000:]}")
         return p
+
+    def url(self, db: str = "") -> str:
+        """The URL of database `db` on this server (of the server alone when empty)."""
+        return f"postgresql://siqaco@127.0.0.1:{self.port}" + (f"/{db}" if db else "")
+
+    def sql(self, db: str, statement: str) -> str:
+        """The output of `statement` run by psql on database `db` (unaligned, tuples only)."""
+        p = subprocess.run([str(self.bin / "psql"), "-At", "-h", "127.0.0.1", "-p", str(self.port),
+                            "-U", "siqaco", "-d", db, "-c", statement],
+                           capture_output=True, text=True, check=True)
+        return p.stdout.strip()
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop", check=False)

@@ -1,6 +1,7 @@
 """The scenario of the tests of many update workers on one PostgreSQL catalogue (issue #19;
 `test_update_workers.py` runs `siqaco update` processes on it, `siqaco-py/tests/
-test_distributed_update.py` Dask tasks): a throw-away PostgreSQL server (fixture `pg`), the
+test_distributed_update.py` Dask tasks): a throw-away PostgreSQL server (fixture `pg`,
+bench/_bench.py's `PgServer`), the
 complete 20-stream source archive made by make-bench-archive (fixture `full`), the copy with
 holes cut out (`cut_holes`), the configuration (`write_config`), and the checks (`samples`
 through ObsPy, `leftovers`). Imports nothing of siqaco, so both test directories can use it."""
@@ -18,6 +19,8 @@ import pytest
 obspy = pytest.importorskip("obspy")
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+import _bench  # noqa: E402 (PgServer, shared with bench/run-all's --pg auto)
 TOOL = Path(os.environ.get("SIQACO_BENCH_ARCHIVE_TOOL", ROOT / "tools" / "make-bench-archive"))
 LEASE_S = 2.0
 RECORD = 512  # make-bench-archive's record length (fixed-length miniSEED 2 records)
@@ -27,69 +30,15 @@ LOCK_NAME = ".siqaco-update.lock"
 WINDOW = ("2024-01-01T00:00:01", "2024-01-02T23:59:58")
 
 
-def _pg_bin() -> Path | None:
-    if os.environ.get("SIQACO_PG_BIN"):
-        return Path(os.environ["SIQACO_PG_BIN"])
-    found = sorted(
-        (int(p.name), p / "bin")
-        for p in Path("/usr/lib/postgresql").glob("*")
-        if p.name.isdigit() and (p / "bin" / "initdb").is_file()
-    )
-    return found[-1][1] if found else None
-
-
-class PgServer:
-    """A throw-away PostgreSQL server on 127.0.0.1 (as `siqaco-core/tests/pg_server`: as
-    root, initdb and the server run as the `postgres` user)."""
-
-    def __init__(self, bindir: Path, work: Path):
-        self.bin, self.dir = bindir, work
-        self.run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        work.mkdir(parents=True, exist_ok=True)
-        if self.run_as:
-            subprocess.run(["chown", "-R", "postgres", str(work)], check=True)
-        self._run("initdb", "-D", str(work / "data"), "-U", "siqaco", "--auth=trust",
-                  "--no-locale", "-E", "UTF8", "--no-sync")
-        import socket
-
-        for _ in range(5):
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                self.port = s.getsockname()[1]
-            opts = f"-k {work} -p {self.port} -F -c listen_addresses=127.0.0.1 -c max_connections=200"
-            p = self._run("pg_ctl", "-D", str(work / "data"), "-o", opts, "-l", str(work / "log"),
-                          "-w", "start", check=False)
-            if p.returncode == 0:
-                return
-        raise RuntimeError("could not start PostgreSQL: " + (work / "log").read_text())
-
-    def _run(self, prog, *args, check=True):
-        return subprocess.run([*self.run_as, str(self.bin / prog), *args], cwd=self.dir,
-                              capture_output=True, check=check)
-
-    def url(self, db: str) -> str:
-        return f"postgresql://siqaco@127.0.0.1:{self.port}/{db}"
-
-    def sql(self, db: str, statement: str) -> str:
-        p = subprocess.run([str(self.bin / "psql"), "-At", "-h", "127.0.0.1", "-p", str(self.port),
-                            "-U", "siqaco", "-d", db, "-c", statement],
-                           capture_output=True, text=True, check=True)
-        return p.stdout.strip()
-
-    def stop(self):
-        self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop", check=False)
-
-
 @pytest.fixture(scope="module")
 def pg():
-    bindir = _pg_bin()
-    if bindir is None:
+    if _bench.pg_bin() is None:
         if os.environ.get("SIQACO_REQUIRE_POSTGRES") == "1":
             pytest.fail("PostgreSQL tests required (SIQACO_REQUIRE_POSTGRES=1) but no initdb found")
         pytest.skip("no PostgreSQL binaries (apt-get install postgresql)")
     # Not under pytest's directory: the `postgres` user must be able to reach it.
     work = Path(tempfile.mkdtemp(prefix="siqaco-pg-"))
-    server = PgServer(bindir, work)
+    server = _bench.PgServer(work)
     try:
         yield server
     finally:
