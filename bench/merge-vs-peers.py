@@ -30,7 +30,9 @@ Timed: the release `siqaco merge` (default: day files cut at midnight; and
 `--by-start-time`, the archive's own convention), wall time and peak RSS from GNU time;
 and, as the write limit, `cp -r` of the patch files; and, as the merge's own write floor,
 `cp -r` of the day files the merge writes (made once by an untimed merge: a changed day
-file is rewritten whole, so the merge writes more than the patches). Every timed command
+file is rewritten whole, so the merge writes more than the patches); and, as its I/O
+floor, `cat` to /dev/null of every file the merge reads (the patches and the archive day
+files), then that copy, in one process. Every timed command
 is followed by `sync` inside its timed region (siqaco's merge also fsyncs its own files); the tools
 alternate, with a sync and a pause before each run (bench/_bench.py).
 patch MB/s = patch bytes / wall seconds; read MB/s = (patch bytes + the archive day files
@@ -185,6 +187,14 @@ def run(args, s: _bench.Session) -> None:
     floor_label = "cp -r of the day files the merge writes + sync (its write floor)"
     jobs.append(Job(floor_label, lambda: timed(synced(["cp", "-r", str(written), str(cp_out)])),
                     cp_before, lambda r, rep: shutil.rmtree(cp_out)))
+    # Its I/O floor: every byte it must read, read once (the patch files and the archive day
+    # files it reads, `cat` to /dev/null), then the write floor above. No merging, no
+    # verification, one process.
+    io_label = "cat of the files the merge reads + the write floor (its I/O floor)"
+    read_all = [*map(str, _bench.files_of(new)), *map(str, _bench.files_of(overlap)), *map(str, read_files)]
+    io_cmd = ["sh", "-c", 'out="$1"; w="$2"; shift 2; cat "$@" > /dev/null && cp -r "$w" "$out"',
+              "sh", str(cp_out), str(written), *read_all]
+    jobs.append(Job(io_label, lambda: timed(synced(io_cmd)), cp_before, lambda r, rep: shutil.rmtree(cp_out)))
     ds_label = f"dataselect {ds_version} -Ps -SDS + sync"
     if ds_exe:
         # dataselect -Ps: prune at sample level (best quality, then the longest segment
@@ -256,11 +266,15 @@ def run(args, s: _bench.Session) -> None:
     for cache, runs in res.items():
         limit = stat(runs["cp -r of the patch files + sync (write limit)"]).median
         floor = stat(runs[floor_label]).median
+        io_floor = stat(runs[io_label]).median
         best = min(stat(v).median for k, v in runs.items() if k.startswith("siqaco"))
         print(f"\n{cache}: the merge writes {written_bytes / 1e6:.0f} MB of day files; copying them "
               f"takes {floor:.2f} s, {limit / floor * 100:.0f} % of the limit ({limit:.2f} s) before any "
-              f"reading, merging or verifying; the best siqaco merge is at {limit / best * 100:.0f} %")
-        s.results.setdefault("floor", {})[cache] = {"written_bytes": written_bytes, "floor_s": floor}
+              f"reading, merging or verifying; reading what it reads first ({(p_bytes + read_bytes) / 1e6:.0f} MB) "
+              f"makes {io_floor:.2f} s, {limit / io_floor * 100:.0f} % of the limit; the best siqaco merge is "
+              f"at {limit / best * 100:.0f} % of the limit, {io_floor / best * 100:.0f} % of its I/O floor")
+        s.results.setdefault("floor", {})[cache] = {"written_bytes": written_bytes, "floor_s": floor,
+                                                     "io_floor_s": io_floor}
     shutil.rmtree(written)
     s.results.update({"archive": str(archive), "archive_bytes": a_bytes, "patch_bytes": p_bytes,
                       "archive_read_bytes": read_bytes, "dataselect": ds_exe, "dataselect_version": ds_version,
