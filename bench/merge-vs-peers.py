@@ -32,9 +32,9 @@ and, as the write limit, `cp -r` of the patch files; and, as the merge's own wri
 `cp -r` of the day files the merge writes (made once by an untimed merge: a changed day
 file is rewritten whole, so the merge writes more than the patches); and, as its I/O
 floor, `cat` to /dev/null of every file the merge reads (the patches and the archive day
-files), then that copy, in one process. Every timed command
-is followed by `sync` inside its timed region (siqaco's merge also fsyncs its own files); the tools
-alternate, with a sync and a pause before each run (bench/_bench.py).
+files), then that copy, in one process. Every timed command is followed by `sync` inside
+its timed region (siqaco's merge also fsyncs its own files); the tools alternate, with a
+sync and a pause before each run (bench/_bench.py).
 patch MB/s = patch bytes / wall seconds; read MB/s = (patch bytes + the archive day files
 the merge reads) / wall seconds. Correctness: each run's merge verifies every new day
 file sample by sample before it replaces anything (the run fails otherwise); the script
@@ -187,11 +187,13 @@ def run(args, s: _bench.Session) -> None:
     floor_label = "cp -r of the day files the merge writes + sync (its write floor)"
     jobs.append(Job(floor_label, lambda: timed(synced(["cp", "-r", str(written), str(cp_out)])),
                     cp_before, lambda r, rep: shutil.rmtree(cp_out)))
-    # Its I/O floor: every byte it must read, read once (the patch files and the archive day
-    # files it reads, `cat` to /dev/null), then the write floor above. No merging, no
-    # verification, one process.
-    io_label = "cat of the files the merge reads + the write floor (its I/O floor)"
+    # Every file the merge reads: the patch files first (dataselect keeps the first read of
+    # overlapping segments of the same quality and length, and the patches have the
+    # priority), then the archive day files it merges into.
     read_all = [*map(str, _bench.files_of(new)), *map(str, _bench.files_of(overlap)), *map(str, read_files)]
+    # Its I/O floor: every byte it must read, read once (`cat` to /dev/null), then the write
+    # floor above. No merging, no verification, one process.
+    io_label = "cat of the files the merge reads + the write floor (its I/O floor)"
     io_cmd = ["sh", "-c", 'out="$1"; w="$2"; shift 2; cat "$@" > /dev/null && cp -r "$w" "$out"',
               "sh", str(cp_out), str(written), *read_all]
     jobs.append(Job(io_label, lambda: timed(synced(io_cmd)), cp_before, lambda r, rep: shutil.rmtree(cp_out)))
@@ -213,10 +215,7 @@ def run(args, s: _bench.Session) -> None:
                 digests[ds_label] = _bench.sample_digest(_bench.files_of(ds_out))
             shutil.rmtree(ds_out)
 
-        # the patch files first: of overlapping segments of the same quality and length,
-        # dataselect keeps the first read, and the patches have the priority
-        files = [*map(str, _bench.files_of(new)), *map(str, _bench.files_of(overlap)), *map(str, read_files)]
-        jobs.append(Job(ds_label, lambda: timed(synced([ds_exe, "-Ps", "-SDS", str(ds_out), *files])),
+        jobs.append(Job(ds_label, lambda: timed(synced([ds_exe, "-Ps", "-SDS", str(ds_out), *read_all])),
                         ds_before, ds_after))
 
     def warmup() -> None:
