@@ -158,11 +158,13 @@ pub(crate) struct ReadFrom<'a> {
 }
 
 /// Writes the concatenation of `parts` to `path` (created, or truncated), with the
-/// permissions of `like` when that file exists, **without** waiting for the disk: for files that are only made
-/// durable later, all together with [`sync_file`] (the staged files of a merge; syncing
-/// each as it was written made the writer wait for the disk while it could be merging the
-/// next stream). Asking the kernel to start writeback at once (`sync_file_range`) measured
-/// no faster on the merge benchmark, so the kernel's own writeback is left to it.
+/// permissions of `like` when that file exists, **without** waiting for the disk: for
+/// files that are only made durable later, all together with [`sync_file`] (the staged
+/// files of a merge; syncing each as it was written made the writer wait for the disk
+/// while it could be merging the next stream). The kernel is asked to start writing the
+/// file back at once ([`start_writeback`]), so that the disk writes it while the next
+/// stream is merged: without that request the merge benchmark took 1.13 times as long
+/// (medians of 7 alternated runs, `docs/benchmarks.md`).
 ///
 /// The parts go with vectored writes (`writev`), except, when `copy_ranges`, the runs of
 /// adjacent parts of at least [`COPY_RANGE_MIN`] bytes that lie in one of the `sources`
