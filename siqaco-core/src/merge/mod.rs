@@ -464,14 +464,46 @@ impl Rec<'_> {
     fn cov_end(&self) -> i64 {
         self.time(self.n)
     }
-    /// The first sample index `i` in `0..=n` with `time(i) ≥ t` (`n` when there is none):
-    /// a binary search, as sample times increase with the index except across a leap
-    /// second (then a linear search).
+    /// The first sample index `i` in `0..=n` with `time(i) ≥ t` (`n` when there is none).
+    /// Sample times increase with the index except across a leap second (then a linear
+    /// search); otherwise the index is estimated from the rate and the estimate is
+    /// confirmed or corrected by a search that widens from it (`time` is only ever
+    /// compared, never inverted, so the answer is exact whatever the estimate's error).
     pub(crate) fn index_at(&self, t: i64) -> i64 {
         if self.leap {
             return (0..self.n).find(|&i| self.time(i) >= t).unwrap_or(self.n);
         }
-        let (mut lo, mut hi) = (0, self.n);
+        let period = if self.rate_raw > 0.0 {
+            1e9 / self.rate_raw
+        } else {
+            -self.rate_raw * 1e9
+        };
+        let guess = ((t as f64 - self.start_ns as f64) / period).ceil();
+        // NaN, infinities and far estimates clamp into 0..=n; `as` saturates
+        let g = if guess.is_nan() {
+            0
+        } else {
+            (guess as i64).clamp(0, self.n)
+        };
+        // widen from `g` to a bracket `lo ≤ answer ≤ hi`
+        let (mut lo, mut hi);
+        if g < self.n && self.time(g) < t {
+            (lo, hi) = (g + 1, g + 1);
+            let mut step = 1;
+            while hi < self.n && self.time(hi) < t {
+                lo = hi + 1;
+                hi = hi.saturating_add(step).min(self.n);
+                step = step.saturating_mul(2);
+            }
+        } else {
+            (lo, hi) = (g, g);
+            let mut step = 1;
+            while lo > 0 && self.time(lo - 1) >= t {
+                hi = lo - 1;
+                lo = lo.saturating_sub(step).max(0);
+                step = step.saturating_mul(2);
+            }
+        }
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             if self.time(mid) < t {
@@ -484,20 +516,24 @@ impl Rec<'_> {
     }
 
     /// The samples `i0..i1` cut at UTC midnights: `(i0, i1, day)` pieces in time order.
-    fn day_pieces(&self, i0: i64, i1: i64) -> Vec<(i64, i64, i64)> {
-        let mut out = Vec::new();
+    /// (An iterator: most ranges lie in one day, and building a `Vec` for each was a
+    /// measurable part of a merge.)
+    fn day_pieces(&self, i0: i64, i1: i64) -> impl Iterator<Item = (i64, i64, i64)> + '_ {
         let mut s = i0;
-        while s < i1 {
+        std::iter::from_fn(move || {
+            if s >= i1 {
+                return None;
+            }
             let day = day_floor(self.time(s));
             let e = if day_floor(self.time(i1 - 1)) == day {
                 i1
             } else {
                 self.index_at(day + NS_PER_DAY).clamp(s + 1, i1)
             };
-            out.push((s, e, day));
+            let piece = (s, e, day);
             s = e;
-        }
-        out
+            Some(piece)
+        })
     }
 }
 

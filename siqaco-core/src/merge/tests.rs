@@ -929,3 +929,38 @@ fn v2_joins_after_a_repacked_record_keep_their_times() {
         check_times(&all_samples(&m), &input, period_ns, 1_000).unwrap();
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// `Rec::index_at` (an estimate from the rate, then a widening search) gives the
+    /// first index whose sample time is at or after `t`, as a linear search does, for
+    /// rates given as frequencies and as periods, whole and fractional periods in ns,
+    /// and times before, inside and after the record.
+    #[test]
+    fn index_at_is_the_first_sample_at_or_after(
+        rate_raw in prop_oneof![
+            (1e-3f64..2e4),
+            Just(100.0f64), Just(40.0), Just(3.0), Just(1.0 / 3.0),
+            (-1e3f64..-1e-4),
+        ],
+        n in 0i64..700,
+        start in -5_000_000_000_000i64..5_000_000_000_000,
+        frac in -0.3f64..1.3,
+        jitter in -3i64..=3,
+    ) {
+        let r = Rec { start_ns: start, rate_raw, rate_hz: rate_raw.abs(), n, ..bare_rec(0, n, 1) };
+        let span = r.time(n) - start;
+        let t = start + (span as f64 * frac) as i64 + jitter;
+        let linear = (0..n).find(|&i| r.time(i) >= t).unwrap_or(n);
+        prop_assert_eq!(r.index_at(t), linear);
+        // exactly at a sample time and one ns either side of it
+        if n > 0 {
+            let i = ((n as f64 * frac.clamp(0.0, 0.999)) as i64).min(n - 1);
+            for u in [r.time(i) - 1, r.time(i), r.time(i) + 1] {
+                let linear = (0..n).find(|&k| r.time(k) >= u).unwrap_or(n);
+                prop_assert_eq!(r.index_at(u), linear);
+            }
+        }
+    }
+}
