@@ -118,7 +118,10 @@ pub enum DaySplit {
     #[default]
     Midnight,
     /// Records are stored whole in the file of the day of their first sample (SeisComP
-    /// and dataselect 4 `-SDS`).
+    /// and dataselect 4 `-SDS`). Samples the merge re-encodes (what is left of a record
+    /// that lost samples, or every sample when an output option is given) are new records,
+    /// and those are cut at midnight as with [`DaySplit::Midnight`], so that every record
+    /// still starts in its file's day.
     StartTime,
 }
 
@@ -835,6 +838,54 @@ fn set_trace_lengths(recs: &mut [Rec<'_>], tolerance: &Tolerance) {
     }
 }
 
+/// The end (exclusive) of the run of records from `recs[first]` that [`merge_ranked`]
+/// may claim as one record; `first + 1` when there is no such run.
+///
+/// A run is data records that follow each other in `recs` (rank order, so no other
+/// record ranks between two of them), of one input and one day file, with the same sample
+/// rate field (bit for bit), each starting exactly at the time the run's first record
+/// gives the next sample (`sample_time` of its start and the samples before), none across
+/// a leap second, all samples in one UTC day. The period `P` must be a whole number of ns
+/// to within `0.1 / N` ns over the run's `N` samples: then `sample_time` of every offset
+/// up to `N` lies within 0.25 ns of `start + i × P` (its floating-point error over a day
+/// is under 0.1 ns), so it rounds to exactly that, and sample `i` of the run has exactly
+/// the time of the record sample it is. Claims, collisions and day splits computed on the
+/// run are then those of its records.
+fn contiguous_run(recs: &[Rec<'_>], first: usize) -> usize {
+    let f = &recs[first];
+    let p = if f.rate_raw > 0.0 {
+        1e9 / f.rate_raw
+    } else {
+        -f.rate_raw * 1e9
+    };
+    let off_grid = (p - p.round()).abs();
+    let day = day_floor(f.start_ns);
+    let eligible = |r: &Rec<'_>| r.is_data && !r.leap && r.n > 0;
+    if !(eligible(f) && p.is_finite() && p >= 1.0 && day_floor(f.time(f.n - 1)) == day) {
+        return first + 1;
+    }
+    let (mut n, mut end) = (f.n, first + 1);
+    while let Some(r) = recs.get(end) {
+        let fits = eligible(r)
+            && r.input == f.input
+            && r.file_day == f.file_day
+            && r.rate_raw.to_bits() == f.rate_raw.to_bits()
+            && (n + r.n) as f64 * off_grid < 0.1
+            && r.start_ns == f.time(n)
+            && day_floor(r.time(r.n - 1)) == day;
+        if !fits {
+            break;
+        }
+        n += r.n;
+        end += 1;
+    }
+    // no leap second inside the run either (its records' own checks end at each record)
+    if end - first >= 2 && leap_second_within(f.start_ns, f.time(n - 1).saturating_add(NS_PER_S)) {
+        return first + 1;
+    }
+    end
+}
+
 /// A contiguous run of kept samples of one record, in one day.
 #[derive(Clone, Copy, Debug)]
 struct Run {
@@ -1006,9 +1057,71 @@ pub(crate) fn merge_ranked<'a>(
     let mut stats: BTreeMap<i64, DayStats> = BTreeMap::new();
     let mut runs: Vec<Run> = Vec::new();
     let mut nondata: Vec<(usize, i64)> = Vec::new();
-    let mut rec_group: Vec<usize> = vec![usize::MAX; recs.len()];
     let mut lost: Vec<(usize, Vec<(i64, i64)>)> = Vec::new();
+    // records before `claimed_until` were claimed with the run they begin; those before
+    // `per_record_until` belong to a run that could not be, and go one by one
+    let (mut claimed_until, mut per_record_until) = (0, 0);
     for (ri, r) in recs.iter().enumerate() {
+        if ri < claimed_until {
+            continue;
+        }
+        // A run of records on one exact sample grid (`contiguous_run`) is claimed as one
+        // record up to its first superseded sample: the same samples kept, counted and
+        // claimed as record by record (no sample of the run collides with another of
+        // it), with one search of the claims instead of one per record. The records
+        // holding superseded samples go one by one, and a new run is tried after them.
+        if ri >= per_record_until {
+            let end = contiguous_run(recs, ri);
+            if end - ri >= 2 {
+                let whole = Rec {
+                    n: recs[ri..end].iter().map(|m| m.n).sum(),
+                    ..r.clone()
+                };
+                let g = group_of(&mut groups, whole.rate_hz);
+                let tol = Collision::new(opts, whole.rate_hz);
+                let group = &mut groups[g];
+                let superseded = group.claims.superseded(&whole, tol);
+                // the record (index in `recs`) holding sample `i` of the run
+                let member = |i: i64| {
+                    let mut first = 0;
+                    (ri..end)
+                        .find(|&k| {
+                            first += recs[k].n;
+                            i < first
+                        })
+                        .unwrap_or(end - 1)
+                };
+                let (clean_end, bad_end) = match (superseded.first(), superseded.last()) {
+                    (Some(&(a, _)), Some(&(_, b))) => (member(a), member(b - 1) + 1),
+                    _ => (end, end),
+                };
+                if clean_end - ri >= 2 {
+                    let v = Rec {
+                        n: recs[ri..clean_end].iter().map(|m| m.n).sum(),
+                        ..r.clone()
+                    };
+                    let day = day_floor(v.start_ns);
+                    if !v.is_archive {
+                        let in_archive = group.archive.superseded(&v, tol);
+                        let replaced: i64 = in_archive.iter().map(|(a, b)| b - a).sum();
+                        let st = stats.entry(day).or_default();
+                        st.samples_replaced += replaced as u64;
+                        st.samples_added += (v.n - replaced) as u64;
+                    }
+                    group.claims.insert(v.time(0), v.time(v.n));
+                    runs.extend((ri..clean_end).map(|k| Run {
+                        rec: k,
+                        i0: 0,
+                        i1: recs[k].n,
+                        day,
+                    }));
+                    claimed_until = clean_end;
+                    per_record_until = bad_end;
+                    continue;
+                }
+                per_record_until = bad_end;
+            }
+        }
         if !r.is_data {
             let dup = r.input != 0
                 && recs
@@ -1020,7 +1133,6 @@ pub(crate) fn merge_ranked<'a>(
             continue;
         }
         let g = group_of(&mut groups, r.rate_hz);
-        rec_group[ri] = g;
         let tol = Collision::new(opts, r.rate_hz);
         let group = &mut groups[g];
         let superseded = group.claims.superseded(r, tol);
@@ -1045,22 +1157,26 @@ pub(crate) fn merge_ranked<'a>(
         }
         for &(i0, i1) in &kept {
             group.claims.insert(r.time(i0), r.time(i1));
-            match opts.split {
-                DaySplit::StartTime => runs.push(Run {
+            // By start time, a record copied whole goes to the day of its first sample;
+            // samples that are re-encoded (part of a record, or an output option given)
+            // make new records, which are cut at midnight as in the other split: one
+            // encoded across midnight would start the next day in this day's file.
+            let copied_whole = i0 == 0 && i1 == r.n && !opts.output.is_set();
+            if opts.split == DaySplit::StartTime && copied_whole {
+                runs.push(Run {
                     rec: ri,
                     i0,
                     i1,
                     day: day_floor(r.time(i0)),
-                }),
-                DaySplit::Midnight => {
-                    for (i0, i1, day) in r.day_pieces(i0, i1) {
-                        runs.push(Run {
-                            rec: ri,
-                            i0,
-                            i1,
-                            day,
-                        });
-                    }
+                });
+            } else {
+                for (i0, i1, day) in r.day_pieces(i0, i1) {
+                    runs.push(Run {
+                        rec: ri,
+                        i0,
+                        i1,
+                        day,
+                    });
                 }
             }
         }

@@ -245,6 +245,41 @@ fn complete_patch_into_empty_archive_is_split_at_midnight() {
     );
 }
 
+/// Stored by start time with the samples re-encoded (an output option given): the new
+/// records have no first sample of their own to go by, so the samples are cut at
+/// midnight, and every record starts in its file's day (before, the records encoded after
+/// midnight went to the file of the day before, and the verification refused the merge).
+#[test]
+fn by_start_time_re_encoded_samples_are_cut_at_midnight() {
+    let patch = seg(-500, 1000, 3, &pack(11, 512, 2, 2));
+    for output in [
+        OutputOptions {
+            encoding: Some(10),
+            ..OutputOptions::default()
+        },
+        OutputOptions {
+            record_length: Some(256),
+            ..OutputOptions::default()
+        },
+    ] {
+        let opts = MergeOptions {
+            split: DaySplit::StartTime,
+            output,
+            ..MergeOptions::default()
+        };
+        let m = run(&[], &[(1, patch.clone())], &opts);
+        assert_eq!(all_samples(&m), samples_of(&patch));
+        assert_eq!(m.days.len(), 2);
+        for d in &m.days {
+            for raw in split_records(&d.bytes).unwrap() {
+                let h = parse_record(raw).unwrap();
+                assert_eq!(day_floor(h.start_ns), d.day_start_ns);
+                assert_eq!(day_floor(h.end_ns()), d.day_start_ns);
+            }
+        }
+    }
+}
+
 #[test]
 fn round_trip_every_encoding_record_length_and_version() {
     let patch = seg(-300, 600, -40, &pack(3, 512, 2, 2));
@@ -963,4 +998,69 @@ proptest! {
             }
         }
     }
+}
+
+/// The runs the merge claims as one record: adjacent records of one input and rate on
+/// one exact grid, within one day; anything else ends the run.
+#[test]
+fn contiguous_runs_end_where_the_grid_input_rate_or_day_changes() {
+    let recs = |v: Vec<Rec<'static>>| v;
+    // three adjacent 1 Hz records: one run
+    let r = recs(vec![
+        bare_rec(0, 10, 1),
+        bare_rec(10, 10, 1),
+        bare_rec(20, 10, 1),
+    ]);
+    assert_eq!(contiguous_run(&r, 0), 3);
+    assert_eq!(contiguous_run(&r, 1), 3);
+    // a start 1 ns off the grid, another input, another rate field, a gap
+    let mut off = bare_rec(10, 10, 1);
+    off.start_ns += 1;
+    for second in [off, bare_rec(10, 10, 2), bare_rec(11, 10, 1), {
+        let mut r = bare_rec(10, 10, 1);
+        r.rate_raw = -1.0; // the same rate, given as a period
+        r
+    }] {
+        let r = recs(vec![bare_rec(0, 10, 1), second, bare_rec(20, 10, 1)]);
+        assert_eq!(contiguous_run(&r, 0), 1);
+    }
+    // another day file of the archive, a record crossing midnight, a non-data record
+    let mut other_file = bare_rec(10, 10, 0);
+    other_file.file_day = Some(D0);
+    let r = recs(vec![bare_rec(0, 10, 0), other_file]);
+    assert_eq!(contiguous_run(&r, 0), 1);
+    let r = recs(vec![
+        bare_rec(-20, 10, 1),
+        bare_rec(-10, 10, 1),
+        bare_rec(0, 10, 1),
+    ]);
+    assert_eq!(contiguous_run(&r, 0), 2, "the run ends at midnight");
+    let r = recs(vec![bare_rec(-25, 10, 1), bare_rec(-15, 20, 1)]);
+    assert_eq!(
+        contiguous_run(&r, 0),
+        1,
+        "the second record crosses midnight"
+    );
+    let mut text = bare_rec(10, 10, 1);
+    text.is_data = false;
+    assert_eq!(contiguous_run(&recs(vec![bare_rec(0, 10, 1), text]), 0), 1);
+    // a period that is not a whole number of ns (3 Hz) never forms a run; 40 Hz does
+    let at = |rate: f64, k: i64, n: i64| Rec {
+        rate_raw: rate,
+        rate_hz: rate,
+        start_ns: MIDNIGHT + sample_time(0, k, rate),
+        ..bare_rec(0, n, 1)
+    };
+    assert_eq!(contiguous_run(&[at(3.0, 0, 30), at(3.0, 30, 30)], 0), 1);
+    assert_eq!(
+        contiguous_run(&[at(40.0, 0, 400), at(40.0, 400, 400)], 0),
+        2
+    );
+    // a leap second inside the run (2016-12-31T23:59:60): no run
+    let t0 = crate::time::parse_time("2016-12-31T23:59:00").unwrap();
+    let leap = |k: i64| Rec {
+        start_ns: t0 + k * NS_PER_S,
+        ..bare_rec(0, 30, 1)
+    };
+    assert_eq!(contiguous_run(&[leap(0), leap(30)], 0), 1);
 }
