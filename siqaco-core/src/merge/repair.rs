@@ -649,17 +649,16 @@ fn repair_stream(
             crate::interval::subtract(&[(0, r.n)], lost_of.get(&rank).map_or(&[][..], |l| &l[..]));
         let mut n = 0u64;
         for (i0, i1) in kept {
-            match opts.split {
-                DaySplit::Midnight => {
-                    for (a, b, d) in r.day_pieces(i0, i1) {
-                        if d != f.day {
-                            n += (b - a) as u64;
-                        }
-                    }
+            // as the merge places them: by start time, a record kept whole goes to the
+            // day of its first sample, and re-encoded samples are cut at midnight
+            if opts.split == DaySplit::StartTime && i0 == 0 && i1 == r.n {
+                if day_floor(r.time(i0)) != f.day {
+                    n += (i1 - i0) as u64;
                 }
-                DaySplit::StartTime => {
-                    if day_floor(r.time(i0)) != f.day {
-                        n += (i1 - i0) as u64;
+            } else {
+                for (a, b, d) in r.day_pieces(i0, i1) {
+                    if d != f.day {
+                        n += (b - a) as u64;
                     }
                 }
             }
@@ -816,7 +815,10 @@ fn repair_stream(
                 format_date(files[k].day),
                 match opts.split {
                     DaySplit::Midnight => "split at midnight",
-                    DaySplit::StartTime => "records stay whole in the day of their start",
+                    DaySplit::StartTime => {
+                        "records stay whole in the day of their start, re-encoded samples \
+                         are cut at midnight"
+                    }
                 }
             ),
             samples,
@@ -1250,6 +1252,50 @@ mod tests {
             assert_eq!(at(T0 + 99 * NS_PER_S), 1049.0);
             assert_eq!(s.len(), 150);
         }
+    }
+
+    /// By start time, a record crossing midnight that loses its first samples to a
+    /// better one is re-encoded, and re-encoded samples are cut at midnight: the plan
+    /// counts as moved exactly the samples the repair puts in the next day's file.
+    #[test]
+    fn by_start_time_a_cut_record_moves_its_samples_after_midnight() {
+        let midnight = T0 + NS_PER_DAY;
+        let better = rec(midnight - 120 * NS_PER_S, 0, 4); // M, 23:58:00 to 23:59:39
+        let crossing = rec(midnight - 30 * NS_PER_S, 5000, 2); // D, 23:59:30 to 00:01:09
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("archive");
+        let sds = Archive::new(&root, crate::archive::Layout::Sds);
+        let day = sds.file_path(&nslc(), T0, 'D').unwrap();
+        fs::create_dir_all(day.parent().unwrap()).unwrap();
+        fs::write(&day, [&better[..], &crossing].concat()).unwrap();
+        let opts = RepairOptions {
+            keep: Keep::Quality,
+            split: DaySplit::StartTime,
+            ..RepairOptions::default()
+        };
+        let report = repair_archive(&sds, &opts, &root.with_extension("q"), false, None).unwrap();
+        // 10 samples of the crossing record are superseded; of the 90 left (re-encoded),
+        // the 70 after midnight move to the next day's file
+        let moved: Vec<&RepairAction> = report
+            .actions
+            .iter()
+            .filter(|a| a.action == ActionKind::Move)
+            .collect();
+        assert_eq!(moved.len(), 1, "{:?}", report.actions);
+        assert_eq!(moved[0].samples, 70);
+        let s = samples(&root);
+        assert_eq!(s.len(), 190);
+        let next = fs::read(sds.file_path(&nslc(), midnight, 'D').unwrap()).unwrap();
+        let mut in_next = 0;
+        for item in RecordScanner::new(&next) {
+            let ScanItem::Record { header, .. } = item else {
+                panic!("unreadable bytes in the next day's file")
+            };
+            assert_eq!(header.start_ns, midnight);
+            in_next += header.sample_count;
+        }
+        assert_eq!(in_next, 70);
+        assert_eq!(s.iter().find(|x| x.0 == midnight).unwrap().1, 5030.0);
     }
 
     #[test]
