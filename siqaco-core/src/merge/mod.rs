@@ -467,6 +467,16 @@ impl Rec<'_> {
     fn cov_end(&self) -> i64 {
         self.time(self.n)
     }
+    /// The sample period in ns as [`sample_time`] steps it: `1e9 / rate` for a rate field
+    /// in Hz (positive), `−rate × 1e9` for one giving the period in seconds (negative,
+    /// SEED 2.4 fixed header); 0 for a rate of 0.
+    pub(crate) fn period_ns(&self) -> f64 {
+        if self.rate_raw > 0.0 {
+            1e9 / self.rate_raw
+        } else {
+            -self.rate_raw * 1e9
+        }
+    }
     /// The first sample index `i` in `0..=n` with `time(i) ≥ t` (`n` when there is none).
     /// Sample times increase with the index except across a leap second (then a linear
     /// search); otherwise the index is estimated from the rate and the estimate is
@@ -476,12 +486,7 @@ impl Rec<'_> {
         if self.leap {
             return (0..self.n).find(|&i| self.time(i) >= t).unwrap_or(self.n);
         }
-        let period = if self.rate_raw > 0.0 {
-            1e9 / self.rate_raw
-        } else {
-            -self.rate_raw * 1e9
-        };
-        let guess = ((t as f64 - self.start_ns as f64) / period).ceil();
+        let guess = ((t as f64 - self.start_ns as f64) / self.period_ns()).ceil();
         // NaN, infinities and far estimates clamp into 0..=n; `as` saturates
         let g = if guess.is_nan() {
             0
@@ -516,6 +521,26 @@ impl Rec<'_> {
             }
         }
         lo
+    }
+
+    /// The day files the samples `i0..i1` go to, as `(i0, i1, day)` pieces in time order:
+    /// by start time, a record `copied_whole` (kept whole and copied byte for byte) goes
+    /// to the day of its first sample; any other samples (all of them with the midnight
+    /// split; by start time, samples re-encoded, which make new records) are cut at UTC
+    /// midnights ([`Rec::day_pieces`]), so that every record starts in its file's day.
+    /// The rule of the merge, which the repair's plan counts by.
+    fn placed(
+        &self,
+        i0: i64,
+        i1: i64,
+        split: DaySplit,
+        copied_whole: bool,
+    ) -> impl Iterator<Item = (i64, i64, i64)> + '_ {
+        let whole = (split == DaySplit::StartTime && copied_whole)
+            .then(|| (i0, i1, day_floor(self.time(i0))));
+        // cut nothing when the record goes whole
+        let cut_end = if whole.is_some() { i0 } else { i1 };
+        whole.into_iter().chain(self.day_pieces(i0, cut_end))
     }
 
     /// The samples `i0..i1` cut at UTC midnights: `(i0, i1, day)` pieces in time order.
@@ -853,11 +878,7 @@ fn set_trace_lengths(recs: &mut [Rec<'_>], tolerance: &Tolerance) {
 /// run are then those of its records.
 fn contiguous_run(recs: &[Rec<'_>], first: usize) -> usize {
     let f = &recs[first];
-    let p = if f.rate_raw > 0.0 {
-        1e9 / f.rate_raw
-    } else {
-        -f.rate_raw * 1e9
-    };
+    let p = f.period_ns();
     let off_grid = (p - p.round()).abs();
     let day = day_floor(f.start_ns);
     let eligible = |r: &Rec<'_>| r.is_data && !r.leap && r.n > 0;
@@ -1157,27 +1178,17 @@ pub(crate) fn merge_ranked<'a>(
         }
         for &(i0, i1) in &kept {
             group.claims.insert(r.time(i0), r.time(i1));
-            // By start time, a record copied whole goes to the day of its first sample;
-            // samples that are re-encoded (part of a record, or an output option given)
-            // make new records, which are cut at midnight as in the other split: one
-            // encoded across midnight would start the next day in this day's file.
+            // re-encoded samples (part of a record, or an output option given) make new
+            // records: one encoded across midnight would start the next day in this
+            // day's file, so `placed` cuts them there even by start time
             let copied_whole = i0 == 0 && i1 == r.n && !opts.output.is_set();
-            if opts.split == DaySplit::StartTime && copied_whole {
+            for (i0, i1, day) in r.placed(i0, i1, opts.split, copied_whole) {
                 runs.push(Run {
                     rec: ri,
                     i0,
                     i1,
-                    day: day_floor(r.time(i0)),
+                    day,
                 });
-            } else {
-                for (i0, i1, day) in r.day_pieces(i0, i1) {
-                    runs.push(Run {
-                        rec: ri,
-                        i0,
-                        i1,
-                        day,
-                    });
-                }
             }
         }
     }

@@ -649,17 +649,11 @@ fn repair_stream(
             crate::interval::subtract(&[(0, r.n)], lost_of.get(&rank).map_or(&[][..], |l| &l[..]));
         let mut n = 0u64;
         for (i0, i1) in kept {
-            // as the merge places them: by start time, a record kept whole goes to the
-            // day of its first sample, and re-encoded samples are cut at midnight
-            if opts.split == DaySplit::StartTime && i0 == 0 && i1 == r.n {
-                if day_floor(r.time(i0)) != f.day {
-                    n += (i1 - i0) as u64;
-                }
-            } else {
-                for (a, b, d) in r.day_pieces(i0, i1) {
-                    if d != f.day {
-                        n += (b - a) as u64;
-                    }
+            // where the merge below puts them (its options set no output conversion, so
+            // a record kept whole is copied)
+            for (a, b, d) in r.placed(i0, i1, opts.split, i0 == 0 && i1 == r.n) {
+                if d != f.day {
+                    n += (b - a) as u64;
                 }
             }
         }

@@ -166,11 +166,7 @@ fn spacing_within(r: &Rec<'_>, c: Collision) -> bool {
     if r.leap || r.n <= 0 {
         return false;
     }
-    let p = if r.rate_raw > 0.0 {
-        1e9 / r.rate_raw
-    } else {
-        -r.rate_raw * 1e9
-    };
+    let p = r.period_ns();
     let max_step = if (p - p.round()).abs() * (r.n as f64) < 0.25 {
         p.round()
     } else {
