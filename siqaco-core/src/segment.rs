@@ -222,6 +222,83 @@ impl TraceBuilder {
     }
 }
 
+/// The traces [`join_pieces_with`] may still continue, as `(end ns, index)` in that order:
+/// a sorted `Vec` while there are few (a stream usually has one open trace at a time, and
+/// a search tree's insert and remove per record cost most of the join), a `BTreeSet` once
+/// there are more than [`OpenTraces::FEW`] (many overlapping traces, where shifting a
+/// `Vec` would be quadratic). Both answer the same.
+enum OpenTraces {
+    Few(Vec<(i64, usize)>),
+    Many(std::collections::BTreeSet<(i64, usize)>),
+}
+
+impl Default for OpenTraces {
+    fn default() -> Self {
+        OpenTraces::Few(Vec::new())
+    }
+}
+
+impl OpenTraces {
+    /// Beyond this many open traces, the search tree.
+    const FEW: usize = 32;
+
+    /// The open trace that ended first.
+    fn first(&self) -> Option<(i64, usize)> {
+        match self {
+            OpenTraces::Few(v) => v.first().copied(),
+            OpenTraces::Many(s) => s.first().copied(),
+        }
+    }
+
+    fn remove(&mut self, x: (i64, usize)) {
+        match self {
+            OpenTraces::Few(v) => {
+                if let Ok(i) = v.binary_search(&x) {
+                    v.remove(i);
+                }
+            }
+            OpenTraces::Many(s) => {
+                s.remove(&x);
+            }
+        }
+    }
+
+    fn insert(&mut self, x: (i64, usize)) {
+        match self {
+            OpenTraces::Few(v) if v.len() < Self::FEW => {
+                if let Err(i) = v.binary_search(&x) {
+                    v.insert(i, x);
+                }
+            }
+            OpenTraces::Few(v) => {
+                let mut s: std::collections::BTreeSet<_> = v.drain(..).collect();
+                s.insert(x);
+                *self = OpenTraces::Many(s);
+            }
+            OpenTraces::Many(s) => {
+                s.insert(x);
+            }
+        }
+    }
+
+    /// Calls `f(end, index)` for each open trace with `lo ≤ (end, index) ≤ hi`, in order.
+    fn each_within(&self, lo: (i64, usize), hi: (i64, usize), mut f: impl FnMut(i64, usize)) {
+        match self {
+            OpenTraces::Few(v) => {
+                let from = v.partition_point(|x| *x < lo);
+                for &(end, idx) in v[from..].iter().take_while(|x| **x <= hi) {
+                    f(end, idx);
+                }
+            }
+            OpenTraces::Many(s) => {
+                for &(end, idx) in s.range(lo..=hi) {
+                    f(end, idx);
+                }
+            }
+        }
+    }
+}
+
 /// Joins pieces into traces (see the module rules). Output sorted by (start, end).
 pub fn join_pieces(pieces: Vec<Piece>, tolerance: &Tolerance) -> Vec<Piece> {
     let pieces = pieces.into_iter().map(|p| (p, ())).collect();
@@ -254,36 +331,40 @@ pub fn join_pieces_with<T>(
     // Indices of traces that may still be continued, ordered by end time. A trace whose end
     // is more than the largest tolerance before the current piece's start can never be
     // continued (pieces come in start order), so it is retired.
-    let mut open: std::collections::BTreeSet<(i64, usize)> = Default::default();
+    let mut open = OpenTraces::default();
     let mut max_tol: i64 = 0;
     for (p, payload) in pieces {
         let tol = tolerance.time_ns(p.sample_rate_hz);
         max_tol = max_tol.max(tol);
         // retire traces that ended long before
-        while let Some(&(end, idx)) = open.iter().next() {
-            if end < p.start_ns - 2 * max_tol - 1 {
-                open.remove(&(end, idx));
+        while let Some(first) = open.first() {
+            if first.0 < p.start_ns - 2 * max_tol - 1 {
+                open.remove(first);
             } else {
                 break;
             }
         }
         let mut best: Option<(i64, usize)> = None;
-        for &(end, idx) in open.range((p.start_ns - tol, 0)..=(p.start_ns + tol, usize::MAX)) {
-            let (t, t_payload) = &traces[idx];
-            if !tolerance.rates_equal(t.sample_rate_hz, p.sample_rate_hz)
-                || !compatible(t_payload, &payload)
-            {
-                continue;
-            }
-            let d = (p.start_ns - end).abs();
-            if best.is_none_or(|(bd, bi)| (d, idx) < (bd, bi)) {
-                best = Some((d, idx));
-            }
-        }
+        open.each_within(
+            (p.start_ns - tol, 0),
+            (p.start_ns + tol, usize::MAX),
+            |end, idx| {
+                let (t, t_payload) = &traces[idx];
+                if !tolerance.rates_equal(t.sample_rate_hz, p.sample_rate_hz)
+                    || !compatible(t_payload, &payload)
+                {
+                    return;
+                }
+                let d = (p.start_ns - end).abs();
+                if best.is_none_or(|(bd, bi)| (d, idx) < (bd, bi)) {
+                    best = Some((d, idx));
+                }
+            },
+        );
         match best {
             Some((_, idx)) => {
                 let (t, t_payload) = &mut traces[idx];
-                open.remove(&(t.end_ns, idx));
+                open.remove((t.end_ns, idx));
                 if p.end_ns > t.end_ns {
                     t.end_ns = p.end_ns;
                     t.last_sample_ns = p.last_sample_ns;
@@ -350,5 +431,42 @@ mod tests {
         );
         assert_eq!(v.len(), 2);
         assert_eq!(v.iter().map(|p| p.samples).sum::<i64>(), 300);
+    }
+
+    // The open traces answer as a search tree would, before and after they become one
+    // (more than `OpenTraces::FEW`), whatever the order of inserts and removes.
+    proptest::proptest! {
+        #[test]
+        fn open_traces_answer_as_a_search_tree(
+            ops in proptest::collection::vec((0u8..3, 0i64..60, 0usize..4, 0i64..30), 0..400)
+        ) {
+            let mut open = OpenTraces::default();
+            let mut tree = std::collections::BTreeSet::new();
+            for (op, end, idx, width) in ops {
+                match op {
+                    0 => {
+                        open.insert((end, idx));
+                        tree.insert((end, idx));
+                    }
+                    1 => {
+                        open.remove((end, idx));
+                        tree.remove(&(end, idx));
+                    }
+                    _ => {
+                        let first = tree.first().copied();
+                        if let Some(f) = first {
+                            open.remove(f);
+                            tree.remove(&f);
+                        }
+                    }
+                }
+                proptest::prop_assert_eq!(open.first(), tree.first().copied());
+                let (lo, hi) = ((end - width, idx), (end + width, usize::MAX));
+                let mut got = Vec::new();
+                open.each_within(lo, hi, |e, i| got.push((e, i)));
+                let want: Vec<_> = tree.range(lo..=hi).copied().collect();
+                proptest::prop_assert_eq!(got, want);
+            }
+        }
     }
 }

@@ -835,11 +835,27 @@ pub fn split_records(bytes: &[u8]) -> Result<Vec<&[u8]>> {
 fn set_trace_lengths(recs: &mut [Rec<'_>], tolerance: &Tolerance) {
     // each trace's members as a list linked through `next` (payload: first and last index)
     type Linked = (Piece, (usize, usize));
-    let mut by_input: HashMap<usize, Vec<Linked>> = HashMap::new();
-    for (i, r) in recs.iter().enumerate() {
-        if r.is_data {
-            let p = Piece::new(r.start_ns, r.time(r.n - 1), r.rate_hz, r.n);
-            by_input.entry(r.input).or_default().push((p, (i, i)));
+    // (input, its pieces), filled block by block: the records of an input follow one
+    // another (`rank` gets them input after input)
+    let mut by_input: Vec<(usize, Vec<Linked>)> = Vec::new();
+    let mut i = 0;
+    for block in recs.chunk_by(|a, b| a.input == b.input) {
+        let input = block[0].input;
+        let k = match by_input.iter().position(|(x, _)| *x == input) {
+            Some(k) => k,
+            None => {
+                by_input.push((input, Vec::new()));
+                by_input.len() - 1
+            }
+        };
+        let pieces = &mut by_input[k].1;
+        pieces.reserve(block.len());
+        for r in block {
+            if r.is_data {
+                let p = Piece::new(r.start_ns, r.time(r.n - 1), r.rate_hz, r.n);
+                pieces.push((p, (i, i)));
+            }
+            i += 1;
         }
     }
     let mut next = vec![usize::MAX; recs.len()];
@@ -1005,6 +1021,11 @@ pub fn merge_stream(
 pub(crate) struct DayParts<'a> {
     pub(crate) day_start_ns: i64,
     pub(crate) parts: Vec<Cow<'a, [u8]>>,
+    /// For each part, the rank (index in the `recs` given) of the record it is a copy of
+    /// when it is that record's bytes, borrowed: a hint for the verification, which uses
+    /// it only after checking that the part is the same memory as the record
+    /// ([`verify_ranked`](verify::verify_ranked)).
+    pub(crate) copied: Vec<Option<usize>>,
     pub(crate) changed: bool,
     pub(crate) had_file: bool,
     pub(crate) stats: DayStats,
@@ -1014,6 +1035,16 @@ impl DayParts<'_> {
     /// The parts as slices.
     pub(crate) fn slices(&self) -> Vec<&[u8]> {
         self.parts.iter().map(|p| &**p).collect()
+    }
+
+    /// The parts as the verification takes them: each with the rank of the record it
+    /// copies ([`DayParts::copied`]).
+    pub(crate) fn verify_parts(&self) -> Vec<verify::OutPart<'_>> {
+        self.parts
+            .iter()
+            .zip(&self.copied)
+            .map(|(p, &c)| (&**p, c))
+            .collect()
     }
 }
 
@@ -1268,6 +1299,7 @@ pub(crate) fn merge_ranked<'a>(
                 parts: old
                     .map(|d| vec![Cow::Borrowed(d.bytes)])
                     .unwrap_or_default(),
+                copied: old.map(|_| vec![None]).unwrap_or_default(),
                 changed: false,
                 had_file: true,
                 stats: st,
@@ -1275,11 +1307,11 @@ pub(crate) fn merge_ranked<'a>(
             continue;
         }
         day_runs.sort_by_key(|run| (recs[run.rec].time(run.i0), run.rec));
-        // (start time, bytes) of each output record or record group; copied records are
-        // borrowed, never copied in memory
-        let mut pieces: Vec<(i64, Cow<'a, [u8]>)> = Vec::new();
+        // (start time, bytes, rank of the record copied) of each output record or record
+        // group; copied records are borrowed, never copied in memory
+        let mut pieces: Vec<(i64, Cow<'a, [u8]>, Option<usize>)> = Vec::new();
         for &ri in &nd {
-            pieces.push((recs[ri].start_ns, Cow::Borrowed(recs[ri].raw)));
+            pieces.push((recs[ri].start_ns, Cow::Borrowed(recs[ri].raw), Some(ri)));
             st.records_copied += 1;
         }
         // Re-encoded samples keep their times (`repack`): runs are joined only where the
@@ -1288,7 +1320,7 @@ pub(crate) fn merge_ranked<'a>(
         for run in &day_runs {
             let r = &recs[run.rec];
             if whole(run) && !opts.output.is_set() {
-                pieces.push((r.start_ns, Cow::Borrowed(r.raw)));
+                pieces.push((r.start_ns, Cow::Borrowed(r.raw), Some(run.rec)));
                 st.records_copied += 1;
                 continue;
             }
@@ -1307,14 +1339,16 @@ pub(crate) fn merge_ranked<'a>(
         for t in &traces {
             let (bytes, records) = encode_trace(nslc, t)?;
             st.records_encoded += records;
-            pieces.push((t.start_ns, Cow::Owned(bytes)));
+            pieces.push((t.start_ns, Cow::Owned(bytes), None));
         }
         pieces.sort_by_key(|p| p.0);
-        let parts: Vec<Cow<'a, [u8]>> = pieces.into_iter().map(|p| p.1).collect();
+        let (parts, copied): (Vec<Cow<'a, [u8]>>, Vec<Option<usize>>) =
+            pieces.into_iter().map(|p| (p.1, p.2)).unzip();
         let changed = old.is_none_or(|d| !is_concat(d.bytes, &parts));
         out_days.push(DayParts {
             day_start_ns: day,
             parts,
+            copied,
             changed,
             had_file: old.is_some(),
             stats: st,

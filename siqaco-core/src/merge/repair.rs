@@ -764,9 +764,9 @@ fn repair_stream(
     if crate::is_cancelled(cancel) {
         return Ok(StreamOutcome::default());
     }
-    let outs: Vec<(i64, Vec<&[u8]>)> = finals
+    let outs: Vec<(i64, Vec<super::verify::OutPart<'_>>)> = finals
         .iter()
-        .map(|(d, b, _, _)| (*d, vec![&b[..]]))
+        .map(|(d, b, _, _)| (*d, vec![(&b[..], None)]))
         .collect();
     if verify_ranked(nslc, &recs, &outs, &mopts, cancel)?.is_none() {
         return Ok(StreamOutcome::default());

@@ -660,6 +660,14 @@ fn option_names_and_priorities() {
     assert!(prio(&[1, 2, 3]).is_err());
 }
 
+/// An archive of 4000 samples at 1 Hz across two midnights (day files as the engine makes
+/// them) and a re-fetch of the same times with other values: (archive days, patch bytes).
+fn aligned_refetch() -> (Vec<(i64, Vec<u8>)>, Vec<u8>) {
+    let p = pack(3, 256, 2, 2);
+    let archive = archive_days(&seg(-2010, 4000, 0, &p));
+    (archive, seg(-2010, 4000, 1_000_000, &p))
+}
+
 /// A re-fetched day on the archive's own sample grid (the common case of an update) is
 /// proven at record level: the patch's records are copies proven byte for byte, the
 /// archive's records lie in their windows, and only records cut at midnight (and the
@@ -667,9 +675,7 @@ fn option_names_and_priorities() {
 /// better-ranked input should have replaced.
 #[test]
 fn aligned_refetch_is_proven_at_record_level() {
-    let p = pack(3, 256, 2, 2);
-    let archive = archive_days(&seg(-2010, 4000, 0, &p));
-    let patch = seg(-2010, 4000, 1_000_000, &p);
+    let (archive, patch) = aligned_refetch();
     let a = archive_inputs(&archive);
     let pp = [PatchInput {
         priority: 1,
@@ -720,6 +726,91 @@ fn aligned_refetch_is_proven_at_record_level() {
     // record level too (the patch's records lie in the archive's windows)
     let st = verify_stream(&nslc(), &a, &pp, &old, &archive_wins).unwrap();
     assert!(st.samples_checked * 10 < 8000, "{st:?}");
+}
+
+/// The verification takes an output part as its input record without reading it only when
+/// the part is that record's own memory: the merge's hints give the same proof as reading
+/// every output header, and a wrong hint (another record, or the same bytes elsewhere in
+/// memory) changes nothing.
+#[test]
+fn copy_hints_are_checked_by_address() {
+    use super::verify::{verify_ranked, OutPart};
+    let (archive, patch) = aligned_refetch();
+    let a = archive_inputs(&archive);
+    let pp = [PatchInput {
+        priority: 1,
+        records: split_records(&patch).unwrap(),
+    }];
+    let opts = MergeOptions {
+        archive_priority: 2,
+        ..MergeOptions::default()
+    };
+    let days = (D0 - NS_PER_DAY, D0 + 3 * NS_PER_DAY);
+    let recs = ranked_records(&nslc(), &a, &pp, &opts).unwrap();
+    let m = merge_ranked(&nslc(), &recs, &a, days, &opts).unwrap();
+    let verify = |outs: &[(i64, Vec<OutPart<'_>>)]| {
+        verify_ranked(&nslc(), &recs, outs, &opts, None)
+            .unwrap()
+            .unwrap()
+    };
+    let hinted: Vec<(i64, Vec<OutPart<'_>>)> = m
+        .days
+        .iter()
+        .map(|d| (d.day_start_ns, d.verify_parts()))
+        .collect();
+    assert!(hinted
+        .iter()
+        .flat_map(|d| &d.1)
+        .any(|part| part.1.is_some()));
+    let read: Vec<(i64, Vec<OutPart<'_>>)> = m
+        .days
+        .iter()
+        .map(|d| {
+            (
+                d.day_start_ns,
+                d.slices().into_iter().map(|s| (s, None)).collect(),
+            )
+        })
+        .collect();
+    let with_hints = verify(&hinted);
+    assert!(with_hints.copies_proven > 0, "{with_hints:?}");
+    assert_eq!(with_hints, verify(&read));
+    // every hint names the next record: none is the part's memory
+    let wrong: Vec<(i64, Vec<OutPart<'_>>)> = hinted
+        .iter()
+        .map(|(d, parts)| {
+            (
+                *d,
+                parts
+                    .iter()
+                    .map(|&(s, h)| (s, h.map(|k| (k + 1) % recs.len())))
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(verify(&wrong), with_hints);
+    // the same bytes in other memory, with the right hints: read, and proven by their bytes
+    let copies: Vec<Vec<Vec<u8>>> = hinted
+        .iter()
+        .map(|(_, parts)| parts.iter().map(|p| p.0.to_vec()).collect())
+        .collect();
+    let elsewhere: Vec<(i64, Vec<OutPart<'_>>)> = hinted
+        .iter()
+        .zip(&copies)
+        .map(|((d, parts), c)| {
+            (
+                *d,
+                parts.iter().zip(c).map(|(p, b)| (&b[..], p.1)).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(verify(&elsewhere), with_hints);
+    // a part that is not its hinted record is still checked: a patch record dropped from
+    // its day makes the proof fail whatever the hints say
+    let mut dropped = hinted.clone();
+    let day = dropped.iter_mut().find(|d| d.1.len() > 2).unwrap();
+    day.1.remove(1);
+    assert!(verify_ranked(&nslc(), &recs, &dropped, &opts, None).is_err());
 }
 
 /// A data record of `n` samples at 1 Hz from second `k0`, for tests of the record-level

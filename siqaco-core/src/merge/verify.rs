@@ -259,22 +259,30 @@ pub fn verify_stream(
     opts: &MergeOptions,
 ) -> Result<VerifyStats> {
     let recs = ranked_records(nslc, archive, patches, opts)?;
-    let outputs: Vec<(i64, Vec<&[u8]>)> = outputs.iter().map(|&(d, b)| (d, vec![b])).collect();
+    let outputs: Vec<(i64, Vec<OutPart<'_>>)> =
+        outputs.iter().map(|&(d, b)| (d, vec![(b, None)])).collect();
     Ok(verify_ranked(nslc, &recs, &outputs, opts, None)?
         .expect("a verification without a cancellation flag runs to its end"))
 }
+
+/// One part of an output day file, as [`verify_ranked`] takes it: whole records, and the
+/// rank (index in its `recs`) of the input record the merge copied when the part is that
+/// record's bytes. The rank is a hint: it is used only when the part is the same memory
+/// as that record (`std::ptr::eq`: same address and length), which proves the bytes equal
+/// without reading them; any other part is read header by header.
+pub(crate) type OutPart<'a> = (&'a [u8], Option<usize>);
 
 /// Records between two looks at the cancellation flag in [`verify_ranked`].
 const CANCEL_EVERY: usize = 4096;
 
 /// [`verify_stream`] on the records of [`ranked_records`] (parsed once for the merge and
 /// its verification), with each output day file given as the parts it is written from
-/// ([`DayParts`](super::DayParts)), each part holding whole records. `Ok(None)` when
+/// ([`DayParts`](super::DayParts)), each part holding whole records ([`OutPart`]). `Ok(None)` when
 /// `cancel` was set before the proof was complete: nothing is proven then.
 pub(crate) fn verify_ranked(
     nslc: &Nslc,
     recs: &[Rec<'_>],
-    outputs: &[(i64, Vec<&[u8]>)],
+    outputs: &[(i64, Vec<OutPart<'_>>)],
     opts: &MergeOptions,
     cancel: Option<&std::sync::atomic::AtomicBool>,
 ) -> Result<Option<VerifyStats>> {
@@ -287,35 +295,20 @@ pub(crate) fn verify_ranked(
             rec_group[i] = group_index(&mut groups, r.rate_hz, opts);
         }
     }
-    // Output records, from their headers: rule 4, rate groups, extents for rule 1.
-    let mut outs: Vec<OutRec<'_>> = Vec::new();
+    // Output records: rule 4, rate groups, extents for rule 1. A part that is the same
+    // memory as the input record the merge says it copies is that record: its header was
+    // read by the validation gate with the inputs, and its bytes are the record's. Every
+    // other part is read here, header by header.
+    let parts = outputs.iter().map(|(_, p)| p.len()).sum::<usize>();
+    let mut outs: Vec<OutRec<'_>> = Vec::with_capacity(parts);
+    // (output record, rank) of the parts that are their input record's own bytes
+    let mut same_memory: Vec<(usize, usize)> = Vec::with_capacity(parts);
     // the codes of the last record checked to be of `nslc`
     let mut checked: Option<RecordCodes<'_>> = None;
     for (day, parts) in outputs {
         let day = *day;
-        for h in parts.iter().flat_map(|p| RecordScanner::new(p)) {
-            let h = match h {
-                ScanItem::Record { header, .. } => header,
-                ScanItem::Invalid {
-                    offset, message, ..
-                } => {
-                    return Err(fail(format!(
-                        "unreadable output bytes (offset {offset} of a part): {message}"
-                    )))
-                }
-            };
-            if checked != Some(h.codes) {
-                if h.nslc() != *nslc {
-                    return Err(fail(format!("output holds a record of {}", h.nslc())));
-                }
-                checked = Some(h.codes);
-            }
-            let raw = h.raw;
-            if !h.is_data() {
-                continue;
-            }
-            // Rule 4, from the header: sample times increase within a record.
-            let (first, last) = (h.start_ns, h.end_ns());
+        // Rule 4, from the header: sample times increase within a record.
+        let in_day = |first: i64, last: i64| {
             let wrong_day = match opts.split {
                 DaySplit::StartTime => {
                     (day_floor(first) != day).then_some(("record starting", first))
@@ -324,32 +317,88 @@ pub(crate) fn verify_ranked(
                     .then_some(("sample at", first))
                     .or((day_floor(last) != day).then_some(("sample at", last))),
             };
-            if let Some((what, t)) = wrong_day {
-                return Err(fail(format!(
+            match wrong_day {
+                Some((what, t)) => Err(fail(format!(
                     "{what} {} is in the file of {}",
                     format_time(t),
                     format_date(day)
-                )));
+                ))),
+                None => Ok(()),
             }
-            outs.push(OutRec {
-                raw,
-                start_ns: first,
-                last_ns: last,
-                rate_raw: h.sample_rate_raw,
-                group: group_index(&mut groups, h.sample_rate_hz, opts),
-                source: None,
-            });
+        };
+        for &(part, copied) in parts {
+            let own = copied.filter(|&k| recs.get(k).is_some_and(|r| std::ptr::eq(r.raw, part)));
+            if let Some(rank) = own {
+                let r = &recs[rank];
+                if !r.is_data {
+                    continue;
+                }
+                let (first, last) = (r.start_ns, r.time(r.n - 1));
+                in_day(first, last)?;
+                same_memory.push((outs.len(), rank));
+                outs.push(OutRec {
+                    raw: part,
+                    start_ns: first,
+                    last_ns: last,
+                    rate_raw: r.rate_raw,
+                    group: rec_group[rank],
+                    source: None,
+                });
+                continue;
+            }
+            for h in RecordScanner::new(part) {
+                let h = match h {
+                    ScanItem::Record { header, .. } => header,
+                    ScanItem::Invalid {
+                        offset, message, ..
+                    } => {
+                        return Err(fail(format!(
+                            "unreadable output bytes (offset {offset} of a part): {message}"
+                        )))
+                    }
+                };
+                if checked != Some(h.codes) {
+                    if h.nslc() != *nslc {
+                        return Err(fail(format!("output holds a record of {}", h.nslc())));
+                    }
+                    checked = Some(h.codes);
+                }
+                if !h.is_data() {
+                    continue;
+                }
+                let (first, last) = (h.start_ns, h.end_ns());
+                in_day(first, last)?;
+                outs.push(OutRec {
+                    raw: h.raw,
+                    start_ns: first,
+                    last_ns: last,
+                    rate_raw: h.sample_rate_raw,
+                    group: group_index(&mut groups, h.sample_rate_hz, opts),
+                    source: None,
+                });
+            }
         }
     }
-    // Byte-identical copies: each output record takes the best-ranked identical input
-    // record not taken yet.
-    let mut by_start: Vec<(i64, usize)> = (0..recs.len())
-        .filter(|&rank| recs[rank].is_data)
-        .map(|rank| (recs[rank].start_ns, rank))
-        .collect();
-    by_start.sort_unstable();
+    // Byte-identical copies: an output record that is an input record's own memory is
+    // its copy; each other output record takes the best-ranked identical input record
+    // not taken yet.
+    let mut by_start: Vec<(i64, usize)> = Vec::with_capacity(recs.len());
+    by_start.extend(
+        (0..recs.len())
+            .filter(|&rank| recs[rank].is_data)
+            .map(|rank| (recs[rank].start_ns, rank)),
+    );
+    // sorted runs (rank order is time order within each input): a merge of runs
+    by_start.sort();
     let mut copy_of: Vec<Option<usize>> = vec![None; recs.len()];
-    for (k, o) in outs.iter().enumerate() {
+    let mut matched = vec![false; outs.len()];
+    for &(k, rank) in &same_memory {
+        if copy_of[rank].is_none() {
+            copy_of[rank] = Some(k);
+            matched[k] = true;
+        }
+    }
+    for (k, o) in outs.iter().enumerate().filter(|&(k, _)| !matched[k]) {
         let from = by_start.partition_point(|&(t, _)| t < o.start_ns);
         let best = by_start[from..]
             .iter()
@@ -395,6 +444,9 @@ pub(crate) fn verify_ranked(
     }
     // Output records not proven at record level: sample by sample.
     let mut extents: Vec<Vec<(i64, i64)>> = vec![Vec::new(); groups.len()];
+    if let [one] = &mut extents[..] {
+        one.reserve_exact(outs.len());
+    }
     for (k, o) in outs.iter().enumerate() {
         if k % CANCEL_EVERY == 0 && crate::is_cancelled(cancel) {
             return Ok(None);
@@ -420,7 +472,9 @@ pub(crate) fn verify_ranked(
         let c = Collision::new(opts, g.rate_hz);
         // Rule 1, record by record: consecutive output records are at least `reach` apart
         // (samples within a record are a period apart, and a period is at least `reach`).
-        ext.sort_unstable();
+        // in file order already, but for records of another group between them: a merge
+        // of sorted runs
+        ext.sort();
         for w in ext.windows(2) {
             if w[1].0 - w[0].1 < c.reach {
                 return Err(fail(format!(
@@ -480,7 +534,8 @@ pub(crate) fn verify_ranked(
         // ranked at least as well (the output sample that superseded it), decoded or in
         // the window of a proven copy. Rule 1 holds, so only the last two windows starting
         // at or before a time can hold it.
-        wins.sort_unstable();
+        // runs sorted by time, one per input and rank class
+        wins.sort();
         let in_window = |t: i64, rank: usize| {
             let k = wins.partition_point(|w| w.0 <= t);
             wins[k.saturating_sub(2)..k]
