@@ -623,10 +623,7 @@ const PEEK_BYTES: u64 = 64 * 1024;
 /// scanned by [`locate`] first: a tenth of the merge benchmark's CPU); the merge checks
 /// every record's stream and, at the first of another, the run starts again with every
 /// file located. `None` (locate it) for any other file, or one whose first bytes are not
-/// a record.
-///
-/// # Errors
-/// None of its own: a file it cannot read is left to [`locate`], which names the error.
+/// a record; a file it cannot read is left to [`locate`] too, which names the error.
 fn peek(file: usize, path: &Path) -> Option<(Nslc, Located)> {
     let size = fs::metadata(path).ok().filter(|m| m.is_file())?.len();
     let name = path.file_name()?.to_str()?;

@@ -277,8 +277,8 @@ const CANCEL_EVERY: usize = 4096;
 
 /// [`verify_stream`] on the records of [`ranked_records`] (parsed once for the merge and
 /// its verification), with each output day file given as the parts it is written from
-/// ([`DayParts`](super::DayParts)), each part holding whole records ([`OutPart`]). `Ok(None)` when
-/// `cancel` was set before the proof was complete: nothing is proven then.
+/// ([`DayParts`](super::DayParts)), each part holding whole records ([`OutPart`]).
+/// `Ok(None)` when `cancel` was set before the proof was complete: nothing is proven then.
 pub(crate) fn verify_ranked(
     nslc: &Nslc,
     recs: &[Rec<'_>],
@@ -472,8 +472,8 @@ pub(crate) fn verify_ranked(
         let c = Collision::new(opts, g.rate_hz);
         // Rule 1, record by record: consecutive output records are at least `reach` apart
         // (samples within a record are a period apart, and a period is at least `reach`).
-        // in file order already, but for records of another group between them: a merge
-        // of sorted runs
+        // in output order, which is time order within each day file: a merge of sorted
+        // runs
         ext.sort();
         for w in ext.windows(2) {
             if w[1].0 - w[0].1 < c.reach {
