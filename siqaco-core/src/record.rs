@@ -157,7 +157,7 @@
 //! table: the one sample-time rule, [`sample_time`] (see [`crate::time`]).
 
 use crate::sid::Nslc;
-use crate::time::{from_year_doy_hms, sample_time, TimeFieldError, NS_PER_S};
+use crate::time::{day_floor, from_year_doy_hms, sample_time, TimeFieldError, NS_PER_S};
 use std::fmt;
 
 /// Smallest record length libmseed supports (`MINRECLEN`, 40 bytes); also the least number
@@ -353,6 +353,17 @@ impl<'a> RecordHeader<'a> {
             0
         };
         sample_time(self.start_ns, offset, self.sample_rate_raw)
+    }
+
+    /// The first and last UTC days (00:00 in ns) that the record's samples touch: the days
+    /// of its start time and of its last sample ([`end_ns`](Self::end_ns), never before the
+    /// start). This is the rule by which the merge finds the day files a record belongs to
+    /// (the merge's locating pass, its peeked SDS day files and its repair plan).
+    pub fn days(&self) -> (i64, i64) {
+        (
+            day_floor(self.start_ns),
+            day_floor(self.end_ns().max(self.start_ns)),
+        )
     }
 
     /// End of the time covered by the record in ns: the time one period after the last

@@ -34,17 +34,17 @@
 //! start and from each directory a day file is staged in, before staging there.
 
 use super::verify::{verify_ranked, OutPart};
-use super::{merge_ranked, rank, scan_recs, to_recs, ArchiveDay, DayStats, MergeOptions};
+use super::{merge_ranked, rank, scan_recs, to_recs, ArchiveDay, DayStats, MergeOptions, Rec};
 use crate::archive::leftover::{clean_dir, Scope, MERGE_STAGED_SUFFIX};
 use crate::archive::{
     read_aligned, read_range_aligned, sync_dir, sync_file, tidy_root, write_atomic,
     write_unsynced_from, AlignedBytes, Archive, ArchiveLock, Layout, ReadFrom,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::record::{RecordScanner, ScanItem};
 use crate::scan::{scan_file, CHUNK_BYTES};
 use crate::sid::Nslc;
-use crate::time::{day_floor, format_date, NS_PER_DAY};
+use crate::time::{format_date, NS_PER_DAY};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -647,36 +647,6 @@ fn peek(file: usize, path: &Path) -> Option<(Nslc, Located)> {
     })
 }
 
-/// The first and last UTC days (00:00 in ns) that the records of `bytes` (a file only
-/// peeked at, [`peek`]) touch, as [`locate`] finds them, each record passing the
-/// validation gate; `None` when one of them is not of `nslc`.
-///
-/// # Errors
-/// [`Error::InvalidData`] at the offset in `bytes` of the first unreadable bytes (no
-/// path: the caller names the file).
-fn days_of_stream(nslc: &Nslc, bytes: &[u8]) -> Result<Option<(i64, i64)>> {
-    let (mut first, mut last) = (i64::MAX, i64::MIN);
-    let mut known = None;
-    for item in RecordScanner::new(bytes) {
-        match item {
-            ScanItem::Record { header, .. } => {
-                if known != Some(header.codes) {
-                    if header.nslc() != *nslc {
-                        return Ok(None);
-                    }
-                    known = Some(header.codes);
-                }
-                first = first.min(day_floor(header.start_ns));
-                last = last.max(day_floor(header.end_ns().max(header.start_ns)));
-            }
-            ScanItem::Invalid {
-                offset, message, ..
-            } => return Err(Error::invalid_data("", offset, message)),
-        }
-    }
-    Ok(Some((first, last)))
-}
-
 /// Scans the record headers of input file `path` (number `file`), a chunk at a time
 /// ([`scan_file`]): where the records of each of its streams lie, streams in order of
 /// first appearance.
@@ -693,10 +663,7 @@ fn locate(file: usize, path: &Path) -> Result<Vec<(Nslc, Located)>> {
     let scanned = scan_file(path, CHUNK_BYTES, |item| match item {
         ScanItem::Record { offset, header } => {
             let range = offset..offset + header.record_length as u64;
-            let days = (
-                day_floor(header.start_ns),
-                day_floor(header.end_ns().max(header.start_ns)),
-            );
+            let days = header.days();
             let key = header.stream_key();
             let i = match &last {
                 Some((k, i)) if k[0] == header.format_version && k[1..] == *key => *i,
@@ -1110,11 +1077,72 @@ fn merge_pass(
     }
 }
 
-/// Reads the day files of one stream, merges `per_input` (its records of each input, and
-/// the first and last UTC days they touch) into them, verifies the result and stages the changed day files in `staging` (none in a dry
-/// run), so that they are not held in memory beyond their stream. Between its phases and
-/// within the verification it looks at `cancel`: once set, it stops and stages nothing
-/// (an empty outcome).
+/// Appends to `recs` the records of one stream's patches (`bufs`: its bytes in each input
+/// file, read at once), input after input and each input's files in order ([`rank`] breaks
+/// ties by position within an input); returns the first and last UTC days they touch
+/// (an empty span, first after last, when there is none). A file only peeked at
+/// ([`peek`]) is read here, every record through the validation gate; `None` at its
+/// first record of another stream (the run then starts again with every file located).
+///
+/// # Errors
+/// [`Error::InvalidData`] naming the file and the offset of its first unreadable bytes, or
+/// when a located file no longer holds its records.
+fn patch_recs<'b>(
+    inputs: &[MergeInput],
+    nslc: &Nslc,
+    bufs: &'b [(usize, &Located, AlignedBytes)],
+    input_paths: &[(usize, PathBuf)],
+    recs: &mut Vec<Rec<'b>>,
+) -> Result<Option<(i64, i64)>> {
+    let mut span: Option<(i64, i64)> = None;
+    for (k, input) in inputs.iter().enumerate() {
+        for (_, l, b) in bufs.iter().filter(|(i, _, _)| *i == k) {
+            let path = &input_paths[l.file].1;
+            let origin = (k + 1, input.priority, None);
+            let at = |x: u64| (x - l.span.start) as usize;
+            let bytes: u64 = l.records.iter().map(|r| r.end - r.start).sum();
+            let days = if l.peeked {
+                match scan_recs(nslc, b, |_| true, origin, recs) {
+                    Ok(days) => days,
+                    // `scan_recs`: a record of another stream
+                    Err(e) if e.kind() == ErrorKind::InvalidArgument => return Ok(None),
+                    Err(e) => return Err(in_file(e, path, l.span.start)),
+                }
+            } else if bytes < l.span.end - l.span.start {
+                // records of other streams in between: only this stream's are read
+                let records = l.records.iter().map(|r| (&b[at(r.start)..at(r.end)], None));
+                to_recs(nslc, records, origin.0, origin.1, recs)
+                    .map_err(|e| in_file(e, path, l.span.start))?;
+                l.days
+            } else {
+                let mut want = l.records.iter().map(|r| at(r.start) as u64).peekable();
+                let mut keep = |offset: u64| want.next_if_eq(&offset).is_some();
+                scan_recs(nslc, b, &mut keep, origin, recs)
+                    .map_err(|e| in_file(e, path, l.span.start))?;
+                if want.peek().is_some() {
+                    return Err(Error::invalid_data(
+                        path,
+                        l.span.start,
+                        "the file changed while it was merged",
+                    ));
+                }
+                l.days
+            };
+            if let Some((a, z)) = days {
+                span = Some(span.map_or((a, z), |(x, y)| (x.min(a), y.max(z))));
+            }
+        }
+    }
+    // `Some` with an empty span: no patch record, nothing to merge
+    Ok(Some(span.unwrap_or((i64::MAX, i64::MIN))))
+}
+
+/// Merges the records of one stream's patches (`bufs`, [`patch_recs`]) into its day
+/// files, read from the archive for the days they touch and the day on each side (more
+/// while archive records reach beyond), verifies the result and stages the changed day
+/// files in `staging` (none in a dry run), so that they are not held in memory beyond
+/// their stream. Between its phases and within the verification it looks at `cancel`:
+/// once set, it stops and stages nothing (an empty outcome).
 #[allow(clippy::too_many_arguments)]
 fn merge_one_stream(
     archive: &Archive,
@@ -1127,32 +1155,20 @@ fn merge_one_stream(
     cancel: Option<&std::sync::atomic::AtomicBool>,
 ) -> Result<StreamOutcome> {
     let mut out = StreamOutcome::default();
-    // The days the patches touch: found here for the files only peeked at, whose records
-    // must all be of this stream (else every file is located).
-    let (mut first, mut last) = (i64::MAX, i64::MIN);
-    for (_, l, b) in bufs {
-        let days = match l.days {
-            Some(days) => days,
-            None => match days_of_stream(nslc, b)
-                .map_err(|e| in_file(e, &input_paths[l.file].1, l.span.start))?
-            {
-                Some(days) => days,
-                None => {
-                    out.other_streams = true;
-                    return Ok(out);
-                }
-            },
-        };
-        (first, last) = (first.min(days.0), last.max(days.1));
-    }
+    let mut patch = Vec::new();
+    let Some((first, last)) = patch_recs(inputs, nslc, bufs, input_paths, &mut patch)? else {
+        out.other_streams = true;
+        return Ok(out);
+    };
     if first > last {
         return Ok(out);
     }
-    // Load the day files, extending the range while archive records reach beyond it;
-    // each record's header is read once, here (again for all files when the range grew).
+    // Load the day files, extending the range while archive records reach beyond it; the
+    // archive's records follow the patches' (again from the patches' when the range grew).
     let (from, mut to) = (first - NS_PER_DAY, last + NS_PER_DAY);
+    let mut patch = Some(patch);
     let mut files: BTreeMap<i64, (PathBuf, Option<AlignedBytes>)> = BTreeMap::new();
-    let mut recs = loop {
+    let recs = loop {
         let mut day = from;
         while day <= to {
             if let std::collections::btree_map::Entry::Vacant(v) = files.entry(day) {
@@ -1162,18 +1178,25 @@ fn merge_one_stream(
             }
             day += NS_PER_DAY;
         }
-        let mut recs = Vec::new();
+        let mut recs = match patch.take() {
+            Some(recs) => recs,
+            None => {
+                let mut recs = Vec::new();
+                patch_recs(inputs, nslc, bufs, input_paths, &mut recs)?;
+                recs
+            }
+        };
         let mut reach = i64::MIN;
         for (d, (p, b)) in &files {
             if let Some(b) = b {
                 let origin = (0, opts.archive_priority, Some(*d));
-                let last = scan_recs(nslc, b, |_| true, origin, &mut recs)
+                let days = scan_recs(nslc, b, |_| true, origin, &mut recs)
                     .map_err(|e| in_file(e, p, 0))?;
-                reach = reach.max(last);
+                reach = reach.max(days.map_or(i64::MIN, |d| d.1));
             }
         }
         if reach > to {
-            to = day_floor(reach);
+            to = reach;
         } else {
             break recs;
         }
@@ -1187,38 +1210,6 @@ fn merge_one_stream(
             })
         })
         .collect();
-    for (k, input) in inputs.iter().enumerate() {
-        for (_, l, b) in bufs.iter().filter(|(i, _, _)| *i == k) {
-            let path = &input_paths[l.file].1;
-            let origin = (k + 1, input.priority, None);
-            let at = |x: u64| (x - l.span.start) as usize;
-            let bytes: u64 = l.records.iter().map(|r| r.end - r.start).sum();
-            if l.peeked {
-                // every record is of this stream (`days_of_stream`)
-                scan_recs(nslc, b, |_| true, origin, &mut recs)
-                    .map_err(|e| in_file(e, path, l.span.start))?;
-                continue;
-            }
-            if bytes < l.span.end - l.span.start {
-                // records of other streams in between: only this stream's are read
-                let records = l.records.iter().map(|r| (&b[at(r.start)..at(r.end)], None));
-                to_recs(nslc, records, origin.0, origin.1, &mut recs)
-                    .map_err(|e| in_file(e, path, l.span.start))?;
-                continue;
-            }
-            let mut want = l.records.iter().map(|r| at(r.start) as u64).peekable();
-            let mut keep = |offset: u64| want.next_if_eq(&offset).is_some();
-            scan_recs(nslc, b, &mut keep, origin, &mut recs)
-                .map_err(|e| in_file(e, path, l.span.start))?;
-            if want.peek().is_some() {
-                return Err(Error::invalid_data(
-                    path,
-                    l.span.start,
-                    "the file changed while it was merged",
-                ));
-            }
-        }
-    }
     opts.output.validate()?;
     if crate::is_cancelled(cancel) {
         return Ok(out);
@@ -1401,6 +1392,75 @@ mod tests {
             peeked.keys()
         );
         assert_eq!(peeked, located);
+    }
+
+    /// Archive records that reach past the days the patches touch make the merge read
+    /// more day files, here twice: a record of day 2 runs into day 3, whose record runs into
+    /// day 4. The patches' records are gathered again for the wider range, and every
+    /// sample of the archive and the patch is there afterwards, once; without the wider
+    /// range the merge refuses (data outside the days read).
+    #[test]
+    fn archive_records_reaching_past_the_patches_days_widen_the_days_read() {
+        use crate::codec::{decode_record, encode, PackOptions, Samples};
+        use crate::time::{sample_time, NS_PER_S};
+        let nslc = Nslc::new("XX", "GROW", "", "BHZ");
+        let d0 = 19_000 * NS_PER_DAY;
+        let pack = PackOptions {
+            record_length: 4096,
+            encoding: 11,
+            format_version: 2,
+            pub_version: 1,
+        };
+        // `n` samples at 1 Hz from `start`, values from `base`
+        let seg = |start: i64, n: i32, base: i32| {
+            let v = Samples::Int32((0..n).map(|k| base + k).collect());
+            encode(&nslc, start, 1.0, &v, &pack).unwrap()
+        };
+        let samples = |bytes: &[u8]| {
+            let mut v = Vec::new();
+            for raw in super::super::split_records(bytes).unwrap() {
+                let h = crate::record::parse_record(raw).unwrap();
+                let Samples::Int32(x) = decode_record(raw).unwrap().samples else {
+                    panic!("Steim-2 gives integers");
+                };
+                for (i, x) in x.into_iter().enumerate() {
+                    v.push((sample_time(h.start_ns, i as i64, h.sample_rate_raw), x));
+                }
+            }
+            v
+        };
+        let into = tempfile::tempdir().unwrap();
+        let archive = Archive::new(into.path(), Layout::Sds);
+        let mut expected = Vec::new();
+        // days 2 and 3 (d0 + 1 and d0 + 2): one record each from 23:59, 120 samples
+        for (k, base) in [(1, 1000), (2, 2000)] {
+            let day = d0 + k * NS_PER_DAY;
+            let bytes = seg(day + NS_PER_DAY - 60 * NS_PER_S, 120, base);
+            assert_eq!(super::super::split_records(&bytes).unwrap().len(), 1);
+            expected.extend(samples(&bytes));
+            let p = archive.file_path(&nslc, day, 'D').unwrap();
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, bytes).unwrap();
+        }
+        // the patch: day 1 (d0) only, an hour of samples from 01:00
+        let patch = seg(d0 + 3600 * NS_PER_S, 3600, 0);
+        expected.extend(samples(&patch));
+        let patches = tempfile::tempdir().unwrap();
+        fs::write(patches.path().join("patch.mseed"), &patch).unwrap();
+        let input = MergeInput {
+            path: patches.path().to_path_buf(),
+            priority: 1,
+        };
+        let opts = MergeOptions::default();
+        merge_into(&archive, &[input], &opts, false, None, None).unwrap();
+        let mut got: Vec<(i64, i32)> = tree(into.path())
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with(".siqaco"))
+            .flat_map(|(_, b)| samples(&b))
+            .collect();
+        got.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(got, expected);
     }
 
     /// Every file under `root`, hidden ones included, lock file excepted, with its bytes.

@@ -782,27 +782,28 @@ fn push_rec<'a>(
 /// The [`Rec`]s of the records of `bytes` (all of `nslc`) that `keep` takes by their
 /// offset in `bytes`, each header read once by the scanner (the validation gate,
 /// [`RecordScanner`]), appended to `out` with `(input, priority, file_day)` as in
-/// [`Rec`]. Returns the last UTC day (00:00 in ns) touched by the first-to-last-sample
-/// span of a kept record ([`days_touched`]), `i64::MIN` when none is kept.
+/// [`Rec`]. Returns the first and last UTC days (00:00 in ns) that the kept records
+/// touch ([`RecordHeader::days`]), `None` when none is kept.
 ///
 /// # Errors
 /// [`Error::InvalidData`] at the offset in `bytes` of the first unreadable bytes (no
 /// path: the caller names the file); [`Error::InvalidArgument`] for a kept record of
-/// another stream.
+/// another stream (the only error of that kind).
 pub(crate) fn scan_recs<'a>(
     nslc: &Nslc,
     bytes: &'a [u8],
     mut keep: impl FnMut(u64) -> bool,
     origin: (usize, i32, Option<i64>),
     out: &mut Vec<Rec<'a>>,
-) -> Result<i64> {
+) -> Result<Option<(i64, i64)>> {
     let mut known = None;
-    let mut last_day = i64::MIN;
+    let (mut first, mut last) = (i64::MAX, i64::MIN);
     for item in RecordScanner::new(bytes) {
         match item {
             ScanItem::Record { offset, header } => {
                 if keep(offset) {
-                    last_day = last_day.max(day_floor(header.end_ns().max(header.start_ns)));
+                    let (a, b) = header.days();
+                    (first, last) = (first.min(a), last.max(b));
                     push_rec(nslc, &header, &mut known, origin, out)?;
                 }
             }
@@ -811,7 +812,7 @@ pub(crate) fn scan_recs<'a>(
             } => return Err(Error::invalid_data("", offset, message)),
         }
     }
-    Ok(last_day)
+    Ok((first <= last).then_some((first, last)))
 }
 
 /// Splits a file's bytes into records.
@@ -1482,8 +1483,7 @@ pub fn days_touched(records: &[&[u8]]) -> Option<(i64, i64)> {
     let mut span: Option<(i64, i64)> = None;
     for raw in records {
         if let Ok(h) = parse_record(raw) {
-            let a = day_floor(h.start_ns);
-            let b = day_floor(h.end_ns().max(h.start_ns));
+            let (a, b) = h.days();
             span = Some(match span {
                 None => (a, b),
                 Some((x, y)) => (x.min(a), y.max(b)),
