@@ -495,11 +495,27 @@ pub(crate) fn read_range_aligned(
     offset: u64,
     len: usize,
 ) -> std::io::Result<AlignedBytes> {
+    use std::io::{Read, Seek};
+    const PAGE: usize = 4096;
     #[cfg(feature = "objectstore")]
     if let Some(r) = super::store::read_object_range(path, offset, len, None) {
         return r.map(AlignedBytes::from_vec);
     }
-    read_file_range_aligned(&fs::File::open(path)?, offset, len, Vec::new())
+    let mut f = fs::File::open(path)?;
+    f.seek(std::io::SeekFrom::Start(offset))?;
+    // the read goes into the spare capacity, which is not cleared first
+    // (`Read::read_to_end`): the kernel clears the fresh pages already
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * PAGE + len);
+    let start = buf.as_ptr().align_offset(PAGE).min(PAGE - 1) + (offset % PAGE as u64) as usize;
+    buf.resize(start, 0);
+    f.take(len as u64).read_to_end(&mut buf)?;
+    if buf.len() - start < len {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "the file ends before the range",
+        ));
+    }
+    Ok(AlignedBytes { buf, start, len })
 }
 
 /// [`read_range_aligned`] from the open local file `f` (read at `offset`: threads may
@@ -524,6 +540,31 @@ pub(crate) fn read_file_range_aligned(
     let start = pad + (offset % PAGE as u64) as usize;
     f.read_exact_at(&mut buf[start..start + len], offset)?;
     Ok(AlignedBytes { buf, start, len })
+}
+
+/// Asks the kernel to read `len` bytes of the file at `path` from byte `offset` (all of
+/// it when `len` is 0) into the page cache now, without waiting for them (Linux
+/// `posix_fadvise(POSIX_FADV_WILLNEED)`): a reader that knows which files it reads next
+/// names them while it computes on the ones before, so that their reads do not wait for
+/// the disk. Only a hint: a file that cannot be opened, or a system without the call, is
+/// left alone, and nothing is read into memory of ours.
+pub(crate) fn will_need(path: &Path, offset: u64, len: u64) {
+    #[cfg(target_os = "linux")]
+    if let Ok(f) = fs::File::open(path) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: `f` is an open descriptor for the duration of the call, which reads no
+        // memory of ours; a failure is ignored (a hint).
+        unsafe {
+            libc::posix_fadvise(
+                f.as_raw_fd(),
+                offset as libc::off_t,
+                len as libc::off_t,
+                libc::POSIX_FADV_WILLNEED,
+            )
+        };
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (path, offset, len);
 }
 
 /// Reads a whole file, like [`std::fs::read`], into a buffer whose first byte is
@@ -553,37 +594,19 @@ pub(crate) fn read_aligned_reusing(path: &Path, buf: Vec<u8>) -> std::io::Result
     if let Some(r) = super::store::read_object(path) {
         return r.map(AlignedBytes::from_vec);
     }
-    let mut buf = buf;
     let mut f = fs::File::open(path)?;
     let size = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
-    let mut want = size + 1; // one more byte to see the end (the file may have grown)
-    let mut len = 0;
-    let mut start = if buf.is_empty() {
-        0
-    } else {
-        buf.as_ptr().align_offset(PAGE).min(PAGE - 1)
-    };
-    loop {
-        if buf.len() < start + want {
-            let mut next = vec![0u8; PAGE + want];
-            let pad = next.as_ptr().align_offset(PAGE).min(PAGE - 1);
-            if len > 0 {
-                next[pad..pad + len].copy_from_slice(&buf[start..start + len]);
-            }
-            buf = next;
-            start = pad;
-        }
-        match f.read(&mut buf[start + len..start + want]) {
-            Ok(0) => break,
-            Ok(n) => {
-                len += n;
-                if len == want {
-                    want *= 2;
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+    let mut buf = buf;
+    buf.clear();
+    // one byte more to see the end (the file may have grown); the read goes into the
+    // spare capacity, which is not cleared first (`Read::read_to_end`): the kernel clears
+    // the fresh pages already
+    if buf.capacity() < 2 * PAGE + size + 1 {
+        buf = Vec::with_capacity(2 * PAGE + size + 1);
     }
+    let start = buf.as_ptr().align_offset(PAGE).min(PAGE - 1);
+    buf.resize(start, 0);
+    f.read_to_end(&mut buf)?;
+    let len = buf.len() - start;
     Ok(AlignedBytes { buf, start, len })
 }

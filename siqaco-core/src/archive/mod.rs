@@ -30,7 +30,9 @@ mod template;
 
 pub(crate) use atomic::read_file_range_aligned;
 pub use atomic::write_atomic;
-pub(crate) use atomic::{read_aligned, read_aligned_reusing, read_range_aligned, AlignedBytes};
+pub(crate) use atomic::{
+    read_aligned, read_aligned_reusing, read_range_aligned, will_need, AlignedBytes,
+};
 pub(crate) use atomic::{sync_dir, sync_file, write_unsynced_from, ReadFrom};
 pub use leftover::{tidy_root, ArchiveLock};
 pub use template::Template;

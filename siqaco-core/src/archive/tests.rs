@@ -596,6 +596,33 @@ fn read_aligned_reads_whole_files_page_aligned() {
     );
 }
 
+/// The reads into buffers not cleared first: a reused buffer full of other bytes (larger
+/// or smaller than the file) gives exactly the file's bytes, page-aligned; a range read
+/// holds each byte at its file offset modulo the page size, and a range past the end of
+/// the file is an error, not a short buffer.
+#[test]
+fn reads_into_reused_or_new_buffers_give_exactly_the_files_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("f");
+    let bytes: Vec<u8> = (0..3 * 4096 + 17).map(|i| (i * 31 % 251) as u8).collect();
+    fs::write(&p, &bytes).unwrap();
+    for reuse in [Vec::new(), vec![0xAA; 100], vec![0x55; 1 << 16]] {
+        let got = super::read_aligned_reusing(&p, reuse).unwrap();
+        assert_eq!(&got[..], &bytes[..]);
+        assert_eq!(got.as_ptr() as usize % 4096, 0);
+        // the buffer of one read, dirty, for the next
+        let again = super::read_aligned_reusing(&p, got.into_buffer()).unwrap();
+        assert_eq!(&again[..], &bytes[..]);
+    }
+    for (offset, len) in [(0u64, bytes.len()), (1, 100), (4095, 4098), (5000, 7000)] {
+        let got = super::read_range_aligned(&p, offset, len).unwrap();
+        assert_eq!(&got[..], &bytes[offset as usize..offset as usize + len]);
+        assert_eq!(got.as_ptr() as usize % 4096, offset as usize % 4096);
+    }
+    let past = super::read_range_aligned(&p, 5000, bytes.len()).unwrap_err();
+    assert_eq!(past.kind(), std::io::ErrorKind::UnexpectedEof);
+}
+
 #[test]
 fn unsynced_write_of_many_parts_is_their_concatenation() {
     // More parts than one writev takes (1024), empty ones among them, the permissions of

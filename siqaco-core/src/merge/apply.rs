@@ -37,7 +37,7 @@ use super::verify::{verify_ranked, OutPart};
 use super::{merge_ranked, rank, scan_recs, to_recs, ArchiveDay, DayStats, MergeOptions, Rec};
 use crate::archive::leftover::{clean_dir, Scope, MERGE_STAGED_SUFFIX};
 use crate::archive::{
-    read_aligned, read_range_aligned, sync_dir, sync_file, tidy_root, write_atomic,
+    read_aligned, read_range_aligned, sync_dir, sync_file, tidy_root, will_need, write_atomic,
     write_unsynced_from, AlignedBytes, Archive, ArchiveLock, Layout, ReadFrom,
 };
 use crate::error::{Error, ErrorKind, Result};
@@ -606,9 +606,9 @@ struct Located {
     /// whose every record is expected to be of the stream (the merge checks each).
     records: Vec<std::ops::Range<u64>>,
     /// The UTC days (00:00 in ns) of the first and last sample times of its records, as
-    /// [`days_touched`] gives them; `None` for a file only peeked at (the merge finds
-    /// them as it reads the records).
-    days: Option<(i64, i64)>,
+    /// [`days_touched`] gives them; for a file only peeked at, those of its first record
+    /// (what [`prefetch`] reads ahead; the merge finds the others as it reads the records).
+    days: (i64, i64),
     /// Whether the file was only peeked at.
     peeked: bool,
 }
@@ -640,7 +640,7 @@ fn peek(file: usize, path: &Path) -> Option<(Nslc, Located)> {
             file,
             span: 0..size,
             records: Vec::new(),
-            days: None,
+            days: header.days(),
             peeked: true,
         };
         (nslc, located)
@@ -678,7 +678,7 @@ fn locate(file: usize, path: &Path) -> Result<Vec<(Nslc, Located)>> {
                                 file,
                                 span: range.clone(),
                                 records: Vec::new(),
-                                days: Some(days),
+                                days,
                                 peeked: false,
                             },
                         ));
@@ -691,7 +691,7 @@ fn locate(file: usize, path: &Path) -> Result<Vec<(Nslc, Located)>> {
             let l = &mut found[i].1;
             l.span.end = range.end;
             l.records.push(range);
-            l.days = l.days.map(|d| (d.0.min(days.0), d.1.max(days.1)));
+            l.days = (l.days.0.min(days.0), l.days.1.max(days.1));
         }
         ScanItem::Invalid {
             offset, message, ..
@@ -992,11 +992,18 @@ fn merge_pass(
     });
     // set when a file peeked at holds other streams: the streams not begun yet are skipped
     let other_streams = std::sync::atomic::AtomicBool::new(false);
+    let streams: Vec<(&Nslc, &Vec<Vec<Located>>)> = streams.iter().collect();
     let outcomes: Vec<Result<StreamOutcome>> = streams
         .par_iter()
-        .map(|(nslc, per_input)| {
+        .enumerate()
+        .map(|(i, (nslc, per_input))| {
             if crate::is_cancelled(cancel) || crate::is_cancelled(Some(&other_streams)) {
                 return Ok(StreamOutcome::default());
+            }
+            // A worker takes the streams of its share in order: the next one's files are
+            // read ahead while this one is merged.
+            if let Some((next, per_input)) = streams.get(i + 1) {
+                prefetch(archive, next, per_input, &files);
             }
             // The stream's records are read now and dropped with it: memory holds the
             // streams being merged, not the whole patch set.
@@ -1113,7 +1120,7 @@ fn patch_recs<'b>(
                 let records = l.records.iter().map(|r| (&b[at(r.start)..at(r.end)], None));
                 to_recs(nslc, records, origin.0, origin.1, recs)
                     .map_err(|e| in_file(e, path, l.span.start))?;
-                l.days
+                Some(l.days)
             } else {
                 let mut want = l.records.iter().map(|r| at(r.start) as u64).peekable();
                 let mut keep = |offset: u64| want.next_if_eq(&offset).is_some();
@@ -1126,7 +1133,7 @@ fn patch_recs<'b>(
                         "the file changed while it was merged",
                     ));
                 }
-                l.days
+                Some(l.days)
             };
             if let Some((a, z)) = days {
                 span = Some(span.map_or((a, z), |(x, y)| (x.min(a), y.max(z))));
@@ -1136,6 +1143,42 @@ fn patch_recs<'b>(
     // `Some` with an empty span: no patch record, nothing to merge
     Ok(Some(span.unwrap_or((i64::MAX, i64::MIN))))
 }
+
+/// Asks the kernel to read the files of stream `nslc` into the page cache without waiting
+/// ([`will_need`]): its records in the input files (`per_input`) and its archive day
+/// files from the day before the first its patches touch to the day after the last (as
+/// [`merge_one_stream`] reads them; a file only peeked at gives its first record's days),
+/// at most [`PREFETCH_DAYS`] of them (a hint: records spanning years are merged all the
+/// same, their day files read when they are merged).
+fn prefetch(
+    archive: &Archive,
+    nslc: &Nslc,
+    per_input: &[Vec<Located>],
+    input_paths: &[(usize, PathBuf)],
+) {
+    let (mut first, mut last) = (i64::MAX, i64::MIN);
+    for l in per_input.iter().flatten() {
+        will_need(
+            &input_paths[l.file].1,
+            l.span.start,
+            l.span.end - l.span.start,
+        );
+        (first, last) = (first.min(l.days.0), last.max(l.days.1));
+    }
+    let mut day = first.saturating_sub(NS_PER_DAY);
+    for _ in 0..PREFETCH_DAYS {
+        if day > last.saturating_add(NS_PER_DAY) {
+            break;
+        }
+        if let Ok(p) = archive.file_path(nslc, day, 'D') {
+            will_need(&p, 0, 0);
+        }
+        day = day.saturating_add(NS_PER_DAY);
+    }
+}
+
+/// The most archive day files [`prefetch`] names for one stream.
+const PREFETCH_DAYS: usize = 32;
 
 /// Merges the records of one stream's patches (`bufs`, [`patch_recs`]) into its day
 /// files, read from the archive for the days they touch and the day on each side (more
@@ -1338,7 +1381,7 @@ mod tests {
         let sds = named(cola.file_name().unwrap().to_str().unwrap());
         let (nslc, l) = peek(3, &sds).expect("an SDS day file is peeked at");
         assert_eq!(nslc.to_string(), "IU.COLA.00.BHZ");
-        assert!(l.peeked && l.records.is_empty() && l.days.is_none());
+        assert!(l.peeked && l.records.is_empty());
         assert_eq!((l.file, l.span), (3, 0..bytes.len() as u64));
         assert!(peek(0, &named("patch.mseed")).is_none());
         assert!(peek(0, &named("GT.BOSA.00.BHZ.D.2010.173")).is_none());
