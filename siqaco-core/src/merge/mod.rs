@@ -62,7 +62,7 @@ mod tests;
 use crate::codec::{decode_record, PackOptions, Samples};
 use crate::error::{Error, Result};
 use crate::interval::{intersect, subtract, union};
-use crate::record::{parse_record, RecordCodes, RecordHeader, RecordScanner, ScanItem};
+use crate::record::{parse_record, RecordHeader, RecordScanner, ScanItem};
 use crate::segment::{join_pieces_with, Piece, Tolerance};
 use crate::sid::Nslc;
 use crate::time::{day_floor, format_time, NS_PER_DAY, NS_PER_S};
@@ -739,23 +739,26 @@ fn to_recs<'a>(
 }
 
 /// Appends the [`Rec`] of a record whose header passed the validation gate, after
-/// checking that it is of `nslc` (`known`: the codes last seen to be, as building the
-/// strings of every record costs). `(input, priority, file_day)` as in [`Rec`].
+/// checking that it is of `nslc` (`known`: the format version and raw stream key,
+/// [`RecordHeader::stream_key`], last seen to be: building the strings of every record
+/// costs, and one comparison of the raw key is cheaper than one per code).
+/// `(input, priority, file_day)` as in [`Rec`].
 fn push_rec<'a>(
     nslc: &Nslc,
     h: &RecordHeader<'a>,
-    known: &mut Option<RecordCodes<'a>>,
+    known: &mut Option<(u8, &'a [u8])>,
     (input, priority, file_day): (usize, i32, Option<i64>),
     out: &mut Vec<Rec<'a>>,
 ) -> Result<()> {
-    if *known != Some(h.codes) && h.nslc() == *nslc {
-        *known = Some(h.codes);
-    }
-    if *known != Some(h.codes) {
-        return Err(Error::invalid_argument(format!(
-            "record of {} given for stream {nslc}",
-            h.nslc()
-        )));
+    let key = (h.format_version, h.stream_key());
+    if *known != Some(key) {
+        if h.nslc() != *nslc {
+            return Err(Error::invalid_argument(format!(
+                "record of {} given for stream {nslc}",
+                h.nslc()
+            )));
+        }
+        *known = Some(key);
     }
     out.push(Rec {
         raw: &h.raw[..h.record_length],
