@@ -993,8 +993,11 @@ fn merge_pass(
     // set when a file peeked at holds other streams: the streams not begun yet are skipped
     let other_streams = std::sync::atomic::AtomicBool::new(false);
     let streams: Vec<(&Nslc, &Vec<Vec<Located>>)> = streams.iter().collect();
+    // one stream per rayon task: a worker left without work takes the next stream, not
+    // half of the other's share (whose last streams would otherwise run on one core)
     let outcomes: Vec<Result<StreamOutcome>> = streams
         .par_iter()
+        .with_max_len(1)
         .enumerate()
         .map(|(i, (nslc, per_input))| {
             if crate::is_cancelled(cancel) || crate::is_cancelled(Some(&other_streams)) {
