@@ -1447,8 +1447,9 @@ mod tests {
     /// range the merge refuses (data outside the days read).
     #[test]
     fn archive_records_reaching_past_the_patches_days_widen_the_days_read() {
-        use crate::codec::{decode_record, encode, PackOptions, Samples};
-        use crate::time::{sample_time, NS_PER_S};
+        use super::super::tests::samples_of as samples;
+        use crate::codec::{encode, PackOptions, Samples};
+        use crate::time::NS_PER_S;
         let nslc = Nslc::new("XX", "GROW", "", "BHZ");
         let d0 = 19_000 * NS_PER_DAY;
         let pack = PackOptions {
@@ -1461,19 +1462,6 @@ mod tests {
         let seg = |start: i64, n: i32, base: i32| {
             let v = Samples::Int32((0..n).map(|k| base + k).collect());
             encode(&nslc, start, 1.0, &v, &pack).unwrap()
-        };
-        let samples = |bytes: &[u8]| {
-            let mut v = Vec::new();
-            for raw in super::super::split_records(bytes).unwrap() {
-                let h = crate::record::parse_record(raw).unwrap();
-                let Samples::Int32(x) = decode_record(raw).unwrap().samples else {
-                    panic!("Steim-2 gives integers");
-                };
-                for (i, x) in x.into_iter().enumerate() {
-                    v.push((sample_time(h.start_ns, i as i64, h.sample_rate_raw), x));
-                }
-            }
-            v
         };
         let into = tempfile::tempdir().unwrap();
         let archive = Archive::new(into.path(), Layout::Sds);
@@ -1499,13 +1487,13 @@ mod tests {
         };
         let opts = MergeOptions::default();
         merge_into(&archive, &[input], &opts, false, None, None).unwrap();
-        let mut got: Vec<(i64, i32)> = tree(into.path())
+        let mut got: Vec<(i64, f64)> = tree(into.path())
             .into_iter()
             .filter(|(p, _)| !p.starts_with(".siqaco"))
             .flat_map(|(_, b)| samples(&b))
             .collect();
-        got.sort_unstable();
-        expected.sort_unstable();
+        got.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        expected.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
         assert_eq!(got, expected);
     }
 

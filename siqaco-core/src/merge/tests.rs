@@ -37,7 +37,7 @@ fn pack(encoding: u8, reclen: usize, version: u8, pubv: u8) -> PackOptions {
 }
 
 /// (time ns, value) of every data sample of some bytes.
-fn samples_of(bytes: &[u8]) -> Vec<(i64, f64)> {
+pub(super) fn samples_of(bytes: &[u8]) -> Vec<(i64, f64)> {
     let mut v = Vec::new();
     for raw in split_records(bytes).unwrap() {
         let h = parse_record(raw).unwrap();
